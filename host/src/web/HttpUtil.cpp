@@ -1,0 +1,49 @@
+#include "web/HttpUtil.h"
+
+#include "util/Json.h"
+
+#include <Poco/URI.h>
+
+#include <stdexcept>
+
+namespace mc::host::http {
+
+void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+              std::string_view json) {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.set("Cache-Control", "no-store");
+    response.setContentLength(static_cast<std::streamsize>(json.size()));
+    response.send().write(json.data(), static_cast<std::streamsize>(json.size()));
+}
+
+void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+               std::string_view code, std::string_view message, std::string_view detailsJson) {
+    std::string body = "{\"error\":{\"code\":";
+    body += json::quote(code);
+    body += ",\"message\":";
+    body += json::quote(message);
+    body += ",\"details\":";
+    body += detailsJson.empty() ? std::string_view("{}") : detailsJson;
+    body += "}}";
+    sendJson(response, status, body);
+}
+
+std::map<std::string, std::string> queryParameters(const Poco::Net::HTTPServerRequest& request) {
+    std::map<std::string, std::string> out;
+    try {
+        Poco::URI uri(request.getURI());
+        for (auto& [key, value] : uri.getQueryParameters()) out[key] = value;
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("malformed query string: " + e.message());
+    }
+    return out;
+}
+
+std::string requestPath(const Poco::Net::HTTPServerRequest& request) {
+    const std::string& uri = request.getURI();
+    auto q = uri.find('?');
+    return q == std::string::npos ? uri : uri.substr(0, q);
+}
+
+} // namespace mc::host::http
