@@ -1,1 +1,135 @@
-int main() { return 0; }
+// mission-control: the host executable. Poco ServerApplication: runs in the foreground (or as a
+// daemon with --daemon), stops cleanly on SIGINT/SIGTERM.
+#include "app/HostConfig.h"
+#include "app/HostRuntime.h"
+#include "app/Subsystems.h"
+#include "log/Logging.h"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <iostream>
+#include <memory>
+
+namespace mc::host {
+
+class MissionControlApp final : public Poco::Util::ServerApplication {
+public:
+    MissionControlApp() { setUnixOptions(true); }
+
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override {
+        ServerApplication::defineOptions(options);
+        options.addOption(Poco::Util::Option("config", "c", "Read configuration from FILE (default: ./host.properties if present, or $MC_CONFIG).")
+                              .argument("FILE")
+                              .binding("mc.config-file"));
+        options.addOption(Poco::Util::Option("define", "D", "Set a configuration key; beats the environment and the file.")
+                              .argument("key=value")
+                              .repeatable(true)
+                              .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::define)));
+        options.addOption(Poco::Util::Option("help", "h", "Show this help and the configuration keys.")
+                              .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::help)));
+        options.addOption(Poco::Util::Option("help-config-markdown", "", "Print the configuration key table as Markdown (docs/configuration.md).")
+                              .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::keysMarkdown)));
+        options.addOption(Poco::Util::Option("version", "v", "Print the version and the plugin ABI.")
+                              .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::version)));
+    }
+
+    void initialize(Poco::Util::Application& self) override {
+        if (exitEarly_) return;
+        try {
+            std::string file = config().getString("mc.config-file", "");
+            if (file.empty()) {
+                if (const char* env = std::getenv("MC_CONFIG")) file = env;
+                else if (Poco::File("host.properties").exists()) file = "host.properties";
+            }
+            config().add(defines_, kPriorityCommandLine * 2, false);
+            addConfigurationLayers(config(), file, EnvironmentLayer::processEnvironment());
+            const std::string binDir = Poco::Path(config().getString("application.path")).parent().toString();
+            runtime_ = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(&config(), true), binDir);
+            if (!file.empty()) logging::get("host")->info("configuration file: {}", Poco::Path(file).absolute().toString());
+            addSubsystem(new PluginsSubsystem(*runtime_));
+            addSubsystem(new StoreSubsystem(*runtime_));
+            addSubsystem(new WebSubsystem(*runtime_));
+            ServerApplication::initialize(self);
+        } catch (const ConfigError& e) {
+            fail(EXIT_CONFIG, e.what());
+        } catch (const Poco::Exception& e) {
+            fail(EXIT_SOFTWARE, e.displayText());
+        } catch (const std::exception& e) {
+            fail(EXIT_SOFTWARE, e.what());
+        }
+    }
+
+    void uninitialize() override {
+        try {
+            ServerApplication::uninitialize();
+        } catch (const std::exception& e) {
+            std::cerr << "mission-control: error while stopping: " << e.what() << "\n";
+        }
+    }
+
+    int main(const ArgVec&) override {
+        if (exitEarly_) return EXIT_OK;
+        if (failure_ != EXIT_OK) return failure_;
+        waitForTerminationRequest();
+        logging::get("host")->info("termination requested; shutting down");
+        return EXIT_OK;
+    }
+
+private:
+    void define(const std::string&, const std::string& value) {
+        auto eq = value.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw Poco::Util::InvalidArgumentException("-D expects key=value, got '" + value + "'");
+        defines_->setString(value.substr(0, eq), value.substr(eq + 1));
+    }
+
+    void help(const std::string&, const std::string&) {
+        Poco::Util::HelpFormatter formatter(options());
+        formatter.setCommand(commandName());
+        formatter.setUsage("[--config=FILE] [-Dkey=value ...]");
+        formatter.setHeader("Mission Control: an observability host for MCP servers and the agents that use them.");
+        formatter.format(std::cout);
+        std::cout << "\nConfiguration keys (environment variable in brackets):\n";
+        for (const auto& k : hostKeys())
+            std::cout << "  " << k.key << " = " << k.defaultValue << "  [" << environmentVariableFor(k.key) << "]\n      "
+                      << k.description << "\n";
+        std::cout << "Plugins declare their own keys: GET /api/plugins lists them.\n";
+        exitEarly_ = true;
+        stopOptionsProcessing();
+    }
+
+    void keysMarkdown(const std::string&, const std::string&) {
+        std::cout << hostKeysMarkdown();
+        exitEarly_ = true;
+        stopOptionsProcessing();
+    }
+
+    void version(const std::string&, const std::string&) {
+        std::cout << "mission-control " << MC_VERSION << " (plugin ABI " << MC_ABI_MAJOR << "." << MC_ABI_MINOR << ")\n";
+        exitEarly_ = true;
+        stopOptionsProcessing();
+    }
+
+    void fail(int code, const std::string& message) {
+        failure_ = code;
+        logging::get("host")->critical("{}", message);
+        logging::get("host")->flush();
+        std::cerr << "mission-control: " << message << std::endl;
+    }
+
+    Poco::AutoPtr<Poco::Util::MapConfiguration> defines_{new Poco::Util::MapConfiguration};
+    std::unique_ptr<HostRuntime> runtime_;
+    bool exitEarly_ = false;
+    int failure_ = EXIT_OK;
+};
+
+} // namespace mc::host
+
+POCO_SERVER_MAIN(mc::host::MissionControlApp)

@@ -1,0 +1,306 @@
+#include "app/HostConfig.h"
+
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Path.h>
+#include <Poco/String.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+extern char** environ;
+
+namespace mc::host {
+
+const std::vector<HostKeySpec>& hostKeys() {
+    static const std::vector<HostKeySpec> keys = {
+        {"http.host", KeyType::String, "127.0.0.1", "Address the HTTP/WebSocket server binds to (0.0.0.0 or :: for all)."},
+        {"http.port", KeyType::Int, "8000", "TCP port of the HTTP/WebSocket server (0 picks a free port).", 0, 65535},
+        {"http.max_threads", KeyType::Int, "16", "Worker threads for HTTP requests (WebSockets do not hold one).", 1, 1024},
+        {"http.max_queued", KeyType::Int, "64", "Accepted connections waiting for a worker before new ones are refused.", 1, 100000},
+        {"http.max_body_bytes", KeyType::Int, "1048576", "Largest accepted request body; larger ones get 413.", 1024, 1LL << 30},
+        {"plugins.dir", KeyType::String, "auto", "Directory whose *.so plugins are loaded (auto: <bin>/../plugins, then <bin>/../lib/mission-control/plugins)."},
+        {"store.backend", KeyType::String, "sqlite", "Storage backend: the store plugin with id store-<backend>."},
+        {"store.migrations.dir", KeyType::String, "auto", "Directory of <dialect>/NNN_name.sql migrations (auto: <bin>/../share/mission-control/migrations)."},
+        {"log.format", KeyType::Enum, "text", "Log line format.", 0, 0, {"text", "json"}},
+        {"log.level", KeyType::Enum, "info", "Default level of every logger; log.level.<logger> overrides one (e.g. log.level.ws = debug).", 0, 0, {"trace", "debug", "info", "warn", "error", "off"}},
+        {"log.file", KeyType::String, "", "Write logs to this file instead of stderr."},
+        {"auth.jwt.secret", KeyType::String, "", "HS256 secret; when set, /api and /ws require a JWT with a role claim (viewer, operator, admin)."},
+        {"auth.jwt.issuer", KeyType::String, "", "When set, tokens must carry this iss claim."},
+        {"ws.io_threads", KeyType::Int, "2", "Event-loop threads serving all WebSocket connections.", 1, 64},
+        {"ws.max_message_bytes", KeyType::Int, "1048576", "Largest client message; larger ones get an error and close 1009.", 128, 1LL << 30},
+        {"ws.queue.max_messages", KeyType::Int, "4096", "Outbound queue limit per client, in messages.", 1, 10000000},
+        {"ws.queue.max_bytes", KeyType::Int, "16777216", "Outbound queue limit per client, in bytes.", 1024, 1LL << 34},
+        {"ws.overflow_policy", KeyType::Enum, "disconnect", "What happens to a client whose queue overflows: disconnect it (1008) or drop events for it.", 0, 0, {"disconnect", "drop"}},
+        {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
+        {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
+        {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
+    };
+    return keys;
+}
+
+std::string environmentVariableFor(const std::string& key) {
+    std::string out = "MC_";
+    for (char c : key) out += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+EnvironmentLayer::EnvironmentLayer(Lookup lookup) : lookup_(std::move(lookup)) {}
+
+EnvironmentLayer::Lookup EnvironmentLayer::processEnvironment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        if (!v) return std::nullopt;
+        return std::string(v);
+    };
+}
+
+bool EnvironmentLayer::getRaw(const std::string& key, std::string& value) const {
+    auto v = lookup_(environmentVariableFor(key));
+    if (!v) return false;
+    value = *v;
+    return true;
+}
+
+void EnvironmentLayer::setRaw(const std::string& key, const std::string&) {
+    throw Poco::NotImplementedException("the environment layer is read-only", key);
+}
+
+void EnvironmentLayer::enumerate(const std::string&, Keys&) const {
+    // Keys cannot be enumerated from MC_* names unambiguously (keys may contain '_'), so the
+    // environment only overrides keys that some other layer or table names.
+}
+
+void addConfigurationLayers(Poco::Util::LayeredConfiguration& config, const std::string& file,
+                            EnvironmentLayer::Lookup environment) {
+    config.add(new EnvironmentLayer(std::move(environment)), kPriorityEnvironment, false);
+    if (!file.empty()) {
+        if (!Poco::File(file).exists()) throw ConfigError("configuration file '" + file + "' does not exist");
+        try {
+            config.add(new Poco::Util::PropertyFileConfiguration(file), kPriorityFile, false);
+        } catch (const Poco::Exception& e) {
+            throw ConfigError("cannot read configuration file '" + file + "': " + e.displayText());
+        }
+    }
+    Poco::AutoPtr<Poco::Util::MapConfiguration> defaults(new Poco::Util::MapConfiguration);
+    for (const auto& spec : hostKeys()) defaults->setString(spec.key, spec.defaultValue);
+    config.add(defaults, kPriorityDefaults, false);
+}
+
+namespace {
+
+std::string describeExpected(const HostKeySpec& spec) {
+    switch (spec.type) {
+    case KeyType::Int: return "an integer in " + std::to_string(spec.min) + ".." + std::to_string(spec.max);
+    case KeyType::Bool: return "true or false";
+    case KeyType::Enum: {
+        std::string out = "one of ";
+        for (std::size_t i = 0; i < spec.choices.size(); ++i) out += (i ? ", " : "") + spec.choices[i];
+        return out;
+    }
+    case KeyType::String: return "text";
+    }
+    return "a value";
+}
+
+ConfigError badValue(const std::string& key, const std::string& value, const std::string& expected) {
+    return ConfigError("invalid configuration: " + key + " = '" + value + "': expected " + expected);
+}
+
+const HostKeySpec& spec(const std::string& key) {
+    for (const auto& s : hostKeys())
+        if (key == s.key) return s;
+    throw std::logic_error("undeclared host key " + key);
+}
+
+std::string readValue(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
+    return Poco::trim(config.getRawString(key, spec(key).defaultValue));
+}
+
+long long readInt(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
+    const auto& s = spec(key);
+    const std::string value = readValue(config, key);
+    Poco::Int64 parsed = 0;
+    if (!Poco::NumberParser::tryParse64(value, parsed) || parsed < s.min || parsed > s.max)
+        throw badValue(key, value, describeExpected(s));
+    return parsed;
+}
+
+std::string readEnum(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
+    const auto& s = spec(key);
+    std::string value = Poco::toLower(readValue(config, key));
+    if (std::find(s.choices.begin(), s.choices.end(), value) == s.choices.end())
+        throw badValue(key, readValue(config, key), describeExpected(s));
+    return value;
+}
+
+std::string resolveAuto(const std::string& value, const std::vector<std::string>& candidates) {
+    if (value != "auto") return value;
+    auto normal = [](const std::string& p) {
+        return std::filesystem::absolute(std::filesystem::path(p)).lexically_normal().string();
+    };
+    for (const auto& c : candidates)
+        if (Poco::File(c).exists()) return normal(c);
+    return normal(candidates.front());
+}
+
+} // namespace
+
+HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, const std::string& executableDir) {
+    HostSettings s;
+    s.httpHost = readValue(config, "http.host");
+    if (s.httpHost.empty()) throw badValue("http.host", s.httpHost, "an IP address or host name");
+    s.httpPort = static_cast<std::uint16_t>(readInt(config, "http.port"));
+    s.httpMaxThreads = static_cast<int>(readInt(config, "http.max_threads"));
+    s.httpMaxQueued = static_cast<int>(readInt(config, "http.max_queued"));
+    s.httpMaxBodyBytes = static_cast<std::size_t>(readInt(config, "http.max_body_bytes"));
+
+    const std::string bin = executableDir.empty() ? std::string(".") : executableDir;
+    s.pluginsDir = resolveAuto(readValue(config, "plugins.dir"),
+                               {bin + "/../plugins", bin + "/../lib/mission-control/plugins"});
+    s.storeBackend = Poco::toLower(readValue(config, "store.backend"));
+    if (s.storeBackend.empty() ||
+        !std::all_of(s.storeBackend.begin(), s.storeBackend.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
+        throw badValue("store.backend", s.storeBackend, "a backend name such as sqlite or postgres");
+    s.migrationsDir = resolveAuto(readValue(config, "store.migrations.dir"), {bin + "/../share/mission-control/migrations"});
+
+    s.log.format = readEnum(config, "log.format");
+    s.log.level = readEnum(config, "log.level");
+    s.log.file = readValue(config, "log.file");
+    Poco::Util::AbstractConfiguration::Keys levelKeys;
+    config.keys("log.level", levelKeys);
+    for (const auto& logger : levelKeys) {
+        const std::string key = "log.level." + logger;
+        const std::string value = Poco::toLower(Poco::trim(config.getRawString(key, "")));
+        try {
+            logging::parseLevel(value);
+        } catch (const std::invalid_argument&) {
+            throw badValue(key, value, "one of trace, debug, info, warn, error, off");
+        }
+        s.log.levels[logger] = value;
+    }
+
+    s.jwtSecret = config.getRawString("auth.jwt.secret", "");
+    if (!s.jwtSecret.empty() && s.jwtSecret.size() < 16)
+        throw ConfigError("invalid configuration: auth.jwt.secret is too short (" + std::to_string(s.jwtSecret.size()) +
+                          " bytes): use at least 16 random bytes");
+    s.jwtIssuer = readValue(config, "auth.jwt.issuer");
+
+    s.ws.ioThreads = static_cast<std::size_t>(readInt(config, "ws.io_threads"));
+    s.ws.maxMessageBytes = static_cast<std::size_t>(readInt(config, "ws.max_message_bytes"));
+    s.ws.queueMaxMessages = static_cast<std::size_t>(readInt(config, "ws.queue.max_messages"));
+    s.ws.queueMaxBytes = static_cast<std::size_t>(readInt(config, "ws.queue.max_bytes"));
+    s.ws.overflowDisconnects = readEnum(config, "ws.overflow_policy") == "disconnect";
+    s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
+    s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
+    s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
+    return s;
+}
+
+namespace {
+void collectLeaves(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                   std::vector<std::string>& out) {
+    Poco::Util::AbstractConfiguration::Keys children;
+    config.keys(prefix, children);
+    if (children.empty()) {
+        if (!prefix.empty() && config.hasProperty(prefix)) out.push_back(prefix);
+        return;
+    }
+    if (!prefix.empty() && config.hasProperty(prefix)) out.push_back(prefix);
+    for (const auto& child : children) collectLeaves(config, prefix.empty() ? child : prefix + "." + child, out);
+}
+} // namespace
+
+std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config) {
+    static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown"};
+    std::set<std::string> declared;
+    for (const auto& s : hostKeys()) declared.insert(s.key);
+    std::vector<std::string> unknown;
+    for (const auto& ns : hostNamespaces) {
+        std::vector<std::string> leaves;
+        collectLeaves(config, ns, leaves);
+        for (const auto& key : leaves) {
+            if (declared.count(key) || key.rfind("log.level.", 0) == 0) continue;
+            unknown.push_back(key);
+        }
+    }
+    // store.* belongs to the host except store.<backend>.*, which is the store plugin's.
+    std::vector<std::string> storeLeaves;
+    collectLeaves(config, "store", storeLeaves);
+    for (const auto& key : storeLeaves) {
+        if (declared.count(key)) continue;
+        const auto dots = std::count(key.begin(), key.end(), '.');
+        if (dots >= 2 && key.rfind("store.migrations.", 0) != 0) continue; // store.<backend>.<key>
+        unknown.push_back(key);
+    }
+    return unknown;
+}
+
+std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::AbstractConfiguration& config,
+                                                        const std::string& prefix,
+                                                        const std::vector<ConfigKeyInfo>& declared) {
+    std::map<std::string, std::string> out;
+    std::vector<std::string> leaves;
+    collectLeaves(config, prefix, leaves);
+    for (const auto& full : leaves) {
+        if (full.size() <= prefix.size() + 1) continue;
+        out[full.substr(prefix.size() + 1)] = Poco::trim(config.getRawString(full, ""));
+    }
+    for (const auto& key : declared) {
+        const std::string full = prefix + "." + key.name;
+        // The environment layer cannot enumerate, so ask for each declared key explicitly.
+        std::string value;
+        if (config.hasProperty(full))
+            value = Poco::trim(config.getRawString(full, ""));
+        else if (key.hasDefault)
+            value = key.defaultValue;
+        else {
+            if (key.required) throw ConfigError("invalid configuration: " + full + " is required (" + key.description + ")");
+            continue;
+        }
+        switch (key.type) {
+        case MC_CONFIG_INT: {
+            Poco::Int64 parsed;
+            if (!Poco::NumberParser::tryParse64(value, parsed)) throw badValue(full, value, "an integer");
+            break;
+        }
+        case MC_CONFIG_BOOL: {
+            bool parsed;
+            if (!Poco::NumberParser::tryParseBool(value, parsed)) throw badValue(full, value, "true or false");
+            break;
+        }
+        case MC_CONFIG_DOUBLE: {
+            double parsed;
+            if (!Poco::NumberParser::tryParseFloat(value, parsed)) throw badValue(full, value, "a number");
+            break;
+        }
+        default: break;
+        }
+        out[key.name] = value;
+    }
+    return out;
+}
+
+std::string hostKeysMarkdown() {
+    std::string out = "| key | default | environment | description |\n|---|---|---|---|\n";
+    for (const auto& s : hostKeys()) {
+        out += "| `";
+        out += s.key;
+        out += "` | ";
+        out += *s.defaultValue ? "`" + std::string(s.defaultValue) + "`" : std::string("(empty)");
+        out += " | `" + environmentVariableFor(s.key) + "` | ";
+        out += s.description;
+        if (s.type == KeyType::Int || s.type == KeyType::Enum) out += " (" + describeExpected(s) + ")";
+        out += " |\n";
+    }
+    return out;
+}
+
+} // namespace mc::host

@@ -1,0 +1,230 @@
+#include "app/HostRuntime.h"
+
+#include "core/Broadcaster.h"
+#include "core/EventRouter.h"
+#include "log/Logging.h"
+#include "plugin/HostContext.h"
+#include "plugin/PluginRegistry.h"
+#include "store/StoreService.h"
+#include "util/Json.h"
+#include "web/HttpUtil.h"
+#include "web/Router.h"
+#include "web/WebSocketHub.h"
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
+namespace mc::host {
+namespace {
+
+long long nowUnixUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// "discovery-mdns" -> "mdns": the key namespace of a plugin under its kind's prefix.
+std::string shortName(const std::string& id, const std::string& kindPrefix) {
+    return id.rfind(kindPrefix, 0) == 0 ? id.substr(kindPrefix.size()) : id;
+}
+
+} // namespace
+
+HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string executableDir)
+    : config_(std::move(config)), settings_(readHostSettings(*config_, executableDir)) {
+    logging::configure(settings_.log);
+    auto log = logging::get("host");
+    for (const auto& key : unknownHostKeys(*config_))
+        log->warn("unknown configuration key '{}' is ignored (see docs/configuration.md)", key);
+    auth_ = std::make_unique<Authenticator>(settings_.jwtSecret, settings_.jwtIssuer);
+    broadcaster_ = std::make_unique<Broadcaster>();
+    events_ = std::make_unique<EventRouter>(*broadcaster_);
+    plugins_ = std::make_unique<PluginRegistry>();
+}
+
+HostRuntime::~HostRuntime() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginId, const std::string& instance,
+                                                      const std::string& configPrefix) {
+    auto plugin = plugins_->find(pluginId);
+    auto config = pluginInstanceConfig(*config_, configPrefix, plugin ? plugin->info.configKeys : std::vector<ConfigKeyInfo>{});
+    EventRouter* events = events_.get();
+    return std::make_unique<HostContext>(
+        pluginId, instance, std::move(config),
+        [events](std::string_view source, std::string_view type, std::string_view payload) {
+            std::string error;
+            mc_status status = events->route(source, type, payload, &error);
+            if (status != MC_OK)
+                logging::get(std::string(source))->warn("event '{}' refused: {}", type, error);
+            return status;
+        });
+}
+
+void HostRuntime::loadPlugins() {
+    auto log = logging::get("host");
+    startedMonotonic_ = std::chrono::steady_clock::now();
+    startedUnixUs_ = nowUnixUs();
+    log->info("mission-control {} starting; plugins from {}", MC_VERSION, settings_.pluginsDir);
+    plugins_->loadDirectory(settings_.pluginsDir);
+    log->info("plugins: {} loaded, {} refused", plugins_->loadedCount(), plugins_->refusedCount());
+
+    // Discovery plugins run one instance each, configured under discovery.<name>.
+    for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) {
+        const std::string prefix = "discovery." + shortName(plugin->info.id, "discovery-");
+        if (!config_->getBool(prefix + ".enabled", true)) {
+            log->info("{} is disabled by {}.enabled", plugin->info.id, prefix);
+            continue;
+        }
+        try {
+            auto instance = std::make_unique<PluginInstance>(plugin, makeContext(plugin->info.id, "default", prefix));
+            instance->start();
+            discovery_.push_back(std::move(instance));
+        } catch (const std::exception& e) {
+            // One broken discovery source must not keep the host down.
+            log->error("{} did not start: {}", plugin->info.id, e.what());
+        }
+    }
+}
+
+void HostRuntime::openStore() {
+    const std::string id = "store-" + settings_.storeBackend;
+    auto plugin = plugins_->find(id);
+    if (!plugin || plugin->info.kind != MC_KIND_STORE) {
+        std::string loaded;
+        for (const auto& p : plugins_->ofKind(MC_KIND_STORE)) loaded += (loaded.empty() ? "" : ", ") + p->info.id;
+        throw ConfigError("invalid configuration: store.backend = '" + settings_.storeBackend + "': no store plugin '" +
+                          id + "' is loaded from " + settings_.pluginsDir + " (loaded stores: " +
+                          (loaded.empty() ? "none" : loaded) + "; refused plugins are listed in the log)");
+    }
+    store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default", "store." + settings_.storeBackend),
+                                            settings_.migrationsDir);
+}
+
+void HostRuntime::startWeb() {
+    auto log = logging::get("host");
+    WebSocketSettings ws;
+    ws.ioThreads = settings_.ws.ioThreads;
+    ws.maxMessageBytes = settings_.ws.maxMessageBytes;
+    ws.queueMaxMessages = settings_.ws.queueMaxMessages;
+    ws.queueMaxBytes = settings_.ws.queueMaxBytes;
+    ws.overflowPolicy = settings_.ws.overflowDisconnects ? WebSocketSettings::OverflowPolicy::Disconnect
+                                                         : WebSocketSettings::OverflowPolicy::Drop;
+    ws.closeTimeout = settings_.ws.closeTimeout;
+    ws.maxConnections = settings_.ws.maxConnections;
+    hub_ = std::make_unique<WebSocketHub>(ws, *broadcaster_, *auth_);
+    hub_->start();
+
+    Poco::Net::ServerSocket socket;
+    try {
+        socket.bind(Poco::Net::SocketAddress(settings_.httpHost, settings_.httpPort), true);
+        socket.listen(256);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot listen on " + settings_.httpHost + ":" + std::to_string(settings_.httpPort) +
+                                 " (http.host, http.port): " + e.displayText());
+    }
+    auto* router = new Router(*auth_, settings_.httpMaxBodyBytes);
+    router_ = router;
+    registerCoreRoutes();
+
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(settings_.httpMaxThreads);
+    params->setMaxQueued(settings_.httpMaxQueued);
+    params->setKeepAlive(true);
+    params->setServerName("mission-control/" MC_VERSION);
+    httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 2, settings_.httpMaxThreads);
+    http_ = std::make_unique<Poco::Net::HTTPServer>(router, *httpThreads_, socket, params);
+    http_->start();
+    log->info("listening on http://{}:{} (WebSocket at /ws, auth {})", settings_.httpHost, port(),
+              auth_->enabled() ? "on" : "off");
+}
+
+void HostRuntime::start() {
+    loadPlugins();
+    openStore();
+    startWeb();
+}
+
+void HostRuntime::stop() {
+    std::lock_guard lock(stopMutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    auto log = logging::get("host");
+    if (http_) http_->stop(); // no new connections; in-flight requests finish
+    if (hub_) hub_->shutdown(settings_.drainTimeout);
+    if (http_) http_->stopAll(true);
+    for (auto& d : discovery_) {
+        try {
+            d->stop();
+        } catch (const std::exception& e) {
+            log->warn("stopping a discovery plugin: {}", e.what());
+        }
+    }
+    discovery_.clear();
+    store_.reset();
+    if (httpThreads_) httpThreads_->joinAll();
+    log->info("stopped");
+}
+
+std::uint16_t HostRuntime::port() const { return http_ ? static_cast<std::uint16_t>(http_->port()) : 0; }
+
+std::string HostRuntime::healthJson(bool& healthy) {
+    std::string storeJson = "null";
+    healthy = true;
+    if (store_) {
+        storeJson = store_->healthJson();
+        healthy = store_->healthy();
+    } else {
+        healthy = false;
+    }
+    const double uptime =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - startedMonotonic_).count();
+    const auto ws = hub_ ? hub_->stats() : WebSocketHub::Stats{};
+    const auto bc = broadcaster_->stats();
+    std::string out = "{\"status\":";
+    out += healthy ? "\"ok\"" : "\"degraded\"";
+    out += ",\"version\":" + json::quote(MC_VERSION);
+    out += ",\"started_at\":" + json::quote(json::isoTimestamp(startedUnixUs_));
+    out += ",\"uptime_seconds\":" + std::to_string(uptime);
+    out += ",\"store\":" + storeJson;
+    out += ",\"plugins\":{\"loaded\":" + std::to_string(plugins_->loadedCount()) +
+           ",\"refused\":" + std::to_string(plugins_->refusedCount()) + "}";
+    out += ",\"websocket\":{\"connected\":" + std::to_string(ws.connected) +
+           ",\"accepted\":" + std::to_string(ws.accepted) +
+           ",\"messages_sent\":" + std::to_string(ws.messagesSent) +
+           ",\"overflow_disconnects\":" + std::to_string(ws.overflowDisconnects) +
+           ",\"dropped_messages\":" + std::to_string(ws.droppedMessages) +
+           ",\"protocol_errors\":" + std::to_string(ws.protocolErrors) + "}";
+    out += ",\"broadcaster\":{\"published\":" + std::to_string(bc.published) +
+           ",\"last_seq\":" + std::to_string(bc.lastSeq) + "}";
+    out += ",\"auth\":" + std::string(auth_->enabled() ? "true" : "false");
+    out += "}";
+    return out;
+}
+
+void HostRuntime::registerCoreRoutes() {
+    using Status = Poco::Net::HTTPResponse::HTTPStatus;
+    router_->add(Route{"GET", "/health", std::nullopt,
+                       [](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, "{\"status\":\"ok\"}"); },
+                       "Liveness: 200 while the process serves HTTP."});
+    router_->add(Route{"GET", "/api/health", Role::Viewer,
+                       [this](RequestContext& ctx) {
+                           bool healthy = true;
+                           const std::string body = healthJson(healthy);
+                           http::sendJson(ctx.response, healthy ? Status::HTTP_OK : Status::HTTP_SERVICE_UNAVAILABLE, body);
+                       },
+                       "Readiness: store, plugins, WebSocket clients, broadcaster, uptime."});
+    router_->add(Route{"GET", "/api/plugins", Role::Viewer,
+                       [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, plugins_->reportJson()); },
+                       "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
+    WebSocketHub* hub = hub_.get();
+    router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
+                    "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");
+}
+
+} // namespace mc::host

@@ -1,0 +1,80 @@
+#pragma once
+// The whole host as one object: usable in-process (tests) and driven by the ServerApplication through
+// its Subsystems (app/Subsystems.h). Start-up runs three phases in order — plugins, store, web — and
+// stop() undoes them in reverse; each phase throws ConfigError/StoreError/std::runtime_error with a
+// message an operator can act on.
+#include "app/HostConfig.h"
+#include "web/Auth.h"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+class Broadcaster;
+class EventRouter;
+class PluginRegistry;
+class PluginInstance;
+class StoreService;
+class WebSocketHub;
+class Router;
+
+class HostRuntime {
+public:
+    // Reads and validates the host keys; throws ConfigError.
+    HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string executableDir);
+    ~HostRuntime();
+    HostRuntime(const HostRuntime&) = delete;
+    HostRuntime& operator=(const HostRuntime&) = delete;
+
+    void loadPlugins();   // phase 1: load plugins.dir, start discovery plugins
+    void openStore();     // phase 2: the store.backend plugin, migrated
+    void startWeb();      // phase 3: HTTP server, WebSocket hub
+    void start();         // all three
+    void stop();          // reverse order; drains WebSocket clients and closes them with 1001
+
+    std::uint16_t port() const;
+    const HostSettings& settings() const { return settings_; }
+    const Poco::Util::AbstractConfiguration& config() const { return *config_; }
+    Broadcaster& broadcaster() { return *broadcaster_; }
+    EventRouter& events() { return *events_; }
+    PluginRegistry& plugins() { return *plugins_; }
+    StoreService* store() { return store_.get(); }
+    WebSocketHub* hub() { return hub_.get(); }
+    Router* router() { return router_; }
+    const Authenticator& auth() const { return *auth_; }
+
+    std::string healthJson(bool& healthy);
+
+private:
+    void registerCoreRoutes();
+    std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
+                                                   const std::string& configPrefix);
+
+    Poco::AutoPtr<Poco::Util::AbstractConfiguration> config_;
+    HostSettings settings_;
+    std::chrono::steady_clock::time_point startedMonotonic_;
+    long long startedUnixUs_ = 0;
+
+    std::unique_ptr<Authenticator> auth_;
+    std::unique_ptr<Broadcaster> broadcaster_;
+    std::unique_ptr<EventRouter> events_;
+    std::unique_ptr<PluginRegistry> plugins_;
+    std::vector<std::unique_ptr<PluginInstance>> discovery_;
+    std::unique_ptr<StoreService> store_;
+    std::unique_ptr<WebSocketHub> hub_;
+    std::unique_ptr<Poco::ThreadPool> httpThreads_;
+    std::unique_ptr<Poco::Net::HTTPServer> http_;
+    Router* router_ = nullptr; // owned by http_
+    std::mutex stopMutex_;
+    bool stopped_ = false;
+};
+
+} // namespace mc::host

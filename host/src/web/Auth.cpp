@@ -1,0 +1,95 @@
+#include "web/Auth.h"
+
+#include <Poco/JWT/JWTException.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+#include <Poco/Net/HTTPCredentials.h>
+#include <Poco/Timespan.h>
+#include <Poco/Timestamp.h>
+#include <Poco/URI.h>
+
+namespace mc::host {
+
+const char* roleName(Role role) {
+    switch (role) {
+    case Role::Viewer: return "viewer";
+    case Role::Operator: return "operator";
+    case Role::Admin: return "admin";
+    }
+    return "viewer";
+}
+
+std::optional<Role> parseRole(const std::string& name) {
+    if (name == "viewer") return Role::Viewer;
+    if (name == "operator") return Role::Operator;
+    if (name == "admin") return Role::Admin;
+    return std::nullopt;
+}
+
+Authenticator::Authenticator(std::string secret, std::string issuer)
+    : secret_(std::move(secret)), issuer_(std::move(issuer)) {}
+
+AuthResult Authenticator::authenticate(const Poco::Net::HTTPServerRequest& request) const {
+    if (!enabled()) return AuthResult{Principal{"anonymous", Role::Admin}, {}};
+
+    std::string token;
+    if (request.has("Authorization")) {
+        std::string scheme, info;
+        request.getCredentials(scheme, info);
+        if (Poco::icompare(scheme, "Bearer") != 0)
+            return AuthResult{std::nullopt, "the Authorization header must use the Bearer scheme"};
+        token = info;
+    } else {
+        try {
+            for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters())
+                if (key == "token") token = value;
+        } catch (const Poco::Exception&) {
+            return AuthResult{std::nullopt, "malformed query string"};
+        }
+    }
+    if (token.empty())
+        return AuthResult{std::nullopt, "authentication required: send 'Authorization: Bearer <jwt>' or ?token=<jwt>"};
+    return verifyToken(token);
+}
+
+AuthResult Authenticator::verifyToken(const std::string& jwt) const {
+    Poco::JWT::Signer signer(secret_); // HS256 only: "none" and other algorithms are refused
+    Poco::JWT::Token token;
+    try {
+        if (!signer.tryVerify(jwt, token)) return AuthResult{std::nullopt, "invalid token signature"};
+    } catch (const Poco::Exception&) {
+        return AuthResult{std::nullopt, "malformed token"};
+    }
+    const Poco::Timestamp now;
+    const auto& payload = token.payload();
+    if (payload.has("exp") && token.getExpiration() <= now) return AuthResult{std::nullopt, "token expired"};
+    if (payload.has("nbf") && token.getNotBefore() > now) return AuthResult{std::nullopt, "token not yet valid"};
+    if (!issuer_.empty() && token.getIssuer() != issuer_)
+        return AuthResult{std::nullopt, "token issuer is not '" + issuer_ + "'"};
+    if (!payload.has("role")) return AuthResult{std::nullopt, "token has no 'role' claim"};
+    std::string roleText;
+    try {
+        roleText = payload.getValue<std::string>("role");
+    } catch (const Poco::Exception&) {
+        return AuthResult{std::nullopt, "the 'role' claim must be a string"};
+    }
+    auto role = parseRole(roleText);
+    if (!role) return AuthResult{std::nullopt, "unknown role '" + roleText + "' (expected viewer, operator or admin)"};
+    std::string subject = token.getSubject();
+    return AuthResult{Principal{subject.empty() ? "unknown" : subject, *role}, {}};
+}
+
+std::string Authenticator::issue(const std::string& subject, Role role, long ttlSeconds) const {
+    Poco::JWT::Token token;
+    token.setType("JWT");
+    token.setSubject(subject);
+    if (!issuer_.empty()) token.setIssuer(issuer_);
+    token.payload().set("role", std::string(roleName(role)));
+    Poco::Timestamp now;
+    token.setIssuedAt(now);
+    token.setExpiration(now + Poco::Timespan(ttlSeconds, 0));
+    Poco::JWT::Signer signer(secret_);
+    return signer.sign(token, Poco::JWT::Signer::ALGO_HS256);
+}
+
+} // namespace mc::host

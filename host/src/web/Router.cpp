@@ -1,0 +1,166 @@
+#include "web/Router.h"
+
+#include "log/Logging.h"
+#include "util/Json.h"
+#include "web/HttpUtil.h"
+
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/StringTokenizer.h>
+
+#include <chrono>
+#include <istream>
+
+namespace mc::host {
+namespace {
+
+using Status = Poco::Net::HTTPResponse::HTTPStatus;
+
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer tok(path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& s : tok) out.push_back(s);
+    return out;
+}
+
+class ErrorHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    ErrorHandler(Status status, std::string code, std::string message, std::string allow = {})
+        : status_(status), code_(std::move(code)), message_(std::move(message)), allow_(std::move(allow)) {}
+    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+        if (!allow_.empty()) response.set("Allow", allow_);
+        if (status_ == Status::HTTP_UNAUTHORIZED) response.set("WWW-Authenticate", "Bearer");
+        http::sendError(response, status_, code_, message_);
+    }
+
+private:
+    Status status_;
+    std::string code_;
+    std::string message_;
+    std::string allow_;
+};
+
+class RouteRunner final : public Poco::Net::HTTPRequestHandler {
+public:
+    RouteRunner(const Route& route, std::map<std::string, std::string> params, Principal principal, std::size_t maxBody)
+        : route_(route), params_(std::move(params)), principal_(std::move(principal)), maxBody_(maxBody) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        static auto log = logging::get("http");
+        const auto started = std::chrono::steady_clock::now();
+        RequestContext ctx{request, response, params_, principal_, maxBody_};
+        try {
+            if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_))
+                throw HttpError(413, "payload_too_large",
+                                "request body of " + std::to_string(request.getContentLength64()) +
+                                    " bytes exceeds http.max_body_bytes (" + std::to_string(maxBody_) + ")");
+            route_.handler(ctx);
+        } catch (const HttpError& e) {
+            if (!response.sent())
+                http::sendError(response, static_cast<Status>(e.status), e.code, e.what(), e.detailsJson);
+        } catch (const std::exception& e) {
+            log->error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
+            if (!response.sent())
+                http::sendError(response, Status::HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                "the request failed inside the host; the log has the details");
+        }
+        const auto micros =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+        log->debug("{} {} -> {} in {} us ({})", request.getMethod(), request.getURI(),
+                   static_cast<int>(response.getStatus()), micros, principal_.subject);
+    }
+
+private:
+    const Route& route_;
+    std::map<std::string, std::string> params_;
+    Principal principal_;
+    std::size_t maxBody_;
+};
+
+} // namespace
+
+std::string RequestContext::readBody() {
+    std::string body;
+    auto& in = request.stream();
+    char buf[8192];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        body.append(buf, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > maxBodyBytes)
+            throw HttpError(413, "payload_too_large",
+                            "request body exceeds http.max_body_bytes (" + std::to_string(maxBodyBytes) + ")");
+    }
+    return body;
+}
+
+Router::Router(const Authenticator& auth, std::size_t maxBodyBytes) : auth_(auth), maxBodyBytes_(maxBodyBytes) {}
+
+void Router::add(Route route) { routes_.push_back(std::move(route)); }
+
+void Router::addRaw(std::string method, std::string path, RawHandlerFactory factory, std::string summary) {
+    raw_.push_back(RawRoute{std::move(method), std::move(path), std::move(factory), std::move(summary)});
+}
+
+bool Router::match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
+    const auto want = segments(pattern);
+    const auto have = segments(path);
+    if (want.size() != have.size()) return false;
+    std::map<std::string, std::string> found;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const auto& w = want[i];
+        if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+            found[w.substr(1, w.size() - 2)] = have[i];
+        } else if (w != have[i]) {
+            return false;
+        }
+    }
+    params = std::move(found);
+    return true;
+}
+
+Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
+    const std::string path = http::requestPath(request);
+    const std::string& method = request.getMethod();
+
+    for (const auto& raw : raw_)
+        if (raw.path == path && raw.method == method) return raw.factory();
+
+    // Everything under /api needs a valid token (when auth is on) before anything else is said,
+    // so that even a 404 tells an anonymous caller nothing.
+    const bool isApi = path == "/api" || path.rfind("/api/", 0) == 0;
+    Principal principal{"anonymous", Role::Admin};
+    if (isApi && auth_.enabled()) {
+        AuthResult auth = auth_.authenticate(request);
+        if (!auth.principal) return new ErrorHandler(Status::HTTP_UNAUTHORIZED, "unauthorized", auth.error);
+        principal = *auth.principal;
+    }
+
+    std::string allow;
+    for (const auto& route : routes_) {
+        std::map<std::string, std::string> params;
+        if (!match(route.pattern, path, params)) continue;
+        if (route.method != method) {
+            allow += (allow.empty() ? "" : ", ") + route.method;
+            continue;
+        }
+        if (route.minimumRole && auth_.enabled()) {
+            if (!isApi) { // a protected route outside /api (none today) authenticates here
+                AuthResult auth = auth_.authenticate(request);
+                if (!auth.principal) return new ErrorHandler(Status::HTTP_UNAUTHORIZED, "unauthorized", auth.error);
+                principal = *auth.principal;
+            }
+            if (static_cast<int>(principal.role) < static_cast<int>(*route.minimumRole))
+                return new ErrorHandler(Status::HTTP_FORBIDDEN, "forbidden",
+                                        std::string("this request needs the ") + roleName(*route.minimumRole) +
+                                            " role; the token has " + roleName(principal.role));
+        }
+        return new RouteRunner(route, std::move(params), std::move(principal), maxBodyBytes_);
+    }
+    for (const auto& raw : raw_)
+        if (raw.path == path) allow += (allow.empty() ? "" : ", ") + raw.method;
+    if (!allow.empty())
+        return new ErrorHandler(Status::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                method + " is not allowed on " + path + " (allowed: " + allow + ")", allow);
+    return new ErrorHandler(Status::HTTP_NOT_FOUND, "not_found", "no route for " + method + " " + path);
+}
+
+} // namespace mc::host

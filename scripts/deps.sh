@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Mission Control needs, when they are missing. Usage:
+#   scripts/deps.sh build   # compile and run the host
+#   scripts/deps.sh test    # + what the test suite and the coverage build use
+set -euo pipefail
+profile=${1:-build}
+packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
+          libcppunit-dev libpq-dev libssl-dev)
+if [ "$profile" = test ]; then
+  packages+=(gcovr)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

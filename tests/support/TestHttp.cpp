@@ -1,0 +1,70 @@
+#include "TestHttp.h"
+
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/TemporaryFile.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace mc::test {
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text) {
+    Poco::JSON::Parser parser;
+    auto value = parser.parse(text);
+    auto object = value.extract<Poco::JSON::Object::Ptr>();
+    if (!object) throw std::runtime_error("not a JSON object: " + text);
+    return object;
+}
+
+Poco::JSON::Object::Ptr HttpResult::json() const { return parseObject(body); }
+
+HttpResult httpRequest(const std::string& method, unsigned short port, const std::string& pathAndQuery,
+                       const std::string& body, const std::map<std::string, std::string>& headers) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [k, v] : headers) request.set(k, v);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        if (!request.has("Content-Type")) request.setContentType("application/json");
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    HttpResult result;
+    result.status = static_cast<int>(response.getStatus());
+    for (const auto& [k, v] : response) result.headers[k] = v;
+    Poco::StreamCopier::copyToString(in, result.body);
+    return result;
+}
+
+TempDir::TempDir() {
+    path_ = Poco::TemporaryFile::tempName("/tmp");
+    Poco::File(path_).createDirectories();
+}
+
+TempDir::~TempDir() {
+    try {
+        Poco::File(path_).remove(true);
+    } catch (...) {
+    }
+}
+
+void TempDir::write(const std::string& name, const std::string& content) const {
+    std::ofstream out(file(name), std::ios::binary);
+    out << content;
+}
+
+unsigned short freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+} // namespace mc::test

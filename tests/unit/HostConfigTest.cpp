@@ -1,0 +1,202 @@
+// Configuration: precedence (CLI > environment > file > defaults), validation naming the key,
+// plugin instance configuration, and the docs staying in step with the key table.
+#include "TestHttp.h"
+#include "app/HostConfig.h"
+
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace mc::host;
+
+namespace {
+
+struct Layers {
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config{new Poco::Util::LayeredConfiguration};
+    Poco::AutoPtr<Poco::Util::MapConfiguration> cli{new Poco::Util::MapConfiguration};
+    std::map<std::string, std::string> env;
+
+    explicit Layers(const std::string& file = {}) {
+        config->add(cli, kPriorityCommandLine * 2, false);
+        addConfigurationLayers(*config, file, [this](const std::string& name) -> std::optional<std::string> {
+            auto it = env.find(name);
+            if (it == env.end()) return std::nullopt;
+            return it->second;
+        });
+    }
+    HostSettings read() const { return readHostSettings(*config, "/opt/mc/bin"); }
+};
+
+std::string errorOf(const Layers& layers) {
+    try {
+        layers.read();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+class HostConfigTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(HostConfigTest);
+    CPPUNIT_TEST(defaultsAreTheDocumentedOnes);
+    CPPUNIT_TEST(commandLineBeatsEnvironmentBeatsFileBeatsDefaults);
+    CPPUNIT_TEST(environmentNamesAreUpperCaseWithPrefix);
+    CPPUNIT_TEST(invalidValuesNameTheKeyAndTheExpectation);
+    CPPUNIT_TEST(missingFileIsAClearError);
+    CPPUNIT_TEST(autoDirectoriesResolveBesideTheExecutable);
+    CPPUNIT_TEST(unknownHostKeysAreReported);
+    CPPUNIT_TEST(pluginConfigAppliesDefaultsAndChecksTypes);
+    CPPUNIT_TEST(docsListEveryKey);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void defaultsAreTheDocumentedOnes() {
+        Layers layers;
+        auto s = layers.read();
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), s.httpHost);
+        CPPUNIT_ASSERT_EQUAL(8000, static_cast<int>(s.httpPort));
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), s.storeBackend);
+        CPPUNIT_ASSERT_EQUAL(std::string("text"), s.log.format);
+        CPPUNIT_ASSERT_EQUAL(std::string("info"), s.log.level);
+        CPPUNIT_ASSERT(s.jwtSecret.empty());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.ws.ioThreads);
+        CPPUNIT_ASSERT(s.ws.overflowDisconnects);
+    }
+
+    void commandLineBeatsEnvironmentBeatsFileBeatsDefaults() {
+        mc::test::TempDir dir;
+        dir.write("host.properties", "http.port = 9001\nhttp.host = 127.0.0.2\nlog.level = debug\n");
+        Layers layers(dir.file("host.properties"));
+        CPPUNIT_ASSERT_EQUAL(9001, static_cast<int>(layers.read().httpPort));
+        layers.env["MC_HTTP_PORT"] = "9002";
+        CPPUNIT_ASSERT_EQUAL(9002, static_cast<int>(layers.read().httpPort));
+        layers.cli->setString("http.port", "9003");
+        auto s = layers.read();
+        CPPUNIT_ASSERT_EQUAL(9003, static_cast<int>(s.httpPort));
+        // Keys set only in the file still come from the file; untouched keys keep their defaults.
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.2"), s.httpHost);
+        CPPUNIT_ASSERT_EQUAL(std::string("debug"), s.log.level);
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), s.storeBackend);
+        layers.cli->remove("http.port");
+        layers.env.erase("MC_HTTP_PORT");
+        CPPUNIT_ASSERT_EQUAL(9001, static_cast<int>(layers.read().httpPort));
+    }
+
+    void environmentNamesAreUpperCaseWithPrefix() {
+        CPPUNIT_ASSERT_EQUAL(std::string("MC_HTTP_PORT"), environmentVariableFor("http.port"));
+        CPPUNIT_ASSERT_EQUAL(std::string("MC_STORE_SQLITE_BUSY_TIMEOUT_MS"),
+                             environmentVariableFor("store.sqlite.busy_timeout_ms"));
+        Layers layers;
+        layers.env["MC_WS_OVERFLOW_POLICY"] = "drop";
+        layers.env["MC_LOG_FORMAT"] = "json";
+        auto s = layers.read();
+        CPPUNIT_ASSERT(!s.ws.overflowDisconnects);
+        CPPUNIT_ASSERT_EQUAL(std::string("json"), s.log.format);
+    }
+
+    void invalidValuesNameTheKeyAndTheExpectation() {
+        Layers a;
+        a.cli->setString("http.port", "abc");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: http.port = 'abc': expected an integer in 0..65535"), errorOf(a));
+        Layers b;
+        b.env["MC_HTTP_PORT"] = "70000";
+        CPPUNIT_ASSERT(errorOf(b).find("http.port = '70000'") != std::string::npos);
+        Layers c;
+        c.cli->setString("ws.overflow_policy", "explode");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: ws.overflow_policy = 'explode': expected one of disconnect, drop"),
+                             errorOf(c));
+        Layers d;
+        d.cli->setString("log.level.ws", "loud");
+        CPPUNIT_ASSERT(errorOf(d).find("log.level.ws = 'loud'") != std::string::npos);
+        Layers e;
+        e.cli->setString("auth.jwt.secret", "short");
+        CPPUNIT_ASSERT(errorOf(e).find("auth.jwt.secret is too short") != std::string::npos);
+        Layers f;
+        f.cli->setString("store.backend", "no such/thing");
+        CPPUNIT_ASSERT(errorOf(f).find("store.backend = 'no such/thing'") != std::string::npos);
+        Layers g;
+        g.cli->setString("ws.io_threads", "0");
+        CPPUNIT_ASSERT(errorOf(g).find("ws.io_threads = '0': expected an integer in 1..64") != std::string::npos);
+    }
+
+    void missingFileIsAClearError() {
+        try {
+            Layers layers("/nonexistent/dir/host.properties");
+            CPPUNIT_FAIL("expected ConfigError");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("configuration file '/nonexistent/dir/host.properties' does not exist"),
+                                 std::string(e.what()));
+        }
+    }
+
+    void autoDirectoriesResolveBesideTheExecutable() {
+        Layers layers;
+        auto s = layers.read();
+        CPPUNIT_ASSERT_EQUAL(std::string("/opt/mc/plugins"), s.pluginsDir);
+        CPPUNIT_ASSERT_EQUAL(std::string("/opt/mc/share/mission-control/migrations"), s.migrationsDir);
+        layers.cli->setString("plugins.dir", "/srv/plugins");
+        CPPUNIT_ASSERT_EQUAL(std::string("/srv/plugins"), layers.read().pluginsDir);
+    }
+
+    void unknownHostKeysAreReported() {
+        Layers layers;
+        layers.cli->setString("http.prot", "1");
+        layers.cli->setString("log.level.ws", "debug");
+        layers.cli->setString("store.sqlite.path", "x.db");
+        layers.cli->setString("store.bakend", "sqlite");
+        auto unknown = unknownHostKeys(*layers.config);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), unknown.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("http.prot"), unknown[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("store.bakend"), unknown[1]);
+    }
+
+    void pluginConfigAppliesDefaultsAndChecksTypes() {
+        std::vector<ConfigKeyInfo> declared = {
+            {"path", MC_CONFIG_STRING, "mission-control.db", true, false, "file"},
+            {"busy_timeout_ms", MC_CONFIG_INT, "5000", true, false, "ms"},
+            {"token", MC_CONFIG_STRING, "", false, true, "the token"},
+        };
+        Layers layers;
+        layers.cli->setString("store.sqlite.token", "t");
+        layers.cli->setString("store.sqlite.extra", "kept");
+        auto cfg = pluginInstanceConfig(*layers.config, "store.sqlite", declared);
+        CPPUNIT_ASSERT_EQUAL(std::string("mission-control.db"), cfg.at("path"));
+        CPPUNIT_ASSERT_EQUAL(std::string("5000"), cfg.at("busy_timeout_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("kept"), cfg.at("extra"));
+        layers.env["MC_STORE_SQLITE_BUSY_TIMEOUT_MS"] = "250";
+        CPPUNIT_ASSERT_EQUAL(std::string("250"), pluginInstanceConfig(*layers.config, "store.sqlite", declared).at("busy_timeout_ms"));
+        layers.env["MC_STORE_SQLITE_BUSY_TIMEOUT_MS"] = "soon";
+        try {
+            pluginInstanceConfig(*layers.config, "store.sqlite", declared);
+            CPPUNIT_FAIL("expected ConfigError");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.busy_timeout_ms = 'soon': expected an integer"),
+                                 std::string(e.what()));
+        }
+        layers.env.clear();
+        layers.cli->remove("store.sqlite.token");
+        try {
+            pluginInstanceConfig(*layers.config, "store.sqlite", declared);
+            CPPUNIT_FAIL("expected ConfigError");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.token is required (the token)"), std::string(e.what()));
+        }
+    }
+
+    void docsListEveryKey() {
+        std::ifstream in(std::string(MC_TEST_SOURCE_DIR) + "/docs/configuration.md");
+        CPPUNIT_ASSERT_MESSAGE("docs/configuration.md is missing", in.good());
+        std::stringstream text;
+        text << in.rdbuf();
+        CPPUNIT_ASSERT_MESSAGE("docs/configuration.md does not contain the current key table (regenerate it with "
+                               "`mission-control --help-config-markdown`)",
+                               text.str().find(hostKeysMarkdown()) != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(HostConfigTest);
