@@ -1,0 +1,111 @@
+// The real mission-control binary: exit codes and messages for bad configuration, precedence of
+// the environment and the command line over the file, clean SIGTERM shutdown, JSON logs.
+#include "HostProcess.h"
+#include "TestHttp.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using mc::test::freePort;
+using mc::test::HostProcess;
+using mc::test::httpGet;
+using mc::test::TempDir;
+
+namespace {
+std::vector<std::string> baseArgs(const TempDir& dir) {
+    return {"-Dplugins.dir=" MC_TEST_PLUGIN_DIR, "-Dstore.sqlite.path=" + dir.file("mc.db")};
+}
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+} // namespace
+
+class HostProcessTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(HostProcessTest);
+    CPPUNIT_TEST(invalidValueExitsWithConfigErrorNamingTheKey);
+    CPPUNIT_TEST(missingConfigFileIsNamed);
+    CPPUNIT_TEST(unknownStoreBackendStopsStartup);
+    CPPUNIT_TEST(environmentBeatsFileAndCommandLineBeatsEnvironment);
+    CPPUNIT_TEST(sigtermStopsCleanly);
+    CPPUNIT_TEST(jsonLogLinesAreJson);
+    CPPUNIT_TEST(versionNamesTheAbi);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void invalidValueExitsWithConfigErrorNamingTheKey() {
+        TempDir dir;
+        auto args = baseArgs(dir);
+        args.push_back("-Dhttp.port=abc");
+        HostProcess host(args);
+        CPPUNIT_ASSERT_EQUAL(78, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "invalid configuration: http.port = 'abc': expected an integer in 0..65535"));
+    }
+
+    void missingConfigFileIsNamed() {
+        HostProcess host({"--config=/nonexistent/host.properties"});
+        CPPUNIT_ASSERT_EQUAL(78, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "configuration file '/nonexistent/host.properties' does not exist"));
+    }
+
+    void unknownStoreBackendStopsStartup() {
+        TempDir dir;
+        auto args = baseArgs(dir);
+        args.push_back("-Dstore.backend=nosuch");
+        args.push_back("-Dhttp.port=" + std::to_string(freePort()));
+        HostProcess host(args);
+        CPPUNIT_ASSERT_EQUAL(78, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "no store plugin 'store-nosuch' is loaded"));
+    }
+
+    void environmentBeatsFileAndCommandLineBeatsEnvironment() {
+        TempDir dir;
+        const unsigned short filePort = freePort(), envPort = freePort(), cliPort = freePort();
+        dir.write("host.properties", "http.port = " + std::to_string(filePort) + "\nplugins.dir = " MC_TEST_PLUGIN_DIR
+                                     "\nstore.sqlite.path = " + dir.file("mc.db") + "\n");
+        {
+            HostProcess host({"--config=" + dir.file("host.properties")}, {{"MC_HTTP_PORT", std::to_string(envPort)}});
+            CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(envPort));
+            CPPUNIT_ASSERT_THROW(httpGet(filePort, "/health"), Poco::Exception);
+        }
+        {
+            HostProcess host({"--config=" + dir.file("host.properties"), "-Dhttp.port=" + std::to_string(cliPort)},
+                             {{"MC_HTTP_PORT", std::to_string(envPort)}});
+            CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(cliPort));
+            CPPUNIT_ASSERT_THROW(httpGet(envPort, "/health"), Poco::Exception);
+        }
+    }
+
+    void sigtermStopsCleanly() {
+        TempDir dir;
+        const unsigned short port = freePort();
+        auto args = baseArgs(dir);
+        args.push_back("-Dhttp.port=" + std::to_string(port));
+        HostProcess host(args);
+        CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(port));
+        host.terminate();
+        CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "[host] stopped"));
+    }
+
+    void jsonLogLinesAreJson() {
+        TempDir dir;
+        const unsigned short port = freePort();
+        auto args = baseArgs(dir);
+        args.push_back("-Dhttp.port=" + std::to_string(port));
+        args.push_back("-Dlog.format=json");
+        HostProcess host(args);
+        CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(port));
+        const std::string out = host.output();
+        const std::string firstLine = out.substr(0, out.find('\n'));
+        auto line = mc::test::parseObject(firstLine);
+        CPPUNIT_ASSERT_EQUAL(std::string("host"), line->getValue<std::string>("logger"));
+        CPPUNIT_ASSERT_EQUAL(std::string("info"), line->getValue<std::string>("level"));
+        CPPUNIT_ASSERT(line->has("ts"));
+        CPPUNIT_ASSERT(contains(line->getValue<std::string>("msg"), "mission-control"));
+    }
+
+    void versionNamesTheAbi() {
+        HostProcess host({"--version"});
+        CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "(plugin ABI 1.0)"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(HostProcessTest);

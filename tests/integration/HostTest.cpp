@@ -1,0 +1,185 @@
+// The whole host in-process: real plugins from build/plugins, a real SQLite file, real HTTP and
+// WebSocket clients over loopback.
+#include "HostProcess.h"
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+#include "app/HostRuntime.h"
+#include "core/EventRouter.h"
+#include "log/Logging.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
+using namespace mc::host;
+using mc::test::httpGet;
+using mc::test::TempDir;
+using mc::test::TestWebSocket;
+
+namespace {
+const std::string kSecret = "host-test-secret-0123456789";
+
+struct TestHost {
+    TempDir dir;
+    std::unique_ptr<HostRuntime> runtime;
+
+    explicit TestHost(const std::map<std::string, std::string>& overrides = {}, bool start = true) {
+        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+        map->setString("http.port", "0");
+        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
+        map->setString("store.sqlite.path", dir.file("mc.db"));
+        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
+        map->setString("shutdown.drain_timeout_ms", "500");
+        for (const auto& [k, v] : overrides) map->setString(k, v);
+        config->add(map, kPriorityCommandLine, false);
+        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
+                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
+        if (start) runtime->start();
+    }
+    unsigned short port() const { return runtime->port(); }
+};
+} // namespace
+
+class HostTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(HostTest);
+    CPPUNIT_TEST(healthReportsStorePluginsAndClients);
+    CPPUNIT_TEST(pluginsEndpointListsTheStore);
+    CPPUNIT_TEST(authProtectsApiAndWebSocketButNotLiveness);
+    CPPUNIT_TEST(eventsRouteFromTheCoreToSubscribers);
+    CPPUNIT_TEST(shutdownClosesClientsWith1001);
+    CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
+    CPPUNIT_TEST(unknownKeysAreWarnedAbout);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void healthReportsStorePluginsAndClients() {
+        TestHost host;
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/health").status);
+        TestWebSocket client(host.port());
+        client.receiveType("welcome");
+        auto r = httpGet(host.port(), "/api/health");
+        CPPUNIT_ASSERT_EQUAL(200, r.status);
+        auto body = r.json();
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), body->getValue<std::string>("status"));
+        CPPUNIT_ASSERT(body->getObject("store")->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), body->getObject("store")->getValue<std::string>("backend"));
+        CPPUNIT_ASSERT_EQUAL(1, body->getObject("store")->getValue<int>("schema_version"));
+        CPPUNIT_ASSERT(body->getObject("plugins")->getValue<int>("loaded") >= 1);
+        CPPUNIT_ASSERT_EQUAL(1, body->getObject("websocket")->getValue<int>("connected"));
+        CPPUNIT_ASSERT(body->getValue<double>("uptime_seconds") >= 0.0);
+    }
+
+    void pluginsEndpointListsTheStore() {
+        TestHost host;
+        auto r = httpGet(host.port(), "/api/plugins");
+        CPPUNIT_ASSERT_EQUAL(200, r.status);
+        auto plugins = r.json()->getArray("plugins");
+        bool found = false;
+        for (std::size_t i = 0; i < plugins->size(); ++i) {
+            auto p = plugins->getObject(static_cast<unsigned>(i));
+            if (p->optValue<std::string>("id", "") != "store-sqlite") continue;
+            found = true;
+            CPPUNIT_ASSERT_EQUAL(std::string("loaded"), p->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("store"), p->getValue<std::string>("kind"));
+            CPPUNIT_ASSERT_EQUAL(std::string("1.0"), p->getValue<std::string>("abi"));
+        }
+        CPPUNIT_ASSERT_MESSAGE(r.body, found);
+    }
+
+    void authProtectsApiAndWebSocketButNotLiveness() {
+        TestHost host({{"auth.jwt.secret", kSecret}});
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/health").status);
+        auto denied = httpGet(host.port(), "/api/health");
+        CPPUNIT_ASSERT_EQUAL(401, denied.status);
+        CPPUNIT_ASSERT(denied.body.find("\"store\"") == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("unauthorized"), denied.json()->getObject("error")->getValue<std::string>("code"));
+        const std::string token = host.runtime->auth().issue("ui", Role::Viewer);
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/api/plugins", {{"Authorization", "Bearer " + token}}).status);
+        try {
+            TestWebSocket anonymous(host.port());
+            CPPUNIT_FAIL("the WebSocket upgrade must be refused without a token");
+        } catch (const Poco::Net::WebSocketException& e) {
+            CPPUNIT_ASSERT(e.message().find("401") != std::string::npos || e.code() == Poco::Net::WebSocket::WS_ERR_UNAUTHORIZED ||
+                           e.code() == Poco::Net::WebSocket::WS_ERR_NO_HANDSHAKE);
+        }
+        TestWebSocket browser(host.port(), "/ws?token=" + token);
+        auto welcome = browser.receiveType("welcome");
+        CPPUNIT_ASSERT_EQUAL(std::string("viewer"), welcome->getValue<std::string>("role"));
+    }
+
+    void eventsRouteFromTheCoreToSubscribers() {
+        TestHost host;
+        TestWebSocket errors(host.port()), mcp(host.port()), threads(host.port());
+        for (auto* c : {&errors, &mcp, &threads}) c->receiveType("welcome");
+        errors.sendText(R"({"type":"subscribe","channel":"logs:ERROR","request_id":"a"})");
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), errors.receiveType("subscribed")->getValue<std::string>("request_id"));
+        mcp.sendText(R"({"type":"subscribe","channel":"logs:mcp:files","request_id":"b"})");
+        mcp.receiveType("subscribed");
+        threads.sendText(R"({"type":"subscribe","channel":"threads","request_id":"c"})");
+        threads.receiveType("subscribed");
+
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "log",
+                                                                  R"({"level":"INFO","mcp_id":"files","message":"hello"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "log",
+                                                                  R"({"level":"ERROR","mcp_id":"files","message":"boom"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "thread", R"({"id":"T-1","status":"running"})", &error));
+        CPPUNIT_ASSERT(host.runtime->events().route("test", "log", "not json", &error) != MC_OK);
+        CPPUNIT_ASSERT(!error.empty());
+
+        auto first = errors.receiveType("log");
+        CPPUNIT_ASSERT_EQUAL(std::string("boom"), first->getObject("payload")->getValue<std::string>("message"));
+        auto a = mcp.receiveType("log");
+        auto b = mcp.receiveType("log");
+        CPPUNIT_ASSERT_EQUAL(std::string("hello"), a->getObject("payload")->getValue<std::string>("message"));
+        CPPUNIT_ASSERT_EQUAL(std::string("boom"), b->getObject("payload")->getValue<std::string>("message"));
+        CPPUNIT_ASSERT(a->getValue<Poco::UInt64>("seq") < b->getValue<Poco::UInt64>("seq"));
+        CPPUNIT_ASSERT_EQUAL(b->getValue<Poco::UInt64>("seq"), first->getValue<Poco::UInt64>("seq"));
+        auto t = threads.receiveType("thread");
+        CPPUNIT_ASSERT_EQUAL(std::string("T-1"), t->getObject("payload")->getValue<std::string>("id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("test"), t->getValue<std::string>("source"));
+    }
+
+    void shutdownClosesClientsWith1001() {
+        TestHost host;
+        TestWebSocket client(host.port());
+        client.receiveType("welcome");
+        host.runtime->stop();
+        auto code = client.receiveClose();
+        CPPUNIT_ASSERT(code.has_value());
+        CPPUNIT_ASSERT_EQUAL(1001, *code);
+    }
+
+    void missingStorePluginIsAClearStartupError() {
+        TestHost host({{"plugins.dir", "/nonexistent/plugins"}}, false);
+        host.runtime->loadPlugins();
+        try {
+            host.runtime->openStore();
+            CPPUNIT_FAIL("expected ConfigError");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.backend = 'sqlite': no store plugin 'store-sqlite' is "
+                                             "loaded from /nonexistent/plugins (loaded stores: none; refused plugins are "
+                                             "listed in the log)"),
+                                 std::string(e.what()));
+        }
+    }
+
+    void unknownKeysAreWarnedAbout() {
+        std::ostringstream captured;
+        mc::host::logging::setCaptureSink(std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+        {
+            TestHost host({{"http.prot", "80"}}, false);
+        }
+        mc::host::logging::setCaptureSink(nullptr);
+        CPPUNIT_ASSERT_MESSAGE(captured.str(),
+                               captured.str().find("unknown configuration key 'http.prot' is ignored") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(HostTest);
