@@ -12,7 +12,7 @@ namespace mc::test {
 class HostProcess {
 public:
     HostProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {},
-                std::string workingDir = "/tmp");
+                std::string workingDir = "/");
     ~HostProcess();
     HostProcess(const HostProcess&) = delete;
     HostProcess& operator=(const HostProcess&) = delete;
