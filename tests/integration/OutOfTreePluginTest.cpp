@@ -99,7 +99,7 @@ private:
 
 void run(const std::string& what, const std::vector<std::string>& args, const fs::path& log,
          std::chrono::seconds timeout = std::chrono::seconds(600)) {
-    Child child("cmake", args, log);
+    Child child(MC_TEST_CMAKE, args, log);
     const int code = child.waitFor(timeout, what);
     if (code != 0)
         throw std::runtime_error(what + " failed with exit code " + std::to_string(code) + "; output:\n" + child.output());

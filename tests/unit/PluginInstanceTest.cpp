@@ -1,6 +1,9 @@
 // PluginInstance against real fixture libraries: the lifecycle, events emitted through the host API,
 // calls through the copied vtable, and the SDK's exception barrier on a throwing create().
+#include "app/HostConfig.h"
 #include "plugin/PluginRegistry.h"
+
+#include <Poco/Util/MapConfiguration.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -92,7 +95,10 @@ public:
     void storeAnswersThroughCopiedVtable() {
         EventLog log;
         auto plugin = fixtures().find("fixture-store");
-        auto config = resolvePluginConfig(plugin->info, {{"label", "main"}, {"capacity", "7"}});
+        Poco::AutoPtr<Poco::Util::MapConfiguration> raw(new Poco::Util::MapConfiguration);
+        raw->setString("store.fixture.label", "main");
+        raw->setString("store.fixture.capacity", "7");
+        auto config = pluginInstanceConfig(*raw, "store.fixture", plugin->info.configKeys);
         PluginInstance instance(plugin, std::make_unique<HostContext>("fixture-store", "default", config, log.emitter()));
         instance.start();
         const mc_store_vtable& store = instance.plugin().store;

@@ -1,7 +1,10 @@
 // The plugin loader against real libraries: every refusal is proven with its own broken fixture,
 // loaded from a fresh directory next to the two good fixtures, which must still load.
 #include "log/Logging.h"
+#include "app/HostConfig.h"
 #include "plugin/PluginRegistry.h"
+
+#include <Poco/Util/MapConfiguration.h>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -351,23 +354,28 @@ public:
     void resolvesConfigWithDefaultsAndChecksTypes() {
         LoadRun run({"good-store.so"});
         const PluginInfo& info = run.registry.find("fixture-store")->info;
-        auto resolved = resolvePluginConfig(info, {{"label", "primary"}, {"extra", "kept"}});
+        Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+        config->setString("store.fixture.label", "primary");
+        config->setString("store.fixture.extra", "kept");
+        auto resolved = pluginInstanceConfig(*config, "store.fixture", info.configKeys);
         CPPUNIT_ASSERT_EQUAL(std::string("100"), resolved.at("capacity"));
         CPPUNIT_ASSERT_EQUAL(std::string("primary"), resolved.at("label"));
         CPPUNIT_ASSERT_EQUAL(std::string("kept"), resolved.at("extra"));
+        config->setString("store.fixture.capacity", "12abc");
         try {
-            resolvePluginConfig(info, {});
-            CPPUNIT_FAIL("a missing required key must be refused");
-        } catch (const std::invalid_argument& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("plugin 'fixture-store': required configuration key 'label' is not set"),
+            pluginInstanceConfig(*config, "store.fixture", info.configKeys);
+            CPPUNIT_FAIL("a non-integer must be refused");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.fixture.capacity = '12abc': expected an integer"),
                                  std::string(e.what()));
         }
+        config->remove("store.fixture.capacity");
+        config->remove("store.fixture.label");
         try {
-            resolvePluginConfig(info, {{"label", "x"}, {"capacity", "12abc"}});
-            CPPUNIT_FAIL("a non-integer must be refused");
-        } catch (const std::invalid_argument& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("plugin 'fixture-store': configuration key 'capacity' = '12abc' is not a valid int"),
-                                 std::string(e.what()));
+            pluginInstanceConfig(*config, "store.fixture", info.configKeys);
+            CPPUNIT_FAIL("a missing required key must be refused");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT(std::string(e.what()).find("invalid configuration: store.fixture.label is required") == 0);
         }
     }
 };

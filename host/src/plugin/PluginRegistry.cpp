@@ -416,40 +416,4 @@ std::string PluginRegistry::reportJson() const {
     return out;
 }
 
-std::map<std::string, std::string> resolvePluginConfig(const PluginInfo& info,
-                                                       std::map<std::string, std::string> given) {
-    for (const auto& key : info.configKeys) {
-        auto it = given.find(key.name);
-        if (it == given.end()) {
-            if (key.hasDefault)
-                given.emplace(key.name, key.defaultValue);
-            else if (key.required)
-                throw std::invalid_argument("plugin '" + info.id + "': required configuration key '" + key.name +
-                                            "' is not set");
-            continue;
-        }
-        const std::string& value = it->second;
-        bool valid = true;
-        try {
-            std::size_t used = 0;
-            switch (key.type) {
-            case MC_CONFIG_INT: std::stoll(value, &used); valid = used == value.size(); break;
-            case MC_CONFIG_DOUBLE: std::stod(value, &used); valid = used == value.size(); break;
-            case MC_CONFIG_BOOL: {
-                static const char* accepted[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
-                valid = std::any_of(std::begin(accepted), std::end(accepted), [&](const char* a) { return value == a; });
-                break;
-            }
-            default: break;
-            }
-        } catch (const std::exception&) {
-            valid = false;
-        }
-        if (!valid)
-            throw std::invalid_argument("plugin '" + info.id + "': configuration key '" + key.name + "' = '" + value +
-                                        "' is not a valid " + configTypeName(key.type));
-    }
-    return given;
-}
-
 } // namespace mc::host

@@ -51,11 +51,6 @@ private:
 // "[a-z0-9][a-z0-9-]*"
 bool isValidPluginId(const std::string& id);
 
-// The configuration an instance is created with: `given` (keys relative to the plugin's prefix) with
-// the declared defaults applied. Throws std::invalid_argument naming the plugin and the key when a
-// required key has no value or a value does not parse as its declared type (int, bool, double).
-// Keys the plugin does not declare are kept (a plugin may accept free-form keys).
-std::map<std::string, std::string> resolvePluginConfig(const PluginInfo& info,
-                                                       std::map<std::string, std::string> given);
+// An instance's configuration is built by pluginInstanceConfig() in app/HostConfig.h.
 
 } // namespace mc::host
