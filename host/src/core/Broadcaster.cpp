@@ -1,0 +1,139 @@
+#include "core/Broadcaster.h"
+
+#include "util/Json.h"
+#include "web/ws/FrameCodec.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <stdexcept>
+
+namespace mc::host {
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+long long nowUnixMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+std::uint64_t Broadcaster::publish(std::string_view type, std::string_view payloadJson,
+                                   const std::vector<std::string>& channels, std::string_view source) {
+    const std::string_view payload = trimmed(payloadJson);
+    if (payload.size() < 2 || payload.front() != '{' || payload.back() != '}')
+        throw std::invalid_argument("event payload must be a JSON object");
+    if (type.empty()) throw std::invalid_argument("event type must not be empty");
+
+    // Everything but the seq is serialized outside the lock; the lock only splices the seq in.
+    std::string head = "{\"type\":";
+    head += json::quote(type);
+    head += ",\"seq\":";
+    std::string tail = ",\"timestamp\":\"";
+    tail += json::isoTimestamp(nowUnixMicros());
+    tail += "\",\"source\":";
+    tail += json::quote(source);
+    tail += ",\"channels\":[";
+    for (std::size_t i = 0; i < channels.size(); ++i) {
+        if (i) tail += ',';
+        tail += json::quote(channels[i]);
+    }
+    tail += "],\"payload\":";
+    tail.append(payload.data(), payload.size());
+    tail += '}';
+
+    std::lock_guard lock(mutex_);
+    const std::uint64_t seq = ++lastSeq_;
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, seq);
+    const std::size_t jsonSize = head.size() + static_cast<std::size_t>(end - digits) + tail.size();
+    auto frame = std::make_shared<std::string>();
+    frame->reserve(ws::frameHeaderSize(jsonSize) + jsonSize);
+    // Header first, then the JSON pieces: one allocation, no intermediate JSON string.
+    ws::appendFrameHeader(*frame, ws::Opcode::Text, jsonSize);
+    frame->append(head);
+    frame->append(digits, end);
+    frame->append(tail);
+    SharedFrame shared = std::move(frame);
+    ++published_;
+
+    // Collect the subscribers of every channel; a subscriber of several gets the event once.
+    scratch_.clear();
+    for (const auto& channel : channels) {
+        auto it = byChannel_.find(channel);
+        if (it != byChannel_.end()) scratch_.insert(scratch_.end(), it->second.begin(), it->second.end());
+    }
+    if (channels.size() > 1) {
+        std::sort(scratch_.begin(), scratch_.end());
+        scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
+    }
+    for (BroadcastSubscriber* subscriber : scratch_) subscriber->deliver(seq, shared);
+    deliveries_ += scratch_.size();
+    return seq;
+}
+
+bool Broadcaster::subscribe(const std::string& channel, BroadcastSubscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    if (!bySubscriber_[subscriber].insert(channel).second) return false;
+    byChannel_[channel].push_back(subscriber);
+    return true;
+}
+
+bool Broadcaster::unsubscribe(const std::string& channel, BroadcastSubscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    auto sub = bySubscriber_.find(subscriber);
+    if (sub == bySubscriber_.end() || sub->second.erase(channel) == 0) return false;
+    if (sub->second.empty()) bySubscriber_.erase(sub);
+    auto it = byChannel_.find(channel);
+    if (it != byChannel_.end()) {
+        auto& list = it->second;
+        list.erase(std::remove(list.begin(), list.end(), subscriber), list.end());
+        if (list.empty()) byChannel_.erase(it);
+    }
+    return true;
+}
+
+void Broadcaster::unsubscribeAll(BroadcastSubscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    auto sub = bySubscriber_.find(subscriber);
+    if (sub == bySubscriber_.end()) return;
+    for (const auto& channel : sub->second) {
+        auto it = byChannel_.find(channel);
+        if (it == byChannel_.end()) continue;
+        auto& list = it->second;
+        list.erase(std::remove(list.begin(), list.end(), subscriber), list.end());
+        if (list.empty()) byChannel_.erase(it);
+    }
+    bySubscriber_.erase(sub);
+}
+
+std::size_t Broadcaster::subscriptionCount(BroadcastSubscriber* subscriber) const {
+    std::lock_guard lock(mutex_);
+    auto it = bySubscriber_.find(subscriber);
+    return it == bySubscriber_.end() ? 0 : it->second.size();
+}
+
+std::size_t Broadcaster::subscriberCount(const std::string& channel) const {
+    std::lock_guard lock(mutex_);
+    auto it = byChannel_.find(channel);
+    return it == byChannel_.end() ? 0 : it->second.size();
+}
+
+BroadcasterStats Broadcaster::stats() const {
+    std::lock_guard lock(mutex_);
+    return BroadcasterStats{published_, lastSeq_, deliveries_, byChannel_.size()};
+}
+
+std::string_view Broadcaster::eventJson(const SharedFrame& frame) {
+    return frame ? ws::unmaskedFramePayload(*frame) : std::string_view();
+}
+
+} // namespace mc::host

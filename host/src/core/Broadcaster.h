@@ -1,0 +1,72 @@
+#pragma once
+// The core broadcaster: routes events to channel subscribers. Each event is serialized and framed
+// exactly once into an immutable shared buffer (a ready-to-send unmasked WebSocket text frame); fan-out
+// hands that pointer to every subscriber of any of the event's channels, once per subscriber.
+//
+// Ordering: sequence numbers are assigned and delivered under one lock, so every subscriber sees seq
+// strictly increasing. Subscribers must not block in deliver() (they enqueue and return).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace mc::host {
+
+// A complete WebSocket frame, shared read-only by every queue it is in.
+using SharedFrame = std::shared_ptr<const std::string>;
+
+class BroadcastSubscriber {
+public:
+    virtual ~BroadcastSubscriber() = default;
+    // Called with the broadcaster's lock held: must be quick and must not call back into the broadcaster.
+    virtual void deliver(std::uint64_t seq, const SharedFrame& frame) = 0;
+};
+
+struct BroadcasterStats {
+    std::uint64_t published;  // events published
+    std::uint64_t lastSeq;    // the seq of the last event (0 before the first)
+    std::uint64_t deliveries; // event handed to a subscriber (one per subscriber per event)
+    std::size_t channels;     // channels with at least one subscriber
+};
+
+class Broadcaster {
+public:
+    Broadcaster() = default;
+    Broadcaster(const Broadcaster&) = delete;
+    Broadcaster& operator=(const Broadcaster&) = delete;
+
+    // Publishes an event; returns its seq. `payloadJson` must be a JSON object text (EventRouter
+    // validates it; here only its braces are checked: std::invalid_argument otherwise). `type` and
+    // `source` are escaped. Never blocks on subscribers' sockets.
+    std::uint64_t publish(std::string_view type, std::string_view payloadJson,
+                          const std::vector<std::string>& channels, std::string_view source = "host");
+
+    // Subscriptions. A subscriber must call unsubscribeAll() before it is destroyed; once that returns
+    // it receives nothing more. Returns false when it already was (un)subscribed to the channel.
+    bool subscribe(const std::string& channel, BroadcastSubscriber* subscriber);
+    bool unsubscribe(const std::string& channel, BroadcastSubscriber* subscriber);
+    void unsubscribeAll(BroadcastSubscriber* subscriber);
+    std::size_t subscriptionCount(BroadcastSubscriber* subscriber) const;
+    std::size_t subscriberCount(const std::string& channel) const;
+
+    BroadcasterStats stats() const;
+
+    // The JSON text of an event frame built by publish() (tests, diagnostics).
+    static std::string_view eventJson(const SharedFrame& frame);
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t lastSeq_ = 0;
+    std::uint64_t published_ = 0;
+    std::uint64_t deliveries_ = 0;
+    std::unordered_map<std::string, std::vector<BroadcastSubscriber*>> byChannel_;
+    std::unordered_map<BroadcastSubscriber*, std::unordered_set<std::string>> bySubscriber_;
+    std::vector<BroadcastSubscriber*> scratch_; // reused fan-out list (guarded by mutex_)
+};
+
+} // namespace mc::host

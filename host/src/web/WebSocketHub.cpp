@@ -1,0 +1,238 @@
+#include "web/WebSocketHub.h"
+
+#include "log/Logging.h"
+#include "util/Json.h"
+#include "web/HttpUtil.h"
+#include "web/ws/IoLoop.h"
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace mc::host {
+namespace {
+
+constexpr std::size_t kMaxChannelLength = 128;
+constexpr std::size_t kMaxSubscriptionsPerClient = 1024;
+
+class UpgradeHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit UpgradeHandler(WebSocketHub& hub) : hub_(hub) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        hub_.handleUpgrade(request, response);
+    }
+
+private:
+    WebSocketHub& hub_;
+};
+
+bool headerHasToken(const Poco::Net::HTTPServerRequest& request, const std::string& header, const std::string& token) {
+    Poco::StringTokenizer tokens(request.get(header, ""), ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& t : tokens)
+        if (Poco::icompare(t, token) == 0) return true;
+    return false;
+}
+
+std::string withRequestId(std::string json, const std::string& requestIdJson) {
+    if (!requestIdJson.empty()) {
+        json += ",\"request_id\":";
+        json += requestIdJson;
+    }
+    json += '}';
+    return json;
+}
+
+// Checks the "channel" of a subscribe/unsubscribe; on failure sends the error and returns "".
+std::string channelOf(ClientSession& session, const ClientMessage& message) {
+    if (!message.body->has("channel") || message.body->get("channel").isEmpty()) {
+        session.sendError("missing_channel", "\"" + message.type + "\" needs a \"channel\"", message.requestIdJson);
+        return {};
+    }
+    const Poco::Dynamic::Var value = message.body->get("channel");
+    if (!value.isString()) {
+        session.sendError("invalid_channel", "\"channel\" must be a string", message.requestIdJson);
+        return {};
+    }
+    std::string channel = value.extract<std::string>();
+    if (channel.empty()) {
+        session.sendError("missing_channel", "\"channel\" must not be empty", message.requestIdJson);
+        return {};
+    }
+    if (channel.size() > kMaxChannelLength) {
+        session.sendError("invalid_channel",
+                          "channel name longer than " + std::to_string(kMaxChannelLength) + " bytes",
+                          message.requestIdJson);
+        return {};
+    }
+    for (char c : channel) {
+        if (c < 0x21 || c > 0x7E) {
+            session.sendError("invalid_channel", "channel names are printable ASCII without spaces",
+                              message.requestIdJson);
+            return {};
+        }
+    }
+    return channel;
+}
+
+} // namespace
+
+WebSocketHub::WebSocketHub(WebSocketSettings settings, Broadcaster& broadcaster, const Authenticator& authenticator)
+    : state_(std::move(settings), broadcaster), authenticator_(authenticator) {
+    const auto& s = state_.settings;
+    if (s.ioThreads == 0) throw std::invalid_argument("ws.io_threads must be at least 1");
+    if (s.maxMessageBytes < 128) throw std::invalid_argument("ws.max_message_bytes must be at least 128");
+    if (s.queueMaxMessages == 0) throw std::invalid_argument("ws.queue.max_messages must be at least 1");
+    if (s.queueMaxBytes < 1024) throw std::invalid_argument("ws.queue.max_bytes must be at least 1024");
+    if (s.maxConnections == 0) throw std::invalid_argument("ws.max_connections must be at least 1");
+    state_.log = logging::get("ws");
+    for (std::size_t i = 0; i < s.ioThreads; ++i) loops_.push_back(std::make_unique<ws::IoLoop>(state_, i));
+    registerBuiltins();
+}
+
+WebSocketHub::~WebSocketHub() { shutdown(state_.settings.closeTimeout); }
+
+WebSocketSettings::OverflowPolicy WebSocketHub::parseOverflowPolicy(const std::string& name) {
+    if (name == "disconnect") return WebSocketSettings::OverflowPolicy::Disconnect;
+    if (name == "drop") return WebSocketSettings::OverflowPolicy::Drop;
+    throw std::invalid_argument("unknown ws.overflow_policy '" + name + "' (expected disconnect or drop)");
+}
+
+void WebSocketHub::registerBuiltins() {
+    Broadcaster& broadcaster = state_.broadcaster;
+    registerHandler("subscribe", Role::Viewer, [&broadcaster](const std::shared_ptr<ClientSession>& session, const ClientMessage& message) {
+        const std::string channel = channelOf(*session, message);
+        if (channel.empty()) return;
+        if (session->subscriptionCount() >= kMaxSubscriptionsPerClient) {
+            session->sendError("too_many_subscriptions",
+                               "at most " + std::to_string(kMaxSubscriptionsPerClient) + " channels per client",
+                               message.requestIdJson);
+            return;
+        }
+        broadcaster.subscribe(channel, session.get());
+        session->send(withRequestId("{\"type\":\"subscribed\",\"channel\":" + json::quote(channel), message.requestIdJson));
+    });
+    registerHandler("unsubscribe", Role::Viewer, [&broadcaster](const std::shared_ptr<ClientSession>& session, const ClientMessage& message) {
+        const std::string channel = channelOf(*session, message);
+        if (channel.empty()) return;
+        broadcaster.unsubscribe(channel, session.get()); // unsubscribing twice is not an error
+        session->send(withRequestId("{\"type\":\"unsubscribed\",\"channel\":" + json::quote(channel), message.requestIdJson));
+    });
+    registerHandler("ping", Role::Viewer, [](const std::shared_ptr<ClientSession>& session, const ClientMessage& message) {
+        session->send(withRequestId("{\"type\":\"pong\"", message.requestIdJson));
+    });
+}
+
+void WebSocketHub::registerHandler(std::string type, Role minimumRole, MessageHandler handler) {
+    if (type.empty() || !handler) throw std::invalid_argument("a message handler needs a type and a function");
+    std::unique_lock lock(state_.handlersMutex);
+    state_.handlers[std::move(type)] = ws::HubState::HandlerEntry{minimumRole, std::move(handler)};
+}
+
+void WebSocketHub::start() {
+    std::lock_guard lock(lifecycleMutex_);
+    if (started_ || stopped_) return;
+    for (auto& loop : loops_) loop->start();
+    started_ = true;
+    state_.log->info("websocket hub started: {} I/O threads, max {} connections", loops_.size(),
+                     state_.settings.maxConnections);
+}
+
+void WebSocketHub::shutdown(std::chrono::milliseconds drainTimeout) {
+    std::lock_guard lock(lifecycleMutex_);
+    if (stopped_) return;
+    stopping_ = true;
+    if (started_) {
+        for (auto& loop : loops_) loop->closeAll(ws::close_code::GoingAway, "server shutdown");
+        const auto deadline = std::chrono::steady_clock::now() + drainTimeout;
+        while (state_.connected.load() > 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        for (auto& loop : loops_) loop->stop();
+    }
+    stopped_ = true;
+    state_.log->info("websocket hub stopped ({} clients left at the deadline)", state_.connected.load());
+}
+
+Poco::Net::HTTPRequestHandler* WebSocketHub::createHandler() { return new UpgradeHandler(*this); }
+
+WebSocketHub::Stats WebSocketHub::stats() const {
+    return Stats{state_.connected.load(),           state_.accepted.load(),      state_.overflowDisconnects.load(),
+                 state_.droppedMessages.load(),     state_.protocolErrors.load(), state_.messagesSent.load()};
+}
+
+void WebSocketHub::handleUpgrade(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    using Poco::Net::HTTPResponse;
+    if (stopping_ || !started_) {
+        http::sendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "shutting_down",
+                        "the WebSocket hub is not accepting connections");
+        return;
+    }
+    if (request.getMethod() != Poco::Net::HTTPRequest::HTTP_GET || !headerHasToken(request, "Upgrade", "websocket") ||
+        !headerHasToken(request, "Connection", "upgrade")) {
+        http::sendError(response, HTTPResponse::HTTP_BAD_REQUEST, "not_websocket",
+                        "expected a WebSocket upgrade (GET with Upgrade: websocket and Connection: Upgrade)");
+        return;
+    }
+    if (request.get("Sec-WebSocket-Version", "") != "13") {
+        response.set("Sec-WebSocket-Version", "13");
+        http::sendError(response, HTTPResponse::HTTP_BAD_REQUEST, "unsupported_version",
+                        "only WebSocket version 13 is supported");
+        return;
+    }
+    const std::string key = request.get("Sec-WebSocket-Key", "");
+    if (key.size() != 24) {
+        http::sendError(response, HTTPResponse::HTTP_BAD_REQUEST, "invalid_key",
+                        "Sec-WebSocket-Key must be 16 random bytes in base64");
+        return;
+    }
+    const AuthResult auth = authenticator_.authenticate(request);
+    if (!auth.principal) {
+        http::sendError(response, HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
+                        auth.error.empty() ? "authentication required" : auth.error);
+        return;
+    }
+    if (state_.connected.fetch_add(1) >= state_.settings.maxConnections) {
+        --state_.connected;
+        http::sendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "too_many_connections",
+                        "the WebSocket connection limit (" + std::to_string(state_.settings.maxConnections) +
+                            ") is reached");
+        return;
+    }
+
+    Poco::Net::StreamSocket socket;
+    try {
+        response.setStatusAndReason(HTTPResponse::HTTP_SWITCHING_PROTOCOLS);
+        response.set("Upgrade", "websocket");
+        response.set("Connection", "Upgrade");
+        response.set("Sec-WebSocket-Accept", ws::computeAcceptKey(key));
+        response.setContentLength(0);
+        response.send().flush();
+        socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket();
+        socket.setBlocking(false);
+        socket.setNoDelay(true);
+        if (state_.settings.socketSendBufferBytes > 0)
+            socket.setSendBufferSize(static_cast<int>(state_.settings.socketSendBufferBytes));
+    } catch (const Poco::Exception& e) {
+        --state_.connected;
+        state_.log->warn("websocket handshake failed: {}", e.displayText());
+        return;
+    }
+
+    const std::uint64_t number = ++nextClientId_;
+    ++state_.accepted;
+    auto& loop = *loops_[nextLoop_++ % loops_.size()];
+    auto session = std::make_shared<ClientSession>(state_, loop, std::move(socket), "c" + std::to_string(number),
+                                                   *auth.principal);
+    session->send(std::string("{\"type\":\"welcome\",\"client_id\":") + json::quote(session->id()) +
+                  ",\"server\":\"mission-control\",\"version\":" + json::quote(MC_VERSION) + ",\"role\":\"" +
+                  roleName(auth.principal->role) + "\"}");
+    state_.log->debug("client {} connected ({}, {})", session->id(), auth.principal->subject,
+                      roleName(auth.principal->role));
+    loop.add(std::move(session));
+}
+
+} // namespace mc::host

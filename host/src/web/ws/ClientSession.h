@@ -1,0 +1,149 @@
+#pragma once
+// One WebSocket client of the hub. Owned by the I/O loop that serves its socket; other threads may
+// hold it (async replies) and call send()/close(), which only enqueue and wake that loop.
+#include "core/Broadcaster.h"
+#include "web/Auth.h"
+#include "web/ws/FrameCodec.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mc::host {
+
+struct WebSocketSettings {
+    std::size_t ioThreads = 2;                 // ws.io_threads
+    std::size_t maxMessageBytes = 1 << 20;     // ws.max_message_bytes: largest client message
+    std::size_t queueMaxMessages = 4096;       // ws.queue.max_messages: per-client outbound queue
+    std::size_t queueMaxBytes = 16 << 20;      // ws.queue.max_bytes
+    enum class OverflowPolicy { Disconnect, Drop } overflowPolicy = OverflowPolicy::Disconnect; // ws.overflow_policy
+    std::chrono::milliseconds closeTimeout{2000}; // ws.close_timeout_ms: wait for the peer's close reply
+    std::size_t maxConnections = 10000;           // ws.max_connections
+    std::size_t socketSendBufferBytes = 0;        // ws.socket_send_buffer_bytes: SO_SNDBUF, 0 = kernel default
+};
+
+class ClientSession;
+
+// A client message after JSON parsing: `type` is its non-empty "type"; `requestIdJson` is its
+// "request_id" re-serialized as JSON (empty when absent), ready to be echoed.
+struct ClientMessage {
+    std::string type;
+    Poco::JSON::Object::Ptr body;
+    std::string requestIdJson;
+};
+
+// Runs on the session's I/O thread: must not block. Reply now or later (from any thread) via send().
+using MessageHandler = std::function<void(const std::shared_ptr<ClientSession>& session, const ClientMessage& message)>;
+
+namespace ws {
+class IoLoop;
+
+// State shared by the hub, its loops and its sessions. Counters are the hub's stats.
+struct HubState {
+    HubState(WebSocketSettings s, Broadcaster& b) : settings(std::move(s)), broadcaster(b) {}
+    WebSocketSettings settings;
+    Broadcaster& broadcaster;
+    std::shared_ptr<spdlog::logger> log;
+
+    std::atomic<std::size_t> connected{0};
+    std::atomic<std::uint64_t> accepted{0};
+    std::atomic<std::uint64_t> overflowDisconnects{0};
+    std::atomic<std::uint64_t> droppedMessages{0};
+    std::atomic<std::uint64_t> protocolErrors{0};
+    std::atomic<std::uint64_t> messagesSent{0};
+
+    struct HandlerEntry {
+        Role minimumRole;
+        MessageHandler handler;
+    };
+    mutable std::shared_mutex handlersMutex;
+    std::unordered_map<std::string, HandlerEntry> handlers;
+};
+} // namespace ws
+
+class ClientSession final : public BroadcastSubscriber, public std::enable_shared_from_this<ClientSession> {
+public:
+    ClientSession(ws::HubState& hub, ws::IoLoop& loop, Poco::Net::StreamSocket socket, std::string id,
+                  Principal principal);
+    ~ClientSession() override;
+
+    const std::string& id() const { return id_; }
+    const Principal& principal() const { return principal_; }
+
+    // Queues one JSON text message (any thread). False when the session is closing or closed.
+    bool send(std::string_view json);
+    // Queues {"type":"error","code":...,"message":...,"request_id":...}; `requestIdJson` may be empty.
+    bool sendError(std::string_view code, std::string_view message, std::string_view requestIdJson = {});
+    // Starts the close handshake after what is already queued (any thread).
+    void close(std::uint16_t code, std::string_view reason);
+    bool isOpen() const;
+
+    // BroadcastSubscriber: called by the broadcaster under its lock; enqueues or applies the policy.
+    void deliver(std::uint64_t seq, const SharedFrame& frame) override;
+
+    // Number of channels this client is subscribed to.
+    std::size_t subscriptionCount() const;
+
+private:
+    friend class ws::IoLoop;
+    enum class State { Open, Closing, Closed };
+
+    // --- any thread ---
+    bool enqueueControl(std::string frame, bool isCloseFrame);
+    // Starts closing: optionally drops the queued frames nobody started sending, queues `errorJson`
+    // (if any) and a close frame. Returns false when already closing.
+    bool beginClose(std::uint16_t code, std::string_view reason, std::string_view errorJson, bool discardBacklog);
+    void requestWrite();
+
+    // --- I/O thread only ---
+    void onReadable();
+    void onWritable() { flush(); }
+    void flush();
+    void handleFrameEvent(const ws::FrameEvent& event);
+    void handleTextMessage(const std::string& text);
+    void setWriteInterest(bool wanted);
+    bool expired(std::chrono::steady_clock::time_point now) const;
+    void finish(); // closes the socket and leaves the broadcaster; idempotent
+
+    ws::HubState& hub_;
+    ws::IoLoop& loop_;
+    Poco::Net::StreamSocket socket_;
+    int fd_;
+    const std::string id_;
+    const Principal principal_;
+
+    mutable std::mutex mutex_; // guards the outbound queue and the state below
+    State state_ = State::Open;
+    std::deque<SharedFrame> queue_;
+    std::size_t queuedBytes_ = 0;
+    std::size_t frontOffset_ = 0; // bytes of queue_.front() already written
+    bool closeQueued_ = false;
+    std::uint64_t droppedPending_ = 0; // drop policy: events dropped since the last "dropped" notice
+    std::chrono::steady_clock::time_point closeDeadline_{};
+    std::atomic<bool> writeScheduled_{false};
+
+    // I/O thread only.
+    ws::FrameParser parser_;
+    bool writeInterest_ = false;
+    bool closeSent_ = false;      // our close frame is fully written
+    bool peerClosed_ = false;     // the peer's close frame arrived
+    bool writeShutdown_ = false;  // SHUT_WR done; waiting for the peer's EOF or close
+    bool finished_ = false;
+};
+
+} // namespace mc::host
