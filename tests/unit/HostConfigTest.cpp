@@ -65,7 +65,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("info"), s.log.level);
         CPPUNIT_ASSERT(s.jwtSecret.empty());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.ws.ioThreads);
-        CPPUNIT_ASSERT(s.ws.overflowDisconnects);
+        CPPUNIT_ASSERT(s.ws.overflowPolicy == WebSocketSettings::OverflowPolicy::Disconnect);
     }
 
     void commandLineBeatsEnvironmentBeatsFileBeatsDefaults() {
@@ -95,7 +95,7 @@ public:
         layers.env["MC_WS_OVERFLOW_POLICY"] = "drop";
         layers.env["MC_LOG_FORMAT"] = "json";
         auto s = layers.read();
-        CPPUNIT_ASSERT(!s.ws.overflowDisconnects);
+        CPPUNIT_ASSERT(s.ws.overflowPolicy == WebSocketSettings::OverflowPolicy::Drop);
         CPPUNIT_ASSERT_EQUAL(std::string("json"), s.log.format);
     }
 

@@ -38,6 +38,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.queue.max_messages", KeyType::Int, "4096", "Outbound queue limit per client, in messages.", 1, 10000000},
         {"ws.queue.max_bytes", KeyType::Int, "16777216", "Outbound queue limit per client, in bytes.", 1024, 1LL << 34},
         {"ws.overflow_policy", KeyType::Enum, "disconnect", "What happens to a client whose queue overflows: disconnect it (1008) or drop events for it.", 0, 0, {"disconnect", "drop"}},
+        {"ws.socket_send_buffer_bytes", KeyType::Int, "0", "SO_SNDBUF of each WebSocket (0: the kernel's default); bounds what a slow client holds in the kernel.", 0, 1LL << 30},
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
@@ -197,7 +198,10 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.maxMessageBytes = static_cast<std::size_t>(readInt(config, "ws.max_message_bytes"));
     s.ws.queueMaxMessages = static_cast<std::size_t>(readInt(config, "ws.queue.max_messages"));
     s.ws.queueMaxBytes = static_cast<std::size_t>(readInt(config, "ws.queue.max_bytes"));
-    s.ws.overflowDisconnects = readEnum(config, "ws.overflow_policy") == "disconnect";
+    s.ws.overflowPolicy = readEnum(config, "ws.overflow_policy") == "disconnect"
+                              ? WebSocketSettings::OverflowPolicy::Disconnect
+                              : WebSocketSettings::OverflowPolicy::Drop;
+    s.ws.socketSendBufferBytes = static_cast<std::size_t>(readInt(config, "ws.socket_send_buffer_bytes"));
     s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));

@@ -6,6 +6,7 @@
 // (http.port -> MC_HTTP_PORT).
 #include "log/Logging.h"
 #include "plugin/LoadedPlugin.h"
+#include "web/ws/WebSocketSettings.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -73,13 +74,6 @@ constexpr int kPriorityDefaults = 150;
 void addConfigurationLayers(Poco::Util::LayeredConfiguration& config, const std::string& file,
                             EnvironmentLayer::Lookup environment);
 
-struct WebSocketConfig {
-    std::size_t ioThreads = 2;
-    std::size_t maxMessageBytes = 1 << 20;
-    std::size_t queueMaxMessages = 4096;
-    std::size_t queueMaxBytes = 16 << 20;
-    bool overflowDisconnects = true; // false: drop events for the slow client instead
-    std::chrono::milliseconds closeTimeout{2000};
     std::size_t maxConnections = 10000;
 };
 
@@ -95,7 +89,7 @@ struct HostSettings {
     logging::Settings log;
     std::string jwtSecret;
     std::string jwtIssuer;
-    WebSocketConfig ws;
+    WebSocketSettings ws;
     std::chrono::milliseconds drainTimeout{3000};
 };
 

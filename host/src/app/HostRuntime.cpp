@@ -108,16 +108,7 @@ void HostRuntime::openStore() {
 
 void HostRuntime::startWeb() {
     auto log = logging::get("host");
-    WebSocketSettings ws;
-    ws.ioThreads = settings_.ws.ioThreads;
-    ws.maxMessageBytes = settings_.ws.maxMessageBytes;
-    ws.queueMaxMessages = settings_.ws.queueMaxMessages;
-    ws.queueMaxBytes = settings_.ws.queueMaxBytes;
-    ws.overflowPolicy = settings_.ws.overflowDisconnects ? WebSocketSettings::OverflowPolicy::Disconnect
-                                                         : WebSocketSettings::OverflowPolicy::Drop;
-    ws.closeTimeout = settings_.ws.closeTimeout;
-    ws.maxConnections = settings_.ws.maxConnections;
-    hub_ = std::make_unique<WebSocketHub>(ws, *broadcaster_, *auth_);
+    hub_ = std::make_unique<WebSocketHub>(settings_.ws, *broadcaster_, *auth_);
     hub_->start();
 
     Poco::Net::ServerSocket socket;

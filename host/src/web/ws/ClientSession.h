@@ -4,6 +4,7 @@
 #include "core/Broadcaster.h"
 #include "web/Auth.h"
 #include "web/ws/FrameCodec.h"
+#include "web/ws/WebSocketSettings.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/StreamSocket.h>
@@ -26,16 +27,6 @@ class logger;
 
 namespace mc::host {
 
-struct WebSocketSettings {
-    std::size_t ioThreads = 2;                 // ws.io_threads
-    std::size_t maxMessageBytes = 1 << 20;     // ws.max_message_bytes: largest client message
-    std::size_t queueMaxMessages = 4096;       // ws.queue.max_messages: per-client outbound queue
-    std::size_t queueMaxBytes = 16 << 20;      // ws.queue.max_bytes
-    enum class OverflowPolicy { Disconnect, Drop } overflowPolicy = OverflowPolicy::Disconnect; // ws.overflow_policy
-    std::chrono::milliseconds closeTimeout{2000}; // ws.close_timeout_ms: wait for the peer's close reply
-    std::size_t maxConnections = 10000;           // ws.max_connections
-    std::size_t socketSendBufferBytes = 0;        // ws.socket_send_buffer_bytes: SO_SNDBUF, 0 = kernel default
-};
 
 class ClientSession;
 
