@@ -74,9 +74,6 @@ constexpr int kPriorityDefaults = 150;
 void addConfigurationLayers(Poco::Util::LayeredConfiguration& config, const std::string& file,
                             EnvironmentLayer::Lookup environment);
 
-    std::size_t maxConnections = 10000;
-};
-
 struct HostSettings {
     std::string httpHost;
     std::uint16_t httpPort = 8000;
