@@ -10,6 +10,10 @@
 //         mc::sdk::configKey("path", MC_CONFIG_STRING, "data.db", "Database file"),
 //     };
 //     MC_DECLARE_STORE_PLUGIN(MyStore, "store-mine", "1.0.0", "What it does", kKeys)
+//
+// A plugin without configuration keys uses the _NO_CONFIG form (a zero-length array is not C++):
+//
+//     MC_DECLARE_DISCOVERY_PLUGIN_NO_CONFIG(MyDiscovery, "discovery-mine", "1.0.0", "What it does")
 #pragma once
 
 #include "mc/plugin_abi.h"
@@ -251,7 +255,8 @@ struct Lifecycle {
     }
     static void destroy(mc_instance* p) noexcept {
         auto* s = self<T>(p);
-        guard(s->host, [&] { delete s; });
+        const Host host = s->host; // the barrier must not read the instance it is deleting
+        guard(host, [&] { delete s; });
     }
 };
 
@@ -362,3 +367,15 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
 #define MC_DECLARE_TRANSPORT_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, KEYS)                              \
     MC_SDK_DECLARE_PLUGIN_(MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter<CLASS>,               \
                            mc_transport_vtable, ID, VERSION, DESCRIPTION, KEYS, sizeof(KEYS) / sizeof(KEYS[0]))
+
+
+// The same for plugins that declare no configuration keys.
+#define MC_DECLARE_STORE_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                              \
+    MC_SDK_DECLARE_PLUGIN_(MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter<CLASS>, mc_store_vtable, ID,  \
+                           VERSION, DESCRIPTION, nullptr, 0)
+#define MC_DECLARE_DISCOVERY_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                          \
+    MC_SDK_DECLARE_PLUGIN_(MC_KIND_DISCOVERY, ::mc::sdk::detail::DiscoveryAdapter<CLASS>,               \
+                           mc_discovery_vtable, ID, VERSION, DESCRIPTION, nullptr, 0)
+#define MC_DECLARE_TRANSPORT_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                          \
+    MC_SDK_DECLARE_PLUGIN_(MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter<CLASS>,               \
+                           mc_transport_vtable, ID, VERSION, DESCRIPTION, nullptr, 0)

@@ -1,0 +1,78 @@
+#include "plugin/PluginInstance.h"
+
+#include "log/Logging.h"
+
+#include <stdexcept>
+#include <utility>
+
+namespace mc::host {
+
+PluginInstance::Hooks PluginInstance::hooksOf(const LoadedPlugin& plugin) {
+    Hooks hooks;
+    switch (plugin.info.kind) {
+    case MC_KIND_STORE: hooks = {plugin.store.create, plugin.store.start, plugin.store.stop, plugin.store.destroy}; break;
+    case MC_KIND_TRANSPORT:
+        hooks = {plugin.transport.create, plugin.transport.start, plugin.transport.stop, plugin.transport.destroy};
+        break;
+    case MC_KIND_DISCOVERY:
+        hooks = {plugin.discovery.create, plugin.discovery.start, plugin.discovery.stop, plugin.discovery.destroy};
+        break;
+    case MC_KIND_INVALID: break;
+    }
+    return hooks;
+}
+
+PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context)
+    : plugin_(std::move(plugin)), context_(std::move(context)) {
+    if (!plugin_ || !context_) throw std::invalid_argument("PluginInstance needs a plugin and a host context");
+    hooks_ = hooksOf(*plugin_);
+    if (!hooks_.create || !hooks_.destroy)
+        fail("create", MC_ERR_INTERNAL, "plugin '" + plugin_->info.id + "' has no create/destroy hooks");
+    const std::string config = context_->configJson();
+    std::string reason;
+    mc_instance* created = nullptr;
+    const mc_status status = HostContext::call(reason, [&] {
+        return hooks_.create(HostContext::api(), context_->handle(), mc_str{config.data(), config.size()}, &created);
+    });
+    if (status != MC_OK) {
+        // A plugin that failed but still handed out an instance must not leak it.
+        if (created) hooks_.destroy(created);
+        fail("create", status, reason);
+    }
+    if (!created) fail("create", MC_ERR_INTERNAL, "create returned MC_OK but no instance");
+    instance_ = created;
+}
+
+PluginInstance::~PluginInstance() {
+    try {
+        stop();
+    } catch (const std::exception& e) {
+        context_->logger().warn("{}", e.what());
+    }
+    if (instance_) hooks_.destroy(instance_);
+}
+
+void PluginInstance::start() {
+    if (started_) return;
+    if (hooks_.start) {
+        std::string reason;
+        const mc_status status = HostContext::call(reason, [&] { return hooks_.start(instance_); });
+        if (status != MC_OK) fail("start", status, reason);
+    }
+    started_ = true;
+}
+
+void PluginInstance::stop() {
+    if (!started_) return;
+    started_ = false;
+    if (!hooks_.stop) return;
+    std::string reason;
+    const mc_status status = HostContext::call(reason, [&] { return hooks_.stop(instance_); });
+    if (status != MC_OK) fail("stop", status, reason);
+}
+
+void PluginInstance::fail(const char* what, mc_status status, const std::string& reason) const {
+    throw std::runtime_error(context_->qualifiedName() + ": " + what + " failed (" + statusName(status) + "): " + reason);
+}
+
+} // namespace mc::host

@@ -1,0 +1,61 @@
+#pragma once
+// Loads plugin libraries from a directory, checks each against the C ABI contract and keeps the ones
+// that pass. Every file considered gets a PluginLoadRecord (GET /api/plugins); a refused file is
+// logged once (logger "plugin-loader") with its path and the reason, and unloaded. A bad plugin never
+// makes loadDirectory throw.
+//
+// Threading: load first (single thread), then every const member may be called from any thread.
+#include "plugin/LoadedPlugin.h"
+#include "plugin/PluginInstance.h" // callers of the registry create instances with it
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+class PluginRegistry {
+public:
+    PluginRegistry() = default;
+    PluginRegistry(const PluginRegistry&) = delete;
+    PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+    // Every regular `*.so` file in `dir` (not recursive), in file-name order. A missing or unreadable
+    // directory becomes one refused record naming it.
+    void loadDirectory(const std::string& dir);
+    // One library; returns true when it was loaded.
+    bool loadFile(const std::string& path);
+
+    const std::vector<PluginLoadRecord>& report() const { return records_; }
+    std::shared_ptr<const LoadedPlugin> find(const std::string& id) const; // nullptr when unknown
+    std::vector<std::shared_ptr<const LoadedPlugin>> ofKind(mc_plugin_kind kind) const; // load order
+    const std::vector<std::shared_ptr<const LoadedPlugin>>& plugins() const { return plugins_; }
+
+    // {"plugins":[{"file","status","reason","id","version","kind","abi","description","config_keys"}],
+    //  "loaded":N,"refused":M}
+    std::string reportJson() const;
+
+    std::size_t loadedCount() const { return plugins_.size(); }
+    std::size_t refusedCount() const { return records_.size() - plugins_.size(); }
+
+private:
+    void refuse(PluginLoadRecord record, const std::string& reason);
+
+    std::vector<PluginLoadRecord> records_;
+    std::vector<std::shared_ptr<const LoadedPlugin>> plugins_;
+    std::map<std::string, std::shared_ptr<const LoadedPlugin>> byId_;
+};
+
+// "[a-z0-9][a-z0-9-]*"
+bool isValidPluginId(const std::string& id);
+
+// The configuration an instance is created with: `given` (keys relative to the plugin's prefix) with
+// the declared defaults applied. Throws std::invalid_argument naming the plugin and the key when a
+// required key has no value or a value does not parse as its declared type (int, bool, double).
+// Keys the plugin does not declare are kept (a plugin may accept free-form keys).
+std::map<std::string, std::string> resolvePluginConfig(const PluginInfo& info,
+                                                       std::map<std::string, std::string> given);
+
+} // namespace mc::host
