@@ -40,14 +40,14 @@ public:
     int64_t schemaVersion() override {
         int64_t version = 0;
         std::string reason;
-        const mc_status status = HostContext::call(reason, [&] { return s_.plugin_->store.schema_version(s_.instance_, &version); });
+        const mc_status status = HostContext::call(reason, [&] { return s_.plugin_->store.schema_version(s_.instance_->handle(), &version); });
         if (status != MC_OK) s_.fail("reading the schema version", status, reason);
         return version;
     }
     void applyMigration(const MigrationFile& file) override {
         std::string reason;
         const mc_status status = HostContext::call(reason, [&] {
-            return s_.plugin_->store.apply_migration(s_.instance_, file.version, str(file.name), str(file.sql));
+            return s_.plugin_->store.apply_migration(s_.instance_->handle(), file.version, str(file.name), str(file.sql));
         });
         if (status != MC_OK) s_.fail("applying migration '" + file.path + "'", status, reason);
     }
@@ -75,76 +75,53 @@ private:
 
 StoreService::StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
                            const std::string& migrationsDir)
-    : plugin_(std::move(plugin)), context_(std::move(context)) {
+    : plugin_(std::move(plugin)) {
     if (!plugin_) throw StoreError("store: no plugin given");
-    if (!context_) throw StoreError("store plugin '" + plugin_->info.id + "': no host context given");
+    if (!context) throw StoreError("store plugin '" + plugin_->info.id + "': no host context given");
+    name_ = context->qualifiedName();
     if (plugin_->info.kind != MC_KIND_STORE)
-        throw StoreError("plugin '" + plugin_->info.id + "' is not a store");
+        throw StoreError(name_ + ": plugin '" + plugin_->info.id + "' is a " + kindName(plugin_->info.kind) +
+                         " plugin, not a store");
     const auto& vt = plugin_->store;
-    if (!vt.create || !vt.destroy || !vt.dialect || !vt.schema_version || !vt.apply_migration || !vt.write ||
-        !vt.query || !vt.health)
-        throw StoreError("store plugin '" + plugin_->info.id + "' lacks a required store function");
+    if (!vt.dialect || !vt.schema_version || !vt.apply_migration || !vt.write || !vt.query || !vt.health)
+        throw StoreError(name_ + ": plugin '" + plugin_->info.id + "' lacks a required store function");
 
-    auto log = logging::get("store");
-    const std::string config = context_->configJson();
-    std::string reason;
-    mc_status status = HostContext::call(reason, [&] {
-        return vt.create(HostContext::api(), context_->handle(), str(config), &instance_);
-    });
-    if (status != MC_OK || !instance_) {
-        instance_ = nullptr;
-        fail("create", status == MC_OK ? MC_ERR_INTERNAL : status, status == MC_OK ? "no instance returned" : reason);
-    }
     try {
-        if (vt.start) {
-            status = HostContext::call(reason, [&] { return vt.start(instance_); });
-            if (status != MC_OK) fail("start", status, reason);
-        }
-        started_ = true;
-        const mc_str dialect = vt.dialect(instance_);
-        if (!dialect.ptr || dialect.len == 0) fail("dialect", MC_ERR_INTERNAL, "the store names no SQL dialect");
-        dialect_.assign(dialect.ptr, dialect.len);
-
-        Target target(*this);
-        MigrationRunner runner(migrationsDir, dialect_, databaseKeyHint(plugin_->info.id));
-        try {
-            migration_ = runner.run(target);
-        } catch (const StoreError& e) {
-            const std::string what = e.what();
-            // Errors from the store already name the plugin; runner errors (files, versions) do not.
-            if (what.rfind("store plugin '", 0) == 0) throw;
-            throw StoreError("store plugin '" + plugin_->info.id + "': " + what);
-        }
-        log->info("store '{}' ready: dialect {}, schema version {} (was {}, applied {})", context_->qualifiedName(),
-                  dialect_, migration_.toVersion, migration_.fromVersion, migration_.applied.size());
-    } catch (...) {
-        shutdown();
-        throw;
+        instance_ = std::make_unique<PluginInstance>(plugin_, std::move(context));
+        instance_->start();
+    } catch (const std::runtime_error& e) {
+        instance_.reset();
+        throw StoreError(e.what());
     }
+
+    const mc_str dialect = vt.dialect(instance_->handle());
+    if (!dialect.ptr || dialect.len == 0) fail("dialect", MC_ERR_INTERNAL, "the store names no SQL dialect");
+    dialect_.assign(dialect.ptr, dialect.len);
+
+    Target target(*this);
+    MigrationRunner runner(migrationsDir, dialect_, databaseKeyHint(plugin_->info.id));
+    try {
+        migration_ = runner.run(target);
+    } catch (const StoreError& e) {
+        const std::string what = e.what();
+        // Errors from the store already name the instance; runner errors (files, versions) do not.
+        if (what.rfind(name_ + ": ", 0) == 0) throw;
+        throw StoreError(name_ + ": " + what);
+    }
+    logging::get("store")->info("store '{}' ready: dialect {}, schema version {} (was {}, applied {})", name_,
+                                dialect_, migration_.toVersion, migration_.fromVersion, migration_.applied.size());
 }
 
-StoreService::~StoreService() { shutdown(); }
-
-void StoreService::shutdown() noexcept {
-    if (!instance_) return;
+StoreService::~StoreService() {
     try {
-        std::string reason;
-        if (started_ && plugin_->store.stop) {
-            const mc_status status = HostContext::call(reason, [&] { return plugin_->store.stop(instance_); });
-            if (status != MC_OK)
-                logging::get("store")->warn("store plugin '{}': stop failed ({}): {}", plugin_->info.id,
-                                            statusName(status), reason);
-        }
-        plugin_->store.destroy(instance_);
-    } catch (...) {
+        instance_->stop();
+    } catch (const std::exception& e) {
+        logging::get("store")->warn("{}", e.what());
     }
-    instance_ = nullptr;
-    started_ = false;
 }
 
 void StoreService::fail(const std::string& step, mc_status status, const std::string& reason) const {
-    throw StoreError("store plugin '" + plugin_->info.id + "': " + step + " failed (" + statusName(status) +
-                     "): " + reason);
+    throw StoreError(name_ + ": " + step + " failed (" + statusName(status) + "): " + reason);
 }
 
 const std::string& StoreService::pluginId() const { return plugin_->info.id; }
@@ -155,20 +132,20 @@ mc_status StoreService::write(std::string_view kind, std::string_view recordsJso
                               std::string& error) {
     resultJson.clear();
     mc_sink sink{&resultJson, &appendToString};
-    return HostContext::call(error, [&] { return plugin_->store.write(instance_, str(kind), str(recordsJson), &sink); });
+    return HostContext::call(error, [&] { return plugin_->store.write(instance_->handle(), str(kind), str(recordsJson), &sink); });
 }
 
 mc_status StoreService::query(std::string_view name, std::string_view paramsJson, std::string& resultJson,
                               std::string& error) {
     resultJson.clear();
     mc_sink sink{&resultJson, &appendToString};
-    return HostContext::call(error, [&] { return plugin_->store.query(instance_, str(name), str(paramsJson), &sink); });
+    return HostContext::call(error, [&] { return plugin_->store.query(instance_->handle(), str(name), str(paramsJson), &sink); });
 }
 
 std::string StoreService::healthJson() {
     std::string raw, reason;
     mc_sink sink{&raw, &appendToString};
-    const mc_status status = HostContext::call(reason, [&] { return plugin_->store.health(instance_, &sink); });
+    const mc_status status = HostContext::call(reason, [&] { return plugin_->store.health(instance_->handle(), &sink); });
 
     Poco::JSON::Object::Ptr health;
     if (status == MC_OK) {
@@ -190,7 +167,7 @@ std::string StoreService::healthJson() {
     int64_t version = 0;
     std::string versionError;
     const mc_status versionStatus =
-        HostContext::call(versionError, [&] { return plugin_->store.schema_version(instance_, &version); });
+        HostContext::call(versionError, [&] { return plugin_->store.schema_version(instance_->handle(), &version); });
     health->set("schema_version", versionStatus == MC_OK ? version : migration_.toVersion);
     std::ostringstream out;
     health->stringify(out);

@@ -4,6 +4,7 @@
 // (the store ABI requires stores to be).
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
+#include "plugin/PluginInstance.h"
 #include "store/MigrationRunner.h"
 
 #include <memory>
@@ -15,7 +16,8 @@ namespace mc::host {
 class StoreService {
 public:
     // Creates + starts the instance (the context holds its config: prefix stripped, defaults applied),
-    // then migrates. Throws StoreError with a message naming the plugin and the reason.
+    // then migrates. Throws StoreError with a message naming the instance and the reason, e.g.
+    // "store-sqlite/default: start failed (io): cannot open SQLite database 'x.db': ...".
     StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
                  const std::string& migrationsDir);
     ~StoreService(); // stop + destroy
@@ -39,12 +41,10 @@ public:
 private:
     class Target;
     [[noreturn]] void fail(const std::string& step, mc_status status, const std::string& reason) const;
-    void shutdown() noexcept;
 
     std::shared_ptr<const LoadedPlugin> plugin_;
-    std::unique_ptr<HostContext> context_;
-    mc_instance* instance_ = nullptr;
-    bool started_ = false;
+    std::unique_ptr<PluginInstance> instance_; // stops (if started) and destroys on destruction
+    std::string name_;                         // "<plugin-id>/<instance>", the prefix of every error
     std::string dialect_;
     MigrationReport migration_;
 };

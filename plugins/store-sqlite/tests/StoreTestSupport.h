@@ -1,13 +1,11 @@
 #pragma once
 // Shared by the store tests: load the real store-sqlite.so, start a StoreService on a temp database.
-// The loading part is temporary: it will be replaced by mc::host::PluginRegistry once that is merged.
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
+#include "plugin/PluginRegistry.h"
 #include "store/StoreService.h"
 
 #include <boost/filesystem.hpp>
-
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstring>
@@ -19,37 +17,15 @@
 
 namespace mc::test {
 
-inline std::shared_ptr<const host::LoadedPlugin> loadStorePlugin(const std::string& path) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw std::runtime_error(std::string("dlopen failed: ") + dlerror());
-    auto plugin = std::make_shared<host::LoadedPlugin>();
-    plugin->library = std::shared_ptr<void>(handle, [](void* h) { dlclose(h); });
-    auto entry = reinterpret_cast<mc_plugin_entry_fn>(dlsym(handle, MC_PLUGIN_ENTRY_SYMBOL));
-    if (!entry) throw std::runtime_error("no entry symbol in " + path);
-    const mc_plugin_descriptor* d = entry();
-    if (d->kind != MC_KIND_STORE) throw std::runtime_error(path + " is not a store");
-    plugin->info.path = path;
-    plugin->info.id.assign(d->id.ptr, d->id.len);
-    plugin->info.version.assign(d->version.ptr, d->version.len);
-    plugin->info.kind = d->kind;
-    plugin->info.abiMajor = d->abi_major;
-    plugin->info.abiMinor = d->abi_minor;
-    for (std::size_t i = 0; i < d->config_key_count; ++i) {
-        const mc_config_key& k = d->config_keys[i];
-        host::ConfigKeyInfo key;
-        key.name.assign(k.name.ptr, k.name.len);
-        key.type = k.type;
-        key.defaultValue.assign(k.default_value.ptr ? k.default_value.ptr : "", k.default_value.len);
-        key.hasDefault = k.default_value.len > 0;
-        key.required = k.required != 0;
-        plugin->info.configKeys.push_back(key);
-    }
-    std::memcpy(&plugin->store, d->vtable, std::min(d->vtable_size, sizeof(mc_store_vtable)));
-    return plugin;
-}
-
+// The real store-sqlite.so through the host's loader, loaded once per test program.
 inline std::shared_ptr<const host::LoadedPlugin> sqliteStorePlugin() {
-    static auto plugin = loadStorePlugin(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so");
+    static const std::shared_ptr<const host::LoadedPlugin> plugin = [] {
+        host::PluginRegistry registry;
+        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so";
+        if (!registry.loadFile(path))
+            throw std::runtime_error("store-sqlite.so refused: " + registry.report().back().reason);
+        return registry.find("store-sqlite");
+    }();
     return plugin;
 }
 
@@ -57,11 +33,9 @@ inline std::string shippedMigrationsDir() { return std::string(MC_TEST_BUILD_DIR
 
 // The plugin's declared defaults overlaid with `overrides`, as the host's config layer hands them on.
 inline std::unique_ptr<host::HostContext> storeContext(std::map<std::string, std::string> overrides) {
-    std::map<std::string, std::string> config;
-    for (const auto& key : sqliteStorePlugin()->info.configKeys)
-        if (key.hasDefault) config[key.name] = key.defaultValue;
-    for (auto& [k, v] : overrides) config[k] = v;
-    return std::make_unique<host::HostContext>("store-sqlite", "test", std::move(config), nullptr);
+    return std::make_unique<host::HostContext>("store-sqlite", "test",
+                                               host::resolvePluginConfig(sqliteStorePlugin()->info, std::move(overrides)),
+                                               nullptr);
 }
 
 inline std::unique_ptr<host::StoreService> openStore(const std::string& dbPath,
