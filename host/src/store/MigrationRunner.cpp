@@ -79,7 +79,7 @@ std::vector<MigrationFile> MigrationRunner::scan() const {
 }
 
 MigrationReport MigrationRunner::run(MigrationTarget& target) const {
-    auto log = logging::get("store");
+    auto log = logging::get("migrations");
     const auto files = scan();
     const int64_t newest = files.empty() ? 0 : files.back().version;
 
