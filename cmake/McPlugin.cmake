@@ -1,9 +1,15 @@
 # mc_add_plugin(<name> SOURCES <src>... [LIBRARIES <lib>...])
 #
-# Builds a Mission Control plugin: a MODULE library named exactly <name>.so, hidden visibility (only
-# the entry symbol is exported), no undefined symbols. Works in-tree and against the installed SDK.
+# Builds a Mission Control plugin: a MODULE library named exactly <name>.so, hidden visibility, no
+# undefined symbols, and a version script so the entry symbol mc_plugin_entry is the only symbol the
+# library exports (template instantiations from libstdc++ headers would otherwise leak as weak
+# symbols and could bind across plugins). Works in-tree and against the installed SDK
+# (find_package(MissionControlSDK)); in-tree the library lands in MC_PLUGIN_OUTPUT_DIR.
 function(mc_add_plugin name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "mc_add_plugin(${name}): SOURCES is required")
+  endif()
   add_library(${name} MODULE ${ARG_SOURCES})
   if(TARGET MissionControl::sdk)
     target_link_libraries(${name} PRIVATE MissionControl::sdk)
@@ -16,13 +22,18 @@ function(mc_add_plugin name)
   else()
     set(out ${CMAKE_CURRENT_BINARY_DIR})
   endif()
+  set(exports ${CMAKE_CURRENT_BINARY_DIR}/mc_plugin_exports.map)
+  if(NOT EXISTS ${exports})
+    file(WRITE ${exports} "{\n  global: mc_plugin_entry;\n  local: *;\n};\n")
+  endif()
   set_target_properties(${name} PROPERTIES
     PREFIX ""
     OUTPUT_NAME ${name}
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
-    LIBRARY_OUTPUT_DIRECTORY ${out})
-  target_link_options(${name} PRIVATE "LINKER:-z,defs")
+    LIBRARY_OUTPUT_DIRECTORY ${out}
+    LINK_DEPENDS ${exports})
+  target_link_options(${name} PRIVATE "LINKER:-z,defs" "LINKER:--version-script=${exports}")
   set_property(GLOBAL APPEND PROPERTY MC_PLUGIN_TARGETS ${name})
 endfunction()

@@ -1,0 +1,278 @@
+// What a third party does: install the SDK from this build into a scratch prefix, configure and build
+// sdk/examples/hello-discovery outside the source tree against it, drop the .so into a plugins
+// directory and start the unchanged host binary on it. The host must report the plugin as loaded.
+#include "plugin/PluginRegistry.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string readFile(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string tail(const std::string& text, std::size_t max = 4000) {
+    return text.size() <= max ? text : "..." + text.substr(text.size() - max);
+}
+
+// A child process whose stdout+stderr go to `log`. The shell only sets up the redirection and then
+// execs the program, so the handle's pid is the program itself.
+class Child {
+public:
+    Child(const std::string& program, const std::vector<std::string>& args, const fs::path& log) : log_(log) {
+        Poco::Process::Args shellArgs{"-c", "exec \"$0\" \"$@\" >\"$MC_CHILD_LOG\" 2>&1", program};
+        shellArgs.insert(shellArgs.end(), args.begin(), args.end());
+        Poco::Process::Env env{{"MC_CHILD_LOG", log.string()}};
+        handle_.emplace(Poco::Process::launch("/bin/sh", shellArgs, fs::current_path().string(), nullptr, nullptr,
+                                              nullptr, env));
+    }
+    ~Child() { terminate(); }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    // The exit code, or nullopt while it runs.
+    std::optional<int> exitCode() {
+        if (exit_) return exit_;
+        const int code = handle_->tryWait();
+        if (code != -1) exit_ = code;
+        return exit_;
+    }
+    // Waits up to `timeout`; kills it and throws when it takes longer.
+    int waitFor(std::chrono::seconds timeout, const std::string& what) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!exitCode()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                terminate();
+                throw std::runtime_error(what + " did not finish within " + std::to_string(timeout.count()) +
+                                         " s; output:\n" + output());
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return *exit_;
+    }
+    // SIGTERM, a grace period, then SIGKILL; always reaps.
+    void terminate() {
+        if (!handle_ || exitCode()) return;
+        try {
+            Poco::Process::requestTermination(handle_->id());
+            const auto deadline = std::chrono::steady_clock::now() + 10s;
+            while (!exitCode() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+            if (!exitCode()) {
+                Poco::Process::kill(*handle_);
+                exit_ = handle_->wait();
+            }
+        } catch (const std::exception&) {
+        }
+    }
+    std::string output() const { return tail(readFile(log_)); }
+
+private:
+    fs::path log_;
+    std::optional<Poco::ProcessHandle> handle_;
+    std::optional<int> exit_;
+};
+
+void run(const std::string& what, const std::vector<std::string>& args, const fs::path& log,
+         std::chrono::seconds timeout = std::chrono::seconds(600)) {
+    Child child("cmake", args, log);
+    const int code = child.waitFor(timeout, what);
+    if (code != 0)
+        throw std::runtime_error(what + " failed with exit code " + std::to_string(code) + "; output:\n" + child.output());
+}
+
+unsigned short freeLoopbackPort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const unsigned short port = socket.address().port();
+    socket.close();
+    return port;
+}
+
+// Installs the SDK and builds the example once for the whole suite.
+struct ExampleBuild {
+    fs::path root;
+    fs::path prefix;
+    fs::path pluginsDir;
+    fs::path plugin;
+    std::string error; // set when the build failed
+
+    ExampleBuild() {
+        std::random_device random;
+        root = fs::temp_directory_path() / ("mc-out-of-tree-" + std::to_string(random()));
+        prefix = root / "sdk-prefix";
+        pluginsDir = root / "plugins";
+        const fs::path build = root / "example-build";
+        fs::create_directories(pluginsDir);
+        try {
+            run("installing the SDK", {"--install", MC_TEST_BUILD_DIR, "--prefix", prefix.string(), "--component", "sdk"},
+                root / "install.log");
+            run("configuring the example",
+                {"-S", std::string(MC_TEST_SOURCE_DIR) + "/sdk/examples/hello-discovery", "-B", build.string(),
+                 "-DCMAKE_PREFIX_PATH=" + prefix.string(), "-DCMAKE_BUILD_TYPE=RelWithDebInfo"},
+                root / "configure.log");
+            run("building the example", {"--build", build.string()}, root / "build.log");
+            plugin = pluginsDir / "hello-discovery.so";
+            fs::copy_file(build / "hello-discovery.so", plugin);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    }
+    ~ExampleBuild() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+};
+
+ExampleBuild& example() {
+    static ExampleBuild build;
+    return build;
+}
+
+std::optional<std::string> httpGet(unsigned short port, const std::string& path, int& status) {
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port);
+        session.setTimeout(Poco::Timespan(5, 0));
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& body = session.receiveResponse(response);
+        std::string text;
+        Poco::StreamCopier::copyToString(body, text);
+        status = response.getStatus();
+        return text;
+    } catch (const std::exception&) {
+        return std::nullopt; // not listening yet
+    }
+}
+
+} // namespace
+
+class OutOfTreePluginTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(OutOfTreePluginTest);
+    CPPUNIT_TEST(installedSdkHasPackageConfigAndHeaders);
+    CPPUNIT_TEST(exampleBuiltOutOfTreeLoadsInRegistry);
+    CPPUNIT_TEST(hostReportsExampleAsLoaded);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void installedSdkHasPackageConfigAndHeaders() {
+        auto& build = example();
+        CPPUNIT_ASSERT_MESSAGE(build.error, build.error.empty());
+        const fs::path cmakeDir = build.prefix / "lib" / "cmake" / "MissionControlSDK";
+        for (const char* file : {"MissionControlSDKConfig.cmake", "MissionControlSDKConfigVersion.cmake",
+                                 "MissionControlSDKTargets.cmake", "McPlugin.cmake"})
+            CPPUNIT_ASSERT_MESSAGE(file, fs::exists(cmakeDir / file));
+        CPPUNIT_ASSERT(fs::exists(build.prefix / "include" / "mc" / "plugin_abi.h"));
+        CPPUNIT_ASSERT(fs::exists(build.prefix / "include" / "mc" / "sdk.hpp"));
+        // Only the SDK: the host binary is not part of the sdk component.
+        CPPUNIT_ASSERT(!fs::exists(build.prefix / "bin" / "mission-control"));
+        CPPUNIT_ASSERT(readFile(cmakeDir / "MissionControlSDKTargets.cmake").find("MissionControl::sdk") != std::string::npos);
+    }
+
+    void exampleBuiltOutOfTreeLoadsInRegistry() {
+        auto& build = example();
+        CPPUNIT_ASSERT_MESSAGE(build.error, build.error.empty());
+        mc::host::PluginRegistry registry;
+        registry.loadDirectory(build.pluginsDir.string());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), registry.loadedCount());
+        auto plugin = registry.find("hello-discovery");
+        CPPUNIT_ASSERT(plugin != nullptr);
+        CPPUNIT_ASSERT_EQUAL(MC_KIND_DISCOVERY, plugin->info.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), plugin->info.version);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), plugin->info.configKeys.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("server_name"), plugin->info.configKeys[0].name);
+
+        // And it works: start announces the configured server.
+        std::vector<std::string> events;
+        mc::host::PluginInstance instance(
+            plugin, std::make_unique<mc::host::HostContext>(
+                        "hello-discovery", "test", std::map<std::string, std::string>{{"server_name", "alpha"}},
+                        [&](std::string_view, std::string_view type, std::string_view payload) {
+                            events.push_back(std::string(type) + " " + std::string(payload));
+                            return MC_OK;
+                        }));
+        instance.start();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(discovery {"server":"alpha","transport":"stdio","command":"","state":"found"})"),
+                             events[0]);
+    }
+
+    void hostReportsExampleAsLoaded() {
+        auto& build = example();
+        CPPUNIT_ASSERT_MESSAGE(build.error, build.error.empty());
+        const unsigned short port = freeLoopbackPort();
+        const fs::path config = build.root / "host.properties";
+        {
+            std::ofstream out(config);
+            out << "http.port = " << port << "\n"
+                << "plugins.dir = " << build.pluginsDir.string() << "\n"
+                << "store.sqlite.path = " << (build.root / "mission-control.db").string() << "\n";
+        }
+        Child host(MC_TEST_HOST_BINARY, {"--config=" + config.string()}, build.root / "host.log");
+
+        std::string body;
+        int status = 0;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (true) {
+            if (auto code = host.exitCode())
+                CPPUNIT_FAIL("the host exited with code " + std::to_string(*code) + " before serving; output:\n" +
+                             host.output());
+            if (auto text = httpGet(port, "/api/plugins", status)) {
+                body = *text;
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline)
+                CPPUNIT_FAIL("the host did not answer on port " + std::to_string(port) + " within 60 s; output:\n" +
+                             host.output());
+            std::this_thread::sleep_for(100ms);
+        }
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(body, 200, status);
+
+        Poco::JSON::Parser parser;
+        auto root = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+        auto plugins = root->getArray("plugins");
+        CPPUNIT_ASSERT_MESSAGE(body, plugins);
+        Poco::JSON::Object::Ptr hello;
+        for (std::size_t i = 0; i < plugins->size(); ++i) {
+            auto entry = plugins->getObject(static_cast<unsigned>(i));
+            if (!entry->isNull("id") && entry->getValue<std::string>("id") == "hello-discovery") hello = entry;
+        }
+        CPPUNIT_ASSERT_MESSAGE("hello-discovery missing from " + body, hello);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::string("loaded"), hello->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery"), hello->getValue<std::string>("kind"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), hello->getValue<std::string>("version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0"), hello->getValue<std::string>("abi"));
+        CPPUNIT_ASSERT_EQUAL(build.plugin.string(), hello->getValue<std::string>("file"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), hello->getArray("config_keys")->size());
+        CPPUNIT_ASSERT(root->getValue<int>("loaded") >= 1);
+
+        host.terminate();
+        CPPUNIT_ASSERT(host.exitCode().has_value());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(OutOfTreePluginTest);
