@@ -1,0 +1,52 @@
+#pragma once
+// Owns the one active store instance: creates and starts it from a loaded plugin, brings its schema up
+// to date, forwards writes and queries, stops and destroys it. Thread-safe as far as the store is
+// (the store ABI requires stores to be).
+#include "plugin/HostContext.h"
+#include "plugin/LoadedPlugin.h"
+#include "plugin/PluginInstance.h"
+#include "store/MigrationRunner.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mc::host {
+
+class StoreService {
+public:
+    // Creates + starts the instance (the context holds its config: prefix stripped, defaults applied),
+    // then migrates. Throws StoreError with a message naming the instance and the reason, e.g.
+    // "store-sqlite/default: start failed (io): cannot open SQLite database 'x.db': ...".
+    StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
+                 const std::string& migrationsDir);
+    ~StoreService(); // stop + destroy
+    StoreService(const StoreService&) = delete;
+    StoreService& operator=(const StoreService&) = delete;
+
+    const MigrationReport& migration() const { return migration_; }
+    std::string dialect() const { return dialect_; }
+    const std::string& pluginId() const;
+
+    std::string healthJson(); // the plugin's health object plus "schema_version"
+    bool healthy();
+
+    // The store's status; on failure `error` holds its reason. `resultJson` is what the store wrote.
+    mc_status write(std::string_view kind, std::string_view recordsJson, std::string& resultJson, std::string& error);
+    mc_status query(std::string_view name, std::string_view paramsJson, std::string& resultJson, std::string& error);
+
+    // Highest applied schema version as the store reports it now.
+    int64_t schemaVersion();
+
+private:
+    class Target;
+    [[noreturn]] void fail(const std::string& step, mc_status status, const std::string& reason) const;
+
+    std::shared_ptr<const LoadedPlugin> plugin_;
+    std::unique_ptr<PluginInstance> instance_; // stops (if started) and destroys on destruction
+    std::string name_;                         // "<plugin-id>/<instance>", the prefix of every error
+    std::string dialect_;
+    MigrationReport migration_;
+};
+
+} // namespace mc::host

@@ -1,0 +1,123 @@
+#include "JsonText.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include <cstdio>
+#include <regex>
+
+namespace mc::store_sqlite {
+
+void appendJsonString(std::string& out, std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    out += '"';
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+std::string jsonString(std::string_view s) {
+    std::string out;
+    appendJsonString(out, s);
+    return out;
+}
+
+namespace {
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil-day algorithm).
+long long daysFromCivil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const long long era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+void civilFromDays(long long z, long long& y, unsigned& m, unsigned& d) {
+    z += 719468;
+    const long long era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = static_cast<long long>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+}
+
+bool isLeap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+} // namespace
+
+bool normalizeTimestamp(std::string_view in, std::string& out) {
+    static const std::regex pattern(
+        R"(^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$)");
+    std::cmatch m;
+    if (!std::regex_match(in.data(), in.data() + in.size(), m, pattern)) return false;
+    const long long year = std::stoll(m[1]);
+    const unsigned month = std::stoul(m[2]), day = std::stoul(m[3]);
+    const unsigned hour = std::stoul(m[4]), minute = std::stoul(m[5]), second = std::stoul(m[6]);
+    static const unsigned monthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12 || day < 1) return false;
+    if (day > monthDays[month - 1] + (month == 2 && isLeap(year) ? 1 : 0)) return false;
+    if (hour > 23 || minute > 59 || second > 60) return false; // 60: a leap second, folded below
+    std::string fraction = m[7].matched ? m[7].str() : "";
+    fraction.resize(6, '0'); // truncates beyond microseconds, pads below
+    long long micros = std::stoll(fraction);
+    long long offsetSeconds = 0;
+    const std::string zone = m[8].str();
+    if (zone != "Z" && zone != "z") {
+        const int oh = std::stoi(zone.substr(1, 2)), om = std::stoi(zone.substr(4, 2));
+        if (oh > 23 || om > 59) return false;
+        offsetSeconds = (oh * 3600 + om * 60) * (zone[0] == '-' ? -1 : 1);
+    }
+    const long long seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                              std::min(second, 59u) - offsetSeconds;
+    out = formatTimestamp(seconds * 1000000 + micros);
+    return true;
+}
+
+std::string formatTimestamp(long long unixMicros) {
+    long long seconds = unixMicros / 1000000, micros = unixMicros % 1000000;
+    if (micros < 0) {
+        micros += 1000000;
+        --seconds;
+    }
+    long long days = seconds / 86400, rest = seconds % 86400;
+    if (rest < 0) {
+        rest += 86400;
+        --days;
+    }
+    long long y;
+    unsigned m, d;
+    civilFromDays(days, y, m, d);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", y, m, d, rest / 3600,
+                  (rest % 3600) / 60, rest % 60, micros);
+    return buf;
+}
+
+std::string sha256Hex(std::string_view data) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(data.data(), static_cast<unsigned>(data.size()));
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+} // namespace mc::store_sqlite

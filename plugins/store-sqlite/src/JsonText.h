@@ -1,0 +1,18 @@
+#pragma once
+// Minimal JSON text helpers for building query results as strings (rows are streamed, not trees).
+#include <string>
+#include <string_view>
+
+namespace mc::store_sqlite {
+
+void appendJsonString(std::string& out, std::string_view s); // with the quotes
+std::string jsonString(std::string_view s);
+
+// Normalizes an RFC 3339 timestamp to UTC with exactly six fractional digits
+// (2026-01-02T03:04:05.123456Z), so text order is time order. Returns false when `in` is not one.
+bool normalizeTimestamp(std::string_view in, std::string& out);
+std::string formatTimestamp(long long unixMicros);
+
+std::string sha256Hex(std::string_view data);
+
+} // namespace mc::store_sqlite

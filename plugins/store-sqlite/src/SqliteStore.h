@@ -1,0 +1,54 @@
+#pragma once
+// The embedded store: one SQLite file (WAL, foreign keys on, synchronous=NORMAL) behind one
+// connection. A mutex serializes the host's threads on it: SQLite has a single writer anyway and the
+// batches are short, so a pool would only add lock contention inside SQLite.
+#include "mc/sdk.hpp"
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+
+namespace mc::store_sqlite {
+
+struct KindSpec;
+
+class SqliteStore : public mc::sdk::StorePlugin {
+public:
+    SqliteStore(mc::sdk::Host host, std::string_view configJson);
+    ~SqliteStore() override;
+
+    void start() override;
+    void stop() override;
+
+    std::string dialect() const override { return "sqlite"; }
+    std::int64_t schemaVersion() override;
+    void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) override;
+    void write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) override;
+    void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
+    void health(mc::sdk::Sink& statusJson) override;
+
+private:
+    void open();
+    sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
+    void ensureMigrationTable();
+    std::string newId(const KindSpec& spec) const;
+    std::string nowTimestamp() const;
+
+    std::string queryLogs(const std::string& paramsJson);
+    std::string queryThread(const std::string& paramsJson);
+    std::string queryMigrations();
+
+    std::string path_;
+    std::int64_t busyTimeoutMs_;
+    std::string synchronous_;
+    std::mutex mutex_; // guards session_ and every statement on it
+    std::unique_ptr<Poco::Data::Session> session_;
+};
+
+} // namespace mc::store_sqlite

@@ -1,0 +1,418 @@
+// store-sqlite through the real store-sqlite.so and the host's StoreService, on real temp databases.
+#include "StoreTestSupport.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <atomic>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <thread>
+
+using mc::host::StoreError;
+using mc::host::StoreService;
+using mc::test::openStore;
+using mc::test::RawSqlite;
+using mc::test::TempDir;
+
+namespace {
+
+Poco::JSON::Object::Ptr parseObject(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+// Writes and asserts success; returns the store's result object.
+Poco::JSON::Object::Ptr writeOk(StoreService& store, const std::string& kind, const std::string& records) {
+    std::string result, error;
+    const mc_status status = store.write(kind, records, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    return parseObject(result);
+}
+
+Poco::JSON::Array::Ptr queryItems(StoreService& store, const std::string& name, const std::string& params) {
+    std::string result, error;
+    const mc_status status = store.query(name, params, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    return parseObject(result)->getArray("items");
+}
+
+std::string field(const Poco::JSON::Array::Ptr& items, unsigned i, const std::string& name) {
+    return items->getObject(i)->getValue<std::string>(name);
+}
+
+const char* kThread =
+    R"([{"id":"T-1","mcp_id":"mcp-a","status":"running","user_input":"list files",)"
+    R"("execution_context":{"cwd":"/tmp","n":[1,2]},"started_at":"2026-01-02T03:04:05.5+02:00",)"
+    R"("memory_usage":1024,"cpu_usage":0.25}])";
+
+} // namespace
+
+class StoreSqliteTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(StoreSqliteTest);
+    CPPUNIT_TEST(testWritesEachKindAndReadsThemBack);
+    CPPUNIT_TEST(testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored);
+    CPPUNIT_TEST(testStepForUnknownThreadIsRejectedByForeignKey);
+    CPPUNIT_TEST(testRewritingTheSameIdUpdatesWithoutDuplicating);
+    CPPUNIT_TEST(testGeneratedIdsAreUnique);
+    CPPUNIT_TEST(testLogsListFiltersAndOrdersNewestFirst);
+    CPPUNIT_TEST(testLogsListRejectsBadParameters);
+    CPPUNIT_TEST(testUnknownKindQueryAndMissingThread);
+    CPPUNIT_TEST(testMalformedBatchIsRefusedAndLosesNothing);
+    CPPUNIT_TEST(testHealthReportsWalAndSchemaVersion);
+    CPPUNIT_TEST(testHealthTurnsFalseWhenTheFileIsGone);
+    CPPUNIT_TEST(testDatabaseIsInWalModeWithForeignKeys);
+    CPPUNIT_TEST(testMissingDirectoryFailsStartWithReason);
+    CPPUNIT_TEST(testNonSqliteFileFailsStartWithReason);
+    CPPUNIT_TEST(testBadConfigFailsCreateWithReason);
+    CPPUNIT_TEST(testConcurrentWritesLoseNothing);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testWritesEachKindAndReadsThemBack() {
+        TempDir dir;
+        auto store = openStore(dir.file("each.db"));
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "thread", kThread)->getValue<int>("accepted"));
+        auto step = writeOk(*store, "step",
+                            R"([{"id":"S-1","thread_id":"T-1","sequence":1,"timestamp":"2026-01-02T01:04:06Z",)"
+                            R"("duration_ms":12.5,"step_type":"tool_call","description":"ls","details":{"tool":"ls"},"status":"ok"}])");
+        CPPUNIT_ASSERT_EQUAL(1, step->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), step->getArray("rejected")->size());
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log",
+                                        R"([{"id":"L-1","timestamp":"2026-01-02T01:04:07.123456789Z","level":"warn",)"
+                                        R"("service":"gateway","thread_id":"T-1","mcp_id":"mcp-a","message":"slow",)"
+                                        R"("context":{"ms":900},"exception":null}])")
+                                    ->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "permission",
+                                        R"([{"id":"P-1","timestamp":"2026-01-02T01:04:08Z","thread_id":"T-1",)"
+                                        R"("user_id":"u1","resource":"/etc","action":"read","granted":true,"reason":"policy"}])")
+                                    ->getValue<int>("accepted"));
+
+        auto threads = queryItems(*store, "threads.get", R"({"id":"T-1"})");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), threads->size());
+        auto thread = threads->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp-a"), thread->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), thread->getValue<std::string>("status"));
+        // +02:00 folded into UTC, fraction padded to microseconds.
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:04:05.500000Z"), thread->getValue<std::string>("started_at"));
+        CPPUNIT_ASSERT(thread->isNull("ended_at"));
+        CPPUNIT_ASSERT_EQUAL(1024, thread->getValue<int>("memory_usage"));
+        CPPUNIT_ASSERT_EQUAL(0.25, thread->getValue<double>("cpu_usage"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/tmp"), thread->getObject("execution_context")->getValue<std::string>("cwd"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), thread->getObject("execution_context")->getArray("n")->size());
+        auto timeline = thread->getArray("timeline");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), timeline->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), field(timeline, 0, "step_type"));
+        CPPUNIT_ASSERT_EQUAL(12.5, timeline->getObject(0)->getValue<double>("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ls"), timeline->getObject(0)->getObject("details")->getValue<std::string>("tool"));
+
+        auto logs = queryItems(*store, "logs.list", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), field(logs, 0, "level")); // normalized to the seed's spelling
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:04:07.123456Z"), field(logs, 0, "timestamp"));
+        CPPUNIT_ASSERT_EQUAL(900, logs->getObject(0)->getObject("context")->getValue<int>("ms"));
+        CPPUNIT_ASSERT(logs->getObject(0)->isNull("exception"));
+
+        store.reset();
+        RawSqlite raw(dir.file("each.db"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1|read|policy"),
+                             raw.scalar("SELECT granted || '|' || action || '|' || reason FROM permission_events WHERE id='P-1'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), raw.scalar("SELECT type FROM execution_steps WHERE id='S-1'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"cwd\":\"/tmp\",\"n\":[1,2]}"),
+                             raw.scalar("SELECT execution_context FROM threads WHERE id='T-1'"));
+    }
+
+    void testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored() {
+        TempDir dir;
+        auto store = openStore(dir.file("partial.db"));
+        auto result = writeOk(*store, "log",
+                              R"([{"id":"good-0","level":"INFO","service":"s","mcp_id":"m","message":"a"},)"
+                              R"({"level":"INFO","service":"s","message":"no mcp"},)"
+                              R"({"level":"LOUD","service":"s","mcp_id":"m"},)"
+                              R"(42,)"
+                              R"({"level":"INFO","service":"s","mcp_id":"m","timestamp":"yesterday"},)"
+                              R"({"level":"INFO","service":"s","mcp_id":"m","context":{"k":1},"thread_id":7},)"
+                              R"({"id":"good-6","level":"ERROR","service":"s","mcp_id":"m","message":"b"}])");
+        CPPUNIT_ASSERT_EQUAL(2, result->getValue<int>("accepted"));
+        auto rejected = result->getArray("rejected");
+        const std::pair<int, std::string> expected[] = {
+            {1, "field 'mcp_id' is required"},
+            {2, "field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"},
+            {3, "record is not a JSON object"},
+            {4, "field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"},
+            {5, "field 'thread_id' must be a string"},
+        };
+        CPPUNIT_ASSERT_EQUAL(std::size(expected), rejected->size());
+        for (unsigned i = 0; i < std::size(expected); ++i) {
+            CPPUNIT_ASSERT_EQUAL(expected[i].first, rejected->getObject(i)->getValue<int>("index"));
+            CPPUNIT_ASSERT_EQUAL(expected[i].second, rejected->getObject(i)->getValue<std::string>("reason"));
+        }
+        auto logs = queryItems(*store, "logs.list", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), logs->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("good-6"), field(logs, 0, "id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("good-0"), field(logs, 1, "id"));
+    }
+
+    void testStepForUnknownThreadIsRejectedByForeignKey() {
+        TempDir dir;
+        auto store = openStore(dir.file("fk.db"));
+        writeOk(*store, "thread", kThread);
+        auto result = writeOk(*store, "step",
+                              R"([{"thread_id":"T-missing","sequence":1,"step_type":"x"},)"
+                              R"({"thread_id":"T-1","sequence":2,"step_type":"y"}])");
+        CPPUNIT_ASSERT_EQUAL(1, result->getValue<int>("accepted"));
+        auto rejected = result->getArray("rejected");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rejected->size());
+        CPPUNIT_ASSERT_EQUAL(0, rejected->getObject(0)->getValue<int>("index"));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-missing' does not exist (write the thread first)"),
+                             rejected->getObject(0)->getValue<std::string>("reason"));
+        auto timeline = queryItems(*store, "threads.get", R"({"id":"T-1"})")->getObject(0)->getArray("timeline");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), timeline->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("y"), field(timeline, 0, "step_type"));
+    }
+
+    void testRewritingTheSameIdUpdatesWithoutDuplicating() {
+        TempDir dir;
+        auto store = openStore(dir.file("idem.db"));
+        const std::string log = R"([{"id":"L-same","level":"INFO","service":"s","mcp_id":"m","message":"once"}])";
+        writeOk(*store, "log", log);
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
+        writeOk(*store, "thread", kThread);
+        writeOk(*store, "thread",
+                R"([{"id":"T-1","mcp_id":"mcp-a","status":"complete","started_at":"2026-01-02T01:04:05.5Z",)"
+                R"("ended_at":"2026-01-02T01:05:00Z"}])");
+        auto thread = queryItems(*store, "threads.get", R"({"id":"T-1"})")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), thread->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:05:00.000000Z"), thread->getValue<std::string>("ended_at"));
+        store.reset();
+        RawSqlite raw(dir.file("idem.db"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM logs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM threads"));
+    }
+
+    void testGeneratedIdsAreUnique() {
+        TempDir dir;
+        auto store = openStore(dir.file("ids.db"));
+        const std::string record = R"({"level":"DEBUG","service":"s","mcp_id":"m"})";
+        CPPUNIT_ASSERT_EQUAL(3, writeOk(*store, "log", "[" + record + "," + record + "," + record + "]")
+                                    ->getValue<int>("accepted"));
+        auto logs = queryItems(*store, "logs.list", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), logs->size());
+        std::set<std::string> ids;
+        for (unsigned i = 0; i < 3; ++i) {
+            ids.insert(field(logs, i, "id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("L-"), field(logs, i, "id").substr(0, 2));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), ids.size());
+    }
+
+    void testLogsListFiltersAndOrdersNewestFirst() {
+        TempDir dir;
+        auto store = openStore(dir.file("filters.db"));
+        writeOk(*store, "thread", kThread);
+        writeOk(*store, "thread", R"([{"id":"T-2","mcp_id":"mcp-b","status":"running"}])");
+        writeOk(*store, "log",
+                R"([{"id":"a","timestamp":"2026-01-01T00:00:01Z","level":"INFO","service":"s","mcp_id":"mcp-a","thread_id":"T-1"},)"
+                R"({"id":"b","timestamp":"2026-01-01T00:00:03Z","level":"ERROR","service":"s","mcp_id":"mcp-a","thread_id":"T-1"},)"
+                R"({"id":"c","timestamp":"2026-01-01T00:00:02Z","level":"INFO","service":"s","mcp_id":"mcp-b","thread_id":"T-2"},)"
+                R"({"id":"d","timestamp":"2026-01-01T00:00:04Z","level":"INFO","service":"s","mcp_id":"mcp-b"},)"
+                R"({"id":"e","timestamp":"2026-01-01T00:00:00.000001Z","level":"INFO","service":"s","mcp_id":"mcp-a","thread_id":"T-1"}])");
+        auto ids = [&](const std::string& params) {
+            std::string joined;
+            auto items = queryItems(*store, "logs.list", params);
+            for (unsigned i = 0; i < items->size(); ++i) joined += field(items, i, "id");
+            return joined;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("dbcae"), ids("{}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("bae"), ids(R"({"thread_id":"T-1"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("dc"), ids(R"({"mcp_id":"mcp-b"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("dcae"), ids(R"({"level":"info"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ae"), ids(R"({"level":"INFO","mcp_id":"mcp-a","thread_id":"T-1"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("db"), ids(R"({"limit":2})"));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(R"({"thread_id":"T-none"})"));
+    }
+
+    void testLogsListRejectsBadParameters() {
+        TempDir dir;
+        auto store = openStore(dir.file("params.db"));
+        const std::pair<std::string, std::string> cases[] = {
+            {R"({"limit":1001})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
+            {R"({"limit":0})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
+            {R"({"limit":"5"})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
+            {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: level, limit, mcp_id, service, thread_id)"},
+            {R"({"mcp_id":3})", "logs.list: parameter 'mcp_id' must be a string"},
+            {R"([1])", "logs.list: parameters must be a JSON object"},
+        };
+        for (const auto& [params, message] : cases) {
+            std::string result, error;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(params, MC_ERR_INVALID_ARGUMENT, store->query("logs.list", params, result, error));
+            CPPUNIT_ASSERT_EQUAL(message, error);
+        }
+    }
+
+    void testUnknownKindQueryAndMissingThread() {
+        TempDir dir;
+        auto store = openStore(dir.file("unknown.db"));
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission)"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.export", "{}", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, schema_migrations.list)"),
+                             error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->query("threads.get", "{}", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("threads.get: parameter 'id' is required"), error);
+    }
+
+    void testMalformedBatchIsRefusedAndLosesNothing() {
+        TempDir dir;
+        auto store = openStore(dir.file("malformed.db"));
+        writeOk(*store, "log", R"([{"id":"keep","level":"INFO","service":"s","mcp_id":"m"}])");
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("log", R"([{"id":"x",)", result, error));
+        CPPUNIT_ASSERT(error.rfind("records are not valid JSON: ", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("log", R"({"id":"x"})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("records must be a JSON array"), error);
+        auto logs = queryItems(*store, "logs.list", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("keep"), field(logs, 0, "id"));
+    }
+
+    void testHealthReportsWalAndSchemaVersion() {
+        TempDir dir;
+        auto store = openStore(dir.file("health.db"));
+        auto health = parseObject(store->healthJson());
+        CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), health->getValue<std::string>("backend"));
+        CPPUNIT_ASSERT_EQUAL(dir.file("health.db"), health->getValue<std::string>("path"));
+        CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("wal"));
+        CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("foreign_keys"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NORMAL"), health->getValue<std::string>("synchronous"));
+        CPPUNIT_ASSERT_EQUAL(5000, health->getValue<int>("busy_timeout_ms"));
+        CPPUNIT_ASSERT_EQUAL(1, health->getValue<int>("schema_version"));
+        CPPUNIT_ASSERT(health->getValue<long>("size_bytes") > 0);
+        CPPUNIT_ASSERT(store->healthy());
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), store->dialect());
+    }
+
+    void testHealthTurnsFalseWhenTheFileIsGone() {
+        TempDir dir;
+        auto store = openStore(dir.file("gone.db"));
+        CPPUNIT_ASSERT(store->healthy());
+        boost::filesystem::remove(dir.file("gone.db"));
+        auto health = parseObject(store->healthJson());
+        CPPUNIT_ASSERT_EQUAL(false, health->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL("database file '" + dir.file("gone.db") + "' no longer exists",
+                             health->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT(!store->healthy());
+    }
+
+    void testDatabaseIsInWalModeWithForeignKeys() {
+        TempDir dir;
+        auto store = openStore(dir.file("wal.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "250"}});
+        writeOk(*store, "thread", kThread);
+        CPPUNIT_ASSERT(boost::filesystem::exists(dir.file("wal.db-wal"))); // the write went through the WAL
+        CPPUNIT_ASSERT_EQUAL(250, parseObject(store->healthJson())->getValue<int>("busy_timeout_ms"));
+        RawSqlite raw(dir.file("wal.db"));
+        CPPUNIT_ASSERT_EQUAL(std::string("wal"), raw.scalar("PRAGMA journal_mode")); // persistent in the file
+    }
+
+    void testMissingDirectoryFailsStartWithReason() {
+        TempDir dir;
+        const std::string path = dir.file("no-such-dir/x.db");
+        try {
+            openStore(path);
+            CPPUNIT_FAIL("a database in a missing directory must not open");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL("store-sqlite/test: start failed (io): cannot open SQLite database '" + path +
+                                     "': directory '" + dir.file("no-such-dir/") + "' does not exist",
+                                 std::string(e.what()));
+        }
+        CPPUNIT_ASSERT(!boost::filesystem::exists(dir.file("no-such-dir")));
+    }
+
+    void testNonSqliteFileFailsStartWithReason() {
+        TempDir dir;
+        const std::string path = dir.file("text.db");
+        {
+            std::ofstream out(path);
+            out << "this is not a database, it is a text file long enough to fill a header page. "
+                << std::string(200, 'x');
+        }
+        try {
+            openStore(path);
+            CPPUNIT_FAIL("a text file must not open as a database");
+        } catch (const StoreError& e) {
+            const std::string message = e.what();
+            CPPUNIT_ASSERT_MESSAGE(message, message.rfind("store-sqlite/test: start failed (io): cannot open "
+                                                          "SQLite database '" + path + "': ", 0) == 0);
+            CPPUNIT_ASSERT_MESSAGE(message, message.find("file is not a database") != std::string::npos);
+        }
+        std::ifstream in(path);
+        std::string first;
+        std::getline(in, first);
+        CPPUNIT_ASSERT(first.rfind("this is not a database", 0) == 0); // left untouched
+    }
+
+    void testBadConfigFailsCreateWithReason() {
+        TempDir dir;
+        try {
+            openStore(dir.file("c.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "-5"}});
+            CPPUNIT_FAIL("a negative busy_timeout_ms must be refused");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): configuration key "
+                                             "'busy_timeout_ms' = -5 must be between 0 and 600000"),
+                                 std::string(e.what()));
+        }
+        try {
+            openStore(dir.file("c.db"), mc::test::shippedMigrationsDir(), {{"synchronous", "sometimes"}});
+            CPPUNIT_FAIL("an unknown synchronous mode must be refused");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): configuration key "
+                                             "'synchronous' = 'SOMETIMES' must be one of OFF, NORMAL, FULL, EXTRA"),
+                                 std::string(e.what()));
+        }
+        CPPUNIT_ASSERT(!boost::filesystem::exists(dir.file("c.db")));
+    }
+
+    void testConcurrentWritesLoseNothing() {
+        TempDir dir;
+        auto store = openStore(dir.file("concurrent.db"));
+        constexpr int kThreads = 4, kBatches = 25, kPerBatch = 20;
+        std::atomic<int> accepted{0}, failures{0};
+        std::vector<std::thread> writers;
+        for (int t = 0; t < kThreads; ++t) {
+            writers.emplace_back([&, t] {
+                for (int b = 0; b < kBatches; ++b) {
+                    std::string batch = "[";
+                    for (int r = 0; r < kPerBatch; ++r) {
+                        if (r) batch += ',';
+                        batch += R"({"id":"w)" + std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(r) +
+                                 R"(","level":"INFO","service":"writer","mcp_id":"m)" + std::to_string(t) + R"("})";
+                    }
+                    batch += "]";
+                    std::string result, error;
+                    if (store->write("log", batch, result, error) != MC_OK) {
+                        ++failures;
+                        continue;
+                    }
+                    accepted += parseObject(result)->getValue<int>("accepted");
+                }
+            });
+        }
+        for (auto& w : writers) w.join();
+        CPPUNIT_ASSERT_EQUAL(0, failures.load());
+        CPPUNIT_ASSERT_EQUAL(kThreads * kBatches * kPerBatch, accepted.load());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(kBatches * kPerBatch),
+                             queryItems(*store, "logs.list", R"({"mcp_id":"m2","limit":1000})")->size());
+        store.reset();
+        RawSqlite raw(dir.file("concurrent.db"));
+        CPPUNIT_ASSERT_EQUAL(std::to_string(kThreads * kBatches * kPerBatch), raw.scalar("SELECT count(DISTINCT id) FROM logs"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreSqliteTest);

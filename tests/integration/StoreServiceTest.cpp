@@ -1,0 +1,185 @@
+// StoreService as the host uses it: real plugins from the loader (store-sqlite.so and the fixture
+// libraries), real database files, several instances and restarts.
+#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
+
+#include "plugin/PluginRegistry.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+using mc::host::HostContext;
+using mc::host::PluginRegistry;
+using mc::host::StoreError;
+using mc::host::StoreService;
+using mc::test::openStore;
+using mc::test::RawSqlite;
+using mc::test::shippedMigrationsDir;
+using mc::test::TempDir;
+
+namespace {
+
+Poco::JSON::Object::Ptr parseObject(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::shared_ptr<const mc::host::LoadedPlugin> fixturePlugin(const std::string& file) {
+    PluginRegistry registry;
+    const std::string path = std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/" + file;
+    CPPUNIT_ASSERT_MESSAGE(path, registry.loadFile(path));
+    return registry.plugins().front();
+}
+
+std::unique_ptr<HostContext> contextFor(const mc::host::LoadedPlugin& plugin, std::map<std::string, std::string> config) {
+    return std::make_unique<HostContext>(plugin.info.id, "test", mc::host::resolvePluginConfig(plugin.info, std::move(config)),
+                                         nullptr);
+}
+
+std::string logBatch(const std::string& prefix, int count) {
+    std::string batch = "[";
+    for (int i = 0; i < count; ++i) {
+        if (i) batch += ',';
+        batch += R"({"id":")" + prefix + "-" + std::to_string(i) + R"(","level":"INFO","service":"s","mcp_id":"m"})";
+    }
+    return batch + "]";
+}
+
+} // namespace
+
+class StoreServiceTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(StoreServiceTest);
+    CPPUNIT_TEST(testTwoInstancesOnOneFileLoseNothing);
+    CPPUNIT_TEST(testDataSurvivesARestart);
+    CPPUNIT_TEST(testFailedMigrationReleasesTheDatabase);
+    CPPUNIT_TEST(testNonStorePluginIsRefused);
+    CPPUNIT_TEST(testAnotherStoreMigratesThroughTheSameRunner);
+    CPPUNIT_TEST(testStoreWithoutMigrationsForItsDialectIsRefused);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    // Two connections (as two host processes would have) contend for SQLite's single write lock;
+    // busy_timeout and BEGIN IMMEDIATE make them wait for each other instead of failing.
+    void testTwoInstancesOnOneFileLoseNothing() {
+        TempDir dir;
+        const std::string db = dir.file("shared.db");
+        auto first = openStore(db);
+        auto second = openStore(db);
+        CPPUNIT_ASSERT(second->migration().applied.empty());
+        constexpr int kBatches = 40, kPerBatch = 25;
+        std::atomic<int> accepted{0};
+        std::vector<std::string> errors;
+        std::mutex errorsMutex;
+        auto writer = [&](StoreService& store, const std::string& name) {
+            for (int b = 0; b < kBatches; ++b) {
+                std::string result, error;
+                if (store.write("log", logBatch(name + std::to_string(b), kPerBatch), result, error) != MC_OK) {
+                    std::lock_guard<std::mutex> lock(errorsMutex);
+                    errors.push_back(error);
+                    continue;
+                }
+                accepted += parseObject(result)->getValue<int>("accepted");
+            }
+        };
+        std::thread a(writer, std::ref(*first), "a"), b(writer, std::ref(*second), "b");
+        a.join();
+        b.join();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(errors.empty() ? "" : errors.front(), std::size_t(0), errors.size());
+        CPPUNIT_ASSERT_EQUAL(2 * kBatches * kPerBatch, accepted.load());
+        first.reset();
+        second.reset();
+        RawSqlite raw(db);
+        CPPUNIT_ASSERT_EQUAL(std::to_string(2 * kBatches * kPerBatch), raw.scalar("SELECT count(*) FROM logs"));
+    }
+
+    void testDataSurvivesARestart() {
+        TempDir dir;
+        const std::string db = dir.file("restart.db");
+        {
+            auto store = openStore(db);
+            std::string result, error;
+            CPPUNIT_ASSERT_EQUAL(MC_OK, store->write("thread", R"([{"id":"T-keep","mcp_id":"m","status":"paused"}])", result, error));
+        }
+        auto store = openStore(db);
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().fromVersion);
+        std::string rows, error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store->query("threads.get", R"({"id":"T-keep"})", rows, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("paused"),
+                             parseObject(rows)->getArray("items")->getObject(0)->getValue<std::string>("status"));
+    }
+
+    void testFailedMigrationReleasesTheDatabase() {
+        TempDir dir;
+        const std::string db = dir.file("release.db");
+        try {
+            openStore(db, dir.file("no-migrations"));
+            CPPUNIT_FAIL("a missing migrations directory must stop the start");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL("store-sqlite/test: no migrations for dialect 'sqlite': directory '" +
+                                     dir.file("no-migrations") +
+                                     "/sqlite' does not exist (set the migrations directory or reinstall mission-control)",
+                                 std::string(e.what()));
+        }
+        // The failed instance was stopped and destroyed: closing the last connection removes the WAL file.
+        CPPUNIT_ASSERT(boost::filesystem::exists(db));
+        CPPUNIT_ASSERT(!boost::filesystem::exists(db + "-wal"));
+        auto store = openStore(db);
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().toVersion);
+        CPPUNIT_ASSERT(store->healthy());
+    }
+
+    void testNonStorePluginIsRefused() {
+        auto discovery = fixturePlugin("good-discovery.so");
+        try {
+            StoreService service(discovery, contextFor(*discovery, {}), shippedMigrationsDir());
+            CPPUNIT_FAIL("a discovery plugin must not be accepted as the store");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL(discovery->info.id + "/test: plugin '" + discovery->info.id +
+                                     "' is a discovery plugin, not a store",
+                                 std::string(e.what()));
+        }
+    }
+
+    // A store that cannot list applied migrations (no schema_migrations.list) still migrates.
+    void testAnotherStoreMigratesThroughTheSameRunner() {
+        TempDir dir;
+        const std::string root = dir.file("migrations");
+        boost::filesystem::create_directories(root + "/memory");
+        std::ofstream(root + "/memory/001_first.sql") << "first";
+        std::ofstream(root + "/memory/002_second.sql") << "second";
+        auto plugin = fixturePlugin("good-store.so");
+        StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), root);
+        CPPUNIT_ASSERT_EQUAL(std::string("memory"), store.dialect());
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), store.migration().fromVersion);
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), store.migration().toVersion);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.migration().applied.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("002_second"), store.migration().applied[1]);
+        auto health = parseObject(store.healthJson());
+        CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL(2, health->getValue<int>("schema_version"));
+        std::string rows, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store.query("logs.list", "{}", rows, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.list'"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.query("capacity", "{}", rows, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"capacity\":100}"), rows);
+    }
+
+    void testStoreWithoutMigrationsForItsDialectIsRefused() {
+        auto plugin = fixturePlugin("good-store.so");
+        try {
+            StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), shippedMigrationsDir());
+            CPPUNIT_FAIL("a dialect without migrations must be refused");
+        } catch (const StoreError& e) {
+            CPPUNIT_ASSERT_EQUAL("fixture-store/test: no migrations for dialect 'memory': directory '" +
+                                     shippedMigrationsDir() +
+                                     "/memory' does not exist (set the migrations directory or reinstall mission-control)",
+                                 std::string(e.what()));
+        }
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreServiceTest);
