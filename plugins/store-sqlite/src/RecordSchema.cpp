@@ -2,6 +2,7 @@
 
 #include "JsonText.h"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
@@ -162,7 +163,11 @@ NormalizedRecord normalize(const KindSpec& spec, const Poco::JSON::Object& recor
             }
             continue;
         }
-        out.values.push_back(convert(f, record.get(f.jsonName)));
+        try {
+            out.values.push_back(convert(f, record.get(f.jsonName)));
+        } catch (const Poco::Exception& e) { // e.g. an integer beyond 64 bits
+            reject(f, "cannot be stored: " + e.displayText());
+        }
     }
     return out;
 }

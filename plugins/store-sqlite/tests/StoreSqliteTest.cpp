@@ -55,6 +55,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StoreSqliteTest);
     CPPUNIT_TEST(testWritesEachKindAndReadsThemBack);
     CPPUNIT_TEST(testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored);
+    CPPUNIT_TEST(testThreadFieldTypesAreChecked);
     CPPUNIT_TEST(testStepForUnknownThreadIsRejectedByForeignKey);
     CPPUNIT_TEST(testRewritingTheSameIdUpdatesWithoutDuplicating);
     CPPUNIT_TEST(testGeneratedIdsAreUnique);
@@ -154,6 +155,38 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), logs->size());
         CPPUNIT_ASSERT_EQUAL(std::string("good-6"), field(logs, 0, "id"));
         CPPUNIT_ASSERT_EQUAL(std::string("good-0"), field(logs, 1, "id"));
+    }
+
+    void testThreadFieldTypesAreChecked() {
+        TempDir dir;
+        auto store = openStore(dir.file("types.db"));
+        auto result = writeOk(*store, "thread",
+                              R"([{"mcp_id":"m","status":"running","memory_usage":18446744073709551615},)"
+                              R"({"mcp_id":"m","status":"running","memory_usage":1.5},)"
+                              R"({"mcp_id":"m","status":"running","cpu_usage":"high"},)"
+                              R"({"mcp_id":"m","status":"done"},)"
+                              R"({"id":"","mcp_id":"m","status":"running"},)"
+                              R"({"mcp_id":"m","status":"running","ended_at":"2026-02-30T00:00:00Z"},)"
+                              R"({"id":"T-ok","mcp_id":"m","status":"error","memory_usage":2.0,"parent_id":null}])");
+        CPPUNIT_ASSERT_EQUAL(1, result->getValue<int>("accepted"));
+        auto rejected = result->getArray("rejected");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), rejected->size());
+        const std::string reasons[] = {
+            "field 'memory_usage' cannot be stored: ",
+            "field 'memory_usage' must be an integer",
+            "field 'cpu_usage' must be a number",
+            "field 'status' must be one of running, paused, complete, error, cancelled (got 'done')",
+            "field 'id' must be a non-empty string",
+            "field 'ended_at' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z",
+        };
+        for (unsigned i = 0; i < 6; ++i) {
+            CPPUNIT_ASSERT_EQUAL(int(i), rejected->getObject(i)->getValue<int>("index"));
+            const std::string reason = rejected->getObject(i)->getValue<std::string>("reason");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(reason, reasons[i], reason.substr(0, reasons[i].size()));
+        }
+        auto thread = queryItems(*store, "threads.get", R"({"id":"T-ok"})")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(2, thread->getValue<int>("memory_usage"));
+        CPPUNIT_ASSERT(thread->isNull("parent_id"));
     }
 
     void testStepForUnknownThreadIsRejectedByForeignKey() {
