@@ -2,6 +2,7 @@
 // libraries), real database files, several instances and restarts.
 #include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
 
+#include "app/HostConfig.h"
 #include "plugin/PluginRegistry.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -36,7 +37,7 @@ std::shared_ptr<const mc::host::LoadedPlugin> fixturePlugin(const std::string& f
 }
 
 std::unique_ptr<HostContext> contextFor(const mc::host::LoadedPlugin& plugin, std::map<std::string, std::string> config) {
-    return std::make_unique<HostContext>(plugin.info.id, "test", mc::host::resolvePluginConfig(plugin.info, std::move(config)),
+    return std::make_unique<HostContext>(plugin.info.id, "test", mc::host::pluginInstanceConfig(config, "store.fixture", plugin.info.configKeys),
                                          nullptr);
 }
 

@@ -292,6 +292,14 @@ std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::Abstra
     return out;
 }
 
+std::map<std::string, std::string> pluginInstanceConfig(const std::map<std::string, std::string>& relative,
+                                                        const std::string& prefix,
+                                                        const std::vector<ConfigKeyInfo>& declared) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    for (const auto& [key, value] : relative) map->setString(prefix + "." + key, value);
+    return pluginInstanceConfig(*map, prefix, declared);
+}
+
 std::string hostKeysMarkdown() {
     std::string out = "| key | default | environment | description |\n|---|---|---|---|\n";
     for (const auto& s : hostKeys()) {

@@ -104,6 +104,11 @@ std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::Abstra
                                                         const std::string& prefix,
                                                         const std::vector<ConfigKeyInfo>& declared);
 
+// The same, from keys already relative to `prefix` (tests and tools that hold a plain map).
+std::map<std::string, std::string> pluginInstanceConfig(const std::map<std::string, std::string>& relative,
+                                                        const std::string& prefix,
+                                                        const std::vector<ConfigKeyInfo>& declared);
+
 // Markdown table of the host keys (docs/configuration.md is checked against it by a test).
 std::string hostKeysMarkdown();
 

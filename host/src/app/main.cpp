@@ -86,7 +86,7 @@ private:
     void define(const std::string&, const std::string& value) {
         auto eq = value.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw Poco::Util::InvalidArgumentException("-D expects key=value, got '" + value + "'");
+            throw Poco::InvalidArgumentException("-D expects key=value, got '" + value + "'");
         defines_->setString(value.substr(0, eq), value.substr(eq + 1));
     }
 

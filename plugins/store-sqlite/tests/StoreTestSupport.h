@@ -2,6 +2,7 @@
 // Shared by the store tests: load the real store-sqlite.so, start a StoreService on a temp database.
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
+#include "app/HostConfig.h"
 #include "plugin/PluginRegistry.h"
 #include "store/StoreService.h"
 
@@ -34,7 +35,7 @@ inline std::string shippedMigrationsDir() { return std::string(MC_TEST_BUILD_DIR
 // The plugin's declared defaults overlaid with `overrides`, as the host's config layer hands them on.
 inline std::unique_ptr<host::HostContext> storeContext(std::map<std::string, std::string> overrides) {
     return std::make_unique<host::HostContext>("store-sqlite", "test",
-                                               host::resolvePluginConfig(sqliteStorePlugin()->info, std::move(overrides)),
+                                               host::pluginInstanceConfig(overrides, "store.sqlite", sqliteStorePlugin()->info.configKeys),
                                                nullptr);
 }
 
