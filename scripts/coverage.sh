@@ -4,6 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" test
+"$root/scripts/mcp-peers.sh"
 export MC_BUILD_DIR=$root/build-coverage MC_BUILD_TYPE=Debug
 "$root/scripts/build.sh" -DMC_COVERAGE=ON -DMC_BUILD_BENCH=OFF
 find "$MC_BUILD_DIR" -name '*.gcda' -delete

@@ -4,6 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" test
+"$root/scripts/mcp-peers.sh"
 "$root/scripts/build.sh"
 build=${MC_BUILD_DIR:-$root/build}
 ctest --test-dir "$build" --output-on-failure -j "${MC_JOBS:-2}" "$@"

@@ -91,6 +91,7 @@ const mc_host_api* HostContext::api() {
 }
 
 std::string HostContext::configJson() const {
+    if (!structuredConfig_.empty()) return structuredConfig_;
     std::string out = "{";
     bool first = true;
     for (const auto& [key, value] : config_) {

@@ -33,7 +33,10 @@ public:
     // "<plugin-id>/<instance>": the logger name and the `source` of emitted events.
     const std::string& qualifiedName() const { return qualifiedName_; }
     const std::map<std::string, std::string>& config() const { return config_; }
-    std::string configJson() const; // the config as a JSON object of strings
+    // The JSON object handed to the plugin's create(): by default the flat config as strings; a
+    // caller with structured configuration (an MCP server's args array, env object) sets its own.
+    std::string configJson() const;
+    void setConfigJson(std::string json) { structuredConfig_ = std::move(json); }
     spdlog::logger& logger() const { return *logger_; }
 
     // Error reporting across the boundary (thread-local).
@@ -61,6 +64,7 @@ private:
     std::string instanceName_;
     std::string qualifiedName_;
     std::map<std::string, std::string> config_;
+    std::string structuredConfig_;
     EmitFunction emit_;
     std::shared_ptr<spdlog::logger> logger_;
 };
