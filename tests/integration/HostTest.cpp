@@ -4,6 +4,7 @@
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
+#include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "log/Logging.h"
 
@@ -13,6 +14,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <filesystem>
 #include <sstream>
 
 using namespace mc::host;
@@ -53,6 +55,7 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(authProtectsApiAndWebSocketButNotLiveness);
     CPPUNIT_TEST(eventsRouteFromTheCoreToSubscribers);
     CPPUNIT_TEST(shutdownClosesClientsWith1001);
+    CPPUNIT_TEST(pluginEventsReachTheBroadcasterThroughTheHostApi);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
     CPPUNIT_TEST(unknownKeysAreWarnedAbout);
     CPPUNIT_TEST_SUITE_END();
@@ -154,6 +157,31 @@ public:
         auto code = client.receiveClose();
         CPPUNIT_ASSERT(code.has_value());
         CPPUNIT_ASSERT_EQUAL(1001, *code);
+    }
+
+    // A real discovery plugin's emit() on start travels the host API, the event router and the
+    // broadcaster, tagged with the instance that sent it.
+    void pluginEventsReachTheBroadcasterThroughTheHostApi() {
+        TempDir plugins;
+        std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
+        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-discovery.so",
+                                   plugins.file("good-discovery.so"));
+        TestHost host({{"plugins.dir", plugins.path()}}, false);
+        struct Capture : BroadcastSubscriber {
+            std::vector<std::string> events;
+            void deliver(std::uint64_t, const SharedFrame& frame) override {
+                events.emplace_back(Broadcaster::eventJson(frame));
+            }
+        } capture;
+        host.runtime->broadcaster().subscribe("mcps", &capture);
+        host.runtime->start();
+        host.runtime->broadcaster().unsubscribeAll(&capture);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), capture.events.size());
+        auto event = mc::test::parseObject(capture.events[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery"), event->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery/default"), event->getValue<std::string>("source"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture-server"), event->getObject("payload")->getValue<std::string>("server"));
+        CPPUNIT_ASSERT_EQUAL(2, httpGet(host.port(), "/api/plugins").json()->getValue<int>("loaded"));
     }
 
     void missingStorePluginIsAClearStartupError() {

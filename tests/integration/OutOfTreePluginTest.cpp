@@ -278,6 +278,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, root->getValue<int>("loaded"));
         CPPUNIT_ASSERT_EQUAL(0, root->getValue<int>("refused"));
 
+        // The plugin instance logs under its own name: "<plugin-id>/<instance>".
+        CPPUNIT_ASSERT_MESSAGE(host.output(), host.output().find("[hello-discovery/default] hello from hello-discovery") !=
+                                                  std::string::npos);
+
         host.terminate();
         CPPUNIT_ASSERT(host.exitCode().has_value());
     }
