@@ -1,5 +1,7 @@
 #include "JsonText.h"
 
+#include "mc/json_text.hpp"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
@@ -9,35 +11,12 @@
 namespace mc::store_sqlite {
 
 void appendJsonString(std::string& out, std::string_view s) {
-    static const char* hex = "0123456789abcdef";
     out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
+    mc::sdk::json::appendEscaped(out, s);
     out += '"';
 }
 
-std::string jsonString(std::string_view s) {
-    std::string out;
-    appendJsonString(out, s);
-    return out;
-}
+std::string jsonString(std::string_view s) { return mc::sdk::json::quote(s); }
 
 namespace {
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil-day algorithm).
@@ -48,19 +27,6 @@ long long daysFromCivil(long long y, unsigned m, unsigned d) {
     const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + static_cast<long long>(doe) - 719468;
-}
-
-void civilFromDays(long long z, long long& y, unsigned& m, unsigned& d) {
-    z += 719468;
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = static_cast<long long>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
 }
 
 bool isLeap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -94,25 +60,7 @@ bool normalizeTimestamp(std::string_view in, std::string& out) {
     return true;
 }
 
-std::string formatTimestamp(long long unixMicros) {
-    long long seconds = unixMicros / 1000000, micros = unixMicros % 1000000;
-    if (micros < 0) {
-        micros += 1000000;
-        --seconds;
-    }
-    long long days = seconds / 86400, rest = seconds % 86400;
-    if (rest < 0) {
-        rest += 86400;
-        --days;
-    }
-    long long y;
-    unsigned m, d;
-    civilFromDays(days, y, m, d);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", y, m, d, rest / 3600,
-                  (rest % 3600) / 60, rest % 60, micros);
-    return buf;
-}
+std::string formatTimestamp(long long unixMicros) { return mc::sdk::json::isoTimestamp(unixMicros); }
 
 std::string sha256Hex(std::string_view data) {
     Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);

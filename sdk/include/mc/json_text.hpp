@@ -1,11 +1,17 @@
-#include "util/Json.h"
+// JSON text helpers for plugins and the host alike: the ABI moves JSON as text, so both sides build
+// small documents by hand on hot paths (rows, events) instead of allocating a tree. Header-only.
+#pragma once
 
 #include <cstdio>
 #include <ctime>
+#include <string>
+#include <string_view>
 
-namespace mc::host::json {
+namespace mc::sdk::json {
 
-void appendEscaped(std::string& out, std::string_view s) {
+// Appends `s` as JSON string content (no quotes), escaped per RFC 8259. Bytes >= 0x80 pass through:
+// callers hand in UTF-8.
+inline void appendEscaped(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
     for (unsigned char c : s) {
         switch (c) {
@@ -28,7 +34,8 @@ void appendEscaped(std::string& out, std::string_view s) {
     }
 }
 
-std::string quote(std::string_view s) {
+// `s` as a quoted JSON string.
+inline std::string quote(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);
     out += '"';
@@ -37,7 +44,8 @@ std::string quote(std::string_view s) {
     return out;
 }
 
-std::string isoTimestamp(long long unixMicros) {
+// RFC 3339 UTC with exactly six fractional digits (2026-11-23T20:36:01.123456Z): text order is time order.
+inline std::string isoTimestamp(long long unixMicros) {
     std::time_t secs = static_cast<std::time_t>(unixMicros / 1000000);
     long long micros = unixMicros % 1000000;
     if (micros < 0) {
@@ -52,4 +60,4 @@ std::string isoTimestamp(long long unixMicros) {
     return buf;
 }
 
-} // namespace mc::host::json
+} // namespace mc::sdk::json
