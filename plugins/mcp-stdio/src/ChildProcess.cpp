@@ -26,7 +26,9 @@ std::string errnoText(int error) { return std::strerror(error); }
 
 bool isExecutableFile(const std::string& path) {
     struct stat info {};
-    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    // The mode bits too: access(X_OK) succeeds for root on any file with one x bit, or none on some systems.
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && (info.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 void closeFd(int& fd) {

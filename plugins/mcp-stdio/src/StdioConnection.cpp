@@ -157,7 +157,7 @@ void StdioConnection::close() {
     closeRequested_ = true;
     callbacksEnabled_ = false;
     wake(readerWakeFd_);
-    if (std::this_thread::get_id() == reader_.get_id()) {
+    if (std::this_thread::get_id() == readerThreadId_.load()) {
         closedInsideCallback_ = true; // the reader finishes by itself, without a word to the host
         return;
     }
@@ -297,6 +297,8 @@ void StdioConnection::deliverStderrLine(std::string_view rawLine) {
 }
 
 void StdioConnection::readerLoop() {
+    // Set here, not from reader_: a callback may call close() before open() has stored reader_.
+    readerThreadId_ = std::this_thread::get_id();
     LineBuffer stdoutLines(static_cast<std::size_t>(config_.maxLineBytes));
     LineBuffer stderrLines(static_cast<std::size_t>(config_.maxStderrLineBytes));
     std::vector<char> chunk(kReadChunk);

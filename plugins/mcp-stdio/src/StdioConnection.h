@@ -85,6 +85,7 @@ private:
     std::chrono::steady_clock::time_point flushDeadline_;
     std::string unavailableReason_;
 
+    std::atomic<std::thread::id> readerThreadId_{};
     std::thread reader_;
     std::thread writer_;
 };

@@ -458,7 +458,7 @@ public:
     }
 
     void closeFlushesQueuedMessagesThenStdinEofEndsTheServer() {
-        TempDir dir;
+        mc::test::TempDir dir;
         const std::string out = dir.file("received.txt");
         // Collects every line and writes them out once stdin ends, then exits with code 7.
         const std::string script =
@@ -498,10 +498,18 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("command 'node' not found on PATH (/nonexistent-dir)"), reason);
         }
         {
-            Connection notExecutable(R"({"command":"/etc/hostname"})");
+            mc::test::TempDir dir;
+            dir.write("data.txt", "not a program\n");
+            fs::permissions(dir.file("data.txt"), fs::perms(0644));
+            Connection notExecutable(R"({"command":"./data.txt","cwd":)" + quote(dir.path()) + "}");
             std::string reason;
             CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, notExecutable.open(&reason));
-            CPPUNIT_ASSERT_EQUAL(std::string("command '/etc/hostname' is not an executable file"), reason);
+            CPPUNIT_ASSERT_EQUAL(std::string("command './data.txt' is not an executable file"), reason);
+            // Executable but not a program the kernel can run (no #! line): the exec error itself.
+            fs::permissions(dir.file("data.txt"), fs::perms(0755));
+            Connection notAProgram(R"({"command":"./data.txt","cwd":)" + quote(dir.path()) + "}");
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, notAProgram.open(&reason));
+            CPPUNIT_ASSERT_EQUAL("cannot start '" + dir.path() + "/./data.txt': Exec format error", reason);
         }
         {
             Connection badDir(R"({"command":"node","cwd":"/nonexistent/mc-dir"})");
@@ -538,7 +546,7 @@ public:
     }
 
     void envCwdAndArgsReachTheServerVerbatim() {
-        TempDir dir;
+        mc::test::TempDir dir;
         const std::string cwd = fs::canonical(dir.path()).string();
         ::setenv("MC_STDIO_TEST_INHERITED", "from-host", 1);
         const std::string script = reportingScript(
