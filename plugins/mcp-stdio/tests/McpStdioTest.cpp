@@ -1,0 +1,694 @@
+// mcp-stdio against real processes: the built mcp-stdio.so loaded through the host's PluginRegistry,
+// driving the real @modelcontextprotocol/server-everything (stdio mode) and small `node -e` scripts
+// for the paths the reference server cannot show (ignored SIGTERM, oversize lines, env and cwd).
+#include "log/Logging.h"
+#include "plugin/PluginRegistry.h"
+#include "TestHttp.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace mc::host;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kPatience = std::chrono::seconds(20); // only against hangs; nothing asserts on timing
+
+std::shared_ptr<const LoadedPlugin> stdioPlugin() {
+    static const std::shared_ptr<const LoadedPlugin> plugin = [] {
+        PluginRegistry registry;
+        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/mcp-stdio.so";
+        if (!registry.loadFile(path)) throw std::runtime_error("mcp-stdio.so refused: " + registry.report().back().reason);
+        return registry.find("mcp-stdio");
+    }();
+    return plugin;
+}
+
+std::string everythingServerScript() {
+    return std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+}
+
+std::string quote(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string jsonArray(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + quote(items[i]);
+    return out + "]";
+}
+
+std::string everythingConfig() {
+    return R"({"id":"everything","transport":"stdio","command":"node","args":)" +
+           jsonArray({everythingServerScript(), "stdio"}) + R"(,"shutdown_grace_ms":1000,"terminate_grace_ms":1000})";
+}
+
+// A server written inline: `node -e <script>`, with extra fields merged into the definition.
+std::string scriptConfig(const std::string& script, const std::string& extraFields = "") {
+    return R"({"id":"script","command":"node","args":)" + jsonArray({"-e", script}) + extraFields + "}";
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+// Direct children of this test process, from /proc (independent of what the plugin reports).
+std::vector<pid_t> childProcesses() {
+    std::vector<pid_t> out;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        // pid (comm) state ppid ...: comm may hold spaces, so parse after the last ')'.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == ::getpid()) out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return out;
+}
+
+// 'R', 'S', 'Z', ... or 0 when there is no such process at all.
+char processState(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return 0;
+    const auto close = line.rfind(')');
+    return close == std::string::npos || close + 2 >= line.size() ? 0 : line[close + 2];
+}
+
+bool eventually(const std::function<bool()>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+struct LogLine {
+    mc_log_level level;
+    std::string text;
+};
+
+// One transport instance with everything its callbacks delivered.
+class Connection {
+public:
+    explicit Connection(const std::string& configJson, const std::string& name = "test") {
+        auto context = std::make_unique<HostContext>("mcp-stdio", name, std::map<std::string, std::string>{}, nullptr);
+        context->setConfigJson(configJson);
+        instance_ = std::make_unique<PluginInstance>(stdioPlugin(), std::move(context));
+        callbacks_.struct_size = sizeof callbacks_;
+        callbacks_.ctx = this;
+        callbacks_.on_message = [](void* ctx, mc_str m) { static_cast<Connection*>(ctx)->record(std::string(m.ptr, m.len)); };
+        callbacks_.on_log = [](void* ctx, mc_log_level level, mc_str line) {
+            static_cast<Connection*>(ctx)->recordLog(level, std::string(line.ptr, line.len));
+        };
+        callbacks_.on_closed = [](void* ctx, mc_status status, mc_str detail) {
+            static_cast<Connection*>(ctx)->recordClosed(status, std::string(detail.ptr, detail.len));
+        };
+    }
+
+    const mc_transport_vtable& vtable() const { return instance_->plugin().transport; }
+
+    mc_status open(std::string* reason = nullptr) {
+        std::string why;
+        const mc_status status = HostContext::call(why, [&] { return vtable().open(instance_->handle(), &callbacks_); });
+        if (reason) *reason = why;
+        return status;
+    }
+    void openOrFail() {
+        std::string reason;
+        const mc_status status = open(&reason);
+        if (status != MC_OK) throw std::runtime_error("open failed (" + std::string(statusName(status)) + "): " + reason);
+    }
+    mc_status send(const std::string& message, std::string* reason = nullptr) {
+        std::string why;
+        const mc_status status = HostContext::call(why, [&] {
+            return vtable().send(instance_->handle(), mc_str{message.data(), message.size()});
+        });
+        if (reason) *reason = why;
+        return status;
+    }
+    void sendOrFail(const std::string& message) {
+        std::string reason;
+        const mc_status status = send(message, &reason);
+        if (status != MC_OK) throw std::runtime_error("send failed (" + std::string(statusName(status)) + "): " + reason);
+    }
+    mc_status close() {
+        std::string why;
+        return HostContext::call(why, [&] { return vtable().close(instance_->handle()); });
+    }
+    void destroy() { instance_.reset(); }
+
+    // The first message (from `from` on) for which `match` holds; fails the test after kPatience.
+    Poco::JSON::Object::Ptr waitForMessage(const std::function<bool(const Poco::JSON::Object&)>& match, std::size_t* index = nullptr) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        std::size_t next = 0;
+        const auto deadline = std::chrono::steady_clock::now() + kPatience;
+        for (;;) {
+            for (; next < messages_.size(); ++next) {
+                auto object = parse(messages_[next]);
+                if (match(*object)) {
+                    if (index) *index = next;
+                    return object;
+                }
+            }
+            if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && next == messages_.size())
+                CPPUNIT_FAIL("no matching message arrived; got " + std::to_string(messages_.size()) + " messages" +
+                             (closed_ ? ", connection closed: " + closedDetail_ : std::string()));
+        }
+    }
+    Poco::JSON::Object::Ptr waitForResponse(int id) {
+        return waitForMessage([id](const Poco::JSON::Object& m) { return m.has("id") && m.getValue<int>("id") == id; });
+    }
+    LogLine waitForLog(const std::string& fragment) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        const bool found = cv_.wait_for(lock, kPatience, [&] { return findLog(fragment) != nullptr; });
+        if (!found) CPPUNIT_FAIL("no log line containing '" + fragment + "'; got " + std::to_string(logs_.size()) + " lines");
+        return *findLog(fragment);
+    }
+    std::pair<mc_status, std::string> waitForClosed() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!cv_.wait_for(lock, kPatience, [&] { return closed_; })) CPPUNIT_FAIL("on_closed was not called");
+        return {closedStatus_, closedDetail_};
+    }
+    std::vector<std::string> messages() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return messages_;
+    }
+    std::vector<LogLine> logs() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return logs_;
+    }
+    int closedCount() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return closedCount_;
+    }
+    void resetClosed() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_ = false;
+    }
+
+    // The MCP handshake by hand: initialize -> result, then notifications/initialized.
+    Poco::JSON::Object::Ptr initialize() {
+        sendOrFail(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                   R"("capabilities":{},"clientInfo":{"name":"mission-control-test","version":"0.1.0"}}})");
+        auto response = waitForResponse(1);
+        sendOrFail(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+        return response;
+    }
+
+private:
+    void record(std::string message) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        messages_.push_back(std::move(message));
+        cv_.notify_all();
+    }
+    void recordLog(mc_log_level level, std::string line) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        logs_.push_back({level, std::move(line)});
+        cv_.notify_all();
+    }
+    void recordClosed(mc_status status, std::string detail) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_ = true;
+        ++closedCount_;
+        closedStatus_ = status;
+        closedDetail_ = std::move(detail);
+        cv_.notify_all();
+    }
+    const LogLine* findLog(const std::string& fragment) const {
+        for (const auto& line : logs_)
+            if (line.text.find(fragment) != std::string::npos) return &line;
+        return nullptr;
+    }
+
+    std::unique_ptr<PluginInstance> instance_;
+    mc_transport_callbacks callbacks_{};
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<std::string> messages_;
+    std::vector<LogLine> logs_;
+    bool closed_ = false;
+    int closedCount_ = 0;
+    mc_status closedStatus_ = MC_STATUS_INVALID;
+    std::string closedDetail_;
+};
+
+// Host log records (every logger) for the duration of a test.
+class HostLogCapture {
+public:
+    HostLogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)) { logging::setCaptureSink(sink_); }
+    ~HostLogCapture() { logging::setCaptureSink(nullptr); }
+    std::string text() const {
+        std::string out;
+        for (const auto& line : sink_->last_formatted()) out += line;
+        return out;
+    }
+
+private:
+    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
+
+void assertContains(const std::string& haystack, const std::string& needle) {
+    CPPUNIT_ASSERT_MESSAGE("expected '" + needle + "' in: " + haystack, haystack.find(needle) != std::string::npos);
+}
+
+std::string createFailure(const std::string& configJson) {
+    try {
+        Connection connection(configJson);
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    return "(created)";
+}
+
+// Prints one JSON-RPC-looking line carrying `params` (a JS expression), then idles.
+std::string reportingScript(const std::string& method, const std::string& paramsExpression) {
+    return "console.log(JSON.stringify({jsonrpc:'2.0',method:'" + method + "',params:" + paramsExpression +
+           "})); setInterval(() => {}, 1000);";
+}
+
+} // namespace
+
+class McpStdioTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(McpStdioTest);
+    CPPUNIT_TEST(pluginDeclaresTheStdioTransport);
+    CPPUNIT_TEST(handshakeToolsListAndEchoWithServerEverything);
+    CPPUNIT_TEST(serverLogNotificationsAndStderrLines);
+    CPPUNIT_TEST(serverKilledExternallyIsReportedAndReaped);
+    CPPUNIT_TEST(closeEscalatesToSigkillForTheWholeProcessGroup);
+    CPPUNIT_TEST(closeFlushesQueuedMessagesThenStdinEofEndsTheServer);
+    CPPUNIT_TEST(commandNotFoundAndMissingDirectoryFailOpen);
+    CPPUNIT_TEST(invalidConfigurationIsRefusedWithReason);
+    CPPUNIT_TEST(envCwdAndArgsReachTheServerVerbatim);
+    CPPUNIT_TEST(oversizeStdoutLineClosesTheConnection);
+    CPPUNIT_TEST(stdoutNoiseIsDroppedAndBatchesAreSplit);
+    CPPUNIT_TEST(sendRefusesBadMessagesAndClosedConnections);
+    CPPUNIT_TEST(writingToAServerThatClosedStdinRaisesNoSigpipe);
+    CPPUNIT_TEST(reopenAfterTheServerExitedStartsAFreshProcess);
+    CPPUNIT_TEST(destroyWithoutCloseLeavesNoProcess);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void tearDown() override {
+        // Whatever a test did, it must leave no child process behind (running or zombie).
+        const auto left = childProcesses();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("child processes left behind", std::size_t(0), left.size());
+    }
+
+    void pluginDeclaresTheStdioTransport() {
+        auto plugin = stdioPlugin();
+        CPPUNIT_ASSERT_EQUAL(MC_KIND_TRANSPORT, plugin->info.kind);
+        const mc_str names = plugin->transport.transports();
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), std::string(names.ptr, names.len));
+    }
+
+    void handshakeToolsListAndEchoWithServerEverything() {
+        Connection server(everythingConfig());
+        server.openOrFail();
+        auto init = server.initialize();
+        auto result = init->getObject("result");
+        CPPUNIT_ASSERT(result);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), result->getValue<std::string>("protocolVersion"));
+        assertContains(result->getObject("serverInfo")->getValue<std::string>("name"), "everything");
+        CPPUNIT_ASSERT(result->getObject("capabilities")->has("tools"));
+
+        server.sendOrFail(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+        auto tools = server.waitForResponse(2)->getObject("result")->getArray("tools");
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < tools->size(); ++i) names.push_back(tools->getObject(i)->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_MESSAGE("echo not listed", std::find(names.begin(), names.end(), "echo") != names.end());
+        CPPUNIT_ASSERT_MESSAGE("get-sum not listed", std::find(names.begin(), names.end(), "get-sum") != names.end());
+
+        server.sendOrFail(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello from mission control"}}})");
+        auto call = server.waitForResponse(3)->getObject("result");
+        auto content = call->getArray("content");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), content->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: hello from mission control"), content->getObject(0)->getValue<std::string>("text"));
+
+        // A tool error travels as a normal response: the transport does not interpret it.
+        server.sendOrFail(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no-such-tool","arguments":{}}})");
+        auto unknown = server.waitForResponse(4);
+        CPPUNIT_ASSERT(unknown->has("error") || unknown->getObject("result")->getValue<bool>("isError"));
+
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+        CPPUNIT_ASSERT_EQUAL(0, server.closedCount()); // close() is not a connection ending by itself
+    }
+
+    void serverLogNotificationsAndStderrLines() {
+        Connection server(everythingConfig());
+        server.openOrFail();
+        // server-everything announces itself on stderr.
+        auto banner = server.waitForLog("Starting default (STDIO) server");
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_INFO, banner.level);
+        server.initialize();
+        server.sendOrFail(R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"debug"}})");
+        CPPUNIT_ASSERT(server.waitForResponse(2)->has("result"));
+        server.sendOrFail(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"toggle-simulated-logging","arguments":{}}})");
+        auto notification = server.waitForMessage([](const Poco::JSON::Object& m) {
+            return m.has("method") && m.getValue<std::string>("method") == "notifications/message";
+        });
+        auto params = notification->getObject("params");
+        const std::string level = params->getValue<std::string>("level");
+        const std::vector<std::string> rfc5424 = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+        CPPUNIT_ASSERT_MESSAGE("level " + level, std::find(rfc5424.begin(), rfc5424.end(), level) != rfc5424.end());
+        assertContains(params->getValue<std::string>("data"), "essage");
+        server.close();
+
+        // Lines that obviously report a problem are raised above INFO.
+        Connection noisy(scriptConfig("console.error('TypeError: boom'); console.error('Warning: careful'); "
+                                      "console.error('just chatting'); setInterval(() => {}, 1000);",
+                                      R"(,"shutdown_grace_ms":100,"terminate_grace_ms":100)"));
+        noisy.openOrFail();
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_ERROR, noisy.waitForLog("TypeError: boom").level);
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_WARN, noisy.waitForLog("Warning: careful").level);
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_INFO, noisy.waitForLog("just chatting").level);
+        noisy.close();
+    }
+
+    void serverKilledExternallyIsReportedAndReaped() {
+        Connection server(everythingConfig());
+        server.openOrFail();
+        server.initialize();
+        const auto children = childProcesses();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), children.size());
+        const pid_t pid = children.front();
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(pid, SIGKILL));
+
+        const auto [status, detail] = server.waitForClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, status);
+        CPPUNIT_ASSERT_EQUAL(std::string("killed by signal 9 (SIGKILL)"), detail);
+        // Reaped before on_closed: not even a zombie is left.
+        CPPUNIT_ASSERT_EQUAL(char(0), processState(pid));
+
+        std::string reason;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, server.send(R"({"jsonrpc":"2.0","method":"ping","id":9})", &reason));
+        assertContains(reason, "exited");
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close()); // idempotent
+        CPPUNIT_ASSERT_EQUAL(1, server.closedCount());
+    }
+
+    void closeEscalatesToSigkillForTheWholeProcessGroup() {
+        // The server ignores stdin EOF and SIGTERM, and so does a grandchild it started.
+        const std::string stubborn = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
+        const std::string script =
+            "const cp = require('child_process');"
+            "const child = cp.spawn(process.execPath, ['-e', " + quote(stubborn) + "], {stdio: 'ignore'});"
+            "process.on('SIGTERM', () => {});"
+            "process.stdin.on('data', () => {});"
+            "process.stdin.on('end', () => {});"
+            "setTimeout(() => console.log(JSON.stringify({jsonrpc: '2.0', method: 'test/ready',"
+            "  params: {pid: process.pid, grandchild: child.pid}})), 300);"
+            "setInterval(() => {}, 1000);";
+        HostLogCapture hostLog;
+        Connection server(scriptConfig(script, R"(,"shutdown_grace_ms":300,"terminate_grace_ms":300)"));
+        server.openOrFail();
+        auto ready = server.waitForMessage([](const Poco::JSON::Object& m) { return m.getValue<std::string>("method") == "test/ready"; });
+        const pid_t pid = ready->getObject("params")->getValue<int>("pid");
+        const pid_t grandchild = ready->getObject("params")->getValue<int>("grandchild");
+        CPPUNIT_ASSERT(processState(grandchild) != 0);
+
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+        CPPUNIT_ASSERT_EQUAL(char(0), processState(pid));
+        // The grandchild got the group's SIGKILL; its reaping is up to init, so it may linger as a zombie.
+        CPPUNIT_ASSERT(eventually([&] { const char s = processState(grandchild); return s == 0 || s == 'Z'; }));
+        assertContains(hostLog.text(), "stopped: killed by signal 9 (SIGKILL) (SIGKILL: it outlived stdin EOF");
+        CPPUNIT_ASSERT_EQUAL(0, server.closedCount());
+    }
+
+    void closeFlushesQueuedMessagesThenStdinEofEndsTheServer() {
+        TempDir dir;
+        const std::string out = dir.file("received.txt");
+        // Collects every line and writes them out once stdin ends, then exits with code 7.
+        const std::string script =
+            "const fs = require('fs'); let text = '';"
+            "process.stdin.on('data', d => text += d);"
+            "process.stdin.on('end', () => { fs.writeFileSync(" + quote(out) + ", text); process.exit(7); });";
+        HostLogCapture hostLog;
+        Connection server(scriptConfig(script, R"(,"shutdown_grace_ms":5000)"));
+        server.openOrFail();
+        for (int i = 1; i <= 3; ++i) server.sendOrFail(R"({"jsonrpc":"2.0","method":"test/n","params":{"n":)" + std::to_string(i) + "}}");
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+
+        std::ifstream in(out);
+        std::stringstream received;
+        received << in.rdbuf();
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"jsonrpc\":\"2.0\",\"method\":\"test/n\",\"params\":{\"n\":1}}\n"
+                                         "{\"jsonrpc\":\"2.0\",\"method\":\"test/n\",\"params\":{\"n\":2}}\n"
+                                         "{\"jsonrpc\":\"2.0\",\"method\":\"test/n\",\"params\":{\"n\":3}}\n"),
+                             received.str());
+        assertContains(hostLog.text(), "stopped: exited with code 7 (after stdin EOF)");
+    }
+
+    void commandNotFoundAndMissingDirectoryFailOpen() {
+        {
+            Connection missing(R"({"id":"x","command":"mc-no-such-command-4711","args":["a"]})");
+            std::string reason;
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, missing.open(&reason));
+            assertContains(reason, "command 'mc-no-such-command-4711' not found on PATH");
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, missing.send(R"({"jsonrpc":"2.0","method":"x"})", &reason));
+            assertContains(reason, "not open");
+        }
+        {
+            // The server's own PATH (from env) is the one searched.
+            Connection emptyPath(R"({"command":"node","env":{"PATH":"/nonexistent-dir"}})");
+            std::string reason;
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, emptyPath.open(&reason));
+            CPPUNIT_ASSERT_EQUAL(std::string("command 'node' not found on PATH (/nonexistent-dir)"), reason);
+        }
+        {
+            Connection notExecutable(R"({"command":"/etc/hostname"})");
+            std::string reason;
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, notExecutable.open(&reason));
+            CPPUNIT_ASSERT_EQUAL(std::string("command '/etc/hostname' is not an executable file"), reason);
+        }
+        {
+            Connection badDir(R"({"command":"node","cwd":"/nonexistent/mc-dir"})");
+            std::string reason;
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, badDir.open(&reason));
+            CPPUNIT_ASSERT_EQUAL(std::string("working directory '/nonexistent/mc-dir' does not exist or is not a directory"), reason);
+        }
+    }
+
+    void invalidConfigurationIsRefusedWithReason() {
+        const std::string prefix = "mcp-stdio/test: create failed (config): invalid mcp-stdio configuration: ";
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {"not json", "not valid JSON"},
+            {"[1,2]", "expected a JSON object"},
+            {R"({"args":["x"]})", "'command' is required"},
+            {R"({"command":""})", "'command' must not be empty"},
+            {R"({"command":42})", "'command' must be a string"},
+            {R"({"command":"node","args":"index.js"})", "'args' must be an array of strings"},
+            {R"({"command":"node","args":["ok",7]})", "'args[1]' must be a string"},
+            {R"({"command":"node","env":["A=1"]})", "'env' must be an object of string values"},
+            {R"({"command":"node","env":{"PORT":3000}})", "'env.PORT' must be a string"},
+            {R"({"command":"node","env":{"A=B":"x"}})", "'env' has an invalid variable name 'A=B'"},
+            {R"({"command":"node","transport":"http"})", "transport 'http' is not served by mcp-stdio (it serves \"stdio\")"},
+            {R"({"command":"node","shutdown_grace_ms":-5})", "'shutdown_grace_ms' = -5 is out of range 0..600000"},
+            {R"({"command":"node","max_line_bytes":"lots"})", "'max_line_bytes' must be an integer, got 'lots'"},
+        };
+        for (const auto& [config, reason] : cases) {
+            const std::string failure = createFailure(config);
+            CPPUNIT_ASSERT_MESSAGE(config + " -> " + failure, failure.rfind(prefix, 0) == 0);
+            assertContains(failure, reason);
+        }
+        // Numbers as text (a flat configuration) are accepted.
+        CPPUNIT_ASSERT_EQUAL(std::string("(created)"), createFailure(R"({"command":"node","shutdown_grace_ms":"250"})"));
+    }
+
+    void envCwdAndArgsReachTheServerVerbatim() {
+        TempDir dir;
+        const std::string cwd = fs::canonical(dir.path()).string();
+        ::setenv("MC_STDIO_TEST_INHERITED", "from-host", 1);
+        const std::string script = reportingScript(
+            "test/env", "{cwd: process.cwd(), value: process.env.MC_STDIO_TEST_VALUE, inherited: process.env.MC_STDIO_TEST_INHERITED,"
+                        " argv: process.argv.slice(1)}");
+        // No shell anywhere: metacharacters arrive as plain text.
+        Connection server(R"({"id":"env","command":"node","args":)" +
+                          jsonArray({"-e", script, "two words", "$HOME", "a;b|c", "*"}) +
+                          R"(,"env":{"MC_STDIO_TEST_VALUE":"v=1 \"quoted\""},"cwd":)" + quote(cwd) +
+                          R"(,"shutdown_grace_ms":100,"terminate_grace_ms":100})");
+        server.openOrFail();
+        auto params = server.waitForMessage([](const Poco::JSON::Object& m) { return m.getValue<std::string>("method") == "test/env"; })
+                          ->getObject("params");
+        CPPUNIT_ASSERT_EQUAL(cwd, params->getValue<std::string>("cwd"));
+        CPPUNIT_ASSERT_EQUAL(std::string("v=1 \"quoted\""), params->getValue<std::string>("value"));
+        CPPUNIT_ASSERT_EQUAL(std::string("from-host"), params->getValue<std::string>("inherited"));
+        auto argv = params->getArray("argv");
+        std::vector<std::string> args;
+        for (std::size_t i = 0; i < argv->size(); ++i) args.push_back(argv->getElement<std::string>(i));
+        CPPUNIT_ASSERT_EQUAL(jsonArray({"two words", "$HOME", "a;b|c", "*"}), jsonArray(args));
+        server.close();
+        ::unsetenv("MC_STDIO_TEST_INHERITED");
+    }
+
+    void oversizeStdoutLineClosesTheConnection() {
+        const std::string script =
+            "console.log(JSON.stringify({jsonrpc: '2.0', method: 'test/before'}));"
+            "console.log(JSON.stringify({jsonrpc: '2.0', method: 'test/huge', params: {pad: 'x'.repeat(5000)}}));"
+            "console.log(JSON.stringify({jsonrpc: '2.0', method: 'test/after'}));"
+            "setInterval(() => {}, 1000);";
+        Connection server(scriptConfig(script, R"(,"max_line_bytes":1024,"shutdown_grace_ms":100,"terminate_grace_ms":100)"));
+        server.openOrFail();
+        const auto [status, detail] = server.waitForClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, status);
+        assertContains(detail, "the server wrote a stdout line longer than max_line_bytes (1024 bytes); killed by signal 15 (SIGTERM)");
+        auto log = server.waitForLog("longer than max_line_bytes (1024 bytes); closing the connection");
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_ERROR, log.level);
+        const auto messages = server.messages();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), messages.size());
+        assertContains(messages[0], "test/before");
+        server.close();
+    }
+
+    void stdoutNoiseIsDroppedAndBatchesAreSplit() {
+        const std::string script =
+            "process.stdout.write('hello, not json\\n');"
+            "process.stdout.write('\\n');"
+            "process.stdout.write('42\\n');"
+            "process.stdout.write('[{\"jsonrpc\":\"2.0\",\"method\":\"a\"}, {\"jsonrpc\":\"2.0\",\"method\":\"b\"}]\\n');"
+            "process.stdout.write('{\"jsonrpc\":\"2.0\",\"method\":\"c\"}\\r\\n');"
+            "process.stdout.write('{\"jsonrpc\":\"2.0\",\"method\":\"d\"}');" // last line without newline, then exit
+            "process.exit(0);";
+        Connection server(scriptConfig(script));
+        server.openOrFail();
+        const auto [status, detail] = server.waitForClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, status);
+        CPPUNIT_ASSERT_EQUAL(std::string("exited with code 0"), detail);
+        const std::vector<std::string> expected = {R"({"jsonrpc":"2.0","method":"a"})", R"({"jsonrpc":"2.0","method":"b"})",
+                                                   R"({"jsonrpc":"2.0","method":"c"})", R"({"jsonrpc":"2.0","method":"d"})"};
+        CPPUNIT_ASSERT_EQUAL(jsonArray(expected), jsonArray(server.messages()));
+        auto noise = server.waitForLog("dropped a stdout line that is not JSON");
+        CPPUNIT_ASSERT_EQUAL(MC_LOG_WARN, noise.level);
+        assertContains(noise.text, "'hello, not json'");
+        server.waitForLog("dropped a stdout line that is not a JSON object: '42'");
+        server.close();
+    }
+
+    void sendRefusesBadMessagesAndClosedConnections() {
+        Connection server(scriptConfig("process.stdin.on('data', () => {}); setInterval(() => {}, 1000);",
+                                       R"(,"shutdown_grace_ms":100,"terminate_grace_ms":100)"));
+        std::string reason;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, server.send(R"({"jsonrpc":"2.0","method":"x"})", &reason));
+        CPPUNIT_ASSERT_EQUAL(std::string("the connection is not open"), reason);
+        server.openOrFail();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_CONFLICT, server.open(&reason));
+        assertContains(reason, "already open");
+
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, server.send("{\"jsonrpc\":\"2.0\",\n\"method\":\"x\"}", &reason));
+        assertContains(reason, "line break");
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, server.send(R"({"jsonrpc":"2.0","method":)", &reason));
+        assertContains(reason, "message is not valid JSON: unexpected end");
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, server.send("", &reason));
+        assertContains(reason, "empty message");
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, server.send("\"just a string\"", &reason));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.send(R"({"jsonrpc":"2.0","method":"fine"})", &reason));
+
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, server.send(R"({"jsonrpc":"2.0","method":"x"})", &reason));
+        CPPUNIT_ASSERT_EQUAL(std::string("the connection is closed"), reason);
+    }
+
+    void writingToAServerThatClosedStdinRaisesNoSigpipe() {
+        // The test program ignores SIGPIPE; the host might not: restore the default for this test.
+        struct sigaction previous {};
+        struct sigaction byDefault {};
+        byDefault.sa_handler = SIG_DFL;
+        sigemptyset(&byDefault.sa_mask);
+        ::sigaction(SIGPIPE, &byDefault, &previous);
+
+        const std::string script =
+            "require('fs').closeSync(0);"
+            "console.log(JSON.stringify({jsonrpc: '2.0', method: 'test/ready'}));"
+            "setInterval(() => {}, 1000);";
+        Connection server(scriptConfig(script, R"(,"shutdown_grace_ms":100,"terminate_grace_ms":100)"));
+        server.openOrFail();
+        server.waitForMessage([](const Poco::JSON::Object& m) { return m.getValue<std::string>("method") == "test/ready"; });
+        std::string reason;
+        const bool refused = eventually([&] {
+            return server.send(R"({"jsonrpc":"2.0","method":"test/into-the-void"})", &reason) == MC_ERR_UNAVAILABLE;
+        });
+        ::sigaction(SIGPIPE, &previous, nullptr);
+        CPPUNIT_ASSERT(refused);
+        CPPUNIT_ASSERT_EQUAL(std::string("the server closed its stdin"), reason);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+    }
+
+    void reopenAfterTheServerExitedStartsAFreshProcess() {
+        Connection server(scriptConfig(reportingScript("test/pid", "{pid: process.pid}") + "setTimeout(() => process.exit(3), 200);"));
+        server.openOrFail();
+        const auto [status, detail] = server.waitForClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, status);
+        CPPUNIT_ASSERT_EQUAL(std::string("exited with code 3"), detail);
+        std::size_t firstIndex = 0;
+        const int firstPid = server.waitForMessage([](const Poco::JSON::Object& m) { return m.getValue<std::string>("method") == "test/pid"; },
+                                                   &firstIndex)
+                                 ->getObject("params")->getValue<int>("pid");
+        CPPUNIT_ASSERT_EQUAL(char(0), processState(firstPid));
+
+        server.resetClosed();
+        server.openOrFail();
+        const auto second = server.waitForClosed();
+        CPPUNIT_ASSERT_EQUAL(std::string("exited with code 3"), second.second);
+        CPPUNIT_ASSERT_EQUAL(2, server.closedCount());
+        const auto messages = server.messages();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), messages.size());
+        const int secondPid = parse(messages[1])->getObject("params")->getValue<int>("pid");
+        CPPUNIT_ASSERT(secondPid != firstPid);
+        server.close();
+    }
+
+    void destroyWithoutCloseLeavesNoProcess() {
+        Connection server(everythingConfig());
+        server.openOrFail();
+        server.initialize();
+        const auto children = childProcesses();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), children.size());
+        server.destroy(); // no close(): destroy must still shut the server down and reap it
+        CPPUNIT_ASSERT_EQUAL(char(0), processState(children.front()));
+        CPPUNIT_ASSERT_EQUAL(0, server.closedCount());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(McpStdioTest);
