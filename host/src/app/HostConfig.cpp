@@ -41,6 +41,15 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.socket_send_buffer_bytes", KeyType::Int, "0", "SO_SNDBUF of each WebSocket (0: the kernel's default); bounds what a slow client holds in the kernel.", 0, 1LL << 30},
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
+        {"gateway.allow_api_stdio", KeyType::Bool, "false", "Whether an admin may register stdio MCP servers (which start a command on this machine) with POST /api/mcps."},
+        {"gateway.ping_interval_ms", KeyType::Int, "15000", "How often every connected MCP server gets an MCP ping.", 100, 3600000},
+        {"gateway.ping_timeout_ms", KeyType::Int, "5000", "A ping not answered within this time marks the server disconnected.", 10, 600000},
+        {"gateway.request_timeout_ms", KeyType::Int, "30000", "Deadline of the gateway's own requests to a server (initialize, tools/list, logging/setLevel).", 10, 600000},
+        {"gateway.tool_timeout_ms", KeyType::Int, "60000", "Deadline of a tool call that names no timeout_ms.", 10, 3600000},
+        {"gateway.tool_timeout_max_ms", KeyType::Int, "600000", "The largest timeout_ms a tool call may ask for.", 10, 3600000},
+        {"gateway.reconnect.initial_ms", KeyType::Int, "500", "First delay before reconnecting to a lost MCP server; doubles per failed attempt (with jitter).", 1, 3600000},
+        {"gateway.reconnect.max_ms", KeyType::Int, "30000", "Cap of the reconnect delay.", 1, 3600000},
+        {"gateway.log_level", KeyType::Enum, "info", "MCP logging level requested from every server with logging/setLevel (mcp.servers.<id>.log_level overrides it).", 0, 0, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;
@@ -223,7 +232,7 @@ void collectLeaves(const Poco::Util::AbstractConfiguration& config, const std::s
 } // namespace
 
 std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config) {
-    static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown"};
+    static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown", "gateway"};
     std::set<std::string> declared;
     for (const auto& s : hostKeys()) declared.insert(s.key);
     std::vector<std::string> unknown;

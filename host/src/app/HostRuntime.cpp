@@ -2,6 +2,9 @@
 
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
+#include "gateway/GatewayApi.h"
+#include "gateway/GatewaySettings.h"
+#include "gateway/McpGateway.h"
 #include "log/Logging.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginRegistry.h"
@@ -41,6 +44,9 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     broadcaster_ = std::make_unique<Broadcaster>();
     events_ = std::make_unique<EventRouter>(*broadcaster_);
     plugins_ = std::make_unique<PluginRegistry>();
+    // MCP server definitions are validated now, so a bad one stops start-up with its key named.
+    gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
+    gateway_->configure(*config_);
 }
 
 HostRuntime::~HostRuntime() {
@@ -135,10 +141,13 @@ void HostRuntime::startWeb() {
               auth_->enabled() ? "on" : "off");
 }
 
+void HostRuntime::startGateway() { gateway_->start(); }
+
 void HostRuntime::start() {
     loadPlugins();
     openStore();
     startWeb();
+    startGateway();
 }
 
 void HostRuntime::stop() {
@@ -149,6 +158,8 @@ void HostRuntime::stop() {
     if (http_) http_->stop(); // no new connections; in-flight requests finish
     if (hub_) hub_->shutdown(settings_.drainTimeout);
     if (http_) http_->stopAll(true);
+    // Closing every transport also completes the tool calls HTTP workers may still wait for.
+    if (gateway_) gateway_->stop();
     for (auto& d : discovery_) {
         try {
             d->stop();
@@ -213,6 +224,8 @@ void HostRuntime::registerCoreRoutes() {
     router_->add(Route{"GET", "/api/plugins", Role::Viewer,
                        [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, plugins_->reportJson()); },
                        "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
+    registerGatewayRoutes(*router_, *gateway_);
+    registerGatewayMessages(*hub_, *gateway_);
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");

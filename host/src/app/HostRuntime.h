@@ -1,7 +1,7 @@
 #pragma once
 // The whole host as one object: usable in-process (tests) and driven by the ServerApplication through
-// its Subsystems (app/Subsystems.h). Start-up runs three phases in order — plugins, store, web — and
-// stop() undoes them in reverse; each phase throws ConfigError/StoreError/std::runtime_error with a
+// its Subsystems (app/Subsystems.h). Start-up runs four phases in order — plugins, store, web, gateway —
+// and stop() undoes them in reverse; each phase throws ConfigError/StoreError/std::runtime_error with a
 // message an operator can act on.
 #include "app/HostConfig.h"
 #include "web/Auth.h"
@@ -25,6 +25,7 @@ class PluginInstance;
 class StoreService;
 class WebSocketHub;
 class Router;
+class McpGateway;
 
 class HostRuntime {
 public:
@@ -36,8 +37,9 @@ public:
 
     void loadPlugins();   // phase 1: load plugins.dir, start discovery plugins
     void openStore();     // phase 2: the store.backend plugin, migrated
-    void startWeb();      // phase 3: HTTP server, WebSocket hub
-    void start();         // all three
+    void startWeb();      // phase 3: HTTP server, WebSocket hub (with the gateway's routes)
+    void startGateway();  // phase 4: connect the MCP servers of mcp.servers.*
+    void start();         // all four
     void stop();          // reverse order; drains WebSocket clients and closes them with 1001
 
     std::uint16_t port() const;
@@ -49,6 +51,7 @@ public:
     StoreService* store() { return store_.get(); }
     WebSocketHub* hub() { return hub_.get(); }
     Router* router() { return router_; }
+    McpGateway& gateway() { return *gateway_; }
     const Authenticator& auth() const { return *auth_; }
 
     std::string healthJson(bool& healthy);
@@ -69,6 +72,7 @@ private:
     std::unique_ptr<PluginRegistry> plugins_;
     std::vector<std::unique_ptr<PluginInstance>> discovery_;
     std::unique_ptr<StoreService> store_;
+    std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;
     std::unique_ptr<Poco::Net::HTTPServer> http_;

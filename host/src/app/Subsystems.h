@@ -1,6 +1,6 @@
 #pragma once
 // The host's start-up phases as Poco Subsystems, so the ServerApplication initializes them in order
-// (plugins, store, web) and uninitializes them in reverse. Each one is a thin adapter over a
+// (plugins, store, web, gateway) and uninitializes them in reverse. Each one is a thin adapter over a
 // HostRuntime phase, which tests drive directly.
 #include "app/HostRuntime.h"
 
@@ -28,6 +28,21 @@ public:
 
 protected:
     void initialize(Poco::Util::Application&) override { runtime_.openStore(); }
+    void uninitialize() override {}
+
+private:
+    HostRuntime& runtime_;
+};
+
+// Connects the configured MCP servers once the web phase is up. Stopping is the web phase's
+// runtime.stop(), which closes the gateway too.
+class GatewaySubsystem final : public Poco::Util::Subsystem {
+public:
+    explicit GatewaySubsystem(HostRuntime& runtime) : runtime_(runtime) {}
+    const char* name() const override { return "gateway"; }
+
+protected:
+    void initialize(Poco::Util::Application&) override { runtime_.startGateway(); }
     void uninitialize() override {}
 
 private:

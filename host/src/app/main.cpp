@@ -56,6 +56,7 @@ protected:
             addSubsystem(new PluginsSubsystem(*runtime_));
             addSubsystem(new StoreSubsystem(*runtime_));
             addSubsystem(new WebSubsystem(*runtime_));
+            addSubsystem(new GatewaySubsystem(*runtime_));
             ServerApplication::initialize(self);
         } catch (const ConfigError& e) {
             fail(EXIT_CONFIG, e.what());

@@ -1,0 +1,25 @@
+#pragma once
+// The gateway.* host keys (declared in app/HostConfig.cpp's table), read and validated.
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <chrono>
+#include <string>
+
+namespace mc::host {
+
+struct GatewaySettings {
+    bool allowApiStdio = false;
+    std::chrono::milliseconds pingInterval{15000};
+    std::chrono::milliseconds pingTimeout{5000};
+    std::chrono::milliseconds requestTimeout{30000};  // initialize, tools/list, logging/setLevel
+    std::chrono::milliseconds toolTimeout{60000};     // tools/call without timeout_ms
+    std::chrono::milliseconds maxToolTimeout{600000}; // the largest timeout_ms a caller may ask for
+    std::chrono::milliseconds reconnectInitial{500};
+    std::chrono::milliseconds reconnectMax{30000};
+    std::string logLevel = "info"; // MCP logging level sent with logging/setLevel
+};
+
+// Throws ConfigError naming the key.
+GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& config);
+
+} // namespace mc::host

@@ -1,0 +1,983 @@
+#include "gateway/McpConnection.h"
+
+#include "core/EventRouter.h"
+#include "gateway/McpProtocol.h"
+#include "log/Logging.h"
+#include "plugin/PluginRegistry.h"
+#include "util/Json.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/StringTokenizer.h>
+
+#include <algorithm>
+#include <functional>
+#include <random>
+#include <shared_mutex>
+#include <sstream>
+
+namespace mc::host {
+namespace {
+
+constexpr int kMaxToolPages = 1000;
+constexpr const char* kEventSourcePrefix = "gateway/";
+
+long long nowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string stringify(const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) return "null";
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(v, out);
+    return out.str();
+}
+
+std::string timestampOrNull(long long us) { return us ? json::quote(json::isoTimestamp(us)) : std::string("null"); }
+
+Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& v) {
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
+    return nullptr;
+}
+
+std::string optString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    if (!o || !o->has(key)) return {};
+    const auto v = o->get(key);
+    return v.isString() ? v.extract<std::string>() : std::string();
+}
+
+std::string_view view(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+
+} // namespace
+
+const char* statusName(McpStatus status) {
+    switch (status) {
+    case McpStatus::Connecting: return "connecting";
+    case McpStatus::Connected: return "connected";
+    case McpStatus::Disconnected: return "disconnected";
+    }
+    return "disconnected";
+}
+
+// One transport attempt: the plugin instance, the callbacks it holds, and a send gate that keeps
+// senders off an instance once it is being closed.
+struct McpConnection::Link {
+    McpConnection* owner = nullptr;
+    std::uint64_t generation = 0;
+    mc_transport_callbacks callbacks{};
+    std::unique_ptr<PluginInstance> instance;
+    std::shared_mutex sendGate;
+    bool closed = false;   // under sendGate
+    bool opened = false;   // under owner's lifecycleMutex_
+    bool disposed = false; // under owner's lifecycleMutex_
+};
+
+McpConnection::McpConnection(McpServerConfig config, std::string origin, Services services)
+    : config_(std::move(config)),
+      origin_(std::move(origin)),
+      services_(services),
+      log_(logging::get("gateway")),
+      backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
+               std::random_device{}() ^ std::hash<std::string>{}(config_.id)) {}
+
+McpConnection::~McpConnection() {
+    try {
+        shutdown();
+    } catch (...) {
+    }
+}
+
+void McpConnection::start() {
+    auto self = shared_from_this();
+    services_.scheduler.post([self] { self->connect(); });
+}
+
+McpStatus McpConnection::status() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+}
+
+std::vector<std::string> McpConnection::toolNames() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& t : tools_) out.push_back(t.name);
+    return out;
+}
+
+std::string McpConnection::effectiveLogLevel() const {
+    return config_.logLevel.empty() ? services_.settings.logLevel : config_.logLevel;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport lifecycle
+
+void McpConnection::connect() {
+    std::lock_guard lifecycle(lifecycleMutex_);
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (shuttingDown_) return;
+        generation = ++generation_;
+        status_ = McpStatus::Connecting;
+        nextRetryUs_ = 0;
+    }
+    log_->info("mcp '{}': connecting over {} to {}", config_.id, transportName(config_.transport), config_.endpoint());
+    publishStatus("status");
+
+    const std::string wanted = transportName(config_.transport);
+    std::shared_ptr<const LoadedPlugin> plugin;
+    std::string available;
+    for (const auto& candidate : services_.plugins.ofKind(MC_KIND_TRANSPORT)) {
+        const std::string served(view(candidate->transport.transports ? candidate->transport.transports() : mc_str{}));
+        available += (available.empty() ? "" : ", ") + candidate->info.id + " (" + served + ")";
+        Poco::StringTokenizer names(served, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+        for (const auto& n : names)
+            if (n == wanted && !plugin) plugin = candidate;
+    }
+    if (!plugin) {
+        markDisconnected(generation, "no transport plugin serves '" + wanted + "' (loaded transports: " +
+                                         (available.empty() ? "none" : available) + ")");
+        return;
+    }
+
+    auto link = std::make_shared<Link>();
+    link->owner = this;
+    link->generation = generation;
+    link->callbacks = mc_transport_callbacks{sizeof(mc_transport_callbacks), link.get(), &McpConnection::onMessageThunk,
+                                             &McpConnection::onLogThunk, &McpConnection::onClosedThunk};
+    EventRouter* events = &services_.events;
+    auto context = std::make_unique<HostContext>(
+        plugin->info.id, config_.id, std::map<std::string, std::string>{},
+        [events](std::string_view source, std::string_view type, std::string_view payload) {
+            return events->route(source, type, payload);
+        });
+    context->setConfigJson(config_.transportConfigJson());
+    try {
+        link->instance = std::make_unique<PluginInstance>(plugin, std::move(context));
+        link->instance->start();
+    } catch (const std::exception& e) {
+        link->instance.reset();
+        markDisconnected(generation, e.what());
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (shuttingDown_ || generation != generation_) {
+            dispose(link);
+            return;
+        }
+        link_ = link;
+    }
+    std::string reason;
+    const mc_transport_vtable& vt = plugin->transport;
+    const mc_status status =
+        HostContext::call(reason, [&] { return vt.open(link->instance->handle(), &link->callbacks); });
+    if (status != MC_OK) {
+        markDisconnected(generation, std::string("transport open failed (") + mc::host::statusName(status) + "): " + reason);
+        return;
+    }
+    link->opened = true;
+    beginHandshake(generation);
+}
+
+void McpConnection::dispose(const std::shared_ptr<Link>& link) {
+    if (!link || link->disposed) return;
+    link->disposed = true;
+    {
+        std::unique_lock gate(link->sendGate); // waits for senders inside send()
+        link->closed = true;
+    }
+    if (link->instance) {
+        if (link->opened) {
+            std::string reason;
+            const auto& vt = link->instance->plugin().transport;
+            const mc_status status = HostContext::call(reason, [&] { return vt.close(link->instance->handle()); });
+            if (status != MC_OK) log_->warn("mcp '{}': closing the transport: {}", config_.id, reason);
+        }
+        link->instance.reset(); // stop + destroy, here on a gateway thread, never on a callback thread
+    }
+}
+
+void McpConnection::shutdown() {
+    std::lock_guard lifecycle(lifecycleMutex_);
+    std::shared_ptr<Link> link;
+    std::vector<std::shared_ptr<Link>> retiring;
+    std::map<std::int64_t, Pending> pending;
+    bool wasShuttingDown = false;
+    {
+        std::lock_guard lock(mutex_);
+        wasShuttingDown = shuttingDown_;
+        shuttingDown_ = true;
+        ++generation_; // every callback and timer of earlier attempts is now stale
+        link = std::move(link_);
+        retiring.swap(retiring_);
+        pending.swap(pending_);
+        progress_.clear();
+        status_ = McpStatus::Disconnected;
+    }
+    for (auto& [id, p] : pending) {
+        RpcOutcome outcome;
+        outcome.kind = RpcOutcome::Kind::Disconnected;
+        outcome.errorMessage = "the MCP server '" + config_.id + "' was removed or the host is stopping";
+        p.callback(std::move(outcome));
+    }
+    dispose(link);
+    for (auto& l : retiring) dispose(l);
+    if (!wasShuttingDown) {
+        log_->info("mcp '{}': closed", config_.id);
+        publishStatus("removed");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport callbacks (plugin threads; exception barriers)
+
+void McpConnection::onMessageThunk(void* ctx, mc_str message) {
+    try {
+        auto* link = static_cast<Link*>(ctx);
+        link->owner->handleMessage(link->generation, std::string(view(message)));
+    } catch (...) {
+    }
+}
+
+void McpConnection::onLogThunk(void* ctx, mc_log_level level, mc_str line) {
+    try {
+        auto* link = static_cast<Link*>(ctx);
+        link->owner->handleTransportLog(link->generation, level, std::string(view(line)));
+    } catch (...) {
+    }
+}
+
+void McpConnection::onClosedThunk(void* ctx, mc_status reason, mc_str detail) {
+    try {
+        auto* link = static_cast<Link*>(ctx);
+        link->owner->handleClosed(link->generation, reason, std::string(view(detail)));
+    } catch (...) {
+    }
+}
+
+void McpConnection::handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail) {
+    if (reason == MC_ERR_NOT_FOUND)
+        markDisconnected(generation, "session expired: " + detail);
+    else
+        markDisconnected(generation, std::string("transport closed (") + mc::host::statusName(reason) + "): " + detail);
+}
+
+void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level level, const std::string& line) {
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+    }
+    const bool stdio = config_.transport == McpTransportKind::Stdio;
+    log_->debug("mcp '{}' {}: {}", config_.id, stdio ? "stderr" : "transport", line);
+    emitLog(mcp::structuredLevelFor(level), stdio ? "stderr" : "transport", line, "{}", "");
+}
+
+void McpConnection::handleMessage(std::uint64_t generation, const std::string& text) {
+    Poco::Dynamic::Var parsed;
+    try {
+        Poco::JSON::Parser parser;
+        parsed = parser.parse(text);
+    } catch (const Poco::Exception& e) {
+        log_->warn("mcp '{}': ignoring a message that is not JSON ({}): {}", config_.id, e.displayText(),
+                   text.substr(0, 200));
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        lastSeenUs_ = nowUs();
+    }
+    if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
+        auto array = parsed.extract<Poco::JSON::Array::Ptr>();
+        for (std::size_t i = 0; i < array->size(); ++i) handleOne(generation, array->get(static_cast<unsigned>(i)));
+    } else {
+        handleOne(generation, parsed);
+    }
+}
+
+void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message) {
+    auto object = asObject(message);
+    if (!object) {
+        log_->warn("mcp '{}': ignoring a JSON-RPC message that is not an object", config_.id);
+        return;
+    }
+    const bool hasId = object->has("id") && !object->get("id").isEmpty();
+    const std::string method = optString(object, "method");
+    if (!method.empty()) {
+        const Poco::Dynamic::Var params = object->has("params") ? object->get("params") : Poco::Dynamic::Var();
+        if (hasId) handleServerRequest(generation, object->get("id"), method);
+        else handleNotification(generation, method, params);
+        return;
+    }
+    if (!hasId) {
+        log_->warn("mcp '{}': ignoring a JSON-RPC message with neither method nor id", config_.id);
+        return;
+    }
+    const auto idVar = object->get("id");
+    if (!idVar.isInteger()) {
+        log_->warn("mcp '{}': ignoring a response with an id the gateway never sent: {}", config_.id, stringify(idVar));
+        return;
+    }
+    const auto id = idVar.convert<std::int64_t>();
+    Pending pending;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        auto it = pending_.find(id);
+        if (it == pending_.end()) {
+            log_->debug("mcp '{}': response to request {} that is no longer pending", config_.id, id);
+            return;
+        }
+        pending = std::move(it->second);
+        pending_.erase(it);
+    }
+    RpcOutcome outcome;
+    if (object->has("error")) {
+        outcome.kind = RpcOutcome::Kind::Error;
+        auto error = asObject(object->get("error"));
+        if (error) {
+            if (error->has("code") && error->get("code").isNumeric()) outcome.errorCode = error->get("code").convert<int>();
+            outcome.errorMessage = optString(error, "message");
+            if (error->has("data")) outcome.errorDataJson = stringify(error->get("data"));
+        } else {
+            outcome.errorCode = mcp::kInternalError;
+            outcome.errorMessage = "malformed error object";
+        }
+    } else {
+        outcome.kind = RpcOutcome::Kind::Result;
+        outcome.result = object->has("result") ? object->get("result") : Poco::Dynamic::Var();
+    }
+    pending.callback(std::move(outcome));
+}
+
+void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method) {
+    std::string reply = "{\"jsonrpc\":\"2.0\",\"id\":" + stringify(id);
+    if (method == "ping") {
+        reply += ",\"result\":{}}";
+    } else {
+        // The gateway declares no client capabilities (roots, sampling, elicitation), so a server
+        // should not ask for them; answer clearly instead of leaving the server waiting.
+        reply += ",\"error\":{\"code\":" + std::to_string(mcp::kMethodNotFound) + ",\"message\":" +
+                 json::quote("mission-control does not support the client method '" + method + "'") + "}}";
+        log_->debug("mcp '{}': refused server request '{}'", config_.id, method);
+    }
+    sendRaw(generation, reply);
+}
+
+void McpConnection::handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params) {
+    if (method == "notifications/message") {
+        const MappedLog mapped = mapLogNotification(config_.id, params);
+        emitLog(mapped.level, mapped.service, mapped.message, mapped.contextJson, mapped.mcpLevel);
+    } else if (method == "notifications/progress") {
+        auto p = asObject(params);
+        if (!p) return;
+        const std::string token = p->has("progressToken") ? p->get("progressToken").convert<std::string>() : "";
+        ProgressContext context;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = progress_.find(token);
+            if (it != progress_.end()) context = it->second;
+        }
+        std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"progress_token\":" + json::quote(token);
+        if (!context.tool.empty()) payload += ",\"tool\":" + json::quote(context.tool);
+        if (!context.threadId.empty()) payload += ",\"thread_id\":" + json::quote(context.threadId);
+        payload += ",\"progress\":" + (p->has("progress") ? stringify(p->get("progress")) : std::string("null"));
+        if (p->has("total")) payload += ",\"total\":" + stringify(p->get("total"));
+        if (p->has("message")) payload += ",\"message\":" + stringify(p->get("message"));
+        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUs())) + "}";
+        services_.events.route(kEventSourcePrefix + config_.id, "progress", payload);
+    } else if (method == "notifications/tools/list_changed") {
+        log_->info("mcp '{}': tool list changed; listing again", config_.id);
+        listTools(generation, false, "", {}, 0);
+    } else {
+        log_->debug("mcp '{}': notification {}", config_.id, method);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON-RPC client
+
+bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, std::string* error) {
+    std::shared_ptr<Link> link;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || !link_) {
+            if (error) *error = "the MCP server '" + config_.id + "' is not connected";
+            return false;
+        }
+        link = link_;
+    }
+    std::shared_lock gate(link->sendGate);
+    if (link->closed || !link->instance) {
+        if (error) *error = "the MCP server '" + config_.id + "' is not connected";
+        return false;
+    }
+    std::string reason;
+    const auto& vt = link->instance->plugin().transport;
+    const mc_status status =
+        HostContext::call(reason, [&] { return vt.send(link->instance->handle(), mc_str{json.data(), json.size()}); });
+    if (status != MC_OK) {
+        if (error) *error = std::string("send failed (") + mc::host::statusName(status) + "): " + reason;
+        return false;
+    }
+    return true;
+}
+
+void McpConnection::request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
+                            std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId) {
+    std::int64_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation == generation_ && link_) {
+            id = ++nextRequestId_;
+            pending_[id] = Pending{method, std::move(callback)};
+        }
+    }
+    if (id == 0) { // completed outside the lock: the callback may take it
+        RpcOutcome outcome;
+        outcome.errorMessage = "the MCP server '" + config_.id + "' is not connected";
+        callback(std::move(outcome));
+        return;
+    }
+    if (assignedId) *assignedId = id;
+    const std::string message = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":" + json::quote(method) +
+                                ",\"params\":" + paramsJson + "}";
+    std::weak_ptr<McpConnection> weak = weak_from_this();
+    services_.scheduler.schedule(timeout, [weak, generation, id] {
+        if (auto self = weak.lock()) self->expire(generation, id);
+    });
+    std::string error;
+    if (!sendRaw(generation, message, &error)) {
+        Pending pending;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = pending_.find(id);
+            if (it == pending_.end()) return; // already completed by a disconnect
+            pending = std::move(it->second);
+            pending_.erase(it);
+        }
+        RpcOutcome outcome;
+        outcome.errorMessage = error;
+        pending.callback(std::move(outcome));
+        markDisconnected(generation, error);
+    }
+}
+
+bool McpConnection::notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson) {
+    return sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+}
+
+void McpConnection::expire(std::uint64_t generation, std::int64_t id) {
+    Pending pending;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        auto it = pending_.find(id);
+        if (it == pending_.end()) return;
+        pending = std::move(it->second);
+        pending_.erase(it);
+    }
+    // The spec forbids cancelling initialize; everything else is cancelled so the server can stop.
+    if (pending.method != "initialize")
+        notify(generation, "notifications/cancelled",
+               "{\"requestId\":" + std::to_string(id) + ",\"reason\":" +
+                   json::quote("mission-control: no response within the deadline") + "}");
+    RpcOutcome outcome;
+    outcome.kind = RpcOutcome::Kind::Timeout;
+    outcome.errorMessage = "no response to " + pending.method + " from '" + config_.id + "' within the deadline";
+    pending.callback(std::move(outcome));
+}
+
+// ---------------------------------------------------------------------------------------------
+// MCP lifecycle
+
+void McpConnection::beginHandshake(std::uint64_t generation) {
+    const std::string params = std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
+                               ",\"capabilities\":{},\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
+                               "\"version\":" +
+                               json::quote(MC_VERSION) + "}}";
+    request(generation, "initialize", params, services_.settings.requestTimeout,
+            [this, generation](RpcOutcome outcome) { onInitializeResult(generation, std::move(outcome)); });
+}
+
+void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outcome) {
+    if (outcome.kind == RpcOutcome::Kind::Error) {
+        markDisconnected(generation, "initialize failed: " + outcome.errorMessage + " (JSON-RPC " +
+                                         std::to_string(outcome.errorCode) + ")");
+        return;
+    }
+    if (outcome.kind != RpcOutcome::Kind::Result) {
+        markDisconnected(generation, "initialize failed: " + outcome.errorMessage);
+        return;
+    }
+    auto result = asObject(outcome.result);
+    const std::string version = optString(result, "protocolVersion");
+    const mcp::ProtocolRevision* revision = mcp::findRevision(version);
+    if (!revision) {
+        markDisconnected(generation, "the server answered protocol version '" + version +
+                                         "', which the gateway does not speak (it speaks " + mcp::supportedVersionList() + ")");
+        return;
+    }
+    auto capabilities = result->has("capabilities") ? asObject(result->get("capabilities")) : nullptr;
+    const bool hasTools = capabilities && capabilities->has("tools");
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        protocolVersion_ = version;
+        serverInfoJson_ = result->has("serverInfo") ? stringify(result->get("serverInfo")) : "null";
+        serverVersion_ = result->has("serverInfo") ? optString(asObject(result->get("serverInfo")), "version") : "";
+        capabilitiesJson_ = capabilities ? stringify(result->get("capabilities")) : "{}";
+        instructions_ = optString(result, "instructions");
+    }
+    log_->info("mcp '{}': initialized, protocol {}, server {}", config_.id, version, serverVersion_);
+    notify(generation, "notifications/initialized", "{}");
+    if (hasTools) {
+        listTools(generation, true, "", {}, 0);
+    } else {
+        {
+            std::lock_guard lock(mutex_);
+            if (generation == generation_) tools_.clear();
+        }
+        applyLogLevel(generation);
+    }
+}
+
+void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, std::string cursor, std::vector<Tool> gathered,
+                              int page) {
+    const std::string params = cursor.empty() ? "{}" : "{\"cursor\":" + json::quote(cursor) + "}";
+    request(generation, "tools/list", params, services_.settings.requestTimeout,
+            [this, generation, duringHandshake, cursor, gathered = std::move(gathered), page](RpcOutcome outcome) mutable {
+                if (outcome.kind != RpcOutcome::Kind::Result) {
+                    const std::string why = "tools/list failed: " + outcome.errorMessage;
+                    if (duringHandshake) markDisconnected(generation, why);
+                    else log_->warn("mcp '{}': {}", config_.id, why);
+                    return;
+                }
+                auto result = asObject(outcome.result);
+                Poco::JSON::Array::Ptr tools;
+                if (result && result->has("tools") && result->get("tools").type() == typeid(Poco::JSON::Array::Ptr))
+                    tools = result->getArray("tools");
+                for (std::size_t i = 0; tools && i < tools->size(); ++i) {
+                    auto tool = tools->getObject(static_cast<unsigned>(i));
+                    const std::string name = optString(tool, "name");
+                    if (name.empty()) continue;
+                    Tool t{name, stringify(tools->get(static_cast<unsigned>(i))), ""};
+                    if (tool->has("inputSchema")) t.inputSchemaJson = stringify(tool->get("inputSchema"));
+                    gathered.push_back(std::move(t));
+                }
+                const std::string next = optString(result, "nextCursor");
+                if (!next.empty() && next != cursor && page + 1 < kMaxToolPages) {
+                    listTools(generation, duringHandshake, next, std::move(gathered), page + 1);
+                    return;
+                }
+                std::size_t count = gathered.size();
+                {
+                    std::lock_guard lock(mutex_);
+                    if (generation != generation_) return;
+                    tools_ = std::move(gathered);
+                }
+                log_->info("mcp '{}': {} tools ({} page(s))", config_.id, count, page + 1);
+                if (duringHandshake) applyLogLevel(generation);
+                else if (status() == McpStatus::Connected) publishStatus("tools_changed");
+            });
+}
+
+void McpConnection::applyLogLevel(std::uint64_t generation) {
+    bool hasLogging = false;
+    {
+        std::lock_guard lock(mutex_);
+        try {
+            Poco::JSON::Parser parser;
+            auto caps = asObject(parser.parse(capabilitiesJson_));
+            hasLogging = caps && caps->has("logging");
+        } catch (const Poco::Exception&) {
+        }
+    }
+    if (!hasLogging) {
+        markConnected(generation);
+        return;
+    }
+    const std::string level = effectiveLogLevel();
+    request(generation, "logging/setLevel", "{\"level\":" + json::quote(level) + "}", services_.settings.requestTimeout,
+            [this, generation, level](RpcOutcome outcome) {
+                if (outcome.kind == RpcOutcome::Kind::Disconnected) return;
+                if (outcome.kind != RpcOutcome::Kind::Result)
+                    log_->warn("mcp '{}': logging/setLevel {} failed: {}", config_.id, level, outcome.errorMessage);
+                markConnected(generation);
+            });
+}
+
+void McpConnection::markConnected(std::uint64_t generation) {
+    std::size_t tools = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || status_ == McpStatus::Disconnected) return;
+        status_ = McpStatus::Connected;
+        connectedSinceUs_ = nowUs();
+        lastSeenUs_ = connectedSinceUs_;
+        lastError_.clear();
+        backoff_.reset();
+        tools = tools_.size();
+    }
+    log_->info("mcp '{}': connected ({} tools)", config_.id, tools);
+    publishStatus("status");
+    schedulePing(generation);
+}
+
+void McpConnection::markDisconnected(std::uint64_t generation, const std::string& reason) {
+    std::shared_ptr<Link> link;
+    std::map<std::int64_t, Pending> pending;
+    std::chrono::milliseconds delay{0};
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || shuttingDown_ || status_ == McpStatus::Disconnected) return;
+        status_ = McpStatus::Disconnected;
+        lastError_ = reason;
+        link = std::move(link_);
+        if (link) retiring_.push_back(link);
+        pending.swap(pending_);
+        progress_.clear();
+        connectedSinceUs_ = 0;
+        delay = backoff_.next();
+        nextRetryUs_ = nowUs() + delay.count() * 1000;
+    }
+    log_->warn("mcp '{}': disconnected: {}; reconnecting in {} ms", config_.id, reason, delay.count());
+    for (auto& [id, p] : pending) {
+        RpcOutcome outcome;
+        outcome.errorMessage = "the MCP server '" + config_.id + "' disconnected: " + reason;
+        p.callback(std::move(outcome));
+    }
+    publishStatus("status");
+    auto self = shared_from_this();
+    if (link) {
+        services_.scheduler.post([self, link] {
+            std::lock_guard lifecycle(self->lifecycleMutex_);
+            self->dispose(link);
+            std::lock_guard lock(self->mutex_);
+            auto& r = self->retiring_;
+            r.erase(std::remove(r.begin(), r.end(), link), r.end());
+        });
+    }
+    std::weak_ptr<McpConnection> weak = self;
+    services_.scheduler.schedule(delay, [weak, generation] {
+        auto conn = weak.lock();
+        if (!conn) return;
+        {
+            std::lock_guard lock(conn->mutex_);
+            if (conn->shuttingDown_ || conn->generation_ != generation || conn->status_ != McpStatus::Disconnected) return;
+        }
+        conn->connect();
+    });
+}
+
+void McpConnection::schedulePing(std::uint64_t generation) {
+    std::weak_ptr<McpConnection> weak = weak_from_this();
+    services_.scheduler.schedule(services_.settings.pingInterval, [weak, generation] {
+        if (auto self = weak.lock()) self->ping(generation);
+    });
+}
+
+void McpConnection::ping(std::uint64_t generation) {
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || status_ != McpStatus::Connected) return;
+    }
+    const auto timeout = services_.settings.pingTimeout;
+    request(generation, "ping", "{}", timeout, [this, generation, timeout](RpcOutcome outcome) {
+        switch (outcome.kind) {
+        case RpcOutcome::Kind::Result:
+        case RpcOutcome::Kind::Error: // an error reply still proves the server is alive
+            schedulePing(generation);
+            break;
+        case RpcOutcome::Kind::Timeout:
+            markDisconnected(generation, "ping not answered within " + std::to_string(timeout.count()) + " ms");
+            break;
+        case RpcOutcome::Kind::Disconnected: break;
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tool calls
+
+std::string McpConnection::validateArguments(const std::string& inputSchemaJson, const Poco::Dynamic::Var& arguments,
+                                             std::string& field) {
+    field.clear();
+    auto args = asObject(arguments);
+    if (!args) return "\"arguments\" must be a JSON object";
+    if (inputSchemaJson.empty()) return {};
+    Poco::JSON::Object::Ptr schema;
+    try {
+        Poco::JSON::Parser parser;
+        schema = asObject(parser.parse(inputSchemaJson));
+    } catch (const Poco::Exception&) {
+        return {}; // a schema the gateway cannot read is the server's to enforce
+    }
+    if (!schema) return {};
+    if (schema->has("required") && schema->get("required").type() == typeid(Poco::JSON::Array::Ptr)) {
+        auto required = schema->getArray("required");
+        for (std::size_t i = 0; i < required->size(); ++i) {
+            const auto name = required->get(static_cast<unsigned>(i));
+            if (!name.isString()) continue;
+            const std::string n = name.extract<std::string>();
+            if (!args->has(n)) {
+                field = n;
+                return "missing required argument \"" + n + "\"";
+            }
+        }
+    }
+    auto properties = schema->has("properties") ? asObject(schema->get("properties")) : nullptr;
+    if (!properties) return {};
+    for (const auto& [name, value] : *args) {
+        auto property = properties->has(name) ? asObject(properties->get(name)) : nullptr;
+        if (!property || !property->has("type") || !property->get("type").isString()) continue;
+        const std::string type = property->get("type").extract<std::string>();
+        bool ok = true;
+        if (type == "string") ok = value.isString();
+        else if (type == "number") ok = value.isNumeric() && !value.isBoolean();
+        else if (type == "integer") ok = value.isInteger() && !value.isBoolean();
+        else if (type == "boolean") ok = value.isBoolean();
+        else if (type == "object") ok = value.type() == typeid(Poco::JSON::Object::Ptr);
+        else if (type == "array") ok = value.type() == typeid(Poco::JSON::Array::Ptr);
+        else if (type == "null") ok = value.isEmpty();
+        if (!ok) {
+            field = name;
+            return "argument \"" + name + "\" must be of type " + type;
+        }
+    }
+    return {};
+}
+
+void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
+    const auto started = std::chrono::steady_clock::now();
+    auto finish = [this, started, call, done](ToolCallOutcome outcome) {
+        outcome.durationMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(call.tool) +
+                              ",\"thread_id\":" + (call.threadId.empty() ? std::string("null") : json::quote(call.threadId)) +
+                              ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
+                              ",\"outcome\":" + json::quote(outcome.outcome) + ",\"status\":" + std::to_string(outcome.httpStatus);
+        if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
+        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUs())) + "}";
+        services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
+        log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, call.tool, outcome.outcome, outcome.durationMs);
+        done(std::move(outcome));
+    };
+    auto fail = [&](int status, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {
+        ToolCallOutcome o;
+        o.httpStatus = status;
+        o.errorCode = code;
+        o.outcome = outcomeName;
+        o.message = std::move(message);
+        o.detailsJson = std::move(details);
+        finish(std::move(o));
+    };
+
+    Poco::Dynamic::Var arguments;
+    try {
+        Poco::JSON::Parser parser;
+        arguments = parser.parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
+    } catch (const Poco::Exception& e) {
+        fail(400, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());
+        return;
+    }
+    std::uint64_t generation = 0;
+    std::string schema;
+    bool known = false;
+    std::string notConnected;
+    {
+        std::lock_guard lock(mutex_);
+        if (status_ != McpStatus::Connected) {
+            notConnected = "the MCP server '" + config_.id + "' is " + statusName(status_) +
+                           (lastError_.empty() ? std::string() : " (last error: " + lastError_ + ")");
+        }
+        generation = generation_;
+        for (const auto& t : tools_)
+            if (t.name == call.tool) {
+                known = true;
+                schema = t.inputSchemaJson;
+            }
+    }
+    if (!notConnected.empty()) {
+        fail(503, "mcp_disconnected", "disconnected", notConnected);
+        return;
+    }
+    if (!known) {
+        fail(404, "unknown_tool", "unknown_tool", "the MCP server '" + config_.id + "' has no tool '" + call.tool + "'",
+             "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(call.tool) + "}");
+        return;
+    }
+    std::string field;
+    const std::string invalid = validateArguments(schema, arguments, field);
+    if (!invalid.empty()) {
+        const int status = asObject(arguments) ? 422 : 400;
+        fail(status, status == 422 ? "invalid_arguments" : "bad_request", "invalid_arguments",
+             "invalid arguments for tool '" + call.tool + "': " + invalid,
+             field.empty() ? "{}" : "{\"field\":" + json::quote(field) + "}");
+        return;
+    }
+    std::string token;
+    {
+        std::lock_guard lock(mutex_);
+        token = config_.id + "-" + std::to_string(++nextProgressToken_);
+        progress_[token] = ProgressContext{call.tool, call.threadId};
+    }
+    const std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
+                               ",\"_meta\":{\"progressToken\":" + json::quote(token) + "}}";
+    const long long timeoutMs = call.timeout.count();
+    request(generation, "tools/call", params, call.timeout,
+            [this, token, finish, timeoutMs, tool = call.tool](RpcOutcome outcome) {
+                {
+                    std::lock_guard lock(mutex_);
+                    progress_.erase(token);
+                }
+                ToolCallOutcome o;
+                switch (outcome.kind) {
+                case RpcOutcome::Kind::Result: {
+                    auto result = asObject(outcome.result);
+                    const bool isError = result && result->has("isError") && result->get("isError").isBoolean() &&
+                                         result->get("isError").extract<bool>();
+                    std::string body = "{\"content\":" +
+                                       (result && result->has("content") ? stringify(result->get("content")) : std::string("[]")) +
+                                       ",\"isError\":" + (isError ? "true" : "false");
+                    if (result && result->has("structuredContent"))
+                        body += ",\"structuredContent\":" + stringify(result->get("structuredContent"));
+                    body += '}';
+                    o.resultJson = std::move(body);
+                    o.outcome = isError ? "tool_error" : "ok";
+                    break;
+                }
+                case RpcOutcome::Kind::Error: {
+                    const std::string details = "{\"jsonrpc_code\":" + std::to_string(outcome.errorCode) +
+                                                (outcome.errorDataJson.empty() ? "" : ",\"data\":" + outcome.errorDataJson) + "}";
+                    o.detailsJson = details;
+                    o.message = "the MCP server '" + config_.id + "' refused tools/call " + tool + ": " + outcome.errorMessage;
+                    if (outcome.errorCode == mcp::kInvalidParams) {
+                        o.httpStatus = 422;
+                        o.errorCode = "invalid_arguments";
+                        o.outcome = "invalid_arguments";
+                    } else {
+                        o.httpStatus = 502;
+                        o.errorCode = "mcp_error";
+                        o.outcome = "mcp_error";
+                    }
+                    break;
+                }
+                case RpcOutcome::Kind::Timeout:
+                    o.httpStatus = 504;
+                    o.errorCode = "timeout";
+                    o.outcome = "timeout";
+                    o.message = "tool '" + tool + "' on '" + config_.id + "' did not answer within " +
+                                std::to_string(timeoutMs) + " ms; the request was cancelled";
+                    break;
+                case RpcOutcome::Kind::Disconnected:
+                    o.httpStatus = 503;
+                    o.errorCode = "mcp_disconnected";
+                    o.outcome = "disconnected";
+                    o.message = outcome.errorMessage;
+                    break;
+                }
+                finish(std::move(o));
+            });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events and views
+
+McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mcpId, const Poco::Dynamic::Var& params) {
+    MappedLog out;
+    auto p = asObject(params);
+    out.mcpLevel = optString(p, "level");
+    out.level = mcp::structuredLevelFor(out.mcpLevel);
+    out.service = optString(p, "logger");
+    if (out.service.empty()) out.service = mcpId;
+    if (!p || !p->has("data")) return out;
+    const auto data = p->get("data");
+    if (data.isString()) {
+        out.message = data.extract<std::string>();
+    } else if (auto object = asObject(data)) {
+        out.contextJson = stringify(data);
+        out.message = optString(object, "message");
+        if (out.message.empty()) out.message = optString(object, "msg");
+        if (out.message.empty()) out.message = out.contextJson;
+    } else {
+        out.message = stringify(data);
+    }
+    return out;
+}
+
+std::string McpConnection::logEventJson(long long unixMicros, const std::string& level, const std::string& service,
+                                        const std::string& mcpId, const std::string& message, const std::string& contextJson,
+                                        const std::string& mcpLevel) {
+    std::string out = "{\"timestamp\":" + json::quote(json::isoTimestamp(unixMicros)) + ",\"level\":" + json::quote(level) +
+                      ",\"service\":" + json::quote(service) + ",\"thread_id\":null,\"mcp_id\":" + json::quote(mcpId) +
+                      ",\"message\":" + json::quote(message) + ",\"context\":" + (contextJson.empty() ? "{}" : contextJson) +
+                      ",\"exception\":null";
+    if (!mcpLevel.empty()) out += ",\"mcp_level\":" + json::quote(mcpLevel);
+    out += '}';
+    return out;
+}
+
+void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
+                            const std::string& contextJson, const std::string& mcpLevel) const {
+    std::string error;
+    const auto status = services_.events.route(kEventSourcePrefix + config_.id, "log",
+                                               logEventJson(nowUs(), level, service, config_.id, message, contextJson, mcpLevel),
+                                               &error);
+    if (status != MC_OK) log_->warn("mcp '{}': log event refused: {}", config_.id, error);
+}
+
+void McpConnection::publishStatus(const std::string& change) const {
+    std::string payload;
+    {
+        std::lock_guard lock(mutex_);
+        payload = summaryLocked(false);
+    }
+    payload.pop_back();
+    payload += ",\"change\":" + json::quote(change) + "}";
+    std::string error;
+    if (services_.events.route(kEventSourcePrefix + config_.id, "mcp", payload, &error) != MC_OK)
+        log_->warn("mcp '{}': status event refused: {}", config_.id, error);
+}
+
+std::string McpConnection::summaryLocked(bool detail) const {
+    std::string out = "{\"id\":" + json::quote(config_.id) + ",\"transport\":" + json::quote(transportName(config_.transport)) +
+                      ",\"endpoint\":" + json::quote(config_.endpoint()) + ",\"origin\":" + json::quote(origin_) +
+                      ",\"status\":" + json::quote(statusName(status_)) + ",\"last_seen\":" + timestampOrNull(lastSeenUs_) +
+                      ",\"last_error\":" + (lastError_.empty() ? std::string("null") : json::quote(lastError_)) +
+                      ",\"version\":" + (serverVersion_.empty() ? std::string("null") : json::quote(serverVersion_)) +
+                      ",\"server_info\":" + serverInfoJson_ + ",\"protocol_version\":" +
+                      (protocolVersion_.empty() ? std::string("null") : json::quote(protocolVersion_)) +
+                      ",\"connected_since\":" + timestampOrNull(connectedSinceUs_) +
+                      ",\"reconnect_attempts\":" + std::to_string(backoff_.attempts()) +
+                      ",\"next_retry_at\":" + (status_ == McpStatus::Disconnected ? timestampOrNull(nextRetryUs_) : "null") +
+                      ",\"tool_count\":" + std::to_string(tools_.size()) + ",\"tools\":[";
+    for (std::size_t i = 0; i < tools_.size(); ++i) {
+        if (i) out += ',';
+        out += detail ? tools_[i].json : json::quote(tools_[i].name);
+    }
+    out += ']';
+    if (detail) {
+        out += ",\"capabilities\":" + capabilitiesJson_;
+        out += ",\"instructions\":" + (instructions_.empty() ? std::string("null") : json::quote(instructions_));
+        out += ",\"log_level\":" + json::quote(effectiveLogLevel());
+    }
+    out += '}';
+    return out;
+}
+
+std::string McpConnection::summaryJson() const {
+    std::lock_guard lock(mutex_);
+    return summaryLocked(false);
+}
+
+std::string McpConnection::detailJson() const {
+    std::lock_guard lock(mutex_);
+    return summaryLocked(true);
+}
+
+} // namespace mc::host

@@ -1,0 +1,198 @@
+#pragma once
+// One MCP server as the gateway sees it: a JSON-RPC 2.0 client over one transport plugin instance
+// (mc_transport_vtable), the MCP lifecycle on top (initialize, notifications/initialized,
+// tools/list with pagination, logging/setLevel), health (ping) and reconnects with backoff.
+//
+// Threading: transport callbacks arrive on plugin threads and never block here (they take one short
+// lock and run completions that only send). Opening and closing a transport, which may block, runs
+// on the scheduler's workers under lifecycleMutex_, which no callback thread ever takes.
+#include "gateway/GatewayScheduler.h"
+#include "gateway/GatewaySettings.h"
+#include "gateway/McpServerConfig.h"
+#include "gateway/ReconnectBackoff.h"
+#include "mc/plugin_abi.h"
+
+#include <Poco/Dynamic/Var.h>
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+class EventRouter;
+class PluginRegistry;
+
+enum class McpStatus { Connecting, Connected, Disconnected };
+const char* statusName(McpStatus status);
+
+// The outcome of one JSON-RPC request.
+struct RpcOutcome {
+    enum class Kind { Result, Error, Timeout, Disconnected };
+    Kind kind = Kind::Disconnected;
+    Poco::Dynamic::Var result;  // Kind::Result: the "result" member
+    int errorCode = 0;          // Kind::Error
+    std::string errorMessage;   // Error: the server's message; Timeout/Disconnected: why
+    std::string errorDataJson;  // Error: "data" as JSON text, or empty
+};
+using RpcCallback = std::function<void(RpcOutcome)>;
+
+struct ToolCallRequest {
+    std::string tool;
+    std::string argumentsJson = "{}"; // a JSON object
+    std::string threadId;             // optional, for events and logs
+    std::chrono::milliseconds timeout{60000};
+};
+
+// What a tool call produced, already in HTTP terms (the REST route and call_tool share it).
+struct ToolCallOutcome {
+    int httpStatus = 200;
+    std::string errorCode;    // empty on 200
+    std::string message;      // the error's message
+    std::string detailsJson = "{}";
+    std::string resultJson;   // 200: {"content":[...],"isError":bool[,"structuredContent":{...}]}
+    std::string outcome;      // ok, tool_error, unknown_mcp, unknown_tool, disconnected, timeout, invalid_arguments, mcp_error
+    long long durationMs = 0;
+};
+using ToolCallCallback = std::function<void(ToolCallOutcome)>;
+
+class McpConnection : public std::enable_shared_from_this<McpConnection> {
+public:
+    struct Services {
+        const GatewaySettings& settings;
+        GatewayScheduler& scheduler;
+        PluginRegistry& plugins;
+        EventRouter& events;
+    };
+    // `origin`: "config" (host.properties) or "api" (POST /api/mcps).
+    McpConnection(McpServerConfig config, std::string origin, Services services);
+    ~McpConnection();
+    McpConnection(const McpConnection&) = delete;
+    McpConnection& operator=(const McpConnection&) = delete;
+
+    void start();    // the first connection attempt, on a worker
+    void shutdown(); // closes the transport and stops every timer; nothing happens after it returns
+
+    const McpServerConfig& config() const { return config_; }
+    const std::string& id() const { return config_.id; }
+    McpStatus status() const;
+    std::vector<std::string> toolNames() const;
+
+    // {"id","transport","endpoint","origin","status","last_seen","last_error","version","server_info",
+    //  "protocol_version","tools":[names],"tool_count","connected_since","reconnect_attempts","next_retry_at"}
+    std::string summaryJson() const;
+    // The summary plus "tools":[full tool objects with inputSchema], "capabilities", "instructions", "log_level".
+    std::string detailJson() const;
+
+    // Forwards tools/call; `done` runs exactly once, on some gateway or transport thread.
+    void callTool(ToolCallRequest request, ToolCallCallback done);
+
+    // The StructuredLog-shaped events this connection emits (for tests of the mapping).
+    static std::string logEventJson(long long unixMicros, const std::string& level, const std::string& service,
+                                    const std::string& mcpId, const std::string& message, const std::string& contextJson,
+                                    const std::string& mcpLevel);
+    // notifications/message params -> (level, service, message, context JSON); exposed for tests.
+    struct MappedLog {
+        std::string level;
+        std::string service;
+        std::string message;
+        std::string contextJson = "{}";
+        std::string mcpLevel;
+    };
+    static MappedLog mapLogNotification(const std::string& mcpId, const Poco::Dynamic::Var& params);
+
+    // Checks `argumentsJson` against a tool's inputSchema (top level: required properties and JSON
+    // types). Returns "" when acceptable, else the reason; `field` names the offending property.
+    static std::string validateArguments(const std::string& inputSchemaJson, const Poco::Dynamic::Var& arguments,
+                                         std::string& field);
+
+private:
+    struct Link;
+    struct Pending {
+        std::string method;
+        RpcCallback callback;
+    };
+    struct Tool {
+        std::string name;
+        std::string json;            // the whole tool object as the server sent it
+        std::string inputSchemaJson; // "" when absent
+    };
+    struct ProgressContext {
+        std::string tool;
+        std::string threadId;
+    };
+
+    static void onMessageThunk(void* ctx, mc_str message);
+    static void onLogThunk(void* ctx, mc_log_level level, mc_str line);
+    static void onClosedThunk(void* ctx, mc_status reason, mc_str detail);
+
+    void connect();
+    void dispose(const std::shared_ptr<Link>& link); // under lifecycleMutex_
+    void handleMessage(std::uint64_t generation, const std::string& text);
+    void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
+    void handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params);
+    void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method);
+    void handleTransportLog(std::uint64_t generation, mc_log_level level, const std::string& line);
+    void handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail);
+
+    // JSON-RPC
+    void request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
+                 std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId = nullptr);
+    bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
+    bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr);
+    void expire(std::uint64_t generation, std::int64_t id);
+
+    // Lifecycle
+    void beginHandshake(std::uint64_t generation);
+    void onInitializeResult(std::uint64_t generation, RpcOutcome outcome);
+    void listTools(std::uint64_t generation, bool duringHandshake, std::string cursor, std::vector<Tool> gathered,
+                   int page);
+    void applyLogLevel(std::uint64_t generation);
+    void markConnected(std::uint64_t generation);
+    void markDisconnected(std::uint64_t generation, const std::string& reason);
+    void schedulePing(std::uint64_t generation);
+    void ping(std::uint64_t generation);
+
+    void publishStatus(const std::string& change) const;
+    void emitLog(const std::string& level, const std::string& service, const std::string& message,
+                 const std::string& contextJson, const std::string& mcpLevel) const;
+    std::string summaryLocked(bool detail) const;
+    std::string effectiveLogLevel() const;
+
+    const McpServerConfig config_;
+    const std::string origin_;
+    Services services_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    std::mutex lifecycleMutex_; // open/close of transports; never taken on a callback thread
+    mutable std::mutex mutex_;  // everything below
+    bool shuttingDown_ = false;
+    std::uint64_t generation_ = 0;
+    std::shared_ptr<Link> link_;
+    std::vector<std::shared_ptr<Link>> retiring_; // lost links waiting to be closed on a worker
+    McpStatus status_ = McpStatus::Disconnected;
+    std::int64_t nextRequestId_ = 0;
+    std::map<std::int64_t, Pending> pending_;
+    std::map<std::string, ProgressContext> progress_;
+    std::uint64_t nextProgressToken_ = 0;
+    std::vector<Tool> tools_;
+    std::string serverInfoJson_ = "null";
+    std::string capabilitiesJson_ = "null";
+    std::string instructions_;
+    std::string protocolVersion_;
+    std::string serverVersion_;
+    std::string lastError_;
+    long long lastSeenUs_ = 0;
+    long long connectedSinceUs_ = 0;
+    long long nextRetryUs_ = 0;
+    ReconnectBackoff backoff_;
+};
+
+} // namespace mc::host

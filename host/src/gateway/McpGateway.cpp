@@ -1,0 +1,150 @@
+#include "gateway/McpGateway.h"
+
+#include "app/HostConfig.h"
+#include "core/EventRouter.h"
+#include "log/Logging.h"
+#include "plugin/PluginRegistry.h"
+#include "util/Json.h"
+
+#include <future>
+
+namespace mc::host {
+namespace {
+constexpr std::size_t kWorkerThreads = 4; // opens/closes may block up to a connect timeout
+}
+
+McpGateway::McpGateway(GatewaySettings settings, PluginRegistry& plugins, EventRouter& events)
+    : settings_(std::move(settings)), plugins_(plugins), events_(events), scheduler_(kWorkerThreads) {}
+
+McpGateway::~McpGateway() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void McpGateway::configure(const Poco::Util::AbstractConfiguration& config) {
+    configured_.clear();
+    for (const auto& id : configuredMcpServerIds(config)) {
+        try {
+            configured_.push_back(readMcpServerConfig(config, id));
+        } catch (const McpConfigError& e) {
+            throw ConfigError(e.what());
+        }
+    }
+}
+
+void McpGateway::start() {
+    std::vector<std::shared_ptr<McpConnection>> toStart;
+    {
+        std::lock_guard lock(mutex_);
+        if (started_ || stopped_) return;
+        started_ = true;
+        scheduler_.start();
+        for (auto& c : configured_) {
+            if (connections_.count(c.id)) continue;
+            auto connection = std::make_shared<McpConnection>(
+                c, "config", McpConnection::Services{settings_, scheduler_, plugins_, events_});
+            connections_[c.id] = connection;
+            toStart.push_back(connection);
+        }
+        for (auto& [id, c] : connections_)
+            if (std::find(toStart.begin(), toStart.end(), c) == toStart.end()) toStart.push_back(c);
+    }
+    logging::get("gateway")->info("gateway started: {} MCP server(s) configured; ping every {} ms", toStart.size(),
+                                  settings_.pingInterval.count());
+    for (auto& c : toStart) c->start();
+}
+
+void McpGateway::stop() {
+    std::map<std::string, std::shared_ptr<McpConnection>> connections;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        stopped_ = true;
+        connections.swap(connections_);
+    }
+    // In parallel: each stdio server may take its shutdown grace to exit.
+    std::vector<std::future<void>> closing;
+    for (auto& [id, c] : connections) closing.push_back(std::async(std::launch::async, [c] { c->shutdown(); }));
+    for (auto& f : closing) f.wait();
+    scheduler_.stop();
+    if (!connections.empty())
+        logging::get("gateway")->info("gateway stopped: {} MCP server(s) closed", connections.size());
+}
+
+std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std::string& origin) {
+    std::shared_ptr<McpConnection> connection;
+    bool startNow = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) throw GatewayError(503, "shutting_down", "the gateway is stopping");
+        if (connections_.count(config.id))
+            throw GatewayError(409, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
+                               "{\"field\":\"id\"}");
+        connection = std::make_shared<McpConnection>(std::move(config), origin,
+                                                     McpConnection::Services{settings_, scheduler_, plugins_, events_});
+        connections_[connection->id()] = connection;
+        startNow = started_;
+    }
+    logging::get("gateway")->info("mcp '{}' registered ({}, {}): {}", connection->id(), origin,
+                                  transportName(connection->config().transport), connection->config().endpoint());
+    if (startNow) connection->start();
+    return connection;
+}
+
+bool McpGateway::remove(const std::string& id) {
+    std::shared_ptr<McpConnection> connection;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = connections_.find(id);
+        if (it == connections_.end()) return false;
+        connection = it->second;
+        connections_.erase(it);
+    }
+    connection->shutdown();
+    logging::get("gateway")->info("mcp '{}' removed", id);
+    return true;
+}
+
+std::shared_ptr<McpConnection> McpGateway::find(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<McpConnection>> McpGateway::connections() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<McpConnection>> out;
+    for (const auto& [id, c] : connections_) out.push_back(c);
+    return out;
+}
+
+void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
+    auto connection = find(mcpId);
+    if (!connection) {
+        ToolCallOutcome o;
+        o.httpStatus = 404;
+        o.errorCode = "unknown_mcp";
+        o.outcome = "unknown_mcp";
+        o.message = "no MCP server with id '" + mcpId + "'";
+        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
+        std::string payload = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
+                              ",\"thread_id\":" + (request.threadId.empty() ? std::string("null") : json::quote(request.threadId)) +
+                              ",\"duration_ms\":0,\"outcome\":\"unknown_mcp\",\"status\":404}";
+        events_.route("gateway", "tool_call", payload);
+        done(std::move(o));
+        return;
+    }
+    connection->callTool(std::move(request), std::move(done));
+}
+
+std::string McpGateway::listJson() const {
+    const auto all = connections();
+    std::string out = "{\"mcps\":[";
+    for (std::size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + all[i]->summaryJson();
+    out += "],\"count\":" + std::to_string(all.size()) + "}";
+    return out;
+}
+
+} // namespace mc::host

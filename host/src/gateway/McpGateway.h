@@ -1,0 +1,74 @@
+#pragma once
+// The MCP gateway: every configured or registered MCP server as an McpConnection, one scheduler
+// (timer + workers) for all of them, and tool routing by server id. REST and WebSocket surfaces
+// are in GatewayApi.h.
+#include "gateway/GatewayScheduler.h"
+#include "gateway/GatewaySettings.h"
+#include "gateway/McpConnection.h"
+#include "gateway/McpServerConfig.h"
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+class EventRouter;
+class PluginRegistry;
+
+// A refused gateway operation in HTTP terms (status, machine code, human message).
+class GatewayError : public std::runtime_error {
+public:
+    GatewayError(int status, std::string code, const std::string& message, std::string detailsJson = "{}")
+        : std::runtime_error(message), status(status), code(std::move(code)), detailsJson(std::move(detailsJson)) {}
+    int status;
+    std::string code;
+    std::string detailsJson;
+};
+
+class McpGateway {
+public:
+    McpGateway(GatewaySettings settings, PluginRegistry& plugins, EventRouter& events);
+    ~McpGateway(); // stop()
+    McpGateway(const McpGateway&) = delete;
+    McpGateway& operator=(const McpGateway&) = delete;
+
+    // Reads every `mcp.servers.<id>.*` entry; throws ConfigError naming the key. Call before start().
+    void configure(const Poco::Util::AbstractConfiguration& config);
+    // Starts the scheduler and connects every configured server (asynchronously).
+    void start();
+    // Closes every transport (children are reaped by the transports) and stops the scheduler.
+    void stop();
+
+    // Registers and (when started) connects a server. Throws GatewayError 409 on a duplicate id,
+    // 503 after stop().
+    std::shared_ptr<McpConnection> add(McpServerConfig config, const std::string& origin);
+    // Closes the server's transport and forgets it; false when the id is unknown.
+    bool remove(const std::string& id);
+    std::shared_ptr<McpConnection> find(const std::string& id) const;
+    std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
+
+    // Routes tools/call to `mcpId`; `done` runs exactly once (404 unknown_mcp when the id is unknown).
+    void callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
+
+    std::string listJson() const; // {"mcps":[summary...],"count":N}
+    const GatewaySettings& settings() const { return settings_; }
+
+private:
+    GatewaySettings settings_;
+    PluginRegistry& plugins_;
+    EventRouter& events_;
+    GatewayScheduler scheduler_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<McpConnection>> connections_;
+    std::vector<McpServerConfig> configured_;
+    bool started_ = false;
+    bool stopped_ = false;
+};
+
+} // namespace mc::host

@@ -1,0 +1,798 @@
+#include "HttpConnection.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/String.h>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <istream>
+#include <sstream>
+
+namespace mc::mcp_http {
+namespace {
+
+constexpr const char* kAccept = "application/json, text/event-stream";
+constexpr std::size_t kMaxBodyBytes = 64u << 20;
+constexpr std::size_t kMaxQueuedMessages = 10000;
+constexpr long long kDefaultRetryMs = 1000;
+constexpr int kMaxResumeAttempts = 5;
+constexpr int kUnreachableAfterFailures = 3;
+
+// The connection whose thread we are on: close() from inside a callback would wait for itself.
+thread_local const HttpConnection* t_connectionThread = nullptr;
+
+std::string lower(std::string s) { return Poco::toLower(s); }
+
+bool isEventStream(const Poco::Net::HTTPResponse& response) {
+    return lower(response.getContentType()).rfind("text/event-stream", 0) == 0;
+}
+bool isJson(const Poco::Net::HTTPResponse& response) {
+    return lower(response.getContentType()).rfind("application/json", 0) == 0;
+}
+
+std::string readBody(std::istream& in, std::size_t limit) {
+    std::string body;
+    char buffer[8192];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > limit) throw std::length_error("response body larger than " + std::to_string(limit) + " bytes");
+    }
+    return body;
+}
+
+bool isBlank(const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
+
+std::string statusText(const Poco::Net::HTTPResponse& response) {
+    return "HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason();
+}
+
+} // namespace
+
+// ------------------------------------------------------------------------------------------------
+
+class HttpConnection::ActiveSession {
+public:
+    ActiveSession(HttpConnection& owner, std::unique_ptr<Poco::Net::HTTPClientSession> session)
+        : owner_(owner), session_(std::move(session)) {}
+    ~ActiveSession() {
+        std::lock_guard<std::mutex> lock(owner_.sessionsMutex_);
+        owner_.activeSessions_.erase(this);
+    }
+    Poco::Net::HTTPClientSession& http() { return *session_; }
+    // Wakes a thread blocked on this session's socket; shutdown(2) is safe while another thread reads.
+    void shutdown() {
+        const auto fd = session_->socket().impl()->sockfd();
+        if (fd != POCO_INVALID_SOCKET) ::shutdown(fd, SHUT_RDWR);
+    }
+
+private:
+    HttpConnection& owner_;
+    std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+};
+
+HttpConnection::HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::TransportEvents events)
+    : config_(std::move(config)), host_(host), events_(events) {}
+
+HttpConnection::~HttpConnection() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+void HttpConnection::open() {
+    if (config_.isHttps()) {
+        static std::once_flag sslInit;
+        std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
+        tls_ = new Poco::Net::Context(Poco::Net::Context::CLIENT_USE, "",
+                                      config_.tlsVerify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE,
+                                      9, true /* the system's CA certificates */);
+    }
+    // Streamable HTTP opens nothing until the first message; a TCP connect now turns "connection
+    // refused" into a clear open() failure instead of a later on_closed.
+    try {
+        Poco::Net::StreamSocket probe;
+        probe.connect(Poco::Net::SocketAddress(config_.url.getHost(), config_.url.getPort()),
+                      Poco::Timespan(config_.connectTimeoutMs * 1000));
+        probe.close();
+    } catch (const Poco::Exception& e) {
+        throw sdk::Error(MC_ERR_IO, "cannot connect to MCP server " + config_.describe() + ": " + e.displayText());
+    }
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        usingLegacy_ = config_.mode == TransportMode::LegacySse;
+        opened_ = true;
+    }
+    writer_ = std::thread([this] {
+        t_connectionThread = this;
+        writerLoop();
+    });
+}
+
+void HttpConnection::send(std::string_view text) {
+    Outgoing message{std::string(text), inspectOutgoing(text)};
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    if (!opened_ || closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
+    if (endedReason_ && !message.info.isInitialize())
+        throw sdk::Error(MC_ERR_UNAVAILABLE, "connection to " + config_.describe() + " ended: " + *endedReason_ +
+                                                 " (send initialize to start a new session)");
+    if (queue_.size() >= kMaxQueuedMessages)
+        throw sdk::Error(MC_ERR_UNAVAILABLE, "send queue full (" + std::to_string(kMaxQueuedMessages) + " messages)");
+    if (message.info.isInitialize()) endedReason_.reset(); // a new session may begin
+    queue_.push_back(std::move(message));
+    wakeup_.notify_all();
+}
+
+void HttpConnection::close() {
+    if (t_connectionThread == this)
+        throw sdk::Error(MC_ERR_CONFLICT, "close() called from inside a transport callback; call it from another thread");
+    std::string sessionToDelete;
+    bool wasLegacy = false;
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        if (!opened_ || closing_) return;
+        closing_ = true;
+        stopping_ = true;
+        sessionToDelete = sessionId_;
+        wasLegacy = usingLegacy_;
+        queue_.clear();
+        wakeup_.notify_all();
+    }
+    { std::lock_guard<std::mutex> barrier(deliverMutex_); } // a callback in progress finishes; no new one starts
+    abortSessions(true, 0);
+    if (writer_.joinable()) writer_.join();
+    for (;;) {
+        Worker worker;
+        {
+            std::lock_guard<std::mutex> lock(workersMutex_);
+            if (workers_.empty()) break;
+            worker = std::move(workers_.front());
+            workers_.pop_front();
+        }
+        abortSessions(true, 0);
+        if (worker.thread.joinable()) worker.thread.join();
+    }
+    // Ends the session on the server (spec: the client SHOULD DELETE it); 405 means it does not allow that.
+    if (!sessionToDelete.empty() && !wasLegacy) {
+        try {
+            std::unique_ptr<Poco::Net::HTTPClientSession> http;
+            if (config_.isHttps())
+                http = std::make_unique<Poco::Net::HTTPSClientSession>(config_.url.getHost(), config_.url.getPort(), tls_);
+            else
+                http = std::make_unique<Poco::Net::HTTPClientSession>(config_.url.getHost(), config_.url.getPort());
+            const long long ms = std::min<long long>(config_.readTimeoutMs, 5000);
+            http->setTimeout(Poco::Timespan(std::min<long long>(config_.connectTimeoutMs, 5000) * 1000),
+                             Poco::Timespan(ms * 1000), Poco::Timespan(ms * 1000));
+            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_DELETE, config_.url.getPathAndQuery(),
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
+            for (const auto& [name, value] : config_.headers) request.set(name, value);
+            request.set("Mcp-Session-Id", sessionToDelete);
+            if (!protocolVersion_.empty()) request.set("MCP-Protocol-Version", protocolVersion_);
+            http->sendRequest(request);
+            Poco::Net::HTTPResponse response;
+            http->receiveResponse(response);
+            host_.debug("DELETE session " + sessionToDelete + ": " + statusText(response));
+        } catch (const Poco::Exception& e) {
+            host_.debug("DELETE session " + sessionToDelete + " failed: " + e.displayText());
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+void HttpConnection::writerLoop() {
+    for (;;) {
+        Outgoing message;
+        {
+            std::unique_lock<std::mutex> lock(stateMutex_);
+            wakeup_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+            if (closing_) return;
+            message = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        try {
+            process(message);
+        } catch (const std::exception& e) {
+            if (stopping_) return;
+            failRequest(message, e.what());
+        }
+    }
+}
+
+void HttpConnection::process(const Outgoing& message) {
+    if (message.info.isInitialize()) beginSession(message);
+    std::uint64_t generation;
+    bool legacy;
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        generation = generation_;
+        legacy = usingLegacy_;
+    }
+    if (!legacy) {
+        postStreamable(message, generation);
+        return;
+    }
+    if (message.info.isInitialize()) {
+        try {
+            connectLegacyStream(generation);
+        } catch (const std::exception& e) {
+            failRequest(message, std::string("legacy HTTP+SSE: ") + e.what());
+            return;
+        }
+    }
+    postLegacy(message, generation);
+}
+
+void HttpConnection::beginSession(const Outgoing& message) {
+    std::uint64_t previous;
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        previous = generation_++;
+        if (!sessionId_.empty()) host_.debug("starting a new session; dropping " + sessionId_);
+        sessionId_.clear();
+        protocolVersion_.clear();
+        initializeIdJson_ = message.info.idJson;
+        serverStreamStarted_ = false;
+        legacyStreamAlive_ = false;
+        endedReason_.reset();
+        wakeup_.notify_all();
+    }
+    abortSessions(false, previous + 1); // streams of the old session
+}
+
+Poco::Net::HTTPRequest HttpConnection::makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const {
+    Poco::Net::HTTPRequest request(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : config_.headers) request.set(name, value);
+    if (withSession) {
+        if (!sessionId_.empty()) request.set("Mcp-Session-Id", sessionId_);
+        if (!protocolVersion_.empty()) request.set("MCP-Protocol-Version", protocolVersion_);
+    }
+    return request;
+}
+
+std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openSession(const Poco::URI& uri, std::uint64_t generation) {
+    std::unique_ptr<Poco::Net::HTTPClientSession> http;
+    if (uri.getScheme() == "https")
+        http = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_);
+    else
+        http = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    http->setTimeout(Poco::Timespan(config_.connectTimeoutMs * 1000), Poco::Timespan(config_.readTimeoutMs * 1000),
+                     Poco::Timespan(config_.readTimeoutMs * 1000));
+    auto active = std::make_unique<ActiveSession>(*this, std::move(http));
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    if (stopping_) throw Poco::Net::NetException("transport is closing");
+    activeSessions_[active.get()] = generation;
+    return active;
+}
+
+void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration) {
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    for (auto& [session, generation] : activeSessions_)
+        if (all || generation < belowGeneration) session->shutdown();
+}
+
+// ------------------------------------------------------------------------------------------------
+// Streamable HTTP
+
+void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t generation) {
+    auto session = openSession(config_.url, generation);
+    const bool isInitialize = message.info.isInitialize();
+    bool sentWithSession;
+    Poco::Net::HTTPRequest request = [&] {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        sentWithSession = !isInitialize && !sessionId_.empty();
+        return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize);
+    }();
+    request.set("Accept", kAccept);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(message.body.size()));
+    try {
+        std::ostream& out = session->http().sendRequest(request);
+        out << message.body;
+        out.flush();
+    } catch (const Poco::Exception& e) {
+        if (stopping_) return;
+        reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);
+        return;
+    }
+    auto receive = [this, message, sentWithSession, generation](ActiveSession& active) {
+        Poco::Net::HTTPResponse response;
+        try {
+            std::istream& body = active.http().receiveResponse(response);
+            body.exceptions(std::ios::badbit);
+            handlePostResponse(active, response, body, message, sentWithSession, generation);
+        } catch (const std::exception& e) {
+            if (stopping_ || !current(generation)) return;
+            failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.what());
+        }
+    };
+    if (isInitialize) {
+        // On the writer thread: nothing else may go out before the session (or the fallback) exists.
+        receive(*session);
+        return;
+    }
+    auto shared = std::shared_ptr<ActiveSession>(std::move(session));
+    spawn([shared, receive] { receive(*shared); });
+}
+
+void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
+                                        const Outgoing& message, bool sentWithSession, std::uint64_t generation) {
+    const int status = static_cast<int>(response.getStatus());
+    const bool isInitialize = message.info.isInitialize();
+    if (isInitialize) {
+        bool mayFallBack;
+        {
+            std::lock_guard<std::mutex> lock(stateMutex_);
+            mayFallBack = config_.mode == TransportMode::StreamableWithFallback && !streamableConfirmed_;
+        }
+        if ((status == 400 || status == 404 || status == 405) && mayFallBack) {
+            fallBackToLegacy(message, status, generation);
+            return;
+        }
+        if (status / 100 == 2) {
+            std::lock_guard<std::mutex> lock(stateMutex_);
+            if (generation_ == generation) {
+                streamableConfirmed_ = true;
+                if (response.has("Mcp-Session-Id")) sessionId_ = response.get("Mcp-Session-Id");
+            }
+        }
+    }
+    if (status == 404 && sentWithSession) {
+        reportClosed(MC_ERR_NOT_FOUND, "session expired", generation);
+        return;
+    }
+    if (status / 100 != 2) {
+        std::string text;
+        try {
+            text = readBody(body, 1 << 16);
+        } catch (const std::exception&) {
+        }
+        refused(message, status, response.getReason(), text);
+        return;
+    }
+    if (message.info.method == "notifications/initialized") startServerStream(generation);
+    if (status == 202 || status == 204) {
+        if (message.info.isRequest) failRequest(message, "the server accepted the request without answering it", status);
+        return;
+    }
+    if (isEventStream(response)) {
+        readResponseStream(body, message, generation);
+        return;
+    }
+    const std::string text = readBody(body, kMaxBodyBytes);
+    if (isBlank(text)) {
+        if (message.info.isRequest) failRequest(message, "the server answered with an empty body", status);
+        return;
+    }
+    if (!isJson(response)) host_.debug("response without a JSON Content-Type (" + response.getContentType() + "); parsing it anyway");
+    const auto ids = deliverBody(text, generation);
+    if (message.info.isRequest && !ids.count(message.info.idJson))
+        failRequest(message, "the server's JSON response did not answer request " + message.info.idJson, status);
+    (void)session;
+}
+
+void HttpConnection::readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation) {
+    std::set<std::string> pending;
+    if (message.info.isRequest) pending.insert(message.info.idJson);
+    std::vector<SseEvent> inbox;
+    SseParser parser([&inbox](const SseEvent& event) { inbox.push_back(event); });
+    auto onEvent = [&](const SseEvent& event) {
+        if (event.type != "message" || isBlank(event.data)) return true; // e.g. a priming event: id only
+        for (const auto& id : deliverBody(event.data, generation)) pending.erase(id);
+        return !(message.info.isRequest && pending.empty());
+    };
+    std::string failure = "the stream ended";
+    try {
+        pumpEvents(body, parser, inbox, onEvent);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    if (pending.empty() || stopping_ || !current(generation)) return;
+
+    // The stream broke before the response: resume it with GET + Last-Event-ID (the server replays
+    // what we missed), after the retry interval it asked for.
+    int attempts = 0;
+    while (!pending.empty() && attempts < kMaxResumeAttempts) {
+        if (parser.lastEventId().empty()) break;
+        if (!pause(parser.retryMs().value_or(kDefaultRetryMs), generation)) return;
+        ++attempts;
+        std::unique_ptr<ActiveSession> session;
+        try {
+            session = openSession(config_.url, generation);
+            Poco::Net::HTTPRequest request = [&] {
+                std::lock_guard<std::mutex> lock(stateMutex_);
+                return makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, true);
+            }();
+            request.set("Accept", "text/event-stream");
+            request.set("Last-Event-ID", parser.lastEventId());
+            session->http().sendRequest(request);
+            Poco::Net::HTTPResponse response;
+            std::istream& resumed = session->http().receiveResponse(response);
+            resumed.exceptions(std::ios::badbit);
+            const int status = static_cast<int>(response.getStatus());
+            if (status == 404) {
+                bool hadSession;
+                {
+                    std::lock_guard<std::mutex> lock(stateMutex_);
+                    hadSession = !sessionId_.empty();
+                }
+                if (hadSession) {
+                    reportClosed(MC_ERR_NOT_FOUND, "session expired", generation);
+                    return;
+                }
+            }
+            if (status != 200 || !isEventStream(response)) {
+                failure = "resuming with Last-Event-ID answered " + statusText(response);
+                if (status == 405) break;
+                continue;
+            }
+            diag(MC_LOG_DEBUG, "resumed the response stream after event " + parser.lastEventId());
+            parser.finish();
+            const std::string before = parser.lastEventId();
+            pumpEvents(resumed, parser, inbox, onEvent);
+            if (parser.lastEventId() != before) attempts = 0; // progress: the budget is for failures in a row
+        } catch (const std::exception& e) {
+            if (stopping_) return;
+            failure = e.what();
+        }
+    }
+    if (!pending.empty() && !stopping_ && current(generation))
+        failRequest(message, "the response stream ended before the response arrived (" + failure + ")");
+}
+
+void HttpConnection::startServerStream(std::uint64_t generation) {
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        if (serverStreamStarted_ || usingLegacy_ || generation_ != generation) return;
+        serverStreamStarted_ = true;
+    }
+    spawn([this, generation] { runServerStream(generation); });
+}
+
+void HttpConnection::runServerStream(std::uint64_t generation) {
+    std::vector<SseEvent> inbox;
+    SseParser parser([&inbox](const SseEvent& event) { inbox.push_back(event); });
+    int failures = 0;
+    while (!stopping_ && current(generation)) {
+        long long delay = parser.retryMs().value_or(kDefaultRetryMs);
+        try {
+            auto session = openSession(config_.url, generation);
+            bool hadSession;
+            Poco::Net::HTTPRequest request = [&] {
+                std::lock_guard<std::mutex> lock(stateMutex_);
+                hadSession = !sessionId_.empty();
+                return makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, true);
+            }();
+            request.set("Accept", "text/event-stream");
+            if (!parser.lastEventId().empty()) request.set("Last-Event-ID", parser.lastEventId());
+            try {
+                session->http().sendRequest(request);
+            } catch (const Poco::Exception& e) {
+                if (stopping_ || !current(generation)) return;
+                if (++failures >= kUnreachableAfterFailures) {
+                    reportClosed(MC_ERR_IO, "server unreachable: GET " + config_.url.toString() + ": " + e.displayText(), generation);
+                    return;
+                }
+                pause(delay * failures, generation);
+                continue;
+            }
+            Poco::Net::HTTPResponse response;
+            std::istream& body = session->http().receiveResponse(response);
+            body.exceptions(std::ios::badbit);
+            const int status = static_cast<int>(response.getStatus());
+            if (status == 405) {
+                diag(MC_LOG_DEBUG, "the server offers no stream for server-initiated messages (GET answered 405)");
+                return;
+            }
+            if (status == 404 && hadSession) {
+                reportClosed(MC_ERR_NOT_FOUND, "session expired", generation);
+                return;
+            }
+            if (status != 200 || !isEventStream(response)) {
+                if (++failures >= 5) {
+                    diag(MC_LOG_WARN, "giving up on the server-message stream: GET answered " + statusText(response));
+                    return;
+                }
+                pause(std::min<long long>(30000, delay << failures), generation);
+                continue;
+            }
+            failures = 0;
+            host_.debug("server-message stream open" +
+                        (parser.lastEventId().empty() ? std::string() : " (resumed after event " + parser.lastEventId() + ")"));
+            try {
+                pumpEvents(body, parser, inbox, [&](const SseEvent& event) {
+                    if (event.type == "message" && !isBlank(event.data)) deliverBody(event.data, generation);
+                    return true;
+                });
+            } catch (const std::exception& e) {
+                host_.debug(std::string("server-message stream dropped: ") + e.what());
+            }
+            parser.finish();
+        } catch (const std::exception& e) {
+            if (stopping_ || !current(generation)) return;
+            host_.debug(std::string("server-message stream: ") + e.what());
+            ++failures;
+        }
+        if (!pause(parser.retryMs().value_or(kDefaultRetryMs), generation)) return;
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Legacy HTTP+SSE (2024-11-05)
+
+void HttpConnection::fallBackToLegacy(const Outgoing& initialize, int status, std::uint64_t generation) {
+    diag(MC_LOG_INFO, "POST initialize answered HTTP " + std::to_string(status) +
+                          ": the server does not speak Streamable HTTP; falling back to the HTTP+SSE transport");
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        usingLegacy_ = true;
+    }
+    try {
+        connectLegacyStream(generation);
+    } catch (const std::exception& e) {
+        failRequest(initialize, "the server speaks neither Streamable HTTP (POST answered HTTP " + std::to_string(status) +
+                                    ") nor HTTP+SSE (" + e.what() + ")",
+                    status);
+        return;
+    }
+    postLegacy(initialize, generation);
+}
+
+void HttpConnection::connectLegacyStream(std::uint64_t generation) {
+    auto session = openSession(config_.url, generation);
+    Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, false);
+    request.set("Accept", "text/event-stream");
+    Poco::Net::HTTPResponse response;
+    std::istream* body = nullptr;
+    try {
+        session->http().sendRequest(request);
+        body = &session->http().receiveResponse(response);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("GET " + config_.url.toString() + ": " + e.displayText());
+    }
+    body->exceptions(std::ios::badbit);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK || !isEventStream(response))
+        throw std::runtime_error("GET " + config_.url.toString() + " answered " + statusText(response) + " (" +
+                                 response.getContentType() + "), not an event stream");
+
+    auto inbox = std::make_shared<std::vector<SseEvent>>();
+    auto parser = std::make_shared<SseParser>([inbox](const SseEvent& event) { inbox->push_back(event); });
+    std::string endpoint;
+    pumpEvents(*body, *parser, *inbox, [&](const SseEvent& event) {
+        if (event.type == "endpoint") {
+            endpoint = event.data;
+            return false;
+        }
+        if (event.type == "message" && !isBlank(event.data)) deliverBody(event.data, generation);
+        return true;
+    });
+    // Events that arrived in the same chunk as the endpoint are handled by the stream reader below.
+    if (endpoint.empty()) throw std::runtime_error("the event stream ended without an 'endpoint' event");
+    Poco::URI resolved(config_.url);
+    resolved.resolve(Poco::trim(endpoint));
+    if (resolved.getScheme() != config_.url.getScheme() || resolved.getHost() != config_.url.getHost() ||
+        resolved.getPort() != config_.url.getPort())
+        throw std::runtime_error("the endpoint '" + endpoint + "' is on another origin; refusing to send messages there");
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        legacyEndpoint_ = resolved;
+        legacyStreamAlive_ = true;
+    }
+    host_.debug("legacy SSE endpoint: " + resolved.toString());
+
+    auto shared = std::shared_ptr<ActiveSession>(std::move(session));
+    spawn([this, shared, parser, inbox, body, generation] {
+        auto onEvent = [&](const SseEvent& event) {
+            if (event.type == "message" && !isBlank(event.data)) deliverBody(event.data, generation);
+            return true;
+        };
+        std::string why = "the server closed the SSE stream";
+        try {
+            // Whatever the first read brought after the endpoint event.
+            for (std::size_t i = 0; i < inbox->size(); ++i)
+                if ((*inbox)[i].type != "endpoint") onEvent((*inbox)[i]);
+            inbox->clear();
+            pumpEvents(*body, *parser, *inbox, onEvent);
+        } catch (const std::exception& e) {
+            why = std::string("the SSE stream failed: ") + e.what();
+        }
+        if (stopping_ || !current(generation)) return;
+        {
+            std::lock_guard<std::mutex> lock(stateMutex_);
+            legacyStreamAlive_ = false;
+        }
+        reportClosed(MC_ERR_IO, why, generation);
+    });
+}
+
+void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generation) {
+    Poco::URI endpoint;
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        if (!legacyStreamAlive_) {
+            failRequest(message, "no SSE stream to the server");
+            return;
+        }
+        endpoint = legacyEndpoint_;
+    }
+    auto session = openSession(endpoint, generation);
+    Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_POST, endpoint, false);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(message.body.size()));
+    Poco::Net::HTTPResponse response;
+    std::string text;
+    try {
+        std::ostream& out = session->http().sendRequest(request);
+        out << message.body;
+        out.flush();
+    } catch (const Poco::Exception& e) {
+        if (stopping_) return;
+        reportClosed(MC_ERR_IO, "server unreachable: POST " + endpoint.toString() + ": " + e.displayText(), generation);
+        return;
+    }
+    try {
+        std::istream& body = session->http().receiveResponse(response);
+        body.exceptions(std::ios::badbit);
+        text = readBody(body, 1 << 16);
+    } catch (const std::exception& e) {
+        if (stopping_) return;
+        failRequest(message, "no answer to POST " + endpoint.toString() + ": " + e.what());
+        return;
+    }
+    const int status = static_cast<int>(response.getStatus());
+    if (status / 100 == 2) return; // the response arrives on the SSE stream
+    if (status == 404) {
+        reportClosed(MC_ERR_NOT_FOUND, "session expired", generation);
+        return;
+    }
+    refused(message, status, response.getReason(), text);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+bool HttpConnection::pumpEvents(std::istream& in, SseParser& parser, std::vector<SseEvent>& inbox,
+                                const std::function<bool(const SseEvent&)>& onEvent) {
+    char buffer[16384];
+    for (;;) {
+        if (stopping_) return false;
+        // peek() waits for data; readsome() then takes only what is buffered, so each event is
+        // handled as soon as it arrives instead of when a fixed-size read fills up.
+        if (in.peek() == std::char_traits<char>::eof()) {
+            parser.finish();
+            return true;
+        }
+        const std::streamsize n = in.readsome(buffer, sizeof buffer);
+        if (n <= 0) continue;
+        parser.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+        for (std::size_t i = 0; i < inbox.size(); ++i) {
+            if (!onEvent(inbox[i])) {
+                inbox.erase(inbox.begin(), inbox.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+                return false;
+            }
+        }
+        inbox.clear();
+    }
+}
+
+std::set<std::string> HttpConnection::deliverBody(std::string_view body, std::uint64_t generation) {
+    std::set<std::string> responseIds;
+    std::vector<IncomingMessage> messages;
+    try {
+        messages = splitIncoming(body);
+    } catch (const std::exception& e) {
+        diag(MC_LOG_WARN, e.what());
+        return responseIds;
+    }
+    for (auto& message : messages) {
+        if (message.isResponse) {
+            responseIds.insert(message.idJson);
+            std::lock_guard<std::mutex> lock(stateMutex_);
+            if (generation_ == generation && !initializeIdJson_.empty() && message.idJson == initializeIdJson_ &&
+                !message.protocolVersion.empty()) {
+                protocolVersion_ = message.protocolVersion;
+                initializeIdJson_.clear();
+            }
+        }
+        if (current(generation)) deliver(message.json);
+    }
+    return responseIds;
+}
+
+void HttpConnection::deliver(const std::string& json) {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    if (stopping_) return;
+    events_.message(json);
+}
+
+void HttpConnection::failRequest(const Outgoing& message, const std::string& reason, int httpStatus) {
+    diag(MC_LOG_WARN, (message.info.method.empty() ? std::string("response") : message.info.method) + ": " + reason);
+    if (message.info.isRequest) deliver(transportErrorResponse(message.info.idJson, "mcp-http: " + reason, httpStatus));
+}
+
+void HttpConnection::refused(const Outgoing& message, int status, const std::string& reason, const std::string& body) {
+    // A JSON-RPC error for this very request is the server's own answer: pass it on as it is.
+    if (message.info.isRequest && !isBlank(body)) {
+        try {
+            const auto messages = splitIncoming(body);
+            if (messages.size() == 1 && messages[0].isResponse && messages[0].idJson == message.info.idJson) {
+                deliver(messages[0].json);
+                return;
+            }
+        } catch (const std::exception&) {
+        }
+    }
+    failRequest(message, "HTTP " + std::to_string(status) + " " + reason + (isBlank(body) ? "" : ": " + snippet(body)), status);
+}
+
+void HttpConnection::reportClosed(mc_status status, const std::string& detail, std::uint64_t generation) {
+    {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        if (closing_ || endedReason_ || generation_ != generation) return;
+        endedReason_ = detail;
+        ++generation_; // every stream of the ended session stops
+        serverStreamStarted_ = false;
+        legacyStreamAlive_ = false;
+        if (status == MC_ERR_NOT_FOUND) sessionId_.clear();
+        wakeup_.notify_all();
+    }
+    abortSessions(false, generation + 1);
+    diag(status == MC_ERR_NOT_FOUND ? MC_LOG_INFO : MC_LOG_WARN, "connection to " + config_.describe() + " ended: " + detail);
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    if (stopping_) return;
+    events_.closed(status, detail);
+}
+
+void HttpConnection::diag(mc_log_level level, const std::string& text) {
+    host_.log(level, text);
+    if (level < MC_LOG_INFO) return;
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    if (stopping_) return;
+    events_.log(level, text);
+}
+
+bool HttpConnection::current(std::uint64_t generation) {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    return generation_ == generation && !closing_;
+}
+
+bool HttpConnection::pause(long long ms, std::uint64_t generation) {
+    std::unique_lock<std::mutex> lock(stateMutex_);
+    wakeup_.wait_for(lock, std::chrono::milliseconds(std::max<long long>(ms, 0)),
+                     [&] { return closing_ || generation_ != generation; });
+    return !closing_ && generation_ == generation;
+}
+
+void HttpConnection::spawn(std::function<void()> body) {
+    std::lock_guard<std::mutex> lock(workersMutex_);
+    for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->done->load()) {
+            it->thread.join();
+            it = workers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (stopping_) return;
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    workers_.push_back(Worker{std::thread([this, body = std::move(body), done] {
+                                  t_connectionThread = this;
+                                  try {
+                                      body();
+                                  } catch (const std::exception& e) {
+                                      host_.error(std::string("mcp-http worker failed: ") + e.what());
+                                  }
+                                  done->store(true);
+                              }),
+                              done});
+}
+
+} // namespace mc::mcp_http

@@ -1,0 +1,131 @@
+#pragma once
+// One open connection to one MCP server over Streamable HTTP (2025-03-26 and later) or, as a
+// fallback, the 2024-11-05 HTTP+SSE transport.
+//
+// Threads: send() only queues. A writer thread puts every message on the wire in order; the
+// responses of Streamable HTTP POSTs are read on worker threads (one per message in flight), so a
+// long tool call does not hold up a ping. The GET stream (server-initiated messages) and the legacy
+// SSE stream have a worker each. Every callback into the host goes through one mutex, so the host
+// never sees two at once; after close() returns there are no more callbacks.
+#include "HttpTransportConfig.h"
+#include "JsonRpc.h"
+#include "SseParser.h"
+
+#include "mc/sdk.hpp"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace mc::mcp_http {
+
+class HttpConnection {
+public:
+    HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::TransportEvents events);
+    ~HttpConnection();
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
+
+    // Checks the server is reachable (TCP connect within connect_timeout_ms) and starts the writer.
+    // Throws sdk::Error(MC_ERR_IO) with the reason when it is not.
+    void open();
+    // Queues one JSON-RPC message. Throws sdk::Error: MC_ERR_INVALID_ARGUMENT for a non-message,
+    // MC_ERR_UNAVAILABLE after close or once the connection ended (an `initialize` request starts
+    // a new session then).
+    void send(std::string_view message);
+    // DELETEs the session, stops every stream and thread. Idempotent. Throws sdk::Error
+    // (MC_ERR_CONFLICT) when called from inside one of this connection's callbacks.
+    void close();
+
+private:
+    struct Outgoing {
+        std::string body;
+        OutgoingInfo info;
+    };
+    // An HTTP session registered for abort by close() while it is in use.
+    class ActiveSession;
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+
+    void writerLoop();
+    void process(const Outgoing& message);
+    void beginSession(const Outgoing& message);
+    void postStreamable(const Outgoing& message, std::uint64_t generation);
+    void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
+                            const Outgoing& message, bool sentWithSession, std::uint64_t generation);
+    void readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation);
+    void fallBackToLegacy(const Outgoing& initialize, int status, std::uint64_t generation);
+    void connectLegacyStream(std::uint64_t generation);
+    void postLegacy(const Outgoing& message, std::uint64_t generation);
+    void startServerStream(std::uint64_t generation);
+    void runServerStream(std::uint64_t generation);
+
+    // Reads event-stream bytes until the end (true) or until onEvent returns false (false).
+    // Throws Poco exceptions for I/O errors and timeouts.
+    bool pumpEvents(std::istream& in, SseParser& parser, std::vector<SseEvent>& inbox,
+                    const std::function<bool(const SseEvent&)>& onEvent);
+    // Delivers a JSON body (one message or a batch); returns the ids of responses in it.
+    std::set<std::string> deliverBody(std::string_view body, std::uint64_t generation);
+
+    std::unique_ptr<ActiveSession> openSession(const Poco::URI& uri, std::uint64_t generation);
+    Poco::Net::HTTPRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
+    void abortSessions(bool all, std::uint64_t belowGeneration);
+
+    void deliver(const std::string& json);
+    void failRequest(const Outgoing& message, const std::string& reason, int httpStatus = 0);
+    void refused(const Outgoing& message, int status, const std::string& reason, const std::string& body);
+    void reportClosed(mc_status status, const std::string& detail, std::uint64_t generation);
+    void diag(mc_log_level level, const std::string& text);
+    bool current(std::uint64_t generation);
+    // Sleeps up to `ms`; false when the connection is closing (or the generation went stale).
+    bool pause(long long ms, std::uint64_t generation);
+    void spawn(std::function<void()> body);
+
+    const HttpTransportConfig config_;
+    const sdk::Host host_;
+    const sdk::TransportEvents events_;
+    Poco::Net::Context::Ptr tls_;
+
+    std::mutex stateMutex_;
+    std::condition_variable wakeup_;
+    std::deque<Outgoing> queue_;
+    bool opened_ = false;
+    bool closing_ = false;
+    std::atomic<bool> stopping_{false};
+    std::uint64_t generation_ = 1;        // bumped by a new initialize and when the connection ends
+    bool usingLegacy_ = false;
+    bool streamableConfirmed_ = false;    // a Streamable HTTP POST succeeded: no fallback any more
+    std::string sessionId_;
+    std::string protocolVersion_;
+    std::string initializeIdJson_;
+    Poco::URI legacyEndpoint_;
+    bool legacyStreamAlive_ = false;
+    bool serverStreamStarted_ = false;
+    std::optional<std::string> endedReason_; // set when on_closed was reported
+
+    std::mutex deliverMutex_;
+    std::mutex sessionsMutex_;
+    std::map<ActiveSession*, std::uint64_t> activeSessions_;
+    std::mutex workersMutex_;
+    std::list<Worker> workers_;
+    std::thread writer_;
+};
+
+} // namespace mc::mcp_http

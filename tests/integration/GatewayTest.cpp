@@ -1,0 +1,443 @@
+// The MCP gateway in the whole host, against real server-everything instances over stdio,
+// Streamable HTTP and legacy SSE (real child processes, real sockets over loopback).
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+#include "app/HostRuntime.h"
+#include "gateway/McpGateway.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Process.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+using namespace mc::host;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::TempDir;
+using mc::test::TestWebSocket;
+
+namespace {
+
+const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
+const std::string kEverything = kPeers + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+
+struct GatewayHost {
+    TempDir dir;
+    std::unique_ptr<HostRuntime> runtime;
+
+    // `startGateway` false: everything but the gateway phase, so a test can subscribe first.
+    explicit GatewayHost(const std::map<std::string, std::string>& overrides, bool startGateway = true) {
+        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+        map->setString("http.port", "0");
+        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
+        map->setString("store.sqlite.path", dir.file("mc.db"));
+        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
+        map->setString("shutdown.drain_timeout_ms", "500");
+        map->setString("gateway.ping_interval_ms", "500");
+        map->setString("gateway.ping_timeout_ms", "1000");
+        map->setString("gateway.reconnect.initial_ms", "100");
+        map->setString("gateway.reconnect.max_ms", "1000");
+        for (const auto& [k, v] : overrides) map->setString(k, v);
+        config->add(map, kPriorityCommandLine, false);
+        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
+                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
+        runtime->loadPlugins();
+        runtime->openStore();
+        runtime->startWeb();
+        if (startGateway) runtime->startGateway();
+    }
+    unsigned short port() const { return runtime->port(); }
+
+};
+
+// A stdio server-everything that writes its pid to <pidDir>/<id>.pid (exec keeps the pid).
+std::map<std::string, std::string> stdioServer(const std::string& id, const TempDir& pidDir) {
+    const std::string pidFile = pidDir.file(id + ".pid");
+    return {{"mcp.servers." + id + ".transport", "stdio"},
+            {"mcp.servers." + id + ".command", "/bin/sh"},
+            {"mcp.servers." + id + ".args", "[\"-c\",\"echo $$ > " + pidFile + "; exec node " + kEverything + " stdio\"]"},
+            {"mcp.servers." + id + ".shutdown_grace_ms", "1000"}};
+}
+
+int pidOf(const TempDir& pidDir, const std::string& id) {
+    std::ifstream in(pidDir.file(id + ".pid"));
+    int pid = 0;
+    in >> pid;
+    return pid;
+}
+
+std::map<std::string, std::string> merge(std::initializer_list<std::map<std::string, std::string>> parts) {
+    std::map<std::string, std::string> out;
+    for (const auto& p : parts) out.insert(p.begin(), p.end());
+    return out;
+}
+
+bool eventually(const std::function<bool()>& condition, int timeoutMs = 30000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
+}
+
+Poco::JSON::Object::Ptr mcp(unsigned short port, const std::string& id) {
+    auto r = httpGet(port, "/api/mcps/" + id);
+    return r.status == 200 ? r.json() : nullptr;
+}
+
+std::string statusOf(unsigned short port, const std::string& id) {
+    auto m = mcp(port, id);
+    return m ? m->getValue<std::string>("status") : "absent";
+}
+
+bool hasTool(const Poco::JSON::Object::Ptr& detail, const std::string& name) {
+    auto tools = detail->getArray("tools");
+    for (std::size_t i = 0; i < tools->size(); ++i)
+        if (tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name") == name) return true;
+    return false;
+}
+
+bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+std::string errorCode(const mc::test::HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
+
+// server-everything in an HTTP mode on a free loopback port.
+class HttpPeer {
+public:
+    explicit HttpPeer(const std::string& mode) : port_(mc::test::freePort()) {
+        Poco::Process::Env env;
+        env["PORT"] = std::to_string(port_);
+        handle_ = std::make_unique<Poco::ProcessHandle>(
+            Poco::Process::launch("node", {kEverything, mode}, kPeers, nullptr, nullptr, nullptr, env));
+        ready_ = eventually([this] {
+            try {
+                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
+                return true;
+            } catch (const Poco::Exception&) {
+                return false;
+            }
+        }, 20000);
+    }
+    ~HttpPeer() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    bool ready() const { return ready_; }
+    unsigned short port() const { return port_; }
+
+private:
+    unsigned short port_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    bool ready_ = false;
+};
+
+} // namespace
+
+class GatewayTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(GatewayTest);
+    CPPUNIT_TEST(connectsToThreeStdioServersAndListsTheirTools);
+    CPPUNIT_TEST(routesToolCallsWithDistinctErrors);
+    CPPUNIT_TEST(webSocketCallToolAndServerLogsReachSubscribers);
+    CPPUNIT_TEST(killedServerIsDisconnectedThenReconnectsWithItsTools);
+    CPPUNIT_TEST(hungServerFailsItsPingAndIsReplaced);
+    CPPUNIT_TEST(restRegistrationRulesAndErrors);
+    CPPUNIT_TEST(streamableHttpAndSseServersAlongsideStdio);
+    CPPUNIT_TEST(stoppingTheHostLeavesNoChildProcess);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void connectsToThreeStdioServersAndListsTheirTools() {
+        TempDir pids;
+        GatewayHost h(merge({stdioServer("a", pids), stdioServer("b", pids), stdioServer("c", pids)}));
+        CPPUNIT_ASSERT_MESSAGE(httpGet(h.port(), "/api/mcps").body, eventually([&] {
+            return statusOf(h.port(), "a") == "connected" && statusOf(h.port(), "b") == "connected" &&
+                   statusOf(h.port(), "c") == "connected";
+        }));
+        auto list = httpGet(h.port(), "/api/mcps");
+        CPPUNIT_ASSERT_EQUAL(200, list.status);
+        CPPUNIT_ASSERT_EQUAL(3, list.json()->getValue<int>("count"));
+        auto first = list.json()->getArray("mcps")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), first->getValue<std::string>("id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("config"), first->getValue<std::string>("origin"));
+        CPPUNIT_ASSERT(!first->isNull("last_seen"));
+
+        auto detail = mcp(h.port(), "b");
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), detail->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp-servers/everything"),
+                             detail->getObject("server_info")->getValue<std::string>("name"));
+        CPPUNIT_ASSERT(detail->getObject("capabilities")->has("tools"));
+        CPPUNIT_ASSERT(hasTool(detail, "echo"));
+        CPPUNIT_ASSERT(hasTool(detail, "get-sum"));
+        auto tools = detail->getArray("tools");
+        for (std::size_t i = 0; i < tools->size(); ++i) {
+            auto t = tools->getObject(static_cast<unsigned>(i));
+            if (t->getValue<std::string>("name") != "get-sum") continue;
+            auto schema = t->getObject("inputSchema");
+            CPPUNIT_ASSERT_EQUAL(std::string("number"), schema->getObject("properties")->getObject("a")->getValue<std::string>("type"));
+        }
+        CPPUNIT_ASSERT_EQUAL(detail->getValue<int>("tool_count"), static_cast<int>(tools->size()));
+    }
+
+    void routesToolCallsWithDistinctErrors() {
+        TempDir pids;
+        GatewayHost h(stdioServer("fs", pids));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        TestWebSocket events(h.port());
+        events.receiveType("welcome");
+        events.sendText(R"({"type":"subscribe","channel":"events:tool_call"})");
+        events.receiveType("subscribed");
+
+        auto ok = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call",
+                              R"({"arguments":{"message":"hello gateway"},"thread_id":"T-7"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.body, 200, ok.status);
+        auto body = ok.json();
+        CPPUNIT_ASSERT_EQUAL(false, body->getValue<bool>("isError"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: hello gateway"),
+                             body->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        auto event = events.receiveType("tool_call")->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), event->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), event->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-7"), event->getValue<std::string>("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), event->getValue<std::string>("outcome"));
+        CPPUNIT_ASSERT(event->getValue<long long>("duration_ms") >= 0);
+
+        auto sum = httpRequest("POST", h.port(), "/api/mcps/fs/tools/get-sum/call", R"({"arguments":{"a":2,"b":40}})");
+        CPPUNIT_ASSERT_EQUAL(200, sum.status);
+        CPPUNIT_ASSERT(sum.body.find("is 42") != std::string::npos);
+
+        auto structured = httpRequest("POST", h.port(), "/api/mcps/fs/tools/get-structured-content/call",
+                                      R"({"arguments":{"location":"New York"}})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(structured.body, 200, structured.status);
+        CPPUNIT_ASSERT(structured.json()->has("structuredContent"));
+
+        auto unknownMcp = httpRequest("POST", h.port(), "/api/mcps/nope/tools/echo/call", "{}");
+        CPPUNIT_ASSERT_EQUAL(404, unknownMcp.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown_mcp"), errorCode(unknownMcp));
+        auto unknownTool = httpRequest("POST", h.port(), "/api/mcps/fs/tools/teleport/call", "{}");
+        CPPUNIT_ASSERT_EQUAL(404, unknownTool.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown_tool"), errorCode(unknownTool));
+        auto badArgs = httpRequest("POST", h.port(), "/api/mcps/fs/tools/get-sum/call", R"({"arguments":{"a":"two","b":1}})");
+        CPPUNIT_ASSERT_EQUAL(422, badArgs.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_arguments"), errorCode(badArgs));
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), badArgs.json()->getObject("error")->getObject("details")->getValue<std::string>("field"));
+        auto missing = httpRequest("POST", h.port(), "/api/mcps/fs/tools/get-sum/call", R"({"arguments":{"a":1}})");
+        CPPUNIT_ASSERT_EQUAL(422, missing.status);
+        auto malformed = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":)");
+        CPPUNIT_ASSERT_EQUAL(400, malformed.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_json"), errorCode(malformed));
+        auto notObject = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":[1]})");
+        CPPUNIT_ASSERT_EQUAL(400, notObject.status);
+        auto badTimeout = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"timeout_ms":-5})");
+        CPPUNIT_ASSERT_EQUAL(400, badTimeout.status);
+
+        // A slow tool past its deadline: 504, and the server is told to cancel.
+        auto slow = httpRequest("POST", h.port(), "/api/mcps/fs/tools/trigger-long-running-operation/call",
+                                R"({"arguments":{"duration":5,"steps":5},"timeout_ms":300})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(slow.body, 504, slow.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("timeout"), errorCode(slow));
+        for (;;) { // tool_call events arrive in call order; find the timeout
+            auto e = events.receiveType("tool_call")->getObject("payload");
+            if (e->getValue<std::string>("tool") != "trigger-long-running-operation") continue;
+            CPPUNIT_ASSERT_EQUAL(std::string("timeout"), e->getValue<std::string>("outcome"));
+            CPPUNIT_ASSERT_EQUAL(504, e->getValue<int>("status"));
+            break;
+        }
+        // The connection is still healthy after a cancelled call.
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call",
+                                              R"({"arguments":{"message":"still here"}})").status);
+    }
+
+    void webSocketCallToolAndServerLogsReachSubscribers() {
+        TempDir pids;
+        GatewayHost h(merge({stdioServer("fs", pids), {{"gateway.log_level", "debug"}}}), false);
+        TestWebSocket logs(h.port()), status(h.port()), caller(h.port());
+        for (auto* c : {&logs, &status, &caller}) c->receiveType("welcome");
+        logs.sendText(R"({"type":"subscribe","channel":"logs:mcp:fs"})");
+        logs.receiveType("subscribed");
+        status.sendText(R"({"type":"subscribe","channel":"mcps:fs"})");
+        status.receiveType("subscribed");
+        h.runtime->startGateway();
+
+        // Status changes: connecting, then connected.
+        auto connecting = status.receiveType("mcp", 20000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("connecting"), connecting->getValue<std::string>("status"));
+        auto connected = status.receiveType("mcp", 30000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), connected->getValue<std::string>("status"));
+        CPPUNIT_ASSERT(connected->getArray("tools")->size() > 5);
+
+        // The server's stderr banner is a log record of this MCP.
+        auto stderrLine = logs.receiveType("log", 10000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("stderr"), stderrLine->getValue<std::string>("service"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), stderrLine->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT(stderrLine->getValue<std::string>("message").find("Starting default (STDIO) server") != std::string::npos);
+
+        caller.sendText(R"({"type":"call_tool","request_id":"r1","mcp_id":"fs","tool":"echo","arguments":{"message":"via ws"}})");
+        auto result = caller.receiveType("tool_result", 10000);
+        CPPUNIT_ASSERT_EQUAL(std::string("r1"), result->getValue<std::string>("request_id"));
+        CPPUNIT_ASSERT(result->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: via ws"),
+                             result->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+
+        caller.sendText(R"({"type":"call_tool","request_id":"r2","mcp_id":"ghost","tool":"echo"})");
+        auto missing = caller.receiveType("tool_result", 10000);
+        CPPUNIT_ASSERT_EQUAL(std::string("r2"), missing->getValue<std::string>("request_id"));
+        CPPUNIT_ASSERT_EQUAL(404, missing->getValue<int>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown_mcp"), missing->getObject("error")->getValue<std::string>("code"));
+        caller.sendText(R"({"type":"call_tool","request_id":"r3","tool":"echo"})");
+        auto invalid = caller.receiveType("tool_result", 10000);
+        CPPUNIT_ASSERT_EQUAL(400, invalid->getValue<int>("status"));
+
+        // Simulated logging sends one notifications/message at once (the level is set to debug).
+        caller.sendText(R"({"type":"call_tool","request_id":"r4","mcp_id":"fs","tool":"toggle-simulated-logging"})");
+        CPPUNIT_ASSERT(caller.receiveType("tool_result", 10000)->getValue<bool>("ok"));
+        for (;;) {
+            auto log = logs.receiveType("log", 15000)->getObject("payload");
+            if (log->getValue<std::string>("service") == "stderr") continue;
+            CPPUNIT_ASSERT(log->has("mcp_level"));
+            const std::string level = log->getValue<std::string>("level");
+            CPPUNIT_ASSERT_MESSAGE(level, level == "DEBUG" || level == "INFO" || level == "WARN" || level == "ERROR");
+            CPPUNIT_ASSERT(log->getValue<std::string>("message").find("-level message") != std::string::npos ||
+                           log->getValue<std::string>("message").find("level-message") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(std::string("fs"), log->getValue<std::string>("mcp_id"));
+            break;
+        }
+    }
+
+    void killedServerIsDisconnectedThenReconnectsWithItsTools() {
+        TempDir pids;
+        GatewayHost h(stdioServer("fs", pids));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        TestWebSocket status(h.port());
+        status.receiveType("welcome");
+        status.sendText(R"({"type":"subscribe","channel":"mcps:fs"})");
+        status.receiveType("subscribed");
+        const int pid = pidOf(pids, "fs");
+        CPPUNIT_ASSERT(pid > 0);
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(pid, SIGKILL));
+        auto down = status.receiveType("mcp", 5000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("disconnected"), down->getValue<std::string>("status"));
+        CPPUNIT_ASSERT(down->getValue<std::string>("last_error").find("transport closed") != std::string::npos);
+        CPPUNIT_ASSERT(processGone(pid) || eventually([&] { return processGone(pid); }, 5000));
+        auto unavailable = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":{"message":"x"}})");
+        if (unavailable.status != 200) { // unless the reconnect already won the race
+            CPPUNIT_ASSERT_EQUAL(503, unavailable.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("mcp_disconnected"), errorCode(unavailable));
+        }
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        CPPUNIT_ASSERT(pidOf(pids, "fs") != pid);
+        CPPUNIT_ASSERT(hasTool(mcp(h.port(), "fs"), "echo"));
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call",
+                                              R"({"arguments":{"message":"back"}})").status);
+    }
+
+    void hungServerFailsItsPingAndIsReplaced() {
+        TempDir pids;
+        GatewayHost h(stdioServer("fs", pids));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        const int pid = pidOf(pids, "fs");
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(pid, SIGSTOP)); // alive but silent: only a ping can tell
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "disconnected"; }, 10000));
+        CPPUNIT_ASSERT(mcp(h.port(), "fs")->getValue<std::string>("last_error").find("ping not answered") != std::string::npos);
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        CPPUNIT_ASSERT(eventually([&] { return processGone(pid); }, 10000)); // the hung one was killed and reaped
+    }
+
+    void restRegistrationRulesAndErrors() {
+        GatewayHost h(std::map<std::string, std::string>{});
+        const std::string stdio = R"({"id":"local","transport":"stdio","command":"node","args":[")" + kEverything + R"(","stdio"]})";
+        auto forbidden = httpRequest("POST", h.port(), "/api/mcps", stdio);
+        CPPUNIT_ASSERT_EQUAL(403, forbidden.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio_not_allowed"), errorCode(forbidden));
+        CPPUNIT_ASSERT(forbidden.body.find("gateway.allow_api_stdio") != std::string::npos);
+
+        auto invalid = httpRequest("POST", h.port(), "/api/mcps", R"({"id":"x","transport":"http","url":"gopher://h"})");
+        CPPUNIT_ASSERT_EQUAL(400, invalid.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_config"), errorCode(invalid));
+        CPPUNIT_ASSERT_EQUAL(std::string("url"), invalid.json()->getObject("error")->getObject("details")->getValue<std::string>("field"));
+        CPPUNIT_ASSERT_EQUAL(400, httpRequest("POST", h.port(), "/api/mcps", "not json").status);
+
+        // An unreachable http server is registered, stays disconnected with a reason, and retries.
+        const std::string dead = R"({"id":"dead","transport":"http","url":"http://127.0.0.1:)" +
+                                 std::to_string(mc::test::freePort()) + R"(/mcp","connect_timeout_ms":500})";
+        auto created = httpRequest("POST", h.port(), "/api/mcps", dead);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(created.body, 201, created.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("/api/mcps/dead"), created.headers["Location"]);
+        CPPUNIT_ASSERT_EQUAL(409, httpRequest("POST", h.port(), "/api/mcps", dead).status);
+        CPPUNIT_ASSERT(eventually([&] {
+            auto m = mcp(h.port(), "dead");
+            return m && m->getValue<std::string>("status") == "disconnected" && !m->isNull("last_error") &&
+                   m->getValue<int>("reconnect_attempts") >= 2;
+        }));
+        auto call = httpRequest("POST", h.port(), "/api/mcps/dead/tools/echo/call", "{}");
+        CPPUNIT_ASSERT_EQUAL(503, call.status);
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", h.port(), "/api/mcps/dead").status);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("DELETE", h.port(), "/api/mcps/dead").status);
+        CPPUNIT_ASSERT_EQUAL(404, httpGet(h.port(), "/api/mcps/dead").status);
+
+        // Roles: a viewer may list, an operator may call but not register.
+        GatewayHost secured(std::map<std::string, std::string>{{"auth.jwt.secret", "gateway-test-secret-0123456789"}});
+        const auto& auth = secured.runtime->auth();
+        const std::string viewer = "Bearer " + auth.issue("v", Role::Viewer);
+        const std::string operatorToken = "Bearer " + auth.issue("o", Role::Operator);
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(secured.port(), "/api/mcps", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", secured.port(), "/api/mcps/x/tools/y/call", "{}", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", secured.port(), "/api/mcps/x/tools/y/call", "{}", {{"Authorization", operatorToken}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", secured.port(), "/api/mcps", dead, {{"Authorization", operatorToken}}).status);
+    }
+
+    void streamableHttpAndSseServersAlongsideStdio() {
+        TempDir pids;
+        HttpPeer streamable("streamableHttp"), sse("sse");
+        CPPUNIT_ASSERT(streamable.ready() && sse.ready());
+        GatewayHost h(merge({stdioServer("local", pids), {{"gateway.allow_api_stdio", "true"}}}));
+        auto r1 = httpRequest("POST", h.port(), "/api/mcps",
+                              R"({"id":"remote","transport":"http","url":"http://127.0.0.1:)" + std::to_string(streamable.port()) + R"(/mcp"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r1.body, 201, r1.status);
+        auto r2 = httpRequest("POST", h.port(), "/api/mcps",
+                              R"({"id":"legacy","transport":"sse","url":"http://127.0.0.1:)" + std::to_string(sse.port()) + R"(/sse"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r2.body, 201, r2.status);
+        CPPUNIT_ASSERT_MESSAGE(httpGet(h.port(), "/api/mcps").body, eventually([&] {
+            return statusOf(h.port(), "local") == "connected" && statusOf(h.port(), "remote") == "connected" &&
+                   statusOf(h.port(), "legacy") == "connected";
+        }));
+        for (const std::string id : {"local", "remote", "legacy"}) {
+            auto r = httpRequest("POST", h.port(), "/api/mcps/" + id + "/tools/echo/call", R"({"arguments":{"message":")" + id + R"("}})");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(id + ": " + r.body, 200, r.status);
+            CPPUNIT_ASSERT(r.body.find("Echo: " + id) != std::string::npos);
+            CPPUNIT_ASSERT(hasTool(mcp(h.port(), id), "get-sum"));
+        }
+        CPPUNIT_ASSERT(!mcp(h.port(), "legacy")->isNull("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", h.port(), "/api/mcps/remote").status);
+    }
+
+    void stoppingTheHostLeavesNoChildProcess() {
+        TempDir pids;
+        std::vector<int> children;
+        {
+            GatewayHost h(merge({stdioServer("a", pids), stdioServer("b", pids)}));
+            CPPUNIT_ASSERT(eventually([&] {
+                return statusOf(h.port(), "a") == "connected" && statusOf(h.port(), "b") == "connected";
+            }));
+            children = {pidOf(pids, "a"), pidOf(pids, "b")};
+            CPPUNIT_ASSERT(children[0] > 0 && children[1] > 0);
+            h.runtime->stop();
+            for (int pid : children) CPPUNIT_ASSERT_MESSAGE(std::to_string(pid), processGone(pid));
+        }
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(GatewayTest);

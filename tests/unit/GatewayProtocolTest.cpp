@@ -1,0 +1,142 @@
+// Protocol versions, log level mapping, notifications/message mapping, argument validation and the
+// reconnect backoff.
+#include "gateway/McpConnection.h"
+#include "gateway/McpProtocol.h"
+#include "gateway/ReconnectBackoff.h"
+#include "TestHttp.h"
+
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+
+using namespace mc::host;
+
+namespace {
+Poco::Dynamic::Var parse(const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parser.parse(text);
+}
+} // namespace
+
+class GatewayProtocolTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(GatewayProtocolTest);
+    CPPUNIT_TEST(offersTheNewestAndAcceptsOlderRevisions);
+    CPPUNIT_TEST(mapsRfc5424LevelsOntoStructuredLevels);
+    CPPUNIT_TEST(mapsLogNotifications);
+    CPPUNIT_TEST(logEventsHaveTheStructuredLogShape);
+    CPPUNIT_TEST(validatesArgumentsAgainstTheInputSchema);
+    CPPUNIT_TEST(backoffGrowsWithJitterUpToTheCap);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void offersTheNewestAndAcceptsOlderRevisions() {
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), std::string(mcp::kOfferedProtocolVersion));
+        CPPUNIT_ASSERT_EQUAL(std::string(mcp::kOfferedProtocolVersion), std::string(mcp::supportedRevisions().front().version));
+        for (const char* v : {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}) {
+            CPPUNIT_ASSERT_MESSAGE(v, mcp::findRevision(v) != nullptr);
+            CPPUNIT_ASSERT(mcp::findRevision(v)->initializeHandshake);
+        }
+        CPPUNIT_ASSERT(mcp::findRevision("2024-10-07") == nullptr);
+        CPPUNIT_ASSERT(mcp::findRevision("") == nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"), mcp::supportedVersionList());
+    }
+
+    void mapsRfc5424LevelsOntoStructuredLevels() {
+        const std::vector<std::pair<std::string, std::string>> expected = {
+            {"debug", "DEBUG"}, {"info", "INFO"},      {"notice", "INFO"}, {"warning", "WARN"},
+            {"error", "ERROR"}, {"critical", "ERROR"}, {"alert", "ERROR"}, {"emergency", "ERROR"}};
+        for (const auto& [in, out] : expected) {
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(in, out, std::string(mcp::structuredLevelFor(in)));
+            CPPUNIT_ASSERT(mcp::isLoggingLevel(in));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), std::string(mcp::structuredLevelFor(std::string("verbose"))));
+        CPPUNIT_ASSERT(!mcp::isLoggingLevel("warn"));
+        CPPUNIT_ASSERT_EQUAL(std::string("DEBUG"), std::string(mcp::structuredLevelFor(MC_LOG_TRACE)));
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), std::string(mcp::structuredLevelFor(MC_LOG_INFO)));
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), std::string(mcp::structuredLevelFor(MC_LOG_WARN)));
+        CPPUNIT_ASSERT_EQUAL(std::string("ERROR"), std::string(mcp::structuredLevelFor(MC_LOG_ERROR)));
+    }
+
+    void mapsLogNotifications() {
+        auto text = McpConnection::mapLogNotification("fs", parse(R"({"level":"warning","logger":"indexer","data":"disk almost full"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), text.level);
+        CPPUNIT_ASSERT_EQUAL(std::string("indexer"), text.service);
+        CPPUNIT_ASSERT_EQUAL(std::string("disk almost full"), text.message);
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), text.contextJson);
+        CPPUNIT_ASSERT_EQUAL(std::string("warning"), text.mcpLevel);
+
+        auto object = McpConnection::mapLogNotification("fs", parse(R"({"level":"critical","data":{"message":"db down","retries":3}})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ERROR"), object.level);
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), object.service); // no logger: the MCP's id
+        CPPUNIT_ASSERT_EQUAL(std::string("db down"), object.message);
+        auto context = mc::test::parseObject(object.contextJson);
+        CPPUNIT_ASSERT_EQUAL(3, context->getValue<int>("retries"));
+
+        auto number = McpConnection::mapLogNotification("fs", parse(R"({"level":"notice","data":42})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), number.level);
+        CPPUNIT_ASSERT_EQUAL(std::string("42"), number.message);
+    }
+
+    void logEventsHaveTheStructuredLogShape() {
+        auto event = mc::test::parseObject(McpConnection::logEventJson(1700000000000000LL, "WARN", "indexer", "fs", "careful",
+                                                                       R"({"k":1})", "warning"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2023-11-14T22:13:20.000000Z"), event->getValue<std::string>("timestamp"));
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), event->getValue<std::string>("level"));
+        CPPUNIT_ASSERT_EQUAL(std::string("indexer"), event->getValue<std::string>("service"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), event->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("careful"), event->getValue<std::string>("message"));
+        CPPUNIT_ASSERT_EQUAL(1, event->getObject("context")->getValue<int>("k"));
+        CPPUNIT_ASSERT(event->isNull("thread_id"));
+        CPPUNIT_ASSERT(event->isNull("exception"));
+    }
+
+    void validatesArgumentsAgainstTheInputSchema() {
+        const std::string schema =
+            R"({"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"},"name":{"type":"string"},"n":{"type":"integer"}},"required":["a","b"]})";
+        std::string field;
+        CPPUNIT_ASSERT_EQUAL(std::string(), McpConnection::validateArguments(schema, parse(R"({"a":1,"b":2.5})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string("missing required argument \"b\""),
+                             McpConnection::validateArguments(schema, parse(R"({"a":1})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string("b"), field);
+        CPPUNIT_ASSERT_EQUAL(std::string("argument \"a\" must be of type number"),
+                             McpConnection::validateArguments(schema, parse(R"({"a":"one","b":2})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), field);
+        CPPUNIT_ASSERT_EQUAL(std::string("argument \"n\" must be of type integer"),
+                             McpConnection::validateArguments(schema, parse(R"({"a":1,"b":2,"n":1.5})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string("argument \"name\" must be of type string"),
+                             McpConnection::validateArguments(schema, parse(R"({"a":1,"b":2,"name":true})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"arguments\" must be a JSON object"),
+                             McpConnection::validateArguments(schema, parse("[1,2]"), field));
+        // Undeclared arguments and tools without a schema are left to the server.
+        CPPUNIT_ASSERT_EQUAL(std::string(), McpConnection::validateArguments(schema, parse(R"({"a":1,"b":2,"extra":[]})"), field));
+        CPPUNIT_ASSERT_EQUAL(std::string(), McpConnection::validateArguments("", parse(R"({"x":1})"), field));
+    }
+
+    void backoffGrowsWithJitterUpToTheCap() {
+        ReconnectBackoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 42);
+        const std::vector<long long> ceilings = {100, 200, 400, 800, 1000, 1000, 1000};
+        std::set<long long> seen;
+        for (std::size_t i = 0; i < ceilings.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(ceilings[i], static_cast<long long>(backoff.ceilingFor(static_cast<unsigned>(i)).count()));
+            const long long delay = backoff.next().count();
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(delay), delay >= ceilings[i] / 2 && delay <= ceilings[i]);
+            seen.insert(delay);
+        }
+        CPPUNIT_ASSERT_EQUAL(7u, backoff.attempts());
+        CPPUNIT_ASSERT(seen.size() > 3); // jittered, not a fixed schedule
+        backoff.reset();
+        CPPUNIT_ASSERT_EQUAL(0u, backoff.attempts());
+        CPPUNIT_ASSERT(backoff.next().count() <= 100);
+        // Two servers failing together do not retry in lock-step.
+        ReconnectBackoff a(std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 1);
+        ReconnectBackoff b(std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 2);
+        int equal = 0;
+        for (int i = 0; i < 5; ++i) equal += a.next() == b.next() ? 1 : 0;
+        CPPUNIT_ASSERT(equal < 5);
+        CPPUNIT_ASSERT_THROW(ReconnectBackoff(std::chrono::milliseconds(0), std::chrono::milliseconds(10), 1), std::invalid_argument);
+        CPPUNIT_ASSERT_THROW(ReconnectBackoff(std::chrono::milliseconds(100), std::chrono::milliseconds(10), 1), std::invalid_argument);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(GatewayProtocolTest);
