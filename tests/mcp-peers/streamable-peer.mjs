@@ -2,10 +2,13 @@
 // exercise. Listens on 127.0.0.1:$PORT, MCP endpoint /mcp, and /debug (JSON: what it saw).
 //   --json          answer POSTs with plain JSON bodies (enableJsonResponse)
 //   --retry-ms=N    keep events for resumption and send `retry: N` in priming events
+//   --tls=CERT,KEY  serve https with this PEM certificate and key
 // Tools: echo, whoami (the request's headers), expire-session (later requests get 404),
 // slow-echo (closes its response stream, answers after delay_ms; the client must resume with
 // Last-Event-ID), notify (waits for the client's GET stream, then sends a log notification on it).
 import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -17,6 +20,7 @@ const jsonResponses = args.includes('--json');
 const retryArg = args.find(a => a.startsWith('--retry-ms='));
 const retryMs = retryArg ? Number(retryArg.split('=')[1]) : undefined;
 const port = Number(process.env.PORT || 3001);
+const tlsArg = args.find(a => a.startsWith('--tls='));
 
 const transports = new Map();
 const expired = new Set();
@@ -88,7 +92,7 @@ function jsonError(res, status, message) {
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
 }
 
-const httpServer = http.createServer(async (req, res) => {
+const handler = async (req, res) => {
   try {
     if (req.url === '/debug') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -125,6 +129,9 @@ const httpServer = http.createServer(async (req, res) => {
     console.error('peer error:', error);
     if (!res.headersSent) jsonError(res, 500, String(error));
   }
-});
+};
+const httpServer = tlsArg
+  ? https.createServer({ cert: fs.readFileSync(tlsArg.slice(6).split(',')[0]), key: fs.readFileSync(tlsArg.slice(6).split(',')[1]) }, handler)
+  : http.createServer(handler);
 httpServer.listen(port, '127.0.0.1', () => console.error(`streamable-peer listening on 127.0.0.1:${port}`));
 process.on('SIGTERM', () => process.exit(0));

@@ -6,6 +6,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 using namespace mc::test::mcphttp;
@@ -68,6 +69,7 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testServerMessagesArriveOnTheGetStream);
     CPPUNIT_TEST(testConcurrentRequestsAreAnsweredAndDeliveryIsSerialized);
     CPPUNIT_TEST(testServerDyingIsReportedAsUnreachable);
+    CPPUNIT_TEST(testHttpsVerifiesCertificatesUnlessDisabled);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -320,6 +322,32 @@ public:
         const auto closed = transport.waitClosed();
         CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, closed.first);
         CPPUNIT_ASSERT_MESSAGE(closed.second, contains(closed.second, "server unreachable") && contains(closed.second, url));
+    }
+
+    void testHttpsVerifiesCertificatesUnlessDisabled() {
+        mc::test::TempDir dir;
+        const std::string cert = dir.file("cert.pem"), key = dir.file("key.pem");
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout '" + key +
+                                    "' -out '" + cert + "' >/dev/null 2>&1";
+        CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json", "--tls=" + cert + "," + key});
+        const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
+
+        // A self-signed certificate is refused by default: initialize gets the transport's error.
+        TransportProbe verifying(config(url));
+        verifying.openOrFail();
+        verifying.sendOrFail(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+        const auto refused = verifying.waitForResponse(1);
+        CPPUNIT_ASSERT(refused->has("error"));
+        const std::string message = refused->getObject("error")->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, contains(message, "TLS with " + url + " failed") && contains(message, "certificate verify failed"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), verifying.closedCount());
+
+        // With tls_verify false the same server works over TLS.
+        TransportProbe trusting(config(url, "http", R"(,"tls_verify":false)"));
+        trusting.openOrFail();
+        trusting.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: over tls"), trusting.callToolText(2, "echo", R"({"message":"over tls"})"));
     }
 };
 
