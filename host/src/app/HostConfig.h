@@ -38,7 +38,7 @@ struct HostKeySpec {
     const char* description;
     long long min = 0;        // Int only
     long long max = 0;        // Int only
-    std::vector<std::string> choices; // Enum only
+    std::vector<std::string> choices{}; // Enum only
 };
 
 const std::vector<HostKeySpec>& hostKeys();

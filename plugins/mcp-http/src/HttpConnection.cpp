@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -299,6 +300,11 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
         std::ostream& out = session->http().sendRequest(request);
         out << message.body;
         out.flush();
+    } catch (const Poco::Net::SSLException& e) {
+        // Reachable, but not trusted (or no common TLS ground): the request fails with the reason.
+        if (stopping_) return;
+        failRequest(message, "TLS with " + config_.url.toString() + " failed: " + e.displayText());
+        return;
     } catch (const Poco::Exception& e) {
         if (stopping_) return;
         reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);

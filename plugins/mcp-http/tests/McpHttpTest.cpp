@@ -1,0 +1,354 @@
+// mcp-http against real MCP servers over loopback: @modelcontextprotocol/server-everything in its
+// streamableHttp and sse modes, and tests/mcp-peers/streamable-peer.mjs (official TypeScript SDK) for
+// plain JSON responses, expired sessions and resumed streams.
+#include "McpHttpTestSupport.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+using namespace mc::test::mcphttp;
+using mc::test::httpRequest;
+
+namespace {
+
+std::string config(const std::string& url, const std::string& transport = "http", const std::string& extra = "") {
+    return R"({"id":"remote","transport":")" + transport + R"(","url":")" + url + R"(","connect_timeout_ms":3000,"read_timeout_ms":15000)" +
+           extra + "}";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+std::vector<std::string> toolNames(const Poco::JSON::Object::Ptr& listResponse) {
+    std::vector<std::string> names;
+    auto tools = listResponse->getObject("result")->getArray("tools");
+    for (std::size_t i = 0; i < tools->size(); ++i) names.push_back(tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+    return names;
+}
+
+std::vector<std::string> stringArray(const Poco::JSON::Object::Ptr& obj, const std::string& key) {
+    std::vector<std::string> out;
+    auto array = obj->getArray(key);
+    for (std::size_t i = 0; i < array->size(); ++i) out.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+    return out;
+}
+
+Poco::JSON::Object::Ptr debugState(const NodePeer& peer) {
+    auto result = mc::test::httpGet(peer.port(), "/debug");
+    CPPUNIT_ASSERT_EQUAL(200, result.status);
+    return result.json();
+}
+
+std::string sessionFromEverythingText(const std::string& text) {
+    const auto at = text.find("session ");
+    CPPUNIT_ASSERT_MESSAGE(text, at != std::string::npos);
+    return text.substr(at + 8, 36);
+}
+
+} // namespace
+
+class McpHttpTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(McpHttpTest);
+    CPPUNIT_TEST(testEverythingStreamableHttpSessionToolsNotificationsAndDelete);
+    CPPUNIT_TEST(testEverythingLegacySseForced);
+    CPPUNIT_TEST(testHttpFallsBackToLegacySseAutomatically);
+    CPPUNIT_TEST(testConnectionRefusedFailsOpenWithReason);
+    CPPUNIT_TEST(testInvalidConfigIsRejectedWithReason);
+    CPPUNIT_TEST(testInvalidMessagesAndSendAfterCloseAreRefused);
+    CPPUNIT_TEST(testPlainJsonResponsesAndHeaders);
+    CPPUNIT_TEST(testExpiredSessionIsReportedAndANewInitializeStartsOver);
+    CPPUNIT_TEST(testStreamClosedWithRetryIsResumedWithLastEventId);
+    CPPUNIT_TEST(testServerMessagesArriveOnTheGetStream);
+    CPPUNIT_TEST(testConcurrentRequestsAreAnsweredAndDeliveryIsSerialized);
+    CPPUNIT_TEST(testServerDyingIsReportedAsUnreachable);
+    CPPUNIT_TEST(testHttpsVerifiesCertificatesUnlessDisabled);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testEverythingStreamableHttpSessionToolsNotificationsAndDelete() {
+        NodePeer server({everythingScript(), "streamableHttp"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        auto init = transport.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), init->getValue<std::string>("protocolVersion"));
+        CPPUNIT_ASSERT(init->getObject("serverInfo")->getValue<std::string>("name").size() > 0);
+        CPPUNIT_ASSERT(init->getObject("capabilities")->has("tools"));
+
+        auto names = toolNames(transport.request(2, "tools/list"));
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "echo") != names.end());
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "toggle-simulated-logging") != names.end());
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: hello mc"), transport.callToolText(3, "echo", R"({"message":"hello mc"})"));
+
+        // The server knows this call by the session the transport kept from initialize.
+        const std::string started = transport.callToolText(4, "toggle-simulated-logging", "{}");
+        CPPUNIT_ASSERT_MESSAGE(started, contains(started, "Started simulated"));
+        const std::string sessionId = sessionFromEverythingText(started);
+        // Its log notifications come on the GET stream (not tied to any request).
+        auto log = transport.waitFor([](const Poco::JSON::Object::Ptr& m) { return isNotification(m, "notifications/message"); },
+                                     20000, "a notifications/message from the GET stream");
+        CPPUNIT_ASSERT(contains(log->getObject("params")->getValue<std::string>("data"), sessionId));
+        // A tool error comes back as a result, untouched.
+        auto bad = transport.request(5, "tools/call", R"({"name":"no-such-tool","arguments":{}})");
+        CPPUNIT_ASSERT(bad->has("error") || bad->getObject("result")->getValue<bool>("isError"));
+
+        // Before close the session exists (GET with it is accepted); after close it is deleted.
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
+        auto after = httpRequest("DELETE", server.port(), "/mcp", "", {{"Mcp-Session-Id", sessionId}});
+        CPPUNIT_ASSERT_EQUAL(400, after.status);
+        CPPUNIT_ASSERT_MESSAGE(after.body, contains(after.body, "No valid session ID"));
+        CPPUNIT_ASSERT_MESSAGE(server.output(), contains(server.output(), "Received session termination request for session " + sessionId));
+    }
+
+    void testEverythingLegacySseForced() {
+        NodePeer server({everythingScript(), "sse"});
+        TransportProbe transport(config(server.url("/sse"), "sse"));
+        transport.openOrFail();
+        auto init = transport.initialize(1, "2024-11-05");
+        CPPUNIT_ASSERT_EQUAL(std::string("2024-11-05"), init->getValue<std::string>("protocolVersion"));
+        auto names = toolNames(transport.request(2, "tools/list"));
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "get-sum") != names.end());
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: over sse"), transport.callToolText(3, "echo", R"({"message":"over sse"})"));
+        auto sum = transport.callToolText(4, "get-sum", R"({"a":2,"b":40})");
+        CPPUNIT_ASSERT_MESSAGE(sum, contains(sum, "42"));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), transport.closedCount()); // no on_closed for our own close
+    }
+
+    void testHttpFallsBackToLegacySseAutomatically() {
+        NodePeer server({everythingScript(), "sse"});
+        TransportProbe transport(config(server.url("/sse"), "http"));
+        transport.openOrFail();
+        auto init = transport.initialize(1);
+        CPPUNIT_ASSERT(init->getObject("serverInfo")->getValue<std::string>("name").size() > 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: fell back"), transport.callToolText(2, "echo", R"({"message":"fell back"})"));
+        const auto logs = transport.logLines();
+        CPPUNIT_ASSERT_MESSAGE("no fallback log", std::any_of(logs.begin(), logs.end(), [](const std::string& l) {
+                                   return contains(l, "HTTP 404") && contains(l, "falling back to the HTTP+SSE transport");
+                               }));
+    }
+
+    void testConnectionRefusedFailsOpenWithReason() {
+        const unsigned short port = mc::test::freePort();
+        TransportProbe transport(config("http://127.0.0.1:" + std::to_string(port) + "/mcp"));
+        std::string reason;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, transport.open(reason));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "cannot connect to MCP server remote (http://127.0.0.1:" + std::to_string(port) + "/mcp)"));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "refused"));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", reason));
+    }
+
+    void testInvalidConfigIsRejectedWithReason() {
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {R"({"transport":"http"})", "'url' is required"},
+            {R"({"url":"ftp://127.0.0.1/x"})", "must start with http:// or https://"},
+            {R"({"url":"http://127.0.0.1:1/mcp","transport":"websocket"})", "'transport' must be \"http\" or \"sse\""},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"Mcp-Session-Id":"x"}})", "header 'Mcp-Session-Id' is set by the transport"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"X-A":"a\r\nInjected: 1"}})", "contains a line break"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":["Authorization"]})", "'headers' must be an object"},
+            {R"({"url":"http://127.0.0.1:1/mcp","read_timeout_ms":-5})", "'read_timeout_ms' must be between 1 and 3600000"},
+            {R"({"url":"http://127.0.0.1:1/mcp","connect_timeout_ms":"soon"})", "'connect_timeout_ms' must be a whole number"},
+            {R"({"url":"http://127.0.0.1:1/mcp","tls_verify":"maybe"})", "'tls_verify' must be true or false"},
+            {R"({"url":"http://user:pw@127.0.0.1:1/mcp"})", "must not carry credentials"},
+            {R"([1,2])", "not a JSON object"},
+        };
+        for (const auto& [json, expected] : cases) {
+            try {
+                createTransport(json);
+                CPPUNIT_FAIL("accepted: " + json);
+            } catch (const std::runtime_error& e) {
+                CPPUNIT_ASSERT_MESSAGE(json + " -> " + e.what(), contains(e.what(), expected));
+                CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "MC_ERR_CONFIG") || contains(e.what(), "config"));
+            }
+        }
+        // The flat properties form (all strings) is accepted too.
+        CPPUNIT_ASSERT_NO_THROW(createTransport(
+            R"({"url":"https://example.invalid/mcp","transport":"sse","read_timeout_ms":"2000","tls_verify":"false","headers.Authorization":"Bearer x"})"));
+    }
+
+    void testInvalidMessagesAndSendAfterCloseAreRefused() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        std::string reason;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, transport.send("{not json", reason));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "invalid JSON"));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, transport.send(R"({"jsonrpc":"2.0","id":1})", reason));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "no method, result or error"));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, transport.send(R"([{"jsonrpc":"2.0","method":"a"}])", reason));
+        transport.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: still fine"), transport.callToolText(2, "echo", R"({"message":"still fine"})"));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close()); // idempotent
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", reason));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "not open"));
+    }
+
+    void testPlainJsonResponsesAndHeaders() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+        TransportProbe transport(config(server.url("/mcp"), "http",
+                                        R"(,"headers":{"Authorization":"Bearer t0k3n","X-MC-Test":"hello"})"));
+        transport.openOrFail();
+        auto init = transport.initialize(1, "2025-06-18");
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-06-18"), init->getValue<std::string>("protocolVersion"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: json body"), transport.callToolText(2, "echo", R"({"message":"json body"})"));
+
+        auto headers = parse(transport.callToolText(3, "whoami", "{}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-06-18"), headers->getValue<std::string>("mcp-protocol-version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer t0k3n"), headers->getValue<std::string>("authorization"));
+        CPPUNIT_ASSERT_EQUAL(std::string("hello"), headers->getValue<std::string>("x-mc-test"));
+        CPPUNIT_ASSERT(contains(headers->getValue<std::string>("accept"), "text/event-stream"));
+        const std::string sessionId = headers->getValue<std::string>("mcp-session-id");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(36), sessionId.size());
+        auto state = debugState(server);
+        CPPUNIT_ASSERT_EQUAL(sessionId, join(stringArray(state, "sessions")));
+
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
+        state = debugState(server);
+        CPPUNIT_ASSERT_EQUAL(sessionId, join(stringArray(state, "deleted")));
+        // Every request after initialize carried the negotiated version, the DELETE included.
+        const auto versions = stringArray(state, "protocolVersions");
+        CPPUNIT_ASSERT(!versions.empty());
+        for (const auto& v : versions) CPPUNIT_ASSERT_MESSAGE(v, contains(v, " 2025-06-18"));
+        CPPUNIT_ASSERT_EQUAL(std::string("DELETE 2025-06-18"), versions.back());
+    }
+
+    void testExpiredSessionIsReportedAndANewInitializeStartsOver() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        const std::string first = parse(transport.callToolText(2, "whoami", "{}"))->getValue<std::string>("mcp-session-id");
+        CPPUNIT_ASSERT(contains(transport.callToolText(3, "expire-session", "{}"), first));
+
+        transport.sendOrFail(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}})");
+        const auto closed = transport.waitClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, closed.first);
+        CPPUNIT_ASSERT_EQUAL(std::string("session expired"), closed.second);
+        std::string reason;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})", reason));
+        CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "session expired") && contains(reason, "send initialize"));
+
+        // The gateway initializes again: a new session, without the old id.
+        transport.initialize(6);
+        const std::string second = parse(transport.callToolText(7, "whoami", "{}"))->getValue<std::string>("mcp-session-id");
+        CPPUNIT_ASSERT(second.size() == 36 && second != first);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: again"), transport.callToolText(8, "echo", R"({"message":"again"})"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), transport.closedCount());
+    }
+
+    void testStreamClosedWithRetryIsResumedWithLastEventId() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--retry-ms=300"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("Slow echo: resume me"),
+                             transport.callToolText(2, "slow-echo", R"({"message":"resume me","delay_ms":800})"));
+        // Both notifications arrived, in order, before the response.
+        std::vector<std::string> order;
+        for (const auto& m : transport.messages()) {
+            auto obj = parse(m);
+            if (isNotification(obj, "notifications/message")) order.push_back(obj->getObject("params")->getValue<std::string>("data"));
+            if (obj->has("id") && obj->get("id").toString() == "2") order.push_back("response");
+        }
+        const std::vector<std::string> expected{"before close: resume me", "after close: resume me", "response"};
+        CPPUNIT_ASSERT_EQUAL(join(expected), join(order));
+        // The transport came back with the id of the last event it had seen.
+        const auto resumes = stringArray(debugState(server), "resumes");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), resumes.size());
+        CPPUNIT_ASSERT_MESSAGE(resumes[0], contains(resumes[0], "::"));
+    }
+
+    void testServerMessagesArriveOnTheGetStream() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--retry-ms=300"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("sent"), transport.callToolText(2, "notify", R"({"text":"hello from the server"})"));
+        auto log = transport.waitFor([](const Poco::JSON::Object::Ptr& m) { return isNotification(m, "notifications/message"); },
+                                     10000, "the notification on the GET stream");
+        CPPUNIT_ASSERT_EQUAL(std::string("hello from the server"), log->getObject("params")->getValue<std::string>("data"));
+        CPPUNIT_ASSERT_EQUAL(std::string("warning"), log->getObject("params")->getValue<std::string>("level"));
+        const auto state = debugState(server);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), stringArray(state, "getStreams").size());
+        CPPUNIT_ASSERT_EQUAL(join(stringArray(state, "sessions")), join(stringArray(state, "getStreams")));
+    }
+
+    void testConcurrentRequestsAreAnsweredAndDeliveryIsSerialized() {
+        NodePeer server({everythingScript(), "streamableHttp"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        transport.slowDelivery(true);
+        constexpr int kCalls = 24;
+        std::vector<std::thread> senders;
+        for (int t = 0; t < 4; ++t) {
+            senders.emplace_back([&transport, t] {
+                for (int i = 0; i < kCalls / 4; ++i) {
+                    const int id = 100 + t * 100 + i;
+                    transport.sendOrFail(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+                                         R"(,"method":"tools/call","params":{"name":"echo","arguments":{"message":"m)" +
+                                         std::to_string(id) + R"("}}})");
+                }
+            });
+        }
+        for (auto& s : senders) s.join();
+        for (int t = 0; t < 4; ++t) {
+            for (int i = 0; i < kCalls / 4; ++i) {
+                const int id = 100 + t * 100 + i;
+                auto response = transport.waitForResponse(id);
+                CPPUNIT_ASSERT_EQUAL("Echo: m" + std::to_string(id),
+                                     response->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+            }
+        }
+        CPPUNIT_ASSERT(!transport.overlapped());
+    }
+
+    void testServerDyingIsReportedAsUnreachable() {
+        auto server = std::make_unique<NodePeer>(std::vector<std::string>{peersDir() + "/streamable-peer.mjs", "--json"});
+        const std::string url = server->url("/mcp");
+        TransportProbe transport(config(url));
+        transport.openOrFail();
+        transport.initialize(1);
+        server.reset(); // the server is gone
+        transport.sendOrFail(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+        const auto closed = transport.waitClosed();
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, closed.first);
+        CPPUNIT_ASSERT_MESSAGE(closed.second, contains(closed.second, "server unreachable") && contains(closed.second, url));
+    }
+
+    void testHttpsVerifiesCertificatesUnlessDisabled() {
+        mc::test::TempDir dir;
+        const std::string cert = dir.file("cert.pem"), key = dir.file("key.pem");
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout '" + key +
+                                    "' -out '" + cert + "' >/dev/null 2>&1";
+        CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json", "--tls=" + cert + "," + key});
+        const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
+
+        // A self-signed certificate is refused by default: initialize gets the transport's error.
+        TransportProbe verifying(config(url));
+        verifying.openOrFail();
+        verifying.sendOrFail(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+        const auto refused = verifying.waitForResponse(1);
+        CPPUNIT_ASSERT(refused->has("error"));
+        const std::string message = refused->getObject("error")->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, contains(message, "TLS with " + url + " failed") && contains(message, "certificate verify failed"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), verifying.closedCount());
+
+        // With tls_verify false the same server works over TLS.
+        TransportProbe trusting(config(url, "http", R"(,"tls_verify":false)"));
+        trusting.openOrFail();
+        trusting.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: over tls"), trusting.callToolText(2, "echo", R"({"message":"over tls"})"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(McpHttpTest);
