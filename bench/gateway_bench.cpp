@@ -6,7 +6,8 @@
 //    subscribed to logs:mcp:<id> computes receive time minus send time (same machine, same clock).
 // 2. Tool-call overhead: server-everything's `echo` called sequentially (a) directly over its stdio
 //    pipes by this program (JSON-RPC lines), (b) through POST /api/mcps/{id}/tools/echo/call on a
-//    keep-alive connection and (c) through the WebSocket `call_tool` message.
+//    keep-alive connection and (c) through the WebSocket `call_tool` message; with the http
+//    transport also log-burst-peer's `echo` directly (POST /mcp) and through the gateway.
 //
 //   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
 //                    [--transport stdio|http|both] [--peers DIR]
@@ -223,6 +224,50 @@ private:
     std::unique_ptr<Poco::PipeOutputStream> in_;
     std::unique_ptr<Poco::PipeInputStream> out_;
     std::thread drain_;
+    long long nextId_ = 0;
+};
+
+// A Streamable HTTP MCP server driven directly on one keep-alive connection: the HTTP baseline.
+class DirectHttpServer {
+public:
+    explicit DirectHttpServer(std::uint16_t port) : session_("127.0.0.1", port) {
+        session_.setKeepAlive(true);
+        session_.setTimeout(Poco::Timespan(60, 0));
+    }
+    bool initialize() {
+        auto r = post(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mc-bench-gateway","version":"1"}}})");
+        if (!r || r->find("\"result\"") == std::string::npos || sessionId_.empty()) return false;
+        return post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").has_value();
+    }
+    // One JSON-RPC request; the whole response body (JSON or an SSE stream that ends with the result).
+    std::optional<std::string> request(const std::string& method, const std::string& paramsJson) {
+        return post("{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(++nextId_) + ",\"method\":\"" + method +
+                    "\",\"params\":" + paramsJson + "}");
+    }
+
+private:
+    std::optional<std::string> post(const std::string& body) {
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/mcp", Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.set("Accept", "application/json, text/event-stream");
+        if (!sessionId_.empty()) {
+            request.set("Mcp-Session-Id", sessionId_);
+            request.set("MCP-Protocol-Version", "2025-11-25");
+        }
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setKeepAlive(true);
+        session_.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session_.receiveResponse(response);
+        std::string text;
+        Poco::StreamCopier::copyToString(in, text);
+        if (response.has("Mcp-Session-Id")) sessionId_ = response.get("Mcp-Session-Id");
+        if (response.getStatus() >= 300) return std::nullopt;
+        return text;
+    }
+
+    Poco::Net::HTTPClientSession session_;
+    std::string sessionId_;
     long long nextId_ = 0;
 };
 
@@ -497,6 +542,23 @@ int main(int argc, char** argv) {
                 return client.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
             }, webSocket) && ok;
         }
+        // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
+        Stats directHttp, restHttp;
+        if (withHttp) {
+            DirectHttpServer server(burstHttp->port());
+            if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
+            ok = measureCalls("direct http", warmup, callCount, [&](const std::string& message) {
+                return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+            }, directHttp) && ok;
+            RestClient client(port);
+            ok = measureCalls("REST (http)", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
+                std::string body;
+                const int status = client.post("/api/mcps/burst-http/tools/echo/call",
+                                               R"({"arguments":{"message":")" + message + "\"}}", body);
+                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                return body;
+            }, restHttp) && ok;
+        }
         std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
         direct.print("direct (JSON-RPC over its pipes)");
         rest.print("gateway REST POST .../tools/echo/call");
@@ -505,6 +567,14 @@ int main(int argc, char** argv) {
         std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; WebSocket p50 %+.3f ms, p99 %+.3f ms\n",
                     percentileMs(rest.latenciesUs, 0.5) - p50, percentileMs(rest.latenciesUs, 0.99) - p99,
                     percentileMs(webSocket.latenciesUs, 0.5) - p50, percentileMs(webSocket.latenciesUs, 0.99) - p99);
+        if (withHttp) {
+            std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
+            directHttp.print("direct (POST /mcp, keep-alive)");
+            restHttp.print("gateway REST POST .../tools/echo/call");
+            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms\n",
+                        percentileMs(restHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
+                        percentileMs(restHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+        }
         runtime.stop();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "FAILED: %s\n", e.what());
