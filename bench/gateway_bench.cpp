@@ -1,0 +1,585 @@
+// Gateway benchmark: the whole host in-process (HostRuntime with the real mcp-stdio / mcp-http
+// plugins), real MCP servers as child processes, native clients over loopback. Two measurements:
+//
+// 1. MCP log notification -> WebSocket subscriber latency: tests/mcp-peers/log-burst-peer.mjs emits
+//    `notifications/message` stamped with its wall-clock send time; a raw-socket WebSocket client
+//    subscribed to logs:mcp:<id> computes receive time minus send time (same machine, same clock).
+// 2. Tool-call overhead: server-everything's `echo` called sequentially (a) directly over its stdio
+//    pipes by this program (JSON-RPC lines), (b) through POST /api/mcps/{id}/tools/echo/call on a
+//    keep-alive connection and (c) through the WebSocket `call_tool` message; with the http
+//    transport also log-burst-peer's `echo` directly (POST /mcp) and through the gateway.
+//
+//   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
+//                    [--transport stdio|http|both] [--peers DIR]
+// Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
+// or a failed call.
+#include "app/HostConfig.h"
+#include "app/HostRuntime.h"
+#include "gateway/McpGateway.h"
+#include "web/ws/FrameCodec.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/TemporaryFile.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace mc::host;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+#ifndef MC_BENCH_MCP_PEERS_DIR
+#define MC_BENCH_MCP_PEERS_DIR "tests/mcp-peers"
+#endif
+
+long long wallMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+long long steadyNanos() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+}
+
+std::string flag(int argc, char** argv, const char* name, const std::string& fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+    return fallback;
+}
+
+// Percentile of latencies in microseconds, reported in milliseconds.
+double percentileMs(std::vector<long long> v, double p) {
+    if (v.empty()) return 0;
+    const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1)));
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
+    return v[i] / 1000.0;
+}
+
+// The integer after `"key":` in a JSON text, or nullopt (enough for the flat fields we read).
+std::optional<long long> intField(const std::string& text, const std::string& key, std::size_t from = 0) {
+    const std::string needle = "\"" + key + "\":";
+    const auto at = text.find(needle, from);
+    if (at == std::string::npos) return std::nullopt;
+    char* end = nullptr;
+    const long long value = std::strtoll(text.c_str() + at + needle.size(), &end, 10);
+    if (end == text.c_str() + at + needle.size()) return std::nullopt;
+    return value;
+}
+
+bool failed(const std::string& what) {
+    std::fprintf(stderr, "FAILED: %s\n", what.c_str());
+    return false;
+}
+
+// A WebSocket client on a raw socket with the host's own frame codec (a receive timeout keeps a lost
+// message from hanging the benchmark).
+class NativeWebSocket {
+public:
+    ~NativeWebSocket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    bool connect(std::uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+        timeval tv{0, 200000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        const std::string hello = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        if (::send(fd_, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) return false;
+        std::string head;
+        char c;
+        while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+            if (::recv(fd_, &c, 1, 0) != 1) return false;
+            head += c;
+        }
+        return head.rfind("HTTP/1.1 101", 0) == 0;
+    }
+    bool sendText(const std::string& text) {
+        const std::uint8_t mask[4] = {7, 1, 4, 2};
+        const std::string frame = ws::encodeFrame(ws::Opcode::Text, text, mask);
+        return ::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size());
+    }
+    // The next text message and its arrival time (steady ns), or nullopt at the deadline or on close.
+    std::optional<std::pair<std::string, long long>> receive(SteadyClock::time_point deadline) {
+        while (pending_.empty()) {
+            if (SteadyClock::now() >= deadline) return std::nullopt;
+            const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+            if (n == 0) return std::nullopt;
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+                return std::nullopt;
+            }
+            const long long arrivedWall = wallMicros();
+            events_.clear();
+            parser_.feed(buffer_.data(), static_cast<std::size_t>(n), events_);
+            for (auto& e : events_) {
+                if (e.kind == ws::FrameEvent::Kind::Message) pending_.push_back({std::move(e.payload), arrivedWall});
+                else if (e.kind == ws::FrameEvent::Kind::Close || e.kind == ws::FrameEvent::Kind::Error) closed_ = true;
+            }
+            if (closed_ && pending_.empty()) return std::nullopt;
+        }
+        auto front = std::move(pending_.front());
+        pending_.erase(pending_.begin());
+        return front;
+    }
+    // Skips messages until one contains `needle`.
+    std::optional<std::string> receiveContaining(const std::string& needle, std::chrono::milliseconds timeout) {
+        const auto deadline = SteadyClock::now() + timeout;
+        while (auto m = receive(deadline))
+            if (m->first.find(needle) != std::string::npos) return m->first;
+        return std::nullopt;
+    }
+
+private:
+    int fd_ = -1;
+    ws::FrameParser parser_{ws::FrameParser::Options{1 << 24, false}};
+    std::vector<ws::FrameEvent> events_;
+    std::vector<char> buffer_ = std::vector<char>(1 << 16);
+    std::vector<std::pair<std::string, long long>> pending_; // payload, arrival wall-clock us
+    bool closed_ = false;
+};
+
+// server-everything (or any stdio MCP server) driven directly over its pipes: the baseline.
+class DirectStdioServer {
+public:
+    DirectStdioServer(const std::string& script, const std::string& cwd) {
+        handle_ = std::make_unique<Poco::ProcessHandle>(
+            Poco::Process::launch("node", {script, "stdio"}, cwd, &toServer_, &fromServer_, &errors_));
+        in_ = std::make_unique<Poco::PipeOutputStream>(toServer_);
+        out_ = std::make_unique<Poco::PipeInputStream>(fromServer_);
+        // The server's stderr banner must not fill the pipe and stall it.
+        drain_ = std::thread([this] {
+            Poco::PipeInputStream err(errors_);
+            std::string line;
+            while (std::getline(err, line)) {
+            }
+        });
+    }
+    ~DirectStdioServer() {
+        try {
+            toServer_.close(Poco::Pipe::CLOSE_WRITE);
+            Poco::Process::requestTermination(handle_->id());
+            handle_->wait();
+        } catch (...) {
+        }
+        if (drain_.joinable()) drain_.join();
+    }
+    // Sends one request and returns its response line (notifications in between are skipped).
+    std::optional<std::string> request(const std::string& method, const std::string& paramsJson) {
+        const long long id = ++nextId_;
+        *in_ << "{\"jsonrpc\":\"2.0\",\"id\":" << id << ",\"method\":\"" << method << "\",\"params\":" << paramsJson << "}\n";
+        in_->flush();
+        std::string line;
+        while (std::getline(*out_, line)) {
+            if (line.find("\"method\"") != std::string::npos && line.find("\"result\"") == std::string::npos) continue;
+            if (intField(line, "id") == id) return line;
+        }
+        return std::nullopt;
+    }
+    void notify(const std::string& method) {
+        *in_ << "{\"jsonrpc\":\"2.0\",\"method\":\"" << method << "\"}\n";
+        in_->flush();
+    }
+    bool initialize() {
+        auto r = request("initialize", R"({"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mc-bench-gateway","version":"1"}})");
+        if (!r || r->find("\"result\"") == std::string::npos) return false;
+        notify("notifications/initialized");
+        return true;
+    }
+
+private:
+    Poco::Pipe toServer_, fromServer_, errors_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    std::unique_ptr<Poco::PipeOutputStream> in_;
+    std::unique_ptr<Poco::PipeInputStream> out_;
+    std::thread drain_;
+    long long nextId_ = 0;
+};
+
+// A Streamable HTTP MCP server driven directly on one keep-alive connection: the HTTP baseline.
+class DirectHttpServer {
+public:
+    explicit DirectHttpServer(std::uint16_t port) : session_("127.0.0.1", port) {
+        session_.setKeepAlive(true);
+        session_.setTimeout(Poco::Timespan(60, 0));
+    }
+    bool initialize() {
+        auto r = post(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mc-bench-gateway","version":"1"}}})");
+        if (!r || r->find("\"result\"") == std::string::npos || sessionId_.empty()) return false;
+        return post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").has_value();
+    }
+    // One JSON-RPC request; the whole response body (JSON or an SSE stream that ends with the result).
+    std::optional<std::string> request(const std::string& method, const std::string& paramsJson) {
+        return post("{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(++nextId_) + ",\"method\":\"" + method +
+                    "\",\"params\":" + paramsJson + "}");
+    }
+
+private:
+    std::optional<std::string> post(const std::string& body) {
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/mcp", Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.set("Accept", "application/json, text/event-stream");
+        if (!sessionId_.empty()) {
+            request.set("Mcp-Session-Id", sessionId_);
+            request.set("MCP-Protocol-Version", "2025-11-25");
+        }
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setKeepAlive(true);
+        session_.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session_.receiveResponse(response);
+        std::string text;
+        Poco::StreamCopier::copyToString(in, text);
+        if (response.has("Mcp-Session-Id")) sessionId_ = response.get("Mcp-Session-Id");
+        if (response.getStatus() >= 300) return std::nullopt;
+        return text;
+    }
+
+    Poco::Net::HTTPClientSession session_;
+    std::string sessionId_;
+    long long nextId_ = 0;
+};
+
+// A child MCP server listening on a loopback port, its output discarded (killed and reaped by the
+// destructor).
+class HttpPeerProcess {
+public:
+    HttpPeerProcess(const std::string& script, const std::string& mode, const std::string& cwd, std::uint16_t port)
+        : port_(port) {
+        Poco::Process::Env env;
+        env["PORT"] = std::to_string(port);
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+            "/bin/sh", {"-c", "exec node \"$0\" \"$1\" >/dev/null 2>&1", script, mode}, cwd, nullptr, nullptr, nullptr, env));
+    }
+    ~HttpPeerProcess() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    std::uint16_t port() const { return port_; }
+    bool waitListening(std::chrono::milliseconds timeout) const {
+        const auto deadline = SteadyClock::now() + timeout;
+        while (SteadyClock::now() < deadline) {
+            try {
+                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
+                return true;
+            } catch (const Poco::Exception&) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+        return false;
+    }
+
+private:
+    std::uint16_t port_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+};
+
+std::uint16_t freeLoopbackPort() {
+    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return s.address().port();
+}
+
+std::string executableDir() {
+    char path[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) return ".";
+    std::string p(path, static_cast<std::size_t>(n));
+    return p.substr(0, p.rfind('/'));
+}
+
+struct Stats {
+    std::vector<long long> latenciesUs;
+    void print(const char* label) const {
+        std::printf("  %-38s n=%-6zu p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms\n", label, latenciesUs.size(),
+                    percentileMs(latenciesUs, 0.5), percentileMs(latenciesUs, 0.99), percentileMs(latenciesUs, 1.0));
+    }
+};
+
+// Keep-alive REST client for the host.
+class RestClient {
+public:
+    explicit RestClient(std::uint16_t port) : session_("127.0.0.1", port) {
+        session_.setKeepAlive(true);
+        session_.setTimeout(Poco::Timespan(60, 0));
+    }
+    int post(const std::string& path, const std::string& body, std::string& responseBody) {
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setKeepAlive(true);
+        session_.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session_.receiveResponse(response);
+        responseBody.clear();
+        Poco::StreamCopier::copyToString(in, responseBody);
+        return response.getStatus();
+    }
+
+private:
+    Poco::Net::HTTPClientSession session_;
+};
+
+// Measurement 1 for one MCP id: subscribe, ask for `count` notifications, time each one's arrival.
+bool measureLogLatency(std::uint16_t port, const std::string& mcpId, std::size_t count, const std::string& intervalMs,
+                       Stats& stats) {
+    NativeWebSocket ws;
+    if (!ws.connect(port)) return failed("WebSocket connect for logs of " + mcpId);
+    ws.sendText(R"({"type":"subscribe","channel":"logs:mcp:)" + mcpId + "\"}");
+    if (!ws.receiveContaining("\"subscribed\"", std::chrono::seconds(10))) return failed("subscribe to logs:mcp:" + mcpId);
+
+    std::atomic<int> callStatus{0};
+    std::string callBody;
+    std::thread caller([&] {
+        try {
+            RestClient rest(port);
+            callStatus = rest.post("/api/mcps/" + mcpId + "/tools/log-burst/call",
+                                   R"({"arguments":{"count":)" + std::to_string(count) + ",\"interval_ms\":" + intervalMs +
+                                       "},\"timeout_ms\":120000}",
+                                   callBody);
+        } catch (const Poco::Exception& e) {
+            callBody = e.displayText();
+            callStatus = -1;
+        }
+    });
+
+    std::size_t received = 0, outOfOrder = 0;
+    long long expectedSeq = 0;
+    stats.latenciesUs.reserve(count);
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(30) + std::chrono::milliseconds(static_cast<long long>(count * std::atof(intervalMs.c_str()) * 3));
+    while (received < count) {
+        auto m = ws.receive(deadline);
+        if (!m) break;
+        // The peer's fields are in the event's context (the envelope has a "seq" of its own).
+        const auto context = m->first.find("\"context\":");
+        if (context == std::string::npos) continue;
+        const auto sent = intField(m->first, "sent_us", context);
+        const auto seq = intField(m->first, "seq", context);
+        if (!sent || !seq) continue; // the server's stderr lines share the channel
+        if (*seq != expectedSeq) ++outOfOrder;
+        expectedSeq = *seq + 1;
+        stats.latenciesUs.push_back(m->second - *sent);
+        ++received;
+    }
+    caller.join();
+    bool ok = true;
+    if (callStatus != 200) ok = failed("log-burst call on " + mcpId + ": status " + std::to_string(callStatus.load()) + " " + callBody);
+    if (received != count)
+        ok = failed(mcpId + ": received " + std::to_string(received) + " of " + std::to_string(count) + " log notifications");
+    if (outOfOrder) ok = failed(mcpId + ": " + std::to_string(outOfOrder) + " log notifications out of order");
+    return ok;
+}
+
+// Calls echo `warmup + calls` times through `call` (which returns the response text or nullopt) and
+// checks each answer carries its own message.
+bool measureCalls(const char* label, std::size_t warmup, std::size_t calls,
+                  const std::function<std::optional<std::string>(const std::string& message)>& call, Stats& stats) {
+    for (std::size_t i = 0; i < warmup + calls; ++i) {
+        const std::string message = "bench " + std::to_string(i);
+        const long long start = steadyNanos();
+        const auto response = call(message);
+        const long long elapsedUs = (steadyNanos() - start) / 1000;
+        if (!response) return failed(std::string(label) + ": call " + std::to_string(i) + " got no answer");
+        if (response->find("Echo: " + message + "\"") == std::string::npos)
+            return failed(std::string(label) + ": call " + std::to_string(i) + " answered " + response->substr(0, 300));
+        if (i >= warmup) stats.latenciesUs.push_back(elapsedUs);
+    }
+    return true;
+}
+
+bool waitConnected(McpGateway& gateway, const std::string& id, std::chrono::seconds timeout) {
+    const auto deadline = SteadyClock::now() + timeout;
+    while (SteadyClock::now() < deadline) {
+        auto c = gateway.find(id);
+        if (c && c->status() == McpStatus::Connected) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return failed("MCP server '" + id + "' did not connect: " + (gateway.find(id) ? gateway.find(id)->summaryJson() : "absent"));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    const std::size_t logCount = std::strtoull(flag(argc, argv, "--logs", "2000").c_str(), nullptr, 10);
+    const std::string logIntervalMs = flag(argc, argv, "--log-interval-ms", "1");
+    const std::size_t callCount = std::strtoull(flag(argc, argv, "--calls", "1000").c_str(), nullptr, 10);
+    const std::size_t warmup = std::strtoull(flag(argc, argv, "--warmup", "100").c_str(), nullptr, 10);
+    const std::string transport = flag(argc, argv, "--transport", "both");
+    const std::string peers = flag(argc, argv, "--peers", MC_BENCH_MCP_PEERS_DIR);
+    if (transport != "stdio" && transport != "http" && transport != "both") {
+        std::fprintf(stderr, "--transport must be stdio, http or both (got \"%s\")\n", transport.c_str());
+        return 1;
+    }
+    if (logCount == 0 || callCount == 0 || std::atof(logIntervalMs.c_str()) < 0 ||
+        logIntervalMs.find_first_not_of("0123456789.") != std::string::npos) {
+        std::fprintf(stderr, "--logs and --calls must be positive, --log-interval-ms a non-negative number\n");
+        return 1;
+    }
+    const std::string everything = peers + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+    const std::string burstPeer = peers + "/log-burst-peer.mjs";
+    if (::access(everything.c_str(), R_OK) != 0 || ::access(burstPeer.c_str(), R_OK) != 0) {
+        std::fprintf(stderr, "MCP peers not found under %s (run scripts/mcp-peers.sh, or pass --peers DIR)\n", peers.c_str());
+        return 1;
+    }
+    const bool withStdio = transport != "http", withHttp = transport != "stdio";
+
+    std::optional<HttpPeerProcess> burstHttp;
+    if (withHttp) {
+        burstHttp.emplace(burstPeer, "http", peers, freeLoopbackPort());
+        if (!burstHttp->waitListening(std::chrono::seconds(20))) {
+            std::fprintf(stderr, "log-burst-peer (http) did not listen on 127.0.0.1:%u\n", burstHttp->port());
+            return 1;
+        }
+    }
+
+    Poco::TemporaryFile storeDir;
+    storeDir.createDirectories();
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    map->setString("http.port", "0");
+    map->setString("log.level", "warn");
+    map->setString("store.sqlite.path", storeDir.path() + "/bench.db");
+    map->setString("shutdown.drain_timeout_ms", "500");
+    std::vector<std::string> ids = {"everything"};
+    map->setString("mcp.servers.everything.transport", "stdio");
+    map->setString("mcp.servers.everything.command", "node");
+    map->setString("mcp.servers.everything.args", "[\"" + everything + "\",\"stdio\"]");
+    if (withStdio) {
+        ids.push_back("burst-stdio");
+        map->setString("mcp.servers.burst-stdio.transport", "stdio");
+        map->setString("mcp.servers.burst-stdio.command", "node");
+        map->setString("mcp.servers.burst-stdio.args", "[\"" + burstPeer + "\",\"stdio\"]");
+    }
+    if (withHttp) {
+        ids.push_back("burst-http");
+        map->setString("mcp.servers.burst-http.transport", "http");
+        map->setString("mcp.servers.burst-http.url", "http://127.0.0.1:" + std::to_string(burstHttp->port()) + "/mcp");
+    }
+    config->add(map, kPriorityCommandLine, false);
+    addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+
+    bool ok = true;
+    try {
+        HostRuntime runtime(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true), executableDir());
+        runtime.start();
+        const std::uint16_t port = runtime.port();
+        std::printf("mc-bench-gateway: host on 127.0.0.1:%u; logs=%zu, interval %s ms; calls=%zu (+%zu warm-up); transport=%s\n",
+                    port, logCount, logIntervalMs.c_str(), callCount, warmup, transport.c_str());
+        for (const auto& id : ids)
+            if (!waitConnected(runtime.gateway(), id, std::chrono::seconds(30))) return 1;
+
+        // 1. Log notification -> WebSocket subscriber.
+        std::printf("log notification -> WebSocket subscriber (peer send time to frame arrival, wall clock):\n");
+        for (const std::string& id : {std::string("burst-stdio"), std::string("burst-http")}) {
+            if (std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+            Stats logs;
+            ok = measureLogLatency(port, id, logCount, logIntervalMs, logs) && ok;
+            logs.print(id == "burst-stdio" ? "stdio" : "streamable http");
+        }
+
+        // 2. Tool-call overhead: the same echo tool, directly and through the gateway.
+        Stats direct, rest, webSocket;
+        {
+            DirectStdioServer server(everything, peers);
+            if (!server.initialize()) { failed("direct initialize of server-everything"); return 1; }
+            ok = measureCalls("direct stdio", warmup, callCount, [&](const std::string& message) {
+                return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+            }, direct) && ok;
+        }
+        {
+            RestClient client(port);
+            ok = measureCalls("REST", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
+                std::string body;
+                const int status = client.post("/api/mcps/everything/tools/echo/call",
+                                               R"({"arguments":{"message":")" + message + "\"}}", body);
+                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                return body;
+            }, rest) && ok;
+        }
+        {
+            NativeWebSocket client;
+            if (!client.connect(port) || !client.receiveContaining("\"welcome\"", std::chrono::seconds(10)))
+                { failed("WebSocket connect for call_tool"); return 1; }
+            long long requestId = 0;
+            ok = measureCalls("WebSocket call_tool", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
+                const std::string rid = std::to_string(++requestId);
+                client.sendText(R"({"type":"call_tool","request_id":)" + rid +
+                                R"(,"mcp_id":"everything","tool":"echo","arguments":{"message":")" + message + "\"}}");
+                return client.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
+            }, webSocket) && ok;
+        }
+        // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
+        Stats directHttp, restHttp;
+        if (withHttp) {
+            DirectHttpServer server(burstHttp->port());
+            if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
+            ok = measureCalls("direct http", warmup, callCount, [&](const std::string& message) {
+                return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+            }, directHttp) && ok;
+            RestClient client(port);
+            ok = measureCalls("REST (http)", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
+                std::string body;
+                const int status = client.post("/api/mcps/burst-http/tools/echo/call",
+                                               R"({"arguments":{"message":")" + message + "\"}}", body);
+                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                return body;
+            }, restHttp) && ok;
+        }
+        std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
+        direct.print("direct (JSON-RPC over its pipes)");
+        rest.print("gateway REST POST .../tools/echo/call");
+        webSocket.print("gateway WebSocket call_tool");
+        const double p50 = percentileMs(direct.latenciesUs, 0.5), p99 = percentileMs(direct.latenciesUs, 0.99);
+        std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; WebSocket p50 %+.3f ms, p99 %+.3f ms\n",
+                    percentileMs(rest.latenciesUs, 0.5) - p50, percentileMs(rest.latenciesUs, 0.99) - p99,
+                    percentileMs(webSocket.latenciesUs, 0.5) - p50, percentileMs(webSocket.latenciesUs, 0.99) - p99);
+        if (withHttp) {
+            std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
+            directHttp.print("direct (POST /mcp, keep-alive)");
+            restHttp.print("gateway REST POST .../tools/echo/call");
+            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms\n",
+                        percentileMs(restHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
+                        percentileMs(restHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+        }
+        runtime.stop();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "FAILED: %s\n", e.what());
+        return 1;
+    }
+    std::printf("%s\n", ok ? "OK: nothing lost, every call answered" : "FAILED (see above)");
+    return ok ? 0 : 2;
+}
