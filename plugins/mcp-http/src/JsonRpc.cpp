@@ -1,5 +1,7 @@
 #include "JsonRpc.h"
 
+
+#include "mc/json_text.hpp"
 #include "mc/sdk.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -17,27 +19,6 @@ std::string toJson(const Poco::Dynamic::Var& value) {
     std::ostringstream out;
     Poco::JSON::Stringifier::stringify(value, out);
     return out.str();
-}
-
-void appendEscaped(std::string& out, std::string_view s) {
-    static const char* hex = "0123456789abcdef";
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
 }
 
 IncomingMessage describe(const Poco::JSON::Object::Ptr& obj, std::string json) {
@@ -115,7 +96,7 @@ std::string transportErrorResponse(const std::string& idJson, const std::string&
     std::string out = "{\"jsonrpc\":\"2.0\",\"id\":";
     out += idJson.empty() ? "null" : idJson;
     out += ",\"error\":{\"code\":-32000,\"message\":\"";
-    appendEscaped(out, message);
+    mc::sdk::json::appendEscaped(out, message);
     out += "\",\"data\":{\"transport\":\"mcp-http\"";
     if (httpStatus > 0) out += ",\"http_status\":" + std::to_string(httpStatus);
     out += "}}}";
