@@ -1,6 +1,5 @@
 #include "JsonRpc.h"
 
-
 #include "mc/json_text.hpp"
 #include "mc/sdk.hpp"
 
