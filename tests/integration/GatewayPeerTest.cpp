@@ -1,0 +1,394 @@
+// The MCP gateway in the whole host against tests/mcp-peers/gateway-peer.mjs, a server on the
+// official TypeScript SDK that can do what server-everything cannot: paginated tools/list, tools
+// added at run time, expiring HTTP sessions, plain JSON responses and forced protocol versions.
+// Real child processes (mcp-stdio), real sockets over loopback (mcp-http).
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+#include "app/HostRuntime.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/String.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Process.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+using namespace mc::host;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::TempDir;
+using mc::test::TestWebSocket;
+
+namespace {
+
+const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
+const std::string kGatewayPeer = kPeers + "/gateway-peer.mjs";
+// What gateway-peer.mjs serves before any add-tool, with --extra-tools=6.
+const std::vector<std::string> kNineTools = {"echo",     "add-tool", "expire-session", "filler-1", "filler-2",
+                                             "filler-3", "filler-4", "filler-5",       "filler-6"};
+
+using Overrides = std::map<std::string, std::string>;
+
+struct PeerHost {
+    TempDir dir;
+    std::unique_ptr<HostRuntime> runtime;
+
+    // `startGateway` false: everything but the gateway phase, so a test can subscribe first.
+    explicit PeerHost(const Overrides& overrides, bool startGateway = true) {
+        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+        map->setString("http.port", "0");
+        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
+        map->setString("store.sqlite.path", dir.file("mc.db"));
+        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
+        map->setString("shutdown.drain_timeout_ms", "500");
+        map->setString("gateway.ping_interval_ms", "300");
+        map->setString("gateway.ping_timeout_ms", "5000");
+        map->setString("gateway.reconnect.initial_ms", "100");
+        map->setString("gateway.reconnect.max_ms", "1000");
+        for (const auto& [k, v] : overrides) map->setString(k, v);
+        config->add(map, kPriorityCommandLine, false);
+        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
+                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
+        runtime->loadPlugins();
+        runtime->openStore();
+        runtime->startWeb();
+        if (startGateway) runtime->startGateway();
+    }
+    unsigned short port() const { return runtime->port(); }
+};
+
+// gateway-peer.mjs over stdio, writing its pid to <pidDir>/<id>.pid (exec keeps the pid).
+Overrides stdioPeer(const std::string& id, const TempDir& pidDir, const std::vector<std::string>& flags) {
+    std::string command = "echo $$ > " + pidDir.file(id + ".pid") + "; exec node " + kGatewayPeer + " stdio";
+    for (const auto& f : flags) command += " " + f;
+    return {{"mcp.servers." + id + ".transport", "stdio"},
+            {"mcp.servers." + id + ".command", "/bin/sh"},
+            {"mcp.servers." + id + ".args", "[\"-c\",\"" + command + "\"]"},
+            {"mcp.servers." + id + ".shutdown_grace_ms", "1000"}};
+}
+
+Overrides httpServer(const std::string& id, unsigned short port) {
+    return {{"mcp.servers." + id + ".transport", "http"},
+            {"mcp.servers." + id + ".url", "http://127.0.0.1:" + std::to_string(port) + "/mcp"}};
+}
+
+int pidOf(const TempDir& pidDir, const std::string& id) {
+    std::ifstream in(pidDir.file(id + ".pid"));
+    int pid = 0;
+    in >> pid;
+    return pid;
+}
+
+bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+Overrides merge(std::initializer_list<Overrides> parts) {
+    Overrides out;
+    for (const auto& p : parts) out.insert(p.begin(), p.end());
+    return out;
+}
+
+bool eventually(const std::function<bool()>& condition, int timeoutMs = 30000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
+}
+
+Poco::JSON::Object::Ptr mcp(unsigned short port, const std::string& id) {
+    auto r = httpGet(port, "/api/mcps/" + id);
+    return r.status == 200 ? r.json() : nullptr;
+}
+
+std::string statusOf(unsigned short port, const std::string& id) {
+    auto m = mcp(port, id);
+    return m ? m->getValue<std::string>("status") : "absent";
+}
+
+// Tool names of a detail (tool objects) or a summary (plain names), in order.
+std::vector<std::string> toolNames(const Poco::JSON::Object::Ptr& view) {
+    std::vector<std::string> out;
+    auto tools = view->getArray("tools");
+    for (std::size_t i = 0; i < tools->size(); ++i) {
+        const auto entry = tools->get(static_cast<unsigned>(i));
+        out.push_back(entry.isString() ? entry.extract<std::string>()
+                                       : tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+    }
+    return out;
+}
+
+std::vector<std::string> strings(const Poco::JSON::Array::Ptr& array) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto v = array->get(static_cast<unsigned>(i));
+        out.push_back(v.isEmpty() ? "<null>" : v.convert<std::string>());
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+std::string firstText(const mc::test::HttpResult& r) {
+    return r.json()->getArray("content")->getObject(0)->getValue<std::string>("text");
+}
+
+mc::test::HttpResult callTool(unsigned short port, const std::string& id, const std::string& tool, const std::string& args) {
+    return httpRequest("POST", port, "/api/mcps/" + id + "/tools/" + tool + "/call", "{\"arguments\":" + args + "}");
+}
+
+// gateway-peer.mjs in HTTP mode on a free loopback port; killed and reaped by the destructor.
+class HttpGatewayPeer {
+public:
+    explicit HttpGatewayPeer(const std::vector<std::string>& flags) : port_(mc::test::freePort()) {
+        Poco::Process::Args args{kGatewayPeer, "http"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        Poco::Process::Env env;
+        env["PORT"] = std::to_string(port_);
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("node", args, kPeers, nullptr, nullptr, nullptr, env));
+        ready_ = eventually([this] {
+            try {
+                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
+                return true;
+            } catch (const Poco::Exception&) {
+                return false;
+            }
+        }, 20000);
+    }
+    ~HttpGatewayPeer() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    bool ready() const { return ready_; }
+    unsigned short port() const { return port_; }
+    int pid() const { return handle_->id(); }
+    Poco::JSON::Object::Ptr debug() const { return httpGet(port_, "/debug").json(); }
+
+private:
+    unsigned short port_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    bool ready_ = false;
+};
+
+} // namespace
+
+class GatewayPeerTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(GatewayPeerTest);
+    CPPUNIT_TEST(paginatedToolListsArriveWholeAndInOrder);
+    CPPUNIT_TEST(toolListChangedIsFollowedAndAnnounced);
+    CPPUNIT_TEST(expiredHttpSessionIsReplacedByANewOne);
+    CPPUNIT_TEST(plainJsonResponsesWorkEndToEnd);
+    CPPUNIT_TEST(olderProtocolVersionsAreAcceptedAndUnknownOnesRefused);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void paginatedToolListsArriveWholeAndInOrder() {
+        TempDir pids;
+        HttpGatewayPeer remote({"--pages=3", "--extra-tools=6"});
+        CPPUNIT_ASSERT(remote.ready());
+        int localPid = 0;
+        {
+            PeerHost h(merge({stdioPeer("local", pids, {"--pages=3", "--extra-tools=6"}), httpServer("remote", remote.port())}));
+            CPPUNIT_ASSERT_MESSAGE(httpGet(h.port(), "/api/mcps").body, eventually([&] {
+                return statusOf(h.port(), "local") == "connected" && statusOf(h.port(), "remote") == "connected";
+            }));
+            for (const std::string id : {"local", "remote"}) {
+                auto detail = mcp(h.port(), id);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(id, join(kNineTools), join(toolNames(detail)));
+                CPPUNIT_ASSERT_EQUAL(9, detail->getValue<int>("tool_count"));
+                CPPUNIT_ASSERT_EQUAL(std::string("mc-gateway-peer"), detail->getObject("server_info")->getValue<std::string>("name"));
+                CPPUNIT_ASSERT_EQUAL(std::string("2.3.4"), detail->getValue<std::string>("version"));
+                CPPUNIT_ASSERT_EQUAL(std::string("gateway test peer"), detail->getValue<std::string>("instructions"));
+                // A tool from the last page is callable.
+                auto called = callTool(h.port(), id, "filler-6", "{}");
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(called.body, 200, called.status);
+                CPPUNIT_ASSERT_EQUAL(std::string("called filler-6"), firstText(called));
+            }
+            // The gateway followed the cursors exactly once each: no page fetched twice.
+            CPPUNIT_ASSERT_EQUAL(std::string("<null>,page-1,page-2"), join(strings(remote.debug()->getArray("listCursors"))));
+            localPid = pidOf(pids, "local");
+            CPPUNIT_ASSERT(localPid > 0);
+            h.runtime->stop();
+        }
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(localPid), processGone(localPid));
+    }
+
+    void toolListChangedIsFollowedAndAnnounced() {
+        TempDir pids;
+        int pid = 0;
+        {
+            PeerHost h(stdioPeer("dyn", pids, {"--pages=2"}), false);
+            TestWebSocket events(h.port());
+            events.receiveType("welcome");
+            events.sendText(R"({"type":"subscribe","channel":"mcps"})");
+            events.receiveType("subscribed");
+            h.runtime->startGateway();
+            CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "dyn") == "connected"; }));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session"), join(toolNames(mcp(h.port(), "dyn"))));
+            CPPUNIT_ASSERT_EQUAL(404, callTool(h.port(), "dyn", "late-tool", "{}").status); // not there yet
+
+            auto added = callTool(h.port(), "dyn", "add-tool", R"({"name":"late-tool"})");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(added.body, 200, added.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("added late-tool"), firstText(added));
+
+            Poco::JSON::Object::Ptr changed;
+            for (int i = 0; i < 20 && !changed; ++i) { // skip the status events of the connect
+                auto payload = events.receiveType("mcp", 15000)->getObject("payload");
+                if (payload->getValue<std::string>("change") == "tools_changed") changed = payload;
+            }
+            CPPUNIT_ASSERT(changed);
+            CPPUNIT_ASSERT_EQUAL(std::string("dyn"), changed->getValue<std::string>("id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("connected"), changed->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,late-tool"), join(toolNames(changed)));
+            CPPUNIT_ASSERT_EQUAL(4, changed->getValue<int>("tool_count"));
+
+            auto detail = mcp(h.port(), "dyn");
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,late-tool"), join(toolNames(detail)));
+            auto late = callTool(h.port(), "dyn", "late-tool", "{}");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 200, late.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("called late-tool"), firstText(late));
+            pid = pidOf(pids, "dyn");
+            CPPUNIT_ASSERT(pid > 0);
+            h.runtime->stop();
+        }
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(pid), processGone(pid));
+    }
+
+    void expiredHttpSessionIsReplacedByANewOne() {
+        HttpGatewayPeer peer({});
+        CPPUNIT_ASSERT(peer.ready());
+        PeerHost h(httpServer("remote", peer.port()));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "remote") == "connected"; }));
+        TestWebSocket events(h.port());
+        events.receiveType("welcome");
+        events.sendText(R"({"type":"subscribe","channel":"mcps:remote"})");
+        events.receiveType("subscribed");
+        auto before = peer.debug();
+        CPPUNIT_ASSERT_EQUAL(1, before->getValue<int>("initializations"));
+        const std::string firstSession = before->getArray("sessions")->getElement<std::string>(0);
+
+        auto expire = callTool(h.port(), "remote", "expire-session", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(expire.body, 200, expire.status);
+        CPPUNIT_ASSERT_EQUAL("expiring " + firstSession, firstText(expire));
+
+        // The next request (a ping) meets a 404: disconnected for "session expired", then a new session.
+        auto down = events.receiveType("mcp", 15000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("disconnected"), down->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_MESSAGE(down->getValue<std::string>("last_error"),
+                               down->getValue<std::string>("last_error").find("session expired") != std::string::npos);
+        Poco::JSON::Object::Ptr up;
+        for (int i = 0; i < 20 && !up; ++i) {
+            auto payload = events.receiveType("mcp", 15000)->getObject("payload");
+            if (payload->getValue<std::string>("status") == "connected") up = payload;
+        }
+        CPPUNIT_ASSERT(up);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session"), join(toolNames(up)));
+        CPPUNIT_ASSERT(up->isNull("last_error"));
+
+        auto after = peer.debug();
+        CPPUNIT_ASSERT_EQUAL(2, after->getValue<int>("initializations"));
+        const auto sessions = strings(after->getArray("sessions"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), sessions.size());
+        CPPUNIT_ASSERT(sessions[1] != firstSession);
+        CPPUNIT_ASSERT_EQUAL(firstSession, join(strings(after->getArray("expired"))));
+
+        auto echo = callTool(h.port(), "remote", "echo", R"({"message":"after expiry"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echo.body, 200, echo.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: after expiry"), firstText(echo));
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), statusOf(h.port(), "remote"));
+    }
+
+    void plainJsonResponsesWorkEndToEnd() {
+        HttpGatewayPeer peer({"--json", "--pages=3", "--extra-tools=6"});
+        CPPUNIT_ASSERT(peer.ready());
+        // The peer really answers POSTs with plain JSON, not an event stream.
+        auto direct = httpRequest("POST", peer.port(), "/mcp",
+                                  R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                                  R"("capabilities":{},"clientInfo":{"name":"probe","version":"1"}}})",
+                                  {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(direct.body, 200, direct.status);
+        std::string contentType;
+        for (const auto& [k, v] : direct.headers)
+            if (Poco::icompare(k, "Content-Type") == 0) contentType = v;
+        CPPUNIT_ASSERT_MESSAGE(contentType, contentType.rfind("application/json", 0) == 0);
+
+        PeerHost h(httpServer("plain", peer.port()));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "plain") == "connected"; }));
+        CPPUNIT_ASSERT_EQUAL(join(kNineTools), join(toolNames(mcp(h.port(), "plain"))));
+        auto echo = callTool(h.port(), "plain", "echo", R"({"message":"plain json"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echo.body, 200, echo.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: plain json"), firstText(echo));
+        CPPUNIT_ASSERT_EQUAL(false, echo.json()->getValue<bool>("isError"));
+        // A tool error result travels the same way.
+        auto duplicate = callTool(h.port(), "plain", "add-tool", R"({"name":"echo"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(duplicate.body, 200, duplicate.status);
+        CPPUNIT_ASSERT_EQUAL(true, duplicate.json()->getValue<bool>("isError"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool echo exists"), firstText(duplicate));
+        // The server's version reaches it on later requests.
+        const auto headers = strings(peer.debug()->getArray("protocolHeaders"));
+        CPPUNIT_ASSERT(!headers.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), headers.back());
+    }
+
+    void olderProtocolVersionsAreAcceptedAndUnknownOnesRefused() {
+        TempDir pids;
+        HttpGatewayPeer remote({"--protocol=2025-06-18"});
+        CPPUNIT_ASSERT(remote.ready());
+        std::vector<int> children;
+        {
+            PeerHost h(merge({stdioPeer("old", pids, {"--protocol=2024-11-05"}), httpServer("remote", remote.port()),
+                              stdioPeer("future", pids, {"--protocol=1999-01-01"})}));
+            CPPUNIT_ASSERT_MESSAGE(httpGet(h.port(), "/api/mcps").body, eventually([&] {
+                return statusOf(h.port(), "old") == "connected" && statusOf(h.port(), "remote") == "connected";
+            }));
+            CPPUNIT_ASSERT_EQUAL(std::string("2024-11-05"), mcp(h.port(), "old")->getValue<std::string>("protocol_version"));
+            CPPUNIT_ASSERT_EQUAL(std::string("2025-06-18"), mcp(h.port(), "remote")->getValue<std::string>("protocol_version"));
+            for (const std::string id : {"old", "remote"}) {
+                auto echo = callTool(h.port(), id, "echo", "{\"message\":\"" + id + "\"}");
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(echo.body, 200, echo.status);
+                CPPUNIT_ASSERT_EQUAL("Echo: " + id, firstText(echo));
+            }
+            // Over HTTP the negotiated (older) version is the header of every request after initialize.
+            const auto headers = strings(remote.debug()->getArray("protocolHeaders"));
+            CPPUNIT_ASSERT(!headers.empty());
+            for (const auto& v : headers) CPPUNIT_ASSERT_EQUAL_MESSAGE(join(headers), std::string("2025-06-18"), v);
+
+            Poco::JSON::Object::Ptr refused;
+            CPPUNIT_ASSERT(eventually([&] {
+                refused = mcp(h.port(), "future");
+                return refused && refused->getValue<std::string>("status") == "disconnected" && !refused->isNull("last_error");
+            }));
+            const std::string error = refused->getValue<std::string>("last_error");
+            CPPUNIT_ASSERT_MESSAGE(error, error.find("protocol version '1999-01-01'") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(error, error.find("2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05") != std::string::npos);
+            CPPUNIT_ASSERT(refused->isNull("protocol_version"));
+            CPPUNIT_ASSERT_EQUAL(0, refused->getValue<int>("tool_count"));
+            auto call = callTool(h.port(), "future", "echo", R"({"message":"x"})");
+            CPPUNIT_ASSERT_EQUAL(503, call.status);
+            CPPUNIT_ASSERT(call.body.find("1999-01-01") != std::string::npos);
+            children = {pidOf(pids, "old"), pidOf(pids, "future")};
+            h.runtime->stop();
+        }
+        for (int pid : children) CPPUNIT_ASSERT_MESSAGE(std::to_string(pid), processGone(pid));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(GatewayPeerTest);

@@ -1,0 +1,151 @@
+// An MCP server on the official SDK's low-level Server, for gateway paths server-everything cannot
+// exercise: paginated tools/list, tools added at run time (list_changed), expired HTTP sessions,
+// plain JSON responses and forced protocol versions.
+//   node gateway-peer.mjs stdio|http [options]
+//   --pages=N          serve tools/list over N pages (cursor "page-<i>")
+//   --extra-tools=N    add filler tools filler-1..filler-N after the built-in ones
+//   --json             http: answer POSTs with plain JSON bodies (enableJsonResponse)
+//   --protocol=V       answer initialize with protocol version V whatever the client offered
+// http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
+// Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed),
+// expire-session (http: every later request of this session gets 404).
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  CallToolRequestSchema, InitializeRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, isInitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+
+const argv = process.argv.slice(2);
+const mode = argv[0];
+const option = name => argv.find(a => a.startsWith(`--${name}=`))?.split('=')[1];
+const pages = Number(option('pages') ?? 1);
+const extraTools = Number(option('extra-tools') ?? 0);
+const forcedProtocol = option('protocol');
+const jsonResponses = argv.includes('--json');
+if (mode !== 'stdio' && mode !== 'http') {
+  console.error('usage: gateway-peer.mjs stdio|http [--pages=N] [--extra-tools=N] [--json] [--protocol=V]');
+  process.exit(2);
+}
+
+// Shared by every session, so a tool added in one session survives a new session.
+const tools = [
+  { name: 'echo', description: 'Echoes the message',
+    inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
+  { name: 'add-tool', description: 'Adds a tool and notifies tools/list_changed',
+    inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
+  { name: 'expire-session', description: 'Forgets this HTTP session after answering',
+    inputSchema: { type: 'object', properties: {} } },
+];
+for (let i = 1; i <= extraTools; i++)
+  tools.push({ name: `filler-${i}`, description: `Filler tool ${i}`, inputSchema: { type: 'object', properties: {} } });
+
+const seen = { initializations: 0, listCursors: [], protocolHeaders: [], expired: [], sessions: [], deleted: [] };
+const expired = new Set();
+const text = t => ({ content: [{ type: 'text', text: t }] });
+
+function makeServer() {
+  const server = new Server({ name: 'mc-gateway-peer', version: '2.3.4' },
+    { capabilities: { tools: { listChanged: true } }, instructions: 'gateway test peer' });
+  if (forcedProtocol) {
+    server.setRequestHandler(InitializeRequestSchema, async request => {
+      seen.initializations++;
+      const answer = await server._oninitialize(request);
+      return { ...answer, protocolVersion: forcedProtocol };
+    });
+  } else {
+    server.setRequestHandler(InitializeRequestSchema, async request => {
+      seen.initializations++;
+      return server._oninitialize(request);
+    });
+  }
+  server.setRequestHandler(ListToolsRequestSchema, async request => {
+    const cursor = request.params?.cursor;
+    seen.listCursors.push(cursor ?? null);
+    const pageSize = Math.ceil(tools.length / pages);
+    let page = 0;
+    if (cursor !== undefined) {
+      const match = /^page-(\d+)$/.exec(cursor);
+      if (!match) throw new McpError(ErrorCode.InvalidParams, `unknown cursor ${cursor}`);
+      page = Number(match[1]);
+    }
+    const slice = tools.slice(page * pageSize, (page + 1) * pageSize);
+    const more = (page + 1) * pageSize < tools.length;
+    return more ? { tools: slice, nextCursor: `page-${page + 1}` } : { tools: slice };
+  });
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, arguments: args = {} } = request.params;
+    switch (name) {
+    case 'echo':
+      return text(`Echo: ${args.message}`);
+    case 'add-tool':
+      if (tools.some(t => t.name === args.name)) return { ...text(`tool ${args.name} exists`), isError: true };
+      tools.push({ name: args.name, description: 'Added at run time', inputSchema: { type: 'object', properties: {} } });
+      // After the answer, so the notification does not depend on the request's response stream.
+      setTimeout(() => server.sendToolListChanged().catch(e => console.error('list_changed failed:', e)), 0);
+      return text(`added ${args.name}`);
+    case 'expire-session':
+      if (!extra.sessionId) return { ...text('no session to expire (not http)'), isError: true };
+      setTimeout(() => { expired.add(extra.sessionId); seen.expired.push(extra.sessionId); }, 0);
+      return text(`expiring ${extra.sessionId}`);
+    default:
+      if (tools.some(t => t.name === name)) return text(`called ${name}`);
+      throw new McpError(ErrorCode.InvalidParams, `unknown tool ${name}`);
+    }
+  });
+  return server;
+}
+
+if (mode === 'stdio') {
+  await makeServer().connect(new StdioServerTransport());
+  console.error(`gateway-peer on stdio: ${tools.length} tools over ${pages} page(s)`);
+} else {
+  const transports = new Map();
+  const readJson = async req => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks).toString('utf8');
+    return body ? JSON.parse(body) : undefined;
+  };
+  const reply = (res, status, message) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
+  };
+  const handler = async (req, res) => {
+    try {
+      if (req.url === '/debug') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ...seen, tools: tools.map(t => t.name) }));
+        return;
+      }
+      if (!req.url.startsWith('/mcp')) return reply(res, 404, 'not found');
+      const sessionId = req.headers['mcp-session-id'];
+      if (req.headers['mcp-protocol-version']) seen.protocolHeaders.push(req.headers['mcp-protocol-version']);
+      if (sessionId && expired.has(sessionId)) return reply(res, 404, 'Session not found');
+      if (req.method === 'DELETE' && sessionId) seen.deleted.push(sessionId);
+      const body = req.method === 'POST' ? await readJson(req) : undefined;
+      let transport = sessionId ? transports.get(sessionId) : undefined;
+      if (!transport) {
+        if (sessionId) return reply(res, 404, 'Session not found');
+        if (req.method !== 'POST' || !isInitializeRequest(body)) return reply(res, 400, 'Bad Request: no session');
+        transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: jsonResponses,
+          onsessioninitialized: id => { transports.set(id, transport); seen.sessions.push(id); },
+        });
+        transport.onclose = () => { if (transport.sessionId) transports.delete(transport.sessionId); };
+        await makeServer().connect(transport);
+      }
+      await transport.handleRequest(req, res, body);
+    } catch (error) {
+      console.error('gateway-peer error:', error);
+      if (!res.headersSent) reply(res, 500, String(error));
+    }
+  };
+  const port = Number(process.env.PORT || 3002);
+  http.createServer(handler).listen(port, '127.0.0.1',
+    () => console.error(`gateway-peer listening on 127.0.0.1:${port}: ${tools.length} tools over ${pages} page(s)`));
+}
+process.on('SIGTERM', () => process.exit(0));
