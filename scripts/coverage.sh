@@ -11,5 +11,5 @@ find "$MC_BUILD_DIR" -name '*.gcda' -delete
 ctest --test-dir "$MC_BUILD_DIR" --output-on-failure -j "${MC_JOBS:-2}" || echo "coverage: some tests failed"
 cd "$root"
 filters=(--filter "$root/host/" --filter "$root/sdk/" --filter "$root/plugins/" --exclude "$root/plugins/.*/tests/")
-gcovr -r "$root" "${filters[@]}" --object-directory "$MC_BUILD_DIR" --txt "$MC_BUILD_DIR/coverage.txt" \
+gcovr -r "$root" "${filters[@]}" --gcov-ignore-parse-errors --object-directory "$MC_BUILD_DIR" --txt "$MC_BUILD_DIR/coverage.txt" \
       --html-details "$MC_BUILD_DIR/coverage.html" --print-summary | tail -3
