@@ -2,6 +2,7 @@
 // official TypeScript SDK that can do what server-everything cannot: paginated tools/list, tools
 // added at run time, expiring HTTP sessions, plain JSON responses and forced protocol versions.
 // Real child processes (mcp-stdio), real sockets over loopback (mcp-http).
+#include "InProcessHost.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
@@ -38,34 +39,15 @@ const std::vector<std::string> kNineTools = {"echo",     "add-tool", "expire-ses
 
 using Overrides = std::map<std::string, std::string>;
 
-struct PeerHost {
-    TempDir dir;
-    std::unique_ptr<HostRuntime> runtime;
-
-    // `startGateway` false: everything but the gateway phase, so a test can subscribe first.
-    explicit PeerHost(const Overrides& overrides, bool startGateway = true) {
-        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-        map->setString("http.port", "0");
-        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
-        map->setString("store.sqlite.path", dir.file("mc.db"));
-        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
-        map->setString("shutdown.drain_timeout_ms", "500");
-        map->setString("gateway.ping_interval_ms", "300");
-        map->setString("gateway.ping_timeout_ms", "5000");
-        map->setString("gateway.reconnect.initial_ms", "100");
-        map->setString("gateway.reconnect.max_ms", "1000");
-        for (const auto& [k, v] : overrides) map->setString(k, v);
-        config->add(map, kPriorityCommandLine, false);
-        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
-        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
-                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
-        runtime->loadPlugins();
-        runtime->openStore();
-        runtime->startWeb();
-        if (startGateway) runtime->startGateway();
+// `startGateway` false: everything but the gateway phase, so a test can subscribe first.
+struct PeerHost : mc::test::InProcessHost {
+    explicit PeerHost(const Overrides& overrides, bool startGateway = true)
+        : InProcessHost(withPeerTimings(overrides), startGateway ? Until::Everything : Until::AllButGateway) {}
+    static Overrides withPeerTimings(Overrides overrides) {
+        overrides.emplace("gateway.ping_interval_ms", "300");
+        overrides.emplace("gateway.ping_timeout_ms", "5000");
+        return overrides;
     }
-    unsigned short port() const { return runtime->port(); }
 };
 
 // gateway-peer.mjs over stdio, writing its pid to <pidDir>/<id>.pid (exec keeps the pid).

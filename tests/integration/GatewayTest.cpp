@@ -1,5 +1,6 @@
 // The MCP gateway in the whole host, against real server-everything instances over stdio,
 // Streamable HTTP and legacy SSE (real child processes, real sockets over loopback).
+#include "InProcessHost.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
@@ -29,35 +30,10 @@ namespace {
 const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
 const std::string kEverything = kPeers + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 
-struct GatewayHost {
-    TempDir dir;
-    std::unique_ptr<HostRuntime> runtime;
-
-    // `startGateway` false: everything but the gateway phase, so a test can subscribe first.
-    explicit GatewayHost(const std::map<std::string, std::string>& overrides, bool startGateway = true) {
-        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-        map->setString("http.port", "0");
-        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
-        map->setString("store.sqlite.path", dir.file("mc.db"));
-        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
-        map->setString("shutdown.drain_timeout_ms", "500");
-        map->setString("gateway.ping_interval_ms", "500");
-        map->setString("gateway.ping_timeout_ms", "1000");
-        map->setString("gateway.reconnect.initial_ms", "100");
-        map->setString("gateway.reconnect.max_ms", "1000");
-        for (const auto& [k, v] : overrides) map->setString(k, v);
-        config->add(map, kPriorityCommandLine, false);
-        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
-        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
-                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
-        runtime->loadPlugins();
-        runtime->openStore();
-        runtime->startWeb();
-        if (startGateway) runtime->startGateway();
-    }
-    unsigned short port() const { return runtime->port(); }
-
+// `startGateway` false: everything but the gateway phase, so a test can subscribe first.
+struct GatewayHost : mc::test::InProcessHost {
+    explicit GatewayHost(const Overrides& overrides, bool startGateway = true)
+        : InProcessHost(overrides, startGateway ? Until::Everything : Until::AllButGateway) {}
 };
 
 // A stdio server-everything that writes its pid to <pidDir>/<id>.pid (exec keeps the pid).

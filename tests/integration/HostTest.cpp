@@ -1,6 +1,7 @@
 // The whole host in-process: real plugins from build/plugins, a real SQLite file, real HTTP and
 // WebSocket clients over loopback.
 #include "HostProcess.h"
+#include "InProcessHost.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
@@ -25,26 +26,9 @@ using mc::test::TestWebSocket;
 namespace {
 const std::string kSecret = "host-test-secret-0123456789";
 
-struct TestHost {
-    TempDir dir;
-    std::unique_ptr<HostRuntime> runtime;
-
-    explicit TestHost(const std::map<std::string, std::string>& overrides = {}, bool start = true) {
-        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-        map->setString("http.port", "0");
-        map->setString("plugins.dir", MC_TEST_PLUGIN_DIR);
-        map->setString("store.sqlite.path", dir.file("mc.db"));
-        map->setString("store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations");
-        map->setString("shutdown.drain_timeout_ms", "500");
-        for (const auto& [k, v] : overrides) map->setString(k, v);
-        config->add(map, kPriorityCommandLine, false);
-        addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
-        runtime = std::make_unique<HostRuntime>(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true),
-                                                std::string(MC_TEST_BUILD_DIR) + "/bin");
-        if (start) runtime->start();
-    }
-    unsigned short port() const { return runtime->port(); }
+struct TestHost : mc::test::InProcessHost {
+    explicit TestHost(const Overrides& overrides = {}, bool start = true)
+        : InProcessHost(overrides, start ? Until::Everything : Until::Constructed) {}
 };
 } // namespace
 
