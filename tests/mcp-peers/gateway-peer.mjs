@@ -88,7 +88,8 @@ function makeServer() {
       return text(`added ${args.name}`);
     case 'expire-session':
       if (!extra.sessionId) return { ...text('no session to expire (not http)'), isError: true };
-      setTimeout(() => { expired.add(extra.sessionId); seen.expired.push(extra.sessionId); }, 0);
+      expired.add(extra.sessionId); // at once: the next request may arrive before any timer fires
+      seen.expired.push(extra.sessionId);
       return text(`expiring ${extra.sessionId}`);
     default:
       if (tools.some(t => t.name === name)) return text(`called ${name}`);

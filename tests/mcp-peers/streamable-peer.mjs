@@ -57,7 +57,9 @@ function makeServer(sessionRef) {
     async (_args, extra) => ({ content: [{ type: 'text', text: JSON.stringify(extra.requestInfo?.headers ?? {}) }] }));
   server.registerTool('expire-session', { description: 'Forget this session after answering', inputSchema: {} },
     async (_args, extra) => {
-      setTimeout(() => expired.add(extra.sessionId), 0);
+      // Synchronously: this request is already past the 404 check, so its answer still goes out, and
+      // the client's next request (which may arrive before any timer fires) is refused.
+      expired.add(extra.sessionId);
       return { content: [{ type: 'text', text: `expiring ${extra.sessionId}` }] };
     });
   server.registerTool('slow-echo', {
