@@ -2,6 +2,7 @@
 // official TypeScript SDK that can do what server-everything cannot: paginated tools/list, tools
 // added at run time, expiring HTTP sessions, plain JSON responses and forced protocol versions.
 // Real child processes (mcp-stdio), real sockets over loopback (mcp-http).
+#include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
@@ -30,6 +31,12 @@ using mc::test::TempDir;
 using mc::test::TestWebSocket;
 
 namespace {
+
+using mc::test::eventually;
+using mc::test::mcp;
+using mc::test::merge;
+using mc::test::processGone;
+using mc::test::statusOf;
 
 const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
 const std::string kGatewayPeer = kPeers + "/gateway-peer.mjs";
@@ -70,33 +77,6 @@ int pidOf(const TempDir& pidDir, const std::string& id) {
     int pid = 0;
     in >> pid;
     return pid;
-}
-
-bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
-
-Overrides merge(std::initializer_list<Overrides> parts) {
-    Overrides out;
-    for (const auto& p : parts) out.insert(p.begin(), p.end());
-    return out;
-}
-
-bool eventually(const std::function<bool()>& condition, int timeoutMs = 30000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return condition();
-}
-
-Poco::JSON::Object::Ptr mcp(unsigned short port, const std::string& id) {
-    auto r = httpGet(port, "/api/mcps/" + id);
-    return r.status == 200 ? r.json() : nullptr;
-}
-
-std::string statusOf(unsigned short port, const std::string& id) {
-    auto m = mcp(port, id);
-    return m ? m->getValue<std::string>("status") : "absent";
 }
 
 // Tool names of a detail (tool objects) or a summary (plain names), in order.

@@ -1,5 +1,6 @@
 // The MCP gateway in the whole host, against real server-everything instances over stdio,
 // Streamable HTTP and legacy SSE (real child processes, real sockets over loopback).
+#include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
@@ -27,6 +28,12 @@ using mc::test::TestWebSocket;
 
 namespace {
 
+using mc::test::eventually;
+using mc::test::mcp;
+using mc::test::merge;
+using mc::test::processGone;
+using mc::test::statusOf;
+
 const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
 const std::string kEverything = kPeers + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 
@@ -52,39 +59,12 @@ int pidOf(const TempDir& pidDir, const std::string& id) {
     return pid;
 }
 
-std::map<std::string, std::string> merge(std::initializer_list<std::map<std::string, std::string>> parts) {
-    std::map<std::string, std::string> out;
-    for (const auto& p : parts) out.insert(p.begin(), p.end());
-    return out;
-}
-
-bool eventually(const std::function<bool()>& condition, int timeoutMs = 30000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return condition();
-}
-
-Poco::JSON::Object::Ptr mcp(unsigned short port, const std::string& id) {
-    auto r = httpGet(port, "/api/mcps/" + id);
-    return r.status == 200 ? r.json() : nullptr;
-}
-
-std::string statusOf(unsigned short port, const std::string& id) {
-    auto m = mcp(port, id);
-    return m ? m->getValue<std::string>("status") : "absent";
-}
-
 bool hasTool(const Poco::JSON::Object::Ptr& detail, const std::string& name) {
     auto tools = detail->getArray("tools");
     for (std::size_t i = 0; i < tools->size(); ++i)
         if (tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name") == name) return true;
     return false;
 }
-
-bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
 
 std::string errorCode(const mc::test::HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
 
