@@ -115,39 +115,17 @@ mc::test::HttpResult callTool(unsigned short port, const std::string& id, const 
 }
 
 // gateway-peer.mjs in HTTP mode on a free loopback port; killed and reaped by the destructor.
-class HttpGatewayPeer {
+class HttpGatewayPeer : public mc::test::NodeHttpPeer {
 public:
-    explicit HttpGatewayPeer(const std::vector<std::string>& flags) : port_(mc::test::freePort()) {
-        Poco::Process::Args args{kGatewayPeer, "http"};
-        args.insert(args.end(), flags.begin(), flags.end());
-        Poco::Process::Env env;
-        env["PORT"] = std::to_string(port_);
-        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("node", args, kPeers, nullptr, nullptr, nullptr, env));
-        ready_ = eventually([this] {
-            try {
-                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
-                return true;
-            } catch (const Poco::Exception&) {
-                return false;
-            }
-        }, 20000);
-    }
-    ~HttpGatewayPeer() {
-        try {
-            Poco::Process::kill(*handle_);
-            handle_->wait();
-        } catch (...) {
-        }
-    }
-    bool ready() const { return ready_; }
-    unsigned short port() const { return port_; }
-    int pid() const { return handle_->id(); }
-    Poco::JSON::Object::Ptr debug() const { return httpGet(port_, "/debug").json(); }
+    explicit HttpGatewayPeer(const std::vector<std::string>& flags) : NodeHttpPeer(withMode(flags)) {}
+    Poco::JSON::Object::Ptr debug() const { return httpGet(port(), "/debug").json(); }
 
 private:
-    unsigned short port_;
-    std::unique_ptr<Poco::ProcessHandle> handle_;
-    bool ready_ = false;
+    static std::vector<std::string> withMode(const std::vector<std::string>& flags) {
+        std::vector<std::string> args{kGatewayPeer, "http"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        return args;
+    }
 };
 
 } // namespace

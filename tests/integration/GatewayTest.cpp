@@ -69,36 +69,9 @@ bool hasTool(const Poco::JSON::Object::Ptr& detail, const std::string& name) {
 std::string errorCode(const mc::test::HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
 
 // server-everything in an HTTP mode on a free loopback port.
-class HttpPeer {
+class HttpPeer : public mc::test::NodeHttpPeer {
 public:
-    explicit HttpPeer(const std::string& mode) : port_(mc::test::freePort()) {
-        Poco::Process::Env env;
-        env["PORT"] = std::to_string(port_);
-        handle_ = std::make_unique<Poco::ProcessHandle>(
-            Poco::Process::launch("node", {kEverything, mode}, kPeers, nullptr, nullptr, nullptr, env));
-        ready_ = eventually([this] {
-            try {
-                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
-                return true;
-            } catch (const Poco::Exception&) {
-                return false;
-            }
-        }, 20000);
-    }
-    ~HttpPeer() {
-        try {
-            Poco::Process::kill(*handle_);
-            handle_->wait();
-        } catch (...) {
-        }
-    }
-    bool ready() const { return ready_; }
-    unsigned short port() const { return port_; }
-
-private:
-    unsigned short port_;
-    std::unique_ptr<Poco::ProcessHandle> handle_;
-    bool ready_ = false;
+    explicit HttpPeer(const std::string& mode) : NodeHttpPeer({kEverything, mode}) {}
 };
 
 } // namespace

@@ -4,6 +4,9 @@
 #include "TestHttp.h"
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Process.h>
 
 #include <cerrno>
 #include <chrono>
@@ -11,8 +14,10 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mc::test {
 
@@ -44,5 +49,43 @@ inline std::string statusOf(unsigned short port, const std::string& id) {
 }
 
 inline bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// `node <args...>` serving HTTP on a free loopback port (env PORT), run in the MCP peers folder;
+// ready() once the port accepts connections; killed and reaped by the destructor.
+class NodeHttpPeer {
+public:
+    explicit NodeHttpPeer(const std::vector<std::string>& args) : port_(freePort()) {
+        Poco::Process::Env env;
+        env["PORT"] = std::to_string(port_);
+        handle_ = std::make_unique<Poco::ProcessHandle>(
+            Poco::Process::launch("node", args, MC_TEST_MCP_PEERS_DIR, nullptr, nullptr, nullptr, env));
+        ready_ = eventually([this] {
+            try {
+                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
+                return true;
+            } catch (const Poco::Exception&) {
+                return false;
+            }
+        }, 20000);
+    }
+    ~NodeHttpPeer() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    NodeHttpPeer(const NodeHttpPeer&) = delete;
+    NodeHttpPeer& operator=(const NodeHttpPeer&) = delete;
+
+    bool ready() const { return ready_; }
+    unsigned short port() const { return port_; }
+    int pid() const { return handle_->id(); }
+
+private:
+    unsigned short port_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    bool ready_ = false;
+};
 
 } // namespace mc::test
