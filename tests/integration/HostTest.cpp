@@ -8,6 +8,7 @@
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "log/Logging.h"
+#include "store/MigrationRunner.h"
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -56,7 +57,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), body->getValue<std::string>("status"));
         CPPUNIT_ASSERT(body->getObject("store")->getValue<bool>("ok"));
         CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), body->getObject("store")->getValue<std::string>("backend"));
-        CPPUNIT_ASSERT_EQUAL(1, body->getObject("store")->getValue<int>("schema_version"));
+        const auto shipped = mc::host::MigrationRunner(std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations",
+                                                       "sqlite", "store.sqlite.path").scan();
+        CPPUNIT_ASSERT_EQUAL(shipped.back().version, body->getObject("store")->getValue<int64_t>("schema_version"));
         CPPUNIT_ASSERT(body->getObject("plugins")->getValue<int>("loaded") >= 1);
         CPPUNIT_ASSERT_EQUAL(1, body->getObject("websocket")->getValue<int>("connected"));
         CPPUNIT_ASSERT(body->getValue<double>("uptime_seconds") >= 0.0);

@@ -106,7 +106,7 @@ public:
             CPPUNIT_ASSERT_EQUAL(MC_OK, store->write("thread", R"([{"id":"T-keep","mcp_id":"m","status":"paused"}])", result, error));
         }
         auto store = openStore(db);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().fromVersion);
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->migration().fromVersion);
         std::string rows, error;
         CPPUNIT_ASSERT_EQUAL(MC_OK, store->query("threads.get", R"({"id":"T-keep"})", rows, error));
         CPPUNIT_ASSERT_EQUAL(std::string("paused"),
@@ -129,7 +129,7 @@ public:
         CPPUNIT_ASSERT(boost::filesystem::exists(db));
         CPPUNIT_ASSERT(!boost::filesystem::exists(db + "-wal"));
         auto store = openStore(db);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().toVersion);
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->migration().toVersion);
         CPPUNIT_ASSERT(store->healthy());
     }
 

@@ -43,6 +43,17 @@ std::string migrationsWith(const TempDir& dir, const std::map<std::string, std::
     return root;
 }
 
+// The shipped migrations of a dialect, in version order (what a fresh database ends up with).
+std::vector<mc::host::MigrationFile> shipped(const std::string& dialect) {
+    return MigrationRunner(shippedMigrationsDir(), dialect, "store." + dialect).scan();
+}
+
+std::string shippedNames() {
+    std::string out;
+    for (const auto& f : shipped("sqlite")) out += (out.empty() ? "" : ",") + f.fileName.substr(0, f.fileName.size() - 4);
+    return out;
+}
+
 std::string scanError(const std::string& root) {
     try {
         MigrationRunner(root, "sqlite", "store.sqlite.path").scan();
@@ -76,24 +87,33 @@ public:
         const std::string db = dir.file("fresh.db");
         auto store = openStore(db);
         CPPUNIT_ASSERT_EQUAL(int64_t(0), store->migration().fromVersion);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().toVersion);
-        CPPUNIT_ASSERT_EQUAL(std::string("001_initial_schema"), joined(store->migration().applied));
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->schemaVersion());
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->migration().toVersion);
+        CPPUNIT_ASSERT_EQUAL(shippedNames(), joined(store->migration().applied));
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->schemaVersion());
         store.reset();
 
         RawSqlite raw(db);
         const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
-        CPPUNIT_ASSERT_EQUAL(std::string("execution_steps,logs,permission_events,schema_migrations,threads"), joined(tables));
+        CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,mcp_status_history,permission_events,"
+                                         "schema_migrations,threads,transcripts"),
+                             joined(tables));
         const auto indexes = raw.column("SELECT name || ' ON ' || tbl_name FROM sqlite_master WHERE type='index' AND "
                                         "name LIKE 'idx_%' ORDER BY name");
-        CPPUNIT_ASSERT_EQUAL(std::string("idx_execution_steps_thread_id ON execution_steps,idx_logs_thread_id ON logs,"
-                                         "idx_logs_timestamp ON logs,idx_permission_events_thread_id ON permission_events,"
-                                         "idx_threads_mcp_id ON threads,idx_threads_status ON threads"),
+        CPPUNIT_ASSERT_EQUAL(std::string("idx_audit_events_timestamp ON audit_events,"
+                                         "idx_execution_steps_thread_id ON execution_steps,"
+                                         "idx_execution_steps_thread_sequence ON execution_steps,"
+                                         "idx_logs_thread_id ON logs,idx_logs_timestamp ON logs,"
+                                         "idx_mcp_status_history_mcp ON mcp_status_history,"
+                                         "idx_permission_events_thread_id ON permission_events,"
+                                         "idx_threads_mcp_id ON threads,idx_threads_parent_id ON threads,"
+                                         "idx_threads_status ON threads,"
+                                         "idx_transcripts_thread_sequence ON transcripts"),
                              joined(indexes));
         const std::string sql = readFile(shippedMigrationsDir() + "/sqlite/001_initial_schema.sql");
         CPPUNIT_ASSERT_EQUAL("1|initial_schema|" + MigrationRunner::checksum(sql),
-                             raw.scalar("SELECT version || '|' || name || '|' || checksum FROM schema_migrations"));
-        const std::string appliedAt = raw.scalar("SELECT applied_at FROM schema_migrations");
+                             raw.scalar("SELECT version || '|' || name || '|' || checksum FROM schema_migrations "
+                                        "WHERE version = 1"));
+        const std::string appliedAt = raw.scalar("SELECT applied_at FROM schema_migrations WHERE version = 1");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(appliedAt, std::size_t(27), appliedAt.size()); // 2026-01-02T03:04:05.123456Z
         CPPUNIT_ASSERT_EQUAL('Z', appliedAt.back());
     }
@@ -103,12 +123,12 @@ public:
         const std::string db = dir.file("again.db");
         openStore(db).reset();
         auto store = openStore(db);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().fromVersion);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), store->migration().toVersion);
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->migration().fromVersion);
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->migration().toVersion);
         CPPUNIT_ASSERT(store->migration().applied.empty());
         store.reset();
         RawSqlite raw(db);
-        CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM schema_migrations"));
+        CPPUNIT_ASSERT_EQUAL(std::to_string(mc::test::shippedSchemaVersion()), raw.scalar("SELECT count(*) FROM schema_migrations"));
     }
 
     void testNewerDatabaseIsRefused() {
@@ -124,8 +144,9 @@ public:
             openStore(db);
             CPPUNIT_FAIL("a database newer than the migrations must be refused");
         } catch (const StoreError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: database schema version 99 is newer than this host knows "
-                                             "(1): upgrade mission-control or point store.sqlite.path at another database"),
+            CPPUNIT_ASSERT_EQUAL("store-sqlite/test: database schema version 99 is newer than this host knows "
+                                             "(" + std::to_string(mc::test::shippedSchemaVersion()) +
+                                             "): upgrade mission-control or point store.sqlite.path at another database",
                                  std::string(e.what()));
         }
         RawSqlite raw(db);
@@ -267,8 +288,10 @@ public:
     }
 
     void testShippedPostgresMigrationMatchesTheSqliteTables() {
-        const auto files = MigrationRunner(shippedMigrationsDir(), "postgres", "store.postgres.url").scan();
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), files.size());
+        const auto files = shipped("postgres");
+        CPPUNIT_ASSERT_EQUAL(shipped("sqlite").size(), files.size()); // one per version in each dialect
+        for (std::size_t i = 0; i < files.size(); ++i)
+            CPPUNIT_ASSERT_EQUAL(shipped("sqlite")[i].fileName, files[i].fileName);
         CPPUNIT_ASSERT_EQUAL(std::string("initial_schema"), files[0].name);
         for (const char* table : {"CREATE TABLE threads", "CREATE TABLE execution_steps", "CREATE TABLE logs",
                                   "CREATE TABLE permission_events", "execution_context JSONB", "granted BOOLEAN",

@@ -1,7 +1,7 @@
 #include "SqliteStore.h"
 
-#include "JsonText.h"
-#include "RecordSchema.h"
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordSchema.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -21,6 +21,7 @@
 #include <vector>
 
 namespace mc::store_sqlite {
+using namespace mc::records;
 namespace {
 
 using mc::sdk::Error;

@@ -14,9 +14,13 @@
 
 struct sqlite3;
 
+namespace mc::records {
+struct KindSpec;
+}
+
 namespace mc::store_sqlite {
 
-struct KindSpec;
+using mc::records::KindSpec;
 
 class SqliteStore : public mc::sdk::StorePlugin {
 public:

@@ -4,6 +4,7 @@
 #include "plugin/LoadedPlugin.h"
 #include "app/HostConfig.h"
 #include "plugin/PluginRegistry.h"
+#include "store/MigrationRunner.h"
 #include "store/StoreService.h"
 
 #include <boost/filesystem.hpp>
@@ -31,6 +32,11 @@ inline std::shared_ptr<const host::LoadedPlugin> sqliteStorePlugin() {
 }
 
 inline std::string shippedMigrationsDir() { return std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations"; }
+
+// The version a fresh database of `dialect` reaches with the shipped migrations.
+inline int64_t shippedSchemaVersion(const std::string& dialect = "sqlite") {
+    return host::MigrationRunner(shippedMigrationsDir(), dialect, "store." + dialect).scan().back().version;
+}
 
 // The plugin's declared defaults overlaid with `overrides`, as the host's config layer hands them on.
 inline std::unique_ptr<host::HostContext> storeContext(std::map<std::string, std::string> overrides) {

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace mc::store_sqlite {
+namespace mc::records {
 
 void appendJsonString(std::string& out, std::string_view s); // with the quotes
 std::string jsonString(std::string_view s);
@@ -15,4 +15,4 @@ std::string formatTimestamp(long long unixMicros);
 
 std::string sha256Hex(std::string_view data);
 
-} // namespace mc::store_sqlite
+} // namespace mc::records

@@ -1,4 +1,4 @@
-#include "JsonText.h"
+#include "mc/records/JsonText.h"
 
 #include "mc/json_text.hpp"
 
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <regex>
 
-namespace mc::store_sqlite {
+namespace mc::records {
 
 void appendJsonString(std::string& out, std::string_view s) {
     out += '"';
@@ -68,4 +68,4 @@ std::string sha256Hex(std::string_view data) {
     return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
-} // namespace mc::store_sqlite
+} // namespace mc::records

@@ -1,0 +1,292 @@
+#include "mc/records/RecordSchema.h"
+
+#include "mc/records/JsonText.h"
+
+#include <Poco/UUIDGenerator.h>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace mc::records {
+namespace {
+
+FieldSpec field(std::string name, FieldType type, bool required = false) {
+    FieldSpec f;
+    f.column = name;
+    f.jsonName = std::move(name);
+    f.type = type;
+    f.required = required;
+    return f;
+}
+
+FieldSpec timestampNowByDefault(std::string name) {
+    FieldSpec f = field(std::move(name), FieldType::Timestamp, true);
+    f.defaultsToNow = true;
+    return f;
+}
+
+FieldSpec oneOf(std::string name, std::vector<std::string> allowed, bool upperCase = false) {
+    FieldSpec f = field(std::move(name), FieldType::Text, true);
+    f.allowed = std::move(allowed);
+    f.upperCase = upperCase;
+    return f;
+}
+
+FieldSpec renamed(std::string jsonName, std::string column, FieldType type, bool required) {
+    FieldSpec f = field(std::move(column), type, required);
+    f.jsonName = std::move(jsonName);
+    return f;
+}
+
+const std::vector<std::string> kRoles = {"system", "user", "assistant", "tool"};
+
+KindSpec kind(std::string name, std::string table, std::string prefix, std::vector<FieldSpec> fields,
+              WriteMode mode = WriteMode::InsertOnce, bool sequenced = false) {
+    KindSpec k;
+    k.kind = std::move(name);
+    k.table = std::move(table);
+    k.idPrefix = std::move(prefix);
+    k.fields = std::move(fields);
+    k.mode = mode;
+    k.sequenced = sequenced;
+    return k;
+}
+
+} // namespace
+
+const std::vector<KindSpec>& allKinds() {
+    static const std::vector<KindSpec> all = {
+        kind("thread", "threads", "T-",
+             {field("parent_id", FieldType::Text), field("mcp_id", FieldType::Text, true),
+              oneOf("status", {"running", "paused", "complete", "error", "cancelled"}),
+              field("user_input", FieldType::Text), field("execution_context", FieldType::Json),
+              timestampNowByDefault("started_at"), field("ended_at", FieldType::Timestamp),
+              field("memory_usage", FieldType::Integer), field("cpu_usage", FieldType::Real)},
+             WriteMode::Lifecycle),
+        kind("step", "execution_steps", "S-",
+             {field("thread_id", FieldType::Text, true), field("sequence", FieldType::Integer, true),
+              timestampNowByDefault("timestamp"), field("duration_ms", FieldType::Real),
+              renamed("step_type", "type", FieldType::Text, true), field("description", FieldType::Text),
+              field("details", FieldType::Json), field("status", FieldType::Text),
+              field("mcp_id", FieldType::Text), field("tool", FieldType::Text)},
+             WriteMode::InsertOnce, true),
+        kind("log", "logs", "L-",
+             {timestampNowByDefault("timestamp"), oneOf("level", {"DEBUG", "INFO", "WARN", "ERROR"}, true),
+              field("service", FieldType::Text, true), field("thread_id", FieldType::Text),
+              field("mcp_id", FieldType::Text, true), field("message", FieldType::Text),
+              field("context", FieldType::Json), field("exception", FieldType::Text)}),
+        kind("permission", "permission_events", "P-",
+             {timestampNowByDefault("timestamp"), field("thread_id", FieldType::Text),
+              field("user_id", FieldType::Text), field("resource", FieldType::Text),
+              field("action", FieldType::Text), field("granted", FieldType::Boolean, true),
+              field("reason", FieldType::Text), field("mcp_id", FieldType::Text)}),
+        kind("transcript", "transcripts", "M-",
+             {field("thread_id", FieldType::Text, true), field("sequence", FieldType::Integer, true),
+              timestampNowByDefault("timestamp"), oneOf("role", kRoles), field("content", FieldType::Text),
+              field("model", FieldType::Text), field("prompt_tokens", FieldType::Integer),
+              field("completion_tokens", FieldType::Integer), field("total_tokens", FieldType::Integer),
+              field("metadata", FieldType::Json)},
+             WriteMode::InsertOnce, true),
+        kind("mcp_status", "mcp_status_history", "MS-",
+             {timestampNowByDefault("timestamp"), field("mcp_id", FieldType::Text, true),
+              field("status", FieldType::Text, true), field("previous_status", FieldType::Text),
+              field("endpoint", FieldType::Text), field("detail", FieldType::Text)}),
+        kind("audit", "audit_events", "A-",
+             {timestampNowByDefault("timestamp"), field("actor", FieldType::Text, true),
+              field("action", FieldType::Text, true), field("target", FieldType::Text),
+              field("outcome", FieldType::Text), field("details", FieldType::Json)}),
+    };
+    return all;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += ", ";
+        out += item;
+    }
+    return out;
+}
+
+[[noreturn]] void reject(const FieldSpec& f, const std::string& what) {
+    throw std::invalid_argument("field '" + f.jsonName + "' " + what);
+}
+
+ColumnValue convert(const FieldSpec& f, const Poco::Dynamic::Var& value) {
+    switch (f.type) {
+    case FieldType::Text: {
+        if (!value.isString()) reject(f, "must be a string");
+        std::string text = value.extract<std::string>();
+        if (f.upperCase)
+            std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+        if (f.required && text.empty()) reject(f, "must not be empty");
+        if (!f.allowed.empty() && std::find(f.allowed.begin(), f.allowed.end(), text) == f.allowed.end())
+            reject(f, "must be one of " + join(f.allowed) + " (got '" + text + "')");
+        return text;
+    }
+    case FieldType::Timestamp: {
+        std::string normalized;
+        if (!value.isString() || !normalizeTimestamp(value.extract<std::string>(), normalized))
+            reject(f, "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z");
+        return normalized;
+    }
+    case FieldType::Integer: {
+        if (value.isInteger() && !value.isBoolean()) return value.convert<std::int64_t>();
+        if (value.isNumeric() && !value.isBoolean()) {
+            const double d = value.convert<double>();
+            if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15) return static_cast<std::int64_t>(d);
+        }
+        reject(f, "must be an integer");
+    }
+    case FieldType::Real: {
+        if (!value.isNumeric() || value.isBoolean()) reject(f, "must be a number");
+        return value.convert<double>();
+    }
+    case FieldType::Boolean: {
+        if (!value.isBoolean()) reject(f, "must be true or false");
+        return static_cast<std::int64_t>(value.extract<bool>() ? 1 : 0);
+    }
+    case FieldType::Json: {
+        std::ostringstream out;
+        Poco::JSON::Stringifier::condense(value, out);
+        return out.str();
+    }
+    }
+    reject(f, "has an unknown type");
+}
+
+} // namespace
+
+const KindSpec* findKind(std::string_view kind) {
+    for (const auto& spec : allKinds())
+        if (spec.kind == kind) return &spec;
+    return nullptr;
+}
+
+std::string knownKinds() {
+    std::vector<std::string> names;
+    for (const auto& spec : allKinds()) names.push_back(spec.kind);
+    return join(names);
+}
+
+NormalizedRecord normalize(const KindSpec& spec, const Poco::JSON::Object& record,
+                           const std::function<std::string()>& newId, const std::function<std::string()>& now) {
+    NormalizedRecord out;
+    if (record.has("id") && !record.isNull("id")) {
+        const auto id = record.get("id");
+        if (!id.isString() || id.extract<std::string>().empty()) throw std::invalid_argument("field 'id' must be a non-empty string");
+        out.id = id.extract<std::string>();
+        if (out.id.size() > 256) throw std::invalid_argument("field 'id' is longer than 256 characters");
+    } else {
+        out.id = newId();
+        out.idGenerated = true;
+    }
+    out.values.reserve(spec.fields.size());
+    out.present.reserve(spec.fields.size());
+    for (const auto& f : spec.fields) {
+        const bool present = record.has(f.jsonName) && !record.isNull(f.jsonName);
+        out.present.push_back(present);
+        if (!present) {
+            if (f.defaultsToNow) {
+                out.values.emplace_back(now());
+            } else if (f.required) {
+                reject(f, "is required");
+            } else {
+                out.values.emplace_back(std::monostate{});
+            }
+            continue;
+        }
+        try {
+            out.values.push_back(convert(f, record.get(f.jsonName)));
+        } catch (const Poco::Exception& e) { // e.g. an integer beyond 64 bits
+            reject(f, "cannot be stored: " + e.displayText());
+        }
+    }
+    return out;
+}
+
+const ColumnValue& NormalizedRecord::value(const KindSpec& spec, std::string_view jsonName) const {
+    static const ColumnValue none;
+    for (std::size_t i = 0; i < spec.fields.size() && i < values.size(); ++i)
+        if (spec.fields[i].jsonName == jsonName) return values[i];
+    return none;
+}
+
+std::optional<std::string> NormalizedRecord::text(const KindSpec& spec, std::string_view jsonName) const {
+    if (auto* s = std::get_if<std::string>(&value(spec, jsonName))) return *s;
+    return std::nullopt;
+}
+
+void appendJson(std::string& out, const KindSpec& spec, const NormalizedRecord& record) {
+    out += "{\"id\":";
+    appendJsonString(out, record.id);
+    for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+        const FieldSpec& f = spec.fields[i];
+        out += ',';
+        appendJsonString(out, f.jsonName);
+        out += ':';
+        const ColumnValue& v = i < record.values.size() ? record.values[i] : ColumnValue{};
+        if (std::holds_alternative<std::monostate>(v)) {
+            out += "null";
+        } else if (auto* n = std::get_if<std::int64_t>(&v)) {
+            out += f.type == FieldType::Boolean ? (*n ? "true" : "false") : std::to_string(*n);
+        } else if (auto* d = std::get_if<double>(&v)) {
+            out += Poco::Dynamic::Var(*d).convert<std::string>();
+        } else if (f.type == FieldType::Json) {
+            out += std::get<std::string>(v); // condensed JSON text already
+        } else {
+            appendJsonString(out, std::get<std::string>(v));
+        }
+    }
+    out += '}';
+}
+
+std::string toJson(const KindSpec& spec, const NormalizedRecord& record) {
+    std::string out;
+    appendJson(out, spec, record);
+    return out;
+}
+
+std::string generateId(const KindSpec& spec) {
+    return spec.idPrefix + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+}
+
+bool isTerminalStatus(std::string_view status) {
+    return status == "complete" || status == "error" || status == "cancelled";
+}
+
+std::optional<std::string> transitionError(std::string_view threadId, std::string_view from, std::string_view to) {
+    if (from == to) return std::nullopt;
+    const auto reason = [&](const std::string& why) {
+        return "thread '" + std::string(threadId) + "' cannot go from " + std::string(from) + " to " +
+               std::string(to) + " (" + why + ")";
+    };
+    if (isTerminalStatus(from)) return reason(std::string(from) + " is final");
+    if (from == "running" || from == "paused") return std::nullopt; // to: the other one, or a terminal state
+    return reason("unknown status " + std::string(from));
+}
+
+std::string missingThreadReason(std::string_view threadId) {
+    return "thread_id '" + std::string(threadId) + "' does not exist (write the thread first)";
+}
+
+std::string missingParentReason(std::string_view parentId) {
+    return "parent_id '" + std::string(parentId) + "' does not exist (write the parent first)";
+}
+
+std::string sequenceConflictReason(std::string_view kind, std::string_view threadId, std::int64_t sequence,
+                                   std::string_view existingId) {
+    return std::string(kind) + " sequence " + std::to_string(sequence) + " of thread '" + std::string(threadId) +
+           "' is already taken by '" + std::string(existingId) + "'";
+}
+
+} // namespace mc::records
