@@ -18,13 +18,10 @@
 #include <sstream>
 
 using mc::host::StoreService;
+using mc::test::parseObject;
 namespace records = mc::records;
 
 namespace {
-
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 std::string condensed(const Poco::Dynamic::Var& value) {
     std::ostringstream out;

@@ -4,7 +4,7 @@
 namespace {
 const mc_config_key kConfigKeys[] = {
     mc::sdk::configKey("url", MC_CONFIG_STRING, "",
-                       "Required. libpq conninfo ('host=127.0.0.1 port=5432 dbname=mc user=mc') or "
+                       "libpq conninfo ('host=127.0.0.1 port=5432 dbname=mc user=mc') or "
                        "postgresql://user:pass@host:port/db?sslmode=... URL",
                        true),
     mc::sdk::configKey("pool_min", MC_CONFIG_INT, "1", "Connections opened at start and kept (1-pool_max)"),

@@ -46,15 +46,14 @@ std::string PostgresStore::queryLogs(const std::string& paramsJson) {
 std::string PostgresStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
     auto params = parseQueryParams(paramsJson, q, {"id"});
-    auto id = stringParam(*params, q, "id");
-    if (!id || id->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, q + ": parameter 'id' is required");
+    const std::string id = requiredStringParam(*params, q, "id");
     const KindSpec& thread = *findKind("thread");
     std::string out;
     pool_->run([&](PGconn* conn) {
         // One snapshot for the thread and its children.
         execute(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        auto row = execute(conn, "SELECT " + selectColumns(thread) + " FROM threads WHERE id = $1", {*id});
-        if (row.rows() == 0) throw Error(MC_ERR_NOT_FOUND, "thread '" + *id + "' not found");
+        auto row = execute(conn, "SELECT " + selectColumns(thread) + " FROM threads WHERE id = $1", {id});
+        if (row.rows() == 0) throw Error(MC_ERR_NOT_FOUND, "thread '" + id + "' not found");
         out = "{\"items\":[";
         appendRow(out, row, 0, thread);
         out.pop_back(); // reopen the thread object to add its timeline and transcript
@@ -62,7 +61,7 @@ std::string PostgresStore::queryThread(const std::string& paramsJson) {
         for (const auto& [name, kind] : {std::pair{"timeline", "step"}, std::pair{"transcript", "transcript"}}) {
             const KindSpec& spec = *findKind(kind);
             auto rows = execute(conn, "SELECT " + selectColumns(spec) + " FROM " + spec.table +
-                                          " WHERE thread_id = $1 ORDER BY sequence", {*id});
+                                          " WHERE thread_id = $1 ORDER BY sequence", {id});
             out += ",\"" + std::string(name) + "\":[";
             for (int r = 0; r < rows.rows(); ++r) {
                 if (r) out += ',';

@@ -13,13 +13,10 @@
 using mc::host::StoreError;
 using mc::host::StoreService;
 using mc::test::openBackendStore;
+using mc::test::parseObject;
 using mc::test::PostgresServer;
 
 namespace {
-
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 mc_status writeLog(StoreService& store, const std::string& id, std::string& error) {
     std::string result;

@@ -2,6 +2,7 @@
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/QueryParams.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -261,17 +262,13 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const std::string queryName(name);
-    const std::string params(paramsJson);
-    std::string out;
-    if (queryName == "logs.list") out = queryLogs(params);
-    else if (queryName == "threads.get") out = queryThread(params);
-    else if (queryName == "threads.state") out = queryThreadStates(params);
-    else if (queryName == "schema_migrations.list") out = queryMigrations();
-    else
-        throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + queryName +
-                                            "' (known: logs.list, threads.get, threads.state, schema_migrations.list)");
-    rows.write(out);
+    const QueryTable queries = {
+        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
+        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
+        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
+        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
+    };
+    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {
