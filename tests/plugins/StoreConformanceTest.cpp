@@ -301,13 +301,14 @@ public:
             R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","message":"first"},)"
             R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","message":"second"},)"
             R"({"type":"transcript","id":"M-1","thread_id":"T-1","sequence":1,"role":"user"},)"
-            R"({"type":"audit","id":"A-1","actor":"a","action":"b"}])";
-        assertWritten(write(store, "events", batch), 6, 1); // L-1 twice in one batch
-        assertWritten(write(store, "events", batch), 6, 6); // the whole batch again: all no-ops
+            R"({"type":"audit","id":"A-1","actor":"a","action":"b"},)"
+            R"({"type":"log","id":"L-\"odd\", {id}\\","level":"INFO","service":"s","mcp_id":"m","message":"odd id"}])";
+        assertWritten(write(store, "events", batch), 7, 1); // L-1 twice in one batch
+        assertWritten(write(store, "events", batch), 7, 7); // the whole batch again: all no-ops
         assertWritten(write(store, "step", R"([{"id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x","description":"changed"}])"),
                       1, 1);
-        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM logs"));
-        CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT message FROM logs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), backend_->rawScalar("SELECT count(*) FROM logs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT message FROM logs WHERE id = 'L-1'"));
         CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT description FROM execution_steps"));
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM transcripts"));
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM audit_events"));

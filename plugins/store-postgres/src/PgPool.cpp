@@ -143,6 +143,20 @@ std::string describeConninfo(const std::string& conninfo) {
     return out;
 }
 
+std::string textArrayLiteral(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char c : item) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 PgResult execute(PGconn* conn, const std::string& sql, const std::vector<PgParam>& params) {
     PGresult* raw;
     if (params.empty()) {

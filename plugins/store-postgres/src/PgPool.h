@@ -67,6 +67,9 @@ private:
 // A parameter in text form; nullopt is SQL NULL.
 using PgParam = std::optional<std::string>;
 
+// A text[] parameter: {"a","b"} with quotes and backslashes escaped.
+std::string textArrayLiteral(const std::vector<std::string>& items);
+
 // Runs `sql` (with $n parameters, or several statements when there are none). Throws PgError.
 PgResult execute(PGconn* conn, const std::string& sql, const std::vector<PgParam>& params = {});
 

@@ -79,21 +79,9 @@ std::string PostgresStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
     auto params = parseQueryParams(paramsJson, q, {"ids"});
     const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
-    // A text[] literal: every element quoted, quotes and backslashes escaped.
-    std::string array = "{";
-    for (const auto& id : ids) {
-        if (array.size() > 1) array += ',';
-        array += '"';
-        for (char c : id) {
-            if (c == '"' || c == '\\') array += '\\';
-            array += c;
-        }
-        array += '"';
-    }
-    array += '}';
     std::string out = "{\"items\":[";
     pool_->run([&](PGconn* conn) {
-        auto rows = execute(conn, std::string(kThreadStateSql) + " WHERE t.id = ANY($1::text[])", {array});
+        auto rows = execute(conn, std::string(kThreadStateSql) + " WHERE t.id = ANY($1::text[])", {textArrayLiteral(ids)});
         // In the order asked for, as store-sqlite answers.
         std::vector<int> order(static_cast<std::size_t>(rows.rows()));
         for (int r = 0; r < rows.rows(); ++r) order[static_cast<std::size_t>(r)] = r;

@@ -111,8 +111,11 @@ public:
         }
         return out;
     }
-    bool exists(const KindSpec& spec, const std::string& id) override {
-        return execute(conn_, "SELECT 1 FROM " + spec.table + " WHERE id = $1", {id}).rows() > 0;
+    std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
+        auto rows = execute(conn_, "SELECT id FROM " + spec.table + " WHERE id = ANY($1::text[])", {textArrayLiteral(ids)});
+        std::set<std::string> found;
+        for (int r = 0; r < rows.rows(); ++r) found.insert(rows.text(r, 0));
+        return found;
     }
     std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
                                              std::int64_t sequence) override {
