@@ -103,6 +103,10 @@ public:
     // timestamps RFC 3339), "\N" for NULL.
     virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
     virtual std::string rawScalar(const std::string& sql) = 0;
+    // Makes every insert into audit_events fail with a database error that is not a constraint;
+    // returns words of that error.
+    virtual std::string breakAuditInserts() = 0;
+    virtual void repairAuditInserts() = 0;
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -123,6 +127,13 @@ public:
         return split(rawScalar("SELECT " + sql + " FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
     std::string rawScalar(const std::string& sql) override { return mc::test::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
+    // The trigger's body names a table that does not exist: the insert cannot even be prepared.
+    std::string breakAuditInserts() override {
+        mc::test::RawSqlite(dir_.file("conformance.db"))
+            .exec("CREATE TRIGGER boom BEFORE INSERT ON audit_events BEGIN SELECT * FROM no_such_table; END");
+        return "no such table: main.no_such_table";
+    }
+    void repairAuditInserts() override { mc::test::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
 
 private:
     mc::test::TempDir dir_;
@@ -146,6 +157,12 @@ public:
         return split(rawScalar("SELECT concat_ws(chr(31), " + sql + ") FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
     std::string rawScalar(const std::string& sql) override { return server().psql(database_, sql); }
+    std::string breakAuditInserts() override {
+        server().psql(database_, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;"
+                                 "CREATE TRIGGER boom BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION boom()");
+        return "PostgreSQL: ERROR:  boom";
+    }
+    void repairAuditInserts() override { server().psql(database_, "DROP TRIGGER boom ON audit_events"); }
 
 private:
     static mc::test::PostgresServer& server() { return mc::test::PostgresServer::shared(); }
@@ -260,6 +277,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM audit_events"));
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM mcp_status_history"));
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM permission_events"));
+    }
+
+    void testAFailingBatchWritesNothingAndCanBeRetried() {
+        auto& store = open();
+        const std::string batch =
+            std::string("[{\"type\":\"thread\",") + std::string(kThreadT1).substr(1) + ","
+            R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","thread_id":"T-1"},)"
+            R"({"type":"step","id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+            R"({"type":"audit","id":"A-1","actor":"a","action":"b"}])";
+        const std::string words = backend_->breakAuditInserts();
+        std::string result, error;
+        CPPUNIT_ASSERT(store.write("events", batch, result, error) != MC_OK);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find(words) != std::string::npos);
+        // The thread, log and step written before the audit record went with the transaction.
+        for (const char* table : {"threads", "logs", "execution_steps", "audit_events"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(table, std::string("0"), backend_->rawScalar(std::string("SELECT count(*) FROM ") + table));
+        backend_->repairAuditInserts();
+        assertWritten(write(store, "events", batch), 4, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-1"), ids(thread(store, "T-1")->getArray("timeline")));
     }
 
     void testBadBodiesFailTheWholeCallAndWriteNothing() {
@@ -460,6 +496,7 @@ protected:
 #define MC_STORE_CONFORMANCE_TESTS                                                                                     \
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
+    CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \
     CPPUNIT_TEST(testReadsOrderBySequenceWhateverTheArrivalOrder);                                                     \
     CPPUNIT_TEST(testRetriesNeverDuplicateNorOverwrite);                                                               \
