@@ -45,8 +45,7 @@ std::string PostgresStore::queryLogs(const std::string& paramsJson) {
 
 std::string PostgresStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
-    auto params = parseQueryParams(paramsJson, q, {"id"});
-    const std::string id = requiredStringParam(*params, q, "id");
+    const std::string id = requiredStringParam(*parseQueryParams(paramsJson, q, {"id"}), q, "id");
     const KindSpec& thread = *findKind("thread");
     std::string out;
     pool_->run([&](PGconn* conn) {
@@ -77,8 +76,7 @@ std::string PostgresStore::queryThread(const std::string& paramsJson) {
 
 std::string PostgresStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::string out = "{\"items\":[";
     pool_->run([&](PGconn* conn) {
         auto rows = execute(conn, std::string(kThreadStateSql) + " WHERE t.id = ANY($1::text[])", {textArrayLiteral(ids)});

@@ -334,13 +334,7 @@ void PostgresStore::write(std::string_view kind, std::string_view recordsJson, m
 
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
-    const QueryTable queries = {
-        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
-        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
-        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
-        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
-    };
-    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
+    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
 }
 
 void PostgresStore::health(mc::sdk::Sink& statusJson) {

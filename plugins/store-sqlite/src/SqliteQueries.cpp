@@ -44,8 +44,7 @@ std::string SqliteStore::queryLogs(const std::string& paramsJson) {
 
 std::string SqliteStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
-    auto params = parseQueryParams(paramsJson, q, {"id"});
-    const std::string id = requiredStringParam(*params, q, "id");
+    const std::string id = requiredStringParam(*parseQueryParams(paramsJson, q, {"id"}), q, "id");
     const KindSpec& thread = *findKind("thread");
 
     std::lock_guard<std::mutex> lock(mutex_);
@@ -76,8 +75,7 @@ std::string SqliteStore::queryThread(const std::string& paramsJson) {
 
 std::string SqliteStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::lock_guard<std::mutex> lock(mutex_);
     Prepared select(handle(), std::string(kThreadStateSql) + " WHERE t.id = ?");
     std::string out = "{\"items\":[";

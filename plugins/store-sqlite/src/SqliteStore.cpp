@@ -267,13 +267,7 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const QueryTable queries = {
-        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
-        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
-        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
-        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
-    };
-    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
+    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

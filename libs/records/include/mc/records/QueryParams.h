@@ -35,6 +35,19 @@ using QueryTable = std::vector<std::pair<std::string, QueryHandler>>;
 // The named handler's result; an unknown name throws MC_ERR_UNSUPPORTED naming the known ones.
 std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson);
 
+// The queries every store answers, by name: `store` provides queryLogs, queryThread,
+// queryThreadStates (each taking the parameters' JSON text) and queryMigrations. One list for all
+// stores: a new query is a line here plus one function in each store's *Queries.cpp.
+template <typename Store>
+QueryTable storeQueries(Store& store) {
+    return {
+        {"logs.list", [&store](const std::string& p) { return store.queryLogs(p); }},
+        {"threads.get", [&store](const std::string& p) { return store.queryThread(p); }},
+        {"threads.state", [&store](const std::string& p) { return store.queryThreadStates(p); }},
+        {"schema_migrations.list", [&store](const std::string&) { return store.queryMigrations(); }},
+    };
+}
+
 // threads.state, the same in both dialects: id, status, parent_id, max step sequence, max transcript
 // sequence (NULL when the thread has none) of the threads matching the WHERE clause a store appends.
 inline constexpr const char* kThreadStateSql =
