@@ -29,6 +29,13 @@ std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& que
 std::vector<std::string> stringListParam(const Poco::JSON::Object& params, const std::string& queryName,
                                          const std::string& name, std::size_t maxItems);
 
+// logs.list: its parameters read (unknown names refused); `filters` are exact matches by column.
+struct LogsListParams {
+    std::vector<std::pair<std::string, std::string>> filters; // thread_id, mcp_id, level (upper-cased), service
+    std::int64_t limit = kDefaultListLimit;
+};
+LogsListParams logsListParams(const std::string& paramsJson);
+
 // A store's queries by name, in the order its "unknown query" message lists them.
 using QueryHandler = std::function<std::string(const std::string& paramsJson)>;
 using QueryTable = std::vector<std::pair<std::string, QueryHandler>>;
