@@ -55,9 +55,10 @@ std::string commandKey(const McpServerConfig& c) {
 }
 
 // A found report as the gateway's server definition, through the same validation as POST /api/mcps.
-McpServerConfig definitionOf(const Poco::JSON::Object& report, const std::string& transport) {
+// The id is provisional (transport error texts name it); the gateway id is chosen when connecting.
+McpServerConfig definitionOf(const Poco::JSON::Object& report, const std::string& name, const std::string& transport) {
     Poco::JSON::Object body;
-    body.set("id", "discovered");
+    body.set("id", mcpIdFromName(name));
     body.set("transport", transport);
     static const char* stdioFields[] = {"command", "args", "env"};
     static const char* httpFields[] = {"url", "headers"};
@@ -268,7 +269,7 @@ void DiscoveryService::applyFound(Source& source, const Poco::JSON::Object& repo
         if (entry.reason.empty()) entry.reason = "the source reports it as not connectable";
     } else {
         try {
-            entry.config = definitionOf(report, entry.transport);
+            entry.config = definitionOf(report, entry.name, entry.transport);
             entry.endpointKey = entry.config.transport == McpTransportKind::Stdio
                                     ? commandKey(entry.config)
                                     : normalizeEndpointUrl(entry.config.url);
