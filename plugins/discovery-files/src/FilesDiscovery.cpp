@@ -155,40 +155,22 @@ FilesDiscovery::FilesDiscovery(mc::sdk::Host host, std::string_view configJson)
 FilesDiscovery::~FilesDiscovery() { stop(); }
 
 void FilesDiscovery::start() {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-    worker_ = std::thread([this] { loop(); });
+    bool first = true; // the first pass, and a refresh, re-read every file
+    worker_.start([this, first](bool woken) mutable {
+        step(first || woken);
+        first = false;
+        return pollInterval_;
+    });
 }
 
-void FilesDiscovery::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (worker_.joinable()) worker_.join();
-}
+void FilesDiscovery::stop() { worker_.stop(); }
 
-void FilesDiscovery::refresh() {
-    {
-        std::lock_guard lock(mutex_);
-        refreshRequested_ = true;
-    }
-    wake_.notify_all();
-}
+void FilesDiscovery::refresh() { worker_.wake(); }
 
-void FilesDiscovery::loop() {
-    bool force = true; // the first scan, and a refresh, re-read every file
-    for (;;) {
-        bool changed = false;
-        for (auto& file : files_) changed = scan(file, force) || changed;
-        if (changed || force) emitState();
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, pollInterval_, [this] { return stopping_ || refreshRequested_; });
-        if (stopping_) return;
-        force = refreshRequested_;
-        refreshRequested_ = false;
-    }
+void FilesDiscovery::step(bool force) {
+    bool changed = false;
+    for (auto& file : files_) changed = scan(file, force) || changed;
+    if (changed || force) emitState();
 }
 
 bool FilesDiscovery::scan(WatchedFile& file, bool force) {
