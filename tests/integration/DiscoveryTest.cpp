@@ -13,6 +13,7 @@
 #include <Poco/JSON/Array.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdlib>
 #include <mutex>
 
 using mc::test::eventually;
@@ -85,6 +86,8 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
     CPPUNIT_TEST(testRefreshOfUnknownSourceIs404);
+    CPPUNIT_TEST(testAllowlistedPackageIsStarted);
+    CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -265,6 +268,46 @@ public:
         CPPUNIT_ASSERT_EQUAL(404, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_source"), r.json()->getObject("error")->getValue<std::string>("code"));
         CPPUNIT_ASSERT(r.json()->getObject("error")->getValue<std::string>("message").find("'nosuch'") != std::string::npos);
+    }
+
+    // An allowlisted package is handed to the gateway as the stdio command the registry describes.
+    // npx runs offline against a loopback registry, so nothing leaves the machine (it fails to fetch).
+    void testAllowlistedPackageIsStarted() {
+        ::setenv("npm_config_offline", "true", 1);
+        ::setenv("npm_config_registry", "http://127.0.0.1:9/", 1);
+        RegistryFixture registry;
+        registry.put("io.example/allowed", "{\"packages\":[" + RegistryFixture::npmPackage("@example/allowed", "1.0.0") + "]}");
+        registry.put("io.example/other", "{\"packages\":[" + RegistryFixture::npmPackage("@example/other", "1.0.0") + "]}");
+        auto overrides = registryOnly(registry, "auto-connect");
+        overrides["discovery.registry.allow_packages"] = "@example/allowed";
+        {
+            InProcessHost host(overrides);
+            CPPUNIT_ASSERT(eventually([&] { return mc::test::mcp(host.port(), "io-example-allowed") != nullptr; }));
+            auto m = mc::test::mcp(host.port(), "io-example-allowed");
+            CPPUNIT_ASSERT_EQUAL(std::string("stdio"), m->getValue<std::string>("transport"));
+            CPPUNIT_ASSERT_EQUAL(std::string("npx -y @example/allowed@1.0.0"), m->getValue<std::string>("endpoint"));
+            CPPUNIT_ASSERT_EQUAL(std::string("discovery:registry"), m->getValue<std::string>("origin"));
+            CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
+            auto other = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/other");
+            CPPUNIT_ASSERT(other->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("skipped"), other->getObject("probe")->getValue<std::string>("status"));
+        }
+        ::unsetenv("npm_config_offline");
+        ::unsetenv("npm_config_registry");
+    }
+
+    void testRolesOfTheDiscoveryRoutes() {
+        RegistryFixture registry;
+        auto overrides = registryOnly(registry, "list-only");
+        overrides["auth.jwt.secret"] = "discovery-test-secret-0123456789";
+        InProcessHost host(overrides);
+        const auto& auth = host.runtime->auth();
+        const std::string viewer = "Bearer " + auth.issue("v", mc::host::Role::Viewer);
+        const std::string operatorToken = "Bearer " + auth.issue("o", mc::host::Role::Operator);
+        CPPUNIT_ASSERT_EQUAL(401, httpGet(host.port(), "/api/discovery").status);
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/api/discovery", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", host.port(), "/api/discovery/registry/refresh", "", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(202, httpRequest("POST", host.port(), "/api/discovery/registry/refresh", "", {{"Authorization", operatorToken}}).status);
     }
 };
 

@@ -373,9 +373,9 @@ void DiscoveryService::reconcile(const std::string& endpointKey) {
         gateway_.add(config, "discovery:" + allowedBy->source);
         endpoint.mcpId = config.id;
         endpoint.notStarted.clear();
-        logging::get("discovery")->info("mcp '{}' connected from source '{}': {}", config.id, allowedBy->source,
-                                        config.endpoint());
-        publish("connected", endpoint);
+        logging::get("discovery")->info("mcp '{}' handed to the gateway from source '{}': {}", config.id,
+                                        allowedBy->source, config.endpoint());
+        publish("registered", endpoint);
     } catch (const std::exception& e) {
         endpoint.notStarted = std::string("the gateway refused it: ") + e.what();
         logging::get("discovery")->warn("{} not connected: {}", config.endpoint(), endpoint.notStarted);
