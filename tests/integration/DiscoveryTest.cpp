@@ -213,10 +213,14 @@ public:
 
     void testListOnlySourceProbesButDoesNotConnect() {
         mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
-        CPPUNIT_ASSERT(peer.ready());
+        mc::test::NodeHttpPeer legacy({kEverything, "sse"});
+        CPPUNIT_ASSERT(peer.ready() && legacy.ready());
         RegistryFixture registry;
         registry.put("io.example/everything", everythingRemote(peer.port()));
-        InProcessHost host(registryOnly(registry, "list-only"));
+        registry.put("io.example/legacy",
+                     "{\"remotes\":[" + RegistryFixture::remote("sse", "http://127.0.0.1:" + std::to_string(legacy.port()) + "/sse") + "]}");
+        // Subscribed before start-up: every report and host discovery event on mcps is seen.
+        InProcessHost host(registryOnly(registry, "list-only"), InProcessHost::Until::Constructed);
         struct Capture : mc::host::BroadcastSubscriber {
             std::mutex mutex;
             std::vector<std::string> events;
@@ -224,26 +228,32 @@ public:
                 std::lock_guard lock(mutex);
                 events.emplace_back(mc::host::Broadcaster::eventJson(frame));
             }
-            bool has(const std::string& needle) {
+            bool has(const std::string& a, const std::string& b) {
                 std::lock_guard lock(mutex);
                 for (const auto& e : events)
-                    if (e.find(needle) != std::string::npos) return true;
+                    if (e.find(a) != std::string::npos && e.find(b) != std::string::npos) return true;
                 return false;
             }
         } capture;
         host.runtime->broadcaster().subscribe("mcps", &capture);
-        httpRequest("POST", host.port(), "/api/discovery/registry/refresh");
-        CPPUNIT_ASSERT(eventually([&] {
-            auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
-            return e && e->getObject("probe")->getValue<std::string>("status") == "ok";
-        }));
-        auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
-        CPPUNIT_ASSERT_EQUAL(true, e->getValue<bool>("connectable"));
-        CPPUNIT_ASSERT(e->isNull("mcp_id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("source 'registry' is list-only"), e->getValue<std::string>("reason"));
+        host.runtime->start();
+        for (const char* key : {"io.example/everything", "io.example/legacy"}) {
+            CPPUNIT_ASSERT_MESSAGE(key, eventually([&] {
+                auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);
+                return e && e->getObject("probe")->getValue<std::string>("status") == "ok";
+            }));
+            auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);
+            CPPUNIT_ASSERT_EQUAL(true, e->getValue<bool>("connectable"));
+            CPPUNIT_ASSERT(e->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("source 'registry' is list-only"), e->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(std::string("mcp-servers/everything"),
+                                 e->getObject("probe")->getObject("server_info")->getValue<std::string>("name"));
+        }
         CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
-        // The plugin's reports travel on mcps (the refresh re-listed nothing new, so its state report).
-        CPPUNIT_ASSERT(eventually([&] { return capture.has("\"action\":\"state\""); }, 10000));
+        // On mcps: the plugin's own reports and the host's endpoint events.
+        CPPUNIT_ASSERT(capture.has("\"source\":\"discovery-registry/default\"", "\"action\":\"found\""));
+        CPPUNIT_ASSERT(eventually([&] { return capture.has("\"source\":\"discovery\"", "\"change\":\"probed\""); }, 10000));
+        CPPUNIT_ASSERT(capture.has("\"source\":\"discovery\"", "\"change\":\"found\""));
         host.runtime->broadcaster().unsubscribeAll(&capture);
     }
 
