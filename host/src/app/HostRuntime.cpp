@@ -44,7 +44,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     // MCP server definitions are validated now, so a bad one stops start-up with its key named.
     gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
     gateway_->configure(*config_);
-    discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout);
+    discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
+                                                    settings_.discoveryProbeRetry);
 }
 
 HostRuntime::~HostRuntime() {
