@@ -86,7 +86,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOneEndpointFromTwoSourcesIsOneMcp);
     CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
-    CPPUNIT_TEST(testRefreshOfUnknownSourceIs404);
+    CPPUNIT_TEST(testBrokenAndUnknownSources);
     CPPUNIT_TEST(testAllowlistedPackageIsStarted);
     CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
@@ -280,9 +280,20 @@ public:
         }
     }
 
-    void testRefreshOfUnknownSourceIs404() {
+    // A source whose plugin did not start is listed with why; it cannot be refreshed, nor can an unknown one.
+    void testBrokenAndUnknownSources() {
         RegistryFixture registry;
-        InProcessHost host(registryOnly(registry, "list-only"));
+        auto overrides = registryOnly(registry, "list-only");
+        overrides["discovery.files.enabled"] = "true"; // without paths: create fails
+        InProcessHost host(overrides);
+        auto files = sourceNamed(discovery(host.port()), "files");
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), files->getValue<std::string>("state"));
+        const std::string message = files->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("did not start: ") == 0);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is empty") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/files/refresh").status);
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "registry")->getValue<std::string>("state") == "ok"; }));
+
         auto r = httpRequest("POST", host.port(), "/api/discovery/nosuch/refresh");
         CPPUNIT_ASSERT_EQUAL(404, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_source"), r.json()->getObject("error")->getValue<std::string>("code"));

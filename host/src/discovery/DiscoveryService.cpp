@@ -129,10 +129,15 @@ DiscoveryService::~DiscoveryService() {
     }
 }
 
-void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance) {
+void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance,
+                                 const std::string& startError) {
     std::lock_guard lock(mutex_);
     Source source;
     source.instance = instance;
+    if (!startError.empty()) {
+        source.state = "error";
+        source.message = startError;
+    }
     source.settings = std::move(settings);
     const std::string name = source.settings.name;
     sources_[name] = std::move(source);

@@ -62,8 +62,9 @@ public:
     DiscoveryService(const DiscoveryService&) = delete;
     DiscoveryService& operator=(const DiscoveryService&) = delete;
 
-    // Registers a source before its plugin starts; `instance` (may be null) serves refresh().
-    void addSource(DiscoverySourceSettings settings, PluginInstance* instance);
+    // Registers a source; `instance` serves refresh(). A source whose plugin did not start is added
+    // with instance null and `startError` (listed with state "error").
+    void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& startError = {});
     // A plugin's "discovery" emit (any thread; never blocks). Reports of unknown sources are ignored.
     void submit(const std::string& pluginId, const std::string& payloadJson);
 
