@@ -291,9 +291,9 @@ public:
         auto store = openStore(dir.file("unknown.db"));
         std::string result, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit)"), error);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.export", "{}", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, schema_migrations.list)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, threads.state, schema_migrations.list)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);
