@@ -10,6 +10,7 @@
 #include "store/StoreService.h"
 
 #include <cppunit/extensions/HelperMacros.h>
+#include <sqlite3.h>
 
 using namespace mc::host;
 using mc::test::eventually;
@@ -32,6 +33,26 @@ Poco::JSON::Object::Ptr nextEvent(TestWebSocket& ws, int timeoutMs = 10000) {
         if (event->getValue<std::string>("type") == "log" && payload->getValue<std::string>("service") == "stderr") continue;
         return event;
     }
+}
+
+// "granted:user:reason" per stored permission event of `threadId`, in time order, read from the
+// database file itself.
+std::vector<std::string> storedPermissions(const std::string& dbPath, const std::string& threadId) {
+    sqlite3* db = nullptr;
+    std::vector<std::string> out;
+    if (sqlite3_open_v2(dbPath.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* select = nullptr;
+        sqlite3_prepare_v2(db, "SELECT granted, user_id, reason FROM permission_events WHERE thread_id = ? ORDER BY timestamp, rowid",
+                           -1, &select, nullptr);
+        sqlite3_bind_text(select, 1, threadId.c_str(), -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(select) == SQLITE_ROW)
+            out.push_back(std::to_string(sqlite3_column_int(select, 0)) + ":" +
+                          reinterpret_cast<const char*>(sqlite3_column_text(select, 1)) + ":" +
+                          reinterpret_cast<const char*>(sqlite3_column_text(select, 2)));
+        sqlite3_finalize(select);
+    }
+    sqlite3_close(db);
+    return out;
 }
 
 void subscribe(TestWebSocket& ws, const std::string& channel) {
@@ -79,6 +100,11 @@ public:
                              error->getValue<std::string>("message"));
         CPPUNIT_ASSERT_EQUAL(std::string("no-logging"), error->getObject("details")->getValue<std::string>("rule"));
 
+        // The unknown thread is opened first, so the decision and the step can refer to it.
+        auto thread = nextEvent(watch);
+        CPPUNIT_ASSERT_EQUAL(std::string("thread"), thread->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), thread->getObject("payload")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), thread->getObject("payload")->getValue<std::string>("mcp_id"));
         auto denied = nextEvent(watch);
         CPPUNIT_ASSERT_EQUAL(std::string("permission"), denied->getValue<std::string>("type"));
         auto p = denied->getObject("payload");
@@ -88,10 +114,7 @@ public:
         CPPUNIT_ASSERT(!p->getValue<bool>("granted"));
         CPPUNIT_ASSERT_EQUAL(std::string("rule 'no-logging' denies"), p->getValue<std::string>("reason"));
         CPPUNIT_ASSERT_EQUAL(std::string("T-gw"), p->getValue<std::string>("thread_id"));
-        // The unknown thread is created, then the denied call is its first step.
-        auto thread = nextEvent(watch);
-        CPPUNIT_ASSERT_EQUAL(std::string("thread"), thread->getValue<std::string>("type"));
-        CPPUNIT_ASSERT_EQUAL(std::string("running"), thread->getObject("payload")->getValue<std::string>("status"));
+        // Then the denied call is the thread's first step.
         auto step1 = nextEvent(watch)->getObject("payload");
         CPPUNIT_ASSERT_EQUAL(1, step1->getValue<int>("sequence"));
         CPPUNIT_ASSERT_EQUAL(std::string("denied"), step1->getValue<std::string>("status"));
@@ -136,6 +159,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("denied"), timeline->getObject(0)->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), timeline->getObject(1)->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("toggle-simulated-logging"), timeline->getObject(2)->getValue<std::string>("tool"));
+        // Every decision, granted or denied, is persisted with its reason.
+        const auto permissions = storedPermissions(host.dir.file("mc.db"), "T-gw");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), permissions.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("0:alice:rule 'no-logging' denies"), permissions[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1:alice:no rule matched: permissions.default = allow"), permissions[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1:bob:no rule matched: permissions.default = allow"), permissions[2]);
     }
 };
 

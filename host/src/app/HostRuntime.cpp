@@ -55,8 +55,12 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     gateway_->configure(*config_);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
     IngestService* ingest = ingest_.get();
-    gateway_->setToolCallObserver([ingest](const std::string& mcpId, const ToolCallRequest& request,
-                                           const ToolCallOutcome& outcome, const std::string& startedAt) {
+    McpGateway::ToolCallObserver observer;
+    observer.started = [ingest](const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt) {
+        ingest->openThread(request.threadId, mcpId, startedAt);
+    };
+    observer.completed = [ingest](const std::string& mcpId, const ToolCallRequest& request, const ToolCallOutcome& outcome,
+                                  const std::string& startedAt) {
         ToolCallRecord record;
         record.threadId = request.threadId;
         record.mcpId = mcpId;
@@ -72,7 +76,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         record.durationMs = outcome.durationMs;
         record.argumentsBytes = request.argumentsJson.size();
         ingest->recordToolCall(record);
-    });
+    };
+    gateway_->setToolCallObserver(std::move(observer));
 }
 
 // Persisted kinds (plugin emits, host and gateway events, the ingest API) go through one IngestService

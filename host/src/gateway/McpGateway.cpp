@@ -123,9 +123,10 @@ std::vector<std::shared_ptr<McpConnection>> McpGateway::connections() const {
 void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
     const std::string startedAt = json::isoTimestamp(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    if (observer_ && !request.threadId.empty()) {
-        done = [observer = observer_, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
-            observer(mcpId, request, o, startedAt);
+    const bool observed = !request.threadId.empty();
+    if (observed && observer_.completed) {
+        done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
+            completed(mcpId, request, o, startedAt);
             done(std::move(o));
         };
     }
@@ -148,6 +149,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         refuse(std::move(o));
         return;
     }
+    if (observed && observer_.started) observer_.started(mcpId, request, startedAt);
     const PermissionDecision decision = policy_.decide(request.user, request.role, mcpId, request.tool);
     const std::string permission =
         "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(request.user) +

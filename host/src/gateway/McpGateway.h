@@ -54,9 +54,14 @@ public:
     std::shared_ptr<McpConnection> find(const std::string& id) const;
     std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
 
-    // Called when a tool call that names a thread completes (before its reply), with its start time.
-    using ToolCallObserver = std::function<void(const std::string& mcpId, const ToolCallRequest& request,
-                                                const ToolCallOutcome& outcome, const std::string& startedAt)>;
+    // Tool calls that name a thread: `started` before the policy check (so the thread exists for the
+    // permission event), `completed` when the call completes (before its reply). Both get the start time.
+    struct ToolCallObserver {
+        std::function<void(const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt)> started;
+        std::function<void(const std::string& mcpId, const ToolCallRequest& request, const ToolCallOutcome& outcome,
+                           const std::string& startedAt)>
+            completed;
+    };
 
     // Set before start(): the permission policy every call is checked against, and who records steps.
     void setPolicy(PermissionPolicy policy) { policy_ = std::move(policy); }

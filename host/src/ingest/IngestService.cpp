@@ -89,17 +89,17 @@ public:
             put(record.id, state);
             return {};
         }
-        if (spec.sequenced) {
-            const std::string threadId = record.text(spec, "thread_id").value_or("");
-            ThreadState state;
-            const auto found = find(threadId, state);
-            if (found == ThreadStateCache::Lookup::Absent) return mc::records::missingThreadReason(threadId);
-            if (found == ThreadStateCache::Lookup::Unknown) return {}; // the store checks it
-            const std::int64_t sequence = integerOf(spec, record, "sequence");
-            auto& max = spec.kind == "step" ? state.maxStepSequence : state.maxTranscriptSequence;
-            max = std::max(max, sequence);
-            put(threadId, state);
-        }
+        // Every thread_id refers to a stored thread (a foreign key in both stores).
+        const std::string threadId = record.text(spec, "thread_id").value_or("");
+        if (threadId.empty()) return {};
+        ThreadState state;
+        const auto found = find(threadId, state);
+        if (found == ThreadStateCache::Lookup::Absent) return mc::records::missingThreadReason(threadId);
+        if (found == ThreadStateCache::Lookup::Unknown || !spec.sequenced) return {}; // the store checks it
+        const std::int64_t sequence = integerOf(spec, record, "sequence");
+        auto& max = spec.kind == "step" ? state.maxStepSequence : state.maxTranscriptSequence;
+        max = std::max(max, sequence);
+        put(threadId, state);
         return {};
     }
 
@@ -249,6 +249,31 @@ void IngestService::noteNotPersisted(std::size_t count, std::string_view source)
                                      count, source, total);
 }
 
+IngestService::Item IngestService::threadItem(const std::string& threadId, const std::string& mcpId,
+                                              const std::string& startedAt) {
+    Poco::JSON::Object::Ptr thread = new Poco::JSON::Object;
+    thread->set("id", threadId);
+    thread->set("status", std::string("running"));
+    thread->set("mcp_id", mcpId);
+    thread->set("started_at", startedAt);
+    return Item{"thread", thread, {}};
+}
+
+void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt) {
+    if (threadId.empty()) return;
+    {
+        std::lock_guard lock(mutex_);
+        ThreadState state;
+        if (cache_.find(threadId, state) != ThreadStateCache::Lookup::Absent) return;
+    }
+    std::vector<Item> items;
+    items.push_back(threadItem(threadId, mcpId, startedAt));
+    std::vector<std::string> invalid;
+    process(std::move(items), "gateway", false, {}, &invalid);
+    if (!invalid.empty() && !invalid.front().empty())
+        logging::get("ingest")->warn("thread '{}' of a tool call was not opened: {}", threadId, invalid.front());
+}
+
 void IngestService::recordToolCall(const ToolCallRecord& call) {
     if (call.threadId.empty()) return;
     std::vector<Item> items;
@@ -256,14 +281,7 @@ void IngestService::recordToolCall(const ToolCallRecord& call) {
         std::lock_guard lock(mutex_);
         ThreadState state;
         const auto found = cache_.find(call.threadId, state);
-        if (found == ThreadStateCache::Lookup::Absent) {
-            Poco::JSON::Object::Ptr thread = new Poco::JSON::Object;
-            thread->set("id", call.threadId);
-            thread->set("status", std::string("running"));
-            thread->set("mcp_id", call.mcpId);
-            thread->set("started_at", call.startedAt);
-            items.push_back(Item{"thread", thread, {}});
-        }
+        if (found == ThreadStateCache::Lookup::Absent) items.push_back(threadItem(call.threadId, call.mcpId, call.startedAt));
         // Reserve the sequence now, so concurrent calls of one thread get distinct ones.
         const std::int64_t sequence = state.maxStepSequence + 1;
         state.maxStepSequence = sequence;

@@ -70,8 +70,11 @@ public:
     // MC_ERR_INVALID_ARGUMENT with the reason when the event is invalid (nothing is published).
     mc_status emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload, std::string* error);
 
-    // The step of a routed tool call at the next sequence of its thread (the thread is created,
-    // running, when unknown). Fire and forget.
+    // A routed tool call's thread: created (running, on `mcpId`) when the store does not know it, so
+    // the call's permission event and step can refer to it. Fire and forget.
+    void openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+    // The step of a completed tool call at the next sequence of its thread (opened first when still
+    // unknown). Fire and forget.
     void recordToolCall(const ToolCallRecord& call);
 
     struct Stats {
@@ -98,6 +101,7 @@ private:
     Submitted process(std::vector<Item> items, std::string_view source, bool mustFit,
                       std::function<void(IngestReply)> done, std::vector<std::string>* rejectReasons = nullptr);
     void noteNotPersisted(std::size_t count, std::string_view source);
+    static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
 
     EventRouter& events_;
     StoreWriter& writer_;
