@@ -45,14 +45,13 @@ std::string SqliteStore::queryLogs(const std::string& paramsJson) {
 std::string SqliteStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
     auto params = parseQueryParams(paramsJson, q, {"id"});
-    auto id = stringParam(*params, q, "id");
-    if (!id || id->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, q + ": parameter 'id' is required");
+    const std::string id = requiredStringParam(*params, q, "id");
     const KindSpec& thread = *findKind("thread");
 
     std::lock_guard<std::mutex> lock(mutex_);
     Prepared select(handle(), "SELECT " + selectColumns(thread) + " FROM threads WHERE id = ?");
-    select.bind(1, *id);
-    if (!select.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + *id + "' not found");
+    select.bind(1, id);
+    if (!select.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + id + "' not found");
     std::string out = "{\"items\":[";
     appendRow(out, select.get(), thread);
     out.pop_back(); // reopen the thread object to add its timeline and transcript
@@ -61,7 +60,7 @@ std::string SqliteStore::queryThread(const std::string& paramsJson) {
         out += ",\"" + std::string(name) + "\":[";
         Prepared rows(handle(), "SELECT " + selectColumns(spec) + " FROM " + spec.table +
                                     " WHERE thread_id = ? ORDER BY sequence");
-        rows.bind(1, *id);
+        rows.bind(1, id);
         bool first = true;
         while (rows.step()) {
             if (!first) out += ',';

@@ -2,6 +2,7 @@
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/QueryParams.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -68,10 +69,15 @@ public:
         }
         return out;
     }
-    bool exists(const KindSpec& spec, const std::string& id) override {
+    std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
         Prepared select(db_, "SELECT 1 FROM " + spec.table + " WHERE id = ?");
-        select.bind(1, id);
-        return select.step();
+        std::set<std::string> found;
+        for (const auto& id : ids) {
+            select.bind(1, id);
+            if (select.step()) found.insert(id);
+            select.reset();
+        }
+        return found;
     }
     std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
                                              std::int64_t sequence) override {
@@ -261,17 +267,13 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const std::string queryName(name);
-    const std::string params(paramsJson);
-    std::string out;
-    if (queryName == "logs.list") out = queryLogs(params);
-    else if (queryName == "threads.get") out = queryThread(params);
-    else if (queryName == "threads.state") out = queryThreadStates(params);
-    else if (queryName == "schema_migrations.list") out = queryMigrations();
-    else
-        throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + queryName +
-                                            "' (known: logs.list, threads.get, threads.state, schema_migrations.list)");
-    rows.write(out);
+    const QueryTable queries = {
+        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
+        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
+        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
+        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
+    };
+    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

@@ -16,14 +16,11 @@
 using mc::host::StoreError;
 using mc::host::StoreService;
 using mc::test::openStore;
+using mc::test::parseObject;
 using mc::test::RawSqlite;
 using mc::test::TempDir;
 
 namespace {
-
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 // Writes and asserts success; returns the store's result object.
 Poco::JSON::Object::Ptr writeOk(StoreService& store, const std::string& kind, const std::string& records) {
@@ -57,7 +54,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored);
     CPPUNIT_TEST(testThreadFieldTypesAreChecked);
     CPPUNIT_TEST(testStepForUnknownThreadIsRejectedByForeignKey);
-    CPPUNIT_TEST(testRewritingTheSameIdUpdatesWithoutDuplicating);
+    CPPUNIT_TEST(testRewritingTheSameIdNeverDuplicates);
     CPPUNIT_TEST(testGeneratedIdsAreUnique);
     CPPUNIT_TEST(testLogsListFiltersAndOrdersNewestFirst);
     CPPUNIT_TEST(testLogsListRejectsBadParameters);
@@ -207,12 +204,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("y"), field(timeline, 0, "step_type"));
     }
 
-    void testRewritingTheSameIdUpdatesWithoutDuplicating() {
+    void testRewritingTheSameIdNeverDuplicates() {
         TempDir dir;
         auto store = openStore(dir.file("idem.db"));
         const std::string log = R"([{"id":"L-same","level":"INFO","service":"s","mcp_id":"m","message":"once"}])";
         writeOk(*store, "log", log);
-        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
+        auto again = writeOk(*store, "log", log); // an accepted no-op
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("duplicates"));
         writeOk(*store, "thread", kThread);
         writeOk(*store, "thread",
                 R"([{"id":"T-1","mcp_id":"mcp-a","status":"complete","started_at":"2026-01-02T01:04:05.5Z",)"
