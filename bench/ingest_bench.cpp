@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
                 while (s->received < events) {
                     auto m = s->socket.receive(deadline);
                     if (!m) return;
-                    if (m->first.find("\"type\":\"event\"") == std::string::npos) continue;
+                    if (m->first.rfind("{\"type\":\"log\"", 0) != 0) continue; // replies
                     if (auto t = intField(m->first, "t")) s->latenciesUs.push_back(m->second - *t);
                     ++s->received;
                 }
