@@ -201,6 +201,9 @@ public:
         r = httpRequest("POST", secured.port(), "/api/ingest", R"({"events":[]})",
                         merge({kJson, {{"Authorization", "Bearer " + viewer}}}));
         CPPUNIT_ASSERT_EQUAL(403, r.status);
+        TestWebSocket viewerSocket(secured.port(), "/ws?token=" + viewer);
+        viewerSocket.sendText(R"({"type":"publish","request_id":"v","payload":{"events":[]}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("forbidden"), viewerSocket.receiveType("error")->getValue<std::string>("code"));
     }
 
     void aFullQueueAnswers503WithRetryAfter() {
