@@ -14,6 +14,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -98,7 +100,7 @@ void assertSameRecord(const records::KindSpec& spec, const std::string& input, c
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::unique_ptr<StoreService> open() = 0;
+    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) = 0;
     // The row's columns (KindSpec order), each as text alike in both dialects (booleans 1/0,
     // timestamps RFC 3339), "\N" for NULL.
     virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
@@ -120,7 +122,9 @@ std::vector<std::string> split(const std::string& text) {
 
 class SqliteBackend : public Backend {
 public:
-    std::unique_ptr<StoreService> open() override { return mc::test::openStore(dir_.file("conformance.db")); }
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
+        return mc::test::openStore(dir_.file("conformance.db"), migrationsDir);
+    }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
         for (const auto& f : spec.fields) sql += (sql.empty() ? "" : " || char(31) || ") + ("COALESCE(\"" + f.column + "\", '\\N')");
@@ -142,8 +146,8 @@ private:
 class PostgresBackend : public Backend {
 public:
     PostgresBackend() : database_(server().createDatabase("conformance")) {}
-    std::unique_ptr<StoreService> open() override {
-        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}});
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
+        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}}, migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
@@ -383,6 +387,9 @@ public:
                             R"({"type":"permission","id":"P-2","granted":false}])"),
                       3, 0, {{0, records::missingThreadReason("T-gone")}, {3, records::missingThreadReason("T-gone")}});
         CPPUNIT_ASSERT_EQUAL(std::string("L-3,L-2"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-2"), ids(queryObject(store, "logs.list", R"({"thread_id":"T-1","level":"info"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(queryObject(store, "logs.list", R"({"level":"ERROR"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), queryObject(store, "logs.list", R"({"limit":1})")->getArray("items")->size());
         CPPUNIT_ASSERT_EQUAL(std::string("P-2"), backend_->rawScalar("SELECT id FROM permission_events"));
     }
 
@@ -479,13 +486,51 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("running"), thread(again, "T-1")->getValue<std::string>("status"));
     }
 
+    void testAFailingMigrationLeavesNothingBehind() {
+        const std::string dialect = open().dialect();
+        store_.reset();
+        // The shipped migrations plus one more whose second statement fails.
+        const auto shipped = mc::host::MigrationRunner(mc::test::shippedMigrationsDir(), dialect, "store." + dialect).scan();
+        char brokenName[32];
+        std::snprintf(brokenName, sizeof brokenName, "%03lld_broken.sql", static_cast<long long>(shipped.back().version + 1));
+        namespace fs = boost::filesystem;
+        mc::test::TempDir dir;
+        fs::create_directories(dir.path() / dialect);
+        for (const auto& file : fs::directory_iterator(fs::path(mc::test::shippedMigrationsDir()) / dialect))
+            fs::copy_file(file.path(), dir.path() / dialect / file.path().filename());
+        {
+            std::ofstream broken((dir.path() / dialect / brokenName).string());
+            broken << "CREATE TABLE half_done (id TEXT);\nINSERT INTO no_such_table VALUES (1);\n";
+        }
+        try {
+            open(dir.path().string());
+            CPPUNIT_FAIL("a failing migration was accepted");
+        } catch (const mc::host::StoreError& e) {
+            CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find(brokenName) != std::string::npos);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::to_string(shipped.size()), backend_->rawScalar("SELECT count(*) FROM schema_migrations"));
+        CPPUNIT_ASSERT_MESSAGE("half_done was created", !rawQueryWorks("SELECT count(*) FROM half_done"));
+        auto& store = open(); // the shipped ones still open the database as it was
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), store.migration().applied.size());
+    }
+
 protected:
     virtual std::unique_ptr<Backend> makeBackend() = 0;
 
+    bool rawQueryWorks(const std::string& sql) {
+        try {
+            backend_->rawScalar(sql);
+            return true;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
     // The store on this test's database (a new one for each test; the same one when called again).
-    StoreService& open() {
+    StoreService& open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) {
         if (!backend_) backend_ = makeBackend();
-        store_ = backend_->open();
+        store_.reset();
+        store_ = backend_->open(migrationsDir);
         return *store_;
     }
 
@@ -505,7 +550,8 @@ protected:
     CPPUNIT_TEST(testThreadLifecycle);                                                                                 \
     CPPUNIT_TEST(testIllegalTransitionsAndMissingParentsAreRejected);                                                  \
     CPPUNIT_TEST(testThreadsState);                                                                                    \
-    CPPUNIT_TEST(testMigrationsAreRecordedAndAppliedOnce)
+    CPPUNIT_TEST(testMigrationsAreRecordedAndAppliedOnce);                                                             \
+    CPPUNIT_TEST(testAFailingMigrationLeavesNothingBehind)
 
 class StoreConformanceSqliteTest : public StoreConformanceTest {
     CPPUNIT_TEST_SUITE(StoreConformanceSqliteTest);

@@ -5,6 +5,9 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace mc::records {
 
 using mc::sdk::Error;
@@ -42,6 +45,21 @@ std::string requiredStringParam(const Poco::JSON::Object& params, const std::str
     auto value = stringParam(params, queryName, name);
     if (!value || value->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameter '" + name + "' is required");
     return *value;
+}
+
+LogsListParams logsListParams(const std::string& paramsJson) {
+    const std::string q = "logs.list";
+    auto params = parseQueryParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
+    LogsListParams out;
+    out.limit = limitParam(*params, q, "limit", kDefaultListLimit, kMaxListLimit);
+    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
+        auto value = stringParam(*params, q, filter);
+        if (!value) continue;
+        if (std::string(filter) == "level")
+            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
+        out.filters.emplace_back(filter, *value);
+    }
+    return out;
 }
 
 std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson) {

@@ -13,22 +13,16 @@ using namespace mc::records;
 using mc::sdk::Error;
 
 std::string PostgresStore::queryLogs(const std::string& paramsJson) {
-    const std::string q = "logs.list";
-    auto params = parseQueryParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
-    const std::int64_t limit = limitParam(*params, q, "limit", kDefaultListLimit, kMaxListLimit);
+    const LogsListParams params = logsListParams(paramsJson);
     const KindSpec& spec = *findKind("log");
     std::vector<PgParam> binds;
     std::string where;
-    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
-        auto value = stringParam(*params, q, filter);
-        if (!value) continue;
-        if (std::string(filter) == "level")
-            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
-        binds.emplace_back(*value);
+    for (const auto& [column, value] : params.filters) {
+        binds.emplace_back(value);
         where += where.empty() ? " WHERE " : " AND ";
-        where += std::string(filter) + " = $" + std::to_string(binds.size());
+        where += column + " = $" + std::to_string(binds.size());
     }
-    binds.emplace_back(std::to_string(limit));
+    binds.emplace_back(std::to_string(params.limit));
     const std::string sql = "SELECT " + selectColumns(spec) + " FROM logs" + where +
                             " ORDER BY timestamp DESC, created_at DESC, id DESC LIMIT $" + std::to_string(binds.size()) +
                             "::bigint";
@@ -45,8 +39,7 @@ std::string PostgresStore::queryLogs(const std::string& paramsJson) {
 
 std::string PostgresStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
-    auto params = parseQueryParams(paramsJson, q, {"id"});
-    const std::string id = requiredStringParam(*params, q, "id");
+    const std::string id = requiredStringParam(*parseQueryParams(paramsJson, q, {"id"}), q, "id");
     const KindSpec& thread = *findKind("thread");
     std::string out;
     pool_->run([&](PGconn* conn) {
@@ -77,8 +70,7 @@ std::string PostgresStore::queryThread(const std::string& paramsJson) {
 
 std::string PostgresStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::string out = "{\"items\":[";
     pool_->run([&](PGconn* conn) {
         auto rows = execute(conn, std::string(kThreadStateSql) + " WHERE t.id = ANY($1::text[])", {textArrayLiteral(ids)});

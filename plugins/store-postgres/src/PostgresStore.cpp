@@ -274,13 +274,7 @@ void PostgresStore::stop() {
     if (pool_) pool_->close();
 }
 
-std::string PostgresStore::nowTimestamp() const {
-    long long us = host().nowUnixUs();
-    if (us == 0)
-        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    return formatTimestamp(us);
-}
+std::string PostgresStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
 std::int64_t PostgresStore::schemaVersion() {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
@@ -334,13 +328,7 @@ void PostgresStore::write(std::string_view kind, std::string_view recordsJson, m
 
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
-    const QueryTable queries = {
-        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
-        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
-        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
-        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
-    };
-    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
+    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
 }
 
 void PostgresStore::health(mc::sdk::Sink& statusJson) {

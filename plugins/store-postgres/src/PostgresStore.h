@@ -31,13 +31,14 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     void health(mc::sdk::Sink& statusJson) override;
 
-private:
-    std::string nowTimestamp() const;
-
+    // The queries (mc::records::storeQueries), in *Queries.cpp: each returns {"items":[...]}.
     std::string queryLogs(const std::string& paramsJson);
     std::string queryThread(const std::string& paramsJson);
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
+
+private:
+    std::string nowTimestamp() const;
 
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages

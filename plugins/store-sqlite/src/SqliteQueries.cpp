@@ -10,24 +10,18 @@
 namespace mc::store_sqlite {
 
 std::string SqliteStore::queryLogs(const std::string& paramsJson) {
-    const std::string q = "logs.list";
-    auto params = parseQueryParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
-    const std::int64_t limit = limitParam(*params, q, "limit", kDefaultListLimit, kMaxListLimit);
+    const LogsListParams params = logsListParams(paramsJson);
     const KindSpec& spec = *findKind("log");
     std::string sql = "SELECT " + selectColumns(spec) + " FROM logs";
     std::vector<ColumnValue> binds;
     std::string where;
-    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
-        auto value = stringParam(*params, q, filter);
-        if (!value) continue;
-        if (std::string(filter) == "level")
-            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
+    for (const auto& [column, value] : params.filters) {
         where += where.empty() ? " WHERE " : " AND ";
-        where += std::string(filter) + " = ?";
-        binds.emplace_back(*value);
+        where += column + " = ?";
+        binds.emplace_back(value);
     }
     sql += where + " ORDER BY timestamp DESC, rowid DESC LIMIT ?";
-    binds.emplace_back(limit);
+    binds.emplace_back(params.limit);
 
     std::lock_guard<std::mutex> lock(mutex_);
     Prepared select(handle(), sql);
@@ -44,8 +38,7 @@ std::string SqliteStore::queryLogs(const std::string& paramsJson) {
 
 std::string SqliteStore::queryThread(const std::string& paramsJson) {
     const std::string q = "threads.get";
-    auto params = parseQueryParams(paramsJson, q, {"id"});
-    const std::string id = requiredStringParam(*params, q, "id");
+    const std::string id = requiredStringParam(*parseQueryParams(paramsJson, q, {"id"}), q, "id");
     const KindSpec& thread = *findKind("thread");
 
     std::lock_guard<std::mutex> lock(mutex_);
@@ -76,8 +69,7 @@ std::string SqliteStore::queryThread(const std::string& paramsJson) {
 
 std::string SqliteStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::lock_guard<std::mutex> lock(mutex_);
     Prepared select(handle(), std::string(kThreadStateSql) + " WHERE t.id = ?");
     std::string out = "{\"items\":[";

@@ -16,7 +16,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -206,13 +205,7 @@ void SqliteStore::ensureMigrationTable() {
                    "checksum TEXT NOT NULL)");
 }
 
-std::string SqliteStore::nowTimestamp() const {
-    long long us = host().nowUnixUs();
-    if (us == 0)
-        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    return formatTimestamp(us);
-}
+std::string SqliteStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
 std::int64_t SqliteStore::schemaVersion() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -267,13 +260,7 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const QueryTable queries = {
-        {"logs.list", [this](const std::string& p) { return queryLogs(p); }},
-        {"threads.get", [this](const std::string& p) { return queryThread(p); }},
-        {"threads.state", [this](const std::string& p) { return queryThreadStates(p); }},
-        {"schema_migrations.list", [this](const std::string&) { return queryMigrations(); }},
-    };
-    rows.write(runQuery(queries, std::string(name), std::string(paramsJson)));
+    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

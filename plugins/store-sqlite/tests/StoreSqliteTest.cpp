@@ -67,6 +67,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonSqliteFileFailsStartWithReason);
     CPPUNIT_TEST(testBadConfigFailsCreateWithReason);
     CPPUNIT_TEST(testConcurrentWritesLoseNothing);
+    CPPUNIT_TEST(testLockedDatabaseIsUnavailableAndTheRetrySucceeds);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -444,6 +445,21 @@ public:
         store.reset();
         RawSqlite raw(dir.file("concurrent.db"));
         CPPUNIT_ASSERT_EQUAL(std::to_string(kThreads * kBatches * kPerBatch), raw.scalar("SELECT count(DISTINCT id) FROM logs"));
+    }
+
+    void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
+        TempDir dir;
+        auto store = openStore(dir.file("locked.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "100"}});
+        const std::string log = R"([{"id":"L-1","level":"INFO","service":"s","mcp_id":"m"}])";
+        std::string result, error;
+        {
+            RawSqlite other(dir.file("locked.db"));
+            other.exec("BEGIN IMMEDIATE"); // another process holds the write lock
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, store->write("log", log, result, error));
+            CPPUNIT_ASSERT_EQUAL(std::string("cannot begin a transaction: database is locked"), error);
+            other.exec("COMMIT");
+        }
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
     }
 };
 
