@@ -29,6 +29,8 @@ class WebSocketHub;
 class Router;
 class McpGateway;
 class DiscoveryService;
+class StoreWriter;
+class IngestService;
 
 class HostRuntime {
 public:
@@ -56,6 +58,8 @@ public:
     Router* router() { return router_; }
     McpGateway& gateway() { return *gateway_; }
     DiscoveryService& discovery() { return *discovery_; }
+    IngestService& ingest() { return *ingest_; }
+    StoreWriter& writer() { return *writer_; }
     const Authenticator& auth() const { return *auth_; }
 
     std::string healthJson(bool& healthy);
@@ -64,6 +68,7 @@ private:
     void registerCoreRoutes();
     // `tap` sees every event the plugin emitted that was routed (e.g. discovery reports).
     using EmitTap = std::function<void(std::string_view type, std::string_view payload)>;
+    void wireIngest();
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
                                                    const std::string& configPrefix, EmitTap tap = {});
 
@@ -78,6 +83,8 @@ private:
     std::unique_ptr<PluginRegistry> plugins_;
     std::vector<std::unique_ptr<PluginInstance>> discoveryPlugins_;
     std::unique_ptr<StoreService> store_;
+    std::unique_ptr<StoreWriter> writer_;   // between ingest and store_: stopped (flushed) before store_ closes
+    std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)
     std::unique_ptr<WebSocketHub> hub_;
