@@ -474,6 +474,7 @@ int main(int argc, char** argv) {
     map->setString("log.level", "warn");
     map->setString("store.sqlite.path", storeDir.path() + "/bench.db");
     map->setString("shutdown.drain_timeout_ms", "500");
+    map->setString("discovery.mdns.enabled", "false"); // a benchmark never multicasts on the real network
     std::vector<std::string> ids = {"everything"};
     map->setString("mcp.servers.everything.transport", "stdio");
     map->setString("mcp.servers.everything.command", "node");

@@ -1,9 +1,10 @@
 // discovery-mdns against an independent responder, inside a network namespace this test creates:
-// each networked test re-runs itself under `unshare -n` (lo up, multicast on, 224.0.0.0/4 routed to
-// lo), so not one packet reaches a real network. The responder is Debian's python3-zeroconf
+// each networked test re-runs itself under `unshare -n` (tests/support/NetworkNamespace.h), so not
+// one packet reaches a real network. The responder is Debian's python3-zeroconf
 // (tests/mdns-responder.py) announcing a real running server-everything; the built
 // discovery-mdns.so is loaded through the host's PluginRegistry and its emits are collected.
 #include "GatewayTestSupport.h"
+#include "NetworkNamespace.h"
 #include "TestHttp.h"
 #include "app/HostConfig.h"
 #include "plugin/HostContext.h"
@@ -15,20 +16,11 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,11 +30,9 @@
 #include <vector>
 
 using namespace mc::host;
-namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kInsideNamespace = "MC_MDNS_TEST_IN_NETNS";
 constexpr auto kPatience = std::chrono::seconds(20); // only against hangs
 
 std::shared_ptr<const LoadedPlugin> mdnsPlugin() {
@@ -53,56 +43,6 @@ std::shared_ptr<const LoadedPlugin> mdnsPlugin() {
         return registry.find("discovery-mdns");
     }();
     return plugin;
-}
-
-// The interfaces of this process's network namespace (/proc/self/net follows the namespace; /sys does
-// not unless remounted).
-std::vector<std::string> networkInterfaces() {
-    std::vector<std::string> out;
-    std::ifstream dev("/proc/self/net/dev");
-    std::string line;
-    while (std::getline(dev, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue; // the two header lines
-        const auto start = line.find_first_not_of(' ');
-        out.push_back(line.substr(start, colon - start));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-// Runs `body` inside a fresh network namespace: this test program re-executes itself there with
-// just `testPath` selected. Fails (never skips) when the namespace cannot be made.
-void inNetworkNamespace(const std::string& testPath, const std::function<void()>& body) {
-    if (std::getenv(kInsideNamespace)) {
-        const auto interfaces = networkInterfaces();
-        if (interfaces != std::vector<std::string>{"lo"}) {
-            std::string list;
-            for (const auto& i : interfaces) list += " " + i;
-            CPPUNIT_FAIL("refusing to multicast: " + std::string(kInsideNamespace) +
-                         " is set but this is not an isolated network namespace (interfaces:" + list + ")");
-        }
-        body();
-        return;
-    }
-    const std::string self = fs::read_symlink("/proc/self/exe").string();
-    Poco::Pipe output;
-    Poco::Process::Env env;
-    env[kInsideNamespace] = "1";
-    const std::vector<std::string> args = {
-        "-n", "--", "/bin/sh", "-c",
-        "ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec \"$0\" \"$1\"",
-        self, testPath};
-    Poco::ProcessHandle child = Poco::Process::launch("unshare", args, ".", nullptr, &output, &output, env);
-    Poco::PipeInputStream in(output);
-    std::stringstream text;
-    text << in.rdbuf();
-    const int status = child.wait();
-    if (status == 0) return;
-    if (text.str().find("unshare:") != std::string::npos)
-        CPPUNIT_FAIL("cannot create a network namespace with `unshare -n` (the mDNS tests never multicast on a real "
-                     "network; they need root or CAP_SYS_ADMIN, and iproute2):\n" + text.str());
-    CPPUNIT_FAIL("'" + testPath + "' failed inside its network namespace (exit " + std::to_string(status) + "):\n" + text.str());
 }
 
 Poco::JSON::Object::Ptr parse(const std::string& text) {
@@ -185,52 +125,6 @@ std::unique_ptr<PluginInstance> startPlugin(EmittedEvents& events, std::map<std:
     return instance;
 }
 
-// python3-zeroconf announcing one service; see tests/mdns-responder.py.
-class Responder {
-public:
-    Responder(const std::string& name, unsigned short port, const std::vector<std::string>& extra) {
-        std::vector<std::string> args = {std::string(MC_TEST_SOURCE_DIR) + "/plugins/discovery-mdns/tests/mdns-responder.py",
-                                         "--name", name, "--port", std::to_string(port)};
-        args.insert(args.end(), extra.begin(), extra.end());
-        handle_ = std::make_unique<Poco::ProcessHandle>(
-            Poco::Process::launch("/usr/bin/python3", args, &input_, &output_, nullptr));
-        in_ = std::make_unique<Poco::PipeInputStream>(output_);
-        out_ = std::make_unique<Poco::PipeOutputStream>(input_);
-        expectLine("registered");
-    }
-    ~Responder() {
-        if (!handle_) return;
-        try {
-            Poco::Process::kill(*handle_);
-            handle_->wait();
-        } catch (...) {
-        }
-    }
-    void unregister() {
-        *out_ << "unregister" << std::endl;
-        expectLine("unregistered");
-    }
-    // Leaves without a goodbye.
-    void kill() {
-        Poco::Process::kill(*handle_);
-        handle_->wait();
-        handle_.reset();
-    }
-
-private:
-    void expectLine(const std::string& want) {
-        std::string line;
-        if (!std::getline(*in_, line) || line != want)
-            CPPUNIT_FAIL("mdns-responder.py: expected '" + want + "', got '" + line +
-                         "' (is python3-zeroconf installed? scripts/deps.sh test)");
-    }
-    Poco::Pipe input_;
-    Poco::Pipe output_;
-    std::unique_ptr<Poco::ProcessHandle> handle_;
-    std::unique_ptr<Poco::PipeInputStream> in_;
-    std::unique_ptr<Poco::PipeOutputStream> out_;
-};
-
 std::string everythingScript() {
     return std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 }
@@ -260,7 +154,7 @@ class MdnsDiscoveryTest : public CppUnit::TestFixture {
 public:
     // The plugin browses first; the responder's announcement finds it. Goodbye -> lost "goodbye".
     void findsAnAnnouncedServerAndLosesItOnGoodbye() {
-        inNetworkNamespace("MdnsDiscoveryTest::findsAnAnnouncedServerAndLosesItOnGoodbye", [] {
+        mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsAnAnnouncedServerAndLosesItOnGoodbye", [] {
             mc::test::NodeHttpPeer server({everythingScript(), "streamableHttp"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (streamableHttp) did not start", server.ready());
             EmittedEvents events;
@@ -269,7 +163,7 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("starting"), starting->getValue<std::string>("state"));
             CPPUNIT_ASSERT_EQUAL(std::string("browsing _mcp._tcp.local"), starting->getValue<std::string>("message"));
 
-            Responder responder("Everything Server", server.port(), {"path=/mcp", "transport=streamable-http", "owner=mc"});
+            mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp", "transport=streamable-http", "owner=mc"});
             const std::string key = "Everything Server._mcp._tcp.local";
             auto found = events.waitFor("found", key);
             const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
@@ -315,10 +209,10 @@ public:
     // record refresh at 80% of a 3 s TTL keeps it alive past its TTL; killed without goodbye, it
     // is lost when the TTL runs out.
     void findsARunningServiceByQueryAndLosesItWhenItsTtlExpires() {
-        inNetworkNamespace("MdnsDiscoveryTest::findsARunningServiceByQueryAndLosesItWhenItsTtlExpires", [] {
+        mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsARunningServiceByQueryAndLosesItWhenItsTtlExpires", [] {
             mc::test::NodeHttpPeer server({everythingScript(), "sse"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (sse) did not start", server.ready());
-            Responder responder("legacy sse", server.port(), {"--ttl", "3", "path=sse", "transport=SSE"});
+            mc::test::MdnsResponder responder("legacy sse", server.port(), {"--ttl", "3", "path=sse", "transport=SSE"});
             std::this_thread::sleep_for(std::chrono::seconds(2)); // its announcements are over
             EmittedEvents events;
             auto plugin = startPlugin(events, {{"types", "_other._udp, _mcp._tcp"}, {"max_query_interval_ms", "2000"}});
