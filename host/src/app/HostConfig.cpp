@@ -50,6 +50,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"gateway.reconnect.initial_ms", KeyType::Int, "500", "First delay before reconnecting to a lost MCP server; doubles per failed attempt (with jitter).", 1, 3600000},
         {"gateway.reconnect.max_ms", KeyType::Int, "30000", "Cap of the reconnect delay.", 1, 3600000},
         {"gateway.log_level", KeyType::Enum, "info", "MCP logging level requested from every server with logging/setLevel (mcp.servers.<id>.log_level overrides it).", 0, 0, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}},
+        {"discovery.probe_timeout_ms", KeyType::Int, "5000", "How long a discovered http/sse endpoint may take to answer the probe (MCP initialize) before it is listed as not connectable.", 10, 600000},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;
@@ -214,6 +215,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
+    s.discoveryProbeTimeout = std::chrono::milliseconds(readInt(config, "discovery.probe_timeout_ms"));
     return s;
 }
 

@@ -88,6 +88,7 @@ struct HostSettings {
     std::string jwtIssuer;
     WebSocketSettings ws;
     std::chrono::milliseconds drainTimeout{3000};
+    std::chrono::milliseconds discoveryProbeTimeout{5000};
 };
 
 // Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir

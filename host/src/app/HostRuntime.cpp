@@ -2,6 +2,7 @@
 
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
+#include "discovery/DiscoveryService.h"
 #include "gateway/GatewayApi.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
@@ -47,6 +48,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     // MCP server definitions are validated now, so a bad one stops start-up with its key named.
     gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
     gateway_->configure(*config_);
+    discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout);
 }
 
 HostRuntime::~HostRuntime() {
@@ -57,17 +59,19 @@ HostRuntime::~HostRuntime() {
 }
 
 std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginId, const std::string& instance,
-                                                      const std::string& configPrefix) {
+                                                      const std::string& configPrefix, EmitTap tap) {
     auto plugin = plugins_->find(pluginId);
     auto config = pluginInstanceConfig(*config_, configPrefix, plugin ? plugin->info.configKeys : std::vector<ConfigKeyInfo>{});
     EventRouter* events = events_.get();
     return std::make_unique<HostContext>(
         pluginId, instance, std::move(config),
-        [events](std::string_view source, std::string_view type, std::string_view payload) {
+        [events, tap = std::move(tap)](std::string_view source, std::string_view type, std::string_view payload) {
             std::string error;
             mc_status status = events->route(source, type, payload, &error);
             if (status != MC_OK)
                 logging::get(std::string(source))->warn("event '{}' refused: {}", type, error);
+            else if (tap)
+                tap(type, payload);
             return status;
         });
 }
@@ -88,9 +92,20 @@ void HostRuntime::loadPlugins() {
             continue;
         }
         try {
-            auto instance = std::make_unique<PluginInstance>(plugin, makeContext(plugin->info.id, "default", prefix));
+            const std::string name = shortName(plugin->info.id, "discovery-");
+            auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, name);
+            // Its "discovery" reports also go to the discovery service (they stay on the mcps channel too).
+            DiscoveryService* discovery = discovery_.get();
+            const std::string pluginId = plugin->info.id;
+            auto context = makeContext(pluginId, "default", prefix, [discovery, pluginId](std::string_view type, std::string_view payload) {
+                if (type == "discovery") discovery->submit(pluginId, std::string(payload));
+            });
+            auto instance = std::make_unique<PluginInstance>(plugin, std::move(context));
+            discovery_->addSource(std::move(settings), instance.get());
             instance->start();
-            discovery_.push_back(std::move(instance));
+            discoveryPlugins_.push_back(std::move(instance));
+        } catch (const ConfigError&) {
+            throw;
         } catch (const std::exception& e) {
             // One broken discovery source must not keep the host down.
             log->error("{} did not start: {}", plugin->info.id, e.what());
@@ -141,7 +156,10 @@ void HostRuntime::startWeb() {
               auth_->enabled() ? "on" : "off");
 }
 
-void HostRuntime::startGateway() { gateway_->start(); }
+void HostRuntime::startGateway() {
+    gateway_->start();
+    discovery_->start();
+}
 
 void HostRuntime::start() {
     loadPlugins();
@@ -159,15 +177,16 @@ void HostRuntime::stop() {
     if (hub_) hub_->shutdown(settings_.drainTimeout);
     if (http_) http_->stopAll(true);
     // Closing every transport also completes the tool calls HTTP workers may still wait for.
-    if (gateway_) gateway_->stop();
-    for (auto& d : discovery_) {
+    for (auto& d : discoveryPlugins_) {
         try {
             d->stop();
         } catch (const std::exception& e) {
             log->warn("stopping a discovery plugin: {}", e.what());
         }
     }
-    discovery_.clear();
+    if (discovery_) discovery_->stop();
+    if (gateway_) gateway_->stop();
+    discoveryPlugins_.clear();
     store_.reset();
     if (httpThreads_) httpThreads_->joinAll();
     log->info("stopped");
@@ -226,6 +245,7 @@ void HostRuntime::registerCoreRoutes() {
                        "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
     registerGatewayRoutes(*router_, *gateway_);
     registerGatewayMessages(*hub_, *gateway_);
+    registerDiscoveryRoutes(*router_, *discovery_);
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");

@@ -11,6 +11,8 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +28,7 @@ class StoreService;
 class WebSocketHub;
 class Router;
 class McpGateway;
+class DiscoveryService;
 
 class HostRuntime {
 public:
@@ -38,7 +41,7 @@ public:
     void loadPlugins();   // phase 1: load plugins.dir, start discovery plugins
     void openStore();     // phase 2: the store.backend plugin, migrated
     void startWeb();      // phase 3: HTTP server, WebSocket hub (with the gateway's routes)
-    void startGateway();  // phase 4: connect the MCP servers of mcp.servers.*
+    void startGateway();  // phase 4: connect the MCP servers of mcp.servers.*, then act on discoveries
     void start();         // all four
     void stop();          // reverse order; drains WebSocket clients and closes them with 1001
 
@@ -52,14 +55,17 @@ public:
     WebSocketHub* hub() { return hub_.get(); }
     Router* router() { return router_; }
     McpGateway& gateway() { return *gateway_; }
+    DiscoveryService& discovery() { return *discovery_; }
     const Authenticator& auth() const { return *auth_; }
 
     std::string healthJson(bool& healthy);
 
 private:
     void registerCoreRoutes();
+    // `tap` sees every event the plugin emitted that was routed (e.g. discovery reports).
+    using EmitTap = std::function<void(std::string_view type, std::string_view payload)>;
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
-                                                   const std::string& configPrefix);
+                                                   const std::string& configPrefix, EmitTap tap = {});
 
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> config_;
     HostSettings settings_;
@@ -70,9 +76,10 @@ private:
     std::unique_ptr<Broadcaster> broadcaster_;
     std::unique_ptr<EventRouter> events_;
     std::unique_ptr<PluginRegistry> plugins_;
-    std::vector<std::unique_ptr<PluginInstance>> discovery_;
+    std::vector<std::unique_ptr<PluginInstance>> discoveryPlugins_;
     std::unique_ptr<StoreService> store_;
     std::unique_ptr<McpGateway> gateway_;
+    std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;
     std::unique_ptr<Poco::Net::HTTPServer> http_;

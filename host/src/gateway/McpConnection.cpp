@@ -1,6 +1,7 @@
 #include "gateway/McpConnection.h"
 
 #include "core/EventRouter.h"
+#include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"
 #include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
@@ -10,7 +11,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/StringTokenizer.h>
 
 #include <algorithm>
 #include <functional>
@@ -128,15 +128,8 @@ void McpConnection::connect() {
     publishStatus("status");
 
     const std::string wanted = transportName(config_.transport);
-    std::shared_ptr<const LoadedPlugin> plugin;
     std::string available;
-    for (const auto& candidate : services_.plugins.ofKind(MC_KIND_TRANSPORT)) {
-        const std::string served(view(candidate->transport.transports ? candidate->transport.transports() : mc_str{}));
-        available += (available.empty() ? "" : ", ") + candidate->info.id + " (" + served + ")";
-        Poco::StringTokenizer names(served, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-        for (const auto& n : names)
-            if (n == wanted && !plugin) plugin = candidate;
-    }
+    auto plugin = findTransportPlugin(services_.plugins, wanted, &available);
     if (!plugin) {
         markDisconnected(generation, "no transport plugin serves '" + wanted + "' (loaded transports: " +
                                          (available.empty() ? "none" : available) + ")");
@@ -496,11 +489,7 @@ void McpConnection::expire(std::uint64_t generation, std::int64_t id) {
 // MCP lifecycle
 
 void McpConnection::beginHandshake(std::uint64_t generation) {
-    const std::string params = std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
-                               ",\"capabilities\":{},\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
-                               "\"version\":" +
-                               json::quote(MC_VERSION) + "}}";
-    request(generation, "initialize", params, services_.settings.requestTimeout,
+    request(generation, "initialize", initializeParamsJson(), services_.settings.requestTimeout,
             [this, generation](RpcOutcome outcome) { onInitializeResult(generation, std::move(outcome)); });
 }
 

@@ -1,0 +1,574 @@
+#include "discovery/DiscoveryService.h"
+
+#include "app/HostConfig.h"
+#include "core/EventRouter.h"
+#include "gateway/McpGateway.h"
+#include "gateway/McpProbe.h"
+#include "log/Logging.h"
+#include "plugin/HostContext.h"
+#include "plugin/PluginInstance.h"
+#include "plugin/PluginRegistry.h"
+#include "util/Json.h"
+#include "web/HttpUtil.h"
+#include "web/Router.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
+
+#include <cctype>
+#include <sstream>
+#include <thread>
+
+namespace mc::host {
+namespace {
+
+long long nowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string stringify(const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) return "null";
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(v, out);
+    return out.str();
+}
+
+std::string timestampOrNull(long long us) { return us ? json::quote(json::isoTimestamp(us)) : std::string("null"); }
+std::string stringOrNull(const std::string& s) { return s.empty() ? std::string("null") : json::quote(s); }
+
+std::string text(const Poco::JSON::Object& o, const std::string& key) {
+    if (!o.has(key)) return {};
+    const auto v = o.get(key);
+    return v.isString() ? v.extract<std::string>() : std::string();
+}
+
+// The stdio dedup key: the command line as a JSON array, so "a b" + "c" differs from "a" + "b c".
+std::string commandKey(const McpServerConfig& c) {
+    std::string out = "stdio:[" + json::quote(c.command);
+    for (const auto& a : c.args) out += "," + json::quote(a);
+    return out + "]";
+}
+
+// A found report as the gateway's server definition, through the same validation as POST /api/mcps.
+// The id is provisional (transport error texts name it); the gateway id is chosen when connecting.
+McpServerConfig definitionOf(const Poco::JSON::Object& report, const std::string& name, const std::string& transport) {
+    Poco::JSON::Object body;
+    body.set("id", mcpIdFromName(name));
+    body.set("transport", transport);
+    static const char* stdioFields[] = {"command", "args", "env"};
+    static const char* httpFields[] = {"url", "headers"};
+    if (transport == "stdio") {
+        for (const char* f : stdioFields)
+            if (report.has(f)) body.set(f, report.get(f));
+    } else {
+        for (const char* f : httpFields)
+            if (report.has(f)) body.set(f, report.get(f));
+    }
+    return parseMcpServerConfig(body);
+}
+
+const char* probeStateName(int state) {
+    static const char* names[] = {"pending", "running", "ok", "failed", "skipped"};
+    return names[state];
+}
+
+} // namespace
+
+const char* policyName(DiscoveryPolicy policy) {
+    return policy == DiscoveryPolicy::AutoConnect ? "auto-connect" : "list-only";
+}
+
+DiscoverySourceSettings readDiscoverySourceSettings(const Poco::Util::AbstractConfiguration& config,
+                                                    const std::string& pluginId, const std::string& name) {
+    DiscoverySourceSettings s;
+    s.pluginId = pluginId;
+    s.name = name;
+    const std::string policyKey = "discovery." + name + ".policy";
+    const std::string policy = Poco::toLower(Poco::trim(config.getRawString(policyKey, "list-only")));
+    if (policy == "auto-connect") s.policy = DiscoveryPolicy::AutoConnect;
+    else if (policy != "list-only")
+        throw ConfigError("invalid configuration: " + policyKey + " = '" + policy + "': expected auto-connect or list-only");
+    Poco::StringTokenizer packages(config.getRawString("discovery." + name + ".allow_packages", ""), ",",
+                                   Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    s.allowedPackages.insert(packages.begin(), packages.end());
+    return s;
+}
+
+std::string normalizeEndpointUrl(const std::string& url) {
+    try {
+        Poco::URI uri(url);
+        std::string path = uri.getPath();
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
+        if (path.empty()) path = "/";
+        std::string out = Poco::toLower(uri.getScheme()) + "://" + Poco::toLower(uri.getHost()) + ":" +
+                          std::to_string(uri.getPort()) + path;
+        if (!uri.getRawQuery().empty()) out += "?" + uri.getRawQuery();
+        return out;
+    } catch (const Poco::Exception&) {
+        return url;
+    }
+}
+
+std::string mcpIdFromName(const std::string& name) {
+    std::string id;
+    for (char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        char mapped = std::isalnum(u) ? static_cast<char>(std::tolower(u)) : (c == '_' ? '_' : '-');
+        if (mapped == '-' && (id.empty() || id.back() == '-')) continue; // no leading or doubled '-'
+        id += mapped;
+    }
+    while (!id.empty() && !std::isalnum(static_cast<unsigned char>(id.front()))) id.erase(id.begin());
+    if (id.size() > 64) id.resize(64);
+    while (!id.empty() && id.back() == '-') id.pop_back();
+    return id.empty() ? "mcp" : id;
+}
+
+DiscoveryService::DiscoveryService(PluginRegistry& plugins, McpGateway& gateway, EventRouter& events,
+                                   std::chrono::milliseconds probeTimeout)
+    : plugins_(plugins), gateway_(gateway), events_(events), probeTimeout_(probeTimeout) {}
+
+DiscoveryService::~DiscoveryService() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance) {
+    std::lock_guard lock(mutex_);
+    Source source;
+    source.instance = instance;
+    source.settings = std::move(settings);
+    const std::string name = source.settings.name;
+    sources_[name] = std::move(source);
+}
+
+void DiscoveryService::submit(const std::string& pluginId, const std::string& payloadJson) {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    if (!started_) {
+        queued_.emplace_back(pluginId, payloadJson);
+        return;
+    }
+    ++inFlight_;
+    reports_.post([this, pluginId, payloadJson] {
+        apply(pluginId, payloadJson);
+        std::lock_guard done(mutex_);
+        --inFlight_;
+    });
+}
+
+void DiscoveryService::start() {
+    std::vector<std::pair<std::string, std::string>> queued;
+    {
+        std::lock_guard lock(mutex_);
+        if (started_ || stopped_) return;
+        reports_.start();
+        probes_.start();
+        started_ = true;
+        queued.swap(queued_);
+    }
+    logging::get("discovery")->info("discovery started: {} source(s), {} report(s) queued", sources_.size(), queued.size());
+    for (auto& [plugin, payload] : queued) submit(plugin, payload);
+}
+
+void DiscoveryService::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        stopped_ = true;
+    }
+    reports_.stop();
+    probes_.stop();
+    std::lock_guard lock(mutex_);
+    for (auto& [name, source] : sources_) source.instance = nullptr;
+}
+
+bool DiscoveryService::idle(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (inFlight_ == 0) return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+DiscoveryService::Source* DiscoveryService::sourceByPlugin(const std::string& pluginId) {
+    for (auto& [name, source] : sources_)
+        if (source.settings.pluginId == pluginId) return &source;
+    return nullptr;
+}
+
+void DiscoveryService::apply(const std::string& pluginId, const std::string& payloadJson) {
+    auto log = logging::get("discovery");
+    Poco::JSON::Object::Ptr report;
+    try {
+        Poco::JSON::Parser parser;
+        report = parser.parse(payloadJson).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        log->warn("{}: discovery report ignored: not a JSON object: {}", pluginId, e.displayText());
+        return;
+    }
+    std::vector<std::string> removals;
+    {
+        std::lock_guard lock(mutex_);
+        Source* source = sourceByPlugin(pluginId);
+        if (!source) {
+            log->warn("discovery report from '{}', which is not a started discovery source: ignored", pluginId);
+            return;
+        }
+        const std::string action = text(*report, "action");
+        const std::string key = text(*report, "key");
+        if (action == "state") {
+            source->state = text(*report, "state");
+            source->message = text(*report, "message");
+            source->lastRunUs = nowUs();
+            if (report->has("found") && report->get("found").isInteger())
+                source->reportedFound = report->get("found").convert<long long>();
+            if (source->state == "error")
+                log->warn("source '{}' reports an error: {}", source->settings.name, source->message);
+        } else if ((action == "found" || action == "lost") && key.empty()) {
+            log->warn("source '{}': '{}' report without a \"key\": ignored", source->settings.name, action);
+        } else if (action == "found") {
+            applyFound(*source, *report);
+        } else if (action == "lost") {
+            applyLost(*source, key, text(*report, "reason"));
+        } else {
+            log->warn("source '{}': unknown discovery action '{}': ignored", source->settings.name, action);
+        }
+        removals.swap(removals_);
+    }
+    for (const auto& id : removals) gateway_.remove(id);
+}
+
+void DiscoveryService::applyFound(Source& source, const Poco::JSON::Object& report) {
+    Entry entry;
+    entry.key = text(report, "key");
+    entry.name = text(report, "name");
+    if (entry.name.empty()) entry.name = entry.key;
+    entry.transport = text(report, "transport");
+    if (report.has("details") && report.get("details").type() == typeid(Poco::JSON::Object::Ptr)) {
+        auto details = report.getObject("details");
+        entry.detailsJson = stringify(report.get("details"));
+        if (details->has("package") && details->get("package").type() == typeid(Poco::JSON::Object::Ptr))
+            entry.package = text(*details->getObject("package"), "identifier");
+        else
+            entry.package = text(*details, "package");
+    }
+    if (report.has("connectable") && report.get("connectable").isBoolean() && !report.get("connectable").convert<bool>()) {
+        entry.connectable = false;
+        entry.reason = text(report, "reason");
+        if (entry.reason.empty()) entry.reason = "the source reports it as not connectable";
+    } else {
+        try {
+            entry.config = definitionOf(report, entry.name, entry.transport);
+            entry.endpointKey = entry.config.transport == McpTransportKind::Stdio
+                                    ? commandKey(entry.config)
+                                    : normalizeEndpointUrl(entry.config.url);
+        } catch (const McpConfigError& e) {
+            entry.connectable = false;
+            entry.reason = std::string("invalid server definition: ") + e.what();
+        }
+    }
+    const Member member{source.settings.name, entry.key};
+    auto previous = source.entries.find(entry.key);
+    if (previous != source.entries.end() && previous->second.endpointKey != entry.endpointKey)
+        detach(previous->second.endpointKey, member, "moved to another endpoint");
+    const bool isNew = previous == source.entries.end();
+    if (isNew)
+        logging::get("discovery")->info("source '{}' found '{}' ({}{}{})", source.settings.name, entry.name,
+                                        entry.transport, entry.endpointKey.empty() ? "" : ": ",
+                                        entry.endpointKey.empty() ? entry.reason : entry.config.endpoint());
+    const std::string endpointKey = entry.endpointKey;
+    source.entries[entry.key] = std::move(entry);
+    if (endpointKey.empty()) return;
+
+    auto [it, created] = endpoints_.try_emplace(endpointKey);
+    Endpoint& endpoint = it->second;
+    const Entry& stored = source.entries[member.key];
+    if (created) {
+        endpoint.key = endpointKey;
+        endpoint.config = stored.config;
+        endpoint.name = stored.name;
+        endpoint.probe.state = stored.config.transport == McpTransportKind::Stdio ? Probe::State::Skipped
+                                                                                   : Probe::State::Pending;
+    } else if (endpoint.mcpId.empty()) {
+        endpoint.config.headers.insert(stored.config.headers.begin(), stored.config.headers.end());
+        // A failed probe is retried when a source reports the endpoint again (it may be up now).
+        if (endpoint.probe.state == Probe::State::Failed) endpoint.probe.state = Probe::State::Pending;
+    }
+    endpoint.members.insert(member);
+    if (created) publish("found", endpoint);
+    reconcile(endpointKey);
+}
+
+void DiscoveryService::applyLost(Source& source, const std::string& key, const std::string& reason) {
+    auto it = source.entries.find(key);
+    if (it == source.entries.end()) return;
+    logging::get("discovery")->info("source '{}' lost '{}' ({})", source.settings.name, it->second.name,
+                                    reason.empty() ? "no reason given" : reason);
+    const std::string endpointKey = it->second.endpointKey;
+    source.entries.erase(it);
+    detach(endpointKey, Member{source.settings.name, key}, reason);
+}
+
+void DiscoveryService::detach(const std::string& endpointKey, const Member& member, const std::string& reason) {
+    auto it = endpoints_.find(endpointKey);
+    if (it == endpoints_.end()) return;
+    Endpoint& endpoint = it->second;
+    endpoint.members.erase(member);
+    if (!endpoint.members.empty()) {
+        reconcile(endpointKey); // the remaining sources may not allow what the lost one did; it stays connected
+        return;
+    }
+    if (!endpoint.mcpId.empty()) {
+        logging::get("discovery")->info("mcp '{}' removed: every source lost {} (last: {})", endpoint.mcpId,
+                                        endpoint.config.endpoint(), reason.empty() ? "no reason given" : reason);
+        removals_.push_back(endpoint.mcpId);
+    }
+    publish("lost", endpoint);
+    endpoints_.erase(it);
+}
+
+std::string DiscoveryService::refusalFor(const Member& member) const {
+    const Source& source = sources_.at(member.source);
+    const Entry& entry = source.entries.at(member.key);
+    if (source.settings.policy != DiscoveryPolicy::AutoConnect) return "source '" + member.source + "' is list-only";
+    if (!entry.connectable) return entry.reason;
+    if (entry.config.transport == McpTransportKind::Stdio && !entry.package.empty() &&
+        !source.settings.allowedPackages.count(entry.package))
+        return "package '" + entry.package + "' is not in discovery." + member.source +
+               ".allow_packages (packages are never started unless allowlisted)";
+    return {};
+}
+
+void DiscoveryService::reconcile(const std::string& endpointKey) {
+    auto it = endpoints_.find(endpointKey);
+    if (it == endpoints_.end()) return;
+    Endpoint& endpoint = it->second;
+    if (endpoint.probe.state == Probe::State::Pending) startProbe(endpoint);
+    if (!endpoint.mcpId.empty()) return;
+    std::string refusal;
+    const Member* allowedBy = nullptr;
+    for (const auto& member : endpoint.members) {
+        std::string why = refusalFor(member);
+        if (why.empty()) {
+            allowedBy = &member;
+            break;
+        }
+        if (refusal.empty()) refusal = why;
+    }
+    if (!allowedBy) {
+        endpoint.notStarted = refusal;
+        return;
+    }
+    switch (endpoint.probe.state) {
+    case Probe::State::Pending:
+    case Probe::State::Running: endpoint.notStarted = "waiting for the probe"; return;
+    case Probe::State::Failed: endpoint.notStarted = "probe failed: " + endpoint.probe.error; return;
+    case Probe::State::Ok:
+    case Probe::State::Skipped: break;
+    }
+    McpServerConfig config = endpoint.config;
+    config.id = uniqueMcpId(endpoint.name);
+    try {
+        gateway_.add(config, "discovery:" + allowedBy->source);
+        endpoint.mcpId = config.id;
+        endpoint.notStarted.clear();
+        logging::get("discovery")->info("mcp '{}' connected from source '{}': {}", config.id, allowedBy->source,
+                                        config.endpoint());
+        publish("connected", endpoint);
+    } catch (const std::exception& e) {
+        endpoint.notStarted = std::string("the gateway refused it: ") + e.what();
+        logging::get("discovery")->warn("{} not connected: {}", config.endpoint(), endpoint.notStarted);
+    }
+}
+
+std::string DiscoveryService::uniqueMcpId(const std::string& name) const {
+    const std::string base = mcpIdFromName(name);
+    auto taken = [&](const std::string& id) {
+        if (gateway_.find(id)) return true;
+        for (const auto& [key, e] : endpoints_)
+            if (e.mcpId == id) return true;
+        return false;
+    };
+    if (!taken(base)) return base;
+    for (int n = 2;; ++n) {
+        const std::string suffix = "-" + std::to_string(n);
+        const std::string id = base.substr(0, 64 - suffix.size()) + suffix;
+        if (!taken(id)) return id;
+    }
+}
+
+void DiscoveryService::startProbe(Endpoint& endpoint) {
+    endpoint.probe.state = Probe::State::Running;
+    const std::string key = endpoint.key;
+    const McpServerConfig config = endpoint.config;
+    ++inFlight_;
+    probes_.post([this, key, config] {
+        const ProbeResult outcome = probeMcpServer(plugins_, config, probeTimeout_);
+        Probe probe;
+        probe.state = outcome.ok ? Probe::State::Ok : Probe::State::Failed;
+        probe.error = outcome.error;
+        probe.protocolVersion = outcome.protocolVersion;
+        probe.serverInfoJson = outcome.serverInfoJson;
+        probe.durationMs = outcome.durationMs;
+        probe.atUs = nowUs();
+        std::lock_guard lock(mutex_);
+        ++inFlight_;
+        reports_.post([this, key, config, probe] {
+            finishProbe(key, config, probe);
+            std::lock_guard done(mutex_);
+            --inFlight_;
+        });
+        --inFlight_;
+    });
+}
+
+void DiscoveryService::finishProbe(const std::string& endpointKey, const McpServerConfig& probed, Probe result) {
+    std::vector<std::string> removals;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = endpoints_.find(endpointKey);
+        if (it == endpoints_.end()) return; // lost while it was probed
+        Endpoint& endpoint = it->second;
+        if (endpoint.probe.state != Probe::State::Running) return;
+        endpoint.probe = std::move(result);
+        auto log = logging::get("discovery");
+        if (endpoint.probe.state == Probe::State::Ok)
+            log->info("probe of {} ok: protocol {} in {} ms", probed.url, endpoint.probe.protocolVersion,
+                      endpoint.probe.durationMs);
+        else
+            log->warn("probe of {} failed: {}", probed.url, endpoint.probe.error);
+        publish("probed", endpoint);
+        reconcile(endpointKey);
+        removals.swap(removals_);
+    }
+    for (const auto& id : removals) gateway_.remove(id);
+}
+
+void DiscoveryService::publish(const std::string& change, const Endpoint& endpoint) const {
+    const std::string payload = "{\"action\":\"endpoint\",\"change\":" + json::quote(change) +
+                                ",\"endpoint\":" + endpointJson(endpoint) + "}";
+    events_.route("discovery", "discovery", payload);
+}
+
+std::string DiscoveryService::probeJson(const Probe& probe) {
+    return "{\"status\":" + json::quote(probeStateName(static_cast<int>(probe.state))) +
+           ",\"error\":" + stringOrNull(probe.error) + ",\"protocol_version\":" + stringOrNull(probe.protocolVersion) +
+           ",\"server_info\":" + probe.serverInfoJson + ",\"at\":" + timestampOrNull(probe.atUs) +
+           ",\"duration_ms\":" + std::to_string(probe.durationMs) + "}";
+}
+
+std::string DiscoveryService::endpointJson(const Endpoint& endpoint) const {
+    const bool connectable = endpoint.probe.state == Probe::State::Ok || endpoint.probe.state == Probe::State::Skipped;
+    std::string out = "{\"endpoint\":" + json::quote(endpoint.config.endpoint()) + ",\"key\":" + json::quote(endpoint.key) +
+                      ",\"name\":" + json::quote(endpoint.name) +
+                      ",\"transport\":" + json::quote(transportName(endpoint.config.transport)) +
+                      ",\"connectable\":" + (connectable ? "true" : "false") + ",\"probe\":" + probeJson(endpoint.probe) +
+                      ",\"mcp_id\":" + stringOrNull(endpoint.mcpId) + ",\"not_connected_reason\":" +
+                      stringOrNull(endpoint.mcpId.empty() ? endpoint.notStarted : std::string()) + ",\"sources\":[";
+    bool first = true;
+    for (const auto& m : endpoint.members) {
+        out += first ? "" : ",";
+        first = false;
+        out += "{\"source\":" + json::quote(m.source) + ",\"key\":" + json::quote(m.key) + "}";
+    }
+    return out + "]}";
+}
+
+std::string DiscoveryService::reportJson() const {
+    std::lock_guard lock(mutex_);
+    std::string out = "{\"sources\":[";
+    bool firstSource = true;
+    for (const auto& [name, source] : sources_) {
+        out += firstSource ? "" : ",";
+        firstSource = false;
+        out += "{\"source\":" + json::quote(name) + ",\"plugin\":" + json::quote(source.settings.pluginId) +
+               ",\"policy\":" + json::quote(policyName(source.settings.policy)) + ",\"state\":" + json::quote(source.state) +
+               ",\"message\":" + stringOrNull(source.message) + ",\"last_run\":" + timestampOrNull(source.lastRunUs) +
+               ",\"reported_found\":" + (source.reportedFound < 0 ? std::string("null") : std::to_string(source.reportedFound)) +
+               ",\"found\":[";
+        bool first = true;
+        for (const auto& [key, entry] : source.entries) {
+            out += first ? "" : ",";
+            first = false;
+            const Endpoint* endpoint = nullptr;
+            if (auto e = endpoints_.find(entry.endpointKey); e != endpoints_.end()) endpoint = &e->second;
+            const bool connectable = entry.connectable && endpoint &&
+                                     (endpoint->probe.state == Probe::State::Ok ||
+                                      endpoint->probe.state == Probe::State::Skipped);
+            out += "{\"key\":" + json::quote(key) + ",\"name\":" + json::quote(entry.name) +
+                   ",\"transport\":" + json::quote(entry.transport) +
+                   ",\"endpoint\":" + (endpoint ? json::quote(endpoint->config.endpoint()) : std::string("null")) +
+                   ",\"connectable\":" + (connectable ? "true" : "false") +
+                   ",\"reason\":" + stringOrNull(entry.connectable ? (endpoint ? endpoint->notStarted : "") : entry.reason) +
+                   ",\"probe\":" + (endpoint ? probeJson(endpoint->probe) : std::string("null")) +
+                   ",\"mcp_id\":" + (endpoint ? stringOrNull(endpoint->mcpId) : std::string("null")) +
+                   ",\"details\":" + entry.detailsJson + "}";
+        }
+        out += "],\"found_count\":" + std::to_string(source.entries.size()) + "}";
+    }
+    out += "],\"endpoints\":[";
+    bool first = true;
+    for (const auto& [key, endpoint] : endpoints_) {
+        out += first ? "" : ",";
+        first = false;
+        out += endpointJson(endpoint);
+    }
+    return out + "]}";
+}
+
+int DiscoveryService::refresh(const std::string& name, std::string& error) {
+    PluginInstance* instance = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [n, source] : sources_)
+            if (n == name || source.settings.pluginId == name) instance = source.instance;
+        if (!instance) {
+            error = "no running discovery source '" + name + "'";
+            return 404;
+        }
+    }
+    const auto& vt = instance->plugin().discovery;
+    if (!vt.refresh) {
+        error = "discovery plugin '" + instance->plugin().info.id + "' has no refresh hook";
+        return 501;
+    }
+    std::string reason;
+    const mc_status status = HostContext::call(reason, [&] { return vt.refresh(instance->handle()); });
+    if (status != MC_OK) {
+        error = std::string("refresh failed (") + statusName(status) + "): " + reason;
+        return 502;
+    }
+    return 200;
+}
+
+void registerDiscoveryRoutes(Router& router, DiscoveryService& discovery) {
+    using Status = Poco::Net::HTTPResponse::HTTPStatus;
+    router.add(Route{"GET", "/api/discovery", Role::Viewer,
+                     [&discovery](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, discovery.reportJson()); },
+                     "Discovery sources: state, last run, what each found (probe result, MCP id), deduplicated endpoints."});
+    router.add(Route{"POST", "/api/discovery/{source}/refresh", Role::Operator,
+                     [&discovery](RequestContext& ctx) {
+                         const std::string source = ctx.pathParams.at("source");
+                         std::string error;
+                         const int status = discovery.refresh(source, error);
+                         if (status != 200)
+                             throw HttpError(status, status == 404 ? "unknown_source" : status == 501 ? "not_supported" : "refresh_failed",
+                                             error, "{\"source\":" + json::quote(source) + "}");
+                         http::sendJson(ctx.response, Status::HTTP_ACCEPTED,
+                                        "{\"source\":" + json::quote(source) + ",\"refresh\":\"requested\"}");
+                     },
+                     "Asks a discovery source to re-scan now (operator)."});
+}
+
+} // namespace mc::host

@@ -1,0 +1,159 @@
+#pragma once
+// What discovery plugins find, acted on: each plugin (one source) reports with
+// emit("discovery", {"action":"found"|"lost"|"state", ...}) (docs/discovery.md); this service keeps
+// what every source found, deduplicates by endpoint (normalized URL, or command + args), probes
+// http/sse endpoints with an MCP initialize before calling them connectable, connects the ones an
+// auto-connect source allows through McpGateway::add (origin "discovery:<source>") and removes them
+// when every source lost them.
+//
+// Threading: submit() only queues (plugin threads never wait); one worker applies reports in order,
+// probes run on their own workers and post their result back. Nothing is acted on before start(),
+// which HostRuntime calls once the gateway runs.
+#include "gateway/GatewayScheduler.h"
+#include "gateway/McpServerConfig.h"
+#include "mc/plugin_abi.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+class EventRouter;
+class McpGateway;
+class PluginInstance;
+class PluginRegistry;
+class Router;
+
+enum class DiscoveryPolicy { ListOnly, AutoConnect };
+const char* policyName(DiscoveryPolicy policy); // "list-only", "auto-connect"
+
+// The host's keys of one source, read from the plugin's prefix discovery.<source>.
+struct DiscoverySourceSettings {
+    std::string pluginId;                  // "discovery-registry"
+    std::string name;                      // "registry"
+    DiscoveryPolicy policy = DiscoveryPolicy::ListOnly;
+    std::set<std::string> allowedPackages; // discovery.<source>.allow_packages: packages that may be started
+};
+
+// Reads discovery.<name>.policy and .allow_packages; throws ConfigError naming the key.
+DiscoverySourceSettings readDiscoverySourceSettings(const Poco::Util::AbstractConfiguration& config,
+                                                    const std::string& pluginId, const std::string& name);
+
+// "http://LOCALHOST:80/mcp/" -> "http://localhost:80/mcp"; the dedup key of http/sse endpoints.
+std::string normalizeEndpointUrl(const std::string& url);
+// A gateway id from a display name: lower-cased, other characters -> '-', [a-z0-9][a-z0-9_-]{0,63}.
+std::string mcpIdFromName(const std::string& name);
+
+class DiscoveryService {
+public:
+    DiscoveryService(PluginRegistry& plugins, McpGateway& gateway, EventRouter& events,
+                     std::chrono::milliseconds probeTimeout);
+    ~DiscoveryService(); // stop()
+    DiscoveryService(const DiscoveryService&) = delete;
+    DiscoveryService& operator=(const DiscoveryService&) = delete;
+
+    // Registers a source before its plugin starts; `instance` (may be null) serves refresh().
+    void addSource(DiscoverySourceSettings settings, PluginInstance* instance);
+    // A plugin's "discovery" emit (any thread; never blocks). Reports of unknown sources are ignored.
+    void submit(const std::string& pluginId, const std::string& payloadJson);
+
+    void start(); // acts on everything queued so far and after
+    void stop();  // drops queued work, waits for running work; nothing is acted on afterwards
+
+    // GET /api/discovery: {"sources":[...],"endpoints":[...]} (docs/discovery.md).
+    std::string reportJson() const;
+    // Asks the source (its name or plugin id) to re-scan. Returns 200, 404 (unknown source) or 501
+    // (the plugin has no refresh hook), 502 when the plugin refused; `error` says why.
+    int refresh(const std::string& source, std::string& error);
+    // Blocks until queued reports and running probes are done or `timeout` passes (tests, shutdown).
+    bool idle(std::chrono::milliseconds timeout) const;
+
+private:
+    struct Probe {
+        enum class State { Pending, Running, Ok, Failed, Skipped } state = State::Pending;
+        std::string error;
+        std::string protocolVersion;
+        std::string serverInfoJson = "null";
+        long long atUs = 0;
+        long long durationMs = 0;
+    };
+    struct Entry {
+        std::string key;
+        std::string name;
+        std::string transport;
+        std::string endpointKey; // empty: the report could not be turned into a server definition
+        std::string detailsJson = "{}";
+        std::string package;     // details.package.identifier (registry packages), else empty
+        bool connectable = true; // false: the source said so, or the definition is invalid
+        std::string reason;      // why not connectable
+        McpServerConfig config;
+    };
+    struct Source {
+        DiscoverySourceSettings settings;
+        PluginInstance* instance = nullptr;
+        std::string state = "starting";
+        std::string message;
+        long long lastRunUs = 0;
+        long long reportedFound = -1;
+        std::map<std::string, Entry> entries;
+    };
+    struct Member {
+        std::string source;
+        std::string key;
+        bool operator<(const Member& o) const { return source != o.source ? source < o.source : key < o.key; }
+    };
+    struct Endpoint {
+        std::string key;
+        McpServerConfig config;
+        std::string name;
+        std::set<Member> members;
+        Probe probe;
+        std::string mcpId;      // the gateway id this service registered, or empty
+        std::string notStarted; // why it is not connected (policy, allowlist, probe, gateway refusal)
+    };
+
+    void apply(const std::string& pluginId, const std::string& payloadJson); // on the report worker
+    void applyFound(Source& source, const Poco::JSON::Object& report);
+    void applyLost(Source& source, const std::string& key, const std::string& reason);
+    void detach(const std::string& endpointKey, const Member& member, const std::string& reason);
+    void reconcile(const std::string& endpointKey);
+    void startProbe(Endpoint& endpoint);
+    void finishProbe(const std::string& endpointKey, const McpServerConfig& probed, Probe result);
+    // Why `member` may not start its endpoint ("" when it may).
+    std::string refusalFor(const Member& member) const;
+    std::string uniqueMcpId(const std::string& name) const;
+    void publish(const std::string& change, const Endpoint& endpoint) const;
+
+    std::string endpointJson(const Endpoint& endpoint) const;
+    static std::string probeJson(const Probe& probe);
+    Source* sourceByPlugin(const std::string& pluginId);
+
+    PluginRegistry& plugins_;
+    McpGateway& gateway_;
+    EventRouter& events_;
+    const std::chrono::milliseconds probeTimeout_;
+    GatewayScheduler reports_{1}; // one worker: reports apply in the order they were emitted
+    GatewayScheduler probes_{2};
+
+    mutable std::mutex mutex_; // everything below; the report worker is the only writer
+    std::map<std::string, Source> sources_; // by name
+    std::map<std::string, Endpoint> endpoints_;
+    std::vector<std::pair<std::string, std::string>> queued_; // reports before start()
+    std::vector<std::string> removals_; // gateway ids to remove once the lock is released
+    bool started_ = false;
+    bool stopped_ = false;
+    std::size_t inFlight_ = 0; // reports and probes posted but not finished
+};
+
+// GET /api/discovery (viewer), POST /api/discovery/{source}/refresh (operator).
+void registerDiscoveryRoutes(Router& router, DiscoveryService& discovery);
+
+} // namespace mc::host

@@ -1,0 +1,162 @@
+#include "gateway/McpProbe.h"
+
+#include "gateway/McpProtocol.h"
+#include "plugin/HostContext.h"
+#include "plugin/PluginInstance.h"
+#include "plugin/PluginRegistry.h"
+#include "util/Json.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/StringTokenizer.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+namespace mc::host {
+namespace {
+
+constexpr int kProbeRequestId = 1;
+
+std::string_view view(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+
+// What the transport reports while the probe waits: the initialize answer or the end of the link.
+struct ProbeWaiter {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::optional<Poco::JSON::Object::Ptr> answer;
+    std::optional<std::string> closed;
+
+    static void onMessage(void* ctx, mc_str message) {
+        auto* self = static_cast<ProbeWaiter*>(ctx);
+        try {
+            Poco::JSON::Parser parser;
+            auto parsed = parser.parse(std::string(view(message)));
+            if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return;
+            auto object = parsed.extract<Poco::JSON::Object::Ptr>();
+            if (!object->has("id") || !object->get("id").isInteger() ||
+                object->get("id").convert<int>() != kProbeRequestId)
+                return; // notifications and server requests are not the answer
+            std::lock_guard lock(self->mutex);
+            self->answer = object;
+            self->changed.notify_all();
+        } catch (...) {
+        }
+    }
+    static void onLog(void*, mc_log_level, mc_str) {}
+    static void onClosed(void* ctx, mc_status, mc_str detail) {
+        auto* self = static_cast<ProbeWaiter*>(ctx);
+        try {
+            std::lock_guard lock(self->mutex);
+            self->closed = std::string(view(detail));
+            self->changed.notify_all();
+        } catch (...) {
+        }
+    }
+};
+
+std::string stringify(const Poco::Dynamic::Var& v) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(v, out);
+    return out.str();
+}
+
+} // namespace
+
+std::shared_ptr<const LoadedPlugin> findTransportPlugin(const PluginRegistry& plugins, const std::string& transport,
+                                                        std::string* available) {
+    std::shared_ptr<const LoadedPlugin> found;
+    for (const auto& candidate : plugins.ofKind(MC_KIND_TRANSPORT)) {
+        const std::string served(view(candidate->transport.transports ? candidate->transport.transports() : mc_str{}));
+        if (available) *available += (available->empty() ? "" : ", ") + candidate->info.id + " (" + served + ")";
+        Poco::StringTokenizer names(served, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+        for (const auto& n : names)
+            if (n == transport && !found) found = candidate;
+    }
+    return found;
+}
+
+std::string initializeParamsJson() {
+    return std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
+           ",\"capabilities\":{},\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
+           "\"version\":" +
+           json::quote(MC_VERSION) + "}}";
+}
+
+ProbeResult probeMcpServer(const PluginRegistry& plugins, const McpServerConfig& config,
+                           std::chrono::milliseconds timeout) {
+    ProbeResult result;
+    const auto started = std::chrono::steady_clock::now();
+    auto finish = [&](std::string error) {
+        result.error = std::move(error);
+        result.ok = result.error.empty();
+        result.durationMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        return result;
+    };
+    if (config.transport == McpTransportKind::Stdio) return finish("stdio servers are not probed (that would start the command)");
+    std::string available;
+    auto plugin = findTransportPlugin(plugins, transportName(config.transport), &available);
+    if (!plugin)
+        return finish(std::string("no transport plugin serves '") + transportName(config.transport) +
+                      "' (loaded transports: " + (available.empty() ? "none" : available) + ")");
+
+    McpServerConfig bounded = config;
+    bounded.connectTimeoutMs = std::min<long long>(bounded.connectTimeoutMs, timeout.count());
+    bounded.readTimeoutMs = std::min<long long>(bounded.readTimeoutMs, timeout.count());
+    auto context = std::make_unique<HostContext>(plugin->info.id, "probe", std::map<std::string, std::string>{},
+                                                 [](std::string_view, std::string_view, std::string_view) { return MC_OK; });
+    context->setConfigJson(bounded.transportConfigJson());
+
+    ProbeWaiter waiter;
+    const mc_transport_callbacks callbacks{sizeof(mc_transport_callbacks), &waiter, &ProbeWaiter::onMessage,
+                                           &ProbeWaiter::onLog, &ProbeWaiter::onClosed};
+    std::unique_ptr<PluginInstance> instance;
+    try {
+        instance = std::make_unique<PluginInstance>(plugin, std::move(context));
+        instance->start();
+    } catch (const std::exception& e) {
+        return finish(e.what());
+    }
+    const mc_transport_vtable& vt = plugin->transport;
+    std::string reason;
+    if (HostContext::call(reason, [&] { return vt.open(instance->handle(), &callbacks); }) != MC_OK)
+        return finish("transport open failed: " + reason);
+
+    std::string error;
+    const std::string request = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(kProbeRequestId) +
+                                ",\"method\":\"initialize\",\"params\":" + initializeParamsJson() + "}";
+    if (HostContext::call(reason, [&] { return vt.send(instance->handle(), mc_str{request.data(), request.size()}); }) != MC_OK) {
+        error = "sending initialize failed: " + reason;
+    } else {
+        std::unique_lock lock(waiter.mutex);
+        waiter.changed.wait_until(lock, started + timeout, [&] { return waiter.answer || waiter.closed; });
+        if (waiter.answer) {
+            auto answer = *waiter.answer;
+            auto res = answer->getObject("result");
+            if (!res) {
+                auto err = answer->getObject("error");
+                error = "initialize failed: " + (err ? err->optValue<std::string>("message", "error without message")
+                                                     : std::string("answer has neither result nor error"));
+            } else {
+                result.protocolVersion = res->optValue<std::string>("protocolVersion", "");
+                if (!mcp::findRevision(result.protocolVersion))
+                    error = "the server answered protocol version '" + result.protocolVersion +
+                            "', which the gateway does not speak (it speaks " + mcp::supportedVersionList() + ")";
+                if (res->has("serverInfo")) result.serverInfoJson = stringify(res->get("serverInfo"));
+            }
+        } else if (waiter.closed) {
+            error = "connection closed during initialize: " + *waiter.closed;
+        } else {
+            error = "no answer to initialize within " + std::to_string(timeout.count()) + " ms";
+        }
+    }
+    HostContext::call(reason, [&] { return vt.close(instance->handle()); });
+    return finish(error);
+}
+
+} // namespace mc::host

@@ -1,0 +1,53 @@
+#pragma once
+// discovery-registry: polls an MCP Registry (GET {url}/v0.1/servers, falling back to /v0/servers when
+// the registry answers 404) page by page (cursor + limit), reports found/lost/state to the host.
+// The first run and every run after an error list everything (servers missing from a full list are
+// lost); later runs ask only for what changed (updated_since). A failed run keeps the last good list
+// and retries with backoff.
+#include "RegistryPage.h"
+
+#include "mc/sdk.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace mc::discovery_registry {
+
+class RegistryDiscovery : public mc::sdk::DiscoveryPlugin {
+public:
+    RegistryDiscovery(mc::sdk::Host host, std::string_view configJson);
+    ~RegistryDiscovery() override;
+
+    void start() override;
+    void stop() override;
+    void refresh() override;
+
+private:
+    void loop();
+    // One run; throws std::runtime_error with what went wrong (the last good list stays).
+    void run(bool full);
+    std::string fetch(const std::string& pathAndQuery, int& status);
+    void emitState(const std::string& state, const std::string& message);
+
+    std::string baseUrl_;
+    std::chrono::milliseconds interval_;
+    int pageLimit_;
+    std::string search_;
+    std::chrono::milliseconds timeout_;
+    std::map<std::string, std::string> variables_;
+    std::string apiPath_ = "/v0.1/servers";
+
+    std::map<std::string, std::string> known_; // server name -> its last found report
+    std::string lastSuccessIso_;               // start of the last good run (updated_since)
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool refreshRequested_ = false;
+    std::thread worker_;
+};
+
+} // namespace mc::discovery_registry

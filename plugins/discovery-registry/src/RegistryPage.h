@@ -1,0 +1,34 @@
+#pragma once
+// One page of an MCP Registry's server list (GET /v0.1/servers, the ServerList schema of the
+// registry's OpenAPI document) turned into discovery reports. Pure: no I/O, so it is easy to reason
+// about what a registry answer becomes.
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mc::discovery_registry {
+
+// The page is not the ServerList shape; the message says where.
+class MalformedPage : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct RegistryServer {
+    std::string name;         // reverse-DNS server name: the stable key
+    std::string version;
+    bool deleted = false;     // _meta official status "deleted"
+    bool latest = true;       // _meta official isLatest (absent: true)
+    std::string foundJson;    // the "found" discovery report (without "action" when deleted)
+};
+
+struct RegistryPage {
+    std::vector<RegistryServer> servers;
+    std::string nextCursor; // empty: last page
+};
+
+// `variables`: values for remote URL {variables} that have no default (discovery.registry.variables).
+RegistryPage parseRegistryPage(const std::string& body, const std::map<std::string, std::string>& variables);
+
+} // namespace mc::discovery_registry

@@ -1,0 +1,204 @@
+// discovery-registry against a local registry fixture (the official ServerList shape) over loopback:
+// pagination, remotes and packages, deleted servers, updated_since, the /v0 fallback, and a registry
+// that is down or answers a malformed page (last good list kept, state error, recovery).
+#include "DiscoveryPluginHarness.h"
+#include "RegistryFixture.h"
+
+#include <Poco/JSON/Array.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+
+using mc::test::DiscoveryPluginHarness;
+using mc::test::RegistryFixture;
+
+namespace {
+
+using Report = Poco::JSON::Object;
+
+std::size_t countRequests(const RegistryFixture& registry, const std::string& needle) {
+    const auto all = registry.requests();
+    return static_cast<std::size_t>(
+        std::count_if(all.begin(), all.end(), [&](const std::string& r) { return r.find(needle) != std::string::npos; }));
+}
+
+// Five servers: two pages of two and one of one at page_limit = 2.
+void fillRegistry(RegistryFixture& registry) {
+    registry.put("io.example/weather",
+                 "{\"title\":\"Weather\",\"remotes\":[" +
+                     RegistryFixture::remote("streamable-http", "http://127.0.0.1:{port}/mcp",
+                                             "\"variables\":{\"port\":{\"default\":\"7001\"}},"
+                                             "\"headers\":[{\"name\":\"X-Api-Key\",\"value\":\"k1\"}]") +
+                     "]}");
+    registry.put("io.example/legacy", "{\"remotes\":[" + RegistryFixture::remote("sse", "http://127.0.0.1:7002/sse") + "]}");
+    registry.put("io.example/files-pkg", "{\"packages\":[" + RegistryFixture::npmPackage("@example/files-mcp", "2.1.0") + "]}");
+    registry.put("io.example/tenant",
+                 "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "https://{tenant}.example.test/mcp") + "]}");
+    registry.put("io.example/secret",
+                 "{\"remotes\":[" +
+                     RegistryFixture::remote("streamable-http", "http://127.0.0.1:7005/mcp",
+                                             "\"headers\":[{\"name\":\"Authorization\",\"isRequired\":true,\"isSecret\":true}]") +
+                     "]}");
+}
+
+std::map<std::string, std::string> config(const RegistryFixture& registry) {
+    return {{"url", registry.url()}, {"page_limit", "2"}, {"interval", "3600"}, {"timeout_ms", "2000"}};
+}
+
+} // namespace
+
+class RegistryDiscoveryTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RegistryDiscoveryTest);
+    CPPUNIT_TEST(testPagesAreFollowedAndServersBecomeReports);
+    CPPUNIT_TEST(testIncrementalRefreshReportsChangesAndDeletedServers);
+    CPPUNIT_TEST(testMalformedPageKeepsTheLastGoodListAndRecovers);
+    CPPUNIT_TEST(testRegistryDownIsAnErrorStateAndRecovers);
+    CPPUNIT_TEST(testFallsBackToV0WhenV01IsNotFound);
+    CPPUNIT_TEST(testMissingUrlIsRefusedAtCreate);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testPagesAreFollowedAndServersBecomeReports() {
+        RegistryFixture registry;
+        fillRegistry(registry);
+        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
+        plugin.start();
+        auto state = plugin.waitForState(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(5, state->getValue<int>("found"));
+
+        // Three pages: limit=2, then the cursors the registry handed out.
+        const auto requests = registry.requests();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), requests.size());
+        CPPUNIT_ASSERT(requests[0].find("GET /v0.1/servers?limit=2") == 0);
+        CPPUNIT_ASSERT(requests[0].find("cursor=") == std::string::npos);
+        CPPUNIT_ASSERT(requests[1].find("cursor=c2") != std::string::npos);
+        CPPUNIT_ASSERT(requests[2].find("cursor=c4") != std::string::npos);
+
+        auto weather = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/weather"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("Weather"), weather->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("http"), weather->getValue<std::string>("transport"));
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:7001/mcp"), weather->getValue<std::string>("url"));
+        CPPUNIT_ASSERT_EQUAL(std::string("k1"), weather->getObject("headers")->getValue<std::string>("X-Api-Key"));
+        CPPUNIT_ASSERT(!weather->has("connectable"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), weather->getObject("details")->getValue<std::string>("version"));
+
+        auto legacy = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/legacy"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("sse"), legacy->getValue<std::string>("transport"));
+
+        auto package = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/files-pkg"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), package->getValue<std::string>("transport"));
+        CPPUNIT_ASSERT_EQUAL(std::string("npx"), package->getValue<std::string>("command"));
+        CPPUNIT_ASSERT_EQUAL(std::string("@example/files-mcp@2.1.0"), package->getArray("args")->getElement<std::string>(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("@example/files-mcp"),
+                             package->getObject("details")->getObject("package")->getValue<std::string>("identifier"));
+
+        auto tenant = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/tenant"); });
+        CPPUNIT_ASSERT_EQUAL(false, tenant->getValue<bool>("connectable"));
+        CPPUNIT_ASSERT(tenant->getValue<std::string>("reason").find("{tenant}") != std::string::npos);
+
+        auto secret = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/secret"); });
+        CPPUNIT_ASSERT_EQUAL(false, secret->getValue<bool>("connectable"));
+        CPPUNIT_ASSERT(secret->getValue<std::string>("reason").find("'Authorization'") != std::string::npos);
+    }
+
+    void testIncrementalRefreshReportsChangesAndDeletedServers() {
+        RegistryFixture registry;
+        fillRegistry(registry);
+        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
+        plugin.start();
+        plugin.waitForState(0);
+        const std::size_t firstRun = plugin.count();
+        registry.clearRequests();
+
+        registry.put("io.example/legacy", "{\"remotes\":[" + RegistryFixture::remote("sse", "http://127.0.0.1:7002/sse") + "]}",
+                     "deleted");
+        registry.put("io.example/new", "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "http://127.0.0.1:7006/mcp") + "]}");
+        plugin.refresh();
+        auto state = plugin.waitForState(firstRun);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(5, state->getValue<int>("found")); // 5 - deleted + new
+
+        // Only what changed was asked for, and only what changed was reported.
+        const auto requests = registry.requests();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), requests.size());
+        CPPUNIT_ASSERT(requests[0].find("updated_since=") != std::string::npos);
+        auto lost = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "lost", "io.example/legacy"); }, firstRun);
+        CPPUNIT_ASSERT_EQUAL(std::string("removed from registry"), lost->getValue<std::string>("reason"));
+        plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/new"); }, firstRun);
+        const auto all = plugin.reports();
+        for (std::size_t i = firstRun; i < all.size(); ++i)
+            CPPUNIT_ASSERT(all[i]->optValue<std::string>("key", "") != "io.example/weather");
+    }
+
+    void testMalformedPageKeepsTheLastGoodListAndRecovers() {
+        RegistryFixture registry;
+        fillRegistry(registry);
+        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
+        plugin.start();
+        plugin.waitForState(0);
+        const std::size_t firstRun = plugin.count();
+
+        // Every server changes, so the incremental listing has pages again; its page 2 is broken.
+        registry.setMalformedPage(2);
+        fillRegistry(registry);
+        plugin.refresh();
+        auto error = plugin.waitFor([](const Report& r) {
+            return r.getValue<std::string>("action") == "state" && r.getValue<std::string>("state") == "error";
+        }, firstRun);
+        const std::string message = error->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("page 2") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("malformed") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("keeping the last good list (5 servers)") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(5, error->getValue<int>("found"));
+
+        // Fixed: the retry (backoff starts at 1 s) lists everything again; nothing was lost meanwhile.
+        const std::size_t afterError = plugin.count();
+        registry.setMalformedPage(0);
+        auto ok = plugin.waitFor([](const Report& r) {
+            return r.getValue<std::string>("action") == "state" && r.getValue<std::string>("state") == "ok";
+        }, afterError);
+        CPPUNIT_ASSERT_EQUAL(5, ok->getValue<int>("found"));
+        for (const auto& r : plugin.reports()) CPPUNIT_ASSERT(r->getValue<std::string>("action") != "lost");
+    }
+
+    void testRegistryDownIsAnErrorStateAndRecovers() {
+        RegistryFixture registry;
+        fillRegistry(registry);
+        registry.setDown(true);
+        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
+        plugin.start();
+        auto error = plugin.waitForState(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), error->getValue<std::string>("state"));
+        CPPUNIT_ASSERT(error->getValue<std::string>("message").find("HTTP 503") != std::string::npos);
+        const std::size_t before = plugin.count();
+        registry.setDown(false);
+        auto ok = plugin.waitForState(before);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), ok->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(5, ok->getValue<int>("found"));
+    }
+
+    void testFallsBackToV0WhenV01IsNotFound() {
+        RegistryFixture registry;
+        fillRegistry(registry);
+        registry.setLegacyOnly(true);
+        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
+        plugin.start();
+        auto state = plugin.waitForState(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countRequests(registry, "/v0.1/servers"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), countRequests(registry, "GET /v0/servers"));
+    }
+
+    void testMissingUrlIsRefusedAtCreate() {
+        try {
+            DiscoveryPluginHarness plugin("discovery-registry", {});
+            CPPUNIT_FAIL("create accepted a registry without url");
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            CPPUNIT_ASSERT_MESSAGE(what, what.find("discovery.registry.url is not set") != std::string::npos);
+        }
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RegistryDiscoveryTest);

@@ -1,0 +1,271 @@
+// Discovery in the whole host: the real discovery-registry and discovery-files plugins, a registry
+// fixture over loopback, real server-everything instances (Streamable HTTP and stdio). Probing,
+// auto-connect, allowlisted packages, removal when every source lost a server, deduplication of one
+// endpoint found by two sources, list-only sources, GET /api/discovery and refresh.
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "RegistryFixture.h"
+#include "TestHttp.h"
+
+#include "app/HostConfig.h"
+#include "core/Broadcaster.h"
+
+#include <Poco/JSON/Array.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <mutex>
+
+using mc::test::eventually;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::InProcessHost;
+using mc::test::merge;
+using mc::test::RegistryFixture;
+using mc::test::TempDir;
+
+namespace {
+
+const std::string kEverything =
+    std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+
+using Overrides = std::map<std::string, std::string>;
+
+Overrides registryOnly(const RegistryFixture& registry, const std::string& policy) {
+    return {{"discovery.registry.url", registry.url()},
+            {"discovery.registry.policy", policy},
+            {"discovery.registry.interval", "3600"},
+            {"discovery.registry.timeout_ms", "2000"},
+            {"discovery.files.enabled", "false"},
+            {"discovery.probe_timeout_ms", "5000"}};
+}
+
+Overrides filesOnly(const std::string& paths) {
+    return {{"discovery.files.paths", paths},
+            {"discovery.files.policy", "auto-connect"},
+            {"discovery.files.poll_interval_ms", "100"},
+            {"discovery.registry.enabled", "false"}};
+}
+
+std::string everythingRemote(unsigned short port, const std::string& path = "/mcp") {
+    return "{\"title\":\"Everything\",\"remotes\":[" +
+           RegistryFixture::remote("streamable-http", "http://127.0.0.1:" + std::to_string(port) + path) + "]}";
+}
+
+Poco::JSON::Object::Ptr discovery(unsigned short port) { return httpGet(port, "/api/discovery").json(); }
+
+Poco::JSON::Object::Ptr sourceNamed(const Poco::JSON::Object::Ptr& report, const std::string& name) {
+    auto sources = report->getArray("sources");
+    for (std::size_t i = 0; i < sources->size(); ++i)
+        if (sources->getObject(i)->getValue<std::string>("source") == name) return sources->getObject(i);
+    return nullptr;
+}
+
+Poco::JSON::Object::Ptr foundWithKey(const Poco::JSON::Object::Ptr& source, const std::string& key) {
+    if (!source) return nullptr;
+    auto found = source->getArray("found");
+    for (std::size_t i = 0; i < found->size(); ++i)
+        if (found->getObject(i)->getValue<std::string>("key") == key) return found->getObject(i);
+    return nullptr;
+}
+
+int mcpCount(unsigned short port) { return httpGet(port, "/api/mcps").json()->getValue<int>("count"); }
+
+bool connectedWithTools(unsigned short port, const std::string& id) {
+    auto m = mc::test::mcp(port, id);
+    return m && m->getValue<std::string>("status") == "connected" && m->getValue<int>("tool_count") > 0;
+}
+
+} // namespace
+
+class DiscoveryTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(DiscoveryTest);
+    CPPUNIT_TEST(testRegistryServerIsProbedConnectedAndRemovedWhenDeleted);
+    CPPUNIT_TEST(testConfigFileStdioServerIsStartedAndRemovedWhenEdited);
+    CPPUNIT_TEST(testOneEndpointFromTwoSourcesIsOneMcp);
+    CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
+    CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
+    CPPUNIT_TEST(testRefreshOfUnknownSourceIs404);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testRegistryServerIsProbedConnectedAndRemovedWhenDeleted() {
+        mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
+        CPPUNIT_ASSERT(peer.ready());
+        RegistryFixture registry;
+        registry.put("io.example/everything", everythingRemote(peer.port()));
+        registry.put("io.example/pkg", "{\"packages\":[" + RegistryFixture::npmPackage("@example/not-allowed", "1.0.0") + "]}");
+        registry.put("io.example/down", "{\"remotes\":[" +
+                                            RegistryFixture::remote("streamable-http", "http://127.0.0.1:" +
+                                                                                           std::to_string(mc::test::freePort()) + "/mcp") +
+                                            "]}");
+        InProcessHost host(registryOnly(registry, "auto-connect"));
+
+        const bool connected = eventually([&] { return connectedWithTools(host.port(), "everything"); });
+        CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/discovery").body, connected);
+        auto detail = mc::test::mcp(host.port(), "everything");
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery:registry"), detail->getValue<std::string>("origin"));
+        CPPUNIT_ASSERT(detail->getArray("tools")->size() >= 3);
+
+        // The unreachable one is listed with its failed probe; the package is listed, never started.
+        CPPUNIT_ASSERT(eventually([&] {
+            auto down = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/down");
+            return down && down->getObject("probe")->getValue<std::string>("status") == "failed";
+        }));
+        auto report = discovery(host.port());
+        auto registrySource = sourceNamed(report, "registry");
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery-registry"), registrySource->getValue<std::string>("plugin"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), registrySource->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), registrySource->getValue<std::string>("policy"));
+        CPPUNIT_ASSERT(!registrySource->isNull("last_run"));
+        auto everything = foundWithKey(registrySource, "io.example/everything");
+        CPPUNIT_ASSERT_EQUAL(std::string("everything"), everything->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), everything->getObject("probe")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(true, everything->getValue<bool>("connectable"));
+        auto pkg = foundWithKey(registrySource, "io.example/pkg");
+        CPPUNIT_ASSERT(pkg->isNull("mcp_id"));
+        CPPUNIT_ASSERT_MESSAGE(pkg->getValue<std::string>("reason"),
+                               pkg->getValue<std::string>("reason").find("not in discovery.registry.allow_packages") != std::string::npos);
+        auto down = foundWithKey(registrySource, "io.example/down");
+        CPPUNIT_ASSERT(down->isNull("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(false, down->getValue<bool>("connectable"));
+        CPPUNIT_ASSERT(down->getValue<std::string>("reason").find("probe failed") == 0);
+        CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
+
+        // Deleted in the registry: lost by its only source, so the gateway lets it go.
+        registry.put("io.example/everything", everythingRemote(peer.port()), "deleted");
+        auto refreshed = httpRequest("POST", host.port(), "/api/discovery/registry/refresh");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(refreshed.body, 202, refreshed.status);
+        CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything").status == 404; }));
+        CPPUNIT_ASSERT(!foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything"));
+    }
+
+    void testConfigFileStdioServerIsStartedAndRemovedWhenEdited() {
+        TempDir dir;
+        const std::string claude = dir.file("claude_desktop_config.json");
+        dir.write("claude_desktop_config.json",
+                  "{\"mcpServers\":{\"Everything Local\":{\"command\":\"node\",\"args\":[\"" + kEverything + "\",\"stdio\"]}}}");
+        InProcessHost host(filesOnly(claude));
+        CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), "everything-local"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery:files"),
+                             mc::test::mcp(host.port(), "everything-local")->getValue<std::string>("origin"));
+        auto entry = foundWithKey(sourceNamed(discovery(host.port()), "files"), claude + "#Everything Local");
+        CPPUNIT_ASSERT_EQUAL(std::string("skipped"), entry->getObject("probe")->getValue<std::string>("status"));
+
+        // A malformed edit: error state naming the file and position; the server stays.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        dir.write("claude_desktop_config.json", "{\"mcpServers\": {\"x\": }}");
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("state") == "error"; }));
+        const std::string message = sourceNamed(discovery(host.port()), "files")->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find(claude + ": invalid JSON at line 1, column 22: unexpected character") != std::string::npos);
+        CPPUNIT_ASSERT(connectedWithTools(host.port(), "everything-local"));
+
+        // Removed from the file: the gateway stops it.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        dir.write("claude_desktop_config.json", "{\"mcpServers\":{}}");
+        CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything-local").status == 404; }));
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("state") == "ok"; }));
+    }
+
+    void testOneEndpointFromTwoSourcesIsOneMcp() {
+        mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
+        CPPUNIT_ASSERT(peer.ready());
+        RegistryFixture registry;
+        registry.put("io.example/everything", everythingRemote(peer.port()));
+        TempDir dir;
+        const std::string mcpJson = dir.file("mcp.json");
+        // The same endpoint, spelled differently (host case, trailing slash).
+        dir.write("mcp.json", "{\"servers\":{\"mine\":{\"type\":\"http\",\"url\":\"http://127.0.0.1:" +
+                                  std::to_string(peer.port()) + "/mcp/\"}}}");
+        auto overrides = merge({registryOnly(registry, "auto-connect"), filesOnly(mcpJson)});
+        overrides["discovery.registry.enabled"] = "true";
+        overrides["discovery.files.enabled"] = "true";
+        InProcessHost host(overrides);
+
+        CPPUNIT_ASSERT(eventually([&] {
+            auto endpoints = discovery(host.port())->getArray("endpoints");
+            return endpoints->size() == 1 && endpoints->getObject(0)->getArray("sources")->size() == 2 &&
+                   !endpoints->getObject(0)->isNull("mcp_id");
+        }));
+        auto endpoint = discovery(host.port())->getArray("endpoints")->getObject(0);
+        const std::string id = endpoint->getValue<std::string>("mcp_id");
+        CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), id); }));
+        CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
+        auto sources = endpoint->getArray("sources");
+        CPPUNIT_ASSERT_EQUAL(std::string("files"), sources->getObject(0)->getValue<std::string>("source"));
+        CPPUNIT_ASSERT_EQUAL(mcpJson + "#mine", sources->getObject(0)->getValue<std::string>("key"));
+        CPPUNIT_ASSERT_EQUAL(std::string("registry"), sources->getObject(1)->getValue<std::string>("source"));
+        CPPUNIT_ASSERT_EQUAL(std::string("io.example/everything"), sources->getObject(1)->getValue<std::string>("key"));
+        // Both sources' entries point at the same MCP.
+        CPPUNIT_ASSERT_EQUAL(id, foundWithKey(sourceNamed(discovery(host.port()), "files"), mcpJson + "#mine")->getValue<std::string>("mcp_id"));
+
+        // One source loses it: still connected (the other still lists it).
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        dir.write("mcp.json", "{\"servers\":{}}");
+        CPPUNIT_ASSERT(eventually([&] {
+            auto endpoints = discovery(host.port())->getArray("endpoints");
+            return endpoints->size() == 1 && endpoints->getObject(0)->getArray("sources")->size() == 1;
+        }));
+        CPPUNIT_ASSERT(connectedWithTools(host.port(), id));
+    }
+
+    void testListOnlySourceProbesButDoesNotConnect() {
+        mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
+        CPPUNIT_ASSERT(peer.ready());
+        RegistryFixture registry;
+        registry.put("io.example/everything", everythingRemote(peer.port()));
+        InProcessHost host(registryOnly(registry, "list-only"));
+        struct Capture : mc::host::BroadcastSubscriber {
+            std::mutex mutex;
+            std::vector<std::string> events;
+            void deliver(std::uint64_t, const mc::host::SharedFrame& frame) override {
+                std::lock_guard lock(mutex);
+                events.emplace_back(mc::host::Broadcaster::eventJson(frame));
+            }
+            bool has(const std::string& needle) {
+                std::lock_guard lock(mutex);
+                for (const auto& e : events)
+                    if (e.find(needle) != std::string::npos) return true;
+                return false;
+            }
+        } capture;
+        host.runtime->broadcaster().subscribe("mcps", &capture);
+        httpRequest("POST", host.port(), "/api/discovery/registry/refresh");
+        CPPUNIT_ASSERT(eventually([&] {
+            auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
+            return e && e->getObject("probe")->getValue<std::string>("status") == "ok";
+        }));
+        auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
+        CPPUNIT_ASSERT_EQUAL(true, e->getValue<bool>("connectable"));
+        CPPUNIT_ASSERT(e->isNull("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("source 'registry' is list-only"), e->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
+        // The plugin's reports travel on mcps (the refresh re-listed nothing new, so its state report).
+        CPPUNIT_ASSERT(eventually([&] { return capture.has("\"action\":\"state\""); }, 10000));
+        host.runtime->broadcaster().unsubscribeAll(&capture);
+    }
+
+    void testInvalidPolicyStopsStartupNamingTheKey() {
+        RegistryFixture registry;
+        auto overrides = registryOnly(registry, "sometimes");
+        InProcessHost host(overrides, InProcessHost::Until::Constructed);
+        try {
+            host.runtime->loadPlugins();
+            CPPUNIT_FAIL("an invalid policy was accepted");
+        } catch (const mc::host::ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(
+                std::string("invalid configuration: discovery.registry.policy = 'sometimes': expected auto-connect or list-only"),
+                std::string(e.what()));
+        }
+    }
+
+    void testRefreshOfUnknownSourceIs404() {
+        RegistryFixture registry;
+        InProcessHost host(registryOnly(registry, "list-only"));
+        auto r = httpRequest("POST", host.port(), "/api/discovery/nosuch/refresh");
+        CPPUNIT_ASSERT_EQUAL(404, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown_source"), r.json()->getObject("error")->getValue<std::string>("code"));
+        CPPUNIT_ASSERT(r.json()->getObject("error")->getValue<std::string>("message").find("'nosuch'") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(DiscoveryTest);

@@ -1,0 +1,59 @@
+#pragma once
+// A local MCP Registry for tests: Poco HTTPServer on 127.0.0.1 serving GET /v0.1/servers in the
+// registry's published ServerList shape (servers[] of {server, _meta}, metadata.nextCursor/count),
+// with cursor + limit pagination, updated_since, a switch to answer only /v0/servers (404 on v0.1),
+// a page that can be made malformed, and an outage switch. Every request is recorded.
+#include <Poco/Net/HTTPServer.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mc::test {
+
+class RegistryFixture {
+public:
+    struct Server {
+        std::string name;        // io.example/weather
+        std::string serverJson;  // the ServerDetail object without name/version (remotes, packages, title...)
+        std::string status = "active";
+        long long updatedUs = 0; // set by put(): when it last changed
+    };
+
+    RegistryFixture();
+    ~RegistryFixture();
+    RegistryFixture(const RegistryFixture&) = delete;
+    RegistryFixture& operator=(const RegistryFixture&) = delete;
+
+    unsigned short port() const;
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+    // Adds or replaces a server (order of first put is list order); stamps updatedUs = now.
+    void put(const std::string& name, const std::string& serverJson, const std::string& status = "active");
+    void setLegacyOnly(bool v);       // 404 on /v0.1/servers, serve /v0/servers
+    void setMalformedPage(int page);  // 1-based page number answered with broken JSON; 0: none
+    void setDown(bool v);             // 503 for everything
+    std::vector<std::string> requests() const; // "GET /v0.1/servers?limit=2&cursor=..." in order
+    void clearRequests();
+
+    // "{...}" ServerDetail helpers.
+    static std::string remote(const std::string& type, const std::string& url, const std::string& extra = "");
+    static std::string npmPackage(const std::string& identifier, const std::string& version);
+
+private:
+    class Handler;
+    friend class Handler;
+    std::string answer(const std::string& path, const std::map<std::string, std::string>& query, int& status);
+
+    mutable std::mutex mutex_;
+    std::vector<Server> servers_;
+    bool legacyOnly_ = false;
+    int malformedPage_ = 0;
+    bool down_ = false;
+    std::vector<std::string> requests_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+} // namespace mc::test
