@@ -3,6 +3,7 @@
 // host's discovery-mdns finds it, the discovery service probes it and (auto-connect) connects it
 // through the gateway, which lists its tools. Withdrawn by the responder (goodbye), it is reported
 // lost and the MCP is removed.
+#include "DiscoveryApi.h"
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "NetworkNamespace.h"
@@ -12,9 +13,12 @@
 #include <Poco/JSON/Array.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+using mc::test::discovery;
 using mc::test::eventually;
+using mc::test::foundWithKey;
 using mc::test::httpGet;
 using mc::test::InProcessHost;
+using mc::test::sourceNamed;
 
 namespace {
 
@@ -31,20 +35,7 @@ InProcessHost::Overrides mdnsOnly(const std::string& policy) {
             {"discovery.probe_timeout_ms", "5000"}};
 }
 
-Poco::JSON::Object::Ptr mdnsSource(unsigned short port) {
-    auto sources = httpGet(port, "/api/discovery").json()->getArray("sources");
-    for (std::size_t i = 0; i < sources->size(); ++i)
-        if (sources->getObject(i)->getValue<std::string>("source") == "mdns") return sources->getObject(i);
-    return nullptr;
-}
-
-Poco::JSON::Object::Ptr foundEntry(const Poco::JSON::Object::Ptr& source, const std::string& key) {
-    if (!source) return nullptr;
-    auto found = source->getArray("found");
-    for (std::size_t i = 0; i < found->size(); ++i)
-        if (found->getObject(i)->getValue<std::string>("key") == key) return found->getObject(i);
-    return nullptr;
-}
+Poco::JSON::Object::Ptr mdnsSource(unsigned short port) { return sourceNamed(discovery(port), "mdns"); }
 
 // The next discovery event on `mcps` with this action (state events and others are skipped).
 Poco::JSON::Object::Ptr nextDiscovery(mc::test::TestWebSocket& events, const std::string& action) {
@@ -99,7 +90,7 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), source->getValue<std::string>("policy"));
             CPPUNIT_ASSERT(eventually([&] { return mdnsSource(host.port())->getValue<std::string>("state") == "ok"; }));
             CPPUNIT_ASSERT(!mdnsSource(host.port())->isNull("last_run"));
-            auto entry = foundEntry(mdnsSource(host.port()), kKey);
+            auto entry = foundWithKey(mdnsSource(host.port()), kKey);
             CPPUNIT_ASSERT(entry);
             CPPUNIT_ASSERT_EQUAL(std::string("everything-server"), entry->getValue<std::string>("mcp_id"));
             CPPUNIT_ASSERT_EQUAL(std::string("ok"), entry->getObject("probe")->getValue<std::string>("status"));
@@ -112,7 +103,7 @@ public:
             CPPUNIT_ASSERT_EQUAL(kKey, lost->getValue<std::string>("key"));
             CPPUNIT_ASSERT_EQUAL(std::string("goodbye"), lost->getValue<std::string>("reason"));
             CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything-server").status == 404; }));
-            CPPUNIT_ASSERT(eventually([&] { return !foundEntry(mdnsSource(host.port()), kKey); }));
+            CPPUNIT_ASSERT(eventually([&] { return !foundWithKey(mdnsSource(host.port()), kKey); }));
         });
     }
 
@@ -123,10 +114,10 @@ public:
             mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp"});
             InProcessHost host(mdnsOnly("list-only"));
             CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/discovery").body, eventually([&] {
-                auto entry = foundEntry(mdnsSource(host.port()), kKey);
+                auto entry = foundWithKey(mdnsSource(host.port()), kKey);
                 return entry && entry->getObject("probe")->getValue<std::string>("status") == "ok";
             }));
-            auto entry = foundEntry(mdnsSource(host.port()), kKey);
+            auto entry = foundWithKey(mdnsSource(host.port()), kKey);
             CPPUNIT_ASSERT(entry->isNull("mcp_id"));
             CPPUNIT_ASSERT_EQUAL(std::string("source 'mdns' is list-only"), entry->getValue<std::string>("reason"));
             CPPUNIT_ASSERT_EQUAL(0, httpGet(host.port(), "/api/mcps").json()->getValue<int>("count"));

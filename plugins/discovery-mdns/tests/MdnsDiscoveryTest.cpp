@@ -3,126 +3,45 @@
 // one packet reaches a real network. The responder is Debian's python3-zeroconf
 // (tests/mdns-responder.py) announcing a real running server-everything; the built
 // discovery-mdns.so is loaded through the host's PluginRegistry and its emits are collected.
+#include "DiscoveryPluginHarness.h"
 #include "GatewayTestSupport.h"
 #include "NetworkNamespace.h"
 #include "TestHttp.h"
-#include "app/HostConfig.h"
-#include "plugin/HostContext.h"
-#include "plugin/PluginInstance.h"
-#include "plugin/PluginRegistry.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
-#include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-using namespace mc::host;
+using mc::test::DiscoveryPluginHarness;
 
 namespace {
 
-constexpr auto kPatience = std::chrono::seconds(20); // only against hangs
-
-std::shared_ptr<const LoadedPlugin> mdnsPlugin() {
-    static const std::shared_ptr<const LoadedPlugin> plugin = [] {
-        PluginRegistry registry;
-        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/discovery-mdns.so";
-        if (!registry.loadFile(path)) throw std::runtime_error("discovery-mdns.so refused: " + registry.report().back().reason);
-        return registry.find("discovery-mdns");
-    }();
+// The plugin as the host runs it (keys resolved with the declared defaults), started.
+std::unique_ptr<DiscoveryPluginHarness> startPlugin(const std::map<std::string, std::string>& keys) {
+    auto plugin = std::make_unique<DiscoveryPluginHarness>("discovery-mdns", keys);
+    plugin->start();
     return plugin;
 }
 
-Poco::JSON::Object::Ptr parse(const std::string& text) {
-    Poco::JSON::Parser parser;
-    return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+std::function<bool(const Poco::JSON::Object&)> report(const std::string& action, const std::string& key) {
+    return [=](const Poco::JSON::Object& r) { return DiscoveryPluginHarness::is(r, action, key); };
 }
 
-// Everything the plugin emitted, in order.
-class EmittedEvents {
-public:
-    EmitFunction emitter() {
-        return [this](std::string_view, std::string_view type, std::string_view payload) {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (type != "discovery") {
-                unexpected_.push_back(std::string(type));
-                return MC_OK;
-            }
-            events_.push_back(parse(std::string(payload)));
-            cv_.notify_all();
-            return MC_OK;
-        };
-    }
-
-    // The first event from index `from` on with this action (and key, when given); fails after kPatience.
-    Poco::JSON::Object::Ptr waitFor(const std::string& action, const std::string& key = {}, std::size_t from = 0,
-                                     std::size_t* index = nullptr) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const auto deadline = std::chrono::steady_clock::now() + kPatience;
-        for (;;) {
-            for (std::size_t i = from; i < events_.size(); ++i) {
-                const auto& e = events_[i];
-                if (e->getValue<std::string>("action") == action && (key.empty() || e->optValue<std::string>("key", "") == key)) {
-                    if (index) *index = i;
-                    return e;
-                }
-            }
-            if (cv_.wait_until(lock, deadline) == std::cv_status::timeout)
-                CPPUNIT_FAIL("no '" + action + "' event for '" + key + "' arrived; events so far:\n" + dumpLocked());
-        }
-    }
-    std::size_t count(const std::string& action, std::size_t from = 0) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        std::size_t n = 0;
-        for (std::size_t i = from; i < events_.size(); ++i) n += events_[i]->getValue<std::string>("action") == action;
-        return n;
-    }
-    std::size_t size() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return events_.size();
-    }
-    std::string dump() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return dumpLocked();
-    }
-
-private:
-    std::string dumpLocked() const {
-        std::string out;
-        for (const auto& e : events_) {
-            std::ostringstream line;
-            e->stringify(line);
-            out += "  " + line.str() + "\n";
-        }
-        for (const auto& t : unexpected_) out += "  (an event of type '" + t + "')\n";
-        return out;
-    }
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::vector<Poco::JSON::Object::Ptr> events_;
-    std::vector<std::string> unexpected_;
-};
-
-// The plugin as the host runs it: configured through pluginInstanceConfig (declared defaults applied).
-std::unique_ptr<PluginInstance> startPlugin(EmittedEvents& events, std::map<std::string, std::string> keys) {
-    auto plugin = mdnsPlugin();
-    auto config = pluginInstanceConfig(keys, "discovery.mdns", plugin->info.configKeys);
-    auto instance = std::make_unique<PluginInstance>(
-        plugin, std::make_unique<HostContext>("discovery-mdns", "test", std::move(config), events.emitter()));
-    instance->start();
-    return instance;
+std::size_t countOf(const DiscoveryPluginHarness& plugin, const std::string& action) {
+    std::size_t n = 0;
+    for (const auto& r : plugin.reports()) n += r->getValue<std::string>("action") == action;
+    return n;
 }
 
 std::string everythingScript() {
@@ -157,15 +76,14 @@ public:
         mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsAnAnnouncedServerAndLosesItOnGoodbye", [] {
             mc::test::NodeHttpPeer server({everythingScript(), "streamableHttp"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (streamableHttp) did not start", server.ready());
-            EmittedEvents events;
-            auto plugin = startPlugin(events, {{"interface", "lo"}});
-            auto starting = events.waitFor("state");
+            auto plugin = startPlugin({{"interface", "lo"}});
+            auto starting = plugin->reports().at(0);
             CPPUNIT_ASSERT_EQUAL(std::string("starting"), starting->getValue<std::string>("state"));
             CPPUNIT_ASSERT_EQUAL(std::string("browsing _mcp._tcp.local"), starting->getValue<std::string>("message"));
 
             mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp", "transport=streamable-http", "owner=mc"});
             const std::string key = "Everything Server._mcp._tcp.local";
-            auto found = events.waitFor("found", key);
+            auto found = plugin->waitFor(report("found", key));
             const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
             CPPUNIT_ASSERT_EQUAL(std::string("Everything Server"), found->getValue<std::string>("name"));
             CPPUNIT_ASSERT_EQUAL(std::string("http"), found->getValue<std::string>("transport"));
@@ -191,13 +109,13 @@ public:
 
             // Malformed packets are dropped; browsing goes on.
             sendMalformedPackets();
-            std::size_t before = events.size();
+            const std::size_t before = plugin->count();
             responder.unregister();
-            auto lost = events.waitFor("lost", key, before);
+            auto lost = plugin->waitFor(report("lost", key), before);
             CPPUNIT_ASSERT_EQUAL(std::string("goodbye"), lost->getValue<std::string>("reason"));
             CPPUNIT_ASSERT_EQUAL(std::string("Everything Server"), lost->getValue<std::string>("name"));
 
-            auto ok = events.waitFor("state", {}, 1);
+            auto ok = plugin->waitForState(1);
             CPPUNIT_ASSERT_EQUAL(std::string("ok"), ok->getValue<std::string>("state"));
             CPPUNIT_ASSERT_MESSAGE(ok->getValue<std::string>("message"),
                                    ok->getValue<std::string>("message").find("_mcp._tcp.local on lo (127.0.0.1)") != std::string::npos);
@@ -214,22 +132,21 @@ public:
             CPPUNIT_ASSERT_MESSAGE("server-everything (sse) did not start", server.ready());
             mc::test::MdnsResponder responder("legacy sse", server.port(), {"--ttl", "3", "path=sse", "transport=SSE"});
             std::this_thread::sleep_for(std::chrono::seconds(2)); // its announcements are over
-            EmittedEvents events;
-            auto plugin = startPlugin(events, {{"types", "_other._udp, _mcp._tcp"}, {"max_query_interval_ms", "2000"}});
+            auto plugin = startPlugin({{"types", "_other._udp, _mcp._tcp"}, {"max_query_interval_ms", "2000"}});
             const std::string key = "legacy sse._mcp._tcp.local";
-            auto found = events.waitFor("found", key);
+            auto found = plugin->waitFor(report("found", key));
             CPPUNIT_ASSERT_EQUAL(std::string("sse"), found->getValue<std::string>("transport"));
             CPPUNIT_ASSERT_EQUAL("http://127.0.0.1:" + std::to_string(server.port()) + "/sse", found->getValue<std::string>("url"));
             CPPUNIT_ASSERT_EQUAL(3, found->getObject("details")->getValue<int>("ttl"));
 
             // Past two TTLs: refreshed, never lost, reported once.
             std::this_thread::sleep_for(std::chrono::seconds(7));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(events.dump(), std::size_t(0), events.count("lost"));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(events.dump(), std::size_t(1), events.count("found"));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), countOf(*plugin, "lost"));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), countOf(*plugin, "found"));
 
-            const std::size_t before = events.size();
+            const std::size_t before = plugin->count();
             responder.kill();
-            auto lost = events.waitFor("lost", key, before);
+            auto lost = plugin->waitFor(report("lost", key), before);
             CPPUNIT_ASSERT_EQUAL(std::string("ttl expired"), lost->getValue<std::string>("reason"));
             plugin->stop();
         });
@@ -237,9 +154,9 @@ public:
 
     // Configuration errors name the key; they need no network.
     void unknownInterfaceIsAConfigurationError() {
-        EmittedEvents events;
+        DiscoveryPluginHarness plugin("discovery-mdns", {{"interface", "mc-no-such-if0"}});
         try {
-            startPlugin(events, {{"interface", "mc-no-such-if0"}});
+            plugin.start();
             CPPUNIT_FAIL("start() accepted an interface that does not exist");
         } catch (const std::runtime_error& e) {
             const std::string what = e.what();
@@ -247,14 +164,13 @@ public:
                                                    "'mc-no-such-if0' (interfaces: ") != std::string::npos);
             CPPUNIT_ASSERT_MESSAGE(what, what.find("lo (127.0.0.1)") != std::string::npos);
         }
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), events.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), plugin.count());
     }
 
     void invalidServiceTypeIsAConfigurationError() {
-        EmittedEvents events;
         for (const std::string types : {"mcp.tcp", "_mcp._sctp", "_this-name-is-too-long._tcp", ","}) {
             try {
-                startPlugin(events, {{"types", types}});
+                DiscoveryPluginHarness plugin("discovery-mdns", {{"types", types}});
                 CPPUNIT_FAIL("accepted types = '" + types + "'");
             } catch (const std::runtime_error& e) {
                 const std::string what = e.what();
