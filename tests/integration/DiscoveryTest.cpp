@@ -29,8 +29,7 @@ using mc::test::TempDir;
 
 namespace {
 
-const std::string kEverything =
-    std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+const std::string kEverything = mc::test::everythingServerScript();
 
 using Overrides = std::map<std::string, std::string>;
 

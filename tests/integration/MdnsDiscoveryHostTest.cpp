@@ -22,8 +22,7 @@ using mc::test::sourceNamed;
 
 namespace {
 
-const std::string kEverything =
-    std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+const std::string kEverything = mc::test::everythingServerScript();
 const std::string kKey = "Everything Server._mcp._tcp.local";
 
 InProcessHost::Overrides mdnsOnly(const std::string& policy) {

@@ -44,10 +44,6 @@ std::size_t countOf(const DiscoveryPluginHarness& plugin, const std::string& act
     return n;
 }
 
-std::string everythingScript() {
-    return std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
-}
-
 // Garbage on the mDNS group from port 5353, as a broken or hostile responder would send it.
 void sendMalformedPackets() {
     Poco::Net::DatagramSocket socket(Poco::Net::SocketAddress::IPv4);
@@ -74,7 +70,7 @@ public:
     // The plugin browses first; the responder's announcement finds it. Goodbye -> lost "goodbye".
     void findsAnAnnouncedServerAndLosesItOnGoodbye() {
         mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsAnAnnouncedServerAndLosesItOnGoodbye", [] {
-            mc::test::NodeHttpPeer server({everythingScript(), "streamableHttp"});
+            mc::test::NodeHttpPeer server({mc::test::everythingServerScript(), "streamableHttp"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (streamableHttp) did not start", server.ready());
             auto plugin = startPlugin({{"interface", "lo"}});
             auto starting = plugin->reports().at(0);
@@ -128,7 +124,7 @@ public:
     // is lost when the TTL runs out.
     void findsARunningServiceByQueryAndLosesItWhenItsTtlExpires() {
         mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsARunningServiceByQueryAndLosesItWhenItsTtlExpires", [] {
-            mc::test::NodeHttpPeer server({everythingScript(), "sse"});
+            mc::test::NodeHttpPeer server({mc::test::everythingServerScript(), "sse"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (sse) did not start", server.ready());
             mc::test::MdnsResponder responder("legacy sse", server.port(), {"--ttl", "3", "path=sse", "transport=SSE"});
             std::this_thread::sleep_for(std::chrono::seconds(2)); // its announcements are over
