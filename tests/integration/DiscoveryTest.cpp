@@ -14,6 +14,7 @@
 #include <Poco/JSON/Array.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdlib>
 #include <mutex>
 
 using mc::test::discovery;
@@ -71,6 +72,8 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
     CPPUNIT_TEST(testRefreshOfUnknownSourceIs404);
+    CPPUNIT_TEST(testAllowlistedPackageIsStarted);
+    CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -196,10 +199,14 @@ public:
 
     void testListOnlySourceProbesButDoesNotConnect() {
         mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
-        CPPUNIT_ASSERT(peer.ready());
+        mc::test::NodeHttpPeer legacy({kEverything, "sse"});
+        CPPUNIT_ASSERT(peer.ready() && legacy.ready());
         RegistryFixture registry;
         registry.put("io.example/everything", everythingRemote(peer.port()));
-        InProcessHost host(registryOnly(registry, "list-only"));
+        registry.put("io.example/legacy",
+                     "{\"remotes\":[" + RegistryFixture::remote("sse", "http://127.0.0.1:" + std::to_string(legacy.port()) + "/sse") + "]}");
+        // Subscribed before start-up: every report and host discovery event on mcps is seen.
+        InProcessHost host(registryOnly(registry, "list-only"), InProcessHost::Until::Constructed);
         struct Capture : mc::host::BroadcastSubscriber {
             std::mutex mutex;
             std::vector<std::string> events;
@@ -207,26 +214,32 @@ public:
                 std::lock_guard lock(mutex);
                 events.emplace_back(mc::host::Broadcaster::eventJson(frame));
             }
-            bool has(const std::string& needle) {
+            bool has(const std::string& a, const std::string& b) {
                 std::lock_guard lock(mutex);
                 for (const auto& e : events)
-                    if (e.find(needle) != std::string::npos) return true;
+                    if (e.find(a) != std::string::npos && e.find(b) != std::string::npos) return true;
                 return false;
             }
         } capture;
         host.runtime->broadcaster().subscribe("mcps", &capture);
-        httpRequest("POST", host.port(), "/api/discovery/registry/refresh");
-        CPPUNIT_ASSERT(eventually([&] {
-            auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
-            return e && e->getObject("probe")->getValue<std::string>("status") == "ok";
-        }));
-        auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
-        CPPUNIT_ASSERT_EQUAL(true, e->getValue<bool>("connectable"));
-        CPPUNIT_ASSERT(e->isNull("mcp_id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("source 'registry' is list-only"), e->getValue<std::string>("reason"));
+        host.runtime->start();
+        for (const char* key : {"io.example/everything", "io.example/legacy"}) {
+            CPPUNIT_ASSERT_MESSAGE(key, eventually([&] {
+                auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);
+                return e && e->getObject("probe")->getValue<std::string>("status") == "ok";
+            }));
+            auto e = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);
+            CPPUNIT_ASSERT_EQUAL(true, e->getValue<bool>("connectable"));
+            CPPUNIT_ASSERT(e->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("source 'registry' is list-only"), e->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(std::string("mcp-servers/everything"),
+                                 e->getObject("probe")->getObject("server_info")->getValue<std::string>("name"));
+        }
         CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
-        // The plugin's reports travel on mcps (the refresh re-listed nothing new, so its state report).
-        CPPUNIT_ASSERT(eventually([&] { return capture.has("\"action\":\"state\""); }, 10000));
+        // On mcps: the plugin's own reports and the host's endpoint events.
+        CPPUNIT_ASSERT(capture.has("\"source\":\"discovery-registry/default\"", "\"action\":\"found\""));
+        CPPUNIT_ASSERT(eventually([&] { return capture.has("\"source\":\"discovery\"", "\"change\":\"probed\""); }, 10000));
+        CPPUNIT_ASSERT(capture.has("\"source\":\"discovery\"", "\"change\":\"found\""));
         host.runtime->broadcaster().unsubscribeAll(&capture);
     }
 
@@ -251,6 +264,46 @@ public:
         CPPUNIT_ASSERT_EQUAL(404, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_source"), r.json()->getObject("error")->getValue<std::string>("code"));
         CPPUNIT_ASSERT(r.json()->getObject("error")->getValue<std::string>("message").find("'nosuch'") != std::string::npos);
+    }
+
+    // An allowlisted package is handed to the gateway as the stdio command the registry describes.
+    // npx runs offline against a loopback registry, so nothing leaves the machine (it fails to fetch).
+    void testAllowlistedPackageIsStarted() {
+        ::setenv("npm_config_offline", "true", 1);
+        ::setenv("npm_config_registry", "http://127.0.0.1:9/", 1);
+        RegistryFixture registry;
+        registry.put("io.example/allowed", "{\"packages\":[" + RegistryFixture::npmPackage("@example/allowed", "1.0.0") + "]}");
+        registry.put("io.example/other", "{\"packages\":[" + RegistryFixture::npmPackage("@example/other", "1.0.0") + "]}");
+        auto overrides = registryOnly(registry, "auto-connect");
+        overrides["discovery.registry.allow_packages"] = "@example/allowed";
+        {
+            InProcessHost host(overrides);
+            CPPUNIT_ASSERT(eventually([&] { return mc::test::mcp(host.port(), "io-example-allowed") != nullptr; }));
+            auto m = mc::test::mcp(host.port(), "io-example-allowed");
+            CPPUNIT_ASSERT_EQUAL(std::string("stdio"), m->getValue<std::string>("transport"));
+            CPPUNIT_ASSERT_EQUAL(std::string("npx -y @example/allowed@1.0.0"), m->getValue<std::string>("endpoint"));
+            CPPUNIT_ASSERT_EQUAL(std::string("discovery:registry"), m->getValue<std::string>("origin"));
+            CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
+            auto other = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/other");
+            CPPUNIT_ASSERT(other->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("skipped"), other->getObject("probe")->getValue<std::string>("status"));
+        }
+        ::unsetenv("npm_config_offline");
+        ::unsetenv("npm_config_registry");
+    }
+
+    void testRolesOfTheDiscoveryRoutes() {
+        RegistryFixture registry;
+        auto overrides = registryOnly(registry, "list-only");
+        overrides["auth.jwt.secret"] = "discovery-test-secret-0123456789";
+        InProcessHost host(overrides);
+        const auto& auth = host.runtime->auth();
+        const std::string viewer = "Bearer " + auth.issue("v", mc::host::Role::Viewer);
+        const std::string operatorToken = "Bearer " + auth.issue("o", mc::host::Role::Operator);
+        CPPUNIT_ASSERT_EQUAL(401, httpGet(host.port(), "/api/discovery").status);
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/api/discovery", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", host.port(), "/api/discovery/registry/refresh", "", {{"Authorization", viewer}}).status);
+        CPPUNIT_ASSERT_EQUAL(202, httpRequest("POST", host.port(), "/api/discovery/registry/refresh", "", {{"Authorization", operatorToken}}).status);
     }
 };
 

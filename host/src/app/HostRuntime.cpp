@@ -10,6 +10,7 @@
 #include "plugin/HostContext.h"
 #include "plugin/PluginRegistry.h"
 #include "store/StoreService.h"
+#include "util/Clock.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
@@ -22,11 +23,6 @@
 
 namespace mc::host {
 namespace {
-
-long long nowUnixUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // "discovery-mdns" -> "mdns": the key namespace of a plugin under its kind's prefix.
 std::string shortName(const std::string& id, const std::string& kindPrefix) {

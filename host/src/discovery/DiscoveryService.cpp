@@ -8,13 +8,13 @@
 #include "plugin/HostContext.h"
 #include "plugin/PluginInstance.h"
 #include "plugin/PluginRegistry.h"
+#include "util/Clock.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
@@ -26,19 +26,9 @@
 namespace mc::host {
 namespace {
 
-long long nowUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using json::stringify;
+using json::timestampOrNull;
 
-std::string stringify(const Poco::Dynamic::Var& v) {
-    if (v.isEmpty()) return "null";
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
-
-std::string timestampOrNull(long long us) { return us ? json::quote(json::isoTimestamp(us)) : std::string("null"); }
 std::string stringOrNull(const std::string& s) { return s.empty() ? std::string("null") : json::quote(s); }
 
 std::string text(const Poco::JSON::Object& o, const std::string& key) {
@@ -230,7 +220,7 @@ void DiscoveryService::apply(const std::string& pluginId, const std::string& pay
         if (action == "state") {
             source->state = text(*report, "state");
             source->message = text(*report, "message");
-            source->lastRunUs = nowUs();
+            source->lastRunUs = nowUnixUs();
             if (report->has("found") && report->get("found").isInteger())
                 source->reportedFound = report->get("found").convert<long long>();
             if (source->state == "error")
@@ -383,9 +373,9 @@ void DiscoveryService::reconcile(const std::string& endpointKey) {
         gateway_.add(config, "discovery:" + allowedBy->source);
         endpoint.mcpId = config.id;
         endpoint.notStarted.clear();
-        logging::get("discovery")->info("mcp '{}' connected from source '{}': {}", config.id, allowedBy->source,
-                                        config.endpoint());
-        publish("connected", endpoint);
+        logging::get("discovery")->info("mcp '{}' handed to the gateway from source '{}': {}", config.id,
+                                        allowedBy->source, config.endpoint());
+        publish("registered", endpoint);
     } catch (const std::exception& e) {
         endpoint.notStarted = std::string("the gateway refused it: ") + e.what();
         logging::get("discovery")->warn("{} not connected: {}", config.endpoint(), endpoint.notStarted);
@@ -421,7 +411,7 @@ void DiscoveryService::startProbe(Endpoint& endpoint) {
         probe.protocolVersion = outcome.protocolVersion;
         probe.serverInfoJson = outcome.serverInfoJson;
         probe.durationMs = outcome.durationMs;
-        probe.atUs = nowUs();
+        probe.atUs = nowUnixUs();
         std::lock_guard lock(mutex_);
         ++inFlight_;
         reports_.post([this, key, config, probe] {

@@ -18,11 +18,7 @@ namespace {
 
 using Status = Poco::Net::HTTPResponse::HTTPStatus;
 
-std::string stringify(const Poco::Dynamic::Var& v) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
+using json::stringify;
 
 Poco::JSON::Object::Ptr parseBodyObject(const std::string& body, bool emptyIsObject) {
     if (body.empty() && emptyIsObject) return new Poco::JSON::Object;

@@ -5,6 +5,7 @@
 #include "gateway/McpProtocol.h"
 #include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
+#include "util/Clock.h"
 #include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
@@ -24,19 +25,8 @@ namespace {
 constexpr int kMaxToolPages = 1000;
 constexpr const char* kEventSourcePrefix = "gateway/";
 
-long long nowUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::string stringify(const Poco::Dynamic::Var& v) {
-    if (v.isEmpty()) return "null";
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
-
-std::string timestampOrNull(long long us) { return us ? json::quote(json::isoTimestamp(us)) : std::string("null"); }
+using json::stringify;
+using json::timestampOrNull;
 
 Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& v) {
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
@@ -282,7 +272,7 @@ void McpConnection::handleMessage(std::uint64_t generation, const std::string& t
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_) return;
-        lastSeenUs_ = nowUs();
+        lastSeenUs_ = nowUnixUs();
     }
     if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
         auto array = parsed.extract<Poco::JSON::Array::Ptr>();
@@ -381,7 +371,7 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
         payload += ",\"progress\":" + (p->has("progress") ? stringify(p->get("progress")) : std::string("null"));
         if (p->has("total")) payload += ",\"total\":" + stringify(p->get("total"));
         if (p->has("message")) payload += ",\"message\":" + stringify(p->get("message"));
-        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUs())) + "}";
+        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
         services_.events.route(kEventSourcePrefix + config_.id, "progress", payload);
     } else if (method == "notifications/tools/list_changed") {
         log_->info("mcp '{}': tool list changed; listing again", config_.id);
@@ -606,7 +596,7 @@ void McpConnection::markConnected(std::uint64_t generation) {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || status_ == McpStatus::Disconnected) return;
         status_ = McpStatus::Connected;
-        connectedSinceUs_ = nowUs();
+        connectedSinceUs_ = nowUnixUs();
         lastSeenUs_ = connectedSinceUs_;
         lastError_.clear();
         backoff_.reset();
@@ -632,7 +622,7 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
         progress_.clear();
         connectedSinceUs_ = 0;
         delay = backoff_.next();
-        nextRetryUs_ = nowUs() + delay.count() * 1000;
+        nextRetryUs_ = nowUnixUs() + delay.count() * 1000;
     }
     log_->warn("mcp '{}': disconnected: {}; reconnecting in {} ms", config_.id, reason, delay.count());
     for (auto& [id, p] : pending) {
@@ -751,7 +741,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                               ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
                               ",\"outcome\":" + json::quote(outcome.outcome) + ",\"status\":" + std::to_string(outcome.httpStatus);
         if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
-        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUs())) + "}";
+        payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
         services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
         log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, call.tool, outcome.outcome, outcome.durationMs);
         done(std::move(outcome));
@@ -915,7 +905,7 @@ void McpConnection::emitLog(const std::string& level, const std::string& service
                             const std::string& contextJson, const std::string& mcpLevel) const {
     std::string error;
     const auto status = services_.events.route(kEventSourcePrefix + config_.id, "log",
-                                               logEventJson(nowUs(), level, service, config_.id, message, contextJson, mcpLevel),
+                                               logEventJson(nowUnixUs(), level, service, config_.id, message, contextJson, mcpLevel),
                                                &error);
     if (status != MC_OK) log_->warn("mcp '{}': log event refused: {}", config_.id, error);
 }

@@ -8,14 +8,12 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/StringTokenizer.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <sstream>
 
 namespace mc::host {
 namespace {
@@ -58,12 +56,6 @@ struct ProbeWaiter {
         }
     }
 };
-
-std::string stringify(const Poco::Dynamic::Var& v) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
-    return out.str();
-}
 
 } // namespace
 
@@ -147,7 +139,7 @@ ProbeResult probeMcpServer(const PluginRegistry& plugins, const McpServerConfig&
                 if (!mcp::findRevision(result.protocolVersion))
                     error = "the server answered protocol version '" + result.protocolVersion +
                             "', which the gateway does not speak (it speaks " + mcp::supportedVersionList() + ")";
-                if (res->has("serverInfo")) result.serverInfoJson = stringify(res->get("serverInfo"));
+                if (res->has("serverInfo")) result.serverInfoJson = json::stringify(res->get("serverInfo"));
             }
         } else if (waiter.closed) {
             error = "connection closed during initialize: " + *waiter.closed;

@@ -1,12 +1,11 @@
 #include "FilesDiscovery.h"
 
-#include "JsonSyntax.h"
+#include "JsonScan.h"
 #include "mc/json_text.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/StringTokenizer.h>
 
 #include <sys/stat.h>
@@ -25,16 +24,26 @@ using Poco::JSON::Object;
 
 constexpr const char* kInputReference = "${input:";
 
-std::string stringify(const Poco::Dynamic::Var& v) {
+std::string toJson(const Object& report) {
     std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(v, out);
+    report.stringify(out);
     return out.str();
 }
 
-std::string text(const Object::Ptr& o, const std::string& key) {
-    if (!o || !o->has(key)) return {};
-    const auto v = o->get(key);
-    return v.isString() ? v.extract<std::string>() : std::string();
+// "line L, column C: <what>" for a text the strict scanner refuses; "" when it accepts it.
+std::string syntaxErrorPosition(const std::string& content) {
+    const auto scan = mc::mcp_stdio::scanJson(content);
+    if (scan.ok) return {};
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < scan.offset && i < content.size(); ++i) {
+        if (content[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + scan.error;
 }
 
 // The first VS Code ${input:...} reference anywhere in `v`, or "".
@@ -68,7 +77,7 @@ std::map<std::string, std::string> parseConfigFile(const std::string& path, cons
         Poco::JSON::Parser parser;
         parsed = parser.parse(content);
     } catch (const Poco::Exception& e) {
-        const std::string where = jsonSyntaxError(content);
+        const std::string where = syntaxErrorPosition(content);
         throw std::runtime_error(path + ": invalid JSON at " + (where.empty() ? e.displayText() : where));
     }
     if (parsed.type() != typeid(Object::Ptr)) throw std::runtime_error(path + ": the file is not a JSON object");
@@ -92,13 +101,13 @@ std::map<std::string, std::string> parseConfigFile(const std::string& path, cons
             report.set("transport", "");
             report.set("connectable", false);
             report.set("reason", "\"" + std::string(listName) + "\"." + name + " is not an object");
-            out[path + "#" + name] = stringify(Poco::Dynamic::Var(report));
+            out[path + "#" + name] = toJson(report);
             continue;
         }
         auto entry = value.extract<Object::Ptr>();
         if (entry->has("disabled") && entry->get("disabled").isBoolean() && entry->get("disabled").convert<bool>())
             continue; // Cursor's switch: the user turned it off
-        const std::string type = text(entry, "type");
+        const std::string type = entry->optValue<std::string>("type", "");
         std::string reason;
         if (entry->has("command")) {
             report.set("transport", "stdio");
@@ -123,7 +132,7 @@ std::map<std::string, std::string> parseConfigFile(const std::string& path, cons
             report.set("connectable", false);
             report.set("reason", reason);
         }
-        out[path + "#" + name] = stringify(Poco::Dynamic::Var(report));
+        out[path + "#" + name] = toJson(report);
     }
     return out;
 }
@@ -146,40 +155,22 @@ FilesDiscovery::FilesDiscovery(mc::sdk::Host host, std::string_view configJson)
 FilesDiscovery::~FilesDiscovery() { stop(); }
 
 void FilesDiscovery::start() {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-    worker_ = std::thread([this] { loop(); });
+    bool first = true; // the first pass, and a refresh, re-read every file
+    worker_.start([this, first](bool woken) mutable {
+        step(first || woken);
+        first = false;
+        return pollInterval_;
+    });
 }
 
-void FilesDiscovery::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (worker_.joinable()) worker_.join();
-}
+void FilesDiscovery::stop() { worker_.stop(); }
 
-void FilesDiscovery::refresh() {
-    {
-        std::lock_guard lock(mutex_);
-        refreshRequested_ = true;
-    }
-    wake_.notify_all();
-}
+void FilesDiscovery::refresh() { worker_.wake(); }
 
-void FilesDiscovery::loop() {
-    bool force = true; // the first scan, and a refresh, re-read every file
-    for (;;) {
-        bool changed = false;
-        for (auto& file : files_) changed = scan(file, force) || changed;
-        if (changed || force) emitState();
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, pollInterval_, [this] { return stopping_ || refreshRequested_; });
-        if (stopping_) return;
-        force = refreshRequested_;
-        refreshRequested_ = false;
-    }
+void FilesDiscovery::step(bool force) {
+    bool changed = false;
+    for (auto& file : files_) changed = scan(file, force) || changed;
+    if (changed || force) emitState();
 }
 
 bool FilesDiscovery::scan(WatchedFile& file, bool force) {

@@ -5,13 +5,12 @@
 // file (modification time and size, then a content hash) and reports what was added, changed or
 // removed. Polling, not inotify: it works for files that do not exist yet, on every file system, and
 // costs one stat per file per interval.
+#include "mc/periodic_worker.hpp"
 #include "mc/sdk.hpp"
 
-#include <condition_variable>
+#include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace mc::discovery_files {
@@ -36,7 +35,8 @@ private:
         std::map<std::string, std::string> entries; // key -> found report (the last good list)
     };
 
-    void loop();
+    // One pass over the files on the worker (`force`: re-read every file).
+    void step(bool force);
     // Re-reads `file` when it changed; returns true when anything was reported.
     bool scan(WatchedFile& file, bool force);
     void replaceEntries(WatchedFile& file, std::map<std::string, std::string> entries);
@@ -45,11 +45,7 @@ private:
     std::vector<WatchedFile> files_;
     std::chrono::milliseconds pollInterval_;
 
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    bool refreshRequested_ = false;
-    std::thread worker_;
+    mc::sdk::PeriodicWorker worker_;
 };
 
 // The found reports of one config file's text (key -> report JSON). Throws std::runtime_error with

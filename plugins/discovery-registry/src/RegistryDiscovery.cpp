@@ -47,7 +47,8 @@ RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view config
       interval_(std::chrono::seconds(host.configInt("interval", 300))),
       pageLimit_(static_cast<int>(host.configInt("page_limit", 100))),
       search_(host.configString("search")),
-      timeout_(host.configInt("timeout_ms", 10000)) {
+      timeout_(host.configInt("timeout_ms", 10000)),
+      retry_(kFirstRetry) {
     while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
     if (baseUrl_.empty())
         throw Error(MC_ERR_CONFIG, "discovery.registry.url is not set: the registry's base URL, e.g. http://127.0.0.1:9000");
@@ -75,57 +76,35 @@ RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view config
 RegistryDiscovery::~RegistryDiscovery() { stop(); }
 
 void RegistryDiscovery::start() {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-    worker_ = std::thread([this] { loop(); });
+    emitState("starting", "listing " + baseUrl_);
+    worker_.start([this](bool) { return step(); });
 }
 
-void RegistryDiscovery::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (worker_.joinable()) worker_.join();
-}
+void RegistryDiscovery::stop() { worker_.stop(); }
 
-void RegistryDiscovery::refresh() {
-    {
-        std::lock_guard lock(mutex_);
-        refreshRequested_ = true;
-    }
-    wake_.notify_all();
-}
+void RegistryDiscovery::refresh() { worker_.wake(); }
 
 void RegistryDiscovery::emitState(const std::string& state, const std::string& message) {
     host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(state) + ",\"message\":" + quote(message) +
                                  ",\"found\":" + std::to_string(known_.size()) + "}");
 }
 
-void RegistryDiscovery::loop() {
-    emitState("starting", "listing " + baseUrl_);
-    bool full = true; // the first run, and every run after a failure, lists everything
-    std::chrono::milliseconds retry = kFirstRetry;
-    for (;;) {
-        std::chrono::milliseconds wait = interval_;
-        try {
-            run(full);
-            full = false;
-            retry = kFirstRetry;
-        } catch (const std::exception& e) {
-            const std::string message = std::string(e.what()) + "; keeping the last good list (" +
-                                        std::to_string(known_.size()) + " servers), retrying in " +
-                                        std::to_string(retry.count()) + " ms";
-            host().warn("registry " + baseUrl_ + ": " + message);
-            emitState("error", message);
-            full = true;
-            wait = std::min(retry, interval_);
-            retry = std::min(retry * 2, interval_);
-        }
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, wait, [this] { return stopping_ || refreshRequested_; });
-        if (stopping_) return;
-        refreshRequested_ = false;
+std::chrono::milliseconds RegistryDiscovery::step() {
+    try {
+        run(full_);
+        full_ = false;
+        retry_ = kFirstRetry;
+        return interval_;
+    } catch (const std::exception& e) {
+        const std::string message = std::string(e.what()) + "; keeping the last good list (" +
+                                    std::to_string(known_.size()) + " servers), retrying in " +
+                                    std::to_string(retry_.count()) + " ms";
+        host().warn("registry " + baseUrl_ + ": " + message);
+        emitState("error", message);
+        full_ = true;
+        const auto wait = std::min(retry_, interval_);
+        retry_ = std::min(retry_ * 2, interval_);
+        return wait;
     }
 }
 

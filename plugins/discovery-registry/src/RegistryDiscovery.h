@@ -6,13 +6,12 @@
 // and retries with backoff.
 #include "RegistryPage.h"
 
+#include "mc/periodic_worker.hpp"
 #include "mc/sdk.hpp"
 
-#include <condition_variable>
+#include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace mc::discovery_registry {
 
@@ -26,7 +25,8 @@ public:
     void refresh() override;
 
 private:
-    void loop();
+    // One listing on the worker; returns the delay until the next one.
+    std::chrono::milliseconds step();
     // One run; throws std::runtime_error with what went wrong (the last good list stays).
     void run(bool full);
     std::string fetch(const std::string& pathAndQuery, int& status);
@@ -43,11 +43,9 @@ private:
     std::map<std::string, std::string> known_; // server name -> its last found report
     std::string lastSuccessIso_;               // start of the last good run (updated_since)
 
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    bool refreshRequested_ = false;
-    std::thread worker_;
+    bool full_ = true; // the first run, and every run after a failure, lists everything
+    std::chrono::milliseconds retry_;
+    mc::sdk::PeriodicWorker worker_;
 };
 
 } // namespace mc::discovery_registry

@@ -8,6 +8,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <memory>
 
 using mc::test::DiscoveryPluginHarness;
 using mc::test::RegistryFixture;
@@ -58,12 +59,20 @@ class RegistryDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // Each test: a registry holding fillRegistry's five servers; startPlugin() runs the plugin on it.
+    void setUp() override {
+        registry_ = std::make_unique<RegistryFixture>();
+        fillRegistry(*registry_);
+    }
+    void tearDown() override {
+        plugin_.reset();
+        registry_.reset();
+    }
+
     void testPagesAreFollowedAndServersBecomeReports() {
-        RegistryFixture registry;
-        fillRegistry(registry);
-        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
-        plugin.start();
-        auto state = plugin.waitForState(0);
+        RegistryFixture& registry = *registry_;
+        auto state = startPlugin();
+        DiscoveryPluginHarness& plugin = *plugin_;
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
         CPPUNIT_ASSERT_EQUAL(5, state->getValue<int>("found"));
 
@@ -103,11 +112,9 @@ public:
     }
 
     void testIncrementalRefreshReportsChangesAndDeletedServers() {
-        RegistryFixture registry;
-        fillRegistry(registry);
-        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
-        plugin.start();
-        plugin.waitForState(0);
+        RegistryFixture& registry = *registry_;
+        startPlugin();
+        DiscoveryPluginHarness& plugin = *plugin_;
         const std::size_t firstRun = plugin.count();
         registry.clearRequests();
 
@@ -132,11 +139,9 @@ public:
     }
 
     void testMalformedPageKeepsTheLastGoodListAndRecovers() {
-        RegistryFixture registry;
-        fillRegistry(registry);
-        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
-        plugin.start();
-        plugin.waitForState(0);
+        RegistryFixture& registry = *registry_;
+        startPlugin();
+        DiscoveryPluginHarness& plugin = *plugin_;
         const std::size_t firstRun = plugin.count();
 
         // Every server changes, so the incremental listing has pages again; its page 2 is broken.
@@ -163,12 +168,10 @@ public:
     }
 
     void testRegistryDownIsAnErrorStateAndRecovers() {
-        RegistryFixture registry;
-        fillRegistry(registry);
+        RegistryFixture& registry = *registry_;
         registry.setDown(true);
-        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
-        plugin.start();
-        auto error = plugin.waitForState(0);
+        auto error = startPlugin();
+        DiscoveryPluginHarness& plugin = *plugin_;
         CPPUNIT_ASSERT_EQUAL(std::string("error"), error->getValue<std::string>("state"));
         CPPUNIT_ASSERT(error->getValue<std::string>("message").find("HTTP 503") != std::string::npos);
         const std::size_t before = plugin.count();
@@ -179,12 +182,9 @@ public:
     }
 
     void testFallsBackToV0WhenV01IsNotFound() {
-        RegistryFixture registry;
-        fillRegistry(registry);
+        RegistryFixture& registry = *registry_;
         registry.setLegacyOnly(true);
-        DiscoveryPluginHarness plugin("discovery-registry", config(registry));
-        plugin.start();
-        auto state = plugin.waitForState(0);
+        auto state = startPlugin();
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), countRequests(registry, "/v0.1/servers"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), countRequests(registry, "GET /v0/servers"));
@@ -199,6 +199,17 @@ public:
             CPPUNIT_ASSERT_MESSAGE(what, what.find("discovery.registry.url is not set") != std::string::npos);
         }
     }
+
+private:
+    // Starts the plugin on registry_ and returns its first state report (not "starting").
+    Poco::JSON::Object::Ptr startPlugin() {
+        plugin_ = std::make_unique<DiscoveryPluginHarness>("discovery-registry", config(*registry_));
+        plugin_->start();
+        return plugin_->waitForState(0);
+    }
+
+    std::unique_ptr<RegistryFixture> registry_;
+    std::unique_ptr<DiscoveryPluginHarness> plugin_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(RegistryDiscoveryTest);

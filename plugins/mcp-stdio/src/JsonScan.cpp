@@ -20,7 +20,10 @@ public:
         out.kind = first == '{' || first == '[' ? first : 'v';
         if (!value(0, first == '[' ? &out.elements : nullptr)) return failWith(out, error_);
         skipSpace();
-        if (pos_ != text_.size()) return failWith(out, "trailing data at offset " + std::to_string(pos_));
+        if (pos_ != text_.size()) {
+            errorOffset_ = pos_;
+            return failWith(out, "trailing data at offset " + std::to_string(pos_));
+        }
         out.ok = true;
         return out;
     }
@@ -29,11 +32,15 @@ private:
     JsonScan failWith(JsonScan& out, const std::string& why) {
         out.ok = false;
         out.error = why;
+        out.offset = errorOffset_;
         out.elements.clear();
         return out;
     }
     bool fail(const std::string& why) {
-        if (error_.empty()) error_ = why + " at offset " + std::to_string(pos_);
+        if (error_.empty()) {
+            error_ = why + " at offset " + std::to_string(pos_);
+            errorOffset_ = pos_;
+        }
         return false;
     }
     bool unexpected() {
@@ -155,6 +162,7 @@ private:
     std::string_view text_;
     std::size_t pos_ = 0;
     std::string error_;
+    std::size_t errorOffset_ = 0;
 };
 
 } // namespace

@@ -11,6 +11,7 @@ namespace mc::mcp_stdio {
 struct JsonScan {
     bool ok = false;
     std::string error;                      // e.g. "unexpected character 'x' at offset 12"
+    std::size_t offset = 0;                 // where the error is (bytes from the start)
     char kind = 0;                          // '{', '[', or 'v' for any other value
     std::vector<std::string_view> elements; // the raw text of each element of a top-level array
 };
