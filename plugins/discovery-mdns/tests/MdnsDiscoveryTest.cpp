@@ -120,23 +120,23 @@ public:
     }
 
     // The responder is up first; the plugin's query finds it (an SSE server at a custom path). The
-    // record refresh at 80% of a 3 s TTL keeps it alive past its TTL; killed without goodbye, it
+    // record refresh at 80% of a 4 s TTL keeps it alive past its TTL; killed without goodbye, it
     // is lost when the TTL runs out.
     void findsARunningServiceByQueryAndLosesItWhenItsTtlExpires() {
         mc::test::inNetworkNamespace("MdnsDiscoveryTest::findsARunningServiceByQueryAndLosesItWhenItsTtlExpires", [] {
             mc::test::NodeHttpPeer server({mc::test::everythingServerScript(), "sse"});
             CPPUNIT_ASSERT_MESSAGE("server-everything (sse) did not start", server.ready());
-            mc::test::MdnsResponder responder("legacy sse", server.port(), {"--ttl", "3", "path=sse", "transport=SSE"});
+            mc::test::MdnsResponder responder("legacy sse", server.port(), {"--ttl", "4", "path=sse", "transport=SSE"});
             std::this_thread::sleep_for(std::chrono::seconds(2)); // its announcements are over
             auto plugin = startPlugin({{"types", "_other._udp, _mcp._tcp"}, {"max_query_interval_ms", "2000"}});
             const std::string key = "legacy sse._mcp._tcp.local";
             auto found = plugin->waitFor(report("found", key));
             CPPUNIT_ASSERT_EQUAL(std::string("sse"), found->getValue<std::string>("transport"));
             CPPUNIT_ASSERT_EQUAL("http://127.0.0.1:" + std::to_string(server.port()) + "/sse", found->getValue<std::string>("url"));
-            CPPUNIT_ASSERT_EQUAL(3, found->getObject("details")->getValue<int>("ttl"));
+            CPPUNIT_ASSERT_EQUAL(4, found->getObject("details")->getValue<int>("ttl"));
 
             // Past two TTLs: refreshed, never lost, reported once.
-            std::this_thread::sleep_for(std::chrono::seconds(7));
+            std::this_thread::sleep_for(std::chrono::seconds(9));
             CPPUNIT_ASSERT_EQUAL(std::size_t(0), countOf(*plugin, "lost"));
             CPPUNIT_ASSERT_EQUAL(std::size_t(1), countOf(*plugin, "found"));
 
