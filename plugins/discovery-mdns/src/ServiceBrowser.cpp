@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <limits>
 
 namespace mc::mdns {
@@ -18,6 +19,11 @@ std::string lower(std::string s) {
 }
 
 std::string questionKey(const DnsName& name, std::uint16_t type) { return name.key() + '|' + std::to_string(type); }
+
+// DnsRecord::dataKey() of the PTR record <type> -> <instance> (both name keys).
+std::string ptrDataKey(const std::string& type, const std::string& instance) {
+    return type + '|' + std::to_string(dns_type::PTR) + '|' + instance;
+}
 
 bool isLinkLocalV6(const std::string& address) { return lower(address).rfind("fe80:", 0) == 0; }
 
@@ -44,46 +50,60 @@ const std::string* txtValue(const std::vector<std::pair<std::string, std::string
 } // namespace
 
 ServiceBrowser::ServiceBrowser(BrowserSettings settings, std::uint32_t seed)
-    : settings_(std::move(settings)), random_(seed) {}
-
-bool ServiceBrowser::isBrowsedType(const DnsName& name) const {
-    return std::any_of(settings_.types.begin(), settings_.types.end(), [&](const DnsName& t) { return t == name; });
+    : settings_(std::move(settings)), random_(seed) {
+    for (const auto& type : settings_.types) typeKeys_.insert(type.key());
 }
 
-bool ServiceBrowser::isKnownInstance(const std::string& key) const {
-    for (const auto& [_, e] : cache_)
-        if (e.record.type == dns_type::PTR && e.record.ptr.key() == key) return true;
-    return false;
-}
-
-bool ServiceBrowser::isKnownHost(const std::string& key) const {
-    for (const auto& [_, e] : cache_)
-        if (e.record.type == dns_type::SRV && e.record.srv.target.key() == key) return true;
-    return false;
+const ServiceBrowser::RecordSet* ServiceBrowser::recordsNamed(const std::string& nameKey) const {
+    auto found = cache_.find(nameKey);
+    return found == cache_.end() ? nullptr : &found->second;
 }
 
 void ServiceBrowser::handle(const DnsMessage& message, std::int64_t nowUs) {
     if (!message.isResponse() || message.opcode() != 0 || message.rcode() != 0) return;
-    std::vector<const DnsRecord*> records;
+    std::vector<std::pair<std::string, const DnsRecord*>> records; // name key, record
     for (const auto* section : {&message.answers, &message.additionals})
         for (const auto& r : *section)
-            if (r.rclass == kClassIn) records.push_back(&r);
-    // In dependency order, so a response carrying PTR, SRV, TXT and A together resolves at once.
-    for (const auto* r : records)
-        if (r->type == dns_type::PTR && isBrowsedType(r->name)) store(*r, nowUs);
-    for (const auto* r : records)
-        if ((r->type == dns_type::SRV || r->type == dns_type::TXT) && isKnownInstance(r->name.key())) store(*r, nowUs);
-    for (const auto* r : records)
-        if ((r->type == dns_type::A || r->type == dns_type::AAAA) && isKnownHost(r->name.key())) store(*r, nowUs);
-    evaluate();
+            if (r.rclass == kClassIn) records.emplace_back(r.name.key(), &r);
+    // In dependency order, so a response carrying PTR, SRV, TXT and A together resolves at once; only
+    // records a browsed PTR leads to are kept. Only the services they touch are looked at again.
+    std::set<std::string> touched;
+    for (const auto& [key, r] : records)
+        if (r->type == dns_type::PTR && typeKeys_.count(key)) {
+            store(*r, nowUs);
+            touched.insert(r->ptr.key());
+        }
+    for (const auto& [key, r] : records)
+        if ((r->type == dns_type::SRV || r->type == dns_type::TXT) && isKnownInstance(key)) {
+            store(*r, nowUs);
+            touched.insert(key);
+            if (r->type == dns_type::SRV) hostInstances_[r->srv.target.key()].insert(key);
+        }
+    for (const auto& [key, r] : records) {
+        if (r->type != dns_type::A && r->type != dns_type::AAAA) continue;
+        auto users = hostInstances_.find(key);
+        if (users == hostInstances_.end()) continue;
+        store(*r, nowUs);
+        touched.insert(users->second.begin(), users->second.end());
+    }
+    evaluate(&touched);
+}
+
+bool ServiceBrowser::isKnownInstance(const std::string& key) const {
+    for (const auto& type : typeKeys_) {
+        const RecordSet* ptrs = recordsNamed(type);
+        if (ptrs && ptrs->count(ptrDataKey(type, key))) return true;
+    }
+    return false;
 }
 
 void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs) {
     const std::string key = record.dataKey();
-    auto found = cache_.find(key);
+    RecordSet& rrs = cache_[record.name.key()];
+    auto found = rrs.find(key);
     if (record.ttl == 0) {
         // Goodbye: keep the record one more second (RFC 6762 §10.1), then it is gone.
-        if (found != cache_.end() && !found->second.goodbye) {
+        if (found != rrs.end() && !found->second.goodbye) {
             found->second.goodbye = true;
             found->second.expiresUs = nowUs + kSecondUs;
             found->second.refreshAtUs = kNever;
@@ -92,21 +112,21 @@ void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs) {
     }
     if (record.cacheFlush) {
         // RFC 6762 §10.2: other data of this RRset older than a second is replaced; keep it one second.
-        const std::string rrset = record.name.key();
-        for (auto& [k, e] : cache_)
-            if (k != key && e.record.type == record.type && e.record.name.key() == rrset && e.receivedUs < nowUs - kSecondUs) {
+        for (auto& [k, e] : rrs)
+            if (k != key && e.record.type == record.type && e.receivedUs < nowUs - kSecondUs) {
                 e.expiresUs = std::min(e.expiresUs, nowUs + kSecondUs);
                 e.refreshAtUs = kNever;
             }
     }
-    if (found == cache_.end()) {
-        if (cache_.size() >= kMaxCachedRecords) {
+    if (found == rrs.end()) {
+        if (cachedCount_ >= kMaxCachedRecords) {
             if (warned_.insert("cache-full").second)
                 warnings_.push_back("record cache full (" + std::to_string(kMaxCachedRecords) + " records): ignoring " +
                                     typeName(record.type) + " '" + record.name.text() + "' and further new records");
             return;
         }
-        found = cache_.emplace(key, Cached{}).first;
+        found = rrs.emplace(key, Cached{}).first;
+        ++cachedCount_;
     }
     Cached& entry = found->second;
     entry.record = record;
@@ -127,18 +147,25 @@ void ServiceBrowser::scheduleRefresh(Cached& entry) {
     entry.refreshAtUs = entry.receivedUs + static_cast<std::int64_t>(double(entry.record.ttl) * kSecondUs * percent / 100.0);
 }
 
-void ServiceBrowser::expire(std::int64_t nowUs) {
-    for (auto it = cache_.begin(); it != cache_.end();) {
-        if (it->second.expiresUs > nowUs) {
-            ++it;
-            continue;
+bool ServiceBrowser::expire(std::int64_t nowUs) {
+    const std::size_t before = cachedCount_;
+    for (auto named = cache_.begin(); named != cache_.end();) {
+        RecordSet& rrs = named->second;
+        for (auto it = rrs.begin(); it != rrs.end();) {
+            if (it->second.expiresUs > nowUs) {
+                ++it;
+                continue;
+            }
+            if (it->second.goodbye) {
+                goodbyeNames_.insert(named->first);
+                if (it->second.record.type == dns_type::PTR) goodbyeNames_.insert(it->second.record.ptr.key());
+            }
+            it = rrs.erase(it);
+            --cachedCount_;
         }
-        if (it->second.goodbye) {
-            goodbyeNames_.insert(it->second.record.name.key());
-            if (it->second.record.type == dns_type::PTR) goodbyeNames_.insert(it->second.record.ptr.key());
-        }
-        it = cache_.erase(it);
+        named = rrs.empty() ? cache_.erase(named) : std::next(named);
     }
+    return cachedCount_ != before;
 }
 
 bool ServiceBrowser::resolve(const Cached& ptrEntry, ServiceEndpoint& out, std::vector<DnsQuestion>& missing) {
@@ -147,9 +174,10 @@ bool ServiceBrowser::resolve(const Cached& ptrEntry, ServiceEndpoint& out, std::
     const DnsRecord* srv = nullptr;
     const DnsRecord* txt = nullptr; // the newest one: a replaced TXT lingers for a second (cache flush)
     std::int64_t txtReceivedUs = -1;
-    for (const auto& [_, e] : cache_) {
+    static const RecordSet kNone;
+    const RecordSet* named = recordsNamed(instanceKey);
+    for (const auto& [_, e] : named ? *named : kNone) {
         const DnsRecord& r = e.record;
-        if (r.name.key() != instanceKey) continue;
         if (r.type == dns_type::SRV &&
             (!srv || r.srv.priority < srv->srv.priority || (r.srv.priority == srv->srv.priority && r.srv.weight > srv->srv.weight)))
             srv = &r;
@@ -161,10 +189,10 @@ bool ServiceBrowser::resolve(const Cached& ptrEntry, ServiceEndpoint& out, std::
     if (!srv) missing.push_back(DnsQuestion{instance, dns_type::SRV});
     if (!txt) missing.push_back(DnsQuestion{instance, dns_type::TXT});
     if (!srv) return false;
+    hostInstances_[srv->srv.target.key()].insert(instanceKey);
     std::vector<std::string> v4, v6;
-    const std::string hostKey = srv->srv.target.key();
-    for (const auto& [_, e] : cache_) {
-        if (e.record.name.key() != hostKey) continue;
+    const RecordSet* hostRecords = recordsNamed(srv->srv.target.key());
+    for (const auto& [_, e] : hostRecords ? *hostRecords : kNone) {
         if (e.record.type == dns_type::A) v4.push_back(e.record.address);
         if (e.record.type == dns_type::AAAA) v6.push_back(e.record.address);
     }
@@ -224,26 +252,48 @@ bool ServiceBrowser::resolve(const Cached& ptrEntry, ServiceEndpoint& out, std::
     return true;
 }
 
-void ServiceBrowser::evaluate() {
-    missing_.clear();
-    std::map<std::string, ServiceEndpoint> current;
-    for (const auto& [_, e] : cache_) {
-        if (e.record.type != dns_type::PTR) continue;
+void ServiceBrowser::evaluate(const std::set<std::string>* only) {
+    if (!only) {
+        missing_.clear();
+        hostInstances_.clear(); // rebuilt below from the SRV records still cached
+    }
+    std::map<std::string, ServiceEndpoint> current; // instance key -> endpoint
+    auto consider = [&](const Cached& ptr, const std::string& instance) {
         ServiceEndpoint endpoint;
-        if (resolve(e, endpoint, missing_)) current.emplace(endpoint.key, std::move(endpoint));
+        std::vector<DnsQuestion> missing;
+        if (resolve(ptr, endpoint, missing)) current.emplace(instance, std::move(endpoint));
+        if (missing.empty()) missing_.erase(instance);
+        else missing_[instance] = std::move(missing);
+    };
+    for (const auto& type : typeKeys_) {
+        const RecordSet* ptrs = recordsNamed(type);
+        if (!ptrs) continue;
+        if (only) { // by key: a packet costs the services it names, not all of them
+            for (const auto& instance : *only) {
+                auto ptr = ptrs->find(ptrDataKey(type, instance));
+                if (ptr != ptrs->end()) consider(ptr->second, instance);
+            }
+            continue;
+        }
+        for (const auto& [_, e] : *ptrs)
+            if (e.record.type == dns_type::PTR) consider(e, e.record.ptr.key());
     }
-    for (const auto& [key, endpoint] : reported_) {
-        if (current.count(key)) continue;
-        const bool goodbye = goodbyeNames_.count(DnsName::fromText(endpoint.key).key()) ||
-                             goodbyeNames_.count(DnsName::fromText(endpoint.host).key());
+    for (auto it = reported_.begin(); it != reported_.end();) {
+        if ((only && !only->count(it->first)) || current.count(it->first)) {
+            ++it;
+            continue;
+        }
+        const ServiceEndpoint& endpoint = it->second;
+        const bool goodbye = goodbyeNames_.count(it->first) || goodbyeNames_.count(DnsName::fromText(endpoint.host).key());
         events_.push_back(BrowserEvent{BrowserEvent::Kind::Lost, endpoint, goodbye ? "goodbye" : "ttl expired"});
+        it = reported_.erase(it);
     }
-    for (const auto& [key, endpoint] : current) {
-        auto before = reported_.find(key);
-        if (before == reported_.end() || before->second != endpoint)
-            events_.push_back(BrowserEvent{BrowserEvent::Kind::Found, endpoint, {}});
+    for (auto& [instance, endpoint] : current) {
+        auto before = reported_.find(instance);
+        if (before != reported_.end() && before->second == endpoint) continue;
+        events_.push_back(BrowserEvent{BrowserEvent::Kind::Found, endpoint, {}});
+        reported_[instance] = std::move(endpoint);
     }
-    reported_ = std::move(current);
     goodbyeNames_.clear();
 }
 
@@ -255,17 +305,18 @@ void ServiceBrowser::ask(std::vector<DnsQuestion>& into, const DnsName& name, st
 }
 
 Query ServiceBrowser::poll(std::int64_t nowUs) {
-    expire(nowUs);
-    evaluate();
+    if (expire(nowUs)) evaluate(nullptr); // anything may depend on what went
     Query query;
     if (nowUs >= nextBrowseUs_) {
         query.browse = true;
         for (const auto& type : settings_.types) {
             ask(query.questions, type, dns_type::PTR);
-            for (const auto& [_, e] : cache_) {
+            const RecordSet* ptrs = recordsNamed(type.key());
+            if (!ptrs) continue;
+            for (const auto& [_, e] : *ptrs) {
                 // Known answers with more than half their TTL left (RFC 6762 §7.1).
                 const std::int64_t remaining = e.expiresUs - nowUs;
-                if (e.record.type != dns_type::PTR || e.goodbye || e.record.name != type ||
+                if (e.record.type != dns_type::PTR || e.goodbye ||
                     remaining * 2 <= std::int64_t(e.record.ttl) * kSecondUs)
                     continue;
                 DnsRecord known = e.record;
@@ -276,26 +327,28 @@ Query ServiceBrowser::poll(std::int64_t nowUs) {
         nextBrowseUs_ = nowUs + browseIntervalUs_;
         browseIntervalUs_ = std::min(browseIntervalUs_ * 2, std::max<std::int64_t>(settings_.maxQueryIntervalUs, kSecondUs));
     }
-    for (auto& [_, e] : cache_) {
-        if (e.refreshAtUs > nowUs) continue;
-        ask(query.questions, e.record.name, e.record.type);
-        while (e.refreshAtUs <= nowUs) { // one question even when several points passed unnoticed
-            ++e.refreshStep;
-            scheduleRefresh(e);
+    for (auto& [_, rrs] : cache_)
+        for (auto& [__, e] : rrs) {
+            if (e.refreshAtUs > nowUs) continue;
+            ask(query.questions, e.record.name, e.record.type);
+            while (e.refreshAtUs <= nowUs) { // one question even when several points passed unnoticed
+                ++e.refreshStep;
+                scheduleRefresh(e);
+            }
         }
-    }
     std::map<std::string, Backoff> stillMissing;
-    for (const auto& q : missing_) {
-        const std::string key = questionKey(q.name, q.type);
-        auto known = resolveBackoff_.find(key);
-        Backoff backoff = known == resolveBackoff_.end() ? Backoff{nowUs, kSecondUs} : known->second;
-        if (nowUs >= backoff.nextUs) {
-            ask(query.questions, q.name, q.type);
-            backoff.nextUs = nowUs + backoff.intervalUs;
-            backoff.intervalUs = std::min(backoff.intervalUs * 2, std::max<std::int64_t>(settings_.maxQueryIntervalUs, kSecondUs));
+    for (const auto& [_, questions] : missing_)
+        for (const auto& q : questions) {
+            const std::string key = questionKey(q.name, q.type);
+            auto known = resolveBackoff_.find(key);
+            Backoff backoff = known == resolveBackoff_.end() ? Backoff{nowUs, kSecondUs} : known->second;
+            if (nowUs >= backoff.nextUs) {
+                ask(query.questions, q.name, q.type);
+                backoff.nextUs = nowUs + backoff.intervalUs;
+                backoff.intervalUs = std::min(backoff.intervalUs * 2, std::max<std::int64_t>(settings_.maxQueryIntervalUs, kSecondUs));
+            }
+            stillMissing[key] = backoff;
         }
-        stillMissing[key] = backoff;
-    }
     resolveBackoff_ = std::move(stillMissing);
     return query;
 }
@@ -310,7 +363,8 @@ std::vector<std::string> ServiceBrowser::takeWarnings() { return std::exchange(w
 
 std::int64_t ServiceBrowser::nextDeadlineUs() const {
     std::int64_t next = nextBrowseUs_;
-    for (const auto& [_, e] : cache_) next = std::min({next, e.expiresUs, e.refreshAtUs});
+    for (const auto& [_, rrs] : cache_)
+        for (const auto& [__, e] : rrs) next = std::min({next, e.expiresUs, e.refreshAtUs});
     for (const auto& [_, b] : resolveBackoff_) next = std::min(next, b.nextUs);
     return next;
 }

@@ -92,25 +92,30 @@ private:
         std::int64_t intervalUs = 1'000'000;
     };
 
-    bool isBrowsedType(const DnsName& name) const;
-    bool isKnownInstance(const std::string& key) const;
-    bool isKnownHost(const std::string& key) const;
+    // Every lookup is by name: the cache is indexed by name key, then by DnsRecord::dataKey().
+    using RecordSet = std::map<std::string, Cached>;
+    const RecordSet* recordsNamed(const std::string& nameKey) const;
+    bool isKnownInstance(const std::string& key) const; // a browsed PTR points at it
     void store(const DnsRecord& record, std::int64_t nowUs);
     void scheduleRefresh(Cached& entry);
-    void expire(std::int64_t nowUs);
-    void evaluate();
+    bool expire(std::int64_t nowUs); // true when a record went
+    // Resolves the services (all, or the instance keys in `only`) and records found/lost events.
+    void evaluate(const std::set<std::string>* only);
     bool resolve(const Cached& ptr, ServiceEndpoint& out, std::vector<DnsQuestion>& missing);
     static void ask(std::vector<DnsQuestion>& into, const DnsName& name, std::uint16_t type); // deduplicated
 
     BrowserSettings settings_;
     std::mt19937 random_;
-    std::map<std::string, Cached> cache_; // DnsRecord::dataKey() -> entry
-    std::map<std::string, ServiceEndpoint> reported_;
+    std::set<std::string> typeKeys_;
+    std::map<std::string, RecordSet> cache_; // name key -> its records
+    std::size_t cachedCount_ = 0;
+    std::map<std::string, ServiceEndpoint> reported_; // instance key -> what was reported found
     std::set<std::string> goodbyeNames_; // names whose records left by goodbye since the last evaluate()
     std::set<std::string> warned_;
     std::vector<std::string> warnings_;
     std::vector<BrowserEvent> events_;
-    std::vector<DnsQuestion> missing_;            // resolve questions found by the last evaluate()
+    std::map<std::string, std::vector<DnsQuestion>> missing_; // instance key -> what it still needs
+    std::map<std::string, std::set<std::string>> hostInstances_; // SRV target key -> instance keys
     std::map<std::string, Backoff> resolveBackoff_; // question key -> its schedule
     std::int64_t nextBrowseUs_ = 0;
     std::int64_t browseIntervalUs_ = 1'000'000;
