@@ -40,7 +40,8 @@ Overrides registryOnly(const RegistryFixture& registry, const std::string& polic
             {"discovery.registry.interval", "3600"},
             {"discovery.registry.timeout_ms", "2000"},
             {"discovery.files.enabled", "false"},
-            {"discovery.probe_timeout_ms", "5000"}};
+            {"discovery.probe_timeout_ms", "5000"},
+            {"discovery.probe_retry_ms", "200"}};
 }
 
 Overrides filesOnly(const std::string& paths) {
@@ -71,7 +72,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOneEndpointFromTwoSourcesIsOneMcp);
     CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
-    CPPUNIT_TEST(testRefreshOfUnknownSourceIs404);
+    CPPUNIT_TEST(testBrokenAndUnknownSources);
     CPPUNIT_TEST(testAllowlistedPackageIsStarted);
     CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
@@ -83,9 +84,10 @@ public:
         RegistryFixture registry;
         registry.put("io.example/everything", everythingRemote(peer.port()));
         registry.put("io.example/pkg", "{\"packages\":[" + RegistryFixture::npmPackage("@example/not-allowed", "1.0.0") + "]}");
+        const unsigned short downPort = mc::test::freePort();
         registry.put("io.example/down", "{\"remotes\":[" +
                                             RegistryFixture::remote("streamable-http", "http://127.0.0.1:" +
-                                                                                           std::to_string(mc::test::freePort()) + "/mcp") +
+                                                                                           std::to_string(downPort) + "/mcp") +
                                             "]}");
         InProcessHost host(registryOnly(registry, "auto-connect"));
 
@@ -96,11 +98,13 @@ public:
         CPPUNIT_ASSERT(detail->getArray("tools")->size() >= 3);
 
         // The unreachable one is listed with its failed probe; the package is listed, never started.
+        // (A snapshot taken while its probe is failed: it is retried in the background.)
+        Poco::JSON::Object::Ptr report;
         CPPUNIT_ASSERT(eventually([&] {
-            auto down = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/down");
+            report = discovery(host.port());
+            auto down = foundWithKey(sourceNamed(report, "registry"), "io.example/down");
             return down && down->getObject("probe")->getValue<std::string>("status") == "failed";
         }));
-        auto report = discovery(host.port());
         auto registrySource = sourceNamed(report, "registry");
         CPPUNIT_ASSERT_EQUAL(std::string("discovery-registry"), registrySource->getValue<std::string>("plugin"));
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), registrySource->getValue<std::string>("state"));
@@ -126,6 +130,11 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(refreshed.body, 202, refreshed.status);
         CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything").status == 404; }));
         CPPUNIT_ASSERT(!foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything"));
+
+        // The unreachable one comes up: the probe is retried (with backoff) and it gets connected.
+        mc::test::NodeHttpPeer late({kEverything, "streamableHttp"}, downPort);
+        CPPUNIT_ASSERT(late.ready());
+        CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), "io-example-down"); }));
     }
 
     void testConfigFileStdioServerIsStartedAndRemovedWhenEdited() {
@@ -257,9 +266,20 @@ public:
         }
     }
 
-    void testRefreshOfUnknownSourceIs404() {
+    // A source whose plugin did not start is listed with why; it cannot be refreshed, nor can an unknown one.
+    void testBrokenAndUnknownSources() {
         RegistryFixture registry;
-        InProcessHost host(registryOnly(registry, "list-only"));
+        auto overrides = registryOnly(registry, "list-only");
+        overrides["discovery.files.enabled"] = "true"; // without paths: create fails
+        InProcessHost host(overrides);
+        auto files = sourceNamed(discovery(host.port()), "files");
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), files->getValue<std::string>("state"));
+        const std::string message = files->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("did not start: ") == 0);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is empty") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/files/refresh").status);
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "registry")->getValue<std::string>("state") == "ok"; }));
+
         auto r = httpRequest("POST", host.port(), "/api/discovery/nosuch/refresh");
         CPPUNIT_ASSERT_EQUAL(404, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_source"), r.json()->getObject("error")->getValue<std::string>("code"));

@@ -55,11 +55,12 @@ inline std::string statusOf(unsigned short port, const std::string& id) {
 
 inline bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
 
-// `node <args...>` serving HTTP on a free loopback port (env PORT), run in the MCP peers folder;
-// ready() once the port accepts connections; killed and reaped by the destructor.
+// `node <args...>` serving HTTP on a free loopback port (env PORT; or `port` when given), run in the
+// MCP peers folder; ready() once the port accepts connections; killed and reaped by the destructor.
 class NodeHttpPeer {
 public:
-    explicit NodeHttpPeer(const std::vector<std::string>& args) : port_(freePort()) {
+    explicit NodeHttpPeer(const std::vector<std::string>& args, unsigned short port = 0)
+        : port_(port ? port : freePort()) {
         Poco::Process::Env env;
         env["PORT"] = std::to_string(port_);
         handle_ = std::make_unique<Poco::ProcessHandle>(

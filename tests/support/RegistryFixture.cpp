@@ -13,6 +13,7 @@
 #include <Poco/URI.h>
 
 #include <chrono>
+#include <thread>
 
 namespace mc::test {
 
@@ -30,6 +31,12 @@ public:
             std::lock_guard lock(owner_.mutex_);
             owner_.requests_.push_back(request.getMethod() + " " + request.getURI());
         }
+        int delayMs = 0;
+        {
+            std::lock_guard lock(owner_.mutex_);
+            delayMs = owner_.delayMs_;
+        }
+        if (delayMs) std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
         int status = 200;
         const std::string body = owner_.answer(uri.getPath(), query, status);
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
@@ -74,6 +81,7 @@ void RegistryFixture::put(const std::string& name, const std::string& serverJson
 void RegistryFixture::setLegacyOnly(bool v) { std::lock_guard lock(mutex_); legacyOnly_ = v; }
 void RegistryFixture::setMalformedPage(int page) { std::lock_guard lock(mutex_); malformedPage_ = page; }
 void RegistryFixture::setDown(bool v) { std::lock_guard lock(mutex_); down_ = v; }
+void RegistryFixture::setDelayMs(int ms) { std::lock_guard lock(mutex_); delayMs_ = ms; }
 std::vector<std::string> RegistryFixture::requests() const { std::lock_guard lock(mutex_); return requests_; }
 void RegistryFixture::clearRequests() { std::lock_guard lock(mutex_); requests_.clear(); }
 
@@ -112,6 +120,8 @@ std::string RegistryFixture::answer(const std::string& path, const std::map<std:
     for (const auto& s : servers_) {
         if (since && s.updatedUs < since) continue;
         if (!since && s.status == "deleted" && !query.count("include_deleted")) continue;
+        if (auto search = query.find("search"); search != query.end() && s.name.find(search->second) == std::string::npos)
+            continue;
         visible.push_back(&s);
     }
     std::size_t limit = 30;

@@ -2,7 +2,8 @@
 // A local MCP Registry for tests: Poco HTTPServer on 127.0.0.1 serving GET /v0.1/servers in the
 // registry's published ServerList shape (servers[] of {server, _meta}, metadata.nextCursor/count),
 // with cursor + limit pagination, updated_since, a switch to answer only /v0/servers (404 on v0.1),
-// a page that can be made malformed, and an outage switch. Every request is recorded.
+// `search` (substring of the name), a page that can be made malformed, an outage switch and a delay
+// before answering. Every request is recorded.
 #include <Poco/Net/HTTPServer.h>
 
 #include <map>
@@ -35,6 +36,7 @@ public:
     void setLegacyOnly(bool v);       // 404 on /v0.1/servers, serve /v0/servers
     void setMalformedPage(int page);  // 1-based page number answered with broken JSON; 0: none
     void setDown(bool v);             // 503 for everything
+    void setDelayMs(int ms);          // wait this long before answering (a slow registry)
     std::vector<std::string> requests() const; // "GET /v0.1/servers?limit=2&cursor=..." in order
     void clearRequests();
 
@@ -52,6 +54,7 @@ private:
     bool legacyOnly_ = false;
     int malformedPage_ = 0;
     bool down_ = false;
+    int delayMs_ = 0;
     std::vector<std::string> requests_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

@@ -51,6 +51,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"gateway.reconnect.max_ms", KeyType::Int, "30000", "Cap of the reconnect delay.", 1, 3600000},
         {"gateway.log_level", KeyType::Enum, "info", "MCP logging level requested from every server with logging/setLevel (mcp.servers.<id>.log_level overrides it).", 0, 0, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}},
         {"discovery.probe_timeout_ms", KeyType::Int, "5000", "How long a discovered http/sse endpoint may take to answer the probe (MCP initialize) before it is listed as not connectable.", 10, 600000},
+        {"discovery.probe_retry_ms", KeyType::Int, "10000", "First delay before a failed probe is retried; doubles per failure, at most 5 minutes.", 10, 3600000},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;
@@ -216,6 +217,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
     s.discoveryProbeTimeout = std::chrono::milliseconds(readInt(config, "discovery.probe_timeout_ms"));
+    s.discoveryProbeRetry = std::chrono::milliseconds(readInt(config, "discovery.probe_retry_ms"));
     return s;
 }
 

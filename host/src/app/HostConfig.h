@@ -89,6 +89,7 @@ struct HostSettings {
     WebSocketSettings ws;
     std::chrono::milliseconds drainTimeout{3000};
     std::chrono::milliseconds discoveryProbeTimeout{5000};
+    std::chrono::milliseconds discoveryProbeRetry{10000};
 };
 
 // Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir

@@ -44,7 +44,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     // MCP server definitions are validated now, so a bad one stops start-up with its key named.
     gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
     gateway_->configure(*config_);
-    discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout);
+    discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
+                                                    settings_.discoveryProbeRetry);
 }
 
 HostRuntime::~HostRuntime() {
@@ -87,9 +88,8 @@ void HostRuntime::loadPlugins() {
             log->info("{} is disabled by {}.enabled", plugin->info.id, prefix);
             continue;
         }
+        const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, shortName(plugin->info.id, "discovery-"));
         try {
-            const std::string name = shortName(plugin->info.id, "discovery-");
-            auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, name);
             // Its "discovery" reports also go to the discovery service (they stay on the mcps channel too).
             DiscoveryService* discovery = discovery_.get();
             const std::string pluginId = plugin->info.id;
@@ -97,14 +97,13 @@ void HostRuntime::loadPlugins() {
                 if (type == "discovery") discovery->submit(pluginId, std::string(payload));
             });
             auto instance = std::make_unique<PluginInstance>(plugin, std::move(context));
-            discovery_->addSource(std::move(settings), instance.get());
-            instance->start();
+            instance->start(); // what it reports meanwhile waits in the service's queue
+            discovery_->addSource(settings, instance.get());
             discoveryPlugins_.push_back(std::move(instance));
-        } catch (const ConfigError&) {
-            throw;
         } catch (const std::exception& e) {
-            // One broken discovery source must not keep the host down.
+            // One broken discovery source must not keep the host down; /api/discovery says why.
             log->error("{} did not start: {}", plugin->info.id, e.what());
+            discovery_->addSource(settings, nullptr, std::string("did not start: ") + e.what());
         }
     }
 }

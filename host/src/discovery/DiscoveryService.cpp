@@ -119,8 +119,8 @@ std::string mcpIdFromName(const std::string& name) {
 }
 
 DiscoveryService::DiscoveryService(PluginRegistry& plugins, McpGateway& gateway, EventRouter& events,
-                                   std::chrono::milliseconds probeTimeout)
-    : plugins_(plugins), gateway_(gateway), events_(events), probeTimeout_(probeTimeout) {}
+                                   std::chrono::milliseconds probeTimeout, std::chrono::milliseconds probeRetry)
+    : plugins_(plugins), gateway_(gateway), events_(events), probeTimeout_(probeTimeout), probeRetry_(probeRetry) {}
 
 DiscoveryService::~DiscoveryService() {
     try {
@@ -129,10 +129,15 @@ DiscoveryService::~DiscoveryService() {
     }
 }
 
-void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance) {
+void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance,
+                                 const std::string& startError) {
     std::lock_guard lock(mutex_);
     Source source;
     source.instance = instance;
+    if (!startError.empty()) {
+        source.state = "error";
+        source.message = startError;
+    }
     source.settings = std::move(settings);
     const std::string name = source.settings.name;
     sources_[name] = std::move(source);
@@ -433,12 +438,32 @@ void DiscoveryService::finishProbe(const std::string& endpointKey, const McpServ
         if (endpoint.probe.state != Probe::State::Running) return;
         endpoint.probe = std::move(result);
         auto log = logging::get("discovery");
-        if (endpoint.probe.state == Probe::State::Ok)
+        if (endpoint.probe.state == Probe::State::Ok) {
+            endpoint.probeFailures = 0;
             log->info("probe of {} ok: protocol {} in {} ms", probed.url, endpoint.probe.protocolVersion,
                       endpoint.probe.durationMs);
-        else
-            log->warn("probe of {} failed: {}", probed.url, endpoint.probe.error);
+        } else {
+            // The endpoint may come up later; sources only report again when something changed.
+            const int doublings = std::min(endpoint.probeFailures++, 20);
+            const std::chrono::milliseconds delay =
+                std::min<std::chrono::milliseconds>(kMaxProbeRetry, probeRetry_ * (1LL << doublings));
+            log->warn("probe of {} failed: {} (retrying in {} ms)", probed.url, endpoint.probe.error, delay.count());
+            reports_.schedule(delay, [this, endpointKey] { retryProbe(endpointKey); });
+        }
         publish("probed", endpoint);
+        reconcile(endpointKey);
+        removals.swap(removals_);
+    }
+    for (const auto& id : removals) gateway_.remove(id);
+}
+
+void DiscoveryService::retryProbe(const std::string& endpointKey) {
+    std::vector<std::string> removals;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = endpoints_.find(endpointKey);
+        if (it == endpoints_.end() || it->second.probe.state != Probe::State::Failed) return;
+        it->second.probe.state = Probe::State::Pending;
         reconcile(endpointKey);
         removals.swap(removals_);
     }

@@ -54,14 +54,17 @@ std::string mcpIdFromName(const std::string& name);
 
 class DiscoveryService {
 public:
+    // A failed probe is retried after `probeRetry`, doubling per failure up to kMaxProbeRetry.
     DiscoveryService(PluginRegistry& plugins, McpGateway& gateway, EventRouter& events,
-                     std::chrono::milliseconds probeTimeout);
+                     std::chrono::milliseconds probeTimeout, std::chrono::milliseconds probeRetry);
+    static constexpr std::chrono::milliseconds kMaxProbeRetry{300000};
     ~DiscoveryService(); // stop()
     DiscoveryService(const DiscoveryService&) = delete;
     DiscoveryService& operator=(const DiscoveryService&) = delete;
 
-    // Registers a source before its plugin starts; `instance` (may be null) serves refresh().
-    void addSource(DiscoverySourceSettings settings, PluginInstance* instance);
+    // Registers a source; `instance` serves refresh(). A source whose plugin did not start is added
+    // with instance null and `startError` (listed with state "error").
+    void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& startError = {});
     // A plugin's "discovery" emit (any thread; never blocks). Reports of unknown sources are ignored.
     void submit(const std::string& pluginId, const std::string& payloadJson);
 
@@ -116,6 +119,7 @@ private:
         std::string name;
         std::set<Member> members;
         Probe probe;
+        int probeFailures = 0;  // in a row; sets the retry delay
         std::string mcpId;      // the gateway id this service registered, or empty
         std::string notStarted; // why it is not connected (policy, allowlist, probe, gateway refusal)
     };
@@ -127,6 +131,7 @@ private:
     void reconcile(const std::string& endpointKey);
     void startProbe(Endpoint& endpoint);
     void finishProbe(const std::string& endpointKey, const McpServerConfig& probed, Probe result);
+    void retryProbe(const std::string& endpointKey);
     // Why `member` may not start its endpoint ("" when it may).
     std::string refusalFor(const Member& member) const;
     std::string uniqueMcpId(const std::string& name) const;
@@ -140,6 +145,7 @@ private:
     McpGateway& gateway_;
     EventRouter& events_;
     const std::chrono::milliseconds probeTimeout_;
+    const std::chrono::milliseconds probeRetry_;
     GatewayScheduler reports_{1}; // one worker: reports apply in the order they were emitted
     GatewayScheduler probes_{2};
 

@@ -55,6 +55,8 @@ class RegistryDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMalformedPageKeepsTheLastGoodListAndRecovers);
     CPPUNIT_TEST(testRegistryDownIsAnErrorStateAndRecovers);
     CPPUNIT_TEST(testFallsBackToV0WhenV01IsNotFound);
+    CPPUNIT_TEST(testSlowRegistryTimesOut);
+    CPPUNIT_TEST(testSearchIsPassedOn);
     CPPUNIT_TEST(testMissingUrlIsRefusedAtCreate);
     CPPUNIT_TEST_SUITE_END();
 
@@ -190,6 +192,22 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), countRequests(registry, "GET /v0/servers"));
     }
 
+    void testSlowRegistryTimesOut() {
+        registry_->setDelayMs(1500);
+        auto error = startPlugin({{"timeout_ms", "300"}});
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), error->getValue<std::string>("state"));
+        const std::string message = error->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("failed: Timeout") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("retrying in 1000 ms") != std::string::npos);
+    }
+
+    void testSearchIsPassedOn() {
+        auto state = startPlugin({{"search", "weather"}});
+        CPPUNIT_ASSERT_EQUAL(1, state->getValue<int>("found"));
+        CPPUNIT_ASSERT(registry_->requests().at(0).find("search=weather") != std::string::npos);
+        plugin_->waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/weather"); });
+    }
+
     void testMissingUrlIsRefusedAtCreate() {
         try {
             DiscoveryPluginHarness plugin("discovery-registry", {});
@@ -202,8 +220,10 @@ public:
 
 private:
     // Starts the plugin on registry_ and returns its first state report (not "starting").
-    Poco::JSON::Object::Ptr startPlugin() {
-        plugin_ = std::make_unique<DiscoveryPluginHarness>("discovery-registry", config(*registry_));
+    Poco::JSON::Object::Ptr startPlugin(const std::map<std::string, std::string>& extra = {}) {
+        auto keys = config(*registry_);
+        for (const auto& [k, v] : extra) keys[k] = v;
+        plugin_ = std::make_unique<DiscoveryPluginHarness>("discovery-registry", keys);
         plugin_->start();
         return plugin_->waitForState(0);
     }
