@@ -1,7 +1,8 @@
 #include "SqliteStore.h"
+#include "SqliteSupport.h"
 
-#include "mc/records/JsonText.h"
-#include "mc/records/RecordSchema.h"
+#include "mc/records/BatchWrite.h"
+#include "mc/records/QueryParams.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -11,183 +12,109 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Path.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
+#include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
 namespace mc::store_sqlite {
-using namespace mc::records;
 namespace {
 
-using mc::sdk::Error;
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 
-// One prepared sqlite3 statement; finalized on scope exit so no error path leaks it.
-class Prepared {
+// The write rules (mc/records/BatchWrite.h) on one open transaction: row by row, since SQLite runs
+// in-process and a prepared statement per row costs no round trip.
+class SqliteWriteTarget : public WriteTarget {
 public:
-    Prepared(sqlite3* db, const std::string& sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
-            throw Error(MC_ERR_INTERNAL, "cannot prepare statement: " + std::string(sqlite3_errmsg(db)));
-    }
-    ~Prepared() { sqlite3_finalize(stmt_); }
-    Prepared(const Prepared&) = delete;
-    Prepared& operator=(const Prepared&) = delete;
+    explicit SqliteWriteTarget(sqlite3* db) : db_(db) {}
 
-    void bind(int index, const ColumnValue& value) {
-        int rc = SQLITE_OK;
-        if (std::holds_alternative<std::monostate>(value)) rc = sqlite3_bind_null(stmt_, index);
-        else if (auto* i = std::get_if<std::int64_t>(&value)) rc = sqlite3_bind_int64(stmt_, index, *i);
-        else if (auto* d = std::get_if<double>(&value)) rc = sqlite3_bind_double(stmt_, index, *d);
-        else {
-            const auto& s = std::get<std::string>(value);
-            rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    std::optional<NormalizedRecord> findThread(const std::string& id) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& select = statement("find thread", [&] { return "SELECT " + selectColumns(spec) + " FROM threads WHERE id = ?"; });
+        select.bind(1, id);
+        std::optional<NormalizedRecord> row;
+        if (select.step()) row = readRecord(select.get(), spec);
+        select.reset();
+        return row;
+    }
+    std::optional<std::string> insertThread(const NormalizedRecord& thread) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& insert = statement("insert thread", [&] { return insertSql(spec, ""); });
+        return runRow(insert, thread, true);
+    }
+    std::optional<std::string> updateThread(const NormalizedRecord& thread) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& update = statement("update thread", [&] { return updateSql(spec); });
+        return runRow(update, thread, false);
+    }
+    std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) override {
+        // No conflict target: a taken id and a taken (thread_id, sequence) are both "not inserted".
+        Prepared& insert = statement("insert " + spec.kind, [&] { return insertSql(spec, " ON CONFLICT DO NOTHING"); });
+        std::vector<InsertResult> out;
+        for (const NormalizedRecord* record : run) {
+            InsertResult r;
+            if (auto failure = runRow(insert, *record, true)) {
+                const bool foreignKey = failure->find("FOREIGN KEY") != std::string::npos;
+                r = {foreignKey ? InsertOutcome::MissingThread : InsertOutcome::Failed, *failure};
+            } else if (sqlite3_changes(db_) == 0) {
+                r.outcome = InsertOutcome::NotInserted;
+            }
+            out.push_back(std::move(r));
         }
-        if (rc != SQLITE_OK) throw Error(MC_ERR_INTERNAL, "cannot bind parameter: " + std::string(sqlite3_errmsg(db_)));
+        return out;
     }
-    // true: a row is ready; false: done. Throws with SQLite's message otherwise.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error(rc == SQLITE_BUSY ? MC_ERR_UNAVAILABLE : MC_ERR_IO, sqlite3_errmsg(db_));
+    std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
+        Prepared select(db_, "SELECT 1 FROM " + spec.table + " WHERE id = ?");
+        std::set<std::string> found;
+        for (const auto& id : ids) {
+            select.bind(1, id);
+            if (select.step()) found.insert(id);
+            select.reset();
+        }
+        return found;
     }
-    void reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
+    std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
+                                             std::int64_t sequence) override {
+        Prepared select(db_, "SELECT id FROM " + spec.table + " WHERE thread_id = ? AND sequence = ?");
+        select.bind(1, threadId);
+        select.bind(2, sequence);
+        if (!select.step()) return std::nullopt;
+        return columnText(select.get(), 0);
     }
-    sqlite3_stmt* get() const { return stmt_; }
 
 private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-void exec(sqlite3* db, const std::string& sql) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    if (rc != SQLITE_OK) {
-        std::string text = message ? message : sqlite3_errmsg(db);
-        sqlite3_free(message);
-        throw Error(rc == SQLITE_BUSY ? MC_ERR_UNAVAILABLE : MC_ERR_IO, text);
+    template <typename MakeSql>
+    Prepared& statement(const std::string& key, MakeSql makeSql) {
+        auto& slot = statements_[key];
+        if (!slot) slot = std::make_unique<Prepared>(db_, makeSql());
+        return *slot;
     }
-}
-
-// BEGIN IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
-class Transaction {
-public:
-    explicit Transaction(sqlite3* db) : db_(db) {
+    // Binds id + fields (insert) or fields + id (update) and runs it; a constraint failure aborts only
+    // this statement and comes back as its reason, a locked or failing database throws.
+    std::optional<std::string> runRow(Prepared& stmt, const NormalizedRecord& record, bool idFirst) {
+        int n = 1;
+        if (idFirst) stmt.bind(n++, record.id);
+        for (const auto& value : record.values) stmt.bind(n++, value);
+        if (!idFirst) stmt.bind(n, record.id);
+        std::optional<std::string> failure;
         try {
-            exec(db_, "BEGIN IMMEDIATE");
+            stmt.step();
         } catch (const Error& e) {
-            throw Error(e.status(), std::string("cannot begin a transaction: ") + e.what());
+            if (e.status() == MC_ERR_UNAVAILABLE || (sqlite3_errcode(db_) & 0xff) != SQLITE_CONSTRAINT) throw;
+            failure = e.what();
         }
-    }
-    ~Transaction() {
-        if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    void commit() {
-        exec(db_, "COMMIT");
-        open_ = false;
+        stmt.reset();
+        return failure;
     }
 
-private:
     sqlite3* db_;
-    bool open_ = true;
+    std::map<std::string, std::unique_ptr<Prepared>> statements_;
 };
-
-std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
-
-std::string selectColumns(const KindSpec& spec) {
-    std::string cols = "id";
-    for (const auto& f : spec.fields) cols += ", " + quoted(f.column);
-    return cols + ", created_at";
-}
-
-std::string upsertSql(const KindSpec& spec) {
-    std::string cols = "id", marks = "?", updates;
-    for (const auto& f : spec.fields) {
-        cols += ", " + quoted(f.column);
-        marks += ", ?";
-        if (!updates.empty()) updates += ", ";
-        updates += quoted(f.column) + " = excluded." + quoted(f.column);
-    }
-    return "INSERT INTO " + spec.table + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT(id) DO UPDATE SET " +
-           updates;
-}
-
-std::string columnText(sqlite3_stmt* stmt, int col) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col))) : std::string();
-}
-
-// Appends a row selected with selectColumns(spec) as a JSON object keyed by the record field names.
-void appendRow(std::string& out, sqlite3_stmt* stmt, const KindSpec& spec) {
-    out += "{\"id\":";
-    appendJsonString(out, columnText(stmt, 0));
-    int col = 1;
-    for (const auto& f : spec.fields) {
-        out += ',';
-        appendJsonString(out, f.jsonName);
-        out += ':';
-        const int type = sqlite3_column_type(stmt, col);
-        if (type == SQLITE_NULL) {
-            out += "null";
-        } else if (f.type == FieldType::Json) {
-            out += columnText(stmt, col); // valid JSON: the schema CHECKs json_valid
-        } else if (f.type == FieldType::Boolean) {
-            out += sqlite3_column_int64(stmt, col) ? "true" : "false";
-        } else if (f.type == FieldType::Integer) {
-            out += std::to_string(sqlite3_column_int64(stmt, col));
-        } else if (f.type == FieldType::Real) {
-            Poco::Dynamic::Var v(sqlite3_column_double(stmt, col));
-            out += v.convert<std::string>();
-        } else {
-            appendJsonString(out, columnText(stmt, col));
-        }
-        ++col;
-    }
-    out += ",\"created_at\":";
-    appendJsonString(out, columnText(stmt, col));
-    out += '}';
-}
-
-Poco::JSON::Object::Ptr parseParams(const std::string& json, const std::string& queryName,
-                                    const std::set<std::string>& allowed) {
-    if (json.find_first_not_of(" \t\r\n") == std::string::npos) return new Poco::JSON::Object;
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(json);
-    } catch (const Poco::Exception& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameters are not valid JSON: " + e.displayText());
-    }
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
-        throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameters must be a JSON object");
-    auto params = parsed.extract<Poco::JSON::Object::Ptr>();
-    for (const auto& name : params->getNames())
-        if (!allowed.count(name)) {
-            std::string known;
-            for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-            throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": unknown parameter '" + name + "' (known: " + known + ")");
-        }
-    return params;
-}
-
-std::optional<std::string> stringParam(const Poco::JSON::Object& params, const std::string& queryName,
-                                       const std::string& name) {
-    if (!params.has(name) || params.isNull(name)) return std::nullopt;
-    const auto v = params.get(name);
-    if (!v.isString()) throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameter '" + name + "' must be a string");
-    return v.extract<std::string>();
-}
-
-constexpr std::int64_t kMaxListLimit = 1000;
-constexpr std::int64_t kDefaultListLimit = 100;
 
 } // namespace
 
@@ -278,17 +205,7 @@ void SqliteStore::ensureMigrationTable() {
                    "checksum TEXT NOT NULL)");
 }
 
-std::string SqliteStore::newId(const KindSpec& spec) const {
-    return spec.idPrefix + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-}
-
-std::string SqliteStore::nowTimestamp() const {
-    long long us = host().nowUnixUs();
-    if (us == 0)
-        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    return formatTimestamp(us);
-}
+std::string SqliteStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
 std::int64_t SqliteStore::schemaVersion() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -326,177 +243,24 @@ void SqliteStore::applyMigration(std::int64_t version, std::string_view name, st
 }
 
 void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {
-    const KindSpec* spec = findKind(std::string(kind));
-    if (!spec)
-        throw Error(MC_ERR_INVALID_ARGUMENT, "unknown record kind '" + std::string(kind) + "' (known: " + knownKinds() + ")");
-    Poco::JSON::Array::Ptr records;
-    try {
-        auto parsed = Poco::JSON::Parser().parse(std::string(recordsJson));
-        if (parsed.type() != typeid(Poco::JSON::Array::Ptr))
-            throw Error(MC_ERR_INVALID_ARGUMENT, "records must be a JSON array");
-        records = parsed.extract<Poco::JSON::Array::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, "records are not valid JSON: " + e.displayText());
-    }
-
-    // Validation needs no lock; only the inserts serialize.
-    std::vector<std::pair<std::size_t, std::string>> rejected;
-    std::vector<std::pair<std::size_t, NormalizedRecord>> valid;
-    const auto makeId = [&] { return newId(*spec); };
-    const auto makeNow = [&] { return nowTimestamp(); };
-    for (std::size_t i = 0; i < records->size(); ++i) {
-        auto object = records->getObject(static_cast<unsigned>(i));
-        if (!object) {
-            rejected.emplace_back(i, "record is not a JSON object");
-            continue;
-        }
-        try {
-            valid.emplace_back(i, normalize(*spec, *object, makeId, makeNow));
-        } catch (const std::invalid_argument& e) {
-            rejected.emplace_back(i, e.what());
-        }
-    }
-
-    std::size_t accepted = 0;
-    if (!valid.empty()) {
+    const auto now = [this] { return nowTimestamp(); };
+    ParsedBatch batch = parseBatch(kind, recordsJson, now); // validation needs no lock
+    WriteResult written;
+    if (batch.entries.empty()) {
+        written.rejected = std::move(batch.rejected); // nothing to write: no need to wait for the lock
+    } else {
         std::lock_guard<std::mutex> lock(mutex_);
         sqlite3* db = handle();
         Transaction tx(db);
-        Prepared upsert(db, upsertSql(*spec));
-        for (auto& [index, record] : valid) {
-            upsert.bind(1, record.id);
-            for (std::size_t f = 0; f < record.values.size(); ++f) upsert.bind(static_cast<int>(f + 2), record.values[f]);
-            // A constraint failure aborts only this statement; the batch's transaction goes on.
-            try {
-                upsert.step();
-                ++accepted;
-            } catch (const Error& e) {
-                if (e.status() == MC_ERR_UNAVAILABLE) throw;
-                std::string reason = e.what();
-                if (reason.find("FOREIGN KEY") != std::string::npos) {
-                    for (std::size_t f = 0; f < spec->fields.size(); ++f)
-                        if (spec->fields[f].column == "thread_id" && std::holds_alternative<std::string>(record.values[f]))
-                            reason = "thread_id '" + std::get<std::string>(record.values[f]) +
-                                     "' does not exist (write the thread first)";
-                }
-                rejected.emplace_back(index, reason);
-            }
-            upsert.reset();
-        }
+        SqliteWriteTarget target(db);
+        written = applyBatch(std::move(batch), target, now);
         tx.commit();
     }
-
-    std::sort(rejected.begin(), rejected.end());
-    std::string out = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[";
-    for (std::size_t i = 0; i < rejected.size(); ++i) {
-        if (i) out += ',';
-        out += "{\"index\":" + std::to_string(rejected[i].first) + ",\"reason\":";
-        appendJsonString(out, rejected[i].second);
-        out += '}';
-    }
-    out += "]}";
-    result.write(out);
+    result.write(toJson(written));
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const std::string queryName(name);
-    const std::string params(paramsJson);
-    std::string out;
-    if (queryName == "logs.list") out = queryLogs(params);
-    else if (queryName == "threads.get") out = queryThread(params);
-    else if (queryName == "schema_migrations.list") out = queryMigrations();
-    else
-        throw Error(MC_ERR_UNSUPPORTED,
-                    "unknown query '" + queryName + "' (known: logs.list, threads.get, schema_migrations.list)");
-    rows.write(out);
-}
-
-std::string SqliteStore::queryLogs(const std::string& paramsJson) {
-    const std::string q = "logs.list";
-    auto params = parseParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
-    std::int64_t limit = kDefaultListLimit;
-    if (params->has("limit") && !params->isNull("limit")) {
-        const auto v = params->get("limit");
-        if (!v.isInteger() || v.isBoolean() || v.convert<std::int64_t>() < 1 || v.convert<std::int64_t>() > kMaxListLimit)
-            throw Error(MC_ERR_INVALID_ARGUMENT,
-                        q + ": parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxListLimit));
-        limit = v.convert<std::int64_t>();
-    }
-    const KindSpec& spec = *findKind("log");
-    std::string sql = "SELECT " + selectColumns(spec) + " FROM logs";
-    std::vector<ColumnValue> binds;
-    std::string where;
-    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
-        auto value = stringParam(*params, q, filter);
-        if (!value) continue;
-        if (std::string(filter) == "level")
-            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
-        where += where.empty() ? " WHERE " : " AND ";
-        where += std::string(filter) + " = ?";
-        binds.emplace_back(*value);
-    }
-    sql += where + " ORDER BY timestamp DESC, rowid DESC LIMIT ?";
-    binds.emplace_back(limit);
-
-    std::lock_guard<std::mutex> lock(mutex_);
-    Prepared select(handle(), sql);
-    for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
-    std::string out = "{\"items\":[";
-    bool first = true;
-    while (select.step()) {
-        if (!first) out += ',';
-        first = false;
-        appendRow(out, select.get(), spec);
-    }
-    return out + "]}";
-}
-
-std::string SqliteStore::queryThread(const std::string& paramsJson) {
-    const std::string q = "threads.get";
-    auto params = parseParams(paramsJson, q, {"id"});
-    auto id = stringParam(*params, q, "id");
-    if (!id || id->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, q + ": parameter 'id' is required");
-    const KindSpec& thread = *findKind("thread");
-    const KindSpec& step = *findKind("step");
-
-    std::lock_guard<std::mutex> lock(mutex_);
-    Prepared select(handle(), "SELECT " + selectColumns(thread) + " FROM threads WHERE id = ?");
-    select.bind(1, *id);
-    if (!select.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + *id + "' not found");
-    std::string out = "{\"items\":[";
-    appendRow(out, select.get(), thread);
-    out.pop_back(); // reopen the thread object to add its timeline
-    out += ",\"timeline\":[";
-    Prepared steps(handle(), "SELECT " + selectColumns(step) +
-                                 " FROM execution_steps WHERE thread_id = ? ORDER BY sequence, timestamp, rowid");
-    steps.bind(1, *id);
-    bool first = true;
-    while (steps.step()) {
-        if (!first) out += ',';
-        first = false;
-        appendRow(out, steps.get(), step);
-    }
-    return out + "]}]}";
-}
-
-std::string SqliteStore::queryMigrations() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ensureMigrationTable();
-    Prepared select(handle(), "SELECT version, name, applied_at, checksum FROM schema_migrations ORDER BY version");
-    std::string out = "{\"items\":[";
-    bool first = true;
-    while (select.step()) {
-        if (!first) out += ',';
-        first = false;
-        out += "{\"version\":" + std::to_string(sqlite3_column_int64(select.get(), 0)) + ",\"name\":";
-        appendJsonString(out, columnText(select.get(), 1));
-        out += ",\"applied_at\":";
-        appendJsonString(out, columnText(select.get(), 2));
-        out += ",\"checksum\":";
-        appendJsonString(out, columnText(select.get(), 3));
-        out += '}';
-    }
-    return out + "]}";
+    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

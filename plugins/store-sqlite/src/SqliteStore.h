@@ -37,16 +37,17 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     void health(mc::sdk::Sink& statusJson) override;
 
+    // The queries (mc::records::storeQueries), in *Queries.cpp: each returns {"items":[...]}.
+    std::string queryLogs(const std::string& paramsJson);
+    std::string queryThread(const std::string& paramsJson);
+    std::string queryThreadStates(const std::string& paramsJson);
+    std::string queryMigrations();
+
 private:
     void open();
     sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
     void ensureMigrationTable();
-    std::string newId(const KindSpec& spec) const;
     std::string nowTimestamp() const;
-
-    std::string queryLogs(const std::string& paramsJson);
-    std::string queryThread(const std::string& paramsJson);
-    std::string queryMigrations();
 
     std::string path_;
     std::int64_t busyTimeoutMs_;

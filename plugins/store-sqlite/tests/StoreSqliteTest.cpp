@@ -16,14 +16,11 @@
 using mc::host::StoreError;
 using mc::host::StoreService;
 using mc::test::openStore;
+using mc::test::parseObject;
 using mc::test::RawSqlite;
 using mc::test::TempDir;
 
 namespace {
-
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 // Writes and asserts success; returns the store's result object.
 Poco::JSON::Object::Ptr writeOk(StoreService& store, const std::string& kind, const std::string& records) {
@@ -57,7 +54,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored);
     CPPUNIT_TEST(testThreadFieldTypesAreChecked);
     CPPUNIT_TEST(testStepForUnknownThreadIsRejectedByForeignKey);
-    CPPUNIT_TEST(testRewritingTheSameIdUpdatesWithoutDuplicating);
+    CPPUNIT_TEST(testRewritingTheSameIdNeverDuplicates);
     CPPUNIT_TEST(testGeneratedIdsAreUnique);
     CPPUNIT_TEST(testLogsListFiltersAndOrdersNewestFirst);
     CPPUNIT_TEST(testLogsListRejectsBadParameters);
@@ -70,6 +67,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonSqliteFileFailsStartWithReason);
     CPPUNIT_TEST(testBadConfigFailsCreateWithReason);
     CPPUNIT_TEST(testConcurrentWritesLoseNothing);
+    CPPUNIT_TEST(testLockedDatabaseIsUnavailableAndTheRetrySucceeds);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -207,12 +205,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("y"), field(timeline, 0, "step_type"));
     }
 
-    void testRewritingTheSameIdUpdatesWithoutDuplicating() {
+    void testRewritingTheSameIdNeverDuplicates() {
         TempDir dir;
         auto store = openStore(dir.file("idem.db"));
         const std::string log = R"([{"id":"L-same","level":"INFO","service":"s","mcp_id":"m","message":"once"}])";
         writeOk(*store, "log", log);
-        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
+        auto again = writeOk(*store, "log", log); // an accepted no-op
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("duplicates"));
         writeOk(*store, "thread", kThread);
         writeOk(*store, "thread",
                 R"([{"id":"T-1","mcp_id":"mcp-a","status":"complete","started_at":"2026-01-02T01:04:05.5Z",)"
@@ -291,9 +291,9 @@ public:
         auto store = openStore(dir.file("unknown.db"));
         std::string result, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit)"), error);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.export", "{}", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, schema_migrations.list)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, threads.state, schema_migrations.list)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);
@@ -445,6 +445,21 @@ public:
         store.reset();
         RawSqlite raw(dir.file("concurrent.db"));
         CPPUNIT_ASSERT_EQUAL(std::to_string(kThreads * kBatches * kPerBatch), raw.scalar("SELECT count(DISTINCT id) FROM logs"));
+    }
+
+    void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
+        TempDir dir;
+        auto store = openStore(dir.file("locked.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "100"}});
+        const std::string log = R"([{"id":"L-1","level":"INFO","service":"s","mcp_id":"m"}])";
+        std::string result, error;
+        {
+            RawSqlite other(dir.file("locked.db"));
+            other.exec("BEGIN IMMEDIATE"); // another process holds the write lock
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, store->write("log", log, result, error));
+            CPPUNIT_ASSERT_EQUAL(std::string("cannot begin a transaction: database is locked"), error);
+            other.exec("COMMIT");
+        }
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
     }
 };
 
