@@ -43,6 +43,7 @@ inline std::string executableDir() {
 inline Poco::AutoPtr<Poco::Util::AbstractConfiguration> hostConfig(const std::map<std::string, std::string>& keys) {
     Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
     Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    map->setString("discovery.mdns.enabled", "false"); // a benchmark never multicasts on the real network
     for (const auto& [key, value] : keys) map->setString(key, value);
     config->add(map, mc::host::kPriorityCommandLine, false);
     mc::host::addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });

@@ -37,3 +37,15 @@ function(mc_add_plugin name)
   target_link_options(${name} PRIVATE "LINKER:-z,defs" "LINKER:--version-script=${exports}")
   set_property(GLOBAL APPEND PROPERTY MC_PLUGIN_TARGETS ${name})
 endfunction()
+
+# mc_plugin_test_sources(<src>...)
+#
+# In-tree: also compiles these sources of the current plugin (paths relative to its folder) into
+# mc-plugin-tests, with the plugin's src/ on the include path, so internal pieces (parsers, codecs)
+# are tested directly. tests/CMakeLists.txt collects them; out of tree it does nothing.
+function(mc_plugin_test_sources)
+  foreach(src ${ARGN})
+    set_property(GLOBAL APPEND PROPERTY MC_PLUGIN_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY MC_PLUGIN_TEST_INCLUDES ${CMAKE_CURRENT_SOURCE_DIR}/src)
+endfunction()

@@ -9,6 +9,8 @@ packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem
 if [ "$profile" = test ]; then
   # postgresql: the real server the store-postgres tests start privately (tests/support/PostgresServer).
   packages+=(gcovr postgresql)
+  # discovery-mdns tests: a network namespace per test (unshare, ip) and an independent mDNS responder.
+  packages+=(util-linux iproute2 python3-zeroconf)
   # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi

@@ -2,6 +2,7 @@
 // fixture over loopback, real server-everything instances (Streamable HTTP and stdio). Probing,
 // auto-connect, allowlisted packages, removal when every source lost a server, deduplication of one
 // endpoint found by two sources, list-only sources, GET /api/discovery and refresh.
+#include "DiscoveryApi.h"
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "RegistryFixture.h"
@@ -16,18 +17,20 @@
 #include <cstdlib>
 #include <mutex>
 
+using mc::test::discovery;
 using mc::test::eventually;
+using mc::test::foundWithKey;
 using mc::test::httpGet;
 using mc::test::httpRequest;
 using mc::test::InProcessHost;
 using mc::test::merge;
 using mc::test::RegistryFixture;
+using mc::test::sourceNamed;
 using mc::test::TempDir;
 
 namespace {
 
-const std::string kEverything =
-    std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+const std::string kEverything = mc::test::everythingServerScript();
 
 using Overrides = std::map<std::string, std::string>;
 
@@ -51,23 +54,6 @@ Overrides filesOnly(const std::string& paths) {
 std::string everythingRemote(unsigned short port, const std::string& path = "/mcp") {
     return "{\"title\":\"Everything\",\"remotes\":[" +
            RegistryFixture::remote("streamable-http", "http://127.0.0.1:" + std::to_string(port) + path) + "]}";
-}
-
-Poco::JSON::Object::Ptr discovery(unsigned short port) { return httpGet(port, "/api/discovery").json(); }
-
-Poco::JSON::Object::Ptr sourceNamed(const Poco::JSON::Object::Ptr& report, const std::string& name) {
-    auto sources = report->getArray("sources");
-    for (std::size_t i = 0; i < sources->size(); ++i)
-        if (sources->getObject(i)->getValue<std::string>("source") == name) return sources->getObject(i);
-    return nullptr;
-}
-
-Poco::JSON::Object::Ptr foundWithKey(const Poco::JSON::Object::Ptr& source, const std::string& key) {
-    if (!source) return nullptr;
-    auto found = source->getArray("found");
-    for (std::size_t i = 0; i < found->size(); ++i)
-        if (found->getObject(i)->getValue<std::string>("key") == key) return found->getObject(i);
-    return nullptr;
 }
 
 int mcpCount(unsigned short port) { return httpGet(port, "/api/mcps").json()->getValue<int>("count"); }

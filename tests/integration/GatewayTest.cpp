@@ -34,8 +34,7 @@ using mc::test::merge;
 using mc::test::processGone;
 using mc::test::statusOf;
 
-const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
-const std::string kEverything = kPeers + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+const std::string kEverything = mc::test::everythingServerScript();
 
 // `startGateway` false: everything but the gateway phase, so a test can subscribe first.
 struct GatewayHost : mc::test::InProcessHost {

@@ -12,7 +12,8 @@ using mc::test::TempDir;
 
 namespace {
 std::vector<std::string> baseArgs(const TempDir& dir) {
-    return {"-Dplugins.dir=" MC_TEST_PLUGIN_DIR, "-Dstore.sqlite.path=" + dir.file("mc.db")};
+    // discovery-mdns stays off: tests never multicast on a real network.
+    return {"-Dplugins.dir=" MC_TEST_PLUGIN_DIR, "-Dstore.sqlite.path=" + dir.file("mc.db"), "-Ddiscovery.mdns.enabled=false"};
 }
 bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 } // namespace
@@ -58,7 +59,7 @@ public:
         TempDir dir;
         const unsigned short filePort = freePort(), envPort = freePort(), cliPort = freePort();
         dir.write("host.properties", "http.port = " + std::to_string(filePort) + "\nplugins.dir = " MC_TEST_PLUGIN_DIR
-                                     "\nstore.sqlite.path = " + dir.file("mc.db") + "\n");
+                                     "\nstore.sqlite.path = " + dir.file("mc.db") + "\ndiscovery.mdns.enabled = false\n");
         {
             HostProcess host({"--config=" + dir.file("host.properties")}, {{"MC_HTTP_PORT", std::to_string(envPort)}});
             CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(envPort));

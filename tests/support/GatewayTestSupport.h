@@ -27,6 +27,11 @@ inline std::map<std::string, std::string> merge(std::initializer_list<std::map<s
     return out;
 }
 
+// The real MCP server of the tests (tests/mcp-peers): node <this> stdio|sse|streamableHttp.
+inline std::string everythingServerScript() {
+    return std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+}
+
 // Polls `condition` every 50 ms until it holds or `timeoutMs` passes; returns its last value.
 inline bool eventually(const std::function<bool()>& condition, int timeoutMs = 30000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);

@@ -11,6 +11,8 @@ InProcessHost::InProcessHost(const Overrides& overrides, Until until) {
     const Overrides defaults = {
         {"http.port", "0"},
         {"plugins.dir", MC_TEST_PLUGIN_DIR},
+        // Tests never multicast on a real network: the mDNS suites enable it inside their own namespace.
+        {"discovery.mdns.enabled", "false"},
         {"store.sqlite.path", dir.file("mc.db")},
         {"store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations"},
         {"shutdown.drain_timeout_ms", "500"},

@@ -13,6 +13,9 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <pthread.h>
+
+#include <csignal>
 #include <iostream>
 #include <memory>
 
@@ -42,6 +45,7 @@ protected:
 
     void initialize(Poco::Util::Application& self) override {
         if (exitEarly_) return;
+        blockTerminationSignals();
         try {
             std::string file = config().getString("mc.config-file", "");
             if (file.empty()) {
@@ -84,6 +88,16 @@ protected:
     }
 
 private:
+    // waitForTerminationRequest() sigwaits for SIGINT/SIGQUIT/SIGTERM. Blocked here, before the first
+    // thread starts (threads inherit the mask), a signal that arrives during start-up stays pending
+    // for it instead of killing the process. Children of mcp-stdio get an empty mask.
+    static void blockTerminationSignals() {
+        sigset_t termination;
+        sigemptyset(&termination);
+        for (int signal : {SIGINT, SIGQUIT, SIGTERM}) sigaddset(&termination, signal);
+        pthread_sigmask(SIG_BLOCK, &termination, nullptr);
+    }
+
     void define(const std::string&, const std::string& value) {
         auto eq = value.find('=');
         if (eq == std::string::npos || eq == 0)

@@ -1,0 +1,127 @@
+// mDNS discovery end to end through the whole host, inside a network namespace the test creates
+// (tests/support/NetworkNamespace.h): python3-zeroconf announces a running server-everything; the
+// host's discovery-mdns finds it, the discovery service probes it and (auto-connect) connects it
+// through the gateway, which lists its tools. Withdrawn by the responder (goodbye), it is reported
+// lost and the MCP is removed.
+#include "DiscoveryApi.h"
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "NetworkNamespace.h"
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+
+#include <Poco/JSON/Array.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+using mc::test::discovery;
+using mc::test::eventually;
+using mc::test::foundWithKey;
+using mc::test::httpGet;
+using mc::test::InProcessHost;
+using mc::test::sourceNamed;
+
+namespace {
+
+const std::string kEverything = mc::test::everythingServerScript();
+const std::string kKey = "Everything Server._mcp._tcp.local";
+
+InProcessHost::Overrides mdnsOnly(const std::string& policy) {
+    return {{"discovery.mdns.enabled", "true"},
+            {"discovery.mdns.interface", "lo"},
+            {"discovery.mdns.policy", policy},
+            {"discovery.registry.enabled", "false"},
+            {"discovery.files.enabled", "false"},
+            {"discovery.probe_timeout_ms", "5000"}};
+}
+
+Poco::JSON::Object::Ptr mdnsSource(unsigned short port) { return sourceNamed(discovery(port), "mdns"); }
+
+// The next discovery event on `mcps` with this action (state events and others are skipped).
+Poco::JSON::Object::Ptr nextDiscovery(mc::test::TestWebSocket& events, const std::string& action) {
+    for (int i = 0; i < 50; ++i) {
+        auto payload = events.receiveType("discovery", 20000)->getObject("payload");
+        if (payload->getValue<std::string>("action") == action) return payload;
+    }
+    CPPUNIT_FAIL("no '" + action + "' discovery event on mcps among 50");
+    return nullptr;
+}
+
+} // namespace
+
+class MdnsDiscoveryHostTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(MdnsDiscoveryHostTest);
+    CPPUNIT_TEST(announcedServerIsProbedConnectedAndRemovedOnGoodbye);
+    CPPUNIT_TEST(listOnlyProbesButDoesNotConnect);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void announcedServerIsProbedConnectedAndRemovedOnGoodbye() {
+        mc::test::inNetworkNamespace("MdnsDiscoveryHostTest::announcedServerIsProbedConnectedAndRemovedOnGoodbye", [] {
+            mc::test::NodeHttpPeer server({kEverything, "streamableHttp"});
+            CPPUNIT_ASSERT_MESSAGE("server-everything (streamableHttp) did not start", server.ready());
+            InProcessHost host(mdnsOnly("auto-connect"));
+            mc::test::TestWebSocket events(host.port());
+            events.receiveType("welcome");
+            events.sendText(R"({"type":"subscribe","channel":"mcps"})");
+            events.receiveType("subscribed");
+
+            mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp"});
+            auto found = nextDiscovery(events, "found");
+            CPPUNIT_ASSERT_EQUAL(kKey, found->getValue<std::string>("key"));
+            const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
+            CPPUNIT_ASSERT_EQUAL(url, found->getValue<std::string>("url"));
+
+            const bool connected = eventually([&] {
+                auto m = mc::test::mcp(host.port(), "everything-server");
+                return m && m->getValue<std::string>("status") == "connected" && m->getArray("tools")->size() >= 3;
+            });
+            CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/discovery").body, connected);
+            auto detail = mc::test::mcp(host.port(), "everything-server");
+            CPPUNIT_ASSERT_EQUAL(std::string("discovery:mdns"), detail->getValue<std::string>("origin"));
+            bool hasEcho = false;
+            auto tools = detail->getArray("tools");
+            for (std::size_t i = 0; i < tools->size(); ++i) hasEcho |= tools->getObject(i)->getValue<std::string>("name") == "echo";
+            CPPUNIT_ASSERT_MESSAGE("server-everything's echo tool is listed", hasEcho);
+
+            auto source = mdnsSource(host.port());
+            CPPUNIT_ASSERT(source);
+            CPPUNIT_ASSERT_EQUAL(std::string("discovery-mdns"), source->getValue<std::string>("plugin"));
+            CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), source->getValue<std::string>("policy"));
+            CPPUNIT_ASSERT(eventually([&] { return mdnsSource(host.port())->getValue<std::string>("state") == "ok"; }));
+            CPPUNIT_ASSERT(!mdnsSource(host.port())->isNull("last_run"));
+            auto entry = foundWithKey(mdnsSource(host.port()), kKey);
+            CPPUNIT_ASSERT(entry);
+            CPPUNIT_ASSERT_EQUAL(std::string("everything-server"), entry->getValue<std::string>("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), entry->getObject("probe")->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(true, entry->getValue<bool>("connectable"));
+            CPPUNIT_ASSERT_EQUAL(std::string("/mcp"), entry->getObject("details")->getObject("txt")->getValue<std::string>("path"));
+
+            // Withdrawn: goodbye -> lost -> the MCP is removed.
+            responder.unregister();
+            auto lost = nextDiscovery(events, "lost");
+            CPPUNIT_ASSERT_EQUAL(kKey, lost->getValue<std::string>("key"));
+            CPPUNIT_ASSERT_EQUAL(std::string("goodbye"), lost->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything-server").status == 404; }));
+            CPPUNIT_ASSERT(eventually([&] { return !foundWithKey(mdnsSource(host.port()), kKey); }));
+        });
+    }
+
+    void listOnlyProbesButDoesNotConnect() {
+        mc::test::inNetworkNamespace("MdnsDiscoveryHostTest::listOnlyProbesButDoesNotConnect", [] {
+            mc::test::NodeHttpPeer server({kEverything, "streamableHttp"});
+            CPPUNIT_ASSERT_MESSAGE("server-everything (streamableHttp) did not start", server.ready());
+            mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp"});
+            InProcessHost host(mdnsOnly("list-only"));
+            CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/discovery").body, eventually([&] {
+                auto entry = foundWithKey(mdnsSource(host.port()), kKey);
+                return entry && entry->getObject("probe")->getValue<std::string>("status") == "ok";
+            }));
+            auto entry = foundWithKey(mdnsSource(host.port()), kKey);
+            CPPUNIT_ASSERT(entry->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("source 'mdns' is list-only"), entry->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(0, httpGet(host.port(), "/api/mcps").json()->getValue<int>("count"));
+        });
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MdnsDiscoveryHostTest);
