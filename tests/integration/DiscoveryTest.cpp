@@ -73,6 +73,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testListOnlySourceProbesButDoesNotConnect);
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
     CPPUNIT_TEST(testBrokenAndUnknownSources);
+    CPPUNIT_TEST(testUnconfiguredSourcesAreListedNotStarted);
     CPPUNIT_TEST(testAllowlistedPackageIsStarted);
     CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
@@ -266,6 +267,18 @@ public:
         }
     }
 
+    // Sources nobody configured are listed as such and not started; no error state, nothing to refresh.
+    void testUnconfiguredSourcesAreListedNotStarted() {
+        InProcessHost host(Overrides{});
+        auto registry = sourceNamed(discovery(host.port()), "registry");
+        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), registry->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery.registry.url is not set"), registry->getValue<std::string>("message"));
+        auto files = sourceNamed(discovery(host.port()), "files");
+        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), files->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery.files.paths is not set"), files->getValue<std::string>("message"));
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/registry/refresh").status);
+    }
+
     // A source whose plugin did not start is listed with why; it cannot be refreshed, nor can an unknown one.
     void testBrokenAndUnknownSources() {
         RegistryFixture registry;
@@ -276,7 +289,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("error"), files->getValue<std::string>("state"));
         const std::string message = files->getValue<std::string>("message");
         CPPUNIT_ASSERT_MESSAGE(message, message.find("did not start: ") == 0);
-        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is empty") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is required") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/files/refresh").status);
         CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "registry")->getValue<std::string>("state") == "ok"; }));
 

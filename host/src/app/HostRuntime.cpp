@@ -146,6 +146,17 @@ std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginI
         });
 }
 
+namespace {
+// The first key a plugin declares as required that has no default and no value under `prefix`, or "".
+std::string firstMissingRequiredKey(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                                    const std::vector<ConfigKeyInfo>& keys) {
+    for (const auto& key : keys)
+        if (key.required && !key.hasDefault && config.getString(prefix + "." + key.name, "").empty())
+            return prefix + "." + key.name;
+    return {};
+}
+} // namespace
+
 void HostRuntime::loadPlugins() {
     auto log = logging::get("host");
     startedMonotonic_ = std::chrono::steady_clock::now();
@@ -166,6 +177,14 @@ void HostRuntime::loadPlugins() {
             continue;
         }
         const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, shortName(plugin->info.id, "discovery-"));
+        // A source nobody configured (a required key unset, not explicitly enabled) is listed, not an error:
+        // an operator who never asked for registry discovery should not read error lines about it.
+        const std::string missing = firstMissingRequiredKey(*config_, prefix, plugin->info.configKeys);
+        if (!missing.empty() && !config_->has(prefix + ".enabled")) {
+            log->info("{} is not configured ({} is not set); it stays off", plugin->info.id, missing);
+            discovery_->addSource(settings, nullptr, missing + " is not set", "unconfigured");
+            continue;
+        }
         try {
             // Its "discovery" reports also go to the discovery service (they stay on the mcps channel too).
             DiscoveryService* discovery = discovery_.get();

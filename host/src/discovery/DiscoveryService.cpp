@@ -130,13 +130,13 @@ DiscoveryService::~DiscoveryService() {
 }
 
 void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance,
-                                 const std::string& startError) {
+                                 const std::string& message, const std::string& state) {
     std::lock_guard lock(mutex_);
     Source source;
     source.instance = instance;
-    if (!startError.empty()) {
-        source.state = "error";
-        source.message = startError;
+    if (!message.empty()) {
+        source.state = state.empty() ? "error" : state;
+        source.message = message;
     }
     source.settings = std::move(settings);
     const std::string name = source.settings.name;

@@ -64,7 +64,9 @@ public:
 
     // Registers a source; `instance` serves refresh(). A source whose plugin did not start is added
     // with instance null and `startError` (listed with state "error").
-    void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& startError = {});
+    // `message` says why `instance` is null; `state` is "error" unless given ("unconfigured").
+    void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& message = {},
+                   const std::string& state = {});
     // A plugin's "discovery" emit (any thread; never blocks). Reports of unknown sources are ignored.
     void submit(const std::string& pluginId, const std::string& payloadJson);
 

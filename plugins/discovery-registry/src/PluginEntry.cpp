@@ -3,7 +3,7 @@
 
 namespace {
 const mc_config_key kConfigKeys[] = {
-    mc::sdk::configKey("url", MC_CONFIG_STRING, "", "Base URL of the MCP Registry, e.g. http://127.0.0.1:9000 (its API is {url}/v0.1/servers)"),
+    mc::sdk::configKey("url", MC_CONFIG_STRING, "", "Base URL of the MCP Registry, e.g. http://127.0.0.1:9000 (its API is {url}/v0.1/servers)", true),
     mc::sdk::configKey("interval", MC_CONFIG_INT, "300", "Seconds between refreshes (after the first full listing: only what changed, via updated_since)"),
     mc::sdk::configKey("page_limit", MC_CONFIG_INT, "100", "Servers per page (the limit parameter)"),
     mc::sdk::configKey("search", MC_CONFIG_STRING, "", "Only servers whose name contains this text (the search parameter); empty: all"),

@@ -208,13 +208,14 @@ public:
         plugin_->waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/weather"); });
     }
 
+    // The key is declared required: the host refuses the instance before the plugin sees it.
     void testMissingUrlIsRefusedAtCreate() {
         try {
             DiscoveryPluginHarness plugin("discovery-registry", {});
             CPPUNIT_FAIL("create accepted a registry without url");
         } catch (const std::runtime_error& e) {
             const std::string what = e.what();
-            CPPUNIT_ASSERT_MESSAGE(what, what.find("discovery.registry.url is not set") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(what, what.find("discovery.registry.url is required") != std::string::npos);
         }
     }
 
