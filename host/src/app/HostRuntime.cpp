@@ -1,5 +1,7 @@
 #include "app/HostRuntime.h"
 
+#include "api/QueryApi.h"
+
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "gateway/GatewayApi.h"
@@ -10,6 +12,7 @@
 #include "plugin/PluginRegistry.h"
 #include "store/StoreService.h"
 #include "util/Json.h"
+#include "web/ApiDocs.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
@@ -225,10 +228,12 @@ void HostRuntime::registerCoreRoutes() {
                        [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, plugins_->reportJson()); },
                        "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
     registerGatewayRoutes(*router_, *gateway_);
+    registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");
+    registerDocsRoutes(*router_); // last: documents every route above
 }
 
 } // namespace mc::host

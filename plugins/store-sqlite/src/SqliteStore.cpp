@@ -1,5 +1,8 @@
 #include "SqliteStore.h"
 
+#include "SqliteQueries.h"
+#include "SqliteStatement.h"
+
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
 
@@ -28,56 +31,6 @@ using mc::sdk::Error;
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 
-// One prepared sqlite3 statement; finalized on scope exit so no error path leaks it.
-class Prepared {
-public:
-    Prepared(sqlite3* db, const std::string& sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
-            throw Error(MC_ERR_INTERNAL, "cannot prepare statement: " + std::string(sqlite3_errmsg(db)));
-    }
-    ~Prepared() { sqlite3_finalize(stmt_); }
-    Prepared(const Prepared&) = delete;
-    Prepared& operator=(const Prepared&) = delete;
-
-    void bind(int index, const ColumnValue& value) {
-        int rc = SQLITE_OK;
-        if (std::holds_alternative<std::monostate>(value)) rc = sqlite3_bind_null(stmt_, index);
-        else if (auto* i = std::get_if<std::int64_t>(&value)) rc = sqlite3_bind_int64(stmt_, index, *i);
-        else if (auto* d = std::get_if<double>(&value)) rc = sqlite3_bind_double(stmt_, index, *d);
-        else {
-            const auto& s = std::get<std::string>(value);
-            rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-        }
-        if (rc != SQLITE_OK) throw Error(MC_ERR_INTERNAL, "cannot bind parameter: " + std::string(sqlite3_errmsg(db_)));
-    }
-    // true: a row is ready; false: done. Throws with SQLite's message otherwise.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error(rc == SQLITE_BUSY ? MC_ERR_UNAVAILABLE : MC_ERR_IO, sqlite3_errmsg(db_));
-    }
-    void reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-    sqlite3_stmt* get() const { return stmt_; }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-void exec(sqlite3* db, const std::string& sql) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    if (rc != SQLITE_OK) {
-        std::string text = message ? message : sqlite3_errmsg(db);
-        sqlite3_free(message);
-        throw Error(rc == SQLITE_BUSY ? MC_ERR_UNAVAILABLE : MC_ERR_IO, text);
-    }
-}
-
 // BEGIN IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
 class Transaction {
 public:
@@ -101,14 +54,6 @@ private:
     bool open_ = true;
 };
 
-std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
-
-std::string selectColumns(const KindSpec& spec) {
-    std::string cols = "id";
-    for (const auto& f : spec.fields) cols += ", " + quoted(f.column);
-    return cols + ", created_at";
-}
-
 std::string upsertSql(const KindSpec& spec) {
     std::string cols = "id", marks = "?", updates;
     for (const auto& f : spec.fields) {
@@ -120,74 +65,6 @@ std::string upsertSql(const KindSpec& spec) {
     return "INSERT INTO " + spec.table + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT(id) DO UPDATE SET " +
            updates;
 }
-
-std::string columnText(sqlite3_stmt* stmt, int col) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col))) : std::string();
-}
-
-// Appends a row selected with selectColumns(spec) as a JSON object keyed by the record field names.
-void appendRow(std::string& out, sqlite3_stmt* stmt, const KindSpec& spec) {
-    out += "{\"id\":";
-    appendJsonString(out, columnText(stmt, 0));
-    int col = 1;
-    for (const auto& f : spec.fields) {
-        out += ',';
-        appendJsonString(out, f.jsonName);
-        out += ':';
-        const int type = sqlite3_column_type(stmt, col);
-        if (type == SQLITE_NULL) {
-            out += "null";
-        } else if (f.type == FieldType::Json) {
-            out += columnText(stmt, col); // valid JSON: the schema CHECKs json_valid
-        } else if (f.type == FieldType::Boolean) {
-            out += sqlite3_column_int64(stmt, col) ? "true" : "false";
-        } else if (f.type == FieldType::Integer) {
-            out += std::to_string(sqlite3_column_int64(stmt, col));
-        } else if (f.type == FieldType::Real) {
-            Poco::Dynamic::Var v(sqlite3_column_double(stmt, col));
-            out += v.convert<std::string>();
-        } else {
-            appendJsonString(out, columnText(stmt, col));
-        }
-        ++col;
-    }
-    out += ",\"created_at\":";
-    appendJsonString(out, columnText(stmt, col));
-    out += '}';
-}
-
-Poco::JSON::Object::Ptr parseParams(const std::string& json, const std::string& queryName,
-                                    const std::set<std::string>& allowed) {
-    if (json.find_first_not_of(" \t\r\n") == std::string::npos) return new Poco::JSON::Object;
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(json);
-    } catch (const Poco::Exception& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameters are not valid JSON: " + e.displayText());
-    }
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
-        throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameters must be a JSON object");
-    auto params = parsed.extract<Poco::JSON::Object::Ptr>();
-    for (const auto& name : params->getNames())
-        if (!allowed.count(name)) {
-            std::string known;
-            for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-            throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": unknown parameter '" + name + "' (known: " + known + ")");
-        }
-    return params;
-}
-
-std::optional<std::string> stringParam(const Poco::JSON::Object& params, const std::string& queryName,
-                                       const std::string& name) {
-    if (!params.has(name) || params.isNull(name)) return std::nullopt;
-    const auto v = params.get(name);
-    if (!v.isString()) throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameter '" + name + "' must be a string");
-    return v.extract<std::string>();
-}
-
-constexpr std::int64_t kMaxListLimit = 1000;
-constexpr std::int64_t kDefaultListLimit = 100;
 
 } // namespace
 
@@ -399,84 +276,12 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const std::string queryName(name);
-    const std::string params(paramsJson);
-    std::string out;
-    if (queryName == "logs.list") out = queryLogs(params);
-    else if (queryName == "threads.get") out = queryThread(params);
-    else if (queryName == "schema_migrations.list") out = queryMigrations();
-    else
-        throw Error(MC_ERR_UNSUPPORTED,
-                    "unknown query '" + queryName + "' (known: logs.list, threads.get, schema_migrations.list)");
-    rows.write(out);
-}
-
-std::string SqliteStore::queryLogs(const std::string& paramsJson) {
-    const std::string q = "logs.list";
-    auto params = parseParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
-    std::int64_t limit = kDefaultListLimit;
-    if (params->has("limit") && !params->isNull("limit")) {
-        const auto v = params->get("limit");
-        if (!v.isInteger() || v.isBoolean() || v.convert<std::int64_t>() < 1 || v.convert<std::int64_t>() > kMaxListLimit)
-            throw Error(MC_ERR_INVALID_ARGUMENT,
-                        q + ": parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxListLimit));
-        limit = v.convert<std::int64_t>();
+    if (name == "schema_migrations.list") {
+        rows.write(queryMigrations());
+        return;
     }
-    const KindSpec& spec = *findKind("log");
-    std::string sql = "SELECT " + selectColumns(spec) + " FROM logs";
-    std::vector<ColumnValue> binds;
-    std::string where;
-    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
-        auto value = stringParam(*params, q, filter);
-        if (!value) continue;
-        if (std::string(filter) == "level")
-            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
-        where += where.empty() ? " WHERE " : " AND ";
-        where += std::string(filter) + " = ?";
-        binds.emplace_back(*value);
-    }
-    sql += where + " ORDER BY timestamp DESC, rowid DESC LIMIT ?";
-    binds.emplace_back(limit);
-
-    std::lock_guard<std::mutex> lock(mutex_);
-    Prepared select(handle(), sql);
-    for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
-    std::string out = "{\"items\":[";
-    bool first = true;
-    while (select.step()) {
-        if (!first) out += ',';
-        first = false;
-        appendRow(out, select.get(), spec);
-    }
-    return out + "]}";
-}
-
-std::string SqliteStore::queryThread(const std::string& paramsJson) {
-    const std::string q = "threads.get";
-    auto params = parseParams(paramsJson, q, {"id"});
-    auto id = stringParam(*params, q, "id");
-    if (!id || id->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, q + ": parameter 'id' is required");
-    const KindSpec& thread = *findKind("thread");
-    const KindSpec& step = *findKind("step");
-
-    std::lock_guard<std::mutex> lock(mutex_);
-    Prepared select(handle(), "SELECT " + selectColumns(thread) + " FROM threads WHERE id = ?");
-    select.bind(1, *id);
-    if (!select.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + *id + "' not found");
-    std::string out = "{\"items\":[";
-    appendRow(out, select.get(), thread);
-    out.pop_back(); // reopen the thread object to add its timeline
-    out += ",\"timeline\":[";
-    Prepared steps(handle(), "SELECT " + selectColumns(step) +
-                                 " FROM execution_steps WHERE thread_id = ? ORDER BY sequence, timestamp, rowid");
-    steps.bind(1, *id);
-    bool first = true;
-    while (steps.step()) {
-        if (!first) out += ',';
-        first = false;
-        appendRow(out, steps.get(), step);
-    }
-    return out + "]}]}";
+    SqliteQueries queries(mutex_, [this] { return handle(); });
+    queries.run(name, paramsJson, rows);
 }
 
 std::string SqliteStore::queryMigrations() {

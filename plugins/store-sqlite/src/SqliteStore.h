@@ -44,8 +44,6 @@ private:
     std::string newId(const KindSpec& spec) const;
     std::string nowTimestamp() const;
 
-    std::string queryLogs(const std::string& paramsJson);
-    std::string queryThread(const std::string& paramsJson);
     std::string queryMigrations();
 
     std::string path_;

@@ -1,0 +1,137 @@
+#pragma once
+// The named queries every store answers, as data: their names, parameters (type, meaning, range) and
+// how each list is sorted and paginated. One definition for both stores (each turns a ParsedList into
+// its dialect's SQL) and for the host (which derives its routes' query-parameter tables, and so the
+// OpenAPI document, from the same specs).
+//
+// Lists paginate by keyset on (sort key, id): a page asks for rows strictly after the cursor's
+// (key, id) in the requested order, so rows inserted between pages are neither repeated nor shift
+// others out. The cursor is opaque to callers: base64url of the query name, order, key and id,
+// checked on the way back in.
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc::records {
+
+struct KindSpec;
+
+enum class ParamKind { Text, Integer, Boolean, Timestamp, Enum, EnumList };
+
+// How a filter parameter constrains its column.
+enum class FilterOp {
+    Equals,    // column = value
+    AtLeast,   // column >= value (time ranges: "from")
+    Before,    // column < value  (time ranges: "to", exclusive)
+    MinLevel,  // log level at or above the value (DEBUG < INFO < WARN < ERROR)
+    Contains   // case-insensitive substring of the column (ASCII)
+};
+
+struct QueryParamSpec {
+    std::string name;
+    ParamKind kind = ParamKind::Text;
+    std::string description;
+    std::vector<std::string> values; // Enum / EnumList
+    std::int64_t minimum = 0, maximum = 0; // Integer
+    bool required = false;
+    std::string defaultValue; // documentation
+};
+
+struct FilterSpec {
+    QueryParamSpec param;
+    std::string column;
+    FilterOp op = FilterOp::Equals;
+};
+
+struct ListQuerySpec {
+    std::string name;       // "logs.list"
+    std::string kind;       // the record kind of each row ("log")
+    std::string sortColumn; // keyset: (sortColumn, id)
+    bool sortIsInteger = false;
+    bool defaultDescending = true;
+    bool hasOrder = true;   // "order" parameter accepted
+    bool paginated = true;  // "limit" + "cursor" (false: an export, every row)
+    // A required "id" (the path's thread) constrains `scopeColumn`; the thread must exist (else not found).
+    std::string scopeColumn;
+    std::vector<FilterSpec> filters;
+};
+
+constexpr std::int64_t kDefaultLimit = 100;
+constexpr std::int64_t kMaxLimit = 1000;
+constexpr std::int64_t kExportPageSize = 1000;
+
+const std::vector<ListQuerySpec>& listQueries();
+const ListQuerySpec* findListQuery(std::string_view name);
+
+// Every parameter a named query accepts, in documentation order (list queries: filters, order, limit,
+// cursor; the scoping "id" included). Also answers "threads.get", "graph" and "search".
+std::vector<QueryParamSpec> queryParameters(std::string_view name);
+
+// Every query name a store must answer, for error messages: "audit.list, graph, logs.export, ...".
+std::string knownQueries();
+
+// A parameter or cursor the caller got wrong; stores answer MC_ERR_INVALID_ARGUMENT with what().
+class QueryError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+struct Condition {
+    std::string column;
+    FilterOp op = FilterOp::Equals;
+    std::vector<std::string> values; // MinLevel: the accepted levels; else one value
+    bool isBoolean = false;          // values[0] is "1" / "0"
+    bool isTimestamp = false;
+};
+
+struct Cursor {
+    std::string key; // the sort key as text (normalized timestamp, or a decimal integer)
+    std::string id;
+};
+
+struct ParsedList {
+    const ListQuerySpec* spec = nullptr;
+    std::vector<Condition> where;
+    bool descending = true;
+    std::int64_t limit = kDefaultLimit;
+    std::optional<Cursor> after;
+    std::optional<std::string> scopeId; // the thread of a scoped list
+};
+
+// Validates `paramsJson` against the spec: unknown parameters (naming the known ones), wrong types,
+// out-of-range limits, bad timestamps, garbled or foreign cursors all throw QueryError.
+ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson);
+
+// The opaque cursor that resumes after (key, id) for this query and order.
+std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id);
+
+// The params object of any named query, checked for unknown names; throws QueryError.
+Poco::JSON::Object::Ptr parseParams(std::string_view queryName, std::string_view paramsJson,
+                                    const std::vector<QueryParamSpec>& allowed);
+
+// Levels at or above `level` (upper-cased); throws QueryError for an unknown level.
+std::vector<std::string> levelsFrom(const std::string& level);
+
+// ---- search -----------------------------------------------------------------------------------------
+struct SearchRequest {
+    std::vector<std::string> terms; // words of q (letters/digits/_), lower-cased, each matched as a prefix-free word
+    std::vector<std::string> kinds; // subset of log, transcript, thread
+    std::int64_t limit = 20;
+};
+// Throws QueryError; a q with no searchable word is a QueryError too.
+SearchRequest parseSearch(std::string_view paramsJson);
+
+// ---- graph ------------------------------------------------------------------------------------------
+struct GraphRequest {
+    std::optional<std::string> rootThreadId;
+    std::optional<std::string> from, to; // normalized timestamps (threads started in [from, to))
+    std::int64_t limit = 500;            // most threads in the graph
+};
+GraphRequest parseGraph(std::string_view paramsJson);
+
+} // namespace mc::records

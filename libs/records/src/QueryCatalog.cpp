@@ -1,0 +1,436 @@
+#include "mc/records/QueryCatalog.h"
+
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordSchema.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace mc::records {
+namespace {
+
+QueryParamSpec text(std::string name, std::string description) {
+    QueryParamSpec p;
+    p.name = std::move(name);
+    p.description = std::move(description);
+    return p;
+}
+
+QueryParamSpec timestamp(std::string name, std::string description) {
+    QueryParamSpec p = text(std::move(name), std::move(description));
+    p.kind = ParamKind::Timestamp;
+    return p;
+}
+
+QueryParamSpec oneOf(std::string name, std::vector<std::string> values, std::string description) {
+    QueryParamSpec p = text(std::move(name), std::move(description));
+    p.kind = ParamKind::Enum;
+    p.values = std::move(values);
+    return p;
+}
+
+FilterSpec eq(std::string name, std::string description, std::string column = {}) {
+    FilterSpec f{text(name, std::move(description)), column.empty() ? name : column, FilterOp::Equals};
+    return f;
+}
+
+FilterSpec status(std::string description) {
+    const auto* thread = findKind("thread");
+    std::vector<std::string> values;
+    for (const auto& f : thread->fields)
+        if (f.jsonName == "status") values = f.allowed;
+    return FilterSpec{oneOf("status", values, std::move(description)), "status", FilterOp::Equals};
+}
+
+std::vector<FilterSpec> timeRange(const std::string& column, const std::string& what) {
+    return {FilterSpec{timestamp("from", what + " at or after this time (RFC 3339)"), column, FilterOp::AtLeast},
+            FilterSpec{timestamp("to", what + " before this time (RFC 3339, exclusive)"), column, FilterOp::Before}};
+}
+
+std::vector<FilterSpec> concat(std::vector<FilterSpec> a, const std::vector<FilterSpec>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+const std::vector<std::string>& levelOrder() {
+    static const std::vector<std::string> levels{"DEBUG", "INFO", "WARN", "ERROR"};
+    return levels;
+}
+
+std::vector<FilterSpec> logFilters() {
+    FilterSpec minLevel{oneOf("min_level", levelOrder(), "only logs at this level or above"), "level", FilterOp::MinLevel};
+    FilterSpec contains{text("contains", "only logs whose message contains this text (case-insensitive)"), "message",
+                        FilterOp::Contains};
+    return concat({eq("thread_id", "only logs of this thread"), eq("mcp_id", "only logs of this MCP server"), minLevel,
+                   eq("service", "only logs of this service"), contains},
+                  timeRange("timestamp", "logs"));
+}
+
+ListQuerySpec list(std::string name, std::string kind, std::string sortColumn, bool descending,
+                   std::vector<FilterSpec> filters) {
+    ListQuerySpec q;
+    q.name = std::move(name);
+    q.kind = std::move(kind);
+    q.sortColumn = std::move(sortColumn);
+    q.defaultDescending = descending;
+    q.filters = std::move(filters);
+    return q;
+}
+
+ListQuerySpec scoped(std::string name, std::string kind, std::string sortColumn, std::string scopeColumn,
+                     bool sortIsInteger) {
+    ListQuerySpec q = list(std::move(name), std::move(kind), std::move(sortColumn), false, {});
+    q.scopeColumn = std::move(scopeColumn);
+    q.sortIsInteger = sortIsInteger;
+    return q;
+}
+
+std::vector<ListQuerySpec> buildCatalog() {
+    std::vector<ListQuerySpec> all;
+    all.push_back(list("threads.list", "thread", "started_at", true,
+                       concat({status("only threads in this status"), eq("mcp_id", "only threads on this MCP server"),
+                               eq("parent_id", "only direct children of this thread")},
+                              timeRange("started_at", "threads started"))));
+    all.push_back(scoped("threads.timeline", "step", "sequence", "thread_id", true));
+    all.push_back(scoped("threads.transcript", "transcript", "sequence", "thread_id", true));
+    all.push_back(scoped("threads.children", "thread", "started_at", "parent_id", false));
+    all.push_back(list("logs.list", "log", "timestamp", true, logFilters()));
+    ListQuerySpec exportAll = list("logs.export", "log", "timestamp", true, logFilters());
+    exportAll.paginated = false;
+    all.push_back(exportAll);
+    ListQuerySpec history = list("mcps.history", "mcp_status", "timestamp", true,
+                                 timeRange("timestamp", "status changes"));
+    history.scopeColumn = "mcp_id";
+    all.push_back(history);
+    FilterSpec granted{text("granted", "only granted (true) or denied (false) requests"), "granted", FilterOp::Equals};
+    granted.param.kind = ParamKind::Boolean;
+    all.push_back(list("permissions.list", "permission", "timestamp", true,
+                       concat({eq("user_id", "only requests of this user"), eq("resource", "only requests for this resource"),
+                               eq("action", "only this action"), granted, eq("thread_id", "only requests of this thread"),
+                               eq("mcp_id", "only requests on this MCP server")},
+                              timeRange("timestamp", "requests"))));
+    all.push_back(list("audit.list", "audit", "timestamp", true,
+                       concat({eq("actor", "only actions by this actor"), eq("action", "only this action"),
+                               eq("target", "only actions on this target")},
+                              timeRange("timestamp", "actions"))));
+    return all;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+[[noreturn]] void bad(std::string_view query, const std::string& param, const std::string& why) {
+    throw QueryError(std::string(query) + ": parameter '" + param + "' " + why);
+}
+
+// ---- base64url (RFC 4648 §5, no padding) -----------------------------------------------------------------
+const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(const std::string& in) {
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+        buffer = (buffer << 8) | c;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out += kAlphabet[(buffer >> bits) & 0x3f];
+        }
+    }
+    if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 0x3f];
+    return out;
+}
+
+bool unbase64url(const std::string& in, std::string& out) {
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : in) {
+        const char* at = std::strchr(kAlphabet, c);
+        if (!c || !at) return false;
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(at - kAlphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((buffer >> bits) & 0xff);
+        }
+    }
+    return true;
+}
+
+std::optional<std::string> textValue(const Poco::JSON::Object& params, std::string_view query, const std::string& name) {
+    if (!params.has(name) || params.isNull(name)) return std::nullopt;
+    const auto v = params.get(name);
+    if (!v.isString()) bad(query, name, "must be a string");
+    auto s = v.extract<std::string>();
+    if (s.empty()) bad(query, name, "must not be empty");
+    return s;
+}
+
+std::optional<std::int64_t> integerValue(const Poco::JSON::Object& params, std::string_view query,
+                                         const QueryParamSpec& p) {
+    if (!params.has(p.name) || params.isNull(p.name)) return std::nullopt;
+    const auto v = params.get(p.name);
+    std::int64_t n = 0;
+    bool ok = false;
+    // JSON numbers only: the host converts query strings; a store caller passes typed JSON.
+    if (v.isInteger() && !v.isBoolean()) {
+        n = v.convert<std::int64_t>();
+        ok = true;
+    }
+    if (!ok || n < p.minimum || n > p.maximum)
+        bad(query, p.name, "must be an integer from " + std::to_string(p.minimum) + " to " + std::to_string(p.maximum));
+    return n;
+}
+
+std::optional<bool> booleanValue(const Poco::JSON::Object& params, std::string_view query, const std::string& name) {
+    if (!params.has(name) || params.isNull(name)) return std::nullopt;
+    const auto v = params.get(name);
+    if (v.isBoolean()) return v.convert<bool>();
+    bad(query, name, "must be true or false (a JSON boolean)");
+}
+
+std::string checkedValue(const Poco::JSON::Object& params, std::string_view query, const QueryParamSpec& p) {
+    switch (p.kind) {
+    case ParamKind::Integer: return std::to_string(*integerValue(params, query, p));
+    case ParamKind::Boolean: return *booleanValue(params, query, p.name) ? "1" : "0";
+    case ParamKind::Timestamp: {
+        std::string normalized;
+        if (!normalizeTimestamp(*textValue(params, query, p.name), normalized))
+            bad(query, p.name, "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05Z");
+        return normalized;
+    }
+    case ParamKind::Enum: {
+        auto value = *textValue(params, query, p.name);
+        if (p.name == "min_level")
+            std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::toupper(c); });
+        if (std::find(p.values.begin(), p.values.end(), value) == p.values.end())
+            bad(query, p.name, "must be one of " + joined(p.values) + " (got '" + value + "')");
+        return value;
+    }
+    default: return *textValue(params, query, p.name);
+    }
+}
+
+QueryParamSpec limitParam(std::int64_t defaultLimit, std::int64_t maximum) {
+    QueryParamSpec p = text("limit", "most items in one page");
+    p.kind = ParamKind::Integer;
+    p.minimum = 1;
+    p.maximum = maximum;
+    p.defaultValue = std::to_string(defaultLimit);
+    return p;
+}
+
+} // namespace
+
+const std::vector<ListQuerySpec>& listQueries() {
+    static const std::vector<ListQuerySpec> all = buildCatalog();
+    return all;
+}
+
+const ListQuerySpec* findListQuery(std::string_view name) {
+    for (const auto& q : listQueries())
+        if (q.name == name) return &q;
+    return nullptr;
+}
+
+std::vector<QueryParamSpec> queryParameters(std::string_view name) {
+    std::vector<QueryParamSpec> out;
+    if (const auto* q = findListQuery(name)) {
+        if (!q->scopeColumn.empty()) {
+            QueryParamSpec id = text(q->scopeColumn == "mcp_id" ? "mcp_id" : "id",
+                                     q->scopeColumn == "mcp_id" ? "the MCP server" : "the thread");
+            id.required = true;
+            out.push_back(id);
+        }
+        for (const auto& f : q->filters) out.push_back(f.param);
+        if (q->hasOrder) {
+            auto order = oneOf("order", {"asc", "desc"}, std::string("sort by ") + q->sortColumn + " then id");
+            order.defaultValue = q->defaultDescending ? "desc" : "asc";
+            out.push_back(order);
+        }
+        if (q->paginated) {
+            out.push_back(limitParam(kDefaultLimit, kMaxLimit));
+            out.push_back(text("cursor", "next_cursor of the previous page (opaque)"));
+        }
+    } else if (name == "threads.get") {
+        auto id = text("id", "the thread");
+        id.required = true;
+        out.push_back(id);
+    } else if (name == "graph") {
+        out.push_back(text("thread_id", "the root of one thread tree (instead of a time range)"));
+        out.push_back(timestamp("from", "threads started at or after this time (RFC 3339)"));
+        out.push_back(timestamp("to", "threads started before this time (RFC 3339, exclusive)"));
+        auto limit = limitParam(500, 5000);
+        limit.description = "most threads in the graph (the newest; \"truncated\" says when more matched)";
+        out.push_back(limit);
+    } else if (name == "search") {
+        auto q = text("q", "words to find (all of them, any order); ranked, with the match highlighted");
+        q.required = true;
+        out.push_back(q);
+        auto kinds = text("kinds", "comma-separated subset of log, transcript, thread");
+        kinds.kind = ParamKind::EnumList;
+        kinds.values = {"log", "transcript", "thread"};
+        kinds.defaultValue = "log,transcript,thread";
+        out.push_back(kinds);
+        auto limit = limitParam(20, 200);
+        limit.description = "most results";
+        out.push_back(limit);
+    }
+    return out;
+}
+
+std::string knownQueries() {
+    std::vector<std::string> names{"threads.get", "graph", "search", "schema_migrations.list"};
+    for (const auto& q : listQueries()) names.push_back(q.name);
+    std::sort(names.begin(), names.end());
+    return joined(names);
+}
+
+Poco::JSON::Object::Ptr parseParams(std::string_view queryName, std::string_view paramsJson,
+                                    const std::vector<QueryParamSpec>& allowed) {
+    const std::string query(queryName);
+    if (paramsJson.find_first_not_of(" \t\r\n") == std::string_view::npos) return new Poco::JSON::Object;
+    Poco::Dynamic::Var parsed;
+    try {
+        parsed = Poco::JSON::Parser().parse(std::string(paramsJson));
+    } catch (const Poco::Exception& e) {
+        throw QueryError(query + ": parameters are not valid JSON: " + e.displayText());
+    }
+    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) throw QueryError(query + ": parameters must be a JSON object");
+    auto params = parsed.extract<Poco::JSON::Object::Ptr>();
+    for (const auto& name : params->getNames()) {
+        const bool known = std::any_of(allowed.begin(), allowed.end(), [&](const QueryParamSpec& p) { return p.name == name; });
+        if (!known) {
+            std::vector<std::string> names;
+            for (const auto& p : allowed) names.push_back(p.name);
+            throw QueryError(query + ": unknown parameter '" + name + "' (known: " + joined(names) + ")");
+        }
+    }
+    for (const auto& p : allowed)
+        if (p.required && (!params->has(p.name) || params->isNull(p.name))) bad(query, p.name, "is required");
+    return params;
+}
+
+std::vector<std::string> levelsFrom(const std::string& level) {
+    const auto& order = levelOrder();
+    auto at = std::find(order.begin(), order.end(), level);
+    if (at == order.end()) throw QueryError("unknown log level '" + level + "' (known: " + joined(order) + ")");
+    return std::vector<std::string>(at, order.end());
+}
+
+ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
+    const auto allowed = queryParameters(spec.name);
+    auto params = parseParams(spec.name, paramsJson, allowed);
+    ParsedList out;
+    out.spec = &spec;
+    out.descending = spec.defaultDescending;
+    if (!spec.scopeColumn.empty()) {
+        const std::string idName = allowed.front().name;
+        out.scopeId = textValue(*params, spec.name, idName);
+        out.where.push_back(Condition{spec.scopeColumn, FilterOp::Equals, {*out.scopeId}});
+    }
+    for (const auto& f : spec.filters) {
+        if (!params->has(f.param.name) || params->isNull(f.param.name)) continue;
+        Condition c{f.column, f.op, {checkedValue(*params, spec.name, f.param)}};
+        c.isBoolean = f.param.kind == ParamKind::Boolean;
+        c.isTimestamp = f.param.kind == ParamKind::Timestamp;
+        if (f.op == FilterOp::MinLevel) c.values = levelsFrom(c.values.front());
+        out.where.push_back(std::move(c));
+    }
+    std::optional<std::string> from, to;
+    for (const auto& c : out.where) {
+        if (c.op == FilterOp::AtLeast) from = c.values.front();
+        if (c.op == FilterOp::Before) to = c.values.front();
+    }
+    if (from && to && *from > *to) throw QueryError(spec.name + ": parameter 'from' is after 'to'");
+    if (auto order = textValue(*params, spec.name, "order")) {
+        if (*order != "asc" && *order != "desc") bad(spec.name, "order", "must be asc or desc (got '" + *order + "')");
+        out.descending = *order == "desc";
+    }
+    if (spec.paginated) {
+        out.limit = integerValue(*params, spec.name, limitParam(kDefaultLimit, kMaxLimit)).value_or(kDefaultLimit);
+        if (auto cursor = textValue(*params, spec.name, "cursor")) {
+            std::string decoded;
+            const std::string why = "is not a cursor this query issued (pass next_cursor unchanged)";
+            if (!unbase64url(*cursor, decoded)) bad(spec.name, "cursor", why);
+            // name \n order \n key \n id
+            std::vector<std::string> parts;
+            std::size_t start = 0;
+            for (std::size_t at; (at = decoded.find('\n', start)) != std::string::npos; start = at + 1)
+                parts.push_back(decoded.substr(start, at - start));
+            parts.push_back(decoded.substr(start));
+            if (parts.size() != 4 || parts[0] != spec.name || parts[3].empty()) bad(spec.name, "cursor", why);
+            if (parts[1] != (out.descending ? "desc" : "asc"))
+                bad(spec.name, "cursor", "was issued for order=" + parts[1] + "; keep the order while paging");
+            std::string key = parts[2];
+            if (spec.sortIsInteger) {
+                if (key.empty() || key.find_first_not_of("-0123456789") != std::string::npos) bad(spec.name, "cursor", why);
+            } else if (std::string normalized; !normalizeTimestamp(key, normalized)) {
+                bad(spec.name, "cursor", why);
+            }
+            out.after = Cursor{key, parts[3]};
+        }
+    }
+    return out;
+}
+
+std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id) {
+    return base64url(list.spec->name + "\n" + (list.descending ? "desc" : "asc") + "\n" + key + "\n" + id);
+}
+
+SearchRequest parseSearch(std::string_view paramsJson) {
+    const auto allowed = queryParameters("search");
+    auto params = parseParams("search", paramsJson, allowed);
+    SearchRequest out;
+    const std::string q = *textValue(*params, "search", "q");
+    std::string word;
+    auto flush = [&] {
+        if (!word.empty() && out.terms.size() < 16) out.terms.push_back(word);
+        word.clear();
+    };
+    for (unsigned char c : q) {
+        if (std::isalnum(c) || c == '_' || c >= 0x80) word += static_cast<char>(std::tolower(c));
+        else flush();
+    }
+    flush();
+    if (out.terms.empty()) bad("search", "q", "has no word to search for (letters or digits)");
+    out.kinds = {"log", "transcript", "thread"};
+    if (auto kinds = textValue(*params, "search", "kinds")) {
+        out.kinds.clear();
+        std::size_t start = 0;
+        while (start <= kinds->size()) {
+            auto end = kinds->find(',', start);
+            if (end == std::string::npos) end = kinds->size();
+            std::string k = kinds->substr(start, end - start);
+            if (k != "log" && k != "transcript" && k != "thread")
+                bad("search", "kinds", "takes a comma-separated list of log, transcript, thread (got '" + k + "')");
+            if (std::find(out.kinds.begin(), out.kinds.end(), k) == out.kinds.end()) out.kinds.push_back(k);
+            start = end + 1;
+        }
+    }
+    out.limit = integerValue(*params, "search", allowed.back()).value_or(20);
+    return out;
+}
+
+GraphRequest parseGraph(std::string_view paramsJson) {
+    const auto allowed = queryParameters("graph");
+    auto params = parseParams("graph", paramsJson, allowed);
+    GraphRequest out;
+    out.rootThreadId = textValue(*params, "graph", "thread_id");
+    if (params->has("from") && !params->isNull("from")) out.from = checkedValue(*params, "graph", allowed[1]);
+    if (params->has("to") && !params->isNull("to")) out.to = checkedValue(*params, "graph", allowed[2]);
+    if (out.from && out.to && *out.from > *out.to) throw QueryError("graph: parameter 'from' is after 'to'");
+    if (out.rootThreadId && (out.from || out.to))
+        throw QueryError("graph: give either 'thread_id' (one thread tree) or 'from'/'to' (a time range), not both");
+    out.limit = integerValue(*params, "graph", allowed.back()).value_or(500);
+    return out;
+}
+
+} // namespace mc::records

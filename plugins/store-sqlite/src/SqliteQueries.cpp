@@ -1,0 +1,340 @@
+#include "SqliteQueries.h"
+
+#include "SqliteStatement.h"
+#include "mc/records/QueryCatalog.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace mc::store_sqlite {
+using namespace mc::records;
+namespace {
+
+constexpr std::size_t kFlushBytes = 64 * 1024;
+
+// The WHERE clause of a parsed list (without the cursor), its binds appended to `binds`.
+std::string whereClause(const ParsedList& list, std::vector<ColumnValue>& binds) {
+    std::string where;
+    for (const auto& c : list.where) {
+        where += where.empty() ? " WHERE " : " AND ";
+        const std::string column = quoted(c.column);
+        switch (c.op) {
+        case FilterOp::Equals:
+            where += column + " = ?";
+            if (c.isBoolean) binds.emplace_back(std::int64_t(c.values.front() == "1"));
+            else binds.emplace_back(c.values.front());
+            break;
+        case FilterOp::AtLeast:
+            where += column + " >= ?";
+            binds.emplace_back(c.values.front());
+            break;
+        case FilterOp::Before:
+            where += column + " < ?";
+            binds.emplace_back(c.values.front());
+            break;
+        case FilterOp::MinLevel: {
+            where += column + " IN (";
+            for (std::size_t i = 0; i < c.values.size(); ++i) {
+                where += i ? ", ?" : "?";
+                binds.emplace_back(c.values[i]);
+            }
+            where += ")";
+            break;
+        }
+        case FilterOp::Contains: {
+            std::string pattern = "%";
+            for (char ch : c.values.front()) {
+                if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+                pattern += ch;
+            }
+            where += column + " LIKE ? ESCAPE '\\'";
+            binds.emplace_back(pattern + "%");
+            break;
+        }
+        }
+    }
+    return where;
+}
+
+ColumnValue sortValue(const ParsedList& list, const std::string& key) {
+    if (list.spec->sortIsInteger) return ColumnValue(std::int64_t(std::stoll(key)));
+    return ColumnValue(key);
+}
+
+// One page of a list: rows appended to `out` as JSON objects separated by `separator`. Returns the
+// last row's (key, id) when more rows follow.
+std::optional<Cursor> readPage(sqlite3* db, const ParsedList& list, std::int64_t limit, std::string& out,
+                                    const char* separator, bool& first) {
+    const KindSpec& spec = *findKind(list.spec->kind);
+    std::vector<ColumnValue> binds;
+    std::string sql = "SELECT " + selectColumns(spec) + ", " + quoted(list.spec->sortColumn) + " FROM " + spec.table;
+    std::string where = whereClause(list, binds);
+    const char* dir = list.descending ? "DESC" : "ASC";
+    if (list.after) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += "(" + quoted(list.spec->sortColumn) + ", id) " + (list.descending ? "<" : ">") + " (?, ?)";
+        binds.push_back(sortValue(list, list.after->key));
+        binds.emplace_back(list.after->id);
+    }
+    sql += where + " ORDER BY " + quoted(list.spec->sortColumn) + " " + dir + ", id " + dir + " LIMIT ?";
+    binds.emplace_back(limit + 1);
+    Prepared select(db, sql);
+    for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
+    std::int64_t count = 0;
+    std::string lastKey, lastId;
+    const int keyColumn = static_cast<int>(spec.fields.size()) + 2;
+    while (select.step()) {
+        if (count == limit) return Cursor{lastKey, lastId};
+        if (!first) out += separator;
+        first = false;
+        appendRow(out, select.get(), spec);
+        lastKey = columnText(select.get(), keyColumn);
+        lastId = columnText(select.get(), 0);
+        ++count;
+    }
+    return std::nullopt;
+}
+
+void requireThread(sqlite3* db, const std::string& id) {
+    Prepared exists(db, "SELECT 1 FROM threads WHERE id = ?");
+    exists.bind(1, id);
+    if (!exists.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + id + "' not found");
+}
+
+void appendRows(std::string& out, Prepared& select, const KindSpec& spec) {
+    bool first = true;
+    while (select.step()) {
+        if (!first) out += ',';
+        first = false;
+        appendRow(out, select.get(), spec);
+    }
+}
+
+std::string nodeId(const std::string& type, const std::string& id) { return jsonString(type + ":" + id); }
+
+} // namespace
+
+void SqliteQueries::run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
+    try {
+        if (const auto* spec = findListQuery(name)) {
+            ParsedList list = parseList(*spec, paramsJson);
+            const bool threadScoped = list.scopeId && spec->scopeColumn != "mcp_id";
+            if (!spec->paginated) {
+                // An export: every row, one page at a time; the lock is not held while the sink writes.
+                std::string page;
+                for (bool firstPage = true;; firstPage = false) {
+                    page.clear();
+                    bool first = true;
+                    std::optional<Cursor> next;
+                    {
+                        std::lock_guard<std::mutex> lock(mutex_);
+                        if (threadScoped && firstPage) requireThread(handle_(), *list.scopeId);
+                        next = readPage(handle_(), list, kExportPageSize, page, "\n", first);
+                    }
+                    if (!first) page += '\n';
+                    if (!page.empty() && !rows.write(page)) return; // the reader went away
+                    if (!next) return;
+                    list.after = next;
+                }
+            }
+            std::string out = "{\"items\":[";
+            bool first = true;
+            std::optional<Cursor> next;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (threadScoped) requireThread(handle_(), *list.scopeId);
+                next = readPage(handle_(), list, list.limit, out, ",", first);
+            }
+            out += "],\"next_cursor\":" +
+                   (next ? jsonString(encodeCursor(list, next->key, next->id)) : std::string("null")) + "}";
+            rows.write(out);
+            return;
+        }
+        if (name == "threads.get") return threadDetail(paramsJson, rows);
+        if (name == "graph") return graph(paramsJson, rows);
+        if (name == "search") return search(paramsJson, rows);
+    } catch (const QueryError& e) {
+        throw Error(MC_ERR_INVALID_ARGUMENT, e.what());
+    }
+    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + std::string(name) + "' (known: " + knownQueries() + ")");
+}
+
+void SqliteQueries::threadDetail(std::string_view paramsJson, mc::sdk::Sink& rows) {
+    auto params = parseParams("threads.get", paramsJson, queryParameters("threads.get"));
+    const auto v = params->get("id");
+    if (!v.isString() || v.extract<std::string>().empty())
+        throw QueryError("threads.get: parameter 'id' must be a non-empty string");
+    const std::string id = v.extract<std::string>();
+    const KindSpec& thread = *findKind("thread");
+    const KindSpec& step = *findKind("step");
+    const KindSpec& transcript = *findKind("transcript");
+
+    std::string out = "{\"items\":[";
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sqlite3* db = handle_();
+        Prepared select(db, "SELECT " + selectColumns(thread) + " FROM threads WHERE id = ?");
+        select.bind(1, id);
+        if (!select.step()) throw Error(MC_ERR_NOT_FOUND, "thread '" + id + "' not found");
+        appendRow(out, select.get(), thread);
+        out.pop_back(); // reopen the thread object for its timeline and transcript
+        out += ",\"timeline\":[";
+        Prepared steps(db, "SELECT " + selectColumns(step) + " FROM execution_steps WHERE thread_id = ? ORDER BY sequence, id");
+        steps.bind(1, id);
+        appendRows(out, steps, step);
+        out += "],\"transcript\":[";
+        Prepared messages(db, "SELECT " + selectColumns(transcript) +
+                                  " FROM transcripts WHERE thread_id = ? ORDER BY sequence, id");
+        messages.bind(1, id);
+        appendRows(out, messages, transcript);
+    }
+    rows.write(out + "]}]}");
+}
+
+void SqliteQueries::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
+    const GraphRequest request = parseGraph(paramsJson);
+    struct ThreadNode {
+        std::string id, parentId, mcpId, status, startedAt, userInput;
+    };
+    std::vector<ThreadNode> threads;
+    std::string edges;
+    std::set<std::string> mcps;
+    std::map<std::pair<std::string, std::string>, bool> tools; // (mcp, tool)
+    bool truncated = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sqlite3* db = handle_();
+        std::string sql;
+        std::vector<ColumnValue> binds;
+        const std::string cols = "id, parent_id, mcp_id, status, started_at, user_input";
+        if (request.rootThreadId) {
+            requireThread(db, *request.rootThreadId);
+            sql = "WITH RECURSIVE tree(id) AS (SELECT id FROM threads WHERE id = ? UNION "
+                  "SELECT t.id FROM threads t JOIN tree ON t.parent_id = tree.id) SELECT " + cols +
+                  " FROM threads WHERE id IN tree ORDER BY started_at, id LIMIT ?";
+            binds.emplace_back(*request.rootThreadId);
+        } else {
+            std::string where;
+            if (request.from) {
+                where += " WHERE started_at >= ?";
+                binds.emplace_back(*request.from);
+            }
+            if (request.to) {
+                where += where.empty() ? " WHERE started_at < ?" : " AND started_at < ?";
+                binds.emplace_back(*request.to);
+            }
+            sql = "SELECT " + cols + " FROM threads" + where + " ORDER BY started_at DESC, id DESC LIMIT ?";
+        }
+        binds.emplace_back(request.limit + 1);
+        Prepared select(db, sql);
+        for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
+        while (select.step()) {
+            if (static_cast<std::int64_t>(threads.size()) == request.limit) {
+                truncated = true;
+                break;
+            }
+            auto* s = select.get();
+            threads.push_back(ThreadNode{columnText(s, 0), columnText(s, 1), columnText(s, 2), columnText(s, 3),
+                                         columnText(s, 4), columnText(s, 5)});
+        }
+        std::string ids = "[";
+        for (std::size_t i = 0; i < threads.size(); ++i) ids += (i ? "," : "") + jsonString(threads[i].id);
+        ids += "]";
+        Prepared calls(db, "SELECT s.thread_id, COALESCE(s.mcp_id, t.mcp_id), s.tool, count(*) FROM execution_steps s "
+                           "JOIN threads t ON t.id = s.thread_id WHERE s.tool IS NOT NULL AND s.thread_id IN "
+                           "(SELECT value FROM json_each(?)) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+        calls.bind(1, ids);
+        while (calls.step()) {
+            const std::string thread = columnText(calls.get(), 0), mcp = columnText(calls.get(), 1),
+                              tool = columnText(calls.get(), 2);
+            tools[{mcp, tool}] = true;
+            edges += ",{\"type\":\"called\",\"from\":" + nodeId("thread", thread) + ",\"to\":" +
+                     nodeId("tool", mcp + "/" + tool) + ",\"count\":" + std::to_string(sqlite3_column_int64(calls.get(), 3)) + "}";
+        }
+    }
+    std::set<std::string> present;
+    for (const auto& t : threads) present.insert(t.id);
+    std::string nodes, threadEdges;
+    for (const auto& t : threads) {
+        mcps.insert(t.mcpId);
+        nodes += ",{\"id\":" + nodeId("thread", t.id) + ",\"type\":\"thread\",\"thread_id\":" + jsonString(t.id) +
+                 ",\"status\":" + jsonString(t.status) + ",\"mcp_id\":" + jsonString(t.mcpId) +
+                 ",\"started_at\":" + jsonString(t.startedAt) + ",\"label\":" + jsonString(t.userInput.substr(0, 80)) + "}";
+        if (!t.parentId.empty() && present.count(t.parentId))
+            threadEdges += ",{\"type\":\"parent-of\",\"from\":" + nodeId("thread", t.parentId) + ",\"to\":" +
+                           nodeId("thread", t.id) + "}";
+        threadEdges += ",{\"type\":\"ran-on\",\"from\":" + nodeId("thread", t.id) + ",\"to\":" + nodeId("mcp", t.mcpId) + "}";
+    }
+    for (const auto& [key, unused] : tools) mcps.insert(key.first);
+    for (const auto& m : mcps)
+        nodes += ",{\"id\":" + nodeId("mcp", m) + ",\"type\":\"mcp\",\"mcp_id\":" + jsonString(m) + ",\"label\":" +
+                 jsonString(m) + "}";
+    for (const auto& [key, unused] : tools)
+        nodes += ",{\"id\":" + nodeId("tool", key.first + "/" + key.second) + ",\"type\":\"tool\",\"mcp_id\":" +
+                 jsonString(key.first) + ",\"tool\":" + jsonString(key.second) + ",\"label\":" + jsonString(key.second) + "}";
+    const std::string allEdges = threadEdges + edges;
+    rows.write("{\"nodes\":[" + (nodes.empty() ? "" : nodes.substr(1)) + "],\"edges\":[" +
+               (allEdges.empty() ? "" : allEdges.substr(1)) + "],\"truncated\":" + (truncated ? "true" : "false") + "}");
+}
+
+void SqliteQueries::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
+    const SearchRequest request = parseSearch(paramsJson);
+    std::string match;
+    for (const auto& term : request.terms) match += (match.empty() ? "\"" : " \"") + term + "\"";
+    struct Hit {
+        double score;
+        std::string json;
+    };
+    std::vector<Hit> hits;
+    // kind -> (fts table, content table, timestamp column, thread id column, mcp id column or NULL)
+    struct Source {
+        const char* kind;
+        const char* fts;
+        const char* table;
+        const char* timestamp;
+        const char* threadId;
+        const char* mcpId;
+    };
+    static const Source sources[] = {
+        {"log", "logs_fts", "logs", "timestamp", "thread_id", "mcp_id"},
+        {"transcript", "transcripts_fts", "transcripts", "timestamp", "thread_id", "NULL"},
+        {"thread", "threads_fts", "threads", "started_at", "id", "mcp_id"},
+    };
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sqlite3* db = handle_();
+        for (const auto& source : sources) {
+            if (std::find(request.kinds.begin(), request.kinds.end(), source.kind) == request.kinds.end()) continue;
+            const std::string fts = source.fts;
+            Prepared select(db, "SELECT c.id, c." + std::string(source.timestamp) + ", c." + source.threadId + ", " +
+                                    (std::string(source.mcpId) == "NULL" ? "NULL" : "c." + std::string(source.mcpId)) +
+                                    ", snippet(" + fts + ", 0, '<mark>', '</mark>', '…', 16), bm25(" + fts + ") FROM " +
+                                    fts + " JOIN " + source.table + " c ON c.rowid = " + fts + ".rowid WHERE " + fts +
+                                    " MATCH ? ORDER BY bm25(" + fts + ") LIMIT ?");
+            select.bind(1, match);
+            select.bind(2, request.limit);
+            while (select.step()) {
+                auto* s = select.get();
+                const double score = -sqlite3_column_double(s, 5); // bm25: lower is better
+                std::string json = "{\"kind\":" + jsonString(source.kind) + ",\"id\":" + jsonString(columnText(s, 0)) +
+                                   ",\"timestamp\":" + jsonString(columnText(s, 1)) + ",\"thread_id\":" +
+                                   (sqlite3_column_type(s, 2) == SQLITE_NULL ? "null" : jsonString(columnText(s, 2))) +
+                                   ",\"mcp_id\":" +
+                                   (sqlite3_column_type(s, 3) == SQLITE_NULL ? "null" : jsonString(columnText(s, 3))) +
+                                   ",\"snippet\":" + jsonString(columnText(s, 4));
+                Poco::Dynamic::Var v(score);
+                json += ",\"score\":" + v.convert<std::string>() + "}";
+                hits.push_back(Hit{score, std::move(json)});
+            }
+        }
+    }
+    std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.score > b.score; });
+    if (static_cast<std::int64_t>(hits.size()) > request.limit) hits.resize(static_cast<std::size_t>(request.limit));
+    std::string out = "{\"items\":[";
+    for (std::size_t i = 0; i < hits.size(); ++i) out += (i ? "," : "") + hits[i].json;
+    rows.write(out + "],\"next_cursor\":null}");
+}
+
+} // namespace mc::store_sqlite
