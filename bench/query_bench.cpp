@@ -71,7 +71,7 @@ std::string ts(long long seconds, int micros = 0) {
 }
 
 std::string threadId(long i) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "T-%06ld", i);
     return buf;
 }

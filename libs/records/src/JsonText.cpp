@@ -3,10 +3,13 @@
 #include "mc/json_text.hpp"
 
 #include <Poco/DigestEngine.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
 
 #include <cstdio>
 #include <regex>
+#include <sstream>
 
 namespace mc::records {
 
@@ -66,6 +69,16 @@ std::string sha256Hex(std::string_view data) {
     Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
     engine.update(data.data(), static_cast<unsigned>(data.size()));
     return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string canonicalJsonText(const std::string& json) {
+    try {
+        std::ostringstream out;
+        Poco::JSON::Stringifier::condense(Poco::JSON::Parser().parse(json), out);
+        return out.str();
+    } catch (const Poco::Exception&) {
+        return json;
+    }
 }
 
 } // namespace mc::records

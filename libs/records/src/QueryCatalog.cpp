@@ -1,13 +1,14 @@
 #include "mc/records/QueryCatalog.h"
 
 #include "mc/records/JsonText.h"
+#include "mc/records/QueryParams.h"
 #include "mc/records/RecordSchema.h"
 
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <set>
 
 namespace mc::records {
 namespace {
@@ -218,7 +219,7 @@ std::string checkedValue(const Poco::JSON::Object& params, std::string_view quer
     }
 }
 
-QueryParamSpec limitParam(std::int64_t defaultLimit, std::int64_t maximum) {
+QueryParamSpec limitSpec(std::int64_t defaultLimit, std::int64_t maximum) {
     QueryParamSpec p = text("limit", "most items in one page");
     p.kind = ParamKind::Integer;
     p.minimum = 1;
@@ -256,7 +257,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
             out.push_back(order);
         }
         if (q->paginated) {
-            out.push_back(limitParam(kDefaultLimit, kMaxLimit));
+            out.push_back(limitSpec(kDefaultListLimit, kMaxListLimit));
             out.push_back(text("cursor", "next_cursor of the previous page (opaque)"));
         }
     } else if (name == "threads.get") {
@@ -267,7 +268,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
         out.push_back(text("thread_id", "the root of one thread tree (instead of a time range)"));
         out.push_back(timestamp("from", "threads started at or after this time (RFC 3339)"));
         out.push_back(timestamp("to", "threads started before this time (RFC 3339, exclusive)"));
-        auto limit = limitParam(500, 5000);
+        auto limit = limitSpec(500, 5000);
         limit.description = "most threads in the graph (the newest; \"truncated\" says when more matched)";
         out.push_back(limit);
     } else if (name == "search") {
@@ -279,7 +280,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
         kinds.values = {"log", "transcript", "thread"};
         kinds.defaultValue = "log,transcript,thread";
         out.push_back(kinds);
-        auto limit = limitParam(20, 200);
+        auto limit = limitSpec(20, 200);
         limit.description = "most results";
         out.push_back(limit);
     }
@@ -287,7 +288,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
 }
 
 std::string knownQueries() {
-    std::vector<std::string> names{"threads.get", "graph", "search", "schema_migrations.list"};
+    std::vector<std::string> names{"threads.get", "threads.state", "graph", "search", "schema_migrations.list"};
     for (const auto& q : listQueries()) names.push_back(q.name);
     std::sort(names.begin(), names.end());
     return joined(names);
@@ -296,23 +297,9 @@ std::string knownQueries() {
 Poco::JSON::Object::Ptr parseParams(std::string_view queryName, std::string_view paramsJson,
                                     const std::vector<QueryParamSpec>& allowed) {
     const std::string query(queryName);
-    if (paramsJson.find_first_not_of(" \t\r\n") == std::string_view::npos) return new Poco::JSON::Object;
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(std::string(paramsJson));
-    } catch (const Poco::Exception& e) {
-        throw QueryError(query + ": parameters are not valid JSON: " + e.displayText());
-    }
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) throw QueryError(query + ": parameters must be a JSON object");
-    auto params = parsed.extract<Poco::JSON::Object::Ptr>();
-    for (const auto& name : params->getNames()) {
-        const bool known = std::any_of(allowed.begin(), allowed.end(), [&](const QueryParamSpec& p) { return p.name == name; });
-        if (!known) {
-            std::vector<std::string> names;
-            for (const auto& p : allowed) names.push_back(p.name);
-            throw QueryError(query + ": unknown parameter '" + name + "' (known: " + joined(names) + ")");
-        }
-    }
+    std::set<std::string> names;
+    for (const auto& p : allowed) names.insert(p.name);
+    auto params = parseQueryParams(std::string(paramsJson), query, names);
     for (const auto& p : allowed)
         if (p.required && (!params->has(p.name) || params->isNull(p.name))) bad(query, p.name, "is required");
     return params;
@@ -355,7 +342,7 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
         out.descending = *order == "desc";
     }
     if (spec.paginated) {
-        out.limit = integerValue(*params, spec.name, limitParam(kDefaultLimit, kMaxLimit)).value_or(kDefaultLimit);
+        out.limit = integerValue(*params, spec.name, limitSpec(kDefaultListLimit, kMaxListLimit)).value_or(kDefaultListLimit);
         if (auto cursor = textValue(*params, spec.name, "cursor")) {
             std::string decoded;
             const std::string why = "is not a cursor this query issued (pass next_cursor unchanged)";

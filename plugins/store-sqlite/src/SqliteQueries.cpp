@@ -1,7 +1,11 @@
+// store-sqlite's read queries: the query catalog (mc/records/QueryCatalog.h) in SqliteQueries, plus
+// the store's own threads.state (the ingest path) and schema_migrations.list (the migration runner).
 #include "SqliteQueries.h"
+#include "SqliteStore.h"
+#include "SqliteSupport.h"
 
-#include "SqliteStatement.h"
 #include "mc/records/QueryCatalog.h"
+#include "mc/records/QueryParams.h"
 
 #include <algorithm>
 #include <map>
@@ -9,7 +13,55 @@
 #include <vector>
 
 namespace mc::store_sqlite {
-using namespace mc::records;
+
+
+std::string SqliteStore::queryThreadStates(const std::string& paramsJson) {
+    const std::string q = "threads.state";
+    auto params = parseQueryParams(paramsJson, q, {"ids"});
+    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    std::lock_guard<std::mutex> lock(mutex_);
+    Prepared select(handle(), std::string(kThreadStateSql) + " WHERE t.id = ?");
+    std::string out = "{\"items\":[";
+    bool first = true;
+    for (const auto& id : ids) {
+        select.bind(1, id);
+        if (select.step()) {
+            if (!first) out += ',';
+            first = false;
+            sqlite3_stmt* row = select.get();
+            const auto isNull = [row](int col) { return sqlite3_column_type(row, col) == SQLITE_NULL; };
+            const auto integer = [&](int col) {
+                return isNull(col) ? std::nullopt : std::optional<std::int64_t>(sqlite3_column_int64(row, col));
+            };
+            appendThreadState(out, columnText(row, 0), columnText(row, 1),
+                              isNull(2) ? std::nullopt : std::optional<std::string>(columnText(row, 2)), integer(3),
+                              integer(4));
+        }
+        select.reset();
+    }
+    return out + "]}";
+}
+
+std::string SqliteStore::queryMigrations() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ensureMigrationTable();
+    Prepared select(handle(), "SELECT version, name, applied_at, checksum FROM schema_migrations ORDER BY version");
+    std::string out = "{\"items\":[";
+    bool first = true;
+    while (select.step()) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"version\":" + std::to_string(sqlite3_column_int64(select.get(), 0)) + ",\"name\":";
+        appendJsonString(out, columnText(select.get(), 1));
+        out += ",\"applied_at\":";
+        appendJsonString(out, columnText(select.get(), 2));
+        out += ",\"checksum\":";
+        appendJsonString(out, columnText(select.get(), 3));
+        out += '}';
+    }
+    return out + "]}";
+}
+
 namespace {
 
 constexpr std::size_t kFlushBytes = 64 * 1024;

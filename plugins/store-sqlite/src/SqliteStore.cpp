@@ -1,10 +1,8 @@
 #include "SqliteStore.h"
-
 #include "SqliteQueries.h"
-#include "SqliteStatement.h"
+#include "SqliteSupport.h"
 
-#include "mc/records/JsonText.h"
-#include "mc/records/RecordSchema.h"
+#include "mc/records/BatchWrite.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -14,57 +12,105 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Path.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
 namespace mc::store_sqlite {
-using namespace mc::records;
 namespace {
 
-using mc::sdk::Error;
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 
-// BEGIN IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
-class Transaction {
+// The write rules (mc/records/BatchWrite.h) on one open transaction: row by row, since SQLite runs
+// in-process and a prepared statement per row costs no round trip.
+class SqliteWriteTarget : public WriteTarget {
 public:
-    explicit Transaction(sqlite3* db) : db_(db) {
-        try {
-            exec(db_, "BEGIN IMMEDIATE");
-        } catch (const Error& e) {
-            throw Error(e.status(), std::string("cannot begin a transaction: ") + e.what());
+    explicit SqliteWriteTarget(sqlite3* db) : db_(db) {}
+
+    std::optional<NormalizedRecord> findThread(const std::string& id) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& select = statement("find thread", [&] { return "SELECT " + selectColumns(spec) + " FROM threads WHERE id = ?"; });
+        select.bind(1, id);
+        std::optional<NormalizedRecord> row;
+        if (select.step()) row = readRecord(select.get(), spec);
+        select.reset();
+        return row;
+    }
+    std::optional<std::string> insertThread(const NormalizedRecord& thread) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& insert = statement("insert thread", [&] { return insertSql(spec, ""); });
+        return runRow(insert, thread, true);
+    }
+    std::optional<std::string> updateThread(const NormalizedRecord& thread) override {
+        const KindSpec& spec = *findKind("thread");
+        Prepared& update = statement("update thread", [&] { return updateSql(spec); });
+        return runRow(update, thread, false);
+    }
+    std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) override {
+        // No conflict target: a taken id and a taken (thread_id, sequence) are both "not inserted".
+        Prepared& insert = statement("insert " + spec.kind, [&] { return insertSql(spec, " ON CONFLICT DO NOTHING"); });
+        std::vector<InsertResult> out;
+        for (const NormalizedRecord* record : run) {
+            InsertResult r;
+            if (auto failure = runRow(insert, *record, true)) {
+                const bool foreignKey = failure->find("FOREIGN KEY") != std::string::npos;
+                r = {foreignKey ? InsertOutcome::MissingThread : InsertOutcome::Failed, *failure};
+            } else if (sqlite3_changes(db_) == 0) {
+                r.outcome = InsertOutcome::NotInserted;
+            }
+            out.push_back(std::move(r));
         }
+        return out;
     }
-    ~Transaction() {
-        if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    bool exists(const KindSpec& spec, const std::string& id) override {
+        Prepared select(db_, "SELECT 1 FROM " + spec.table + " WHERE id = ?");
+        select.bind(1, id);
+        return select.step();
     }
-    void commit() {
-        exec(db_, "COMMIT");
-        open_ = false;
+    std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
+                                             std::int64_t sequence) override {
+        Prepared select(db_, "SELECT id FROM " + spec.table + " WHERE thread_id = ? AND sequence = ?");
+        select.bind(1, threadId);
+        select.bind(2, sequence);
+        if (!select.step()) return std::nullopt;
+        return columnText(select.get(), 0);
     }
 
 private:
-    sqlite3* db_;
-    bool open_ = true;
-};
-
-std::string upsertSql(const KindSpec& spec) {
-    std::string cols = "id", marks = "?", updates;
-    for (const auto& f : spec.fields) {
-        cols += ", " + quoted(f.column);
-        marks += ", ?";
-        if (!updates.empty()) updates += ", ";
-        updates += quoted(f.column) + " = excluded." + quoted(f.column);
+    template <typename MakeSql>
+    Prepared& statement(const std::string& key, MakeSql makeSql) {
+        auto& slot = statements_[key];
+        if (!slot) slot = std::make_unique<Prepared>(db_, makeSql());
+        return *slot;
     }
-    return "INSERT INTO " + spec.table + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT(id) DO UPDATE SET " +
-           updates;
-}
+    // Binds id + fields (insert) or fields + id (update) and runs it; a constraint failure aborts only
+    // this statement and comes back as its reason, a locked or failing database throws.
+    std::optional<std::string> runRow(Prepared& stmt, const NormalizedRecord& record, bool idFirst) {
+        int n = 1;
+        if (idFirst) stmt.bind(n++, record.id);
+        for (const auto& value : record.values) stmt.bind(n++, value);
+        if (!idFirst) stmt.bind(n, record.id);
+        std::optional<std::string> failure;
+        try {
+            stmt.step();
+        } catch (const Error& e) {
+            if (e.status() == MC_ERR_UNAVAILABLE || (sqlite3_errcode(db_) & 0xff) != SQLITE_CONSTRAINT) throw;
+            failure = e.what();
+        }
+        stmt.reset();
+        return failure;
+    }
+
+    sqlite3* db_;
+    std::map<std::string, std::unique_ptr<Prepared>> statements_;
+};
 
 } // namespace
 
@@ -155,10 +201,6 @@ void SqliteStore::ensureMigrationTable() {
                    "checksum TEXT NOT NULL)");
 }
 
-std::string SqliteStore::newId(const KindSpec& spec) const {
-    return spec.idPrefix + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-}
-
 std::string SqliteStore::nowTimestamp() const {
     long long us = host().nowUnixUs();
     if (us == 0)
@@ -203,105 +245,31 @@ void SqliteStore::applyMigration(std::int64_t version, std::string_view name, st
 }
 
 void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {
-    const KindSpec* spec = findKind(std::string(kind));
-    if (!spec)
-        throw Error(MC_ERR_INVALID_ARGUMENT, "unknown record kind '" + std::string(kind) + "' (known: " + knownKinds() + ")");
-    Poco::JSON::Array::Ptr records;
-    try {
-        auto parsed = Poco::JSON::Parser().parse(std::string(recordsJson));
-        if (parsed.type() != typeid(Poco::JSON::Array::Ptr))
-            throw Error(MC_ERR_INVALID_ARGUMENT, "records must be a JSON array");
-        records = parsed.extract<Poco::JSON::Array::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, "records are not valid JSON: " + e.displayText());
-    }
-
-    // Validation needs no lock; only the inserts serialize.
-    std::vector<std::pair<std::size_t, std::string>> rejected;
-    std::vector<std::pair<std::size_t, NormalizedRecord>> valid;
-    const auto makeId = [&] { return newId(*spec); };
-    const auto makeNow = [&] { return nowTimestamp(); };
-    for (std::size_t i = 0; i < records->size(); ++i) {
-        auto object = records->getObject(static_cast<unsigned>(i));
-        if (!object) {
-            rejected.emplace_back(i, "record is not a JSON object");
-            continue;
-        }
-        try {
-            valid.emplace_back(i, normalize(*spec, *object, makeId, makeNow));
-        } catch (const std::invalid_argument& e) {
-            rejected.emplace_back(i, e.what());
-        }
-    }
-
-    std::size_t accepted = 0;
-    if (!valid.empty()) {
+    const auto now = [this] { return nowTimestamp(); };
+    ParsedBatch batch = parseBatch(kind, recordsJson, now); // validation needs no lock
+    WriteResult written;
+    if (batch.entries.empty()) {
+        written.rejected = std::move(batch.rejected); // nothing to write: no need to wait for the lock
+    } else {
         std::lock_guard<std::mutex> lock(mutex_);
         sqlite3* db = handle();
         Transaction tx(db);
-        Prepared upsert(db, upsertSql(*spec));
-        for (auto& [index, record] : valid) {
-            upsert.bind(1, record.id);
-            for (std::size_t f = 0; f < record.values.size(); ++f) upsert.bind(static_cast<int>(f + 2), record.values[f]);
-            // A constraint failure aborts only this statement; the batch's transaction goes on.
-            try {
-                upsert.step();
-                ++accepted;
-            } catch (const Error& e) {
-                if (e.status() == MC_ERR_UNAVAILABLE) throw;
-                std::string reason = e.what();
-                if (reason.find("FOREIGN KEY") != std::string::npos) {
-                    for (std::size_t f = 0; f < spec->fields.size(); ++f)
-                        if (spec->fields[f].column == "thread_id" && std::holds_alternative<std::string>(record.values[f]))
-                            reason = "thread_id '" + std::get<std::string>(record.values[f]) +
-                                     "' does not exist (write the thread first)";
-                }
-                rejected.emplace_back(index, reason);
-            }
-            upsert.reset();
-        }
+        SqliteWriteTarget target(db);
+        written = applyBatch(std::move(batch), target, now);
         tx.commit();
     }
-
-    std::sort(rejected.begin(), rejected.end());
-    std::string out = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[";
-    for (std::size_t i = 0; i < rejected.size(); ++i) {
-        if (i) out += ',';
-        out += "{\"index\":" + std::to_string(rejected[i].first) + ",\"reason\":";
-        appendJsonString(out, rejected[i].second);
-        out += '}';
-    }
-    out += "]}";
-    result.write(out);
+    result.write(toJson(written));
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     if (name == "schema_migrations.list") {
         rows.write(queryMigrations());
-        return;
+    } else if (name == "threads.state") {
+        rows.write(queryThreadStates(std::string(paramsJson)));
+    } else {
+        SqliteQueries queries(mutex_, [this] { return handle(); });
+        queries.run(name, paramsJson, rows);
     }
-    SqliteQueries queries(mutex_, [this] { return handle(); });
-    queries.run(name, paramsJson, rows);
-}
-
-std::string SqliteStore::queryMigrations() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ensureMigrationTable();
-    Prepared select(handle(), "SELECT version, name, applied_at, checksum FROM schema_migrations ORDER BY version");
-    std::string out = "{\"items\":[";
-    bool first = true;
-    while (select.step()) {
-        if (!first) out += ',';
-        first = false;
-        out += "{\"version\":" + std::to_string(sqlite3_column_int64(select.get(), 0)) + ",\"name\":";
-        appendJsonString(out, columnText(select.get(), 1));
-        out += ",\"applied_at\":";
-        appendJsonString(out, columnText(select.get(), 2));
-        out += ",\"checksum\":";
-        appendJsonString(out, columnText(select.get(), 3));
-        out += '}';
-    }
-    return out + "]}";
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

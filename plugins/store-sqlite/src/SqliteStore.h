@@ -41,10 +41,10 @@ private:
     void open();
     sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
     void ensureMigrationTable();
-    std::string newId(const KindSpec& spec) const;
     std::string nowTimestamp() const;
 
     std::string queryMigrations();
+    std::string queryThreadStates(const std::string& paramsJson);
 
     std::string path_;
     std::int64_t busyTimeoutMs_;

@@ -276,8 +276,8 @@ public:
             {R"({"limit":1001})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":0})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":"5"})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
-            {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: thread_id, mcp_id, min_level, service, contains, "
-                                  "from, to, order, limit, cursor)"},
+            {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: contains, cursor, from, limit, mcp_id, "
+                                  "min_level, order, service, thread_id, to)"},
             {R"({"mcp_id":3})", "logs.list: parameter 'mcp_id' must be a string"},
             {R"([1])", "logs.list: parameters must be a JSON object"},
         };
@@ -293,11 +293,11 @@ public:
         auto store = openStore(dir.file("unknown.db"));
         std::string result, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit)"), error);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.tail", "{}", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.tail' (known: audit.list, graph, logs.export, logs.list, "
                                          "mcps.history, permissions.list, schema_migrations.list, search, threads.children, "
-                                         "threads.get, threads.list, threads.timeline, threads.transcript)"),
+                                         "threads.get, threads.list, threads.state, threads.timeline, threads.transcript)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);

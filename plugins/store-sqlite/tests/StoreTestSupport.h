@@ -1,5 +1,6 @@
 #pragma once
-// Shared by the store tests: load the real store-sqlite.so, start a StoreService on a temp database.
+// Shared by the store tests: load a real store plugin (store-sqlite.so, store-postgres.so), start a
+// StoreService on it (a temp SQLite file, a database of tests/support/PostgresServer).
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "app/HostConfig.h"
@@ -19,17 +20,20 @@
 
 namespace mc::test {
 
-// The real store-sqlite.so through the host's loader, loaded once per test program.
-inline std::shared_ptr<const host::LoadedPlugin> sqliteStorePlugin() {
-    static const std::shared_ptr<const host::LoadedPlugin> plugin = [] {
+// A real store plugin (<id>.so) through the host's loader, loaded once per test program.
+inline std::shared_ptr<const host::LoadedPlugin> storePlugin(const std::string& id) {
+    static std::map<std::string, std::shared_ptr<const host::LoadedPlugin>> loaded;
+    auto& plugin = loaded[id];
+    if (!plugin) {
         host::PluginRegistry registry;
-        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so";
-        if (!registry.loadFile(path))
-            throw std::runtime_error("store-sqlite.so refused: " + registry.report().back().reason);
-        return registry.find("store-sqlite");
-    }();
+        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/" + id + ".so";
+        if (!registry.loadFile(path)) throw std::runtime_error(id + ".so refused: " + registry.report().back().reason);
+        plugin = registry.find(id);
+    }
     return plugin;
 }
+
+inline std::shared_ptr<const host::LoadedPlugin> sqliteStorePlugin() { return storePlugin("store-sqlite"); }
 
 inline std::string shippedMigrationsDir() { return std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations"; }
 
@@ -39,17 +43,28 @@ inline int64_t shippedSchemaVersion(const std::string& dialect = "sqlite") {
 }
 
 // The plugin's declared defaults overlaid with `overrides`, as the host's config layer hands them on.
-inline std::unique_ptr<host::HostContext> storeContext(std::map<std::string, std::string> overrides) {
-    return std::make_unique<host::HostContext>("store-sqlite", "test",
-                                               host::pluginInstanceConfig(overrides, "store.sqlite", sqliteStorePlugin()->info.configKeys),
+// `backend` is the store.backend value: plugin store-<backend>, keys under store.<backend>.
+inline std::unique_ptr<host::HostContext> storeContext(std::map<std::string, std::string> overrides,
+                                                       const std::string& backend = "sqlite") {
+    const auto plugin = storePlugin("store-" + backend);
+    return std::make_unique<host::HostContext>("store-" + backend, "test",
+                                               host::pluginInstanceConfig(overrides, "store." + backend, plugin->info.configKeys),
                                                nullptr);
+}
+
+// A StoreService on store-<backend> configured with `overrides`, migrated with the shipped migrations.
+inline std::unique_ptr<host::StoreService> openBackendStore(const std::string& backend,
+                                                            std::map<std::string, std::string> overrides,
+                                                            const std::string& migrationsDir = shippedMigrationsDir()) {
+    return std::make_unique<host::StoreService>(storePlugin("store-" + backend), storeContext(std::move(overrides), backend),
+                                                migrationsDir);
 }
 
 inline std::unique_ptr<host::StoreService> openStore(const std::string& dbPath,
                                                      const std::string& migrationsDir = shippedMigrationsDir(),
                                                      std::map<std::string, std::string> overrides = {}) {
     overrides["path"] = dbPath;
-    return std::make_unique<host::StoreService>(sqliteStorePlugin(), storeContext(overrides), migrationsDir);
+    return openBackendStore("sqlite", std::move(overrides), migrationsDir);
 }
 
 // A fresh directory under the system temp dir, removed with the object.

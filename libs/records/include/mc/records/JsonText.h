@@ -15,4 +15,9 @@ std::string formatTimestamp(long long unixMicros);
 
 std::string sha256Hex(std::string_view data);
 
+// JSON text in the form normalize() stores it (parsed, keys sorted, condensed), so a value read back from
+// a database that reformats JSON (PostgreSQL JSONB) compares and prints like the one written.
+// Returns `json` unchanged when it does not parse.
+std::string canonicalJsonText(const std::string& json);
+
 } // namespace mc::records

@@ -8,6 +8,8 @@
 // (key, id) in the requested order, so rows inserted between pages are neither repeated nor shift
 // others out. The cursor is opaque to callers: base64url of the query name, order, key and id,
 // checked on the way back in.
+#include "mc/records/QueryParams.h"
+
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -61,8 +63,6 @@ struct ListQuerySpec {
     std::vector<FilterSpec> filters;
 };
 
-constexpr std::int64_t kDefaultLimit = 100;
-constexpr std::int64_t kMaxLimit = 1000;
 constexpr std::int64_t kExportPageSize = 1000;
 
 const std::vector<ListQuerySpec>& listQueries();
@@ -98,7 +98,7 @@ struct ParsedList {
     const ListQuerySpec* spec = nullptr;
     std::vector<Condition> where;
     bool descending = true;
-    std::int64_t limit = kDefaultLimit;
+    std::int64_t limit = kDefaultListLimit;
     std::optional<Cursor> after;
     std::optional<std::string> scopeId; // the thread of a scoped list
 };
@@ -110,7 +110,8 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson);
 // The opaque cursor that resumes after (key, id) for this query and order.
 std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id);
 
-// The params object of any named query, checked for unknown names; throws QueryError.
+// The params object of any named query: unknown names refused (mc/records/QueryParams.h), required ones
+// checked (QueryError).
 Poco::JSON::Object::Ptr parseParams(std::string_view queryName, std::string_view paramsJson,
                                     const std::vector<QueryParamSpec>& allowed);
 

@@ -1,6 +1,6 @@
 #pragma once
-// Small RAII and row helpers over raw sqlite3, shared by the write path (SqliteStore.cpp) and the
-// query catalog (SqliteQueries.cpp).
+// What SqliteStore's writes and SqliteQueries.cpp share: RAII statements and transactions on the raw
+// sqlite3 handle, and rows -> JSON by the record schema.
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
@@ -12,11 +12,7 @@
 #include <string>
 
 namespace mc::store_sqlite {
-
-using mc::records::ColumnValue;
-using mc::records::FieldType;
-using mc::records::KindSpec;
-using mc::records::appendJsonString;
+using namespace mc::records;
 using mc::sdk::Error;
 
 // One prepared sqlite3 statement; finalized on scope exit so no error path leaks it.
@@ -71,6 +67,29 @@ inline void exec(sqlite3* db, const std::string& sql) {
     }
 }
 
+// BEGIN IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db) : db_(db) {
+        try {
+            exec(db_, "BEGIN IMMEDIATE");
+        } catch (const Error& e) {
+            throw Error(e.status(), std::string("cannot begin a transaction: ") + e.what());
+        }
+    }
+    ~Transaction() {
+        if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+        exec(db_, "COMMIT");
+        open_ = false;
+    }
+
+private:
+    sqlite3* db_;
+    bool open_ = true;
+};
+
 inline std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
 
 inline std::string selectColumns(const KindSpec& spec) {
@@ -79,39 +98,49 @@ inline std::string selectColumns(const KindSpec& spec) {
     return cols + ", created_at";
 }
 
+inline std::string insertSql(const KindSpec& spec, const std::string& suffix) {
+    std::string cols = "id", marks = "?";
+    for (const auto& f : spec.fields) {
+        cols += ", " + quoted(f.column);
+        marks += ", ?";
+    }
+    return "INSERT INTO " + spec.table + " (" + cols + ") VALUES (" + marks + ")" + suffix;
+}
+
+inline std::string updateSql(const KindSpec& spec) {
+    std::string sets;
+    for (const auto& f : spec.fields) sets += (sets.empty() ? "" : ", ") + quoted(f.column) + " = ?";
+    return "UPDATE " + spec.table + " SET " + sets + " WHERE id = ?";
+}
+
 inline std::string columnText(sqlite3_stmt* stmt, int col) {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col))) : std::string();
 }
 
-// Appends a row selected with selectColumns(spec) as a JSON object keyed by the record field names.
-inline void appendRow(std::string& out, sqlite3_stmt* stmt, const KindSpec& spec) {
-    out += "{\"id\":";
-    appendJsonString(out, columnText(stmt, 0));
+// A row selected with selectColumns(spec) as the record it stores (values typed by the schema).
+inline NormalizedRecord readRecord(sqlite3_stmt* stmt, const KindSpec& spec) {
+    NormalizedRecord record;
+    record.id = columnText(stmt, 0);
     int col = 1;
     for (const auto& f : spec.fields) {
-        out += ',';
-        appendJsonString(out, f.jsonName);
-        out += ':';
-        const int type = sqlite3_column_type(stmt, col);
-        if (type == SQLITE_NULL) {
-            out += "null";
-        } else if (f.type == FieldType::Json) {
-            out += columnText(stmt, col); // valid JSON: the schema CHECKs json_valid
-        } else if (f.type == FieldType::Boolean) {
-            out += sqlite3_column_int64(stmt, col) ? "true" : "false";
-        } else if (f.type == FieldType::Integer) {
-            out += std::to_string(sqlite3_column_int64(stmt, col));
-        } else if (f.type == FieldType::Real) {
-            Poco::Dynamic::Var v(sqlite3_column_double(stmt, col));
-            out += v.convert<std::string>();
-        } else {
-            appendJsonString(out, columnText(stmt, col));
-        }
+        if (sqlite3_column_type(stmt, col) == SQLITE_NULL) record.values.emplace_back(std::monostate{});
+        else if (f.type == FieldType::Integer || f.type == FieldType::Boolean)
+            record.values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, col)));
+        else if (f.type == FieldType::Real) record.values.emplace_back(sqlite3_column_double(stmt, col));
+        else record.values.emplace_back(columnText(stmt, col));
+        record.present.push_back(true);
         ++col;
     }
+    return record;
+}
+
+// Appends a row selected with selectColumns(spec): the record's canonical JSON plus created_at.
+inline void appendRow(std::string& out, sqlite3_stmt* stmt, const KindSpec& spec) {
+    appendJson(out, spec, readRecord(stmt, spec));
+    out.pop_back();
     out += ",\"created_at\":";
-    appendJsonString(out, columnText(stmt, col));
+    appendJsonString(out, columnText(stmt, static_cast<int>(spec.fields.size()) + 1));
     out += '}';
 }
 
