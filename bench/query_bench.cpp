@@ -128,7 +128,7 @@ void seed(StoreService& store, long logs, long threads, long batch) {
         for (long n = 0; n < batch && i < logs; ++n, ++i) {
             const long second = i * spanSeconds / logs;
             records += std::string(n ? "," : "") + "{\"timestamp\":\"" + ts(second, static_cast<int>(i % 1000)) +
-                       "\",\"level\":\"" + levels[i % 20] + "\",\"service\":\"svc-" + std::to_string(i % 5) +
+                       "\",\"level\":\"" + levels[(i / 20) % 20] + "\",\"service\":\"svc-" + std::to_string(i % 5) +
                        "\",\"mcp_id\":\"mcp-" + std::to_string(i % 20) + "\"" +
                        (i % 2 ? ",\"thread_id\":\"" + threadId(second / 10) + "\"" : std::string()) + ",\"message\":\"" +
                        words[i % 16] + " " + words[(i / 16) % 16] + " " + words[(i / 256) % 16] + " #" + std::to_string(i) +

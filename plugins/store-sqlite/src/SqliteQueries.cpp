@@ -64,7 +64,8 @@ std::string SqliteStore::queryMigrations() {
 
 namespace {
 
-constexpr std::size_t kFlushBytes = 64 * 1024;
+// Search ranks at most this many of the newest matches per kind (see search()).
+constexpr int kSearchCandidates = 2000;
 
 // The WHERE clause of a parsed list (without the cursor), its binds appended to `binds`.
 std::string whereClause(const ParsedList& list, std::vector<ColumnValue>& binds) {
@@ -360,11 +361,17 @@ void SqliteQueries::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
         for (const auto& source : sources) {
             if (std::find(request.kinds.begin(), request.kinds.end(), source.kind) == request.kinds.end()) continue;
             const std::string fts = source.fts;
-            Prepared select(db, "SELECT c.id, c." + std::string(source.timestamp) + ", c." + source.threadId + ", " +
-                                    (std::string(source.mcpId) == "NULL" ? "NULL" : "c." + std::string(source.mcpId)) +
-                                    ", snippet(" + fts + ", 0, '<mark>', '</mark>', '…', 16), bm25(" + fts + ") FROM " +
-                                    fts + " JOIN " + source.table + " c ON c.rowid = " + fts + ".rowid WHERE " + fts +
-                                    " MATCH ? ORDER BY bm25(" + fts + ") LIMIT ?");
+            // Rank the newest kSearchCandidates matches (rowid order is arrival order), then build the
+            // fragment only for the best `limit`: a common word costs the same on 1M rows as on 10k.
+            const std::string mcp = std::string(source.mcpId) == "NULL" ? "NULL" : "c." + std::string(source.mcpId);
+            Prepared select(db, "WITH recent AS (SELECT rowid FROM " + fts + " WHERE " + fts +
+                                    " MATCH ?1 ORDER BY rowid DESC LIMIT " + std::to_string(kSearchCandidates) +
+                                    "), best AS (SELECT rowid AS hit, bm25(" + fts + ") AS rank FROM " + fts + " WHERE " +
+                                    fts + " MATCH ?1 AND rowid IN recent ORDER BY rank LIMIT ?2) "
+                                    "SELECT c.id, c." + source.timestamp + ", c." + source.threadId + ", " + mcp +
+                                    ", snippet(" + fts + ", 0, '<mark>', '</mark>', '…', 16), best.rank FROM best JOIN " +
+                                    fts + " ON " + fts + ".rowid = best.hit JOIN " + source.table +
+                                    " c ON c.rowid = best.hit WHERE " + fts + " MATCH ?1 ORDER BY best.rank");
             select.bind(1, match);
             select.bind(2, request.limit);
             while (select.step()) {
