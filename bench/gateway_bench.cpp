@@ -13,6 +13,7 @@
 //                    [--transport stdio|http|both] [--peers DIR]
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
+#include "BenchSupport.h"
 #include "app/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "gateway/McpGateway.h"
@@ -55,6 +56,9 @@
 using namespace mc::host;
 using SteadyClock = std::chrono::steady_clock;
 
+using mc::bench::flag;
+using mc::bench::percentileMs;
+
 namespace {
 
 #ifndef MC_BENCH_MCP_PEERS_DIR
@@ -68,19 +72,7 @@ long long steadyNanos() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
 }
 
-std::string flag(int argc, char** argv, const char* name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-    return fallback;
-}
 
-// Percentile of latencies in microseconds, reported in milliseconds.
-double percentileMs(std::vector<long long> v, double p) {
-    if (v.empty()) return 0;
-    const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-    return v[i] / 1000.0;
-}
 
 // The integer after `"key":` in a JSON text, or nullopt (enough for the flat fields we read).
 std::optional<long long> intField(const std::string& text, const std::string& key, std::size_t from = 0) {

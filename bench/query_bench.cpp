@@ -5,6 +5,7 @@
 //
 //   build/bin/mc-bench-query [--logs 1000000] [--threads 100000] [--requests 200] [--batch 5000]
 //                            [--backend sqlite] [--db PATH (reuse a seeded database)]
+#include "BenchSupport.h"
 #include "app/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "store/StoreService.h"
@@ -33,20 +34,12 @@
 using namespace mc::host;
 using Clock = std::chrono::steady_clock;
 
+using mc::bench::flag;
+using mc::bench::percentileMs;
+
 namespace {
 
-std::string flag(int argc, char** argv, const char* name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-    return fallback;
-}
 
-double percentileMs(std::vector<long long> v, double p) {
-    if (v.empty()) return 0;
-    const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-    return v[i] / 1000.0;
-}
 
 // kB of a /proc/self/status line ("VmRSS", "VmHWM").
 long procStatusKb(const char* key) {
@@ -183,6 +176,7 @@ private:
 } // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows while seeding
     const long logs = std::stol(flag(argc, argv, "--logs", "1000000"));
     const long threads = std::stol(flag(argc, argv, "--threads", "100000"));
     const long requests = std::stol(flag(argc, argv, "--requests", "200"));

@@ -1,6 +1,8 @@
 // docs/websocket-protocol.md against the code: every error code the WebSocket code can send (in-band
 // {"type":"error","code":...} and the upgrade's HTTP error shape) and every message type it sends or
 // accepts is named in the document, so a new one cannot ship undocumented.
+#include "TestHttp.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <filesystem>
@@ -9,14 +11,9 @@
 #include <set>
 #include <sstream>
 
-namespace {
+using mc::test::readFile;
 
-std::string readFile(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
+namespace {
 
 std::set<std::string> matches(const std::string& text, const std::regex& pattern) {
     std::set<std::string> out;
