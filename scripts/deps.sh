@@ -7,7 +7,8 @@ profile=${1:-build}
 packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
           libcppunit-dev libpq-dev libssl-dev)
 if [ "$profile" = test ]; then
-  packages+=(gcovr)
+  # postgresql: the real server the store-postgres tests start privately (tests/support/PostgresServer).
+  packages+=(gcovr postgresql)
   # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi

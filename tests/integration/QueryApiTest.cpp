@@ -1,7 +1,10 @@
-// The query API over real HTTP on loopback against the real store plugin (store-sqlite, migrated with
-// the shipped migrations): values, orders, every filter, keyset pagination while rows arrive, the
-// streamed export formats, search ranking and highlight, the graph, and each error status.
+// The query API over real HTTP on loopback against each real store plugin, migrated with the shipped
+// migrations: QueryApiTest on store-sqlite, QueryApiPostgresTest on store-postgres (a private
+// PostgreSQL server, tests/support/PostgresServer). The same tests: values, orders, every filter, keyset
+// pagination while rows arrive, the streamed export formats, search ranking and highlight, the graph,
+// and each error status; 503 when PostgreSQL goes down.
 #include "InProcessHost.h"
+#include "PostgresServer.h"
 #include "TestHttp.h"
 #include "app/HostRuntime.h"
 #include "store/StoreService.h"
@@ -25,7 +28,7 @@ using Poco::JSON::Object;
 namespace {
 
 struct QueryHost : InProcessHost {
-    explicit QueryHost(const Overrides& overrides = {}) : InProcessHost(overrides, Until::AllButGateway) {}
+    explicit QueryHost(const Overrides& overrides) : InProcessHost(overrides, Until::AllButGateway) {}
 
     // Writes through the store's own write path; every record must be accepted.
     void write(const std::string& kind, const std::string& recordsJson) {
@@ -123,8 +126,15 @@ class QueryApiTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // The store under test: these keys on top of InProcessHost's (store-sqlite in a temp directory).
+    virtual InProcessHost::Overrides storeKeys() { return {}; }
+    InProcessHost::Overrides with(InProcessHost::Overrides extra) {
+        for (const auto& [k, v] : storeKeys()) extra.emplace(k, v);
+        return extra;
+    }
+
     void threadsListFiltersAndOrders() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         CPPUNIT_ASSERT_EQUAL(std::string("T-4,T-3,T-2,T-1"), host.ids("/api/threads"));
         CPPUNIT_ASSERT_EQUAL(std::string("T-1,T-2,T-3,T-4"), host.ids("/api/threads?order=asc"));
@@ -142,7 +152,7 @@ public:
     }
 
     void threadDetailTimelineTranscriptChildren() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         auto thread = host.ok("/api/threads/T-1")->getArray("items")->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("plan the database migration"), thread->getValue<std::string>("user_input"));
@@ -175,7 +185,7 @@ public:
     }
 
     void logsFilterByEveryParameter() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         seedLogs(host);
         CPPUNIT_ASSERT_EQUAL(std::string("L-12,L-11,L-10"), host.ids("/api/logs?limit=3"));
@@ -199,7 +209,7 @@ public:
     }
 
     void paginationLosesAndRepeatsNothingWhileRowsArrive() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         // 250 logs; several share a timestamp so the id breaks ties.
         std::set<std::string> original;
@@ -247,7 +257,7 @@ public:
     }
 
     void exportStreamsEveryFormat() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         // More than one internal page (1000 rows), with a message CSV must quote.
         std::string records = "[";
@@ -305,7 +315,7 @@ public:
     }
 
     void historyPermissionsAndAudit() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         host.write("mcp_status", "["
                                  "{\"id\":\"MS-1\",\"mcp_id\":\"mcp-a\",\"status\":\"connecting\",\"timestamp\":\"" + ts(1) + "\"},"
@@ -355,7 +365,7 @@ public:
     }
 
     void searchRanksAndHighlights() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         host.write("log", "["
                           "{\"id\":\"L-1\",\"level\":\"ERROR\",\"service\":\"db\",\"mcp_id\":\"mcp-a\",\"thread_id\":\"T-1\","
@@ -375,7 +385,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("T-1"), items->getObject(0)->getValue<std::string>("thread_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("mcp-a"), items->getObject(0)->getValue<std::string>("mcp_id"));
         const std::string snippet = items->getObject(1)->getValue<std::string>("snippet");
-        CPPUNIT_ASSERT_MESSAGE(snippet, snippet.find("is a <mark>timeout</mark>") != std::string::npos);
+        // A fragment of the message around the match, the match marked (each store picks its own window).
+        CPPUNIT_ASSERT_MESSAGE(snippet, snippet.find("<mark>timeout</mark>") != std::string::npos);
+        std::string plain = snippet;
+        for (const std::string mark : {"<mark>", "</mark>", "…"})
+            for (std::size_t at; (at = plain.find(mark)) != std::string::npos;) plain.erase(at, mark.size());
+        CPPUNIT_ASSERT_MESSAGE(plain, plain.size() > 20 && std::string("a long message about many things, only one of which is a "
+                                                                       "timeout, and the rest is padding padding padding padding "
+                                                                       "padding padding").find(plain) != std::string::npos);
 
         // Across kinds: a thread input and a transcript message (no stemming: "migrate" is another word).
         const std::string both = host.ids("/api/search?q=migration");
@@ -396,7 +413,7 @@ public:
     }
 
     void graphOfOneTreeAndOfATimeRange() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         auto graph = host.ok("/api/graph?thread_id=T-1");
         CPPUNIT_ASSERT_EQUAL(std::string("thread:T-1,thread:T-2,thread:T-4,mcp:mcp-a,mcp:mcp-b,tool:mcp-a/echo,tool:mcp-b/add"),
@@ -431,7 +448,7 @@ public:
     }
 
     void errorsUseOneShapeAndStatus() {
-        QueryHost host;
+        QueryHost host(with({}));
         seedThreads(host);
         auto unknown = host.get("/api/logs?levle=WARN");
         CPPUNIT_ASSERT_EQUAL(400, unknown.status);
@@ -490,7 +507,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(405, method.status);
         CPPUNIT_ASSERT_EQUAL(std::string("GET"), method.headers["Allow"]);
         CPPUNIT_ASSERT_EQUAL(std::string("method_not_allowed"), errorCode(method));
-        QueryHost small(QueryHost::Overrides{{"http.max_body_bytes", "1024"}});
+        QueryHost small(with({{"http.max_body_bytes", "1024"}}));
         auto tooLarge = httpRequest("GET", small.port(), "/api/logs", std::string(4096, 'x'));
         CPPUNIT_ASSERT_EQUAL(413, tooLarge.status);
         CPPUNIT_ASSERT_EQUAL(std::string("payload_too_large"), errorCode(tooLarge));
@@ -501,3 +518,32 @@ public:
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(QueryApiTest);
+
+class QueryApiPostgresTest : public QueryApiTest {
+    CPPUNIT_TEST_SUB_SUITE(QueryApiPostgresTest, QueryApiTest);
+    CPPUNIT_TEST(serverDownIs503AndBackUpAnswers);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    InProcessHost::Overrides storeKeys() override {
+        auto& server = mc::test::PostgresServer::shared();
+        return {{"store.backend", "postgres"}, {"store.postgres.url", server.conninfo(server.createDatabase("query"))}};
+    }
+
+    void serverDownIs503AndBackUpAnswers() {
+        mc::test::PostgresServer server; // its own: stopping it must not disturb the shared one
+        QueryHost host({{"store.backend", "postgres"}, {"store.postgres.url", server.conninfo(server.createDatabase("down"))}});
+        seedThreads(host);
+        server.stop();
+        for (const char* path : {"/api/threads", "/api/logs/export", "/api/search?q=plan", "/api/threads/T-1", "/api/graph"}) {
+            auto r = host.get(path);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(path + std::string(" ") + r.body, 503, r.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("store_unavailable"), errorCode(r));
+            CPPUNIT_ASSERT_MESSAGE(errorMessage(r), errorMessage(r).rfind("the store cannot answer now: ", 0) == 0);
+        }
+        server.start();
+        CPPUNIT_ASSERT_EQUAL(std::string("T-4,T-3,T-2,T-1"), host.ids("/api/threads"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(QueryApiPostgresTest);

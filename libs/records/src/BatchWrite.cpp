@@ -126,17 +126,24 @@ WriteResult applyBatch(ParsedBatch batch, WriteTarget& target, const std::functi
         std::vector<const NormalizedRecord*> run;
         while (end < entries.size() && entries[end].spec == &spec) run.push_back(&entries[end++].record);
         const auto outcomes = target.insertOnce(spec, run);
+        const auto outcomeOf = [&](std::size_t k) {
+            return k < outcomes.size() ? outcomes[k] : InsertResult{InsertOutcome::NotInserted, {}};
+        };
+        std::vector<std::string> notInserted;
+        for (std::size_t k = 0; k < run.size(); ++k)
+            if (outcomeOf(k).outcome == InsertOutcome::NotInserted) notInserted.push_back(run[k]->id);
+        const std::set<std::string> stored = notInserted.empty() ? std::set<std::string>() : target.existing(spec, notInserted);
         for (std::size_t k = 0; k < run.size(); ++k) {
             const BatchEntry& entry = entries[i + k];
             const NormalizedRecord& record = entry.record;
-            const InsertResult outcome = k < outcomes.size() ? outcomes[k] : InsertResult{InsertOutcome::NotInserted, {}};
+            const InsertResult outcome = outcomeOf(k);
             if (outcome.outcome == InsertOutcome::Inserted) {
                 ++result.accepted;
             } else if (outcome.outcome == InsertOutcome::Failed) {
                 result.rejected.push_back({entry.index, outcome.reason});
             } else if (outcome.outcome == InsertOutcome::MissingThread) {
                 result.rejected.push_back({entry.index, missingThreadReason(record.text(spec, "thread_id").value_or(""))});
-            } else if (target.exists(spec, record.id)) {
+            } else if (stored.count(record.id)) {
                 ++result.accepted;
                 ++result.duplicates;
             } else {

@@ -420,4 +420,61 @@ GraphRequest parseGraph(std::string_view paramsJson) {
     return out;
 }
 
+std::string graphJson(const std::vector<GraphThread>& threads, const std::vector<GraphCall>& calls, bool truncated) {
+    const auto nodeId = [](const std::string& type, const std::string& id) { return jsonString(type + ":" + id); };
+    std::set<std::string> present, mcps;
+    std::set<std::pair<std::string, std::string>> tools; // (mcp, tool)
+    for (const auto& t : threads) present.insert(t.id);
+    std::string nodes, edges, callEdges;
+    for (const auto& t : threads) {
+        mcps.insert(t.mcpId);
+        nodes += ",{\"id\":" + nodeId("thread", t.id) + ",\"type\":\"thread\",\"thread_id\":" + jsonString(t.id) +
+                 ",\"status\":" + jsonString(t.status) + ",\"mcp_id\":" + jsonString(t.mcpId) +
+                 ",\"started_at\":" + jsonString(t.startedAt) + ",\"label\":" + jsonString(t.userInput.substr(0, 80)) + "}";
+        if (!t.parentId.empty() && present.count(t.parentId))
+            edges += ",{\"type\":\"parent-of\",\"from\":" + nodeId("thread", t.parentId) + ",\"to\":" +
+                     nodeId("thread", t.id) + "}";
+        edges += ",{\"type\":\"ran-on\",\"from\":" + nodeId("thread", t.id) + ",\"to\":" + nodeId("mcp", t.mcpId) + "}";
+    }
+    for (const auto& c : calls) {
+        tools.insert({c.mcpId, c.tool});
+        mcps.insert(c.mcpId);
+        callEdges += ",{\"type\":\"called\",\"from\":" + nodeId("thread", c.threadId) + ",\"to\":" +
+                     nodeId("tool", c.mcpId + "/" + c.tool) + ",\"count\":" + std::to_string(c.count) + "}";
+    }
+    for (const auto& m : mcps)
+        nodes += ",{\"id\":" + nodeId("mcp", m) + ",\"type\":\"mcp\",\"mcp_id\":" + jsonString(m) + ",\"label\":" +
+                 jsonString(m) + "}";
+    for (const auto& [mcp, tool] : tools)
+        nodes += ",{\"id\":" + nodeId("tool", mcp + "/" + tool) + ",\"type\":\"tool\",\"mcp_id\":" + jsonString(mcp) +
+                 ",\"tool\":" + jsonString(tool) + ",\"label\":" + jsonString(tool) + "}";
+    edges += callEdges;
+    return "{\"nodes\":[" + (nodes.empty() ? "" : nodes.substr(1)) + "],\"edges\":[" + (edges.empty() ? "" : edges.substr(1)) +
+           "],\"truncated\":" + (truncated ? "true" : "false") + "}";
+}
+
+const std::vector<SearchSource>& searchSources() {
+    static const std::vector<SearchSource> sources = {
+        {"log", "logs", "message", "timestamp", "thread_id", "mcp_id"},
+        {"transcript", "transcripts", "content", "timestamp", "thread_id", ""},
+        {"thread", "threads", "user_input", "started_at", "id", "mcp_id"},
+    };
+    return sources;
+}
+
+std::string searchJson(std::vector<SearchHit> hits, std::int64_t limit) {
+    std::stable_sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+    if (static_cast<std::int64_t>(hits.size()) > limit) hits.resize(static_cast<std::size_t>(limit));
+    const auto optional = [](const std::optional<std::string>& v) { return v ? jsonString(*v) : std::string("null"); };
+    std::string out = "{\"items\":[";
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+        const auto& h = hits[i];
+        out += std::string(i ? "," : "") + "{\"kind\":" + jsonString(h.kind) + ",\"id\":" + jsonString(h.id) +
+               ",\"timestamp\":" + jsonString(h.timestamp) + ",\"thread_id\":" + optional(h.threadId) +
+               ",\"mcp_id\":" + optional(h.mcpId) + ",\"snippet\":" + jsonString(h.snippet) + ",\"score\":" +
+               Poco::Dynamic::Var(h.score).convert<std::string>() + "}";
+    }
+    return out + "],\"next_cursor\":null}";
+}
+
 } // namespace mc::records

@@ -38,6 +38,21 @@ std::optional<std::string> stringParam(const Poco::JSON::Object& params, const s
     return v.extract<std::string>();
 }
 
+std::string requiredStringParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name) {
+    auto value = stringParam(params, queryName, name);
+    if (!value || value->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameter '" + name + "' is required");
+    return *value;
+}
+
+std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson) {
+    std::string known;
+    for (const auto& [queryName, handler] : queries) {
+        if (queryName == name) return handler(paramsJson);
+        known += (known.empty() ? "" : ", ") + queryName;
+    }
+    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + name + "' (known: " + known + ")");
+}
+
 std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name,
                         std::int64_t fallback, std::int64_t max) {
     if (!params.has(name) || params.isNull(name)) return fallback;

@@ -64,8 +64,6 @@ std::string SqliteStore::queryMigrations() {
 
 namespace {
 
-// Search ranks at most this many of the newest matches per kind (see search()).
-constexpr int kSearchCandidates = 2000;
 
 // The WHERE clause of a parsed list (without the cursor), its binds appended to `binds`.
 std::string whereClause(const ParsedList& list, std::vector<ColumnValue>& binds) {
@@ -165,7 +163,6 @@ void appendRows(std::string& out, Prepared& select, const KindSpec& spec) {
     }
 }
 
-std::string nodeId(const std::string& type, const std::string& id) { return jsonString(type + ":" + id); }
 
 } // namespace
 
@@ -248,13 +245,8 @@ void SqliteQueries::threadDetail(std::string_view paramsJson, mc::sdk::Sink& row
 
 void SqliteQueries::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
     const GraphRequest request = parseGraph(paramsJson);
-    struct ThreadNode {
-        std::string id, parentId, mcpId, status, startedAt, userInput;
-    };
-    std::vector<ThreadNode> threads;
-    std::string edges;
-    std::set<std::string> mcps;
-    std::map<std::pair<std::string, std::string>, bool> tools; // (mcp, tool)
+    std::vector<GraphThread> threads;
+    std::vector<GraphCall> calls;
     bool truncated = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -289,111 +281,55 @@ void SqliteQueries::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
                 break;
             }
             auto* s = select.get();
-            threads.push_back(ThreadNode{columnText(s, 0), columnText(s, 1), columnText(s, 2), columnText(s, 3),
-                                         columnText(s, 4), columnText(s, 5)});
+            threads.push_back(GraphThread{columnText(s, 0), columnText(s, 1), columnText(s, 2), columnText(s, 3),
+                                          columnText(s, 4), columnText(s, 5)});
         }
         std::string ids = "[";
         for (std::size_t i = 0; i < threads.size(); ++i) ids += (i ? "," : "") + jsonString(threads[i].id);
-        ids += "]";
-        Prepared calls(db, "SELECT s.thread_id, COALESCE(s.mcp_id, t.mcp_id), s.tool, count(*) FROM execution_steps s "
-                           "JOIN threads t ON t.id = s.thread_id WHERE s.tool IS NOT NULL AND s.thread_id IN "
-                           "(SELECT value FROM json_each(?)) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
-        calls.bind(1, ids);
-        while (calls.step()) {
-            const std::string thread = columnText(calls.get(), 0), mcp = columnText(calls.get(), 1),
-                              tool = columnText(calls.get(), 2);
-            tools[{mcp, tool}] = true;
-            edges += ",{\"type\":\"called\",\"from\":" + nodeId("thread", thread) + ",\"to\":" +
-                     nodeId("tool", mcp + "/" + tool) + ",\"count\":" + std::to_string(sqlite3_column_int64(calls.get(), 3)) + "}";
-        }
+        Prepared steps(db, "SELECT s.thread_id, COALESCE(s.mcp_id, t.mcp_id), s.tool, count(*) FROM execution_steps s "
+                             "JOIN threads t ON t.id = s.thread_id WHERE s.tool IS NOT NULL AND s.thread_id IN "
+                             "(SELECT value FROM json_each(?)) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+        steps.bind(1, ids + "]");
+        while (steps.step())
+            calls.push_back(GraphCall{columnText(steps.get(), 0), columnText(steps.get(), 1),
+                                      columnText(steps.get(), 2), sqlite3_column_int64(steps.get(), 3)});
     }
-    std::set<std::string> present;
-    for (const auto& t : threads) present.insert(t.id);
-    std::string nodes, threadEdges;
-    for (const auto& t : threads) {
-        mcps.insert(t.mcpId);
-        nodes += ",{\"id\":" + nodeId("thread", t.id) + ",\"type\":\"thread\",\"thread_id\":" + jsonString(t.id) +
-                 ",\"status\":" + jsonString(t.status) + ",\"mcp_id\":" + jsonString(t.mcpId) +
-                 ",\"started_at\":" + jsonString(t.startedAt) + ",\"label\":" + jsonString(t.userInput.substr(0, 80)) + "}";
-        if (!t.parentId.empty() && present.count(t.parentId))
-            threadEdges += ",{\"type\":\"parent-of\",\"from\":" + nodeId("thread", t.parentId) + ",\"to\":" +
-                           nodeId("thread", t.id) + "}";
-        threadEdges += ",{\"type\":\"ran-on\",\"from\":" + nodeId("thread", t.id) + ",\"to\":" + nodeId("mcp", t.mcpId) + "}";
-    }
-    for (const auto& [key, unused] : tools) mcps.insert(key.first);
-    for (const auto& m : mcps)
-        nodes += ",{\"id\":" + nodeId("mcp", m) + ",\"type\":\"mcp\",\"mcp_id\":" + jsonString(m) + ",\"label\":" +
-                 jsonString(m) + "}";
-    for (const auto& [key, unused] : tools)
-        nodes += ",{\"id\":" + nodeId("tool", key.first + "/" + key.second) + ",\"type\":\"tool\",\"mcp_id\":" +
-                 jsonString(key.first) + ",\"tool\":" + jsonString(key.second) + ",\"label\":" + jsonString(key.second) + "}";
-    const std::string allEdges = threadEdges + edges;
-    rows.write("{\"nodes\":[" + (nodes.empty() ? "" : nodes.substr(1)) + "],\"edges\":[" +
-               (allEdges.empty() ? "" : allEdges.substr(1)) + "],\"truncated\":" + (truncated ? "true" : "false") + "}");
+    rows.write(graphJson(threads, calls, truncated));
 }
 
 void SqliteQueries::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
     const SearchRequest request = parseSearch(paramsJson);
     std::string match;
     for (const auto& term : request.terms) match += (match.empty() ? "\"" : " \"") + term + "\"";
-    struct Hit {
-        double score;
-        std::string json;
-    };
-    std::vector<Hit> hits;
-    // kind -> (fts table, content table, timestamp column, thread id column, mcp id column or NULL)
-    struct Source {
-        const char* kind;
-        const char* fts;
-        const char* table;
-        const char* timestamp;
-        const char* threadId;
-        const char* mcpId;
-    };
-    static const Source sources[] = {
-        {"log", "logs_fts", "logs", "timestamp", "thread_id", "mcp_id"},
-        {"transcript", "transcripts_fts", "transcripts", "timestamp", "thread_id", "NULL"},
-        {"thread", "threads_fts", "threads", "started_at", "id", "mcp_id"},
-    };
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        sqlite3* db = handle_();
-        for (const auto& source : sources) {
-            if (std::find(request.kinds.begin(), request.kinds.end(), source.kind) == request.kinds.end()) continue;
-            const std::string fts = source.fts;
-            // Rank the newest kSearchCandidates matches (rowid order is arrival order), then build the
-            // fragment only for the best `limit`: a common word costs the same on 1M rows as on 10k.
-            const std::string mcp = std::string(source.mcpId) == "NULL" ? "NULL" : "c." + std::string(source.mcpId);
-            Prepared select(db, "WITH recent AS (SELECT rowid FROM " + fts + " WHERE " + fts +
-                                    " MATCH ?1 ORDER BY rowid DESC LIMIT " + std::to_string(kSearchCandidates) +
-                                    "), best AS (SELECT rowid AS hit, bm25(" + fts + ") AS rank FROM " + fts + " WHERE " +
-                                    fts + " MATCH ?1 AND rowid IN recent ORDER BY rank LIMIT ?2) "
-                                    "SELECT c.id, c." + source.timestamp + ", c." + source.threadId + ", " + mcp +
-                                    ", snippet(" + fts + ", 0, '<mark>', '</mark>', '…', 16), best.rank FROM best JOIN " +
-                                    fts + " ON " + fts + ".rowid = best.hit JOIN " + source.table +
-                                    " c ON c.rowid = best.hit WHERE " + fts + " MATCH ?1 ORDER BY best.rank");
-            select.bind(1, match);
-            select.bind(2, request.limit);
-            while (select.step()) {
-                auto* s = select.get();
-                const double score = -sqlite3_column_double(s, 5); // bm25: lower is better
-                std::string json = "{\"kind\":" + jsonString(source.kind) + ",\"id\":" + jsonString(columnText(s, 0)) +
-                                   ",\"timestamp\":" + jsonString(columnText(s, 1)) + ",\"thread_id\":" +
-                                   (sqlite3_column_type(s, 2) == SQLITE_NULL ? "null" : jsonString(columnText(s, 2))) +
-                                   ",\"mcp_id\":" +
-                                   (sqlite3_column_type(s, 3) == SQLITE_NULL ? "null" : jsonString(columnText(s, 3))) +
-                                   ",\"snippet\":" + jsonString(columnText(s, 4));
-                Poco::Dynamic::Var v(score);
-                json += ",\"score\":" + v.convert<std::string>() + "}";
-                hits.push_back(Hit{score, std::move(json)});
-            }
+    std::vector<SearchHit> hits;
+    std::lock_guard<std::mutex> lock(mutex_);
+    sqlite3* db = handle_();
+    for (const auto& source : searchSources()) {
+        if (std::find(request.kinds.begin(), request.kinds.end(), source.kind) == request.kinds.end()) continue;
+        const std::string fts = source.table + "_fts";
+        // Rank the newest kSearchCandidates matches (rowid order is arrival order), then build the
+        // fragment only for the best `limit`: a common word costs the same on 1M rows as on 10k.
+        Prepared select(db, "WITH recent AS (SELECT rowid FROM " + fts + " WHERE " + fts + " MATCH ?1 ORDER BY rowid DESC LIMIT " +
+                                std::to_string(kSearchCandidates) + "), best AS (SELECT rowid AS hit, bm25(" + fts +
+                                ") AS rank FROM " + fts + " WHERE " + fts +
+                                " MATCH ?1 AND rowid IN recent ORDER BY rank LIMIT ?2) SELECT c.id, c." +
+                                source.timestampColumn + ", c." + source.threadIdColumn + ", " +
+                                (source.mcpIdColumn.empty() ? "NULL" : "c." + source.mcpIdColumn) + ", snippet(" + fts +
+                                ", 0, '<mark>', '</mark>', '…', 16), best.rank FROM best JOIN " + fts + " ON " + fts +
+                                ".rowid = best.hit JOIN " + source.table + " c ON c.rowid = best.hit WHERE " + fts +
+                                " MATCH ?1 ORDER BY best.rank");
+        select.bind(1, match);
+        select.bind(2, request.limit);
+        while (select.step()) {
+            auto* s = select.get();
+            const auto optional = [s](int col) {
+                return sqlite3_column_type(s, col) == SQLITE_NULL ? std::nullopt : std::optional<std::string>(columnText(s, col));
+            };
+            hits.push_back(SearchHit{source.kind, columnText(s, 0), columnText(s, 1), optional(2), optional(3),
+                                     columnText(s, 4), -sqlite3_column_double(s, 5)}); // bm25: lower is better
         }
     }
-    std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.score > b.score; });
-    if (static_cast<std::int64_t>(hits.size()) > request.limit) hits.resize(static_cast<std::size_t>(request.limit));
-    std::string out = "{\"items\":[";
-    for (std::size_t i = 0; i < hits.size(); ++i) out += (i ? "," : "") + hits[i].json;
-    rows.write(out + "],\"next_cursor\":null}");
+    rows.write(searchJson(std::move(hits), request.limit));
 }
 
 } // namespace mc::store_sqlite

@@ -3,6 +3,7 @@
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/QueryParams.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
@@ -69,10 +70,15 @@ public:
         }
         return out;
     }
-    bool exists(const KindSpec& spec, const std::string& id) override {
+    std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
         Prepared select(db_, "SELECT 1 FROM " + spec.table + " WHERE id = ?");
-        select.bind(1, id);
-        return select.step();
+        std::set<std::string> found;
+        for (const auto& id : ids) {
+            select.bind(1, id);
+            if (select.step()) found.insert(id);
+            select.reset();
+        }
+        return found;
     }
     std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
                                              std::int64_t sequence) override {

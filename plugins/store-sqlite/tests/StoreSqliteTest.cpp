@@ -16,14 +16,11 @@
 using mc::host::StoreError;
 using mc::host::StoreService;
 using mc::test::openStore;
+using mc::test::parseObject;
 using mc::test::RawSqlite;
 using mc::test::TempDir;
 
 namespace {
-
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 // Writes and asserts success; returns the store's result object.
 Poco::JSON::Object::Ptr writeOk(StoreService& store, const std::string& kind, const std::string& records) {

@@ -8,6 +8,7 @@
 #include "store/MigrationRunner.h"
 #include "store/StoreService.h"
 
+#include <Poco/JSON/Object.h>
 #include <boost/filesystem.hpp>
 
 #include <algorithm>
@@ -34,6 +35,9 @@ inline std::shared_ptr<const host::LoadedPlugin> storePlugin(const std::string& 
 }
 
 inline std::shared_ptr<const host::LoadedPlugin> sqliteStorePlugin() { return storePlugin("store-sqlite"); }
+
+// A JSON object from text (tests/support/TestHttp.cpp), for store results and health.
+Poco::JSON::Object::Ptr parseObject(const std::string& text);
 
 inline std::string shippedMigrationsDir() { return std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations"; }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,7 +64,8 @@ public:
     // A run of consecutive records of one InsertOnce kind, inserted in order; one outcome each.
     // A record never overwrites a stored one (an existing id or sequence -> NotInserted).
     virtual std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) = 0;
-    virtual bool exists(const KindSpec& spec, const std::string& id) = 0;
+    // Which of `ids` are stored in spec's table (one call for a whole retried run).
+    virtual std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) = 0;
     // The id holding (threadId, sequence) of a sequenced kind, if any.
     virtual std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
                                                      std::int64_t sequence) = 0;

@@ -135,4 +135,32 @@ struct GraphRequest {
 };
 GraphRequest parseGraph(std::string_view paramsJson);
 
+// What a store reads for a graph; graphJson() builds the answer the same way for every store.
+struct GraphThread {
+    std::string id, parentId, mcpId, status, startedAt, userInput;
+};
+struct GraphCall {
+    std::string threadId, mcpId, tool; // mcpId: the step's own, else its thread's
+    std::int64_t count = 0;
+};
+// {"nodes":[threads..., mcps..., tools...],"edges":[parent-of..., ran-on..., called...],"truncated":bool}
+std::string graphJson(const std::vector<GraphThread>& threads, const std::vector<GraphCall>& calls, bool truncated);
+
+// Where each search kind lives: its table and columns (the stores add their full-text index).
+struct SearchSource {
+    std::string kind, table, textColumn, timestampColumn, threadIdColumn, mcpIdColumn; // mcpIdColumn "" : none
+};
+const std::vector<SearchSource>& searchSources();
+// Each kind ranks at most this many of its newest matches (bounded cost for common words).
+constexpr int kSearchCandidates = 2000;
+
+struct SearchHit {
+    std::string kind, id, timestamp;
+    std::optional<std::string> threadId, mcpId;
+    std::string snippet; // the match in <mark>...</mark>
+    double score = 0;    // higher is better
+};
+// {"items":[best `limit` hits, best first],"next_cursor":null}
+std::string searchJson(std::vector<SearchHit> hits, std::int64_t limit);
+
 } // namespace mc::records

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,12 +20,20 @@ Poco::JSON::Object::Ptr parseQueryParams(const std::string& json, const std::str
                                          const std::set<std::string>& allowed);
 std::optional<std::string> stringParam(const Poco::JSON::Object& params, const std::string& queryName,
                                        const std::string& name);
+// A required, non-empty string parameter.
+std::string requiredStringParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name);
 // An integer in [1, max]; `fallback` when absent.
 std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name,
                         std::int64_t fallback, std::int64_t max);
 // A required, non-empty array of non-empty strings of at most `maxItems` entries.
 std::vector<std::string> stringListParam(const Poco::JSON::Object& params, const std::string& queryName,
                                          const std::string& name, std::size_t maxItems);
+
+// A store's queries by name, in the order its "unknown query" message lists them.
+using QueryHandler = std::function<std::string(const std::string& paramsJson)>;
+using QueryTable = std::vector<std::pair<std::string, QueryHandler>>;
+// The named handler's result; an unknown name throws MC_ERR_UNSUPPORTED naming the known ones.
+std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson);
 
 // threads.state, the same in both dialects: id, status, parent_id, max step sequence, max transcript
 // sequence (NULL when the thread has none) of the threads matching the WHERE clause a store appends.

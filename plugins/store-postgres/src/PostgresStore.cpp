@@ -1,0 +1,370 @@
+#include "PostgresStore.h"
+
+#include "PostgresCatalog.h"
+
+#include "mc/records/BatchWrite.h"
+#include "mc/records/QueryParams.h"
+#include "mc/records/JsonText.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace mc::store_postgres {
+using namespace mc::records;
+namespace {
+
+using mc::sdk::Error;
+
+// PostgreSQL takes at most 65535 parameters per statement; a multi-row INSERT stays well below.
+constexpr std::size_t kRowsPerStatement = 500;
+
+const char* castFor(FieldType type) {
+    switch (type) {
+    case FieldType::Timestamp: return "timestamp";
+    case FieldType::Integer: return "bigint";
+    case FieldType::Real: return "float8";
+    case FieldType::Boolean: return "boolean";
+    case FieldType::Json: return "jsonb";
+    case FieldType::Text: break;
+    }
+    return "text";
+}
+
+std::string columnList(const KindSpec& spec) {
+    std::string cols = "id";
+    for (const auto& f : spec.fields) cols += ", " + quoted(f.column);
+    return cols;
+}
+
+// "($1::text, $2::timestamp, ...)" for the row whose first parameter is `first`.
+std::string valuesTuple(const KindSpec& spec, std::size_t first) {
+    std::string out = "($" + std::to_string(first) + "::text";
+    for (std::size_t i = 0; i < spec.fields.size(); ++i)
+        out += ", $" + std::to_string(first + 1 + i) + "::" + castFor(spec.fields[i].type);
+    return out + ")";
+}
+
+void appendParams(std::vector<PgParam>& params, const KindSpec& spec, const NormalizedRecord& record) {
+    params.emplace_back(record.id);
+    for (std::size_t i = 0; i < spec.fields.size(); ++i) params.push_back(toParam(spec.fields[i].type, record.values[i]));
+}
+
+// A statement inside a SAVEPOINT: a record the database refuses (constraint, data exception) rolls
+// back to it and comes back as a PgError the caller turns into a reject; the transaction goes on.
+template <typename Work>
+std::optional<PgError> guarded(PGconn* conn, Work work) {
+    execute(conn, "SAVEPOINT mc_record");
+    try {
+        work();
+    } catch (const PgError& e) {
+        if (!e.isRecordError()) throw;
+        execute(conn, "ROLLBACK TO SAVEPOINT mc_record");
+        execute(conn, "RELEASE SAVEPOINT mc_record");
+        return e;
+    }
+    execute(conn, "RELEASE SAVEPOINT mc_record");
+    return std::nullopt;
+}
+
+// The write rules (mc/records/BatchWrite.h) on one open transaction. InsertOnce runs go in
+// multi-row INSERTs; only when one of those hits a constraint are its rows retried one by one (each
+// in a savepoint) to find the record at fault, so one bad record does not cost the others.
+class PgWriteTarget : public WriteTarget {
+public:
+    explicit PgWriteTarget(PGconn* conn) : conn_(conn), thread_(*findKind("thread")) {}
+
+    std::optional<NormalizedRecord> findThread(const std::string& id) override {
+        auto rows = execute(conn_, "SELECT " + selectColumns(thread_) + " FROM threads WHERE id = $1", {id});
+        if (rows.rows() == 0) return std::nullopt;
+        return readRecord(rows, 0, thread_);
+    }
+    std::optional<std::string> insertThread(const NormalizedRecord& thread) override {
+        std::vector<PgParam> params;
+        appendParams(params, thread_, thread);
+        const std::string sql = "INSERT INTO threads (" + columnList(thread_) + ") VALUES " + valuesTuple(thread_, 1);
+        return reason(guarded(conn_, [&] { execute(conn_, sql, params); }));
+    }
+    std::optional<std::string> updateThread(const NormalizedRecord& thread) override {
+        std::string sets;
+        std::vector<PgParam> params{thread.id};
+        for (std::size_t i = 0; i < thread_.fields.size(); ++i) {
+            const auto& f = thread_.fields[i];
+            params.push_back(toParam(f.type, thread.values[i]));
+            sets += (sets.empty() ? "" : ", ") + quoted(f.column) + " = $" + std::to_string(i + 2) + "::" + castFor(f.type);
+        }
+        const std::string sql = "UPDATE threads SET " + sets + " WHERE id = $1";
+        return reason(guarded(conn_, [&] { execute(conn_, sql, params); }));
+    }
+    std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) override {
+        std::vector<InsertResult> out;
+        for (std::size_t start = 0; start < run.size(); start += kRowsPerStatement) {
+            const std::size_t end = std::min(run.size(), start + kRowsPerStatement);
+            std::vector<const NormalizedRecord*> chunk(run.begin() + start, run.begin() + end);
+            auto results = insertMany(spec, chunk);
+            if (!results) { // a constraint failed: find which record, row by row
+                results.emplace();
+                for (const NormalizedRecord* record : chunk) results->push_back(insertOne(spec, *record));
+            }
+            out.insert(out.end(), results->begin(), results->end());
+        }
+        return out;
+    }
+    std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
+        auto rows = execute(conn_, "SELECT id FROM " + spec.table + " WHERE id = ANY($1::text[])", {textArrayLiteral(ids)});
+        std::set<std::string> found;
+        for (int r = 0; r < rows.rows(); ++r) found.insert(rows.text(r, 0));
+        return found;
+    }
+    std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
+                                             std::int64_t sequence) override {
+        auto rows = execute(conn_, "SELECT id FROM " + spec.table + " WHERE thread_id = $1 AND sequence = $2::bigint",
+                            {threadId, std::to_string(sequence)});
+        if (rows.rows() == 0) return std::nullopt;
+        return rows.text(0, 0);
+    }
+
+private:
+    static std::optional<std::string> reason(const std::optional<PgError>& error) {
+        if (!error) return std::nullopt;
+        return std::string(error->what());
+    }
+
+    std::string insertSql(const KindSpec& spec, std::size_t rows) const {
+        std::string sql = "INSERT INTO " + spec.table + " (" + columnList(spec) + ") VALUES ";
+        const std::size_t perRow = spec.fields.size() + 1;
+        for (std::size_t r = 0; r < rows; ++r) sql += (r ? ", " : "") + valuesTuple(spec, 1 + r * perRow);
+        // No conflict target: a taken id and a taken (thread_id, sequence) are both "not inserted".
+        return sql + " ON CONFLICT DO NOTHING RETURNING id";
+    }
+
+    // nullopt when the statement failed on a record's constraint (rolled back to its savepoint).
+    std::optional<std::vector<InsertResult>> insertMany(const KindSpec& spec, const std::vector<const NormalizedRecord*>& rows) {
+        std::vector<PgParam> params;
+        for (const NormalizedRecord* record : rows) appendParams(params, spec, *record);
+        std::optional<PgResult> inserted;
+        if (guarded(conn_, [&] { inserted.emplace(execute(conn_, insertSql(spec, rows.size()), params)); }))
+            return std::nullopt;
+        // RETURNING names each inserted id once; a second record with that id was not inserted.
+        std::unordered_map<std::string, int> insertedIds;
+        for (int r = 0; r < inserted->rows(); ++r) ++insertedIds[inserted->text(r, 0)];
+        std::vector<InsertResult> out;
+        for (const NormalizedRecord* record : rows) {
+            auto it = insertedIds.find(record->id);
+            const bool wasInserted = it != insertedIds.end() && it->second > 0;
+            if (wasInserted) --it->second;
+            out.push_back({wasInserted ? InsertOutcome::Inserted : InsertOutcome::NotInserted, {}});
+        }
+        return out;
+    }
+
+    InsertResult insertOne(const KindSpec& spec, const NormalizedRecord& record) {
+        std::vector<PgParam> params;
+        appendParams(params, spec, record);
+        int rows = 0;
+        auto error = guarded(conn_, [&] { rows = execute(conn_, insertSql(spec, 1), params).rows(); });
+        if (!error) return {rows > 0 ? InsertOutcome::Inserted : InsertOutcome::NotInserted, {}};
+        return {error->isForeignKeyViolation() ? InsertOutcome::MissingThread : InsertOutcome::Failed, error->what()};
+    }
+
+    PGconn* conn_;
+    const KindSpec& thread_;
+};
+
+std::int64_t boundedSetting(const mc::sdk::Host& host, const std::string& key, std::int64_t fallback, std::int64_t min,
+                            std::int64_t max) {
+    const std::int64_t value = host.configInt(key, fallback);
+    if (value < min || value > max)
+        throw Error(MC_ERR_CONFIG, "configuration key '" + key + "' = " + std::to_string(value) + " must be between " +
+                                       std::to_string(min) + " and " + std::to_string(max));
+    return value;
+}
+
+} // namespace
+
+std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
+
+std::string selectColumns(const KindSpec& spec, const std::string& tableAlias) {
+    const std::string prefix = tableAlias.empty() ? "" : tableAlias + ".";
+    const auto asText = [&](const std::string& column, bool timestamp) {
+        const std::string name = prefix + quoted(column);
+        return timestamp ? "to_char(" + name + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" : name + "::text";
+    };
+    std::string cols = prefix + "id";
+    for (const auto& f : spec.fields) cols += ", " + asText(f.column, f.type == FieldType::Timestamp);
+    return cols + ", " + asText("created_at", true);
+}
+
+NormalizedRecord readRecord(const PgResult& result, int row, const KindSpec& spec, int col) {
+    NormalizedRecord record;
+    record.id = result.text(row, col++);
+    for (const auto& f : spec.fields) {
+        record.present.push_back(true);
+        if (result.isNull(row, col)) {
+            record.values.emplace_back(std::monostate{});
+        } else {
+            const std::string text = result.text(row, col);
+            switch (f.type) {
+            case FieldType::Integer: record.values.emplace_back(static_cast<std::int64_t>(std::stoll(text))); break;
+            case FieldType::Boolean: record.values.emplace_back(static_cast<std::int64_t>(text == "true" || text == "t")); break;
+            case FieldType::Real: record.values.emplace_back(std::stod(text)); break;
+            case FieldType::Json: record.values.emplace_back(canonicalJsonText(text)); break;
+            case FieldType::Text:
+            case FieldType::Timestamp: record.values.emplace_back(text); break;
+            }
+        }
+        ++col;
+    }
+    return record;
+}
+
+void appendRow(std::string& out, const PgResult& result, int row, const KindSpec& spec) {
+    appendJson(out, spec, readRecord(result, row, spec));
+    out.pop_back();
+    out += ",\"created_at\":";
+    const int createdAt = static_cast<int>(spec.fields.size()) + 1;
+    out += result.isNull(row, createdAt) ? "null" : jsonString(result.text(row, createdAt));
+    out += '}';
+}
+
+PgParam toParam(FieldType type, const ColumnValue& value) {
+    if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
+    if (auto* n = std::get_if<std::int64_t>(&value))
+        return type == FieldType::Boolean ? std::string(*n ? "true" : "false") : std::to_string(*n);
+    if (auto* d = std::get_if<double>(&value)) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.17g", *d); // round-trips exactly
+        return std::string(text);
+    }
+    return std::get<std::string>(value);
+}
+
+void ensureMigrationTable(PGconn* conn) {
+    execute(conn, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+                  "applied_at TEXT NOT NULL, checksum TEXT NOT NULL)");
+}
+
+PostgresStore::PostgresStore(mc::sdk::Host host, std::string_view configJson) : StorePlugin(host, configJson) {
+    settings_.conninfo = toConninfo(host.configString("url", ""));
+    settings_.maxConnections = static_cast<std::size_t>(boundedSetting(host, "pool_max", 8, 1, 256));
+    settings_.minConnections =
+        static_cast<std::size_t>(boundedSetting(host, "pool_min", 1, 1, static_cast<std::int64_t>(settings_.maxConnections)));
+    settings_.connectTimeout = std::chrono::milliseconds(boundedSetting(host, "connect_timeout_ms", 5000, 100, 600000));
+    settings_.statementTimeout = std::chrono::milliseconds(boundedSetting(host, "statement_timeout_ms", 30000, 100, 3600000));
+    target_ = describeConninfo(settings_.conninfo);
+}
+
+PostgresStore::~PostgresStore() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void PostgresStore::start() {
+    if (!pool_) pool_ = std::make_unique<PgPool>(settings_);
+    pool_->open();
+    host().info("connected to PostgreSQL (" + target_ + "), pool " + std::to_string(settings_.minConnections) + "-" +
+                std::to_string(settings_.maxConnections) + ", statement_timeout " +
+                std::to_string(settings_.statementTimeout.count()) + " ms");
+}
+
+void PostgresStore::stop() {
+    if (pool_) pool_->close();
+}
+
+std::string PostgresStore::nowTimestamp() const {
+    long long us = host().nowUnixUs();
+    if (us == 0)
+        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    return formatTimestamp(us);
+}
+
+std::int64_t PostgresStore::schemaVersion() {
+    if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+    std::int64_t version = 0;
+    pool_->run([&](PGconn* conn) {
+        ensureMigrationTable(conn);
+        version = std::stoll(execute(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").text(0, 0));
+    });
+    return version;
+}
+
+void PostgresStore::applyMigration(std::int64_t version, std::string_view name, std::string_view sql) {
+    const std::string label = "migration " + std::to_string(version) + " (" + std::string(name) + ")";
+    if (version < 1) throw Error(MC_ERR_INVALID_ARGUMENT, label + ": version must be at least 1");
+    if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+    pool_->run([&](PGconn* conn) {
+        ensureMigrationTable(conn);
+        // The migration and its row commit together or not at all (PostgreSQL DDL is transactional).
+        execute(conn, "BEGIN");
+        if (execute(conn, "SELECT 1 FROM schema_migrations WHERE version = $1::bigint", {std::to_string(version)}).rows())
+            throw Error(MC_ERR_CONFLICT, label + " is already applied");
+        try {
+            execute(conn, std::string(sql));
+        } catch (const PgError& e) {
+            throw Error(e.status() == MC_ERR_UNAVAILABLE ? MC_ERR_UNAVAILABLE : MC_ERR_IO, label + " failed: " + e.what());
+        }
+        execute(conn, "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1::bigint, $2, $3, $4)",
+                {std::to_string(version), std::string(name), nowTimestamp(), sha256Hex(sql)});
+        execute(conn, "COMMIT");
+    });
+    host().info("applied " + label);
+}
+
+void PostgresStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {
+    const auto now = [this] { return nowTimestamp(); };
+    const ParsedBatch batch = parseBatch(kind, recordsJson, now);
+    WriteResult written;
+    if (batch.entries.empty()) {
+        written.rejected = batch.rejected; // nothing to write: no connection needed
+    } else {
+        if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+        pool_->run([&](PGconn* conn) {
+            execute(conn, "BEGIN");
+            PgWriteTarget target(conn);
+            written = applyBatch(batch, target, now);
+            execute(conn, "COMMIT");
+        });
+    }
+    result.write(toJson(written));
+}
+
+void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
+    if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+    if (name == "threads.state") {
+        rows.write(queryThreadStates(std::string(paramsJson)));
+    } else if (name == "schema_migrations.list") {
+        rows.write(queryMigrations());
+    } else {
+        PostgresCatalog catalog(*pool_);
+        catalog.run(name, paramsJson, rows);
+    }
+}
+
+void PostgresStore::health(mc::sdk::Sink& statusJson) {
+    std::string out = "\"backend\":\"postgres\",\"server\":" + jsonString(target_);
+    if (!pool_) {
+        statusJson.write("{\"ok\":false,\"reason\":\"the store is not started\"," + out + "}");
+        return;
+    }
+    try {
+        std::string version;
+        pool_->run([&](PGconn* conn) { version = execute(conn, "SHOW server_version").text(0, 0); });
+        out += ",\"server_version\":" + jsonString(version);
+    } catch (const Error& e) {
+        statusJson.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
+        return;
+    }
+    out += ",\"pool_open\":" + std::to_string(pool_->openConnections()) +
+           ",\"pool_idle\":" + std::to_string(pool_->idleConnections()) +
+           ",\"pool_max\":" + std::to_string(settings_.maxConnections) +
+           ",\"statement_timeout_ms\":" + std::to_string(settings_.statementTimeout.count());
+    statusJson.write("{\"ok\":true," + out + "}");
+}
+
+} // namespace mc::store_postgres

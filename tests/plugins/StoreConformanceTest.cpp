@@ -1,0 +1,492 @@
+// One contract, two stores: the same suite body runs against the real store-sqlite.so (a temp file)
+// and store-postgres.so (a private PostgreSQL server), through the host's StoreService. Whatever one
+// store accepts, counts, rejects (with which words) and reads back, the other must too.
+#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
+#include "PostgresServer.h"
+
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordSchema.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <optional>
+#include <sstream>
+
+using mc::host::StoreService;
+using mc::test::parseObject;
+namespace records = mc::records;
+
+namespace {
+
+std::string condensed(const Poco::Dynamic::Var& value) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::condense(value, out);
+    return out.str();
+}
+
+struct Written {
+    int accepted = 0, duplicates = 0;
+    std::vector<std::pair<int, std::string>> rejected;
+};
+
+Written write(StoreService& store, const std::string& kind, const std::string& records) {
+    std::string result, error;
+    const mc_status status = store.write(kind, records, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    auto object = parseObject(result);
+    Written w;
+    w.accepted = object->getValue<int>("accepted");
+    w.duplicates = object->getValue<int>("duplicates");
+    auto rejected = object->getArray("rejected");
+    for (unsigned i = 0; i < rejected->size(); ++i)
+        w.rejected.emplace_back(rejected->getObject(i)->getValue<int>("index"),
+                                rejected->getObject(i)->getValue<std::string>("reason"));
+    return w;
+}
+
+void assertWritten(const Written& w, int accepted, int duplicates, std::vector<std::pair<int, std::string>> rejected = {}) {
+    CPPUNIT_ASSERT_EQUAL(accepted, w.accepted);
+    CPPUNIT_ASSERT_EQUAL(duplicates, w.duplicates);
+    CPPUNIT_ASSERT_EQUAL(rejected.size(), w.rejected.size());
+    for (std::size_t i = 0; i < rejected.size(); ++i) {
+        CPPUNIT_ASSERT_EQUAL(rejected[i].first, w.rejected[i].first);
+        CPPUNIT_ASSERT_EQUAL(rejected[i].second, w.rejected[i].second);
+    }
+}
+
+Poco::JSON::Object::Ptr queryObject(StoreService& store, const std::string& name, const std::string& params) {
+    std::string result, error;
+    const mc_status status = store.query(name, params, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    return parseObject(result);
+}
+
+Poco::JSON::Object::Ptr thread(StoreService& store, const std::string& id) {
+    return queryObject(store, "threads.get", R"({"id":")" + id + R"("})")->getArray("items")->getObject(0);
+}
+
+std::string ids(const Poco::JSON::Array::Ptr& items, const std::string& key = "id") {
+    std::string out;
+    for (unsigned i = 0; i < items->size(); ++i) out += (out.empty() ? "" : ",") + items->getObject(i)->getValue<std::string>(key);
+    return out;
+}
+
+// The record as the store must keep it: `input` (one JSON object) normalized by the event model.
+records::NormalizedRecord expectedRecord(const records::KindSpec& spec, const std::string& input) {
+    return records::normalize(spec, *parseObject(input), [] { return std::string("unused"); },
+                              [] { return std::string("2000-01-01T00:00:00.000000Z"); });
+}
+
+// Every field of `actual` (a record read back through a query) equals the normalized input.
+void assertSameRecord(const records::KindSpec& spec, const std::string& input, const Poco::JSON::Object::Ptr& actual) {
+    auto expected = parseObject(records::toJson(spec, expectedRecord(spec, input)));
+    CPPUNIT_ASSERT_EQUAL(expected->getValue<std::string>("id"), actual->getValue<std::string>("id"));
+    for (const auto& f : spec.fields) {
+        CPPUNIT_ASSERT_MESSAGE(spec.kind + "." + f.jsonName + " missing", actual->has(f.jsonName));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(spec.kind + "." + f.jsonName, condensed(expected->get(f.jsonName)),
+                                     condensed(actual->get(f.jsonName)));
+    }
+    CPPUNIT_ASSERT_MESSAGE("created_at", !actual->getValue<std::string>("created_at").empty());
+}
+
+// The two stores under the same tests: a fresh database per test, raw reads for what no query returns.
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::unique_ptr<StoreService> open() = 0;
+    // The row's columns (KindSpec order), each as text alike in both dialects (booleans 1/0,
+    // timestamps RFC 3339), "\N" for NULL.
+    virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
+    virtual std::string rawScalar(const std::string& sql) = 0;
+};
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out(1);
+    for (char c : text) {
+        if (c == '\x1f') out.emplace_back();
+        else out.back() += c;
+    }
+    return out;
+}
+
+class SqliteBackend : public Backend {
+public:
+    std::unique_ptr<StoreService> open() override { return mc::test::openStore(dir_.file("conformance.db")); }
+    std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
+        std::string sql;
+        for (const auto& f : spec.fields) sql += (sql.empty() ? "" : " || char(31) || ") + ("COALESCE(\"" + f.column + "\", '\\N')");
+        return split(rawScalar("SELECT " + sql + " FROM " + spec.table + " WHERE id = '" + id + "'"));
+    }
+    std::string rawScalar(const std::string& sql) override { return mc::test::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
+
+private:
+    mc::test::TempDir dir_;
+};
+
+class PostgresBackend : public Backend {
+public:
+    PostgresBackend() : database_(server().createDatabase("conformance")) {}
+    std::unique_ptr<StoreService> open() override {
+        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}});
+    }
+    std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
+        std::string sql;
+        for (const auto& f : spec.fields) {
+            const std::string column = "\"" + f.column + "\"";
+            std::string text = column + "::text";
+            if (f.type == records::FieldType::Timestamp) text = "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+            if (f.type == records::FieldType::Boolean) text = column + "::int::text";
+            sql += (sql.empty() ? "" : ", ") + ("COALESCE(" + text + ", '\\N')");
+        }
+        return split(rawScalar("SELECT concat_ws(chr(31), " + sql + ") FROM " + spec.table + " WHERE id = '" + id + "'"));
+    }
+    std::string rawScalar(const std::string& sql) override { return server().psql(database_, sql); }
+
+private:
+    static mc::test::PostgresServer& server() { return mc::test::PostgresServer::shared(); }
+    std::string database_;
+};
+
+// A raw row equals the normalized input, field by field.
+void assertSameRow(const records::KindSpec& spec, const std::string& input, const std::vector<std::string>& row) {
+    const auto expected = expectedRecord(spec, input);
+    CPPUNIT_ASSERT_EQUAL(spec.fields.size(), row.size());
+    for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+        const auto& f = spec.fields[i];
+        const auto& v = expected.values[i];
+        const std::string what = spec.kind + "." + f.jsonName;
+        if (std::holds_alternative<std::monostate>(v)) CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::string("\\N"), row[i]);
+        else if (auto* n = std::get_if<std::int64_t>(&v)) CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::to_string(*n), row[i]);
+        else if (auto* d = std::get_if<double>(&v)) CPPUNIT_ASSERT_EQUAL_MESSAGE(what, *d, std::stod(row[i]));
+        else if (f.type == records::FieldType::Json)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::get<std::string>(v), records::canonicalJsonText(row[i]));
+        else CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::get<std::string>(v), row[i]);
+    }
+}
+
+const char* kThreadT1 =
+    R"({"id":"T-1","parent_id":null,"mcp_id":"mcp-a","status":"running","user_input":"list files",)"
+    R"("execution_context":{"cwd":"/tmp","n":[1,2.5],"deep":{"b":true,"a":null}},"started_at":"2026-01-02T03:04:05.5+02:00",)"
+    R"("ended_at":null,"memory_usage":1024,"cpu_usage":0.25})";
+
+const records::KindSpec& kind(const char* name) { return *records::findKind(name); }
+
+} // namespace
+
+// The suite body. Each test gets a fresh database from the derived suite's backend.
+class StoreConformanceTest : public CppUnit::TestFixture {
+public:
+    void tearDown() override {
+        store_.reset();
+        backend_.reset();
+    }
+
+    void testEveryKindRoundTripsWithAllFields() {
+        const std::string child = R"({"id":"T-2","parent_id":"T-1","mcp_id":"mcp-b","status":"complete","user_input":"sub",)"
+                                  R"("execution_context":[],"started_at":"2026-01-02T01:00:00Z","ended_at":"2026-01-02T01:00:01.000001Z",)"
+                                  R"("memory_usage":-5,"cpu_usage":1e-3})";
+        const std::string step = R"({"id":"S-1","thread_id":"T-1","sequence":1,"timestamp":"2026-01-02T01:04:06Z","duration_ms":12.5,)"
+                                 R"("step_type":"tool_call","description":"ls","details":{"tool":"ls","args":["-l"]},"status":"ok",)"
+                                 R"("mcp_id":"mcp-a","tool":"ls"})";
+        const std::string log = R"({"id":"L-1","timestamp":"2026-01-02T01:04:07.123456789Z","level":"warn","service":"gateway",)"
+                                R"("thread_id":"T-1","mcp_id":"mcp-a","message":"slow \"quoted\" \u00e9","context":{"ms":900},"exception":"E"})";
+        const std::string permission = R"({"id":"P-1","timestamp":"2026-01-02T01:04:08Z","thread_id":"T-1","user_id":"u1",)"
+                                       R"("resource":"/etc","action":"read","granted":false,"reason":"policy","mcp_id":"mcp-a"})";
+        const std::string transcript = R"({"id":"M-1","thread_id":"T-1","sequence":1,"timestamp":"2026-01-02T01:04:09Z","role":"assistant",)"
+                                       R"("content":"hello","model":"m-1","prompt_tokens":10,"completion_tokens":20,"total_tokens":30,)"
+                                       R"("metadata":{"finish":"stop"}})";
+        const std::string status = R"({"id":"MS-1","timestamp":"2026-01-02T01:04:10Z","mcp_id":"mcp-a","status":"down",)"
+                                   R"("previous_status":"up","endpoint":"http://127.0.0.1:1/mcp","detail":"refused"})";
+        const std::string audit = R"({"id":"A-1","timestamp":"2026-01-02T01:04:11Z","actor":"admin","action":"plugin.reload",)"
+                                  R"("target":"store-sqlite","outcome":"ok","details":{"took_ms":3}})";
+        auto& store = open();
+        assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "," + child + "]"), 2, 0);
+        assertWritten(write(store, "step", "[" + step + "]"), 1, 0);
+        assertWritten(write(store, "log", "[" + log + "]"), 1, 0);
+        assertWritten(write(store, "permission", "[" + permission + "]"), 1, 0);
+        assertWritten(write(store, "transcript", "[" + transcript + "]"), 1, 0);
+        assertWritten(write(store, "mcp_status", "[" + status + "]"), 1, 0);
+        assertWritten(write(store, "audit", "[" + audit + "]"), 1, 0);
+
+        auto t1 = thread(store, "T-1");
+        assertSameRecord(kind("thread"), kThreadT1, t1);
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:04:05.500000Z"), t1->getValue<std::string>("started_at"));
+        assertSameRecord(kind("thread"), child, thread(store, "T-2"));
+        assertSameRecord(kind("step"), step, t1->getArray("timeline")->getObject(0));
+        assertSameRecord(kind("transcript"), transcript, t1->getArray("transcript")->getObject(0));
+        auto logs = queryObject(store, "logs.list", "{}")->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
+        assertSameRecord(kind("log"), log, logs->getObject(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:04:07.123456Z"), logs->getObject(0)->getValue<std::string>("timestamp"));
+        // Kinds no query returns yet: straight from the tables.
+        assertSameRow(kind("permission"), permission, backend_->rawRow(kind("permission"), "P-1"));
+        assertSameRow(kind("mcp_status"), status, backend_->rawRow(kind("mcp_status"), "MS-1"));
+        assertSameRow(kind("audit"), audit, backend_->rawRow(kind("audit"), "A-1"));
+        assertSameRow(kind("thread"), kThreadT1, backend_->rawRow(kind("thread"), "T-1"));
+    }
+
+    void testEventsBatchAppliesMixedKindsInArrayOrder() {
+        auto& store = open();
+        // The thread comes first in the same batch: the step, transcript, log and permission after it see it.
+        const std::string events =
+            std::string("[{\"type\":\"thread\",") + std::string(kThreadT1).substr(1) + ","
+            R"({"type":"step","id":"S-1","thread_id":"T-1","sequence":1,"step_type":"tool_call"},)"
+            R"({"type":"transcript","id":"M-1","thread_id":"T-1","sequence":1,"role":"user","content":"hi"},)"
+            R"({"type":"bogus","id":"X-1"},)"
+            R"({"id":"X-2"},)"
+            R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"mcp-a","thread_id":"T-1"},)"
+            R"({"type":"permission","id":"P-1","thread_id":"T-1","granted":true},)"
+            R"({"type":"mcp_status","id":"MS-1","mcp_id":"mcp-a","status":"up"},)"
+            R"({"type":"audit","id":"A-1","actor":"a","action":"b"},)"
+            R"({"type":"step","id":"S-2","thread_id":"T-1","sequence":2,"step_type":"result"},)"
+            R"({"type":"thread","id":"T-1","mcp_id":"mcp-a","status":"complete","ended_at":"2026-01-03T00:00:00Z"},)"
+            R"({"type":"log","level":"NOPE","service":"s","mcp_id":"m"}])";
+        const std::string known = "(known: " + records::knownKinds() + ")";
+        assertWritten(write(store, "events", events), 9, 0,
+                      {{3, "unknown event type 'bogus' " + known}, {4, "unknown event type '' " + known},
+                       {11, "field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'NOPE')"}});
+        auto t1 = thread(store, "T-1");
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), t1->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-03T00:00:00.000000Z"), t1->getValue<std::string>("ended_at"));
+        CPPUNIT_ASSERT_EQUAL(std::string("list files"), t1->getValue<std::string>("user_input")); // absent: kept
+        CPPUNIT_ASSERT_EQUAL(std::string("S-1,S-2"), ids(t1->getArray("timeline")));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), t1->getArray("timeline")->getObject(0)->getValue<std::string>("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("M-1"), ids(t1->getArray("transcript")));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM audit_events"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM mcp_status_history"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM permission_events"));
+    }
+
+    void testBadBodiesFailTheWholeCallAndWriteNothing() {
+        auto& store = open();
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.write("events", R"({"type":"log"})", result, error));
+        CPPUNIT_ASSERT(error.find("records must be a JSON array") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.write("log", "[{", result, error));
+        CPPUNIT_ASSERT(error.find("records are not valid JSON") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.write("widgets", "[]", result, error));
+        CPPUNIT_ASSERT(error.find("unknown record kind 'widgets' (known: " + records::knownKinds() + ", events)") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), backend_->rawScalar("SELECT count(*) FROM logs"));
+        assertWritten(write(store, "events", "[]"), 0, 0);
+    }
+
+    void testReadsOrderBySequenceWhateverTheArrivalOrder() {
+        auto& store = open();
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        assertWritten(write(store, "step",
+                            R"([{"id":"S-c","thread_id":"T-1","sequence":30,"step_type":"x","timestamp":"2026-01-01T00:00:01Z"},)"
+                            R"({"id":"S-a","thread_id":"T-1","sequence":10,"step_type":"x","timestamp":"2026-01-01T00:00:03Z"}])"),
+                      2, 0);
+        assertWritten(write(store, "events",
+                            R"([{"type":"step","id":"S-b","thread_id":"T-1","sequence":20,"step_type":"x"},)"
+                            R"({"type":"transcript","id":"M-2","thread_id":"T-1","sequence":2,"role":"assistant"},)"
+                            R"({"type":"transcript","id":"M-1","thread_id":"T-1","sequence":1,"role":"user"}])"),
+                      3, 0);
+        auto t1 = thread(store, "T-1");
+        CPPUNIT_ASSERT_EQUAL(std::string("S-a,S-b,S-c"), ids(t1->getArray("timeline")));
+        CPPUNIT_ASSERT_EQUAL(std::string("M-1,M-2"), ids(t1->getArray("transcript")));
+    }
+
+    void testRetriesNeverDuplicateNorOverwrite() {
+        auto& store = open();
+        const std::string batch =
+            std::string("[{\"type\":\"thread\",") + std::string(kThreadT1).substr(1) + ","
+            R"({"type":"step","id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x","description":"first"},)"
+            R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","message":"first"},)"
+            R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","message":"second"},)"
+            R"({"type":"transcript","id":"M-1","thread_id":"T-1","sequence":1,"role":"user"},)"
+            R"({"type":"audit","id":"A-1","actor":"a","action":"b"},)"
+            R"({"type":"log","id":"L-\"odd\", {id}\\","level":"INFO","service":"s","mcp_id":"m","message":"odd id"}])";
+        assertWritten(write(store, "events", batch), 7, 1); // L-1 twice in one batch
+        assertWritten(write(store, "events", batch), 7, 7); // the whole batch again: all no-ops
+        assertWritten(write(store, "step", R"([{"id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x","description":"changed"}])"),
+                      1, 1);
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), backend_->rawScalar("SELECT count(*) FROM logs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT message FROM logs WHERE id = 'L-1'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT description FROM execution_steps"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM transcripts"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM audit_events"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM threads"));
+    }
+
+    void testSequenceTakenByAnotherIdIsRejected() {
+        auto& store = open();
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        write(store, "events", R"([{"type":"step","id":"S-a","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+                               R"({"type":"transcript","id":"M-a","thread_id":"T-1","sequence":1,"role":"user"}])");
+        assertWritten(write(store, "events",
+                            R"([{"type":"step","id":"S-b","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+                            R"({"type":"step","id":"S-c","thread_id":"T-1","sequence":2,"step_type":"x"},)"
+                            R"({"type":"step","id":"S-d","thread_id":"T-1","sequence":2,"step_type":"x"},)"
+                            R"({"type":"transcript","id":"M-b","thread_id":"T-1","sequence":1,"role":"user"},)"
+                            R"({"type":"step","id":"S-e","thread_id":"T-nope","sequence":1,"step_type":"x"},)"
+                            R"({"type":"transcript","id":"M-e","thread_id":"T-nope","sequence":1,"role":"user"}])"),
+                      1, 0,
+                      {{0, records::sequenceConflictReason("step", "T-1", 1, "S-a")},
+                       {2, records::sequenceConflictReason("step", "T-1", 2, "S-c")},
+                       {3, records::sequenceConflictReason("transcript", "T-1", 1, "M-a")},
+                       {4, records::missingThreadReason("T-nope")},
+                       {5, records::missingThreadReason("T-nope")}});
+        CPPUNIT_ASSERT_EQUAL(std::string("S-a,S-c"), ids(thread(store, "T-1")->getArray("timeline")));
+    }
+
+    void testLogAndPermissionNeedAnExistingThread() {
+        auto& store = open();
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        assertWritten(write(store, "events",
+                            R"([{"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","thread_id":"T-gone"},)"
+                            R"({"type":"log","id":"L-2","level":"INFO","service":"s","mcp_id":"m","thread_id":"T-1"},)"
+                            R"({"type":"log","id":"L-3","level":"INFO","service":"s","mcp_id":"m"},)"
+                            R"({"type":"permission","id":"P-1","thread_id":"T-gone","granted":true},)"
+                            R"({"type":"permission","id":"P-2","granted":false}])"),
+                      3, 0, {{0, records::missingThreadReason("T-gone")}, {3, records::missingThreadReason("T-gone")}});
+        CPPUNIT_ASSERT_EQUAL(std::string("L-3,L-2"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("P-2"), backend_->rawScalar("SELECT id FROM permission_events"));
+    }
+
+    void testThreadLifecycle() {
+        auto& store = open();
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        const auto event = [](const std::string& status, const std::string& extra = "") {
+            return R"([{"id":"T-1","mcp_id":"mcp-a","status":")" + status + "\"" + extra + "}]";
+        };
+        assertWritten(write(store, "thread", event("paused")), 1, 0);
+        assertWritten(write(store, "thread", event("paused")), 1, 1); // the same status again
+        assertWritten(write(store, "thread", event("running", R"(,"memory_usage":2048)")), 1, 0);
+        auto t1 = thread(store, "T-1");
+        CPPUNIT_ASSERT_EQUAL(2048, t1->getValue<int>("memory_usage"));
+        CPPUNIT_ASSERT_EQUAL(std::string("list files"), t1->getValue<std::string>("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T01:04:05.500000Z"), t1->getValue<std::string>("started_at"));
+        CPPUNIT_ASSERT(t1->isNull("ended_at"));
+        // Terminal without ended_at: the store stamps it.
+        assertWritten(write(store, "thread", event("error")), 1, 0);
+        t1 = thread(store, "T-1");
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), t1->getValue<std::string>("status"));
+        std::string ended;
+        CPPUNIT_ASSERT(records::normalizeTimestamp(t1->getValue<std::string>("ended_at"), ended));
+        CPPUNIT_ASSERT(ended > "2026-01-01");
+        // Final means final, with the shared reason.
+        assertWritten(write(store, "thread",
+                            R"([{"id":"T-1","mcp_id":"mcp-a","status":"running"},{"id":"T-1","mcp_id":"mcp-a","status":"error"}])"),
+                      1, 1, {{0, "thread 'T-1' cannot go from error to running (error is final)"}});
+    }
+
+    void testIllegalTransitionsAndMissingParentsAreRejected() {
+        auto& store = open();
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        assertWritten(write(store, "thread",
+                            R"([{"id":"T-1","mcp_id":"mcp-a","status":"complete","ended_at":"2026-01-05T00:00:00Z"},)"
+                            R"({"id":"T-1","mcp_id":"mcp-a","status":"running"},)"
+                            R"({"id":"T-1","mcp_id":"mcp-a","status":"complete"},)"
+                            R"({"id":"T-9","parent_id":"T-missing","mcp_id":"mcp-a","status":"running"},)"
+                            R"({"id":"T-3","parent_id":"T-1","mcp_id":"mcp-a","status":"cancelled"},)"
+                            R"({"id":"T-1","mcp_id":"mcp-a","status":"paused"}])"),
+                      3, 1,
+                      {{1, *records::transitionError("T-1", "complete", "running")},
+                       {3, records::missingParentReason("T-missing")},
+                       {5, *records::transitionError("T-1", "complete", "paused")}});
+        auto t1 = thread(store, "T-1");
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), t1->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-05T00:00:00.000000Z"), t1->getValue<std::string>("ended_at"));
+        auto t3 = thread(store, "T-3");
+        CPPUNIT_ASSERT_EQUAL(std::string("T-1"), t3->getValue<std::string>("parent_id"));
+        CPPUNIT_ASSERT(!t3->isNull("ended_at")); // new and terminal: stamped too
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), backend_->rawScalar("SELECT count(*) FROM threads WHERE id = 'T-9'"));
+    }
+
+    void testThreadsState() {
+        auto& store = open();
+        write(store, "events",
+              std::string("[{\"type\":\"thread\",") + std::string(kThreadT1).substr(1) + ","
+              R"({"type":"thread","id":"T-2","parent_id":"T-1","mcp_id":"m","status":"paused"},)"
+              R"({"type":"step","id":"S-1","thread_id":"T-1","sequence":7,"step_type":"x"},)"
+              R"({"type":"step","id":"S-2","thread_id":"T-1","sequence":3,"step_type":"x"},)"
+              R"({"type":"transcript","id":"M-1","thread_id":"T-1","sequence":4,"role":"user"}])");
+        auto items = queryObject(store, "threads.state", R"({"ids":["T-2","T-unknown","T-1"]})")->getArray("items");
+        // (keys sorted by the parser)
+        CPPUNIT_ASSERT_EQUAL(std::string(R"([{"id":"T-2","max_step_sequence":null,"max_transcript_sequence":null,)"
+                                         R"("parent_id":"T-1","status":"paused"},{"id":"T-1","max_step_sequence":7,)"
+                                         R"("max_transcript_sequence":4,"parent_id":null,"status":"running"}])"),
+                             condensed(items));
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("threads.state", "{}", result, error));
+        CPPUNIT_ASSERT(error.find("threads.state: parameter 'ids' is required") != std::string::npos);
+        std::string many = "[";
+        for (int i = 0; i <= 1000; ++i) many += (i ? ",\"T-" : "\"T-") + std::to_string(i) + "\"";
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("threads.state", R"({"ids":)" + many + "]}", result, error));
+        CPPUNIT_ASSERT(error.find("has 1001 entries (at most 1000)") != std::string::npos);
+    }
+
+    void testMigrationsAreRecordedAndAppliedOnce() {
+        auto& store = open();
+        const auto shipped = mc::host::MigrationRunner(mc::test::shippedMigrationsDir(), store.dialect(), "store." + store.dialect()).scan();
+        CPPUNIT_ASSERT(shipped.size() >= 2);
+        CPPUNIT_ASSERT_EQUAL(shipped.size(), store.migration().applied.size());
+        auto rows = queryObject(store, "schema_migrations.list", "")->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(shipped.size(), rows->size());
+        for (unsigned i = 0; i < rows->size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(shipped[i].version, rows->getObject(i)->getValue<std::int64_t>("version"));
+            CPPUNIT_ASSERT_EQUAL(shipped[i].name, rows->getObject(i)->getValue<std::string>("name"));
+            CPPUNIT_ASSERT_EQUAL(shipped[i].checksum, rows->getObject(i)->getValue<std::string>("checksum"));
+        }
+        write(store, "thread", std::string("[") + kThreadT1 + "]");
+        store_.reset();
+        auto& again = open();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), again.migration().applied.size());
+        CPPUNIT_ASSERT_EQUAL(shipped.back().version, again.schemaVersion());
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), thread(again, "T-1")->getValue<std::string>("status"));
+    }
+
+protected:
+    virtual std::unique_ptr<Backend> makeBackend() = 0;
+
+    // The store on this test's database (a new one for each test; the same one when called again).
+    StoreService& open() {
+        if (!backend_) backend_ = makeBackend();
+        store_ = backend_->open();
+        return *store_;
+    }
+
+    std::unique_ptr<Backend> backend_;
+    std::unique_ptr<StoreService> store_;
+};
+
+#define MC_STORE_CONFORMANCE_TESTS                                                                                     \
+    CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
+    CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
+    CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \
+    CPPUNIT_TEST(testReadsOrderBySequenceWhateverTheArrivalOrder);                                                     \
+    CPPUNIT_TEST(testRetriesNeverDuplicateNorOverwrite);                                                               \
+    CPPUNIT_TEST(testSequenceTakenByAnotherIdIsRejected);                                                              \
+    CPPUNIT_TEST(testLogAndPermissionNeedAnExistingThread);                                                            \
+    CPPUNIT_TEST(testThreadLifecycle);                                                                                 \
+    CPPUNIT_TEST(testIllegalTransitionsAndMissingParentsAreRejected);                                                  \
+    CPPUNIT_TEST(testThreadsState);                                                                                    \
+    CPPUNIT_TEST(testMigrationsAreRecordedAndAppliedOnce)
+
+class StoreConformanceSqliteTest : public StoreConformanceTest {
+    CPPUNIT_TEST_SUITE(StoreConformanceSqliteTest);
+    MC_STORE_CONFORMANCE_TESTS;
+    CPPUNIT_TEST_SUITE_END();
+
+protected:
+    std::unique_ptr<Backend> makeBackend() override { return std::make_unique<SqliteBackend>(); }
+};
+
+class StoreConformancePostgresTest : public StoreConformanceTest {
+    CPPUNIT_TEST_SUITE(StoreConformancePostgresTest);
+    MC_STORE_CONFORMANCE_TESTS;
+    CPPUNIT_TEST_SUITE_END();
+
+protected:
+    std::unique_ptr<Backend> makeBackend() override { return std::make_unique<PostgresBackend>(); }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformanceSqliteTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformancePostgresTest);

@@ -1,0 +1,111 @@
+// libs/records: the event model's write rules without a database (mergeThread, parseBatch,
+// the result JSON). The stores' behaviour on real databases is StoreConformanceTest's.
+#include "mc/records/BatchWrite.h"
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordSchema.h"
+#include "mc/sdk.hpp"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Parser.h>
+
+namespace records = mc::records;
+
+namespace {
+
+const std::string kNow = "2026-05-05T05:05:05.000000Z";
+
+records::NormalizedRecord thread(const std::string& json) {
+    return records::normalize(*records::findKind("thread"), *Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>(),
+                              [] { return std::string("T-generated"); }, [] { return kNow; });
+}
+
+std::string text(const records::NormalizedRecord& r, const char* field) {
+    return r.text(*records::findKind("thread"), field).value_or("<unset>");
+}
+
+} // namespace
+
+class RecordSchemaTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RecordSchemaTest);
+    CPPUNIT_TEST(testNewTerminalThreadGetsEndedAt);
+    CPPUNIT_TEST(testMergeKeepsAbsentFieldsAndStartedAt);
+    CPPUNIT_TEST(testMergeRejectsLeavingAFinalState);
+    CPPUNIT_TEST(testSameEventAgainIsUnchanged);
+    CPPUNIT_TEST(testParseBatchRejectsPerRecordAndRefusesBadBodies);
+    CPPUNIT_TEST(testResultJson);
+    CPPUNIT_TEST_SUITE_END();
+
+    const records::KindSpec& spec = *records::findKind("thread");
+    std::function<std::string()> now = [] { return kNow; };
+
+public:
+    void testNewTerminalThreadGetsEndedAt() {
+        auto merged = records::mergeThread(spec, std::nullopt, thread(R"({"id":"T-1","mcp_id":"m","status":"cancelled"})"), now);
+        CPPUNIT_ASSERT(merged.row);
+        CPPUNIT_ASSERT(!merged.unchanged);
+        CPPUNIT_ASSERT_EQUAL(kNow, text(*merged.row, "ended_at"));
+        merged = records::mergeThread(
+            spec, std::nullopt, thread(R"({"id":"T-1","mcp_id":"m","status":"error","ended_at":"2026-01-01T00:00:00Z"})"), now);
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), text(*merged.row, "ended_at"));
+        merged = records::mergeThread(spec, std::nullopt, thread(R"({"id":"T-1","mcp_id":"m","status":"running"})"), now);
+        CPPUNIT_ASSERT_EQUAL(std::string("<unset>"), text(*merged.row, "ended_at"));
+    }
+
+    void testMergeKeepsAbsentFieldsAndStartedAt() {
+        const auto stored = thread(R"({"id":"T-1","mcp_id":"m","status":"running","user_input":"hi","started_at":"2026-01-01T00:00:00Z"})");
+        auto merged = records::mergeThread(spec, stored, thread(R"({"id":"T-1","mcp_id":"m2","status":"complete"})"), now);
+        CPPUNIT_ASSERT(merged.row);
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), text(*merged.row, "status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("m2"), text(*merged.row, "mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("hi"), text(*merged.row, "user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), text(*merged.row, "started_at"));
+        CPPUNIT_ASSERT_EQUAL(kNow, text(*merged.row, "ended_at"));
+    }
+
+    void testMergeRejectsLeavingAFinalState() {
+        const auto stored = thread(R"({"id":"T-1","mcp_id":"m","status":"complete"})");
+        auto merged = records::mergeThread(spec, stored, thread(R"({"id":"T-1","mcp_id":"m","status":"paused"})"), now);
+        CPPUNIT_ASSERT(!merged.row);
+        CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-1' cannot go from complete to paused (complete is final)"), merged.rejectReason);
+    }
+
+    void testSameEventAgainIsUnchanged() {
+        const auto first = thread(R"({"id":"T-1","mcp_id":"m","status":"paused","started_at":"2026-01-01T00:00:00Z"})");
+        const auto stored = *records::mergeThread(spec, std::nullopt, first, now).row;
+        auto again = records::mergeThread(spec, stored, thread(R"({"id":"T-1","mcp_id":"m","status":"paused"})"), now);
+        CPPUNIT_ASSERT(again.row);
+        CPPUNIT_ASSERT(again.unchanged);
+    }
+
+    void testParseBatchRejectsPerRecordAndRefusesBadBodies() {
+        auto batch = records::parseBatch("events", R"([{"type":"log","level":"info","service":"s","mcp_id":"m"},7,{"type":"x"},{"type":"step"}])", now);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), batch.entries.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), batch.entries[0].spec->kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-"), batch.entries[0].record.id.substr(0, 2));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), batch.rejected.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("record is not a JSON object"), batch.rejected[0].reason);
+        CPPUNIT_ASSERT_EQUAL("unknown event type 'x' (known: " + records::knownKinds() + ")", batch.rejected[1].reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'thread_id' is required"), batch.rejected[2].reason);
+        for (const auto& [kind, body] : {std::pair{"events", "{}"}, std::pair{"log", "nope"}, std::pair{"metric", "[]"}}) {
+            try {
+                records::parseBatch(kind, body, now);
+                CPPUNIT_FAIL(std::string("accepted ") + kind + " " + body);
+            } catch (const mc::sdk::Error& e) {
+                CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, e.status());
+            }
+        }
+    }
+
+    void testResultJson() {
+        records::WriteResult result;
+        result.accepted = 3;
+        result.duplicates = 1;
+        result.rejected = {{4, "bad \"x\""}};
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"accepted":3,"duplicates":1,"rejected":[{"index":4,"reason":"bad \"x\""}]})"),
+                             records::toJson(result));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"a":[1,2.5],"b":{"c":null}})"), records::canonicalJsonText(R"({"b": {"c": null}, "a": [1, 2.5]})"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RecordSchemaTest);
