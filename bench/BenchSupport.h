@@ -1,13 +1,45 @@
 #pragma once
-// Small helpers the benchmark programs share: command-line flags and latency percentiles.
+// Helpers shared by the benchmark programs: clocks, flags, percentiles, a raw-socket WebSocket client
+// parsed with the host's own frame codec (so the load generator is not the bottleneck).
+#include "web/ws/FrameCodec.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mc::bench {
 
-// The value after `name` on the command line, or `fallback`.
+using SteadyClock = std::chrono::steady_clock;
+
+// The directory of the running program (the host resolves plugins.dir = auto from it).
+inline std::string executableDir() {
+    char path[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) return ".";
+    std::string p(path, static_cast<std::size_t>(n));
+    return p.substr(0, p.rfind('/'));
+}
+
+inline long long wallMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+inline long long steadyNanos() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+}
+
 inline std::string flag(int argc, char** argv, const char* name, const std::string& fallback) {
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
@@ -21,5 +53,93 @@ inline double percentileMs(std::vector<long long> v, double p) {
     std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
     return v[i] / 1000.0;
 }
+
+// The integer after `"key":` in a JSON text, or nullopt (enough for the flat fields we read).
+inline std::optional<long long> intField(const std::string& text, const std::string& key, std::size_t from = 0) {
+    const std::string needle = "\"" + key + "\":";
+    const auto at = text.find(needle, from);
+    if (at == std::string::npos) return std::nullopt;
+    char* end = nullptr;
+    const long long value = std::strtoll(text.c_str() + at + needle.size(), &end, 10);
+    if (end == text.c_str() + at + needle.size()) return std::nullopt;
+    return value;
+}
+
+inline bool failed(const std::string& what) {
+    std::fprintf(stderr, "FAILED: %s\n", what.c_str());
+    return false;
+}
+
+// A WebSocket client on a raw socket with the host's own frame codec (a receive timeout keeps a lost
+// message from hanging the benchmark).
+class NativeWebSocket {
+public:
+    ~NativeWebSocket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    bool connect(std::uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+        timeval tv{0, 200000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        const std::string hello = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        if (::send(fd_, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) return false;
+        std::string head;
+        char c;
+        while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+            if (::recv(fd_, &c, 1, 0) != 1) return false;
+            head += c;
+        }
+        return head.rfind("HTTP/1.1 101", 0) == 0;
+    }
+    bool sendText(const std::string& text) {
+        const std::uint8_t mask[4] = {7, 1, 4, 2};
+        const std::string frame = mc::host::ws::encodeFrame(mc::host::ws::Opcode::Text, text, mask);
+        return ::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size());
+    }
+    // The next text message and its arrival time (steady ns), or nullopt at the deadline or on close.
+    std::optional<std::pair<std::string, long long>> receive(SteadyClock::time_point deadline) {
+        while (pending_.empty()) {
+            if (SteadyClock::now() >= deadline) return std::nullopt;
+            const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+            if (n == 0) return std::nullopt;
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+                return std::nullopt;
+            }
+            const long long arrivedWall = wallMicros();
+            events_.clear();
+            parser_.feed(buffer_.data(), static_cast<std::size_t>(n), events_);
+            for (auto& e : events_) {
+                if (e.kind == mc::host::ws::FrameEvent::Kind::Message) pending_.push_back({std::move(e.payload), arrivedWall});
+                else if (e.kind == mc::host::ws::FrameEvent::Kind::Close || e.kind == mc::host::ws::FrameEvent::Kind::Error) closed_ = true;
+            }
+            if (closed_ && pending_.empty()) return std::nullopt;
+        }
+        auto front = std::move(pending_.front());
+        pending_.erase(pending_.begin());
+        return front;
+    }
+    // Skips messages until one contains `needle`.
+    std::optional<std::string> receiveContaining(const std::string& needle, std::chrono::milliseconds timeout) {
+        const auto deadline = SteadyClock::now() + timeout;
+        while (auto m = receive(deadline))
+            if (m->first.find(needle) != std::string::npos) return m->first;
+        return std::nullopt;
+    }
+
+private:
+    int fd_ = -1;
+    mc::host::ws::FrameParser parser_{mc::host::ws::FrameParser::Options{1 << 24, false}};
+    std::vector<mc::host::ws::FrameEvent> events_;
+    std::vector<char> buffer_ = std::vector<char>(1 << 16);
+    std::vector<std::pair<std::string, long long>> pending_; // payload, arrival wall-clock us
+    bool closed_ = false;
+};
 
 } // namespace mc::bench

@@ -13,11 +13,10 @@
 //                    [--transport stdio|http|both] [--peers DIR]
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
-#include "BenchSupport.h"
 #include "app/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "gateway/McpGateway.h"
-#include "web/ws/FrameCodec.h"
+#include "BenchSupport.h"
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -54,113 +53,13 @@
 #include <vector>
 
 using namespace mc::host;
-using SteadyClock = std::chrono::steady_clock;
-
-using mc::bench::flag;
-using mc::bench::percentileMs;
+using namespace mc::bench;
 
 namespace {
 
 #ifndef MC_BENCH_MCP_PEERS_DIR
 #define MC_BENCH_MCP_PEERS_DIR "tests/mcp-peers"
 #endif
-
-long long wallMicros() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-long long steadyNanos() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
-}
-
-
-
-// The integer after `"key":` in a JSON text, or nullopt (enough for the flat fields we read).
-std::optional<long long> intField(const std::string& text, const std::string& key, std::size_t from = 0) {
-    const std::string needle = "\"" + key + "\":";
-    const auto at = text.find(needle, from);
-    if (at == std::string::npos) return std::nullopt;
-    char* end = nullptr;
-    const long long value = std::strtoll(text.c_str() + at + needle.size(), &end, 10);
-    if (end == text.c_str() + at + needle.size()) return std::nullopt;
-    return value;
-}
-
-bool failed(const std::string& what) {
-    std::fprintf(stderr, "FAILED: %s\n", what.c_str());
-    return false;
-}
-
-// A WebSocket client on a raw socket with the host's own frame codec (a receive timeout keeps a lost
-// message from hanging the benchmark).
-class NativeWebSocket {
-public:
-    ~NativeWebSocket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    bool connect(std::uint16_t port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
-        timeval tv{0, 200000};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        const std::string hello = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        if (::send(fd_, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) return false;
-        std::string head;
-        char c;
-        while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
-            if (::recv(fd_, &c, 1, 0) != 1) return false;
-            head += c;
-        }
-        return head.rfind("HTTP/1.1 101", 0) == 0;
-    }
-    bool sendText(const std::string& text) {
-        const std::uint8_t mask[4] = {7, 1, 4, 2};
-        const std::string frame = ws::encodeFrame(ws::Opcode::Text, text, mask);
-        return ::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size());
-    }
-    // The next text message and its arrival time (steady ns), or nullopt at the deadline or on close.
-    std::optional<std::pair<std::string, long long>> receive(SteadyClock::time_point deadline) {
-        while (pending_.empty()) {
-            if (SteadyClock::now() >= deadline) return std::nullopt;
-            const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-            if (n == 0) return std::nullopt;
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-                return std::nullopt;
-            }
-            const long long arrivedWall = wallMicros();
-            events_.clear();
-            parser_.feed(buffer_.data(), static_cast<std::size_t>(n), events_);
-            for (auto& e : events_) {
-                if (e.kind == ws::FrameEvent::Kind::Message) pending_.push_back({std::move(e.payload), arrivedWall});
-                else if (e.kind == ws::FrameEvent::Kind::Close || e.kind == ws::FrameEvent::Kind::Error) closed_ = true;
-            }
-            if (closed_ && pending_.empty()) return std::nullopt;
-        }
-        auto front = std::move(pending_.front());
-        pending_.erase(pending_.begin());
-        return front;
-    }
-    // Skips messages until one contains `needle`.
-    std::optional<std::string> receiveContaining(const std::string& needle, std::chrono::milliseconds timeout) {
-        const auto deadline = SteadyClock::now() + timeout;
-        while (auto m = receive(deadline))
-            if (m->first.find(needle) != std::string::npos) return m->first;
-        return std::nullopt;
-    }
-
-private:
-    int fd_ = -1;
-    ws::FrameParser parser_{ws::FrameParser::Options{1 << 24, false}};
-    std::vector<ws::FrameEvent> events_;
-    std::vector<char> buffer_ = std::vector<char>(1 << 16);
-    std::vector<std::pair<std::string, long long>> pending_; // payload, arrival wall-clock us
-    bool closed_ = false;
-};
 
 // server-everything (or any stdio MCP server) driven directly over its pipes: the baseline.
 class DirectStdioServer {
@@ -303,14 +202,6 @@ private:
 std::uint16_t freeLoopbackPort() {
     Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
     return s.address().port();
-}
-
-std::string executableDir() {
-    char path[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0) return ".";
-    std::string p(path, static_cast<std::size_t>(n));
-    return p.substr(0, p.rfind('/'));
 }
 
 struct Stats {

@@ -34,6 +34,7 @@
 using namespace mc::host;
 using Clock = std::chrono::steady_clock;
 
+using mc::bench::executableDir;
 using mc::bench::flag;
 using mc::bench::percentileMs;
 
@@ -50,12 +51,6 @@ long procStatusKb(const char* key) {
     return -1;
 }
 
-std::string executableDir() {
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    std::string path(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-    return path.substr(0, path.rfind('/'));
-}
 
 std::string ts(long long seconds, int micros = 0) {
     // 2026-01-01T00:00:00Z + seconds

@@ -112,7 +112,7 @@ public:
                               "/api/mcps/{id}/tools/{tool}/call", "/ws", "/api/threads", "/api/threads/{id}",
                               "/api/threads/{id}/timeline", "/api/threads/{id}/transcript", "/api/threads/{id}/children",
                               "/api/logs", "/api/logs/export", "/api/graph", "/api/permissions", "/api/audit", "/api/search",
-                              "/api/openapi.json", "/docs"})
+                              "/api/openapi.json", "/docs", "/api/ingest"})
             CPPUNIT_ASSERT_MESSAGE(p, paths->has(p));
         auto logs = paths->getObject("/api/logs")->getObject("get");
         auto limit = logs->getArray("parameters")->getObject(8);

@@ -236,7 +236,7 @@ public:
         for (;;) {
             auto log = logs.receiveType("log", 15000)->getObject("payload");
             if (log->getValue<std::string>("service") == "stderr") continue;
-            CPPUNIT_ASSERT(log->has("mcp_level"));
+            CPPUNIT_ASSERT(log->getObject("context")->has("mcp_level"));
             const std::string level = log->getValue<std::string>("level");
             CPPUNIT_ASSERT_MESSAGE(level, level == "DEBUG" || level == "INFO" || level == "WARN" || level == "ERROR");
             CPPUNIT_ASSERT(log->getValue<std::string>("message").find("-level message") != std::string::npos ||

@@ -116,12 +116,16 @@ public:
 
         std::string error;
         CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "log",
-                                                                  R"({"level":"INFO","mcp_id":"files","message":"hello"})", &error));
+                                                                  R"({"level":"INFO","service":"s","mcp_id":"files","message":"hello"})", &error));
         CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "log",
-                                                                  R"({"level":"ERROR","mcp_id":"files","message":"boom"})", &error));
-        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "thread", R"({"id":"T-1","status":"running"})", &error));
+                                                                  R"({"level":"ERROR","service":"s","mcp_id":"files","message":"boom"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("test", "thread", R"({"id":"T-1","status":"running","mcp_id":"files"})", &error));
         CPPUNIT_ASSERT(host.runtime->events().route("test", "log", "not json", &error) != MC_OK);
         CPPUNIT_ASSERT(!error.empty());
+        // Persisted kinds are validated by the event model before anything is published.
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT,
+                             host.runtime->events().route("test", "log", R"({"level":"ERROR","mcp_id":"files"})", &error));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), error);
 
         auto first = errors.receiveType("log");
         CPPUNIT_ASSERT_EQUAL(std::string("boom"), first->getObject("payload")->getValue<std::string>("message"));

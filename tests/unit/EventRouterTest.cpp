@@ -42,7 +42,7 @@ public:
     void testThreadStepTranscriptChannels() {
         CPPUNIT_ASSERT(channels("thread", R"({"id":"t9"})") == V({"threads", "threads:t9"}));
         CPPUNIT_ASSERT(channels("step", R"({"id":"s1","thread_id":"t9"})") == V({"threads", "threads:t9"}));
-        CPPUNIT_ASSERT(channels("transcript", R"({"thread_id":"t2"})") == V({"threads", "threads:t2"}));
+        CPPUNIT_ASSERT(channels("transcript", R"({"thread_id":"t2"})") == V({"transcripts:t2", "threads:t2"}));
         CPPUNIT_ASSERT(channels("thread", R"({})") == V({"threads"}));
     }
 
@@ -52,6 +52,8 @@ public:
         CPPUNIT_ASSERT(channels("permission", R"({"thread_id":"t3"})") == V({"permissions", "permissions:t3"}));
         CPPUNIT_ASSERT(channels("discovery", R"({"id":"x"})") == V({"mcps"}));
         CPPUNIT_ASSERT(channels("metric", R"({"id":"x"})") == V({"events:metric"}));
+        CPPUNIT_ASSERT(channels("mcp_status", R"({"id":"MS-1","mcp_id":"fs"})") == V({"mcps", "mcps:fs"}));
+        CPPUNIT_ASSERT(channels("audit", R"({"actor":"alice"})") == V({"audit"}));
     }
 
     void testRoutePublishesToSubscribers() {

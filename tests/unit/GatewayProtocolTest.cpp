@@ -87,6 +87,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("fs"), event->getValue<std::string>("mcp_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("careful"), event->getValue<std::string>("message"));
         CPPUNIT_ASSERT_EQUAL(1, event->getObject("context")->getValue<int>("k"));
+        CPPUNIT_ASSERT_EQUAL(std::string("warning"), event->getObject("context")->getValue<std::string>("mcp_level"));
         CPPUNIT_ASSERT(event->isNull("thread_id"));
         CPPUNIT_ASSERT(event->isNull("exception"));
     }

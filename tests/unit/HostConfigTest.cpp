@@ -149,10 +149,13 @@ public:
         layers.cli->setString("log.level.ws", "debug");
         layers.cli->setString("store.sqlite.path", "x.db");
         layers.cli->setString("store.bakend", "sqlite");
+        layers.cli->setString("ingest.batch_max", "10");
+        layers.cli->setString("permissions.rules.readers.effect", "allow"); // checked by the policy itself
         auto unknown = unknownHostKeys(*layers.config);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), unknown.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), unknown.size());
         CPPUNIT_ASSERT_EQUAL(std::string("http.prot"), unknown[0]);
-        CPPUNIT_ASSERT_EQUAL(std::string("store.bakend"), unknown[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("ingest.batch_max"), unknown[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("store.bakend"), unknown[2]);
     }
 
     void pluginConfigAppliesDefaultsAndChecksTypes() {

@@ -32,7 +32,8 @@ public:
     void everyErrorCodeAndMessageTypeIsDocumented() {
         const std::string root = MC_TEST_SOURCE_DIR;
         std::string code;
-        for (const char* file : {"host/src/web/WebSocketHub.cpp", "host/src/web/ws/ClientSession.cpp", "host/src/gateway/GatewayApi.cpp"})
+        for (const char* file : {"host/src/web/WebSocketHub.cpp", "host/src/web/ws/ClientSession.cpp", "host/src/gateway/GatewayApi.cpp",
+                                 "host/src/ingest/IngestApi.cpp"})
             code += readFile(root + "/" + file);
         const std::string doc = readFile(root + "/docs/websocket-protocol.md");
         CPPUNIT_ASSERT(!code.empty() && !doc.empty());

@@ -50,6 +50,15 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"gateway.reconnect.initial_ms", KeyType::Int, "500", "First delay before reconnecting to a lost MCP server; doubles per failed attempt (with jitter).", 1, 3600000},
         {"gateway.reconnect.max_ms", KeyType::Int, "30000", "Cap of the reconnect delay.", 1, 3600000},
         {"gateway.log_level", KeyType::Enum, "info", "MCP logging level requested from every server with logging/setLevel (mcp.servers.<id>.log_level overrides it).", 0, 0, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}},
+        {"ingest.queue.max_events", KeyType::Int, "100000", "Events waiting for the store writer (accepted, not yet committed); beyond it POST /api/ingest and publish get 503 + Retry-After.", 1, 100000000},
+        {"ingest.queue.max_bytes", KeyType::Int, "67108864", "The same bound in bytes of event JSON.", 1024, 1LL << 34},
+        {"ingest.batch_max_events", KeyType::Int, "1000", "Most events the writer commits in one store transaction (group commit).", 1, 1000000},
+        {"ingest.batch_max_delay_ms", KeyType::Int, "5", "How long the writer waits for more events before committing a batch that is not full.", 0, 10000},
+        {"ingest.ack_timeout_ms", KeyType::Int, "10000", "How long POST /api/ingest and publish wait for the commit before answering 503 (the events keep their ids: retrying is idempotent).", 1, 3600000},
+        {"ingest.retry.initial_ms", KeyType::Int, "100", "First delay before retrying a batch while the store is down; doubles per attempt (with jitter).", 1, 3600000},
+        {"ingest.retry.max_ms", KeyType::Int, "5000", "Cap of the store retry delay.", 1, 3600000},
+        {"ingest.thread_cache_size", KeyType::Int, "100000", "Threads whose state (status, parent, last sequences) the ingest path keeps in memory for its checks.", 1, 100000000},
+        {"permissions.default", KeyType::Enum, "allow", "Decision for a tool call no permissions.rules.<name>.* rule matches (docs/mcp-gateway.md#permission-policy).", 0, 0, {"allow", "deny"}},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;
@@ -214,6 +223,19 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
+
+    s.ingest.writer.maxQueuedEvents = static_cast<std::size_t>(readInt(config, "ingest.queue.max_events"));
+    s.ingest.writer.maxQueuedBytes = static_cast<std::size_t>(readInt(config, "ingest.queue.max_bytes"));
+    s.ingest.writer.batchMaxEvents = static_cast<std::size_t>(readInt(config, "ingest.batch_max_events"));
+    s.ingest.writer.batchMaxDelay = std::chrono::milliseconds(readInt(config, "ingest.batch_max_delay_ms"));
+    s.ingest.writer.retryInitial = std::chrono::milliseconds(readInt(config, "ingest.retry.initial_ms"));
+    s.ingest.writer.retryMax = std::chrono::milliseconds(readInt(config, "ingest.retry.max_ms"));
+    if (s.ingest.writer.retryMax < s.ingest.writer.retryInitial)
+        throw badValue("ingest.retry.max_ms", std::to_string(s.ingest.writer.retryMax.count()),
+                       "at least ingest.retry.initial_ms (" + std::to_string(s.ingest.writer.retryInitial.count()) + ")");
+    s.ingest.ackTimeout = std::chrono::milliseconds(readInt(config, "ingest.ack_timeout_ms"));
+    s.ingest.threadCacheSize = static_cast<std::size_t>(readInt(config, "ingest.thread_cache_size"));
+    readEnum(config, "permissions.default");
     return s;
 }
 
@@ -232,7 +254,8 @@ void collectLeaves(const Poco::Util::AbstractConfiguration& config, const std::s
 } // namespace
 
 std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config) {
-    static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown", "gateway"};
+    static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown", "gateway",
+                                                            "ingest", "permissions"};
     std::set<std::string> declared;
     for (const auto& s : hostKeys()) declared.insert(s.key);
     std::vector<std::string> unknown;
@@ -240,7 +263,8 @@ std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration
         std::vector<std::string> leaves;
         collectLeaves(config, ns, leaves);
         for (const auto& key : leaves) {
-            if (declared.count(key) || key.rfind("log.level.", 0) == 0) continue;
+            // permissions.rules.* are checked by PermissionPolicy::fromConfig (an unknown one stops start-up).
+            if (declared.count(key) || key.rfind("log.level.", 0) == 0 || key.rfind("permissions.rules.", 0) == 0) continue;
             unknown.push_back(key);
         }
     }

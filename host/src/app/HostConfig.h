@@ -4,6 +4,7 @@
 //   -Dkey=value on the command line > MC_* environment variables > the --config file > defaults.
 // An environment variable overrides a key by upper-casing it, '.' -> '_', with the prefix MC_
 // (http.port -> MC_HTTP_PORT).
+#include "ingest/StoreWriter.h"
 #include "log/Logging.h"
 #include "plugin/LoadedPlugin.h"
 #include "web/ws/WebSocketSettings.h"
@@ -74,6 +75,12 @@ constexpr int kPriorityDefaults = 150;
 void addConfigurationLayers(Poco::Util::LayeredConfiguration& config, const std::string& file,
                             EnvironmentLayer::Lookup environment);
 
+struct IngestSettings {
+    StoreWriterSettings writer;
+    std::chrono::milliseconds ackTimeout{10000};
+    std::size_t threadCacheSize = 100000;
+};
+
 struct HostSettings {
     std::string httpHost;
     std::uint16_t httpPort = 8000;
@@ -88,6 +95,7 @@ struct HostSettings {
     std::string jwtIssuer;
     WebSocketSettings ws;
     std::chrono::milliseconds drainTimeout{3000};
+    IngestSettings ingest;
 };
 
 // Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir

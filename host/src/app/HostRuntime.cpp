@@ -2,14 +2,19 @@
 
 #include "api/QueryApi.h"
 
+#include "core/Audit.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "gateway/GatewayApi.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
+#include "ingest/IngestApi.h"
+#include "ingest/IngestService.h"
+#include "ingest/StoreWriter.h"
 #include "log/Logging.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginRegistry.h"
+#include "policy/PermissionPolicy.h"
 #include "store/StoreService.h"
 #include "util/Json.h"
 #include "web/ApiDocs.h"
@@ -47,9 +52,76 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     broadcaster_ = std::make_unique<Broadcaster>();
     events_ = std::make_unique<EventRouter>(*broadcaster_);
     plugins_ = std::make_unique<PluginRegistry>();
-    // MCP server definitions are validated now, so a bad one stops start-up with its key named.
+    wireIngest();
+    // MCP server definitions and permission rules are validated now, so a bad one stops start-up with its key named.
     gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
     gateway_->configure(*config_);
+    gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
+    IngestService* ingest = ingest_.get();
+    McpGateway::ToolCallObserver observer;
+    observer.started = [ingest](const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt) {
+        ingest->openThread(request.threadId, mcpId, startedAt);
+    };
+    observer.completed = [ingest](const std::string& mcpId, const ToolCallRequest& request, const ToolCallOutcome& outcome,
+                                  const std::string& startedAt) {
+        ToolCallRecord record;
+        record.threadId = request.threadId;
+        record.mcpId = mcpId;
+        record.tool = request.tool;
+        record.outcome = outcome.outcome;
+        record.status = outcome.outcome == "ok"                  ? "ok"
+                        : outcome.outcome == "timeout"           ? "timeout"
+                        : outcome.outcome == "permission_denied" ? "denied"
+                                                                 : "error";
+        record.errorCode = outcome.errorCode;
+        record.httpStatus = outcome.httpStatus;
+        record.startedAt = startedAt;
+        record.durationMs = outcome.durationMs;
+        record.argumentsBytes = request.argumentsJson.size();
+        ingest->recordToolCall(record);
+    };
+    gateway_->setToolCallObserver(std::move(observer));
+}
+
+// Persisted kinds (plugin emits, host and gateway events, the ingest API) go through one IngestService
+// into one StoreWriter, which writes to store_ once the store phase has opened it.
+void HostRuntime::wireIngest() {
+    writer_ = std::make_unique<StoreWriter>(settings_.ingest.writer,
+                                            [this](std::string_view events, std::string& result, std::string& error) {
+                                                if (!store_) {
+                                                    error = "no store is open";
+                                                    return MC_ERR_UNAVAILABLE;
+                                                }
+                                                return store_->write("events", events, result, error);
+                                            });
+    ingest_ = std::make_unique<IngestService>(
+        *events_, *writer_, settings_.ingest.threadCacheSize,
+        [this](const std::vector<std::string>& ids) -> std::optional<std::map<std::string, ThreadState>> {
+            if (!store_) return std::nullopt;
+            std::string params = "{\"ids\":[";
+            for (std::size_t i = 0; i < ids.size(); ++i) params += (i ? "," : "") + json::quote(ids[i]);
+            params += "]}";
+            std::string result, error;
+            const mc_status status = store_->query("threads.state", params, result, error);
+            if (status != MC_OK) {
+                logging::get("ingest")->debug("threads.state failed ({}): {}", statusName(status), error);
+                return std::nullopt;
+            }
+            try {
+                return ThreadStateCache::parseStateResult(result);
+            } catch (const std::invalid_argument& e) {
+                logging::get("ingest")->warn("{}", e.what());
+                return std::nullopt;
+            }
+        });
+    IngestService* ingest = ingest_.get();
+    events_->setPersistence([ingest](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                                     std::string* error) { return ingest->emit(source, type, payload, error); });
+    EventRouter* events = events_.get();
+    writer_->setStateListener([events](bool down, const std::string& reason) {
+        recordAudit(*events, "host", down ? "store.down" : "store.up", "store", down ? "down" : "up",
+                    down ? "{\"reason\":" + json::quote(reason) + "}" : "{}");
+    });
 }
 
 HostRuntime::~HostRuntime() {
@@ -82,6 +154,10 @@ void HostRuntime::loadPlugins() {
     log->info("mission-control {} starting; plugins from {}", MC_VERSION, settings_.pluginsDir);
     plugins_->loadDirectory(settings_.pluginsDir);
     log->info("plugins: {} loaded, {} refused", plugins_->loadedCount(), plugins_->refusedCount());
+    for (const auto& record : plugins_->report())
+        if (!record.loaded)
+            recordAudit(*events_, "host", "plugin.refused", record.info.id.empty() ? record.path : record.info.id, "refused",
+                        "{\"path\":" + json::quote(record.path) + ",\"reason\":" + json::quote(record.reason) + "}");
 
     // Discovery plugins run one instance each, configured under discovery.<name>.
     for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) {
@@ -113,6 +189,7 @@ void HostRuntime::openStore() {
     }
     store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default", "store." + settings_.storeBackend),
                                             settings_.migrationsDir);
+    writer_->start();
 }
 
 void HostRuntime::startWeb() {
@@ -171,6 +248,8 @@ void HostRuntime::stop() {
         }
     }
     discovery_.clear();
+    // Everything accepted is written before the store closes.
+    writer_->stop(settings_.drainTimeout);
     store_.reset();
     if (httpThreads_) httpThreads_->joinAll();
     log->info("stopped");
@@ -187,6 +266,8 @@ std::string HostRuntime::healthJson(bool& healthy) {
     } else {
         healthy = false;
     }
+    const auto writer = writer_->stats();
+    if (writer.down) healthy = false;
     const double uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - startedMonotonic_).count();
     const auto ws = hub_ ? hub_->stats() : WebSocketHub::Stats{};
@@ -197,6 +278,7 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"started_at\":" + json::quote(json::isoTimestamp(startedUnixUs_));
     out += ",\"uptime_seconds\":" + std::to_string(uptime);
     out += ",\"store\":" + storeJson;
+    out += ",\"writer\":" + writer_->healthJson();
     out += ",\"plugins\":{\"loaded\":" + std::to_string(plugins_->loadedCount()) +
            ",\"refused\":" + std::to_string(plugins_->refusedCount()) + "}";
     out += ",\"websocket\":{\"connected\":" + std::to_string(ws.connected) +
@@ -230,6 +312,8 @@ void HostRuntime::registerCoreRoutes() {
     registerGatewayRoutes(*router_, *gateway_);
     registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);
+    registerIngestRoutes(*router_, *ingest_, settings_.ingest.ackTimeout);
+    registerIngestMessages(*hub_, *ingest_);
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");

@@ -26,6 +26,8 @@ class StoreService;
 class WebSocketHub;
 class Router;
 class McpGateway;
+class StoreWriter;
+class IngestService;
 
 class HostRuntime {
 public:
@@ -52,12 +54,15 @@ public:
     WebSocketHub* hub() { return hub_.get(); }
     Router* router() { return router_; }
     McpGateway& gateway() { return *gateway_; }
+    IngestService& ingest() { return *ingest_; }
+    StoreWriter& writer() { return *writer_; }
     const Authenticator& auth() const { return *auth_; }
 
     std::string healthJson(bool& healthy);
 
 private:
     void registerCoreRoutes();
+    void wireIngest();
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
                                                    const std::string& configPrefix);
 
@@ -72,6 +77,8 @@ private:
     std::unique_ptr<PluginRegistry> plugins_;
     std::vector<std::unique_ptr<PluginInstance>> discovery_;
     std::unique_ptr<StoreService> store_;
+    std::unique_ptr<StoreWriter> writer_;   // between ingest and store_: stopped (flushed) before store_ closes
+    std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Poco::ThreadPool> httpThreads_;

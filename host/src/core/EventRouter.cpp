@@ -1,5 +1,7 @@
 #include "core/EventRouter.h"
 
+#include "mc/records/RecordSchema.h"
+
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 
@@ -20,11 +22,6 @@ std::string idField(const Poco::JSON::Object& payload, const char* field) {
     return {};
 }
 
-std::string firstIdField(const Poco::JSON::Object& payload, const char* first, const char* second) {
-    std::string id = idField(payload, first);
-    return id.empty() ? idField(payload, second) : id;
-}
-
 std::string upper(std::string s) {
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
@@ -36,29 +33,59 @@ void setError(std::string* error, std::string message) {
 
 } // namespace
 
+ChannelKeys EventRouter::keysOf(const Poco::JSON::Object& payload) {
+    ChannelKeys keys;
+    keys.id = idField(payload, "id");
+    keys.threadId = idField(payload, "thread_id");
+    keys.mcpId = idField(payload, "mcp_id");
+    keys.level = idField(payload, "level");
+    return keys;
+}
+
 std::vector<std::string> EventRouter::channelsFor(std::string_view type, const Poco::JSON::Object& payload) {
+    return channelsFor(type, keysOf(payload));
+}
+
+std::vector<std::string> EventRouter::channelsFor(std::string_view type, const ChannelKeys& keys) {
     std::vector<std::string> channels;
+    const auto either = [](const std::string& first, const std::string& second) { return first.empty() ? second : first; };
     if (type == "log") {
         channels.emplace_back("logs:*");
-        if (auto thread = idField(payload, "thread_id"); !thread.empty()) channels.push_back("logs:" + thread);
-        if (auto mcp = idField(payload, "mcp_id"); !mcp.empty()) channels.push_back("logs:mcp:" + mcp);
-        if (auto level = idField(payload, "level"); !level.empty()) channels.push_back("logs:" + upper(level));
-    } else if (type == "thread" || type == "step" || type == "transcript") {
+        if (!keys.threadId.empty()) channels.push_back("logs:" + keys.threadId);
+        if (!keys.mcpId.empty()) channels.push_back("logs:mcp:" + keys.mcpId);
+        if (!keys.level.empty()) channels.push_back("logs:" + upper(keys.level));
+    } else if (type == "thread" || type == "step") {
         channels.emplace_back("threads");
-        if (auto id = firstIdField(payload, "thread_id", "id"); !id.empty()) channels.push_back("threads:" + id);
+        if (auto id = either(keys.threadId, keys.id); !id.empty()) channels.push_back("threads:" + id);
+    } else if (type == "transcript") {
+        if (!keys.threadId.empty()) {
+            channels.push_back("transcripts:" + keys.threadId);
+            channels.push_back("threads:" + keys.threadId);
+        } else {
+            channels.emplace_back("events:transcript");
+        }
     } else if (type == "mcp") {
         channels.emplace_back("mcps");
-        if (auto id = firstIdField(payload, "id", "mcp_id"); !id.empty()) channels.push_back("mcps:" + id);
+        if (auto id = either(keys.id, keys.mcpId); !id.empty()) channels.push_back("mcps:" + id);
+    } else if (type == "mcp_status") {
+        channels.emplace_back("mcps");
+        if (!keys.mcpId.empty()) channels.push_back("mcps:" + keys.mcpId);
     } else if (type == "permission") {
         channels.emplace_back("permissions");
-        if (auto thread = idField(payload, "thread_id"); !thread.empty())
-            channels.push_back("permissions:" + thread);
+        if (!keys.threadId.empty()) channels.push_back("permissions:" + keys.threadId);
+    } else if (type == "audit") {
+        channels.emplace_back("audit");
     } else if (type == "discovery") {
         channels.emplace_back("mcps");
     } else {
         channels.push_back("events:" + std::string(type));
     }
     return channels;
+}
+
+std::uint64_t EventRouter::publish(std::string_view source, std::string_view type, std::string_view payloadJson,
+                                   const ChannelKeys& keys) {
+    return broadcaster_.publish(type, payloadJson, channelsFor(type, keys), source);
 }
 
 mc_status EventRouter::route(std::string_view source, std::string_view type, std::string_view payloadJson,
@@ -91,6 +118,7 @@ mc_status EventRouter::route(std::string_view source, std::string_view type, std
         setError(error, "event payload must be a JSON object");
         return MC_ERR_INVALID_ARGUMENT;
     }
+    if (persistence_ && mc::records::findKind(type)) return persistence_(source, type, *payload, error);
     try {
         broadcaster_.publish(type, payloadJson, channelsFor(type, *payload), source);
     } catch (const std::invalid_argument& e) {

@@ -4,15 +4,24 @@
 //
 // Routing rules (ids may be JSON strings or integers; empty ids are skipped):
 //   log                       -> logs:*, logs:<thread_id>, logs:mcp:<mcp_id>, logs:<LEVEL upper-cased>
-//   thread, step, transcript  -> threads, threads:<thread_id, else id>
+//   thread, step              -> threads, threads:<thread_id, else id>
+//   transcript                -> transcripts:<thread_id>, threads:<thread_id>
 //   mcp                       -> mcps, mcps:<id, else mcp_id>
+//   mcp_status                -> mcps, mcps:<mcp_id>
 //   permission                -> permissions, permissions:<thread_id>
+//   audit                     -> audit
 //   discovery                 -> mcps
 //   anything else             -> events:<type>
+//
+// Events of a persisted kind (mc/records: thread, step, log, ...) go to the persistence hook when one
+// is set (the IngestService), which validates, queues them for the store and publishes them back
+// through publish() with their canonical JSON.
 #include "core/Broadcaster.h"
 #include "mc/plugin_abi.h"
 
 #include <Poco/JSON/Object.h>
+
+#include <functional>
 
 #include <string>
 #include <string_view>
@@ -20,19 +29,42 @@
 
 namespace mc::host {
 
+// The payload fields routing looks at, as text ("" when absent).
+struct ChannelKeys {
+    std::string id;
+    std::string threadId;
+    std::string mcpId;
+    std::string level;
+};
+
 class EventRouter {
 public:
+    // Takes a persisted-kind event instead of publishing it; returns MC_OK or the refusal.
+    using Persistence = std::function<mc_status(std::string_view source, std::string_view type,
+                                                const Poco::JSON::Object& payload, std::string* error)>;
+
     explicit EventRouter(Broadcaster& broadcaster) : broadcaster_(broadcaster) {}
+
+    // Set once before events flow (HostRuntime wires the IngestService).
+    void setPersistence(Persistence persistence) { persistence_ = std::move(persistence); }
 
     // Validates that `type` is a non-empty name and `payloadJson` a JSON object, then publishes.
     // MC_ERR_INVALID_ARGUMENT with the reason in *error otherwise (nothing is published).
     mc_status route(std::string_view source, std::string_view type, std::string_view payloadJson,
                     std::string* error = nullptr);
 
+    // Publishes an event whose payload is known-good JSON object text and whose routing keys the
+    // caller already has (no parse). Returns the broadcast seq.
+    std::uint64_t publish(std::string_view source, std::string_view type, std::string_view payloadJson,
+                          const ChannelKeys& keys);
+
     static std::vector<std::string> channelsFor(std::string_view type, const Poco::JSON::Object& payload);
+    static std::vector<std::string> channelsFor(std::string_view type, const ChannelKeys& keys);
+    static ChannelKeys keysOf(const Poco::JSON::Object& payload);
 
 private:
     Broadcaster& broadcaster_;
+    Persistence persistence_;
 };
 
 } // namespace mc::host

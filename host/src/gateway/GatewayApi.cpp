@@ -1,5 +1,6 @@
 #include "gateway/GatewayApi.h"
 
+#include "core/Audit.h"
 #include "gateway/McpGateway.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
@@ -105,6 +106,9 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                                              "command on the host; set gateway.allow_api_stdio = true to allow it for admins");
                          try {
                              auto c = gw->add(std::move(config), "api");
+                             recordAudit(gw->events(), ctx.principal.subject, "mcp.register", c->id(), "ok",
+                                         "{\"transport\":" + json::quote(transportName(c->config().transport)) +
+                                             ",\"endpoint\":" + json::quote(c->config().endpoint()) + "}");
                              ctx.response.set("Location", "/api/mcps/" + c->id());
                              http::sendJson(ctx.response, Status::HTTP_CREATED, c->detailJson());
                          } catch (const GatewayError& e) {
@@ -116,6 +120,7 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                      [gw](RequestContext& ctx) {
                          const std::string& id = ctx.pathParams.at("id");
                          if (!gw->remove(id)) throw HttpError(404, "unknown_mcp", "no MCP server with id '" + id + "'");
+                         recordAudit(gw->events(), ctx.principal.subject, "mcp.remove", id, "ok");
                          ctx.response.setStatus(Status::HTTP_NO_CONTENT);
                          ctx.response.setContentLength(0);
                          ctx.response.send();
@@ -133,6 +138,8 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                              throw HttpError(e.status, e.code, e.what(), e.detailsJson);
                          }
                          request.tool = tool;
+                         request.user = ctx.principal.subject;
+                         request.role = roleName(ctx.principal.role);
                          const auto wait = request.timeout + std::chrono::seconds(10);
                          auto promise = std::make_shared<std::promise<ToolCallOutcome>>();
                          auto future = promise->get_future();
@@ -189,6 +196,8 @@ void registerGatewayMessages(WebSocketHub& hub, McpGateway& gateway) {
             return;
         }
         request.tool = tool;
+        request.user = session->principal().subject;
+        request.role = roleName(session->principal().role);
         // Never blocks the I/O thread: the reply is sent from whichever thread completes the call.
         gw->callTool(mcpId, std::move(request), [reply, mcpId, tool](ToolCallOutcome o) { reply(mcpId, tool, o); });
     });

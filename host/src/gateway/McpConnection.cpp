@@ -913,13 +913,15 @@ McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mc
 std::string McpConnection::logEventJson(long long unixMicros, const std::string& level, const std::string& service,
                                         const std::string& mcpId, const std::string& message, const std::string& contextJson,
                                         const std::string& mcpLevel) {
-    std::string out = "{\"timestamp\":" + json::quote(json::isoTimestamp(unixMicros)) + ",\"level\":" + json::quote(level) +
-                      ",\"service\":" + json::quote(service) + ",\"thread_id\":null,\"mcp_id\":" + json::quote(mcpId) +
-                      ",\"message\":" + json::quote(message) + ",\"context\":" + (contextJson.empty() ? "{}" : contextJson) +
-                      ",\"exception\":null";
-    if (!mcpLevel.empty()) out += ",\"mcp_level\":" + json::quote(mcpLevel);
-    out += '}';
-    return out;
+    // The MCP's own level travels in the context: the stored log record has no column for it.
+    std::string context = contextJson.size() >= 2 && contextJson.front() == '{' ? contextJson : "{}";
+    if (!mcpLevel.empty()) {
+        const bool empty = context.find_first_not_of(" \t\r\n", 1) == context.size() - 1;
+        context = "{\"mcp_level\":" + json::quote(mcpLevel) + (empty ? "}" : "," + context.substr(1));
+    }
+    return "{\"timestamp\":" + json::quote(json::isoTimestamp(unixMicros)) + ",\"level\":" + json::quote(level) +
+           ",\"service\":" + json::quote(service) + ",\"thread_id\":null,\"mcp_id\":" + json::quote(mcpId) +
+           ",\"message\":" + json::quote(message) + ",\"context\":" + context + ",\"exception\":null}";
 }
 
 void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
@@ -942,6 +944,24 @@ void McpConnection::publishStatus(const std::string& change) const {
     std::string error;
     if (services_.events.route(kEventSourcePrefix + config_.id, "mcp", payload, &error) != MC_OK)
         log_->warn("mcp '{}': status event refused: {}", config_.id, error);
+    if (change == "status" || change == "removed") recordStatusChange(change == "removed" ? "removed" : "");
+}
+
+void McpConnection::recordStatusChange(const std::string& statusOverride) const {
+    std::string record;
+    {
+        std::lock_guard lock(mutex_);
+        const std::string status = statusOverride.empty() ? statusName(status_) : statusOverride;
+        if (status == recordedStatus_) return;
+        record = "{\"mcp_id\":" + json::quote(config_.id) + ",\"status\":" + json::quote(status) + ",\"previous_status\":" +
+                 (recordedStatus_.empty() ? std::string("null") : json::quote(recordedStatus_)) +
+                 ",\"endpoint\":" + json::quote(config_.endpoint()) +
+                 ",\"detail\":" + (lastError_.empty() ? std::string("null") : json::quote(lastError_)) + "}";
+        recordedStatus_ = status;
+    }
+    std::string error;
+    if (services_.events.route(kEventSourcePrefix + config_.id, "mcp_status", record, &error) != MC_OK)
+        log_->warn("mcp '{}': status record refused: {}", config_.id, error);
 }
 
 std::string McpConnection::summaryLocked(bool detail) const {

@@ -48,6 +48,8 @@ struct ToolCallRequest {
     std::string tool;
     std::string argumentsJson = "{}"; // a JSON object
     std::string threadId;             // optional, for events and logs
+    std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
+    std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
 };
 
@@ -161,6 +163,8 @@ private:
     void ping(std::uint64_t generation);
 
     void publishStatus(const std::string& change) const;
+    // An mcp_status record when the status differs from the last one recorded (persisted history).
+    void recordStatusChange(const std::string& statusOverride) const;
     void emitLog(const std::string& level, const std::string& service, const std::string& message,
                  const std::string& contextJson, const std::string& mcpLevel) const;
     std::string summaryLocked(bool detail) const;
@@ -189,6 +193,7 @@ private:
     std::string protocolVersion_;
     std::string serverVersion_;
     std::string lastError_;
+    mutable std::string recordedStatus_; // the status of the last mcp_status record ("" before the first)
     long long lastSeenUs_ = 0;
     long long connectedSinceUs_ = 0;
     long long nextRetryUs_ = 0;

@@ -121,6 +121,23 @@ std::vector<std::shared_ptr<McpConnection>> McpGateway::connections() const {
 }
 
 void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
+    const std::string startedAt = json::isoTimestamp(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    const bool observed = !request.threadId.empty();
+    if (observed && observer_.completed) {
+        done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
+            completed(mcpId, request, o, startedAt);
+            done(std::move(o));
+        };
+    }
+    const std::string threadJson = request.threadId.empty() ? std::string("null") : json::quote(request.threadId);
+    auto refuse = [&](ToolCallOutcome o) {
+        std::string payload = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
+                              ",\"thread_id\":" + threadJson + ",\"duration_ms\":0,\"outcome\":" + json::quote(o.outcome) +
+                              ",\"status\":" + std::to_string(o.httpStatus) + "}";
+        events_.route("gateway", "tool_call", payload);
+        done(std::move(o));
+    };
     auto connection = find(mcpId);
     if (!connection) {
         ToolCallOutcome o;
@@ -129,11 +146,28 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         o.outcome = "unknown_mcp";
         o.message = "no MCP server with id '" + mcpId + "'";
         o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
-        std::string payload = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
-                              ",\"thread_id\":" + (request.threadId.empty() ? std::string("null") : json::quote(request.threadId)) +
-                              ",\"duration_ms\":0,\"outcome\":\"unknown_mcp\",\"status\":404}";
-        events_.route("gateway", "tool_call", payload);
-        done(std::move(o));
+        refuse(std::move(o));
+        return;
+    }
+    if (observed && observer_.started) observer_.started(mcpId, request, startedAt);
+    const PermissionDecision decision = policy_.decide(request.user, request.role, mcpId, request.tool);
+    const std::string permission =
+        "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(request.user) +
+        ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + request.tool) + ",\"action\":\"tools/call\",\"granted\":" +
+        (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) + ",\"mcp_id\":" + json::quote(mcpId) + "}";
+    std::string error;
+    if (events_.route("gateway", "permission", permission, &error) != MC_OK)
+        logging::get("gateway")->warn("permission event refused: {}", error);
+    if (!decision.granted) {
+        ToolCallOutcome o;
+        o.httpStatus = 403;
+        o.errorCode = "permission_denied";
+        o.outcome = "permission_denied";
+        o.message = "'" + request.user + "' (" + request.role + ") may not call tool '" + request.tool + "' on '" + mcpId +
+                    "': " + decision.reason;
+        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
+                        ",\"rule\":" + (decision.rule.empty() ? std::string("null") : json::quote(decision.rule)) + "}";
+        refuse(std::move(o));
         return;
     }
     connection->callTool(std::move(request), std::move(done));

@@ -6,6 +6,7 @@
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpConnection.h"
 #include "gateway/McpServerConfig.h"
+#include "policy/PermissionPolicy.h"
 
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -53,17 +54,35 @@ public:
     std::shared_ptr<McpConnection> find(const std::string& id) const;
     std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
 
-    // Routes tools/call to `mcpId`; `done` runs exactly once (404 unknown_mcp when the id is unknown).
+    // Tool calls that name a thread: `started` before the policy check (so the thread exists for the
+    // permission event), `completed` when the call completes (before its reply). Both get the start time.
+    struct ToolCallObserver {
+        std::function<void(const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt)> started;
+        std::function<void(const std::string& mcpId, const ToolCallRequest& request, const ToolCallOutcome& outcome,
+                           const std::string& startedAt)>
+            completed;
+    };
+
+    // Set before start(): the permission policy every call is checked against, and who records steps.
+    void setPolicy(PermissionPolicy policy) { policy_ = std::move(policy); }
+    void setToolCallObserver(ToolCallObserver observer) { observer_ = std::move(observer); }
+
+    // Routes tools/call to `mcpId`; `done` runs exactly once (404 unknown_mcp when the id is unknown,
+    // 403 permission_denied when the policy denies the caller; then nothing is sent to the MCP). Every
+    // policy decision is published as a `permission` event.
     void callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
 
     std::string listJson() const; // {"mcps":[summary...],"count":N}
     const GatewaySettings& settings() const { return settings_; }
+    EventRouter& events() { return events_; }
 
 private:
     GatewaySettings settings_;
     PluginRegistry& plugins_;
     EventRouter& events_;
     GatewayScheduler scheduler_;
+    PermissionPolicy policy_;
+    ToolCallObserver observer_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<McpConnection>> connections_;
     std::vector<McpServerConfig> configured_;

@@ -152,7 +152,7 @@ struct SearchSource {
 };
 const std::vector<SearchSource>& searchSources();
 // Each kind ranks at most this many of its newest matches (bounded cost for common words).
-constexpr int kSearchCandidates = 2000;
+constexpr int kSearchCandidates = 1000;
 
 struct SearchHit {
     std::string kind, id, timestamp;

@@ -1,0 +1,332 @@
+#include "ingest/IngestService.h"
+
+#include "log/Logging.h"
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordSchema.h"
+#include "util/Json.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace mc::host {
+namespace {
+
+using mc::records::KindSpec;
+using mc::records::NormalizedRecord;
+
+long long nowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string nowTimestamp() { return mc::records::formatTimestamp(nowUs()); }
+
+std::int64_t integerOf(const KindSpec& spec, const NormalizedRecord& record, std::string_view field) {
+    if (auto* n = std::get_if<std::int64_t>(&record.value(spec, field))) return *n;
+    return 0;
+}
+
+} // namespace
+
+std::string IngestReply::json() const {
+    std::string out = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[";
+    for (std::size_t i = 0; i < rejected.size(); ++i) {
+        if (i) out += ',';
+        out += "{\"index\":" + std::to_string(rejected[i].first) + ",\"reason\":" + json::quote(rejected[i].second) + "}";
+    }
+    out += "],\"ids\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i) out += ',';
+        out += json::quote(ids[i]);
+    }
+    out += "]}";
+    return out;
+}
+
+struct IngestService::Prepared {
+    std::size_t index = 0;
+    const KindSpec* spec = nullptr;
+    NormalizedRecord record;
+    std::string canonical; // toJson(): what is broadcast
+    ChannelKeys keys;
+};
+
+// The thread states a batch changes, visible to its later events, committed to the cache only when
+// the batch is queued.
+class IngestService::Overlay {
+public:
+    explicit Overlay(ThreadStateCache& cache) : cache_(cache) {}
+
+    ThreadStateCache::Lookup find(const std::string& id, ThreadState& out) {
+        if (auto it = changed_.find(id); it != changed_.end()) {
+            out = it->second;
+            return ThreadStateCache::Lookup::Found;
+        }
+        return cache_.find(id, out);
+    }
+    void put(const std::string& id, const ThreadState& state) { changed_[id] = state; }
+    void commit() {
+        for (const auto& [id, state] : changed_) cache_.put(id, state);
+    }
+
+    // "" when the record may be written after what this batch and the cache know; else the reason.
+    std::string check(const KindSpec& spec, const NormalizedRecord& record) {
+        if (spec.kind == "thread") {
+            const std::string status = record.text(spec, "status").value_or("");
+            const auto parent = record.text(spec, "parent_id");
+            ThreadState state;
+            const auto found = find(record.id, state);
+            if (found == ThreadStateCache::Lookup::Found) {
+                if (auto error = mc::records::transitionError(record.id, state.status, status)) return *error;
+            } else if (parent && !parent->empty()) {
+                ThreadState parentState;
+                if (find(*parent, parentState) == ThreadStateCache::Lookup::Absent)
+                    return mc::records::missingParentReason(*parent);
+            }
+            state.status = status;
+            if (parent) state.parentId = *parent;
+            if (auto mcp = record.text(spec, "mcp_id")) state.mcpId = *mcp;
+            put(record.id, state);
+            return {};
+        }
+        // Every thread_id refers to a stored thread (a foreign key in both stores).
+        const std::string threadId = record.text(spec, "thread_id").value_or("");
+        if (threadId.empty()) return {};
+        ThreadState state;
+        const auto found = find(threadId, state);
+        if (found == ThreadStateCache::Lookup::Absent) return mc::records::missingThreadReason(threadId);
+        if (found == ThreadStateCache::Lookup::Unknown || !spec.sequenced) return {}; // the store checks it
+        const std::int64_t sequence = integerOf(spec, record, "sequence");
+        auto& max = spec.kind == "step" ? state.maxStepSequence : state.maxTranscriptSequence;
+        max = std::max(max, sequence);
+        put(threadId, state);
+        return {};
+    }
+
+private:
+    ThreadStateCache& cache_;
+    std::map<std::string, ThreadState> changed_;
+};
+
+IngestService::IngestService(EventRouter& events, StoreWriter& writer, std::size_t threadCacheCapacity,
+                             ThreadStateCache::Loader loader)
+    : events_(events), writer_(writer), cache_(threadCacheCapacity, std::move(loader)) {}
+
+IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& events, std::string_view source,
+                                               std::function<void(IngestReply)> done) {
+    std::vector<Item> items;
+    items.reserve(events.size());
+    for (const auto& e : events) {
+        Item item;
+        item.object = e.object;
+        item.error = e.error;
+        if (item.error.empty()) {
+            if (!item.object) {
+                item.error = "event is not a JSON object";
+            } else if (!item.object->has("type") || !item.object->get("type").isString()) {
+                item.error = "field 'type' is required: the kind of event (known: " + mc::records::knownKinds() + ")";
+            } else {
+                item.type = item.object->getValue<std::string>("type");
+            }
+        }
+        items.push_back(std::move(item));
+    }
+    return process(std::move(items), source, true, std::move(done));
+}
+
+mc_status IngestService::emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                              std::string* error) {
+    Item item;
+    item.type = std::string(type);
+    item.object = new Poco::JSON::Object(payload);
+    std::vector<Item> items;
+    items.push_back(std::move(item));
+    std::vector<std::string> reasons;
+    const std::string origin(source);
+    process(std::move(items), source, false,
+            [origin](IngestReply reply) {
+                for (const auto& [index, reason] : reply.rejected)
+                    logging::get("ingest")->warn("an event from {} was not stored: {}", origin, reason);
+            },
+            &reasons);
+    if (!reasons.empty() && !reasons.front().empty()) {
+        if (error) *error = reasons.front();
+        return MC_ERR_INVALID_ARGUMENT;
+    }
+    return MC_OK;
+}
+
+IngestService::Submitted IngestService::process(std::vector<Item> items, std::string_view source, bool mustFit,
+                                                std::function<void(IngestReply)> done,
+                                                std::vector<std::string>* rejectReasons) {
+    auto reply = std::make_shared<IngestReply>();
+    std::vector<Prepared> accepted;
+    std::vector<std::string> storeEvents;
+    Submitted submitted = Submitted::Queued;
+    {
+        std::lock_guard lock(mutex_);
+        Overlay overlay(cache_);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const Item& item = items[i];
+            std::string reason = item.error;
+            const KindSpec* spec = nullptr;
+            if (reason.empty()) {
+                spec = mc::records::findKind(item.type);
+                if (!spec) reason = "unknown event type '" + item.type + "' (known: " + mc::records::knownKinds() + ")";
+            }
+            Prepared prepared;
+            if (reason.empty()) {
+                try {
+                    prepared.record = mc::records::normalize(*spec, *item.object, [spec] { return mc::records::generateId(*spec); },
+                                                             nowTimestamp);
+                    reason = overlay.check(*spec, prepared.record);
+                } catch (const std::invalid_argument& e) {
+                    reason = e.what();
+                }
+            }
+            if (rejectReasons) rejectReasons->push_back(reason);
+            if (!reason.empty()) {
+                reply->rejected.emplace_back(i, reason);
+                continue;
+            }
+            prepared.index = i;
+            prepared.spec = spec;
+            prepared.canonical = mc::records::toJson(*spec, prepared.record);
+            prepared.keys.id = prepared.record.id;
+            prepared.keys.threadId = prepared.record.text(*spec, "thread_id").value_or("");
+            prepared.keys.mcpId = prepared.record.text(*spec, "mcp_id").value_or("");
+            prepared.keys.level = prepared.record.text(*spec, "level").value_or("");
+            // The store takes the same object with its kind in the envelope.
+            std::string storeJson = "{\"type\":";
+            mc::records::appendJsonString(storeJson, spec->kind);
+            storeJson += ',';
+            storeJson.append(prepared.canonical, 1, std::string::npos);
+            storeEvents.push_back(std::move(storeJson));
+            accepted.push_back(std::move(prepared));
+        }
+        rejected_ += reply->rejected.size();
+
+        if (!accepted.empty()) {
+            // The commit callback needs only indices and ids.
+            std::vector<std::pair<std::size_t, std::string>> order;
+            order.reserve(accepted.size());
+            for (const auto& p : accepted) order.emplace_back(p.index, p.record.id);
+            auto onCommit = [this, reply, order = std::move(order), done](std::vector<std::string> rejects) {
+                for (std::size_t k = 0; k < order.size(); ++k) {
+                    if (k < rejects.size() && !rejects[k].empty()) {
+                        reply->rejected.emplace_back(order[k].first, rejects[k]);
+                        ++storeRejected_;
+                    } else {
+                        reply->ids.push_back(order[k].second);
+                        ++reply->accepted;
+                    }
+                }
+                std::sort(reply->rejected.begin(), reply->rejected.end());
+                if (done) done(std::move(*reply));
+            };
+            const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit));
+            if (queued != StoreWriter::Enqueued::Queued) {
+                submitted = queued == StoreWriter::Enqueued::Full ? Submitted::QueueFull : Submitted::Stopped;
+                if (mustFit) return submitted; // nothing accepted, nothing broadcast, cache unchanged
+                noteNotPersisted(accepted.size(), source);
+            }
+            overlay.commit();
+            accepted_ += accepted.size();
+            for (const auto& p : accepted) events_.publish(source, p.spec->kind, p.canonical, p.keys);
+        }
+    }
+    // Fire-and-forget callers learn validation rejects from rejectReasons; their callbacks are for the store's.
+    if (accepted.empty() && done && mustFit) done(std::move(*reply));
+    return mustFit ? submitted : Submitted::Queued;
+}
+
+void IngestService::noteNotPersisted(std::size_t count, std::string_view source) {
+    const auto total = notPersisted_ += count;
+    const long long now = nowUs();
+    long long last = lastDropLogUs_.load();
+    if (now - last >= 1000000 && lastDropLogUs_.compare_exchange_strong(last, now))
+        logging::get("ingest")->warn("the store queue is full: {} event(s) from {} broadcast but not persisted ({} so far)",
+                                     count, source, total);
+}
+
+IngestService::Item IngestService::threadItem(const std::string& threadId, const std::string& mcpId,
+                                              const std::string& startedAt) {
+    Poco::JSON::Object::Ptr thread = new Poco::JSON::Object;
+    thread->set("id", threadId);
+    thread->set("status", std::string("running"));
+    thread->set("mcp_id", mcpId);
+    thread->set("started_at", startedAt);
+    return Item{"thread", thread, {}};
+}
+
+void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt) {
+    if (threadId.empty()) return;
+    {
+        std::lock_guard lock(mutex_);
+        ThreadState state;
+        if (cache_.find(threadId, state) != ThreadStateCache::Lookup::Absent) return;
+    }
+    std::vector<Item> items;
+    items.push_back(threadItem(threadId, mcpId, startedAt));
+    std::vector<std::string> invalid;
+    process(std::move(items), "gateway", false, {}, &invalid);
+    if (!invalid.empty() && !invalid.front().empty())
+        logging::get("ingest")->warn("thread '{}' of a tool call was not opened: {}", threadId, invalid.front());
+}
+
+void IngestService::recordToolCall(const ToolCallRecord& call) {
+    if (call.threadId.empty()) return;
+    std::vector<Item> items;
+    {
+        std::lock_guard lock(mutex_);
+        ThreadState state;
+        const auto found = cache_.find(call.threadId, state);
+        if (found == ThreadStateCache::Lookup::Absent) items.push_back(threadItem(call.threadId, call.mcpId, call.startedAt));
+        // Reserve the sequence now, so concurrent calls of one thread get distinct ones.
+        const std::int64_t sequence = state.maxStepSequence + 1;
+        state.maxStepSequence = sequence;
+        if (found != ThreadStateCache::Lookup::Found) {
+            state.status = state.status.empty() ? "running" : state.status;
+            state.mcpId = call.mcpId;
+        }
+        Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        details->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
+        details->set("outcome", call.outcome);
+        details->set("http_status", call.httpStatus);
+        if (!call.errorCode.empty()) details->set("error_code", call.errorCode);
+        Poco::JSON::Object::Ptr step = new Poco::JSON::Object;
+        step->set("thread_id", call.threadId);
+        step->set("sequence", static_cast<Poco::Int64>(sequence));
+        step->set("timestamp", call.startedAt);
+        step->set("duration_ms", static_cast<double>(call.durationMs));
+        step->set("step_type", std::string("tool_call"));
+        step->set("description", "tools/call " + call.tool + " on " + call.mcpId);
+        step->set("details", details);
+        step->set("status", call.status);
+        step->set("mcp_id", call.mcpId);
+        step->set("tool", call.tool);
+        items.push_back(Item{"step", step, {}});
+        cache_.put(call.threadId, state);
+    }
+    const auto logRejects = [](const std::string& reason) {
+        if (!reason.empty()) logging::get("ingest")->warn("a tool-call step was not stored: {}", reason);
+    };
+    std::vector<std::string> invalid;
+    process(std::move(items), "gateway", false,
+            [logRejects](IngestReply reply) {
+                for (const auto& [index, reason] : reply.rejected) logRejects(reason);
+            },
+            &invalid);
+    for (const auto& reason : invalid) logRejects(reason);
+}
+
+IngestService::Stats IngestService::stats() const {
+    Stats s;
+    s.accepted = accepted_;
+    s.rejected = rejected_;
+    s.notPersisted = notPersisted_;
+    s.storeRejected = storeRejected_;
+    return s;
+}
+
+} // namespace mc::host

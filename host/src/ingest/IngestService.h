@@ -1,0 +1,114 @@
+#pragma once
+// Where every persisted event enters the host: batches from POST /api/ingest and the WebSocket
+// `publish` message, plugin emits and host events of a persisted kind (through the EventRouter's
+// persistence hook), and the gateway's tool-call steps.
+//
+// For each event: the envelope `type` must name a kind of mc/records; normalize() validates it and
+// fills defaults (a generated id when the event has none); lifecycle and existence are checked
+// against the ThreadStateCache (so a step right after its thread in the same batch is fine). Accepted
+// events are broadcast at once with their canonical JSON and queued to the StoreWriter; a submitter's
+// reply is built after the commit, with the store's own rejects merged in.
+#include "core/EventRouter.h"
+#include "ingest/StoreWriter.h"
+#include "ingest/ThreadStateCache.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mc::host {
+
+// One event of a request as read: its object, or why it could not be read (a bad NDJSON line).
+struct RawEvent {
+    Poco::JSON::Object::Ptr object;
+    std::string error;
+};
+
+struct IngestReply {
+    std::size_t accepted = 0;
+    std::vector<std::pair<std::size_t, std::string>> rejected; // (index in the request, reason), by index
+    std::vector<std::string> ids;                               // of the accepted events, in request order
+    std::string json() const; // {"accepted":N,"rejected":[{"index","reason"}],"ids":[...]}
+};
+
+// A completed gateway tool call, to be recorded as a step of its thread.
+struct ToolCallRecord {
+    std::string threadId;
+    std::string mcpId;
+    std::string tool;
+    std::string status;       // ok, error, timeout, denied
+    std::string outcome;      // the gateway's outcome name (ok, tool_error, timeout, permission_denied, ...)
+    std::string errorCode;    // empty on success
+    std::string startedAt;    // RFC 3339
+    long long durationMs = 0;
+    std::size_t argumentsBytes = 0;
+    int httpStatus = 200;
+};
+
+class IngestService {
+public:
+    IngestService(EventRouter& events, StoreWriter& writer, std::size_t threadCacheCapacity,
+                  ThreadStateCache::Loader loader);
+
+    enum class Submitted { Queued, QueueFull, Stopped };
+
+    // A request's events (each object carries its kind in "type"). Queued: `done` runs once every
+    // accepted event is committed (immediately when none was accepted), from the writer's thread.
+    // QueueFull/Stopped: nothing was accepted, broadcast or queued, and `done` is not called.
+    Submitted submit(const std::vector<RawEvent>& events, std::string_view source,
+                     std::function<void(IngestReply)> done);
+
+    // Fire and forget (plugin emits, host and gateway events): validated and broadcast like the
+    // rest; when the queue is full the event is still broadcast but not persisted (counted, logged).
+    // MC_ERR_INVALID_ARGUMENT with the reason when the event is invalid (nothing is published).
+    mc_status emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload, std::string* error);
+
+    // A routed tool call's thread: created (running, on `mcpId`) when the store does not know it, so
+    // the call's permission event and step can refer to it. Fire and forget.
+    void openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+    // The step of a completed tool call at the next sequence of its thread (opened first when still
+    // unknown). Fire and forget.
+    void recordToolCall(const ToolCallRecord& call);
+
+    struct Stats {
+        std::uint64_t accepted = 0;     // passed validation and were queued
+        std::uint64_t rejected = 0;     // refused by validation
+        std::uint64_t notPersisted = 0; // fire-and-forget events that found the queue full
+        std::uint64_t storeRejected = 0; // refused by the store after being broadcast
+    };
+    Stats stats() const;
+
+private:
+    struct Item {
+        std::string type;
+        Poco::JSON::Object::Ptr object;
+        std::string error;
+    };
+    struct Prepared;
+    class Overlay;
+
+    // Validates `items`, queues the accepted ones and broadcasts them. `mustFit` (requests): refuse the
+    // whole submission when the queue is full, and call `done` at once when nothing was accepted.
+    // Otherwise (fire and forget): broadcast anyway when full (counted as not persisted); `done` only
+    // hears of the store's rejects, `rejectReasons` (per item, "" when valid) of validation's.
+    Submitted process(std::vector<Item> items, std::string_view source, bool mustFit,
+                      std::function<void(IngestReply)> done, std::vector<std::string>* rejectReasons = nullptr);
+    void noteNotPersisted(std::size_t count, std::string_view source);
+    static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+
+    EventRouter& events_;
+    StoreWriter& writer_;
+    mutable std::mutex mutex_; // serializes validation, queueing and broadcast: one order for all three
+    ThreadStateCache cache_;
+    std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, notPersisted_{0}, storeRejected_{0};
+    std::atomic<long long> lastDropLogUs_{0};
+};
+
+} // namespace mc::host

@@ -1,0 +1,111 @@
+#pragma once
+// The one writer between the ingest path and the store: a bounded queue (events and bytes) drained by
+// one thread with group commit. Each batch takes whatever is queued, up to `batchMaxEvents`, waiting
+// at most `batchMaxDelay` for more, and goes to the store as ONE write("events") call (one
+// transaction). Each submitter's callback runs after its events' commit, with the store's per-event
+// rejects mapped back to it.
+//
+// Store down (MC_ERR_UNAVAILABLE / MC_ERR_IO for the whole batch): the batch and everything behind it
+// stay queued in order and the same batch is retried with backoff (ids make retries idempotent); the
+// queue keeps counting them, so a long outage fills it and submitters are refused instead of losing
+// events. stop() flushes what is queued before the store closes.
+#include "gateway/ReconnectBackoff.h"
+#include "mc/plugin_abi.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace mc::host {
+
+struct StoreWriterSettings {
+    std::size_t maxQueuedEvents = 100000;
+    std::size_t maxQueuedBytes = 64u << 20;
+    std::size_t batchMaxEvents = 1000;
+    std::chrono::milliseconds batchMaxDelay{5};
+    std::chrono::milliseconds retryInitial{100};
+    std::chrono::milliseconds retryMax{5000};
+};
+
+// Per submitted event, in submission order: "" when committed, else why the store did not take it.
+using CommitCallback = std::function<void(std::vector<std::string> rejects)>;
+
+class StoreWriter {
+public:
+    // One write("events") call: the JSON array of the batch -> the store's result object text.
+    using WriteFunction = std::function<mc_status(std::string_view eventsJson, std::string& resultJson, std::string& error)>;
+    // Called on the writer thread when the store goes down (true) or comes back (false).
+    using StateListener = std::function<void(bool down, const std::string& reason)>;
+
+    enum class Enqueued { Queued, Full, Stopped };
+
+    StoreWriter(StoreWriterSettings settings, WriteFunction write);
+    ~StoreWriter(); // stop(0)
+    StoreWriter(const StoreWriter&) = delete;
+    StoreWriter& operator=(const StoreWriter&) = delete;
+
+    void setStateListener(StateListener listener) { listener_ = std::move(listener); }
+    void start();
+    // Writes everything queued, retrying a down store until `flushTimeout` has passed; what is still
+    // unwritten then is reported to its submitters as not written. Idempotent.
+    void stop(std::chrono::milliseconds flushTimeout);
+
+    // All or nothing: Full when the events would not fit (nothing is queued). `done` may be empty.
+    // Each element of `events` is one event's JSON object text.
+    Enqueued enqueue(std::vector<std::string> events, CommitCallback done);
+
+    struct Stats {
+        bool down = false;
+        bool stopped = false;
+        std::size_t queuedEvents = 0; // waiting or being written
+        std::size_t queuedBytes = 0;
+        std::uint64_t committed = 0;  // events the store accepted
+        std::uint64_t rejected = 0;   // events the store refused
+        std::uint64_t batches = 0;    // successful write calls
+        std::uint64_t retries = 0;    // write calls retried after the store was down
+        std::uint64_t refusedFull = 0; // submissions refused because the queue was full
+        std::string lastError;
+    };
+    Stats stats() const;
+    // {"state":"ok|down|stopped","queued_events",...,"committed","retries","last_error"}
+    std::string healthJson() const;
+
+    // Parses a write("events") result into per-index rejects for a batch of `count` events.
+    // Throws std::invalid_argument on another shape.
+    static std::vector<std::string> parseRejects(const std::string& resultJson, std::size_t count);
+
+private:
+    struct Submission {
+        std::vector<std::string> events;
+        std::size_t bytes = 0;
+        CommitCallback done;
+    };
+    void run();
+    // Writes one batch until it is committed or refused, or shutdown gives up; per-event rejects.
+    std::vector<std::string> writeBatch(const std::string& json, std::size_t count);
+
+    StoreWriterSettings settings_;
+    WriteFunction write_;
+    StateListener listener_;
+    ReconnectBackoff backoff_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Submission> queue_;
+    Stats stats_;
+    bool started_ = false;
+    bool stopping_ = false;
+    std::chrono::steady_clock::time_point flushDeadline_;
+    std::thread thread_;
+};
+
+} // namespace mc::host

@@ -1,0 +1,245 @@
+// The ingest pipeline in the whole host: POST /api/ingest (JSON and NDJSON) and WebSocket publish,
+// live subscribers, the real store-sqlite, a restart on the same database, request-level errors,
+// backpressure, and the gateway's steps and permission decisions against a real server-everything.
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+#include "app/HostRuntime.h"
+#include "core/EventRouter.h"
+#include "ingest/StoreWriter.h"
+#include "store/StoreService.h"
+
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace mc::host;
+using mc::test::eventually;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::InProcessHost;
+using mc::test::merge;
+using mc::test::parseObject;
+using mc::test::TempDir;
+using mc::test::TestWebSocket;
+
+namespace {
+
+const std::string kEverything = std::string(MC_TEST_MCP_PEERS_DIR) + "/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
+const std::map<std::string, std::string> kNdjson = {{"Content-Type", "application/x-ndjson"}};
+
+std::string errorCode(const mc::test::HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
+std::string errorMessage(const mc::test::HttpResult& r) {
+    return r.json()->getObject("error")->getValue<std::string>("message");
+}
+
+void subscribe(TestWebSocket& ws, const std::string& channel) {
+    ws.sendText(R"({"type":"subscribe","request_id":"s","channel":")" + channel + "\"}");
+    CPPUNIT_ASSERT_EQUAL(std::string("subscribed"), ws.receiveType("subscribed")->getValue<std::string>("type"));
+}
+
+// The next broadcast event (a message with a payload), skipping replies.
+Poco::JSON::Object::Ptr nextEvent(TestWebSocket& ws, int timeoutMs = 5000) {
+    for (;;) {
+        auto message = ws.receive(timeoutMs);
+        if (message->has("payload") && message->has("seq")) return message;
+    }
+}
+
+std::string reasonAt(const Poco::JSON::Object::Ptr& reply, int index) {
+    auto rejected = reply->getArray("rejected");
+    for (unsigned i = 0; i < rejected->size(); ++i)
+        if (rejected->getObject(i)->getValue<int>("index") == index) return rejected->getObject(i)->getValue<std::string>("reason");
+    return "(accepted)";
+}
+
+Poco::JSON::Object::Ptr query(HostRuntime& runtime, const std::string& name, const std::string& params) {
+    std::string result, error;
+    const mc_status status = runtime.store()->query(name, params, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    return parseObject(result);
+}
+
+} // namespace
+
+class IngestTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(IngestTest);
+    CPPUNIT_TEST(httpAndWebSocketEventsAreLiveThenDurableAcrossARestart);
+    CPPUNIT_TEST(badRequestsGetOneClearErrorEach);
+    CPPUNIT_TEST(aFullQueueAnswers503WithRetryAfter);
+    CPPUNIT_TEST(hostEventsArePersistedAndHealthShowsTheWriter);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void httpAndWebSocketEventsAreLiveThenDurableAcrossARestart() {
+        TempDir data;
+        const InProcessHost::Overrides db = {{"store.sqlite.path", data.file("ingest.db")}};
+        {
+            InProcessHost host(db, InProcessHost::Until::AllButGateway);
+            TestWebSocket live(host.port());
+            subscribe(live, "threads:T-e2e");
+            subscribe(live, "logs:mcp:agent");
+            subscribe(live, "transcripts:T-e2e");
+
+            auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
+                {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent","user_input":"plan a trip"},
+                {"type":"step","id":"S-e2e-1","thread_id":"T-e2e","sequence":1,"step_type":"llm_call","description":"think"},
+                {"type":"log","id":"L-e2e-1","level":"info","service":"planner","mcp_id":"agent","thread_id":"T-e2e","message":"started"},
+                {"type":"transcript","id":"M-e2e-1","thread_id":"T-e2e","sequence":1,"role":"user","content":"hi","prompt_tokens":3},
+                {"type":"log","level":"info","mcp_id":"agent"},
+                {"type":"nope"}
+            ]})", kJson);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+            auto reply = r.json();
+            CPPUNIT_ASSERT_EQUAL(4, reply->getValue<int>("accepted"));
+            CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
+            CPPUNIT_ASSERT(reasonAt(reply, 5).rfind("unknown event type 'nope' (known: thread, step", 0) == 0);
+            CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), reply->getArray("ids")->getElement<std::string>(1));
+
+            // The live subscriber saw each accepted event on its channels, in order; the transcript is
+            // on two of its channels but arrives once.
+            std::string seen;
+            for (int i = 0; i < 4; ++i) {
+                auto event = nextEvent(live);
+                seen += event->getValue<std::string>("type") + ":" + event->getObject("payload")->getValue<std::string>("id") + " ";
+            }
+            CPPUNIT_ASSERT_EQUAL(std::string("thread:T-e2e step:S-e2e-1 log:L-e2e-1 transcript:M-e2e-1 "), seen);
+
+            // NDJSON: a bad line is a per-event reject with its index and line.
+            r = httpRequest("POST", host.port(), "/api/ingest",
+                            "{\"type\":\"step\",\"id\":\"S-e2e-2\",\"thread_id\":\"T-e2e\",\"sequence\":2,\"step_type\":\"tool_call\"}\n"
+                            "\n"
+                            "{not json\n"
+                            "[1,2]\n"
+                            "{\"type\":\"thread\",\"id\":\"T-e2e\",\"status\":\"paused\",\"mcp_id\":\"agent\"}\n",
+                            kNdjson);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+            reply = r.json();
+            CPPUNIT_ASSERT_EQUAL(2, reply->getValue<int>("accepted"));
+            CPPUNIT_ASSERT(reasonAt(reply, 1).rfind("line 3: not valid JSON", 0) == 0);
+            CPPUNIT_ASSERT_EQUAL(std::string("line 4: not a JSON object"), reasonAt(reply, 2));
+
+            // WebSocket publish: the same processing, a publish_result after the commit.
+            TestWebSocket publisher(host.port());
+            publisher.sendText(R"({"type":"publish","request_id":"p1","payload":{"events":[
+                {"type":"transcript","id":"M-e2e-2","thread_id":"T-e2e","sequence":2,"role":"assistant","content":"hello"},
+                {"type":"thread","id":"T-e2e","status":"complete","mcp_id":"agent"},
+                {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent"}]}})");
+            auto result = publisher.receiveType("publish_result");
+            CPPUNIT_ASSERT_EQUAL(std::string("p1"), result->getValue<std::string>("request_id"));
+            auto payload = result->getObject("payload");
+            CPPUNIT_ASSERT_EQUAL(2, payload->getValue<int>("accepted"));
+            CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-e2e' cannot go from complete to running (complete is final)"),
+                                 reasonAt(payload, 2));
+            publisher.sendText(R"({"type":"publish","request_id":"p2","payload":{}})");
+            auto error = publisher.receiveType("error");
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid_message"), error->getValue<std::string>("code"));
+
+            // Idempotent retry: the same ids again are accepted without duplicates.
+            r = httpRequest("POST", host.port(), "/api/ingest",
+                            R"({"events":[{"type":"log","id":"L-e2e-1","level":"INFO","service":"planner","mcp_id":"agent","message":"started"}]})",
+                            kJson);
+            CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
+            host.runtime->stop();
+        }
+        // A new host on the same database still has everything that was acknowledged.
+        InProcessHost again(db, InProcessHost::Until::AllButGateway);
+        auto thread = query(*again.runtime, "threads.get", R"({"id":"T-e2e"})")->getArray("items")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), thread->getValue<std::string>("status"));
+        CPPUNIT_ASSERT(!thread->isNull("ended_at"));
+        CPPUNIT_ASSERT_EQUAL(std::string("plan a trip"), thread->getValue<std::string>("user_input"));
+        auto timeline = thread->getArray("timeline");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), timeline->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), timeline->getObject(0)->getValue<std::string>("id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-2"), timeline->getObject(1)->getValue<std::string>("id"));
+        auto logs = query(*again.runtime, "logs.list", R"({"mcp_id":"agent"})")->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), logs->getObject(0)->getValue<std::string>("level"));
+    }
+
+    void badRequestsGetOneClearErrorEach() {
+        InProcessHost host({{"http.max_body_bytes", "2048"}}, InProcessHost::Until::AllButGateway);
+        auto r = httpRequest("POST", host.port(), "/api/ingest", "{\"events\":[{\"type\":", kJson);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_json"), errorCode(r));
+        CPPUNIT_ASSERT(errorMessage(r).rfind("the request body is not valid JSON: ", 0) == 0);
+        r = httpRequest("POST", host.port(), "/api/ingest", R"({"event":[]})", kJson);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("the request body needs an \"events\" array"), errorMessage(r));
+        r = httpRequest("POST", host.port(), "/api/ingest", R"([{"type":"log"}])", kJson);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("bad_request"), errorCode(r));
+        r = httpRequest("POST", host.port(), "/api/ingest", "type=log", {{"Content-Type", "application/x-www-form-urlencoded"}});
+        CPPUNIT_ASSERT_EQUAL(415, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unsupported_media_type"), errorCode(r));
+        r = httpRequest("POST", host.port(), "/api/ingest", "{\"events\":[" + std::string(3000, ' ') + "]}", kJson);
+        CPPUNIT_ASSERT_EQUAL(413, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("payload_too_large"), errorCode(r));
+        // Wrong types and missing fields are per-event: the valid event of the batch is kept.
+        r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
+            {"type":"permission","granted":"yes"},
+            {"type":"thread","status":"running"},
+            {"type":"permission","user_id":"alice","resource":"mcp:fs/tool:read","action":"tools/call","granted":false}]})",
+                        kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' must be true or false"), reasonAt(r.json(), 0));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'mcp_id' is required"), reasonAt(r.json(), 1));
+        // Viewers may not ingest.
+        InProcessHost secured({{"auth.jwt.secret", "0123456789abcdef0123456789abcdef"}}, InProcessHost::Until::AllButGateway);
+        const std::string viewer = secured.runtime->auth().issue("v", Role::Viewer);
+        r = httpRequest("POST", secured.port(), "/api/ingest", R"({"events":[]})",
+                        merge({kJson, {{"Authorization", "Bearer " + viewer}}}));
+        CPPUNIT_ASSERT_EQUAL(403, r.status);
+    }
+
+    void aFullQueueAnswers503WithRetryAfter() {
+        InProcessHost host({{"ingest.queue.max_events", "3"}}, InProcessHost::Until::AllButGateway);
+        TestWebSocket live(host.port());
+        subscribe(live, "logs:*");
+        auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"1"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"2"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"3"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"4"}]})",
+                             kJson);
+        CPPUNIT_ASSERT_EQUAL(503, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("queue_full"), errorCode(r));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), r.headers["Retry-After"]);
+        // Nothing of it was accepted or broadcast; a request that fits goes through.
+        r = httpRequest("POST", host.port(), "/api/ingest",
+                        R"({"events":[{"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"fits"}]})", kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("fits"), nextEvent(live)->getObject("payload")->getValue<std::string>("message"));
+        // The same over WebSocket publish.
+        live.sendText(R"({"type":"publish","request_id":7,"payload":{"events":[{"type":"audit","actor":"a","action":"x"},
+            {"type":"audit","actor":"a","action":"x"},{"type":"audit","actor":"a","action":"x"},{"type":"audit","actor":"a","action":"x"}]}})");
+        auto error = live.receiveType("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("queue_full"), error->getValue<std::string>("code"));
+        CPPUNIT_ASSERT_EQUAL(7, error->getValue<int>("request_id"));
+    }
+
+    void hostEventsArePersistedAndHealthShowsTheWriter() {
+        InProcessHost host({}, InProcessHost::Until::AllButGateway);
+        auto r = httpRequest("POST", host.port(), "/api/ingest",
+                             R"({"events":[{"type":"log","level":"ERROR","service":"s","mcp_id":"m","message":"boom"}]})", kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        auto health = httpGet(host.port(), "/api/health").json()->getObject("writer");
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), health->getValue<std::string>("state"));
+        CPPUNIT_ASSERT(health->getValue<int>("committed") >= 1);
+        CPPUNIT_ASSERT_EQUAL(0, health->getValue<int>("queued_events"));
+        CPPUNIT_ASSERT(health->isNull("last_error"));
+        // A plugin-style emit of a persisted kind goes through the same path into the store.
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->events().route("plugin/test", "log",
+                                                                 R"({"level":"WARN","service":"p","mcp_id":"emitter","message":"e"})", &error));
+        CPPUNIT_ASSERT(eventually([&] {
+            std::string result, e;
+            host.runtime->store()->query("logs.list", R"({"mcp_id":"emitter"})", result, e);
+            return result.find("\"message\":\"e\"") != std::string::npos;
+        }, 5000));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(IngestTest);

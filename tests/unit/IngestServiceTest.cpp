@@ -1,0 +1,586 @@
+// The ingest path without HTTP: validation reasons per event, the thread state cache, broadcast
+// before commit, and the writer's group commit, per-event acks, backpressure and retries. The store is
+// the write("events") contract played by a recording function (the real stores are tested by the
+// store suites and end to end in IngestTest).
+#include "core/Broadcaster.h"
+#include "core/EventRouter.h"
+#include "ingest/IngestService.h"
+#include "ingest/StoreWriter.h"
+#include "ingest/ThreadStateCache.h"
+#include "TestHttp.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+using namespace mc::host;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The store side of write("events"): records each batch; answers per the contract. `down` makes
+// every call MC_ERR_UNAVAILABLE; `rejectIds` are refused with a reason; `gate` holds writes.
+struct RecordingStore {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::vector<std::string>> batches; // the ids of each committed batch
+    std::atomic<bool> down{false};
+    std::atomic<int> calls{0};
+    std::set<std::string> rejectIds;
+    bool held = false;
+
+    mc_status write(std::string_view json, std::string& result, std::string& error) {
+        ++calls;
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !held; });
+        if (down) {
+            error = "connection refused";
+            return MC_ERR_UNAVAILABLE;
+        }
+        auto array = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Array::Ptr>();
+        std::vector<std::string> ids;
+        std::string rejected;
+        for (unsigned i = 0; i < array->size(); ++i) {
+            const std::string id = array->getObject(i)->getValue<std::string>("id");
+            if (rejectIds.count(id)) {
+                rejected += std::string(rejected.empty() ? "" : ",") + "{\"index\":" + std::to_string(i) +
+                            ",\"reason\":\"refused " + id + "\"}";
+                continue;
+            }
+            ids.push_back(id);
+        }
+        batches.push_back(ids);
+        result = "{\"accepted\":" + std::to_string(ids.size()) + ",\"duplicates\":0,\"rejected\":[" + rejected + "]}";
+        changed.notify_all();
+        return MC_OK;
+    }
+    void hold(bool on) {
+        std::lock_guard lock(mutex);
+        held = on;
+        changed.notify_all();
+    }
+    std::size_t committedCount() {
+        std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (const auto& b : batches) n += b.size();
+        return n;
+    }
+    StoreWriter::WriteFunction function() {
+        return [this](std::string_view json, std::string& result, std::string& error) { return write(json, result, error); };
+    }
+};
+
+struct Collect : BroadcastSubscriber {
+    std::mutex mutex;
+    std::vector<std::string> events;
+    void deliver(std::uint64_t, const SharedFrame& frame) override {
+        std::lock_guard lock(mutex);
+        events.emplace_back(Broadcaster::eventJson(frame));
+    }
+    std::size_t size() {
+        std::lock_guard lock(mutex);
+        return events.size();
+    }
+};
+
+std::vector<RawEvent> events(const std::string& arrayJson) {
+    auto array = Poco::JSON::Parser().parse(arrayJson).extract<Poco::JSON::Array::Ptr>();
+    std::vector<RawEvent> out;
+    for (unsigned i = 0; i < array->size(); ++i) {
+        RawEvent e;
+        e.object = array->getObject(i);
+        if (!e.object) e.error = "event is not a JSON object";
+        out.push_back(e);
+    }
+    return out;
+}
+
+StoreWriterSettings fastWriter() {
+    StoreWriterSettings s;
+    s.batchMaxDelay = 2ms;
+    s.retryInitial = 5ms;
+    s.retryMax = 20ms;
+    return s;
+}
+
+// Store-backed state for the cache: threads known to "the store".
+ThreadStateCache::Loader loaderOf(std::map<std::string, ThreadState> stored, std::atomic<int>* loads = nullptr) {
+    return [stored, loads](const std::vector<std::string>& ids) -> std::optional<std::map<std::string, ThreadState>> {
+        if (loads) ++*loads;
+        std::map<std::string, ThreadState> out;
+        for (const auto& id : ids)
+            if (auto it = stored.find(id); it != stored.end()) out[id] = it->second;
+        return out;
+    };
+}
+
+IngestReply submitAndWait(IngestService& ingest, const std::string& arrayJson) {
+    auto promise = std::make_shared<std::promise<IngestReply>>();
+    auto future = promise->get_future();
+    CPPUNIT_ASSERT(ingest.submit(events(arrayJson), "test", [promise](IngestReply r) { promise->set_value(std::move(r)); }) ==
+                   IngestService::Submitted::Queued);
+    CPPUNIT_ASSERT(future.wait_for(5s) == std::future_status::ready);
+    return future.get();
+}
+
+std::string reasonAt(const IngestReply& reply, std::size_t index) {
+    for (const auto& [i, reason] : reply.rejected)
+        if (i == index) return reason;
+    return "(accepted)";
+}
+
+} // namespace
+
+class IngestServiceTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(IngestServiceTest);
+    CPPUNIT_TEST(eachBadEventGetsItsReasonAndTheValidOnesAreKept);
+    CPPUNIT_TEST(lifecycleAndExistenceAreCheckedWithinTheBatchAndAgainstTheStore);
+    CPPUNIT_TEST(acceptedEventsAreBroadcastBeforeTheCommit);
+    CPPUNIT_TEST(storeRejectsReachTheSubmitter);
+    CPPUNIT_TEST(aFullQueueAcceptsNothingOfTheRequest);
+    CPPUNIT_TEST(emitsAreValidatedAndPersisted);
+    CPPUNIT_TEST(toolCallsBecomeStepsAtTheNextSequence);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void eachBadEventGetsItsReasonAndTheValidOnesAreKept() {
+        RecordingStore store;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        IngestService ingest(router, writer, 100, loaderOf({}));
+        const auto reply = submitAndWait(ingest, R"([
+            {"type":"log","id":"L-ok","level":"info","service":"api","mcp_id":"fs","message":"hello"},
+            {"type":"nope","id":"x"},
+            {"level":"INFO"},
+            {"type":"log","level":"LOUD","service":"api","mcp_id":"fs"},
+            {"type":"log","level":"INFO","mcp_id":"fs"},
+            {"type":"step","thread_id":"T-1","sequence":"one","step_type":"x"},
+            {"type":"permission","granted":"yes"},
+            {"type":"log","level":"INFO","service":"api","mcp_id":"fs","timestamp":"yesterday"},
+            42,
+            {"type":"thread","id":"T-ok","status":"running","mcp_id":"fs"}
+        ])");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), reply.accepted);
+        CPPUNIT_ASSERT(reply.ids == std::vector<std::string>({"L-ok", "T-ok"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'nope' (known: thread, step, log, permission, transcript, mcp_status, audit)"),
+                             reasonAt(reply, 1));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'type' is required: the kind of event (known: thread, step, log, permission, "
+                                         "transcript, mcp_status, audit)"),
+                             reasonAt(reply, 2));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), reasonAt(reply, 3));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'sequence' must be an integer"), reasonAt(reply, 5));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' must be true or false"), reasonAt(reply, 6));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"),
+                             reasonAt(reply, 7));
+        CPPUNIT_ASSERT_EQUAL(std::string("event is not a JSON object"), reasonAt(reply, 8));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(8), reply.rejected.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.committedCount());
+        // The reply's JSON shape.
+        auto json = mc::test::parseObject(reply.json());
+        CPPUNIT_ASSERT_EQUAL(2, json->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(1, json->getArray("rejected")->getObject(0)->getValue<int>("index"));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-ok"), json->getArray("ids")->getElement<std::string>(1));
+    }
+
+    void lifecycleAndExistenceAreCheckedWithinTheBatchAndAgainstTheStore() {
+        RecordingStore store;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        ThreadState done;
+        done.status = "complete";
+        done.maxStepSequence = 4;
+        std::atomic<int> loads{0};
+        IngestService ingest(router, writer, 100, loaderOf({{"T-old", done}}, &loads));
+        const auto reply = submitAndWait(ingest, R"([
+            {"type":"thread","id":"T-a","status":"running","mcp_id":"fs"},
+            {"type":"step","thread_id":"T-a","sequence":1,"step_type":"tool_call"},
+            {"type":"transcript","thread_id":"T-a","sequence":1,"role":"user","content":"hi"},
+            {"type":"step","thread_id":"T-missing","sequence":1,"step_type":"tool_call"},
+            {"type":"thread","id":"T-a","status":"complete","mcp_id":"fs"},
+            {"type":"thread","id":"T-a","status":"running","mcp_id":"fs"},
+            {"type":"thread","id":"T-old","status":"running","mcp_id":"fs"},
+            {"type":"thread","id":"T-child","parent_id":"T-nobody","status":"running","mcp_id":"fs"},
+            {"type":"thread","id":"T-child2","parent_id":"T-a","status":"running","mcp_id":"fs"}
+        ])");
+        CPPUNIT_ASSERT_EQUAL(std::string("(accepted)"), reasonAt(reply, 1));
+        CPPUNIT_ASSERT_EQUAL(std::string("(accepted)"), reasonAt(reply, 2));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-missing' does not exist (write the thread first)"), reasonAt(reply, 3));
+        CPPUNIT_ASSERT_EQUAL(std::string("(accepted)"), reasonAt(reply, 4));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-a' cannot go from complete to running (complete is final)"), reasonAt(reply, 5));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-old' cannot go from complete to running (complete is final)"), reasonAt(reply, 6));
+        CPPUNIT_ASSERT_EQUAL(std::string("parent_id 'T-nobody' does not exist (write the parent first)"), reasonAt(reply, 7));
+        CPPUNIT_ASSERT_EQUAL(std::string("(accepted)"), reasonAt(reply, 8));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), reply.accepted);
+        // A later batch sees what the first one did, from the cache (no new store load for T-a).
+        const int before = loads;
+        const auto again = submitAndWait(ingest, R"([{"type":"step","thread_id":"T-a","sequence":2,"step_type":"x"}])");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), again.accepted);
+        CPPUNIT_ASSERT_EQUAL(before, loads.load());
+    }
+
+    void acceptedEventsAreBroadcastBeforeTheCommit() {
+        RecordingStore store;
+        store.hold(true);
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        Collect logs, transcripts;
+        broadcaster.subscribe("logs:mcp:fs", &logs);
+        broadcaster.subscribe("transcripts:T-1", &transcripts);
+        IngestService ingest(router, writer, 100, loaderOf({}));
+        std::promise<IngestReply> promise;
+        auto future = promise.get_future();
+        ingest.submit(events(R"([{"type":"log","level":"warn","service":"s","mcp_id":"fs","message":"m"},
+                                 {"type":"thread","id":"T-1","status":"running","mcp_id":"fs"},
+                                 {"type":"transcript","thread_id":"T-1","sequence":1,"role":"assistant","content":"c"}])"),
+                      "test", [&promise](IngestReply r) { promise.set_value(std::move(r)); });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), transcripts.size());
+        CPPUNIT_ASSERT(future.wait_for(50ms) == std::future_status::timeout); // not committed yet
+        auto event = mc::test::parseObject(logs.events[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), event->getValue<std::string>("type"));
+        auto payload = event->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), payload->getValue<std::string>("level")); // canonical
+        CPPUNIT_ASSERT(payload->getValue<std::string>("id").rfind("L-", 0) == 0);            // generated
+        CPPUNIT_ASSERT(!payload->getValue<std::string>("timestamp").empty());               // defaulted
+        store.hold(false);
+        CPPUNIT_ASSERT(future.wait_for(5s) == std::future_status::ready);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), future.get().accepted);
+        broadcaster.unsubscribeAll(&logs);
+        broadcaster.unsubscribeAll(&transcripts);
+    }
+
+    void storeRejectsReachTheSubmitter() {
+        RecordingStore store;
+        store.rejectIds = {"L-2"};
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        IngestService ingest(router, writer, 100, loaderOf({}));
+        const auto reply = submitAndWait(ingest, R"([
+            {"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"fs"},
+            {"type":"nope"},
+            {"type":"log","id":"L-2","level":"INFO","service":"s","mcp_id":"fs"},
+            {"type":"log","id":"L-3","level":"INFO","service":"s","mcp_id":"fs"}])");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), reply.accepted);
+        CPPUNIT_ASSERT(reply.ids == std::vector<std::string>({"L-1", "L-3"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("refused L-2"), reasonAt(reply, 2)); // mapped back to its request index
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), reply.rejected.size());
+    }
+
+    void aFullQueueAcceptsNothingOfTheRequest() {
+        RecordingStore store;
+        StoreWriterSettings settings = fastWriter();
+        settings.maxQueuedEvents = 3;
+        StoreWriter writer(settings, store.function());
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        Collect all;
+        broadcaster.subscribe("logs:*", &all);
+        broadcaster.subscribe("threads", &all);
+        IngestService ingest(router, writer, 100, loaderOf({}));
+        bool called = false;
+        const auto submitted = ingest.submit(events(R"([
+            {"type":"thread","id":"T-f","status":"running","mcp_id":"fs"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"fs"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"fs"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"fs"}])"),
+                                             "test", [&called](IngestReply) { called = true; });
+        CPPUNIT_ASSERT(submitted == IngestService::Submitted::QueueFull);
+        CPPUNIT_ASSERT(!called);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), all.size());         // nothing broadcast
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), writer.stats().queuedEvents);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), writer.stats().refusedFull);
+        // ...and the cache did not learn T-f: a step for it is still refused.
+        writer.start();
+        const auto reply = submitAndWait(ingest, R"([{"type":"step","thread_id":"T-f","sequence":1,"step_type":"x"}])");
+        CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-f' does not exist (write the thread first)"), reasonAt(reply, 0));
+        broadcaster.unsubscribeAll(&all);
+    }
+
+    void emitsAreValidatedAndPersisted() {
+        RecordingStore store;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        IngestService ingest(router, writer, 100, loaderOf({}));
+        router.setPersistence([&ingest](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                                        std::string* error) { return ingest.emit(source, type, payload, error); });
+        Collect audit, other;
+        broadcaster.subscribe("audit", &audit);
+        broadcaster.subscribe("events:metric", &other);
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.route("host", "audit", R"({"actor":"host","action":"store.down"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.route("plugin/x", "log", R"({"level":"INFO"})", &error));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.route("plugin/x", "metric", R"({"value":1})", &error)); // not persisted
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), audit.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), other.size());
+        writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store.committedCount());
+        broadcaster.unsubscribeAll(&audit);
+        broadcaster.unsubscribeAll(&other);
+    }
+
+    void toolCallsBecomeStepsAtTheNextSequence() {
+        RecordingStore store;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        ThreadState existing;
+        existing.status = "running";
+        existing.maxStepSequence = 7;
+        IngestService ingest(router, writer, 100, loaderOf({{"T-known", existing}}));
+        Collect known, fresh;
+        broadcaster.subscribe("threads:T-known", &known);
+        broadcaster.subscribe("threads:T-new", &fresh);
+        ToolCallRecord call;
+        call.threadId = "T-known";
+        call.mcpId = "fs";
+        call.tool = "echo";
+        call.status = "ok";
+        call.outcome = "ok";
+        call.startedAt = "2026-01-02T03:04:05.000000Z";
+        call.durationMs = 12;
+        call.argumentsBytes = 17;
+        ingest.recordToolCall(call);
+        call.threadId = "T-new";
+        call.status = "denied";
+        call.outcome = "permission_denied";
+        call.errorCode = "permission_denied";
+        call.httpStatus = 403;
+        ingest.recordToolCall(call);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), known.size());
+        auto step = mc::test::parseObject(known.events[0])->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(8, step->getValue<int>("sequence"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), step->getValue<std::string>("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), step->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(12.0, step->getValue<double>("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T03:04:05.000000Z"), step->getValue<std::string>("timestamp"));
+        CPPUNIT_ASSERT_EQUAL(17, step->getObject("details")->getValue<int>("arguments_bytes"));
+        // An unknown thread is created (running, on the MCP) before its first step.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), fresh.size());
+        auto thread = mc::test::parseObject(fresh.events[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("thread"), thread->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), thread->getObject("payload")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), thread->getObject("payload")->getValue<std::string>("mcp_id"));
+        auto denied = mc::test::parseObject(fresh.events[1])->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(1, denied->getValue<int>("sequence"));
+        CPPUNIT_ASSERT_EQUAL(std::string("denied"), denied->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("permission_denied"), denied->getObject("details")->getValue<std::string>("error_code"));
+        writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), store.committedCount());
+        broadcaster.unsubscribeAll(&known);
+        broadcaster.unsubscribeAll(&fresh);
+    }
+};
+
+class StoreWriterTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(StoreWriterTest);
+    CPPUNIT_TEST(concurrentSubmissionsShareOneCommit);
+    CPPUNIT_TEST(batchesStopAtTheirLimit);
+    CPPUNIT_TEST(aDownStoreKeepsTheBacklogInOrderAndRetries);
+    CPPUNIT_TEST(theQueueBoundCountsEventsAndBytes);
+    CPPUNIT_TEST(stopFlushesEverything);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    static std::vector<std::string> logs(const std::string& prefix, int n) {
+        std::vector<std::string> out;
+        for (int i = 0; i < n; ++i) out.push_back("{\"type\":\"log\",\"id\":\"" + prefix + std::to_string(i) + "\"}");
+        return out;
+    }
+
+    void concurrentSubmissionsShareOneCommit() {
+        RecordingStore store;
+        store.hold(true);
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        std::atomic<int> done{0};
+        CPPUNIT_ASSERT(writer.enqueue(logs("a", 1), [&](std::vector<std::string> r) { done += r.size() == 1 && r[0].empty(); }) ==
+                       StoreWriter::Enqueued::Queued);
+        // The first batch is being written (held); these three queue behind it and go as one.
+        while (store.calls.load() == 0) std::this_thread::sleep_for(1ms);
+        for (const char* p : {"b", "c", "d"})
+            writer.enqueue(logs(p, 2), [&](std::vector<std::string> r) { done += r.size() == 2 && r[0].empty() && r[1].empty(); });
+        store.hold(false);
+        writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(4, done.load());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.batches.size());
+        CPPUNIT_ASSERT(store.batches[1] == std::vector<std::string>({"b0", "b1", "c0", "c1", "d0", "d1"}));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), writer.stats().committed);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), writer.stats().batches);
+    }
+
+    void batchesStopAtTheirLimit() {
+        RecordingStore store;
+        store.hold(true);
+        StoreWriterSettings settings = fastWriter();
+        settings.batchMaxEvents = 4;
+        StoreWriter writer(settings, store.function());
+        for (int i = 0; i < 5; ++i) writer.enqueue(logs("s" + std::to_string(i) + "-", 2), {});
+        writer.start();
+        store.hold(false);
+        writer.stop(1s);
+        // 10 events in submissions of 2, at most 4 per transaction, submissions never split.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), store.batches.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), store.batches[0].size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), store.batches[1].size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.batches[2].size());
+    }
+
+    void aDownStoreKeepsTheBacklogInOrderAndRetries() {
+        RecordingStore store;
+        store.down = true;
+        StoreWriter writer(fastWriter(), store.function());
+        std::vector<std::string> transitions;
+        std::mutex m;
+        writer.setStateListener([&](bool down, const std::string& reason) {
+            std::lock_guard lock(m);
+            transitions.push_back(down ? "down: " + reason : "up");
+        });
+        writer.start();
+        std::atomic<int> acked{0};
+        for (int i = 0; i < 3; ++i) writer.enqueue(logs("o" + std::to_string(i) + "-", 1), [&](std::vector<std::string> r) {
+            if (r[0].empty()) ++acked;
+        });
+        while (writer.stats().retries < 3) std::this_thread::sleep_for(1ms);
+        const auto stats = writer.stats();
+        CPPUNIT_ASSERT(stats.down);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), stats.queuedEvents);
+        CPPUNIT_ASSERT_EQUAL(0, acked.load());
+        CPPUNIT_ASSERT_EQUAL(std::string("store down (unavailable): connection refused"), stats.lastError);
+        const auto health = mc::test::parseObject(writer.healthJson());
+        CPPUNIT_ASSERT_EQUAL(std::string("store down"), health->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(3, health->getValue<int>("queued_events"));
+        store.down = false;
+        writer.stop(2s);
+        CPPUNIT_ASSERT_EQUAL(3, acked.load());
+        std::vector<std::string> all;
+        for (const auto& b : store.batches) all.insert(all.end(), b.begin(), b.end());
+        CPPUNIT_ASSERT(all == std::vector<std::string>({"o0-0", "o1-0", "o2-0"}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), transitions.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("down: store down (unavailable): connection refused"), transitions[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("up"), transitions[1]);
+    }
+
+    void theQueueBoundCountsEventsAndBytes() {
+        RecordingStore store;
+        StoreWriterSettings settings = fastWriter();
+        settings.maxQueuedEvents = 5;
+        settings.maxQueuedBytes = 100000;
+        StoreWriter writer(settings, store.function());
+        CPPUNIT_ASSERT(writer.enqueue(logs("a", 4), {}) == StoreWriter::Enqueued::Queued);
+        CPPUNIT_ASSERT(writer.enqueue(logs("b", 2), {}) == StoreWriter::Enqueued::Full);
+        CPPUNIT_ASSERT(writer.enqueue(logs("c", 1), {}) == StoreWriter::Enqueued::Queued);
+        StoreWriterSettings bytes = fastWriter();
+        bytes.maxQueuedBytes = 1024;
+        StoreWriter small(bytes, store.function());
+        CPPUNIT_ASSERT(small.enqueue({std::string(1000, 'x')}, {}) == StoreWriter::Enqueued::Queued);
+        CPPUNIT_ASSERT(small.enqueue({std::string(100, 'y')}, {}) == StoreWriter::Enqueued::Full);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1000), small.stats().queuedBytes);
+    }
+
+    void stopFlushesEverything() {
+        RecordingStore store;
+        StoreWriterSettings settings = fastWriter();
+        settings.batchMaxEvents = 10;
+        StoreWriter writer(settings, store.function());
+        writer.start();
+        for (int i = 0; i < 50; ++i) writer.enqueue(logs("f" + std::to_string(i) + "-", 3), {});
+        writer.stop(2s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(150), store.committedCount());
+        CPPUNIT_ASSERT(writer.enqueue(logs("late", 1), {}) == StoreWriter::Enqueued::Stopped);
+        // A store that stays down: stop gives up after its timeout and says so to each submitter.
+        RecordingStore downStore;
+        downStore.down = true;
+        StoreWriter stuck(fastWriter(), downStore.function());
+        stuck.start();
+        std::string reason;
+        stuck.enqueue(logs("s", 1), [&](std::vector<std::string> r) { reason = r[0]; });
+        stuck.stop(50ms);
+        CPPUNIT_ASSERT_EQUAL(std::string("not written: the store was down at shutdown (store down (unavailable): connection refused)"),
+                             reason);
+    }
+};
+
+class ThreadStateCacheTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ThreadStateCacheTest);
+    CPPUNIT_TEST(missesLoadFromTheStoreAndHitsDoNot);
+    CPPUNIT_TEST(leastRecentlyUsedEntriesAreEvicted);
+    CPPUNIT_TEST(aStoreThatCannotAnswerIsUnknown);
+    CPPUNIT_TEST(parsesTheThreadsStateResult);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void missesLoadFromTheStoreAndHitsDoNot() {
+        ThreadState running;
+        running.status = "running";
+        std::atomic<int> loads{0};
+        ThreadStateCache cache(10, loaderOf({{"T-1", running}}, &loads));
+        ThreadState out;
+        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), out.status);
+        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
+        CPPUNIT_ASSERT_EQUAL(1, loads.load());
+        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent);
+        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent); // absence is not remembered
+        CPPUNIT_ASSERT_EQUAL(3, loads.load());
+        ThreadState paused;
+        paused.status = "paused";
+        cache.put("T-2", paused);
+        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Found);
+        CPPUNIT_ASSERT_EQUAL(std::string("paused"), out.status);
+        CPPUNIT_ASSERT_EQUAL(3, loads.load());
+    }
+
+    void leastRecentlyUsedEntriesAreEvicted() {
+        ThreadStateCache cache(2, loaderOf({}));
+        ThreadState s;
+        s.status = "running";
+        cache.put("a", s);
+        cache.put("b", s);
+        ThreadState out;
+        CPPUNIT_ASSERT(cache.find("a", out) == ThreadStateCache::Lookup::Found); // a is now the most recent
+        cache.put("c", s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
+        CPPUNIT_ASSERT(cache.find("a", out) == ThreadStateCache::Lookup::Found);
+        CPPUNIT_ASSERT(cache.find("b", out) == ThreadStateCache::Lookup::Absent);
+    }
+
+    void aStoreThatCannotAnswerIsUnknown() {
+        ThreadStateCache cache(2, [](const std::vector<std::string>&) { return std::nullopt; });
+        ThreadState out;
+        CPPUNIT_ASSERT(cache.find("x", out) == ThreadStateCache::Lookup::Unknown);
+    }
+
+    void parsesTheThreadsStateResult() {
+        auto parsed = ThreadStateCache::parseStateResult(
+            R"({"items":[{"id":"T-1","status":"paused","parent_id":"T-0","max_step_sequence":3,"max_transcript_sequence":null}]})");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), parsed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("paused"), parsed["T-1"].status);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-0"), parsed["T-1"].parentId);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), parsed["T-1"].maxStepSequence);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), parsed["T-1"].maxTranscriptSequence);
+        CPPUNIT_ASSERT_THROW(ThreadStateCache::parseStateResult(R"({"rows":[]})"), std::invalid_argument);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(IngestServiceTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreWriterTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(ThreadStateCacheTest);
