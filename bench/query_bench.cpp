@@ -4,7 +4,8 @@
 // endpoint, plus one full streamed log export with the host's RSS before and after.
 //
 //   build/bin/mc-bench-query [--logs 1000000] [--threads 100000] [--requests 200] [--batch 5000]
-//                            [--backend sqlite] [--db PATH (reuse a seeded database)]
+//                            [--db PATH (sqlite: keep the database there and reuse it when it exists)]
+//                            [--postgres-url CONNINFO (store-postgres on that server) [--db reuse]]
 #include "BenchSupport.h"
 #include "app/HostConfig.h"
 #include "app/HostRuntime.h"
@@ -176,12 +177,14 @@ int main(int argc, char** argv) {
     const long threads = std::stol(flag(argc, argv, "--threads", "100000"));
     const long requests = std::stol(flag(argc, argv, "--requests", "200"));
     const long batch = std::stol(flag(argc, argv, "--batch", "5000"));
-    const std::string backend = flag(argc, argv, "--backend", "sqlite");
+    const std::string postgresUrl = flag(argc, argv, "--postgres-url", ""); // set: store-postgres on that server
+    const std::string backend = postgresUrl.empty() ? "sqlite" : "postgres";
     std::string dbPath = flag(argc, argv, "--db", "");
 
     Poco::TemporaryFile storeDir;
     storeDir.createDirectories();
-    const bool reuse = !dbPath.empty() && Poco::File(dbPath).exists();
+    // sqlite: --db names a file kept for reruns; postgres: --db reuse means "already seeded".
+    const bool reuse = !dbPath.empty() && (backend == "postgres" || Poco::File(dbPath).exists());
     if (dbPath.empty()) dbPath = storeDir.path() + "/bench.db";
     Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
     Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
@@ -189,6 +192,7 @@ int main(int argc, char** argv) {
     map->setString("log.level", "warn");
     map->setString("store.backend", backend);
     map->setString("store.sqlite.path", dbPath);
+    if (!postgresUrl.empty()) map->setString("store.postgres.url", postgresUrl);
     map->setString("shutdown.drain_timeout_ms", "500");
     config->add(map, kPriorityCommandLine, false);
     addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
