@@ -512,6 +512,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(413, tooLarge.status);
         CPPUNIT_ASSERT_EQUAL(std::string("payload_too_large"), errorCode(tooLarge));
         CPPUNIT_ASSERT_EQUAL(404, host.get("/api/nothing").status);
+
+        // With auth on: no token 401, a viewer token (header or ?token=) reads, the docs page stays open.
+        QueryHost secured(with({{"auth.jwt.secret", "query-api-test-secret-0123456789"}}));
+        auto anonymous = secured.get("/api/logs");
+        CPPUNIT_ASSERT_EQUAL(401, anonymous.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unauthorized"), errorCode(anonymous));
+        const std::string token = secured.runtime->auth().issue("ann", mc::host::Role::Viewer);
+        CPPUNIT_ASSERT_EQUAL(200, secured.get("/api/logs?token=" + token).status);
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(secured.port(), "/api/threads", {{"Authorization", "Bearer " + token}}).status);
+        CPPUNIT_ASSERT_EQUAL(200, secured.get("/docs").status);
+        CPPUNIT_ASSERT_EQUAL(401, secured.get("/api/openapi.json").status);
         for (const auto& r : {unknown, backwards, method, tooLarge})
             CPPUNIT_ASSERT_EQUAL(std::string("application/json"), r.headers.at("Content-Type"));
     }
