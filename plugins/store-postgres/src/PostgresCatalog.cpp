@@ -219,17 +219,21 @@ void PostgresCatalog::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
         for (const auto& source : searchSources()) {
             if (std::find(request.kinds.begin(), request.kinds.end(), source.kind) == request.kinds.end()) continue;
             const std::string tsv = quoted(source.textColumn + "_tsv");
-            // Rank the newest kSearchCandidates matches, then highlight only the best `limit`: a common
-            // word costs the same on 1M rows as on 10k (ts_headline re-parses the text).
+            // Rank the newest kSearchCandidates matches, then highlight only the best `limit` (ts_headline
+            // re-parses the text): a common word costs the same on 1M rows as on 10k. The tsquery is spelled
+            // out at each use, not a CTE, so the planner sees it and walks the time index backwards.
+            const std::string query = "plainto_tsquery('simple', $1)";
+            const std::string timestamp = "c." + quoted(source.timestampColumn);
             const std::string sql =
-                "WITH q AS (SELECT plainto_tsquery('simple', $1) AS query), "
-                "recent AS (SELECT c.ctid AS row_id, ts_rank(c." + tsv + ", q.query) AS rank FROM " + source.table +
-                " c, q WHERE c." + tsv + " @@ q.query ORDER BY c." + quoted(source.timestampColumn) + " DESC LIMIT " +
-                std::to_string(kSearchCandidates) + "), best AS (SELECT row_id, rank FROM recent ORDER BY rank DESC LIMIT $2::bigint) "
-                "SELECT c.id, to_char(c." + quoted(source.timestampColumn) + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c." +
-                quoted(source.threadIdColumn) + ", " + (source.mcpIdColumn.empty() ? "NULL" : "c." + quoted(source.mcpIdColumn)) +
-                ", ts_headline('simple', c." + quoted(source.textColumn) +
-                ", q.query, 'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, ShortWord=0'), best.rank FROM best JOIN " + source.table + " c ON c.ctid = best.row_id, q ORDER BY best.rank DESC";
+                "WITH recent AS (SELECT c.ctid AS row_id FROM " + source.table + " c WHERE c." + tsv + " @@ " + query +
+                " ORDER BY " + timestamp + " DESC LIMIT " + std::to_string(kSearchCandidates) +
+                "), best AS (SELECT r.row_id, ts_rank(c." + tsv + ", " + query + ") AS rank FROM recent r JOIN " +
+                source.table + " c ON c.ctid = r.row_id ORDER BY rank DESC LIMIT $2::bigint) SELECT c.id, to_char(" +
+                timestamp + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c." + quoted(source.threadIdColumn) + ", " +
+                (source.mcpIdColumn.empty() ? "NULL" : "c." + quoted(source.mcpIdColumn)) + ", ts_headline('simple', c." +
+                quoted(source.textColumn) + ", " + query +
+                ", 'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, ShortWord=0'), best.rank FROM best JOIN " +
+                source.table + " c ON c.ctid = best.row_id ORDER BY best.rank DESC";
             auto result = execute(conn, sql, {words, std::to_string(request.limit)});
             for (int r = 0; r < result.rows(); ++r)
                 hits.push_back(SearchHit{source.kind, result.text(r, 0), result.text(r, 1), result.optionalText(r, 2),
