@@ -368,6 +368,28 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
     return out;
 }
 
+void runList(const ListQuerySpec& spec, std::string_view paramsJson, mc::sdk::Sink& sink, const PageReader& read) {
+    ParsedList list = parseList(spec, paramsJson);
+    const bool threadScoped = list.scopeId && spec.scopeColumn != "mcp_id";
+    std::vector<std::string> rows;
+    if (!spec.paginated) {
+        std::string page;
+        for (bool firstPage = true;; firstPage = false) {
+            const auto next = read(list, kExportPageSize, threadScoped && firstPage, rows);
+            page.clear();
+            for (const auto& row : rows) (page += row) += '\n';
+            if (!page.empty() && !sink.write(page)) return; // the reader went away
+            if (!next) return;
+            list.after = next;
+        }
+    }
+    const auto next = read(list, list.limit, threadScoped, rows);
+    std::string out = "{\"items\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) (out += i ? "," : "") += rows[i];
+    out += "],\"next_cursor\":" + (next ? jsonString(encodeCursor(list, next->key, next->id)) : std::string("null")) + "}";
+    sink.write(out);
+}
+
 std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id) {
     return base64url(list.spec->name + "\n" + (list.descending ? "desc" : "asc") + "\n" + key + "\n" + id);
 }

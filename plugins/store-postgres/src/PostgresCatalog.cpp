@@ -53,9 +53,9 @@ std::string sortKeyText(const ListQuerySpec& spec) {
     return spec.sortIsInteger ? column + "::text" : "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 }
 
-// One page: rows appended to `out` separated by `separator`; the last row's (key, id) when more follow.
-std::optional<Cursor> readPage(PGconn* conn, const ParsedList& list, std::int64_t limit, std::string& out,
-                               const char* separator, bool& first) {
+// One page of a list (mc::records::PageReader on this connection).
+std::optional<Cursor> readPage(PGconn* conn, const ParsedList& list, std::int64_t limit, std::vector<std::string>& out) {
+    out.clear();
     const KindSpec& spec = *findKind(list.spec->kind);
     std::vector<PgParam> binds;
     std::string where = whereClause(list, binds);
@@ -72,11 +72,7 @@ std::optional<Cursor> readPage(PGconn* conn, const ParsedList& list, std::int64_
     auto rows = execute(conn, sql, binds);
     const int keyColumn = static_cast<int>(spec.fields.size()) + 2;
     const int count = std::min<int>(rows.rows(), static_cast<int>(limit));
-    for (int r = 0; r < count; ++r) {
-        if (!first) out += separator;
-        first = false;
-        appendRow(out, rows, r, spec);
-    }
+    for (int r = 0; r < count; ++r) appendRow(out.emplace_back(), rows, r, spec);
     if (rows.rows() <= limit) return std::nullopt;
     return Cursor{rows.text(count - 1, keyColumn), rows.text(count - 1, 0)};
 }
@@ -90,40 +86,16 @@ void requireThread(PGconn* conn, const std::string& id) {
 
 void PostgresCatalog::run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     try {
-        if (const auto* spec = findListQuery(name)) {
-            ParsedList list = parseList(*spec, paramsJson);
-            const bool threadScoped = list.scopeId && spec->scopeColumn != "mcp_id";
-            if (!spec->paginated) {
-                // An export: every row, a page per connection lease; none is held while the sink writes.
-                std::string page;
-                for (bool firstPage = true;; firstPage = false) {
-                    page.clear();
-                    bool first = true;
-                    std::optional<Cursor> next;
-                    pool_.run([&](PGconn* conn) {
-                        page.clear();
-                        first = true;
-                        if (threadScoped && firstPage) requireThread(conn, *list.scopeId);
-                        next = readPage(conn, list, kExportPageSize, page, "\n", first);
-                    });
-                    if (!first) page += '\n';
-                    if (!page.empty() && !rows.write(page)) return; // the reader went away
-                    if (!next) return;
-                    list.after = next;
-                }
-            }
-            std::string out;
-            std::optional<Cursor> next;
-            pool_.run([&](PGconn* conn) {
-                out = "{\"items\":[";
-                bool first = true;
-                if (threadScoped) requireThread(conn, *list.scopeId);
-                next = readPage(conn, list, list.limit, out, ",", first);
-            });
-            out += "],\"next_cursor\":" + (next ? jsonString(encodeCursor(list, next->key, next->id)) : std::string("null")) + "}";
-            rows.write(out);
-            return;
-        }
+        if (const auto* spec = findListQuery(name))
+            return runList(*spec, paramsJson, rows,
+                           [this](const ParsedList& list, std::int64_t limit, bool checkScope, std::vector<std::string>& page) {
+                               std::optional<Cursor> next;
+                               pool_.run([&](PGconn* conn) {
+                                   if (checkScope) requireThread(conn, *list.scopeId);
+                                   next = readPage(conn, list, limit, page);
+                               });
+                               return next;
+                           });
         if (name == "threads.get") return threadDetail(paramsJson, rows);
         if (name == "graph") return graph(paramsJson, rows);
         if (name == "search") return search(paramsJson, rows);

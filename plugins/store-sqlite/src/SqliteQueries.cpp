@@ -114,10 +114,9 @@ ColumnValue sortValue(const ParsedList& list, const std::string& key) {
     return ColumnValue(key);
 }
 
-// One page of a list: rows appended to `out` as JSON objects separated by `separator`. Returns the
-// last row's (key, id) when more rows follow.
-std::optional<Cursor> readPage(sqlite3* db, const ParsedList& list, std::int64_t limit, std::string& out,
-                                    const char* separator, bool& first) {
+// One page of a list (mc::records::PageReader on this connection).
+std::optional<Cursor> readPage(sqlite3* db, const ParsedList& list, std::int64_t limit, std::vector<std::string>& rows) {
+    rows.clear();
     const KindSpec& spec = *findKind(list.spec->kind);
     std::vector<ColumnValue> binds;
     std::string sql = "SELECT " + selectColumns(spec) + ", " + quoted(list.spec->sortColumn) + " FROM " + spec.table;
@@ -138,9 +137,7 @@ std::optional<Cursor> readPage(sqlite3* db, const ParsedList& list, std::int64_t
     const int keyColumn = static_cast<int>(spec.fields.size()) + 2;
     while (select.step()) {
         if (count == limit) return Cursor{lastKey, lastId};
-        if (!first) out += separator;
-        first = false;
-        appendRow(out, select.get(), spec);
+        appendRow(rows.emplace_back(), select.get(), spec);
         lastKey = columnText(select.get(), keyColumn);
         lastId = columnText(select.get(), 0);
         ++count;
@@ -168,40 +165,13 @@ void appendRows(std::string& out, Prepared& select, const KindSpec& spec) {
 
 void SqliteQueries::run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     try {
-        if (const auto* spec = findListQuery(name)) {
-            ParsedList list = parseList(*spec, paramsJson);
-            const bool threadScoped = list.scopeId && spec->scopeColumn != "mcp_id";
-            if (!spec->paginated) {
-                // An export: every row, one page at a time; the lock is not held while the sink writes.
-                std::string page;
-                for (bool firstPage = true;; firstPage = false) {
-                    page.clear();
-                    bool first = true;
-                    std::optional<Cursor> next;
-                    {
-                        std::lock_guard<std::mutex> lock(mutex_);
-                        if (threadScoped && firstPage) requireThread(handle_(), *list.scopeId);
-                        next = readPage(handle_(), list, kExportPageSize, page, "\n", first);
-                    }
-                    if (!first) page += '\n';
-                    if (!page.empty() && !rows.write(page)) return; // the reader went away
-                    if (!next) return;
-                    list.after = next;
-                }
-            }
-            std::string out = "{\"items\":[";
-            bool first = true;
-            std::optional<Cursor> next;
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                if (threadScoped) requireThread(handle_(), *list.scopeId);
-                next = readPage(handle_(), list, list.limit, out, ",", first);
-            }
-            out += "],\"next_cursor\":" +
-                   (next ? jsonString(encodeCursor(list, next->key, next->id)) : std::string("null")) + "}";
-            rows.write(out);
-            return;
-        }
+        if (const auto* spec = findListQuery(name))
+            return runList(*spec, paramsJson, rows,
+                           [this](const ParsedList& list, std::int64_t limit, bool checkScope, std::vector<std::string>& page) {
+                               std::lock_guard<std::mutex> lock(mutex_);
+                               if (checkScope) requireThread(handle_(), *list.scopeId);
+                               return readPage(handle_(), list, limit, page);
+                           });
         if (name == "threads.get") return threadDetail(paramsJson, rows);
         if (name == "graph") return graph(paramsJson, rows);
         if (name == "search") return search(paramsJson, rows);

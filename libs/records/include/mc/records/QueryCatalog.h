@@ -9,10 +9,12 @@
 // others out. The cursor is opaque to callers: base64url of the query name, order, key and id,
 // checked on the way back in.
 #include "mc/records/QueryParams.h"
+#include "mc/sdk.hpp"
 
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -106,6 +108,17 @@ struct ParsedList {
 // Validates `paramsJson` against the spec: unknown parameters (naming the known ones), wrong types,
 // out-of-range limits, bad timestamps, garbled or foreign cursors all throw QueryError.
 ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson);
+
+// How a store reads one page of a list: up to `limit` rows after list.after, each row's JSON object
+// pushed onto `rows` (cleared first, so a retried read is safe); `checkScope`: fail with
+// MC_ERR_NOT_FOUND first when the list's thread does not exist. Returns the last row's (key, id) when
+// more rows follow.
+using PageReader = std::function<std::optional<Cursor>(const ParsedList& list, std::int64_t limit, bool checkScope,
+                                                       std::vector<std::string>& rows)>;
+// Runs a list query for a store: one page as {"items":[...],"next_cursor":...}, or (an export) every
+// page in turn as NDJSON, each page one sink write made after the reader returned (the store holds no
+// connection or lock while the sink writes). Throws QueryError for bad parameters.
+void runList(const ListQuerySpec& spec, std::string_view paramsJson, mc::sdk::Sink& sink, const PageReader& read);
 
 // The opaque cursor that resumes after (key, id) for this query and order.
 std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id);
