@@ -390,6 +390,25 @@ void runList(const ListQuerySpec& spec, std::string_view paramsJson, mc::sdk::Si
     sink.write(out);
 }
 
+void runCatalogQuery(CatalogBackend& backend, std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
+    try {
+        if (const auto* spec = findListQuery(name))
+            return runList(*spec, paramsJson, rows,
+                           [&backend](const ParsedList& list, std::int64_t limit, bool checkScope, std::vector<std::string>& page) {
+                               return backend.readPage(list, limit, checkScope, page);
+                           });
+        if (name == "threads.get") {
+            auto params = parseParams(name, paramsJson, queryParameters(name));
+            return backend.threadDetail(requiredStringParam(*params, "threads.get", "id"), rows);
+        }
+        if (name == "graph") return backend.graph(parseGraph(paramsJson), rows);
+        if (name == "search") return backend.search(parseSearch(paramsJson), rows);
+    } catch (const QueryError& e) {
+        throw mc::sdk::Error(MC_ERR_INVALID_ARGUMENT, e.what());
+    }
+    throw mc::sdk::Error(MC_ERR_UNSUPPORTED, "unknown query '" + std::string(name) + "' (known: " + knownQueries() + ")");
+}
+
 std::string encodeCursor(const ParsedList& list, const std::string& key, const std::string& id) {
     return base64url(list.spec->name + "\n" + (list.descending ? "desc" : "asc") + "\n" + key + "\n" + id);
 }

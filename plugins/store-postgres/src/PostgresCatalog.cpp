@@ -53,8 +53,8 @@ std::string sortKeyText(const ListQuerySpec& spec) {
     return spec.sortIsInteger ? column + "::text" : "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 }
 
-// One page of a list (mc::records::PageReader on this connection).
-std::optional<Cursor> readPage(PGconn* conn, const ParsedList& list, std::int64_t limit, std::vector<std::string>& out) {
+// One page of a list on this connection.
+std::optional<Cursor> pageOf(PGconn* conn, const ParsedList& list, std::int64_t limit, std::vector<std::string>& out) {
     out.clear();
     const KindSpec& spec = *findKind(list.spec->kind);
     std::vector<PgParam> binds;
@@ -85,29 +85,20 @@ void requireThread(PGconn* conn, const std::string& id) {
 } // namespace
 
 void PostgresCatalog::run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    try {
-        if (const auto* spec = findListQuery(name))
-            return runList(*spec, paramsJson, rows,
-                           [this](const ParsedList& list, std::int64_t limit, bool checkScope, std::vector<std::string>& page) {
-                               std::optional<Cursor> next;
-                               pool_.run([&](PGconn* conn) {
-                                   if (checkScope) requireThread(conn, *list.scopeId);
-                                   next = readPage(conn, list, limit, page);
-                               });
-                               return next;
-                           });
-        if (name == "threads.get") return threadDetail(paramsJson, rows);
-        if (name == "graph") return graph(paramsJson, rows);
-        if (name == "search") return search(paramsJson, rows);
-    } catch (const QueryError& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, e.what());
-    }
-    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + std::string(name) + "' (known: " + knownQueries() + ")");
+    runCatalogQuery(*this, name, paramsJson, rows);
 }
 
-void PostgresCatalog::threadDetail(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    auto params = parseParams("threads.get", paramsJson, queryParameters("threads.get"));
-    const std::string id = requiredStringParam(*params, "threads.get", "id");
+std::optional<Cursor> PostgresCatalog::readPage(const ParsedList& list, std::int64_t limit, bool checkScope,
+                                                std::vector<std::string>& rows) {
+    std::optional<Cursor> next;
+    pool_.run([&](PGconn* conn) {
+        if (checkScope) requireThread(conn, *list.scopeId);
+        next = pageOf(conn, list, limit, rows);
+    });
+    return next;
+}
+
+void PostgresCatalog::threadDetail(const std::string& id, mc::sdk::Sink& rows) {
     const KindSpec& thread = *findKind("thread");
     std::string out;
     pool_.run([&](PGconn* conn) {
@@ -138,8 +129,7 @@ void PostgresCatalog::threadDetail(std::string_view paramsJson, mc::sdk::Sink& r
     rows.write(out);
 }
 
-void PostgresCatalog::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const GraphRequest request = parseGraph(paramsJson);
+void PostgresCatalog::graph(const GraphRequest& request, mc::sdk::Sink& rows) {
     std::vector<GraphThread> threads;
     std::vector<GraphCall> calls;
     bool truncated = false;
@@ -181,8 +171,7 @@ void PostgresCatalog::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
     rows.write(graphJson(threads, calls, truncated));
 }
 
-void PostgresCatalog::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const SearchRequest request = parseSearch(paramsJson);
+void PostgresCatalog::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string words;
     for (const auto& term : request.terms) words += (words.empty() ? "" : " ") + term;
     std::vector<SearchHit> hits;

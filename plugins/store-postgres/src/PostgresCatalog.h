@@ -5,13 +5,14 @@
 // of a long export holds none while the sink writes.
 #include "PgPool.h"
 
+#include "mc/records/QueryCatalog.h"
 #include "mc/sdk.hpp"
 
 #include <string_view>
 
 namespace mc::store_postgres {
 
-class PostgresCatalog {
+class PostgresCatalog : public mc::records::CatalogBackend {
 public:
     explicit PostgresCatalog(PgPool& pool) : pool_(pool) {}
 
@@ -19,10 +20,13 @@ public:
     // thread), MC_ERR_UNSUPPORTED (not a catalog query), MC_ERR_UNAVAILABLE (server down).
     void run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows);
 
+    std::optional<mc::records::Cursor> readPage(const mc::records::ParsedList& list, std::int64_t limit, bool checkScope,
+                                                std::vector<std::string>& rows) override;
+    void threadDetail(const std::string& threadId, mc::sdk::Sink& rows) override;
+    void graph(const mc::records::GraphRequest& request, mc::sdk::Sink& rows) override;
+    void search(const mc::records::SearchRequest& request, mc::sdk::Sink& rows) override;
+
 private:
-    void threadDetail(std::string_view paramsJson, mc::sdk::Sink& rows);
-    void graph(std::string_view paramsJson, mc::sdk::Sink& rows);
-    void search(std::string_view paramsJson, mc::sdk::Sink& rows);
 
     PgPool& pool_;
 };

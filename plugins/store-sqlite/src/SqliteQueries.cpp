@@ -114,8 +114,8 @@ ColumnValue sortValue(const ParsedList& list, const std::string& key) {
     return ColumnValue(key);
 }
 
-// One page of a list (mc::records::PageReader on this connection).
-std::optional<Cursor> readPage(sqlite3* db, const ParsedList& list, std::int64_t limit, std::vector<std::string>& rows) {
+// One page of a list on this connection.
+std::optional<Cursor> pageOf(sqlite3* db, const ParsedList& list, std::int64_t limit, std::vector<std::string>& rows) {
     rows.clear();
     const KindSpec& spec = *findKind(list.spec->kind);
     std::vector<ColumnValue> binds;
@@ -164,29 +164,17 @@ void appendRows(std::string& out, Prepared& select, const KindSpec& spec) {
 } // namespace
 
 void SqliteQueries::run(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    try {
-        if (const auto* spec = findListQuery(name))
-            return runList(*spec, paramsJson, rows,
-                           [this](const ParsedList& list, std::int64_t limit, bool checkScope, std::vector<std::string>& page) {
-                               std::lock_guard<std::mutex> lock(mutex_);
-                               if (checkScope) requireThread(handle_(), *list.scopeId);
-                               return readPage(handle_(), list, limit, page);
-                           });
-        if (name == "threads.get") return threadDetail(paramsJson, rows);
-        if (name == "graph") return graph(paramsJson, rows);
-        if (name == "search") return search(paramsJson, rows);
-    } catch (const QueryError& e) {
-        throw Error(MC_ERR_INVALID_ARGUMENT, e.what());
-    }
-    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + std::string(name) + "' (known: " + knownQueries() + ")");
+    runCatalogQuery(*this, name, paramsJson, rows);
 }
 
-void SqliteQueries::threadDetail(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    auto params = parseParams("threads.get", paramsJson, queryParameters("threads.get"));
-    const auto v = params->get("id");
-    if (!v.isString() || v.extract<std::string>().empty())
-        throw QueryError("threads.get: parameter 'id' must be a non-empty string");
-    const std::string id = v.extract<std::string>();
+std::optional<Cursor> SqliteQueries::readPage(const ParsedList& list, std::int64_t limit, bool checkScope,
+                                              std::vector<std::string>& rows) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (checkScope) requireThread(handle_(), *list.scopeId);
+    return pageOf(handle_(), list, limit, rows);
+}
+
+void SqliteQueries::threadDetail(const std::string& id, mc::sdk::Sink& rows) {
     const KindSpec& thread = *findKind("thread");
     const KindSpec& step = *findKind("step");
     const KindSpec& transcript = *findKind("transcript");
@@ -213,8 +201,7 @@ void SqliteQueries::threadDetail(std::string_view paramsJson, mc::sdk::Sink& row
     rows.write(out + "]}]}");
 }
 
-void SqliteQueries::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const GraphRequest request = parseGraph(paramsJson);
+void SqliteQueries::graph(const GraphRequest& request, mc::sdk::Sink& rows) {
     std::vector<GraphThread> threads;
     std::vector<GraphCall> calls;
     bool truncated = false;
@@ -267,8 +254,7 @@ void SqliteQueries::graph(std::string_view paramsJson, mc::sdk::Sink& rows) {
     rows.write(graphJson(threads, calls, truncated));
 }
 
-void SqliteQueries::search(std::string_view paramsJson, mc::sdk::Sink& rows) {
-    const SearchRequest request = parseSearch(paramsJson);
+void SqliteQueries::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string match;
     for (const auto& term : request.terms) match += (match.empty() ? "\"" : " \"") + term + "\"";
     std::vector<SearchHit> hits;

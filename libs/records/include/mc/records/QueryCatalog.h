@@ -176,4 +176,19 @@ struct SearchHit {
 // {"items":[best `limit` hits, best first],"next_cursor":null}
 std::string searchJson(std::vector<SearchHit> hits, std::int64_t limit);
 
+// A store's side of the catalog: the SQL of each query shape. runCatalogQuery() parses, dispatches and
+// maps errors the same way for every store.
+class CatalogBackend {
+public:
+    virtual ~CatalogBackend() = default;
+    virtual std::optional<Cursor> readPage(const ParsedList& list, std::int64_t limit, bool checkScope,
+                                           std::vector<std::string>& rows) = 0; // a PageReader
+    virtual void threadDetail(const std::string& threadId, mc::sdk::Sink& rows) = 0; // threads.get
+    virtual void graph(const GraphRequest& request, mc::sdk::Sink& rows) = 0;
+    virtual void search(const SearchRequest& request, mc::sdk::Sink& rows) = 0;
+};
+// Answers any catalog query with `backend`. Throws mc::sdk::Error: MC_ERR_INVALID_ARGUMENT (bad
+// parameters or cursor), MC_ERR_UNSUPPORTED (not a catalog query), or what the backend throws.
+void runCatalogQuery(CatalogBackend& backend, std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows);
+
 } // namespace mc::records
