@@ -14,6 +14,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -98,11 +100,15 @@ void assertSameRecord(const records::KindSpec& spec, const std::string& input, c
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::unique_ptr<StoreService> open() = 0;
+    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) = 0;
     // The row's columns (KindSpec order), each as text alike in both dialects (booleans 1/0,
     // timestamps RFC 3339), "\N" for NULL.
     virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
     virtual std::string rawScalar(const std::string& sql) = 0;
+    // Makes every insert into audit_events fail with a database error that is not a constraint;
+    // returns words of that error.
+    virtual std::string breakAuditInserts() = 0;
+    virtual void repairAuditInserts() = 0;
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -116,13 +122,22 @@ std::vector<std::string> split(const std::string& text) {
 
 class SqliteBackend : public Backend {
 public:
-    std::unique_ptr<StoreService> open() override { return mc::test::openStore(dir_.file("conformance.db")); }
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
+        return mc::test::openStore(dir_.file("conformance.db"), migrationsDir);
+    }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
         for (const auto& f : spec.fields) sql += (sql.empty() ? "" : " || char(31) || ") + ("COALESCE(\"" + f.column + "\", '\\N')");
         return split(rawScalar("SELECT " + sql + " FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
     std::string rawScalar(const std::string& sql) override { return mc::test::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
+    // The trigger's body names a table that does not exist: the insert cannot even be prepared.
+    std::string breakAuditInserts() override {
+        mc::test::RawSqlite(dir_.file("conformance.db"))
+            .exec("CREATE TRIGGER boom BEFORE INSERT ON audit_events BEGIN SELECT * FROM no_such_table; END");
+        return "no such table: main.no_such_table";
+    }
+    void repairAuditInserts() override { mc::test::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
 
 private:
     mc::test::TempDir dir_;
@@ -131,8 +146,8 @@ private:
 class PostgresBackend : public Backend {
 public:
     PostgresBackend() : database_(server().createDatabase("conformance")) {}
-    std::unique_ptr<StoreService> open() override {
-        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}});
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
+        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}}, migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
@@ -146,6 +161,12 @@ public:
         return split(rawScalar("SELECT concat_ws(chr(31), " + sql + ") FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
     std::string rawScalar(const std::string& sql) override { return server().psql(database_, sql); }
+    std::string breakAuditInserts() override {
+        server().psql(database_, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;"
+                                 "CREATE TRIGGER boom BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION boom()");
+        return "PostgreSQL: ERROR:  boom";
+    }
+    void repairAuditInserts() override { server().psql(database_, "DROP TRIGGER boom ON audit_events"); }
 
 private:
     static mc::test::PostgresServer& server() { return mc::test::PostgresServer::shared(); }
@@ -262,6 +283,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM permission_events"));
     }
 
+    void testAFailingBatchWritesNothingAndCanBeRetried() {
+        auto& store = open();
+        const std::string batch =
+            std::string("[{\"type\":\"thread\",") + std::string(kThreadT1).substr(1) + ","
+            R"({"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"m","thread_id":"T-1"},)"
+            R"({"type":"step","id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+            R"({"type":"audit","id":"A-1","actor":"a","action":"b"}])";
+        const std::string words = backend_->breakAuditInserts();
+        std::string result, error;
+        CPPUNIT_ASSERT(store.write("events", batch, result, error) != MC_OK);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find(words) != std::string::npos);
+        // The thread, log and step written before the audit record went with the transaction.
+        for (const char* table : {"threads", "logs", "execution_steps", "audit_events"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(table, std::string("0"), backend_->rawScalar(std::string("SELECT count(*) FROM ") + table));
+        backend_->repairAuditInserts();
+        assertWritten(write(store, "events", batch), 4, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-1"), ids(thread(store, "T-1")->getArray("timeline")));
+    }
+
     void testBadBodiesFailTheWholeCallAndWriteNothing() {
         auto& store = open();
         std::string result, error;
@@ -347,6 +387,9 @@ public:
                             R"({"type":"permission","id":"P-2","granted":false}])"),
                       3, 0, {{0, records::missingThreadReason("T-gone")}, {3, records::missingThreadReason("T-gone")}});
         CPPUNIT_ASSERT_EQUAL(std::string("L-3,L-2"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-2"), ids(queryObject(store, "logs.list", R"({"thread_id":"T-1","min_level":"info"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(queryObject(store, "logs.list", R"({"min_level":"ERROR"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), queryObject(store, "logs.list", R"({"limit":1})")->getArray("items")->size());
         CPPUNIT_ASSERT_EQUAL(std::string("P-2"), backend_->rawScalar("SELECT id FROM permission_events"));
     }
 
@@ -443,13 +486,51 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("running"), thread(again, "T-1")->getValue<std::string>("status"));
     }
 
+    void testAFailingMigrationLeavesNothingBehind() {
+        const std::string dialect = open().dialect();
+        store_.reset();
+        // The shipped migrations plus one more whose second statement fails.
+        const auto shipped = mc::host::MigrationRunner(mc::test::shippedMigrationsDir(), dialect, "store." + dialect).scan();
+        char brokenName[32];
+        std::snprintf(brokenName, sizeof brokenName, "%03lld_broken.sql", static_cast<long long>(shipped.back().version + 1));
+        namespace fs = boost::filesystem;
+        mc::test::TempDir dir;
+        fs::create_directories(dir.path() / dialect);
+        for (const auto& file : fs::directory_iterator(fs::path(mc::test::shippedMigrationsDir()) / dialect))
+            fs::copy_file(file.path(), dir.path() / dialect / file.path().filename());
+        {
+            std::ofstream broken((dir.path() / dialect / brokenName).string());
+            broken << "CREATE TABLE half_done (id TEXT);\nINSERT INTO no_such_table VALUES (1);\n";
+        }
+        try {
+            open(dir.path().string());
+            CPPUNIT_FAIL("a failing migration was accepted");
+        } catch (const mc::host::StoreError& e) {
+            CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find(brokenName) != std::string::npos);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::to_string(shipped.size()), backend_->rawScalar("SELECT count(*) FROM schema_migrations"));
+        CPPUNIT_ASSERT_MESSAGE("half_done was created", !rawQueryWorks("SELECT count(*) FROM half_done"));
+        auto& store = open(); // the shipped ones still open the database as it was
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), store.migration().applied.size());
+    }
+
 protected:
     virtual std::unique_ptr<Backend> makeBackend() = 0;
 
+    bool rawQueryWorks(const std::string& sql) {
+        try {
+            backend_->rawScalar(sql);
+            return true;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
     // The store on this test's database (a new one for each test; the same one when called again).
-    StoreService& open() {
+    StoreService& open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) {
         if (!backend_) backend_ = makeBackend();
-        store_ = backend_->open();
+        store_.reset();
+        store_ = backend_->open(migrationsDir);
         return *store_;
     }
 
@@ -460,6 +541,7 @@ protected:
 #define MC_STORE_CONFORMANCE_TESTS                                                                                     \
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
+    CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \
     CPPUNIT_TEST(testReadsOrderBySequenceWhateverTheArrivalOrder);                                                     \
     CPPUNIT_TEST(testRetriesNeverDuplicateNorOverwrite);                                                               \
@@ -468,7 +550,8 @@ protected:
     CPPUNIT_TEST(testThreadLifecycle);                                                                                 \
     CPPUNIT_TEST(testIllegalTransitionsAndMissingParentsAreRejected);                                                  \
     CPPUNIT_TEST(testThreadsState);                                                                                    \
-    CPPUNIT_TEST(testMigrationsAreRecordedAndAppliedOnce)
+    CPPUNIT_TEST(testMigrationsAreRecordedAndAppliedOnce);                                                             \
+    CPPUNIT_TEST(testAFailingMigrationLeavesNothingBehind)
 
 class StoreConformanceSqliteTest : public StoreConformanceTest {
     CPPUNIT_TEST_SUITE(StoreConformanceSqliteTest);

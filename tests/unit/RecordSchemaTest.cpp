@@ -9,6 +9,9 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <map>
+#include <set>
+
 namespace records = mc::records;
 
 namespace {
@@ -24,6 +27,35 @@ std::string text(const records::NormalizedRecord& r, const char* field) {
     return r.text(*records::findKind("thread"), field).value_or("<unset>");
 }
 
+// Records the calls applyBatch makes; every insert succeeds, no thread is stored before the batch.
+class RecordingTarget : public records::WriteTarget {
+public:
+    std::vector<std::string> calls;
+    std::map<std::string, records::NormalizedRecord> threads;
+
+    std::optional<records::NormalizedRecord> findThread(const std::string& id) override {
+        auto it = threads.find(id);
+        return it == threads.end() ? std::nullopt : std::optional<records::NormalizedRecord>(it->second);
+    }
+    std::optional<std::string> insertThread(const records::NormalizedRecord& t) override {
+        calls.push_back("thread:" + t.id);
+        threads[t.id] = t;
+        return std::nullopt;
+    }
+    std::optional<std::string> updateThread(const records::NormalizedRecord& t) override { return insertThread(t); }
+    std::vector<records::InsertResult> insertOnce(const records::KindSpec& spec,
+                                                  const std::vector<const records::NormalizedRecord*>& run) override {
+        std::string call = spec.kind + ":";
+        for (const auto* r : run) call += (call.back() == ':' ? "" : ",") + r->id;
+        calls.push_back(call);
+        return std::vector<records::InsertResult>(run.size());
+    }
+    std::set<std::string> existing(const records::KindSpec&, const std::vector<std::string>&) override { return {}; }
+    std::optional<std::string> sequenceOwner(const records::KindSpec&, const std::string&, std::int64_t) override {
+        return std::nullopt;
+    }
+};
+
 } // namespace
 
 class RecordSchemaTest : public CppUnit::TestFixture {
@@ -34,6 +66,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSameEventAgainIsUnchanged);
     CPPUNIT_TEST(testParseBatchRejectsPerRecordAndRefusesBadBodies);
     CPPUNIT_TEST(testResultJson);
+    CPPUNIT_TEST(testInsertOnceKindsAreGroupedBetweenThreadEvents);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -105,6 +138,22 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"accepted":3,"duplicates":1,"rejected":[{"index":4,"reason":"bad \"x\""}]})"),
                              records::toJson(result));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"a":[1,2.5],"b":{"c":null}})"), records::canonicalJsonText(R"({"b": {"c": null}, "a": [1, 2.5]})"));
+    }
+
+    void testInsertOnceKindsAreGroupedBetweenThreadEvents() {
+        const std::string log = R"("level":"INFO","service":"s","mcp_id":"m")";
+        auto batch = records::parseBatch(
+            "events",
+            R"([{"type":"log","id":"L-1",)" + log + R"(},{"type":"step","id":"S-1","thread_id":"T-0","sequence":1,"step_type":"x"},)"
+            R"({"type":"log","id":"L-2",)" + log + R"(},{"type":"thread","id":"T-1","mcp_id":"m","status":"running"},)"
+            R"({"type":"log","id":"L-3",)" + log + R"(},{"type":"step","id":"S-2","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+            R"({"type":"log","id":"L-4",)" + log + R"(}])",
+            now);
+        RecordingTarget target;
+        const auto result = records::applyBatch(batch, target, now);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(7), result.accepted);
+        const std::vector<std::string> expected = {"log:L-1,L-2", "step:S-1", "thread:T-1", "log:L-3,L-4", "step:S-2"};
+        CPPUNIT_ASSERT(expected == target.calls);
     }
 };
 

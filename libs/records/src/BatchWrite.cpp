@@ -22,6 +22,42 @@ std::size_t fieldIndex(const KindSpec& spec, std::string_view jsonName) {
 
 bool isSet(const ColumnValue& v) { return !std::holds_alternative<std::monostate>(v); }
 
+// One group of InsertOnce records of `spec`, inserted in order; duplicates resolved in one query.
+void applyInsertOnce(const KindSpec& spec, const std::vector<const BatchEntry*>& members, WriteTarget& target,
+                     WriteResult& result) {
+    std::vector<const NormalizedRecord*> run;
+    for (const BatchEntry* member : members) run.push_back(&member->record);
+    const auto outcomes = target.insertOnce(spec, run);
+    const auto outcomeOf = [&](std::size_t k) {
+        return k < outcomes.size() ? outcomes[k] : InsertResult{InsertOutcome::NotInserted, {}};
+    };
+    std::vector<std::string> notInserted;
+    for (std::size_t k = 0; k < run.size(); ++k)
+        if (outcomeOf(k).outcome == InsertOutcome::NotInserted) notInserted.push_back(run[k]->id);
+    const std::set<std::string> stored = notInserted.empty() ? std::set<std::string>() : target.existing(spec, notInserted);
+    for (std::size_t k = 0; k < run.size(); ++k) {
+        const BatchEntry& entry = *members[k];
+        const NormalizedRecord& record = entry.record;
+        const InsertResult outcome = outcomeOf(k);
+        if (outcome.outcome == InsertOutcome::Inserted) {
+            ++result.accepted;
+        } else if (outcome.outcome == InsertOutcome::Failed) {
+            result.rejected.push_back({entry.index, outcome.reason});
+        } else if (outcome.outcome == InsertOutcome::MissingThread) {
+            result.rejected.push_back({entry.index, missingThreadReason(record.text(spec, "thread_id").value_or(""))});
+        } else if (stored.count(record.id)) {
+            ++result.accepted;
+            ++result.duplicates;
+        } else {
+            const std::string thread = record.text(spec, "thread_id").value_or("");
+            const auto* sequence = std::get_if<std::int64_t>(&record.value(spec, "sequence"));
+            const auto owner = spec.sequenced && sequence ? target.sequenceOwner(spec, thread, *sequence) : std::nullopt;
+            result.rejected.push_back({entry.index, owner ? sequenceConflictReason(spec.kind, thread, *sequence, *owner)
+                                                          : "id '" + record.id + "' conflicts with a stored " + spec.kind});
+        }
+    }
+}
+
 } // namespace
 
 ParsedBatch parseBatch(std::string_view kind, std::string_view recordsJson, const std::function<std::string()>& now) {
@@ -121,38 +157,19 @@ WriteResult applyBatch(ParsedBatch batch, WriteTarget& target, const std::functi
             if (merge.unchanged) ++result.duplicates;
             continue;
         }
-        // A run of consecutive records of one InsertOnce kind goes to the store in one call.
+        // The records up to the next thread event, grouped by kind (keeping their order within the kind):
+        // they depend only on threads, which do not change in between, so one call per kind gives the
+        // same outcomes as record by record, and a store can write each group in multi-row statements.
         std::size_t end = i;
-        std::vector<const NormalizedRecord*> run;
-        while (end < entries.size() && entries[end].spec == &spec) run.push_back(&entries[end++].record);
-        const auto outcomes = target.insertOnce(spec, run);
-        const auto outcomeOf = [&](std::size_t k) {
-            return k < outcomes.size() ? outcomes[k] : InsertResult{InsertOutcome::NotInserted, {}};
-        };
-        std::vector<std::string> notInserted;
-        for (std::size_t k = 0; k < run.size(); ++k)
-            if (outcomeOf(k).outcome == InsertOutcome::NotInserted) notInserted.push_back(run[k]->id);
-        const std::set<std::string> stored = notInserted.empty() ? std::set<std::string>() : target.existing(spec, notInserted);
-        for (std::size_t k = 0; k < run.size(); ++k) {
-            const BatchEntry& entry = entries[i + k];
-            const NormalizedRecord& record = entry.record;
-            const InsertResult outcome = outcomeOf(k);
-            if (outcome.outcome == InsertOutcome::Inserted) {
-                ++result.accepted;
-            } else if (outcome.outcome == InsertOutcome::Failed) {
-                result.rejected.push_back({entry.index, outcome.reason});
-            } else if (outcome.outcome == InsertOutcome::MissingThread) {
-                result.rejected.push_back({entry.index, missingThreadReason(record.text(spec, "thread_id").value_or(""))});
-            } else if (stored.count(record.id)) {
-                ++result.accepted;
-                ++result.duplicates;
-            } else {
-                const std::string thread = record.text(spec, "thread_id").value_or("");
-                const auto* sequence = std::get_if<std::int64_t>(&record.value(spec, "sequence"));
-                const auto owner = spec.sequenced && sequence ? target.sequenceOwner(spec, thread, *sequence) : std::nullopt;
-                result.rejected.push_back({entry.index, owner ? sequenceConflictReason(spec.kind, thread, *sequence, *owner)
-                                                              : "id '" + record.id + "' conflicts with a stored " + spec.kind});
-            }
+        while (end < entries.size() && entries[end].spec->mode != WriteMode::Lifecycle) ++end;
+        std::vector<const KindSpec*> kinds;
+        for (std::size_t k = i; k < end; ++k)
+            if (std::find(kinds.begin(), kinds.end(), entries[k].spec) == kinds.end()) kinds.push_back(entries[k].spec);
+        for (const KindSpec* group : kinds) {
+            std::vector<const BatchEntry*> members;
+            for (std::size_t k = i; k < end; ++k)
+                if (entries[k].spec == group) members.push_back(&entries[k]);
+            applyInsertOnce(*group, members, target, result);
         }
         i = end;
     }

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
 
+#include <chrono>
 #include <cstdio>
 #include <regex>
 #include <sstream>
@@ -69,6 +70,14 @@ std::string sha256Hex(std::string_view data) {
     Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
     engine.update(data.data(), static_cast<unsigned>(data.size()));
     return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string timestampFromHostClock(long long hostUnixMicros) {
+    if (hostUnixMicros == 0)
+        hostUnixMicros = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    return formatTimestamp(hostUnixMicros);
 }
 
 std::string canonicalJsonText(const std::string& json) {

@@ -5,6 +5,9 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace mc::records {
 
 using mc::sdk::Error;
@@ -42,15 +45,6 @@ std::string requiredStringParam(const Poco::JSON::Object& params, const std::str
     auto value = stringParam(params, queryName, name);
     if (!value || value->empty()) throw Error(MC_ERR_INVALID_ARGUMENT, queryName + ": parameter '" + name + "' is required");
     return *value;
-}
-
-std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson) {
-    std::string known;
-    for (const auto& [queryName, handler] : queries) {
-        if (queryName == name) return handler(paramsJson);
-        known += (known.empty() ? "" : ", ") + queryName;
-    }
-    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + name + "' (known: " + known + ")");
 }
 
 std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name,

@@ -15,8 +15,7 @@ using mc::sdk::Error;
 
 std::string PostgresStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::string out = "{\"items\":[";
     pool_->run([&](PGconn* conn) {
         auto rows = execute(conn, std::string(kThreadStateSql) + " WHERE t.id = ANY($1::text[])", {textArrayLiteral(ids)});

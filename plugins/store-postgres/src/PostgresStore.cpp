@@ -276,13 +276,7 @@ void PostgresStore::stop() {
     if (pool_) pool_->close();
 }
 
-std::string PostgresStore::nowTimestamp() const {
-    long long us = host().nowUnixUs();
-    if (us == 0)
-        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    return formatTimestamp(us);
-}
+std::string PostgresStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
 std::int64_t PostgresStore::schemaVersion() {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");

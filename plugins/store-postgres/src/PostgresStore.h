@@ -33,7 +33,7 @@ public:
 
 private:
     std::string nowTimestamp() const;
-
+    // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
 

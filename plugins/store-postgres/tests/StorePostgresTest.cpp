@@ -9,6 +9,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
+#include <thread>
 
 using mc::host::StoreError;
 using mc::host::StoreService;
@@ -43,6 +44,7 @@ void assertContains(const std::string& text, const std::string& part) {
 class StorePostgresTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StorePostgresTest);
     CPPUNIT_TEST(testServerDownFailsFastAndTheStoreReconnectsWhenItIsBack);
+    CPPUNIT_TEST(testStatementTimeoutIsUnavailableNotAHang);
     CPPUNIT_TEST(testUrlIsConvertedToConninfo);
     CPPUNIT_TEST(testBadUrlsAreRefusedWithTheReason);
     CPPUNIT_TEST(testUnreachableServerFailsStartWithTheReason);
@@ -82,6 +84,30 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-down", error)); // the retried batch
         CPPUNIT_ASSERT(store->healthy());
         CPPUNIT_ASSERT_EQUAL(std::string("L-after\nL-before\nL-down"), server.psql(db, "SELECT id FROM logs ORDER BY id"));
+    }
+
+    void testStatementTimeoutIsUnavailableNotAHang() {
+        auto& server = PostgresServer::shared();
+        const std::string db = server.createDatabase("timeout");
+        auto store = openBackendStore("postgres", {{"url", server.conninfo(db)}, {"statement_timeout_ms", "300"}});
+        // Another session holds the logs table locked for a while: the write waits on the lock.
+        std::thread holder([&] {
+            server.psql(db, "BEGIN; LOCK TABLE logs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT");
+        });
+        for (int i = 0; i < 100 && server.psql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                                                   "WHERE c.relname = 'logs' AND l.mode = 'AccessExclusiveLock'") == "0";
+             ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::string error;
+        const auto began = std::chrono::steady_clock::now();
+        const mc_status status = writeLog(*store, "L-1", error);
+        const auto took = std::chrono::steady_clock::now() - began;
+        holder.join();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_ERR_UNAVAILABLE, status);
+        assertContains(error, "canceling statement due to statement timeout");
+        CPPUNIT_ASSERT_MESSAGE("the write waited past statement_timeout", took < std::chrono::milliseconds(2500));
+        // The lock is gone: the same batch goes through on the same store.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-1", error));
     }
 
     void testUrlIsConvertedToConninfo() {

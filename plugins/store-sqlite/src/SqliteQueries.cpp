@@ -17,8 +17,7 @@ namespace mc::store_sqlite {
 
 std::string SqliteStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";
-    auto params = parseQueryParams(paramsJson, q, {"ids"});
-    const auto ids = stringListParam(*params, q, "ids", kMaxListLimit);
+    const auto ids = stringListParam(*parseQueryParams(paramsJson, q, {"ids"}), q, "ids", kMaxListLimit);
     std::lock_guard<std::mutex> lock(mutex_);
     Prepared select(handle(), std::string(kThreadStateSql) + " WHERE t.id = ?");
     std::string out = "{\"items\":[";

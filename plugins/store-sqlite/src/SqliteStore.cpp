@@ -17,7 +17,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -207,13 +206,7 @@ void SqliteStore::ensureMigrationTable() {
                    "checksum TEXT NOT NULL)");
 }
 
-std::string SqliteStore::nowTimestamp() const {
-    long long us = host().nowUnixUs();
-    if (us == 0)
-        us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    return formatTimestamp(us);
-}
+std::string SqliteStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
 std::int64_t SqliteStore::schemaVersion() {
     std::lock_guard<std::mutex> lock(mutex_);

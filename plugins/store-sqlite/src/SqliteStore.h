@@ -38,13 +38,14 @@ public:
     void health(mc::sdk::Sink& statusJson) override;
 
 private:
+    // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
+    std::string queryThreadStates(const std::string& paramsJson);
+    std::string queryMigrations();
+
     void open();
     sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
     void ensureMigrationTable();
     std::string nowTimestamp() const;
-
-    std::string queryMigrations();
-    std::string queryThreadStates(const std::string& paramsJson);
 
     std::string path_;
     std::int64_t busyTimeoutMs_;

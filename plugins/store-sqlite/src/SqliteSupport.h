@@ -5,8 +5,6 @@
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
 
-#include <Poco/Dynamic/Var.h>
-
 #include <sqlite3.h>
 
 #include <string>

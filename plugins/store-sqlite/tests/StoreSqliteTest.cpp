@@ -54,7 +54,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadRecordsAreRejectedWithIndexAndReasonWhileGoodOnesAreStored);
     CPPUNIT_TEST(testThreadFieldTypesAreChecked);
     CPPUNIT_TEST(testStepForUnknownThreadIsRejectedByForeignKey);
-    CPPUNIT_TEST(testRewritingTheSameIdUpdatesWithoutDuplicating);
+    CPPUNIT_TEST(testRewritingTheSameIdNeverDuplicates);
     CPPUNIT_TEST(testGeneratedIdsAreUnique);
     CPPUNIT_TEST(testLogsListFiltersAndOrdersNewestFirst);
     CPPUNIT_TEST(testLogsListRejectsBadParameters);
@@ -67,6 +67,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonSqliteFileFailsStartWithReason);
     CPPUNIT_TEST(testBadConfigFailsCreateWithReason);
     CPPUNIT_TEST(testConcurrentWritesLoseNothing);
+    CPPUNIT_TEST(testLockedDatabaseIsUnavailableAndTheRetrySucceeds);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -204,12 +205,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("y"), field(timeline, 0, "step_type"));
     }
 
-    void testRewritingTheSameIdUpdatesWithoutDuplicating() {
+    void testRewritingTheSameIdNeverDuplicates() {
         TempDir dir;
         auto store = openStore(dir.file("idem.db"));
         const std::string log = R"([{"id":"L-same","level":"INFO","service":"s","mcp_id":"m","message":"once"}])";
         writeOk(*store, "log", log);
-        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
+        auto again = writeOk(*store, "log", log); // an accepted no-op
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(1, again->getValue<int>("duplicates"));
         writeOk(*store, "thread", kThread);
         writeOk(*store, "thread",
                 R"([{"id":"T-1","mcp_id":"mcp-a","status":"complete","started_at":"2026-01-02T01:04:05.5Z",)"
@@ -446,6 +449,21 @@ public:
         store.reset();
         RawSqlite raw(dir.file("concurrent.db"));
         CPPUNIT_ASSERT_EQUAL(std::to_string(kThreads * kBatches * kPerBatch), raw.scalar("SELECT count(DISTINCT id) FROM logs"));
+    }
+
+    void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
+        TempDir dir;
+        auto store = openStore(dir.file("locked.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "100"}});
+        const std::string log = R"([{"id":"L-1","level":"INFO","service":"s","mcp_id":"m"}])";
+        std::string result, error;
+        {
+            RawSqlite other(dir.file("locked.db"));
+            other.exec("BEGIN IMMEDIATE"); // another process holds the write lock
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, store->write("log", log, result, error));
+            CPPUNIT_ASSERT_EQUAL(std::string("cannot begin a transaction: database is locked"), error);
+            other.exec("COMMIT");
+        }
+        CPPUNIT_ASSERT_EQUAL(1, writeOk(*store, "log", log)->getValue<int>("accepted"));
     }
 };
 

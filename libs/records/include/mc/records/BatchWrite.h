@@ -61,7 +61,7 @@ public:
     // nullopt when written, else the database's reason for refusing this record alone.
     virtual std::optional<std::string> insertThread(const NormalizedRecord& thread) = 0;
     virtual std::optional<std::string> updateThread(const NormalizedRecord& thread) = 0;
-    // A run of consecutive records of one InsertOnce kind, inserted in order; one outcome each.
+    // The records of one InsertOnce kind between two thread events, in batch order; one outcome each.
     // A record never overwrites a stored one (an existing id or sequence -> NotInserted).
     virtual std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) = 0;
     // Which of `ids` are stored in spec's table (one call for a whole retried run).

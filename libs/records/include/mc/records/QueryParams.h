@@ -29,11 +29,7 @@ std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& que
 std::vector<std::string> stringListParam(const Poco::JSON::Object& params, const std::string& queryName,
                                          const std::string& name, std::size_t maxItems);
 
-// A store's queries by name, in the order its "unknown query" message lists them.
-using QueryHandler = std::function<std::string(const std::string& paramsJson)>;
-using QueryTable = std::vector<std::pair<std::string, QueryHandler>>;
-// The named handler's result; an unknown name throws MC_ERR_UNSUPPORTED naming the known ones.
-std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson);
+// The named queries themselves (their parameters, lists, dispatch) are mc/records/QueryCatalog.h.
 
 // threads.state, the same in both dialects: id, status, parent_id, max step sequence, max transcript
 // sequence (NULL when the thread has none) of the threads matching the WHERE clause a store appends.
