@@ -1,7 +1,11 @@
 #pragma once
 // Helpers shared by the benchmark programs: clocks, flags, percentiles, a raw-socket WebSocket client
 // parsed with the host's own frame codec (so the load generator is not the bottleneck).
+#include "app/HostConfig.h"
 #include "web/ws/FrameCodec.h"
+
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +36,17 @@ inline std::string executableDir() {
     if (n <= 0) return ".";
     std::string p(path, static_cast<std::size_t>(n));
     return p.substr(0, p.rfind('/'));
+}
+
+// The configuration of an in-process host: `keys` (as if given with -D) over the defaults; no file,
+// no environment.
+inline Poco::AutoPtr<Poco::Util::AbstractConfiguration> hostConfig(const std::map<std::string, std::string>& keys) {
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    for (const auto& [key, value] : keys) map->setString(key, value);
+    config->add(map, mc::host::kPriorityCommandLine, false);
+    mc::host::addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+    return Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true);
 }
 
 inline long long wallMicros() {

@@ -28,8 +28,6 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
-#include <Poco/Util/LayeredConfiguration.h>
-#include <Poco/Util/MapConfiguration.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -351,33 +349,29 @@ int main(int argc, char** argv) {
 
     Poco::TemporaryFile storeDir;
     storeDir.createDirectories();
-    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-    map->setString("http.port", "0");
-    map->setString("log.level", "warn");
-    map->setString("store.sqlite.path", storeDir.path() + "/bench.db");
-    map->setString("shutdown.drain_timeout_ms", "500");
+    std::map<std::string, std::string> keys = {{"http.port", "0"},
+                                               {"log.level", "warn"},
+                                               {"store.sqlite.path", storeDir.path() + "/bench.db"},
+                                               {"shutdown.drain_timeout_ms", "500"}};
     std::vector<std::string> ids = {"everything"};
-    map->setString("mcp.servers.everything.transport", "stdio");
-    map->setString("mcp.servers.everything.command", "node");
-    map->setString("mcp.servers.everything.args", "[\"" + everything + "\",\"stdio\"]");
+    keys["mcp.servers.everything.transport"] = "stdio";
+    keys["mcp.servers.everything.command"] = "node";
+    keys["mcp.servers.everything.args"] = "[\"" + everything + "\",\"stdio\"]";
     if (withStdio) {
         ids.push_back("burst-stdio");
-        map->setString("mcp.servers.burst-stdio.transport", "stdio");
-        map->setString("mcp.servers.burst-stdio.command", "node");
-        map->setString("mcp.servers.burst-stdio.args", "[\"" + burstPeer + "\",\"stdio\"]");
+        keys["mcp.servers.burst-stdio.transport"] = "stdio";
+        keys["mcp.servers.burst-stdio.command"] = "node";
+        keys["mcp.servers.burst-stdio.args"] = "[\"" + burstPeer + "\",\"stdio\"]";
     }
     if (withHttp) {
         ids.push_back("burst-http");
-        map->setString("mcp.servers.burst-http.transport", "http");
-        map->setString("mcp.servers.burst-http.url", "http://127.0.0.1:" + std::to_string(burstHttp->port()) + "/mcp");
+        keys["mcp.servers.burst-http.transport"] = "http";
+        keys["mcp.servers.burst-http.url"] = "http://127.0.0.1:" + std::to_string(burstHttp->port()) + "/mcp";
     }
-    config->add(map, kPriorityCommandLine, false);
-    addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
 
     bool ok = true;
     try {
-        HostRuntime runtime(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true), executableDir());
+        HostRuntime runtime(hostConfig(keys), executableDir());
         runtime.start();
         const std::uint16_t port = runtime.port();
         std::printf("mc-bench-gateway: host on 127.0.0.1:%u; logs=%zu, interval %s ms; calls=%zu (+%zu warm-up); transport=%s\n",

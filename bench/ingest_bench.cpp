@@ -18,8 +18,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
-#include <Poco/Util/LayeredConfiguration.h>
-#include <Poco/Util/MapConfiguration.h>
 
 #include <atomic>
 #include <csignal>
@@ -64,23 +62,21 @@ int main(int argc, char** argv) {
 
     Poco::TemporaryFile storeDir;
     storeDir.createDirectories();
-    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-    map->setString("http.port", "0");
-    map->setString("log.level", "warn");
-    map->setString("store.backend", store);
-    map->setString("store.sqlite.path", storeDir.path() + "/bench.db");
-    if (!postgresUrl.empty()) map->setString("store.postgres.url", postgresUrl);
-    map->setString("shutdown.drain_timeout_ms", "5000");
-    // Every subscriber receives every event: let its queue hold the whole run.
-    map->setString("ws.queue.max_messages", std::to_string(events + 1000));
-    map->setString("ws.queue.max_bytes", std::to_string(static_cast<long long>(events + 1000) * 600));
-    config->add(map, kPriorityCommandLine, false);
-    addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
+    std::map<std::string, std::string> keys = {
+        {"http.port", "0"},
+        {"log.level", "warn"},
+        {"store.backend", store},
+        {"store.sqlite.path", storeDir.path() + "/bench.db"},
+        {"shutdown.drain_timeout_ms", "5000"},
+        // Every subscriber receives every event: let its queue hold the whole run.
+        {"ws.queue.max_messages", std::to_string(events + 1000)},
+        {"ws.queue.max_bytes", std::to_string(static_cast<long long>(events + 1000) * 600)},
+    };
+    if (!postgresUrl.empty()) keys["store.postgres.url"] = postgresUrl;
 
     bool ok = true;
     try {
-        HostRuntime runtime(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true), executableDir());
+        HostRuntime runtime(hostConfig(keys), executableDir());
         runtime.start();
         const std::uint16_t port = runtime.port();
         std::printf("mc-bench-ingest: store %s; %zu events in HTTP batches of %zu from %zu clients; %zu subscribers on logs:*\n",
@@ -103,7 +99,7 @@ int main(int argc, char** argv) {
                 while (s->received < events) {
                     auto m = s->socket.receive(deadline);
                     if (!m) return;
-                    if (m->first.find("\"type\":\"event\"") == std::string::npos) continue;
+                    if (m->first.rfind("{\"type\":\"log\"", 0) != 0) continue; // replies
                     if (auto t = intField(m->first, "t")) s->latenciesUs.push_back(m->second - *t);
                     ++s->received;
                 }

@@ -35,20 +35,22 @@ Poco::JSON::Object::Ptr nextEvent(TestWebSocket& ws, int timeoutMs = 10000) {
     }
 }
 
-// "granted:user:reason" per stored permission event of `threadId`, in time order, read from the
-// database file itself.
-std::vector<std::string> storedPermissions(const std::string& dbPath, const std::string& threadId) {
+// The rows of `sql` as "col1|col2|..." (NULL as ""), read from the database file itself.
+std::vector<std::string> storedRows(const std::string& dbPath, const std::string& sql) {
     sqlite3* db = nullptr;
     std::vector<std::string> out;
     if (sqlite3_open_v2(dbPath.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
         sqlite3_stmt* select = nullptr;
-        sqlite3_prepare_v2(db, "SELECT granted, user_id, reason FROM permission_events WHERE thread_id = ? ORDER BY timestamp, rowid",
-                           -1, &select, nullptr);
-        sqlite3_bind_text(select, 1, threadId.c_str(), -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(select) == SQLITE_ROW)
-            out.push_back(std::to_string(sqlite3_column_int(select, 0)) + ":" +
-                          reinterpret_cast<const char*>(sqlite3_column_text(select, 1)) + ":" +
-                          reinterpret_cast<const char*>(sqlite3_column_text(select, 2)));
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &select, nullptr) == SQLITE_OK) {
+            while (sqlite3_step(select) == SQLITE_ROW) {
+                std::string row;
+                for (int c = 0; c < sqlite3_column_count(select); ++c) {
+                    const auto* text = sqlite3_column_text(select, c);
+                    row += std::string(c ? "|" : "") + (text ? reinterpret_cast<const char*>(text) : "");
+                }
+                out.push_back(row);
+            }
+        }
         sqlite3_finalize(select);
     }
     sqlite3_close(db);
@@ -160,11 +162,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), timeline->getObject(1)->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("toggle-simulated-logging"), timeline->getObject(2)->getValue<std::string>("tool"));
         // Every decision, granted or denied, is persisted with its reason.
-        const auto permissions = storedPermissions(host.dir.file("mc.db"), "T-gw");
+        const std::string db = host.dir.file("mc.db");
+        const auto permissions = storedRows(db, "SELECT granted, user_id, reason FROM permission_events WHERE thread_id = 'T-gw' "
+                                                "ORDER BY timestamp, rowid");
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), permissions.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("0:alice:rule 'no-logging' denies"), permissions[0]);
-        CPPUNIT_ASSERT_EQUAL(std::string("1:alice:no rule matched: permissions.default = allow"), permissions[1]);
-        CPPUNIT_ASSERT_EQUAL(std::string("1:bob:no rule matched: permissions.default = allow"), permissions[2]);
+        CPPUNIT_ASSERT_EQUAL(std::string("0|alice|rule 'no-logging' denies"), permissions[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1|alice|no rule matched: permissions.default = allow"), permissions[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1|bob|no rule matched: permissions.default = allow"), permissions[2]);
+
+        // The MCP's status history and bob's removal (with who did it) are stored too.
+        auto r2 = httpRequest("DELETE", host.port(), "/api/mcps/fs", "", asBob);
+        CPPUNIT_ASSERT_EQUAL(204, r2.status);
+        CPPUNIT_ASSERT(eventually([&] {
+            return storedRows(db, "SELECT actor, action, target FROM audit_events WHERE action = 'mcp.remove'") ==
+                   std::vector<std::string>({"bob|mcp.remove|fs"});
+        }, 5000));
+        CPPUNIT_ASSERT(eventually([&] {
+            return storedRows(db, "SELECT status, previous_status FROM mcp_status_history WHERE mcp_id = 'fs' ORDER BY timestamp, rowid") ==
+                   std::vector<std::string>({"connecting|", "connected|connecting", "removed|connected"});
+        }, 5000));
     }
 };
 

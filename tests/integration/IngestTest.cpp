@@ -3,6 +3,7 @@
 // backpressure, and the gateway's steps and permission decisions against a real server-everything.
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
+#include "PostgresServer.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
@@ -12,6 +13,9 @@
 
 #include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <sstream>
 
 using namespace mc::host;
 using mc::test::eventually;
@@ -61,6 +65,92 @@ Poco::JSON::Object::Ptr query(HostRuntime& runtime, const std::string& name, con
     return parseObject(result);
 }
 
+// Ingest over HTTP (JSON, NDJSON) and WebSocket publish with a live subscriber, then a new host on
+// the same database (`db`: the store keys) still has every acknowledged event.
+void liveThenDurableAcrossARestart(const InProcessHost::Overrides& db) {
+    {
+        InProcessHost host(db, InProcessHost::Until::AllButGateway);
+        TestWebSocket live(host.port());
+        subscribe(live, "threads:T-e2e");
+        subscribe(live, "logs:mcp:agent");
+        subscribe(live, "transcripts:T-e2e");
+
+        auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
+            {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent","user_input":"plan a trip"},
+            {"type":"step","id":"S-e2e-1","thread_id":"T-e2e","sequence":1,"step_type":"llm_call","description":"think"},
+            {"type":"log","id":"L-e2e-1","level":"info","service":"planner","mcp_id":"agent","thread_id":"T-e2e","message":"started"},
+            {"type":"transcript","id":"M-e2e-1","thread_id":"T-e2e","sequence":1,"role":"user","content":"hi","prompt_tokens":3},
+            {"type":"log","level":"info","mcp_id":"agent"},
+            {"type":"nope"}
+        ]})", kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        auto reply = r.json();
+        CPPUNIT_ASSERT_EQUAL(4, reply->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
+        CPPUNIT_ASSERT(reasonAt(reply, 5).rfind("unknown event type 'nope' (known: thread, step", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), reply->getArray("ids")->getElement<std::string>(1));
+
+        // The live subscriber saw each accepted event on its channels, in order; the transcript is
+        // on two of its channels but arrives once.
+        std::string seen;
+        for (int i = 0; i < 4; ++i) {
+            auto event = nextEvent(live);
+            seen += event->getValue<std::string>("type") + ":" + event->getObject("payload")->getValue<std::string>("id") + " ";
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("thread:T-e2e step:S-e2e-1 log:L-e2e-1 transcript:M-e2e-1 "), seen);
+
+        // NDJSON: a bad line is a per-event reject with its index and line.
+        r = httpRequest("POST", host.port(), "/api/ingest",
+                        "{\"type\":\"step\",\"id\":\"S-e2e-2\",\"thread_id\":\"T-e2e\",\"sequence\":2,\"step_type\":\"tool_call\"}\n"
+                        "\n"
+                        "{not json\n"
+                        "[1,2]\n"
+                        "{\"type\":\"thread\",\"id\":\"T-e2e\",\"status\":\"paused\",\"mcp_id\":\"agent\"}\n",
+                        kNdjson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        reply = r.json();
+        CPPUNIT_ASSERT_EQUAL(2, reply->getValue<int>("accepted"));
+        CPPUNIT_ASSERT(reasonAt(reply, 1).rfind("line 3: not valid JSON", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("line 4: not a JSON object"), reasonAt(reply, 2));
+
+        // WebSocket publish: the same processing, a publish_result after the commit.
+        TestWebSocket publisher(host.port());
+        publisher.sendText(R"({"type":"publish","request_id":"p1","payload":{"events":[
+            {"type":"transcript","id":"M-e2e-2","thread_id":"T-e2e","sequence":2,"role":"assistant","content":"hello"},
+            {"type":"thread","id":"T-e2e","status":"complete","mcp_id":"agent"},
+            {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent"}]}})");
+        auto result = publisher.receiveType("publish_result");
+        CPPUNIT_ASSERT_EQUAL(std::string("p1"), result->getValue<std::string>("request_id"));
+        auto payload = result->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(2, payload->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-e2e' cannot go from complete to running (complete is final)"),
+                             reasonAt(payload, 2));
+        publisher.sendText(R"({"type":"publish","request_id":"p2","payload":{}})");
+        auto error = publisher.receiveType("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_message"), error->getValue<std::string>("code"));
+
+        // Idempotent retry: the same ids again are accepted without duplicates.
+        r = httpRequest("POST", host.port(), "/api/ingest",
+                        R"({"events":[{"type":"log","id":"L-e2e-1","level":"INFO","service":"planner","mcp_id":"agent","message":"started"}]})",
+                        kJson);
+        CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
+        host.runtime->stop();
+    }
+    // A new host on the same database still has everything that was acknowledged.
+    InProcessHost again(db, InProcessHost::Until::AllButGateway);
+    auto thread = query(*again.runtime, "threads.get", R"({"id":"T-e2e"})")->getArray("items")->getObject(0);
+    CPPUNIT_ASSERT_EQUAL(std::string("complete"), thread->getValue<std::string>("status"));
+    CPPUNIT_ASSERT(!thread->isNull("ended_at"));
+    CPPUNIT_ASSERT_EQUAL(std::string("plan a trip"), thread->getValue<std::string>("user_input"));
+    auto timeline = thread->getArray("timeline");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(2), timeline->size());
+    CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), timeline->getObject(0)->getValue<std::string>("id"));
+    CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-2"), timeline->getObject(1)->getValue<std::string>("id"));
+    auto logs = query(*again.runtime, "logs.list", R"({"mcp_id":"agent"})")->getArray("items");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
+    CPPUNIT_ASSERT_EQUAL(std::string("INFO"), logs->getObject(0)->getValue<std::string>("level"));
+}
+
 } // namespace
 
 class IngestTest : public CppUnit::TestFixture {
@@ -74,88 +164,7 @@ class IngestTest : public CppUnit::TestFixture {
 public:
     void httpAndWebSocketEventsAreLiveThenDurableAcrossARestart() {
         TempDir data;
-        const InProcessHost::Overrides db = {{"store.sqlite.path", data.file("ingest.db")}};
-        {
-            InProcessHost host(db, InProcessHost::Until::AllButGateway);
-            TestWebSocket live(host.port());
-            subscribe(live, "threads:T-e2e");
-            subscribe(live, "logs:mcp:agent");
-            subscribe(live, "transcripts:T-e2e");
-
-            auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
-                {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent","user_input":"plan a trip"},
-                {"type":"step","id":"S-e2e-1","thread_id":"T-e2e","sequence":1,"step_type":"llm_call","description":"think"},
-                {"type":"log","id":"L-e2e-1","level":"info","service":"planner","mcp_id":"agent","thread_id":"T-e2e","message":"started"},
-                {"type":"transcript","id":"M-e2e-1","thread_id":"T-e2e","sequence":1,"role":"user","content":"hi","prompt_tokens":3},
-                {"type":"log","level":"info","mcp_id":"agent"},
-                {"type":"nope"}
-            ]})", kJson);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
-            auto reply = r.json();
-            CPPUNIT_ASSERT_EQUAL(4, reply->getValue<int>("accepted"));
-            CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
-            CPPUNIT_ASSERT(reasonAt(reply, 5).rfind("unknown event type 'nope' (known: thread, step", 0) == 0);
-            CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), reply->getArray("ids")->getElement<std::string>(1));
-
-            // The live subscriber saw each accepted event on its channels, in order; the transcript is
-            // on two of its channels but arrives once.
-            std::string seen;
-            for (int i = 0; i < 4; ++i) {
-                auto event = nextEvent(live);
-                seen += event->getValue<std::string>("type") + ":" + event->getObject("payload")->getValue<std::string>("id") + " ";
-            }
-            CPPUNIT_ASSERT_EQUAL(std::string("thread:T-e2e step:S-e2e-1 log:L-e2e-1 transcript:M-e2e-1 "), seen);
-
-            // NDJSON: a bad line is a per-event reject with its index and line.
-            r = httpRequest("POST", host.port(), "/api/ingest",
-                            "{\"type\":\"step\",\"id\":\"S-e2e-2\",\"thread_id\":\"T-e2e\",\"sequence\":2,\"step_type\":\"tool_call\"}\n"
-                            "\n"
-                            "{not json\n"
-                            "[1,2]\n"
-                            "{\"type\":\"thread\",\"id\":\"T-e2e\",\"status\":\"paused\",\"mcp_id\":\"agent\"}\n",
-                            kNdjson);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
-            reply = r.json();
-            CPPUNIT_ASSERT_EQUAL(2, reply->getValue<int>("accepted"));
-            CPPUNIT_ASSERT(reasonAt(reply, 1).rfind("line 3: not valid JSON", 0) == 0);
-            CPPUNIT_ASSERT_EQUAL(std::string("line 4: not a JSON object"), reasonAt(reply, 2));
-
-            // WebSocket publish: the same processing, a publish_result after the commit.
-            TestWebSocket publisher(host.port());
-            publisher.sendText(R"({"type":"publish","request_id":"p1","payload":{"events":[
-                {"type":"transcript","id":"M-e2e-2","thread_id":"T-e2e","sequence":2,"role":"assistant","content":"hello"},
-                {"type":"thread","id":"T-e2e","status":"complete","mcp_id":"agent"},
-                {"type":"thread","id":"T-e2e","status":"running","mcp_id":"agent"}]}})");
-            auto result = publisher.receiveType("publish_result");
-            CPPUNIT_ASSERT_EQUAL(std::string("p1"), result->getValue<std::string>("request_id"));
-            auto payload = result->getObject("payload");
-            CPPUNIT_ASSERT_EQUAL(2, payload->getValue<int>("accepted"));
-            CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-e2e' cannot go from complete to running (complete is final)"),
-                                 reasonAt(payload, 2));
-            publisher.sendText(R"({"type":"publish","request_id":"p2","payload":{}})");
-            auto error = publisher.receiveType("error");
-            CPPUNIT_ASSERT_EQUAL(std::string("invalid_message"), error->getValue<std::string>("code"));
-
-            // Idempotent retry: the same ids again are accepted without duplicates.
-            r = httpRequest("POST", host.port(), "/api/ingest",
-                            R"({"events":[{"type":"log","id":"L-e2e-1","level":"INFO","service":"planner","mcp_id":"agent","message":"started"}]})",
-                            kJson);
-            CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
-            host.runtime->stop();
-        }
-        // A new host on the same database still has everything that was acknowledged.
-        InProcessHost again(db, InProcessHost::Until::AllButGateway);
-        auto thread = query(*again.runtime, "threads.get", R"({"id":"T-e2e"})")->getArray("items")->getObject(0);
-        CPPUNIT_ASSERT_EQUAL(std::string("complete"), thread->getValue<std::string>("status"));
-        CPPUNIT_ASSERT(!thread->isNull("ended_at"));
-        CPPUNIT_ASSERT_EQUAL(std::string("plan a trip"), thread->getValue<std::string>("user_input"));
-        auto timeline = thread->getArray("timeline");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), timeline->size());
-        CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-1"), timeline->getObject(0)->getValue<std::string>("id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("S-e2e-2"), timeline->getObject(1)->getValue<std::string>("id"));
-        auto logs = query(*again.runtime, "logs.list", R"({"mcp_id":"agent"})")->getArray("items");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), logs->size());
-        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), logs->getObject(0)->getValue<std::string>("level"));
+        liveThenDurableAcrossARestart({{"store.sqlite.path", data.file("ingest.db")}});
     }
 
     void badRequestsGetOneClearErrorEach() {
@@ -192,6 +201,9 @@ public:
         r = httpRequest("POST", secured.port(), "/api/ingest", R"({"events":[]})",
                         merge({kJson, {{"Authorization", "Bearer " + viewer}}}));
         CPPUNIT_ASSERT_EQUAL(403, r.status);
+        TestWebSocket viewerSocket(secured.port(), "/ws?token=" + viewer);
+        viewerSocket.sendText(R"({"type":"publish","request_id":"v","payload":{"events":[]}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("forbidden"), viewerSocket.receiveType("error")->getValue<std::string>("code"));
     }
 
     void aFullQueueAnswers503WithRetryAfter() {
@@ -242,4 +254,97 @@ public:
     }
 };
 
+// The same pipeline on store-postgres against private PostgreSQL servers, including an outage in the
+// middle of a stream of requests.
+class IngestPostgresTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(IngestPostgresTest);
+    CPPUNIT_TEST(liveThenDurableOnPostgres);
+    CPPUNIT_TEST(noAcknowledgedEventIsLostWhenPostgresStopsAndStarts);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void liveThenDurableOnPostgres() {
+        auto& server = mc::test::PostgresServer::shared();
+        const std::string db = server.createDatabase("ingest");
+        liveThenDurableAcrossARestart({{"store.backend", "postgres"}, {"store.postgres.url", server.conninfo(db)}});
+    }
+
+    void noAcknowledgedEventIsLostWhenPostgresStopsAndStarts() {
+        mc::test::PostgresServer server; // private: this test stops it
+        const std::string db = server.createDatabase("outage");
+        InProcessHost host({{"store.backend", "postgres"},
+                            {"store.postgres.url", server.conninfo(db)},
+                            {"ingest.ack_timeout_ms", "300"},
+                            {"ingest.queue.max_events", "300"},
+                            {"ingest.retry.initial_ms", "50"},
+                            {"ingest.retry.max_ms", "200"}},
+                           InProcessHost::Until::AllButGateway);
+        std::set<std::string> acknowledged, sent;
+        std::vector<std::string> unconfirmed; // bodies answered 503 after they were queued
+        std::map<std::string, int> statuses;
+        int next = 0;
+        auto postBatch = [&](int count) {
+            std::string body = "{\"events\":[";
+            std::vector<std::string> ids;
+            for (int i = 0; i < count; ++i, ++next) {
+                ids.push_back("L-outage-" + std::to_string(next));
+                body += std::string(i ? "," : "") + R"({"type":"log","id":")" + ids.back() +
+                        R"(","level":"INFO","service":"outage","mcp_id":"agent","message":"n"})";
+            }
+            body += "]}";
+            auto r = httpRequest("POST", host.port(), "/api/ingest", body, kJson);
+            const std::string code = r.status == 503 ? errorCode(r) : std::to_string(r.status);
+            ++statuses[code];
+            if (r.status == 200) {
+                CPPUNIT_ASSERT_EQUAL(count, r.json()->getValue<int>("accepted"));
+                acknowledged.insert(ids.begin(), ids.end());
+            } else {
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 503, r.status);
+                CPPUNIT_ASSERT(!r.headers["Retry-After"].empty());
+                if (code == "not_confirmed") unconfirmed.push_back(body);
+            }
+            if (code != "queue_full") sent.insert(ids.begin(), ids.end());
+        };
+        for (int i = 0; i < 10; ++i) postBatch(50);
+        CPPUNIT_ASSERT_EQUAL(10, statuses["200"]);
+
+        server.stop();
+        const auto outageEnds = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        bool reportedDown = false;
+        while (std::chrono::steady_clock::now() < outageEnds) {
+            postBatch(50);
+            auto health = httpGet(host.port(), "/api/health");
+            if (health.status == 503 && health.json()->getObject("writer")->getValue<std::string>("state") == "store down")
+                reportedDown = true;
+        }
+        CPPUNIT_ASSERT_MESSAGE("/api/health never reported the store down", reportedDown);
+        CPPUNIT_ASSERT(statuses["not_confirmed"] > 0);
+        CPPUNIT_ASSERT(statuses["queue_full"] > 0); // the backlog filled the queue: refused, not dropped
+        server.start();
+        for (int i = 0; i < 10; ++i) postBatch(50);
+        CPPUNIT_ASSERT(eventually([&] { return host.runtime->writer().stats().queuedEvents == 0; }, 10000));
+        // Retrying what was not confirmed, with the same ids, is idempotent.
+        for (const auto& body : unconfirmed) {
+            auto r = httpRequest("POST", host.port(), "/api/ingest", body, kJson);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        }
+        CPPUNIT_ASSERT(eventually([&] { return host.runtime->writer().stats().queuedEvents == 0; }, 10000));
+        CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/health").status == 200; }, 10000));
+
+        std::set<std::string> stored;
+        std::istringstream rows(server.psql(db, "SELECT id FROM logs WHERE service = 'outage'"));
+        for (std::string id; std::getline(rows, id);)
+            if (!id.empty()) stored.insert(id);
+        for (const auto& id : acknowledged) CPPUNIT_ASSERT_MESSAGE("acknowledged but not stored: " + id, stored.count(id));
+        CPPUNIT_ASSERT(stored == sent); // and nothing that was refused, nothing twice (ids are unique)
+        CPPUNIT_ASSERT_EQUAL(std::to_string(sent.size()), server.psql(db, "SELECT count(*) FROM logs WHERE service = 'outage'"));
+        CPPUNIT_ASSERT(host.runtime->writer().stats().retries > 0);
+        // The outage is in the audit trail.
+        CPPUNIT_ASSERT_EQUAL(std::string("store.down\nstore.up"),
+                             server.psql(db, "SELECT action FROM audit_events WHERE actor = 'host' AND action LIKE 'store.%' "
+                                             "ORDER BY timestamp"));
+    }
+};
+
 CPPUNIT_TEST_SUITE_REGISTRATION(IngestTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(IngestPostgresTest);

@@ -119,6 +119,20 @@ ThreadStateCache::Loader loaderOf(std::map<std::string, ThreadState> stored, std
     };
 }
 
+// The ingest path over a recording store: the writer (started unless `start` is false), a router
+// on a broadcaster, the service.
+struct Pipeline {
+    explicit Pipeline(ThreadStateCache::Loader loader = loaderOf({}), StoreWriterSettings settings = fastWriter(), bool start = true)
+        : writer(settings, store.function()), router(broadcaster), ingest(router, writer, 100, std::move(loader)) {
+        if (start) writer.start();
+    }
+    RecordingStore store;
+    StoreWriter writer;
+    Broadcaster broadcaster;
+    EventRouter router;
+    IngestService ingest;
+};
+
 IngestReply submitAndWait(IngestService& ingest, const std::string& arrayJson) {
     auto promise = std::make_shared<std::promise<IngestReply>>();
     auto future = promise->get_future();
@@ -149,13 +163,8 @@ class IngestServiceTest : public CppUnit::TestFixture {
 
 public:
     void eachBadEventGetsItsReasonAndTheValidOnesAreKept() {
-        RecordingStore store;
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
-        IngestService ingest(router, writer, 100, loaderOf({}));
-        const auto reply = submitAndWait(ingest, R"([
+        Pipeline p;
+        const auto reply = submitAndWait(p.ingest, R"([
             {"type":"log","id":"L-ok","level":"info","service":"api","mcp_id":"fs","message":"hello"},
             {"type":"nope","id":"x"},
             {"level":"INFO"},
@@ -182,7 +191,7 @@ public:
                              reasonAt(reply, 7));
         CPPUNIT_ASSERT_EQUAL(std::string("event is not a JSON object"), reasonAt(reply, 8));
         CPPUNIT_ASSERT_EQUAL(std::size_t(8), reply.rejected.size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.committedCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), p.store.committedCount());
         // The reply's JSON shape.
         auto json = mc::test::parseObject(reply.json());
         CPPUNIT_ASSERT_EQUAL(2, json->getValue<int>("accepted"));
@@ -191,17 +200,12 @@ public:
     }
 
     void lifecycleAndExistenceAreCheckedWithinTheBatchAndAgainstTheStore() {
-        RecordingStore store;
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
         ThreadState done;
         done.status = "complete";
         done.maxStepSequence = 4;
         std::atomic<int> loads{0};
-        IngestService ingest(router, writer, 100, loaderOf({{"T-old", done}}, &loads));
-        const auto reply = submitAndWait(ingest, R"([
+        Pipeline p(loaderOf({{"T-old", done}}, &loads));
+        const auto reply = submitAndWait(p.ingest, R"([
             {"type":"thread","id":"T-a","status":"running","mcp_id":"fs"},
             {"type":"step","thread_id":"T-a","sequence":1,"step_type":"tool_call"},
             {"type":"transcript","thread_id":"T-a","sequence":1,"role":"user","content":"hi"},
@@ -223,25 +227,20 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), reply.accepted);
         // A later batch sees what the first one did, from the cache (no new store load for T-a).
         const int before = loads;
-        const auto again = submitAndWait(ingest, R"([{"type":"step","thread_id":"T-a","sequence":2,"step_type":"x"}])");
+        const auto again = submitAndWait(p.ingest, R"([{"type":"step","thread_id":"T-a","sequence":2,"step_type":"x"}])");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), again.accepted);
         CPPUNIT_ASSERT_EQUAL(before, loads.load());
     }
 
     void acceptedEventsAreBroadcastBeforeTheCommit() {
-        RecordingStore store;
-        store.hold(true);
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
+        Pipeline p;
+        p.store.hold(true);
         Collect logs, transcripts;
-        broadcaster.subscribe("logs:mcp:fs", &logs);
-        broadcaster.subscribe("transcripts:T-1", &transcripts);
-        IngestService ingest(router, writer, 100, loaderOf({}));
+        p.broadcaster.subscribe("logs:mcp:fs", &logs);
+        p.broadcaster.subscribe("transcripts:T-1", &transcripts);
         std::promise<IngestReply> promise;
         auto future = promise.get_future();
-        ingest.submit(events(R"([{"type":"log","level":"warn","service":"s","mcp_id":"fs","message":"m"},
+        p.ingest.submit(events(R"([{"type":"log","level":"warn","service":"s","mcp_id":"fs","message":"m"},
                                  {"type":"thread","id":"T-1","status":"running","mcp_id":"fs"},
                                  {"type":"transcript","thread_id":"T-1","sequence":1,"role":"assistant","content":"c"}])"),
                       "test", [&promise](IngestReply r) { promise.set_value(std::move(r)); });
@@ -254,22 +253,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("WARN"), payload->getValue<std::string>("level")); // canonical
         CPPUNIT_ASSERT(payload->getValue<std::string>("id").rfind("L-", 0) == 0);            // generated
         CPPUNIT_ASSERT(!payload->getValue<std::string>("timestamp").empty());               // defaulted
-        store.hold(false);
+        p.store.hold(false);
         CPPUNIT_ASSERT(future.wait_for(5s) == std::future_status::ready);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), future.get().accepted);
-        broadcaster.unsubscribeAll(&logs);
-        broadcaster.unsubscribeAll(&transcripts);
+        p.broadcaster.unsubscribeAll(&logs);
+        p.broadcaster.unsubscribeAll(&transcripts);
     }
 
     void storeRejectsReachTheSubmitter() {
-        RecordingStore store;
-        store.rejectIds = {"L-2"};
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
-        IngestService ingest(router, writer, 100, loaderOf({}));
-        const auto reply = submitAndWait(ingest, R"([
+        Pipeline p;
+        p.store.rejectIds = {"L-2"};
+        const auto reply = submitAndWait(p.ingest, R"([
             {"type":"log","id":"L-1","level":"INFO","service":"s","mcp_id":"fs"},
             {"type":"nope"},
             {"type":"log","id":"L-2","level":"INFO","service":"s","mcp_id":"fs"},
@@ -281,18 +275,14 @@ public:
     }
 
     void aFullQueueAcceptsNothingOfTheRequest() {
-        RecordingStore store;
         StoreWriterSettings settings = fastWriter();
         settings.maxQueuedEvents = 3;
-        StoreWriter writer(settings, store.function());
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
+        Pipeline p(loaderOf({}), settings, false);
         Collect all;
-        broadcaster.subscribe("logs:*", &all);
-        broadcaster.subscribe("threads", &all);
-        IngestService ingest(router, writer, 100, loaderOf({}));
+        p.broadcaster.subscribe("logs:*", &all);
+        p.broadcaster.subscribe("threads", &all);
         bool called = false;
-        const auto submitted = ingest.submit(events(R"([
+        const auto submitted = p.ingest.submit(events(R"([
             {"type":"thread","id":"T-f","status":"running","mcp_id":"fs"},
             {"type":"log","level":"INFO","service":"s","mcp_id":"fs"},
             {"type":"log","level":"INFO","service":"s","mcp_id":"fs"},
@@ -301,53 +291,43 @@ public:
         CPPUNIT_ASSERT(submitted == IngestService::Submitted::QueueFull);
         CPPUNIT_ASSERT(!called);
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), all.size());         // nothing broadcast
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), writer.stats().queuedEvents);
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), writer.stats().refusedFull);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), p.writer.stats().queuedEvents);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), p.writer.stats().refusedFull);
         // ...and the cache did not learn T-f: a step for it is still refused.
-        writer.start();
-        const auto reply = submitAndWait(ingest, R"([{"type":"step","thread_id":"T-f","sequence":1,"step_type":"x"}])");
+        p.writer.start();
+        const auto reply = submitAndWait(p.ingest, R"([{"type":"step","thread_id":"T-f","sequence":1,"step_type":"x"}])");
         CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-f' does not exist (write the thread first)"), reasonAt(reply, 0));
-        broadcaster.unsubscribeAll(&all);
+        p.broadcaster.unsubscribeAll(&all);
     }
 
     void emitsAreValidatedAndPersisted() {
-        RecordingStore store;
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
-        IngestService ingest(router, writer, 100, loaderOf({}));
-        router.setPersistence([&ingest](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                                        std::string* error) { return ingest.emit(source, type, payload, error); });
+        Pipeline p;
+        p.router.setPersistence([&p](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                                        std::string* error) { return p.ingest.emit(source, type, payload, error); });
         Collect audit, other;
-        broadcaster.subscribe("audit", &audit);
-        broadcaster.subscribe("events:metric", &other);
+        p.broadcaster.subscribe("audit", &audit);
+        p.broadcaster.subscribe("events:metric", &other);
         std::string error;
-        CPPUNIT_ASSERT_EQUAL(MC_OK, router.route("host", "audit", R"({"actor":"host","action":"store.down"})", &error));
-        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.route("plugin/x", "log", R"({"level":"INFO"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.router.route("host", "audit", R"({"actor":"host","action":"p.store.down"})", &error));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, p.router.route("plugin/x", "log", R"({"level":"INFO"})", &error));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), error);
-        CPPUNIT_ASSERT_EQUAL(MC_OK, router.route("plugin/x", "metric", R"({"value":1})", &error)); // not persisted
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.router.route("plugin/x", "metric", R"({"value":1})", &error)); // not persisted
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), audit.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), other.size());
-        writer.stop(1s);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store.committedCount());
-        broadcaster.unsubscribeAll(&audit);
-        broadcaster.unsubscribeAll(&other);
+        p.writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), p.store.committedCount());
+        p.broadcaster.unsubscribeAll(&audit);
+        p.broadcaster.unsubscribeAll(&other);
     }
 
     void toolCallsBecomeStepsAtTheNextSequence() {
-        RecordingStore store;
-        StoreWriter writer(fastWriter(), store.function());
-        writer.start();
-        Broadcaster broadcaster;
-        EventRouter router(broadcaster);
         ThreadState existing;
         existing.status = "running";
         existing.maxStepSequence = 7;
-        IngestService ingest(router, writer, 100, loaderOf({{"T-known", existing}}));
+        Pipeline p(loaderOf({{"T-known", existing}}));
         Collect known, fresh;
-        broadcaster.subscribe("threads:T-known", &known);
-        broadcaster.subscribe("threads:T-new", &fresh);
+        p.broadcaster.subscribe("threads:T-known", &known);
+        p.broadcaster.subscribe("threads:T-new", &fresh);
         ToolCallRecord call;
         call.threadId = "T-known";
         call.mcpId = "fs";
@@ -357,13 +337,13 @@ public:
         call.startedAt = "2026-01-02T03:04:05.000000Z";
         call.durationMs = 12;
         call.argumentsBytes = 17;
-        ingest.recordToolCall(call);
+        p.ingest.recordToolCall(call);
         call.threadId = "T-new";
         call.status = "denied";
         call.outcome = "permission_denied";
         call.errorCode = "permission_denied";
         call.httpStatus = 403;
-        ingest.recordToolCall(call);
+        p.ingest.recordToolCall(call);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), known.size());
         auto step = mc::test::parseObject(known.events[0])->getObject("payload");
         CPPUNIT_ASSERT_EQUAL(8, step->getValue<int>("sequence"));
@@ -383,10 +363,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, denied->getValue<int>("sequence"));
         CPPUNIT_ASSERT_EQUAL(std::string("denied"), denied->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("permission_denied"), denied->getObject("details")->getValue<std::string>("error_code"));
-        writer.stop(1s);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), store.committedCount());
-        broadcaster.unsubscribeAll(&known);
-        broadcaster.unsubscribeAll(&fresh);
+        p.writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), p.store.committedCount());
+        p.broadcaster.unsubscribeAll(&known);
+        p.broadcaster.unsubscribeAll(&fresh);
     }
 };
 

@@ -97,7 +97,8 @@ void HostRuntime::wireIngest() {
     ingest_ = std::make_unique<IngestService>(
         *events_, *writer_, settings_.ingest.threadCacheSize,
         [this](const std::vector<std::string>& ids) -> std::optional<std::map<std::string, ThreadState>> {
-            if (!store_) return std::nullopt;
+            // A down store is not asked (a lookup would wait for its connect timeout under the ingest lock).
+            if (!store_ || writer_->stats().down) return std::nullopt;
             std::string params = "{\"ids\":[";
             for (std::size_t i = 0; i < ids.size(); ++i) params += (i ? "," : "") + json::quote(ids[i]);
             params += "]}";
@@ -279,6 +280,10 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"uptime_seconds\":" + std::to_string(uptime);
     out += ",\"store\":" + storeJson;
     out += ",\"writer\":" + writer_->healthJson();
+    const auto ingest = ingest_->stats();
+    out += ",\"ingest\":{\"accepted\":" + std::to_string(ingest.accepted) + ",\"rejected\":" + std::to_string(ingest.rejected) +
+           ",\"store_rejected\":" + std::to_string(ingest.storeRejected) +
+           ",\"not_persisted\":" + std::to_string(ingest.notPersisted) + "}";
     out += ",\"plugins\":{\"loaded\":" + std::to_string(plugins_->loadedCount()) +
            ",\"refused\":" + std::to_string(plugins_->refusedCount()) + "}";
     out += ",\"websocket\":{\"connected\":" + std::to_string(ws.connected) +
