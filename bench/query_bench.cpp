@@ -17,14 +17,13 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/TemporaryFile.h>
-#include <Poco/Util/LayeredConfiguration.h>
-#include <Poco/Util/MapConfiguration.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <functional>
 #include <random>
 #include <string>
@@ -186,18 +185,13 @@ int main(int argc, char** argv) {
     // sqlite: --db names a file kept for reruns; postgres: --db reuse means "already seeded".
     const bool reuse = !dbPath.empty() && (backend == "postgres" || Poco::File(dbPath).exists());
     if (dbPath.empty()) dbPath = storeDir.path() + "/bench.db";
-    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
-    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
-    map->setString("http.port", "0");
-    map->setString("log.level", "warn");
-    map->setString("store.backend", backend);
-    map->setString("store.sqlite.path", dbPath);
-    if (!postgresUrl.empty()) map->setString("store.postgres.url", postgresUrl);
-    map->setString("shutdown.drain_timeout_ms", "500");
-    config->add(map, kPriorityCommandLine, false);
-    addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });
-
-    HostRuntime runtime(Poco::AutoPtr<Poco::Util::AbstractConfiguration>(config.get(), true), executableDir());
+    std::map<std::string, std::string> keys = {{"http.port", "0"},
+                                               {"log.level", "warn"},
+                                               {"store.backend", backend},
+                                               {"store.sqlite.path", dbPath},
+                                               {"shutdown.drain_timeout_ms", "500"}};
+    if (!postgresUrl.empty()) keys["store.postgres.url"] = postgresUrl;
+    HostRuntime runtime(mc::bench::hostConfig(keys), executableDir());
     runtime.loadPlugins();
     runtime.openStore();
     runtime.startWeb();
