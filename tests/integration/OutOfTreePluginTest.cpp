@@ -1,6 +1,7 @@
 // What a third party does: install the SDK from this build into a scratch prefix, configure and build
 // sdk/examples/hello-discovery outside the source tree against it, drop the .so into a plugins
 // directory and start the unchanged host binary on it. The host must report the plugin as loaded.
+#include "TestHttp.h"
 #include "plugin/PluginRegistry.h"
 
 #include <Poco/JSON/Object.h>
@@ -27,14 +28,9 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
+using mc::test::readFile;
 
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+namespace {
 
 std::string tail(const std::string& text, std::size_t max = 4000) {
     return text.size() <= max ? text : "..." + text.substr(text.size() - max);

@@ -387,8 +387,8 @@ public:
                             R"({"type":"permission","id":"P-2","granted":false}])"),
                       3, 0, {{0, records::missingThreadReason("T-gone")}, {3, records::missingThreadReason("T-gone")}});
         CPPUNIT_ASSERT_EQUAL(std::string("L-3,L-2"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
-        CPPUNIT_ASSERT_EQUAL(std::string("L-2"), ids(queryObject(store, "logs.list", R"({"thread_id":"T-1","level":"info"})")->getArray("items")));
-        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(queryObject(store, "logs.list", R"({"level":"ERROR"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-2"), ids(queryObject(store, "logs.list", R"({"thread_id":"T-1","min_level":"info"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(queryObject(store, "logs.list", R"({"min_level":"ERROR"})")->getArray("items")));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), queryObject(store, "logs.list", R"({"limit":1})")->getArray("items")->size());
         CPPUNIT_ASSERT_EQUAL(std::string("P-2"), backend_->rawScalar("SELECT id FROM permission_events"));
     }

@@ -57,6 +57,11 @@ TempDir::~TempDir() {
     }
 }
 
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 void TempDir::write(const std::string& name, const std::string& content) const {
     std::ofstream out(file(name), std::ios::binary);
     out << content;

@@ -37,6 +37,9 @@ private:
     std::string path_;
 };
 
+// The whole content of a file ("" when it cannot be read).
+std::string readFile(const std::string& path);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short freePort();
 

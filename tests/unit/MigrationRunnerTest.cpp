@@ -94,19 +94,31 @@ public:
 
         RawSqlite raw(db);
         const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
-        CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,mcp_status_history,permission_events,"
-                                         "schema_migrations,threads,transcripts"),
+        // 003 adds one FTS5 table per searchable column (+ its shadow tables).
+        CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,logs_fts,logs_fts_config,logs_fts_data,"
+                                         "logs_fts_docsize,logs_fts_idx,mcp_status_history,permission_events,"
+                                         "schema_migrations,threads,threads_fts,threads_fts_config,threads_fts_data,"
+                                         "threads_fts_docsize,threads_fts_idx,transcripts,transcripts_fts,"
+                                         "transcripts_fts_config,transcripts_fts_data,transcripts_fts_docsize,"
+                                         "transcripts_fts_idx"),
                              joined(tables));
         const auto indexes = raw.column("SELECT name || ' ON ' || tbl_name FROM sqlite_master WHERE type='index' AND "
                                         "name LIKE 'idx_%' ORDER BY name");
-        CPPUNIT_ASSERT_EQUAL(std::string("idx_audit_events_timestamp ON audit_events,"
+        CPPUNIT_ASSERT_EQUAL(std::string("idx_audit_events_actor ON audit_events,"
+                                         "idx_audit_events_timestamp_id ON audit_events,"
                                          "idx_execution_steps_thread_id ON execution_steps,"
                                          "idx_execution_steps_thread_sequence ON execution_steps,"
-                                         "idx_logs_thread_id ON logs,idx_logs_timestamp ON logs,"
-                                         "idx_mcp_status_history_mcp ON mcp_status_history,"
-                                         "idx_permission_events_thread_id ON permission_events,"
-                                         "idx_threads_mcp_id ON threads,idx_threads_parent_id ON threads,"
-                                         "idx_threads_status ON threads,"
+                                         "idx_execution_steps_tool ON execution_steps,"
+                                         "idx_logs_level_timestamp ON logs,idx_logs_mcp_timestamp ON logs,"
+                                         "idx_logs_service_timestamp ON logs,idx_logs_thread_timestamp ON logs,"
+                                         "idx_logs_timestamp_id ON logs,"
+                                         "idx_mcp_status_history_mcp_id ON mcp_status_history,"
+                                         "idx_permission_events_resource ON permission_events,"
+                                         "idx_permission_events_thread ON permission_events,"
+                                         "idx_permission_events_timestamp ON permission_events,"
+                                         "idx_permission_events_user ON permission_events,"
+                                         "idx_threads_mcp_started ON threads,idx_threads_parent_started ON threads,"
+                                         "idx_threads_started_id ON threads,idx_threads_status_started ON threads,"
                                          "idx_transcripts_thread_sequence ON transcripts"),
                              joined(indexes));
         const std::string sql = readFile(shippedMigrationsDir() + "/sqlite/001_initial_schema.sql");
@@ -297,6 +309,14 @@ public:
                                   "CREATE TABLE permission_events", "execution_context JSONB", "granted BOOLEAN",
                                   "CREATE INDEX idx_permission_events_thread_id"})
             CPPUNIT_ASSERT_MESSAGE(table, files[0].sql.find(table) != std::string::npos);
+        // 003: the same indexes in both dialects; full-text search is FTS5 here, tsvector + GIN there.
+        const auto sqlite003 = shipped("sqlite")[2].sql;
+        for (std::size_t at = 0; (at = sqlite003.find("CREATE INDEX ", at)) != std::string::npos; ++at) {
+            const std::string statement = sqlite003.substr(at, sqlite003.find(';', at) - at);
+            CPPUNIT_ASSERT_MESSAGE(statement, files[2].sql.find(statement) != std::string::npos);
+        }
+        for (const char* fts : {"USING GIN (message_tsv)", "USING GIN (content_tsv)", "USING GIN (user_input_tsv)"})
+            CPPUNIT_ASSERT_MESSAGE(fts, files[2].sql.find(fts) != std::string::npos);
     }
 };
 

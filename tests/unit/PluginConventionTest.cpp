@@ -2,6 +2,7 @@
 // CMakeLists.txt, README.md, an example config (*.properties.example) and tests/ with a *.cpp; every
 // built plugin loads, and its README mentions each config key its descriptor declares. The checker
 // itself is proven on scratch trees that break the convention.
+#include "TestHttp.h"
 #include "plugin/PluginRegistry.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -18,14 +19,9 @@
 
 namespace fs = std::filesystem;
 
-namespace {
+using mc::test::readFile;
 
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+namespace {
 
 void writeFile(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());

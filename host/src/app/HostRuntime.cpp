@@ -1,5 +1,7 @@
 #include "app/HostRuntime.h"
 
+#include "api/QueryApi.h"
+
 #include "core/Audit.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
@@ -17,6 +19,7 @@
 #include "store/StoreService.h"
 #include "util/Clock.h"
 #include "util/Json.h"
+#include "web/ApiDocs.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
@@ -345,6 +348,7 @@ void HostRuntime::registerCoreRoutes() {
                        [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, plugins_->reportJson()); },
                        "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
     registerGatewayRoutes(*router_, *gateway_);
+    registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);
     registerDiscoveryRoutes(*router_, *discovery_);
     registerIngestRoutes(*router_, *ingest_, settings_.ingest.ackTimeout);
@@ -352,6 +356,7 @@ void HostRuntime::registerCoreRoutes() {
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");
+    registerDocsRoutes(*router_); // last: documents every route above
 }
 
 } // namespace mc::host

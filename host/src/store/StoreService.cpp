@@ -138,7 +138,25 @@ mc_status StoreService::write(std::string_view kind, std::string_view recordsJso
 mc_status StoreService::query(std::string_view name, std::string_view paramsJson, std::string& resultJson,
                               std::string& error) {
     resultJson.clear();
-    mc_sink sink{&resultJson, &appendToString};
+    return queryStream(name, paramsJson, [&resultJson](std::string_view chunk) {
+        resultJson.append(chunk);
+        return true;
+    }, error);
+}
+
+mc_status StoreService::queryStream(std::string_view name, std::string_view paramsJson, const ChunkWriter& write,
+                                    std::string& error) {
+    struct Forward {
+        static mc_status chunk(void* ctx, mc_str chunk) noexcept {
+            try {
+                return (*static_cast<const ChunkWriter*>(ctx))(std::string_view(chunk.ptr, chunk.len)) ? MC_OK
+                                                                                                      : MC_ERR_UNAVAILABLE;
+            } catch (...) {
+                return MC_ERR_INTERNAL;
+            }
+        }
+    };
+    mc_sink sink{const_cast<ChunkWriter*>(&write), &Forward::chunk};
     return HostContext::call(error, [&] { return plugin_->store.query(instance_->handle(), str(name), str(paramsJson), &sink); });
 }
 

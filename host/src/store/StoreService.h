@@ -7,6 +7,7 @@
 #include "plugin/PluginInstance.h"
 #include "store/MigrationRunner.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ public:
     // The store's status; on failure `error` holds its reason. `resultJson` is what the store wrote.
     mc_status write(std::string_view kind, std::string_view recordsJson, std::string& resultJson, std::string& error);
     mc_status query(std::string_view name, std::string_view paramsJson, std::string& resultJson, std::string& error);
+    // The same, handing each chunk to `write` as the store produces it (nothing is buffered here);
+    // `write` returning false asks the store to stop (the client went away).
+    using ChunkWriter = std::function<bool(std::string_view)>;
+    mc_status queryStream(std::string_view name, std::string_view paramsJson, const ChunkWriter& write, std::string& error);
 
     // Highest applied schema version as the store reports it now.
     int64_t schemaVersion();

@@ -1,6 +1,7 @@
 #include "web/Router.h"
 
 #include "log/Logging.h"
+#include "mc/records/JsonText.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
 
@@ -8,6 +9,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <istream>
 
@@ -48,12 +50,19 @@ public:
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
         static auto log = logging::get("http");
         const auto started = std::chrono::steady_clock::now();
-        RequestContext ctx{request, response, params_, principal_, maxBody_};
+        RequestContext ctx{request, response, params_, {}, principal_, maxBody_};
         try {
             if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_))
                 throw HttpError(413, "payload_too_large",
                                 "request body of " + std::to_string(request.getContentLength64()) +
                                     " bytes exceeds http.max_body_bytes (" + std::to_string(maxBody_) + ")");
+            std::map<std::string, std::string> given;
+            try {
+                given = http::queryParameters(request);
+            } catch (const std::invalid_argument& e) {
+                throw HttpError(400, "bad_request", e.what());
+            }
+            ctx.query = validateQuery(route_.query, given);
             route_.handler(ctx);
         } catch (const HttpError& e) {
             if (!response.sent())
@@ -77,7 +86,86 @@ private:
     std::size_t maxBody_;
 };
 
+[[noreturn]] void badParameter(const std::string& name, const std::string& why) {
+    throw HttpError(400, "invalid_parameter", "query parameter '" + name + "' " + why,
+                    "{\"parameter\":" + json::quote(name) + "}");
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+std::string checkedValue(const QueryParam& p, const std::string& value) {
+    switch (p.type) {
+    case ParamType::String:
+        if (value.empty()) badParameter(p.name, "must not be empty");
+        return value;
+    case ParamType::Integer: {
+        long long n = 0;
+        std::size_t used = 0;
+        try {
+            n = std::stoll(value, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != value.size() || value.empty() || n < p.minimum || n > p.maximum)
+            badParameter(p.name, "must be an integer from " + std::to_string(p.minimum) + " to " +
+                                     std::to_string(p.maximum) + " (got '" + value + "')");
+        return std::to_string(n);
+    }
+    case ParamType::Boolean:
+        if (value != "true" && value != "false") badParameter(p.name, "must be true or false (got '" + value + "')");
+        return value;
+    case ParamType::Timestamp: {
+        std::string normalized;
+        if (!mc::records::normalizeTimestamp(value, normalized))
+            badParameter(p.name, "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05Z (got '" + value + "')");
+        return normalized;
+    }
+    case ParamType::Enum:
+        if (std::find(p.values.begin(), p.values.end(), value) == p.values.end())
+            badParameter(p.name, "must be one of " + joined(p.values) + " (got '" + value + "')");
+        return value;
+    case ParamType::EnumList: {
+        Poco::StringTokenizer items(value, ",", Poco::StringTokenizer::TOK_TRIM);
+        std::string out;
+        for (const auto& item : items) {
+            if (std::find(p.values.begin(), p.values.end(), item) == p.values.end())
+                badParameter(p.name, "takes a comma-separated list of " + joined(p.values) + " (got '" + item + "')");
+            out += (out.empty() ? "" : ",") + item;
+        }
+        if (out.empty()) badParameter(p.name, "must name at least one of " + joined(p.values));
+        return out;
+    }
+    }
+    return value;
+}
+
 } // namespace
+
+std::map<std::string, std::string> validateQuery(const std::vector<QueryParam>& params,
+                                                 const std::map<std::string, std::string>& given) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, value] : given) {
+        if (name == "token") continue;
+        auto p = std::find_if(params.begin(), params.end(), [&](const QueryParam& q) { return q.name == name; });
+        if (p == params.end()) {
+            std::vector<std::string> known;
+            for (const auto& q : params) known.push_back(q.name);
+            std::string knownJson;
+            for (const auto& k : known) knownJson += (knownJson.empty() ? "" : ",") + json::quote(k);
+            throw HttpError(400, "unknown_parameter",
+                            "unknown query parameter '" + name + "' (known: " + (known.empty() ? "none" : joined(known)) + ")",
+                            "{\"parameter\":" + json::quote(name) + ",\"known\":[" + knownJson + "]}");
+        }
+        out[name] = checkedValue(*p, value);
+    }
+    for (const auto& p : params)
+        if (p.required && !out.count(p.name)) badParameter(p.name, "is required");
+    return out;
+}
 
 std::string RequestContext::readBody() {
     std::string body;

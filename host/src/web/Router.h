@@ -23,6 +23,9 @@ struct RequestContext {
     Poco::Net::HTTPServerRequest& request;
     Poco::Net::HTTPServerResponse& response;
     std::map<std::string, std::string> pathParams;
+    // The query parameters the route declares, validated and normalized (timestamps in the stored
+    // form, enums as declared); `token` (authentication) is not among them.
+    std::map<std::string, std::string> query;
     Principal principal;
     std::size_t maxBodyBytes;
 
@@ -42,13 +45,47 @@ public:
 
 using RouteHandler = std::function<void(RequestContext&)>;
 
+enum class ParamType {
+    String,
+    Integer,   // within [minimum, maximum]
+    Boolean,   // true | false
+    Timestamp, // RFC 3339; handed on normalized to UTC with six fractional digits
+    Enum,      // one of `values`
+    EnumList   // comma-separated subset of `values`
+};
+
+// One query parameter a route accepts. The route's list is the single source for validation (the
+// router rejects anything else before the handler runs) and for the API documentation.
+struct QueryParam {
+    std::string name;
+    ParamType type = ParamType::String;
+    std::string description;
+    std::vector<std::string> values; // Enum, EnumList
+    long long minimum = 0;           // Integer
+    long long maximum = 0;
+    bool required = false;
+    std::string defaultValue;        // documentation: what the handler uses when absent
+};
+
 struct Route {
+    Route(std::string method, std::string pattern, std::optional<Role> minimumRole, RouteHandler handler,
+          std::string summary, std::vector<QueryParam> query = {}, std::string contentType = "application/json")
+        : method(std::move(method)), pattern(std::move(pattern)), minimumRole(minimumRole), handler(std::move(handler)),
+          summary(std::move(summary)), query(std::move(query)), contentType(std::move(contentType)) {}
+
     std::string method;   // GET, POST, DELETE, ...
     std::string pattern;  // "/api/mcps/{id}"
     std::optional<Role> minimumRole; // nullopt: open to everyone (e.g. /health)
     RouteHandler handler;
     std::string summary;  // one line for the API docs
+    std::vector<QueryParam> query; // every query parameter accepted; any other is a 400
+    std::string contentType;       // of a successful response, for the docs
 };
+
+// A request's query string checked against `params` ("token" always passes: it authenticates).
+// Throws HttpError 400 naming the parameter and why (unknown ones with the known list).
+std::map<std::string, std::string> validateQuery(const std::vector<QueryParam>& params,
+                                                 const std::map<std::string, std::string>& given);
 
 // Answers a route that does its own protocol handling (the WebSocket upgrade).
 using RawHandlerFactory = std::function<Poco::Net::HTTPRequestHandler*()>;
@@ -66,13 +103,15 @@ public:
     // Exposed for tests: matches `path` against `pattern`, filling params.
     static bool match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params);
 
-private:
     struct RawRoute {
         std::string method;
         std::string path;
         RawHandlerFactory factory;
         std::string summary;
     };
+    const std::vector<RawRoute>& rawRoutes() const { return raw_; }
+
+private:
     const Authenticator& auth_;
     std::size_t maxBodyBytes_;
     std::vector<Route> routes_;

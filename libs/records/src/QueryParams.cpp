@@ -47,30 +47,6 @@ std::string requiredStringParam(const Poco::JSON::Object& params, const std::str
     return *value;
 }
 
-LogsListParams logsListParams(const std::string& paramsJson) {
-    const std::string q = "logs.list";
-    auto params = parseQueryParams(paramsJson, q, {"thread_id", "mcp_id", "level", "service", "limit"});
-    LogsListParams out;
-    out.limit = limitParam(*params, q, "limit", kDefaultListLimit, kMaxListLimit);
-    for (const char* filter : {"thread_id", "mcp_id", "level", "service"}) {
-        auto value = stringParam(*params, q, filter);
-        if (!value) continue;
-        if (std::string(filter) == "level")
-            std::transform(value->begin(), value->end(), value->begin(), [](unsigned char c) { return std::toupper(c); });
-        out.filters.emplace_back(filter, *value);
-    }
-    return out;
-}
-
-std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson) {
-    std::string known;
-    for (const auto& [queryName, handler] : queries) {
-        if (queryName == name) return handler(paramsJson);
-        known += (known.empty() ? "" : ", ") + queryName;
-    }
-    throw Error(MC_ERR_UNSUPPORTED, "unknown query '" + name + "' (known: " + known + ")");
-}
-
 std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& queryName, const std::string& name,
                         std::int64_t fallback, std::int64_t max) {
     if (!params.has(name) || params.isNull(name)) return fallback;

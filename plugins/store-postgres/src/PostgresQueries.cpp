@@ -1,5 +1,6 @@
-// store-postgres's read queries (logs.list, threads.get, threads.state, schema_migrations.list): one
-// function each, answering exactly as store-sqlite does (StoreConformanceTest).
+// store-postgres's own read queries (threads.state for the ingest path, schema_migrations.list for the
+// migration runner); the query catalog is PostgresCatalog.cpp. Both answer exactly as store-sqlite does
+// (StoreConformanceTest, the query API suites).
 #include "PostgresStore.h"
 
 #include "mc/records/JsonText.h"
@@ -11,62 +12,6 @@
 namespace mc::store_postgres {
 using namespace mc::records;
 using mc::sdk::Error;
-
-std::string PostgresStore::queryLogs(const std::string& paramsJson) {
-    const LogsListParams params = logsListParams(paramsJson);
-    const KindSpec& spec = *findKind("log");
-    std::vector<PgParam> binds;
-    std::string where;
-    for (const auto& [column, value] : params.filters) {
-        binds.emplace_back(value);
-        where += where.empty() ? " WHERE " : " AND ";
-        where += column + " = $" + std::to_string(binds.size());
-    }
-    binds.emplace_back(std::to_string(params.limit));
-    const std::string sql = "SELECT " + selectColumns(spec) + " FROM logs" + where +
-                            " ORDER BY timestamp DESC, created_at DESC, id DESC LIMIT $" + std::to_string(binds.size()) +
-                            "::bigint";
-    std::string out = "{\"items\":[";
-    pool_->run([&](PGconn* conn) {
-        auto rows = execute(conn, sql, binds);
-        for (int r = 0; r < rows.rows(); ++r) {
-            if (r) out += ',';
-            appendRow(out, rows, r, spec);
-        }
-    });
-    return out + "]}";
-}
-
-std::string PostgresStore::queryThread(const std::string& paramsJson) {
-    const std::string q = "threads.get";
-    const std::string id = requiredStringParam(*parseQueryParams(paramsJson, q, {"id"}), q, "id");
-    const KindSpec& thread = *findKind("thread");
-    std::string out;
-    pool_->run([&](PGconn* conn) {
-        // One snapshot for the thread and its children.
-        execute(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        auto row = execute(conn, "SELECT " + selectColumns(thread) + " FROM threads WHERE id = $1", {id});
-        if (row.rows() == 0) throw Error(MC_ERR_NOT_FOUND, "thread '" + id + "' not found");
-        out = "{\"items\":[";
-        appendRow(out, row, 0, thread);
-        out.pop_back(); // reopen the thread object to add its timeline and transcript
-        // The thread's steps and transcript, each by sequence whatever order they arrived in.
-        for (const auto& [name, kind] : {std::pair{"timeline", "step"}, std::pair{"transcript", "transcript"}}) {
-            const KindSpec& spec = *findKind(kind);
-            auto rows = execute(conn, "SELECT " + selectColumns(spec) + " FROM " + spec.table +
-                                          " WHERE thread_id = $1 ORDER BY sequence", {id});
-            out += ",\"" + std::string(name) + "\":[";
-            for (int r = 0; r < rows.rows(); ++r) {
-                if (r) out += ',';
-                appendRow(out, rows, r, spec);
-            }
-            out += ']';
-        }
-        execute(conn, "COMMIT");
-        out += "}]}";
-    });
-    return out;
-}
 
 std::string PostgresStore::queryThreadStates(const std::string& paramsJson) {
     const std::string q = "threads.state";

@@ -1,5 +1,7 @@
 #include "PostgresStore.h"
 
+#include "PostgresCatalog.h"
+
 #include "mc/records/BatchWrite.h"
 #include "mc/records/QueryParams.h"
 #include "mc/records/JsonText.h"
@@ -328,7 +330,14 @@ void PostgresStore::write(std::string_view kind, std::string_view recordsJson, m
 
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
-    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
+    if (name == "threads.state") {
+        rows.write(queryThreadStates(std::string(paramsJson)));
+    } else if (name == "schema_migrations.list") {
+        rows.write(queryMigrations());
+    } else {
+        PostgresCatalog catalog(*pool_);
+        catalog.run(name, paramsJson, rows);
+    }
 }
 
 void PostgresStore::health(mc::sdk::Sink& statusJson) {

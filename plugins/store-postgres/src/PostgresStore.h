@@ -31,14 +31,11 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     void health(mc::sdk::Sink& statusJson) override;
 
-    // The queries (mc::records::storeQueries), in *Queries.cpp: each returns {"items":[...]}.
-    std::string queryLogs(const std::string& paramsJson);
-    std::string queryThread(const std::string& paramsJson);
-    std::string queryThreadStates(const std::string& paramsJson);
-    std::string queryMigrations();
-
 private:
     std::string nowTimestamp() const;
+    // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
+    std::string queryThreadStates(const std::string& paramsJson);
+    std::string queryMigrations();
 
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages

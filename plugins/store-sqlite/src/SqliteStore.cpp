@@ -1,4 +1,5 @@
 #include "SqliteStore.h"
+#include "SqliteQueries.h"
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
@@ -260,7 +261,14 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
-    rows.write(runQuery(storeQueries(*this), std::string(name), std::string(paramsJson)));
+    if (name == "schema_migrations.list") {
+        rows.write(queryMigrations());
+    } else if (name == "threads.state") {
+        rows.write(queryThreadStates(std::string(paramsJson)));
+    } else {
+        SqliteQueries queries(mutex_, [this] { return handle(); });
+        queries.run(name, paramsJson, rows);
+    }
 }
 
 void SqliteStore::health(mc::sdk::Sink& statusJson) {

@@ -37,13 +37,11 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     void health(mc::sdk::Sink& statusJson) override;
 
-    // The queries (mc::records::storeQueries), in *Queries.cpp: each returns {"items":[...]}.
-    std::string queryLogs(const std::string& paramsJson);
-    std::string queryThread(const std::string& paramsJson);
+private:
+    // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
 
-private:
     void open();
     sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
     void ensureMigrationTable();

@@ -17,8 +17,10 @@ using mc::sdk::Error;
 class Prepared {
 public:
     Prepared(sqlite3* db, const std::string& sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
-            throw Error(MC_ERR_INTERNAL, "cannot prepare statement: " + std::string(sqlite3_errmsg(db)));
+        const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
+        if (rc != SQLITE_OK) // busy/locked: reading the schema waited out the busy timeout
+            throw Error(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? MC_ERR_UNAVAILABLE : MC_ERR_INTERNAL,
+                        "cannot prepare statement: " + std::string(sqlite3_errmsg(db)));
     }
     ~Prepared() { sqlite3_finalize(stmt_); }
     Prepared(const Prepared&) = delete;

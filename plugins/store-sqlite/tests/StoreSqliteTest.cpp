@@ -262,8 +262,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("dbcae"), ids("{}"));
         CPPUNIT_ASSERT_EQUAL(std::string("bae"), ids(R"({"thread_id":"T-1"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("dc"), ids(R"({"mcp_id":"mcp-b"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("dcae"), ids(R"({"level":"info"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("ae"), ids(R"({"level":"INFO","mcp_id":"mcp-a","thread_id":"T-1"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("dbcae"), ids(R"({"min_level":"info"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("b"), ids(R"({"min_level":"ERROR","mcp_id":"mcp-a","thread_id":"T-1"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("eacbd"), ids(R"({"order":"asc"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("db"), ids(R"({"limit":2})"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), ids(R"({"thread_id":"T-none"})"));
     }
@@ -275,7 +276,8 @@ public:
             {R"({"limit":1001})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":0})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":"5"})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
-            {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: level, limit, mcp_id, service, thread_id)"},
+            {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: contains, cursor, from, limit, mcp_id, "
+                                  "min_level, order, service, thread_id, to)"},
             {R"({"mcp_id":3})", "logs.list: parameter 'mcp_id' must be a string"},
             {R"([1])", "logs.list: parameters must be a JSON object"},
         };
@@ -292,8 +294,10 @@ public:
         std::string result, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit, events)"), error);
-        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.export", "{}", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.export' (known: logs.list, threads.get, threads.state, schema_migrations.list)"),
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.tail", "{}", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.tail' (known: audit.list, graph, logs.export, logs.list, "
+                                         "mcps.history, permissions.list, schema_migrations.list, search, threads.children, "
+                                         "threads.get, threads.list, threads.state, threads.timeline, threads.transcript)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);

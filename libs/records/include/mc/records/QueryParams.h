@@ -29,31 +29,7 @@ std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& que
 std::vector<std::string> stringListParam(const Poco::JSON::Object& params, const std::string& queryName,
                                          const std::string& name, std::size_t maxItems);
 
-// logs.list: its parameters read (unknown names refused); `filters` are exact matches by column.
-struct LogsListParams {
-    std::vector<std::pair<std::string, std::string>> filters; // thread_id, mcp_id, level (upper-cased), service
-    std::int64_t limit = kDefaultListLimit;
-};
-LogsListParams logsListParams(const std::string& paramsJson);
-
-// A store's queries by name, in the order its "unknown query" message lists them.
-using QueryHandler = std::function<std::string(const std::string& paramsJson)>;
-using QueryTable = std::vector<std::pair<std::string, QueryHandler>>;
-// The named handler's result; an unknown name throws MC_ERR_UNSUPPORTED naming the known ones.
-std::string runQuery(const QueryTable& queries, const std::string& name, const std::string& paramsJson);
-
-// The queries every store answers, by name: `store` provides queryLogs, queryThread,
-// queryThreadStates (each taking the parameters' JSON text) and queryMigrations. One list for all
-// stores: a new query is a line here plus one function in each store's *Queries.cpp.
-template <typename Store>
-QueryTable storeQueries(Store& store) {
-    return {
-        {"logs.list", [&store](const std::string& p) { return store.queryLogs(p); }},
-        {"threads.get", [&store](const std::string& p) { return store.queryThread(p); }},
-        {"threads.state", [&store](const std::string& p) { return store.queryThreadStates(p); }},
-        {"schema_migrations.list", [&store](const std::string&) { return store.queryMigrations(); }},
-    };
-}
+// The named queries themselves (their parameters, lists, dispatch) are mc/records/QueryCatalog.h.
 
 // threads.state, the same in both dialects: id, status, parent_id, max step sequence, max transcript
 // sequence (NULL when the thread has none) of the threads matching the WHERE clause a store appends.
