@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Line coverage of host, SDK and plugins over the whole test suite (gcovr). Report: build-coverage/coverage.txt
+# Line coverage of host, SDK, libs and plugins over the whole test suite (gcovr). Report: build-coverage/coverage.txt
 # and build-coverage/coverage.html. Prints the total line coverage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +10,6 @@ export MC_BUILD_DIR=$root/build-coverage MC_BUILD_TYPE=Debug
 find "$MC_BUILD_DIR" -name '*.gcda' -delete
 ctest --test-dir "$MC_BUILD_DIR" --output-on-failure -j "${MC_JOBS:-2}" || echo "coverage: some tests failed"
 cd "$root"
-filters=(--filter "$root/host/" --filter "$root/sdk/" --filter "$root/plugins/" --exclude "$root/plugins/.*/tests/")
+filters=(--filter "$root/host/" --filter "$root/sdk/" --filter "$root/libs/" --filter "$root/plugins/" --exclude "$root/plugins/.*/tests/")
 gcovr -r "$root" "${filters[@]}" --gcov-ignore-parse-errors --object-directory "$MC_BUILD_DIR" --txt "$MC_BUILD_DIR/coverage.txt" \
       --html-details "$MC_BUILD_DIR/coverage.html" --print-summary | tail -3
