@@ -194,6 +194,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("L-11,L-09,L-07,L-05,L-03,L-01"), host.ids("/api/logs?mcp_id=mcp-a"));
         CPPUNIT_ASSERT_EQUAL(std::string("L-12,L-11,L-08,L-07,L-04,L-03"), host.ids("/api/logs?min_level=WARN"));
         CPPUNIT_ASSERT_EQUAL(std::string("L-12,L-08,L-04"), host.ids("/api/logs?min_level=ERROR"));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-12,L-11,L-08,L-07,L-04,L-03"), host.ids("/api/logs?min_level=warn")); // any case
         CPPUNIT_ASSERT_EQUAL(std::string("L-12,L-09,L-06,L-03"), host.ids("/api/logs?service=api"));
         // Case-insensitive; % is literal, not a wildcard.
         CPPUNIT_ASSERT_EQUAL(std::string("L-07"), host.ids("/api/logs?contains=100%25%20cpu"));

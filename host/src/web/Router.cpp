@@ -7,6 +7,7 @@
 
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
 #include <algorithm>
@@ -124,10 +125,14 @@ std::string checkedValue(const QueryParam& p, const std::string& value) {
             badParameter(p.name, "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05Z (got '" + value + "')");
         return normalized;
     }
-    case ParamType::Enum:
-        if (std::find(p.values.begin(), p.values.end(), value) == p.values.end())
+    case ParamType::Enum: {
+        // Any letter case is accepted (min_level=warn); the declared spelling is what travels on.
+        const auto match = std::find_if(p.values.begin(), p.values.end(),
+                                         [&](const std::string& v) { return Poco::icompare(v, value) == 0; });
+        if (match == p.values.end())
             badParameter(p.name, "must be one of " + joined(p.values) + " (got '" + value + "')");
-        return value;
+        return *match;
+    }
     case ParamType::EnumList: {
         Poco::StringTokenizer items(value, ",", Poco::StringTokenizer::TOK_TRIM);
         std::string out;

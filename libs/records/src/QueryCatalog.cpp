@@ -5,6 +5,8 @@
 #include "mc/records/RecordSchema.h"
 
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -208,12 +210,13 @@ std::string checkedValue(const Poco::JSON::Object& params, std::string_view quer
         return normalized;
     }
     case ParamKind::Enum: {
-        auto value = *textValue(params, query, p.name);
-        if (p.name == "min_level")
-            std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::toupper(c); });
-        if (std::find(p.values.begin(), p.values.end(), value) == p.values.end())
+        // Any letter case is accepted, as at the host's router; the declared spelling is used.
+        const auto value = *textValue(params, query, p.name);
+        const auto match = std::find_if(p.values.begin(), p.values.end(),
+                                        [&](const std::string& v) { return Poco::icompare(v, value) == 0; });
+        if (match == p.values.end())
             bad(query, p.name, "must be one of " + joined(p.values) + " (got '" + value + "')");
-        return value;
+        return *match;
     }
     default: return *textValue(params, query, p.name);
     }
