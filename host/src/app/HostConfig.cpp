@@ -284,9 +284,19 @@ std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration
     return unknown;
 }
 
+const ConfigKeyInfo* firstMissingRequiredKey(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                                             const std::vector<ConfigKeyInfo>& declared) {
+    for (const auto& key : declared)
+        if (key.required && !key.hasDefault && !config.hasProperty(prefix + "." + key.name)) return &key;
+    return nullptr;
+}
+
 std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::AbstractConfiguration& config,
                                                         const std::string& prefix,
                                                         const std::vector<ConfigKeyInfo>& declared) {
+    if (const ConfigKeyInfo* missing = firstMissingRequiredKey(config, prefix, declared))
+        throw ConfigError("invalid configuration: " + prefix + "." + missing->name + " is required (" +
+                          missing->description + ")");
     std::map<std::string, std::string> out;
     std::vector<std::string> leaves;
     collectLeaves(config, prefix, leaves);
@@ -302,10 +312,8 @@ std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::Abstra
             value = Poco::trim(config.getRawString(full, ""));
         else if (key.hasDefault)
             value = key.defaultValue;
-        else {
-            if (key.required) throw ConfigError("invalid configuration: " + full + " is required (" + key.description + ")");
-            continue;
-        }
+        else
+            continue; // optional and unset (a missing required key was refused above)
         switch (key.type) {
         case MC_CONFIG_INT: {
             Poco::Int64 parsed;

@@ -114,6 +114,11 @@ std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::Abstra
                                                         const std::string& prefix,
                                                         const std::vector<ConfigKeyInfo>& declared);
 
+// The first key `declared` requires that has no default and is absent under `prefix` (the key
+// pluginInstanceConfig refuses as missing), or nullptr when every required key is there.
+const ConfigKeyInfo* firstMissingRequiredKey(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                                    const std::vector<ConfigKeyInfo>& declared);
+
 // The same, from keys already relative to `prefix` (tests and tools that hold a plain map).
 std::map<std::string, std::string> pluginInstanceConfig(const std::map<std::string, std::string>& relative,
                                                         const std::string& prefix,

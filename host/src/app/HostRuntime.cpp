@@ -149,17 +149,6 @@ std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginI
         });
 }
 
-namespace {
-// The first key a plugin declares as required that has no default and no value under `prefix`, or "".
-std::string firstMissingRequiredKey(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
-                                    const std::vector<ConfigKeyInfo>& keys) {
-    for (const auto& key : keys)
-        if (key.required && !key.hasDefault && config.getString(prefix + "." + key.name, "").empty())
-            return prefix + "." + key.name;
-    return {};
-}
-} // namespace
-
 void HostRuntime::loadPlugins() {
     auto log = logging::get("host");
     startedMonotonic_ = std::chrono::steady_clock::now();
@@ -182,10 +171,11 @@ void HostRuntime::loadPlugins() {
         const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, shortName(plugin->info.id, "discovery-"));
         // A source nobody configured (a required key unset, not explicitly enabled) is listed, not an error:
         // an operator who never asked for registry discovery should not read error lines about it.
-        const std::string missing = firstMissingRequiredKey(*config_, prefix, plugin->info.configKeys);
-        if (!missing.empty() && !config_->has(prefix + ".enabled")) {
-            log->info("{} is not configured ({} is not set); it stays off", plugin->info.id, missing);
-            discovery_->addSource(settings, nullptr, missing + " is not set", "unconfigured");
+        const ConfigKeyInfo* missing = firstMissingRequiredKey(*config_, prefix, plugin->info.configKeys);
+        if (missing && !config_->has(prefix + ".enabled")) {
+            const std::string key = prefix + "." + missing->name;
+            log->info("{} is not configured ({} is not set); it stays off", plugin->info.id, key);
+            discovery_->addSource(settings, nullptr, key + " is not set", "unconfigured");
             continue;
         }
         try {
