@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Mission Control needs, when they are missing. Usage:
 #   scripts/deps.sh build   # compile and run the host
-#   scripts/deps.sh test    # + what the test suite and the coverage build use
+#   scripts/deps.sh test    # + what the test suite, the coverage build and the fuzzers use
 set -euo pipefail
 profile=${1:-build}
 packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
@@ -11,6 +11,8 @@ if [ "$profile" = test ]; then
   packages+=(gcovr postgresql)
   # discovery-mdns tests: a network namespace per test (unshare, ip) and an independent mDNS responder.
   packages+=(util-linux iproute2 python3-zeroconf)
+  # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (Debian 12: clang 14).
+  packages+=(clang libclang-rt-14-dev)
   # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi

@@ -32,14 +32,15 @@ public:
     void everyErrorCodeAndMessageTypeIsDocumented() {
         const std::string root = MC_TEST_SOURCE_DIR;
         std::string code;
-        for (const char* file : {"host/src/web/WebSocketHub.cpp", "host/src/web/ws/ClientSession.cpp", "host/src/gateway/GatewayApi.cpp",
-                                 "host/src/ingest/IngestApi.cpp"})
+        for (const char* file : {"host/src/web/WebSocketHub.cpp", "host/src/web/ws/ClientSession.cpp", "host/src/web/ws/ClientMessage.cpp",
+                                 "host/src/gateway/GatewayApi.cpp", "host/src/ingest/IngestApi.cpp"})
             code += readFile(root + "/" + file);
         const std::string doc = readFile(root + "/docs/websocket-protocol.md");
         CPPUNIT_ASSERT(!code.empty() && !doc.empty());
 
         std::set<std::string> codes = matches(code, std::regex(R"re(sendError\(\s*"([a-z_]+)")re"));
         for (const auto& c : matches(code, std::regex(R"re(sendError\(response,[^"]*"([a-z_]+)")re"))) codes.insert(c);
+        for (const auto& c : matches(code, std::regex(R"re(MessageRefusal\{"([a-z_]+)")re"))) codes.insert(c);
         std::set<std::string> types = matches(code, std::regex(R"re(\\"type\\":\\"([a-z_]+)\\")re"));
         for (const auto& t : matches(code, std::regex(R"re(registerHandler\("([a-z_]+)")re"))) types.insert(t);
         for (const auto& t : matches(code, std::regex(R"re(message\.type == "([a-z_]+)")re"))) types.insert(t);

@@ -30,9 +30,13 @@ void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse:
 }
 
 std::map<std::string, std::string> queryParameters(const Poco::Net::HTTPServerRequest& request) {
+    return queryParameters(request.getURI());
+}
+
+std::map<std::string, std::string> queryParameters(const std::string& target) {
     std::map<std::string, std::string> out;
     try {
-        Poco::URI uri(request.getURI());
+        Poco::URI uri(target);
         for (auto& [key, value] : uri.getQueryParameters()) out[key] = value;
     } catch (const Poco::Exception& e) {
         throw std::invalid_argument("malformed query string: " + e.message());

@@ -22,6 +22,8 @@ void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse:
 // The query string of a request as key -> value (last one wins); throws std::invalid_argument on a
 // malformed escape.
 std::map<std::string, std::string> queryParameters(const Poco::Net::HTTPServerRequest& request);
+// The same for a request target ("/api/logs?level=warn").
+std::map<std::string, std::string> queryParameters(const std::string& target);
 
 // The path of a request without its query string.
 std::string requestPath(const Poco::Net::HTTPServerRequest& request);

@@ -155,7 +155,8 @@ std::map<std::string, std::string> validateQuery(const std::vector<QueryParam>& 
     std::map<std::string, std::string> out;
     for (const auto& [name, value] : given) {
         if (name == "token") continue;
-        auto p = std::find_if(params.begin(), params.end(), [&](const QueryParam& q) { return q.name == name; });
+        // (an init-capture: clang before C++20 cannot capture a structured binding)
+        auto p = std::find_if(params.begin(), params.end(), [&wanted = name](const QueryParam& q) { return q.name == wanted; });
         if (p == params.end()) {
             std::vector<std::string> known;
             for (const auto& q : params) known.push_back(q.name);

@@ -1,10 +1,6 @@
 #include "web/ws/ClientSession.h"
 
-#include "util/Json.h"
 #include "web/ws/IoLoop.h"
-
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +10,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 
 namespace mc::host {
 namespace {
@@ -25,19 +20,6 @@ constexpr int kMaxIovecs = 64;
 
 SharedFrame textFrame(std::string_view json) {
     return std::make_shared<const std::string>(ws::encodeFrame(ws::Opcode::Text, json));
-}
-
-std::string errorJson(std::string_view code, std::string_view message, std::string_view requestIdJson) {
-    std::string out = "{\"type\":\"error\",\"code\":";
-    out += json::quote(code);
-    out += ",\"message\":";
-    out += json::quote(message);
-    if (!requestIdJson.empty()) {
-        out += ",\"request_id\":";
-        out += requestIdJson;
-    }
-    out += '}';
-    return out;
 }
 
 } // namespace
@@ -334,35 +316,12 @@ void ClientSession::handleFrameEvent(const ws::FrameEvent& event) {
 }
 
 void ClientSession::handleTextMessage(const std::string& text) {
-    Poco::Dynamic::Var parsed;
-    try {
-        Poco::JSON::Parser parser;
-        parsed = parser.parse(text);
-    } catch (const Poco::Exception& e) {
-        ++hub_.protocolErrors;
-        sendError("invalid_json", "message is not valid JSON: " + e.message());
-        return;
-    }
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr) || !parsed.extract<Poco::JSON::Object::Ptr>()) {
-        ++hub_.protocolErrors;
-        sendError("invalid_message", "message must be a JSON object with a \"type\"");
-        return;
-    }
     ClientMessage message;
-    message.body = parsed.extract<Poco::JSON::Object::Ptr>();
-    if (message.body->has("request_id")) {
-        const Poco::Dynamic::Var id = message.body->get("request_id");
-        std::ostringstream out;
-        Poco::JSON::Stringifier::stringify(id, out);
-        message.requestIdJson = out.str();
-    }
-    const Poco::Dynamic::Var type = message.body->get("type");
-    if (type.isEmpty() || !type.isString() || type.extract<std::string>().empty()) {
+    if (auto refusal = parseClientMessage(text, message)) {
         ++hub_.protocolErrors;
-        sendError("invalid_message", "message needs a non-empty string \"type\"", message.requestIdJson);
+        sendError(refusal->code, refusal->message, refusal->requestIdJson);
         return;
     }
-    message.type = type.extract<std::string>();
 
     ws::HubState::HandlerEntry entry;
     {
@@ -371,8 +330,8 @@ void ClientSession::handleTextMessage(const std::string& text) {
         if (it == hub_.handlers.end()) {
             lock.unlock();
             ++hub_.protocolErrors;
-            std::string shown = message.type.size() > 64 ? message.type.substr(0, 64) + "..." : message.type;
-            sendError("unknown_type", "unknown message type \"" + shown + "\"", message.requestIdJson);
+            const MessageRefusal refusal = unknownTypeRefusal(message);
+            sendError(refusal.code, refusal.message, refusal.requestIdJson);
             return;
         }
         entry = it->second;

@@ -3,6 +3,7 @@
 // hold it (async replies) and call send()/close(), which only enqueue and wake that loop.
 #include "core/Broadcaster.h"
 #include "web/Auth.h"
+#include "web/ws/ClientMessage.h"
 #include "web/ws/FrameCodec.h"
 #include "web/ws/WebSocketSettings.h"
 
@@ -29,14 +30,6 @@ namespace mc::host {
 
 
 class ClientSession;
-
-// A client message after JSON parsing: `type` is its non-empty "type"; `requestIdJson` is its
-// "request_id" re-serialized as JSON (empty when absent), ready to be echoed.
-struct ClientMessage {
-    std::string type;
-    Poco::JSON::Object::Ptr body;
-    std::string requestIdJson;
-};
 
 // Runs on the session's I/O thread: must not block. Reply now or later (from any thread) via send().
 using MessageHandler = std::function<void(const std::shared_ptr<ClientSession>& session, const ClientMessage& message)>;

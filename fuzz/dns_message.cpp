@@ -1,0 +1,146 @@
+// mDNS packets (plugins/discovery-mdns/src/DnsMessage.cpp, ServiceBrowser.cpp): parseMessage on what
+// any host of the local network sends to 224.0.0.251:5353, then the browser that keeps what the
+// packet says. The input is one packet.
+//
+// Checked: no crash/UB/leak/hang; a malformed packet is refused with DnsFormatError and nothing else;
+// a parsed packet builds back into a packet that parses to the same message; the browser, fed the
+// packet (and the same under other instance names, as a second host would announce) twice and
+// polled over the records' lifetime, reports well-formed endpoints, loses only what it found, and
+// the queries it asks can always be sent.
+#include "FuzzSupport.h"
+
+#include "DnsMessage.h"
+#include "ServiceBrowser.h"
+
+#include <set>
+
+using namespace mc::mdns;
+
+namespace {
+
+std::string describe(const DnsRecord& r) { return typeName(r.type) + " " + r.name.text() + " -> " + r.dataKey(); }
+
+void checkSameRecords(const std::vector<DnsRecord>& a, const std::vector<DnsRecord>& b, const char* section) {
+    MC_FUZZ_CHECK(a.size() == b.size(), std::string(section) + ": record count differs after a rebuild");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        DnsRecord x = a[i];
+        // An empty TXT record is written as one empty string (RFC 6763 §6.1).
+        if (x.type == dns_type::TXT && x.txt.empty()) x.txt.push_back("");
+        MC_FUZZ_CHECK(x.dataKey() == b[i].dataKey() && x.ttl == b[i].ttl && x.rclass == b[i].rclass &&
+                          x.cacheFlush == b[i].cacheFlush,
+                      std::string(section) + ": " + describe(x) + " became " + describe(b[i]));
+    }
+}
+
+// What MdnsDiscovery::send does with a query: one packet, without the known answers if they do not fit.
+void checkQueryCanBeSent(const Query& query) {
+    DnsMessage message;
+    message.questions = query.questions;
+    message.answers = query.knownAnswers;
+    std::string bytes;
+    try {
+        bytes = buildMessage(message);
+    } catch (const DnsFormatError&) {
+        message.answers.clear();
+        try {
+            bytes = buildMessage(message);
+        } catch (const DnsFormatError& e) {
+            MC_FUZZ_CHECK(false, std::string("the browser's query cannot be sent: ") + e.what() + " (" +
+                                     std::to_string(query.questions.size()) + " questions)");
+        }
+    }
+    MC_FUZZ_CHECK(parseMessage(bytes).questions.size() == message.questions.size(), "query questions do not parse back");
+}
+
+// The same announcements under other instance names: what a second host answering alike adds.
+// (The first byte of the instance label changes; the lengths stay, so every name stays encodable.)
+DnsMessage renamed(DnsMessage message) {
+    const auto rename = [](DnsName& name) {
+        if (!name.labels.empty()) name.labels.front()[0] = name.labels.front()[0] == '~' ? '^' : '~';
+    };
+    for (auto* section : {&message.answers, &message.additionals})
+        for (auto& r : *section) {
+            if (r.type == dns_type::PTR) rename(r.ptr);
+            if (r.type == dns_type::SRV || r.type == dns_type::TXT) rename(r.name);
+        }
+    return message;
+}
+
+void checkEvents(const std::vector<BrowserEvent>& events, std::set<std::string>& found) {
+    for (const auto& e : events) {
+        const ServiceEndpoint& p = e.endpoint;
+        if (e.kind == BrowserEvent::Kind::Found) {
+            MC_FUZZ_CHECK(!p.key.empty(), "found without a key");
+            MC_FUZZ_CHECK(p.transport == "http" || p.transport == "sse", "transport " + p.transport);
+            MC_FUZZ_CHECK(p.url.rfind("http://", 0) == 0, "url " + mc::fuzz::shown(p.url));
+            MC_FUZZ_CHECK(!p.addresses.empty(), "found without an address");
+            found.insert(p.key);
+        } else {
+            MC_FUZZ_CHECK(found.erase(p.key) == 1, "lost what was not found: " + mc::fuzz::shown(p.key));
+            MC_FUZZ_CHECK(e.reason == "goodbye" || e.reason == "ttl expired", "lost reason " + e.reason);
+        }
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    DnsMessage message;
+    try {
+        message = parseMessage(data, size);
+    } catch (const DnsFormatError&) {
+        return 0;
+    }
+
+    std::string rebuilt;
+    try {
+        rebuilt = buildMessage(message);
+    } catch (const DnsFormatError& e) {
+        // Only the size can fail: the parsed names and data are all encodable. A packet that leaned on
+        // compression the writer does not use may come out larger than the limit.
+        MC_FUZZ_CHECK(std::string(e.what()).find("is larger than") != std::string::npos,
+                      std::string("a parsed message cannot be rebuilt: ") + e.what());
+    }
+    if (!rebuilt.empty()) {
+        const DnsMessage again = parseMessage(rebuilt);
+        MC_FUZZ_CHECK(again.id == message.id && again.flags == message.flags, "header differs after a rebuild");
+        MC_FUZZ_CHECK(again.questions.size() == message.questions.size(), "questions differ after a rebuild");
+        for (std::size_t i = 0; i < again.questions.size(); ++i)
+            MC_FUZZ_CHECK(again.questions[i].name == message.questions[i].name &&
+                              again.questions[i].type == message.questions[i].type &&
+                              again.questions[i].qclass == message.questions[i].qclass &&
+                              again.questions[i].unicastResponse == message.questions[i].unicastResponse,
+                          "question " + std::to_string(i) + " differs after a rebuild");
+        checkSameRecords(message.answers, again.answers, "answers");
+        checkSameRecords(message.authorities, again.authorities, "authorities");
+        checkSameRecords(message.additionals, again.additionals, "additionals");
+    }
+
+    // The browser: browse _mcp._tcp.local (the plugin's default) and the type the packet's first PTR names.
+    BrowserSettings settings;
+    settings.types.push_back(DnsName::fromText("_mcp._tcp.local"));
+    for (const auto& r : message.answers)
+        if (r.type == dns_type::PTR) {
+            settings.types.push_back(r.name);
+            break;
+        }
+    ServiceBrowser browser(settings, 1);
+    std::set<std::string> found;
+    const std::int64_t start = 1'000'000'000;
+    const DnsMessage second = renamed(message);
+    for (std::int64_t now : {start, start + 500'000}) {
+        browser.handle(message, now);
+        browser.handle(second, now);
+        checkQueryCanBeSent(browser.poll(now));
+        checkEvents(browser.takeEvents(), found);
+        browser.takeWarnings();
+    }
+    // Through refreshes to expiry (the longest TTL is 2^32 - 1 seconds).
+    for (std::int64_t later : {std::int64_t(2'000'000), std::int64_t(60'000'000), std::int64_t(3'600'000'000),
+                               std::int64_t(5'000'000'000'000'000)}) {
+        checkQueryCanBeSent(browser.poll(start + later));
+        checkEvents(browser.takeEvents(), found);
+    }
+    MC_FUZZ_CHECK(browser.resolvedCount() == 0 && found.empty(), "services outlive every record");
+    return 0;
+}
