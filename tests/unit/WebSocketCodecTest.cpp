@@ -1,5 +1,11 @@
-// RFC 6455 framing: round trips, byte-by-byte feeding, fragmentation, masking and every violation.
+// RFC 6455 framing: round trips, byte-by-byte feeding, fragmentation, masking and every violation;
+// and the envelope of a client's text message (ClientMessage), whose answers travel as text frames.
+#include "web/ws/ClientMessage.h"
 #include "web/ws/FrameCodec.h"
+
+#include "mc/json_text.hpp"
+
+#include <Poco/JSON/Parser.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -53,6 +59,9 @@ class WebSocketCodecTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUtf8Validation);
     CPPUNIT_TEST(testAcceptKeyRfcExample);
     CPPUNIT_TEST(testCloseReasonTruncatedTo125Bytes);
+    CPPUNIT_TEST(testClientMessageEnvelope);
+    CPPUNIT_TEST(testErrorAnswersAreValidUtf8);
+    CPPUNIT_TEST(testJsonStringsAreAlwaysValidUtf8);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -246,6 +255,48 @@ public:
         auto events = parseAll(frame, client);
         CPPUNIT_ASSERT_EQUAL(std::uint16_t(1008), events.at(0).closeCode);
         CPPUNIT_ASSERT_EQUAL(std::size_t(123), events[0].payload.size());
+    }
+
+    void testClientMessageEnvelope() {
+        mc::host::ClientMessage message;
+        CPPUNIT_ASSERT(!mc::host::parseClientMessage(R"({"type":"ping","request_id":{"n":[1,"x"]}})", message));
+        CPPUNIT_ASSERT_EQUAL(std::string("ping"), message.type);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":[1,"x"]})"), message.requestIdJson);
+        const auto refused = mc::host::parseClientMessage(R"({"type":"","request_id":"b"})", message);
+        CPPUNIT_ASSERT(refused);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_message"), refused->code);
+        CPPUNIT_ASSERT_EQUAL(std::string("\"b\""), refused->requestIdJson);
+    }
+
+    // Found by fuzz/ws_message: a text frame that is not UTF-8 makes browsers drop the connection (1007).
+    void testErrorAnswersAreValidUtf8() {
+        mc::host::ClientMessage message;
+        // Poco's parser names the end of the text as the byte 0xff.
+        const auto refused = mc::host::parseClientMessage("1.", message);
+        CPPUNIT_ASSERT(refused);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_json"), refused->code);
+        const std::string answer = mc::host::errorJson(refused->code, refused->message, refused->requestIdJson);
+        CPPUNIT_ASSERT_MESSAGE(answer, isValidUtf8(answer));
+        Poco::JSON::Parser().parse(answer); // and so it is JSON a client can read
+
+        // A long unknown type is shown cut on a character boundary, not inside the 'é' at bytes 63-64.
+        const std::string type = std::string(63, 't') + "\xC3\xA9tail";
+        CPPUNIT_ASSERT(!mc::host::parseClientMessage("{\"type\":\"" + type + "\"}", message));
+        const auto unknown = mc::host::unknownTypeRefusal(message);
+        CPPUNIT_ASSERT_EQUAL("unknown message type \"" + std::string(63, 't') + "...\"", unknown.message);
+        CPPUNIT_ASSERT(isValidUtf8(mc::host::errorJson(unknown.code, unknown.message, unknown.requestIdJson)));
+    }
+
+    void testJsonStringsAreAlwaysValidUtf8() {
+        using mc::sdk::json::quote;
+        CPPUNIT_ASSERT_EQUAL(std::string("\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\""), quote("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+        const std::string replacement = "\xEF\xBF\xBD";
+        CPPUNIT_ASSERT_EQUAL("\"a" + replacement + "b\"", quote(std::string("a\xFF" "b")));       // not UTF-8 at all
+        CPPUNIT_ASSERT_EQUAL("\"" + replacement + "\"", quote(std::string("\xC3", 1)));           // cut short at the end
+        CPPUNIT_ASSERT_EQUAL("\"" + replacement + replacement + "x\"", quote("\xE2\x82x"));     // cut short inside
+        CPPUNIT_ASSERT_EQUAL("\"" + replacement + replacement + "\"", quote("\xC0\xAF"));       // overlong
+        CPPUNIT_ASSERT_EQUAL("\"" + replacement + replacement + replacement + "\"", quote("\xED\xA0\x80")); // surrogate
+        CPPUNIT_ASSERT_EQUAL(std::string("\"\\u0001\\n\\\"\""), quote("\x01\n\""));
     }
 };
 

@@ -9,11 +9,39 @@
 
 namespace mc::sdk::json {
 
-// Appends `s` as JSON string content (no quotes), escaped per RFC 8259. Bytes >= 0x80 pass through:
-// callers hand in UTF-8.
+// The length of the UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 when the bytes there are
+// not one (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF, none cut short).
+inline std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    const unsigned char c = at(0);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF; // the range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        if (c == 0xE0) low = 0xA0;
+        if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        if (c == 0xF0) low = 0x90;
+        if (c == 0xF4) high = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s.size() - i < length || at(1) < low || at(1) > high) return 0;
+    for (std::size_t k = 2; k < length; ++k)
+        if ((at(k) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
+// Appends `s` as JSON string content (no quotes), escaped per RFC 8259. UTF-8 passes through; a byte
+// that is not part of valid UTF-8 (an error text from a library, a Latin-1 line on a server's stderr)
+// becomes U+FFFD, so the result is always valid JSON text that every reader and WebSocket accepts.
 inline void appendEscaped(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
-    for (unsigned char c : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -27,8 +55,13 @@ inline void appendEscaped(std::string& out, std::string_view s) {
                 out += "\\u00";
                 out += hex[c >> 4];
                 out += hex[c & 0xf];
-            } else {
+            } else if (c < 0x80) {
                 out += static_cast<char>(c);
+            } else if (const std::size_t n = utf8SequenceLength(s, i)) {
+                out.append(s.data() + i, n);
+                i += n - 1;
+            } else {
+                out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
             }
         }
     }

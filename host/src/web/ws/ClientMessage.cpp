@@ -34,7 +34,12 @@ std::optional<MessageRefusal> parseClientMessage(const std::string& text, Client
 }
 
 MessageRefusal unknownTypeRefusal(const ClientMessage& message) {
-    const std::string shown = message.type.size() > 64 ? message.type.substr(0, 64) + "..." : message.type;
+    std::string shown = message.type;
+    if (shown.size() > 64) {
+        std::size_t keep = 64; // on a character boundary: never half a UTF-8 sequence
+        while (keep > 0 && (static_cast<unsigned char>(shown[keep]) & 0xC0) == 0x80) --keep;
+        shown = shown.substr(0, keep) + "...";
+    }
     return MessageRefusal{"unknown_type", "unknown message type \"" + shown + "\"", message.requestIdJson};
 }
 
