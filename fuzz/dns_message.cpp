@@ -6,7 +6,7 @@
 // a parsed packet builds back into a packet that parses to the same message; the browser, fed the
 // packet (and the same under other instance names, as a second host would announce) twice and
 // polled over the records' lifetime, reports well-formed endpoints, loses only what it found, and
-// the queries it asks can always be sent.
+// the queries it asks can always be sent, in packets that carry all of them.
 #include "FuzzSupport.h"
 
 #include "DnsMessage.h"
@@ -32,24 +32,28 @@ void checkSameRecords(const std::vector<DnsRecord>& a, const std::vector<DnsReco
     }
 }
 
-// What MdnsDiscovery::send does with a query: one packet, without the known answers if they do not fit.
+// What MdnsDiscovery::send does with a query: packets that each fit and together carry all of it.
 void checkQueryCanBeSent(const Query& query) {
-    DnsMessage message;
-    message.questions = query.questions;
-    message.answers = query.knownAnswers;
-    std::string bytes;
+    std::vector<std::string> packets;
     try {
-        bytes = buildMessage(message);
-    } catch (const DnsFormatError&) {
-        message.answers.clear();
-        try {
-            bytes = buildMessage(message);
-        } catch (const DnsFormatError& e) {
-            MC_FUZZ_CHECK(false, std::string("the browser's query cannot be sent: ") + e.what() + " (" +
-                                     std::to_string(query.questions.size()) + " questions)");
-        }
+        packets = buildQueryPackets(query.questions, query.knownAnswers);
+    } catch (const DnsFormatError& e) {
+        MC_FUZZ_CHECK(false, std::string("the browser's query cannot be sent: ") + e.what() + " (" +
+                                 std::to_string(query.questions.size()) + " questions)");
     }
-    MC_FUZZ_CHECK(parseMessage(bytes).questions.size() == message.questions.size(), "query questions do not parse back");
+    std::size_t questions = 0, answers = 0;
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        MC_FUZZ_CHECK(packets[i].size() <= kMaxMessageBytes, "a query packet over the limit");
+        const DnsMessage back = parseMessage(packets[i]);
+        questions += back.questions.size();
+        answers += back.answers.size();
+        const bool truncated = back.flags & DnsMessage::kTruncatedFlag;
+        MC_FUZZ_CHECK(truncated == (answers < query.knownAnswers.size() && i + 1 < packets.size() &&
+                                    questions == query.questions.size()),
+                      "TC set where no known answers follow, or missing where they do");
+    }
+    MC_FUZZ_CHECK(questions == query.questions.size() && answers == query.knownAnswers.size(),
+                  "the query packets do not carry the whole query");
 }
 
 // The same announcements under other instance names: what a second host answering alike adds.

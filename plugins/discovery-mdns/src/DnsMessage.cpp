@@ -197,7 +197,7 @@ public:
                 u16(static_cast<std::uint16_t>(0xC000 | known->second));
                 return;
             }
-            if (out_.size() < 0x3FFF) offsets_.emplace(key, out_.size());
+            if (out_.size() < 0x3FFF && offsets_.emplace(key, out_.size()).second) added_.push_back(key);
             u8(static_cast<std::uint8_t>(name.labels[i].size()));
             raw(name.labels[i]);
         }
@@ -244,12 +244,43 @@ public:
         out_[lengthAt + 1] = static_cast<char>(length & 0xFF);
     }
 
+    void question(const DnsQuestion& q) {
+        name(q.name);
+        u16(q.type);
+        u16(static_cast<std::uint16_t>(q.qclass | (q.unicastResponse ? kTopBit : 0)));
+    }
+    void header(std::uint16_t id, std::uint16_t flags, std::size_t qd, std::size_t an, std::size_t ns, std::size_t ar) {
+        u16(id);
+        u16(flags);
+        for (std::size_t count : {qd, an, ns, ar}) {
+            if (count > 0xFFFF) throw DnsFormatError("more than 65535 entries in a section");
+            u16(static_cast<std::uint16_t>(count));
+        }
+    }
+    // Overwrites the 16 bits at `at` (a header field written before).
+    void patch16(std::size_t at, std::uint16_t v) {
+        out_[at] = static_cast<char>(v >> 8);
+        out_[at + 1] = static_cast<char>(v & 0xFF);
+    }
+
+    // What was written after mark() can be taken back, compression targets included.
+    std::size_t mark() {
+        added_.clear();
+        return out_.size();
+    }
+    void rollback(std::size_t mark) {
+        for (const auto& key : added_) offsets_.erase(key);
+        added_.clear();
+        out_.resize(mark);
+    }
+
     std::string take() { return std::move(out_); }
     std::size_t size() const { return out_.size(); }
 
 private:
     std::string out_;
     std::map<std::string, std::size_t> offsets_; // name suffix key -> offset of its first copy
+    std::vector<std::string> added_;              // offsets_ keys added since mark()
 };
 
 std::string lower(std::string_view s) {
@@ -384,23 +415,47 @@ DnsMessage parseMessage(const std::uint8_t* data, std::size_t size) {
 
 std::string buildMessage(const DnsMessage& m) {
     Writer out;
-    out.u16(m.id);
-    out.u16(m.flags);
-    for (std::size_t count : {m.questions.size(), m.answers.size(), m.authorities.size(), m.additionals.size()}) {
-        if (count > 0xFFFF) throw DnsFormatError("more than 65535 entries in a section");
-        out.u16(static_cast<std::uint16_t>(count));
-    }
-    for (const auto& q : m.questions) {
-        out.name(q.name);
-        out.u16(q.type);
-        out.u16(static_cast<std::uint16_t>(q.qclass | (q.unicastResponse ? kTopBit : 0)));
-    }
+    out.header(m.id, m.flags, m.questions.size(), m.answers.size(), m.authorities.size(), m.additionals.size());
+    for (const auto& q : m.questions) out.question(q);
     for (const auto* section : {&m.answers, &m.authorities, &m.additionals})
         for (const auto& r : *section) out.record(r);
     if (out.size() > kMaxMessageBytes)
         throw DnsFormatError("message of " + std::to_string(out.size()) + " bytes is larger than " +
                              std::to_string(kMaxMessageBytes));
     return out.take();
+}
+
+std::vector<std::string> buildQueryPackets(const std::vector<DnsQuestion>& questions,
+                                           const std::vector<DnsRecord>& knownAnswers) {
+    std::vector<std::string> packets;
+    Writer out;
+    std::size_t questionCount = 0, answerCount = 0;
+    out.header(0, 0, 0, 0, 0, 0);
+    const auto finish = [&](bool moreKnownAnswers) {
+        out.patch16(2, moreKnownAnswers ? DnsMessage::kTruncatedFlag : std::uint16_t(0));
+        out.patch16(4, static_cast<std::uint16_t>(questionCount));
+        out.patch16(6, static_cast<std::uint16_t>(answerCount));
+        packets.push_back(out.take());
+        out = Writer();
+        out.header(0, 0, 0, 0, 0, 0);
+        questionCount = answerCount = 0;
+    };
+    // Each entry goes into the current packet, or (when that would overflow it) opens the next one;
+    // an empty packet holds any single question or record (at most a few hundred bytes).
+    const auto add = [&](auto&& write, std::size_t& count, bool moreKnownAnswers) {
+        const std::size_t mark = out.mark();
+        write();
+        if (out.size() > kMaxMessageBytes || count == 0xFFFF) {
+            out.rollback(mark);
+            finish(moreKnownAnswers);
+            write();
+        }
+        ++count;
+    };
+    for (const auto& q : questions) add([&] { out.question(q); }, questionCount, false);
+    for (const auto& r : knownAnswers) add([&] { out.record(r); }, answerCount, true);
+    if (questionCount + answerCount > 0 || packets.empty()) finish(false);
+    return packets;
 }
 
 } // namespace mc::mdns

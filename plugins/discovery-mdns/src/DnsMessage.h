@@ -93,6 +93,7 @@ struct DnsMessage {
 
     static constexpr std::uint16_t kResponseFlag = 0x8000;
     static constexpr std::uint16_t kAuthoritativeFlag = 0x0400;
+    static constexpr std::uint16_t kTruncatedFlag = 0x0200; // TC: in a query, more known answers follow
     bool isResponse() const { return (flags & kResponseFlag) != 0; }
     unsigned opcode() const { return (flags >> 11) & 0xF; }
     unsigned rcode() const { return flags & 0xF; }
@@ -110,5 +111,12 @@ inline DnsMessage parseMessage(std::string_view bytes) {
 // Wire bytes; throws DnsFormatError for what cannot be encoded (a label over 63 bytes, a name over
 // 255, an unparsable address, a message over kMaxMessageBytes).
 std::string buildMessage(const DnsMessage& message);
+
+// A multicast query (id 0) as the packets that carry it, each within kMaxMessageBytes: the questions,
+// then the known answers, each packet filled before the next is begun. A packet whose known answers
+// continue in the next one has the TC bit set (RFC 6762 §7.2). However many services a network
+// announces, what the browser asks about them can always be sent.
+std::vector<std::string> buildQueryPackets(const std::vector<DnsQuestion>& questions,
+                                           const std::vector<DnsRecord>& knownAnswers);
 
 } // namespace mc::mdns

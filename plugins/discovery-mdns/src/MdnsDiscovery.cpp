@@ -129,20 +129,12 @@ void MdnsDiscovery::closeSocket() {
 }
 
 void MdnsDiscovery::send(const Query& query) {
-    DnsMessage message; // id 0, flags 0: a standard multicast query (RFC 6762 §18)
-    message.questions = query.questions;
-    message.answers = query.knownAnswers;
-    std::string bytes;
-    try {
-        bytes = buildMessage(message);
-    } catch (const DnsFormatError&) {
-        message.answers.clear(); // too many known answers for one packet: ask without them
-        bytes = buildMessage(message);
-    }
+    // As many packets as the questions and known answers need (a busy network can ask more than fits in one).
+    const std::vector<std::string> packets = buildQueryPackets(query.questions, query.knownAnswers);
     const Poco::Net::SocketAddress to(kMdnsGroup, kMdnsPort);
     for (const auto& nic : interfaces_) {
         socket_->setInterface(nic);
-        socket_->sendTo(bytes.data(), static_cast<int>(bytes.size()), to);
+        for (const auto& bytes : packets) socket_->sendTo(bytes.data(), static_cast<int>(bytes.size()), to);
     }
 }
 

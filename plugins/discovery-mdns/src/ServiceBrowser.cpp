@@ -297,20 +297,19 @@ void ServiceBrowser::evaluate(const std::set<std::string>* only) {
     goodbyeNames_.clear();
 }
 
-void ServiceBrowser::ask(std::vector<DnsQuestion>& into, const DnsName& name, std::uint16_t type) {
-    const std::string key = questionKey(name, type);
-    for (const auto& q : into)
-        if (questionKey(q.name, q.type) == key) return;
-    into.push_back(DnsQuestion{name, type});
+void ServiceBrowser::ask(std::vector<DnsQuestion>& into, std::set<std::string>& asked, const DnsName& name,
+                         std::uint16_t type) {
+    if (asked.insert(questionKey(name, type)).second) into.push_back(DnsQuestion{name, type});
 }
 
 Query ServiceBrowser::poll(std::int64_t nowUs) {
     if (expire(nowUs)) evaluate(nullptr); // anything may depend on what went
     Query query;
+    std::set<std::string> asked;
     if (nowUs >= nextBrowseUs_) {
         query.browse = true;
         for (const auto& type : settings_.types) {
-            ask(query.questions, type, dns_type::PTR);
+            ask(query.questions, asked, type, dns_type::PTR);
             const RecordSet* ptrs = recordsNamed(type.key());
             if (!ptrs) continue;
             for (const auto& [_, e] : *ptrs) {
@@ -330,7 +329,7 @@ Query ServiceBrowser::poll(std::int64_t nowUs) {
     for (auto& [_, rrs] : cache_)
         for (auto& [__, e] : rrs) {
             if (e.refreshAtUs > nowUs) continue;
-            ask(query.questions, e.record.name, e.record.type);
+            ask(query.questions, asked, e.record.name, e.record.type);
             while (e.refreshAtUs <= nowUs) { // one question even when several points passed unnoticed
                 ++e.refreshStep;
                 scheduleRefresh(e);
@@ -343,7 +342,7 @@ Query ServiceBrowser::poll(std::int64_t nowUs) {
             auto known = resolveBackoff_.find(key);
             Backoff backoff = known == resolveBackoff_.end() ? Backoff{nowUs, kSecondUs} : known->second;
             if (nowUs >= backoff.nextUs) {
-                ask(query.questions, q.name, q.type);
+                ask(query.questions, asked, q.name, q.type);
                 backoff.nextUs = nowUs + backoff.intervalUs;
                 backoff.intervalUs = std::min(backoff.intervalUs * 2, std::max<std::int64_t>(settings_.maxQueryIntervalUs, kSecondUs));
             }

@@ -102,7 +102,9 @@ private:
     // Resolves the services (all, or the instance keys in `only`) and records found/lost events.
     void evaluate(const std::set<std::string>* only);
     bool resolve(const Cached& ptr, ServiceEndpoint& out, std::vector<DnsQuestion>& missing);
-    static void ask(std::vector<DnsQuestion>& into, const DnsName& name, std::uint16_t type); // deduplicated
+    // Adds the question unless `asked` (the keys of what `into` holds) has it: a set lookup, as one
+    // packet can name hundreds of services and a poll may ask thousands of questions.
+    static void ask(std::vector<DnsQuestion>& into, std::set<std::string>& asked, const DnsName& name, std::uint16_t type);
 
     BrowserSettings settings_;
     std::mt19937 random_;

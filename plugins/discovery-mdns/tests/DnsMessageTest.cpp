@@ -57,6 +57,7 @@ class DnsMessageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refusesPointerLoopsAndForwardPointers);
     CPPUNIT_TEST(refusesBadLabelsAndOverlongNames);
     CPPUNIT_TEST(refusesRecordDataThatDoesNotFit);
+    CPPUNIT_TEST(queryPacketsSplitQuestionsAndKnownAnswers);
     CPPUNIT_TEST(survivesRandomCorruption);
     CPPUNIT_TEST(refusesWhatCannotBeEncoded);
     CPPUNIT_TEST_SUITE_END();
@@ -312,6 +313,41 @@ public:
         DnsMessage a;
         a.answers.push_back(DnsRecord::makeAddress(DnsName::fromText("h.local"), 1, "300.1.1.1"));
         CPPUNIT_ASSERT_THROW(buildMessage(a), DnsFormatError);
+    }
+
+    void queryPacketsSplitQuestionsAndKnownAnswers() {
+        const DnsName type = DnsName::fromText("_mcp._tcp.local");
+        std::vector<DnsQuestion> questions;
+        std::vector<DnsRecord> known;
+        for (int i = 0; i < 1500; ++i) {
+            const DnsName instance = DnsName::fromText("a-long-instance-name-" + std::to_string(i) + "._mcp._tcp.local");
+            questions.push_back(DnsQuestion{instance, dns_type::SRV});
+            known.push_back(DnsRecord::makePtr(type, 4500, instance));
+        }
+        const auto packets = buildQueryPackets(questions, known);
+        std::vector<DnsMessage> parsed;
+        for (const auto& bytes : packets) {
+            CPPUNIT_ASSERT(bytes.size() <= kMaxMessageBytes);
+            parsed.push_back(parseMessage(bytes));
+        }
+        // In order: questions first, then known answers; TC on each packet whose known answers go on.
+        std::size_t q = 0, a = 0;
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
+            const DnsMessage& m = parsed[i];
+            CPPUNIT_ASSERT(!m.isResponse());
+            CPPUNIT_ASSERT(!m.questions.empty() || !m.answers.empty());
+            for (const auto& question : m.questions) CPPUNIT_ASSERT(question.name == questions.at(q++).name);
+            for (const auto& answer : m.answers) CPPUNIT_ASSERT(answer.ptr == known.at(a++).ptr);
+            const bool more = a < known.size() && i + 1 < parsed.size();
+            CPPUNIT_ASSERT_EQUAL(more && q == questions.size(), (m.flags & DnsMessage::kTruncatedFlag) != 0);
+        }
+        CPPUNIT_ASSERT_EQUAL(questions.size(), q);
+        CPPUNIT_ASSERT_EQUAL(known.size(), a);
+        CPPUNIT_ASSERT(parsed.front().answers.empty() && parsed.back().questions.empty());
+
+        // A small query stays one packet, and an empty one is one empty packet.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), buildQueryPackets({questions[0]}, {known[0]}).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(12), buildQueryPackets({}, {}).at(0).size());
     }
 };
 

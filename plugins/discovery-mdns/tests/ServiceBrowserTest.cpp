@@ -1,10 +1,12 @@
 // The DNS-SD browsing state machine on crafted responses and a fake clock: query backoff, resolving
 // across messages (asking for what is missing), goodbye, TTL expiry with refresh queries at 80-95 %,
-// cache flush on a changed address, known answers, and what it must ignore.
+// cache flush on a changed address, known answers, what it must ignore, and a network announcing
+// thousands of services.
 #include "ServiceBrowser.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,7 @@ class ServiceBrowserTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(includesKnownAnswersWithMoreThanHalfTheirTtl);
     CPPUNIT_TEST(ignoresQueriesErrorsAndUnrelatedRecords);
     CPPUNIT_TEST(unknownTransportIsNotReportedAndWarnedOnce);
+    CPPUNIT_TEST(thousandsOfServicesAreAskedAboutInLinearTimeAndFitInPackets);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -282,6 +285,40 @@ public:
         auto events = b.takeEvents();
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
         CPPUNIT_ASSERT_EQUAL(std::string("sse"), events[0].endpoint.transport);
+    }
+
+    // Found with fuzz/dns_message (a crafted packet ran 14 s in it): one packet naming ~500 instances
+    // made the next poll ask its ~1000 questions in quadratic time (0.35 s a poll, again at each
+    // retry), and two such packets made more questions than one packet holds, so MdnsDiscovery::send
+    // threw DnsFormatError out of its thread (std::terminate: the host died).
+    void thousandsOfServicesAreAskedAboutInLinearTimeAndFitInPackets() {
+        auto b = browser();
+        std::vector<DnsRecord> ptrs;
+        for (int i = 0; i < 5000; ++i)
+            ptrs.push_back(DnsRecord::makePtr(kType, 4500, DnsName::fromText("instance-" + std::to_string(i) + "._mcp._tcp.local")));
+        b.handle(response(ptrs), 0);
+        const auto started = std::chrono::steady_clock::now();
+        const Query q = b.poll(0);
+        const auto took = std::chrono::steady_clock::now() - started;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2 + 2 * 5000), q.questions.size()); // two browses, SRV + TXT of each
+        CPPUNIT_ASSERT_MESSAGE("poll took " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) + " ms",
+                               took < std::chrono::seconds(2)); // quadratic: over 10 s here
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5000), q.knownAnswers.size());
+
+        DnsMessage whole;
+        whole.questions = q.questions;
+        CPPUNIT_ASSERT_THROW(buildMessage(whole), DnsFormatError); // one packet cannot hold it
+        const auto packets = buildQueryPackets(q.questions, q.knownAnswers);
+        CPPUNIT_ASSERT(packets.size() > 2);
+        std::size_t questions = 0, answers = 0;
+        for (const auto& bytes : packets) {
+            CPPUNIT_ASSERT(bytes.size() <= kMaxMessageBytes);
+            const DnsMessage m = parseMessage(bytes);
+            questions += m.questions.size();
+            answers += m.answers.size();
+        }
+        CPPUNIT_ASSERT_EQUAL(q.questions.size(), questions);
+        CPPUNIT_ASSERT_EQUAL(q.knownAnswers.size(), answers);
     }
 };
 
