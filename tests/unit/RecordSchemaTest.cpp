@@ -67,6 +67,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testParseBatchRejectsPerRecordAndRefusesBadBodies);
     CPPUNIT_TEST(testResultJson);
     CPPUNIT_TEST(testInsertOnceKindsAreGroupedBetweenThreadEvents);
+    CPPUNIT_TEST(testTimestampsStayWithinFourDigitYears);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -154,6 +155,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(7), result.accepted);
         const std::vector<std::string> expected = {"log:L-1,L-2", "step:S-1", "thread:T-1", "log:L-3,L-4", "step:S-2"};
         CPPUNIT_ASSERT(expected == target.calls);
+    }
+
+    // Found by fuzz/ingest_body: an offset carried 0000-01-01 into year -1 ("-001-12-31T23:00:00Z"):
+    // the host accepted and broadcast the event, then the store refused its own stored form.
+    void testTimestampsStayWithinFourDigitYears() {
+        std::string out;
+        CPPUNIT_ASSERT(records::normalizeTimestamp("0000-01-01T00:00:00Z", out));
+        CPPUNIT_ASSERT_EQUAL(std::string("0000-01-01T00:00:00.000000Z"), out);
+        CPPUNIT_ASSERT(records::normalizeTimestamp("9999-12-31T23:59:59.999999Z", out));
+        CPPUNIT_ASSERT_EQUAL(std::string("9999-12-31T23:59:59.999999Z"), out);
+        CPPUNIT_ASSERT(records::normalizeTimestamp("0000-01-01T00:30:00+00:30", out));
+        CPPUNIT_ASSERT_EQUAL(std::string("0000-01-01T00:00:00.000000Z"), out);
+        CPPUNIT_ASSERT(!records::normalizeTimestamp("0000-01-01T00:00:00+01:00", out));
+        CPPUNIT_ASSERT(!records::normalizeTimestamp("9999-12-31T23:59:59-00:01", out));
+        // So an event carrying one is refused with the field's reason, not accepted then lost.
+        const auto parsed = records::parseBatch(
+            "log", R"([{"level":"INFO","service":"s","mcp_id":"m","timestamp":"0000-01-01T00:00:00+01:00"}])", [] { return kNow; });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), parsed.rejected.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"),
+                             parsed.rejected[0].reason);
     }
 };
 

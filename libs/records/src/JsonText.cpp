@@ -60,6 +60,9 @@ bool normalizeTimestamp(std::string_view in, std::string& out) {
     }
     const long long seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                               std::min(second, 59u) - offsetSeconds;
+    // An offset can carry 0000-01-01 or 9999-12-31 out of four-digit years in UTC: not a timestamp the
+    // stored form (and so the store's own check) can hold.
+    if (seconds < daysFromCivil(0, 1, 1) * 86400 || seconds >= daysFromCivil(10000, 1, 1) * 86400) return false;
     out = formatTimestamp(seconds * 1000000 + micros);
     return true;
 }
