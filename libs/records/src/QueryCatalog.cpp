@@ -4,11 +4,12 @@
 #include "mc/records/QueryParams.h"
 #include "mc/records/RecordSchema.h"
 
-
+#include <Poco/Exception.h>
 #include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <set>
 
@@ -184,8 +185,11 @@ std::optional<std::int64_t> integerValue(const Poco::JSON::Object& params, std::
     bool ok = false;
     // JSON numbers only: the host converts query strings; a store caller passes typed JSON.
     if (v.isInteger() && !v.isBoolean()) {
-        n = v.convert<std::int64_t>();
-        ok = true;
+        try {
+            n = v.convert<std::int64_t>();
+            ok = true;
+        } catch (const Poco::RangeException&) { // beyond 64 bits: out of any range too
+        }
     }
     if (!ok || n < p.minimum || n > p.maximum)
         bad(query, p.name, "must be an integer from " + std::to_string(p.minimum) + " to " + std::to_string(p.maximum));
@@ -359,10 +363,15 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
             if (parts.size() != 4 || parts[0] != spec.name || parts[3].empty()) bad(spec.name, "cursor", why);
             if (parts[1] != (out.descending ? "desc" : "asc"))
                 bad(spec.name, "cursor", "was issued for order=" + parts[1] + "; keep the order while paging");
-            std::string key = parts[2];
+            // The key in the form the stores compare: a 64-bit integer, or a normalized timestamp.
+            std::string key;
             if (spec.sortIsInteger) {
-                if (key.empty() || key.find_first_not_of("-0123456789") != std::string::npos) bad(spec.name, "cursor", why);
-            } else if (std::string normalized; !normalizeTimestamp(key, normalized)) {
+                std::int64_t n = 0;
+                const std::string& text = parts[2];
+                const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+                if (text.empty() || error != std::errc() || end != text.data() + text.size()) bad(spec.name, "cursor", why);
+                key = std::to_string(n);
+            } else if (!normalizeTimestamp(parts[2], key)) {
                 bad(spec.name, "cursor", why);
             }
             out.after = Cursor{key, parts[3]};

@@ -3,6 +3,7 @@
 #include "mc/records/JsonText.h"
 #include "mc/sdk.hpp"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
@@ -51,10 +52,15 @@ std::int64_t limitParam(const Poco::JSON::Object& params, const std::string& que
                         std::int64_t fallback, std::int64_t max) {
     if (!params.has(name) || params.isNull(name)) return fallback;
     const auto v = params.get(name);
-    if (!v.isInteger() || v.isBoolean() || v.convert<std::int64_t>() < 1 || v.convert<std::int64_t>() > max)
+    std::int64_t n = 0;
+    try {
+        if (v.isInteger() && !v.isBoolean()) n = v.convert<std::int64_t>();
+    } catch (const Poco::RangeException&) { // beyond 64 bits
+    }
+    if (n < 1 || n > max)
         throw Error(MC_ERR_INVALID_ARGUMENT,
                     queryName + ": parameter '" + name + "' must be an integer from 1 to " + std::to_string(max));
-    return v.convert<std::int64_t>();
+    return n;
 }
 
 std::vector<std::string> stringListParam(const Poco::JSON::Object& params, const std::string& queryName,

@@ -1,6 +1,8 @@
 // store-sqlite through the real store-sqlite.so and the host's StoreService, on real temp databases.
 #include "StoreTestSupport.h"
 
+#include "mc/records/QueryCatalog.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
@@ -58,6 +60,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testGeneratedIdsAreUnique);
     CPPUNIT_TEST(testLogsListFiltersAndOrdersNewestFirst);
     CPPUNIT_TEST(testLogsListRejectsBadParameters);
+    CPPUNIT_TEST(testCursorKeysAreCheckedAndNormalized);
     CPPUNIT_TEST(testUnknownKindQueryAndMissingThread);
     CPPUNIT_TEST(testMalformedBatchIsRefusedAndLosesNothing);
     CPPUNIT_TEST(testHealthReportsWalAndSchemaVersion);
@@ -276,6 +279,8 @@ public:
             {R"({"limit":1001})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":0})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"limit":"5"})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
+            // Found by fuzz/query_catalog: beyond 64 bits it was a Poco::RangeException (500, not 400).
+            {R"({"limit":18446744073709551615})", "logs.list: parameter 'limit' must be an integer from 1 to 1000"},
             {R"({"thread":"T-1"})", "logs.list: unknown parameter 'thread' (known: contains, cursor, from, limit, mcp_id, "
                                   "min_level, order, service, thread_id, to)"},
             {R"({"mcp_id":3})", "logs.list: parameter 'mcp_id' must be a string"},
@@ -285,6 +290,45 @@ public:
             std::string result, error;
             CPPUNIT_ASSERT_EQUAL_MESSAGE(params, MC_ERR_INVALID_ARGUMENT, store->query("logs.list", params, result, error));
             CPPUNIT_ASSERT_EQUAL(message, error);
+        }
+    }
+
+    // Found by fuzz/query_catalog: a cursor's key was checked but then used as given. An integer key
+    // like "-" or one beyond 64 bits failed inside the store (500); a timestamp key in another zone or
+    // form was compared as text with the stored form, so the "next page" started anywhere.
+    void testCursorKeysAreCheckedAndNormalized() {
+        TempDir dir;
+        auto store = openStore(dir.file("cursors.db"));
+        writeOk(*store, "thread", kThread);
+        writeOk(*store, "step", R"([{"id":"S-1","thread_id":"T-1","sequence":1,"step_type":"x"},)"
+                                R"({"id":"S-2","thread_id":"T-1","sequence":2,"step_type":"x"}])");
+        writeOk(*store, "log",
+                R"([{"id":"a","timestamp":"2026-01-01T00:00:01Z","level":"INFO","service":"s","mcp_id":"m"},)"
+                R"({"id":"b","timestamp":"2026-01-01T00:00:03Z","level":"INFO","service":"s","mcp_id":"m"},)"
+                R"({"id":"c","timestamp":"2026-01-01T00:00:02Z","level":"INFO","service":"s","mcp_id":"m"}])");
+        const auto cursor = [](const std::string& query, bool descending, const std::string& key, const std::string& id) {
+            mc::records::ParsedList list;
+            list.spec = mc::records::findListQuery(query);
+            list.descending = descending;
+            return mc::records::encodeCursor(list, key, id);
+        };
+        const auto ids = [&](const std::string& query, const std::string& params) {
+            std::string joined;
+            auto items = queryItems(*store, query, params);
+            for (unsigned i = 0; i < items->size(); ++i) joined += field(items, i, "id");
+            return joined;
+        };
+        // Newest first, after (00:00:02, c): the same instant written in another zone gives the same page.
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), ids("logs.list", R"({"cursor":")" + cursor("logs.list", true, "2026-01-01T00:00:02.000000Z", "c") + "\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), ids("logs.list", R"({"cursor":")" + cursor("logs.list", true, "2026-01-01T01:00:02+01:00", "c") + "\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("S-2"), ids("threads.timeline", R"({"id":"T-1","cursor":")" + cursor("threads.timeline", false, "01", "S-1") + "\"}"));
+        for (const std::string key : {"-", "1-2", "99999999999999999999", "+1", ""}) {
+            std::string result, error;
+            const std::string params = R"({"id":"T-1","cursor":")" + cursor("threads.timeline", false, key, "S-1") + "\"}";
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(key, MC_ERR_INVALID_ARGUMENT, store->query("threads.timeline", params, result, error));
+            CPPUNIT_ASSERT_EQUAL(std::string("threads.timeline: parameter 'cursor' is not a cursor this query issued "
+                                             "(pass next_cursor unchanged)"),
+                                 error);
         }
     }
 
