@@ -109,6 +109,7 @@ bool describeRemote(const Array::Ptr& remotes, const std::map<std::string, std::
 bool describePackage(const Array::Ptr& packages, Object& report, Object& details) {
     for (std::size_t i = 0; packages && i < packages->size(); ++i) {
         auto package = packages->getObject(static_cast<unsigned>(i));
+        if (!package) continue; // not an object: nothing to start
         const std::string registryType = text(package, "registryType");
         const std::string identifier = text(package, "identifier");
         const std::string version = text(package, "version");

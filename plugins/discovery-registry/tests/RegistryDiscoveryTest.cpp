@@ -58,6 +58,7 @@ class RegistryDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSlowRegistryTimesOut);
     CPPUNIT_TEST(testSearchIsPassedOn);
     CPPUNIT_TEST(testMissingUrlIsRefusedAtCreate);
+    CPPUNIT_TEST(testEntriesThatAreNotObjectsAreSkipped);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -140,6 +141,20 @@ public:
         const auto all = plugin.reports();
         for (std::size_t i = firstRun; i < all.size(); ++i)
             CPPUNIT_ASSERT(all[i]->optValue<std::string>("key", "") != "io.example/weather");
+    }
+
+    // Found by fuzz/registry_page: a "packages" entry that is not an object threw Poco's
+    // NullPointerException out of the page parser, and the whole refresh failed.
+    void testEntriesThatAreNotObjectsAreSkipped() {
+        registry_->put("io.example/odd",
+                       "{\"packages\":[1,\"x\",null," + RegistryFixture::npmPackage("@example/odd-mcp", "1.0.0") +
+                           "],\"remotes\":[2]}");
+        auto state = startPlugin();
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(6, state->getValue<int>("found"));
+        auto odd = plugin_->waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/odd"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), odd->getValue<std::string>("transport"));
+        CPPUNIT_ASSERT_EQUAL(std::string("@example/odd-mcp@1.0.0"), odd->getArray("args")->getElement<std::string>(1));
     }
 
     void testMalformedPageKeepsTheLastGoodListAndRecovers() {
