@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::size_t kMaxNameBytes = 255; // wire length, RFC 1035 §3.1
 constexpr std::size_t kMaxLabelBytes = 63;
+// A name has at most 127 labels, so a legitimate one never needs more compression pointers; a
+// packet of pointers chained to pointers would otherwise cost a walk the length of the packet for
+// each of its names (quadratic in its size).
+constexpr int kMaxPointerHops = 127;
 constexpr std::uint16_t kTopBit = 0x8000;
 
 std::string at(std::size_t offset) { return " at offset " + std::to_string(offset); }
@@ -57,6 +61,7 @@ public:
         std::size_t segmentStart = pos_;
         std::size_t wireLength = 1; // the root label
         bool jumped = false;
+        int hops = 0;
         for (;;) {
             if (cursor >= size_)
                 throw DnsFormatError(std::string(what) + ": name runs past the end of the message" + at(cursor));
@@ -68,6 +73,9 @@ public:
                 if (target >= segmentStart)
                     throw DnsFormatError(std::string(what) + ": compression pointer" + at(cursor) + " to offset " +
                                          std::to_string(target) + " does not point backwards (a loop)");
+                if (++hops > kMaxPointerHops)
+                    throw DnsFormatError(std::string(what) + ": more than " + std::to_string(kMaxPointerHops) +
+                                         " compression pointers in one name" + at(cursor));
                 if (!jumped) pos_ = cursor + 2;
                 jumped = true;
                 cursor = segmentStart = target;
