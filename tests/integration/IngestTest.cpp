@@ -159,6 +159,7 @@ class IngestTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(badRequestsGetOneClearErrorEach);
     CPPUNIT_TEST(aFullQueueAnswers503WithRetryAfter);
     CPPUNIT_TEST(hostEventsArePersistedAndHealthShowsTheWriter);
+    CPPUNIT_TEST(aDeeplyNestedEventIsRefusedAloneAndTheRestIsStored);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -251,6 +252,24 @@ public:
             host.runtime->store()->query("logs.list", R"({"mcp_id":"emitter"})", result, e);
             return result.find("\"message\":\"e\"") != std::string::npos;
         }, 5000));
+    }
+
+    // Found by fuzz/ingest_body: an NDJSON event nesting its context 127 levels passed validation, but
+    // the store writer's batch around it was deeper than the store's parser reads: the store refused
+    // the whole batch, the other events of the request (and of other clients) with it.
+    void aDeeplyNestedEventIsRefusedAloneAndTheRestIsStored() {
+        InProcessHost host({}, InProcessHost::Until::AllButGateway);
+        const std::string deep = std::string(127, '[') + std::string(127, ']');
+        auto r = httpRequest("POST", host.port(), "/api/ingest",
+                             R"({"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"kept"})" "\n"
+                             R"({"type":"log","level":"INFO","service":"s","mcp_id":"m","context":)" + deep + "}\n",
+                             kNdjson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 1, r.json()->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'context' nests deeper than 64 levels of objects and arrays"), reasonAt(r.json(), 1));
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, host.runtime->store()->query("logs.list", R"({"mcp_id":"m"})", result, error));
+        CPPUNIT_ASSERT_MESSAGE(result, result.find("\"message\":\"kept\"") != std::string::npos);
     }
 };
 

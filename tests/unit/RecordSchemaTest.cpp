@@ -68,6 +68,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testResultJson);
     CPPUNIT_TEST(testInsertOnceKindsAreGroupedBetweenThreadEvents);
     CPPUNIT_TEST(testTimestampsStayWithinFourDigitYears);
+    CPPUNIT_TEST(testJsonFieldsNestAtMost64Levels);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -175,6 +176,34 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), parsed.rejected.size());
         CPPUNIT_ASSERT_EQUAL(std::string("field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"),
                              parsed.rejected[0].reason);
+    }
+
+    // Found by fuzz/ingest_body: an NDJSON line is an event at depth 1, so its "context" could nest
+    // 127 levels and pass; the store writer's batch ([event, ...]) is one level deeper than Poco's
+    // parser reads, and the store refused the whole batch, every other client's events in it too.
+    void testJsonFieldsNestAtMost64Levels() {
+        const auto log = [](int depth) {
+            return R"({"type":"log","level":"INFO","service":"s","mcp_id":"m","context":)" + std::string(depth, '[') +
+                   std::string(depth, ']') + "}";
+        };
+        const auto normalizeLog = [](const std::string& json) {
+            return records::normalize(*records::findKind("log"), *Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>(),
+                                      [] { return std::string("L-1"); }, [] { return kNow; });
+        };
+        // 64 levels pass, and the store reads the batch the host writes of them.
+        const auto record = normalizeLog(log(64));
+        const std::string canonical = records::toJson(*records::findKind("log"), record);
+        const auto batch = records::parseBatch("events", R"([{"type":"log",)" + canonical.substr(1) + "]", [] { return kNow; });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), batch.entries.size());
+        for (int depth : {65, 127}) {
+            try {
+                normalizeLog(log(depth));
+                CPPUNIT_FAIL("accepted a context nested " + std::to_string(depth) + " levels");
+            } catch (const std::invalid_argument& e) {
+                CPPUNIT_ASSERT_EQUAL(std::string("field 'context' nests deeper than 64 levels of objects and arrays"),
+                                     std::string(e.what()));
+            }
+        }
     }
 };
 

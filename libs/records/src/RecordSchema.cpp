@@ -5,6 +5,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
@@ -121,6 +122,26 @@ std::string join(const std::vector<std::string>& items) {
     throw std::invalid_argument("field '" + f.jsonName + "' " + what);
 }
 
+// How deep a JSON field may nest: a record travels inside envelopes (the store writer's batch array,
+// a broadcast frame, a query's page) that every JSON parser on the way (Poco: 128 levels) must read.
+constexpr std::size_t kMaxJsonFieldDepth = 64;
+
+// Levels of objects and arrays in a value (a scalar: 0).
+std::size_t nesting(const Poco::Dynamic::Var& value) {
+    std::size_t deepest = 0;
+    if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+        if (const auto object = value.extract<Poco::JSON::Object::Ptr>())
+            for (const auto& member : *object) deepest = std::max(deepest, nesting(member.second));
+        return deepest + 1;
+    }
+    if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+        if (const auto array = value.extract<Poco::JSON::Array::Ptr>())
+            for (const auto& element : *array) deepest = std::max(deepest, nesting(element));
+        return deepest + 1;
+    }
+    return 0;
+}
+
 ColumnValue convert(const FieldSpec& f, const Poco::Dynamic::Var& value) {
     switch (f.type) {
     case FieldType::Text: {
@@ -156,6 +177,8 @@ ColumnValue convert(const FieldSpec& f, const Poco::Dynamic::Var& value) {
         return static_cast<std::int64_t>(value.extract<bool>() ? 1 : 0);
     }
     case FieldType::Json: {
+        if (nesting(value) > kMaxJsonFieldDepth)
+            reject(f, "nests deeper than " + std::to_string(kMaxJsonFieldDepth) + " levels of objects and arrays");
         std::ostringstream out;
         Poco::JSON::Stringifier::condense(value, out);
         return out.str();
