@@ -17,7 +17,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kStdioFields = {"command", "args", "env", "cwd", "shutdown_grace_ms"};
+const std::set<std::string> kStdioFields = {"command", "args", "env", "inherit_env", "cwd", "shutdown_grace_ms"};
 const std::set<std::string> kHttpFields = {"url", "headers", "connect_timeout_ms", "read_timeout_ms"};
 const std::set<std::string> kCommonFields = {"id", "transport", "log_level"};
 
@@ -108,6 +108,11 @@ const char* transportName(McpTransportKind kind) {
     return "stdio";
 }
 
+bool isValidEnvName(const std::string& name) {
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
 bool isValidMcpId(const std::string& id) {
     if (id.empty() || id.size() > 64) return false;
     if (!std::isalnum(static_cast<unsigned char>(id[0])) || std::isupper(static_cast<unsigned char>(id[0]))) return false;
@@ -161,6 +166,25 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
         c.env = readStringMap(body, "env");
         for (const auto& [k, v] : c.env)
             if (k.find('=') != std::string::npos) throw McpConfigError("env", "\"env\" name '" + k + "' contains '='");
+        if (body.has("inherit_env") && !body.get("inherit_env").isEmpty()) {
+            const auto v = body.get("inherit_env");
+            if (v.type() != typeid(Poco::JSON::Array::Ptr))
+                throw McpConfigError("inherit_env", "\"inherit_env\" must be an array of variable names, not " + typeName(v));
+            const auto array = v.extract<Poco::JSON::Array::Ptr>();
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const auto item = array->get(static_cast<unsigned>(i));
+                const std::string at = "\"inherit_env\"[" + std::to_string(i) + "]";
+                if (!item.isString()) throw McpConfigError("inherit_env", at + " must be a string, not " + typeName(item));
+                const std::string name = item.extract<std::string>();
+                if (!isValidEnvName(name))
+                    throw McpConfigError("inherit_env", at + " '" + name + "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+                if (name.rfind("MC_", 0) == 0)
+                    throw McpConfigError("inherit_env", at + " names " + name +
+                                                            ": MC_* variables hold the host's own configuration and are "
+                                                            "never passed to MCP servers");
+                c.inheritEnv.push_back(name);
+            }
+        }
         c.cwd = requireString(body, "cwd", false);
         c.shutdownGraceMs = readMillis(body, "shutdown_grace_ms", 2000, 0, 600000);
     } else {
@@ -197,6 +221,9 @@ std::string McpServerConfig::transportConfigJson() const {
         for (std::size_t i = 0; i < args.size(); ++i) out += (i ? "," : "") + json::quote(args[i]);
         out += ']';
         appendStringMap(out, "env", env);
+        out += ",\"inherit_env\":[";
+        for (std::size_t i = 0; i < inheritEnv.size(); ++i) out += (i ? "," : "") + json::quote(inheritEnv[i]);
+        out += ']';
         if (!cwd.empty()) out += ",\"cwd\":" + json::quote(cwd);
         out += ",\"shutdown_grace_ms\":" + std::to_string(shutdownGraceMs);
     } else {
@@ -225,7 +252,7 @@ std::vector<std::string> configuredMcpServerIds(const Poco::Util::AbstractConfig
 
 McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& config, const std::string& id) {
     const std::string prefix = "mcp.servers." + id;
-    static const std::set<std::string> jsonFields = {"args", "env", "headers"};
+    static const std::set<std::string> jsonFields = {"args", "env", "inherit_env", "headers"};
     Poco::JSON::Object body;
     body.set("id", id);
     Poco::Util::AbstractConfiguration::Keys fields;
