@@ -193,6 +193,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(15000LL, static_cast<long long>(s.pingInterval.count()));
         CPPUNIT_ASSERT_EQUAL(500LL, static_cast<long long>(s.reconnectInitial.count()));
         CPPUNIT_ASSERT_EQUAL(std::string("info"), s.logLevel);
+        CPPUNIT_ASSERT(s.apiPlaceholders.empty());
+        overrides->setString("gateway.api_placeholders", "env:GITHUB_TOKEN, file:/run/secrets/*");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), readGatewaySettings(*config).apiPlaceholders.size());
+        overrides->setString("gateway.api_placeholders", "GITHUB_TOKEN");
+        CPPUNIT_ASSERT_THROW(readGatewaySettings(*config), ConfigError);
+        overrides->setString("gateway.api_placeholders", "");
 
         overrides->setString("gateway.reconnect.initial_ms", "5000");
         overrides->setString("gateway.reconnect.max_ms", "1000");

@@ -1,6 +1,7 @@
 #include "gateway/McpServerConfig.h"
 
 #include "gateway/McpProtocol.h"
+#include "gateway/SecretPlaceholders.h"
 #include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
@@ -82,6 +83,17 @@ bool validHeaderName(const std::string& name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     });
+}
+
+// Header and env values may hold placeholders; a malformed one is refused with the definition.
+void requireValidPlaceholders(const std::string& field, const std::map<std::string, std::string>& values) {
+    for (const auto& [name, value] : values) {
+        try {
+            secretPlaceholdersIn(value);
+        } catch (const std::invalid_argument& e) {
+            throw McpConfigError(field, "\"" + field + "\"." + name + ": " + e.what());
+        }
+    }
 }
 
 void appendStringMap(std::string& out, const char* name, const std::map<std::string, std::string>& map) {
@@ -166,6 +178,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
         c.env = readStringMap(body, "env");
         for (const auto& [k, v] : c.env)
             if (k.find('=') != std::string::npos) throw McpConfigError("env", "\"env\" name '" + k + "' contains '='");
+        requireValidPlaceholders("env", c.env);
         if (body.has("inherit_env") && !body.get("inherit_env").isEmpty()) {
             const auto v = body.get("inherit_env");
             if (v.type() != typeid(Poco::JSON::Array::Ptr))
@@ -204,6 +217,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
             if (v.find_first_of("\r\n") != std::string::npos)
                 throw McpConfigError("headers", "\"headers\"." + k + " must not contain line breaks");
         }
+        requireValidPlaceholders("headers", c.headers);
         c.connectTimeoutMs = readMillis(body, "connect_timeout_ms", 5000, 1, 600000);
         c.readTimeoutMs = readMillis(body, "read_timeout_ms", 30000, 1, 3600000);
     }
