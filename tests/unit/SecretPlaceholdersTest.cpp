@@ -176,7 +176,7 @@ public:
                              resolveHeader("${file:" + dir.file("huge") + "}"));
         CPPUNIT_ASSERT_EQUAL(prefix + "${file:" + dir.path() + "}: " + dir.path() + " is not a regular file",
                              resolveHeader("${file:" + dir.path() + "}"));
-        // A FIFO nobody writes to is refused at once instead of holding the gateway's worker.
+        // A FIFO nobody writes to is refused without being opened (an open would wait for a writer).
         CPPUNIT_ASSERT_EQUAL(prefix + "${file:" + dir.file("fifo") + "}: " + dir.file("fifo") + " is not a regular file",
                              resolveHeader("${file:" + dir.file("fifo") + "}"));
         CPPUNIT_ASSERT_EQUAL(prefix + "${file:" + dir.file("nul") + "}: " + dir.file("nul") + " holds a NUL byte",

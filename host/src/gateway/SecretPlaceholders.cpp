@@ -106,6 +106,11 @@ std::string refusal(SecretPlaceholder::Kind kind, const std::string& target, con
            (apiPatterns.empty() ? std::string("is empty") : "does not allow " + prefix + target);
 }
 
+struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+};
+
 // Every header and env value of `config` with its field name ("headers.X", "env.Y").
 template <typename Visit>
 void forEachSecretField(const McpServerConfig& config, Visit&& visit) {
@@ -115,25 +120,28 @@ void forEachSecretField(const McpServerConfig& config, Visit&& visit) {
 
 std::string readSecretFile(const SecretPlaceholder& p, const std::string& origin, const std::vector<std::string>& apiPatterns) {
     const std::string& path = p.target;
+    // First only a handle (O_PATH opens nothing: no FIFO waits, no device acts), to check what the
+    // name leads to; then the very same file is opened for reading through it.
+    const int handle = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (handle < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    const FdCloser handleCloser{handle};
+    const std::string viaHandle = "/proc/self/fd/" + std::to_string(handle);
     if (origin == "api") {
         // A link must not lead an allowed name out of the allowed files.
         char real[PATH_MAX];
-        if (::realpath(path.c_str(), real) == nullptr)
-            throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+        const ssize_t n = ::readlink(viaHandle.c_str(), real, sizeof real - 1);
+        if (n <= 0) throw std::runtime_error("cannot tell which file " + path + " is: " + std::strerror(errno));
+        real[n] = '\0';
         if (!matchesAny(apiPatterns, "file:", real))
-            throw std::runtime_error(path + " leads to " + real + ", which gateway.api_placeholders does not allow");
+            throw std::runtime_error(path + " leads to " + std::string(real) + ", which gateway.api_placeholders does not allow");
     }
-    // Non-blocking: a FIFO or device must not hold the gateway's worker.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
     struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) throw std::runtime_error(path + " is not a regular file");
+    if (::fstat(handle, &info) != 0 || !S_ISREG(info.st_mode)) throw std::runtime_error(path + " is not a regular file");
     if (static_cast<std::size_t>(info.st_size) > kMaxSecretFileBytes)
         throw std::runtime_error(path + " is larger than " + std::to_string(kMaxSecretFileBytes) + " bytes");
+    const int fd = ::open(viaHandle.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    const FdCloser closer{fd};
     std::string out;
     char buffer[4096];
     for (;;) {
