@@ -2,8 +2,8 @@
 
 #include "app/HostConfig.h"
 #include "core/EventRouter.h"
-#include "log/Logging.h"
 #include "gateway/SecretPlaceholders.h"
+#include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
 #include "util/Json.h"
 
