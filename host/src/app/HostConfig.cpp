@@ -56,6 +56,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
         {"gateway.allow_api_stdio", KeyType::Bool, "false", "Whether an admin may register stdio MCP servers (which start a command on this machine) with POST /api/mcps."},
+        {"gateway.api_placeholders", KeyType::String, "", "Secret placeholders a server registered with POST /api/mcps may use in headers and env (and names its inherit_env may list): comma-separated env:<name> / file:<path> globs, e.g. env:GITHUB_TOKEN, file:/run/secrets/*. Empty: none (docs/mcp-gateway.md#secrets)."},
         {"gateway.ping_interval_ms", KeyType::Int, "15000", "How often every connected MCP server gets an MCP ping.", 100, 3600000},
         {"gateway.ping_timeout_ms", KeyType::Int, "5000", "A ping not answered within this time marks the server disconnected.", 10, 600000},
         {"gateway.request_timeout_ms", KeyType::Int, "30000", "Deadline of the gateway's own requests to a server (initialize, tools/list, logging/setLevel).", 10, 600000},
