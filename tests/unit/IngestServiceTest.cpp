@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 using namespace mc::host;
 using namespace std::chrono_literals;
@@ -159,6 +160,7 @@ class IngestServiceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aFullQueueAcceptsNothingOfTheRequest);
     CPPUNIT_TEST(emitsAreValidatedAndPersisted);
     CPPUNIT_TEST(toolCallsBecomeStepsAtTheNextSequence);
+    CPPUNIT_TEST(threadLookupsAreBatchedAndNeverHoldTheLock);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -322,6 +324,8 @@ public:
         p.broadcaster.unsubscribeAll(&other);
     }
 
+    void threadLookupsAreBatchedAndNeverHoldTheLock();
+
     void toolCallsBecomeStepsAtTheNextSequence() {
         ThreadState existing;
         existing.status = "running";
@@ -346,6 +350,8 @@ public:
         call.errorCode = "permission_denied";
         call.httpStatus = 403;
         p.ingest.recordToolCall(call);
+        // Unknown threads are looked up on the ingest lane: the calls returned at once.
+        for (int i = 0; i < 200 && (known.size() < 1 || fresh.size() < 2); ++i) std::this_thread::sleep_for(10ms);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), known.size());
         auto step = mc::test::parseObject(known.events[0])->getObject("payload");
         CPPUNIT_ASSERT_EQUAL(8, step->getValue<int>("sequence"));
@@ -371,6 +377,73 @@ public:
         p.broadcaster.unsubscribeAll(&fresh);
     }
 };
+
+// A request naming thousands of unknown threads costs a few batched lookups, made outside the lock:
+// while the store is slow, other submissions and fire-and-forget emits go on, and an emit's caller
+// (an event loop, a plugin thread) never waits for the store.
+void IngestServiceTest::threadLookupsAreBatchedAndNeverHoldTheLock() {
+    std::mutex gateMutex;
+    std::condition_variable gateChanged;
+    bool open = false;
+    std::atomic<int> lookups{0};
+    std::atomic<std::size_t> idsAsked{0};
+    Pipeline p([&](const std::vector<std::string>& ids) -> std::optional<std::map<std::string, ThreadState>> {
+        ++lookups;
+        idsAsked += ids.size();
+        std::unique_lock lock(gateMutex);
+        gateChanged.wait(lock, [&] { return open; }); // a slow store
+        return std::map<std::string, ThreadState>{};
+    });
+    // 13,000 steps of unknown threads, handed over without waiting (as WebSocket publish does).
+    std::string array = "[";
+    for (int i = 0; i < 13000; ++i)
+        array += std::string(i ? "," : "") + R"({"type":"step","thread_id":"T-u)" + std::to_string(i) + R"(","sequence":1,"step_type":"x"})";
+    array += "]";
+    // Whatever fails below, the slow store answers in the end (the service's lane must be able to stop).
+    struct OpenGate {
+        std::mutex& m;
+        std::condition_variable& c;
+        bool& open;
+        ~OpenGate() {
+            {
+                std::lock_guard lock(m);
+                open = true;
+            }
+            c.notify_all();
+        }
+    } openAtTheEnd{gateMutex, gateChanged, open};
+    auto reply = std::make_shared<std::promise<IngestReply>>();
+    auto parsed = events(array);
+    auto started = std::chrono::steady_clock::now();
+    p.ingest.submitWithoutWaiting(std::move(parsed), "ws", [reply](IngestReply r) { reply->set_value(std::move(r)); }, {});
+    // A plugin-style emit of an unknown thread's log returns at once too (checked later, in order).
+    std::string error;
+    CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("plugin", "log", *mc::test::parseObject(
+                                                  R"({"level":"INFO","service":"s","mcp_id":"m","thread_id":"T-u12999"})"), &error));
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(waited.count()) + " ms", waited < 200ms);
+    // Meanwhile a request that needs no lookup is accepted and committed: the lock is free.
+    const auto other = submitAndWait(p.ingest, R"([{"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"free"}])");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), other.accepted);
+    {
+        std::lock_guard lock(gateMutex);
+        open = true;
+    }
+    gateChanged.notify_all();
+    auto future = reply->get_future();
+    CPPUNIT_ASSERT(future.wait_for(10s) == std::future_status::ready);
+    const auto result = future.get();
+    CPPUNIT_ASSERT_EQUAL(std::size_t(0), result.accepted);
+    CPPUNIT_ASSERT_EQUAL(std::size_t(13000), result.rejected.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-u0' does not exist (write the thread first)"), result.rejected.front().second);
+    // 13,000 ids in 26 batches of at most 500; the remembered absence (the last ones: this cache holds
+    // 100) serves the emit and a second request.
+    CPPUNIT_ASSERT_EQUAL(26, lookups.load());
+    CPPUNIT_ASSERT_EQUAL(std::size_t(13000), idsAsked.load());
+    const auto again = submitAndWait(p.ingest, R"([{"type":"step","thread_id":"T-u12998","sequence":1,"step_type":"x"}])");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), again.rejected.size());
+    CPPUNIT_ASSERT_EQUAL(26, lookups.load());
+}
 
 class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StoreWriterTest);
@@ -503,36 +576,40 @@ public:
 
 class ThreadStateCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ThreadStateCacheTest);
-    CPPUNIT_TEST(missesLoadFromTheStoreAndHitsDoNot);
+    CPPUNIT_TEST(onlyWhatIsMissingIsLoadedAndAbsenceIsRememberedForAWhile);
     CPPUNIT_TEST(leastRecentlyUsedEntriesAreEvicted);
-    CPPUNIT_TEST(aStoreThatCannotAnswerIsUnknown);
     CPPUNIT_TEST(parsesTheThreadsStateResult);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void missesLoadFromTheStoreAndHitsDoNot() {
+    void onlyWhatIsMissingIsLoadedAndAbsenceIsRememberedForAWhile() {
+        ThreadStateCache cache(10, std::chrono::milliseconds(1000));
+        const auto t0 = ThreadStateCache::Clock::now();
+        ThreadState out;
+        CPPUNIT_ASSERT(cache.find("T-1", out, t0) == ThreadStateCache::Lookup::Unknown); // never loads by itself
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2", "T-1", ""}, t0) == std::vector<std::string>({"T-1", "T-2"}));
         ThreadState running;
         running.status = "running";
-        std::atomic<int> loads{0};
-        ThreadStateCache cache(10, loaderOf({{"T-1", running}}, &loads));
-        ThreadState out;
-        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
+        cache.remember({"T-1", "T-2"}, {{"T-1", running}}, t0);
+        CPPUNIT_ASSERT(cache.find("T-1", out, t0) == ThreadStateCache::Lookup::Found);
         CPPUNIT_ASSERT_EQUAL(std::string("running"), out.status);
-        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
-        CPPUNIT_ASSERT_EQUAL(1, loads.load());
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent);
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent); // absence is not remembered
-        CPPUNIT_ASSERT_EQUAL(3, loads.load());
+        CPPUNIT_ASSERT(cache.find("T-2", out, t0) == ThreadStateCache::Lookup::Absent);
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2"}, t0).empty());
+        // Absence is believed for a while only (another writer may create the thread).
+        const auto later = t0 + std::chrono::milliseconds(1500);
+        CPPUNIT_ASSERT(cache.find("T-2", out, later) == ThreadStateCache::Lookup::Unknown);
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2"}, later) == std::vector<std::string>({"T-2"}));
+        // An accepted event beats a remembered absence, and a late lookup answer does not undo it.
         ThreadState paused;
         paused.status = "paused";
         cache.put("T-2", paused);
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Found);
+        cache.remember({"T-2"}, {}, later);
+        CPPUNIT_ASSERT(cache.find("T-2", out, later) == ThreadStateCache::Lookup::Found);
         CPPUNIT_ASSERT_EQUAL(std::string("paused"), out.status);
-        CPPUNIT_ASSERT_EQUAL(3, loads.load());
     }
 
     void leastRecentlyUsedEntriesAreEvicted() {
-        ThreadStateCache cache(2, loaderOf({}));
+        ThreadStateCache cache(2);
         ThreadState s;
         s.status = "running";
         cache.put("a", s);
@@ -542,13 +619,7 @@ public:
         cache.put("c", s);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
         CPPUNIT_ASSERT(cache.find("a", out) == ThreadStateCache::Lookup::Found);
-        CPPUNIT_ASSERT(cache.find("b", out) == ThreadStateCache::Lookup::Absent);
-    }
-
-    void aStoreThatCannotAnswerIsUnknown() {
-        ThreadStateCache cache(2, [](const std::vector<std::string>&) { return std::nullopt; });
-        ThreadState out;
-        CPPUNIT_ASSERT(cache.find("x", out) == ThreadStateCache::Lookup::Unknown);
+        CPPUNIT_ASSERT(cache.find("b", out) == ThreadStateCache::Lookup::Unknown);
     }
 
     void parsesTheThreadsStateResult() {

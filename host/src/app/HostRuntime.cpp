@@ -270,6 +270,7 @@ void HostRuntime::stop() {
     if (gateway_) gateway_->stop();
     discoveryPlugins_.clear();
     // Everything accepted is written before the store closes; the replies it completes still go out.
+    ingest_->stop(); // its ordered lane hands what it holds to the writer first
     writer_->stop(settings_.drainTimeout);
     // Closes every connection and joins the workers: no handler can reach the store after this.
     if (http_) http_->stop();
