@@ -38,10 +38,12 @@ public:
         }
         if (delayMs) std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
         int status = 200;
-        const std::string body = owner_.answer(uri.getPath(), query, status);
+        bool chunked = false;
+        const std::string body = owner_.answer(uri.getPath(), query, status, chunked);
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
         response.setContentType("application/json");
-        response.setContentLength(static_cast<std::streamsize>(body.size()));
+        if (chunked) response.setChunkedTransferEncoding(true);
+        else response.setContentLength(static_cast<std::streamsize>(body.size()));
         response.send() << body;
     }
 
@@ -72,12 +74,25 @@ void RegistryFixture::put(const std::string& name, const std::string& serverJson
     const long long at = nowUs();
     for (auto& s : servers_)
         if (s.name == name) {
-            s = Server{name, serverJson, status, at};
+            s = Server{name, serverJson, status, at, ""};
             return;
         }
-    servers_.push_back(Server{name, serverJson, status, at});
+    servers_.push_back(Server{name, serverJson, status, at, ""});
 }
 
+void RegistryFixture::putRaw(const std::string& label, const std::string& entryJson) {
+    std::lock_guard lock(mutex_);
+    const long long at = nowUs();
+    for (auto& s : servers_)
+        if (s.name == label) {
+            s = Server{label, "", "active", at, entryJson};
+            return;
+        }
+    servers_.push_back(Server{label, "", "active", at, entryJson});
+}
+
+void RegistryFixture::setPaddingBytes(std::size_t n) { std::lock_guard lock(mutex_); paddingBytes_ = n; }
+void RegistryFixture::setChunked(bool v) { std::lock_guard lock(mutex_); chunked_ = v; }
 void RegistryFixture::setLegacyOnly(bool v) { std::lock_guard lock(mutex_); legacyOnly_ = v; }
 void RegistryFixture::setMalformedPage(int page) { std::lock_guard lock(mutex_); malformedPage_ = page; }
 void RegistryFixture::setDown(bool v) { std::lock_guard lock(mutex_); down_ = v; }
@@ -94,8 +109,10 @@ std::string RegistryFixture::npmPackage(const std::string& identifier, const std
            sdk::json::quote(version) + ",\"transport\":{\"type\":\"stdio\"}}";
 }
 
-std::string RegistryFixture::answer(const std::string& path, const std::map<std::string, std::string>& query, int& status) {
+std::string RegistryFixture::answer(const std::string& path, const std::map<std::string, std::string>& query, int& status,
+                                    bool& chunked) {
     std::lock_guard lock(mutex_);
+    chunked = chunked_;
     if (down_) {
         status = 503;
         return "{\"error\":\"registry is down for maintenance\"}";
@@ -134,15 +151,21 @@ std::string RegistryFixture::answer(const std::string& path, const std::map<std:
     std::size_t end = std::min(visible.size(), start + limit);
     for (std::size_t i = start; i < end; ++i) {
         const Server& s = *visible[i];
+        out += (i > start ? "," : "");
+        if (!s.rawEntry.empty()) {
+            out += s.rawEntry;
+            continue;
+        }
         std::string detail = s.serverJson;
         detail.insert(1, "\"name\":" + sdk::json::quote(s.name) + ",\"version\":\"1.0.0\",\"description\":\"test server\"" +
                              (detail.size() > 2 ? "," : ""));
-        out += (i > start ? "," : "");
         out += "{\"server\":" + detail + ",\"_meta\":{\"io.modelcontextprotocol.registry/official\":{\"status\":" +
                sdk::json::quote(s.status) + ",\"updatedAt\":" + sdk::json::quote(sdk::json::isoTimestamp(s.updatedUs)) +
                ",\"isLatest\":true}}}";
     }
-    out += "],\"metadata\":{\"count\":" + std::to_string(end - start);
+    out += "]";
+    if (paddingBytes_) out += ",\"padding\":\"" + std::string(paddingBytes_, 'x') + "\"";
+    out += ",\"metadata\":{\"count\":" + std::to_string(end - start);
     if (end < visible.size()) out += ",\"nextCursor\":\"c" + std::to_string(end) + "\"";
     return out + "}}";
 }
