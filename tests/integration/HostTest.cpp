@@ -41,6 +41,7 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(eventsRouteFromTheCoreToSubscribers);
     CPPUNIT_TEST(shutdownClosesClientsWith1001);
     CPPUNIT_TEST(pluginEventsReachTheBroadcasterThroughTheHostApi);
+    CPPUNIT_TEST(pluginsCannotForgeHostRecords);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
     CPPUNIT_TEST(unknownKeysAreWarnedAbout);
     CPPUNIT_TEST_SUITE_END();
@@ -173,6 +174,32 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery/default"), event->getValue<std::string>("source"));
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-server"), event->getObject("payload")->getValue<std::string>("server"));
         CPPUNIT_ASSERT_EQUAL(2, httpGet(host.port(), "/api/plugins").json()->getValue<int>("loaded"));
+    }
+
+    // Audit, permission and MCP-status records are the host's own: a plugin's emit of one is refused
+    // and nothing of it is published or stored.
+    void pluginsCannotForgeHostRecords() {
+        TempDir plugins;
+        std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
+        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/forging-discovery.so",
+                                   plugins.file("forging-discovery.so"));
+        std::ostringstream captured;
+        mc::host::logging::setCaptureSink(std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+        TestHost host({{"plugins.dir", plugins.path()}}, false);
+        struct Capture : BroadcastSubscriber {
+            std::vector<std::string> events;
+            void deliver(std::uint64_t, const SharedFrame& frame) override { events.emplace_back(Broadcaster::eventJson(frame)); }
+        } capture;
+        for (const char* channel : {"audit", "permissions", "mcps"}) host.runtime->broadcaster().subscribe(channel, &capture);
+        host.runtime->start();
+        host.runtime->broadcaster().unsubscribeAll(&capture);
+        mc::host::logging::setCaptureSink(nullptr);
+        CPPUNIT_ASSERT_MESSAGE(captured.str(), captured.str().find("forged records: audit refused, permission refused, "
+                                                                   "mcp_status refused") != std::string::npos);
+        for (const auto& e : capture.events)
+            CPPUNIT_ASSERT_MESSAGE(e, mc::test::parseObject(e)->getValue<std::string>("source") != "fixture-forging/default");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             httpGet(host.port(), "/api/audit?actor=admin").json()->getArray("items")->size());
     }
 
     void missingStorePluginIsAClearStartupError() {

@@ -7,6 +7,7 @@
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
+#include "core/Audit.h"
 #include "core/EventRouter.h"
 #include "ingest/StoreWriter.h"
 #include "store/StoreService.h"
@@ -157,6 +158,7 @@ class IngestTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(IngestTest);
     CPPUNIT_TEST(httpAndWebSocketEventsAreLiveThenDurableAcrossARestart);
     CPPUNIT_TEST(badRequestsGetOneClearErrorEach);
+    CPPUNIT_TEST(hostOwnedKindsCannotBeForged);
     CPPUNIT_TEST(aFullQueueAnswers503WithRetryAfter);
     CPPUNIT_TEST(hostEventsArePersistedAndHealthShowsTheWriter);
     CPPUNIT_TEST_SUITE_END();
@@ -187,13 +189,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("payload_too_large"), errorCode(r));
         // Wrong types and missing fields are per-event: the valid event of the batch is kept.
         r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
-            {"type":"permission","granted":"yes"},
+            {"type":"log","level":"LOUD","service":"s","mcp_id":"m"},
             {"type":"thread","status":"running"},
-            {"type":"permission","user_id":"alice","resource":"mcp:fs/tool:read","action":"tools/call","granted":false}]})",
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"kept"}]})",
                         kJson);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
         CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
-        CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' must be true or false"), reasonAt(r.json(), 0));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), reasonAt(r.json(), 0));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'mcp_id' is required"), reasonAt(r.json(), 1));
         // Viewers may not ingest.
         InProcessHost secured({{"auth.jwt.secret", "0123456789abcdef0123456789abcdef"}}, InProcessHost::Until::AllButGateway);
@@ -204,6 +206,43 @@ public:
         TestWebSocket viewerSocket(secured.port(), "/ws?token=" + viewer);
         viewerSocket.sendText(R"({"type":"publish","request_id":"v","payload":{"events":[]}})");
         CPPUNIT_ASSERT_EQUAL(std::string("forbidden"), viewerSocket.receiveType("error")->getValue<std::string>("code"));
+    }
+
+    // Audit, permission and MCP-status records are the host's own: neither the ingest API nor a
+    // WebSocket publish may write them, and nothing forged is broadcast or stored.
+    void hostOwnedKindsCannotBeForged() {
+        InProcessHost host({}, InProcessHost::Until::AllButGateway);
+        TestWebSocket live(host.port());
+        subscribe(live, "audit");
+        subscribe(live, "permissions");
+        subscribe(live, "mcps");
+        const std::string reasonTail = "' is recorded by the host itself (audit trail, permission decisions, MCP status "
+                                       "history) and cannot be submitted";
+        auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[
+            {"type":"audit","actor":"admin","action":"mcp.remove","target":"everything","outcome":"ok"},
+            {"type":"permission","user_id":"mallory","resource":"mcp:fs/tool:rm","action":"tools/call","granted":true},
+            {"type":"mcp_status","mcp_id":"fs","status":"connected"},
+            {"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"allowed"}]})",
+                             kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_EQUAL(1, r.json()->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL("event type 'audit" + reasonTail, reasonAt(r.json(), 0));
+        CPPUNIT_ASSERT_EQUAL("event type 'permission" + reasonTail, reasonAt(r.json(), 1));
+        CPPUNIT_ASSERT_EQUAL("event type 'mcp_status" + reasonTail, reasonAt(r.json(), 2));
+        live.sendText(R"({"type":"publish","request_id":"f","payload":{"events":[{"type":"audit","actor":"admin","action":"x"}]}})");
+        auto result = live.receiveType("publish_result")->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(0, result->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL("event type 'audit" + reasonTail, reasonAt(result, 0));
+        // Nothing forged reached the store (the host's own records still do: the store.up audit is allowed).
+        auto audit = httpGet(host.port(), "/api/audit?actor=admin").json()->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), audit->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), httpGet(host.port(), "/api/permissions").json()->getArray("items")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), httpGet(host.port(), "/api/mcps/fs/history").json()->getArray("items")->size());
+        // ... and nothing was broadcast: the next event on these channels is a real one.
+        recordAudit(host.runtime->events(), "host", "test.marker", "t", "ok");
+        auto next = nextEvent(live);
+        CPPUNIT_ASSERT_EQUAL(std::string("audit"), next->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("host"), next->getObject("payload")->getValue<std::string>("actor"));
     }
 
     void aFullQueueAnswers503WithRetryAfter() {
@@ -225,8 +264,8 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("fits"), nextEvent(live)->getObject("payload")->getValue<std::string>("message"));
         // The same over WebSocket publish.
-        live.sendText(R"({"type":"publish","request_id":7,"payload":{"events":[{"type":"audit","actor":"a","action":"x"},
-            {"type":"audit","actor":"a","action":"x"},{"type":"audit","actor":"a","action":"x"},{"type":"audit","actor":"a","action":"x"}]}})");
+        const std::string log = R"({"type":"log","level":"INFO","service":"s","mcp_id":"m"})";
+        live.sendText(R"({"type":"publish","request_id":7,"payload":{"events":[)" + log + "," + log + "," + log + "," + log + "]}}");
         auto error = live.receiveType("error");
         CPPUNIT_ASSERT_EQUAL(std::string("queue_full"), error->getValue<std::string>("code"));
         CPPUNIT_ASSERT_EQUAL(7, error->getValue<int>("request_id"));

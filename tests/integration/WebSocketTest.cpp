@@ -9,10 +9,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
+#include "net/HttpServer.h"
+#include "web/Router.h"
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -39,49 +38,29 @@ using Poco::Net::WebSocket;
 
 namespace {
 
-class NotFoundHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-        response.setContentLength(0);
-        response.send();
-    }
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    explicit Factory(WebSocketHub& hub) : hub_(hub) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-        const std::string& uri = request.getURI();
-        if (uri == "/ws" || uri.rfind("/ws?", 0) == 0) return hub_.createHandler();
-        return new NotFoundHandler;
-    }
-
-private:
-    WebSocketHub& hub_;
-};
-
-// A hub behind a real HTTP server with only 4 worker threads.
+// A hub behind the host's HTTP server and router, with only 4 worker threads.
 struct HubServer {
     Broadcaster broadcaster;
     EventRouter router{broadcaster};
     Authenticator auth;
     WebSocketHub hub;
-    std::unique_ptr<Poco::Net::HTTPServer> server;
+    Router http;
+    std::unique_ptr<mc::host::net::HttpServer> server;
 
     explicit HubServer(WebSocketSettings settings = {}, std::string secret = {})
-        : auth(std::move(secret)), hub(settings, broadcaster, auth) {
+        : auth(std::move(secret)), hub(settings, broadcaster, auth), http(auth, 1 << 20) {
         hub.start();
-        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-        auto* params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(4);
-        params->setMaxQueued(256);
-        server = std::make_unique<Poco::Net::HTTPServer>(new Factory(hub), socket, params);
+        WebSocketHub* h = &hub;
+        http.addRaw("GET", "/ws", [h] { return h->createHandler(); }, "");
+        mc::host::net::HttpServerSettings s;
+        s.workerThreads = 4;
+        s.maxQueued = 256;
+        server = std::make_unique<mc::host::net::HttpServer>(s, http);
         server->start();
     }
     ~HubServer() {
         hub.shutdown(std::chrono::milliseconds(2000));
-        server->stopAll(true);
+        server->stop();
     }
     std::uint16_t port() const { return server->port(); }
     void publishLog(const std::string& message, const std::string& level = "info") {

@@ -6,6 +6,7 @@
 //   --extra-tools=N    add filler tools filler-1..filler-N after the built-in ones
 //   --json             http: answer POSTs with plain JSON bodies (enableJsonResponse)
 //   --protocol=V       answer initialize with protocol version V whatever the client offered
+//   --record-headers=a,b  http: /debug lists the distinct values of these request headers (recordedHeaders)
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
 // Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed),
 // expire-session (http: every later request of this session gets 404).
@@ -25,8 +26,9 @@ const pages = Number(option('pages') ?? 1);
 const extraTools = Number(option('extra-tools') ?? 0);
 const forcedProtocol = option('protocol');
 const jsonResponses = argv.includes('--json');
+const recordHeaders = (option('record-headers') ?? '').split(',').filter(Boolean).map(h => h.toLowerCase());
 if (mode !== 'stdio' && mode !== 'http') {
-  console.error('usage: gateway-peer.mjs stdio|http [--pages=N] [--extra-tools=N] [--json] [--protocol=V]');
+  console.error('usage: gateway-peer.mjs stdio|http [--pages=N] [--extra-tools=N] [--json] [--protocol=V] [--record-headers=a,b]');
   process.exit(2);
 }
 
@@ -42,7 +44,8 @@ const tools = [
 for (let i = 1; i <= extraTools; i++)
   tools.push({ name: `filler-${i}`, description: `Filler tool ${i}`, inputSchema: { type: 'object', properties: {} } });
 
-const seen = { initializations: 0, listCursors: [], protocolHeaders: [], expired: [], sessions: [], deleted: [] };
+const seen = { initializations: 0, listCursors: [], protocolHeaders: [], expired: [], sessions: [], deleted: [],
+  recordedHeaders: Object.fromEntries(recordHeaders.map(h => [h, []])) };
 const expired = new Set();
 const text = t => ({ content: [{ type: 'text', text: t }] });
 
@@ -124,6 +127,10 @@ if (mode === 'stdio') {
       if (!req.url.startsWith('/mcp')) return reply(res, 404, 'not found');
       const sessionId = req.headers['mcp-session-id'];
       if (req.headers['mcp-protocol-version']) seen.protocolHeaders.push(req.headers['mcp-protocol-version']);
+      for (const h of recordHeaders) {
+        const value = req.headers[h];
+        if (value !== undefined && !seen.recordedHeaders[h].includes(value)) seen.recordedHeaders[h].push(value);
+      }
       if (sessionId && expired.has(sessionId)) return reply(res, 404, 'Session not found');
       if (req.method === 'DELETE' && sessionId) seen.deleted.push(sessionId);
       const body = req.method === 'POST' ? await readJson(req) : undefined;

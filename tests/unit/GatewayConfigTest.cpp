@@ -36,6 +36,7 @@ class GatewayConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(httpServerFromJson);
     CPPUNIT_TEST(invalidDefinitionsNameTheField);
     CPPUNIT_TEST(serversFromProperties);
+    CPPUNIT_TEST(inheritEnvNamesHostVariablesButNeverMcOnes);
     CPPUNIT_TEST(badPropertiesNameTheFullKey);
     CPPUNIT_TEST(gatewaySettingsDefaultsAndValidation);
     CPPUNIT_TEST_SUITE_END();
@@ -118,6 +119,49 @@ public:
         CPPUNIT_ASSERT(remote.transport == McpTransportKind::Http);
     }
 
+    void inheritEnvNamesHostVariablesButNeverMcOnes() {
+        auto c = parseMcpServerConfig(*body(R"({"id":"gh","transport":"stdio","command":"x","inherit_env":["GH_TOKEN","_X1"]})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN,_X1"), c.inheritEnv.at(0) + "," + c.inheritEnv.at(1));
+        auto names = body(c.transportConfigJson())->getArray("inherit_env");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), names->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("_X1"), names->getElement<std::string>(1));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             body(parseMcpServerConfig(*body(R"({"id":"a","transport":"stdio","command":"x"})")).transportConfigJson())
+                                 ->getArray("inherit_env")
+                                 ->size());
+
+        std::string message;
+        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"),
+                             refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":["HOME","MC_AUTH_JWT_SECRET"]})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\"[1] names MC_AUTH_JWT_SECRET: MC_* variables hold the host's own "
+                                         "configuration and are never passed to MCP servers"),
+                             message);
+        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":"HOME"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\" must be an array of variable names, not a string"), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":["A=B"]})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\"[0] 'A=B' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)"), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"http","url":"http://h/","inherit_env":["X"]})"));
+
+        // From host.properties: a JSON array, and the full key named when refused.
+        auto config = properties({{"mcp.servers.gh.transport", "stdio"},
+                                  {"mcp.servers.gh.command", "x"},
+                                  {"mcp.servers.gh.inherit_env", R"(["GH_TOKEN"])"},
+                                  {"mcp.servers.bad.transport", "stdio"},
+                                  {"mcp.servers.bad.command", "x"},
+                                  {"mcp.servers.bad.inherit_env", R"(["MC_STORE_POSTGRES_URL"])"}});
+        CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN"), readMcpServerConfig(*config, "gh").inheritEnv.at(0));
+        try {
+            readMcpServerConfig(*config, "bad");
+            CPPUNIT_FAIL("an MC_* name in inherit_env must be refused");
+        } catch (const McpConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("mcp.servers.bad.inherit_env"), e.field);
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: mcp.servers.bad.inherit_env: \"inherit_env\"[0] names "
+                                             "MC_STORE_POSTGRES_URL: MC_* variables hold the host's own configuration and "
+                                             "are never passed to MCP servers"),
+                                 std::string(e.what()));
+        }
+    }
+
     void badPropertiesNameTheFullKey() {
         auto config = properties({{"mcp.servers.files.transport", "stdio"},
                                   {"mcp.servers.files.command", "node"},
@@ -149,6 +193,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(15000LL, static_cast<long long>(s.pingInterval.count()));
         CPPUNIT_ASSERT_EQUAL(500LL, static_cast<long long>(s.reconnectInitial.count()));
         CPPUNIT_ASSERT_EQUAL(std::string("info"), s.logLevel);
+        CPPUNIT_ASSERT(s.apiPlaceholders.empty());
+        overrides->setString("gateway.api_placeholders", "env:GITHUB_TOKEN, file:/run/secrets/*");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), readGatewaySettings(*config).apiPlaceholders.size());
+        overrides->setString("gateway.api_placeholders", "GITHUB_TOKEN");
+        CPPUNIT_ASSERT_THROW(readGatewaySettings(*config), ConfigError);
+        overrides->setString("gateway.api_placeholders", "");
 
         overrides->setString("gateway.reconnect.initial_ms", "5000");
         overrides->setString("gateway.reconnect.max_ms", "1000");

@@ -186,7 +186,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), reasonAt(reply, 3));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'sequence' must be an integer"), reasonAt(reply, 5));
-        CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' must be true or false"), reasonAt(reply, 6));
+        CPPUNIT_ASSERT_EQUAL(std::string("event type 'permission' is recorded by the host itself (audit trail, permission "
+                                         "decisions, MCP status history) and cannot be submitted"),
+                             reasonAt(reply, 6));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"),
                              reasonAt(reply, 7));
         CPPUNIT_ASSERT_EQUAL(std::string("event is not a JSON object"), reasonAt(reply, 8));

@@ -304,8 +304,8 @@ public:
         std::vector<std::string> loaded;
         for (const auto& r : registry.report())
             if (r.loaded) loaded.push_back(fs::path(r.path).filename().string());
-        const std::vector<std::string> expected = {"good-discovery.so", "good-store.so", "older-layout.so",
-                                                   "throwing-create.so"};
+        const std::vector<std::string> expected = {"forging-discovery.so", "good-discovery.so", "good-store.so",
+                                                   "older-layout.so", "throwing-create.so"};
         CPPUNIT_ASSERT(expected == loaded);
         CPPUNIT_ASSERT_EQUAL(std::size_t(14), registry.refusedCount());
         for (const auto& r : registry.report())

@@ -4,9 +4,7 @@
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
+#include "net/HttpServer.h"
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <memory>
@@ -21,10 +19,11 @@ const std::string kSecret = "router-test-secret-0123456789";
 
 struct Server {
     Authenticator auth;
-    Router* router;
-    std::unique_ptr<Poco::Net::HTTPServer> server;
+    std::unique_ptr<Router> router;
+    std::unique_ptr<mc::host::net::HttpServer> server;
 
-    explicit Server(const std::string& secret) : auth(secret), router(new Router(auth, 64)) {
+    explicit Server(const std::string& secret, RequestGuardSettings guard = {})
+        : auth(secret), router(std::make_unique<Router>(auth, 64, RequestGuard(guard))) {
         router->add(Route{"GET", "/health", std::nullopt,
                           [](RequestContext& c) { http::sendJson(c.response, Status::HTTP_OK, "{\"status\":\"ok\"}"); }, ""});
         router->add(Route{"GET", "/api/things/{id}", Role::Viewer,
@@ -43,11 +42,12 @@ struct Server {
                           [](RequestContext&) -> void { throw std::runtime_error("secret internal detail"); }, ""});
         router->add(Route{"GET", "/api/teapot", Role::Viewer,
                           [](RequestContext&) -> void { throw HttpError(418, "teapot", "short and stout", "{\"spout\":1}"); }, ""});
-        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-        server = std::make_unique<Poco::Net::HTTPServer>(router, socket, new Poco::Net::HTTPServerParams);
+        mc::host::net::HttpServerSettings settings;
+        settings.limits.maxBodyBytes = 64;
+        server = std::make_unique<mc::host::net::HttpServer>(settings, *router);
         server->start();
     }
-    ~Server() { server->stopAll(true); }
+    ~Server() { server->stop(); }
     unsigned short port() const { return static_cast<unsigned short>(server->port()); }
     std::map<std::string, std::string> bearer(Role role) const {
         return {{"Authorization", "Bearer " + auth.issue("tester", role)}};
@@ -72,6 +72,9 @@ class RouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(handlerFailureIs500WithoutDetails);
     CPPUNIT_TEST(httpErrorKeepsItsStatusCodeAndDetails);
     CPPUNIT_TEST(withoutSecretEverythingIsOpen);
+    CPPUNIT_TEST(hostMustNameThisServer);
+    CPPUNIT_TEST(foreignOriginsAreRefusedAndAllowedOnesGetCors);
+    CPPUNIT_TEST(bodiesNeedADeclaredMediaType);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -172,6 +175,71 @@ public:
         CPPUNIT_ASSERT_EQUAL(201, r.status);
         auto g = httpGet(s.port(), "/api/things/x");
         CPPUNIT_ASSERT_EQUAL(std::string("anonymous"), g.json()->getValue<std::string>("who"));
+    }
+
+    // DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1 still sends
+    // Host: attacker.example. Only this host's names (and IP literals of the bind address) pass.
+    void hostMustNameThisServer() {
+        Server s("", RequestGuardSettings{"127.0.0.1", {"mc.example.com", "*.corp.example"}, {}});
+        const std::string port = std::to_string(s.port());
+        for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST", "app.localhost:" + port,
+                                       "[::1]:" + port, "mc.example.com", "a.corp.example:" + port}) {
+            auto r = httpGet(s.port(), "/api/things/1", {{"Host", host}});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(host + ": " + r.body, 200, r.status);
+        }
+        for (const std::string& host : std::vector<std::string>{"attacker.example", "attacker.example:" + port, "10.0.0.7", "corp.example",
+                                       "mc.example.com.evil.net"}) {
+            auto r = httpGet(s.port(), "/api/things/1", {{"Host", host}});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(host, 403, r.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("host_not_allowed"), errorCode(r));
+        }
+        auto r = httpGet(s.port(), "/health", {{"Host", "attacker.example"}});
+        CPPUNIT_ASSERT_EQUAL(403, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Host 'attacker.example' does not name this server: add it to http.allowed_hosts to accept it"),
+                             errorMessage(r));
+        // Bound to every interface, any IP literal names this host (a literal cannot be rebound), names still cannot.
+        Server all("", RequestGuardSettings{"0.0.0.0", {}, {}});
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(all.port(), "/health", {{"Host", "192.168.1.20:8000"}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, httpGet(all.port(), "/health", {{"Host", "rebind.example"}}).status);
+    }
+
+    // A page elsewhere may not drive the API; an origin the operator allowed gets CORS answers.
+    void foreignOriginsAreRefusedAndAllowedOnesGetCors() {
+        Server s("", RequestGuardSettings{"127.0.0.1", {}, {"http://localhost:5173"}});
+        const std::string self = "http://127.0.0.1:" + std::to_string(s.port());
+        auto foreign = httpRequest("POST", s.port(), "/api/things", "{}", {{"Origin", "https://evil.example"}});
+        CPPUNIT_ASSERT_EQUAL(403, foreign.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("origin_not_allowed"), errorCode(foreign));
+        CPPUNIT_ASSERT_EQUAL(403, httpGet(s.port(), "/api/things/1", {{"Origin", "null"}}).status);
+        // Same origin (the console served by the host itself).
+        auto same = httpRequest("POST", s.port(), "/api/things", "{}", {{"Origin", self}});
+        CPPUNIT_ASSERT_EQUAL(201, same.status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), same.headers.count("Access-Control-Allow-Origin"));
+        // An allowed origin: preflight, then the request with its CORS header.
+        auto preflight = httpRequest("OPTIONS", s.port(), "/api/things",  "",
+                                     {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
+        CPPUNIT_ASSERT_EQUAL(204, preflight.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("http://localhost:5173"), preflight.headers["Access-Control-Allow-Origin"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), preflight.headers["Access-Control-Allow-Methods"]);
+        auto allowed = httpRequest("POST", s.port(), "/api/things", "{}", {{"Origin", "http://localhost:5173"}});
+        CPPUNIT_ASSERT_EQUAL(201, allowed.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("http://localhost:5173"), allowed.headers["Access-Control-Allow-Origin"]);
+    }
+
+    // A cross-site form can only send text/plain, urlencoded or multipart bodies (no preflight): none
+    // of them is a valid request here.
+    void bodiesNeedADeclaredMediaType() {
+        Server s("");
+        for (const std::string type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+            auto r = httpRequest("POST", s.port(), "/api/things", "{\"a\":1}", {{"Content-Type", type}});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(type, 415, r.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("unsupported_media_type"), errorCode(r));
+        }
+        auto r = httpRequest("POST", s.port(), "/api/things", "{}", {{"Content-Type", "text/plain"}});
+        CPPUNIT_ASSERT_EQUAL(std::string("Content-Type must be application/json, not 'text/plain'"), errorMessage(r));
+        CPPUNIT_ASSERT_EQUAL(201, httpRequest("POST", s.port(), "/api/things", "{}", {{"Content-Type", "application/json; charset=utf-8"}}).status);
+        // No body, no media type needed.
+        CPPUNIT_ASSERT_EQUAL(405, httpRequest("DELETE", s.port(), "/api/things/1").status);
     }
 };
 

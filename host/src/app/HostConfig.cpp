@@ -5,6 +5,7 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
@@ -22,9 +23,22 @@ const std::vector<HostKeySpec>& hostKeys() {
     static const std::vector<HostKeySpec> keys = {
         {"http.host", KeyType::String, "127.0.0.1", "Address the HTTP/WebSocket server binds to (0.0.0.0 or :: for all)."},
         {"http.port", KeyType::Int, "8000", "TCP port of the HTTP/WebSocket server (0 picks a free port).", 0, 65535},
-        {"http.max_threads", KeyType::Int, "16", "Worker threads for HTTP requests (WebSockets do not hold one).", 1, 1024},
-        {"http.max_queued", KeyType::Int, "64", "Accepted connections waiting for a worker before new ones are refused.", 1, 100000},
+        {"http.max_threads", KeyType::Int, "16", "Worker threads that run request handlers on complete requests (reading, writing and waiting for tool calls or commits hold none).", 1, 1024},
+        {"http.max_queued", KeyType::Int, "64", "Complete requests waiting for a worker; beyond it a request gets 503 with Retry-After.", 1, 100000},
         {"http.max_body_bytes", KeyType::Int, "1048576", "Largest accepted request body; larger ones get 413.", 1024, 1LL << 30},
+        {"http.max_header_bytes", KeyType::Int, "16384", "Largest request line plus headers; larger ones get 431 (414 for the request line).", 1024, 1LL << 20},
+        {"http.io_threads", KeyType::Int, "1", "Event-loop threads that read requests and write responses for every HTTP connection.", 1, 64},
+        {"http.max_connections", KeyType::Int, "10000", "Open HTTP connections (before WebSocket upgrades); more are answered 503 and closed.", 1, 1000000},
+        {"http.max_connections_per_address", KeyType::Int, "256", "Open HTTP connections from one client address; more are answered 503 and closed.", 1, 1000000},
+        {"http.header_timeout_ms", KeyType::Int, "10000", "A request's head (and a TLS handshake) must arrive within this time of its first byte; else 408 and close.", 100, 600000},
+        {"http.body_timeout_ms", KeyType::Int, "30000", "A request's body must arrive within this time of its head; else 408 and close.", 100, 3600000},
+        {"http.idle_timeout_ms", KeyType::Int, "30000", "A keep-alive connection with no request for this long is closed.", 100, 3600000},
+        {"http.write_timeout_ms", KeyType::Int, "30000", "A client that reads nothing of its response for this long is disconnected.", 100, 3600000},
+        {"http.allowed_hosts", KeyType::String, "", "Comma list of extra names the Host header may carry (example.com, *.example.com, or * for any); localhost and the bind address are always accepted."},
+        {"http.allowed_origins", KeyType::String, "", "Comma list of browser origins besides the host's own that may use the API and /ws (https://console.example.com); they get CORS headers."},
+        {"http.allow_remote_without_auth", KeyType::Bool, "false", "Start on a non-loopback http.host without auth.jwt.secret (everyone on the network is admin); warned about at every start."},
+        {"http.tls.cert", KeyType::String, "", "PEM certificate chain: with http.tls.key the listener serves https:// and wss:// only."},
+        {"http.tls.key", KeyType::String, "", "PEM private key of http.tls.cert."},
         {"plugins.dir", KeyType::String, "auto", "Directory whose *.so plugins are loaded (auto: <bin>/../plugins, then <bin>/../lib/mission-control/plugins)."},
         {"store.backend", KeyType::String, "sqlite", "Storage backend: the store plugin with id store-<backend>."},
         {"store.migrations.dir", KeyType::String, "auto", "Directory of <dialect>/NNN_name.sql migrations (auto: <bin>/../share/mission-control/migrations)."},
@@ -42,6 +56,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
         {"gateway.allow_api_stdio", KeyType::Bool, "false", "Whether an admin may register stdio MCP servers (which start a command on this machine) with POST /api/mcps."},
+        {"gateway.api_placeholders", KeyType::String, "", "Secret placeholders a server registered with POST /api/mcps may use in headers and env (and names its inherit_env may list): comma-separated env:<name> / file:<path> globs, e.g. env:GITHUB_TOKEN, file:/run/secrets/*. Empty: none (docs/mcp-gateway.md#secrets)."},
         {"gateway.ping_interval_ms", KeyType::Int, "15000", "How often every connected MCP server gets an MCP ping.", 100, 3600000},
         {"gateway.ping_timeout_ms", KeyType::Int, "5000", "A ping not answered within this time marks the server disconnected.", 10, 600000},
         {"gateway.request_timeout_ms", KeyType::Int, "30000", "Deadline of the gateway's own requests to a server (initialize, tools/list, logging/setLevel).", 10, 600000},
@@ -153,6 +168,21 @@ long long readInt(const Poco::Util::AbstractConfiguration& config, const std::st
     return parsed;
 }
 
+bool readBool(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
+    const std::string value = readValue(config, key);
+    bool parsed = false;
+    if (!Poco::NumberParser::tryParseBool(value, parsed)) throw badValue(key, value, describeExpected(spec(key)));
+    return parsed;
+}
+
+// A comma-separated list, items trimmed, empty items dropped.
+std::vector<std::string> readList(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer items(readValue(config, key), ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& item : items) out.push_back(item);
+    return out;
+}
+
 std::string readEnum(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
     const auto& s = spec(key);
     std::string value = Poco::toLower(readValue(config, key));
@@ -181,6 +211,30 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.httpMaxThreads = static_cast<int>(readInt(config, "http.max_threads"));
     s.httpMaxQueued = static_cast<int>(readInt(config, "http.max_queued"));
     s.httpMaxBodyBytes = static_cast<std::size_t>(readInt(config, "http.max_body_bytes"));
+    s.http.host = s.httpHost;
+    s.http.port = s.httpPort;
+    s.http.ioThreads = static_cast<std::size_t>(readInt(config, "http.io_threads"));
+    s.http.workerThreads = static_cast<std::size_t>(s.httpMaxThreads);
+    s.http.maxQueued = static_cast<std::size_t>(s.httpMaxQueued);
+    s.http.maxConnections = static_cast<std::size_t>(readInt(config, "http.max_connections"));
+    s.http.maxConnectionsPerAddress = static_cast<std::size_t>(readInt(config, "http.max_connections_per_address"));
+    s.http.limits.maxBodyBytes = s.httpMaxBodyBytes;
+    s.http.limits.maxHeadBytes = static_cast<std::size_t>(readInt(config, "http.max_header_bytes"));
+    s.http.headerTimeout = std::chrono::milliseconds(readInt(config, "http.header_timeout_ms"));
+    s.http.bodyTimeout = std::chrono::milliseconds(readInt(config, "http.body_timeout_ms"));
+    s.http.idleTimeout = std::chrono::milliseconds(readInt(config, "http.idle_timeout_ms"));
+    s.http.writeTimeout = std::chrono::milliseconds(readInt(config, "http.write_timeout_ms"));
+    s.http.tlsCertificateFile = readValue(config, "http.tls.cert");
+    s.http.tlsKeyFile = readValue(config, "http.tls.key");
+    if (s.http.tlsCertificateFile.empty() != s.http.tlsKeyFile.empty())
+        throw ConfigError(std::string("invalid configuration: ") +
+                          (s.http.tlsKeyFile.empty() ? "http.tls.cert is set but http.tls.key is not"
+                                                     : "http.tls.key is set but http.tls.cert is not") +
+                          ": TLS needs both");
+    s.guard.bindHost = s.httpHost;
+    s.guard.allowedHosts = readList(config, "http.allowed_hosts");
+    s.guard.allowedOrigins = readList(config, "http.allowed_origins");
+    s.allowRemoteWithoutAuth = readBool(config, "http.allow_remote_without_auth");
 
     const std::string bin = executableDir.empty() ? std::string(".") : executableDir;
     s.pluginsDir = resolveAuto(readValue(config, "plugins.dir"),
@@ -213,6 +267,11 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
         throw ConfigError("invalid configuration: auth.jwt.secret is too short (" + std::to_string(s.jwtSecret.size()) +
                           " bytes): use at least 16 random bytes");
     s.jwtIssuer = readValue(config, "auth.jwt.issuer");
+    if (s.jwtSecret.empty() && !RequestGuard::isLoopbackAddress(s.httpHost) && !s.allowRemoteWithoutAuth)
+        throw ConfigError("invalid configuration: http.host = '" + s.httpHost +
+                          "' is reachable from the network but auth.jwt.secret is not set, so anyone who can reach it "
+                          "would be admin. Set auth.jwt.secret (at least 16 random bytes), bind to 127.0.0.1, or set "
+                          "http.allow_remote_without_auth = true to accept that");
 
     s.ws.ioThreads = static_cast<std::size_t>(readInt(config, "ws.io_threads"));
     s.ws.maxMessageBytes = static_cast<std::size_t>(readInt(config, "ws.max_message_bytes"));

@@ -6,7 +6,9 @@
 // (http.port -> MC_HTTP_PORT).
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "net/HttpServer.h"
 #include "plugin/LoadedPlugin.h"
+#include "web/RequestGuard.h"
 #include "web/ws/WebSocketSettings.h"
 
 #include <Poco/AutoPtr.h>
@@ -87,6 +89,9 @@ struct HostSettings {
     int httpMaxThreads = 16;
     int httpMaxQueued = 64;
     std::size_t httpMaxBodyBytes = 1 << 20;
+    net::HttpServerSettings http;  // the http.* keys the server applies (host, port and limits included)
+    RequestGuardSettings guard;    // http.allowed_hosts, http.allowed_origins
+    bool allowRemoteWithoutAuth = false;
     std::string pluginsDir;
     std::string storeBackend;
     std::string migrationsDir;

@@ -13,6 +13,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "mc/records/RecordSchema.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginRegistry.h"
 #include "policy/PermissionPolicy.h"
@@ -24,10 +25,6 @@
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
 
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
 
 namespace mc::host {
 namespace {
@@ -140,7 +137,11 @@ std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginI
         pluginId, instance, std::move(config),
         [events, tap = std::move(tap)](std::string_view source, std::string_view type, std::string_view payload) {
             std::string error;
-            mc_status status = events->route(source, type, payload, &error);
+            mc_status status = MC_ERR_INVALID_ARGUMENT;
+            if (const auto* kind = mc::records::findKind(type); kind && kind->hostOwned)
+                error = mc::records::hostOwnedReason(type); // plugins report; the host alone records these
+            else
+                status = events->route(source, type, payload, &error);
             if (status != MC_OK)
                 logging::get(std::string(source))->warn("event '{}' refused: {}", type, error);
             else if (tap)
@@ -220,28 +221,21 @@ void HostRuntime::startWeb() {
     hub_ = std::make_unique<WebSocketHub>(settings_.ws, *broadcaster_, *auth_);
     hub_->start();
 
-    Poco::Net::ServerSocket socket;
-    try {
-        socket.bind(Poco::Net::SocketAddress(settings_.httpHost, settings_.httpPort), true);
-        socket.listen(256);
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("cannot listen on " + settings_.httpHost + ":" + std::to_string(settings_.httpPort) +
-                                 " (http.host, http.port): " + e.displayText());
-    }
-    auto* router = new Router(*auth_, settings_.httpMaxBodyBytes);
-    router_ = router;
+    router_ = std::make_unique<Router>(*auth_, settings_.httpMaxBodyBytes, RequestGuard(settings_.guard));
     registerCoreRoutes();
-
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(settings_.httpMaxThreads);
-    params->setMaxQueued(settings_.httpMaxQueued);
-    params->setKeepAlive(true);
-    params->setServerName("mission-control/" MC_VERSION);
-    httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 2, settings_.httpMaxThreads);
-    http_ = std::make_unique<Poco::Net::HTTPServer>(router, *httpThreads_, socket, params);
+    try {
+        http_ = std::make_unique<net::HttpServer>(settings_.http, *router_);
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(std::string(e.what()) + " (http.host, http.port, http.tls.*)");
+    }
     http_->start();
-    log->info("listening on http://{}:{} (WebSocket at /ws, auth {})", settings_.httpHost, port(),
+    const char* scheme = http_->secure() ? "https" : "http";
+    log->info("listening on {}://{}:{} (WebSocket at /ws, auth {})", scheme, settings_.httpHost, port(),
               auth_->enabled() ? "on" : "off");
+    if (!auth_->enabled() && !RequestGuard::isLoopbackAddress(settings_.httpHost))
+        log->warn("http.host {} is reachable from the network and auth is off (http.allow_remote_without_auth = true): "
+                  "anyone who can reach it is admin; set auth.jwt.secret",
+                  settings_.httpHost);
 }
 
 void HostRuntime::startGateway() {
@@ -261,9 +255,12 @@ void HostRuntime::stop() {
     if (stopped_) return;
     stopped_ = true;
     auto log = logging::get("host");
-    if (http_) http_->stop(); // no new connections; in-flight requests finish
+    if (http_) http_->stopAccepting(); // no new connections; idle ones close, in-flight requests finish
     if (hub_) hub_->shutdown(settings_.drainTimeout);
-    if (http_) http_->stopAll(true);
+    // Nothing below may be torn down under a running handler: wait for the workers first. Handlers
+    // never wait for the gateway or the store (those replies are deferred), so this is short.
+    if (http_ && !http_->waitForWorkers(settings_.drainTimeout))
+        log->warn("request handlers still running after {} ms; stopping anyway", settings_.drainTimeout.count());
     for (auto& d : discoveryPlugins_) {
         try {
             d->stop();
@@ -275,14 +272,15 @@ void HostRuntime::stop() {
     // Closing every transport also completes the tool calls HTTP workers may still wait for.
     if (gateway_) gateway_->stop();
     discoveryPlugins_.clear();
-    // Everything accepted is written before the store closes.
+    // Everything accepted is written before the store closes; the replies it completes still go out.
     writer_->stop(settings_.drainTimeout);
+    // Closes every connection and joins the workers: no handler can reach the store after this.
+    if (http_) http_->stop();
     store_.reset();
-    if (httpThreads_) httpThreads_->joinAll();
     log->info("stopped");
 }
 
-std::uint16_t HostRuntime::port() const { return http_ ? static_cast<std::uint16_t>(http_->port()) : 0; }
+std::uint16_t HostRuntime::port() const { return http_ ? http_->port() : 0; }
 
 std::string HostRuntime::healthJson(bool& healthy) {
     std::string storeJson = "null";
@@ -318,6 +316,14 @@ std::string HostRuntime::healthJson(bool& healthy) {
            ",\"overflow_disconnects\":" + std::to_string(ws.overflowDisconnects) +
            ",\"dropped_messages\":" + std::to_string(ws.droppedMessages) +
            ",\"protocol_errors\":" + std::to_string(ws.protocolErrors) + "}";
+    if (http_) {
+        const auto h = http_->stats();
+        out += ",\"http\":{\"connections\":" + std::to_string(h.connections) + ",\"accepted\":" + std::to_string(h.accepted) +
+               ",\"requests\":" + std::to_string(h.requests) + ",\"workers_busy\":" + std::to_string(h.workersBusy) +
+               ",\"queued\":" + std::to_string(h.queued) + ",\"timed_out\":" + std::to_string(h.timedOut) +
+               ",\"refused_over_capacity\":" + std::to_string(h.refusedOverCapacity) +
+               ",\"rejected_busy\":" + std::to_string(h.rejectedBusy) + "}";
+    }
     out += ",\"broadcaster\":{\"published\":" + std::to_string(bc.published) +
            ",\"last_seq\":" + std::to_string(bc.lastSeq) + "}";
     out += ",\"auth\":" + std::string(auth_->enabled() ? "true" : "false");

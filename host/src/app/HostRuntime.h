@@ -6,8 +6,6 @@
 #include "app/HostConfig.h"
 #include "web/Auth.h"
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>
@@ -55,7 +53,8 @@ public:
     PluginRegistry& plugins() { return *plugins_; }
     StoreService* store() { return store_.get(); }
     WebSocketHub* hub() { return hub_.get(); }
-    Router* router() { return router_; }
+    Router* router() { return router_.get(); }
+    net::HttpServer* http() { return http_.get(); }
     McpGateway& gateway() { return *gateway_; }
     DiscoveryService& discovery() { return *discovery_; }
     IngestService& ingest() { return *ingest_; }
@@ -88,9 +87,8 @@ private:
     std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)
     std::unique_ptr<WebSocketHub> hub_;
-    std::unique_ptr<Poco::ThreadPool> httpThreads_;
-    std::unique_ptr<Poco::Net::HTTPServer> http_;
-    Router* router_ = nullptr; // owned by http_
+    std::unique_ptr<Router> router_;
+    std::unique_ptr<net::HttpServer> http_;
     std::mutex stopMutex_;
     bool stopped_ = false;
 };

@@ -10,7 +10,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
-#include <future>
 #include <set>
 #include <sstream>
 
@@ -136,16 +135,18 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                          request.tool = tool;
                          request.user = ctx.principal.subject;
                          request.role = roleName(ctx.principal.role);
-                         const auto wait = request.timeout + std::chrono::seconds(10);
-                         auto promise = std::make_shared<std::promise<ToolCallOutcome>>();
-                         auto future = promise->get_future();
-                         gw->callTool(id, std::move(request), [promise](ToolCallOutcome o) { promise->set_value(std::move(o)); });
                          // The call's own deadline answers first; this bound only guards against a lost completion.
-                         if (future.wait_for(wait) != std::future_status::ready)
+                         const auto guard = request.timeout + std::chrono::seconds(10);
+                         auto reply = ctx.defer(guard, [](Poco::Net::HTTPServerResponse&) {
                              throw HttpError(504, "timeout", "the tool call did not complete");
-                         const ToolCallOutcome o = future.get();
-                         if (o.httpStatus != 200) throw HttpError(o.httpStatus, o.errorCode, o.message, o.detailsJson);
-                         http::sendJson(ctx.response, Status::HTTP_OK, successBody(id, tool, o));
+                         });
+                         // No worker waits for the server: the reply is written when the call completes.
+                         gw->callTool(id, std::move(request), [reply, id, tool](ToolCallOutcome o) {
+                             reply->complete([&](Poco::Net::HTTPServerResponse& response) {
+                                 if (o.httpStatus != 200) throw HttpError(o.httpStatus, o.errorCode, o.message, o.detailsJson);
+                                 http::sendJson(response, Status::HTTP_OK, successBody(id, tool, o));
+                             });
+                         });
                      },
                      "Call a tool on an MCP server (operator): {arguments, thread_id, timeout_ms} -> {content, isError, structuredContent}."});
 }

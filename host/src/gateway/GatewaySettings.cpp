@@ -2,6 +2,7 @@
 
 #include "app/HostConfig.h"
 #include "gateway/McpProtocol.h"
+#include "gateway/SecretPlaceholders.h"
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
@@ -56,6 +57,7 @@ GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& con
     if (!mcp::isLoggingLevel(s.logLevel))
         throw ConfigError("invalid configuration: gateway.log_level = '" + s.logLevel + "': expected one of " +
                           mcp::loggingLevelList());
+    s.apiPlaceholders = parseApiPlaceholderPatterns(raw(config, "gateway.api_placeholders"));
     return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace mc::host {
 
@@ -17,6 +18,8 @@ struct GatewaySettings {
     std::chrono::milliseconds reconnectInitial{500};
     std::chrono::milliseconds reconnectMax{30000};
     std::string logLevel = "info"; // MCP logging level sent with logging/setLevel
+    // gateway.api_placeholders: the env:/file: globs a server registered over the API may use.
+    std::vector<std::string> apiPlaceholders;
 };
 
 // Throws ConfigError naming the key.

@@ -3,6 +3,7 @@
 #include "core/EventRouter.h"
 #include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"
+#include "gateway/SecretPlaceholders.h"
 #include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
 #include "util/Clock.h"
@@ -126,6 +127,15 @@ void McpConnection::connect() {
         return;
     }
 
+    // Secrets are read now, at every attempt, into the transport's configuration only.
+    McpServerConfig resolved;
+    try {
+        resolved = resolveSecretPlaceholders(config_, origin_, services_.settings.apiPlaceholders);
+    } catch (const SecretPlaceholderError& e) {
+        markDisconnected(generation, e.what());
+        return;
+    }
+
     auto link = std::make_shared<Link>();
     link->owner = this;
     link->generation = generation;
@@ -137,7 +147,7 @@ void McpConnection::connect() {
         [events](std::string_view source, std::string_view type, std::string_view payload) {
             return events->route(source, type, payload);
         });
-    context->setConfigJson(config_.transportConfigJson());
+    context->setConfigJson(resolved.transportConfigJson());
     try {
         link->instance = std::make_unique<PluginInstance>(plugin, std::move(context));
         link->instance->start();

@@ -2,6 +2,7 @@
 
 #include "app/HostConfig.h"
 #include "core/EventRouter.h"
+#include "gateway/SecretPlaceholders.h"
 #include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
 #include "util/Json.h"
@@ -74,6 +75,11 @@ void McpGateway::stop() {
 }
 
 std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std::string& origin) {
+    try {
+        checkSecretPlaceholders(config, origin, settings_.apiPlaceholders);
+    } catch (const SecretPlaceholderError& e) {
+        throw GatewayError(403, "placeholder_not_allowed", e.what(), "{\"field\":" + json::quote(e.field) + "}");
+    }
     std::shared_ptr<McpConnection> connection;
     bool startNow = false;
     {

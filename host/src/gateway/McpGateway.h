@@ -46,8 +46,8 @@ public:
     // Closes every transport (children are reaped by the transports) and stops the scheduler.
     void stop();
 
-    // Registers and (when started) connects a server. Throws GatewayError 409 on a duplicate id,
-    // 503 after stop().
+    // Registers and (when started) connects a server. Throws GatewayError 403 placeholder_not_allowed
+    // when `origin` may not use one of its secret placeholders, 409 on a duplicate id, 503 after stop().
     std::shared_ptr<McpConnection> add(McpServerConfig config, const std::string& origin);
     // Closes the server's transport and forgets it; false when the id is unknown.
     bool remove(const std::string& id);

@@ -1,6 +1,7 @@
 #include "gateway/McpServerConfig.h"
 
 #include "gateway/McpProtocol.h"
+#include "gateway/SecretPlaceholders.h"
 #include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
@@ -17,7 +18,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kStdioFields = {"command", "args", "env", "cwd", "shutdown_grace_ms"};
+const std::set<std::string> kStdioFields = {"command", "args", "env", "inherit_env", "cwd", "shutdown_grace_ms"};
 const std::set<std::string> kHttpFields = {"url", "headers", "connect_timeout_ms", "read_timeout_ms"};
 const std::set<std::string> kCommonFields = {"id", "transport", "log_level"};
 
@@ -84,6 +85,17 @@ bool validHeaderName(const std::string& name) {
     });
 }
 
+// Header and env values may hold placeholders; a malformed one is refused with the definition.
+void requireValidPlaceholders(const std::string& field, const std::map<std::string, std::string>& values) {
+    for (const auto& [name, value] : values) {
+        try {
+            secretPlaceholdersIn(value);
+        } catch (const std::invalid_argument& e) {
+            throw McpConfigError(field, "\"" + field + "\"." + name + ": " + e.what());
+        }
+    }
+}
+
 void appendStringMap(std::string& out, const char* name, const std::map<std::string, std::string>& map) {
     out += ",\"";
     out += name;
@@ -106,6 +118,11 @@ const char* transportName(McpTransportKind kind) {
     case McpTransportKind::Sse: return "sse";
     }
     return "stdio";
+}
+
+bool isValidEnvName(const std::string& name) {
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 bool isValidMcpId(const std::string& id) {
@@ -161,6 +178,26 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
         c.env = readStringMap(body, "env");
         for (const auto& [k, v] : c.env)
             if (k.find('=') != std::string::npos) throw McpConfigError("env", "\"env\" name '" + k + "' contains '='");
+        requireValidPlaceholders("env", c.env);
+        if (body.has("inherit_env") && !body.get("inherit_env").isEmpty()) {
+            const auto v = body.get("inherit_env");
+            if (v.type() != typeid(Poco::JSON::Array::Ptr))
+                throw McpConfigError("inherit_env", "\"inherit_env\" must be an array of variable names, not " + typeName(v));
+            const auto array = v.extract<Poco::JSON::Array::Ptr>();
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const auto item = array->get(static_cast<unsigned>(i));
+                const std::string at = "\"inherit_env\"[" + std::to_string(i) + "]";
+                if (!item.isString()) throw McpConfigError("inherit_env", at + " must be a string, not " + typeName(item));
+                const std::string name = item.extract<std::string>();
+                if (!isValidEnvName(name))
+                    throw McpConfigError("inherit_env", at + " '" + name + "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+                if (name.rfind("MC_", 0) == 0)
+                    throw McpConfigError("inherit_env", at + " names " + name +
+                                                            ": MC_* variables hold the host's own configuration and are "
+                                                            "never passed to MCP servers");
+                c.inheritEnv.push_back(name);
+            }
+        }
         c.cwd = requireString(body, "cwd", false);
         c.shutdownGraceMs = readMillis(body, "shutdown_grace_ms", 2000, 0, 600000);
     } else {
@@ -180,6 +217,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
             if (v.find_first_of("\r\n") != std::string::npos)
                 throw McpConfigError("headers", "\"headers\"." + k + " must not contain line breaks");
         }
+        requireValidPlaceholders("headers", c.headers);
         c.connectTimeoutMs = readMillis(body, "connect_timeout_ms", 5000, 1, 600000);
         c.readTimeoutMs = readMillis(body, "read_timeout_ms", 30000, 1, 3600000);
     }
@@ -197,6 +235,9 @@ std::string McpServerConfig::transportConfigJson() const {
         for (std::size_t i = 0; i < args.size(); ++i) out += (i ? "," : "") + json::quote(args[i]);
         out += ']';
         appendStringMap(out, "env", env);
+        out += ",\"inherit_env\":[";
+        for (std::size_t i = 0; i < inheritEnv.size(); ++i) out += (i ? "," : "") + json::quote(inheritEnv[i]);
+        out += ']';
         if (!cwd.empty()) out += ",\"cwd\":" + json::quote(cwd);
         out += ",\"shutdown_grace_ms\":" + std::to_string(shutdownGraceMs);
     } else {
@@ -226,7 +267,7 @@ std::vector<std::string> configuredMcpServerIds(const Poco::Util::AbstractConfig
 
 McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& config, const std::string& id) {
     const std::string prefix = "mcp.servers." + id;
-    static const std::set<std::string> jsonFields = {"args", "env", "headers"};
+    static const std::set<std::string> jsonFields = {"args", "env", "inherit_env", "headers"};
     Poco::JSON::Object body;
     body.set("id", id);
     Poco::Util::AbstractConfiguration::Keys fields;

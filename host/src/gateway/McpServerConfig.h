@@ -31,12 +31,13 @@ struct McpServerConfig {
     // stdio
     std::string command;
     std::vector<std::string> args;
-    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> env;    // values may hold ${env:..}/${file:..} placeholders
+    std::vector<std::string> inheritEnv;       // host variables passed on beyond the baseline; never MC_*
     std::string cwd;
     long long shutdownGraceMs = 2000;
     // http / sse
     std::string url;
-    std::map<std::string, std::string> headers;
+    std::map<std::string, std::string> headers; // values may hold placeholders
     // The address to connect to instead of resolving the URL's host (the Host header, TLS name and
     // certificate check still use the URL's host). Set by discovery, which pins the address it
     // judged; never read from a REST body or host.properties.
@@ -51,6 +52,9 @@ struct McpServerConfig {
     // What an operator sees as the server's address: the URL, or the command line.
     std::string endpoint() const;
 };
+
+// "[A-Za-z_][A-Za-z0-9_]*": the names inherit_env and ${env:NAME} accept.
+bool isValidEnvName(const std::string& name);
 
 // "[a-z0-9][a-z0-9_-]{0,63}": the id appears in channel names (logs:mcp:<id>) and URLs.
 bool isValidMcpId(const std::string& id);

@@ -9,7 +9,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 
-#include <future>
 
 namespace mc::host {
 namespace {
@@ -47,10 +46,6 @@ std::vector<RawEvent> parseJsonEvents(const std::string& body) {
     return eventsOf(*object->getArray("events"));
 }
 
-std::string mediaType(const std::string& contentType) {
-    return Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
-}
-
 } // namespace
 
 std::vector<RawEvent> parseNdjsonEvents(const std::string& body) {
@@ -82,37 +77,39 @@ void registerIngestRoutes(Router& router, IngestService& ingest, std::chrono::mi
     router.add(Route{
         "POST", "/api/ingest", Role::Operator,
         [service, ackTimeout](RequestContext& ctx) {
+            // The router admits only these media types; a body without one is a 415 before it is read.
             const std::string type = mediaType(ctx.request.getContentType());
             const bool ndjson = type == "application/x-ndjson" || type == "application/ndjson";
-            if (!ndjson && type != "application/json")
-                throw HttpError(415, "unsupported_media_type",
-                                "Content-Type must be application/json ({\"events\":[...]}) or application/x-ndjson "
-                                "(one event per line), not '" + ctx.request.getContentType() + "'");
             const std::string body = ctx.readBody();
             const std::vector<RawEvent> events = ndjson ? parseNdjsonEvents(body) : parseJsonEvents(body);
 
-            auto promise = std::make_shared<std::promise<IngestReply>>();
-            auto future = promise->get_future();
-            const auto submitted = service->submit(events, "api", [promise](IngestReply reply) { promise->set_value(std::move(reply)); });
-            if (submitted != IngestService::Submitted::Queued) {
-                ctx.response.set("Retry-After", kRetryAfterSeconds);
-                if (submitted == IngestService::Submitted::Stopped)
-                    throw HttpError(503, "shutting_down", "the host is stopping: nothing of this request was accepted");
-                throw HttpError(503, "queue_full",
-                                "the store writer's queue is full: nothing of this request was accepted; retry after " +
-                                    std::string(kRetryAfterSeconds) + " s");
-            }
-            if (future.wait_for(ackTimeout) != std::future_status::ready) {
-                ctx.response.set("Retry-After", kRetryAfterSeconds);
+            // The reply waits for the commit without holding a worker.
+            auto reply = ctx.defer(ackTimeout, [ackTimeout](Poco::Net::HTTPServerResponse& response) {
+                response.set("Retry-After", kRetryAfterSeconds);
                 throw HttpError(503, "not_confirmed",
                                 "the events were accepted and broadcast but their commit was not confirmed within " +
                                     std::to_string(ackTimeout.count()) +
                                     " ms (ingest.ack_timeout_ms; is the store down? see /api/health); they stay queued. "
                                     "Re-sending them with their ids is idempotent");
+            });
+            const auto submitted = service->submit(events, "api", [reply](IngestReply result) {
+                reply->complete([&](Poco::Net::HTTPServerResponse& response) {
+                    http::sendJson(response, Status::HTTP_OK, result.json());
+                });
+            });
+            if (submitted != IngestService::Submitted::Queued) {
+                reply->complete([submitted](Poco::Net::HTTPServerResponse& response) {
+                    response.set("Retry-After", kRetryAfterSeconds);
+                    if (submitted == IngestService::Submitted::Stopped)
+                        throw HttpError(503, "shutting_down", "the host is stopping: nothing of this request was accepted");
+                    throw HttpError(503, "queue_full",
+                                    "the store writer's queue is full: nothing of this request was accepted; retry after " +
+                                        std::string(kRetryAfterSeconds) + " s");
+                });
             }
-            http::sendJson(ctx.response, Status::HTTP_OK, future.get().json());
         },
-        "Ingest events (operator): {\"events\":[...]} or NDJSON -> {accepted, rejected:[{index,reason}], ids} after commit."});
+        "Ingest events (operator): {\"events\":[...]} or NDJSON -> {accepted, rejected:[{index,reason}], ids} after commit.",
+        {}, "application/json", {"application/json", "application/x-ndjson", "application/ndjson"}});
 }
 
 void registerIngestMessages(WebSocketHub& hub, IngestService& ingest) {

@@ -127,6 +127,8 @@ IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& even
                 item.error = "field 'type' is required: the kind of event (known: " + mc::records::knownKinds() + ")";
             } else {
                 item.type = item.object->getValue<std::string>("type");
+                const auto* spec = mc::records::findKind(item.type);
+                if (spec && spec->hostOwned) item.error = mc::records::hostOwnedReason(item.type);
             }
         }
         items.push_back(std::move(item));

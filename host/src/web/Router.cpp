@@ -2,6 +2,7 @@
 
 #include "log/Logging.h"
 #include "mc/records/JsonText.h"
+#include "net/HttpServer.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
 
@@ -26,7 +27,8 @@ std::vector<std::string> segments(const std::string& path) {
     return out;
 }
 
-class ErrorHandler final : public Poco::Net::HTTPRequestHandler {
+// Decided from the head: runs on the server's event loop, before any body is read.
+class ErrorHandler final : public net::ImmediateHandler {
 public:
     ErrorHandler(Status status, std::string code, std::string message, std::string allow = {})
         : status_(status), code_(std::move(code)), message_(std::move(message)), allow_(std::move(allow)) {}
@@ -43,14 +45,69 @@ private:
     std::string allow_;
 };
 
+// The answer to a CORS preflight of an allowed origin.
+class PreflightHandler final : public net::ImmediateHandler {
+public:
+    PreflightHandler(std::string origin, std::string allow) : origin_(std::move(origin)), allow_(std::move(allow)) {}
+    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+        response.set("Access-Control-Allow-Origin", origin_);
+        response.set("Vary", "Origin");
+        response.set("Access-Control-Allow-Methods", allow_);
+        response.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        response.set("Access-Control-Max-Age", "600");
+        response.setStatus(Status::HTTP_NO_CONTENT);
+        response.setContentLength(0);
+        response.send();
+    }
+
+private:
+    std::string origin_;
+    std::string allow_;
+};
+
+void answerError(Poco::Net::HTTPServerResponse& response, const std::exception& error, const std::string& what) {
+    if (const auto* e = dynamic_cast<const HttpError*>(&error)) {
+        http::sendError(response, static_cast<Status>(e->status), e->code, e->what(), e->detailsJson);
+        return;
+    }
+    logging::get("http")->error("{} failed: {}", what, error.what());
+    http::sendError(response, Status::HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                    "the request failed inside the host; the log has the details");
+}
+
+class ExchangeReply final : public DeferredReply {
+public:
+    ExchangeReply(std::shared_ptr<net::HttpExchange> exchange, std::string what)
+        : exchange_(std::move(exchange)), what_(std::move(what)) {}
+    void complete(Writer write) override {
+        exchange_->complete([&](Poco::Net::HTTPServerResponse& response) {
+            try {
+                write(response);
+            } catch (const std::exception& e) {
+                if (!response.sent()) answerError(response, e, what_);
+            }
+        });
+    }
+
+private:
+    std::shared_ptr<net::HttpExchange> exchange_;
+    std::string what_;
+};
+
 class RouteRunner final : public Poco::Net::HTTPRequestHandler {
 public:
-    RouteRunner(const Route& route, std::map<std::string, std::string> params, Principal principal, std::size_t maxBody)
-        : route_(route), params_(std::move(params)), principal_(std::move(principal)), maxBody_(maxBody) {}
+    RouteRunner(const Route& route, std::map<std::string, std::string> params, Principal principal, std::size_t maxBody,
+                std::string corsOrigin)
+        : route_(route), params_(std::move(params)), principal_(std::move(principal)), maxBody_(maxBody),
+          corsOrigin_(std::move(corsOrigin)) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
         static auto log = logging::get("http");
         const auto started = std::chrono::steady_clock::now();
+        if (!corsOrigin_.empty()) {
+            response.set("Access-Control-Allow-Origin", corsOrigin_);
+            response.set("Vary", "Origin");
+        }
         RequestContext ctx{request, response, params_, {}, principal_, maxBody_};
         try {
             if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_))
@@ -65,14 +122,15 @@ public:
             }
             ctx.query = validateQuery(route_.query, given);
             route_.handler(ctx);
-        } catch (const HttpError& e) {
-            if (!response.sent())
-                http::sendError(response, static_cast<Status>(e.status), e.code, e.what(), e.detailsJson);
         } catch (const std::exception& e) {
-            log->error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
-            if (!response.sent())
-                http::sendError(response, Status::HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                                "the request failed inside the host; the log has the details");
+            const std::string what = request.getMethod() + " " + request.getURI();
+            auto* exchange = net::HttpExchange::of(response);
+            if (exchange && exchange->deferred()) {
+                // Failed after deferring: answer through the deferred path (unless already answered).
+                exchange->complete([&](Poco::Net::HTTPServerResponse& r) { answerError(r, e, what); });
+            } else if (!response.sent()) {
+                answerError(response, e, what);
+            }
         }
         const auto micros =
             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
@@ -85,6 +143,7 @@ private:
     std::map<std::string, std::string> params_;
     Principal principal_;
     std::size_t maxBody_;
+    std::string corsOrigin_;
 };
 
 [[noreturn]] void badParameter(const std::string& name, const std::string& why) {
@@ -172,6 +231,24 @@ std::map<std::string, std::string> validateQuery(const std::vector<QueryParam>& 
     return out;
 }
 
+std::shared_ptr<DeferredReply> RequestContext::defer(std::chrono::milliseconds timeout, DeferredReply::Writer onTimeout) {
+    auto* exchange = net::HttpExchange::of(response);
+    if (!exchange) throw std::logic_error("a deferred reply needs a response of the host's HTTP server");
+    const std::string what = request.getMethod() + " " + request.getURI();
+    exchange->defer(timeout, [onTimeout = std::move(onTimeout), what](Poco::Net::HTTPServerResponse& r) {
+        try {
+            onTimeout(r);
+        } catch (const std::exception& e) {
+            if (!r.sent()) answerError(r, e, what);
+        }
+    });
+    return std::make_shared<ExchangeReply>(exchange->shared_from_this(), what);
+}
+
+std::string mediaType(const std::string& contentType) {
+    return Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
+}
+
 std::string RequestContext::readBody() {
     std::string body;
     auto& in = request.stream();
@@ -185,7 +262,8 @@ std::string RequestContext::readBody() {
     return body;
 }
 
-Router::Router(const Authenticator& auth, std::size_t maxBodyBytes) : auth_(auth), maxBodyBytes_(maxBodyBytes) {}
+Router::Router(const Authenticator& auth, std::size_t maxBodyBytes, RequestGuard guard)
+    : auth_(auth), maxBodyBytes_(maxBodyBytes), guard_(std::move(guard)) {}
 
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
@@ -214,8 +292,24 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
     const std::string path = http::requestPath(request);
     const std::string& method = request.getMethod();
 
+    // Browsers first: a page elsewhere must not reach anything (the WebSocket included).
+    if (auto problem = guard_.hostProblem(request))
+        return new ErrorHandler(Status::HTTP_FORBIDDEN, "host_not_allowed", *problem);
+    if (auto problem = guard_.originProblem(request))
+        return new ErrorHandler(Status::HTTP_FORBIDDEN, "origin_not_allowed", *problem);
+    const std::string corsOrigin = guard_.corsOrigin(request);
+
     for (const auto& raw : raw_)
         if (raw.path == path && raw.method == method) return raw.factory();
+
+    if (method == "OPTIONS" && !corsOrigin.empty() && request.has("Access-Control-Request-Method")) {
+        std::string allow;
+        for (const auto& route : routes_) {
+            std::map<std::string, std::string> params;
+            if (match(route.pattern, path, params)) allow += (allow.empty() ? "" : ", ") + route.method;
+        }
+        if (!allow.empty()) return new PreflightHandler(corsOrigin, allow);
+    }
 
     // Everything under /api needs a valid token (when auth is on) before anything else is said,
     // so that even a 404 tells an anonymous caller nothing.
@@ -246,7 +340,24 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
                                         std::string("this request needs the ") + roleName(*route.minimumRole) +
                                             " role; the token has " + roleName(principal.role));
         }
-        return new RouteRunner(route, std::move(params), std::move(principal), maxBodyBytes_);
+        const bool hasBody = (request.hasContentLength() && request.getContentLength64() > 0) ||
+                             request.getChunkedTransferEncoding();
+        if (hasBody) {
+            if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBodyBytes_))
+                return new ErrorHandler(Status::HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                                        "request body of " + std::to_string(request.getContentLength64()) +
+                                            " bytes exceeds http.max_body_bytes (" + std::to_string(maxBodyBytes_) + ")");
+            const std::string type = mediaType(request.getContentType());
+            if (std::find(route.requestTypes.begin(), route.requestTypes.end(), type) == route.requestTypes.end()) {
+                std::string accepted;
+                for (const auto& t : route.requestTypes) accepted += (accepted.empty() ? "" : " or ") + t;
+                return new ErrorHandler(Status::HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                                        "Content-Type must be " + (accepted.empty() ? std::string("absent: this request takes no body")
+                                                                                    : accepted) +
+                                            ", not '" + request.getContentType() + "'");
+            }
+        }
+        return new RouteRunner(route, std::move(params), std::move(principal), maxBodyBytes_, corsOrigin);
     }
     for (const auto& raw : raw_)
         if (raw.path == path) allow += (allow.empty() ? "" : ", ") + raw.method;

@@ -1,16 +1,22 @@
 #pragma once
 // HTTP routing on Poco's HTTPRequestHandlerFactory. A route names its method, a path pattern with
-// {params}, the least role it needs, and a handler. The router answers everything else itself with
-// the one JSON error shape: 401/403 (auth), 404 (no route), 405 (+Allow), 413 (body too large), and 500
-// when a handler throws (logged with the request; the client sees no stack trace).
+// {params}, the least role it needs, the media types of the bodies it accepts, and a handler. The
+// router decides from the head alone (on the server's event loop, before any body is read) and answers
+// everything else itself with the one JSON error shape: 403 (Host or Origin refused by the
+// RequestGuard, or the role), 401 (auth), 404 (no route), 405 (+Allow), 413 (body too large), 415
+// (media type), CORS preflights of allowed origins, and 500 when a handler throws (logged with the
+// request; the client sees no stack trace).
 #include "web/Auth.h"
+#include "web/RequestGuard.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <map>
 #include <stdexcept>
@@ -18,6 +24,16 @@
 #include <vector>
 
 namespace mc::host {
+
+// A response a handler completes later, from any thread (see RequestContext::defer).
+class DeferredReply {
+public:
+    using Writer = std::function<void(Poco::Net::HTTPServerResponse&)>;
+    virtual ~DeferredReply() = default;
+    // Writes and sends the response; `write` may throw HttpError (answered with the error shape).
+    // Only the first completion counts (the timeout's included); later ones are ignored.
+    virtual void complete(Writer write) = 0;
+};
 
 struct RequestContext {
     Poco::Net::HTTPServerRequest& request;
@@ -31,6 +47,11 @@ struct RequestContext {
 
     // The whole request body; throws HttpError 413 past the limit.
     std::string readBody();
+
+    // For handlers that wait for something (a tool call, a store commit): the handler returns at once
+    // and its worker is free; the reply is written by complete(), or by `onTimeout` (on the server's
+    // event loop) when `timeout` passes first. Call it before starting the work that completes it.
+    std::shared_ptr<DeferredReply> defer(std::chrono::milliseconds timeout, DeferredReply::Writer onTimeout);
 };
 
 // Throw from a handler to answer with that status and the JSON error shape.
@@ -69,9 +90,11 @@ struct QueryParam {
 
 struct Route {
     Route(std::string method, std::string pattern, std::optional<Role> minimumRole, RouteHandler handler,
-          std::string summary, std::vector<QueryParam> query = {}, std::string contentType = "application/json")
+          std::string summary, std::vector<QueryParam> query = {}, std::string contentType = "application/json",
+          std::vector<std::string> requestTypes = {"application/json"})
         : method(std::move(method)), pattern(std::move(pattern)), minimumRole(minimumRole), handler(std::move(handler)),
-          summary(std::move(summary)), query(std::move(query)), contentType(std::move(contentType)) {}
+          summary(std::move(summary)), query(std::move(query)), contentType(std::move(contentType)),
+          requestTypes(std::move(requestTypes)) {}
 
     std::string method;   // GET, POST, DELETE, ...
     std::string pattern;  // "/api/mcps/{id}"
@@ -80,7 +103,12 @@ struct Route {
     std::string summary;  // one line for the API docs
     std::vector<QueryParam> query; // every query parameter accepted; any other is a 400
     std::string contentType;       // of a successful response, for the docs
+    // Media types a request body may have (a request without a body needs none); others get 415.
+    std::vector<std::string> requestTypes;
 };
+
+// "application/json" from "Application/JSON; charset=utf-8".
+std::string mediaType(const std::string& contentType);
 
 // A request's query string checked against `params` ("token" always passes: it authenticates).
 // Throws HttpError 400 naming the parameter and why (unknown ones with the known list).
@@ -92,7 +120,7 @@ using RawHandlerFactory = std::function<Poco::Net::HTTPRequestHandler*()>;
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    Router(const Authenticator& auth, std::size_t maxBodyBytes);
+    Router(const Authenticator& auth, std::size_t maxBodyBytes, RequestGuard guard = RequestGuard());
 
     void add(Route route);
     void addRaw(std::string method, std::string path, RawHandlerFactory factory, std::string summary);
@@ -114,6 +142,7 @@ public:
 private:
     const Authenticator& auth_;
     std::size_t maxBodyBytes_;
+    RequestGuard guard_;
     std::vector<Route> routes_;
     std::vector<RawRoute> raw_;
 };

@@ -2,14 +2,16 @@
 
 #include "log/Logging.h"
 #include "util/Json.h"
+#include "net/HttpServer.h"
 #include "web/HttpUtil.h"
-#include "web/ws/IoLoop.h"
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 #include <thread>
@@ -20,7 +22,8 @@ namespace {
 constexpr std::size_t kMaxChannelLength = 128;
 constexpr std::size_t kMaxSubscriptionsPerClient = 1024;
 
-class UpgradeHandler final : public Poco::Net::HTTPRequestHandler {
+// Runs on the HTTP server's event loop as soon as the head is parsed: no worker is involved.
+class UpgradeHandler final : public net::ImmediateHandler {
 public:
     explicit UpgradeHandler(WebSocketHub& hub) : hub_(hub) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
@@ -82,7 +85,8 @@ std::string channelOf(ClientSession& session, const ClientMessage& message) {
 } // namespace
 
 WebSocketHub::WebSocketHub(WebSocketSettings settings, Broadcaster& broadcaster, const Authenticator& authenticator)
-    : state_(std::move(settings), broadcaster), authenticator_(authenticator) {
+    : state_(std::move(settings), broadcaster), authenticator_(authenticator),
+      loops_("ws", state_.settings.ioThreads == 0 ? 1 : state_.settings.ioThreads) {
     const auto& s = state_.settings;
     if (s.ioThreads == 0) throw std::invalid_argument("ws.io_threads must be at least 1");
     if (s.maxMessageBytes < 128) throw std::invalid_argument("ws.max_message_bytes must be at least 128");
@@ -90,7 +94,6 @@ WebSocketHub::WebSocketHub(WebSocketSettings settings, Broadcaster& broadcaster,
     if (s.queueMaxBytes < 1024) throw std::invalid_argument("ws.queue.max_bytes must be at least 1024");
     if (s.maxConnections == 0) throw std::invalid_argument("ws.max_connections must be at least 1");
     state_.log = logging::get("ws");
-    for (std::size_t i = 0; i < s.ioThreads; ++i) loops_.push_back(std::make_unique<ws::IoLoop>(state_, i));
     registerBuiltins();
 }
 
@@ -136,9 +139,9 @@ void WebSocketHub::registerHandler(std::string type, Role minimumRole, MessageHa
 void WebSocketHub::start() {
     std::lock_guard lock(lifecycleMutex_);
     if (started_ || stopped_) return;
-    for (auto& loop : loops_) loop->start();
+    loops_.start();
     started_ = true;
-    state_.log->info("websocket hub started: {} I/O threads, max {} connections", loops_.size(),
+    state_.log->info("websocket hub started: {} I/O threads, max {} connections", loops_.loops().size(),
                      state_.settings.maxConnections);
 }
 
@@ -147,11 +150,19 @@ void WebSocketHub::shutdown(std::chrono::milliseconds drainTimeout) {
     if (stopped_) return;
     stopping_ = true;
     if (started_) {
-        for (auto& loop : loops_) loop->closeAll(ws::close_code::GoingAway, "server shutdown");
+        for (auto& loop : loops_.loops()) {
+            net::EventLoop* l = loop.get();
+            l->post([l] {
+                l->forEach([](const std::shared_ptr<net::IoHandler>& handler) {
+                    if (auto* session = dynamic_cast<ClientSession*>(handler.get()))
+                        session->close(ws::close_code::GoingAway, "server shutdown");
+                });
+            });
+        }
         const auto deadline = std::chrono::steady_clock::now() + drainTimeout;
         while (state_.connected.load() > 0 && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        for (auto& loop : loops_) loop->stop();
+        loops_.stop();
     }
     stopped_ = true;
     state_.log->info("websocket hub stopped ({} clients left at the deadline)", state_.connected.load());
@@ -203,36 +214,44 @@ void WebSocketHub::handleUpgrade(Poco::Net::HTTPServerRequest& request, Poco::Ne
         return;
     }
 
-    Poco::Net::StreamSocket socket;
-    try {
-        response.setStatusAndReason(HTTPResponse::HTTP_SWITCHING_PROTOCOLS);
-        response.set("Upgrade", "websocket");
-        response.set("Connection", "Upgrade");
-        response.set("Sec-WebSocket-Accept", ws::computeAcceptKey(key));
-        response.setContentLength(0);
-        response.send().flush();
-        socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket();
-        socket.setBlocking(false);
-        socket.setNoDelay(true);
-        if (state_.settings.socketSendBufferBytes > 0)
-            socket.setSendBufferSize(static_cast<int>(state_.settings.socketSendBufferBytes));
-    } catch (const Poco::Exception& e) {
+    auto* upgradable = dynamic_cast<net::BufferedRequest*>(&request);
+    if (!upgradable) {
         --state_.connected;
-        state_.log->warn("websocket handshake failed: {}", e.displayText());
+        http::sendError(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                        "this server cannot hand a connection over to the WebSocket hub");
         return;
     }
-
-    const std::uint64_t number = ++nextClientId_;
-    ++state_.accepted;
-    auto& loop = *loops_[nextLoop_++ % loops_.size()];
-    auto session = std::make_shared<ClientSession>(state_, loop, std::move(socket), "c" + std::to_string(number),
-                                                   *auth.principal);
-    session->send(std::string("{\"type\":\"welcome\",\"client_id\":") + json::quote(session->id()) +
-                  ",\"server\":\"mission-control\",\"version\":" + json::quote(MC_VERSION) + ",\"role\":\"" +
-                  roleName(auth.principal->role) + "\"}");
-    state_.log->debug("client {} connected ({}, {})", session->id(), auth.principal->subject,
-                      roleName(auth.principal->role));
-    loop.add(std::move(session));
+    response.setStatusAndReason(HTTPResponse::HTTP_SWITCHING_PROTOCOLS);
+    response.set("Upgrade", "websocket");
+    response.set("Connection", "Upgrade");
+    response.set("Sec-WebSocket-Accept", ws::computeAcceptKey(key));
+    // The connection slot taken above becomes the session's (released in ClientSession::finish), or is
+    // given back if the 101 never reaches the client and the takeover never happens.
+    struct Slot {
+        std::atomic<std::size_t>& connected;
+        bool handedOver = false;
+        ~Slot() {
+            if (!handedOver) --connected;
+        }
+    };
+    std::shared_ptr<Slot> slot(new Slot{state_.connected});
+    const Principal principal = *auth.principal;
+    upgradable->upgrade([this, principal, slot](std::unique_ptr<net::Transport> transport, std::string early) {
+        slot->handedOver = true;
+        if (state_.settings.socketSendBufferBytes > 0) {
+            const int size = static_cast<int>(state_.settings.socketSendBufferBytes);
+            ::setsockopt(transport->fd(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        }
+        const std::uint64_t number = ++nextClientId_;
+        ++state_.accepted;
+        auto& loop = loops_.next();
+        auto session = std::make_shared<ClientSession>(state_, loop, std::move(transport), "c" + std::to_string(number), principal);
+        session->send(std::string("{\"type\":\"welcome\",\"client_id\":") + json::quote(session->id()) +
+                      ",\"server\":\"mission-control\",\"version\":" + json::quote(MC_VERSION) + ",\"role\":\"" +
+                      roleName(principal.role) + "\"}");
+        state_.log->debug("client {} connected ({}, {})", session->id(), principal.subject, roleName(principal.role));
+        loop.add(session, EPOLLIN | EPOLLRDHUP, [session, early = std::move(early)] { session->begin(early); });
+    });
 }
 
 } // namespace mc::host

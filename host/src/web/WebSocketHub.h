@@ -1,8 +1,9 @@
 #pragma once
-// The /ws endpoint: an HTTP upgrade handler that authenticates and hands the socket over to a few
-// epoll I/O loops (no Poco worker thread is kept per WebSocket), plus the client protocol on top of
-// the core Broadcaster. Protocol: docs/websocket-protocol.md.
+// The /ws endpoint: an HTTP upgrade handler that authenticates and takes the connection over onto a
+// few event loops of its own (no worker thread is held per WebSocket, none is used for the upgrade),
+// plus the client protocol on top of the core Broadcaster. Protocol: docs/websocket-protocol.md.
 #include "core/Broadcaster.h"
+#include "net/EventLoop.h"
 #include "web/Auth.h"
 #include "web/ws/ClientSession.h"
 
@@ -17,10 +18,6 @@
 #include <vector>
 
 namespace mc::host {
-
-namespace ws {
-class IoLoop;
-}
 
 class WebSocketHub {
 public:
@@ -65,8 +62,7 @@ private:
 
     ws::HubState state_;
     const Authenticator& authenticator_;
-    std::vector<std::unique_ptr<ws::IoLoop>> loops_;
-    std::atomic<std::size_t> nextLoop_{0};
+    net::EventLoopGroup loops_;
     std::atomic<std::uint64_t> nextClientId_{0};
     std::atomic<bool> started_{false};
     std::atomic<bool> stopping_{false};

@@ -48,7 +48,7 @@ FieldSpec renamed(std::string jsonName, std::string column, FieldType type, bool
 const std::vector<std::string> kRoles = {"system", "user", "assistant", "tool"};
 
 KindSpec kind(std::string name, std::string table, std::string prefix, std::vector<FieldSpec> fields,
-              WriteMode mode = WriteMode::InsertOnce, bool sequenced = false) {
+              WriteMode mode = WriteMode::InsertOnce, bool sequenced = false, bool hostOwned = false) {
     KindSpec k;
     k.kind = std::move(name);
     k.table = std::move(table);
@@ -56,6 +56,7 @@ KindSpec kind(std::string name, std::string table, std::string prefix, std::vect
     k.fields = std::move(fields);
     k.mode = mode;
     k.sequenced = sequenced;
+    k.hostOwned = hostOwned;
     return k;
 }
 
@@ -86,7 +87,8 @@ const std::vector<KindSpec>& allKinds() {
              {timestampNowByDefault("timestamp"), field("thread_id", FieldType::Text),
               field("user_id", FieldType::Text), field("resource", FieldType::Text),
               field("action", FieldType::Text), field("granted", FieldType::Boolean, true),
-              field("reason", FieldType::Text), field("mcp_id", FieldType::Text)}),
+              field("reason", FieldType::Text), field("mcp_id", FieldType::Text)},
+             WriteMode::InsertOnce, false, true),
         kind("transcript", "transcripts", "M-",
              {field("thread_id", FieldType::Text, true), field("sequence", FieldType::Integer, true),
               timestampNowByDefault("timestamp"), oneOf("role", kRoles), field("content", FieldType::Text),
@@ -97,11 +99,13 @@ const std::vector<KindSpec>& allKinds() {
         kind("mcp_status", "mcp_status_history", "MS-",
              {timestampNowByDefault("timestamp"), field("mcp_id", FieldType::Text, true),
               field("status", FieldType::Text, true), field("previous_status", FieldType::Text),
-              field("endpoint", FieldType::Text), field("detail", FieldType::Text)}),
+              field("endpoint", FieldType::Text), field("detail", FieldType::Text)},
+             WriteMode::InsertOnce, false, true),
         kind("audit", "audit_events", "A-",
              {timestampNowByDefault("timestamp"), field("actor", FieldType::Text, true),
               field("action", FieldType::Text, true), field("target", FieldType::Text),
-              field("outcome", FieldType::Text), field("details", FieldType::Json)}),
+              field("outcome", FieldType::Text), field("details", FieldType::Json)},
+             WriteMode::InsertOnce, false, true),
     };
     return all;
 }
@@ -176,6 +180,11 @@ std::string knownKinds() {
     std::vector<std::string> names;
     for (const auto& spec : allKinds()) names.push_back(spec.kind);
     return join(names);
+}
+
+std::string hostOwnedReason(std::string_view kind) {
+    return "event type '" + std::string(kind) +
+           "' is recorded by the host itself (audit trail, permission decisions, MCP status history) and cannot be submitted";
 }
 
 NormalizedRecord normalize(const KindSpec& spec, const Poco::JSON::Object& record,

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -58,19 +59,6 @@ void setNonBlocking(int fd) {
     if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-// The host's environment with `overrides` applied, as NAME=VALUE strings.
-std::vector<std::string> mergedEnvironment(const std::map<std::string, std::string>& overrides) {
-    std::vector<std::string> out;
-    for (char** entry = environ; entry && *entry; ++entry) {
-        std::string item(*entry);
-        const auto eq = item.find('=');
-        const std::string name = eq == std::string::npos ? item : item.substr(0, eq);
-        if (overrides.count(name) == 0) out.push_back(std::move(item));
-    }
-    for (const auto& [name, value] : overrides) out.push_back(name + "=" + value);
-    return out;
-}
-
 std::string searchPathOf(const std::map<std::string, std::string>& overrides) {
     auto it = overrides.find("PATH");
     if (it != overrides.end()) return it->second;
@@ -101,6 +89,25 @@ struct SpawnSetup {
 };
 
 } // namespace
+
+bool isBaselineVariable(const std::string& name) {
+    return name == "PATH" || name == "HOME" || name == "LANG" || name == "TZ" || name == "TMPDIR" || name.rfind("LC_", 0) == 0;
+}
+
+std::vector<std::string> childEnvironment(const SpawnSpec& spec, char** hostEnvironment) {
+    std::vector<std::string> out;
+    for (char** entry = hostEnvironment; entry && *entry; ++entry) {
+        std::string item(*entry);
+        const auto eq = item.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string name = item.substr(0, eq);
+        if (name.rfind("MC_", 0) == 0 || spec.env.count(name)) continue; // the host's own configuration stays
+        const bool listed = std::find(spec.inheritEnv.begin(), spec.inheritEnv.end(), name) != spec.inheritEnv.end();
+        if (isBaselineVariable(name) || listed) out.push_back(std::move(item));
+    }
+    for (const auto& [name, value] : spec.env) out.push_back(name + "=" + value);
+    return out;
+}
 
 std::string resolveExecutable(const std::string& command, const std::string& path, const std::string& cwd) {
     if (command.empty()) return {};
@@ -145,6 +152,8 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
     if (executable.empty()) {
         if (spec.command.find('/') != std::string::npos)
             fail("command '" + spec.command + "' is not an executable file");
+        // A PATH from the server's env is not repeated: env values stay out of every message.
+        if (spec.env.count("PATH")) fail("command '" + spec.command + "' not found on the PATH set in the server's env");
         fail("command '" + spec.command + "' not found on PATH (" + searchPath + ")");
     }
 
@@ -176,7 +185,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
     std::vector<std::string> argvStrings;
     argvStrings.push_back(spec.command);
     argvStrings.insert(argvStrings.end(), spec.args.begin(), spec.args.end());
-    std::vector<std::string> envStrings = mergedEnvironment(spec.env);
+    std::vector<std::string> envStrings = childEnvironment(spec, environ);
     auto argv = pointersTo(argvStrings);
     auto envp = pointersTo(envStrings);
 

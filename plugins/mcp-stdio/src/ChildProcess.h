@@ -16,9 +16,18 @@ namespace mc::mcp_stdio {
 struct SpawnSpec {
     std::string command;                    // as configured: a name looked up on PATH, or a path
     std::vector<std::string> args;          // argv[1..]
-    std::map<std::string, std::string> env; // added to (overriding) the host's environment
+    std::map<std::string, std::string> env; // set in the child (over the inherited variables)
+    std::vector<std::string> inheritEnv;    // host variables passed on beyond the baseline (never MC_*)
     std::string cwd;                        // empty: the host's working directory
 };
+
+// Whether a host variable reaches every child without being named: PATH, HOME, LANG, LC_*, TZ,
+// TMPDIR. Everything else (the host's secrets among it) stays behind unless `inheritEnv` names it.
+bool isBaselineVariable(const std::string& name);
+
+// The child's environment as NAME=VALUE strings: the baseline and `inheritEnv` variables the host
+// has (MC_* never, whatever the list says), then `env` over them. `hostEnvironment` is environ-shaped.
+std::vector<std::string> childEnvironment(const SpawnSpec& spec, char** hostEnvironment);
 
 // The executable `command` names: a path (relative to `cwd` when it has a '/') or the first
 // executable regular file of that name on `path` (colon-separated). Empty when there is none.

@@ -98,6 +98,20 @@ StdioConfig parseStdioConfig(std::string_view json, const sdk::Host& host) {
         }
     }
 
+    if (root->has("inherit_env") && !root->get("inherit_env").isEmpty()) {
+        Poco::JSON::Array::Ptr names = root->getArray("inherit_env");
+        if (!names) invalid("'inherit_env' must be an array of variable names");
+        for (std::size_t i = 0; i < names->size(); ++i) {
+            const std::string field = "inherit_env[" + std::to_string(i) + "]";
+            const std::string name = requireString(names->get(i), field);
+            if (name.empty() || name.find('=') != std::string::npos) invalid("'" + field + "' is not a variable name: '" + name + "'");
+            if (name.rfind("MC_", 0) == 0)
+                invalid("'" + field + "' names " + name +
+                        ": MC_* variables hold the host's own configuration and are never passed to MCP servers");
+            config.spawn.inheritEnv.push_back(name);
+        }
+    }
+
     if (root->has("cwd") && !root->get("cwd").isEmpty()) {
         config.spawn.cwd = requireString(root->get("cwd"), "cwd");
         if (config.spawn.cwd.empty()) invalid("'cwd' must not be empty when given");

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -495,7 +496,8 @@ public:
             Connection emptyPath(R"({"command":"node","env":{"PATH":"/nonexistent-dir"}})");
             std::string reason;
             CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, emptyPath.open(&reason));
-            CPPUNIT_ASSERT_EQUAL(std::string("command 'node' not found on PATH (/nonexistent-dir)"), reason);
+            // ... and, being an env value, not repeated in the reason.
+            CPPUNIT_ASSERT_EQUAL(std::string("command 'node' not found on the PATH set in the server's env"), reason);
         }
         {
             mc::test::TempDir dir;
@@ -532,6 +534,12 @@ public:
             {R"({"command":"node","env":["A=1"]})", "'env' must be an object of string values"},
             {R"({"command":"node","env":{"PORT":3000}})", "'env.PORT' must be a string"},
             {R"({"command":"node","env":{"A=B":"x"}})", "'env' has an invalid variable name 'A=B'"},
+            {R"({"command":"node","inherit_env":"HOME"})", "'inherit_env' must be an array of variable names"},
+            {R"({"command":"node","inherit_env":["A=B"]})", "'inherit_env[0]' is not a variable name: 'A=B'"},
+            {R"({"command":"node","inherit_env":["LANG",3]})", "'inherit_env[1]' must be a string"},
+            {R"({"command":"node","inherit_env":["GH_TOKEN","MC_AUTH_JWT_SECRET"]})",
+             "'inherit_env[1]' names MC_AUTH_JWT_SECRET: MC_* variables hold the host's own configuration and are never "
+             "passed to MCP servers"},
             {R"({"command":"node","transport":"http"})", "transport 'http' is not served by mcp-stdio (it serves \"stdio\")"},
             {R"({"command":"node","shutdown_grace_ms":-5})", "'shutdown_grace_ms' = -5 is out of range 0..600000"},
             {R"({"command":"node","max_line_bytes":"lots"})", "'max_line_bytes' must be an integer, got 'lots'"},
@@ -548,27 +556,48 @@ public:
     void envCwdAndArgsReachTheServerVerbatim() {
         mc::test::TempDir dir;
         const std::string cwd = fs::canonical(dir.path()).string();
-        ::setenv("MC_STDIO_TEST_INHERITED", "from-host", 1);
+        // The host's own configuration (MC_*) and anything not named stay behind; the baseline
+        // (PATH, HOME, LANG, LC_*, TZ, TMPDIR), inherit_env names and env reach the server.
+        const std::map<std::string, std::string> hostVariables = {
+            {"MC_STDIO_TEST_SECRET", "mc-secret"}, {"STDIO_TEST_INHERITED", "from-host"},
+            {"STDIO_TEST_PRIVATE", "private"},     {"LC_MONETARY", "C"},
+            {"TZ", "UTC"},                         {"TMPDIR", cwd}};
+        for (const auto& [name, value] : hostVariables) ::setenv(name.c_str(), value.c_str(), 1);
         const std::string script = reportingScript(
-            "test/env", "{cwd: process.cwd(), value: process.env.MC_STDIO_TEST_VALUE, inherited: process.env.MC_STDIO_TEST_INHERITED,"
-                        " argv: process.argv.slice(1)}");
+            "test/env", "{cwd: process.cwd(), env: process.env, argv: process.argv.slice(1)}");
         // No shell anywhere: metacharacters arrive as plain text.
         Connection server(R"({"id":"env","command":"node","args":)" +
                           jsonArray({"-e", script, "two words", "$HOME", "a;b|c", "*"}) +
-                          R"(,"env":{"MC_STDIO_TEST_VALUE":"v=1 \"quoted\""},"cwd":)" + quote(cwd) +
+                          R"(,"env":{"STDIO_TEST_VALUE":"v=1 \"quoted\"","TZ":"Europe/Berlin"},"cwd":)" + quote(cwd) +
+                          R"(,"inherit_env":["STDIO_TEST_INHERITED","STDIO_TEST_NOT_SET"])" +
                           R"(,"shutdown_grace_ms":100,"terminate_grace_ms":100})");
         server.openOrFail();
         auto params = server.waitForMessage([](const Poco::JSON::Object& m) { return m.getValue<std::string>("method") == "test/env"; })
                           ->getObject("params");
+        for (const auto& [name, value] : hostVariables) ::unsetenv(name.c_str());
         CPPUNIT_ASSERT_EQUAL(cwd, params->getValue<std::string>("cwd"));
-        CPPUNIT_ASSERT_EQUAL(std::string("v=1 \"quoted\""), params->getValue<std::string>("value"));
-        CPPUNIT_ASSERT_EQUAL(std::string("from-host"), params->getValue<std::string>("inherited"));
+        auto env = params->getObject("env");
+        std::vector<std::string> names;
+        for (const auto& [name, value] : *env) names.push_back(name);
+        for (const auto& name : names)
+            CPPUNIT_ASSERT_MESSAGE("the server got " + name,
+                                   name == "PATH" || name == "HOME" || name == "LANG" || name.rfind("LC_", 0) == 0 ||
+                                       name == "TZ" || name == "TMPDIR" || name == "STDIO_TEST_INHERITED" ||
+                                       name == "STDIO_TEST_VALUE");
+        CPPUNIT_ASSERT_EQUAL(std::string("v=1 \"quoted\""), env->getValue<std::string>("STDIO_TEST_VALUE"));
+        CPPUNIT_ASSERT_EQUAL(std::string("from-host"), env->getValue<std::string>("STDIO_TEST_INHERITED"));
+        CPPUNIT_ASSERT_EQUAL(std::string("C"), env->getValue<std::string>("LC_MONETARY"));
+        CPPUNIT_ASSERT_EQUAL(cwd, env->getValue<std::string>("TMPDIR"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Europe/Berlin"), env->getValue<std::string>("TZ")); // env wins
+        CPPUNIT_ASSERT(env->has("PATH"));
+        CPPUNIT_ASSERT(!env->has("MC_STDIO_TEST_SECRET"));
+        CPPUNIT_ASSERT(!env->has("STDIO_TEST_PRIVATE"));
+        CPPUNIT_ASSERT(!env->has("STDIO_TEST_NOT_SET"));
         auto argv = params->getArray("argv");
         std::vector<std::string> args;
         for (std::size_t i = 0; i < argv->size(); ++i) args.push_back(argv->getElement<std::string>(i));
         CPPUNIT_ASSERT_EQUAL(jsonArray({"two words", "$HOME", "a;b|c", "*"}), jsonArray(args));
         server.close();
-        ::unsetenv("MC_STDIO_TEST_INHERITED");
     }
 
     void oversizeStdoutLineClosesTheConnection() {

@@ -192,7 +192,8 @@ PGconn* PgPool::connect() const {
     merged["connect_timeout"] = std::to_string(seconds);
     // Timestamps are stored as UTC TIMESTAMP; the session zone makes NOW() defaults UTC as well.
     merged["options"] = (merged.count("options") ? merged["options"] + " " : std::string()) +
-                        "-c statement_timeout=" + std::to_string(settings_.statementTimeout.count()) + " -c TimeZone=UTC";
+                        "-c statement_timeout=" + std::to_string(settings_.statementTimeout.count()) + " -c TimeZone=UTC" +
+                        " -c synchronous_commit=" + settings_.synchronousCommit;
     if (!merged.count("application_name")) merged["application_name"] = "mission-control";
     std::vector<const char*> keys, values;
     for (const auto& [k, v] : merged) {

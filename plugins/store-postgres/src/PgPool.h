@@ -79,6 +79,9 @@ struct PoolSettings {
     std::size_t maxConnections = 8;
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds statementTimeout{30000};
+    // Every session's synchronous_commit: "on" makes a commit wait for its WAL flush, so an
+    // acknowledged event survives a crash of the server; a server default of "off" must not weaken that.
+    std::string synchronousCommit = "on";
 };
 
 // Connections are opened on demand up to maxConnections and handed out one caller at a time. A broken

@@ -14,6 +14,9 @@ const mc_config_key kConfigKeys[] = {
                        "or a free pooled one (100-600000)"),
     mc::sdk::configKey("statement_timeout_ms", MC_CONFIG_INT, "30000",
                        "PostgreSQL statement_timeout of every connection (100-3600000)"),
+    mc::sdk::configKey("synchronous_commit", MC_CONFIG_STRING, "on",
+                       "PostgreSQL synchronous_commit of every connection: on (an acknowledged event survives a server "
+                       "crash), off (faster; the last commits may be lost), local, remote_write or remote_apply"),
 };
 } // namespace
 

@@ -254,6 +254,11 @@ PostgresStore::PostgresStore(mc::sdk::Host host, std::string_view configJson) : 
         static_cast<std::size_t>(boundedSetting(host, "pool_min", 1, 1, static_cast<std::int64_t>(settings_.maxConnections)));
     settings_.connectTimeout = std::chrono::milliseconds(boundedSetting(host, "connect_timeout_ms", 5000, 100, 600000));
     settings_.statementTimeout = std::chrono::milliseconds(boundedSetting(host, "statement_timeout_ms", 30000, 100, 3600000));
+    settings_.synchronousCommit = host.configString("synchronous_commit", "on");
+    static const std::set<std::string> kCommitModes = {"on", "off", "local", "remote_write", "remote_apply"};
+    if (!kCommitModes.count(settings_.synchronousCommit))
+        throw Error(MC_ERR_CONFIG, "configuration key 'synchronous_commit' = '" + settings_.synchronousCommit +
+                                       "': expected on, off, local, remote_write or remote_apply");
     target_ = describeConninfo(settings_.conninfo);
 }
 
@@ -347,9 +352,12 @@ void PostgresStore::health(mc::sdk::Sink& statusJson) {
         return;
     }
     try {
-        std::string version;
-        pool_->run([&](PGconn* conn) { version = execute(conn, "SHOW server_version").text(0, 0); });
-        out += ",\"server_version\":" + jsonString(version);
+        std::string version, synchronousCommit;
+        pool_->run([&](PGconn* conn) {
+            version = execute(conn, "SHOW server_version").text(0, 0);
+            synchronousCommit = execute(conn, "SHOW synchronous_commit").text(0, 0); // what sessions really run with
+        });
+        out += ",\"server_version\":" + jsonString(version) + ",\"synchronous_commit\":" + jsonString(synchronousCommit);
     } catch (const Error& e) {
         statusJson.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
         return;

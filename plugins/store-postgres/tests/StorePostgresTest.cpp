@@ -47,6 +47,7 @@ class StorePostgresTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testStatementTimeoutIsUnavailableNotAHang);
     CPPUNIT_TEST(testUrlIsConvertedToConninfo);
     CPPUNIT_TEST(testBadUrlsAreRefusedWithTheReason);
+    CPPUNIT_TEST(testSynchronousCommitIsConfigurableAndChecked);
     CPPUNIT_TEST(testUnreachableServerFailsStartWithTheReason);
     CPPUNIT_TEST(testHealthDescribesTheServerWithoutThePassword);
     CPPUNIT_TEST_SUITE_END();
@@ -122,12 +123,28 @@ public:
         auto health = parseObject(store->healthJson());
         CPPUNIT_ASSERT(health->getValue<bool>("ok"));
         CPPUNIT_ASSERT_EQUAL("host=127.0.0.1 port=" + port + " dbname=" + db + " user=mc", health->getValue<std::string>("server"));
+        // The test server runs with synchronous_commit=off; the store's sessions still wait for the flush.
+        CPPUNIT_ASSERT_EQUAL(std::string("on"), health->getValue<std::string>("synchronous_commit"));
         CPPUNIT_ASSERT_EQUAL(std::string("mc test"),
                              server.psql(db, "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = '" + db +
                                                  "' AND application_name <> 'psql'"));
         // postgres:// and an IPv6 literal parse too (the test server listens on 127.0.0.1 only).
         assertContains(openFailure("postgres://mc@[::1]:" + port + "/" + db),
                        "cannot connect to PostgreSQL (host=::1 port=" + port + " dbname=" + db + " user=mc)");
+    }
+
+    void testSynchronousCommitIsConfigurableAndChecked() {
+        auto& server = PostgresServer::shared();
+        const std::string db = server.createDatabase("synccommit");
+        auto store = openBackendStore("postgres", {{"url", server.conninfo(db)}, {"synchronous_commit", "off"}});
+        CPPUNIT_ASSERT_EQUAL(std::string("off"), parseObject(store->healthJson())->getValue<std::string>("synchronous_commit"));
+        try {
+            openBackendStore("postgres", {{"url", server.conninfo(db)}, {"synchronous_commit", "sometimes"}});
+            CPPUNIT_FAIL("expected a configuration error");
+        } catch (const std::exception& e) {
+            assertContains(e.what(), "configuration key 'synchronous_commit' = 'sometimes': expected on, off, local, "
+                                     "remote_write or remote_apply");
+        }
     }
 
     void testBadUrlsAreRefusedWithTheReason() {

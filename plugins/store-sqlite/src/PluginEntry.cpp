@@ -7,8 +7,9 @@ const mc_config_key kConfigKeys[] = {
                        "SQLite database file; created if missing, its directory must exist"),
     mc::sdk::configKey("busy_timeout_ms", MC_CONFIG_INT, "5000",
                        "How long a statement waits for another connection's lock before failing (0-600000)"),
-    mc::sdk::configKey("synchronous", MC_CONFIG_STRING, "NORMAL",
-                       "PRAGMA synchronous: OFF, NORMAL (safe with WAL, may lose the last commits on power loss), FULL or EXTRA"),
+    mc::sdk::configKey("synchronous", MC_CONFIG_STRING, "FULL",
+                       "PRAGMA synchronous: FULL (an acknowledged event survives power loss), NORMAL (faster; the last "
+                       "commits may be lost on power loss), OFF or EXTRA"),
 };
 } // namespace
 

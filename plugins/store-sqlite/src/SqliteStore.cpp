@@ -123,7 +123,7 @@ SqliteStore::SqliteStore(mc::sdk::Host host, std::string_view configJson)
     : StorePlugin(host, configJson),
       path_(host.configString("path", "mission-control.db")),
       busyTimeoutMs_(host.configInt("busy_timeout_ms", 5000)),
-      synchronous_(host.configString("synchronous", "NORMAL")) {
+      synchronous_(host.configString("synchronous", "FULL")) {
     if (path_.empty()) throw Error(MC_ERR_CONFIG, "configuration key 'path' must not be empty");
     if (busyTimeoutMs_ < 0 || busyTimeoutMs_ > 600000)
         throw Error(MC_ERR_CONFIG, "configuration key 'busy_timeout_ms' = " + std::to_string(busyTimeoutMs_) +

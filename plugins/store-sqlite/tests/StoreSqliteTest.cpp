@@ -328,7 +328,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(dir.file("health.db"), health->getValue<std::string>("path"));
         CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("wal"));
         CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("foreign_keys"));
-        CPPUNIT_ASSERT_EQUAL(std::string("NORMAL"), health->getValue<std::string>("synchronous"));
+        // Durable by default: an acknowledged commit survives power loss.
+        CPPUNIT_ASSERT_EQUAL(std::string("FULL"), health->getValue<std::string>("synchronous"));
         CPPUNIT_ASSERT_EQUAL(5000, health->getValue<int>("busy_timeout_ms"));
         CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), health->getValue<int64_t>("schema_version"));
         CPPUNIT_ASSERT(health->getValue<long>("size_bytes") > 0);

@@ -1,7 +1,6 @@
 #include "web/ws/ClientSession.h"
 
 #include "util/Json.h"
-#include "web/ws/IoLoop.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -42,17 +41,44 @@ std::string errorJson(std::string_view code, std::string_view message, std::stri
 
 } // namespace
 
-ClientSession::ClientSession(ws::HubState& hub, ws::IoLoop& loop, Poco::Net::StreamSocket socket, std::string id,
-                             Principal principal)
+ClientSession::ClientSession(ws::HubState& hub, net::EventLoop& loop, std::unique_ptr<net::Transport> transport,
+                             std::string id, Principal principal)
     : hub_(hub),
       loop_(loop),
-      socket_(std::move(socket)),
-      fd_(socket_.impl()->sockfd()),
+      transport_(std::move(transport)),
+      fd_(transport_->fd()),
       id_(std::move(id)),
       principal_(std::move(principal)),
       parser_(ws::FrameParser::Options{hub.settings.maxMessageBytes, true}) {}
 
 ClientSession::~ClientSession() = default;
+
+void ClientSession::begin(const std::string& early) {
+    flush();
+    if (!early.empty() && !finished_) consume(early.data(), early.size());
+}
+
+void ClientSession::onEvents(std::uint32_t events) {
+    if (events & EPOLLOUT) flush();
+    if (!finished_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) onReadable();
+}
+
+void ClientSession::onTick(std::chrono::steady_clock::time_point now) {
+    if (finished_ || !expired(now)) return;
+    hub_.log->debug("client {}: close handshake timed out", id_);
+    finish();
+}
+
+void ClientSession::onWake() {
+    writeScheduled_ = false;
+    if (!finished_) flush();
+}
+
+void ClientSession::onLoopStopping() {
+    if (finished_) return;
+    flush(); // best effort: the socket is non-blocking
+    finish();
+}
 
 bool ClientSession::isOpen() const {
     std::lock_guard lock(mutex_);
@@ -64,7 +90,7 @@ std::size_t ClientSession::subscriptionCount() const {
 }
 
 void ClientSession::requestWrite() {
-    if (!writeScheduled_.exchange(true)) loop_.scheduleWrite(shared_from_this());
+    if (!writeScheduled_.exchange(true)) loop_.wake(shared_from_this());
 }
 
 bool ClientSession::send(std::string_view json) { return enqueueControl(ws::encodeFrame(ws::Opcode::Text, json), false); }
@@ -172,11 +198,9 @@ void ClientSession::deliver(std::uint64_t /*seq*/, const SharedFrame& frame) {
 }
 
 void ClientSession::setWriteInterest(bool wanted) {
+    wanted = wanted || transport_->wantsWrite(); // TLS may need writability to read
     if (wanted == writeInterest_ || finished_) return;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (wanted ? EPOLLOUT : 0u);
-    ev.data.fd = fd_;
-    ::epoll_ctl(loop_.epollFd(), EPOLL_CTL_MOD, fd_, &ev);
+    loop_.modify(*this, EPOLLIN | EPOLLRDHUP | (wanted ? EPOLLOUT : 0u));
     writeInterest_ = wanted;
 }
 
@@ -215,7 +239,7 @@ void ClientSession::flush() {
                 ++count;
             }
         }
-        const ssize_t written = ::writev(fd_, iov, count);
+        const ssize_t written = transport_->writev(iov, count);
         if (written < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 setWriteInterest(true);
@@ -254,7 +278,7 @@ void ClientSession::flush() {
             } else if (!writeShutdown_) {
                 // Our close is on the wire: send FIN and wait (bounded) for the peer's close or EOF,
                 // so unread input never turns into a reset that could destroy what we sent.
-                ::shutdown(fd_, SHUT_WR);
+                transport_->shutdownWrite();
                 writeShutdown_ = true;
             }
             return;
@@ -269,26 +293,39 @@ void ClientSession::flush() {
 
 void ClientSession::onReadable() {
     char buffer[kReadChunk];
-    std::vector<ws::FrameEvent> events;
     for (int i = 0; i < kMaxReadsPerWakeup && !finished_; ++i) {
-        const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+        const ssize_t n = transport_->read(buffer, sizeof buffer);
         if (n == 0) {
             finish(); // peer EOF: nothing more will come
             return;
         }
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (transport_->wantsWrite()) setWriteInterest(true);
+                return;
+            }
             if (errno == EINTR) continue;
             finish();
             return;
         }
-        if (parser_.finished()) continue; // after a protocol error or close: discard until EOF
-        events.clear();
-        parser_.feed(buffer, static_cast<std::size_t>(n), events);
-        for (const auto& event : events) {
-            if (finished_) return;
-            handleFrameEvent(event);
-        }
+        consume(buffer, static_cast<std::size_t>(n));
+    }
+    // Fairness cut the reads short, or TLS holds decrypted bytes epoll cannot see: come back soon.
+    if (!finished_ && transport_->hasBufferedInput()) {
+        auto session = self();
+        loop_.post([session] {
+            if (!session->finished_) session->onReadable();
+        });
+    }
+}
+
+void ClientSession::consume(const char* data, std::size_t size) {
+    if (parser_.finished()) return; // after a protocol error or close: discard until EOF
+    std::vector<ws::FrameEvent> events;
+    parser_.feed(data, size, events);
+    for (const auto& event : events) {
+        if (finished_) return;
+        handleFrameEvent(event);
     }
 }
 
@@ -385,7 +422,7 @@ void ClientSession::handleTextMessage(const std::string& text) {
         return;
     }
     try {
-        entry.handler(shared_from_this(), message);
+        entry.handler(self(), message);
     } catch (const std::exception& e) {
         hub_.log->error("client {}: handler for \"{}\" failed: {}", id_, message.type, e.what());
         sendError("internal_error", "the server failed to handle \"" + message.type + "\"", message.requestIdJson);
@@ -395,7 +432,7 @@ void ClientSession::handleTextMessage(const std::string& text) {
 void ClientSession::finish() {
     if (finished_) return;
     finished_ = true;
-    auto self = shared_from_this(); // the loop's map may hold the last reference
+    auto keep = shared_from_this(); // the loop's map may hold the last reference
     {
         std::lock_guard lock(mutex_);
         state_ = State::Closed;
@@ -405,10 +442,7 @@ void ClientSession::finish() {
     }
     hub_.broadcaster.unsubscribeAll(this);
     loop_.remove(*this);
-    try {
-        socket_.close();
-    } catch (const Poco::Exception&) {
-    }
+    transport_.reset(); // closes the socket
     --hub_.connected;
     hub_.log->debug("client {} disconnected", id_);
 }

@@ -1,13 +1,14 @@
 #pragma once
-// One WebSocket client of the hub. Owned by the I/O loop that serves its socket; other threads may
+// One WebSocket client of the hub. Owned by the event loop that serves its socket; other threads may
 // hold it (async replies) and call send()/close(), which only enqueue and wake that loop.
 #include "core/Broadcaster.h"
+#include "net/EventLoop.h"
+#include "net/Transport.h"
 #include "web/Auth.h"
 #include "web/ws/FrameCodec.h"
 #include "web/ws/WebSocketSettings.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
 #include <chrono>
@@ -42,7 +43,6 @@ struct ClientMessage {
 using MessageHandler = std::function<void(const std::shared_ptr<ClientSession>& session, const ClientMessage& message)>;
 
 namespace ws {
-class IoLoop;
 
 // State shared by the hub, its loops and its sessions. Counters are the hub's stats.
 struct HubState {
@@ -67,11 +67,16 @@ struct HubState {
 };
 } // namespace ws
 
-class ClientSession final : public BroadcastSubscriber, public std::enable_shared_from_this<ClientSession> {
+class ClientSession final : public BroadcastSubscriber, public net::IoHandler {
 public:
-    ClientSession(ws::HubState& hub, ws::IoLoop& loop, Poco::Net::StreamSocket socket, std::string id,
+    ClientSession(ws::HubState& hub, net::EventLoop& loop, std::unique_ptr<net::Transport> transport, std::string id,
                   Principal principal);
     ~ClientSession() override;
+
+    std::shared_ptr<ClientSession> self() { return std::static_pointer_cast<ClientSession>(shared_from_this()); }
+    // On the loop, once registered: writes what is queued (the welcome) and reads `early`, bytes the
+    // client sent right behind its upgrade request.
+    void begin(const std::string& early);
 
     const std::string& id() const { return id_; }
     const Principal& principal() const { return principal_; }
@@ -90,8 +95,14 @@ public:
     // Number of channels this client is subscribed to.
     std::size_t subscriptionCount() const;
 
+    // net::IoHandler (loop thread).
+    int fd() const override { return fd_; }
+    void onEvents(std::uint32_t events) override;
+    void onTick(std::chrono::steady_clock::time_point now) override;
+    void onWake() override;
+    void onLoopStopping() override;
+
 private:
-    friend class ws::IoLoop;
     enum class State { Open, Closing, Closed };
 
     // --- any thread ---
@@ -103,7 +114,7 @@ private:
 
     // --- I/O thread only ---
     void onReadable();
-    void onWritable() { flush(); }
+    void consume(const char* data, std::size_t size);
     void flush();
     void handleFrameEvent(const ws::FrameEvent& event);
     void handleTextMessage(const std::string& text);
@@ -112,8 +123,8 @@ private:
     void finish(); // closes the socket and leaves the broadcaster; idempotent
 
     ws::HubState& hub_;
-    ws::IoLoop& loop_;
-    Poco::Net::StreamSocket socket_;
+    net::EventLoop& loop_;
+    std::unique_ptr<net::Transport> transport_;
     int fd_;
     const std::string id_;
     const Principal principal_;

@@ -48,6 +48,9 @@ struct KindSpec {
     // Non-empty for kinds ordered within a thread (step, transcript): (thread_id, sequence) is unique;
     // the same id again is a no-op, another id at a taken sequence is rejected (sequenceConflict()).
     bool sequenced = false;
+    // Written only by the host itself (audit trail, permission decisions, MCP status history): the
+    // ingest API, WebSocket publish and plugin emits refuse them, so nobody outside can forge them.
+    bool hostOwned = false;
 };
 
 using ColumnValue = std::variant<std::monostate, std::int64_t, double, std::string>;
@@ -68,6 +71,9 @@ struct NormalizedRecord {
 const std::vector<KindSpec>& allKinds();
 const KindSpec* findKind(std::string_view kind);
 std::string knownKinds(); // "thread, step, log, permission, transcript, mcp_status, audit"
+// "event type 'audit' is recorded by the host itself and cannot be submitted": why a submitter may
+// not send a hostOwned kind.
+std::string hostOwnedReason(std::string_view kind);
 
 // Throws std::invalid_argument with the reason ("field 'mcp_id' is required") when invalid.
 // `newId` is called when the record carries no id; `now` for absent defaultsToNow timestamps.
