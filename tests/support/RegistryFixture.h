@@ -52,18 +52,22 @@ public:
 
 private:
     class Handler;
-    friend class Handler;
-    std::string answer(const std::string& path, const std::map<std::string, std::string>& query, int& status, bool& chunked);
+    // Everything a request reads, shared with the handlers: a handler still running when the fixture
+    // is destroyed (one sleeping out setDelayMs after its client timed out) must not touch freed memory.
+    struct State {
+        mutable std::mutex mutex;
+        std::vector<Server> servers;
+        bool legacyOnly = false;
+        int malformedPage = 0;
+        bool down = false;
+        int delayMs = 0;
+        std::size_t paddingBytes = 0;
+        bool chunked = false;
+        std::vector<std::string> requests;
+        std::string answer(const std::string& path, const std::map<std::string, std::string>& query, int& status, bool& chunked);
+    };
 
-    mutable std::mutex mutex_;
-    std::vector<Server> servers_;
-    bool legacyOnly_ = false;
-    int malformedPage_ = 0;
-    bool down_ = false;
-    int delayMs_ = 0;
-    std::size_t paddingBytes_ = 0;
-    bool chunked_ = false;
-    std::vector<std::string> requests_;
+    std::shared_ptr<State> state_ = std::make_shared<State>();
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
