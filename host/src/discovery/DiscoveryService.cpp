@@ -14,8 +14,8 @@
 #include "web/Router.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/Net/IPAddress.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
