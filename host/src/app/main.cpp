@@ -14,6 +14,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include <pthread.h>
+#include <sys/prctl.h>
 
 #include <csignal>
 #include <iostream>
@@ -46,6 +47,9 @@ protected:
     void initialize(Poco::Util::Application& self) override {
         if (exitEarly_) return;
         blockTerminationSignals();
+        // MCP servers run as this user: without this they could read the host's secrets from
+        // /proc/<pid>/environ or its memory. (Core dumps and same-user ptrace go with it.)
+        ::prctl(PR_SET_DUMPABLE, 0);
         try {
             std::string file = config().getString("mc.config-file", "");
             if (file.empty()) {
