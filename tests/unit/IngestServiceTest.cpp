@@ -7,6 +7,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "ingest/ThreadStateCache.h"
+#include "gateway/LogRateLimiter.h"
 #include "TestHttp.h"
 
 #include <Poco/JSON/Parser.h>
@@ -161,6 +162,7 @@ class IngestServiceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(emitsAreValidatedAndPersisted);
     CPPUNIT_TEST(toolCallsBecomeStepsAtTheNextSequence);
     CPPUNIT_TEST(threadLookupsAreBatchedAndNeverHoldTheLock);
+    CPPUNIT_TEST(theHostsOwnRecordsUseTheReserveWhenTheQueueIsFull);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -326,6 +328,44 @@ public:
 
     void threadLookupsAreBatchedAndNeverHoldTheLock();
 
+    // Logs fill the writer's queue (the store is slow); audit, permission and MCP-status records and
+    // the gateway's tool-call steps still get in, through the reserve, and are committed.
+    void theHostsOwnRecordsUseTheReserveWhenTheQueueIsFull() {
+        StoreWriterSettings settings = fastWriter();
+        settings.maxQueuedEvents = 5;
+        settings.reservedEvents = 4;
+        ThreadState running;
+        running.status = "running";
+        Pipeline p(loaderOf({{"T-r", running}}), settings, false); // the writer starts later: nothing drains
+        std::string error;
+        for (int i = 0; i < 8; ++i)
+            CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:chatty", "log", *mc::test::parseObject(R"({"level":"INFO","service":"s","mcp_id":"chatty","message":"x"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), p.ingest.stats().notPersisted); // 5 fit, 3 did not
+        // An ingest request finds the queue full as well: it is refused whole (503 for its sender).
+        CPPUNIT_ASSERT(p.ingest.submit(events(R"([{"type":"log","level":"INFO","service":"s","mcp_id":"m"}])"), "api", {}) ==
+                       IngestService::Submitted::QueueFull);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("host", "audit", *mc::test::parseObject(R"({"id":"A-kept","actor":"admin","action":"mcp.remove"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("gateway", "permission", *mc::test::parseObject(R"({"id":"P-kept","granted":false})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:fs", "mcp_status", *mc::test::parseObject(R"({"id":"MS-kept","mcp_id":"fs","status":"connected"})"), &error));
+        ToolCallRecord call;
+        call.threadId = "T-r";
+        call.mcpId = "fs";
+        call.tool = "echo";
+        call.status = "ok";
+        call.outcome = "ok";
+        call.startedAt = "2026-01-02T03:04:05.000000Z";
+        p.ingest.recordToolCall(call);
+        for (int i = 0; i < 200 && p.writer.stats().queuedEvents < 9; ++i) std::this_thread::sleep_for(10ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(9), p.writer.stats().queuedEvents);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), p.ingest.stats().notPersisted); // none of the host's own was lost
+        p.writer.start();
+        p.writer.stop(2s);
+        std::set<std::string> committed;
+        for (const auto& batch : p.store.batches) committed.insert(batch.begin(), batch.end());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(9), committed.size());
+        for (const char* id : {"A-kept", "P-kept", "MS-kept"}) CPPUNIT_ASSERT_MESSAGE(id, committed.count(id) == 1);
+    }
+
     void toolCallsBecomeStepsAtTheNextSequence() {
         ThreadState existing;
         existing.status = "running";
@@ -444,6 +484,33 @@ void IngestServiceTest::threadLookupsAreBatchedAndNeverHoldTheLock() {
     CPPUNIT_ASSERT_EQUAL(std::size_t(1), again.rejected.size());
     CPPUNIT_ASSERT_EQUAL(26, lookups.load());
 }
+
+class LogRateLimiterTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(LogRateLimiterTest);
+    CPPUNIT_TEST(aBurstThenTheRateAndDropsAreCountedOncePerReport);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void aBurstThenTheRateAndDropsAreCountedOncePerReport() {
+        using Verdict = LogRateLimiter::Verdict;
+        const auto t0 = LogRateLimiter::Clock::now();
+        LogRateLimiter limiter(10, 3); // 10 lines/s, 3 at once
+        for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::Pass);
+        CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::DropFirst); // the report is scheduled once
+        CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::Drop);
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::Pass); // one line refilled per 100 ms
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::Drop);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), limiter.takeDropped());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), limiter.takeDropped());
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::DropFirst); // a new report after the last one
+        // Saving up stops at the burst.
+        for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(limiter.admit(t0 + 10s) == Verdict::Pass);
+        CPPUNIT_ASSERT(limiter.admit(t0 + 10s) == Verdict::Drop);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), limiter.droppedTotal());
+        LogRateLimiter unlimited(0, 1);
+        for (int i = 0; i < 1000; ++i) CPPUNIT_ASSERT(unlimited.admit(t0) == Verdict::Pass);
+    }
+};
 
 class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StoreWriterTest);
@@ -637,3 +704,4 @@ public:
 CPPUNIT_TEST_SUITE_REGISTRATION(IngestServiceTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(StoreWriterTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(ThreadStateCacheTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(LogRateLimiterTest);

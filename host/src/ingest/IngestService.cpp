@@ -391,7 +391,13 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
                 std::sort(reply->rejected.begin(), reply->rejected.end());
                 if (done) done(std::move(*reply));
             };
-            const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit));
+            // The host's own records (and the gateway's tool-call threads and steps) may use the
+            // writer's reserve: a flood of logs or ingest never crowds them out.
+            const bool ownRecords = !mustFit && (source == "gateway" || std::all_of(accepted.begin(), accepted.end(), [](const Prepared& p) {
+                                                      return p.spec->hostOwned;
+                                                  }));
+            const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit),
+                                                ownRecords ? StoreWriter::Priority::Reserved : StoreWriter::Priority::Normal);
             if (queued != StoreWriter::Enqueued::Queued) {
                 submitted = queued == StoreWriter::Enqueued::Full ? Submitted::QueueFull : Submitted::Stopped;
                 if (mustFit) return submitted; // nothing accepted, nothing broadcast, cache unchanged
