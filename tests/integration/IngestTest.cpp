@@ -324,6 +324,12 @@ public:
         publisher.receiveType("welcome");
         other.receiveType("welcome");
         std::thread locker([&] { server.psql(db, "BEGIN; LOCK TABLE threads IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT"); });
+        struct Join {
+            std::thread& t;
+            ~Join() {
+                if (t.joinable()) t.join();
+            }
+        } joinLocker{locker};
         CPPUNIT_ASSERT(eventually([&] {
             return server.psql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                                    "WHERE c.relname = 'threads' AND l.mode = 'AccessExclusiveLock' AND l.granted") == "1";
@@ -342,7 +348,9 @@ public:
                                                    std::chrono::steady_clock::now() - start).count());
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        CPPUNIT_ASSERT_MESSAGE("worst ping " + std::to_string(worst) + " ms", worst < 100);
+        // Waiting for the store on the loop would cost the whole 3 s lock; parsing the 1 MB publish on
+        // the loop costs a few tens of ms (more on a loaded machine).
+        CPPUNIT_ASSERT_MESSAGE("worst ping " + std::to_string(worst) + " ms", worst < 300);
         locker.join();
         // Once the store answers, the publish gets its result: every step names a thread that does not exist.
         auto result = publisher.receiveType("publish_result", 30000)->getObject("payload");

@@ -54,6 +54,8 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.overflow_policy", KeyType::Enum, "disconnect", "What happens to a client whose queue overflows: disconnect it (1008) or drop events for it.", 0, 0, {"disconnect", "drop"}},
         {"ws.socket_send_buffer_bytes", KeyType::Int, "0", "SO_SNDBUF of each WebSocket (0: the kernel's default); bounds what a slow client holds in the kernel.", 0, 1LL << 30},
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
+        {"ws.resume.history_events", KeyType::Int, "2048", "Recent events kept so a client that reconnects can resume from its last seq (0: none; resume then answers resume_gap).", 0, 1000000},
+        {"ws.resume.history_bytes", KeyType::Int, "8388608", "The same bound in bytes of event frames.", 0, 1LL << 32},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
         {"gateway.allow_api_stdio", KeyType::Bool, "false", "Whether an admin may register stdio MCP servers (which start a command on this machine) with POST /api/mcps."},
         {"gateway.api_placeholders", KeyType::String, "", "Secret placeholders a server registered with POST /api/mcps may use in headers and env (and names its inherit_env may list): comma-separated env:<name> / file:<path> globs, e.g. env:GITHUB_TOKEN, file:/run/secrets/*. Empty: none (docs/mcp-gateway.md#secrets)."},
@@ -287,6 +289,8 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.socketSendBufferBytes = static_cast<std::size_t>(readInt(config, "ws.socket_send_buffer_bytes"));
     s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
+    s.ws.resumeHistoryEvents = static_cast<std::size_t>(readInt(config, "ws.resume.history_events"));
+    s.ws.resumeHistoryBytes = static_cast<std::size_t>(readInt(config, "ws.resume.history_bytes"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
     s.discoveryProbeTimeout = std::chrono::milliseconds(readInt(config, "discovery.probe_timeout_ms"));
     s.discoveryProbeRetry = std::chrono::milliseconds(readInt(config, "discovery.probe_retry_ms"));
