@@ -11,7 +11,6 @@
 #include <Poco/TemporaryFile.h>
 
 #include <cstdlib>
-
 #include <fstream>
 #include <stdexcept>
 
