@@ -3,6 +3,7 @@
 #include "HostProcess.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
+#include "TestTcp.h"
 #include "TestTls.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
@@ -22,11 +23,6 @@
 #include <Poco/Util/MapConfiguration.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <spdlog/sinks/ostream_sink.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -253,18 +249,9 @@ public:
         for (int i = 0; i < 4; ++i)
             CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", host.port(), "/api/ingest", body, {{"Content-Type", "application/json"}}).status);
         // A reader that takes the export's head and then nothing: its worker is inside the store's stream.
-        const int reader = ::socket(AF_INET, SOCK_STREAM, 0);
-        const int small = 4096;
-        ::setsockopt(reader, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(host.port());
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        CPPUNIT_ASSERT_EQUAL(0, ::connect(reader, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
-        const std::string get = "GET /api/logs/export HTTP/1.1\r\nHost: localhost\r\n\r\n";
-        ::send(reader, get.data(), get.size(), MSG_NOSIGNAL);
-        char head[512];
-        CPPUNIT_ASSERT(::recv(reader, head, sizeof head, 0) > 0);
+        mc::test::TcpClient reader(host.port(), "127.0.0.1", 4096);
+        reader.send("GET /api/logs/export HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        CPPUNIT_ASSERT(!reader.read(2000, "\r\n\r\n").empty());
         // Ingest requests racing the stop: each gets a whole answer.
         std::vector<std::thread> posters;
         std::atomic<int> answered{0}, cut{0};
@@ -283,7 +270,6 @@ public:
         host.runtime->stop();
         const auto took = std::chrono::steady_clock::now() - started;
         for (auto& t : posters) t.join();
-        ::close(reader);
         CPPUNIT_ASSERT_EQUAL(4, answered.load() + cut.load());
         CPPUNIT_ASSERT_MESSAGE("stop took too long", took < std::chrono::seconds(10));
     }

@@ -1,6 +1,7 @@
 // The /ws endpoint end to end: a real Poco HTTPServer on loopback, the hub's epoll loops, real
 // clients (Poco's WebSocket client, and a raw socket client for protocol violations and slow readers).
 #include "TestHttp.h"
+#include "TestTcp.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "web/Auth.h"
@@ -414,20 +415,11 @@ public:
     void testForeignOriginsCannotOpenAWebSocket() {
         HubServer hs;
         const auto upgradeStatus = [&](const std::string& origin) {
-            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in addr{};
-            addr.sin_family = AF_INET;
-            addr.sin_port = htons(hs.port());
-            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            CPPUNIT_ASSERT_EQUAL(0, ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
-            const std::string request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(hs.port()) +
-                                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                        "Sec-WebSocket-Version: 13\r\nOrigin: " + origin + "\r\n\r\n";
-            ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-            char buffer[4096];
-            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-            ::close(fd);
-            return n > 12 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+            mc::test::TcpClient client(hs.port());
+            client.send("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(hs.port()) +
+                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\nOrigin: " + origin + "\r\n\r\n");
+            return client.read(2000, "\r\n\r\n");
         };
         const std::string foreign = upgradeStatus("https://evil.example");
         CPPUNIT_ASSERT_MESSAGE(foreign, foreign.rfind("HTTP/1.1 403 ", 0) == 0);
