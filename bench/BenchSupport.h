@@ -44,6 +44,7 @@ inline Poco::AutoPtr<Poco::Util::AbstractConfiguration> hostConfig(const std::ma
     Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(new Poco::Util::LayeredConfiguration);
     Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
     map->setString("discovery.mdns.enabled", "false"); // a benchmark never multicasts on the real network
+    map->setString("gateway.log_rate_per_second", "0"); // log throughput is measured, not budgeted
     for (const auto& [key, value] : keys) map->setString(key, value);
     config->add(map, mc::host::kPriorityCommandLine, false);
     mc::host::addConfigurationLayers(*config, "", [](const std::string&) { return std::optional<std::string>(); });

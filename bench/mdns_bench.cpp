@@ -22,6 +22,9 @@ namespace {
 
 const DnsName kType = DnsName::fromText("_mcp._tcp.local");
 
+// Each service's host, which is also the sender of its announcements (the per-sender cap counts them).
+std::string hostAddress(int i) { return "10.0." + std::to_string(i / 250 % 256) + "." + std::to_string(i % 250 + 1); }
+
 std::string announcement(int i) {
     const DnsName instance = DnsName::fromText("Server " + std::to_string(i) + "._mcp._tcp.local");
     const DnsName host = DnsName::fromText("host-" + std::to_string(i) + ".local");
@@ -30,7 +33,7 @@ std::string announcement(int i) {
     m.answers.push_back(DnsRecord::makePtr(kType, 4500, instance));
     m.additionals.push_back(DnsRecord::makeSrv(instance, 120, static_cast<std::uint16_t>(3000 + i % 1000), host));
     m.additionals.push_back(DnsRecord::makeTxt(instance, 4500, {"path=/mcp", "transport=streamable-http", "version=1.2.3"}));
-    m.additionals.push_back(DnsRecord::makeAddress(host, 120, "10.0." + std::to_string(i / 250 % 256) + "." + std::to_string(i % 250 + 1)));
+    m.additionals.push_back(DnsRecord::makeAddress(host, 120, hostAddress(i)));
     return buildMessage(m);
 }
 
@@ -64,12 +67,12 @@ int main(int argc, char** argv) {
     for (int i = 0; i < services; ++i) messages.push_back(parseMessage(announcement(i)));
     ServiceBrowser browser(BrowserSettings{{kType}, 60'000'000}, 1);
     std::int64_t now = 0;
-    for (const auto& m : messages) browser.handle(m, now);
+    for (int i = 0; i < services; ++i) browser.handle(messages[i], now, hostAddress(i));
     const std::size_t found = browser.takeEvents().size();
     start = Clock::now();
     for (int r = 0; r < rounds; ++r) {
         now += 1'000'000;
-        for (const auto& m : messages) browser.handle(m, now);
+        for (int i = 0; i < services; ++i) browser.handle(messages[i], now, hostAddress(i));
         browser.poll(now);
     }
     const double browseSeconds = seconds(Clock::now() - start);

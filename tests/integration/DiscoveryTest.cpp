@@ -5,11 +5,14 @@
 #include "DiscoveryApi.h"
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
+#include "NetworkNamespace.h"
 #include "RegistryFixture.h"
 #include "TestHttp.h"
 
 #include "app/HostConfig.h"
 #include "core/Broadcaster.h"
+#include "discovery/DiscoveryService.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -34,9 +37,12 @@ const std::string kEverything = mc::test::everythingServerScript();
 
 using Overrides = std::map<std::string, std::string>;
 
+// Every test server is on loopback: the registry source is allowed to probe and connect there.
 Overrides registryOnly(const RegistryFixture& registry, const std::string& policy) {
     return {{"discovery.registry.url", registry.url()},
             {"discovery.registry.policy", policy},
+            {"discovery.registry.allow_private_addresses", "loopback"},
+            {"discovery.registry.allow_remotes", "127.0.0.1"},
             {"discovery.registry.interval", "3600"},
             {"discovery.registry.timeout_ms", "2000"},
             {"discovery.files.enabled", "false"},
@@ -74,7 +80,11 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInvalidPolicyStopsStartupNamingTheKey);
     CPPUNIT_TEST(testBrokenAndUnknownSources);
     CPPUNIT_TEST(testUnconfiguredSourcesAreListedNotStarted);
-    CPPUNIT_TEST(testAllowlistedPackageIsStarted);
+    CPPUNIT_TEST(testAllowlistPinsTypeIdentifierAndVersion);
+    CPPUNIT_TEST(testStdioReportsThatAreNotExactlyAPackageAreRefused);
+    CPPUNIT_TEST(testFilesStdioRuleIsConfigurable);
+    CPPUNIT_TEST(testRemotesAreAutoConnectedOnlyWhenAllowed);
+    CPPUNIT_TEST(testPrivateAddressesAreNotProbedUnlessAllowed);
     CPPUNIT_TEST(testRolesOfTheDiscoveryRoutes);
     CPPUNIT_TEST_SUITE_END();
 
@@ -299,16 +309,25 @@ public:
         CPPUNIT_ASSERT(r.json()->getObject("error")->getValue<std::string>("message").find("'nosuch'") != std::string::npos);
     }
 
-    // An allowlisted package is handed to the gateway as the stdio command the registry describes.
-    // npx runs offline against a loopback registry, so nothing leaves the machine (it fails to fetch).
-    void testAllowlistedPackageIsStarted() {
+    // An allowlist entry pins registry type, identifier and exact version: only that package is
+    // handed to the gateway, as the one command line it runs as. The same identifier at another
+    // version, under another registry type, or with a version npm would read as another package is
+    // listed with the reason. npx runs offline against a loopback registry, so nothing leaves the
+    // machine (it fails to fetch).
+    void testAllowlistPinsTypeIdentifierAndVersion() {
         ::setenv("npm_config_offline", "true", 1);
         ::setenv("npm_config_registry", "http://127.0.0.1:9/", 1);
         RegistryFixture registry;
-        registry.put("io.example/allowed", "{\"packages\":[" + RegistryFixture::npmPackage("@example/allowed", "1.0.0") + "]}");
+        auto npm = [](const std::string& version) { return "{\"packages\":[" + RegistryFixture::npmPackage("@example/allowed", version) + "]}"; };
+        registry.put("io.example/allowed", npm("1.0.0"));
+        registry.put("io.example/other-version", npm("1.0.1"));
+        registry.put("io.example/alias", npm("npm:evil-package@6.6.6"));
+        registry.put("io.example/git", npm("github:evil/repo"));
+        registry.put("io.example/docker", "{\"packages\":[{\"registryType\":\"oci\",\"identifier\":\"example/allowed\","
+                                          "\"version\":\"1.0.0\",\"transport\":{\"type\":\"stdio\"}}]}");
         registry.put("io.example/other", "{\"packages\":[" + RegistryFixture::npmPackage("@example/other", "1.0.0") + "]}");
         auto overrides = registryOnly(registry, "auto-connect");
-        overrides["discovery.registry.allow_packages"] = "@example/allowed";
+        overrides["discovery.registry.allow_packages"] = "npm:@example/allowed@1.0.0";
         {
             InProcessHost host(overrides);
             CPPUNIT_ASSERT(eventually([&] { return mc::test::mcp(host.port(), "io-example-allowed") != nullptr; }));
@@ -316,13 +335,177 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("stdio"), m->getValue<std::string>("transport"));
             CPPUNIT_ASSERT_EQUAL(std::string("npx -y @example/allowed@1.0.0"), m->getValue<std::string>("endpoint"));
             CPPUNIT_ASSERT_EQUAL(std::string("discovery:registry"), m->getValue<std::string>("origin"));
+            Poco::JSON::Object::Ptr source;
+            CPPUNIT_ASSERT(eventually([&] {
+                source = sourceNamed(discovery(host.port()), "registry");
+                return source->getArray("found")->size() == 6;
+            }));
+            const std::vector<std::pair<std::string, std::string>> refused = {
+                {"io.example/other-version", "package 'npm:@example/allowed@1.0.1' is not in discovery.registry.allow_packages "
+                                             "(packages are never started unless pinned there as <registryType>:<identifier>@<version>)"},
+                {"io.example/alias", "package npm '@example/allowed' cannot be run safely: version 'npm:evil-package@6.6.6' is not "
+                                     "plain semver (MAJOR.MINOR.PATCH, optionally -prerelease); it is listed, never started"},
+                {"io.example/git", "package npm '@example/allowed' cannot be run safely: version 'github:evil/repo' is not plain "
+                                   "semver (MAJOR.MINOR.PATCH, optionally -prerelease); it is listed, never started"},
+                {"io.example/docker", "package 'oci:example/allowed@1.0.0' is not in discovery.registry.allow_packages (packages "
+                                      "are never started unless pinned there as <registryType>:<identifier>@<version>)"},
+                {"io.example/other", "package 'npm:@example/other@1.0.0' is not in discovery.registry.allow_packages (packages are "
+                                     "never started unless pinned there as <registryType>:<identifier>@<version>)"},
+            };
+            for (const auto& [key, reason] : refused) {
+                auto entry = foundWithKey(source, key);
+                CPPUNIT_ASSERT_MESSAGE(key, entry && entry->isNull("mcp_id"));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(key, reason, entry->getValue<std::string>("reason"));
+            }
+            auto rules = source->getObject("rules");
+            CPPUNIT_ASSERT_EQUAL(std::string("packages"), rules->getValue<std::string>("stdio"));
+            CPPUNIT_ASSERT_EQUAL(std::string("npm:@example/allowed@1.0.0"), rules->getArray("allow_packages")->getElement<std::string>(0));
             CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
-            auto other = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/other");
-            CPPUNIT_ASSERT(other->isNull("mcp_id"));
-            CPPUNIT_ASSERT_EQUAL(std::string("skipped"), other->getObject("probe")->getValue<std::string>("status"));
         }
         ::unsetenv("npm_config_offline");
         ::unsetenv("npm_config_registry");
+    }
+
+    // A source that starts only packages refuses a stdio report without one, and one whose command
+    // line, environment or working directory is not exactly its package's. (Reports are submitted as
+    // the registry plugin's own: the plugin itself never builds these.)
+    void testStdioReportsThatAreNotExactlyAPackageAreRefused() {
+        RegistryFixture registry;
+        auto overrides = registryOnly(registry, "auto-connect");
+        overrides["discovery.registry.allow_packages"] = "npm:@example/allowed@1.0.0";
+        InProcessHost host(overrides);
+        const std::string package = R"("details":{"package":{"registryType":"npm","identifier":"@example/allowed","version":"1.0.0"}})";
+        auto& service = host.runtime->discovery();
+        service.submit("discovery-registry", R"({"action":"found","key":"io.example/bare","name":"Bare","transport":"stdio","command":"node","args":[)" +
+                                                 mc::host::json::quote(kEverything) + R"(,"stdio"]})");
+        service.submit("discovery-registry", R"({"action":"found","key":"io.example/swapped","name":"Swapped","transport":"stdio","command":"node","args":[)" +
+                                                 mc::host::json::quote(kEverything) + R"(,"stdio"],)" + package + "}");
+        service.submit("discovery-registry", R"({"action":"found","key":"io.example/env","name":"Env","transport":"stdio","command":"npx",)"
+                                             R"("args":["-y","@example/allowed@1.0.0"],"env":{"NODE_OPTIONS":"--require /tmp/x.js"},)" + package + "}");
+        CPPUNIT_ASSERT(service.idle(std::chrono::seconds(10)));
+        auto source = sourceNamed(discovery(host.port()), "registry");
+        CPPUNIT_ASSERT_EQUAL(std::string("a stdio server without a package: source 'registry' starts only allowlisted packages "
+                                         "(discovery.registry.stdio = packages)"),
+                             foundWithKey(source, "io.example/bare")->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL("the reported command line 'node " + kEverything + " stdio' is not the one package "
+                             "'npm:@example/allowed@1.0.0' runs as ('npx -y @example/allowed@1.0.0')",
+                             foundWithKey(source, "io.example/swapped")->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("package 'npm:@example/allowed@1.0.0' is reported with an environment or working "
+                                         "directory; a package is started only as its plain command line"),
+                             foundWithKey(source, "io.example/env")->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
+    }
+
+    // The files source starts its commands (the operator's own configuration) unless told otherwise.
+    void testFilesStdioRuleIsConfigurable() {
+        TempDir dir;
+        const std::string claude = dir.file("claude_desktop_config.json");
+        dir.write("claude_desktop_config.json",
+                  "{\"mcpServers\":{\"Everything Local\":{\"command\":\"node\",\"args\":[\"" + kEverything + "\",\"stdio\"]}}}");
+        for (const std::string rule : {"none", "packages"}) {
+            auto overrides = filesOnly(claude);
+            overrides["discovery.files.stdio"] = rule;
+            InProcessHost host(overrides);
+            Poco::JSON::Object::Ptr entry;
+            CPPUNIT_ASSERT(eventually([&] {
+                entry = foundWithKey(sourceNamed(discovery(host.port()), "files"), claude + "#Everything Local");
+                return entry && !entry->isNull("reason");
+            }));
+            CPPUNIT_ASSERT_EQUAL(rule == "none" ? std::string("source 'files' does not start commands (discovery.files.stdio = none)")
+                                                : std::string("a stdio server without a package: source 'files' starts only "
+                                                              "allowlisted packages (discovery.files.stdio = packages)"),
+                                 entry->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
+        }
+    }
+
+    // Under auto-connect a remote is connected only when it matches allow_remotes (default: none);
+    // it is still probed and listed. A registry entry that is not an object is skipped and listed.
+    void testRemotesAreAutoConnectedOnlyWhenAllowed() {
+        mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
+        CPPUNIT_ASSERT(peer.ready());
+        RegistryFixture registry;
+        registry.put("io.example/everything", everythingRemote(peer.port()));
+        registry.putRaw("io.example/broken", "[\"not\", \"an object\"]");
+        auto overrides = registryOnly(registry, "auto-connect");
+        overrides.erase("discovery.registry.allow_remotes");
+        {
+            InProcessHost host(overrides);
+            Poco::JSON::Object::Ptr entry;
+            CPPUNIT_ASSERT(eventually([&] {
+                entry = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything");
+                return entry && entry->getObject("probe")->getValue<std::string>("status") == "ok";
+            }));
+            CPPUNIT_ASSERT(entry->isNull("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL("remote '127.0.0.1:" + std::to_string(peer.port()) + "' is not in discovery.registry.allow_remotes "
+                                 "(remote servers are connected automatically only when allowed there)",
+                                 entry->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
+            auto source = sourceNamed(discovery(host.port()), "registry");
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), source->getArray("problems")->size());
+            CPPUNIT_ASSERT_EQUAL(std::string("page 1 servers[1] is not an object: skipped"),
+                                 source->getArray("problems")->getElement<std::string>(0));
+            CPPUNIT_ASSERT_EQUAL(1, source->getObject("counters")->getValue<int>("skipped_entries"));
+        }
+        overrides["discovery.registry.allow_remotes"] = "127.0.0.1:" + std::to_string(peer.port());
+        InProcessHost host(overrides);
+        CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), "everything"); }));
+    }
+
+    // Found servers on loopback, link-local or cloud-metadata addresses are not probed (not one
+    // request reaches them) unless discovery.<source>.allow_private_addresses allows that class; a
+    // name is judged by what it resolves to. In a network namespace: had a probe gone out to the
+    // metadata address, it could not have left the machine.
+    void testPrivateAddressesAreNotProbedUnlessAllowed() {
+        mc::test::inNetworkNamespace("DiscoveryTest::testPrivateAddressesAreNotProbedUnlessAllowed", [] {
+            RegistryFixture registry; // it records every request: a probe would be a POST to it
+            const std::string self = std::to_string(registry.port());
+            registry.put("io.example/loopback", "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "http://127.0.0.1:" + self + "/mcp") + "]}");
+            registry.put("io.example/named", "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "http://localhost:" + self + "/named") + "]}");
+            registry.put("io.example/imds", "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "http://169.254.169.254/latest/mcp") + "]}");
+            registry.put("io.example/gcp", "{\"remotes\":[" + RegistryFixture::remote("sse", "http://metadata.google.internal/sse") + "]}");
+            registry.put("io.example/v6", "{\"remotes\":[" + RegistryFixture::remote("streamable-http", "http://[fe80::1]:3001/mcp") + "]}");
+            auto overrides = registryOnly(registry, "list-only");
+            overrides.erase("discovery.registry.allow_private_addresses");
+            const std::vector<std::pair<std::string, std::string>> refused = {
+                {"io.example/loopback", "127.0.0.1 (loopback) is not allowed by discovery.registry.allow_private_addresses"},
+                {"io.example/named", "localhost (loopback) is not allowed by discovery.registry.allow_private_addresses"},
+                {"io.example/imds", "169.254.169.254 (metadata) is not allowed by discovery.registry.allow_private_addresses"},
+                {"io.example/gcp", "metadata.google.internal (metadata) is not allowed by discovery.registry.allow_private_addresses"},
+                {"io.example/v6", "fe80::1 (link-local) is not allowed by discovery.registry.allow_private_addresses"},
+            };
+            {
+                InProcessHost host(overrides);
+                for (const auto& [key, error] : refused) {
+                    Poco::JSON::Object::Ptr entry;
+                    CPPUNIT_ASSERT_MESSAGE(key, eventually([&] {
+                        entry = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);
+                        return entry && entry->getObject("probe")->getValue<std::string>("status") == "refused";
+                    }));
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(key, error, entry->getObject("probe")->getValue<std::string>("error"));
+                    CPPUNIT_ASSERT(entry->getObject("probe")->isNull("connect_address"));
+                }
+                for (const auto& r : registry.requests()) CPPUNIT_ASSERT_MESSAGE(r, r.rfind("GET /v0.1/servers", 0) == 0);
+            }
+
+            // Loopback allowed: the loopback server is probed, at the address judged (the fixture
+            // answers 404, so the probe fails); metadata and link-local stay refused.
+            overrides["discovery.registry.allow_private_addresses"] = "loopback";
+            registry.clearRequests();
+            InProcessHost host(overrides);
+            Poco::JSON::Object::Ptr loopback;
+            CPPUNIT_ASSERT(eventually([&] {
+                loopback = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/loopback");
+                return loopback && loopback->getObject("probe")->getValue<std::string>("status") == "failed";
+            }));
+            CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), loopback->getObject("probe")->getValue<std::string>("connect_address"));
+            CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), loopback->getObject("probe")->getArray("addresses")->getElement<std::string>(0));
+            bool posted = false;
+            for (const auto& r : registry.requests()) posted |= r == "POST /mcp";
+            CPPUNIT_ASSERT(posted);
+            auto imds = foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/imds");
+            CPPUNIT_ASSERT_EQUAL(std::string("refused"), imds->getObject("probe")->getValue<std::string>("status"));
+        });
     }
 
     void testRolesOfTheDiscoveryRoutes() {

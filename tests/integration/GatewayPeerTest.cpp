@@ -133,6 +133,7 @@ private:
 class GatewayPeerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(GatewayPeerTest);
     CPPUNIT_TEST(paginatedToolListsArriveWholeAndInOrder);
+    CPPUNIT_TEST(aChattyServerIsHeldToItsLogBudget);
     CPPUNIT_TEST(toolListChangedIsFollowedAndAnnounced);
     CPPUNIT_TEST(expiredHttpSessionIsReplacedByANewOne);
     CPPUNIT_TEST(plainJsonResponsesWorkEndToEnd);
@@ -140,6 +141,46 @@ class GatewayPeerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // A real MCP server sends 3,000 log notifications back to back: it gets its budget (a burst of 200
+    // plus 100 a second), the rest is counted in one persisted notice per second, and stored + counted
+    // adds up to what it sent.
+    void aChattyServerIsHeldToItsLogBudget() {
+        const std::string burstPeer = kPeers + "/log-burst-peer.mjs";
+        PeerHost host({{"mcp.servers.chatty.transport", "stdio"},
+                       {"mcp.servers.chatty.command", "node"},
+                       {"mcp.servers.chatty.args", "[\"" + burstPeer + "\",\"stdio\"]"},
+                       {"gateway.log_rate_per_second", "100"},
+                       {"gateway.log_burst", "200"}});
+        CPPUNIT_ASSERT(mc::test::eventually([&] { return mc::test::statusOf(host.port(), "chatty") == "connected"; }));
+        auto r = callTool(host.port(), "chatty", "log-burst", R"({"count":3000,"interval_ms":0})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        long long stored = 0, counted = 0;
+        CPPUNIT_ASSERT(mc::test::eventually([&] {
+            stored = 0;
+            counted = 0;
+            std::string cursor;
+            for (;;) {
+                auto page = httpGet(host.port(), "/api/logs?mcp_id=chatty&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+                auto items = page->getArray("items");
+                for (std::size_t i = 0; i < items->size(); ++i) {
+                    auto item = items->getObject(static_cast<unsigned>(i));
+                    if (item->getValue<std::string>("service") == "burst") ++stored;
+                    else if (item->getValue<std::string>("service") == "mission-control")
+                        counted += item->getObject("context")->getValue<long long>("dropped");
+                }
+                if (page->isNull("next_cursor")) break;
+                cursor = page->getValue<std::string>("next_cursor");
+            }
+            return stored + counted == 3000;
+        }, 15000));
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(stored) + " stored", stored >= 200 && stored < 1000);
+        auto notice = httpGet(host.port(), "/api/logs?mcp_id=chatty&service=mission-control&limit=1").json()->getArray("items")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), notice->getValue<std::string>("level"));
+        CPPUNIT_ASSERT(notice->getValue<std::string>("message").find("log line(s) of MCP server 'chatty' over its budget "
+                                                                    "(gateway.log_rate_per_second = 100, gateway.log_burst = 200)") !=
+                       std::string::npos);
+    }
+
     void paginatedToolListsArriveWholeAndInOrder() {
         TempDir pids;
         HttpGatewayPeer remote({"--pages=3", "--extra-tools=6"});

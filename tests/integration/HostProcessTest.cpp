@@ -1,6 +1,7 @@
 // The real mission-control binary: exit codes and messages for bad configuration, precedence of
 // the environment and the command line over the file, clean SIGTERM shutdown, JSON logs.
 #include "HostProcess.h"
+#include "NetworkNamespace.h"
 #include "TestHttp.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -27,6 +28,7 @@ class HostProcessTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(sigtermStopsCleanly);
     CPPUNIT_TEST(jsonLogLinesAreJson);
     CPPUNIT_TEST(versionNamesTheAbi);
+    CPPUNIT_TEST(anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -106,6 +108,25 @@ public:
         HostProcess host({"--version"});
         CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
         CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "(plugin ABI 1.0)"));
+    }
+
+    // On every interface without a secret: refused unless the operator accepts it, then warned about.
+    // In a network namespace of its own (lo only): the test host is reachable from nowhere.
+    void anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout() {
+        mc::test::inNetworkNamespace("HostProcessTest::anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout", [] {
+            const unsigned short port = freePort();
+            HostProcess refused({"-Dhttp.host=0.0.0.0", "-Dhttp.port=" + std::to_string(port)});
+            CPPUNIT_ASSERT_EQUAL(78, refused.waitExit());
+            CPPUNIT_ASSERT_MESSAGE(refused.output(),
+                                   refused.output().find("http.host = '0.0.0.0' is reachable from the network but "
+                                                         "auth.jwt.secret is not set") != std::string::npos);
+            HostProcess accepted({"-Dhttp.host=0.0.0.0", "-Dhttp.port=" + std::to_string(port),
+                                  "-Dhttp.allow_remote_without_auth=true"});
+            CPPUNIT_ASSERT_MESSAGE(accepted.output(), accepted.waitHealthy(port));
+            CPPUNIT_ASSERT_MESSAGE(accepted.output(),
+                                   accepted.output().find("http.host 0.0.0.0 is reachable from the network and auth is off") !=
+                                       std::string::npos);
+        });
     }
 };
 

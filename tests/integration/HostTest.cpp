@@ -3,6 +3,8 @@
 #include "HostProcess.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
+#include "TestTcp.h"
+#include "TestTls.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
 #include "core/Broadcaster.h"
@@ -10,17 +12,26 @@
 #include "log/Logging.h"
 #include "store/MigrationRunner.h"
 
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <sstream>
 
 using namespace mc::host;
 using mc::test::httpGet;
+using mc::test::httpRequest;
 using mc::test::TempDir;
 using mc::test::TestWebSocket;
 
@@ -42,6 +53,8 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(shutdownClosesClientsWith1001);
     CPPUNIT_TEST(pluginEventsReachTheBroadcasterThroughTheHostApi);
     CPPUNIT_TEST(pluginsCannotForgeHostRecords);
+    CPPUNIT_TEST(tlsServesTheHostOverHttps);
+    CPPUNIT_TEST(stopDrainsRequestsBeforeTheStoreCloses);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
     CPPUNIT_TEST(unknownKeysAreWarnedAbout);
     CPPUNIT_TEST_SUITE_END();
@@ -200,6 +213,65 @@ public:
             CPPUNIT_ASSERT_MESSAGE(e, mc::test::parseObject(e)->getValue<std::string>("source") != "fixture-forging/default");
         CPPUNIT_ASSERT_EQUAL(std::size_t(0),
                              httpGet(host.port(), "/api/audit?actor=admin").json()->getArray("items")->size());
+    }
+
+    // http.tls.* make the whole host https (and wss): the same API over TLS, nothing in plain text.
+    void tlsServesTheHostOverHttps() {
+        Poco::Net::initializeSSL();
+        struct Uninitialize {
+            ~Uninitialize() { Poco::Net::uninitializeSSL(); }
+        } uninitialize;
+        mc::test::SelfSignedCertificate certificate;
+        TestHost host({{"http.tls.cert", certificate.certificateFile()}, {"http.tls.key", certificate.keyFile()}});
+        Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", certificate.certificateFile(),
+                                                               Poco::Net::Context::VERIFY_STRICT));
+        Poco::Net::HTTPSClientSession session("127.0.0.1", host.port(), context);
+        Poco::Net::HTTPRequest request("GET", "/api/health", Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::string body;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+        CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(response.getStatus()));
+        CPPUNIT_ASSERT(mc::test::parseObject(body)->has("http"));
+        CPPUNIT_ASSERT_THROW(httpGet(host.port(), "/health"), std::exception); // no plain HTTP on a TLS port
+    }
+
+    // Stopping while handlers still use the store: a log export streaming to a slow reader and ingest
+    // requests in flight. The store closes only after every worker is done (under ASan a use after
+    // free would abort here); in-flight requests get an answer, not a reset.
+    void stopDrainsRequestsBeforeTheStoreCloses() {
+        TestHost host({{"shutdown.drain_timeout_ms", "500"}, {"http.write_timeout_ms", "1000"}});
+        std::string body = "{\"events\":[";
+        for (int i = 0; i < 5000; ++i)
+            body += std::string(i ? "," : "") + R"({"type":"log","level":"INFO","service":"drain","mcp_id":"m","message":")" +
+                    std::string(100, 'x') + "\"}";
+        body += "]}";
+        for (int i = 0; i < 4; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", host.port(), "/api/ingest", body, {{"Content-Type", "application/json"}}).status);
+        // A reader that takes the export's head and then nothing: its worker is inside the store's stream.
+        mc::test::TcpClient reader(host.port(), "127.0.0.1", 4096);
+        reader.send("GET /api/logs/export HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        CPPUNIT_ASSERT(!reader.read(2000, "\r\n\r\n").empty());
+        // Ingest requests racing the stop: each gets a whole answer.
+        std::vector<std::thread> posters;
+        std::atomic<int> answered{0}, cut{0};
+        for (int i = 0; i < 4; ++i)
+            posters.emplace_back([&] {
+                try {
+                    const int status = httpRequest("POST", host.port(), "/api/ingest",
+                                                   R"({"events":[{"type":"log","level":"INFO","service":"drain","mcp_id":"m"}]})",
+                                                   {{"Content-Type", "application/json"}}).status;
+                    if (status == 200 || status == 503) ++answered;
+                } catch (const std::exception&) {
+                    ++cut; // connection refused: it came after the listener closed
+                }
+            });
+        const auto started = std::chrono::steady_clock::now();
+        host.runtime->stop();
+        const auto took = std::chrono::steady_clock::now() - started;
+        for (auto& t : posters) t.join();
+        CPPUNIT_ASSERT_EQUAL(4, answered.load() + cut.load());
+        CPPUNIT_ASSERT_MESSAGE("stop took too long", took < std::chrono::seconds(10));
     }
 
     void missingStorePluginIsAClearStartupError() {

@@ -3,6 +3,7 @@
 // deferred replies (and their timeout), a streamed response to a client that stops reading, TLS with a
 // certificate the test makes, and clear errors for malformed requests.
 #include "TestHttp.h"
+#include "TestTcp.h"
 #include "TestTls.h"
 #include "net/HttpServer.h"
 #include "web/HttpUtil.h"
@@ -16,11 +17,6 @@
 #include <Poco/StreamCopier.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -33,55 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A plain TCP client, optionally from another loopback address (127.0.0.x), for what HTTP client
-// libraries will not do: trickle bytes, pipeline, stop reading.
-class RawClient {
-public:
-    // `receiveBuffer` > 0: a small SO_RCVBUF (set before connecting, as TCP window scaling needs).
-    RawClient(unsigned short port, const std::string& from = "127.0.0.1", int receiveBuffer = 0) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-        sockaddr_in local{};
-        local.sin_family = AF_INET;
-        ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
-        sockaddr_in server{};
-        server.sin_family = AF_INET;
-        server.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0)
-            throw std::runtime_error("connect failed");
-    }
-    ~RawClient() { ::close(fd_); }
-    void send(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
-    // Everything readable within `timeoutMs`, until the peer closes or `until` appears.
-    std::string read(int timeoutMs, const std::string& until = {}) {
-        std::string out;
-        const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-        while (Clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
-            char buffer[65536];
-            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-            if (n <= 0) {
-                closed_ = true;
-                break;
-            }
-            out.append(buffer, static_cast<std::size_t>(n));
-            if (!until.empty() && out.find(until) != std::string::npos) break;
-        }
-        return out;
-    }
-    bool closedByPeer(int timeoutMs) {
-        read(timeoutMs);
-        return closed_;
-    }
-
-private:
-    int fd_;
-    bool closed_ = false;
-};
+using RawClient = mc::test::TcpClient;
 
 long long millisSince(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -173,7 +121,7 @@ public:
         const auto start = Clock::now();
         auto r = httpGet(s.port(), "/health");
         CPPUNIT_ASSERT_EQUAL(200, r.status);
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(millisSince(start)) + " ms", millisSince(start) < 100);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(millisSince(start)) + " ms", millisSince(start) < 100 * mc::test::timeScale());
         // The head deadline answers 408 and closes; so does the body deadline.
         const std::string answer = slow.front()->read(2000);
         CPPUNIT_ASSERT_MESSAGE(answer, answer.rfind("HTTP/1.1 408 ", 0) == 0);
@@ -261,7 +209,7 @@ public:
         // Five replies are pending on one worker; it still serves at once.
         const auto start = Clock::now();
         CPPUNIT_ASSERT_EQUAL(200, httpGet(s.port(), "/health").status);
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(millisSince(start)) + " ms", millisSince(start) < 100);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(millisSince(start)) + " ms", millisSince(start) < 100 * mc::test::timeScale());
         for (auto& t : waiting) t.join();
         CPPUNIT_ASSERT_EQUAL(5, answered.load());
         // A reply nobody completes is answered by its timeout; completing it later changes nothing.

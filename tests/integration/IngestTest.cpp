@@ -17,6 +17,7 @@
 
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace mc::host;
 using mc::test::eventually;
@@ -318,6 +319,7 @@ class IngestPostgresTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(IngestPostgresTest);
     CPPUNIT_TEST(liveThenDurableOnPostgres);
     CPPUNIT_TEST(noAcknowledgedEventIsLostWhenPostgresStopsAndStarts);
+    CPPUNIT_TEST(aSlowStoreDelaysNoWebSocketClient);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -325,6 +327,54 @@ public:
         auto& server = mc::test::PostgresServer::shared();
         const std::string db = server.createDatabase("ingest");
         liveThenDurableAcrossARestart({{"store.backend", "postgres"}, {"store.postgres.url", server.conninfo(db)}});
+    }
+
+    // The store made slow on purpose (the threads table locked for 3 s): a publish naming 13,000
+    // unknown threads waits for its lookups off the event loop, and another client of the same loop
+    // keeps its latency.
+    void aSlowStoreDelaysNoWebSocketClient() {
+        auto& server = mc::test::PostgresServer::shared();
+        const std::string db = server.createDatabase("slowstore");
+        InProcessHost host({{"store.backend", "postgres"}, {"store.postgres.url", server.conninfo(db)}, {"ws.io_threads", "1"},
+                            {"ws.max_message_bytes", "4194304"}},
+                           InProcessHost::Until::AllButGateway);
+        TestWebSocket publisher(host.port());
+        TestWebSocket other(host.port());
+        publisher.receiveType("welcome");
+        other.receiveType("welcome");
+        std::thread locker([&] { server.psql(db, "BEGIN; LOCK TABLE threads IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT"); });
+        struct Join {
+            std::thread& t;
+            ~Join() {
+                if (t.joinable()) t.join();
+            }
+        } joinLocker{locker};
+        CPPUNIT_ASSERT(eventually([&] {
+            return server.psql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                                   "WHERE c.relname = 'threads' AND l.mode = 'AccessExclusiveLock' AND l.granted") == "1";
+        }, 5000));
+        std::string events;
+        for (int i = 0; i < 13000; ++i)
+            events += std::string(i ? "," : "") + R"({"type":"step","thread_id":"T-slow-)" + std::to_string(i) +
+                      R"(","sequence":1,"step_type":"x"})";
+        publisher.sendText(R"({"type":"publish","request_id":"big","payload":{"events":[)" + events + "]}}");
+        long long worst = 0;
+        for (int i = 0; i < 20; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            other.sendText(R"({"type":"ping","request_id":)" + std::to_string(i) + "}");
+            CPPUNIT_ASSERT_EQUAL(i, other.receiveType("pong", 2000)->getValue<int>("request_id"));
+            worst = std::max<long long>(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::steady_clock::now() - start).count());
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        // Waiting for the store on the loop would cost the whole 3 s lock; parsing the 1 MB publish on
+        // the loop costs a few tens of ms (more on a loaded machine).
+        CPPUNIT_ASSERT_MESSAGE("worst ping " + std::to_string(worst) + " ms", worst < 300 * mc::test::timeScale());
+        locker.join();
+        // Once the store answers, the publish gets its result: every step names a thread that does not exist.
+        auto result = publisher.receiveType("publish_result", 30000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(0, result->getValue<int>("accepted"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(13000), result->getArray("rejected")->size());
     }
 
     void noAcknowledgedEventIsLostWhenPostgresStopsAndStarts() {

@@ -6,7 +6,9 @@
 #include "DiscoveryApi.h"
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
+#include "HostProcess.h"
 #include "NetworkNamespace.h"
+#include "RegistryFixture.h"
 #include "TestHttp.h"
 #include "TestWebSocket.h"
 
@@ -25,10 +27,13 @@ namespace {
 const std::string kEverything = mc::test::everythingServerScript();
 const std::string kKey = "Everything Server._mcp._tcp.local";
 
+// The announced servers are on loopback (the namespace has nothing else): allowed explicitly.
 InProcessHost::Overrides mdnsOnly(const std::string& policy) {
     return {{"discovery.mdns.enabled", "true"},
             {"discovery.mdns.interface", "lo"},
             {"discovery.mdns.policy", policy},
+            {"discovery.mdns.allow_private_addresses", "loopback"},
+            {"discovery.mdns.allow_remotes", "127.0.0.1"},
             {"discovery.registry.enabled", "false"},
             {"discovery.files.enabled", "false"},
             {"discovery.probe_timeout_ms", "5000"}};
@@ -52,6 +57,8 @@ class MdnsDiscoveryHostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MdnsDiscoveryHostTest);
     CPPUNIT_TEST(announcedServerIsProbedConnectedAndRemovedOnGoodbye);
     CPPUNIT_TEST(listOnlyProbesButDoesNotConnect);
+    CPPUNIT_TEST(mdnsIsOffUnlessEnabled);
+    CPPUNIT_TEST(announcedLoopbackServerIsNotProbedUnlessAllowed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -119,6 +126,59 @@ public:
             auto entry = foundWithKey(mdnsSource(host.port()), kKey);
             CPPUNIT_ASSERT(entry->isNull("mcp_id"));
             CPPUNIT_ASSERT_EQUAL(std::string("source 'mdns' is list-only"), entry->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT_EQUAL(0, httpGet(host.port(), "/api/mcps").json()->getValue<int>("count"));
+        });
+    }
+
+    // The real binary with no discovery.mdns key at all (in a namespace, so had it browsed, no packet
+    // could have left): the plugin is loaded, not started; its declared default says so in /api/plugins.
+    void mdnsIsOffUnlessEnabled() {
+        mc::test::inNetworkNamespace("MdnsDiscoveryHostTest::mdnsIsOffUnlessEnabled", [] {
+            mc::test::TempDir dir;
+            const unsigned short port = mc::test::freePort();
+            mc::test::HostProcess host({"-Dplugins.dir=" MC_TEST_PLUGIN_DIR, "-Dstore.sqlite.path=" + dir.file("mc.db"),
+                                        "-Dhttp.port=" + std::to_string(port)});
+            CPPUNIT_ASSERT_MESSAGE(host.output(), host.waitHealthy(port));
+            CPPUNIT_ASSERT(!mdnsSource(port));
+            CPPUNIT_ASSERT_MESSAGE(host.output(), host.output().find("discovery-mdns is off (discovery.mdns.enabled = false, "
+                                                                     "its default)") != std::string::npos);
+            CPPUNIT_ASSERT(host.output().find("browsing _mcp._tcp.local") == std::string::npos);
+            auto plugins = httpGet(port, "/api/plugins").json()->getArray("plugins");
+            std::string enabledDefault;
+            for (std::size_t i = 0; i < plugins->size(); ++i) {
+                auto p = plugins->getObject(i);
+                if (p->optValue<std::string>("id", "") != "discovery-mdns") continue;
+                auto keys = p->getArray("config_keys");
+                for (std::size_t k = 0; k < keys->size(); ++k)
+                    if (keys->getObject(k)->getValue<std::string>("name") == "enabled")
+                        enabledDefault = keys->getObject(k)->getValue<std::string>("default");
+            }
+            CPPUNIT_ASSERT_EQUAL(std::string("false"), enabledDefault);
+        });
+    }
+
+    // Enabled under auto-connect, without allow_private_addresses: a server announced on loopback
+    // is listed, never probed (the "server" here records every request: none arrives) nor connected.
+    void announcedLoopbackServerIsNotProbedUnlessAllowed() {
+        mc::test::inNetworkNamespace("MdnsDiscoveryHostTest::announcedLoopbackServerIsNotProbedUnlessAllowed", [] {
+            mc::test::RegistryFixture server;
+            auto overrides = mdnsOnly("auto-connect");
+            overrides.erase("discovery.mdns.allow_private_addresses");
+            overrides["discovery.mdns.allow_remotes"] = "*";
+            InProcessHost host(overrides);
+            mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp"});
+            Poco::JSON::Object::Ptr entry;
+            CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/discovery").body, eventually([&] {
+                entry = foundWithKey(mdnsSource(host.port()), kKey);
+                return entry && entry->getObject("probe")->getValue<std::string>("status") == "refused";
+            }));
+            CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1 (loopback) is not allowed by discovery.mdns.allow_private_addresses"),
+                                 entry->getObject("probe")->getValue<std::string>("error"));
+            CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1 (loopback), which discovery.mdns.allow_private_addresses does not allow"),
+                                 entry->getValue<std::string>("reason"));
+            CPPUNIT_ASSERT(entry->isNull("mcp_id"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), server.requests().size());
             CPPUNIT_ASSERT_EQUAL(0, httpGet(host.port(), "/api/mcps").json()->getValue<int>("count"));
         });
     }

@@ -55,6 +55,10 @@ void HostProcess::terminate() {
     if (!exited_) ::kill(pid_, SIGTERM);
 }
 
+void HostProcess::kill() {
+    if (!exited_) ::kill(pid_, SIGKILL);
+}
+
 int HostProcess::waitExit(int timeoutMs) {
     if (exited_) return exitCode_;
     for (int waited = 0; waited <= timeoutMs; waited += 20) {

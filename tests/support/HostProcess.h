@@ -22,6 +22,8 @@ public:
     // Waits for the exit and returns the exit code; -1 when it did not exit in time.
     int waitExit(int timeoutMs = 20000);
     void terminate(); // SIGTERM (clean shutdown)
+    void kill();      // SIGKILL: a crash, nothing runs after it
+    int pid() const { return pid_; }
     bool running() const;
     std::string output() const; // stdout + stderr so far
 

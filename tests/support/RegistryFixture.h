@@ -21,6 +21,7 @@ public:
         std::string serverJson;  // the ServerDetail object without name/version (remotes, packages, title...)
         std::string status = "active";
         long long updatedUs = 0; // set by put(): when it last changed
+        std::string rawEntry;    // putRaw(): this exact element of "servers" instead of {server, _meta}
     };
 
     RegistryFixture();
@@ -33,7 +34,12 @@ public:
 
     // Adds or replaces a server (order of first put is list order); stamps updatedUs = now.
     void put(const std::string& name, const std::string& serverJson, const std::string& status = "active");
+    // Adds or replaces an element of "servers" sent exactly as given (e.g. a string, an object
+    // without a name); `label` identifies it for replacement and `search`.
+    void putRaw(const std::string& label, const std::string& entryJson);
     void setLegacyOnly(bool v);       // 404 on /v0.1/servers, serve /v0/servers
+    void setPaddingBytes(std::size_t n); // every page carries this many more bytes (an oversized registry)
+    void setChunked(bool v);          // answer without Content-Length (chunked transfer encoding)
     void setMalformedPage(int page);  // 1-based page number answered with broken JSON; 0: none
     void setDown(bool v);             // 503 for everything
     void setDelayMs(int ms);          // wait this long before answering (a slow registry)
@@ -46,16 +52,22 @@ public:
 
 private:
     class Handler;
-    friend class Handler;
-    std::string answer(const std::string& path, const std::map<std::string, std::string>& query, int& status);
+    // Everything a request reads, shared with the handlers: a handler still running when the fixture
+    // is destroyed (one sleeping out setDelayMs after its client timed out) must not touch freed memory.
+    struct State {
+        mutable std::mutex mutex;
+        std::vector<Server> servers;
+        bool legacyOnly = false;
+        int malformedPage = 0;
+        bool down = false;
+        int delayMs = 0;
+        std::size_t paddingBytes = 0;
+        bool chunked = false;
+        std::vector<std::string> requests;
+        std::string answer(const std::string& path, const std::map<std::string, std::string>& query, int& status, bool& chunked);
+    };
 
-    mutable std::mutex mutex_;
-    std::vector<Server> servers_;
-    bool legacyOnly_ = false;
-    int malformedPage_ = 0;
-    bool down_ = false;
-    int delayMs_ = 0;
-    std::vector<std::string> requests_;
+    std::shared_ptr<State> state_ = std::make_shared<State>();
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

@@ -10,6 +10,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -43,6 +44,12 @@ HttpResult httpRequest(const std::string& method, unsigned short port, const std
     for (const auto& [k, v] : response) result.headers[k] = v;
     Poco::StreamCopier::copyToString(in, result.body);
     return result;
+}
+
+int timeScale() {
+    const char* value = std::getenv("MC_TEST_TIME_SCALE");
+    const int scale = value ? std::atoi(value) : 1;
+    return scale > 0 ? scale : 1;
 }
 
 TempDir::TempDir() {

@@ -43,4 +43,8 @@ std::string readFile(const std::string& path);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short freePort();
 
+// How much slower than a plain build this run may be (MC_TEST_TIME_SCALE, e.g. 3 under sanitizers):
+// latency bounds of the tests are multiplied by it, never loosened otherwise.
+int timeScale();
+
 } // namespace mc::test

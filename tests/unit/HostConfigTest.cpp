@@ -52,6 +52,8 @@ class HostConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(unknownHostKeysAreReported);
     CPPUNIT_TEST(pluginConfigAppliesDefaultsAndChecksTypes);
     CPPUNIT_TEST(docsListEveryKey);
+    CPPUNIT_TEST(aNetworkAddressWithoutAuthIsRefusedUnlessAccepted);
+    CPPUNIT_TEST(tlsNeedsBothFilesAndListsAreTrimmed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -97,6 +99,46 @@ public:
         auto s = layers.read();
         CPPUNIT_ASSERT(s.ws.overflowPolicy == WebSocketSettings::OverflowPolicy::Drop);
         CPPUNIT_ASSERT_EQUAL(std::string("json"), s.log.format);
+    }
+
+    // Anyone who reaches an unauthenticated host is admin: binding beyond loopback without a secret
+    // must be the operator's explicit choice.
+    void aNetworkAddressWithoutAuthIsRefusedUnlessAccepted() {
+        for (const std::string host : {"0.0.0.0", "::", "192.168.1.5", "myhost.example"}) {
+            Layers open;
+            open.cli->setString("http.host", host);
+            CPPUNIT_ASSERT_EQUAL("invalid configuration: http.host = '" + host +
+                                     "' is reachable from the network but auth.jwt.secret is not set, so anyone who can reach "
+                                     "it would be admin. Set auth.jwt.secret (at least 16 random bytes), bind to 127.0.0.1, "
+                                     "or set http.allow_remote_without_auth = true to accept that",
+                                 errorOf(open));
+        }
+        Layers accepted;
+        accepted.cli->setString("http.host", "0.0.0.0");
+        accepted.cli->setString("http.allow_remote_without_auth", "true");
+        CPPUNIT_ASSERT(accepted.read().allowRemoteWithoutAuth);
+        Layers secured;
+        secured.cli->setString("http.host", "0.0.0.0");
+        secured.cli->setString("auth.jwt.secret", "0123456789abcdef0123");
+        CPPUNIT_ASSERT_EQUAL(std::string("0.0.0.0"), secured.read().http.host);
+        for (const std::string host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+            Layers loopback;
+            loopback.cli->setString("http.host", host);
+            CPPUNIT_ASSERT_EQUAL(host, loopback.read().httpHost);
+        }
+    }
+
+    void tlsNeedsBothFilesAndListsAreTrimmed() {
+        Layers half;
+        half.cli->setString("http.tls.cert", "/etc/mc/cert.pem");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: http.tls.cert is set but http.tls.key is not: TLS needs both"),
+                             errorOf(half));
+        Layers lists;
+        lists.cli->setString("http.allowed_hosts", " mc.example.com, ,*.corp.example ");
+        lists.cli->setString("http.allowed_origins", "https://console.example.com");
+        const auto s = lists.read();
+        CPPUNIT_ASSERT(s.guard.allowedHosts == std::vector<std::string>({"mc.example.com", "*.corp.example"}));
+        CPPUNIT_ASSERT(s.guard.allowedOrigins == std::vector<std::string>({"https://console.example.com"}));
     }
 
     void invalidValuesNameTheKeyAndTheExpectation() {

@@ -7,6 +7,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "ingest/ThreadStateCache.h"
+#include "gateway/LogRateLimiter.h"
 #include "TestHttp.h"
 
 #include <Poco/JSON/Parser.h>
@@ -17,6 +18,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 using namespace mc::host;
 using namespace std::chrono_literals;
@@ -159,6 +161,8 @@ class IngestServiceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aFullQueueAcceptsNothingOfTheRequest);
     CPPUNIT_TEST(emitsAreValidatedAndPersisted);
     CPPUNIT_TEST(toolCallsBecomeStepsAtTheNextSequence);
+    CPPUNIT_TEST(threadLookupsAreBatchedAndNeverHoldTheLock);
+    CPPUNIT_TEST(theHostsOwnRecordsUseTheReserveWhenTheQueueIsFull);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -322,6 +326,46 @@ public:
         p.broadcaster.unsubscribeAll(&other);
     }
 
+    void threadLookupsAreBatchedAndNeverHoldTheLock();
+
+    // Logs fill the writer's queue (the store is slow); audit, permission and MCP-status records and
+    // the gateway's tool-call steps still get in, through the reserve, and are committed.
+    void theHostsOwnRecordsUseTheReserveWhenTheQueueIsFull() {
+        StoreWriterSettings settings = fastWriter();
+        settings.maxQueuedEvents = 5;
+        settings.reservedEvents = 4;
+        ThreadState running;
+        running.status = "running";
+        Pipeline p(loaderOf({{"T-r", running}}), settings, false); // the writer starts later: nothing drains
+        std::string error;
+        for (int i = 0; i < 8; ++i)
+            CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:chatty", "log", *mc::test::parseObject(R"({"level":"INFO","service":"s","mcp_id":"chatty","message":"x"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), p.ingest.stats().notPersisted); // 5 fit, 3 did not
+        // An ingest request finds the queue full as well: it is refused whole (503 for its sender).
+        CPPUNIT_ASSERT(p.ingest.submit(events(R"([{"type":"log","level":"INFO","service":"s","mcp_id":"m"}])"), "api", {}) ==
+                       IngestService::Submitted::QueueFull);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("host", "audit", *mc::test::parseObject(R"({"id":"A-kept","actor":"admin","action":"mcp.remove"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("gateway", "permission", *mc::test::parseObject(R"({"id":"P-kept","granted":false})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:fs", "mcp_status", *mc::test::parseObject(R"({"id":"MS-kept","mcp_id":"fs","status":"connected"})"), &error));
+        ToolCallRecord call;
+        call.threadId = "T-r";
+        call.mcpId = "fs";
+        call.tool = "echo";
+        call.status = "ok";
+        call.outcome = "ok";
+        call.startedAt = "2026-01-02T03:04:05.000000Z";
+        p.ingest.recordToolCall(call);
+        for (int i = 0; i < 200 && p.writer.stats().queuedEvents < 9; ++i) std::this_thread::sleep_for(10ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(9), p.writer.stats().queuedEvents);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), p.ingest.stats().notPersisted); // none of the host's own was lost
+        p.writer.start();
+        p.writer.stop(2s);
+        std::set<std::string> committed;
+        for (const auto& batch : p.store.batches) committed.insert(batch.begin(), batch.end());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(9), committed.size());
+        for (const char* id : {"A-kept", "P-kept", "MS-kept"}) CPPUNIT_ASSERT_MESSAGE(id, committed.count(id) == 1);
+    }
+
     void toolCallsBecomeStepsAtTheNextSequence() {
         ThreadState existing;
         existing.status = "running";
@@ -346,6 +390,8 @@ public:
         call.errorCode = "permission_denied";
         call.httpStatus = 403;
         p.ingest.recordToolCall(call);
+        // Unknown threads are looked up on the ingest lane: the calls returned at once.
+        for (int i = 0; i < 200 && (known.size() < 1 || fresh.size() < 2); ++i) std::this_thread::sleep_for(10ms);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), known.size());
         auto step = mc::test::parseObject(known.events[0])->getObject("payload");
         CPPUNIT_ASSERT_EQUAL(8, step->getValue<int>("sequence"));
@@ -369,6 +415,100 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), p.store.committedCount());
         p.broadcaster.unsubscribeAll(&known);
         p.broadcaster.unsubscribeAll(&fresh);
+    }
+};
+
+// A request naming thousands of unknown threads costs a few batched lookups, made outside the lock:
+// while the store is slow, other submissions and fire-and-forget emits go on, and an emit's caller
+// (an event loop, a plugin thread) never waits for the store.
+void IngestServiceTest::threadLookupsAreBatchedAndNeverHoldTheLock() {
+    std::mutex gateMutex;
+    std::condition_variable gateChanged;
+    bool open = false;
+    std::atomic<int> lookups{0};
+    std::atomic<std::size_t> idsAsked{0};
+    Pipeline p([&](const std::vector<std::string>& ids) -> std::optional<std::map<std::string, ThreadState>> {
+        ++lookups;
+        idsAsked += ids.size();
+        std::unique_lock lock(gateMutex);
+        gateChanged.wait(lock, [&] { return open; }); // a slow store
+        return std::map<std::string, ThreadState>{};
+    });
+    // 13,000 steps of unknown threads, handed over without waiting (as WebSocket publish does).
+    std::string array = "[";
+    for (int i = 0; i < 13000; ++i)
+        array += std::string(i ? "," : "") + R"({"type":"step","thread_id":"T-u)" + std::to_string(i) + R"(","sequence":1,"step_type":"x"})";
+    array += "]";
+    // Whatever fails below, the slow store answers in the end (the service's lane must be able to stop).
+    struct OpenGate {
+        std::mutex& m;
+        std::condition_variable& c;
+        bool& open;
+        ~OpenGate() {
+            {
+                std::lock_guard lock(m);
+                open = true;
+            }
+            c.notify_all();
+        }
+    } openAtTheEnd{gateMutex, gateChanged, open};
+    auto reply = std::make_shared<std::promise<IngestReply>>();
+    auto parsed = events(array);
+    auto started = std::chrono::steady_clock::now();
+    p.ingest.submitWithoutWaiting(std::move(parsed), "ws", [reply](IngestReply r) { reply->set_value(std::move(r)); }, {});
+    // A plugin-style emit of an unknown thread's log returns at once too (checked later, in order).
+    std::string error;
+    CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("plugin", "log", *mc::test::parseObject(
+                                                  R"({"level":"INFO","service":"s","mcp_id":"m","thread_id":"T-u12999"})"), &error));
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(waited.count()) + " ms", waited < 200ms * mc::test::timeScale());
+    // Meanwhile a request that needs no lookup is accepted and committed: the lock is free.
+    const auto other = submitAndWait(p.ingest, R"([{"type":"log","level":"INFO","service":"s","mcp_id":"m","message":"free"}])");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), other.accepted);
+    {
+        std::lock_guard lock(gateMutex);
+        open = true;
+    }
+    gateChanged.notify_all();
+    auto future = reply->get_future();
+    CPPUNIT_ASSERT(future.wait_for(10s) == std::future_status::ready);
+    const auto result = future.get();
+    CPPUNIT_ASSERT_EQUAL(std::size_t(0), result.accepted);
+    CPPUNIT_ASSERT_EQUAL(std::size_t(13000), result.rejected.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("thread_id 'T-u0' does not exist (write the thread first)"), result.rejected.front().second);
+    // 13,000 ids in 26 batches of at most 500; the remembered absence (the last ones: this cache holds
+    // 100) serves the emit and a second request.
+    CPPUNIT_ASSERT_EQUAL(26, lookups.load());
+    CPPUNIT_ASSERT_EQUAL(std::size_t(13000), idsAsked.load());
+    const auto again = submitAndWait(p.ingest, R"([{"type":"step","thread_id":"T-u12998","sequence":1,"step_type":"x"}])");
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), again.rejected.size());
+    CPPUNIT_ASSERT_EQUAL(26, lookups.load());
+}
+
+class LogRateLimiterTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(LogRateLimiterTest);
+    CPPUNIT_TEST(aBurstThenTheRateAndDropsAreCountedOncePerReport);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void aBurstThenTheRateAndDropsAreCountedOncePerReport() {
+        using Verdict = LogRateLimiter::Verdict;
+        const auto t0 = LogRateLimiter::Clock::now();
+        LogRateLimiter limiter(10, 3); // 10 lines/s, 3 at once
+        for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::Pass);
+        CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::DropFirst); // the report is scheduled once
+        CPPUNIT_ASSERT(limiter.admit(t0) == Verdict::Drop);
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::Pass); // one line refilled per 100 ms
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::Drop);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), limiter.takeDropped());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), limiter.takeDropped());
+        CPPUNIT_ASSERT(limiter.admit(t0 + 100ms) == Verdict::DropFirst); // a new report after the last one
+        // Saving up stops at the burst.
+        for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(limiter.admit(t0 + 10s) == Verdict::Pass);
+        CPPUNIT_ASSERT(limiter.admit(t0 + 10s) == Verdict::Drop);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), limiter.droppedTotal());
+        LogRateLimiter unlimited(0, 1);
+        for (int i = 0; i < 1000; ++i) CPPUNIT_ASSERT(unlimited.admit(t0) == Verdict::Pass);
     }
 };
 
@@ -503,36 +643,40 @@ public:
 
 class ThreadStateCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ThreadStateCacheTest);
-    CPPUNIT_TEST(missesLoadFromTheStoreAndHitsDoNot);
+    CPPUNIT_TEST(onlyWhatIsMissingIsLoadedAndAbsenceIsRememberedForAWhile);
     CPPUNIT_TEST(leastRecentlyUsedEntriesAreEvicted);
-    CPPUNIT_TEST(aStoreThatCannotAnswerIsUnknown);
     CPPUNIT_TEST(parsesTheThreadsStateResult);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void missesLoadFromTheStoreAndHitsDoNot() {
+    void onlyWhatIsMissingIsLoadedAndAbsenceIsRememberedForAWhile() {
+        ThreadStateCache cache(10, std::chrono::milliseconds(1000));
+        const auto t0 = ThreadStateCache::Clock::now();
+        ThreadState out;
+        CPPUNIT_ASSERT(cache.find("T-1", out, t0) == ThreadStateCache::Lookup::Unknown); // never loads by itself
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2", "T-1", ""}, t0) == std::vector<std::string>({"T-1", "T-2"}));
         ThreadState running;
         running.status = "running";
-        std::atomic<int> loads{0};
-        ThreadStateCache cache(10, loaderOf({{"T-1", running}}, &loads));
-        ThreadState out;
-        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
+        cache.remember({"T-1", "T-2"}, {{"T-1", running}}, t0);
+        CPPUNIT_ASSERT(cache.find("T-1", out, t0) == ThreadStateCache::Lookup::Found);
         CPPUNIT_ASSERT_EQUAL(std::string("running"), out.status);
-        CPPUNIT_ASSERT(cache.find("T-1", out) == ThreadStateCache::Lookup::Found);
-        CPPUNIT_ASSERT_EQUAL(1, loads.load());
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent);
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Absent); // absence is not remembered
-        CPPUNIT_ASSERT_EQUAL(3, loads.load());
+        CPPUNIT_ASSERT(cache.find("T-2", out, t0) == ThreadStateCache::Lookup::Absent);
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2"}, t0).empty());
+        // Absence is believed for a while only (another writer may create the thread).
+        const auto later = t0 + std::chrono::milliseconds(1500);
+        CPPUNIT_ASSERT(cache.find("T-2", out, later) == ThreadStateCache::Lookup::Unknown);
+        CPPUNIT_ASSERT(cache.missing({"T-1", "T-2"}, later) == std::vector<std::string>({"T-2"}));
+        // An accepted event beats a remembered absence, and a late lookup answer does not undo it.
         ThreadState paused;
         paused.status = "paused";
         cache.put("T-2", paused);
-        CPPUNIT_ASSERT(cache.find("T-2", out) == ThreadStateCache::Lookup::Found);
+        cache.remember({"T-2"}, {}, later);
+        CPPUNIT_ASSERT(cache.find("T-2", out, later) == ThreadStateCache::Lookup::Found);
         CPPUNIT_ASSERT_EQUAL(std::string("paused"), out.status);
-        CPPUNIT_ASSERT_EQUAL(3, loads.load());
     }
 
     void leastRecentlyUsedEntriesAreEvicted() {
-        ThreadStateCache cache(2, loaderOf({}));
+        ThreadStateCache cache(2);
         ThreadState s;
         s.status = "running";
         cache.put("a", s);
@@ -542,13 +686,7 @@ public:
         cache.put("c", s);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
         CPPUNIT_ASSERT(cache.find("a", out) == ThreadStateCache::Lookup::Found);
-        CPPUNIT_ASSERT(cache.find("b", out) == ThreadStateCache::Lookup::Absent);
-    }
-
-    void aStoreThatCannotAnswerIsUnknown() {
-        ThreadStateCache cache(2, [](const std::vector<std::string>&) { return std::nullopt; });
-        ThreadState out;
-        CPPUNIT_ASSERT(cache.find("x", out) == ThreadStateCache::Lookup::Unknown);
+        CPPUNIT_ASSERT(cache.find("b", out) == ThreadStateCache::Lookup::Unknown);
     }
 
     void parsesTheThreadsStateResult() {
@@ -566,3 +704,4 @@ public:
 CPPUNIT_TEST_SUITE_REGISTRATION(IngestServiceTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(StoreWriterTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(ThreadStateCacheTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(LogRateLimiterTest);

@@ -54,6 +54,8 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ws.overflow_policy", KeyType::Enum, "disconnect", "What happens to a client whose queue overflows: disconnect it (1008) or drop events for it.", 0, 0, {"disconnect", "drop"}},
         {"ws.socket_send_buffer_bytes", KeyType::Int, "0", "SO_SNDBUF of each WebSocket (0: the kernel's default); bounds what a slow client holds in the kernel.", 0, 1LL << 30},
         {"ws.max_connections", KeyType::Int, "10000", "Concurrent WebSocket connections; more get 503.", 1, 1000000},
+        {"ws.resume.history_events", KeyType::Int, "2048", "Recent events kept so a client that reconnects can resume from its last seq (0: none; resume then answers resume_gap).", 0, 1000000},
+        {"ws.resume.history_bytes", KeyType::Int, "8388608", "The same bound in bytes of event frames.", 0, 1LL << 32},
         {"ws.close_timeout_ms", KeyType::Int, "2000", "How long a closing client may take to read its close frame.", 0, 600000},
         {"gateway.allow_api_stdio", KeyType::Bool, "false", "Whether an admin may register stdio MCP servers (which start a command on this machine) with POST /api/mcps."},
         {"gateway.api_placeholders", KeyType::String, "", "Secret placeholders a server registered with POST /api/mcps may use in headers and env (and names its inherit_env may list): comma-separated env:<name> / file:<path> globs, e.g. env:GITHUB_TOKEN, file:/run/secrets/*. Empty: none (docs/mcp-gateway.md#secrets)."},
@@ -64,11 +66,15 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"gateway.tool_timeout_max_ms", KeyType::Int, "600000", "The largest timeout_ms a tool call may ask for.", 10, 3600000},
         {"gateway.reconnect.initial_ms", KeyType::Int, "500", "First delay before reconnecting to a lost MCP server; doubles per failed attempt (with jitter).", 1, 3600000},
         {"gateway.reconnect.max_ms", KeyType::Int, "30000", "Cap of the reconnect delay.", 1, 3600000},
+        {"gateway.log_rate_per_second", KeyType::Int, "200", "Log lines (notifications and stderr) one MCP server may send per second on average; more are dropped and counted in one persisted notice per second (0: no limit).", 0, 1000000},
+        {"gateway.log_burst", KeyType::Int, "1000", "Log lines one MCP server may send at once above gateway.log_rate_per_second.", 1, 10000000},
         {"gateway.log_level", KeyType::Enum, "info", "MCP logging level requested from every server with logging/setLevel (mcp.servers.<id>.log_level overrides it).", 0, 0, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}},
         {"discovery.probe_timeout_ms", KeyType::Int, "5000", "How long a discovered http/sse endpoint may take to answer the probe (MCP initialize) before it is listed as not connectable.", 10, 600000},
         {"discovery.probe_retry_ms", KeyType::Int, "10000", "First delay before a failed probe is retried; doubles per failure, at most 5 minutes.", 10, 3600000},
         {"ingest.queue.max_events", KeyType::Int, "100000", "Events waiting for the store writer (accepted, not yet committed); beyond it POST /api/ingest and publish get 503 + Retry-After.", 1, 100000000},
         {"ingest.queue.max_bytes", KeyType::Int, "67108864", "The same bound in bytes of event JSON.", 1024, 1LL << 34},
+        {"ingest.queue.reserved_events", KeyType::Int, "10000", "Room above ingest.queue.max_events that only the host's own records use (audit, permission decisions, MCP status, tool-call steps), so no flood can crowd them out.", 0, 100000000},
+        {"ingest.queue.reserved_bytes", KeyType::Int, "8388608", "The same reserve in bytes, above ingest.queue.max_bytes.", 0, 1LL << 34},
         {"ingest.batch_max_events", KeyType::Int, "1000", "Most events the writer commits in one store transaction (group commit).", 1, 1000000},
         {"ingest.batch_max_delay_ms", KeyType::Int, "5", "How long the writer waits for more events before committing a batch that is not full.", 0, 10000},
         {"ingest.ack_timeout_ms", KeyType::Int, "10000", "How long POST /api/ingest and publish wait for the commit before answering 503 (the events keep their ids: retrying is idempotent).", 1, 3600000},
@@ -283,12 +289,16 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ws.socketSendBufferBytes = static_cast<std::size_t>(readInt(config, "ws.socket_send_buffer_bytes"));
     s.ws.maxConnections = static_cast<std::size_t>(readInt(config, "ws.max_connections"));
     s.ws.closeTimeout = std::chrono::milliseconds(readInt(config, "ws.close_timeout_ms"));
+    s.ws.resumeHistoryEvents = static_cast<std::size_t>(readInt(config, "ws.resume.history_events"));
+    s.ws.resumeHistoryBytes = static_cast<std::size_t>(readInt(config, "ws.resume.history_bytes"));
     s.drainTimeout = std::chrono::milliseconds(readInt(config, "shutdown.drain_timeout_ms"));
     s.discoveryProbeTimeout = std::chrono::milliseconds(readInt(config, "discovery.probe_timeout_ms"));
     s.discoveryProbeRetry = std::chrono::milliseconds(readInt(config, "discovery.probe_retry_ms"));
 
     s.ingest.writer.maxQueuedEvents = static_cast<std::size_t>(readInt(config, "ingest.queue.max_events"));
     s.ingest.writer.maxQueuedBytes = static_cast<std::size_t>(readInt(config, "ingest.queue.max_bytes"));
+    s.ingest.writer.reservedEvents = static_cast<std::size_t>(readInt(config, "ingest.queue.reserved_events"));
+    s.ingest.writer.reservedBytes = static_cast<std::size_t>(readInt(config, "ingest.queue.reserved_bytes"));
     s.ingest.writer.batchMaxEvents = static_cast<std::size_t>(readInt(config, "ingest.batch_max_events"));
     s.ingest.writer.batchMaxDelay = std::chrono::milliseconds(readInt(config, "ingest.batch_max_delay_ms"));
     s.ingest.writer.retryInitial = std::chrono::milliseconds(readInt(config, "ingest.retry.initial_ms"));

@@ -164,12 +164,15 @@ void HostRuntime::loadPlugins() {
 
     // Discovery plugins run one instance each, configured under discovery.<name>.
     for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) {
-        const std::string prefix = "discovery." + shortName(plugin->info.id, "discovery-");
-        if (!config_->getBool(prefix + ".enabled", true)) {
-            log->info("{} is disabled by {}.enabled", plugin->info.id, prefix);
+        const std::string name = shortName(plugin->info.id, "discovery-");
+        const std::string prefix = "discovery." + name;
+        // The default may be the plugin's own (discovery-mdns declares enabled = false: it listens to the LAN).
+        if (!discoverySourceEnabled(*config_, name, plugin->info.configKeys)) {
+            log->info("{} is off ({}.enabled = false{})", plugin->info.id, prefix,
+                      config_->hasProperty(prefix + ".enabled") ? "" : ", its default");
             continue;
         }
-        const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, shortName(plugin->info.id, "discovery-"));
+        const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, name, plugin->info.configKeys);
         // A source nobody configured (a required key unset, not explicitly enabled) is listed, not an error:
         // an operator who never asked for registry discovery should not read error lines about it.
         const ConfigKeyInfo* missing = firstMissingRequiredKey(*config_, prefix, plugin->info.configKeys);
@@ -270,6 +273,7 @@ void HostRuntime::stop() {
     if (gateway_) gateway_->stop();
     discoveryPlugins_.clear();
     // Everything accepted is written before the store closes; the replies it completes still go out.
+    ingest_->stop(); // its ordered lane hands what it holds to the writer first
     writer_->stop(settings_.drainTimeout);
     // Closes every connection and joins the workers: no handler can reach the store after this.
     if (http_) http_->stop();

@@ -77,7 +77,68 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
     }
     for (BroadcastSubscriber* subscriber : scratch_) subscriber->deliver(seq, shared);
     deliveries_ += scratch_.size();
+    if (historyMaxEvents_ > 0) {
+        historyBytes_ += shared->size();
+        history_.push_back(Kept{seq, std::move(shared), channels});
+        while (!history_.empty() && (history_.size() > historyMaxEvents_ || historyBytes_ > historyMaxBytes_)) {
+            historyBytes_ -= history_.front().frame->size();
+            evictedUpTo_ = history_.front().seq;
+            history_.pop_front();
+        }
+    } else {
+        evictedUpTo_ = seq;
+    }
     return seq;
+}
+
+void Broadcaster::setHistoryLimits(std::size_t events, std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    historyMaxEvents_ = events;
+    historyMaxBytes_ = bytes;
+    while (!history_.empty() && (history_.size() > historyMaxEvents_ || historyBytes_ > historyMaxBytes_)) {
+        historyBytes_ -= history_.front().frame->size();
+        evictedUpTo_ = history_.front().seq;
+        history_.pop_front();
+    }
+}
+
+ResumeOutcome Broadcaster::resume(BroadcastSubscriber* subscriber, const std::vector<std::string>& channels,
+                                  std::uint64_t afterSeq, std::size_t maxReplay,
+                                  const std::function<void(const ResumeOutcome&)>& announce,
+                                  const std::function<void(const ResumeOutcome&)>& finish) {
+    std::lock_guard lock(mutex_);
+    for (const auto& channel : channels) {
+        if (!bySubscriber_[subscriber].insert(channel).second) continue;
+        byChannel_[channel].push_back(subscriber);
+    }
+    ResumeOutcome outcome;
+    outcome.lastSeq = lastSeq_;
+    const auto wanted = [&](const Kept& kept) {
+        for (const auto& c : kept.channels)
+            if (std::find(channels.begin(), channels.end(), c) != channels.end()) return true;
+        return false;
+    };
+    // Newest first, to keep the newest `maxReplay` when there are more.
+    std::vector<const Kept*> replay;
+    std::uint64_t oldestReplayable = evictedUpTo_ + 1;
+    for (auto it = history_.rbegin(); it != history_.rend() && it->seq > afterSeq; ++it) {
+        if (!wanted(*it)) continue;
+        if (replay.size() == maxReplay) {
+            oldestReplayable = replay.back()->seq; // older matches than this cannot be replayed
+            break;
+        }
+        replay.push_back(&*it);
+    }
+    if (afterSeq < lastSeq_ && afterSeq + 1 < oldestReplayable) {
+        outcome.gapFrom = afterSeq + 1;
+        outcome.gapTo = oldestReplayable - 1;
+    }
+    outcome.replayed = replay.size();
+    if (announce) announce(outcome);
+    for (auto it = replay.rbegin(); it != replay.rend(); ++it) subscriber->deliver((*it)->seq, (*it)->frame);
+    deliveries_ += replay.size();
+    if (finish) finish(outcome);
+    return outcome;
 }
 
 bool Broadcaster::subscribe(const std::string& channel, BroadcastSubscriber* subscriber) {

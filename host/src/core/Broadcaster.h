@@ -7,6 +7,8 @@
 // strictly increasing. Subscribers must not block in deliver() (they enqueue and return).
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,9 +36,20 @@ struct BroadcasterStats {
     std::size_t channels;     // channels with at least one subscriber
 };
 
+// What a resume replayed, and the seq range it could no longer replay (gapFrom > gapTo: none).
+struct ResumeOutcome {
+    std::uint64_t replayed = 0;
+    std::uint64_t gapFrom = 1;
+    std::uint64_t gapTo = 0;
+    std::uint64_t lastSeq = 0; // the newest seq when the resume took effect
+};
+
 class Broadcaster {
 public:
     Broadcaster() = default;
+
+    // The recent events kept for resume (ws.resume.history_events / _bytes); 0 events: none kept.
+    void setHistoryLimits(std::size_t events, std::size_t bytes);
     Broadcaster(const Broadcaster&) = delete;
     Broadcaster& operator=(const Broadcaster&) = delete;
 
@@ -56,6 +69,15 @@ public:
 
     BroadcasterStats stats() const;
 
+    // A client back after a dropped connection: subscribes `subscriber` to `channels` and replays, in
+    // order, every kept event after `afterSeq` on any of them (at most `maxReplay`, the newest), all
+    // under the lock, so nothing is missed or doubled between the replay and live delivery. Events it
+    // can no longer replay are a gap; `announce` runs (under the lock, before any replayed event) with
+    // the outcome when there is one, and `finish` after the replay (before any later live event).
+    ResumeOutcome resume(BroadcastSubscriber* subscriber, const std::vector<std::string>& channels, std::uint64_t afterSeq,
+                         std::size_t maxReplay, const std::function<void(const ResumeOutcome&)>& announce,
+                         const std::function<void(const ResumeOutcome&)>& finish);
+
     // The JSON text of an event frame built by publish() (tests, diagnostics).
     static std::string_view eventJson(const SharedFrame& frame);
 
@@ -67,6 +89,17 @@ private:
     std::unordered_map<std::string, std::vector<BroadcastSubscriber*>> byChannel_;
     std::unordered_map<BroadcastSubscriber*, std::unordered_set<std::string>> bySubscriber_;
     std::vector<BroadcastSubscriber*> scratch_; // reused fan-out list (guarded by mutex_)
+
+    struct Kept {
+        std::uint64_t seq;
+        SharedFrame frame;
+        std::vector<std::string> channels;
+    };
+    std::deque<Kept> history_;
+    std::size_t historyBytes_ = 0;
+    std::size_t historyMaxEvents_ = 0;
+    std::size_t historyMaxBytes_ = 0;
+    std::uint64_t evictedUpTo_ = 0; // the newest seq no longer kept
 };
 
 } // namespace mc::host

@@ -15,8 +15,8 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
-#include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 
 #include <cctype>
@@ -63,31 +63,51 @@ McpServerConfig definitionOf(const Poco::JSON::Object& report, const std::string
 }
 
 const char* probeStateName(int state) {
-    static const char* names[] = {"pending", "running", "ok", "failed", "skipped"};
+    static const char* names[] = {"pending", "running", "ok", "failed", "skipped", "refused"};
     return names[state];
 }
 
+std::string jsonArray(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json::quote(items[i]);
+    return out + "]";
+}
+
+// "127.0.0.1", "mcp.example.com resolves to 10.0.0.5": what was judged, for messages.
+std::string addressText(const std::string& host, const std::string& address) {
+    if (address.empty() || address == host) return host;
+    return host + " resolves to " + address;
+}
+
+std::string hostOf(const std::string& url, unsigned* port = nullptr) {
+    try {
+        Poco::URI uri(url);
+        if (port) *port = uri.getPort();
+        return Poco::toLower(uri.getHost());
+    } catch (const Poco::Exception&) {
+        return {};
+    }
+}
+
+std::string commandLineText(const std::string& command, const std::vector<std::string>& args) {
+    std::string out = command;
+    for (const auto& a : args) out += " " + a;
+    return out;
+}
+
+constexpr std::size_t kMaxSourceProblems = 50;
+
+// What a source allows, as /api/discovery lists it.
+std::string rulesJson(const DiscoverySourceSettings& s) {
+    std::vector<std::string> packages, remotes, classes;
+    for (const auto& p : s.allowedPackages) packages.push_back(sdk::package::toText(p));
+    for (const auto& r : s.allowedRemotes) remotes.push_back(r.text);
+    for (AddressClass c : s.allowedAddressClasses) classes.push_back(addressClassName(c));
+    return "{\"stdio\":" + json::quote(stdioRuleName(s.stdio)) + ",\"allow_packages\":" + jsonArray(packages) +
+           ",\"allow_remotes\":" + jsonArray(remotes) + ",\"allow_private_addresses\":" + jsonArray(classes) + "}";
+}
+
 } // namespace
-
-const char* policyName(DiscoveryPolicy policy) {
-    return policy == DiscoveryPolicy::AutoConnect ? "auto-connect" : "list-only";
-}
-
-DiscoverySourceSettings readDiscoverySourceSettings(const Poco::Util::AbstractConfiguration& config,
-                                                    const std::string& pluginId, const std::string& name) {
-    DiscoverySourceSettings s;
-    s.pluginId = pluginId;
-    s.name = name;
-    const std::string policyKey = "discovery." + name + ".policy";
-    const std::string policy = Poco::toLower(Poco::trim(config.getRawString(policyKey, "list-only")));
-    if (policy == "auto-connect") s.policy = DiscoveryPolicy::AutoConnect;
-    else if (policy != "list-only")
-        throw ConfigError("invalid configuration: " + policyKey + " = '" + policy + "': expected auto-connect or list-only");
-    Poco::StringTokenizer packages(config.getRawString("discovery." + name + ".allow_packages", ""), ",",
-                                   Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    s.allowedPackages.insert(packages.begin(), packages.end());
-    return s;
-}
 
 std::string normalizeEndpointUrl(const std::string& url) {
     try {
@@ -228,6 +248,19 @@ void DiscoveryService::apply(const std::string& pluginId, const std::string& pay
             source->lastRunUs = nowUnixUs();
             if (report->has("found") && report->get("found").isInteger())
                 source->reportedFound = report->get("found").convert<long long>();
+            // Optional: what the source counts (drops, skipped entries) and which entries it skipped.
+            source->countersJson = "null";
+            if (report->has("counters") && report->get("counters").type() == typeid(Poco::JSON::Object::Ptr)) {
+                Poco::JSON::Object counters;
+                for (const auto& [name, value] : *report->getObject("counters"))
+                    if (value.isInteger()) counters.set(name, value.convert<long long>());
+                source->countersJson = stringify(Poco::Dynamic::Var(counters));
+            }
+            source->problems.clear();
+            if (auto problems = report->getArray("problems"))
+                for (std::size_t i = 0; i < problems->size() && source->problems.size() < kMaxSourceProblems; ++i)
+                    if (problems->get(static_cast<unsigned>(i)).isString())
+                        source->problems.push_back(problems->getElement<std::string>(static_cast<unsigned>(i)));
             if (source->state == "error")
                 log->warn("source '{}' reports an error: {}", source->settings.name, source->message);
         } else if ((action == "found" || action == "lost") && key.empty()) {
@@ -253,10 +286,14 @@ void DiscoveryService::applyFound(Source& source, const Poco::JSON::Object& repo
     if (report.has("details") && report.get("details").type() == typeid(Poco::JSON::Object::Ptr)) {
         auto details = report.getObject("details");
         entry.detailsJson = stringify(report.get("details"));
-        if (details->has("package") && details->get("package").type() == typeid(Poco::JSON::Object::Ptr))
-            entry.package = text(*details->getObject("package"), "identifier");
-        else
-            entry.package = text(*details, "package");
+        if (details->has("package")) {
+            auto package = details->getObject("package");
+            if (package)
+                entry.package = sdk::package::PackageSpec{text(*package, "registryType"), text(*package, "identifier"),
+                                                          text(*package, "version")};
+            else
+                entry.packageError = "details.package is not an object {registryType, identifier, version}";
+        }
     }
     if (report.has("connectable") && report.get("connectable").isBoolean() && !report.get("connectable").convert<bool>()) {
         entry.connectable = false;
@@ -297,8 +334,10 @@ void DiscoveryService::applyFound(Source& source, const Poco::JSON::Object& repo
                                                                                    : Probe::State::Pending;
     } else if (endpoint.mcpId.empty()) {
         endpoint.config.headers.insert(stored.config.headers.begin(), stored.config.headers.end());
-        // A failed probe is retried when a source reports the endpoint again (it may be up now).
-        if (endpoint.probe.state == Probe::State::Failed) endpoint.probe.state = Probe::State::Pending;
+        // A failed probe is retried when a source reports the endpoint again (it may be up now); a
+        // refused one is judged again (this source may allow the address).
+        if (endpoint.probe.state == Probe::State::Failed || endpoint.probe.state == Probe::State::Refused)
+            endpoint.probe.state = Probe::State::Pending;
     }
     endpoint.members.insert(member);
     if (created) publish("found", endpoint);
@@ -333,15 +372,71 @@ void DiscoveryService::detach(const std::string& endpointKey, const Member& memb
     endpoints_.erase(it);
 }
 
-std::string DiscoveryService::refusalFor(const Member& member) const {
+std::string DiscoveryService::refusalFor(const Member& member, const Endpoint& endpoint) const {
     const Source& source = sources_.at(member.source);
     const Entry& entry = source.entries.at(member.key);
     if (source.settings.policy != DiscoveryPolicy::AutoConnect) return "source '" + member.source + "' is list-only";
     if (!entry.connectable) return entry.reason;
-    if (entry.config.transport == McpTransportKind::Stdio && !entry.package.empty() &&
-        !source.settings.allowedPackages.count(entry.package))
-        return "package '" + entry.package + "' is not in discovery." + member.source +
-               ".allow_packages (packages are never started unless allowlisted)";
+    if (entry.config.transport == McpTransportKind::Stdio) return stdioRefusal(source, entry);
+    if (std::string why = addressRefusal(source, endpoint); !why.empty()) return why;
+    unsigned port = 0;
+    const std::string host = hostOf(entry.config.url, &port);
+    if (!matchesHostPattern(source.settings.allowedRemotes, host, port))
+        return "remote '" + host + ":" + std::to_string(port) + "' is not in " + source.settings.key("allow_remotes") +
+               " (remote servers are connected automatically only when allowed there)";
+    return {};
+}
+
+std::string DiscoveryService::stdioRefusal(const Source& source, const Entry& entry) {
+    const DiscoverySourceSettings& s = source.settings;
+    switch (s.stdio) {
+    case StdioRule::None:
+        return "source '" + s.name + "' does not start commands (" + s.key("stdio") + " = none)";
+    case StdioRule::Commands: return {};
+    case StdioRule::Packages: break;
+    }
+    if (!entry.packageError.empty()) return entry.packageError;
+    if (!entry.package)
+        return "a stdio server without a package: source '" + s.name + "' starts only allowlisted packages (" +
+               s.key("stdio") + " = packages)";
+    const sdk::package::PackageSpec& package = *entry.package;
+    if (std::string why = sdk::package::problem(package); !why.empty())
+        return "package " + package.registryType + " '" + package.identifier + "' cannot be started: " + why;
+    if (!s.allowedPackages.count(package))
+        return "package '" + sdk::package::toText(package) + "' is not in " + s.key("allow_packages") +
+               " (packages are never started unless pinned there as <registryType>:<identifier>@<version>)";
+    // The command must be the one the package runs as: an allowlist entry allows that, nothing else.
+    const auto argv = sdk::package::commandLine(package);
+    const std::vector<std::string> expectedArgs(argv.begin() + 1, argv.end());
+    if (entry.config.command != argv.front() || entry.config.args != expectedArgs)
+        return "the reported command line '" + commandLineText(entry.config.command, entry.config.args) +
+               "' is not the one package '" + sdk::package::toText(package) + "' runs as ('" +
+               commandLineText(argv.front(), expectedArgs) + "')";
+    if (!entry.config.env.empty() || !entry.config.cwd.empty())
+        return "package '" + sdk::package::toText(package) + "' is reported with an environment or working directory; "
+               "a package is started only as its plain command line";
+    return {};
+}
+
+std::string DiscoveryService::addressRefusal(const Source& source, const Endpoint& endpoint) {
+    const Probe& probe = endpoint.probe;
+    const auto& allowed = source.settings.allowedAddressClasses;
+    for (AddressClass c : probe.addressClasses) {
+        if (c == AddressClass::Public || allowed.count(c)) continue;
+        std::string address;
+        for (const auto& a : probe.addresses) {
+            Poco::Net::IPAddress ip;
+            if (Poco::Net::IPAddress::tryParse(a, ip) && classifyAddress(ip) == c) {
+                address = a;
+                break;
+            }
+        }
+        const std::string host = hostOf(endpoint.config.url);
+        if (c == AddressClass::Unusable)
+            return addressText(host, address) + ", a multicast or reserved address: never probed or connected";
+        return addressText(host, address) + " (" + addressClassName(c) + "), which " +
+               source.settings.key("allow_private_addresses") + " does not allow";
+    }
     return {};
 }
 
@@ -354,7 +449,7 @@ void DiscoveryService::reconcile(const std::string& endpointKey) {
     std::string refusal;
     const Member* allowedBy = nullptr;
     for (const auto& member : endpoint.members) {
-        std::string why = refusalFor(member);
+        std::string why = refusalFor(member, endpoint);
         if (why.empty()) {
             allowedBy = &member;
             break;
@@ -369,6 +464,7 @@ void DiscoveryService::reconcile(const std::string& endpointKey) {
     case Probe::State::Pending:
     case Probe::State::Running: endpoint.notStarted = "waiting for the probe"; return;
     case Probe::State::Failed: endpoint.notStarted = "probe failed: " + endpoint.probe.error; return;
+    case Probe::State::Refused: endpoint.notStarted = "not probed: " + endpoint.probe.error; return;
     case Probe::State::Ok:
     case Probe::State::Skipped: break;
     }
@@ -407,15 +503,43 @@ void DiscoveryService::startProbe(Endpoint& endpoint) {
     endpoint.probe.state = Probe::State::Running;
     const std::string key = endpoint.key;
     const McpServerConfig config = endpoint.config;
+    // Probed when one of its sources allows where it leads; the message names every source's key.
+    std::set<AddressClass> allowed;
+    std::string keys;
+    for (const auto& member : endpoint.members) {
+        const DiscoverySourceSettings& settings = sources_.at(member.source).settings;
+        allowed.insert(settings.allowedAddressClasses.begin(), settings.allowedAddressClasses.end());
+        const std::string k = settings.key("allow_private_addresses");
+        if (keys.find(k) == std::string::npos) keys += (keys.empty() ? "" : " or ") + k;
+    }
     ++inFlight_;
-    probes_.post([this, key, config] {
-        const ProbeResult outcome = probeMcpServer(plugins_, config, probeTimeout_);
+    probes_.post([this, key, config, allowed, keys] {
         Probe probe;
-        probe.state = outcome.ok ? Probe::State::Ok : Probe::State::Failed;
-        probe.error = outcome.error;
-        probe.protocolVersion = outcome.protocolVersion;
-        probe.serverInfoJson = outcome.serverInfoJson;
-        probe.durationMs = outcome.durationMs;
+        const std::string host = hostOf(config.url);
+        const AddressCheck check = checkHostAddresses(host, allowed);
+        probe.addresses = check.addresses;
+        probe.addressClasses = check.classes;
+        if (check.outcome == AddressCheck::Outcome::Unresolved) {
+            probe.state = Probe::State::Failed;
+            probe.error = check.error;
+        } else if (check.outcome == AddressCheck::Outcome::Refused) {
+            probe.state = Probe::State::Refused;
+            probe.error = check.refusedClass == AddressClass::Unusable
+                              ? addressText(host, check.refusedAddress) + " is a multicast or reserved address"
+                              : addressText(host, check.refusedAddress) + " (" + addressClassName(check.refusedClass) +
+                                    ") is not allowed by " + keys;
+        } else {
+            // Pinned: the transport connects to the address just judged, never to a new lookup of the name.
+            McpServerConfig pinned = config;
+            pinned.connectAddress = check.connectAddress;
+            probe.connectAddress = check.connectAddress;
+            const ProbeResult outcome = probeMcpServer(plugins_, pinned, probeTimeout_);
+            probe.state = outcome.ok ? Probe::State::Ok : Probe::State::Failed;
+            probe.error = outcome.error;
+            probe.protocolVersion = outcome.protocolVersion;
+            probe.serverInfoJson = outcome.serverInfoJson;
+            probe.durationMs = outcome.durationMs;
+        }
         probe.atUs = nowUnixUs();
         std::lock_guard lock(mutex_);
         ++inFlight_;
@@ -440,8 +564,11 @@ void DiscoveryService::finishProbe(const std::string& endpointKey, const McpServ
         auto log = logging::get("discovery");
         if (endpoint.probe.state == Probe::State::Ok) {
             endpoint.probeFailures = 0;
-            log->info("probe of {} ok: protocol {} in {} ms", probed.url, endpoint.probe.protocolVersion,
-                      endpoint.probe.durationMs);
+            endpoint.config.connectAddress = endpoint.probe.connectAddress; // the connection goes where the probe went
+            log->info("probe of {} ({}) ok: protocol {} in {} ms", probed.url, endpoint.probe.connectAddress,
+                      endpoint.probe.protocolVersion, endpoint.probe.durationMs);
+        } else if (endpoint.probe.state == Probe::State::Refused) {
+            log->warn("{} not probed: {}", probed.url, endpoint.probe.error);
         } else {
             // The endpoint may come up later; sources only report again when something changed.
             const int doublings = std::min(endpoint.probeFailures++, 20);
@@ -478,7 +605,9 @@ void DiscoveryService::publish(const std::string& change, const Endpoint& endpoi
 
 std::string DiscoveryService::probeJson(const Probe& probe) {
     return "{\"status\":" + json::quote(probeStateName(static_cast<int>(probe.state))) +
-           ",\"error\":" + stringOrNull(probe.error) + ",\"protocol_version\":" + stringOrNull(probe.protocolVersion) +
+           ",\"error\":" + stringOrNull(probe.error) + ",\"addresses\":" + jsonArray(probe.addresses) +
+           ",\"connect_address\":" + stringOrNull(probe.connectAddress) +
+           ",\"protocol_version\":" + stringOrNull(probe.protocolVersion) +
            ",\"server_info\":" + probe.serverInfoJson + ",\"at\":" + timestampOrNull(probe.atUs) +
            ",\"duration_ms\":" + std::to_string(probe.durationMs) + "}";
 }
@@ -500,6 +629,15 @@ std::string DiscoveryService::endpointJson(const Endpoint& endpoint) const {
     return out + "]}";
 }
 
+std::string DiscoveryService::entryReason(const std::string& source, const std::string& key, const Entry& entry,
+                                          const Endpoint* endpoint) const {
+    if (!entry.connectable || !endpoint) return entry.reason;
+    if (!endpoint->mcpId.empty()) return {};
+    // This entry's own refusal first: entries of one endpoint may be refused for different reasons.
+    std::string own = refusalFor(Member{source, key}, *endpoint);
+    return own.empty() ? endpoint->notStarted : own;
+}
+
 std::string DiscoveryService::reportJson() const {
     std::lock_guard lock(mutex_);
     std::string out = "{\"sources\":[";
@@ -511,6 +649,8 @@ std::string DiscoveryService::reportJson() const {
                ",\"policy\":" + json::quote(policyName(source.settings.policy)) + ",\"state\":" + json::quote(source.state) +
                ",\"message\":" + stringOrNull(source.message) + ",\"last_run\":" + timestampOrNull(source.lastRunUs) +
                ",\"reported_found\":" + (source.reportedFound < 0 ? std::string("null") : std::to_string(source.reportedFound)) +
+               ",\"rules\":" + rulesJson(source.settings) + ",\"counters\":" + source.countersJson +
+               ",\"problems\":" + jsonArray(source.problems) +
                ",\"found\":[";
         bool first = true;
         for (const auto& [key, entry] : source.entries) {
@@ -525,7 +665,7 @@ std::string DiscoveryService::reportJson() const {
                    ",\"transport\":" + json::quote(entry.transport) +
                    ",\"endpoint\":" + (endpoint ? json::quote(endpoint->config.endpoint()) : std::string("null")) +
                    ",\"connectable\":" + (connectable ? "true" : "false") +
-                   ",\"reason\":" + stringOrNull(entry.connectable ? (endpoint ? endpoint->notStarted : "") : entry.reason) +
+                   ",\"reason\":" + stringOrNull(entryReason(name, key, entry, endpoint)) +
                    ",\"probe\":" + (endpoint ? probeJson(endpoint->probe) : std::string("null")) +
                    ",\"mcp_id\":" + (endpoint ? stringOrNull(endpoint->mcpId) : std::string("null")) +
                    ",\"details\":" + entry.detailsJson + "}";

@@ -6,9 +6,15 @@
 // auto-connect source allows through McpGateway::add (origin "discovery:<source>") and removes them
 // when every source lost them.
 //
+// What a source allows (DiscoverySettings.h): an http/sse endpoint is resolved and its addresses
+// judged (AddressPolicy.h) before it is probed; the probe and the connection go to the address that
+// was judged. Auto-connecting a remote needs a match in allow_remotes; starting a stdio command needs
+// the source's stdio rule (a pinned, allowlisted package for registries).
+//
 // Threading: submit() only queues (plugin threads never wait); one worker applies reports in order,
 // probes run on their own workers and post their result back. Nothing is acted on before start(),
 // which HostRuntime calls once the gateway runs.
+#include "discovery/DiscoverySettings.h"
 #include "gateway/GatewayScheduler.h"
 #include "gateway/McpServerConfig.h"
 #include "mc/plugin_abi.h"
@@ -20,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,21 +38,6 @@ class McpGateway;
 class PluginInstance;
 class PluginRegistry;
 class Router;
-
-enum class DiscoveryPolicy { ListOnly, AutoConnect };
-const char* policyName(DiscoveryPolicy policy); // "list-only", "auto-connect"
-
-// The host's keys of one source, read from the plugin's prefix discovery.<source>.
-struct DiscoverySourceSettings {
-    std::string pluginId;                  // "discovery-registry"
-    std::string name;                      // "registry"
-    DiscoveryPolicy policy = DiscoveryPolicy::ListOnly;
-    std::set<std::string> allowedPackages; // discovery.<source>.allow_packages: packages that may be started
-};
-
-// Reads discovery.<name>.policy and .allow_packages; throws ConfigError naming the key.
-DiscoverySourceSettings readDiscoverySourceSettings(const Poco::Util::AbstractConfiguration& config,
-                                                    const std::string& pluginId, const std::string& name);
 
 // "http://LOCALHOST:80/mcp/" -> "http://localhost:80/mcp"; the dedup key of http/sse endpoints.
 std::string normalizeEndpointUrl(const std::string& url);
@@ -83,8 +75,12 @@ public:
 
 private:
     struct Probe {
-        enum class State { Pending, Running, Ok, Failed, Skipped } state = State::Pending;
+        // Refused: the endpoint's address is not allowed (allow_private_addresses); not probed.
+        enum class State { Pending, Running, Ok, Failed, Skipped, Refused } state = State::Pending;
         std::string error;
+        std::vector<std::string> addresses;   // what the host resolved to
+        std::set<AddressClass> addressClasses;
+        std::string connectAddress;           // the address probed (and connected to)
         std::string protocolVersion;
         std::string serverInfoJson = "null";
         long long atUs = 0;
@@ -96,7 +92,8 @@ private:
         std::string transport;
         std::string endpointKey; // empty: the report could not be turned into a server definition
         std::string detailsJson = "{}";
-        std::string package;     // details.package.identifier (registry packages), else empty
+        std::optional<sdk::package::PackageSpec> package; // details.package (registry packages)
+        std::string packageError; // details.package is there but not {registryType, identifier, version}
         bool connectable = true; // false: the source said so, or the definition is invalid
         std::string reason;      // why not connectable
         McpServerConfig config;
@@ -108,6 +105,8 @@ private:
         std::string message;
         long long lastRunUs = 0;
         long long reportedFound = -1;
+        std::string countersJson = "null";   // the last state report's "counters" object
+        std::vector<std::string> problems;   // the last state report's "problems" (entries it skipped, ...)
         std::map<std::string, Entry> entries;
     };
     struct Member {
@@ -134,12 +133,17 @@ private:
     void startProbe(Endpoint& endpoint);
     void finishProbe(const std::string& endpointKey, const McpServerConfig& probed, Probe result);
     void retryProbe(const std::string& endpointKey);
-    // Why `member` may not start its endpoint ("" when it may).
-    std::string refusalFor(const Member& member) const;
+    // Why `member` may not start `endpoint` ("" when it may).
+    std::string refusalFor(const Member& member, const Endpoint& endpoint) const;
+    static std::string stdioRefusal(const Source& source, const Entry& entry);
+    static std::string addressRefusal(const Source& source, const Endpoint& endpoint);
     std::string uniqueMcpId(const std::string& name) const;
     void publish(const std::string& change, const Endpoint& endpoint) const;
 
     std::string endpointJson(const Endpoint& endpoint) const;
+    // Why the entry is not connected ("" when its endpoint is), for /api/discovery.
+    std::string entryReason(const std::string& source, const std::string& key, const Entry& entry,
+                            const Endpoint* endpoint) const;
     static std::string probeJson(const Probe& probe);
     Source* sourceByPlugin(const std::string& pluginId);
 

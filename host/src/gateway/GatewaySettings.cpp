@@ -20,6 +20,7 @@ std::string raw(const Poco::Util::AbstractConfiguration& config, const std::stri
     return Poco::trim(config.getRawString(key, specOf(key).defaultValue));
 }
 
+// An integer key within its declared range (durations in ms, counts alike).
 std::chrono::milliseconds readMillis(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
     const auto& s = specOf(key);
     const std::string value = raw(config, key);
@@ -58,6 +59,8 @@ GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& con
         throw ConfigError("invalid configuration: gateway.log_level = '" + s.logLevel + "': expected one of " +
                           mcp::loggingLevelList());
     s.apiPlaceholders = parseApiPlaceholderPatterns(raw(config, "gateway.api_placeholders"));
+    s.logRatePerSecond = static_cast<std::uint32_t>(readMillis(config, "gateway.log_rate_per_second").count());
+    s.logBurst = static_cast<std::uint32_t>(readMillis(config, "gateway.log_burst").count());
     return s;
 }
 

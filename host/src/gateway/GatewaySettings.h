@@ -3,6 +3,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct GatewaySettings {
     std::chrono::milliseconds reconnectInitial{500};
     std::chrono::milliseconds reconnectMax{30000};
     std::string logLevel = "info"; // MCP logging level sent with logging/setLevel
+    std::uint32_t logRatePerSecond = 200; // gateway.log_rate_per_second (0: no limit)
+    std::uint32_t logBurst = 1000;        // gateway.log_burst
     // gateway.api_placeholders: the env:/file: globs a server registered over the API may use.
     std::vector<std::string> apiPlaceholders;
 };

@@ -71,6 +71,7 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
       origin_(std::move(origin)),
       services_(services),
       log_(logging::get("gateway")),
+      logBudget_(services.settings.logRatePerSecond, services.settings.logBurst),
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
                std::random_device{}() ^ std::hash<std::string>{}(config_.id)) {}
 
@@ -914,7 +915,36 @@ std::string McpConnection::logEventJson(long long unixMicros, const std::string&
 }
 
 void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
-                            const std::string& contextJson, const std::string& mcpLevel) const {
+                            const std::string& contextJson, const std::string& mcpLevel) {
+    switch (logBudget_.admit()) {
+    case LogRateLimiter::Verdict::Pass: routeLog(level, service, message, contextJson, mcpLevel); return;
+    case LogRateLimiter::Verdict::Drop: return;
+    case LogRateLimiter::Verdict::DropFirst: {
+        std::weak_ptr<McpConnection> weak = weak_from_this();
+        services_.scheduler.schedule(std::chrono::seconds(1), [weak] {
+            if (auto self = weak.lock()) self->reportDroppedLogs();
+        });
+        return;
+    }
+    }
+}
+
+void McpConnection::reportDroppedLogs() {
+    const auto dropped = logBudget_.takeDropped();
+    if (dropped == 0) return;
+    const auto& s = services_.settings;
+    log_->warn("mcp '{}': dropped {} log line(s) over its budget", config_.id, dropped);
+    routeLog("WARN", "mission-control",
+             "dropped " + std::to_string(dropped) + " log line(s) of MCP server '" + config_.id +
+                 "' over its budget (gateway.log_rate_per_second = " + std::to_string(s.logRatePerSecond) +
+                 ", gateway.log_burst = " + std::to_string(s.logBurst) + ")",
+             "{\"dropped\":" + std::to_string(dropped) + ",\"dropped_total\":" + std::to_string(logBudget_.droppedTotal()) +
+                 ",\"reason\":\"rate_limit\"}",
+             "");
+}
+
+void McpConnection::routeLog(const std::string& level, const std::string& service, const std::string& message,
+                             const std::string& contextJson, const std::string& mcpLevel) const {
     std::string error;
     const auto status = services_.events.route(kEventSourcePrefix + config_.id, "log",
                                                logEventJson(nowUnixUs(), level, service, config_.id, message, contextJson, mcpLevel),

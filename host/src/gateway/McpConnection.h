@@ -7,6 +7,7 @@
 // lock and run completions that only send). Opening and closing a transport, which may block, runs
 // on the scheduler's workers under lifecycleMutex_, which no callback thread ever takes.
 #include "gateway/GatewayScheduler.h"
+#include "gateway/LogRateLimiter.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpServerConfig.h"
 #include "gateway/ReconnectBackoff.h"
@@ -165,8 +166,13 @@ private:
     void publishStatus(const std::string& change) const;
     // An mcp_status record when the status differs from the last one recorded (persisted history).
     void recordStatusChange(const std::string& statusOverride) const;
+    // A server's log line, within its budget (gateway.log_rate_per_second); over it, counted and
+    // reported once a second as one persisted notice.
     void emitLog(const std::string& level, const std::string& service, const std::string& message,
-                 const std::string& contextJson, const std::string& mcpLevel) const;
+                 const std::string& contextJson, const std::string& mcpLevel);
+    void routeLog(const std::string& level, const std::string& service, const std::string& message,
+                  const std::string& contextJson, const std::string& mcpLevel) const;
+    void reportDroppedLogs();
     std::string summaryLocked(bool detail) const;
     std::string effectiveLogLevel() const;
 
@@ -174,6 +180,7 @@ private:
     const std::string origin_;
     Services services_;
     std::shared_ptr<spdlog::logger> log_;
+    LogRateLimiter logBudget_;
 
     std::mutex lifecycleMutex_; // open/close of transports; never taken on a callback thread
     mutable std::mutex mutex_;  // everything below

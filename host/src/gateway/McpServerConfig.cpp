@@ -243,6 +243,7 @@ std::string McpServerConfig::transportConfigJson() const {
     } else {
         out += ",\"url\":" + json::quote(url);
         appendStringMap(out, "headers", headers);
+        if (!connectAddress.empty()) out += ",\"connect_address\":" + json::quote(connectAddress);
         out += ",\"connect_timeout_ms\":" + std::to_string(connectTimeoutMs);
         out += ",\"read_timeout_ms\":" + std::to_string(readTimeoutMs);
     }

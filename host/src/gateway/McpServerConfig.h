@@ -38,6 +38,10 @@ struct McpServerConfig {
     // http / sse
     std::string url;
     std::map<std::string, std::string> headers; // values may hold placeholders
+    // The address to connect to instead of resolving the URL's host (the Host header, TLS name and
+    // certificate check still use the URL's host). Set by discovery, which pins the address it
+    // judged; never read from a REST body or host.properties.
+    std::string connectAddress;
     long long connectTimeoutMs = 5000;
     long long readTimeoutMs = 30000;
     // gateway side

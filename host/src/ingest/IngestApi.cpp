@@ -67,16 +67,23 @@ void registerIngestMessages(WebSocketHub& hub, IngestService& ingest) {
             session->sendError("invalid_message", "publish needs \"payload\":{\"events\":[...]}", message.requestIdJson);
             return;
         }
-        const auto events = eventsOf(*payload->getArray("events"));
-        // Never blocks the I/O thread: the reply is sent from the writer's thread after the commit.
-        const auto submitted = service->submit(events, "ws", [session, requestId](IngestReply reply) {
-            session->send("{\"type\":\"publish_result\",\"request_id\":" + requestId + ",\"payload\":" + reply.json() + "}");
-        });
-        if (submitted == IngestService::Submitted::QueueFull)
-            session->sendError("queue_full", "the store writer's queue is full: nothing of this publish was accepted; retry later",
-                               message.requestIdJson);
-        else if (submitted == IngestService::Submitted::Stopped)
-            session->sendError("shutting_down", "the host is stopping: nothing of this publish was accepted", message.requestIdJson);
+        // Never waits on the event loop: thread lookups (if any) run on the ingest lane, and the reply
+        // is sent from the writer's thread after the commit.
+        const std::string requestIdJson = message.requestIdJson;
+        service->submitWithoutWaiting(
+            eventsOf(*payload->getArray("events")), "ws",
+            [session, requestId](IngestReply reply) {
+                session->send("{\"type\":\"publish_result\",\"request_id\":" + requestId + ",\"payload\":" + reply.json() + "}");
+            },
+            [session, requestIdJson](IngestService::Submitted refused) {
+                if (refused == IngestService::Submitted::QueueFull)
+                    session->sendError("queue_full",
+                                       "the store writer's queue is full: nothing of this publish was accepted; retry later",
+                                       requestIdJson);
+                else
+                    session->sendError("shutting_down", "the host is stopping: nothing of this publish was accepted",
+                                       requestIdJson);
+            });
     });
 }
 

@@ -55,18 +55,18 @@ struct IngestService::Prepared {
 // the batch is queued.
 class IngestService::Overlay {
 public:
-    explicit Overlay(ThreadStateCache& cache) : cache_(cache) {}
+    Overlay(IngestService& service, const LookedUp* lookedUp) : service_(service), lookedUp_(lookedUp) {}
 
     ThreadStateCache::Lookup find(const std::string& id, ThreadState& out) {
         if (auto it = changed_.find(id); it != changed_.end()) {
             out = it->second;
             return ThreadStateCache::Lookup::Found;
         }
-        return cache_.find(id, out);
+        return service_.findThread(lookedUp_, id, out);
     }
     void put(const std::string& id, const ThreadState& state) { changed_[id] = state; }
     void commit() {
-        for (const auto& [id, state] : changed_) cache_.put(id, state);
+        for (const auto& [id, state] : changed_) service_.cache_.put(id, state);
     }
 
     // "" when the record may be written after what this batch and the cache know; else the reason.
@@ -104,16 +104,135 @@ public:
     }
 
 private:
-    ThreadStateCache& cache_;
+    IngestService& service_;
+    const LookedUp* lookedUp_;
     std::map<std::string, ThreadState> changed_;
 };
 
+constexpr std::size_t kLookupBatch = 500; // thread ids per store lookup
+
 IngestService::IngestService(EventRouter& events, StoreWriter& writer, std::size_t threadCacheCapacity,
                              ThreadStateCache::Loader loader)
-    : events_(events), writer_(writer), cache_(threadCacheCapacity, std::move(loader)) {}
+    : events_(events), writer_(writer), cache_(threadCacheCapacity), loader_(std::move(loader)) {}
 
-IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& events, std::string_view source,
-                                               std::function<void(IngestReply)> done) {
+IngestService::~IngestService() { stop(); }
+
+void IngestService::stop() {
+    lane_.stop(); // runs what was handed over: it reaches the writer before the writer stops
+    std::lock_guard lock(mutex_);
+    laneStopped_ = true;
+}
+
+void IngestService::Lane::post(std::function<void()> job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
+        jobs_.push_back(std::move(job));
+    }
+    changed_.notify_one();
+}
+
+void IngestService::Lane::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    // Anything posted after the thread ended runs here.
+    std::deque<std::function<void()>> left;
+    {
+        std::lock_guard lock(mutex_);
+        left.swap(jobs_);
+    }
+    for (auto& job : left) job();
+}
+
+void IngestService::Lane::run() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        try {
+            job();
+        } catch (const std::exception& e) {
+            logging::get("ingest")->error("an ordered ingest job failed: {}", e.what());
+        }
+    }
+}
+
+void IngestService::collectThreadIds(const std::string& type, const Poco::JSON::Object& event, std::vector<std::string>& out) {
+    const auto add = [&](const char* field) {
+        if (event.has(field) && event.get(field).isString()) out.push_back(event.getValue<std::string>(field));
+    };
+    if (type == "thread") {
+        add("id");
+        add("parent_id");
+    } else {
+        add("thread_id");
+    }
+}
+
+IngestService::LookedUp IngestService::prefetch(const std::vector<std::string>& ids) {
+    LookedUp lookedUp;
+    if (!loader_ || ids.empty()) return lookedUp;
+    std::vector<std::string> missing;
+    {
+        std::lock_guard lock(mutex_);
+        missing = cache_.missing(ids);
+    }
+    for (std::size_t i = 0; i < missing.size(); i += kLookupBatch) {
+        const std::vector<std::string> chunk(missing.begin() + static_cast<std::ptrdiff_t>(i),
+                                             missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + kLookupBatch)));
+        ++storeLookups_;
+        auto found = loader_(chunk); // the store, outside the lock: every other ingest path goes on
+        if (!found) return lookedUp; // the store cannot answer: these stay unknown, the store decides
+        for (const auto& id : chunk) {
+            auto it = found->find(id);
+            if (it != found->end()) lookedUp.found.emplace(id, it->second);
+            else lookedUp.absent.insert(id);
+        }
+        std::lock_guard lock(mutex_);
+        cache_.remember(chunk, *found);
+    }
+    return lookedUp;
+}
+
+ThreadStateCache::Lookup IngestService::findThread(const LookedUp* lookedUp, const std::string& id, ThreadState& out) {
+    const auto cached = cache_.find(id, out);
+    if (cached != ThreadStateCache::Lookup::Unknown || !lookedUp) return cached; // the cache holds the newest
+    if (auto it = lookedUp->found.find(id); it != lookedUp->found.end()) {
+        out = it->second;
+        return ThreadStateCache::Lookup::Found;
+    }
+    return lookedUp->absent.count(id) ? ThreadStateCache::Lookup::Absent : ThreadStateCache::Lookup::Unknown;
+}
+
+bool IngestService::runOrdered(std::vector<std::string> ids, OrderedWork work) {
+    {
+        std::lock_guard lock(mutex_);
+        const bool needsLookup = loader_ && !cache_.missing(ids).empty();
+        if (!laneStopped_ && (lanePending_ > 0 || needsLookup)) {
+            ++lanePending_;
+            lane_.post([this, ids = std::move(ids), work = std::move(work)] {
+                const LookedUp lookedUp = prefetch(ids);
+                work(lookedUp);
+                std::lock_guard done(mutex_);
+                --lanePending_;
+            });
+            return false;
+        }
+    }
+    work(LookedUp{});
+    return true;
+}
+
+std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawEvent>& events) {
     std::vector<Item> items;
     items.reserve(events.size());
     for (const auto& e : events) {
@@ -133,7 +252,30 @@ IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& even
         }
         items.push_back(std::move(item));
     }
-    return process(std::move(items), source, true, std::move(done));
+    return items;
+}
+
+IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& events, std::string_view source,
+                                               std::function<void(IngestReply)> done) {
+    auto items = readItems(events);
+    std::vector<std::string> ids;
+    for (const auto& item : items)
+        if (item.error.empty()) collectThreadIds(item.type, *item.object, ids);
+    const LookedUp lookedUp = prefetch(ids);
+    return process(std::move(items), source, true, std::move(done), nullptr, &lookedUp);
+}
+
+void IngestService::submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
+                                         std::function<void(Submitted)> refused) {
+    std::vector<std::string> ids;
+    for (const auto& e : events)
+        if (e.object && e.object->has("type") && e.object->get("type").isString())
+            collectThreadIds(e.object->getValue<std::string>("type"), *e.object, ids);
+    runOrdered(std::move(ids), [this, events = std::move(events), source = std::move(source), done = std::move(done),
+                                refused = std::move(refused)](const LookedUp& lookedUp) {
+        const auto submitted = process(readItems(events), source, true, done, nullptr, &lookedUp);
+        if (submitted != Submitted::Queued && refused) refused(submitted);
+    });
 }
 
 mc_status IngestService::emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
@@ -141,33 +283,56 @@ mc_status IngestService::emit(std::string_view source, std::string_view type, co
     Item item;
     item.type = std::string(type);
     item.object = new Poco::JSON::Object(payload);
-    std::vector<Item> items;
-    items.push_back(std::move(item));
-    std::vector<std::string> reasons;
     const std::string origin(source);
-    process(std::move(items), source, false,
-            [origin](IngestReply reply) {
-                for (const auto& [index, reason] : reply.rejected)
-                    logging::get("ingest")->warn("an event from {} was not stored: {}", origin, reason);
-            },
-            &reasons);
-    if (!reasons.empty() && !reasons.front().empty()) {
-        if (error) *error = reasons.front();
+    std::vector<std::string> ids;
+    collectThreadIds(item.type, *item.object, ids);
+    auto reasons = std::make_shared<std::vector<std::string>>();
+    const bool ranNow = runOrdered(std::move(ids), [this, item, origin, reasons](const LookedUp& lookedUp) {
+        std::vector<Item> items{item};
+        process(std::move(items), origin, false,
+                [origin](IngestReply reply) {
+                    for (const auto& [index, reason] : reply.rejected)
+                        logging::get("ingest")->warn("an event from {} was not stored: {}", origin, reason);
+                },
+                reasons.get(), &lookedUp);
+        if (!reasons->empty() && !reasons->front().empty())
+            logging::get("ingest")->debug("an event from {} was refused: {}", origin, reasons->front());
+    });
+    std::string reason;
+    if (ranNow) {
+        if (!reasons->empty()) reason = reasons->front();
+    } else {
+        // Checked again on the lane, against the threads it loads; the event's own shape is known now.
+        reason = shapeProblem(item);
+    }
+    if (!reason.empty()) {
+        if (error) *error = reason;
         return MC_ERR_INVALID_ARGUMENT;
     }
     return MC_OK;
 }
 
+std::string IngestService::shapeProblem(const Item& item) {
+    const KindSpec* spec = mc::records::findKind(item.type);
+    if (!spec) return "unknown event type '" + item.type + "' (known: " + mc::records::knownKinds() + ")";
+    try {
+        mc::records::normalize(*spec, *item.object, [] { return std::string("x"); }, nowTimestamp);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return {};
+}
+
 IngestService::Submitted IngestService::process(std::vector<Item> items, std::string_view source, bool mustFit,
                                                 std::function<void(IngestReply)> done,
-                                                std::vector<std::string>* rejectReasons) {
+                                                std::vector<std::string>* rejectReasons, const LookedUp* lookedUp) {
     auto reply = std::make_shared<IngestReply>();
     std::vector<Prepared> accepted;
     std::vector<std::string> storeEvents;
     Submitted submitted = Submitted::Queued;
     {
         std::lock_guard lock(mutex_);
-        Overlay overlay(cache_);
+        Overlay overlay(*this, lookedUp);
         for (std::size_t i = 0; i < items.size(); ++i) {
             const Item& item = items[i];
             std::string reason = item.error;
@@ -226,7 +391,13 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
                 std::sort(reply->rejected.begin(), reply->rejected.end());
                 if (done) done(std::move(*reply));
             };
-            const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit));
+            // The host's own records (and the gateway's tool-call threads and steps) may use the
+            // writer's reserve: a flood of logs or ingest never crowds them out.
+            const bool ownRecords = !mustFit && (source == "gateway" || std::all_of(accepted.begin(), accepted.end(), [](const Prepared& p) {
+                                                      return p.spec->hostOwned;
+                                                  }));
+            const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit),
+                                                ownRecords ? StoreWriter::Priority::Reserved : StoreWriter::Priority::Normal);
             if (queued != StoreWriter::Enqueued::Queued) {
                 submitted = queued == StoreWriter::Enqueued::Full ? Submitted::QueueFull : Submitted::Stopped;
                 if (mustFit) return submitted; // nothing accepted, nothing broadcast, cache unchanged
@@ -263,26 +434,32 @@ IngestService::Item IngestService::threadItem(const std::string& threadId, const
 
 void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt) {
     if (threadId.empty()) return;
-    {
-        std::lock_guard lock(mutex_);
-        ThreadState state;
-        if (cache_.find(threadId, state) != ThreadStateCache::Lookup::Absent) return;
-    }
-    std::vector<Item> items;
-    items.push_back(threadItem(threadId, mcpId, startedAt));
-    std::vector<std::string> invalid;
-    process(std::move(items), "gateway", false, {}, &invalid);
-    if (!invalid.empty() && !invalid.front().empty())
-        logging::get("ingest")->warn("thread '{}' of a tool call was not opened: {}", threadId, invalid.front());
+    runOrdered({threadId}, [this, threadId, mcpId, startedAt](const LookedUp& lookedUp) {
+        {
+            std::lock_guard lock(mutex_);
+            ThreadState state;
+            if (findThread(&lookedUp, threadId, state) != ThreadStateCache::Lookup::Absent) return;
+        }
+        std::vector<Item> items;
+        items.push_back(threadItem(threadId, mcpId, startedAt));
+        std::vector<std::string> invalid;
+        process(std::move(items), "gateway", false, {}, &invalid);
+        if (!invalid.empty() && !invalid.front().empty())
+            logging::get("ingest")->warn("thread '{}' of a tool call was not opened: {}", threadId, invalid.front());
+    });
 }
 
 void IngestService::recordToolCall(const ToolCallRecord& call) {
     if (call.threadId.empty()) return;
+    runOrdered({call.threadId}, [this, call](const LookedUp& lookedUp) { writeToolCall(call, lookedUp); });
+}
+
+void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lookedUp) {
     std::vector<Item> items;
     {
         std::lock_guard lock(mutex_);
         ThreadState state;
-        const auto found = cache_.find(call.threadId, state);
+        const auto found = findThread(&lookedUp, call.threadId, state);
         if (found == ThreadStateCache::Lookup::Absent) items.push_back(threadItem(call.threadId, call.mcpId, call.startedAt));
         // Reserve the sequence now, so concurrent calls of one thread get distinct ones.
         const std::int64_t sequence = state.maxStepSequence + 1;

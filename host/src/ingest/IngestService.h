@@ -8,6 +8,11 @@
 // against the ThreadStateCache (so a step right after its thread in the same batch is fine). Accepted
 // events are broadcast at once with their canonical JSON and queued to the StoreWriter; a submitter's
 // reply is built after the commit, with the store's own rejects merged in.
+//
+// Threads the cache does not know are looked up in the store in one batch per request, never under
+// the service's lock (which every ingest path takes). Callers that must not wait for the store (an
+// event loop, a plugin's thread, the gateway) hand such work to one ordered lane: their events keep
+// their order, and the caller returns at once.
 #include "core/EventRouter.h"
 #include "ingest/StoreWriter.h"
 #include "ingest/ThreadStateCache.h"
@@ -15,7 +20,12 @@
 #include <Poco/JSON/Object.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <map>
 #include <mutex>
 #include <string>
@@ -62,8 +72,13 @@ public:
     // A request's events (each object carries its kind in "type"). Queued: `done` runs once every
     // accepted event is committed (immediately when none was accepted), from the writer's thread.
     // QueueFull/Stopped: nothing was accepted, broadcast or queued, and `done` is not called.
+    // Looks unknown threads up in the store first: call it where waiting for the store is fine.
     Submitted submit(const std::vector<RawEvent>& events, std::string_view source,
                      std::function<void(IngestReply)> done);
+    // The same without ever waiting for the store (for event loops): when a lookup is needed it runs
+    // on the ordered lane. `refused` hears QueueFull/Stopped instead of `done`.
+    void submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
+                              std::function<void(Submitted)> refused);
 
     // Fire and forget (plugin emits, host and gateway events): validated and broadcast like the
     // rest; when the queue is full the event is still broadcast but not persisted (counted, logged).
@@ -84,8 +99,29 @@ public:
         std::uint64_t storeRejected = 0; // refused by the store after being broadcast
     };
     Stats stats() const;
+    std::uint64_t storeLookups() const { return storeLookups_; }
+
+    // Runs what the lane holds, then stops it (later work runs on the caller's thread). Before the writer stops.
+    void stop();
+    ~IngestService();
 
 private:
+    // One thread running jobs in the order they were handed over; drained by stop().
+    class Lane {
+    public:
+        void post(std::function<void()> job);
+        void stop();
+        ~Lane() { stop(); }
+
+    private:
+        void run();
+        std::mutex mutex_;
+        std::condition_variable changed_;
+        std::deque<std::function<void()>> jobs_;
+        std::thread thread_;
+        bool stopping_ = false;
+    };
+
     struct Item {
         std::string type;
         Poco::JSON::Object::Ptr object;
@@ -93,20 +129,45 @@ private:
     };
     struct Prepared;
     class Overlay;
+    // What a lookup found for one request: held for it whatever the cache (bounded) keeps.
+    struct LookedUp {
+        std::unordered_map<std::string, ThreadState> found;
+        std::unordered_set<std::string> absent;
+    };
 
     // Validates `items`, queues the accepted ones and broadcasts them. `mustFit` (requests): refuse the
     // whole submission when the queue is full, and call `done` at once when nothing was accepted.
     // Otherwise (fire and forget): broadcast anyway when full (counted as not persisted); `done` only
     // hears of the store's rejects, `rejectReasons` (per item, "" when valid) of validation's.
     Submitted process(std::vector<Item> items, std::string_view source, bool mustFit,
-                      std::function<void(IngestReply)> done, std::vector<std::string>* rejectReasons = nullptr);
+                      std::function<void(IngestReply)> done, std::vector<std::string>* rejectReasons = nullptr,
+                      const LookedUp* lookedUp = nullptr);
     void noteNotPersisted(std::size_t count, std::string_view source);
     static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+    // Why the event cannot be valid whatever the store holds ("" when its shape is fine).
+    static std::string shapeProblem(const Item& item);
+    void writeToolCall(const ToolCallRecord& call, const LookedUp& lookedUp);
+    // The thread ids an event refers to (its own for a thread, its parent, its thread_id).
+    static void collectThreadIds(const std::string& type, const Poco::JSON::Object& event, std::vector<std::string>& out);
+    // Loads the threads of `ids` the cache does not know, in batches, outside the lock.
+    LookedUp prefetch(const std::vector<std::string>& ids);
+    // `work` now on this thread when nothing needs loading and nothing is queued before it, else on
+    // the lane after loading `ids`. Returns true when it ran now.
+    using OrderedWork = std::function<void(const LookedUp& lookedUp)>;
+    bool runOrdered(std::vector<std::string> ids, OrderedWork work);
+    // Under the lock: the thread's state from this request's lookup, else the cache.
+    ThreadStateCache::Lookup findThread(const LookedUp* lookedUp, const std::string& id, ThreadState& out);
+    static std::vector<Item> readItems(const std::vector<RawEvent>& events);
 
     EventRouter& events_;
     StoreWriter& writer_;
     mutable std::mutex mutex_; // serializes validation, queueing and broadcast: one order for all three
     ThreadStateCache cache_;
+    ThreadStateCache::Loader loader_;
+    std::size_t lanePending_ = 0; // jobs handed to the lane and not finished (guarded by mutex_)
+    bool laneStopped_ = false;    // guarded by mutex_
+    Lane lane_;
+    std::atomic<std::uint64_t> storeLookups_{0};
     std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, notPersisted_{0}, storeRejected_{0};
     std::atomic<long long> lastDropLogUs_{0};
 };

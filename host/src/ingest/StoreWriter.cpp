@@ -56,7 +56,7 @@ void StoreWriter::stop(std::chrono::milliseconds flushTimeout) {
         if (s.done) s.done(std::vector<std::string>(s.events.size(), "not written: the host stopped before the store opened"));
 }
 
-StoreWriter::Enqueued StoreWriter::enqueue(std::vector<std::string> events, CommitCallback done) {
+StoreWriter::Enqueued StoreWriter::enqueue(std::vector<std::string> events, CommitCallback done, Priority priority) {
     Submission submission;
     for (const auto& e : events) submission.bytes += e.size();
     submission.events = std::move(events);
@@ -64,8 +64,10 @@ StoreWriter::Enqueued StoreWriter::enqueue(std::vector<std::string> events, Comm
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return Enqueued::Stopped;
-        if (stats_.queuedEvents + submission.events.size() > settings_.maxQueuedEvents ||
-            stats_.queuedBytes + submission.bytes > settings_.maxQueuedBytes) {
+        const bool reserved = priority == Priority::Reserved;
+        const std::size_t maxEvents = settings_.maxQueuedEvents + (reserved ? settings_.reservedEvents : 0);
+        const std::size_t maxBytes = settings_.maxQueuedBytes + (reserved ? settings_.reservedBytes : 0);
+        if (stats_.queuedEvents + submission.events.size() > maxEvents || stats_.queuedBytes + submission.bytes > maxBytes) {
             ++stats_.refusedFull;
             return Enqueued::Full;
         }

@@ -30,6 +30,10 @@ namespace mc::host {
 struct StoreWriterSettings {
     std::size_t maxQueuedEvents = 100000;
     std::size_t maxQueuedBytes = 64u << 20;
+    // Room above those limits that only the host's own records may use (audit, permission decisions,
+    // MCP status, tool-call steps): a flood of logs or ingest can never crowd them out.
+    std::size_t reservedEvents = 10000;
+    std::size_t reservedBytes = 8u << 20;
     std::size_t batchMaxEvents = 1000;
     std::chrono::milliseconds batchMaxDelay{5};
     std::chrono::milliseconds retryInitial{100};
@@ -47,6 +51,7 @@ public:
     using StateListener = std::function<void(bool down, const std::string& reason)>;
 
     enum class Enqueued { Queued, Full, Stopped };
+    enum class Priority { Normal, Reserved }; // Reserved: may use the reserved room
 
     StoreWriter(StoreWriterSettings settings, WriteFunction write);
     ~StoreWriter(); // stop(0)
@@ -61,7 +66,7 @@ public:
 
     // All or nothing: Full when the events would not fit (nothing is queued). `done` may be empty.
     // Each element of `events` is one event's JSON object text.
-    Enqueued enqueue(std::vector<std::string> events, CommitCallback done);
+    Enqueued enqueue(std::vector<std::string> events, CommitCallback done, Priority priority = Priority::Normal);
 
     struct Stats {
         bool down = false;

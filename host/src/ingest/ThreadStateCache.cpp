@@ -5,37 +5,66 @@
 #include <Poco/JSON/Parser.h>
 
 #include <stdexcept>
+#include <string_view>
+#include <unordered_set>
 
 namespace mc::host {
 
-ThreadStateCache::ThreadStateCache(std::size_t capacity, Loader loader)
-    : capacity_(capacity == 0 ? 1 : capacity), loader_(std::move(loader)) {}
+ThreadStateCache::ThreadStateCache(std::size_t capacity, std::chrono::milliseconds absentFor)
+    : capacity_(capacity == 0 ? 1 : capacity), absentFor_(absentFor) {}
 
-ThreadStateCache::Lookup ThreadStateCache::find(const std::string& id, ThreadState& out) {
-    if (auto it = entries_.find(id); it != entries_.end()) {
-        order_.splice(order_.begin(), order_, it->second.position);
-        out = it->second.state;
-        return Lookup::Found;
-    }
-    if (!loader_) return Lookup::Unknown;
-    ++loads_;
-    auto loaded = loader_({id});
-    if (!loaded) return Lookup::Unknown;
-    auto it = loaded->find(id);
-    if (it == loaded->end()) return Lookup::Absent; // not remembered: the thread may be written next
-    put(id, it->second);
-    out = it->second;
+ThreadStateCache::Lookup ThreadStateCache::find(const std::string& id, ThreadState& out, Clock::time_point now) {
+    auto it = entries_.find(id);
+    if (it == entries_.end() || !current(it->second, now)) return Lookup::Unknown;
+    order_.splice(order_.begin(), order_, it->second.position);
+    if (it->second.absentUntil) return Lookup::Absent;
+    out = it->second.state;
     return Lookup::Found;
 }
 
 void ThreadStateCache::put(const std::string& id, const ThreadState& state) {
     if (auto it = entries_.find(id); it != entries_.end()) {
         it->second.state = state;
+        it->second.absentUntil.reset();
         order_.splice(order_.begin(), order_, it->second.position);
         return;
     }
+    insert(id, Entry{state, {}, std::nullopt});
+}
+
+std::vector<std::string> ThreadStateCache::missing(const std::vector<std::string>& ids, Clock::time_point now) const {
+    std::vector<std::string> out;
+    std::unordered_set<std::string_view> seen; // linear: a request may name thousands of threads
+    for (const auto& id : ids) {
+        if (id.empty() || !seen.insert(id).second) continue;
+        auto it = entries_.find(id);
+        if (it == entries_.end() || !current(it->second, now)) out.push_back(id);
+    }
+    return out;
+}
+
+void ThreadStateCache::remember(const std::vector<std::string>& asked, const std::map<std::string, ThreadState>& found,
+                                Clock::time_point now) {
+    for (const auto& id : asked) {
+        auto it = entries_.find(id);
+        if (it != entries_.end() && current(it->second, now)) continue; // learned meanwhile: newer
+        auto stored = found.find(id);
+        Entry entry{stored != found.end() ? stored->second : ThreadState{}, {}, std::nullopt};
+        if (stored == found.end()) entry.absentUntil = now + absentFor_;
+        if (it != entries_.end()) {
+            it->second.state = entry.state;
+            it->second.absentUntil = entry.absentUntil;
+            order_.splice(order_.begin(), order_, it->second.position);
+        } else {
+            insert(id, std::move(entry));
+        }
+    }
+}
+
+void ThreadStateCache::insert(const std::string& id, Entry entry) {
     order_.push_front(id);
-    entries_.emplace(id, Entry{state, order_.begin()});
+    entry.position = order_.begin();
+    entries_.emplace(id, std::move(entry));
     while (entries_.size() > capacity_) {
         entries_.erase(order_.back());
         order_.pop_back();

@@ -302,8 +302,12 @@ private:
             const ssize_t n = transport_->read(buffer, sizeof buffer);
             if (n == 0) {
                 // The client is done sending. Nothing pending: hang up; a request in progress is cut.
-                if (out_.empty()) close();
-                else closeAfterFlush_ = true, peerDone_ = true;
+                if (out_.empty()) {
+                    close();
+                } else {
+                    closeAfterFlush_ = true;
+                    peerDone_ = true;
+                }
                 return;
             }
             if (n < 0) {
@@ -775,7 +779,7 @@ void HttpExchange::failStream() {
 
 class HttpAcceptor final : public IoHandler {
 public:
-    HttpAcceptor(HttpServer& server, int fd) : server_(server), fd_(fd) {}
+    HttpAcceptor(HttpServer& server, EventLoop& loop, int fd) : server_(server), loop_(loop), fd_(fd) {}
     int fd() const override { return fd_; }
     void onEvents(std::uint32_t) override {
         for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
@@ -784,18 +788,32 @@ public:
             const int client = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (client < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
-                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    // Out of descriptors: the pending connection stays readable, so a level-triggered
+                    // loop would spin. Stop watching until the next tick.
+                    logging::get("http")->warn("accept paused for 100 ms: {}", std::strerror(errno));
+                    loop_.modify(*this, 0);
+                    paused_ = true;
+                } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
                     logging::get("http")->warn("accept failed: {}", std::strerror(errno));
+                }
                 return;
             }
             server_.accepted(client, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), length));
         }
     }
+    void onTick(std::chrono::steady_clock::time_point) override {
+        if (!paused_) return;
+        paused_ = false;
+        loop_.modify(*this, EPOLLIN);
+    }
     void onLoopStopping() override {}
 
 private:
     HttpServer& server_;
+    EventLoop& loop_;
     int fd_;
+    bool paused_ = false;
 };
 
 // ---- the server --------------------------------------------------------------------------------------
@@ -840,7 +858,7 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
     loops_.start();
-    acceptor_ = std::make_shared<HttpAcceptor>(*this, listenFd_);
+    acceptor_ = std::make_shared<HttpAcceptor>(*this, *loops_.loops().front(), listenFd_);
     accepting_ = true;
     loops_.loops().front()->add(acceptor_, EPOLLIN);
 }
@@ -848,11 +866,11 @@ void HttpServer::start() {
 void HttpServer::stopAccepting() {
     if (!accepting_.exchange(false)) return;
     auto& first = *loops_.loops().front();
-    std::promise<void> removed;
-    auto done = removed.get_future();
-    first.post([this, &first, &removed] {
+    auto removed = std::make_shared<std::promise<void>>();
+    auto done = removed->get_future();
+    first.post([this, &first, removed] {
         if (acceptor_) first.remove(*acceptor_);
-        removed.set_value();
+        removed->set_value();
     });
     done.wait_for(std::chrono::seconds(5));
     if (listenFd_ >= 0) {

@@ -202,6 +202,10 @@ bool PluginRegistry::loadFile(const std::string& path) {
             refuse(std::move(record), "not a loadable shared library: " + dlopenErrorText(path));
             return false;
         }
+#if defined(__SANITIZE_ADDRESS__)
+        // Sanitizer builds keep plugins mapped after unloading, so a leak report can name their code.
+        ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+#endif
         if (!library->has(MC_PLUGIN_ENTRY_SYMBOL)) {
             refuse(std::move(record), "missing entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "'");
             return false;

@@ -94,6 +94,10 @@ WebSocketHub::WebSocketHub(WebSocketSettings settings, Broadcaster& broadcaster,
     if (s.queueMaxBytes < 1024) throw std::invalid_argument("ws.queue.max_bytes must be at least 1024");
     if (s.maxConnections == 0) throw std::invalid_argument("ws.max_connections must be at least 1");
     state_.log = logging::get("ws");
+    // Seqs restart with the process: a resume from another epoch replays from the beginning.
+    epoch_ = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count());
+    broadcaster.setHistoryLimits(s.resumeHistoryEvents, s.resumeHistoryBytes);
     registerBuiltins();
 }
 
@@ -124,6 +128,54 @@ void WebSocketHub::registerBuiltins() {
         if (channel.empty()) return;
         broadcaster.unsubscribe(channel, session.get()); // unsubscribing twice is not an error
         session->send(withRequestId("{\"type\":\"unsubscribed\",\"channel\":" + json::quote(channel), message.requestIdJson));
+    });
+    registerHandler("resume", Role::Viewer, [this, &broadcaster](const std::shared_ptr<ClientSession>& session,
+                                                                  const ClientMessage& message) {
+        const auto& body = *message.body;
+        const auto last = body.has("last_seq") ? body.get("last_seq") : Poco::Dynamic::Var();
+        if (last.isEmpty() || !last.isInteger() || last.isBoolean() || last.convert<long long>() < 0) {
+            session->sendError("invalid_message", "\"resume\" needs \"last_seq\": the seq of the last event received (0: none)",
+                               message.requestIdJson);
+            return;
+        }
+        if (!body.has("channels") || body.get("channels").type() != typeid(Poco::JSON::Array::Ptr)) {
+            session->sendError("invalid_message", "\"resume\" needs \"channels\": the channels to subscribe to again",
+                               message.requestIdJson);
+            return;
+        }
+        auto array = body.getArray("channels");
+        if (array->size() > kMaxSubscriptionsPerClient) {
+            session->sendError("too_many_subscriptions", "at most " + std::to_string(kMaxSubscriptionsPerClient) + " channels per client",
+                               message.requestIdJson);
+            return;
+        }
+        std::vector<std::string> channels;
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            ClientMessage one{message.type, new Poco::JSON::Object, message.requestIdJson};
+            one.body->set("channel", array->get(static_cast<unsigned>(i)));
+            const std::string channel = channelOf(*session, one);
+            if (channel.empty()) return;
+            channels.push_back(channel);
+        }
+        std::uint64_t after = last.convert<std::uint64_t>();
+        const std::string epoch = body.has("epoch") && body.get("epoch").isString() ? body.getValue<std::string>("epoch") : epoch_;
+        if (epoch != epoch_) after = 0; // the host restarted since: everything kept is new to the client
+        std::string channelsJson;
+        for (const auto& c : channels) channelsJson += (channelsJson.empty() ? "" : ",") + json::quote(c);
+        broadcaster.resume(
+            session.get(), channels, after, state_.settings.queueMaxMessages / 2,
+            [&](const ResumeOutcome& o) {
+                if (o.gapFrom <= o.gapTo)
+                    session->send(withRequestId("{\"type\":\"resume_gap\",\"from\":" + std::to_string(o.gapFrom) +
+                                                    ",\"to\":" + std::to_string(o.gapTo),
+                                                message.requestIdJson));
+            },
+            [&](const ResumeOutcome& o) {
+                session->send(withRequestId("{\"type\":\"resumed\",\"channels\":[" + channelsJson +
+                                                "],\"replayed\":" + std::to_string(o.replayed) +
+                                                ",\"last_seq\":" + std::to_string(o.lastSeq),
+                                            message.requestIdJson));
+            });
     });
     registerHandler("ping", Role::Viewer, [](const std::shared_ptr<ClientSession>& session, const ClientMessage& message) {
         session->send(withRequestId("{\"type\":\"pong\"", message.requestIdJson));
@@ -247,8 +299,8 @@ void WebSocketHub::handleUpgrade(Poco::Net::HTTPServerRequest& request, Poco::Ne
         auto& loop = loops_.next();
         auto session = std::make_shared<ClientSession>(state_, loop, std::move(transport), "c" + std::to_string(number), principal);
         session->send(std::string("{\"type\":\"welcome\",\"client_id\":") + json::quote(session->id()) +
-                      ",\"server\":\"mission-control\",\"version\":" + json::quote(MC_VERSION) + ",\"role\":\"" +
-                      roleName(principal.role) + "\"}");
+                      ",\"server\":\"mission-control\",\"version\":" + json::quote(MC_VERSION) + ",\"epoch\":" +
+                      json::quote(epoch_) + ",\"role\":\"" + roleName(principal.role) + "\"}");
         state_.log->debug("client {} connected ({}, {})", session->id(), principal.subject, roleName(principal.role));
         loop.add(session, EPOLLIN | EPOLLRDHUP, [session, early = std::move(early)] { session->begin(early); });
     });

@@ -63,6 +63,7 @@ private:
     ws::HubState state_;
     const Authenticator& authenticator_;
     net::EventLoopGroup loops_;
+    std::string epoch_; // this hub's start, in welcome and resume: seqs are only comparable within one
     std::atomic<std::uint64_t> nextClientId_{0};
     std::atomic<bool> started_{false};
     std::atomic<bool> stopping_{false};

@@ -71,7 +71,8 @@ std::string typesText(const std::vector<DnsName>& types) {
 
 MdnsDiscovery::MdnsDiscovery(sdk::Host host, std::string_view configJson)
     : DiscoveryPlugin(host, configJson), settings_(readMdnsSettings(host)),
-      browser_(BrowserSettings{settings_.types, settings_.maxQueryIntervalMs * 1000}) {}
+      browser_(BrowserSettings{settings_.types, settings_.maxQueryIntervalMs * 1000,
+                               static_cast<std::size_t>(settings_.maxRecordsPerSender)}) {}
 
 MdnsDiscovery::~MdnsDiscovery() { stop(); }
 
@@ -146,7 +147,8 @@ void MdnsDiscovery::receive(std::int64_t nowUs) {
     // RFC 6762 §6: a multicast response must come from port 5353; others (legacy unicast) are not ours.
     if (sender.port() != kMdnsPort) return;
     try {
-        browser_.handle(parseMessage(reinterpret_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(n)), nowUs);
+        browser_.handle(parseMessage(reinterpret_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(n)), nowUs,
+                        sender.host().toString());
     } catch (const DnsFormatError& e) {
         const std::string from = sender.host().toString();
         const std::string line = "dropped a malformed mDNS packet of " + std::to_string(n) + " bytes from " + from + ": " + e.what();
@@ -171,8 +173,13 @@ void MdnsDiscovery::publish() {
 }
 
 void MdnsDiscovery::emitState(const std::string& state, const std::string& message) {
+    const BrowserStats stats = browser_.stats();
     host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(state) + ",\"message\":" + text(message) +
-                                 ",\"found\":" + std::to_string(browser_.resolvedCount()) + "}");
+                                 ",\"found\":" + std::to_string(browser_.resolvedCount()) +
+                                 ",\"counters\":{\"cached_records\":" + std::to_string(stats.cachedRecords) +
+                                 ",\"senders\":" + std::to_string(stats.senders) +
+                                 ",\"dropped_records\":" + std::to_string(stats.droppedRecords) +
+                                 ",\"capped_senders\":" + std::to_string(stats.cappedSenders) + "}}");
 }
 
 void MdnsDiscovery::run() {
@@ -201,9 +208,14 @@ void MdnsDiscovery::run() {
             const Query query = browser_.poll(now);
             if (!query.empty()) send(query);
             publish();
-            if (query.browse)
+            if (query.browse) {
+                const BrowserStats stats = browser_.stats();
                 emitState("ok", "browsed " + typesText(settings_.types) + " on " + describeInterfaces(interfaces_) + "; " +
-                                    std::to_string(browser_.resolvedCount()) + " service(s) resolved");
+                                    std::to_string(browser_.resolvedCount()) + " service(s) resolved" +
+                                    (stats.droppedRecords ? "; " + std::to_string(stats.droppedRecords) +
+                                                                " record(s) dropped by the per-sender cap or a full cache"
+                                                          : std::string()));
+            }
             const std::int64_t wait = std::clamp<std::int64_t>(browser_.nextDeadlineUs() - now, 0, kMaxWaitUs);
             if (socket_->poll(Poco::Timespan(wait), Poco::Net::Socket::SELECT_READ)) {
                 receive(host().monotonicUs());

@@ -70,6 +70,11 @@ MdnsSettings readMdnsSettings(const sdk::Host& host) {
         throw sdk::Error(MC_ERR_CONFIG, "configuration key 'max_query_interval_ms' = " +
                                             std::to_string(settings.maxQueryIntervalMs) +
                                             ": must be between 1000 (the first interval) and 86400000");
+    settings.maxRecordsPerSender = host.configInt("max_records_per_sender", 256);
+    if (settings.maxRecordsPerSender < 4 || settings.maxRecordsPerSender > 10000)
+        throw sdk::Error(MC_ERR_CONFIG, "configuration key 'max_records_per_sender' = " +
+                                            std::to_string(settings.maxRecordsPerSender) +
+                                            ": must be between 4 (one service: PTR, SRV, TXT, A) and 10000 (the whole cache)");
     return settings;
 }
 

@@ -16,6 +16,7 @@ struct MdnsSettings {
     std::vector<DnsName> types;          // browse names, e.g. _mcp._tcp.local
     std::string interface;               // name or IPv4 address; empty: every multicast-capable one
     std::int64_t maxQueryIntervalMs = 60000;
+    std::int64_t maxRecordsPerSender = 256; // cache records one sender (source address) may hold
 };
 
 // Throws mc::sdk::Error(MC_ERR_CONFIG) naming the key and the bad value.

@@ -10,8 +10,7 @@ namespace {
 
 constexpr std::int64_t kSecondUs = 1'000'000;
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
-// Bounds the cache against a flood of records for browsed names; far beyond any real network.
-constexpr std::size_t kMaxCachedRecords = 10000;
+constexpr std::size_t kMaxCapWarnings = 64; // senders warned about by name; the rest are counted only
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -59,7 +58,7 @@ const ServiceBrowser::RecordSet* ServiceBrowser::recordsNamed(const std::string&
     return found == cache_.end() ? nullptr : &found->second;
 }
 
-void ServiceBrowser::handle(const DnsMessage& message, std::int64_t nowUs) {
+void ServiceBrowser::handle(const DnsMessage& message, std::int64_t nowUs, const std::string& sender) {
     if (!message.isResponse() || message.opcode() != 0 || message.rcode() != 0) return;
     std::vector<std::pair<std::string, const DnsRecord*>> records; // name key, record
     for (const auto* section : {&message.answers, &message.additionals})
@@ -70,12 +69,12 @@ void ServiceBrowser::handle(const DnsMessage& message, std::int64_t nowUs) {
     std::set<std::string> touched;
     for (const auto& [key, r] : records)
         if (r->type == dns_type::PTR && typeKeys_.count(key)) {
-            store(*r, nowUs);
+            store(*r, nowUs, sender);
             touched.insert(r->ptr.key());
         }
     for (const auto& [key, r] : records)
         if ((r->type == dns_type::SRV || r->type == dns_type::TXT) && isKnownInstance(key)) {
-            store(*r, nowUs);
+            store(*r, nowUs, sender);
             touched.insert(key);
             if (r->type == dns_type::SRV) hostInstances_[r->srv.target.key()].insert(key);
         }
@@ -83,7 +82,7 @@ void ServiceBrowser::handle(const DnsMessage& message, std::int64_t nowUs) {
         if (r->type != dns_type::A && r->type != dns_type::AAAA) continue;
         auto users = hostInstances_.find(key);
         if (users == hostInstances_.end()) continue;
-        store(*r, nowUs);
+        store(*r, nowUs, sender);
         touched.insert(users->second.begin(), users->second.end());
     }
     evaluate(&touched);
@@ -97,7 +96,7 @@ bool ServiceBrowser::isKnownInstance(const std::string& key) const {
     return false;
 }
 
-void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs) {
+void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs, const std::string& sender) {
     const std::string key = record.dataKey();
     RecordSet& rrs = cache_[record.name.key()];
     auto found = rrs.find(key);
@@ -119,13 +118,31 @@ void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs) {
             }
     }
     if (found == rrs.end()) {
-        if (cachedCount_ >= kMaxCachedRecords) {
+        // Checked before a record is added, so a sender at its cap never displaces anyone else's.
+        auto mine = senders_.find(sender);
+        if (mine != senders_.end() && mine->second.count >= settings_.maxRecordsPerSender) {
+            ++droppedRecords_;
+            if (!mine->second.warned && capWarnings_ < kMaxCapWarnings) {
+                ++capWarnings_;
+                warnings_.push_back("mDNS sender " + (sender.empty() ? std::string("(unknown)") : sender) + " holds " +
+                                    std::to_string(mine->second.count) + " records, its cap (max_records_per_sender): "
+                                    "its new records are dropped while that lasts, first " + typeName(record.type) +
+                                    " '" + record.name.text() + "' (counted in dropped_records)");
+            }
+            mine->second.warned = true;
+            return;
+        }
+        if (cachedCount_ >= settings_.maxRecords) {
+            ++droppedRecords_;
             if (warned_.insert("cache-full").second)
-                warnings_.push_back("record cache full (" + std::to_string(kMaxCachedRecords) + " records): ignoring " +
-                                    typeName(record.type) + " '" + record.name.text() + "' and further new records");
+                warnings_.push_back("record cache full (" + std::to_string(settings_.maxRecords) + " records): dropping " +
+                                    typeName(record.type) + " '" + record.name.text() +
+                                    "' and further new records (counted in dropped_records)");
             return;
         }
         found = rrs.emplace(key, Cached{}).first;
+        found->second.sender = sender;
+        ++senders_[sender].count;
         ++cachedCount_;
     }
     Cached& entry = found->second;
@@ -135,6 +152,12 @@ void ServiceBrowser::store(const DnsRecord& record, std::int64_t nowUs) {
     entry.goodbye = false;
     entry.refreshStep = 0;
     scheduleRefresh(entry);
+}
+
+BrowserStats ServiceBrowser::stats() const {
+    std::size_t capped = 0;
+    for (const auto& [_, s] : senders_) capped += s.count >= settings_.maxRecordsPerSender;
+    return BrowserStats{cachedCount_, senders_.size(), droppedRecords_, capped};
 }
 
 // RFC 6762 §5.2: re-query at 80, 85, 90 and 95 % of the TTL, each with up to 2 % random variance.
@@ -160,6 +183,8 @@ bool ServiceBrowser::expire(std::int64_t nowUs) {
                 goodbyeNames_.insert(named->first);
                 if (it->second.record.type == dns_type::PTR) goodbyeNames_.insert(it->second.record.ptr.key());
             }
+            if (auto owner = senders_.find(it->second.sender); owner != senders_.end() && --owner->second.count == 0)
+                senders_.erase(owner);
             it = rrs.erase(it);
             --cachedCount_;
         }

@@ -24,6 +24,19 @@ namespace mc::mdns {
 struct BrowserSettings {
     std::vector<DnsName> types;                 // e.g. _mcp._tcp.local
     std::int64_t maxQueryIntervalUs = 60'000'000; // cap of the 1 s, 2 s, 4 s ... query backoff
+    // A flood from one sender cannot fill the cache: each sender (source address) holds at most
+    // maxRecordsPerSender records, all together at most maxRecords; records past a cap are dropped
+    // (counted), never put in the place of other senders' records.
+    std::size_t maxRecordsPerSender = 256;
+    std::size_t maxRecords = 10000;
+};
+
+// What the cache holds and what it refused (a state report's "counters").
+struct BrowserStats {
+    std::size_t cachedRecords = 0;
+    std::size_t senders = 0;          // senders holding at least one record
+    std::uint64_t droppedRecords = 0; // new records refused: a sender at its cap, or the cache full
+    std::size_t cappedSenders = 0;    // senders at their cap now
 };
 
 // A resolved service: what a "found" event reports.
@@ -66,8 +79,9 @@ public:
     explicit ServiceBrowser(BrowserSettings settings, std::uint32_t seed = std::random_device{}());
 
     // Takes the records of a response (answers and additionals); queries and non-zero opcodes or
-    // rcodes are ignored as RFC 6762 §18 requires.
-    void handle(const DnsMessage& message, std::int64_t nowUs);
+    // rcodes are ignored as RFC 6762 §18 requires. `sender`: the source address, the unit of the
+    // per-sender record cap (a record stays charged to the sender that first sent it).
+    void handle(const DnsMessage& message, std::int64_t nowUs, const std::string& sender = "");
     // Expires records and decides what to ask. Call it after handle() and whenever nextDeadlineUs() passes.
     Query poll(std::int64_t nowUs);
     // Browses again right away and restarts the backoff at 1 s.
@@ -77,6 +91,7 @@ public:
     std::vector<std::string> takeWarnings(); // e.g. an unknown TXT transport, once per service and value
     std::int64_t nextDeadlineUs() const;
     std::size_t resolvedCount() const { return reported_.size(); }
+    BrowserStats stats() const;
 
 private:
     struct Cached {
@@ -86,6 +101,7 @@ private:
         std::int64_t refreshAtUs = 0; // next refresh query; INT64_MAX when none is due any more
         int refreshStep = 0;          // 0..3: the 80, 85, 90, 95 % points
         bool goodbye = false;
+        std::string sender;           // charged to this sender's cap
     };
     struct Backoff {
         std::int64_t nextUs = 0;
@@ -96,7 +112,8 @@ private:
     using RecordSet = std::map<std::string, Cached>;
     const RecordSet* recordsNamed(const std::string& nameKey) const;
     bool isKnownInstance(const std::string& key) const; // a browsed PTR points at it
-    void store(const DnsRecord& record, std::int64_t nowUs);
+    void store(const DnsRecord& record, std::int64_t nowUs, const std::string& sender);
+
     void scheduleRefresh(Cached& entry);
     bool expire(std::int64_t nowUs); // true when a record went
     // Resolves the services (all, or the instance keys in `only`) and records found/lost events.
@@ -111,6 +128,13 @@ private:
     std::set<std::string> typeKeys_;
     std::map<std::string, RecordSet> cache_; // name key -> its records
     std::size_t cachedCount_ = 0;
+    struct SenderRecords {
+        std::size_t count = 0;
+        bool warned = false; // its cap was reported (a warning) since it last held no record
+    };
+    std::map<std::string, SenderRecords> senders_; // only senders holding records: bounded by the cache
+    std::uint64_t droppedRecords_ = 0;
+    std::size_t capWarnings_ = 0;
     std::map<std::string, ServiceEndpoint> reported_; // instance key -> what was reported found
     std::set<std::string> goodbyeNames_; // names whose records left by goodbye since the last evaluate()
     std::set<std::string> warned_;

@@ -4,6 +4,7 @@
 // (tests/mdns-responder.py) announcing a real running server-everything; the built
 // discovery-mdns.so is loaded through the host's PluginRegistry and its emits are collected.
 #include "DiscoveryPluginHarness.h"
+#include "DnsMessage.h"
 #include "GatewayTestSupport.h"
 #include "NetworkNamespace.h"
 #include "TestHttp.h"
@@ -44,6 +45,23 @@ std::size_t countOf(const DiscoveryPluginHarness& plugin, const std::string& act
     return n;
 }
 
+// `count` PTR records for _mcp._tcp.local from `source`:5353 (a LAN host flooding the browser).
+void sendPtrFlood(const std::string& source, int count) {
+    Poco::Net::DatagramSocket socket(Poco::Net::SocketAddress::IPv4);
+    socket.bind(Poco::Net::SocketAddress(source, 5353), true, true);
+    const Poco::Net::SocketAddress group("224.0.0.251", 5353);
+    const auto type = mc::mdns::DnsName::fromText("_mcp._tcp.local");
+    for (int first = 0; first < count; first += 100) {
+        mc::mdns::DnsMessage message;
+        message.flags = mc::mdns::DnsMessage::kResponseFlag | mc::mdns::DnsMessage::kAuthoritativeFlag;
+        for (int i = first; i < std::min(count, first + 100); ++i)
+            message.answers.push_back(mc::mdns::DnsRecord::makePtr(type, 120, mc::mdns::DnsName::fromText("flood-" + std::to_string(i) + "._mcp._tcp.local")));
+        const std::string bytes = mc::mdns::buildMessage(message);
+        socket.sendTo(bytes.data(), static_cast<int>(bytes.size()), group);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 // Garbage on the mDNS group from port 5353, as a broken or hostile responder would send it.
 void sendMalformedPackets() {
     Poco::Net::DatagramSocket socket(Poco::Net::SocketAddress::IPv4);
@@ -64,6 +82,7 @@ class MdnsDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(findsARunningServiceByQueryAndLosesItWhenItsTtlExpires);
     CPPUNIT_TEST(unknownInterfaceIsAConfigurationError);
     CPPUNIT_TEST(invalidServiceTypeIsAConfigurationError);
+    CPPUNIT_TEST(aFloodFromOneSenderIsCappedAndCounted);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -173,6 +192,30 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(what, what.find("configuration key 'types' = '" + types + "': ") != std::string::npos);
             }
         }
+    }
+
+    // 500 PTR records from one LAN address (127.0.0.2 here) against a cap of 64 per sender: the rest
+    // are dropped and counted in the state report; a real responder (127.0.0.1) is still found.
+    void aFloodFromOneSenderIsCappedAndCounted() {
+        mc::test::inNetworkNamespace("MdnsDiscoveryTest::aFloodFromOneSenderIsCappedAndCounted", [] {
+            auto plugin = startPlugin({{"interface", "lo"}, {"max_records_per_sender", "64"}, {"max_query_interval_ms", "1000"}});
+            plugin->waitForState(0); // browsing
+            sendPtrFlood("127.0.0.2", 500);
+            mc::test::MdnsResponder responder("Everything Server", 3001, {"path=/mcp"});
+            auto found = plugin->waitFor(report("found", "Everything Server._mcp._tcp.local"));
+            CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:3001/mcp"), found->getValue<std::string>("url"));
+            auto counted = plugin->waitFor([](const Poco::JSON::Object& r) {
+                if (r.getValue<std::string>("action") != "state" || !r.has("counters")) return false;
+                auto counters = r.getObject("counters");
+                return counters->getValue<int>("dropped_records") == 500 - 64 && counters->getValue<int>("capped_senders") == 1;
+            });
+            auto counters = counted->getObject("counters");
+            CPPUNIT_ASSERT(counters->getValue<int>("cached_records") >= 64 + 4); // the flood's share and the real service
+            CPPUNIT_ASSERT_EQUAL(2, counters->getValue<int>("senders"));
+            const std::string message = counted->getValue<std::string>("message");
+            CPPUNIT_ASSERT_MESSAGE(message, message.find("; 436 record(s) dropped by the per-sender cap or a full cache") != std::string::npos);
+            plugin->stop();
+        });
     }
 };
 

@@ -59,6 +59,7 @@ class ServiceBrowserTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(ignoresQueriesErrorsAndUnrelatedRecords);
     CPPUNIT_TEST(unknownTransportIsNotReportedAndWarnedOnce);
     CPPUNIT_TEST(thousandsOfServicesAreAskedAboutInLinearTimeAndFitInPackets);
+    CPPUNIT_TEST(aFloodFromOneSenderCannotStarveOthers);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -319,6 +320,42 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(q.questions.size(), questions);
         CPPUNIT_ASSERT_EQUAL(q.knownAnswers.size(), answers);
+    }
+
+    // One sender announcing more PTR records than the whole cache holds: it keeps its per-sender
+    // share, the rest is dropped and counted; another sender's service is still resolved and
+    // reported, and the flood's records free their share when they expire.
+    void aFloodFromOneSenderCannotStarveOthers() {
+        ServiceBrowser b(BrowserSettings{{kType}, 60 * kSecond, 256, 10000}, 7);
+        for (int packet = 0; packet < 60; ++packet) {
+            std::vector<DnsRecord> ptrs;
+            for (int i = 0; i < 200; ++i)
+                ptrs.push_back(DnsRecord::makePtr(kType, 30, DnsName::fromText("flood-" + std::to_string(packet * 200 + i) + "._mcp._tcp.local")));
+            b.handle(response(std::move(ptrs)), kSecond, "10.0.0.66");
+        }
+        BrowserStats stats = b.stats();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(256), stats.cachedRecords);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(12000 - 256), stats.droppedRecords);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), stats.cappedSenders);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), stats.senders);
+        const auto warnings = b.takeWarnings();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size()); // once per sender, not per record
+        CPPUNIT_ASSERT_MESSAGE(warnings[0], warnings[0].find("mDNS sender 10.0.0.66 holds 256 records, its cap "
+                                                             "(max_records_per_sender)") == 0);
+
+        b.handle(fullAnnouncement(), 2 * kSecond, "192.0.2.7");
+        auto events = b.takeEvents();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("Tools._mcp._tcp.local"), events[0].endpoint.key);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), b.stats().senders);
+
+        // The flood's PTRs expire (30 s TTL): its share is free again, the other service stays.
+        b.poll(40 * kSecond);
+        stats = b.stats();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), stats.senders);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), stats.cappedSenders);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), stats.cachedRecords);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), b.resolvedCount());
     }
 };
 

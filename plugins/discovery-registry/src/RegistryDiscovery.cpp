@@ -9,7 +9,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -23,7 +22,7 @@ using mc::sdk::Error;
 using mc::sdk::json::quote;
 
 constexpr int kMaxPages = 10000;
-constexpr std::size_t kMaxBodyBytes = 64u << 20;
+constexpr std::size_t kMaxListedSkips = 50; // skipped entries named in one state report (all are counted)
 const std::chrono::milliseconds kFirstRetry{1000};
 
 std::string withParam(std::string query, const std::string& name, const std::string& value) {
@@ -48,6 +47,7 @@ RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view config
       pageLimit_(static_cast<int>(host.configInt("page_limit", 100))),
       search_(host.configString("search")),
       timeout_(host.configInt("timeout_ms", 10000)),
+      maxPageBytes_(host.configInt("max_page_bytes", 8 << 20)),
       retry_(kFirstRetry) {
     while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
     if (baseUrl_.empty())
@@ -61,6 +61,9 @@ RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view config
     if (interval_.count() < 1000) throw Error(MC_ERR_CONFIG, "discovery.registry.interval must be at least 1 (seconds)");
     if (pageLimit_ < 1 || pageLimit_ > 1000) throw Error(MC_ERR_CONFIG, "discovery.registry.page_limit must be in 1..1000");
     if (timeout_.count() < 1) throw Error(MC_ERR_CONFIG, "discovery.registry.timeout_ms must be positive");
+    if (maxPageBytes_ < 1024 || maxPageBytes_ > (1LL << 30))
+        throw Error(MC_ERR_CONFIG, "discovery.registry.max_page_bytes = " + std::to_string(maxPageBytes_) +
+                                       ": must be between 1024 and 1073741824 (bytes)");
     const std::string variables = host.configString("variables");
     if (!variables.empty()) {
         try {
@@ -84,9 +87,10 @@ void RegistryDiscovery::stop() { worker_.stop(); }
 
 void RegistryDiscovery::refresh() { worker_.wake(); }
 
-void RegistryDiscovery::emitState(const std::string& state, const std::string& message) {
+void RegistryDiscovery::emitState(const std::string& state, const std::string& message, const std::string& extraFields) {
     host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(state) + ",\"message\":" + quote(message) +
-                                 ",\"found\":" + std::to_string(known_.size()) + "}");
+                                 ",\"found\":" + std::to_string(known_.size()) +
+                                 (extraFields.empty() ? std::string() : "," + extraFields) + "}");
 }
 
 std::chrono::milliseconds RegistryDiscovery::step() {
@@ -123,19 +127,36 @@ std::string RegistryDiscovery::fetch(const std::string& pathAndQuery, int& statu
         session->sendRequest(request);
         Poco::Net::HTTPResponse response;
         std::istream& in = session->receiveResponse(response);
-        std::string body;
-        Poco::StreamCopier::copyToString(in, body, kMaxBodyBytes);
         status = response.getStatus();
-        return body;
+        return readCapped(in, response, baseUrl_ + base.getPath() + pathAndQuery);
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("GET " + baseUrl_ + base.getPath() + pathAndQuery + " failed: " + e.displayText());
     }
+}
+
+std::string RegistryDiscovery::readCapped(std::istream& in, const Poco::Net::HTTPResponse& response,
+                                          const std::string& url) const {
+    const auto cap = static_cast<std::size_t>(maxPageBytes_);
+    const std::string tooLarge = "GET " + url + ": the answer is larger than discovery.registry.max_page_bytes (" +
+                                 std::to_string(cap) + " bytes)";
+    if (response.hasContentLength() && response.getContentLength64() > static_cast<Poco::Int64>(cap))
+        throw std::runtime_error(tooLarge + ": Content-Length " + std::to_string(response.getContentLength64()));
+    // Read in chunks and stop one byte past the cap: an answer without Content-Length (chunked, or
+    // up to the end of the connection) costs at most the cap.
+    std::string body;
+    char buffer[16384];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > cap) throw std::runtime_error(tooLarge + "; stopped reading");
+    }
+    return body;
 }
 
 void RegistryDiscovery::run(bool full) {
     const long long startedUs = host().nowUnixUs();
     std::map<std::string, std::string> found; // this run's servers (latest version of each)
     std::set<std::string> deleted;
+    std::vector<std::string> skipped; // "page 2 servers[3]: <why>"
     std::string cursor;
     int pages = 0;
     for (;;) {
@@ -161,6 +182,7 @@ void RegistryDiscovery::run(bool full) {
             throw std::runtime_error("page " + std::to_string(pages + 1) + " of " + baseUrl_ + apiPath_ +
                                      " is malformed: " + e.what());
         }
+        for (const auto& why : page.skipped) skipped.push_back("page " + std::to_string(pages + 1) + " " + why);
         for (auto& server : page.servers) {
             if (!server.latest) continue;
             if (server.deleted) {
@@ -194,9 +216,20 @@ void RegistryDiscovery::run(bool full) {
         host().emit("discovery", report);
     }
     lastSuccessIso_ = isoMillis(startedUs);
+    // A bad entry costs only itself: it is logged and named in the state report; the rest is used.
+    std::string problems;
+    for (std::size_t i = 0; i < skipped.size(); ++i) {
+        if (i < kMaxListedSkips) host().warn("registry " + baseUrl_ + apiPath_ + ": " + skipped[i]);
+        if (i < kMaxListedSkips) problems += (problems.empty() ? "" : ",") + quote(skipped[i]);
+    }
+    if (skipped.size() > kMaxListedSkips)
+        host().warn("registry " + baseUrl_ + apiPath_ + ": " + std::to_string(skipped.size() - kMaxListedSkips) +
+                    " more entries skipped (not logged one by one)");
     emitState("ok", std::string(full ? "full listing" : "changes since last run") + ": " + std::to_string(pages) +
                         " page(s), " + std::to_string(found.size()) + " server(s) listed, " +
-                        std::to_string(lost.size()) + " lost");
+                        std::to_string(lost.size()) + " lost" +
+                        (skipped.empty() ? std::string() : ", " + std::to_string(skipped.size()) + " entries skipped"),
+              "\"problems\":[" + problems + "],\"counters\":{\"skipped_entries\":" + std::to_string(skipped.size()) + "}");
 }
 
 } // namespace mc::discovery_registry

@@ -9,7 +9,10 @@
 #include "mc/periodic_worker.hpp"
 #include "mc/sdk.hpp"
 
+#include <Poco/Net/HTTPResponse.h>
+
 #include <chrono>
+#include <istream>
 #include <map>
 #include <string>
 
@@ -30,13 +33,17 @@ private:
     // One run; throws std::runtime_error with what went wrong (the last good list stays).
     void run(bool full);
     std::string fetch(const std::string& pathAndQuery, int& status);
-    void emitState(const std::string& state, const std::string& message);
+    // The body, at most max_page_bytes of it; throws std::runtime_error naming the key when larger.
+    std::string readCapped(std::istream& in, const Poco::Net::HTTPResponse& response, const std::string& url) const;
+    // `extraFields`: more members of the report object, e.g. "\"problems\":[...]".
+    void emitState(const std::string& state, const std::string& message, const std::string& extraFields = {});
 
     std::string baseUrl_;
     std::chrono::milliseconds interval_;
     int pageLimit_;
     std::string search_;
     std::chrono::milliseconds timeout_;
+    long long maxPageBytes_;
     std::map<std::string, std::string> variables_;
     std::string apiPath_ = "/v0.1/servers";
 

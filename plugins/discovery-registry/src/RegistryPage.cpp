@@ -5,6 +5,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include "mc/package_spec.hpp"
+
+#include <optional>
 #include <sstream>
 
 namespace mc::discovery_registry {
@@ -25,6 +28,14 @@ std::string text(const Object::Ptr& o, const std::string& key) {
     if (!o || !o->has(key)) return {};
     const auto v = o->get(key);
     return v.isString() ? v.extract<std::string>() : std::string();
+}
+
+Object::Ptr packageObject(const sdk::package::PackageSpec& spec) {
+    Object::Ptr out = new Object;
+    out->set("registryType", spec.registryType);
+    out->set("identifier", spec.identifier);
+    out->set("version", spec.version);
+    return out;
 }
 
 // An Input's value: its fixed value, else its default; empty when neither.
@@ -63,11 +74,27 @@ std::vector<std::string> substitute(std::string& url, const Object::Ptr& variabl
     return missing;
 }
 
+// Elements of `list` that are objects; each other one is named in `skipped` ("<where>[2] is not an
+// object: skipped") so one bad entry costs only itself.
+std::vector<Object::Ptr> objectsOf(const Array::Ptr& list, const std::string& where, std::vector<std::string>& skipped) {
+    std::vector<Object::Ptr> out;
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+        const Poco::Dynamic::Var v = list->get(static_cast<unsigned>(i));
+        if (v.type() == typeid(Object::Ptr)) out.push_back(v.extract<Object::Ptr>());
+        else skipped.push_back(where + "[" + std::to_string(i) + "] is not an object: skipped");
+    }
+    return out;
+}
+
+bool flag(const Object::Ptr& o, const std::string& key) {
+    return o && o->has(key) && o->get(key).isBoolean() && o->get(key).convert<bool>();
+}
+
 // The found report of a server with remotes: the first streamable-http remote, else the first sse.
-bool describeRemote(const Array::Ptr& remotes, const std::map<std::string, std::string>& configured, Object& report) {
+bool describeRemote(const Array::Ptr& remotes, const std::map<std::string, std::string>& configured, Object& report,
+                    const std::string& where, std::vector<std::string>& skipped) {
     Object::Ptr chosen;
-    for (std::size_t i = 0; remotes && i < remotes->size(); ++i) {
-        auto remote = remotes->getObject(static_cast<unsigned>(i));
+    for (const auto& remote : objectsOf(remotes, where + ".remotes", skipped)) {
         const std::string type = text(remote, "type");
         if (type == "streamable-http") {
             chosen = remote;
@@ -83,15 +110,12 @@ bool describeRemote(const Array::Ptr& remotes, const std::map<std::string, std::
     report.set("url", url);
     Object::Ptr headers = new Object;
     std::vector<std::string> missingHeaders;
-    if (auto list = chosen->getArray("headers")) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            auto header = list->getObject(static_cast<unsigned>(i));
-            const std::string name = text(header, "name");
-            const std::string value = inputValue(header);
-            if (name.empty()) continue;
-            if (!value.empty()) headers->set(name, value);
-            else if (header->optValue<bool>("isRequired", false)) missingHeaders.push_back(name);
-        }
+    for (const auto& header : objectsOf(chosen->getArray("headers"), where + ".remotes[].headers", skipped)) {
+        const std::string name = text(header, "name");
+        const std::string value = inputValue(header);
+        if (name.empty()) continue;
+        if (!value.empty()) headers->set(name, value);
+        else if (flag(header, "isRequired")) missingHeaders.push_back(name);
     }
     report.set("headers", headers);
     std::string reason;
@@ -104,45 +128,44 @@ bool describeRemote(const Array::Ptr& remotes, const std::map<std::string, std::
     return true;
 }
 
-// The found report of a package-only server: how it would be started (stdio). The host starts it
-// only when the package is allowlisted.
-bool describePackage(const Array::Ptr& packages, Object& report, Object& details) {
-    for (std::size_t i = 0; packages && i < packages->size(); ++i) {
-        auto package = packages->getObject(static_cast<unsigned>(i));
-        if (!package) continue; // not an object: nothing to start
-        const std::string registryType = text(package, "registryType");
-        const std::string identifier = text(package, "identifier");
-        const std::string version = text(package, "version");
+// The found report of a package-only server: the first stdio package that can be run safely
+// (mc/package_spec.hpp) with the one command line it runs as. The host starts it only when
+// discovery.registry.allow_packages pins exactly this package. When no stdio package can be run
+// safely, the first one is reported not connectable with the reason (a version such as "npm:other"
+// or a URL, an unknown registry type, an identifier that is not a plain name).
+bool describePackage(const Array::Ptr& packages, Object& report, Object& details, const std::string& where,
+                     std::vector<std::string>& skipped) {
+    std::optional<sdk::package::PackageSpec> refused;
+    std::string refusal;
+    for (const auto& package : objectsOf(packages, where + ".packages", skipped)) {
         auto transport = package->getObject("transport");
-        if (identifier.empty() || (transport && text(transport, "type") != "stdio")) continue;
-        Array::Ptr args = new Array;
-        std::string command;
-        if (registryType == "npm") {
-            command = "npx";
-            args->add("-y");
-            args->add(version.empty() ? identifier : identifier + "@" + version);
-        } else if (registryType == "pypi") {
-            command = "uvx";
-            args->add(version.empty() ? identifier : identifier + "==" + version);
-        } else if (registryType == "oci") {
-            command = "docker";
-            for (const char* a : {"run", "-i", "--rm"}) args->add(a);
-            args->add(version.empty() ? identifier : identifier + ":" + version);
-        } else {
+        if (transport && text(transport, "type") != "stdio") continue;
+        const sdk::package::PackageSpec spec{text(package, "registryType"), text(package, "identifier"), text(package, "version")};
+        if (spec.identifier.empty()) continue;
+        if (std::string why = sdk::package::problem(spec); !why.empty()) {
+            if (!refused) {
+                refused = spec;
+                refusal = why;
+            }
             continue;
         }
+        const auto argv = sdk::package::commandLine(spec);
+        Array::Ptr args = new Array;
+        for (std::size_t i = 1; i < argv.size(); ++i) args->add(argv[i]);
         report.set("transport", "stdio");
-        report.set("command", command);
+        report.set("command", argv.front());
         report.set("args", args);
         report.set("env", Object::Ptr(new Object));
-        Object::Ptr described = new Object;
-        described->set("registryType", registryType);
-        described->set("identifier", identifier);
-        described->set("version", version);
-        details.set("package", described);
+        details.set("package", packageObject(spec));
         return true;
     }
-    return false;
+    if (!refused) return false;
+    report.set("transport", "stdio");
+    report.set("connectable", false);
+    report.set("reason", "package " + refused->registryType + " '" + refused->identifier +
+                             "' cannot be run safely: " + refusal + "; it is listed, never started");
+    details.set("package", packageObject(*refused));
+    return true;
 }
 
 } // namespace
@@ -163,14 +186,26 @@ RegistryPage parseRegistryPage(const std::string& body, const std::map<std::stri
     if (auto metadata = root->getObject("metadata")) page.nextCursor = text(metadata, "nextCursor");
     auto servers = root->getArray("servers");
     for (std::size_t i = 0; i < servers->size(); ++i) {
-        auto item = servers->getObject(static_cast<unsigned>(i));
-        if (!item) throw MalformedPage("servers[" + std::to_string(i) + "] is not an object");
+        std::string where = "servers[" + std::to_string(i) + "]";
+        const Poco::Dynamic::Var entry = servers->get(static_cast<unsigned>(i));
+        if (entry.type() != typeid(Object::Ptr)) {
+            page.skipped.push_back(where + " is not an object: skipped");
+            continue;
+        }
+        auto item = entry.extract<Object::Ptr>();
         // ServerResponse {server, _meta}; older registries put the server at the top level.
         Object::Ptr server = item->has("server") ? item->getObject("server") : item;
-        if (!server) throw MalformedPage("servers[" + std::to_string(i) + "].server is not an object");
+        if (!server) {
+            page.skipped.push_back(where + ".server is not an object: skipped");
+            continue;
+        }
         RegistryServer out;
         out.name = text(server, "name");
-        if (out.name.empty()) throw MalformedPage("servers[" + std::to_string(i) + "] has no \"name\"");
+        if (out.name.empty()) {
+            page.skipped.push_back(where + " has no \"name\": skipped");
+            continue;
+        }
+        where += " (" + out.name + ")";
         out.version = text(server, "version");
         Object::Ptr official;
         if (auto meta = item->getObject("_meta")) official = meta->getObject(kOfficialMeta);
@@ -189,11 +224,11 @@ RegistryPage parseRegistryPage(const std::string& body, const std::map<std::stri
         details->set("version", out.version);
         details->set("description", text(server, "description"));
         details->set("status", status.empty() ? std::string("active") : status);
-        if (!describeRemote(server->getArray("remotes"), variables, report) &&
-            !describePackage(server->getArray("packages"), report, *details)) {
+        if (!describeRemote(server->getArray("remotes"), variables, report, where, page.skipped) &&
+            !describePackage(server->getArray("packages"), report, *details, where, page.skipped)) {
             report.set("transport", "");
             report.set("connectable", false);
-            report.set("reason", "the registry lists no streamable-http/sse remote and no npm/pypi/oci stdio package");
+            report.set("reason", "the registry lists no streamable-http/sse remote and no stdio package");
         }
         report.set("details", details);
         out.foundJson = stringify(report);

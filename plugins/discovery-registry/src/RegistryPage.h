@@ -9,7 +9,8 @@
 
 namespace mc::discovery_registry {
 
-// The page is not the ServerList shape; the message says where.
+// The page is not the ServerList shape at all (not JSON, no "servers" array); the message says
+// where. A bad entry inside "servers" is not: it is skipped and named in RegistryPage::skipped.
 class MalformedPage : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -25,7 +26,8 @@ struct RegistryServer {
 
 struct RegistryPage {
     std::vector<RegistryServer> servers;
-    std::string nextCursor; // empty: last page
+    std::string nextCursor;           // empty: last page
+    std::vector<std::string> skipped; // entries left out, each "servers[3]: <why>" (the rest of the page is used)
 };
 
 // `variables`: values for remote URL {variables} that have no default (discovery.registry.variables).

@@ -59,6 +59,9 @@ class RegistryDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSearchIsPassedOn);
     CPPUNIT_TEST(testMissingUrlIsRefusedAtCreate);
     CPPUNIT_TEST(testEntriesThatAreNotObjectsAreSkipped);
+    CPPUNIT_TEST(testOversizedAnswerFailsTheRefreshNamingTheKey);
+    CPPUNIT_TEST(testBadEntriesAreSkippedAndTheRestIsUsed);
+    CPPUNIT_TEST(testPackagesThatCannotBeRunSafelyAreListedNotBuilt);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -234,6 +237,114 @@ public:
             const std::string what = e.what();
             CPPUNIT_ASSERT_MESSAGE(what, what.find("discovery.registry.url is required") != std::string::npos);
         }
+    }
+
+    // A registry answer larger than max_page_bytes fails the refresh with an error naming the key,
+    // whether it declares its length or streams it chunked (read only up to the cap).
+    void testOversizedAnswerFailsTheRefreshNamingTheKey() {
+        registry_->setPaddingBytes(64 * 1024);
+        for (bool chunked : {false, true}) {
+            registry_->setChunked(chunked);
+            auto error = startPlugin({{"max_page_bytes", "16384"}});
+            CPPUNIT_ASSERT_EQUAL(std::string("error"), error->getValue<std::string>("state"));
+            const std::string message = error->getValue<std::string>("message");
+            CPPUNIT_ASSERT_MESSAGE(message, message.find("the answer is larger than discovery.registry.max_page_bytes (16384 bytes)") !=
+                                               std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(message, message.find(chunked ? "; stopped reading" : ": Content-Length ") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(0, error->getValue<int>("found"));
+            plugin_.reset();
+        }
+        // Within the (default, 8 MiB) cap the same registry lists fine.
+        auto ok = startPlugin();
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), ok->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(5, ok->getValue<int>("found"));
+        // The key is checked at create.
+        try {
+            DiscoveryPluginHarness plugin("discovery-registry", {{"url", registry_->url()}, {"max_page_bytes", "10"}});
+            CPPUNIT_FAIL("max_page_bytes = 10 was accepted");
+        } catch (const std::runtime_error& e) {
+            CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find("discovery.registry.max_page_bytes = 10: must be between "
+                                                                        "1024 and 1073741824 (bytes)") != std::string::npos);
+        }
+    }
+
+    // One bad element (not an object, no name, a package or remote that is not an object) costs only
+    // itself: it is named in the state report's problems; every other server of the page is listed.
+    void testBadEntriesAreSkippedAndTheRestIsUsed() {
+        RegistryFixture& registry = *registry_;
+        registry.putRaw("io.example/a-string", "\"io.example/a-string\"");
+        registry.putRaw("io.example/nameless", "{\"server\":{\"title\":\"No name\"}}");
+        registry.put("io.example/mixed-packages", "{\"packages\":[\"oops\"," + RegistryFixture::npmPackage("@example/mixed", "1.0.0") + "]}");
+        registry.put("io.example/mixed-remotes",
+                     "{\"remotes\":[42," + RegistryFixture::remote("streamable-http", "http://127.0.0.1:7007/mcp",
+                                                                     "\"headers\":[\"x\",{\"name\":\"X-Key\",\"value\":\"v\"}]") + "]}");
+        auto state = startPlugin({{"page_limit", "100"}});
+        DiscoveryPluginHarness& plugin = *plugin_;
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), state->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(7, state->getValue<int>("found")); // the five, and the two mixed ones
+        const std::string message = state->getValue<std::string>("message");
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("7 server(s) listed, 0 lost, 5 entries skipped") != std::string::npos);
+        auto problems = state->getArray("problems");
+        std::vector<std::string> listed;
+        for (std::size_t i = 0; i < problems->size(); ++i) listed.push_back(problems->getElement<std::string>(i));
+        const std::vector<std::string> expected = {
+            "page 1 servers[5] is not an object: skipped",
+            "page 1 servers[6] has no \"name\": skipped",
+            "page 1 servers[7] (io.example/mixed-packages).packages[0] is not an object: skipped",
+            "page 1 servers[8] (io.example/mixed-remotes).remotes[0] is not an object: skipped",
+            "page 1 servers[8] (io.example/mixed-remotes).remotes[].headers[0] is not an object: skipped",
+        };
+        std::sort(listed.begin(), listed.end());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), listed.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) CPPUNIT_ASSERT_EQUAL(expected[i], listed[i]);
+        CPPUNIT_ASSERT_EQUAL(5, state->getObject("counters")->getValue<int>("skipped_entries"));
+
+        auto packaged = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/mixed-packages"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("@example/mixed@1.0.0"), packaged->getArray("args")->getElement<std::string>(1));
+        auto remote = plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/mixed-remotes"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:7007/mcp"), remote->getValue<std::string>("url"));
+        CPPUNIT_ASSERT_EQUAL(std::string("v"), remote->getObject("headers")->getValue<std::string>("X-Key"));
+        plugin.waitFor([](const Report& r) { return DiscoveryPluginHarness::is(r, "found", "io.example/weather"); });
+    }
+
+    // The plugin builds a command line only from a package it can run safely; anything else (a
+    // version that npm would read as another package, a git source or a URL; an unknown registry
+    // type; an identifier that is an option) is listed not connectable with the reason.
+    void testPackagesThatCannotBeRunSafelyAreListedNotBuilt() {
+        RegistryFixture& registry = *registry_;
+        auto package = [](const std::string& type, const std::string& id, const std::string& version) {
+            return "{\"packages\":[{\"registryType\":\"" + type + "\",\"identifier\":\"" + id + "\",\"version\":\"" + version +
+                   "\",\"transport\":{\"type\":\"stdio\"}}]}";
+        };
+        registry.put("io.example/alias", package("npm", "@example/files-mcp", "npm:evil-package@6.6.6"));
+        registry.put("io.example/git", package("npm", "@example/files-mcp", "github:evil/repo"));
+        registry.put("io.example/tarball", package("npm", "@example/files-mcp", "https://evil.example/x.tgz"));
+        registry.put("io.example/range", package("pypi", "mcp-server-time", ">=0.1"));
+        registry.put("io.example/option", package("npm", "--registry=http://evil.example", "1.0.0"));
+        registry.put("io.example/oci-tag", package("oci", "docker.io/mcp/everything:latest", "1.0.0"));
+        registry.put("io.example/nuget", package("nuget", "Example.Mcp", "1.0.0"));
+        registry.put("io.example/oci-ok", package("oci", "docker.io/mcp/everything", "1.2.0"));
+        startPlugin({{"page_limit", "100"}});
+        DiscoveryPluginHarness& plugin = *plugin_;
+        const std::vector<std::pair<std::string, std::string>> refused = {
+            {"io.example/alias", "package npm '@example/files-mcp' cannot be run safely: version 'npm:evil-package@6.6.6' is not plain semver"},
+            {"io.example/git", "version 'github:evil/repo' is not plain semver"},
+            {"io.example/tarball", "version 'https://evil.example/x.tgz' is not plain semver"},
+            {"io.example/range", "version '>=0.1' is not plain semver"},
+            {"io.example/option", "identifier '--registry=http://evil.example' is not a plain npm package name"},
+            {"io.example/oci-tag", "identifier 'docker.io/mcp/everything:latest' is not a plain oci image name"},
+            {"io.example/nuget", "registry type 'nuget' is not one of npm, pypi, oci"},
+        };
+        for (const auto& [key, why] : refused) {
+            auto r = plugin.waitFor([&](const Report& x) { return DiscoveryPluginHarness::is(x, "found", key); });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(key, false, r->getValue<bool>("connectable"));
+            CPPUNIT_ASSERT_MESSAGE(key + ": " + r->getValue<std::string>("reason"), r->getValue<std::string>("reason").find(why) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(key, !r->has("command"));
+            CPPUNIT_ASSERT_MESSAGE(key, r->getObject("details")->has("package"));
+        }
+        auto ok = plugin.waitFor([](const Report& x) { return DiscoveryPluginHarness::is(x, "found", "io.example/oci-ok"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("docker"), ok->getValue<std::string>("command"));
+        CPPUNIT_ASSERT_EQUAL(std::string("docker.io/mcp/everything:1.2.0"), ok->getArray("args")->getElement<std::string>(3));
     }
 
 private:

@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SocketAddress.h>
@@ -56,6 +57,23 @@ std::string statusText(const Poco::Net::HTTPResponse& response) {
     return "HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason();
 }
 
+// HTTPS to a pinned address: the socket connects to the address the session was made with, while
+// SNI and the certificate check use the URL's host name (set before Poco would use the address).
+class PinnedHttpsSession : public Poco::Net::HTTPSClientSession {
+public:
+    PinnedHttpsSession(const std::string& address, Poco::UInt16 port, Poco::Net::Context::Ptr context, std::string hostName)
+        : HTTPSClientSession(address, port, context), hostName_(std::move(hostName)) {}
+
+protected:
+    void connect(const Poco::Net::SocketAddress& address) override {
+        Poco::Net::SecureStreamSocket(socket()).setPeerHostName(hostName_);
+        HTTPSClientSession::connect(address);
+    }
+
+private:
+    std::string hostName_;
+};
+
 } // namespace
 
 // ------------------------------------------------------------------------------------------------
@@ -102,7 +120,7 @@ void HttpConnection::open() {
     // refused" into a clear open() failure instead of a later on_closed.
     try {
         Poco::Net::StreamSocket probe;
-        probe.connect(Poco::Net::SocketAddress(config_.url.getHost(), config_.url.getPort()),
+        probe.connect(Poco::Net::SocketAddress(connectHost(), config_.url.getPort()),
                       Poco::Timespan(config_.connectTimeoutMs * 1000));
         probe.close();
     } catch (const Poco::Exception& e) {
@@ -165,17 +183,11 @@ void HttpConnection::close() {
     // Ends the session on the server (spec: the client SHOULD DELETE it); 405 means it does not allow that.
     if (!sessionToDelete.empty() && !wasLegacy) {
         try {
-            std::unique_ptr<Poco::Net::HTTPClientSession> http;
-            if (config_.isHttps())
-                http = std::make_unique<Poco::Net::HTTPSClientSession>(config_.url.getHost(), config_.url.getPort(), tls_);
-            else
-                http = std::make_unique<Poco::Net::HTTPClientSession>(config_.url.getHost(), config_.url.getPort());
+            std::unique_ptr<Poco::Net::HTTPClientSession> http = newSession(config_.url);
             const long long ms = std::min<long long>(config_.readTimeoutMs, 5000);
             http->setTimeout(Poco::Timespan(std::min<long long>(config_.connectTimeoutMs, 5000) * 1000),
                              Poco::Timespan(ms * 1000), Poco::Timespan(ms * 1000));
-            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_DELETE, config_.url.getPathAndQuery(),
-                                           Poco::Net::HTTPMessage::HTTP_1_1);
-            for (const auto& [name, value] : config_.headers) request.set(name, value);
+            Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_DELETE, config_.url, false);
             request.set("Mcp-Session-Id", sessionToDelete);
             if (!protocolVersion_.empty()) request.set("MCP-Protocol-Version", protocolVersion_);
             http->sendRequest(request);
@@ -252,6 +264,8 @@ void HttpConnection::beginSession(const Outgoing& message) {
 
 Poco::Net::HTTPRequest HttpConnection::makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const {
     Poco::Net::HTTPRequest request(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
+    // Pinned: the session holds the address, the server must still see the name it serves.
+    if (config_.connectAddress) request.setHost(uri.getHost(), uri.getPort());
     for (const auto& [name, value] : config_.headers) request.set(name, value);
     if (withSession) {
         if (!sessionId_.empty()) request.set("Mcp-Session-Id", sessionId_);
@@ -260,12 +274,24 @@ Poco::Net::HTTPRequest HttpConnection::makeRequest(const std::string& method, co
     return request;
 }
 
+std::string HttpConnection::connectHost() const {
+    return config_.connectAddress ? config_.connectAddress->toString() : config_.url.getHost();
+}
+
+std::unique_ptr<Poco::Net::HTTPClientSession> HttpConnection::newSession(const Poco::URI& uri) const {
+    // Every URI here has the configured URL's origin (the legacy endpoint is checked for that), so a
+    // pinned address applies to all of them.
+    if (uri.getScheme() == "https") {
+        if (config_.connectAddress)
+            return std::make_unique<PinnedHttpsSession>(connectHost(), uri.getPort(), tls_, uri.getHost());
+        return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_);
+    }
+    return std::make_unique<Poco::Net::HTTPClientSession>(config_.connectAddress ? connectHost() : uri.getHost(),
+                                                          uri.getPort());
+}
+
 std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openSession(const Poco::URI& uri, std::uint64_t generation) {
-    std::unique_ptr<Poco::Net::HTTPClientSession> http;
-    if (uri.getScheme() == "https")
-        http = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_);
-    else
-        http = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    std::unique_ptr<Poco::Net::HTTPClientSession> http = newSession(uri);
     http->setTimeout(Poco::Timespan(config_.connectTimeoutMs * 1000), Poco::Timespan(config_.readTimeoutMs * 1000),
                      Poco::Timespan(config_.readTimeoutMs * 1000));
     auto active = std::make_unique<ActiveSession>(*this, std::move(http));

@@ -85,6 +85,9 @@ private:
     std::set<std::string> deliverBody(std::string_view body, std::uint64_t generation);
 
     std::unique_ptr<ActiveSession> openSession(const Poco::URI& uri, std::uint64_t generation);
+    // An HTTP(S) session to `uri` (the configured origin), to connect_address when one is set.
+    std::unique_ptr<Poco::Net::HTTPClientSession> newSession(const Poco::URI& uri) const;
+    std::string connectHost() const; // connect_address, else the URL's host
     Poco::Net::HTTPRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
     void abortSessions(bool all, std::uint64_t belowGeneration);
 

@@ -129,6 +129,16 @@ HttpTransportConfig HttpTransportConfig::parse(std::string_view json) {
         if (key.rfind("headers.", 0) == 0) addHeader(config, key.substr(8), value);
     }
 
+    if (obj->has("connect_address") && !obj->get("connect_address").isEmpty()) {
+        const std::string text = Poco::trim(obj->get("connect_address").toString());
+        Poco::Net::IPAddress address;
+        if (!text.empty()) {
+            if (!Poco::Net::IPAddress::tryParse(text, address))
+                invalid("'connect_address' must be an IP address, got '" + text + "'");
+            config.connectAddress = address;
+        }
+    }
+
     config.connectTimeoutMs = milliseconds(*obj, "connect_timeout_ms", config.connectTimeoutMs);
     config.readTimeoutMs = milliseconds(*obj, "read_timeout_ms", config.readTimeoutMs);
     config.tlsVerify = boolean(*obj, "tls_verify", true);

@@ -1,6 +1,9 @@
 #pragma once
 // The definition of one remote MCP server as the gateway hands it to create() (see README.md).
+#include <Poco/Net/IPAddress.h>
 #include <Poco/URI.h>
+
+#include <optional>
 
 #include <string>
 #include <string_view>
@@ -19,6 +22,9 @@ struct HttpTransportConfig {
     TransportMode mode = TransportMode::StreamableWithFallback;
     Poco::URI url;
     std::vector<std::pair<std::string, std::string>> headers; // sent on every request
+    // Connect here instead of resolving url's host (which still goes in Host, SNI and the certificate
+    // check): the host's discovery pins the address it judged, so DNS cannot change it in between.
+    std::optional<Poco::Net::IPAddress> connectAddress;
     long long connectTimeoutMs = 5000;
     long long readTimeoutMs = 30000;
     bool tlsVerify = true;

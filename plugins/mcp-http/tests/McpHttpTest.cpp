@@ -2,6 +2,7 @@
 // streamableHttp and sse modes, and tests/mcp-peers/streamable-peer.mjs (official TypeScript SDK) for
 // plain JSON responses, expired sessions and resumed streams.
 #include "McpHttpTestSupport.h"
+#include "NetworkNamespace.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -70,6 +71,7 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConcurrentRequestsAreAnsweredAndDeliveryIsSerialized);
     CPPUNIT_TEST(testServerDyingIsReportedAsUnreachable);
     CPPUNIT_TEST(testHttpsVerifiesCertificatesUnlessDisabled);
+    CPPUNIT_TEST(testConnectAddressIsUsedInsteadOfResolvingTheName);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -157,6 +159,8 @@ public:
             {R"({"url":"http://127.0.0.1:1/mcp","connect_timeout_ms":"soon"})", "'connect_timeout_ms' must be a whole number"},
             {R"({"url":"http://127.0.0.1:1/mcp","tls_verify":"maybe"})", "'tls_verify' must be true or false"},
             {R"({"url":"http://user:pw@127.0.0.1:1/mcp"})", "must not carry credentials"},
+            {R"({"url":"http://mcp.example.test/mcp","connect_address":"mcp.example.test"})",
+             "'connect_address' must be an IP address, got 'mcp.example.test'"},
             {R"([1,2])", "not a JSON object"},
         };
         for (const auto& [json, expected] : cases) {
@@ -348,6 +352,45 @@ public:
         trusting.openOrFail();
         trusting.initialize(1);
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: over tls"), trusting.callToolText(2, "echo", R"({"message":"over tls"})"));
+    }
+
+    // connect_address (set by the host's discovery, which pins the address it judged): every
+    // connection goes there and the URL's name is never looked up, so DNS cannot send it elsewhere
+    // after the check; the server still sees the name in Host. The name is under .invalid (RFC 6761)
+    // and the test runs in its own network namespace, so a lookup could neither succeed nor leave.
+    void testConnectAddressIsUsedInsteadOfResolvingTheName() {
+        mc::test::inNetworkNamespace("McpHttpTest::testConnectAddressIsUsedInsteadOfResolvingTheName", [] {
+            NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+            const std::string hostPort = "mcp-pinned.invalid:" + std::to_string(server.port());
+            const std::string url = "http://" + hostPort + "/mcp";
+            {
+                TransportProbe unpinned(config(url));
+                std::string reason;
+                CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, unpinned.open(reason));
+                CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "cannot connect to MCP server remote (" + url + ")"));
+            }
+            TransportProbe pinned(config(url, "http", R"(,"connect_address":"127.0.0.1")"));
+            pinned.openOrFail();
+            pinned.initialize(1, "2025-06-18");
+            auto headers = parse(pinned.callToolText(2, "whoami", "{}"));
+            CPPUNIT_ASSERT_EQUAL(hostPort, headers->getValue<std::string>("host"));
+            const std::string sessionId = headers->getValue<std::string>("mcp-session-id");
+            CPPUNIT_ASSERT_EQUAL(MC_OK, pinned.close());
+            CPPUNIT_ASSERT_EQUAL(sessionId, join(stringArray(debugState(server), "deleted"))); // the DELETE went there too
+
+            // HTTPS the same way (the name stays the TLS peer name; this self-signed one is not verified).
+            mc::test::TempDir dir;
+            const std::string cert = dir.file("cert.pem"), key = dir.file("key.pem");
+            const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mcp-pinned.invalid -keyout '" +
+                                        key + "' -out '" + cert + "' >/dev/null 2>&1";
+            CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+            NodePeer tls({peersDir() + "/streamable-peer.mjs", "--json", "--tls=" + cert + "," + key});
+            const std::string tlsHostPort = "mcp-pinned.invalid:" + std::to_string(tls.port());
+            TransportProbe secure(config("https://" + tlsHostPort + "/mcp", "http", R"(,"connect_address":"127.0.0.1","tls_verify":false)"));
+            secure.openOrFail();
+            secure.initialize(1);
+            CPPUNIT_ASSERT_EQUAL(tlsHostPort, parse(secure.callToolText(2, "whoami", "{}"))->getValue<std::string>("host"));
+        });
     }
 };
 

@@ -15,6 +15,7 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxReadsPerWakeup = 4;   // fairness between clients of one loop
 constexpr int kMaxIovecs = 64;
+constexpr std::size_t kMaxDroppedNoticeBytes = 64; // {"type":"dropped","count":N} framed, N < 2^64
 
 SharedFrame textFrame(std::string_view json) {
     return std::make_shared<const std::string>(ws::encodeFrame(ws::Opcode::Text, json));
@@ -71,6 +72,9 @@ std::size_t ClientSession::subscriptionCount() const {
 }
 
 void ClientSession::requestWrite() {
+    // A client that is not reading has EPOLLOUT armed: the loop writes when it can, no wake needed
+    // (a stuck client must cost its neighbours nothing per event).
+    if (waitingForWritable_) return;
     if (!writeScheduled_.exchange(true)) loop_.wake(shared_from_this());
 }
 
@@ -149,14 +153,13 @@ void ClientSession::deliver(std::uint64_t /*seq*/, const SharedFrame& frame) {
         const auto fits = [&](std::size_t frames, std::size_t bytes) {
             return queue_.size() + frames <= s.queueMaxMessages && queuedBytes_ + bytes <= s.queueMaxBytes;
         };
-        if (droppedPending_ > 0) {
+        // A stuck client gets here for every event: the notice is only built once it can fit.
+        if (droppedPending_ > 0 && fits(2, kMaxDroppedNoticeBytes + frame->size())) {
             std::string notice = "{\"type\":\"dropped\",\"count\":" + std::to_string(droppedPending_) + "}";
             auto noticeFrame = textFrame(notice);
-            if (fits(2, noticeFrame->size() + frame->size())) {
-                queuedBytes_ += noticeFrame->size();
-                queue_.push_back(std::move(noticeFrame));
-                droppedPending_ = 0;
-            }
+            queuedBytes_ += noticeFrame->size();
+            queue_.push_back(std::move(noticeFrame));
+            droppedPending_ = 0;
         }
         if (droppedPending_ == 0 && fits(1, frame->size())) {
             queuedBytes_ += frame->size();
@@ -183,6 +186,7 @@ void ClientSession::setWriteInterest(bool wanted) {
     if (wanted == writeInterest_ || finished_) return;
     loop_.modify(*this, EPOLLIN | EPOLLRDHUP | (wanted ? EPOLLOUT : 0u));
     writeInterest_ = wanted;
+    waitingForWritable_ = wanted;
 }
 
 bool ClientSession::expired(std::chrono::steady_clock::time_point now) const {
@@ -270,6 +274,13 @@ void ClientSession::flush() {
         }
     }
     setWriteInterest(false);
+    // A frame queued while EPOLLOUT was still armed did not wake the loop: look once more.
+    bool more;
+    {
+        std::lock_guard lock(mutex_);
+        more = !queue_.empty();
+    }
+    if (more) requestWrite();
 }
 
 void ClientSession::onReadable() {

@@ -131,6 +131,7 @@ private:
     std::uint64_t droppedPending_ = 0; // drop policy: events dropped since the last "dropped" notice
     std::chrono::steady_clock::time_point closeDeadline_{};
     std::atomic<bool> writeScheduled_{false};
+    std::atomic<bool> waitingForWritable_{false}; // EPOLLOUT armed: the loop flushes when the socket drains
 
     // I/O thread only.
     ws::FrameParser parser_;

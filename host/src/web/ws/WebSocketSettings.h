@@ -14,6 +14,8 @@ struct WebSocketSettings {
     std::chrono::milliseconds closeTimeout{2000}; // ws.close_timeout_ms: wait for the peer's close reply
     std::size_t maxConnections = 10000;           // ws.max_connections
     std::size_t socketSendBufferBytes = 0;        // ws.socket_send_buffer_bytes: SO_SNDBUF, 0 = kernel default
+    std::size_t resumeHistoryEvents = 2048;       // ws.resume.history_events: kept for resume after reconnect
+    std::size_t resumeHistoryBytes = 8 << 20;     // ws.resume.history_bytes
 };
 
 } // namespace mc::host
