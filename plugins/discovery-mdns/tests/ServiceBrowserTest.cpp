@@ -293,7 +293,8 @@ public:
     // retry), and two such packets made more questions than one packet holds, so MdnsDiscovery::send
     // threw DnsFormatError out of its thread (std::terminate: the host died).
     void thousandsOfServicesAreAskedAboutInLinearTimeAndFitInPackets() {
-        auto b = browser();
+        // Caps raised so that one sender's 5000 services are all cached (the flood caps are tested below).
+        ServiceBrowser b(BrowserSettings{{kType, DnsName::fromText("_other._udp.local")}, 60 * kSecond, 10000, 10000}, 7);
         std::vector<DnsRecord> ptrs;
         for (int i = 0; i < 5000; ++i)
             ptrs.push_back(DnsRecord::makePtr(kType, 4500, DnsName::fromText("instance-" + std::to_string(i) + "._mcp._tcp.local")));
