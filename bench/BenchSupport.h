@@ -1,8 +1,8 @@
 #pragma once
 // Helpers shared by the benchmark programs: clocks, flags, percentiles, a raw-socket WebSocket client
 // parsed with the host's own frame codec (so the load generator is not the bottleneck).
-#include "app/HostConfig.h"
-#include "web/ws/FrameCodec.h"
+#include "config/HostConfig.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>

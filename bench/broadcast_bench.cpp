@@ -8,7 +8,7 @@
 #include "log/Logging.h"
 #include "web/Auth.h"
 #include "web/WebSocketHub.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>

@@ -13,7 +13,7 @@
 //                    [--transport stdio|http|both] [--peers DIR]
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "gateway/McpGateway.h"
 #include "BenchSupport.h"

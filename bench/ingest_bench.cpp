@@ -9,7 +9,7 @@
 //                   [--clients C] [--subscribers S] [--set key=value ...]
 // Exit code: 0 when every event was acknowledged, committed and delivered to every subscriber.
 #include "BenchSupport.h"
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "ingest/StoreWriter.h"
 

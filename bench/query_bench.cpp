@@ -7,7 +7,7 @@
 //                            [--db PATH (sqlite: keep the database there and reuse it when it exists)]
 //                            [--postgres-url CONNINFO (store-postgres on that server) [--db reuse]]
 #include "BenchSupport.h"
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "store/StoreService.h"
 #include "util/Json.h"

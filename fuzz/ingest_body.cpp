@@ -1,4 +1,4 @@
-// Ingest bodies (host/src/ingest/IngestBody.cpp, libs/records RecordSchema.cpp): POST /api/ingest as
+// Ingest bodies (host/src/api/IngestBody.cpp, libs/records RecordSchema.cpp): POST /api/ingest as
 // {"events":[...]} (byte 0 even) or NDJSON (byte 0 odd), then each event as IngestService validates
 // it: its "type" names a kind, normalize() checks and fills its fields.
 //
@@ -8,7 +8,7 @@
 #include "FuzzSupport.h"
 #include "RecordChecks.h"
 
-#include "ingest/IngestBody.h"
+#include "api/IngestBody.h"
 #include "web/Router.h"
 
 using namespace mc::host;

@@ -1,4 +1,4 @@
-// WebSocket frames (host/src/web/ws/FrameCodec.cpp): FrameParser::feed on what a client (or, for the
+// WebSocket frames (host/src/net/FrameCodec.cpp): FrameParser::feed on what a client (or, for the
 // client side used by tests, a server) sends. Byte 0 picks the side and how the rest is split; the
 // rest is the byte stream.
 //
@@ -8,7 +8,7 @@
 // frame built from any valid text keeps a valid UTF-8 reason.
 #include "FuzzSupport.h"
 
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <vector>
 

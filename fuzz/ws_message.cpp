@@ -8,7 +8,7 @@
 #include "FuzzSupport.h"
 
 #include "web/ws/ClientMessage.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/JSON/Parser.h>
 

@@ -9,7 +9,7 @@
 #include "RegistryFixture.h"
 #include "TestHttp.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "core/Broadcaster.h"
 #include "discovery/DiscoveryService.h"
 #include "util/Json.h"

@@ -181,7 +181,8 @@ public:
             auto e = events.receiveType("tool_call")->getObject("payload");
             if (e->getValue<std::string>("tool") != "trigger-long-running-operation") continue;
             CPPUNIT_ASSERT_EQUAL(std::string("timeout"), e->getValue<std::string>("outcome"));
-            CPPUNIT_ASSERT_EQUAL(504, e->getValue<int>("status"));
+            // The event says what happened in the gateway's terms; HTTP statuses are the web layer's.
+            CPPUNIT_ASSERT(!e->has("status"));
             break;
         }
         // The connection is still healthy after a cancelled call.

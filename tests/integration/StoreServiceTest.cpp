@@ -2,7 +2,8 @@
 // libraries), real database files, several instances and restarts.
 #include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 
 #include <cppunit/extensions/HelperMacros.h>

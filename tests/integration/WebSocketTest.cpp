@@ -6,7 +6,7 @@
 #include "core/EventRouter.h"
 #include "web/Auth.h"
 #include "web/WebSocketHub.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>

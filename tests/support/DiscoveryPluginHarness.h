@@ -1,7 +1,8 @@
 #pragma once
 // Runs one real discovery plugin (.so from the build) through the host's loader and plugin instance,
 // with its keys resolved as the host does, and records every "discovery" report it emits.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginInstance.h"
 #include "plugin/PluginRegistry.h"

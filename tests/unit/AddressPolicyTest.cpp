@@ -1,6 +1,6 @@
 // Where discovered servers may be reached: address classes (loopback, link-local, lan, metadata),
 // host names resolved before they are judged, and allow_remotes host patterns.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "discovery/AddressPolicy.h"
 
 #include "NetworkNamespace.h"

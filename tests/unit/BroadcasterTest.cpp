@@ -1,6 +1,6 @@
 // The core broadcaster: seq order, dedupe across channels, encode once, subscription bookkeeping.
 #include "core/Broadcaster.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/JSON/Parser.h>
 

@@ -1,7 +1,7 @@
 // The discovery service's pure rules: endpoint normalization (the dedup key), ids derived from
 // display names, and the per-source keys the host reads (enabled, policy, stdio, allow_packages,
 // allow_remotes, allow_private_addresses) with the plugin's declared defaults.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "discovery/DiscoveryService.h"
 #include "gateway/McpServerConfig.h"
 

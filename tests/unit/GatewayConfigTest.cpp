@@ -1,5 +1,5 @@
 // MCP server definitions from REST bodies and host.properties, and the gateway.* keys.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpServerConfig.h"
 #include "TestHttp.h"

@@ -2,7 +2,7 @@
 // reconnect backoff.
 #include "gateway/McpConnection.h"
 #include "gateway/McpProtocol.h"
-#include "gateway/ReconnectBackoff.h"
+#include "util/ReconnectBackoff.h"
 #include "TestHttp.h"
 
 #include <Poco/JSON/Parser.h>

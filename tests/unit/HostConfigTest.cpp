@@ -1,7 +1,9 @@
 // Configuration: precedence (CLI > environment > file > defaults), validation naming the key,
 // plugin instance configuration, and the docs staying in step with the key table.
 #include "TestHttp.h"
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "app/HostSettings.h"
+#include "plugin/PluginConfig.h"
 
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>

@@ -388,7 +388,6 @@ public:
         call.status = "denied";
         call.outcome = "permission_denied";
         call.errorCode = "permission_denied";
-        call.httpStatus = 403;
         p.ingest.recordToolCall(call);
         // Unknown threads are looked up on the ingest lane: the calls returned at once.
         for (int i = 0; i < 200 && (known.size() < 1 || fresh.size() < 2); ++i) std::this_thread::sleep_for(10ms);

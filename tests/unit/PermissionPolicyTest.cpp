@@ -1,6 +1,6 @@
 // The permission policy: rule matching (users, roles, MCP and tool globs), evaluation order, the
 // default, and configuration errors that name the key.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "policy/PermissionPolicy.h"
 
 #include <Poco/Util/MapConfiguration.h>

@@ -1,6 +1,7 @@
 // PluginInstance against real fixture libraries: the lifecycle, events emitted through the host API,
 // calls through the copied vtable, and the SDK's exception barrier on a throwing create().
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 
 #include <Poco/Util/MapConfiguration.h>

@@ -1,7 +1,8 @@
 // The plugin loader against real libraries: every refusal is proven with its own broken fixture,
 // loaded from a fresh directory next to the two good fixtures, which must still load.
 #include "log/Logging.h"
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 
 #include <Poco/Util/MapConfiguration.h>

@@ -1,6 +1,6 @@
 // ${env:NAME} / ${file:/path} placeholders in MCP server headers and env: syntax, resolution from
 // real environment variables and files, and which origin may use which.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "gateway/McpServerConfig.h"
 #include "gateway/SecretPlaceholders.h"
 #include "TestHttp.h"

@@ -1,7 +1,7 @@
 // RFC 6455 framing: round trips, byte-by-byte feeding, fragmentation, masking and every violation;
 // and the envelope of a client's text message (ClientMessage), whose answers travel as text frames.
 #include "web/ws/ClientMessage.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include "mc/json_text.hpp"
 

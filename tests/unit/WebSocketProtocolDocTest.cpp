@@ -33,7 +33,7 @@ public:
         const std::string root = MC_TEST_SOURCE_DIR;
         std::string code;
         for (const char* file : {"host/src/web/WebSocketHub.cpp", "host/src/web/ws/ClientSession.cpp", "host/src/web/ws/ClientMessage.cpp",
-                                 "host/src/gateway/GatewayApi.cpp", "host/src/ingest/IngestApi.cpp"})
+                                 "host/src/api/GatewayApi.cpp", "host/src/api/IngestApi.cpp"})
             code += readFile(root + "/" + file);
         const std::string doc = readFile(root + "/docs/websocket-protocol.md");
         CPPUNIT_ASSERT(!code.empty() && !doc.empty());

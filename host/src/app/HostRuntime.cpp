@@ -1,20 +1,23 @@
 #include "app/HostRuntime.h"
 
+#include "api/DiscoveryApi.h"
+#include "api/GatewayApi.h"
+#include "api/IngestApi.h"
 #include "api/QueryApi.h"
+#include "app/HostSettings.h"
 
 #include "core/Audit.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "discovery/DiscoveryService.h"
-#include "gateway/GatewayApi.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
-#include "ingest/IngestApi.h"
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
 #include "mc/records/RecordSchema.h"
 #include "plugin/HostContext.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 #include "policy/PermissionPolicy.h"
 #include "store/StoreService.h"
@@ -70,7 +73,6 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
                         : outcome.outcome == "permission_denied" ? "denied"
                                                                  : "error";
         record.errorCode = outcome.errorCode;
-        record.httpStatus = outcome.httpStatus;
         record.startedAt = startedAt;
         record.durationMs = outcome.durationMs;
         record.argumentsBytes = request.argumentsJson.size();

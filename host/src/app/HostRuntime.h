@@ -3,7 +3,8 @@
 // its Subsystems (app/Subsystems.h). Start-up runs four phases in order — plugins, store, web, gateway —
 // and stop() undoes them in reverse; each phase throws ConfigError/StoreError/std::runtime_error with a
 // message an operator can act on.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "app/HostSettings.h"
 #include "web/Auth.h"
 
 #include <Poco/Util/AbstractConfiguration.h>

@@ -1,6 +1,6 @@
 // mission-control: the host executable. Poco ServerApplication: runs in the foreground (or as a
 // daemon with --daemon), stops cleanly on SIGINT/SIGTERM.
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "app/Subsystems.h"
 #include "log/Logging.h"

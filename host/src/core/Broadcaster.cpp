@@ -1,7 +1,7 @@
 #include "core/Broadcaster.h"
 
 #include "util/Json.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <algorithm>
 #include <charconv>

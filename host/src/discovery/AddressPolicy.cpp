@@ -1,6 +1,6 @@
 #include "discovery/AddressPolicy.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/DNS.h>

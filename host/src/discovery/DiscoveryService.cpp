@@ -1,6 +1,6 @@
 #include "discovery/DiscoveryService.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "core/EventRouter.h"
 #include "gateway/McpGateway.h"
 #include "gateway/McpProbe.h"
@@ -10,8 +10,6 @@
 #include "plugin/PluginRegistry.h"
 #include "util/Clock.h"
 #include "util/Json.h"
-#include "web/HttpUtil.h"
-#include "web/Router.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -682,7 +680,7 @@ std::string DiscoveryService::reportJson() const {
     return out + "]}";
 }
 
-int DiscoveryService::refresh(const std::string& name, std::string& error) {
+std::optional<Refusal> DiscoveryService::refresh(const std::string& name, std::string& error) {
     PluginInstance* instance = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -690,40 +688,21 @@ int DiscoveryService::refresh(const std::string& name, std::string& error) {
             if (n == name || source.settings.pluginId == name) instance = source.instance;
         if (!instance) {
             error = "no running discovery source '" + name + "'";
-            return 404;
+            return Refusal::NotFound;
         }
     }
     const auto& vt = instance->plugin().discovery;
     if (!vt.refresh) {
         error = "discovery plugin '" + instance->plugin().info.id + "' has no refresh hook";
-        return 501;
+        return Refusal::NotSupported;
     }
     std::string reason;
     const mc_status status = HostContext::call(reason, [&] { return vt.refresh(instance->handle()); });
     if (status != MC_OK) {
         error = std::string("refresh failed (") + statusName(status) + "): " + reason;
-        return 502;
+        return Refusal::UpstreamFailed;
     }
-    return 200;
-}
-
-void registerDiscoveryRoutes(Router& router, DiscoveryService& discovery) {
-    using Status = Poco::Net::HTTPResponse::HTTPStatus;
-    router.add(Route{"GET", "/api/discovery", Role::Viewer,
-                     [&discovery](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, discovery.reportJson()); },
-                     "Discovery sources: state, last run, what each found (probe result, MCP id), deduplicated endpoints."});
-    router.add(Route{"POST", "/api/discovery/{source}/refresh", Role::Operator,
-                     [&discovery](RequestContext& ctx) {
-                         const std::string source = ctx.pathParams.at("source");
-                         std::string error;
-                         const int status = discovery.refresh(source, error);
-                         if (status != 200)
-                             throw HttpError(status, status == 404 ? "unknown_source" : status == 501 ? "not_supported" : "refresh_failed",
-                                             error, "{\"source\":" + json::quote(source) + "}");
-                         http::sendJson(ctx.response, Status::HTTP_ACCEPTED,
-                                        "{\"source\":" + json::quote(source) + ",\"refresh\":\"requested\"}");
-                     },
-                     "Asks a discovery source to re-scan now (operator)."});
+    return std::nullopt;
 }
 
 } // namespace mc::host

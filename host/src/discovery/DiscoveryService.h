@@ -18,6 +18,7 @@
 #include "gateway/GatewayScheduler.h"
 #include "gateway/McpServerConfig.h"
 #include "mc/plugin_abi.h"
+#include "util/Refusal.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -37,7 +38,6 @@ class EventRouter;
 class McpGateway;
 class PluginInstance;
 class PluginRegistry;
-class Router;
 
 // "http://LOCALHOST:80/mcp/" -> "http://localhost:80/mcp"; the dedup key of http/sse endpoints.
 std::string normalizeEndpointUrl(const std::string& url);
@@ -67,9 +67,10 @@ public:
 
     // GET /api/discovery: {"sources":[...],"endpoints":[...]} (docs/discovery.md).
     std::string reportJson() const;
-    // Asks the source (its name or plugin id) to re-scan. Returns 200, 404 (unknown source) or 501
-    // (the plugin has no refresh hook), 502 when the plugin refused; `error` says why.
-    int refresh(const std::string& source, std::string& error);
+    // Asks the source (its name or plugin id) to re-scan. Returns nothing when asked, NotFound (unknown
+    // source), NotSupported (the plugin has no refresh hook) or UpstreamFailed (the plugin refused);
+    // `error` says why.
+    std::optional<Refusal> refresh(const std::string& source, std::string& error);
     // Blocks until queued reports and running probes are done or `timeout` passes (tests, shutdown).
     bool idle(std::chrono::milliseconds timeout) const;
 
@@ -164,8 +165,5 @@ private:
     bool stopped_ = false;
     std::size_t inFlight_ = 0; // reports and probes posted but not finished
 };
-
-// GET /api/discovery (viewer), POST /api/discovery/{source}/refresh (operator).
-void registerDiscoveryRoutes(Router& router, DiscoveryService& discovery);
 
 } // namespace mc::host

@@ -1,6 +1,6 @@
 #include "discovery/DiscoverySettings.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>

@@ -1,45 +1,24 @@
 #include "gateway/GatewaySettings.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "gateway/McpProtocol.h"
 #include "gateway/SecretPlaceholders.h"
 
-#include <Poco/NumberParser.h>
 #include <Poco/String.h>
 
 namespace mc::host {
 namespace {
 
-const HostKeySpec& specOf(const std::string& key) {
-    for (const auto& s : hostKeys())
-        if (key == s.key) return s;
-    throw std::logic_error("undeclared host key " + key);
-}
-
-std::string raw(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
-    return Poco::trim(config.getRawString(key, specOf(key).defaultValue));
-}
-
-// An integer key within its declared range (durations in ms, counts alike).
+// An integer key within its declared range, as a duration.
 std::chrono::milliseconds readMillis(const Poco::Util::AbstractConfiguration& config, const std::string& key) {
-    const auto& s = specOf(key);
-    const std::string value = raw(config, key);
-    Poco::Int64 parsed = 0;
-    if (!Poco::NumberParser::tryParse64(value, parsed) || parsed < s.min || parsed > s.max)
-        throw ConfigError("invalid configuration: " + key + " = '" + value + "': expected an integer in " +
-                          std::to_string(s.min) + ".." + std::to_string(s.max));
-    return std::chrono::milliseconds(parsed);
+    return std::chrono::milliseconds(readInt(config, key));
 }
 
 } // namespace
 
 GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& config) {
     GatewaySettings s;
-    const std::string allow = Poco::toLower(raw(config, "gateway.allow_api_stdio"));
-    bool parsed = false;
-    if (!Poco::NumberParser::tryParseBool(allow, parsed))
-        throw ConfigError("invalid configuration: gateway.allow_api_stdio = '" + allow + "': expected true or false");
-    s.allowApiStdio = parsed;
+    s.allowApiStdio = readBool(config, "gateway.allow_api_stdio");
     s.pingInterval = readMillis(config, "gateway.ping_interval_ms");
     s.pingTimeout = readMillis(config, "gateway.ping_timeout_ms");
     s.requestTimeout = readMillis(config, "gateway.request_timeout_ms");
@@ -54,13 +33,13 @@ GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& con
     if (s.toolTimeout > s.maxToolTimeout)
         throw ConfigError("invalid configuration: gateway.tool_timeout_ms (" + std::to_string(s.toolTimeout.count()) +
                           ") must not exceed gateway.tool_timeout_max_ms (" + std::to_string(s.maxToolTimeout.count()) + ")");
-    s.logLevel = Poco::toLower(raw(config, "gateway.log_level"));
+    s.logLevel = Poco::toLower(readValue(config, "gateway.log_level"));
     if (!mcp::isLoggingLevel(s.logLevel))
         throw ConfigError("invalid configuration: gateway.log_level = '" + s.logLevel + "': expected one of " +
                           mcp::loggingLevelList());
-    s.apiPlaceholders = parseApiPlaceholderPatterns(raw(config, "gateway.api_placeholders"));
-    s.logRatePerSecond = static_cast<std::uint32_t>(readMillis(config, "gateway.log_rate_per_second").count());
-    s.logBurst = static_cast<std::uint32_t>(readMillis(config, "gateway.log_burst").count());
+    s.apiPlaceholders = parseApiPlaceholderPatterns(readValue(config, "gateway.api_placeholders"));
+    s.logRatePerSecond = static_cast<std::uint32_t>(readInt(config, "gateway.log_rate_per_second"));
+    s.logBurst = static_cast<std::uint32_t>(readInt(config, "gateway.log_burst"));
     return s;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The gateway.* host keys (declared in app/HostConfig.cpp's table), read and validated.
+// The gateway.* host keys (declared in config/HostConfig.cpp's table), read and validated.
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>

@@ -750,16 +750,16 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(call.tool) +
                               ",\"thread_id\":" + (call.threadId.empty() ? std::string("null") : json::quote(call.threadId)) +
                               ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
-                              ",\"outcome\":" + json::quote(outcome.outcome) + ",\"status\":" + std::to_string(outcome.httpStatus);
+                              ",\"outcome\":" + json::quote(outcome.outcome);
         if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
         payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
         services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
         log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, call.tool, outcome.outcome, outcome.durationMs);
         done(std::move(outcome));
     };
-    auto fail = [&](int status, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {
+    auto fail = [&](Refusal refusal, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {
         ToolCallOutcome o;
-        o.httpStatus = status;
+        o.refusal = refusal;
         o.errorCode = code;
         o.outcome = outcomeName;
         o.message = std::move(message);
@@ -772,7 +772,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         Poco::JSON::Parser parser;
         arguments = parser.parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
     } catch (const Poco::Exception& e) {
-        fail(400, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());
+        fail(Refusal::InvalidInput, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());
         return;
     }
     std::uint64_t generation = 0;
@@ -793,19 +793,20 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
             }
     }
     if (!notConnected.empty()) {
-        fail(503, "mcp_disconnected", "disconnected", notConnected);
+        fail(Refusal::Unavailable, "mcp_disconnected", "disconnected", notConnected);
         return;
     }
     if (!known) {
-        fail(404, "unknown_tool", "unknown_tool", "the MCP server '" + config_.id + "' has no tool '" + call.tool + "'",
+        fail(Refusal::NotFound, "unknown_tool", "unknown_tool", "the MCP server '" + config_.id + "' has no tool '" + call.tool + "'",
              "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(call.tool) + "}");
         return;
     }
     std::string field;
     const std::string invalid = validateArguments(schema, arguments, field);
     if (!invalid.empty()) {
-        const int status = asObject(arguments) ? 422 : 400;
-        fail(status, status == 422 ? "invalid_arguments" : "bad_request", "invalid_arguments",
+        const bool wellFormed = asObject(arguments) != nullptr;
+        fail(wellFormed ? Refusal::InvalidArguments : Refusal::InvalidInput, wellFormed ? "invalid_arguments" : "bad_request",
+             "invalid_arguments",
              "invalid arguments for tool '" + call.tool + "': " + invalid,
              field.empty() ? "{}" : "{\"field\":" + json::quote(field) + "}");
         return;
@@ -847,25 +848,25 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                     o.detailsJson = details;
                     o.message = "the MCP server '" + config_.id + "' refused tools/call " + tool + ": " + outcome.errorMessage;
                     if (outcome.errorCode == mcp::kInvalidParams) {
-                        o.httpStatus = 422;
+                        o.refusal = Refusal::InvalidArguments;
                         o.errorCode = "invalid_arguments";
                         o.outcome = "invalid_arguments";
                     } else {
-                        o.httpStatus = 502;
+                        o.refusal = Refusal::UpstreamFailed;
                         o.errorCode = "mcp_error";
                         o.outcome = "mcp_error";
                     }
                     break;
                 }
                 case RpcOutcome::Kind::Timeout:
-                    o.httpStatus = 504;
+                    o.refusal = Refusal::TimedOut;
                     o.errorCode = "timeout";
                     o.outcome = "timeout";
                     o.message = "tool '" + tool + "' on '" + config_.id + "' did not answer within " +
                                 std::to_string(timeoutMs) + " ms; the request was cancelled";
                     break;
                 case RpcOutcome::Kind::Disconnected:
-                    o.httpStatus = 503;
+                    o.refusal = Refusal::Unavailable;
                     o.errorCode = "mcp_disconnected";
                     o.outcome = "disconnected";
                     o.message = outcome.errorMessage;

@@ -10,8 +10,9 @@
 #include "gateway/LogRateLimiter.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpServerConfig.h"
-#include "gateway/ReconnectBackoff.h"
 #include "mc/plugin_abi.h"
+#include "util/ReconnectBackoff.h"
+#include "util/Refusal.h"
 
 #include <Poco/Dynamic/Var.h>
 #include <spdlog/logger.h>
@@ -23,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,13 +56,13 @@ struct ToolCallRequest {
     std::chrono::milliseconds timeout{60000};
 };
 
-// What a tool call produced, already in HTTP terms (the REST route and call_tool share it).
+// What a tool call produced (the REST route and call_tool answer from it).
 struct ToolCallOutcome {
-    int httpStatus = 200;
-    std::string errorCode;    // empty on 200
+    std::optional<Refusal> refusal; // empty when the call completed (a tool error is a completed call)
+    std::string errorCode;    // empty when completed
     std::string message;      // the error's message
     std::string detailsJson = "{}";
-    std::string resultJson;   // 200: {"content":[...],"isError":bool[,"structuredContent":{...}]}
+    std::string resultJson;   // completed: {"content":[...],"isError":bool[,"structuredContent":{...}]}
     std::string outcome;      // ok, tool_error, unknown_mcp, unknown_tool, disconnected, timeout, invalid_arguments, mcp_error
     long long durationMs = 0;
 };

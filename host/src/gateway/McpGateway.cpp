@@ -1,6 +1,6 @@
 #include "gateway/McpGateway.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "core/EventRouter.h"
 #include "gateway/SecretPlaceholders.h"
 #include "log/Logging.h"
@@ -78,15 +78,15 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
     try {
         checkSecretPlaceholders(config, origin, settings_.apiPlaceholders);
     } catch (const SecretPlaceholderError& e) {
-        throw GatewayError(403, "placeholder_not_allowed", e.what(), "{\"field\":" + json::quote(e.field) + "}");
+        throw GatewayError(Refusal::Forbidden, "placeholder_not_allowed", e.what(), "{\"field\":" + json::quote(e.field) + "}");
     }
     std::shared_ptr<McpConnection> connection;
     bool startNow = false;
     {
         std::lock_guard lock(mutex_);
-        if (stopped_) throw GatewayError(503, "shutting_down", "the gateway is stopping");
+        if (stopped_) throw GatewayError(Refusal::Unavailable, "shutting_down", "the gateway is stopping");
         if (connections_.count(config.id))
-            throw GatewayError(409, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
+            throw GatewayError(Refusal::Conflict, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
                                "{\"field\":\"id\"}");
         connection = std::make_shared<McpConnection>(std::move(config), origin,
                                                      McpConnection::Services{settings_, scheduler_, plugins_, events_});
@@ -139,15 +139,14 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     const std::string threadJson = request.threadId.empty() ? std::string("null") : json::quote(request.threadId);
     auto refuse = [&](ToolCallOutcome o) {
         std::string payload = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
-                              ",\"thread_id\":" + threadJson + ",\"duration_ms\":0,\"outcome\":" + json::quote(o.outcome) +
-                              ",\"status\":" + std::to_string(o.httpStatus) + "}";
+                              ",\"thread_id\":" + threadJson + ",\"duration_ms\":0,\"outcome\":" + json::quote(o.outcome) + "}";
         events_.route("gateway", "tool_call", payload);
         done(std::move(o));
     };
     auto connection = find(mcpId);
     if (!connection) {
         ToolCallOutcome o;
-        o.httpStatus = 404;
+        o.refusal = Refusal::NotFound;
         o.errorCode = "unknown_mcp";
         o.outcome = "unknown_mcp";
         o.message = "no MCP server with id '" + mcpId + "'";
@@ -166,7 +165,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         logging::get("gateway")->warn("permission event refused: {}", error);
     if (!decision.granted) {
         ToolCallOutcome o;
-        o.httpStatus = 403;
+        o.refusal = Refusal::Forbidden;
         o.errorCode = "permission_denied";
         o.outcome = "permission_denied";
         o.message = "'" + request.user + "' (" + request.role + ") may not call tool '" + request.tool + "' on '" + mcpId +

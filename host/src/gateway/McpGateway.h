@@ -22,12 +22,12 @@ namespace mc::host {
 class EventRouter;
 class PluginRegistry;
 
-// A refused gateway operation in HTTP terms (status, machine code, human message).
+// A refused gateway operation (why, machine code, human message).
 class GatewayError : public std::runtime_error {
 public:
-    GatewayError(int status, std::string code, const std::string& message, std::string detailsJson = "{}")
-        : std::runtime_error(message), status(status), code(std::move(code)), detailsJson(std::move(detailsJson)) {}
-    int status;
+    GatewayError(Refusal refusal, std::string code, const std::string& message, std::string detailsJson = "{}")
+        : std::runtime_error(message), refusal(refusal), code(std::move(code)), detailsJson(std::move(detailsJson)) {}
+    Refusal refusal;
     std::string code;
     std::string detailsJson;
 };
@@ -46,8 +46,9 @@ public:
     // Closes every transport (children are reaped by the transports) and stops the scheduler.
     void stop();
 
-    // Registers and (when started) connects a server. Throws GatewayError 403 placeholder_not_allowed
-    // when `origin` may not use one of its secret placeholders, 409 on a duplicate id, 503 after stop().
+    // Registers and (when started) connects a server. Throws GatewayError Forbidden
+    // (placeholder_not_allowed) when `origin` may not use one of its secret placeholders, Conflict on a
+    // duplicate id, Unavailable after stop().
     std::shared_ptr<McpConnection> add(McpServerConfig config, const std::string& origin);
     // Closes the server's transport and forgets it; false when the id is unknown.
     bool remove(const std::string& id);
@@ -67,8 +68,8 @@ public:
     void setPolicy(PermissionPolicy policy) { policy_ = std::move(policy); }
     void setToolCallObserver(ToolCallObserver observer) { observer_ = std::move(observer); }
 
-    // Routes tools/call to `mcpId`; `done` runs exactly once (404 unknown_mcp when the id is unknown,
-    // 403 permission_denied when the policy denies the caller; then nothing is sent to the MCP). Every
+    // Routes tools/call to `mcpId`; `done` runs exactly once (NotFound unknown_mcp when the id is unknown,
+    // Forbidden permission_denied when the policy denies the caller; then nothing is sent to the MCP). Every
     // policy decision is published as a `permission` event.
     void callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
 

@@ -1,6 +1,6 @@
 #include "gateway/SecretPlaceholders.h"
 
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
 #include "policy/PermissionPolicy.h"
 
 #include <Poco/String.h>

@@ -471,7 +471,6 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
         Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
         details->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
         details->set("outcome", call.outcome);
-        details->set("http_status", call.httpStatus);
         if (!call.errorCode.empty()) details->set("error_code", call.errorCode);
         Poco::JSON::Object::Ptr step = new Poco::JSON::Object;
         step->set("thread_id", call.threadId);

@@ -59,7 +59,6 @@ struct ToolCallRecord {
     std::string startedAt;    // RFC 3339
     long long durationMs = 0;
     std::size_t argumentsBytes = 0;
-    int httpStatus = 200;
 };
 
 class IngestService {

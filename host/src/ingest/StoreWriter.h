@@ -9,7 +9,7 @@
 // stay queued in order and the same batch is retried with backoff (ids make retries idempotent); the
 // queue keeps counting them, so a long outage fills it and submitters are refused instead of losing
 // events. stop() flushes what is queued before the store closes.
-#include "gateway/ReconnectBackoff.h"
+#include "util/ReconnectBackoff.h"
 #include "mc/plugin_abi.h"
 
 #include <atomic>

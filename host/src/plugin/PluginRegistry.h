@@ -51,6 +51,6 @@ private:
 // "[a-z0-9][a-z0-9-]*"
 bool isValidPluginId(const std::string& id);
 
-// An instance's configuration is built by pluginInstanceConfig() in app/HostConfig.h.
+// An instance's configuration is built by pluginInstanceConfig() in plugin/PluginConfig.h.
 
 } // namespace mc::host

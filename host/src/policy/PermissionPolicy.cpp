@@ -1,7 +1,7 @@
 #include "policy/PermissionPolicy.h"
 
-#include "app/HostConfig.h"
-#include "web/Auth.h"
+#include "config/HostConfig.h"
+#include "policy/Role.h"
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>

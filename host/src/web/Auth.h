@@ -2,17 +2,14 @@
 // The authentication seam. When auth.jwt.secret is set, every /api and /ws request must carry a
 // valid HS256 JWT (Authorization: Bearer <jwt>, or ?token=<jwt> for browsers' WebSockets) whose
 // `role` claim is viewer, operator or admin. Without a secret the host is open (bind it to loopback).
+#include "policy/Role.h"
+
 #include <Poco/Net/HTTPServerRequest.h>
 
 #include <optional>
 #include <string>
 
 namespace mc::host {
-
-enum class Role { Viewer = 1, Operator = 2, Admin = 3 }; // each includes the rights of the ones before
-
-const char* roleName(Role role);
-std::optional<Role> parseRole(const std::string& name);
 
 struct Principal {
     std::string subject; // the JWT `sub`, or "anonymous" when auth is off

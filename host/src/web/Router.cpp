@@ -232,6 +232,21 @@ std::map<std::string, std::string> validateQuery(const std::vector<QueryParam>& 
     return out;
 }
 
+int httpStatusOf(Refusal refusal) {
+    switch (refusal) {
+    case Refusal::InvalidInput: return 400;
+    case Refusal::Forbidden: return 403;
+    case Refusal::NotFound: return 404;
+    case Refusal::Conflict: return 409;
+    case Refusal::InvalidArguments: return 422;
+    case Refusal::NotSupported: return 501;
+    case Refusal::UpstreamFailed: return 502;
+    case Refusal::Unavailable: return 503;
+    case Refusal::TimedOut: return 504;
+    }
+    return 500;
+}
+
 std::shared_ptr<DeferredReply> RequestContext::defer(std::chrono::milliseconds timeout, DeferredReply::Writer onTimeout) {
     auto* exchange = net::HttpExchange::of(response);
     if (!exchange) throw std::logic_error("a deferred reply needs a response of the host's HTTP server");

@@ -6,6 +6,7 @@
 // RequestGuard, or the role), 401 (auth), 404 (no route), 405 (+Allow), 413 (body too large), 415
 // (media type), CORS preflights of allowed origins, and 500 when a handler throws (logged with the
 // request; the client sees no stack trace).
+#include "util/Refusal.h"
 #include "web/Auth.h"
 #include "web/RequestGuard.h"
 
@@ -55,10 +56,15 @@ struct RequestContext {
 };
 
 // Throw from a handler to answer with that status and the JSON error shape.
+// The HTTP status of each kind of refusal the domain modules report.
+int httpStatusOf(Refusal refusal);
+
 class HttpError : public std::runtime_error {
 public:
     HttpError(int status, std::string code, const std::string& message, std::string detailsJson = "{}")
         : std::runtime_error(message), status(status), code(std::move(code)), detailsJson(std::move(detailsJson)) {}
+    HttpError(Refusal refusal, std::string code, const std::string& message, std::string detailsJson = "{}")
+        : HttpError(httpStatusOf(refusal), std::move(code), message, std::move(detailsJson)) {}
     int status;
     std::string code;
     std::string detailsJson;

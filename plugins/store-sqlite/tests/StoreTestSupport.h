@@ -3,7 +3,8 @@
 // StoreService on it (a temp SQLite file, a database of tests/support/PostgresServer).
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
-#include "app/HostConfig.h"
+#include "config/HostConfig.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 #include "store/MigrationRunner.h"
 #include "store/StoreService.h"

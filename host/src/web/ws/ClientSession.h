@@ -6,7 +6,7 @@
 #include "net/Transport.h"
 #include "web/Auth.h"
 #include "web/ws/ClientMessage.h"
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 #include "web/ws/WebSocketSettings.h"
 
 #include <Poco/JSON/Object.h>

@@ -1,5 +1,5 @@
 #pragma once
-// The WebSocket hub's limits, read from the ws.* configuration keys (app/HostConfig.cpp).
+// The WebSocket hub's limits, read from the ws.* configuration keys (app/HostSettings.cpp; declared in config/HostConfig.cpp).
 #include <chrono>
 #include <cstddef>
 

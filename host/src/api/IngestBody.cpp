@@ -1,4 +1,4 @@
-#include "ingest/IngestBody.h"
+#include "api/IngestBody.h"
 
 #include "web/Router.h"
 

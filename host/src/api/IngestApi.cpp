@@ -1,4 +1,4 @@
-#include "ingest/IngestApi.h"
+#include "api/IngestApi.h"
 
 #include "util/Json.h"
 #include "web/HttpUtil.h"

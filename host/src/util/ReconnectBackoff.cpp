@@ -1,4 +1,4 @@
-#include "gateway/ReconnectBackoff.h"
+#include "util/ReconnectBackoff.h"
 
 #include <stdexcept>
 

@@ -4,12 +4,6 @@
 //   -Dkey=value on the command line > MC_* environment variables > the --config file > defaults.
 // An environment variable overrides a key by upper-casing it, '.' -> '_', with the prefix MC_
 // (http.port -> MC_HTTP_PORT).
-#include "ingest/StoreWriter.h"
-#include "log/Logging.h"
-#include "net/HttpServer.h"
-#include "plugin/LoadedPlugin.h"
-#include "web/RequestGuard.h"
-#include "web/ws/WebSocketSettings.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -77,57 +71,23 @@ constexpr int kPriorityDefaults = 150;
 void addConfigurationLayers(Poco::Util::LayeredConfiguration& config, const std::string& file,
                             EnvironmentLayer::Lookup environment);
 
-struct IngestSettings {
-    StoreWriterSettings writer;
-    std::chrono::milliseconds ackTimeout{10000};
-    std::size_t threadCacheSize = 100000;
-};
+// Reading declared host keys (one way for every module): the value, or its default, checked against
+// the key's type and range. Each throws ConfigError naming the key, the value and what was expected;
+// a key missing from the table is a programming error (std::logic_error).
+const HostKeySpec& hostKey(const std::string& key);
+std::string describeExpected(const HostKeySpec& spec);
+ConfigError badValue(const std::string& key, const std::string& value, const std::string& expected);
+std::string readValue(const Poco::Util::AbstractConfiguration& config, const std::string& key); // trimmed
+long long readInt(const Poco::Util::AbstractConfiguration& config, const std::string& key);
+bool readBool(const Poco::Util::AbstractConfiguration& config, const std::string& key);
+std::vector<std::string> readList(const Poco::Util::AbstractConfiguration& config, const std::string& key); // comma-separated, trimmed, no empty items
+std::string readEnum(const Poco::Util::AbstractConfiguration& config, const std::string& key); // lower-cased choice
 
-struct HostSettings {
-    std::string httpHost;
-    std::uint16_t httpPort = 8000;
-    int httpMaxThreads = 16;
-    int httpMaxQueued = 64;
-    std::size_t httpMaxBodyBytes = 1 << 20;
-    net::HttpServerSettings http;  // the http.* keys the server applies (host, port and limits included)
-    RequestGuardSettings guard;    // http.allowed_hosts, http.allowed_origins
-    bool allowRemoteWithoutAuth = false;
-    std::string pluginsDir;
-    std::string storeBackend;
-    std::string migrationsDir;
-    logging::Settings log;
-    std::string jwtSecret;
-    std::string jwtIssuer;
-    WebSocketSettings ws;
-    std::chrono::milliseconds drainTimeout{3000};
-    std::chrono::milliseconds discoveryProbeTimeout{5000};
-    std::chrono::milliseconds discoveryProbeRetry{10000};
-    IngestSettings ingest;
-};
-
-// Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir
-// and store.migrations.dir. Throws ConfigError naming the first bad key.
-HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, const std::string& executableDir);
+// Every key under `prefix` that has a value (leaves of the tree, and inner keys that have one).
+std::vector<std::string> leafKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix);
 
 // Keys under the host's own namespaces that no table row (or plugin) declares: likely typos.
 std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config);
-
-// The configuration of one plugin instance: every key under `prefix` (prefix stripped), with the
-// plugin's declared defaults applied and declared types checked. Throws ConfigError naming the full
-// key for a bad value or a missing required key.
-std::map<std::string, std::string> pluginInstanceConfig(const Poco::Util::AbstractConfiguration& config,
-                                                        const std::string& prefix,
-                                                        const std::vector<ConfigKeyInfo>& declared);
-
-// The first key `declared` requires that has no default and is absent under `prefix` (the key
-// pluginInstanceConfig refuses as missing), or nullptr when every required key is there.
-const ConfigKeyInfo* firstMissingRequiredKey(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
-                                    const std::vector<ConfigKeyInfo>& declared);
-
-// The same, from keys already relative to `prefix` (tests and tools that hold a plain map).
-std::map<std::string, std::string> pluginInstanceConfig(const std::map<std::string, std::string>& relative,
-                                                        const std::string& prefix,
-                                                        const std::vector<ConfigKeyInfo>& declared);
 
 // Markdown table of the host keys (docs/configuration.md is checked against it by a test).
 std::string hostKeysMarkdown();

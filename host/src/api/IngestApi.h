@@ -1,7 +1,7 @@
 #pragma once
 // The ingest surfaces: POST /api/ingest (JSON or NDJSON) and the WebSocket `publish` message.
 // Documented in docs/ingest.md, docs/rest-api.md and docs/websocket-protocol.md.
-#include "ingest/IngestBody.h"
+#include "api/IngestBody.h"
 #include "ingest/IngestService.h"
 
 #include <chrono>

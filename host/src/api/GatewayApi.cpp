@@ -1,4 +1,4 @@
-#include "gateway/GatewayApi.h"
+#include "api/GatewayApi.h"
 
 #include "core/Audit.h"
 #include "gateway/McpGateway.h"
@@ -35,29 +35,29 @@ Poco::JSON::Object::Ptr parseBodyObject(const std::string& body, bool emptyIsObj
 }
 
 // The parts of a tool call both surfaces accept: arguments, thread_id, timeout_ms.
-// Throws GatewayError 400 naming the field.
+// Throws HttpError 400 naming the field.
 ToolCallRequest readToolCallFields(const Poco::JSON::Object& body, const GatewaySettings& settings,
                                    const std::set<std::string>& allowed) {
     for (const auto& [key, value] : body)
-        if (!allowed.count(key)) throw GatewayError(400, "bad_request", "unknown field \"" + key + "\"", "{\"field\":" + json::quote(key) + "}");
+        if (!allowed.count(key)) throw HttpError(400, "bad_request", "unknown field \"" + key + "\"", "{\"field\":" + json::quote(key) + "}");
     ToolCallRequest request;
     request.timeout = settings.toolTimeout;
     if (body.has("arguments") && !body.get("arguments").isEmpty()) {
         const auto a = body.get("arguments");
         if (a.type() != typeid(Poco::JSON::Object::Ptr))
-            throw GatewayError(400, "bad_request", "\"arguments\" must be a JSON object", "{\"field\":\"arguments\"}");
+            throw HttpError(400, "bad_request", "\"arguments\" must be a JSON object", "{\"field\":\"arguments\"}");
         request.argumentsJson = stringify(a);
     }
     if (body.has("thread_id") && !body.get("thread_id").isEmpty()) {
         const auto t = body.get("thread_id");
-        if (!t.isString()) throw GatewayError(400, "bad_request", "\"thread_id\" must be a string", "{\"field\":\"thread_id\"}");
+        if (!t.isString()) throw HttpError(400, "bad_request", "\"thread_id\" must be a string", "{\"field\":\"thread_id\"}");
         request.threadId = t.extract<std::string>();
     }
     if (body.has("timeout_ms") && !body.get("timeout_ms").isEmpty()) {
         const auto t = body.get("timeout_ms");
         const long long max = settings.maxToolTimeout.count();
         if (!t.isInteger() || t.isBoolean() || t.convert<long long>() < 1 || t.convert<long long>() > max)
-            throw GatewayError(400, "bad_request", "\"timeout_ms\" must be an integer in 1.." + std::to_string(max),
+            throw HttpError(400, "bad_request", "\"timeout_ms\" must be an integer in 1.." + std::to_string(max),
                                "{\"field\":\"timeout_ms\"}");
         request.timeout = std::chrono::milliseconds(t.convert<long long>());
     }
@@ -107,7 +107,7 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                              ctx.response.set("Location", "/api/mcps/" + c->id());
                              http::sendJson(ctx.response, Status::HTTP_CREATED, c->detailJson());
                          } catch (const GatewayError& e) {
-                             throw HttpError(e.status, e.code, e.what(), e.detailsJson);
+                             throw HttpError(e.refusal, e.code, e.what(), e.detailsJson);
                          }
                      },
                      "Register an MCP server at run time (admin); stdio only when gateway.allow_api_stdio = true."});
@@ -126,12 +126,7 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                          const std::string id = ctx.pathParams.at("id");
                          const std::string tool = ctx.pathParams.at("tool");
                          auto body = parseBodyObject(ctx.readBody(), true);
-                         ToolCallRequest request;
-                         try {
-                             request = readToolCallFields(*body, gw->settings(), {"arguments", "thread_id", "timeout_ms"});
-                         } catch (const GatewayError& e) {
-                             throw HttpError(e.status, e.code, e.what(), e.detailsJson);
-                         }
+                         ToolCallRequest request = readToolCallFields(*body, gw->settings(), {"arguments", "thread_id", "timeout_ms"});
                          request.tool = tool;
                          request.user = ctx.principal.subject;
                          request.role = roleName(ctx.principal.role);
@@ -143,7 +138,7 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                          // No worker waits for the server: the reply is written when the call completes.
                          gw->callTool(id, std::move(request), [reply, id, tool](ToolCallOutcome o) {
                              reply->complete([&](Poco::Net::HTTPServerResponse& response) {
-                                 if (o.httpStatus != 200) throw HttpError(o.httpStatus, o.errorCode, o.message, o.detailsJson);
+                                 if (o.refusal) throw HttpError(*o.refusal, o.errorCode, o.message, o.detailsJson);
                                  http::sendJson(response, Status::HTTP_OK, successBody(id, tool, o));
                              });
                          });
@@ -157,9 +152,10 @@ void registerGatewayMessages(WebSocketHub& hub, McpGateway& gateway) {
         const std::string requestId = message.requestIdJson.empty() ? "null" : message.requestIdJson;
         auto reply = [session, requestId](const std::string& mcpId, const std::string& tool, const ToolCallOutcome& o) {
             std::string out = "{\"type\":\"tool_result\",\"request_id\":" + requestId + ",\"mcp_id\":" + json::quote(mcpId) +
-                              ",\"tool\":" + json::quote(tool) + ",\"ok\":" + (o.httpStatus == 200 ? "true" : "false") +
-                              ",\"status\":" + std::to_string(o.httpStatus) + ",\"duration_ms\":" + std::to_string(o.durationMs);
-            if (o.httpStatus == 200)
+                              ",\"tool\":" + json::quote(tool) + ",\"ok\":" + (o.refusal ? "false" : "true") +
+                              ",\"status\":" + std::to_string(o.refusal ? httpStatusOf(*o.refusal) : 200) +
+                              ",\"duration_ms\":" + std::to_string(o.durationMs);
+            if (!o.refusal)
                 out += ",\"result\":" + o.resultJson;
             else
                 out += ",\"error\":{\"code\":" + json::quote(o.errorCode) + ",\"message\":" + json::quote(o.message) +
@@ -174,7 +170,7 @@ void registerGatewayMessages(WebSocketHub& hub, McpGateway& gateway) {
         const std::string mcpId = stringField("mcp_id");
         const std::string tool = stringField("tool");
         ToolCallOutcome refused;
-        refused.httpStatus = 400;
+        refused.refusal = Refusal::InvalidInput;
         refused.errorCode = "bad_request";
         if (mcpId.empty() || tool.empty()) {
             refused.message = "call_tool needs non-empty string fields \"mcp_id\" and \"tool\"";
@@ -186,7 +182,7 @@ void registerGatewayMessages(WebSocketHub& hub, McpGateway& gateway) {
         try {
             request = readToolCallFields(body, gw->settings(),
                                          {"type", "request_id", "mcp_id", "tool", "arguments", "thread_id", "timeout_ms"});
-        } catch (const GatewayError& e) {
+        } catch (const HttpError& e) {
             refused.message = e.what();
             refused.detailsJson = e.detailsJson;
             reply(mcpId, tool, refused);

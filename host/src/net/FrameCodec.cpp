@@ -1,4 +1,4 @@
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/SHA1Engine.h>
