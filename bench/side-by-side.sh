@@ -67,10 +67,6 @@ sys.exit(1)
 EOF
 }
 
-cpu_ticks() { # user + system clock ticks of a process so far
-  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-
 check_server() { # name: what it needs, before any run starts
   case $1 in
     host) [ -x "$build/bin/mission-control" ] || { echo "side-by-side: no $build/bin/mission-control (build it)" >&2; exit 1; } ;;
@@ -111,23 +107,17 @@ IFS=, read -r -a server_list <<<"$servers"
 for name in "${server_list[@]}"; do check_server "$name"; done
 
 results=$work/results.jsonl
-ticks_per_second=$(getconf CLK_TCK)
 for name in "${server_list[@]}"; do
   for rate in $rates; do
     port=$(free_port)
     log=$work/$name-$rate.log
     start_server "$name" "$port" "$log"
     echo "side-by-side: $name, rate ${rate/#0/flat out}, ${seconds} s ..." >&2
-    before=$(cpu_ticks "$server_pid")
-    started=$(date +%s.%N)
     line=$("$loadgen" --url "http://127.0.0.1:$port" --subscribers "$subscribers" --clients "$clients" --batch "$batch" \
-             --rate "$rate" --seconds "$seconds" --json --allow-loss 2>>"$work/loadgen.err") || line=""
-    ended=$(date +%s.%N)
-    after=$(cpu_ticks "$server_pid")
-    server_cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v a="$started" -v b="$ended" \
-                 'BEGIN { printf "%.0f", 100 * t / hz / (b - a) }')
+             --rate "$rate" --seconds "$seconds" --server-pid "$server_pid" --json --allow-loss \
+             2>>"$work/loadgen.err") || line=""
     [ -n "$line" ] || line='{"failed":true}'
-    echo "{\"server\":\"$name\",\"step_rate\":$rate,\"server_cpu_percent\":$server_cpu,\"run\":$line}" >>"$results"
+    echo "{\"server\":\"$name\",\"step_rate\":$rate,\"run\":$line}" >>"$results"
     stop_server
   done
 done
@@ -148,7 +138,7 @@ for row in rows:
     latency = run["latency_ms"]
     table.append((row["server"], rate, f"{run['ingest_events_per_s']:,.0f}", f"{run['delivered_msgs_per_s']:,.0f}",
                   f"{latency['p50']:.2f}", f"{latency['p99']:.2f}", f"{run['lost_deliveries']:,}", f"{run['errors']:,}",
-                  f"{row['server_cpu_percent']}", f"{run['loadgen_cpu_percent']:.0f}"))
+                  f"{run['server_cpu_percent']:.0f}", f"{run['loadgen_cpu_percent']:.0f}"))
 widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
 for i, r in enumerate(table):
     print("| " + " | ".join(str(c).rjust(w) if i and j >= 2 else str(c).ljust(w) for j, (c, w) in enumerate(zip(r, widths))) + " |")

@@ -3,7 +3,7 @@
 //
 //   mc-loadgen --url http://127.0.0.1:PORT [--subscribers 50] [--clients 16] [--batch 100]
 //              [--rate EVENTS_PER_S (0 = flat out)] [--seconds S | --events M] [--drain-seconds D]
-//              [--reader-threads T] [--channel logs:*] [--json] [--allow-loss]
+//              [--reader-threads T] [--channel logs:*] [--server-pid PID] [--json] [--allow-loss]
 // Exit code: 0 when every acknowledged event reached every subscriber, 2 when one did not (or
 // nothing was acknowledged), 1 when the set-up failed.
 #include "Publishers.h"
@@ -32,6 +32,7 @@ struct Options {
     std::size_t subscribers = 50;
     std::size_t readerThreads = 1;
     double drainSeconds = 10;
+    long serverPid = 0;           // its CPU use over the run is reported too
     bool json = false;
     bool allowLoss = false;
     PublishPlan plan;
@@ -41,7 +42,7 @@ struct Options {
     std::fprintf(stderr,
                  "mc-loadgen: %s\nusage: mc-loadgen --url http://127.0.0.1:PORT [--subscribers N] [--clients C] [--batch B]\n"
                  "       [--rate EVENTS_PER_S] [--seconds S | --events M] [--drain-seconds D] [--reader-threads T]\n"
-                 "       [--channel NAME] [--json] [--allow-loss]\n",
+                 "       [--channel NAME] [--server-pid PID] [--json] [--allow-loss]\n",
                  problem);
     std::exit(1);
 }
@@ -65,6 +66,7 @@ Options parse(int argc, char** argv) {
         else if (name == "--drain-seconds") o.drainSeconds = std::stod(value);
         else if (name == "--reader-threads") o.readerThreads = std::stoul(value);
         else if (name == "--channel") o.channel = value;
+        else if (name == "--server-pid") o.serverPid = std::stol(value);
         else usage(("unknown option " + name).c_str());
     }
     // Loopback HTTP only: http://IPv4:PORT with an optional trailing slash.
@@ -88,6 +90,21 @@ double cpuSeconds() {
     ::getrusage(RUSAGE_SELF, &usage);
     return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds (user + system, all threads) a process used so far, or -1 when it cannot be read.
+double processCpuSeconds(long pid) {
+    if (pid <= 0) return -1;
+    std::FILE* file = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!file) return -1;
+    char text[1024];
+    const std::size_t n = std::fread(text, 1, sizeof text - 1, file);
+    std::fclose(file);
+    text[n] = '\0';
+    const char* fields = std::strrchr(text, ')'); // the command name may hold spaces
+    unsigned long long user = 0, system = 0;
+    if (!fields || std::sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user, &system) != 2) return -1;
+    return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 struct Losses {
@@ -138,12 +155,14 @@ int main(int argc, char** argv) {
     fleet.start(o.readerThreads);
 
     const double cpuBefore = cpuSeconds();
+    const double serverCpuBefore = processCpuSeconds(o.serverPid);
     const auto started = SteadyClock::now();
     const std::int64_t startedNs = steadyNanos();
     const PublishResult published = publish(o.plan);
     const double drained = drain(fleet, published.acked * o.subscribers, o.drainSeconds);
     fleet.stop();
     const double cpuUsed = cpuSeconds() - cpuBefore;
+    const double serverCpuAfter = processCpuSeconds(o.serverPid);
 
     // Delivery rate over the time from the first send to the last delivery (queues drained).
     const std::int64_t lastDelivery = fleet.lastDeliveryNs();
@@ -156,19 +175,23 @@ int main(int argc, char** argv) {
     const double ingestRate = published.seconds > 0 ? published.acked / published.seconds : 0;
     const double deliveryRate = deliverySeconds > 0 ? delivered / deliverySeconds : 0;
     const double cpuPercent = wallSeconds > 0 ? 100.0 * cpuUsed / wallSeconds : 0;
+    const double serverCpuPercent = serverCpuBefore >= 0 && serverCpuAfter >= 0 && wallSeconds > 0
+                                        ? 100.0 * (serverCpuAfter - serverCpuBefore) / wallSeconds
+                                        : -1;
     const std::uint64_t errors = published.errors + fleet.disconnects() + fleet.duplicates();
 
     char line[1024];
     std::snprintf(line, sizeof line,
                   "mc-loadgen %s: rate %s, %zu clients x %zu, %zu subscribers: ingest %.0f events/s (%llu acked in %.2f s), "
                   "delivered %.0f msgs/s (%llu), latency p50 %.2f ms p99 %.2f ms max %.2f ms, lost %llu (%llu events), "
-                  "errors %llu, 503 retries %llu, drain %.1f s, loadgen cpu %.0f%% of one core",
+                  "errors %llu, 503 retries %llu, drain %.1f s, loadgen cpu %.0f%% of one core%s",
                   o.url.c_str(), o.plan.rate > 0 ? std::to_string(static_cast<long long>(o.plan.rate)).c_str() : "flat out",
                   o.plan.clients, o.plan.batch, o.subscribers, ingestRate, static_cast<unsigned long long>(published.acked),
                   published.seconds, deliveryRate, static_cast<unsigned long long>(delivered), latency.percentileMs(0.5),
                   latency.percentileMs(0.99), latency.maxMs(), static_cast<unsigned long long>(lost.deliveries),
                   static_cast<unsigned long long>(lost.events), static_cast<unsigned long long>(errors),
-                  static_cast<unsigned long long>(published.retried), drained, cpuPercent);
+                  static_cast<unsigned long long>(published.retried), drained, cpuPercent,
+                  serverCpuPercent >= 0 ? (", server cpu " + std::to_string(static_cast<int>(serverCpuPercent)) + "%").c_str() : "");
     std::fprintf(o.json ? stderr : stdout, "%s\n", line);
     if (!published.firstError.empty()) std::fprintf(stderr, "first ingest error: %s\n", published.firstError.c_str());
     if (fleet.disconnects()) std::fprintf(stderr, "subscriber closed: %s\n", fleet.firstCloseReason().c_str());
@@ -178,7 +201,8 @@ int main(int argc, char** argv) {
                     "\"delivered\":%llu,\"delivered_msgs_per_s\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
                     "\"p99\":%.3f,\"max\":%.3f},\"lost_deliveries\":%llu,\"lost_events\":%llu,\"errors\":%llu,"
                     "\"ingest_errors\":%llu,\"subscriber_disconnects\":%llu,\"duplicates\":%llu,\"retried_503\":%llu,"
-                    "\"requests\":%llu,\"max_schedule_lag_ms\":%.1f,\"drain_seconds\":%.2f,\"loadgen_cpu_percent\":%.1f}\n",
+                    "\"requests\":%llu,\"max_schedule_lag_ms\":%.1f,\"drain_seconds\":%.2f,\"loadgen_cpu_percent\":%.1f,"
+                    "\"server_cpu_percent\":%.1f}\n",
                     o.url.c_str(), o.plan.rate, o.plan.clients, o.plan.batch, o.subscribers,
                     static_cast<unsigned long long>(published.sent), static_cast<unsigned long long>(published.acked),
                     published.seconds, ingestRate, static_cast<unsigned long long>(delivered), deliveryRate,
@@ -188,7 +212,8 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(fleet.disconnects()),
                     static_cast<unsigned long long>(fleet.duplicates()),
                     static_cast<unsigned long long>(published.retried),
-                    static_cast<unsigned long long>(published.requests), published.lateNs / 1e6, drained, cpuPercent);
+                    static_cast<unsigned long long>(published.requests), published.lateNs / 1e6, drained, cpuPercent,
+                    serverCpuPercent);
     }
     const bool lossy = lost.deliveries > 0 || published.acked == 0;
     return lossy && !o.allowLoss ? 2 : 0;
