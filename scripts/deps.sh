@@ -2,6 +2,7 @@
 # Installs the Debian packages Mission Control needs, when they are missing. Usage:
 #   scripts/deps.sh build   # compile and run the host
 #   scripts/deps.sh test    # + what the test suite, the coverage build and the fuzzers use
+#   scripts/deps.sh bench   # + the peers bench/side-by-side.sh runs beside the host
 set -euo pipefail
 profile=${1:-build}
 packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
@@ -14,6 +15,12 @@ if [ "$profile" = test ]; then
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (Debian 12: clang 14).
   packages+=(clang libclang-rt-14-dev)
   # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+if [ "$profile" = bench ]; then
+  # bench/peers/seed-fastapi: the seed's design on Debian's FastAPI and uvicorn (websockets: uvicorn's
+  # WebSocket implementation). bench/peers/node-ws: Node, with ws from the npm registry (npm ci).
+  packages+=(python3-fastapi python3-uvicorn python3-websockets)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
