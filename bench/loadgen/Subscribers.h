@@ -5,7 +5,7 @@
 #include "LatencyHistogram.h"
 #include "LoadEvents.h"
 
-#include "web/ws/FrameCodec.h"
+#include "net/FrameCodec.h"
 
 #include <atomic>
 #include <memory>
