@@ -1,20 +1,36 @@
 /*
- * Mission Control plugin ABI.
+ * Mission Control plugin ABI, version 2.
  *
  * The one contract between the host and a plugin shared library. Pure C, standard headers only, so a
- * plugin may be written in any language that can export a C symbol. Rules that keep it stable:
+ * plugin may be written in any language that can export a C symbol.
  *
- *  - Only C types cross: strings as {ptr,len} UTF-8 (`mc_str`, never NUL-terminated by contract),
- *    structured payloads as JSON text, status enums where 0 is invalid.
- *  - Every struct that may grow starts with `struct_size`; fields are only ever appended. The reader
- *    trusts no more than min(struct_size, what it knows) and treats absent fields as NULL.
- *  - Memory is never freed across the boundary. Data handed to a callee is borrowed for the duration
- *    of the call; data that must flow back is pushed through an `mc_sink`, which copies it.
- *  - ABI version = major.minor. A different major is refused; so is a plugin built against a newer
- *    minor than the host knows (it may rely on host fields the host does not have).
+ * Rules that keep it stable:
+ *  - Only C types cross: text as {ptr,len} UTF-8 (`mc_str`, never NUL-terminated by contract),
+ *    structured payloads as JSON text, enums where 0 is invalid.
+ *  - Every struct that may grow starts with `struct_size`; fields are only ever appended. A reader
+ *    trusts no more than min(struct_size, what it knows) and treats absent fields as NULL/0.
+ *  - Nothing is freed across the boundary and no hook returns memory it owns. What a callee hands
+ *    back goes through an `mc_sink` (the caller's buffer; the callee's bytes are copied before
+ *    `write` returns). Objects a plugin creates (`mc_instance`, `mc_connection`) are released by the
+ *    plugin's own hook.
+ *  - ABI version = major.minor. The host refuses a different major, and a plugin built against a
+ *    newer minor than the host knows (it may rely on host fields the host does not have).
  *
- * Naming: `mc_host_api` holds callbacks the host implements; each `mc_*_vtable` holds hooks the plugin
- * implements. `mc_host` is owned by the host, `mc_instance` by the plugin.
+ * Every hook states:
+ *  OWNERSHIP: who owns each pointer argument and how long it stays valid.
+ *  THREAD:    which thread the host calls it on, and what may run concurrently.
+ *
+ * Shape (the OpenTelemetry Collector's factory + component, Envoy's config_new -> filter_new):
+ *  - the entry symbol returns a static descriptor: kind, id, version, the configuration keys the
+ *    plugin declares (types, defaults, ranges, choices, help), and the kind's vtable;
+ *  - the host creates one instance per configuration (`create`), from the keys under the plugin's
+ *    prefix, already checked against the declaration; `start` / `stop` / `destroy` follow;
+ *  - per-use objects hang off an instance: a transport instance opens one `mc_connection` per MCP
+ *    server (`validate` first, so a bad server definition fails fast with the plugin's message);
+ *  - outputs are typed per kind (a discovery instance reports found/lost servers through
+ *    `mc_discovery_output`; a transport connection delivers through `mc_connection_callbacks`);
+ *  - every instance and connection reports its health in one vocabulary (`mc_component_status`)
+ *    through `mc_host_api.report_status`.
  */
 #ifndef MC_PLUGIN_ABI_H
 #define MC_PLUGIN_ABI_H
@@ -26,10 +42,10 @@
 extern "C" {
 #endif
 
-#define MC_ABI_MAJOR 1
+#define MC_ABI_MAJOR 2
 #define MC_ABI_MINOR 0
 
-/* The single symbol every plugin exports. */
+/* The single symbol every plugin exports: `const mc_plugin_descriptor* mc_plugin_entry(void)`. */
 #define MC_PLUGIN_ENTRY_SYMBOL "mc_plugin_entry"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -65,7 +81,9 @@ typedef enum mc_plugin_kind {
     MC_KIND_INVALID = 0,
     MC_KIND_TRANSPORT = 1, /* speaks MCP JSON-RPC to servers over some transport */
     MC_KIND_DISCOVERY = 2, /* finds MCP servers */
-    MC_KIND_STORE = 3      /* persists events and answers queries */
+    MC_KIND_STORE = 3,     /* persists events and answers queries */
+    MC_KIND_RECEIVER = 4,  /* reserved: receives telemetry (OTLP) and hands the host records */
+    MC_KIND_BUS = 5        /* reserved: carries events between hosts */
 } mc_plugin_kind;
 
 typedef enum mc_log_level {
@@ -77,140 +95,257 @@ typedef enum mc_log_level {
     MC_LOG_ERROR = 5
 } mc_log_level;
 
-/* A byte sink owned by the caller. The callee may call `write` any number of times; each chunk is
- * copied before `write` returns. A status other than MC_OK asks the callee to stop producing. */
+/* The health of an instance or a connection: one vocabulary for every plugin, shown in
+ * GET /api/plugins, GET /api/health and on the `plugins` and `mcps` channels. The host sets STARTING
+ * before `start`, STOPPING before `stop` and STOPPED after it; the plugin reports the rest. */
+typedef enum mc_component_status {
+    MC_COMPONENT_INVALID = 0,
+    MC_COMPONENT_STARTING = 1,
+    MC_COMPONENT_OK = 2,
+    MC_COMPONENT_RECOVERABLE_ERROR = 3, /* not working now; the plugin retries by itself */
+    MC_COMPONENT_PERMANENT_ERROR = 4,   /* will not work without a change (configuration, peer) */
+    MC_COMPONENT_STOPPING = 5,
+    MC_COMPONENT_STOPPED = 6
+} mc_component_status;
+
+/* A byte sink owned by the caller.
+ * OWNERSHIP: `ctx` is the caller's; each chunk is copied before `write` returns.
+ * THREAD:    called only on the thread of the hook that received the sink, before that hook returns.
+ * A status other than MC_OK asks the callee to stop producing (and usually to return that status). */
 typedef struct mc_sink {
     void* ctx;
     mc_status (*write)(void* ctx, mc_str chunk);
 } mc_sink;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Configuration keys a plugin declares: the single source of its keys, defaults and help text.    */
+/* Configuration keys a plugin declares: the single source of their types, defaults, ranges, choices
+ * and help. The host checks values against them before `create`, prints them in --help-config and
+ * /api/plugins, and generates the plugin's README key table and .properties.example from them. */
 
 typedef enum mc_config_type {
     MC_CONFIG_INVALID = 0,
     MC_CONFIG_STRING = 1,
-    MC_CONFIG_INT = 2,
-    MC_CONFIG_BOOL = 3,
-    MC_CONFIG_DOUBLE = 4
+    MC_CONFIG_INT = 2,      /* a 64-bit integer within [min, max] */
+    MC_CONFIG_BOOL = 3,     /* true or false (also yes/no, on/off, 1/0; case-insensitive) */
+    MC_CONFIG_DOUBLE = 4,   /* a finite number within [min, max] */
+    MC_CONFIG_ENUM = 5,     /* one of `choices` (case-insensitive; handed over lower-case) */
+    MC_CONFIG_LIST = 6,     /* comma-separated text, items trimmed, empty items dropped */
+    MC_CONFIG_OBJECT = 7    /* a subtree of keys (name.<anything>), e.g. headers.<Header-Name> */
 } mc_config_type;
 
+typedef enum mc_config_flag {
+    MC_CONFIG_REQUIRED = 1u << 0, /* start-up fails when absent (a default makes no sense then) */
+    MC_CONFIG_SECRET = 1u << 1,   /* never logged or shown; may be given as ${env:NAME} or ${file:/path} */
+    MC_CONFIG_HAS_RANGE = 1u << 2 /* INT/DOUBLE: `min` and `max` apply */
+} mc_config_flag;
+
 typedef struct mc_config_key {
-    mc_str name;          /* relative to the plugin's configuration prefix, e.g. "path" */
+    size_t struct_size;
+    mc_str name;          /* relative to the instance's prefix, e.g. "shutdown_grace_ms" */
     mc_config_type type;
+    uint32_t flags;       /* mc_config_flag bits */
     mc_str default_value; /* len 0: no default */
-    int required;         /* non-zero: start-up fails when the key is absent and has no default */
-    mc_str description;
+    double min;           /* with MC_CONFIG_HAS_RANGE */
+    double max;
+    mc_str choices;       /* ENUM: comma-separated, e.g. "auto-connect,list-only" */
+    mc_str description;   /* one sentence of help, shown with the key */
 } mc_config_key;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Host API: callbacks the host implements, handed to every plugin instance.                        */
+/* Host API: callbacks the host implements, handed to every instance at `create`.                   */
 
-typedef struct mc_host mc_host; /* opaque; one per plugin instance; owned by the host */
+typedef struct mc_host mc_host; /* opaque; one per instance; owned by the host */
 
 typedef struct mc_host_api {
     size_t struct_size;
     uint32_t abi_major;
     uint32_t abi_minor;
 
-    /* Writes to the instance's named logger ("<plugin-id>/<instance>"). Thread-safe. */
+    /* Writes to the instance's logger ("<plugin-id>/<instance>").
+     * OWNERSHIP: `message` is borrowed for the call.  THREAD: any. */
     void (*log)(mc_host* host, mc_log_level level, mc_str message);
 
-    /* Publishes an event into the core broadcaster. `type` names the event ("log", "thread", ...);
-     * the host routes it to channels by type and payload. `payload_json` must be a JSON object.
-     * Thread-safe; never blocks on subscribers. */
-    mc_status (*emit)(mc_host* host, mc_str type, mc_str payload_json);
-
-    /* Reads one key of the instance's configuration (relative to its prefix, defaults applied).
-     * Writes the value to `out`; MC_ERR_NOT_FOUND when the key is unset and has no default. */
-    mc_status (*config_get)(mc_host* host, mc_str key, mc_sink* out);
-
-    /* Records a human-readable reason for the failure the current call is about to return.
-     * Call it on the thread that made the call, before returning a status other than MC_OK. */
+    /* Records why the hook now returning a status other than MC_OK failed.
+     * OWNERSHIP: `message` is copied.  THREAD: the thread of that hook, before it returns. */
     void (*set_error)(mc_host* host, mc_str message);
 
-    int64_t (*now_unix_us)(mc_host* host);   /* wall clock, microseconds since the Unix epoch */
-    int64_t (*monotonic_us)(mc_host* host);  /* for durations */
+    /* Reports the instance's health (see mc_component_status). Repeating the same status with another
+     * message updates the message. OWNERSHIP: `message` is copied.  THREAD: any; never blocks. */
+    void (*report_status)(mc_host* host, mc_component_status status, mc_str message);
+
+    /* Reads one key of the instance's configuration, already checked and defaulted (the same values
+     * `create` received). Writes the value to `out`; MC_ERR_NOT_FOUND when unset without a default.
+     * OWNERSHIP: `key` borrowed; `out` is the caller's.  THREAD: any. */
+    mc_status (*config_get)(mc_host* host, mc_str key, mc_sink* out);
+
+    int64_t (*now_unix_us)(mc_host* host);  /* wall clock, microseconds since the Unix epoch; any thread */
+    int64_t (*monotonic_us)(mc_host* host); /* for durations; any thread */
 } mc_host_api;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Plugin side. Every vtable starts with the same lifecycle hooks.                                 */
+/* Lifecycle, shared by every kind.                                                                */
 
-typedef struct mc_instance mc_instance; /* opaque; owned by the plugin */
+typedef struct mc_instance mc_instance; /* opaque; owned by the plugin from create to destroy */
 
-/* `config_json` is a JSON object with the instance's configuration (prefix stripped, defaults
- * applied). `api` and `host` stay valid until `destroy` returns. */
+/* Creates an instance from its configuration: `config_json` is a JSON object of the keys under the
+ * instance's prefix (prefix stripped), checked against the declaration and with defaults applied;
+ * INT/DOUBLE/BOOL as JSON numbers/booleans, LIST as an array, OBJECT as an object. Must not start
+ * threads or touch the network: that is `start`'s. A bad value is MC_ERR_CONFIG with set_error naming
+ * the key.
+ * OWNERSHIP: `api` and `host` stay valid until `destroy` returns; `config_json` and `output` are
+ *            borrowed for the call (copy what you keep; `output->ctx` and its functions stay valid
+ *            until `destroy` returns); `*out_instance` is the plugin's.
+ * THREAD:    the host's main thread; nothing else runs on this instance. */
 typedef mc_status (*mc_create_fn)(const mc_host_api* api, mc_host* host, mc_str config_json,
-                                  mc_instance** out_instance);
+                                  const void* output, mc_instance** out_instance);
+/* THREAD: the main thread, after create; no other hook of the instance runs concurrently. */
 typedef mc_status (*mc_start_fn)(mc_instance* instance);
+/* Stops producing: after it returns no output or callback is made for this instance (connections of
+ * a transport are closed by the host before). THREAD: the main thread. */
 typedef mc_status (*mc_stop_fn)(mc_instance* instance);
+/* Frees the instance. THREAD: the main thread, after stop (or after a failed start/create). */
 typedef void (*mc_destroy_fn)(mc_instance* instance);
 
-#define MC_LIFECYCLE_HOOKS  \
-    mc_create_fn create;   /* required */ \
-    mc_start_fn start;     /* optional */ \
-    mc_stop_fn stop;       /* optional */ \
+#define MC_LIFECYCLE_HOOKS                                                    \
+    mc_create_fn create;   /* required */                                     \
+    mc_start_fn start;     /* optional: nothing to start */                   \
+    mc_stop_fn stop;       /* optional: nothing to stop */                    \
     mc_destroy_fn destroy  /* required */
 
-/* Store: persists events and answers named queries. One instance is active at a time. */
+/* ---------------------------------------------------------------------------------------------- */
+/* Store: persists records and answers named queries. One instance is active at a time.             */
+
 typedef struct mc_store_vtable {
     size_t struct_size;
-    MC_LIFECYCLE_HOOKS;
+    MC_LIFECYCLE_HOOKS; /* `output` at create: NULL */
 
-    /* SQL dialect of the migrations the host applies ("sqlite", "postgres"). Required. */
-    mc_str (*dialect)(mc_instance* instance);
+    /* Writes the SQL dialect of the migrations the host applies ("sqlite", "postgres") to `out`.
+     * OWNERSHIP: `out` is the host's.  THREAD: the main thread.  Required. */
+    mc_status (*dialect)(mc_instance* instance, mc_sink* out);
 
-    /* Highest applied migration version, 0 for an empty database. Creates the bookkeeping table
-     * (schema_migrations) if it is missing. Required. */
+    /* Highest applied migration version, 0 for an empty database; creates the bookkeeping table
+     * (schema_migrations) if missing. THREAD: the main thread, before any write.  Required. */
     mc_status (*schema_version)(mc_instance* instance, int64_t* out_version);
 
-    /* Applies one migration and records it in schema_migrations, atomically. Required. */
+    /* Applies one migration and records it, atomically. OWNERSHIP: strings borrowed for the call.
+     * THREAD: the main thread, before any write.  Required. */
     mc_status (*apply_migration)(mc_instance* instance, int64_t version, mc_str name, mc_str sql);
 
-    /* Persists a batch: `records_json` is a JSON array of records of `kind` ("log", "thread", ...).
-     * Writes a JSON object describing the outcome per record to `result`. Required. */
+    /* Persists a batch: `records_json` is a JSON array of records of `kind` ("log", "thread", ...,
+     * or "events": mixed, each with "type"), already validated and normalized by the host (the store
+     * keeps only its own constraints). Writes a JSON object with the outcome per record to `result`.
+     * OWNERSHIP: strings borrowed for the call; `result` is the host's.
+     * THREAD: the host's store writer thread (one at a time).  Required. */
     mc_status (*write)(mc_instance* instance, mc_str kind, mc_str records_json, mc_sink* result);
 
-    /* Runs a named query with JSON parameters; streams the result as JSON text to `rows` (so large
-     * exports need not be buffered). MC_ERR_UNSUPPORTED for an unknown name. Required. */
+    /* Runs a named query with JSON parameters and streams the result as JSON text to `rows`.
+     * MC_ERR_UNSUPPORTED for an unknown name. OWNERSHIP: as write.
+     * THREAD: any host worker thread; queries run concurrently with each other and with write.
+     * Required. */
     mc_status (*query)(mc_instance* instance, mc_str name, mc_str params_json, mc_sink* rows);
 
-    /* Writes a JSON object with at least {"ok": bool}. Must not block for long. Required. */
-    mc_status (*health)(mc_instance* instance, mc_sink* status_json);
+    /* Writes a JSON object of details (counters, settings in effect) to `details`; the health itself
+     * is what the instance last reported with report_status. Must not block for long.
+     * THREAD: any.  Optional. */
+    mc_status (*describe)(mc_instance* instance, mc_sink* details);
 } mc_store_vtable;
 
-/* Transport: one instance is one connection to one MCP server; it moves JSON-RPC messages. */
-typedef struct mc_transport_callbacks {
+/* ---------------------------------------------------------------------------------------------- */
+/* Transport: an instance per configuration (mcp.<transport>.* keys: pools, timeouts, TLS defaults),
+ * and on it one connection per MCP server. A connection moves JSON-RPC messages.                  */
+
+typedef struct mc_connection mc_connection; /* opaque; owned by the plugin from open to close */
+
+typedef struct mc_connection_callbacks {
     size_t struct_size;
     void* ctx;
-    void (*on_message)(void* ctx, mc_str jsonrpc_message);          /* one complete message */
-    void (*on_log)(void* ctx, mc_log_level level, mc_str line);     /* e.g. a server stderr line */
-    void (*on_closed)(void* ctx, mc_status reason, mc_str detail);  /* the connection ended */
-} mc_transport_callbacks;
+    /* One complete JSON-RPC message (or batch) from the server. */
+    void (*on_message)(void* ctx, mc_str jsonrpc_message);
+    /* A diagnostic line (e.g. a stdio server's stderr). */
+    void (*on_log)(void* ctx, mc_log_level level, mc_str line);
+    /* The connection's health changed (OK once the peer answers, RECOVERABLE_ERROR while it
+     * reconnects, PERMANENT_ERROR when it will not). */
+    void (*on_status)(void* ctx, mc_component_status status, mc_str message);
+    /* The connection ended for good; nothing more arrives (the host may open a new one). */
+    void (*on_closed)(void* ctx, mc_status reason, mc_str detail);
+} mc_connection_callbacks;
+/* OWNERSHIP (callbacks): every mc_str is borrowed for the call. `ctx` and the functions stay valid
+ *            until close_connection returns.
+ * THREAD:    any plugin thread, never two at once for one connection, and never from inside a host
+ *            call into the same connection (no re-entry). A callback must not call close_connection
+ *            of its own connection. */
 
 typedef struct mc_transport_vtable {
     size_t struct_size;
-    MC_LIFECYCLE_HOOKS;
-    /* Comma-separated transport names this plugin serves, e.g. "stdio" or "http,sse". Required. */
-    mc_str (*transports)(void);
-    /* Opens the connection; callbacks stay valid until `close` returns. Required. */
-    mc_status (*open)(mc_instance* instance, const mc_transport_callbacks* callbacks);
-    /* Sends one JSON-RPC message. Thread-safe. Required. */
-    mc_status (*send)(mc_instance* instance, mc_str jsonrpc_message);
-    /* Closes the connection; no callback is made after it returns. Required. */
-    mc_status (*close)(mc_instance* instance);
+    MC_LIFECYCLE_HOOKS; /* `output` at create: NULL */
+
+    /* Writes the transport names this plugin serves, comma-separated ("stdio"; "http,sse").
+     * OWNERSHIP: `out` is the host's.  THREAD: the main thread, right after loading.  Required. */
+    mc_status (*transports)(mc_sink* out);
+
+    /* Checks one server definition without connecting. `server_json` is the server's object as the
+     * operator wrote it: {"id", "transport", ...the transport's own fields}. MC_ERR_CONFIG with
+     * set_error naming the field when it is wrong. Lets POST /api/mcps refuse with the plugin's own
+     * message. OWNERSHIP: borrowed for the call.  THREAD: any; concurrent calls allowed.  Required. */
+    mc_status (*validate)(mc_instance* instance, mc_str server_json);
+
+    /* Opens a connection to one server (validated first). Returns once the connection exists; the
+     * peer may still be unreachable (reported through on_status / on_closed). MC_ERR_IO when it
+     * cannot even begin (e.g. the command does not exist).
+     * OWNERSHIP: `server_json` borrowed for the call; `callbacks` as described above;
+     *            `*out_connection` is the plugin's until close_connection.
+     * THREAD:    any host thread; concurrent opens on one instance allowed.  Required. */
+    mc_status (*open_connection)(mc_instance* instance, mc_str server_json,
+                                 const mc_connection_callbacks* callbacks, mc_connection** out_connection);
+
+    /* Sends one JSON-RPC message; queues it and returns (never waits for the peer).
+     * MC_ERR_UNAVAILABLE when the queue is full or the connection ended.
+     * OWNERSHIP: borrowed for the call (copy what you queue).
+     * THREAD:    any host thread, concurrently with other sends and with callbacks.  Required. */
+    mc_status (*send)(mc_connection* connection, mc_str jsonrpc_message);
+
+    /* Closes and frees the connection: no callback runs after it returns.
+     * THREAD: any host thread except from inside this connection's callbacks.  Required. */
+    void (*close_connection)(mc_connection* connection);
 } mc_transport_vtable;
 
-/* Discovery: finds MCP servers and reports them with host->emit("discovery", {...}). */
+/* ---------------------------------------------------------------------------------------------- */
+/* Discovery: finds MCP servers and reports them through the typed output handed to `create`.      */
+
+/* One server a source found. */
+typedef struct mc_found_server {
+    size_t struct_size;
+    mc_str key;          /* stable within the source (e.g. "<file>#<name>"); `lost` names it */
+    mc_str name;         /* a human name, e.g. the registry entry's */
+    mc_str server_json;  /* how to reach it, as a server definition: {"transport", ...fields} */
+    mc_str details_json; /* what the source knows besides (package, version, TXT records); "" = {} */
+    int connectable;     /* 0: listed only (why in `reason`) */
+    mc_str reason;
+} mc_found_server;
+
+typedef struct mc_discovery_output {
+    size_t struct_size;
+    void* ctx;
+    /* Found or changed (same key again). */
+    void (*found)(void* ctx, const mc_found_server* server);
+    /* Gone. */
+    void (*lost)(void* ctx, mc_str key);
+    /* A scan finished: every key not reported found since `started_unix_us` is gone (lets a source
+     * that lists everything each time skip sending `lost`). */
+    void (*scan_complete)(void* ctx, int64_t started_unix_us);
+} mc_discovery_output;
+/* OWNERSHIP: `server` and its strings are borrowed for the call.
+ * THREAD:    any plugin thread, one call at a time per instance; never blocks on the host. */
+
 typedef struct mc_discovery_vtable {
     size_t struct_size;
-    MC_LIFECYCLE_HOOKS;
-    /* Asks for an immediate re-scan. Optional. */
+    MC_LIFECYCLE_HOOKS; /* `output` at create: const mc_discovery_output* */
+    /* Asks for a re-scan now (returns at once). THREAD: any host thread.  Optional. */
     mc_status (*refresh)(mc_instance* instance);
 } mc_discovery_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* The descriptor returned by the entry symbol. Static storage in the plugin.                      */
+/* The descriptor returned by the entry symbol.                                                    */
 
 typedef struct mc_plugin_descriptor {
     size_t struct_size;
@@ -220,11 +355,15 @@ typedef struct mc_plugin_descriptor {
     mc_str id;          /* unique, [a-z0-9-]+, e.g. "store-sqlite" */
     mc_str version;     /* the plugin's own version, e.g. "1.2.0" */
     mc_str description;
-    const void* vtable; /* mc_store_vtable, mc_transport_vtable or mc_discovery_vtable */
+    const void* vtable; /* the kind's vtable */
     size_t vtable_size; /* sizeof the vtable the plugin was built with */
     const mc_config_key* config_keys;
     size_t config_key_count;
+    size_t config_key_size; /* sizeof(mc_config_key) the plugin was built with (the array's stride) */
+    mc_str config_prefix;   /* where its keys live, e.g. "store.sqlite", "mcp.stdio", "discovery.files" */
 } mc_plugin_descriptor;
+/* OWNERSHIP: static storage in the plugin; valid while the library is loaded.
+ * THREAD:    the entry symbol is called once, on the main thread, right after the library loads. */
 
 typedef const mc_plugin_descriptor* (*mc_plugin_entry_fn)(void);
 
