@@ -174,7 +174,9 @@ typedef struct mc_host_api {
     void (*report_status)(mc_host* host, mc_component_status status, mc_str message);
 
     /* Reads one key of the instance's configuration, already checked and defaulted (the same values
-     * `create` received). Writes the value to `out`; MC_ERR_NOT_FOUND when unset without a default.
+     * `create` received). Writes the value to `out` as JSON text, exactly as it appears in
+     * `config_json` (a STRING as a quoted JSON string, an INT as a number, a LIST as an array, ...);
+     * MC_ERR_NOT_FOUND when unset without a default.
      * OWNERSHIP: `key` borrowed; `out` is the caller's.  THREAD: any. */
     mc_status (*config_get)(mc_host* host, mc_str key, mc_sink* out);
 
@@ -189,7 +191,10 @@ typedef struct mc_instance mc_instance; /* opaque; owned by the plugin from crea
 
 /* Creates an instance from its configuration: `config_json` is a JSON object of the keys under the
  * instance's prefix (prefix stripped), checked against the declaration and with defaults applied;
- * INT/DOUBLE/BOOL as JSON numbers/booleans, LIST as an array, OBJECT as an object. Must not start
+ * INT/DOUBLE/BOOL as JSON numbers/booleans, ENUM as a lower-case string, LIST as an array of strings,
+ * OBJECT as an object of strings (member names: the rest of each key after "<name>."); an unset key
+ * without a default is absent. The host refuses a key under the prefix that the plugin does not
+ * declare (a misspelt key fails start-up instead of being ignored). Must not start
  * threads or touch the network: that is `start`'s. A bad value is MC_ERR_CONFIG with set_error naming
  * the key.
  * OWNERSHIP: `api` and `host` stay valid until `destroy` returns; `config_json` and `output` are

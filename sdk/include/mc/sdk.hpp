@@ -1,46 +1,100 @@
-// Mission Control plugin SDK: a header-only C++ layer over plugin_abi.h.
+// Mission Control plugin SDK for plugin ABI 2.0: a header-only C++17 layer over plugin_abi.h.
 //
 // It is compiled into each plugin, so no std:: type, exception or allocation ever crosses the C
 // boundary: every trampoline below is an exception barrier that turns a C++ exception into an
 // mc_status plus a reason recorded through mc_host_api::set_error.
 //
-// A plugin derives from StorePlugin, TransportPlugin or DiscoveryPlugin and declares itself once:
+// A plugin declares its settings ONCE, as a table binding a struct's fields to its configuration
+// keys. The table yields both the descriptor's mc_config_key[] (what the host validates, documents
+// and shows) and the parsing of config_json into the struct (defaults, ranges and choices included):
 //
-//     static const mc_config_key kKeys[] = {
-//         mc::sdk::configKey("path", MC_CONFIG_STRING, "data.db", "Database file"),
+//     struct Settings {
+//         std::vector<std::string> paths;
+//         std::int64_t pollIntervalMs;
+//         std::string policy;
 //     };
-//     MC_DECLARE_STORE_PLUGIN(MyStore, "store-mine", "1.0.0", "What it does", kKeys)
+//     constexpr mc::sdk::Key<Settings> kSettings[] = {
+//         mc::sdk::key("paths", &Settings::paths).required().help("Config files to read"),
+//         mc::sdk::key("poll_interval_ms", &Settings::pollIntervalMs).byDefault("2000").range(10, 600000)
+//             .help("How often the files are checked"),
+//         mc::sdk::key("policy", &Settings::policy).choices("auto-connect,list-only").byDefault("list-only")
+//             .help("What the host does with what is found"),
+//         mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
+//             .help("Read by the host (not bound to a field): false loads the plugin without starting it"),
+//     };
 //
-// A plugin without configuration keys uses the _NO_CONFIG form (a zero-length array is not C++):
+//     class MyDiscovery final : public mc::sdk::DiscoveryPlugin {
+//     public:
+//         MyDiscovery(mc::sdk::Host host, const Settings& s, mc::sdk::Discovered out);
+//         ...
+//     };
+//     MC_DECLARE_DISCOVERY_PLUGIN(MyDiscovery, "discovery-mine", "1.0.0", "What it does",
+//                                 "discovery.mine", kSettings)
 //
-//     MC_DECLARE_DISCOVERY_PLUGIN_NO_CONFIG(MyDiscovery, "discovery-mine", "1.0.0", "What it does")
+// Field types and the key type they declare: std::string -> STRING (ENUM with .choices(...)),
+// std::int64_t -> INT, bool -> BOOL, double -> DOUBLE, std::vector<std::string> -> LIST,
+// std::map<std::string, std::string> -> OBJECT. A plugin without keys passes mc::sdk::noSettings
+// and its constructor takes no settings. The table is checked at compile time (names, defaults
+// that parse and fit their range and choices, REQUIRED without default, ...); a wrong table stops
+// the build with SettingsTableCheck<KeyProblem::..., index of the key> in the message.
+//
+// The constructor is `create` (it gets the parsed settings; it must not start threads or touch the
+// network), start()/stop() are the hooks of the same name, the destructor is `destroy`.
+//
+// OWNERSHIP rules the C++ layer adds to the ABI's:
+//  - Host, Discovered and ConnectionEvents are small handles, copyable; they stay usable until the
+//    instance's destructor returns (Host) or stop() returns (Discovered) or Connection::close()
+//    returns (ConnectionEvents). Keep copies, never pointers into the C structs: the SDK copies
+//    mc_discovery_output and mc_connection_callbacks at create/open, as the ABI requires.
+//  - A Connection returned by open() is owned by the SDK until the host calls close_connection,
+//    which calls Connection::close() and then deletes it.
+//  - Destructors are noexcept: a destructor that throws terminates the host process.
+// THREAD rules the C++ layer adds:
+//  - Discovered and ConnectionEvents may be called from any plugin thread, also from several at
+//    once: the SDK serializes the calls per instance / per connection (the ABI allows one at a
+//    time). Do not call them from inside a hook the host is making into the same instance or
+//    connection (no re-entry), and not after stop() / Connection::close() returned.
+//  - Host may be used from any thread; setError only from inside the failing hook (the SDK's
+//    barriers do it for you: throw mc::sdk::Error instead).
+//  - If start() returns without any reportStatus() since it began, the SDK reports
+//    MC_COMPONENT_OK ("started"); report RECOVERABLE_ERROR etc. from start() or later to override.
 #pragma once
 
+#include "mc/json_value.hpp"
 #include "mc/plugin_abi.h"
 
+#include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
+
+// True when the struct at PTR (which starts with struct_size) is large enough to hold FIELD.
+#define MC_SDK_HAS_FIELD(PTR, TYPE, FIELD) \
+    ::mc::sdk::detail::holds((PTR), offsetof(TYPE, FIELD) + sizeof(std::declval<TYPE&>().FIELD))
 
 namespace mc::sdk {
 
-inline mc_str str(std::string_view s) noexcept { return mc_str{s.data(), s.size()}; }
-inline std::string_view view(mc_str s) noexcept {
-    return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
-}
+namespace detail {
+template <class T>
+constexpr bool holds(const T* s, std::size_t end) noexcept { return s != nullptr && s->struct_size >= end; }
+} // namespace detail
 
-// Builds a config key entry from string literals (the storage is static).
-template <std::size_t N, std::size_t D, std::size_t H>
-constexpr mc_config_key configKey(const char (&name)[N], mc_config_type type, const char (&def)[D],
-                                  const char (&help)[H], bool required = false) {
-    return mc_config_key{mc_str{name, N - 1}, type, mc_str{def, D - 1}, required ? 1 : 0,
-                         mc_str{help, H - 1}};
+constexpr mc_str str(std::string_view s) noexcept { return mc_str{s.data(), s.size()}; }
+constexpr std::string_view view(mc_str s) noexcept {
+    return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
 }
 
 // Throw this from a plugin to return a specific status with a reason.
@@ -53,64 +107,730 @@ private:
     mc_status status_;
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Declared keys: checks usable at compile time (the settings table) and at run time (the fake host).
+
+namespace detail {
+
+constexpr char lowerAscii(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || isDigit(c); }
+constexpr bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+    return true;
+}
+constexpr bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr std::string_view trim(std::string_view s) {
+    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return s;
+}
+// The next comma-separated, trimmed, non-empty item of `rest` (consumed); false at the end.
+constexpr bool nextItem(std::string_view& rest, std::string_view& item) {
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        item = trim(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (!item.empty()) return true;
+    }
+    return false;
+}
+constexpr bool inChoices(std::string_view choices, std::string_view value) {
+    std::string_view item;
+    while (nextItem(choices, item))
+        if (equalsIgnoreCase(item, value)) return true;
+    return false;
+}
+// BOOL as text: true/false, yes/no, on/off, 1/0, case-insensitive.
+constexpr bool parseBool(std::string_view t, bool& out) {
+    t = trim(t);
+    for (std::string_view yes : {"true", "yes", "on", "1"})
+        if (equalsIgnoreCase(t, yes)) return out = true, true;
+    for (std::string_view no : {"false", "no", "off", "0"})
+        if (equalsIgnoreCase(t, no)) return out = false, true;
+    return false;
+}
+// INT as text: optional sign and decimal digits, within int64.
+constexpr bool parseInt(std::string_view t, std::int64_t& out) {
+    t = trim(t);
+    std::size_t i = 0;
+    const bool negative = !t.empty() && t[0] == '-';
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) ++i;
+    if (i == t.size()) return false;
+    const std::uint64_t limit = negative ? 9223372036854775808ull : 9223372036854775807ull;
+    std::uint64_t v = 0;
+    for (; i < t.size(); ++i) {
+        if (!isDigit(t[i])) return false;
+        const std::uint64_t d = std::uint64_t(t[i] - '0');
+        if (v > (limit - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    out = negative ? (v == 9223372036854775808ull ? INT64_MIN : -std::int64_t(v)) : std::int64_t(v);
+    return true;
+}
+// DOUBLE as text: [sign] digits [. digits] [e [sign] digits].
+constexpr bool isNumberText(std::string_view t) {
+    t = trim(t);
+    std::size_t i = 0, n = 0;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+    for (n = 0; i < t.size() && isDigit(t[i]); ++i) ++n;
+    if (n == 0) return false;
+    if (i < t.size() && t[i] == '.') {
+        for (++i, n = 0; i < t.size() && isDigit(t[i]); ++i) ++n;
+        if (n == 0) return false;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+        for (n = 0; i < t.size() && isDigit(t[i]); ++i) ++n;
+        if (n == 0) return false;
+    }
+    return i == t.size();
+}
+// Key names: [a-z0-9][a-z0-9_.-]*, no empty dot-separated part, at most 128 characters.
+constexpr bool validKeyName(std::string_view n) {
+    if (n.empty() || n.size() > 128 || !isLowerAlnum(n[0]) || n.back() == '.') return false;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        const char c = n[i];
+        if (!(isLowerAlnum(c) || c == '_' || c == '-' || c == '.')) return false;
+        if (c == '.' && i + 1 < n.size() && n[i + 1] == '.') return false;
+    }
+    return true;
+}
+// Plugin ids: [a-z0-9][a-z0-9-]*, at most 64 characters.
+constexpr bool validId(std::string_view id) {
+    if (id.empty() || id.size() > 64 || !isLowerAlnum(id[0])) return false;
+    for (char c : id)
+        if (!(isLowerAlnum(c) || c == '-')) return false;
+    return true;
+}
+// Configuration prefixes: dot-separated parts [a-z0-9][a-z0-9_-]*, e.g. "discovery.files".
+constexpr bool validPrefix(std::string_view p) {
+    if (p.empty() || p.size() > 128) return false;
+    bool partStart = true;
+    for (char c : p) {
+        if (c == '.') {
+            if (partStart) return false;
+            partStart = true;
+        } else if (partStart) {
+            if (!isLowerAlnum(c)) return false;
+            partStart = false;
+        } else if (!(isLowerAlnum(c) || c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return !partStart;
+}
+
+// What can be wrong with one declared key (KeyProblem::None: nothing). Checked at compile time on
+// SDK settings tables (a wrong table stops the build, naming the problem and the key's index) and by
+// the fake host on any descriptor, so both apply the same rules.
+enum class KeyProblem {
+    None,
+    BadName,             // the name must match [a-z0-9][a-z0-9_.-]* (no empty dot-separated part)
+    UnknownType,
+    UnknownFlags,
+    NoDescription,       // the help text is the documentation
+    RequiredWithDefault, // a REQUIRED key has no default
+    RangeOnWrongType,    // a range applies to INT and DOUBLE keys only
+    RangeMinAboveMax,
+    ChoicesOnWrongType,  // choices apply to ENUM keys only
+    EnumWithoutChoices,
+    ChoicesNotLowerCase, // values are handed over lower-case, so choices are written so
+    DefaultNotInteger,
+    DefaultNotNumber,
+    DefaultNotBoolean,
+    DefaultOutOfRange,
+    DefaultNotAChoice,
+    ObjectWithDefault,   // an OBJECT key has no default
+    FieldTypeMismatch,   // choices() makes an ENUM, which binds a std::string only
+    DuplicateName
+};
+
+inline const char* describe(KeyProblem p) {
+    switch (p) {
+    case KeyProblem::None: return "no problem";
+    case KeyProblem::BadName: return "the name must match [a-z0-9][a-z0-9_.-]* (no empty dot-separated part)";
+    case KeyProblem::UnknownType: return "unknown type";
+    case KeyProblem::UnknownFlags: return "unknown flag bits";
+    case KeyProblem::NoDescription: return "no description (it is the key's help text)";
+    case KeyProblem::RequiredWithDefault: return "a REQUIRED key has no default";
+    case KeyProblem::RangeOnWrongType: return "a range applies to INT and DOUBLE keys only";
+    case KeyProblem::RangeMinAboveMax: return "the range's min is greater than its max";
+    case KeyProblem::ChoicesOnWrongType: return "choices apply to ENUM keys only";
+    case KeyProblem::EnumWithoutChoices: return "an ENUM key needs choices";
+    case KeyProblem::ChoicesNotLowerCase: return "choices are written lower-case (values are handed over lower-case)";
+    case KeyProblem::DefaultNotInteger: return "the default is not an integer";
+    case KeyProblem::DefaultNotNumber: return "the default is not a number";
+    case KeyProblem::DefaultNotBoolean: return "the default is not a boolean";
+    case KeyProblem::DefaultOutOfRange: return "the default is out of the range";
+    case KeyProblem::DefaultNotAChoice: return "the default is not one of the choices";
+    case KeyProblem::ObjectWithDefault: return "an OBJECT key has no default";
+    case KeyProblem::FieldTypeMismatch: return "the key's type does not fit the bound field";
+    case KeyProblem::DuplicateName: return "two keys have the same name";
+    }
+    return "unknown problem";
+}
+
+constexpr KeyProblem keyProblem(const mc_config_key& k) {
+    const std::string_view name = view(k.name), def = view(k.default_value), choices = view(k.choices);
+    const bool hasDefault = !def.empty();
+    if (!validKeyName(name)) return KeyProblem::BadName;
+    if (k.type < MC_CONFIG_STRING || k.type > MC_CONFIG_OBJECT) return KeyProblem::UnknownType;
+    if (k.flags & ~std::uint32_t(MC_CONFIG_REQUIRED | MC_CONFIG_SECRET | MC_CONFIG_HAS_RANGE))
+        return KeyProblem::UnknownFlags;
+    if (view(k.description).empty()) return KeyProblem::NoDescription;
+    if ((k.flags & MC_CONFIG_REQUIRED) && hasDefault) return KeyProblem::RequiredWithDefault;
+    const bool ranged = (k.flags & MC_CONFIG_HAS_RANGE) != 0;
+    if (ranged && k.type != MC_CONFIG_INT && k.type != MC_CONFIG_DOUBLE) return KeyProblem::RangeOnWrongType;
+    if (ranged && !(k.min <= k.max)) return KeyProblem::RangeMinAboveMax;
+    if (!choices.empty() && k.type != MC_CONFIG_ENUM) return KeyProblem::ChoicesOnWrongType;
+    if (k.type == MC_CONFIG_ENUM) {
+        std::string_view rest = choices, item;
+        if (!nextItem(rest, item)) return KeyProblem::EnumWithoutChoices;
+        for (char c : choices)
+            if (c >= 'A' && c <= 'Z') return KeyProblem::ChoicesNotLowerCase;
+    }
+    if (!hasDefault) return KeyProblem::None;
+    switch (k.type) {
+    case MC_CONFIG_INT: {
+        std::int64_t v = 0;
+        if (!parseInt(def, v)) return KeyProblem::DefaultNotInteger;
+        if (ranged && (double(v) < k.min || double(v) > k.max)) return KeyProblem::DefaultOutOfRange;
+        break;
+    }
+    case MC_CONFIG_DOUBLE:
+        if (!isNumberText(def)) return KeyProblem::DefaultNotNumber;
+        break;
+    case MC_CONFIG_BOOL: {
+        bool b = false;
+        if (!parseBool(def, b)) return KeyProblem::DefaultNotBoolean;
+        break;
+    }
+    case MC_CONFIG_ENUM:
+        if (!inChoices(choices, trim(def))) return KeyProblem::DefaultNotAChoice;
+        break;
+    case MC_CONFIG_OBJECT: return KeyProblem::ObjectWithDefault;
+    default: break;
+    }
+    return KeyProblem::None;
+}
+
+// ---- run-time conversion of values (the fake host for input text, the SDK for defaults) ----------
+
+inline std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lowerAscii(c);
+    return out;
+}
+
+// 10 as "10", 0.5 as "0.5".
+inline std::string formatNumber(double d) {
+    char buf[64];
+    if (d == double(std::int64_t(d)) && d > -9.2e18 && d < 9.2e18)
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
+    else
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+    return buf;
+}
+
+inline std::string choiceList(std::string_view choices) {
+    std::string out;
+    std::string_view item;
+    while (nextItem(choices, item)) {
+        if (!out.empty()) out += ", ";
+        out += item;
+    }
+    return out;
+}
+
+// "an integer in [10, 600000]", "one of a, b", ...
+inline std::string expected(const mc_config_key& k) {
+    const bool ranged = (k.flags & MC_CONFIG_HAS_RANGE) != 0;
+    const std::string range = ranged ? " in [" + formatNumber(k.min) + ", " + formatNumber(k.max) + "]" : "";
+    switch (k.type) {
+    case MC_CONFIG_STRING: return "a string";
+    case MC_CONFIG_INT: return "an integer" + range;
+    case MC_CONFIG_BOOL: return "true or false";
+    case MC_CONFIG_DOUBLE: return "a number" + range;
+    case MC_CONFIG_ENUM: return "one of " + choiceList(view(k.choices));
+    case MC_CONFIG_LIST: return "a list (comma-separated text; in config_json an array of strings)";
+    case MC_CONFIG_OBJECT:
+        return "sub-keys " + std::string(view(k.name)) + ".<name> (in config_json an object of strings)";
+    default: return "a value of a known type";
+    }
+}
+
+// Error(MC_ERR_CONFIG, "<name> = '<shown>': expected <what><note>"); secrets are never shown.
+[[noreturn]] inline void badValue(const mc_config_key& k, std::string_view name, std::string_view shown,
+                                  std::string_view note = {}) {
+    std::string value = (k.flags & MC_CONFIG_SECRET) ? std::string("(secret)") : std::string(shown);
+    if (value.size() > 200) value = value.substr(0, 200) + "...";
+    throw Error(MC_ERR_CONFIG, std::string(name) + " = '" + value + "': expected " + expected(k) + std::string(note));
+}
+
+inline void checkRange(const mc_config_key& k, std::string_view name, double v, std::string_view shown) {
+    if ((k.flags & MC_CONFIG_HAS_RANGE) && (v < k.min || v > k.max)) badValue(k, name, shown);
+}
+
+// A value written as text (a .properties line, a declared default) -> its typed JSON value, checked.
+// Throws Error(MC_ERR_CONFIG) naming `name`.
+inline json::Value valueFromText(const mc_config_key& k, std::string_view name, std::string_view text) {
+    switch (k.type) {
+    case MC_CONFIG_STRING: return json::Value::string(std::string(text));
+    case MC_CONFIG_INT: {
+        std::int64_t v = 0;
+        if (!parseInt(text, v)) badValue(k, name, text);
+        checkRange(k, name, double(v), text);
+        return json::Value::number(v);
+    }
+    case MC_CONFIG_DOUBLE: {
+        const std::string t(trim(text));
+        if (!isNumberText(t)) badValue(k, name, text);
+        const double v = std::strtod(t.c_str(), nullptr);
+        if (!std::isfinite(v)) badValue(k, name, text);
+        checkRange(k, name, v, text);
+        return json::Value::number(t[0] == '+' ? t.substr(1) : t);
+    }
+    case MC_CONFIG_BOOL: {
+        bool b = false;
+        if (!parseBool(text, b)) badValue(k, name, text);
+        return json::Value::boolean(b);
+    }
+    case MC_CONFIG_ENUM: {
+        const std::string_view t = trim(text);
+        if (!inChoices(view(k.choices), t)) badValue(k, name, text);
+        return json::Value::string(lower(t));
+    }
+    case MC_CONFIG_LIST: {
+        json::Value list = json::Value::array();
+        std::string_view rest = text, item;
+        while (nextItem(rest, item)) list.push(json::Value::string(std::string(item)));
+        return list;
+    }
+    default: badValue(k, name, text);
+    }
+}
+
+inline std::string shown(const json::Value& v) { return v.isString() ? v.str() : v.dump(); }
+
+// Checks a typed JSON value (config_json) against the key. Throws Error(MC_ERR_CONFIG) naming `name`.
+inline void checkValue(const mc_config_key& k, std::string_view name, const json::Value& v) {
+    const char* textNote = v.isString() ? " (a JSON string was given)" : "";
+    switch (k.type) {
+    case MC_CONFIG_STRING:
+        if (!v.isString()) badValue(k, name, shown(v));
+        return;
+    case MC_CONFIG_INT: {
+        std::int64_t n = 0;
+        if (!v.asInt64(n)) badValue(k, name, shown(v), textNote);
+        checkRange(k, name, double(n), shown(v));
+        return;
+    }
+    case MC_CONFIG_DOUBLE:
+        if (!v.isNumber() || !std::isfinite(v.asDouble())) badValue(k, name, shown(v), textNote);
+        checkRange(k, name, v.asDouble(), shown(v));
+        return;
+    case MC_CONFIG_BOOL:
+        if (!v.isBool()) badValue(k, name, shown(v), textNote);
+        return;
+    case MC_CONFIG_ENUM:
+        if (!v.isString() || !inChoices(view(k.choices), v.str())) badValue(k, name, shown(v));
+        return;
+    case MC_CONFIG_LIST:
+        if (!v.isArray()) badValue(k, name, shown(v));
+        for (const auto& item : v.items())
+            if (!item.isString()) badValue(k, name, shown(v));
+        return;
+    case MC_CONFIG_OBJECT:
+        if (!v.isObject()) badValue(k, name, shown(v));
+        for (const auto& m : v.members())
+            if (!m.value.isString()) badValue(k, name, shown(v));
+        return;
+    default: badValue(k, name, shown(v));
+    }
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------------------------------------------
+// Settings binding.
+
+enum class Field : unsigned char { None, Text, Int, Bool, Double, List, Object };
+
+// One declared key, optionally bound to a field of S. Built with mc::sdk::key(...) and the chained
+// setters below, all constexpr, so a table of them is static data.
+template <class S>
+struct Key {
+    mc_config_key decl{};
+    Field field = Field::None;
+    std::string S::*text = nullptr;
+    std::int64_t S::*integer = nullptr;
+    bool S::*boolean = nullptr;
+    double S::*real = nullptr;
+    std::vector<std::string> S::*list = nullptr;
+    std::map<std::string, std::string> S::*object = nullptr;
+
+    // The default, written as an operator would write it ("2000", "true", "a, b").
+    constexpr Key byDefault(std::string_view value) const { Key k = *this; k.decl.default_value = str(value); return k; }
+    // INT/DOUBLE: inclusive bounds.
+    constexpr Key range(double min, double max) const {
+        Key k = *this;
+        k.decl.flags |= MC_CONFIG_HAS_RANGE;
+        k.decl.min = min;
+        k.decl.max = max;
+        return k;
+    }
+    // Makes the key an ENUM (bound to a std::string, which receives the choice lower-case).
+    constexpr Key choices(std::string_view commaSeparated) const {
+        Key k = *this;
+        k.decl.type = MC_CONFIG_ENUM;
+        k.decl.choices = str(commaSeparated);
+        return k;
+    }
+    constexpr Key required() const { Key k = *this; k.decl.flags |= MC_CONFIG_REQUIRED; return k; }
+    // Never logged or shown; the operator may write ${env:NAME} or ${file:/path}.
+    constexpr Key secret() const { Key k = *this; k.decl.flags |= MC_CONFIG_SECRET; return k; }
+    // One sentence of help (required: it is the documentation).
+    constexpr Key help(std::string_view sentence) const { Key k = *this; k.decl.description = str(sentence); return k; }
+};
+
+namespace detail {
+template <class S>
+constexpr Key<S> declare(std::string_view name, mc_config_type type, Field field) {
+    Key<S> k{};
+    k.decl.struct_size = sizeof(mc_config_key);
+    k.decl.name = str(name);
+    k.decl.type = type;
+    k.field = field;
+    return k;
+}
+} // namespace detail
+
+template <class S>
+constexpr Key<S> key(std::string_view name, std::string S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_STRING, Field::Text);
+    k.text = f;
+    return k;
+}
+template <class S>
+constexpr Key<S> key(std::string_view name, std::int64_t S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_INT, Field::Int);
+    k.integer = f;
+    return k;
+}
+template <class S>
+constexpr Key<S> key(std::string_view name, bool S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_BOOL, Field::Bool);
+    k.boolean = f;
+    return k;
+}
+template <class S>
+constexpr Key<S> key(std::string_view name, double S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_DOUBLE, Field::Double);
+    k.real = f;
+    return k;
+}
+template <class S>
+constexpr Key<S> key(std::string_view name, std::vector<std::string> S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_LIST, Field::List);
+    k.list = f;
+    return k;
+}
+template <class S>
+constexpr Key<S> key(std::string_view name, std::map<std::string, std::string> S::*f) {
+    Key<S> k = detail::declare<S>(name, MC_CONFIG_OBJECT, Field::Object);
+    k.object = f;
+    return k;
+}
+// A declared key bound to no field: read by the host (e.g. a discovery source's `enabled`, `policy`)
+// or through Host::config.
+template <class S>
+constexpr Key<S> key(std::string_view name, mc_config_type type) {
+    return detail::declare<S>(name, type, Field::None);
+}
+
+// For plugins that declare no keys: pass mc::sdk::noSettings as SETTINGS.
+struct NoSettings {};
+struct NoSettingsTable {};
+inline constexpr NoSettingsTable noSettings{};
+
+namespace detail {
+
+template <class S>
+constexpr bool fieldFits(const Key<S>& k) {
+    switch (k.field) {
+    case Field::None: return true;
+    case Field::Text: return k.decl.type == MC_CONFIG_STRING || k.decl.type == MC_CONFIG_ENUM;
+    case Field::Int: return k.decl.type == MC_CONFIG_INT;
+    case Field::Bool: return k.decl.type == MC_CONFIG_BOOL;
+    case Field::Double: return k.decl.type == MC_CONFIG_DOUBLE;
+    case Field::List: return k.decl.type == MC_CONFIG_LIST;
+    case Field::Object: return k.decl.type == MC_CONFIG_OBJECT;
+    }
+    return false;
+}
+
+// The first problem of a settings table and the index of its key.
+struct TableProblem {
+    KeyProblem problem = KeyProblem::None;
+    std::size_t key = 0;
+};
+template <class S, std::size_t N>
+constexpr TableProblem tableProblem(const Key<S> (&table)[N]) {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (const KeyProblem p = keyProblem(table[i].decl); p != KeyProblem::None) return {p, i};
+        if (!fieldFits(table[i])) return {KeyProblem::FieldTypeMismatch, i};
+        for (std::size_t j = 0; j < i; ++j)
+            if (view(table[j].decl.name) == view(table[i].decl.name)) return {KeyProblem::DuplicateName, i};
+    }
+    return {};
+}
+constexpr TableProblem tableProblem(const NoSettingsTable&) { return {}; }
+
+// Instantiated by MC_DECLARE_*: a wrong table fails here, and the compiler's message shows
+// SettingsTableCheck<KeyProblem::..., index of the key in the table>.
+template <KeyProblem Problem, std::size_t KeyIndex>
+struct SettingsTableCheck {
+    static_assert(Problem == KeyProblem::None,
+                  "invalid settings table: see SettingsTableCheck<problem, index of the key> in this message");
+    static constexpr bool ok = Problem == KeyProblem::None;
+};
+
+template <std::size_t N>
+struct KeyArray {
+    mc_config_key keys[N];
+};
+template <class S, std::size_t N>
+constexpr KeyArray<N> declaredKeys(const Key<S> (&table)[N]) {
+    KeyArray<N> out{};
+    for (std::size_t i = 0; i < N; ++i) out.keys[i] = table[i].decl;
+    return out;
+}
+
+template <class Table>
+struct TableTraits;
+template <class S, std::size_t N>
+struct TableTraits<const Key<S>[N]> {
+    using Settings = S;
+};
+template <>
+struct TableTraits<const NoSettingsTable> {
+    using Settings = NoSettings;
+};
+
+// The static mc_config_key[] of a table, for the descriptor.
+template <const auto& Table>
+struct DeclaredKeys {
+    static constexpr auto array = declaredKeys(Table);
+    static const mc_config_key* data() noexcept { return array.keys; }
+    static constexpr std::size_t count = sizeof(array.keys) / sizeof(array.keys[0]);
+};
+template <>
+struct DeclaredKeys<noSettings> {
+    static const mc_config_key* data() noexcept { return nullptr; }
+    static constexpr std::size_t count = 0;
+};
+
+// Reads one key from the config object into `field` (nullptr: unbound, checked only).
+inline void readKey(const mc_config_key& k, Field kind, void* field, const json::Value& config) {
+    const std::string_view name = view(k.name);
+    const json::Value* given = config.find(name);
+    json::Value fallback;
+    if (!given || given->isNull()) {
+        if (!view(k.default_value).empty()) {
+            fallback = valueFromText(k, name, view(k.default_value));
+            given = &fallback;
+        } else if (k.flags & MC_CONFIG_REQUIRED) {
+            throw Error(MC_ERR_CONFIG, std::string(name) + " is required and not set (" +
+                                           std::string(view(k.description)) + ")");
+        } else {
+            return; // optional, unset, no default: the field keeps its value-initialized state
+        }
+    }
+    checkValue(k, name, *given);
+    if (!field) return;
+    const json::Value& v = *given;
+    switch (kind) {
+    case Field::None: break;
+    case Field::Text: *static_cast<std::string*>(field) = k.type == MC_CONFIG_ENUM ? lower(v.str()) : v.str(); break;
+    case Field::Int: v.asInt64(*static_cast<std::int64_t*>(field)); break;
+    case Field::Bool: *static_cast<bool*>(field) = v.asBool(); break;
+    case Field::Double: *static_cast<double*>(field) = v.asDouble(); break;
+    case Field::List: {
+        auto& out = *static_cast<std::vector<std::string>*>(field);
+        out.clear();
+        for (const auto& item : v.items()) out.push_back(item.str());
+        break;
+    }
+    case Field::Object: {
+        auto& out = *static_cast<std::map<std::string, std::string>*>(field);
+        out.clear();
+        for (const auto& m : v.members()) out[m.name] = m.value.str();
+        break;
+    }
+    }
+}
+
+template <class S>
+void* fieldOf(S& s, const Key<S>& k) noexcept {
+    switch (k.field) {
+    case Field::Text: return &(s.*k.text);
+    case Field::Int: return &(s.*k.integer);
+    case Field::Bool: return &(s.*k.boolean);
+    case Field::Double: return &(s.*k.real);
+    case Field::List: return &(s.*k.list);
+    case Field::Object: return &(s.*k.object);
+    default: return nullptr;
+    }
+}
+
+inline json::Value parseConfigObject(std::string_view json) {
+    json::Value root;
+    try {
+        root = json::parse(json.empty() ? std::string_view("{}") : json);
+    } catch (const json::ParseError& e) {
+        throw Error(MC_ERR_CONFIG, std::string("configuration: ") + e.what());
+    }
+    if (!root.isObject()) throw Error(MC_ERR_CONFIG, "configuration: expected a JSON object");
+    return root;
+}
+
+} // namespace detail
+
+// Parses `json` (config_json, or any JSON object such as a transport's server definition) into S by
+// the table: declared defaults for absent keys, types, ranges and choices checked, unknown members
+// ignored. Throws Error(MC_ERR_CONFIG, "<key> = '<value>': expected ...").
+template <class S, std::size_t N>
+S readSettings(const Key<S> (&table)[N], std::string_view json) {
+    const json::Value root = detail::parseConfigObject(json);
+    S s{};
+    for (const Key<S>& k : table) detail::readKey(k.decl, k.field, detail::fieldOf(s, k), root);
+    return s;
+}
+inline NoSettings readSettings(const NoSettingsTable&, std::string_view) { return NoSettings{}; }
+
+// The declared defaults (what a plugin gets from an empty configuration); throws for a REQUIRED key.
+template <class S, std::size_t N>
+S defaultSettings(const Key<S> (&table)[N]) {
+    return readSettings(table, "{}");
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The host as seen from one plugin instance.
+
+namespace detail {
+// Per-instance state shared by the Host handles of one instance and the SDK's adapters.
+struct InstanceState {
+    std::mutex statusMutex; // makes "report OK after start unless reported" atomic
+    bool reported = false;
+    std::mutex outputMutex; // serializes Discovered calls
+};
+} // namespace detail
+
 class Host {
 public:
-    Host(const mc_host_api* api, mc_host* host) noexcept : api_(api), host_(host) {}
+    Host() noexcept = default;
+    Host(const mc_host_api* api, mc_host* host, detail::InstanceState* state = nullptr) noexcept
+        : api_(api), host_(host), state_(state) {}
 
+    // Logger "<plugin-id>/<instance>". THREAD: any.
     void log(mc_log_level level, std::string_view message) const noexcept {
-        if (api_ && api_->log) api_->log(host_, level, str(message));
+        if (MC_SDK_HAS_FIELD(api_, mc_host_api, log) && api_->log) api_->log(host_, level, str(message));
     }
+    void trace(std::string_view m) const noexcept { log(MC_LOG_TRACE, m); }
     void debug(std::string_view m) const noexcept { log(MC_LOG_DEBUG, m); }
     void info(std::string_view m) const noexcept { log(MC_LOG_INFO, m); }
     void warn(std::string_view m) const noexcept { log(MC_LOG_WARN, m); }
     void error(std::string_view m) const noexcept { log(MC_LOG_ERROR, m); }
 
-    // Publishes an event (a JSON object) into the host's broadcaster.
-    mc_status emit(std::string_view type, std::string_view payloadJson) const noexcept {
-        return api_ && api_->emit ? api_->emit(host_, str(type), str(payloadJson)) : MC_ERR_UNSUPPORTED;
+    // Why the hook now failing failed. THREAD: only inside that hook (the SDK's barriers call it).
+    void setError(std::string_view message) const noexcept {
+        if (MC_SDK_HAS_FIELD(api_, mc_host_api, set_error) && api_->set_error) api_->set_error(host_, str(message));
     }
 
-    // A key of this instance's configuration (defaults applied), or nullopt when unset.
-    std::optional<std::string> config(std::string_view key) const {
-        if (!api_ || !api_->config_get) return std::nullopt;
-        std::string value;
-        mc_sink sink{&value, &appendTo};
-        if (api_->config_get(host_, str(key), &sink) != MC_OK) return std::nullopt;
-        return value;
-    }
-    std::string configString(std::string_view key, std::string_view fallback = {}) const {
-        auto v = config(key);
-        return v ? *v : std::string(fallback);
-    }
-    std::int64_t configInt(std::string_view key, std::int64_t fallback) const {
-        auto v = config(key);
-        if (!v || v->empty()) return fallback;
-        try {
-            std::size_t used = 0;
-            long long parsed = std::stoll(*v, &used);
-            if (used != v->size()) throw std::invalid_argument("trailing characters");
-            return parsed;
-        } catch (const std::exception&) {
-            throw Error(MC_ERR_CONFIG, "configuration key '" + std::string(key) + "' = '" + *v +
-                                           "' is not an integer");
+    // The instance's health (mc_component_status). THREAD: any; never blocks for long.
+    void reportStatus(mc_component_status status, std::string_view message = {}) const noexcept {
+        if (!MC_SDK_HAS_FIELD(api_, mc_host_api, report_status) || !api_->report_status) return;
+        if (state_) {
+            std::lock_guard<std::mutex> lock(state_->statusMutex);
+            state_->reported = true;
+            api_->report_status(host_, status, str(message));
+        } else {
+            api_->report_status(host_, status, str(message));
         }
     }
-    bool configBool(std::string_view key, bool fallback) const {
+
+    // A key of this instance's configuration as the host resolved it (defaults applied), as JSON
+    // (a string, number, boolean, array or object), or nullopt when unset. Prefer the settings table.
+    std::optional<json::Value> config(std::string_view key) const {
+        if (!MC_SDK_HAS_FIELD(api_, mc_host_api, config_get) || !api_->config_get) return std::nullopt;
+        std::string text;
+        mc_sink sink{&text, &appendTo};
+        if (api_->config_get(host_, str(key), &sink) != MC_OK) return std::nullopt;
+        try {
+            return json::parse(text);
+        } catch (const json::ParseError& e) {
+            throw Error(MC_ERR_INTERNAL, "config_get(" + std::string(key) + ") returned " + e.what());
+        }
+    }
+    std::optional<std::string> configString(std::string_view key) const {
         auto v = config(key);
-        if (!v || v->empty()) return fallback;
-        if (*v == "true" || *v == "yes" || *v == "on" || *v == "1") return true;
-        if (*v == "false" || *v == "no" || *v == "off" || *v == "0") return false;
-        throw Error(MC_ERR_CONFIG, "configuration key '" + std::string(key) + "' = '" + *v +
-                                       "' is not a boolean");
+        if (!v) return std::nullopt;
+        if (!v->isString()) throw Error(MC_ERR_CONFIG, std::string(key) + " = '" + v->dump() + "': expected a string");
+        return v->str();
+    }
+    std::optional<std::int64_t> configInt(std::string_view key) const {
+        auto v = config(key);
+        std::int64_t n = 0;
+        if (!v) return std::nullopt;
+        if (!v->asInt64(n)) throw Error(MC_ERR_CONFIG, std::string(key) + " = '" + detail::shown(*v) + "': expected an integer");
+        return n;
+    }
+    std::optional<bool> configBool(std::string_view key) const {
+        auto v = config(key);
+        if (!v) return std::nullopt;
+        if (!v->isBool()) throw Error(MC_ERR_CONFIG, std::string(key) + " = '" + detail::shown(*v) + "': expected true or false");
+        return v->asBool();
     }
 
-    std::int64_t nowUnixUs() const noexcept { return api_ && api_->now_unix_us ? api_->now_unix_us(host_) : 0; }
-    std::int64_t monotonicUs() const noexcept { return api_ && api_->monotonic_us ? api_->monotonic_us(host_) : 0; }
-
-    void setError(std::string_view message) const noexcept {
-        if (api_ && api_->set_error) api_->set_error(host_, str(message));
+    // Clocks (any thread). Without a host (unit tests of plugin parts) they read std::chrono.
+    std::int64_t nowUnixUs() const noexcept {
+        if (MC_SDK_HAS_FIELD(api_, mc_host_api, now_unix_us) && api_->now_unix_us) return api_->now_unix_us(host_);
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
     }
+    std::int64_t monotonicUs() const noexcept {
+        if (MC_SDK_HAS_FIELD(api_, mc_host_api, monotonic_us) && api_->monotonic_us) return api_->monotonic_us(host_);
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+
+    // The exception barrier for the plugin's own threads (a worker's loop, a reader): runs `body`;
+    // when it throws, logs "<what>: <reason>" as an error and reports it as the instance's status
+    // (PERMANENT_ERROR for Error(MC_ERR_CONFIG / MC_ERR_UNSUPPORTED), RECOVERABLE_ERROR otherwise).
+    // Returns whether `body` completed.
+    template <class F>
+    bool barrier(std::string_view what, F&& body) const noexcept {
+        try {
+            body();
+            return true;
+        } catch (const Error& e) {
+            const bool permanent = e.status() == MC_ERR_CONFIG || e.status() == MC_ERR_UNSUPPORTED;
+            failed(permanent ? MC_COMPONENT_PERMANENT_ERROR : MC_COMPONENT_RECOVERABLE_ERROR, what, e.what());
+        } catch (const std::exception& e) {
+            failed(MC_COMPONENT_RECOVERABLE_ERROR, what, e.what());
+        } catch (...) {
+            failed(MC_COMPONENT_RECOVERABLE_ERROR, what, "unknown exception");
+        }
+        return false;
+    }
+
+    const mc_host_api* api() const noexcept { return api_; }
+    mc_host* handle() const noexcept { return host_; }
+    detail::InstanceState* state() const noexcept { return state_; }
 
     static mc_status appendTo(void* ctx, mc_str chunk) noexcept {
         try {
@@ -122,100 +842,245 @@ public:
     }
 
 private:
-    const mc_host_api* api_;
-    mc_host* host_;
+    void failed(mc_component_status status, std::string_view what, const char* reason) const noexcept {
+        try {
+            const std::string message = std::string(what) + ": " + reason;
+            error(message);
+            reportStatus(status, message);
+        } catch (...) {
+            reportStatus(status, reason);
+        }
+    }
+
+    const mc_host_api* api_ = nullptr;
+    mc_host* host_ = nullptr;
+    detail::InstanceState* state_ = nullptr;
 };
 
-// Output towards the host (a caller-owned mc_sink).
+// Output towards the host (a caller-owned mc_sink). THREAD: only inside the hook that received it.
 class Sink {
 public:
     explicit Sink(mc_sink* sink) noexcept : sink_(sink) {}
-    // Returns false when the host asked to stop (e.g. the client went away).
-    bool write(std::string_view chunk) const noexcept {
-        return sink_ && sink_->write && sink_->write(sink_->ctx, str(chunk)) == MC_OK;
+    // Returns false when the host asked to stop (e.g. the client went away): stop producing; the SDK
+    // then returns the host's status from the hook.
+    bool write(std::string_view chunk) noexcept {
+        if (status_ != MC_OK) return false;
+        if (!sink_ || !sink_->write) return true;
+        const mc_status s = sink_->write(sink_->ctx, str(chunk));
+        if (s != MC_OK) status_ = s == MC_STATUS_INVALID ? MC_ERR_INTERNAL : s;
+        return status_ == MC_OK;
     }
+    mc_status status() const noexcept { return status_; }
 
 private:
     mc_sink* sink_;
+    mc_status status_ = MC_OK;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// Discovery output.
+
+// One server a source found (see mc_found_server).
+struct FoundServer {
+    std::string key;         // stable within the source; lost() names it
+    std::string name;        // a human name
+    std::string serverJson;  // {"transport", ...fields}: how to reach it
+    std::string detailsJson; // what else the source knows ("" = {})
+    bool connectable = true; // false: listed only, `reason` says why
+    std::string reason;
+};
+
+// The typed output of a discovery instance (a copy of mc_discovery_output).
+// THREAD: any plugin thread; the SDK serializes calls. Not after stop() returned.
+class Discovered {
+public:
+    Discovered() noexcept = default;
+    explicit Discovered(const mc_discovery_output* out, std::mutex* serialize = nullptr) noexcept : mutex_(serialize) {
+        if (out) {
+            const std::size_t n = out->struct_size < sizeof out_ ? out->struct_size : sizeof out_;
+            std::memcpy(&out_, out, n);
+            out_.struct_size = n;
+        }
+    }
+    void found(const FoundServer& s) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&out_, mc_discovery_output, found) || !out_.found) return;
+        const mc_found_server server{sizeof(mc_found_server), str(s.key), str(s.name), str(s.serverJson),
+                                     str(s.detailsJson), s.connectable ? 1 : 0, str(s.reason)};
+        auto lock = locked();
+        out_.found(out_.ctx, &server);
+    }
+    void lost(std::string_view key) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&out_, mc_discovery_output, lost) || !out_.lost) return;
+        auto lock = locked();
+        out_.lost(out_.ctx, str(key));
+    }
+    // A full scan that began at `startedUnixUs` (Host::nowUnixUs()) ended: what it did not report
+    // found is gone.
+    void scanComplete(std::int64_t startedUnixUs) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&out_, mc_discovery_output, scan_complete) || !out_.scan_complete) return;
+        auto lock = locked();
+        out_.scan_complete(out_.ctx, startedUnixUs);
+    }
+
+private:
+    std::unique_lock<std::mutex> locked() const noexcept {
+        return mutex_ ? std::unique_lock<std::mutex>(*mutex_) : std::unique_lock<std::mutex>();
+    }
+    mc_discovery_output out_{};
+    std::mutex* mutex_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Transport connections.
+
+// What a connection reports to the host (a copy of mc_connection_callbacks; callbacks the host's
+// struct does not have are skipped). THREAD: any plugin thread; the SDK serializes calls per
+// connection. Never from inside send()/open() on the host's thread, never after close() returned.
+class ConnectionEvents {
+public:
+    ConnectionEvents() noexcept = default;
+    explicit ConnectionEvents(const mc_connection_callbacks* cb, std::mutex* serialize = nullptr) noexcept
+        : mutex_(serialize) {
+        if (cb) {
+            const std::size_t n = cb->struct_size < sizeof cb_ ? cb->struct_size : sizeof cb_;
+            std::memcpy(&cb_, cb, n);
+            cb_.struct_size = n;
+        }
+    }
+    void message(std::string_view jsonrpc) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_message) || !cb_.on_message) return;
+        auto lock = locked();
+        cb_.on_message(cb_.ctx, str(jsonrpc));
+    }
+    void log(mc_log_level level, std::string_view line) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_log) || !cb_.on_log) return;
+        auto lock = locked();
+        cb_.on_log(cb_.ctx, level, str(line));
+    }
+    void status(mc_component_status status, std::string_view message = {}) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_status) || !cb_.on_status) return;
+        auto lock = locked();
+        cb_.on_status(cb_.ctx, status, str(message));
+    }
+    // The connection ended for good (call once; nothing may follow).
+    void closed(mc_status reason, std::string_view detail = {}) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_closed) || !cb_.on_closed) return;
+        auto lock = locked();
+        cb_.on_closed(cb_.ctx, reason, str(detail));
+    }
+
+private:
+    std::unique_lock<std::mutex> locked() const noexcept {
+        return mutex_ ? std::unique_lock<std::mutex>(*mutex_) : std::unique_lock<std::mutex>();
+    }
+    mc_connection_callbacks cb_{};
+    std::mutex* mutex_ = nullptr;
+};
+
+// One connection to one MCP server, created by TransportPlugin::open.
+class Connection {
+public:
+    Connection() = default;
+    virtual ~Connection() = default;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Queues one JSON-RPC message and returns (never waits for the peer). Throw
+    // Error(MC_ERR_UNAVAILABLE) when the queue is full or the connection ended.
+    // THREAD: any host thread, concurrently with other sends and with this connection's callbacks.
+    virtual void send(std::string_view jsonrpcMessage) = 0;
+
+    // Called by close_connection just before the object is deleted: stop callbacks and join threads
+    // here or in the destructor. After it returns no ConnectionEvents call may be made.
+    // THREAD: any host thread except this connection's callbacks. Exceptions are logged and dropped.
+    virtual void close() {}
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Plugin base classes. THREAD for start/stop/the constructor/the destructor: the host's main thread,
+// never concurrently with another of them on one instance.
 
 class PluginBase {
 public:
-    PluginBase(Host host, std::string_view configJson) : host_(host), configJson_(configJson) {}
+    explicit PluginBase(Host host) noexcept : host_(host) {}
     virtual ~PluginBase() = default;
     PluginBase(const PluginBase&) = delete;
     PluginBase& operator=(const PluginBase&) = delete;
 
+    // Start threads, connect; the SDK reports MC_COMPONENT_OK afterwards unless you reported.
     virtual void start() {}
+    // Stop producing: no output or callback after it returns. Join threads here.
     virtual void stop() {}
 
     const Host& host() const noexcept { return host_; }
-    const std::string& configJson() const noexcept { return configJson_; }
 
 private:
     Host host_;
-    std::string configJson_;
 };
 
+// Constructor: (Host, const Settings&) or (Host) with noSettings.
 class StorePlugin : public PluginBase {
 public:
     using PluginBase::PluginBase;
+    // "sqlite", "postgres": the dialect of the migrations the host applies. THREAD: main.
     virtual std::string dialect() const = 0;
+    // Highest applied migration, 0 for an empty database. THREAD: main, before any write.
     virtual std::int64_t schemaVersion() = 0;
+    // Applies one migration and records it, atomically. THREAD: main, before any write.
     virtual void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) = 0;
+    // A batch of records of `kind`, validated by the host; writes the outcome object to `result`.
+    // THREAD: the host's writer thread (one at a time), concurrently with query/describe.
     virtual void write(std::string_view kind, std::string_view recordsJson, Sink& result) = 0;
+    // A named query; throw Error(MC_ERR_UNSUPPORTED) for an unknown name. THREAD: any, concurrent.
     virtual void query(std::string_view name, std::string_view paramsJson, Sink& rows) = 0;
-    virtual void health(Sink& statusJson) = 0;
+    // Details (counters, settings in effect) as a JSON object; health goes through reportStatus.
+    // THREAD: any; must not block for long.
+    virtual void describe(Sink& details) { details.write("{}"); }
 };
 
+// Constructor: (Host, const Settings&, Discovered) or (Host, Discovered) with noSettings.
 class DiscoveryPlugin : public PluginBase {
 public:
-    using PluginBase::PluginBase;
+    DiscoveryPlugin(Host host, Discovered out) noexcept : PluginBase(host), out_(out) {}
+    // Re-scan now; return at once (wake a worker). THREAD: any host thread.
     virtual void refresh() {}
-};
-
-// What a transport reports back to the host's gateway.
-class TransportEvents {
-public:
-    TransportEvents() = default;
-    explicit TransportEvents(const mc_transport_callbacks* cb) noexcept : cb_(cb) {}
-    void message(std::string_view json) const noexcept {
-        if (has(offsetof(mc_transport_callbacks, on_message)) && cb_->on_message) cb_->on_message(cb_->ctx, str(json));
-    }
-    void log(mc_log_level level, std::string_view line) const noexcept {
-        if (has(offsetof(mc_transport_callbacks, on_log)) && cb_->on_log) cb_->on_log(cb_->ctx, level, str(line));
-    }
-    void closed(mc_status reason, std::string_view detail) const noexcept {
-        if (has(offsetof(mc_transport_callbacks, on_closed)) && cb_->on_closed) cb_->on_closed(cb_->ctx, reason, str(detail));
-    }
+    // Where found/lost/scanComplete go.
+    const Discovered& discovered() const noexcept { return out_; }
 
 private:
-    bool has(std::size_t offset) const noexcept { return cb_ && cb_->struct_size >= offset + sizeof(void*); }
-    const mc_transport_callbacks* cb_ = nullptr;
+    Discovered out_;
 };
 
+// Constructor: (Host, const Settings&) or (Host) with noSettings; the class also needs
+// `static constexpr const char kTransports[] = "stdio";` (the transport names it serves).
 class TransportPlugin : public PluginBase {
 public:
     using PluginBase::PluginBase;
-    virtual void open(TransportEvents events) = 0;
-    virtual void send(std::string_view jsonrpcMessage) = 0;
-    virtual void close() = 0;
+    // Checks one server definition ({"id", "transport", ...fields}) without connecting; throw
+    // Error(MC_ERR_CONFIG, "<field> = '<value>': ...") naming the field. THREAD: any, concurrent.
+    virtual void validate(std::string_view serverJson) = 0;
+    // Opens a connection (the host validated the definition first). Return once it exists; report
+    // reachability through `events` from the connection's own thread. Throw Error(MC_ERR_IO) when it
+    // cannot even begin. THREAD: any host thread, concurrent opens allowed.
+    virtual std::unique_ptr<Connection> open(std::string_view serverJson, ConnectionEvents events) = 0;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// Adapters: the C vtables over the classes above. Every trampoline is an exception barrier.
 
 namespace detail {
 
-// The host-side handle the plugin instance lives in; mc_instance* points at one of these.
 template <class T>
-struct Instance {
+struct Box {
+    InstanceState state;
     Host host;
     std::unique_ptr<T> impl;
-    std::string scratch; // keeps strings returned by value alive for the host (e.g. dialect)
 };
 
 template <class T>
-Instance<T>* self(mc_instance* p) noexcept { return reinterpret_cast<Instance<T>*>(p); }
+Box<T>* box(mc_instance* p) noexcept { return reinterpret_cast<Box<T>*>(p); }
 
-// The exception barrier every trampoline goes through.
+// The exception barrier of hooks that return a status.
 template <class F>
 mc_status guard(const Host& host, F&& body) noexcept {
     try {
@@ -233,106 +1098,172 @@ mc_status guard(const Host& host, F&& body) noexcept {
     }
 }
 
-template <class T>
+template <class F>
+mc_status guardSink(const Host& host, Sink& sink, F&& body) noexcept {
+    const mc_status s = guard(host, body);
+    return s == MC_OK ? sink.status() : s;
+}
+
+template <class T, const auto& Table>
 struct Lifecycle {
-    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, mc_instance** out) noexcept {
-        Host h(api, host);
+    using Settings = typename TableTraits<std::remove_reference_t<decltype(Table)>>::Settings;
+    static constexpr bool kHasSettings = !std::is_same_v<Settings, NoSettings>;
+
+    // Builds the box; `make(host, settings)` returns the new T.
+    template <class Make>
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, mc_instance** out, Make make) noexcept {
         if (!out) return MC_ERR_INVALID_ARGUMENT;
         *out = nullptr;
-        return guard(h, [&] {
-            auto inst = std::make_unique<Instance<T>>(Instance<T>{h, nullptr, {}});
-            inst->impl = std::make_unique<T>(h, view(config));
-            *out = reinterpret_cast<mc_instance*>(inst.release());
+        return guard(Host(api, host), [&] {
+            auto b = std::make_unique<Box<T>>();
+            b->host = Host(api, host, &b->state);
+            b->impl = make(*b, readSettings(Table, view(config)));
+            *out = reinterpret_cast<mc_instance*>(b.release());
         });
     }
     static mc_status start(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->start(); });
+        auto* b = box<T>(p);
+        if (!b) return MC_ERR_INVALID_ARGUMENT;
+        {
+            std::lock_guard<std::mutex> lock(b->state.statusMutex);
+            b->state.reported = false;
+        }
+        const mc_status s = guard(b->host, [&] { b->impl->start(); });
+        if (s == MC_OK) {
+            const mc_host_api* api = b->host.api();
+            std::lock_guard<std::mutex> lock(b->state.statusMutex);
+            if (!b->state.reported && MC_SDK_HAS_FIELD(api, mc_host_api, report_status) && api->report_status)
+                api->report_status(b->host.handle(), MC_COMPONENT_OK, str("started"));
+        }
+        return s;
     }
     static mc_status stop(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->stop(); });
+        auto* b = box<T>(p);
+        if (!b) return MC_ERR_INVALID_ARGUMENT;
+        return guard(b->host, [&] { b->impl->stop(); });
     }
-    static void destroy(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        const Host host = s->host; // the barrier must not read the instance it is deleting
-        guard(host, [&] { delete s; });
-    }
+    static void destroy(mc_instance* p) noexcept { delete box<T>(p); } // destructors are noexcept
 };
 
-template <class T>
-struct StoreAdapter : Lifecycle<T> {
-    static mc_str dialect(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        if (guard(s->host, [&] { s->scratch = s->impl->dialect(); }) != MC_OK) return mc_str{nullptr, 0};
-        return str(s->scratch);
+template <class T, const auto& Table>
+struct StoreAdapter : Lifecycle<T, Table> {
+    using L = Lifecycle<T, Table>;
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, const void*, mc_instance** out) noexcept {
+        return L::create(api, host, config, out, [](Box<T>& b, auto&& settings) {
+            if constexpr (L::kHasSettings) return std::make_unique<T>(b.host, std::move(settings));
+            else return std::make_unique<T>(b.host);
+        });
+    }
+    static mc_status dialect(mc_instance* p, mc_sink* out) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(out);
+        return guardSink(b->host, sink, [&] { sink.write(b->impl->dialect()); });
     }
     static mc_status schemaVersion(mc_instance* p, std::int64_t* out) noexcept {
-        auto* s = self<T>(p);
+        auto* b = box<T>(p);
         if (!out) return MC_ERR_INVALID_ARGUMENT;
-        return guard(s->host, [&] { *out = s->impl->schemaVersion(); });
+        return guard(b->host, [&] { *out = b->impl->schemaVersion(); });
     }
     static mc_status applyMigration(mc_instance* p, std::int64_t version, mc_str name, mc_str sql) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->applyMigration(version, view(name), view(sql)); });
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->applyMigration(version, view(name), view(sql)); });
     }
     static mc_status write(mc_instance* p, mc_str kind, mc_str records, mc_sink* result) noexcept {
-        auto* s = self<T>(p);
+        auto* b = box<T>(p);
         Sink sink(result);
-        return guard(s->host, [&] { s->impl->write(view(kind), view(records), sink); });
+        return guardSink(b->host, sink, [&] { b->impl->write(view(kind), view(records), sink); });
     }
     static mc_status query(mc_instance* p, mc_str name, mc_str params, mc_sink* rows) noexcept {
-        auto* s = self<T>(p);
+        auto* b = box<T>(p);
         Sink sink(rows);
-        return guard(s->host, [&] { s->impl->query(view(name), view(params), sink); });
+        return guardSink(b->host, sink, [&] { b->impl->query(view(name), view(params), sink); });
     }
-    static mc_status health(mc_instance* p, mc_sink* out) noexcept {
-        auto* s = self<T>(p);
-        Sink sink(out);
-        return guard(s->host, [&] { s->impl->health(sink); });
+    static mc_status describe(mc_instance* p, mc_sink* details) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(details);
+        return guardSink(b->host, sink, [&] { b->impl->describe(sink); });
     }
-    static constexpr mc_store_vtable vtable{sizeof(mc_store_vtable),
-                                            &Lifecycle<T>::create,
-                                            &Lifecycle<T>::start,
-                                            &Lifecycle<T>::stop,
-                                            &Lifecycle<T>::destroy,
-                                            &dialect,
-                                            &schemaVersion,
-                                            &applyMigration,
-                                            &write,
-                                            &query,
-                                            &health};
+    static constexpr mc_store_vtable vtable{sizeof(mc_store_vtable), &create, &L::start, &L::stop, &L::destroy,
+                                            &dialect, &schemaVersion, &applyMigration, &write, &query, &describe};
 };
 
-template <class T>
-struct DiscoveryAdapter : Lifecycle<T> {
+template <class T, const auto& Table>
+struct DiscoveryAdapter : Lifecycle<T, Table> {
+    using L = Lifecycle<T, Table>;
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, const void* output,
+                            mc_instance** out) noexcept {
+        return L::create(api, host, config, out, [output](Box<T>& b, auto&& settings) {
+            Discovered discovered(static_cast<const mc_discovery_output*>(output), &b.state.outputMutex);
+            if constexpr (L::kHasSettings) return std::make_unique<T>(b.host, std::move(settings), discovered);
+            else return std::make_unique<T>(b.host, discovered);
+        });
+    }
     static mc_status refresh(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->refresh(); });
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->refresh(); });
     }
-    static constexpr mc_discovery_vtable vtable{sizeof(mc_discovery_vtable), &Lifecycle<T>::create,
-                                                &Lifecycle<T>::start, &Lifecycle<T>::stop,
-                                                &Lifecycle<T>::destroy, &refresh};
+    static constexpr mc_discovery_vtable vtable{sizeof(mc_discovery_vtable), &create, &L::start, &L::stop,
+                                                &L::destroy, &refresh};
 };
 
-template <class T>
-struct TransportAdapter : Lifecycle<T> {
-    static mc_str transports() noexcept { return str(T::kTransports); }
-    static mc_status open(mc_instance* p, const mc_transport_callbacks* cb) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->open(TransportEvents(cb)); });
+// mc_connection* points at one of these.
+struct ConnectionBox {
+    Host host;          // the instance's (set_error of send)
+    std::mutex events;  // serializes this connection's callbacks
+    std::unique_ptr<Connection> impl;
+};
+
+template <class T, const auto& Table>
+struct TransportAdapter : Lifecycle<T, Table> {
+    using L = Lifecycle<T, Table>;
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, const void*, mc_instance** out) noexcept {
+        return L::create(api, host, config, out, [](Box<T>& b, auto&& settings) {
+            if constexpr (L::kHasSettings) return std::make_unique<T>(b.host, std::move(settings));
+            else return std::make_unique<T>(b.host);
+        });
     }
-    static mc_status send(mc_instance* p, mc_str message) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->send(view(message)); });
+    static mc_status transports(mc_sink* out) noexcept {
+        Sink sink(out);
+        sink.write(T::kTransports);
+        return sink.status();
     }
-    static mc_status close(mc_instance* p) noexcept {
-        auto* s = self<T>(p);
-        return guard(s->host, [&] { s->impl->close(); });
+    static mc_status validate(mc_instance* p, mc_str server) noexcept {
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->validate(view(server)); });
     }
-    static constexpr mc_transport_vtable vtable{sizeof(mc_transport_vtable), &Lifecycle<T>::create,
-                                                &Lifecycle<T>::start, &Lifecycle<T>::stop,
-                                                &Lifecycle<T>::destroy, &transports, &open, &send, &close};
+    static mc_status open(mc_instance* p, mc_str server, const mc_connection_callbacks* callbacks,
+                          mc_connection** out) noexcept {
+        auto* b = box<T>(p);
+        if (!out) return MC_ERR_INVALID_ARGUMENT;
+        *out = nullptr;
+        return guard(b->host, [&] {
+            auto c = std::make_unique<ConnectionBox>();
+            c->host = b->host;
+            c->impl = b->impl->open(view(server), ConnectionEvents(callbacks, &c->events));
+            if (!c->impl) throw Error(MC_ERR_INTERNAL, "open() returned no connection");
+            *out = reinterpret_cast<mc_connection*>(c.release());
+        });
+    }
+    static mc_status send(mc_connection* c, mc_str message) noexcept {
+        auto* cb = reinterpret_cast<ConnectionBox*>(c);
+        if (!cb) return MC_ERR_INVALID_ARGUMENT;
+        return guard(cb->host, [&] { cb->impl->send(view(message)); });
+    }
+    static void closeConnection(mc_connection* c) noexcept {
+        auto* cb = reinterpret_cast<ConnectionBox*>(c);
+        if (!cb) return;
+        try {
+            cb->impl->close();
+        } catch (const std::exception& e) {
+            cb->host.warn(std::string("closing a connection failed: ") + e.what());
+        } catch (...) {
+            cb->host.warn("closing a connection failed: unknown exception");
+        }
+        delete cb;
+    }
+    static constexpr mc_transport_vtable vtable{sizeof(mc_transport_vtable), &create, &L::start, &L::stop,
+                                                &L::destroy, &transports, &validate, &open, &send,
+                                                &closeConnection};
 };
 
 template <std::size_t N>
@@ -341,41 +1272,56 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
 } // namespace detail
 } // namespace mc::sdk
 
-// Declares the plugin's entry symbol. KEYS is a static array of mc_config_key (see configKey).
-#define MC_SDK_DECLARE_PLUGIN_(KIND, ADAPTER, VTABLE_TYPE, ID, VERSION, DESCRIPTION, KEYS_PTR, KEYS_COUNT) \
-    extern "C" MC_PLUGIN_EXPORT const mc_plugin_descriptor* mc_plugin_entry(void) {                      \
-        static const mc_plugin_descriptor descriptor{sizeof(mc_plugin_descriptor),                      \
-                                                     MC_ABI_MAJOR,                                      \
-                                                     MC_ABI_MINOR,                                      \
-                                                     KIND,                                              \
-                                                     ::mc::sdk::detail::literal(ID),                    \
-                                                     ::mc::sdk::detail::literal(VERSION),               \
-                                                     ::mc::sdk::detail::literal(DESCRIPTION),           \
-                                                     &ADAPTER::vtable,                                  \
-                                                     sizeof(VTABLE_TYPE),                               \
-                                                     KEYS_PTR,                                          \
-                                                     KEYS_COUNT};                                       \
-        return &descriptor;                                                                             \
+// ---------------------------------------------------------------------------------------------------
+// Declaring a plugin: MC_DECLARE_{STORE,DISCOVERY,TRANSPORT}_PLUGIN(CLASS, ID, VERSION, DESCRIPTION,
+// PREFIX, SETTINGS) exports mc_plugin_entry (one per shared library). SETTINGS is a constexpr
+// mc::sdk::Key<S>[] table or mc::sdk::noSettings. MC_DEFINE_*_DESCRIPTOR(FUNCTION, ...) defines a
+// plain `const mc_plugin_descriptor* FUNCTION()` instead (several plugins in one test binary).
+
+#define MC_SDK_DESCRIPTOR_(SIGNATURE, KIND, ADAPTER, VTABLE_TYPE, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS) \
+    static_assert(::mc::sdk::detail::validId(ID), "plugin id: [a-z0-9][a-z0-9-]*, at most 64 characters");       \
+    static_assert(::mc::sdk::detail::validPrefix(PREFIX),                                                         \
+                  "config prefix: dot-separated [a-z0-9][a-z0-9_-]* parts, e.g. \"discovery.files\"");            \
+    static_assert(::mc::sdk::detail::SettingsTableCheck<::mc::sdk::detail::tableProblem(SETTINGS).problem,          \
+                                                        ::mc::sdk::detail::tableProblem(SETTINGS).key>::ok,           \
+                  "invalid settings table");                                                                    \
+    SIGNATURE {                                                                                                  \
+        static const mc_plugin_descriptor descriptor{sizeof(mc_plugin_descriptor),                              \
+                                                     MC_ABI_MAJOR,                                              \
+                                                     MC_ABI_MINOR,                                              \
+                                                     KIND,                                                      \
+                                                     ::mc::sdk::detail::literal(ID),                            \
+                                                     ::mc::sdk::detail::literal(VERSION),                       \
+                                                     ::mc::sdk::detail::literal(DESCRIPTION),                   \
+                                                     &ADAPTER<CLASS, SETTINGS>::vtable,                         \
+                                                     sizeof(VTABLE_TYPE),                                       \
+                                                     ::mc::sdk::detail::DeclaredKeys<SETTINGS>::data(),         \
+                                                     ::mc::sdk::detail::DeclaredKeys<SETTINGS>::count,          \
+                                                     sizeof(mc_config_key),                                     \
+                                                     ::mc::sdk::detail::literal(PREFIX)};                       \
+        return &descriptor;                                                                                     \
     }
 
-#define MC_DECLARE_STORE_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, KEYS)                                  \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter<CLASS>, mc_store_vtable, ID,  \
-                           VERSION, DESCRIPTION, KEYS, sizeof(KEYS) / sizeof(KEYS[0]))
-#define MC_DECLARE_DISCOVERY_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, KEYS)                              \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_DISCOVERY, ::mc::sdk::detail::DiscoveryAdapter<CLASS>,               \
-                           mc_discovery_vtable, ID, VERSION, DESCRIPTION, KEYS, sizeof(KEYS) / sizeof(KEYS[0]))
-#define MC_DECLARE_TRANSPORT_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, KEYS)                              \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter<CLASS>,               \
-                           mc_transport_vtable, ID, VERSION, DESCRIPTION, KEYS, sizeof(KEYS) / sizeof(KEYS[0]))
+#define MC_SDK_ENTRY_SIGNATURE_ extern "C" MC_PLUGIN_EXPORT const mc_plugin_descriptor* mc_plugin_entry(void)
 
+#define MC_DECLARE_STORE_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                              \
+    MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter, mc_store_vtable, \
+                       CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
+#define MC_DECLARE_DISCOVERY_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                          \
+    MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_DISCOVERY, ::mc::sdk::detail::DiscoveryAdapter,          \
+                       mc_discovery_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
+#define MC_DECLARE_TRANSPORT_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                          \
+    MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter,          \
+                       mc_transport_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
 
-// The same for plugins that declare no configuration keys.
-#define MC_DECLARE_STORE_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                              \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter<CLASS>, mc_store_vtable, ID,  \
-                           VERSION, DESCRIPTION, nullptr, 0)
-#define MC_DECLARE_DISCOVERY_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                          \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_DISCOVERY, ::mc::sdk::detail::DiscoveryAdapter<CLASS>,               \
-                           mc_discovery_vtable, ID, VERSION, DESCRIPTION, nullptr, 0)
-#define MC_DECLARE_TRANSPORT_PLUGIN_NO_CONFIG(CLASS, ID, VERSION, DESCRIPTION)                          \
-    MC_SDK_DECLARE_PLUGIN_(MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter<CLASS>,               \
-                           mc_transport_vtable, ID, VERSION, DESCRIPTION, nullptr, 0)
+#define MC_DEFINE_STORE_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                 \
+    MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter,   \
+                       mc_store_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
+#define MC_DEFINE_DISCOVERY_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)             \
+    MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_DISCOVERY,                                \
+                       ::mc::sdk::detail::DiscoveryAdapter, mc_discovery_vtable, CLASS, ID, VERSION, DESCRIPTION, \
+                       PREFIX, SETTINGS)
+#define MC_DEFINE_TRANSPORT_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)             \
+    MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_TRANSPORT,                                \
+                       ::mc::sdk::detail::TransportAdapter, mc_transport_vtable, CLASS, ID, VERSION, DESCRIPTION, \
+                       PREFIX, SETTINGS)
