@@ -1,0 +1,1061 @@
+// A fake host for plugin tests (like Envoy's sdk_fake.h or the Collector's NewNopHost): drives one
+// plugin through the ABI 2.0 exactly as the host does, without the host. Header-only; depends only
+// on the C++ standard library, plugin_abi.h and sdk.hpp (and <dlfcn.h> to load a .so).
+//
+//     mc::sdk::test::FakeHost host(&mc_plugin_entry);          // linked in; or FakeHost("x.so")
+//     ASSERT(host.problems().empty());                         // what the loader would refuse
+//     auto instance = host.create({{"paths", "a.json, b.json"}, {"poll_interval_ms", "50"}});
+//     ASSERT(instance->created().ok());                        // else created().error names the key
+//     ASSERT(instance->start().ok());
+//     ASSERT(instance->waitFor([&] { return instance->servers().count("a.json#x") == 1; }));
+//     ASSERT(instance->violations().empty());                  // ABI rules the plugin broke
+//
+// What it does like the host: checks the descriptor (ABI version, kind, id and prefix syntax, vtable
+// and key stride sizes, required hooks, every declared key); validates configuration given as
+// .properties-style text (relative keys) against the declaration — types, ranges, choices, REQUIRED,
+// defaults, ${env:NAME}/${file:/path} for SECRET keys, undeclared keys refused — into typed
+// config_json; sets STARTING/STOPPING/STOPPED around start/stop (and PERMANENT_ERROR with the reason
+// when start fails); closes a transport's connections before stop.
+//
+// What it records (thread-safe; accessors return copies): logs, statuses, set_error reasons,
+// discovery found/lost/scan_complete (and the current set of servers), connection messages, logs,
+// statuses and the close, and `violations()`: the ABI rules the plugin broke — set_error outside the
+// failing hook's thread, a failing hook without a reason, output after stop, two outputs or callbacks
+// at once, a callback re-entering a host call into the same connection or arriving after
+// close_connection/on_closed, reading a host struct beyond its struct_size, using the borrowed
+// mc_discovery_output / mc_connection_callbacks after the hook that received them returned.
+//
+// THREAD: create/start/stop/destroy and the hook calls run on the calling (test) thread, which plays
+// the host's main thread. waitFor() polls a predicate while plugin threads record.
+// LIFETIME: a FakeHost may go away before its instances (they keep the library loaded);
+// a Connection may outlive its Instance (the instance closes it first).
+#pragma once
+
+#include "mc/sdk.hpp"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace mc::sdk::test {
+
+using namespace std::chrono_literals;
+
+// Configuration as an operator writes it: keys relative to the plugin's prefix -> text.
+using Properties = std::map<std::string, std::string>;
+
+// The outcome of one hook call.
+struct Call {
+    mc_status status = MC_OK;
+    std::string error;  // what set_error recorded during the call
+    std::string output; // what the hook wrote to its sink (config_json for FakeHost::resolve)
+    bool ok() const { return status == MC_OK; }
+};
+
+struct LogLine {
+    mc_log_level level;
+    std::string message;
+};
+
+struct StatusReport {
+    mc_component_status status;
+    std::string message;
+    bool byHost; // set by the (fake) host around start/stop, not reported by the plugin
+};
+
+struct FoundRecord {
+    std::string key, name, serverJson, detailsJson;
+    bool connectable = true;
+    std::string reason;
+    std::int64_t atUnixUs = 0; // host clock when reported
+};
+
+struct DiscoveryEvent {
+    enum Kind { Found, Lost, ScanComplete } kind;
+    FoundRecord server;         // Found
+    std::string key;            // Found, Lost
+    std::int64_t startedUs = 0; // ScanComplete
+};
+
+struct ClosedRecord {
+    mc_status reason;
+    std::string detail;
+};
+
+// How the fake host presents itself, to test tolerance of older hosts (smaller structs).
+struct Options {
+    std::size_t apiSize = sizeof(mc_host_api);
+    std::size_t outputSize = sizeof(mc_discovery_output);
+};
+struct ConnectionOptions {
+    std::size_t callbacksSize = sizeof(mc_connection_callbacks);
+};
+
+inline const char* name(mc_component_status s) {
+    switch (s) {
+    case MC_COMPONENT_STARTING: return "starting";
+    case MC_COMPONENT_OK: return "ok";
+    case MC_COMPONENT_RECOVERABLE_ERROR: return "recoverable-error";
+    case MC_COMPONENT_PERMANENT_ERROR: return "permanent-error";
+    case MC_COMPONENT_STOPPING: return "stopping";
+    case MC_COMPONENT_STOPPED: return "stopped";
+    default: return "invalid";
+    }
+}
+inline const char* name(mc_status s) {
+    switch (s) {
+    case MC_OK: return "ok";
+    case MC_ERR_CONFIG: return "config";
+    case MC_ERR_IO: return "io";
+    case MC_ERR_UNSUPPORTED: return "unsupported";
+    case MC_ERR_INTERNAL: return "internal";
+    case MC_ERR_NOT_FOUND: return "not-found";
+    case MC_ERR_CONFLICT: return "conflict";
+    case MC_ERR_UNAVAILABLE: return "unavailable";
+    case MC_ERR_TIMEOUT: return "timeout";
+    case MC_ERR_INVALID_ARGUMENT: return "invalid-argument";
+    default: return "invalid";
+    }
+}
+
+namespace detail {
+
+// The host call in progress on this thread (set_error and re-entry are judged against it).
+struct Frame {
+    const void* instance = nullptr;
+    const void* connection = nullptr;
+    bool errorSet = false;
+    std::string error;
+    Frame* outer = nullptr;
+};
+inline thread_local Frame* currentFrame = nullptr;
+
+struct FrameScope {
+    Frame frame;
+    FrameScope(const void* instance, const void* connection) {
+        frame.instance = instance;
+        frame.connection = connection;
+        frame.outer = currentFrame;
+        currentFrame = &frame;
+    }
+    ~FrameScope() { currentFrame = frame.outer; }
+    FrameScope(const FrameScope&) = delete;
+    FrameScope& operator=(const FrameScope&) = delete;
+};
+
+inline bool insideCallInto(const void* connection) {
+    for (Frame* f = currentFrame; f; f = f->outer)
+        if (f->connection == connection) return true;
+    return false;
+}
+
+inline mc_status appendSink(void* ctx, mc_str chunk) {
+    static_cast<std::string*>(ctx)->append(view(chunk));
+    return MC_OK;
+}
+
+// A mutex-guarded record with a generation counter for waitFor.
+class Journal {
+public:
+    template <class F>
+    void record(F&& f) const {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            f();
+            ++generation_;
+        }
+        changed_.notify_all();
+    }
+    template <class F>
+    auto read(F&& f) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return f();
+    }
+    // Polls `predicate` (called without the lock) until true or `timeout`.
+    bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            std::uint64_t seen;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                seen = generation_;
+            }
+            if (predicate()) return true;
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) return false;
+            std::unique_lock<std::mutex> lock(mutex_);
+            changed_.wait_until(lock, std::min(deadline, now + 20ms), [&] { return generation_ != seen; });
+        }
+    }
+
+private:
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    mutable std::uint64_t generation_ = 0;
+};
+
+struct Library {
+    void* handle = nullptr;
+    ~Library() {
+        if (handle) dlclose(handle);
+    }
+};
+
+struct Clock {
+    std::atomic<std::int64_t> fixedUnixUs{0};
+    std::int64_t now() const {
+        const std::int64_t fixed = fixedUnixUs.load();
+        if (fixed) return fixed;
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+};
+
+// Copies a struct the plugin owns that starts with struct_size: at most `limit` bytes, the rest zero.
+template <class T>
+T copyPrefix(const void* p, std::size_t limit) {
+    T out{};
+    if (!p) return out;
+    std::size_t size = 0;
+    std::memcpy(&size, p, sizeof size);
+    std::size_t n = std::min({size, limit, sizeof(T)});
+    std::memcpy(&out, p, n);
+    return out;
+}
+
+inline std::string joinKeys(const std::vector<mc_config_key>& keys) {
+    std::string out;
+    for (const auto& k : keys) {
+        if (!out.empty()) out += ", ";
+        out += std::string(view(k.name)) + (k.type == MC_CONFIG_OBJECT ? ".<name>" : "");
+    }
+    return out.empty() ? "none" : out;
+}
+
+// ${env:NAME} / ${file:/path} of a SECRET key; other text unchanged.
+inline std::string resolveSecret(const std::string& full, const std::string& text) {
+    const auto inner = [&](std::string_view scheme) -> std::optional<std::string> {
+        const std::string head = "${" + std::string(scheme) + ":";
+        if (text.size() > head.size() + 1 && text.compare(0, head.size(), head) == 0 && text.back() == '}')
+            return text.substr(head.size(), text.size() - head.size() - 1);
+        return std::nullopt;
+    };
+    if (auto var = inner("env")) {
+        const char* v = std::getenv(var->c_str());
+        if (!v) throw Error(MC_ERR_CONFIG, full + ": environment variable " + *var + " is not set");
+        return v;
+    }
+    if (auto path = inner("file")) {
+        std::ifstream in(*path, std::ios::binary);
+        if (!in) throw Error(MC_ERR_CONFIG, full + ": cannot read " + *path);
+        std::ostringstream content;
+        content << in.rdbuf();
+        std::string s = content.str();
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        return s;
+    }
+    return text;
+}
+
+} // namespace detail
+
+class Instance;
+class Connection;
+
+// ---------------------------------------------------------------------------------------------------
+
+class FakeHost {
+public:
+    // A plugin linked into the test binary: pass its entry function (mc_plugin_entry, or the one
+    // MC_DEFINE_*_DESCRIPTOR defined).
+    explicit FakeHost(mc_plugin_entry_fn entry) { init(entry ? entry() : nullptr, nullptr); }
+    // A plugin shared library. Throws std::runtime_error when it cannot be loaded.
+    explicit FakeHost(const std::string& libraryPath) {
+        auto lib = std::make_shared<detail::Library>();
+        lib->handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!lib->handle) throw std::runtime_error("dlopen(" + libraryPath + "): " + dlerror());
+        void* sym = dlsym(lib->handle, MC_PLUGIN_ENTRY_SYMBOL);
+        if (!sym) throw std::runtime_error(libraryPath + " exports no " MC_PLUGIN_ENTRY_SYMBOL);
+        init(reinterpret_cast<mc_plugin_entry_fn>(sym)(), lib);
+    }
+
+    const mc_plugin_descriptor& descriptor() const { return descriptor_; }
+    // The declared keys, read through the descriptor's stride.
+    const std::vector<mc_config_key>& keys() const { return keys_; }
+
+    // What the host's loader would refuse this plugin for (empty: it loads).
+    std::vector<std::string> problems() const {
+        std::vector<std::string> out;
+        const auto& d = descriptor_;
+        if (!raw_) return {"the entry function returned NULL"};
+        if (d.struct_size < sizeof(mc_plugin_descriptor)) out.push_back("descriptor struct_size is smaller than ABI 2.0's");
+        if (d.abi_major != MC_ABI_MAJOR)
+            out.push_back("built for ABI " + std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor) +
+                          "; the host speaks " + std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR));
+        else if (d.abi_minor > MC_ABI_MINOR)
+            out.push_back("built for a newer ABI minor (" + std::to_string(d.abi_minor) + ") than the host's");
+        if (!sdk::detail::validId(view(d.id))) out.push_back("id '" + std::string(view(d.id)) + "' is not [a-z0-9][a-z0-9-]*");
+        if (view(d.version).empty()) out.push_back("no version");
+        if (!sdk::detail::validPrefix(view(d.config_prefix)))
+            out.push_back("config_prefix '" + std::string(view(d.config_prefix)) + "' is not dot-separated [a-z0-9][a-z0-9_-]* parts");
+        const auto vtableCheck = [&](std::size_t need, std::size_t own) {
+            if (!d.vtable) out.push_back("no vtable");
+            else if (d.vtable_size < need || own < need) out.push_back("vtable_size / vtable struct_size smaller than ABI 2.0's");
+        };
+        const auto hook = [&](const void* fn, const char* what) {
+            if (!fn) out.push_back(std::string("required hook ") + what + " is NULL");
+        };
+        switch (d.kind) {
+        case MC_KIND_STORE:
+            vtableCheck(sizeof(mc_store_vtable), store_.struct_size);
+            hook(reinterpret_cast<const void*>(store_.create), "create");
+            hook(reinterpret_cast<const void*>(store_.destroy), "destroy");
+            hook(reinterpret_cast<const void*>(store_.dialect), "dialect");
+            hook(reinterpret_cast<const void*>(store_.schema_version), "schema_version");
+            hook(reinterpret_cast<const void*>(store_.apply_migration), "apply_migration");
+            hook(reinterpret_cast<const void*>(store_.write), "write");
+            hook(reinterpret_cast<const void*>(store_.query), "query");
+            break;
+        case MC_KIND_TRANSPORT: {
+            vtableCheck(sizeof(mc_transport_vtable), transport_.struct_size);
+            hook(reinterpret_cast<const void*>(transport_.create), "create");
+            hook(reinterpret_cast<const void*>(transport_.destroy), "destroy");
+            hook(reinterpret_cast<const void*>(transport_.transports), "transports");
+            hook(reinterpret_cast<const void*>(transport_.validate), "validate");
+            hook(reinterpret_cast<const void*>(transport_.open_connection), "open_connection");
+            hook(reinterpret_cast<const void*>(transport_.send), "send");
+            hook(reinterpret_cast<const void*>(transport_.close_connection), "close_connection");
+            if (transport_.transports) {
+                const Call names = transports();
+                if (!names.ok() || sdk::detail::trim(names.output).empty()) out.push_back("transports() names no transport");
+            }
+            break;
+        }
+        case MC_KIND_DISCOVERY:
+            vtableCheck(sizeof(mc_discovery_vtable), discovery_.struct_size);
+            hook(reinterpret_cast<const void*>(discovery_.create), "create");
+            hook(reinterpret_cast<const void*>(discovery_.destroy), "destroy");
+            break;
+        case MC_KIND_RECEIVER:
+        case MC_KIND_BUS: out.push_back("kind is reserved; no host loads it yet"); break;
+        default: out.push_back("unknown kind " + std::to_string(int(d.kind)));
+        }
+        if (d.config_key_count && !d.config_keys) out.push_back("config_key_count > 0 but config_keys is NULL");
+        if (d.config_key_count && d.config_key_size < sizeof(mc_config_key))
+            out.push_back("config_key_size (the key stride) is smaller than ABI 2.0's mc_config_key");
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < keys_.size(); ++i) {
+            const std::string keyName(view(keys_[i].name));
+            if (keyStructSizes_[i] < sizeof(mc_config_key))
+                out.push_back("key '" + keyName + "': struct_size is smaller than ABI 2.0's");
+            if (const auto p = sdk::detail::keyProblem(keys_[i]); p != sdk::detail::KeyProblem::None)
+                out.push_back("key '" + keyName + "': " + sdk::detail::describe(p));
+            if (!names.insert(keyName).second) out.push_back("key '" + keyName + "' is declared twice");
+        }
+        return out;
+    }
+
+    // Validates `props` like the host into config_json (Call::output), or MC_ERR_CONFIG with the
+    // reason naming the full key (<prefix>.<key>).
+    Call resolve(const Properties& props) const {
+        Call call;
+        try {
+            call.output = resolveValue(props).dump();
+        } catch (const Error& e) {
+            call.status = e.status();
+            call.error = e.what();
+        }
+        return call;
+    }
+
+    // The transport names (transport plugins).
+    Call transports() const {
+        Call call;
+        if (descriptor_.kind != MC_KIND_TRANSPORT || !transport_.transports) return Call{MC_ERR_UNSUPPORTED, "not a transport", {}};
+        mc_sink sink{&call.output, &detail::appendSink};
+        call.status = transport_.transports(&sink);
+        return call;
+    }
+
+    // Resolves `props`, then calls create. Always returns an Instance: check created().
+    inline std::unique_ptr<Instance> create(const Properties& props = {}, const Options& options = {}) const;
+
+    // Freezes the host's wall clock (now_unix_us) at `unixUs`; 0 lets it run again.
+    void setNow(std::int64_t unixUs) { clock_->fixedUnixUs = unixUs; }
+
+private:
+    void init(const mc_plugin_descriptor* d, std::shared_ptr<detail::Library> lib) {
+        library_ = std::move(lib);
+        raw_ = d;
+        if (!d) return;
+        descriptor_ = detail::copyPrefix<mc_plugin_descriptor>(d, sizeof(mc_plugin_descriptor));
+        const std::size_t vsize = descriptor_.vtable_size;
+        if (descriptor_.kind == MC_KIND_STORE) store_ = detail::copyPrefix<mc_store_vtable>(descriptor_.vtable, vsize);
+        if (descriptor_.kind == MC_KIND_TRANSPORT) transport_ = detail::copyPrefix<mc_transport_vtable>(descriptor_.vtable, vsize);
+        if (descriptor_.kind == MC_KIND_DISCOVERY) discovery_ = detail::copyPrefix<mc_discovery_vtable>(descriptor_.vtable, vsize);
+        if (descriptor_.config_keys && descriptor_.config_key_size) {
+            const char* base = reinterpret_cast<const char*>(descriptor_.config_keys);
+            for (std::size_t i = 0; i < descriptor_.config_key_count; ++i) {
+                const char* at = base + i * descriptor_.config_key_size;
+                std::size_t size = 0;
+                std::memcpy(&size, at, sizeof size);
+                keyStructSizes_.push_back(size);
+                keys_.push_back(detail::copyPrefix<mc_config_key>(at, descriptor_.config_key_size));
+            }
+        }
+    }
+
+    json::Value resolveValue(const Properties& props) const {
+        const std::string prefix(view(descriptor_.config_prefix));
+        const auto full = [&](std::string_view key) { return prefix + "." + std::string(key); };
+        for (const auto& [key, text] : props) {
+            bool known = false;
+            for (const auto& k : keys_) {
+                const std::string_view n = view(k.name);
+                if (key == n) {
+                    if (k.type == MC_CONFIG_OBJECT) sdk::detail::badValue(k, full(key), text);
+                    known = true;
+                } else if (k.type == MC_CONFIG_OBJECT && key.size() > n.size() + 1 && key.compare(0, n.size(), n) == 0 &&
+                           key[n.size()] == '.') {
+                    known = true;
+                }
+            }
+            if (!known)
+                throw Error(MC_ERR_CONFIG, full(key) + " is not a key of " + std::string(view(descriptor_.id)) +
+                                               " (its keys: " + detail::joinKeys(keys_) + ")");
+        }
+        json::Value config = json::Value::object();
+        for (const auto& k : keys_) {
+            const std::string n(view(k.name));
+            const bool required = (k.flags & MC_CONFIG_REQUIRED) != 0;
+            const auto missing = [&] {
+                return Error(MC_ERR_CONFIG, full(n) + " is required and not set (" + std::string(view(k.description)) + ")");
+            };
+            if (k.type == MC_CONFIG_OBJECT) {
+                json::Value object = json::Value::object();
+                for (const auto& [key, text] : props)
+                    if (key.size() > n.size() + 1 && key.compare(0, n.size() + 1, n + ".") == 0)
+                        object.set(key.substr(n.size() + 1), json::Value::string(std::string(sdk::detail::trim(text))));
+                if (object.members().empty()) {
+                    if (required) throw missing();
+                    continue;
+                }
+                config.set(n, std::move(object));
+                continue;
+            }
+            std::string text;
+            if (auto it = props.find(n); it != props.end()) {
+                text = std::string(sdk::detail::trim(it->second));
+                if (k.flags & MC_CONFIG_SECRET) text = detail::resolveSecret(full(n), text);
+            } else if (!view(k.default_value).empty()) {
+                text = std::string(view(k.default_value));
+            } else if (required) {
+                throw missing();
+            } else {
+                continue;
+            }
+            config.set(n, sdk::detail::valueFromText(k, full(n), text));
+        }
+        return config;
+    }
+
+    friend class Instance;
+    std::shared_ptr<detail::Library> library_;
+    std::shared_ptr<detail::Clock> clock_ = std::make_shared<detail::Clock>();
+    const mc_plugin_descriptor* raw_ = nullptr;
+    mc_plugin_descriptor descriptor_{};
+    mc_store_vtable store_{};
+    mc_transport_vtable transport_{};
+    mc_discovery_vtable discovery_{};
+    std::vector<mc_config_key> keys_;
+    std::vector<std::size_t> keyStructSizes_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+class Connection {
+public:
+    ~Connection() { close(); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // The result of open_connection (when not ok, the connection is not open).
+    const Call& opened() const { return opened_; }
+    bool isOpen() const { return handle_ != nullptr; }
+
+    // send(); a message after close is refused here without calling the plugin.
+    inline Call send(std::string_view message);
+    // close_connection (once; also done by the destructor and by the instance's stop/destroy).
+    inline void close();
+
+    std::vector<std::string> messages() const { return journal_.read([&] { return messages_; }); }
+    std::vector<LogLine> logs() const { return journal_.read([&] { return logs_; }); }
+    std::vector<StatusReport> statuses() const { return journal_.read([&] { return statuses_; }); }
+    std::optional<ClosedRecord> closed() const { return journal_.read([&] { return closed_; }); }
+    std::vector<std::string> violations() const { return journal_.read([&] { return violations_; }); }
+
+    bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = 5s) const {
+        return journal_.waitFor(predicate, timeout);
+    }
+    bool waitForMessages(std::size_t count, std::chrono::milliseconds timeout = 5s) const {
+        return waitFor([&] { return messages().size() >= count; }, timeout);
+    }
+    bool waitForStatus(mc_component_status status, std::chrono::milliseconds timeout = 5s) const {
+        return waitFor([&] {
+            auto s = statuses();
+            return !s.empty() && s.back().status == status;
+        }, timeout);
+    }
+    bool waitForClosed(std::chrono::milliseconds timeout = 5s) const {
+        return waitFor([&] { return closed().has_value(); }, timeout);
+    }
+
+private:
+    friend class Instance;
+    Connection(Instance* owner, std::size_t callbacksSize) : owner_(owner) {
+        callbacks_ = std::make_unique<mc_connection_callbacks>();
+        install(callbacksSize, false);
+    }
+
+    // Fills the callbacks struct: real functions up to `size`, poison beyond it; after open returned
+    // (`afterOpen`) every function is poison, since the plugin had to copy the struct.
+    void install(std::size_t size, bool afterOpen) {
+        auto& cb = *callbacks_;
+        cb.struct_size = afterOpen ? cb.struct_size : size;
+        cb.ctx = this;
+        const auto fits = [&](std::size_t end) { return !afterOpen && size >= end; };
+        cb.on_message = fits(offsetof(mc_connection_callbacks, on_message) + sizeof cb.on_message) ? &onMessage
+                        : afterOpen ? &staleMessage : &beyondMessage;
+        cb.on_log = fits(offsetof(mc_connection_callbacks, on_log) + sizeof cb.on_log) ? &onLog
+                    : afterOpen ? &staleLog : &beyondLog;
+        cb.on_status = fits(offsetof(mc_connection_callbacks, on_status) + sizeof cb.on_status) ? &onStatus
+                       : afterOpen ? &staleStatus : &beyondStatus;
+        cb.on_closed = fits(offsetof(mc_connection_callbacks, on_closed) + sizeof cb.on_closed) ? &onClosed
+                       : afterOpen ? &staleClosed : &beyondClosed;
+    }
+
+    void violation(std::string what) const { journal_.record([&] { violations_.push_back(std::move(what)); }); }
+
+    // Common checks of every callback; false: drop it.
+    bool enter(const char* which) {
+        if (released_.load()) {
+            violation(std::string(which) + " after close_connection returned");
+            return false;
+        }
+        if (detail::insideCallInto(this)) violation(std::string(which) + " from inside a host call into the same connection (re-entry)");
+        if (inCallback_.fetch_add(1) != 0) violation(std::string(which) + " while another callback of the connection runs");
+        if (journal_.read([&] { return closed_.has_value(); })) violation(std::string(which) + " after on_closed");
+        return true;
+    }
+    void leave() { inCallback_.fetch_sub(1); }
+
+    static Connection* self(void* ctx) { return static_cast<Connection*>(ctx); }
+    static void onMessage(void* ctx, mc_str m) {
+        auto* c = self(ctx);
+        if (!c->enter("on_message")) return;
+        c->journal_.record([&] { c->messages_.emplace_back(view(m)); });
+        c->leave();
+    }
+    static void onLog(void* ctx, mc_log_level level, mc_str line) {
+        auto* c = self(ctx);
+        if (!c->enter("on_log")) return;
+        c->journal_.record([&] { c->logs_.push_back({level, std::string(view(line))}); });
+        c->leave();
+    }
+    static void onStatus(void* ctx, mc_component_status status, mc_str message) {
+        auto* c = self(ctx);
+        if (!c->enter("on_status")) return;
+        if (status < MC_COMPONENT_STARTING || status > MC_COMPONENT_STOPPED) c->violation("on_status with an invalid status");
+        c->journal_.record([&] { c->statuses_.push_back({status, std::string(view(message)), false}); });
+        c->leave();
+    }
+    static void onClosed(void* ctx, mc_status reason, mc_str detail) {
+        auto* c = self(ctx);
+        if (!c->enter("on_closed")) return;
+        c->journal_.record([&] { c->closed_ = ClosedRecord{reason, std::string(view(detail))}; });
+        c->leave();
+    }
+    static void beyondMessage(void* ctx, mc_str) { self(ctx)->violation("on_message called beyond the callbacks' struct_size"); }
+    static void beyondLog(void* ctx, mc_log_level, mc_str) { self(ctx)->violation("on_log called beyond the callbacks' struct_size"); }
+    static void beyondStatus(void* ctx, mc_component_status, mc_str) { self(ctx)->violation("on_status called beyond the callbacks' struct_size"); }
+    static void beyondClosed(void* ctx, mc_status, mc_str) { self(ctx)->violation("on_closed called beyond the callbacks' struct_size"); }
+    static constexpr const char* kStale = " through the callbacks struct after open_connection returned (copy it)";
+    static void staleMessage(void* ctx, mc_str) { self(ctx)->violation(std::string("on_message") + kStale); }
+    static void staleLog(void* ctx, mc_log_level, mc_str) { self(ctx)->violation(std::string("on_log") + kStale); }
+    static void staleStatus(void* ctx, mc_component_status, mc_str) { self(ctx)->violation(std::string("on_status") + kStale); }
+    static void staleClosed(void* ctx, mc_status, mc_str) { self(ctx)->violation(std::string("on_closed") + kStale); }
+
+    Instance* owner_;               // cleared when the instance goes first
+    mc_transport_vtable vtable_{};  // the instance's copy
+    std::unique_ptr<mc_connection_callbacks> callbacks_;
+    mc_connection* handle_ = nullptr;
+    Call opened_;
+    std::atomic<bool> released_{false};
+    std::atomic<int> inCallback_{0};
+
+    detail::Journal journal_;
+    std::vector<std::string> messages_;
+    std::vector<LogLine> logs_;
+    std::vector<StatusReport> statuses_;
+    std::optional<ClosedRecord> closed_;
+    mutable std::vector<std::string> violations_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+class Instance {
+public:
+    ~Instance() { destroy(); }
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    // The result of create (config validation included); nothing else works when it failed.
+    const Call& created() const { return created_; }
+    const std::string& configJson() const { return configJson_; }
+    mc_plugin_kind kind() const { return kind_; }
+
+    // STARTING, start(); on failure PERMANENT_ERROR with the reason (as the host does).
+    Call start() {
+        if (!handle_) return notCreated();
+        hostStatus(MC_COMPONENT_STARTING, "");
+        const Call call = hook([&] { return lifecycle().start ? lifecycle().start(handle_) : MC_OK; });
+        if (call.ok()) started_ = true;
+        else hostStatus(MC_COMPONENT_PERMANENT_ERROR, call.error);
+        return call;
+    }
+    // Closes open connections, STOPPING, stop(), STOPPED. After it, output is a violation.
+    Call stop() {
+        if (!handle_) return notCreated();
+        closeConnections();
+        hostStatus(MC_COMPONENT_STOPPING, "");
+        const Call call = hook([&] { return lifecycle().stop ? lifecycle().stop(handle_) : MC_OK; });
+        stopped_ = true;
+        started_ = false;
+        hostStatus(MC_COMPONENT_STOPPED, call.ok() ? "" : call.error);
+        return call;
+    }
+    // stop() when started, then destroy. Also done by the destructor.
+    void destroy() {
+        if (!handle_) return;
+        if (started_) stop();
+        closeConnections();
+        stopped_ = true;
+        lifecycle().destroy(handle_);
+        handle_ = nullptr;
+    }
+
+    // ---- discovery
+    Call refresh() {
+        if (!handle_) return notCreated();
+        if (!vt_.discovery.refresh) return Call{MC_ERR_UNSUPPORTED, "no refresh hook", {}};
+        return hook([&] { return vt_.discovery.refresh(handle_); });
+    }
+
+    // ---- store
+    Call dialect() { return sinkHook([&](mc_sink* s) { return vt_.store.dialect(handle_, s); }, vt_.store.dialect != nullptr); }
+    Call schemaVersion(std::int64_t& version) {
+        if (!handle_ || !vt_.store.schema_version) return notCreated();
+        return hook([&] { return vt_.store.schema_version(handle_, &version); });
+    }
+    Call applyMigration(std::int64_t version, std::string_view name, std::string_view sql) {
+        if (!handle_ || !vt_.store.apply_migration) return notCreated();
+        return hook([&] { return vt_.store.apply_migration(handle_, version, str(name), str(sql)); });
+    }
+    Call write(std::string_view kind, std::string_view recordsJson) {
+        return sinkHook([&](mc_sink* s) { return vt_.store.write(handle_, str(kind), str(recordsJson), s); },
+                        vt_.store.write != nullptr);
+    }
+    Call query(std::string_view name, std::string_view paramsJson) {
+        return sinkHook([&](mc_sink* s) { return vt_.store.query(handle_, str(name), str(paramsJson), s); },
+                        vt_.store.query != nullptr);
+    }
+    Call describe() {
+        if (handle_ && kind_ == MC_KIND_STORE && !vt_.store.describe) return Call{MC_ERR_UNSUPPORTED, "no describe hook", {}};
+        return sinkHook([&](mc_sink* s) { return vt_.store.describe(handle_, s); }, vt_.store.describe != nullptr);
+    }
+
+    // ---- transport
+    Call validate(std::string_view serverJson) {
+        if (!handle_ || !vt_.transport.validate) return notCreated();
+        return hook([&] { return vt_.transport.validate(handle_, str(serverJson)); });
+    }
+    // open_connection; check opened() of the result.
+    std::unique_ptr<Connection> open(std::string_view serverJson, const ConnectionOptions& options = {}) {
+        std::unique_ptr<Connection> c(new Connection(this, options.callbacksSize));
+        c->vtable_ = vt_.transport;
+        if (!handle_ || !vt_.transport.open_connection) {
+            c->opened_ = notCreated();
+            return c;
+        }
+        mc_connection* handle = nullptr;
+        c->opened_ = hook([&] { return vt_.transport.open_connection(handle_, str(serverJson), c->callbacks_.get(), &handle); },
+                          c.get());
+        c->install(options.callbacksSize, true); // the plugin had to copy it
+        if (c->opened_.ok()) {
+            if (!handle) violation("open_connection returned MC_OK without a connection");
+            c->handle_ = handle;
+            std::lock_guard<std::mutex> lock(connectionsMutex_);
+            connections_.push_back(c.get());
+        } else if (handle) {
+            violation("open_connection failed but set *out_connection");
+        }
+        return c;
+    }
+
+    // ---- records
+    std::vector<LogLine> logs() const { return journal_.read([&] { return logs_; }); }
+    bool logged(std::string_view part) const {
+        for (const auto& l : logs())
+            if (l.message.find(part) != std::string::npos) return true;
+        return false;
+    }
+    std::vector<StatusReport> statuses() const { return journal_.read([&] { return statuses_; }); }
+    std::optional<StatusReport> lastStatus() const {
+        auto s = statuses();
+        if (s.empty()) return std::nullopt;
+        return s.back();
+    }
+    std::vector<std::string> errors() const { return journal_.read([&] { return errors_; }); }
+    std::vector<std::string> violations() const { return journal_.read([&] { return violations_; }); }
+    std::vector<DiscoveryEvent> discoveryEvents() const { return journal_.read([&] { return events_; }); }
+    // The servers found and not lost (scan_complete drops those not found since the scan began).
+    std::map<std::string, FoundRecord> servers() const { return journal_.read([&] { return servers_; }); }
+    std::size_t scans() const { return journal_.read([&] { return scans_; }); }
+
+    bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = 5s) const {
+        return journal_.waitFor(predicate, timeout);
+    }
+    // Until the last status is `status`.
+    bool waitForStatus(mc_component_status status, std::chrono::milliseconds timeout = 5s) const {
+        return waitFor([&] {
+            auto s = lastStatus();
+            return s && s->status == status;
+        }, timeout);
+    }
+
+private:
+    friend class FakeHost;
+    friend class Connection;
+
+    // Only the instance's kind is filled; the others stay zero (NULL hooks).
+    struct Vtables {
+        mc_store_vtable store{};
+        mc_transport_vtable transport{};
+        mc_discovery_vtable discovery{};
+    };
+    struct Lifecycle {
+        mc_create_fn create;
+        mc_start_fn start;
+        mc_stop_fn stop;
+        mc_destroy_fn destroy;
+    };
+
+    Instance() = default;
+
+    Lifecycle lifecycle() const {
+        switch (kind_) {
+        case MC_KIND_STORE: return {vt_.store.create, vt_.store.start, vt_.store.stop, vt_.store.destroy};
+        case MC_KIND_TRANSPORT: return {vt_.transport.create, vt_.transport.start, vt_.transport.stop, vt_.transport.destroy};
+        case MC_KIND_DISCOVERY:
+            return {vt_.discovery.create, vt_.discovery.start, vt_.discovery.stop, vt_.discovery.destroy};
+        default: return {nullptr, nullptr, nullptr, nullptr};
+        }
+    }
+
+    void init(const FakeHost& host, const Properties& props, const Options& options) {
+        library_ = host.library_;
+        clock_ = host.clock_;
+        kind_ = host.descriptor_.kind;
+        if (kind_ == MC_KIND_STORE) vt_.store = host.store_;
+        if (kind_ == MC_KIND_TRANSPORT) vt_.transport = host.transport_;
+        if (kind_ == MC_KIND_DISCOVERY) vt_.discovery = host.discovery_;
+        if (!host.raw_ || !lifecycle().create || !lifecycle().destroy) {
+            created_ = Call{MC_ERR_INVALID_ARGUMENT, "the descriptor has no create/destroy for its kind", {}};
+            return;
+        }
+        const Call resolved = host.resolve(props);
+        if (!resolved.ok()) {
+            created_ = resolved;
+            return;
+        }
+        configJson_ = resolved.output;
+        config_ = json::parse(configJson_);
+
+        installApi(options.apiSize);
+        output_ = std::make_unique<mc_discovery_output>();
+        installOutput(options.outputSize, false);
+        mc_instance* handle = nullptr;
+        const void* output = kind_ == MC_KIND_DISCOVERY ? output_.get() : nullptr;
+        created_ = hook([&] { return lifecycle().create(&api_, self(), str(configJson_), output, &handle); });
+        installOutput(options.outputSize, true); // borrowed for the call only
+        if (created_.ok()) {
+            if (!handle) violation("create returned MC_OK without an instance");
+            handle_ = handle;
+        } else if (handle) {
+            violation("create failed but set *out_instance");
+        }
+    }
+
+    mc_host* self() { return reinterpret_cast<mc_host*>(this); }
+    static Instance* from(mc_host* h) { return reinterpret_cast<Instance*>(h); }
+    static Instance* fromCtx(void* ctx) { return static_cast<Instance*>(ctx); }
+
+    Call notCreated() const {
+        return Call{MC_ERR_INVALID_ARGUMENT, "no instance (create failed, or destroyed) or no such hook for its kind", {}};
+    }
+
+    // Calls a hook with a frame for set_error; checks the failure carries a reason.
+    template <class F>
+    Call hook(F&& f, const void* connection = nullptr) {
+        detail::FrameScope scope(this, connection);
+        Call call;
+        call.status = f();
+        call.error = scope.frame.error;
+        if (call.status == MC_STATUS_INVALID) violation("a hook returned MC_STATUS_INVALID (0)");
+        if (!call.ok() && !scope.frame.errorSet) violation(std::string("a hook failed (") + name(call.status) + ") without set_error");
+        if (call.ok() && scope.frame.errorSet) violation("set_error in a hook that returned MC_OK: " + call.error);
+        return call;
+    }
+    template <class F>
+    Call sinkHook(F&& f, bool available) {
+        if (!handle_ || !available) return notCreated();
+        std::string out;
+        mc_sink sink{&out, &detail::appendSink};
+        Call call = hook([&] { return f(&sink); });
+        call.output = std::move(out);
+        return call;
+    }
+
+    void violation(std::string what) const { journal_.record([&] { violations_.push_back(std::move(what)); }); }
+    void hostStatus(mc_component_status s, const std::string& message) {
+        journal_.record([&] { statuses_.push_back({s, message, true}); });
+    }
+
+    void closeConnections() {
+        std::vector<Connection*> open;
+        {
+            std::lock_guard<std::mutex> lock(connectionsMutex_);
+            open.swap(connections_);
+        }
+        for (Connection* c : open) {
+            c->close();
+            c->owner_ = nullptr;
+        }
+    }
+    void forget(Connection* c) {
+        std::lock_guard<std::mutex> lock(connectionsMutex_);
+        connections_.erase(std::remove(connections_.begin(), connections_.end(), c), connections_.end());
+    }
+
+    // ---- mc_host_api
+    void installApi(std::size_t size) {
+        const auto fits = [&](std::size_t end) { return size >= end; };
+        api_.struct_size = size;
+        api_.abi_major = MC_ABI_MAJOR;
+        api_.abi_minor = MC_ABI_MINOR;
+        api_.log = fits(offsetof(mc_host_api, log) + sizeof api_.log) ? &apiLog : &beyondLog;
+        api_.set_error = fits(offsetof(mc_host_api, set_error) + sizeof api_.set_error) ? &apiSetError : &beyondSetError;
+        api_.report_status = fits(offsetof(mc_host_api, report_status) + sizeof api_.report_status) ? &apiReportStatus : &beyondReportStatus;
+        api_.config_get = fits(offsetof(mc_host_api, config_get) + sizeof api_.config_get) ? &apiConfigGet : &beyondConfigGet;
+        api_.now_unix_us = fits(offsetof(mc_host_api, now_unix_us) + sizeof api_.now_unix_us) ? &apiNow : &beyondNow;
+        api_.monotonic_us = fits(offsetof(mc_host_api, monotonic_us) + sizeof api_.monotonic_us) ? &apiMonotonic : &beyondMonotonic;
+    }
+    static void apiLog(mc_host* h, mc_log_level level, mc_str message) {
+        auto* i = from(h);
+        if (level < MC_LOG_TRACE || level > MC_LOG_ERROR) i->violation("log with an invalid level");
+        i->journal_.record([&] { i->logs_.push_back({level, std::string(view(message))}); });
+    }
+    static void apiSetError(mc_host* h, mc_str message) {
+        auto* i = from(h);
+        const std::string text(view(message));
+        detail::Frame* frame = detail::currentFrame;
+        while (frame && frame->instance != i) frame = frame->outer;
+        if (frame) {
+            frame->errorSet = true;
+            frame->error = text;
+        } else {
+            i->violation("set_error outside a failing hook on its thread: " + text);
+        }
+        i->journal_.record([&] { i->errors_.push_back(text); });
+    }
+    static void apiReportStatus(mc_host* h, mc_component_status status, mc_str message) {
+        auto* i = from(h);
+        if (status < MC_COMPONENT_STARTING || status > MC_COMPONENT_STOPPED) i->violation("report_status with an invalid status");
+        if (status == MC_COMPONENT_STOPPING || status == MC_COMPONENT_STOPPED)
+            i->violation(std::string("report_status(") + name(status) + "): the host sets it");
+        if (i->stopped_.load()) i->violation("report_status after stop returned: " + std::string(view(message)));
+        i->journal_.record([&] { i->statuses_.push_back({status, std::string(view(message)), false}); });
+    }
+    static mc_status apiConfigGet(mc_host* h, mc_str key, mc_sink* out) {
+        auto* i = from(h);
+        const json::Value* v = i->config_.find(view(key));
+        if (!v) return MC_ERR_NOT_FOUND;
+        const std::string text = v->dump();
+        return out && out->write ? out->write(out->ctx, str(text)) : MC_ERR_INVALID_ARGUMENT;
+    }
+    static std::int64_t apiNow(mc_host* h) { return from(h)->clock_->now(); }
+    static std::int64_t apiMonotonic(mc_host*) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+    static void beyondLog(mc_host* h, mc_log_level, mc_str) { from(h)->violation("mc_host_api.log read beyond struct_size"); }
+    static void beyondSetError(mc_host* h, mc_str) { from(h)->violation("mc_host_api.set_error read beyond struct_size"); }
+    static void beyondReportStatus(mc_host* h, mc_component_status, mc_str) {
+        from(h)->violation("mc_host_api.report_status read beyond struct_size");
+    }
+    static mc_status beyondConfigGet(mc_host* h, mc_str, mc_sink*) {
+        from(h)->violation("mc_host_api.config_get read beyond struct_size");
+        return MC_ERR_UNSUPPORTED;
+    }
+    static std::int64_t beyondNow(mc_host* h) {
+        from(h)->violation("mc_host_api.now_unix_us read beyond struct_size");
+        return 0;
+    }
+    static std::int64_t beyondMonotonic(mc_host* h) {
+        from(h)->violation("mc_host_api.monotonic_us read beyond struct_size");
+        return 0;
+    }
+
+    // ---- mc_discovery_output
+    void installOutput(std::size_t size, bool afterCreate) {
+        auto& o = *output_;
+        o.struct_size = size;
+        o.ctx = this;
+        const auto fits = [&](std::size_t end) { return !afterCreate && size >= end; };
+        o.found = fits(offsetof(mc_discovery_output, found) + sizeof o.found) ? &outFound
+                  : afterCreate ? &staleFound : &beyondFound;
+        o.lost = fits(offsetof(mc_discovery_output, lost) + sizeof o.lost) ? &outLost
+                 : afterCreate ? &staleLost : &beyondLost;
+        o.scan_complete = fits(offsetof(mc_discovery_output, scan_complete) + sizeof o.scan_complete) ? &outScan
+                          : afterCreate ? &staleScan : &beyondScan;
+    }
+    bool enterOutput(const char* which) {
+        if (stopped_.load()) violation(std::string(which) + " after stop returned");
+        if (inOutput_.fetch_add(1) != 0) violation(std::string(which) + " while another discovery output call runs");
+        return true;
+    }
+    void leaveOutput() { inOutput_.fetch_sub(1); }
+    static void outFound(void* ctx, const mc_found_server* s) {
+        auto* i = fromCtx(ctx);
+        i->enterOutput("found");
+        if (!s) {
+            i->violation("found(NULL)");
+        } else {
+            const auto server = detail::copyPrefix<mc_found_server>(s, sizeof(mc_found_server));
+            FoundRecord r{std::string(view(server.key)), std::string(view(server.name)), std::string(view(server.server_json)),
+                          std::string(view(server.details_json)), server.connectable != 0, std::string(view(server.reason)),
+                          i->clock_->now()};
+            if (r.key.empty()) i->violation("found() without a key");
+            if (!r.serverJson.empty()) {
+                try {
+                    if (!json::parse(r.serverJson).isObject()) i->violation("found(" + r.key + "): server_json is not an object");
+                } catch (const json::ParseError& e) {
+                    i->violation("found(" + r.key + "): server_json " + e.what());
+                }
+            }
+            i->journal_.record([&] {
+                i->servers_[r.key] = r;
+                i->events_.push_back({DiscoveryEvent::Found, r, r.key, 0});
+            });
+        }
+        i->leaveOutput();
+    }
+    static void outLost(void* ctx, mc_str key) {
+        auto* i = fromCtx(ctx);
+        i->enterOutput("lost");
+        const std::string k(view(key));
+        i->journal_.record([&] {
+            i->servers_.erase(k);
+            i->events_.push_back({DiscoveryEvent::Lost, {}, k, 0});
+        });
+        i->leaveOutput();
+    }
+    static void outScan(void* ctx, std::int64_t startedUs) {
+        auto* i = fromCtx(ctx);
+        i->enterOutput("scan_complete");
+        i->journal_.record([&] {
+            for (auto it = i->servers_.begin(); it != i->servers_.end();)
+                it = it->second.atUnixUs < startedUs ? i->servers_.erase(it) : std::next(it);
+            ++i->scans_;
+            i->events_.push_back({DiscoveryEvent::ScanComplete, {}, {}, startedUs});
+        });
+        i->leaveOutput();
+    }
+    static void beyondFound(void* ctx, const mc_found_server*) { fromCtx(ctx)->violation("found called beyond the output's struct_size"); }
+    static void beyondLost(void* ctx, mc_str) { fromCtx(ctx)->violation("lost called beyond the output's struct_size"); }
+    static void beyondScan(void* ctx, std::int64_t) { fromCtx(ctx)->violation("scan_complete called beyond the output's struct_size"); }
+    static void staleFound(void* ctx, const mc_found_server*) {
+        fromCtx(ctx)->violation("found through the output struct after create returned (copy it)");
+    }
+    static void staleLost(void* ctx, mc_str) { fromCtx(ctx)->violation("lost through the output struct after create returned (copy it)"); }
+    static void staleScan(void* ctx, std::int64_t) {
+        fromCtx(ctx)->violation("scan_complete through the output struct after create returned (copy it)");
+    }
+
+    std::shared_ptr<detail::Library> library_; // keeps the plugin loaded while the instance lives
+    std::shared_ptr<detail::Clock> clock_;
+    mc_plugin_kind kind_ = MC_KIND_INVALID;
+    Vtables vt_{};
+    mc_host_api api_{};
+    std::unique_ptr<mc_discovery_output> output_;
+    json::Value config_;
+    std::string configJson_;
+    mc_instance* handle_ = nullptr;
+    Call created_;
+    bool started_ = false;
+    std::atomic<bool> stopped_{false};
+    std::atomic<int> inOutput_{0};
+
+    std::mutex connectionsMutex_;
+    std::vector<Connection*> connections_;
+
+    detail::Journal journal_;
+    std::vector<LogLine> logs_;
+    std::vector<StatusReport> statuses_;
+    std::vector<std::string> errors_;
+    mutable std::vector<std::string> violations_;
+    std::vector<DiscoveryEvent> events_;
+    std::map<std::string, FoundRecord> servers_;
+    std::size_t scans_ = 0;
+};
+
+inline std::unique_ptr<Instance> FakeHost::create(const Properties& props, const Options& options) const {
+    std::unique_ptr<Instance> instance(new Instance());
+    instance->init(*this, props, options);
+    return instance;
+}
+
+inline Call Connection::send(std::string_view message) {
+    if (!handle_ || released_.load()) return Call{MC_ERR_UNAVAILABLE, "the connection is not open", {}};
+    if (!owner_) return Call{MC_ERR_UNAVAILABLE, "the instance is gone", {}};
+    return owner_->hook([&] { return vtable_.send(handle_, str(message)); }, this);
+}
+
+inline void Connection::close() {
+    if (!handle_) return;
+    mc_connection* handle = handle_;
+    handle_ = nullptr;
+    if (owner_) owner_->forget(this);
+    {
+        detail::FrameScope scope(owner_, this);
+        vtable_.close_connection(handle);
+    }
+    released_ = true;
+}
+
+} // namespace mc::sdk::test
