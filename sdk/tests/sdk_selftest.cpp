@@ -410,6 +410,7 @@ void configuration() {
              std::string("discovery.list.policy = 'sometimes': expected one of auto-connect, list-only"));
     CHECK_EQ(discovery.resolve({{"servers", "a"}, {"details", "maybe"}}).error,
              std::string("discovery.list.details = 'maybe': expected true or false"));
+    CHECK_HAS(discovery.resolve({{"servers", "a"}, {"jitter", "+00.5"}}).output, "\"jitter\":0.5");
     CHECK_EQ(discovery.resolve({{"servers", "a"}, {"jitter", "1.5"}}).error,
              std::string("discovery.list.jitter = '1.5': expected a number in [0, 1]"));
     CHECK_HAS(discovery.resolve({{"servers", "a"}, {"intervall_ms", "5"}}).error,

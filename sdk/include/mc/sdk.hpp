@@ -329,7 +329,7 @@ inline std::string lower(std::string_view s) {
 // 10 as "10", 0.5 as "0.5".
 inline std::string formatNumber(double d) {
     char buf[64];
-    if (d == double(std::int64_t(d)) && d > -9.2e18 && d < 9.2e18)
+    if (d > -9.2e18 && d < 9.2e18 && d == double(std::int64_t(d)))
         std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
     else
         std::snprintf(buf, sizeof buf, "%.17g", d);
@@ -375,6 +375,18 @@ inline void checkRange(const mc_config_key& k, std::string_view name, double v, 
     if ((k.flags & MC_CONFIG_HAS_RANGE) && (v < k.min || v > k.max)) badValue(k, name, shown);
 }
 
+// Number text as isNumberText accepts it ("+007.5") -> valid JSON number text ("7.5").
+inline std::string jsonNumberText(std::string_view t) {
+    std::string out;
+    if (!t.empty() && (t[0] == '+' || t[0] == '-')) {
+        if (t[0] == '-') out += '-';
+        t.remove_prefix(1);
+    }
+    while (t.size() > 1 && t[0] == '0' && isDigit(t[1])) t.remove_prefix(1);
+    out += t;
+    return out;
+}
+
 // A value written as text (a .properties line, a declared default) -> its typed JSON value, checked.
 // Throws Error(MC_ERR_CONFIG) naming `name`.
 inline json::Value valueFromText(const mc_config_key& k, std::string_view name, std::string_view text) {
@@ -392,7 +404,7 @@ inline json::Value valueFromText(const mc_config_key& k, std::string_view name, 
         const double v = std::strtod(t.c_str(), nullptr);
         if (!std::isfinite(v)) badValue(k, name, text);
         checkRange(k, name, v, text);
-        return json::Value::number(t[0] == '+' ? t.substr(1) : t);
+        return json::Value::number(jsonNumberText(t));
     }
     case MC_CONFIG_BOOL: {
         bool b = false;
