@@ -97,7 +97,8 @@ typedef enum mc_log_level {
 
 /* The health of an instance or a connection: one vocabulary for every plugin, shown in
  * GET /api/plugins, GET /api/health and on the `plugins` and `mcps` channels. The host sets STARTING
- * before `start`, STOPPING before `stop` and STOPPED after it; the plugin reports the rest. */
+ * before `start`, STOPPING before `stop` and STOPPED after it, and PERMANENT_ERROR with the set_error
+ * reason when `start` fails; the plugin reports the rest. */
 typedef enum mc_component_status {
     MC_COMPONENT_INVALID = 0,
     MC_COMPONENT_STARTING = 1,
@@ -340,7 +341,8 @@ typedef struct mc_discovery_output {
     void (*scan_complete)(void* ctx, int64_t started_unix_us);
 } mc_discovery_output;
 /* OWNERSHIP: `server` and its strings are borrowed for the call.
- * THREAD:    any plugin thread, one call at a time per instance; never blocks on the host. */
+ * THREAD:    any plugin thread (also the host's, from inside `start` or `refresh`), one call at a
+ *            time per instance; never blocks on the host. */
 
 typedef struct mc_discovery_vtable {
     size_t struct_size;

@@ -52,8 +52,9 @@
 // THREAD rules the C++ layer adds:
 //  - Discovered and ConnectionEvents may be called from any plugin thread, also from several at
 //    once: the SDK serializes the calls per instance / per connection (the ABI allows one at a
-//    time). Do not call them from inside a hook the host is making into the same instance or
-//    connection (no re-entry), and not after stop() / Connection::close() returned.
+//    time). ConnectionEvents never from inside a host call into the same connection (open, send,
+//    close: no re-entry); Discovered also from inside start() and refresh(). Neither after
+//    stop() / Connection::close() returned.
 //  - Host may be used from any thread; setError only from inside the failing hook (the SDK's
 //    barriers do it for you: throw mc::sdk::Error instead).
 //  - If start() returns without any reportStatus() since it began, the SDK reports
