@@ -445,6 +445,12 @@ void configuration() {
     } catch (const Error& e) {
         CHECK_HAS(e.what(), "servers = 'a': expected a list");
     }
+    StoreSettings prefilled{};
+    prefilled.password = "kept";
+    mc::sdk::readSettingsInto(kStoreSettings, R"({"max_rows":7})", prefilled);
+    CHECK_EQ(prefilled.password, std::string("kept")); // absent, no default: untouched
+    CHECK_EQ(prefilled.maxRows, 7);
+    CHECK_EQ(prefilled.path, std::string("memory")); // absent with a default: the default
     const StoreSettings defaults = mc::sdk::defaultSettings(kStoreSettings);
     CHECK_EQ(defaults.path, std::string("memory"));
     CHECK_EQ(defaults.maxRows, 100);

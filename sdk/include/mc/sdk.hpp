@@ -713,14 +713,21 @@ inline json::Value parseConfigObject(std::string_view json) {
 
 } // namespace detail
 
+// The same into an existing `s`: a key absent from `json` and without a default leaves its field as
+// it was (e.g. a server definition's optional limits, prefilled from the instance's settings).
+template <class S, std::size_t N>
+void readSettingsInto(const Key<S> (&table)[N], std::string_view json, S& s) {
+    const json::Value root = detail::parseConfigObject(json);
+    for (const Key<S>& k : table) detail::readKey(k.decl, k.field, detail::fieldOf(s, k), root);
+}
+
 // Parses `json` (config_json, or any JSON object such as a transport's server definition) into S by
 // the table: declared defaults for absent keys, types, ranges and choices checked, unknown members
 // ignored. Throws Error(MC_ERR_CONFIG, "<key> = '<value>': expected ...").
 template <class S, std::size_t N>
 S readSettings(const Key<S> (&table)[N], std::string_view json) {
-    const json::Value root = detail::parseConfigObject(json);
     S s{};
-    for (const Key<S>& k : table) detail::readKey(k.decl, k.field, detail::fieldOf(s, k), root);
+    readSettingsInto(table, json, s);
     return s;
 }
 inline NoSettings readSettings(const NoSettingsTable&, std::string_view) { return NoSettings{}; }
