@@ -15,6 +15,7 @@
 #include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdio>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -447,6 +448,11 @@ public:
         CPPUNIT_ASSERT(stored == sent); // and nothing that was refused, nothing twice (ids are unique)
         CPPUNIT_ASSERT_EQUAL(std::to_string(sent.size()), server.psql(db, "SELECT count(*) FROM logs WHERE service = 'outage'"));
         CPPUNIT_ASSERT(host.runtime->writer().stats().retries > 0);
+        std::printf("\n[fault] postgres: PostgreSQL stopped 3 s mid-ingest: %zu events sent, %zu acknowledged, %zu stored, "
+                    "0 acknowledged missing; %d requests 503 not_confirmed (retried, idempotent), %d 503 queue_full, "
+                    "%llu writer retries\n",
+                    sent.size(), acknowledged.size(), stored.size(), statuses["not_confirmed"], statuses["queue_full"],
+                    static_cast<unsigned long long>(host.runtime->writer().stats().retries));
         // The outage is in the audit trail.
         CPPUNIT_ASSERT_EQUAL(std::string("store.down\nstore.up"),
                              server.psql(db, "SELECT action FROM audit_events WHERE actor = 'host' AND action LIKE 'store.%' "

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <regex>
 #include <sstream>
 
 namespace mc::records {
@@ -34,32 +33,76 @@ long long daysFromCivil(long long y, unsigned m, unsigned d) {
 }
 
 bool isLeap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+
+// Reads exactly `count` ASCII digits at `pos` (advancing it); false when any is missing.
+bool readDigits(std::string_view in, std::size_t& pos, std::size_t count, long long& value) {
+    if (in.size() - pos < count) return false;
+    value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const char c = in[pos + i];
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + (c - '0');
+    }
+    pos += count;
+    return true;
+}
+
+bool expect(std::string_view in, std::size_t& pos, char c) {
+    if (pos >= in.size() || in[pos] != c) return false;
+    ++pos;
+    return true;
+}
+
 } // namespace
 
+// RFC 3339 as YYYY-MM-DD(T|t| )hh:mm:ss[.1-9 digits](Z|z|+hh:mm|-hh:mm), read by hand: this runs for
+// every event on the ingest path and again in the store; with std::regex it took 2.5 times as many
+// instructions (callgrind, docs/storage.md#write-path).
 bool normalizeTimestamp(std::string_view in, std::string& out) {
-    static const std::regex pattern(
-        R"(^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$)");
-    std::cmatch m;
-    if (!std::regex_match(in.data(), in.data() + in.size(), m, pattern)) return false;
-    const long long year = std::stoll(m[1]);
-    const unsigned month = std::stoul(m[2]), day = std::stoul(m[3]);
-    const unsigned hour = std::stoul(m[4]), minute = std::stoul(m[5]), second = std::stoul(m[6]);
+    std::size_t pos = 0;
+    long long year, month, day, hour, minute, second;
+    if (!readDigits(in, pos, 4, year) || !expect(in, pos, '-') || !readDigits(in, pos, 2, month) ||
+        !expect(in, pos, '-') || !readDigits(in, pos, 2, day))
+        return false;
+    if (pos >= in.size() || (in[pos] != 'T' && in[pos] != 't' && in[pos] != ' ')) return false;
+    ++pos;
+    if (!readDigits(in, pos, 2, hour) || !expect(in, pos, ':') || !readDigits(in, pos, 2, minute) ||
+        !expect(in, pos, ':') || !readDigits(in, pos, 2, second))
+        return false;
+    long long micros = 0;
+    if (pos < in.size() && in[pos] == '.') {
+        ++pos;
+        std::size_t digits = 0;
+        while (pos < in.size() && in[pos] >= '0' && in[pos] <= '9') {
+            if (digits < 6) micros = micros * 10 + (in[pos] - '0'); // truncates beyond microseconds
+            ++digits;
+            ++pos;
+        }
+        if (digits < 1 || digits > 9) return false;
+        for (std::size_t i = digits; i < 6; ++i) micros *= 10; // pads below
+    }
+    long long offsetSeconds = 0;
+    if (pos >= in.size()) return false;
+    if (in[pos] == 'Z' || in[pos] == 'z') {
+        ++pos;
+    } else if (in[pos] == '+' || in[pos] == '-') {
+        const bool negative = in[pos] == '-';
+        ++pos;
+        long long oh, om;
+        if (!readDigits(in, pos, 2, oh) || !expect(in, pos, ':') || !readDigits(in, pos, 2, om)) return false;
+        if (oh > 23 || om > 59) return false;
+        offsetSeconds = (oh * 3600 + om * 60) * (negative ? -1 : 1);
+    } else {
+        return false;
+    }
+    if (pos != in.size()) return false;
     static const unsigned monthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (month < 1 || month > 12 || day < 1) return false;
     if (day > monthDays[month - 1] + (month == 2 && isLeap(year) ? 1 : 0)) return false;
     if (hour > 23 || minute > 59 || second > 60) return false; // 60: a leap second, folded below
-    std::string fraction = m[7].matched ? m[7].str() : "";
-    fraction.resize(6, '0'); // truncates beyond microseconds, pads below
-    long long micros = std::stoll(fraction);
-    long long offsetSeconds = 0;
-    const std::string zone = m[8].str();
-    if (zone != "Z" && zone != "z") {
-        const int oh = std::stoi(zone.substr(1, 2)), om = std::stoi(zone.substr(4, 2));
-        if (oh > 23 || om > 59) return false;
-        offsetSeconds = (oh * 3600 + om * 60) * (zone[0] == '-' ? -1 : 1);
-    }
-    const long long seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-                              std::min(second, 59u) - offsetSeconds;
+    const long long days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const long long seconds = days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59LL) - offsetSeconds;
     // An offset can carry 0000-01-01 or 9999-12-31 out of four-digit years in UTC: not a timestamp the
     // stored form (and so the store's own check) can hold.
     if (seconds < daysFromCivil(0, 1, 1) * 86400 || seconds >= daysFromCivil(10000, 1, 1) * 86400) return false;

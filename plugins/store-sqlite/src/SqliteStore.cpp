@@ -23,10 +23,35 @@
 #include <vector>
 
 namespace mc::store_sqlite {
+
+// Logs and transcripts are indexed for full-text search once per batch, by one INSERT ... SELECT of
+// the rows the batch added, instead of by a trigger per row: FTS5 flushes its pending index at every
+// statement savepoint, and a row trigger that writes a virtual table makes each INSERT open one, so
+// per-row triggers cost more than everything else in a write (callgrind, docs/storage.md#write-path).
+// Threads keep their triggers (few rows, and updated in place).
+struct BatchedFtsIndex {
+    const char* table;
+    const char* fts;
+    const char* column;
+    const char* droppedTrigger; // present: the database predates migration 004 and indexes per row
+};
+
 namespace {
+
+const BatchedFtsIndex kBatchedFtsIndexes[] = {
+    {"logs", "logs_fts", "message", "logs_fts_insert"},
+    {"transcripts", "transcripts_fts", "content", "transcripts_fts_insert"},
+};
 
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
+
+bool schemaHas(sqlite3* db, const char* type, const char* name) {
+    Prepared select(db, "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?");
+    select.bind(1, std::string(type));
+    select.bind(2, std::string(name));
+    return select.step();
+}
 
 // The write rules (mc/records/BatchWrite.h) on one open transaction: row by row, since SQLite runs
 // in-process and a prepared statement per row costs no round trip.
@@ -240,6 +265,7 @@ void SqliteStore::applyMigration(std::int64_t version, std::string_view name, st
     record.bind(4, sha256Hex(sql));
     record.step();
     tx.commit();
+    batchedFtsKnown_ = false;
     host().info("applied " + label);
 }
 
@@ -252,9 +278,29 @@ void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc:
     } else {
         std::lock_guard<std::mutex> lock(mutex_);
         sqlite3* db = handle();
+        if (!batchedFtsKnown_) {
+            batchedFts_.clear();
+            for (const auto& index : kBatchedFtsIndexes)
+                if (schemaHas(db, "table", index.fts) && !schemaHas(db, "trigger", index.droppedTrigger))
+                    batchedFts_.push_back(&index);
+            batchedFtsKnown_ = true;
+        }
         Transaction tx(db);
+        std::vector<std::int64_t> lastRowids;
+        for (const auto* index : batchedFts_) {
+            Prepared last(db, std::string("SELECT coalesce(max(rowid), 0) FROM ") + index->table);
+            last.step();
+            lastRowids.push_back(sqlite3_column_int64(last.get(), 0));
+        }
         SqliteWriteTarget target(db);
         written = applyBatch(std::move(batch), target, now);
+        for (std::size_t i = 0; i < batchedFts_.size(); ++i) {
+            const auto& index = *batchedFts_[i];
+            Prepared fill(db, std::string("INSERT INTO ") + index.fts + "(rowid, " + index.column + ") SELECT rowid, " +
+                                  index.column + " FROM " + index.table + " WHERE rowid > ?");
+            fill.bind(1, lastRowids[i]);
+            fill.step();
+        }
         tx.commit();
     }
     result.write(toJson(written));

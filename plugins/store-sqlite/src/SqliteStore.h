@@ -22,6 +22,8 @@ namespace mc::store_sqlite {
 
 using mc::records::KindSpec;
 
+struct BatchedFtsIndex; // SqliteStore.cpp
+
 class SqliteStore : public mc::sdk::StorePlugin {
 public:
     SqliteStore(mc::sdk::Host host, std::string_view configJson);
@@ -50,6 +52,11 @@ private:
     std::string path_;
     std::int64_t busyTimeoutMs_;
     std::string synchronous_;
+    // Full-text indexes the store fills once per write batch (migration 004 dropped their per-row
+    // insert triggers): which of them this database has, looked up at the first write after open or
+    // a migration.
+    std::vector<const BatchedFtsIndex*> batchedFts_;
+    bool batchedFtsKnown_ = false;
     std::mutex mutex_; // guards session_ and every statement on it
     std::unique_ptr<Poco::Data::Session> session_;
 };

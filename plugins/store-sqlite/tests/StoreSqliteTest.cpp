@@ -71,6 +71,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadConfigFailsCreateWithReason);
     CPPUNIT_TEST(testConcurrentWritesLoseNothing);
     CPPUNIT_TEST(testLockedDatabaseIsUnavailableAndTheRetrySucceeds);
+    CPPUNIT_TEST(testFullTextIndexIsFilledOncePerBatchAndOnceBeforeMigration4);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -494,6 +495,48 @@ public:
         store.reset();
         RawSqlite raw(dir.file("concurrent.db"));
         CPPUNIT_ASSERT_EQUAL(std::to_string(kThreads * kBatches * kPerBatch), raw.scalar("SELECT count(DISTINCT id) FROM logs"));
+    }
+
+    // Migration 004 drops the per-row FTS insert triggers of logs and transcripts; the store then
+    // indexes each batch's new rows itself. A database still at version 3 keeps its triggers and must
+    // not be indexed twice; after 004 every row is indexed exactly once, rejected rows not at all, and
+    // FTS5's own integrity check passes.
+    void testFullTextIndexIsFilledOncePerBatchAndOnceBeforeMigration4() {
+        TempDir dir;
+        const auto shipped = boost::filesystem::path(mc::test::shippedMigrationsDir()) / "sqlite";
+        boost::filesystem::create_directories(dir.path() / "upto3" / "sqlite");
+        for (const char* name : {"001_initial_schema.sql", "002_ingest.sql", "003_query.sql"})
+            boost::filesystem::copy_file(shipped / name, dir.path() / "upto3" / "sqlite" / name);
+        const std::string db = dir.file("fts.db");
+        auto logs = [](const std::string& id, const std::string& message) {
+            return R"({"id":")" + id + R"(","level":"INFO","service":"s","mcp_id":"m","message":")" + message + R"("})";
+        };
+        {
+            auto store = openStore(db, (dir.path() / "upto3").string());
+            CPPUNIT_ASSERT_EQUAL(std::int64_t(3), store->schemaVersion());
+            writeOk(*store, "log", "[" + logs("L-1", "alpha one") + "]");
+        }
+        RawSqlite raw(db);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-1"),
+                             raw.scalar("SELECT id FROM logs WHERE rowid IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'alpha')"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'alpha'"));
+
+        auto store = openStore(db);
+        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->schemaVersion());
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), raw.scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
+                                                          "('logs_fts_insert', 'transcripts_fts_insert')"));
+        auto result = writeOk(*store, "log", "[" + logs("L-2", "alpha two") + "," + logs("L-3", "beta three") +
+                                                 R"(,{"id":"L-4","level":"LOUD","service":"s","mcp_id":"m","message":"alpha rejected"}])");
+        CPPUNIT_ASSERT_EQUAL(2, result->getValue<int>("accepted"));
+        writeOk(*store, "log", "[" + logs("L-1", "alpha again") + "]"); // a known id: not inserted, not indexed
+        writeOk(*store, "log", "[" + logs("L-5", "alpha five") + "]");
+        CPPUNIT_ASSERT_EQUAL(std::string("L-1,L-2,L-5"),
+                             raw.scalar("SELECT group_concat(id) FROM (SELECT id FROM logs WHERE rowid IN "
+                                        "(SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'alpha') ORDER BY id)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'alpha'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'beta'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'again'"));
+        raw.exec("INSERT INTO logs_fts(logs_fts, rank) VALUES ('integrity-check', 1)");
     }
 
     void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
