@@ -1,7 +1,6 @@
 #include "plugin/HostContext.h"
 
 #include "log/Logging.h"
-#include "util/Json.h"
 
 #include <chrono>
 
@@ -30,22 +29,19 @@ struct HostApiTrampolines {
         } catch (...) {
         }
     }
-    static mc_status emit(mc_host* host, mc_str type, mc_str payload) noexcept {
+    static void reportStatus(mc_host* host, mc_component_status status, mc_str message) noexcept {
         try {
-            auto* ctx = HostContext::from(host);
-            if (!ctx->emit_) return MC_ERR_UNSUPPORTED;
-            return ctx->emit_(ctx->qualifiedName_, view(type), view(payload));
+            HostContext::from(host)->reportStatus(status, std::string(view(message)));
         } catch (...) {
-            return MC_ERR_INTERNAL;
         }
     }
     static mc_status configGet(mc_host* host, mc_str key, mc_sink* out) noexcept {
         try {
             auto* ctx = HostContext::from(host);
-            auto it = ctx->config_.find(std::string(view(key)));
-            if (it == ctx->config_.end()) return MC_ERR_NOT_FOUND;
+            const std::string* value = ctx->configValue(std::string(view(key)));
+            if (!value) return MC_ERR_NOT_FOUND;
             if (!out || !out->write) return MC_ERR_INVALID_ARGUMENT;
-            return out->write(out->ctx, mc_str{it->second.data(), it->second.size()});
+            return out->write(out->ctx, mc_str{value->data(), value->size()});
         } catch (...) {
             return MC_ERR_INTERNAL;
         }
@@ -68,41 +64,47 @@ struct HostApiTrampolines {
     }
 };
 
-HostContext::HostContext(std::string pluginId, std::string instanceName, std::map<std::string, std::string> config,
-                         EmitFunction emit)
+HostContext::HostContext(std::string pluginId, std::string instanceName, ResolvedPluginConfig config,
+                         PluginStatusTable* statuses, std::string kind)
     : pluginId_(std::move(pluginId)),
       instanceName_(std::move(instanceName)),
       qualifiedName_(pluginId_ + "/" + instanceName_),
+      kind_(std::move(kind)),
       config_(std::move(config)),
-      emit_(std::move(emit)),
-      logger_(logging::get(qualifiedName_)) {}
+      statuses_(statuses),
+      logger_(logging::get(qualifiedName_)) {
+    if (!statuses_) {
+        ownStatuses_ = std::make_unique<PluginStatusTable>();
+        statuses_ = ownStatuses_.get();
+    }
+    statuses_->add(pluginId_, instanceName_, kind_);
+}
 
 const mc_host_api* HostContext::api() {
     static const mc_host_api table{sizeof(mc_host_api),
                                    MC_ABI_MAJOR,
                                    MC_ABI_MINOR,
                                    &HostApiTrampolines::log,
-                                   &HostApiTrampolines::emit,
-                                   &HostApiTrampolines::configGet,
                                    &HostApiTrampolines::setError,
+                                   &HostApiTrampolines::reportStatus,
+                                   &HostApiTrampolines::configGet,
                                    &HostApiTrampolines::nowUnixUs,
                                    &HostApiTrampolines::monotonicUs};
     return &table;
 }
 
-std::string HostContext::configJson() const {
-    if (!structuredConfig_.empty()) return structuredConfig_;
-    std::string out = "{";
-    bool first = true;
-    for (const auto& [key, value] : config_) {
-        if (!first) out += ',';
-        first = false;
-        out += json::quote(key);
-        out += ':';
-        out += json::quote(value);
-    }
-    out += '}';
-    return out;
+const std::string* HostContext::configValue(const std::string& key) const {
+    auto it = config_.values.find(key);
+    return it == config_.values.end() ? nullptr : &it->second;
+}
+
+void HostContext::reportStatus(mc_component_status status, const std::string& message) {
+    statuses_->report(pluginId_, instanceName_, status, message);
+}
+
+mc_component_status HostContext::status() const {
+    InstanceStatus row;
+    return statuses_->find(pluginId_, instanceName_, row) ? row.status : MC_COMPONENT_INVALID;
 }
 
 void HostContext::clearError() { t_lastPluginError.clear(); }

@@ -1,13 +1,14 @@
 #pragma once
-// The host side of mc_host_api: one HostContext per plugin instance. An `mc_host*` handed to a
+// The host side of mc_host_api (ABI 2): one HostContext per plugin instance. An `mc_host*` handed to a
 // plugin is a HostContext*. Errors a plugin reports with set_error land in a thread-local slot that
-// the host reads right after the call that failed (callPlugin below), so concurrent calls never mix
-// their reasons.
+// the host reads right after the call that failed (call() below), so concurrent calls never mix
+// their reasons. report_status goes to the PluginStatusTable row "<plugin-id>/<instance>".
 #include "mc/plugin_abi.h"
+#include "plugin/PluginConfig.h"
+#include "plugin/PluginStatus.h"
 
 #include <spdlog/spdlog.h>
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,14 +16,12 @@
 
 namespace mc::host {
 
-// Publishes a plugin event; returns MC_OK or why it was refused.
-using EmitFunction = std::function<mc_status(std::string_view source, std::string_view type, std::string_view payloadJson)>;
-
 class HostContext {
 public:
-    // `config`: the instance's keys, prefix stripped, defaults applied.
-    HostContext(std::string pluginId, std::string instanceName, std::map<std::string, std::string> config,
-                EmitFunction emit);
+    // `config`: the instance's typed configuration (resolvePluginConfig). `statuses` may be null (tools
+    // and tests without a table); otherwise it outlives the context.
+    HostContext(std::string pluginId, std::string instanceName, ResolvedPluginConfig config,
+                PluginStatusTable* statuses = nullptr, std::string kind = {});
 
     static const mc_host_api* api();
     mc_host* handle() { return reinterpret_cast<mc_host*>(this); }
@@ -30,14 +29,17 @@ public:
 
     const std::string& pluginId() const { return pluginId_; }
     const std::string& instanceName() const { return instanceName_; }
-    // "<plugin-id>/<instance>": the logger name and the `source` of emitted events.
+    // "<plugin-id>/<instance>": the logger name.
     const std::string& qualifiedName() const { return qualifiedName_; }
-    const std::map<std::string, std::string>& config() const { return config_; }
-    // The JSON object handed to the plugin's create(): by default the flat config as strings; a
-    // caller with structured configuration (an MCP server's args array, env object) sets its own.
-    std::string configJson() const;
-    void setConfigJson(std::string json) { structuredConfig_ = std::move(json); }
+    // The JSON object handed to create() (typed values, defaults applied).
+    const std::string& configJson() const { return config_.json; }
+    // One key's value as JSON text (what config_get writes); nullptr when unset.
+    const std::string* configValue(const std::string& key) const;
     spdlog::logger& logger() const { return *logger_; }
+
+    // The instance's status: what the host sets around start/stop and the plugin reports.
+    void reportStatus(mc_component_status status, const std::string& message);
+    mc_component_status status() const;
 
     // Error reporting across the boundary (thread-local).
     static void clearError();
@@ -63,9 +65,10 @@ private:
     std::string pluginId_;
     std::string instanceName_;
     std::string qualifiedName_;
-    std::map<std::string, std::string> config_;
-    std::string structuredConfig_;
-    EmitFunction emit_;
+    std::string kind_;
+    ResolvedPluginConfig config_;
+    PluginStatusTable* statuses_;
+    std::unique_ptr<PluginStatusTable> ownStatuses_; // when none was given
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// What the loader keeps of a plugin library that passed every check. The vtables are copies,
-// normalized: zero-filled, then min(plugin's vtable_size, host's sizeof) bytes copied, so a field the
-// plugin's (older) ABI minor does not have reads as NULL.
+// What the loader keeps of a plugin library that passed every check (ABI 2.x). The vtables are
+// copies, normalized: zero-filled, then min(plugin's vtable_size, host's sizeof) bytes copied, so a
+// field the plugin's (older) ABI minor does not have reads as NULL.
 #include "mc/plugin_abi.h"
 
 #include <cstdint>
@@ -11,13 +11,22 @@
 
 namespace mc::host {
 
+// One configuration key as the plugin declared it (mc_config_key, copied).
 struct ConfigKeyInfo {
     std::string name;
     mc_config_type type = MC_CONFIG_INVALID;
     std::string defaultValue;
     bool hasDefault = false;
     bool required = false;
+    bool secret = false;
+    bool hasRange = false;
+    double min = 0;
+    double max = 0;
+    std::string choices; // ENUM: comma-separated, lower-case
     std::string description;
+
+    // The key as the ABI struct, pointing into this object's strings (valid while it lives unchanged).
+    mc_config_key abi() const;
 };
 
 struct PluginInfo {
@@ -25,13 +34,16 @@ struct PluginInfo {
     std::string id;             // e.g. "store-sqlite"
     std::string version;        // the plugin's own version
     std::string description;
+    std::string configPrefix;   // e.g. "store.sqlite", "mcp.stdio", "discovery.files"
     mc_plugin_kind kind = MC_KIND_INVALID;
     uint32_t abiMajor = 0;
     uint32_t abiMinor = 0;
     std::vector<ConfigKeyInfo> configKeys;
+    std::vector<std::string> transports; // transport plugins: the names transports() wrote
 };
 
-const char* kindName(mc_plugin_kind kind); // "transport", "discovery", "store", "invalid"
+const char* kindName(mc_plugin_kind kind);         // "transport", "discovery", "store", "receiver", "bus", "invalid"
+const char* configTypeName(mc_config_type type);   // "string", "int", "bool", "double", "enum", "list", "object"
 
 struct LoadedPlugin {
     PluginInfo info;

@@ -17,12 +17,13 @@ PluginInstance::Hooks PluginInstance::hooksOf(const LoadedPlugin& plugin) {
     case MC_KIND_DISCOVERY:
         hooks = {plugin.discovery.create, plugin.discovery.start, plugin.discovery.stop, plugin.discovery.destroy};
         break;
-    case MC_KIND_INVALID: break;
+    default: break;
     }
     return hooks;
 }
 
-PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context)
+PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
+                               const void* output)
     : plugin_(std::move(plugin)), context_(std::move(context)) {
     if (!plugin_ || !context_) throw std::invalid_argument("PluginInstance needs a plugin and a host context");
     hooks_ = hooksOf(*plugin_);
@@ -32,14 +33,19 @@ PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::
     std::string reason;
     mc_instance* created = nullptr;
     const mc_status status = HostContext::call(reason, [&] {
-        return hooks_.create(HostContext::api(), context_->handle(), mc_str{config.data(), config.size()}, &created);
+        return hooks_.create(HostContext::api(), context_->handle(), mc_str{config.data(), config.size()}, output,
+                             &created);
     });
     if (status != MC_OK) {
         // A plugin that failed but still handed out an instance must not leak it.
         if (created) hooks_.destroy(created);
+        context_->reportStatus(MC_COMPONENT_PERMANENT_ERROR, std::string("create failed (") + statusName(status) + "): " + reason);
         fail("create", status, reason);
     }
-    if (!created) fail("create", MC_ERR_INTERNAL, "create returned MC_OK but no instance");
+    if (!created) {
+        context_->reportStatus(MC_COMPONENT_PERMANENT_ERROR, "create returned MC_OK but no instance");
+        fail("create", MC_ERR_INTERNAL, "create returned MC_OK but no instance");
+    }
     instance_ = created;
 }
 
@@ -54,10 +60,16 @@ PluginInstance::~PluginInstance() {
 
 void PluginInstance::start() {
     if (started_) return;
+    context_->reportStatus(MC_COMPONENT_STARTING, "");
     if (hooks_.start) {
         std::string reason;
         const mc_status status = HostContext::call(reason, [&] { return hooks_.start(instance_); });
-        if (status != MC_OK) fail("start", status, reason);
+        if (status != MC_OK) {
+            context_->reportStatus(MC_COMPONENT_PERMANENT_ERROR, std::string("start failed (") + statusName(status) + "): " + reason);
+            fail("start", status, reason);
+        }
+    } else {
+        context_->reportStatus(MC_COMPONENT_OK, ""); // nothing to start: ready
     }
     started_ = true;
 }
@@ -65,10 +77,16 @@ void PluginInstance::start() {
 void PluginInstance::stop() {
     if (!started_) return;
     started_ = false;
-    if (!hooks_.stop) return;
-    std::string reason;
-    const mc_status status = HostContext::call(reason, [&] { return hooks_.stop(instance_); });
-    if (status != MC_OK) fail("stop", status, reason);
+    context_->reportStatus(MC_COMPONENT_STOPPING, "");
+    if (hooks_.stop) {
+        std::string reason;
+        const mc_status status = HostContext::call(reason, [&] { return hooks_.stop(instance_); });
+        if (status != MC_OK) {
+            context_->reportStatus(MC_COMPONENT_STOPPED, std::string("stop failed (") + statusName(status) + "): " + reason);
+            fail("stop", status, reason);
+        }
+    }
+    context_->reportStatus(MC_COMPONENT_STOPPED, "");
 }
 
 void PluginInstance::fail(const char* what, mc_status status, const std::string& reason) const {

@@ -2,6 +2,9 @@
 // One live instance of a loaded plugin: create on construction, start/stop on request, stop (if
 // started) and destroy on destruction. Keeps the plugin library mapped for as long as it lives.
 // Not thread-safe for start/stop; the kind-specific calls through handle() follow the ABI's rules.
+// Status (the context's row of the status table): STARTING before start, OK after a start hook-less
+// instance starts, PERMANENT_ERROR with the reason when create or start fails, STOPPING before stop and
+// STOPPED after it; everything else is the plugin's own report_status.
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 
@@ -11,8 +14,11 @@ namespace mc::host {
 
 class PluginInstance {
 public:
+    // `output`: the kind's typed output handed to create (a discovery instance's mc_discovery_output;
+    // NULL for stores and transports); it must stay valid until the instance is destroyed.
     // Throws std::runtime_error("<plugin-id>/<instance>: create failed (<status>): <reason>").
-    PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
+    PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
+                   const void* output = nullptr);
     ~PluginInstance();
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -26,6 +32,7 @@ public:
     mc_instance* handle() const { return instance_; }
     HostContext& context() { return *context_; }
     const LoadedPlugin& plugin() const { return *plugin_; }
+    std::shared_ptr<const LoadedPlugin> pluginPtr() const { return plugin_; }
 
 private:
     struct Hooks {

@@ -1,7 +1,10 @@
 #include "plugin/PluginRegistry.h"
 
 #include "log/Logging.h"
+#include "plugin/PluginConfig.h"
 #include "util/Json.h"
+
+#include "mc/sdk.hpp"
 
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
@@ -22,8 +25,8 @@ namespace fs = std::filesystem;
 // Where a struct field ends: a struct whose struct_size reaches this far has the field.
 #define MC_FIELD_END(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(TYPE::FIELD))
 
-// Every descriptor field ABI 1.0 requires (config_keys and config_key_count are optional).
-constexpr std::size_t kDescriptorRequiredSize = MC_FIELD_END(mc_plugin_descriptor, vtable_size);
+// ABI 2.0's descriptor, whole: every field up to config_prefix is read.
+constexpr std::size_t kDescriptorRequiredSize = sizeof(mc_plugin_descriptor);
 // struct_size, abi_major and abi_minor sit at the same offsets in every ABI version, so they can be
 // read (and a foreign major named) even when the rest of the layout differs.
 constexpr std::size_t kDescriptorVersionSize = MC_FIELD_END(mc_plugin_descriptor, abi_minor);
@@ -76,17 +79,6 @@ bool readText(mc_str text, const char* field, std::size_t maxLength, std::string
     return true;
 }
 
-const char* configTypeName(mc_config_type type) {
-    switch (type) {
-    case MC_CONFIG_STRING: return "string";
-    case MC_CONFIG_INT: return "int";
-    case MC_CONFIG_BOOL: return "bool";
-    case MC_CONFIG_DOUBLE: return "double";
-    case MC_CONFIG_INVALID: break;
-    }
-    return "invalid";
-}
-
 struct RequiredFunction {
     const char* name;
     std::size_t offset;
@@ -97,41 +89,46 @@ std::vector<RequiredFunction> requiredFunctions(mc_plugin_kind kind) {
 #define MC_REQUIRED(TYPE, FIELD) RequiredFunction{#FIELD, offsetof(TYPE, FIELD)}
     switch (kind) {
     case MC_KIND_STORE:
-        return {MC_REQUIRED(mc_store_vtable, create),         MC_REQUIRED(mc_store_vtable, destroy),
-                MC_REQUIRED(mc_store_vtable, dialect),        MC_REQUIRED(mc_store_vtable, schema_version),
+        return {MC_REQUIRED(mc_store_vtable, create),          MC_REQUIRED(mc_store_vtable, destroy),
+                MC_REQUIRED(mc_store_vtable, dialect),         MC_REQUIRED(mc_store_vtable, schema_version),
                 MC_REQUIRED(mc_store_vtable, apply_migration), MC_REQUIRED(mc_store_vtable, write),
-                MC_REQUIRED(mc_store_vtable, query),          MC_REQUIRED(mc_store_vtable, health)};
+                MC_REQUIRED(mc_store_vtable, query)};
     case MC_KIND_TRANSPORT:
-        return {MC_REQUIRED(mc_transport_vtable, create),     MC_REQUIRED(mc_transport_vtable, destroy),
-                MC_REQUIRED(mc_transport_vtable, transports), MC_REQUIRED(mc_transport_vtable, open),
-                MC_REQUIRED(mc_transport_vtable, send),       MC_REQUIRED(mc_transport_vtable, close)};
+        return {MC_REQUIRED(mc_transport_vtable, create),          MC_REQUIRED(mc_transport_vtable, destroy),
+                MC_REQUIRED(mc_transport_vtable, transports),      MC_REQUIRED(mc_transport_vtable, validate),
+                MC_REQUIRED(mc_transport_vtable, open_connection), MC_REQUIRED(mc_transport_vtable, send),
+                MC_REQUIRED(mc_transport_vtable, close_connection)};
     case MC_KIND_DISCOVERY:
         return {MC_REQUIRED(mc_discovery_vtable, create), MC_REQUIRED(mc_discovery_vtable, destroy)};
-    case MC_KIND_INVALID: break;
+    default: break;
     }
 #undef MC_REQUIRED
     return {};
 }
 
-// The bytes of a kind's vtable the host needs: up to the end of its last required function.
+// The bytes of a kind's vtable the host reads: all of ABI 2.0's (its last fields are hooks it calls).
 std::size_t requiredVtableSize(mc_plugin_kind kind) {
-    switch (kind) {
-    case MC_KIND_STORE: return MC_FIELD_END(mc_store_vtable, health);
-    case MC_KIND_TRANSPORT: return MC_FIELD_END(mc_transport_vtable, close);
-    case MC_KIND_DISCOVERY: return MC_FIELD_END(mc_discovery_vtable, destroy);
-    case MC_KIND_INVALID: break;
-    }
-    return 0;
-}
-
-std::size_t knownVtableSize(mc_plugin_kind kind) {
     switch (kind) {
     case MC_KIND_STORE: return sizeof(mc_store_vtable);
     case MC_KIND_TRANSPORT: return sizeof(mc_transport_vtable);
     case MC_KIND_DISCOVERY: return sizeof(mc_discovery_vtable);
-    case MC_KIND_INVALID: break;
+    default: break;
     }
     return 0;
+}
+
+std::size_t knownVtableSize(mc_plugin_kind kind) { return requiredVtableSize(kind); }
+
+mc_status appendToString(void* ctx, mc_str chunk) {
+    try {
+        if (chunk.len && !chunk.ptr) return MC_ERR_INVALID_ARGUMENT;
+        auto* out = static_cast<std::string*>(ctx);
+        if (out->size() + chunk.len > kMaxTextLength) return MC_ERR_INVALID_ARGUMENT;
+        out->append(chunk.ptr ? chunk.ptr : "", chunk.len);
+        return MC_OK;
+    } catch (...) {
+        return MC_ERR_INTERNAL;
+    }
 }
 
 bool isFunctionSet(const void* vtable, std::size_t offset) {
@@ -149,12 +146,9 @@ void appendNullableString(std::string& out, const std::string& value) {
 
 } // namespace
 
-bool isValidPluginId(const std::string& id) {
-    if (id.empty() || id.size() > kMaxIdLength) return false;
-    auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    if (!lowerOrDigit(id.front())) return false;
-    return std::all_of(id.begin(), id.end(), [&](char c) { return lowerOrDigit(c) || c == '-'; });
-}
+bool isValidPluginId(const std::string& id) { return mc::sdk::detail::validId(id); }
+
+bool isValidConfigPrefix(const std::string& prefix) { return mc::sdk::detail::validPrefix(prefix); }
 
 void PluginRegistry::refuse(PluginLoadRecord record, const std::string& reason) {
     record.loaded = false;
@@ -226,22 +220,23 @@ bool PluginRegistry::loadFile(const std::string& path) {
         const std::size_t declaredSize = raw->struct_size;
         const std::string tooSmall = "descriptor struct_size " + std::to_string(declaredSize) +
                                      " is smaller than the " + std::to_string(kDescriptorRequiredSize) +
-                                     " bytes the host needs";
+                                     " bytes of ABI " + abiText(MC_ABI_MAJOR, MC_ABI_MINOR) + "'s descriptor";
         if (declaredSize < kDescriptorVersionSize) {
             refuse(std::move(record), tooSmall);
             return false;
         }
-        const auto descriptor = copyPrefix<mc_plugin_descriptor>(raw, declaredSize);
-        record.info.abiMajor = descriptor.abi_major;
-        record.info.abiMinor = descriptor.abi_minor;
-        const std::string pluginAbi = abiText(descriptor.abi_major, descriptor.abi_minor);
+        // Only the version fields are read before the major is known to match.
+        const auto version = copyPrefix<mc_plugin_descriptor>(raw, kDescriptorVersionSize);
+        record.info.abiMajor = version.abi_major;
+        record.info.abiMinor = version.abi_minor;
+        const std::string pluginAbi = abiText(version.abi_major, version.abi_minor);
         const std::string hostAbi = abiText(MC_ABI_MAJOR, MC_ABI_MINOR);
-        if (descriptor.abi_major != MC_ABI_MAJOR) {
+        if (version.abi_major != MC_ABI_MAJOR) {
             refuse(std::move(record), "plugin ABI " + pluginAbi + " is incompatible with host ABI " + hostAbi +
                                           ": different major version");
             return false;
         }
-        if (descriptor.abi_minor > MC_ABI_MINOR) {
+        if (version.abi_minor > MC_ABI_MINOR) {
             refuse(std::move(record), "plugin built for ABI " + pluginAbi + ", host supports up to " + hostAbi +
                                           ": newer minor version");
             return false;
@@ -250,13 +245,21 @@ bool PluginRegistry::loadFile(const std::string& path) {
             refuse(std::move(record), tooSmall);
             return false;
         }
+        const auto descriptor = copyPrefix<mc_plugin_descriptor>(raw, declaredSize);
 
         std::string error;
         PluginInfo& info = record.info;
         if (!readText(descriptor.id, "id", kMaxTextLength, info.id, error) ||
             !readText(descriptor.version, "version", kMaxTextLength, info.version, error) ||
-            !readText(descriptor.description, "description", kMaxTextLength, info.description, error)) {
+            !readText(descriptor.description, "description", kMaxTextLength, info.description, error) ||
+            !readText(descriptor.config_prefix, "config_prefix", kMaxTextLength, info.configPrefix, error)) {
             refuse(std::move(record), error);
+            return false;
+        }
+        if (descriptor.kind == MC_KIND_RECEIVER || descriptor.kind == MC_KIND_BUS) {
+            info.kind = descriptor.kind;
+            refuse(std::move(record), std::string("plugin kind ") + std::to_string(static_cast<int>(descriptor.kind)) + " (" +
+                                          kindName(descriptor.kind) + ") is reserved: this host loads none yet");
             return false;
         }
         if (descriptor.kind != MC_KIND_TRANSPORT && descriptor.kind != MC_KIND_DISCOVERY &&
@@ -271,14 +274,31 @@ bool PluginRegistry::loadFile(const std::string& path) {
                                           (info.id.size() > kMaxIdLength ? " and be at most 64 characters" : ""));
             return false;
         }
+        if (info.version.empty()) {
+            refuse(std::move(record), "descriptor has no version");
+            return false;
+        }
+        if (!isValidConfigPrefix(info.configPrefix)) {
+            refuse(std::move(record), "invalid config_prefix '" + info.configPrefix +
+                                          "': must be dot-separated [a-z0-9][a-z0-9_-]* parts, e.g. \"discovery.files\"");
+            return false;
+        }
         if (auto first = byId_.find(info.id); first != byId_.end()) {
             refuse(std::move(record), "duplicate plugin id '" + info.id + "': '" + path + "' conflicts with '" +
                                           first->second->info.path + "', which was loaded first");
             return false;
         }
+        for (const auto& other : plugins_) {
+            if (other->info.configPrefix == info.configPrefix) {
+                refuse(std::move(record), "config_prefix '" + info.configPrefix + "' is already the prefix of '" +
+                                              other->info.id + "' (" + other->info.path + "), which was loaded first");
+                return false;
+            }
+        }
 
-        // Config keys are optional: a descriptor that ends before them declares none.
-        if (declaredSize >= MC_FIELD_END(mc_plugin_descriptor, config_key_count) && descriptor.config_key_count > 0) {
+        // Declared keys, read through the plugin's stride (config_key_size): a newer minor's longer
+        // mc_config_key still reads right, a shorter one is refused.
+        if (descriptor.config_key_count > 0) {
             const std::size_t count = descriptor.config_key_count;
             if (!descriptor.config_keys) {
                 refuse(std::move(record), "descriptor declares " + std::to_string(count) +
@@ -290,29 +310,55 @@ bool PluginRegistry::loadFile(const std::string& path) {
                                               std::to_string(kMaxConfigKeys) + ")");
                 return false;
             }
+            if (descriptor.config_key_size < sizeof(mc_config_key)) {
+                refuse(std::move(record), "config_key_size (the key stride) " + std::to_string(descriptor.config_key_size) +
+                                              " is smaller than the " + std::to_string(sizeof(mc_config_key)) +
+                                              " bytes of ABI " + hostAbi + "'s mc_config_key");
+                return false;
+            }
+            const char* base = reinterpret_cast<const char*>(descriptor.config_keys);
             for (std::size_t i = 0; i < count; ++i) {
-                const mc_config_key& key = descriptor.config_keys[i];
+                const char* at = base + i * descriptor.config_key_size;
+                std::size_t keySize = 0;
+                std::memcpy(&keySize, at, sizeof keySize);
+                if (keySize < sizeof(mc_config_key)) {
+                    refuse(std::move(record), "config key #" + std::to_string(i) + ": struct_size " + std::to_string(keySize) +
+                                                  " is smaller than the " + std::to_string(sizeof(mc_config_key)) +
+                                                  " bytes of ABI " + hostAbi + "'s mc_config_key");
+                    return false;
+                }
+                const auto key = copyPrefix<mc_config_key>(at, sizeof(mc_config_key));
                 ConfigKeyInfo keyInfo;
                 if (!readText(key.name, "config_keys[].name", kMaxTextLength, keyInfo.name, error) ||
                     !readText(key.default_value, "config_keys[].default_value", kMaxTextLength,
                               keyInfo.defaultValue, error) ||
+                    !readText(key.choices, "config_keys[].choices", kMaxTextLength, keyInfo.choices, error) ||
                     !readText(key.description, "config_keys[].description", kMaxTextLength, keyInfo.description,
                               error)) {
                     refuse(std::move(record), error);
                     return false;
                 }
-                if (keyInfo.name.empty()) {
-                    refuse(std::move(record), "config key #" + std::to_string(i) + " has an empty name");
-                    return false;
-                }
-                if (key.type < MC_CONFIG_STRING || key.type > MC_CONFIG_DOUBLE) {
-                    refuse(std::move(record), "config key '" + keyInfo.name + "' has invalid type " +
-                                                  std::to_string(static_cast<int>(key.type)));
-                    return false;
-                }
                 keyInfo.type = key.type;
-                keyInfo.hasDefault = key.default_value.len > 0;
-                keyInfo.required = key.required != 0;
+                keyInfo.hasDefault = !keyInfo.defaultValue.empty();
+                keyInfo.required = (key.flags & MC_CONFIG_REQUIRED) != 0;
+                keyInfo.secret = (key.flags & MC_CONFIG_SECRET) != 0;
+                keyInfo.hasRange = (key.flags & MC_CONFIG_HAS_RANGE) != 0;
+                keyInfo.min = key.min;
+                keyInfo.max = key.max;
+                // The SDK's rules (names, types, flags, defaults that parse and fit): the same the
+                // settings tables are checked by at compile time and the fake host at run time.
+                const mc_config_key copy = keyInfo.abi();
+                if (const auto problem = mc::sdk::detail::keyProblem(copy); problem != mc::sdk::detail::KeyProblem::None) {
+                    refuse(std::move(record), "config key '" + keyInfo.name + "' (#" + std::to_string(i) +
+                                                  "): " + mc::sdk::detail::describe(problem));
+                    return false;
+                }
+                for (const auto& earlier : info.configKeys) {
+                    if (earlier.name == keyInfo.name) {
+                        refuse(std::move(record), "config key '" + keyInfo.name + "' is declared twice");
+                        return false;
+                    }
+                }
                 info.configKeys.push_back(std::move(keyInfo));
             }
         }
@@ -322,7 +368,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
             refuse(std::move(record), std::string("descriptor has a NULL ") + kind + " vtable");
             return false;
         }
-        // The vtable's own struct_size and the descriptor's vtable_size must both cover a field.
+        // The vtable's own struct_size and the descriptor's vtable_size must both cover every field.
         std::size_t vtableSize = descriptor.vtable_size;
         if (vtableSize >= sizeof(std::size_t))
             vtableSize = std::min(vtableSize, *static_cast<const std::size_t*>(descriptor.vtable));
@@ -338,7 +384,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
         case MC_KIND_STORE: plugin->store = copyPrefix<mc_store_vtable>(descriptor.vtable, vtableSize); copy = &plugin->store; break;
         case MC_KIND_TRANSPORT: plugin->transport = copyPrefix<mc_transport_vtable>(descriptor.vtable, vtableSize); copy = &plugin->transport; break;
         case MC_KIND_DISCOVERY: plugin->discovery = copyPrefix<mc_discovery_vtable>(descriptor.vtable, vtableSize); copy = &plugin->discovery; break;
-        case MC_KIND_INVALID: break;
+        default: break;
         }
         // The host's copy says how much of it is real.
         const std::size_t trusted = std::min(vtableSize, knownVtableSize(info.kind));
@@ -347,6 +393,26 @@ bool PluginRegistry::loadFile(const std::string& path) {
             if (!isFunctionSet(copy, fn.offset)) {
                 refuse(std::move(record), std::string("required function '") + fn.name + "' of the " + kind +
                                               " vtable is missing");
+                return false;
+            }
+        }
+        if (info.kind == MC_KIND_TRANSPORT) {
+            std::string names;
+            mc_sink sink{&names, &appendToString};
+            mc_status status = MC_ERR_INTERNAL;
+            try {
+                status = plugin->transport.transports(&sink);
+            } catch (...) {
+                status = MC_ERR_INTERNAL;
+            }
+            if (status != MC_OK) {
+                refuse(std::move(record), std::string("transports() failed (") + statusName(status) + ")");
+                return false;
+            }
+            std::string_view rest = names, item;
+            while (mc::sdk::detail::nextItem(rest, item)) info.transports.emplace_back(item);
+            if (info.transports.empty()) {
+                refuse(std::move(record), "transports() names no transport");
                 return false;
             }
         }
@@ -401,7 +467,11 @@ std::string PluginRegistry::reportJson() const {
         appendNullableString(out, info.abiMajor == 0 && info.abiMinor == 0 ? std::string()
                                                                           : abiText(info.abiMajor, info.abiMinor));
         out += ",\"description\":" + json::quote(info.description);
-        out += ",\"config_keys\":[";
+        out += ",\"config_prefix\":";
+        appendNullableString(out, info.configPrefix);
+        out += ",\"transports\":[";
+        for (std::size_t i = 0; i < info.transports.size(); ++i) out += (i ? "," : "") + json::quote(info.transports[i]);
+        out += "],\"config_keys\":[";
         bool firstKey = true;
         for (const auto& key : info.configKeys) {
             if (!firstKey) out += ',';
@@ -412,7 +482,35 @@ std::string PluginRegistry::reportJson() const {
             out += key.hasDefault ? json::quote(key.defaultValue) : "null";
             out += ",\"required\":";
             out += key.required ? "true" : "false";
+            out += ",\"secret\":";
+            out += key.secret ? "true" : "false";
+            out += ",\"min\":";
+            out += key.hasRange ? mc::sdk::detail::formatNumber(key.min) : "null";
+            out += ",\"max\":";
+            out += key.hasRange ? mc::sdk::detail::formatNumber(key.max) : "null";
+            out += ",\"choices\":";
+            if (key.type == MC_CONFIG_ENUM) {
+                out += '[';
+                std::string_view rest = key.choices, item;
+                bool firstChoice = true;
+                while (mc::sdk::detail::nextItem(rest, item)) {
+                    out += (firstChoice ? "" : ",") + json::quote(std::string(item));
+                    firstChoice = false;
+                }
+                out += ']';
+            } else {
+                out += "null";
+            }
+            out += ",\"expected\":" + json::quote(expectedValue(key));
             out += ",\"description\":" + json::quote(key.description) + "}";
+        }
+        out += "],\"instances\":[";
+        if (record.loaded) {
+            bool firstInstance = true;
+            for (const auto& row : statuses_.ofPlugin(info.id)) {
+                out += (firstInstance ? "" : ",") + row.json();
+                firstInstance = false;
+            }
         }
         out += "]}";
     }

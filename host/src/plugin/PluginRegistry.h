@@ -7,6 +7,7 @@
 // Threading: load first (single thread), then every const member may be called from any thread.
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h" // callers of the registry create instances with it
+#include "plugin/PluginStatus.h"
 
 #include <cstddef>
 #include <map>
@@ -33,9 +34,14 @@ public:
     std::vector<std::shared_ptr<const LoadedPlugin>> ofKind(mc_plugin_kind kind) const; // load order
     const std::vector<std::shared_ptr<const LoadedPlugin>>& plugins() const { return plugins_; }
 
-    // {"plugins":[{"file","status","reason","id","version","kind","abi","description","config_keys"}],
-    //  "loaded":N,"refused":M}
+    // {"plugins":[{"file","status","reason","id","version","kind","abi","description","config_prefix",
+    //   "transports","config_keys":[{"name","type","default","required","secret","min","max","choices",
+    //   "description"}],"instances":[InstanceStatus::json()...]}],"loaded":N,"refused":M}
     std::string reportJson() const;
+
+    // The status of every instance of every plugin (HostContext reports into it).
+    PluginStatusTable& statuses() { return statuses_; }
+    const PluginStatusTable& statuses() const { return statuses_; }
 
     std::size_t loadedCount() const { return plugins_.size(); }
     std::size_t refusedCount() const { return records_.size() - plugins_.size(); }
@@ -46,11 +52,14 @@ private:
     std::vector<PluginLoadRecord> records_;
     std::vector<std::shared_ptr<const LoadedPlugin>> plugins_;
     std::map<std::string, std::shared_ptr<const LoadedPlugin>> byId_;
+    PluginStatusTable statuses_;
 };
 
-// "[a-z0-9][a-z0-9-]*"
+// "[a-z0-9][a-z0-9-]*", at most 64 characters (the SDK's rule).
 bool isValidPluginId(const std::string& id);
+// Dot-separated [a-z0-9][a-z0-9_-]* parts (the SDK's rule).
+bool isValidConfigPrefix(const std::string& prefix);
 
-// An instance's configuration is built by pluginInstanceConfig() in plugin/PluginConfig.h.
+// An instance's configuration is built by resolvePluginConfig() in plugin/PluginConfig.h.
 
 } // namespace mc::host
