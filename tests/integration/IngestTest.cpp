@@ -423,7 +423,7 @@ public:
         while (std::chrono::steady_clock::now() < outageEnds) {
             postBatch(50);
             auto health = httpGet(host.port(), "/api/health");
-            if (health.status == 503 && health.json()->getObject("writer")->getValue<std::string>("state") == "store down")
+            if (health.status == 503 && health.json()->getObject("writer")->getValue<std::string>("status") == "recoverable_error")
                 reportedDown = true;
         }
         CPPUNIT_ASSERT_MESSAGE("/api/health never reported the store down", reportedDown);

@@ -53,7 +53,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("V"), c.env.at("K"));
         CPPUNIT_ASSERT_EQUAL(250LL, c.shutdownGraceMs);
         CPPUNIT_ASSERT_EQUAL(std::string("node a.js --x"), c.endpoint());
-        auto transport = body(c.transportConfigJson());
+        auto transport = body(c.serverJson());
         CPPUNIT_ASSERT_EQUAL(std::string("stdio"), transport->getValue<std::string>("transport"));
         CPPUNIT_ASSERT_EQUAL(std::string("a.js"), transport->getArray("args")->getElement<std::string>(0));
         CPPUNIT_ASSERT_EQUAL(std::string("V"), transport->getObject("env")->getValue<std::string>("K"));
@@ -67,13 +67,13 @@ public:
         CPPUNIT_ASSERT(c.transport == McpTransportKind::Http);
         CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:3001/mcp"), c.endpoint());
         CPPUNIT_ASSERT_EQUAL(std::string("debug"), c.logLevel);
-        auto transport = body(c.transportConfigJson());
+        auto transport = body(c.serverJson());
         CPPUNIT_ASSERT_EQUAL(std::string("Bearer x"), transport->getObject("headers")->getValue<std::string>("Authorization"));
         CPPUNIT_ASSERT_EQUAL(1000, transport->getValue<int>("read_timeout_ms"));
         CPPUNIT_ASSERT_EQUAL(5000, transport->getValue<int>("connect_timeout_ms"));
         CPPUNIT_ASSERT(!transport->has("command"));
         auto sse = parseMcpServerConfig(*body(R"({"id":"legacy","transport":"sse","url":"https://example.org/sse"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("sse"), body(sse.transportConfigJson())->getValue<std::string>("transport"));
+        CPPUNIT_ASSERT_EQUAL(std::string("sse"), body(sse.serverJson())->getValue<std::string>("transport"));
     }
 
     void invalidDefinitionsNameTheField() {
@@ -122,11 +122,11 @@ public:
     void inheritEnvNamesHostVariablesButNeverMcOnes() {
         auto c = parseMcpServerConfig(*body(R"({"id":"gh","transport":"stdio","command":"x","inherit_env":["GH_TOKEN","_X1"]})"));
         CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN,_X1"), c.inheritEnv.at(0) + "," + c.inheritEnv.at(1));
-        auto names = body(c.transportConfigJson())->getArray("inherit_env");
+        auto names = body(c.serverJson())->getArray("inherit_env");
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), names->size());
         CPPUNIT_ASSERT_EQUAL(std::string("_X1"), names->getElement<std::string>(1));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0),
-                             body(parseMcpServerConfig(*body(R"({"id":"a","transport":"stdio","command":"x"})")).transportConfigJson())
+                             body(parseMcpServerConfig(*body(R"({"id":"a","transport":"stdio","command":"x"})")).serverJson())
                                  ->getArray("inherit_env")
                                  ->size());
 

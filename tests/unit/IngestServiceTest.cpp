@@ -587,7 +587,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, acked.load());
         CPPUNIT_ASSERT_EQUAL(std::string("store down (unavailable): connection refused"), stats.lastError);
         const auto health = mc::test::parseObject(writer.healthJson());
-        CPPUNIT_ASSERT_EQUAL(std::string("store down"), health->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("recoverable_error"), health->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(3, health->getValue<int>("queued_events"));
         store.down = false;
         writer.stop(2s);

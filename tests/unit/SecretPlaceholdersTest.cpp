@@ -129,7 +129,7 @@ public:
             R"({"id":"a","transport":"stdio","command":"x","env":{"TOKEN":"${env:GH_TOKEN}","KEY":"${file:/run/key}"}})"));
         // Kept as written: resolving is for the connect.
         CPPUNIT_ASSERT_EQUAL(std::string("${env:GH_TOKEN}"), ok.env.at("TOKEN"));
-        CPPUNIT_ASSERT(ok.transportConfigJson().find("${file:/run/key}") != std::string::npos);
+        CPPUNIT_ASSERT(ok.serverJson().find("${file:/run/key}") != std::string::npos);
     }
 
     void resolvesEnvironmentVariablesAndFiles() {
@@ -148,7 +148,7 @@ public:
         auto stdio = resolveSecretPlaceholders(stdioServer({{"TOKEN", "${env:SP_TEST_TOKEN}"}, {"PLAIN", "x"}}), "config", {});
         CPPUNIT_ASSERT_EQUAL(std::string("env-secret"), stdio.env.at("TOKEN"));
         CPPUNIT_ASSERT_EQUAL(std::string("x"), stdio.env.at("PLAIN"));
-        CPPUNIT_ASSERT(stdio.transportConfigJson().find("env-secret") != std::string::npos);
+        CPPUNIT_ASSERT(stdio.serverJson().find("env-secret") != std::string::npos);
         // A file just below the cap is read whole; a line break inside a header value is refused.
         dir.write("big", std::string(kMaxSecretFileBytes, 'k'));
         CPPUNIT_ASSERT_EQUAL(kMaxSecretFileBytes,

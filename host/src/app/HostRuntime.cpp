@@ -12,6 +12,7 @@
 #include "discovery/DiscoveryService.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
+#include "gateway/SecretPlaceholders.h"
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
@@ -32,9 +33,21 @@
 namespace mc::host {
 namespace {
 
-// "discovery-mdns" -> "mdns": the key namespace of a plugin under its kind's prefix.
-std::string shortName(const std::string& id, const std::string& kindPrefix) {
-    return id.rfind(kindPrefix, 0) == 0 ? id.substr(kindPrefix.size()) : id;
+// The keys under a discovery source's prefix that the host reads itself (DiscoverySettings.h); a
+// plugin may declare them (with its own defaults) but need not.
+const std::set<std::string> kDiscoveryHostKeys = {"enabled", "policy", "stdio", "allow_packages", "allow_remotes",
+                                                  "allow_private_addresses"};
+
+// "discovery.mdns" -> "mdns": the source name of a discovery plugin (its prefix under discovery.).
+std::string sourceName(const PluginInfo& info) {
+    const std::string head = "discovery.";
+    if (info.configPrefix.rfind(head, 0) == 0) return info.configPrefix.substr(head.size());
+    return info.id.rfind("discovery-", 0) == 0 ? info.id.substr(10) : info.id;
+}
+
+// A plugin's SECRET keys: ${env:NAME} / ${file:/path} read by the gateway's resolver, as host.properties may.
+std::string resolvePluginSecret(const std::string& key, const std::string& text) {
+    return resolveSecretValue(key, text, "config", {});
 }
 
 } // namespace
@@ -117,9 +130,18 @@ void HostRuntime::wireIngest() {
     events_->setPersistence([ingest](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
                                      std::string* error) { return ingest->emit(source, type, payload, error); });
     EventRouter* events = events_.get();
-    writer_->setStateListener([events](bool down, const std::string& reason) {
+    writer_->setStateListener([this, events](bool down, const std::string& reason) {
         recordAudit(*events, "host", down ? "store.down" : "store.up", "store", down ? "down" : "up",
                     down ? "{\"reason\":" + json::quote(reason) + "}" : "{}");
+        // The store's status row says the same, in the one vocabulary: a failing write is a
+        // recoverable error the writer retries; a write that succeeds again is ok.
+        if (store_) store_->reportStatus(down ? MC_COMPONENT_RECOVERABLE_ERROR : MC_COMPONENT_OK, down ? reason : "");
+    });
+    // Every instance's status change goes out on the `plugins` channel.
+    plugins_->statuses().setListener([events](const InstanceStatus& row) {
+        ChannelKeys keys;
+        keys.id = row.plugin;
+        events->publish("host", "plugin_status", row.json(), keys);
     });
 }
 
@@ -131,25 +153,14 @@ HostRuntime::~HostRuntime() {
 }
 
 std::unique_ptr<HostContext> HostRuntime::makeContext(const std::string& pluginId, const std::string& instance,
-                                                      const std::string& configPrefix, EmitTap tap) {
+                                                      const std::set<std::string>& hostKeys) {
     auto plugin = plugins_->find(pluginId);
-    auto config = pluginInstanceConfig(*config_, configPrefix, plugin ? plugin->info.configKeys : std::vector<ConfigKeyInfo>{});
-    EventRouter* events = events_.get();
-    return std::make_unique<HostContext>(
-        pluginId, instance, std::move(config),
-        [events, tap = std::move(tap)](std::string_view source, std::string_view type, std::string_view payload) {
-            std::string error;
-            mc_status status = MC_ERR_INVALID_ARGUMENT;
-            if (const auto* kind = mc::records::findKind(type); kind && kind->hostOwned)
-                error = mc::records::hostOwnedReason(type); // plugins report; the host alone records these
-            else
-                status = events->route(source, type, payload, &error);
-            if (status != MC_OK)
-                logging::get(std::string(source))->warn("event '{}' refused: {}", type, error);
-            else if (tap)
-                tap(type, payload);
-            return status;
-        });
+    if (!plugin) throw ConfigError("invalid configuration: no plugin '" + pluginId + "' is loaded");
+    PluginConfigOptions options;
+    options.secrets = &resolvePluginSecret;
+    options.hostKeys = hostKeys;
+    return std::make_unique<HostContext>(pluginId, instance, resolvePluginConfig(*config_, plugin->info, options),
+                                         &plugins_->statuses(), kindName(plugin->info.kind));
 }
 
 void HostRuntime::loadPlugins() {
@@ -164,10 +175,14 @@ void HostRuntime::loadPlugins() {
             recordAudit(*events_, "host", "plugin.refused", record.info.id.empty() ? record.path : record.info.id, "refused",
                         "{\"path\":" + json::quote(record.path) + ",\"reason\":" + json::quote(record.reason) + "}");
 
-    // Discovery plugins run one instance each, configured under discovery.<name>.
+    // Transport plugins run one instance each, from their keys (mcp.<transport>.*); every configured
+    // MCP server is checked by its transport's validate() now, so a bad one stops start-up.
+    gateway_->startTransports(*config_, &resolvePluginSecret);
+
+    // Discovery plugins run one instance each, configured under their prefix (discovery.<name>).
     for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) {
-        const std::string name = shortName(plugin->info.id, "discovery-");
-        const std::string prefix = "discovery." + name;
+        const std::string name = sourceName(plugin->info);
+        const std::string& prefix = plugin->info.configPrefix;
         // The default may be the plugin's own (discovery-mdns declares enabled = false: it listens to the LAN).
         if (!discoverySourceEnabled(*config_, name, plugin->info.configKeys)) {
             log->info("{} is off ({}.enabled = false{})", plugin->info.id, prefix,
@@ -184,16 +199,15 @@ void HostRuntime::loadPlugins() {
             discovery_->addSource(settings, nullptr, key + " is not set", "unconfigured");
             continue;
         }
+        // A bad key stops start-up (as any configuration error); a plugin that fails to create or start
+        // is listed with its reason (its status row says permanent_error).
+        auto context = makeContext(plugin->info.id, "default", kDiscoveryHostKeys);
+        discovery_->addSource(settings, nullptr);
         try {
-            // Its "discovery" reports also go to the discovery service (they stay on the mcps channel too).
-            DiscoveryService* discovery = discovery_.get();
-            const std::string pluginId = plugin->info.id;
-            auto context = makeContext(pluginId, "default", prefix, [discovery, pluginId](std::string_view type, std::string_view payload) {
-                if (type == "discovery") discovery->submit(pluginId, std::string(payload));
-            });
-            auto instance = std::make_unique<PluginInstance>(plugin, std::move(context));
-            instance->start(); // what it reports meanwhile waits in the service's queue
-            discovery_->addSource(settings, instance.get());
+            // What it reports meanwhile waits in the service's queue.
+            auto instance = std::make_unique<PluginInstance>(plugin, std::move(context), discovery_->outputFor(plugin->info.id));
+            instance->start();
+            discovery_->setInstance(plugin->info.id, instance.get());
             discoveryPlugins_.push_back(std::move(instance));
         } catch (const std::exception& e) {
             // One broken discovery source must not keep the host down; /api/discovery says why.
@@ -213,8 +227,8 @@ void HostRuntime::openStore() {
                           id + "' is loaded from " + settings_.pluginsDir + " (loaded stores: " +
                           (loaded.empty() ? "none" : loaded) + "; refused plugins are listed in the log)");
     }
-    store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default", "store." + settings_.storeBackend),
-                                            settings_.migrationsDir);
+    store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default"), settings_.migrationsDir,
+                                            plugins_->statuses());
     writer_->start();
 }
 
@@ -311,8 +325,19 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"ingest\":{\"accepted\":" + std::to_string(ingest.accepted) + ",\"rejected\":" + std::to_string(ingest.rejected) +
            ",\"store_rejected\":" + std::to_string(ingest.storeRejected) +
            ",\"not_persisted\":" + std::to_string(ingest.notPersisted) + "}";
+    // Every instance's status row; the worst of them is the plugins' status. Readiness (the HTTP
+    // status) follows the store alone: a discovery source in error does not make the host unready.
+    const auto& statuses = plugins_->statuses();
+    const mc_component_status worst = statuses.worst();
     out += ",\"plugins\":{\"loaded\":" + std::to_string(plugins_->loadedCount()) +
-           ",\"refused\":" + std::to_string(plugins_->refusedCount()) + "}";
+           ",\"refused\":" + std::to_string(plugins_->refusedCount()) +
+           ",\"status\":" + json::quote(componentStatusName(worst)) + ",\"instances\":[";
+    bool firstInstance = true;
+    for (const auto& row : statuses.snapshot()) {
+        out += (firstInstance ? "" : ",") + row.json();
+        firstInstance = false;
+    }
+    out += "]}";
     out += ",\"websocket\":{\"connected\":" + std::to_string(ws.connected) +
            ",\"accepted\":" + std::to_string(ws.accepted) +
            ",\"messages_sent\":" + std::to_string(ws.messagesSent) +

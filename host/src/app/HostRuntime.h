@@ -13,6 +13,7 @@
 #include <functional>
 #include <string_view>
 #include <memory>
+#include <set>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -67,10 +68,11 @@ public:
 private:
     void registerCoreRoutes();
     // `tap` sees every event the plugin emitted that was routed (e.g. discovery reports).
-    using EmitTap = std::function<void(std::string_view type, std::string_view payload)>;
+    // The context of one instance of `pluginId`: its keys resolved (typed, secrets read) and its status
+    // row in the registry's table. `hostKeys`: names under the prefix the host itself reads.
     void wireIngest();
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
-                                                   const std::string& configPrefix, EmitTap tap = {});
+                                                   const std::set<std::string>& hostKeys = {});
 
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> config_;
     HostSettings settings_;

@@ -17,7 +17,9 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -42,22 +44,20 @@ std::string commandKey(const McpServerConfig& c) {
     return out + "]";
 }
 
-// A found report as the gateway's server definition, through the same validation as POST /api/mcps.
-// The id is provisional (transport error texts name it); the gateway id is chosen when connecting.
-McpServerConfig definitionOf(const Poco::JSON::Object& report, const std::string& name, const std::string& transport) {
-    Poco::JSON::Object body;
-    body.set("id", mcpIdFromName(name));
-    body.set("transport", transport);
-    static const char* stdioFields[] = {"command", "args", "env"};
-    static const char* httpFields[] = {"url", "headers"};
-    if (transport == "stdio") {
-        for (const char* f : stdioFields)
-            if (report.has(f)) body.set(f, report.get(f));
-    } else {
-        for (const char* f : httpFields)
-            if (report.has(f)) body.set(f, report.get(f));
+// A found server's definition ({"transport", ...fields}) as the gateway's, through the same
+// validation as POST /api/mcps. The id is provisional (error texts name it); the gateway id is chosen
+// when connecting. Throws McpConfigError.
+McpServerConfig definitionOf(const std::string& serverJson, const std::string& name) {
+    Poco::JSON::Object::Ptr body;
+    try {
+        auto parsed = Poco::JSON::Parser().parse(serverJson);
+        if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) body = parsed.extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        throw McpConfigError("server_json", "server_json is not valid JSON: " + e.displayText());
     }
-    return parseMcpServerConfig(body);
+    if (!body) throw McpConfigError("server_json", "server_json is not a JSON object");
+    body->set("id", mcpIdFromName(name));
+    return parseMcpServerConfig(*body);
 }
 
 const char* probeStateName(int state) {
@@ -92,8 +92,6 @@ std::string commandLineText(const std::string& command, const std::vector<std::s
     for (const auto& a : args) out += " " + a;
     return out;
 }
-
-constexpr std::size_t kMaxSourceProblems = 50;
 
 // What a source allows, as /api/discovery lists it.
 std::string rulesJson(const DiscoverySourceSettings& s) {
@@ -148,12 +146,12 @@ DiscoveryService::~DiscoveryService() {
 }
 
 void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstance* instance,
-                                 const std::string& message, const std::string& state) {
+                                 const std::string& message, const std::string& status) {
     std::lock_guard lock(mutex_);
     Source source;
     source.instance = instance;
     if (!message.empty()) {
-        source.state = state.empty() ? "error" : state;
+        source.status = status.empty() ? "permanent_error" : status;
         source.message = message;
     }
     source.settings = std::move(settings);
@@ -161,23 +159,95 @@ void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstanc
     sources_[name] = std::move(source);
 }
 
-void DiscoveryService::submit(const std::string& pluginId, const std::string& payloadJson) {
+void DiscoveryService::setInstance(const std::string& pluginId, PluginInstance* instance) {
+    std::lock_guard lock(mutex_);
+    if (Source* source = sourceByPlugin(pluginId)) {
+        source->instance = instance;
+        if (instance) {
+            source->status.clear();
+            source->message.clear();
+        }
+    }
+}
+
+void DiscoveryService::submit(const std::string& pluginId, Report report) {
+    if (report.receivedUnixUs == 0) report.receivedUnixUs = nowUnixUs();
     std::lock_guard lock(mutex_);
     if (stopped_) return;
     if (!started_) {
-        queued_.emplace_back(pluginId, payloadJson);
+        queued_.emplace_back(pluginId, std::move(report));
         return;
     }
     ++inFlight_;
-    reports_.post([this, pluginId, payloadJson] {
-        apply(pluginId, payloadJson);
+    reports_.post([this, pluginId, report = std::move(report)] {
+        apply(pluginId, report);
         std::lock_guard done(mutex_);
         --inFlight_;
     });
 }
 
+namespace {
+std::string textOf(mc_str s) { return s.ptr && s.len ? std::string(s.ptr, s.len) : std::string(); }
+} // namespace
+
+// The callbacks of mc_discovery_output: exception barriers that copy what the plugin lends and queue it.
+struct DiscoveryOutputTrampolines {
+    static void found(void* ctx, const mc_found_server* server) noexcept {
+        try {
+            auto* out = static_cast<DiscoveryService::Output*>(ctx);
+            if (!server) return;
+            // Read no further than the plugin's struct_size (fields appended later read as empty).
+            mc_found_server s{};
+            std::memcpy(&s, server, std::min(server->struct_size, sizeof s));
+            DiscoveryService::Report report;
+            report.kind = DiscoveryService::Report::Kind::Found;
+            report.key = textOf(s.key);
+            report.name = textOf(s.name);
+            report.serverJson = textOf(s.server_json);
+            report.detailsJson = textOf(s.details_json);
+            report.connectable = s.connectable != 0;
+            report.reason = textOf(s.reason);
+            out->service->submit(out->pluginId, std::move(report));
+        } catch (...) {
+        }
+    }
+    static void lost(void* ctx, mc_str key) noexcept {
+        try {
+            auto* out = static_cast<DiscoveryService::Output*>(ctx);
+            DiscoveryService::Report report;
+            report.kind = DiscoveryService::Report::Kind::Lost;
+            report.key = textOf(key);
+            out->service->submit(out->pluginId, std::move(report));
+        } catch (...) {
+        }
+    }
+    static void scanComplete(void* ctx, int64_t startedUnixUs) noexcept {
+        try {
+            auto* out = static_cast<DiscoveryService::Output*>(ctx);
+            DiscoveryService::Report report;
+            report.kind = DiscoveryService::Report::Kind::ScanComplete;
+            report.startedUnixUs = startedUnixUs;
+            out->service->submit(out->pluginId, std::move(report));
+        } catch (...) {
+        }
+    }
+};
+
+const mc_discovery_output* DiscoveryService::outputFor(const std::string& pluginId) {
+    std::lock_guard lock(mutex_);
+    auto& slot = outputs_[pluginId];
+    if (!slot) {
+        slot = std::make_unique<Output>();
+        slot->service = this;
+        slot->pluginId = pluginId;
+        slot->output = mc_discovery_output{sizeof(mc_discovery_output), slot.get(), &DiscoveryOutputTrampolines::found,
+                                           &DiscoveryOutputTrampolines::lost, &DiscoveryOutputTrampolines::scanComplete};
+    }
+    return &slot->output;
+}
+
 void DiscoveryService::start() {
-    std::vector<std::pair<std::string, std::string>> queued;
+    std::vector<std::pair<std::string, Report>> queued;
     {
         std::lock_guard lock(mutex_);
         if (started_ || stopped_) return;
@@ -187,7 +257,7 @@ void DiscoveryService::start() {
         queued.swap(queued_);
     }
     logging::get("discovery")->info("discovery started: {} source(s), {} report(s) queued", sources_.size(), queued.size());
-    for (auto& [plugin, payload] : queued) submit(plugin, payload);
+    for (auto& [plugin, report] : queued) submit(plugin, std::move(report));
 }
 
 void DiscoveryService::stop() {
@@ -220,16 +290,8 @@ DiscoveryService::Source* DiscoveryService::sourceByPlugin(const std::string& pl
     return nullptr;
 }
 
-void DiscoveryService::apply(const std::string& pluginId, const std::string& payloadJson) {
+void DiscoveryService::apply(const std::string& pluginId, const Report& report) {
     auto log = logging::get("discovery");
-    Poco::JSON::Object::Ptr report;
-    try {
-        Poco::JSON::Parser parser;
-        report = parser.parse(payloadJson).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        log->warn("{}: discovery report ignored: not a JSON object: {}", pluginId, e.displayText());
-        return;
-    }
     std::vector<std::string> removals;
     {
         std::lock_guard lock(mutex_);
@@ -238,68 +300,72 @@ void DiscoveryService::apply(const std::string& pluginId, const std::string& pay
             log->warn("discovery report from '{}', which is not a started discovery source: ignored", pluginId);
             return;
         }
-        const std::string action = text(*report, "action");
-        const std::string key = text(*report, "key");
-        if (action == "state") {
-            source->state = text(*report, "state");
-            source->message = text(*report, "message");
-            source->lastRunUs = nowUnixUs();
-            if (report->has("found") && report->get("found").isInteger())
-                source->reportedFound = report->get("found").convert<long long>();
-            // Optional: what the source counts (drops, skipped entries) and which entries it skipped.
-            source->countersJson = "null";
-            if (report->has("counters") && report->get("counters").type() == typeid(Poco::JSON::Object::Ptr)) {
-                Poco::JSON::Object counters;
-                for (const auto& [name, value] : *report->getObject("counters"))
-                    if (value.isInteger()) counters.set(name, value.convert<long long>());
-                source->countersJson = stringify(Poco::Dynamic::Var(counters));
-            }
-            source->problems.clear();
-            if (auto problems = report->getArray("problems"))
-                for (std::size_t i = 0; i < problems->size() && source->problems.size() < kMaxSourceProblems; ++i)
-                    if (problems->get(static_cast<unsigned>(i)).isString())
-                        source->problems.push_back(problems->getElement<std::string>(static_cast<unsigned>(i)));
-            if (source->state == "error")
-                log->warn("source '{}' reports an error: {}", source->settings.name, source->message);
-        } else if ((action == "found" || action == "lost") && key.empty()) {
-            log->warn("source '{}': '{}' report without a \"key\": ignored", source->settings.name, action);
-        } else if (action == "found") {
-            applyFound(*source, *report);
-        } else if (action == "lost") {
-            applyLost(*source, key, text(*report, "reason"));
-        } else {
-            log->warn("source '{}': unknown discovery action '{}': ignored", source->settings.name, action);
+        switch (report.kind) {
+        case Report::Kind::Found:
+            if (report.key.empty())
+                log->warn("source '{}': found without a key: ignored", source->settings.name);
+            else
+                applyFound(*source, report);
+            break;
+        case Report::Kind::Lost:
+            if (report.key.empty())
+                log->warn("source '{}': lost without a key: ignored", source->settings.name);
+            else
+                applyLost(*source, report.key, "the source lost it");
+            break;
+        case Report::Kind::ScanComplete: applyScanComplete(*source, report.startedUnixUs); break;
         }
         removals.swap(removals_);
     }
     for (const auto& id : removals) gateway_.remove(id);
 }
 
-void DiscoveryService::applyFound(Source& source, const Poco::JSON::Object& report) {
+void DiscoveryService::applyScanComplete(Source& source, long long startedUnixUs) {
+    source.lastScanUs = nowUnixUs();
+    std::vector<std::string> gone;
+    for (const auto& [key, entry] : source.entries)
+        if (entry.foundUs < startedUnixUs) gone.push_back(key);
+    for (const auto& key : gone) applyLost(source, key, "not found by the scan that began at " + json::isoTimestamp(startedUnixUs));
+}
+
+void DiscoveryService::applyFound(Source& source, const Report& report) {
     Entry entry;
-    entry.key = text(report, "key");
-    entry.name = text(report, "name");
+    entry.key = report.key;
+    entry.name = report.name;
     if (entry.name.empty()) entry.name = entry.key;
-    entry.transport = text(report, "transport");
-    if (report.has("details") && report.get("details").type() == typeid(Poco::JSON::Object::Ptr)) {
-        auto details = report.getObject("details");
-        entry.detailsJson = stringify(report.get("details"));
-        if (details->has("package")) {
-            auto package = details->getObject("package");
-            if (package)
-                entry.package = sdk::package::PackageSpec{text(*package, "registryType"), text(*package, "identifier"),
-                                                          text(*package, "version")};
-            else
-                entry.packageError = "details.package is not an object {registryType, identifier, version}";
+    entry.foundUs = report.receivedUnixUs;
+    Poco::JSON::Object::Ptr server;
+    try {
+        auto parsed = Poco::JSON::Parser().parse(report.serverJson.empty() ? std::string("{}") : report.serverJson);
+        if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) server = parsed.extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception&) {
+    }
+    if (server) entry.transport = text(*server, "transport");
+    if (!report.detailsJson.empty()) {
+        try {
+            auto parsed = Poco::JSON::Parser().parse(report.detailsJson);
+            if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
+                auto details = parsed.extract<Poco::JSON::Object::Ptr>();
+                entry.detailsJson = stringify(parsed);
+                if (details->has("package")) {
+                    auto package = details->getObject("package");
+                    if (package)
+                        entry.package = sdk::package::PackageSpec{text(*package, "registryType"),
+                                                                  text(*package, "identifier"), text(*package, "version")};
+                    else
+                        entry.packageError = "details.package is not an object {registryType, identifier, version}";
+                }
+            }
+        } catch (const Poco::Exception&) {
+            entry.detailsJson = "{}";
         }
     }
-    if (report.has("connectable") && report.get("connectable").isBoolean() && !report.get("connectable").convert<bool>()) {
+    if (!report.connectable) {
         entry.connectable = false;
-        entry.reason = text(report, "reason");
-        if (entry.reason.empty()) entry.reason = "the source reports it as not connectable";
+        entry.reason = report.reason.empty() ? "the source reports it as not connectable" : report.reason;
     } else {
         try {
-            entry.config = definitionOf(report, entry.name, entry.transport);
+            entry.config = definitionOf(report.serverJson, entry.name);
             entry.endpointKey = entry.config.transport == McpTransportKind::Stdio
                                     ? commandKey(entry.config)
                                     : normalizeEndpointUrl(entry.config.url);
@@ -531,7 +597,7 @@ void DiscoveryService::startProbe(Endpoint& endpoint) {
             McpServerConfig pinned = config;
             pinned.connectAddress = check.connectAddress;
             probe.connectAddress = check.connectAddress;
-            const ProbeResult outcome = probeMcpServer(plugins_, pinned, probeTimeout_);
+            const ProbeResult outcome = probeMcpServer(gateway_.transports(), pinned, probeTimeout_);
             probe.state = outcome.ok ? Probe::State::Ok : Probe::State::Failed;
             probe.error = outcome.error;
             probe.protocolVersion = outcome.protocolVersion;
@@ -643,12 +709,24 @@ std::string DiscoveryService::reportJson() const {
     for (const auto& [name, source] : sources_) {
         out += firstSource ? "" : ",";
         firstSource = false;
+        // The source's health is its instance's status (report_status); a source without an instance
+        // says why it has none.
+        std::string status = source.status, message = source.message;
+        if (source.instance) {
+            InstanceStatus row;
+            if (plugins_.statuses().find(source.instance->context().pluginId(), source.instance->context().instanceName(), row)) {
+                status = componentStatusName(row.status);
+                message = row.message;
+            } else {
+                status = "starting";
+            }
+        } else if (status.empty()) {
+            status = "stopped";
+        }
         out += "{\"source\":" + json::quote(name) + ",\"plugin\":" + json::quote(source.settings.pluginId) +
-               ",\"policy\":" + json::quote(policyName(source.settings.policy)) + ",\"state\":" + json::quote(source.state) +
-               ",\"message\":" + stringOrNull(source.message) + ",\"last_run\":" + timestampOrNull(source.lastRunUs) +
-               ",\"reported_found\":" + (source.reportedFound < 0 ? std::string("null") : std::to_string(source.reportedFound)) +
-               ",\"rules\":" + rulesJson(source.settings) + ",\"counters\":" + source.countersJson +
-               ",\"problems\":" + jsonArray(source.problems) +
+               ",\"policy\":" + json::quote(policyName(source.settings.policy)) + ",\"status\":" + json::quote(status) +
+               ",\"message\":" + stringOrNull(message) + ",\"last_scan\":" + timestampOrNull(source.lastScanUs) +
+               ",\"rules\":" + rulesJson(source.settings) +
                ",\"found\":[";
         bool first = true;
         for (const auto& [key, entry] : source.entries) {

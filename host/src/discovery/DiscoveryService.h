@@ -1,6 +1,7 @@
 #pragma once
-// What discovery plugins find, acted on: each plugin (one source) reports with
-// emit("discovery", {"action":"found"|"lost"|"state", ...}) (docs/discovery.md); this service keeps
+// What discovery plugins find, acted on: each plugin (one source) reports through the typed
+// mc_discovery_output the service hands to its create (outputFor): found / lost / scan_complete
+// (docs/discovery.md); its health is the instance's status (report_status). This service keeps
 // what every source found, deduplicates by endpoint (normalized URL, or command + args), probes
 // http/sse endpoints with an MCP initialize before calling them connectable, connects the ones an
 // auto-connect source allows through McpGateway::add (origin "discovery:<source>") and removes them
@@ -11,7 +12,7 @@
 // was judged. Auto-connecting a remote needs a match in allow_remotes; starting a stdio command needs
 // the source's stdio rule (a pinned, allowlisted package for registries).
 //
-// Threading: submit() only queues (plugin threads never wait); one worker applies reports in order,
+// Threading: the output callbacks only queue (plugin threads never wait); one worker applies reports in order,
 // probes run on their own workers and post their result back. Nothing is acted on before start(),
 // which HostRuntime calls once the gateway runs.
 #include "discovery/DiscoverySettings.h"
@@ -38,6 +39,7 @@ class EventRouter;
 class McpGateway;
 class PluginInstance;
 class PluginRegistry;
+struct DiscoveryOutputTrampolines;
 
 // "http://LOCALHOST:80/mcp/" -> "http://localhost:80/mcp"; the dedup key of http/sse endpoints.
 std::string normalizeEndpointUrl(const std::string& url);
@@ -54,13 +56,31 @@ public:
     DiscoveryService(const DiscoveryService&) = delete;
     DiscoveryService& operator=(const DiscoveryService&) = delete;
 
-    // Registers a source; `instance` serves refresh(). A source whose plugin did not start is added
-    // with instance null and `startError` (listed with state "error").
-    // `message` says why `instance` is null; `state` is "error" unless given ("unconfigured").
+    // Registers a source; `instance` serves refresh() and its status row is the source's "status".
+    // A source whose plugin did not start is added with instance null and `message` (status
+    // "permanent_error", or `status` when given, e.g. "unconfigured").
     void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& message = {},
-                   const std::string& state = {});
-    // A plugin's "discovery" emit (any thread; never blocks). Reports of unknown sources are ignored.
-    void submit(const std::string& pluginId, const std::string& payloadJson);
+                   const std::string& status = {});
+    // Sets the instance of a source added before its plugin was created (the output must exist first).
+    void setInstance(const std::string& pluginId, PluginInstance* instance);
+
+    // One typed report, as the output callbacks queue it (any thread; never blocks).
+    struct Report {
+        enum class Kind { Found, Lost, ScanComplete } kind = Kind::Found;
+        std::string key;
+        std::string name;
+        std::string serverJson;  // {"transport", ...fields}
+        std::string detailsJson; // "" = {}
+        bool connectable = true;
+        std::string reason;
+        long long startedUnixUs = 0; // ScanComplete
+        long long receivedUnixUs = 0; // when the host received it (set by submit when 0)
+    };
+    // Reports of unknown sources are ignored.
+    void submit(const std::string& pluginId, Report report);
+    // The mc_discovery_output to hand to the source's create (ctx names the source); valid for the
+    // service's lifetime.
+    const mc_discovery_output* outputFor(const std::string& pluginId);
 
     void start(); // acts on everything queued so far and after
     void stop();  // drops queued work, waits for running work; nothing is acted on afterwards
@@ -75,6 +95,7 @@ public:
     bool idle(std::chrono::milliseconds timeout) const;
 
 private:
+    friend struct DiscoveryOutputTrampolines;
     struct Probe {
         // Refused: the endpoint's address is not allowed (allow_private_addresses); not probed.
         enum class State { Pending, Running, Ok, Failed, Skipped, Refused } state = State::Pending;
@@ -93,6 +114,7 @@ private:
         std::string transport;
         std::string endpointKey; // empty: the report could not be turned into a server definition
         std::string detailsJson = "{}";
+        long long foundUs = 0;   // when the source last reported it found (scan_complete drops older ones)
         std::optional<sdk::package::PackageSpec> package; // details.package (registry packages)
         std::string packageError; // details.package is there but not {registryType, identifier, version}
         bool connectable = true; // false: the source said so, or the definition is invalid
@@ -102,12 +124,9 @@ private:
     struct Source {
         DiscoverySourceSettings settings;
         PluginInstance* instance = nullptr;
-        std::string state = "starting";
+        std::string status;  // set when there is no instance ("permanent_error", "unconfigured")
         std::string message;
-        long long lastRunUs = 0;
-        long long reportedFound = -1;
-        std::string countersJson = "null";   // the last state report's "counters" object
-        std::vector<std::string> problems;   // the last state report's "problems" (entries it skipped, ...)
+        long long lastScanUs = 0; // the last scan_complete
         std::map<std::string, Entry> entries;
     };
     struct Member {
@@ -126,8 +145,9 @@ private:
         std::string notStarted; // why it is not connected (policy, allowlist, probe, gateway refusal)
     };
 
-    void apply(const std::string& pluginId, const std::string& payloadJson); // on the report worker
-    void applyFound(Source& source, const Poco::JSON::Object& report);
+    void apply(const std::string& pluginId, const Report& report); // on the report worker
+    void applyFound(Source& source, const Report& report);
+    void applyScanComplete(Source& source, long long startedUnixUs);
     void applyLost(Source& source, const std::string& key, const std::string& reason);
     void detach(const std::string& endpointKey, const Member& member, const std::string& reason);
     void reconcile(const std::string& endpointKey);
@@ -159,7 +179,13 @@ private:
     mutable std::mutex mutex_; // everything below; the report worker is the only writer
     std::map<std::string, Source> sources_; // by name
     std::map<std::string, Endpoint> endpoints_;
-    std::vector<std::pair<std::string, std::string>> queued_; // reports before start()
+    std::vector<std::pair<std::string, Report>> queued_; // reports before start()
+    struct Output {
+        DiscoveryService* service;
+        std::string pluginId;
+        mc_discovery_output output;
+    };
+    std::map<std::string, std::unique_ptr<Output>> outputs_; // by plugin id
     std::vector<std::string> removals_; // gateway ids to remove once the lock is released
     bool started_ = false;
     bool stopped_ = false;

@@ -5,7 +5,8 @@
 #include "gateway/McpProtocol.h"
 #include "gateway/SecretPlaceholders.h"
 #include "log/Logging.h"
-#include "plugin/PluginRegistry.h"
+#include "plugin/HostContext.h"
+#include "plugin/PluginStatus.h"
 #include "util/Clock.h"
 #include "util/Json.h"
 
@@ -53,13 +54,15 @@ const char* statusName(McpStatus status) {
     return "disconnected";
 }
 
-// One transport attempt: the plugin instance, the callbacks it holds, and a send gate that keeps
-// senders off an instance once it is being closed.
+// One transport attempt: a connection on the transport plugin's instance, the callbacks it holds,
+// and a send gate that keeps senders off a connection once it is being closed.
 struct McpConnection::Link {
     McpConnection* owner = nullptr;
     std::uint64_t generation = 0;
-    mc_transport_callbacks callbacks{};
-    std::unique_ptr<PluginInstance> instance;
+    mc_connection_callbacks callbacks{};
+    std::shared_ptr<const LoadedPlugin> plugin; // keeps the library mapped while the connection lives
+    const TransportSet::Transport* transport = nullptr;
+    mc_connection* connection = nullptr;
     std::shared_mutex sendGate;
     bool closed = false;   // under sendGate
     bool opened = false;   // under owner's lifecycleMutex_
@@ -114,6 +117,8 @@ void McpConnection::connect() {
         if (shuttingDown_) return;
         generation = ++generation_;
         status_ = McpStatus::Connecting;
+        transportStatus_ = MC_COMPONENT_STARTING;
+        transportMessage_.clear();
         nextRetryUs_ = 0;
     }
     log_->info("mcp '{}': connecting over {} to {}", config_.id, transportName(config_.transport), config_.endpoint());
@@ -121,14 +126,18 @@ void McpConnection::connect() {
 
     const std::string wanted = transportName(config_.transport);
     std::string available;
-    auto plugin = findTransportPlugin(services_.plugins, wanted, &available);
-    if (!plugin) {
+    const TransportSet::Transport* transport = services_.transports.find(wanted, &available);
+    if (!transport) {
         markDisconnected(generation, "no transport plugin serves '" + wanted + "' (loaded transports: " +
                                          (available.empty() ? "none" : available) + ")");
         return;
     }
+    if (!transport->handle()) {
+        markDisconnected(generation, "the transport plugin " + transport->plugin->info.id + " did not start: " + transport->error);
+        return;
+    }
 
-    // Secrets are read now, at every attempt, into the transport's configuration only.
+    // Secrets are read now, at every attempt, into the server definition handed to the plugin only.
     McpServerConfig resolved;
     try {
         resolved = resolveSecretPlaceholders(config_, origin_, services_.settings.apiPlaceholders);
@@ -140,59 +149,56 @@ void McpConnection::connect() {
     auto link = std::make_shared<Link>();
     link->owner = this;
     link->generation = generation;
-    link->callbacks = mc_transport_callbacks{sizeof(mc_transport_callbacks), link.get(), &McpConnection::onMessageThunk,
-                                             &McpConnection::onLogThunk, &McpConnection::onClosedThunk};
-    EventRouter* events = &services_.events;
-    auto context = std::make_unique<HostContext>(
-        plugin->info.id, config_.id, std::map<std::string, std::string>{},
-        [events](std::string_view source, std::string_view type, std::string_view payload) {
-            return events->route(source, type, payload);
-        });
-    context->setConfigJson(resolved.transportConfigJson());
-    try {
-        link->instance = std::make_unique<PluginInstance>(plugin, std::move(context));
-        link->instance->start();
-    } catch (const std::exception& e) {
-        link->instance.reset();
-        markDisconnected(generation, e.what());
+    link->plugin = transport->plugin;
+    link->transport = transport;
+    link->callbacks = mc_connection_callbacks{sizeof(mc_connection_callbacks), link.get(), &McpConnection::onMessageThunk,
+                                              &McpConnection::onLogThunk, &McpConnection::onStatusThunk,
+                                              &McpConnection::onClosedThunk};
+    {
+        std::lock_guard lock(mutex_);
+        if (shuttingDown_ || generation != generation_) return;
+        link_ = link;
+    }
+    std::string reason;
+    const std::string serverJson = resolved.serverJson();
+    mc_connection* connection = nullptr;
+    const mc_status status = HostContext::call(reason, [&] {
+        return transport->vtable().open_connection(transport->handle(), mc_str{serverJson.data(), serverJson.size()},
+                                                   &link->callbacks, &connection);
+    });
+    if (status != MC_OK || !connection) {
+        if (status == MC_OK) reason = "open_connection returned MC_OK but no connection";
+        markDisconnected(generation, std::string("transport open failed (") +
+                                         mc::host::statusName(status == MC_OK ? MC_ERR_INTERNAL : status) + "): " + reason);
         return;
     }
+    {
+        std::unique_lock gate(link->sendGate);
+        link->connection = connection;
+    }
+    link->opened = true;
     {
         std::lock_guard lock(mutex_);
         if (shuttingDown_ || generation != generation_) {
             dispose(link);
             return;
         }
-        link_ = link;
     }
-    std::string reason;
-    const mc_transport_vtable& vt = plugin->transport;
-    const mc_status status =
-        HostContext::call(reason, [&] { return vt.open(link->instance->handle(), &link->callbacks); });
-    if (status != MC_OK) {
-        markDisconnected(generation, std::string("transport open failed (") + mc::host::statusName(status) + "): " + reason);
-        return;
-    }
-    link->opened = true;
     beginHandshake(generation);
 }
 
 void McpConnection::dispose(const std::shared_ptr<Link>& link) {
     if (!link || link->disposed) return;
     link->disposed = true;
+    mc_connection* connection = nullptr;
     {
         std::unique_lock gate(link->sendGate); // waits for senders inside send()
         link->closed = true;
+        connection = link->connection;
+        link->connection = nullptr;
     }
-    if (link->instance) {
-        if (link->opened) {
-            std::string reason;
-            const auto& vt = link->instance->plugin().transport;
-            const mc_status status = HostContext::call(reason, [&] { return vt.close(link->instance->handle()); });
-            if (status != MC_OK) log_->warn("mcp '{}': closing the transport: {}", config_.id, reason);
-        }
-        link->instance.reset(); // stop + destroy, here on a gateway thread, never on a callback thread
-    }
+    // Here on a gateway thread, never on a callback thread (close_connection must not run inside one).
+    if (connection) link->transport->vtable().close_connection(connection);
 }
 
 void McpConnection::shutdown() {
@@ -245,12 +251,33 @@ void McpConnection::onLogThunk(void* ctx, mc_log_level level, mc_str line) {
     }
 }
 
+void McpConnection::onStatusThunk(void* ctx, mc_component_status status, mc_str message) {
+    try {
+        auto* link = static_cast<Link*>(ctx);
+        link->owner->handleTransportStatus(link->generation, status, std::string(view(message)));
+    } catch (...) {
+    }
+}
+
 void McpConnection::onClosedThunk(void* ctx, mc_status reason, mc_str detail) {
     try {
         auto* link = static_cast<Link*>(ctx);
         link->owner->handleClosed(link->generation, reason, std::string(view(detail)));
     } catch (...) {
     }
+}
+
+void McpConnection::handleTransportStatus(std::uint64_t generation, mc_component_status status, const std::string& message) {
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        if (transportStatus_ == status && transportMessage_ == message) return;
+        transportStatus_ = status;
+        transportMessage_ = message;
+    }
+    if (status == MC_COMPONENT_RECOVERABLE_ERROR || status == MC_COMPONENT_PERMANENT_ERROR)
+        log_->warn("mcp '{}': transport reports {}: {}", config_.id, componentStatusName(status), message);
+    publishStatus("status");
 }
 
 void McpConnection::handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail) {
@@ -406,14 +433,13 @@ bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, s
         link = link_;
     }
     std::shared_lock gate(link->sendGate);
-    if (link->closed || !link->instance) {
+    if (link->closed || !link->connection) {
         if (error) *error = "the MCP server '" + config_.id + "' is not connected";
         return false;
     }
     std::string reason;
-    const auto& vt = link->instance->plugin().transport;
-    const mc_status status =
-        HostContext::call(reason, [&] { return vt.send(link->instance->handle(), mc_str{json.data(), json.size()}); });
+    const mc_status status = HostContext::call(
+        reason, [&] { return link->transport->vtable().send(link->connection, mc_str{json.data(), json.size()}); });
     if (status != MC_OK) {
         if (error) *error = std::string("send failed (") + mc::host::statusName(status) + "): " + reason;
         return false;
@@ -987,7 +1013,10 @@ void McpConnection::recordStatusChange(const std::string& statusOverride) const 
 std::string McpConnection::summaryLocked(bool detail) const {
     std::string out = "{\"id\":" + json::quote(config_.id) + ",\"transport\":" + json::quote(transportName(config_.transport)) +
                       ",\"endpoint\":" + json::quote(config_.endpoint()) + ",\"origin\":" + json::quote(origin_) +
-                      ",\"status\":" + json::quote(statusName(status_)) + ",\"last_seen\":" + timestampOrNull(lastSeenUs_) +
+                      ",\"status\":" + json::quote(statusName(status_)) +
+                      ",\"transport_status\":{\"status\":" + json::quote(componentStatusName(transportStatus_)) +
+                      ",\"message\":" + json::quote(transportMessage_) + "}" +
+                      ",\"last_seen\":" + timestampOrNull(lastSeenUs_) +
                       ",\"last_error\":" + (lastError_.empty() ? std::string("null") : json::quote(lastError_)) +
                       ",\"version\":" + (serverVersion_.empty() ? std::string("null") : json::quote(serverVersion_)) +
                       ",\"server_info\":" + serverInfoJson_ + ",\"protocol_version\":" +

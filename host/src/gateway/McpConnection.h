@@ -1,6 +1,6 @@
 #pragma once
-// One MCP server as the gateway sees it: a JSON-RPC 2.0 client over one transport plugin instance
-// (mc_transport_vtable), the MCP lifecycle on top (initialize, notifications/initialized,
+// One MCP server as the gateway sees it: a JSON-RPC 2.0 client over one connection on the transport
+// plugin's instance (mc_transport_vtable open_connection/send/close_connection), the MCP lifecycle on top (initialize, notifications/initialized,
 // tools/list with pagination, logging/setLevel), health (ping) and reconnects with backoff.
 //
 // Threading: transport callbacks arrive on plugin threads and never block here (they take one short
@@ -10,6 +10,7 @@
 #include "gateway/LogRateLimiter.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpServerConfig.h"
+#include "gateway/TransportSet.h"
 #include "mc/plugin_abi.h"
 #include "util/ReconnectBackoff.h"
 #include "util/Refusal.h"
@@ -73,7 +74,7 @@ public:
     struct Services {
         const GatewaySettings& settings;
         GatewayScheduler& scheduler;
-        PluginRegistry& plugins;
+        const TransportSet& transports;
         EventRouter& events;
     };
     // `origin`: "config" (host.properties) or "api" (POST /api/mcps).
@@ -136,6 +137,7 @@ private:
 
     static void onMessageThunk(void* ctx, mc_str message);
     static void onLogThunk(void* ctx, mc_log_level level, mc_str line);
+    static void onStatusThunk(void* ctx, mc_component_status status, mc_str message);
     static void onClosedThunk(void* ctx, mc_status reason, mc_str detail);
 
     void connect();
@@ -146,6 +148,7 @@ private:
     void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method);
     void handleTransportLog(std::uint64_t generation, mc_log_level level, const std::string& line);
     void handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail);
+    void handleTransportStatus(std::uint64_t generation, mc_component_status status, const std::string& message);
 
     // JSON-RPC
     void request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
@@ -191,6 +194,9 @@ private:
     std::shared_ptr<Link> link_;
     std::vector<std::shared_ptr<Link>> retiring_; // lost links waiting to be closed on a worker
     McpStatus status_ = McpStatus::Disconnected;
+    // What the transport's connection last reported through on_status (summary "transport_status").
+    mc_component_status transportStatus_ = MC_COMPONENT_STARTING;
+    std::string transportMessage_;
     std::int64_t nextRequestId_ = 0;
     std::map<std::int64_t, Pending> pending_;
     std::map<std::string, ProgressContext> progress_;

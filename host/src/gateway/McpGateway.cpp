@@ -7,6 +7,7 @@
 #include "plugin/PluginRegistry.h"
 #include "util/Json.h"
 
+#include <algorithm>
 #include <future>
 
 namespace mc::host {
@@ -35,6 +36,32 @@ void McpGateway::configure(const Poco::Util::AbstractConfiguration& config) {
     }
 }
 
+void McpGateway::startTransports(const Poco::Util::AbstractConfiguration& config, const SecretResolver& secrets) {
+    PluginConfigOptions options;
+    options.secrets = secrets;
+    for (const auto& plugin : plugins_.ofKind(MC_KIND_TRANSPORT)) {
+        // A bad key of a transport stops start-up, as any other configuration error does.
+        ResolvedPluginConfig resolved = resolvePluginConfig(config, plugin->info, options);
+        transports_.add(plugin, std::make_unique<HostContext>(plugin->info.id, "default", std::move(resolved),
+                                                              &plugins_.statuses(), kindName(plugin->info.kind)));
+    }
+    for (const auto& c : configured_) {
+        std::string field;
+        const std::string error = validateDefinition(c, field);
+        if (!error.empty()) throw ConfigError("invalid configuration: mcp.servers." + c.id + "." + field + ": " + error);
+    }
+}
+
+std::string McpGateway::validateDefinition(const McpServerConfig& config, std::string& field) const {
+    std::string error;
+    if (transports_.validate(transportName(config.transport), config.serverJson(), error) == MC_OK) return {};
+    // The plugin names the field first ("<field> = '<value>': ...", "<field>: ...").
+    const std::size_t end = std::min(error.find(" = "), error.find(": "));
+    field = end == std::string::npos || end == 0 ? std::string("transport") : error.substr(0, end);
+    if (field.find(' ') != std::string::npos) field = "transport";
+    return error;
+}
+
 void McpGateway::start() {
     std::vector<std::shared_ptr<McpConnection>> toStart;
     {
@@ -45,7 +72,7 @@ void McpGateway::start() {
         for (auto& c : configured_) {
             if (connections_.count(c.id)) continue;
             auto connection = std::make_shared<McpConnection>(
-                c, "config", McpConnection::Services{settings_, scheduler_, plugins_, events_});
+                c, "config", McpConnection::Services{settings_, scheduler_, transports_, events_});
             connections_[c.id] = connection;
             toStart.push_back(connection);
         }
@@ -70,6 +97,7 @@ void McpGateway::stop() {
     for (auto& [id, c] : connections) closing.push_back(std::async(std::launch::async, [c] { c->shutdown(); }));
     for (auto& f : closing) f.wait();
     scheduler_.stop();
+    transports_.stop(); // every connection is closed: the instances may go
     if (!connections.empty())
         logging::get("gateway")->info("gateway stopped: {} MCP server(s) closed", connections.size());
 }
@@ -80,6 +108,12 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
     } catch (const SecretPlaceholderError& e) {
         throw GatewayError(Refusal::Forbidden, "placeholder_not_allowed", e.what(), "{\"field\":" + json::quote(e.field) + "}");
     }
+    {
+        std::string field;
+        const std::string error = validateDefinition(config, field);
+        if (!error.empty())
+            throw GatewayError(Refusal::InvalidInput, "invalid_config", error, "{\"field\":" + json::quote(field) + "}");
+    }
     std::shared_ptr<McpConnection> connection;
     bool startNow = false;
     {
@@ -89,7 +123,7 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
             throw GatewayError(Refusal::Conflict, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
                                "{\"field\":\"id\"}");
         connection = std::make_shared<McpConnection>(std::move(config), origin,
-                                                     McpConnection::Services{settings_, scheduler_, plugins_, events_});
+                                                     McpConnection::Services{settings_, scheduler_, transports_, events_});
         connections_[connection->id()] = connection;
         startNow = started_;
     }

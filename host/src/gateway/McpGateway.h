@@ -5,6 +5,8 @@
 #include "gateway/GatewayScheduler.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpConnection.h"
+#include "gateway/TransportSet.h"
+#include "plugin/PluginConfig.h"
 #include "gateway/McpServerConfig.h"
 #include "policy/PermissionPolicy.h"
 
@@ -41,14 +43,21 @@ public:
 
     // Reads every `mcp.servers.<id>.*` entry; throws ConfigError naming the key. Call before start().
     void configure(const Poco::Util::AbstractConfiguration& config);
+    // Creates and starts one instance per loaded transport plugin from its keys (its config_prefix,
+    // e.g. mcp.stdio.*; `secrets` resolves SECRET keys), then checks every configured server with its
+    // plugin's validate(). Throws ConfigError naming the key (a bad transport key, or
+    // "mcp.servers.<id>: <the plugin's message>"). Call after the plugins loaded, before start().
+    void startTransports(const Poco::Util::AbstractConfiguration& config, const SecretResolver& secrets = {});
+    const TransportSet& transports() const { return transports_; }
     // Starts the scheduler and connects every configured server (asynchronously).
     void start();
     // Closes every transport (children are reaped by the transports) and stops the scheduler.
     void stop();
 
     // Registers and (when started) connects a server. Throws GatewayError Forbidden
-    // (placeholder_not_allowed) when `origin` may not use one of its secret placeholders, Conflict on a
-    // duplicate id, Unavailable after stop().
+    // (placeholder_not_allowed) when `origin` may not use one of its secret placeholders, InvalidInput
+    // (invalid_config, details {"field"}) when the transport plugin's validate() refuses it (its
+    // message), Conflict on a duplicate id, Unavailable after stop().
     std::shared_ptr<McpConnection> add(McpServerConfig config, const std::string& origin);
     // Closes the server's transport and forgets it; false when the id is unknown.
     bool remove(const std::string& id);
@@ -74,6 +83,10 @@ public:
     void callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
 
     std::string listJson() const; // {"mcps":[summary...],"count":N}
+
+    // The transport plugin's verdict on a definition ("" when valid); `field` is the field the
+    // message names (its text before " = " or ": "), else "transport".
+    std::string validateDefinition(const McpServerConfig& config, std::string& field) const;
     const GatewaySettings& settings() const { return settings_; }
     EventRouter& events() { return events_; }
 
@@ -81,6 +94,7 @@ private:
     GatewaySettings settings_;
     PluginRegistry& plugins_;
     EventRouter& events_;
+    TransportSet transports_;
     GatewayScheduler scheduler_;
     PermissionPolicy policy_;
     ToolCallObserver observer_;

@@ -1,9 +1,8 @@
 #include "gateway/McpProbe.h"
 
 #include "gateway/McpProtocol.h"
+#include "gateway/TransportSet.h"
 #include "plugin/HostContext.h"
-#include "plugin/PluginInstance.h"
-#include "plugin/PluginRegistry.h"
 #include "util/Json.h"
 
 #include <Poco/JSON/Object.h>
@@ -46,6 +45,7 @@ struct ProbeWaiter {
         }
     }
     static void onLog(void*, mc_log_level, mc_str) {}
+    static void onStatus(void*, mc_component_status, mc_str) {}
     static void onClosed(void* ctx, mc_status, mc_str detail) {
         auto* self = static_cast<ProbeWaiter*>(ctx);
         try {
@@ -59,19 +59,6 @@ struct ProbeWaiter {
 
 } // namespace
 
-std::shared_ptr<const LoadedPlugin> findTransportPlugin(const PluginRegistry& plugins, const std::string& transport,
-                                                        std::string* available) {
-    std::shared_ptr<const LoadedPlugin> found;
-    for (const auto& candidate : plugins.ofKind(MC_KIND_TRANSPORT)) {
-        const std::string served(view(candidate->transport.transports ? candidate->transport.transports() : mc_str{}));
-        if (available) *available += (available->empty() ? "" : ", ") + candidate->info.id + " (" + served + ")";
-        Poco::StringTokenizer names(served, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-        for (const auto& n : names)
-            if (n == transport && !found) found = candidate;
-    }
-    return found;
-}
-
 std::string initializeParamsJson() {
     return std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
            ",\"capabilities\":{},\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
@@ -79,7 +66,7 @@ std::string initializeParamsJson() {
            json::quote(MC_VERSION) + "}}";
 }
 
-ProbeResult probeMcpServer(const PluginRegistry& plugins, const McpServerConfig& config,
+ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig& config,
                            std::chrono::milliseconds timeout) {
     ProbeResult result;
     const auto started = std::chrono::steady_clock::now();
@@ -92,37 +79,34 @@ ProbeResult probeMcpServer(const PluginRegistry& plugins, const McpServerConfig&
     };
     if (config.transport == McpTransportKind::Stdio) return finish("stdio servers are not probed (that would start the command)");
     std::string available;
-    auto plugin = findTransportPlugin(plugins, transportName(config.transport), &available);
-    if (!plugin)
+    const TransportSet::Transport* transport = transports.find(transportName(config.transport), &available);
+    if (!transport)
         return finish(std::string("no transport plugin serves '") + transportName(config.transport) +
                       "' (loaded transports: " + (available.empty() ? "none" : available) + ")");
+    if (!transport->handle())
+        return finish("the transport plugin " + transport->plugin->info.id + " did not start: " + transport->error);
 
     McpServerConfig bounded = config;
     bounded.connectTimeoutMs = std::min<long long>(bounded.connectTimeoutMs, timeout.count());
     bounded.readTimeoutMs = std::min<long long>(bounded.readTimeoutMs, timeout.count());
-    auto context = std::make_unique<HostContext>(plugin->info.id, "probe", std::map<std::string, std::string>{},
-                                                 [](std::string_view, std::string_view, std::string_view) { return MC_OK; });
-    context->setConfigJson(bounded.transportConfigJson());
+    const std::string serverJson = bounded.serverJson();
 
     ProbeWaiter waiter;
-    const mc_transport_callbacks callbacks{sizeof(mc_transport_callbacks), &waiter, &ProbeWaiter::onMessage,
-                                           &ProbeWaiter::onLog, &ProbeWaiter::onClosed};
-    std::unique_ptr<PluginInstance> instance;
-    try {
-        instance = std::make_unique<PluginInstance>(plugin, std::move(context));
-        instance->start();
-    } catch (const std::exception& e) {
-        return finish(e.what());
-    }
-    const mc_transport_vtable& vt = plugin->transport;
+    const mc_connection_callbacks callbacks{sizeof(mc_connection_callbacks), &waiter, &ProbeWaiter::onMessage,
+                                            &ProbeWaiter::onLog, &ProbeWaiter::onStatus, &ProbeWaiter::onClosed};
+    const mc_transport_vtable& vt = transport->vtable();
     std::string reason;
-    if (HostContext::call(reason, [&] { return vt.open(instance->handle(), &callbacks); }) != MC_OK)
-        return finish("transport open failed: " + reason);
+    mc_connection* connection = nullptr;
+    if (HostContext::call(reason, [&] {
+            return vt.open_connection(transport->handle(), mc_str{serverJson.data(), serverJson.size()}, &callbacks,
+                                      &connection);
+        }) != MC_OK || !connection)
+        return finish("transport open failed: " + (reason.empty() ? std::string("no connection") : reason));
 
     std::string error;
     const std::string request = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(kProbeRequestId) +
                                 ",\"method\":\"initialize\",\"params\":" + initializeParamsJson() + "}";
-    if (HostContext::call(reason, [&] { return vt.send(instance->handle(), mc_str{request.data(), request.size()}); }) != MC_OK) {
+    if (HostContext::call(reason, [&] { return vt.send(connection, mc_str{request.data(), request.size()}); }) != MC_OK) {
         error = "sending initialize failed: " + reason;
     } else {
         std::unique_lock lock(waiter.mutex);
@@ -147,7 +131,7 @@ ProbeResult probeMcpServer(const PluginRegistry& plugins, const McpServerConfig&
             error = "no answer to initialize within " + std::to_string(timeout.count()) + " ms";
         }
     }
-    HostContext::call(reason, [&] { return vt.close(instance->handle()); });
+    vt.close_connection(connection);
     return finish(error);
 }
 

@@ -228,7 +228,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
     return c;
 }
 
-std::string McpServerConfig::transportConfigJson() const {
+std::string McpServerConfig::serverJson() const {
     std::string out = "{\"id\":" + json::quote(id) + ",\"transport\":" + json::quote(transportName(transport));
     if (transport == McpTransportKind::Stdio) {
         out += ",\"command\":" + json::quote(command) + ",\"args\":[";

@@ -47,8 +47,9 @@ struct McpServerConfig {
     // gateway side
     std::string logLevel; // MCP logging level for logging/setLevel; empty: the gateway default
 
-    // The JSON object handed to the transport plugin's create() (the transport contract's shape).
-    std::string transportConfigJson() const;
+    // The server_json handed to the transport plugin's validate() and open_connection():
+    // {"id","transport",...the transport's own fields}.
+    std::string serverJson() const;
     // What an operator sees as the server's address: the URL, or the command line.
     std::string endpoint() const;
 };

@@ -211,22 +211,40 @@ void checkSecretPlaceholders(const McpServerConfig& config, const std::string& o
     }
 }
 
+namespace {
+// `value` resolved; throws std::exception with the placeholder and the reason (never a value).
+std::string resolveText(const std::string& value, const std::string& origin, const std::vector<std::string>& apiPatterns) {
+    std::string resolved;
+    scan(value, [&](const std::string& text) { resolved += text; },
+         [&](const SecretPlaceholder& p) {
+             const std::string why = refusal(p.kind, p.target, origin, apiPatterns);
+             if (!why.empty()) throw std::runtime_error(p.text + " " + why);
+             try {
+                 resolved += resolveOne(p, origin, apiPatterns);
+             } catch (const std::runtime_error& e) {
+                 throw std::runtime_error(p.text + ": " + e.what());
+             }
+         });
+    return resolved;
+}
+} // namespace
+
+std::string resolveSecretValue(const std::string& what, const std::string& value, const std::string& origin,
+                               const std::vector<std::string>& apiPatterns) {
+    try {
+        return resolveText(value, origin, apiPatterns);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot resolve " + what + ": " + e.what());
+    }
+}
+
 McpServerConfig resolveSecretPlaceholders(const McpServerConfig& config, const std::string& origin,
                                           const std::vector<std::string>& apiPatterns) {
     McpServerConfig out = config;
     auto resolve = [&](const std::string& field, const std::string& value) {
         std::string resolved;
         try {
-            scan(value, [&](const std::string& text) { resolved += text; },
-                 [&](const SecretPlaceholder& p) {
-                     const std::string why = refusal(p.kind, p.target, origin, apiPatterns);
-                     if (!why.empty()) throw std::runtime_error(p.text + " " + why);
-                     try {
-                         resolved += resolveOne(p, origin, apiPatterns);
-                     } catch (const std::runtime_error& e) {
-                         throw std::runtime_error(p.text + ": " + e.what());
-                     }
-                 });
+            resolved = resolveText(value, origin, apiPatterns);
         } catch (const std::exception& e) {
             throw SecretPlaceholderError(field, "cannot resolve " + field + " of MCP server '" + config.id + "': " + e.what());
         }

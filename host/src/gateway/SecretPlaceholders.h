@@ -52,6 +52,11 @@ std::vector<std::string> parseApiPlaceholderPatterns(const std::string& value);
 void checkSecretPlaceholders(const McpServerConfig& config, const std::string& origin,
                              const std::vector<std::string>& apiPatterns);
 
+// `value` with its placeholders resolved for a definition from `origin` (a plugin's SECRET key: origin
+// "config"). Throws std::runtime_error naming `what` and the placeholder, never a value.
+std::string resolveSecretValue(const std::string& what, const std::string& value, const std::string& origin,
+                               const std::vector<std::string>& apiPatterns);
+
 // `config` with every header and env value resolved from the host's environment and files, as of
 // now. Throws SecretPlaceholderError (an unset variable, an unreadable, oversized or non-regular
 // file, a line break in a header, a placeholder the origin may not use).

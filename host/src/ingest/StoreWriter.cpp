@@ -229,8 +229,10 @@ StoreWriter::Stats StoreWriter::stats() const {
 
 std::string StoreWriter::healthJson() const {
     const Stats s = stats();
-    std::string out = "{\"state\":";
-    out += s.stopped ? "\"stopped\"" : s.down ? "\"store down\"" : "\"ok\"";
+    // The component vocabulary (mc_component_status): a down store is a recoverable error the writer
+    // retries by itself.
+    std::string out = "{\"status\":";
+    out += s.stopped ? "\"stopped\"" : s.down ? "\"recoverable_error\"" : "\"ok\"";
     out += ",\"queued_events\":" + std::to_string(s.queuedEvents) + ",\"queued_bytes\":" + std::to_string(s.queuedBytes) +
            ",\"committed\":" + std::to_string(s.committed) + ",\"rejected\":" + std::to_string(s.rejected) +
            ",\"batches\":" + std::to_string(s.batches) + ",\"retries\":" + std::to_string(s.retries) +

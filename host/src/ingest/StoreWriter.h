@@ -81,7 +81,7 @@ public:
         std::string lastError;
     };
     Stats stats() const;
-    // {"state":"ok|down|stopped","queued_events",...,"committed","retries","last_error"}
+    // {"status":"ok|recoverable_error|stopped","queued_events",...,"committed","retries","last_error"}
     std::string healthJson() const;
 
     // Parses a write("events") result into per-index rejects for a batch of `count` events.

@@ -1,6 +1,7 @@
 #include "store/StoreService.h"
 
 #include "log/Logging.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
@@ -74,8 +75,8 @@ private:
 };
 
 StoreService::StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
-                           const std::string& migrationsDir)
-    : plugin_(std::move(plugin)) {
+                           const std::string& migrationsDir, const PluginStatusTable& statuses)
+    : plugin_(std::move(plugin)), statuses_(&statuses) {
     if (!plugin_) throw StoreError("store: no plugin given");
     if (!context) throw StoreError("store plugin '" + plugin_->info.id + "': no host context given");
     name_ = context->qualifiedName();
@@ -83,7 +84,7 @@ StoreService::StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::uniq
         throw StoreError(name_ + ": plugin '" + plugin_->info.id + "' is a " + kindName(plugin_->info.kind) +
                          " plugin, not a store");
     const auto& vt = plugin_->store;
-    if (!vt.dialect || !vt.schema_version || !vt.apply_migration || !vt.write || !vt.query || !vt.health)
+    if (!vt.dialect || !vt.schema_version || !vt.apply_migration || !vt.write || !vt.query)
         throw StoreError(name_ + ": plugin '" + plugin_->info.id + "' lacks a required store function");
 
     try {
@@ -94,9 +95,13 @@ StoreService::StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::uniq
         throw StoreError(e.what());
     }
 
-    const mc_str dialect = vt.dialect(instance_->handle());
-    if (!dialect.ptr || dialect.len == 0) fail("dialect", MC_ERR_INTERNAL, "the store names no SQL dialect");
-    dialect_.assign(dialect.ptr, dialect.len);
+    {
+        std::string reason;
+        mc_sink sink{&dialect_, &appendToString};
+        const mc_status status = HostContext::call(reason, [&] { return vt.dialect(instance_->handle(), &sink); });
+        if (status != MC_OK) fail("dialect", status, reason);
+        if (dialect_.empty()) fail("dialect", MC_ERR_INTERNAL, "the store names no SQL dialect");
+    }
 
     Target target(*this);
     MigrationRunner runner(migrationsDir, dialect_, databaseKeyHint(plugin_->info.id));
@@ -161,44 +166,61 @@ mc_status StoreService::queryStream(std::string_view name, std::string_view para
 }
 
 std::string StoreService::healthJson() {
-    std::string raw, reason;
-    mc_sink sink{&raw, &appendToString};
-    const mc_status status = HostContext::call(reason, [&] { return plugin_->store.health(instance_->handle(), &sink); });
-
-    Poco::JSON::Object::Ptr health;
-    if (status == MC_OK) {
-        try {
-            Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep the store's key order
-            auto parsed = parser.parse(raw);
-            if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) health = parsed.extract<Poco::JSON::Object::Ptr>();
-            else reason = "health is not a JSON object";
-        } catch (const Poco::Exception& e) {
-            reason = "health is not valid JSON: " + e.displayText();
-        }
+    // The status is what the instance last reported (or the host set around start); describe() adds
+    // the plugin's details. {"plugin","instance","kind","status","message","since","dialect",
+    // "schema_version","details"}
+    InstanceStatus row;
+    if (!statuses_->find(instance_->context().pluginId(), instance_->context().instanceName(), row)) {
+        row.plugin = instance_->context().pluginId();
+        row.instance = instance_->context().instanceName();
+        row.kind = "store";
     }
-    if (!health) {
-        health = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        health->set("ok", false);
-        health->set("reason", reason.empty() ? std::string("health failed (") + statusName(status) + ")" : reason);
-    }
-    if (!health->has("ok") || !health->get("ok").isBoolean()) health->set("ok", false);
+    std::string out = row.json();
+    out.pop_back(); // reopen the object
+    out += ",\"dialect\":" + json::quote(dialect_);
     int64_t version = 0;
     std::string versionError;
     const mc_status versionStatus =
         HostContext::call(versionError, [&] { return plugin_->store.schema_version(instance_->handle(), &version); });
-    health->set("schema_version", versionStatus == MC_OK ? version : migration_.toVersion);
-    std::ostringstream out;
-    health->stringify(out);
-    return out.str();
+    out += ",\"schema_version\":" + std::to_string(versionStatus == MC_OK ? version : migration_.toVersion);
+    out += ",\"details\":";
+    std::string details = "{}";
+    if (plugin_->store.describe) {
+        std::string raw, reason;
+        mc_sink sink{&raw, &appendToString};
+        const mc_status status = HostContext::call(reason, [&] { return plugin_->store.describe(instance_->handle(), &sink); });
+        if (status != MC_OK) {
+            details = "{\"error\":" + json::quote(std::string("describe failed (") + statusName(status) + "): " + reason) + "}";
+        } else {
+            try {
+                Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep the store's key order
+                auto parsed = parser.parse(raw);
+                if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
+                    std::ostringstream text;
+                    parsed.extract<Poco::JSON::Object::Ptr>()->stringify(text);
+                    details = text.str();
+                } else {
+                    details = "{\"error\":\"describe wrote no JSON object\"}";
+                }
+            } catch (const Poco::Exception& e) {
+                details = "{\"error\":" + json::quote("describe wrote invalid JSON: " + e.displayText()) + "}";
+            }
+        }
+    }
+    out += details + "}";
+    return out;
 }
 
-bool StoreService::healthy() {
-    try {
-        auto parsed = Poco::JSON::Parser().parse(healthJson()).extract<Poco::JSON::Object::Ptr>();
-        return parsed->getValue<bool>("ok");
-    } catch (...) {
-        return false;
-    }
+mc_component_status StoreService::status() const {
+    InstanceStatus row;
+    return statuses_->find(instance_->context().pluginId(), instance_->context().instanceName(), row) ? row.status
+                                                                                                       : MC_COMPONENT_INVALID;
+}
+
+bool StoreService::healthy() { return status() == MC_COMPONENT_OK; }
+
+void StoreService::reportStatus(mc_component_status status, const std::string& message) {
+    instance_->context().reportStatus(status, message);
 }
 
 } // namespace mc::host

@@ -5,6 +5,7 @@
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
+#include "plugin/PluginStatus.h"
 #include "store/MigrationRunner.h"
 
 #include <functional>
@@ -19,8 +20,9 @@ public:
     // Creates + starts the instance (the context holds its config: prefix stripped, defaults applied),
     // then migrates. Throws StoreError with a message naming the instance and the reason, e.g.
     // "store-sqlite/default: start failed (io): cannot open SQLite database 'x.db': ...".
+    // `statuses`: the table `context` reports into (it outlives the service).
     StoreService(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
-                 const std::string& migrationsDir);
+                 const std::string& migrationsDir, const PluginStatusTable& statuses);
     ~StoreService(); // stop + destroy
     StoreService(const StoreService&) = delete;
     StoreService& operator=(const StoreService&) = delete;
@@ -29,8 +31,13 @@ public:
     std::string dialect() const { return dialect_; }
     const std::string& pluginId() const;
 
-    std::string healthJson(); // the plugin's health object plus "schema_version"
-    bool healthy();
+    // The instance's status row (InstanceStatus::json members) plus "dialect", "schema_version" and
+    // "details" (what describe() wrote, {} without it).
+    std::string healthJson();
+    mc_component_status status() const;
+    bool healthy(); // status() == OK
+    // The host's own observation of the store (the writer's failing writes), in the same vocabulary.
+    void reportStatus(mc_component_status status, const std::string& message);
 
     // The store's status; on failure `error` holds its reason. `resultJson` is what the store wrote.
     mc_status write(std::string_view kind, std::string_view recordsJson, std::string& resultJson, std::string& error);
@@ -48,6 +55,7 @@ private:
     [[noreturn]] void fail(const std::string& step, mc_status status, const std::string& reason) const;
 
     std::shared_ptr<const LoadedPlugin> plugin_;
+    const PluginStatusTable* statuses_;
     std::unique_ptr<PluginInstance> instance_; // stops (if started) and destroys on destruction
     std::string name_;                         // "<plugin-id>/<instance>", the prefix of every error
     std::string dialect_;
