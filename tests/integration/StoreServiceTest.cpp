@@ -1,6 +1,6 @@
 // StoreService as the host uses it: real plugins from the loader (store-sqlite.so and the fixture
 // libraries), real database files, several instances and restarts.
-#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
+#include "StoreTestSupport.h"
 
 #include "config/HostConfig.h"
 #include "plugin/PluginConfig.h"

@@ -202,36 +202,58 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("store.bakend"), unknown[2]);
     }
 
+    // Plugin keys through the host's layers (the environment layer cannot enumerate; a declared key
+    // is still found), typed and checked as declared.
     void pluginConfigAppliesDefaultsAndChecksTypes() {
-        std::vector<ConfigKeyInfo> declared = {
-            {"path", MC_CONFIG_STRING, "mission-control.db", true, false, "file"},
-            {"busy_timeout_ms", MC_CONFIG_INT, "5000", true, false, "ms"},
-            {"token", MC_CONFIG_STRING, "", false, true, "the token"},
+        const auto key = [](const std::string& name, mc_config_type type, const std::string& def, bool required,
+                            const std::string& description) {
+            ConfigKeyInfo k;
+            k.name = name;
+            k.type = type;
+            k.defaultValue = def;
+            k.hasDefault = !def.empty();
+            k.required = required;
+            k.description = description;
+            return k;
         };
+        PluginInfo plugin;
+        plugin.id = "store-sqlite";
+        plugin.configPrefix = "store.sqlite";
+        plugin.configKeys = {key("path", MC_CONFIG_STRING, "mission-control.db", false, "file"),
+                             key("busy_timeout_ms", MC_CONFIG_INT, "5000", false, "ms"),
+                             key("token", MC_CONFIG_STRING, "", true, "the token")};
         Layers layers;
         layers.cli->setString("store.sqlite.token", "t");
-        layers.cli->setString("store.sqlite.extra", "kept");
-        auto cfg = pluginInstanceConfig(*layers.config, "store.sqlite", declared);
-        CPPUNIT_ASSERT_EQUAL(std::string("mission-control.db"), cfg.at("path"));
-        CPPUNIT_ASSERT_EQUAL(std::string("5000"), cfg.at("busy_timeout_ms"));
-        CPPUNIT_ASSERT_EQUAL(std::string("kept"), cfg.at("extra"));
+        auto cfg = resolvePluginConfig(*layers.config, plugin);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"path":"mission-control.db","busy_timeout_ms":5000,"token":"t"})"), cfg.json);
         layers.env["MC_STORE_SQLITE_BUSY_TIMEOUT_MS"] = "250";
-        CPPUNIT_ASSERT_EQUAL(std::string("250"), pluginInstanceConfig(*layers.config, "store.sqlite", declared).at("busy_timeout_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("250"), resolvePluginConfig(*layers.config, plugin).values.at("busy_timeout_ms"));
         layers.env["MC_STORE_SQLITE_BUSY_TIMEOUT_MS"] = "soon";
         try {
-            pluginInstanceConfig(*layers.config, "store.sqlite", declared);
+            resolvePluginConfig(*layers.config, plugin);
             CPPUNIT_FAIL("expected ConfigError");
         } catch (const ConfigError& e) {
             CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.busy_timeout_ms = 'soon': expected an integer"),
                                  std::string(e.what()));
         }
         layers.env.clear();
-        layers.cli->remove("store.sqlite.token");
+        layers.cli->setString("store.sqlite.extra", "x");
         try {
-            pluginInstanceConfig(*layers.config, "store.sqlite", declared);
+            resolvePluginConfig(*layers.config, plugin);
             CPPUNIT_FAIL("expected ConfigError");
         } catch (const ConfigError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.token is required (the token)"), std::string(e.what()));
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.extra is not a key of store-sqlite (its keys: "
+                                             "path, busy_timeout_ms, token)"),
+                                 std::string(e.what()));
+        }
+        layers.cli->remove("store.sqlite.extra");
+        layers.cli->remove("store.sqlite.token");
+        try {
+            resolvePluginConfig(*layers.config, plugin);
+            CPPUNIT_FAIL("expected ConfigError");
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.sqlite.token is required and not set (the token)"),
+                                 std::string(e.what()));
         }
     }
 

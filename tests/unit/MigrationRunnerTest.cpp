@@ -1,6 +1,6 @@
 // The host's migration runner: file rules (names, uniqueness, contiguity) on temp migration dirs, and
 // whole runs against the real store-sqlite.so on real temp databases.
-#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
+#include "StoreTestSupport.h"
 
 #include "store/MigrationRunner.h"
 

@@ -1,5 +1,6 @@
-// The plugin loader against real libraries: every refusal is proven with its own broken fixture,
-// loaded from a fresh directory next to the two good fixtures, which must still load.
+// The plugin loader (ABI 2) against real libraries: every refusal is proven with its own broken
+// fixture, loaded from a fresh directory next to the two good fixtures, which must still load; and
+// the typed configuration the loader resolves from the declared keys.
 #include "log/Logging.h"
 #include "config/HostConfig.h"
 #include "plugin/PluginConfig.h"
@@ -13,6 +14,7 @@
 #include <spdlog/sinks/base_sink.h>
 
 #include <cstddef>
+#include <map>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -99,26 +101,36 @@ const std::vector<std::string> kGood = {"good-store.so", "good-discovery.so"};
 class PluginLoaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PluginLoaderTest);
     CPPUNIT_TEST(loadsGoodPluginsInFileNameOrder);
+    CPPUNIT_TEST(readsDeclaredKeysWithRangesChoicesAndFlags);
+    CPPUNIT_TEST(readsTransportNames);
     CPPUNIT_TEST(refusesTextFileNamedLikeALibrary);
     CPPUNIT_TEST(refusesLibraryWithMissingDependency);
     CPPUNIT_TEST(refusesLibraryWithoutEntrySymbol);
     CPPUNIT_TEST(refusesNullDescriptor);
     CPPUNIT_TEST(refusesTooSmallDescriptor);
-    CPPUNIT_TEST(refusesOtherAbiMajor);
+    CPPUNIT_TEST(refusesAbi1PluginByMajor);
     CPPUNIT_TEST(refusesNewerAbiMinor);
     CPPUNIT_TEST(refusesInvalidKind);
+    CPPUNIT_TEST(refusesReservedKind);
     CPPUNIT_TEST(refusesInvalidId);
+    CPPUNIT_TEST(refusesBadPrefix);
     CPPUNIT_TEST(refusesDuplicateIdNamingBothFiles);
+    CPPUNIT_TEST(refusesDuplicatePrefix);
     CPPUNIT_TEST(refusesNullConfigKeys);
+    CPPUNIT_TEST(refusesSmallKeyStride);
+    CPPUNIT_TEST(refusesBadKeyDeclaration);
     CPPUNIT_TEST(refusesNullVtable);
     CPPUNIT_TEST(refusesTooSmallVtable);
     CPPUNIT_TEST(refusesMissingRequiredFunction);
     CPPUNIT_TEST(missingDirectoryIsOneRefusedRecord);
     CPPUNIT_TEST(ignoresFilesWithoutSoSuffixAndSubdirectories);
-    CPPUNIT_TEST(olderLayoutReadsOnlyDeclaredBytes);
     CPPUNIT_TEST(wholeFixtureDirectoryLoadsOnlyTheGoodOnes);
     CPPUNIT_TEST(reportJsonDescribesEveryFile);
-    CPPUNIT_TEST(resolvesConfigWithDefaultsAndChecksTypes);
+    CPPUNIT_TEST(resolvesTypedConfigWithDefaults);
+    CPPUNIT_TEST(refusesBadValuesNamingTheKey);
+    CPPUNIT_TEST(refusesUndeclaredKeyUnderThePrefix);
+    CPPUNIT_TEST(resolvesSecretsThroughTheResolver);
+    CPPUNIT_TEST(helpTextListsKeysWithRangesAndChoices);
     CPPUNIT_TEST_SUITE_END();
 
     // Loads kGood + `broken`, and checks the refusal reason, its single log line and the neighbours.
@@ -132,6 +144,8 @@ class PluginLoaderTest : public CppUnit::TestFixture {
         std::string expected = expectedReasonWithPath;
         for (auto at = expected.find("{path}"); at != std::string::npos; at = expected.find("{path}"))
             expected.replace(at, 6, path);
+        for (auto at = expected.find("{dir}"); at != std::string::npos; at = expected.find("{dir}"))
+            expected.replace(at, 5, run.dir.path().string());
         CPPUNIT_ASSERT_EQUAL(expected, record.reason);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), run.warnings.size());
         CPPUNIT_ASSERT_EQUAL("refused plugin '" + path + "': " + expected, run.warnings[0].message);
@@ -144,43 +158,90 @@ class PluginLoaderTest : public CppUnit::TestFixture {
         CPPUNIT_ASSERT(run.registry.find("fixture-discovery") != nullptr);
     }
 
+    static PluginInfo storeInfo(LoadRun& run) { return run.registry.find("fixture-store")->info; }
+
+    static void expectConfigError(const PluginInfo& info, const std::map<std::string, std::string>& keys,
+                                  const std::string& expected) {
+        try {
+            resolvePluginConfig(keys, info);
+            CPPUNIT_FAIL("expected: " + expected);
+        } catch (const ConfigError& e) {
+            CPPUNIT_ASSERT_EQUAL(expected, std::string(e.what()));
+        }
+    }
+
 public:
     void loadsGoodPluginsInFileNameOrder() {
-        LoadRun run({"good-store.so", "good-discovery.so", "older-layout.so"});
+        LoadRun run({"good-store.so", "good-discovery.so", "handmade-discovery.so"});
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), run.registry.report().size());
-        // good-discovery < good-store < older-layout
+        // good-discovery < good-store < handmade-discovery
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery"), run.registry.report()[0].info.id);
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), run.registry.report()[1].info.id);
-        CPPUNIT_ASSERT_EQUAL(std::string("fixture-older-layout"), run.registry.report()[2].info.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture-handmade-discovery"), run.registry.report()[2].info.id);
         CPPUNIT_ASSERT(run.warnings.empty());
 
         auto store = run.registry.find("fixture-store");
         CPPUNIT_ASSERT(store != nullptr);
         CPPUNIT_ASSERT_EQUAL(std::string("1.2.3"), store->info.version);
         CPPUNIT_ASSERT_EQUAL(std::string("In-memory store for loader tests"), store->info.description);
+        CPPUNIT_ASSERT_EQUAL(std::string("store.fixture"), store->info.configPrefix);
         CPPUNIT_ASSERT_EQUAL(MC_KIND_STORE, store->info.kind);
+        CPPUNIT_ASSERT_EQUAL(uint32_t(2), store->info.abiMajor);
         CPPUNIT_ASSERT_EQUAL(run.dir.file("good-store.so"), store->info.path);
         CPPUNIT_ASSERT_EQUAL(sizeof(mc_store_vtable), store->store.struct_size);
-        CPPUNIT_ASSERT(store->store.health != nullptr);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store->info.configKeys.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("capacity"), store->info.configKeys[0].name);
-        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_INT, store->info.configKeys[0].type);
-        CPPUNIT_ASSERT_EQUAL(std::string("100"), store->info.configKeys[0].defaultValue);
-        CPPUNIT_ASSERT(store->info.configKeys[0].hasDefault);
-        CPPUNIT_ASSERT(!store->info.configKeys[0].required);
-        CPPUNIT_ASSERT_EQUAL(std::string("label"), store->info.configKeys[1].name);
-        CPPUNIT_ASSERT(!store->info.configKeys[1].hasDefault);
-        CPPUNIT_ASSERT(store->info.configKeys[1].required);
+        CPPUNIT_ASSERT(store->store.describe != nullptr);
+
+        // The C plugin without the SDK loads too, with its one ranged key.
+        auto handmade = run.registry.find("fixture-handmade-discovery");
+        CPPUNIT_ASSERT(handmade != nullptr);
+        CPPUNIT_ASSERT(handmade->discovery.refresh != nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), handmade->info.configKeys.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("size"), handmade->info.configKeys[0].name);
+        CPPUNIT_ASSERT(handmade->info.configKeys[0].hasRange);
 
         auto stores = run.registry.ofKind(MC_KIND_STORE);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), stores.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), stores[0]->info.id);
         auto discoveries = run.registry.ofKind(MC_KIND_DISCOVERY);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), discoveries.size());
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery"), discoveries[0]->info.id);
-        CPPUNIT_ASSERT_EQUAL(std::string("fixture-older-layout"), discoveries[1]->info.id);
         CPPUNIT_ASSERT(run.registry.ofKind(MC_KIND_TRANSPORT).empty());
         CPPUNIT_ASSERT(run.registry.find("no-such-plugin") == nullptr);
+    }
+
+    void readsDeclaredKeysWithRangesChoicesAndFlags() {
+        LoadRun run({"good-store.so"});
+        const auto keys = storeInfo(run).configKeys;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(8), keys.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("capacity"), keys[0].name);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_INT, keys[0].type);
+        CPPUNIT_ASSERT_EQUAL(std::string("100"), keys[0].defaultValue);
+        CPPUNIT_ASSERT(keys[0].hasDefault && keys[0].hasRange && !keys[0].required && !keys[0].secret);
+        CPPUNIT_ASSERT_EQUAL(1.0, keys[0].min);
+        CPPUNIT_ASSERT_EQUAL(10000.0, keys[0].max);
+        CPPUNIT_ASSERT_EQUAL(std::string("an integer in [1, 10000]"), expectedValue(keys[0]));
+        CPPUNIT_ASSERT_EQUAL(std::string("label"), keys[1].name);
+        CPPUNIT_ASSERT(keys[1].required && !keys[1].hasDefault);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_ENUM, keys[2].type);
+        CPPUNIT_ASSERT_EQUAL(std::string("fast,safe"), keys[2].choices);
+        CPPUNIT_ASSERT_EQUAL(std::string("one of fast, safe"), expectedValue(keys[2]));
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_LIST, keys[3].type);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_OBJECT, keys[4].type);
+        CPPUNIT_ASSERT_EQUAL(std::string("token"), keys[5].name);
+        CPPUNIT_ASSERT(keys[5].secret);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_BOOL, keys[6].type);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_DOUBLE, keys[7].type);
+        CPPUNIT_ASSERT_EQUAL(std::string("a number in [0, 1]"), expectedValue(keys[7]));
+    }
+
+    void readsTransportNames() {
+        LoadRun run({"good-transport.so"});
+        auto transport = run.registry.find("fixture-transport");
+        CPPUNIT_ASSERT(transport != nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), transport->info.transports.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture"), transport->info.transports[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp.fixture"), transport->info.configPrefix);
+        CPPUNIT_ASSERT(transport->transport.validate != nullptr);
+        CPPUNIT_ASSERT(transport->transport.open_connection != nullptr);
     }
 
     void refusesTextFileNamedLikeALibrary() {
@@ -202,19 +263,18 @@ public:
     }
 
     void refusesTooSmallDescriptor() {
-        const std::size_t declared = offsetof(mc_plugin_descriptor, vtable);
-        const std::size_t needed = offsetof(mc_plugin_descriptor, vtable_size) + sizeof(std::size_t);
-        expectRefusal("refuse-small-descriptor.so", "descriptor struct_size " + std::to_string(declared) +
-                                                        " is smaller than the " + std::to_string(needed) +
-                                                        " bytes the host needs");
+        expectRefusal("refuse-small-descriptor.so",
+                      "descriptor struct_size " + std::to_string(offsetof(mc_plugin_descriptor, config_prefix)) +
+                          " is smaller than the " + std::to_string(sizeof(mc_plugin_descriptor)) +
+                          " bytes of ABI 2.0's descriptor");
     }
 
-    void refusesOtherAbiMajor() {
-        expectRefusal("refuse-abi-major.so", "plugin ABI 2.0 is incompatible with host ABI 1.0: different major version");
+    void refusesAbi1PluginByMajor() {
+        expectRefusal("refuse-abi-major.so", "plugin ABI 1.0 is incompatible with host ABI 2.0: different major version");
     }
 
     void refusesNewerAbiMinor() {
-        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 1.3, host supports up to 1.0: newer minor version");
+        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.3, host supports up to 2.0: newer minor version");
     }
 
     void refusesInvalidKind() {
@@ -222,8 +282,17 @@ public:
                       "invalid plugin kind 0: expected 1 (transport), 2 (discovery) or 3 (store)");
     }
 
+    void refusesReservedKind() {
+        expectRefusal("refuse-reserved-kind.so", "plugin kind 4 (receiver) is reserved: this host loads none yet");
+    }
+
     void refusesInvalidId() {
         expectRefusal("refuse-invalid-id.so", "invalid plugin id 'Fixture_Bad': must match [a-z0-9][a-z0-9-]*");
+    }
+
+    void refusesBadPrefix() {
+        expectRefusal("refuse-bad-prefix.so", "invalid config_prefix 'Store..Bad': must be dot-separated "
+                                              "[a-z0-9][a-z0-9_-]* parts, e.g. \"discovery.files\"");
     }
 
     void refusesDuplicateIdNamingBothFiles() {
@@ -243,8 +312,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1.2.3"), run.registry.find("fixture-store")->info.version);
     }
 
+    void refusesDuplicatePrefix() {
+        expectRefusal("refuse-duplicate-prefix.so", "config_prefix 'store.fixture' is already the prefix of "
+                                                    "'fixture-store' ({dir}/good-store.so), which was loaded first");
+    }
+
     void refusesNullConfigKeys() {
         expectRefusal("refuse-null-config-keys.so", "descriptor declares 3 config keys but config_keys is NULL");
+    }
+
+    void refusesSmallKeyStride() {
+        const std::size_t stride = sizeof(mc_config_key) - 2 * sizeof(double) - sizeof(mc_str);
+        expectRefusal("refuse-small-key-stride.so",
+                      "config_key_size (the key stride) " + std::to_string(stride) + " is smaller than the " +
+                          std::to_string(sizeof(mc_config_key)) + " bytes of ABI 2.0's mc_config_key");
+    }
+
+    void refusesBadKeyDeclaration() {
+        expectRefusal("refuse-bad-key.so", "config key 'mode' (#0): an ENUM key needs choices");
     }
 
     void refusesNullVtable() { expectRefusal("refuse-null-vtable.so", "descriptor has a NULL store vtable"); }
@@ -288,39 +373,43 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), registry.report()[0].info.id);
     }
 
-    void olderLayoutReadsOnlyDeclaredBytes() {
-        LoadRun run({"older-layout.so"});
-        auto plugin = run.registry.find("fixture-older-layout");
-        CPPUNIT_ASSERT(plugin != nullptr);
-        // The library's structs do hold a config key and a refresh hook, past the sizes it declares.
-        CPPUNIT_ASSERT(plugin->info.configKeys.empty());
-        CPPUNIT_ASSERT(plugin->discovery.refresh == nullptr);
-        CPPUNIT_ASSERT(plugin->discovery.create != nullptr);
-        CPPUNIT_ASSERT_EQUAL(offsetof(mc_discovery_vtable, refresh), plugin->discovery.struct_size);
-    }
-
     void wholeFixtureDirectoryLoadsOnlyTheGoodOnes() {
         PluginRegistry registry;
         registry.loadDirectory(kFixtureDir);
         std::vector<std::string> loaded;
         for (const auto& r : registry.report())
             if (r.loaded) loaded.push_back(fs::path(r.path).filename().string());
-        const std::vector<std::string> expected = {"forging-discovery.so", "good-discovery.so", "good-store.so",
-                                                   "older-layout.so", "throwing-create.so"};
+        const std::vector<std::string> expected = {"failing-start.so",      "good-discovery.so", "good-store.so",
+                                                   "good-transport.so",     "handmade-discovery.so",
+                                                   "throwing-create.so"};
         CPPUNIT_ASSERT(expected == loaded);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(14), registry.refusedCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(19), registry.refusedCount());
         for (const auto& r : registry.report())
             if (!r.loaded) CPPUNIT_ASSERT_MESSAGE(r.path, !r.reason.empty());
     }
 
     void reportJsonDescribesEveryFile() {
         LoadRun run({"good-store.so", "refuse-abi-major.so"});
+        // An instance's status row appears under its plugin.
+        auto ctx = std::make_unique<HostContext>("fixture-store", "default",
+                                                 resolvePluginConfig({{"label", "x"}}, storeInfo(run)),
+                                                 &run.registry.statuses(), "store");
+        ctx->reportStatus(MC_COMPONENT_RECOVERABLE_ERROR, "database locked");
         Poco::JSON::Parser parser;
         auto root = parser.parse(run.registry.reportJson()).extract<Poco::JSON::Object::Ptr>();
         CPPUNIT_ASSERT_EQUAL(1, root->getValue<int>("loaded"));
         CPPUNIT_ASSERT_EQUAL(1, root->getValue<int>("refused"));
         auto plugins = root->getArray("plugins");
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), plugins->size());
+
+        auto refused = plugins->getObject(1); // refuse-abi-major.so sorts after good-store.so
+        CPPUNIT_ASSERT_EQUAL(std::string("refused"), refused->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("plugin ABI 1.0 is incompatible with host ABI 2.0: different major version"),
+                             refused->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0"), refused->getValue<std::string>("abi"));
+        CPPUNIT_ASSERT(refused->isNull("id"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), refused->getArray("config_keys")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), refused->getArray("instances")->size());
 
         auto store = plugins->getObject(0);
         CPPUNIT_ASSERT_EQUAL(run.dir.file("good-store.so"), store->getValue<std::string>("file"));
@@ -329,55 +418,133 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), store->getValue<std::string>("id"));
         CPPUNIT_ASSERT_EQUAL(std::string("1.2.3"), store->getValue<std::string>("version"));
         CPPUNIT_ASSERT_EQUAL(std::string("store"), store->getValue<std::string>("kind"));
-        CPPUNIT_ASSERT_EQUAL(std::string("1.0"), store->getValue<std::string>("abi"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2.0"), store->getValue<std::string>("abi"));
+        CPPUNIT_ASSERT_EQUAL(std::string("store.fixture"), store->getValue<std::string>("config_prefix"));
         CPPUNIT_ASSERT_EQUAL(std::string("In-memory store for loader tests"), store->getValue<std::string>("description"));
         auto keys = store->getArray("config_keys");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), keys->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(8), keys->size());
         auto capacity = keys->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("capacity"), capacity->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(std::string("int"), capacity->getValue<std::string>("type"));
         CPPUNIT_ASSERT_EQUAL(std::string("100"), capacity->getValue<std::string>("default"));
         CPPUNIT_ASSERT_EQUAL(false, capacity->getValue<bool>("required"));
+        CPPUNIT_ASSERT_EQUAL(1, capacity->getValue<int>("min"));
+        CPPUNIT_ASSERT_EQUAL(10000, capacity->getValue<int>("max"));
+        CPPUNIT_ASSERT(capacity->isNull("choices"));
+        CPPUNIT_ASSERT_EQUAL(std::string("an integer in [1, 10000]"), capacity->getValue<std::string>("expected"));
         CPPUNIT_ASSERT_EQUAL(std::string("How many records the store keeps"), capacity->getValue<std::string>("description"));
         auto label = keys->getObject(1);
         CPPUNIT_ASSERT(label->isNull("default"));
         CPPUNIT_ASSERT_EQUAL(true, label->getValue<bool>("required"));
+        auto mode = keys->getObject(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("enum"), mode->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), mode->getArray("choices")->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("safe"), mode->getArray("choices")->getElement<std::string>(1));
+        CPPUNIT_ASSERT_EQUAL(true, keys->getObject(5)->getValue<bool>("secret"));
 
-        auto refused = plugins->getObject(1);
-        CPPUNIT_ASSERT_EQUAL(std::string("refused"), refused->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("plugin ABI 2.0 is incompatible with host ABI 1.0: different major version"),
-                             refused->getValue<std::string>("reason"));
-        CPPUNIT_ASSERT_EQUAL(std::string("2.0"), refused->getValue<std::string>("abi"));
-        CPPUNIT_ASSERT(refused->isNull("id"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), refused->getArray("config_keys")->size());
+        auto instances = store->getArray("instances");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), instances->size());
+        auto instance = instances->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), instance->getValue<std::string>("plugin"));
+        CPPUNIT_ASSERT_EQUAL(std::string("default"), instance->getValue<std::string>("instance"));
+        CPPUNIT_ASSERT_EQUAL(std::string("store"), instance->getValue<std::string>("kind"));
+        CPPUNIT_ASSERT_EQUAL(std::string("recoverable_error"), instance->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("database locked"), instance->getValue<std::string>("message"));
+        CPPUNIT_ASSERT(!instance->isNull("since"));
     }
 
-    void resolvesConfigWithDefaultsAndChecksTypes() {
+    void resolvesTypedConfigWithDefaults() {
         LoadRun run({"good-store.so"});
-        const PluginInfo& info = run.registry.find("fixture-store")->info;
+        const PluginInfo info = storeInfo(run);
         Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
-        config->setString("store.fixture.label", "primary");
-        config->setString("store.fixture.extra", "kept");
-        auto resolved = pluginInstanceConfig(*config, "store.fixture", info.configKeys);
-        CPPUNIT_ASSERT_EQUAL(std::string("100"), resolved.at("capacity"));
-        CPPUNIT_ASSERT_EQUAL(std::string("primary"), resolved.at("label"));
-        CPPUNIT_ASSERT_EQUAL(std::string("kept"), resolved.at("extra"));
-        config->setString("store.fixture.capacity", "12abc");
+        config->setString("store.fixture.label", " primary ");
+        config->setString("store.fixture.tags", "a,b");
+        config->setString("store.fixture.headers.Authorization", "Bearer x");
+        config->setString("store.fixture.headers.X-Trace", "on");
+        config->setString("store.fixture.mode", "Fast");
+        config->setString("store.fixture.compress", "ON");
+        const auto resolved = resolvePluginConfig(*config, info);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"capacity":100,"label":"primary","mode":"fast","tags":["a","b"],)"
+                                         R"("headers":{"Authorization":"Bearer x","X-Trace":"on"},"compress":true,"ratio":0.5})"),
+                             resolved.json);
+        CPPUNIT_ASSERT_EQUAL(std::string("100"), resolved.values.at("capacity"));
+        CPPUNIT_ASSERT_EQUAL(std::string("true"), resolved.values.at("compress"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), resolved.values.count("token"));
+        // The environment layer cannot enumerate: a declared key is still found when asked for.
+        CPPUNIT_ASSERT(firstMissingRequiredKey(*config, "store.fixture", info.configKeys) == nullptr);
+        config->remove("store.fixture.label");
+        CPPUNIT_ASSERT_EQUAL(std::string("label"), firstMissingRequiredKey(*config, "store.fixture", info.configKeys)->name);
+    }
+
+    void refusesBadValuesNamingTheKey() {
+        LoadRun run({"good-store.so"});
+        const PluginInfo info = storeInfo(run);
+        expectConfigError(info, {{"label", "x"}, {"capacity", "12abc"}},
+                          "invalid configuration: store.fixture.capacity = '12abc': expected an integer in [1, 10000]");
+        expectConfigError(info, {{"label", "x"}, {"capacity", "0"}},
+                          "invalid configuration: store.fixture.capacity = '0': expected an integer in [1, 10000]");
+        expectConfigError(info, {{"label", "x"}, {"mode", "slow"}},
+                          "invalid configuration: store.fixture.mode = 'slow': expected one of fast, safe");
+        expectConfigError(info, {{"label", "x"}, {"compress", "maybe"}},
+                          "invalid configuration: store.fixture.compress = 'maybe': expected true or false");
+        expectConfigError(info, {{"label", "x"}, {"ratio", "2"}},
+                          "invalid configuration: store.fixture.ratio = '2': expected a number in [0, 1]");
+        expectConfigError(info, {{"label", "x"}, {"headers", "x"}},
+                          "invalid configuration: store.fixture.headers = 'x': expected sub-keys headers.<name> "
+                          "(in config_json an object of strings)");
+        expectConfigError(info, {}, "invalid configuration: store.fixture.label is required and not set (A free-form label)");
+    }
+
+    void refusesUndeclaredKeyUnderThePrefix() {
+        LoadRun run({"good-store.so"});
+        const PluginInfo info = storeInfo(run);
+        expectConfigError(info, {{"label", "x"}, {"capacty", "5"}},
+                          "invalid configuration: store.fixture.capacty is not a key of fixture-store (its keys: capacity, "
+                          "label, mode, tags, headers.<name>, token, compress, ratio)");
+        // A key the host reads itself is not the plugin's to declare.
+        PluginConfigOptions options;
+        options.hostKeys = {"enabled"};
+        const auto resolved = resolvePluginConfig({{"label", "x"}, {"enabled", "true"}}, info, options);
+        CPPUNIT_ASSERT(resolved.json.find("enabled") == std::string::npos);
+    }
+
+    void resolvesSecretsThroughTheResolver() {
+        LoadRun run({"good-store.so"});
+        const PluginInfo info = storeInfo(run);
+        PluginConfigOptions options;
+        std::vector<std::string> asked;
+        options.secrets = [&asked](const std::string& key, const std::string& text) {
+            asked.push_back(key + "=" + text);
+            if (text == "${env:MISSING}") throw std::runtime_error("cannot resolve " + key + ": ${env:MISSING}: not set");
+            return std::string("s3cret");
+        };
+        const auto resolved = resolvePluginConfig({{"label", "${env:LABEL}"}, {"token", "${env:TOKEN}"}}, info, options);
+        // Only SECRET keys are resolved; the label is taken as written.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), asked.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("store.fixture.token=${env:TOKEN}"), asked[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("\"s3cret\""), resolved.values.at("token"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"${env:LABEL}\""), resolved.values.at("label"));
         try {
-            pluginInstanceConfig(*config, "store.fixture", info.configKeys);
-            CPPUNIT_FAIL("a non-integer must be refused");
+            resolvePluginConfig({{"label", "x"}, {"token", "${env:MISSING}"}}, info, options);
+            CPPUNIT_FAIL("an unresolvable secret must be refused");
         } catch (const ConfigError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.fixture.capacity = '12abc': expected an integer"),
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: cannot resolve store.fixture.token: ${env:MISSING}: not set"),
                                  std::string(e.what()));
         }
-        config->remove("store.fixture.capacity");
-        config->remove("store.fixture.label");
-        try {
-            pluginInstanceConfig(*config, "store.fixture", info.configKeys);
-            CPPUNIT_FAIL("a missing required key must be refused");
-        } catch (const ConfigError& e) {
-            CPPUNIT_ASSERT(std::string(e.what()).find("invalid configuration: store.fixture.label is required") == 0);
-        }
+    }
+
+    void helpTextListsKeysWithRangesAndChoices() {
+        LoadRun run({"good-store.so", "refuse-abi-major.so"});
+        const std::string text = pluginKeysText(run.registry);
+        CPPUNIT_ASSERT(text.find("fixture-store 1.2.3 (store): In-memory store for loader tests\n") == 0);
+        CPPUNIT_ASSERT(text.find("  store.fixture.capacity = 100  (an integer in [1, 10000])\n      How many records the store keeps\n") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(text.find("  store.fixture.label =   (a string, required)\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("  store.fixture.mode = safe  (one of fast, safe)\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("  store.fixture.headers.<name> =   (sub-keys headers.<name>") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("  store.fixture.token =   (a string, secret: ${env:NAME} or ${file:/path})\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("refused: " + run.dir.file("refuse-abi-major.so") +
+                                 ": plugin ABI 1.0 is incompatible with host ABI 2.0: different major version\n") != std::string::npos);
     }
 };
 

@@ -2,7 +2,9 @@
 // daemon with --daemon), stops cleanly on SIGINT/SIGTERM.
 #include "config/HostConfig.h"
 #include "app/HostRuntime.h"
+#include "app/HostSettings.h"
 #include "app/Subsystems.h"
+#include "plugin/PluginRegistry.h"
 #include "log/Logging.h"
 
 #include <Poco/File.h>
@@ -38,6 +40,8 @@ protected:
                               .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::define)));
         options.addOption(Poco::Util::Option("help", "h", "Show this help and the configuration keys.")
                               .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::help)));
+        options.addOption(Poco::Util::Option("help-config", "", "Show the host's configuration keys and those of every plugin in plugins.dir (types, defaults, ranges, choices).")
+                              .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::helpConfig)));
         options.addOption(Poco::Util::Option("help-config-markdown", "", "Print the configuration key table as Markdown (docs/configuration.md).")
                               .callback(Poco::Util::OptionCallback<MissionControlApp>(this, &MissionControlApp::keysMarkdown)));
         options.addOption(Poco::Util::Option("version", "v", "Print the version and the plugin ABI.")
@@ -45,6 +49,10 @@ protected:
     }
 
     void initialize(Poco::Util::Application& self) override {
+        if (helpConfig_) {
+            printConfigHelp();
+            return;
+        }
         if (exitEarly_) return;
         blockTerminationSignals();
         // MCP servers run as this user: without this they could read the host's secrets from
@@ -84,8 +92,8 @@ protected:
     }
 
     int main(const ArgVec&) override {
-        if (exitEarly_) return EXIT_OK;
         if (failure_ != EXIT_OK) return failure_;
+        if (exitEarly_) return EXIT_OK;
         waitForTerminationRequest();
         logging::get("host")->info("termination requested; shutting down");
         return EXIT_OK;
@@ -119,9 +127,41 @@ private:
         for (const auto& k : hostKeys())
             std::cout << "  " << k.key << " = " << k.defaultValue << "  [" << environmentVariableFor(k.key) << "]\n      "
                       << k.description << "\n";
-        std::cout << "Plugins declare their own keys: GET /api/plugins lists them.\n";
+        std::cout << "Plugins declare their own keys: --help-config and GET /api/plugins list them.\n";
         exitEarly_ = true;
         stopOptionsProcessing();
+    }
+
+    void helpConfig(const std::string&, const std::string&) {
+        helpConfig_ = true;
+        exitEarly_ = true;
+        stopOptionsProcessing();
+    }
+
+    // Needs the configuration (plugins.dir), so it runs in initialize, after the options.
+    void printConfigHelp() {
+        try {
+            std::string file = config().getString("mc.config-file", "");
+            if (file.empty()) {
+                if (const char* env = std::getenv("MC_CONFIG")) file = env;
+                else if (Poco::File("host.properties").exists()) file = "host.properties";
+            }
+            config().add(defines_, kPriorityCommandLine * 2, false);
+            addConfigurationLayers(config(), file, EnvironmentLayer::processEnvironment());
+            const std::string binDir = Poco::Path(config().getString("application.path")).parent().toString();
+            const HostSettings settings = readHostSettings(config(), binDir);
+            std::cout << "Host keys (environment variable in brackets):\n";
+            for (const auto& k : hostKeys())
+                std::cout << "  " << k.key << " = " << k.defaultValue << "  [" << environmentVariableFor(k.key) << "]\n      "
+                          << k.description << "\n";
+            logging::configure(settings.log);
+            PluginRegistry registry;
+            registry.loadDirectory(settings.pluginsDir);
+            std::cout << "\nPlugin keys (plugins from " << settings.pluginsDir << "):\n" << pluginKeysText(registry);
+        } catch (const std::exception& e) {
+            std::cerr << "mission-control: " << e.what() << "\n";
+            failure_ = EXIT_CONFIG;
+        }
     }
 
     void keysMarkdown(const std::string&, const std::string&) {
@@ -146,6 +186,7 @@ private:
     Poco::AutoPtr<Poco::Util::MapConfiguration> defines_{new Poco::Util::MapConfiguration};
     std::unique_ptr<HostRuntime> runtime_;
     bool exitEarly_ = false;
+    bool helpConfig_ = false;
     int failure_ = EXIT_OK;
 };
 

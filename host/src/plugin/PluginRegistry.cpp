@@ -518,4 +518,21 @@ std::string PluginRegistry::reportJson() const {
     return out;
 }
 
+std::string pluginKeysText(const PluginRegistry& registry) {
+    std::string out;
+    for (const auto& plugin : registry.plugins()) {
+        const PluginInfo& info = plugin->info;
+        out += info.id + " " + info.version + " (" + kindName(info.kind) + "): " + info.description + "\n";
+        if (info.configKeys.empty()) out += "  (no keys)\n";
+        for (const auto& key : info.configKeys) {
+            out += "  " + info.configPrefix + "." + key.name + (key.type == MC_CONFIG_OBJECT ? ".<name>" : "") + " = " +
+                   key.defaultValue + "  (" + expectedValue(key) + (key.required ? ", required" : "") +
+                   (key.secret ? ", secret: ${env:NAME} or ${file:/path}" : "") + ")\n      " + key.description + "\n";
+        }
+    }
+    for (const auto& record : registry.report())
+        if (!record.loaded) out += "refused: " + record.path + ": " + record.reason + "\n";
+    return out;
+}
+
 } // namespace mc::host

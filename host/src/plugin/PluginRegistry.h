@@ -62,4 +62,8 @@ bool isValidConfigPrefix(const std::string& prefix);
 
 // An instance's configuration is built by resolvePluginConfig() in plugin/PluginConfig.h.
 
+// The keys every loaded plugin declares, for --help-config: per plugin a heading line, then per key
+// "  <prefix>.<name> = <default>  (<what it accepts>[, required][, secret])" and its description.
+std::string pluginKeysText(const PluginRegistry& registry);
+
 } // namespace mc::host
