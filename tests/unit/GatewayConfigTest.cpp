@@ -1,7 +1,12 @@
-// MCP server definitions from REST bodies and host.properties, and the gateway.* keys.
+// MCP server definitions from REST bodies and host.properties (the gateway's fields and the opaque
+// rest), the transport plugin's validate() in front of registration, and the gateway.* keys.
 #include "config/HostConfig.h"
 #include "gateway/GatewaySettings.h"
+#include "core/Broadcaster.h"
+#include "core/EventRouter.h"
+#include "gateway/McpGateway.h"
 #include "gateway/McpServerConfig.h"
+#include "plugin/PluginRegistry.h"
 #include "TestHttp.h"
 
 #include <Poco/Util/MapConfiguration.h>
@@ -32,48 +37,44 @@ Poco::AutoPtr<Poco::Util::MapConfiguration> properties(const std::map<std::strin
 
 class GatewayConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(GatewayConfigTest);
-    CPPUNIT_TEST(stdioServerFromJson);
-    CPPUNIT_TEST(httpServerFromJson);
+    CPPUNIT_TEST(gatewayKeepsItsFieldsAndTheRestOpaque);
     CPPUNIT_TEST(invalidDefinitionsNameTheField);
-    CPPUNIT_TEST(serversFromProperties);
-    CPPUNIT_TEST(inheritEnvNamesHostVariablesButNeverMcOnes);
+    CPPUNIT_TEST(serversFromPropertiesAreTyped);
+    CPPUNIT_TEST(inheritEnvNeverNamesMcVariables);
     CPPUNIT_TEST(badPropertiesNameTheFullKey);
+    CPPUNIT_TEST(transportPluginValidatesAndGetsItsKeys);
     CPPUNIT_TEST(gatewaySettingsDefaultsAndValidation);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void stdioServerFromJson() {
+    // The gateway knows {id, transport, log_level}; the transport's fields travel as written.
+    void gatewayKeepsItsFieldsAndTheRestOpaque() {
         auto c = parseMcpServerConfig(*body(
-            R"({"id":"files","transport":"stdio","command":"node","args":["a.js","--x"],"env":{"K":"V"},"cwd":"/tmp","shutdown_grace_ms":250})"));
+            R"({"id":"files","transport":"stdio","command":"node","args":["a.js","--x"],"env":{"K":"V"},"cwd":"/tmp","shutdown_grace_ms":250,"log_level":"debug"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("files"), c.id);
-        CPPUNIT_ASSERT(c.transport == McpTransportKind::Stdio);
-        CPPUNIT_ASSERT_EQUAL(std::string("node"), c.command);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), c.args.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("--x"), c.args[1]);
-        CPPUNIT_ASSERT_EQUAL(std::string("V"), c.env.at("K"));
-        CPPUNIT_ASSERT_EQUAL(250LL, c.shutdownGraceMs);
-        CPPUNIT_ASSERT_EQUAL(std::string("node a.js --x"), c.endpoint());
-        auto transport = body(c.serverJson());
-        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), transport->getValue<std::string>("transport"));
-        CPPUNIT_ASSERT_EQUAL(std::string("a.js"), transport->getArray("args")->getElement<std::string>(0));
-        CPPUNIT_ASSERT_EQUAL(std::string("V"), transport->getObject("env")->getValue<std::string>("K"));
-        CPPUNIT_ASSERT_EQUAL(std::string("/tmp"), transport->getValue<std::string>("cwd"));
-        CPPUNIT_ASSERT_EQUAL(250, transport->getValue<int>("shutdown_grace_ms"));
-    }
-
-    void httpServerFromJson() {
-        auto c = parseMcpServerConfig(*body(
-            R"({"id":"remote","transport":"http","url":"http://127.0.0.1:3001/mcp","headers":{"Authorization":"Bearer x"},"read_timeout_ms":1000,"log_level":"debug"})"));
-        CPPUNIT_ASSERT(c.transport == McpTransportKind::Http);
-        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:3001/mcp"), c.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), c.transport);
+        CPPUNIT_ASSERT(c.startsProcess());
         CPPUNIT_ASSERT_EQUAL(std::string("debug"), c.logLevel);
-        auto transport = body(c.serverJson());
-        CPPUNIT_ASSERT_EQUAL(std::string("Bearer x"), transport->getObject("headers")->getValue<std::string>("Authorization"));
-        CPPUNIT_ASSERT_EQUAL(1000, transport->getValue<int>("read_timeout_ms"));
-        CPPUNIT_ASSERT_EQUAL(5000, transport->getValue<int>("connect_timeout_ms"));
-        CPPUNIT_ASSERT(!transport->has("command"));
-        auto sse = parseMcpServerConfig(*body(R"({"id":"legacy","transport":"sse","url":"https://example.org/sse"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("sse"), body(sse.serverJson())->getValue<std::string>("transport"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), c.fields.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("node"), c.text("command"));
+        CPPUNIT_ASSERT_EQUAL(std::string("--x"), c.strings("args").at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("V"), c.stringMap("env").at("K"));
+        CPPUNIT_ASSERT_EQUAL(std::string("node a.js --x"), c.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"id":"files","transport":"stdio","log_level":"debug","args":["a.js","--x"],)"
+                                         R"("command":"node","cwd":"/tmp","env":{"K":"V"},"shutdown_grace_ms":250})"),
+                             c.serverJson());
+
+        auto remote = parseMcpServerConfig(*body(
+            R"({"id":"remote","transport":"http","url":"http://127.0.0.1:3001/mcp","headers":{"Authorization":"Bearer x"},"tls_verify":false})"));
+        CPPUNIT_ASSERT(!remote.startsProcess());
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:3001/mcp"), remote.endpoint());
+        auto server = body(remote.serverJson());
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer x"), server->getObject("headers")->getValue<std::string>("Authorization"));
+        CPPUNIT_ASSERT_EQUAL(false, server->getValue<bool>("tls_verify"));
+        CPPUNIT_ASSERT(!server->has("connect_timeout_ms")); // no defaults added by the host
+        // Any transport a plugin serves: the gateway does not list them.
+        auto other = parseMcpServerConfig(*body(R"({"id":"pigeon","transport":"carrier-pigeon","loft":"north"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("carrier-pigeon:pigeon"), other.endpoint());
     }
 
     void invalidDefinitionsNameTheField() {
@@ -81,75 +82,58 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("id"), refusedField(R"({"transport":"stdio","command":"x"})", &message));
         CPPUNIT_ASSERT_EQUAL(std::string("\"id\" is required"), message);
         CPPUNIT_ASSERT_EQUAL(std::string("id"), refusedField(R"({"id":"Bad Id","transport":"stdio","command":"x"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("transport"), refusedField(R"({"id":"a","transport":"carrier-pigeon"})", &message));
-        CPPUNIT_ASSERT(message.find("stdio, http or sse") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::string("command"), refusedField(R"({"id":"a","transport":"stdio"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("args"), refusedField(R"({"id":"a","transport":"stdio","command":"x","args":"-y"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("args"), refusedField(R"({"id":"a","transport":"stdio","command":"x","args":["ok",3]})", &message));
-        CPPUNIT_ASSERT(message.find("[1]") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::string("env"), refusedField(R"({"id":"a","transport":"stdio","command":"x","env":{"K":1}})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("url"), refusedField(R"({"id":"a","transport":"stdio","command":"x","url":"http://h/"})", &message));
-        CPPUNIT_ASSERT(message.find("http/sse servers only") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::string("url"), refusedField(R"({"id":"a","transport":"http"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("url"), refusedField(R"({"id":"a","transport":"http","url":"ftp://h/x"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("headers"), refusedField(R"({"id":"a","transport":"http","url":"http://h/","headers":{"Bad Name":"x"}})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("read_timeout_ms"), refusedField(R"({"id":"a","transport":"http","url":"http://h/","read_timeout_ms":0})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("transport"), refusedField(R"({"id":"a"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"transport\" is required"), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("transport"), refusedField(R"({"id":"a","transport":"Carrier Pigeon"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"transport\" 'Carrier Pigeon' is not a transport name (lower-case letters, digits, '-' or '_')"),
+                             message);
         CPPUNIT_ASSERT_EQUAL(std::string("log_level"), refusedField(R"({"id":"a","transport":"http","url":"http://h/","log_level":"loud"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("comand"), refusedField(R"({"id":"a","transport":"stdio","command":"x","comand":"y"})", &message));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown field \"comand\""), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("headers"),
+                             refusedField(R"({"id":"a","transport":"http","headers":{"A":"${nope}"}})", &message));
+        CPPUNIT_ASSERT(message.rfind("\"headers\".A: a ${...} that is no known placeholder", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("connect_address"),
+                             refusedField(R"({"id":"a","transport":"http","connect_address":"10.0.0.1"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"connect_address\" is set by the host (discovery pins the address it judged), "
+                                         "never by a definition"),
+                             message);
         CPPUNIT_ASSERT_EQUAL(std::string(""), refusedField(R"({"id":"ok-1_a","transport":"stdio","command":"x"})"));
     }
 
-    void serversFromProperties() {
+    void serversFromPropertiesAreTyped() {
         auto config = properties({{"mcp.servers.files.transport", "stdio"},
                                   {"mcp.servers.files.command", "node"},
                                   {"mcp.servers.files.args", R"(["-y","pkg"])"},
                                   {"mcp.servers.files.env", R"({"DEBUG":"1"})"},
                                   {"mcp.servers.files.shutdown_grace_ms", "300"},
                                   {"mcp.servers.remote.transport", "http"},
-                                  {"mcp.servers.remote.url", "http://127.0.0.1:9/mcp"}});
+                                  {"mcp.servers.remote.url", "http://127.0.0.1:9/mcp"},
+                                  {"mcp.servers.remote.tls_verify", "false"}});
         const auto ids = configuredMcpServerIds(*config);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), ids.size());
         CPPUNIT_ASSERT_EQUAL(std::string("files"), ids[0]);
         auto files = readMcpServerConfig(*config, "files");
-        CPPUNIT_ASSERT_EQUAL(std::string("pkg"), files.args.at(1));
-        CPPUNIT_ASSERT_EQUAL(std::string("1"), files.env.at("DEBUG"));
-        CPPUNIT_ASSERT_EQUAL(300LL, files.shutdownGraceMs);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"id":"files","transport":"stdio","args":["-y","pkg"],"command":"node",)"
+                                         R"("env":{"DEBUG":"1"},"shutdown_grace_ms":300})"),
+                             files.serverJson());
         auto remote = readMcpServerConfig(*config, "remote");
-        CPPUNIT_ASSERT(remote.transport == McpTransportKind::Http);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"id":"remote","transport":"http","tls_verify":false,"url":"http://127.0.0.1:9/mcp"})"),
+                             remote.serverJson());
     }
 
-    void inheritEnvNamesHostVariablesButNeverMcOnes() {
+    void inheritEnvNeverNamesMcVariables() {
         auto c = parseMcpServerConfig(*body(R"({"id":"gh","transport":"stdio","command":"x","inherit_env":["GH_TOKEN","_X1"]})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN,_X1"), c.inheritEnv.at(0) + "," + c.inheritEnv.at(1));
-        auto names = body(c.serverJson())->getArray("inherit_env");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), names->size());
-        CPPUNIT_ASSERT_EQUAL(std::string("_X1"), names->getElement<std::string>(1));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
-                             body(parseMcpServerConfig(*body(R"({"id":"a","transport":"stdio","command":"x"})")).serverJson())
-                                 ->getArray("inherit_env")
-                                 ->size());
-
+        CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN,_X1"), c.strings("inherit_env").at(0) + "," + c.strings("inherit_env").at(1));
         std::string message;
         CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"),
                              refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":["HOME","MC_AUTH_JWT_SECRET"]})", &message));
         CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\"[1] names MC_AUTH_JWT_SECRET: MC_* variables hold the host's own "
                                          "configuration and are never passed to MCP servers"),
                              message);
-        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":"HOME"})", &message));
-        CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\" must be an array of variable names, not a string"), message);
-        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"stdio","command":"x","inherit_env":["A=B"]})", &message));
-        CPPUNIT_ASSERT_EQUAL(std::string("\"inherit_env\"[0] 'A=B' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)"), message);
-        CPPUNIT_ASSERT_EQUAL(std::string("inherit_env"), refusedField(R"({"id":"a","transport":"http","url":"http://h/","inherit_env":["X"]})"));
 
         // From host.properties: a JSON array, and the full key named when refused.
-        auto config = properties({{"mcp.servers.gh.transport", "stdio"},
-                                  {"mcp.servers.gh.command", "x"},
-                                  {"mcp.servers.gh.inherit_env", R"(["GH_TOKEN"])"},
-                                  {"mcp.servers.bad.transport", "stdio"},
+        auto config = properties({{"mcp.servers.bad.transport", "stdio"},
                                   {"mcp.servers.bad.command", "x"},
                                   {"mcp.servers.bad.inherit_env", R"(["MC_STORE_POSTGRES_URL"])"}});
-        CPPUNIT_ASSERT_EQUAL(std::string("GH_TOKEN"), readMcpServerConfig(*config, "gh").inheritEnv.at(0));
         try {
             readMcpServerConfig(*config, "bad");
             CPPUNIT_FAIL("an MC_* name in inherit_env must be refused");
@@ -165,7 +149,7 @@ public:
     void badPropertiesNameTheFullKey() {
         auto config = properties({{"mcp.servers.files.transport", "stdio"},
                                   {"mcp.servers.files.command", "node"},
-                                  {"mcp.servers.files.args", "-y pkg"}});
+                                  {"mcp.servers.files.args", "[-y pkg"}});
         try {
             readMcpServerConfig(*config, "files");
             CPPUNIT_FAIL("args that are not JSON must be refused");
@@ -173,13 +157,85 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("mcp.servers.files.args"), e.field);
             CPPUNIT_ASSERT(std::string(e.what()).find("expected JSON text") != std::string::npos);
         }
-        auto missing = properties({{"mcp.servers.web.transport", "http"}});
+        auto missing = properties({{"mcp.servers.web.url", "http://h/"}});
         try {
             readMcpServerConfig(*missing, "web");
-            CPPUNIT_FAIL("an http server without url must be refused");
+            CPPUNIT_FAIL("a server without transport must be refused");
         } catch (const McpConfigError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("mcp.servers.web.url"), e.field);
-            CPPUNIT_ASSERT(std::string(e.what()).find("\"url\" is required") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(std::string("mcp.servers.web.transport"), e.field);
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: mcp.servers.web.transport: \"transport\" is required"),
+                                 std::string(e.what()));
+        }
+    }
+
+    // One instance per transport plugin from its keys; validate() before a server is registered or
+    // a configured one connects, with the plugin's message and the field it names.
+    void transportPluginValidatesAndGetsItsKeys() {
+        PluginRegistry plugins;
+        CPPUNIT_ASSERT(plugins.loadFile(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-transport.so"));
+        Broadcaster broadcaster;
+        EventRouter events(broadcaster);
+        auto config = properties({{"mcp.fixture.greeting", "hi"},
+                                  {"mcp.servers.good.transport", "fixture"},
+                                  {"mcp.servers.good.endpoint", "here"}});
+        {
+            McpGateway gateway(readGatewaySettings(*properties({})), plugins, events);
+            gateway.configure(*config);
+            gateway.startTransports(*config);
+            InstanceStatus row;
+            CPPUNIT_ASSERT(plugins.statuses().find("fixture-transport", "default", row));
+            CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, row.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("transport"), row.kind);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), gateway.transports().names().size());
+
+            std::string field;
+            auto bad = parseMcpServerConfig(*body(R"({"id":"x","transport":"fixture"})"));
+            CPPUNIT_ASSERT_EQUAL(std::string("endpoint = '': expected a non-empty string"), gateway.validateDefinition(bad, field));
+            CPPUNIT_ASSERT_EQUAL(std::string("endpoint"), field);
+            try {
+                gateway.add(bad, "api");
+                CPPUNIT_FAIL("a definition the plugin refuses must not be registered");
+            } catch (const GatewayError& e) {
+                CPPUNIT_ASSERT(e.refusal == Refusal::InvalidInput);
+                CPPUNIT_ASSERT_EQUAL(std::string("invalid_config"), e.code);
+                CPPUNIT_ASSERT_EQUAL(std::string("endpoint = '': expected a non-empty string"), std::string(e.what()));
+                CPPUNIT_ASSERT_EQUAL(std::string(R"({"field":"endpoint"})"), e.detailsJson);
+            }
+            auto nobody = parseMcpServerConfig(*body(R"({"id":"y","transport":"stdio","command":"x"})"));
+            CPPUNIT_ASSERT_EQUAL(std::string("transport: no transport plugin serves 'stdio' (loaded transports: "
+                                             "fixture-transport (fixture))"),
+                                 gateway.validateDefinition(nobody, field));
+            CPPUNIT_ASSERT_EQUAL(std::string("transport"), field);
+            gateway.stop();
+            CPPUNIT_ASSERT(plugins.statuses().find("fixture-transport", "default", row));
+            CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_STOPPED, row.status);
+        }
+        {
+            // A configured server the plugin refuses stops start-up, naming the key.
+            auto refused = properties({{"mcp.servers.bad.transport", "fixture"}});
+            McpGateway gateway(readGatewaySettings(*properties({})), plugins, events);
+            gateway.configure(*refused);
+            try {
+                gateway.startTransports(*refused);
+                CPPUNIT_FAIL("a configured server the plugin refuses must stop start-up");
+            } catch (const ConfigError& e) {
+                CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: mcp.servers.bad.endpoint: endpoint = '': expected a "
+                                                 "non-empty string"),
+                                     std::string(e.what()));
+            }
+        }
+        {
+            // A misspelt transport key stops start-up too.
+            auto misspelt = properties({{"mcp.fixture.greting", "hi"}});
+            McpGateway gateway(readGatewaySettings(*properties({})), plugins, events);
+            try {
+                gateway.startTransports(*misspelt);
+                CPPUNIT_FAIL("an undeclared transport key must be refused");
+            } catch (const ConfigError& e) {
+                CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: mcp.fixture.greting is not a key of fixture-transport "
+                                                 "(its keys: greeting, queue)"),
+                                     std::string(e.what()));
+            }
         }
     }
 

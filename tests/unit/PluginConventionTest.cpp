@@ -168,9 +168,11 @@ public:
         ScratchTree tree;
         const fs::path plugins = tree.root() / "plugins";
         const fs::path built = tree.root() / "built";
-        // good-store.so declares the keys "capacity" and "label"; this README forgets "label".
+        // good-store.so declares capacity, label, mode, tags, headers, token, compress and ratio; this
+        // README forgets "label".
         writeFile(plugins / "store-fixture" / "CMakeLists.txt", "mc_add_plugin(\n  good-store SOURCES src/a.cpp)\n");
-        writeFile(plugins / "store-fixture" / "README.md", "Keys: `capacity` (default 100).\n");
+        writeFile(plugins / "store-fixture" / "README.md",
+                  "Keys: `capacity` (default 100), `mode`, `tags`, `headers.<name>`, `token`, `compress`, `ratio`.\n");
         fs::create_directories(built);
         for (const char* name : {"good-store.so", "good-discovery.so", "not-a-library.so"})
             fs::copy_file(fs::path(MC_TEST_FIXTURE_PLUGIN_DIR) / name, built / name);

@@ -3,6 +3,9 @@
 #include "config/HostConfig.h"
 #include "gateway/McpServerConfig.h"
 #include "gateway/SecretPlaceholders.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include "TestHttp.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -25,21 +28,30 @@ std::string syntaxError(const std::string& value) {
     return "(accepted)";
 }
 
+Poco::JSON::Object::Ptr objectOf(const std::map<std::string, std::string>& values) {
+    Poco::JSON::Object::Ptr out(new Poco::JSON::Object);
+    for (const auto& [k, v] : values) out->set(k, v);
+    return out;
+}
+
 McpServerConfig httpServer(const std::map<std::string, std::string>& headers) {
     McpServerConfig c;
     c.id = "remote";
-    c.transport = McpTransportKind::Http;
-    c.url = "http://127.0.0.1:9/mcp";
-    c.headers = headers;
+    c.transport = "http";
+    c.set("url", std::string("http://127.0.0.1:9/mcp"));
+    c.set("headers", objectOf(headers));
     return c;
 }
 
 McpServerConfig stdioServer(const std::map<std::string, std::string>& env, const std::vector<std::string>& inherit = {}) {
     McpServerConfig c;
     c.id = "local";
-    c.command = "node";
-    c.env = env;
-    c.inheritEnv = inherit;
+    c.transport = "stdio";
+    c.set("command", std::string("node"));
+    c.set("env", objectOf(env));
+    Poco::JSON::Array::Ptr names(new Poco::JSON::Array);
+    for (const auto& n : inherit) names->add(n);
+    c.set("inherit_env", names);
     return c;
 }
 
@@ -128,7 +140,7 @@ public:
         auto ok = parseMcpServerConfig(*mc::test::parseObject(
             R"({"id":"a","transport":"stdio","command":"x","env":{"TOKEN":"${env:GH_TOKEN}","KEY":"${file:/run/key}"}})"));
         // Kept as written: resolving is for the connect.
-        CPPUNIT_ASSERT_EQUAL(std::string("${env:GH_TOKEN}"), ok.env.at("TOKEN"));
+        CPPUNIT_ASSERT_EQUAL(std::string("${env:GH_TOKEN}"), ok.stringMap("env").at("TOKEN"));
         CPPUNIT_ASSERT(ok.serverJson().find("${file:/run/key}") != std::string::npos);
     }
 
@@ -142,18 +154,18 @@ public:
                         {"X-Key", "${file:" + dir.file("token") + "}:${file:" + dir.file("empty") + "}${env:SP_TEST_EMPTY}"},
                         {"X-Literal", "$${env:SP_TEST_TOKEN} costs $5"}}),
             "config", {});
-        CPPUNIT_ASSERT_EQUAL(std::string("Bearer env-secret"), http.headers.at("Authorization"));
-        CPPUNIT_ASSERT_EQUAL(std::string("file-secret:"), http.headers.at("X-Key")); // trailing line breaks trimmed
-        CPPUNIT_ASSERT_EQUAL(std::string("${env:SP_TEST_TOKEN} costs $5"), http.headers.at("X-Literal"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer env-secret"), http.stringMap("headers").at("Authorization"));
+        CPPUNIT_ASSERT_EQUAL(std::string("file-secret:"), http.stringMap("headers").at("X-Key")); // trailing line breaks trimmed
+        CPPUNIT_ASSERT_EQUAL(std::string("${env:SP_TEST_TOKEN} costs $5"), http.stringMap("headers").at("X-Literal"));
         auto stdio = resolveSecretPlaceholders(stdioServer({{"TOKEN", "${env:SP_TEST_TOKEN}"}, {"PLAIN", "x"}}), "config", {});
-        CPPUNIT_ASSERT_EQUAL(std::string("env-secret"), stdio.env.at("TOKEN"));
-        CPPUNIT_ASSERT_EQUAL(std::string("x"), stdio.env.at("PLAIN"));
+        CPPUNIT_ASSERT_EQUAL(std::string("env-secret"), stdio.stringMap("env").at("TOKEN"));
+        CPPUNIT_ASSERT_EQUAL(std::string("x"), stdio.stringMap("env").at("PLAIN"));
         CPPUNIT_ASSERT(stdio.serverJson().find("env-secret") != std::string::npos);
         // A file just below the cap is read whole; a line break inside a header value is refused.
         dir.write("big", std::string(kMaxSecretFileBytes, 'k'));
         CPPUNIT_ASSERT_EQUAL(kMaxSecretFileBytes,
                              resolveSecretPlaceholders(stdioServer({{"BIG", "${file:" + dir.file("big") + "}"}}), "config", {})
-                                 .env.at("BIG")
+                                 .stringMap("env").at("BIG")
                                  .size());
     }
 
@@ -186,7 +198,7 @@ public:
         // ... which env values may hold.
         CPPUNIT_ASSERT_EQUAL(std::string("line-one\nline-two"),
                              resolveSecretPlaceholders(stdioServer({{"K", "${file:" + dir.file("two-lines") + "}"}}), "config", {})
-                                 .env.at("K"));
+                                 .stringMap("env").at("K"));
         std::string field;
         const std::string envError = placeholderError(
             [&] { resolveSecretPlaceholders(stdioServer({{"TOKEN", "${env:SP_TEST_UNSET}"}}), "config", {}); }, &field);
@@ -222,14 +234,14 @@ public:
                              placeholderError([&] { checkSecretPlaceholders(otherServer, "api", patterns); }));
         CPPUNIT_ASSERT(!placeholderError([&] { checkSecretPlaceholders(shadowServer, "api", patterns); }).empty());
         CPPUNIT_ASSERT_EQUAL(std::string("Bearer env-secret"),
-                             resolveSecretPlaceholders(tokenServer, "api", patterns).headers.at("Authorization"));
+                             resolveSecretPlaceholders(tokenServer, "api", patterns).stringMap("headers").at("Authorization"));
         // Resolving checks again: a definition that bypassed the check still reads nothing.
         CPPUNIT_ASSERT(placeholderError([&] { resolveSecretPlaceholders(otherServer, "api", patterns); })
                            .find("does not allow env:SP_TEST_OTHER") != std::string::npos);
         // Files: the name and where it really leads must both be allowed.
         CPPUNIT_ASSERT_EQUAL(std::string("allowed"),
                              resolveSecretPlaceholders(httpServer({{"K", "${file:" + dir.file("allowed-token") + "}"}}), "api", patterns)
-                                 .headers.at("K"));
+                                 .stringMap("headers").at("K"));
         CPPUNIT_ASSERT_EQUAL("cannot resolve headers.K of MCP server 'remote': ${file:" + dir.file("allowed-link") + "}: " +
                                  dir.file("allowed-link") + " leads to " + dir.file("private") +
                                  ", which gateway.api_placeholders does not allow",

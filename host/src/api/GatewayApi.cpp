@@ -95,14 +95,14 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                          } catch (const McpConfigError& e) {
                              throw HttpError(400, "invalid_config", e.what(), "{\"field\":" + json::quote(e.field) + "}");
                          }
-                         if (config.transport == McpTransportKind::Stdio && !gw->settings().allowApiStdio)
+                         if (config.startsProcess() && !gw->settings().allowApiStdio)
                              throw HttpError(403, "stdio_not_allowed",
                                              "registering stdio MCP servers over the API is disabled: a stdio server runs a "
                                              "command on the host; set gateway.allow_api_stdio = true to allow it for admins");
                          try {
                              auto c = gw->add(std::move(config), "api");
                              recordAudit(gw->events(), ctx.principal.subject, "mcp.register", c->id(), "ok",
-                                         "{\"transport\":" + json::quote(transportName(c->config().transport)) +
+                                         "{\"transport\":" + json::quote(c->config().transport) +
                                              ",\"endpoint\":" + json::quote(c->config().endpoint()) + "}");
                              ctx.response.set("Location", "/api/mcps/" + c->id());
                              http::sendJson(ctx.response, Status::HTTP_CREATED, c->detailJson());

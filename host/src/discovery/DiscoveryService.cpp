@@ -39,8 +39,8 @@ std::string text(const Poco::JSON::Object& o, const std::string& key) {
 
 // The stdio dedup key: the command line as a JSON array, so "a b" + "c" differs from "a" + "b c".
 std::string commandKey(const McpServerConfig& c) {
-    std::string out = "stdio:[" + json::quote(c.command);
-    for (const auto& a : c.args) out += "," + json::quote(a);
+    std::string out = "stdio:[" + json::quote(c.text("command"));
+    for (const auto& a : c.strings("args")) out += "," + json::quote(a);
     return out + "]";
 }
 
@@ -366,9 +366,12 @@ void DiscoveryService::applyFound(Source& source, const Report& report) {
     } else {
         try {
             entry.config = definitionOf(report.serverJson, entry.name);
-            entry.endpointKey = entry.config.transport == McpTransportKind::Stdio
-                                    ? commandKey(entry.config)
-                                    : normalizeEndpointUrl(entry.config.url);
+            // The transport plugin judges the definition, as it does for POST /api/mcps.
+            std::string field;
+            const std::string refused = gateway_.validateDefinition(entry.config, field);
+            if (!refused.empty()) throw McpConfigError(field, refused);
+            entry.endpointKey = entry.config.startsProcess() ? commandKey(entry.config)
+                                                             : normalizeEndpointUrl(entry.config.text("url"));
         } catch (const McpConfigError& e) {
             entry.connectable = false;
             entry.reason = std::string("invalid server definition: ") + e.what();
@@ -394,10 +397,18 @@ void DiscoveryService::applyFound(Source& source, const Report& report) {
         endpoint.key = endpointKey;
         endpoint.config = stored.config;
         endpoint.name = stored.name;
-        endpoint.probe.state = stored.config.transport == McpTransportKind::Stdio ? Probe::State::Skipped
+        endpoint.probe.state = stored.config.startsProcess() ? Probe::State::Skipped
                                                                                    : Probe::State::Pending;
     } else if (endpoint.mcpId.empty()) {
-        endpoint.config.headers.insert(stored.config.headers.begin(), stored.config.headers.end());
+        // Headers a later source knows are added (the first source's win).
+        auto headers = endpoint.config.stringMap("headers");
+        const auto more = stored.config.stringMap("headers");
+        if (!more.empty()) {
+            headers.insert(more.begin(), more.end());
+            Poco::JSON::Object::Ptr merged(new Poco::JSON::Object);
+            for (const auto& [name, value] : headers) merged->set(name, value);
+            endpoint.config.set("headers", merged);
+        }
         // A failed probe is retried when a source reports the endpoint again (it may be up now); a
         // refused one is judged again (this source may allow the address).
         if (endpoint.probe.state == Probe::State::Failed || endpoint.probe.state == Probe::State::Refused)
@@ -441,10 +452,10 @@ std::string DiscoveryService::refusalFor(const Member& member, const Endpoint& e
     const Entry& entry = source.entries.at(member.key);
     if (source.settings.policy != DiscoveryPolicy::AutoConnect) return "source '" + member.source + "' is list-only";
     if (!entry.connectable) return entry.reason;
-    if (entry.config.transport == McpTransportKind::Stdio) return stdioRefusal(source, entry);
+    if (entry.config.startsProcess()) return stdioRefusal(source, entry);
     if (std::string why = addressRefusal(source, endpoint); !why.empty()) return why;
     unsigned port = 0;
-    const std::string host = hostOf(entry.config.url, &port);
+    const std::string host = hostOf(entry.config.text("url"), &port);
     if (!matchesHostPattern(source.settings.allowedRemotes, host, port))
         return "remote '" + host + ":" + std::to_string(port) + "' is not in " + source.settings.key("allow_remotes") +
                " (remote servers are connected automatically only when allowed there)";
@@ -472,11 +483,11 @@ std::string DiscoveryService::stdioRefusal(const Source& source, const Entry& en
     // The command must be the one the package runs as: an allowlist entry allows that, nothing else.
     const auto argv = sdk::package::commandLine(package);
     const std::vector<std::string> expectedArgs(argv.begin() + 1, argv.end());
-    if (entry.config.command != argv.front() || entry.config.args != expectedArgs)
-        return "the reported command line '" + commandLineText(entry.config.command, entry.config.args) +
+    if (entry.config.text("command") != argv.front() || entry.config.strings("args") != expectedArgs)
+        return "the reported command line '" + commandLineText(entry.config.text("command"), entry.config.strings("args")) +
                "' is not the one package '" + sdk::package::toText(package) + "' runs as ('" +
                commandLineText(argv.front(), expectedArgs) + "')";
-    if (!entry.config.env.empty() || !entry.config.cwd.empty())
+    if (!entry.config.stringMap("env").empty() || !entry.config.text("cwd").empty())
         return "package '" + sdk::package::toText(package) + "' is reported with an environment or working directory; "
                "a package is started only as its plain command line";
     return {};
@@ -495,7 +506,7 @@ std::string DiscoveryService::addressRefusal(const Source& source, const Endpoin
                 break;
             }
         }
-        const std::string host = hostOf(endpoint.config.url);
+        const std::string host = hostOf(endpoint.config.text("url"));
         if (c == AddressClass::Unusable)
             return addressText(host, address) + ", a multicast or reserved address: never probed or connected";
         return addressText(host, address) + " (" + addressClassName(c) + "), which " +
@@ -579,7 +590,7 @@ void DiscoveryService::startProbe(Endpoint& endpoint) {
     ++inFlight_;
     probes_.post([this, key, config, allowed, keys] {
         Probe probe;
-        const std::string host = hostOf(config.url);
+        const std::string host = hostOf(config.text("url"));
         const AddressCheck check = checkHostAddresses(host, allowed);
         probe.addresses = check.addresses;
         probe.addressClasses = check.classes;
@@ -595,7 +606,7 @@ void DiscoveryService::startProbe(Endpoint& endpoint) {
         } else {
             // Pinned: the transport connects to the address just judged, never to a new lookup of the name.
             McpServerConfig pinned = config;
-            pinned.connectAddress = check.connectAddress;
+            pinned.set("connect_address", check.connectAddress);
             probe.connectAddress = check.connectAddress;
             const ProbeResult outcome = probeMcpServer(gateway_.transports(), pinned, probeTimeout_);
             probe.state = outcome.ok ? Probe::State::Ok : Probe::State::Failed;
@@ -628,17 +639,17 @@ void DiscoveryService::finishProbe(const std::string& endpointKey, const McpServ
         auto log = logging::get("discovery");
         if (endpoint.probe.state == Probe::State::Ok) {
             endpoint.probeFailures = 0;
-            endpoint.config.connectAddress = endpoint.probe.connectAddress; // the connection goes where the probe went
-            log->info("probe of {} ({}) ok: protocol {} in {} ms", probed.url, endpoint.probe.connectAddress,
+            endpoint.config.set("connect_address", endpoint.probe.connectAddress); // the connection goes where the probe went
+            log->info("probe of {} ({}) ok: protocol {} in {} ms", probed.text("url"), endpoint.probe.connectAddress,
                       endpoint.probe.protocolVersion, endpoint.probe.durationMs);
         } else if (endpoint.probe.state == Probe::State::Refused) {
-            log->warn("{} not probed: {}", probed.url, endpoint.probe.error);
+            log->warn("{} not probed: {}", probed.text("url"), endpoint.probe.error);
         } else {
             // The endpoint may come up later; sources only report again when something changed.
             const int doublings = std::min(endpoint.probeFailures++, 20);
             const std::chrono::milliseconds delay =
                 std::min<std::chrono::milliseconds>(kMaxProbeRetry, probeRetry_ * (1LL << doublings));
-            log->warn("probe of {} failed: {} (retrying in {} ms)", probed.url, endpoint.probe.error, delay.count());
+            log->warn("probe of {} failed: {} (retrying in {} ms)", probed.text("url"), endpoint.probe.error, delay.count());
             reports_.schedule(delay, [this, endpointKey] { retryProbe(endpointKey); });
         }
         publish("probed", endpoint);
@@ -680,7 +691,7 @@ std::string DiscoveryService::endpointJson(const Endpoint& endpoint) const {
     const bool connectable = endpoint.probe.state == Probe::State::Ok || endpoint.probe.state == Probe::State::Skipped;
     std::string out = "{\"endpoint\":" + json::quote(endpoint.config.endpoint()) + ",\"key\":" + json::quote(endpoint.key) +
                       ",\"name\":" + json::quote(endpoint.name) +
-                      ",\"transport\":" + json::quote(transportName(endpoint.config.transport)) +
+                      ",\"transport\":" + json::quote(endpoint.config.transport) +
                       ",\"connectable\":" + (connectable ? "true" : "false") + ",\"probe\":" + probeJson(endpoint.probe) +
                       ",\"mcp_id\":" + stringOrNull(endpoint.mcpId) + ",\"not_connected_reason\":" +
                       stringOrNull(endpoint.mcpId.empty() ? endpoint.notStarted : std::string()) + ",\"sources\":[";

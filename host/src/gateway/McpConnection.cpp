@@ -121,10 +121,10 @@ void McpConnection::connect() {
         transportMessage_.clear();
         nextRetryUs_ = 0;
     }
-    log_->info("mcp '{}': connecting over {} to {}", config_.id, transportName(config_.transport), config_.endpoint());
+    log_->info("mcp '{}': connecting over {} to {}", config_.id, config_.transport, config_.endpoint());
     publishStatus("status");
 
-    const std::string wanted = transportName(config_.transport);
+    const std::string wanted = config_.transport;
     std::string available;
     const TransportSet::Transport* transport = services_.transports.find(wanted, &available);
     if (!transport) {
@@ -292,7 +292,7 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
         std::lock_guard lock(mutex_);
         if (generation != generation_) return;
     }
-    const bool stdio = config_.transport == McpTransportKind::Stdio;
+    const bool stdio = config_.startsProcess();
     log_->debug("mcp '{}' {}: {}", config_.id, stdio ? "stderr" : "transport", line);
     emitLog(mcp::structuredLevelFor(level), stdio ? "stderr" : "transport", line, "{}", "");
 }
@@ -1011,7 +1011,7 @@ void McpConnection::recordStatusChange(const std::string& statusOverride) const 
 }
 
 std::string McpConnection::summaryLocked(bool detail) const {
-    std::string out = "{\"id\":" + json::quote(config_.id) + ",\"transport\":" + json::quote(transportName(config_.transport)) +
+    std::string out = "{\"id\":" + json::quote(config_.id) + ",\"transport\":" + json::quote(config_.transport) +
                       ",\"endpoint\":" + json::quote(config_.endpoint()) + ",\"origin\":" + json::quote(origin_) +
                       ",\"status\":" + json::quote(statusName(status_)) +
                       ",\"transport_status\":{\"status\":" + json::quote(componentStatusName(transportStatus_)) +

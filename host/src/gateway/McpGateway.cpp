@@ -54,7 +54,7 @@ void McpGateway::startTransports(const Poco::Util::AbstractConfiguration& config
 
 std::string McpGateway::validateDefinition(const McpServerConfig& config, std::string& field) const {
     std::string error;
-    if (transports_.validate(transportName(config.transport), config.serverJson(), error) == MC_OK) return {};
+    if (transports_.validate(config.transport, config.serverJson(), error) == MC_OK) return {};
     // The plugin names the field first ("<field> = '<value>': ...", "<field>: ...").
     const std::size_t end = std::min(error.find(" = "), error.find(": "));
     field = end == std::string::npos || end == 0 ? std::string("transport") : error.substr(0, end);
@@ -128,7 +128,7 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
         startNow = started_;
     }
     logging::get("gateway")->info("mcp '{}' registered ({}, {}): {}", connection->id(), origin,
-                                  transportName(connection->config().transport), connection->config().endpoint());
+                                  connection->config().transport, connection->config().endpoint());
     if (startNow) connection->start();
     return connection;
 }

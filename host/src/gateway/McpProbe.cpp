@@ -77,19 +77,18 @@ ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
         return result;
     };
-    if (config.transport == McpTransportKind::Stdio) return finish("stdio servers are not probed (that would start the command)");
+    if (config.startsProcess()) return finish("stdio servers are not probed (that would start the command)");
     std::string available;
-    const TransportSet::Transport* transport = transports.find(transportName(config.transport), &available);
+    const TransportSet::Transport* transport = transports.find(config.transport, &available);
     if (!transport)
-        return finish(std::string("no transport plugin serves '") + transportName(config.transport) +
+        return finish(std::string("no transport plugin serves '") + config.transport +
                       "' (loaded transports: " + (available.empty() ? "none" : available) + ")");
     if (!transport->handle())
         return finish("the transport plugin " + transport->plugin->info.id + " did not start: " + transport->error);
 
-    McpServerConfig bounded = config;
-    bounded.connectTimeoutMs = std::min<long long>(bounded.connectTimeoutMs, timeout.count());
-    bounded.readTimeoutMs = std::min<long long>(bounded.readTimeoutMs, timeout.count());
-    const std::string serverJson = bounded.serverJson();
+    // The probe's own deadline bounds it: the connection is closed when `timeout` passes, whatever
+    // timeouts the transport applies.
+    const std::string serverJson = config.serverJson();
 
     ProbeWaiter waiter;
     const mc_connection_callbacks callbacks{sizeof(mc_connection_callbacks), &waiter, &ProbeWaiter::onMessage,

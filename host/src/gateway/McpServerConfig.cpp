@@ -9,7 +9,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
-#include <Poco/URI.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,9 +17,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kStdioFields = {"command", "args", "env", "inherit_env", "cwd", "shutdown_grace_ms"};
-const std::set<std::string> kHttpFields = {"url", "headers", "connect_timeout_ms", "read_timeout_ms"};
-const std::set<std::string> kCommonFields = {"id", "transport", "log_level"};
+const std::set<std::string> kGatewayFields = {"id", "transport", "log_level"};
 
 std::string typeName(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) return "null";
@@ -42,82 +39,84 @@ std::string requireString(const Poco::JSON::Object& body, const std::string& fie
     return v.extract<std::string>();
 }
 
-long long readMillis(const Poco::JSON::Object& body, const std::string& field, long long fallback, long long min,
-                     long long max) {
-    if (!body.has(field) || body.get(field).isEmpty()) return fallback;
-    const auto v = body.get(field);
-    long long value = 0;
-    if (v.isInteger()) {
-        value = v.convert<long long>();
-    } else if (v.isString()) {
-        Poco::Int64 parsed = 0;
-        if (!Poco::NumberParser::tryParse64(Poco::trim(v.extract<std::string>()), parsed))
-            throw McpConfigError(field, "\"" + field + "\" must be an integer number of milliseconds");
-        value = parsed;
-    } else {
-        throw McpConfigError(field, "\"" + field + "\" must be an integer number of milliseconds, not " + typeName(v));
-    }
-    if (value < min || value > max)
-        throw McpConfigError(field, "\"" + field + "\" must be in " + std::to_string(min) + ".." + std::to_string(max) +
-                                        " (got " + std::to_string(value) + ")");
-    return value;
-}
-
-std::map<std::string, std::string> readStringMap(const Poco::JSON::Object& body, const std::string& field) {
-    std::map<std::string, std::string> out;
-    if (!body.has(field) || body.get(field).isEmpty()) return out;
-    const auto v = body.get(field);
-    if (v.type() != typeid(Poco::JSON::Object::Ptr))
-        throw McpConfigError(field, "\"" + field + "\" must be an object of string values, not " + typeName(v));
-    const auto object = v.extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [key, value] : *object) {
-        if (key.empty()) throw McpConfigError(field, "\"" + field + "\" has an empty name");
-        if (!value.isString())
-            throw McpConfigError(field, "\"" + field + "\"." + key + " must be a string, not " + typeName(value));
-        out[key] = value.extract<std::string>();
-    }
-    return out;
-}
-
-bool validHeaderName(const std::string& name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+bool isTransportName(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
 }
 
-// Header and env values may hold placeholders; a malformed one is refused with the definition.
-void requireValidPlaceholders(const std::string& field, const std::map<std::string, std::string>& values) {
-    for (const auto& [name, value] : values) {
+// String values of an object field may hold placeholders; a malformed one is refused with the definition.
+void requireValidPlaceholders(const std::string& field, const Poco::JSON::Object& object) {
+    for (const auto& [name, value] : object) {
+        if (!value.isString()) continue;
         try {
-            secretPlaceholdersIn(value);
+            secretPlaceholdersIn(value.extract<std::string>());
         } catch (const std::invalid_argument& e) {
             throw McpConfigError(field, "\"" + field + "\"." + name + ": " + e.what());
         }
     }
 }
 
-void appendStringMap(std::string& out, const char* name, const std::map<std::string, std::string>& map) {
-    out += ",\"";
-    out += name;
-    out += "\":{";
-    bool first = true;
-    for (const auto& [k, v] : map) {
-        if (!first) out += ',';
-        first = false;
-        out += json::quote(k) + ":" + json::quote(v);
+// inherit_env passes host variables on: never the host's own MC_* ones.
+void checkInheritEnv(const Poco::Dynamic::Var& v) {
+    if (v.type() != typeid(Poco::JSON::Array::Ptr)) return; // its shape is the transport's to check
+    const auto array = v.extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto item = array->get(static_cast<unsigned>(i));
+        if (!item.isString()) continue;
+        const std::string name = item.extract<std::string>();
+        if (name.rfind("MC_", 0) == 0)
+            throw McpConfigError("inherit_env", "\"inherit_env\"[" + std::to_string(i) + "] names " + name +
+                                                    ": MC_* variables hold the host's own configuration and are never "
+                                                    "passed to MCP servers");
     }
-    out += '}';
 }
 
 } // namespace
 
-const char* transportName(McpTransportKind kind) {
-    switch (kind) {
-    case McpTransportKind::Stdio: return "stdio";
-    case McpTransportKind::Http: return "http";
-    case McpTransportKind::Sse: return "sse";
+std::string McpServerConfig::text(const std::string& name) const {
+    auto it = fields.find(name);
+    return it != fields.end() && it->second.isString() ? it->second.extract<std::string>() : std::string();
+}
+
+std::vector<std::string> McpServerConfig::strings(const std::string& name) const {
+    std::vector<std::string> out;
+    auto it = fields.find(name);
+    if (it == fields.end() || it->second.type() != typeid(Poco::JSON::Array::Ptr)) return out;
+    const auto array = it->second.extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto item = array->get(static_cast<unsigned>(i));
+        if (item.isString()) out.push_back(item.extract<std::string>());
     }
-    return "stdio";
+    return out;
+}
+
+std::map<std::string, std::string> McpServerConfig::stringMap(const std::string& name) const {
+    std::map<std::string, std::string> out;
+    auto it = fields.find(name);
+    if (it == fields.end() || it->second.type() != typeid(Poco::JSON::Object::Ptr)) return out;
+    for (const auto& [key, value] : *it->second.extract<Poco::JSON::Object::Ptr>())
+        if (value.isString()) out[key] = value.extract<std::string>();
+    return out;
+}
+
+std::string McpServerConfig::serverJson() const {
+    std::string out = "{\"id\":" + json::quote(id) + ",\"transport\":" + json::quote(transport);
+    if (!logLevel.empty()) out += ",\"log_level\":" + json::quote(logLevel);
+    for (const auto& [name, value] : fields) out += "," + json::quote(name) + ":" + json::stringify(value);
+    out += '}';
+    return out;
+}
+
+std::string McpServerConfig::endpoint() const {
+    if (const std::string url = text("url"); !url.empty()) return url;
+    if (const std::string command = text("command"); !command.empty()) {
+        std::string out = command;
+        for (const auto& a : strings("args")) out += " " + a;
+        return out;
+    }
+    return transport + ":" + id;
 }
 
 bool isValidEnvName(const std::string& name) {
@@ -140,122 +139,24 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
     if (!isValidMcpId(c.id))
         throw McpConfigError("id", "\"id\" '" + c.id +
                                        "' is invalid: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit");
-    const std::string transport = requireString(body, "transport", true);
-    if (transport == "stdio") c.transport = McpTransportKind::Stdio;
-    else if (transport == "http") c.transport = McpTransportKind::Http;
-    else if (transport == "sse") c.transport = McpTransportKind::Sse;
-    else throw McpConfigError("transport", "\"transport\" must be stdio, http or sse (got '" + transport + "')");
-
-    const bool stdio = c.transport == McpTransportKind::Stdio;
-    for (const auto& [key, value] : body) {
-        if (kCommonFields.count(key)) continue;
-        if (kStdioFields.count(key)) {
-            if (!stdio) throw McpConfigError(key, "\"" + key + "\" applies to stdio servers only, not to transport " + transport);
-            continue;
-        }
-        if (kHttpFields.count(key)) {
-            if (stdio) throw McpConfigError(key, "\"" + key + "\" applies to http/sse servers only, not to transport stdio");
-            continue;
-        }
-        throw McpConfigError(key, "unknown field \"" + key + "\"");
-    }
-
-    if (stdio) {
-        c.command = requireString(body, "command", true);
-        if (Poco::trim(c.command).empty()) throw McpConfigError("command", "\"command\" must not be empty");
-        if (body.has("args") && !body.get("args").isEmpty()) {
-            const auto v = body.get("args");
-            if (v.type() != typeid(Poco::JSON::Array::Ptr))
-                throw McpConfigError("args", "\"args\" must be an array of strings, not " + typeName(v));
-            const auto array = v.extract<Poco::JSON::Array::Ptr>();
-            for (std::size_t i = 0; i < array->size(); ++i) {
-                const auto item = array->get(static_cast<unsigned>(i));
-                if (!item.isString())
-                    throw McpConfigError("args", "\"args\"[" + std::to_string(i) + "] must be a string, not " + typeName(item));
-                c.args.push_back(item.extract<std::string>());
-            }
-        }
-        c.env = readStringMap(body, "env");
-        for (const auto& [k, v] : c.env)
-            if (k.find('=') != std::string::npos) throw McpConfigError("env", "\"env\" name '" + k + "' contains '='");
-        requireValidPlaceholders("env", c.env);
-        if (body.has("inherit_env") && !body.get("inherit_env").isEmpty()) {
-            const auto v = body.get("inherit_env");
-            if (v.type() != typeid(Poco::JSON::Array::Ptr))
-                throw McpConfigError("inherit_env", "\"inherit_env\" must be an array of variable names, not " + typeName(v));
-            const auto array = v.extract<Poco::JSON::Array::Ptr>();
-            for (std::size_t i = 0; i < array->size(); ++i) {
-                const auto item = array->get(static_cast<unsigned>(i));
-                const std::string at = "\"inherit_env\"[" + std::to_string(i) + "]";
-                if (!item.isString()) throw McpConfigError("inherit_env", at + " must be a string, not " + typeName(item));
-                const std::string name = item.extract<std::string>();
-                if (!isValidEnvName(name))
-                    throw McpConfigError("inherit_env", at + " '" + name + "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
-                if (name.rfind("MC_", 0) == 0)
-                    throw McpConfigError("inherit_env", at + " names " + name +
-                                                            ": MC_* variables hold the host's own configuration and are "
-                                                            "never passed to MCP servers");
-                c.inheritEnv.push_back(name);
-            }
-        }
-        c.cwd = requireString(body, "cwd", false);
-        c.shutdownGraceMs = readMillis(body, "shutdown_grace_ms", 2000, 0, 600000);
-    } else {
-        c.url = requireString(body, "url", true);
-        try {
-            Poco::URI uri(c.url);
-            const std::string scheme = Poco::toLower(uri.getScheme());
-            if (scheme != "http" && scheme != "https")
-                throw McpConfigError("url", "\"url\" must be an http:// or https:// URL (got '" + c.url + "')");
-            if (uri.getHost().empty()) throw McpConfigError("url", "\"url\" has no host: '" + c.url + "'");
-        } catch (const Poco::SyntaxException& e) {
-            throw McpConfigError("url", "\"url\" is not a valid URL: " + e.displayText());
-        }
-        c.headers = readStringMap(body, "headers");
-        for (const auto& [k, v] : c.headers) {
-            if (!validHeaderName(k)) throw McpConfigError("headers", "\"headers\" name '" + k + "' is not a valid HTTP header name");
-            if (v.find_first_of("\r\n") != std::string::npos)
-                throw McpConfigError("headers", "\"headers\"." + k + " must not contain line breaks");
-        }
-        requireValidPlaceholders("headers", c.headers);
-        c.connectTimeoutMs = readMillis(body, "connect_timeout_ms", 5000, 1, 600000);
-        c.readTimeoutMs = readMillis(body, "read_timeout_ms", 30000, 1, 3600000);
-    }
+    c.transport = requireString(body, "transport", true);
+    if (!isTransportName(c.transport))
+        throw McpConfigError("transport", "\"transport\" '" + c.transport +
+                                              "' is not a transport name (lower-case letters, digits, '-' or '_')");
     c.logLevel = requireString(body, "log_level", false);
     if (!c.logLevel.empty() && !mcp::isLoggingLevel(c.logLevel))
         throw McpConfigError("log_level", "\"log_level\" must be one of " + mcp::loggingLevelList() + " (got '" +
                                               c.logLevel + "')");
-    return c;
-}
-
-std::string McpServerConfig::serverJson() const {
-    std::string out = "{\"id\":" + json::quote(id) + ",\"transport\":" + json::quote(transportName(transport));
-    if (transport == McpTransportKind::Stdio) {
-        out += ",\"command\":" + json::quote(command) + ",\"args\":[";
-        for (std::size_t i = 0; i < args.size(); ++i) out += (i ? "," : "") + json::quote(args[i]);
-        out += ']';
-        appendStringMap(out, "env", env);
-        out += ",\"inherit_env\":[";
-        for (std::size_t i = 0; i < inheritEnv.size(); ++i) out += (i ? "," : "") + json::quote(inheritEnv[i]);
-        out += ']';
-        if (!cwd.empty()) out += ",\"cwd\":" + json::quote(cwd);
-        out += ",\"shutdown_grace_ms\":" + std::to_string(shutdownGraceMs);
-    } else {
-        out += ",\"url\":" + json::quote(url);
-        appendStringMap(out, "headers", headers);
-        if (!connectAddress.empty()) out += ",\"connect_address\":" + json::quote(connectAddress);
-        out += ",\"connect_timeout_ms\":" + std::to_string(connectTimeoutMs);
-        out += ",\"read_timeout_ms\":" + std::to_string(readTimeoutMs);
+    for (const auto& [key, value] : body) {
+        if (kGatewayFields.count(key)) continue;
+        if (key == "connect_address")
+            throw McpConfigError(key, "\"connect_address\" is set by the host (discovery pins the address it judged), "
+                                      "never by a definition");
+        if (value.type() == typeid(Poco::JSON::Object::Ptr)) requireValidPlaceholders(key, *value.extract<Poco::JSON::Object::Ptr>());
+        if (key == "inherit_env") checkInheritEnv(value);
+        c.fields[key] = value;
     }
-    out += '}';
-    return out;
-}
-
-std::string McpServerConfig::endpoint() const {
-    if (transport != McpTransportKind::Stdio) return url;
-    std::string out = command;
-    for (const auto& a : args) out += " " + a;
-    return out;
+    return c;
 }
 
 std::vector<std::string> configuredMcpServerIds(const Poco::Util::AbstractConfiguration& config) {
@@ -267,14 +168,17 @@ std::vector<std::string> configuredMcpServerIds(const Poco::Util::AbstractConfig
 
 McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& config, const std::string& id) {
     const std::string prefix = "mcp.servers." + id;
-    static const std::set<std::string> jsonFields = {"args", "env", "inherit_env", "headers"};
     Poco::JSON::Object body;
     body.set("id", id);
     Poco::Util::AbstractConfiguration::Keys fields;
     config.keys(prefix, fields);
     for (const auto& field : fields) {
         const std::string value = Poco::trim(config.getRawString(prefix + "." + field, ""));
-        if (jsonFields.count(field)) {
+        Poco::Int64 number = 0;
+        if (field == "id") {
+            throw McpConfigError(prefix + ".id", "invalid configuration: " + prefix +
+                                                     ".id: the id is the key's name (" + id + "), not a field");
+        } else if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
             try {
                 Poco::JSON::Parser parser;
                 body.set(field, parser.parse(value));
@@ -282,9 +186,10 @@ McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& con
                 throw McpConfigError(prefix + "." + field, "invalid configuration: " + prefix + "." + field + " = '" + value +
                                                                "': expected JSON text (" + e.displayText() + ")");
             }
-        } else if (field == "id") {
-            throw McpConfigError(prefix + ".id", "invalid configuration: " + prefix +
-                                                     ".id: the id is the key's name (" + id + "), not a field");
+        } else if (Poco::NumberParser::tryParse64(value, number)) {
+            body.set(field, number);
+        } else if (value == "true" || value == "false") {
+            body.set(field, value == "true");
         } else {
             body.set(field, value);
         }

@@ -1,8 +1,15 @@
 #pragma once
 // The definition of one MCP server the gateway connects to, from either source: a REST body
-// (POST /api/mcps) or host.properties (`mcp.servers.<id>.<field>`, with args/env/headers as JSON
-// text). Both paths end in the same validation, so an invalid server is refused with the same
-// message wherever it comes from.
+// (POST /api/mcps) or host.properties (`mcp.servers.<id>.<field>`). The gateway knows only what it
+// uses itself: `id`, `transport` (a name some transport plugin serves) and `log_level`. Everything
+// else is the transport's own (command/args/env for stdio, url/headers for http, ...): kept as
+// written, handed to the transport plugin as server_json, and checked by the plugin's validate()
+// (McpGateway), whose message names the field.
+//
+// Secrets: string values of object fields (e.g. headers.*, env.*) may hold ${env:..}/${file:..}
+// placeholders, resolved by the host just before the definition goes to open_connection
+// (SecretPlaceholders.h); nothing the API answers, publishes or logs holds a resolved value.
+#include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -13,7 +20,7 @@
 
 namespace mc::host {
 
-// An invalid server definition; `field` names the offending field ("args", "url", ...).
+// An invalid server definition; `field` names the offending field ("id", "transport", ...).
 class McpConfigError : public std::runtime_error {
 public:
     McpConfigError(std::string field, const std::string& message)
@@ -21,36 +28,30 @@ public:
     std::string field;
 };
 
-enum class McpTransportKind { Stdio, Http, Sse };
-
-const char* transportName(McpTransportKind kind); // "stdio", "http", "sse"
-
 struct McpServerConfig {
     std::string id;
-    McpTransportKind transport = McpTransportKind::Stdio;
-    // stdio
-    std::string command;
-    std::vector<std::string> args;
-    std::map<std::string, std::string> env;    // values may hold ${env:..}/${file:..} placeholders
-    std::vector<std::string> inheritEnv;       // host variables passed on beyond the baseline; never MC_*
-    std::string cwd;
-    long long shutdownGraceMs = 2000;
-    // http / sse
-    std::string url;
-    std::map<std::string, std::string> headers; // values may hold placeholders
-    // The address to connect to instead of resolving the URL's host (the Host header, TLS name and
-    // certificate check still use the URL's host). Set by discovery, which pins the address it
-    // judged; never read from a REST body or host.properties.
-    std::string connectAddress;
-    long long connectTimeoutMs = 5000;
-    long long readTimeoutMs = 30000;
-    // gateway side
-    std::string logLevel; // MCP logging level for logging/setLevel; empty: the gateway default
+    std::string transport; // e.g. "stdio", "http", "sse": the transport plugin that serves it decides the rest
+    std::string logLevel;  // MCP logging level for logging/setLevel; empty: the gateway default
+    // The transport's own fields, as written (member name -> JSON value). Never interpreted by the
+    // gateway; the read-only views below serve the host's own policies (discovery's deduplication
+    // and allowlists, POST /api/mcps's stdio switch, display).
+    std::map<std::string, Poco::Dynamic::Var> fields;
+
+    bool has(const std::string& name) const { return fields.count(name) > 0; }
+    std::string text(const std::string& name) const;                      // a string field, else ""
+    std::vector<std::string> strings(const std::string& name) const;      // an array of strings, else {}
+    std::map<std::string, std::string> stringMap(const std::string& name) const; // an object's string members
+    void set(const std::string& name, Poco::Dynamic::Var value) { fields[name] = std::move(value); }
+
+    // The transport that starts a process on this host (what gateway.allow_api_stdio and discovery's
+    // stdio rules are about).
+    bool startsProcess() const { return transport == "stdio"; }
 
     // The server_json handed to the transport plugin's validate() and open_connection():
-    // {"id","transport",...the transport's own fields}.
+    // {"id","transport"[,"log_level"],...fields}.
     std::string serverJson() const;
-    // What an operator sees as the server's address: the URL, or the command line.
+    // What an operator sees as the server's address: its "url", else its "command" line, else
+    // "<transport>:<id>".
     std::string endpoint() const;
 };
 
@@ -60,11 +61,14 @@ bool isValidEnvName(const std::string& name);
 // "[a-z0-9][a-z0-9_-]{0,63}": the id appears in channel names (logs:mcp:<id>) and URLs.
 bool isValidMcpId(const std::string& id);
 
-// From a REST body. Unknown fields are refused (they are most likely typos). Throws McpConfigError.
+// From a REST body: id, transport and log_level checked; every other member kept as the transport's
+// (placeholders in object members must be well-formed; inherit_env names never MC_*). Throws
+// McpConfigError.
 McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body);
 
-// From `mcp.servers.<id>.*` in the host configuration. Throws McpConfigError with the full key as
-// field (e.g. "mcp.servers.files.args").
+// From `mcp.servers.<id>.*` in the host configuration: a value that is JSON array or object text
+// ("[..]", "{..}") is that JSON, an integer is a number, true/false a boolean, anything else a string.
+// Throws McpConfigError with the full key as field (e.g. "mcp.servers.files.args").
 McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& config, const std::string& id);
 
 // The ids under `mcp.servers`, sorted.

@@ -3,6 +3,7 @@
 #include "config/HostConfig.h"
 #include "policy/PermissionPolicy.h"
 
+#include <Poco/JSON/Object.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
@@ -111,11 +112,14 @@ struct FdCloser {
     ~FdCloser() { ::close(fd); }
 };
 
-// Every header and env value of `config` with its field name ("headers.X", "env.Y").
+// Every string value of an object field of `config` with its name ("headers.X", "env.Y"): where
+// placeholders may be written, whatever the transport calls its fields.
 template <typename Visit>
 void forEachSecretField(const McpServerConfig& config, Visit&& visit) {
-    for (const auto& [name, value] : config.headers) visit("headers." + name, value);
-    for (const auto& [name, value] : config.env) visit("env." + name, value);
+    for (const auto& [field, value] : config.fields)
+        if (value.type() == typeid(Poco::JSON::Object::Ptr))
+            for (const auto& [name, member] : *value.template extract<Poco::JSON::Object::Ptr>())
+                if (member.isString()) visit(field + "." + name, member.template extract<std::string>());
 }
 
 std::string readSecretFile(const SecretPlaceholder& p, const std::string& origin, const std::vector<std::string>& apiPatterns) {
@@ -205,7 +209,7 @@ void checkSecretPlaceholders(const McpServerConfig& config, const std::string& o
         }
     });
     // inherit_env takes from the host's environment as ${env:NAME} does, under the same rule.
-    for (const auto& name : config.inheritEnv) {
+    for (const auto& name : config.strings("inherit_env")) {
         const std::string why = refusal(SecretPlaceholder::Kind::Env, name, origin, apiPatterns);
         if (!why.empty()) throw SecretPlaceholderError("inherit_env", "inherit_env: " + name + " " + why);
     }
@@ -253,8 +257,15 @@ McpServerConfig resolveSecretPlaceholders(const McpServerConfig& config, const s
                                                     "': its value holds a line break once its placeholders are resolved");
         return resolved;
     };
-    for (auto& [name, value] : out.headers) value = resolve("headers." + name, value);
-    for (auto& [name, value] : out.env) value = resolve("env." + name, value);
+    // New objects: the definition the gateway keeps (and shows) still holds the placeholders.
+    for (auto& [field, value] : out.fields) {
+        if (value.type() != typeid(Poco::JSON::Object::Ptr)) continue;
+        Poco::JSON::Object::Ptr resolved(new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER));
+        for (const auto& [name, member] : *value.extract<Poco::JSON::Object::Ptr>())
+            resolved->set(name, member.isString() ? Poco::Dynamic::Var(resolve(field + "." + name, member.extract<std::string>()))
+                                                  : member);
+        value = resolved;
+    }
     return out;
 }
 
