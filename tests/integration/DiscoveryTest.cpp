@@ -118,9 +118,9 @@ public:
         }));
         auto registrySource = sourceNamed(report, "registry");
         CPPUNIT_ASSERT_EQUAL(std::string("discovery-registry"), registrySource->getValue<std::string>("plugin"));
-        CPPUNIT_ASSERT_EQUAL(std::string("ok"), registrySource->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), registrySource->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), registrySource->getValue<std::string>("policy"));
-        CPPUNIT_ASSERT(!registrySource->isNull("last_run"));
+        CPPUNIT_ASSERT(!registrySource->isNull("last_scan"));
         auto everything = foundWithKey(registrySource, "io.example/everything");
         CPPUNIT_ASSERT_EQUAL(std::string("everything"), everything->getValue<std::string>("mcp_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), everything->getObject("probe")->getValue<std::string>("status"));
@@ -160,10 +160,10 @@ public:
         auto entry = foundWithKey(sourceNamed(discovery(host.port()), "files"), claude + "#Everything Local");
         CPPUNIT_ASSERT_EQUAL(std::string("skipped"), entry->getObject("probe")->getValue<std::string>("status"));
 
-        // A malformed edit: error state naming the file and position; the server stays.
+        // A malformed edit: the source reports recoverable_error naming the file and position; the server stays.
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         dir.write("claude_desktop_config.json", "{\"mcpServers\": {\"x\": }}");
-        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("state") == "error"; }));
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("status") == "recoverable_error"; }));
         const std::string message = sourceNamed(discovery(host.port()), "files")->getValue<std::string>("message");
         CPPUNIT_ASSERT_MESSAGE(message, message.find(claude + ": invalid JSON at line 1, column 22: unexpected character") != std::string::npos);
         CPPUNIT_ASSERT(connectedWithTools(host.port(), "everything-local"));
@@ -172,7 +172,7 @@ public:
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         dir.write("claude_desktop_config.json", "{\"mcpServers\":{}}");
         CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything-local").status == 404; }));
-        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("state") == "ok"; }));
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("status") == "ok"; }));
     }
 
     void testOneEndpointFromTwoSourcesIsOneMcp() {
@@ -281,10 +281,10 @@ public:
     void testUnconfiguredSourcesAreListedNotStarted() {
         InProcessHost host(Overrides{});
         auto registry = sourceNamed(discovery(host.port()), "registry");
-        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), registry->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), registry->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("discovery.registry.url is not set"), registry->getValue<std::string>("message"));
         auto files = sourceNamed(discovery(host.port()), "files");
-        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), files->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unconfigured"), files->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("discovery.files.paths is not set"), files->getValue<std::string>("message"));
         CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/registry/refresh").status);
     }
@@ -296,12 +296,12 @@ public:
         overrides["discovery.files.enabled"] = "true"; // without paths: create fails
         InProcessHost host(overrides);
         auto files = sourceNamed(discovery(host.port()), "files");
-        CPPUNIT_ASSERT_EQUAL(std::string("error"), files->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("permanent_error"), files->getValue<std::string>("status"));
         const std::string message = files->getValue<std::string>("message");
         CPPUNIT_ASSERT_MESSAGE(message, message.find("did not start: ") == 0);
-        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is required") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("discovery.files.paths is required and not set") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(404, httpRequest("POST", host.port(), "/api/discovery/files/refresh").status);
-        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "registry")->getValue<std::string>("state") == "ok"; }));
+        CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "registry")->getValue<std::string>("status") == "ok"; }));
 
         auto r = httpRequest("POST", host.port(), "/api/discovery/nosuch/refresh");
         CPPUNIT_ASSERT_EQUAL(404, r.status);
@@ -374,14 +374,24 @@ public:
         auto overrides = registryOnly(registry, "auto-connect");
         overrides["discovery.registry.allow_packages"] = "npm:@example/allowed@1.0.0";
         InProcessHost host(overrides);
-        const std::string package = R"("details":{"package":{"registryType":"npm","identifier":"@example/allowed","version":"1.0.0"}})";
+        const std::string package = R"({"package":{"registryType":"npm","identifier":"@example/allowed","version":"1.0.0"}})";
         auto& service = host.runtime->discovery();
-        service.submit("discovery-registry", R"({"action":"found","key":"io.example/bare","name":"Bare","transport":"stdio","command":"node","args":[)" +
-                                                 mc::host::json::quote(kEverything) + R"(,"stdio"]})");
-        service.submit("discovery-registry", R"({"action":"found","key":"io.example/swapped","name":"Swapped","transport":"stdio","command":"node","args":[)" +
-                                                 mc::host::json::quote(kEverything) + R"(,"stdio"],)" + package + "}");
-        service.submit("discovery-registry", R"({"action":"found","key":"io.example/env","name":"Env","transport":"stdio","command":"npx",)"
-                                             R"("args":["-y","@example/allowed@1.0.0"],"env":{"NODE_OPTIONS":"--require /tmp/x.js"},)" + package + "}");
+        const auto found = [&service](const std::string& key, const std::string& name, const std::string& serverJson,
+                                      const std::string& detailsJson) {
+            mc::host::DiscoveryService::Report report;
+            report.key = key;
+            report.name = name;
+            report.serverJson = serverJson;
+            report.detailsJson = detailsJson;
+            service.submit("discovery-registry", report);
+        };
+        found("io.example/bare", "Bare",
+              R"({"transport":"stdio","command":"node","args":[)" + mc::host::json::quote(kEverything) + R"(,"stdio"]})", "");
+        found("io.example/swapped", "Swapped",
+              R"({"transport":"stdio","command":"node","args":[)" + mc::host::json::quote(kEverything) + R"(,"stdio"]})", package);
+        found("io.example/env", "Env",
+              R"({"transport":"stdio","command":"npx","args":["-y","@example/allowed@1.0.0"],"env":{"NODE_OPTIONS":"--require /tmp/x.js"}})",
+              package);
         CPPUNIT_ASSERT(service.idle(std::chrono::seconds(10)));
         auto source = sourceNamed(discovery(host.port()), "registry");
         CPPUNIT_ASSERT_EQUAL(std::string("a stdio server without a package: source 'registry' starts only allowlisted packages "
@@ -441,11 +451,10 @@ public:
                                  "(remote servers are connected automatically only when allowed there)",
                                  entry->getValue<std::string>("reason"));
             CPPUNIT_ASSERT_EQUAL(0, mcpCount(host.port()));
+            // The source's health is its instance's status (report_status); what it skipped is its own
+            // to report (ABI 2 has no free-form "problems" any more).
             auto source = sourceNamed(discovery(host.port()), "registry");
-            CPPUNIT_ASSERT_EQUAL(std::size_t(1), source->getArray("problems")->size());
-            CPPUNIT_ASSERT_EQUAL(std::string("page 1 servers[1] is not an object: skipped"),
-                                 source->getArray("problems")->getElement<std::string>(0));
-            CPPUNIT_ASSERT_EQUAL(1, source->getObject("counters")->getValue<int>("skipped_entries"));
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), source->getValue<std::string>("status"));
         }
         overrides["discovery.registry.allow_remotes"] = "127.0.0.1:" + std::to_string(peer.port());
         InProcessHost host(overrides);

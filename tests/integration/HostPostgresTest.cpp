@@ -25,8 +25,8 @@ public:
         auto r = mc::test::httpGet(host.port(), "/api/health");
         CPPUNIT_ASSERT_EQUAL(200, r.status);
         auto store = r.json()->getObject("store");
-        CPPUNIT_ASSERT(store->getValue<bool>("ok"));
-        CPPUNIT_ASSERT_EQUAL(std::string("postgres"), store->getValue<std::string>("backend"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), store->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("postgres"), store->getValue<std::string>("dialect"));
         const auto shipped = mc::host::MigrationRunner(std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations",
                                                        "postgres", "store.postgres").scan();
         CPPUNIT_ASSERT_EQUAL(shipped.back().version, store->getValue<int64_t>("schema_version"));

@@ -1,5 +1,6 @@
 // The whole host in-process: real plugins from build/plugins, a real SQLite file, real HTTP and
 // WebSocket clients over loopback.
+#include "GatewayTestSupport.h"
 #include "HostProcess.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
@@ -27,6 +28,7 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <mutex>
 #include <sstream>
 
 using namespace mc::host;
@@ -51,8 +53,8 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(authProtectsApiAndWebSocketButNotLiveness);
     CPPUNIT_TEST(eventsRouteFromTheCoreToSubscribers);
     CPPUNIT_TEST(shutdownClosesClientsWith1001);
-    CPPUNIT_TEST(pluginEventsReachTheBroadcasterThroughTheHostApi);
-    CPPUNIT_TEST(pluginsCannotForgeHostRecords);
+    CPPUNIT_TEST(pluginStatusAndFindingsReachTheHost);
+    CPPUNIT_TEST(pluginWhoseStartFailsIsAPermanentError);
     CPPUNIT_TEST(tlsServesTheHostOverHttps);
     CPPUNIT_TEST(stopDrainsRequestsBeforeTheStoreCloses);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
@@ -69,12 +71,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, r.status);
         auto body = r.json();
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), body->getValue<std::string>("status"));
-        CPPUNIT_ASSERT(body->getObject("store")->getValue<bool>("ok"));
-        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), body->getObject("store")->getValue<std::string>("backend"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), body->getObject("store")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite"), body->getObject("store")->getValue<std::string>("plugin"));
+        CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), body->getObject("store")->getValue<std::string>("dialect"));
         const auto shipped = mc::host::MigrationRunner(std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations",
                                                        "sqlite", "store.sqlite.path").scan();
         CPPUNIT_ASSERT_EQUAL(shipped.back().version, body->getObject("store")->getValue<int64_t>("schema_version"));
         CPPUNIT_ASSERT(body->getObject("plugins")->getValue<int>("loaded") >= 1);
+        // Every instance's status row, and the worst of them.
+        const auto plugins = body->getObject("plugins");
+        CPPUNIT_ASSERT(plugins->has("status"));
+        bool storeRow = false;
+        for (std::size_t i = 0; i < plugins->getArray("instances")->size(); ++i) {
+            auto row = plugins->getArray("instances")->getObject(static_cast<unsigned>(i));
+            if (row->getValue<std::string>("plugin") != "store-sqlite") continue;
+            storeRow = true;
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), row->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("default"), row->getValue<std::string>("instance"));
+        }
+        CPPUNIT_ASSERT(storeRow);
         CPPUNIT_ASSERT_EQUAL(1, body->getObject("websocket")->getValue<int>("connected"));
         CPPUNIT_ASSERT(body->getValue<double>("uptime_seconds") >= 0.0);
     }
@@ -91,7 +106,11 @@ public:
             found = true;
             CPPUNIT_ASSERT_EQUAL(std::string("loaded"), p->getValue<std::string>("status"));
             CPPUNIT_ASSERT_EQUAL(std::string("store"), p->getValue<std::string>("kind"));
-            CPPUNIT_ASSERT_EQUAL(std::string("1.0"), p->getValue<std::string>("abi"));
+            CPPUNIT_ASSERT_EQUAL(std::string("2.0"), p->getValue<std::string>("abi"));
+            CPPUNIT_ASSERT_EQUAL(std::string("store.sqlite"), p->getValue<std::string>("config_prefix"));
+            auto instances = p->getArray("instances");
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), instances->size());
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), instances->getObject(0)->getValue<std::string>("status"));
         }
         CPPUNIT_ASSERT_MESSAGE(r.body, found);
     }
@@ -164,55 +183,73 @@ public:
         CPPUNIT_ASSERT_EQUAL(1001, *code);
     }
 
-    // A real discovery plugin's emit() on start travels the host API, the event router and the
-    // broadcaster, tagged with the instance that sent it.
-    void pluginEventsReachTheBroadcasterThroughTheHostApi() {
+    // A discovery plugin's status reports (the host's STARTING, the SDK's OK after start) travel the
+    // status table to the `plugins` channel, and what it found through the typed output reaches the
+    // discovery service.
+    void pluginStatusAndFindingsReachTheHost() {
         TempDir plugins;
         std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
         std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-discovery.so",
                                    plugins.file("good-discovery.so"));
         TestHost host({{"plugins.dir", plugins.path()}}, false);
         struct Capture : BroadcastSubscriber {
+            std::mutex mutex;
             std::vector<std::string> events;
             void deliver(std::uint64_t, const SharedFrame& frame) override {
+                std::lock_guard<std::mutex> lock(mutex);
                 events.emplace_back(Broadcaster::eventJson(frame));
             }
         } capture;
-        host.runtime->broadcaster().subscribe("mcps", &capture);
+        host.runtime->broadcaster().subscribe("plugins:fixture-discovery", &capture);
         host.runtime->start();
         host.runtime->broadcaster().unsubscribeAll(&capture);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), capture.events.size());
-        auto event = mc::test::parseObject(capture.events[0]);
-        CPPUNIT_ASSERT_EQUAL(std::string("discovery"), event->getValue<std::string>("type"));
-        CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery/default"), event->getValue<std::string>("source"));
-        CPPUNIT_ASSERT_EQUAL(std::string("fixture-server"), event->getObject("payload")->getValue<std::string>("server"));
+        std::vector<std::string> statuses;
+        for (const auto& e : capture.events) {
+            auto event = mc::test::parseObject(e);
+            CPPUNIT_ASSERT_EQUAL(std::string("plugin_status"), event->getValue<std::string>("type"));
+            CPPUNIT_ASSERT_EQUAL(std::string("fixture-discovery"), event->getObject("payload")->getValue<std::string>("plugin"));
+            statuses.push_back(event->getObject("payload")->getValue<std::string>("status"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), statuses.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("starting"), statuses[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), statuses[1]);
         CPPUNIT_ASSERT_EQUAL(2, httpGet(host.port(), "/api/plugins").json()->getValue<int>("loaded"));
+        CPPUNIT_ASSERT(mc::test::eventually([&] {
+            auto sources = httpGet(host.port(), "/api/discovery").json()->getArray("sources");
+            for (std::size_t i = 0; i < sources->size(); ++i) {
+                auto source = sources->getObject(static_cast<unsigned>(i));
+                if (source->getValue<std::string>("source") != "fixture") continue;
+                auto found = source->getArray("found");
+                return source->getValue<std::string>("status") == "ok" && found->size() == 1 &&
+                       found->getObject(0)->getValue<std::string>("key") == "fixture#server";
+            }
+            return false;
+        }));
     }
 
-    // Audit, permission and MCP-status records are the host's own: a plugin's emit of one is refused
-    // and nothing of it is published or stored.
-    void pluginsCannotForgeHostRecords() {
+    // A plugin whose start fails is listed with permanent_error and its reason (GET /api/plugins,
+    // /api/health, /api/discovery); the host runs on and stays ready.
+    void pluginWhoseStartFailsIsAPermanentError() {
         TempDir plugins;
         std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
-        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/forging-discovery.so",
-                                   plugins.file("forging-discovery.so"));
-        std::ostringstream captured;
-        mc::host::logging::setCaptureSink(std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-        TestHost host({{"plugins.dir", plugins.path()}}, false);
-        struct Capture : BroadcastSubscriber {
-            std::vector<std::string> events;
-            void deliver(std::uint64_t, const SharedFrame& frame) override { events.emplace_back(Broadcaster::eventJson(frame)); }
-        } capture;
-        for (const char* channel : {"audit", "permissions", "mcps"}) host.runtime->broadcaster().subscribe(channel, &capture);
-        host.runtime->start();
-        host.runtime->broadcaster().unsubscribeAll(&capture);
-        mc::host::logging::setCaptureSink(nullptr);
-        CPPUNIT_ASSERT_MESSAGE(captured.str(), captured.str().find("forged records: audit refused, permission refused, "
-                                                                   "mcp_status refused") != std::string::npos);
-        for (const auto& e : capture.events)
-            CPPUNIT_ASSERT_MESSAGE(e, mc::test::parseObject(e)->getValue<std::string>("source") != "fixture-forging/default");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
-                             httpGet(host.port(), "/api/audit?actor=admin").json()->getArray("items")->size());
+        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/failing-start.so",
+                                   plugins.file("failing-start.so"));
+        TestHost host({{"plugins.dir", plugins.path()}});
+        auto report = httpGet(host.port(), "/api/plugins").json()->getArray("plugins");
+        bool listed = false;
+        for (std::size_t i = 0; i < report->size(); ++i) {
+            auto p = report->getObject(static_cast<unsigned>(i));
+            if (p->optValue<std::string>("id", "") != "fixture-failing-start") continue;
+            listed = true;
+            auto row = p->getArray("instances")->getObject(0);
+            CPPUNIT_ASSERT_EQUAL(std::string("permanent_error"), row->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("start failed (io): fixture: cannot reach the peer"),
+                                 row->getValue<std::string>("message"));
+        }
+        CPPUNIT_ASSERT(listed);
+        auto health = httpGet(host.port(), "/api/health");
+        CPPUNIT_ASSERT_EQUAL(200, health.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("permanent_error"), health.json()->getObject("plugins")->getValue<std::string>("status"));
     }
 
     // http.tls.* make the whole host https (and wss): the same API over TLS, nothing in plain text.

@@ -280,7 +280,7 @@ public:
                              R"({"events":[{"type":"log","level":"ERROR","service":"s","mcp_id":"m","message":"boom"}]})", kJson);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
         auto health = httpGet(host.port(), "/api/health").json()->getObject("writer");
-        CPPUNIT_ASSERT_EQUAL(std::string("ok"), health->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), health->getValue<std::string>("status"));
         CPPUNIT_ASSERT(health->getValue<int>("committed") >= 1);
         CPPUNIT_ASSERT_EQUAL(0, health->getValue<int>("queued_events"));
         CPPUNIT_ASSERT(health->isNull("last_error"));

@@ -94,7 +94,7 @@ public:
             CPPUNIT_ASSERT(source);
             CPPUNIT_ASSERT_EQUAL(std::string("discovery-mdns"), source->getValue<std::string>("plugin"));
             CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), source->getValue<std::string>("policy"));
-            CPPUNIT_ASSERT(eventually([&] { return mdnsSource(host.port())->getValue<std::string>("state") == "ok"; }));
+            CPPUNIT_ASSERT(eventually([&] { return mdnsSource(host.port())->getValue<std::string>("status") == "ok"; }));
             CPPUNIT_ASSERT(!mdnsSource(host.port())->isNull("last_run"));
             auto entry = foundWithKey(mdnsSource(host.port()), kKey);
             CPPUNIT_ASSERT(entry);

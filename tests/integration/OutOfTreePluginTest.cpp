@@ -2,6 +2,7 @@
 // sdk/examples/hello-discovery outside the source tree against it, drop the .so into a plugins
 // directory and start the unchanged host binary on it. The host must report the plugin as loaded.
 #include "TestHttp.h"
+#include "plugin/PluginConfig.h"
 #include "plugin/PluginRegistry.h"
 
 #include <Poco/JSON/Object.h>
@@ -199,22 +200,35 @@ public:
         CPPUNIT_ASSERT(plugin != nullptr);
         CPPUNIT_ASSERT_EQUAL(MC_KIND_DISCOVERY, plugin->info.kind);
         CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), plugin->info.version);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), plugin->info.configKeys.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("discovery.hello"), plugin->info.configPrefix);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), plugin->info.configKeys.size());
         CPPUNIT_ASSERT_EQUAL(std::string("server_name"), plugin->info.configKeys[0].name);
+        CPPUNIT_ASSERT_EQUAL(MC_CONFIG_ENUM, plugin->info.configKeys[3].type);
 
-        // And it works: start announces the configured server.
-        std::vector<std::string> events;
+        // And it works: start announces the configured server through the typed discovery output.
+        struct Found {
+            std::vector<std::string> lines;
+            mc_discovery_output output{sizeof(mc_discovery_output), this, &found, &lost, &scan};
+            static std::string text(mc_str s) { return s.len ? std::string(s.ptr, s.len) : std::string(); }
+            static void found(void* ctx, const mc_found_server* s) {
+                static_cast<Found*>(ctx)->lines.push_back("found " + text(s->key) + " " + text(s->server_json) + " " +
+                                                          std::to_string(s->connectable) + " " + text(s->reason));
+            }
+            static void lost(void* ctx, mc_str key) { static_cast<Found*>(ctx)->lines.push_back("lost " + text(key)); }
+            static void scan(void* ctx, int64_t) { static_cast<Found*>(ctx)->lines.push_back("scan"); }
+        } found;
         mc::host::PluginInstance instance(
-            plugin, std::make_unique<mc::host::HostContext>(
-                        "hello-discovery", "test", std::map<std::string, std::string>{{"server_name", "alpha"}},
-                        [&](std::string_view, std::string_view type, std::string_view payload) {
-                            events.push_back(std::string(type) + " " + std::string(payload));
-                            return MC_OK;
-                        }));
+            plugin,
+            std::make_unique<mc::host::HostContext>(
+                "hello-discovery", "test",
+                mc::host::resolvePluginConfig({{"server_name", "alpha"}, {"args", "--stdio, -v"}}, plugin->info)),
+            &found.output);
         instance.start();
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(discovery {"server":"alpha","transport":"stdio","command":"","state":"found"})"),
-                             events[0]);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), found.lines.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(found hello#alpha {"transport":"stdio","command":"","args":["--stdio","-v"]} 0 no command configured)"),
+                             found.lines[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("scan"), found.lines[1]);
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, instance.context().status());
     }
 
     void hostReportsExampleAsLoaded() {

@@ -38,8 +38,8 @@ std::shared_ptr<const mc::host::LoadedPlugin> fixturePlugin(const std::string& f
 }
 
 std::unique_ptr<HostContext> contextFor(const mc::host::LoadedPlugin& plugin, std::map<std::string, std::string> config) {
-    return std::make_unique<HostContext>(plugin.info.id, "test", mc::host::pluginInstanceConfig(config, "store.fixture", plugin.info.configKeys),
-                                         nullptr);
+    return std::make_unique<HostContext>(plugin.info.id, "test", mc::host::resolvePluginConfig(config, plugin.info),
+                                         &mc::test::storeStatuses(), mc::host::kindName(plugin.info.kind));
 }
 
 std::string logBatch(const std::string& prefix, int count) {
@@ -137,7 +137,7 @@ public:
     void testNonStorePluginIsRefused() {
         auto discovery = fixturePlugin("good-discovery.so");
         try {
-            StoreService service(discovery, contextFor(*discovery, {}), shippedMigrationsDir());
+            StoreService service(discovery, contextFor(*discovery, {}), shippedMigrationsDir(), mc::test::storeStatuses());
             CPPUNIT_FAIL("a discovery plugin must not be accepted as the store");
         } catch (const StoreError& e) {
             CPPUNIT_ASSERT_EQUAL(discovery->info.id + "/test: plugin '" + discovery->info.id +
@@ -154,15 +154,24 @@ public:
         std::ofstream(root + "/memory/001_first.sql") << "first";
         std::ofstream(root + "/memory/002_second.sql") << "second";
         auto plugin = fixturePlugin("good-store.so");
-        StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), root);
+        StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), root, mc::test::storeStatuses());
         CPPUNIT_ASSERT_EQUAL(std::string("memory"), store.dialect());
         CPPUNIT_ASSERT_EQUAL(int64_t(0), store.migration().fromVersion);
         CPPUNIT_ASSERT_EQUAL(int64_t(2), store.migration().toVersion);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), store.migration().applied.size());
         CPPUNIT_ASSERT_EQUAL(std::string("002_second"), store.migration().applied[1]);
+        // Health: the instance's status row, the dialect, the schema version and describe()'s details.
         auto health = parseObject(store.healthJson());
-        CPPUNIT_ASSERT_EQUAL(true, health->getValue<bool>("ok"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), health->getValue<std::string>("plugin"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), health->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("memory"), health->getValue<std::string>("dialect"));
         CPPUNIT_ASSERT_EQUAL(2, health->getValue<int>("schema_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("x"), health->getObject("details")->getValue<std::string>("label"));
+        CPPUNIT_ASSERT(store.healthy());
+        store.reportStatus(MC_COMPONENT_RECOVERABLE_ERROR, "store down (unavailable): gone");
+        CPPUNIT_ASSERT(!store.healthy());
+        CPPUNIT_ASSERT_EQUAL(std::string("store down (unavailable): gone"),
+                             parseObject(store.healthJson())->getValue<std::string>("message"));
         std::string rows, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store.query("logs.list", "{}", rows, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.list'"), error);
@@ -173,7 +182,7 @@ public:
     void testStoreWithoutMigrationsForItsDialectIsRefused() {
         auto plugin = fixturePlugin("good-store.so");
         try {
-            StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), shippedMigrationsDir());
+            StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), shippedMigrationsDir(), mc::test::storeStatuses());
             CPPUNIT_FAIL("a dialect without migrations must be refused");
         } catch (const StoreError& e) {
             CPPUNIT_ASSERT_EQUAL("fixture-store/test: no migrations for dialect 'memory': directory '" +

@@ -199,11 +199,11 @@ void HostRuntime::loadPlugins() {
             discovery_->addSource(settings, nullptr, key + " is not set", "unconfigured");
             continue;
         }
-        // A bad key stops start-up (as any configuration error); a plugin that fails to create or start
-        // is listed with its reason (its status row says permanent_error).
-        auto context = makeContext(plugin->info.id, "default", kDiscoveryHostKeys);
+        // A source whose keys are wrong (a bad value, a missing required key, an undeclared key) or
+        // whose plugin fails to create or start is listed with the reason, naming the key; the host runs on.
         discovery_->addSource(settings, nullptr);
         try {
+            auto context = makeContext(plugin->info.id, "default", kDiscoveryHostKeys);
             // What it reports meanwhile waits in the service's queue.
             auto instance = std::make_unique<PluginInstance>(plugin, std::move(context), discovery_->outputFor(plugin->info.id));
             instance->start();
