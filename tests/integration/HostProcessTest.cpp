@@ -54,7 +54,7 @@ public:
         args.push_back("-Dhttp.port=" + std::to_string(freePort()));
         HostProcess host(args);
         CPPUNIT_ASSERT_EQUAL(78, host.waitExit());
-        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "no store plugin 'store-nosuch' is loaded"));
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "no store plugin with config prefix 'store.nosuch' is loaded"));
     }
 
     void environmentBeatsFileAndCommandLineBeatsEnvironment() {

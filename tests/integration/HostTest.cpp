@@ -318,8 +318,8 @@ public:
             host.runtime->openStore();
             CPPUNIT_FAIL("expected ConfigError");
         } catch (const ConfigError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.backend = 'sqlite': no store plugin 'store-sqlite' is "
-                                             "loaded from /nonexistent/plugins (loaded stores: none; refused plugins are "
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: store.backend = 'sqlite': no store plugin with config prefix "
+                                             "'store.sqlite' is loaded from /nonexistent/plugins (loaded stores: none; refused plugins are "
                                              "listed in the log)"),
                                  std::string(e.what()));
         }

@@ -218,13 +218,17 @@ void HostRuntime::loadPlugins() {
 }
 
 void HostRuntime::openStore() {
-    const std::string id = "store-" + settings_.storeBackend;
-    auto plugin = plugins_->find(id);
+    // store.backend = X: the store plugin whose keys live under store.X (its config_prefix).
+    const std::string prefix = "store." + settings_.storeBackend;
+    std::shared_ptr<const LoadedPlugin> plugin;
+    for (const auto& p : plugins_->ofKind(MC_KIND_STORE))
+        if (p->info.configPrefix == prefix) plugin = p;
+    const std::string id = plugin ? plugin->info.id : "store-" + settings_.storeBackend;
     if (!plugin || plugin->info.kind != MC_KIND_STORE) {
         std::string loaded;
         for (const auto& p : plugins_->ofKind(MC_KIND_STORE)) loaded += (loaded.empty() ? "" : ", ") + p->info.id;
-        throw ConfigError("invalid configuration: store.backend = '" + settings_.storeBackend + "': no store plugin '" +
-                          id + "' is loaded from " + settings_.pluginsDir + " (loaded stores: " +
+        throw ConfigError("invalid configuration: store.backend = '" + settings_.storeBackend + "': no store plugin with "
+                          "config prefix '" + prefix + "' is loaded from " + settings_.pluginsDir + " (loaded stores: " +
                           (loaded.empty() ? "none" : loaded) + "; refused plugins are listed in the log)");
     }
     store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default"), settings_.migrationsDir,
