@@ -55,8 +55,8 @@ ResolvedPluginConfig resolvePluginConfig(const Poco::Util::AbstractConfiguration
         for (const auto& k : plugin.configKeys) {
             if (key == k.name) {
                 if (k.type == MC_CONFIG_OBJECT)
-                    throw invalid(written + " = '" + Poco::trim(config.getRawString(written, "")) + "': expected " +
-                                  expectedValue(k));
+                    throw invalid(written + " = '" + (k.secret ? std::string("(secret)") : Poco::trim(config.getRawString(written, ""))) +
+                                  "': expected " + expectedValue(k));
                 known = true;
             } else if (k.type == MC_CONFIG_OBJECT && isUnder(key, k.name)) {
                 known = true;
