@@ -1,7 +1,7 @@
 // One contract, two stores: the same suite body runs against the real store-sqlite.so (a temp file)
 // and store-postgres.so (a private PostgreSQL server), through the host's StoreService. Whatever one
 // store accepts, counts, rejects (with which words) and reads back, the other must too.
-#include "StoreTestSupport.h"
+#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
 #include "PostgresServer.h"
 
 #include "mc/records/JsonText.h"
