@@ -21,6 +21,8 @@ if [ "$profile" = bench ]; then
   # bench/peers/seed-fastapi: the seed's design on Debian's FastAPI and uvicorn (websockets: uvicorn's
   # WebSocket implementation). bench/peers/node-ws: Node, with ws from the npm registry (npm ci).
   packages+=(python3-fastapi python3-uvicorn python3-websockets)
+  # mc-bench-json: the JSON parsers compared for the edge's one parse.
+  packages+=(libsimdjson-dev nlohmann-json3-dev)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
