@@ -7,7 +7,9 @@
 #include <mc/sdk_test.hpp>
 
 #include <Poco/JSON/Object.h>
+#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/SHA2Engine.h>
 #include <boost/filesystem.hpp>
 
 #include <fstream>
@@ -53,7 +55,19 @@ inline std::string sourceMigrationsDir() { return std::string(MC_TEST_SOURCE_DIR
 
 struct MigrationFile {
     std::int64_t version;
-    std::string name, sql;
+    std::string name, fileName, sql;
+    std::string checksum; // SHA-256 of the text, hex: what the host records (schema_migrations.checksum)
+};
+
+inline std::string migrationChecksum(const std::string& sql) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(sql.data(), static_cast<unsigned>(sql.size()));
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+// What the harness applied when it opened the store.
+struct MigrationReport {
+    std::vector<MigrationFile> applied;
 };
 
 inline std::vector<MigrationFile> migrationFiles(const std::string& dir, const std::string& dialect) {
@@ -69,7 +83,7 @@ inline std::vector<MigrationFile> migrationFiles(const std::string& dir, const s
         std::ostringstream sql;
         sql << in.rdbuf();
         const std::int64_t version = std::stoll(m[1].str());
-        byVersion[version] = MigrationFile{version, m[2].str(), sql.str()};
+        byVersion[version] = MigrationFile{version, m[2].str(), file, sql.str(), migrationChecksum(sql.str())};
     }
     std::vector<MigrationFile> out;
     for (auto& [v, f] : byVersion) out.push_back(std::move(f));
@@ -99,7 +113,8 @@ public:
         const std::int64_t from = schemaVersion();
         for (const auto& file : migrationFiles(migrationsDir, dialect_)) {
             if (file.version <= from) continue;
-            check("migration " + std::to_string(file.version), instance_->applyMigration(file.version, file.name, file.sql));
+            check("migration " + file.fileName, instance_->applyMigration(file.version, file.name, file.sql));
+            migration_.applied.push_back(file);
         }
         migratedTo_ = schemaVersion();
     }
@@ -108,6 +123,7 @@ public:
     FakeStore& operator=(const FakeStore&) = delete;
 
     const std::string& dialect() const { return dialect_; }
+    const MigrationReport& migration() const { return migration_; }
     mc::sdk::test::Instance& instance() { return *instance_; }
 
     std::int64_t schemaVersion() {
@@ -159,6 +175,7 @@ private:
     std::unique_ptr<mc::sdk::test::Instance> instance_;
     std::string dialect_;
     std::int64_t migratedTo_ = 0;
+    MigrationReport migration_;
 };
 
 // A fresh directory under the system temp dir, removed with the object.
