@@ -178,6 +178,10 @@ private:
 
 std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
 
+bool isUnreachable(const Error& e) {
+    return e.status() == MC_ERR_UNAVAILABLE && std::string_view(e.what()).rfind("cannot connect to PostgreSQL", 0) == 0;
+}
+
 std::string selectColumns(const KindSpec& spec, const std::string& tableAlias) {
     const std::string prefix = tableAlias.empty() ? "" : tableAlias + ".";
     const auto asText = [&](const std::string& column, bool timestamp) {
@@ -321,12 +325,19 @@ void PostgresStore::write(std::string_view kind, std::string_view recordsJson, m
         written.rejected = batch.rejected; // nothing to write: no connection needed
     } else {
         if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
-        pool_->run([&](PGconn* conn) {
-            execute(conn, "BEGIN");
-            PgWriteTarget target(conn);
-            written = applyBatch(batch, target, now);
-            execute(conn, "COMMIT");
-        });
+        try {
+            pool_->run([&](PGconn* conn) {
+                execute(conn, "BEGIN");
+                PgWriteTarget target(conn);
+                written = applyBatch(batch, target, now);
+                execute(conn, "COMMIT");
+            });
+        } catch (const Error& e) {
+            // The writer finds an unreachable server first: say so at once (the pool retries by itself).
+            if (isUnreachable(e)) reportOnce(MC_COMPONENT_RECOVERABLE_ERROR, e.what());
+            throw;
+        }
+        reportOnce(MC_COMPONENT_OK, "connected to PostgreSQL (" + target_ + ")");
     }
     result.write(toJson(written));
 }

@@ -81,6 +81,8 @@ private:
 
 // ---- Shared by the writes and PostgresQueries.cpp ------------------------------------------------
 std::string quoted(const std::string& identifier);
+// An error of the pool that means the server cannot be reached (not a statement's failure).
+bool isUnreachable(const mc::sdk::Error& e);
 // "id, <each field as text: timestamps as RFC 3339 UTC>, created_at" for SELECTs of `spec`'s table.
 std::string selectColumns(const KindSpec& spec, const std::string& tableAlias = "");
 // A row selected with selectColumns(spec) starting at `col` as the record it stores.

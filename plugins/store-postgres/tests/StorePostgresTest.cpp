@@ -76,6 +76,9 @@ public:
         CPPUNIT_ASSERT_MESSAGE("write took too long while the server was down",
                                took < std::chrono::milliseconds(2000 + 1500));
         assertContains(error, "PostgreSQL");
+        // The failed write alone reports the store down (no describe needed).
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_RECOVERABLE_ERROR, store->lastStatus()->status);
+        assertContains(store->lastStatus()->message, "cannot connect to PostgreSQL");
         auto health = parseObject(store->healthJson());
         CPPUNIT_ASSERT(!health->getValue<bool>("ok"));
         assertContains(health->getValue<std::string>("reason"), "cannot connect to PostgreSQL");
@@ -88,6 +91,7 @@ public:
         server.start();
         // The pooled connections died with the server; the store notices and reconnects by itself.
         CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-after", error));
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, store->lastStatus()->status); // and the next good write back up
         CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-down", error)); // the retried batch
         CPPUNIT_ASSERT(store->healthy());
         CPPUNIT_ASSERT_EQUAL(std::string("L-after\nL-before\nL-down"), server.psql(db, "SELECT id FROM logs ORDER BY id"));
