@@ -1,8 +1,12 @@
 // Every in-tree plugin, built, in the SDK's fake host (mc/sdk_test.hpp) with its own
 // .properties.example: the loader would accept its descriptor (ABI 2.0, kind, id, prefix, vtable and
 // key strides, every declared key well-formed), the example names every declared key and nothing
-// else, its values pass the declaration (types, ranges, choices) and `create` accepts them. Nothing
-// is started: start would open databases, sockets and files.
+// else, its values pass the declaration (types, ranges, choices) and `create` accepts them. Then the
+// lifecycle (start, the status the plugin reports, stop, destroy) of those that need nothing outside
+// this machine's loopback, with the example's values where they would reach out replaced (a temp
+// file, a closed port): not discovery-mdns (multicast) nor store-postgres (a server; StorePostgresTest).
+#include "TestHttp.h"
+
 #include <mc/sdk_test.hpp>
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -58,6 +62,7 @@ mc::sdk::test::Properties readExample(const std::string& path) {
 class PluginExamplesTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PluginExamplesTest);
     CPPUNIT_TEST(testEveryPluginLoadsAndCreatesWithItsExample);
+    CPPUNIT_TEST(testLifecycleWithTheExample);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -84,6 +89,44 @@ public:
             CPPUNIT_ASSERT_MESSAGE(plugin.id + ": " + instance->created().error, instance->created().ok());
             instance->destroy();
             CPPUNIT_ASSERT_MESSAGE(plugin.id + ": ABI violations", instance->violations().empty());
+        }
+    }
+
+    void testLifecycleWithTheExample() {
+        mc::test::TempDir dir;
+        const std::string closedPort = std::to_string(mc::test::freePort());
+        const std::map<std::string, mc::sdk::test::Properties> overrides = {
+            {"discovery-files", {{"paths", dir.file("absent.json")}, {"poll_interval_ms", "50"}}},
+            {"discovery-registry", {{"url", "http://127.0.0.1:" + closedPort}, {"timeout_ms", "500"}}},
+            {"store-sqlite", {{"path", dir.file("lifecycle.db")}}},
+            {"mcp-stdio", {}},
+            {"mcp-http", {}},
+        };
+        // What each reports after start: its own word on its health.
+        const std::map<std::string, std::pair<mc_component_status, std::string>> expected = {
+            {"discovery-files", {MC_COMPONENT_OK, "not found: " + dir.file("absent.json")}},
+            {"discovery-registry", {MC_COMPONENT_RECOVERABLE_ERROR, "keeping the last good list (0 servers), retrying in 1000 ms"}},
+            {"store-sqlite", {MC_COMPONENT_OK, "SQLite database '" + dir.file("lifecycle.db") + "' open"}},
+            {"mcp-stdio", {MC_COMPONENT_OK, "started"}},
+            {"mcp-http", {MC_COMPONENT_OK, "started"}},
+        };
+        for (const auto& [id, extra] : overrides) {
+            mc::sdk::test::FakeHost host(std::string(MC_TEST_PLUGIN_DIR) + "/" + id + ".so");
+            auto props = readExample(std::string(MC_TEST_SOURCE_DIR) + "/plugins/" + id + "/" + id + ".properties.example");
+            for (const auto& [k, v] : extra) props[k] = v;
+            auto instance = host.create(props);
+            CPPUNIT_ASSERT_MESSAGE(id + ": " + instance->created().error, instance->created().ok());
+            const auto started = instance->start();
+            CPPUNIT_ASSERT_MESSAGE(id + ": " + started.error, started.ok());
+            const auto& [status, words] = expected.at(id);
+            CPPUNIT_ASSERT_MESSAGE(id + ": no status " + mc::sdk::test::name(status), instance->waitForStatus(status));
+            const auto last = instance->lastStatus();
+            CPPUNIT_ASSERT_MESSAGE(id + ": " + last->message, last->message.find(words) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(id, instance->stop().ok());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(id, MC_COMPONENT_STOPPED, instance->lastStatus()->status);
+            instance->destroy();
+            const auto violations = instance->violations();
+            CPPUNIT_ASSERT_MESSAGE(id + ": " + (violations.empty() ? "" : violations.front()), violations.empty());
         }
     }
 };
