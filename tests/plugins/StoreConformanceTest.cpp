@@ -1,8 +1,10 @@
 // One contract, two stores: the same suite body runs against the real store-sqlite.so (a temp file)
-// and store-postgres.so (a private PostgreSQL server), through the host's StoreService. Whatever one
-// store accepts, counts, rejects (with which words) and reads back, the other must too.
-#include "../../plugins/store-sqlite/tests/StoreTestSupport.h"
+// and store-postgres.so (a private PostgreSQL server), in the SDK's fake host (StoreFakeHarness.h:
+// create, start, the repository's migrations). Whatever one store accepts, counts, rejects (with which
+// words) and reads back, the other must too.
 #include "PostgresServer.h"
+#include "RawSqlite.h"
+#include "StoreFakeHarness.h"
 
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
@@ -19,7 +21,7 @@
 #include <optional>
 #include <sstream>
 
-using mc::host::StoreService;
+using StoreService = mc::test::fake::FakeStore;
 using mc::test::parseObject;
 namespace records = mc::records;
 
@@ -100,7 +102,7 @@ void assertSameRecord(const records::KindSpec& spec, const std::string& input, c
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) = 0;
+    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir()) = 0;
     // The row's columns (KindSpec order), each as text alike in both dialects (booleans 1/0,
     // timestamps RFC 3339), "\N" for NULL.
     virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
@@ -123,31 +125,33 @@ std::vector<std::string> split(const std::string& text) {
 class SqliteBackend : public Backend {
 public:
     std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
-        return mc::test::openStore(dir_.file("conformance.db"), migrationsDir);
+        return std::make_unique<StoreService>("store-sqlite", mc::sdk::test::Properties{{"path", dir_.file("conformance.db")}},
+                                              migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
         for (const auto& f : spec.fields) sql += (sql.empty() ? "" : " || char(31) || ") + ("COALESCE(\"" + f.column + "\", '\\N')");
         return split(rawScalar("SELECT " + sql + " FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
-    std::string rawScalar(const std::string& sql) override { return mc::test::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
+    std::string rawScalar(const std::string& sql) override { return mc::test::fake::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
     // The trigger's body names a table that does not exist: the insert cannot even be prepared.
     std::string breakAuditInserts() override {
-        mc::test::RawSqlite(dir_.file("conformance.db"))
+        mc::test::fake::RawSqlite(dir_.file("conformance.db"))
             .exec("CREATE TRIGGER boom BEFORE INSERT ON audit_events BEGIN SELECT * FROM no_such_table; END");
         return "no such table: main.no_such_table";
     }
-    void repairAuditInserts() override { mc::test::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
+    void repairAuditInserts() override { mc::test::fake::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
 
 private:
-    mc::test::TempDir dir_;
+    mc::test::fake::TempDir dir_;
 };
 
 class PostgresBackend : public Backend {
 public:
     PostgresBackend() : database_(server().createDatabase("conformance")) {}
     std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
-        return mc::test::openBackendStore("postgres", {{"url", server().conninfo(database_)}}, migrationsDir);
+        return std::make_unique<StoreService>("store-postgres", mc::sdk::test::Properties{{"url", server().conninfo(database_)}},
+                                              migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
@@ -468,7 +472,7 @@ public:
 
     void testMigrationsAreRecordedAndAppliedOnce() {
         auto& store = open();
-        const auto shipped = mc::host::MigrationRunner(mc::test::shippedMigrationsDir(), store.dialect(), "store." + store.dialect()).scan();
+        const auto shipped = mc::test::fake::migrationFiles(mc::test::fake::sourceMigrationsDir(), store.dialect());
         CPPUNIT_ASSERT(shipped.size() >= 2);
         CPPUNIT_ASSERT_EQUAL(shipped.size(), store.migration().applied.size());
         auto rows = queryObject(store, "schema_migrations.list", "")->getArray("items");
@@ -490,13 +494,13 @@ public:
         const std::string dialect = open().dialect();
         store_.reset();
         // The shipped migrations plus one more whose second statement fails.
-        const auto shipped = mc::host::MigrationRunner(mc::test::shippedMigrationsDir(), dialect, "store." + dialect).scan();
+        const auto shipped = mc::test::fake::migrationFiles(mc::test::fake::sourceMigrationsDir(), dialect);
         char brokenName[32];
         std::snprintf(brokenName, sizeof brokenName, "%03lld_broken.sql", static_cast<long long>(shipped.back().version + 1));
         namespace fs = boost::filesystem;
-        mc::test::TempDir dir;
+        mc::test::fake::TempDir dir;
         fs::create_directories(dir.path() / dialect);
-        for (const auto& file : fs::directory_iterator(fs::path(mc::test::shippedMigrationsDir()) / dialect))
+        for (const auto& file : fs::directory_iterator(fs::path(mc::test::fake::sourceMigrationsDir()) / dialect))
             fs::copy_file(file.path(), dir.path() / dialect / file.path().filename());
         {
             std::ofstream broken((dir.path() / dialect / brokenName).string());
@@ -505,7 +509,7 @@ public:
         try {
             open(dir.path().string());
             CPPUNIT_FAIL("a failing migration was accepted");
-        } catch (const mc::host::StoreError& e) {
+        } catch (const mc::test::fake::StoreError& e) {
             CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find(brokenName) != std::string::npos);
         }
         CPPUNIT_ASSERT_EQUAL(std::to_string(shipped.size()), backend_->rawScalar("SELECT count(*) FROM schema_migrations"));
@@ -527,7 +531,7 @@ protected:
     }
 
     // The store on this test's database (a new one for each test; the same one when called again).
-    StoreService& open(const std::string& migrationsDir = mc::test::shippedMigrationsDir()) {
+    StoreService& open(const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir()) {
         if (!backend_) backend_ = makeBackend();
         store_.reset();
         store_ = backend_->open(migrationsDir);

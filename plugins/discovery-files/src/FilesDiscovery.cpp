@@ -18,15 +18,15 @@ namespace mc::discovery_files {
 namespace {
 
 using mc::sdk::Error;
-using mc::sdk::json::quote;
+using mc::sdk::FoundServer;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 constexpr const char* kInputReference = "${input:";
 
-std::string toJson(const Object& report) {
+std::string toJson(const Object& o) {
     std::ostringstream out;
-    report.stringify(out);
+    o.stringify(out);
     return out.str();
 }
 
@@ -65,13 +65,18 @@ std::string inputReference(const Poco::Dynamic::Var& v) {
     return {};
 }
 
+bool same(const FoundServer& a, const FoundServer& b) {
+    return a.key == b.key && a.name == b.name && a.serverJson == b.serverJson && a.detailsJson == b.detailsJson &&
+           a.connectable == b.connectable && a.reason == b.reason;
+}
+
 std::string formatOf(const std::string& path) {
     return path.find("claude_desktop_config") != std::string::npos ? "claude-desktop" : "mcp.json";
 }
 
 } // namespace
 
-std::map<std::string, std::string> parseConfigFile(const std::string& path, const std::string& content) {
+std::map<std::string, FoundServer> parseConfigFile(const std::string& path, const std::string& content) {
     Poco::Dynamic::Var parsed;
     try {
         Poco::JSON::Parser parser;
@@ -83,25 +88,26 @@ std::map<std::string, std::string> parseConfigFile(const std::string& path, cons
     if (parsed.type() != typeid(Object::Ptr)) throw std::runtime_error(path + ": the file is not a JSON object");
     auto root = parsed.extract<Object::Ptr>();
     const char* listName = root->has("mcpServers") ? "mcpServers" : "servers";
-    std::map<std::string, std::string> out;
+    std::map<std::string, FoundServer> out;
     if (!root->has(listName)) return out; // e.g. a Claude Desktop config with other settings only
     auto servers = root->getObject(listName);
     if (!servers) throw std::runtime_error(path + ": \"" + std::string(listName) + "\" is not an object");
     for (const auto& [name, value] : *servers) {
-        Object report;
-        report.set("action", "found");
-        report.set("key", path + "#" + name);
-        report.set("name", name);
-        Object::Ptr details = new Object;
-        details->set("file", path);
-        details->set("format", formatOf(path));
-        details->set("entry", name);
-        report.set("details", details);
+        FoundServer found;
+        found.key = path + "#" + name;
+        found.name = name;
+        Object details;
+        details.set("file", path);
+        details.set("format", formatOf(path));
+        details.set("entry", name);
+        found.detailsJson = toJson(details);
+        Object server;
         if (value.type() != typeid(Object::Ptr)) {
-            report.set("transport", "");
-            report.set("connectable", false);
-            report.set("reason", "\"" + std::string(listName) + "\"." + name + " is not an object");
-            out[path + "#" + name] = toJson(report);
+            server.set("transport", "");
+            found.serverJson = toJson(server);
+            found.connectable = false;
+            found.reason = "\"" + std::string(listName) + "\"." + name + " is not an object";
+            out[found.key] = std::move(found);
             continue;
         }
         auto entry = value.extract<Object::Ptr>();
@@ -110,54 +116,55 @@ std::map<std::string, std::string> parseConfigFile(const std::string& path, cons
         const std::string type = entry->optValue<std::string>("type", "");
         std::string reason;
         if (entry->has("command")) {
-            report.set("transport", "stdio");
+            server.set("transport", "stdio");
             for (const char* f : {"command", "args", "env"})
-                if (entry->has(f)) report.set(f, entry->get(f));
+                if (entry->has(f)) server.set(f, entry->get(f));
             if (!type.empty() && type != "stdio") reason = "\"type\" is '" + type + "' but the entry has a \"command\"";
         } else if (entry->has("url")) {
-            report.set("transport", type == "sse" ? "sse" : "http");
+            server.set("transport", type == "sse" ? "sse" : "http");
             for (const char* f : {"url", "headers"})
-                if (entry->has(f)) report.set(f, entry->get(f));
+                if (entry->has(f)) server.set(f, entry->get(f));
             if (!type.empty() && type != "http" && type != "sse" && type != "streamable-http" && type != "streamableHttp")
                 reason = "unknown \"type\" '" + type + "' (expected stdio, http or sse)";
         } else {
-            report.set("transport", type);
+            server.set("transport", type);
             reason = "the entry has neither \"command\" nor \"url\"";
         }
         if (reason.empty()) {
             if (auto ref = inputReference(value); !ref.empty())
                 reason = "uses " + ref + ", a VS Code input only VS Code can prompt for; left unresolved";
         }
+        found.serverJson = toJson(server);
         if (!reason.empty()) {
-            report.set("connectable", false);
-            report.set("reason", reason);
+            found.connectable = false;
+            found.reason = reason;
         }
-        out[path + "#" + name] = toJson(report);
+        out[found.key] = std::move(found);
     }
     return out;
 }
 
-FilesDiscovery::FilesDiscovery(mc::sdk::Host host, std::string_view configJson)
-    : DiscoveryPlugin(host, configJson), pollInterval_(host.configInt("poll_interval_ms", 2000)) {
-    Poco::StringTokenizer paths(host.configString("paths"), ",",
-                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    for (const auto& p : paths) {
+FilesDiscovery::FilesDiscovery(mc::sdk::Host host, const Settings& settings, mc::sdk::Discovered out)
+    : DiscoveryPlugin(host, out), pollInterval_(settings.pollIntervalMs) {
+    for (const auto& p : settings.paths) {
         WatchedFile file;
         file.path = p;
         files_.push_back(std::move(file));
     }
     if (files_.empty())
-        throw Error(MC_ERR_CONFIG, "discovery.files.paths is empty: name the config files to read, e.g. "
+        throw Error(MC_ERR_CONFIG, "paths is empty: name the config files to read, e.g. "
                                    "~/.config/Claude/claude_desktop_config.json, .vscode/mcp.json");
-    if (pollInterval_.count() < 10) throw Error(MC_ERR_CONFIG, "discovery.files.poll_interval_ms must be at least 10");
 }
 
 FilesDiscovery::~FilesDiscovery() { stop(); }
 
 void FilesDiscovery::start() {
-    bool first = true; // the first pass, and a refresh, re-read every file
+    // The first pass runs here (local files, quick), so the first status is the files' state; the
+    // worker then polls (a refresh re-reads every file).
+    step(true);
+    bool first = true;
     worker_.start([this, first](bool woken) mutable {
-        step(first || woken);
+        if (!first || woken) step(woken);
         first = false;
         return pollInterval_;
     });
@@ -170,7 +177,7 @@ void FilesDiscovery::refresh() { worker_.wake(); }
 void FilesDiscovery::step(bool force) {
     bool changed = false;
     for (auto& file : files_) changed = scan(file, force) || changed;
-    if (changed || force) emitState();
+    if (changed || force) reportState();
 }
 
 bool FilesDiscovery::scan(WatchedFile& file, bool force) {
@@ -209,18 +216,22 @@ bool FilesDiscovery::scan(WatchedFile& file, bool force) {
     return true;
 }
 
-void FilesDiscovery::replaceEntries(WatchedFile& file, std::map<std::string, std::string> entries) {
-    for (const auto& [key, report] : file.entries)
-        if (!entries.count(key))
-            host().emit("discovery", "{\"action\":\"lost\",\"key\":" + quote(key) + ",\"reason\":\"removed from file\"}");
-    for (const auto& [key, report] : entries) {
+void FilesDiscovery::replaceEntries(WatchedFile& file, std::map<std::string, FoundServer> entries) {
+    for (const auto& [key, server] : file.entries)
+        if (!entries.count(key)) {
+            host().debug("lost '" + key + "': removed from file");
+            discovered().lost(key);
+        }
+    for (const auto& [key, server] : entries) {
         auto it = file.entries.find(key);
-        if (it == file.entries.end() || it->second != report) host().emit("discovery", report);
+        if (it == file.entries.end() || !same(it->second, server)) discovered().found(server);
     }
     file.entries = std::move(entries);
 }
 
-void FilesDiscovery::emitState() {
+// OK with "<n> file(s) read, <m> server(s)[; not found: <paths>]"; RECOVERABLE_ERROR with the files'
+// errors (their last good lists are kept; a fixed file is read at the next poll).
+void FilesDiscovery::reportState() {
     std::size_t found = 0;
     std::string errors;
     std::string missing;
@@ -230,10 +241,9 @@ void FilesDiscovery::emitState() {
         if (f.size < 0) missing += (missing.empty() ? "" : ", ") + f.path;
     }
     std::string message = errors.empty() ? std::to_string(files_.size()) + " file(s) read, " + std::to_string(found) + " server(s)"
-                                         : errors + " (last good lists kept)";
+                                         : errors + " (last good lists kept, " + std::to_string(found) + " server(s))";
     if (!missing.empty()) message += "; not found: " + missing;
-    host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(errors.empty() ? "ok" : "error") +
-                                 ",\"message\":" + quote(message) + ",\"found\":" + std::to_string(found) + "}");
+    host().reportStatus(errors.empty() ? MC_COMPONENT_OK : MC_COMPONENT_RECOVERABLE_ERROR, message);
 }
 
 } // namespace mc::discovery_files

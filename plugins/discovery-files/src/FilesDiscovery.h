@@ -9,15 +9,42 @@
 #include "mc/sdk.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace mc::discovery_files {
 
+struct Settings {
+    std::vector<std::string> paths;
+    std::int64_t pollIntervalMs = 0;
+};
+
+// The keys under discovery.files., declared once (types, defaults, ranges, choices, help).
+constexpr mc::sdk::Key<Settings> kSettings[] = {
+    mc::sdk::key("paths", &Settings::paths).required()
+        .help("Comma list of MCP config files: Claude Desktop's claude_desktop_config.json, Cursor/VS Code mcp.json"),
+    mc::sdk::key("poll_interval_ms", &Settings::pollIntervalMs).byDefault("2000").range(10, 86400000)
+        .help("How often the files are checked for changes (modification time and size, then content)"),
+    // Read by the host's discovery service (docs/discovery.md), declared here with this source's defaults:
+    // the files are the operator's own MCP client configuration, so under auto-connect their commands
+    // start and their remotes connect as written, on loopback and LAN addresses too.
+    mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
+        .help("false: the plugin is loaded but not started"),
+    mc::sdk::key<Settings>("policy", MC_CONFIG_ENUM).choices("auto-connect,list-only").byDefault("list-only")
+        .help("auto-connect: the host connects (and for stdio entries starts) what these files declare; list-only: it only lists them"),
+    mc::sdk::key<Settings>("stdio", MC_CONFIG_ENUM).choices("commands,packages,none").byDefault("commands")
+        .help("Which stdio entries the host may start (under auto-connect): commands (as the file declares them), none"),
+    mc::sdk::key<Settings>("allow_remotes", MC_CONFIG_LIST).byDefault("*")
+        .help("Comma list of host patterns of remote (http/sse) entries that may be auto-connected, e.g. *.example.com, 127.0.0.1:3001; * (the default): every one the files declare"),
+    mc::sdk::key<Settings>("allow_private_addresses", MC_CONFIG_LIST).byDefault("loopback, lan")
+        .help("Comma list of address classes entries may be probed and connected on besides public ones: loopback, link-local, lan, metadata"),
+};
+
 class FilesDiscovery : public mc::sdk::DiscoveryPlugin {
 public:
-    FilesDiscovery(mc::sdk::Host host, std::string_view configJson);
+    FilesDiscovery(mc::sdk::Host host, const Settings& settings, mc::sdk::Discovered out);
     ~FilesDiscovery() override;
 
     void start() override;
@@ -32,15 +59,15 @@ private:
         long long size = -1;
         std::size_t hash = 0;
         std::string error;          // the file's current problem ("" when its last read was good)
-        std::map<std::string, std::string> entries; // key -> found report (the last good list)
+        std::map<std::string, mc::sdk::FoundServer> entries; // key -> found server (the last good list)
     };
 
     // One pass over the files on the worker (`force`: re-read every file).
     void step(bool force);
     // Re-reads `file` when it changed; returns true when anything was reported.
     bool scan(WatchedFile& file, bool force);
-    void replaceEntries(WatchedFile& file, std::map<std::string, std::string> entries);
-    void emitState();
+    void replaceEntries(WatchedFile& file, std::map<std::string, mc::sdk::FoundServer> entries);
+    void reportState();
 
     std::vector<WatchedFile> files_;
     std::chrono::milliseconds pollInterval_;
@@ -48,8 +75,9 @@ private:
     mc::sdk::PeriodicWorker worker_;
 };
 
-// The found reports of one config file's text (key -> report JSON). Throws std::runtime_error with
-// the JSON error position when the text is not valid JSON or not an object.
-std::map<std::string, std::string> parseConfigFile(const std::string& path, const std::string& text);
+// The servers of one config file's text (key "<path>#<name>" -> found server: server_json
+// {"transport", command/args/env | url/headers}, details_json {"file", "format", "entry"}). Throws
+// std::runtime_error with the JSON error position when the text is not valid JSON or not an object.
+std::map<std::string, mc::sdk::FoundServer> parseConfigFile(const std::string& path, const std::string& text);
 
 } // namespace mc::discovery_files

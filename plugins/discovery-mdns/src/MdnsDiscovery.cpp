@@ -44,21 +44,20 @@ std::string utf8(const std::string& s) {
 
 std::string text(const std::string& s) { return quote(utf8(s)); }
 
-std::string foundJson(const ServiceEndpoint& e) {
-    std::string out = "{\"action\":\"found\",\"key\":" + text(e.key) + ",\"name\":" + text(e.name) +
-                      ",\"transport\":" + quote(e.transport) + ",\"url\":" + text(e.url) + ",\"headers\":{}";
-    out += ",\"details\":{\"service\":" + text(e.key) + ",\"type\":" + text(e.type) + ",\"host\":" + text(e.host) +
-           ",\"port\":" + std::to_string(e.port) + ",\"addresses\":[";
-    for (std::size_t i = 0; i < e.addresses.size(); ++i) out += (i ? "," : "") + quote(e.addresses[i]);
-    out += "],\"txt\":{";
+sdk::FoundServer foundServer(const ServiceEndpoint& e) {
+    sdk::FoundServer out;
+    out.key = utf8(e.key);
+    out.name = utf8(e.name);
+    out.serverJson = "{\"transport\":" + quote(e.transport) + ",\"url\":" + text(e.url) + ",\"headers\":{}}";
+    std::string details = "{\"service\":" + text(e.key) + ",\"type\":" + text(e.type) + ",\"host\":" + text(e.host) +
+                          ",\"port\":" + std::to_string(e.port) + ",\"addresses\":[";
+    for (std::size_t i = 0; i < e.addresses.size(); ++i) details += (i ? "," : "") + quote(e.addresses[i]);
+    details += "],\"txt\":{";
     for (std::size_t i = 0; i < e.txt.size(); ++i)
-        out += (i ? "," : "") + text(e.txt[i].first) + ":" + text(e.txt[i].second);
-    out += "},\"ttl\":" + std::to_string(e.ttl) + "}}";
+        details += (i ? "," : "") + text(e.txt[i].first) + ":" + text(e.txt[i].second);
+    details += "},\"ttl\":" + std::to_string(e.ttl) + "}";
+    out.detailsJson = std::move(details);
     return out;
-}
-
-std::string lostJson(const ServiceEndpoint& e, const std::string& reason) {
-    return "{\"action\":\"lost\",\"key\":" + text(e.key) + ",\"name\":" + text(e.name) + ",\"reason\":" + quote(reason) + "}";
 }
 
 std::string typesText(const std::vector<DnsName>& types) {
@@ -69,8 +68,8 @@ std::string typesText(const std::vector<DnsName>& types) {
 
 } // namespace
 
-MdnsDiscovery::MdnsDiscovery(sdk::Host host, std::string_view configJson)
-    : DiscoveryPlugin(host, configJson), settings_(readMdnsSettings(host)),
+MdnsDiscovery::MdnsDiscovery(sdk::Host host, const Settings& settings, sdk::Discovered out)
+    : DiscoveryPlugin(host, out), settings_(readMdnsSettings(settings)),
       browser_(BrowserSettings{settings_.types, settings_.maxQueryIntervalMs * 1000,
                                static_cast<std::size_t>(settings_.maxRecordsPerSender)}) {}
 
@@ -86,7 +85,7 @@ void MdnsDiscovery::start() {
         }
     }
     stopping_ = false;
-    emitState("starting", "browsing " + typesText(settings_.types));
+    host().reportStatus(MC_COMPONENT_STARTING, "browsing " + typesText(settings_.types));
     worker_ = std::thread([this] { run(); });
 }
 
@@ -163,23 +162,17 @@ void MdnsDiscovery::publish() {
     for (const auto& event : browser_.takeEvents()) {
         if (event.kind == BrowserEvent::Kind::Found) {
             host().info("found '" + event.endpoint.key + "' at " + event.endpoint.url + " (" + event.endpoint.transport + ")");
-            host().emit("discovery", foundJson(event.endpoint));
+            discovered().found(foundServer(event.endpoint));
         } else {
             host().info("lost '" + event.endpoint.key + "': " + event.reason);
-            host().emit("discovery", lostJson(event.endpoint, event.reason));
+            discovered().lost(utf8(event.endpoint.key));
         }
     }
     for (const auto& warning : browser_.takeWarnings()) host().warn(warning);
 }
 
-void MdnsDiscovery::emitState(const std::string& state, const std::string& message) {
-    const BrowserStats stats = browser_.stats();
-    host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(state) + ",\"message\":" + text(message) +
-                                 ",\"found\":" + std::to_string(browser_.resolvedCount()) +
-                                 ",\"counters\":{\"cached_records\":" + std::to_string(stats.cachedRecords) +
-                                 ",\"senders\":" + std::to_string(stats.senders) +
-                                 ",\"dropped_records\":" + std::to_string(stats.droppedRecords) +
-                                 ",\"capped_senders\":" + std::to_string(stats.cappedSenders) + "}}");
+void MdnsDiscovery::reportState(mc_component_status status, const std::string& message) {
+    host().reportStatus(status, utf8(message));
 }
 
 void MdnsDiscovery::run() {
@@ -196,7 +189,7 @@ void MdnsDiscovery::run() {
             if (!openSocket(error)) {
                 if (error != lastError) host().error(error + "; retrying every 5 s");
                 lastError = error;
-                emitState("error", error);
+                reportState(MC_COMPONENT_RECOVERABLE_ERROR, error);
                 reopenAtUs = now + kReopenIntervalUs;
                 continue;
             }
@@ -210,11 +203,17 @@ void MdnsDiscovery::run() {
             publish();
             if (query.browse) {
                 const BrowserStats stats = browser_.stats();
-                emitState("ok", "browsed " + typesText(settings_.types) + " on " + describeInterfaces(interfaces_) + "; " +
-                                    std::to_string(browser_.resolvedCount()) + " service(s) resolved" +
-                                    (stats.droppedRecords ? "; " + std::to_string(stats.droppedRecords) +
-                                                                " record(s) dropped by the per-sender cap or a full cache"
-                                                          : std::string()));
+                // The counters the 1.x state report carried (cached_records, senders, dropped_records,
+                // capped_senders) are in the message now.
+                reportState(MC_COMPONENT_OK,
+                            "browsed " + typesText(settings_.types) + " on " + describeInterfaces(interfaces_) + "; " +
+                                std::to_string(browser_.resolvedCount()) + " service(s) resolved" +
+                                (stats.droppedRecords ? "; " + std::to_string(stats.droppedRecords) +
+                                                            " record(s) dropped by the per-sender cap or a full cache (" +
+                                                            std::to_string(stats.cappedSenders) + " sender(s) capped)"
+                                                      : std::string()) +
+                                "; " + std::to_string(stats.cachedRecords) + " record(s) cached from " +
+                                std::to_string(stats.senders) + " sender(s)");
             }
             const std::int64_t wait = std::clamp<std::int64_t>(browser_.nextDeadlineUs() - now, 0, kMaxWaitUs);
             if (socket_->poll(Poco::Timespan(wait), Poco::Net::Socket::SELECT_READ)) {
@@ -224,7 +223,7 @@ void MdnsDiscovery::run() {
         } catch (const Poco::Exception& e) {
             const std::string error = "mDNS socket failed: " + e.displayText() + "; reopening in 5 s";
             host().error(error);
-            emitState("error", error);
+            reportState(MC_COMPONENT_RECOVERABLE_ERROR, error);
             closeSocket();
             reopenAtUs = host().monotonicUs() + kReopenIntervalUs;
         }

@@ -1,7 +1,7 @@
 #pragma once
 // The discovery-mdns plugin: one worker thread owns a multicast socket on 224.0.0.251:5353 and a
-// ServiceBrowser, and turns what the browser decides into host.emit("discovery", ...) events
-// (found / lost / state, see README.md). No system daemon: it queries and parses by itself.
+// ServiceBrowser, and turns what the browser decides into typed found / lost reports and its status
+// (see README.md). No system daemon: it queries and parses by itself.
 #include "MdnsSettings.h"
 #include "ServiceBrowser.h"
 
@@ -22,11 +22,11 @@ namespace mc::mdns {
 class MdnsDiscovery : public sdk::DiscoveryPlugin {
 public:
     // Throws mc::sdk::Error(MC_ERR_CONFIG) for invalid keys.
-    MdnsDiscovery(sdk::Host host, std::string_view configJson);
+    MdnsDiscovery(sdk::Host host, const Settings& settings, sdk::Discovered out);
     ~MdnsDiscovery() override;
 
     // Throws MC_ERR_CONFIG when the configured interface does not exist. A socket that cannot be
-    // opened yet (port, interface down) is reported as state "error" and retried.
+    // opened yet (port, interface down) is reported as RECOVERABLE_ERROR and retried.
     void start() override;
     void stop() override;
     void refresh() override;
@@ -38,7 +38,7 @@ private:
     void send(const Query& query);
     void receive(std::int64_t nowUs);
     void publish();
-    void emitState(const std::string& state, const std::string& message);
+    void reportState(mc_component_status status, const std::string& message);
 
     MdnsSettings settings_;
     ServiceBrowser browser_; // worker thread only

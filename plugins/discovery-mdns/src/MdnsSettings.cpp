@@ -56,25 +56,16 @@ std::vector<DnsName> parseServiceTypes(const std::string& list) {
     return out;
 }
 
-MdnsSettings readMdnsSettings(const sdk::Host& host) {
+MdnsSettings readMdnsSettings(const Settings& declared) {
     MdnsSettings settings;
-    const std::string types = host.configString("types", "_mcp._tcp");
     try {
-        settings.types = parseServiceTypes(types);
+        settings.types = parseServiceTypes(declared.types);
     } catch (const std::invalid_argument& e) {
-        throw sdk::Error(MC_ERR_CONFIG, "configuration key 'types' = '" + types + "': " + e.what());
+        throw sdk::Error(MC_ERR_CONFIG, "configuration key 'types' = '" + declared.types + "': " + e.what());
     }
-    settings.interface = trim(host.configString("interface"));
-    settings.maxQueryIntervalMs = host.configInt("max_query_interval_ms", 60000);
-    if (settings.maxQueryIntervalMs < 1000 || settings.maxQueryIntervalMs > 86'400'000)
-        throw sdk::Error(MC_ERR_CONFIG, "configuration key 'max_query_interval_ms' = " +
-                                            std::to_string(settings.maxQueryIntervalMs) +
-                                            ": must be between 1000 (the first interval) and 86400000");
-    settings.maxRecordsPerSender = host.configInt("max_records_per_sender", 256);
-    if (settings.maxRecordsPerSender < 4 || settings.maxRecordsPerSender > 10000)
-        throw sdk::Error(MC_ERR_CONFIG, "configuration key 'max_records_per_sender' = " +
-                                            std::to_string(settings.maxRecordsPerSender) +
-                                            ": must be between 4 (one service: PTR, SRV, TXT, A) and 10000 (the whole cache)");
+    settings.interface = trim(declared.interface);
+    settings.maxQueryIntervalMs = declared.maxQueryIntervalMs;
+    settings.maxRecordsPerSender = declared.maxRecordsPerSender;
     return settings;
 }
 

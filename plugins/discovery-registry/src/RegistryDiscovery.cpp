@@ -19,10 +19,14 @@ namespace mc::discovery_registry {
 namespace {
 
 using mc::sdk::Error;
-using mc::sdk::json::quote;
+
+bool same(const mc::sdk::FoundServer& a, const mc::sdk::FoundServer& b) {
+    return a.key == b.key && a.name == b.name && a.serverJson == b.serverJson && a.detailsJson == b.detailsJson &&
+           a.connectable == b.connectable && a.reason == b.reason;
+}
 
 constexpr int kMaxPages = 10000;
-constexpr std::size_t kMaxListedSkips = 50; // skipped entries named in one state report (all are counted)
+constexpr std::size_t kMaxListedSkips = 50; // skipped entries logged one by one (all are counted)
 const std::chrono::milliseconds kFirstRetry{1000};
 
 std::string withParam(std::string query, const std::string& name, const std::string& value) {
@@ -40,38 +44,32 @@ std::string isoMillis(long long unixUs) {
 
 } // namespace
 
-RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view configJson)
-    : DiscoveryPlugin(host, configJson),
-      baseUrl_(host.configString("url")),
-      interval_(std::chrono::seconds(host.configInt("interval", 300))),
-      pageLimit_(static_cast<int>(host.configInt("page_limit", 100))),
-      search_(host.configString("search")),
-      timeout_(host.configInt("timeout_ms", 10000)),
-      maxPageBytes_(host.configInt("max_page_bytes", 8 << 20)),
+RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, const Settings& settings, mc::sdk::Discovered out)
+    : DiscoveryPlugin(host, out),
+      baseUrl_(settings.url),
+      interval_(std::chrono::seconds(settings.intervalSeconds)),
+      pageLimit_(static_cast<int>(settings.pageLimit)),
+      search_(settings.search),
+      timeout_(settings.timeoutMs),
+      maxPageBytes_(settings.maxPageBytes),
       retry_(kFirstRetry) {
     while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
     if (baseUrl_.empty())
-        throw Error(MC_ERR_CONFIG, "discovery.registry.url is not set: the registry's base URL, e.g. http://127.0.0.1:9000");
+        throw Error(MC_ERR_CONFIG, "url = '': expected the registry's base URL, e.g. http://127.0.0.1:9000");
     try {
         Poco::URI uri(baseUrl_);
         if (uri.getScheme() != "http" && uri.getScheme() != "https") throw Poco::SyntaxException("scheme is not http or https");
     } catch (const Poco::Exception& e) {
-        throw Error(MC_ERR_CONFIG, "discovery.registry.url = '" + baseUrl_ + "' is not an http(s) URL: " + e.displayText());
+        throw Error(MC_ERR_CONFIG, "url = '" + baseUrl_ + "' is not an http(s) URL: " + e.displayText());
     }
-    if (interval_.count() < 1000) throw Error(MC_ERR_CONFIG, "discovery.registry.interval must be at least 1 (seconds)");
-    if (pageLimit_ < 1 || pageLimit_ > 1000) throw Error(MC_ERR_CONFIG, "discovery.registry.page_limit must be in 1..1000");
-    if (timeout_.count() < 1) throw Error(MC_ERR_CONFIG, "discovery.registry.timeout_ms must be positive");
-    if (maxPageBytes_ < 1024 || maxPageBytes_ > (1LL << 30))
-        throw Error(MC_ERR_CONFIG, "discovery.registry.max_page_bytes = " + std::to_string(maxPageBytes_) +
-                                       ": must be between 1024 and 1073741824 (bytes)");
-    const std::string variables = host.configString("variables");
-    if (!variables.empty()) {
+    if (!settings.variables.empty()) {
         try {
             Poco::JSON::Parser parser;
-            auto object = parser.parse(variables).extract<Poco::JSON::Object::Ptr>();
+            auto object = parser.parse(settings.variables).extract<Poco::JSON::Object::Ptr>();
+            if (!object) throw Poco::DataFormatException("not an object");
             for (const auto& [name, value] : *object) variables_[name] = value.convert<std::string>();
         } catch (const Poco::Exception& e) {
-            throw Error(MC_ERR_CONFIG, "discovery.registry.variables is not a JSON object of strings: " + e.displayText());
+            throw Error(MC_ERR_CONFIG, "variables is not a JSON object of strings: " + e.displayText());
         }
     }
 }
@@ -79,19 +77,13 @@ RegistryDiscovery::RegistryDiscovery(mc::sdk::Host host, std::string_view config
 RegistryDiscovery::~RegistryDiscovery() { stop(); }
 
 void RegistryDiscovery::start() {
-    emitState("starting", "listing " + baseUrl_);
+    host().reportStatus(MC_COMPONENT_STARTING, "listing " + baseUrl_);
     worker_.start([this](bool) { return step(); });
 }
 
 void RegistryDiscovery::stop() { worker_.stop(); }
 
 void RegistryDiscovery::refresh() { worker_.wake(); }
-
-void RegistryDiscovery::emitState(const std::string& state, const std::string& message, const std::string& extraFields) {
-    host().emit("discovery", "{\"action\":\"state\",\"state\":" + quote(state) + ",\"message\":" + quote(message) +
-                                 ",\"found\":" + std::to_string(known_.size()) +
-                                 (extraFields.empty() ? std::string() : "," + extraFields) + "}");
-}
 
 std::chrono::milliseconds RegistryDiscovery::step() {
     try {
@@ -104,7 +96,7 @@ std::chrono::milliseconds RegistryDiscovery::step() {
                                     std::to_string(known_.size()) + " servers), retrying in " +
                                     std::to_string(retry_.count()) + " ms";
         host().warn("registry " + baseUrl_ + ": " + message);
-        emitState("error", message);
+        host().reportStatus(MC_COMPONENT_RECOVERABLE_ERROR, message);
         full_ = true;
         const auto wait = std::min(retry_, interval_);
         retry_ = std::min(retry_ * 2, interval_);
@@ -154,7 +146,7 @@ std::string RegistryDiscovery::readCapped(std::istream& in, const Poco::Net::HTT
 
 void RegistryDiscovery::run(bool full) {
     const long long startedUs = host().nowUnixUs();
-    std::map<std::string, std::string> found; // this run's servers (latest version of each)
+    std::map<std::string, mc::sdk::FoundServer> found; // this run's servers (latest version of each)
     std::set<std::string> deleted;
     std::vector<std::string> skipped; // "page 2 servers[3]: <why>"
     std::string cursor;
@@ -189,7 +181,7 @@ void RegistryDiscovery::run(bool full) {
                 deleted.insert(server.name);
                 found.erase(server.name);
             } else {
-                found[server.name] = std::move(server.foundJson);
+                found[server.name] = std::move(server.found);
                 deleted.erase(server.name);
             }
         }
@@ -207,29 +199,29 @@ void RegistryDiscovery::run(bool full) {
         if (deleted.count(name) || (full && !found.count(name))) lost.push_back(name);
     for (const auto& name : lost) {
         known_.erase(name);
-        host().emit("discovery", "{\"action\":\"lost\",\"key\":" + quote(name) + ",\"reason\":\"removed from registry\"}");
+        host().debug("lost '" + name + "': removed from registry");
+        discovered().lost(name);
     }
-    for (auto& [name, report] : found) {
+    for (auto& [name, server] : found) {
         auto it = known_.find(name);
-        if (it != known_.end() && it->second == report) continue;
-        known_[name] = report;
-        host().emit("discovery", report);
+        if (it != known_.end() && same(it->second, server)) continue;
+        known_[name] = server;
+        discovered().found(server);
     }
     lastSuccessIso_ = isoMillis(startedUs);
-    // A bad entry costs only itself: it is logged and named in the state report; the rest is used.
-    std::string problems;
-    for (std::size_t i = 0; i < skipped.size(); ++i) {
-        if (i < kMaxListedSkips) host().warn("registry " + baseUrl_ + apiPath_ + ": " + skipped[i]);
-        if (i < kMaxListedSkips) problems += (problems.empty() ? "" : ",") + quote(skipped[i]);
-    }
+    // A bad entry costs only itself: it is logged (the first kMaxListedSkips one by one) and counted
+    // in the status message; the rest is used.
+    for (std::size_t i = 0; i < skipped.size() && i < kMaxListedSkips; ++i)
+        host().warn("registry " + baseUrl_ + apiPath_ + ": " + skipped[i]);
     if (skipped.size() > kMaxListedSkips)
         host().warn("registry " + baseUrl_ + apiPath_ + ": " + std::to_string(skipped.size() - kMaxListedSkips) +
                     " more entries skipped (not logged one by one)");
-    emitState("ok", std::string(full ? "full listing" : "changes since last run") + ": " + std::to_string(pages) +
-                        " page(s), " + std::to_string(found.size()) + " server(s) listed, " +
-                        std::to_string(lost.size()) + " lost" +
-                        (skipped.empty() ? std::string() : ", " + std::to_string(skipped.size()) + " entries skipped"),
-              "\"problems\":[" + problems + "],\"counters\":{\"skipped_entries\":" + std::to_string(skipped.size()) + "}");
+    host().reportStatus(MC_COMPONENT_OK,
+                        std::string(full ? "full listing" : "changes since last run") + ": " + std::to_string(pages) +
+                            " page(s), " + std::to_string(found.size()) + " server(s) listed, " +
+                            std::to_string(lost.size()) + " lost" +
+                            (skipped.empty() ? std::string() : ", " + std::to_string(skipped.size()) + " entries skipped") +
+                            "; " + std::to_string(known_.size()) + " server(s) known");
 }
 
 } // namespace mc::discovery_registry

@@ -1,6 +1,6 @@
 #pragma once
 // discovery-registry: polls an MCP Registry (GET {url}/v0.1/servers, falling back to /v0/servers when
-// the registry answers 404) page by page (cursor + limit), reports found/lost/state to the host.
+// the registry answers 404) page by page (cursor + limit), reports found/lost (typed) and its status to the host.
 // The first run and every run after an error list everything (servers missing from a full list are
 // lost); later runs ask only for what changed (updated_since). A failed run keeps the last good list
 // and retries with backoff.
@@ -12,15 +12,57 @@
 #include <Poco/Net/HTTPResponse.h>
 
 #include <chrono>
+#include <cstdint>
 #include <istream>
 #include <map>
 #include <string>
 
 namespace mc::discovery_registry {
 
+struct Settings {
+    std::string url;
+    std::int64_t intervalSeconds = 0;
+    std::int64_t pageLimit = 0;
+    std::string search;
+    std::int64_t timeoutMs = 0;
+    std::string variables;
+    std::int64_t maxPageBytes = 0;
+};
+
+// The keys under discovery.registry., declared once (types, defaults, ranges, choices, help).
+constexpr mc::sdk::Key<Settings> kSettings[] = {
+    mc::sdk::key("url", &Settings::url).required()
+        .help("Base URL of the MCP Registry, e.g. http://127.0.0.1:9000 (its API is {url}/v0.1/servers)"),
+    mc::sdk::key("interval", &Settings::intervalSeconds).byDefault("300").range(1, 31536000)
+        .help("Seconds between refreshes (after the first full listing: only what changed, via updated_since)"),
+    mc::sdk::key("page_limit", &Settings::pageLimit).byDefault("100").range(1, 1000)
+        .help("Servers per page (the limit parameter)"),
+    mc::sdk::key("search", &Settings::search)
+        .help("Only servers whose name contains this text (the search parameter); empty: all"),
+    mc::sdk::key("timeout_ms", &Settings::timeoutMs).byDefault("10000").range(1, 3600000)
+        .help("Connect and read timeout of each registry request"),
+    mc::sdk::key("variables", &Settings::variables)
+        .help("JSON object of values for remote URL {variables} that have no default, e.g. {\"tenant\":\"acme\"}"),
+    mc::sdk::key("max_page_bytes", &Settings::maxPageBytes).byDefault("8388608").range(1024, 1073741824)
+        .help("Largest registry answer read (bytes, per page); a larger one fails the refresh with an error naming this key"),
+    // Read by the host's discovery service (docs/discovery.md), declared here with this source's defaults.
+    mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
+        .help("false: the plugin is loaded but not started"),
+    mc::sdk::key<Settings>("policy", MC_CONFIG_ENUM).choices("auto-connect,list-only").byDefault("list-only")
+        .help("auto-connect: the host connects what this source finds (after a probe); list-only: it only lists them"),
+    mc::sdk::key<Settings>("stdio", MC_CONFIG_ENUM).choices("packages,commands,none").byDefault("packages")
+        .help("Which stdio servers the host may start from this source: packages (only allowlisted registry packages), commands (any reported command line), none"),
+    mc::sdk::key<Settings>("allow_packages", MC_CONFIG_LIST)
+        .help("Comma list of packages the host may start, each pinned as <registryType>:<identifier>@<version>, e.g. npm:@scope/name@1.2.3"),
+    mc::sdk::key<Settings>("allow_remotes", MC_CONFIG_LIST)
+        .help("Comma list of host patterns of remote (http/sse) servers that may be auto-connected, e.g. *.example.com, mcp.example.org:443, 10.0.0.0/8; empty: none"),
+    mc::sdk::key<Settings>("allow_private_addresses", MC_CONFIG_LIST)
+        .help("Comma list of address classes found servers may be probed and connected on besides public ones: loopback, link-local, lan, metadata; empty: public addresses only"),
+};
+
 class RegistryDiscovery : public mc::sdk::DiscoveryPlugin {
 public:
-    RegistryDiscovery(mc::sdk::Host host, std::string_view configJson);
+    RegistryDiscovery(mc::sdk::Host host, const Settings& settings, mc::sdk::Discovered out);
     ~RegistryDiscovery() override;
 
     void start() override;
@@ -35,8 +77,7 @@ private:
     std::string fetch(const std::string& pathAndQuery, int& status);
     // The body, at most max_page_bytes of it; throws std::runtime_error naming the key when larger.
     std::string readCapped(std::istream& in, const Poco::Net::HTTPResponse& response, const std::string& url) const;
-    // `extraFields`: more members of the report object, e.g. "\"problems\":[...]".
-    void emitState(const std::string& state, const std::string& message, const std::string& extraFields = {});
+
 
     std::string baseUrl_;
     std::chrono::milliseconds interval_;
@@ -47,7 +88,7 @@ private:
     std::map<std::string, std::string> variables_;
     std::string apiPath_ = "/v0.1/servers";
 
-    std::map<std::string, std::string> known_; // server name -> its last found report
+    std::map<std::string, mc::sdk::FoundServer> known_; // server name -> its last found report
     std::string lastSuccessIso_;               // start of the last good run (updated_since)
 
     bool full_ = true; // the first run, and every run after a failure, lists everything

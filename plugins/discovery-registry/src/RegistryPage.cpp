@@ -214,11 +214,10 @@ RegistryPage parseRegistryPage(const std::string& body, const std::map<std::stri
         if (official && official->has("isLatest") && official->get("isLatest").isBoolean())
             out.latest = official->get("isLatest").convert<bool>();
 
-        Object report;
-        report.set("action", "found");
-        report.set("key", out.name);
+        Object report; // the server definition, and "connectable"/"reason" until they move to `found`
+        out.found.key = out.name;
         const std::string title = text(server, "title");
-        report.set("name", title.empty() ? out.name : title);
+        out.found.name = title.empty() ? out.name : title;
         Object::Ptr details = new Object;
         details->set("registry_name", out.name);
         details->set("version", out.version);
@@ -230,8 +229,14 @@ RegistryPage parseRegistryPage(const std::string& body, const std::map<std::stri
             report.set("connectable", false);
             report.set("reason", "the registry lists no streamable-http/sse remote and no stdio package");
         }
-        report.set("details", details);
-        out.foundJson = stringify(report);
+        out.found.detailsJson = stringify(Poco::Dynamic::Var(details));
+        if (report.has("connectable")) {
+            out.found.connectable = report.getValue<bool>("connectable");
+            out.found.reason = report.optValue<std::string>("reason", "");
+            report.remove("connectable");
+            report.remove("reason");
+        }
+        out.found.serverJson = stringify(report);
         page.servers.push_back(std::move(out));
     }
     return page;

@@ -1,7 +1,9 @@
 #pragma once
 // One page of an MCP Registry's server list (GET /v0.1/servers, the ServerList schema of the
-// registry's OpenAPI document) turned into discovery reports. Pure: no I/O, so it is easy to reason
+// registry's OpenAPI document) turned into found servers. Pure: no I/O, so it is easy to reason
 // about what a registry answer becomes.
+#include "mc/sdk.hpp"
+
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -21,7 +23,7 @@ struct RegistryServer {
     std::string version;
     bool deleted = false;     // _meta official status "deleted"
     bool latest = true;       // _meta official isLatest (absent: true)
-    std::string foundJson;    // the "found" discovery report (without "action" when deleted)
+    mc::sdk::FoundServer found; // key = name; server_json {"transport", url/headers | command/args/env}
 };
 
 struct RegistryPage {

@@ -21,8 +21,6 @@ namespace mc::mcp_http {
 namespace {
 
 constexpr const char* kAccept = "application/json, text/event-stream";
-constexpr std::size_t kMaxBodyBytes = 64u << 20;
-constexpr std::size_t kMaxQueuedMessages = 10000;
 constexpr long long kDefaultRetryMs = 1000;
 constexpr int kMaxResumeAttempts = 5;
 constexpr int kUnreachableAfterFailures = 3;
@@ -98,7 +96,7 @@ private:
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
 };
 
-HttpConnection::HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::TransportEvents events)
+HttpConnection::HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::ConnectionEvents events)
     : config_(std::move(config)), host_(host), events_(events) {}
 
 HttpConnection::~HttpConnection() {
@@ -144,8 +142,9 @@ void HttpConnection::send(std::string_view text) {
     if (endedReason_ && !message.info.isInitialize())
         throw sdk::Error(MC_ERR_UNAVAILABLE, "connection to " + config_.describe() + " ended: " + *endedReason_ +
                                                  " (send initialize to start a new session)");
-    if (queue_.size() >= kMaxQueuedMessages)
-        throw sdk::Error(MC_ERR_UNAVAILABLE, "send queue full (" + std::to_string(kMaxQueuedMessages) + " messages)");
+    if (queue_.size() >= config_.maxQueuedMessages)
+        throw sdk::Error(MC_ERR_UNAVAILABLE, "send queue full (" + std::to_string(config_.maxQueuedMessages) +
+                                                 " messages; mcp.http.max_queued_messages)");
     if (message.info.isInitialize()) endedReason_.reset(); // a new session may begin
     queue_.push_back(std::move(message));
     wakeup_.notify_all();
@@ -400,7 +399,7 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         readResponseStream(body, message, generation);
         return;
     }
-    const std::string text = readBody(body, kMaxBodyBytes);
+    const std::string text = readBody(body, config_.maxBodyBytes);
     if (isBlank(text)) {
         if (message.info.isRequest) failRequest(message, "the server answered with an empty body", status);
         return;
@@ -742,6 +741,11 @@ std::set<std::string> HttpConnection::deliverBody(std::string_view body, std::ui
 void HttpConnection::deliver(const std::string& json) {
     std::lock_guard<std::mutex> lock(deliverMutex_);
     if (stopping_) return;
+    if (!answered_) {
+        // The first message from the server: the connection works (its health).
+        answered_ = true;
+        events_.status(MC_COMPONENT_OK, "the server answers");
+    }
     events_.message(json);
 }
 

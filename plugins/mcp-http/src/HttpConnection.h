@@ -36,7 +36,7 @@ namespace mc::mcp_http {
 
 class HttpConnection {
 public:
-    HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::TransportEvents events);
+    HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::ConnectionEvents events);
     ~HttpConnection();
     HttpConnection(const HttpConnection&) = delete;
     HttpConnection& operator=(const HttpConnection&) = delete;
@@ -103,7 +103,7 @@ private:
 
     const HttpTransportConfig config_;
     const sdk::Host host_;
-    const sdk::TransportEvents events_;
+    const sdk::ConnectionEvents events_;
     Poco::Net::Context::Ptr tls_;
 
     std::mutex stateMutex_;
@@ -124,6 +124,7 @@ private:
     std::optional<std::string> endedReason_; // set when on_closed was reported
 
     std::mutex deliverMutex_;
+    bool answered_ = false; // under deliverMutex_: on_status(OK) sent at the first message
     std::mutex sessionsMutex_;
     std::map<ActiveSession*, std::uint64_t> activeSessions_;
     std::mutex workersMutex_;

@@ -1,38 +1,40 @@
 #include "McpHttpTransport.h"
 
-#include <mutex>
-
 namespace mc::mcp_http {
+namespace {
 
-McpHttpTransport::McpHttpTransport(sdk::Host host, std::string_view configJson)
-    : TransportPlugin(host, configJson), config_(HttpTransportConfig::parse(configJson)) {}
-
-McpHttpTransport::~McpHttpTransport() {
-    try {
-        close();
-    } catch (...) {
+// One remote server as the SDK's Connection.
+class HttpServerConnection final : public sdk::Connection {
+public:
+    explicit HttpServerConnection(std::unique_ptr<HttpConnection> connection) : connection_(std::move(connection)) {}
+    ~HttpServerConnection() override {
+        try {
+            close();
+        } catch (...) {
+        }
     }
-}
 
-void McpHttpTransport::open(sdk::TransportEvents events) {
-    std::unique_lock<std::shared_mutex> lock(connectionMutex_);
-    if (connection_) throw sdk::Error(MC_ERR_CONFLICT, "transport is already open; close it first");
-    auto connection = std::make_unique<HttpConnection>(config_, host(), events);
+    void send(std::string_view message) override { connection_->send(message); }
+    // DELETEs the session, stops every stream and thread.
+    void close() override {
+        if (connection_) connection_->close();
+    }
+
+private:
+    std::unique_ptr<HttpConnection> connection_;
+};
+
+} // namespace
+
+McpHttpTransport::McpHttpTransport(sdk::Host host, const InstanceSettings& settings)
+    : TransportPlugin(host), settings_(settings) {}
+
+void McpHttpTransport::validate(std::string_view serverJson) { HttpTransportConfig::parse(serverJson, settings_); }
+
+std::unique_ptr<sdk::Connection> McpHttpTransport::open(std::string_view serverJson, sdk::ConnectionEvents events) {
+    auto connection = std::make_unique<HttpConnection>(HttpTransportConfig::parse(serverJson, settings_), host(), events);
     connection->open();
-    connection_ = std::move(connection);
-}
-
-void McpHttpTransport::send(std::string_view jsonrpcMessage) {
-    std::shared_lock<std::shared_mutex> lock(connectionMutex_);
-    if (!connection_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is not open");
-    connection_->send(jsonrpcMessage);
-}
-
-void McpHttpTransport::close() {
-    std::unique_lock<std::shared_mutex> lock(connectionMutex_);
-    if (!connection_) return;
-    connection_->close();
-    connection_.reset();
+    return std::make_unique<HttpServerConnection>(std::move(connection));
 }
 
 } // namespace mc::mcp_http

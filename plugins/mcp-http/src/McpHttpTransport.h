@@ -1,32 +1,29 @@
 #pragma once
-// The mcp-http transport plugin: one instance is one connection to one remote MCP server.
+// The mcp-http transport plugin: one instance per configuration (mcp.http.*: the servers' default
+// timeouts and TLS verification, the connection limits), one connection per remote MCP server.
+// validate() checks a server definition against the server table (HttpTransportConfig.h); open()
+// checks the server is reachable and starts the connection.
 #include "HttpConnection.h"
 #include "HttpTransportConfig.h"
 
 #include "mc/sdk.hpp"
 
 #include <memory>
-#include <shared_mutex>
 #include <string_view>
 
 namespace mc::mcp_http {
 
 class McpHttpTransport : public sdk::TransportPlugin {
 public:
-    static constexpr std::string_view kTransports = "http,sse";
+    static constexpr const char kTransports[] = "http,sse";
 
-    // Parses and checks the server definition; throws sdk::Error(MC_ERR_CONFIG).
-    McpHttpTransport(sdk::Host host, std::string_view configJson);
-    ~McpHttpTransport() override;
+    McpHttpTransport(sdk::Host host, const InstanceSettings& settings);
 
-    void open(sdk::TransportEvents events) override;
-    void send(std::string_view jsonrpcMessage) override;
-    void close() override;
+    void validate(std::string_view serverJson) override;
+    std::unique_ptr<sdk::Connection> open(std::string_view serverJson, sdk::ConnectionEvents events) override;
 
 private:
-    const HttpTransportConfig config_;
-    std::shared_mutex connectionMutex_; // send() shares it; open()/close() take it alone
-    std::unique_ptr<HttpConnection> connection_;
+    const InstanceSettings settings_;
 };
 
 } // namespace mc::mcp_http

@@ -83,6 +83,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), init->getValue<std::string>("protocolVersion"));
         CPPUNIT_ASSERT(init->getObject("serverInfo")->getValue<std::string>("name").size() > 0);
         CPPUNIT_ASSERT(init->getObject("capabilities")->has("tools"));
+        // The connection reports itself OK once the server answers.
+        const auto statuses = transport.statuses();
+        CPPUNIT_ASSERT(!statuses.empty());
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, statuses.front().status);
+        CPPUNIT_ASSERT_EQUAL(std::string("the server answers"), statuses.front().message);
 
         auto names = toolNames(transport.request(2, "tools/list"));
         CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "echo") != names.end());
@@ -147,20 +152,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", reason));
     }
 
+    // validate() refuses with the messages POST /api/mcps answers (the fields moved from the host's
+    // McpServerConfig into the plugin's server table).
     void testInvalidConfigIsRejectedWithReason() {
         const std::vector<std::pair<std::string, std::string>> cases = {
-            {R"({"transport":"http"})", "'url' is required"},
-            {R"({"url":"ftp://127.0.0.1/x"})", "must start with http:// or https://"},
-            {R"({"url":"http://127.0.0.1:1/mcp","transport":"websocket"})", "'transport' must be \"http\" or \"sse\""},
-            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"Mcp-Session-Id":"x"}})", "header 'Mcp-Session-Id' is set by the transport"},
-            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"X-A":"a\r\nInjected: 1"}})", "contains a line break"},
-            {R"({"url":"http://127.0.0.1:1/mcp","headers":["Authorization"]})", "'headers' must be an object"},
-            {R"({"url":"http://127.0.0.1:1/mcp","read_timeout_ms":-5})", "'read_timeout_ms' must be between 1 and 3600000"},
-            {R"({"url":"http://127.0.0.1:1/mcp","connect_timeout_ms":"soon"})", "'connect_timeout_ms' must be a whole number"},
-            {R"({"url":"http://127.0.0.1:1/mcp","tls_verify":"maybe"})", "'tls_verify' must be true or false"},
+            {R"({"transport":"http"})", "\"url\" is required"},
+            {R"({"url":"ftp://127.0.0.1/x"})", "\"url\" must be an http:// or https:// URL (got 'ftp://127.0.0.1/x')"},
+            {R"({"url":"http://127.0.0.1:1/mcp","transport":"websocket"})",
+             "\"transport\" 'websocket' is not served by mcp-http"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"Mcp-Session-Id":"x"}})",
+             "\"headers\".Mcp-Session-Id is set by the transport and cannot be configured"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"X-A":"a\r\nInjected: 1"}})", "\"headers\".X-A must not contain line breaks"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":{"Bad Name":"x"}})", "\"headers\" name 'Bad Name' is not a valid HTTP header name"},
+            {R"({"url":"http://127.0.0.1:1/mcp","headers":["Authorization"]})", "\"headers\" must be an object of string values, not an array"},
+            {R"({"url":"http://127.0.0.1:1/mcp","read_timeout_ms":-5})", "\"read_timeout_ms\" must be in 1..3600000 (got -5)"},
+            {R"({"url":"http://127.0.0.1:1/mcp","connect_timeout_ms":"soon"})", "\"connect_timeout_ms\" must be an integer number of milliseconds"},
+            {R"({"url":"http://127.0.0.1:1/mcp","tls_verify":"maybe"})", "\"tls_verify\" must be true or false, not 'maybe'"},
             {R"({"url":"http://user:pw@127.0.0.1:1/mcp"})", "must not carry credentials"},
             {R"({"url":"http://mcp.example.test/mcp","connect_address":"mcp.example.test"})",
-             "'connect_address' must be an IP address, got 'mcp.example.test'"},
+             "\"connect_address\" must be an IP address, got 'mcp.example.test'"},
+            {R"({"url":"http://127.0.0.1:1/mcp","command":"node"})", "\"command\" applies to stdio servers only, not to transport http"},
+            {R"({"url":"http://127.0.0.1:1/mcp","ulr":"x"})", "unknown field \"ulr\""},
             {R"([1,2])", "not a JSON object"},
         };
         for (const auto& [json, expected] : cases) {
@@ -169,7 +181,7 @@ public:
                 CPPUNIT_FAIL("accepted: " + json);
             } catch (const std::runtime_error& e) {
                 CPPUNIT_ASSERT_MESSAGE(json + " -> " + e.what(), contains(e.what(), expected));
-                CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "MC_ERR_CONFIG") || contains(e.what(), "config"));
+                CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "validate failed (config)"));
             }
         }
         // The flat properties form (all strings) is accepted too.
@@ -191,6 +203,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: still fine"), transport.callToolText(2, "echo", R"({"message":"still fine"})"));
         CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
         CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close()); // idempotent
+        // After close_connection the connection is gone (the host never sends on it again).
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", reason));
         CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "not open"));
     }
@@ -352,6 +365,13 @@ public:
         trusting.openOrFail();
         trusting.initialize(1);
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: over tls"), trusting.callToolText(2, "echo", R"({"message":"over tls"})"));
+
+        // mcp.http.tls_verify = false is the default of every server that does not set its own.
+        TransportProbe byInstance(config(url), {{"tls_verify", "false"}});
+        byInstance.openOrFail();
+        byInstance.initialize(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: instance"), byInstance.callToolText(2, "echo", R"({"message":"instance"})"));
+        CPPUNIT_ASSERT(byInstance.violations().empty());
     }
 
     // connect_address (set by the host's discovery, which pins the address it judged): every

@@ -1,11 +1,9 @@
 #pragma once
 // Shared by the mcp-http tests: real MCP servers run with node on a free loopback port, and the real
 // mcp-http.so driven through the host's loader and plugin instance, recording every callback.
-#include "plugin/HostContext.h"
-#include "plugin/LoadedPlugin.h"
-#include "plugin/PluginInstance.h"
-#include "plugin/PluginRegistry.h"
 #include "TestHttp.h"
+
+#include <mc/sdk_test.hpp>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -106,69 +104,64 @@ private:
     bool reaped_ = false;
 };
 
-inline std::shared_ptr<const host::LoadedPlugin> httpTransportPlugin() {
-    static const std::shared_ptr<const host::LoadedPlugin> plugin = [] {
-        host::PluginRegistry registry;
-        const std::string path = std::string(MC_TEST_PLUGIN_DIR) + "/mcp-http.so";
-        if (!registry.loadFile(path)) throw std::runtime_error("mcp-http.so refused: " + registry.report().back().reason);
-        return registry.find("mcp-http");
-    }();
-    return plugin;
-}
+inline std::string httpTransportPluginPath() { return std::string(MC_TEST_PLUGIN_DIR) + "/mcp-http.so"; }
 
 inline Poco::JSON::Object::Ptr parse(const std::string& json) {
     return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
 }
 
-// Creates an mcp-http instance from a server definition; throws std::runtime_error with the reason
-// when create fails.
-inline std::unique_ptr<host::PluginInstance> createTransport(const std::string& configJson) {
-    auto context = std::make_unique<host::HostContext>("mcp-http", "test", std::map<std::string, std::string>{}, nullptr);
-    context->setConfigJson(configJson);
-    return std::make_unique<host::PluginInstance>(httpTransportPlugin(), std::move(context));
+// Checks a server definition with the plugin's validate() (as POST /api/mcps does), on an instance with
+// the declared defaults; throws std::runtime_error "validate failed (<status>): <reason>" when refused.
+inline void createTransport(const std::string& serverJson, const mc::sdk::test::Properties& instanceConfig = {}) {
+    mc::sdk::test::FakeHost host(httpTransportPluginPath());
+    auto instance = host.create(instanceConfig);
+    if (!instance->created().ok()) throw std::runtime_error("create failed: " + instance->created().error);
+    const auto valid = instance->validate(serverJson);
+    if (!valid.ok())
+        throw std::runtime_error("validate failed (" + std::string(mc::sdk::test::name(valid.status)) + "): " + valid.error);
 }
 
-// One transport instance plus a record of everything it reported.
+// One transport instance (mcp.http.* from `instanceConfig`), started, and the connection it opens for
+// one server definition, with a record of everything the connection reported (the SDK's fake host).
 class TransportProbe {
 public:
-    explicit TransportProbe(const std::string& configJson) : instance_(createTransport(configJson)) {
-        callbacks_.struct_size = sizeof(callbacks_);
-        callbacks_.ctx = this;
-        callbacks_.on_message = [](void* ctx, mc_str m) { static_cast<TransportProbe*>(ctx)->onMessage(std::string(m.ptr, m.len)); };
-        callbacks_.on_log = [](void* ctx, mc_log_level level, mc_str line) {
-            static_cast<TransportProbe*>(ctx)->record(static_cast<TransportProbe*>(ctx)->logs_, std::string(line.ptr, line.len), level);
-        };
-        callbacks_.on_closed = [](void* ctx, mc_status status, mc_str detail) {
-            auto* self = static_cast<TransportProbe*>(ctx);
-            std::lock_guard<std::mutex> lock(self->mutex_);
-            self->closed_.emplace_back(status, std::string(detail.ptr, detail.len));
-            self->changed_.notify_all();
-        };
+    explicit TransportProbe(const std::string& serverJson, const mc::sdk::test::Properties& instanceConfig = {})
+        : serverJson_(serverJson), host_(httpTransportPluginPath()) {
+        instance_ = host_.create(instanceConfig);
+        if (!instance_->created().ok()) throw std::runtime_error("create failed: " + instance_->created().error);
+        const auto started = instance_->start();
+        if (!started.ok()) throw std::runtime_error("start failed: " + started.error);
+        const auto valid = instance_->validate(serverJson);
+        if (!valid.ok()) throw std::runtime_error("validate failed: " + valid.error);
     }
     ~TransportProbe() { close(); }
 
     mc_status open(std::string& reason) {
-        auto& plugin = instance_->plugin();
-        return host::HostContext::call(reason, [&] { return plugin.transport.open(instance_->handle(), &callbacks_); });
+        connection_ = instance_->open(serverJson_);
+        reason = connection_->opened().error;
+        return connection_->opened().status;
     }
     void openOrFail() {
         std::string reason;
         if (open(reason) != MC_OK) throw std::runtime_error("open failed: " + reason);
     }
     mc_status send(const std::string& message, std::string& reason) {
-        auto& plugin = instance_->plugin();
-        return host::HostContext::call(reason, [&] {
-            return plugin.transport.send(instance_->handle(), mc_str{message.data(), message.size()});
-        });
+        if (!connection_) {
+            reason = "the connection is not open";
+            return MC_ERR_UNAVAILABLE;
+        }
+        const auto call = connection_->send(message);
+        reason = call.error;
+        return call.status;
     }
     void sendOrFail(const std::string& message) {
         std::string reason;
         if (send(message, reason) != MC_OK) throw std::runtime_error("send failed: " + reason);
     }
+    // close_connection (once; again: nothing to do).
     mc_status close() {
-        std::string reason;
-        auto& plugin = instance_->plugin();
-        return host::HostContext::call(reason, [&] { return plugin.transport.close(instance_->handle()); });
+        if (connection_) connection_->close();
+        return MC_OK;
     }
 
     // Sends a request and waits for the response with its id (the whole message).
@@ -185,20 +178,17 @@ public:
     }
     Poco::JSON::Object::Ptr waitFor(const std::function<bool(const Poco::JSON::Object::Ptr&)>& match, int timeoutMs,
                                     const std::string& what) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        Poco::JSON::Object::Ptr found;
-        const bool ok = changed_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] {
-            for (const auto& m : messages_) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+        for (;;) {
+            const auto all = messages();
+            for (const auto& m : all) {
                 auto obj = parse(m);
-                if (match(obj)) {
-                    found = obj;
-                    return true;
-                }
+                if (match(obj)) return obj;
             }
-            return false;
-        });
-        if (!ok) throw std::runtime_error("timed out waiting for " + what + "; messages: " + joined(messages_) + "; logs: " + joined(logLines()));
-        return found;
+            if (std::chrono::steady_clock::now() > deadline)
+                throw std::runtime_error("timed out waiting for " + what + "; messages: " + joined(all) + "; logs: " + joined(logLines()));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
     }
     // Initializes the session the way a client does; returns the initialize result.
     Poco::JSON::Object::Ptr initialize(int id = 1, const std::string& version = "2025-11-25") {
@@ -215,18 +205,39 @@ public:
         return response->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text");
     }
     std::pair<mc_status, std::string> waitClosed(int timeoutMs = 20000) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        if (!changed_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return !closed_.empty(); }))
-            throw std::runtime_error("on_closed was not called; logs: " + joined(logLinesLocked()));
-        return closed_.front();
+        if (!connection_ || !connection_->waitForClosed(std::chrono::milliseconds(timeoutMs)))
+            throw std::runtime_error("on_closed was not called; logs: " + joined(logLines()));
+        const auto closed = connection_->closed();
+        return {closed->reason, closed->detail};
     }
 
-    std::vector<std::string> messages() { std::lock_guard<std::mutex> lock(mutex_); return messages_; }
-    std::vector<std::string> logLines() { std::lock_guard<std::mutex> lock(mutex_); return logLinesLocked(); }
-    std::size_t closedCount() { std::lock_guard<std::mutex> lock(mutex_); return closed_.size(); }
-    bool overlapped() const { return overlapped_; }
-    // Makes each on_message take a while, so overlapping calls would be seen.
-    void slowDelivery(bool on) { slow_ = on; }
+    std::vector<std::string> messages() const { return connection_ ? connection_->messages() : std::vector<std::string>{}; }
+    std::vector<std::string> logLines() const {
+        std::vector<std::string> out;
+        if (connection_)
+            for (const auto& l : connection_->logs()) out.push_back(l.message);
+        return out;
+    }
+    std::vector<mc::sdk::test::StatusReport> statuses() const {
+        return connection_ ? connection_->statuses() : std::vector<mc::sdk::test::StatusReport>{};
+    }
+    std::size_t closedCount() const { return connection_ && connection_->closed() ? 1 : 0; }
+    // Whether the fake host saw two callbacks of the connection at once (an ABI violation).
+    bool overlapped() const {
+        if (!connection_) return false;
+        for (const auto& v : connection_->violations())
+            if (v.find("while another callback") != std::string::npos) return true;
+        return false;
+    }
+    // The ABI rules the plugin broke (the fake host's record), instance and connection.
+    std::vector<std::string> violations() const {
+        auto out = instance_->violations();
+        if (connection_)
+            for (auto& v : connection_->violations()) out.push_back(std::move(v));
+        return out;
+    }
+    // Kept for the tests' wording: the fake host's callbacks return at once (overlap is still detected).
+    void slowDelivery(bool) {}
 
     static std::string toJson(const Poco::JSON::Object::Ptr& obj) {
         std::ostringstream out;
@@ -235,40 +246,16 @@ public:
     }
 
 private:
-    void onMessage(std::string message) {
-        if (inside_.fetch_add(1) != 0) overlapped_ = true;
-        if (slow_) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        inside_.fetch_sub(1);
-        std::lock_guard<std::mutex> lock(mutex_);
-        messages_.push_back(std::move(message));
-        changed_.notify_all();
-    }
-    void record(std::vector<std::pair<int, std::string>>& into, std::string line, mc_log_level level) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        into.emplace_back(level, std::move(line));
-        changed_.notify_all();
-    }
-    std::vector<std::string> logLinesLocked() const {
-        std::vector<std::string> out;
-        for (const auto& [level, line] : logs_) out.push_back(line);
-        return out;
-    }
     static std::string joined(const std::vector<std::string>& items) {
         std::string out;
         for (const auto& i : items) out += (out.empty() ? "" : " | ") + i;
         return out;
     }
 
-    std::unique_ptr<host::PluginInstance> instance_;
-    mc_transport_callbacks callbacks_{};
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::vector<std::string> messages_;
-    std::vector<std::pair<int, std::string>> logs_;
-    std::vector<std::pair<mc_status, std::string>> closed_;
-    std::atomic<int> inside_{0};
-    std::atomic<bool> overlapped_{false};
-    std::atomic<bool> slow_{false};
+    std::string serverJson_;
+    mc::sdk::test::FakeHost host_;
+    std::unique_ptr<mc::sdk::test::Instance> instance_;
+    std::unique_ptr<mc::sdk::test::Connection> connection_;
 };
 
 inline bool isNotification(const Poco::JSON::Object::Ptr& m, const std::string& method) {

@@ -83,10 +83,10 @@ void drainEventFd(int fd) {
 
 } // namespace
 
-StdioConnection::StdioConnection(const StdioConfig& config, sdk::Host host, sdk::TransportEvents events)
+StdioConnection::StdioConnection(const StdioConfig& config, sdk::Host host, sdk::ConnectionEvents events)
     : config_(config), host_(host), events_(events) {}
 
-std::shared_ptr<StdioConnection> StdioConnection::open(const StdioConfig& config, sdk::Host host, sdk::TransportEvents events) {
+std::shared_ptr<StdioConnection> StdioConnection::open(const StdioConfig& config, sdk::Host host, sdk::ConnectionEvents events) {
     std::shared_ptr<StdioConnection> connection(new StdioConnection(config, host, events));
     connection->readerWakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     connection->writerWakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -140,10 +140,10 @@ void StdioConnection::send(std::string_view message) {
 
     std::lock_guard<std::mutex> lock(queueMutex_);
     if (writerStopping_) throw sdk::Error(MC_ERR_UNAVAILABLE, unavailableReason_);
-    if (queuedBytes_ + message.size() + 1 > static_cast<std::size_t>(config_.maxSendQueueBytes))
+    if (queuedBytes_ + message.size() + 1 > static_cast<std::size_t>(config_.limits.maxSendQueueBytes))
         throw sdk::Error(MC_ERR_UNAVAILABLE, "send queue is full (" + std::to_string(queuedBytes_) +
                                                  " bytes wait for the server to read its stdin; max_send_queue_bytes = " +
-                                                 std::to_string(config_.maxSendQueueBytes) + ")");
+                                                 std::to_string(config_.limits.maxSendQueueBytes) + ")");
     std::string line;
     line.reserve(message.size() + 1);
     line.append(message);
@@ -252,7 +252,7 @@ void StdioConnection::beginTermination(EndCause cause, const std::string& detail
     if (terminating_.exchange(true)) return; // the first cause wins; the schedule is already running
     cause_ = cause;
     causeDetail_ = detail;
-    stopWriter(Clock::now() + milliseconds(config_.shutdownGraceMs),
+    stopWriter(Clock::now() + milliseconds(config_.limits.shutdownGraceMs),
                cause == EndCause::Closed ? "the connection is closed" : "the connection is closing: " + detail);
 }
 
@@ -270,6 +270,12 @@ void StdioConnection::deliverStdoutLine(std::string_view rawLine) {
     if (!scan.ok) {
         diagnostic(MC_LOG_WARN, "dropped a stdout line that is not JSON (" + scan.error + "): " + quoted(line));
         return;
+    }
+    if (!answered_ && (scan.kind == '{' || scan.kind == '[')) {
+        // The first JSON-RPC output: the server is up and speaking (health of the connection).
+        answered_ = true;
+        events_.status(MC_COMPONENT_OK, "the server answers (pid " + std::to_string(child_->pid()) + ")");
+        if (!callbacksEnabled_) return;
     }
     if (scan.kind == '{') {
         events_.message(line);
@@ -299,15 +305,15 @@ void StdioConnection::deliverStderrLine(std::string_view rawLine) {
 void StdioConnection::readerLoop() {
     // Set here, not from reader_: a callback may call close() before open() has stored reader_.
     readerThreadId_ = std::this_thread::get_id();
-    LineBuffer stdoutLines(static_cast<std::size_t>(config_.maxLineBytes));
-    LineBuffer stderrLines(static_cast<std::size_t>(config_.maxStderrLineBytes));
+    LineBuffer stdoutLines(static_cast<std::size_t>(config_.limits.maxLineBytes));
+    LineBuffer stderrLines(static_cast<std::size_t>(config_.limits.maxStderrLineBytes));
     std::vector<char> chunk(kReadChunk);
 
     auto onStdoutLine = [this](std::string_view line) { deliverStdoutLine(line); };
     auto onStdoutOversize = [this](std::string_view) {
         if (stdoutDead_) return;
         const std::string detail = "the server wrote a stdout line longer than max_line_bytes (" +
-                                   std::to_string(config_.maxLineBytes) + " bytes)";
+                                   std::to_string(config_.limits.maxLineBytes) + " bytes)";
         diagnostic(MC_LOG_ERROR, detail + "; closing the connection");
         stdoutDead_ = true;
         beginTermination(EndCause::OversizeLine, detail);
@@ -315,7 +321,7 @@ void StdioConnection::readerLoop() {
     auto onStderrLine = [this](std::string_view line) { deliverStderrLine(line); };
     auto onStderrOversize = [this](std::string_view head) {
         deliverStderrLine(std::string(head) + " ... [truncated: line longer than max_stderr_line_bytes = " +
-                          std::to_string(config_.maxStderrLineBytes) + "]");
+                          std::to_string(config_.limits.maxStderrLineBytes) + "]");
     };
 
     // Reads what is available; false at end of stream.
@@ -349,8 +355,8 @@ void StdioConnection::readerLoop() {
         const Clock::time_point now = Clock::now();
         if (terminating_ && !scheduled) {
             scheduled = true;
-            termAt = now + milliseconds(config_.shutdownGraceMs);
-            killAt = termAt + milliseconds(config_.terminateGraceMs);
+            termAt = now + milliseconds(config_.limits.shutdownGraceMs);
+            killAt = termAt + milliseconds(config_.limits.terminateGraceMs);
         }
         if (!exited && child_->hasExited()) {
             exited = true;

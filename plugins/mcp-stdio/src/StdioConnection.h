@@ -28,7 +28,7 @@ class StdioConnection : public std::enable_shared_from_this<StdioConnection> {
 public:
     // Starts the process and the threads. Throws mc::sdk::Error (MC_ERR_IO when the command cannot
     // be started); nothing is left running then.
-    static std::shared_ptr<StdioConnection> open(const StdioConfig& config, sdk::Host host, sdk::TransportEvents events);
+    static std::shared_ptr<StdioConnection> open(const StdioConfig& config, sdk::Host host, sdk::ConnectionEvents events);
     ~StdioConnection();
     StdioConnection(const StdioConnection&) = delete;
     StdioConnection& operator=(const StdioConnection&) = delete;
@@ -49,7 +49,7 @@ public:
 private:
     enum class EndCause { None, Exited, StdoutClosed, OversizeLine, Closed };
 
-    StdioConnection(const StdioConfig& config, sdk::Host host, sdk::TransportEvents events);
+    StdioConnection(const StdioConfig& config, sdk::Host host, sdk::ConnectionEvents events);
     void readerLoop();
     void writerLoop();
     bool writeAll(const std::string& data);
@@ -63,7 +63,7 @@ private:
 
     const StdioConfig config_;
     const sdk::Host host_;
-    const sdk::TransportEvents events_;
+    const sdk::ConnectionEvents events_;
     std::unique_ptr<ChildProcess> child_;
     int readerWakeFd_ = -1;
     int writerWakeFd_ = -1;
@@ -76,6 +76,7 @@ private:
     std::string causeDetail_;         // reader thread only
     bool stdoutDead_ = false;         // reader thread only: an oversize line ended delivery
     bool closedInsideCallback_ = false; // reader thread only
+    bool answered_ = false;           // reader thread only: on_status(OK) sent at the first message
 
     std::mutex queueMutex_;
     std::condition_variable queueCv_;

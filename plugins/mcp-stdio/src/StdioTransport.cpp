@@ -1,47 +1,33 @@
 #include "StdioTransport.h"
 
 namespace mc::mcp_stdio {
+namespace {
 
-StdioTransport::StdioTransport(sdk::Host host, std::string_view configJson)
-    : TransportPlugin(host, configJson), config_(parseStdioConfig(configJson, host)) {}
+// One server process as the SDK's Connection.
+class StdioServerConnection final : public sdk::Connection {
+public:
+    explicit StdioServerConnection(std::shared_ptr<StdioConnection> connection) : connection_(std::move(connection)) {}
+    ~StdioServerConnection() override { close(); }
 
-StdioTransport::~StdioTransport() { close(); }
-
-void StdioTransport::open(sdk::TransportEvents events) {
-    std::shared_ptr<StdioConnection> previous;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (connection_ && connection_->running())
-            throw sdk::Error(MC_ERR_CONFLICT, "already open: the server process (pid " + std::to_string(connection_->pid()) +
-                                                  ") is running; close() it first");
-        previous = std::move(connection_);
+    void send(std::string_view message) override { connection_->send(message); }
+    // Stops callbacks, runs the shutdown schedule (stdin EOF, SIGTERM, SIGKILL) and reaps the process.
+    void close() override {
+        if (connection_) connection_->close();
     }
-    if (previous) previous->close(); // a connection that ended by itself: make sure it is reaped
-    auto fresh = StdioConnection::open(config_, host(), events);
-    std::lock_guard<std::mutex> lock(mutex_);
-    connection_ = std::move(fresh);
-    everOpened_ = true;
-}
 
-void StdioTransport::send(std::string_view jsonrpcMessage) {
-    std::shared_ptr<StdioConnection> connection;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        connection = connection_;
-        if (!connection)
-            throw sdk::Error(MC_ERR_UNAVAILABLE, everOpened_ ? "the connection is closed" : "the connection is not open");
-    }
-    connection->send(jsonrpcMessage);
-}
+private:
+    std::shared_ptr<StdioConnection> connection_;
+};
 
-void StdioTransport::close() {
-    std::shared_ptr<StdioConnection> connection;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        connection = std::move(connection_);
-    }
-    // Outside the lock: the reader may be inside a callback that calls send().
-    if (connection) connection->close();
+} // namespace
+
+StdioTransport::StdioTransport(sdk::Host host, const Limits& settings) : TransportPlugin(host), settings_(settings) {}
+
+void StdioTransport::validate(std::string_view serverJson) { parseStdioServer(serverJson, settings_); }
+
+std::unique_ptr<sdk::Connection> StdioTransport::open(std::string_view serverJson, sdk::ConnectionEvents events) {
+    const StdioConfig config = parseStdioServer(serverJson, settings_);
+    return std::make_unique<StdioServerConnection>(StdioConnection::open(config, host(), events));
 }
 
 } // namespace mc::mcp_stdio

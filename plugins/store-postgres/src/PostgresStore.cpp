@@ -174,18 +174,13 @@ private:
     const KindSpec& thread_;
 };
 
-std::int64_t boundedSetting(const mc::sdk::Host& host, const std::string& key, std::int64_t fallback, std::int64_t min,
-                            std::int64_t max) {
-    const std::int64_t value = host.configInt(key, fallback);
-    if (value < min || value > max)
-        throw Error(MC_ERR_CONFIG, "configuration key '" + key + "' = " + std::to_string(value) + " must be between " +
-                                       std::to_string(min) + " and " + std::to_string(max));
-    return value;
-}
-
 } // namespace
 
 std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
+
+bool isUnreachable(const Error& e) {
+    return e.status() == MC_ERR_UNAVAILABLE && std::string_view(e.what()).rfind("cannot connect to PostgreSQL", 0) == 0;
+}
 
 std::string selectColumns(const KindSpec& spec, const std::string& tableAlias) {
     const std::string prefix = tableAlias.empty() ? "" : tableAlias + ".";
@@ -247,18 +242,16 @@ void ensureMigrationTable(PGconn* conn) {
                   "applied_at TEXT NOT NULL, checksum TEXT NOT NULL)");
 }
 
-PostgresStore::PostgresStore(mc::sdk::Host host, std::string_view configJson) : StorePlugin(host, configJson) {
-    settings_.conninfo = toConninfo(host.configString("url", ""));
-    settings_.maxConnections = static_cast<std::size_t>(boundedSetting(host, "pool_max", 8, 1, 256));
-    settings_.minConnections =
-        static_cast<std::size_t>(boundedSetting(host, "pool_min", 1, 1, static_cast<std::int64_t>(settings_.maxConnections)));
-    settings_.connectTimeout = std::chrono::milliseconds(boundedSetting(host, "connect_timeout_ms", 5000, 100, 600000));
-    settings_.statementTimeout = std::chrono::milliseconds(boundedSetting(host, "statement_timeout_ms", 30000, 100, 3600000));
-    settings_.synchronousCommit = host.configString("synchronous_commit", "on");
-    static const std::set<std::string> kCommitModes = {"on", "off", "local", "remote_write", "remote_apply"};
-    if (!kCommitModes.count(settings_.synchronousCommit))
-        throw Error(MC_ERR_CONFIG, "configuration key 'synchronous_commit' = '" + settings_.synchronousCommit +
-                                       "': expected on, off, local, remote_write or remote_apply");
+PostgresStore::PostgresStore(mc::sdk::Host host, const Settings& settings) : StorePlugin(host) {
+    settings_.conninfo = toConninfo(settings.url);
+    settings_.maxConnections = static_cast<std::size_t>(settings.poolMax);
+    if (settings.poolMin > settings.poolMax)
+        throw Error(MC_ERR_CONFIG, "configuration key 'pool_min' = " + std::to_string(settings.poolMin) +
+                                       " must be between 1 and " + std::to_string(settings.poolMax) + " (pool_max)");
+    settings_.minConnections = static_cast<std::size_t>(settings.poolMin);
+    settings_.connectTimeout = std::chrono::milliseconds(settings.connectTimeoutMs);
+    settings_.statementTimeout = std::chrono::milliseconds(settings.statementTimeoutMs);
+    settings_.synchronousCommit = settings.synchronousCommit;
     target_ = describeConninfo(settings_.conninfo);
 }
 
@@ -275,6 +268,15 @@ void PostgresStore::start() {
     host().info("connected to PostgreSQL (" + target_ + "), pool " + std::to_string(settings_.minConnections) + "-" +
                 std::to_string(settings_.maxConnections) + ", statement_timeout " +
                 std::to_string(settings_.statementTimeout.count()) + " ms");
+    reportOnce(MC_COMPONENT_OK, "connected to PostgreSQL (" + target_ + ")");
+}
+
+void PostgresStore::reportOnce(mc_component_status status, const std::string& message) {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    if (status == reported_ && message == reportedMessage_) return;
+    reported_ = status;
+    reportedMessage_ = message;
+    host().reportStatus(status, message);
 }
 
 void PostgresStore::stop() {
@@ -323,12 +325,19 @@ void PostgresStore::write(std::string_view kind, std::string_view recordsJson, m
         written.rejected = batch.rejected; // nothing to write: no connection needed
     } else {
         if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
-        pool_->run([&](PGconn* conn) {
-            execute(conn, "BEGIN");
-            PgWriteTarget target(conn);
-            written = applyBatch(batch, target, now);
-            execute(conn, "COMMIT");
-        });
+        try {
+            pool_->run([&](PGconn* conn) {
+                execute(conn, "BEGIN");
+                PgWriteTarget target(conn);
+                written = applyBatch(batch, target, now);
+                execute(conn, "COMMIT");
+            });
+        } catch (const Error& e) {
+            // The writer finds an unreachable server first: say so at once (the pool retries by itself).
+            if (isUnreachable(e)) reportOnce(MC_COMPONENT_RECOVERABLE_ERROR, e.what());
+            throw;
+        }
+        reportOnce(MC_COMPONENT_OK, "connected to PostgreSQL (" + target_ + ")");
     }
     result.write(toJson(written));
 }
@@ -345,10 +354,11 @@ void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc
     }
 }
 
-void PostgresStore::health(mc::sdk::Sink& statusJson) {
+void PostgresStore::describe(mc::sdk::Sink& details) {
     std::string out = "\"backend\":\"postgres\",\"server\":" + jsonString(target_);
     if (!pool_) {
-        statusJson.write("{\"ok\":false,\"reason\":\"the store is not started\"," + out + "}");
+        // Not started (or stopped): the host's own status says so; nothing to report.
+        details.write("{\"ok\":false,\"reason\":\"the store is not started\"," + out + "}");
         return;
     }
     try {
@@ -359,14 +369,16 @@ void PostgresStore::health(mc::sdk::Sink& statusJson) {
         });
         out += ",\"server_version\":" + jsonString(version) + ",\"synchronous_commit\":" + jsonString(synchronousCommit);
     } catch (const Error& e) {
-        statusJson.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
+        details.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
+        reportOnce(MC_COMPONENT_RECOVERABLE_ERROR, e.what());
         return;
     }
     out += ",\"pool_open\":" + std::to_string(pool_->openConnections()) +
            ",\"pool_idle\":" + std::to_string(pool_->idleConnections()) +
            ",\"pool_max\":" + std::to_string(settings_.maxConnections) +
            ",\"statement_timeout_ms\":" + std::to_string(settings_.statementTimeout.count());
-    statusJson.write("{\"ok\":true," + out + "}");
+    details.write("{\"ok\":true," + out + "}");
+    reportOnce(MC_COMPONENT_OK, "connected to PostgreSQL (" + target_ + ")");
 }
 
 } // namespace mc::store_postgres

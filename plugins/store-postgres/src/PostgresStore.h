@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,38 @@ namespace mc::store_postgres {
 using mc::records::KindSpec;
 using mc::records::NormalizedRecord;
 
+struct Settings {
+    std::string url;
+    std::int64_t poolMin = 0;
+    std::int64_t poolMax = 0;
+    std::int64_t connectTimeoutMs = 0;
+    std::int64_t statementTimeoutMs = 0;
+    std::string synchronousCommit;
+};
+
+// The keys under store.postgres., declared once (types, defaults, ranges, choices, help).
+constexpr mc::sdk::Key<Settings> kSettings[] = {
+    mc::sdk::key("url", &Settings::url).required().secret()
+        .help("libpq conninfo ('host=127.0.0.1 port=5432 dbname=mc user=mc') or "
+              "postgresql://user:pass@host:port/db?sslmode=... URL; may be given as ${env:NAME} or ${file:/path}"),
+    mc::sdk::key("pool_min", &Settings::poolMin).byDefault("1").range(1, 256)
+        .help("Connections opened at start and kept (at most pool_max)"),
+    mc::sdk::key("pool_max", &Settings::poolMax).byDefault("8").range(1, 256)
+        .help("Most connections open at once"),
+    mc::sdk::key("connect_timeout_ms", &Settings::connectTimeoutMs).byDefault("5000").range(100, 600000)
+        .help("Longest wait for a connection: connecting (libpq rounds up to whole seconds, at least 2) "
+              "or a free pooled one"),
+    mc::sdk::key("statement_timeout_ms", &Settings::statementTimeoutMs).byDefault("30000").range(100, 3600000)
+        .help("PostgreSQL statement_timeout of every connection"),
+    mc::sdk::key("synchronous_commit", &Settings::synchronousCommit)
+        .choices("on,off,local,remote_write,remote_apply").byDefault("on")
+        .help("PostgreSQL synchronous_commit of every connection: on (an acknowledged event survives a server "
+              "crash), off (faster; the last commits may be lost), local, remote_write or remote_apply"),
+};
+
 class PostgresStore : public mc::sdk::StorePlugin {
 public:
-    PostgresStore(mc::sdk::Host host, std::string_view configJson);
+    PostgresStore(mc::sdk::Host host, const Settings& settings);
     ~PostgresStore() override;
 
     void start() override;
@@ -29,10 +59,14 @@ public:
     void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) override;
     void write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
-    void health(mc::sdk::Sink& statusJson) override;
+    // Details (backend, server, server_version, synchronous_commit, pool_open, pool_idle, pool_max,
+    // statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
+    // RECOVERABLE_ERROR while the server cannot be reached: the pool reconnects by itself).
+    void describe(mc::sdk::Sink& details) override;
 
 private:
     std::string nowTimestamp() const;
+    void reportOnce(mc_component_status status, const std::string& message);
     // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
@@ -40,10 +74,15 @@ private:
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages
     std::unique_ptr<PgPool> pool_;
+    std::mutex statusMutex_;
+    mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
+    std::string reportedMessage_;
 };
 
 // ---- Shared by the writes and PostgresQueries.cpp ------------------------------------------------
 std::string quoted(const std::string& identifier);
+// An error of the pool that means the server cannot be reached (not a statement's failure).
+bool isUnreachable(const mc::sdk::Error& e);
 // "id, <each field as text: timestamps as RFC 3339 UTC>, created_at" for SELECTs of `spec`'s table.
 std::string selectColumns(const KindSpec& spec, const std::string& tableAlias = "");
 // A row selected with selectColumns(spec) starting at `col` as the record it stores.

@@ -1,7 +1,8 @@
 // store-postgres on its own private PostgreSQL server: down/up without restarting the store, and the
-// url setting (conninfo or URL, converted and checked) with its error messages.
-#include "../../store-sqlite/tests/StoreTestSupport.h"
+// url setting (conninfo or URL, converted and checked) with its error messages. The built .so runs in
+// the SDK's fake host (tests/plugins/StoreFakeHarness.h: create, start, the repository's migrations).
 #include "PostgresServer.h"
+#include "StoreFakeHarness.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -11,13 +12,16 @@
 #include <chrono>
 #include <thread>
 
-using mc::host::StoreError;
-using mc::host::StoreService;
-using mc::test::openBackendStore;
 using mc::test::parseObject;
 using mc::test::PostgresServer;
+using mc::test::fake::StoreError;
+using StoreService = mc::test::fake::FakeStore;
 
 namespace {
+
+std::unique_ptr<StoreService> openBackendStore(const std::string& backend, const std::map<std::string, std::string>& config) {
+    return std::make_unique<StoreService>("store-" + backend, config);
+}
 
 mc_status writeLog(StoreService& store, const std::string& id, std::string& error) {
     std::string result;
@@ -72,16 +76,22 @@ public:
         CPPUNIT_ASSERT_MESSAGE("write took too long while the server was down",
                                took < std::chrono::milliseconds(2000 + 1500));
         assertContains(error, "PostgreSQL");
+        // The failed write alone reports the store down (no describe needed).
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_RECOVERABLE_ERROR, store->lastStatus()->status);
+        assertContains(store->lastStatus()->message, "cannot connect to PostgreSQL");
         auto health = parseObject(store->healthJson());
         CPPUNIT_ASSERT(!health->getValue<bool>("ok"));
         assertContains(health->getValue<std::string>("reason"), "cannot connect to PostgreSQL");
         CPPUNIT_ASSERT(!store->healthy());
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_RECOVERABLE_ERROR, store->lastStatus()->status);
+        assertContains(store->lastStatus()->message, "cannot connect to PostgreSQL");
         std::string result;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, store->query("logs.list", "{}", result, error));
 
         server.start();
         // The pooled connections died with the server; the store notices and reconnects by itself.
         CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-after", error));
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, store->lastStatus()->status); // and the next good write back up
         CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, writeLog(*store, "L-down", error)); // the retried batch
         CPPUNIT_ASSERT(store->healthy());
         CPPUNIT_ASSERT_EQUAL(std::string("L-after\nL-before\nL-down"), server.psql(db, "SELECT id FROM logs ORDER BY id"));
@@ -142,8 +152,8 @@ public:
             openBackendStore("postgres", {{"url", server.conninfo(db)}, {"synchronous_commit", "sometimes"}});
             CPPUNIT_FAIL("expected a configuration error");
         } catch (const std::exception& e) {
-            assertContains(e.what(), "configuration key 'synchronous_commit' = 'sometimes': expected on, off, local, "
-                                     "remote_write or remote_apply");
+            assertContains(e.what(), "store.postgres.synchronous_commit = 'sometimes': expected one of on, off, local, "
+                                     "remote_write, remote_apply");
         }
     }
 

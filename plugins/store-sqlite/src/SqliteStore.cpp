@@ -144,21 +144,11 @@ private:
 
 } // namespace
 
-SqliteStore::SqliteStore(mc::sdk::Host host, std::string_view configJson)
-    : StorePlugin(host, configJson),
-      path_(host.configString("path", "mission-control.db")),
-      busyTimeoutMs_(host.configInt("busy_timeout_ms", 5000)),
-      synchronous_(host.configString("synchronous", "FULL")) {
+SqliteStore::SqliteStore(mc::sdk::Host host, const Settings& settings)
+    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous) {
     if (path_.empty()) throw Error(MC_ERR_CONFIG, "configuration key 'path' must not be empty");
-    if (busyTimeoutMs_ < 0 || busyTimeoutMs_ > 600000)
-        throw Error(MC_ERR_CONFIG, "configuration key 'busy_timeout_ms' = " + std::to_string(busyTimeoutMs_) +
-                                       " must be between 0 and 600000");
     std::transform(synchronous_.begin(), synchronous_.end(), synchronous_.begin(),
                    [](unsigned char c) { return std::toupper(c); });
-    static const std::set<std::string> modes{"OFF", "NORMAL", "FULL", "EXTRA"};
-    if (!modes.count(synchronous_))
-        throw Error(MC_ERR_CONFIG, "configuration key 'synchronous' = '" + synchronous_ +
-                                       "' must be one of OFF, NORMAL, FULL, EXTRA");
 }
 
 SqliteStore::~SqliteStore() {
@@ -171,6 +161,15 @@ SqliteStore::~SqliteStore() {
 void SqliteStore::start() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!session_) open();
+    reportOnce(MC_COMPONENT_OK, "SQLite database '" + path_ + "' open");
+}
+
+void SqliteStore::reportOnce(mc_component_status status, const std::string& message) {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    if (status == reported_ && message == reportedMessage_) return;
+    reported_ = status;
+    reportedMessage_ = message;
+    host().reportStatus(status, message);
 }
 
 void SqliteStore::stop() {
@@ -317,15 +316,18 @@ void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::
     }
 }
 
-void SqliteStore::health(mc::sdk::Sink& statusJson) {
+void SqliteStore::describe(mc::sdk::Sink& details) {
     std::string out = "{\"backend\":\"sqlite\",\"path\":" + jsonString(path_);
-    const auto fail = [&](const std::string& reason) {
-        statusJson.write("{\"ok\":false,\"reason\":" + jsonString(reason) + "," + out.substr(1) + "}");
+    const auto fail = [&](const std::string& reason, mc_component_status status) {
+        details.write("{\"ok\":false,\"reason\":" + jsonString(reason) + "," + out.substr(1) + "}");
+        if (status != MC_COMPONENT_INVALID) reportOnce(status, reason);
     };
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!session_) return fail("the store is not started");
+    std::unique_lock<std::mutex> lock(mutex_);
+    // Not started (or stopped): the host's own status says so; nothing to report.
+    if (!session_) return fail("the store is not started", MC_COMPONENT_INVALID);
     // SQLite keeps writing to an unlinked file without complaint; data there would be lost on restart.
-    if (!Poco::File(path_).exists()) return fail("database file '" + path_ + "' no longer exists");
+    if (!Poco::File(path_).exists())
+        return fail("database file '" + path_ + "' no longer exists", MC_COMPONENT_PERMANENT_ERROR);
     try {
         sqlite3* db = handle();
         Prepared mode(db, "PRAGMA journal_mode");
@@ -344,9 +346,11 @@ void SqliteStore::health(mc::sdk::Sink& statusJson) {
         out += ",\"busy_timeout_ms\":" + std::to_string(busyTimeoutMs_);
         out += ",\"size_bytes\":" + std::to_string(sizeBytes);
     } catch (const Error& e) {
-        return fail(e.what());
+        return fail(e.what(), MC_COMPONENT_RECOVERABLE_ERROR);
     }
-    statusJson.write("{\"ok\":true," + out.substr(1) + "}");
+    lock.unlock();
+    details.write("{\"ok\":true," + out.substr(1) + "}");
+    reportOnce(MC_COMPONENT_OK, "SQLite database '" + path_ + "' open");
 }
 
 } // namespace mc::store_sqlite

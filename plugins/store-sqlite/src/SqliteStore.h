@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -24,9 +25,26 @@ using mc::records::KindSpec;
 
 struct BatchedFtsIndex; // SqliteStore.cpp
 
+struct Settings {
+    std::string path;
+    std::int64_t busyTimeoutMs = 0;
+    std::string synchronous; // lower-case choice; the store uses it upper-case
+};
+
+// The keys under store.sqlite., declared once (types, defaults, ranges, choices, help).
+constexpr mc::sdk::Key<Settings> kSettings[] = {
+    mc::sdk::key("path", &Settings::path).byDefault("mission-control.db")
+        .help("SQLite database file; created if missing, its directory must exist"),
+    mc::sdk::key("busy_timeout_ms", &Settings::busyTimeoutMs).byDefault("5000").range(0, 600000)
+        .help("How long a statement waits for another connection's lock before failing"),
+    mc::sdk::key("synchronous", &Settings::synchronous).choices("full,normal,off,extra").byDefault("full")
+        .help("PRAGMA synchronous: FULL (an acknowledged event survives power loss), NORMAL (faster; the last "
+              "commits may be lost on power loss), OFF or EXTRA"),
+};
+
 class SqliteStore : public mc::sdk::StorePlugin {
 public:
-    SqliteStore(mc::sdk::Host host, std::string_view configJson);
+    SqliteStore(mc::sdk::Host host, const Settings& settings);
     ~SqliteStore() override;
 
     void start() override;
@@ -37,7 +55,10 @@ public:
     void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) override;
     void write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
-    void health(mc::sdk::Sink& statusJson) override;
+    // Details (backend, path, wal, journal_mode, foreign_keys, synchronous, busy_timeout_ms,
+    // size_bytes, and ok/reason of the check); reports the status the check finds (OK, or
+    // PERMANENT_ERROR when the database file is gone, RECOVERABLE_ERROR when it cannot be read).
+    void describe(mc::sdk::Sink& details) override;
 
 private:
     // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
@@ -48,6 +69,7 @@ private:
     sqlite3* handle(); // the open connection; throws MC_ERR_UNAVAILABLE when not started
     void ensureMigrationTable();
     std::string nowTimestamp() const;
+    void reportOnce(mc_component_status status, const std::string& message);
 
     std::string path_;
     std::int64_t busyTimeoutMs_;
@@ -58,6 +80,9 @@ private:
     std::vector<const BatchedFtsIndex*> batchedFts_;
     bool batchedFtsKnown_ = false;
     std::mutex mutex_; // guards session_ and every statement on it
+    std::mutex statusMutex_;
+    mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
+    std::string reportedMessage_;
     std::unique_ptr<Poco::Data::Session> session_;
 };
 

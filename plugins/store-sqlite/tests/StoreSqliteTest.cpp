@@ -1,5 +1,7 @@
-// store-sqlite through the real store-sqlite.so and the host's StoreService, on real temp databases.
-#include "StoreTestSupport.h"
+// store-sqlite through the real store-sqlite.so in the SDK's fake host (tests/plugins/StoreFakeHarness.h:
+// create, start, the repository's migrations), on real temp databases.
+#include "RawSqlite.h"
+#include "StoreFakeHarness.h"
 
 #include "mc/records/QueryCatalog.h"
 
@@ -15,14 +17,20 @@
 #include <set>
 #include <thread>
 
-using mc::host::StoreError;
-using mc::host::StoreService;
-using mc::test::openStore;
 using mc::test::parseObject;
-using mc::test::RawSqlite;
-using mc::test::TempDir;
+using mc::test::fake::RawSqlite;
+using mc::test::fake::StoreError;
+using mc::test::fake::TempDir;
+using StoreService = mc::test::fake::FakeStore;
 
 namespace {
+
+std::unique_ptr<StoreService> openStore(const std::string& dbPath,
+                                        const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir(),
+                                        std::map<std::string, std::string> overrides = {}) {
+    overrides["path"] = dbPath;
+    return std::make_unique<StoreService>("store-sqlite", overrides, migrationsDir);
+}
 
 // Writes and asserts success; returns the store's result object.
 Poco::JSON::Object::Ptr writeOk(StoreService& store, const std::string& kind, const std::string& records) {
@@ -376,7 +384,7 @@ public:
         // Durable by default: an acknowledged commit survives power loss.
         CPPUNIT_ASSERT_EQUAL(std::string("FULL"), health->getValue<std::string>("synchronous"));
         CPPUNIT_ASSERT_EQUAL(5000, health->getValue<int>("busy_timeout_ms"));
-        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), health->getValue<int64_t>("schema_version"));
+        CPPUNIT_ASSERT_EQUAL(mc::test::fake::shippedSchemaVersion(), health->getValue<int64_t>("schema_version"));
         CPPUNIT_ASSERT(health->getValue<long>("size_bytes") > 0);
         CPPUNIT_ASSERT(store->healthy());
         CPPUNIT_ASSERT_EQUAL(std::string("sqlite"), store->dialect());
@@ -392,11 +400,14 @@ public:
         CPPUNIT_ASSERT_EQUAL("database file '" + dir.file("gone.db") + "' no longer exists",
                              health->getValue<std::string>("reason"));
         CPPUNIT_ASSERT(!store->healthy());
+        // The check is reported as the instance's status: the data would be lost on restart.
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_PERMANENT_ERROR, store->lastStatus()->status);
+        CPPUNIT_ASSERT_EQUAL("database file '" + dir.file("gone.db") + "' no longer exists", store->lastStatus()->message);
     }
 
     void testDatabaseIsInWalModeWithForeignKeys() {
         TempDir dir;
-        auto store = openStore(dir.file("wal.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "250"}});
+        auto store = openStore(dir.file("wal.db"), mc::test::fake::sourceMigrationsDir(), {{"busy_timeout_ms", "250"}});
         writeOk(*store, "thread", kThread);
         CPPUNIT_ASSERT(boost::filesystem::exists(dir.file("wal.db-wal"))); // the write went through the WAL
         CPPUNIT_ASSERT_EQUAL(250, parseObject(store->healthJson())->getValue<int>("busy_timeout_ms"));
@@ -444,19 +455,19 @@ public:
     void testBadConfigFailsCreateWithReason() {
         TempDir dir;
         try {
-            openStore(dir.file("c.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "-5"}});
+            openStore(dir.file("c.db"), mc::test::fake::sourceMigrationsDir(), {{"busy_timeout_ms", "-5"}});
             CPPUNIT_FAIL("a negative busy_timeout_ms must be refused");
         } catch (const StoreError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): configuration key "
-                                             "'busy_timeout_ms' = -5 must be between 0 and 600000"),
+            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): store.sqlite.busy_timeout_ms "
+                                             "= '-5': expected an integer in [0, 600000]"),
                                  std::string(e.what()));
         }
         try {
-            openStore(dir.file("c.db"), mc::test::shippedMigrationsDir(), {{"synchronous", "sometimes"}});
+            openStore(dir.file("c.db"), mc::test::fake::sourceMigrationsDir(), {{"synchronous", "sometimes"}});
             CPPUNIT_FAIL("an unknown synchronous mode must be refused");
         } catch (const StoreError& e) {
-            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): configuration key "
-                                             "'synchronous' = 'SOMETIMES' must be one of OFF, NORMAL, FULL, EXTRA"),
+            CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite/test: create failed (config): store.sqlite.synchronous "
+                                             "= 'sometimes': expected one of full, normal, off, extra"),
                                  std::string(e.what()));
         }
         CPPUNIT_ASSERT(!boost::filesystem::exists(dir.file("c.db")));
@@ -503,7 +514,7 @@ public:
     // FTS5's own integrity check passes.
     void testFullTextIndexIsFilledOncePerBatchAndOnceBeforeMigration4() {
         TempDir dir;
-        const auto shipped = boost::filesystem::path(mc::test::shippedMigrationsDir()) / "sqlite";
+        const auto shipped = boost::filesystem::path(mc::test::fake::sourceMigrationsDir()) / "sqlite";
         boost::filesystem::create_directories(dir.path() / "upto3" / "sqlite");
         for (const char* name : {"001_initial_schema.sql", "002_ingest.sql", "003_query.sql"})
             boost::filesystem::copy_file(shipped / name, dir.path() / "upto3" / "sqlite" / name);
@@ -522,7 +533,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'alpha'"));
 
         auto store = openStore(db);
-        CPPUNIT_ASSERT_EQUAL(mc::test::shippedSchemaVersion(), store->schemaVersion());
+        CPPUNIT_ASSERT_EQUAL(mc::test::fake::shippedSchemaVersion(), store->schemaVersion());
         CPPUNIT_ASSERT_EQUAL(std::string("0"), raw.scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
                                                           "('logs_fts_insert', 'transcripts_fts_insert')"));
         auto result = writeOk(*store, "log", "[" + logs("L-2", "alpha two") + "," + logs("L-3", "beta three") +
@@ -541,7 +552,7 @@ public:
 
     void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
         TempDir dir;
-        auto store = openStore(dir.file("locked.db"), mc::test::shippedMigrationsDir(), {{"busy_timeout_ms", "100"}});
+        auto store = openStore(dir.file("locked.db"), mc::test::fake::sourceMigrationsDir(), {{"busy_timeout_ms", "100"}});
         const std::string log = R"([{"id":"L-1","level":"INFO","service":"s","mcp_id":"m"}])";
         std::string result, error;
         {
