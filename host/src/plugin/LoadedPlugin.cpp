@@ -10,7 +10,8 @@ mc_config_key ConfigKeyInfo::abi() const {
     key.struct_size = sizeof(mc_config_key);
     key.name = str(name);
     key.type = type;
-    key.flags = (required ? MC_CONFIG_REQUIRED : 0u) | (secret ? MC_CONFIG_SECRET : 0u) | (hasRange ? MC_CONFIG_HAS_RANGE : 0u);
+    key.flags = (required ? uint32_t{MC_CONFIG_REQUIRED} : 0u) | (secret ? uint32_t{MC_CONFIG_SECRET} : 0u) |
+                (hasRange ? uint32_t{MC_CONFIG_HAS_RANGE} : 0u);
     key.default_value = str(defaultValue);
     key.min = min;
     key.max = max;
