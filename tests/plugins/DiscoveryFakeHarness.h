@@ -112,11 +112,27 @@ private:
         }
     }
 
-    // Appends what arrived since the last poll: discovery events first, then the plugin's statuses
-    // (a plugin reports its servers before the status that sums them up).
+    // Appends what arrived since the last poll in the order it was reported: each status after the
+    // discovery events reported before it (its "found" counts exactly those), the later events last.
     void poll() const {
+        const auto statuses = instance_->statuses(); // first: the events below include all theirs
         const auto events = instance_->discoveryEvents();
-        for (; eventsSeen_ < events.size(); ++eventsSeen_) {
+        for (; statusesSeen_ < statuses.size(); ++statusesSeen_) {
+            const auto& s = statuses[statusesSeen_];
+            pollEvents(events, s.discoveryEventsBefore);
+            if (s.byHost) continue;
+            Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
+            r->set("action", "state");
+            r->set("state", std::string(stateName(s.status)));
+            r->set("message", s.message);
+            r->set("found", static_cast<int>(current_.size()));
+            reports_.push_back(r);
+        }
+        pollEvents(events, events.size());
+    }
+
+    void pollEvents(const std::vector<mc::sdk::test::DiscoveryEvent>& events, std::size_t upTo) const {
+        for (; eventsSeen_ < upTo && eventsSeen_ < events.size(); ++eventsSeen_) {
             const auto& e = events[eventsSeen_];
             Poco::JSON::Object::Ptr r;
             if (e.kind == mc::sdk::test::DiscoveryEvent::Found) {
@@ -139,17 +155,6 @@ private:
                 r = new Poco::JSON::Object;
                 r->set("action", "scan_complete");
             }
-            reports_.push_back(r);
-        }
-        const auto statuses = instance_->statuses();
-        for (; statusesSeen_ < statuses.size(); ++statusesSeen_) {
-            const auto& s = statuses[statusesSeen_];
-            if (s.byHost) continue;
-            Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
-            r->set("action", "state");
-            r->set("state", std::string(stateName(s.status)));
-            r->set("message", s.message);
-            r->set("found", static_cast<int>(current_.size()));
             reports_.push_back(r);
         }
     }

@@ -77,6 +77,7 @@ struct StatusReport {
     mc_component_status status;
     std::string message;
     bool byHost; // set by the (fake) host around start/stop, not reported by the plugin
+    std::size_t discoveryEventsBefore = 0; // an instance's: how many discovery events it had reported by then
 };
 
 struct FoundRecord {
@@ -844,7 +845,7 @@ private:
 
     void violation(std::string what) const { journal_.record([&] { violations_.push_back(std::move(what)); }); }
     void hostStatus(mc_component_status s, const std::string& message) {
-        journal_.record([&] { statuses_.push_back({s, message, true}); });
+        journal_.record([&] { statuses_.push_back({s, message, true, events_.size()}); });
     }
 
     void closeConnections() {
@@ -900,7 +901,7 @@ private:
         if (status == MC_COMPONENT_STOPPING || status == MC_COMPONENT_STOPPED)
             i->violation(std::string("report_status(") + name(status) + "): the host sets it");
         if (i->stopped_.load()) i->violation("report_status after stop returned: " + std::string(view(message)));
-        i->journal_.record([&] { i->statuses_.push_back({status, std::string(view(message)), false}); });
+        i->journal_.record([&] { i->statuses_.push_back({status, std::string(view(message)), false, i->events_.size()}); });
     }
     static mc_status apiConfigGet(mc_host* h, mc_str key, mc_sink* out) {
         auto* i = from(h);
