@@ -204,10 +204,13 @@ void RegistryDiscovery::run(bool full) {
     }
     for (auto& [name, server] : found) {
         auto it = known_.find(name);
-        if (it != known_.end() && same(it->second, server)) continue;
+        // A full listing reports every server again: its scan_complete drops what it did not report.
+        if (!full && it != known_.end() && same(it->second, server)) continue;
         known_[name] = server;
         discovered().found(server);
     }
+    // The host's last_scan is the last complete listing (an incremental run lists only changes).
+    if (full) discovered().scanComplete(startedUs);
     lastSuccessIso_ = isoMillis(startedUs);
     // A bad entry costs only itself: it is logged (the first kMaxListedSkips one by one) and counted
     // in the status message; the rest is used.
