@@ -52,13 +52,31 @@ void McpGateway::startTransports(const Poco::Util::AbstractConfiguration& config
     }
 }
 
+namespace {
+// The field a transport's validate() message names first; "transport" when it names none.
+std::string fieldOfMessage(const std::string& error) {
+    if (!error.empty() && error[0] == '"') {
+        const std::size_t close = error.find('"', 1);
+        if (close == std::string::npos || close == 1) return "transport";
+        std::string field = error.substr(1, close - 1);
+        std::size_t i = close + 1;
+        while (i < error.size() && error[i] != ' ' && error[i] != ':') field += error[i++];
+        return field.find(' ') == std::string::npos ? field : std::string("transport");
+    }
+    const std::size_t end = std::min(error.find(" = "), error.find(": "));
+    std::string field = end == std::string::npos || end == 0 ? std::string("transport") : error.substr(0, end);
+    if (field.find(' ') != std::string::npos) field = "transport";
+    return field;
+}
+} // namespace
+
 std::string McpGateway::validateDefinition(const McpServerConfig& config, std::string& field) const {
     std::string error;
     if (transports_.validate(config.transport, config.serverJson(), error) == MC_OK) return {};
-    // The plugin names the field first ("<field> = '<value>': ...", "<field>: ...").
-    const std::size_t end = std::min(error.find(" = "), error.find(": "));
-    field = end == std::string::npos || end == 0 ? std::string("transport") : error.substr(0, end);
-    if (field.find(' ') != std::string::npos) field = "transport";
+    // The plugin names the field first: "<field> = '<value>': ...", "<field>: ..." (the SDK's key
+    // messages) or a quoted name, "\"<field>\" ..." / "\"<field>\".<member> ..." / "\"<field>\"[i] ..."
+    // (the transports' server-definition messages).
+    field = fieldOfMessage(error);
     return error;
 }
 
