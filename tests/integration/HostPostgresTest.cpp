@@ -39,7 +39,7 @@ public:
             CPPUNIT_FAIL("the host started without store.postgres.url");
         } catch (const std::exception& e) {
             const std::string message = e.what();
-            CPPUNIT_ASSERT_MESSAGE(message, message.find("invalid configuration: store.postgres.url is required (libpq conninfo") !=
+            CPPUNIT_ASSERT_MESSAGE(message, message.find("invalid configuration: store.postgres.url is required and not set (libpq conninfo") !=
                                                 std::string::npos);
         }
     }

@@ -107,7 +107,7 @@ public:
     void versionNamesTheAbi() {
         HostProcess host({"--version"});
         CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
-        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "(plugin ABI 1.0)"));
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "(plugin ABI 2.0)"));
     }
 
     // On every interface without a secret: refused unless the operator accepts it, then warned about.

@@ -41,14 +41,25 @@ InProcessHost::Overrides mdnsOnly(const std::string& policy) {
 
 Poco::JSON::Object::Ptr mdnsSource(unsigned short port) { return sourceNamed(discovery(port), "mdns"); }
 
-// The next discovery event on `mcps` with this action (state events and others are skipped).
-Poco::JSON::Object::Ptr nextDiscovery(mc::test::TestWebSocket& events, const std::string& action) {
+// The endpoint of the next host discovery event on `mcps` with this change ("found", "probed",
+// "registered", "lost"; other events are skipped). ABI 2.0: the plugin's own reports are not on `mcps`.
+Poco::JSON::Object::Ptr nextEndpoint(mc::test::TestWebSocket& events, const std::string& change) {
     for (int i = 0; i < 50; ++i) {
         auto payload = events.receiveType("discovery", 20000)->getObject("payload");
-        if (payload->getValue<std::string>("action") == action) return payload;
+        if (payload->getValue<std::string>("action") == "endpoint" && payload->getValue<std::string>("change") == change)
+            return payload->getObject("endpoint");
     }
-    CPPUNIT_FAIL("no '" + action + "' discovery event on mcps among 50");
+    CPPUNIT_FAIL("no '" + change + "' endpoint event on mcps among 50");
     return nullptr;
+}
+
+// The key the endpoint has in source `source`.
+std::string keyIn(const Poco::JSON::Object::Ptr& endpoint, const std::string& source) {
+    auto sources = endpoint->getArray("sources");
+    for (std::size_t i = 0; sources && i < sources->size(); ++i)
+        if (sources->getObject(static_cast<unsigned>(i))->getValue<std::string>("source") == source)
+            return sources->getObject(static_cast<unsigned>(i))->getValue<std::string>("key");
+    return {};
 }
 
 } // namespace
@@ -73,10 +84,10 @@ public:
             events.receiveType("subscribed");
 
             mc::test::MdnsResponder responder("Everything Server", server.port(), {"path=/mcp"});
-            auto found = nextDiscovery(events, "found");
-            CPPUNIT_ASSERT_EQUAL(kKey, found->getValue<std::string>("key"));
+            auto found = nextEndpoint(events, "found");
+            CPPUNIT_ASSERT_EQUAL(kKey, keyIn(found, "mdns"));
             const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/mcp";
-            CPPUNIT_ASSERT_EQUAL(url, found->getValue<std::string>("url"));
+            CPPUNIT_ASSERT_EQUAL(url, found->getValue<std::string>("endpoint"));
 
             const bool connected = eventually([&] {
                 auto m = mc::test::mcp(host.port(), "everything-server");
@@ -95,7 +106,9 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("discovery-mdns"), source->getValue<std::string>("plugin"));
             CPPUNIT_ASSERT_EQUAL(std::string("auto-connect"), source->getValue<std::string>("policy"));
             CPPUNIT_ASSERT(eventually([&] { return mdnsSource(host.port())->getValue<std::string>("status") == "ok"; }));
-            CPPUNIT_ASSERT(!mdnsSource(host.port())->isNull("last_run"));
+            // ABI 2.0: last_scan is the time of the source's last scan_complete; mDNS keeps a cache
+            // and reports found/lost as announcements come, never a complete scan.
+            CPPUNIT_ASSERT(mdnsSource(host.port())->has("last_scan"));
             auto entry = foundWithKey(mdnsSource(host.port()), kKey);
             CPPUNIT_ASSERT(entry);
             CPPUNIT_ASSERT_EQUAL(std::string("everything-server"), entry->getValue<std::string>("mcp_id"));
@@ -105,9 +118,9 @@ public:
 
             // Withdrawn: goodbye -> lost -> the MCP is removed.
             responder.unregister();
-            auto lost = nextDiscovery(events, "lost");
-            CPPUNIT_ASSERT_EQUAL(kKey, lost->getValue<std::string>("key"));
-            CPPUNIT_ASSERT_EQUAL(std::string("goodbye"), lost->getValue<std::string>("reason"));
+            // (ABI 2.0: `lost` carries no reason; the host's endpoint event is "lost".)
+            auto lost = nextEndpoint(events, "lost");
+            CPPUNIT_ASSERT_EQUAL(url, lost->getValue<std::string>("endpoint"));
             CPPUNIT_ASSERT(eventually([&] { return httpGet(host.port(), "/api/mcps/everything-server").status == 404; }));
             CPPUNIT_ASSERT(eventually([&] { return !foundWithKey(mdnsSource(host.port()), kKey); }));
         });
