@@ -2,7 +2,8 @@
 // GET /v0.1/servers with, turned into discovery reports. The input is one page.
 //
 // Checked: no crash/UB/leak; a page that is not the ServerList shape is refused with MalformedPage and
-// nothing else; every server has its name and a found report that is a JSON object keyed by it.
+// nothing else; every server has its name, is found under it, and its server_json is a JSON object with a
+// "transport" (details_json, when set, a JSON object).
 #include "FuzzSupport.h"
 
 #include "RegistryPage.h"
@@ -22,15 +23,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     for (const auto& server : page.servers) {
         MC_FUZZ_CHECK(!server.name.empty(), "a server without a name");
-        Poco::JSON::Object::Ptr report;
+        MC_FUZZ_CHECK(server.found.key == server.name, "found key " + mc::fuzz::shown(server.found.key));
+        Poco::JSON::Object::Ptr json;
         try {
-            report = Poco::JSON::Parser().parse(server.foundJson).extract<Poco::JSON::Object::Ptr>();
+            json = Poco::JSON::Parser().parse(server.found.serverJson).extract<Poco::JSON::Object::Ptr>();
         } catch (const Poco::Exception& e) {
-            MC_FUZZ_CHECK(false, "found report is not a JSON object (" + e.displayText() + "): " + mc::fuzz::shown(server.foundJson));
+            MC_FUZZ_CHECK(false, "server_json is not a JSON object (" + e.displayText() + "): " + mc::fuzz::shown(server.found.serverJson));
         }
-        MC_FUZZ_CHECK(report->getValue<std::string>("key") == server.name, "report key");
-        MC_FUZZ_CHECK(report->getValue<std::string>("action") == "found", "report action");
-        MC_FUZZ_CHECK(report->has("transport"), "report without a transport");
+        MC_FUZZ_CHECK(json->has("transport"), "server_json without a transport");
+        if (!server.found.detailsJson.empty()) {
+            try {
+                Poco::JSON::Parser().parse(server.found.detailsJson).extract<Poco::JSON::Object::Ptr>();
+            } catch (const Poco::Exception& e) {
+                MC_FUZZ_CHECK(false, "details_json is not a JSON object (" + e.displayText() + "): " + mc::fuzz::shown(server.found.detailsJson));
+            }
+        }
     }
     return 0;
 }
