@@ -8,6 +8,8 @@
 #include <Poco/JSON/Array.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdio>
+#include <stdexcept>
 #include <thread>
 
 using mc::test::DiscoveryPluginHarness;
@@ -35,9 +37,13 @@ const char* kVsCode = R"({
 })";
 
 // Edits must be visible to an mtime + size check even within one clock tick: wait a little.
+// Replaces the file in one step (write beside it, then rename), as editors save: a poll never sees it
+// half-written (an empty or truncated file is malformed, and the test would read that error instead).
 void rewrite(const TempDir& dir, const std::string& name, const std::string& content) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    dir.write(name, content);
+    dir.write(name + ".tmp", content);
+    if (std::rename(dir.file(name + ".tmp").c_str(), dir.file(name).c_str()) != 0)
+        throw std::runtime_error("cannot rename " + dir.file(name + ".tmp"));
 }
 
 } // namespace
