@@ -12,6 +12,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <thread>
 
 using mc::sdk::test::DiscoveryEvent;
@@ -40,9 +41,13 @@ const char* kVsCode = R"({
 })";
 
 // Edits must be visible to an mtime + size check even within one clock tick: wait a little.
+// The file is replaced in one step (write beside it, then rename), as editors save: a poll never sees it
+// half-written (an empty or truncated file is malformed, and the test would read that error instead).
 void rewrite(const TempDir& dir, const std::string& name, const std::string& content) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    dir.write(name, content);
+    dir.write(name + ".tmp", content);
+    if (std::rename(dir.file(name + ".tmp").c_str(), dir.file(name).c_str()) != 0)
+        throw std::runtime_error("cannot rename " + dir.file(name + ".tmp"));
 }
 
 Poco::JSON::Object::Ptr object(const std::string& json) {
