@@ -9,6 +9,7 @@
 // MC_ERR_INVALID_ARGUMENT (400), never with another exception (500).
 #include "FuzzSupport.h"
 
+#include "api/QueryRouteParams.h"
 #include "mc/records/QueryCatalog.h"
 #include "mc/sdk.hpp"
 #include "util/Json.h"
@@ -33,25 +34,9 @@ const std::vector<QueryRoute>& routes() {
     return all;
 }
 
-ParamType routeType(ParamKind kind) {
-    switch (kind) {
-    case ParamKind::Integer: return ParamType::Integer;
-    case ParamKind::Boolean: return ParamType::Boolean;
-    case ParamKind::Timestamp: return ParamType::Timestamp;
-    case ParamKind::Enum: return ParamType::Enum;
-    case ParamKind::EnumList: return ParamType::EnumList;
-    default: return ParamType::String;
-    }
-}
-
-// As api/QueryApi.cpp derives a route's table from the catalog (routeParams).
+// The route's table as api/QueryApi.cpp registers it (logs.export adds its own `format`).
 std::vector<QueryParam> tableOf(const QueryRoute& route) {
-    std::vector<QueryParam> out;
-    for (const auto& p : mc::records::queryParameters(route.query)) {
-        if (p.name == route.pathParam) continue;
-        out.push_back(QueryParam{p.name, routeType(p.kind), p.description, p.values, p.minimum, p.maximum, p.required,
-                                 p.defaultValue});
-    }
+    std::vector<QueryParam> out = routeParams(route.query, route.pathParam);
     if (route.query == "logs.export")
         out.push_back(QueryParam{"format", ParamType::Enum, "", {"ndjson", "csv", "json"}, 0, 0, false, "ndjson"});
     return out;

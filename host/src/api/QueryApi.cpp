@@ -1,4 +1,5 @@
 #include "api/QueryApi.h"
+#include "api/QueryRouteParams.h"
 
 #include "log/Logging.h"
 #include "mc/records/QueryCatalog.h"
@@ -23,28 +24,6 @@ namespace {
 using Status = Poco::Net::HTTPResponse::HTTPStatus;
 using mc::records::ParamKind;
 using mc::records::QueryParamSpec;
-
-ParamType routeType(ParamKind kind) {
-    switch (kind) {
-    case ParamKind::Integer: return ParamType::Integer;
-    case ParamKind::Boolean: return ParamType::Boolean;
-    case ParamKind::Timestamp: return ParamType::Timestamp;
-    case ParamKind::Enum: return ParamType::Enum;
-    case ParamKind::EnumList: return ParamType::EnumList;
-    default: return ParamType::String;
-    }
-}
-
-// The catalog's parameters of `queryName` as the route's query table, minus the one the path carries.
-std::vector<QueryParam> routeParams(const std::string& queryName, const std::string& pathParam) {
-    std::vector<QueryParam> out;
-    for (const auto& p : mc::records::queryParameters(queryName)) {
-        if (p.name == pathParam) continue;
-        out.push_back(QueryParam{p.name, routeType(p.kind), p.description, p.values, p.minimum, p.maximum, p.required,
-                                 p.defaultValue});
-    }
-    return out;
-}
 
 // The store's params object: validated query values typed as the catalog declares them, plus the path's id.
 std::string paramsJson(const std::string& queryName, const RequestContext& ctx, const std::string& pathParam,
