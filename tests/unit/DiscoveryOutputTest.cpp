@@ -57,7 +57,8 @@ struct Rig {
 
 void found(const mc_discovery_output* out, const std::string& key, const std::string& serverJson,
            const std::string& details = "", int connectable = 1, const std::string& reason = "") {
-    const mc_found_server server{sizeof(mc_found_server), str(key), str(key + " name"), str(serverJson), str(details),
+    const std::string name = key + " name"; // the struct borrows it: it must outlive the call
+    const mc_found_server server{sizeof(mc_found_server), str(key), str(name), str(serverJson), str(details),
                                  connectable, str(reason)};
     out->found(out->ctx, &server);
 }
