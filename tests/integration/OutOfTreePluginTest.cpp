@@ -16,8 +16,10 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -87,6 +89,8 @@ public:
         }
     }
     std::string output() const { return tail(readFile(log_)); }
+    std::string wholeOutput() const { return readFile(log_); }
+    int pid() const { return static_cast<int>(handle_->id()); }
 
 private:
     fs::path log_;
@@ -173,6 +177,8 @@ class OutOfTreePluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(installedSdkHasPackageConfigAndHeaders);
     CPPUNIT_TEST(exampleBuiltOutOfTreeLoadsInRegistry);
     CPPUNIT_TEST(hostReportsExampleAsLoaded);
+    CPPUNIT_TEST(droppedIntoARunningHostItIsLoadedReloadedAndRemoved);
+    CPPUNIT_TEST(withoutTheWatchRescanAndSighupPickItUp);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -295,6 +301,163 @@ public:
         host.terminate();
         CPPUNIT_ASSERT(host.exitCode().has_value());
     }
+
+    // What an operator does with a host that runs: copy the example into plugins.dir, copy it again
+    // (an upgrade), overwrite it with something broken, delete it.
+    void droppedIntoARunningHostItIsLoadedReloadedAndRemoved() {
+        auto& build = example();
+        CPPUNIT_ASSERT_MESSAGE(build.error, build.error.empty());
+        RunningHost host(build, "watched", {});
+        const fs::path dropped = host.plugins / build.plugin.filename();
+        CPPUNIT_ASSERT(!host.pluginEntry("hello-discovery"));
+
+        fs::copy_file(build.plugin, dropped);
+        host.waitFor("the dropped plugin loaded and announcing", [&] {
+            auto entry = host.pluginEntry("hello-discovery");
+            return entry && entry->getValue<std::string>("status") == "loaded" && host.foundKeys("hello") == "hello#watched";
+        });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), host.count("hello from hello-discovery: announcing 'watched'"));
+
+        // Copied over (in place: the host runs a private copy, so the running code is not touched).
+        fs::copy_file(build.plugin, dropped, fs::copy_options::overwrite_existing);
+        fs::last_write_time(dropped, fs::last_write_time(dropped) + 2s);
+        host.waitFor("the replaced plugin reloaded", [&] {
+            return host.count("hello from hello-discovery: announcing 'watched'") == 2 &&
+                   host.count("reloaded plugin 'hello-discovery' 1.0.0") == 1;
+        });
+        CPPUNIT_ASSERT_EQUAL(std::string("hello#watched"), host.foundKeys("hello"));
+
+        // Overwritten with something that is not a plugin: refused, the loaded version runs on.
+        {
+            std::ofstream(dropped, std::ios::trunc) << "not a library";
+        }
+        host.waitFor("the broken replacement refused", [&] {
+            auto entry = host.pluginEntry("hello-discovery");
+            return entry && !entry->isNull("reason") &&
+                   entry->getValue<std::string>("reason").find("the version loaded before keeps running") != std::string::npos;
+        });
+        CPPUNIT_ASSERT_EQUAL(std::string("loaded"), host.pluginEntry("hello-discovery")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("hello#watched"), host.foundKeys("hello"));
+
+        // Deleted: stopped, its source and what it found gone.
+        fs::remove(dropped);
+        host.waitFor("the removed plugin dropped", [&] {
+            return !host.pluginEntry("hello-discovery") && host.foundKeys("hello") == "(no source)";
+        });
+        CPPUNIT_ASSERT_EQUAL(1, host.pluginReport()->getValue<int>("loaded"));
+        CPPUNIT_ASSERT_EQUAL(0, host.pluginReport()->getValue<int>("refused"));
+    }
+
+    // plugins.watch = false: nothing happens until asked, by POST /api/plugins/rescan or SIGHUP.
+    void withoutTheWatchRescanAndSighupPickItUp() {
+        auto& build = example();
+        CPPUNIT_ASSERT_MESSAGE(build.error, build.error.empty());
+        RunningHost host(build, "asked", {{"plugins.watch", "false"}});
+        const fs::path dropped = host.plugins / build.plugin.filename();
+        fs::copy_file(build.plugin, dropped);
+        std::this_thread::sleep_for(1s); // what a watch would need to notice (300 ms quiet)
+        CPPUNIT_ASSERT(!host.pluginEntry("hello-discovery"));
+
+        auto answer = mc::test::httpRequest("POST", host.port, "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":["hello-discovery"],"removed":[],"replaced":[],"refused":[]})"), answer.body);
+        host.waitFor("the rescanned plugin announcing", [&] { return host.foundKeys("hello") == "hello#asked"; });
+        answer = mc::test::httpRequest("POST", host.port, "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":[],"replaced":[],"refused":[]})"), answer.body);
+
+        fs::remove(dropped);
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(host.child.pid(), SIGHUP));
+        host.waitFor("SIGHUP's rescan dropping the plugin", [&] { return !host.pluginEntry("hello-discovery"); });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), host.count("SIGHUP: rescanning " + host.plugins.string()));
+        CPPUNIT_ASSERT(!host.child.exitCode()); // SIGHUP does not stop the host
+    }
+
+private:
+    // The host binary on the example build's scratch directory, with store-sqlite only and
+    // discovery.hello.server_name = `serverName`.
+    struct RunningHost {
+        fs::path plugins;
+        unsigned short port;
+        Child child;
+
+        RunningHost(const ExampleBuild& build, const std::string& serverName,
+                    const std::map<std::string, std::string>& extra)
+            : plugins(build.root / ("plugins-" + serverName)), port(freeLoopbackPort()),
+              child((prepare(build, serverName, extra), MC_TEST_HOST_BINARY),
+                    {"--config=" + (build.root / (serverName + ".properties")).string()},
+                    build.root / (serverName + ".log")) {
+            waitFor("the host serving", [&] { return static_cast<bool>(this->pluginsOrNull()); });
+        }
+        ~RunningHost() { child.terminate(); }
+
+        void prepare(const ExampleBuild& build, const std::string& serverName,
+                     const std::map<std::string, std::string>& extra) {
+            fs::remove_all(plugins);
+            fs::create_directories(plugins);
+            fs::copy_file(fs::path(MC_TEST_PLUGIN_DIR) / "store-sqlite.so", plugins / "store-sqlite.so");
+            std::ofstream out(build.root / (serverName + ".properties"));
+            out << "http.port = " << port << "\n"
+                << "plugins.dir = " << plugins.string() << "\n"
+                << "store.sqlite.path = " << (build.root / (serverName + ".db")).string() << "\n"
+                << "discovery.hello.server_name = " << serverName << "\n";
+            for (const auto& [k, v] : extra) out << k << " = " << v << "\n";
+        }
+
+        Poco::JSON::Object::Ptr pluginsOrNull() {
+            int status = 0;
+            if (auto text = httpGet(port, "/api/plugins", status); text && status == 200)
+                return Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
+            return nullptr;
+        }
+        Poco::JSON::Object::Ptr pluginReport() {
+            auto root = pluginsOrNull();
+            if (!root) throw std::runtime_error("GET /api/plugins failed; output:\n" + child.output());
+            return root;
+        }
+        Poco::JSON::Object::Ptr pluginEntry(const std::string& id) {
+            auto list = pluginReport()->getArray("plugins");
+            for (std::size_t i = 0; i < list->size(); ++i) {
+                auto entry = list->getObject(static_cast<unsigned>(i));
+                if (!entry->isNull("id") && entry->getValue<std::string>("id") == id) return entry;
+            }
+            return nullptr;
+        }
+        // The keys the source found, comma-separated; "(no source)" when it is not listed.
+        std::string foundKeys(const std::string& source) {
+            int status = 0;
+            auto text = httpGet(port, "/api/discovery", status);
+            if (!text || status != 200) return "(no answer)";
+            auto sources = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>()->getArray("sources");
+            for (std::size_t i = 0; i < sources->size(); ++i) {
+                auto s = sources->getObject(static_cast<unsigned>(i));
+                if (s->getValue<std::string>("source") != source) continue;
+                std::string keys;
+                auto found = s->getArray("found");
+                for (std::size_t j = 0; j < found->size(); ++j)
+                    keys += (j ? "," : "") + found->getObject(static_cast<unsigned>(j))->getValue<std::string>("key");
+                return keys;
+            }
+            return "(no source)";
+        }
+        std::size_t count(const std::string& text) const {
+            const std::string all = child.wholeOutput();
+            std::size_t n = 0;
+            for (auto at = all.find(text); at != std::string::npos; at = all.find(text, at + text.size())) ++n;
+            return n;
+        }
+        template <class Condition>
+        void waitFor(const std::string& what, Condition condition) {
+            const auto deadline = std::chrono::steady_clock::now() + 30s;
+            while (!condition()) {
+                if (auto code = child.exitCode())
+                    CPPUNIT_FAIL("the host exited with code " + std::to_string(*code) + " while waiting for " + what +
+                                 "; output:\n" + child.output());
+                if (std::chrono::steady_clock::now() > deadline)
+                    CPPUNIT_FAIL("no " + what + " within 30 s; output:\n" + child.output());
+                std::this_thread::sleep_for(100ms);
+            }
+        }
+    };
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(OutOfTreePluginTest);

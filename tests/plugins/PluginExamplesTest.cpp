@@ -7,12 +7,15 @@
 // file, a closed port): not discovery-mdns (multicast) nor store-postgres (a server; StorePostgresTest).
 #include "TestHttp.h"
 
+#include <mc/config_doc.hpp>
 #include <mc/sdk_test.hpp>
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,12 +60,34 @@ mc::sdk::test::Properties readExample(const std::string& path) {
     return out;
 }
 
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The first line where two texts differ, for a readable failure.
+std::string firstDifference(const std::string& want, const std::string& have) {
+    std::istringstream a(want), b(have);
+    std::string la, lb;
+    for (int line = 1;; ++line) {
+        const bool moreA = static_cast<bool>(std::getline(a, la)), moreB = static_cast<bool>(std::getline(b, lb));
+        if (!moreA && !moreB) return "no difference";
+        if (!moreA || !moreB || la != lb)
+            return "line " + std::to_string(line) + ": generated '" + (moreA ? la : "<end>") + "', file has '" +
+                   (moreB ? lb : "<end>") + "'";
+    }
+}
+
 } // namespace
 
 class PluginExamplesTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PluginExamplesTest);
     CPPUNIT_TEST(testEveryPluginLoadsAndCreatesWithItsExample);
     CPPUNIT_TEST(testLifecycleWithTheExample);
+    CPPUNIT_TEST(testReadmeKeyTableAndExampleAreGeneratedFromTheDeclaration);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -89,6 +114,42 @@ public:
             CPPUNIT_ASSERT_MESSAGE(plugin.id + ": " + instance->created().error, instance->created().ok());
             instance->destroy();
             CPPUNIT_ASSERT_MESSAGE(plugin.id + ": ABI violations", instance->violations().empty());
+        }
+    }
+
+    // The README's key table and the .properties.example's keys are what mc/config_doc.hpp generates
+    // from the built plugin's declaration. MC_UPDATE_GENERATED_DOCS=1 rewrites them instead of failing.
+    void testReadmeKeyTableAndExampleAreGeneratedFromTheDeclaration() {
+        namespace doc = mc::sdk::doc;
+        const bool update = std::getenv("MC_UPDATE_GENERATED_DOCS") != nullptr;
+        for (const auto& plugin : kPlugins) {
+            mc::sdk::test::FakeHost host(std::string(MC_TEST_PLUGIN_DIR) + "/" + plugin.id + ".so");
+            const std::string folder = std::string(MC_TEST_SOURCE_DIR) + "/plugins/" + plugin.id + "/";
+            const struct {
+                std::string path, generated;
+                std::string_view begin, end;
+            } documents[] = {
+                {folder + "README.md", doc::markdownKeyTable(plugin.prefix, host.keys()), doc::kMarkdownBegin,
+                 doc::kMarkdownEnd},
+                {folder + plugin.id + ".properties.example", doc::exampleProperties(plugin.prefix, host.keys()),
+                 doc::kPropertiesBegin, doc::kPropertiesEnd},
+            };
+            for (const auto& d : documents) {
+                const std::string have = readFile(d.path);
+                std::string want;
+                try {
+                    want = doc::withGenerated(have, d.begin, d.end, d.generated);
+                } catch (const std::invalid_argument& e) {
+                    CPPUNIT_FAIL(d.path + ": " + e.what());
+                }
+                if (update && want != have) {
+                    std::ofstream(d.path, std::ios::binary | std::ios::trunc) << want;
+                    continue;
+                }
+                CPPUNIT_ASSERT_MESSAGE(d.path + " is not what the declaration generates (" + firstDifference(want, have) +
+                                           "); regenerate with MC_UPDATE_GENERATED_DOCS=1 ctest -R PluginExamplesTest",
+                                       want == have);
+            }
         }
     }
 

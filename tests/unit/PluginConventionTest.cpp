@@ -84,7 +84,7 @@ std::vector<std::string> checkBuiltPlugins(const fs::path& pluginsRoot, const fs
         if (file.extension() != ".so") continue;
         const std::string library = file.stem().string();
         registry.loadFile(file.string());
-        const auto& record = registry.report().back();
+        const auto record = registry.report().back();
         if (!record.loaded) {
             violations.push_back(library + ".so: refused: " + record.reason);
             continue;

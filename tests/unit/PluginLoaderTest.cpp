@@ -87,7 +87,7 @@ struct LoadRun {
             if (line.logger == "plugin-loader" && line.level >= spdlog::level::warn) warnings.push_back(line);
     }
 
-    const PluginLoadRecord& record(const std::string& name) const {
+    PluginLoadRecord record(const std::string& name) const {
         for (const auto& r : registry.report())
             if (fs::path(r.path).filename() == name) return r;
         throw std::runtime_error("no load record for " + name);
@@ -131,6 +131,8 @@ class PluginLoaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refusesUndeclaredKeyUnderThePrefix);
     CPPUNIT_TEST(resolvesSecretsThroughTheResolver);
     CPPUNIT_TEST(helpTextListsKeysWithRangesAndChoices);
+    CPPUNIT_TEST(rescanPicksUpAddedReplacedRemovedAndRefusedFiles);
+    CPPUNIT_TEST(rescanOfAVanishedDirectoryDropsNothing);
     CPPUNIT_TEST_SUITE_END();
 
     // Loads kGood + `broken`, and checks the refusal reason, its single log line and the neighbours.
@@ -545,6 +547,73 @@ public:
         CPPUNIT_ASSERT(text.find("  store.fixture.token =   (a string, secret: ${env:NAME} or ${file:/path})\n") != std::string::npos);
         CPPUNIT_ASSERT(text.find("refused: " + run.dir.file("refuse-abi-major.so") +
                                  ": plugin ABI 1.0 is incompatible with host ABI 2.0: different major version\n") != std::string::npos);
+    }
+
+    void rescanPicksUpAddedReplacedRemovedAndRefusedFiles() {
+        LoadRun run({"good-store.so"});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), run.registry.loadedCount());
+        const std::string dir = run.dir.path().string();
+        const std::string dropped = run.dir.file("good-discovery.so");
+        const auto touch = [&](const std::string& path, int seconds) {
+            fs::last_write_time(path, fs::last_write_time(path) + std::chrono::seconds(seconds));
+        };
+
+        fs::copy_file(kFixtureDir + "/good-discovery.so", dropped);
+        auto changes = run.registry.rescan(dir);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":["fixture-discovery"],"removed":[],"replaced":[],"refused":[]})"),
+                             changes.json());
+        const auto first = run.registry.find("fixture-discovery");
+        CPPUNIT_ASSERT(first);
+        CPPUNIT_ASSERT_EQUAL(dropped, first->info.path); // the operator's path, not the private copy
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), run.registry.loadedCount());
+        CPPUNIT_ASSERT(run.registry.rescan(dir).empty()); // nothing changed since
+
+        // Overwritten in place (same inode, new content time): loaded again from a fresh copy.
+        fs::copy_file(kFixtureDir + "/good-discovery.so", dropped, fs::copy_options::overwrite_existing);
+        touch(dropped, 2);
+        changes = run.registry.rescan(dir);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.replaced.size());
+        CPPUNIT_ASSERT(changes.replaced[0].first == first);
+        CPPUNIT_ASSERT(changes.replaced[0].second == run.registry.find("fixture-discovery"));
+        CPPUNIT_ASSERT(changes.replaced[0].second != first);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), run.registry.report().size());
+
+        // Replaced by something that is not a plugin: refused, and the loaded version runs on.
+        fs::copy_file(kFixtureDir + "/not-a-library.so", dropped, fs::copy_options::overwrite_existing);
+        touch(dropped, 4);
+        changes = run.registry.rescan(dir);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.refused.size());
+        CPPUNIT_ASSERT_EQUAL(dropped, changes.refused[0].first);
+        CPPUNIT_ASSERT_MESSAGE(changes.refused[0].second,
+                               changes.refused[0].second.find("not a loadable shared library") == 0);
+        const auto kept = run.record("good-discovery.so");
+        CPPUNIT_ASSERT(kept.loaded);
+        CPPUNIT_ASSERT_MESSAGE(kept.reason, kept.reason.find("the version loaded before keeps running") != std::string::npos);
+        CPPUNIT_ASSERT(run.registry.find("fixture-discovery"));
+
+        // Removed: no longer listed; a refused file stays refused until it changes.
+        fs::remove(dropped);
+        fs::copy_file(kFixtureDir + "/not-a-library.so", run.dir.path() / "junk.so");
+        changes = run.registry.rescan(dir);
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"added\":[],\"removed\":[\"fixture-discovery\"],\"replaced\":[],\"refused\":[{\"file\":\"" +
+                                         run.dir.file("junk.so") + "\",\"reason\":\"" + changes.refused.at(0).second + "\"}]}"),
+                             changes.json());
+        CPPUNIT_ASSERT(!run.registry.find("fixture-discovery"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), run.registry.loadedCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), run.registry.refusedCount()); // junk.so
+        CPPUNIT_ASSERT(run.registry.rescan(dir).empty());
+    }
+
+    void rescanOfAVanishedDirectoryDropsNothing() {
+        LoadRun run({"good-store.so", "good-discovery.so"});
+        const std::string dir = run.dir.path().string();
+        fs::remove_all(run.dir.path());
+        const auto changes = run.registry.rescan(dir);
+        CPPUNIT_ASSERT(changes.removed.empty());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.refused.size());
+        CPPUNIT_ASSERT_EQUAL("plugins directory '" + dir + "' does not exist", changes.refused[0].second);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), run.registry.loadedCount());
+        fs::create_directories(run.dir.path()); // for ScratchDir's cleanup
     }
 };
 

@@ -19,6 +19,7 @@
 #include "mc/records/RecordSchema.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginConfig.h"
+#include "plugin/PluginDirectoryWatch.h"
 #include "plugin/PluginRegistry.h"
 #include "policy/PermissionPolicy.h"
 #include "store/StoreService.h"
@@ -180,14 +181,19 @@ void HostRuntime::loadPlugins() {
     gateway_->startTransports(*config_, &resolvePluginSecret);
 
     // Discovery plugins run one instance each, configured under their prefix (discovery.<name>).
-    for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) {
+    for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) startDiscoverySource(plugin);
+}
+
+void HostRuntime::startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin) {
+    auto log = logging::get("host");
+    {
         const std::string name = sourceName(plugin->info);
         const std::string& prefix = plugin->info.configPrefix;
         // The default may be the plugin's own (discovery-mdns declares enabled = false: it listens to the LAN).
         if (!discoverySourceEnabled(*config_, name, plugin->info.configKeys)) {
             log->info("{} is off ({}.enabled = false{})", plugin->info.id, prefix,
                       config_->hasProperty(prefix + ".enabled") ? "" : ", its default");
-            continue;
+            return;
         }
         const auto settings = readDiscoverySourceSettings(*config_, plugin->info.id, name, plugin->info.configKeys);
         // A source nobody configured (a required key unset, not explicitly enabled) is listed, not an error:
@@ -197,7 +203,7 @@ void HostRuntime::loadPlugins() {
             const std::string key = prefix + "." + missing->name;
             log->info("{} is not configured ({} is not set); it stays off", plugin->info.id, key);
             discovery_->addSource(settings, nullptr, key + " is not set", "unconfigured");
-            continue;
+            return;
         }
         // A source whose keys are wrong (a bad value, a missing required key, an undeclared key) or
         // whose plugin fails to create or start is listed with the reason, naming the key; the host runs on.
@@ -208,6 +214,7 @@ void HostRuntime::loadPlugins() {
             auto instance = std::make_unique<PluginInstance>(plugin, std::move(context), discovery_->outputFor(plugin->info.id));
             instance->start();
             discovery_->setInstance(plugin->info.id, instance.get());
+            std::lock_guard lock(discoveryPluginsMutex_);
             discoveryPlugins_.push_back(std::move(instance));
         } catch (const std::exception& e) {
             // One broken discovery source must not keep the host down; /api/discovery says why.
@@ -215,6 +222,90 @@ void HostRuntime::loadPlugins() {
             discovery_->addSource(settings, nullptr, std::string("did not start: ") + e.what());
         }
     }
+}
+
+std::unique_ptr<PluginInstance> HostRuntime::takeDiscoveryInstance(const std::string& pluginId) {
+    std::lock_guard lock(discoveryPluginsMutex_);
+    for (auto it = discoveryPlugins_.begin(); it != discoveryPlugins_.end(); ++it) {
+        if ((*it)->plugin().info.id != pluginId) continue;
+        auto instance = std::move(*it);
+        discoveryPlugins_.erase(it);
+        return instance;
+    }
+    return nullptr;
+}
+
+void HostRuntime::stopPluginInstances(const LoadedPlugin& plugin, bool removed) {
+    auto log = logging::get("host");
+    if (plugin.info.kind == MC_KIND_DISCOVERY) {
+        auto instance = takeDiscoveryInstance(plugin.info.id);
+        if (removed) discovery_->removeSource(plugin.info.id);
+        else discovery_->setInstance(plugin.info.id, nullptr);
+        if (instance) {
+            try {
+                instance->stop();
+            } catch (const std::exception& e) {
+                log->warn("{} did not stop cleanly: {}", plugin.info.id, e.what());
+            }
+            instance.reset();
+        }
+        // A removed plugin's row leaves /api/health; a replaced one's is taken over by the new instance.
+        if (removed) plugins_->statuses().remove(plugin.info.id, "default");
+    }
+}
+
+std::string HostRuntime::rescanPlugins() {
+    std::lock_guard rescanning(rescanMutex_);
+    if (rescanStopped_) return PluginRegistry::Changes{}.json();
+    auto log = logging::get("host");
+    auto changes = plugins_->rescan(settings_.pluginsDir);
+    const auto applies = [&](const std::shared_ptr<const LoadedPlugin>& plugin, const char* what) {
+        // Stores and transports in use are not swapped at run time: a store holds the data path, and
+        // a transport's connections hold its instance. Their new files load at the next start.
+        if (plugin->info.kind == MC_KIND_STORE || plugin->info.kind == MC_KIND_TRANSPORT) {
+            log->warn("plugin '{}' was {}: {} plugins change at the next start; the loaded version keeps running",
+                      plugin->info.id, what, kindName(plugin->info.kind));
+            return false;
+        }
+        return true;
+    };
+    for (const auto& plugin : changes.removed) {
+        recordAudit(*events_, "host", "plugin.removed", plugin->info.id, "ok", "{\"path\":" + json::quote(plugin->info.path) + "}");
+        if (applies(plugin, "removed")) stopPluginInstances(*plugin, true);
+    }
+    for (const auto& [old, replacement] : changes.replaced) {
+        recordAudit(*events_, "host", "plugin.reloaded", replacement->info.id, "ok",
+                    "{\"path\":" + json::quote(replacement->info.path) + ",\"version\":" + json::quote(replacement->info.version) + "}");
+        if (!applies(old, "replaced")) continue;
+        stopPluginInstances(*old, false); // drained: its instance stops before the new one starts
+        try {
+            if (replacement->info.kind == MC_KIND_DISCOVERY) startDiscoverySource(replacement);
+        } catch (const std::exception& e) {
+            log->error("plugin '{}' did not start again: {}", replacement->info.id, e.what());
+        }
+    }
+    for (const auto& plugin : changes.added) {
+        recordAudit(*events_, "host", "plugin.loaded", plugin->info.id, "ok", "{\"path\":" + json::quote(plugin->info.path) + "}");
+        try {
+            switch (plugin->info.kind) {
+            case MC_KIND_DISCOVERY: startDiscoverySource(plugin); break;
+            case MC_KIND_TRANSPORT: gateway_->addTransport(plugin, *config_, &resolvePluginSecret); break;
+            default:
+                log->info("plugin '{}' ({}) loaded; store.backend chooses the store at start", plugin->info.id,
+                          kindName(plugin->info.kind));
+            }
+        } catch (const std::exception& e) {
+            log->error("plugin '{}' did not start: {}", plugin->info.id, e.what());
+        }
+    }
+    for (const auto& [path, reason] : changes.refused)
+        recordAudit(*events_, "host", "plugin.refused", path, "refused",
+                    "{\"path\":" + json::quote(path) + ",\"reason\":" + json::quote(reason) + "}");
+    if (!changes.empty()) {
+        log->info("plugins rescanned: {}", changes.json());
+        events_->publish("host", "plugins_changed", changes.json(), ChannelKeys{});
+    }
+    return changes.json();
 }
 
 void HostRuntime::openStore() {
@@ -261,6 +352,15 @@ void HostRuntime::startWeb() {
 void HostRuntime::startGateway() {
     gateway_->start();
     discovery_->start();
+    // From now on a plugin dropped into the directory is picked up (the gateway and discovery run).
+    if (settings_.watchPlugins) {
+        try {
+            pluginWatch_ = std::make_unique<PluginDirectoryWatch>(settings_.pluginsDir, [this] { rescanPlugins(); });
+            logging::get("host")->info("watching {} for plugins added, replaced or removed", settings_.pluginsDir);
+        } catch (const std::exception& e) {
+            logging::get("host")->warn("{}; POST /api/plugins/rescan and SIGHUP still rescan it", e.what());
+        }
+    }
 }
 
 void HostRuntime::start() {
@@ -275,12 +375,18 @@ void HostRuntime::stop() {
     if (stopped_) return;
     stopped_ = true;
     auto log = logging::get("host");
+    pluginWatch_.reset();
+    {
+        std::lock_guard noRescan(rescanMutex_); // a rescan under way (API, SIGHUP) finishes first
+        rescanStopped_ = true;                   // and none starts after
+    }
     if (http_) http_->stopAccepting(); // no new connections; idle ones close, in-flight requests finish
     if (hub_) hub_->shutdown(settings_.drainTimeout);
     // Nothing below may be torn down under a running handler: wait for the workers first. Handlers
     // never wait for the gateway or the store (those replies are deferred), so this is short.
     if (http_ && !http_->waitForWorkers(settings_.drainTimeout))
         log->warn("request handlers still running after {} ms; stopping anyway", settings_.drainTimeout.count());
+    std::lock_guard noDiscoveryChange(discoveryPluginsMutex_);
     for (auto& d : discoveryPlugins_) {
         try {
             d->stop();
@@ -378,6 +484,10 @@ void HostRuntime::registerCoreRoutes() {
     router_->add(Route{"GET", "/api/plugins", Role::Viewer,
                        [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, plugins_->reportJson()); },
                        "Every plugin file considered: loaded (id, kind, version, ABI, config keys) or refused (reason)."});
+    router_->add(Route{"POST", "/api/plugins/rescan", Role::Admin,
+                       [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, rescanPlugins()); },
+                       "Reads plugins.dir again now: loads new plugin files, reloads replaced ones, stops removed ones; "
+                       "answers what changed ({added, removed, replaced, refused})."});
     registerGatewayRoutes(*router_, *gateway_);
     registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);

@@ -31,6 +31,7 @@ class McpGateway;
 class DiscoveryService;
 class StoreWriter;
 class IngestService;
+struct LoadedPlugin;
 
 class HostRuntime {
 public:
@@ -65,12 +66,23 @@ public:
 
     std::string healthJson(bool& healthy);
 
+    // Picks up what changed in plugins.dir since it was last read (PluginRegistry::rescan): a new
+    // discovery plugin starts, a new transport plugin serves servers from then on, a replaced
+    // discovery plugin's instance stops before the new one starts, a removed one stops and what it
+    // found is lost. Stores and transports already loaded are not swapped at run time (their new file
+    // loads at the next start). Returns the changes as JSON (PluginRegistry::Changes::json). Called by
+    // the plugins-directory watch, POST /api/plugins/rescan and SIGHUP; serialised.
+    std::string rescanPlugins();
+
 private:
     void registerCoreRoutes();
     // `tap` sees every event the plugin emitted that was routed (e.g. discovery reports).
     // The context of one instance of `pluginId`: its keys resolved (typed, secrets read) and its status
     // row in the registry's table. `hostKeys`: names under the prefix the host itself reads.
     void wireIngest();
+    void startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin);
+    std::unique_ptr<PluginInstance> takeDiscoveryInstance(const std::string& pluginId);
+    void stopPluginInstances(const LoadedPlugin& plugin, bool removed);
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
                                                    const std::set<std::string>& hostKeys = {});
 
@@ -83,7 +95,11 @@ private:
     std::unique_ptr<Broadcaster> broadcaster_;
     std::unique_ptr<EventRouter> events_;
     std::unique_ptr<PluginRegistry> plugins_;
+    std::mutex discoveryPluginsMutex_;
     std::vector<std::unique_ptr<PluginInstance>> discoveryPlugins_;
+    std::mutex rescanMutex_;
+    bool rescanStopped_ = false; // under rescanMutex_: stop() began
+    std::unique_ptr<class PluginDirectoryWatch> pluginWatch_; // plugins.watch; stopped first
     std::unique_ptr<StoreService> store_;
     std::unique_ptr<StoreWriter> writer_;   // between ingest and store_: stopped (flushed) before store_ closes
     std::unique_ptr<IngestService> ingest_;

@@ -56,6 +56,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     const std::string bin = executableDir.empty() ? std::string(".") : executableDir;
     s.pluginsDir = resolveAuto(readValue(config, "plugins.dir"),
                                {bin + "/../plugins", bin + "/../lib/mission-control/plugins"});
+    s.watchPlugins = readBool(config, "plugins.watch");
     s.storeBackend = Poco::toLower(readValue(config, "store.backend"));
     if (s.storeBackend.empty() ||
         !std::all_of(s.storeBackend.begin(), s.storeBackend.end(),

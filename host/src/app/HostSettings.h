@@ -30,6 +30,7 @@ struct HostSettings {
     RequestGuardSettings guard;    // http.allowed_hosts, http.allowed_origins
     bool allowRemoteWithoutAuth = false;
     std::string pluginsDir;
+    bool watchPlugins = true; // plugins.watch
     std::string storeBackend;
     std::string migrationsDir;
     logging::Settings log;

@@ -94,20 +94,31 @@ protected:
     int main(const ArgVec&) override {
         if (failure_ != EXIT_OK) return failure_;
         if (exitEarly_) return EXIT_OK;
-        waitForTerminationRequest();
+        // SIGINT/SIGQUIT/SIGTERM stop the host; SIGHUP rescans plugins.dir (as POST /api/plugins/rescan).
+        sigset_t signals;
+        sigemptyset(&signals);
+        for (int signal : kHandledSignals) sigaddset(&signals, signal);
+        for (;;) {
+            int signal = 0;
+            if (sigwait(&signals, &signal) != 0) continue;
+            if (signal != SIGHUP) break;
+            logging::get("host")->info("SIGHUP: rescanning {}", runtime_->settings().pluginsDir);
+            runtime_->rescanPlugins();
+        }
         logging::get("host")->info("termination requested; shutting down");
         return EXIT_OK;
     }
 
 private:
-    // waitForTerminationRequest() sigwaits for SIGINT/SIGQUIT/SIGTERM. Blocked here, before the first
-    // thread starts (threads inherit the mask), a signal that arrives during start-up stays pending
-    // for it instead of killing the process. Children of mcp-stdio get an empty mask.
+    static constexpr int kHandledSignals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+    // main() sigwaits for these. Blocked here, before the first thread starts (threads inherit the
+    // mask), a signal that arrives during start-up stays pending for it instead of killing the
+    // process. Children of mcp-stdio get an empty mask.
     static void blockTerminationSignals() {
-        sigset_t termination;
-        sigemptyset(&termination);
-        for (int signal : {SIGINT, SIGQUIT, SIGTERM}) sigaddset(&termination, signal);
-        pthread_sigmask(SIG_BLOCK, &termination, nullptr);
+        sigset_t handled;
+        sigemptyset(&handled);
+        for (int signal : kHandledSignals) sigaddset(&handled, signal);
+        pthread_sigmask(SIG_BLOCK, &handled, nullptr);
     }
 
     void define(const std::string&, const std::string& value) {

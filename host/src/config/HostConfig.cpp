@@ -1,5 +1,7 @@
 #include "config/HostConfig.h"
 
+#include "mc/config_doc.hpp"
+
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/NumberParser.h>
@@ -40,6 +42,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"http.tls.cert", KeyType::String, "", "PEM certificate chain: with http.tls.key the listener serves https:// and wss:// only."},
         {"http.tls.key", KeyType::String, "", "PEM private key of http.tls.cert."},
         {"plugins.dir", KeyType::String, "auto", "Directory whose *.so plugins are loaded (auto: <bin>/../plugins, then <bin>/../lib/mission-control/plugins)."},
+        {"plugins.watch", KeyType::Bool, "true", "Load plugins copied into plugins.dir while the host runs, reload replaced ones and stop removed ones (inotify); POST /api/plugins/rescan and SIGHUP do the same on demand."},
         {"store.backend", KeyType::String, "sqlite", "Storage backend: the store plugin with id store-<backend>."},
         {"store.migrations.dir", KeyType::String, "auto", "Directory of <dialect>/NNN_name.sql migrations (auto: <bin>/../share/mission-control/migrations)."},
         {"log.format", KeyType::Enum, "text", "Log line format.", 0, 0, {"text", "json"}},
@@ -87,11 +90,7 @@ const std::vector<HostKeySpec>& hostKeys() {
     return keys;
 }
 
-std::string environmentVariableFor(const std::string& key) {
-    std::string out = "MC_";
-    for (char c : key) out += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
+std::string environmentVariableFor(const std::string& key) { return mc::sdk::doc::environmentVariable(key); }
 
 EnvironmentLayer::EnvironmentLayer(Lookup lookup) : lookup_(std::move(lookup)) {}
 

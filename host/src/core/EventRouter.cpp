@@ -77,6 +77,8 @@ std::vector<std::string> EventRouter::channelsFor(std::string_view type, const C
         channels.emplace_back("audit");
     } else if (type == "discovery") {
         channels.emplace_back("mcps");
+    } else if (type == "plugins_changed") {
+        channels.emplace_back("plugins");
     } else if (type == "plugin_status") {
         channels.emplace_back("plugins");
         if (!keys.id.empty()) channels.push_back("plugins:" + keys.id);

@@ -156,6 +156,12 @@ void DiscoveryService::addSource(DiscoverySourceSettings settings, PluginInstanc
     }
     source.settings = std::move(settings);
     const std::string name = source.settings.name;
+    // Added again (its plugin reloaded, or its start failed after all): what it found so far stays
+    // until its next scan says otherwise.
+    if (auto existing = sources_.find(name); existing != sources_.end()) {
+        source.entries = std::move(existing->second.entries);
+        source.lastScanUs = existing->second.lastScanUs;
+    }
     sources_[name] = std::move(source);
 }
 
@@ -168,6 +174,21 @@ void DiscoveryService::setInstance(const std::string& pluginId, PluginInstance* 
             source->message.clear();
         }
     }
+}
+
+void DiscoveryService::removeSource(const std::string& pluginId) {
+    std::vector<std::string> removals;
+    {
+        std::lock_guard lock(mutex_);
+        Source* source = sourceByPlugin(pluginId);
+        if (!source) return;
+        std::vector<std::string> keys;
+        for (const auto& [key, entry] : source->entries) keys.push_back(key);
+        for (const auto& key : keys) applyLost(*source, key, "its plugin " + pluginId + " was removed");
+        sources_.erase(source->settings.name);
+        removals.swap(removals_);
+    }
+    for (const auto& id : removals) gateway_.remove(id);
 }
 
 void DiscoveryService::submit(const std::string& pluginId, Report report) {

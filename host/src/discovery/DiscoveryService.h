@@ -62,7 +62,12 @@ public:
     void addSource(DiscoverySourceSettings settings, PluginInstance* instance, const std::string& message = {},
                    const std::string& status = {});
     // Sets the instance of a source added before its plugin was created (the output must exist first).
+    // Also when a replaced plugin's new instance takes over: what the source found stays until the
+    // new instance's first scan_complete says otherwise.
     void setInstance(const std::string& pluginId, PluginInstance* instance);
+    // The source of a plugin that was removed: everything it found is lost (servers only it had
+    // connected are removed from the gateway) and it is no longer listed. Its later reports are ignored.
+    void removeSource(const std::string& pluginId);
 
     // One typed report, as the output callbacks queue it (any thread; never blocks).
     struct Report {

@@ -52,6 +52,15 @@ void McpGateway::startTransports(const Poco::Util::AbstractConfiguration& config
     }
 }
 
+void McpGateway::addTransport(std::shared_ptr<const LoadedPlugin> plugin, const Poco::Util::AbstractConfiguration& config,
+                              const SecretResolver& secrets) {
+    PluginConfigOptions options;
+    options.secrets = secrets;
+    ResolvedPluginConfig resolved = resolvePluginConfig(config, plugin->info, options);
+    transports_.add(plugin, std::make_unique<HostContext>(plugin->info.id, "default", std::move(resolved),
+                                                          &plugins_.statuses(), kindName(plugin->info.kind)));
+}
+
 namespace {
 // The field a transport's validate() message names first; "transport" when it names none.
 std::string fieldOfMessage(const std::string& error) {

@@ -48,6 +48,10 @@ public:
     // plugin's validate(). Throws ConfigError naming the key (a bad transport key, or
     // "mcp.servers.<id>: <the plugin's message>"). Call after the plugins loaded, before start().
     void startTransports(const Poco::Util::AbstractConfiguration& config, const SecretResolver& secrets = {});
+    // A transport plugin loaded while the gateway runs (plugins.dir rescanned): its instance from its
+    // keys; servers may use its transports from then on. Throws ConfigError for a bad key.
+    void addTransport(std::shared_ptr<const LoadedPlugin> plugin, const Poco::Util::AbstractConfiguration& config,
+                      const SecretResolver& secrets = {});
     const TransportSet& transports() const { return transports_; }
     // Starts the scheduler and connects every configured server (asynchronously).
     void start();

@@ -24,10 +24,18 @@ void TransportSet::add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_p
         transport->error = e.what();
         logging::get("gateway")->error("transport plugin {} did not start: {}", plugin->info.id, e.what());
     }
+    std::lock_guard lock(mutex_);
     transports_.push_back(std::move(transport));
 }
 
+bool TransportSet::has(const std::string& pluginId) const {
+    std::lock_guard lock(mutex_);
+    return std::any_of(transports_.begin(), transports_.end(),
+                       [&](const auto& t) { return t->plugin->info.id == pluginId; });
+}
+
 void TransportSet::stop() {
+    std::lock_guard lock(mutex_);
     for (auto it = transports_.rbegin(); it != transports_.rend(); ++it) {
         if (!(*it)->instance) continue;
         try {
@@ -41,6 +49,7 @@ void TransportSet::stop() {
 
 const TransportSet::Transport* TransportSet::find(const std::string& name, std::string* available) const {
     const Transport* found = nullptr;
+    std::lock_guard lock(mutex_);
     for (const auto& t : transports_) {
         const auto& served = t->plugin->info.transports;
         if (available) {
@@ -72,6 +81,7 @@ mc_status TransportSet::validate(const std::string& transport, const std::string
 
 std::vector<std::string> TransportSet::names() const {
     std::vector<std::string> out;
+    std::lock_guard lock(mutex_);
     for (const auto& t : transports_)
         for (const auto& n : t->plugin->info.transports) out.push_back(n);
     return out;

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,11 @@ public:
     TransportSet& operator=(const TransportSet&) = delete;
 
     // Creates and starts the instance of `plugin` with `context` (its resolved keys). A failure is kept
-    // (the plugin's transports then refuse every server with it) and logged; it never throws.
+    // (the plugin's transports then refuse every server with it) and logged; it never throws. Also
+    // while the gateway runs (a plugin dropped into plugins.dir): a Transport, once added, stays at
+    // its address until stop(), so connections may keep the pointer find() gave them.
     void add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
+    bool has(const std::string& pluginId) const;
     // Stops and destroys every instance (connections must be closed first).
     void stop();
 
@@ -48,6 +52,7 @@ public:
     std::vector<std::string> names() const; // every transport name served, in load order
 
 private:
+    mutable std::mutex mutex_; // guards the list; a Transport itself is immutable once added
     std::vector<std::unique_ptr<Transport>> transports_;
 };
 

@@ -17,6 +17,7 @@ mc_config_key ConfigKeyInfo::abi() const {
     key.max = max;
     key.choices = str(choices);
     key.description = str(description);
+    key.example = str(example);
     return key;
 }
 

@@ -24,6 +24,7 @@ struct ConfigKeyInfo {
     double max = 0;
     std::string choices; // ENUM: comma-separated, lower-case
     std::string description;
+    std::string example; // for generated examples; empty: the default
 
     // The key as the ABI struct, pointing into this object's strings (valid while it lives unchanged).
     mc_config_key abi() const;

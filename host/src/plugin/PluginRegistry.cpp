@@ -8,11 +8,16 @@
 
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -150,58 +155,266 @@ bool isValidPluginId(const std::string& id) { return mc::sdk::detail::validId(id
 
 bool isValidConfigPrefix(const std::string& prefix) { return mc::sdk::detail::validPrefix(prefix); }
 
-void PluginRegistry::refuse(PluginLoadRecord record, const std::string& reason) {
+PluginRegistry::PluginRegistry() = default;
+
+PluginRegistry::~PluginRegistry() {
+    if (shadowDir_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(shadowDir_, ec);
+}
+
+void PluginRegistry::refuse(PluginLoadRecord& record, const std::string& reason) {
     record.loaded = false;
     record.reason = reason;
     loaderLog()->warn("refused plugin '{}': {}", record.path, reason);
+}
+
+void PluginRegistry::list(PluginLoadRecord record, std::shared_ptr<LoadedPlugin> plugin) {
+    if (plugin) {
+        plugins_.push_back(plugin);
+        byId_[plugin->info.id] = plugin;
+    }
     records_.push_back(std::move(record));
 }
 
-void PluginRegistry::loadDirectory(const std::string& dir) {
-    std::vector<fs::path> files;
+bool PluginRegistry::identify(const std::string& path, FileIdentity& out) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    out.device = static_cast<std::uint64_t>(st.st_dev);
+    out.inode = static_cast<std::uint64_t>(st.st_ino);
+    out.size = static_cast<std::uint64_t>(st.st_size);
+    out.modifiedNs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return true;
+}
+
+// The file copied into a directory of the registry's own (0700), under a name used once, so dlopen
+// maps bytes nobody else writes and never returns a library loaded before from the same path.
+std::string PluginRegistry::shadowCopy(const std::string& path, std::string& error) {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
+    if (shadowDir_.empty()) {
+        std::string pattern = (fs::temp_directory_path(ec) / "mission-control-plugins-XXXXXX").string();
+        if (ec || !::mkdtemp(pattern.data())) {
+            error = "cannot create a directory for plugin copies under the temporary directory: " +
+                    std::string(std::strerror(errno));
+            return {};
+        }
+        shadowDir_ = pattern;
+    }
+    const std::string copy =
+        (fs::path(shadowDir_) / (std::to_string(++shadowCount_) + "-" + fs::path(path).filename().string())).string();
+    if (!fs::copy_file(path, copy, fs::copy_options::overwrite_existing, ec)) {
+        error = "cannot copy it for loading: " + ec.message();
+        return {};
+    }
+    return copy;
+}
+
+std::vector<PluginLoadRecord> PluginRegistry::report() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+}
+
+std::vector<std::shared_ptr<const LoadedPlugin>> PluginRegistry::plugins() const {
+    std::lock_guard lock(mutex_);
+    return plugins_;
+}
+
+std::size_t PluginRegistry::loadedCount() const {
+    std::lock_guard lock(mutex_);
+    return plugins_.size();
+}
+
+std::size_t PluginRegistry::refusedCount() const {
+    std::lock_guard lock(mutex_);
+    return records_.size() - plugins_.size();
+}
+
+std::vector<std::string> PluginRegistry::pluginFiles(const std::string& dir) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    const auto unreadable = [&](const std::string& reason) {
         PluginLoadRecord record;
         record.path = dir;
-        refuse(std::move(record), fs::exists(dir, ec) ? "plugins directory '" + dir + "' is not a directory"
-                                                      : "plugins directory '" + dir + "' does not exist");
-        return;
+        refuse(record, reason);
+        list(std::move(record), nullptr);
+    };
+    if (!fs::is_directory(dir, ec)) {
+        unreadable(fs::exists(dir, ec) ? "plugins directory '" + dir + "' is not a directory"
+                                       : "plugins directory '" + dir + "' does not exist");
+        return files;
     }
     fs::directory_iterator it(dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
         std::error_code fileEc;
-        if (it->path().extension() == ".so" && it->is_regular_file(fileEc)) files.push_back(it->path());
+        if (it->path().extension() == ".so" && it->is_regular_file(fileEc)) files.push_back(it->path().string());
     }
     if (ec) {
-        PluginLoadRecord record;
-        record.path = dir;
-        refuse(std::move(record), "cannot list plugins directory '" + dir + "': " + ec.message());
-        return;
+        unreadable("cannot list plugins directory '" + dir + "': " + ec.message());
+        return {};
     }
-    std::sort(files.begin(), files.end(),
-              [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
+    std::sort(files.begin(), files.end(), [](const std::string& a, const std::string& b) {
+        return fs::path(a).filename().string() < fs::path(b).filename().string();
+    });
+    return files;
+}
+
+void PluginRegistry::loadDirectory(const std::string& dir) {
+    std::lock_guard lock(mutex_);
+    const auto files = pluginFiles(dir);
     loaderLog()->info("loading {} plugin file(s) from '{}'", files.size(), dir);
-    for (const auto& file : files) loadFile(file.string());
+    for (const auto& file : files) {
+        PluginLoadRecord record;
+        std::shared_ptr<LoadedPlugin> plugin;
+        FileIdentity identity;
+        if (identify(file, identity)) seen_[file] = identity;
+        loadLocked(file, nullptr, record, plugin);
+        list(std::move(record), std::move(plugin));
+    }
 }
 
 bool PluginRegistry::loadFile(const std::string& path) {
+    std::lock_guard lock(mutex_);
     PluginLoadRecord record;
+    std::shared_ptr<LoadedPlugin> plugin;
+    FileIdentity identity;
+    if (identify(path, identity)) seen_[path] = identity;
+    const bool ok = loadLocked(path, nullptr, record, plugin);
+    list(std::move(record), std::move(plugin));
+    return ok;
+}
+
+PluginRegistry::Changes PluginRegistry::rescan(const std::string& dir) {
+    std::lock_guard lock(mutex_);
+    Changes changes;
+    // A directory that was unreadable before is judged again.
+    records_.erase(std::remove_if(records_.begin(), records_.end(), [&](const PluginLoadRecord& r) { return r.path == dir; }),
+                   records_.end());
+    const std::size_t recordsBefore = records_.size();
+    const auto files = pluginFiles(dir);
+    if (records_.size() > recordsBefore) {
+        // The directory cannot be read (gone, not a directory): nothing loaded is dropped for that.
+        changes.refused.emplace_back(dir, records_.back().reason);
+        return changes;
+    }
+    const std::set<std::string> present(files.begin(), files.end());
+    const auto inDir = [norm = [](fs::path p) {
+        p = p.lexically_normal();
+        return p.has_filename() ? p : p.parent_path();
+    }, &dir](const std::string& path) { return norm(fs::path(path).parent_path()) == norm(fs::path(dir)); };
+    const auto recordOf = [&](const std::string& path) {
+        return std::find_if(records_.begin(), records_.end(), [&](const PluginLoadRecord& r) { return r.path == path; });
+    };
+    const auto pluginOf = [&](const std::string& path) -> std::shared_ptr<LoadedPlugin> {
+        for (const auto& p : plugins_)
+            if (p->info.path == path) return std::const_pointer_cast<LoadedPlugin>(p);
+        return nullptr;
+    };
+    const auto unlist = [&](const std::shared_ptr<LoadedPlugin>& plugin) {
+        plugins_.erase(std::remove(plugins_.begin(), plugins_.end(), plugin), plugins_.end());
+        if (auto it = byId_.find(plugin->info.id); it != byId_.end() && it->second == plugin) byId_.erase(it);
+    };
+    // Removed files first, so a plugin moved to another file name keeps its id.
+    for (auto it = seen_.begin(); it != seen_.end();) {
+        const std::string path = it->first;
+        if (!inDir(path) || present.count(path)) {
+            ++it;
+            continue;
+        }
+        if (auto plugin = pluginOf(path)) {
+            unlist(plugin);
+            changes.removed.push_back(plugin);
+            loaderLog()->info("plugin '{}' removed: '{}' is gone", plugin->info.id, path);
+        }
+        if (auto record = recordOf(path); record != records_.end()) records_.erase(record);
+        it = seen_.erase(it);
+    }
+    for (const auto& file : files) {
+        FileIdentity identity;
+        if (!identify(file, identity)) continue; // gone since the listing: the next rescan sees it
+        auto known = seen_.find(file);
+        if (known != seen_.end() && known->second == identity) continue;
+        seen_[file] = identity;
+        const auto old = pluginOf(file);
+        PluginLoadRecord record;
+        std::shared_ptr<LoadedPlugin> plugin;
+        if (!loadLocked(file, old.get(), record, plugin)) {
+            if (old) {
+                // The running version stays: a bad replacement must not take a working plugin away.
+                auto kept = recordOf(file);
+                kept->reason = "the file was replaced by one that was refused (" + record.reason +
+                               "); the version loaded before keeps running";
+                changes.refused.emplace_back(file, record.reason);
+                continue;
+            }
+            if (auto previous = recordOf(file); previous != records_.end()) records_.erase(previous);
+            changes.refused.emplace_back(file, record.reason);
+            list(std::move(record), nullptr);
+            continue;
+        }
+        if (old) {
+            unlist(old);
+            auto previous = recordOf(file);
+            *previous = record;
+            plugins_.push_back(plugin);
+            byId_[plugin->info.id] = plugin;
+            changes.replaced.emplace_back(old, plugin);
+        } else {
+            if (auto previous = recordOf(file); previous != records_.end()) records_.erase(previous);
+            changes.added.push_back(plugin);
+            list(std::move(record), plugin);
+        }
+    }
+    return changes;
+}
+
+std::string PluginRegistry::Changes::json() const {
+    const auto ids = [](const std::vector<std::shared_ptr<const LoadedPlugin>>& plugins) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < plugins.size(); ++i) out += (i ? "," : "") + json::quote(plugins[i]->info.id);
+        return out + "]";
+    };
+    std::string out = "{\"added\":" + ids(added) + ",\"removed\":" + ids(removed) + ",\"replaced\":[";
+    for (std::size_t i = 0; i < replaced.size(); ++i) out += (i ? "," : "") + json::quote(replaced[i].second->info.id);
+    out += "],\"refused\":[";
+    for (std::size_t i = 0; i < refused.size(); ++i)
+        out += std::string(i ? "," : "") + "{\"file\":" + json::quote(refused[i].first) + ",\"reason\":" +
+               json::quote(refused[i].second) + "}";
+    return out + "]}";
+}
+
+bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* replacing, PluginLoadRecord& record,
+                                std::shared_ptr<LoadedPlugin>& loaded) {
+    record = PluginLoadRecord{};
     record.path = path;
     record.info.path = path;
     try {
+        std::string copyError;
+        const std::string shadow = shadowCopy(path, copyError);
+        if (shadow.empty()) {
+            refuse(record, copyError);
+            return false;
+        }
+        // The copy is unlinked once loaded (or refused): the mapping outlives the name.
+        struct Unlink {
+            std::string path;
+            ~Unlink() { ::unlink(path.c_str()); }
+        } unlinkCopy{shadow};
         auto library = std::make_shared<boost::dll::shared_library>();
         boost::dll::fs::error_code loadError;
-        library->load(path, loadError, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+        library->load(shadow, loadError, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
         if (loadError || !library->is_loaded()) {
-            refuse(std::move(record), "not a loadable shared library: " + dlopenErrorText(path));
+            std::string text = dlopenErrorText(shadow);
+            for (auto at = text.find(shadow); at != std::string::npos; at = text.find(shadow, at + path.size()))
+                text.replace(at, shadow.size(), path);
+            refuse(record, "not a loadable shared library: " + text);
             return false;
         }
 #if defined(__SANITIZE_ADDRESS__)
         // Sanitizer builds keep plugins mapped after unloading, so a leak report can name their code.
-        ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        ::dlopen(shadow.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 #endif
         if (!library->has(MC_PLUGIN_ENTRY_SYMBOL)) {
-            refuse(std::move(record), "missing entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "'");
+            refuse(record, "missing entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "'");
             return false;
         }
         auto entry = library->get<const mc_plugin_descriptor*()>(MC_PLUGIN_ENTRY_SYMBOL);
@@ -209,11 +422,11 @@ bool PluginRegistry::loadFile(const std::string& path) {
         try {
             raw = entry();
         } catch (...) {
-            refuse(std::move(record), "entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "' threw an exception");
+            refuse(record, "entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "' threw an exception");
             return false;
         }
         if (!raw) {
-            refuse(std::move(record), "entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "' returned NULL");
+            refuse(record, "entry symbol '" MC_PLUGIN_ENTRY_SYMBOL "' returned NULL");
             return false;
         }
 
@@ -222,7 +435,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
                                      " is smaller than the " + std::to_string(kDescriptorRequiredSize) +
                                      " bytes of ABI " + abiText(MC_ABI_MAJOR, MC_ABI_MINOR) + "'s descriptor";
         if (declaredSize < kDescriptorVersionSize) {
-            refuse(std::move(record), tooSmall);
+            refuse(record, tooSmall);
             return false;
         }
         // Only the version fields are read before the major is known to match.
@@ -232,17 +445,17 @@ bool PluginRegistry::loadFile(const std::string& path) {
         const std::string pluginAbi = abiText(version.abi_major, version.abi_minor);
         const std::string hostAbi = abiText(MC_ABI_MAJOR, MC_ABI_MINOR);
         if (version.abi_major != MC_ABI_MAJOR) {
-            refuse(std::move(record), "plugin ABI " + pluginAbi + " is incompatible with host ABI " + hostAbi +
+            refuse(record, "plugin ABI " + pluginAbi + " is incompatible with host ABI " + hostAbi +
                                           ": different major version");
             return false;
         }
         if (version.abi_minor > MC_ABI_MINOR) {
-            refuse(std::move(record), "plugin built for ABI " + pluginAbi + ", host supports up to " + hostAbi +
+            refuse(record, "plugin built for ABI " + pluginAbi + ", host supports up to " + hostAbi +
                                           ": newer minor version");
             return false;
         }
         if (declaredSize < kDescriptorRequiredSize) {
-            refuse(std::move(record), tooSmall);
+            refuse(record, tooSmall);
             return false;
         }
         const auto descriptor = copyPrefix<mc_plugin_descriptor>(raw, declaredSize);
@@ -253,44 +466,44 @@ bool PluginRegistry::loadFile(const std::string& path) {
             !readText(descriptor.version, "version", kMaxTextLength, info.version, error) ||
             !readText(descriptor.description, "description", kMaxTextLength, info.description, error) ||
             !readText(descriptor.config_prefix, "config_prefix", kMaxTextLength, info.configPrefix, error)) {
-            refuse(std::move(record), error);
+            refuse(record, error);
             return false;
         }
         if (descriptor.kind == MC_KIND_RECEIVER || descriptor.kind == MC_KIND_BUS) {
             info.kind = descriptor.kind;
-            refuse(std::move(record), std::string("plugin kind ") + std::to_string(static_cast<int>(descriptor.kind)) + " (" +
+            refuse(record, std::string("plugin kind ") + std::to_string(static_cast<int>(descriptor.kind)) + " (" +
                                           kindName(descriptor.kind) + ") is reserved: this host loads none yet");
             return false;
         }
         if (descriptor.kind != MC_KIND_TRANSPORT && descriptor.kind != MC_KIND_DISCOVERY &&
             descriptor.kind != MC_KIND_STORE) {
-            refuse(std::move(record), "invalid plugin kind " + std::to_string(static_cast<int>(descriptor.kind)) +
+            refuse(record, "invalid plugin kind " + std::to_string(static_cast<int>(descriptor.kind)) +
                                           ": expected 1 (transport), 2 (discovery) or 3 (store)");
             return false;
         }
         info.kind = descriptor.kind;
         if (!isValidPluginId(info.id)) {
-            refuse(std::move(record), "invalid plugin id '" + info.id + "': must match [a-z0-9][a-z0-9-]*" +
+            refuse(record, "invalid plugin id '" + info.id + "': must match [a-z0-9][a-z0-9-]*" +
                                           (info.id.size() > kMaxIdLength ? " and be at most 64 characters" : ""));
             return false;
         }
         if (info.version.empty()) {
-            refuse(std::move(record), "descriptor has no version");
+            refuse(record, "descriptor has no version");
             return false;
         }
         if (!isValidConfigPrefix(info.configPrefix)) {
-            refuse(std::move(record), "invalid config_prefix '" + info.configPrefix +
+            refuse(record, "invalid config_prefix '" + info.configPrefix +
                                           "': must be dot-separated [a-z0-9][a-z0-9_-]* parts, e.g. \"discovery.files\"");
             return false;
         }
-        if (auto first = byId_.find(info.id); first != byId_.end()) {
-            refuse(std::move(record), "duplicate plugin id '" + info.id + "': '" + path + "' conflicts with '" +
+        if (auto first = byId_.find(info.id); first != byId_.end() && first->second.get() != replacing) {
+            refuse(record, "duplicate plugin id '" + info.id + "': '" + path + "' conflicts with '" +
                                           first->second->info.path + "', which was loaded first");
             return false;
         }
         for (const auto& other : plugins_) {
-            if (other->info.configPrefix == info.configPrefix) {
-                refuse(std::move(record), "config_prefix '" + info.configPrefix + "' is already the prefix of '" +
+            if (other.get() != replacing && other->info.configPrefix == info.configPrefix) {
+                refuse(record, "config_prefix '" + info.configPrefix + "' is already the prefix of '" +
                                               other->info.id + "' (" + other->info.path + "), which was loaded first");
                 return false;
             }
@@ -301,17 +514,17 @@ bool PluginRegistry::loadFile(const std::string& path) {
         if (descriptor.config_key_count > 0) {
             const std::size_t count = descriptor.config_key_count;
             if (!descriptor.config_keys) {
-                refuse(std::move(record), "descriptor declares " + std::to_string(count) +
+                refuse(record, "descriptor declares " + std::to_string(count) +
                                               " config keys but config_keys is NULL");
                 return false;
             }
             if (count > kMaxConfigKeys) {
-                refuse(std::move(record), "descriptor declares " + std::to_string(count) + " config keys (at most " +
+                refuse(record, "descriptor declares " + std::to_string(count) + " config keys (at most " +
                                               std::to_string(kMaxConfigKeys) + ")");
                 return false;
             }
             if (descriptor.config_key_size < sizeof(mc_config_key)) {
-                refuse(std::move(record), "config_key_size (the key stride) " + std::to_string(descriptor.config_key_size) +
+                refuse(record, "config_key_size (the key stride) " + std::to_string(descriptor.config_key_size) +
                                               " is smaller than the " + std::to_string(sizeof(mc_config_key)) +
                                               " bytes of ABI " + hostAbi + "'s mc_config_key");
                 return false;
@@ -322,7 +535,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
                 std::size_t keySize = 0;
                 std::memcpy(&keySize, at, sizeof keySize);
                 if (keySize < sizeof(mc_config_key)) {
-                    refuse(std::move(record), "config key #" + std::to_string(i) + ": struct_size " + std::to_string(keySize) +
+                    refuse(record, "config key #" + std::to_string(i) + ": struct_size " + std::to_string(keySize) +
                                                   " is smaller than the " + std::to_string(sizeof(mc_config_key)) +
                                                   " bytes of ABI " + hostAbi + "'s mc_config_key");
                     return false;
@@ -334,8 +547,9 @@ bool PluginRegistry::loadFile(const std::string& path) {
                               keyInfo.defaultValue, error) ||
                     !readText(key.choices, "config_keys[].choices", kMaxTextLength, keyInfo.choices, error) ||
                     !readText(key.description, "config_keys[].description", kMaxTextLength, keyInfo.description,
-                              error)) {
-                    refuse(std::move(record), error);
+                              error) ||
+                    !readText(key.example, "config_keys[].example", kMaxTextLength, keyInfo.example, error)) {
+                    refuse(record, error);
                     return false;
                 }
                 keyInfo.type = key.type;
@@ -349,13 +563,13 @@ bool PluginRegistry::loadFile(const std::string& path) {
                 // settings tables are checked by at compile time and the fake host at run time.
                 const mc_config_key copy = keyInfo.abi();
                 if (const auto problem = mc::sdk::detail::keyProblem(copy); problem != mc::sdk::detail::KeyProblem::None) {
-                    refuse(std::move(record), "config key '" + keyInfo.name + "' (#" + std::to_string(i) +
+                    refuse(record, "config key '" + keyInfo.name + "' (#" + std::to_string(i) +
                                                   "): " + mc::sdk::detail::describe(problem));
                     return false;
                 }
                 for (const auto& earlier : info.configKeys) {
                     if (earlier.name == keyInfo.name) {
-                        refuse(std::move(record), "config key '" + keyInfo.name + "' is declared twice");
+                        refuse(record, "config key '" + keyInfo.name + "' is declared twice");
                         return false;
                     }
                 }
@@ -365,7 +579,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
 
         const char* kind = kindName(info.kind);
         if (!descriptor.vtable) {
-            refuse(std::move(record), std::string("descriptor has a NULL ") + kind + " vtable");
+            refuse(record, std::string("descriptor has a NULL ") + kind + " vtable");
             return false;
         }
         // The vtable's own struct_size and the descriptor's vtable_size must both cover every field.
@@ -373,7 +587,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
         if (vtableSize >= sizeof(std::size_t))
             vtableSize = std::min(vtableSize, *static_cast<const std::size_t*>(descriptor.vtable));
         if (vtableSize < requiredVtableSize(info.kind)) {
-            refuse(std::move(record), std::string(kind) + " vtable is too small: " + std::to_string(vtableSize) +
+            refuse(record, std::string(kind) + " vtable is too small: " + std::to_string(vtableSize) +
                                           " bytes, the host needs at least " +
                                           std::to_string(requiredVtableSize(info.kind)));
             return false;
@@ -391,7 +605,7 @@ bool PluginRegistry::loadFile(const std::string& path) {
         std::memcpy(copy, &trusted, sizeof(trusted));
         for (const auto& fn : requiredFunctions(info.kind)) {
             if (!isFunctionSet(copy, fn.offset)) {
-                refuse(std::move(record), std::string("required function '") + fn.name + "' of the " + kind +
+                refuse(record, std::string("required function '") + fn.name + "' of the " + kind +
                                               " vtable is missing");
                 return false;
             }
@@ -406,13 +620,13 @@ bool PluginRegistry::loadFile(const std::string& path) {
                 status = MC_ERR_INTERNAL;
             }
             if (status != MC_OK) {
-                refuse(std::move(record), std::string("transports() failed (") + statusName(status) + ")");
+                refuse(record, std::string("transports() failed (") + statusName(status) + ")");
                 return false;
             }
             std::string_view rest = names, item;
             while (mc::sdk::detail::nextItem(rest, item)) info.transports.emplace_back(item);
             if (info.transports.empty()) {
-                refuse(std::move(record), "transports() names no transport");
+                refuse(record, "transports() names no transport");
                 return false;
             }
         }
@@ -420,25 +634,26 @@ bool PluginRegistry::loadFile(const std::string& path) {
         plugin->info = info;
         plugin->library = library;
         record.loaded = true;
-        records_.push_back(record);
-        plugins_.push_back(plugin);
-        byId_[info.id] = plugin;
-        loaderLog()->info("loaded plugin '{}' {} ({}, ABI {}) from '{}'", info.id, info.version, kind, pluginAbi, path);
+        loaded = plugin;
+        loaderLog()->info("{} plugin '{}' {} ({}, ABI {}) from '{}'", replacing ? "reloaded" : "loaded", info.id,
+                          info.version, kind, pluginAbi, path);
         return true;
     } catch (const std::exception& e) {
-        refuse(std::move(record), std::string("unexpected error while loading: ") + e.what());
+        refuse(record, std::string("unexpected error while loading: ") + e.what());
     } catch (...) {
-        refuse(std::move(record), "unexpected error while loading");
+        refuse(record, "unexpected error while loading");
     }
     return false;
 }
 
 std::shared_ptr<const LoadedPlugin> PluginRegistry::find(const std::string& id) const {
+    std::lock_guard lock(mutex_);
     auto it = byId_.find(id);
     return it == byId_.end() ? nullptr : it->second;
 }
 
 std::vector<std::shared_ptr<const LoadedPlugin>> PluginRegistry::ofKind(mc_plugin_kind kind) const {
+    std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<const LoadedPlugin>> out;
     for (const auto& plugin : plugins_)
         if (plugin->info.kind == kind) out.push_back(plugin);
@@ -446,9 +661,12 @@ std::vector<std::shared_ptr<const LoadedPlugin>> PluginRegistry::ofKind(mc_plugi
 }
 
 std::string PluginRegistry::reportJson() const {
+    const auto records = report();
     std::string out = "{\"plugins\":[";
     bool firstRecord = true;
-    for (const auto& record : records_) {
+    std::size_t loaded = 0;
+    for (const auto& record : records) {
+        loaded += record.loaded ? 1 : 0;
         if (!firstRecord) out += ',';
         firstRecord = false;
         const PluginInfo& info = record.info;
@@ -514,7 +732,7 @@ std::string PluginRegistry::reportJson() const {
         }
         out += "]}";
     }
-    out += "],\"loaded\":" + std::to_string(loadedCount()) + ",\"refused\":" + std::to_string(refusedCount()) + "}";
+    out += "],\"loaded\":" + std::to_string(loaded) + ",\"refused\":" + std::to_string(records.size() - loaded) + "}";
     return out;
 }
 

@@ -24,22 +24,23 @@ struct Settings {
 // The keys under discovery.files., declared once (types, defaults, ranges, choices, help).
 constexpr mc::sdk::Key<Settings> kSettings[] = {
     mc::sdk::key("paths", &Settings::paths).required()
-        .help("Comma list of MCP config files: Claude Desktop's claude_desktop_config.json, Cursor/VS Code mcp.json"),
+        .example("/home/me/.config/Claude/claude_desktop_config.json, /srv/app/.vscode/mcp.json")
+        .help("Comma list of MCP client configuration files to read: Claude Desktop's claude_desktop_config.json, Cursor's or VS Code's mcp.json"),
     mc::sdk::key("poll_interval_ms", &Settings::pollIntervalMs).byDefault("2000").range(10, 86400000)
-        .help("How often the files are checked for changes (modification time and size, then content)"),
+        .help("How often each file is checked for changes (modification time and size, then content), in milliseconds"),
     // Read by the host's discovery service (docs/discovery.md), declared here with this source's defaults:
     // the files are the operator's own MCP client configuration, so under auto-connect their commands
     // start and their remotes connect as written, on loopback and LAN addresses too.
     mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
-        .help("false: the plugin is loaded but not started"),
+        .help("false: the plugin is loaded but not started (read by the host)"),
     mc::sdk::key<Settings>("policy", MC_CONFIG_ENUM).choices("auto-connect,list-only").byDefault("list-only")
-        .help("auto-connect: the host connects (and for stdio entries starts) what these files declare; list-only: it only lists them"),
+        .help("auto-connect: the host connects (and for stdio entries starts) what these files declare; list-only: it only lists them (read by the host)"),
     mc::sdk::key<Settings>("stdio", MC_CONFIG_ENUM).choices("commands,packages,none").byDefault("commands")
-        .help("Which stdio entries the host may start (under auto-connect): commands (as the file declares them), none"),
+        .help("Which stdio entries the host may start under auto-connect: commands (as the file declares them) or none (read by the host)"),
     mc::sdk::key<Settings>("allow_remotes", MC_CONFIG_LIST).byDefault("*")
-        .help("Comma list of host patterns of remote (http/sse) entries that may be auto-connected, e.g. *.example.com, 127.0.0.1:3001; * (the default): every one the files declare"),
+        .help("Comma list of host patterns of remote (http/sse) entries that may be auto-connected, e.g. *.example.com, 127.0.0.1:3001; * (the default): every one the files declare (read by the host)"),
     mc::sdk::key<Settings>("allow_private_addresses", MC_CONFIG_LIST).byDefault("loopback, lan")
-        .help("Comma list of address classes entries may be probed and connected on besides public ones: loopback, link-local, lan, metadata"),
+        .help("Comma list of address classes entries may be probed and connected on besides public ones: loopback, link-local, lan, metadata (read by the host)"),
 };
 
 class FilesDiscovery : public mc::sdk::DiscoveryPlugin {

@@ -31,33 +31,33 @@ struct Settings {
 
 // The keys under discovery.registry., declared once (types, defaults, ranges, choices, help).
 constexpr mc::sdk::Key<Settings> kSettings[] = {
-    mc::sdk::key("url", &Settings::url).required()
+    mc::sdk::key("url", &Settings::url).required().example("http://127.0.0.1:9000")
         .help("Base URL of the MCP Registry, e.g. http://127.0.0.1:9000 (its API is {url}/v0.1/servers)"),
     mc::sdk::key("interval", &Settings::intervalSeconds).byDefault("300").range(1, 31536000)
-        .help("Seconds between refreshes (after the first full listing: only what changed, via updated_since)"),
+        .help("Seconds between refreshes; after the first full listing only changes are asked for (updated_since)"),
     mc::sdk::key("page_limit", &Settings::pageLimit).byDefault("100").range(1, 1000)
         .help("Servers per page (the limit parameter)"),
     mc::sdk::key("search", &Settings::search)
         .help("Only servers whose name contains this text (the search parameter); empty: all"),
     mc::sdk::key("timeout_ms", &Settings::timeoutMs).byDefault("10000").range(1, 3600000)
         .help("Connect and read timeout of each registry request"),
-    mc::sdk::key("variables", &Settings::variables)
+    mc::sdk::key("variables", &Settings::variables).example(R"({"tenant": "acme"})")
         .help("JSON object of values for remote URL {variables} that have no default, e.g. {\"tenant\":\"acme\"}"),
     mc::sdk::key("max_page_bytes", &Settings::maxPageBytes).byDefault("8388608").range(1024, 1073741824)
-        .help("Largest registry answer read (bytes, per page); a larger one fails the refresh with an error naming this key"),
+        .help("Largest registry answer read per request, in bytes (by Content-Length, or counted while reading a chunked answer); a larger one fails the refresh with an error naming this key"),
     // Read by the host's discovery service (docs/discovery.md), declared here with this source's defaults.
     mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
-        .help("false: the plugin is loaded but not started"),
+        .help("false: the plugin is loaded but not started (read by the host)"),
     mc::sdk::key<Settings>("policy", MC_CONFIG_ENUM).choices("auto-connect,list-only").byDefault("list-only")
-        .help("auto-connect: the host connects what this source finds (after a probe); list-only: it only lists them"),
+        .help("auto-connect: the host connects what this source finds (after a probe); list-only: it only lists them (read by the host)"),
     mc::sdk::key<Settings>("stdio", MC_CONFIG_ENUM).choices("packages,commands,none").byDefault("packages")
-        .help("Which stdio servers the host may start from this source: packages (only allowlisted registry packages), commands (any reported command line), none"),
-    mc::sdk::key<Settings>("allow_packages", MC_CONFIG_LIST)
-        .help("Comma list of packages the host may start, each pinned as <registryType>:<identifier>@<version>, e.g. npm:@scope/name@1.2.3"),
-    mc::sdk::key<Settings>("allow_remotes", MC_CONFIG_LIST)
-        .help("Comma list of host patterns of remote (http/sse) servers that may be auto-connected, e.g. *.example.com, mcp.example.org:443, 10.0.0.0/8; empty: none"),
+        .help("Which stdio servers the host may start from this source: packages (only allowlisted registry packages), commands (any reported command line), none (read by the host)"),
+    mc::sdk::key<Settings>("allow_packages", MC_CONFIG_LIST).example("npm:@modelcontextprotocol/server-everything@2026.8.31")
+        .help("Comma list of packages the host may start, each pinned as <registryType>:<identifier>@<version> with a plain semver version, e.g. npm:@scope/name@1.2.3 (read by the host)"),
+    mc::sdk::key<Settings>("allow_remotes", MC_CONFIG_LIST).example("*.example.com, mcp.example.org:443")
+        .help("Comma list of host patterns of remote (http/sse) servers that may be auto-connected, e.g. *.example.com, mcp.example.org:443, 10.0.0.0/8; empty: none (read by the host)"),
     mc::sdk::key<Settings>("allow_private_addresses", MC_CONFIG_LIST)
-        .help("Comma list of address classes found servers may be probed and connected on besides public ones: loopback, link-local, lan, metadata; empty: public addresses only"),
+        .help("Comma list of address classes found servers may be probed and connected on besides public ones: loopback, link-local, lan, metadata; empty: public addresses only (read by the host)"),
 };
 
 class RegistryDiscovery : public mc::sdk::DiscoveryPlugin {

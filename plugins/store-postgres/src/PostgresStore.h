@@ -28,7 +28,7 @@ struct Settings {
 
 // The keys under store.postgres., declared once (types, defaults, ranges, choices, help).
 constexpr mc::sdk::Key<Settings> kSettings[] = {
-    mc::sdk::key("url", &Settings::url).required().secret()
+    mc::sdk::key("url", &Settings::url).required().secret().example("host=127.0.0.1 port=5432 dbname=mc user=mc")
         .help("libpq conninfo ('host=127.0.0.1 port=5432 dbname=mc user=mc') or "
               "postgresql://user:pass@host:port/db?sslmode=... URL; may be given as ${env:NAME} or ${file:/path}"),
     mc::sdk::key("pool_min", &Settings::poolMin).byDefault("1").range(1, 256)

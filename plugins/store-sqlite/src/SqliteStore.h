@@ -33,7 +33,7 @@ struct Settings {
 
 // The keys under store.sqlite., declared once (types, defaults, ranges, choices, help).
 constexpr mc::sdk::Key<Settings> kSettings[] = {
-    mc::sdk::key("path", &Settings::path).byDefault("mission-control.db")
+    mc::sdk::key("path", &Settings::path).byDefault("mission-control.db").example("/var/lib/mission-control/mission-control.db")
         .help("SQLite database file; created if missing, its directory must exist"),
     mc::sdk::key("busy_timeout_ms", &Settings::busyTimeoutMs).byDefault("5000").range(0, 600000)
         .help("How long a statement waits for another connection's lock before failing"),

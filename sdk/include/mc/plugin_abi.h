@@ -150,6 +150,8 @@ typedef struct mc_config_key {
     double max;
     mc_str choices;       /* ENUM: comma-separated, e.g. "auto-connect,list-only" */
     mc_str description;   /* one sentence of help, shown with the key */
+    mc_str example;       /* a typical value for the generated .properties.example, when it should
+                             differ from the default (a required key has none); len 0: the default */
 } mc_config_key;
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -247,7 +247,8 @@ enum class KeyProblem {
     DefaultNotAChoice,
     ObjectWithDefault,   // an OBJECT key has no default
     FieldTypeMismatch,   // choices() makes an ENUM, which binds a std::string only
-    DuplicateName
+    DuplicateName,
+    ExampleNotValid      // the example must be a value the key accepts
 };
 
 inline const char* describe(KeyProblem p) {
@@ -271,8 +272,36 @@ inline const char* describe(KeyProblem p) {
     case KeyProblem::ObjectWithDefault: return "an OBJECT key has no default";
     case KeyProblem::FieldTypeMismatch: return "the key's type does not fit the bound field";
     case KeyProblem::DuplicateName: return "two keys have the same name";
+    case KeyProblem::ExampleNotValid: return "the example is not a value the key accepts";
     }
     return "unknown problem";
+}
+
+// Whether `text` is a value of the key (the default, or the example), as a default's problem.
+constexpr KeyProblem valueProblem(const mc_config_key& k, std::string_view text) {
+    const bool ranged = (k.flags & MC_CONFIG_HAS_RANGE) != 0;
+    switch (k.type) {
+    case MC_CONFIG_INT: {
+        std::int64_t v = 0;
+        if (!parseInt(text, v)) return KeyProblem::DefaultNotInteger;
+        if (ranged && (double(v) < k.min || double(v) > k.max)) return KeyProblem::DefaultOutOfRange;
+        break;
+    }
+    case MC_CONFIG_DOUBLE:
+        if (!isNumberText(text)) return KeyProblem::DefaultNotNumber;
+        break;
+    case MC_CONFIG_BOOL: {
+        bool b = false;
+        if (!parseBool(text, b)) return KeyProblem::DefaultNotBoolean;
+        break;
+    }
+    case MC_CONFIG_ENUM:
+        if (!inChoices(view(k.choices), trim(text))) return KeyProblem::DefaultNotAChoice;
+        break;
+    case MC_CONFIG_OBJECT: return KeyProblem::ObjectWithDefault;
+    default: break;
+    }
+    return KeyProblem::None;
 }
 
 constexpr KeyProblem keyProblem(const mc_config_key& k) {
@@ -294,28 +323,12 @@ constexpr KeyProblem keyProblem(const mc_config_key& k) {
         for (char c : choices)
             if (c >= 'A' && c <= 'Z') return KeyProblem::ChoicesNotLowerCase;
     }
-    if (!hasDefault) return KeyProblem::None;
-    switch (k.type) {
-    case MC_CONFIG_INT: {
-        std::int64_t v = 0;
-        if (!parseInt(def, v)) return KeyProblem::DefaultNotInteger;
-        if (ranged && (double(v) < k.min || double(v) > k.max)) return KeyProblem::DefaultOutOfRange;
-        break;
+    if (hasDefault) {
+        const KeyProblem p = valueProblem(k, def);
+        if (p != KeyProblem::None) return p;
     }
-    case MC_CONFIG_DOUBLE:
-        if (!isNumberText(def)) return KeyProblem::DefaultNotNumber;
-        break;
-    case MC_CONFIG_BOOL: {
-        bool b = false;
-        if (!parseBool(def, b)) return KeyProblem::DefaultNotBoolean;
-        break;
-    }
-    case MC_CONFIG_ENUM:
-        if (!inChoices(choices, trim(def))) return KeyProblem::DefaultNotAChoice;
-        break;
-    case MC_CONFIG_OBJECT: return KeyProblem::ObjectWithDefault;
-    default: break;
-    }
+    if (!view(k.example).empty() && valueProblem(k, view(k.example)) != KeyProblem::None)
+        return KeyProblem::ExampleNotValid;
     return KeyProblem::None;
 }
 
@@ -508,6 +521,8 @@ struct Key {
     constexpr Key secret() const { Key k = *this; k.decl.flags |= MC_CONFIG_SECRET; return k; }
     // One sentence of help (required: it is the documentation).
     constexpr Key help(std::string_view sentence) const { Key k = *this; k.decl.description = str(sentence); return k; }
+    // The value the generated .properties.example shows (a required key needs one; default: the default).
+    constexpr Key example(std::string_view value) const { Key k = *this; k.decl.example = str(value); return k; }
 };
 
 namespace detail {
