@@ -535,8 +535,11 @@ protected:
         if (!backend_) backend_ = makeBackend();
         store_.reset();
         store_ = backend_->open(migrationsDir);
+        store_->setTypedWrites(typedWrites());
         return *store_;
     }
+    // The suite again with writes as the host's writer sends them (write_records).
+    virtual bool typedWrites() const { return false; }
 
     std::unique_ptr<Backend> backend_;
     std::unique_ptr<StoreService> store_;
@@ -575,5 +578,24 @@ protected:
     std::unique_ptr<Backend> makeBackend() override { return std::make_unique<PostgresBackend>(); }
 };
 
+// The same contract through write_records: records the host parsed once, no JSON in between.
+class StoreConformanceSqliteTypedTest : public StoreConformanceSqliteTest {
+    CPPUNIT_TEST_SUB_SUITE(StoreConformanceSqliteTypedTest, StoreConformanceSqliteTest);
+    CPPUNIT_TEST_SUITE_END();
+
+protected:
+    bool typedWrites() const override { return true; }
+};
+
+class StoreConformancePostgresTypedTest : public StoreConformancePostgresTest {
+    CPPUNIT_TEST_SUB_SUITE(StoreConformancePostgresTypedTest, StoreConformancePostgresTest);
+    CPPUNIT_TEST_SUITE_END();
+
+protected:
+    bool typedWrites() const override { return true; }
+};
+
 CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformanceSqliteTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformancePostgresTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformanceSqliteTypedTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(StoreConformancePostgresTypedTest);

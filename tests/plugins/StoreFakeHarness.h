@@ -6,15 +6,23 @@
 // version, the last reported status). Only mc/ headers, Poco and boost: no host internals.
 #include <mc/sdk_test.hpp>
 
+#include "mc/records/BatchWrite.h"
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordAbi.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
 #include <boost/filesystem.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -132,7 +140,20 @@ public:
         return v;
     }
 
+    // Typed: a body the host would accept goes the way the host's writer sends it, as records it
+    // parsed and normalized (write_records); the result is given in the body's indices, as write's.
+    void setTypedWrites(bool typed) { typed_ = typed; }
+
     mc_status write(std::string_view kind, std::string_view records, std::string& result, std::string& error) {
+        if (typed_) {
+            std::optional<mc::records::ParsedBatch> parsed;
+            try {
+                parsed = mc::records::parseBatch(kind, records, utcNow);
+            } catch (const mc::sdk::Error&) {
+                // Not a body the host would build records from: the store's own answer to the text.
+            }
+            if (parsed) return writeTyped(std::move(*parsed), result, error);
+        }
         auto call = instance_->write(kind, records);
         result = call.output;
         error = call.error;
@@ -165,6 +186,52 @@ public:
     std::optional<mc::sdk::test::StatusReport> lastStatus() const { return instance_->lastStatus(); }
 
 private:
+    // What the host stamps absent timestamps with: RFC 3339 UTC with microseconds.
+    static std::string utcNow() {
+        const auto now = std::chrono::system_clock::now();
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+        const std::time_t seconds = static_cast<std::time_t>(us / 1000000);
+        std::tm tm{};
+        gmtime_r(&seconds, &tm);
+        char text[40];
+        std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
+        return text;
+    }
+
+    mc_status writeTyped(mc::records::ParsedBatch parsed, std::string& result, std::string& error) {
+        std::vector<mc::records::TypedRecord> typed;
+        std::vector<std::size_t> bodyIndex;
+        for (auto& entry : parsed.entries) {
+            typed.push_back({entry.spec, std::move(entry.record)});
+            bodyIndex.push_back(entry.index);
+        }
+        std::vector<const mc::records::TypedRecord*> batch;
+        for (const auto& r : typed) batch.push_back(&r);
+        const auto abi = mc::records::toAbi(batch);
+        auto call = instance_->writeRecords(abi.records.data(), abi.records.size());
+        error = call.error;
+        if (!call.ok()) return call.status;
+        auto object = parseObject(call.output);
+        std::vector<std::pair<std::size_t, std::string>> rejected;
+        for (const auto& r : parsed.rejected) rejected.emplace_back(r.index, r.reason);
+        auto storeRejected = object->getArray("rejected");
+        for (unsigned i = 0; i < storeRejected->size(); ++i) {
+            auto r = storeRejected->getObject(i);
+            rejected.emplace_back(bodyIndex.at(r->getValue<std::size_t>("index")), r->getValue<std::string>("reason"));
+        }
+        std::sort(rejected.begin(), rejected.end());
+        result = "{\"accepted\":" + std::to_string(object->getValue<std::size_t>("accepted")) +
+                 ",\"duplicates\":" + std::to_string(object->getValue<std::size_t>("duplicates")) + ",\"rejected\":[";
+        for (std::size_t i = 0; i < rejected.size(); ++i) {
+            result += std::string(i ? "," : "") + "{\"index\":" + std::to_string(rejected[i].first) + ",\"reason\":";
+            mc::records::appendJsonString(result, rejected[i].second);
+            result += "}";
+        }
+        result += "]}";
+        return MC_OK;
+    }
+
     void check(const std::string& step, const mc::sdk::test::Call& call) const {
         if (!call.ok())
             throw StoreError(id_ + "/test: " + step + " failed (" + statusName(call.status) + "): " + call.error);
@@ -176,6 +243,7 @@ private:
     std::string dialect_;
     std::int64_t migratedTo_ = 0;
     MigrationReport migration_;
+    bool typed_ = false;
 };
 
 // A fresh directory under the system temp dir, removed with the object.

@@ -36,7 +36,7 @@ struct RecordingStore {
     std::set<std::string> rejectIds;
     bool held = false;
 
-    mc_status write(std::string_view json, std::string& result, std::string& error) {
+    mc_status write(const StoreWriter::Batch& batch, std::string& result, std::string& error) {
         ++calls;
         std::unique_lock lock(mutex);
         changed.wait(lock, [&] { return !held; });
@@ -44,11 +44,10 @@ struct RecordingStore {
             error = "connection refused";
             return MC_ERR_UNAVAILABLE;
         }
-        auto array = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Array::Ptr>();
         std::vector<std::string> ids;
         std::string rejected;
-        for (unsigned i = 0; i < array->size(); ++i) {
-            const std::string id = array->getObject(i)->getValue<std::string>("id");
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const std::string id = batch[i]->record.id;
             if (rejectIds.count(id)) {
                 rejected += std::string(rejected.empty() ? "" : ",") + "{\"index\":" + std::to_string(i) +
                             ",\"reason\":\"refused " + id + "\"}";
@@ -73,7 +72,9 @@ struct RecordingStore {
         return n;
     }
     StoreWriter::WriteFunction function() {
-        return [this](std::string_view json, std::string& result, std::string& error) { return write(json, result, error); };
+        return [this](const StoreWriter::Batch& batch, std::string& result, std::string& error) {
+            return write(batch, result, error);
+        };
     }
 };
 
@@ -521,9 +522,18 @@ class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    static std::vector<std::string> logs(const std::string& prefix, int n) {
-        std::vector<std::string> out;
-        for (int i = 0; i < n; ++i) out.push_back("{\"type\":\"log\",\"id\":\"" + prefix + std::to_string(i) + "\"}");
+    // Log records with ids prefix0, prefix1, ... and `message` (empty fields otherwise).
+    static std::vector<mc::records::TypedRecord> logs(const std::string& prefix, int n, const std::string& message = "") {
+        const auto* spec = mc::records::findKind("log");
+        std::vector<mc::records::TypedRecord> out;
+        for (int i = 0; i < n; ++i) {
+            mc::records::TypedRecord r{spec, {}};
+            r.record.id = prefix + std::to_string(i);
+            r.record.values.resize(spec->fields.size());
+            r.record.present.resize(spec->fields.size());
+            if (!message.empty()) r.record.values[0] = message;
+            out.push_back(std::move(r));
+        }
         return out;
     }
 
@@ -612,9 +622,12 @@ public:
         StoreWriterSettings bytes = fastWriter();
         bytes.maxQueuedBytes = 1024;
         StoreWriter small(bytes, store.function());
-        CPPUNIT_ASSERT(small.enqueue({std::string(1000, 'x')}, {}) == StoreWriter::Enqueued::Queued);
-        CPPUNIT_ASSERT(small.enqueue({std::string(100, 'y')}, {}) == StoreWriter::Enqueued::Full);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1000), small.stats().queuedBytes);
+        const auto big = logs("x", 1, std::string(800, 'x'));
+        const std::size_t bigBytes = big[0].sizeBytes(); // 800 + the id + 16 per field
+        CPPUNIT_ASSERT(bigBytes > 800 && bigBytes < 1024);
+        CPPUNIT_ASSERT(small.enqueue(big, {}) == StoreWriter::Enqueued::Queued);
+        CPPUNIT_ASSERT(small.enqueue(logs("y", 1, std::string(1024 - bigBytes, 'y')), {}) == StoreWriter::Enqueued::Full);
+        CPPUNIT_ASSERT_EQUAL(bigBytes, small.stats().queuedBytes);
     }
 
     void stopFlushesEverything() {

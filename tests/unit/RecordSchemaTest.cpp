@@ -2,6 +2,7 @@
 // the result JSON). The stores' behaviour on real databases is StoreConformanceTest's.
 #include "mc/records/BatchWrite.h"
 #include "mc/records/JsonText.h"
+#include "mc/records/RecordAbi.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
 
@@ -72,6 +73,8 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTimestampsStayWithinFourDigitYears);
     CPPUNIT_TEST(testTimestampGrammarIsExactlyRfc3339);
     CPPUNIT_TEST(testJsonFieldsNestAtMost64Levels);
+    CPPUNIT_TEST(testTypedRecordsCrossTheStoreAbiUnchanged);
+    CPPUNIT_TEST(testRecordsThatDoNotFitTheCatalogAreRejectedAlone);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -271,6 +274,84 @@ public:
                 CPPUNIT_ASSERT_EQUAL(std::string("field 'context' nests deeper than 64 levels of objects and arrays"),
                                      std::string(e.what()));
             }
+        }
+    }
+
+    static records::TypedRecord typed(const std::string& kind, const std::string& json) {
+        const auto* spec = records::findKind(kind);
+        return {spec, records::normalize(*spec, *Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>(),
+                                         [spec] { return records::generateId(*spec); }, [] { return kNow; })};
+    }
+
+    // Every value type (text, timestamp, integer, real, boolean, JSON, absent) goes through
+    // mc_record and comes back as the same normalized record, present flags included.
+    void testTypedRecordsCrossTheStoreAbiUnchanged() {
+        const std::vector<records::TypedRecord> sent = {
+            typed("thread", R"({"id":"T-1","mcp_id":"m","status":"running","execution_context":{"a":[1,2]},"memory_usage":42,"cpu_usage":0.25})"),
+            typed("log", R"({"level":"warn","service":"s","mcp_id":"m","message":"caf\u00e9 \"q\""})"),
+            typed("permission", R"({"id":"P-1","granted":true,"resource":"r"})"),
+        };
+        std::vector<const records::TypedRecord*> batch;
+        for (const auto& r : sent) batch.push_back(&r);
+        const auto abi = records::toAbi(batch);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), abi.records.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), std::string(abi.records[1].kind.ptr, abi.records[1].kind.len));
+        const auto back = records::fromAbi(abi.records.data(), abi.records.size(), sizeof(mc_record));
+        CPPUNIT_ASSERT(back.rejected.empty());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), back.entries.size());
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(i, back.entries[i].index);
+            CPPUNIT_ASSERT(back.entries[i].spec == sent[i].spec);
+            CPPUNIT_ASSERT_EQUAL(sent[i].record.id, back.entries[i].record.id);
+            CPPUNIT_ASSERT(sent[i].record.values == back.entries[i].record.values);
+            CPPUNIT_ASSERT(sent[i].record.present == back.entries[i].record.present);
+            // The JSON a store without write_records gets says the same.
+            std::string viaAbi, direct;
+            records::appendEventJson(viaAbi, {back.entries[i].spec, back.entries[i].record});
+            records::appendEventJson(direct, sent[i]);
+            CPPUNIT_ASSERT_EQUAL(direct, viaAbi);
+        }
+        std::string event;
+        records::appendEventJson(event, sent[2]);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"type":"permission","id":"P-1","timestamp":")") + kNow +
+                                 R"(","thread_id":null,"user_id":null,"resource":"r","action":null,"granted":true,"reason":null,"mcp_id":null})",
+                             event);
+    }
+
+    void testRecordsThatDoNotFitTheCatalogAreRejectedAlone() {
+        const auto good = typed("log", R"({"id":"L-1","level":"INFO","service":"s","mcp_id":"m"})");
+        auto abi = records::toAbi({&good, &good, &good, &good, &good, &good});
+        const mc_str bogus{"bogus", 5};
+        abi.records[0].kind = bogus;
+        abi.records[1].value_count -= 1;
+        std::vector<mc_value> wrongType(abi.values.begin(), abi.values.begin() + static_cast<long>(good.record.values.size()));
+        wrongType[1] = mc_value{MC_VALUE_INT, 3, 0, {}}; // level is text
+        abi.records[2].values = wrongType.data();
+        std::vector<mc_value> nullRequired = wrongType;
+        nullRequired[1] = mc_value{MC_VALUE_TEXT, 0, 0, {"INFO", 4}};
+        nullRequired[2] = mc_value{MC_VALUE_NULL, 0, 0, {}}; // service is required
+        abi.records[3].values = nullRequired.data();
+        abi.records[4].id = mc_str{nullptr, 0};
+        const auto batch = records::fromAbi(abi.records.data(), abi.records.size(), sizeof(mc_record));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), batch.entries.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), batch.entries[0].index);
+        const std::vector<std::string> reasons = {
+            "unknown event type 'bogus' (known: " + records::knownKinds() + ")",
+            "log record has 7 values; the kind has 8 fields",
+            "field 'level' is a text field; the value is an integer",
+            "field 'service' is required",
+            "log record has no id"};
+        CPPUNIT_ASSERT_EQUAL(reasons.size(), batch.rejected.size());
+        for (std::size_t i = 0; i < reasons.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(i, batch.rejected[i].index);
+            CPPUNIT_ASSERT_EQUAL(reasons[i], batch.rejected[i].reason);
+        }
+        // A stride smaller than the struct the host knows is refused whole.
+        try {
+            records::fromAbi(abi.records.data(), 1, sizeof(mc_record) - 8);
+            CPPUNIT_FAIL("a short record_size was accepted");
+        } catch (const mc::sdk::Error& e) {
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, e.status());
         }
     }
 };

@@ -99,12 +99,12 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
 // into one StoreWriter, which writes to store_ once the store phase has opened it.
 void HostRuntime::wireIngest() {
     writer_ = std::make_unique<StoreWriter>(settings_.ingest.writer,
-                                            [this](std::string_view events, std::string& result, std::string& error) {
+                                            [this](const StoreWriter::Batch& batch, std::string& result, std::string& error) {
                                                 if (!store_) {
                                                     error = "no store is open";
                                                     return MC_ERR_UNAVAILABLE;
                                                 }
-                                                return store_->write("events", events, result, error);
+                                                return store_->writeRecords(batch, result, error);
                                             });
     ingest_ = std::make_unique<IngestService>(
         *events_, *writer_, settings_.ingest.threadCacheSize,

@@ -93,6 +93,15 @@ std::uint64_t EventRouter::publish(std::string_view source, std::string_view typ
     return broadcaster_.publish(type, payloadJson, channelsFor(type, keys), source);
 }
 
+mc_status EventRouter::routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                                   std::string* error) {
+    if (!persistence_ || !mc::records::findKind(type)) {
+        setError(error, "event type '" + std::string(type) + "' is not a persisted record kind");
+        return MC_ERR_INVALID_ARGUMENT;
+    }
+    return persistence_(source, type, payload, error);
+}
+
 mc_status EventRouter::route(std::string_view source, std::string_view type, std::string_view payloadJson,
                              std::string* error) {
     if (type.empty() || type.size() > kMaxTypeLength) {

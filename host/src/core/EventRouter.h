@@ -53,6 +53,11 @@ public:
     mc_status route(std::string_view source, std::string_view type, std::string_view payloadJson,
                     std::string* error = nullptr);
 
+    // A persisted-kind event the caller built as an object (no text to parse): handed to the
+    // persistence as it is. MC_ERR_INVALID_ARGUMENT for a kind that is not persisted.
+    mc_status routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
+                          std::string* error = nullptr);
+
     // Publishes an event whose payload is known-good JSON object text and whose routing keys the
     // caller already has (no parse). Returns the broadcast seq.
     std::uint64_t publish(std::string_view source, std::string_view type, std::string_view payloadJson,

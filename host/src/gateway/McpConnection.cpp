@@ -294,7 +294,7 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
     }
     const bool stdio = config_.startsProcess();
     log_->debug("mcp '{}' {}: {}", config_.id, stdio ? "stderr" : "transport", line);
-    emitLog(mcp::structuredLevelFor(level), stdio ? "stderr" : "transport", line, "{}", "");
+    emitLog(mcp::structuredLevelFor(level), stdio ? "stderr" : "transport", line, nullptr, "");
 }
 
 void McpConnection::handleMessage(std::uint64_t generation, const std::string& text) {
@@ -392,7 +392,7 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
 void McpConnection::handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params) {
     if (method == "notifications/message") {
         const MappedLog mapped = mapLogNotification(config_.id, params);
-        emitLog(mapped.level, mapped.service, mapped.message, mapped.contextJson, mapped.mcpLevel);
+        emitLog(mapped.level, mapped.service, mapped.message, mapped.context, mapped.mcpLevel);
     } else if (method == "notifications/progress") {
         auto p = asObject(params);
         if (!p) return;
@@ -917,34 +917,38 @@ McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mc
     if (data.isString()) {
         out.message = data.extract<std::string>();
     } else if (auto object = asObject(data)) {
-        out.contextJson = stringify(data);
+        out.context = object;
         out.message = optString(object, "message");
         if (out.message.empty()) out.message = optString(object, "msg");
-        if (out.message.empty()) out.message = out.contextJson;
+        if (out.message.empty()) out.message = stringify(data);
     } else {
         out.message = stringify(data);
     }
     return out;
 }
 
-std::string McpConnection::logEventJson(long long unixMicros, const std::string& level, const std::string& service,
-                                        const std::string& mcpId, const std::string& message, const std::string& contextJson,
-                                        const std::string& mcpLevel) {
-    // The MCP's own level travels in the context: the stored log record has no column for it.
-    std::string context = contextJson.size() >= 2 && contextJson.front() == '{' ? contextJson : "{}";
+Poco::JSON::Object::Ptr McpConnection::logEvent(long long unixMicros, const std::string& level, const std::string& service,
+                                                const std::string& mcpId, const std::string& message,
+                                                const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) {
+    Poco::JSON::Object::Ptr withLevel = context;
     if (!mcpLevel.empty()) {
-        const bool empty = context.find_first_not_of(" \t\r\n", 1) == context.size() - 1;
-        context = "{\"mcp_level\":" + json::quote(mcpLevel) + (empty ? "}" : "," + context.substr(1));
+        withLevel = context ? new Poco::JSON::Object(*context) : new Poco::JSON::Object;
+        withLevel->set("mcp_level", mcpLevel);
     }
-    return "{\"timestamp\":" + json::quote(json::isoTimestamp(unixMicros)) + ",\"level\":" + json::quote(level) +
-           ",\"service\":" + json::quote(service) + ",\"thread_id\":null,\"mcp_id\":" + json::quote(mcpId) +
-           ",\"message\":" + json::quote(message) + ",\"context\":" + context + ",\"exception\":null}";
+    Poco::JSON::Object::Ptr event = new Poco::JSON::Object;
+    event->set("timestamp", json::isoTimestamp(unixMicros));
+    event->set("level", level);
+    event->set("service", service);
+    event->set("mcp_id", mcpId);
+    event->set("message", message);
+    event->set("context", withLevel ? Poco::Dynamic::Var(withLevel) : Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object)));
+    return event;
 }
 
 void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
-                            const std::string& contextJson, const std::string& mcpLevel) {
+                            const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) {
     switch (logBudget_.admit()) {
-    case LogRateLimiter::Verdict::Pass: routeLog(level, service, message, contextJson, mcpLevel); return;
+    case LogRateLimiter::Verdict::Pass: routeLog(level, service, message, context, mcpLevel); return;
     case LogRateLimiter::Verdict::Drop: return;
     case LogRateLimiter::Verdict::DropFirst: {
         std::weak_ptr<McpConnection> weak = weak_from_this();
@@ -961,21 +965,23 @@ void McpConnection::reportDroppedLogs() {
     if (dropped == 0) return;
     const auto& s = services_.settings;
     log_->warn("mcp '{}': dropped {} log line(s) over its budget", config_.id, dropped);
+    Poco::JSON::Object::Ptr context = new Poco::JSON::Object;
+    context->set("dropped", static_cast<Poco::Int64>(dropped));
+    context->set("dropped_total", static_cast<Poco::Int64>(logBudget_.droppedTotal()));
+    context->set("reason", "rate_limit");
     routeLog("WARN", "mission-control",
              "dropped " + std::to_string(dropped) + " log line(s) of MCP server '" + config_.id +
                  "' over its budget (gateway.log_rate_per_second = " + std::to_string(s.logRatePerSecond) +
                  ", gateway.log_burst = " + std::to_string(s.logBurst) + ")",
-             "{\"dropped\":" + std::to_string(dropped) + ",\"dropped_total\":" + std::to_string(logBudget_.droppedTotal()) +
-                 ",\"reason\":\"rate_limit\"}",
-             "");
+             context, "");
 }
 
 void McpConnection::routeLog(const std::string& level, const std::string& service, const std::string& message,
-                             const std::string& contextJson, const std::string& mcpLevel) const {
+                             const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) const {
     std::string error;
-    const auto status = services_.events.route(kEventSourcePrefix + config_.id, "log",
-                                               logEventJson(nowUnixUs(), level, service, config_.id, message, contextJson, mcpLevel),
-                                               &error);
+    // Built as an object and routed as one: the record is normalized from it, not from text.
+    const auto event = logEvent(nowUnixUs(), level, service, config_.id, message, context, mcpLevel);
+    const auto status = services_.events.routeRecord(kEventSourcePrefix + config_.id, "log", *event, &error);
     if (status != MC_OK) log_->warn("mcp '{}': log event refused: {}", config_.id, error);
 }
 

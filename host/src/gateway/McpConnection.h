@@ -101,15 +101,17 @@ public:
     void callTool(ToolCallRequest request, ToolCallCallback done);
 
     // The StructuredLog-shaped events this connection emits (for tests of the mapping).
-    static std::string logEventJson(long long unixMicros, const std::string& level, const std::string& service,
-                                    const std::string& mcpId, const std::string& message, const std::string& contextJson,
-                                    const std::string& mcpLevel);
+    // A log record as the router takes it (an object: routed without a JSON text round trip). The
+    // MCP's own level travels in the context (the log record has no column for it).
+    static Poco::JSON::Object::Ptr logEvent(long long unixMicros, const std::string& level, const std::string& service,
+                                            const std::string& mcpId, const std::string& message,
+                                            const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel);
     // notifications/message params -> (level, service, message, context JSON); exposed for tests.
     struct MappedLog {
         std::string level;
         std::string service;
         std::string message;
-        std::string contextJson = "{}";
+        Poco::JSON::Object::Ptr context; // the data object, when it is one (null otherwise)
         std::string mcpLevel;
     };
     static MappedLog mapLogNotification(const std::string& mcpId, const Poco::Dynamic::Var& params);
@@ -174,9 +176,9 @@ private:
     // A server's log line, within its budget (gateway.log_rate_per_second); over it, counted and
     // reported once a second as one persisted notice.
     void emitLog(const std::string& level, const std::string& service, const std::string& message,
-                 const std::string& contextJson, const std::string& mcpLevel);
+                 const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel);
     void routeLog(const std::string& level, const std::string& service, const std::string& message,
-                  const std::string& contextJson, const std::string& mcpLevel) const;
+                  const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) const;
     void reportDroppedLogs();
     std::string summaryLocked(bool detail) const;
     std::string effectiveLogLevel() const;

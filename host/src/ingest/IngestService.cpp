@@ -328,7 +328,7 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
                                                 std::vector<std::string>* rejectReasons, const LookedUp* lookedUp) {
     auto reply = std::make_shared<IngestReply>();
     std::vector<Prepared> accepted;
-    std::vector<std::string> storeEvents;
+    std::vector<mc::records::TypedRecord> storeEvents;
     Submitted submitted = Submitted::Queued;
     {
         std::lock_guard lock(mutex_);
@@ -363,12 +363,8 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
             prepared.keys.threadId = prepared.record.text(*spec, "thread_id").value_or("");
             prepared.keys.mcpId = prepared.record.text(*spec, "mcp_id").value_or("");
             prepared.keys.level = prepared.record.text(*spec, "level").value_or("");
-            // The store takes the same object with its kind in the envelope.
-            std::string storeJson = "{\"type\":";
-            mc::records::appendJsonString(storeJson, spec->kind);
-            storeJson += ',';
-            storeJson.append(prepared.canonical, 1, std::string::npos);
-            storeEvents.push_back(std::move(storeJson));
+            // The store takes the record as it is: parsed and normalized once, here.
+            storeEvents.push_back(mc::records::TypedRecord{spec, prepared.record});
             accepted.push_back(std::move(prepared));
         }
         rejected_ += reply->rejected.size();

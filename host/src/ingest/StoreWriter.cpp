@@ -56,9 +56,10 @@ void StoreWriter::stop(std::chrono::milliseconds flushTimeout) {
         if (s.done) s.done(std::vector<std::string>(s.events.size(), "not written: the host stopped before the store opened"));
 }
 
-StoreWriter::Enqueued StoreWriter::enqueue(std::vector<std::string> events, CommitCallback done, Priority priority) {
+StoreWriter::Enqueued StoreWriter::enqueue(std::vector<mc::records::TypedRecord> events, CommitCallback done,
+                                           Priority priority) {
     Submission submission;
-    for (const auto& e : events) submission.bytes += e.size();
+    for (const auto& e : events) submission.bytes += e.sizeBytes();
     submission.events = std::move(events);
     submission.done = std::move(done);
     {
@@ -100,19 +101,12 @@ void StoreWriter::run() {
                 queue_.pop_front();
             }
         }
-        std::string json;
-        json.reserve(bytes + count + 2);
-        json += '[';
-        bool first = true;
+        Batch records;
+        records.reserve(count);
         for (const auto& s : batch)
-            for (const auto& e : s.events) {
-                if (!first) json += ',';
-                first = false;
-                json += e;
-            }
-        json += ']';
+            for (const auto& e : s.events) records.push_back(&e);
 
-        std::vector<std::string> rejects = writeBatch(json, count);
+        std::vector<std::string> rejects = writeBatch(records);
         std::size_t refused = 0;
         for (const auto& r : rejects)
             if (!r.empty()) ++refused;
@@ -139,13 +133,14 @@ void StoreWriter::run() {
     }
 }
 
-std::vector<std::string> StoreWriter::writeBatch(const std::string& json, std::size_t count) {
+std::vector<std::string> StoreWriter::writeBatch(const Batch& batch) {
+    const std::size_t count = batch.size();
     auto log = logging::get("ingest");
     for (;;) {
         std::string result, error;
         mc_status status = MC_ERR_INTERNAL;
         try {
-            status = write_(json, result, error);
+            status = write_(batch, result, error);
         } catch (const std::exception& e) {
             error = e.what();
         }

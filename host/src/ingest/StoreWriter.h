@@ -1,14 +1,15 @@
 #pragma once
 // The one writer between the ingest path and the store: a bounded queue (events and bytes) drained by
 // one thread with group commit. Each batch takes whatever is queued, up to `batchMaxEvents`, waiting
-// at most `batchMaxDelay` for more, and goes to the store as ONE write("events") call (one
-// transaction). Each submitter's callback runs after its events' commit, with the store's per-event
+// at most `batchMaxDelay` for more, and goes to the store as ONE write call (one transaction) of the
+// typed records the edge parsed (mc/records' TypedRecord; no JSON in between). Each submitter's callback runs after its events' commit, with the store's per-event
 // rejects mapped back to it.
 //
 // Store down (MC_ERR_UNAVAILABLE / MC_ERR_IO for the whole batch): the batch and everything behind it
 // stay queued in order and the same batch is retried with backoff (ids make retries idempotent); the
 // queue keeps counting them, so a long outage fills it and submitters are refused instead of losing
 // events. stop() flushes what is queued before the store closes.
+#include "mc/records/RecordSchema.h"
 #include "util/ReconnectBackoff.h"
 #include "mc/plugin_abi.h"
 
@@ -45,8 +46,9 @@ using CommitCallback = std::function<void(std::vector<std::string> rejects)>;
 
 class StoreWriter {
 public:
-    // One write("events") call: the JSON array of the batch -> the store's result object text.
-    using WriteFunction = std::function<mc_status(std::string_view eventsJson, std::string& resultJson, std::string& error)>;
+    // One write of the batch (in submission order) -> the store's result object text, as write("events").
+    using Batch = std::vector<const mc::records::TypedRecord*>;
+    using WriteFunction = std::function<mc_status(const Batch& batch, std::string& resultJson, std::string& error)>;
     // Called on the writer thread when the store goes down (true) or comes back (false).
     using StateListener = std::function<void(bool down, const std::string& reason)>;
 
@@ -65,8 +67,7 @@ public:
     void stop(std::chrono::milliseconds flushTimeout);
 
     // All or nothing: Full when the events would not fit (nothing is queued). `done` may be empty.
-    // Each element of `events` is one event's JSON object text.
-    Enqueued enqueue(std::vector<std::string> events, CommitCallback done, Priority priority = Priority::Normal);
+    Enqueued enqueue(std::vector<mc::records::TypedRecord> events, CommitCallback done, Priority priority = Priority::Normal);
 
     struct Stats {
         bool down = false;
@@ -90,13 +91,13 @@ public:
 
 private:
     struct Submission {
-        std::vector<std::string> events;
+        std::vector<mc::records::TypedRecord> events;
         std::size_t bytes = 0;
         CommitCallback done;
     };
     void run();
     // Writes one batch until it is committed or refused, or shutdown gives up; per-event rejects.
-    std::vector<std::string> writeBatch(const std::string& json, std::size_t count);
+    std::vector<std::string> writeBatch(const Batch& batch);
 
     StoreWriterSettings settings_;
     WriteFunction write_;

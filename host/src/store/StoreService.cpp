@@ -1,6 +1,8 @@
 #include "store/StoreService.h"
 
 #include "log/Logging.h"
+#include "mc/records/BatchWrite.h"
+#include "mc/records/RecordAbi.h"
 #include "util/Json.h"
 
 #include <Poco/JSON/Object.h>
@@ -138,6 +140,31 @@ mc_status StoreService::write(std::string_view kind, std::string_view recordsJso
     resultJson.clear();
     mc_sink sink{&resultJson, &appendToString};
     return HostContext::call(error, [&] { return plugin_->store.write(instance_->handle(), str(kind), str(recordsJson), &sink); });
+}
+
+mc_status StoreService::writeRecords(const std::vector<const mc::records::TypedRecord*>& records, std::string& resultJson,
+                                     std::string& error) {
+    if (plugin_->store.write_records && !jsonOnly_) {
+        const auto abi = mc::records::toAbi(records);
+        resultJson.clear();
+        mc_sink sink{&resultJson, &appendToString};
+        const mc_status status = HostContext::call(error, [&] {
+            return plugin_->store.write_records(instance_->handle(), abi.records.data(), abi.records.size(),
+                                                sizeof(mc_record), &sink);
+        });
+        if (status != MC_ERR_UNSUPPORTED) return status;
+        jsonOnly_ = true;
+        logging::get("store")->info("store '{}' takes JSON only ({}); writing through write(\"events\")",
+                                    plugin_->info.id, error);
+        error.clear();
+    }
+    std::string json = "[";
+    for (const auto* r : records) {
+        if (json.size() > 1) json += ',';
+        mc::records::appendEventJson(json, *r);
+    }
+    json += ']';
+    return write(mc::records::kEventsKind, json, resultJson, error);
 }
 
 mc_status StoreService::query(std::string_view name, std::string_view paramsJson, std::string& resultJson,

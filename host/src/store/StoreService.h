@@ -8,10 +8,13 @@
 #include "plugin/PluginStatus.h"
 #include "store/MigrationRunner.h"
 
+#include "mc/records/RecordSchema.h"
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mc::host {
 
@@ -41,6 +44,10 @@ public:
 
     // The store's status; on failure `error` holds its reason. `resultJson` is what the store wrote.
     mc_status write(std::string_view kind, std::string_view recordsJson, std::string& resultJson, std::string& error);
+    // The writer's batch as records (write_records), or as the JSON of write("events") for a store
+    // without that hook (or that refused it once with MC_ERR_UNSUPPORTED). THREAD: the writer's.
+    mc_status writeRecords(const std::vector<const mc::records::TypedRecord*>& records, std::string& resultJson,
+                           std::string& error);
     mc_status query(std::string_view name, std::string_view paramsJson, std::string& resultJson, std::string& error);
     // The same, handing each chunk to `write` as the store produces it (nothing is buffered here);
     // `write` returning false asks the store to stop (the client went away).
@@ -57,6 +64,7 @@ private:
     std::shared_ptr<const LoadedPlugin> plugin_;
     const PluginStatusTable* statuses_;
     std::unique_ptr<PluginInstance> instance_; // stops (if started) and destroys on destruction
+    bool jsonOnly_ = false; // the store refused write_records once (writer thread only)
     std::string name_;                         // "<plugin-id>/<instance>", the prefix of every error
     std::string dialect_;
     MigrationReport migration_;

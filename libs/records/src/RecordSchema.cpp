@@ -282,6 +282,24 @@ void appendJson(std::string& out, const KindSpec& spec, const NormalizedRecord& 
     out += '}';
 }
 
+std::size_t TypedRecord::sizeBytes() const {
+    std::size_t bytes = record.id.size();
+    for (const auto& v : record.values) {
+        bytes += 16;
+        if (const auto* text = std::get_if<std::string>(&v)) bytes += text->size();
+    }
+    return bytes;
+}
+
+void appendEventJson(std::string& out, const TypedRecord& r) {
+    const std::size_t start = out.size();
+    appendJson(out, *r.spec, r.record); // {"id":...}
+    std::string type = "{\"type\":";
+    appendJsonString(type, r.spec->kind);
+    type += ',';
+    out.replace(start, 1, type);
+}
+
 std::string toJson(const KindSpec& spec, const NormalizedRecord& record) {
     std::string out;
     appendJson(out, spec, record);

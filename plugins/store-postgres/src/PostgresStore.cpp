@@ -3,6 +3,7 @@
 #include "PostgresCatalog.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/RecordAbi.h"
 #include "mc/records/QueryParams.h"
 #include "mc/records/JsonText.h"
 
@@ -318,8 +319,16 @@ void PostgresStore::applyMigration(std::int64_t version, std::string_view name, 
 }
 
 void PostgresStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {
+    writeBatch(parseBatch(kind, recordsJson, [this] { return nowTimestamp(); }), result);
+}
+
+void PostgresStore::writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize,
+                                 mc::sdk::Sink& result) {
+    writeBatch(mc::records::fromAbi(records, count, recordSize), result);
+}
+
+void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
     const auto now = [this] { return nowTimestamp(); };
-    const ParsedBatch batch = parseBatch(kind, recordsJson, now);
     WriteResult written;
     if (batch.entries.empty()) {
         written.rejected = batch.rejected; // nothing to write: no connection needed

@@ -3,6 +3,7 @@
 // connections so concurrent writers and readers do not wait on each other, one transaction per batch.
 #include "PgPool.h"
 
+#include "mc/records/BatchWrite.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
 
@@ -58,6 +59,8 @@ public:
     std::int64_t schemaVersion() override;
     void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) override;
     void write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) override;
+    // The host's records as they are (no JSON between): the same batch rules and result as write.
+    void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     // Details (backend, server, server_version, synchronous_commit, pool_open, pool_idle, pool_max,
     // statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
@@ -65,6 +68,7 @@ public:
     void describe(mc::sdk::Sink& details) override;
 
 private:
+    void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
     std::string nowTimestamp() const;
     void reportOnce(mc_component_status status, const std::string& message);
     // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).

@@ -3,6 +3,7 @@
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/RecordAbi.h"
 #include "mc/records/QueryParams.h"
 
 #include <Poco/AutoPtr.h>
@@ -269,8 +270,16 @@ void SqliteStore::applyMigration(std::int64_t version, std::string_view name, st
 }
 
 void SqliteStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {
+    writeBatch(parseBatch(kind, recordsJson, [this] { return nowTimestamp(); }), result); // parsed without the lock
+}
+
+void SqliteStore::writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize,
+                               mc::sdk::Sink& result) {
+    writeBatch(mc::records::fromAbi(records, count, recordSize), result);
+}
+
+void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
     const auto now = [this] { return nowTimestamp(); };
-    ParsedBatch batch = parseBatch(kind, recordsJson, now); // validation needs no lock
     WriteResult written;
     if (batch.entries.empty()) {
         written.rejected = std::move(batch.rejected); // nothing to write: no need to wait for the lock

@@ -2,6 +2,7 @@
 // The embedded store: one SQLite file (WAL, foreign keys on, synchronous=NORMAL) behind one
 // connection. A mutex serializes the host's threads on it: SQLite has a single writer anyway and the
 // batches are short, so a pool would only add lock contention inside SQLite.
+#include "mc/records/BatchWrite.h"
 #include "mc/sdk.hpp"
 
 #include <Poco/Data/Session.h>
@@ -54,6 +55,8 @@ public:
     std::int64_t schemaVersion() override;
     void applyMigration(std::int64_t version, std::string_view name, std::string_view sql) override;
     void write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) override;
+    // The host's records as they are (no JSON between): the same batch rules and result as write.
+    void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     // Details (backend, path, wal, journal_mode, foreign_keys, synchronous, busy_timeout_ms,
     // size_bytes, and ok/reason of the check); reports the status the check finds (OK, or
@@ -61,6 +64,7 @@ public:
     void describe(mc::sdk::Sink& details) override;
 
 private:
+    void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
     // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();

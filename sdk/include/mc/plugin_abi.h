@@ -223,6 +223,32 @@ typedef void (*mc_destroy_fn)(mc_instance* instance);
 /* ---------------------------------------------------------------------------------------------- */
 /* Store: persists records and answers named queries. One instance is active at a time.             */
 
+/* A record the host parsed and normalized once where it entered (mc/records' catalog: kinds and
+ * their fields in order), handed to a store without JSON in between (write_records). */
+typedef enum mc_value_type {
+    MC_VALUE_INVALID = 0,
+    MC_VALUE_NULL = 1, /* absent, or null */
+    MC_VALUE_INT = 2,  /* `integer` (INTEGER and BOOLEAN fields; booleans are 0 or 1) */
+    MC_VALUE_REAL = 3, /* `real` */
+    MC_VALUE_TEXT = 4  /* `text` (TEXT; TIMESTAMP as RFC 3339 text; JSON fields as JSON text) */
+} mc_value_type;
+
+typedef struct mc_value {
+    mc_value_type type;
+    int64_t integer;
+    double real;
+    mc_str text;
+} mc_value;
+
+typedef struct mc_record {
+    size_t struct_size;
+    mc_str kind;            /* a kind of the catalog: "thread", "step", "log", ... */
+    mc_str id;
+    const mc_value* values; /* one per field of the kind, in the catalog's order ("id" excluded) */
+    const uint8_t* present; /* parallel to values: 1 when the submitter set the field (a default is 0) */
+    size_t value_count;
+} mc_record;
+
 typedef struct mc_store_vtable {
     size_t struct_size;
     MC_LIFECYCLE_HOOKS; /* `output` at create: NULL */
@@ -256,6 +282,15 @@ typedef struct mc_store_vtable {
      * is what the instance last reported with report_status. Must not block for long.
      * THREAD: any.  Optional. */
     mc_status (*describe)(mc_instance* instance, mc_sink* details);
+
+    /* Persists a batch as `write("events", ...)` does, from records the host has already parsed and
+     * normalized: `records` is an array of `count` mc_record, `record_size` bytes apart (the host's
+     * sizeof(mc_record)). Same transaction, rules and result object as write. MC_ERR_UNSUPPORTED:
+     * the host writes JSON through `write` from then on.
+     * OWNERSHIP: the records and everything they point to are borrowed for the call.
+     * THREAD: the host's store writer thread (one at a time, never beside write).  Optional. */
+    mc_status (*write_records)(mc_instance* instance, const mc_record* records, size_t count, size_t record_size,
+                               mc_sink* result);
 } mc_store_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */

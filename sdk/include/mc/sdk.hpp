@@ -1066,6 +1066,14 @@ public:
     // A batch of records of `kind`, validated by the host; writes the outcome object to `result`.
     // THREAD: the host's writer thread (one at a time), concurrently with query/describe.
     virtual void write(std::string_view kind, std::string_view recordsJson, Sink& result) = 0;
+    // The same batch as write("events", ...) as records the host already parsed and normalized
+    // (mc_record: values in the catalog's field order; `recordSize` is the array's stride). The
+    // default refuses with MC_ERR_UNSUPPORTED, and the host then sends JSON through write.
+    // THREAD: the host's writer thread (one at a time), concurrently with query/describe.
+    virtual void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, Sink& result) {
+        (void)records, (void)count, (void)recordSize, (void)result;
+        throw Error(MC_ERR_UNSUPPORTED, "this store takes JSON only (write)");
+    }
     // A named query; throw Error(MC_ERR_UNSUPPORTED) for an unknown name. THREAD: any, concurrent.
     virtual void query(std::string_view name, std::string_view paramsJson, Sink& rows) = 0;
     // Details (counters, settings in effect) as a JSON object; health goes through reportStatus.
@@ -1208,6 +1216,12 @@ struct StoreAdapter : Lifecycle<T, Table> {
         Sink sink(result);
         return guardSink(b->host, sink, [&] { b->impl->write(view(kind), view(records), sink); });
     }
+    static mc_status writeRecords(mc_instance* p, const mc_record* records, std::size_t count, std::size_t recordSize,
+                                  mc_sink* result) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(result);
+        return guardSink(b->host, sink, [&] { b->impl->writeRecords(records, count, recordSize, sink); });
+    }
     static mc_status query(mc_instance* p, mc_str name, mc_str params, mc_sink* rows) noexcept {
         auto* b = box<T>(p);
         Sink sink(rows);
@@ -1219,7 +1233,8 @@ struct StoreAdapter : Lifecycle<T, Table> {
         return guardSink(b->host, sink, [&] { b->impl->describe(sink); });
     }
     static constexpr mc_store_vtable vtable{sizeof(mc_store_vtable), &create, &L::start, &L::stop, &L::destroy,
-                                            &dialect, &schemaVersion, &applyMigration, &write, &query, &describe};
+                                            &dialect, &schemaVersion, &applyMigration, &write, &query, &describe,
+                                            &writeRecords};
 };
 
 template <class T, const auto& Table>

@@ -695,6 +695,10 @@ public:
         return sinkHook([&](mc_sink* s) { return vt_.store.write(handle_, str(kind), str(recordsJson), s); },
                         vt_.store.write != nullptr);
     }
+    Call writeRecords(const mc_record* records, std::size_t count) {
+        return sinkHook([&](mc_sink* s) { return vt_.store.write_records(handle_, records, count, sizeof(mc_record), s); },
+                        vt_.store.write_records != nullptr);
+    }
     Call query(std::string_view name, std::string_view paramsJson) {
         return sinkHook([&](mc_sink* s) { return vt_.store.query(handle_, str(name), str(paramsJson), s); },
                         vt_.store.query != nullptr);

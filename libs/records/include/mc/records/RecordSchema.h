@@ -66,6 +66,18 @@ struct NormalizedRecord {
     std::optional<std::string> text(const KindSpec& spec, std::string_view jsonName) const;
 };
 
+// A normalized record and its kind: what travels from the edge (ingest, emits, the gateway) through
+// the store writer to the store, parsed once.
+struct TypedRecord {
+    const KindSpec* spec = nullptr;
+    NormalizedRecord record;
+    // Roughly the memory it holds, for queue bounds: the id, every text value, 16 bytes per value.
+    std::size_t sizeBytes() const;
+};
+
+// {"type":"<kind>", then the fields of toJson}: one element of a write("events") body.
+void appendEventJson(std::string& out, const TypedRecord& record);
+
 // Kinds, in the order a store should create their tables:
 //   thread (T-), step (S-), log (L-), permission (P-), transcript (M-), mcp_status (MS-), audit (A-)
 const std::vector<KindSpec>& allKinds();
