@@ -4,7 +4,7 @@
 //   --retry-ms=N    keep events for resumption and send `retry: N` in priming events
 //   --tls=CERT,KEY  serve https with this PEM certificate and key
 // Tools: echo, whoami (the request's headers), expire-session (later requests get 404),
-// slow-echo (closes its response stream, answers after delay_ms; the client must resume with
+// sleep (answers after ms; /debug counts the most in flight at once), slow-echo (closes its response stream, answers after delay_ms; the client must resume with
 // Last-Event-ID), notify (waits for the client's GET stream, then sends a log notification on it).
 import http from 'node:http';
 import https from 'node:https';
@@ -24,7 +24,7 @@ const tlsArg = args.find(a => a.startsWith('--tls='));
 
 const transports = new Map();
 const expired = new Set();
-const seen = { deleted: [], getStreams: [], resumes: [], protocolVersions: [] };
+const seen = { deleted: [], getStreams: [], resumes: [], protocolVersions: [], mcpConnections: 0, inFlight: 0, maxInFlight: 0 };
 
 class MemoryEventStore {
   events = [];
@@ -61,6 +61,14 @@ function makeServer(sessionRef) {
       // the client's next request (which may arrive before any timer fires) is refused.
       expired.add(extra.sessionId);
       return { content: [{ type: 'text', text: `expiring ${extra.sessionId}` }] };
+    });
+  server.registerTool('sleep', { description: 'Answers after ms milliseconds', inputSchema: { ms: z.number().int().min(0).max(60000) } },
+    async ({ ms }) => {
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      await sleep(ms);
+      seen.inFlight--;
+      return { content: [{ type: 'text', text: `slept ${ms}` }] };
     });
   server.registerTool('slow-echo', {
     description: 'Closes the response stream, then answers after delay_ms',
@@ -102,6 +110,8 @@ const handler = async (req, res) => {
       return;
     }
     if (!req.url.startsWith('/mcp')) return jsonError(res, 404, 'not found');
+    // How many TCP connections carried MCP requests: a client that keeps connections alive opens few.
+    if (!req.socket.mcpSeen) { req.socket.mcpSeen = true; seen.mcpConnections++; }
     const sessionId = req.headers['mcp-session-id'];
     if (req.headers['mcp-protocol-version']) seen.protocolVersions.push(`${req.method} ${req.headers['mcp-protocol-version']}`);
     if (sessionId && expired.has(sessionId)) return jsonError(res, 404, 'Session not found');

@@ -23,6 +23,7 @@ namespace {
 constexpr const char* kAccept = "application/json, text/event-stream";
 constexpr long long kDefaultRetryMs = 1000;
 constexpr int kMaxResumeAttempts = 5;
+constexpr int kKeepAliveSeconds = 4;
 constexpr int kUnreachableAfterFailures = 3;
 
 // The connection whose thread we are on: close() from inside a callback would wait for itself.
@@ -80,13 +81,23 @@ class HttpConnection::ActiveSession {
 public:
     ActiveSession(HttpConnection& owner, std::unique_ptr<Poco::Net::HTTPClientSession> session)
         : owner_(owner), session_(std::move(session)) {}
-    ~ActiveSession() {
+    ~ActiveSession() { finish(); }
+    Poco::Net::HTTPClientSession& http() { return *session_; }
+    // The response (headers and body) was read completely and the server keeps the connection open.
+    void markReusable(const Poco::Net::HTTPResponse& response) { reusable_ = response.getKeepAlive(); }
+    // Done with it: a reusable connection goes back to the idle pool at once (before the response is
+    // delivered, so the request that delivery prompts finds it), any other is closed.
+    void finish() {
         std::lock_guard<std::mutex> lock(owner_.sessionsMutex_);
         owner_.activeSessions_.erase(this);
+        if (session_ && reusable_ && !owner_.stopping_ && session_->connected() &&
+            owner_.idle_.size() < owner_.config_.maxConnections)
+            owner_.idle_.push_back(std::move(session_));
+        session_.reset();
     }
-    Poco::Net::HTTPClientSession& http() { return *session_; }
     // Wakes a thread blocked on this session's socket; shutdown(2) is safe while another thread reads.
     void shutdown() {
+        if (!session_) return;
         const auto fd = session_->socket().impl()->sockfd();
         if (fd != POCO_INVALID_SOCKET) ::shutdown(fd, SHUT_RDWR);
     }
@@ -94,6 +105,7 @@ public:
 private:
     HttpConnection& owner_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+    bool reusable_ = false;
 };
 
 HttpConnection::HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::ConnectionEvents events)
@@ -166,8 +178,25 @@ void HttpConnection::close() {
         wakeup_.notify_all();
     }
     { std::lock_guard<std::mutex> barrier(deliverMutex_); } // a callback in progress finishes; no new one starts
+    {
+        std::lock_guard<std::mutex> lock(poolMutex_);
+        poolStopping_ = true;
+    }
+    jobReady_.notify_all();
+    slotFree_.notify_all();
     abortSessions(true, 0);
     if (writer_.joinable()) writer_.join();
+    abortSessions(true, 0); // what the writer opened last
+    for (auto& t : poolThreads_)
+        if (t.joinable()) t.join();
+    {
+        std::lock_guard<std::mutex> lock(poolMutex_);
+        jobs_.clear(); // never run: their sessions were aborted
+    }
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        idle_.clear();
+    }
     for (;;) {
         Worker worker;
         {
@@ -300,6 +329,83 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openSession(const
     return active;
 }
 
+std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openPostSession(std::uint64_t generation, bool mayReuse,
+                                                                               bool& reused) {
+    std::unique_ptr<Poco::Net::HTTPClientSession> http;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        if (stopping_) throw Poco::Net::NetException("transport is closing");
+        if (mayReuse && !idle_.empty()) {
+            http = std::move(idle_.back());
+            idle_.pop_back();
+        }
+    }
+    reused = static_cast<bool>(http);
+    if (!http) {
+        http = newSession(config_.url);
+        http->setTimeout(Poco::Timespan(config_.connectTimeoutMs * 1000), Poco::Timespan(config_.readTimeoutMs * 1000),
+                         Poco::Timespan(config_.readTimeoutMs * 1000));
+        http->setKeepAlive(true);
+        // Below the 5 s idle timeout of Node's and uvicorn's servers: a connection idle longer is
+        // reconnected before the request rather than found closed after it.
+        http->setKeepAliveTimeout(Poco::Timespan(kKeepAliveSeconds, 0));
+    }
+    auto active = std::make_unique<ActiveSession>(*this, std::move(http));
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    if (stopping_) throw Poco::Net::NetException("transport is closing");
+    activeSessions_[active.get()] = generation;
+    return active;
+}
+
+bool HttpConnection::acquireSlot() {
+    std::unique_lock<std::mutex> lock(poolMutex_);
+    slotFree_.wait(lock, [this] { return poolStopping_ || inFlight_ < config_.maxConnections; });
+    if (poolStopping_) return false;
+    ++inFlight_;
+    return true;
+}
+
+void HttpConnection::releaseSlot() {
+    {
+        std::lock_guard<std::mutex> lock(poolMutex_);
+        --inFlight_;
+    }
+    slotFree_.notify_one();
+}
+
+void HttpConnection::submit(std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(poolMutex_);
+    if (poolStopping_) return;
+    jobs_.push_back(std::move(job));
+    // A worker per request in flight, at most max_connections, kept until close.
+    if (idleWorkers_ < jobs_.size() && poolThreads_.size() < config_.maxConnections)
+        poolThreads_.emplace_back([this] {
+            t_connectionThread = this;
+            poolWorker();
+        });
+    jobReady_.notify_one();
+}
+
+void HttpConnection::poolWorker() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock<std::mutex> lock(poolMutex_);
+            ++idleWorkers_;
+            jobReady_.wait(lock, [this] { return poolStopping_ || !jobs_.empty(); });
+            --idleWorkers_;
+            if (poolStopping_) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        try {
+            job();
+        } catch (const std::exception& e) {
+            host_.error(std::string("mcp-http worker failed: ") + e.what());
+        }
+    }
+}
+
 void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration) {
     std::lock_guard<std::mutex> lock(sessionsMutex_);
     for (auto& [session, generation] : activeSessions_)
@@ -310,49 +416,81 @@ void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration) {
 // Streamable HTTP
 
 void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t generation) {
-    auto session = openSession(config_.url, generation);
-    const bool isInitialize = message.info.isInitialize();
-    bool sentWithSession;
-    Poco::Net::HTTPRequest request = [&] {
-        std::lock_guard<std::mutex> lock(stateMutex_);
-        sentWithSession = !isInitialize && !sessionId_.empty();
-        return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize);
-    }();
-    request.set("Accept", kAccept);
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(message.body.size()));
-    try {
-        std::ostream& out = session->http().sendRequest(request);
-        out << message.body;
-        out.flush();
-    } catch (const Poco::Net::SSLException& e) {
-        // Reachable, but not trusted (or no common TLS ground): the request fails with the reason.
-        if (stopping_) return;
-        failRequest(message, "TLS with " + config_.url.toString() + " failed: " + e.displayText());
-        return;
-    } catch (const Poco::Exception& e) {
-        if (stopping_) return;
-        reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);
-        return;
-    }
-    auto receive = [this, message, sentWithSession, generation](ActiveSession& active) {
-        Poco::Net::HTTPResponse response;
-        try {
-            std::istream& body = active.http().receiveResponse(response);
-            body.exceptions(std::ios::badbit);
-            handlePostResponse(active, response, body, message, sentWithSession, generation);
-        } catch (const std::exception& e) {
-            if (stopping_ || !current(generation)) return;
-            failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.what());
-        }
-    };
-    if (isInitialize) {
+    if (message.info.isInitialize()) {
         // On the writer thread: nothing else may go out before the session (or the fallback) exists.
-        receive(*session);
+        if (auto sent = sendPost(message, generation, true)) receivePost(*sent, message, generation);
         return;
     }
-    auto shared = std::shared_ptr<ActiveSession>(std::move(session));
-    spawn([shared, receive] { receive(*shared); });
+    if (!acquireSlot()) return; // closing
+    auto sent = sendPost(message, generation, true);
+    if (!sent) {
+        releaseSlot();
+        return;
+    }
+    submit([this, sent, message, generation] {
+        receivePost(*sent, message, generation);
+        sent->session.reset(); // back to the pool before the slot is free again
+        releaseSlot();
+    });
+}
+
+std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoing& message, std::uint64_t generation,
+                                                                 bool mayReuse) {
+    const bool isInitialize = message.info.isInitialize();
+    for (bool retried = false;; retried = true) {
+        auto sent = std::make_shared<SentPost>();
+        try {
+            sent->session = openPostSession(generation, mayReuse && !retried, sent->reused);
+        } catch (const Poco::Exception& e) {
+            return nullptr; // closing
+        }
+        Poco::Net::HTTPRequest request = [&] {
+            std::lock_guard<std::mutex> lock(stateMutex_);
+            sent->sentWithSession = !isInitialize && !sessionId_.empty();
+            return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize);
+        }();
+        request.set("Accept", kAccept);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(message.body.size()));
+        try {
+            std::ostream& out = sent->session->http().sendRequest(request);
+            out << message.body;
+            out.flush();
+            if (!out) throw Poco::Net::NetException("writing the request failed");
+            return sent;
+        } catch (const Poco::Net::SSLException& e) {
+            // Reachable, but not trusted (or no common TLS ground): the request fails with the reason.
+            if (stopping_) return nullptr;
+            failRequest(message, "TLS with " + config_.url.toString() + " failed: " + e.displayText());
+            return nullptr;
+        } catch (const Poco::Exception& e) {
+            if (stopping_) return nullptr;
+            if (sent->reused && !retried) continue; // the server closed the idle connection: a new one
+            reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);
+            return nullptr;
+        }
+    }
+}
+
+void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation) {
+    Poco::Net::HTTPResponse response;
+    try {
+        std::istream& body = sent.session->http().receiveResponse(response);
+        body.exceptions(std::ios::badbit);
+        handlePostResponse(*sent.session, response, body, message, sent.sentWithSession, generation);
+    } catch (const Poco::Net::NoMessageException& e) {
+        if (stopping_ || !current(generation)) return;
+        // A pooled connection the server had closed before reading the request: once more on a new one.
+        if (sent.reused) {
+            sent.session.reset();
+            if (auto again = sendPost(message, generation, false)) receivePost(*again, message, generation);
+            return;
+        }
+        failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.displayText());
+    } catch (const std::exception& e) {
+        if (stopping_ || !current(generation)) return;
+        failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.what());
+    }
 }
 
 void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
@@ -385,13 +523,21 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         std::string text;
         try {
             text = readBody(body, 1 << 16);
+            session.markReusable(response);
         } catch (const std::exception&) {
         }
+        session.finish();
         refused(message, status, response.getReason(), text);
         return;
     }
     if (message.info.method == "notifications/initialized") startServerStream(generation);
     if (status == 202 || status == 204) {
+        try {
+            readBody(body, 1 << 16); // usually empty; read to its end so the connection can be reused
+            session.markReusable(response);
+        } catch (const std::exception&) {
+        }
+        session.finish();
         if (message.info.isRequest) failRequest(message, "the server accepted the request without answering it", status);
         return;
     }
@@ -400,6 +546,8 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         return;
     }
     const std::string text = readBody(body, config_.maxBodyBytes);
+    session.markReusable(response);
+    session.finish();
     if (isBlank(text)) {
         if (message.info.isRequest) failRequest(message, "the server answered with an empty body", status);
         return;
@@ -408,7 +556,6 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
     const auto ids = deliverBody(text, generation);
     if (message.info.isRequest && !ids.count(message.info.idJson))
         failRequest(message, "the server's JSON response did not answer request " + message.info.idJson, status);
-    (void)session;
 }
 
 void HttpConnection::readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation) {
@@ -655,7 +802,14 @@ void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generatio
         }
         endpoint = legacyEndpoint_;
     }
-    auto session = openSession(endpoint, generation);
+    // The endpoint has the configured URL's origin (checked when the stream named it): pooled connections serve it.
+    bool reused = false;
+    std::unique_ptr<ActiveSession> session;
+    try {
+        session = openPostSession(generation, true, reused);
+    } catch (const Poco::Exception&) {
+        return; // closing
+    }
     Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_POST, endpoint, false);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(message.body.size()));
@@ -674,6 +828,7 @@ void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generatio
         std::istream& body = session->http().receiveResponse(response);
         body.exceptions(std::ios::badbit);
         text = readBody(body, 1 << 16);
+        session->markReusable(response);
     } catch (const std::exception& e) {
         if (stopping_) return;
         failRequest(message, "no answer to POST " + endpoint.toString() + ": " + e.what());

@@ -2,10 +2,12 @@
 // One open connection to one MCP server over Streamable HTTP (2025-03-26 and later) or, as a
 // fallback, the 2024-11-05 HTTP+SSE transport.
 //
-// Threads: send() only queues. A writer thread puts every message on the wire in order; the
-// responses of Streamable HTTP POSTs are read on worker threads (one per message in flight), so a
-// long tool call does not hold up a ping. The GET stream (server-initiated messages) and the legacy
-// SSE stream have a worker each. Every callback into the host goes through one mutex, so the host
+// Threads: send() only queues. A writer thread puts every message on the wire in order, each POST on
+// a keep-alive TCP connection taken from an idle pool (or a new one); the responses are read by a
+// fixed set of workers (at most max_connections, started as needed), one per request in flight, so a
+// long tool call does not hold up a ping; a further request waits for a free slot. A connection whose
+// response was read to its end goes back to the pool. The GET stream (server-initiated messages) and
+// the legacy SSE stream have a thread each. Every callback into the host goes through one mutex, so the host
 // never sees two at once; after close() returns there are no more callbacks.
 #include "HttpTransportConfig.h"
 #include "JsonRpc.h"
@@ -31,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mc::mcp_http {
 
@@ -68,6 +71,16 @@ private:
     void process(const Outgoing& message);
     void beginSession(const Outgoing& message);
     void postStreamable(const Outgoing& message, std::uint64_t generation);
+    // A POST sent and waiting for its response.
+    struct SentPost {
+        std::unique_ptr<ActiveSession> session;
+        bool sentWithSession = false;
+        bool reused = false; // on a pooled keep-alive connection (the server may have closed it since)
+    };
+    // Sends `message` (the writer thread, or a worker retrying); nullptr when it could not be sent
+    // (already reported). `mayReuse`: take a pooled connection.
+    std::shared_ptr<SentPost> sendPost(const Outgoing& message, std::uint64_t generation, bool mayReuse);
+    void receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
     void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
                             const Outgoing& message, bool sentWithSession, std::uint64_t generation);
     void readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation);
@@ -85,6 +98,14 @@ private:
     std::set<std::string> deliverBody(std::string_view body, std::uint64_t generation);
 
     std::unique_ptr<ActiveSession> openSession(const Poco::URI& uri, std::uint64_t generation);
+    // A session to the configured origin for a POST: a pooled keep-alive one when `mayReuse` and
+    // there is one (`reused` says so), else a new one.
+    std::unique_ptr<ActiveSession> openPostSession(std::uint64_t generation, bool mayReuse, bool& reused);
+    // The request slots and the fixed workers that read responses.
+    bool acquireSlot(); // waits while max_connections requests are in flight; false when closing
+    void releaseSlot();
+    void submit(std::function<void()> job);
+    void poolWorker();
     // An HTTP(S) session to `uri` (the configured origin), to connect_address when one is set.
     std::unique_ptr<Poco::Net::HTTPClientSession> newSession(const Poco::URI& uri) const;
     std::string connectHost() const; // connect_address, else the URL's host
@@ -127,6 +148,15 @@ private:
     bool answered_ = false; // under deliverMutex_: on_status(OK) sent at the first message
     std::mutex sessionsMutex_;
     std::map<ActiveSession*, std::uint64_t> activeSessions_;
+    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_; // under sessionsMutex_: keep-alive, unused
+    std::mutex poolMutex_;
+    std::condition_variable jobReady_;
+    std::condition_variable slotFree_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> poolThreads_;
+    std::size_t idleWorkers_ = 0;
+    std::size_t inFlight_ = 0;
+    bool poolStopping_ = false;
     std::mutex workersMutex_;
     std::list<Worker> workers_;
     std::thread writer_;

@@ -113,6 +113,7 @@ HttpTransportConfig HttpTransportConfig::parse(std::string_view serverJson, cons
     config.tlsVerify = server.tlsVerify;
     config.maxBodyBytes = static_cast<std::size_t>(instance.maxBodyBytes);
     config.maxQueuedMessages = static_cast<std::size_t>(instance.maxQueuedMessages);
+    config.maxConnections = static_cast<std::size_t>(instance.maxConnections);
     return config;
 }
 

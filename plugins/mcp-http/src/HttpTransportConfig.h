@@ -33,6 +33,7 @@ struct InstanceSettings {
     bool tlsVerify = true;
     std::int64_t maxBodyBytes = 0;
     std::int64_t maxQueuedMessages = 0;
+    std::int64_t maxConnections = 0;
 };
 
 constexpr mc::sdk::Key<InstanceSettings> kSettings[] = {
@@ -46,6 +47,9 @@ constexpr mc::sdk::Key<InstanceSettings> kSettings[] = {
         .help("Largest JSON response body read; a larger one fails the request"),
     mc::sdk::key("max_queued_messages", &InstanceSettings::maxQueuedMessages).byDefault("10000").range(1, 1000000)
         .help("Messages waiting to be sent per connection; beyond it send() refuses"),
+    mc::sdk::key("max_connections", &InstanceSettings::maxConnections).byDefault("16").range(1, 256)
+        .help("Requests in flight per server, each on its own keep-alive TCP connection read by one of as many "
+              "workers; a further request waits for one to finish (a server's open GET stream has a thread of its own)"),
 };
 
 // One http/sse server definition as the table binds it.
@@ -91,6 +95,7 @@ struct HttpTransportConfig {
     bool tlsVerify = true;
     std::size_t maxBodyBytes = 64u << 20;
     std::size_t maxQueuedMessages = 10000;
+    std::size_t maxConnections = 16;
 
     bool isHttps() const { return url.getScheme() == "https"; }
     // "<id> (<url>)" or just the url, for error texts.

@@ -72,6 +72,8 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testServerDyingIsReportedAsUnreachable);
     CPPUNIT_TEST(testHttpsVerifiesCertificatesUnlessDisabled);
     CPPUNIT_TEST(testConnectAddressIsUsedInsteadOfResolvingTheName);
+    CPPUNIT_TEST(testSequentialRequestsReuseOneKeepAliveConnection);
+    CPPUNIT_TEST(testRequestsInFlightAreBoundedByMaxConnections);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -411,6 +413,43 @@ public:
             secure.initialize(1);
             CPPUNIT_ASSERT_EQUAL(tlsHostPort, parse(secure.callToolText(2, "whoami", "{}"))->getValue<std::string>("host"));
         });
+    }
+
+    // 40 requests one after another travel on kept-alive TCP connections, not one each: the
+    // initialize's, a second one the first ping needs while notifications/initialized is still in
+    // flight, and the GET stream's.
+    void testSequentialRequestsReuseOneKeepAliveConnection() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        for (int id = 2; id < 42; ++id) {
+            transport.sendOrFail(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"ping"})");
+            CPPUNIT_ASSERT(transport.waitForResponse(id)->has("result"));
+        }
+        const int connections = debugState(server)->getValue<int>("mcpConnections");
+        CPPUNIT_ASSERT_MESSAGE("connections: " + std::to_string(connections), connections >= 1 && connections <= 3);
+    }
+
+    // With max_connections = 3, nine slow calls sent at once: all answered, never more than three at
+    // the server at a time, on at most three POST connections (and the GET stream's).
+    void testRequestsInFlightAreBoundedByMaxConnections() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+        TransportProbe transport(config(server.url("/mcp")), {{"max_connections", "3"}});
+        transport.openOrFail();
+        transport.initialize(1);
+        for (int id = 10; id < 19; ++id)
+            transport.sendOrFail(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+                                 R"(,"method":"tools/call","params":{"name":"sleep","arguments":{"ms":300}}})");
+        for (int id = 10; id < 19; ++id) {
+            auto response = transport.waitForResponse(id);
+            CPPUNIT_ASSERT_EQUAL(std::string("slept 300"),
+                                 response->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        }
+        auto state = debugState(server);
+        CPPUNIT_ASSERT_EQUAL(3, state->getValue<int>("maxInFlight"));
+        const int connections = state->getValue<int>("mcpConnections");
+        CPPUNIT_ASSERT_MESSAGE("connections: " + std::to_string(connections), connections >= 3 && connections <= 4);
     }
 };
 
