@@ -24,6 +24,7 @@ constexpr const char* kAccept = "application/json, text/event-stream";
 constexpr long long kDefaultRetryMs = 1000;
 constexpr int kMaxResumeAttempts = 5;
 constexpr int kKeepAliveSeconds = 4;
+constexpr long kStreamEndWaitUs = 50000;
 constexpr int kUnreachableAfterFailures = 3;
 
 // The connection whose thread we are on: close() from inside a callback would wait for itself.
@@ -542,7 +543,21 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         return;
     }
     if (isEventStream(response)) {
-        readResponseStream(body, message, generation);
+        if (readResponseStream(body, message, generation)) {
+            // The TypeScript SDK ends a POST's stream right after the response: read it to its end and
+            // the connection can be reused. A stream the server keeps open is dropped after 50 ms.
+            try {
+                auto socket = session.http().socket();
+                socket.setReceiveTimeout(Poco::Timespan(0, kStreamEndWaitUs));
+                char rest[512];
+                while (body.read(rest, sizeof rest) || body.gcount() > 0) {
+                }
+                socket.setReceiveTimeout(Poco::Timespan(config_.readTimeoutMs * 1000));
+                if (body.eof()) session.markReusable(response);
+            } catch (const std::exception&) {
+            }
+            session.finish();
+        }
         return;
     }
     const std::string text = readBody(body, config_.maxBodyBytes);
@@ -558,7 +573,7 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         failRequest(message, "the server's JSON response did not answer request " + message.info.idJson, status);
 }
 
-void HttpConnection::readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation) {
+bool HttpConnection::readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation) {
     std::set<std::string> pending;
     if (message.info.isRequest) pending.insert(message.info.idJson);
     std::vector<SseEvent> inbox;
@@ -574,14 +589,14 @@ void HttpConnection::readResponseStream(std::istream& body, const Outgoing& mess
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    if (pending.empty() || stopping_ || !current(generation)) return;
+    if (pending.empty() || stopping_ || !current(generation)) return pending.empty();
 
     // The stream broke before the response: resume it with GET + Last-Event-ID (the server replays
     // what we missed), after the retry interval it asked for.
     int attempts = 0;
     while (!pending.empty() && attempts < kMaxResumeAttempts) {
         if (parser.lastEventId().empty()) break;
-        if (!pause(parser.retryMs().value_or(kDefaultRetryMs), generation)) return;
+        if (!pause(parser.retryMs().value_or(kDefaultRetryMs), generation)) return false;
         ++attempts;
         std::unique_ptr<ActiveSession> session;
         try {
@@ -605,7 +620,7 @@ void HttpConnection::readResponseStream(std::istream& body, const Outgoing& mess
                 }
                 if (hadSession) {
                     reportClosed(MC_ERR_NOT_FOUND, "session expired", generation);
-                    return;
+                    return false;
                 }
             }
             if (status != 200 || !isEventStream(response)) {
@@ -619,12 +634,13 @@ void HttpConnection::readResponseStream(std::istream& body, const Outgoing& mess
             pumpEvents(resumed, parser, inbox, onEvent);
             if (parser.lastEventId() != before) attempts = 0; // progress: the budget is for failures in a row
         } catch (const std::exception& e) {
-            if (stopping_) return;
+            if (stopping_) return false;
             failure = e.what();
         }
     }
     if (!pending.empty() && !stopping_ && current(generation))
         failRequest(message, "the response stream ended before the response arrived (" + failure + ")");
+    return false;
 }
 
 void HttpConnection::startServerStream(std::uint64_t generation) {

@@ -83,7 +83,9 @@ private:
     void receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
     void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
                             const Outgoing& message, bool sentWithSession, std::uint64_t generation);
-    void readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation);
+    // Delivers the messages of a POST's event stream until it answered the request (resuming a broken
+    // stream with GET + Last-Event-ID); true when the original stream answered it.
+    bool readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation);
     void fallBackToLegacy(const Outgoing& initialize, int status, std::uint64_t generation);
     void connectLegacyStream(std::uint64_t generation);
     void postLegacy(const Outgoing& message, std::uint64_t generation);
