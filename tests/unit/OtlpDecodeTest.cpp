@@ -1,0 +1,271 @@
+// The OTLP request decoders (libs/otlp) on both encodings: the same request written as protobuf
+// (by a small wire writer here, field numbers from opentelemetry-proto) and as OTLP/JSON decodes to
+// the same model; what they refuse, they refuse naming where.
+#include "mc/otlp/Otlp.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+using namespace mc::otlp;
+
+namespace {
+
+// protobuf's wire format, just enough to write OTLP requests.
+struct Pb {
+    std::string out;
+    Pb& varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            out += static_cast<char>((v & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        out += static_cast<char>(v);
+        return *this;
+    }
+    Pb& tag(unsigned field, unsigned wire) { return varint((field << 3) | wire); }
+    Pb& len(unsigned field, const std::string& bytes) {
+        tag(field, 2).varint(bytes.size());
+        out += bytes;
+        return *this;
+    }
+    Pb& number(unsigned field, std::uint64_t v) { return tag(field, 0).varint(v); }
+    Pb& fixed64(unsigned field, std::uint64_t v) {
+        tag(field, 1);
+        for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+        return *this;
+    }
+    Pb& fixed32(unsigned field, std::uint32_t v) {
+        tag(field, 5);
+        for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+        return *this;
+    }
+    Pb& real(unsigned field, double d) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &d, sizeof d);
+        return fixed64(field, bits);
+    }
+};
+
+std::string bytesOf(const char* hex) {
+    std::string out;
+    for (std::size_t i = 0; hex[i] && hex[i + 1]; i += 2) out += static_cast<char>(std::stoi(std::string(hex + i, 2), nullptr, 16));
+    return out;
+}
+
+std::string kv(const std::string& key, const std::string& anyValue) { return Pb().len(1, key).len(2, anyValue).out; }
+std::string str(const std::string& s) { return Pb().len(1, s).out; }
+
+// A Claude Code api_request event, as its exporter sends it (the event name in the body and the
+// event.name attribute, numbers in attributes as strings).
+std::string logsProtobuf() {
+    const std::string resource = Pb().len(1, kv("service.name", str("claude-code"))).len(1, kv("service.version", str("2.1.220"))).out;
+    const std::string scope = Pb().len(1, "com.anthropic.claude_code.events").len(2, "2.1.220").out;
+    const std::string nested = Pb().len(6, Pb().len(1, kv("inner", Pb().number(3, static_cast<std::uint64_t>(-5)).out)).out).out;
+    const std::string record = Pb()
+                                   .fixed64(1, 1764633600123456789ull)
+                                   .fixed64(11, 1764633600223456789ull)
+                                   .number(2, 9)
+                                   .len(3, "INFO")
+                                   .len(5, str("claude_code.api_request"))
+                                   .len(6, kv("event.name", str("api_request")))
+                                   .len(6, kv("session.id", str("0b5c8e1a-2d7f-4c1e-9a35-6f0e2b7d4c91")))
+                                   .len(6, kv("input_tokens", str("1234")))
+                                   .len(6, kv("cost_usd", Pb().real(4, 0.0125).out))
+                                   .len(6, kv("success", Pb().number(2, 1).out))
+                                   .len(6, kv("tags", Pb().len(5, Pb().len(1, str("a")).len(1, str("b")).out).out))
+                                   .len(6, kv("nested", nested))
+                                   .len(6, kv("raw", Pb().len(7, std::string("\x00\xff", 2)).out))
+                                   .fixed32(8, 1)
+                                   .len(9, bytesOf("5b8efff798038103d269b633813fc60c"))
+                                   .len(10, bytesOf("eee19b7ec3c1b174"))
+                                   .len(12, "claude_code.api_request")
+                                   .number(99, 7) // unknown: skipped
+                                   .out;
+    const std::string scopeLogs = Pb().len(1, scope).len(2, record).out;
+    const std::string resourceLogs = Pb().len(1, resource).len(2, scopeLogs).out;
+    return Pb().len(1, resourceLogs).out;
+}
+
+const char* kLogsJson = R"({"resourceLogs":[{"resource":{"attributes":[
+  {"key":"service.name","value":{"stringValue":"claude-code"}},{"key":"service.version","value":{"stringValue":"2.1.220"}}]},
+  "scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events","version":"2.1.220"},"logRecords":[{
+    "timeUnixNano":"1764633600123456789","observedTimeUnixNano":1764633600223456789,"severityNumber":9,"severityText":"INFO",
+    "body":{"stringValue":"claude_code.api_request"},
+    "attributes":[{"key":"event.name","value":{"stringValue":"api_request"}},
+      {"key":"session.id","value":{"stringValue":"0b5c8e1a-2d7f-4c1e-9a35-6f0e2b7d4c91"}},
+      {"key":"input_tokens","value":{"stringValue":"1234"}},{"key":"cost_usd","value":{"doubleValue":0.0125}},
+      {"key":"success","value":{"boolValue":true}},
+      {"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"stringValue":"b"}]}}},
+      {"key":"nested","value":{"kvlistValue":{"values":[{"key":"inner","value":{"intValue":"-5"}}]}}},
+      {"key":"raw","value":{"bytesValue":"AP8="}}],
+    "flags":1,"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"eee19b7ec3c1b174",
+    "eventName":"claude_code.api_request","somethingNew":{"ignored":true}}]}]}]})";
+
+void checkLogs(const LogsRequest& request) {
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), request.resources.size());
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), request.recordCount());
+    const auto& resource = request.resources[0];
+    CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), find(resource.resource, "service.name")->text);
+    CPPUNIT_ASSERT_EQUAL(std::string("com.anthropic.claude_code.events"), resource.scopes[0].scope.name);
+    CPPUNIT_ASSERT_EQUAL(std::string("2.1.220"), resource.scopes[0].scope.version);
+    const LogRecord& log = resource.scopes[0].records[0];
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(1764633600123456789ull), log.timeUnixNano);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(1764633600223456789ull), log.observedTimeUnixNano);
+    CPPUNIT_ASSERT_EQUAL(9, log.severityNumber);
+    CPPUNIT_ASSERT_EQUAL(std::string("INFO"), log.severityText);
+    CPPUNIT_ASSERT_EQUAL(std::string("claude_code.api_request"), log.body.toText());
+    CPPUNIT_ASSERT_EQUAL(std::string("claude_code.api_request"), log.eventName);
+    CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), log.flags);
+    CPPUNIT_ASSERT_EQUAL(std::string("5b8efff798038103d269b633813fc60c"), log.traceId);
+    CPPUNIT_ASSERT_EQUAL(std::string("eee19b7ec3c1b174"), log.spanId);
+    CPPUNIT_ASSERT_EQUAL(std::size_t(8), log.attributes.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("api_request"), find(log.attributes, "event.name")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string("1234"), find(log.attributes, "input_tokens")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string("0.012500000000000001"), find(log.attributes, "cost_usd")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string("true"), find(log.attributes, "success")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string(R"(["a","b"])"), find(log.attributes, "tags")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string(R"({"inner":-5})"), find(log.attributes, "nested")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string("AP8="), find(log.attributes, "raw")->toText());
+    CPPUNIT_ASSERT_EQUAL(std::string(2, '\0').size(), find(log.attributes, "raw")->text.size());
+    CPPUNIT_ASSERT(find(log.attributes, "absent") == nullptr);
+}
+
+std::string tracesProtobuf() {
+    const std::string event = Pb().fixed64(1, 1764633600500000000ull).len(2, "exception").len(3, kv("exception.message", str("boom"))).out;
+    const std::string status = Pb().len(2, "tool failed").number(3, 2).out;
+    const std::string span = Pb()
+                                 .len(1, bytesOf("5b8efff798038103d269b633813fc60c"))
+                                 .len(2, bytesOf("051581bf3cb55c13"))
+                                 .len(4, bytesOf("eee19b7ec3c1b174"))
+                                 .len(5, "tools/call get-weather")
+                                 .number(6, 3)
+                                 .fixed64(7, 1764633600000000000ull)
+                                 .fixed64(8, 1764633600750000000ull)
+                                 .len(9, kv("mcp.method.name", str("tools/call")))
+                                 .len(9, kv("gen_ai.tool.name", str("get-weather")))
+                                 .len(11, event)
+                                 .len(15, status)
+                                 .out;
+    const std::string scopeSpans = Pb().len(1, Pb().len(1, "mcp-client").out).len(2, span).out;
+    const std::string resourceSpans = Pb().len(1, Pb().len(1, kv("service.name", str("agent"))).out).len(2, scopeSpans).out;
+    return Pb().len(1, resourceSpans).out;
+}
+
+const char* kTracesJson = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"agent"}}]},
+  "scopeSpans":[{"scope":{"name":"mcp-client"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"051581bf3cb55c13",
+    "parentSpanId":"eee19b7ec3c1b174","name":"tools/call get-weather","kind":3,
+    "startTimeUnixNano":"1764633600000000000","endTimeUnixNano":"1764633600750000000",
+    "attributes":[{"key":"mcp.method.name","value":{"stringValue":"tools/call"}},{"key":"gen_ai.tool.name","value":{"stringValue":"get-weather"}}],
+    "events":[{"timeUnixNano":"1764633600500000000","name":"exception","attributes":[{"key":"exception.message","value":{"stringValue":"boom"}}]}],
+    "status":{"code":2,"message":"tool failed"}}]}]}]})";
+
+void checkTraces(const TracesRequest& request) {
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), request.spanCount());
+    const Span& span = request.resources[0].scopes[0].spans[0];
+    CPPUNIT_ASSERT_EQUAL(std::string("agent"), find(request.resources[0].resource, "service.name")->text);
+    CPPUNIT_ASSERT_EQUAL(std::string("mcp-client"), request.resources[0].scopes[0].scope.name);
+    CPPUNIT_ASSERT_EQUAL(std::string("5b8efff798038103d269b633813fc60c"), span.traceId);
+    CPPUNIT_ASSERT_EQUAL(std::string("051581bf3cb55c13"), span.spanId);
+    CPPUNIT_ASSERT_EQUAL(std::string("eee19b7ec3c1b174"), span.parentSpanId);
+    CPPUNIT_ASSERT_EQUAL(std::string("tools/call get-weather"), span.name);
+    CPPUNIT_ASSERT_EQUAL(3, span.kind);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(750000000), span.endTimeUnixNano - span.startTimeUnixNano);
+    CPPUNIT_ASSERT_EQUAL(std::string("get-weather"), find(span.attributes, "gen_ai.tool.name")->text);
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), span.events.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("exception"), span.events[0].name);
+    CPPUNIT_ASSERT_EQUAL(std::string("boom"), find(span.events[0].attributes, "exception.message")->text);
+    CPPUNIT_ASSERT_EQUAL(2, span.statusCode);
+    CPPUNIT_ASSERT_EQUAL(std::string("tool failed"), span.statusMessage);
+}
+
+template <class F>
+std::string errorOf(F decode) {
+    try {
+        decode();
+    } catch (const DecodeError& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+
+} // namespace
+
+class OtlpDecodeTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(OtlpDecodeTest);
+    CPPUNIT_TEST(logsDecodeTheSameFromProtobufAndJson);
+    CPPUNIT_TEST(tracesDecodeTheSameFromProtobufAndJson);
+    CPPUNIT_TEST(emptyRequestsAreValid);
+    CPPUNIT_TEST(malformedProtobufIsRefusedNamingWhere);
+    CPPUNIT_TEST(malformedJsonIsRefusedNamingWhere);
+    CPPUNIT_TEST(valuesNestAtMost32Levels);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void logsDecodeTheSameFromProtobufAndJson() {
+        checkLogs(decodeLogsProtobuf(logsProtobuf()));
+        checkLogs(decodeLogsJson(kLogsJson));
+    }
+
+    void tracesDecodeTheSameFromProtobufAndJson() {
+        checkTraces(decodeTracesProtobuf(tracesProtobuf()));
+        checkTraces(decodeTracesJson(kTracesJson));
+    }
+
+    void emptyRequestsAreValid() {
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeLogsProtobuf("").recordCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeLogsJson("{}").recordCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeTracesJson(R"({"resourceSpans":[]})").spanCount());
+    }
+
+    void malformedProtobufIsRefusedNamingWhere() {
+        const std::string good = logsProtobuf();
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest: a field of " + std::to_string(good.size() - 3) +
+                                         " bytes runs past the end (at byte 0 of " + std::to_string(good.size() - 1) + ")"),
+                             errorOf([&] { decodeLogsProtobuf(good.substr(0, good.size() - 1)); }));
+        const std::string shortId = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(9, "abc").out).out).out).out;
+        CPPUNIT_ASSERT_EQUAL(std::string("resource_logs[0].scope_logs[0].log_records[0]: trace_id is 3 bytes, expected 16 or none (at byte 0 of 5)"),
+                             errorOf([&] { decodeLogsProtobuf(shortId); }));
+        const std::string wrongWire = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(2, "x").out).out).out).out;
+        CPPUNIT_ASSERT_EQUAL(std::string("resource_logs[0].scope_logs[0].log_records[0]: field 2 (varint) has wire type 2, expected 0 (at byte 0 of 3)"),
+                             errorOf([&] { decodeLogsProtobuf(wrongWire); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest: wire type 3 of field 1 is not supported (groups are not used by OTLP) (at byte 0 of 1)"),
+                             errorOf([&] { decodeLogsProtobuf(std::string(1, '\x0b')); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest: a varint longer than 10 bytes (at byte 0 of 11)"),
+                             errorOf([&] { decodeLogsProtobuf(std::string(11, '\xff')); }));
+        const std::string spanWithoutId = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(5, "x").out).out).out).out;
+        CPPUNIT_ASSERT_EQUAL(std::string("resource_spans[0].scope_spans[0].spans[0]: a span needs a trace_id and a span_id (at byte 0 of 3)"),
+                             errorOf([&] { decodeTracesProtobuf(spanWithoutId); }));
+    }
+
+    void malformedJsonIsRefusedNamingWhere() {
+        CPPUNIT_ASSERT(errorOf([] { decodeLogsJson("{"); }).rfind("ExportLogsServiceRequest: not valid JSON: ", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest.resourceLogs: expected an array"),
+                             errorOf([] { decodeLogsJson(R"({"resourceLogs":{}})"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest.resourceLogs[0].scopeLogs[0].logRecords[0].traceId: expected 32 hex digits, got 3 characters"),
+                             errorOf([] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"abc"}]}]}]})"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest.resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano: '12x' is not an integer of this field's range"),
+                             errorOf([] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"12x"}]}]}]})"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest.resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber: integer out of range"),
+                             errorOf([] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":4294967296}]}]}]})"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportLogsServiceRequest.resourceLogs[0].scopeLogs[0].logRecords[0].spanId: 'eee19b7ec3c1b17g' is not hex"),
+                             errorOf([] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"spanId":"eee19b7ec3c1b17g"}]}]}]})"); }));
+        // snake_case names are read too (proto3 JSON parsers accept both).
+        const auto snake = decodeLogsJson(R"({"resource_logs":[{"scope_logs":[{"log_records":[{"severity_text":"WARN","event_name":"x"}]}]}]})");
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), snake.resources[0].scopes[0].records[0].severityText);
+    }
+
+    void valuesNestAtMost32Levels() {
+        std::string value = Pb().len(1, "leaf").out; // AnyValue{string}
+        for (int i = 0; i < 33; ++i) value = Pb().len(5, Pb().len(1, value).out).out; // array of it
+        const std::string request = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(5, value).out).out).out).out;
+        CPPUNIT_ASSERT(errorOf([&] { decodeLogsProtobuf(request); }).find("values nest deeper than 32 levels") != std::string::npos);
+        std::string json = R"({"stringValue":"leaf"})";
+        for (int i = 0; i < 33; ++i) json = R"({"arrayValue":{"values":[)" + json + "]}}";
+        CPPUNIT_ASSERT(errorOf([&] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":)" + json + "}]}]}]}"); })
+                           .find("values nest deeper than 32 levels") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(OtlpDecodeTest);
