@@ -310,8 +310,8 @@ mc_status rudeStart(mc_instance*) {
 void rudeDestroy(mc_instance*) {}
 const mc_discovery_vtable kRudeVtable{sizeof(mc_discovery_vtable), &rudeCreate, &rudeStart, nullptr, &rudeDestroy, nullptr};
 const mc_config_key kRudeKeys[] = {
-    {sizeof(mc_config_key), {"mode", 4}, MC_CONFIG_ENUM, 0, {"", 0}, 0, 0, {"", 0}, {"A mode", 6}},
-    {sizeof(mc_config_key), {"Bad Name", 8}, MC_CONFIG_STRING, 0, {"", 0}, 0, 0, {"", 0}, {"x", 1}},
+    {sizeof(mc_config_key), {"mode", 4}, MC_CONFIG_ENUM, 0, {"", 0}, 0, 0, {"", 0}, {"A mode", 6}, {"", 0}},
+    {sizeof(mc_config_key), {"Bad Name", 8}, MC_CONFIG_STRING, 0, {"", 0}, 0, 0, {"", 0}, {"x", 1}, {"", 0}},
 };
 const mc_plugin_descriptor kRude{sizeof(mc_plugin_descriptor), MC_ABI_MAJOR, MC_ABI_MINOR, MC_KIND_DISCOVERY,
                                  {"rude", 4}, {"1", 1}, {"", 0}, &kRudeVtable, sizeof kRudeVtable, kRudeKeys, 2,
