@@ -60,6 +60,7 @@ class StoreServiceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFailedMigrationReleasesTheDatabase);
     CPPUNIT_TEST(testNonStorePluginIsRefused);
     CPPUNIT_TEST(testAnotherStoreMigratesThroughTheSameRunner);
+    CPPUNIT_TEST(testRecordsGoAsJsonToAStoreWithoutWriteRecords);
     CPPUNIT_TEST(testStoreWithoutMigrationsForItsDialectIsRefused);
     CPPUNIT_TEST_SUITE_END();
 
@@ -147,6 +148,27 @@ public:
     }
 
     // A store that cannot list applied migrations (no schema_migrations.list) still migrates.
+    // The fixture store keeps the SDK's default writeRecords (MC_ERR_UNSUPPORTED): the writer's typed
+    // batch reaches it as write("events", json) instead, and from then on without asking again.
+    void testRecordsGoAsJsonToAStoreWithoutWriteRecords() {
+        TempDir dir;
+        const std::string root = dir.file("migrations");
+        boost::filesystem::create_directories(root + "/memory");
+        auto plugin = fixturePlugin("good-store.so");
+        CPPUNIT_ASSERT(plugin->store.write_records != nullptr); // the SDK always offers the hook
+        StoreService store(plugin, contextFor(*plugin, {{"label", "x"}}), root, mc::test::storeStatuses());
+        const auto* spec = mc::records::findKind("log");
+        mc::records::TypedRecord log{spec, mc::records::normalize(*spec, *parseObject(R"({"id":"L-1","level":"INFO","service":"s","mcp_id":"m"})"),
+                                                                   [] { return std::string("L-x"); },
+                                                                   [] { return std::string("2026-12-02T00:00:00.000000Z"); })};
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.writeRecords({&log}, result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"written\":1}"), result);
+        CPPUNIT_ASSERT_EQUAL(std::string(), error);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.writeRecords({&log}, result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"written\":2}"), result);
+    }
+
     void testAnotherStoreMigratesThroughTheSameRunner() {
         TempDir dir;
         const std::string root = dir.file("migrations");
