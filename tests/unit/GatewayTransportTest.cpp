@@ -68,9 +68,40 @@ class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(configuredServerConnectsThroughTheInstance);
     CPPUNIT_TEST(toolCallTravelsTheConnection);
     CPPUNIT_TEST(registeredServerIsClosedOnRemoval);
+    CPPUNIT_TEST(aTransportAddedWhileRunningServesDefinitions);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // A transport plugin dropped into plugins.dir after start (HostRuntime::rescanPlugins) gets its
+    // instance from its keys and checks and serves definitions from then on.
+    void aTransportAddedWhileRunningServesDefinitions() {
+        PluginRegistry plugins;
+        Broadcaster broadcaster;
+        EventRouter events{broadcaster};
+        Poco::AutoPtr<Poco::Util::MapConfiguration> config{new Poco::Util::MapConfiguration};
+        config->setString("mcp.fixture.queue", "8");
+        McpGateway gateway(readGatewaySettings(*config), plugins, events);
+        gateway.configure(*config);
+        gateway.startTransports(*config);
+        gateway.start();
+        const std::string definition = R"({"id":"late","transport":"fixture","endpoint":"in-process"})";
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, gateway.transports().validate("fixture", definition, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("transport: no transport plugin serves 'fixture' (loaded transports: none)"), error);
+        CPPUNIT_ASSERT(!gateway.transports().has("fixture-transport"));
+
+        CPPUNIT_ASSERT(plugins.loadFile(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-transport.so"));
+        gateway.addTransport(plugins.find("fixture-transport"), *config);
+        CPPUNIT_ASSERT(gateway.transports().has("fixture-transport"));
+        error.clear();
+        CPPUNIT_ASSERT_EQUAL(MC_OK, gateway.transports().validate("fixture", definition, error));
+        CPPUNIT_ASSERT(gateway.transports().names() == std::vector<std::string>{"fixture"});
+        InstanceStatus row;
+        CPPUNIT_ASSERT(plugins.statuses().find("fixture-transport", "default", row));
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, row.status);
+        gateway.stop();
+    }
+
     void configuredServerConnectsThroughTheInstance() {
         Rig rig;
         CPPUNIT_ASSERT(eventually([&] { return rig.status("echo") == "connected"; }));
