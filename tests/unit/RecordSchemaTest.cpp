@@ -346,6 +346,19 @@ public:
             CPPUNIT_ASSERT_EQUAL(i, batch.rejected[i].index);
             CPPUNIT_ASSERT_EQUAL(reasons[i], batch.rejected[i].reason);
         }
+        // A newer host's longer mc_record (a larger stride) is read as far as this one knows it.
+        struct Longer {
+            mc_record record;
+            std::uint64_t appended;
+        };
+        const auto abiGood = records::toAbi({&good, &good}); // owns the values the records point to
+        std::vector<Longer> longer;
+        for (const auto& r : abiGood.records) longer.push_back({r, 0xffffffffffffffffull});
+        const auto wide = records::fromAbi(&longer[0].record, longer.size(), sizeof(Longer));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), wide.entries.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("L-1"), wide.entries[1].record.id);
+        CPPUNIT_ASSERT(records::fromAbi(nullptr, 0, sizeof(mc_record)).entries.empty()); // an empty batch
+        CPPUNIT_ASSERT(records::toAbi({}).records.empty());
         // A stride smaller than the struct the host knows is refused whole.
         try {
             records::fromAbi(abi.records.data(), 1, sizeof(mc_record) - 8);
