@@ -133,14 +133,14 @@ public:
         for (const auto& f : spec.fields) sql += (sql.empty() ? "" : " || char(31) || ") + ("COALESCE(\"" + f.column + "\", '\\N')");
         return split(rawScalar("SELECT " + sql + " FROM " + spec.table + " WHERE id = '" + id + "'"));
     }
-    std::string rawScalar(const std::string& sql) override { return mc::test::fake::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
+    std::string rawScalar(const std::string& sql) override { return mc::test::RawSqlite(dir_.file("conformance.db")).scalar(sql); }
     // The trigger's body names a table that does not exist: the insert cannot even be prepared.
     std::string breakAuditInserts() override {
-        mc::test::fake::RawSqlite(dir_.file("conformance.db"))
+        mc::test::RawSqlite(dir_.file("conformance.db"))
             .exec("CREATE TRIGGER boom BEFORE INSERT ON audit_events BEGIN SELECT * FROM no_such_table; END");
         return "no such table: main.no_such_table";
     }
-    void repairAuditInserts() override { mc::test::fake::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
+    void repairAuditInserts() override { mc::test::RawSqlite(dir_.file("conformance.db")).exec("DROP TRIGGER boom"); }
 
 private:
     mc::test::fake::TempDir dir_;

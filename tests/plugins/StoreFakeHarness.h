@@ -42,21 +42,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-inline const char* statusName(mc_status status) {
-    switch (status) {
-    case MC_OK: return "ok";
-    case MC_ERR_CONFIG: return "config";
-    case MC_ERR_IO: return "io";
-    case MC_ERR_UNSUPPORTED: return "unsupported";
-    case MC_ERR_INTERNAL: return "internal";
-    case MC_ERR_NOT_FOUND: return "not_found";
-    case MC_ERR_CONFLICT: return "conflict";
-    case MC_ERR_UNAVAILABLE: return "unavailable";
-    case MC_ERR_TIMEOUT: return "timeout";
-    case MC_ERR_INVALID_ARGUMENT: return "invalid_argument";
-    default: return "invalid";
-    }
-}
+using mc::sdk::statusName;
 
 // The repository's migrations: <dir>/<dialect>/NNN_name.sql.
 inline std::string sourceMigrationsDir() { return std::string(MC_TEST_SOURCE_DIR) + "/migrations"; }

@@ -1,6 +1,7 @@
 #include "plugin/HostContext.h"
 
 #include "log/Logging.h"
+#include "mc/sdk.hpp"
 
 #include <chrono>
 
@@ -115,21 +116,6 @@ std::string HostContext::takeError() {
     return out;
 }
 
-const char* statusName(mc_status status) {
-    switch (status) {
-    case MC_STATUS_INVALID: return "invalid";
-    case MC_OK: return "ok";
-    case MC_ERR_CONFIG: return "config";
-    case MC_ERR_IO: return "io";
-    case MC_ERR_UNSUPPORTED: return "unsupported";
-    case MC_ERR_INTERNAL: return "internal";
-    case MC_ERR_NOT_FOUND: return "not_found";
-    case MC_ERR_CONFLICT: return "conflict";
-    case MC_ERR_UNAVAILABLE: return "unavailable";
-    case MC_ERR_TIMEOUT: return "timeout";
-    case MC_ERR_INVALID_ARGUMENT: return "invalid_argument";
-    }
-    return "unknown";
-}
+const char* statusName(mc_status status) { return mc::sdk::statusName(status); }
 
 } // namespace mc::host

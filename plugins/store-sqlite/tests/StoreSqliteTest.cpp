@@ -18,7 +18,7 @@
 #include <thread>
 
 using mc::test::parseObject;
-using mc::test::fake::RawSqlite;
+using mc::test::RawSqlite;
 using mc::test::fake::StoreError;
 using mc::test::fake::TempDir;
 using StoreService = mc::test::fake::FakeStore;

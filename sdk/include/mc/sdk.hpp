@@ -93,6 +93,24 @@ template <class T>
 constexpr bool holds(const T* s, std::size_t end) noexcept { return s != nullptr && s->struct_size >= end; }
 } // namespace detail
 
+// "ok", "io", "unavailable", ...: an mc_status in messages and logs ("unknown" for a value outside the enum).
+constexpr const char* statusName(mc_status status) noexcept {
+    switch (status) {
+    case MC_STATUS_INVALID: return "invalid";
+    case MC_OK: return "ok";
+    case MC_ERR_CONFIG: return "config";
+    case MC_ERR_IO: return "io";
+    case MC_ERR_UNSUPPORTED: return "unsupported";
+    case MC_ERR_INTERNAL: return "internal";
+    case MC_ERR_NOT_FOUND: return "not_found";
+    case MC_ERR_CONFLICT: return "conflict";
+    case MC_ERR_UNAVAILABLE: return "unavailable";
+    case MC_ERR_TIMEOUT: return "timeout";
+    case MC_ERR_INVALID_ARGUMENT: return "invalid_argument";
+    }
+    return "unknown";
+}
+
 constexpr mc_str str(std::string_view s) noexcept { return mc_str{s.data(), s.size()}; }
 constexpr std::string_view view(mc_str s) noexcept {
     return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();

@@ -1,12 +1,13 @@
 #pragma once
-// Direct access to a test database, independent of the store under test (store-sqlite's tests).
+// Direct access to a test database, independent of the store under test (store tests, the
+// migration runner's). No host code: plugin tests use it too.
 #include <sqlite3.h>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace mc::test::fake {
+namespace mc::test {
 
 class RawSqlite {
 public:
@@ -50,4 +51,4 @@ private:
     sqlite3* db_ = nullptr;
 };
 
-} // namespace mc::test::fake
+} // namespace mc::test
