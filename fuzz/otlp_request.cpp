@@ -4,10 +4,12 @@
 //
 // Checked: no crash/UB/leak/hang; a refusal is DecodeError only; what decodes has well-formed ids
 // (lower-case hex of 32 or 16 digits, or none), counts that add up, and values whose text and JSON
-// forms can be made (the receiver stores both).
+// forms can be made, the JSON parseable (the receiver stores both).
 #include "FuzzSupport.h"
 
 #include "mc/otlp/Otlp.h"
+
+#include <Poco/JSON/Parser.h>
 
 #include <string>
 #include <string_view>
@@ -25,6 +27,12 @@ void checkValue(const AnyValue& v) {
     (void)v.toText();
     const std::string json = v.toJson();
     MC_FUZZ_CHECK(!json.empty(), "a value without JSON");
+    // Stored as JSON and read back (a log's context, a step's details): it must parse.
+    try {
+        Poco::JSON::Parser().parse("[" + json + "]"); // Poco reads no bare scalar at the top
+    } catch (const Poco::Exception& e) {
+        MC_FUZZ_CHECK(false, "a value's JSON does not parse: " + e.displayText());
+    }
     for (const auto& item : v.array) checkValue(item);
     for (const auto& [key, value] : v.kvlist) checkValue(value);
 }

@@ -106,7 +106,7 @@ public:
             found = true;
             CPPUNIT_ASSERT_EQUAL(std::string("loaded"), p->getValue<std::string>("status"));
             CPPUNIT_ASSERT_EQUAL(std::string("store"), p->getValue<std::string>("kind"));
-            CPPUNIT_ASSERT_EQUAL(std::string("2.0"), p->getValue<std::string>("abi"));
+            CPPUNIT_ASSERT_EQUAL(std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR), p->getValue<std::string>("abi"));
             CPPUNIT_ASSERT_EQUAL(std::string("store.sqlite"), p->getValue<std::string>("config_prefix"));
             auto instances = p->getArray("instances");
             CPPUNIT_ASSERT_EQUAL(std::size_t(1), instances->size());

@@ -36,6 +36,7 @@ const std::vector<PluginCase> kPlugins = {
     {"store-postgres", MC_KIND_STORE, "store.postgres"},
     {"mcp-stdio", MC_KIND_TRANSPORT, "mcp.stdio"},
     {"mcp-http", MC_KIND_TRANSPORT, "mcp.http"},
+    {"receiver-otlp", MC_KIND_RECEIVER, "receiver.otlp"},
 };
 
 std::string trim(const std::string& s) {
@@ -162,6 +163,7 @@ public:
             {"store-sqlite", {{"path", dir.file("lifecycle.db")}}},
             {"mcp-stdio", {}},
             {"mcp-http", {}},
+            {"receiver-otlp", {}},
         };
         // What each reports after start: its own word on its health.
         const std::map<std::string, std::pair<mc_component_status, std::string>> expected = {
@@ -170,6 +172,7 @@ public:
             {"store-sqlite", {MC_COMPONENT_OK, "SQLite database '" + dir.file("lifecycle.db") + "' open"}},
             {"mcp-stdio", {MC_COMPONENT_OK, "started"}},
             {"mcp-http", {MC_COMPONENT_OK, "started"}},
+            {"receiver-otlp", {MC_COMPONENT_OK, "started"}},
         };
         for (const auto& [id, extra] : overrides) {
             mc::sdk::test::FakeHost host(std::string(MC_TEST_PLUGIN_DIR) + "/" + id + ".so");

@@ -26,6 +26,8 @@ HostProcess::HostProcess(std::vector<std::string> args, std::map<std::string, st
     std::string command = "exec " + shellQuote(MC_TEST_HOST_BINARY);
     for (const auto& a : args) command += " " + shellQuote(a);
     command += " >" + shellQuote(outFile_) + " 2>&1";
+    // Tests run side by side: no receiver listens on the fixed OTLP port 4318 unless a test asks.
+    env.emplace("MC_RECEIVER_OTLP_LISTEN", "");
     Poco::Process::Env processEnv(env.begin(), env.end());
     handle_ = new Poco::ProcessHandle(Poco::Process::launch("/bin/sh", {"-c", command}, workingDir, nullptr, nullptr, nullptr, processEnv));
     pid_ = handle_->id();

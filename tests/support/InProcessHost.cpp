@@ -13,6 +13,8 @@ InProcessHost::InProcessHost(const Overrides& overrides, Until until) {
         {"plugins.dir", MC_TEST_PLUGIN_DIR},
         // Tests never multicast on a real network: the mDNS suites enable it inside their own namespace.
         {"discovery.mdns.enabled", "false"},
+        // Tests run side by side: no receiver listens on the fixed OTLP port 4318 unless a test asks.
+        {"receiver.otlp.listen", ""},
         {"store.sqlite.path", dir.file("mc.db")},
         {"store.migrations.dir", std::string(MC_TEST_BUILD_DIR) + "/share/mission-control/migrations"},
         {"shutdown.drain_timeout_ms", "500"},

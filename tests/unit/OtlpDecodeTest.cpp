@@ -2,6 +2,7 @@
 // (by a small wire writer here, field numbers from opentelemetry-proto) and as OTLP/JSON decodes to
 // the same model; what they refuse, they refuse naming where.
 #include "mc/otlp/Otlp.h"
+#include "ProtoWriter.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -10,52 +11,13 @@
 #include <string>
 
 using namespace mc::otlp;
+using mc::test::bytesOf;
+using mc::test::Pb;
 
 namespace {
 
-// protobuf's wire format, just enough to write OTLP requests.
-struct Pb {
-    std::string out;
-    Pb& varint(std::uint64_t v) {
-        while (v >= 0x80) {
-            out += static_cast<char>((v & 0x7f) | 0x80);
-            v >>= 7;
-        }
-        out += static_cast<char>(v);
-        return *this;
-    }
-    Pb& tag(unsigned field, unsigned wire) { return varint((field << 3) | wire); }
-    Pb& len(unsigned field, const std::string& bytes) {
-        tag(field, 2).varint(bytes.size());
-        out += bytes;
-        return *this;
-    }
-    Pb& number(unsigned field, std::uint64_t v) { return tag(field, 0).varint(v); }
-    Pb& fixed64(unsigned field, std::uint64_t v) {
-        tag(field, 1);
-        for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-        return *this;
-    }
-    Pb& fixed32(unsigned field, std::uint32_t v) {
-        tag(field, 5);
-        for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-        return *this;
-    }
-    Pb& real(unsigned field, double d) {
-        std::uint64_t bits = 0;
-        std::memcpy(&bits, &d, sizeof d);
-        return fixed64(field, bits);
-    }
-};
-
-std::string bytesOf(const char* hex) {
-    std::string out;
-    for (std::size_t i = 0; hex[i] && hex[i + 1]; i += 2) out += static_cast<char>(std::stoi(std::string(hex + i, 2), nullptr, 16));
-    return out;
-}
-
-std::string kv(const std::string& key, const std::string& anyValue) { return Pb().len(1, key).len(2, anyValue).out; }
-std::string str(const std::string& s) { return Pb().len(1, s).out; }
+constexpr auto kv = &mc::test::pbKeyValue;
+constexpr auto str = &mc::test::pbString;
 
 // A Claude Code api_request event, as its exporter sends it (the event name in the body and the
 // event.name attribute, numbers in attributes as strings).
@@ -200,6 +162,7 @@ class OtlpDecodeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(malformedProtobufIsRefusedNamingWhere);
     CPPUNIT_TEST(malformedJsonIsRefusedNamingWhere);
     CPPUNIT_TEST(valuesNestAtMost32Levels);
+    CPPUNIT_TEST(valuesAreValidJsonWhateverTheirBytes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -265,6 +228,19 @@ public:
         for (int i = 0; i < 33; ++i) json = R"({"arrayValue":{"values":[)" + json + "]}}";
         CPPUNIT_ASSERT(errorOf([&] { decodeLogsJson(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":)" + json + "}]}]}]}"); })
                            .find("values nest deeper than 32 levels") != std::string::npos);
+    }
+
+    // Found by fuzz/otlp_receiver: a protobuf string that is not UTF-8 made JSON no reader accepts, so
+    // the receiver's log record (its context) was refused. Other bytes become U+FFFD.
+    void valuesAreValidJsonWhateverTheirBytes() {
+        AnyValue v;
+        v.type = AnyValue::Type::String;
+        v.text = std::string("caf\xe9 \"ok\"\n", 10);
+        CPPUNIT_ASSERT_EQUAL(std::string("\"caf\xef\xbf\xbd \\\"ok\\\"\\n\""), v.toJson());
+        AnyValue list;
+        list.type = AnyValue::Type::KeyValueList;
+        list.kvlist.emplace_back(std::string("k\xff", 2), v);
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"k\xef\xbf\xbd\":\"caf\xef\xbf\xbd \\\"ok\\\"\\n\"}"), list.toJson());
     }
 };
 

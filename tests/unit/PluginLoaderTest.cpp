@@ -27,6 +27,9 @@ using namespace mc::host;
 
 namespace {
 
+// "2.1": the ABI this host speaks, as the loader writes it.
+std::string hostAbi() { return std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR); }
+
 const std::string kFixtureDir = MC_TEST_FIXTURE_PLUGIN_DIR;
 
 class ScratchDir {
@@ -268,24 +271,24 @@ public:
         expectRefusal("refuse-small-descriptor.so",
                       "descriptor struct_size " + std::to_string(offsetof(mc_plugin_descriptor, config_prefix)) +
                           " is smaller than the " + std::to_string(sizeof(mc_plugin_descriptor)) +
-                          " bytes of ABI 2.0's descriptor");
+                          " bytes of ABI " + hostAbi() + "'s descriptor");
     }
 
     void refusesAbi1PluginByMajor() {
-        expectRefusal("refuse-abi-major.so", "plugin ABI 1.0 is incompatible with host ABI 2.0: different major version");
+        expectRefusal("refuse-abi-major.so", "plugin ABI 1.0 is incompatible with host ABI " + hostAbi() + ": different major version");
     }
 
     void refusesNewerAbiMinor() {
-        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.3, host supports up to 2.0: newer minor version");
+        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.3, host supports up to " + hostAbi() + ": newer minor version");
     }
 
     void refusesInvalidKind() {
         expectRefusal("refuse-invalid-kind.so",
-                      "invalid plugin kind 0: expected 1 (transport), 2 (discovery) or 3 (store)");
+                      "invalid plugin kind 0: expected 1 (transport), 2 (discovery), 3 (store) or 4 (receiver)");
     }
 
     void refusesReservedKind() {
-        expectRefusal("refuse-reserved-kind.so", "plugin kind 4 (receiver) is reserved: this host loads none yet");
+        expectRefusal("refuse-reserved-kind.so", "plugin kind 5 (bus) is reserved: this host loads none yet");
     }
 
     void refusesInvalidId() {
@@ -327,7 +330,7 @@ public:
         const std::size_t stride = sizeof(mc_config_key) - 2 * sizeof(double) - sizeof(mc_str);
         expectRefusal("refuse-small-key-stride.so",
                       "config_key_size (the key stride) " + std::to_string(stride) + " is smaller than the " +
-                          std::to_string(sizeof(mc_config_key)) + " bytes of ABI 2.0's mc_config_key");
+                          std::to_string(sizeof(mc_config_key)) + " bytes of ABI " + hostAbi() + "'s mc_config_key");
     }
 
     void refusesBadKeyDeclaration() {
@@ -406,7 +409,7 @@ public:
 
         auto refused = plugins->getObject(1); // refuse-abi-major.so sorts after good-store.so
         CPPUNIT_ASSERT_EQUAL(std::string("refused"), refused->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("plugin ABI 1.0 is incompatible with host ABI 2.0: different major version"),
+        CPPUNIT_ASSERT_EQUAL(std::string("plugin ABI 1.0 is incompatible with host ABI " + hostAbi() + ": different major version"),
                              refused->getValue<std::string>("reason"));
         CPPUNIT_ASSERT_EQUAL(std::string("1.0"), refused->getValue<std::string>("abi"));
         CPPUNIT_ASSERT(refused->isNull("id"));
@@ -420,7 +423,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("fixture-store"), store->getValue<std::string>("id"));
         CPPUNIT_ASSERT_EQUAL(std::string("1.2.3"), store->getValue<std::string>("version"));
         CPPUNIT_ASSERT_EQUAL(std::string("store"), store->getValue<std::string>("kind"));
-        CPPUNIT_ASSERT_EQUAL(std::string("2.0"), store->getValue<std::string>("abi"));
+        CPPUNIT_ASSERT_EQUAL(hostAbi(), store->getValue<std::string>("abi"));
         CPPUNIT_ASSERT_EQUAL(std::string("store.fixture"), store->getValue<std::string>("config_prefix"));
         CPPUNIT_ASSERT_EQUAL(std::string("In-memory store for loader tests"), store->getValue<std::string>("description"));
         auto keys = store->getArray("config_keys");
@@ -546,7 +549,7 @@ public:
         CPPUNIT_ASSERT(text.find("  store.fixture.headers.<name> =   (sub-keys headers.<name>") != std::string::npos);
         CPPUNIT_ASSERT(text.find("  store.fixture.token =   (a string, secret: ${env:NAME} or ${file:/path})\n") != std::string::npos);
         CPPUNIT_ASSERT(text.find("refused: " + run.dir.file("refuse-abi-major.so") +
-                                 ": plugin ABI 1.0 is incompatible with host ABI 2.0: different major version\n") != std::string::npos);
+                                 ": plugin ABI 1.0 is incompatible with host ABI " + hostAbi() + ": different major version\n") != std::string::npos);
     }
 
     void rescanPicksUpAddedReplacedRemovedAndRefusedFiles() {

@@ -1,9 +1,11 @@
 #include "app/HostRuntime.h"
 
 #include "api/DiscoveryApi.h"
+#include "net/HttpServer.h"
 #include "api/GatewayApi.h"
 #include "api/IngestApi.h"
 #include "api/QueryApi.h"
+#include "api/ReceiverApi.h"
 #include "app/HostSettings.h"
 
 #include "core/Audit.h"
@@ -22,6 +24,7 @@
 #include "plugin/PluginDirectoryWatch.h"
 #include "plugin/PluginRegistry.h"
 #include "policy/PermissionPolicy.h"
+#include "receive/ReceiverService.h"
 #include "store/StoreService.h"
 #include "util/Clock.h"
 #include "util/Json.h"
@@ -29,6 +32,8 @@
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
+
+#include <Poco/NumberParser.h>
 
 
 namespace mc::host {
@@ -327,8 +332,89 @@ void HostRuntime::openStore() {
     writer_->start();
 }
 
+void HostRuntime::startReceivers() {
+    auto log = logging::get("host");
+    receivers_ = std::make_unique<ReceiverService>(*ingest_);
+    for (const auto& plugin : plugins_->ofKind(MC_KIND_RECEIVER)) {
+        const std::string& prefix = plugin->info.configPrefix;
+        bool enabled = true;
+        const std::string value = config_->getString(prefix + ".enabled", "true");
+        if (!Poco::NumberParser::tryParseBool(value, enabled))
+            throw ConfigError("invalid configuration: " + prefix + ".enabled = '" + value + "': expected true or false");
+        if (!enabled) {
+            log->info("{} is off ({}.enabled = false)", plugin->info.id, prefix);
+            continue;
+        }
+        try {
+            receivers_->add(plugin, makeContext(plugin->info.id, "default", {"enabled"}));
+        } catch (const ConfigError&) {
+            throw; // a wrong key of an enabled receiver is the operator's to fix, like any other
+        } catch (const std::exception& e) {
+            log->error("{} did not start: {}", plugin->info.id, e.what());
+        }
+    }
+}
+
+namespace {
+
+// "127.0.0.1:4318" -> ("127.0.0.1", 4318); "[::1]:4318" -> ("::1", 4318). Throws ConfigError.
+std::pair<std::string, std::uint16_t> listenAddress(const std::string& pluginId, const std::string& address) {
+    const auto colon = address.rfind(':');
+    unsigned port = 0;
+    if (colon == std::string::npos || colon == 0 || !Poco::NumberParser::tryParseUnsigned(address.substr(colon + 1), port) ||
+        port > 65535)
+        throw ConfigError("invalid configuration: receiver " + pluginId + " asks to listen on '" + address +
+                          "': expected host:port, e.g. 127.0.0.1:4318");
+    std::string host = address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return {host, static_cast<std::uint16_t>(port)};
+}
+
+} // namespace
+
+void HostRuntime::startReceiverListeners() {
+    auto log = logging::get("host");
+    for (const auto& receiver : receivers_->receivers()) {
+        for (const auto& address : receiver->listen()) {
+            const auto [host, listenPort] = listenAddress(receiver->pluginId(), address);
+            if (!auth_->enabled() && !RequestGuard::isLoopbackAddress(host) && !settings_.allowRemoteWithoutAuth)
+                throw ConfigError("invalid configuration: receiver " + receiver->pluginId() + " would listen on " + address +
+                                  ", reachable from the network, with auth off: set auth.jwt.secret, or listen on "
+                                  "127.0.0.1, or set http.allow_remote_without_auth = true");
+            ReceiverListener listener;
+            listener.pluginId = receiver->pluginId();
+            RequestGuardSettings guard = settings_.guard;
+            guard.bindHost = host;
+            listener.router = std::make_unique<Router>(*auth_, settings_.httpMaxBodyBytes, RequestGuard(guard));
+            registerReceiverRoutes(*listener.router, *receiver, settings_.ingest.ackTimeout);
+            net::HttpServerSettings http = settings_.http;
+            http.host = host;
+            http.port = listenPort;
+            try {
+                listener.http = std::make_unique<net::HttpServer>(http, *listener.router);
+                listener.http->start();
+            } catch (const std::exception& e) {
+                // The host's own port still serves the receiver's routes; one busy port must not stop the host.
+                log->error("{} cannot listen on {}: {}; its routes are still served on the host's port {}",
+                           receiver->pluginId(), address, e.what(), port());
+                continue;
+            }
+            log->info("{} listening on {}://{}:{}", receiver->pluginId(), listener.http->secure() ? "https" : "http", host,
+                      listener.http->port());
+            receiverListeners_.push_back(std::move(listener));
+        }
+    }
+}
+
+std::uint16_t HostRuntime::receiverPort(const std::string& pluginId, std::size_t index) const {
+    for (const auto& listener : receiverListeners_)
+        if (listener.pluginId == pluginId && index-- == 0) return listener.http->port();
+    return 0;
+}
+
 void HostRuntime::startWeb() {
     auto log = logging::get("host");
+    startReceivers();
     hub_ = std::make_unique<WebSocketHub>(settings_.ws, *broadcaster_, *auth_);
     hub_->start();
 
@@ -343,6 +429,7 @@ void HostRuntime::startWeb() {
     const char* scheme = http_->secure() ? "https" : "http";
     log->info("listening on {}://{}:{} (WebSocket at /ws, auth {})", scheme, settings_.httpHost, port(),
               auth_->enabled() ? "on" : "off");
+    startReceiverListeners();
     if (!auth_->enabled() && !RequestGuard::isLoopbackAddress(settings_.httpHost))
         log->warn("http.host {} is reachable from the network and auth is off (http.allow_remote_without_auth = true): "
                   "anyone who can reach it is admin; set auth.jwt.secret",
@@ -381,11 +468,14 @@ void HostRuntime::stop() {
         rescanStopped_ = true;                   // and none starts after
     }
     if (http_) http_->stopAccepting(); // no new connections; idle ones close, in-flight requests finish
+    for (auto& listener : receiverListeners_) listener.http->stopAccepting();
     if (hub_) hub_->shutdown(settings_.drainTimeout);
     // Nothing below may be torn down under a running handler: wait for the workers first. Handlers
     // never wait for the gateway or the store (those replies are deferred), so this is short.
     if (http_ && !http_->waitForWorkers(settings_.drainTimeout))
         log->warn("request handlers still running after {} ms; stopping anyway", settings_.drainTimeout.count());
+    for (auto& listener : receiverListeners_) listener.http->waitForWorkers(settings_.drainTimeout);
+    if (receivers_) receivers_->stop(); // no submit after this; commits under way still reach them
     std::lock_guard noDiscoveryChange(discoveryPluginsMutex_);
     for (auto& d : discoveryPlugins_) {
         try {
@@ -403,6 +493,9 @@ void HostRuntime::stop() {
     writer_->stop(settings_.drainTimeout);
     // Closes every connection and joins the workers: no handler can reach the store after this.
     if (http_) http_->stop();
+    for (auto& listener : receiverListeners_) listener.http->stop();
+    receiverListeners_.clear();
+    receivers_.reset();
     store_.reset();
     log->info("stopped");
 }
@@ -494,6 +587,7 @@ void HostRuntime::registerCoreRoutes() {
     registerDiscoveryRoutes(*router_, *discovery_);
     registerIngestRoutes(*router_, *ingest_, settings_.ingest.ackTimeout);
     registerIngestMessages(*hub_, *ingest_);
+    for (const auto& receiver : receivers_->receivers()) registerReceiverRoutes(*router_, *receiver, settings_.ingest.ackTimeout);
     WebSocketHub* hub = hub_.get();
     router_->addRaw("GET", "/ws", [hub] { return hub->createHandler(); },
                     "WebSocket: subscribe/unsubscribe channels, ping; events as they happen (docs/websocket-protocol.md).");

@@ -31,6 +31,7 @@ class McpGateway;
 class DiscoveryService;
 class StoreWriter;
 class IngestService;
+class ReceiverService;
 struct LoadedPlugin;
 
 class HostRuntime {
@@ -62,6 +63,9 @@ public:
     DiscoveryService& discovery() { return *discovery_; }
     IngestService& ingest() { return *ingest_; }
     StoreWriter& writer() { return *writer_; }
+    // The port a receiver's own listener got ("127.0.0.1:0" in its listen key: an ephemeral one);
+    // 0 when it has none or it could not listen.
+    std::uint16_t receiverPort(const std::string& pluginId, std::size_t index = 0) const;
     const Authenticator& auth() const { return *auth_; }
 
     std::string healthJson(bool& healthy);
@@ -81,6 +85,10 @@ private:
     // row in the registry's table. `hostKeys`: names under the prefix the host itself reads.
     void wireIngest();
     void startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin);
+    // Receiver plugins (receiver.<name>.enabled, default true): their instances, before the routes.
+    void startReceivers();
+    // Their own listeners (the `listen` addresses they asked for), after the host's port listens.
+    void startReceiverListeners();
     std::unique_ptr<PluginInstance> takeDiscoveryInstance(const std::string& pluginId);
     void stopPluginInstances(const LoadedPlugin& plugin, bool removed);
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
@@ -108,6 +116,13 @@ private:
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Router> router_;
     std::unique_ptr<net::HttpServer> http_;
+    std::unique_ptr<ReceiverService> receivers_; // destroyed after the writer: its commits call into them
+    struct ReceiverListener {
+        std::string pluginId;
+        std::unique_ptr<Router> router;
+        std::unique_ptr<net::HttpServer> http;
+    };
+    std::vector<ReceiverListener> receiverListeners_;
     std::mutex stopMutex_;
     bool stopped_ = false;
 };

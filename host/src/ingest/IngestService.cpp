@@ -232,7 +232,7 @@ bool IngestService::runOrdered(std::vector<std::string> ids, OrderedWork work) {
     return true;
 }
 
-std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawEvent>& events) {
+std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawEvent>& events, Trust trust) {
     std::vector<Item> items;
     items.reserve(events.size());
     for (const auto& e : events) {
@@ -247,7 +247,8 @@ std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawE
             } else {
                 item.type = item.object->getValue<std::string>("type");
                 const auto* spec = mc::records::findKind(item.type);
-                if (spec && spec->hostOwned) item.error = mc::records::hostOwnedReason(item.type);
+                if (spec && spec->hostOwned && (trust == Trust::Outside || spec->kind == "audit"))
+                    item.error = mc::records::hostOwnedReason(item.type);
             }
         }
         items.push_back(std::move(item));
@@ -266,14 +267,14 @@ IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& even
 }
 
 void IngestService::submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
-                                         std::function<void(Submitted)> refused) {
+                                         std::function<void(Submitted)> refused, Trust trust) {
     std::vector<std::string> ids;
     for (const auto& e : events)
         if (e.object && e.object->has("type") && e.object->get("type").isString())
             collectThreadIds(e.object->getValue<std::string>("type"), *e.object, ids);
     runOrdered(std::move(ids), [this, events = std::move(events), source = std::move(source), done = std::move(done),
-                                refused = std::move(refused)](const LookedUp& lookedUp) {
-        const auto submitted = process(readItems(events), source, true, done, nullptr, &lookedUp);
+                                refused = std::move(refused), trust](const LookedUp& lookedUp) {
+        const auto submitted = process(readItems(events, trust), source, true, done, nullptr, &lookedUp);
         if (submitted != Submitted::Queued && refused) refused(submitted);
     });
 }

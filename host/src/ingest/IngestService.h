@@ -67,6 +67,10 @@ public:
                   ThreadStateCache::Loader loader);
 
     enum class Submitted { Queued, QueueFull, Stopped };
+    // Who submits: the API and WebSocket clients may not write the host's own kinds (audit,
+    // permission, mcp_status); a receiver plugin reports an agent's permission decisions and MCP
+    // server states as it observed them, but never the audit trail.
+    enum class Trust { Outside, Receiver };
 
     // A request's events (each object carries its kind in "type"). Queued: `done` runs once every
     // accepted event is committed (immediately when none was accepted), from the writer's thread.
@@ -77,7 +81,7 @@ public:
     // The same without ever waiting for the store (for event loops): when a lookup is needed it runs
     // on the ordered lane. `refused` hears QueueFull/Stopped instead of `done`.
     void submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
-                              std::function<void(Submitted)> refused);
+                              std::function<void(Submitted)> refused, Trust trust = Trust::Outside);
 
     // Fire and forget (plugin emits, host and gateway events): validated and broadcast like the
     // rest; when the queue is full the event is still broadcast but not persisted (counted, logged).
@@ -156,7 +160,7 @@ private:
     bool runOrdered(std::vector<std::string> ids, OrderedWork work);
     // Under the lock: the thread's state from this request's lookup, else the cache.
     ThreadStateCache::Lookup findThread(const LookedUp* lookedUp, const std::string& id, ThreadState& out);
-    static std::vector<Item> readItems(const std::vector<RawEvent>& events);
+    static std::vector<Item> readItems(const std::vector<RawEvent>& events, Trust trust = Trust::Outside);
 
     EventRouter& events_;
     StoreWriter& writer_;

@@ -52,6 +52,7 @@ struct LoadedPlugin {
     mc_store_vtable store{};         // valid when info.kind == MC_KIND_STORE
     mc_transport_vtable transport{}; // valid when info.kind == MC_KIND_TRANSPORT
     mc_discovery_vtable discovery{}; // valid when info.kind == MC_KIND_DISCOVERY
+    mc_receiver_vtable receiver{};   // valid when info.kind == MC_KIND_RECEIVER
 };
 
 // One row of the load report (GET /api/plugins): every file considered, loaded or refused.

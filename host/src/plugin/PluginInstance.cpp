@@ -17,6 +17,9 @@ PluginInstance::Hooks PluginInstance::hooksOf(const LoadedPlugin& plugin) {
     case MC_KIND_DISCOVERY:
         hooks = {plugin.discovery.create, plugin.discovery.start, plugin.discovery.stop, plugin.discovery.destroy};
         break;
+    case MC_KIND_RECEIVER:
+        hooks = {plugin.receiver.create, plugin.receiver.start, plugin.receiver.stop, plugin.receiver.destroy};
+        break;
     default: break;
     }
     return hooks;

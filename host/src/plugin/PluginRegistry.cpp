@@ -105,6 +105,9 @@ std::vector<RequiredFunction> requiredFunctions(mc_plugin_kind kind) {
                 MC_REQUIRED(mc_transport_vtable, close_connection)};
     case MC_KIND_DISCOVERY:
         return {MC_REQUIRED(mc_discovery_vtable, create), MC_REQUIRED(mc_discovery_vtable, destroy)};
+    case MC_KIND_RECEIVER:
+        return {MC_REQUIRED(mc_receiver_vtable, create), MC_REQUIRED(mc_receiver_vtable, destroy),
+                MC_REQUIRED(mc_receiver_vtable, routes), MC_REQUIRED(mc_receiver_vtable, handle)};
     default: break;
     }
 #undef MC_REQUIRED
@@ -117,6 +120,7 @@ std::size_t requiredVtableSize(mc_plugin_kind kind) {
     case MC_KIND_STORE: return sizeof(mc_store_vtable);
     case MC_KIND_TRANSPORT: return sizeof(mc_transport_vtable);
     case MC_KIND_DISCOVERY: return sizeof(mc_discovery_vtable);
+    case MC_KIND_RECEIVER: return sizeof(mc_receiver_vtable);
     default: break;
     }
     return 0;
@@ -469,16 +473,16 @@ bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* rep
             refuse(record, error);
             return false;
         }
-        if (descriptor.kind == MC_KIND_RECEIVER || descriptor.kind == MC_KIND_BUS) {
+        if (descriptor.kind == MC_KIND_BUS) {
             info.kind = descriptor.kind;
             refuse(record, std::string("plugin kind ") + std::to_string(static_cast<int>(descriptor.kind)) + " (" +
                                           kindName(descriptor.kind) + ") is reserved: this host loads none yet");
             return false;
         }
         if (descriptor.kind != MC_KIND_TRANSPORT && descriptor.kind != MC_KIND_DISCOVERY &&
-            descriptor.kind != MC_KIND_STORE) {
+            descriptor.kind != MC_KIND_STORE && descriptor.kind != MC_KIND_RECEIVER) {
             refuse(record, "invalid plugin kind " + std::to_string(static_cast<int>(descriptor.kind)) +
-                                          ": expected 1 (transport), 2 (discovery) or 3 (store)");
+                                          ": expected 1 (transport), 2 (discovery), 3 (store) or 4 (receiver)");
             return false;
         }
         info.kind = descriptor.kind;
@@ -598,6 +602,7 @@ bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* rep
         case MC_KIND_STORE: plugin->store = copyPrefix<mc_store_vtable>(descriptor.vtable, vtableSize); copy = &plugin->store; break;
         case MC_KIND_TRANSPORT: plugin->transport = copyPrefix<mc_transport_vtable>(descriptor.vtable, vtableSize); copy = &plugin->transport; break;
         case MC_KIND_DISCOVERY: plugin->discovery = copyPrefix<mc_discovery_vtable>(descriptor.vtable, vtableSize); copy = &plugin->discovery; break;
+        case MC_KIND_RECEIVER: plugin->receiver = copyPrefix<mc_receiver_vtable>(descriptor.vtable, vtableSize); copy = &plugin->receiver; break;
         default: break;
         }
         // The host's copy says how much of it is real.

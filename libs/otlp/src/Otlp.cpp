@@ -9,16 +9,20 @@
 #include <cstdio>
 #include <sstream>
 
+#include "mc/json_text.hpp"
+
 namespace mc::otlp {
 
 using detail::ProtoReader;
 
 namespace {
 
+// Valid UTF-8 always (other bytes become U+FFFD): the text is stored and re-read as JSON, and OTLP
+// senders do not all check that their strings are UTF-8.
 void appendQuoted(std::string& out, std::string_view s) {
-    std::ostringstream quoted;
-    Poco::toJSON(std::string(s), quoted, Poco::JSON_WRAP_STRINGS);
-    out += quoted.str();
+    out += '"';
+    mc::sdk::json::appendEscaped(out, s);
+    out += '"';
 }
 
 std::string base64(std::string_view raw) {

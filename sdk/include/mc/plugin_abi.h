@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define MC_ABI_MAJOR 2
-#define MC_ABI_MINOR 0
+#define MC_ABI_MINOR 1 /* 2.1: the receiver kind */
 
 /* The single symbol every plugin exports: `const mc_plugin_descriptor* mc_plugin_entry(void)`. */
 #define MC_PLUGIN_ENTRY_SYMBOL "mc_plugin_entry"
@@ -82,7 +82,7 @@ typedef enum mc_plugin_kind {
     MC_KIND_TRANSPORT = 1, /* speaks MCP JSON-RPC to servers over some transport */
     MC_KIND_DISCOVERY = 2, /* finds MCP servers */
     MC_KIND_STORE = 3,     /* persists events and answers queries */
-    MC_KIND_RECEIVER = 4,  /* reserved: receives telemetry (OTLP) and hands the host records */
+    MC_KIND_RECEIVER = 4,  /* receives telemetry (OTLP) over HTTP and hands the host records (ABI 2.1) */
     MC_KIND_BUS = 5        /* reserved: carries events between hosts */
 } mc_plugin_kind;
 
@@ -387,6 +387,81 @@ typedef struct mc_discovery_vtable {
     /* Asks for a re-scan now (returns at once). THREAD: any host thread.  Optional. */
     mc_status (*refresh)(mc_instance* instance);
 } mc_discovery_vtable;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Receiver (ABI 2.1): takes telemetry pushed from outside (OTLP/HTTP) and hands the host records.  */
+/* The host owns the network edge: it listens (on its own port and on the addresses the receiver    */
+/* asks for), reads heads and bodies with its limits and deadlines, checks Host, Origin and          */
+/* authentication, and passes each complete request of the receiver's routes to `handle`. The       */
+/* receiver owns the protocol: media types, decompression, decoding, mapping and the reply.         */
+
+/* One request on a route the receiver declared. */
+typedef struct mc_http_request {
+    size_t struct_size;
+    mc_str method;           /* "POST" */
+    mc_str path;             /* without the query, e.g. "/v1/logs" */
+    mc_str content_type;     /* the Content-Type header as sent ("" when absent) */
+    mc_str content_encoding; /* the Content-Encoding header ("" when absent), e.g. "gzip" */
+    mc_str body;             /* the whole body, de-chunked, within the host's http.max_body_bytes */
+    mc_str principal;        /* who the host authenticated ("" with auth off) */
+} mc_http_request;
+
+/* Where the receiver answers one request: exactly once, from any thread, during `handle` or later.
+ * `headers_json`: a JSON object of extra headers ({"Retry-After":"1"}), "" for none.
+ * OWNERSHIP: the responder is the host's and stays valid until `respond` is called; the strings are
+ *            copied before `respond` returns.
+ * THREAD:    any; a reply that comes after the host's deadline (http.body_timeout_ms) is dropped. */
+typedef struct mc_http_responder {
+    size_t struct_size;
+    void* ctx;
+    void (*respond)(void* ctx, int status, mc_str content_type, mc_str headers_json, mc_str body);
+} mc_http_responder;
+
+/* Called once with the outcome of a `submit`: MC_OK with `result_json` =
+ * {"accepted":N,"rejected":[{"index":i,"reason":"..."}]} once every accepted record is committed to
+ * the store; MC_ERR_UNAVAILABLE when the host could take nothing now (its store queue is full or it
+ * is stopping: retry later; nothing of the batch was accepted). While a commit waits for a slow
+ * store, `done` waits too; the host answers a request its receiver has not answered within
+ * ingest.ack_timeout_ms with 503 and Retry-After.
+ * OWNERSHIP: `result_json` is borrowed for the call.  THREAD: any host thread, possibly inside submit. */
+typedef void (*mc_submit_done_fn)(void* done_ctx, mc_status status, mc_str result_json);
+
+typedef struct mc_receiver_output {
+    size_t struct_size;
+    void* ctx;
+    /* Hands the host a batch of records (kinds of the catalog: thread, step, log, transcript,
+     * permission, mcp_status; `audit` is refused), validated and normalized by the host as ingested
+     * events are, broadcast once accepted, and written to the store in order. Records refer to
+     * threads earlier in the batch or already stored. Never waits for the store: the outcome comes
+     * through `done`. Returns MC_OK when `done` will be called, else the reason it will not
+     * (MC_ERR_INVALID_ARGUMENT for a NULL or too small record array).
+     * OWNERSHIP: `records` and all they point to are borrowed for the call (copied before it
+     *            returns); `done_ctx` is the receiver's, handed back to `done`.
+     * THREAD:    any receiver thread, concurrently. */
+    mc_status (*submit)(void* ctx, const mc_record* records, size_t count, size_t record_size,
+                        mc_submit_done_fn done, void* done_ctx);
+} mc_receiver_output;
+
+typedef struct mc_receiver_vtable {
+    size_t struct_size;
+    MC_LIFECYCLE_HOOKS; /* `output` at create: const mc_receiver_output* */
+
+    /* Writes what the receiver serves, as JSON: {"routes":[{"method":"POST","path":"/v1/logs",
+     * "media_types":["application/x-protobuf","application/json"]}], "listen":["127.0.0.1:4318"]}.
+     * The host serves the routes on its own port (behind its authentication) and also listens on
+     * each `listen` address for them alone. A route the host already has is refused.
+     * OWNERSHIP: `out` is the host's.  THREAD: the main thread, after create, before start.
+     * Required. */
+    mc_status (*routes)(mc_instance* instance, mc_sink* out);
+
+    /* Handles one request of a declared route; answers through `responder` (now or later).
+     * Returning a status other than MC_OK without having responded makes the host answer 500 with
+     * the set_error reason.
+     * OWNERSHIP: `request` and its strings are borrowed for the call (copy the body to keep it);
+     *            `responder` as described above.
+     * THREAD:    a host worker thread; concurrent calls allowed; between start and stop. Required. */
+    mc_status (*handle)(mc_instance* instance, const mc_http_request* request, const mc_http_responder* responder);
+} mc_receiver_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */
 /* The descriptor returned by the entry symbol.                                                    */

@@ -64,6 +64,7 @@
 #include "mc/json_value.hpp"
 #include "mc/plugin_abi.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -71,6 +72,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -984,6 +986,87 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------------
+// Receiver requests, replies and output.
+
+// One request of a route the receiver declared (a view of mc_http_request: valid during handle()).
+struct HttpRequest {
+    std::string_view method;
+    std::string_view path;
+    std::string_view contentType;
+    std::string_view contentEncoding;
+    std::string_view body;
+    std::string_view principal;
+};
+
+// Where one request is answered: exactly once, from any thread, now or later. Copies share one reply;
+// a second respond() is ignored.
+class Responder {
+public:
+    Responder() noexcept = default;
+    explicit Responder(const mc_http_responder* responder) : state_(std::make_shared<State>()) {
+        state_->responder = responder;
+    }
+    // `headersJson`: a JSON object of extra headers, e.g. {"Retry-After":"1"}; "" for none.
+    void respond(int status, std::string_view contentType, std::string_view body, std::string_view headersJson = {}) const noexcept {
+        if (!state_) return;
+        const mc_http_responder* r = state_->responder.exchange(nullptr);
+        if (!r || !MC_SDK_HAS_FIELD(r, mc_http_responder, respond) || !r->respond) return;
+        r->respond(r->ctx, status, str(contentType), str(headersJson), str(body));
+    }
+    bool responded() const noexcept { return !state_ || state_->responder.load() == nullptr; }
+
+private:
+    struct State {
+        std::atomic<const mc_http_responder*> responder{nullptr};
+    };
+    std::shared_ptr<State> state_;
+};
+
+// The outcome of Records::submit (see mc_submit_done_fn).
+struct SubmitResult {
+    mc_status status = MC_STATUS_INVALID; // MC_OK: committed; MC_ERR_UNAVAILABLE: nothing taken, retry later
+    std::string resultJson;               // {"accepted":N,"rejected":[{"index","reason"}]} with MC_OK
+};
+
+// The typed output of a receiver instance (a copy of mc_receiver_output). THREAD: any plugin thread,
+// concurrently. Not after stop() returned.
+class Records {
+public:
+    using Done = std::function<void(const SubmitResult&)>;
+    Records() noexcept = default;
+    explicit Records(const mc_receiver_output* out) noexcept {
+        if (out) {
+            const std::size_t n = out->struct_size < sizeof out_ ? out->struct_size : sizeof out_;
+            std::memcpy(&out_, out, n);
+            out_.struct_size = n;
+        }
+    }
+    // Hands the host `count` records; `done` runs once with the outcome, on a host thread (possibly
+    // before submit returns). Throws Error when the host will not call `done` (then it has not).
+    void submit(const mc_record* records, std::size_t count, Done done) const {
+        if (!MC_SDK_HAS_FIELD(&out_, mc_receiver_output, submit) || !out_.submit)
+            throw Error(MC_ERR_UNSUPPORTED, "this host takes no records from receivers");
+        auto* heap = new Done(std::move(done));
+        const mc_status s = out_.submit(out_.ctx, records, count, sizeof(mc_record), &Records::finished, heap);
+        if (s != MC_OK) {
+            delete heap;
+            throw Error(s == MC_STATUS_INVALID ? MC_ERR_INTERNAL : s, "the host refused the records");
+        }
+    }
+
+private:
+    static void finished(void* ctx, mc_status status, mc_str result) noexcept {
+        std::unique_ptr<Done> done(static_cast<Done*>(ctx));
+        try {
+            if (done && *done) (*done)(SubmitResult{status, std::string(view(result))});
+        } catch (...) {
+            // A receiver's completion must not throw into the host; it has nothing left to answer.
+        }
+    }
+    mc_receiver_output out_{};
+};
+
+// ---------------------------------------------------------------------------------------------------
 // Transport connections.
 
 // What a connection reports to the host (a copy of mc_connection_callbacks; callbacks the host's
@@ -1110,6 +1193,23 @@ public:
 
 private:
     Discovered out_;
+};
+
+// Constructor: (Host, const Settings&, Records) or (Host, Records) with noSettings.
+class ReceiverPlugin : public PluginBase {
+public:
+    ReceiverPlugin(Host host, Records out) noexcept : PluginBase(host), out_(out) {}
+    // The routes it serves and the addresses it asks the host to listen on, as mc_receiver_vtable's
+    // `routes` describes. THREAD: main, after the constructor, before start.
+    virtual std::string routes() = 0;
+    // One request of a declared route: answer through `reply` now or later, exactly once. Throwing
+    // before replying makes the host answer 500 with the message. THREAD: host workers, concurrently.
+    virtual void handle(const HttpRequest& request, Responder reply) = 0;
+    // Where records go.
+    const Records& records() const noexcept { return out_; }
+
+private:
+    Records out_;
 };
 
 // Constructor: (Host, const Settings&) or (Host) with noSettings; the class also needs
@@ -1274,6 +1374,39 @@ struct DiscoveryAdapter : Lifecycle<T, Table> {
                                                 &L::destroy, &refresh};
 };
 
+template <class T, const auto& Table>
+struct ReceiverAdapter : Lifecycle<T, Table> {
+    using L = Lifecycle<T, Table>;
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, const void* output,
+                            mc_instance** out) noexcept {
+        return L::create(api, host, config, out, [output](Box<T>& b, auto&& settings) {
+            Records records(static_cast<const mc_receiver_output*>(output));
+            if constexpr (L::kHasSettings) return std::make_unique<T>(b.host, std::move(settings), records);
+            else return std::make_unique<T>(b.host, records);
+        });
+    }
+    static mc_status routes(mc_instance* p, mc_sink* out) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(out);
+        return guardSink(b->host, sink, [&] { sink.write(b->impl->routes()); });
+    }
+    static mc_status handle(mc_instance* p, const mc_http_request* request, const mc_http_responder* responder) noexcept {
+        auto* b = box<T>(p);
+        if (!request || !responder) return MC_ERR_INVALID_ARGUMENT;
+        mc_http_request r{};
+        std::memcpy(&r, request, request->struct_size < sizeof r ? request->struct_size : sizeof r);
+        const HttpRequest req{view(r.method), view(r.path), view(r.content_type), view(r.content_encoding),
+                              view(r.body), view(r.principal)};
+        const Responder reply(responder);
+        const mc_status s = guard(b->host, [&] { b->impl->handle(req, reply); });
+        // The responder is the host's until answered: a request the plugin failed on is answered here.
+        if (s != MC_OK && !reply.responded()) reply.respond(500, "text/plain; charset=utf-8", "the receiver failed");
+        return s;
+    }
+    static constexpr mc_receiver_vtable vtable{sizeof(mc_receiver_vtable), &create, &L::start, &L::stop,
+                                               &L::destroy, &routes, &handle};
+};
+
 // mc_connection* points at one of these.
 struct ConnectionBox {
     Host host;          // the instance's (set_error of send)
@@ -1382,6 +1515,10 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
     MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_TRANSPORT, ::mc::sdk::detail::TransportAdapter,          \
                        mc_transport_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
 
+#define MC_DECLARE_RECEIVER_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                           \
+    MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_RECEIVER, ::mc::sdk::detail::ReceiverAdapter,            \
+                       mc_receiver_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
+
 #define MC_DEFINE_STORE_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                 \
     MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter,   \
                        mc_store_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
@@ -1392,4 +1529,8 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
 #define MC_DEFINE_TRANSPORT_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)             \
     MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_TRANSPORT,                                \
                        ::mc::sdk::detail::TransportAdapter, mc_transport_vtable, CLASS, ID, VERSION, DESCRIPTION, \
+                       PREFIX, SETTINGS)
+#define MC_DEFINE_RECEIVER_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)              \
+    MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_RECEIVER,                                 \
+                       ::mc::sdk::detail::ReceiverAdapter, mc_receiver_vtable, CLASS, ID, VERSION, DESCRIPTION,  \
                        PREFIX, SETTINGS)

@@ -1,5 +1,5 @@
 // A fake host for plugin tests (like Envoy's sdk_fake.h or the Collector's NewNopHost): drives one
-// plugin through the ABI 2.0 exactly as the host does, without the host. Header-only; depends only
+// plugin through the ABI 2.x exactly as the host does, without the host. Header-only; depends only
 // on the C++ standard library, plugin_abi.h and sdk.hpp (and <dlfcn.h> to load a .so).
 //
 //     mc::sdk::test::FakeHost host(&mc_plugin_entry);          // linked in; or FakeHost("x.so")
@@ -97,6 +97,29 @@ struct DiscoveryEvent {
 struct ClosedRecord {
     mc_status reason;
     std::string detail;
+};
+
+// A record a receiver submitted: its kind, id and values in the catalog's field order (the SDK does
+// not know field names; a test maps them with its catalog).
+struct SubmittedValue {
+    mc_value_type type = MC_VALUE_INVALID;
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string text;
+    bool present = false;
+};
+struct SubmittedRecord {
+    std::string kind;
+    std::string id;
+    std::vector<SubmittedValue> values;
+};
+
+// A receiver's answer to one request (HTTP status 0: it has not answered).
+struct HttpReply {
+    int status = 0;
+    std::string contentType;
+    std::string headersJson;
+    std::string body;
 };
 
 // How the fake host presents itself, to test tolerance of older hosts (smaller structs).
@@ -367,6 +390,12 @@ public:
             hook(reinterpret_cast<const void*>(discovery_.destroy), "destroy");
             break;
         case MC_KIND_RECEIVER:
+            vtableCheck(sizeof(mc_receiver_vtable), receiver_.struct_size);
+            hook(reinterpret_cast<const void*>(receiver_.create), "create");
+            hook(reinterpret_cast<const void*>(receiver_.destroy), "destroy");
+            hook(reinterpret_cast<const void*>(receiver_.routes), "routes");
+            hook(reinterpret_cast<const void*>(receiver_.handle), "handle");
+            break;
         case MC_KIND_BUS: out.push_back("kind is reserved; no host loads it yet"); break;
         default: out.push_back("unknown kind " + std::to_string(int(d.kind)));
         }
@@ -423,6 +452,7 @@ private:
         if (descriptor_.kind == MC_KIND_STORE) store_ = detail::copyPrefix<mc_store_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.kind == MC_KIND_TRANSPORT) transport_ = detail::copyPrefix<mc_transport_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.kind == MC_KIND_DISCOVERY) discovery_ = detail::copyPrefix<mc_discovery_vtable>(descriptor_.vtable, vsize);
+        if (descriptor_.kind == MC_KIND_RECEIVER) receiver_ = detail::copyPrefix<mc_receiver_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.config_keys && descriptor_.config_key_size) {
             const char* base = reinterpret_cast<const char*>(descriptor_.config_keys);
             for (std::size_t i = 0; i < descriptor_.config_key_count; ++i) {
@@ -497,6 +527,7 @@ private:
     mc_store_vtable store_{};
     mc_transport_vtable transport_{};
     mc_discovery_vtable discovery_{};
+    mc_receiver_vtable receiver_{};
     std::vector<mc_config_key> keys_;
     std::vector<std::size_t> keyStructSizes_;
 };
@@ -736,6 +767,37 @@ public:
         return c;
     }
 
+    // ---- receiver
+    Call routes() { return sinkHook([&](mc_sink* s) { return vt_.receiver.routes(handle_, s); }, vt_.receiver.routes != nullptr); }
+    // Calls handle() and waits (at most `timeout`) for the receiver's answer; `call` gets the hook's status.
+    HttpReply handle(std::string_view method, std::string_view path, std::string_view contentType, std::string_view body,
+                     std::string_view contentEncoding = {}, Call* call = nullptr, std::chrono::milliseconds timeout = 5s) {
+        auto pending = std::make_shared<PendingReply>();
+        pending->owner = this;
+        pending->responder = mc_http_responder{sizeof(mc_http_responder), pending.get(), &PendingReply::respond};
+        {
+            std::lock_guard<std::mutex> lock(repliesMutex_);
+            replies_.push_back(pending); // stays valid for a late answer
+        }
+        const mc_http_request request{sizeof(mc_http_request), str(method), str(path), str(contentType), str(contentEncoding),
+                                      str(body), str("")};
+        Call result = handle_ && vt_.receiver.handle ? hook([&] { return vt_.receiver.handle(handle_, &request, &pending->responder); })
+                                                     : notCreated();
+        if (call) *call = result;
+        if (!result.ok()) return HttpReply{};
+        std::unique_lock<std::mutex> lock(pending->mutex);
+        pending->changed.wait_for(lock, timeout, [&] { return pending->reply.status != 0; });
+        return pending->reply;
+    }
+    // How submit() answers from now on: MC_OK commits everything (done with {"accepted":N,...}),
+    // MC_ERR_UNAVAILABLE takes nothing; `rejectIndex` >= 0 rejects that record of each batch.
+    void setSubmitOutcome(mc_status status, long rejectIndex = -1) {
+        submitStatus_ = status;
+        submitRejectIndex_ = rejectIndex;
+    }
+    std::vector<SubmittedRecord> submitted() const { return journal_.read([&] { return submitted_; }); }
+    std::size_t submitBatches() const { return journal_.read([&] { return submitBatches_; }); }
+
     // ---- records
     std::vector<LogLine> logs() const { return journal_.read([&] { return logs_; }); }
     bool logged(std::string_view part) const {
@@ -776,6 +838,26 @@ private:
         mc_store_vtable store{};
         mc_transport_vtable transport{};
         mc_discovery_vtable discovery{};
+        mc_receiver_vtable receiver{};
+    };
+    struct PendingReply {
+        Instance* owner = nullptr;
+        mc_http_responder responder{};
+        std::mutex mutex;
+        std::condition_variable changed;
+        HttpReply reply;
+        int answers = 0;
+        static void respond(void* ctx, int status, mc_str contentType, mc_str headersJson, mc_str body) {
+            auto* p = static_cast<PendingReply*>(ctx);
+            std::lock_guard<std::mutex> lock(p->mutex);
+            if (++p->answers > 1) {
+                p->owner->violation("respond called twice for one request");
+                return;
+            }
+            if (status < 100 || status > 599) p->owner->violation("respond with HTTP status " + std::to_string(status));
+            p->reply = HttpReply{status, std::string(view(contentType)), std::string(view(headersJson)), std::string(view(body))};
+            p->changed.notify_all();
+        }
     };
     struct Lifecycle {
         mc_create_fn create;
@@ -792,6 +874,7 @@ private:
         case MC_KIND_TRANSPORT: return {vt_.transport.create, vt_.transport.start, vt_.transport.stop, vt_.transport.destroy};
         case MC_KIND_DISCOVERY:
             return {vt_.discovery.create, vt_.discovery.start, vt_.discovery.stop, vt_.discovery.destroy};
+        case MC_KIND_RECEIVER: return {vt_.receiver.create, vt_.receiver.start, vt_.receiver.stop, vt_.receiver.destroy};
         default: return {nullptr, nullptr, nullptr, nullptr};
         }
     }
@@ -803,6 +886,7 @@ private:
         if (kind_ == MC_KIND_STORE) vt_.store = host.store_;
         if (kind_ == MC_KIND_TRANSPORT) vt_.transport = host.transport_;
         if (kind_ == MC_KIND_DISCOVERY) vt_.discovery = host.discovery_;
+        if (kind_ == MC_KIND_RECEIVER) vt_.receiver = host.receiver_;
         if (!host.raw_ || !lifecycle().create || !lifecycle().destroy) {
             created_ = Call{MC_ERR_INVALID_ARGUMENT, "the descriptor has no create/destroy for its kind", {}};
             return;
@@ -819,9 +903,14 @@ private:
         output_ = std::make_unique<mc_discovery_output>();
         installOutput(options.outputSize, false);
         mc_instance* handle = nullptr;
-        const void* output = kind_ == MC_KIND_DISCOVERY ? output_.get() : nullptr;
+        receiverOutput_ = std::make_unique<mc_receiver_output>(
+            mc_receiver_output{sizeof(mc_receiver_output), this, &outSubmit});
+        const void* output = kind_ == MC_KIND_DISCOVERY  ? static_cast<const void*>(output_.get())
+                             : kind_ == MC_KIND_RECEIVER ? static_cast<const void*>(receiverOutput_.get())
+                                                         : nullptr;
         created_ = hook([&] { return lifecycle().create(&api_, self(), str(configJson_), output, &handle); });
         installOutput(options.outputSize, true); // borrowed for the call only
+        receiverOutput_->submit = &staleSubmit;
         if (created_.ok()) {
             if (!handle) violation("create returned MC_OK without an instance");
             handle_ = handle;
@@ -1025,12 +1114,67 @@ private:
         fromCtx(ctx)->violation("scan_complete through the output struct after create returned (copy it)");
     }
 
+    // ---- mc_receiver_output
+    static mc_status outSubmit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
+                               mc_submit_done_fn done, void* doneCtx) {
+        auto* i = fromCtx(ctx);
+        if (i->stopped_.load()) i->violation("submit after stop returned");
+        if (!done) i->violation("submit without a done callback");
+        if ((count && !records) || recordSize < sizeof(mc_record)) {
+            i->violation("submit with NULL records or a record_size below ABI 2.0's mc_record");
+            return MC_ERR_INVALID_ARGUMENT;
+        }
+        std::vector<SubmittedRecord> batch;
+        const char* base = reinterpret_cast<const char*>(records);
+        for (std::size_t k = 0; k < count; ++k) {
+            const auto r = detail::copyPrefix<mc_record>(base + k * recordSize, sizeof(mc_record));
+            SubmittedRecord out{std::string(view(r.kind)), std::string(view(r.id)), {}};
+            if (out.kind.empty()) i->violation("a submitted record has no kind");
+            if (r.value_count && !r.values) i->violation("a submitted record has value_count but no values");
+            for (std::size_t v = 0; r.values && v < r.value_count; ++v) {
+                const mc_value& value = r.values[v];
+                if (value.type < MC_VALUE_NULL || value.type > MC_VALUE_TEXT) i->violation("a submitted value has an invalid type");
+                out.values.push_back(SubmittedValue{value.type, value.integer, value.real, std::string(view(value.text)),
+                                                    r.present ? r.present[v] != 0 : false});
+            }
+            batch.push_back(std::move(out));
+        }
+        const mc_status outcome = i->submitStatus_.load();
+        const long rejectIndex = i->submitRejectIndex_.load();
+        std::string result = "{\"accepted\":";
+        std::size_t accepted = 0;
+        i->journal_.record([&] {
+            ++i->submitBatches_;
+            if (outcome != MC_OK) return;
+            for (std::size_t k = 0; k < batch.size(); ++k) {
+                if (static_cast<long>(k) == rejectIndex) continue;
+                i->submitted_.push_back(batch[k]);
+                ++accepted;
+            }
+        });
+        result += std::to_string(accepted) + ",\"rejected\":[";
+        if (outcome == MC_OK && rejectIndex >= 0 && static_cast<std::size_t>(rejectIndex) < count)
+            result += "{\"index\":" + std::to_string(rejectIndex) + ",\"reason\":\"rejected by the fake host\"}";
+        result += "]}";
+        if (done) done(doneCtx, outcome, str(outcome == MC_OK ? std::string_view(result) : std::string_view()));
+        return MC_OK;
+    }
+    static mc_status staleSubmit(void* ctx, const mc_record*, std::size_t, std::size_t, mc_submit_done_fn, void*) {
+        fromCtx(ctx)->violation("submit through the output struct after create returned (copy it)");
+        return MC_ERR_UNAVAILABLE;
+    }
+
     std::shared_ptr<detail::Library> library_; // keeps the plugin loaded while the instance lives
     std::shared_ptr<detail::Clock> clock_;
     mc_plugin_kind kind_ = MC_KIND_INVALID;
     Vtables vt_{};
     mc_host_api api_{};
     std::unique_ptr<mc_discovery_output> output_;
+    std::unique_ptr<mc_receiver_output> receiverOutput_;
+    std::atomic<mc_status> submitStatus_{MC_OK};
+    std::atomic<long> submitRejectIndex_{-1};
+    std::mutex repliesMutex_;
+    std::vector<std::shared_ptr<PendingReply>> replies_;
     json::Value config_;
     std::string configJson_;
     mc_instance* handle_ = nullptr;
@@ -1050,6 +1194,8 @@ private:
     std::vector<DiscoveryEvent> events_;
     std::map<std::string, FoundRecord> servers_;
     std::size_t scans_ = 0;
+    std::vector<SubmittedRecord> submitted_;
+    std::size_t submitBatches_ = 0;
 };
 
 inline std::unique_ptr<Instance> FakeHost::create(const Properties& props, const Options& options) const {

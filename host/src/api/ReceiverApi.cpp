@@ -1,0 +1,100 @@
+#include "api/ReceiverApi.h"
+
+#include "log/Logging.h"
+#include "web/Router.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace mc::host {
+namespace {
+
+constexpr const char* kRetryAfterSeconds = "1";
+
+std::string_view viewOf(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+
+// One request's responder: lives until the receiver answers (the ABI's contract), then completes the
+// deferred reply (a no-op when the timeout answered first).
+struct Responder {
+    mc_http_responder api{};
+    std::shared_ptr<DeferredReply> reply;
+    std::string what; // "<receiver> POST /v1/logs", for the log
+
+    static void respond(void* ctx, int status, mc_str contentType, mc_str headersJson, mc_str body) {
+        std::unique_ptr<Responder> self(static_cast<Responder*>(ctx));
+        if (status < 100 || status > 599) {
+            logging::get("receiver")->error("{} answered with HTTP status {}; answering 500", self->what, status);
+            status = 500;
+        }
+        std::vector<std::pair<std::string, std::string>> headers;
+        if (headersJson.len) {
+            try {
+                const auto parsed = Poco::JSON::Parser().parse(std::string(viewOf(headersJson)));
+                if (const auto object = parsed.extract<Poco::JSON::Object::Ptr>())
+                    for (const auto& [name, value] : *object) headers.emplace_back(name, value.toString());
+            } catch (const Poco::Exception& e) {
+                logging::get("receiver")->warn("{}: its reply headers are not a JSON object ({}); sent without them",
+                                               self->what, e.displayText());
+            }
+        }
+        self->reply->complete([status, type = std::string(viewOf(contentType)), headers, payload = std::string(viewOf(body))](
+                                  Poco::Net::HTTPServerResponse& response) {
+            response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+            for (const auto& [name, value] : headers) response.set(name, value);
+            if (!type.empty()) response.setContentType(type);
+            response.sendBuffer(payload.data(), payload.size());
+        });
+    }
+};
+
+} // namespace
+
+void registerReceiverRoutes(Router& router, Receiver& receiver, std::chrono::milliseconds ackTimeout) {
+    Receiver* target = &receiver;
+    for (const auto& route : receiver.routes()) {
+        router.add(Route{
+            route.method, route.path, Role::Operator,
+            [target, ackTimeout](RequestContext& ctx) {
+                const std::string body = ctx.readBody();
+                const std::string what = target->pluginId() + " " + ctx.request.getMethod() + " " + ctx.request.getURI();
+                auto reply = ctx.defer(ackTimeout, [ackTimeout](Poco::Net::HTTPServerResponse& response) {
+                    response.set("Retry-After", kRetryAfterSeconds);
+                    throw HttpError(503, "not_confirmed",
+                                    "the receiver did not confirm this request within " + std::to_string(ackTimeout.count()) +
+                                        " ms (ingest.ack_timeout_ms; is the store down? see /api/health); what it "
+                                        "accepted stays queued, and sending it again is idempotent");
+                });
+                auto responder = std::make_unique<Responder>();
+                responder->api = mc_http_responder{sizeof(mc_http_responder), responder.get(), &Responder::respond};
+                responder->reply = reply;
+                responder->what = what;
+                const std::string method = ctx.request.getMethod();
+                const std::string path = ctx.request.getURI().substr(0, ctx.request.getURI().find('?'));
+                const std::string contentType = ctx.request.getContentType();
+                const std::string encoding = ctx.request.get("Content-Encoding", "");
+                const std::string principal = ctx.principal.subject;
+                const mc_http_request request{sizeof(mc_http_request),
+                                              {method.data(), method.size()},
+                                              {path.data(), path.size()},
+                                              {contentType.data(), contentType.size()},
+                                              {encoding.data(), encoding.size()},
+                                              {body.data(), body.size()},
+                                              {principal.data(), principal.size()}};
+                // From here the responder is the receiver's until it answers.
+                Responder* lent = responder.release();
+                std::string error;
+                const mc_status status = target->handle(request, lent->api, error);
+                if (status != MC_OK) {
+                    logging::get("receiver")->error("{} failed ({}): {}", what, statusName(status), error);
+                    reply->complete([error](Poco::Net::HTTPServerResponse&) -> void {
+                        throw HttpError(500, "receiver_failed", "the receiver failed: " + error);
+                    });
+                }
+            },
+            "Telemetry for receiver " + receiver.pluginId() + " (operator): answered in the receiver's protocol.",
+            {}, route.mediaTypes.empty() ? std::string("application/json") : route.mediaTypes.front(),
+            route.mediaTypes.empty() ? std::vector<std::string>{"application/json"} : route.mediaTypes});
+    }
+}
+
+} // namespace mc::host

@@ -1,0 +1,169 @@
+#include "receive/ReceiverService.h"
+
+#include "log/Logging.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace mc::host {
+namespace {
+
+std::string_view viewOf(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+
+// What mc_receiver_vtable.routes wrote, read strictly: a receiver that declares nonsense does not start.
+void readRoutes(const std::string& pluginId, const std::string& text, std::vector<ReceiverRoute>& routes,
+                std::vector<std::string>& listen) {
+    const auto fail = [&](const std::string& why) {
+        throw std::runtime_error("receiver '" + pluginId + "': routes() " + why);
+    };
+    Poco::Dynamic::Var parsed;
+    try {
+        parsed = Poco::JSON::Parser().parse(text);
+    } catch (const Poco::Exception& e) {
+        fail("wrote no JSON (" + e.displayText() + ")");
+    }
+    const auto root = parsed.type() == typeid(Poco::JSON::Object::Ptr) ? parsed.extract<Poco::JSON::Object::Ptr>() : nullptr;
+    if (!root) fail("wrote no JSON object");
+    const auto list = root->getArray("routes");
+    if (!list || list->size() == 0) fail("declares no routes");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const auto r = list->getObject(static_cast<unsigned>(i));
+        if (!r || !r->has("path") || !r->get("path").isString()) fail("route " + std::to_string(i) + " has no path");
+        ReceiverRoute route;
+        route.method = r->optValue<std::string>("method", "POST");
+        route.path = r->getValue<std::string>("path");
+        if (route.path.empty() || route.path[0] != '/' || route.path.rfind("/api/", 0) == 0 || route.path == "/ws" ||
+            route.path == "/health")
+            fail("route '" + route.path + "' is not a path a receiver may serve (one of its own, outside /api and /ws)");
+        if (const auto types = r->getArray("media_types"))
+            for (std::size_t k = 0; k < types->size(); ++k) route.mediaTypes.push_back(types->getElement<std::string>(static_cast<unsigned>(k)));
+        routes.push_back(std::move(route));
+    }
+    if (const auto addresses = root->getArray("listen"))
+        for (std::size_t i = 0; i < addresses->size(); ++i) {
+            const std::string address = addresses->getElement<std::string>(static_cast<unsigned>(i));
+            if (!address.empty()) listen.push_back(address);
+        }
+}
+
+} // namespace
+
+mc_status Receiver::handle(const mc_http_request& request, const mc_http_responder& responder, std::string& error) {
+    const mc_receiver_vtable& vt = instance_->plugin().receiver;
+    mc_instance* handle = instance_->handle();
+    return HostContext::call(error, [&] { return vt.handle(handle, &request, &responder); });
+}
+
+Receiver& ReceiverService::add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context) {
+    auto receiver = std::make_unique<Receiver>();
+    receiver->pluginId_ = plugin->info.id;
+    receiver->output_ = std::make_unique<Receiver::Output>();
+    receiver->output_->api = mc_receiver_output{sizeof(mc_receiver_output), receiver->output_.get(), &ReceiverService::submit};
+    receiver->output_->service = this;
+    receiver->output_->source = plugin->info.id;
+    receiver->instance_ = std::make_unique<PluginInstance>(plugin, std::move(context), &receiver->output_->api);
+    std::string text;
+    mc_sink sink{&text, [](void* ctx, mc_str chunk) {
+                     static_cast<std::string*>(ctx)->append(viewOf(chunk));
+                     return MC_OK;
+                 }};
+    std::string reason;
+    const mc_status status = HostContext::call(reason, [&] {
+        return plugin->receiver.routes(receiver->instance_->handle(), &sink);
+    });
+    if (status != MC_OK)
+        throw std::runtime_error("receiver '" + plugin->info.id + "': routes() failed (" + statusName(status) + "): " + reason);
+    readRoutes(plugin->info.id, text, receiver->routes_, receiver->listen_);
+    receiver->instance_->start();
+    receivers_.push_back(std::move(receiver));
+    return *receivers_.back();
+}
+
+void ReceiverService::stop() {
+    for (auto& r : receivers_) {
+        try {
+            r->instance_->stop();
+        } catch (const std::exception& e) {
+            logging::get("receiver")->warn("{}", e.what());
+        }
+    }
+}
+
+std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
+    std::vector<RawEvent> events;
+    events.reserve(count);
+    const char* base = reinterpret_cast<const char*>(records);
+    for (std::size_t i = 0; i < count; ++i) {
+        mc_record r{};
+        std::size_t size = 0;
+        std::memcpy(&size, base + i * recordSize, sizeof size);
+        std::memcpy(&r, base + i * recordSize, std::min({size, recordSize, sizeof r}));
+        RawEvent event;
+        const std::string kind(viewOf(r.kind));
+        const auto* spec = mc::records::findKind(kind);
+        if (!spec) {
+            event.error = "unknown record kind '" + kind + "' (known: " + mc::records::knownKinds() + ")";
+        } else if (r.value_count != spec->fields.size() || (r.value_count && !r.values)) {
+            event.error = "a '" + kind + "' record needs " + std::to_string(spec->fields.size()) + " values in the catalog's order, got " +
+                          std::to_string(r.value_count);
+        } else {
+            Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+            object->set("type", kind);
+            if (r.id.len) object->set("id", std::string(viewOf(r.id)));
+            for (std::size_t f = 0; f < r.value_count && event.error.empty(); ++f) {
+                const mc_value& v = r.values[f];
+                const auto& field = spec->fields[f];
+                switch (v.type) {
+                case MC_VALUE_NULL: break;
+                case MC_VALUE_INT:
+                    if (field.type == mc::records::FieldType::Boolean) object->set(field.jsonName, v.integer != 0);
+                    else object->set(field.jsonName, static_cast<Poco::Int64>(v.integer));
+                    break;
+                case MC_VALUE_REAL: object->set(field.jsonName, v.real); break;
+                case MC_VALUE_TEXT:
+                    if (field.type == mc::records::FieldType::Json) {
+                        try {
+                            object->set(field.jsonName, Poco::JSON::Parser().parse(std::string(viewOf(v.text))));
+                        } catch (const Poco::Exception& e) {
+                            event.error = "field '" + field.jsonName + "' is not JSON: " + e.displayText();
+                        }
+                    } else {
+                        object->set(field.jsonName, std::string(viewOf(v.text)));
+                    }
+                    break;
+                default: event.error = "field '" + field.jsonName + "' has an invalid value type";
+                }
+            }
+            if (event.error.empty()) event.object = object;
+        }
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
+                                  mc_submit_done_fn done, void* doneCtx) {
+    auto* output = static_cast<Receiver::Output*>(ctx);
+    if (!output || !done || (count && !records) || recordSize < sizeof(std::size_t)) return MC_ERR_INVALID_ARGUMENT;
+    std::vector<RawEvent> events;
+    try {
+        events = eventsOf(records, count, recordSize);
+    } catch (const std::exception& e) {
+        return MC_ERR_INTERNAL;
+    }
+    output->service->ingest_.submitWithoutWaiting(
+        std::move(events), output->source,
+        [done, doneCtx](IngestReply reply) {
+            const std::string json = reply.json();
+            done(doneCtx, MC_OK, mc_str{json.data(), json.size()});
+        },
+        [done, doneCtx](IngestService::Submitted) { done(doneCtx, MC_ERR_UNAVAILABLE, mc_str{nullptr, 0}); },
+        IngestService::Trust::Receiver);
+    return MC_OK;
+}
+
+} // namespace mc::host

@@ -1,0 +1,75 @@
+#pragma once
+// The host's side of receiver plugins (plugin_abi.h, MC_KIND_RECEIVER): telemetry pushed from outside
+// (OTLP) that a receiver decodes and maps into records of the catalog. One instance per receiver
+// plugin; what it submits enters through the IngestService like /api/ingest's events (validated,
+// normalized, broadcast, written in order, answered after the commit), never waiting for the store on
+// the receiver's thread.
+//
+// The HTTP edge (listening, limits, authentication, Host/Origin) is the web layer's: it calls
+// handle() with each complete request of a route the receiver declared (api/ReceiverApi).
+#include "ingest/IngestService.h"
+#include "plugin/HostContext.h"
+#include "plugin/LoadedPlugin.h"
+#include "plugin/PluginInstance.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mc::host {
+
+struct ReceiverRoute {
+    std::string method;
+    std::string path;
+    std::vector<std::string> mediaTypes;
+};
+
+class Receiver {
+public:
+    const std::string& pluginId() const { return pluginId_; }
+    const std::vector<ReceiverRoute>& routes() const { return routes_; }
+    const std::vector<std::string>& listen() const { return listen_; } // "host:port" addresses it asked for
+    // Calls the plugin's handle hook. On a status other than MC_OK `error` holds the reason.
+    mc_status handle(const mc_http_request& request, const mc_http_responder& responder, std::string& error);
+
+private:
+    friend class ReceiverService;
+    struct Output {
+        mc_receiver_output api{};
+        class ReceiverService* service = nullptr;
+        std::string source; // the plugin id: the `source` of what it submits
+    };
+    std::string pluginId_;
+    std::unique_ptr<Output> output_;
+    std::unique_ptr<PluginInstance> instance_;
+    std::vector<ReceiverRoute> routes_;
+    std::vector<std::string> listen_;
+};
+
+class ReceiverService {
+public:
+    explicit ReceiverService(IngestService& ingest) : ingest_(ingest) {}
+
+    // Creates and starts an instance of a receiver plugin and reads its routes. Throws
+    // std::runtime_error naming the plugin and the reason (the host logs it and runs on).
+    Receiver& add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
+    const std::vector<std::unique_ptr<Receiver>>& receivers() const { return receivers_; }
+
+    // Stops every instance (no submit after); they stay loaded until destroyed, because commit
+    // callbacks still queued may call into them.
+    void stop();
+
+    // An mc_record batch as ingest events: each value by its field's JSON name (JSON fields parsed),
+    // `type` the record's kind. A record that cannot be read becomes an event with its reason.
+    static std::vector<RawEvent> eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize);
+
+private:
+    static mc_status submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
+                            mc_submit_done_fn done, void* doneCtx);
+
+    IngestService& ingest_;
+    std::vector<std::unique_ptr<Receiver>> receivers_;
+};
+
+} // namespace mc::host

@@ -1,0 +1,103 @@
+#include "OtlpProtocol.h"
+
+#include "mc/json_text.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/InflatingStream.h>
+
+#include <sstream>
+
+namespace mc::receiver_otlp {
+namespace {
+
+void varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out += static_cast<char>((v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out += static_cast<char>(v);
+}
+void key(std::string& out, int field, int wire) { varint(out, static_cast<std::uint64_t>(field << 3 | wire)); }
+void bytesField(std::string& out, int field, std::string_view bytes) {
+    key(out, field, 2);
+    varint(out, bytes.size());
+    out.append(bytes);
+}
+
+std::string lower(std::string_view s) {
+    std::string out;
+    for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+} // namespace
+
+std::optional<Signal> signalOf(std::string_view path) {
+    if (path == "/v1/logs") return Signal::Logs;
+    if (path == "/v1/traces") return Signal::Traces;
+    return std::nullopt;
+}
+
+std::optional<Encoding> encodingOf(std::string_view contentType) {
+    const std::string type = lower(contentType.substr(0, contentType.find(';')));
+    const auto start = type.find_first_not_of(" \t");
+    const auto end = type.find_last_not_of(" \t");
+    const std::string media = start == std::string::npos ? std::string() : type.substr(start, end - start + 1);
+    if (media == "application/x-protobuf") return Encoding::Protobuf;
+    if (media == "application/json") return Encoding::Json;
+    return std::nullopt;
+}
+
+std::string inflateGzip(std::string_view body, std::size_t limit) {
+    std::istringstream in{std::string(body)};
+    Poco::InflatingInputStream inflater(in, Poco::InflatingStreamBuf::STREAM_GZIP);
+    std::string out;
+    char buffer[16384];
+    try {
+        while (inflater.read(buffer, sizeof buffer) || inflater.gcount() > 0) {
+            out.append(buffer, static_cast<std::size_t>(inflater.gcount()));
+            if (out.size() > limit)
+                throw InflateError("the gzip body inflates to more than " + std::to_string(limit) +
+                                       " bytes (receiver.otlp.max_inflated_bytes)",
+                                   true);
+        }
+    } catch (const Poco::Exception& e) {
+        throw InflateError("the body is not valid gzip: " + e.displayText(), false);
+    }
+    if (inflater.bad()) throw InflateError("the body is not valid gzip", false);
+    return out;
+}
+
+std::string exportResponse(Signal signal, Encoding encoding, std::int64_t rejected, std::string_view message) {
+    if (rejected == 0 && message.empty()) return encoding == Encoding::Json ? "{}" : "";
+    if (encoding == Encoding::Json) {
+        const char* name = signal == Signal::Logs ? "rejectedLogRecords" : "rejectedSpans";
+        return std::string("{\"partialSuccess\":{\"") + name + "\":\"" + std::to_string(rejected) +
+               "\",\"errorMessage\":" + mc::sdk::json::quote(message) + "}}";
+    }
+    std::string partial;
+    if (rejected) {
+        key(partial, 1, 0);
+        varint(partial, static_cast<std::uint64_t>(rejected));
+    }
+    if (!message.empty()) bytesField(partial, 2, message);
+    std::string out;
+    bytesField(out, 1, partial);
+    return out;
+}
+
+std::string statusBody(Encoding encoding, int code, std::string_view message) {
+    if (encoding == Encoding::Json)
+        return "{\"code\":" + std::to_string(code) + ",\"message\":" + mc::sdk::json::quote(message) + "}";
+    std::string out;
+    key(out, 1, 0);
+    varint(out, static_cast<std::uint64_t>(code));
+    bytesField(out, 2, message);
+    return out;
+}
+
+const char* contentTypeOf(Encoding encoding) {
+    return encoding == Encoding::Json ? "application/json" : "application/x-protobuf";
+}
+
+} // namespace mc::receiver_otlp

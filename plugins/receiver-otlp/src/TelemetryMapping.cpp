@@ -1,0 +1,494 @@
+#include "TelemetryMapping.h"
+
+#include "mc/json_text.hpp"
+#include "mc/records/RecordSchema.h"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+
+namespace mc::receiver_otlp {
+namespace {
+
+using otlp::AnyValue;
+using otlp::KeyValues;
+namespace json = mc::sdk::json;
+
+constexpr std::string_view kClaudePrefix = "claude_code.";
+
+// Where an attribute may be: the item's own attributes first, then its resource's.
+struct Scope2 {
+    const KeyValues& own;
+    const KeyValues& resource;
+    const AnyValue* find(std::string_view key) const {
+        if (const auto* v = otlp::find(own, key)) return v;
+        return otlp::find(resource, key);
+    }
+};
+
+std::optional<std::string> textOf(const AnyValue* v) {
+    if (!v || v->type == AnyValue::Type::Empty) return std::nullopt;
+    return v->toText();
+}
+
+std::optional<std::int64_t> intOf(const AnyValue* v) {
+    if (!v) return std::nullopt;
+    switch (v->type) {
+    case AnyValue::Type::Int: return v->integer;
+    case AnyValue::Type::Double:
+        if (std::isfinite(v->real) && std::fabs(v->real) < 9.0e15) return static_cast<std::int64_t>(std::llround(v->real));
+        return std::nullopt;
+    case AnyValue::Type::String: {
+        std::int64_t n = 0;
+        const auto* end = v->text.data() + v->text.size();
+        if (auto [p, ec] = std::from_chars(v->text.data(), end, n); ec == std::errc() && p == end) return n;
+        double d = 0;
+        if (auto [p, ec] = std::from_chars(v->text.data(), end, d); ec == std::errc() && p == end && std::isfinite(d) &&
+                                                                   std::fabs(d) < 9.0e15)
+            return static_cast<std::int64_t>(std::llround(d));
+        return std::nullopt;
+    }
+    default: return std::nullopt;
+    }
+}
+
+std::optional<double> realOf(const AnyValue* v) {
+    if (!v) return std::nullopt;
+    if (v->type == AnyValue::Type::Double) return std::isfinite(v->real) ? std::optional<double>(v->real) : std::nullopt;
+    if (v->type == AnyValue::Type::Int) return static_cast<double>(v->integer);
+    if (v->type == AnyValue::Type::String) {
+        double d = 0;
+        const auto* end = v->text.data() + v->text.size();
+        if (auto [p, ec] = std::from_chars(v->text.data(), end, d); ec == std::errc() && p == end && std::isfinite(d)) return d;
+    }
+    return std::nullopt;
+}
+
+std::optional<bool> boolOf(const AnyValue* v) {
+    if (!v) return std::nullopt;
+    if (v->type == AnyValue::Type::Bool) return v->boolean;
+    if (v->type == AnyValue::Type::String) {
+        if (v->text == "true") return true;
+        if (v->text == "false") return false;
+    }
+    if (v->type == AnyValue::Type::Int) return v->integer != 0;
+    return std::nullopt;
+}
+
+std::uint64_t fnv1a(std::string_view data, std::uint64_t hash = 1469598103934665603ull) {
+    for (unsigned char c : data) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+std::string hex64(std::uint64_t v) {
+    static const char* digits = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = digits[v & 0xf];
+    return out;
+}
+
+// An id part from outside text: as it is when short and plain, else a hash of it.
+std::string idPart(const std::string& text) {
+    bool plain = !text.empty() && text.size() <= 128;
+    for (char c : text)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':')) plain = false;
+    return plain ? text : hex64(fnv1a(text));
+}
+
+std::string attributesJson(const KeyValues& attributes) {
+    std::string out = "{";
+    for (const auto& [key, value] : attributes) {
+        if (out.size() > 1) out += ',';
+        out += json::quote(key);
+        out += ':';
+        out += value.toJson();
+    }
+    return out + "}";
+}
+
+std::string timestampOf(std::uint64_t unixNano) {
+    return json::isoTimestamp(static_cast<long long>(unixNano / 1000));
+}
+
+// "DEBUG", "INFO", "WARN" or "ERROR" from OTLP's severity number (text when the number is unset).
+std::string levelOf(std::int32_t number, const std::string& text) {
+    if (number >= 1 && number <= 8) return "DEBUG";
+    if (number >= 9 && number <= 12) return "INFO";
+    if (number >= 13 && number <= 16) return "WARN";
+    if (number >= 17) return "ERROR";
+    std::string upper;
+    for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper.rfind("TRACE", 0) == 0 || upper.rfind("DEBUG", 0) == 0) return "DEBUG";
+    if (upper.rfind("WARN", 0) == 0) return "WARN";
+    if (upper.rfind("ERR", 0) == 0 || upper.rfind("FATAL", 0) == 0 || upper.rfind("CRIT", 0) == 0) return "ERROR";
+    return "INFO";
+}
+
+class Builder {
+public:
+    explicit Builder(Mapped& out) : out_(out) {}
+
+    MappedRecord& add(std::string kind, std::string id, std::size_t item) {
+        out_.records.push_back(MappedRecord{std::move(kind), std::move(id), {}, item});
+        return out_.records.back();
+    }
+
+    // The thread of a session, once per request (before the first record that names it).
+    std::string thread(const Scope2& attrs, const std::string& session, const std::string& agent, const AnyValue* prompt) {
+        const std::string id = "T-" + idPart(session);
+        if (threads_.insert(id).second) {
+            auto& t = add("thread", id, MappedRecord::kNoItem);
+            t.fields.emplace_back("mcp_id", FieldValue::of(agent));
+            t.fields.emplace_back("status", FieldValue::of(std::string("running")));
+            std::string context = "{\"source\":\"otlp\",\"agent\":" + json::quote(agent) + ",\"session_id\":" + json::quote(session);
+            for (const char* key : {"service.version", "user.id", "user.email", "user.account_uuid", "organization.id",
+                                    "terminal.type", "os.type", "os.version", "host.arch", "app.entrypoint"})
+                if (auto v = textOf(attrs.find(key))) context += "," + json::quote(key) + ":" + json::quote(*v);
+            t.fields.emplace_back("execution_context", FieldValue::of(context + "}"));
+            threadIndex_[id] = out_.records.size() - 1;
+        }
+        if (prompt) {
+            if (auto text = textOf(prompt); text && *text != "<REDACTED>") {
+                auto& t = out_.records[threadIndex_[id]];
+                bool has = false;
+                for (const auto& [name, value] : t.fields) has = has || name == "user_input";
+                if (!has) t.fields.emplace_back("user_input", FieldValue::of(*text));
+            }
+        }
+        return id;
+    }
+
+private:
+    Mapped& out_;
+    std::set<std::string> threads_;
+    std::map<std::string, std::size_t> threadIndex_;
+};
+
+std::optional<std::string> sessionOf(const Scope2& attrs) {
+    for (const char* key : {"session.id", "gen_ai.conversation.id", "conversation.id", "mcp.session.id"})
+        if (auto v = textOf(attrs.find(key)); v && !v->empty()) return v;
+    return std::nullopt;
+}
+
+std::string serviceOf(const KeyValues& resource) {
+    auto v = textOf(otlp::find(resource, "service.name"));
+    return v && !v->empty() ? *v : std::string("unknown_service");
+}
+
+// Claude Code's event name: LogRecord.event_name, else the event.name attribute, else the body
+// "claude_code.<name>"; without the prefix. Empty when the record is not a Claude Code event.
+std::string claudeEvent(const otlp::LogRecord& r, const std::string& service, const std::string& scope) {
+    const bool claude = service.rfind("claude-code", 0) == 0 || scope.rfind("com.anthropic.claude_code", 0) == 0;
+    std::string name = r.eventName;
+    if (name.empty())
+        if (auto v = textOf(otlp::find(r.attributes, "event.name"))) name = *v;
+    if (name.empty() && r.body.type == AnyValue::Type::String && r.body.text.rfind(kClaudePrefix, 0) == 0) name = r.body.text;
+    if (name.rfind(kClaudePrefix, 0) == 0) return name.substr(kClaudePrefix.size());
+    return claude ? name : std::string();
+}
+
+// Claude Code's tool_parameters attribute: a JSON string; its MCP server and tool names.
+struct ToolNames {
+    std::string tool;
+    std::string server;
+};
+ToolNames toolNames(const Scope2& attrs) {
+    ToolNames names;
+    names.tool = textOf(attrs.find("tool_name")).value_or("");
+    if (auto params = textOf(attrs.find("tool_parameters"))) {
+        // A small scan for two string members, without a JSON tree: "mcp_server_name":"x", "mcp_tool_name":"y".
+        const auto member = [&](std::string_view key) -> std::string {
+            const std::string needle = "\"" + std::string(key) + "\"";
+            auto at = params->find(needle);
+            if (at == std::string::npos) return {};
+            at = params->find('"', params->find(':', at + needle.size()));
+            if (at == std::string::npos) return {};
+            std::string value;
+            for (std::size_t i = at + 1; i < params->size() && (*params)[i] != '"'; ++i) {
+                if ((*params)[i] == '\\' && i + 1 < params->size()) ++i;
+                value += (*params)[i];
+            }
+            return value;
+        };
+        if (auto server = member("mcp_server_name"); !server.empty()) names.server = server;
+        if (auto tool = member("mcp_tool_name"); !tool.empty()) names.tool = tool;
+    }
+    // mcp__<server>__<tool>: Claude Code's own name of an MCP tool.
+    if (names.server.empty() && names.tool.rfind("mcp__", 0) == 0) {
+        const auto split = names.tool.find("__", 5);
+        if (split != std::string::npos) {
+            names.server = names.tool.substr(5, split - 5);
+            names.tool = names.tool.substr(split + 2);
+        }
+    }
+    return names;
+}
+
+void addIf(MappedRecord& r, const char* name, std::optional<std::string> v) {
+    if (v) r.fields.emplace_back(name, FieldValue::of(std::move(*v)));
+}
+
+// The step of a Claude Code event that is written when the work ends (api_request, tool_result): it
+// began duration_ms earlier. Its thread is added first.
+MappedRecord& eventStep(Builder& b, const Scope2& attrs, const std::string& session, const std::string& service,
+                        const std::string& key, std::size_t item, std::int64_t sequence, std::uint64_t nanos, const char* type) {
+    const std::string thread = b.thread(attrs, session, service, nullptr);
+    auto& s = b.add("step", "S-" + key, item);
+    const auto duration = realOf(attrs.find("duration_ms"));
+    s.fields.emplace_back("thread_id", FieldValue::of(thread));
+    s.fields.emplace_back("sequence", FieldValue::of(sequence));
+    if (nanos) {
+        // Clamped before the conversion: a negative or absurd duration must not wrap the time around.
+        const double earlier = duration && *duration > 0 ? std::min(*duration * 1e6, static_cast<double>(nanos)) : 0.0;
+        s.fields.emplace_back("timestamp", FieldValue::of(timestampOf(nanos - static_cast<std::uint64_t>(earlier))));
+    }
+    if (duration) s.fields.emplace_back("duration_ms", FieldValue::ofReal(*duration));
+    s.fields.emplace_back("step_type", FieldValue::of(std::string(type)));
+    return s;
+}
+
+void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::ScopeLogs& scope, const otlp::LogRecord& r,
+                  std::size_t item) {
+    const Scope2 attrs{r.attributes, resource.resource};
+    const std::string service = serviceOf(resource.resource);
+    const std::uint64_t nanos = r.timeUnixNano ? r.timeUnixNano : r.observedTimeUnixNano;
+    const std::optional<std::string> at = nanos ? std::optional<std::string>(timestampOf(nanos)) : std::nullopt;
+    const std::string event = claudeEvent(r, service, scope.scope.name);
+    const auto session = sessionOf(attrs);
+    const auto sequence = intOf(attrs.find("event.sequence"));
+    const std::string context = "{\"event\":" + json::quote(event) + ",\"attributes\":" + attributesJson(r.attributes) + "}";
+
+    if (session && sequence && !event.empty()) {
+        const std::string key = idPart(*session) + "-" + std::to_string(*sequence);
+        if (event == "user_prompt" || event == "assistant_response") {
+            const bool user = event == "user_prompt";
+            const std::string thread = b.thread(attrs, *session, service, user ? attrs.find("prompt") : nullptr);
+            auto& m = b.add("transcript", "M-" + key, item);
+            m.fields.emplace_back("thread_id", FieldValue::of(thread));
+            m.fields.emplace_back("sequence", FieldValue::of(*sequence));
+            addIf(m, "timestamp", at);
+            m.fields.emplace_back("role", FieldValue::of(std::string(user ? "user" : "assistant")));
+            auto text = textOf(attrs.find(user ? "prompt" : "response"));
+            if (text && *text != "<REDACTED>") m.fields.emplace_back("content", FieldValue::of(*text));
+            addIf(m, "model", textOf(attrs.find("model")));
+            m.fields.emplace_back("metadata", FieldValue::of(context));
+            return;
+        }
+        if (event == "api_request" || event == "api_error" || event == "api_refusal") {
+            auto& s = eventStep(b, attrs, *session, service, key, item, *sequence, nanos, "llm_call");
+            const std::string model = textOf(attrs.find("model")).value_or("");
+            std::string description = event == "api_request" ? "model request " + model : event == "api_error" ? "model request " + model + " failed" : "model request " + model + " refused";
+            if (event == "api_request") {
+                const auto in = intOf(attrs.find("input_tokens"));
+                const auto out = intOf(attrs.find("output_tokens"));
+                if (in || out) description += ": " + std::to_string(in.value_or(0)) + " in, " + std::to_string(out.value_or(0)) + " out tokens";
+            } else if (auto error = textOf(attrs.find("error"))) {
+                description += ": " + *error;
+            }
+            s.fields.emplace_back("description", FieldValue::of(description));
+            s.fields.emplace_back("details", FieldValue::of(context));
+            s.fields.emplace_back("status", FieldValue::of(std::string(event == "api_request" ? "ok" : event == "api_error" ? "error" : "refused")));
+            return;
+        }
+        if (event == "tool_result") {
+            const ToolNames names = toolNames(attrs);
+            auto& s = eventStep(b, attrs, *session, service, key, item, *sequence, nanos, "tool_call");
+            s.fields.emplace_back("description", FieldValue::of(names.server.empty() ? "tool " + names.tool
+                                                                                      : "tools/call " + names.tool + " on " + names.server));
+            s.fields.emplace_back("details", FieldValue::of(context));
+            const auto success = boolOf(attrs.find("success"));
+            s.fields.emplace_back("status", FieldValue::of(std::string(success.value_or(true) ? "ok" : "error")));
+            if (!names.server.empty()) s.fields.emplace_back("mcp_id", FieldValue::of(names.server));
+            if (!names.tool.empty()) s.fields.emplace_back("tool", FieldValue::of(names.tool));
+            return;
+        }
+        if (event == "tool_decision") {
+            const std::string thread = b.thread(attrs, *session, service, nullptr);
+            const ToolNames names = toolNames(attrs);
+            auto& p = b.add("permission", "P-" + key, item);
+            addIf(p, "timestamp", at);
+            p.fields.emplace_back("thread_id", FieldValue::of(thread));
+            auto user = textOf(attrs.find("user.email"));
+            if (!user) user = textOf(attrs.find("user.id"));
+            addIf(p, "user_id", user);
+            p.fields.emplace_back("resource", FieldValue::of(names.server.empty() ? names.tool : names.server + "/" + names.tool));
+            p.fields.emplace_back("action", FieldValue::of(std::string("tools/call")));
+            const std::string decision = textOf(attrs.find("decision")).value_or("");
+            p.fields.emplace_back("granted", FieldValue::of(std::int64_t(decision == "accept" ? 1 : 0)));
+            p.fields.emplace_back("reason", FieldValue::of(service + " " + (decision.empty() ? "decision" : decision) + " by " +
+                                                           textOf(attrs.find("source")).value_or("unknown source")));
+            if (!names.server.empty()) p.fields.emplace_back("mcp_id", FieldValue::of(names.server));
+            return;
+        }
+        if (event == "mcp_server_connection") {
+            auto server = textOf(attrs.find("server_name"));
+            auto status = textOf(attrs.find("status"));
+            if (server && !server->empty() && status && !status->empty()) {
+                auto& m = b.add("mcp_status", "MS-" + key, item);
+                addIf(m, "timestamp", at);
+                m.fields.emplace_back("mcp_id", FieldValue::of(*server));
+                m.fields.emplace_back("status", FieldValue::of(*status));
+                addIf(m, "endpoint", textOf(attrs.find("transport_type")));
+                m.fields.emplace_back("detail", FieldValue::of("reported by " + service + " (session " + *session + ")" +
+                                                               (textOf(attrs.find("error_code")) ? ": " + *textOf(attrs.find("error_code")) : std::string())));
+                return;
+            }
+        }
+    }
+    // Anything else: a log line with all it carried.
+    const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr)) : std::nullopt;
+    auto& l = b.add("log", "", item);
+    std::string fullContext = "{\"event\":" + json::quote(event.empty() ? r.eventName : event) +
+                              ",\"attributes\":" + attributesJson(r.attributes) + ",\"resource\":" + attributesJson(resource.resource) +
+                              ",\"scope\":{\"name\":" + json::quote(scope.scope.name) + ",\"version\":" + json::quote(scope.scope.version) + "}";
+    if (!r.traceId.empty()) fullContext += ",\"trace_id\":" + json::quote(r.traceId);
+    if (!r.spanId.empty()) fullContext += ",\"span_id\":" + json::quote(r.spanId);
+    if (!r.severityText.empty()) fullContext += ",\"severity_text\":" + json::quote(r.severityText);
+    if (r.body.type != AnyValue::Type::String && r.body.type != AnyValue::Type::Empty) fullContext += ",\"body\":" + r.body.toJson();
+    fullContext += "}";
+    l.id = "L-" + hex64(fnv1a(fullContext, fnv1a(service + "\n" + std::to_string(nanos) + "\n" + r.body.toText())));
+    addIf(l, "timestamp", at);
+    l.fields.emplace_back("level", FieldValue::of(levelOf(r.severityNumber, r.severityText)));
+    l.fields.emplace_back("service", FieldValue::of(service));
+    addIf(l, "thread_id", thread);
+    l.fields.emplace_back("mcp_id", FieldValue::of(service));
+    std::string message = r.body.type == AnyValue::Type::String ? r.body.text : (!event.empty() ? event : r.eventName);
+    if (message.empty()) message = r.body.toText();
+    l.fields.emplace_back("message", FieldValue::of(message));
+    l.fields.emplace_back("context", FieldValue::of(fullContext));
+}
+
+bool isInference(const otlp::Span& s, const Scope2& attrs) {
+    const auto op = textOf(attrs.find("gen_ai.operation.name")).value_or("");
+    return op == "chat" || op == "text_completion" || op == "generate_content" || s.name == "claude_code.llm_request" ||
+           s.name.rfind("chat ", 0) == 0;
+}
+
+bool isToolCall(const otlp::Span& s, const Scope2& attrs) {
+    const auto op = textOf(attrs.find("gen_ai.operation.name")).value_or("");
+    const auto method = textOf(attrs.find("mcp.method.name")).value_or("");
+    return op == "execute_tool" || method == "tools/call" || s.name == "claude_code.tool" || s.name.rfind("execute_tool", 0) == 0;
+}
+
+void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeSpans& scope, const otlp::Span& s, std::size_t item) {
+    const Scope2 attrs{s.attributes, resource.resource};
+    const std::string service = serviceOf(resource.resource);
+    const double durationMs = s.endTimeUnixNano > s.startTimeUnixNano ? double(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6 : 0.0;
+    std::string context = "{\"trace_id\":" + json::quote(s.traceId) + ",\"span_id\":" + json::quote(s.spanId) +
+                          ",\"parent_span_id\":" + json::quote(s.parentSpanId) + ",\"name\":" + json::quote(s.name) +
+                          ",\"kind\":" + std::to_string(s.kind) + ",\"attributes\":" + attributesJson(s.attributes);
+    if (!s.statusMessage.empty()) context += ",\"status_message\":" + json::quote(s.statusMessage);
+    if (!s.events.empty()) {
+        context += ",\"events\":[";
+        for (std::size_t i = 0; i < s.events.size(); ++i)
+            context += (i ? "," : "") + std::string("{\"name\":") + json::quote(s.events[i].name) + ",\"time\":" +
+                       json::quote(timestampOf(s.events[i].timeUnixNano)) + ",\"attributes\":" + attributesJson(s.events[i].attributes) + "}";
+        context += "]";
+    }
+    const auto session = sessionOf(attrs);
+    // Claude Code reports each model request and tool call as an event too (the steps come from
+    // those, with its own sequence): its spans are kept whole, as logs of the session, not doubled.
+    const bool eventsCarrySteps = service.rfind("claude-code", 0) == 0;
+    if (session && !eventsCarrySteps) {
+        const std::string thread = b.thread(attrs, *session, service, nullptr);
+        auto& st = b.add("step", "S-" + s.traceId.substr(0, 8) + s.spanId, item);
+        st.fields.emplace_back("thread_id", FieldValue::of(thread));
+        // Spans carry no sequence of their own: their start, in microseconds, orders them in the thread.
+        st.fields.emplace_back("sequence", FieldValue::of(static_cast<std::int64_t>(s.startTimeUnixNano / 1000)));
+        if (s.startTimeUnixNano) st.fields.emplace_back("timestamp", FieldValue::of(timestampOf(s.startTimeUnixNano)));
+        st.fields.emplace_back("duration_ms", FieldValue::ofReal(durationMs));
+        std::string type = "span";
+        std::string description = s.name;
+        ToolNames names;
+        if (textOf(attrs.find("gen_ai.operation.name")).value_or("") == "invoke_agent") {
+            type = "agent_run";
+        } else if (isInference(s, attrs)) {
+            type = "llm_call";
+            const auto in = intOf(attrs.find("gen_ai.usage.input_tokens")) ? intOf(attrs.find("gen_ai.usage.input_tokens")) : intOf(attrs.find("input_tokens"));
+            const auto out = intOf(attrs.find("gen_ai.usage.output_tokens")) ? intOf(attrs.find("gen_ai.usage.output_tokens")) : intOf(attrs.find("output_tokens"));
+            if (in || out) description += ": " + std::to_string(in.value_or(0)) + " in, " + std::to_string(out.value_or(0)) + " out tokens";
+        } else if (isToolCall(s, attrs)) {
+            type = "tool_call";
+            names.tool = textOf(attrs.find("gen_ai.tool.name")).value_or(textOf(attrs.find("tool_name")).value_or(""));
+        }
+        st.fields.emplace_back("step_type", FieldValue::of(type));
+        st.fields.emplace_back("description", FieldValue::of(description));
+        st.fields.emplace_back("details", FieldValue::of(context + "}"));
+        st.fields.emplace_back("status", FieldValue::of(std::string(s.statusCode == 2 ? "error" : "ok")));
+        if (!names.tool.empty()) st.fields.emplace_back("tool", FieldValue::of(names.tool));
+        return;
+    }
+    // A span of no session (or one whose events already made the steps): a log line with all of it,
+    // until spans are stored as spans (docs/otel.md).
+    const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr)) : std::nullopt;
+    auto& l = b.add("log", "L-" + s.traceId + "-" + s.spanId, item);
+    if (s.startTimeUnixNano) l.fields.emplace_back("timestamp", FieldValue::of(timestampOf(s.startTimeUnixNano)));
+    l.fields.emplace_back("level", FieldValue::of(std::string(s.statusCode == 2 ? "ERROR" : "INFO")));
+    l.fields.emplace_back("service", FieldValue::of(service));
+    addIf(l, "thread_id", thread);
+    l.fields.emplace_back("mcp_id", FieldValue::of(service));
+    l.fields.emplace_back("message", FieldValue::of("span " + s.name + " (" + std::to_string(durationMs) + " ms)"));
+    l.fields.emplace_back("context", FieldValue::of(context + ",\"resource\":" + attributesJson(resource.resource) +
+                                                    ",\"scope\":{\"name\":" + json::quote(scope.scope.name) + "}}"));
+}
+
+} // namespace
+
+Mapped mapLogs(const otlp::LogsRequest& request) {
+    Mapped out;
+    Builder b(out);
+    for (const auto& resource : request.resources)
+        for (const auto& scope : resource.scopes)
+            for (const auto& record : scope.records) mapLogRecord(b, resource, scope, record, out.items++);
+    return out;
+}
+
+Mapped mapTraces(const otlp::TracesRequest& request) {
+    Mapped out;
+    Builder b(out);
+    for (const auto& resource : request.resources)
+        for (const auto& scope : resource.scopes)
+            for (const auto& span : scope.spans) mapSpan(b, resource, scope, span, out.items++);
+    return out;
+}
+
+AbiBatch toAbi(const std::vector<MappedRecord>& records) {
+    AbiBatch batch;
+    batch.records.reserve(records.size());
+    batch.values.resize(records.size());
+    batch.present.resize(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& r = records[i];
+        const auto* spec = mc::records::findKind(r.kind);
+        if (!spec) throw std::logic_error("the mapping made a record of unknown kind '" + r.kind + "'");
+        auto& values = batch.values[i];
+        auto& present = batch.present[i];
+        values.assign(spec->fields.size(), mc_value{MC_VALUE_NULL, 0, 0, {nullptr, 0}});
+        present.assign(spec->fields.size(), 0);
+        for (const auto& [name, value] : r.fields) {
+            std::size_t f = 0;
+            while (f < spec->fields.size() && spec->fields[f].jsonName != name) ++f;
+            if (f == spec->fields.size()) throw std::logic_error("the mapping set '" + name + "', not a field of " + r.kind);
+            mc_value& v = values[f];
+            switch (value.type) {
+            case FieldValue::Type::Null: v.type = MC_VALUE_NULL; break;
+            case FieldValue::Type::Int: v.type = MC_VALUE_INT; v.integer = value.integer; break;
+            case FieldValue::Type::Real: v.type = MC_VALUE_REAL; v.real = value.real; break;
+            case FieldValue::Type::Text: v.type = MC_VALUE_TEXT; v.text = mc_str{value.text.data(), value.text.size()}; break;
+            }
+            present[f] = 1;
+        }
+        batch.records.push_back(mc_record{sizeof(mc_record), {r.kind.data(), r.kind.size()}, {r.id.data(), r.id.size()},
+                                          values.data(), present.data(), values.size()});
+    }
+    return batch;
+}
+
+} // namespace mc::receiver_otlp

@@ -1,0 +1,378 @@
+// The mapping table of docs/otel.md, row by row: OTLP log records and spans as Claude Code and the
+// GenAI/MCP semantic conventions shape them -> the records the host stores. Each row asserts the
+// kind, the id (derived, so retries store nothing twice) and the fields that carry the meaning.
+#include "TelemetryMapping.h"
+
+#include "mc/records/RecordSchema.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <map>
+#include <string>
+
+using namespace mc::receiver_otlp;
+using mc::otlp::AnyValue;
+using mc::otlp::KeyValues;
+
+namespace {
+
+AnyValue text(std::string s) {
+    AnyValue v;
+    v.type = AnyValue::Type::String;
+    v.text = std::move(s);
+    return v;
+}
+AnyValue integer(std::int64_t n) {
+    AnyValue v;
+    v.type = AnyValue::Type::Int;
+    v.integer = n;
+    return v;
+}
+
+constexpr std::uint64_t kT0 = 1764633600000000000ull; // 2025-12-02T00:00:00Z
+
+// One Claude Code event as its exporter sends it: body "claude_code.<name>", event.name, session.id,
+// event.sequence, and the event's own attributes (numbers as strings, as Claude Code sends many).
+mc::otlp::LogsRequest claudeEvent(const std::string& name, std::int64_t sequence, KeyValues attributes,
+                                  std::uint64_t time = kT0) {
+    mc::otlp::LogRecord r;
+    r.timeUnixNano = time;
+    r.body = text("claude_code." + name);
+    r.attributes = {{"event.name", text(name)}, {"session.id", text("sess-1")}, {"event.sequence", integer(sequence)},
+                    {"user.id", text("u-42")}, {"terminal.type", text("vscode")}};
+    for (auto& kv : attributes) r.attributes.push_back(std::move(kv));
+    mc::otlp::ResourceLogs resource;
+    resource.resource = {{"service.name", text("claude-code")}, {"service.version", text("2.1.220")}};
+    mc::otlp::ScopeLogs scope;
+    scope.scope.name = "com.anthropic.claude_code.events";
+    scope.records.push_back(std::move(r));
+    resource.scopes.push_back(std::move(scope));
+    mc::otlp::LogsRequest request;
+    request.resources.push_back(std::move(resource));
+    return request;
+}
+
+// A record's fields by name, as text (numbers in decimal).
+std::map<std::string, std::string> fieldsOf(const MappedRecord& r) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, value] : r.fields) {
+        switch (value.type) {
+        case FieldValue::Type::Text: out[name] = value.text; break;
+        case FieldValue::Type::Int: out[name] = std::to_string(value.integer); break;
+        case FieldValue::Type::Real: out[name] = std::to_string(value.real); break;
+        case FieldValue::Type::Null: out[name] = "null"; break;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+class TelemetryMappingTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(TelemetryMappingTest);
+    CPPUNIT_TEST(testSessionBecomesAThreadOnce);
+    CPPUNIT_TEST(testUserPromptIsAUserMessage);
+    CPPUNIT_TEST(testRedactedPromptKeepsNoText);
+    CPPUNIT_TEST(testAssistantResponseIsAnAssistantMessage);
+    CPPUNIT_TEST(testApiRequestIsAnLlmCallStepThatBeganDurationEarlier);
+    CPPUNIT_TEST(testApiErrorIsAFailedLlmCall);
+    CPPUNIT_TEST(testToolResultOfAnMcpToolNamesServerAndTool);
+    CPPUNIT_TEST(testFailedToolResultIsAnErrorStep);
+    CPPUNIT_TEST(testToolDecisionIsAPermissionEvent);
+    CPPUNIT_TEST(testMcpServerConnectionIsMcpStatusHistory);
+    CPPUNIT_TEST(testOtherEventsAndPlainLogsAreKeptAsLogs);
+    CPPUNIT_TEST(testGenAiChatSpanIsAnLlmCallStep);
+    CPPUNIT_TEST(testMcpToolsCallSpanIsAToolCallStep);
+    CPPUNIT_TEST(testSpanWithoutSessionIsKeptAsALog);
+    CPPUNIT_TEST(testClaudeCodeSpansAreLogsOfTheSessionNotSteps);
+    CPPUNIT_TEST(testAbiValuesFollowTheCatalog);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testSessionBecomesAThreadOnce() {
+        auto request = claudeEvent("user_prompt", 1, {{"prompt", text("list my files")}});
+        auto second = claudeEvent("api_request", 2, {{"model", text("claude-x")}});
+        request.resources.push_back(second.resources.front());
+        const Mapped m = mapLogs(request);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.items);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), m.records.size()); // one thread, then a message and a step
+        const auto& thread = m.records[0];
+        CPPUNIT_ASSERT_EQUAL(std::string("thread"), thread.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), thread.id);
+        CPPUNIT_ASSERT_EQUAL(MappedRecord::kNoItem, thread.item);
+        const auto f = fieldsOf(thread);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), f.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("list my files"), f.at("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"source\":\"otlp\",\"agent\":\"claude-code\",\"session_id\":\"sess-1\",\"service.version\":"
+                                         "\"2.1.220\",\"user.id\":\"u-42\",\"terminal.type\":\"vscode\"}"),
+                             f.at("execution_context"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), m.records[1].item);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records[2].item);
+    }
+
+    void testUserPromptIsAUserMessage() {
+        const Mapped m = mapLogs(claudeEvent("user_prompt", 7, {{"prompt", text("list my files")}, {"prompt_length", text("13")}}));
+        const auto& msg = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("transcript"), msg.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("M-sess-1-7"), msg.id);
+        const auto f = fieldsOf(msg);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), f.at("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("7"), f.at("sequence"));
+        CPPUNIT_ASSERT_EQUAL(std::string("user"), f.at("role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("list my files"), f.at("content"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.000000Z"), f.at("timestamp"));
+        CPPUNIT_ASSERT(f.at("metadata").find("\"prompt_length\":\"13\"") != std::string::npos);
+    }
+
+    void testRedactedPromptKeepsNoText() {
+        const Mapped m = mapLogs(claudeEvent("user_prompt", 1, {{"prompt", text("<REDACTED>")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), fieldsOf(m.records.at(0)).count("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), fieldsOf(m.records.at(1)).count("content"));
+    }
+
+    void testAssistantResponseIsAnAssistantMessage() {
+        const Mapped m = mapLogs(claudeEvent("assistant_response", 9, {{"response", text("Here they are.")}, {"model", text("claude-x")}}));
+        const auto f = fieldsOf(m.records.at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("assistant"), f.at("role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Here they are."), f.at("content"));
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-x"), f.at("model"));
+    }
+
+    void testApiRequestIsAnLlmCallStepThatBeganDurationEarlier() {
+        const Mapped m = mapLogs(claudeEvent("api_request", 3,
+                                             {{"model", text("claude-x")}, {"input_tokens", text("1200")}, {"output_tokens", integer(300)},
+                                              {"cost_usd", text("0.0042")}, {"duration_ms", text("250")}},
+                                             kT0 + 1000000000ull));
+        const auto& step = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("step"), step.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-sess-1-3"), step.id);
+        const auto f = fieldsOf(step);
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("250.000000"), f.at("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.750000Z"), f.at("timestamp"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model request claude-x: 1200 in, 300 out tokens"), f.at("description"));
+        CPPUNIT_ASSERT(f.at("details").find("\"cost_usd\":\"0.0042\"") != std::string::npos);
+        // A negative or absurd duration does not move the start (nor wrap it around).
+        for (const char* odd : {"-250", "1e300"}) {
+            const auto g = fieldsOf(mapLogs(claudeEvent("api_request", 3, {{"duration_ms", text(odd)}}, kT0 + 1000000000ull)).records.at(1));
+            CPPUNIT_ASSERT_EQUAL(std::string(odd[0] == '-' ? "2025-12-02T00:00:01.000000Z" : "1970-01-01T00:00:00.000000Z"), g.at("timestamp"));
+        }
+    }
+
+    void testApiErrorIsAFailedLlmCall() {
+        const Mapped m = mapLogs(claudeEvent("api_error", 4, {{"model", text("claude-x")}, {"error", text("overloaded")}, {"status_code", integer(529)}}));
+        const auto f = fieldsOf(m.records.at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model request claude-x failed: overloaded"), f.at("description"));
+    }
+
+    void testToolResultOfAnMcpToolNamesServerAndTool() {
+        const Mapped m = mapLogs(claudeEvent(
+            "tool_result", 5,
+            {{"tool_name", text("mcp_tool")}, {"tool_use_id", text("toolu_1")}, {"success", text("true")}, {"duration_ms", text("12")},
+             {"tool_parameters", text(R"({"mcp_server_name":"every","mcp_tool_name":"echo"})")}}));
+        const auto& step = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-sess-1-5"), step.id);
+        const auto f = fieldsOf(step);
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), f.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), f.at("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call echo on every"), f.at("description"));
+        CPPUNIT_ASSERT(f.at("details").find("\"tool_use_id\":\"toolu_1\"") != std::string::npos);
+        // Claude Code's own name of an MCP tool, when tool_parameters is not exported.
+        const Mapped named = mapLogs(claudeEvent("tool_result", 6, {{"tool_name", text("mcp__memory__read_graph")}}));
+        const auto g = fieldsOf(named.records.at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("memory"), g.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("read_graph"), g.at("tool"));
+    }
+
+    void testFailedToolResultIsAnErrorStep() {
+        const Mapped m = mapLogs(claudeEvent("tool_result", 5, {{"tool_name", text("Bash")}, {"success", text("false")}}));
+        const auto f = fieldsOf(m.records.at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Bash"), f.at("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), f.count("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool Bash"), f.at("description"));
+    }
+
+    void testToolDecisionIsAPermissionEvent() {
+        const Mapped m = mapLogs(claudeEvent("tool_decision", 4,
+                                             {{"tool_name", text("mcp__every__echo")}, {"decision", text("accept")}, {"source", text("config")}}));
+        const auto& p = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("permission"), p.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("P-sess-1-4"), p.id);
+        const auto f = fieldsOf(p);
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), f.at("granted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every/echo"), f.at("resource"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call"), f.at("action"));
+        CPPUNIT_ASSERT_EQUAL(std::string("u-42"), f.at("user_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-code accept by config"), f.at("reason"));
+        const Mapped rejected = mapLogs(claudeEvent("tool_decision", 5, {{"tool_name", text("Bash")}, {"decision", text("reject")},
+                                                                         {"source", text("user_reject")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), fieldsOf(rejected.records.at(1)).at("granted"));
+    }
+
+    void testMcpServerConnectionIsMcpStatusHistory() {
+        const Mapped m = mapLogs(claudeEvent("mcp_server_connection", 2,
+                                             {{"server_name", text("every")}, {"status", text("connected")}, {"transport_type", text("stdio")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records.size()); // no thread: it is the server's history
+        const auto f = fieldsOf(m.records.at(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp_status"), m.records[0].kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), f.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("stdio"), f.at("endpoint"));
+        CPPUNIT_ASSERT_EQUAL(std::string("reported by claude-code (session sess-1)"), f.at("detail"));
+    }
+
+    void testOtherEventsAndPlainLogsAreKeptAsLogs() {
+        const Mapped m = mapLogs(claudeEvent("compaction", 8, {{"pre_tokens", integer(9000)}}));
+        const auto& log = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), log.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-"), log.id.substr(0, 2));
+        const auto f = fieldsOf(log);
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), f.at("level"));
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), f.at("service"));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), f.at("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("claude_code.compaction"), f.at("message"));
+        CPPUNIT_ASSERT(f.at("context").find("\"pre_tokens\":9000") != std::string::npos);
+        CPPUNIT_ASSERT(f.at("context").find("\"scope\":{\"name\":\"com.anthropic.claude_code.events\"") != std::string::npos);
+        // Another service's log record: its severity and body; the same record twice has one id.
+        mc::otlp::LogsRequest plain;
+        plain.resources.resize(1);
+        plain.resources[0].resource = {{"service.name", text("billing")}};
+        plain.resources[0].scopes.resize(1);
+        mc::otlp::LogRecord r;
+        r.timeUnixNano = kT0;
+        r.severityNumber = 17;
+        r.body = text("payment failed");
+        plain.resources[0].scopes[0].records = {r, r};
+        const Mapped p = mapLogs(plain);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), p.records.size());
+        const auto g = fieldsOf(p.records[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("ERROR"), g.at("level"));
+        CPPUNIT_ASSERT_EQUAL(std::string("billing"), g.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("payment failed"), g.at("message"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), g.count("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(p.records[0].id, p.records[1].id);
+    }
+
+    void testGenAiChatSpanIsAnLlmCallStep() {
+        mc::otlp::TracesRequest request;
+        request.resources.resize(1);
+        request.resources[0].resource = {{"service.name", text("my-agent")}};
+        request.resources[0].scopes.resize(1);
+        mc::otlp::Span s;
+        s.traceId = "0af7651916cd43dd8448eb211c80319c";
+        s.spanId = "b7ad6b7169203331";
+        s.name = "chat gpt-4o";
+        s.kind = 3;
+        s.startTimeUnixNano = kT0;
+        s.endTimeUnixNano = kT0 + 1500000000ull;
+        s.attributes = {{"gen_ai.operation.name", text("chat")}, {"gen_ai.conversation.id", text("conv-9")},
+                        {"gen_ai.usage.input_tokens", integer(50)}, {"gen_ai.usage.output_tokens", integer(7)}};
+        request.resources[0].scopes[0].spans.push_back(s);
+        const Mapped m = mapTraces(request);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-conv-9"), m.records.at(0).id);
+        CPPUNIT_ASSERT_EQUAL(std::string("my-agent"), fieldsOf(m.records[0]).at("mcp_id"));
+        const auto& step = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("S-0af76519b7ad6b7169203331"), step.id);
+        const auto f = fieldsOf(step);
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1500.000000"), f.at("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("chat gpt-4o: 50 in, 7 out tokens"), f.at("description"));
+        CPPUNIT_ASSERT_EQUAL(std::to_string(kT0 / 1000), f.at("sequence"));
+        CPPUNIT_ASSERT(f.at("details").find("\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"") != std::string::npos);
+    }
+
+    void testMcpToolsCallSpanIsAToolCallStep() {
+        mc::otlp::TracesRequest request;
+        request.resources.resize(1);
+        request.resources[0].scopes.resize(1);
+        mc::otlp::Span s;
+        s.traceId = "11111111111111111111111111111111";
+        s.spanId = "2222222222222222";
+        s.name = "tools/call echo";
+        s.statusCode = 2;
+        s.startTimeUnixNano = kT0;
+        s.endTimeUnixNano = kT0 + 3000000ull;
+        s.attributes = {{"mcp.method.name", text("tools/call")}, {"gen_ai.tool.name", text("echo")}, {"mcp.session.id", text("m-1")}};
+        request.resources[0].scopes[0].spans.push_back(s);
+        const auto f = fieldsOf(mapTraces(request).records.at(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), f.at("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown_service"), fieldsOf(mapTraces(request).records.at(0)).at("mcp_id"));
+    }
+
+    void testSpanWithoutSessionIsKeptAsALog() {
+        mc::otlp::TracesRequest request;
+        request.resources.resize(1);
+        request.resources[0].resource = {{"service.name", text("api")}};
+        request.resources[0].scopes.resize(1);
+        request.resources[0].scopes[0].scope.name = "http";
+        mc::otlp::Span s;
+        s.traceId = "33333333333333333333333333333333";
+        s.spanId = "4444444444444444";
+        s.name = "GET /";
+        s.startTimeUnixNano = kT0;
+        s.endTimeUnixNano = kT0 + 2000000ull;
+        request.resources[0].scopes[0].spans.push_back(s);
+        const Mapped m = mapTraces(request);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("L-33333333333333333333333333333333-4444444444444444"), m.records[0].id);
+        const auto f = fieldsOf(m.records[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("span GET / (2.000000 ms)"), f.at("message"));
+        CPPUNIT_ASSERT_EQUAL(std::string("api"), f.at("service"));
+    }
+
+    void testClaudeCodeSpansAreLogsOfTheSessionNotSteps() {
+        mc::otlp::TracesRequest request;
+        request.resources.resize(1);
+        request.resources[0].resource = {{"service.name", text("claude-code")}};
+        request.resources[0].scopes.resize(1);
+        mc::otlp::Span s;
+        s.traceId = "55555555555555555555555555555555";
+        s.spanId = "6666666666666666";
+        s.name = "claude_code.llm_request";
+        s.startTimeUnixNano = kT0;
+        s.endTimeUnixNano = kT0 + 5000000ull;
+        s.attributes = {{"gen_ai.operation.name", text("chat")}, {"session.id", text("sess-1")}};
+        request.resources[0].scopes[0].spans.push_back(s);
+        const Mapped m = mapTraces(request);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.records.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), m.records[1].kind);
+        const auto f = fieldsOf(m.records[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), f.at("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("span claude_code.llm_request (5.000000 ms)"), f.at("message"));
+        // Another agent's invoke_agent span is the run's own step.
+        request.resources[0].resource = {{"service.name", text("my-agent")}};
+        request.resources[0].scopes[0].spans[0].attributes = {{"gen_ai.operation.name", text("invoke_agent")}, {"session.id", text("sess-1")}};
+        CPPUNIT_ASSERT_EQUAL(std::string("agent_run"), fieldsOf(mapTraces(request).records.at(1)).at("step_type"));
+    }
+
+    void testAbiValuesFollowTheCatalog() {
+        const Mapped m = mapLogs(claudeEvent("tool_decision", 4, {{"tool_name", text("Bash")}, {"decision", text("accept")}}));
+        const AbiBatch batch = toAbi(m.records);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), batch.records.size());
+        const auto* spec = mc::records::findKind("permission");
+        const mc_record& r = batch.records[1];
+        CPPUNIT_ASSERT_EQUAL(spec->fields.size(), r.value_count);
+        for (std::size_t i = 0; i < spec->fields.size(); ++i) {
+            if (spec->fields[i].jsonName == "granted") {
+                CPPUNIT_ASSERT_EQUAL(MC_VALUE_INT, r.values[i].type);
+                CPPUNIT_ASSERT_EQUAL(std::int64_t(1), r.values[i].integer);
+                CPPUNIT_ASSERT_EQUAL(std::uint8_t(1), r.present[i]);
+            }
+            if (spec->fields[i].jsonName == "mcp_id") CPPUNIT_ASSERT_EQUAL(std::uint8_t(0), r.present[i]);
+        }
+        MappedRecord bad{"nonsense", "x", {}, 0};
+        CPPUNIT_ASSERT_THROW(toAbi({bad}), std::logic_error);
+        MappedRecord badField{"log", "x", {{"colour", FieldValue::of(std::string("red"))}}, 0};
+        CPPUNIT_ASSERT_THROW(toAbi({badField}), std::logic_error);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(TelemetryMappingTest);

@@ -1,0 +1,234 @@
+// The OTLP receiver (plugins/receiver-otlp) in a whole host, fed by real senders: hand-written
+// requests on the host's port and on the receiver's own listener, the official OpenTelemetry JS SDK
+// exporters (http/json and http/protobuf, gzip), and the real Claude Code CLI run in print mode
+// against a scripted fake Anthropic API inside a network namespace with loopback alone. What they
+// send must come out of the query API as threads with their transcript, steps and permission events.
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "NetworkNamespace.h"
+#include "TestHttp.h"
+#include "app/HostRuntime.h"
+#include "web/Auth.h"
+
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+using mc::test::eventually;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::InProcessHost;
+
+namespace {
+
+const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
+
+const char* kPromptJson = R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},
+  "scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events"},"logRecords":[
+  {"timeUnixNano":"1764633600000000000","body":{"stringValue":"claude_code.user_prompt"},"attributes":[
+    {"key":"event.name","value":{"stringValue":"user_prompt"}},{"key":"session.id","value":{"stringValue":"s-int"}},
+    {"key":"event.sequence","value":{"intValue":"1"}},{"key":"prompt","value":{"stringValue":"hello host"}}]},
+  {"timeUnixNano":"1764633601000000000","body":{"stringValue":"claude_code.api_request"},"attributes":[
+    {"key":"event.name","value":{"stringValue":"api_request"}},{"key":"session.id","value":{"stringValue":"s-int"}},
+    {"key":"event.sequence","value":{"intValue":2}},{"key":"model","value":{"stringValue":"claude-x"}},
+    {"key":"input_tokens","value":{"intValue":10}},{"key":"output_tokens","value":{"intValue":2}}]}]}]}]})";
+
+// A program run to its end: exit status and stdout (stderr passes through to the test's log).
+struct Ran {
+    int status = -1;
+    std::string out;
+};
+Ran runProgram(const std::string& command, const std::vector<std::string>& args) {
+    Poco::Pipe out;
+    Poco::ProcessHandle handle = Poco::Process::launch(command, args, MC_TEST_MCP_PEERS_DIR, nullptr, &out, nullptr);
+    Poco::PipeInputStream in(out);
+    Ran ran;
+    Poco::StreamCopier::copyToString(in, ran.out);
+    ran.status = handle.wait();
+    return ran;
+}
+
+// The thread's page (GET /api/threads/{id}) once it holds at least `steps` steps and `messages`
+// transcript messages; nullptr when it never does.
+Poco::JSON::Object::Ptr threadWhenComplete(unsigned short port, const std::string& id, std::size_t steps, std::size_t messages) {
+    Poco::JSON::Object::Ptr found;
+    eventually([&] {
+        const auto r = httpGet(port, "/api/threads/" + id);
+        if (r.status != 200) return false;
+        auto page = r.json()->getArray("items")->getObject(0);
+        if (page->getArray("timeline")->size() < steps || page->getArray("transcript")->size() < messages) return false;
+        found = page;
+        return true;
+    }, 20000);
+    return found;
+}
+
+// step_type:status:tool of each step, in the thread's order.
+std::vector<std::string> stepsOf(const Poco::JSON::Object::Ptr& page) {
+    std::vector<std::string> out;
+    const auto timeline = page->getArray("timeline");
+    for (std::size_t i = 0; i < timeline->size(); ++i) {
+        const auto s = timeline->getObject(static_cast<unsigned>(i));
+        out.push_back(s->getValue<std::string>("step_type") + ":" + s->getValue<std::string>("status") + ":" +
+                      s->optValue<std::string>("tool", ""));
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : " ") + i;
+    return out;
+}
+
+} // namespace
+
+class OtlpReceiverTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(OtlpReceiverTest);
+    CPPUNIT_TEST(logsOnTheHostPortAndTheOwnListenerBecomeAThread);
+    CPPUNIT_TEST(authenticationAppliesToBothListeners);
+    CPPUNIT_TEST(officialExportersInBothEncodingsAndGzip);
+    CPPUNIT_TEST(realClaudeCodeSessionIsObserved);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void logsOnTheHostPortAndTheOwnListenerBecomeAThread() {
+        InProcessHost host(InProcessHost::Overrides{{"receiver.otlp.listen", "127.0.0.1:0"}});
+        const unsigned short own = host.runtime->receiverPort("receiver-otlp");
+        CPPUNIT_ASSERT(own != 0 && own != host.port());
+        const auto first = httpRequest("POST", host.port(), "/v1/logs", kPromptJson, kJson);
+        CPPUNIT_ASSERT_EQUAL(200, first.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), first.body);
+        // The exporter's retry, to the other listener: nothing is stored twice.
+        const auto again = httpRequest("POST", own, "/v1/logs", kPromptJson, kJson);
+        CPPUNIT_ASSERT_EQUAL(200, again.status);
+        const auto page = threadWhenComplete(host.port(), "T-s-int", 1, 1);
+        CPPUNIT_ASSERT(page);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), page->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("hello host"), page->getValue<std::string>("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), page->getArray("timeline")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), page->getArray("transcript")->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("model request claude-x: 10 in, 2 out tokens"),
+                             page->getArray("timeline")->getObject(0)->getValue<std::string>("description"));
+        // Only the receiver's routes on its own port; what it refuses, it says.
+        CPPUNIT_ASSERT_EQUAL(404, httpGet(own, "/api/threads").status);
+        const auto bad = httpRequest("POST", own, "/v1/traces", R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"00"}]}]}]})", kJson);
+        CPPUNIT_ASSERT_EQUAL(400, bad.status);
+        CPPUNIT_ASSERT(bad.body.find("malformed OTLP/JSON request") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(415, httpRequest("POST", own, "/v1/logs", "x", {{"Content-Type", "text/plain"}}).status);
+    }
+
+    void authenticationAppliesToBothListeners() {
+        InProcessHost host({{"receiver.otlp.listen", "127.0.0.1:0"}, {"auth.jwt.secret", "otlp-test-secret-0123456789abcdef"}});
+        const unsigned short own = host.runtime->receiverPort("receiver-otlp");
+        CPPUNIT_ASSERT_EQUAL(401, httpRequest("POST", own, "/v1/logs", kPromptJson, kJson).status);
+        CPPUNIT_ASSERT_EQUAL(401, httpRequest("POST", host.port(), "/v1/logs", kPromptJson, kJson).status);
+        auto viewer = kJson;
+        viewer["Authorization"] = "Bearer " + host.runtime->auth().issue("dashboard", mc::host::Role::Viewer);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", own, "/v1/logs", kPromptJson, viewer).status);
+        auto agent = kJson;
+        agent["Authorization"] = "Bearer " + host.runtime->auth().issue("claude", mc::host::Role::Operator);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", kPromptJson, agent).status);
+    }
+
+    void officialExportersInBothEncodingsAndGzip() {
+        InProcessHost host(InProcessHost::Overrides{{"receiver.otlp.listen", "127.0.0.1:0"}});
+        const std::string endpoint = "http://127.0.0.1:" + std::to_string(host.runtime->receiverPort("receiver-otlp"));
+        for (const auto& [protocol, gzip] : std::vector<std::pair<std::string, bool>>{
+                 {"http/json", false}, {"http/protobuf", false}, {"http/protobuf", true}, {"http/json", true}}) {
+            std::vector<std::string> args{"otel-sender.mjs", "--endpoint", endpoint, "--protocol", protocol,
+                                          "--scenario", "claude-like", "--signals", "logs,traces"};
+            if (gzip) args.push_back("--gzip");
+            const Ran sent = runProgram("node", args);
+            CPPUNIT_ASSERT_MESSAGE(protocol + (gzip ? " gzip: " : ": ") + sent.out, sent.status == 0);
+            CPPUNIT_ASSERT(sent.out.find("\"ok\":true") != std::string::npos);
+        }
+        // Four sends of one session: one thread, each record once (ids derive from what was sent).
+        const auto page = threadWhenComplete(host.port(), "T-5e5510e0-0000-4000-8000-000000000001", 3, 2);
+        CPPUNIT_ASSERT(page);
+        // The steps are the events': api_request (seq 1), tool_result (3), api_request (4).
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call:ok: tool_call:ok:echo llm_call:ok:"), join(stepsOf(page)));
+        // Claude Code's spans repeat what its events said: each is kept whole as a log of the session.
+        const auto logs = httpGet(host.port(), "/api/logs?thread_id=T-5e5510e0-0000-4000-8000-000000000001").json()->getArray("items");
+        std::vector<std::string> spans;
+        for (std::size_t i = 0; i < logs->size(); ++i) {
+            const std::string message = logs->getObject(static_cast<unsigned>(i))->getValue<std::string>("message");
+            if (message.rfind("span ", 0) == 0) spans.push_back(message);
+        }
+        std::sort(spans.begin(), spans.end());
+        CPPUNIT_ASSERT_EQUAL(std::string("span chat claude-x (84.000000 ms) span invoke_agent claude-code (650.000000 ms) span tools/call echo (12.000000 ms)"),
+                             join(spans));
+        const auto transcript = page->getArray("transcript");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), transcript->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("use the echo tool"), transcript->getObject(0)->getValue<std::string>("content"));
+        CPPUNIT_ASSERT_EQUAL(std::string("done"), transcript->getObject(1)->getValue<std::string>("content"));
+        const auto permissions = httpGet(host.port(), "/api/permissions?thread_id=T-5e5510e0-0000-4000-8000-000000000001");
+        CPPUNIT_ASSERT_EQUAL(200, permissions.status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.json()->getArray("items")->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("every/echo"),
+                             permissions.json()->getArray("items")->getObject(0)->getValue<std::string>("resource"));
+    }
+
+    void realClaudeCodeSessionIsObserved() {
+        mc::test::inNetworkNamespace("OtlpReceiverTest::realClaudeCodeSessionIsObserved", [] {
+            for (const std::string protocol : {"http/protobuf", "http/json"}) {
+                InProcessHost host(InProcessHost::Overrides{{"receiver.otlp.listen", "127.0.0.1:0"}});
+                const std::string endpoint = "http://127.0.0.1:" + std::to_string(host.runtime->receiverPort("receiver-otlp"));
+                // The scripted model: it answers with the tool calls, then "done" (tests/mcp-peers/fake-anthropic.mjs).
+                Poco::Pipe apiOut;
+                Poco::ProcessHandle api = Poco::Process::launch("node", {"fake-anthropic.mjs", "0"}, MC_TEST_MCP_PEERS_DIR, nullptr, &apiOut, nullptr);
+                Poco::PipeInputStream apiLines(apiOut);
+                std::string portLine;
+                std::getline(apiLines, portLine);
+                const auto apiPort = mc::test::parseObject(portLine)->getValue<int>("port");
+                const std::string session = protocol == "http/json" ? "0b5e55f0-0000-4000-8000-00000000000a" : "0b5e55f0-0000-4000-8000-00000000000b";
+                const Ran claude = runProgram("./claude-code-run.sh",
+                                              {endpoint, protocol, "http://127.0.0.1:" + std::to_string(apiPort), "--traces",
+                                               "--session-id", session, "--env", "OTEL_METRICS_EXPORTER=none"});
+                Poco::Process::kill(api);
+                api.wait();
+                CPPUNIT_ASSERT_MESSAGE(protocol + ": " + claude.out, claude.status == 0);
+                CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
+
+                // Three model requests, ToolSearch and the MCP tool; the prompt and the answer.
+                const auto page = threadWhenComplete(host.port(), "T-" + session, 4, 2);
+                CPPUNIT_ASSERT_MESSAGE(protocol + ": the session never became a complete thread: " +
+                                           httpGet(host.port(), "/api/threads/T-" + session).body,
+                                       page);
+                const std::string steps = join(stepsOf(page));
+                CPPUNIT_ASSERT_MESSAGE(steps, steps.find("tool_call:ok:echo") != std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(steps, steps.find("llm_call:ok:") != std::string::npos);
+                const auto transcript = page->getArray("transcript");
+                CPPUNIT_ASSERT_EQUAL(std::string("user"), transcript->getObject(0)->getValue<std::string>("role"));
+                CPPUNIT_ASSERT_EQUAL(std::string("use the echo tool"), transcript->getObject(0)->getValue<std::string>("content"));
+                CPPUNIT_ASSERT_EQUAL(std::string("done"),
+                                     transcript->getObject(static_cast<unsigned>(transcript->size() - 1))->getValue<std::string>("content"));
+                const auto echoStep = [&] {
+                    const auto timeline = page->getArray("timeline");
+                    for (std::size_t i = 0; i < timeline->size(); ++i)
+                        if (timeline->getObject(static_cast<unsigned>(i))->optValue<std::string>("tool", "") == "echo")
+                            return timeline->getObject(static_cast<unsigned>(i));
+                    return Poco::JSON::Object::Ptr();
+                }();
+                CPPUNIT_ASSERT_EQUAL(std::string("every"), echoStep->getValue<std::string>("mcp_id"));
+                // Its permission decision, with the rule's source.
+                const auto permissions = httpGet(host.port(), "/api/permissions?thread_id=T-" + session).json()->getArray("items");
+                bool echoGranted = false;
+                for (std::size_t i = 0; i < permissions->size(); ++i) {
+                    const auto p = permissions->getObject(static_cast<unsigned>(i));
+                    if (p->getValue<std::string>("resource") == "every/echo")
+                        echoGranted = p->getValue<bool>("granted") && p->getValue<std::string>("reason").find("accept by config") != std::string::npos;
+                }
+                CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/permissions?thread_id=T-" + session).body, echoGranted);
+            }
+        });
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(OtlpReceiverTest);
