@@ -83,6 +83,22 @@ inline std::optional<long long> intField(const std::string& text, const std::str
     return value;
 }
 
+// --set key=value (repeatable): any host key, e.g. --set store.sqlite.synchronous=NORMAL, into `keys`.
+// False (with the reason on stderr) for a malformed one.
+inline bool applySetFlags(int argc, char** argv, std::map<std::string, std::string>& keys) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string(argv[i]) != "--set") continue;
+        const std::string assignment = argv[i + 1];
+        const auto eq = assignment.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::fprintf(stderr, "--set expects key=value, got '%s'\n", assignment.c_str());
+            return false;
+        }
+        keys[assignment.substr(0, eq)] = assignment.substr(eq + 1);
+    }
+    return true;
+}
+
 inline bool failed(const std::string& what) {
     std::fprintf(stderr, "FAILED: %s\n", what.c_str());
     return false;

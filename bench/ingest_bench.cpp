@@ -73,17 +73,7 @@ int main(int argc, char** argv) {
         {"ws.queue.max_bytes", std::to_string(static_cast<long long>(events + 1000) * 600)},
     };
     if (!postgresUrl.empty()) keys["store.postgres.url"] = postgresUrl;
-    // --set key=value (repeatable): any host key, e.g. --set store.sqlite.synchronous=NORMAL.
-    for (int i = 1; i + 1 < argc; ++i) {
-        if (std::string(argv[i]) != "--set") continue;
-        const std::string assignment = argv[i + 1];
-        const auto eq = assignment.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::fprintf(stderr, "--set expects key=value, got '%s'\n", assignment.c_str());
-            return 1;
-        }
-        keys[assignment.substr(0, eq)] = assignment.substr(eq + 1);
-    }
+    if (!applySetFlags(argc, argv, keys)) return 1;
 
     bool ok = true;
     try {

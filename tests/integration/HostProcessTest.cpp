@@ -117,14 +117,17 @@ public:
     void anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout() {
         mc::test::inNetworkNamespace("HostProcessTest::anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout", [] {
             const unsigned short port = freePort();
-            HostProcess refused({"-Dhttp.host=0.0.0.0", "-Dhttp.port=" + std::to_string(port)});
+            TempDir dir; // the store of its own: a test leaves no database behind in the working directory
+            const std::string store = "-Dstore.sqlite.path=" + dir.file("mc.db");
+            HostProcess refused({"-Dhttp.host=0.0.0.0", "-Dhttp.port=" + std::to_string(port), store});
             CPPUNIT_ASSERT_EQUAL(78, refused.waitExit());
             CPPUNIT_ASSERT_MESSAGE(refused.output(),
                                    refused.output().find("http.host = '0.0.0.0' is reachable from the network but "
                                                          "auth.jwt.secret is not set") != std::string::npos);
             HostProcess accepted({"-Dhttp.host=0.0.0.0", "-Dhttp.port=" + std::to_string(port),
-                                  "-Dhttp.allow_remote_without_auth=true"});
-            CPPUNIT_ASSERT_MESSAGE(accepted.output(), accepted.waitHealthy(port));
+                                  "-Dhttp.allow_remote_without_auth=true", store});
+            const bool healthy = accepted.waitHealthy(port);
+            CPPUNIT_ASSERT_MESSAGE("exit " + std::to_string(accepted.waitExit(0)) + ": " + accepted.output(), healthy);
             CPPUNIT_ASSERT_MESSAGE(accepted.output(),
                                    accepted.output().find("http.host 0.0.0.0 is reachable from the network and auth is off") !=
                                        std::string::npos);

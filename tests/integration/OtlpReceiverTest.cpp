@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 using mc::test::eventually;
@@ -154,16 +155,21 @@ public:
         CPPUNIT_ASSERT(page);
         // The steps are the events': api_request (seq 1), tool_result (3), api_request (4).
         CPPUNIT_ASSERT_EQUAL(std::string("llm_call:ok: tool_call:ok:echo llm_call:ok:"), join(stepsOf(page)));
-        // Claude Code's spans repeat what its events said: each is kept whole as a log of the session.
-        const auto logs = httpGet(host.port(), "/api/logs?thread_id=T-5e5510e0-0000-4000-8000-000000000001").json()->getArray("items");
-        std::vector<std::string> spans;
-        for (std::size_t i = 0; i < logs->size(); ++i) {
-            const std::string message = logs->getObject(static_cast<unsigned>(i))->getValue<std::string>("message");
-            if (message.rfind("span ", 0) == 0) spans.push_back(message);
+        // Its spans, each stored once, are the trace's tree, oldest first.
+        const auto trace = httpGet(host.port(), "/api/traces/5eed0000000000000000000000000001");
+        CPPUNIT_ASSERT_EQUAL(200, trace.status);
+        const auto spans = trace.json()->getArray("items");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(trace.body, std::size_t(3), spans->size());
+        std::vector<std::string> tree;
+        for (std::size_t i = 0; i < spans->size(); ++i) {
+            const auto sp = spans->getObject(static_cast<unsigned>(i));
+            tree.push_back(sp->getValue<std::string>("name") + "<" + sp->optValue<std::string>("parent_span_id", "") + ">" +
+                           sp->getValue<std::string>("kind") + ":" + sp->getValue<std::string>("thread_id"));
         }
-        std::sort(spans.begin(), spans.end());
-        CPPUNIT_ASSERT_EQUAL(std::string("span chat claude-x (84.000000 ms) span invoke_agent claude-code (650.000000 ms) span tools/call echo (12.000000 ms)"),
-                             join(spans));
+        CPPUNIT_ASSERT_EQUAL(std::string("invoke_agent claude-code<>internal:T-5e5510e0-0000-4000-8000-000000000001 "
+                                         "chat claude-x<5eed000000000001>client:T-5e5510e0-0000-4000-8000-000000000001 "
+                                         "tools/call echo<5eed000000000001>client:T-5e5510e0-0000-4000-8000-000000000001"),
+                             join(tree));
         const auto transcript = page->getArray("transcript");
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), transcript->size());
         CPPUNIT_ASSERT_EQUAL(std::string("use the echo tool"), transcript->getObject(0)->getValue<std::string>("content"));
@@ -226,6 +232,12 @@ public:
                         echoGranted = p->getValue<bool>("granted") && p->getValue<std::string>("reason").find("accept by config") != std::string::npos;
                 }
                 CPPUNIT_ASSERT_MESSAGE(httpGet(host.port(), "/api/permissions?thread_id=T-" + session).body, echoGranted);
+                // Its trace (beta tracing on): the interaction, the model requests and the tool calls, of this thread.
+                const auto spans = httpGet(host.port(), "/api/spans?thread_id=T-" + session + "&limit=100").json()->getArray("items");
+                std::set<std::string> names;
+                for (std::size_t i = 0; i < spans->size(); ++i) names.insert(spans->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+                for (const char* name : {"claude_code.interaction", "claude_code.llm_request", "claude_code.tool"})
+                    CPPUNIT_ASSERT_MESSAGE(protocol + ": no span " + name, names.count(name) == 1);
             }
         });
     }

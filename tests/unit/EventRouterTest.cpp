@@ -54,6 +54,8 @@ public:
         CPPUNIT_ASSERT(channels("metric", R"({"id":"x"})") == V({"events:metric"}));
         CPPUNIT_ASSERT(channels("mcp_status", R"({"id":"MS-1","mcp_id":"fs"})") == V({"mcps", "mcps:fs"}));
         CPPUNIT_ASSERT(channels("audit", R"({"actor":"alice"})") == V({"audit"}));
+        CPPUNIT_ASSERT(channels("span", R"({"trace_id":"t","thread_id":"T-1"})") == V({"traces", "threads:T-1"}));
+        CPPUNIT_ASSERT(channels("span", R"({"trace_id":"t"})") == V({"traces"}));
         // An instance's status change (keys.id = the plugin id).
         CPPUNIT_ASSERT(channels("plugin_status", R"({"id":"store-sqlite"})") == V({"plugins", "plugins:store-sqlite"}));
         CPPUNIT_ASSERT(channels("plugin_status", R"({})") == V({"plugins"}));

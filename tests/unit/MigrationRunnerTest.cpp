@@ -97,7 +97,7 @@ public:
         // 003 adds one FTS5 table per searchable column (+ its shadow tables).
         CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,logs_fts,logs_fts_config,logs_fts_data,"
                                          "logs_fts_docsize,logs_fts_idx,mcp_status_history,permission_events,"
-                                         "schema_migrations,threads,threads_fts,threads_fts_config,threads_fts_data,"
+                                         "schema_migrations,spans,threads,threads_fts,threads_fts_config,threads_fts_data,"
                                          "threads_fts_docsize,threads_fts_idx,transcripts,transcripts_fts,"
                                          "transcripts_fts_config,transcripts_fts_data,transcripts_fts_docsize,"
                                          "transcripts_fts_idx"),
@@ -117,6 +117,8 @@ public:
                                          "idx_permission_events_thread ON permission_events,"
                                          "idx_permission_events_timestamp ON permission_events,"
                                          "idx_permission_events_user ON permission_events,"
+                                         "idx_spans_start_id ON spans,idx_spans_thread_start ON spans,"
+                                         "idx_spans_trace_start ON spans,"
                                          "idx_threads_mcp_started ON threads,idx_threads_parent_started ON threads,"
                                          "idx_threads_started_id ON threads,idx_threads_status_started ON threads,"
                                          "idx_transcripts_thread_sequence ON transcripts"),

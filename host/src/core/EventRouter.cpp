@@ -73,6 +73,9 @@ std::vector<std::string> EventRouter::channelsFor(std::string_view type, const C
     } else if (type == "permission") {
         channels.emplace_back("permissions");
         if (!keys.threadId.empty()) channels.push_back("permissions:" + keys.threadId);
+    } else if (type == "span") {
+        channels.emplace_back("traces");
+        if (!keys.threadId.empty()) channels.push_back("threads:" + keys.threadId);
     } else if (type == "audit") {
         channels.emplace_back("audit");
     } else if (type == "discovery") {

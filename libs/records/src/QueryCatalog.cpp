@@ -116,6 +116,11 @@ std::vector<ListQuerySpec> buildCatalog() {
                                eq("action", "only this action"), granted, eq("thread_id", "only requests of this thread"),
                                eq("mcp_id", "only requests on this MCP server")},
                               timeRange("timestamp", "requests"))));
+    all.push_back(scoped("traces.get", "span", "start_time", "trace_id", false));
+    all.push_back(list("spans.list", "span", "start_time", true,
+                       concat({eq("thread_id", "only spans of this thread"), eq("service", "only spans of this service"),
+                               eq("name", "only spans of this name"), eq("status", "only spans in this status (unset, ok, error)")},
+                              timeRange("start_time", "spans started"))));
     all.push_back(list("audit.list", "audit", "timestamp", true,
                        concat({eq("actor", "only actions by this actor"), eq("action", "only this action"),
                                eq("target", "only actions on this target")},
@@ -252,8 +257,10 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
     std::vector<QueryParamSpec> out;
     if (const auto* q = findListQuery(name)) {
         if (!q->scopeColumn.empty()) {
-            QueryParamSpec id = text(q->scopeColumn == "mcp_id" ? "mcp_id" : "id",
-                                     q->scopeColumn == "mcp_id" ? "the MCP server" : "the thread");
+            // A thread's lists take its "id"; other scopes are named by their column.
+            const bool thread = q->scopeColumn == "thread_id" || q->scopeColumn == "parent_id";
+            QueryParamSpec id = text(thread ? "id" : q->scopeColumn,
+                                     q->scopeColumn == "mcp_id" ? "the MCP server" : thread ? "the thread" : "the trace");
             id.required = true;
             out.push_back(id);
         }
@@ -382,7 +389,7 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
 
 void runList(const ListQuerySpec& spec, std::string_view paramsJson, mc::sdk::Sink& sink, const PageReader& read) {
     ParsedList list = parseList(spec, paramsJson);
-    const bool threadScoped = list.scopeId && spec.scopeColumn != "mcp_id";
+    const bool threadScoped = list.scopeId && (spec.scopeColumn == "thread_id" || spec.scopeColumn == "parent_id");
     std::vector<std::string> rows;
     if (!spec.paginated) {
         std::string page;

@@ -107,6 +107,16 @@ const std::vector<KindSpec>& allKinds() {
               field("action", FieldType::Text, true), field("target", FieldType::Text),
               field("outcome", FieldType::Text), field("details", FieldType::Json)},
              WriteMode::InsertOnce, false, true),
+        // OpenTelemetry spans as received (receiver-otlp): each whole, found by trace and by thread.
+        kind("span", "spans", "SP-",
+             {field("trace_id", FieldType::Text, true), field("span_id", FieldType::Text, true),
+              field("parent_span_id", FieldType::Text), field("thread_id", FieldType::Text),
+              field("name", FieldType::Text, true),
+              oneOf("kind", {"unspecified", "internal", "server", "client", "producer", "consumer"}),
+              field("service", FieldType::Text), timestampNowByDefault("start_time"), field("end_time", FieldType::Timestamp),
+              field("duration_ms", FieldType::Real), oneOf("status", {"unset", "ok", "error"}),
+              field("status_message", FieldType::Text), field("attributes", FieldType::Json),
+              field("events", FieldType::Json), field("resource", FieldType::Json)}),
     };
     return all;
 }

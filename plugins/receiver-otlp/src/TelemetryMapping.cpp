@@ -377,66 +377,79 @@ bool isToolCall(const otlp::Span& s, const Scope2& attrs) {
     return op == "execute_tool" || method == "tools/call" || s.name == "claude_code.tool" || s.name.rfind("execute_tool", 0) == 0;
 }
 
+const char* spanKindName(std::int32_t kind) {
+    switch (kind) {
+    case 1: return "internal";
+    case 2: return "server";
+    case 3: return "client";
+    case 4: return "producer";
+    case 5: return "consumer";
+    default: return "unspecified";
+    }
+}
+
 void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeSpans& scope, const otlp::Span& s, std::size_t item) {
     const Scope2 attrs{s.attributes, resource.resource};
     const std::string service = serviceOf(resource.resource);
     const double durationMs = s.endTimeUnixNano > s.startTimeUnixNano ? double(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6 : 0.0;
-    std::string context = "{\"trace_id\":" + json::quote(s.traceId) + ",\"span_id\":" + json::quote(s.spanId) +
-                          ",\"parent_span_id\":" + json::quote(s.parentSpanId) + ",\"name\":" + json::quote(s.name) +
-                          ",\"kind\":" + std::to_string(s.kind) + ",\"attributes\":" + attributesJson(s.attributes);
-    if (!s.statusMessage.empty()) context += ",\"status_message\":" + json::quote(s.statusMessage);
-    if (!s.events.empty()) {
-        context += ",\"events\":[";
-        for (std::size_t i = 0; i < s.events.size(); ++i)
-            context += (i ? "," : "") + std::string("{\"name\":") + json::quote(s.events[i].name) + ",\"time\":" +
-                       json::quote(timestampOf(s.events[i].timeUnixNano)) + ",\"attributes\":" + attributesJson(s.events[i].attributes) + "}";
-        context += "]";
-    }
     const auto session = sessionOf(attrs);
-    // Claude Code reports each model request and tool call as an event too (the steps come from
-    // those, with its own sequence): its spans are kept whole, as logs of the session, not doubled.
-    const bool eventsCarrySteps = service.rfind("claude-code", 0) == 0;
-    if (session && !eventsCarrySteps) {
-        const std::string thread = b.thread(attrs, *session, service, nullptr);
-        auto& st = b.add("step", "S-" + s.traceId.substr(0, 8) + s.spanId, item);
-        st.fields.emplace_back("thread_id", FieldValue::of(thread));
-        // Spans carry no sequence of their own: their start, in microseconds, orders them in the thread.
-        st.fields.emplace_back("sequence", FieldValue::of(static_cast<std::int64_t>(s.startTimeUnixNano / 1000)));
-        if (s.startTimeUnixNano) st.fields.emplace_back("timestamp", FieldValue::of(timestampOf(s.startTimeUnixNano)));
-        st.fields.emplace_back("duration_ms", FieldValue::ofReal(durationMs));
-        std::string type = "span";
-        std::string description = s.name;
-        ToolNames names;
-        if (textOf(attrs.find("gen_ai.operation.name")).value_or("") == "invoke_agent") {
-            type = "agent_run";
-        } else if (isInference(s, attrs)) {
-            type = "llm_call";
-            const auto in = intOf(attrs.find("gen_ai.usage.input_tokens")) ? intOf(attrs.find("gen_ai.usage.input_tokens")) : intOf(attrs.find("input_tokens"));
-            const auto out = intOf(attrs.find("gen_ai.usage.output_tokens")) ? intOf(attrs.find("gen_ai.usage.output_tokens")) : intOf(attrs.find("output_tokens"));
-            if (in || out) description += ": " + std::to_string(in.value_or(0)) + " in, " + std::to_string(out.value_or(0)) + " out tokens";
-        } else if (isToolCall(s, attrs)) {
-            type = "tool_call";
-            names.tool = textOf(attrs.find("gen_ai.tool.name")).value_or(textOf(attrs.find("tool_name")).value_or(""));
-        }
-        st.fields.emplace_back("step_type", FieldValue::of(type));
-        st.fields.emplace_back("description", FieldValue::of(description));
-        st.fields.emplace_back("details", FieldValue::of(context + "}"));
-        st.fields.emplace_back("status", FieldValue::of(std::string(s.statusCode == 2 ? "error" : "ok")));
-        if (!names.tool.empty()) st.fields.emplace_back("tool", FieldValue::of(names.tool));
-        return;
-    }
-    // A span of no session (or one whose events already made the steps): a log line with all of it,
-    // until spans are stored as spans (docs/otel.md).
     const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr)) : std::nullopt;
-    auto& l = b.add("log", "L-" + s.traceId + "-" + s.spanId, item);
-    if (s.startTimeUnixNano) l.fields.emplace_back("timestamp", FieldValue::of(timestampOf(s.startTimeUnixNano)));
-    l.fields.emplace_back("level", FieldValue::of(std::string(s.statusCode == 2 ? "ERROR" : "INFO")));
-    l.fields.emplace_back("service", FieldValue::of(service));
-    addIf(l, "thread_id", thread);
-    l.fields.emplace_back("mcp_id", FieldValue::of(service));
-    l.fields.emplace_back("message", FieldValue::of("span " + s.name + " (" + std::to_string(durationMs) + " ms)"));
-    l.fields.emplace_back("context", FieldValue::of(context + ",\"resource\":" + attributesJson(resource.resource) +
-                                                    ",\"scope\":{\"name\":" + json::quote(scope.scope.name) + "}}"));
+
+    // Every span, whole: the trace's tree (GET /api/traces/{id}).
+    auto& sp = b.add("span", "SP-" + s.traceId + "-" + s.spanId, item);
+    sp.fields.emplace_back("trace_id", FieldValue::of(s.traceId));
+    sp.fields.emplace_back("span_id", FieldValue::of(s.spanId));
+    if (!s.parentSpanId.empty()) sp.fields.emplace_back("parent_span_id", FieldValue::of(s.parentSpanId));
+    addIf(sp, "thread_id", thread);
+    sp.fields.emplace_back("name", FieldValue::of(s.name.empty() ? std::string("(unnamed)") : s.name));
+    sp.fields.emplace_back("kind", FieldValue::of(std::string(spanKindName(s.kind))));
+    sp.fields.emplace_back("service", FieldValue::of(service));
+    if (s.startTimeUnixNano) sp.fields.emplace_back("start_time", FieldValue::of(timestampOf(s.startTimeUnixNano)));
+    if (s.endTimeUnixNano) sp.fields.emplace_back("end_time", FieldValue::of(timestampOf(s.endTimeUnixNano)));
+    sp.fields.emplace_back("duration_ms", FieldValue::ofReal(durationMs));
+    sp.fields.emplace_back("status", FieldValue::of(std::string(s.statusCode == 2 ? "error" : s.statusCode == 1 ? "ok" : "unset")));
+    if (!s.statusMessage.empty()) sp.fields.emplace_back("status_message", FieldValue::of(s.statusMessage));
+    sp.fields.emplace_back("attributes", FieldValue::of(attributesJson(s.attributes)));
+    std::string events = "[";
+    for (std::size_t i = 0; i < s.events.size(); ++i)
+        events += (i ? "," : "") + std::string("{\"name\":") + json::quote(s.events[i].name) + ",\"time\":" +
+                  json::quote(timestampOf(s.events[i].timeUnixNano)) + ",\"attributes\":" + attributesJson(s.events[i].attributes) + "}";
+    sp.fields.emplace_back("events", FieldValue::of(events + "]"));
+    sp.fields.emplace_back("resource", FieldValue::of("{\"attributes\":" + attributesJson(resource.resource) + ",\"scope\":{\"name\":" +
+                                                      json::quote(scope.scope.name) + ",\"version\":" + json::quote(scope.scope.version) + "}}"));
+
+    // Claude Code reports each model request and tool call as an event too (the steps come from
+    // those, with its own sequence): its spans are not doubled into steps.
+    if (!thread || service.rfind("claude-code", 0) == 0) return;
+    auto& st = b.add("step", "S-" + s.traceId.substr(0, 8) + s.spanId, item);
+    st.fields.emplace_back("thread_id", FieldValue::of(*thread));
+    // Spans carry no sequence of their own: their start, in microseconds, orders them in the thread.
+    st.fields.emplace_back("sequence", FieldValue::of(static_cast<std::int64_t>(s.startTimeUnixNano / 1000)));
+    if (s.startTimeUnixNano) st.fields.emplace_back("timestamp", FieldValue::of(timestampOf(s.startTimeUnixNano)));
+    st.fields.emplace_back("duration_ms", FieldValue::ofReal(durationMs));
+    std::string type = "span";
+    std::string description = s.name;
+    std::string tool;
+    if (textOf(attrs.find("gen_ai.operation.name")).value_or("") == "invoke_agent") {
+        type = "agent_run";
+    } else if (isInference(s, attrs)) {
+        type = "llm_call";
+        auto in = intOf(attrs.find("gen_ai.usage.input_tokens"));
+        if (!in) in = intOf(attrs.find("input_tokens"));
+        auto out = intOf(attrs.find("gen_ai.usage.output_tokens"));
+        if (!out) out = intOf(attrs.find("output_tokens"));
+        if (in || out) description += ": " + std::to_string(in.value_or(0)) + " in, " + std::to_string(out.value_or(0)) + " out tokens";
+    } else if (isToolCall(s, attrs)) {
+        type = "tool_call";
+        tool = textOf(attrs.find("gen_ai.tool.name")).value_or(textOf(attrs.find("tool_name")).value_or(""));
+    }
+    st.fields.emplace_back("step_type", FieldValue::of(type));
+    st.fields.emplace_back("description", FieldValue::of(description));
+    // The span itself is in spans: the step names it.
+    st.fields.emplace_back("details", FieldValue::of("{\"trace_id\":" + json::quote(s.traceId) + ",\"span_id\":" + json::quote(s.spanId) +
+                                                     ",\"span\":" + json::quote(s.name) + "}"));
+    st.fields.emplace_back("status", FieldValue::of(std::string(s.statusCode == 2 ? "error" : "ok")));
+    if (!tool.empty()) st.fields.emplace_back("tool", FieldValue::of(tool));
 }
 
 } // namespace

@@ -83,8 +83,8 @@ class TelemetryMappingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOtherEventsAndPlainLogsAreKeptAsLogs);
     CPPUNIT_TEST(testGenAiChatSpanIsAnLlmCallStep);
     CPPUNIT_TEST(testMcpToolsCallSpanIsAToolCallStep);
-    CPPUNIT_TEST(testSpanWithoutSessionIsKeptAsALog);
-    CPPUNIT_TEST(testClaudeCodeSpansAreLogsOfTheSessionNotSteps);
+    CPPUNIT_TEST(testEverySpanIsKeptWhole);
+    CPPUNIT_TEST(testClaudeCodeSpansAreSpansOfTheSessionNotSteps);
     CPPUNIT_TEST(testAbiValuesFollowTheCatalog);
     CPPUNIT_TEST_SUITE_END();
 
@@ -277,7 +277,8 @@ public:
         const Mapped m = mapTraces(request);
         CPPUNIT_ASSERT_EQUAL(std::string("T-conv-9"), m.records.at(0).id);
         CPPUNIT_ASSERT_EQUAL(std::string("my-agent"), fieldsOf(m.records[0]).at("mcp_id"));
-        const auto& step = m.records.at(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("span"), m.records.at(1).kind);
+        const auto& step = m.records.at(2);
         CPPUNIT_ASSERT_EQUAL(std::string("S-0af76519b7ad6b7169203331"), step.id);
         const auto f = fieldsOf(step);
         CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), f.at("step_type"));
@@ -300,14 +301,14 @@ public:
         s.endTimeUnixNano = kT0 + 3000000ull;
         s.attributes = {{"mcp.method.name", text("tools/call")}, {"gen_ai.tool.name", text("echo")}, {"mcp.session.id", text("m-1")}};
         request.resources[0].scopes[0].spans.push_back(s);
-        const auto f = fieldsOf(mapTraces(request).records.at(1));
+        const auto f = fieldsOf(mapTraces(request).records.at(2));
         CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), f.at("step_type"));
         CPPUNIT_ASSERT_EQUAL(std::string("echo"), f.at("tool"));
         CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_service"), fieldsOf(mapTraces(request).records.at(0)).at("mcp_id"));
     }
 
-    void testSpanWithoutSessionIsKeptAsALog() {
+    void testEverySpanIsKeptWhole() {
         mc::otlp::TracesRequest request;
         request.resources.resize(1);
         request.resources[0].resource = {{"service.name", text("api")}};
@@ -316,19 +317,41 @@ public:
         mc::otlp::Span s;
         s.traceId = "33333333333333333333333333333333";
         s.spanId = "4444444444444444";
+        s.parentSpanId = "5555555555555555";
         s.name = "GET /";
+        s.kind = 2;
+        s.statusCode = 2;
+        s.statusMessage = "boom";
         s.startTimeUnixNano = kT0;
         s.endTimeUnixNano = kT0 + 2000000ull;
+        s.attributes = {{"http.route", text("/")}};
+        mc::otlp::SpanEvent e;
+        e.timeUnixNano = kT0 + 1000000ull;
+        e.name = "exception";
+        e.attributes = {{"exception.type", text("E")}};
+        s.events.push_back(e);
         request.resources[0].scopes[0].spans.push_back(s);
         const Mapped m = mapTraces(request);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("L-33333333333333333333333333333333-4444444444444444"), m.records[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records.size()); // no session: no thread, no step
+        CPPUNIT_ASSERT_EQUAL(std::string("span"), m.records[0].kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("SP-33333333333333333333333333333333-4444444444444444"), m.records[0].id);
         const auto f = fieldsOf(m.records[0]);
-        CPPUNIT_ASSERT_EQUAL(std::string("span GET / (2.000000 ms)"), f.at("message"));
+        CPPUNIT_ASSERT_EQUAL(std::string("5555555555555555"), f.at("parent_span_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("server"), f.at("kind"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("boom"), f.at("status_message"));
         CPPUNIT_ASSERT_EQUAL(std::string("api"), f.at("service"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2.000000"), f.at("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.002000Z"), f.at("end_time"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"http.route\":\"/\"}"), f.at("attributes"));
+        CPPUNIT_ASSERT_EQUAL(std::string("[{\"name\":\"exception\",\"time\":\"2025-12-02T00:00:00.001000Z\",\"attributes\":{\"exception.type\":\"E\"}}]"),
+                             f.at("events"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"attributes\":{\"service.name\":\"api\"},\"scope\":{\"name\":\"http\",\"version\":\"\"}}"),
+                             f.at("resource"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), f.count("thread_id"));
     }
 
-    void testClaudeCodeSpansAreLogsOfTheSessionNotSteps() {
+    void testClaudeCodeSpansAreSpansOfTheSessionNotSteps() {
         mc::otlp::TracesRequest request;
         request.resources.resize(1);
         request.resources[0].resource = {{"service.name", text("claude-code")}};
@@ -342,15 +365,13 @@ public:
         s.attributes = {{"gen_ai.operation.name", text("chat")}, {"session.id", text("sess-1")}};
         request.resources[0].scopes[0].spans.push_back(s);
         const Mapped m = mapTraces(request);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.records.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("log"), m.records[1].kind);
-        const auto f = fieldsOf(m.records[1]);
-        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), f.at("thread_id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("span claude_code.llm_request (5.000000 ms)"), f.at("message"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.records.size()); // the thread and the span: its api_request event is the step
+        CPPUNIT_ASSERT_EQUAL(std::string("span"), m.records[1].kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), fieldsOf(m.records[1]).at("thread_id"));
         // Another agent's invoke_agent span is the run's own step.
         request.resources[0].resource = {{"service.name", text("my-agent")}};
         request.resources[0].scopes[0].spans[0].attributes = {{"gen_ai.operation.name", text("invoke_agent")}, {"session.id", text("sess-1")}};
-        CPPUNIT_ASSERT_EQUAL(std::string("agent_run"), fieldsOf(mapTraces(request).records.at(1)).at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("agent_run"), fieldsOf(mapTraces(request).records.at(2)).at("step_type"));
     }
 
     void testAbiValuesFollowTheCatalog() {
