@@ -4,6 +4,7 @@
 // dialect, schema_version, the migrations of that dialect applied in order — and offers the calls the
 // store tests make (write/query with result and error text, describe as health with the schema
 // version, the last reported status). Only mc/ headers, Poco and boost: no host internals.
+#include <mc/json_text.hpp>
 #include <mc/sdk_test.hpp>
 
 #include "mc/records/BatchWrite.h"
@@ -175,14 +176,7 @@ private:
     // What the host stamps absent timestamps with: RFC 3339 UTC with microseconds.
     static std::string utcNow() {
         const auto now = std::chrono::system_clock::now();
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-        const std::time_t seconds = static_cast<std::time_t>(us / 1000000);
-        std::tm tm{};
-        gmtime_r(&seconds, &tm);
-        char text[40];
-        std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
-        return text;
+        return mc::sdk::json::isoTimestamp(std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
     }
 
     mc_status writeTyped(mc::records::ParsedBatch parsed, std::string& result, std::string& error) {
