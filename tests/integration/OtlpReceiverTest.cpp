@@ -153,6 +153,8 @@ public:
         // Four sends of one session: one thread, each record once (ids derive from what was sent).
         const auto page = threadWhenComplete(host.port(), "T-5e5510e0-0000-4000-8000-000000000001", 3, 2);
         CPPUNIT_ASSERT(page);
+        // The session started with its first event (not when the host first heard of it).
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), page->getValue<std::string>("started_at"));
         // The steps are the events': api_request (seq 1), tool_result (3), api_request (4).
         CPPUNIT_ASSERT_EQUAL(std::string("llm_call:ok: tool_call:ok:echo llm_call:ok:"), join(stepsOf(page)));
         // Its spans, each stored once, are the trace's tree, oldest first.

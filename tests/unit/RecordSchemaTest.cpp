@@ -65,6 +65,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(RecordSchemaTest);
     CPPUNIT_TEST(testNewTerminalThreadGetsEndedAt);
     CPPUNIT_TEST(testMergeKeepsAbsentFieldsAndStartedAt);
+    CPPUNIT_TEST(testStartedAtOnlyMovesEarlier);
     CPPUNIT_TEST(testMergeRejectsLeavingAFinalState);
     CPPUNIT_TEST(testSameEventAgainIsUnchanged);
     CPPUNIT_TEST(testParseBatchRejectsPerRecordAndRefusesBadBodies);
@@ -102,6 +103,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("hi"), text(*merged.row, "user_input"));
         CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), text(*merged.row, "started_at"));
         CPPUNIT_ASSERT_EQUAL(kNow, text(*merged.row, "ended_at"));
+    }
+
+    void testStartedAtOnlyMovesEarlier() {
+        const auto stored = thread(R"({"id":"T-1","mcp_id":"m","status":"running","started_at":"2026-01-01T00:00:10Z"})");
+        auto later = records::mergeThread(spec, stored, thread(R"({"id":"T-1","mcp_id":"m","status":"running","started_at":"2026-01-01T00:00:20Z"})"), now);
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:10.000000Z"), text(*later.row, "started_at"));
+        CPPUNIT_ASSERT(later.unchanged);
+        // An offset is compared in UTC: 01:00:05+01:00 is 00:00:05Z, earlier.
+        auto earlier = records::mergeThread(spec, stored, thread(R"({"id":"T-1","mcp_id":"m","status":"running","started_at":"2026-01-01T01:00:05+01:00"})"), now);
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:05.000000Z"), text(*earlier.row, "started_at"));
+        CPPUNIT_ASSERT(!earlier.unchanged);
     }
 
     void testMergeRejectsLeavingAFinalState() {

@@ -105,6 +105,7 @@ ThreadMerge mergeThread(const KindSpec& spec, const std::optional<NormalizedReco
                         const NormalizedRecord& incoming, const std::function<std::string()>& now) {
     const std::size_t status = fieldIndex(spec, "status");
     const std::size_t endedAt = fieldIndex(spec, "ended_at");
+    const std::size_t startedAt = fieldIndex(spec, "started_at");
     ThreadMerge out;
     NormalizedRecord row;
     if (!stored) {
@@ -118,8 +119,16 @@ ThreadMerge mergeThread(const KindSpec& spec, const std::optional<NormalizedReco
                 return out;
             }
         row = *stored;
-        for (std::size_t i = 0; i < spec.fields.size(); ++i)
-            if (incoming.present[i]) row.values[i] = incoming.values[i];
+        for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+            if (!incoming.present[i]) continue;
+            // A thread started when its earliest report says: started_at never moves later (sources
+            // that report a session piecemeal, such as an OTLP exporter, each send what they saw).
+            // Normalized timestamps compare as text in time order.
+            if (i == startedAt && isSet(row.values[i]) && isSet(incoming.values[i]) &&
+                std::get<std::string>(incoming.values[i]) > std::get<std::string>(row.values[i]))
+                continue;
+            row.values[i] = incoming.values[i];
+        }
     }
     const auto resulting = std::get_if<std::string>(&row.values[status]);
     if (resulting && isTerminalStatus(*resulting) && !isSet(row.values[endedAt])) row.values[endedAt] = now();

@@ -141,7 +141,10 @@ public:
     }
 
     // The thread of a session, once per request (before the first record that names it).
-    std::string thread(const Scope2& attrs, const std::string& session, const std::string& agent, const AnyValue* prompt) {
+    // `nanos`: when the item naming it happened (0: unknown); the thread's started_at is the earliest
+    // (the store keeps the earliest across requests too).
+    std::string thread(const Scope2& attrs, const std::string& session, const std::string& agent, const AnyValue* prompt,
+                       std::uint64_t nanos) {
         const std::string id = "T-" + idPart(session);
         if (threads_.insert(id).second) {
             auto& t = add("thread", id, MappedRecord::kNoItem);
@@ -153,6 +156,20 @@ public:
                 if (auto v = textOf(attrs.find(key))) context += "," + json::quote(key) + ":" + json::quote(*v);
             t.fields.emplace_back("execution_context", FieldValue::of(context + "}"));
             threadIndex_[id] = out_.records.size() - 1;
+        }
+        if (nanos) {
+            auto& t = out_.records[threadIndex_[id]];
+            auto& earliest = earliest_[id];
+            if (!earliest || nanos < earliest) {
+                earliest = nanos;
+                bool set = false;
+                for (auto& [name, value] : t.fields)
+                    if (name == "started_at") {
+                        value = FieldValue::of(timestampOf(nanos));
+                        set = true;
+                    }
+                if (!set) t.fields.emplace_back("started_at", FieldValue::of(timestampOf(nanos)));
+            }
         }
         if (prompt) {
             if (auto text = textOf(prompt); text && *text != "<REDACTED>") {
@@ -169,6 +186,7 @@ private:
     Mapped& out_;
     std::set<std::string> threads_;
     std::map<std::string, std::size_t> threadIndex_;
+    std::map<std::string, std::uint64_t> earliest_;
 };
 
 std::optional<std::string> sessionOf(const Scope2& attrs) {
@@ -239,7 +257,7 @@ void addIf(MappedRecord& r, const char* name, std::optional<std::string> v) {
 // began duration_ms earlier. Its thread is added first.
 MappedRecord& eventStep(Builder& b, const Scope2& attrs, const std::string& session, const std::string& service,
                         const std::string& key, std::size_t item, std::int64_t sequence, std::uint64_t nanos, const char* type) {
-    const std::string thread = b.thread(attrs, session, service, nullptr);
+    const std::string thread = b.thread(attrs, session, service, nullptr, nanos);
     auto& s = b.add("step", "S-" + key, item);
     const auto duration = realOf(attrs.find("duration_ms"));
     s.fields.emplace_back("thread_id", FieldValue::of(thread));
@@ -269,7 +287,7 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
         const std::string key = idPart(*session) + "-" + std::to_string(*sequence);
         if (event == "user_prompt" || event == "assistant_response") {
             const bool user = event == "user_prompt";
-            const std::string thread = b.thread(attrs, *session, service, user ? attrs.find("prompt") : nullptr);
+            const std::string thread = b.thread(attrs, *session, service, user ? attrs.find("prompt") : nullptr, nanos);
             auto& m = b.add("transcript", "M-" + key, item);
             m.fields.emplace_back("thread_id", FieldValue::of(thread));
             m.fields.emplace_back("sequence", FieldValue::of(*sequence));
@@ -310,7 +328,7 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
             return;
         }
         if (event == "tool_decision") {
-            const std::string thread = b.thread(attrs, *session, service, nullptr);
+            const std::string thread = b.thread(attrs, *session, service, nullptr, nanos);
             const ToolNames names = toolNames(attrs);
             auto& p = b.add("permission", "P-" + key, item);
             addIf(p, "timestamp", at);
@@ -343,7 +361,7 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
         }
     }
     // Anything else: a log line with all it carried.
-    const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr)) : std::nullopt;
+    const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr, nanos)) : std::nullopt;
     auto& l = b.add("log", "", item);
     std::string fullContext = "{\"event\":" + json::quote(event.empty() ? r.eventName : event) +
                               ",\"attributes\":" + attributesJson(r.attributes) + ",\"resource\":" + attributesJson(resource.resource) +
@@ -393,7 +411,8 @@ void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeS
     const std::string service = serviceOf(resource.resource);
     const double durationMs = s.endTimeUnixNano > s.startTimeUnixNano ? double(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6 : 0.0;
     const auto session = sessionOf(attrs);
-    const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr)) : std::nullopt;
+    const std::optional<std::string> thread =
+        session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr, s.startTimeUnixNano)) : std::nullopt;
 
     // Every span, whole: the trace's tree (GET /api/traces/{id}).
     auto& sp = b.add("span", "SP-" + s.traceId + "-" + s.spanId, item);

@@ -91,7 +91,7 @@ class TelemetryMappingTest : public CppUnit::TestFixture {
 public:
     void testSessionBecomesAThreadOnce() {
         auto request = claudeEvent("user_prompt", 1, {{"prompt", text("list my files")}});
-        auto second = claudeEvent("api_request", 2, {{"model", text("claude-x")}});
+        auto second = claudeEvent("api_request", 2, {{"model", text("claude-x")}}, kT0 - 1000000000ull); // reported later, happened earlier
         request.resources.push_back(second.resources.front());
         const Mapped m = mapLogs(request);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.items);
@@ -104,6 +104,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), f.at("mcp_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("running"), f.at("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("list my files"), f.at("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-01T23:59:59.000000Z"), f.at("started_at")); // the earliest of the request
         CPPUNIT_ASSERT_EQUAL(std::string("{\"source\":\"otlp\",\"agent\":\"claude-code\",\"session_id\":\"sess-1\",\"service.version\":"
                                          "\"2.1.220\",\"user.id\":\"u-42\",\"terminal.type\":\"vscode\"}"),
                              f.at("execution_context"));
