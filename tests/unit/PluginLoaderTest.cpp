@@ -347,6 +347,8 @@ public:
 
     void refusesMissingRequiredFunction() {
         expectRefusal("refuse-missing-function.so", "required function 'schema_version' of the store vtable is missing");
+        // A receiver (ABI 2.1) must take the requests of the routes it declares.
+        expectRefusal("refuse-receiver-without-handle.so", "required function 'handle' of the receiver vtable is missing");
     }
 
     void missingDirectoryIsOneRefusedRecord() {
@@ -388,7 +390,7 @@ public:
                                                    "good-transport.so",     "handmade-discovery.so",
                                                    "throwing-create.so"};
         CPPUNIT_ASSERT(expected == loaded);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(19), registry.refusedCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(20), registry.refusedCount()); // one per refuse-*.so, and not-a-library.so
         for (const auto& r : registry.report())
             if (!r.loaded) CPPUNIT_ASSERT_MESSAGE(r.path, !r.reason.empty());
     }
