@@ -4,6 +4,10 @@
 #include "config/HostConfig.h"
 #include "net/FrameCodec.h"
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>
 
@@ -20,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <thread>
 #include <optional>
 #include <string>
 #include <utility>
@@ -97,6 +102,35 @@ inline bool applySetFlags(int argc, char** argv, std::map<std::string, std::stri
         keys[assignment.substr(0, eq)] = assignment.substr(eq + 1);
     }
     return true;
+}
+
+// One POST on a keep-alive session, sent again after 10 ms while the answer is 503 (backpressure).
+struct Posted {
+    int status = 0;
+    std::string reply;
+    long long micros = 0;    // the accepted attempt: sent -> answered
+    std::size_t refused = 0; // 503 answers before it
+};
+inline Posted postUntilTaken(Poco::Net::HTTPClientSession& session, const std::string& path, const std::string& contentType,
+                             const std::string& body) {
+    Posted out;
+    for (;;) {
+        const long long sent = steadyNanos();
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType(contentType);
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        out.reply.clear();
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), out.reply);
+        out.status = static_cast<int>(response.getStatus());
+        if (out.status != Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE) {
+            out.micros = (steadyNanos() - sent) / 1000;
+            return out;
+        }
+        ++out.refused;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 inline bool failed(const std::string& what) {

@@ -120,31 +120,16 @@ int main(int argc, char** argv) {
                     const std::size_t first = next.fetch_add(batch);
                     if (first >= events) return;
                     const std::size_t count = std::min(batch, events - first);
-                    const std::string body = batchBody(first, count);
-                    for (;;) {
-                        const long long sent = steadyNanos();
-                        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/api/ingest", Poco::Net::HTTPMessage::HTTP_1_1);
-                        request.setContentType("application/json");
-                        request.setContentLength(static_cast<std::streamsize>(body.size()));
-                        session.sendRequest(request) << body;
-                        Poco::Net::HTTPResponse response;
-                        std::string reply;
-                        Poco::StreamCopier::copyToString(session.receiveResponse(response), reply);
-                        if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE) {
-                            ++refused; // backpressure: retry the same batch
-                            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                            continue;
-                        }
-                        const auto accepted = intField(reply, "accepted");
-                        if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK || !accepted) {
-                            std::fprintf(stderr, "ingest answered %d: %s\n", static_cast<int>(response.getStatus()), reply.c_str());
-                            return;
-                        }
-                        acknowledged += static_cast<std::size_t>(*accepted);
-                        std::lock_guard lock(ackMutex);
-                        ackUs.push_back((steadyNanos() - sent) / 1000);
-                        break;
+                    const Posted posted = postUntilTaken(session, "/api/ingest", "application/json", batchBody(first, count));
+                    refused += posted.refused;
+                    const auto accepted = intField(posted.reply, "accepted");
+                    if (posted.status != Poco::Net::HTTPResponse::HTTP_OK || !accepted) {
+                        std::fprintf(stderr, "ingest answered %d: %s\n", posted.status, posted.reply.c_str());
+                        return;
                     }
+                    acknowledged += static_cast<std::size_t>(*accepted);
+                    std::lock_guard lock(ackMutex);
+                    ackUs.push_back(posted.micros);
                 }
             });
         }

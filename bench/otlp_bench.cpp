@@ -182,31 +182,17 @@ int main(int argc, char** argv) {
                 Poco::Net::HTTPClientSession http("127.0.0.1", port);
                 http.setKeepAlive(true);
                 for (const auto& [count, body] : bodies[c]) {
-                    for (;;) {
-                        const long long sent = steadyNanos();
-                        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, traces ? "/v1/traces" : "/v1/logs",
-                                                       Poco::Net::HTTPMessage::HTTP_1_1);
-                        request.setContentType(json ? "application/json" : "application/x-protobuf");
-                        request.setContentLength(static_cast<std::streamsize>(body.size()));
-                        http.sendRequest(request) << body;
-                        Poco::Net::HTTPResponse response;
-                        std::string reply;
-                        Poco::StreamCopier::copyToString(http.receiveResponse(response), reply);
-                        if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE) {
-                            ++refused; // backpressure: send it again
-                            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                            continue;
-                        }
-                        // Everything stored: an empty response (protobuf) or {} (JSON), no partial_success.
-                        if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK || (json ? reply != "{}" : !reply.empty())) {
-                            std::fprintf(stderr, "the receiver answered %d: %s\n", static_cast<int>(response.getStatus()), reply.c_str());
-                            return;
-                        }
-                        acknowledged += count;
-                        std::lock_guard lock(ackMutex);
-                        ackUs.push_back((steadyNanos() - sent) / 1000);
-                        break;
+                    const Posted posted = postUntilTaken(http, traces ? "/v1/traces" : "/v1/logs",
+                                                         json ? "application/json" : "application/x-protobuf", body);
+                    refused += posted.refused;
+                    // Everything stored: an empty response (protobuf) or {} (JSON), no partial_success.
+                    if (posted.status != Poco::Net::HTTPResponse::HTTP_OK || (json ? posted.reply != "{}" : !posted.reply.empty())) {
+                        std::fprintf(stderr, "the receiver answered %d: %s\n", posted.status, posted.reply.c_str());
+                        return;
                     }
+                    acknowledged += count;
+                    std::lock_guard lock(ackMutex);
+                    ackUs.push_back(posted.micros);
                 }
             });
         }

@@ -1,6 +1,7 @@
 #include "api/ReceiverApi.h"
 
 #include "log/Logging.h"
+#include "mc/abi_text.hpp"
 #include "web/Router.h"
 
 #include <Poco/JSON/Object.h>
@@ -11,7 +12,6 @@ namespace {
 
 constexpr const char* kRetryAfterSeconds = "1";
 
-std::string_view viewOf(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
 
 // One request's responder: lives until the receiver answers (the ABI's contract), then completes the
 // deferred reply (a no-op when the timeout answered first).
@@ -29,7 +29,7 @@ struct Responder {
         std::vector<std::pair<std::string, std::string>> headers;
         if (headersJson.len) {
             try {
-                const auto parsed = Poco::JSON::Parser().parse(std::string(viewOf(headersJson)));
+                const auto parsed = Poco::JSON::Parser().parse(std::string(mc::sdk::view(headersJson)));
                 if (const auto object = parsed.extract<Poco::JSON::Object::Ptr>())
                     for (const auto& [name, value] : *object) headers.emplace_back(name, value.toString());
             } catch (const Poco::Exception& e) {
@@ -37,7 +37,7 @@ struct Responder {
                                                self->what, e.displayText());
             }
         }
-        self->reply->complete([status, type = std::string(viewOf(contentType)), headers, payload = std::string(viewOf(body))](
+        self->reply->complete([status, type = std::string(mc::sdk::view(contentType)), headers, payload = std::string(mc::sdk::view(body))](
                                   Poco::Net::HTTPServerResponse& response) {
             response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
             for (const auto& [name, value] : headers) response.set(name, value);

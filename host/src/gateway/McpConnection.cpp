@@ -1,5 +1,6 @@
 #include "gateway/McpConnection.h"
 
+#include "mc/abi_text.hpp"
 #include "core/EventRouter.h"
 #include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"
@@ -41,7 +42,7 @@ std::string optString(const Poco::JSON::Object::Ptr& o, const std::string& key) 
     return v.isString() ? v.extract<std::string>() : std::string();
 }
 
-std::string_view view(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+using mc::sdk::view;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "gateway/McpProbe.h"
 
+#include "mc/abi_text.hpp"
 #include "gateway/McpProtocol.h"
 #include "gateway/TransportSet.h"
 #include "plugin/HostContext.h"
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int kProbeRequestId = 1;
 
-std::string_view view(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+using mc::sdk::view;
 
 // What the transport reports while the probe waits: the initialize answer or the end of the link.
 struct ProbeWaiter {

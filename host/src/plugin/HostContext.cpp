@@ -9,7 +9,7 @@ namespace mc::host {
 namespace {
 thread_local std::string t_lastPluginError;
 
-std::string_view view(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+using mc::sdk::view;
 } // namespace
 
 // Every callback is an exception barrier too: nothing thrown in the host may unwind into a plugin.

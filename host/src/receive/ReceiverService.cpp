@@ -1,6 +1,7 @@
 #include "receive/ReceiverService.h"
 
 #include "log/Logging.h"
+#include "mc/abi_text.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,7 +13,6 @@
 namespace mc::host {
 namespace {
 
-std::string_view viewOf(mc_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
 
 // What mc_receiver_vtable.routes wrote, read strictly: a receiver that declares nonsense does not start.
 void readRoutes(const std::string& pluginId, const std::string& text, std::vector<ReceiverRoute>& routes,
@@ -68,7 +68,7 @@ Receiver& ReceiverService::add(std::shared_ptr<const LoadedPlugin> plugin, std::
     receiver->instance_ = std::make_unique<PluginInstance>(plugin, std::move(context), &receiver->output_->api);
     std::string text;
     mc_sink sink{&text, [](void* ctx, mc_str chunk) {
-                     static_cast<std::string*>(ctx)->append(viewOf(chunk));
+                     static_cast<std::string*>(ctx)->append(mc::sdk::view(chunk));
                      return MC_OK;
                  }};
     std::string reason;
@@ -103,7 +103,7 @@ std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::s
         std::memcpy(&size, base + i * recordSize, sizeof size);
         std::memcpy(&r, base + i * recordSize, std::min({size, recordSize, sizeof r}));
         RawEvent event;
-        const std::string kind(viewOf(r.kind));
+        const std::string kind(mc::sdk::view(r.kind));
         const auto* spec = mc::records::findKind(kind);
         if (!spec) {
             event.error = "unknown record kind '" + kind + "' (known: " + mc::records::knownKinds() + ")";
@@ -113,7 +113,7 @@ std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::s
         } else {
             Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
             object->set("type", kind);
-            if (r.id.len) object->set("id", std::string(viewOf(r.id)));
+            if (r.id.len) object->set("id", std::string(mc::sdk::view(r.id)));
             for (std::size_t f = 0; f < r.value_count && event.error.empty(); ++f) {
                 const mc_value& v = r.values[f];
                 const auto& field = spec->fields[f];
@@ -127,12 +127,12 @@ std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::s
                 case MC_VALUE_TEXT:
                     if (field.type == mc::records::FieldType::Json) {
                         try {
-                            object->set(field.jsonName, Poco::JSON::Parser().parse(std::string(viewOf(v.text))));
+                            object->set(field.jsonName, Poco::JSON::Parser().parse(std::string(mc::sdk::view(v.text))));
                         } catch (const Poco::Exception& e) {
                             event.error = "field '" + field.jsonName + "' is not JSON: " + e.displayText();
                         }
                     } else {
-                        object->set(field.jsonName, std::string(viewOf(v.text)));
+                        object->set(field.jsonName, std::string(mc::sdk::view(v.text)));
                     }
                     break;
                 default: event.error = "field '" + field.jsonName + "' has an invalid value type";
@@ -152,7 +152,7 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
     std::vector<RawEvent> events;
     try {
         events = eventsOf(records, count, recordSize);
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {
         return MC_ERR_INTERNAL;
     }
     output->service->ingest_.submitWithoutWaiting(

@@ -1,6 +1,7 @@
 #include "TelemetryMapping.h"
 
 #include "mc/json_text.hpp"
+#include "mc/json_value.hpp"
 #include "mc/records/RecordSchema.h"
 
 #include <charconv>
@@ -221,22 +222,17 @@ ToolNames toolNames(const Scope2& attrs) {
     ToolNames names;
     names.tool = textOf(attrs.find("tool_name")).value_or("");
     if (auto params = textOf(attrs.find("tool_parameters"))) {
-        // A small scan for two string members, without a JSON tree: "mcp_server_name":"x", "mcp_tool_name":"y".
-        const auto member = [&](std::string_view key) -> std::string {
-            const std::string needle = "\"" + std::string(key) + "\"";
-            auto at = params->find(needle);
-            if (at == std::string::npos) return {};
-            at = params->find('"', params->find(':', at + needle.size()));
-            if (at == std::string::npos) return {};
-            std::string value;
-            for (std::size_t i = at + 1; i < params->size() && (*params)[i] != '"'; ++i) {
-                if ((*params)[i] == '\\' && i + 1 < params->size()) ++i;
-                value += (*params)[i];
-            }
-            return value;
-        };
-        if (auto server = member("mcp_server_name"); !server.empty()) names.server = server;
-        if (auto tool = member("mcp_tool_name"); !tool.empty()) names.tool = tool;
+        // {"mcp_server_name":"x","mcp_tool_name":"y",...}; anything else (not JSON, other members) is ignored.
+        try {
+            const auto parsed = mc::sdk::json::parse(*params);
+            const auto member = [&](std::string_view key) {
+                const auto* v = parsed.isObject() ? parsed.find(key) : nullptr;
+                return v && v->isString() ? v->str() : std::string();
+            };
+            if (auto server = member("mcp_server_name"); !server.empty()) names.server = server;
+            if (auto tool = member("mcp_tool_name"); !tool.empty()) names.tool = tool;
+        } catch (const mc::sdk::json::ParseError&) {
+        }
     }
     // mcp__<server>__<tool>: Claude Code's own name of an MCP tool.
     if (names.server.empty() && names.tool.rfind("mcp__", 0) == 0) {

@@ -61,6 +61,7 @@
 //    MC_COMPONENT_OK ("started"); report RECOVERABLE_ERROR etc. from start() or later to override.
 #pragma once
 
+#include "mc/abi_text.hpp"
 #include "mc/json_value.hpp"
 #include "mc/plugin_abi.h"
 
@@ -113,10 +114,6 @@ constexpr const char* statusName(mc_status status) noexcept {
     return "unknown";
 }
 
-constexpr mc_str str(std::string_view s) noexcept { return mc_str{s.data(), s.size()}; }
-constexpr std::string_view view(mc_str s) noexcept {
-    return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
-}
 
 // Throw this from a plugin to return a specific status with a reason.
 class Error : public std::runtime_error {
