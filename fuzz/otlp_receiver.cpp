@@ -1,7 +1,8 @@
-// The OTLP receiver's request path (plugins/receiver-otlp): what an exporter posts to /v1/logs or
-// /v1/traces, handled by the plugin itself — media type, gzip (capped), decoding, the mapping to
-// records, the reply. Byte 0 chooses the signal (bit 0), the encoding (bit 1) and gzip (bit 2; the
-// rest of the input is then inflated, so corrupt and bomb-like gzip is fuzzed too).
+// The OTLP receiver's request path (plugins/receiver-otlp): what an exporter posts to /v1/logs,
+// /v1/traces or /v1/metrics, handled by the plugin itself — media type, gzip (capped), decoding, the
+// mapping to records, the reply. Byte 0 chooses the signal (bit 0 traces, bit 3 metrics, else logs),
+// the encoding (bit 1) and gzip (bit 2; the rest of the input is then inflated, so corrupt and
+// bomb-like gzip is fuzzed too).
 //
 // Checked: no crash/UB/leak/hang; every request is answered exactly once with 200, 400, 413 or 415;
 // every record the mapping submits is one the host accepts as it is (its kind's fields, types and
@@ -81,13 +82,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const mc_receiver_output output{sizeof(mc_receiver_output), nullptr, &submit};
     static const Settings settings{{}, 1 << 20, 1};
     OtlpReceiver receiver(mc::sdk::Host(), settings, mc::sdk::Records(&output));
-    const bool traces = data[0] & 1;
+    const bool metrics = data[0] & 8;
+    const bool traces = !metrics && (data[0] & 1);
     const bool json = data[0] & 2;
     const bool gzip = data[0] & 4;
     const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
     answers = 0;
     const mc_http_responder responder{sizeof(mc_http_responder), nullptr, &respond};
-    mc::sdk::HttpRequest request{"POST", traces ? "/v1/traces" : "/v1/logs", json ? "application/json" : "application/x-protobuf",
+    mc::sdk::HttpRequest request{"POST", metrics ? "/v1/metrics" : traces ? "/v1/traces" : "/v1/logs", json ? "application/json" : "application/x-protobuf",
                                  gzip ? "gzip" : "", body, ""};
     receiver.handle(request, mc::sdk::Responder(&responder));
     MC_FUZZ_CHECK(answers == 1, std::to_string(answers) + " answers to one request");

@@ -1,6 +1,6 @@
 // OTLP/HTTP request bodies (libs/otlp): what any OpenTelemetry exporter sends to the receiver. The
-// first byte chooses the request and its encoding (logs or traces, protobuf or JSON), the rest is
-// the body.
+// first byte chooses the request and its encoding (bits 0-2: 0/1 logs, 2/3 traces, 4-7 metrics;
+// even protobuf, odd JSON), the rest is the body.
 //
 // Checked: no crash/UB/leak/hang; a refusal is DecodeError only; what decodes has well-formed ids
 // (lower-case hex of 32 or 16 digits, or none), counts that add up, and values whose text and JSON
@@ -45,7 +45,7 @@ void checkAttributes(const KeyValues& attributes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const int kind = data[0] & 3;
+    const int kind = data[0] & 7;
     const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
         if (kind < 2) {
@@ -65,6 +65,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 }
             }
             MC_FUZZ_CHECK(counted == request.recordCount(), "recordCount() differs from the records");
+        } else if (kind >= 4) {
+            const MetricsRequest request = kind % 2 == 0 ? decodeMetricsProtobuf(body) : decodeMetricsJson(body);
+            std::size_t counted = 0;
+            for (const auto& r : request.resources) {
+                checkAttributes(r.resource);
+                for (const auto& s : r.scopes)
+                    for (const auto& metric : s.metrics) {
+                        MC_FUZZ_CHECK(!metric.name.empty(), "a metric without a name");
+                        for (const auto& point : metric.points) {
+                            ++counted;
+                            MC_FUZZ_CHECK(point.bucketCounts.empty() || point.bucketCounts.size() == point.explicitBounds.size() + 1,
+                                          "bucket counts that do not match the bounds");
+                            checkAttributes(point.attributes);
+                        }
+                    }
+            }
+            MC_FUZZ_CHECK(counted == request.pointCount(), "pointCount() differs from the points");
         } else {
             const TracesRequest request = kind == 2 ? decodeTracesProtobuf(body) : decodeTracesJson(body);
             std::size_t counted = 0;

@@ -65,6 +65,10 @@ public:
         MC_FUZZ_CHECK(!r.terms.empty() && r.terms.size() <= 16, "search terms");
         MC_FUZZ_CHECK(!r.kinds.empty(), "search kinds");
     }
+    void usage(const UsageRequest& r, mc::sdk::Sink&) override {
+        MC_FUZZ_CHECK(r.limit >= 1 && r.limit <= 1000, "usage limit");
+        MC_FUZZ_CHECK(!r.from || !r.to || *r.from <= *r.to, "usage range");
+    }
     std::optional<ParsedList> lastList_;
 
 private:

@@ -144,7 +144,7 @@ public:
         for (const auto& [protocol, gzip] : std::vector<std::pair<std::string, bool>>{
                  {"http/json", false}, {"http/protobuf", false}, {"http/protobuf", true}, {"http/json", true}}) {
             std::vector<std::string> args{"otel-sender.mjs", "--endpoint", endpoint, "--protocol", protocol,
-                                          "--scenario", "claude-like", "--signals", "logs,traces"};
+                                          "--scenario", "claude-like", "--signals", "logs,traces,metrics"};
             if (gzip) args.push_back("--gzip");
             const Ran sent = runProgram("node", args);
             CPPUNIT_ASSERT_MESSAGE(protocol + (gzip ? " gzip: " : ": ") + sent.out, sent.status == 0);
@@ -181,6 +181,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.json()->getArray("items")->size());
         CPPUNIT_ASSERT_EQUAL(std::string("every/echo"),
                              permissions.json()->getArray("items")->getObject(0)->getValue<std::string>("resource"));
+        // Four runs, each a delta of 240 input and 24 output tokens and $0.001524: added up per thread and per agent.
+        const std::string usageRow = R"({"input_tokens":960,"output_tokens":96,"cache_read_tokens":0,"cache_creation_tokens":0,)"
+                                     R"("total_tokens":1056,"cost_usd":0.006096,"points":12})";
+        std::string byThread;
+        CPPUNIT_ASSERT_MESSAGE(byThread, eventually([&] {
+            byThread = httpGet(host.port(), "/api/usage?thread_id=T-5e5510e0-0000-4000-8000-000000000001").body;
+            return byThread.find(R"("points":12)") != std::string::npos;
+        }, 20000));
+        CPPUNIT_ASSERT_EQUAL(R"({"items":[{"thread_id":"T-5e5510e0-0000-4000-8000-000000000001",)" + usageRow.substr(1) +
+                                 R"(],"truncated":false})",
+                             byThread);
+        CPPUNIT_ASSERT_EQUAL(R"({"items":[{"service":"claude-code",)" + usageRow.substr(1) + R"(],"truncated":false})",
+                             httpGet(host.port(), "/api/usage?by=service").body);
+        // Every point is kept as received.
+        const auto points = httpGet(host.port(), "/api/metrics?name=claude_code.cost.usage&limit=10");
+        CPPUNIT_ASSERT_EQUAL(200, points.status);
+        const auto costs = points.json()->getArray("items");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(points.body, std::size_t(4), costs->size());
+        const auto cost = costs->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("USD"), cost->getValue<std::string>("unit"));
+        CPPUNIT_ASSERT_EQUAL(std::string("delta"), cost->getValue<std::string>("temporality"));
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-x"), cost->getValue<std::string>("model"));
+        CPPUNIT_ASSERT_EQUAL(0.001524, cost->getValue<double>("increment"));
     }
 
     void realClaudeCodeSessionIsObserved() {
@@ -198,7 +221,7 @@ public:
                 const std::string session = protocol == "http/json" ? "0b5e55f0-0000-4000-8000-00000000000a" : "0b5e55f0-0000-4000-8000-00000000000b";
                 const Ran claude = runProgram("./claude-code-run.sh",
                                               {endpoint, protocol, "http://127.0.0.1:" + std::to_string(apiPort), "--traces",
-                                               "--session-id", session, "--env", "OTEL_METRICS_EXPORTER=none"});
+                                               "--session-id", session});
                 Poco::Process::kill(api);
                 api.wait();
                 CPPUNIT_ASSERT_MESSAGE(protocol + ": " + claude.out, claude.status == 0);
@@ -240,6 +263,19 @@ public:
                 for (std::size_t i = 0; i < spans->size(); ++i) names.insert(spans->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
                 for (const char* name : {"claude_code.interaction", "claude_code.llm_request", "claude_code.tool"})
                     CPPUNIT_ASSERT_MESSAGE(protocol + ": no span " + name, names.count(name) == 1);
+                // Its token and cost counters (metrics): at least the three scripted answers' usage
+                // (search, echo, done: 100+120+140 input, 11+12+13 output, 50+60+70 cache read,
+                // 5+6+7 cache creation); Claude Code may add requests of its own.
+                const auto usage = httpGet(host.port(), "/api/usage?thread_id=T-" + session);
+                CPPUNIT_ASSERT_EQUAL(200, usage.status);
+                const auto rows = usage.json()->getArray("items");
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(protocol + ": " + usage.body, std::size_t(1), rows->size());
+                const auto row = rows->getObject(0);
+                CPPUNIT_ASSERT_MESSAGE(usage.body, row->getValue<std::int64_t>("input_tokens") >= 360);
+                CPPUNIT_ASSERT_MESSAGE(usage.body, row->getValue<std::int64_t>("output_tokens") >= 36);
+                CPPUNIT_ASSERT_MESSAGE(usage.body, row->getValue<std::int64_t>("cache_read_tokens") >= 180);
+                CPPUNIT_ASSERT_MESSAGE(usage.body, row->getValue<std::int64_t>("cache_creation_tokens") >= 18);
+                CPPUNIT_ASSERT_MESSAGE(usage.body, row->getValue<double>("cost_usd") > 0);
             }
         });
     }

@@ -56,7 +56,8 @@ Written write(StoreService& store, const std::string& kind, const std::string& r
 void assertWritten(const Written& w, int accepted, int duplicates, std::vector<std::pair<int, std::string>> rejected = {}) {
     CPPUNIT_ASSERT_EQUAL(accepted, w.accepted);
     CPPUNIT_ASSERT_EQUAL(duplicates, w.duplicates);
-    CPPUNIT_ASSERT_EQUAL(rejected.size(), w.rejected.size());
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(w.rejected.empty() ? std::string() : std::to_string(w.rejected[0].first) + ": " + w.rejected[0].second,
+                                 rejected.size(), w.rejected.size());
     for (std::size_t i = 0; i < rejected.size(); ++i) {
         CPPUNIT_ASSERT_EQUAL(rejected[i].first, w.rejected[i].first);
         CPPUNIT_ASSERT_EQUAL(rejected[i].second, w.rejected[i].second);
@@ -68,6 +69,13 @@ Poco::JSON::Object::Ptr queryObject(StoreService& store, const std::string& name
     const mc_status status = store.query(name, params, result, error);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
     return parseObject(result);
+}
+
+std::string queryText(StoreService& store, const std::string& name, const std::string& params) {
+    std::string result, error;
+    const mc_status status = store.query(name, params, result, error);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, status);
+    return result;
 }
 
 Poco::JSON::Object::Ptr thread(StoreService& store, const std::string& id) {
@@ -253,6 +261,60 @@ public:
         assertSameRow(kind("mcp_status"), status, backend_->rawRow(kind("mcp_status"), "MS-1"));
         assertSameRow(kind("audit"), audit, backend_->rawRow(kind("audit"), "A-1"));
         assertSameRow(kind("thread"), kThreadT1, backend_->rawRow(kind("thread"), "T-1"));
+    }
+
+    void testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent() {
+        auto& store = open();
+        assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "]"), 1, 0);
+        const auto point = [](const std::string& id, const std::string& thread, const std::string& service, const std::string& usage,
+                              double increment, const std::string& at) {
+            return R"({"id":")" + id + R"(","name":"claude_code.token.usage","thread_id":)" + (thread.empty() ? "null" : "\"" + thread + "\"") +
+                   R"(,"service":")" + service + R"(","metric_type":"sum","temporality":"delta","monotonic":true,"timestamp":")" + at +
+                   R"(","value":)" + std::to_string(increment) + R"(,"increment":)" + std::to_string(increment) + R"(,"usage":")" + usage + "\"}";
+        };
+        const std::string histogram =
+            R"({"id":"MP-h","name":"gen_ai.client.operation.duration","thread_id":"T-1","service":"claude-code","metric_type":"histogram",)"
+            R"("unit":"s","temporality":"cumulative","monotonic":null,"start_time":"2026-01-02T01:00:00Z","timestamp":"2026-01-02T01:01:00Z",)"
+            R"("value":null,"increment":9.5,"count":6,"sum":9.5,"min":0.25,"max":4,"buckets":{"bounds":[0.5,2.5],"counts":[1,2,3]},)"
+            R"("usage":null,"model":"m-1","attributes":{"gen_ai.request.model":"m-1"},"resource":{"attributes":{"service.name":"claude-code"}}})";
+        assertWritten(write(store, "metric",
+                            "[" + point("MP-1", "T-1", "claude-code", "input_tokens", 100, "2026-01-02T01:00:00Z") + "," +
+                                point("MP-2", "T-1", "claude-code", "output_tokens", 50, "2026-01-02T01:00:01Z") + "," +
+                                point("MP-3", "T-1", "claude-code", "cost_usd", 0.25, "2026-01-02T01:00:02Z") + "," +
+                                point("MP-4", "", "other-agent", "input_tokens", 10, "2026-01-02T01:00:03Z") + "," +
+                                point("MP-5", "T-1", "claude-code", "cache_read_tokens", 7, "2026-01-02T02:00:00Z") + "," +
+                                point("MP-6", "T-1", "claude-code", "input_tokens", 1, "2026-01-02T02:00:01Z") + "," + histogram + "]"),
+                      7, 0);
+        assertWritten(write(store, "metric", "[" + point("MP-1", "T-1", "claude-code", "input_tokens", 100, "2026-01-02T01:00:00Z") + "]"), 1, 1);
+        const auto points = queryObject(store, "metrics.list", R"({"name":"gen_ai.client.operation.duration"})")->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), points->size());
+        assertSameRecord(kind("metric"), histogram, points->getObject(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-6,MP-5,MP-3,MP-2,MP-1"), ids(queryObject(store, "metrics.list", R"({"thread_id":"T-1","name":"claude_code.token.usage"})")->getArray("items")));
+
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[{"thread_id":"T-1","input_tokens":101,"output_tokens":50,"cache_read_tokens":7,)"
+                                         R"("cache_creation_tokens":0,"total_tokens":158,"cost_usd":0.25,"points":5}],"truncated":false})"),
+                             queryText(store, "usage", "{}"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[{"service":"claude-code","input_tokens":101,"output_tokens":50,"cache_read_tokens":7,)"
+                                         R"("cache_creation_tokens":0,"total_tokens":158,"cost_usd":0.25,"points":5},)"
+                                         R"({"service":"other-agent","input_tokens":10,"output_tokens":0,"cache_read_tokens":0,)"
+                                         R"("cache_creation_tokens":0,"total_tokens":10,"cost_usd":0,"points":1}],"truncated":false})"),
+                             queryText(store, "usage", R"({"by":"service"})"));
+        // A time range, and one row at most.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[{"service":"claude-code","input_tokens":100,"output_tokens":50,"cache_read_tokens":0,)"
+                                         R"("cache_creation_tokens":0,"total_tokens":150,"cost_usd":0.25,"points":3}],"truncated":true})"),
+                             queryText(store, "usage", R"({"by":"service","to":"2026-01-02T02:00:00Z","limit":1})"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[],"truncated":false})"), queryText(store, "usage", R"({"thread_id":"T-none"})"));
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("usage", R"({"by":"model"})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("usage: parameter 'by' must be one of thread, service (got 'model')"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("usage", R"({"from":"2026-01-03T00:00:00Z","to":"2026-01-02T00:00:00Z"})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("usage: parameter 'from' is after 'to'"), error);
+        // A usage outside the catalog's list is refused.
+        const auto rejected = write(store, "metric", "[" + point("MP-7", "T-1", "claude-code", "tokens", 1, "2026-01-02T01:00:00Z") + "]");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rejected.rejected.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'usage' must be one of input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, "
+                                         "cost_usd (got 'tokens')"),
+                             rejected.rejected[0].second);
     }
 
     void testEventsBatchAppliesMixedKindsInArrayOrder() {
@@ -547,6 +609,7 @@ protected:
 
 #define MC_STORE_CONFORMANCE_TESTS                                                                                     \
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
+    CPPUNIT_TEST(testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent);                                            \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \

@@ -51,7 +51,7 @@ public:
         CPPUNIT_ASSERT(channels("mcp", R"({"mcp_id":"git"})") == V({"mcps", "mcps:git"}));
         CPPUNIT_ASSERT(channels("permission", R"({"thread_id":"t3"})") == V({"permissions", "permissions:t3"}));
         CPPUNIT_ASSERT(channels("discovery", R"({"id":"x"})") == V({"mcps"}));
-        CPPUNIT_ASSERT(channels("metric", R"({"id":"x"})") == V({"events:metric"}));
+        CPPUNIT_ASSERT(channels("heartbeat", R"({"id":"x"})") == V({"events:heartbeat"}));
         CPPUNIT_ASSERT(channels("mcp_status", R"({"id":"MS-1","mcp_id":"fs"})") == V({"mcps", "mcps:fs"}));
         CPPUNIT_ASSERT(channels("audit", R"({"actor":"alice"})") == V({"audit"}));
         CPPUNIT_ASSERT(channels("span", R"({"trace_id":"t","thread_id":"T-1"})") == V({"traces", "threads:T-1"}));

@@ -183,10 +183,10 @@ public:
         ])");
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), reply.accepted);
         CPPUNIT_ASSERT(reply.ids == std::vector<std::string>({"L-ok", "T-ok"}));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'nope' (known: thread, step, log, permission, transcript, mcp_status, audit, span)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'nope' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric)"),
                              reasonAt(reply, 1));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'type' is required: the kind of event (known: thread, step, log, permission, "
-                                         "transcript, mcp_status, audit, span)"),
+                                         "transcript, mcp_status, audit, span, metric)"),
                              reasonAt(reply, 2));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), reasonAt(reply, 3));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));
@@ -313,12 +313,12 @@ public:
                                         std::string* error) { return p.ingest.emit(source, type, payload, error); });
         Collect audit, other;
         p.broadcaster.subscribe("audit", &audit);
-        p.broadcaster.subscribe("events:metric", &other);
+        p.broadcaster.subscribe("events:heartbeat", &other);
         std::string error;
         CPPUNIT_ASSERT_EQUAL(MC_OK, p.router.route("host", "audit", R"({"actor":"host","action":"p.store.down"})", &error));
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, p.router.route("plugin/x", "log", R"({"level":"INFO"})", &error));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), error);
-        CPPUNIT_ASSERT_EQUAL(MC_OK, p.router.route("plugin/x", "metric", R"({"value":1})", &error)); // not persisted
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.router.route("plugin/x", "heartbeat", R"({"value":1})", &error)); // not persisted
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), audit.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), other.size());
         p.writer.stop(1s);

@@ -96,7 +96,7 @@ public:
         const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
         // 003 adds one FTS5 table per searchable column (+ its shadow tables).
         CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,logs_fts,logs_fts_config,logs_fts_data,"
-                                         "logs_fts_docsize,logs_fts_idx,mcp_status_history,permission_events,"
+                                         "logs_fts_docsize,logs_fts_idx,mcp_status_history,metric_points,permission_events,"
                                          "schema_migrations,spans,threads,threads_fts,threads_fts_config,threads_fts_data,"
                                          "threads_fts_docsize,threads_fts_idx,transcripts,transcripts_fts,"
                                          "transcripts_fts_config,transcripts_fts_data,transcripts_fts_docsize,"
@@ -113,6 +113,10 @@ public:
                                          "idx_logs_service_timestamp ON logs,idx_logs_thread_timestamp ON logs,"
                                          "idx_logs_timestamp_id ON logs,"
                                          "idx_mcp_status_history_mcp_id ON mcp_status_history,"
+                                         "idx_metric_points_name_timestamp ON metric_points,"
+                                         "idx_metric_points_service_usage ON metric_points,"
+                                         "idx_metric_points_thread_usage ON metric_points,"
+                                         "idx_metric_points_timestamp_id ON metric_points,"
                                          "idx_permission_events_resource ON permission_events,"
                                          "idx_permission_events_thread ON permission_events,"
                                          "idx_permission_events_timestamp ON permission_events,"

@@ -154,10 +154,112 @@ std::string errorOf(F decode) {
 
 } // namespace
 
+// A request of each metric shape: Claude Code's token counter (a monotonic delta sum, as_double,
+// session.id on the point), a gauge (as_int), a cumulative histogram (packed buckets, min/max), an
+// exponential histogram and a summary (count and sum only).
+std::string metricsProtobuf() {
+    const std::string tokens =
+        Pb().len(1, "claude_code.token.usage").len(3, "tokens")
+            .len(7, Pb().len(1, Pb().fixed64(2, 1764633600000000000ull).fixed64(3, 1764633660000000000ull).real(4, 1234.0)
+                                    .len(7, kv("session.id", str("s-1"))).len(7, kv("type", str("input"))).out)
+                       .number(2, 1).number(3, 1).out).out;
+    const std::string gauge =
+        Pb().len(1, "queue.depth").len(5, Pb().len(1, Pb().fixed64(3, 1764633660000000000ull).fixed64(6, static_cast<std::uint64_t>(-7)).out).out).out;
+    std::string counts, bounds;
+    for (std::uint64_t c : {1ull, 2ull, 3ull}) counts += Pb().fixed64(1, c).out.substr(1);
+    for (double b : {0.5, 2.5}) bounds += Pb().real(1, b).out.substr(1);
+    const std::string histogram =
+        Pb().len(1, "gen_ai.client.operation.duration").len(3, "s")
+            .len(9, Pb().len(1, Pb().len(9, kv("gen_ai.request.model", str("m"))).fixed64(2, 1764633600000000000ull)
+                                    .fixed64(3, 1764633660000000000ull).fixed64(4, 6).real(5, 9.5).len(6, counts).len(7, bounds)
+                                    .real(11, 0.25).real(12, 4.0).out)
+                       .number(2, 2).out).out;
+    const std::string exponential =
+        Pb().len(1, "latency").len(10, Pb().len(1, Pb().len(1, kv("k", str("v"))).fixed64(3, 1764633660000000000ull).fixed64(4, 3)
+                                                    .real(5, 1.5).number(6, 2).real(12, 0.1).real(13, 1.0).out).number(2, 1).out).out;
+    const std::string summary =
+        Pb().len(1, "rpc").len(11, Pb().len(1, Pb().fixed64(3, 1764633660000000000ull).fixed64(4, 10).real(5, 20.0)
+                                                .len(6, Pb().real(1, 0.5).real(2, 1.5).out).len(7, kv("q", str("1"))).out).out).out;
+    const std::string scope = Pb().len(1, Pb().len(1, "com.anthropic.claude_code").out)
+                                  .len(2, tokens).len(2, gauge).len(2, histogram).len(2, exponential).len(2, summary).out;
+    return Pb().len(1, Pb().len(1, Pb().len(1, kv("service.name", str("claude-code"))).out).len(2, scope).out).out;
+}
+
+const char* kMetricsJson = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},
+ "scopeMetrics":[{"scope":{"name":"com.anthropic.claude_code"},"metrics":[
+  {"name":"claude_code.token.usage","unit":"tokens","sum":{"dataPoints":[{"startTimeUnixNano":"1764633600000000000",
+    "timeUnixNano":"1764633660000000000","asDouble":1234,"attributes":[{"key":"session.id","value":{"stringValue":"s-1"}},
+    {"key":"type","value":{"stringValue":"input"}}]}],"aggregationTemporality":1,"isMonotonic":true}},
+  {"name":"queue.depth","gauge":{"dataPoints":[{"timeUnixNano":1764633660000000000,"asInt":"-7"}]}},
+  {"name":"gen_ai.client.operation.duration","unit":"s","histogram":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_CUMULATIVE",
+    "dataPoints":[{"attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"m"}}],"startTimeUnixNano":"1764633600000000000",
+    "timeUnixNano":"1764633660000000000","count":"6","sum":9.5,"bucketCounts":["1",2,"3"],"explicitBounds":[0.5,2.5],"min":0.25,"max":4}]}},
+  {"name":"latency","exponentialHistogram":{"aggregationTemporality":1,"dataPoints":[{"attributes":[{"key":"k","value":{"stringValue":"v"}}],
+    "timeUnixNano":"1764633660000000000","count":"3","sum":1.5,"scale":2,"min":0.1,"max":1}]}},
+  {"name":"rpc","summary":{"dataPoints":[{"timeUnixNano":"1764633660000000000","count":"10","sum":20,
+    "quantileValues":[{"quantile":0.5,"value":1.5}],"attributes":[{"key":"q","value":{"stringValue":"1"}}]}]}}]}]}]})";
+
+void checkMetrics(const MetricsRequest& request) {
+    CPPUNIT_ASSERT_EQUAL(std::size_t(1), request.resources.size());
+    CPPUNIT_ASSERT_EQUAL(std::size_t(5), request.pointCount());
+    const auto& scope = request.resources[0].scopes.at(0);
+    CPPUNIT_ASSERT_EQUAL(std::string("com.anthropic.claude_code"), scope.scope.name);
+    const auto& metrics = scope.metrics;
+    CPPUNIT_ASSERT_EQUAL(std::size_t(5), metrics.size());
+
+    const auto& tokens = metrics[0];
+    CPPUNIT_ASSERT_EQUAL(std::string("claude_code.token.usage"), tokens.name);
+    CPPUNIT_ASSERT_EQUAL(std::string("tokens"), tokens.unit);
+    CPPUNIT_ASSERT(tokens.type == Metric::Type::Sum);
+    CPPUNIT_ASSERT(tokens.temporality == Metric::Temporality::Delta);
+    CPPUNIT_ASSERT(tokens.monotonic);
+    CPPUNIT_ASSERT_EQUAL(1234.0, tokens.points.at(0).value);
+    CPPUNIT_ASSERT(!tokens.points[0].isInt);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(1764633600000000000ull), tokens.points[0].startTimeUnixNano);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(1764633660000000000ull), tokens.points[0].timeUnixNano);
+    CPPUNIT_ASSERT_EQUAL(std::string("s-1"), find(tokens.points[0].attributes, "session.id")->text);
+
+    const auto& gauge = metrics[1];
+    CPPUNIT_ASSERT(gauge.type == Metric::Type::Gauge);
+    CPPUNIT_ASSERT(gauge.temporality == Metric::Temporality::Unspecified);
+    CPPUNIT_ASSERT_EQUAL(-7.0, gauge.points.at(0).value);
+    CPPUNIT_ASSERT(gauge.points[0].isInt);
+
+    const auto& histogram = metrics[2].points.at(0);
+    CPPUNIT_ASSERT(metrics[2].type == Metric::Type::Histogram);
+    CPPUNIT_ASSERT(metrics[2].temporality == Metric::Temporality::Cumulative);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), histogram.count);
+    CPPUNIT_ASSERT(histogram.hasSum && histogram.hasMin && histogram.hasMax);
+    CPPUNIT_ASSERT_EQUAL(9.5, histogram.sum);
+    CPPUNIT_ASSERT_EQUAL(0.25, histogram.min);
+    CPPUNIT_ASSERT_EQUAL(4.0, histogram.max);
+    CPPUNIT_ASSERT(histogram.bucketCounts == std::vector<std::uint64_t>({1, 2, 3}));
+    CPPUNIT_ASSERT(histogram.explicitBounds == std::vector<double>({0.5, 2.5}));
+    CPPUNIT_ASSERT_EQUAL(std::string("m"), find(histogram.attributes, "gen_ai.request.model")->text);
+
+    const auto& exponential = metrics[3].points.at(0);
+    CPPUNIT_ASSERT(metrics[3].type == Metric::Type::ExponentialHistogram);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), exponential.count);
+    CPPUNIT_ASSERT_EQUAL(1.5, exponential.sum);
+    CPPUNIT_ASSERT_EQUAL(0.1, exponential.min);
+    CPPUNIT_ASSERT_EQUAL(1.0, exponential.max);
+    CPPUNIT_ASSERT(exponential.bucketCounts.empty());
+    CPPUNIT_ASSERT_EQUAL(std::string("v"), find(exponential.attributes, "k")->text);
+
+    const auto& summary = metrics[4].points.at(0);
+    CPPUNIT_ASSERT(metrics[4].type == Metric::Type::Summary);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t(10), summary.count);
+    CPPUNIT_ASSERT_EQUAL(20.0, summary.sum);
+    CPPUNIT_ASSERT(!summary.hasMin);
+    CPPUNIT_ASSERT_EQUAL(std::string("1"), find(summary.attributes, "q")->text);
+}
+
 class OtlpDecodeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(OtlpDecodeTest);
     CPPUNIT_TEST(logsDecodeTheSameFromProtobufAndJson);
     CPPUNIT_TEST(tracesDecodeTheSameFromProtobufAndJson);
+    CPPUNIT_TEST(metricsDecodeTheSameFromProtobufAndJson);
+    CPPUNIT_TEST(malformedMetricsAreRefusedNamingWhere);
     CPPUNIT_TEST(emptyRequestsAreValid);
     CPPUNIT_TEST(malformedProtobufIsRefusedNamingWhere);
     CPPUNIT_TEST(malformedJsonIsRefusedNamingWhere);
@@ -176,10 +278,48 @@ public:
         checkTraces(decodeTracesJson(kTracesJson));
     }
 
+    void metricsDecodeTheSameFromProtobufAndJson() {
+        checkMetrics(decodeMetricsProtobuf(metricsProtobuf()));
+        checkMetrics(decodeMetricsJson(kMetricsJson));
+    }
+
+    void malformedMetricsAreRefusedNamingWhere() {
+        const auto refused = [](auto decode, const std::string& body) -> std::string {
+            try {
+                decode(body);
+            } catch (const DecodeError& e) {
+                return e.what();
+            }
+            return "accepted";
+        };
+        // Three bucket counts need two bounds.
+        const std::string point = Pb().fixed64(4, 3).len(6, Pb().fixed64(1, 1).out.substr(1) + Pb().fixed64(1, 2).out.substr(1)).out;
+        const std::string histogram = Pb().len(1, "h").len(9, Pb().len(1, point).out).out;
+        const std::string request = Pb().len(1, Pb().len(2, Pb().len(2, histogram).out).out).out;
+        CPPUNIT_ASSERT_EQUAL(std::string("resource_metrics[0].scope_metrics[0].metrics[0].data_points[0]: a histogram point has 2 bucket "
+                                         "counts for 0 bounds (expected one more count than bounds) (at byte 9 of 27)"),
+                             refused(decodeMetricsProtobuf, request));
+        // A packed list that is not whole 8-byte elements.
+        const std::string ragged = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(1, "h").len(9, Pb().len(1, Pb().len(6, "abc").out).out).out).out).out).out;
+        CPPUNIT_ASSERT(refused(decodeMetricsProtobuf, ragged).find("bucket_counts is 3 bytes, not a multiple of 8") != std::string::npos);
+        const std::string nameless = Pb().len(1, Pb().len(2, Pb().len(2, Pb().len(3, "1").out).out).out).out;
+        CPPUNIT_ASSERT(refused(decodeMetricsProtobuf, nameless).find("metrics[0]: a metric needs a name") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportMetricsServiceRequest.resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asDouble: "
+                                         "'lots' is not a number"),
+                             refused(decodeMetricsJson, R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","sum":{"dataPoints":[{"asDouble":"lots"}]}}]}]}]})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportMetricsServiceRequest.resourceMetrics[0].scopeMetrics[0].metrics[0]: a metric needs a name"),
+                             refused(decodeMetricsJson, R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"gauge":{}}]}]}]})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ExportMetricsServiceRequest.resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0]: "
+                                         "a histogram point has 1 bucket counts for 1 bounds (expected one more count than bounds)"),
+                             refused(decodeMetricsJson, R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"h","histogram":{"dataPoints":[{"bucketCounts":[1],"explicitBounds":[1]}]}}]}]}]})"));
+    }
+
     void emptyRequestsAreValid() {
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeLogsProtobuf("").recordCount());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeLogsJson("{}").recordCount());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeTracesJson(R"({"resourceSpans":[]})").spanCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeMetricsProtobuf("").pointCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), decodeMetricsJson(R"({"resourceMetrics":[]})").pointCount());
     }
 
     void malformedProtobufIsRefusedNamingWhere() {

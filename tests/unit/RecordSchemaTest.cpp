@@ -140,7 +140,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("record is not a JSON object"), batch.rejected[0].reason);
         CPPUNIT_ASSERT_EQUAL("unknown event type 'x' (known: " + records::knownKinds() + ")", batch.rejected[1].reason);
         CPPUNIT_ASSERT_EQUAL(std::string("field 'thread_id' is required"), batch.rejected[2].reason);
-        for (const auto& [kind, body] : {std::pair{"events", "{}"}, std::pair{"log", "nope"}, std::pair{"metric", "[]"}}) {
+        for (const auto& [kind, body] : {std::pair{"events", "{}"}, std::pair{"log", "nope"}, std::pair{"heartbeat", "[]"}}) {
             try {
                 records::parseBatch(kind, body, now);
                 CPPUNIT_FAIL(std::string("accepted ") + kind + " " + body);

@@ -214,6 +214,11 @@ void registerQueryRoutes(Router& router, StoreService* store) {
         {"/api/traces/{id}", "traces.get", "trace_id",
          "One trace's spans as received over OTLP, oldest first (with parent_span_id: the tree of a waterfall)."},
         {"/api/spans", "spans.list", "", "OpenTelemetry spans, newest first: filter by thread, service, name, status, start time."},
+        {"/api/metrics", "metrics.list", "",
+         "OpenTelemetry metric points as received, newest first: filter by metric name, thread, agent (service), usage, time."},
+        {"/api/usage", "usage", "",
+         "Tokens (input, output, cache read, cache creation) and cost in USD added up per thread or per agent from the "
+         "agents' OTLP metrics, the costliest first."},
         {"/api/audit", "audit.list", "",
          "Administrative actions (MCP registered/removed, plugin refused, configuration reloaded) and who did them."},
         {"/api/search", "search", "",

@@ -73,6 +73,8 @@ std::vector<std::string> EventRouter::channelsFor(std::string_view type, const C
     } else if (type == "permission") {
         channels.emplace_back("permissions");
         if (!keys.threadId.empty()) channels.push_back("permissions:" + keys.threadId);
+    } else if (type == "metric") {
+        channels.emplace_back("metrics");
     } else if (type == "span") {
         channels.emplace_back("traces");
         if (!keys.threadId.empty()) channels.push_back("threads:" + keys.threadId);

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <type_traits>
 #include <sstream>
 
 #include "mc/json_text.hpp"
@@ -219,6 +221,103 @@ Span readSpan(std::string_view bytes, const std::string& path) {
     return span;
 }
 
+// A repeated fixed64 or double: packed (one LEN field) or, as proto3 parsers must also accept, one
+// I64 field per element.
+template <class T>
+void readRepeated64(ProtoReader& r, std::vector<T>& into, const char* what) {
+    const auto take = [&into](std::uint64_t bits) {
+        if constexpr (std::is_same_v<T, double>) {
+            double d;
+            std::memcpy(&d, &bits, sizeof d);
+            into.push_back(d);
+        } else {
+            into.push_back(bits);
+        }
+    };
+    if (r.wire() == detail::Wire::I64) return take(r.fixed64());
+    const std::string_view packed = r.bytes();
+    if (packed.size() % 8 != 0) r.fail(std::string(what) + " is " + std::to_string(packed.size()) + " bytes, not a multiple of 8");
+    for (std::size_t at = 0; at < packed.size(); at += 8) {
+        std::uint64_t bits = 0;
+        for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<std::uint8_t>(packed[at + static_cast<std::size_t>(i)]);
+        take(bits);
+    }
+}
+
+double signedFixed64AsDouble(std::uint64_t bits, bool& isInt) {
+    isInt = true;
+    return static_cast<double>(static_cast<std::int64_t>(bits));
+}
+
+// NumberDataPoint (gauge, sum), HistogramDataPoint, ExponentialHistogramDataPoint, SummaryDataPoint:
+// the field numbers differ per message; `type` says which one `bytes` holds.
+MetricPoint readPoint(std::string_view bytes, const std::string& path, Metric::Type type) {
+    ProtoReader r(bytes, path);
+    MetricPoint p;
+    const bool number = type == Metric::Type::Gauge || type == Metric::Type::Sum;
+    const bool exponential = type == Metric::Type::ExponentialHistogram;
+    const std::uint32_t attributesField = number || type == Metric::Type::Summary ? 7 : exponential ? 1 : 9;
+    const std::uint32_t minField = exponential ? 12 : 11, maxField = exponential ? 13 : 12;
+    while (r.next()) {
+        const std::uint32_t f = r.field();
+        if (f == attributesField) readAttribute(r, p.attributes);
+        else if (f == 2) p.startTimeUnixNano = r.fixed64();
+        else if (f == 3) p.timeUnixNano = r.fixed64();
+        else if (number && f == 4) { p.value = r.real(); p.isInt = false; }
+        else if (number && f == 6) p.value = signedFixed64AsDouble(r.fixed64(), p.isInt);
+        else if (number && f == 8) p.flags = static_cast<std::uint32_t>(r.varint());
+        else if (!number && f == 4) p.count = r.fixed64();
+        else if (!number && f == 5) { p.sum = r.real(); p.hasSum = true; }
+        else if (type == Metric::Type::Histogram && f == 6) readRepeated64(r, p.bucketCounts, "bucket_counts");
+        else if (type == Metric::Type::Histogram && f == 7) readRepeated64(r, p.explicitBounds, "explicit_bounds");
+        else if ((type == Metric::Type::Histogram || exponential) && f == minField) { p.min = r.real(); p.hasMin = true; }
+        else if ((type == Metric::Type::Histogram || exponential) && f == maxField) { p.max = r.real(); p.hasMax = true; }
+        else if (f == (type == Metric::Type::Summary ? 8u : 10u)) p.flags = static_cast<std::uint32_t>(r.varint());
+        else r.skip();
+    }
+    if (type == Metric::Type::Histogram && !p.bucketCounts.empty() && p.bucketCounts.size() != p.explicitBounds.size() + 1)
+        r.fail("a histogram point has " + std::to_string(p.bucketCounts.size()) + " bucket counts for " +
+               std::to_string(p.explicitBounds.size()) + " bounds (expected one more count than bounds)");
+    return p;
+}
+
+Metric::Temporality temporalityOf(std::uint64_t value) {
+    return value == 1 ? Metric::Temporality::Delta : value == 2 ? Metric::Temporality::Cumulative : Metric::Temporality::Unspecified;
+}
+
+Metric readMetric(std::string_view bytes, const std::string& path) {
+    ProtoReader r(bytes, path);
+    Metric m;
+    while (r.next()) {
+        Metric::Type type = Metric::Type::Empty;
+        switch (r.field()) {
+        case 1: m.name = std::string(r.bytes()); continue;
+        case 2: m.description = std::string(r.bytes()); continue;
+        case 3: m.unit = std::string(r.bytes()); continue;
+        case 5: type = Metric::Type::Gauge; break;
+        case 7: type = Metric::Type::Sum; break;
+        case 9: type = Metric::Type::Histogram; break;
+        case 10: type = Metric::Type::ExponentialHistogram; break;
+        case 11: type = Metric::Type::Summary; break;
+        default: r.skip(); continue;
+        }
+        m = Metric{std::move(m.name), std::move(m.description), std::move(m.unit), type, {}, false, {}};
+        ProtoReader data(r.bytes(), path);
+        while (data.next()) {
+            if (data.field() == 1)
+                m.points.push_back(readPoint(data.bytes(), path + ".data_points[" + std::to_string(m.points.size()) + "]", type));
+            else if (data.field() == 2 && type != Metric::Type::Gauge && type != Metric::Type::Summary)
+                m.temporality = temporalityOf(data.varint());
+            else if (data.field() == 3 && type == Metric::Type::Sum)
+                m.monotonic = data.varint() != 0;
+            else
+                data.skip();
+        }
+    }
+    if (m.name.empty()) r.fail("a metric needs a name");
+    return m;
+}
+
 } // namespace
 
 std::string toHex(std::string_view bytes) {
@@ -268,6 +367,14 @@ std::size_t TracesRequest::spanCount() const {
     std::size_t n = 0;
     for (const auto& r : resources)
         for (const auto& s : r.scopes) n += s.spans.size();
+    return n;
+}
+
+std::size_t MetricsRequest::pointCount() const {
+    std::size_t n = 0;
+    for (const auto& r : resources)
+        for (const auto& s : r.scopes)
+            for (const auto& m : s.metrics) n += m.points.size();
     return n;
 }
 
@@ -321,6 +428,11 @@ LogsRequest decodeLogsProtobuf(std::string_view bytes) {
 TracesRequest decodeTracesProtobuf(std::string_view bytes) {
     return decodeProtobuf<TracesRequest>(bytes, "ExportTraceServiceRequest", "resource_spans", "scope_spans", "spans",
                                          &ScopeSpans::spans, readSpan);
+}
+
+MetricsRequest decodeMetricsProtobuf(std::string_view bytes) {
+    return decodeProtobuf<MetricsRequest>(bytes, "ExportMetricsServiceRequest", "resource_metrics", "scope_metrics", "metrics",
+                                          &ScopeMetrics::metrics, readMetric);
 }
 
 } // namespace mc::otlp

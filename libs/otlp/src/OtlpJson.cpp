@@ -296,4 +296,114 @@ TracesRequest decodeTracesJson(std::string_view json) {
     return request;
 }
 
+namespace {
+
+Metric::Temporality temporality(const Var& v, const std::string& path) {
+    if (v.isString()) {
+        const std::string name = v.extract<std::string>();
+        if (name == "AGGREGATION_TEMPORALITY_DELTA") return Metric::Temporality::Delta;
+        if (name == "AGGREGATION_TEMPORALITY_CUMULATIVE") return Metric::Temporality::Cumulative;
+        if (name == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return Metric::Temporality::Unspecified;
+    }
+    const auto n = integer<std::int32_t>(v, path);
+    return n == 1 ? Metric::Temporality::Delta : n == 2 ? Metric::Temporality::Cumulative : Metric::Temporality::Unspecified;
+}
+
+MetricPoint point(const Object& o, const std::string& path, Metric::Type type) {
+    MetricPoint p;
+    p.attributes = keyValues(member(o, "attributes"), path + ".attributes", 0);
+    p.startTimeUnixNano = integer<std::uint64_t>(member(o, "startTimeUnixNano", "start_time_unix_nano"), path + ".startTimeUnixNano");
+    p.timeUnixNano = integer<std::uint64_t>(member(o, "timeUnixNano", "time_unix_nano"), path + ".timeUnixNano");
+    p.flags = integer<std::uint32_t>(member(o, "flags"), path + ".flags");
+    if (type == Metric::Type::Gauge || type == Metric::Type::Sum) {
+        if (const Var i = member(o, "asInt", "as_int"); !i.isEmpty()) {
+            p.value = static_cast<double>(integer<std::int64_t>(i, path + ".asInt"));
+            p.isInt = true;
+        } else {
+            p.value = real(member(o, "asDouble", "as_double"), path + ".asDouble");
+        }
+        return p;
+    }
+    p.count = integer<std::uint64_t>(member(o, "count"), path + ".count");
+    if (const Var sum = member(o, "sum"); !sum.isEmpty()) {
+        p.sum = real(sum, path + ".sum");
+        p.hasSum = true;
+    }
+    if (type == Metric::Type::Summary) return p;
+    if (const Var min = member(o, "min"); !min.isEmpty()) {
+        p.min = real(min, path + ".min");
+        p.hasMin = true;
+    }
+    if (const Var max = member(o, "max"); !max.isEmpty()) {
+        p.max = real(max, path + ".max");
+        p.hasMax = true;
+    }
+    if (type != Metric::Type::Histogram) return p;
+    if (auto counts = array(member(o, "bucketCounts", "bucket_counts"), path + ".bucketCounts"))
+        for (std::size_t i = 0; i < counts->size(); ++i)
+            p.bucketCounts.push_back(integer<std::uint64_t>(counts->get(static_cast<unsigned>(i)), path + ".bucketCounts[" + std::to_string(i) + "]"));
+    if (auto bounds = array(member(o, "explicitBounds", "explicit_bounds"), path + ".explicitBounds"))
+        for (std::size_t i = 0; i < bounds->size(); ++i)
+            p.explicitBounds.push_back(real(bounds->get(static_cast<unsigned>(i)), path + ".explicitBounds[" + std::to_string(i) + "]"));
+    if (!p.bucketCounts.empty() && p.bucketCounts.size() != p.explicitBounds.size() + 1)
+        fail(path, "a histogram point has " + std::to_string(p.bucketCounts.size()) + " bucket counts for " +
+                       std::to_string(p.explicitBounds.size()) + " bounds (expected one more count than bounds)");
+    return p;
+}
+
+Metric metric(const Object& o, const std::string& path) {
+    Metric m;
+    m.name = text(member(o, "name"), path + ".name");
+    if (m.name.empty()) fail(path, "a metric needs a name");
+    m.description = text(member(o, "description"), path + ".description");
+    m.unit = text(member(o, "unit"), path + ".unit");
+    struct Shape {
+        const char* camel;
+        const char* snake;
+        Metric::Type type;
+    };
+    static const Shape shapes[] = {{"gauge", "gauge", Metric::Type::Gauge},
+                                   {"sum", "sum", Metric::Type::Sum},
+                                   {"histogram", "histogram", Metric::Type::Histogram},
+                                   {"exponentialHistogram", "exponential_histogram", Metric::Type::ExponentialHistogram},
+                                   {"summary", "summary", Metric::Type::Summary}};
+    for (const auto& shape : shapes) {
+        auto data = object(member(o, shape.camel, shape.snake), path + "." + shape.camel);
+        if (!data) continue;
+        m.type = shape.type;
+        const std::string dpath = path + "." + shape.camel;
+        m.temporality = temporality(member(*data, "aggregationTemporality", "aggregation_temporality"), dpath + ".aggregationTemporality");
+        if (const Var monotonic = member(*data, "isMonotonic", "is_monotonic"); !monotonic.isEmpty()) {
+            if (!monotonic.isBoolean()) fail(dpath + ".isMonotonic", "must be true or false");
+            m.monotonic = monotonic.extract<bool>();
+        }
+        forEach(*data, "dataPoints", "data_points", dpath, [&](const Object& p, const std::string& ppath) {
+            m.points.push_back(point(p, ppath, shape.type));
+        });
+        break;
+    }
+    return m;
+}
+
+} // namespace
+
+MetricsRequest decodeMetricsJson(std::string_view json) {
+    MetricsRequest request;
+    const auto top = root(json, "ExportMetricsServiceRequest");
+    forEach(*top, "resourceMetrics", "resource_metrics", "ExportMetricsServiceRequest", [&](const Object& r, const std::string& rpath) {
+        ResourceMetrics resourceMetrics;
+        resourceMetrics.resource = resource(member(r, "resource"), rpath + ".resource");
+        forEach(r, "scopeMetrics", "scope_metrics", rpath, [&](const Object& s, const std::string& spath) {
+            ScopeMetrics scopeMetrics;
+            scopeMetrics.scope = scope(member(s, "scope"), spath + ".scope");
+            forEach(s, "metrics", "metrics", spath, [&](const Object& m, const std::string& mpath) {
+                scopeMetrics.metrics.push_back(metric(m, mpath));
+            });
+            resourceMetrics.scopes.push_back(std::move(scopeMetrics));
+        });
+        request.resources.push_back(std::move(resourceMetrics));
+    });
+    return request;
+}
+
 } // namespace mc::otlp

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace mc::records {
@@ -121,6 +123,12 @@ std::vector<ListQuerySpec> buildCatalog() {
                        concat({eq("thread_id", "only spans of this thread"), eq("service", "only spans of this service"),
                                eq("name", "only spans of this name"), eq("status", "only spans in this status (unset, ok, error)")},
                               timeRange("start_time", "spans started"))));
+    all.push_back(list("metrics.list", "metric", "timestamp", true,
+                       concat({eq("name", "only points of this metric"), eq("thread_id", "only points of this thread"),
+                               eq("service", "only points of this agent or service"),
+                               eq("usage", "only token or cost points of this usage (input_tokens, output_tokens, "
+                                           "cache_read_tokens, cache_creation_tokens, cost_usd)")},
+                              timeRange("timestamp", "points"))));
     all.push_back(list("audit.list", "audit", "timestamp", true,
                        concat({eq("actor", "only actions by this actor"), eq("action", "only this action"),
                                eq("target", "only actions on this target")},
@@ -285,6 +293,17 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
         auto limit = limitSpec(500, 5000);
         limit.description = "most threads in the graph (the newest; \"truncated\" says when more matched)";
         out.push_back(limit);
+    } else if (name == "usage") {
+        auto by = oneOf("by", {"thread", "service"}, "add up per thread or per agent (service.name)");
+        by.defaultValue = "thread";
+        out.push_back(by);
+        out.push_back(text("thread_id", "only this thread"));
+        out.push_back(text("service", "only this agent or service"));
+        out.push_back(timestamp("from", "points at or after this time (RFC 3339)"));
+        out.push_back(timestamp("to", "points before this time (RFC 3339, exclusive)"));
+        auto limit = limitSpec(100, 1000);
+        limit.description = "most threads or agents (the costliest first)";
+        out.push_back(limit);
     } else if (name == "search") {
         auto q = text("q", "words to find (all of them, any order); ranked, with the match highlighted");
         q.required = true;
@@ -302,7 +321,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
 }
 
 std::string knownQueries() {
-    std::vector<std::string> names{"threads.get", "threads.state", "graph", "search", "schema_migrations.list"};
+    std::vector<std::string> names{"threads.get", "threads.state", "graph", "search", "usage", "schema_migrations.list"};
     for (const auto& q : listQueries()) names.push_back(q.name);
     std::sort(names.begin(), names.end());
     return joined(names);
@@ -422,6 +441,7 @@ void runCatalogQuery(CatalogBackend& backend, std::string_view name, std::string
         }
         if (name == "graph") return backend.graph(parseGraph(paramsJson), rows);
         if (name == "search") return backend.search(parseSearch(paramsJson), rows);
+        if (name == "usage") return backend.usage(parseUsage(paramsJson), rows);
     } catch (const QueryError& e) {
         throw mc::sdk::Error(MC_ERR_INVALID_ARGUMENT, e.what());
     }
@@ -478,6 +498,61 @@ GraphRequest parseGraph(std::string_view paramsJson) {
         throw QueryError("graph: give either 'thread_id' (one thread tree) or 'from'/'to' (a time range), not both");
     out.limit = integerValue(*params, "graph", allowed.back()).value_or(500);
     return out;
+}
+
+UsageRequest parseUsage(std::string_view paramsJson) {
+    const auto allowed = queryParameters("usage");
+    auto params = parseParams("usage", paramsJson, allowed);
+    UsageRequest out;
+    if (auto by = textValue(*params, "usage", "by")) {
+        if (*by != "thread" && *by != "service") bad("usage", "by", "must be one of thread, service (got '" + *by + "')");
+        out.byThread = *by == "thread";
+    }
+    out.threadId = textValue(*params, "usage", "thread_id");
+    out.service = textValue(*params, "usage", "service");
+    if (params->has("from") && !params->isNull("from")) out.from = checkedValue(*params, "usage", allowed[3]);
+    if (params->has("to") && !params->isNull("to")) out.to = checkedValue(*params, "usage", allowed[4]);
+    if (out.from && out.to && *out.from > *out.to) throw QueryError("usage: parameter 'from' is after 'to'");
+    out.limit = integerValue(*params, "usage", allowed.back()).value_or(100);
+    return out;
+}
+
+std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& sums) {
+    struct Totals {
+        double tokens[4] = {0, 0, 0, 0};
+        double cost = 0;
+        std::int64_t points = 0;
+    };
+    static const char* const kTokenUsages[] = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens"};
+    std::map<std::string, Totals> byKey;
+    for (const auto& sum : sums) {
+        Totals& t = byKey[sum.key];
+        t.points += sum.points;
+        if (sum.usage == "cost_usd") t.cost += sum.total;
+        for (int i = 0; i < 4; ++i)
+            if (sum.usage == kTokenUsages[i]) t.tokens[i] += sum.total;
+    }
+    std::vector<std::pair<std::string, Totals>> rows(byKey.begin(), byKey.end());
+    // The costliest first, then the most tokens, then by key: a stable order for equal rows.
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        const double ta = a.second.tokens[0] + a.second.tokens[1] + a.second.tokens[2] + a.second.tokens[3];
+        const double tb = b.second.tokens[0] + b.second.tokens[1] + b.second.tokens[2] + b.second.tokens[3];
+        if (a.second.cost != b.second.cost) return a.second.cost > b.second.cost;
+        return ta > tb;
+    });
+    const bool truncated = static_cast<std::int64_t>(rows.size()) > request.limit;
+    if (truncated) rows.resize(static_cast<std::size_t>(request.limit));
+    const auto integral = [](double d) { return std::to_string(static_cast<long long>(std::llround(d))); };
+    std::string out = "{\"items\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& [key, t] = rows[i];
+        out += std::string(i ? "," : "") + "{\"" + (request.byThread ? "thread_id" : "service") + "\":" + jsonString(key);
+        for (int u = 0; u < 4; ++u) out += std::string(",\"") + kTokenUsages[u] + "\":" + integral(t.tokens[u]);
+        out += ",\"total_tokens\":" + integral(t.tokens[0] + t.tokens[1] + t.tokens[2] + t.tokens[3]);
+        out += ",\"cost_usd\":" + Poco::Dynamic::Var(t.cost).convert<std::string>();
+        out += ",\"points\":" + std::to_string(t.points) + "}";
+    }
+    return out + "],\"truncated\":" + (truncated ? "true" : "false") + "}";
 }
 
 std::string graphJson(const std::vector<GraphThread>& threads, const std::vector<GraphCall>& calls, bool truncated) {

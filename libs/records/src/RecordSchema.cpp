@@ -117,6 +117,28 @@ const std::vector<KindSpec>& allKinds() {
               field("duration_ms", FieldType::Real), oneOf("status", {"unset", "ok", "error"}),
               field("status_message", FieldType::Text), field("attributes", FieldType::Json),
               field("events", FieldType::Json), field("resource", FieldType::Json)}),
+        // OpenTelemetry metric data points as received (receiver-otlp). `increment` is what a monotonic
+        // sum added since the series' previous point (its value when delta); `usage` names the token or
+        // cost counters an agent's usage is added up from (the "usage" query).
+        kind("metric", "metric_points", "MP-",
+             {field("name", FieldType::Text, true), field("thread_id", FieldType::Text), field("service", FieldType::Text),
+              [] {
+                  // "type" names the event kind in an ingested event: the metric's own type is metric_type.
+                  FieldSpec type = renamed("metric_type", "type", FieldType::Text, true);
+                  type.allowed = {"gauge", "sum", "histogram", "exponential_histogram", "summary"};
+                  return type;
+              }(),
+              field("unit", FieldType::Text), oneOf("temporality", {"unspecified", "delta", "cumulative"}),
+              field("monotonic", FieldType::Boolean), field("start_time", FieldType::Timestamp),
+              timestampNowByDefault("timestamp"), field("value", FieldType::Real), field("increment", FieldType::Real),
+              field("count", FieldType::Integer), field("sum", FieldType::Real), field("min", FieldType::Real),
+              field("max", FieldType::Real), field("buckets", FieldType::Json),
+              [] {
+                  FieldSpec usage = field("usage", FieldType::Text);
+                  usage.allowed = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "cost_usd"};
+                  return usage;
+              }(),
+              field("model", FieldType::Text), field("attributes", FieldType::Json), field("resource", FieldType::Json)}),
     };
     return all;
 }

@@ -35,6 +35,7 @@ std::string lower(std::string_view s) {
 std::optional<Signal> signalOf(std::string_view path) {
     if (path == "/v1/logs") return Signal::Logs;
     if (path == "/v1/traces") return Signal::Traces;
+    if (path == "/v1/metrics") return Signal::Metrics;
     return std::nullopt;
 }
 
@@ -71,7 +72,7 @@ std::string inflateGzip(std::string_view body, std::size_t limit) {
 std::string exportResponse(Signal signal, Encoding encoding, std::int64_t rejected, std::string_view message) {
     if (rejected == 0 && message.empty()) return encoding == Encoding::Json ? "{}" : "";
     if (encoding == Encoding::Json) {
-        const char* name = signal == Signal::Logs ? "rejectedLogRecords" : "rejectedSpans";
+        const char* name = signal == Signal::Logs ? "rejectedLogRecords" : signal == Signal::Traces ? "rejectedSpans" : "rejectedDataPoints";
         return std::string("{\"partialSuccess\":{\"") + name + "\":\"" + std::to_string(rejected) +
                "\",\"errorMessage\":" + mc::sdk::json::quote(message) + "}}";
     }

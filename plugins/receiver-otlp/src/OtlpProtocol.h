@@ -11,10 +11,10 @@
 
 namespace mc::receiver_otlp {
 
-enum class Signal { Logs, Traces };
+enum class Signal { Logs, Traces, Metrics };
 enum class Encoding { Protobuf, Json };
 
-std::optional<Signal> signalOf(std::string_view path);          // "/v1/logs", "/v1/traces"
+std::optional<Signal> signalOf(std::string_view path);          // "/v1/logs", "/v1/traces", "/v1/metrics"
 std::optional<Encoding> encodingOf(std::string_view contentType); // "application/x-protobuf", "application/json"
 
 class InflateError : public std::runtime_error {
@@ -26,7 +26,7 @@ public:
 std::string inflateGzip(std::string_view body, std::size_t limit);
 
 // The success reply: empty (protobuf) or {} (JSON) when nothing was rejected; else partial_success
-// with the count of rejected log records or spans and why.
+// with the count of rejected log records, spans or data points and why.
 std::string exportResponse(Signal signal, Encoding encoding, std::int64_t rejected, std::string_view message);
 // A failure's body: google.rpc.Status{code, message}. `code`: a gRPC code (3 INVALID_ARGUMENT, 8
 // RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 13 INTERNAL).

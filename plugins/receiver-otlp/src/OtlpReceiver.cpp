@@ -16,7 +16,9 @@ constexpr int kInvalidArgument = 3;
 constexpr int kInternal = 13;
 constexpr int kUnavailable = 14;
 
-const char* itemsName(Signal signal) { return signal == Signal::Logs ? "log records" : "spans"; }
+const char* itemsName(Signal signal) {
+    return signal == Signal::Logs ? "log records" : signal == Signal::Traces ? "spans" : "data points";
+}
 
 } // namespace
 
@@ -24,7 +26,8 @@ std::string OtlpReceiver::routes() {
     std::string out = "{\"routes\":[";
     const char* types = "\"media_types\":[\"application/x-protobuf\",\"application/json\"]";
     out += std::string("{\"method\":\"POST\",\"path\":\"/v1/logs\",") + types + "},";
-    out += std::string("{\"method\":\"POST\",\"path\":\"/v1/traces\",") + types + "}";
+    out += std::string("{\"method\":\"POST\",\"path\":\"/v1/traces\",") + types + "},";
+    out += std::string("{\"method\":\"POST\",\"path\":\"/v1/metrics\",") + types + "}";
     out += "],\"listen\":[";
     for (std::size_t i = 0; i < settings_.listen.size(); ++i)
         out += (i ? "," : "") + mc::sdk::json::quote(settings_.listen[i]);
@@ -37,7 +40,7 @@ void OtlpReceiver::handle(const mc::sdk::HttpRequest& request, mc::sdk::Responde
     const auto fail = [&](int status, int code, const std::string& message, std::string_view headers = {}) {
         reply.respond(status, contentTypeOf(encoding), statusBody(encoding, code, message), headers);
     };
-    if (!signal) return fail(404, kInvalidArgument, "no OTLP signal at " + std::string(request.path) + " (/v1/logs, /v1/traces)");
+    if (!signal) return fail(404, kInvalidArgument, "no OTLP signal at " + std::string(request.path) + " (/v1/logs, /v1/traces, /v1/metrics)");
     if (!encodingOf(request.contentType))
         return fail(415, kInvalidArgument, "Content-Type '" + std::string(request.contentType) +
                                                "' is neither application/x-protobuf nor application/json");
@@ -58,8 +61,11 @@ void OtlpReceiver::handle(const mc::sdk::HttpRequest& request, mc::sdk::Responde
     try {
         if (*signal == Signal::Logs)
             *mapped = mapLogs(encoding == Encoding::Json ? otlp::decodeLogsJson(body) : otlp::decodeLogsProtobuf(body));
-        else
+        else if (*signal == Signal::Traces)
             *mapped = mapTraces(encoding == Encoding::Json ? otlp::decodeTracesJson(body) : otlp::decodeTracesProtobuf(body));
+        else
+            *mapped = mapMetrics(encoding == Encoding::Json ? otlp::decodeMetricsJson(body) : otlp::decodeMetricsProtobuf(body),
+                                 *cumulative_);
     } catch (const otlp::DecodeError& e) {
         return fail(400, kInvalidArgument, std::string("malformed ") + (encoding == Encoding::Json ? "OTLP/JSON" : "OTLP protobuf") +
                                                " request: " + e.what());
@@ -69,7 +75,10 @@ void OtlpReceiver::handle(const mc::sdk::HttpRequest& request, mc::sdk::Responde
     const AbiBatch batch = toAbi(mapped->records);
     const Signal s = *signal;
     const std::string retryAfter = "{\"Retry-After\":\"" + std::to_string(settings_.retryAfterSeconds) + "\"}";
-    records().submit(batch.records.data(), batch.records.size(), [mapped, reply, s, encoding, retryAfter](const mc::sdk::SubmitResult& result) {
+    records().submit(batch.records.data(), batch.records.size(), [mapped, reply, s, encoding, retryAfter,
+                                                                  cumulative = cumulative_](const mc::sdk::SubmitResult& result) {
+        // Points not stored are sent again: the cumulative totals they advanced go back.
+        if (result.status != MC_OK) cumulative->undo(mapped->remembered);
         if (result.status == MC_ERR_UNAVAILABLE) {
             reply.respond(503, contentTypeOf(encoding),
                           statusBody(encoding, kUnavailable, "the host's store queue is full: nothing of this request was accepted; retry"),

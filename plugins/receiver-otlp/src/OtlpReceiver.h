@@ -1,8 +1,12 @@
 #pragma once
-// receiver-otlp: OpenTelemetry's OTLP/HTTP (logs and traces, protobuf and JSON, gzip) from agents
+// receiver-otlp: OpenTelemetry's OTLP/HTTP (logs, traces and metrics, protobuf and JSON, gzip) from agents
 // such as Claude Code, mapped to threads, steps, transcripts, permission events, MCP status history
 // and logs (TelemetryMapping.h) and answered after the host committed them.
+#include "TelemetryMapping.h"
+
 #include <mc/sdk.hpp>
+
+#include <memory>
 
 #include <cstdint>
 #include <string>
@@ -18,10 +22,10 @@ struct Settings {
 
 constexpr mc::sdk::Key<Settings> kSettings[] = {
     mc::sdk::key<Settings>("enabled", MC_CONFIG_BOOL).byDefault("true")
-        .help("false: the plugin is loaded but not started, and /v1/logs and /v1/traces answer 404 (read by the host)"),
+        .help("false: the plugin is loaded but not started, and /v1/logs, /v1/traces and /v1/metrics answer 404 (read by the host)"),
     mc::sdk::key("listen", &Settings::listen).byDefault("127.0.0.1:4318")
         .help("Addresses (host:port, comma-separated) where the host also listens for this receiver alone, with the same "
-              "authentication; empty: only the host's own port serves /v1/logs and /v1/traces"),
+              "authentication; empty: only the host's own port serves /v1/logs, /v1/traces and /v1/metrics"),
     mc::sdk::key("max_inflated_bytes", &Settings::maxInflatedBytes).byDefault("67108864").range(1024, 1073741824)
         .help("The most bytes a gzip request body may inflate to; more is refused with 413"),
     mc::sdk::key("retry_after_s", &Settings::retryAfterSeconds).byDefault("1").range(1, 3600)
@@ -38,6 +42,8 @@ public:
 
 private:
     Settings settings_;
+    // Shared with replies still in flight when the plugin stops.
+    std::shared_ptr<CumulativeSeries> cumulative_ = std::make_shared<CumulativeSeries>();
 };
 
 } // namespace mc::receiver_otlp

@@ -4,7 +4,10 @@
 #include "mc/json_value.hpp"
 #include "mc/records/RecordSchema.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
+#include <cstdio>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -467,7 +470,168 @@ void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeS
     if (!tool.empty()) st.fields.emplace_back("tool", FieldValue::of(tool));
 }
 
+// ---- metrics ------------------------------------------------------------------------------------
+
+const char* metricTypeName(otlp::Metric::Type type) {
+    switch (type) {
+    case otlp::Metric::Type::Gauge: return "gauge";
+    case otlp::Metric::Type::Sum: return "sum";
+    case otlp::Metric::Type::Histogram: return "histogram";
+    case otlp::Metric::Type::ExponentialHistogram: return "exponential_histogram";
+    case otlp::Metric::Type::Summary: return "summary";
+    case otlp::Metric::Type::Empty: break;
+    }
+    return nullptr;
+}
+
+const char* temporalityName(otlp::Metric::Temporality t) {
+    return t == otlp::Metric::Temporality::Delta ? "delta" : t == otlp::Metric::Temporality::Cumulative ? "cumulative" : "unspecified";
+}
+
+// The usage a token or cost counter adds to (the catalog's metric.usage), or nullptr. Claude Code:
+// claude_code.token.usage{type=input|output|cacheRead|cacheCreation}, claude_code.cost.usage (USD);
+// Gemini CLI: gemini_cli.token.usage{type=input|output|cache}; the GenAI conventions:
+// gen_ai.client.token.usage{gen_ai.token.type=input|output} (a histogram: its sum adds up).
+const char* usageOf(const otlp::Metric& m, const Scope2& attrs) {
+    const bool claude = m.name == "claude_code.token.usage", gemini = m.name == "gemini_cli.token.usage";
+    if (m.name == "claude_code.cost.usage" || m.name == "gemini_cli.cost.usage") return "cost_usd";
+    std::string type;
+    if (claude || gemini) type = textOf(attrs.find("type")).value_or("");
+    else if (m.name == "gen_ai.client.token.usage") type = textOf(attrs.find("gen_ai.token.type")).value_or("");
+    else return nullptr;
+    if (type == "input") return "input_tokens";
+    if (type == "output") return "output_tokens";
+    if (type == "cacheRead" || type == "cache_read" || (gemini && type == "cache")) return "cache_read_tokens";
+    if (type == "cacheCreation" || type == "cache_creation") return "cache_creation_tokens";
+    return nullptr;
+}
+
+std::string numberJson(double d) {
+    if (!std::isfinite(d)) return "null";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", d);
+    return text;
+}
+
+void mapMetricPoint(Builder& b, const otlp::ResourceMetrics& resource, const otlp::ScopeMetrics& scope, const otlp::Metric& m,
+                    const otlp::MetricPoint& p, std::size_t item, CumulativeSeries& cumulative, std::vector<RememberedPoint>& journal) {
+    const Scope2 attrs{p.attributes, resource.resource};
+    const std::string service = serviceOf(resource.resource);
+    const std::string attributes = attributesJson(p.attributes);
+    const std::string resourceJson = attributesJson(resource.resource);
+    const auto session = sessionOf(attrs);
+    const std::uint64_t at = p.timeUnixNano ? p.timeUnixNano : p.startTimeUnixNano;
+    const std::optional<std::string> thread =
+        session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr, p.startTimeUnixNano ? p.startTimeUnixNano : at))
+                : std::nullopt;
+
+    // The same point sent again (an exporter's retry) has the same id: stored once.
+    const std::string series = service + '\n' + resourceJson + '\n' + scope.scope.name + '\n' + m.name + '\n' + attributes;
+    auto& r = b.add("metric", "MP-" + hex64(fnv1a(std::to_string(p.startTimeUnixNano) + ':' + std::to_string(p.timeUnixNano), fnv1a(series))), item);
+    r.fields.emplace_back("name", FieldValue::of(m.name));
+    addIf(r, "thread_id", thread);
+    r.fields.emplace_back("service", FieldValue::of(service));
+    r.fields.emplace_back("metric_type", FieldValue::of(std::string(metricTypeName(m.type))));
+    if (!m.unit.empty()) r.fields.emplace_back("unit", FieldValue::of(m.unit));
+    r.fields.emplace_back("temporality", FieldValue::of(std::string(temporalityName(m.temporality))));
+    if (m.type == otlp::Metric::Type::Sum) r.fields.emplace_back("monotonic", FieldValue::of(std::int64_t(m.monotonic ? 1 : 0)));
+    if (p.startTimeUnixNano) r.fields.emplace_back("start_time", FieldValue::of(timestampOf(p.startTimeUnixNano)));
+    if (at) r.fields.emplace_back("timestamp", FieldValue::of(timestampOf(at)));
+
+    // What the point adds: a monotonic sum's value (delta) or its growth (cumulative); a histogram's
+    // sum likewise. Gauges and up-down sums add nothing.
+    std::optional<double> total;
+    const bool number = m.type == otlp::Metric::Type::Gauge || m.type == otlp::Metric::Type::Sum;
+    if (number) {
+        if (std::isfinite(p.value)) r.fields.emplace_back("value", FieldValue::ofReal(p.value));
+        if (m.type == otlp::Metric::Type::Sum && m.monotonic) total = p.value;
+    } else {
+        r.fields.emplace_back("count", FieldValue::of(static_cast<std::int64_t>(std::min<std::uint64_t>(p.count, INT64_MAX))));
+        if (p.hasSum && std::isfinite(p.sum)) {
+            r.fields.emplace_back("sum", FieldValue::ofReal(p.sum));
+            if (m.type != otlp::Metric::Type::Summary) total = p.sum;
+        }
+        if (p.hasMin && std::isfinite(p.min)) r.fields.emplace_back("min", FieldValue::ofReal(p.min));
+        if (p.hasMax && std::isfinite(p.max)) r.fields.emplace_back("max", FieldValue::ofReal(p.max));
+        if (!p.bucketCounts.empty()) {
+            std::string buckets = "{\"bounds\":[";
+            for (std::size_t i = 0; i < p.explicitBounds.size(); ++i) buckets += (i ? "," : "") + numberJson(p.explicitBounds[i]);
+            buckets += "],\"counts\":[";
+            for (std::size_t i = 0; i < p.bucketCounts.size(); ++i) buckets += (i ? "," : "") + std::to_string(p.bucketCounts[i]);
+            r.fields.emplace_back("buckets", FieldValue::of(buckets + "]}"));
+        }
+    }
+    if (total && std::isfinite(*total)) {
+        const double increment = m.temporality == otlp::Metric::Temporality::Cumulative
+                                     ? cumulative.advance(series, p.startTimeUnixNano, *total, journal)
+                                     : *total;
+        r.fields.emplace_back("increment", FieldValue::ofReal(increment));
+        if (const char* usage = usageOf(m, attrs)) {
+            r.fields.emplace_back("usage", FieldValue::of(std::string(usage)));
+            auto model = textOf(attrs.find("model"));
+            if (!model) model = textOf(attrs.find("gen_ai.response.model"));
+            if (!model) model = textOf(attrs.find("gen_ai.request.model"));
+            addIf(r, "model", model);
+        }
+    }
+    r.fields.emplace_back("attributes", FieldValue::of(attributes));
+    r.fields.emplace_back("resource", FieldValue::of("{\"attributes\":" + resourceJson + ",\"scope\":{\"name\":" + json::quote(scope.scope.name) +
+                                                     ",\"version\":" + json::quote(scope.scope.version) + "}}"));
+}
+
 } // namespace
+
+double CumulativeSeries::advance(const std::string& series, std::uint64_t startUnixNano, double total,
+                                 std::vector<RememberedPoint>& journal) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = series_.find(series);
+    RememberedPoint note{series, found != series_.end(), startUnixNano, 0, total, 0};
+    double increment = total;
+    if (found != series_.end()) {
+        note.previousStart = found->second.start;
+        note.previousTotal = found->second.total;
+        if (found->second.start == startUnixNano && total >= found->second.total) increment = total - found->second.total;
+    } else if (series_.size() >= capacity_) {
+        // Forget the older half: each entry's order says when it was last advanced.
+        std::vector<std::uint64_t> orders;
+        orders.reserve(series_.size());
+        for (const auto& [key, last] : series_) orders.push_back(last.order);
+        std::nth_element(orders.begin(), orders.begin() + static_cast<std::ptrdiff_t>(orders.size() / 2), orders.end());
+        const std::uint64_t median = orders[orders.size() / 2];
+        for (auto it = series_.begin(); it != series_.end();) it = it->second.order < median ? series_.erase(it) : std::next(it);
+    }
+    series_[series] = Last{startUnixNano, total, ++clock_};
+    journal.push_back(std::move(note));
+    return increment;
+}
+
+void CumulativeSeries::undo(const std::vector<RememberedPoint>& journal) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto note = journal.rbegin(); note != journal.rend(); ++note) {
+        auto found = series_.find(note->series);
+        if (found == series_.end() || found->second.start != note->start || found->second.total != note->total) continue;
+        if (note->existed) found->second = Last{note->previousStart, note->previousTotal, found->second.order};
+        else series_.erase(found);
+    }
+}
+
+std::size_t CumulativeSeries::size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return series_.size();
+}
+
+Mapped mapMetrics(const otlp::MetricsRequest& request, CumulativeSeries& cumulative) {
+    Mapped out;
+    Builder b(out);
+    for (const auto& resource : request.resources)
+        for (const auto& scope : resource.scopes)
+            for (const auto& metric : scope.metrics) {
+                if (!metricTypeName(metric.type)) continue; // a metric without data has no points
+                for (const auto& point : metric.points)
+                    mapMetricPoint(b, resource, scope, metric, point, out.items++, cumulative, out.remembered);
+            }
+    return out;
+}
 
 Mapped mapLogs(const otlp::LogsRequest& request) {
     Mapped out;

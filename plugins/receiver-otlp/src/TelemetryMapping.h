@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,13 +38,54 @@ struct MappedRecord {
     std::size_t item = kNoItem; // the log record or span (in request order) it came from; kNoItem: a thread
 };
 
+// One cumulative point the receiver remembered, and what it remembered before (to undo it).
+struct RememberedPoint {
+    std::string series;
+    bool existed = false;
+    std::uint64_t start = 0, previousStart = 0;
+    double total = 0, previousTotal = 0;
+};
+
 struct Mapped {
     std::vector<MappedRecord> records;
-    std::size_t items = 0; // log records or spans in the request
+    std::size_t items = 0; // log records, spans or metric data points in the request
+    std::vector<RememberedPoint> remembered; // metrics: cumulative points remembered while mapping
+};
+
+// What the receiver remembers of each cumulative series (sums and histogram sums) to turn its
+// running totals into increments: the series' start and its last total. Bounded: when full, the
+// older half is forgotten (a forgotten series' next point counts whole, as a first point does).
+// Thread-safe: requests are mapped on several workers at once.
+class CumulativeSeries {
+public:
+    explicit CumulativeSeries(std::size_t capacity = 100000) : capacity_(capacity) {}
+    // The increment since this series' previous point: `total` itself for the first point and after a
+    // reset (a new start time, or a smaller total). Remembers the point, noting it in `journal`.
+    double advance(const std::string& series, std::uint64_t startUnixNano, double total, std::vector<RememberedPoint>& journal);
+    // Forgets what advance() remembered for points that were not stored (the sender retries them),
+    // unless a later point of the series came meanwhile.
+    void undo(const std::vector<RememberedPoint>& journal);
+    std::size_t size() const;
+
+private:
+    struct Last {
+        std::uint64_t start = 0;
+        double total = 0;
+        std::uint64_t order = 0;
+    };
+    mutable std::mutex mutex_;
+    std::size_t capacity_;
+    std::uint64_t clock_ = 0;
+    std::unordered_map<std::string, Last> series_;
 };
 
 Mapped mapLogs(const otlp::LogsRequest& request);
 Mapped mapTraces(const otlp::TracesRequest& request);
+
+// Metric data points, each kept (kind metric) with what it added (`increment`); Claude Code's and the
+// GenAI conventions' token and cost counters are marked with their `usage` so the host adds them up
+// per thread and per agent. A point with a session (session.id, gen_ai.conversation.id) names its thread.
+Mapped mapMetrics(const otlp::MetricsRequest& request, CumulativeSeries& cumulative);
 
 // mc_record views of mapped records, values in the catalog's field order. Borrows from `records`.
 struct AbiBatch {

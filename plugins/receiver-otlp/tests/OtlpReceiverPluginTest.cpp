@@ -75,7 +75,8 @@ public:
         const auto routes = instance->routes();
         CPPUNIT_ASSERT(routes.ok());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"routes":[{"method":"POST","path":"/v1/logs","media_types":["application/x-protobuf","application/json"]},)"
-                                         R"({"method":"POST","path":"/v1/traces","media_types":["application/x-protobuf","application/json"]}],)"
+                                         R"({"method":"POST","path":"/v1/traces","media_types":["application/x-protobuf","application/json"]},)"
+                                         R"({"method":"POST","path":"/v1/metrics","media_types":["application/x-protobuf","application/json"]}],)"
                                          R"("listen":["127.0.0.1:4318","[::1]:4318"]})"),
                              routes.output);
         CPPUNIT_ASSERT_EQUAL(std::string(R"("listen":[]})"),
@@ -154,7 +155,9 @@ public:
         const HttpReply encoding = instance->handle("POST", "/v1/logs", "application/json", "{}", "br");
         CPPUNIT_ASSERT_EQUAL(415, encoding.status);
         CPPUNIT_ASSERT(encoding.body.find("Content-Encoding 'br' is not supported (gzip or none)") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(404, instance->handle("POST", "/v1/metrics", "application/json", "{}").status);
+        const HttpReply unknown = instance->handle("POST", "/v1/profiles", "application/json", "{}");
+        CPPUNIT_ASSERT_EQUAL(404, unknown.status);
+        CPPUNIT_ASSERT(unknown.body.find("no OTLP signal at /v1/profiles (/v1/logs, /v1/traces, /v1/metrics)") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), instance->submitBatches());
     }
 
@@ -192,6 +195,7 @@ public:
         using namespace mc::receiver_otlp;
         CPPUNIT_ASSERT(signalOf("/v1/logs") == Signal::Logs);
         CPPUNIT_ASSERT(signalOf("/v1/traces") == Signal::Traces);
+        CPPUNIT_ASSERT(signalOf("/v1/metrics") == Signal::Metrics);
         CPPUNIT_ASSERT(!signalOf("/v1/logs/"));
         CPPUNIT_ASSERT(encodingOf(" Application/X-Protobuf ") == Encoding::Protobuf);
         CPPUNIT_ASSERT(encodingOf("application/json;charset=utf-8") == Encoding::Json);
@@ -200,6 +204,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("\x0a\x05\x08\x02\x12\x01x", 7), exportResponse(Signal::Traces, Encoding::Protobuf, 2, "x"));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"x"}})"),
                              exportResponse(Signal::Traces, Encoding::Json, 2, "x"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"y"}})"),
+                             exportResponse(Signal::Metrics, Encoding::Json, 3, "y"));
         CPPUNIT_ASSERT_EQUAL(std::string(), exportResponse(Signal::Logs, Encoding::Protobuf, 0, ""));
         // google.rpc.Status{code = 3, message = "bad"}.
         CPPUNIT_ASSERT_EQUAL(std::string("\x08\x03\x12\x03" "bad", 7), statusBody(Encoding::Protobuf, 3, "bad"));

@@ -66,6 +66,37 @@ std::map<std::string, std::string> fieldsOf(const MappedRecord& r) {
     return out;
 }
 
+// One metric of one point, as an agent's exporter sends it.
+mc::otlp::MetricsRequest metricRequest(mc::otlp::Metric metric, std::string service = "claude-code") {
+    mc::otlp::ResourceMetrics resource;
+    resource.resource = {{"service.name", text(std::move(service))}};
+    mc::otlp::ScopeMetrics scope;
+    scope.scope.name = "com.anthropic.claude_code";
+    scope.metrics.push_back(std::move(metric));
+    resource.scopes.push_back(std::move(scope));
+    mc::otlp::MetricsRequest request;
+    request.resources.push_back(std::move(resource));
+    return request;
+}
+
+mc::otlp::Metric claudeCounter(const std::string& name, double value, KeyValues attributes,
+                               mc::otlp::Metric::Temporality temporality = mc::otlp::Metric::Temporality::Delta,
+                               std::uint64_t start = kT0, std::uint64_t time = kT0 + 60000000000ull) {
+    mc::otlp::Metric m;
+    m.name = name;
+    m.type = mc::otlp::Metric::Type::Sum;
+    m.temporality = temporality;
+    m.monotonic = true;
+    mc::otlp::MetricPoint p;
+    p.startTimeUnixNano = start;
+    p.timeUnixNano = time;
+    p.value = value;
+    p.attributes = {{"session.id", text("sess-1")}};
+    for (auto& kv : attributes) p.attributes.push_back(std::move(kv));
+    m.points.push_back(std::move(p));
+    return m;
+}
+
 } // namespace
 
 class TelemetryMappingTest : public CppUnit::TestFixture {
@@ -86,6 +117,13 @@ class TelemetryMappingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEverySpanIsKeptWhole);
     CPPUNIT_TEST(testClaudeCodeSpansAreSpansOfTheSessionNotSteps);
     CPPUNIT_TEST(testAbiValuesFollowTheCatalog);
+    CPPUNIT_TEST(testClaudeTokenCounterIsAUsagePointOfTheSession);
+    CPPUNIT_TEST(testClaudeCostCounterIsCostUsd);
+    CPPUNIT_TEST(testCumulativeTotalsBecomeIncrements);
+    CPPUNIT_TEST(testUndoneCumulativePointsCountAgainWhenResent);
+    CPPUNIT_TEST(testCumulativeSeriesForgetTheOlderHalfWhenFull);
+    CPPUNIT_TEST(testGenAiTokenHistogramAddsItsSum);
+    CPPUNIT_TEST(testGaugesAndOtherMetricsAreKeptWithoutUsage);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -390,11 +428,182 @@ public:
             }
             if (spec->fields[i].jsonName == "mcp_id") CPPUNIT_ASSERT_EQUAL(std::uint8_t(0), r.present[i]);
         }
+        const Mapped metrics = mapMetrics(metricRequest(claudeCounter("claude_code.lines_of_code.count", 3, {})), series);
+        const AbiBatch metricBatch = toAbi(metrics.records);
+        const auto* metricSpec = mc::records::findKind("metric");
+        for (std::size_t i = 0; i < metricSpec->fields.size(); ++i)
+            if (metricSpec->fields[i].jsonName == "monotonic") CPPUNIT_ASSERT_EQUAL(std::int64_t(1), metricBatch.records[1].values[i].integer);
         MappedRecord bad{"nonsense", "x", {}, 0};
         CPPUNIT_ASSERT_THROW(toAbi({bad}), std::logic_error);
         MappedRecord badField{"log", "x", {{"colour", FieldValue::of(std::string("red"))}}, 0};
         CPPUNIT_ASSERT_THROW(toAbi({badField}), std::logic_error);
     }
+
+    // ---- metrics -------------------------------------------------------------------------------
+
+    void testClaudeTokenCounterIsAUsagePointOfTheSession() {
+        const auto request = metricRequest(claudeCounter("claude_code.token.usage", 1234,
+                                                         {{"type", text("cacheRead")}, {"model", text("claude-sonnet-4-5")}}));
+        const Mapped m = mapMetrics(request, series);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.items);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.records.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("thread"), m.records[0].kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), m.records[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.000000Z"), fieldsOf(m.records[0])["started_at"]);
+        const auto& point = m.records[1];
+        CPPUNIT_ASSERT_EQUAL(std::string("metric"), point.kind);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), point.item);
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-"), point.id.substr(0, 3));
+        auto f = fieldsOf(point);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude_code.token.usage"), f["name"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-sess-1"), f["thread_id"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-code"), f["service"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("sum"), f["metric_type"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("delta"), f["temporality"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), f["monotonic"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1234.000000"), f["value"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("1234.000000"), f["increment"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("cache_read_tokens"), f["usage"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-sonnet-4-5"), f["model"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.000000Z"), f["start_time"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:01:00.000000Z"), f["timestamp"]);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"session.id":"sess-1","type":"cacheRead","model":"claude-sonnet-4-5"})"), f["attributes"]);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"attributes":{"service.name":"claude-code"},"scope":{"name":"com.anthropic.claude_code","version":""}})"),
+                             f["resource"]);
+        // The same point again (a retry) has the same id; another time, another id.
+        CPPUNIT_ASSERT_EQUAL(point.id, mapMetrics(request, series).records[1].id);
+        const auto later = metricRequest(claudeCounter("claude_code.token.usage", 1234, {{"type", text("cacheRead")}, {"model", text("claude-sonnet-4-5")}},
+                                                       mc::otlp::Metric::Temporality::Delta, kT0 + 60000000000ull, kT0 + 120000000000ull));
+        CPPUNIT_ASSERT(point.id != mapMetrics(later, series).records[1].id);
+        for (const auto& [type, usage] : {std::pair{"input", "input_tokens"}, std::pair{"output", "output_tokens"},
+                                          std::pair{"cacheCreation", "cache_creation_tokens"}}) {
+            const Mapped other = mapMetrics(metricRequest(claudeCounter("claude_code.token.usage", 1, {{"type", text(type)}})), series);
+            CPPUNIT_ASSERT_EQUAL(std::string(usage), fieldsOf(other.records[1])["usage"]);
+        }
+    }
+
+    void testClaudeCostCounterIsCostUsd() {
+        const Mapped m = mapMetrics(metricRequest(claudeCounter("claude_code.cost.usage", 0.0125, {{"model", text("claude-haiku")}})), series);
+        auto f = fieldsOf(m.records[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("cost_usd"), f["usage"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("0.012500"), f["increment"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("claude-haiku"), f["model"]);
+    }
+
+    void testCumulativeTotalsBecomeIncrements() {
+        using T = mc::otlp::Metric::Temporality;
+        const auto at = [&](double total, std::uint64_t start) {
+            const Mapped m = mapMetrics(metricRequest(claudeCounter("claude_code.token.usage", total, {{"type", text("input")}}, T::Cumulative, start)), series);
+            auto f = fieldsOf(m.records[1]);
+            CPPUNIT_ASSERT_EQUAL(std::string("cumulative"), f["temporality"]);
+            return f["increment"];
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("100.000000"), at(100, kT0)); // first point: all of it
+        CPPUNIT_ASSERT_EQUAL(std::string("50.000000"), at(150, kT0));
+        CPPUNIT_ASSERT_EQUAL(std::string("0.000000"), at(150, kT0));
+        CPPUNIT_ASSERT_EQUAL(std::string("20.000000"), at(20, kT0 + 1)); // a restart: a new start time
+        CPPUNIT_ASSERT_EQUAL(std::string("5.000000"), at(5, kT0 + 1));   // a smaller total: a reset too
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), series.size());
+    }
+
+    void testUndoneCumulativePointsCountAgainWhenResent() {
+        using T = mc::otlp::Metric::Temporality;
+        const auto request = [&](double total) {
+            return metricRequest(claudeCounter("claude_code.token.usage", total, {{"type", text("output")}}, T::Cumulative));
+        };
+        mapMetrics(request(10), series);
+        const Mapped refused = mapMetrics(request(30), series);
+        CPPUNIT_ASSERT_EQUAL(std::string("20.000000"), fieldsOf(refused.records[1])["increment"]);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), refused.remembered.size());
+        series.undo(refused.remembered); // the host did not take it: the exporter sends it again
+        CPPUNIT_ASSERT_EQUAL(std::string("20.000000"), fieldsOf(mapMetrics(request(30), series).records[1])["increment"]);
+        // A series first seen by an undone request is forgotten.
+        const Mapped first = mapMetrics(metricRequest(claudeCounter("x.count", 7, {}, T::Cumulative)), series);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), series.size());
+        series.undo(first.remembered);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), series.size());
+    }
+
+    void testCumulativeSeriesForgetTheOlderHalfWhenFull() {
+        CumulativeSeries small(4);
+        std::vector<RememberedPoint> journal;
+        for (int i = 0; i < 4; ++i) small.advance("s" + std::to_string(i), 1, 10, journal);
+        small.advance("s3", 1, 15, journal); // s3 newest, s0 oldest
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), small.size());
+        CPPUNIT_ASSERT_EQUAL(10.0, small.advance("s4", 1, 10, journal)); // full: s0 and s1 go
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), small.size());
+        CPPUNIT_ASSERT_EQUAL(10.0, small.advance("s0", 1, 10, journal)); // forgotten: counts whole
+        CPPUNIT_ASSERT_EQUAL(5.0, small.advance("s3", 1, 20, journal)); // kept
+    }
+
+    void testGenAiTokenHistogramAddsItsSum() {
+        mc::otlp::Metric m;
+        m.name = "gen_ai.client.token.usage";
+        m.unit = "{token}";
+        m.type = mc::otlp::Metric::Type::Histogram;
+        m.temporality = mc::otlp::Metric::Temporality::Delta;
+        mc::otlp::MetricPoint p;
+        p.timeUnixNano = kT0;
+        p.count = 2;
+        p.hasSum = true;
+        p.sum = 300;
+        p.explicitBounds = {100, 1000};
+        p.bucketCounts = {0, 2, 0};
+        p.attributes = {{"gen_ai.token.type", text("input")}, {"gen_ai.request.model", text("gpt-x")},
+                        {"gen_ai.conversation.id", text("conv-9")}};
+        m.points.push_back(p);
+        const Mapped mapped = mapMetrics(metricRequest(m, "my-agent"), series);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-conv-9"), mapped.records[0].id);
+        auto f = fieldsOf(mapped.records[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("histogram"), f["metric_type"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), f["count"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("300.000000"), f["sum"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("300.000000"), f["increment"]);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"bounds":[100,1000],"counts":[0,2,0]})"), f["buckets"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("input_tokens"), f["usage"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-x"), f["model"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("my-agent"), f["service"]);
+        CPPUNIT_ASSERT(f.find("value") == f.end());
+    }
+
+    void testGaugesAndOtherMetricsAreKeptWithoutUsage() {
+        mc::otlp::Metric gauge;
+        gauge.name = "process.memory";
+        gauge.type = mc::otlp::Metric::Type::Gauge;
+        mc::otlp::MetricPoint p;
+        p.timeUnixNano = kT0;
+        p.value = 42;
+        p.isInt = true;
+        gauge.points.push_back(p);
+        mc::otlp::Metric empty; // no data: no points, nothing stored
+        empty.name = "nothing";
+        auto request = metricRequest(gauge, "svc");
+        request.resources[0].scopes[0].metrics.push_back(empty);
+        const Mapped m = mapMetrics(request, series);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.items);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), m.records.size()); // no session: no thread
+        auto f = fieldsOf(m.records[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("gauge"), f["metric_type"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("unspecified"), f["temporality"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("42.000000"), f["value"]);
+        CPPUNIT_ASSERT(f.find("increment") == f.end());
+        CPPUNIT_ASSERT(f.find("usage") == f.end());
+        CPPUNIT_ASSERT(f.find("thread_id") == f.end());
+        CPPUNIT_ASSERT(f.find("monotonic") == f.end());
+        // An up-down sum adds nothing either; a monotonic counter that is not usage adds without usage.
+        auto upDown = claudeCounter("active.sessions", 3, {});
+        upDown.points[0].attributes.clear();
+        upDown.monotonic = false;
+        auto g = fieldsOf(mapMetrics(metricRequest(upDown), series).records[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), g["monotonic"]);
+        CPPUNIT_ASSERT(g.find("increment") == g.end());
+        auto h = fieldsOf(mapMetrics(metricRequest(claudeCounter("claude_code.lines_of_code.count", 3, {})), series).records[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("3.000000"), h["increment"]);
+        CPPUNIT_ASSERT(h.find("usage") == h.end());
+    }
+
+private:
+    CumulativeSeries series;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(TelemetryMappingTest);

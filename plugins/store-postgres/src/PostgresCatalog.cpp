@@ -171,6 +171,25 @@ void PostgresCatalog::graph(const GraphRequest& request, mc::sdk::Sink& rows) {
     rows.write(graphJson(threads, calls, truncated));
 }
 
+void PostgresCatalog::usage(const UsageRequest& request, mc::sdk::Sink& rows) {
+    std::vector<UsageSum> sums;
+    pool_.run([&](PGconn* conn) {
+        sums.clear();
+        const std::string key = request.byThread ? "thread_id" : "service";
+        std::vector<PgParam> binds;
+        std::string sql = "SELECT " + key + ", usage, COALESCE(SUM(increment), 0), COUNT(*) FROM metric_points WHERE usage IS NOT NULL AND " +
+                          key + " IS NOT NULL";
+        if (request.threadId) sql += " AND thread_id = " + param(binds, *request.threadId);
+        if (request.service) sql += " AND service = " + param(binds, *request.service);
+        if (request.from) sql += " AND timestamp >= " + param(binds, *request.from, "::timestamp");
+        if (request.to) sql += " AND timestamp < " + param(binds, *request.to, "::timestamp");
+        auto result = execute(conn, sql + " GROUP BY 1, 2", binds);
+        for (int r = 0; r < result.rows(); ++r)
+            sums.push_back(UsageSum{result.text(r, 0), result.text(r, 1), std::stod(result.text(r, 2)), std::stoll(result.text(r, 3))});
+    });
+    rows.write(usageJson(request, sums));
+}
+
 void PostgresCatalog::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string words;
     for (const auto& term : request.terms) words += (words.empty() ? "" : " ") + term;

@@ -253,6 +253,33 @@ void SqliteQueries::graph(const GraphRequest& request, mc::sdk::Sink& rows) {
     rows.write(graphJson(threads, calls, truncated));
 }
 
+void SqliteQueries::usage(const UsageRequest& request, mc::sdk::Sink& rows) {
+    const std::string key = request.byThread ? "thread_id" : "service";
+    std::string sql = "SELECT " + key + ", usage, SUM(increment), COUNT(*) FROM metric_points WHERE usage IS NOT NULL AND " + key +
+                      " IS NOT NULL";
+    std::vector<ColumnValue> binds;
+    const auto where = [&](const char* condition, const std::optional<std::string>& value) {
+        if (!value) return;
+        sql += condition;
+        binds.emplace_back(*value);
+    };
+    where(" AND thread_id = ?", request.threadId);
+    where(" AND service = ?", request.service);
+    where(" AND timestamp >= ?", request.from);
+    where(" AND timestamp < ?", request.to);
+    sql += " GROUP BY 1, 2";
+    std::vector<UsageSum> sums;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Prepared select(handle_(), sql);
+        for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
+        while (select.step())
+            sums.push_back(UsageSum{columnText(select.get(), 0), columnText(select.get(), 1), sqlite3_column_double(select.get(), 2),
+                                    sqlite3_column_int64(select.get(), 3)});
+    }
+    rows.write(usageJson(request, sums));
+}
+
 void SqliteQueries::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string match;
     for (const auto& term : request.terms) match += (match.empty() ? "\"" : " \"") + term + "\"";

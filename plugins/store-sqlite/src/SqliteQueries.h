@@ -27,6 +27,7 @@ public:
                                                 std::vector<std::string>& rows) override;
     void threadDetail(const std::string& threadId, mc::sdk::Sink& rows) override;
     void graph(const mc::records::GraphRequest& request, mc::sdk::Sink& rows) override;
+    void usage(const mc::records::UsageRequest& request, mc::sdk::Sink& rows) override;
     void search(const mc::records::SearchRequest& request, mc::sdk::Sink& rows) override;
 
 private:

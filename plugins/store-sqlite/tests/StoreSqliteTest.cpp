@@ -345,12 +345,12 @@ public:
         TempDir dir;
         auto store = openStore(dir.file("unknown.db"));
         std::string result, error;
-        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("metric", "[]", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'metric' (known: thread, step, log, permission, transcript, mcp_status, audit, span, events)"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("heartbeat", "[]", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'heartbeat' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.tail", "{}", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.tail' (known: audit.list, graph, logs.export, logs.list, "
-                                         "mcps.history, permissions.list, schema_migrations.list, search, spans.list, threads.children, "
-                                         "threads.get, threads.list, threads.state, threads.timeline, threads.transcript, traces.get)"),
+                                         "mcps.history, metrics.list, permissions.list, schema_migrations.list, search, spans.list, threads.children, "
+                                         "threads.get, threads.list, threads.state, threads.timeline, threads.transcript, traces.get, usage)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);

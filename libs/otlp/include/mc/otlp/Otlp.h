@@ -1,5 +1,5 @@
 #pragma once
-// OTLP export requests (opentelemetry-proto: collector/logs/v1, collector/trace/v1) as one model,
+// OTLP export requests (opentelemetry-proto: collector/logs/v1, trace/v1, metrics/v1) as one model,
 // decoded from either encoding of OTLP/HTTP: `application/x-protobuf` (proto3 binary) and
 // `application/json` (proto3 JSON with OTLP's rules: hex trace and span ids, integer enums,
 // lowerCamelCase names, 64-bit integers as strings or numbers, unknown fields ignored).
@@ -118,11 +118,58 @@ struct TracesRequest {
     std::size_t spanCount() const;
 };
 
-// ExportLogsServiceRequest / ExportTraceServiceRequest. Throw DecodeError.
+// One point of a metric. Gauge and Sum points carry `value` (as_double or as_int, which `isInt`
+// tells); Histogram, ExponentialHistogram and Summary points carry count and sum (and min/max when
+// the sender measured them); only Histogram points carry explicit buckets (bounds and counts; an
+// exponential histogram's buckets and a summary's quantiles are not kept).
+struct MetricPoint {
+    KeyValues attributes;
+    std::uint64_t startTimeUnixNano = 0;
+    std::uint64_t timeUnixNano = 0;
+    double value = 0;
+    bool isInt = false;
+    std::uint64_t count = 0;
+    bool hasSum = false, hasMin = false, hasMax = false;
+    double sum = 0, min = 0, max = 0;
+    std::vector<double> explicitBounds;
+    std::vector<std::uint64_t> bucketCounts;
+    std::uint32_t flags = 0;
+};
+
+struct Metric {
+    enum class Type { Empty, Gauge, Sum, Histogram, ExponentialHistogram, Summary };
+    enum class Temporality { Unspecified = 0, Delta = 1, Cumulative = 2 };
+    std::string name;
+    std::string description;
+    std::string unit;
+    Type type = Type::Empty;
+    Temporality temporality = Temporality::Unspecified;
+    bool monotonic = false;
+    std::vector<MetricPoint> points;
+};
+
+struct ScopeMetrics {
+    Scope scope;
+    std::vector<Metric> metrics;
+};
+
+struct ResourceMetrics {
+    KeyValues resource;
+    std::vector<ScopeMetrics> scopes;
+};
+
+struct MetricsRequest {
+    std::vector<ResourceMetrics> resources;
+    std::size_t pointCount() const; // data points, what OTLP's partial_success counts
+};
+
+// ExportLogsServiceRequest / ExportTraceServiceRequest / ExportMetricsServiceRequest. Throw DecodeError.
 LogsRequest decodeLogsProtobuf(std::string_view bytes);
 LogsRequest decodeLogsJson(std::string_view text);
 TracesRequest decodeTracesProtobuf(std::string_view bytes);
 TracesRequest decodeTracesJson(std::string_view text);
+MetricsRequest decodeMetricsProtobuf(std::string_view bytes);
+MetricsRequest decodeMetricsJson(std::string_view text);
 
 // Lower-case hex of raw bytes.
 std::string toHex(std::string_view bytes);

@@ -148,6 +148,27 @@ struct GraphRequest {
 };
 GraphRequest parseGraph(std::string_view paramsJson);
 
+// ---- usage -----------------------------------------------------------------------------------------
+// Tokens and cost added up from the metric points that carry a `usage` (receiver-otlp marks them), per
+// thread or per agent.
+struct UsageRequest {
+    bool byThread = true; // else per service (the agent)
+    std::optional<std::string> threadId, service;
+    std::optional<std::string> from, to; // normalized timestamps (points in [from, to))
+    std::int64_t limit = 100;
+};
+UsageRequest parseUsage(std::string_view paramsJson);
+// What a store reads: SUM(increment) and COUNT(*) of metric_points with a usage, grouped by (the
+// thread or service, usage), NULL keys left out. usageJson() builds the answer the same way for every
+// store: {"items":[{"thread_id"|"service", input_tokens, output_tokens, cache_read_tokens,
+// cache_creation_tokens, total_tokens, cost_usd, points}...], "truncated": bool}, the costliest first.
+struct UsageSum {
+    std::string key, usage;
+    double total = 0;
+    std::int64_t points = 0;
+};
+std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& sums);
+
 // What a store reads for a graph; graphJson() builds the answer the same way for every store.
 struct GraphThread {
     std::string id, parentId, mcpId, status, startedAt, userInput;
@@ -186,6 +207,7 @@ public:
     virtual void threadDetail(const std::string& threadId, mc::sdk::Sink& rows) = 0; // threads.get
     virtual void graph(const GraphRequest& request, mc::sdk::Sink& rows) = 0;
     virtual void search(const SearchRequest& request, mc::sdk::Sink& rows) = 0;
+    virtual void usage(const UsageRequest& request, mc::sdk::Sink& rows) = 0;
 };
 // Answers any catalog query with `backend`. Throws mc::sdk::Error: MC_ERR_INVALID_ARGUMENT (bad
 // parameters or cursor), MC_ERR_UNSUPPORTED (not a catalog query), or what the backend throws.

@@ -80,7 +80,7 @@ void appendEventJson(std::string& out, const TypedRecord& record);
 
 // Kinds, in the order a store should create their tables:
 //   thread (T-), step (S-), log (L-), permission (P-), transcript (M-), mcp_status (MS-), audit (A-),
-//   span (SP-)
+//   span (SP-), metric (MP-)
 const std::vector<KindSpec>& allKinds();
 const KindSpec* findKind(std::string_view kind);
 std::string knownKinds(); // "thread, step, log, permission, transcript, mcp_status, audit"
