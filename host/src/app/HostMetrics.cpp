@@ -27,6 +27,25 @@ void single(metrics::Registry& registry, MetricType type, const std::string& nam
     registry.sampled(type, name, help, {}, [read = std::move(read)] { return std::vector<Sample>{{{}, read()}}; });
 }
 
+// One count of a module's Stats struct as a family without labels.
+template <class Stats>
+struct StatField {
+    template <class T>
+    StatField(MetricType type, const char* name, const char* help, T Stats::*member)
+        : type(type), name(name), help(help), read([member](const Stats& s) { return static_cast<double>(s.*member); }) {}
+    MetricType type;
+    const char* name;
+    const char* help;
+    std::function<double(const Stats&)> read;
+};
+
+// Each field read from a fresh `stats()` at every scrape.
+template <class Stats>
+void statFields(metrics::Registry& registry, std::function<Stats()> stats, std::initializer_list<StatField<Stats>> fields) {
+    for (const auto& field : fields)
+        single(registry, field.type, field.name, field.help, [stats, read = field.read] { return read(stats()); });
+}
+
 } // namespace
 
 void HostRuntime::registerMetrics() {
@@ -46,75 +65,92 @@ void HostRuntime::registerMetrics() {
     });
 
     // HTTP (the host's own port; receivers' own listeners are not counted here).
-    const auto httpStats = [this] { return http_ ? http_->stats() : net::HttpServerStats{}; };
-    single(r, gauge, "mc_http_connections", "Open HTTP connections (before WebSocket upgrades).",
-           [httpStats] { return static_cast<double>(httpStats().connections); });
-    single(r, counter, "mc_http_connections_accepted_total", "HTTP connections accepted.",
-           [httpStats] { return static_cast<double>(httpStats().accepted); });
-    single(r, counter, "mc_http_connections_refused_total",
-           "HTTP connections refused at accept because http.max_connections or the per-address cap was reached.",
-           [httpStats] { return static_cast<double>(httpStats().refusedOverCapacity); });
-    single(r, counter, "mc_http_connections_timed_out_total",
-           "HTTP connections closed for a head, body, idle or write timeout.",
-           [httpStats] { return static_cast<double>(httpStats().timedOut); });
-    single(r, counter, "mc_http_requests_total", "HTTP requests handed to a handler.",
-           [httpStats] { return static_cast<double>(httpStats().requests); });
-    single(r, counter, "mc_http_requests_rejected_busy_total",
-           "HTTP requests answered 503 because the worker queue (http.max_queued) was full.",
-           [httpStats] { return static_cast<double>(httpStats().rejectedBusy); });
-    single(r, gauge, "mc_http_workers_busy", "HTTP workers running a handler now.",
-           [httpStats] { return static_cast<double>(httpStats().workersBusy); });
-    single(r, gauge, "mc_http_requests_queued", "Complete HTTP requests waiting for a worker.",
-           [httpStats] { return static_cast<double>(httpStats().queued); });
+    statFields<net::HttpServerStats>(r, [this] { return http_ ? http_->stats() : net::HttpServerStats{}; }, {
+        {gauge, "mc_http_connections",
+         "Open HTTP connections (before WebSocket upgrades).",
+         &net::HttpServerStats::connections},
+        {counter, "mc_http_connections_accepted_total", "HTTP connections accepted.", &net::HttpServerStats::accepted},
+        {counter, "mc_http_connections_refused_total",
+         "HTTP connections refused at accept because http.max_connections or the per-address cap was reached.",
+         &net::HttpServerStats::refusedOverCapacity},
+        {counter, "mc_http_connections_timed_out_total",
+         "HTTP connections closed for a head, body, idle or write timeout.",
+         &net::HttpServerStats::timedOut},
+        {counter, "mc_http_requests_total", "HTTP requests handed to a handler.", &net::HttpServerStats::requests},
+        {counter, "mc_http_requests_rejected_busy_total",
+         "HTTP requests answered 503 because the worker queue (http.max_queued) was full.",
+         &net::HttpServerStats::rejectedBusy},
+        {gauge, "mc_http_workers_busy", "HTTP workers running a handler now.", &net::HttpServerStats::workersBusy},
+        {gauge, "mc_http_requests_queued",
+         "Complete HTTP requests waiting for a worker.",
+         &net::HttpServerStats::queued}
+    });
 
     // WebSocket clients and what reached them.
-    const auto wsStats = [this] { return hub_ ? hub_->stats() : WebSocketHub::Stats{}; };
-    single(r, gauge, "mc_websocket_clients", "Connected WebSocket clients.",
-           [wsStats] { return static_cast<double>(wsStats().connected); });
-    single(r, counter, "mc_websocket_clients_accepted_total", "WebSocket upgrades accepted.",
-           [wsStats] { return static_cast<double>(wsStats().accepted); });
-    single(r, counter, "mc_websocket_messages_sent_total", "WebSocket frames fully written to clients.",
-           [wsStats] { return static_cast<double>(wsStats().messagesSent); });
-    single(r, counter, "mc_websocket_messages_dropped_total",
-           "Events dropped for a slow client under ws.overflow_policy = drop.",
-           [wsStats] { return static_cast<double>(wsStats().droppedMessages); });
-    single(r, counter, "mc_websocket_overflow_disconnects_total",
-           "Clients closed (1008) because their outbound queue overflowed (ws.overflow_policy = disconnect).",
-           [wsStats] { return static_cast<double>(wsStats().overflowDisconnects); });
-    single(r, counter, "mc_websocket_protocol_errors_total", "RFC 6455 violations and rejected client messages.",
-           [wsStats] { return static_cast<double>(wsStats().protocolErrors); });
+    statFields<WebSocketHub::Stats>(r, [this] { return hub_ ? hub_->stats() : WebSocketHub::Stats{}; }, {
+        {gauge, "mc_websocket_clients", "Connected WebSocket clients.", &WebSocketHub::Stats::connected},
+        {counter, "mc_websocket_clients_accepted_total",
+         "WebSocket upgrades accepted.",
+         &WebSocketHub::Stats::accepted},
+        {counter, "mc_websocket_messages_sent_total",
+         "WebSocket frames fully written to clients.",
+         &WebSocketHub::Stats::messagesSent},
+        {counter, "mc_websocket_messages_dropped_total",
+         "Events dropped for a slow client under ws.overflow_policy = drop.",
+         &WebSocketHub::Stats::droppedMessages},
+        {counter, "mc_websocket_overflow_disconnects_total",
+         "Clients closed (1008) because their outbound queue overflowed (ws.overflow_policy = disconnect).",
+         &WebSocketHub::Stats::overflowDisconnects},
+        {counter, "mc_websocket_protocol_errors_total",
+         "RFC 6455 violations and rejected client messages.",
+         &WebSocketHub::Stats::protocolErrors}
+    });
 
-    single(r, counter, "mc_broadcaster_events_published_total", "Events published to WebSocket channels.",
-           [this] { return static_cast<double>(broadcaster_->stats().published); });
-    single(r, counter, "mc_broadcaster_deliveries_total", "Events handed to a subscriber (one per subscriber per event).",
-           [this] { return static_cast<double>(broadcaster_->stats().deliveries); });
+    statFields<BroadcasterStats>(r, [this] { return broadcaster_->stats(); }, {
+        {counter, "mc_broadcaster_events_published_total",
+         "Events published to WebSocket channels.",
+         &BroadcasterStats::published},
+        {counter, "mc_broadcaster_deliveries_total",
+         "Events handed to a subscriber (one per subscriber per event).",
+         &BroadcasterStats::deliveries}
+    });
 
     // Ingest: what was accepted, refused, or could not be kept.
-    single(r, counter, "mc_ingest_events_accepted_total", "Events that passed validation and were queued for the store.",
-           [this] { return static_cast<double>(ingest_->stats().accepted); });
-    single(r, counter, "mc_ingest_events_rejected_total", "Events refused by validation.",
-           [this] { return static_cast<double>(ingest_->stats().rejected); });
-    single(r, counter, "mc_ingest_events_store_rejected_total", "Events the store refused after they were broadcast.",
-           [this] { return static_cast<double>(ingest_->stats().storeRejected); });
-    single(r, counter, "mc_ingest_events_not_persisted_total",
-           "Fire-and-forget events (plugin emits, host events) that found the writer queue full.",
-           [this] { return static_cast<double>(ingest_->stats().notPersisted); });
+    statFields<IngestService::Stats>(r, [this] { return ingest_->stats(); }, {
+        {counter, "mc_ingest_events_accepted_total",
+         "Events that passed validation and were queued for the store.",
+         &IngestService::Stats::accepted},
+        {counter, "mc_ingest_events_rejected_total", "Events refused by validation.", &IngestService::Stats::rejected},
+        {counter, "mc_ingest_events_store_rejected_total",
+         "Events the store refused after they were broadcast.",
+         &IngestService::Stats::storeRejected},
+        {counter, "mc_ingest_events_not_persisted_total",
+         "Fire-and-forget events (plugin emits, host events) that found the writer queue full.",
+         &IngestService::Stats::notPersisted}
+    });
 
     // The store writer: its queue, commits and the store's health.
-    single(r, gauge, "mc_store_writer_queued_events", "Events accepted and not yet committed (waiting or being written).",
-           [this] { return static_cast<double>(writer_->stats().queuedEvents); });
-    single(r, gauge, "mc_store_writer_queued_bytes", "Bytes of the events in the writer queue.",
-           [this] { return static_cast<double>(writer_->stats().queuedBytes); });
-    single(r, counter, "mc_store_writer_committed_events_total", "Events the store accepted.",
-           [this] { return static_cast<double>(writer_->stats().committed); });
-    single(r, counter, "mc_store_writer_rejected_events_total", "Events the store refused.",
-           [this] { return static_cast<double>(writer_->stats().rejected); });
-    single(r, counter, "mc_store_writer_batches_total", "Successful store write calls (one transaction each).",
-           [this] { return static_cast<double>(writer_->stats().batches); });
-    single(r, counter, "mc_store_writer_retries_total", "Store write calls retried because the store was down.",
-           [this] { return static_cast<double>(writer_->stats().retries); });
-    single(r, counter, "mc_store_writer_refused_full_total", "Submissions refused because the writer queue was full.",
-           [this] { return static_cast<double>(writer_->stats().refusedFull); });
+    statFields<StoreWriter::Stats>(r, [this] { return writer_->stats(); }, {
+        {gauge, "mc_store_writer_queued_events",
+         "Events accepted and not yet committed (waiting or being written).",
+         &StoreWriter::Stats::queuedEvents},
+        {gauge, "mc_store_writer_queued_bytes",
+         "Bytes of the events in the writer queue.",
+         &StoreWriter::Stats::queuedBytes},
+        {counter, "mc_store_writer_committed_events_total",
+         "Events the store accepted.",
+         &StoreWriter::Stats::committed},
+        {counter, "mc_store_writer_rejected_events_total", "Events the store refused.", &StoreWriter::Stats::rejected},
+        {counter, "mc_store_writer_batches_total",
+         "Successful store write calls (one transaction each).",
+         &StoreWriter::Stats::batches},
+        {counter, "mc_store_writer_retries_total",
+         "Store write calls retried because the store was down.",
+         &StoreWriter::Stats::retries},
+        {counter, "mc_store_writer_refused_full_total",
+         "Submissions refused because the writer queue was full.",
+         &StoreWriter::Stats::refusedFull}
+    });
     single(r, gauge, "mc_store_up", "1 while the store is open and its writes succeed, else 0.",
            [this] { return store_ && !writer_->stats().down ? 1.0 : 0.0; });
     storeWriteSeconds_ = &r.histogram("mc_store_write_duration_seconds",
