@@ -12,6 +12,8 @@ if [ "$profile" = test ]; then
   packages+=(gcovr postgresql)
   # discovery-mdns tests: a network namespace per test (unshare, ip) and an independent mDNS responder.
   packages+=(util-linux iproute2 python3-zeroconf)
+  # prometheus: the real Prometheus server and promtool the /metrics tests run (never its system service).
+  packages+=(prometheus)
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (Debian 12: clang 14).
   packages+=(clang libclang-rt-14-dev)
   # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).

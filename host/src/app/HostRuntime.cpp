@@ -18,6 +18,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "metrics/Registry.h"
 #include "mc/records/RecordSchema.h"
 #include "plugin/HostContext.h"
 #include "plugin/PluginConfig.h"
@@ -51,6 +52,8 @@ std::string sourceName(const PluginInfo& info) {
     return info.id.rfind("discovery-", 0) == 0 ? info.id.substr(10) : info.id;
 }
 
+const char* const kPrometheusTextType = "text/plain; version=0.0.4; charset=utf-8";
+
 // A plugin's SECRET keys: ${env:NAME} / ${file:/path} read by the gateway's resolver, as host.properties may.
 std::string resolvePluginSecret(const std::string& key, const std::string& text) {
     return resolveSecretValue(key, text, "config", {});
@@ -64,6 +67,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     auto log = logging::get("host");
     for (const auto& key : unknownHostKeys(*config_))
         log->warn("unknown configuration key '{}' is ignored (see docs/configuration.md)", key);
+    metrics_ = std::make_unique<metrics::Registry>();
     auth_ = std::make_unique<Authenticator>(settings_.jwtSecret, settings_.jwtIssuer);
     broadcaster_ = std::make_unique<Broadcaster>();
     events_ = std::make_unique<EventRouter>(*broadcaster_);
@@ -75,6 +79,10 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
+    if (settings_.metricsEnabled) {
+        registerMetrics();
+        gateway_->enableMetrics(*metrics_);
+    }
     IngestService* ingest = ingest_.get();
     McpGateway::ToolCallObserver observer;
     observer.started = [ingest](const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt) {
@@ -109,7 +117,12 @@ void HostRuntime::wireIngest() {
                                                     error = "no store is open";
                                                     return MC_ERR_UNAVAILABLE;
                                                 }
-                                                return store_->writeRecords(batch, result, error);
+                                                if (!storeWriteSeconds_) return store_->writeRecords(batch, result, error);
+                                                const auto started = std::chrono::steady_clock::now();
+                                                const mc_status status = store_->writeRecords(batch, result, error);
+                                                storeWriteSeconds_->observe(
+                                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                                                return status;
                                             });
     ingest_ = std::make_unique<IngestService>(
         *events_, *writer_, settings_.ingest.threadCacheSize,
@@ -581,6 +594,15 @@ void HostRuntime::registerCoreRoutes() {
                        [this](RequestContext& ctx) { http::sendJson(ctx.response, Status::HTTP_OK, rescanPlugins()); },
                        "Reads plugins.dir again now: loads new plugin files, reloads replaced ones, stops removed ones; "
                        "answers what changed ({added, removed, replaced, refused})."});
+    if (settings_.metricsEnabled) {
+        router_->add(Route{"GET", "/metrics", Role::Viewer,
+                           [this](RequestContext& ctx) {
+                               http::sendBody(ctx.response, Status::HTTP_OK, kPrometheusTextType, metrics_->exposition());
+                           },
+                           "Prometheus metrics (text format 0.0.4): host internals and tool calls per MCP server and tool "
+                           "(docs/metrics.md); off with metrics.enabled = false.",
+                           {}, kPrometheusTextType});
+    }
     registerGatewayRoutes(*router_, *gateway_);
     registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);

@@ -20,6 +20,11 @@
 
 namespace mc::host {
 
+namespace metrics {
+class Registry;
+class Histogram;
+} // namespace metrics
+
 class Broadcaster;
 class EventRouter;
 class PluginRegistry;
@@ -67,6 +72,9 @@ public:
     // 0 when it has none or it could not listen.
     std::uint16_t receiverPort(const std::string& pluginId, std::size_t index = 0) const;
     const Authenticator& auth() const { return *auth_; }
+    // The metrics GET /metrics serves (metrics.enabled). Other modules may be handed it to add their
+    // own families; it outlives every other part of the runtime.
+    metrics::Registry& metrics() { return *metrics_; }
 
     std::string healthJson(bool& healthy);
 
@@ -80,6 +88,9 @@ public:
 
 private:
     void registerCoreRoutes();
+    // The host's own series (HostMetrics.cpp): HTTP, WebSocket, broadcaster, ingest, store writer,
+    // plugin statuses, build info and uptime, read at scrape time.
+    void registerMetrics();
     // `tap` sees every event the plugin emitted that was routed (e.g. discovery reports).
     // The context of one instance of `pluginId`: its keys resolved (typed, secrets read) and its status
     // row in the registry's table. `hostKeys`: names under the prefix the host itself reads.
@@ -99,6 +110,8 @@ private:
     std::chrono::steady_clock::time_point startedMonotonic_;
     long long startedUnixUs_ = 0;
 
+    std::unique_ptr<metrics::Registry> metrics_; // first: destroyed last, after everything its samplers read
+    metrics::Histogram* storeWriteSeconds_ = nullptr; // set before the writer starts; null: metrics off
     std::unique_ptr<Authenticator> auth_;
     std::unique_ptr<Broadcaster> broadcaster_;
     std::unique_ptr<EventRouter> events_;

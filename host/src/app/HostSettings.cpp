@@ -57,6 +57,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.pluginsDir = resolveAuto(readValue(config, "plugins.dir"),
                                {bin + "/../plugins", bin + "/../lib/mission-control/plugins"});
     s.watchPlugins = readBool(config, "plugins.watch");
+    s.metricsEnabled = readBool(config, "metrics.enabled");
     s.storeBackend = Poco::toLower(readValue(config, "store.backend"));
     if (s.storeBackend.empty() ||
         !std::all_of(s.storeBackend.begin(), s.storeBackend.end(),

@@ -31,6 +31,7 @@ struct HostSettings {
     bool allowRemoteWithoutAuth = false;
     std::string pluginsDir;
     bool watchPlugins = true; // plugins.watch
+    bool metricsEnabled = true; // metrics.enabled
     std::string storeBackend;
     std::string migrationsDir;
     logging::Settings log;

@@ -85,6 +85,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ingest.retry.max_ms", KeyType::Int, "5000", "Cap of the store retry delay.", 1, 3600000},
         {"ingest.thread_cache_size", KeyType::Int, "100000", "Threads whose state (status, parent, last sequences) the ingest path keeps in memory for its checks.", 1, 100000000},
         {"permissions.default", KeyType::Enum, "allow", "Decision for a tool call no permissions.rules.<name>.* rule matches (docs/mcp-gateway.md#permission-policy).", 0, 0, {"allow", "deny"}},
+        {"metrics.enabled", KeyType::Bool, "true", "Serve Prometheus metrics at GET /metrics (a viewer token when auth is on; docs/metrics.md) and count tool calls per server and tool for them."},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;

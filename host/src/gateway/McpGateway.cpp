@@ -190,6 +190,14 @@ std::vector<std::shared_ptr<McpConnection>> McpGateway::connections() const {
 void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
     const std::string startedAt = json::isoTimestamp(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    if (metrics_) {
+        done = [metrics = metrics_.get(), mcpId, tool = request.tool, started = std::chrono::steady_clock::now(),
+                done = std::move(done)](ToolCallOutcome o) {
+            metrics->recordCall(mcpId, tool, o.outcome,
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            done(std::move(o));
+        };
+    }
     const bool observed = !request.threadId.empty();
     if (observed && observer_.completed) {
         done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {

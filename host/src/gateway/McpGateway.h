@@ -2,6 +2,7 @@
 // The MCP gateway: every configured or registered MCP server as an McpConnection, one scheduler
 // (timer + workers) for all of them, and tool routing by server id. REST and WebSocket surfaces
 // are in GatewayApi.h.
+#include "gateway/GatewayMetrics.h"
 #include "gateway/GatewayScheduler.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpConnection.h"
@@ -80,6 +81,8 @@ public:
     // Set before start(): the permission policy every call is checked against, and who records steps.
     void setPolicy(PermissionPolicy policy) { policy_ = std::move(policy); }
     void setToolCallObserver(ToolCallObserver observer) { observer_ = std::move(observer); }
+    // Set before start(): counts and times every tool call into `registry` (GatewayMetrics.h).
+    void enableMetrics(metrics::Registry& registry) { metrics_ = std::make_unique<GatewayMetrics>(registry, *this); }
 
     // Routes tools/call to `mcpId`; `done` runs exactly once (NotFound unknown_mcp when the id is unknown,
     // Forbidden permission_denied when the policy denies the caller; then nothing is sent to the MCP). Every
@@ -102,6 +105,7 @@ private:
     GatewayScheduler scheduler_;
     PermissionPolicy policy_;
     ToolCallObserver observer_;
+    std::unique_ptr<GatewayMetrics> metrics_; // null: metrics off
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<McpConnection>> connections_;
     std::vector<McpServerConfig> configured_;

@@ -8,13 +8,18 @@
 
 namespace mc::host::http {
 
+void sendBody(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+              const std::string& contentType, std::string_view body) {
+    response.setStatus(status);
+    response.setContentType(contentType);
+    response.set("Cache-Control", "no-store");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+}
+
 void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view json) {
-    response.setStatus(status);
-    response.setContentType("application/json");
-    response.set("Cache-Control", "no-store");
-    response.setContentLength(static_cast<std::streamsize>(json.size()));
-    response.send().write(json.data(), static_cast<std::streamsize>(json.size()));
+    sendBody(response, status, "application/json", json);
 }
 
 void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,

@@ -11,6 +11,10 @@
 
 namespace mc::host::http {
 
+// Sends `body` as `contentType` with the given status (not cached).
+void sendBody(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+              const std::string& contentType, std::string_view body);
+
 // Sends `json` (already serialized) with the given status.
 void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view json);
