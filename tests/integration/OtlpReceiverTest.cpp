@@ -194,6 +194,17 @@ public:
                              byThread);
         CPPUNIT_ASSERT_EQUAL(R"({"items":[{"service":"claude-code",)" + usageRow.substr(1) + R"(],"truncated":false})",
                              httpGet(host.port(), "/api/usage?by=service").body);
+        // And as Prometheus series per agent.
+        const auto scraped = httpGet(host.port(), "/metrics");
+        CPPUNIT_ASSERT_EQUAL(200, scraped.status);
+        for (const char* line : {"mc_agent_tokens_total{agent=\"claude-code\",type=\"input\"} 960\n",
+                                 "mc_agent_tokens_total{agent=\"claude-code\",type=\"output\"} 96\n",
+                                 "mc_agent_tokens_total{agent=\"claude-code\",type=\"cache_read\"} 0\n"})
+            CPPUNIT_ASSERT_MESSAGE(std::string(line) + " in\n" + scraped.body, scraped.body.find(line) != std::string::npos);
+        const std::string costSeries = "mc_agent_cost_usd_total{agent=\"claude-code\"} ";
+        const auto costAt = scraped.body.find(costSeries);
+        CPPUNIT_ASSERT_MESSAGE(scraped.body, costAt != std::string::npos);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.006096, std::stod(scraped.body.substr(costAt + costSeries.size())), 1e-12);
         // Every point is kept as received.
         const auto points = httpGet(host.port(), "/api/metrics?name=claude_code.cost.usage&limit=10");
         CPPUNIT_ASSERT_EQUAL(200, points.status);

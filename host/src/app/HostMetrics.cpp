@@ -11,6 +11,7 @@
 #include "net/HttpServer.h"
 #include "plugin/PluginRegistry.h"
 #include "plugin/PluginStatus.h"
+#include "receive/ReceiverService.h"
 #include "store/StoreService.h"
 #include "util/Clock.h"
 #include "web/WebSocketHub.h"
@@ -157,6 +158,27 @@ void HostRuntime::registerMetrics() {
                                       "Duration of one store write call (one batch, one transaction), failed ones included.",
                                       {}, metrics::latencySecondsBuckets())
                               .labels({});
+
+    // Agents' usage, from the token and cost counters receivers brought in (receiver-otlp).
+    r.sampled(counter, "mc_agent_tokens_total",
+              "Tokens an agent reported using (its OTLP token counters), by agent (service.name; past 100 agents, "
+              "\"other\") and type: input, output, cache_read, cache_creation.",
+              {"agent", "type"}, [this] {
+                  std::vector<Sample> out;
+                  if (!receivers_) return out;
+                  for (const auto& [agent, totals] : receivers_->agentUsage().snapshot())
+                      for (int kind = AgentUsage::InputTokens; kind <= AgentUsage::CacheCreationTokens; ++kind)
+                          out.push_back({{agent, AgentUsage::tokenTypeOf(static_cast<AgentUsage::Kind>(kind))}, totals[kind]});
+                  return out;
+              });
+    r.sampled(counter, "mc_agent_cost_usd_total", "Cost in US dollars an agent reported (its OTLP cost counter), by agent.",
+              {"agent"}, [this] {
+                  std::vector<Sample> out;
+                  if (!receivers_) return out;
+                  for (const auto& [agent, totals] : receivers_->agentUsage().snapshot())
+                      out.push_back({{agent}, totals[AgentUsage::CostUsd]});
+                  return out;
+              });
 
     // Plugins: how many loaded, and each instance's status as a state set.
     single(r, gauge, "mc_plugins_loaded", "Plugin files loaded from plugins.dir.",

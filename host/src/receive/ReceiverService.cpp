@@ -93,15 +93,26 @@ void ReceiverService::stop() {
     }
 }
 
+namespace {
+
+// Record `i` of a batch of `recordSize`-byte records: as much of it as this host's mc_record knows
+// (an older plugin's shorter struct leaves the rest zero).
+mc_record recordAt(const char* base, std::size_t i, std::size_t recordSize) {
+    mc_record r{};
+    std::size_t size = 0;
+    std::memcpy(&size, base + i * recordSize, sizeof size);
+    std::memcpy(&r, base + i * recordSize, std::min({size, recordSize, sizeof r}));
+    return r;
+}
+
+} // namespace
+
 std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
     std::vector<RawEvent> events;
     events.reserve(count);
-    const char* base = reinterpret_cast<const char*>(records);
+    const auto* base = reinterpret_cast<const char*>(records);
     for (std::size_t i = 0; i < count; ++i) {
-        mc_record r{};
-        std::size_t size = 0;
-        std::memcpy(&size, base + i * recordSize, sizeof size);
-        std::memcpy(&r, base + i * recordSize, std::min({size, recordSize, sizeof r}));
+        const mc_record r = recordAt(base, i, recordSize);
         RawEvent event;
         const std::string kind(mc::sdk::view(r.kind));
         const auto* spec = mc::records::findKind(kind);
@@ -145,6 +156,28 @@ std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::s
     return events;
 }
 
+std::vector<ReceiverService::UsagePoint> ReceiverService::usageOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
+    static const auto* spec = mc::records::findKind("metric");
+    const auto fieldIndex = [](const char* name) {
+        for (std::size_t f = 0; f < spec->fields.size(); ++f)
+            if (spec->fields[f].jsonName == name) return f;
+        return spec->fields.size();
+    };
+    static const std::size_t service = fieldIndex("service"), usage = fieldIndex("usage"), increment = fieldIndex("increment");
+    std::vector<UsagePoint> out;
+    const auto* base = reinterpret_cast<const char*>(records);
+    for (std::size_t i = 0; i < count; ++i) {
+        const mc_record r = recordAt(base, i, recordSize);
+        if (mc::sdk::view(r.kind) != "metric" || r.value_count != spec->fields.size() || !r.values) continue;
+        const mc_value &s = r.values[service], &u = r.values[usage], &n = r.values[increment];
+        if (s.type != MC_VALUE_TEXT || u.type != MC_VALUE_TEXT || (n.type != MC_VALUE_REAL && n.type != MC_VALUE_INT)) continue;
+        const auto kind = AgentUsage::kindOf(mc::sdk::view(u.text));
+        if (!kind) continue;
+        out.push_back(UsagePoint{i, std::string(mc::sdk::view(s.text)), *kind, n.type == MC_VALUE_REAL ? n.real : double(n.integer)});
+    }
+    return out;
+}
+
 mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
                                   mc_submit_done_fn done, void* doneCtx) {
     auto* output = static_cast<Receiver::Output*>(ctx);
@@ -155,9 +188,17 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
     } catch (const std::exception&) {
         return MC_ERR_INTERNAL;
     }
+    auto usage = usageOf(records, count, recordSize);
     output->service->ingest_.submitWithoutWaiting(
         std::move(events), output->source,
-        [done, doneCtx](IngestReply reply) {
+        [done, doneCtx, usage = std::move(usage), totals = &output->service->usage_](IngestReply reply) {
+            // Added up once the store took them: a refused point adds nothing.
+            std::size_t r = 0;
+            for (const auto& u : usage) {
+                while (r < reply.rejected.size() && reply.rejected[r].first < u.index) ++r;
+                if (r < reply.rejected.size() && reply.rejected[r].first == u.index) continue;
+                totals->add(u.agent, u.kind, u.amount);
+            }
             const std::string json = reply.json();
             done(doneCtx, MC_OK, mc_str{json.data(), json.size()});
         },

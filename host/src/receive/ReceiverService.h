@@ -8,6 +8,7 @@
 // The HTTP edge (listening, limits, authentication, Host/Origin) is the web layer's: it calls
 // handle() with each complete request of a route the receiver declared (api/ReceiverApi).
 #include "ingest/IngestService.h"
+#include "receive/AgentUsage.h"
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
@@ -60,16 +61,27 @@ public:
     // callbacks still queued may call into them.
     void stop();
 
+    // Tokens and cost per agent from the usage points receivers submitted and the store took.
+    const AgentUsage& agentUsage() const { return usage_; }
+
     // An mc_record batch as ingest events: each value by its field's JSON name (JSON fields parsed),
     // `type` the record's kind. A record that cannot be read becomes an event with its reason.
     static std::vector<RawEvent> eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize);
 
 private:
+    struct UsagePoint {
+        std::size_t index; // in the batch
+        std::string agent;
+        AgentUsage::Kind kind;
+        double amount;
+    };
+    static std::vector<UsagePoint> usageOf(const mc_record* records, std::size_t count, std::size_t recordSize);
     static mc_status submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
                             mc_submit_done_fn done, void* doneCtx);
 
     IngestService& ingest_;
     std::vector<std::unique_ptr<Receiver>> receivers_;
+    AgentUsage usage_;
 };
 
 } // namespace mc::host
