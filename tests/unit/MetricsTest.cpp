@@ -21,6 +21,7 @@ using namespace mc::host::metrics;
 
 namespace {
 
+const FamilySnapshot& family(const std::vector<FamilySnapshot>&& all, const std::string& name) = delete; // would dangle
 const FamilySnapshot& family(const std::vector<FamilySnapshot>& all, const std::string& name) {
     for (const auto& f : all)
         if (f.name == name) return f;
@@ -189,7 +190,8 @@ public:
                              refusal([&] { registry.histogram("mc_h", "x", {"le"}, {1}); }));
         CPPUNIT_ASSERT_EQUAL(std::string("metric mc_h2: histogram bounds must be non-empty and strictly ascending"),
                              refusal([&] { registry.histogram("mc_h2", "x", {}, {1, 1}); }));
-        auto& ok = family(registry.snapshot(), "mc_ok_total");
+        const auto snapshot = registry.snapshot();
+        const auto& ok = family(snapshot, "mc_ok_total");
         CPPUNIT_ASSERT(ok.series.empty());
         CPPUNIT_ASSERT_EQUAL(std::string("a metric series needs 1 label value(s), got 2"),
                              refusal([&] { registry.counter("mc_more_total", "x", {"server"}).labels({"a", "b"}); }));

@@ -10,6 +10,8 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 #include <regex>
@@ -76,6 +78,9 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testJsonFieldsNestAtMost64Levels);
     CPPUNIT_TEST(testTypedRecordsCrossTheStoreAbiUnchanged);
     CPPUNIT_TEST(testRecordsThatDoNotFitTheCatalogAreRejectedAlone);
+    CPPUNIT_TEST(testJsonTextIsCheckedWithoutBeingParsed);
+    CPPUNIT_TEST(testTypedInputFollowsTheRulesOfJsonInput);
+    CPPUNIT_TEST(testPluginRecordsAreNormalizedAtTheEdge);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -378,6 +383,162 @@ public:
         } catch (const mc::sdk::Error& e) {
             CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, e.status());
         }
+    }
+
+    void testJsonTextIsCheckedWithoutBeingParsed() {
+        const auto ok = [](std::string_view text) { return records::jsonTextProblem(text, 64).empty(); };
+        for (const char* good : {R"({"a":[1,-2.5e+3,0,true,false,null],"b":"\u00e9\n","c":{}})", " [] ", "\"x\"", "-0.5E10", "0",
+                                 "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""})
+            CPPUNIT_ASSERT_MESSAGE(good, ok(good));
+        const std::pair<const char*, const char*> bad[] = {
+            {"", "a missing value at byte 0"},
+            {"{\"a\":1,}", "an object key that is not a string at byte 7"},
+            {"[1 2]", "a missing ',' or ']' at byte 3"},
+            {"01", "text after the value at byte 1"},
+            {"1.", "a number without digits after '.' at byte 2"},
+            {"\"tab\there\"", "a control character in a string at byte 4"},
+            {"\"\\x\"", "an unknown escape at byte 2"},
+            {"\"\\u12\"", "a \\u escape without four hex digits at byte 2"},
+            {"\"\xc3(\"", "a byte that is not UTF-8 at byte 1"},
+            {"\"\xed\xa0\x80\"", "a byte that is not UTF-8 at byte 1"}, // a UTF-16 surrogate
+            {"\"open", "an unterminated string at byte 5"},
+            {"nul", "an unknown literal at byte 0"},
+            {"{} {}", "text after the value at byte 3"},
+            {"[18446744073709551616]", "an integer beyond 64 bits at byte 1"}, // fuzz finding 9: JSON allows it, readers do not
+            {"-9223372036854775809", "an integer beyond 64 bits at byte 1"},
+            {"\"\\ude00\"", "a lone low surrogate escape at byte 2"}, // fuzz finding 9 too
+            {"\"\\ud83d x\"", "a high surrogate escape without its low one at byte 2"},
+            {" -1.5E+810", "a number beyond the range of a double at byte 2"},
+        };
+        for (const auto& [text, why] : bad) CPPUNIT_ASSERT_EQUAL_MESSAGE(text, std::string(why), records::jsonTextProblem(text, 64));
+        CPPUNIT_ASSERT_EQUAL(std::string("more than 2 levels of objects and arrays at byte 2"), records::jsonTextProblem("[[[1]]]", 2));
+        CPPUNIT_ASSERT(records::jsonTextProblem("[[1]]", 2).empty());
+        for (const char* edge : {"\"\\ud83d\\ude00\"", "18446744073709551615", "-9223372036854775808", "1e-400", "123456789012345678901234.5"})
+            CPPUNIT_ASSERT_MESSAGE(edge, records::jsonTextProblem(edge, 64).empty());
+    }
+
+    void testTypedInputFollowsTheRulesOfJsonInput() {
+        using K = records::FieldInput::Kind;
+        const auto& spec = *records::findKind("log");
+        // timestamp, level, service, thread_id, mcp_id, message, context, exception
+        const auto input = [](K kind, std::string_view text = {}, std::int64_t n = 0, double d = 0) {
+            records::FieldInput in;
+            in.kind = kind;
+            in.text = text;
+            in.integer = n;
+            in.real = d;
+            return in;
+        };
+        const auto fields = [&](std::vector<records::FieldInput> in) { return in; };
+        const auto refusal = [&](std::vector<records::FieldInput> in) -> std::string {
+            try {
+                records::normalizeInputs(spec, "L-1", in, [] { return std::string("gen"); }, [] { return std::string("now"); });
+            } catch (const std::invalid_argument& e) {
+                return e.what();
+            }
+            return "accepted";
+        };
+        const records::FieldInput absent;
+        auto good = fields({absent, input(K::Text, "warn"), input(K::Text, "svc"), absent, input(K::Text, "m"), input(K::Text, "hi"),
+                            input(K::Text, R"({"b":1,  "a":2})"), absent});
+        const auto record = records::normalizeInputs(spec, "", good, [] { return std::string("L-gen"); }, [] { return std::string("2026-01-01T00:00:00.000000Z"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("L-gen"), record.id);
+        CPPUNIT_ASSERT(record.idGenerated);
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), *record.text(spec, "level")); // upper-cased, as from JSON
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), *record.text(spec, "timestamp"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"b":1,  "a":2})"), *record.text(spec, "context")); // kept as given
+        CPPUNIT_ASSERT(!record.present[0] && record.present[1]);
+        // The same reasons as for JSON input.
+        auto g = good;
+        g[1] = input(K::Text, "LOUD");
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), refusal(g));
+        g = good;
+        g[2] = absent;
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), refusal(g));
+        g = good;
+        g[2] = input(K::Integer, {}, 5);
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'service' must be a string"), refusal(g));
+        g = good;
+        g[0] = input(K::Text, "yesterday");
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'timestamp' must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z"), refusal(g));
+        g = good;
+        g[6] = input(K::Text, "{nope}");
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'context' is not JSON of at most 64 levels: an object key that is not a string at byte 1"),
+                             refusal(g));
+        g.pop_back();
+        CPPUNIT_ASSERT_EQUAL(std::string("a 'log' record needs 8 values in the catalog's order, got 7"), refusal(g));
+        // Numbers and booleans (a step's sequence and duration, a permission's granted).
+        const auto& step = *records::findKind("step");
+        std::vector<records::FieldInput> s(step.fields.size());
+        s[0] = input(K::Text, "T-1");
+        s[1] = input(K::Real, {}, 0, 3.0); // an integral real is an integer
+        s[4] = input(K::Text, "tool_call");
+        s[3] = input(K::Integer, {}, 12); // duration_ms: an integer is a number
+        const auto st = records::normalizeInputs(step, "S-1", s, [] { return std::string(); }, [] { return std::string("2026-01-01T00:00:00.000000Z"); });
+        CPPUNIT_ASSERT(std::get<std::int64_t>(st.values[1]) == 3);
+        CPPUNIT_ASSERT(std::get<double>(st.values[3]) == 12.0);
+        s[1] = input(K::Real, {}, 0, 3.5);
+        CPPUNIT_ASSERT_THROW_MESSAGE("3.5 is no sequence", records::normalizeInputs(step, "S-1", s, [] { return std::string(); }, [] { return std::string("x"); }),
+                                     std::invalid_argument);
+        s[1] = input(K::Integer, {}, 1);
+        s[3] = input(K::Real, {}, 0, std::numeric_limits<double>::quiet_NaN());
+        try {
+            records::normalizeInputs(step, "S-1", s, [] { return std::string(); }, [] { return std::string("x"); });
+            CPPUNIT_FAIL("NaN accepted");
+        } catch (const std::invalid_argument& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("field 'duration_ms' must be a finite number"), std::string(e.what()));
+        }
+        const auto& permission = *records::findKind("permission");
+        std::vector<records::FieldInput> p(permission.fields.size());
+        for (std::size_t i = 0; i < permission.fields.size(); ++i)
+            if (permission.fields[i].jsonName == "granted") p[i] = input(K::Integer, {}, 2);
+        try {
+            records::normalizeInputs(permission, "P-1", p, [] { return std::string(); }, [] { return std::string("2026-01-01T00:00:00.000000Z"); });
+            CPPUNIT_FAIL("granted = 2 accepted");
+        } catch (const std::invalid_argument& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' must be true or false"), std::string(e.what()));
+        }
+    }
+
+    void testPluginRecordsAreNormalizedAtTheEdge() {
+        const auto& spec = *records::findKind("log");
+        std::vector<mc_value> values(spec.fields.size(), mc_value{MC_VALUE_NULL, 0, 0, {nullptr, 0}});
+        const auto text = [](const char* s) { return mc_value{MC_VALUE_TEXT, 0, 0, {s, std::strlen(s)}}; };
+        values[1] = text("INFO");
+        values[2] = text("svc");
+        values[4] = text("m");
+        std::vector<std::uint8_t> present(spec.fields.size(), 0);
+        mc_record r{sizeof(mc_record), {"log", 3}, {"L-9", 3}, values.data(), present.data(), values.size()};
+        const auto typed = records::normalizeRecord(r, [] { return std::string("2026-01-01T00:00:00.000000Z"); });
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), typed.spec->kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-9"), typed.record.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("svc"), *typed.record.text(spec, "service"));
+        const auto refusal = [](const mc_record& record) -> std::string {
+            try {
+                records::normalizeRecord(record, [] { return std::string("2026-01-01T00:00:00.000000Z"); });
+            } catch (const std::invalid_argument& e) {
+                return e.what();
+            }
+            return "accepted";
+        };
+        mc_record unknown = r;
+        unknown.kind = {"gauge", 5};
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'gauge' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric)"),
+                             refusal(unknown));
+        values[5] = mc_value{static_cast<mc_value_type>(9), 0, 0, {nullptr, 0}};
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'message' has an invalid value type"), refusal(r));
+        values[5] = mc_value{MC_VALUE_NULL, 0, 0, {nullptr, 0}};
+        mc_record noValues = r;
+        noValues.values = nullptr;
+        CPPUNIT_ASSERT_EQUAL(std::string("a 'log' record has no values"), refusal(noValues));
+        // A batch of a plugin's shorter (older) struct reads as zeros past its end.
+        struct Old {
+            std::size_t struct_size;
+            mc_str kind;
+        } old[2] = {{sizeof(Old), {"log", 3}}, {sizeof(Old), {"step", 4}}};
+        const mc_record second = records::recordAt(reinterpret_cast<const mc_record*>(&old[0]), 1, sizeof(Old));
+        CPPUNIT_ASSERT_EQUAL(std::string("step"), std::string(second.kind.ptr, second.kind.len));
+        CPPUNIT_ASSERT(second.values == nullptr && second.value_count == 0 && second.id.len == 0);
     }
 };
 

@@ -178,6 +178,18 @@ void IngestService::collectThreadIds(const std::string& type, const Poco::JSON::
     }
 }
 
+void IngestService::collectThreadIds(const mc::records::TypedRecord& record, std::vector<std::string>& out) {
+    const auto add = [&](const char* field) {
+        if (auto id = record.record.text(*record.spec, field)) out.push_back(std::move(*id));
+    };
+    if (record.spec->kind == "thread") {
+        out.push_back(record.record.id);
+        add("parent_id");
+    } else {
+        add("thread_id");
+    }
+}
+
 IngestService::LookedUp IngestService::prefetch(const std::vector<std::string>& ids) {
     LookedUp lookedUp;
     if (!loader_ || ids.empty()) return lookedUp;
@@ -232,14 +244,20 @@ bool IngestService::runOrdered(std::vector<std::string> ids, OrderedWork work) {
     return true;
 }
 
-std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawEvent>& events, Trust trust) {
+std::vector<IngestService::Item> IngestService::readItems(std::vector<RawEvent>& events, Trust trust) {
     std::vector<Item> items;
     items.reserve(events.size());
-    for (const auto& e : events) {
+    for (auto& e : events) {
         Item item;
         item.object = e.object;
         item.error = e.error;
-        if (item.error.empty()) {
+        if (item.error.empty() && e.typed) {
+            item.type = e.typed->spec->kind;
+            item.typed = std::move(e.typed);
+            e.typed.reset();
+            if (item.typed->spec->hostOwned && (trust == Trust::Outside || item.type == "audit"))
+                item.error = mc::records::hostOwnedReason(item.type);
+        } else if (item.error.empty()) {
             if (!item.object) {
                 item.error = "event is not a JSON object";
             } else if (!item.object->has("type") || !item.object->get("type").isString()) {
@@ -258,7 +276,8 @@ std::vector<IngestService::Item> IngestService::readItems(const std::vector<RawE
 
 IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& events, std::string_view source,
                                                std::function<void(IngestReply)> done) {
-    auto items = readItems(events);
+    std::vector<RawEvent> copy = events;
+    auto items = readItems(copy);
     std::vector<std::string> ids;
     for (const auto& item : items)
         if (item.error.empty()) collectThreadIds(item.type, *item.object, ids);
@@ -269,11 +288,13 @@ IngestService::Submitted IngestService::submit(const std::vector<RawEvent>& even
 void IngestService::submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
                                          std::function<void(Submitted)> refused, Trust trust) {
     std::vector<std::string> ids;
-    for (const auto& e : events)
-        if (e.object && e.object->has("type") && e.object->get("type").isString())
+    for (const auto& e : events) {
+        if (e.typed) collectThreadIds(*e.typed, ids);
+        else if (e.object && e.object->has("type") && e.object->get("type").isString())
             collectThreadIds(e.object->getValue<std::string>("type"), *e.object, ids);
+    }
     runOrdered(std::move(ids), [this, events = std::move(events), source = std::move(source), done = std::move(done),
-                                refused = std::move(refused), trust](const LookedUp& lookedUp) {
+                                refused = std::move(refused), trust](const LookedUp& lookedUp) mutable {
         const auto submitted = process(readItems(events, trust), source, true, done, nullptr, &lookedUp);
         if (submitted != Submitted::Queued && refused) refused(submitted);
     });
@@ -335,18 +356,21 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
         std::lock_guard lock(mutex_);
         Overlay overlay(*this, lookedUp);
         for (std::size_t i = 0; i < items.size(); ++i) {
-            const Item& item = items[i];
+            Item& item = items[i];
             std::string reason = item.error;
             const KindSpec* spec = nullptr;
             if (reason.empty()) {
-                spec = mc::records::findKind(item.type);
+                spec = item.typed ? item.typed->spec : mc::records::findKind(item.type);
                 if (!spec) reason = "unknown event type '" + item.type + "' (known: " + mc::records::knownKinds() + ")";
             }
             Prepared prepared;
             if (reason.empty()) {
                 try {
-                    prepared.record = mc::records::normalize(*spec, *item.object, [spec] { return mc::records::generateId(*spec); },
-                                                             nowTimestamp);
+                    if (item.typed)
+                        prepared.record = std::move(item.typed->record); // normalized where it entered
+                    else
+                        prepared.record = mc::records::normalize(*spec, *item.object, [spec] { return mc::records::generateId(*spec); },
+                                                                 nowTimestamp);
                     reason = overlay.check(*spec, prepared.record);
                 } catch (const std::invalid_argument& e) {
                     reason = e.what();

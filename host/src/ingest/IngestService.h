@@ -28,6 +28,7 @@
 #include <unordered_set>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,10 +36,13 @@
 
 namespace mc::host {
 
-// One event of a request as read: its object, or why it could not be read (a bad NDJSON line).
+// One event of a request as read: its object, or why it could not be read (a bad NDJSON line); or,
+// from a plugin that submits typed records (a receiver), the record already validated and normalized
+// by the catalog (mc::records::normalizeRecord), which travels on as it is: no object is made of it.
 struct RawEvent {
     Poco::JSON::Object::Ptr object;
     std::string error;
+    std::optional<mc::records::TypedRecord> typed;
 };
 
 struct IngestReply {
@@ -129,6 +133,7 @@ private:
         std::string type;
         Poco::JSON::Object::Ptr object;
         std::string error;
+        std::optional<mc::records::TypedRecord> typed; // instead of `object`
     };
     struct Prepared;
     class Overlay;
@@ -152,6 +157,7 @@ private:
     void writeToolCall(const ToolCallRecord& call, const LookedUp& lookedUp);
     // The thread ids an event refers to (its own for a thread, its parent, its thread_id).
     static void collectThreadIds(const std::string& type, const Poco::JSON::Object& event, std::vector<std::string>& out);
+    static void collectThreadIds(const mc::records::TypedRecord& record, std::vector<std::string>& out);
     // Loads the threads of `ids` the cache does not know, in batches, outside the lock.
     LookedUp prefetch(const std::vector<std::string>& ids);
     // `work` now on this thread when nothing needs loading and nothing is queued before it, else on
@@ -160,7 +166,8 @@ private:
     bool runOrdered(std::vector<std::string> ids, OrderedWork work);
     // Under the lock: the thread's state from this request's lookup, else the cache.
     ThreadStateCache::Lookup findThread(const LookedUp* lookedUp, const std::string& id, ThreadState& out);
-    static std::vector<Item> readItems(const std::vector<RawEvent>& events, Trust trust = Trust::Outside);
+    // Takes each event's typed record (`events` keep their objects).
+    static std::vector<Item> readItems(std::vector<RawEvent>& events, Trust trust = Trust::Outside);
 
     EventRouter& events_;
     StoreWriter& writer_;

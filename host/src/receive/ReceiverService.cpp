@@ -2,6 +2,9 @@
 
 #include "log/Logging.h"
 #include "mc/abi_text.hpp"
+#include "mc/records/JsonText.h"
+#include "mc/records/RecordAbi.h"
+#include "util/Clock.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -93,65 +96,16 @@ void ReceiverService::stop() {
     }
 }
 
-namespace {
-
-// Record `i` of a batch of `recordSize`-byte records: as much of it as this host's mc_record knows
-// (an older plugin's shorter struct leaves the rest zero).
-mc_record recordAt(const char* base, std::size_t i, std::size_t recordSize) {
-    mc_record r{};
-    std::size_t size = 0;
-    std::memcpy(&size, base + i * recordSize, sizeof size);
-    std::memcpy(&r, base + i * recordSize, std::min({size, recordSize, sizeof r}));
-    return r;
-}
-
-} // namespace
 
 std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
-    std::vector<RawEvent> events;
-    events.reserve(count);
-    const auto* base = reinterpret_cast<const char*>(records);
+    std::vector<RawEvent> events(count);
     for (std::size_t i = 0; i < count; ++i) {
-        const mc_record r = recordAt(base, i, recordSize);
-        RawEvent event;
-        const std::string kind(mc::sdk::view(r.kind));
-        const auto* spec = mc::records::findKind(kind);
-        if (!spec) {
-            event.error = "unknown record kind '" + kind + "' (known: " + mc::records::knownKinds() + ")";
-        } else if (r.value_count != spec->fields.size() || (r.value_count && !r.values)) {
-            event.error = "a '" + kind + "' record needs " + std::to_string(spec->fields.size()) + " values in the catalog's order, got " +
-                          std::to_string(r.value_count);
-        } else {
-            Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
-            object->set("type", kind);
-            if (r.id.len) object->set("id", std::string(mc::sdk::view(r.id)));
-            for (std::size_t f = 0; f < r.value_count && event.error.empty(); ++f) {
-                const mc_value& v = r.values[f];
-                const auto& field = spec->fields[f];
-                switch (v.type) {
-                case MC_VALUE_NULL: break;
-                case MC_VALUE_INT:
-                    if (field.type == mc::records::FieldType::Boolean) object->set(field.jsonName, v.integer != 0);
-                    else object->set(field.jsonName, static_cast<Poco::Int64>(v.integer));
-                    break;
-                case MC_VALUE_REAL: object->set(field.jsonName, v.real); break;
-                case MC_VALUE_TEXT:
-                    if (field.type == mc::records::FieldType::Json) {
-                        try {
-                            object->set(field.jsonName, Poco::JSON::Parser().parse(std::string(mc::sdk::view(v.text))));
-                        } catch (const Poco::Exception& e) {
-                            event.error = "field '" + field.jsonName + "' is not JSON: " + e.displayText();
-                        }
-                    } else {
-                        object->set(field.jsonName, std::string(mc::sdk::view(v.text)));
-                    }
-                    break;
-                default: event.error = "field '" + field.jsonName + "' has an invalid value type";
-                }
-            }
-            if (event.error.empty()) event.object = object;
+        try {
+            events[i].typed = mc::records::normalizeRecord(mc::records::recordAt(records, i, recordSize),
+                                                           [] { return mc::records::formatTimestamp(nowUnixUs()); });
+        } catch (const std::invalid_argument& e) {
+            events[i].error = e.what();
         }
-        events.push_back(std::move(event));
     }
     return events;
 }
@@ -165,9 +119,8 @@ std::vector<ReceiverService::UsagePoint> ReceiverService::usageOf(const mc_recor
     };
     static const std::size_t service = fieldIndex("service"), usage = fieldIndex("usage"), increment = fieldIndex("increment");
     std::vector<UsagePoint> out;
-    const auto* base = reinterpret_cast<const char*>(records);
     for (std::size_t i = 0; i < count; ++i) {
-        const mc_record r = recordAt(base, i, recordSize);
+        const mc_record r = mc::records::recordAt(records, i, recordSize);
         if (mc::sdk::view(r.kind) != "metric" || r.value_count != spec->fields.size() || !r.values) continue;
         const mc_value &s = r.values[service], &u = r.values[usage], &n = r.values[increment];
         if (s.type != MC_VALUE_TEXT || u.type != MC_VALUE_TEXT || (n.type != MC_VALUE_REAL && n.type != MC_VALUE_INT)) continue;

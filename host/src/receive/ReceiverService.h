@@ -64,8 +64,9 @@ public:
     // Tokens and cost per agent from the usage points receivers submitted and the store took.
     const AgentUsage& agentUsage() const { return usage_; }
 
-    // An mc_record batch as ingest events: each value by its field's JSON name (JSON fields parsed),
-    // `type` the record's kind. A record that cannot be read becomes an event with its reason.
+    // An mc_record batch as ingest events, each record validated and normalized by the catalog's rules
+    // here, once (mc::records::normalizeRecord): a record that does not pass becomes an event with its
+    // reason.
     static std::vector<RawEvent> eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize);
 
 private:

@@ -2,7 +2,9 @@
 
 #include "mc/sdk.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -97,6 +99,36 @@ AbiRecords toAbi(const std::vector<const TypedRecord*>& records) {
         at += record.value_count;
     }
     return out;
+}
+
+mc_record recordAt(const mc_record* records, std::size_t i, std::size_t recordSize) {
+    const auto* at = reinterpret_cast<const char*>(records) + i * recordSize;
+    mc_record r{};
+    std::size_t size = 0;
+    std::memcpy(&size, at, sizeof size);
+    std::memcpy(&r, at, std::min({size, recordSize, sizeof r}));
+    return r;
+}
+
+TypedRecord normalizeRecord(const mc_record& r, const std::function<std::string()>& now) {
+    const KindSpec* spec = findKind(view(r.kind));
+    if (!spec) throw std::invalid_argument("unknown event type '" + std::string(view(r.kind)) + "' (known: " + knownKinds() + ")");
+    if (r.value_count && !r.values) throw std::invalid_argument("a '" + spec->kind + "' record has no values");
+    std::vector<FieldInput> inputs(r.value_count);
+    for (std::size_t f = 0; f < r.value_count; ++f) {
+        const mc_value& v = r.values[f];
+        FieldInput& in = inputs[f];
+        switch (v.type) {
+        case MC_VALUE_NULL: break;
+        case MC_VALUE_INT: in.kind = FieldInput::Kind::Integer; in.integer = v.integer; break;
+        case MC_VALUE_REAL: in.kind = FieldInput::Kind::Real; in.real = v.real; break;
+        case MC_VALUE_TEXT: in.kind = FieldInput::Kind::Text; in.text = view(v.text); break;
+        default:
+            throw std::invalid_argument("field '" + (f < spec->fields.size() ? spec->fields[f].jsonName : std::to_string(f)) +
+                                        "' has an invalid value type");
+        }
+    }
+    return TypedRecord{spec, normalizeInputs(*spec, view(r.id), inputs, [spec] { return generateId(*spec); }, now)};
 }
 
 ParsedBatch fromAbi(const mc_record* records, std::size_t count, std::size_t recordSize) {

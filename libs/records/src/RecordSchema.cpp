@@ -178,17 +178,20 @@ std::size_t nesting(const Poco::Dynamic::Var& value) {
     return 0;
 }
 
+// A text field's value: upper-cased when the field says so, then its rules (non-empty, allowed values).
+std::string checkedText(const FieldSpec& f, std::string text) {
+    if (f.upperCase) std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (f.required && text.empty()) reject(f, "must not be empty");
+    if (!f.allowed.empty() && std::find(f.allowed.begin(), f.allowed.end(), text) == f.allowed.end())
+        reject(f, "must be one of " + join(f.allowed) + " (got '" + text + "')");
+    return text;
+}
+
 ColumnValue convert(const FieldSpec& f, const Poco::Dynamic::Var& value) {
     switch (f.type) {
     case FieldType::Text: {
         if (!value.isString()) reject(f, "must be a string");
-        std::string text = value.extract<std::string>();
-        if (f.upperCase)
-            std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-        if (f.required && text.empty()) reject(f, "must not be empty");
-        if (!f.allowed.empty() && std::find(f.allowed.begin(), f.allowed.end(), text) == f.allowed.end())
-            reject(f, "must be one of " + join(f.allowed) + " (got '" + text + "')");
-        return text;
+        return checkedText(f, value.extract<std::string>());
     }
     case FieldType::Timestamp: {
         std::string normalized;
@@ -218,6 +221,43 @@ ColumnValue convert(const FieldSpec& f, const Poco::Dynamic::Var& value) {
         std::ostringstream out;
         Poco::JSON::Stringifier::condense(value, out);
         return out.str();
+    }
+    }
+    reject(f, "has an unknown type");
+}
+
+// convert() for a typed value: the same rules, the same reasons.
+ColumnValue convertInput(const FieldSpec& f, const FieldInput& in) {
+    using K = FieldInput::Kind;
+    switch (f.type) {
+    case FieldType::Text: {
+        if (in.kind != K::Text) reject(f, "must be a string");
+        return checkedText(f, std::string(in.text));
+    }
+    case FieldType::Timestamp: {
+        std::string normalized;
+        if (in.kind != K::Text || !normalizeTimestamp(in.text, normalized))
+            reject(f, "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05.123456Z");
+        return normalized;
+    }
+    case FieldType::Integer:
+        if (in.kind == K::Integer) return in.integer;
+        if (in.kind == K::Real && std::isfinite(in.real) && std::floor(in.real) == in.real && std::fabs(in.real) < 9.0e15)
+            return static_cast<std::int64_t>(in.real);
+        reject(f, "must be an integer");
+    case FieldType::Real:
+        if (in.kind == K::Integer) return static_cast<double>(in.integer);
+        if (in.kind != K::Real) reject(f, "must be a number");
+        if (!std::isfinite(in.real)) reject(f, "must be a finite number"); // JSON has no NaN or infinity
+        return in.real;
+    case FieldType::Boolean:
+        if (in.kind != K::Integer || (in.integer != 0 && in.integer != 1)) reject(f, "must be true or false");
+        return in.integer;
+    case FieldType::Json: {
+        if (in.kind != K::Text) reject(f, "must be JSON text");
+        const std::string problem = jsonTextProblem(in.text, kMaxJsonFieldDepth);
+        if (!problem.empty()) reject(f, "is not JSON of at most " + std::to_string(kMaxJsonFieldDepth) + " levels: " + problem);
+        return std::string(in.text);
     }
     }
     reject(f, "has an unknown type");
@@ -274,6 +314,33 @@ NormalizedRecord normalize(const KindSpec& spec, const Poco::JSON::Object& recor
         } catch (const Poco::Exception& e) { // e.g. an integer beyond 64 bits
             reject(f, "cannot be stored: " + e.displayText());
         }
+    }
+    return out;
+}
+
+NormalizedRecord normalizeInputs(const KindSpec& spec, std::string_view id, const std::vector<FieldInput>& inputs,
+                                 const std::function<std::string()>& newId, const std::function<std::string()>& now) {
+    if (inputs.size() != spec.fields.size())
+        throw std::invalid_argument("a '" + spec.kind + "' record needs " + std::to_string(spec.fields.size()) +
+                                    " values in the catalog's order, got " + std::to_string(inputs.size()));
+    NormalizedRecord out;
+    if (!id.empty()) {
+        if (id.size() > 256) throw std::invalid_argument("field 'id' is longer than 256 characters");
+        out.id = std::string(id);
+    } else {
+        out.id = newId();
+        out.idGenerated = true;
+    }
+    out.values.reserve(spec.fields.size());
+    out.present.reserve(spec.fields.size());
+    for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+        const FieldSpec& f = spec.fields[i];
+        const bool present = inputs[i].kind != FieldInput::Kind::Absent;
+        out.present.push_back(present);
+        if (present) out.values.push_back(convertInput(f, inputs[i]));
+        else if (f.defaultsToNow) out.values.emplace_back(now());
+        else if (f.required) reject(f, "is required");
+        else out.values.emplace_back(std::monostate{});
     }
     return out;
 }

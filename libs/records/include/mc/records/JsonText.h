@@ -18,6 +18,11 @@ std::string timestampFromHostClock(long long hostUnixMicros);
 
 std::string sha256Hex(std::string_view data);
 
+// Why `text` is not one JSON value (RFC 8259: one value, whitespace around it, strings of valid UTF-8
+// without raw control characters) nesting at most `maxDepth` objects and arrays; "" when it is. Reads
+// without building anything: records that arrive typed keep their JSON fields' text as it is.
+std::string jsonTextProblem(std::string_view text, std::size_t maxDepth);
+
 // JSON text in the form normalize() stores it (parsed, keys sorted, condensed), so a value read back from
 // a database that reformats JSON (PostgreSQL JSONB) compares and prints like the one written.
 // Returns `json` unchanged when it does not parse.

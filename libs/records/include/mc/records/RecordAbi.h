@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace mc::records {
@@ -19,6 +21,14 @@ struct AbiRecords {
     std::vector<std::uint8_t> present;
 };
 AbiRecords toAbi(const std::vector<const TypedRecord*>& records);
+
+// The host's side of what a plugin submits (a receiver's records): the record of `i`-th place in a
+// batch of `recordSize`-byte records (a shorter, older struct reads as zeros past its end), then its
+// kind and values validated and normalized by the catalog's rules (normalizeInputs): a NULL value is
+// an absent field. Throws std::invalid_argument with the reason (an unknown kind, a wrong number of
+// values, a field's rule).
+mc_record recordAt(const mc_record* records, std::size_t i, std::size_t recordSize);
+TypedRecord normalizeRecord(const mc_record& record, const std::function<std::string()>& now);
 
 // The store's side: each record checked against the catalog it was built from (a known kind, one
 // value per field, each of its field's type, required fields set, an id) and copied into a batch

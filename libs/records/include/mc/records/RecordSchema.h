@@ -93,6 +93,19 @@ std::string hostOwnedReason(std::string_view kind);
 NormalizedRecord normalize(const KindSpec& spec, const Poco::JSON::Object& record,
                            const std::function<std::string()>& newId, const std::function<std::string()>& now);
 
+// One field of a record that arrives typed (a plugin's mc_record) rather than as JSON.
+struct FieldInput {
+    enum class Kind { Absent, Integer, Real, Text } kind = Kind::Absent;
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string_view text; // Text; JSON fields' JSON text
+};
+// normalize() for typed input, by the same rules and with the same reasons: `inputs` parallel to
+// spec.fields, `id` empty for a generated one. A JSON field's text is checked (one value, at most 64
+// levels) and kept as it is, not re-formatted. Throws std::invalid_argument.
+NormalizedRecord normalizeInputs(const KindSpec& spec, std::string_view id, const std::vector<FieldInput>& inputs,
+                                 const std::function<std::string()>& newId, const std::function<std::string()>& now);
+
 // The canonical JSON object of a normalized record: {"id":..., every field by JSON name (null when
 // absent)}. What the host broadcasts and what it hands to the store; stable field order.
 std::string toJson(const KindSpec& spec, const NormalizedRecord& record);
