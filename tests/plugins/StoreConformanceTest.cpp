@@ -110,7 +110,8 @@ void assertSameRecord(const records::KindSpec& spec, const std::string& input, c
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir()) = 0;
+    // `extra`: more of the plugin's keys.
+    virtual std::unique_ptr<StoreService> open(const std::string& migrationsDir, const mc::sdk::test::Properties& extra) = 0;
     // The row's columns (KindSpec order), each as text alike in both dialects (booleans 1/0,
     // timestamps RFC 3339), "\N" for NULL.
     virtual std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) = 0;
@@ -132,9 +133,10 @@ std::vector<std::string> split(const std::string& text) {
 
 class SqliteBackend : public Backend {
 public:
-    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
-        return std::make_unique<StoreService>("store-sqlite", mc::sdk::test::Properties{{"path", dir_.file("conformance.db")}},
-                                              migrationsDir);
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir, const mc::sdk::test::Properties& extra) override {
+        auto properties = extra;
+        properties["path"] = dir_.file("conformance.db");
+        return std::make_unique<StoreService>("store-sqlite", properties, migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
@@ -157,9 +159,10 @@ private:
 class PostgresBackend : public Backend {
 public:
     PostgresBackend() : database_(server().createDatabase("conformance")) {}
-    std::unique_ptr<StoreService> open(const std::string& migrationsDir) override {
-        return std::make_unique<StoreService>("store-postgres", mc::sdk::test::Properties{{"url", server().conninfo(database_)}},
-                                              migrationsDir);
+    std::unique_ptr<StoreService> open(const std::string& migrationsDir, const mc::sdk::test::Properties& extra) override {
+        auto properties = extra;
+        properties["url"] = server().conninfo(database_);
+        return std::make_unique<StoreService>("store-postgres", properties, migrationsDir);
     }
     std::vector<std::string> rawRow(const records::KindSpec& spec, const std::string& id) override {
         std::string sql;
@@ -264,7 +267,7 @@ public:
     }
 
     void testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent() {
-        auto& store = open();
+        auto& store = open(mc::test::fake::sourceMigrationsDir(), {{"metric_retention_hours", "0"}}); // its points are from January
         assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "]"), 1, 0);
         const auto point = [](const std::string& id, const std::string& thread, const std::string& service, const std::string& usage,
                               double increment, const std::string& at) {
@@ -315,6 +318,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("field 'usage' must be one of input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, "
                                          "cost_usd (got 'tokens')"),
                              rejected.rejected[0].second);
+    }
+
+    void testExpiredMetricPointsAreSweptWithinAWrite() {
+        auto& store = open(mc::test::fake::sourceMigrationsDir(), {{"metric_retention_hours", "1"}});
+        const long long now = records::unixMicrosFromHostClock(0);
+        const auto point = [](const std::string& id, long long atUs) {
+            return R"({"id":")" + id + R"(","name":"queue.depth","metric_type":"gauge","temporality":"unspecified","timestamp":")" +
+                   records::formatTimestamp(atUs) + R"(","value":1})";
+        };
+        const long long hour = 3600LL * 1000 * 1000;
+        // The write that brings them sweeps: the point from three hours ago is gone, the recent one kept.
+        assertWritten(write(store, "metric", "[" + point("MP-old", now - 3 * hour) + "," + point("MP-new", now - hour / 6) + "]"), 2, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-new"), ids(queryObject(store, "metrics.list", "{}")->getArray("items")));
+        // At most one sweep a minute: an old point written right after stays until the next one.
+        assertWritten(write(store, "metric", "[" + point("MP-old-2", now - 3 * hour) + "]"), 1, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-new,MP-old-2"), ids(queryObject(store, "metrics.list", "{}")->getArray("items")));
+        // Other kinds are never swept.
+        assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "]"), 1, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-1"), thread(store, "T-1")->getValue<std::string>("id"));
     }
 
     void testEventsBatchAppliesMixedKindsInArrayOrder() {
@@ -593,10 +615,11 @@ protected:
     }
 
     // The store on this test's database (a new one for each test; the same one when called again).
-    StoreService& open(const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir()) {
+    StoreService& open(const std::string& migrationsDir = mc::test::fake::sourceMigrationsDir(),
+                       const mc::sdk::test::Properties& extra = {}) {
         if (!backend_) backend_ = makeBackend();
         store_.reset();
-        store_ = backend_->open(migrationsDir);
+        store_ = backend_->open(migrationsDir, extra);
         store_->setTypedWrites(typedWrites());
         return *store_;
     }
@@ -610,6 +633,7 @@ protected:
 #define MC_STORE_CONFORMANCE_TESTS                                                                                     \
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
     CPPUNIT_TEST(testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent);                                            \
+    CPPUNIT_TEST(testExpiredMetricPointsAreSweptWithinAWrite);                                                         \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \

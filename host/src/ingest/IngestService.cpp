@@ -450,7 +450,7 @@ IngestService::Item IngestService::threadItem(const std::string& threadId, const
     thread->set("status", std::string("running"));
     thread->set("mcp_id", mcpId);
     thread->set("started_at", startedAt);
-    return Item{"thread", thread, {}};
+    return Item{"thread", thread, {}, {}};
 }
 
 void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt) {
@@ -504,7 +504,7 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
         step->set("status", call.status);
         step->set("mcp_id", call.mcpId);
         step->set("tool", call.tool);
-        items.push_back(Item{"step", step, {}});
+        items.push_back(Item{"step", step, {}, {}});
         cache_.put(call.threadId, state);
     }
     const auto logRejects = [](const std::string& reason) {

@@ -121,13 +121,12 @@ std::string sha256Hex(std::string_view data) {
     return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
-std::string timestampFromHostClock(long long hostUnixMicros) {
-    if (hostUnixMicros == 0)
-        hostUnixMicros = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-    return formatTimestamp(hostUnixMicros);
+long long unixMicrosFromHostClock(long long hostUnixMicros) {
+    if (hostUnixMicros != 0) return hostUnixMicros;
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+std::string timestampFromHostClock(long long hostUnixMicros) { return formatTimestamp(unixMicrosFromHostClock(hostUnixMicros)); }
 
 std::string canonicalJsonText(const std::string& json) {
     try {

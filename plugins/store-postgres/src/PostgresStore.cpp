@@ -253,6 +253,7 @@ PostgresStore::PostgresStore(mc::sdk::Host host, const Settings& settings) : Sto
     settings_.connectTimeout = std::chrono::milliseconds(settings.connectTimeoutMs);
     settings_.statementTimeout = std::chrono::milliseconds(settings.statementTimeoutMs);
     settings_.synchronousCommit = settings.synchronousCommit;
+    retention_ = std::make_unique<mc::records::MetricRetention>(settings.metricRetentionHours);
     target_ = describeConninfo(settings_.conninfo);
 }
 
@@ -339,6 +340,7 @@ void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
                 execute(conn, "BEGIN");
                 PgWriteTarget target(conn);
                 written = applyBatch(batch, target, now);
+                sweepExpiredMetrics(conn);
                 execute(conn, "COMMIT");
             });
         } catch (const Error& e) {
@@ -349,6 +351,24 @@ void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         reportOnce(MC_COMPONENT_OK, "connected to PostgreSQL (" + target_ + ")");
     }
     result.write(toJson(written));
+}
+
+void PostgresStore::sweepExpiredMetrics(PGconn* conn) {
+    const auto cutoff = retention_->due(unixMicrosFromHostClock(host().nowUnixUs()));
+    if (!cutoff) return;
+    // A savepoint: a failed sweep (an older schema without the table, a timeout) leaves the write whole.
+    execute(conn, "SAVEPOINT metric_retention");
+    try {
+        execute(conn, "DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE timestamp < $1::timestamp "
+                      "ORDER BY timestamp LIMIT " + std::to_string(mc::records::MetricRetention::kSweepRows) + ")",
+                {*cutoff});
+        execute(conn, "RELEASE SAVEPOINT metric_retention");
+    } catch (const Error& e) {
+        if (isUnreachable(e)) throw;
+        execute(conn, "ROLLBACK TO SAVEPOINT metric_retention");
+        if (std::string(e.what()).find("metric_points") == std::string::npos)
+            host().warn(std::string("the metric retention sweep failed (the write goes on): ") + e.what());
+    }
 }
 
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {

@@ -4,6 +4,7 @@
 #include "PgPool.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/MetricRetention.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
 
@@ -25,6 +26,7 @@ struct Settings {
     std::int64_t connectTimeoutMs = 0;
     std::int64_t statementTimeoutMs = 0;
     std::string synchronousCommit;
+    std::int64_t metricRetentionHours = 0;
 };
 
 // The keys under store.postgres., declared once (types, defaults, ranges, choices, help).
@@ -45,6 +47,9 @@ constexpr mc::sdk::Key<Settings> kSettings[] = {
         .choices("on,off,local,remote_write,remote_apply").byDefault("on")
         .help("PostgreSQL synchronous_commit of every connection: on (an acknowledged event survives a server "
               "crash), off (faster; the last commits may be lost), local, remote_write or remote_apply"),
+    mc::sdk::key("metric_retention_hours", &Settings::metricRetentionHours).byDefault("168").range(0, 87600)
+        .help("OTLP metric points older than this many hours are deleted (a sweep inside a write, at most once a "
+              "minute); 0 keeps them forever"),
 };
 
 class PostgresStore : public mc::sdk::StorePlugin {
@@ -69,6 +74,7 @@ public:
 
 private:
     void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
+    void sweepExpiredMetrics(PGconn* conn); // inside the write's transaction; never fails the write
     std::string nowTimestamp() const;
     void reportOnce(mc_component_status status, const std::string& message);
     // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
@@ -78,6 +84,7 @@ private:
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages
     std::unique_ptr<PgPool> pool_;
+    std::unique_ptr<mc::records::MetricRetention> retention_;
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
     std::string reportedMessage_;

@@ -146,7 +146,8 @@ private:
 } // namespace
 
 SqliteStore::SqliteStore(mc::sdk::Host host, const Settings& settings)
-    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous) {
+    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous),
+      retention_(settings.metricRetentionHours) {
     if (path_.empty()) throw Error(MC_ERR_CONFIG, "configuration key 'path' must not be empty");
     std::transform(synchronous_.begin(), synchronous_.end(), synchronous_.begin(),
                    [](unsigned char c) { return std::toupper(c); });
@@ -291,6 +292,7 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
             for (const auto& index : kBatchedFtsIndexes)
                 if (schemaHas(db, "table", index.fts) && !schemaHas(db, "trigger", index.droppedTrigger))
                     batchedFts_.push_back(&index);
+            hasMetricPoints_ = schemaHas(db, "table", "metric_points");
             batchedFtsKnown_ = true;
         }
         Transaction tx(db);
@@ -302,6 +304,7 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         }
         SqliteWriteTarget target(db);
         written = applyBatch(std::move(batch), target, now);
+        sweepExpiredMetrics(db);
         for (std::size_t i = 0; i < batchedFts_.size(); ++i) {
             const auto& index = *batchedFts_[i];
             Prepared fill(db, std::string("INSERT INTO ") + index.fts + "(rowid, " + index.column + ") SELECT rowid, " +
@@ -312,6 +315,23 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         tx.commit();
     }
     result.write(toJson(written));
+}
+
+void SqliteStore::sweepExpiredMetrics(sqlite3* db) {
+    if (!hasMetricPoints_) return;
+    const auto cutoff = retention_.due(unixMicrosFromHostClock(host().nowUnixUs()));
+    if (!cutoff) return;
+    try {
+        Prepared sweep(db, "DELETE FROM metric_points WHERE rowid IN (SELECT rowid FROM metric_points WHERE timestamp < ? "
+                           "ORDER BY timestamp LIMIT " + std::to_string(mc::records::MetricRetention::kSweepRows) + ")");
+        sweep.bind(1, *cutoff);
+        sweep.step();
+        if (const int deleted = sqlite3_changes(db); deleted > 0)
+            host().debug("deleted " + std::to_string(deleted) + " metric point(s) older than " + *cutoff);
+        if (sqlite3_changes(db) == mc::records::MetricRetention::kSweepRows) retention_.soon(); // more to go
+    } catch (const std::exception& e) {
+        host().warn(std::string("the metric retention sweep failed (the write goes on): ") + e.what());
+    }
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {

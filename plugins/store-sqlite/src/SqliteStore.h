@@ -3,6 +3,7 @@
 // connection. A mutex serializes the host's threads on it: SQLite has a single writer anyway and the
 // batches are short, so a pool would only add lock contention inside SQLite.
 #include "mc/records/BatchWrite.h"
+#include "mc/records/MetricRetention.h"
 #include "mc/sdk.hpp"
 
 #include <Poco/Data/Session.h>
@@ -30,6 +31,7 @@ struct Settings {
     std::string path;
     std::int64_t busyTimeoutMs = 0;
     std::string synchronous; // lower-case choice; the store uses it upper-case
+    std::int64_t metricRetentionHours = 0;
 };
 
 // The keys under store.sqlite., declared once (types, defaults, ranges, choices, help).
@@ -41,6 +43,9 @@ constexpr mc::sdk::Key<Settings> kSettings[] = {
     mc::sdk::key("synchronous", &Settings::synchronous).choices("full,normal,off,extra").byDefault("full")
         .help("PRAGMA synchronous: FULL (an acknowledged event survives power loss), NORMAL (faster; the last "
               "commits may be lost on power loss), OFF or EXTRA"),
+    mc::sdk::key("metric_retention_hours", &Settings::metricRetentionHours).byDefault("168").range(0, 87600)
+        .help("OTLP metric points older than this many hours are deleted (a sweep inside a write, at most once a "
+              "minute); 0 keeps them forever"),
 };
 
 class SqliteStore : public mc::sdk::StorePlugin {
@@ -65,6 +70,7 @@ public:
 
 private:
     void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
+    void sweepExpiredMetrics(sqlite3* db); // inside the write's transaction; never fails the write
     // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
@@ -83,6 +89,8 @@ private:
     // a migration.
     std::vector<const BatchedFtsIndex*> batchedFts_;
     bool batchedFtsKnown_ = false;
+    bool hasMetricPoints_ = false; // the metric_points table (migration 006), looked up with batchedFts_
+    mc::records::MetricRetention retention_;
     std::mutex mutex_; // guards session_ and every statement on it
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)

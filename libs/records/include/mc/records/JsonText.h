@@ -15,6 +15,7 @@ std::string formatTimestamp(long long unixMicros);
 // formatTimestamp of the host's clock (mc::sdk::Host::nowUnixUs), or of the system clock when the
 // host gives 0 (no clock callback).
 std::string timestampFromHostClock(long long hostUnixMicros);
+long long unixMicrosFromHostClock(long long hostUnixMicros); // the system clock's when the host gives 0
 
 std::string sha256Hex(std::string_view data);
 
