@@ -525,8 +525,12 @@ public:
         unknown.kind = {"gauge", 5};
         CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'gauge' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric)"),
                              refusal(unknown));
-        values[5] = mc_value{static_cast<mc_value_type>(9), 0, 0, {nullptr, 0}};
-        CPPUNIT_ASSERT_EQUAL(std::string("field 'message' has an invalid value type"), refusal(r));
+        // Any integer may come across the C ABI as a type tag (written as bytes: no enum holds 9).
+        const int nine = 9;
+        std::memcpy(&values[5].type, &nine, sizeof values[5].type);
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'message' has an invalid value type 9"), refusal(r));
+        values[5] = mc_value{MC_VALUE_TEXT, 0, 0, {nullptr, 3}};
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'message' has a NULL text pointer"), refusal(r));
         values[5] = mc_value{MC_VALUE_NULL, 0, 0, {nullptr, 0}};
         mc_record noValues = r;
         noValues.values = nullptr;

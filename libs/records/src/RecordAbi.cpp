@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace mc::records {
@@ -44,12 +45,20 @@ const char* typeName(FieldType type) {
     return "unknown";
 }
 
+// The value's type tag as the plugin wrote it: any integer may come across the C ABI, and reading one
+// outside mc_value_type's values through the enum is undefined behaviour.
+int rawType(const mc_value& v) {
+    std::underlying_type_t<mc_value_type> raw;
+    std::memcpy(&raw, &v.type, sizeof raw);
+    return static_cast<int>(raw);
+}
+
 // The value as its field's column holds it, or why it cannot be ("" when it fits).
 std::string fromValue(const FieldSpec& field, const mc_value& v, ColumnValue& out) {
     const auto mismatch = [&](const char* value) {
         return "is a " + std::string(typeName(field.type)) + " field; the value is " + value;
     };
-    switch (v.type) {
+    switch (rawType(v)) {
     case MC_VALUE_NULL: out = std::monostate{}; return field.required ? "is required" : "";
     case MC_VALUE_INT:
         if (field.type != FieldType::Integer && field.type != FieldType::Boolean) return mismatch("an integer");
@@ -66,7 +75,7 @@ std::string fromValue(const FieldSpec& field, const mc_value& v, ColumnValue& ou
         if (v.text.len && !v.text.ptr) return "has a NULL text pointer";
         out = std::string(view(v.text));
         return "";
-    default: return "has an unknown value type " + std::to_string(static_cast<int>(v.type));
+    default: return "has an unknown value type " + std::to_string(rawType(v));
     }
 }
 
@@ -118,14 +127,18 @@ TypedRecord normalizeRecord(const mc_record& r, const std::function<std::string(
     for (std::size_t f = 0; f < r.value_count; ++f) {
         const mc_value& v = r.values[f];
         FieldInput& in = inputs[f];
-        switch (v.type) {
+        const auto name = [&] { return f < spec->fields.size() ? spec->fields[f].jsonName : std::to_string(f); };
+        switch (rawType(v)) {
         case MC_VALUE_NULL: break;
         case MC_VALUE_INT: in.kind = FieldInput::Kind::Integer; in.integer = v.integer; break;
         case MC_VALUE_REAL: in.kind = FieldInput::Kind::Real; in.real = v.real; break;
-        case MC_VALUE_TEXT: in.kind = FieldInput::Kind::Text; in.text = view(v.text); break;
+        case MC_VALUE_TEXT:
+            if (v.text.len && !v.text.ptr) throw std::invalid_argument("field '" + name() + "' has a NULL text pointer");
+            in.kind = FieldInput::Kind::Text;
+            in.text = view(v.text);
+            break;
         default:
-            throw std::invalid_argument("field '" + (f < spec->fields.size() ? spec->fields[f].jsonName : std::to_string(f)) +
-                                        "' has an invalid value type");
+            throw std::invalid_argument("field '" + name() + "' has an invalid value type " + std::to_string(rawType(v)));
         }
     }
     return TypedRecord{spec, normalizeInputs(*spec, view(r.id), inputs, [spec] { return generateId(*spec); }, now)};
