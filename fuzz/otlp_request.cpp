@@ -2,6 +2,9 @@
 // first byte chooses the request and its encoding (bits 0-2: 0/1 logs, 2/3 traces, 4-7 metrics;
 // even protobuf, odd JSON), the rest is the body.
 //
+// Also: a trace request that decodes is encoded again in both encodings (the host's own export) and
+// reads back the same spans; the body read as a collector's ExportTraceServiceResponse.
+//
 // Checked: no crash/UB/leak/hang; a refusal is DecodeError only; what decodes has well-formed ids
 // (lower-case hex of 32 or 16 digits, or none), counts that add up, and values whose text and JSON
 // forms can be made, the JSON parseable (the receiver stores both).
@@ -99,9 +102,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     }
             }
             MC_FUZZ_CHECK(counted == request.spanCount(), "spanCount() differs from the spans");
+            // What decodes, the host's own encoder writes back (its export): both encodings read back the
+            // same spans with the same ids (texts may differ: JSON makes invalid UTF-8 valid).
+            for (bool json : {false, true}) {
+                const TracesRequest again = json ? decodeTracesJson(encodeTracesJson(request)) : decodeTracesProtobuf(encodeTracesProtobuf(request));
+                MC_FUZZ_CHECK(again.spanCount() == request.spanCount(), "a re-encoded request has another span count");
+                std::size_t i = 0;
+                for (const auto& r : again.resources)
+                    for (const auto& sc : r.scopes)
+                        for (const auto& span : sc.spans) {
+                            const Span* original = nullptr;
+                            std::size_t j = 0;
+                            for (const auto& r0 : request.resources)
+                                for (const auto& s0 : r0.scopes)
+                                    for (const auto& sp0 : s0.spans)
+                                        if (j++ == i) original = &sp0;
+                            ++i;
+                            MC_FUZZ_CHECK(original && original->spanId == span.spanId && original->parentSpanId == span.parentSpanId &&
+                                              original->traceId == span.traceId && original->kind == span.kind &&
+                                              original->startTimeUnixNano == span.startTimeUnixNano,
+                                          "a re-encoded span differs");
+                        }
+            }
         }
     } catch (const DecodeError&) {
         // refused whole, with the reason: what the receiver answers 400 with
+    }
+    // The same bytes as a collector's reply to the host's export (ExportTraceServiceResponse).
+    if (kind == 2 || kind == 3) {
+        try {
+            (void)decodeTracesResponse(body, kind == 3);
+        } catch (const DecodeError&) {
+            // logged by the exporter, the batch counted as sent
+        }
     }
     return 0;
 }

@@ -41,8 +41,8 @@ using mc::test::statusOf;
 const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
 const std::string kGatewayPeer = kPeers + "/gateway-peer.mjs";
 // What gateway-peer.mjs serves before any add-tool, with --extra-tools=6.
-const std::vector<std::string> kNineTools = {"echo",     "add-tool", "expire-session", "filler-1", "filler-2",
-                                             "filler-3", "filler-4", "filler-5",       "filler-6"};
+const std::vector<std::string> kTenTools = {"echo",     "add-tool", "expire-session", "meta",     "filler-1",
+                                            "filler-2", "filler-3", "filler-4",       "filler-5", "filler-6"};
 
 using Overrides = std::map<std::string, std::string>;
 
@@ -193,8 +193,8 @@ public:
             }));
             for (const std::string id : {"local", "remote"}) {
                 auto detail = mcp(h.port(), id);
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(id, join(kNineTools), join(toolNames(detail)));
-                CPPUNIT_ASSERT_EQUAL(9, detail->getValue<int>("tool_count"));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(id, join(kTenTools), join(toolNames(detail)));
+                CPPUNIT_ASSERT_EQUAL(10, detail->getValue<int>("tool_count"));
                 CPPUNIT_ASSERT_EQUAL(std::string("mc-gateway-peer"), detail->getObject("server_info")->getValue<std::string>("name"));
                 CPPUNIT_ASSERT_EQUAL(std::string("2.3.4"), detail->getValue<std::string>("version"));
                 CPPUNIT_ASSERT_EQUAL(std::string("gateway test peer"), detail->getValue<std::string>("instructions"));
@@ -223,7 +223,7 @@ public:
             events.receiveType("subscribed");
             h.runtime->startGateway();
             CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "dyn") == "connected"; }));
-            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session"), join(toolNames(mcp(h.port(), "dyn"))));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,meta"), join(toolNames(mcp(h.port(), "dyn"))));
             CPPUNIT_ASSERT_EQUAL(404, callTool(h.port(), "dyn", "late-tool", "{}").status); // not there yet
 
             auto added = callTool(h.port(), "dyn", "add-tool", R"({"name":"late-tool"})");
@@ -238,11 +238,11 @@ public:
             CPPUNIT_ASSERT(changed);
             CPPUNIT_ASSERT_EQUAL(std::string("dyn"), changed->getValue<std::string>("id"));
             CPPUNIT_ASSERT_EQUAL(std::string("connected"), changed->getValue<std::string>("status"));
-            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,late-tool"), join(toolNames(changed)));
-            CPPUNIT_ASSERT_EQUAL(4, changed->getValue<int>("tool_count"));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,meta,late-tool"), join(toolNames(changed)));
+            CPPUNIT_ASSERT_EQUAL(5, changed->getValue<int>("tool_count"));
 
             auto detail = mcp(h.port(), "dyn");
-            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,late-tool"), join(toolNames(detail)));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,meta,late-tool"), join(toolNames(detail)));
             auto late = callTool(h.port(), "dyn", "late-tool", "{}");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 200, late.status);
             CPPUNIT_ASSERT_EQUAL(std::string("called late-tool"), firstText(late));
@@ -281,7 +281,7 @@ public:
             if (payload->getValue<std::string>("status") == "connected") up = payload;
         }
         CPPUNIT_ASSERT(up);
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session"), join(toolNames(up)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,meta"), join(toolNames(up)));
         CPPUNIT_ASSERT(up->isNull("last_error"));
 
         auto after = peer.debug();
@@ -313,7 +313,7 @@ public:
 
         PeerHost h(httpServer("plain", peer.port()));
         CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "plain") == "connected"; }));
-        CPPUNIT_ASSERT_EQUAL(join(kNineTools), join(toolNames(mcp(h.port(), "plain"))));
+        CPPUNIT_ASSERT_EQUAL(join(kTenTools), join(toolNames(mcp(h.port(), "plain"))));
         auto echo = callTool(h.port(), "plain", "echo", R"({"message":"plain json"})");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(echo.body, 200, echo.status);
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: plain json"), firstText(echo));

@@ -9,7 +9,8 @@
 //   --record-headers=a,b  http: /debug lists the distinct values of these request headers (recordedHeaders)
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
 // Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed),
-// expire-session (http: every later request of this session gets 404).
+// expire-session (http: every later request of this session gets 404), meta (answers the request's
+// params._meta as JSON text: progress token, traceparent).
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -39,6 +40,8 @@ const tools = [
   { name: 'add-tool', description: 'Adds a tool and notifies tools/list_changed',
     inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
   { name: 'expire-session', description: 'Forgets this HTTP session after answering',
+    inputSchema: { type: 'object', properties: {} } },
+  { name: 'meta', description: "Answers the request's params._meta as JSON text",
     inputSchema: { type: 'object', properties: {} } },
 ];
 for (let i = 1; i <= extraTools; i++)
@@ -83,6 +86,8 @@ function makeServer() {
     switch (name) {
     case 'echo':
       return text(`Echo: ${args.message}`);
+    case 'meta':
+      return text(JSON.stringify(request.params._meta ?? {}));
     case 'add-tool':
       if (tools.some(t => t.name === args.name)) return { ...text(`tool ${args.name} exists`), isError: true };
       tools.push({ name: args.name, description: 'Added at run time', inputSchema: { type: 'object', properties: {} } });

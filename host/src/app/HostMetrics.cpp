@@ -12,6 +12,7 @@
 #include "plugin/PluginRegistry.h"
 #include "plugin/PluginStatus.h"
 #include "receive/ReceiverService.h"
+#include "export/OtlpExporter.h"
 #include "store/StoreService.h"
 #include "util/Clock.h"
 #include "web/WebSocketHub.h"
@@ -179,6 +180,37 @@ void HostRuntime::registerMetrics() {
                       out.push_back({{agent}, totals[AgentUsage::CostUsd]});
                   return out;
               });
+
+    // The host's own spans exported over OTLP (export.otlp.*); no series while export is off.
+    r.sampled(counter, "mc_otlp_export_spans_total",
+              "Spans the host exported (docs/otel.md#out), by outcome: exported (the collector took them), rejected (its "
+              "partial_success refused them), dropped (the queue was full), failed (refused, retries exhausted, or not sent "
+              "before shutdown).",
+              {"outcome"}, [this] {
+                  std::vector<Sample> out;
+                  if (!exporter_) return out;
+                  const auto s = exporter_->stats();
+                  out.push_back({{"exported"}, static_cast<double>(s.exported)});
+                  out.push_back({{"rejected"}, static_cast<double>(s.rejected)});
+                  out.push_back({{"dropped"}, static_cast<double>(s.droppedQueueFull)});
+                  out.push_back({{"failed"}, static_cast<double>(s.failed)});
+                  return out;
+              });
+    r.sampled(counter, "mc_otlp_export_requests_total",
+              "Export requests by result: ok (answered 2xx) or error (a connection error or another status; each retry counts).",
+              {"result"}, [this] {
+                  std::vector<Sample> out;
+                  if (!exporter_) return out;
+                  const auto s = exporter_->stats();
+                  out.push_back({{"ok"}, static_cast<double>(s.requests)});
+                  out.push_back({{"error"}, static_cast<double>(s.requestErrors)});
+                  return out;
+              });
+    r.sampled(gauge, "mc_otlp_export_queue_spans", "Spans waiting to be exported, a batch being retried included.", {}, [this] {
+        std::vector<Sample> out;
+        if (exporter_) out.push_back({{}, static_cast<double>(exporter_->stats().queued)});
+        return out;
+    });
 
     // Plugins: how many loaded, and each instance's status as a state set.
     single(r, gauge, "mc_plugins_loaded", "Plugin files loaded from plugins.dir.",

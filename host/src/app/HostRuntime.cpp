@@ -12,6 +12,8 @@
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "discovery/DiscoveryService.h"
+#include "export/ExportSettings.h"
+#include "export/OtlpExporter.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
 #include "gateway/SecretPlaceholders.h"
@@ -79,6 +81,15 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
+    if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {
+        exporter_ = std::make_unique<OtlpExporter>(std::move(exportSettings), MC_VERSION);
+        OtlpExporter* exporter = exporter_.get();
+        gateway_->setCallSink([exporter](const McpCallRecord& call) { exporter->offerCall(call); });
+        ingest_->setRecordObserver([exporter](std::string_view source, bool received, const mc::records::KindSpec& spec,
+                                              const mc::records::NormalizedRecord& record) {
+            exporter->offerRecord(source, received, spec, record);
+        });
+    }
     if (settings_.metricsEnabled) {
         registerMetrics();
         gateway_->enableMetrics(*metrics_);
@@ -427,6 +438,7 @@ std::uint16_t HostRuntime::receiverPort(const std::string& pluginId, std::size_t
 
 void HostRuntime::startWeb() {
     auto log = logging::get("host");
+    if (exporter_) exporter_->start();
     startReceivers();
     hub_ = std::make_unique<WebSocketHub>(settings_.ws, *broadcaster_, *auth_);
     hub_->start();
@@ -504,6 +516,7 @@ void HostRuntime::stop() {
     // Everything accepted is written before the store closes; the replies it completes still go out.
     ingest_->stop(); // its ordered lane hands what it holds to the writer first
     writer_->stop(settings_.drainTimeout);
+    if (exporter_) exporter_->stop(); // what the gateway and the ingest handed over, sent within export.otlp.timeout_ms
     // Closes every connection and joins the workers: no handler can reach the store after this.
     if (http_) http_->stop();
     for (auto& listener : receiverListeners_) listener.http->stop();

@@ -37,6 +37,7 @@ class DiscoveryService;
 class StoreWriter;
 class IngestService;
 class ReceiverService;
+class OtlpExporter;
 struct LoadedPlugin;
 
 class HostRuntime {
@@ -67,6 +68,7 @@ public:
     McpGateway& gateway() { return *gateway_; }
     DiscoveryService& discovery() { return *discovery_; }
     IngestService& ingest() { return *ingest_; }
+    OtlpExporter* exporter() { return exporter_.get(); } // null when export.otlp.endpoint is empty
     StoreWriter& writer() { return *writer_; }
     // The port a receiver's own listener got ("127.0.0.1:0" in its listen key: an ephemeral one);
     // 0 when it has none or it could not listen.
@@ -123,6 +125,7 @@ private:
     std::unique_ptr<class PluginDirectoryWatch> pluginWatch_; // plugins.watch; stopped first
     std::unique_ptr<StoreService> store_;
     std::unique_ptr<StoreWriter> writer_;   // between ingest and store_: stopped (flushed) before store_ closes
+    std::unique_ptr<OtlpExporter> exporter_; // export.otlp.endpoint; outlives the ingest and the gateway that feed it
     std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)

@@ -86,6 +86,19 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ingest.thread_cache_size", KeyType::Int, "100000", "Threads whose state (status, parent, last sequences) the ingest path keeps in memory for its checks.", 1, 100000000},
         {"permissions.default", KeyType::Enum, "allow", "Decision for a tool call no permissions.rules.<name>.* rule matches (docs/mcp-gateway.md#permission-policy).", 0, 0, {"allow", "deny"}},
         {"metrics.enabled", KeyType::Bool, "true", "Serve Prometheus metrics at GET /metrics (a viewer token when auth is on; docs/metrics.md) and count tool calls per server and tool for them."},
+        {"export.otlp.endpoint", KeyType::String, "", "OTLP/HTTP collector the host exports its own spans to (its gateway's MCP requests, its threads and steps; docs/otel.md#out): a base URL such as http://127.0.0.1:4318 (/v1/traces is added) or the full traces URL. Empty: no export."},
+        {"export.otlp.encoding", KeyType::Enum, "protobuf", "Body encoding of the export requests.", 0, 0, {"protobuf", "json"}},
+        {"export.otlp.compression", KeyType::Enum, "none", "Content-Encoding of the export requests.", 0, 0, {"none", "gzip"}},
+        {"export.otlp.headers", KeyType::String, "", "Headers sent with every export request, as OTEL_EXPORTER_OTLP_HEADERS writes them: name=value pairs separated by commas, values percent-encoded (Authorization=Bearer%20<token>)."},
+        {"export.otlp.service_name", KeyType::String, "mission-control", "service.name of the exported spans' resource."},
+        {"export.otlp.include_pings", KeyType::Bool, "false", "Export the gateway's MCP pings too (one span per server per gateway.ping_interval_ms)."},
+        {"export.otlp.batch_max_spans", KeyType::Int, "512", "Most spans in one export request.", 1, 100000},
+        {"export.otlp.batch_delay_ms", KeyType::Int, "1000", "How long a span may wait for others to fill its batch.", 0, 600000},
+        {"export.otlp.queue_max_spans", KeyType::Int, "10000", "Spans waiting to be exported (a batch being retried included); beyond it new ones are dropped and counted.", 1, 10000000},
+        {"export.otlp.timeout_ms", KeyType::Int, "10000", "Deadline of one export request; on shutdown, how long what is queued may take to be sent.", 100, 600000},
+        {"export.otlp.retry.initial_ms", KeyType::Int, "1000", "First delay before a batch the collector could not take (no connection, 429, 502, 503, 504) is sent again; doubles per attempt, Retry-After wins when longer.", 1, 3600000},
+        {"export.otlp.retry.max_ms", KeyType::Int, "30000", "Cap of the retry delay.", 1, 3600000},
+        {"export.otlp.retry.max_elapsed_ms", KeyType::Int, "300000", "How long one batch is retried before its spans are dropped (counted in mc_otlp_export_spans_total{outcome=\"failed\"}).", 0, 86400000},
         {"shutdown.drain_timeout_ms", KeyType::Int, "3000", "On shutdown, how long queued messages may take to reach clients before 1001.", 0, 600000},
     };
     return keys;
@@ -210,7 +223,7 @@ void collectLeaves(const Poco::Util::AbstractConfiguration& config, const std::s
 
 std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config) {
     static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown", "gateway",
-                                                            "ingest", "permissions"};
+                                                            "ingest", "permissions", "export", "metrics"};
     std::set<std::string> declared;
     for (const auto& s : hostKeys()) declared.insert(s.key);
     std::vector<std::string> unknown;

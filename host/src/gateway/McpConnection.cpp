@@ -10,6 +10,7 @@
 #include "plugin/PluginStatus.h"
 #include "util/Clock.h"
 #include "util/Json.h"
+#include "util/TraceIds.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -449,13 +450,14 @@ bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, s
 }
 
 void McpConnection::request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
-                            std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId) {
+                            std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId,
+                            const RequestLabels& labels) {
     std::int64_t id = 0;
     {
         std::lock_guard lock(mutex_);
         if (generation == generation_ && link_) {
             id = ++nextRequestId_;
-            pending_[id] = Pending{method, std::move(callback)};
+            pending_[id] = Pending{method, services_.calls ? reported(id, method, labels, std::move(callback)) : std::move(callback)};
         }
     }
     if (id == 0) { // completed outside the lock: the callback may take it
@@ -486,6 +488,53 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
         pending.callback(std::move(outcome));
         markDisconnected(generation, error);
     }
+}
+
+// Under mutex_ (protocolVersion_).
+RpcCallback McpConnection::reported(std::int64_t id, const std::string& method, const RequestLabels& labels,
+                                    RpcCallback callback) {
+    McpCallRecord call;
+    call.mcpId = config_.id;
+    call.transport = config_.transport;
+    call.endpoint = config_.endpoint();
+    call.method = method;
+    call.target = labels.target;
+    call.threadId = labels.threadId;
+    call.protocolVersion = protocolVersion_;
+    call.requestId = id;
+    if (!labels.threadId.empty()) call.parentSpanId = spanIdForRecord("thread", labels.threadId);
+    call.traceId = !labels.traceId.empty()    ? labels.traceId
+                   : labels.threadId.empty() ? randomTraceId()
+                                             : traceIdForThread(labels.threadId);
+    call.spanId = labels.spanId.empty() ? randomSpanId() : labels.spanId;
+    call.startUnixNano = static_cast<std::uint64_t>(nowUnixUs()) * 1000;
+    return [sink = &services_.calls, call = std::move(call), callback = std::move(callback)](RpcOutcome outcome) mutable {
+        call.endUnixNano = static_cast<std::uint64_t>(nowUnixUs()) * 1000;
+        switch (outcome.kind) {
+        case RpcOutcome::Kind::Result: {
+            auto result = asObject(outcome.result);
+            const bool isError = call.method == "tools/call" && result && result->has("isError") &&
+                                 result->get("isError").isBoolean() && result->get("isError").extract<bool>();
+            call.outcome = isError ? McpCallRecord::Outcome::ToolError : McpCallRecord::Outcome::Ok;
+            break;
+        }
+        case RpcOutcome::Kind::Error:
+            call.outcome = McpCallRecord::Outcome::RpcError;
+            call.errorCode = outcome.errorCode;
+            call.errorMessage = outcome.errorMessage;
+            break;
+        case RpcOutcome::Kind::Timeout:
+            call.outcome = McpCallRecord::Outcome::Timeout;
+            call.errorMessage = outcome.errorMessage;
+            break;
+        case RpcOutcome::Kind::Disconnected:
+            call.outcome = McpCallRecord::Outcome::Disconnected;
+            call.errorMessage = outcome.errorMessage;
+            break;
+        }
+        (*sink)(call);
+        callback(std::move(outcome));
+    };
 }
 
 bool McpConnection::notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson) {
@@ -844,8 +893,17 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
         progress_[token] = ProgressContext{call.tool, call.threadId};
     }
-    const std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
-                               ",\"_meta\":{\"progressToken\":" + json::quote(token) + "}}";
+    RequestLabels labels{call.tool, call.threadId, {}, {}};
+    std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
+                         ",\"_meta\":{\"progressToken\":" + json::quote(token);
+    if (services_.calls) {
+        // Where the call's span is exported, the server learns it (MCP's conventions: params._meta.traceparent),
+        // so what it exports itself joins the same trace.
+        labels.traceId = call.threadId.empty() ? randomTraceId() : traceIdForThread(call.threadId);
+        labels.spanId = randomSpanId();
+        params += ",\"traceparent\":" + json::quote(traceparent(labels.traceId, labels.spanId));
+    }
+    params += "}}";
     const long long timeoutMs = call.timeout.count();
     request(generation, "tools/call", params, call.timeout,
             [this, token, finish, timeoutMs, tool = call.tool](RpcOutcome outcome) {
@@ -900,7 +958,8 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                     break;
                 }
                 finish(std::move(o));
-            });
+            },
+            nullptr, labels);
 }
 
 // ---------------------------------------------------------------------------------------------

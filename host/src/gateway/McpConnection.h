@@ -7,8 +7,9 @@
 // lock and run completions that only send). Opening and closing a transport, which may block, runs
 // on the scheduler's workers under lifecycleMutex_, which no callback thread ever takes.
 #include "gateway/GatewayScheduler.h"
-#include "gateway/LogRateLimiter.h"
 #include "gateway/GatewaySettings.h"
+#include "gateway/LogRateLimiter.h"
+#include "gateway/McpCallRecord.h"
 #include "gateway/McpServerConfig.h"
 #include "gateway/TransportSet.h"
 #include "mc/plugin_abi.h"
@@ -76,6 +77,7 @@ public:
         GatewayScheduler& scheduler;
         const TransportSet& transports;
         EventRouter& events;
+        const McpCallSink& calls; // empty: requests are not reported
     };
     // `origin`: "config" (host.properties) or "api" (POST /api/mcps).
     McpConnection(McpServerConfig config, std::string origin, Services services);
@@ -153,8 +155,18 @@ private:
     void handleTransportStatus(std::uint64_t generation, mc_component_status status, const std::string& message);
 
     // JSON-RPC
+    // What a request is for, beyond its method (reported to services_.calls).
+    struct RequestLabels {
+        std::string target;   // tools/call: the tool
+        std::string threadId; // the thread the caller named
+        std::string spanId;   // chosen by the caller (it sent them as a traceparent), or empty: chosen here
+        std::string traceId;
+    };
     void request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
-                 std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId = nullptr);
+                 std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId = nullptr,
+                 const RequestLabels& labels = {});
+    // `callback` wrapped so that its outcome is reported to services_.calls as an McpCallRecord.
+    RpcCallback reported(std::int64_t id, const std::string& method, const RequestLabels& labels, RpcCallback callback);
     bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
     bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr);
     void expire(std::uint64_t generation, std::int64_t id);

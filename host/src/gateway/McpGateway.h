@@ -81,6 +81,9 @@ public:
     // Set before start(): the permission policy every call is checked against, and who records steps.
     void setPolicy(PermissionPolicy policy) { policy_ = std::move(policy); }
     void setToolCallObserver(ToolCallObserver observer) { observer_ = std::move(observer); }
+    // Set before start(): hears every request made to any server as it ends (McpCallRecord.h), and
+    // tools/call then carries a traceparent in _meta.
+    void setCallSink(McpCallSink sink) { calls_ = std::move(sink); }
     // Set before start(): counts and times every tool call into `registry` (GatewayMetrics.h).
     void enableMetrics(metrics::Registry& registry) { metrics_ = std::make_unique<GatewayMetrics>(registry, *this); }
 
@@ -105,6 +108,7 @@ private:
     GatewayScheduler scheduler_;
     PermissionPolicy policy_;
     ToolCallObserver observer_;
+    McpCallSink calls_;
     std::unique_ptr<GatewayMetrics> metrics_; // null: metrics off
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<McpConnection>> connections_;

@@ -49,6 +49,7 @@ struct IngestService::Prepared {
     NormalizedRecord record;
     std::string canonical; // toJson(): what is broadcast
     ChannelKeys keys;
+    bool received = false;
 };
 
 // The thread states a batch changes, visible to its later events, committed to the cache only when
@@ -251,6 +252,7 @@ std::vector<IngestService::Item> IngestService::readItems(std::vector<RawEvent>&
         Item item;
         item.object = e.object;
         item.error = e.error;
+        item.received = trust == Trust::Receiver;
         if (item.error.empty() && e.typed) {
             item.type = e.typed->spec->kind;
             item.typed = std::move(e.typed);
@@ -364,6 +366,7 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
                 if (!spec) reason = "unknown event type '" + item.type + "' (known: " + mc::records::knownKinds() + ")";
             }
             Prepared prepared;
+            prepared.received = item.received;
             if (reason.empty()) {
                 try {
                     if (item.typed)
@@ -426,7 +429,10 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
             }
             overlay.commit();
             accepted_ += accepted.size();
-            for (const auto& p : accepted) events_.publish(source, p.spec->kind, p.canonical, p.keys);
+            for (const auto& p : accepted) {
+                events_.publish(source, p.spec->kind, p.canonical, p.keys);
+                if (recordObserver_) recordObserver_(source, p.received, *p.spec, p.record);
+            }
         }
     }
     // Fire-and-forget callers learn validation rejects from rejectReasons; their callbacks are for the store's.

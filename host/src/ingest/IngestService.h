@@ -99,6 +99,13 @@ public:
     // unknown). Fire and forget.
     void recordToolCall(const ToolCallRecord& call);
 
+    // Hears every accepted record as it is broadcast (before its commit), on the submitting thread and
+    // under the service's lock: it must return at once (an exporter copies what it wants and returns).
+    // `received`: a receiver plugin submitted it (Trust::Receiver). Set before the first submit.
+    using RecordObserver = std::function<void(std::string_view source, bool received, const mc::records::KindSpec& spec,
+                                              const mc::records::NormalizedRecord& record)>;
+    void setRecordObserver(RecordObserver observer) { recordObserver_ = std::move(observer); }
+
     struct Stats {
         std::uint64_t accepted = 0;     // passed validation and were queued
         std::uint64_t rejected = 0;     // refused by validation
@@ -134,6 +141,7 @@ private:
         Poco::JSON::Object::Ptr object;
         std::string error;
         std::optional<mc::records::TypedRecord> typed; // instead of `object`
+        bool received = false;                          // from a receiver plugin (Trust::Receiver)
     };
     struct Prepared;
     class Overlay;
@@ -170,6 +178,7 @@ private:
     static std::vector<Item> readItems(std::vector<RawEvent>& events, Trust trust = Trust::Outside);
 
     EventRouter& events_;
+    RecordObserver recordObserver_;
     StoreWriter& writer_;
     mutable std::mutex mutex_; // serializes validation, queueing and broadcast: one order for all three
     ThreadStateCache cache_;

@@ -1,6 +1,7 @@
 #include "mc/otlp/Otlp.h"
 
 #include "ProtoReader.h"
+#include "TextForms.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSONString.h>
@@ -16,6 +17,8 @@
 namespace mc::otlp {
 
 using detail::ProtoReader;
+using detail::base64;
+using detail::number;
 
 namespace {
 
@@ -25,22 +28,6 @@ void appendQuoted(std::string& out, std::string_view s) {
     out += '"';
     mc::sdk::json::appendEscaped(out, s);
     out += '"';
-}
-
-std::string base64(std::string_view raw) {
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-    encoder.close();
-    return out.str();
-}
-
-std::string number(double d) {
-    if (!std::isfinite(d)) return std::isnan(d) ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    char text[32];
-    std::snprintf(text, sizeof text, "%.17g", d);
-    return text;
 }
 
 void appendJson(std::string& out, const AnyValue& v) {
@@ -319,6 +306,26 @@ Metric readMetric(std::string_view bytes, const std::string& path) {
 }
 
 } // namespace
+
+namespace detail {
+
+std::string base64(std::string_view raw) {
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out);
+    encoder.rdbuf()->setLineLength(0);
+    encoder.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+    encoder.close();
+    return out.str();
+}
+
+std::string number(double d) {
+    if (!std::isfinite(d)) return std::isnan(d) ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", d);
+    return text;
+}
+
+} // namespace detail
 
 std::string toHex(std::string_view bytes) {
     static const char* digits = "0123456789abcdef";

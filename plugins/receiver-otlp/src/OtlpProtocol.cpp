@@ -1,6 +1,7 @@
 #include "OtlpProtocol.h"
 
 #include "mc/json_text.hpp"
+#include "mc/otlp/ProtoWire.h"
 
 #include <Poco/Exception.h>
 #include <Poco/InflatingStream.h>
@@ -9,20 +10,6 @@
 
 namespace mc::receiver_otlp {
 namespace {
-
-void varint(std::string& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out += static_cast<char>((v & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    out += static_cast<char>(v);
-}
-void key(std::string& out, int field, int wire) { varint(out, static_cast<std::uint64_t>(field << 3 | wire)); }
-void bytesField(std::string& out, int field, std::string_view bytes) {
-    key(out, field, 2);
-    varint(out, bytes.size());
-    out.append(bytes);
-}
 
 std::string lower(std::string_view s) {
     std::string out;
@@ -77,13 +64,10 @@ std::string exportResponse(Signal signal, Encoding encoding, std::int64_t reject
                "\",\"errorMessage\":" + mc::sdk::json::quote(message) + "}}";
     }
     std::string partial;
-    if (rejected) {
-        key(partial, 1, 0);
-        varint(partial, static_cast<std::uint64_t>(rejected));
-    }
-    if (!message.empty()) bytesField(partial, 2, message);
+    mc::otlp::wire::varintField(partial, 1, static_cast<std::uint64_t>(rejected));
+    mc::otlp::wire::textField(partial, 2, message);
     std::string out;
-    bytesField(out, 1, partial);
+    mc::otlp::wire::lenField(out, 1, partial);
     return out;
 }
 
@@ -91,9 +75,9 @@ std::string statusBody(Encoding encoding, int code, std::string_view message) {
     if (encoding == Encoding::Json)
         return "{\"code\":" + std::to_string(code) + ",\"message\":" + mc::sdk::json::quote(message) + "}";
     std::string out;
-    key(out, 1, 0);
-    varint(out, static_cast<std::uint64_t>(code));
-    bytesField(out, 2, message);
+    mc::otlp::wire::tag(out, 1, 0); // written even when 0 (OK), as the reply's code is always read
+    mc::otlp::wire::varint(out, static_cast<std::uint64_t>(code));
+    mc::otlp::wire::lenField(out, 2, message);
     return out;
 }
 

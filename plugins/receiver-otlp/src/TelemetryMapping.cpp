@@ -23,6 +23,8 @@ using otlp::KeyValues;
 namespace json = mc::sdk::json;
 
 constexpr std::string_view kClaudePrefix = "claude_code.";
+constexpr std::string_view kCodexPrefix = "codex.";
+constexpr std::string_view kGeminiPrefix = "gemini_cli.";
 
 // Where an attribute may be: the item's own attributes first, then its resource's.
 struct Scope2 {
@@ -176,7 +178,7 @@ public:
             }
         }
         if (prompt) {
-            if (auto text = textOf(prompt); text && *text != "<REDACTED>") {
+            if (auto text = textOf(prompt); text && *text != "<REDACTED>" && *text != "[REDACTED]") { // Claude Code's, Codex's
                 auto& t = out_.records[threadIndex_[id]];
                 bool has = false;
                 for (const auto& [name, value] : t.fields) has = has || name == "user_input";
@@ -194,7 +196,8 @@ private:
 };
 
 std::optional<std::string> sessionOf(const Scope2& attrs) {
-    for (const char* key : {"session.id", "gen_ai.conversation.id", "conversation.id", "mcp.session.id"})
+    // Copilot's chat session first: its session.id is the editor window's, and its chat spans' conversation id the request's.
+    for (const char* key : {"copilot_chat.chat_session_id", "session.id", "gen_ai.conversation.id", "conversation.id", "mcp.session.id"})
         if (auto v = textOf(attrs.find(key)); v && !v->empty()) return v;
     return std::nullopt;
 }
@@ -269,6 +272,148 @@ MappedRecord& eventStep(Builder& b, const Scope2& attrs, const std::string& sess
     if (duration) s.fields.emplace_back("duration_ms", FieldValue::ofReal(*duration));
     s.fields.emplace_back("step_type", FieldValue::of(std::string(type)));
     return s;
+}
+
+// Codex CLI and Gemini CLI name their events in the event.name attribute ("codex.tool_result",
+// "gemini_cli.tool_call"); Codex's LogRecord.event_name holds a source location instead. Returns the
+// prefix the name has ("" for neither) and the name without it.
+std::pair<std::string_view, std::string> otherAgentEvent(const otlp::LogRecord& r) {
+    for (const std::string* candidate : {&r.eventName, static_cast<const std::string*>(nullptr)}) {
+        std::string name;
+        if (candidate) {
+            name = *candidate;
+        } else if (auto v = textOf(otlp::find(r.attributes, "event.name"))) {
+            name = *v;
+        }
+        for (std::string_view prefix : {kCodexPrefix, kGeminiPrefix})
+            if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0) return {prefix, name.substr(prefix.size())};
+    }
+    return {};
+}
+
+// The log of an event a Codex CLI or Gemini CLI session sent, as a transcript message, a step or a
+// permission (docs/otel.md). These events carry no sequence: a record's id hashes what was sent (a
+// retry stores it once) and its sequence is the event's time in microseconds. False: keep it as a log.
+bool mapOtherAgentEvent(Builder& b, const Scope2& attrs, const std::string& session, const std::string& service,
+                        std::string_view prefix, const std::string& event, const otlp::LogRecord& r, std::size_t item,
+                        std::uint64_t nanos, const std::string& context) {
+    if (!nanos) return false; // nothing to order it by
+    const bool codex = prefix == kCodexPrefix;
+    const std::string key = idPart(session) + "-" + hex64(fnv1a(attributesJson(r.attributes), fnv1a(event + "\n" + std::to_string(nanos))));
+    const auto sequence = static_cast<std::int64_t>(nanos / 1000);
+    const std::string at = timestampOf(nanos);
+    const std::string model = textOf(attrs.find("model")).value_or("");
+    auto message = [&](bool user, const AnyValue* content) {
+        const std::string thread = b.thread(attrs, session, service, user ? content : nullptr, nanos);
+        auto& m = b.add("transcript", "M-" + key, item);
+        m.fields.emplace_back("thread_id", FieldValue::of(thread));
+        m.fields.emplace_back("sequence", FieldValue::of(sequence));
+        m.fields.emplace_back("timestamp", FieldValue::of(at));
+        m.fields.emplace_back("role", FieldValue::of(std::string(user ? "user" : "assistant")));
+        auto text = textOf(content);
+        if (text && *text != "[REDACTED]" && *text != "<REDACTED>") m.fields.emplace_back("content", FieldValue::of(*text));
+        if (!model.empty()) m.fields.emplace_back("model", FieldValue::of(model));
+        m.fields.emplace_back("metadata", FieldValue::of(context));
+    };
+    auto llmCall = [&](bool ok, const std::string& description) {
+        auto& s = eventStep(b, attrs, session, service, key, item, sequence, nanos, "llm_call");
+        s.fields.emplace_back("description", FieldValue::of(description));
+        s.fields.emplace_back("details", FieldValue::of(context));
+        s.fields.emplace_back("status", FieldValue::of(std::string(ok ? "ok" : "error")));
+    };
+    auto tokens = [&](const std::string& description) {
+        const auto in = intOf(attrs.find("input_token_count"));
+        const auto out = intOf(attrs.find("output_token_count"));
+        return in || out ? description + ": " + std::to_string(in.value_or(0)) + " in, " + std::to_string(out.value_or(0)) + " out tokens"
+                         : description;
+    };
+    auto toolCall = [&](const std::string& tool, const std::string& server) {
+        auto& s = eventStep(b, attrs, session, service, key, item, sequence, nanos, "tool_call");
+        s.fields.emplace_back("description", FieldValue::of(server.empty() ? "tool " + tool : "tools/call " + tool + " on " + server));
+        s.fields.emplace_back("details", FieldValue::of(context));
+        s.fields.emplace_back("status", FieldValue::of(std::string(boolOf(attrs.find("success")).value_or(true) ? "ok" : "error")));
+        if (!server.empty()) s.fields.emplace_back("mcp_id", FieldValue::of(server));
+        if (!tool.empty()) s.fields.emplace_back("tool", FieldValue::of(tool));
+    };
+    auto permission = [&](const std::string& tool, const std::string& server, const std::string& decision, bool granted,
+                          const std::string& by) {
+        const std::string thread = b.thread(attrs, session, service, nullptr, nanos);
+        auto& p = b.add("permission", "P-" + key, item);
+        p.fields.emplace_back("timestamp", FieldValue::of(at));
+        p.fields.emplace_back("thread_id", FieldValue::of(thread));
+        auto user = textOf(attrs.find("user.email"));
+        if (!user) user = textOf(attrs.find("user.account_id"));
+        addIf(p, "user_id", user);
+        p.fields.emplace_back("resource", FieldValue::of(server.empty() ? tool : server + "/" + tool));
+        p.fields.emplace_back("action", FieldValue::of(std::string("tools/call")));
+        p.fields.emplace_back("granted", FieldValue::of(std::int64_t(granted ? 1 : 0)));
+        p.fields.emplace_back("reason", FieldValue::of(service + " " + decision + (by.empty() ? std::string() : " by " + by)));
+        if (!server.empty()) p.fields.emplace_back("mcp_id", FieldValue::of(server));
+    };
+    auto lower = [](std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+
+    if (event == "user_prompt") {
+        message(true, attrs.find("prompt"));
+        return true;
+    }
+    if (codex) {
+        if (event == "agent_response") {
+            message(false, attrs.find("response"));
+            return true;
+        }
+        // One model response: its tokens come with the stream's response.completed event (the others are logs).
+        if (event == "sse_event" && textOf(attrs.find("event.kind")).value_or("") == "response.completed") {
+            llmCall(true, tokens("model response " + model));
+            return true;
+        }
+        // A request attempt is a step only when it failed (a success is the response.completed above).
+        if (event == "api_request") {
+            const auto status = intOf(attrs.find("http.response.status_code"));
+            const auto error = textOf(attrs.find("error.message"));
+            if (!(status && *status >= 400) && !error) return false;
+            llmCall(false, "model request " + model + " failed: " + (error ? *error : "HTTP " + std::to_string(*status)));
+            return true;
+        }
+        if (event == "tool_result") {
+            toolCall(textOf(attrs.find("tool_name")).value_or(""), textOf(attrs.find("mcp_server")).value_or(""));
+            return true;
+        }
+        if (event == "tool_decision") {
+            const std::string decision = lower(textOf(attrs.find("decision")).value_or("decision"));
+            permission(textOf(attrs.find("tool_name")).value_or(""), "", decision, decision.rfind("approved", 0) == 0,
+                       lower(textOf(attrs.find("source")).value_or("")));
+            return true;
+        }
+        return false;
+    }
+    // Gemini CLI
+    if (event == "api_response") {
+        llmCall(true, tokens("model response " + model));
+        // The main agent's answer (not a utility call's: routing, compression) is the transcript's.
+        const std::string role = textOf(attrs.find("role")).value_or("main");
+        if (role == "main" && attrs.find("response_text")) message(false, attrs.find("response_text"));
+        return true;
+    }
+    if (event == "api_error") {
+        auto error = textOf(attrs.find("error.message"));
+        if (!error) error = textOf(attrs.find("error"));
+        llmCall(false, "model request " + model + " failed" + (error ? ": " + *error : std::string()));
+        return true;
+    }
+    if (event == "tool_call") {
+        const std::string tool = textOf(attrs.find("function_name")).value_or("");
+        const std::string server = textOf(attrs.find("mcp_server_name")).value_or("");
+        if (auto decision = textOf(attrs.find("decision")); decision && !decision->empty()) {
+            const std::string d = lower(*decision);
+            permission(tool, server, d, d != "reject", d == "auto_accept" ? "policy" : "user");
+        }
+        toolCall(tool, server);
+        return true;
+    }
+    return false;
 }
 
 void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::ScopeLogs& scope, const otlp::LogRecord& r,
@@ -359,10 +504,17 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
             }
         }
     }
+    const auto [prefix, otherName] = event.empty() ? otherAgentEvent(r) : std::pair<std::string_view, std::string>{};
+    const std::string otherEvent = prefix.empty() ? std::string() : std::string(prefix) + otherName;
+    if (session && !prefix.empty() &&
+        mapOtherAgentEvent(b, attrs, *session, service, prefix, otherName, r, item, nanos,
+                           "{\"event\":" + json::quote(otherEvent) + ",\"attributes\":" + attributesJson(r.attributes) + "}"))
+        return;
     // Anything else: a log line with all it carried.
     const std::optional<std::string> thread = session ? std::optional<std::string>(b.thread(attrs, *session, service, nullptr, nanos)) : std::nullopt;
     auto& l = b.add("log", "", item);
-    std::string fullContext = "{\"event\":" + json::quote(event.empty() ? r.eventName : event) +
+    const std::string shownEvent = !event.empty() ? event : !otherEvent.empty() ? otherEvent : r.eventName;
+    std::string fullContext = "{\"event\":" + json::quote(shownEvent) +
                               ",\"attributes\":" + attributesJson(r.attributes) + ",\"resource\":" + attributesJson(resource.resource) +
                               ",\"scope\":{\"name\":" + json::quote(scope.scope.name) + ",\"version\":" + json::quote(scope.scope.version) + "}";
     if (!r.traceId.empty()) fullContext += ",\"trace_id\":" + json::quote(r.traceId);
@@ -376,7 +528,7 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
     l.fields.emplace_back("service", FieldValue::of(service));
     addIf(l, "thread_id", thread);
     l.fields.emplace_back("mcp_id", FieldValue::of(service));
-    std::string message = r.body.type == AnyValue::Type::String ? r.body.text : (!event.empty() ? event : r.eventName);
+    std::string message = r.body.type == AnyValue::Type::String ? r.body.text : shownEvent;
     if (message.empty()) message = r.body.toText();
     l.fields.emplace_back("message", FieldValue::of(message));
     l.fields.emplace_back("context", FieldValue::of(fullContext));

@@ -8,6 +8,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 
 using namespace mc::receiver_otlp;
@@ -97,6 +98,58 @@ mc::otlp::Metric claudeCounter(const std::string& name, double value, KeyValues 
     return m;
 }
 
+
+// A Codex CLI event as codex-rs exports it: the name in the event.name attribute (the record's own
+// event_name is a source location), no time of its own (observed time only), numbers as strings,
+// the thread in conversation.id, service.name the originator.
+mc::otlp::LogsRequest codexEvent(const std::string& name, KeyValues attributes, std::uint64_t observed = kT0) {
+    mc::otlp::LogRecord r;
+    r.observedTimeUnixNano = observed;
+    r.eventName = "event codex-rs/otel/src/events/session_telemetry.rs:412";
+    r.attributes = {{"event.name", text("codex." + name)}, {"conversation.id", text("conv-1")}, {"model", text("gpt-x")},
+                    {"user.email", text("dev@example.com")}};
+    for (auto& kv : attributes) r.attributes.push_back(std::move(kv));
+    mc::otlp::LogsRequest request;
+    request.resources.resize(1);
+    request.resources[0].resource = {{"service.name", text("codex_exec")}};
+    request.resources[0].scopes.resize(1);
+    request.resources[0].scopes[0].scope.name = "codex_otel.log_only";
+    request.resources[0].scopes[0].records.push_back(std::move(r));
+    return request;
+}
+
+// A Gemini CLI event: the name in event.name, session.id on the record, numbers as numbers, a human body.
+mc::otlp::LogsRequest geminiEvent(const std::string& name, KeyValues attributes, std::uint64_t time = kT0) {
+    mc::otlp::LogRecord r;
+    r.timeUnixNano = time;
+    r.body = text("some sentence about " + name);
+    r.attributes = {{"event.name", text("gemini_cli." + name)}, {"session.id", text("gem-1")}, {"installation.id", text("inst")}};
+    for (auto& kv : attributes) r.attributes.push_back(std::move(kv));
+    mc::otlp::LogsRequest request;
+    request.resources.resize(1);
+    request.resources[0].resource = {{"service.name", text("gemini-cli")}, {"session.id", text("gem-1")}};
+    request.resources[0].scopes.resize(1);
+    request.resources[0].scopes[0].scope.name = "gemini-cli";
+    request.resources[0].scopes[0].records.push_back(std::move(r));
+    return request;
+}
+
+AnyValue boolean(bool b) {
+    AnyValue v;
+    v.type = AnyValue::Type::Bool;
+    v.boolean = b;
+    return v;
+}
+
+// The record of `kind` in a mapping (the thread comes first), or a failure naming what there was.
+const MappedRecord& recordOf(const Mapped& m, const std::string& kind) {
+    std::string kinds;
+    for (const auto& r : m.records) {
+        if (r.kind == kind) return r;
+        kinds += r.kind + " ";
+    }
+    throw std::runtime_error("no " + kind + " record among: " + kinds);
+}
 } // namespace
 
 class TelemetryMappingTest : public CppUnit::TestFixture {
@@ -124,6 +177,13 @@ class TelemetryMappingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCumulativeSeriesForgetTheOlderHalfWhenFull);
     CPPUNIT_TEST(testGenAiTokenHistogramAddsItsSum);
     CPPUNIT_TEST(testGaugesAndOtherMetricsAreKeptWithoutUsage);
+    CPPUNIT_TEST(testCodexPromptAndAnswerAreMessagesOfTheConversation);
+    CPPUNIT_TEST(testCodexCompletedResponseIsAnLlmCallWithTokens);
+    CPPUNIT_TEST(testCodexFailedRequestIsAFailedLlmCallAndOthersStayLogs);
+    CPPUNIT_TEST(testCodexToolResultAndDecision);
+    CPPUNIT_TEST(testGeminiPromptResponseAndError);
+    CPPUNIT_TEST(testGeminiToolCallWithItsDecision);
+    CPPUNIT_TEST(testCopilotChatSessionIsTheThread);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -604,6 +664,184 @@ public:
 
 private:
     CumulativeSeries series;
+
+    void testCodexPromptAndAnswerAreMessagesOfTheConversation() {
+        const Mapped m = mapLogs(codexEvent("user_prompt", {{"prompt", text("fix the build")}, {"prompt_length", text("13")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.records.size());
+        const auto thread = fieldsOf(m.records[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-conv-1"), m.records[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("codex_exec"), thread.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fix the build"), thread.at("user_input"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:00.000000Z"), thread.at("started_at")); // the observed time
+        const auto& message = m.records[1];
+        CPPUNIT_ASSERT_EQUAL(std::string("transcript"), message.kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("M-conv-1-"), message.id.substr(0, 9));
+        const auto f = fieldsOf(message);
+        CPPUNIT_ASSERT_EQUAL(std::string("user"), f.at("role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fix the build"), f.at("content"));
+        CPPUNIT_ASSERT_EQUAL(std::to_string(kT0 / 1000), f.at("sequence"));
+        CPPUNIT_ASSERT(f.at("metadata").find("\"event\":\"codex.user_prompt\"") != std::string::npos);
+        // The same event again (an exporter's retry) has the same ids; a redacted prompt keeps no text.
+        CPPUNIT_ASSERT_EQUAL(message.id, mapLogs(codexEvent("user_prompt", {{"prompt", text("fix the build")}, {"prompt_length", text("13")}}))
+                                             .records.at(1).id);
+        const Mapped redacted = mapLogs(codexEvent("user_prompt", {{"prompt", text("[REDACTED]")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), fieldsOf(redacted.records.at(1)).count("content"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), fieldsOf(redacted.records.at(0)).count("user_input"));
+        const Mapped answer = mapLogs(codexEvent("agent_response", {{"response", text("done: 2 files")}}));
+        const auto a = fieldsOf(recordOf(answer, "transcript"));
+        CPPUNIT_ASSERT_EQUAL(std::string("assistant"), a.at("role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("done: 2 files"), a.at("content"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-x"), a.at("model"));
+    }
+
+    void testCodexCompletedResponseIsAnLlmCallWithTokens() {
+        const Mapped m = mapLogs(codexEvent("sse_event", {{"event.kind", text("response.completed")}, {"duration_ms", text("800")},
+                                                          {"input_token_count", text("1500")}, {"output_token_count", text("42")},
+                                                          {"cached_token_count", integer(1000)}}));
+        const auto& step = recordOf(m, "step");
+        const auto f = fieldsOf(step);
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model response gpt-x: 1500 in, 42 out tokens"), f.at("description"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-01T23:59:59.200000Z"), f.at("timestamp")); // began duration_ms earlier
+        CPPUNIT_ASSERT(f.at("details").find("\"cached_token_count\":1000") != std::string::npos);
+        // The stream's other events are logs of the conversation.
+        const Mapped delta = mapLogs(codexEvent("sse_event", {{"event.kind", text("response.output_text.delta")}}));
+        const auto& log = recordOf(delta, "log");
+        const auto g = fieldsOf(log);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-conv-1"), g.at("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("codex.sse_event"), g.at("message"));
+        CPPUNIT_ASSERT(g.at("context").find("\"event\":\"codex.sse_event\"") != std::string::npos);
+    }
+
+    void testCodexFailedRequestIsAFailedLlmCallAndOthersStayLogs() {
+        const Mapped failed = mapLogs(codexEvent("api_request", {{"http.response.status_code", integer(429)}, {"attempt", integer(2)},
+                                                                 {"duration_ms", text("30")}}));
+        const auto f = fieldsOf(recordOf(failed, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model request gpt-x failed: HTTP 429"), f.at("description"));
+        const Mapped message = mapLogs(codexEvent("api_request", {{"error.message", text("connection reset")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("model request gpt-x failed: connection reset"), fieldsOf(recordOf(message, "step")).at("description"));
+        const Mapped ok = mapLogs(codexEvent("api_request", {{"http.response.status_code", integer(200)}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), ok.records.at(1).kind);
+        const Mapped starts = mapLogs(codexEvent("conversation_starts", {{"mcp_servers", text("every, memory")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("thread"), starts.records.at(0).kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), starts.records.at(1).kind);
+        // Without a time it cannot be ordered in its thread: a log.
+        const Mapped timeless = mapLogs(codexEvent("user_prompt", {{"prompt", text("x")}}, 0));
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), timeless.records.at(1).kind);
+    }
+
+    void testCodexToolResultAndDecision() {
+        const Mapped m = mapLogs(codexEvent("tool_result", {{"tool_name", text("echo")}, {"call_id", text("call_7")},
+                                                            {"success", text("true")}, {"duration_ms", text("15")},
+                                                            {"mcp_server", text("every")}, {"arguments", text(R"({"message":"hi"})")}}));
+        const auto f = fieldsOf(recordOf(m, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), f.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), f.at("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), f.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call echo on every"), f.at("description"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), f.at("status"));
+        CPPUNIT_ASSERT(f.at("details").find("\"call_id\":\"call_7\"") != std::string::npos);
+        const Mapped builtin = mapLogs(codexEvent("tool_result", {{"tool_name", text("shell")}, {"success", text("false")},
+                                                                  {"mcp_server", text("")}}));
+        const auto g = fieldsOf(recordOf(builtin, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), g.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), g.count("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool shell"), g.at("description"));
+
+        const Mapped approved = mapLogs(codexEvent("tool_decision", {{"tool_name", text("shell")}, {"call_id", text("call_8")},
+                                                                     {"decision", text("approved_for_session")}, {"source", text("User")}}));
+        const auto& p = recordOf(approved, "permission");
+        CPPUNIT_ASSERT_EQUAL(std::string("P-conv-1-"), p.id.substr(0, 9));
+        const auto pf = fieldsOf(p);
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), pf.at("granted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("shell"), pf.at("resource"));
+        CPPUNIT_ASSERT_EQUAL(std::string("codex_exec approved_for_session by user"), pf.at("reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("dev@example.com"), pf.at("user_id"));
+        const Mapped denied = mapLogs(codexEvent("tool_decision", {{"tool_name", text("shell")}, {"decision", text("denied")},
+                                                                   {"source", text("config")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), fieldsOf(recordOf(denied, "permission")).at("granted"));
+    }
+
+    void testGeminiPromptResponseAndError() {
+        const Mapped prompt = mapLogs(geminiEvent("user_prompt", {{"prompt", text("list files")}, {"prompt_id", text("gem-1########1")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-gem-1"), prompt.records.at(0).id);
+        CPPUNIT_ASSERT_EQUAL(std::string("gemini-cli"), fieldsOf(prompt.records[0]).at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("list files"), fieldsOf(recordOf(prompt, "transcript")).at("content"));
+
+        const Mapped response = mapLogs(geminiEvent("api_response", {{"model", text("gemini-x")}, {"duration_ms", integer(1200)},
+                                                                     {"input_token_count", integer(900)}, {"output_token_count", integer(30)},
+                                                                     {"response_text", text("3 files")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), response.records.size()); // thread, step, message
+        const auto s = fieldsOf(recordOf(response, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), s.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model response gemini-x: 900 in, 30 out tokens"), s.at("description"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1200.000000"), s.at("duration_ms"));
+        const auto a = fieldsOf(recordOf(response, "transcript"));
+        CPPUNIT_ASSERT_EQUAL(std::string("assistant"), a.at("role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("3 files"), a.at("content"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gemini-x"), a.at("model"));
+        // A utility call (routing, compression) is a step, not part of the conversation's transcript.
+        const Mapped utility = mapLogs(geminiEvent("api_response", {{"role", text("utility_router")}, {"response_text", text("{}")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), utility.records.size());
+
+        const Mapped error = mapLogs(geminiEvent("api_error", {{"model", text("gemini-x")}, {"error.message", text("quota exceeded")},
+                                                               {"status_code", text("429")}}));
+        const auto e = fieldsOf(recordOf(error, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), e.at("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("model request gemini-x failed: quota exceeded"), e.at("description"));
+        // The request log itself (its response comes as api_response) stays a log.
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), mapLogs(geminiEvent("api_request", {{"model", text("gemini-x")}})).records.at(1).kind);
+    }
+
+    void testGeminiToolCallWithItsDecision() {
+        const Mapped m = mapLogs(geminiEvent("tool_call", {{"function_name", text("echo")}, {"mcp_server_name", text("every")},
+                                                           {"success", boolean(true)}, {"duration_ms", integer(20)},
+                                                           {"decision", text("accept")}, {"tool_type", text("mcp")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), m.records.size()); // thread, permission, step
+        const auto p = fieldsOf(recordOf(m, "permission"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), p.at("granted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every/echo"), p.at("resource"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gemini-cli accept by user"), p.at("reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), p.at("mcp_id"));
+        const auto s = fieldsOf(recordOf(m, "step"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), s.at("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), s.at("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), s.at("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), s.at("status"));
+        const Mapped rejected = mapLogs(geminiEvent("tool_call", {{"function_name", text("run_shell_command")}, {"success", boolean(false)},
+                                                                  {"decision", text("reject")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), fieldsOf(recordOf(rejected, "permission")).at("granted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), fieldsOf(recordOf(rejected, "step")).at("status"));
+        const Mapped automatic = mapLogs(geminiEvent("tool_call", {{"function_name", text("read_file")}, {"decision", text("auto_accept")}}));
+        CPPUNIT_ASSERT_EQUAL(std::string("gemini-cli auto_accept by policy"), fieldsOf(recordOf(automatic, "permission")).at("reason"));
+        // No confirmation was needed: no decision, no permission record.
+        const Mapped none = mapLogs(geminiEvent("tool_call", {{"function_name", text("read_file")}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), none.records.size());
+    }
+
+    void testCopilotChatSessionIsTheThread() {
+        // Copilot's chat span: its gen_ai.conversation.id is the request's, session.id (resource) the window's.
+        mc::otlp::TracesRequest request;
+        request.resources.resize(1);
+        request.resources[0].resource = {{"service.name", text("copilot-chat")}, {"session.id", text("window-1")}};
+        request.resources[0].scopes.resize(1);
+        mc::otlp::Span span;
+        span.traceId = "0123456789abcdef0123456789abcdef";
+        span.spanId = "0123456789abcdef";
+        span.name = "chat gpt-x";
+        span.kind = 3;
+        span.startTimeUnixNano = kT0;
+        span.endTimeUnixNano = kT0 + 1000000;
+        span.attributes = {{"gen_ai.operation.name", text("chat")}, {"gen_ai.conversation.id", text("request-9")},
+                           {"copilot_chat.chat_session_id", text("chat-3")}, {"gen_ai.usage.input_tokens", integer(10)}};
+        request.resources[0].scopes[0].spans.push_back(span);
+        const Mapped m = mapTraces(request);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-chat-3"), m.records.at(0).id);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-chat-3"), fieldsOf(recordOf(m, "span")).at("thread_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("llm_call"), fieldsOf(recordOf(m, "step")).at("step_type"));
+    }
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(TelemetryMappingTest);

@@ -1,6 +1,6 @@
 #pragma once
 // OTLP export requests (opentelemetry-proto: collector/logs/v1, trace/v1, metrics/v1) as one model,
-// decoded from either encoding of OTLP/HTTP: `application/x-protobuf` (proto3 binary) and
+// encoded (traces, for the host's own export) and decoded from either encoding of OTLP/HTTP: `application/x-protobuf` (proto3 binary) and
 // `application/json` (proto3 JSON with OTLP's rules: hex trace and span ids, integer enums,
 // lowerCamelCase names, 64-bit integers as strings or numbers, unknown fields ignored).
 //
@@ -171,7 +171,22 @@ TracesRequest decodeTracesJson(std::string_view text);
 MetricsRequest decodeMetricsProtobuf(std::string_view bytes);
 MetricsRequest decodeMetricsJson(std::string_view text);
 
-// Lower-case hex of raw bytes.
+// Lower-case hex of raw bytes, and back (std::invalid_argument on a digit that is not hex or an odd count).
 std::string toHex(std::string_view bytes);
+std::string fromHex(std::string_view hex);
+
+// The other direction, for the host's own export: ExportTraceServiceRequest in either encoding.
+// Trace and span ids must be hex of 32 and 16 digits (a root span's parent empty):
+// std::invalid_argument otherwise. Times and enums are written as the decoders above read them.
+std::string encodeTracesProtobuf(const TracesRequest& request);
+std::string encodeTracesJson(const TracesRequest& request);
+
+// What a collector's ExportTraceServiceResponse says it did not take (0 and "" for a full success;
+// an empty body is one). DecodeError when the body is not a response in that encoding.
+struct PartialSuccess {
+    std::int64_t rejected = 0;
+    std::string message;
+};
+PartialSuccess decodeTracesResponse(std::string_view body, bool json);
 
 } // namespace mc::otlp
