@@ -169,6 +169,10 @@ public:
         RawClient again(s.port(), "127.0.0.2");
         again.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
         CPPUNIT_ASSERT(again.read(1000, "\"ok\"}").rfind("HTTP/1.1 200 OK", 0) == 0);
+        // A handler's error carries its status's own reason phrase, not "OK".
+        again.send("GET /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        const std::string missing = again.read(1000, "}}");
+        CPPUNIT_ASSERT_MESSAGE(missing, missing.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
         CPPUNIT_ASSERT(s.server->stats().refusedOverCapacity >= 1);
     }
 

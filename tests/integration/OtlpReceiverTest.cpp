@@ -7,9 +7,11 @@
 #include "InProcessHost.h"
 #include "NetworkNamespace.h"
 #include "TestHttp.h"
+#include "TestWebSocket.h"
 #include "app/HostRuntime.h"
 #include "web/Auth.h"
 
+#include <Poco/Net/NetException.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -94,6 +96,7 @@ class OtlpReceiverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(OtlpReceiverTest);
     CPPUNIT_TEST(logsOnTheHostPortAndTheOwnListenerBecomeAThread);
     CPPUNIT_TEST(authenticationAppliesToBothListeners);
+    CPPUNIT_TEST(ingestKeysSendTelemetryAndNothingElse);
     CPPUNIT_TEST(officialExportersInBothEncodingsAndGzip);
     CPPUNIT_TEST(realClaudeCodeSessionIsObserved);
     CPPUNIT_TEST_SUITE_END();
@@ -136,6 +139,52 @@ public:
         auto agent = kJson;
         agent["Authorization"] = "Bearer " + host.runtime->auth().issue("claude", mc::host::Role::Operator);
         CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", kPromptJson, agent).status);
+    }
+
+    // An ingest key (auth.ingest_keys.<source>) sends telemetry and events on both listeners, says who
+    // sent them, and opens nothing else: not a query, not a tool call, not /ws.
+    void ingestKeysSendTelemetryAndNothingElse() {
+        InProcessHost host({{"receiver.otlp.listen", "127.0.0.1:0"},
+                            {"auth.jwt.secret", "otlp-test-secret-0123456789abcdef"},
+                            {"auth.ingest_keys.laptops", "laptop-key-0123456789"},
+                            {"auth.ingest_keys.ci", "ci-key-0123456789abcdef"}});
+        const unsigned short own = host.runtime->receiverPort("receiver-otlp");
+        auto keyed = kJson;
+        keyed["Authorization"] = "Bearer laptop-key-0123456789";
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", kPromptJson, keyed).status);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", host.port(), "/v1/logs", kPromptJson, keyed).status);
+        auto ingested = httpRequest("POST", host.port(), "/api/ingest",
+                                    R"({"events":[{"type":"log","level":"INFO","service":"ci","mcp_id":"ci","message":"from ci"}]})",
+                                    {{"Content-Type", "application/json"}, {"Authorization", "Bearer ci-key-0123456789abcdef"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ingested.body, 200, ingested.status);
+        // Nothing else: 403 with why, whatever the route's role.
+        const auto query = httpRequest("GET", host.port(), "/api/threads", "", {{"Authorization", "Bearer laptop-key-0123456789"}});
+        CPPUNIT_ASSERT_EQUAL(403, query.status);
+        CPPUNIT_ASSERT_MESSAGE(query.body, query.body.find("an ingest key (ingest:laptops) may only send events and telemetry") !=
+                                               std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", host.port(), "/api/mcps", R"({"id":"x","transport":"http","url":"http://127.0.0.1:1/mcp"})",
+                                              {{"Content-Type", "application/json"}, {"Authorization", "Bearer laptop-key-0123456789"}})
+                                      .status);
+        try {
+            mc::test::TestWebSocket ws(host.port(), "/ws", {{"Authorization", "Bearer laptop-key-0123456789"}});
+            CPPUNIT_FAIL("an ingest key opened /ws");
+        } catch (const Poco::Net::WebSocketException& e) {
+            CPPUNIT_ASSERT_MESSAGE(e.displayText(), e.displayText().find("Forbidden") != std::string::npos);
+        }
+        // A key that is not one (a prefix of one, another's with a byte changed) is no token either.
+        keyed["Authorization"] = "Bearer laptop-key-012345678";
+        CPPUNIT_ASSERT_EQUAL(401, httpRequest("POST", own, "/v1/logs", kPromptJson, keyed).status);
+        keyed["Authorization"] = "Bearer laptop-key-0123456780";
+        CPPUNIT_ASSERT_EQUAL(401, httpRequest("POST", own, "/v1/logs", kPromptJson, keyed).status);
+        // The thread says who sent it.
+        auto admin = "Bearer " + host.runtime->auth().issue("root", mc::host::Role::Admin);
+        std::string thread;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpRequest("GET", host.port(), "/api/threads/T-s-int", "", {{"Authorization", admin}});
+            thread = r.body;
+            return r.status == 200;
+        }, 20000));
+        CPPUNIT_ASSERT_MESSAGE(thread, thread.find("\"sent_by\":\"ingest:laptops\"") != std::string::npos);
     }
 
     void officialExportersInBothEncodingsAndGzip() {

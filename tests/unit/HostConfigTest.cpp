@@ -56,6 +56,7 @@ class HostConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(docsListEveryKey);
     CPPUNIT_TEST(aNetworkAddressWithoutAuthIsRefusedUnlessAccepted);
     CPPUNIT_TEST(tlsNeedsBothFilesAndListsAreTrimmed);
+    CPPUNIT_TEST(ingestKeysAreOnePerSourceAndLongEnough);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -141,6 +142,30 @@ public:
         const auto s = lists.read();
         CPPUNIT_ASSERT(s.guard.allowedHosts == std::vector<std::string>({"mc.example.com", "*.corp.example"}));
         CPPUNIT_ASSERT(s.guard.allowedOrigins == std::vector<std::string>({"https://console.example.com"}));
+    }
+
+    void ingestKeysAreOnePerSourceAndLongEnough() {
+        Layers good;
+        good.cli->setString("auth.ingest_keys.laptop-fleet", "k-0123456789abcdef");
+        good.cli->setString("auth.ingest_keys.ci_agents", "k-fedcba9876543210");
+        const auto keys = good.read().ingestKeys;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), keys.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("k-0123456789abcdef"), keys.at("laptop-fleet"));
+        CPPUNIT_ASSERT(unknownHostKeys(*good.config).empty()); // any source name is one
+        Layers shortKey;
+        shortKey.cli->setString("auth.ingest_keys.a", "short");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: auth.ingest_keys.a is too short (5 bytes): use at least 16 random bytes"),
+                             errorOf(shortKey));
+        Layers shared;
+        shared.cli->setString("auth.ingest_keys.a", "k-0123456789abcdef");
+        shared.cli->setString("auth.ingest_keys.b", "k-0123456789abcdef");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: auth.ingest_keys.b has the same key as auth.ingest_keys.a: each "
+                                         "source needs its own (so one can be revoked alone)"),
+                             errorOf(shared));
+        Layers badName;
+        badName.cli->setString("auth.ingest_keys.a.b", "k-0123456789abcdef");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: auth.ingest_keys.a.b: a source name is letters, digits, '_' and '-'"),
+                             errorOf(badName));
     }
 
     void invalidValuesNameTheKeyAndTheExpectation() {

@@ -18,7 +18,7 @@ constexpr const char* kRetryAfterSeconds = "1";
 
 void registerIngestRoutes(Router& router, IngestService& ingest, std::chrono::milliseconds ackTimeout) {
     IngestService* service = &ingest;
-    router.add(Route{
+    Route route{
         "POST", "/api/ingest", Role::Operator,
         [service, ackTimeout](RequestContext& ctx) {
             // The router admits only these media types; a body without one is a 415 before it is read.
@@ -36,7 +36,9 @@ void registerIngestRoutes(Router& router, IngestService& ingest, std::chrono::mi
                                     " ms (ingest.ack_timeout_ms; is the store down? see /api/health); they stay queued. "
                                     "Re-sending them with their ids is idempotent");
             });
-            const auto submitted = service->submit(events, "api", [reply](IngestReply result) {
+            // An ingest key's events say which source sent them; a token's come from "api".
+            const std::string source = ctx.principal.ingestOnly ? ctx.principal.subject : std::string("api");
+            const auto submitted = service->submit(events, source, [reply](IngestReply result) {
                 reply->complete([&](Poco::Net::HTTPServerResponse& response) {
                     http::sendJson(response, Status::HTTP_OK, result.json());
                 });
@@ -52,8 +54,10 @@ void registerIngestRoutes(Router& router, IngestService& ingest, std::chrono::mi
                 });
             }
         },
-        "Ingest events (operator): {\"events\":[...]} or NDJSON -> {accepted, rejected:[{index,reason}], ids} after commit.",
-        {}, "application/json", {"application/json", "application/x-ndjson", "application/ndjson"}});
+        "Ingest events (operator or an ingest key): {\"events\":[...]} or NDJSON -> {accepted, rejected:[{index,reason}], ids} after commit.",
+        {}, "application/json", {"application/json", "application/x-ndjson", "application/ndjson"}};
+    route.acceptsIngestKeys = true;
+    router.add(std::move(route));
 }
 
 void registerIngestMessages(WebSocketHub& hub, IngestService& ingest) {

@@ -52,7 +52,7 @@ struct Responder {
 void registerReceiverRoutes(Router& router, Receiver& receiver, std::chrono::milliseconds ackTimeout) {
     Receiver* target = &receiver;
     for (const auto& route : receiver.routes()) {
-        router.add(Route{
+        Route added{
             route.method, route.path, Role::Operator,
             [target, ackTimeout](RequestContext& ctx) {
                 const std::string body = ctx.readBody();
@@ -91,9 +91,11 @@ void registerReceiverRoutes(Router& router, Receiver& receiver, std::chrono::mil
                     });
                 }
             },
-            "Telemetry for receiver " + receiver.pluginId() + " (operator): answered in the receiver's protocol.",
+            "Telemetry for receiver " + receiver.pluginId() + " (operator or an ingest key): answered in the receiver's protocol.",
             {}, route.mediaTypes.empty() ? std::string("application/json") : route.mediaTypes.front(),
-            route.mediaTypes.empty() ? std::vector<std::string>{"application/json"} : route.mediaTypes});
+            route.mediaTypes.empty() ? std::vector<std::string>{"application/json"} : route.mediaTypes};
+        added.acceptsIngestKeys = true;
+        router.add(std::move(added));
     }
 }
 

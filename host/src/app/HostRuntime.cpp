@@ -70,7 +70,10 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     for (const auto& key : unknownHostKeys(*config_))
         log->warn("unknown configuration key '{}' is ignored (see docs/configuration.md)", key);
     metrics_ = std::make_unique<metrics::Registry>();
-    auth_ = std::make_unique<Authenticator>(settings_.jwtSecret, settings_.jwtIssuer);
+    auth_ = std::make_unique<Authenticator>(settings_.jwtSecret, settings_.jwtIssuer, settings_.ingestKeys);
+    if (!settings_.ingestKeys.empty() && settings_.jwtSecret.empty())
+        log->warn("auth.ingest_keys.* are set but auth.jwt.secret is not: authentication is off, so anyone may ingest "
+                  "and the keys mean nothing");
     broadcaster_ = std::make_unique<Broadcaster>();
     events_ = std::make_unique<EventRouter>(*broadcaster_);
     plugins_ = std::make_unique<PluginRegistry>();

@@ -86,6 +86,21 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
         throw ConfigError("invalid configuration: auth.jwt.secret is too short (" + std::to_string(s.jwtSecret.size()) +
                           " bytes): use at least 16 random bytes");
     s.jwtIssuer = readValue(config, "auth.jwt.issuer");
+    const std::string keysPrefix = "auth.ingest_keys.";
+    std::map<std::string, std::string> sourceOfKey;
+    for (const auto& key : leafKeys(config, "auth.ingest_keys")) {
+        const std::string source = key.substr(keysPrefix.size());
+        const std::string value = config.getRawString(key, "");
+        if (source.empty() || source.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+            throw ConfigError("invalid configuration: " + key + ": a source name is letters, digits, '_' and '-'");
+        if (value.size() < 16)
+            throw ConfigError("invalid configuration: " + key + " is too short (" + std::to_string(value.size()) +
+                              " bytes): use at least 16 random bytes");
+        if (auto [it, added] = sourceOfKey.emplace(value, source); !added)
+            throw ConfigError("invalid configuration: " + key + " has the same key as auth.ingest_keys." + it->second +
+                              ": each source needs its own (so one can be revoked alone)");
+        s.ingestKeys[source] = value;
+    }
     if (s.jwtSecret.empty() && !RequestGuard::isLoopbackAddress(s.httpHost) && !s.allowRemoteWithoutAuth)
         throw ConfigError("invalid configuration: http.host = '" + s.httpHost +
                           "' is reachable from the network but auth.jwt.secret is not set, so anyone who can reach it "

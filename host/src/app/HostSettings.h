@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace mc::host {
@@ -37,6 +38,8 @@ struct HostSettings {
     logging::Settings log;
     std::string jwtSecret;
     std::string jwtIssuer;
+    std::map<std::string, std::string> ingestKeys; // auth.ingest_keys.<source> = key
+
     WebSocketSettings ws;
     std::chrono::milliseconds drainTimeout{3000};
     std::chrono::milliseconds discoveryProbeTimeout{5000};

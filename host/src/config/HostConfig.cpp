@@ -232,7 +232,10 @@ std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration
         collectLeaves(config, ns, leaves);
         for (const auto& key : leaves) {
             // permissions.rules.* are checked by PermissionPolicy::fromConfig (an unknown one stops start-up).
-            if (declared.count(key) || key.rfind("log.level.", 0) == 0 || key.rfind("permissions.rules.", 0) == 0) continue;
+            // auth.ingest_keys.<source> are read by readHostSettings (any name is a source).
+            if (declared.count(key) || key.rfind("log.level.", 0) == 0 || key.rfind("permissions.rules.", 0) == 0 ||
+                key.rfind("auth.ingest_keys.", 0) == 0)
+                continue;
             unknown.push_back(key);
         }
     }

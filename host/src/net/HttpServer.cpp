@@ -47,7 +47,9 @@ std::string addressText(const Poco::Net::SocketAddress& address) { return addres
 // "HTTP/1.1 200 OK\r\n" + the response's headers + our framing headers (no blank line).
 std::string responseHead(const Poco::Net::HTTPResponse& response, const std::string& serverName, bool keepAlive,
                          const std::string& framing) {
-    std::string out = "HTTP/1.1 " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason() + "\r\n";
+    // The status's own reason phrase: a handler sets the status alone (Poco's setStatus keeps "OK").
+    std::string out = "HTTP/1.1 " + std::to_string(static_cast<int>(response.getStatus())) + " " +
+                      Poco::Net::HTTPResponse::getReasonForStatus(response.getStatus()) + "\r\n";
     bool hasServer = false, hasDate = false;
     for (const auto& [name, value] : response) {
         if (Poco::icompare(name, "Content-Length") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0 ||

@@ -10,8 +10,21 @@
 
 namespace mc::host {
 
-Authenticator::Authenticator(std::string secret, std::string issuer)
-    : secret_(std::move(secret)), issuer_(std::move(issuer)) {}
+Authenticator::Authenticator(std::string secret, std::string issuer, std::map<std::string, std::string> ingestKeys)
+    : secret_(std::move(secret)), issuer_(std::move(issuer)), ingestKeys_(std::move(ingestKeys)) {}
+
+// Every key is compared in full, whatever matched: the time taken says nothing about which key, or
+// how much of one, a guess got right.
+std::optional<Principal> Authenticator::ingestPrincipal(const std::string& token) const {
+    std::optional<Principal> found;
+    for (const auto& [source, key] : ingestKeys_) {
+        unsigned char differ = key.size() == token.size() ? 0 : 1;
+        for (std::size_t i = 0; i < key.size(); ++i)
+            differ |= static_cast<unsigned char>(key[i] ^ (i < token.size() ? token[i] : 0));
+        if (differ == 0) found = Principal{"ingest:" + source, Role::Viewer, true};
+    }
+    return found;
+}
 
 AuthResult Authenticator::authenticate(const Poco::Net::HTTPServerRequest& request) const {
     if (!enabled()) return AuthResult{Principal{"anonymous", Role::Admin}, {}};
@@ -33,6 +46,7 @@ AuthResult Authenticator::authenticate(const Poco::Net::HTTPServerRequest& reque
     }
     if (token.empty())
         return AuthResult{std::nullopt, "authentication required: send 'Authorization: Bearer <jwt>' or ?token=<jwt>"};
+    if (auto ingest = ingestPrincipal(token)) return AuthResult{std::move(ingest), {}};
     return verifyToken(token);
 }
 

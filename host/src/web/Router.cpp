@@ -351,7 +351,11 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
                 if (!auth.principal) return new ErrorHandler(Status::HTTP_UNAUTHORIZED, "unauthorized", auth.error);
                 principal = *auth.principal;
             }
-            if (static_cast<int>(principal.role) < static_cast<int>(*route.minimumRole))
+            if (principal.ingestOnly && !route.acceptsIngestKeys)
+                return new ErrorHandler(Status::HTTP_FORBIDDEN, "forbidden",
+                                        "an ingest key (" + principal.subject +
+                                            ") may only send events and telemetry (POST /api/ingest, the receivers' routes)");
+            if (!principal.ingestOnly && static_cast<int>(principal.role) < static_cast<int>(*route.minimumRole))
                 return new ErrorHandler(Status::HTTP_FORBIDDEN, "forbidden",
                                         std::string("this request needs the ") + roleName(*route.minimumRole) +
                                             " role; the token has " + roleName(principal.role));

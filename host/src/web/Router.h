@@ -111,6 +111,9 @@ struct Route {
     std::string contentType;       // of a successful response, for the docs
     // Media types a request body may have (a request without a body needs none); others get 415.
     std::vector<std::string> requestTypes;
+    // An ingest key (auth.ingest_keys.*) may call it in place of a token of minimumRole: set on the
+    // routes that only take events and telemetry in.
+    bool acceptsIngestKeys = false;
 };
 
 // "application/json" from "Application/JSON; charset=utf-8".

@@ -258,6 +258,11 @@ void WebSocketHub::handleUpgrade(Poco::Net::HTTPServerRequest& request, Poco::Ne
                         auth.error.empty() ? "authentication required" : auth.error);
         return;
     }
+    if (auth.principal->ingestOnly) {
+        http::sendError(response, HTTPResponse::HTTP_FORBIDDEN, "forbidden",
+                        "an ingest key (" + auth.principal->subject + ") may only send events and telemetry, not open /ws");
+        return;
+    }
     if (state_.connected.fetch_add(1) >= state_.settings.maxConnections) {
         --state_.connected;
         http::sendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "too_many_connections",

@@ -71,6 +71,7 @@ void OtlpReceiver::handle(const mc::sdk::HttpRequest& request, mc::sdk::Responde
                                                " request: " + e.what());
     }
     if (mapped->records.empty()) return reply.respond(200, contentTypeOf(encoding), exportResponse(*signal, encoding, 0, {}));
+    noteSender(*mapped, request.principal);
 
     const AbiBatch batch = toAbi(mapped->records);
     const Signal s = *signal;

@@ -803,6 +803,16 @@ Mapped mapTraces(const otlp::TracesRequest& request) {
     return out;
 }
 
+void noteSender(Mapped& mapped, std::string_view principal) {
+    if (principal.empty()) return;
+    for (auto& record : mapped.records) {
+        if (record.kind != "thread") continue;
+        for (auto& [name, value] : record.fields)
+            if (name == "execution_context" && value.text.size() >= 2 && value.text.back() == '}')
+                value.text.insert(value.text.size() - 1, ",\"sent_by\":" + json::quote(principal));
+    }
+}
+
 AbiBatch toAbi(const std::vector<MappedRecord>& records) {
     AbiBatch batch;
     batch.records.reserve(records.size());

@@ -87,6 +87,10 @@ Mapped mapTraces(const otlp::TracesRequest& request);
 // per thread and per agent. A point with a session (session.id, gen_ai.conversation.id) names its thread.
 Mapped mapMetrics(const otlp::MetricsRequest& request, CumulativeSeries& cumulative);
 
+// Who the host authenticated for the request ("ingest:<source>" for an ingest key, a JWT subject) goes
+// into each thread's execution_context as "sent_by"; nothing when empty (auth off).
+void noteSender(Mapped& mapped, std::string_view principal);
+
 // mc_record views of mapped records, values in the catalog's field order. Borrows from `records`.
 struct AbiBatch {
     std::vector<mc_record> records;
