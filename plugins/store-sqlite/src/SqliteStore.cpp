@@ -39,6 +39,9 @@ struct BatchedFtsIndex {
 
 namespace {
 
+// The WAL's size in pages past which it is copied back into the database: SQLite's own default.
+constexpr int kCheckpointPages = 1000;
+
 const BatchedFtsIndex kBatchedFtsIndexes[] = {
     {"logs", "logs_fts", "message", "logs_fts_insert"},
     {"transcripts", "transcripts_fts", "content", "transcripts_fts_insert"},
@@ -124,10 +127,17 @@ private:
     // Binds id + fields (insert) or fields + id (update) and runs it; a constraint failure aborts only
     // this statement and comes back as its reason, a locked or failing database throws.
     std::optional<std::string> runRow(Prepared& stmt, const NormalizedRecord& record, bool idFirst) {
+        // Reset (bindings cleared) however it ends: the values are bound borrowed, and a cached
+        // statement must not keep pointers into a record that is gone.
+        struct ResetAfter {
+            Prepared& statement;
+            ~ResetAfter() { statement.reset(); }
+        } resetAfter{stmt};
         int n = 1;
-        if (idFirst) stmt.bind(n++, record.id);
-        for (const auto& value : record.values) stmt.bind(n++, value);
-        if (!idFirst) stmt.bind(n, record.id);
+        const ColumnValue id = record.id; // a ColumnValue of its own: bound borrowed like the rest
+        if (idFirst) stmt.bind(n++, id, true);
+        for (const auto& value : record.values) stmt.bind(n++, value, true);
+        if (!idFirst) stmt.bind(n, id, true);
         std::optional<std::string> failure;
         try {
             stmt.step();
@@ -135,7 +145,6 @@ private:
             if (e.status() == MC_ERR_UNAVAILABLE || (sqlite3_errcode(db_) & 0xff) != SQLITE_CONSTRAINT) throw;
             failure = e.what();
         }
-        stmt.reset();
         return failure;
     }
 
@@ -176,6 +185,10 @@ void SqliteStore::reportOnce(mc_component_status status, const std::string& mess
 
 void SqliteStore::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (checkpointer_) {
+        checkpointer_->stop();
+        checkpointer_.reset();
+    }
     if (session_) {
         session_->close();
         session_.reset();
@@ -216,6 +229,15 @@ void SqliteStore::open() {
     } catch (const Poco::Exception& e) {
         session_.reset();
         throw Error(MC_ERR_IO, where + e.displayText());
+    }
+    // A file the host writes a lot to: its checkpoints on a thread of their own. Should the second
+    // connection not open, SQLite's own (in the commit) stay: slower, not wrong.
+    try {
+        checkpointer_ = std::make_unique<WalCheckpointer>(path_, kCheckpointPages, [this](const std::string& why) { host().warn(why); });
+        checkpointer_->attach(handle());
+    } catch (const std::exception& e) {
+        checkpointer_.reset();
+        host().warn(std::string("WAL checkpoints stay in the writer's commits: ") + e.what());
     }
     host().info("opened SQLite database '" + path_ + "' (WAL, synchronous=" + synchronous_ +
                 ", busy_timeout=" + std::to_string(busyTimeoutMs_) + " ms)");
@@ -374,6 +396,10 @@ void SqliteStore::describe(mc::sdk::Sink& details) {
         out += ",\"synchronous\":" + jsonString(synchronous_);
         out += ",\"busy_timeout_ms\":" + std::to_string(busyTimeoutMs_);
         out += ",\"size_bytes\":" + std::to_string(sizeBytes);
+        // Checkpoints the checkpoint thread completed, and those the writer had to finish in a commit
+        // (null: SQLite checkpoints inside the commits).
+        out += ",\"wal_checkpoints\":" + (checkpointer_ ? std::to_string(checkpointer_->checkpoints()) : std::string("null"));
+        out += ",\"wal_catch_ups\":" + (checkpointer_ ? std::to_string(checkpointer_->catchUps()) : std::string("null"));
     } catch (const Error& e) {
         return fail(e.what(), MC_COMPONENT_RECOVERABLE_ERROR);
     }

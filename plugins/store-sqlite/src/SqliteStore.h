@@ -1,10 +1,13 @@
 #pragma once
-// The embedded store: one SQLite file (WAL, foreign keys on, synchronous=NORMAL) behind one
-// connection. A mutex serializes the host's threads on it: SQLite has a single writer anyway and the
-// batches are short, so a pool would only add lock contention inside SQLite.
+// The embedded store: one SQLite file (WAL, foreign keys on, synchronous as configured: FULL by
+// default) behind one connection. A mutex serializes the host's threads on it: SQLite has a single
+// writer anyway and the batches are short, so a pool would only add lock contention inside SQLite.
+// WAL checkpoints run on a thread of their own (WalCheckpointer.h), not inside the writer's commits.
 #include "mc/records/BatchWrite.h"
 #include "mc/records/MetricRetention.h"
 #include "mc/sdk.hpp"
+
+#include "WalCheckpointer.h"
 
 #include <Poco/Data/Session.h>
 
@@ -64,7 +67,7 @@ public:
     void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     // Details (backend, path, wal, journal_mode, foreign_keys, synchronous, busy_timeout_ms,
-    // size_bytes, and ok/reason of the check); reports the status the check finds (OK, or
+    // size_bytes, wal_checkpoints, and ok/reason of the check); reports the status the check finds (OK, or
     // PERMANENT_ERROR when the database file is gone, RECOVERABLE_ERROR when it cannot be read).
     void describe(mc::sdk::Sink& details) override;
 
@@ -96,6 +99,7 @@ private:
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
     std::string reportedMessage_;
     std::unique_ptr<Poco::Data::Session> session_;
+    std::unique_ptr<WalCheckpointer> checkpointer_; // with session_; stopped before it closes
 };
 
 } // namespace mc::store_sqlite

@@ -26,14 +26,16 @@ public:
     Prepared(const Prepared&) = delete;
     Prepared& operator=(const Prepared&) = delete;
 
-    void bind(int index, const ColumnValue& value) {
+    // Text is copied by SQLite; with `borrowed`, it is not: the caller keeps `value` alive until the
+    // statement is stepped and reset (a write's row, bound and run at once).
+    void bind(int index, const ColumnValue& value, bool borrowed = false) {
         int rc = SQLITE_OK;
         if (std::holds_alternative<std::monostate>(value)) rc = sqlite3_bind_null(stmt_, index);
         else if (auto* i = std::get_if<std::int64_t>(&value)) rc = sqlite3_bind_int64(stmt_, index, *i);
         else if (auto* d = std::get_if<double>(&value)) rc = sqlite3_bind_double(stmt_, index, *d);
         else {
             const auto& s = std::get<std::string>(value);
-            rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+            rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), borrowed ? SQLITE_STATIC : SQLITE_TRANSIENT);
         }
         if (rc != SQLITE_OK) throw Error(MC_ERR_INTERNAL, "cannot bind parameter: " + std::string(sqlite3_errmsg(db_)));
     }
