@@ -27,6 +27,8 @@ using mc::test::eventually;
 using mc::test::httpGet;
 using mc::test::httpRequest;
 using mc::test::InProcessHost;
+using mc::test::Ran;
+using mc::test::runProgram;
 
 namespace {
 
@@ -41,21 +43,6 @@ const char* kPromptJson = R"({"resourceLogs":[{"resource":{"attributes":[{"key":
     {"key":"event.name","value":{"stringValue":"api_request"}},{"key":"session.id","value":{"stringValue":"s-int"}},
     {"key":"event.sequence","value":{"intValue":2}},{"key":"model","value":{"stringValue":"claude-x"}},
     {"key":"input_tokens","value":{"intValue":10}},{"key":"output_tokens","value":{"intValue":2}}]}]}]}]})";
-
-// A program run to its end: exit status and stdout (stderr passes through to the test's log).
-struct Ran {
-    int status = -1;
-    std::string out;
-};
-Ran runProgram(const std::string& command, const std::vector<std::string>& args) {
-    Poco::Pipe out;
-    Poco::ProcessHandle handle = Poco::Process::launch(command, args, MC_TEST_MCP_PEERS_DIR, nullptr, &out, nullptr);
-    Poco::PipeInputStream in(out);
-    Ran ran;
-    Poco::StreamCopier::copyToString(in, ran.out);
-    ran.status = handle.wait();
-    return ran;
-}
 
 // The thread's page (GET /api/threads/{id}) once it holds at least `steps` steps and `messages`
 // transcript messages; nullptr when it never does.

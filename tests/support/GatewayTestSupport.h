@@ -6,7 +6,10 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
 #include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
 
 #include <cerrno>
 #include <chrono>
@@ -51,6 +54,22 @@ inline Poco::JSON::Object::Ptr mcp(unsigned short port, const std::string& id) {
 inline std::string statusOf(unsigned short port, const std::string& id) {
     auto m = mcp(port, id);
     return m ? m->getValue<std::string>("status") : "absent";
+}
+
+// A program run to its end in the MCP peers folder: exit status and stdout (stderr passes through to
+// the test's log).
+struct Ran {
+    int status = -1;
+    std::string out;
+};
+inline Ran runProgram(const std::string& command, const std::vector<std::string>& args) {
+    Poco::Pipe out;
+    Poco::ProcessHandle handle = Poco::Process::launch(command, args, MC_TEST_MCP_PEERS_DIR, nullptr, &out, nullptr);
+    Poco::PipeInputStream in(out);
+    Ran ran;
+    Poco::StreamCopier::copyToString(in, ran.out);
+    ran.status = handle.wait();
+    return ran;
 }
 
 inline bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }

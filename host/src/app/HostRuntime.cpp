@@ -4,6 +4,7 @@
 #include "net/HttpServer.h"
 #include "api/GatewayApi.h"
 #include "api/IngestApi.h"
+#include "api/McpEndpointApi.h"
 #include "api/QueryApi.h"
 #include "api/ReceiverApi.h"
 #include "app/HostSettings.h"
@@ -20,6 +21,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "mcpserver/McpServerFace.h"
 #include "metrics/Registry.h"
 #include "mc/records/RecordSchema.h"
 #include "plugin/HostContext.h"
@@ -84,6 +86,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
+    if (settings_.mcpEndpoint) mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {
         exporter_ = std::make_unique<OtlpExporter>(std::move(exportSettings), MC_VERSION);
         OtlpExporter* exporter = exporter_.get();
@@ -624,6 +627,7 @@ void HostRuntime::registerCoreRoutes() {
     registerGatewayMessages(*hub_, *gateway_);
     registerDiscoveryRoutes(*router_, *discovery_);
     registerIngestRoutes(*router_, *ingest_, settings_.ingest.ackTimeout);
+    if (mcpFace_) registerMcpEndpointRoutes(*router_, *mcpFace_);
     registerIngestMessages(*hub_, *ingest_);
     for (const auto& receiver : receivers_->receivers()) registerReceiverRoutes(*router_, *receiver, settings_.ingest.ackTimeout);
     WebSocketHub* hub = hub_.get();

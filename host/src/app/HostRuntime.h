@@ -38,6 +38,7 @@ class StoreWriter;
 class IngestService;
 class ReceiverService;
 class OtlpExporter;
+class McpServerFace;
 struct LoadedPlugin;
 
 class HostRuntime {
@@ -128,6 +129,7 @@ private:
     std::unique_ptr<OtlpExporter> exporter_; // export.otlp.endpoint; outlives the ingest and the gateway that feed it
     std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;
+    std::unique_ptr<McpServerFace> mcpFace_; // mcp.endpoint.enabled: /mcp
     std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Router> router_;

@@ -58,6 +58,8 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
                                {bin + "/../plugins", bin + "/../lib/mission-control/plugins"});
     s.watchPlugins = readBool(config, "plugins.watch");
     s.metricsEnabled = readBool(config, "metrics.enabled");
+    s.mcpEndpoint = readBool(config, "mcp.endpoint.enabled");
+    s.mcpMaxSessions = static_cast<std::size_t>(readInt(config, "mcp.endpoint.max_sessions"));
     s.storeBackend = Poco::toLower(readValue(config, "store.backend"));
     if (s.storeBackend.empty() ||
         !std::all_of(s.storeBackend.begin(), s.storeBackend.end(),

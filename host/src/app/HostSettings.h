@@ -33,6 +33,8 @@ struct HostSettings {
     std::string pluginsDir;
     bool watchPlugins = true; // plugins.watch
     bool metricsEnabled = true; // metrics.enabled
+    bool mcpEndpoint = true;    // mcp.endpoint.enabled
+    std::size_t mcpMaxSessions = 10000;
     std::string storeBackend;
     std::string migrationsDir;
     logging::Settings log;

@@ -86,6 +86,8 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ingest.thread_cache_size", KeyType::Int, "100000", "Threads whose state (status, parent, last sequences) the ingest path keeps in memory for its checks.", 1, 100000000},
         {"permissions.default", KeyType::Enum, "allow", "Decision for a tool call no permissions.rules.<name>.* rule matches (docs/mcp-gateway.md#permission-policy).", 0, 0, {"allow", "deny"}},
         {"metrics.enabled", KeyType::Bool, "true", "Serve Prometheus metrics at GET /metrics (a viewer token when auth is on; docs/metrics.md) and count tool calls per server and tool for them."},
+        {"mcp.endpoint.enabled", KeyType::Bool, "true", "Serve /mcp: the host as one MCP server whose tools are those of every connected server, named <server>__<tool>, each call checked by the permission policy and recorded in the agent session's thread (docs/mcp-server.md)."},
+        {"mcp.endpoint.max_sessions", KeyType::Int, "10000", "MCP sessions /mcp keeps; past it the least recently used one ends (its client must initialize again).", 1, 1000000},
         {"export.otlp.endpoint", KeyType::String, "", "OTLP/HTTP collector the host exports its own spans to (its gateway's MCP requests, its threads and steps; docs/otel.md#out): a base URL such as http://127.0.0.1:4318 (/v1/traces is added) or the full traces URL. Empty: no export."},
         {"export.otlp.encoding", KeyType::Enum, "protobuf", "Body encoding of the export requests.", 0, 0, {"protobuf", "json"}},
         {"export.otlp.compression", KeyType::Enum, "none", "Content-Encoding of the export requests.", 0, 0, {"none", "gzip"}},

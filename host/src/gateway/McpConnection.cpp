@@ -104,6 +104,13 @@ std::vector<std::string> McpConnection::toolNames() const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> McpConnection::toolDefinitions() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& t : tools_) out.emplace_back(t.name, t.json);
+    return out;
+}
+
 std::string McpConnection::effectiveLogLevel() const {
     return config_.logLevel.empty() ? services_.settings.logLevel : config_.logLevel;
 }

@@ -92,6 +92,8 @@ public:
     const std::string& id() const { return config_.id; }
     McpStatus status() const;
     std::vector<std::string> toolNames() const;
+    // Each tool as (name, the whole tool object as the server sent it).
+    std::vector<std::pair<std::string, std::string>> toolDefinitions() const;
 
     // {"id","transport","endpoint","origin","status","last_seen","last_error","version","server_info",
     //  "protocol_version","tools":[names],"tool_count","connected_since","reconnect_attempts","next_retry_at"}

@@ -110,23 +110,18 @@ std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::s
     return events;
 }
 
-std::vector<ReceiverService::UsagePoint> ReceiverService::usageOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
-    static const auto* spec = mc::records::findKind("metric");
-    const auto fieldIndex = [](const char* name) {
-        for (std::size_t f = 0; f < spec->fields.size(); ++f)
-            if (spec->fields[f].jsonName == name) return f;
-        return spec->fields.size();
-    };
-    static const std::size_t service = fieldIndex("service"), usage = fieldIndex("usage"), increment = fieldIndex("increment");
+std::vector<ReceiverService::UsagePoint> ReceiverService::usageOf(const std::vector<RawEvent>& events) {
     std::vector<UsagePoint> out;
-    for (std::size_t i = 0; i < count; ++i) {
-        const mc_record r = mc::records::recordAt(records, i, recordSize);
-        if (mc::sdk::view(r.kind) != "metric" || r.value_count != spec->fields.size() || !r.values) continue;
-        const mc_value &s = r.values[service], &u = r.values[usage], &n = r.values[increment];
-        if (s.type != MC_VALUE_TEXT || u.type != MC_VALUE_TEXT || (n.type != MC_VALUE_REAL && n.type != MC_VALUE_INT)) continue;
-        const auto kind = AgentUsage::kindOf(mc::sdk::view(u.text));
-        if (!kind) continue;
-        out.push_back(UsagePoint{i, std::string(mc::sdk::view(s.text)), *kind, n.type == MC_VALUE_REAL ? n.real : double(n.integer)});
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const auto& typed = events[i].typed;
+        if (!typed || typed->spec->kind != "metric") continue;
+        const auto usage = typed->record.text(*typed->spec, "usage");
+        const auto service = typed->record.text(*typed->spec, "service");
+        const auto& increment = typed->record.value(*typed->spec, "increment");
+        const auto kind = usage ? AgentUsage::kindOf(*usage) : std::nullopt;
+        if (!kind || !service) continue;
+        if (const auto* real = std::get_if<double>(&increment)) out.push_back(UsagePoint{i, *service, *kind, *real});
+        else if (const auto* integer = std::get_if<std::int64_t>(&increment)) out.push_back(UsagePoint{i, *service, *kind, double(*integer)});
     }
     return out;
 }
@@ -141,7 +136,7 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
     } catch (const std::exception&) {
         return MC_ERR_INTERNAL;
     }
-    auto usage = usageOf(records, count, recordSize);
+    auto usage = usageOf(events);
     output->service->ingest_.submitWithoutWaiting(
         std::move(events), output->source,
         [done, doneCtx, usage = std::move(usage), totals = &output->service->usage_](IngestReply reply) {

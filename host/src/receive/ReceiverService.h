@@ -76,7 +76,8 @@ private:
         AgentUsage::Kind kind;
         double amount;
     };
-    static std::vector<UsagePoint> usageOf(const mc_record* records, std::size_t count, std::size_t recordSize);
+    // The token and cost points among a batch's records (read from the records eventsOf validated).
+    static std::vector<UsagePoint> usageOf(const std::vector<RawEvent>& events);
     static mc_status submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
                             mc_submit_done_fn done, void* doneCtx);
 

@@ -520,6 +520,7 @@ UsageRequest parseUsage(std::string_view paramsJson) {
 std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& sums) {
     struct Totals {
         double tokens[4] = {0, 0, 0, 0};
+        double allTokens = 0; // their sum, once the rows are added up
         double cost = 0;
         std::int64_t points = 0;
     };
@@ -533,12 +534,11 @@ std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& 
             if (sum.usage == kTokenUsages[i]) t.tokens[i] += sum.total;
     }
     std::vector<std::pair<std::string, Totals>> rows(byKey.begin(), byKey.end());
+    for (auto& [key, t] : rows) t.allTokens = t.tokens[0] + t.tokens[1] + t.tokens[2] + t.tokens[3];
     // The costliest first, then the most tokens, then by key: a stable order for equal rows.
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        const double ta = a.second.tokens[0] + a.second.tokens[1] + a.second.tokens[2] + a.second.tokens[3];
-        const double tb = b.second.tokens[0] + b.second.tokens[1] + b.second.tokens[2] + b.second.tokens[3];
         if (a.second.cost != b.second.cost) return a.second.cost > b.second.cost;
-        return ta > tb;
+        return a.second.allTokens > b.second.allTokens;
     });
     const bool truncated = static_cast<std::int64_t>(rows.size()) > request.limit;
     if (truncated) rows.resize(static_cast<std::size_t>(request.limit));
@@ -548,7 +548,7 @@ std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& 
         const auto& [key, t] = rows[i];
         out += std::string(i ? "," : "") + "{\"" + (request.byThread ? "thread_id" : "service") + "\":" + jsonString(key);
         for (int u = 0; u < 4; ++u) out += std::string(",\"") + kTokenUsages[u] + "\":" + integral(t.tokens[u]);
-        out += ",\"total_tokens\":" + integral(t.tokens[0] + t.tokens[1] + t.tokens[2] + t.tokens[3]);
+        out += ",\"total_tokens\":" + integral(t.allTokens);
         out += ",\"cost_usd\":" + Poco::Dynamic::Var(t.cost).convert<std::string>();
         out += ",\"points\":" + std::to_string(t.points) + "}";
     }

@@ -207,6 +207,21 @@ std::string serviceOf(const KeyValues& resource) {
     return v && !v->empty() ? *v : std::string("unknown_service");
 }
 
+// What every item of one resource and scope shares, worked out once per scope: its service, the
+// resource's attributes as JSON, and the `resource` field spans and metric points keep
+// ({"attributes":...,"scope":{"name","version"}}).
+struct Origin {
+    const KeyValues& resource;
+    const otlp::Scope& scope;
+    std::string service;
+    std::string attributes;
+    std::string stored;
+    Origin(const KeyValues& resource, const otlp::Scope& scope)
+        : resource(resource), scope(scope), service(serviceOf(resource)), attributes(attributesJson(resource)),
+          stored("{\"attributes\":" + attributes + ",\"scope\":{\"name\":" + json::quote(scope.name) +
+                 ",\"version\":" + json::quote(scope.version) + "}}") {}
+};
+
 // Claude Code's event name: LogRecord.event_name, else the event.name attribute, else the body
 // "claude_code.<name>"; without the prefix. Empty when the record is not a Claude Code event.
 std::string claudeEvent(const otlp::LogRecord& r, const std::string& service, const std::string& scope) {
@@ -416,13 +431,12 @@ bool mapOtherAgentEvent(Builder& b, const Scope2& attrs, const std::string& sess
     return false;
 }
 
-void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::ScopeLogs& scope, const otlp::LogRecord& r,
-                  std::size_t item) {
-    const Scope2 attrs{r.attributes, resource.resource};
-    const std::string service = serviceOf(resource.resource);
+void mapLogRecord(Builder& b, const Origin& origin, const otlp::LogRecord& r, std::size_t item) {
+    const Scope2 attrs{r.attributes, origin.resource};
+    const std::string& service = origin.service;
     const std::uint64_t nanos = r.timeUnixNano ? r.timeUnixNano : r.observedTimeUnixNano;
     const std::optional<std::string> at = nanos ? std::optional<std::string>(timestampOf(nanos)) : std::nullopt;
-    const std::string event = claudeEvent(r, service, scope.scope.name);
+    const std::string event = claudeEvent(r, service, origin.scope.name);
     const auto session = sessionOf(attrs);
     const auto sequence = intOf(attrs.find("event.sequence"));
     const std::string context = "{\"event\":" + json::quote(event) + ",\"attributes\":" + attributesJson(r.attributes) + "}";
@@ -515,8 +529,8 @@ void mapLogRecord(Builder& b, const otlp::ResourceLogs& resource, const otlp::Sc
     auto& l = b.add("log", "", item);
     const std::string shownEvent = !event.empty() ? event : !otherEvent.empty() ? otherEvent : r.eventName;
     std::string fullContext = "{\"event\":" + json::quote(shownEvent) +
-                              ",\"attributes\":" + attributesJson(r.attributes) + ",\"resource\":" + attributesJson(resource.resource) +
-                              ",\"scope\":{\"name\":" + json::quote(scope.scope.name) + ",\"version\":" + json::quote(scope.scope.version) + "}";
+                              ",\"attributes\":" + attributesJson(r.attributes) + ",\"resource\":" + origin.attributes +
+                              ",\"scope\":{\"name\":" + json::quote(origin.scope.name) + ",\"version\":" + json::quote(origin.scope.version) + "}";
     if (!r.traceId.empty()) fullContext += ",\"trace_id\":" + json::quote(r.traceId);
     if (!r.spanId.empty()) fullContext += ",\"span_id\":" + json::quote(r.spanId);
     if (!r.severityText.empty()) fullContext += ",\"severity_text\":" + json::quote(r.severityText);
@@ -557,9 +571,9 @@ const char* spanKindName(std::int32_t kind) {
     }
 }
 
-void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeSpans& scope, const otlp::Span& s, std::size_t item) {
-    const Scope2 attrs{s.attributes, resource.resource};
-    const std::string service = serviceOf(resource.resource);
+void mapSpan(Builder& b, const Origin& origin, const otlp::Span& s, std::size_t item) {
+    const Scope2 attrs{s.attributes, origin.resource};
+    const std::string& service = origin.service;
     const double durationMs = s.endTimeUnixNano > s.startTimeUnixNano ? double(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6 : 0.0;
     const auto session = sessionOf(attrs);
     const std::optional<std::string> thread =
@@ -585,8 +599,7 @@ void mapSpan(Builder& b, const otlp::ResourceSpans& resource, const otlp::ScopeS
         events += (i ? "," : "") + std::string("{\"name\":") + json::quote(s.events[i].name) + ",\"time\":" +
                   json::quote(timestampOf(s.events[i].timeUnixNano)) + ",\"attributes\":" + attributesJson(s.events[i].attributes) + "}";
     sp.fields.emplace_back("events", FieldValue::of(events + "]"));
-    sp.fields.emplace_back("resource", FieldValue::of("{\"attributes\":" + attributesJson(resource.resource) + ",\"scope\":{\"name\":" +
-                                                      json::quote(scope.scope.name) + ",\"version\":" + json::quote(scope.scope.version) + "}}"));
+    sp.fields.emplace_back("resource", FieldValue::of(origin.stored));
 
     // Claude Code reports each model request and tool call as an event too (the steps come from
     // those, with its own sequence): its spans are not doubled into steps.
@@ -665,12 +678,11 @@ std::string numberJson(double d) {
     return text;
 }
 
-void mapMetricPoint(Builder& b, const otlp::ResourceMetrics& resource, const otlp::ScopeMetrics& scope, const otlp::Metric& m,
-                    const otlp::MetricPoint& p, std::size_t item, CumulativeSeries& cumulative, std::vector<RememberedPoint>& journal) {
-    const Scope2 attrs{p.attributes, resource.resource};
-    const std::string service = serviceOf(resource.resource);
+void mapMetricPoint(Builder& b, const Origin& origin, const otlp::Metric& m, const otlp::MetricPoint& p, std::size_t item,
+                    CumulativeSeries& cumulative, std::vector<RememberedPoint>& journal) {
+    const Scope2 attrs{p.attributes, origin.resource};
+    const std::string& service = origin.service;
     const std::string attributes = attributesJson(p.attributes);
-    const std::string resourceJson = attributesJson(resource.resource);
     const auto session = sessionOf(attrs);
     const std::uint64_t at = p.timeUnixNano ? p.timeUnixNano : p.startTimeUnixNano;
     const std::optional<std::string> thread =
@@ -678,7 +690,7 @@ void mapMetricPoint(Builder& b, const otlp::ResourceMetrics& resource, const otl
                 : std::nullopt;
 
     // The same point sent again (an exporter's retry) has the same id: stored once.
-    const std::string series = service + '\n' + resourceJson + '\n' + scope.scope.name + '\n' + m.name + '\n' + attributes;
+    const std::string series = service + '\n' + origin.attributes + '\n' + origin.scope.name + '\n' + m.name + '\n' + attributes;
     auto& r = b.add("metric", "MP-" + hex64(fnv1a(std::to_string(p.startTimeUnixNano) + ':' + std::to_string(p.timeUnixNano), fnv1a(series))), item);
     r.fields.emplace_back("name", FieldValue::of(m.name));
     addIf(r, "thread_id", thread);
@@ -727,8 +739,7 @@ void mapMetricPoint(Builder& b, const otlp::ResourceMetrics& resource, const otl
         }
     }
     r.fields.emplace_back("attributes", FieldValue::of(attributes));
-    r.fields.emplace_back("resource", FieldValue::of("{\"attributes\":" + resourceJson + ",\"scope\":{\"name\":" + json::quote(scope.scope.name) +
-                                                     ",\"version\":" + json::quote(scope.scope.version) + "}}"));
+    r.fields.emplace_back("resource", FieldValue::of(origin.stored));
 }
 
 } // namespace
@@ -776,12 +787,13 @@ Mapped mapMetrics(const otlp::MetricsRequest& request, CumulativeSeries& cumulat
     Mapped out;
     Builder b(out);
     for (const auto& resource : request.resources)
-        for (const auto& scope : resource.scopes)
+        for (const auto& scope : resource.scopes) {
+            const Origin origin(resource.resource, scope.scope);
             for (const auto& metric : scope.metrics) {
                 if (!metricTypeName(metric.type)) continue; // a metric without data has no points
-                for (const auto& point : metric.points)
-                    mapMetricPoint(b, resource, scope, metric, point, out.items++, cumulative, out.remembered);
+                for (const auto& point : metric.points) mapMetricPoint(b, origin, metric, point, out.items++, cumulative, out.remembered);
             }
+        }
     return out;
 }
 
@@ -789,8 +801,10 @@ Mapped mapLogs(const otlp::LogsRequest& request) {
     Mapped out;
     Builder b(out);
     for (const auto& resource : request.resources)
-        for (const auto& scope : resource.scopes)
-            for (const auto& record : scope.records) mapLogRecord(b, resource, scope, record, out.items++);
+        for (const auto& scope : resource.scopes) {
+            const Origin origin(resource.resource, scope.scope);
+            for (const auto& record : scope.records) mapLogRecord(b, origin, record, out.items++);
+        }
     return out;
 }
 
@@ -798,8 +812,10 @@ Mapped mapTraces(const otlp::TracesRequest& request) {
     Mapped out;
     Builder b(out);
     for (const auto& resource : request.resources)
-        for (const auto& scope : resource.scopes)
-            for (const auto& span : scope.spans) mapSpan(b, resource, scope, span, out.items++);
+        for (const auto& scope : resource.scopes) {
+            const Origin origin(resource.resource, scope.scope);
+            for (const auto& span : scope.spans) mapSpan(b, origin, span, out.items++);
+        }
     return out;
 }
 

@@ -151,6 +151,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(400, pb.status);
         CPPUNIT_ASSERT_EQUAL(std::string("application/x-protobuf"), pb.contentType);
         CPPUNIT_ASSERT(pb.body.find("malformed OTLP protobuf request") != std::string::npos);
+        // Metrics and traces refuse the same way, naming where.
+        const HttpReply metrics = instance->handle(
+            "POST", "/v1/metrics", "application/json",
+            R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","histogram":{"dataPoints":[{"bucketCounts":["1","2"]}]}}]}]}]})");
+        CPPUNIT_ASSERT_EQUAL(400, metrics.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), metrics.contentType);
+        CPPUNIT_ASSERT_MESSAGE(metrics.body, metrics.body.rfind(R"({"code":3,"message":"malformed OTLP/JSON request: ExportMetricsServiceRequest.resourceMetrics[0].scopeMetrics[0].metrics[0])", 0) == 0);
+        const HttpReply spans = instance->handle("POST", "/v1/traces", "application/json",
+                                                 R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00","spanId":"0000000000000001"}]}]}]})");
+        CPPUNIT_ASSERT_EQUAL(400, spans.status);
+        CPPUNIT_ASSERT_MESSAGE(spans.body, spans.body.find("ExportTraceServiceRequest.resourceSpans[0].scopeSpans[0].spans[0]") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(415, instance->handle("POST", "/v1/logs", "text/plain", "x").status);
         const HttpReply encoding = instance->handle("POST", "/v1/logs", "application/json", "{}", "br");
         CPPUNIT_ASSERT_EQUAL(415, encoding.status);

@@ -1,0 +1,75 @@
+#include "api/McpEndpointApi.h"
+
+#include "mcpserver/McpServerFace.h"
+#include "util/Json.h"
+#include "web/HttpUtil.h"
+#include "web/Router.h"
+
+namespace mc::host {
+namespace {
+
+using Status = Poco::Net::HTTPResponse::HTTPStatus;
+
+// A JSON-RPC error in the body of an HTTP refusal, so a client reads the reason either way.
+std::string rpcError(int code, const std::string& message) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + std::to_string(code) + ",\"message\":" + json::quote(message) + "}}";
+}
+
+void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
+    switch (reply.outcome) {
+    case McpFaceReply::Outcome::Answer:
+        if (!reply.sessionId.empty()) response.set("Mcp-Session-Id", reply.sessionId);
+        http::sendJson(response, Status::HTTP_OK, reply.json);
+        return;
+    case McpFaceReply::Outcome::Accepted:
+        response.setStatusAndReason(Status::HTTP_ACCEPTED);
+        response.setContentLength(0);
+        response.send();
+        return;
+    case McpFaceReply::Outcome::Malformed: http::sendJson(response, Status::HTTP_BAD_REQUEST, reply.json); return;
+    case McpFaceReply::Outcome::MissingSession:
+    case McpFaceReply::Outcome::BadVersion: http::sendJson(response, Status::HTTP_BAD_REQUEST, rpcError(-32600, reply.message)); return;
+    case McpFaceReply::Outcome::UnknownSession: http::sendJson(response, Status::HTTP_NOT_FOUND, rpcError(-32600, reply.message)); return;
+    }
+}
+
+} // namespace
+
+void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
+    McpServerFace* f = &face;
+    router.add(Route{"POST", "/mcp", Role::Operator,
+                     [f](RequestContext& ctx) {
+                         const std::string body = ctx.readBody();
+                         const std::string session = ctx.request.get("Mcp-Session-Id", "");
+                         const std::string version = ctx.request.get("MCP-Protocol-Version", "");
+                         // A tool call waits for its server without holding a worker; its own deadline answers first.
+                         auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
+                             http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the request did not complete"));
+                         });
+                         f->handle(body, session, version, McpCaller{ctx.principal.subject, roleName(ctx.principal.role)},
+                                   [reply](McpFaceReply r) {
+                                       reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
+                                   });
+                     },
+                     "MCP (operator): one JSON-RPC message of the 2025 era (initialize, ping, tools/list, tools/call); the tools of "
+                     "every connected server as <server>__<tool> (docs/mcp-server.md)."});
+    router.add(Route{"DELETE", "/mcp", Role::Operator,
+                     [f](RequestContext& ctx) {
+                         const std::string session = ctx.request.get("Mcp-Session-Id", "");
+                         if (session.empty()) throw HttpError(400, "bad_request", "send the Mcp-Session-Id header of the session to end");
+                         if (!f->endSession(session)) throw HttpError(404, "not_found", "session '" + session + "' is not known here");
+                         ctx.response.setStatusAndReason(Status::HTTP_NO_CONTENT);
+                         ctx.response.setContentLength(0);
+                         ctx.response.send();
+                     },
+                     "End an MCP session (operator): the Mcp-Session-Id header."});
+    router.add(Route{"GET", "/mcp", Role::Operator,
+                     [](RequestContext& ctx) {
+                         ctx.response.set("Allow", "POST, DELETE");
+                         http::sendError(ctx.response, Status::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                         "this server offers no server-to-client stream: POST each message");
+                     },
+                     "MCP's server-to-client stream: not offered (405)."});
+}
+
+} // namespace mc::host

@@ -1,0 +1,86 @@
+#pragma once
+// The host as an MCP server: agents point their MCP configuration at it and see one server whose
+// tools are those of every MCP server the gateway is connected to, named "<server>__<tool>". Each call
+// goes through the gateway (permission policy, timeouts, metrics, exported spans) and is recorded as
+// a step of the agent session's thread.
+//
+// This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp): the
+// 2025 era of the specification (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session,
+// ping, tools/list, tools/call, notifications. One JSON-RPC message in, one reply out.
+#include "gateway/McpGateway.h"
+#include "ingest/IngestService.h"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mc::host {
+
+// Who is calling, as the web layer authenticated them.
+struct McpCaller {
+    std::string user;
+    std::string role;
+};
+
+struct McpFaceReply {
+    enum class Outcome {
+        Answer,         // `json` is the JSON-RPC response
+        Accepted,       // a notification or a client's response: nothing to answer
+        Malformed,      // `json` is a JSON-RPC error (parse error, invalid request) with a null id
+        MissingSession, // a request other than initialize without the session id (`message` says)
+        UnknownSession, // a session id this host does not know (ended, expired or never issued)
+        BadVersion      // an MCP-Protocol-Version this host does not speak
+    };
+    Outcome outcome = Outcome::Answer;
+    std::string json;
+    std::string sessionId; // initialize: the new session's id
+    std::string message;
+};
+
+class McpServerFace {
+public:
+    static constexpr const char* kSeparator = "__";
+    McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version);
+
+    // One message (the body of a POST). `sessionId` and `protocolVersion`: the request's headers ("" when
+    // absent). `done` runs once, at once or when a tool call completes (on a gateway thread).
+    void handle(const std::string& body, const std::string& sessionId, const std::string& protocolVersion,
+                const McpCaller& caller, std::function<void(McpFaceReply)> done);
+    // DELETE: the client ends its session. False when it is not known.
+    bool endSession(const std::string& sessionId);
+    std::size_t sessionCount() const;
+    // How long an HTTP reply may wait for handle(): the longest tool call, and a margin.
+    std::chrono::milliseconds replyDeadline() const { return gateway_.settings().maxToolTimeout + std::chrono::seconds(10); }
+
+    // The protocol versions answered, newest first.
+    static const std::vector<std::string>& versions();
+    // "<server>__<tool>" -> (server, tool) among the connected servers' tools; nullopt when none has it.
+    std::optional<std::pair<std::string, std::string>> resolve(const std::string& qualified) const;
+
+private:
+    struct Session {
+        std::string protocolVersion;
+        std::string client;   // clientInfo.name
+        std::string threadId; // the thread its calls are steps of
+        long long lastUsedUs = 0;
+    };
+    std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
+    std::string toolsList(const std::string& id) const;
+    void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session, const McpCaller& caller,
+                   std::function<void(McpFaceReply)> done);
+
+    McpGateway& gateway_;
+    IngestService& ingest_;
+    const std::size_t maxSessions_;
+    const std::string version_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Session> sessions_;
+};
+
+} // namespace mc::host

@@ -1,0 +1,186 @@
+// The host as an MCP server (/mcp, api/McpEndpointApi + mcpserver/McpServerFace): the official
+// TypeScript SDK's client (tests/mcp-peers/mcp-client.mjs) initializes, pings, lists the tools of a real
+// server-everything behind the gateway as every__<tool> and calls one; the call is a step of the
+// session's thread. And every refusal over raw HTTP: what, with which status, and why.
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "TestHttp.h"
+#include "web/Auth.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <map>
+#include <string>
+
+using mc::test::eventually;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::InProcessHost;
+using mc::test::runProgram;
+
+namespace {
+
+std::map<std::string, std::string> withEverything(std::map<std::string, std::string> more = {}) {
+    std::map<std::string, std::string> keys = {{"mcp.servers.every.transport", "stdio"},
+                                               {"mcp.servers.every.command", "node"},
+                                               {"mcp.servers.every.args", "[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]"},
+                                               {"mcp.servers.every.shutdown_grace_ms", "1000"}};
+    keys.insert(more.begin(), more.end());
+    return keys;
+}
+
+const std::map<std::string, std::string> kMcpHeaders = {{"Content-Type", "application/json"},
+                                                        {"Accept", "application/json, text/event-stream"}};
+
+Poco::JSON::Object::Ptr parse(const std::string& text) { return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>(); }
+
+// initialize over raw HTTP; the session id.
+std::string initialize(unsigned short port, std::map<std::string, std::string> headers = kMcpHeaders) {
+    const auto r = httpRequest("POST", port, "/mcp",
+                               R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
+                               R"("capabilities":{},"clientInfo":{"name":"Raw Agent","version":"0.1"}}})",
+                               headers);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+    CPPUNIT_ASSERT_EQUAL(std::string("2025-06-18"), r.json()->getObject("result")->getValue<std::string>("protocolVersion"));
+    const auto session = r.headers.find("Mcp-Session-Id");
+    CPPUNIT_ASSERT(session != r.headers.end());
+    return session->second;
+}
+
+} // namespace
+
+class McpEndpointTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(McpEndpointTest);
+    CPPUNIT_TEST(theSdkClientListsAndCallsTheGatewaysTools);
+    CPPUNIT_TEST(refusalsSayWhatIsWrong);
+    CPPUNIT_TEST(policyAndAuthApply);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void theSdkClientListsAndCallsTheGatewaysTools() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const auto ran = runProgram("node", {"mcp-client.mjs", "--url", "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp",
+                                             "--call", "every__echo", "--args", R"({"message":"through the host"})", "--name",
+                                             "Test Agent"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        const auto out = parse(ran.out);
+        CPPUNIT_ASSERT_EQUAL(std::string("mission-control"), out->getObject("server")->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), out->getValue<std::string>("protocolVersion"));
+        const auto tools = out->getArray("tools");
+        bool echo = false, add = false;
+        for (std::size_t i = 0; i < tools->size(); ++i) {
+            const std::string name = tools->getElement<std::string>(static_cast<unsigned>(i));
+            CPPUNIT_ASSERT_MESSAGE(name, name.rfind("every__", 0) == 0);
+            echo = echo || name == "every__echo";
+            add = add || name == "every__get-sum";
+        }
+        CPPUNIT_ASSERT_MESSAGE(ran.out, echo && add);
+        CPPUNIT_ASSERT(out->getObject("echoSchema")->getObject("properties")->has("message")); // the server's own schema
+        const auto result = out->getObject("result");
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: through the host"),
+                             result->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        // The session is a thread of the agent; the call one of its steps.
+        const std::string thread = "T-mcp-" + out->getValue<std::string>("sessionId");
+        Poco::JSON::Object::Ptr page;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(host.port(), "/api/threads/" + thread);
+            if (r.status != 200) return false;
+            page = r.json()->getArray("items")->getObject(0);
+            return page->getArray("timeline")->size() == 1;
+        }, 20000));
+        CPPUNIT_ASSERT_EQUAL(std::string("test-agent"), page->getValue<std::string>("mcp_id"));
+        const auto step = page->getArray("timeline")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), step->getValue<std::string>("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
+        // The client ended its session (DELETE): it is gone.
+        const auto after = httpRequest("POST", host.port(), "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
+                                       {{"Content-Type", "application/json"}, {"Mcp-Session-Id", out->getValue<std::string>("sessionId")}});
+        CPPUNIT_ASSERT_EQUAL(404, after.status);
+    }
+
+    void refusalsSayWhatIsWrong() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const unsigned short port = host.port();
+        const std::string session = initialize(port);
+        auto headers = kMcpHeaders;
+        headers["Mcp-Session-Id"] = session;
+        const auto post = [&](const std::string& body, const std::map<std::string, std::string>& h) { return httpRequest("POST", port, "/mcp", body, h); };
+        // Without the session id: 400; with one that is not known: 404.
+        auto r = post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", kMcpHeaders);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT(r.body.find("send the Mcp-Session-Id header") != std::string::npos);
+        auto stranger = kMcpHeaders;
+        stranger["Mcp-Session-Id"] = "no-such-session";
+        CPPUNIT_ASSERT_EQUAL(404, post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", stranger).status);
+        // A protocol version this server does not speak: 400 naming it.
+        auto old = headers;
+        old["MCP-Protocol-Version"] = "2024-01-01";
+        r = post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", old);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT(r.body.find("MCP-Protocol-Version '2024-01-01'") != std::string::npos);
+        // Not JSON, a batch: 400 with a JSON-RPC error.
+        r = post("{nope", headers);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT_EQUAL(-32700, r.json()->getObject("error")->getValue<int>("code"));
+        r = post(R"([{"jsonrpc":"2.0","id":2,"method":"ping"}])", headers);
+        CPPUNIT_ASSERT_EQUAL(400, r.status);
+        CPPUNIT_ASSERT(r.body.find("batches are not supported") != std::string::npos);
+        // A notification: 202, no body.
+        r = post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", headers);
+        CPPUNIT_ASSERT_EQUAL(202, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(), r.body);
+        // A method not offered, a tool not known, arguments the tool's schema refuses: JSON-RPC errors.
+        r = post(R"({"jsonrpc":"2.0","id":"r-3","method":"resources/list"})", headers);
+        CPPUNIT_ASSERT_EQUAL(200, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("r-3"), r.json()->getValue<std::string>("id"));
+        CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
+        r = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"every__nope","arguments":{}}})", headers);
+        CPPUNIT_ASSERT_EQUAL(-32602, r.json()->getObject("error")->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown tool 'every__nope'"), r.json()->getObject("error")->getValue<std::string>("message"));
+        r = post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":7}}})", headers);
+        CPPUNIT_ASSERT_EQUAL(-32602, r.json()->getObject("error")->getValue<int>("code"));
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("must be of type string") != std::string::npos);
+        // GET offers no stream: 405 with Allow.
+        const auto get = httpRequest("GET", port, "/mcp", "", headers);
+        CPPUNIT_ASSERT_EQUAL(405, get.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST, DELETE"), get.headers.at("Allow"));
+        // DELETE ends the session once.
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", port, "/mcp", "", headers).status);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("DELETE", port, "/mcp", "", headers).status);
+        // A page on another origin may not drive it (the router's Origin check).
+        auto foreign = kMcpHeaders;
+        foreign["Origin"] = "https://evil.example";
+        CPPUNIT_ASSERT_EQUAL(403, post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})", foreign).status);
+    }
+
+    void policyAndAuthApply() {
+        InProcessHost host(withEverything({{"auth.jwt.secret", "mcp-endpoint-secret-0123456789"},
+                                           {"permissions.rules.no-echo.effect", "deny"},
+                                           {"permissions.rules.no-echo.tools", "echo"}}));
+        const auto admin = host.runtime->auth().issue("root", mc::host::Role::Admin);
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpRequest("GET", host.port(), "/api/mcps/every", "", {{"Authorization", "Bearer " + admin}});
+            return r.status == 200 && r.json()->getValue<std::string>("status") == "connected";
+        }));
+        CPPUNIT_ASSERT_EQUAL(401, httpRequest("POST", host.port(), "/mcp", R"({"jsonrpc":"2.0","id":1,"method":"ping"})", kMcpHeaders).status);
+        auto viewer = kMcpHeaders;
+        viewer["Authorization"] = "Bearer " + host.runtime->auth().issue("dash", mc::host::Role::Viewer);
+        CPPUNIT_ASSERT_EQUAL(403, httpRequest("POST", host.port(), "/mcp", R"({"jsonrpc":"2.0","id":1,"method":"ping"})", viewer).status);
+        // An operator's agent: the denied tool answers with why, as a tool error the agent can read.
+        const auto operatorToken = host.runtime->auth().issue("agent-7", mc::host::Role::Operator);
+        const auto ran = runProgram("node", {"mcp-client.mjs", "--url", "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp",
+                                             "--token", operatorToken, "--call", "every__echo", "--args", R"({"message":"x"})"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        const auto result = parse(ran.out)->getObject("result");
+        CPPUNIT_ASSERT_EQUAL(true, result->getValue<bool>("isError"));
+        const std::string text = result->getArray("content")->getObject(0)->getValue<std::string>("text");
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("'agent-7' (operator) may not call tool 'echo' on 'every'") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(McpEndpointTest);
