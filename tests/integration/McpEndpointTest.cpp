@@ -4,11 +4,15 @@
 // session's thread. And every refusal over raw HTTP: what, with which status, and why.
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
+#include "NetworkNamespace.h"
 #include "TestHttp.h"
 #include "web/Auth.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <map>
@@ -56,6 +60,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theSdkClientListsAndCallsTheGatewaysTools);
     CPPUNIT_TEST(refusalsSayWhatIsWrong);
     CPPUNIT_TEST(policyAndAuthApply);
+    CPPUNIT_TEST(realClaudeCodeCallsThroughTheHost);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -180,6 +185,62 @@ public:
         CPPUNIT_ASSERT_EQUAL(true, result->getValue<bool>("isError"));
         const std::string text = result->getArray("content")->getObject(0)->getValue<std::string>("text");
         CPPUNIT_ASSERT_MESSAGE(text, text.find("'agent-7' (operator) may not call tool 'echo' on 'every'") != std::string::npos);
+    }
+    // The real Claude Code CLI (print mode, a scripted fake model, a network namespace with loopback
+    // alone) with the host as its only MCP server and its telemetry sent to the host too. It probes the
+    // 2026-07-28 era first (server/discover), falls back to initialize, and calls every__echo through the
+    // host: the session is a thread of claude-code whose step carries Claude's tool_use_id, the same id
+    // its OTLP tool_result event carries in the session's own thread.
+    void realClaudeCodeCallsThroughTheHost() {
+        mc::test::inNetworkNamespace("McpEndpointTest::realClaudeCodeCallsThroughTheHost", [] {
+            InProcessHost host(withEverything());
+            CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+            const std::string base = "http://127.0.0.1:" + std::to_string(host.port());
+            Poco::Pipe apiOut;
+            Poco::ProcessHandle api = Poco::Process::launch("node", {"fake-anthropic.mjs", "0", "--echo-tool", "mcp__mc__every__echo"},
+                                                            MC_TEST_MCP_PEERS_DIR, nullptr, &apiOut, nullptr);
+            Poco::PipeInputStream apiLines(apiOut);
+            std::string portLine;
+            std::getline(apiLines, portLine);
+            const auto apiPort = parse(portLine)->getValue<int>("port");
+            const std::string session = "0b5e55f0-0000-4000-8000-00000000000c";
+            const auto claude = runProgram("./claude-code-run.sh",
+                                           {base, "http/json", "http://127.0.0.1:" + std::to_string(apiPort), "--session-id", session,
+                                            "--mcp-url", base + "/mcp", "--echo-tool", "mcp__mc__every__echo"});
+            Poco::Process::kill(api);
+            api.wait();
+            CPPUNIT_ASSERT_MESSAGE(claude.out, claude.status == 0);
+            CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
+
+            // The MCP session's thread: claude-code's, with the call as its step.
+            std::string mcpThread;
+            Poco::JSON::Object::Ptr step;
+            CPPUNIT_ASSERT(eventually([&] {
+                const auto threads = httpGet(host.port(), "/api/threads?mcp_id=claude-code&limit=10").json()->getArray("items");
+                for (std::size_t i = 0; i < threads->size(); ++i) {
+                    const std::string id = threads->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
+                    if (id.rfind("T-mcp-", 0) != 0) continue;
+                    mcpThread = id;
+                    const auto timeline = httpGet(host.port(), "/api/threads/" + id).json()->getArray("items")->getObject(0)->getArray("timeline");
+                    if (timeline->size() == 1) step = timeline->getObject(0);
+                }
+                return step != nullptr;
+            }, 20000));
+            CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+            CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), step->getValue<std::string>("status"));
+            const auto details = step->getObject("details");
+            CPPUNIT_ASSERT_EQUAL(std::string("toolu_fake_echo_01"), details->getValue<std::string>("tool_use_id"));
+            // Claude Code's own record of the same call, in its session's thread, by the same id.
+            std::string otlpStep;
+            CPPUNIT_ASSERT(eventually([&] {
+                const auto r = httpGet(host.port(), "/api/threads/T-" + session + "/timeline");
+                otlpStep = r.body;
+                return r.status == 200 && r.body.find("toolu_fake_echo_01") != std::string::npos;
+            }, 20000));
+            CPPUNIT_ASSERT_MESSAGE(otlpStep, otlpStep.find("\"tool\":\"every__echo\"") != std::string::npos ||
+                                                 otlpStep.find("\"tool\":\"echo\"") != std::string::npos);
+        });
     }
 };
 

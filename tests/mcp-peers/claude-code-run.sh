@@ -19,6 +19,11 @@
 #     --prompt TEXT        the user prompt (default "use the echo tool")
 #     --keep               keep the temporary HOME/work dir (its path is printed on stderr)
 #     --timeout SECONDS    kill claude after this long (default 60; a run takes about 2 s)
+#     --mcp-url URL        the MCP server is this Streamable HTTP endpoint (e.g. the host's /mcp),
+#                          named by --mcp-name (default "mc"), instead of a stdio server-everything
+#     --mcp-name NAME      its name in Claude Code's MCP config
+#     --mcp-header K:V     an HTTP header Claude Code sends it (e.g. 'Authorization: Bearer x')
+#     --echo-tool NAME     the tool Claude Code may call without asking (default mcp__every__echo)
 #
 # The session: claude gets an MCP config with one stdio server named "every" (the pinned
 # @modelcontextprotocol/server-everything), may call mcp__every__echo without asking, and the fake
@@ -35,7 +40,7 @@
 # (it flushes at exit, for at most about 2 s).
 set -euo pipefail
 
-usage() { sed -n '2,28p' "$0" >&2; exit 2; }
+usage() { sed -n '2,33p' "$0" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 otlp_endpoint=$1 protocol=$2 api_url=$3
 shift 3
@@ -47,6 +52,7 @@ USER_ID=feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface
 prompt="use the echo tool"
 headers=()
 extra_env=()
+mcp_url="" mcp_name=mc mcp_header="" echo_tool=mcp__every__echo
 while [ $# -gt 0 ]; do
   case $1 in
     --traces) traces=1 ;;
@@ -58,6 +64,10 @@ while [ $# -gt 0 ]; do
     --prompt) prompt=$2; shift ;;
     --keep) keep=1 ;;
     --timeout) timeout_s=$2; shift ;;
+    --mcp-url) mcp_url=$2; shift ;;
+    --mcp-name) mcp_name=$2; shift ;;
+    --mcp-header) mcp_header=$2; shift ;;
+    --echo-tool) echo_tool=$2; shift ;;
     *) echo "claude-code-run: unknown option '$1'" >&2; usage ;;
   esac
   shift
@@ -80,9 +90,20 @@ if [ $keep = 1 ]; then echo "claude-code-run: keeping $tmp" >&2; else trap 'rm -
 mkdir -p "$tmp/home/.claude" "$tmp/work"
 # A fixed install id, so every run's user.id is the same (Claude Code makes a random one otherwise).
 printf '{"userID": "%s"}\n' "$USER_ID" >"$tmp/home/.claude/.claude.json"
-cat >"$tmp/mcp.json" <<EOF
+if [ -n "$mcp_url" ]; then
+  header_json=""
+  if [ -n "$mcp_header" ]; then
+    name=${mcp_header%%:*} value=${mcp_header#*:}
+    header_json=", \"headers\": {\"$name\": \"${value# }\"}"
+  fi
+  cat >"$tmp/mcp.json" <<EOF
+{"mcpServers": {"$mcp_name": {"type": "http", "url": "$mcp_url"$header_json}}}
+EOF
+else
+  cat >"$tmp/mcp.json" <<EOF
 {"mcpServers": {"every": {"type": "stdio", "command": "$node_bin", "args": ["$everything", "stdio"]}}}
 EOF
+fi
 
 if [ ${#headers[@]} -gt 0 ]; then
   extra_env+=("OTEL_EXPORTER_OTLP_HEADERS=$(IFS=,; echo "${headers[*]}")")
@@ -109,7 +130,7 @@ env -i \
   "$claude" -p "$prompt" --output-format json \
     --session-id "$session_id" \
     --mcp-config "$tmp/mcp.json" --strict-mcp-config \
-    --allowedTools mcp__every__echo \
+    --allowedTools "$echo_tool" \
     </dev/null
 status=$?
 set -e

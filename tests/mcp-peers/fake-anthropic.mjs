@@ -2,12 +2,13 @@
 // A scripted stand-in for the Anthropic Messages API, so the real Claude Code CLI can run a whole
 // tool-using turn on loopback with no account and no network.
 //
-//   node fake-anthropic.mjs [PORT] [--dump-dir DIR]
+//   node fake-anthropic.mjs [PORT] [--dump-dir DIR] [--echo-tool NAME]
 //
 // Listens on 127.0.0.1:PORT (0 or absent = any free port) and prints one line {"port":N} on stdout
 // once listening. Every request is logged on stderr (method, path, model, message count, tool
 // count, which answer it got). --dump-dir saves each request body as DIR/NNN-request.json (for
-// finding out what Claude Code sends; not needed by tests).
+// finding out what Claude Code sends; not needed by tests). --echo-tool names the tool the model calls
+// (default mcp__every__echo; e.g. mcp__mc__every__echo when Claude Code reaches it through the host's /mcp).
 //
 // The script. The answer is chosen from the request's own content, never from a call counter,
 // because Claude Code also sends side requests (session titles, summaries, quota probes) in an
@@ -30,7 +31,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const ECHO_TOOL = 'mcp__every__echo';
+const opts = parseArgs(process.argv.slice(2));
+const ECHO_TOOL = opts.echoTool;
 const SEARCH_TOOL = 'ToolSearch';
 
 // usage: input, output, cache read, cache creation tokens reported for that answer.
@@ -61,9 +63,10 @@ const ANSWERS = {
 };
 
 function parseArgs(argv) {
-  const opts = { port: 0, dumpDir: null };
+  const opts = { port: 0, dumpDir: null, echoTool: 'mcp__every__echo' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--dump-dir') opts.dumpDir = argv[++i];
+    else if (argv[i] === '--echo-tool') opts.echoTool = argv[++i];
     else if (/^\d+$/.test(argv[i])) opts.port = Number(argv[i]);
     else throw new Error(`fake-anthropic: unknown argument '${argv[i]}'`);
   }
@@ -151,7 +154,6 @@ function sendError(res, status, type, message) {
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
 }
 
-const opts = parseArgs(process.argv.slice(2));
 if (opts.dumpDir) fs.mkdirSync(opts.dumpDir, { recursive: true });
 let requestCount = 0;
 

@@ -120,6 +120,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         record.startedAt = startedAt;
         record.durationMs = outcome.durationMs;
         record.argumentsBytes = request.argumentsJson.size();
+        record.callId = request.callId;
         ingest->recordToolCall(record);
     };
     gateway_->setToolCallObserver(std::move(observer));

@@ -53,6 +53,7 @@ struct ToolCallRequest {
     std::string tool;
     std::string argumentsJson = "{}"; // a JSON object
     std::string threadId;             // optional, for events and logs
+    std::string callId;               // the agent's own id of the call (Claude Code's tool_use_id), when it sent one
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};

@@ -499,6 +499,7 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
         details->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
         details->set("outcome", call.outcome);
         if (!call.errorCode.empty()) details->set("error_code", call.errorCode);
+        if (!call.callId.empty()) details->set("tool_use_id", call.callId);
         Poco::JSON::Object::Ptr step = new Poco::JSON::Object;
         step->set("thread_id", call.threadId);
         step->set("sequence", static_cast<Poco::Int64>(sequence));

@@ -63,6 +63,7 @@ struct ToolCallRecord {
     std::string startedAt;    // RFC 3339
     long long durationMs = 0;
     std::size_t argumentsBytes = 0;
+    std::string callId; // the agent's own id of the call (details.tool_use_id), joins it with the agent's telemetry
 };
 
 class IngestService {

@@ -233,6 +233,16 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         request.argumentsJson = json::stringify(arguments);
     }
     request.threadId = session.threadId;
+    // The agent's own id of the call, where it says it (Claude Code: _meta "claudecode/toolUseId"; the
+    // GenAI conventions' gen_ai.tool.call.id): the recorded step carries it, so the call joins the
+    // agent's telemetry of the same call (its tool_result event's tool_use_id).
+    if (const auto meta = params->getObject("_meta")) {
+        for (const char* key : {"claudecode/toolUseId", "gen_ai.tool.call.id"})
+            if (meta->has(key) && meta->get(key).isString()) {
+                request.callId = meta->getValue<std::string>(key);
+                break;
+            }
+    }
     request.user = caller.user;
     request.role = caller.role;
     request.timeout = gateway_.settings().toolTimeout;
