@@ -122,6 +122,14 @@ public:
         auto stranger = kMcpHeaders;
         stranger["Mcp-Session-Id"] = "no-such-session";
         CPPUNIT_ASSERT_EQUAL(404, post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", stranger).status);
+        // A client of the 2026-07-28 era probes server/discover first: "method not found" tells it to initialize.
+        auto modern = kMcpHeaders;
+        modern["MCP-Protocol-Version"] = "2026-07-28";
+        modern["Mcp-Method"] = "server/discover";
+        r = post(R"({"jsonrpc":"2.0","id":"server-discover-probe-1","method":"server/discover","params":{}})", modern);
+        CPPUNIT_ASSERT_EQUAL(200, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("server-discover-probe-1"), r.json()->getValue<std::string>("id"));
+        CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
         // A protocol version this server does not speak: 400 naming it.
         auto old = headers;
         old["MCP-Protocol-Version"] = "2024-01-01";

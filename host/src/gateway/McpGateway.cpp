@@ -121,7 +121,7 @@ void McpGateway::stop() {
     }
     // In parallel: each stdio server may take its shutdown grace to exit.
     std::vector<std::future<void>> closing;
-    for (auto& [id, c] : connections) closing.push_back(std::async(std::launch::async, [c] { c->shutdown(); }));
+    for (auto& [id, c] : connections) closing.push_back(std::async(std::launch::async, [connection = c] { connection->shutdown(); }));
     for (auto& f : closing) f.wait();
     scheduler_.stop();
     transports_.stop(); // every connection is closed: the instances may go

@@ -114,6 +114,14 @@ void McpServerFace::handle(const std::string& body, const std::string& sessionId
         reply.json = initialize(*params, id, reply);
         return done(std::move(reply));
     }
+    // A client of both eras probes the 2026-07-28 one first; JSON-RPC's "method not found" is the answer
+    // every such client reads as "an older server: initialize" (some read nothing else that way).
+    if (method == "server/discover") {
+        reply.json = error(id, kMethodNotFound,
+                           "server/discover is of the 2026-07-28 revision; this server speaks 2025-11-25, 2025-06-18 and "
+                           "2025-03-26: initialize");
+        return done(std::move(reply));
+    }
     if (!protocolVersion.empty() && std::find(versions().begin(), versions().end(), protocolVersion) == versions().end()) {
         reply.outcome = McpFaceReply::Outcome::BadVersion;
         reply.message = "MCP-Protocol-Version '" + protocolVersion + "' is not one this server speaks (2025-11-25, 2025-06-18, 2025-03-26)";
