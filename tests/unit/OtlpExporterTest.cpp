@@ -2,6 +2,7 @@
 // batching, encodings and headers as configured, retry of what the collector could not take for now
 // (Retry-After honoured), no retry of what it refused, a bounded queue, and stop() sending what is
 // queued. (The exporter against a real receiver, a second host, is OtlpExportTest.)
+#include "GatewayTestSupport.h"
 #include "export/OtlpExporter.h"
 #include "util/TraceIds.h"
 
@@ -22,6 +23,7 @@
 #include <thread>
 
 using namespace mc::host;
+using mc::test::eventually;
 
 namespace {
 
@@ -139,15 +141,6 @@ McpCallRecord call(int n, const std::string& method = "tools/call") {
     c.startUnixNano = 1000;
     c.endUnixNano = 2000;
     return c;
-}
-
-bool eventually(const std::function<bool()>& condition, int timeoutMs = 10000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
 }
 
 } // namespace
