@@ -34,7 +34,12 @@ function(mc_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${out}
     LINK_DEPENDS ${exports})
-  target_link_options(${name} PRIVATE "LINKER:-z,defs" "LINKER:--version-script=${exports}")
+  target_link_options(${name} PRIVATE "LINKER:--version-script=${exports}")
+  # Every symbol resolved at link time, except in clang's sanitizer builds: clang leaves the runtime's
+  # symbols to the program that loads the plugin (its executables export them), as g++'s libasan.so does not.
+  if(NOT (MC_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"))
+    target_link_options(${name} PRIVATE "LINKER:-z,defs")
+  endif()
   set_property(GLOBAL APPEND PROPERTY MC_PLUGIN_TARGETS ${name})
 endfunction()
 

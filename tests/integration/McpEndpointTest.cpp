@@ -5,7 +5,9 @@
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "NetworkNamespace.h"
+#include "RawSqlite.h"
 #include "TestHttp.h"
+#include "util/Json.h"
 #include "web/Auth.h"
 
 #include <Poco/JSON/Array.h>
@@ -40,6 +42,33 @@ const std::map<std::string, std::string> kMcpHeaders = {{"Content-Type", "applic
 
 Poco::JSON::Object::Ptr parse(const std::string& text) { return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>(); }
 
+// One tools/call of every__echo over raw HTTP, naming the agent's id of the call as Claude Code does.
+void callEcho(unsigned short port, const std::string& session, const std::string& toolUseId) {
+    auto headers = kMcpHeaders;
+    headers["Mcp-Session-Id"] = session;
+    const auto r = httpRequest("POST", port, "/mcp",
+                               R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"every__echo",)"
+                               R"("arguments":{"message":"joined"},"_meta":{"progressToken":7,"claudecode/toolUseId":")" +
+                                   toolUseId + R"("}}})",
+                               headers);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+    CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("Echo: joined") != std::string::npos);
+}
+
+// Claude Code's OTLP/JSON record of that call (a tool_result event of session `session`), as it sends it.
+std::string claudeToolResult(const std::string& session, const std::string& toolUseId, int sequence) {
+    return R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},)"
+           R"("scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events"},"logRecords":[)"
+           R"({"timeUnixNano":"1764633602000000000","body":{"stringValue":"claude_code.tool_result"},"attributes":[)"
+           R"({"key":"session.id","value":{"stringValue":")" + session + R"("}},)"
+           R"({"key":"event.name","value":{"stringValue":"tool_result"}},)"
+           R"({"key":"event.sequence","value":{"intValue":")" + std::to_string(sequence) + R"("}},)"
+           R"({"key":"tool_name","value":{"stringValue":"mcp_tool"}},)"
+           R"({"key":"tool_parameters","value":{"stringValue":"{\"mcp_server_name\":\"mc\",\"mcp_tool_name\":\"every__echo\"}"}},)"
+           R"({"key":"tool_use_id","value":{"stringValue":")" + toolUseId + R"("}},)"
+           R"({"key":"success","value":{"stringValue":"true"}},{"key":"duration_ms","value":{"stringValue":"40"}}]}]}]}]})";
+}
+
 // initialize over raw HTTP; the session id.
 std::string initialize(unsigned short port, std::map<std::string, std::string> headers = kMcpHeaders) {
     const auto r = httpRequest("POST", port, "/mcp",
@@ -60,6 +89,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theSdkClientListsAndCallsTheGatewaysTools);
     CPPUNIT_TEST(refusalsSayWhatIsWrong);
     CPPUNIT_TEST(policyAndAuthApply);
+    CPPUNIT_TEST(callsJoinTheAgentsOwnTelemetry);
     CPPUNIT_TEST(realClaudeCodeCallsThroughTheHost);
     CPPUNIT_TEST_SUITE_END();
 
@@ -197,8 +227,84 @@ public:
     // The real Claude Code CLI (print mode, a scripted fake model, a network namespace with loopback
     // alone) with the host as its only MCP server and its telemetry sent to the host too. It probes the
     // 2026-07-28 era first (server/discover), falls back to initialize, and calls every__echo through the
-    // host: the session is a thread of claude-code whose step carries Claude's tool_use_id, the same id
-    // its OTLP tool_result event carries in the session's own thread.
+    // A call that names the agent's id of it waits for the agent's own record of the call and is added to
+    // it: one thread (the agent's), one step. A call nobody reports in time lands in the MCP session's
+    // thread, and that session's later calls at once; calls still waiting at shutdown are written too.
+    void callsJoinTheAgentsOwnTelemetry() {
+        InProcessHost host(withEverything({{"mcp.endpoint.join_wait_ms", "1500"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const unsigned short port = host.port();
+        const std::string session = initialize(port);
+        const std::string agentSession = "5e55f0a1-0000-4000-8000-00000000001a";
+        callEcho(port, session, "toolu_joined_01");
+        const auto sent = httpRequest("POST", port, "/v1/logs", claudeToolResult(agentSession, "toolu_joined_01", 3),
+                                      {{"Content-Type", "application/json"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(sent.body, 200, sent.status);
+        Poco::JSON::Object::Ptr step;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(port, "/api/threads/T-" + agentSession + "/timeline");
+            if (r.status != 200 || r.json()->getArray("items")->size() != 1) return false;
+            step = r.json()->getArray("items")->getObject(0);
+            return true;
+        }, 20000));
+        // The agent's step (its sequence, status, duration), naming the upstream server and tool that answered.
+        CPPUNIT_ASSERT_EQUAL(3, step->getValue<int>("sequence"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call echo on every"), step->getValue<std::string>("description"));
+        CPPUNIT_ASSERT_EQUAL(40.0, step->getValue<double>("duration_ms"));
+        const auto details = step->getObject("details");
+        CPPUNIT_ASSERT_EQUAL(std::string("toolu_joined_01"), details->getValue<std::string>("tool_use_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool_result"), details->getValue<std::string>("event"));
+        const auto gateway = details->getObject("gateway");
+        CPPUNIT_ASSERT_MESSAGE(mc::host::json::stringify(details), gateway);
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), gateway->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), gateway->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), gateway->getValue<std::string>("outcome"));
+        CPPUNIT_ASSERT(gateway->getValue<bool>("granted"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mc"), gateway->getValue<std::string>("agent_mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every__echo"), gateway->getValue<std::string>("agent_tool"));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-mcp-") + session, gateway->getValue<std::string>("session_thread_id"));
+        CPPUNIT_ASSERT(gateway->getValue<long long>("duration_ms") >= 0);
+        // No second thread.
+        CPPUNIT_ASSERT_EQUAL(404, httpGet(port, "/api/threads/T-mcp-" + session).status);
+
+        // Not reported: after the wait, a step of the session's thread; the next call goes there at once.
+        callEcho(port, session, "toolu_unreported_02");
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(port, "/api/threads/T-mcp-" + session + "/timeline");
+            return r.status == 200 && r.json()->getArray("items")->size() == 1;
+        }, 20000));
+        // The session's thread is the agent's (clientInfo.name), not the upstream server's.
+        CPPUNIT_ASSERT_EQUAL(std::string("raw-agent"), httpGet(port, "/api/threads/T-mcp-" + session)
+                                                            .json()->getArray("items")->getObject(0)->getValue<std::string>("mcp_id"));
+        callEcho(port, session, "toolu_unreported_03");
+        Poco::JSON::Array::Ptr timeline;
+        CPPUNIT_ASSERT(eventually([&] {
+            timeline = httpGet(port, "/api/threads/T-mcp-" + session + "/timeline").json()->getArray("items");
+            return timeline->size() == 2;
+        }, 20000));
+        CPPUNIT_ASSERT_EQUAL(std::string("toolu_unreported_02"),
+                             timeline->getObject(0)->getObject("details")->getValue<std::string>("tool_use_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("toolu_unreported_03"),
+                             timeline->getObject(1)->getObject("details")->getValue<std::string>("tool_use_id"));
+        const std::string metrics = httpGet(port, "/metrics").body;
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find("mc_mcp_endpoint_joined_calls_total{result=\"joined\"} 1\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find("mc_mcp_endpoint_joined_calls_total{result=\"unjoined\"} 1\n") != std::string::npos);
+
+        // A call still waiting when the host stops is written into its session's thread.
+        const std::string last = initialize(port);
+        callEcho(port, last, "toolu_at_stop_04");
+        host.runtime->stop();
+        mc::test::RawSqlite db(host.dir.file("mc.db"));
+        const auto ids = db.column("SELECT thread_id FROM execution_steps WHERE details LIKE '%toolu_at_stop_04%'");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), ids.size());
+        CPPUNIT_ASSERT_EQUAL("T-mcp-" + last, ids[0]);
+    }
+
+    // The real Claude Code CLI (tests/mcp-peers/claude-code-run.sh) with /mcp as its MCP server and its
+    // OTLP export pointed at the host: one thread, its session's, whose tool step is Claude's record of
+    // the call (its tool_use_id and sequence) with the gateway's view of it added; no MCP session thread.
     void realClaudeCodeCallsThroughTheHost() {
         mc::test::inNetworkNamespace("McpEndpointTest::realClaudeCodeCallsThroughTheHost", [] {
             InProcessHost host(withEverything());
@@ -220,34 +326,37 @@ public:
             CPPUNIT_ASSERT_MESSAGE(claude.out, claude.status == 0);
             CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
 
-            // The MCP session's thread: claude-code's, with the call as its step.
-            std::string mcpThread;
+            // The session's thread holds the call: Claude's step with the gateway's view of it.
             Poco::JSON::Object::Ptr step;
+            std::string timelineBody;
             CPPUNIT_ASSERT(eventually([&] {
-                const auto threads = httpGet(host.port(), "/api/threads?mcp_id=claude-code&limit=10").json()->getArray("items");
-                for (std::size_t i = 0; i < threads->size(); ++i) {
-                    const std::string id = threads->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
-                    if (id.rfind("T-mcp-", 0) != 0) continue;
-                    mcpThread = id;
-                    const auto timeline = httpGet(host.port(), "/api/threads/" + id).json()->getArray("items")->getObject(0)->getArray("timeline");
-                    if (timeline->size() == 1) step = timeline->getObject(0);
+                const auto r = httpGet(host.port(), "/api/threads/T-" + session + "/timeline");
+                timelineBody = r.body;
+                if (r.status != 200) return false;
+                const auto items = r.json()->getArray("items");
+                for (std::size_t i = 0; i < items->size(); ++i) {
+                    const auto s = items->getObject(static_cast<unsigned>(i));
+                    if (s->getValue<std::string>("step_type") == "tool_call") step = s;
                 }
                 return step != nullptr;
             }, 20000));
-            CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(timelineBody, std::string("echo"), step->getValue<std::string>("tool"));
             CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
             CPPUNIT_ASSERT_EQUAL(std::string("ok"), step->getValue<std::string>("status"));
             const auto details = step->getObject("details");
             CPPUNIT_ASSERT_EQUAL(std::string("toolu_fake_echo_01"), details->getValue<std::string>("tool_use_id"));
-            // Claude Code's own record of the same call, in its session's thread, by the same id.
-            std::string otlpStep;
-            CPPUNIT_ASSERT(eventually([&] {
-                const auto r = httpGet(host.port(), "/api/threads/T-" + session + "/timeline");
-                otlpStep = r.body;
-                return r.status == 200 && r.body.find("toolu_fake_echo_01") != std::string::npos;
-            }, 20000));
-            CPPUNIT_ASSERT_MESSAGE(otlpStep, otlpStep.find("\"tool\":\"every__echo\"") != std::string::npos ||
-                                                 otlpStep.find("\"tool\":\"echo\"") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(std::string("tool_result"), details->getValue<std::string>("event"));
+            const auto gateway = details->getObject("gateway");
+            CPPUNIT_ASSERT_MESSAGE(timelineBody, gateway);
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), gateway->getValue<std::string>("outcome"));
+            CPPUNIT_ASSERT_EQUAL(std::string("mc"), gateway->getValue<std::string>("agent_mcp_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("every__echo"), gateway->getValue<std::string>("agent_tool"));
+            // The LLM calls are in the same thread, and claude-code has no other thread.
+            CPPUNIT_ASSERT_MESSAGE(timelineBody, timelineBody.find("\"step_type\":\"llm_call\"") != std::string::npos);
+            const auto threads = httpGet(host.port(), "/api/threads?mcp_id=claude-code&limit=10").json()->getArray("items");
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), threads->size());
+            CPPUNIT_ASSERT_EQUAL("T-" + session, threads->getObject(0)->getValue<std::string>("id"));
+            CPPUNIT_ASSERT_EQUAL(404, httpGet(host.port(), "/api/threads/" + gateway->getValue<std::string>("session_thread_id")).status);
         });
     }
 };

@@ -139,14 +139,47 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(55), lone.size());
         CPPUNIT_ASSERT(lone.substr(3, 32) != traceId);
 
+        // An agent's call through /mcp with its own trace context: the gateway's span is a child of the
+        // agent's span, in the agent's trace, and the server is told that span.
+        const std::string agentTrace = "4bf92f3577b34da6a3ce929d0e0e4736", agentSpan = "00f067aa0ba902b7";
+        const std::string agentParent = "00-" + agentTrace + "-" + agentSpan + "-01";
+        const std::string through = throughMcp(a.port(), agentParent)->optValue<std::string>("traceparent", "");
+        CPPUNIT_ASSERT_EQUAL("00-" + agentTrace + "-", through.substr(0, 36));
+        CPPUNIT_ASSERT(through.substr(36, 16) != agentSpan);
+        CPPUNIT_ASSERT_EQUAL("tools/call meta<" + agentSpan + ">client:unset", treeOf(b.port(), agentTrace, 1, &spans));
+        CPPUNIT_ASSERT_EQUAL(through.substr(36, 16), spans->getObject(0)->getValue<std::string>("span_id"));
+
         auto plain = overrides;
         plain.erase("export.otlp.endpoint");
         InProcessHost c(plain);
         CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(c.port(), "every") == "connected"; }));
         CPPUNIT_ASSERT(!meta(c.port(), R"({"arguments":{},"thread_id":"T-traced"})")->has("traceparent"));
+        // Without export the agent's context is passed on as it came; a malformed one is not.
+        CPPUNIT_ASSERT_EQUAL(agentParent, throughMcp(c.port(), agentParent)->optValue<std::string>("traceparent", ""));
+        CPPUNIT_ASSERT(!throughMcp(c.port(), "00-" + agentTrace + "-" + agentSpan)->has("traceparent"));
     }
 
 private:
+    // gateway-peer's meta tool called through /mcp (initialize, then tools/call every__meta with this
+    // traceparent in _meta): the _meta the server got.
+    static Poco::JSON::Object::Ptr throughMcp(unsigned short port, const std::string& traceparent) {
+        std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
+                                                      {"Accept", "application/json, text/event-stream"}};
+        auto r = httpRequest("POST", port, "/mcp",
+                             R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                             R"("capabilities":{},"clientInfo":{"name":"traced-agent","version":"1"}}})",
+                             headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        headers["Mcp-Session-Id"] = r.headers.at("Mcp-Session-Id");
+        r = httpRequest("POST", port, "/mcp",
+                        R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"every__meta","arguments":{},)"
+                        R"("_meta":{"traceparent":")" + traceparent + R"("}}})",
+                        headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        const auto text = r.json()->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text");
+        return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    }
+
     void roundTrip(const std::string& encoding, const std::string& compression, const std::string& thread) {
         InProcessHost b; // the collector: its receiver serves /v1/traces on its own port
         InProcessHost a(exportingTo(b.port(), encoding, compression));

@@ -59,6 +59,7 @@ OtlpExportSettings settingsOf(const std::map<std::string, std::string>& values) 
 class SpanMappingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(SpanMappingTest);
     CPPUNIT_TEST(idsAreW3cShapedAndStable);
+    CPPUNIT_TEST(traceparentIsReadStrictly);
     CPPUNIT_TEST(toolCallIsAnMcpClientSpanInItsThread);
     CPPUNIT_TEST(failedCallsSayWhy);
     CPPUNIT_TEST(stepsAreGenAiSpansUnderTheirThread);
@@ -81,6 +82,22 @@ public:
         CPPUNIT_ASSERT(randomSpanId() != randomSpanId());
         CPPUNIT_ASSERT(randomTraceId() != std::string(32, '0'));
         CPPUNIT_ASSERT_EQUAL(std::string("00-") + trace + "-" + span + "-01", traceparent(trace, span));
+    }
+
+    // A caller's traceparent (an agent's _meta.traceparent) is read only when it is well formed.
+    void traceparentIsReadStrictly() {
+        const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736", span = "00f067aa0ba902b7";
+        const auto context = parseTraceparent("00-" + trace + "-" + span + "-01");
+        CPPUNIT_ASSERT(context);
+        CPPUNIT_ASSERT_EQUAL(trace, context->traceId);
+        CPPUNIT_ASSERT_EQUAL(span, context->spanId);
+        // A later version may append fields; version 00 may not.
+        CPPUNIT_ASSERT(parseTraceparent("01-" + trace + "-" + span + "-00-extra"));
+        for (const std::string& bad : std::vector<std::string>{"", "00-" + trace + "-" + span + "-01-extra", "00-" + trace + "-" + span + "-1",
+                                      "00-" + std::string(32, '0') + "-" + span + "-01", "00-" + trace + "-" + std::string(16, '0') + "-01",
+                                      "ff-" + trace + "-" + span + "-01", "00-" + std::string("4BF92F3577B34DA6A3CE929D0E0E4736") + "-" + span + "-01",
+                                      "00_" + trace + "-" + span + "-01", "00-" + trace + "-" + span + "-0g", "01-" + trace + "-" + span + "-01x"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !parseTraceparent(bad));
     }
 
     void toolCallIsAnMcpClientSpanInItsThread() {

@@ -3,6 +3,7 @@
 // shows), so the hot paths pay nothing for them. The store write latency is the one histogram
 // observed as it happens (HostRuntime::wireIngest). docs/metrics.md lists every series.
 #include "app/HostRuntime.h"
+#include "mcpserver/CallJoiner.h"
 
 #include "core/Broadcaster.h"
 #include "ingest/IngestService.h"
@@ -211,6 +212,20 @@ void HostRuntime::registerMetrics() {
         if (exporter_) out.push_back({{}, static_cast<double>(exporter_->stats().queued)});
         return out;
     });
+
+    // Calls through /mcp that carried the agent's id of the call, while a receiver takes telemetry.
+    r.sampled(counter, "mc_mcp_endpoint_joined_calls_total",
+              "Calls through /mcp that carried the agent's id of the call (docs/mcp-server.md#one-agent-one-thread), by result: "
+              "joined (added to the agent's own step from its telemetry) or unjoined (not reported in time: recorded in the MCP "
+              "session's thread).",
+              {"result"}, [this] {
+                  std::vector<Sample> out;
+                  if (!callJoiner_) return out;
+                  const auto s = callJoiner_->stats();
+                  out.push_back({{"joined"}, static_cast<double>(s.joined)});
+                  out.push_back({{"unjoined"}, static_cast<double>(s.unjoined)});
+                  return out;
+              });
 
     // Plugins: how many loaded, and each instance's status as a state set.
     single(r, gauge, "mc_plugins_loaded", "Plugin files loaded from plugins.dir.",

@@ -21,6 +21,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "mcpserver/CallJoiner.h"
 #include "mcpserver/McpServerFace.h"
 #include "metrics/Registry.h"
 #include "mc/records/RecordSchema.h"
@@ -112,10 +113,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         record.mcpId = mcpId;
         record.tool = request.tool;
         record.outcome = outcome.outcome;
-        record.status = outcome.outcome == "ok"                  ? "ok"
-                        : outcome.outcome == "timeout"           ? "timeout"
-                        : outcome.outcome == "permission_denied" ? "denied"
-                                                                 : "error";
+        record.status = ToolCallRecord::statusOf(outcome.outcome);
         record.errorCode = outcome.errorCode;
         record.startedAt = startedAt;
         record.durationMs = outcome.durationMs;
@@ -447,6 +445,16 @@ void HostRuntime::startWeb() {
     auto log = logging::get("host");
     if (exporter_) exporter_->start();
     startReceivers();
+    if (mcpFace_ && !receivers_->receivers().empty() && settings_.mcpJoinWait.count() > 0) {
+        McpServerFace* face = mcpFace_.get();
+        callJoiner_ = std::make_unique<CallJoiner>(*ingest_, settings_.mcpJoinWait,
+                                                   [face](const std::string& threadId) { face->stopJoining(threadId); });
+        CallJoiner* joiner = callJoiner_.get();
+        ingest_->setReceivedStepHook([joiner](const mc::records::KindSpec& spec, mc::records::NormalizedRecord& step) {
+            joiner->joinReceived(spec, step);
+        });
+        face->setJoiner(joiner);
+    }
     hub_ = std::make_unique<WebSocketHub>(settings_.ws, *broadcaster_, *auth_);
     hub_->start();
 
@@ -519,6 +527,7 @@ void HostRuntime::stop() {
     if (discovery_) discovery_->stop();
     // Closing every transport also completes the tool calls HTTP workers may still wait for.
     if (gateway_) gateway_->stop();
+    if (callJoiner_) callJoiner_->stop(); // parked calls into their session threads, before the ingest stops
     discoveryPlugins_.clear();
     // Everything accepted is written before the store closes; the replies it completes still go out.
     ingest_->stop(); // its ordered lane hands what it holds to the writer first

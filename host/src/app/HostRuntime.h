@@ -39,6 +39,7 @@ class IngestService;
 class ReceiverService;
 class OtlpExporter;
 class McpServerFace;
+class CallJoiner;
 struct LoadedPlugin;
 
 class HostRuntime {
@@ -130,6 +131,7 @@ private:
     std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;
     std::unique_ptr<McpServerFace> mcpFace_; // mcp.endpoint.enabled: /mcp
+    std::unique_ptr<CallJoiner> callJoiner_; // /mcp with a receiver: joins calls to the agents' telemetry
     std::unique_ptr<DiscoveryService> discovery_; // acts on discovery plugins' reports (after startGateway)
     std::unique_ptr<WebSocketHub> hub_;
     std::unique_ptr<Router> router_;

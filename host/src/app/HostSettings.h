@@ -35,6 +35,7 @@ struct HostSettings {
     bool metricsEnabled = true; // metrics.enabled
     bool mcpEndpoint = true;    // mcp.endpoint.enabled
     std::size_t mcpMaxSessions = 10000;
+    std::chrono::milliseconds mcpJoinWait{10000}; // mcp.endpoint.join_wait_ms
     std::string storeBackend;
     std::string migrationsDir;
     logging::Settings log;

@@ -509,7 +509,8 @@ RpcCallback McpConnection::reported(std::int64_t id, const std::string& method, 
     call.threadId = labels.threadId;
     call.protocolVersion = protocolVersion_;
     call.requestId = id;
-    if (!labels.threadId.empty()) call.parentSpanId = spanIdForRecord("thread", labels.threadId);
+    if (!labels.parentSpanId.empty()) call.parentSpanId = labels.parentSpanId;
+    else if (!labels.threadId.empty()) call.parentSpanId = spanIdForRecord("thread", labels.threadId);
     call.traceId = !labels.traceId.empty()    ? labels.traceId
                    : labels.threadId.empty() ? randomTraceId()
                                              : traceIdForThread(labels.threadId);
@@ -903,12 +904,17 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     RequestLabels labels{call.tool, call.threadId, {}, {}};
     std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
                          ",\"_meta\":{\"progressToken\":" + json::quote(token);
+    // The agent's trace, when it sent one: the call is a step of it (W3C trace context).
+    const auto caller = parseTraceparent(call.traceparent);
     if (services_.calls) {
         // Where the call's span is exported, the server learns it (MCP's conventions: params._meta.traceparent),
         // so what it exports itself joins the same trace.
-        labels.traceId = call.threadId.empty() ? randomTraceId() : traceIdForThread(call.threadId);
+        labels.traceId = caller ? caller->traceId : call.threadId.empty() ? randomTraceId() : traceIdForThread(call.threadId);
+        if (caller) labels.parentSpanId = caller->spanId;
         labels.spanId = randomSpanId();
         params += ",\"traceparent\":" + json::quote(traceparent(labels.traceId, labels.spanId));
+    } else if (caller) {
+        params += ",\"traceparent\":" + json::quote(call.traceparent); // passed on: the server joins the agent's trace
     }
     params += "}}";
     const long long timeoutMs = call.timeout.count();

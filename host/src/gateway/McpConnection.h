@@ -54,6 +54,7 @@ struct ToolCallRequest {
     std::string argumentsJson = "{}"; // a JSON object
     std::string threadId;             // optional, for events and logs
     std::string callId;               // the agent's own id of the call (Claude Code's tool_use_id), when it sent one
+    std::string traceparent;          // the caller's W3C trace context (an agent's _meta.traceparent), when it sent one
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
@@ -164,6 +165,7 @@ private:
         std::string threadId; // the thread the caller named
         std::string spanId;   // chosen by the caller (it sent them as a traceparent), or empty: chosen here
         std::string traceId;
+        std::string parentSpanId; // the span of whoever asked for the call (an agent's traceparent), else the thread's
     };
     void request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
                  std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId = nullptr,

@@ -384,6 +384,7 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
                 reply->rejected.emplace_back(i, reason);
                 continue;
             }
+            if (prepared.received && receivedStepHook_ && spec->kind == "step") receivedStepHook_(*spec, prepared.record);
             prepared.index = i;
             prepared.spec = spec;
             prepared.canonical = mc::records::toJson(*spec, prepared.record);
@@ -487,13 +488,14 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
         std::lock_guard lock(mutex_);
         ThreadState state;
         const auto found = findThread(&lookedUp, call.threadId, state);
-        if (found == ThreadStateCache::Lookup::Absent) items.push_back(threadItem(call.threadId, call.mcpId, call.startedAt));
+        if (found == ThreadStateCache::Lookup::Absent)
+            items.push_back(threadItem(call.threadId, call.agent.empty() ? call.mcpId : call.agent, call.startedAt));
         // Reserve the sequence now, so concurrent calls of one thread get distinct ones.
         const std::int64_t sequence = state.maxStepSequence + 1;
         state.maxStepSequence = sequence;
         if (found != ThreadStateCache::Lookup::Found) {
             state.status = state.status.empty() ? "running" : state.status;
-            state.mcpId = call.mcpId;
+            state.mcpId = call.agent.empty() ? call.mcpId : call.agent;
         }
         Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
         details->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
@@ -524,6 +526,10 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
             },
             &invalid);
     for (const auto& reason : invalid) logRejects(reason);
+}
+
+std::string ToolCallRecord::statusOf(const std::string& outcome) {
+    return outcome == "ok" ? "ok" : outcome == "timeout" ? "timeout" : outcome == "permission_denied" ? "denied" : "error";
 }
 
 IngestService::Stats IngestService::stats() const {

@@ -64,6 +64,10 @@ struct ToolCallRecord {
     long long durationMs = 0;
     std::size_t argumentsBytes = 0;
     std::string callId; // the agent's own id of the call (details.tool_use_id), joins it with the agent's telemetry
+    std::string agent;  // the mcp_id of the thread when this call opens it (empty: mcpId); /mcp: the client's name
+
+    // The step's status for a gateway outcome: ok, timeout, denied (permission_denied), else error.
+    static std::string statusOf(const std::string& outcome);
 };
 
 class IngestService {
@@ -106,6 +110,11 @@ public:
     using RecordObserver = std::function<void(std::string_view source, bool received, const mc::records::KindSpec& spec,
                                               const mc::records::NormalizedRecord& record)>;
     void setRecordObserver(RecordObserver observer) { recordObserver_ = std::move(observer); }
+    // Each valid step a receiver plugin submits, before it is broadcast and stored, under the service's
+    // lock (it must return at once): it may add to the step (mcpserver/CallJoiner.h joins an agent's call
+    // through /mcp to it). Set before the first submit.
+    using ReceivedStepHook = std::function<void(const mc::records::KindSpec& spec, mc::records::NormalizedRecord& step)>;
+    void setReceivedStepHook(ReceivedStepHook hook) { receivedStepHook_ = std::move(hook); }
 
     struct Stats {
         std::uint64_t accepted = 0;     // passed validation and were queued
@@ -180,6 +189,7 @@ private:
 
     EventRouter& events_;
     RecordObserver recordObserver_;
+    ReceivedStepHook receivedStepHook_;
     StoreWriter& writer_;
     mutable std::mutex mutex_; // serializes validation, queueing and broadcast: one order for all three
     ThreadStateCache cache_;

@@ -169,7 +169,7 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     session.client = agentName(optString(clientInfo, "name"));
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-    session.threadId = "T-mcp-" + sessionId;
+    session.threadId = kThreadPrefix + sessionId;
     {
         std::lock_guard lock(mutex_);
         if (sessions_.size() >= maxSessions_) { // the least recently used one goes
@@ -179,8 +179,8 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
         }
         sessions_[sessionId] = session;
     }
-    // The session is a thread of the agent: its tool calls are its steps.
-    ingest_.openThread(session.threadId, session.client, json::isoTimestamp(session.lastUsedUs));
+    // The session is a thread of the agent, its tool calls its steps; the thread is written with the
+    // first step that lands in it (a call joined to the agent's own thread does not).
     logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, optString(clientInfo, "version"),
                               sessionId, version);
     reply.sessionId = sessionId;
@@ -240,7 +240,6 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         }
         request.argumentsJson = json::stringify(arguments);
     }
-    request.threadId = session.threadId;
     // The agent's own id of the call, where it says it (Claude Code: _meta "claudecode/toolUseId"; the
     // GenAI conventions' gen_ai.tool.call.id): the recorded step carries it, so the call joins the
     // agent's telemetry of the same call (its tool_result event's tool_use_id).
@@ -250,11 +249,37 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
                 request.callId = meta->getValue<std::string>(key);
                 break;
             }
+        // Its W3C trace context (MCP's conventions put it in _meta): the gateway's call is a span of that trace.
+        request.traceparent = optString(meta, "traceparent");
     }
     request.user = caller.user;
     request.role = caller.role;
     request.timeout = gateway_.settings().toolTimeout;
-    gateway_.callTool(target->first, std::move(request), [id, done = std::move(done)](ToolCallOutcome o) {
+    // A call that may join the agent's telemetry names no thread to the gateway (which would write its
+    // step and the policy's verdict there): its step goes to the joiner, built here.
+    std::optional<ToolCallRecord> joinable;
+    if (joiner_ && session.joins && !request.callId.empty()) {
+        joinable.emplace();
+        joinable->threadId = session.threadId;
+        joinable->mcpId = target->first;
+        joinable->tool = request.tool;
+        joinable->startedAt = json::isoTimestamp(nowUnixUs());
+        joinable->argumentsBytes = request.argumentsJson.size();
+        joinable->callId = request.callId;
+        joinable->agent = session.client;
+    } else {
+        // The session's thread is the agent's (the gateway would open it on the upstream server's name).
+        ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()));
+        request.threadId = session.threadId;
+    }
+    gateway_.callTool(target->first, std::move(request), [this, id, joinable, done = std::move(done)](ToolCallOutcome o) mutable {
+        if (joinable) { // before the reply: the agent reports the call only once it has the result
+            joinable->outcome = o.outcome;
+            joinable->status = ToolCallRecord::statusOf(o.outcome);
+            joinable->errorCode = o.errorCode;
+            joinable->durationMs = o.durationMs;
+            joiner_->offer(std::move(*joinable));
+        }
         McpFaceReply r;
         if (!o.refusal) {
             r.json = result(id, o.resultJson);
@@ -266,6 +291,20 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         }
         done(std::move(r));
     });
+}
+
+} // namespace mc::host
+
+namespace mc::host {
+
+void McpServerFace::stopJoining(const std::string& threadId) {
+    if (threadId.rfind(kThreadPrefix, 0) != 0) return;
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(threadId.substr(std::char_traits<char>::length(kThreadPrefix)));
+    if (it == sessions_.end() || !it->second.joins) return;
+    it->second.joins = false;
+    logging::get("mcp")->info("MCP client '{}': its telemetry did not report a call within {} ms; its calls are recorded in {}",
+                              it->second.client, joiner_ ? joiner_->wait().count() : 0, threadId);
 }
 
 } // namespace mc::host

@@ -2,13 +2,15 @@
 // The host as an MCP server: agents point their MCP configuration at it and see one server whose
 // tools are those of every MCP server the gateway is connected to, named "<server>__<tool>". Each call
 // goes through the gateway (permission policy, timeouts, metrics, exported spans) and is recorded as
-// a step of the agent session's thread.
+// a step of the MCP session's thread, or of the agent's own thread when its telemetry reports the same
+// call (CallJoiner.h).
 //
 // This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp): the
 // 2025 era of the specification (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session,
 // ping, tools/list, tools/call, notifications. One JSON-RPC message in, one reply out.
 #include "gateway/McpGateway.h"
 #include "ingest/IngestService.h"
+#include "mcpserver/CallJoiner.h"
 
 #include <chrono>
 #include <cstddef>
@@ -58,6 +60,14 @@ public:
     // How long an HTTP reply may wait for handle(): the longest tool call, and a margin.
     std::chrono::milliseconds replyDeadline() const { return gateway_.settings().maxToolTimeout + std::chrono::seconds(10); }
 
+    // Set before the first request, when a receiver takes agents' telemetry: calls that carry the
+    // agent's id of the call join the agent's own record of them (CallJoiner.h).
+    void setJoiner(CallJoiner* joiner) { joiner_ = joiner; }
+    // The joiner's verdict on a session thread: its agent does not report its calls, so they are
+    // recorded in the session's thread at once from now on.
+    void stopJoining(const std::string& threadId);
+    static constexpr const char* kThreadPrefix = "T-mcp-";
+
     // The protocol versions answered, newest first.
     static const std::vector<std::string>& versions();
     // "<server>__<tool>" -> (server, tool) among the connected servers' tools; nullopt when none has it.
@@ -67,7 +77,8 @@ private:
     struct Session {
         std::string protocolVersion;
         std::string client;   // clientInfo.name
-        std::string threadId; // the thread its calls are steps of
+        std::string threadId; // the thread its calls are steps of (written with its first step)
+        bool joins = true;    // its calls wait to join the agent's telemetry (until one finds none)
         long long lastUsedUs = 0;
     };
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
@@ -79,6 +90,7 @@ private:
     IngestService& ingest_;
     const std::size_t maxSessions_;
     const std::string version_;
+    CallJoiner* joiner_ = nullptr;
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
 };

@@ -58,4 +58,23 @@ std::string traceparent(std::string_view traceId, std::string_view spanId) {
     return out;
 }
 
+namespace {
+bool lowerHex(std::string_view text) {
+    for (char c : text)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+bool allZeros(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+} // namespace
+
+std::optional<TraceContext> parseTraceparent(std::string_view text) {
+    // 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters in version 00, which has nothing after them.
+    if (text.size() < 55 || text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
+    const auto version = text.substr(0, 2), trace = text.substr(3, 32), span = text.substr(36, 16), flags = text.substr(53, 2);
+    if (!lowerHex(version) || version == "ff" || !lowerHex(trace) || !lowerHex(span) || !lowerHex(flags)) return std::nullopt;
+    if (text.size() > 55 && (version == "00" || text[55] != '-')) return std::nullopt;
+    if (allZeros(trace) || allZeros(span)) return std::nullopt;
+    return TraceContext{std::string(trace), std::string(span)};
+}
+
 } // namespace mc::host

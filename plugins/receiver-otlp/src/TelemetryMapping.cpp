@@ -628,9 +628,14 @@ void mapSpan(Builder& b, const Origin& origin, const otlp::Span& s, std::size_t 
     }
     st.fields.emplace_back("step_type", FieldValue::of(type));
     st.fields.emplace_back("description", FieldValue::of(description));
-    // The span itself is in spans: the step names it.
-    st.fields.emplace_back("details", FieldValue::of("{\"trace_id\":" + json::quote(s.traceId) + ",\"span_id\":" + json::quote(s.spanId) +
-                                                     ",\"span\":" + json::quote(s.name) + "}"));
+    // The span itself is in spans: the step names it (and the agent's id of a tool call, which joins a
+    // call the agent made through the host's /mcp to this step).
+    std::string stepDetails = "{\"trace_id\":" + json::quote(s.traceId) + ",\"span_id\":" + json::quote(s.spanId) +
+                              ",\"span\":" + json::quote(s.name);
+    if (type == "tool_call")
+        if (auto callId = textOf(attrs.find("gen_ai.tool.call.id")); callId && !callId->empty())
+            stepDetails += ",\"tool_use_id\":" + json::quote(*callId);
+    st.fields.emplace_back("details", FieldValue::of(stepDetails + "}"));
     st.fields.emplace_back("status", FieldValue::of(std::string(s.statusCode == 2 ? "error" : "ok")));
     if (!tool.empty()) st.fields.emplace_back("tool", FieldValue::of(tool));
 }

@@ -398,12 +398,17 @@ public:
         s.statusCode = 2;
         s.startTimeUnixNano = kT0;
         s.endTimeUnixNano = kT0 + 3000000ull;
-        s.attributes = {{"mcp.method.name", text("tools/call")}, {"gen_ai.tool.name", text("echo")}, {"mcp.session.id", text("m-1")}};
+        s.attributes = {{"mcp.method.name", text("tools/call")}, {"gen_ai.tool.name", text("echo")}, {"mcp.session.id", text("m-1")},
+                        {"gen_ai.tool.call.id", text("call_7")}};
         request.resources[0].scopes[0].spans.push_back(s);
         const auto f = fieldsOf(mapTraces(request).records.at(2));
         CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), f.at("step_type"));
         CPPUNIT_ASSERT_EQUAL(std::string("echo"), f.at("tool"));
         CPPUNIT_ASSERT_EQUAL(std::string("error"), f.at("status"));
+        // The agent's id of the call, by which a call through the host's /mcp joins this step.
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"trace_id\":\"11111111111111111111111111111111\",\"span_id\":\"2222222222222222\","
+                                         "\"span\":\"tools/call echo\",\"tool_use_id\":\"call_7\"}"),
+                             f.at("details"));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown_service"), fieldsOf(mapTraces(request).records.at(0)).at("mcp_id"));
     }
 
