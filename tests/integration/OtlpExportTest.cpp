@@ -148,6 +148,12 @@ public:
         CPPUNIT_ASSERT(through.substr(36, 16) != agentSpan);
         CPPUNIT_ASSERT_EQUAL("tools/call meta<" + agentSpan + ">client:unset", treeOf(b.port(), agentTrace, 1, &spans));
         CPPUNIT_ASSERT_EQUAL(through.substr(36, 16), spans->getObject(0)->getValue<std::string>("span_id"));
+        // Claude Code sends it as the traceparent header: the same.
+        const std::string headerTrace = "0af7651916cd43dd8448eb211c80319c";
+        const std::string viaHeader =
+            throughMcp(a.port(), "00-" + headerTrace + "-b7ad6b7169203331-01", true)->optValue<std::string>("traceparent", "");
+        CPPUNIT_ASSERT_EQUAL("00-" + headerTrace + "-", viaHeader.substr(0, 36));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call meta<b7ad6b7169203331>client:unset"), treeOf(b.port(), headerTrace, 1));
 
         auto plain = overrides;
         plain.erase("export.otlp.endpoint");
@@ -162,7 +168,8 @@ public:
 private:
     // gateway-peer's meta tool called through /mcp (initialize, then tools/call every__meta with this
     // traceparent in _meta): the _meta the server got.
-    static Poco::JSON::Object::Ptr throughMcp(unsigned short port, const std::string& traceparent) {
+    // `asHeader`: the traceparent travels as the HTTP header (as Claude Code sends it) instead.
+    static Poco::JSON::Object::Ptr throughMcp(unsigned short port, const std::string& traceparent, bool asHeader = false) {
         std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
                                                       {"Accept", "application/json, text/event-stream"}};
         auto r = httpRequest("POST", port, "/mcp",
@@ -171,9 +178,10 @@ private:
                              headers);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
         headers["Mcp-Session-Id"] = r.headers.at("Mcp-Session-Id");
+        if (asHeader) headers["traceparent"] = traceparent;
         r = httpRequest("POST", port, "/mcp",
                         R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"every__meta","arguments":{},)"
-                        R"("_meta":{"traceparent":")" + traceparent + R"("}}})",
+                        R"("_meta":{)" + (asHeader ? std::string() : R"("traceparent":")" + traceparent + "\"") + R"(}}})",
                         headers);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
         const auto text = r.json()->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text");

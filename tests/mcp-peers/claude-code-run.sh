@@ -21,6 +21,8 @@
 #     --timeout SECONDS    kill claude after this long (default 60; a run takes about 2 s)
 #     --mcp-url URL        the MCP server is this Streamable HTTP endpoint (e.g. the host's /mcp),
 #                          named by --mcp-name (default "mc"), instead of a stdio server-everything
+#     --mcp-command JSON   the MCP server is this command (a JSON array: program and arguments, e.g.
+#                          mission-control bridge), over stdio, named by --mcp-name
 #     --mcp-name NAME      its name in Claude Code's MCP config
 #     --mcp-header K:V     an HTTP header Claude Code sends it (e.g. 'Authorization: Bearer x')
 #     --echo-tool NAME     the tool Claude Code may call without asking (default mcp__every__echo)
@@ -40,7 +42,7 @@
 # (it flushes at exit, for at most about 2 s).
 set -euo pipefail
 
-usage() { sed -n '2,33p' "$0" >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 otlp_endpoint=$1 protocol=$2 api_url=$3
 shift 3
@@ -52,7 +54,7 @@ USER_ID=feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface
 prompt="use the echo tool"
 headers=()
 extra_env=()
-mcp_url="" mcp_name=mc mcp_header="" echo_tool=mcp__every__echo
+mcp_url="" mcp_command="" mcp_name=mc mcp_header="" echo_tool=mcp__every__echo
 while [ $# -gt 0 ]; do
   case $1 in
     --traces) traces=1 ;;
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --timeout) timeout_s=$2; shift ;;
     --mcp-url) mcp_url=$2; shift ;;
+    --mcp-command) mcp_command=$2; shift ;;
     --mcp-name) mcp_name=$2; shift ;;
     --mcp-header) mcp_header=$2; shift ;;
     --echo-tool) echo_tool=$2; shift ;;
@@ -90,7 +93,12 @@ if [ $keep = 1 ]; then echo "claude-code-run: keeping $tmp" >&2; else trap 'rm -
 mkdir -p "$tmp/home/.claude" "$tmp/work"
 # A fixed install id, so every run's user.id is the same (Claude Code makes a random one otherwise).
 printf '{"userID": "%s"}\n' "$USER_ID" >"$tmp/home/.claude/.claude.json"
-if [ -n "$mcp_url" ]; then
+if [ -n "$mcp_command" ]; then
+  # A JSON array: its first element is the command, the rest its arguments.
+  "$node_bin" -e 'const [cmd, name] = process.argv.slice(1); const a = JSON.parse(cmd);
+    console.log(JSON.stringify({mcpServers: {[name]: {type: "stdio", command: a[0], args: a.slice(1)}}}));' \
+    "$mcp_command" "$mcp_name" >"$tmp/mcp.json"
+elif [ -n "$mcp_url" ]; then
   header_json=""
   if [ -n "$mcp_header" ]; then
     name=${mcp_header%%:*} value=${mcp_header#*:}

@@ -40,16 +40,18 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
     router.add(Route{"POST", "/mcp", Role::Operator,
                      [f](RequestContext& ctx) {
                          const std::string body = ctx.readBody();
-                         const std::string session = ctx.request.get("Mcp-Session-Id", "");
-                         const std::string version = ctx.request.get("MCP-Protocol-Version", "");
+                         McpRequestContext request;
+                         request.sessionId = ctx.request.get("Mcp-Session-Id", "");
+                         request.protocolVersion = ctx.request.get("MCP-Protocol-Version", "");
+                         request.traceparent = ctx.request.get("traceparent", "");
+                         request.caller = McpCaller{ctx.principal.subject, roleName(ctx.principal.role)};
                          // A tool call waits for its server without holding a worker; its own deadline answers first.
                          auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
                              http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the request did not complete"));
                          });
-                         f->handle(body, session, version, McpCaller{ctx.principal.subject, roleName(ctx.principal.role)},
-                                   [reply](McpFaceReply r) {
-                                       reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
-                                   });
+                         f->handle(body, request, [reply](McpFaceReply r) {
+                             reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
+                         });
                      },
                      "MCP (operator): one JSON-RPC message of the 2025 era (initialize, ping, tools/list, tools/call); the tools of "
                      "every connected server as <server>__<tool> (docs/mcp-server.md)."});

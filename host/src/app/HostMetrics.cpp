@@ -4,6 +4,7 @@
 // observed as it happens (HostRuntime::wireIngest). docs/metrics.md lists every series.
 #include "app/HostRuntime.h"
 #include "mcpserver/CallJoiner.h"
+#include "mcpserver/McpServerFace.h"
 
 #include "core/Broadcaster.h"
 #include "ingest/IngestService.h"
@@ -213,6 +214,11 @@ void HostRuntime::registerMetrics() {
         return out;
     });
 
+    r.sampled(gauge, "mc_mcp_endpoint_sessions", "MCP sessions /mcp holds (docs/mcp-server.md).", {}, [this] {
+        std::vector<Sample> out;
+        if (mcpFace_) out.push_back({{}, static_cast<double>(mcpFace_->sessionCount())});
+        return out;
+    });
     // Calls through /mcp that carried the agent's id of the call, while a receiver takes telemetry.
     r.sampled(counter, "mc_mcp_endpoint_joined_calls_total",
               "Calls through /mcp that carried the agent's id of the call (docs/mcp-server.md#one-agent-one-thread), by result: "

@@ -1,5 +1,6 @@
 // mission-control: the host executable. Poco ServerApplication: runs in the foreground (or as a
 // daemon with --daemon), stops cleanly on SIGINT/SIGTERM.
+#include "bridge/StdioBridge.h"
 #include "config/HostConfig.h"
 #include "app/HostRuntime.h"
 #include "app/HostSettings.h"
@@ -203,4 +204,29 @@ private:
 
 } // namespace mc::host
 
-POCO_SERVER_MAIN(mc::host::MissionControlApp)
+// `mission-control bridge ...` is the stdio bridge (bridge/StdioBridge.h), not a host: no configuration,
+// no plugins, nothing on stdout but MCP.
+int main(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "bridge") {
+        bool help = false;
+        try {
+            const auto options = mc::host::parseBridgeArguments(std::vector<std::string>(argv + 2, argv + argc),
+                                                                std::getenv("MC_BRIDGE_TOKEN"), help);
+            if (help) {
+                std::cout << mc::host::bridgeUsage();
+                return 0;
+            }
+            return mc::host::runBridge(options, 0, 1, std::cerr);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "mission-control bridge: " << e.what() << "\n" << mc::host::bridgeUsage();
+            return 2;
+        }
+    }
+    try {
+        mc::host::MissionControlApp app;
+        return app.run(argc, argv);
+    } catch (const Poco::Exception& e) {
+        std::cerr << e.displayText() << std::endl;
+        return Poco::Util::Application::EXIT_SOFTWARE;
+    }
+}

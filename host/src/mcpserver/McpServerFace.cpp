@@ -69,8 +69,9 @@ bool McpServerFace::endSession(const std::string& sessionId) {
     return sessions_.erase(sessionId) > 0;
 }
 
-void McpServerFace::handle(const std::string& body, const std::string& sessionId, const std::string& protocolVersion,
-                           const McpCaller& caller, std::function<void(McpFaceReply)> done) {
+void McpServerFace::handle(const std::string& body, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    const std::string& sessionId = context.sessionId;
+    const std::string& protocolVersion = context.protocolVersion;
     McpFaceReply reply;
     Poco::Dynamic::Var parsed;
     try {
@@ -149,7 +150,7 @@ void McpServerFace::handle(const std::string& body, const std::string& sessionId
     } else if (method == "tools/list") {
         reply.json = toolsList(id);
     } else if (method == "tools/call") {
-        return toolsCall(params, id, session, caller, std::move(done));
+        return toolsCall(params, id, session, context, std::move(done));
     } else {
         reply.json = error(id, kMethodNotFound, "method '" + method + "' is not offered by this server (it offers tools)");
     }
@@ -222,7 +223,8 @@ std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const 
 }
 
 void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
-                              const McpCaller& caller, std::function<void(McpFaceReply)> done) {
+                              const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    const McpCaller& caller = context.caller;
     McpFaceReply reply;
     const std::string name = optString(params, "name");
     const auto target = name.empty() ? std::nullopt : resolve(name);
@@ -252,6 +254,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         // Its W3C trace context (MCP's conventions put it in _meta): the gateway's call is a span of that trace.
         request.traceparent = optString(meta, "traceparent");
     }
+    if (request.traceparent.empty()) request.traceparent = context.traceparent; // Claude Code: the HTTP header
     request.user = caller.user;
     request.role = caller.role;
     request.timeout = gateway_.settings().toolTimeout;

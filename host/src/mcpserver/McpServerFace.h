@@ -30,6 +30,14 @@ struct McpCaller {
     std::string role;
 };
 
+// What the web layer read of a request besides its body: the headers MCP defines, and who is calling.
+struct McpRequestContext {
+    std::string sessionId;       // Mcp-Session-Id ("" when absent)
+    std::string protocolVersion; // MCP-Protocol-Version ("" when absent)
+    std::string traceparent;     // W3C trace context (Claude Code sends it as this header, not in _meta)
+    McpCaller caller;
+};
+
 struct McpFaceReply {
     enum class Outcome {
         Answer,         // `json` is the JSON-RPC response
@@ -50,10 +58,9 @@ public:
     static constexpr const char* kSeparator = "__";
     McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version);
 
-    // One message (the body of a POST). `sessionId` and `protocolVersion`: the request's headers ("" when
-    // absent). `done` runs once, at once or when a tool call completes (on a gateway thread).
-    void handle(const std::string& body, const std::string& sessionId, const std::string& protocolVersion,
-                const McpCaller& caller, std::function<void(McpFaceReply)> done);
+    // One message (the body of a POST) with its request's headers. `done` runs once, at once or when a
+    // tool call completes (on a gateway thread).
+    void handle(const std::string& body, const McpRequestContext& request, std::function<void(McpFaceReply)> done);
     // DELETE: the client ends its session. False when it is not known.
     bool endSession(const std::string& sessionId);
     std::size_t sessionCount() const;
@@ -83,8 +90,8 @@ private:
     };
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
     std::string toolsList(const std::string& id) const;
-    void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session, const McpCaller& caller,
-                   std::function<void(McpFaceReply)> done);
+    void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                   const McpRequestContext& context, std::function<void(McpFaceReply)> done);
 
     McpGateway& gateway_;
     IngestService& ingest_;
