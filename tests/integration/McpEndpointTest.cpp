@@ -25,17 +25,9 @@ using mc::test::httpGet;
 using mc::test::httpRequest;
 using mc::test::InProcessHost;
 using mc::test::runProgram;
+using mc::test::withEverything;
 
 namespace {
-
-std::map<std::string, std::string> withEverything(std::map<std::string, std::string> more = {}) {
-    std::map<std::string, std::string> keys = {{"mcp.servers.every.transport", "stdio"},
-                                               {"mcp.servers.every.command", "node"},
-                                               {"mcp.servers.every.args", "[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]"},
-                                               {"mcp.servers.every.shutdown_grace_ms", "1000"}};
-    keys.insert(more.begin(), more.end());
-    return keys;
-}
 
 const std::map<std::string, std::string> kMcpHeaders = {{"Content-Type", "application/json"},
                                                         {"Accept", "application/json, text/event-stream"}};
@@ -310,19 +302,11 @@ public:
             InProcessHost host(withEverything());
             CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
             const std::string base = "http://127.0.0.1:" + std::to_string(host.port());
-            Poco::Pipe apiOut;
-            Poco::ProcessHandle api = Poco::Process::launch("node", {"fake-anthropic.mjs", "0", "--echo-tool", "mcp__mc__every__echo"},
-                                                            MC_TEST_MCP_PEERS_DIR, nullptr, &apiOut, nullptr);
-            Poco::PipeInputStream apiLines(apiOut);
-            std::string portLine;
-            std::getline(apiLines, portLine);
-            const auto apiPort = parse(portLine)->getValue<int>("port");
+            mc::test::FakeAnthropic api("mcp__mc__every__echo");
             const std::string session = "0b5e55f0-0000-4000-8000-00000000000c";
             const auto claude = runProgram("./claude-code-run.sh",
-                                           {base, "http/json", "http://127.0.0.1:" + std::to_string(apiPort), "--session-id", session,
+                                           {base, "http/json", api.url(), "--session-id", session,
                                             "--mcp-url", base + "/mcp", "--echo-tool", "mcp__mc__every__echo"});
-            Poco::Process::kill(api);
-            api.wait();
             CPPUNIT_ASSERT_MESSAGE(claude.out, claude.status == 0);
             CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
 

@@ -259,18 +259,11 @@ public:
                 InProcessHost host(InProcessHost::Overrides{{"receiver.otlp.listen", "127.0.0.1:0"}});
                 const std::string endpoint = "http://127.0.0.1:" + std::to_string(host.runtime->receiverPort("receiver-otlp"));
                 // The scripted model: it answers with the tool calls, then "done" (tests/mcp-peers/fake-anthropic.mjs).
-                Poco::Pipe apiOut;
-                Poco::ProcessHandle api = Poco::Process::launch("node", {"fake-anthropic.mjs", "0"}, MC_TEST_MCP_PEERS_DIR, nullptr, &apiOut, nullptr);
-                Poco::PipeInputStream apiLines(apiOut);
-                std::string portLine;
-                std::getline(apiLines, portLine);
-                const auto apiPort = mc::test::parseObject(portLine)->getValue<int>("port");
+                mc::test::FakeAnthropic api;
                 const std::string session = protocol == "http/json" ? "0b5e55f0-0000-4000-8000-00000000000a" : "0b5e55f0-0000-4000-8000-00000000000b";
                 const Ran claude = runProgram("./claude-code-run.sh",
-                                              {endpoint, protocol, "http://127.0.0.1:" + std::to_string(apiPort), "--traces",
+                                              {endpoint, protocol, api.url(), "--traces",
                                                "--session-id", session});
-                Poco::Process::kill(api);
-                api.wait();
                 CPPUNIT_ASSERT_MESSAGE(protocol + ": " + claude.out, claude.status == 0);
                 CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
 

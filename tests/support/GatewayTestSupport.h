@@ -113,4 +113,45 @@ private:
     bool ready_ = false;
 };
 
+// The scripted Anthropic Messages API (tests/mcp-peers/fake-anthropic.mjs) on a free loopback port,
+// for runs of the real Claude Code CLI; `echoTool`: the tool its model calls ("" for its default).
+// Killed and reaped by the destructor.
+class FakeAnthropic {
+public:
+    explicit FakeAnthropic(const std::string& echoTool = "") {
+        std::vector<std::string> args = {"fake-anthropic.mjs", "0"};
+        if (!echoTool.empty()) args.insert(args.end(), {"--echo-tool", echoTool});
+        Poco::Pipe out;
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("node", args, MC_TEST_MCP_PEERS_DIR, nullptr, &out, nullptr));
+        Poco::PipeInputStream lines(out);
+        std::string first; // {"port":N}
+        std::getline(lines, first);
+        port_ = static_cast<unsigned short>(parseObject(first)->getValue<int>("port"));
+    }
+    ~FakeAnthropic() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    FakeAnthropic(const FakeAnthropic&) = delete;
+    FakeAnthropic& operator=(const FakeAnthropic&) = delete;
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    unsigned short port_ = 0;
+};
+
+// Host keys for a real server-everything over stdio as MCP server "every", plus `more`.
+inline std::map<std::string, std::string> withEverything(std::map<std::string, std::string> more = {}) {
+    std::map<std::string, std::string> keys = {{"mcp.servers.every.transport", "stdio"},
+                                               {"mcp.servers.every.command", "node"},
+                                               {"mcp.servers.every.args", "[\"" + everythingServerScript() + "\",\"stdio\"]"},
+                                               {"mcp.servers.every.shutdown_grace_ms", "1000"}};
+    keys.insert(more.begin(), more.end());
+    return keys;
+}
+
 } // namespace mc::test
