@@ -1,4 +1,4 @@
-// Server-sent events (plugins/mcp-http/src/SseParser.cpp): the text/event-stream an MCP server
+// Server-sent events (libs/sse/src/SseParser.cpp): the text/event-stream an MCP server
 // answers with. Byte 0 picks how the rest is split into chunks; the rest is the stream.
 //
 // Checked: no crash/UB/leak; fed in pieces the parser dispatches exactly the events (type, data, id),
@@ -6,14 +6,14 @@
 // std::length_error and nothing else.
 #include "FuzzSupport.h"
 
-#include "SseParser.h"
+#include "mc/sse/SseParser.h"
 
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
-using mc::mcp_http::SseEvent;
-using mc::mcp_http::SseParser;
+using mc::sse::SseEvent;
+using mc::sse::SseParser;
 
 namespace {
 

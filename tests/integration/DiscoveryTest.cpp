@@ -486,7 +486,9 @@ public:
             };
             {
                 InProcessHost host(overrides);
-                for (const auto& [key, error] : refused) {
+                for (const auto& item : refused) {
+                    const std::string& key = item.first; // not a structured binding: lambdas may not capture those (C++17)
+                    const std::string& error = item.second;
                     Poco::JSON::Object::Ptr entry;
                     CPPUNIT_ASSERT_MESSAGE(key, eventually([&] {
                         entry = foundWithKey(sourceNamed(discovery(host.port()), "registry"), key);

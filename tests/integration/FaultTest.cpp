@@ -195,7 +195,9 @@ public:
         stop = true;
         for (auto& t : clients) t.join();
         // Every call that got an answer is a step of its thread (ok or error), none twice.
-        for (const auto& [thread, count] : perThread) {
+        for (const auto& entry : perThread) {
+            const auto& thread = entry.first; // not a structured binding: lambdas may not capture those (C++17)
+            const auto count = entry.second;
             std::string seen;
             const bool recorded = eventually([&] {
                 std::set<long long> sequences;

@@ -39,10 +39,11 @@ std::string bridgeCommand(unsigned short port, const std::vector<std::string>& m
     return out + "]";
 }
 
-// mcp-client.mjs over stdio to the bridge: its one JSON line.
-Poco::JSON::Object::Ptr clientThroughBridge(unsigned short port, const std::string& env = "{}", const std::vector<std::string>& more = {}) {
+// mcp-client.mjs over stdio to the bridge, calling `tool`: its one JSON line.
+Poco::JSON::Object::Ptr clientThroughBridge(unsigned short port, const std::string& env = "{}", const std::vector<std::string>& more = {},
+                                            const std::string& tool = "every__echo") {
     const auto ran = runProgram("node", {"mcp-client.mjs", "--stdio", bridgeCommand(port, more), "--stdio-env", env, "--name", "bridge-agent",
-                                         "--call", "every__echo", "--args", R"({"message":"via the bridge"})"});
+                                         "--call", tool, "--args", R"({"message":"via the bridge"})"});
     const auto start = ran.out.rfind("\n{");
     return parse(start == std::string::npos ? ran.out : ran.out.substr(start + 1));
 }
@@ -73,6 +74,7 @@ class McpBridgeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theSdkStdioClientCallsThroughTheBridge);
     CPPUNIT_TEST(theTokenGoesWithEveryRequest);
     CPPUNIT_TEST(itEndsWhenEitherSideDoes);
+    CPPUNIT_TEST(eventStreamAnswersComeThroughToo);
     CPPUNIT_TEST(realClaudeCodeStartsTheBridge);
     CPPUNIT_TEST_SUITE_END();
 
@@ -177,6 +179,18 @@ public:
         const std::string err = readAll(wrong.err);
         CPPUNIT_ASSERT_EQUAL(2, wrong.handle.wait());
         CPPUNIT_ASSERT_MESSAGE(err, err.find("--url 'ftp://example/mcp': expected an http:// or https:// URL") != std::string::npos);
+    }
+
+    // A Streamable HTTP server that answers with event streams (server-everything does): each message
+    // of the stream is a line to the client.
+    void eventStreamAnswersComeThroughToo() {
+        mc::test::NodeHttpPeer everything({mc::test::everythingServerScript(), "streamableHttp"});
+        CPPUNIT_ASSERT(everything.ready());
+        const auto out = clientThroughBridge(everything.port(), "{}", {}, "echo");
+        CPPUNIT_ASSERT_MESSAGE(mc::host::json::stringify(out), out->getValue<bool>("ok"));
+        CPPUNIT_ASSERT(out->getObject("server")->getValue<std::string>("name").find("everything") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: via the bridge"),
+                             out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
     }
 
     // The real Claude Code CLI with the bridge as its stdio MCP server and its OTLP export to the host:

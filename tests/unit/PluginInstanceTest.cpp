@@ -255,7 +255,7 @@ public:
             CPPUNIT_ASSERT(registry.loadFile(copy.string()));
             auto plugin = registry.find("fixture-discovery");
             instance = std::make_unique<PluginInstance>(
-                plugin, std::make_unique<HostContext>("fixture-discovery", "orphan", resolvePluginConfig({}, plugin->info)),
+                plugin, std::make_unique<HostContext>("fixture-discovery", "orphan", resolvePluginConfig(std::map<std::string, std::string>{}, plugin->info)),
                 &found.output);
         }
         instance->start(); // code in the library runs after the registry that loaded it is destroyed

@@ -2,6 +2,8 @@
 
 #include "util/Json.h"
 
+#include "mc/sse/SseParser.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -213,21 +215,18 @@ private:
         }
     }
 
-    // An event stream's messages (the data of each event), one line each.
+    // An event stream's messages (the data of each `message` event), one line each, as they come.
     void readEvents(std::istream& body, bool isInitialize) {
-        std::string line, data;
+        mc::sse::SseParser parser([&](const mc::sse::SseEvent& event) {
+            if (event.type == "message" && !event.data.empty()) answer(event.data, isInitialize);
+        });
+        // Line by line: an event is passed on when its blank line arrives, not when a buffer fills.
+        std::string line;
         while (std::getline(body, line)) {
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.empty()) {
-                if (!data.empty()) answer(data, isInitialize);
-                data.clear();
-            } else if (line.rfind("data:", 0) == 0) {
-                const std::size_t from = line.size() > 5 && line[5] == ' ' ? 6 : 5;
-                if (!data.empty()) data += '\n';
-                data += line.substr(from);
-            }
+            line += '\n';
+            parser.feed(line);
         }
-        if (!data.empty()) answer(data, isInitialize);
+        parser.finish();
     }
 
     void answer(const std::string& text, bool isInitialize) {

@@ -901,7 +901,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
         progress_[token] = ProgressContext{call.tool, call.threadId};
     }
-    RequestLabels labels{call.tool, call.threadId, {}, {}};
+    RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
     std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
                          ",\"_meta\":{\"progressToken\":" + json::quote(token);
     // The agent's trace, when it sent one: the call is a step of it (W3C trace context).

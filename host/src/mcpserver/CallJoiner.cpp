@@ -7,6 +7,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace mc::host {
@@ -116,10 +117,10 @@ void CallJoiner::run() {
             changed_.wait(lock);
             continue;
         }
-        auto earliest = parked_.begin();
-        for (auto it = parked_.begin(); it != parked_.end(); ++it)
-            if (it->second.deadline < earliest->second.deadline) earliest = it;
-        if (changed_.wait_until(lock, earliest->second.deadline) == std::cv_status::no_timeout) continue;
+        // A copy: the entry may be joined (erased) while this waits.
+        auto earliest = parked_.begin()->second.deadline;
+        for (const auto& [id, parked] : parked_) earliest = std::min(earliest, parked.deadline);
+        if (changed_.wait_until(lock, earliest) == std::cv_status::no_timeout) continue;
         const auto now = std::chrono::steady_clock::now();
         std::vector<ToolCallRecord> due;
         for (auto it = parked_.begin(); it != parked_.end();) {

@@ -4,6 +4,7 @@
 #include "mc/sdk.hpp"
 
 #include <chrono>
+#include <cstring>
 
 namespace mc::host {
 namespace {
@@ -32,7 +33,11 @@ struct HostApiTrampolines {
     }
     static void reportStatus(mc_host* host, mc_component_status status, mc_str message) noexcept {
         try {
-            HostContext::from(host)->reportStatus(status, std::string(view(message)));
+            // Read as the int it is: a plugin may pass any value, and loading one outside the enum is undefined.
+            static_assert(sizeof status == sizeof(int), "mc_component_status crosses the ABI as an int");
+            int raw = 0;
+            std::memcpy(&raw, &status, sizeof raw);
+            HostContext::from(host)->reportStatus(raw, std::string(view(message)));
         } catch (...) {
         }
     }
@@ -99,7 +104,7 @@ const std::string* HostContext::configValue(const std::string& key) const {
     return it == config_.values.end() ? nullptr : &it->second;
 }
 
-void HostContext::reportStatus(mc_component_status status, const std::string& message) {
+void HostContext::reportStatus(int status, const std::string& message) {
     statuses_->report(pluginId_, instanceName_, status, message);
 }
 

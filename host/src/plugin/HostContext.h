@@ -38,7 +38,7 @@ public:
     spdlog::logger& logger() const { return *logger_; }
 
     // The instance's status: what the host sets around start/stop and the plugin reports.
-    void reportStatus(mc_component_status status, const std::string& message);
+    void reportStatus(int status, const std::string& message); // PluginStatusTable::report checks it
     mc_component_status status() const;
 
     // Error reporting across the boundary (thread-local).

@@ -22,6 +22,15 @@
 #include <system_error>
 #include <utility>
 
+// AddressSanitizer, as g++ (__SANITIZE_ADDRESS__) and clang (__has_feature) say it.
+#if defined(__SANITIZE_ADDRESS__)
+#define MC_KEEP_PLUGINS_MAPPED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MC_KEEP_PLUGINS_MAPPED 1
+#endif
+#endif
+
 namespace mc::host {
 namespace {
 
@@ -413,8 +422,9 @@ bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* rep
             refuse(record, "not a loadable shared library: " + text);
             return false;
         }
-#if defined(__SANITIZE_ADDRESS__)
-        // Sanitizer builds keep plugins mapped after unloading, so a leak report can name their code.
+#if defined(MC_KEEP_PLUGINS_MAPPED)
+        // Sanitizer builds keep plugins (and the libraries they brought) mapped after unloading: what
+        // those keep for the life of the process stays reachable, and a leak report can name their code.
         ::dlopen(shadow.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 #endif
         if (!library->has(MC_PLUGIN_ENTRY_SYMBOL)) {

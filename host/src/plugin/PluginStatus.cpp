@@ -52,13 +52,14 @@ void PluginStatusTable::add(const std::string& plugin, const std::string& instan
     rows_[{plugin, instance}] = row;
 }
 
-void PluginStatusTable::report(const std::string& plugin, const std::string& instance, mc_component_status status,
+void PluginStatusTable::report(const std::string& plugin, const std::string& instance, int reported,
                                const std::string& message) {
     std::string text = message;
-    if (status < MC_COMPONENT_STARTING || status > MC_COMPONENT_STOPPED) {
-        text = "reported the invalid status " + std::to_string(static_cast<int>(status)) +
-               (message.empty() ? std::string() : ": " + message);
-        status = MC_COMPONENT_PERMANENT_ERROR;
+    mc_component_status status = MC_COMPONENT_PERMANENT_ERROR;
+    if (reported < MC_COMPONENT_STARTING || reported > MC_COMPONENT_STOPPED) {
+        text = "reported the invalid status " + std::to_string(reported) + (message.empty() ? std::string() : ": " + message);
+    } else {
+        status = static_cast<mc_component_status>(reported);
     }
     InstanceStatus changed;
     Listener listener;

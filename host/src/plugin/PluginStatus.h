@@ -35,10 +35,11 @@ public:
 
     // Adds (or resets) a row; status INVALID until the first report.
     void add(const std::string& plugin, const std::string& instance, const std::string& kind);
-    // Sets the status and message of a row (added when unknown, kind ""); an INVALID status is
-    // recorded as PERMANENT_ERROR naming the mistake. Calls the listener when anything changed.
-    void report(const std::string& plugin, const std::string& instance, mc_component_status status,
-                const std::string& message);
+    // Sets the status and message of a row (added when unknown, kind ""); a value that is not a
+    // status (INVALID, or any other int a plugin passed) is recorded as PERMANENT_ERROR naming the
+    // mistake. An int, as it crossed the ABI: holding an out-of-range value in the enum type would be
+    // undefined. Calls the listener when anything changed.
+    void report(const std::string& plugin, const std::string& instance, int status, const std::string& message);
     void remove(const std::string& plugin, const std::string& instance);
 
     std::vector<InstanceStatus> snapshot() const;          // ordered by plugin, then instance

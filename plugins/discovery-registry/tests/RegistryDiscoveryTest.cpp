@@ -330,7 +330,9 @@ public:
             {"io.example/oci-tag", "identifier 'docker.io/mcp/everything:latest' is not a plain oci image name"},
             {"io.example/nuget", "registry type 'nuget' is not one of npm, pypi, oci"},
         };
-        for (const auto& [key, why] : refused) {
+        for (const auto& entry : refused) {
+            const std::string& key = entry.first; // not a structured binding: lambdas may not capture those (C++17)
+            const std::string& why = entry.second;
             auto r = plugin.waitFor([&](const Report& x) { return DiscoveryFakeHarness::is(x, "found", key); });
             CPPUNIT_ASSERT_EQUAL_MESSAGE(key, false, r->getValue<bool>("connectable"));
             CPPUNIT_ASSERT_MESSAGE(key + ": " + r->getValue<std::string>("reason"), r->getValue<std::string>("reason").find(why) != std::string::npos);

@@ -11,7 +11,7 @@
 // never sees two at once; after close() returns there are no more callbacks.
 #include "HttpTransportConfig.h"
 #include "JsonRpc.h"
-#include "SseParser.h"
+#include "mc/sse/SseParser.h"
 
 #include "mc/sdk.hpp"
 
@@ -36,6 +36,9 @@
 #include <vector>
 
 namespace mc::mcp_http {
+
+using mc::sse::SseEvent;
+using mc::sse::SseParser;
 
 class HttpConnection {
 public:

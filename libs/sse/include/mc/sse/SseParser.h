@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace mc::mcp_http {
+namespace mc::sse {
 
 struct SseEvent {
     std::string type = "message"; // the `event:` field, "message" when absent
@@ -51,4 +51,4 @@ private:
     std::optional<long long> retryMs_;
 };
 
-} // namespace mc::mcp_http
+} // namespace mc::sse

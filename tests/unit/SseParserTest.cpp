@@ -1,5 +1,5 @@
 // The incremental text/event-stream parser of mcp-http, fed the way a network delivers bytes.
-#include "SseParser.h"
+#include "mc/sse/SseParser.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-using mc::mcp_http::SseEvent;
-using mc::mcp_http::SseParser;
+using mc::sse::SseEvent;
+using mc::sse::SseParser;
 
 namespace {
 

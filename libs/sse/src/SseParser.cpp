@@ -1,8 +1,8 @@
-#include "SseParser.h"
+#include "mc/sse/SseParser.h"
 
 #include <stdexcept>
 
-namespace mc::mcp_http {
+namespace mc::sse {
 
 SseParser::SseParser(Handler handler, std::size_t maxBufferedBytes)
     : handler_(std::move(handler)), maxBufferedBytes_(maxBufferedBytes) {}
@@ -96,4 +96,4 @@ void SseParser::dispatch() {
     handler_(event);
 }
 
-} // namespace mc::mcp_http
+} // namespace mc::sse
