@@ -140,6 +140,8 @@ private:
             std::cout << "  " << k.key << " = " << k.defaultValue << "  [" << environmentVariableFor(k.key) << "]\n      "
                       << k.description << "\n";
         std::cout << "Plugins declare their own keys: --help-config and GET /api/plugins list them.\n";
+        std::cout << "\n" << commandName() << " bridge --url URL ...: stdio to a host's /mcp, for MCP clients that start "
+                     "commands (bridge --help; docs/mcp-server.md).\n";
         exitEarly_ = true;
         stopOptionsProcessing();
     }
