@@ -1,6 +1,7 @@
 #include "bridge/StdioBridge.h"
 
 #include "util/Json.h"
+#include "util/JsonObject.h"
 
 #include "mc/sse/SseParser.h"
 
@@ -34,10 +35,6 @@ namespace {
 
 constexpr std::size_t kMaxMessageBytes = 64u << 20; // a line longer than this is not a message anyone sends
 constexpr int kInternalError = -32603;
-
-std::string optString(const Poco::JSON::Object::Ptr& o, const char* key) {
-    return o && o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : std::string();
-}
 
 Poco::JSON::Object::Ptr parseObject(const std::string& text) {
     try {
@@ -116,7 +113,7 @@ private:
         // What the message is decides how it travels; its text goes as the client wrote it (a message the
         // host cannot read is the host's to refuse, with the error a server gives).
         const auto message = parseObject(line);
-        const std::string method = optString(message, "method");
+        const std::string method = json::stringMember(message, "method");
         const bool request = message && !method.empty() && message->has("id") && !message->get("id").isEmpty();
         const std::string id = request ? json::stringify(message->get("id")) : std::string("null");
         if (method == "initialize" || !request) {
@@ -233,7 +230,7 @@ private:
         if (isInitialize) { // later requests name the version the host answered
             const auto message = parseObject(text);
             const auto result = message ? message->getObject("result") : nullptr;
-            const std::string version = optString(result, "protocolVersion");
+            const std::string version = json::stringMember(result, "protocolVersion");
             if (!version.empty()) {
                 std::lock_guard lock(mutex_);
                 protocolVersion_ = version;
@@ -249,10 +246,10 @@ private:
         int code = kInternalError;
         std::string reason;
         if (const auto error = body ? body->getObject("error") : nullptr) {
-            reason = optString(error, "message");
+            reason = json::stringMember(error, "message");
             if (error->has("code") && error->get("code").isInteger()) code = error->getValue<int>("code");
         } else if (body) {
-            reason = optString(body, "message");
+            reason = json::stringMember(body, "message");
         }
         if (reason.empty()) reason = text.substr(0, 500);
         const std::string message = "Mission Control answered HTTP " + std::to_string(status) + (reason.empty() ? "" : ": " + reason);

@@ -10,6 +10,7 @@
 #include "plugin/PluginStatus.h"
 #include "util/Clock.h"
 #include "util/Json.h"
+#include "util/JsonObject.h"
 #include "util/TraceIds.h"
 
 #include <Poco/JSON/Array.h>
@@ -35,12 +36,6 @@ using json::timestampOrNull;
 Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& v) {
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
     return nullptr;
-}
-
-std::string optString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
-    if (!o || !o->has(key)) return {};
-    const auto v = o->get(key);
-    return v.isString() ? v.extract<std::string>() : std::string();
 }
 
 using mc::sdk::view;
@@ -336,7 +331,7 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
         return;
     }
     const bool hasId = object->has("id") && !object->get("id").isEmpty();
-    const std::string method = optString(object, "method");
+    const std::string method = json::stringMember(object, "method");
     if (!method.empty()) {
         const Poco::Dynamic::Var params = object->has("params") ? object->get("params") : Poco::Dynamic::Var();
         if (hasId) handleServerRequest(generation, object->get("id"), method);
@@ -371,7 +366,7 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
         auto error = asObject(object->get("error"));
         if (error) {
             if (error->has("code") && error->get("code").isNumeric()) outcome.errorCode = error->get("code").convert<int>();
-            outcome.errorMessage = optString(error, "message");
+            outcome.errorMessage = json::stringMember(error, "message");
             if (error->has("data")) outcome.errorDataJson = stringify(error->get("data"));
         } else {
             outcome.errorCode = mcp::kInternalError;
@@ -589,7 +584,7 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
         return;
     }
     auto result = asObject(outcome.result);
-    const std::string version = optString(result, "protocolVersion");
+    const std::string version = json::stringMember(result, "protocolVersion");
     const mcp::ProtocolRevision* revision = mcp::findRevision(version);
     if (!revision) {
         markDisconnected(generation, "the server answered protocol version '" + version +
@@ -603,9 +598,9 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
         if (generation != generation_) return;
         protocolVersion_ = version;
         serverInfoJson_ = result->has("serverInfo") ? stringify(result->get("serverInfo")) : "null";
-        serverVersion_ = result->has("serverInfo") ? optString(asObject(result->get("serverInfo")), "version") : "";
+        serverVersion_ = result->has("serverInfo") ? json::stringMember(asObject(result->get("serverInfo")), "version") : "";
         capabilitiesJson_ = capabilities ? stringify(result->get("capabilities")) : "{}";
-        instructions_ = optString(result, "instructions");
+        instructions_ = json::stringMember(result, "instructions");
     }
     log_->info("mcp '{}': initialized, protocol {}, server {}", config_.id, version, serverVersion_);
     notify(generation, "notifications/initialized", "{}");
@@ -637,13 +632,13 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     tools = result->getArray("tools");
                 for (std::size_t i = 0; tools && i < tools->size(); ++i) {
                     auto tool = tools->getObject(static_cast<unsigned>(i));
-                    const std::string name = optString(tool, "name");
+                    const std::string name = json::stringMember(tool, "name");
                     if (name.empty()) continue;
                     Tool t{name, stringify(tools->get(static_cast<unsigned>(i))), ""};
                     if (tool->has("inputSchema")) t.inputSchemaJson = stringify(tool->get("inputSchema"));
                     gathered.push_back(std::move(t));
                 }
-                const std::string next = optString(result, "nextCursor");
+                const std::string next = json::stringMember(result, "nextCursor");
                 if (!next.empty() && next != cursor && page + 1 < kMaxToolPages) {
                     listTools(generation, duringHandshake, next, std::move(gathered), page + 1);
                     return;
@@ -981,9 +976,9 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
 McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mcpId, const Poco::Dynamic::Var& params) {
     MappedLog out;
     auto p = asObject(params);
-    out.mcpLevel = optString(p, "level");
+    out.mcpLevel = json::stringMember(p, "level");
     out.level = mcp::structuredLevelFor(out.mcpLevel);
-    out.service = optString(p, "logger");
+    out.service = json::stringMember(p, "logger");
     if (out.service.empty()) out.service = mcpId;
     if (!p || !p->has("data")) return out;
     const auto data = p->get("data");
@@ -991,8 +986,8 @@ McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mc
         out.message = data.extract<std::string>();
     } else if (auto object = asObject(data)) {
         out.context = object;
-        out.message = optString(object, "message");
-        if (out.message.empty()) out.message = optString(object, "msg");
+        out.message = json::stringMember(object, "message");
+        if (out.message.empty()) out.message = json::stringMember(object, "msg");
         if (out.message.empty()) out.message = stringify(data);
     } else {
         out.message = stringify(data);

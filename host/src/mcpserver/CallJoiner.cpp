@@ -2,6 +2,7 @@
 
 #include "log/Logging.h"
 #include "util/Json.h"
+#include "util/JsonObject.h"
 
 #include "mc/records/RecordSchema.h"
 
@@ -17,19 +18,15 @@ using mc::records::ColumnValue;
 using mc::records::KindSpec;
 using mc::records::NormalizedRecord;
 
-std::string member(const Poco::JSON::Object::Ptr& o, const char* key) {
-    return o && o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : std::string();
-}
-
 // The agent's id of the call a step records: where the gateway writes it (details.tool_use_id), else
 // where the receiver keeps the agent's own attributes (Claude Code's tool_use_id, the GenAI
 // conventions' gen_ai.tool.call.id, Codex's call_id).
 std::string callIdOf(const Poco::JSON::Object::Ptr& details) {
-    std::string id = member(details, "tool_use_id");
+    std::string id = json::stringMember(details, "tool_use_id");
     if (!id.empty()) return id;
     const auto attributes = details->getObject("attributes");
     for (const char* key : {"tool_use_id", "gen_ai.tool.call.id", "call_id"})
-        if (id = member(attributes, key); !id.empty()) return id;
+        if (id = json::stringMember(attributes, key); !id.empty()) return id;
     return {};
 }
 
@@ -103,7 +100,7 @@ void CallJoiner::joinReceived(const KindSpec& spec, NormalizedRecord& step) {
     if (auto agentServer = step.text(spec, "mcp_id")) gateway->set("agent_mcp_id", *agentServer);
     if (auto agentTool = step.text(spec, "tool")) gateway->set("agent_tool", *agentTool);
     details->set("gateway", gateway);
-    if (member(details, "tool_use_id").empty()) details->set("tool_use_id", id);
+    if (json::stringMember(details, "tool_use_id").empty()) details->set("tool_use_id", id);
     setText(spec, step, "details", json::stringify(details));
     setText(spec, step, "mcp_id", call.mcpId);
     setText(spec, step, "tool", call.tool);

@@ -3,6 +3,7 @@
 #include "log/Logging.h"
 #include "util/Clock.h"
 #include "util/Json.h"
+#include "util/JsonObject.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
@@ -30,10 +31,6 @@ std::string error(const std::string& id, int code, const std::string& message) {
 // A tool result that tells the agent what went wrong (the call itself was understood).
 std::string toolError(const std::string& message) {
     return "{\"content\":[{\"type\":\"text\",\"text\":" + json::quote(message) + "}],\"isError\":true}";
-}
-
-std::string optString(const Poco::JSON::Object::Ptr& o, const char* key) {
-    return o && o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : std::string();
 }
 
 // clientInfo.name as a thread's mcp_id: what the record model accepts (lower-case letters, digits,
@@ -89,7 +86,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
         return done(std::move(reply));
     }
     const auto message = parsed.extract<Poco::JSON::Object::Ptr>();
-    const std::string method = optString(message, "method");
+    const std::string method = json::stringMember(message, "method");
     const bool hasId = message->has("id") && !message->get("id").isEmpty();
     if (method.empty() || !hasId) { // a notification, or the client's answer to a request of ours
         if (!method.empty() || message->has("result") || message->has("error")) {
@@ -167,7 +164,7 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     const auto clientInfo = params.getObject("clientInfo");
     Session session;
     session.protocolVersion = version;
-    session.client = agentName(optString(clientInfo, "name"));
+    session.client = agentName(json::stringMember(clientInfo, "name"));
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     session.threadId = kThreadPrefix + sessionId;
@@ -182,7 +179,7 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     }
     // The session is a thread of the agent, its tool calls its steps; the thread is written with the
     // first step that lands in it (a call joined to the agent's own thread does not).
-    logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, optString(clientInfo, "version"),
+    logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, json::stringMember(clientInfo, "version"),
                               sessionId, version);
     reply.sessionId = sessionId;
     return result(id, "{\"protocolVersion\":" + json::quote(version) +
@@ -226,7 +223,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
                               const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
     const McpCaller& caller = context.caller;
     McpFaceReply reply;
-    const std::string name = optString(params, "name");
+    const std::string name = json::stringMember(params, "name");
     const auto target = name.empty() ? std::nullopt : resolve(name);
     if (!target) {
         reply.json = error(id, kInvalidParams, name.empty() ? "tools/call needs params.name" : "unknown tool '" + name + "'");
@@ -252,7 +249,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
                 break;
             }
         // Its W3C trace context (MCP's conventions put it in _meta): the gateway's call is a span of that trace.
-        request.traceparent = optString(meta, "traceparent");
+        request.traceparent = json::stringMember(meta, "traceparent");
     }
     if (request.traceparent.empty()) request.traceparent = context.traceparent; // Claude Code: the HTTP header
     request.user = caller.user;
