@@ -17,8 +17,10 @@
 #include <Poco/Process.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 using mc::test::eventually;
 using mc::test::httpGet;
@@ -62,8 +64,8 @@ std::string claudeToolResult(const std::string& session, const std::string& tool
 }
 
 // initialize over raw HTTP; the session id.
-std::string initialize(unsigned short port, std::map<std::string, std::string> headers = kMcpHeaders) {
-    const auto r = httpRequest("POST", port, "/mcp",
+std::string initialize(unsigned short port, std::map<std::string, std::string> headers = kMcpHeaders, const std::string& path = "/mcp") {
+    const auto r = httpRequest("POST", port, path,
                                R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
                                R"("capabilities":{},"clientInfo":{"name":"Raw Agent","version":"0.1"}}})",
                                headers);
@@ -74,6 +76,36 @@ std::string initialize(unsigned short port, std::map<std::string, std::string> h
     return session->second;
 }
 
+// One JSON-RPC request of a session at `path`; the parsed reply (asserted 200).
+struct McpSession {
+    unsigned short port;
+    std::string path;
+    std::string id;
+    McpSession(unsigned short p, const std::string& at = "/mcp") : port(p), path(at), id(initialize(p, kMcpHeaders, at)) {}
+    Poco::JSON::Object::Ptr request(const std::string& method, const std::string& params = "{}") const {
+        auto headers = kMcpHeaders;
+        headers["Mcp-Session-Id"] = id;
+        const auto r = httpRequest("POST", port, path, R"({"jsonrpc":"2.0","id":9,"method":")" + method + R"(","params":)" + params + "}",
+                                   headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        return r.json();
+    }
+    Poco::JSON::Object::Ptr result(const std::string& method, const std::string& params = "{}") const {
+        const auto reply = request(method, params);
+        CPPUNIT_ASSERT_MESSAGE(method + ": " + mc::host::json::stringify(reply), reply->has("result"));
+        return reply->getObject("result");
+    }
+    // The `key` of every item of a list's `member`.
+    std::vector<std::string> names(const std::string& method, const std::string& member, const std::string& key) const {
+        std::vector<std::string> out;
+        const auto items = result(method)->getArray(member);
+        for (std::size_t i = 0; i < items->size(); ++i) out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>(key));
+        return out;
+    }
+};
+
+bool contains(const std::vector<std::string>& all, const std::string& one) { return std::find(all.begin(), all.end(), one) != all.end(); }
+
 } // namespace
 
 class McpEndpointTest : public CppUnit::TestFixture {
@@ -83,6 +115,8 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(policyAndAuthApply);
     CPPUNIT_TEST(callsJoinTheAgentsOwnTelemetry);
     CPPUNIT_TEST(realClaudeCodeCallsThroughTheHost);
+    CPPUNIT_TEST(resourcesPromptsAndCompletionsAreAggregated);
+    CPPUNIT_TEST(profilesAndPrefixRulesChooseWhatIsOfferedAndHow);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -170,7 +204,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(202, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string(), r.body);
         // A method not offered, a tool not known, arguments the tool's schema refuses: JSON-RPC errors.
-        r = post(R"({"jsonrpc":"2.0","id":"r-3","method":"resources/list"})", headers);
+        r = post(R"({"jsonrpc":"2.0","id":"r-3","method":"resources/subscribe","params":{"uri":"demo://x"}})", headers);
         CPPUNIT_ASSERT_EQUAL(200, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("r-3"), r.json()->getValue<std::string>("id"));
         CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
@@ -342,6 +376,151 @@ public:
             CPPUNIT_ASSERT_EQUAL("T-" + session, threads->getObject(0)->getValue<std::string>("id"));
             CPPUNIT_ASSERT_EQUAL(404, httpGet(host.port(), "/api/threads/" + gateway->getValue<std::string>("session_thread_id")).status);
         });
+    }
+
+    // Resources, resource templates, prompts and completions of server-everything through /mcp, with
+    // URIs wrapped and names prefixed (mcp.endpoint.prefix = always, the default); reads are steps.
+    void resourcesPromptsAndCompletionsAreAggregated() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        // initialize says what is offered.
+        const auto init = httpRequest("POST", host.port(), "/mcp",
+                                      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                                      R"("capabilities":{},"clientInfo":{"name":"caps","version":"1"}}})",
+                                      kMcpHeaders);
+        const auto caps = init.json()->getObject("result")->getObject("capabilities");
+        CPPUNIT_ASSERT_MESSAGE(init.body, caps->has("tools") && caps->has("resources") && caps->has("prompts") && caps->has("completions"));
+
+        const auto resources = mcp.names("resources/list", "resources", "uri");
+        CPPUNIT_ASSERT(!resources.empty());
+        for (const auto& uri : resources) CPPUNIT_ASSERT_MESSAGE(uri, uri.rfind("mission-control://every/demo://resource/static/document/", 0) == 0);
+        // Read by the wrapped URI: the contents name it as asked.
+        auto read = mcp.result("resources/read", R"({"uri":")" + resources.front() + R"("})");
+        auto content = read->getArray("contents")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(resources.front(), content->getValue<std::string>("uri"));
+        CPPUNIT_ASSERT(!content->getValue<std::string>("text").empty());
+
+        const auto templates = mcp.names("resources/templates/list", "resourceTemplates", "uriTemplate");
+        CPPUNIT_ASSERT_MESSAGE(templates.empty() ? "" : templates.front(),
+                               contains(templates, "mission-control://every/demo://resource/dynamic/text/{resourceId}"));
+        // An expansion of a template, wrapped or as the server names it (a link in a tool's result).
+        read = mcp.result("resources/read", R"({"uri":"mission-control://every/demo://resource/dynamic/text/4"})");
+        content = read->getArray("contents")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("mission-control://every/demo://resource/dynamic/text/4"), content->getValue<std::string>("uri"));
+        CPPUNIT_ASSERT_MESSAGE(content->getValue<std::string>("text"), content->getValue<std::string>("text").find("4") != std::string::npos);
+        read = mcp.result("resources/read", R"({"uri":"demo://resource/dynamic/text/3"})");
+        CPPUNIT_ASSERT_EQUAL(std::string("demo://resource/dynamic/text/3"), read->getArray("contents")->getObject(0)->getValue<std::string>("uri"));
+        // A URI nobody offers: MCP's resource-not-found error.
+        auto reply = mcp.request("resources/read", R"({"uri":"nothing://here"})");
+        CPPUNIT_ASSERT_EQUAL(-32002, reply->getObject("error")->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Resource not found: no server here offers 'nothing://here'"),
+                             reply->getObject("error")->getValue<std::string>("message"));
+
+        const auto prompts = mcp.names("prompts/list", "prompts", "name");
+        CPPUNIT_ASSERT(contains(prompts, "every__args-prompt") && contains(prompts, "every__completable-prompt"));
+        const auto prompt = mcp.result("prompts/get", R"({"name":"every__args-prompt","arguments":{"city":"Lisbon"}})");
+        const std::string text = mc::host::json::stringify(prompt->getArray("messages"));
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("Lisbon") != std::string::npos);
+        reply = mcp.request("prompts/get", R"({"name":"args-prompt"})");
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown prompt 'args-prompt'"), reply->getObject("error")->getValue<std::string>("message"));
+
+        // Completions of a prompt's argument and of a template's variable.
+        auto completion = mcp.result("completion/complete", R"({"ref":{"type":"ref/prompt","name":"every__completable-prompt"},)"
+                                                            R"("argument":{"name":"department","value":"Eng"}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("Engineering"), completion->getObject("completion")->getArray("values")->getElement<std::string>(0));
+        completion = mcp.result("completion/complete",
+                                R"({"ref":{"type":"ref/resource","uri":"mission-control://every/demo://resource/dynamic/text/{resourceId}"},)"
+                                R"("argument":{"name":"resourceId","value":"1"}})");
+        CPPUNIT_ASSERT(completion->getObject("completion")->getArray("values")->size() >= 1);
+
+        // The reads are steps of the session's thread (a completion is not), what was read in details.target.
+        Poco::JSON::Array::Ptr timeline;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(host.port(), "/api/threads/T-mcp-" + mcp.id);
+            if (r.status != 200) return false;
+            timeline = r.json()->getArray("items")->getObject(0)->getArray("timeline");
+            return timeline->size() == 4;
+        }, 20000));
+        std::vector<std::string> kinds;
+        for (std::size_t i = 0; i < timeline->size(); ++i) kinds.push_back(timeline->getObject(static_cast<unsigned>(i))->getValue<std::string>("step_type"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), "resource_read")));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), "prompt_get")));
+        bool missing = false;
+        for (std::size_t i = 0; i < timeline->size(); ++i) {
+            const auto step = timeline->getObject(static_cast<unsigned>(i));
+            const auto details = step->getObject("details");
+            if (details->getValue<std::string>("target") == "nothing://here") missing = true;
+            if (step->getValue<std::string>("step_type") == "prompt_get") {
+                CPPUNIT_ASSERT_EQUAL(std::string("args-prompt"), details->getValue<std::string>("target"));
+                CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
+                CPPUNIT_ASSERT(step->isNull("tool") || !step->has("tool"));
+            }
+        }
+        CPPUNIT_ASSERT(!missing); // refused before any server was asked: nothing to record
+    }
+
+    // Two servers offering the same names: conditional prefixes only what collides; never keeps the
+    // first server's; a profile offers a subset, and sessions stay at the endpoint that opened them.
+    void profilesAndPrefixRulesChooseWhatIsOfferedAndHow() {
+        auto keys = withEverything({{"mcp.servers.other.transport", "stdio"},
+                                    {"mcp.servers.other.command", "node"},
+                                    {"mcp.servers.other.args", "[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]"},
+                                    {"mcp.servers.other.shutdown_grace_ms", "1000"},
+                                    {"mcp.endpoint.prefix", "conditional"},
+                                    {"mcp.profiles.solo.servers", "every"},
+                                    {"mcp.profiles.narrow.servers", "ev*"},
+                                    {"mcp.profiles.narrow.tools", "every__echo, every__get-s*"},
+                                    {"mcp.profiles.narrow.prefix", "always"},
+                                    {"mcp.profiles.bare.prefix", "never"}});
+        InProcessHost host(keys);
+        CPPUNIT_ASSERT(eventually([&] {
+            return mc::test::statusOf(host.port(), "every") == "connected" && mc::test::statusOf(host.port(), "other") == "connected";
+        }));
+        // /mcp, conditional: every name collides, so every name is prefixed; URIs are wrapped.
+        const McpSession all(host.port());
+        auto tools = all.names("tools/list", "tools", "name");
+        CPPUNIT_ASSERT(contains(tools, "every__echo") && contains(tools, "other__echo") && !contains(tools, "echo"));
+        CPPUNIT_ASSERT(contains(all.names("resources/list", "resources", "uri"),
+                                "mission-control://other/demo://resource/static/document/architecture.md"));
+        // solo: one server, nothing collides: bare names and URIs, called and read by them.
+        const McpSession solo(host.port(), "/mcp/solo");
+        tools = solo.names("tools/list", "tools", "name");
+        CPPUNIT_ASSERT(contains(tools, "echo") && !contains(tools, "every__echo"));
+        const auto echoed = solo.result("tools/call", R"({"name":"echo","arguments":{"message":"solo"}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: solo"), echoed->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        CPPUNIT_ASSERT(contains(solo.names("resources/list", "resources", "uri"), "demo://resource/static/document/architecture.md"));
+        CPPUNIT_ASSERT(contains(solo.names("prompts/list", "prompts", "name"), "simple-prompt"));
+        // narrow: the tools its globs choose, prefixed; another is unknown there.
+        const McpSession narrow(host.port(), "/mcp/narrow");
+        tools = narrow.names("tools/list", "tools", "name");
+        std::sort(tools.begin(), tools.end());
+        CPPUNIT_ASSERT_EQUAL(std::string("every__echo,every__get-structured-content,every__get-sum"),
+                             tools[0] + "," + tools[1] + "," + tools[2]);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), tools.size());
+        auto reply = narrow.request("tools/call", R"({"name":"every__get-env","arguments":{}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown tool 'every__get-env'"), reply->getObject("error")->getValue<std::string>("message"));
+        // bare (never): one echo, the first server's by id.
+        const McpSession bare(host.port(), "/mcp/bare");
+        tools = bare.names("tools/list", "tools", "name");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), static_cast<std::size_t>(std::count(tools.begin(), tools.end(), "echo")));
+        bare.result("tools/call", R"({"name":"echo","arguments":{"message":"bare"}})");
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(host.port(), "/api/threads/T-mcp-" + bare.id);
+            return r.status == 200 && r.json()->getArray("items")->getObject(0)->getArray("timeline")->size() == 1 &&
+                   r.json()->getArray("items")->getObject(0)->getArray("timeline")->getObject(0)->getValue<std::string>("mcp_id") == "every";
+        }, 20000));
+        // A session belongs to its endpoint; an unknown profile is 404 with the reason.
+        auto headers = kMcpHeaders;
+        headers["Mcp-Session-Id"] = all.id;
+        auto r = httpRequest("POST", host.port(), "/mcp/solo", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", headers);
+        CPPUNIT_ASSERT_EQUAL(404, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("was opened at another MCP endpoint (/mcp): initialize here") != std::string::npos);
+        r = httpRequest("POST", host.port(), "/mcp/nope", R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})", kMcpHeaders);
+        CPPUNIT_ASSERT_EQUAL(404, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("no MCP profile 'nope' here") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest("DELETE", host.port(), "/mcp/solo", "", headers).status); // not this endpoint's session
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/mcp", "", headers).status);
     }
 };
 

@@ -29,7 +29,8 @@ void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
     case McpFaceReply::Outcome::Malformed: http::sendJson(response, Status::HTTP_BAD_REQUEST, reply.json); return;
     case McpFaceReply::Outcome::MissingSession:
     case McpFaceReply::Outcome::BadVersion: http::sendJson(response, Status::HTTP_BAD_REQUEST, rpcError(-32600, reply.message)); return;
-    case McpFaceReply::Outcome::UnknownSession: http::sendJson(response, Status::HTTP_NOT_FOUND, rpcError(-32600, reply.message)); return;
+    case McpFaceReply::Outcome::UnknownSession:
+    case McpFaceReply::Outcome::UnknownProfile: http::sendJson(response, Status::HTTP_NOT_FOUND, rpcError(-32600, reply.message)); return;
     }
 }
 
@@ -37,41 +38,55 @@ void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
 
 void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
     McpServerFace* f = &face;
-    router.add(Route{"POST", "/mcp", Role::Operator,
-                     [f](RequestContext& ctx) {
-                         const std::string body = ctx.readBody();
-                         McpRequestContext request;
-                         request.sessionId = ctx.request.get("Mcp-Session-Id", "");
-                         request.protocolVersion = ctx.request.get("MCP-Protocol-Version", "");
-                         request.traceparent = ctx.request.get("traceparent", "");
-                         request.caller = McpCaller{ctx.principal.subject, roleName(ctx.principal.role)};
-                         // A tool call waits for its server without holding a worker; its own deadline answers first.
-                         auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
-                             http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the request did not complete"));
-                         });
-                         f->handle(body, request, [reply](McpFaceReply r) {
-                             reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
-                         });
-                     },
-                     "MCP (operator): one JSON-RPC message of the 2025 era (initialize, ping, tools/list, tools/call); the tools of "
-                     "every connected server as <server>__<tool> (docs/mcp-server.md)."});
-    router.add(Route{"DELETE", "/mcp", Role::Operator,
-                     [f](RequestContext& ctx) {
-                         const std::string session = ctx.request.get("Mcp-Session-Id", "");
-                         if (session.empty()) throw HttpError(400, "bad_request", "send the Mcp-Session-Id header of the session to end");
-                         if (!f->endSession(session)) throw HttpError(404, "not_found", "session '" + session + "' is not known here");
-                         ctx.response.setStatusAndReason(Status::HTTP_NO_CONTENT);
-                         ctx.response.setContentLength(0);
-                         ctx.response.send();
-                     },
-                     "End an MCP session (operator): the Mcp-Session-Id header."});
-    router.add(Route{"GET", "/mcp", Role::Operator,
-                     [](RequestContext& ctx) {
-                         ctx.response.set("Allow", "POST, DELETE");
-                         http::sendError(ctx.response, Status::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                                         "this server offers no server-to-client stream: POST each message");
-                     },
-                     "MCP's server-to-client stream: not offered (405)."});
+    // /mcp, and /mcp/{profile} for each profile (McpProfiles.h): the same endpoint over a subset.
+    for (const bool profiled : {false, true}) {
+        const std::string path = profiled ? "/mcp/{profile}" : "/mcp";
+        auto profileOf = [profiled, f](RequestContext& ctx) {
+            std::string profile = profiled ? ctx.pathParams["profile"] : std::string();
+            if (profiled && !f->hasProfile(profile))
+                throw HttpError(404, "not_found", "no MCP profile '" + profile + "' here (mcp.profiles.<name>.* in host.properties)");
+            return profile;
+        };
+        router.add(Route{"POST", path, Role::Operator,
+                         [f, profileOf](RequestContext& ctx) {
+                             McpRequestContext request;
+                             request.profile = profileOf(ctx);
+                             const std::string body = ctx.readBody();
+                             request.sessionId = ctx.request.get("Mcp-Session-Id", "");
+                             request.protocolVersion = ctx.request.get("MCP-Protocol-Version", "");
+                             request.traceparent = ctx.request.get("traceparent", "");
+                             request.caller = McpCaller{ctx.principal.subject, roleName(ctx.principal.role)};
+                             // A call waits for its server without holding a worker; its own deadline answers first.
+                             auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
+                                 http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the request did not complete"));
+                             });
+                             f->handle(body, request, [reply](McpFaceReply r) {
+                                 reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
+                             });
+                         },
+                         profiled ? "MCP (operator) at a profile: the servers and tools mcp.profiles.<profile>.* chooses (docs/mcp-server.md#profiles)."
+                                  : "MCP (operator): one JSON-RPC message of the 2025 era; the tools, resources, resource templates and prompts "
+                                    "of every connected server, named as mcp.endpoint.prefix says (docs/mcp-server.md)."});
+        router.add(Route{"DELETE", path, Role::Operator,
+                         [f, profileOf](RequestContext& ctx) {
+                             const std::string profile = profileOf(ctx);
+                             const std::string session = ctx.request.get("Mcp-Session-Id", "");
+                             if (session.empty()) throw HttpError(400, "bad_request", "send the Mcp-Session-Id header of the session to end");
+                             if (!f->endSession(session, profile)) throw HttpError(404, "not_found", "session '" + session + "' is not known here");
+                             ctx.response.setStatusAndReason(Status::HTTP_NO_CONTENT);
+                             ctx.response.setContentLength(0);
+                             ctx.response.send();
+                         },
+                         "End an MCP session (operator): the Mcp-Session-Id header."});
+        router.add(Route{"GET", path, Role::Operator,
+                         [profileOf](RequestContext& ctx) {
+                             profileOf(ctx);
+                             ctx.response.set("Allow", "POST, DELETE");
+                             http::sendError(ctx.response, Status::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                             "this server offers no server-to-client stream: POST each message");
+                         },
+                         "MCP's server-to-client stream: not offered (405)."});
+    }
 }
 
 } // namespace mc::host

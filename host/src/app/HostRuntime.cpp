@@ -87,7 +87,10 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
-    if (settings_.mcpEndpoint) mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
+    if (settings_.mcpEndpoint) {
+        mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
+        mcpFace_->setProfiles(settings_.mcpProfiles);
+    }
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {
         exporter_ = std::make_unique<OtlpExporter>(std::move(exportSettings), MC_VERSION);
         OtlpExporter* exporter = exporter_.get();

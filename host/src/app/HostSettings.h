@@ -4,6 +4,7 @@
 #include "config/HostConfig.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
+#include "mcpserver/McpProfiles.h"
 #include "net/HttpServer.h"
 #include "web/RequestGuard.h"
 #include "web/ws/WebSocketSettings.h"
@@ -36,6 +37,7 @@ struct HostSettings {
     bool mcpEndpoint = true;    // mcp.endpoint.enabled
     std::size_t mcpMaxSessions = 10000;
     std::chrono::milliseconds mcpJoinWait{10000}; // mcp.endpoint.join_wait_ms
+    std::map<std::string, McpProfile> mcpProfiles; // "" (/mcp, mcp.endpoint.prefix) and mcp.profiles.<name>.*
     std::string storeBackend;
     std::string migrationsDir;
     logging::Settings log;

@@ -418,6 +418,17 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
     } else if (method == "notifications/tools/list_changed") {
         log_->info("mcp '{}': tool list changed; listing again", config_.id);
         listTools(generation, false, "", {}, 0);
+    } else if (method == "notifications/resources/list_changed" || method == "notifications/prompts/list_changed") {
+        const bool resources = method == "notifications/resources/list_changed";
+        log_->info("mcp '{}': {} changed; listing again", config_.id, resources ? "resource list" : "prompt list");
+        auto changed = [this] {
+            if (status() == McpStatus::Connected) publishStatus("catalog_changed");
+        };
+        if (resources)
+            listCatalog(generation, Catalog::Resources, "", {}, 0,
+                        [this, generation, changed] { listCatalog(generation, Catalog::ResourceTemplates, "", {}, 0, changed); });
+        else
+            listCatalog(generation, Catalog::Prompts, "", {}, 0, changed);
     } else {
         log_->debug("mcp '{}': notification {}", config_.id, method);
     }
@@ -600,6 +611,8 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
         serverInfoJson_ = result->has("serverInfo") ? stringify(result->get("serverInfo")) : "null";
         serverVersion_ = result->has("serverInfo") ? json::stringMember(asObject(result->get("serverInfo")), "version") : "";
         capabilitiesJson_ = capabilities ? stringify(result->get("capabilities")) : "{}";
+        capabilityNames_.clear();
+        if (capabilities) capabilities->getNames(capabilityNames_);
         instructions_ = json::stringMember(result, "instructions");
     }
     log_->info("mcp '{}': initialized, protocol {}, server {}", config_.id, version, serverVersion_);
@@ -611,7 +624,7 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
             std::lock_guard lock(mutex_);
             if (generation == generation_) tools_.clear();
         }
-        applyLogLevel(generation);
+        listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
     }
 }
 
@@ -650,9 +663,122 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     tools_ = std::move(gathered);
                 }
                 log_->info("mcp '{}': {} tools ({} page(s))", config_.id, count, page + 1);
-                if (duringHandshake) applyLogLevel(generation);
+                if (duringHandshake) listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
                 else if (status() == McpStatus::Connected) publishStatus("tools_changed");
             });
+}
+
+namespace {
+struct CatalogMethod {
+    const char* method;     // the list request
+    const char* member;     // the result's array
+    const char* capability; // what the server declares to offer it
+    const char* key;        // each item's identifying member
+};
+constexpr CatalogMethod kCatalogMethods[] = {{"resources/list", "resources", "resources", "uri"},
+                                             {"resources/templates/list", "resourceTemplates", "resources", "uriTemplate"},
+                                             {"prompts/list", "prompts", "prompts", "name"}};
+} // namespace
+
+void McpConnection::listCatalogs(std::uint64_t generation, std::function<void()> then) {
+    // Resources, then templates, then prompts (each only when declared), then `then`.
+    std::function<void()> chain = std::move(then);
+    for (int i = 2; i >= 0; --i) {
+        const auto which = static_cast<Catalog>(i);
+        if (!hasCapability(kCatalogMethods[i].capability)) {
+            std::lock_guard lock(mutex_);
+            if (generation == generation_) catalogs_[i].clear();
+            continue;
+        }
+        chain = [this, generation, which, next = std::move(chain)] { listCatalog(generation, which, "", {}, 0, next); };
+    }
+    chain();
+}
+
+void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<std::string> gathered, int page,
+                                std::function<void()> then) {
+    const auto& m = kCatalogMethods[static_cast<int>(which)];
+    const std::string params = cursor.empty() ? "{}" : "{\"cursor\":" + json::quote(cursor) + "}";
+    request(generation, m.method, params, services_.settings.requestTimeout,
+            [this, generation, which, cursor, gathered = std::move(gathered), page, then = std::move(then)](RpcOutcome outcome) mutable {
+                const auto& m = kCatalogMethods[static_cast<int>(which)];
+                if (outcome.kind == RpcOutcome::Kind::Disconnected) return; // the connection is gone; nothing follows
+                if (outcome.kind != RpcOutcome::Kind::Result) {
+                    log_->warn("mcp '{}': {} failed: {}", config_.id, m.method, outcome.errorMessage);
+                    return then();
+                }
+                auto result = asObject(outcome.result);
+                Poco::JSON::Array::Ptr items;
+                if (result && result->has(m.member) && result->get(m.member).type() == typeid(Poco::JSON::Array::Ptr))
+                    items = result->getArray(m.member);
+                for (std::size_t i = 0; items && i < items->size(); ++i) {
+                    auto item = items->getObject(static_cast<unsigned>(i));
+                    if (json::stringMember(item, m.key).empty()) continue; // nothing to name it by
+                    gathered.push_back(stringify(items->get(static_cast<unsigned>(i))));
+                }
+                const std::string next = json::stringMember(result, "nextCursor");
+                if (!next.empty() && next != cursor && page + 1 < kMaxToolPages) {
+                    listCatalog(generation, which, next, std::move(gathered), page + 1, std::move(then));
+                    return;
+                }
+                const std::size_t count = gathered.size();
+                {
+                    std::lock_guard lock(mutex_);
+                    if (generation != generation_) return;
+                    catalogs_[static_cast<int>(which)] = std::move(gathered);
+                }
+                log_->info("mcp '{}': {} {} ({} page(s))", config_.id, count, m.member, page + 1);
+                then();
+            });
+}
+
+std::vector<std::string> McpConnection::catalog(Catalog which) const {
+    std::lock_guard lock(mutex_);
+    return catalogs_[static_cast<int>(which)];
+}
+
+bool McpConnection::hasCapability(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    return std::find(capabilityNames_.begin(), capabilityNames_.end(), name) != capabilityNames_.end();
+}
+
+void McpConnection::forward(const std::string& method, const std::string& paramsJson, const std::string& target,
+                            const std::string& threadId, const std::string& traceparentText, std::chrono::milliseconds timeout,
+                            RpcCallback done) {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (status_ == McpStatus::Connected) generation = generation_;
+    }
+    if (generation == 0) {
+        RpcOutcome outcome;
+        outcome.errorMessage = "the MCP server '" + config_.id + "' is not connected";
+        return done(std::move(outcome));
+    }
+    Poco::JSON::Object::Ptr params;
+    try {
+        params = asObject(Poco::JSON::Parser().parse(paramsJson.empty() ? "{}" : paramsJson));
+    } catch (const Poco::Exception&) {
+    }
+    if (!params) params = new Poco::JSON::Object;
+    RequestLabels labels{target, threadId, {}, {}, {}};
+    const auto caller = parseTraceparent(traceparentText);
+    Poco::JSON::Object::Ptr meta = params->getObject("_meta");
+    if (services_.calls || caller) {
+        if (!meta) {
+            meta = new Poco::JSON::Object;
+            params->set("_meta", meta);
+        }
+        if (services_.calls) { // as for tools/call: the server learns the span it is called from
+            labels.traceId = caller ? caller->traceId : threadId.empty() ? randomTraceId() : traceIdForThread(threadId);
+            if (caller) labels.parentSpanId = caller->spanId;
+            labels.spanId = randomSpanId();
+            meta->set("traceparent", traceparent(labels.traceId, labels.spanId));
+        } else {
+            meta->set("traceparent", traceparentText);
+        }
+    }
+    request(generation, method, stringify(params), timeout, std::move(done), nullptr, labels);
 }
 
 void McpConnection::applyLogLevel(std::uint64_t generation) {
@@ -1098,6 +1224,9 @@ std::string McpConnection::summaryLocked(bool detail) const {
                       ",\"connected_since\":" + timestampOrNull(connectedSinceUs_) +
                       ",\"reconnect_attempts\":" + std::to_string(backoff_.attempts()) +
                       ",\"next_retry_at\":" + (status_ == McpStatus::Disconnected ? timestampOrNull(nextRetryUs_) : "null") +
+                      ",\"resource_count\":" + std::to_string(catalogs_[0].size()) +
+                      ",\"resource_template_count\":" + std::to_string(catalogs_[1].size()) +
+                      ",\"prompt_count\":" + std::to_string(catalogs_[2].size()) +
                       ",\"tool_count\":" + std::to_string(tools_.size()) + ",\"tools\":[";
     for (std::size_t i = 0; i < tools_.size(); ++i) {
         if (i) out += ',';

@@ -106,6 +106,19 @@ public:
     // Forwards tools/call; `done` runs exactly once, on some gateway or transport thread.
     void callTool(ToolCallRequest request, ToolCallCallback done);
 
+    // What a server offers besides tools, as it listed them at connect and after each list_changed:
+    // each item the whole object it sent (a resource, a resource template, a prompt).
+    enum class Catalog { Resources, ResourceTemplates, Prompts };
+    std::vector<std::string> catalog(Catalog which) const;
+    // Whether the server declared the capability ("resources", "prompts", "completions", ...) at initialize.
+    bool hasCapability(const std::string& name) const;
+    // Passes one request of an agent's on as it is (resources/read, prompts/get, completion/complete):
+    // `paramsJson` a JSON object; `target` names what it is about (a URI, a prompt) for the exported
+    // span; `traceparent` the agent's, as for tools/call. `done` runs exactly once; a server that is not
+    // connected answers Disconnected at once.
+    void forward(const std::string& method, const std::string& paramsJson, const std::string& target, const std::string& threadId,
+                 const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done);
+
     // The StructuredLog-shaped events this connection emits (for tests of the mapping).
     // A log record as the router takes it (an object: routed without a JSON text round trip). The
     // MCP's own level travels in the context (the log record has no column for it).
@@ -181,6 +194,12 @@ private:
     void onInitializeResult(std::uint64_t generation, RpcOutcome outcome);
     void listTools(std::uint64_t generation, bool duringHandshake, std::string cursor, std::vector<Tool> gathered,
                    int page);
+    // Lists `which` (all pages), then `then` (on any outcome: a server that fails to list its resources
+    // still serves its tools).
+    void listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<std::string> gathered, int page,
+                     std::function<void()> then);
+    // The catalogs the server's capabilities declare, one after the other, then `then`.
+    void listCatalogs(std::uint64_t generation, std::function<void()> then);
     void applyLogLevel(std::uint64_t generation);
     void markConnected(std::uint64_t generation);
     void markDisconnected(std::uint64_t generation, const std::string& reason);
@@ -221,6 +240,8 @@ private:
     std::map<std::string, ProgressContext> progress_;
     std::uint64_t nextProgressToken_ = 0;
     std::vector<Tool> tools_;
+    std::vector<std::string> catalogs_[3]; // by Catalog
+    std::vector<std::string> capabilityNames_;
     std::string serverInfoJson_ = "null";
     std::string capabilitiesJson_ = "null";
     std::string instructions_;

@@ -502,17 +502,24 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
         details->set("outcome", call.outcome);
         if (!call.errorCode.empty()) details->set("error_code", call.errorCode);
         if (!call.callId.empty()) details->set("tool_use_id", call.callId);
+        // A tool call names its tool; a read of a resource or a prompt keeps what it read in the details,
+        // so per-tool figures count tools only.
+        const bool toolCall = call.method == "tools/call";
+        if (!toolCall) {
+            details->set("method", call.method);
+            details->set("target", call.tool);
+        }
         Poco::JSON::Object::Ptr step = new Poco::JSON::Object;
         step->set("thread_id", call.threadId);
         step->set("sequence", static_cast<Poco::Int64>(sequence));
         step->set("timestamp", call.startedAt);
         step->set("duration_ms", static_cast<double>(call.durationMs));
-        step->set("step_type", std::string("tool_call"));
-        step->set("description", "tools/call " + call.tool + " on " + call.mcpId);
+        step->set("step_type", std::string(toolCall ? "tool_call" : call.method == "resources/read" ? "resource_read" : "prompt_get"));
+        step->set("description", call.method + " " + call.tool + " on " + call.mcpId);
         step->set("details", details);
         step->set("status", call.status);
         step->set("mcp_id", call.mcpId);
-        step->set("tool", call.tool);
+        if (toolCall) step->set("tool", call.tool);
         items.push_back(Item{"step", step, {}, {}});
         cache_.put(call.threadId, state);
     }

@@ -54,9 +54,10 @@ struct IngestReply {
 
 // A completed gateway tool call, to be recorded as a step of its thread.
 struct ToolCallRecord {
+    std::string method = "tools/call"; // or resources/read, prompts/get (what /mcp passed on)
     std::string threadId;
     std::string mcpId;
-    std::string tool;
+    std::string tool; // tools/call: the tool; otherwise what was asked for (a URI, a prompt), details.target
     std::string status;       // ok, error, timeout, denied
     std::string outcome;      // the gateway's outcome name (ok, tool_error, timeout, permission_denied, ...)
     std::string errorCode;    // empty on success

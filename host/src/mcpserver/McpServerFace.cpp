@@ -18,6 +18,9 @@ constexpr int kParseError = -32700;
 constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
+constexpr int kInternalError = -32603;
+constexpr int kRequestTimeout = -32001;   // the TypeScript SDK's RequestTimeout
+constexpr int kResourceNotFound = -32002; // MCP: a resource that does not exist
 
 std::string result(const std::string& id, const std::string& resultJson) {
     return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + resultJson + "}";
@@ -61,15 +64,25 @@ std::size_t McpServerFace::sessionCount() const {
     return sessions_.size();
 }
 
-bool McpServerFace::endSession(const std::string& sessionId) {
+bool McpServerFace::endSession(const std::string& sessionId, const std::string& profile) {
     std::lock_guard lock(mutex_);
-    return sessions_.erase(sessionId) > 0;
+    auto it = sessions_.find(sessionId);
+    if (it == sessions_.end() || it->second.profile != profile) return false;
+    sessions_.erase(it);
+    return true;
 }
 
 void McpServerFace::handle(const std::string& body, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
     const std::string& sessionId = context.sessionId;
     const std::string& protocolVersion = context.protocolVersion;
     McpFaceReply reply;
+    const auto profileIt = profiles_.find(context.profile);
+    if (profileIt == profiles_.end()) {
+        reply.outcome = McpFaceReply::Outcome::UnknownProfile;
+        reply.message = "no MCP profile '" + context.profile + "' here (mcp.profiles.<name>.* in host.properties)";
+        return done(std::move(reply));
+    }
+    const McpProfile& profile = profileIt->second;
     Poco::Dynamic::Var parsed;
     try {
         parsed = Poco::JSON::Parser().parse(body);
@@ -110,6 +123,10 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
 
     if (method == "initialize") {
         reply.json = initialize(*params, id, reply);
+        if (!reply.sessionId.empty()) {
+            std::lock_guard lock(mutex_);
+            sessions_[reply.sessionId].profile = profile.name;
+        }
         return done(std::move(reply));
     }
     // A client of both eras probes the 2026-07-28 one first; JSON-RPC's "method not found" is the answer
@@ -134,9 +151,13 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(sessionId);
-        if (it == sessions_.end()) {
+        if (it == sessions_.end() || it->second.profile != profile.name) {
             reply.outcome = McpFaceReply::Outcome::UnknownSession;
-            reply.message = "session '" + sessionId + "' is not known here (ended or expired): initialize again";
+            reply.message = it == sessions_.end()
+                                ? "session '" + sessionId + "' is not known here (ended or expired): initialize again"
+                                : "session '" + sessionId + "' was opened at another MCP endpoint (" +
+                                      (it->second.profile.empty() ? std::string("/mcp") : "/mcp/" + it->second.profile) +
+                                      "): initialize here";
             return done(std::move(reply));
         }
         it->second.lastUsedUs = nowUnixUs();
@@ -145,11 +166,22 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     if (method == "ping") {
         reply.json = result(id, "{}");
     } else if (method == "tools/list") {
-        reply.json = toolsList(id);
+        reply.json = list(profile, What::Tools, id);
+    } else if (method == "resources/list") {
+        reply.json = list(profile, What::Resources, id);
+    } else if (method == "resources/templates/list") {
+        reply.json = list(profile, What::ResourceTemplates, id);
+    } else if (method == "prompts/list") {
+        reply.json = list(profile, What::Prompts, id);
     } else if (method == "tools/call") {
         return toolsCall(params, id, session, context, std::move(done));
+    } else if (method == "resources/read" || method == "prompts/get" || method == "completion/complete") {
+        return passOn(method, params, id, session, context, std::move(done));
+    } else if (method == "logging/setLevel") {
+        reply.json = result(id, "{}"); // the servers' logs reach the operator, not the agent: nothing to change
     } else {
-        reply.json = error(id, kMethodNotFound, "method '" + method + "' is not offered by this server (it offers tools)");
+        reply.json = error(id, kMethodNotFound,
+                           "method '" + method + "' is not offered by this server (it offers tools, resources, prompts and completions)");
     }
     done(std::move(reply));
 }
@@ -183,39 +215,118 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
                               sessionId, version);
     reply.sessionId = sessionId;
     return result(id, "{\"protocolVersion\":" + json::quote(version) +
-                          ",\"capabilities\":{\"tools\":{\"listChanged\":false}},\"serverInfo\":{\"name\":\"mission-control\",\"version\":" +
+                          ",\"capabilities\":{\"tools\":{\"listChanged\":false},\"resources\":{\"subscribe\":false,\"listChanged\":false},"
+                          "\"prompts\":{\"listChanged\":false},\"completions\":{},\"logging\":{}},"
+                          "\"serverInfo\":{\"name\":\"mission-control\",\"version\":" +
                           json::quote(version_) + "},\"instructions\":" +
-                          json::quote("The tools of the MCP servers Mission Control is connected to, named <server>__<tool>; "
-                                      "every call is checked by its permission policy and recorded.") +
+                          json::quote("The tools, resources and prompts of the MCP servers Mission Control is connected to, named "
+                                      "<server>__<name> where needed; every call is checked by its permission policy and recorded.") +
                           "}");
 }
 
-std::string McpServerFace::toolsList(const std::string& id) const {
-    std::string tools;
-    for (const auto& connection : gateway_.connections()) {
-        if (connection->status() != McpStatus::Connected) continue;
-        for (const auto& [name, definition] : connection->toolDefinitions()) {
-            Poco::JSON::Object::Ptr tool;
-            try {
-                tool = Poco::JSON::Parser().parse(definition).extract<Poco::JSON::Object::Ptr>();
-            } catch (const std::exception&) {
-                continue; // the gateway keeps only objects; nothing to offer otherwise
-            }
-            tool->set("name", connection->id() + kSeparator + name);
-            tools += (tools.empty() ? "" : ",") + json::stringify(tool);
-        }
-    }
-    return result(id, "{\"tools\":[" + tools + "]}");
+namespace {
+
+// Per kind: what McpConnection keeps, and the member naming each item.
+const char* keyOf(int what) {
+    static const char* keys[] = {"name", "uri", "uriTemplate", "name"};
+    return keys[what];
+}
+const char* listMemberOf(int what) {
+    static const char* members[] = {"tools", "resources", "resourceTemplates", "prompts"};
+    return members[what];
 }
 
-std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const std::string& qualified) const {
+} // namespace
+
+McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what, bool withItems) const {
+    Offers out;
+    std::vector<NamedItem> named;
+    const char* key = keyOf(static_cast<int>(what));
     for (const auto& connection : gateway_.connections()) {
-        const std::string prefix = connection->id() + kSeparator;
-        if (qualified.size() <= prefix.size() || qualified.compare(0, prefix.size(), prefix) != 0) continue;
-        const std::string tool = qualified.substr(prefix.size());
-        const auto names = connection->toolNames();
-        if (std::find(names.begin(), names.end(), tool) != names.end()) return std::make_pair(connection->id(), tool);
+        if (connection->status() != McpStatus::Connected || !profile.offersServer(connection->id())) continue;
+        auto add = [&](const std::string& original, Poco::JSON::Object::Ptr item) {
+            out.offers.push_back(Offer{connection, std::move(item)});
+            named.push_back(NamedItem{connection->id(), original});
+        };
+        if (what == What::Tools) {
+            if (!withItems) {
+                for (const auto& name : connection->toolNames())
+                    if (profile.offersTool(connection->id(), name)) add(name, nullptr);
+                continue;
+            }
+            for (const auto& [name, definition] : connection->toolDefinitions()) {
+                if (!profile.offersTool(connection->id(), name)) continue;
+                try {
+                    add(name, Poco::JSON::Parser().parse(definition).extract<Poco::JSON::Object::Ptr>());
+                } catch (const std::exception&) {
+                } // the gateway keeps only objects; nothing to offer otherwise
+            }
+            continue;
+        }
+        const auto catalog = connection->catalog(what == What::Resources           ? McpConnection::Catalog::Resources
+                                                 : what == What::ResourceTemplates ? McpConnection::Catalog::ResourceTemplates
+                                                                                   : McpConnection::Catalog::Prompts);
+        for (const auto& text : catalog) {
+            try {
+                auto item = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+                add(json::stringMember(item, key), withItems ? item : nullptr);
+            } catch (const std::exception&) {
+            } // kept only when it was an object with its key
+        }
     }
+    out.names = what == What::Resources || what == What::ResourceTemplates ? McpNames::forUris(named, profile.prefix)
+                                                                          : McpNames::forNames(named, profile.prefix);
+    return out;
+}
+
+std::string McpServerFace::list(const McpProfile& profile, What what, const std::string& id) const {
+    Offers all = offers(profile, what, true);
+    const char* key = keyOf(static_cast<int>(what));
+    std::string items;
+    for (std::size_t i = 0; i < all.offers.size(); ++i) {
+        if (all.names.exposed(i).empty()) continue;
+        all.offers[i].item->set(key, all.names.exposed(i));
+        items += (items.empty() ? "" : ",") + json::stringify(all.offers[i].item);
+    }
+    return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]}");
+}
+
+std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const std::string& exposed, const std::string& profileName) const {
+    const auto profile = profiles_.find(profileName);
+    if (profile == profiles_.end()) return std::nullopt;
+    const auto found = offers(profile->second, What::Tools, false).names.resolve(exposed);
+    if (!found) return std::nullopt;
+    return std::make_pair(found->server, found->original);
+}
+
+std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> McpServerFace::resolveUri(const McpProfile& profile,
+                                                                                                 const std::string& uri) const {
+    auto connected = [&](const std::string& server) -> std::shared_ptr<McpConnection> {
+        auto connection = gateway_.find(server);
+        return connection && profile.offersServer(server) ? connection : nullptr;
+    };
+    if (const auto wrapped = McpNames::unwrapUri(uri)) { // one of ours: the server says it
+        if (auto connection = connected(wrapped->server)) return std::make_pair(connection, wrapped->original);
+        return std::nullopt;
+    }
+    // A URI as its server gave it (the bare form, or a link in a tool's result): the server that lists
+    // it, else the one whose template it expands most specifically.
+    const Offers resources = offers(profile, What::Resources, false);
+    for (std::size_t i = 0; i < resources.offers.size(); ++i)
+        if (!resources.names.exposed(i).empty() && resources.names.item(i).original == uri)
+            return std::make_pair(resources.offers[i].connection, uri);
+    const Offers templates = offers(profile, What::ResourceTemplates, false);
+    long best = -1;
+    std::shared_ptr<McpConnection> chosen;
+    for (std::size_t i = 0; i < templates.offers.size(); ++i) {
+        if (templates.names.exposed(i).empty()) continue;
+        const long score = McpNames::templateMatch(templates.names.item(i).original, uri);
+        if (score > best) {
+            best = score;
+            chosen = templates.offers[i].connection;
+        }
+    }
+    if (chosen) return std::make_pair(chosen, uri);
     return std::nullopt;
 }
 
@@ -224,7 +335,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     const McpCaller& caller = context.caller;
     McpFaceReply reply;
     const std::string name = json::stringMember(params, "name");
-    const auto target = name.empty() ? std::nullopt : resolve(name);
+    const auto target = name.empty() ? std::nullopt : resolve(name, session.profile);
     if (!target) {
         reply.json = error(id, kInvalidParams, name.empty() ? "tools/call needs params.name" : "unknown tool '" + name + "'");
         return done(std::move(reply));
@@ -305,6 +416,131 @@ void McpServerFace::stopJoining(const std::string& threadId) {
     it->second.joins = false;
     logging::get("mcp")->info("MCP client '{}': its telemetry did not report a call within {} ms; its calls are recorded in {}",
                               it->second.client, joiner_ ? joiner_->wait().count() : 0, threadId);
+}
+
+} // namespace mc::host
+
+namespace mc::host {
+
+void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::Ptr& request, const std::string& id, const Session& session,
+                           const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    Poco::JSON::Object::Ptr params = request; // what is passed on, with the server's own names set back
+    const McpProfile& profile = profiles_.at(session.profile);
+    McpFaceReply reply;
+    auto refuse = [&](int code, const std::string& message) {
+        reply.json = error(id, code, message);
+        done(std::move(reply));
+    };
+    std::shared_ptr<McpConnection> connection;
+    std::string target;    // the upstream's name of what is asked for (a URI, a prompt)
+    std::string requested; // resources/read: the URI as the agent asked for it
+    // A prompt by its exposed name: its server, with the name set back to the server's own.
+    auto promptOf = [&](Poco::JSON::Object::Ptr holder) -> bool {
+        const std::string name = json::stringMember(holder, "name");
+        const auto found = name.empty() ? std::nullopt : offers(profile, What::Prompts, false).names.resolve(name);
+        if (!found) return false;
+        connection = gateway_.find(found->server);
+        target = found->original;
+        holder->set("name", target);
+        return connection != nullptr;
+    };
+    if (method == "resources/read") {
+        requested = json::stringMember(params, "uri");
+        if (requested.empty()) return refuse(kInvalidParams, "resources/read needs params.uri");
+        const auto found = resolveUri(profile, requested);
+        if (!found) return refuse(kResourceNotFound, "Resource not found: no server here offers '" + requested + "'");
+        connection = found->first;
+        target = found->second;
+        params->set("uri", target);
+    } else if (method == "prompts/get") {
+        if (!promptOf(params))
+            return refuse(kInvalidParams, json::stringMember(params, "name").empty()
+                                              ? "prompts/get needs params.name"
+                                              : "unknown prompt '" + json::stringMember(params, "name") + "'");
+    } else { // completion/complete: of a prompt's argument or a resource template's variable
+        Poco::JSON::Object::Ptr ref = params->getObject("ref");
+        const std::string type = json::stringMember(ref, "type");
+        if (type == "ref/prompt") {
+            if (!promptOf(ref)) return refuse(kInvalidParams, "unknown prompt '" + json::stringMember(ref, "name") + "' in params.ref");
+        } else if (type == "ref/resource") {
+            const std::string uri = json::stringMember(ref, "uri");
+            if (const auto wrapped = McpNames::unwrapUri(uri)) {
+                connection = profile.offersServer(wrapped->server) ? gateway_.find(wrapped->server) : nullptr;
+                target = wrapped->original;
+            } else {
+                const Offers templates = offers(profile, What::ResourceTemplates, false);
+                for (std::size_t i = 0; i < templates.offers.size() && !connection; ++i)
+                    if (!templates.names.exposed(i).empty() && templates.names.item(i).original == uri) connection = templates.offers[i].connection;
+                target = uri;
+            }
+            if (!connection) return refuse(kInvalidParams, "unknown resource template '" + uri + "' in params.ref");
+            ref->set("uri", target);
+        } else {
+            return refuse(kInvalidParams, "completion/complete needs params.ref of type ref/prompt or ref/resource");
+        }
+    }
+    std::string traceparent;
+    if (const auto meta = params->getObject("_meta")) traceparent = json::stringMember(meta, "traceparent");
+    if (traceparent.empty()) traceparent = context.traceparent;
+    // Reads of resources and prompts are steps of the session's thread like its tool calls; completions
+    // (asked for as the user types) are not.
+    const bool recorded = method != "completion/complete";
+    std::optional<ToolCallRecord> record;
+    if (recorded) {
+        record.emplace();
+        record->method = method;
+        record->threadId = session.threadId;
+        record->mcpId = connection->id();
+        record->tool = target;
+        record->startedAt = json::isoTimestamp(nowUnixUs());
+        record->agent = session.client;
+        ingest_.openThread(session.threadId, session.client, record->startedAt);
+    }
+    const auto startedUs = nowUnixUs();
+    const auto timeout = gateway_.settings().toolTimeout;
+    const std::string server = connection->id();
+    connection->forward(
+        method, json::stringify(params), target, recorded ? session.threadId : std::string(), traceparent, timeout,
+        [this, id, method, server, target, requested, record, startedUs, timeout, done = std::move(done)](RpcOutcome o) mutable {
+            McpFaceReply r;
+            std::string outcome = "ok";
+            switch (o.kind) {
+            case RpcOutcome::Kind::Result: {
+                auto answer = o.result.type() == typeid(Poco::JSON::Object::Ptr) ? o.result.extract<Poco::JSON::Object::Ptr>()
+                                                                                  : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+                // The contents of what was read carry the URI the agent asked by, not the server's own.
+                if (!requested.empty() && requested != target)
+                    if (const auto contents = answer->getArray("contents"))
+                        for (std::size_t i = 0; i < contents->size(); ++i)
+                            if (auto content = contents->getObject(static_cast<unsigned>(i)); content && json::stringMember(content, "uri") == target)
+                                content->set("uri", requested);
+                r.json = result(id, json::stringify(answer));
+                break;
+            }
+            case RpcOutcome::Kind::Error:
+                outcome = "mcp_error";
+                r.json = error(id, o.errorCode, "the MCP server '" + server + "' answered " + method + ": " + o.errorMessage);
+                break;
+            case RpcOutcome::Kind::Timeout:
+                outcome = "timeout";
+                r.json = error(id, kRequestTimeout,
+                                                  "the MCP server '" + server + "' did not answer " + method + " within " +
+                                                      std::to_string(timeout.count()) + " ms; the request was cancelled");
+                break;
+            case RpcOutcome::Kind::Disconnected:
+                outcome = "disconnected";
+                r.json = error(id, kInternalError, o.errorMessage);
+                break;
+            }
+            if (record) {
+                record->outcome = outcome;
+                record->status = ToolCallRecord::statusOf(outcome);
+                if (outcome != "ok") record->errorCode = outcome;
+                record->durationMs = (nowUnixUs() - startedUs) / 1000;
+                ingest_.recordToolCall(*record);
+            }
+            done(std::move(r));
+        });
 }
 
 } // namespace mc::host

@@ -5,12 +5,19 @@
 // a step of the MCP session's thread, or of the agent's own thread when its telemetry reports the same
 // call (CallJoiner.h).
 //
+// Besides tools, it aggregates the servers' resources, resource templates and prompts, and passes
+// resources/read, prompts/get and completion/complete on to the server that offers what they name
+// (McpNames.h: how names and URIs are made unique and mapped back). A profile (/mcp/<profile>,
+// McpProfiles.h) offers a subset.
+//
 // This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp): the
 // 2025 era of the specification (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session,
-// ping, tools/list, tools/call, notifications. One JSON-RPC message in, one reply out.
+// ping, the lists, the calls, notifications. One JSON-RPC message in, one reply out.
 #include "gateway/McpGateway.h"
 #include "ingest/IngestService.h"
 #include "mcpserver/CallJoiner.h"
+#include "mcpserver/McpNames.h"
+#include "mcpserver/McpProfiles.h"
 
 #include <chrono>
 #include <cstddef>
@@ -35,6 +42,7 @@ struct McpRequestContext {
     std::string sessionId;       // Mcp-Session-Id ("" when absent)
     std::string protocolVersion; // MCP-Protocol-Version ("" when absent)
     std::string traceparent;     // W3C trace context (Claude Code sends it as this header, not in _meta)
+    std::string profile;         // /mcp/<profile>; "" for /mcp
     McpCaller caller;
 };
 
@@ -44,8 +52,9 @@ struct McpFaceReply {
         Accepted,       // a notification or a client's response: nothing to answer
         Malformed,      // `json` is a JSON-RPC error (parse error, invalid request) with a null id
         MissingSession, // a request other than initialize without the session id (`message` says)
-        UnknownSession, // a session id this host does not know (ended, expired or never issued)
-        BadVersion      // an MCP-Protocol-Version this host does not speak
+        UnknownSession, // a session id this host does not know (ended, expired or never issued), or of another profile
+        BadVersion,     // an MCP-Protocol-Version this host does not speak
+        UnknownProfile  // /mcp/<profile> names no configured profile
     };
     Outcome outcome = Outcome::Answer;
     std::string json;
@@ -55,14 +64,19 @@ struct McpFaceReply {
 
 class McpServerFace {
 public:
-    static constexpr const char* kSeparator = "__";
+    static constexpr const char* kSeparator = McpNames::kSeparator;
     McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version);
+
+    // Set before the first request: the profiles (readMcpProfiles; "" is /mcp). Without it, /mcp alone,
+    // every name prefixed.
+    void setProfiles(std::map<std::string, McpProfile> profiles) { profiles_ = std::move(profiles); }
+    bool hasProfile(const std::string& name) const { return profiles_.count(name) > 0; }
 
     // One message (the body of a POST) with its request's headers. `done` runs once, at once or when a
     // tool call completes (on a gateway thread).
     void handle(const std::string& body, const McpRequestContext& request, std::function<void(McpFaceReply)> done);
-    // DELETE: the client ends its session. False when it is not known.
-    bool endSession(const std::string& sessionId);
+    // DELETE: the client ends its session. False when it is not known (under this profile).
+    bool endSession(const std::string& sessionId, const std::string& profile = "");
     std::size_t sessionCount() const;
     // How long an HTTP reply may wait for handle(): the longest tool call, and a margin.
     std::chrono::milliseconds replyDeadline() const { return gateway_.settings().maxToolTimeout + std::chrono::seconds(10); }
@@ -77,11 +91,28 @@ public:
 
     // The protocol versions answered, newest first.
     static const std::vector<std::string>& versions();
-    // "<server>__<tool>" -> (server, tool) among the connected servers' tools; nullopt when none has it.
-    std::optional<std::pair<std::string, std::string>> resolve(const std::string& qualified) const;
+    // A tool's name as /mcp<profile> offers it -> (server, tool) among the connected servers' tools;
+    // nullopt when none has it.
+    std::optional<std::pair<std::string, std::string>> resolve(const std::string& exposed, const std::string& profile = "") const;
 
 private:
+    // What the connected servers a profile includes offer, of one kind, with the names it offers them by.
+    enum class What { Tools, Resources, ResourceTemplates, Prompts };
+    struct Offer {
+        std::shared_ptr<McpConnection> connection;
+        Poco::JSON::Object::Ptr item; // the server's object (null when only names were asked for)
+    };
+    struct Offers {
+        std::vector<Offer> offers;
+        McpNames names; // names.exposed(i) for offers[i]; "" when not offered
+    };
+    Offers offers(const McpProfile& profile, What what, bool withItems) const;
+    std::string list(const McpProfile& profile, What what, const std::string& id) const;
+    // The server and original URI a resources/read names (wrapped, listed, or matching a template).
+    std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> resolveUri(const McpProfile& profile, const std::string& uri) const;
+
     struct Session {
+        std::string profile;
         std::string protocolVersion;
         std::string client;   // clientInfo.name
         std::string threadId; // the thread its calls are steps of (written with its first step)
@@ -89,15 +120,18 @@ private:
         long long lastUsedUs = 0;
     };
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
-    std::string toolsList(const std::string& id) const;
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+    // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
+    void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                const McpRequestContext& context, std::function<void(McpFaceReply)> done);
 
     McpGateway& gateway_;
     IngestService& ingest_;
     const std::size_t maxSessions_;
     const std::string version_;
     CallJoiner* joiner_ = nullptr;
+    std::map<std::string, McpProfile> profiles_{{"", McpProfile{}}};
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
 };

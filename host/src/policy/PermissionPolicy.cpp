@@ -15,19 +15,6 @@ namespace {
 
 const std::string kPrefix = "permissions.rules";
 
-std::vector<std::string> list(const std::string& value) {
-    std::vector<std::string> out;
-    Poco::StringTokenizer tokens(value, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    for (const auto& t : tokens) out.push_back(t);
-    return out;
-}
-
-bool anyMatches(const std::vector<std::string>& patterns, std::string_view text) {
-    if (patterns.empty()) return true;
-    return std::any_of(patterns.begin(), patterns.end(),
-                       [&](const std::string& p) { return PermissionPolicy::globMatch(p, text); });
-}
-
 ConfigError bad(const std::string& key, const std::string& value, const std::string& expected) {
     return ConfigError("invalid configuration: " + key + " = '" + value + "': expected " + expected);
 }
@@ -61,12 +48,12 @@ PermissionPolicy PermissionPolicy::fromConfig(const Poco::Util::AbstractConfigur
         const std::string effect = Poco::toLower(Poco::trim(config.getRawString(base + ".effect", "")));
         if (effect != "allow" && effect != "deny") throw bad(base + ".effect", effect, "allow or deny (required)");
         rule.allow = effect == "allow";
-        rule.users = list(config.getRawString(base + ".users", ""));
-        rule.roles = list(Poco::toLower(config.getRawString(base + ".roles", "")));
+        rule.users = globList(config.getRawString(base + ".users", ""));
+        rule.roles = globList(Poco::toLower(config.getRawString(base + ".roles", "")));
         for (const auto& role : rule.roles)
             if (!parseRole(role)) throw bad(base + ".roles", role, "viewer, operator or admin");
-        rule.mcps = list(config.getRawString(base + ".mcps", ""));
-        rule.tools = list(config.getRawString(base + ".tools", ""));
+        rule.mcps = globList(config.getRawString(base + ".mcps", ""));
+        rule.tools = globList(config.getRawString(base + ".tools", ""));
         if (config.hasProperty(base + ".order")) {
             const std::string order = Poco::trim(config.getRawString(base + ".order"));
             Poco::Int64 parsed = 0;
@@ -81,13 +68,25 @@ PermissionPolicy PermissionPolicy::fromConfig(const Poco::Util::AbstractConfigur
 PermissionDecision PermissionPolicy::decide(std::string_view user, std::string_view role, std::string_view mcpId,
                                             std::string_view tool) const {
     for (const auto& rule : rules_) {
-        if (!anyMatches(rule.users, user) || !anyMatches(rule.roles, role) || !anyMatches(rule.mcps, mcpId) ||
-            !anyMatches(rule.tools, tool))
+        if (!anyGlobMatches(rule.users, user) || !anyGlobMatches(rule.roles, role) || !anyGlobMatches(rule.mcps, mcpId) ||
+            !anyGlobMatches(rule.tools, tool))
             continue;
         return PermissionDecision{rule.allow, rule.name, "rule '" + rule.name + "' " + (rule.allow ? "allows" : "denies")};
     }
     return PermissionDecision{defaultAllow_, {},
                               std::string("no rule matched: permissions.default = ") + (defaultAllow_ ? "allow" : "deny")};
+}
+
+bool PermissionPolicy::anyGlobMatches(const std::vector<std::string>& patterns, std::string_view text) {
+    return patterns.empty() ||
+           std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return globMatch(p, text); });
+}
+
+std::vector<std::string> PermissionPolicy::globList(const std::string& text) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer tokens(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& t : tokens) out.push_back(t);
+    return out;
 }
 
 bool PermissionPolicy::globMatch(std::string_view pattern, std::string_view text) {

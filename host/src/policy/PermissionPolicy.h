@@ -49,6 +49,10 @@ public:
 
     // '*' any run of characters, '?' one character; everything else literally.
     static bool globMatch(std::string_view pattern, std::string_view text);
+    // Whether any of `patterns` matches; an empty list matches everything (a rule or profile naming none).
+    static bool anyGlobMatches(const std::vector<std::string>& patterns, std::string_view text);
+    // "a, b*,c" -> {"a", "b*", "c"} (trimmed, empty items dropped).
+    static std::vector<std::string> globList(const std::string& text);
 
 private:
     bool defaultAllow_ = true;
