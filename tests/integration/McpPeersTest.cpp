@@ -1,0 +1,133 @@
+// Real MCP clients and servers through the host's /mcp face: the official TypeScript SDK in both
+// generations (v1 @modelcontextprotocol/sdk, 2025 era; v2 @modelcontextprotocol/client, which probes
+// the 2026-07-28 era first and falls back to initialize here) and the MCP Inspector's CLI, over HTTP
+// and through `mission-control bridge`, with server-everything, server-memory and server-filesystem
+// behind the gateway. Each lists, calls, reads and gets prompts; the memory server's state changed
+// through the host is read back through the host.
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "TestHttp.h"
+
+#include <Poco/File.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+using mc::test::eventually;
+using mc::test::InProcessHost;
+using mc::test::runProgram;
+
+namespace {
+
+const std::string kPeers = MC_TEST_MCP_PEERS_DIR;
+
+std::string peer(const std::string& package, const std::string& script) {
+    return kPeers + "/node_modules/@modelcontextprotocol/" + package + "/dist/" + script;
+}
+
+// every (server-everything), memory (server-memory, its graph in `dir`), files (server-filesystem on `dir`/fs).
+std::map<std::string, std::string> threeServers(const std::string& dir) {
+    return mc::test::withEverything({{"mcp.servers.memory.transport", "stdio"},
+                                     {"mcp.servers.memory.command", "node"},
+                                     {"mcp.servers.memory.args", "[\"" + peer("server-memory", "index.js") + "\"]"},
+                                     {"mcp.servers.memory.env", "{\"MEMORY_FILE_PATH\":\"" + dir + "/memory.jsonl\"}"},
+                                     {"mcp.servers.memory.shutdown_grace_ms", "1000"},
+                                     {"mcp.servers.files.transport", "stdio"},
+                                     {"mcp.servers.files.command", "node"},
+                                     {"mcp.servers.files.args", "[\"" + peer("server-filesystem", "index.js") + "\",\"" + dir + "/fs\"]"},
+                                     {"mcp.servers.files.shutdown_grace_ms", "1000"}});
+}
+
+bool contains(const Poco::JSON::Array::Ptr& array, const std::string& value) {
+    for (std::size_t i = 0; i < array->size(); ++i)
+        if (array->getElement<std::string>(static_cast<unsigned>(i)) == value) return true;
+    return false;
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& text) { return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>(); }
+
+} // namespace
+
+class McpPeersTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(McpPeersTest);
+    CPPUNIT_TEST(bothSdkGenerationsListReadGetAndCall);
+    CPPUNIT_TEST(theInspectorCliWorksOverHttpAndThroughTheBridge);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void bothSdkGenerationsListReadGetAndCall() {
+        mc::test::TempDir dir;
+        Poco::File(dir.path() + "/fs").createDirectories();
+        std::ofstream(dir.path() + "/fs/note.txt") << "hello from a file\n";
+        InProcessHost host(threeServers(dir.path()));
+        CPPUNIT_ASSERT(eventually([&] {
+            for (const char* id : {"every", "memory", "files"})
+                if (mc::test::statusOf(host.port(), id) != "connected") return false;
+            return true;
+        }, 30000));
+        const std::string url = "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp";
+        for (const std::string sdk : {"v1", "v2"}) {
+            const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--call", "files__read_text_file", "--args",
+                                                 "{\"path\":\"" + dir.path() + "/fs/note.txt\"}", "--read",
+                                                 "mission-control://memory/memory://knowledge-graph", "--prompt", "every__args-prompt",
+                                                 "--prompt-args", R"({"city":"Oslo"})"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
+            const auto out = parse(ran.out);
+            // v2 asked server/discover first and, told -32601, initialized in the 2025 era.
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk, std::string("2025-11-25"), out->getValue<std::string>("protocolVersion"));
+            const auto tools = out->getArray("tools");
+            CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, contains(tools, "every__echo") && contains(tools, "memory__create_entities") &&
+                                                              contains(tools, "files__read_text_file"));
+            CPPUNIT_ASSERT(contains(out->getArray("resources"), "mission-control://memory/memory://knowledge-graph"));
+            CPPUNIT_ASSERT(contains(out->getArray("resources"), "mission-control://every/demo://resource/static/document/features.md"));
+            CPPUNIT_ASSERT(contains(out->getArray("resourceTemplates"), "mission-control://every/demo://resource/dynamic/blob/{resourceId}"));
+            CPPUNIT_ASSERT(contains(out->getArray("prompts"), "every__simple-prompt"));
+            const auto read = out->getArray("read")->getObject(0);
+            CPPUNIT_ASSERT_EQUAL(std::string("mission-control://memory/memory://knowledge-graph"), read->getValue<std::string>("uri"));
+            CPPUNIT_ASSERT_EQUAL(std::string("application/json"), read->getValue<std::string>("mimeType"));
+            CPPUNIT_ASSERT(parse(read->getValue<std::string>("text"))->has("entities"));
+            CPPUNIT_ASSERT_EQUAL(std::string("What's weather in Oslo?"),
+                                 out->getArray("prompt")->getObject(0)->getObject("content")->getValue<std::string>("text"));
+            CPPUNIT_ASSERT_EQUAL(std::string("hello from a file\n"),
+                                 out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        }
+    }
+
+    void theInspectorCliWorksOverHttpAndThroughTheBridge() {
+        mc::test::TempDir dir;
+        Poco::File(dir.path() + "/fs").createDirectories();
+        InProcessHost host(threeServers(dir.path()));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "memory") == "connected"; }, 30000));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }, 30000));
+        const std::string url = "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp";
+        // Over HTTP: an entity created in the memory server through the host...
+        auto ran = runProgram("./inspector-cli.sh", {url, "--method", "tools/call", "--tool-name", "memory__create_entities", "--tool-arg",
+                                                     R"(entities=[{"name":"Ada","entityType":"person","observations":["wrote programs"]}])"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Ada"),
+                             parse(ran.out)->getObject("structuredContent")->getArray("entities")->getObject(0)->getValue<std::string>("name"));
+        ran = runProgram("./inspector-cli.sh", {url, "--method", "tools/list"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        CPPUNIT_ASSERT_MESSAGE(ran.out, ran.out.find("\"name\": \"memory__read_graph\"") != std::string::npos);
+        // ...is in its graph, read as a resource through the bridge (stdio to the inspector, HTTP to the host).
+        ran = runProgram("./inspector-cli.sh", {MC_TEST_HOST_BINARY, "bridge", "--url", url, "--method", "resources/read", "--uri",
+                                                "mission-control://memory/memory://knowledge-graph"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        const auto content = parse(ran.out)->getArray("contents")->getObject(0);
+        const auto graph = parse(content->getValue<std::string>("text"));
+        CPPUNIT_ASSERT_EQUAL(std::string("wrote programs"),
+                             graph->getArray("entities")->getObject(0)->getArray("observations")->getElement<std::string>(0));
+        ran = runProgram("./inspector-cli.sh", {MC_TEST_HOST_BINARY, "bridge", "--url", url, "--method", "prompts/get", "--prompt-name",
+                                                "every__args-prompt", "--prompt-args", "city=Rome"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        CPPUNIT_ASSERT_MESSAGE(ran.out, ran.out.find("What's weather in Rome?") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(McpPeersTest);

@@ -1,0 +1,47 @@
+// An MCP client of either official TypeScript SDK generation, for tests of the host's /mcp face: v1
+// (@modelcontextprotocol/sdk, the 2025 era) or v2 (@modelcontextprotocol/client, which probes the
+// 2026-07-28 era with server/discover first and falls back to initialize). It connects, lists tools,
+// resources and prompts, reads one resource, gets one prompt, calls one tool, and prints one JSON line
+// of what it saw.
+//   node mcp-tour.mjs --sdk v1|v2 --url http://127.0.0.1:8000/mcp [--token T] [--call <tool> --args '{}']
+//                     [--read <uri>] [--prompt <name> --prompt-args '{}'] [--name agent]
+const argv = process.argv.slice(2);
+const option = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const sdk = option('sdk') ?? 'v1';
+const token = option('token');
+const headers = token ? { Authorization: `Bearer ${token}` } : {};
+
+let client, transport;
+if (sdk === 'v2') {
+  const v2 = await import('@modelcontextprotocol/client');
+  transport = new v2.StreamableHTTPClientTransport(new URL(option('url')), { requestInit: { headers } });
+  client = new v2.Client({ name: option('name') ?? 'mc-tour-v2', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
+} else {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  transport = new StreamableHTTPClientTransport(new URL(option('url')), { requestInit: { headers } });
+  client = new Client({ name: option('name') ?? 'mc-tour-v1', version: '1.0.0' });
+}
+const out = { sdk };
+try {
+  await client.connect(transport);
+  out.sessionId = transport.sessionId;
+  out.server = client.getServerVersion();
+  out.protocolVersion = client.getNegotiatedProtocolVersion?.() ?? transport.protocolVersion;
+  out.tools = (await client.listTools()).tools.map(t => t.name);
+  out.resources = (await client.listResources()).resources.map(r => r.uri);
+  out.resourceTemplates = (await client.listResourceTemplates()).resourceTemplates.map(r => r.uriTemplate);
+  out.prompts = (await client.listPrompts()).prompts.map(p => p.name);
+  const read = option('read') ?? out.resources[0];
+  if (read) out.read = (await client.readResource({ uri: read })).contents;
+  if (option('prompt')) out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') })).messages;
+  if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}') });
+  if (transport.terminateSession) await transport.terminateSession().catch(() => {});
+  out.ok = true;
+} catch (e) {
+  out.ok = false;
+  out.error = String(e?.stack ?? e?.message ?? e);
+}
+console.log(JSON.stringify(out));
+await client.close().catch(() => {});
+process.exit(out.ok ? 0 : 1);
