@@ -7,6 +7,7 @@
 #include "NetworkNamespace.h"
 #include "RawSqlite.h"
 #include "TestHttp.h"
+#include "TestTcp.h"
 #include "util/Json.h"
 #include "web/Auth.h"
 
@@ -18,6 +19,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -117,6 +119,8 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(realClaudeCodeCallsThroughTheHost);
     CPPUNIT_TEST(resourcesPromptsAndCompletionsAreAggregated);
     CPPUNIT_TEST(profilesAndPrefixRulesChooseWhatIsOfferedAndHow);
+    CPPUNIT_TEST(aClientThatGoesAwayHasItsCallCancelled);
+    CPPUNIT_TEST(oversizeMessagesAreRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -521,6 +525,60 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("no MCP profile 'nope' here") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(404, httpRequest("DELETE", host.port(), "/mcp/solo", "", headers).status); // not this endpoint's session
         CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/mcp", "", headers).status);
+    }
+
+    // An agent that disconnects while its tool call runs: the upstream request is cancelled
+    // (notifications/cancelled) at once, the step says so, and the server serves the next call.
+    void aClientThatGoesAwayHasItsCallCancelled() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        const auto started = std::chrono::steady_clock::now();
+        {
+            mc::test::TcpClient client(host.port());
+            const std::string body = R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"every__trigger-long-running-operation",)"
+                                     R"("arguments":{"duration":30,"steps":30}}})";
+            client.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(host.port()) +
+                        "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Session-Id: " + mcp.id +
+                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+            CPPUNIT_ASSERT_EQUAL(std::string(), client.read(500)); // still running: no answer yet
+        } // the client is gone
+        Poco::JSON::Object::Ptr step;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(host.port(), "/api/threads/T-mcp-" + mcp.id);
+            if (r.status != 200) return false;
+            const auto timeline = r.json()->getArray("items")->getObject(0)->getArray("timeline");
+            if (timeline->size() != 1) return false;
+            step = timeline->getObject(0);
+            return true;
+        }, 10000));
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        CPPUNIT_ASSERT_EQUAL(std::string("cancelled"), step->getObject("details")->getValue<std::string>("outcome"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), step->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed), elapsed < 20000); // not the 30 s the operation takes
+        const auto metrics = httpGet(host.port(), "/metrics").body;
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find(R"(mc_gateway_tool_calls_total{server="every",tool="trigger-long-running-operation",outcome="cancelled"} 1)") !=
+                                            std::string::npos);
+        const auto echoed = mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"still here"}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: still here"), echoed->getArray("content")->getObject(0)->getValue<std::string>("text"));
+    }
+
+    // A message over http.max_body_bytes is refused with 413 before it is read, and the session goes on.
+    void oversizeMessagesAreRefused() {
+        InProcessHost host(withEverything({{"http.max_body_bytes", "4096"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        // Declared too large: answered from the head alone, without reading what follows.
+        mc::test::TcpClient client(host.port());
+        client.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(host.port()) +
+                    "\r\nContent-Type: application/json\r\nMcp-Session-Id: " + mcp.id + "\r\nContent-Length: 8000\r\n\r\n" +
+                    R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":"xxxx)");
+        const std::string answer = client.read(5000);
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.rfind("HTTP/1.1 413 ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.find("4096") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: small"),
+                             mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"small"}})")
+                                 ->getArray("content")->getObject(0)->getValue<std::string>("text"));
     }
 };
 

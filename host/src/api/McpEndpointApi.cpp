@@ -1,6 +1,7 @@
 #include "api/McpEndpointApi.h"
 
 #include "mcpserver/McpServerFace.h"
+#include "util/CancelSignal.h"
 #include "util/Json.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
@@ -60,6 +61,9 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
                                  http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the request did not complete"));
                              });
+                             // A client that goes away before its answer: its call is cancelled upstream.
+                             request.cancel = std::make_shared<CancelSignal>();
+                             reply->onAbandoned([cancel = request.cancel] { cancel->cancel(); });
                              f->handle(body, request, [reply](McpFaceReply r) {
                                  reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
                              });

@@ -161,6 +161,7 @@ Span spanOfCall(const McpCallRecord& call) {
         break;
     case McpCallRecord::Outcome::Timeout:
     case McpCallRecord::Outcome::Disconnected:
+    case McpCallRecord::Outcome::Cancelled:
         addText(a, "error.type", outcomeName(call.outcome));
         span.statusCode = kStatusError;
         span.statusMessage = call.errorMessage;

@@ -7,7 +7,7 @@ namespace mc::host {
 GatewayMetrics::GatewayMetrics(metrics::Registry& registry, const McpGateway& gateway)
     : calls_(registry.counter("mc_gateway_tool_calls_total",
                               "Tool calls routed through the MCP gateway, by server, tool and outcome (ok, tool_error, "
-                              "timeout, disconnected, invalid_arguments, mcp_error, unknown_tool, unknown_mcp, "
+                              "timeout, disconnected, cancelled, invalid_arguments, mcp_error, unknown_tool, unknown_mcp, "
                               "permission_denied).",
                               {"server", "tool", "outcome"})),
       durations_(registry.histogram("mc_gateway_tool_call_duration_seconds",

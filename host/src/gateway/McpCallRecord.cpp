@@ -9,6 +9,7 @@ const char* outcomeName(McpCallRecord::Outcome outcome) {
     case McpCallRecord::Outcome::RpcError: return "rpc_error";
     case McpCallRecord::Outcome::Timeout: return "timeout";
     case McpCallRecord::Outcome::Disconnected: return "disconnected";
+    case McpCallRecord::Outcome::Cancelled: return "cancelled";
     }
     return "unknown";
 }

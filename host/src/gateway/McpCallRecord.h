@@ -9,7 +9,7 @@
 namespace mc::host {
 
 struct McpCallRecord {
-    enum class Outcome { Ok, ToolError, RpcError, Timeout, Disconnected };
+    enum class Outcome { Ok, ToolError, RpcError, Timeout, Disconnected, Cancelled };
     std::string mcpId;
     std::string transport;       // the transport plugin's kind: stdio, http
     std::string endpoint;        // a URL, or the command
@@ -23,12 +23,12 @@ struct McpCallRecord {
     std::uint64_t endUnixNano = 0;
     Outcome outcome = Outcome::Ok;
     int errorCode = 0;           // RpcError: the JSON-RPC code
-    std::string errorMessage;    // RpcError, Timeout, Disconnected: why
+    std::string errorMessage;    // RpcError, Timeout, Disconnected, Cancelled: why
 };
 
 // Runs on the thread that completed the request: must return at once (hand the record off).
 using McpCallSink = std::function<void(const McpCallRecord&)>;
 
-const char* outcomeName(McpCallRecord::Outcome outcome); // ok, tool_error, rpc_error, timeout, disconnected
+const char* outcomeName(McpCallRecord::Outcome outcome); // ok, tool_error, rpc_error, timeout, disconnected, cancelled
 
 } // namespace mc::host

@@ -545,6 +545,10 @@ RpcCallback McpConnection::reported(std::int64_t id, const std::string& method, 
             call.outcome = McpCallRecord::Outcome::Disconnected;
             call.errorMessage = outcome.errorMessage;
             break;
+        case RpcOutcome::Kind::Cancelled:
+            call.outcome = McpCallRecord::Outcome::Cancelled;
+            call.errorMessage = outcome.errorMessage;
+            break;
         }
         (*sink)(call);
         callback(std::move(outcome));
@@ -555,7 +559,7 @@ bool McpConnection::notify(std::uint64_t generation, const std::string& method, 
     return sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
 }
 
-void McpConnection::expire(std::uint64_t generation, std::int64_t id) {
+void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why) {
     Pending pending;
     {
         std::lock_guard lock(mutex_);
@@ -566,14 +570,23 @@ void McpConnection::expire(std::uint64_t generation, std::int64_t id) {
         pending_.erase(it);
     }
     // The spec forbids cancelling initialize; everything else is cancelled so the server can stop.
+    const bool timedOut = kind == RpcOutcome::Kind::Timeout;
     if (pending.method != "initialize")
         notify(generation, "notifications/cancelled",
                "{\"requestId\":" + std::to_string(id) + ",\"reason\":" +
-                   json::quote("mission-control: no response within the deadline") + "}");
+                   json::quote(timedOut ? std::string("mission-control: no response within the deadline") : "mission-control: " + why) + "}");
     RpcOutcome outcome;
-    outcome.kind = RpcOutcome::Kind::Timeout;
-    outcome.errorMessage = "no response to " + pending.method + " from '" + config_.id + "' within the deadline";
+    outcome.kind = kind;
+    outcome.errorMessage = timedOut ? "no response to " + pending.method + " from '" + config_.id + "' within the deadline"
+                                    : pending.method + " to '" + config_.id + "' cancelled: " + why;
     pending.callback(std::move(outcome));
+}
+
+void McpConnection::cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id) {
+    if (!cancel || id == 0) return;
+    cancel->onCancel([weak = weak_from_this(), generation, id] {
+        if (auto self = weak.lock()) self->abandon(generation, id, RpcOutcome::Kind::Cancelled, "the client went away");
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -744,7 +757,7 @@ bool McpConnection::hasCapability(const std::string& name) const {
 
 void McpConnection::forward(const std::string& method, const std::string& paramsJson, const std::string& target,
                             const std::string& threadId, const std::string& traceparentText, std::chrono::milliseconds timeout,
-                            RpcCallback done) {
+                            RpcCallback done, const std::shared_ptr<CancelSignal>& cancel) {
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mutex_);
@@ -778,7 +791,9 @@ void McpConnection::forward(const std::string& method, const std::string& params
             meta->set("traceparent", traceparentText);
         }
     }
-    request(generation, method, stringify(params), timeout, std::move(done), nullptr, labels);
+    std::int64_t requestId = 0;
+    request(generation, method, stringify(params), timeout, std::move(done), &requestId, labels);
+    cancelOn(cancel, generation, requestId);
 }
 
 void McpConnection::applyLogLevel(std::uint64_t generation) {
@@ -891,7 +906,8 @@ void McpConnection::ping(std::uint64_t generation) {
         case RpcOutcome::Kind::Timeout:
             markDisconnected(generation, "ping not answered within " + std::to_string(timeout.count()) + " ms");
             break;
-        case RpcOutcome::Kind::Disconnected: break;
+        case RpcOutcome::Kind::Disconnected:
+        case RpcOutcome::Kind::Cancelled: break;
         }
     });
 }
@@ -1039,6 +1055,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     }
     params += "}}";
     const long long timeoutMs = call.timeout.count();
+    std::int64_t requestId = 0;
     request(generation, "tools/call", params, call.timeout,
             [this, token, finish, timeoutMs, tool = call.tool](RpcOutcome outcome) {
                 {
@@ -1090,10 +1107,17 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                     o.outcome = "disconnected";
                     o.message = outcome.errorMessage;
                     break;
+                case RpcOutcome::Kind::Cancelled: // nobody waits for the answer any more
+                    o.refusal = Refusal::Unavailable;
+                    o.errorCode = "cancelled";
+                    o.outcome = "cancelled";
+                    o.message = outcome.errorMessage;
+                    break;
                 }
                 finish(std::move(o));
             },
-            nullptr, labels);
+            &requestId, labels);
+    cancelOn(call.cancel, generation, requestId);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include "gateway/McpServerConfig.h"
 #include "gateway/TransportSet.h"
 #include "mc/plugin_abi.h"
+#include "util/CancelSignal.h"
 #include "util/ReconnectBackoff.h"
 #include "util/Refusal.h"
 
@@ -40,11 +41,11 @@ const char* statusName(McpStatus status);
 
 // The outcome of one JSON-RPC request.
 struct RpcOutcome {
-    enum class Kind { Result, Error, Timeout, Disconnected };
+    enum class Kind { Result, Error, Timeout, Disconnected, Cancelled };
     Kind kind = Kind::Disconnected;
     Poco::Dynamic::Var result;  // Kind::Result: the "result" member
     int errorCode = 0;          // Kind::Error
-    std::string errorMessage;   // Error: the server's message; Timeout/Disconnected: why
+    std::string errorMessage;   // Error: the server's message; Timeout/Disconnected/Cancelled: why
     std::string errorDataJson;  // Error: "data" as JSON text, or empty
 };
 using RpcCallback = std::function<void(RpcOutcome)>;
@@ -55,6 +56,7 @@ struct ToolCallRequest {
     std::string threadId;             // optional, for events and logs
     std::string callId;               // the agent's own id of the call (Claude Code's tool_use_id), when it sent one
     std::string traceparent;          // the caller's W3C trace context (an agent's _meta.traceparent), when it sent one
+    std::shared_ptr<CancelSignal> cancel; // when the caller may go away: cancelled, the call ends at once (outcome cancelled) and the server is told
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
@@ -117,7 +119,8 @@ public:
     // span; `traceparent` the agent's, as for tools/call. `done` runs exactly once; a server that is not
     // connected answers Disconnected at once.
     void forward(const std::string& method, const std::string& paramsJson, const std::string& target, const std::string& threadId,
-                 const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done);
+                 const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done,
+                 const std::shared_ptr<CancelSignal>& cancel = nullptr);
 
     // The StructuredLog-shaped events this connection emits (for tests of the mapping).
     // A log record as the router takes it (an object: routed without a JSON text round trip). The
@@ -187,7 +190,12 @@ private:
     RpcCallback reported(std::int64_t id, const std::string& method, const RequestLabels& labels, RpcCallback callback);
     bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
     bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr);
-    void expire(std::uint64_t generation, std::int64_t id);
+    // A pending request ends without its answer: the server is told (notifications/cancelled, but never
+    // for initialize) and its callback gets `kind` (Timeout or Cancelled) with `why`.
+    void abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why);
+    void expire(std::uint64_t generation, std::int64_t id) { abandon(generation, id, RpcOutcome::Kind::Timeout, {}); }
+    // When `cancel` fires, request `id` is abandoned as Cancelled.
+    void cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id);
 
     // Lifecycle
     void beginHandshake(std::uint64_t generation);

@@ -365,6 +365,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     if (request.traceparent.empty()) request.traceparent = context.traceparent; // Claude Code: the HTTP header
     request.user = caller.user;
     request.role = caller.role;
+    request.cancel = context.cancel;
     request.timeout = gateway_.settings().toolTimeout;
     // A call that may join the agent's telemetry names no thread to the gateway (which would write its
     // step and the policy's verdict there): its step goes to the joiner, built here.
@@ -531,6 +532,10 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
                 outcome = "disconnected";
                 r.json = error(id, kInternalError, o.errorMessage);
                 break;
+            case RpcOutcome::Kind::Cancelled:
+                outcome = "cancelled";
+                r.json = error(id, kInternalError, o.errorMessage);
+                break;
             }
             if (record) {
                 record->outcome = outcome;
@@ -540,7 +545,8 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
                 ingest_.recordToolCall(*record);
             }
             done(std::move(r));
-        });
+        },
+        context.cancel);
 }
 
 } // namespace mc::host

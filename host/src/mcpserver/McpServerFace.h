@@ -44,6 +44,7 @@ struct McpRequestContext {
     std::string traceparent;     // W3C trace context (Claude Code sends it as this header, not in _meta)
     std::string profile;         // /mcp/<profile>; "" for /mcp
     McpCaller caller;
+    std::shared_ptr<CancelSignal> cancel; // fired when the client goes away before its answer: its call is cancelled upstream
 };
 
 struct McpFaceReply {

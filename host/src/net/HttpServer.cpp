@@ -206,6 +206,7 @@ public:
             return;
         }
         if ((events & (EPOLLIN | EPOLLRDHUP)) && reading()) readInput();
+        if ((events & EPOLLRDHUP) && state_ == State::Waiting) peerHungUp();
         updateInterest();
     }
 
@@ -264,6 +265,10 @@ public:
         }
         queue(std::move(bytes), exchange);
         updateInterest();
+    }
+    // The handler returned having deferred its answer: a client that already left gives it up.
+    void exchangeDeferred(const std::shared_ptr<HttpExchange>& exchange) {
+        if (state_ != State::Closed && exchange == exchange_ && peerDone_) peerHungUp();
     }
     void streamEnded(const std::shared_ptr<HttpExchange>& exchange, bool keepAlive) {
         if (state_ == State::Closed || exchange != exchange_) return;
@@ -404,6 +409,7 @@ private:
         const bool queued = server_.dispatch([handler, exchange] {
             runHandler(*handler, exchange);
             if (!exchange->deferred()) exchange->finish();
+            else exchange->postDeferred();
         });
         if (!queued) {
             ++server_.rejectedBusy_;
@@ -506,6 +512,19 @@ private:
         updateInterest();
     }
 
+    // The client shut its side while its request waits for an answer. A deferred answer nobody will
+    // read is given up (whoever does the work hears of it, HttpExchange::onAbandoned); otherwise the
+    // answer is still written, then the connection closes.
+    void peerHungUp() {
+        if (exchange_ && exchange_->deferred()) {
+            logging::get("http")->debug("{}: the client went away before its answer", address_);
+            close();
+            return;
+        }
+        peerDone_ = true;
+        closeAfterFlush_ = true;
+    }
+
     void upgrade() {
         auto exchange = std::move(exchange_);
         auto takeOver = std::move(exchange->takeOver_);
@@ -527,6 +546,8 @@ private:
             wanted = transport_->wantsWrite() ? EPOLLOUT : EPOLLIN;
         } else {
             if (reading() && in_.size() < kMaxBufferedInput) wanted |= EPOLLIN | EPOLLRDHUP;
+            // Waiting for an answer: learn when the client goes away (deferred work can be cancelled).
+            if (state_ == State::Waiting && !peerDone_) wanted |= EPOLLRDHUP;
             if (!out_.empty() || transport_->wantsWrite()) wanted |= EPOLLOUT;
         }
         setInterest(wanted);
@@ -545,7 +566,10 @@ private:
         for (auto& o : out_)
             if (o.stream) o.stream->failStream();
         out_.clear();
-        if (exchange_) exchange_->failStream();
+        if (exchange_) {
+            exchange_->failStream();
+            exchange_->abandoned();
+        }
         exchange_.reset();
         handler_.reset();
         loop_.remove(*this);
@@ -698,6 +722,34 @@ bool HttpExchange::complete(const Writer& write) {
     write(response_);
     finish();
     return true;
+}
+
+void HttpExchange::postDeferred() {
+    auto connection = connection_.lock();
+    if (!connection) return;
+    auto self = shared_from_this();
+    loop_.post([connection, self] { connection->exchangeDeferred(self); });
+}
+
+void HttpExchange::onAbandoned(std::function<void()> then) {
+    std::unique_lock lock(abandonMutex_);
+    if (!abandoned_) {
+        onAbandoned_ = std::move(then);
+        return;
+    }
+    lock.unlock();
+    if (then && !answered_) then();
+}
+
+void HttpExchange::abandoned() {
+    std::function<void()> then;
+    {
+        std::lock_guard lock(abandonMutex_);
+        if (abandoned_ || !deferred_ || answered_) return;
+        abandoned_ = true;
+        then.swap(onAbandoned_);
+    }
+    if (then) then();
 }
 
 void HttpExchange::finish() {

@@ -130,6 +130,9 @@ public:
     bool deferred() const { return deferred_; }
     // Writes the deferred response with `write` (any thread); false when it was already answered.
     bool complete(const Writer& write);
+    // `then` runs once, on the event loop, if the client disconnects while a deferred response is
+    // unanswered (at once, on the caller's thread, when that has happened already).
+    void onAbandoned(std::function<void()> then);
 
     // The exchange behind a response the HttpServer made (nullptr for any other response).
     static HttpExchange* of(Poco::Net::HTTPServerResponse& response);
@@ -145,6 +148,10 @@ private:
     bool pushStream(std::string bytes);
     void streamProgress(std::size_t bytes); // the loop wrote `bytes` of this exchange's stream
     void failStream();
+    // The loop: the client went away before the deferred response was written.
+    void abandoned();
+    // The worker: the handler returned having deferred; the loop checks whether the client already left.
+    void postDeferred();
 
     std::weak_ptr<HttpConnection> connection_;
     EventLoop& loop_;
@@ -157,6 +164,9 @@ private:
     std::atomic<bool> finished_{false};
     std::chrono::steady_clock::time_point deferDeadline_{};
     Writer onTimeout_;
+    std::mutex abandonMutex_;
+    bool abandoned_ = false;
+    std::function<void()> onAbandoned_;
     BufferedRequest::TakeOver takeOver_;
     bool streaming_ = false;
     bool headSent_ = false;

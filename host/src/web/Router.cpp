@@ -88,6 +88,7 @@ public:
             }
         });
     }
+    void onAbandoned(std::function<void()> then) override { exchange_->onAbandoned(std::move(then)); }
 
 private:
     std::shared_ptr<net::HttpExchange> exchange_;

@@ -34,6 +34,9 @@ public:
     // Writes and sends the response; `write` may throw HttpError (answered with the error shape).
     // Only the first completion counts (the timeout's included); later ones are ignored.
     virtual void complete(Writer write) = 0;
+    // `then` runs once, on the server's event loop, when the client disconnects before the reply is
+    // written (at once when it already has); never after complete().
+    virtual void onAbandoned(std::function<void()> then) = 0;
 };
 
 struct RequestContext {
