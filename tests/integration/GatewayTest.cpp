@@ -169,8 +169,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("invalid_json"), errorCode(malformed));
         auto notObject = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":[1]})");
         CPPUNIT_ASSERT_EQUAL(400, notObject.status);
-        auto badTimeout = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"timeout_ms":-5})");
-        CPPUNIT_ASSERT_EQUAL(400, badTimeout.status);
+        for (const char* timeout : {"-5", "18446744073709551615", "true"}) {
+            auto badTimeout = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", std::string(R"({"timeout_ms":)") + timeout + "}");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(badTimeout.body, 400, badTimeout.status);
+            CPPUNIT_ASSERT_MESSAGE(badTimeout.body, badTimeout.body.find("must be an integer in 1..600000") != std::string::npos);
+        }
 
         // A slow tool past its deadline: 504, and the server is told to cancel.
         auto slow = httpRequest("POST", h.port(), "/api/mcps/fs/tools/trigger-long-running-operation/call",

@@ -212,6 +212,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("r-3"), r.json()->getValue<std::string>("id"));
         CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
+        // An id is echoed as sent, an integer beyond 64 signed bits too (found by fuzz/mcp_face: it threw).
+        r = post(R"({"jsonrpc":"2.0","id":9280071992547409933,"method":"resources/read","params":{"uri":"o:nt://a"}})", headers);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.rfind(R"({"jsonrpc":"2.0","id":9280071992547409933,"error":{"code":-32002,)", 0) == 0);
         r = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"every__nope","arguments":{}}})", headers);
         CPPUNIT_ASSERT_EQUAL(-32602, r.json()->getObject("error")->getValue<int>("code"));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown tool 'every__nope'"), r.json()->getObject("error")->getValue<std::string>("message"));

@@ -3,6 +3,7 @@
 #include "core/Audit.h"
 #include "gateway/McpGateway.h"
 #include "util/Json.h"
+#include "util/JsonObject.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
@@ -56,10 +57,11 @@ ToolCallRequest readToolCallFields(const Poco::JSON::Object& body, const Gateway
     if (body.has("timeout_ms") && !body.get("timeout_ms").isEmpty()) {
         const auto t = body.get("timeout_ms");
         const long long max = settings.maxToolTimeout.count();
-        if (!t.isInteger() || t.isBoolean() || t.convert<long long>() < 1 || t.convert<long long>() > max)
+        const auto ms = json::integerValue(t);
+        if (!ms || *ms < 1 || *ms > max)
             throw HttpError(400, "bad_request", "\"timeout_ms\" must be an integer in 1.." + std::to_string(max),
                                "{\"field\":\"timeout_ms\"}");
-        request.timeout = std::chrono::milliseconds(t.convert<long long>());
+        request.timeout = std::chrono::milliseconds(*ms);
     }
     return request;
 }

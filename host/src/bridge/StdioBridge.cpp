@@ -18,6 +18,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <limits>
 #include <poll.h>
 #include <unistd.h>
 
@@ -247,7 +248,8 @@ private:
         std::string reason;
         if (const auto error = body ? body->getObject("error") : nullptr) {
             reason = json::stringMember(error, "message");
-            if (error->has("code") && error->get("code").isInteger()) code = error->getValue<int>("code");
+            const auto given = error->has("code") ? json::integerValue(error->get("code")) : std::nullopt;
+            if (given && *given >= std::numeric_limits<int>::min() && *given <= std::numeric_limits<int>::max()) code = static_cast<int>(*given);
         } else if (body) {
             reason = json::stringMember(body, "message");
         }

@@ -343,11 +343,12 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
         return;
     }
     const auto idVar = object->get("id");
-    if (!idVar.isInteger()) {
+    const auto given = json::integerValue(idVar);
+    if (!given) {
         log_->warn("mcp '{}': ignoring a response with an id the gateway never sent: {}", config_.id, stringify(idVar));
         return;
     }
-    const auto id = idVar.convert<std::int64_t>();
+    const std::int64_t id = *given;
     Pending pending;
     {
         std::lock_guard lock(mutex_);

@@ -116,7 +116,11 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
         reply.json = error("null", kInvalidRequest, "\"id\" must be a string or an integer");
         return done(std::move(reply));
     }
-    const std::string id = idVar.isString() ? json::quote(idVar.extract<std::string>()) : std::to_string(idVar.convert<long long>());
+    // Echoed as sent: a string, or an integer of up to 64 bits, signed or not.
+    const auto signedId = json::integerValue(idVar);
+    const std::string id = idVar.isString() ? json::quote(idVar.extract<std::string>())
+                           : signedId       ? std::to_string(*signedId)
+                                            : std::to_string(idVar.convert<Poco::UInt64>());
     const auto paramsVar = message->has("params") ? message->get("params") : Poco::Dynamic::Var();
     const Poco::JSON::Object::Ptr params =
         paramsVar.type() == typeid(Poco::JSON::Object::Ptr) ? paramsVar.extract<Poco::JSON::Object::Ptr>() : new Poco::JSON::Object;

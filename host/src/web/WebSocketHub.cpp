@@ -2,6 +2,7 @@
 
 #include "log/Logging.h"
 #include "util/Json.h"
+#include "util/JsonObject.h"
 #include "net/HttpServer.h"
 #include "web/HttpUtil.h"
 
@@ -133,7 +134,7 @@ void WebSocketHub::registerBuiltins() {
                                                                   const ClientMessage& message) {
         const auto& body = *message.body;
         const auto last = body.has("last_seq") ? body.get("last_seq") : Poco::Dynamic::Var();
-        if (last.isEmpty() || !last.isInteger() || last.isBoolean() || last.convert<long long>() < 0) {
+        if (json::integerValue(last).value_or(-1) < 0) {
             session->sendError("invalid_message", "\"resume\" needs \"last_seq\": the seq of the last event received (0: none)",
                                message.requestIdJson);
             return;
