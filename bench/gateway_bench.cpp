@@ -419,8 +419,17 @@ int main(int argc, char** argv) {
                 return client.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
             }, webSocket) && ok;
         }
+        // The host as an MCP server: what an agent pays calling through /mcp (a session, keep-alive).
+        Stats face;
+        {
+            DirectHttpServer client(port);
+            if (!client.initialize()) { failed("initialize at the host's /mcp"); return 1; }
+            ok = measureCalls("/mcp", warmup, callCount, [&](const std::string& message) {
+                return client.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
+            }, face) && ok;
+        }
         // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
-        Stats directHttp, restHttp;
+        Stats directHttp, restHttp, faceHttp;
         if (withHttp) {
             DirectHttpServer server(burstHttp->port());
             if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
@@ -435,22 +444,33 @@ int main(int argc, char** argv) {
                 if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
                 return body;
             }, restHttp) && ok;
+            DirectHttpServer faceClient(port);
+            if (!faceClient.initialize()) { failed("initialize at the host's /mcp"); return 1; }
+            ok = measureCalls("/mcp (http)", warmup, callCount, [&](const std::string& message) {
+                return faceClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}");
+            }, faceHttp) && ok;
         }
         std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
         direct.print("direct (JSON-RPC over its pipes)");
         rest.print("gateway REST POST .../tools/echo/call");
         webSocket.print("gateway WebSocket call_tool");
+        face.print("host as MCP server, POST /mcp");
         const double p50 = percentileMs(direct.latenciesUs, 0.5), p99 = percentileMs(direct.latenciesUs, 0.99);
-        std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; WebSocket p50 %+.3f ms, p99 %+.3f ms\n",
+        std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; WebSocket p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, "
+                    "p99 %+.3f ms\n",
                     percentileMs(rest.latenciesUs, 0.5) - p50, percentileMs(rest.latenciesUs, 0.99) - p99,
-                    percentileMs(webSocket.latenciesUs, 0.5) - p50, percentileMs(webSocket.latenciesUs, 0.99) - p99);
+                    percentileMs(webSocket.latenciesUs, 0.5) - p50, percentileMs(webSocket.latenciesUs, 0.99) - p99,
+                    percentileMs(face.latenciesUs, 0.5) - p50, percentileMs(face.latenciesUs, 0.99) - p99);
         if (withHttp) {
             std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
             directHttp.print("direct (POST /mcp, keep-alive)");
             restHttp.print("gateway REST POST .../tools/echo/call");
-            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms\n",
+            faceHttp.print("host as MCP server, POST /mcp");
+            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, p99 %+.3f ms\n",
                         percentileMs(restHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
-                        percentileMs(restHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+                        percentileMs(restHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99),
+                        percentileMs(faceHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
+                        percentileMs(faceHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
         }
         runtime.stop();
     } catch (const std::exception& e) {
