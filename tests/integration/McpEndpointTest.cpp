@@ -157,6 +157,14 @@ public:
             return page->getArray("timeline")->size() == 1;
         }, 20000));
         CPPUNIT_ASSERT_EQUAL(std::string("test-agent"), page->getValue<std::string>("mcp_id"));
+        // Who, with what, where: the client as it named itself, the user, the endpoint, the protocol.
+        const auto context = page->getObject("execution_context");
+        CPPUNIT_ASSERT_MESSAGE(mc::host::json::stringify(page), context);
+        CPPUNIT_ASSERT_EQUAL(std::string("Test Agent"), context->getObject("mcp_client")->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), context->getObject("mcp_client")->getValue<std::string>("version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/mcp"), context->getValue<std::string>("endpoint"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), context->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT(context->has("user"));
         const auto step = page->getArray("timeline")->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("tool_call"), step->getValue<std::string>("step_type"));
         CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
@@ -168,7 +176,9 @@ public:
     }
 
     void refusalsSayWhatIsWrong() {
-        InProcessHost host(withEverything());
+        InProcessHost host(withEverything({{"mcp.servers.gone.transport", "stdio"},
+                                           {"mcp.servers.gone.command", "node"},
+                                           {"mcp.servers.gone.args", R"j(["-e","process.exit(3)"])j"}}));
         CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
         const unsigned short port = host.port();
         const std::string session = initialize(port);
@@ -215,6 +225,11 @@ public:
         // An id is echoed as sent, an integer beyond 64 signed bits too (found by fuzz/mcp_face: it threw).
         r = post(R"({"jsonrpc":"2.0","id":9280071992547409933,"method":"resources/read","params":{"uri":"o:nt://a"}})", headers);
         CPPUNIT_ASSERT_MESSAGE(r.body, r.body.rfind(R"({"jsonrpc":"2.0","id":9280071992547409933,"error":{"code":-32002,)", 0) == 0);
+        // A tool of a server that is configured but down: the reason, not "unknown tool".
+        r = post(R"({"jsonrpc":"2.0","id":"d","method":"tools/call","params":{"name":"gone__anything","arguments":{}}})", headers);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.json()->has("result") && r.json()->getObject("result")->getValue<bool>("isError"));
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("the MCP server 'gone' is ") != std::string::npos &&
+                                           r.body.find("exited with code 3") != std::string::npos);
         r = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"every__nope","arguments":{}}})", headers);
         CPPUNIT_ASSERT_EQUAL(-32602, r.json()->getObject("error")->getValue<int>("code"));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown tool 'every__nope'"), r.json()->getObject("error")->getValue<std::string>("message"));

@@ -5,6 +5,8 @@
 #include "mc/records/RecordSchema.h"
 #include "util/Json.h"
 
+#include <Poco/JSON/Parser.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -451,25 +453,32 @@ void IngestService::noteNotPersisted(std::size_t count, std::string_view source)
 }
 
 IngestService::Item IngestService::threadItem(const std::string& threadId, const std::string& mcpId,
-                                              const std::string& startedAt) {
+                                              const std::string& startedAt, const std::string& executionContextJson) {
     Poco::JSON::Object::Ptr thread = new Poco::JSON::Object;
     thread->set("id", threadId);
     thread->set("status", std::string("running"));
     thread->set("mcp_id", mcpId);
     thread->set("started_at", startedAt);
+    if (!executionContextJson.empty()) {
+        try {
+            thread->set("execution_context", Poco::JSON::Parser().parse(executionContextJson));
+        } catch (const Poco::Exception&) {
+        } // the host's own JSON: nothing to keep when it is not
+    }
     return Item{"thread", thread, {}, {}};
 }
 
-void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt) {
+void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
+                               const std::string& executionContextJson) {
     if (threadId.empty()) return;
-    runOrdered({threadId}, [this, threadId, mcpId, startedAt](const LookedUp& lookedUp) {
+    runOrdered({threadId}, [this, threadId, mcpId, startedAt, executionContextJson](const LookedUp& lookedUp) {
         {
             std::lock_guard lock(mutex_);
             ThreadState state;
             if (findThread(&lookedUp, threadId, state) != ThreadStateCache::Lookup::Absent) return;
         }
         std::vector<Item> items;
-        items.push_back(threadItem(threadId, mcpId, startedAt));
+        items.push_back(threadItem(threadId, mcpId, startedAt, executionContextJson));
         std::vector<std::string> invalid;
         process(std::move(items), "gateway", false, {}, &invalid);
         if (!invalid.empty() && !invalid.front().empty())

@@ -100,7 +100,9 @@ public:
 
     // A routed tool call's thread: created (running, on `mcpId`) when the store does not know it, so
     // the call's permission event and step can refer to it. Fire and forget.
-    void openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+    // `executionContextJson`: a JSON object for the thread's execution_context ("" for none).
+    void openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
+                    const std::string& executionContextJson = "");
     // The step of a completed tool call at the next sequence of its thread (opened first when still
     // unknown). Fire and forget.
     void recordToolCall(const ToolCallRecord& call);
@@ -170,7 +172,8 @@ private:
                       std::function<void(IngestReply)> done, std::vector<std::string>* rejectReasons = nullptr,
                       const LookedUp* lookedUp = nullptr);
     void noteNotPersisted(std::size_t count, std::string_view source);
-    static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt);
+    static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
+                           const std::string& executionContextJson = "");
     // Why the event cannot be valid whatever the store holds ("" when its shape is fine).
     static std::string shapeProblem(const Item& item);
     void writeToolCall(const ToolCallRecord& call, const LookedUp& lookedUp);

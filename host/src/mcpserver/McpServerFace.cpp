@@ -129,7 +129,9 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
         reply.json = initialize(*params, id, reply);
         if (!reply.sessionId.empty()) {
             std::lock_guard lock(mutex_);
-            sessions_[reply.sessionId].profile = profile.name;
+            auto& opened = sessions_[reply.sessionId];
+            opened.profile = profile.name;
+            opened.user = context.caller.user;
         }
         return done(std::move(reply));
     }
@@ -201,6 +203,8 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     Session session;
     session.protocolVersion = version;
     session.client = agentName(json::stringMember(clientInfo, "name"));
+    session.clientName = json::stringMember(clientInfo, "name");
+    session.clientVersion = json::stringMember(clientInfo, "version");
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     session.threadId = kThreadPrefix + sessionId;
@@ -339,7 +343,19 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     const McpCaller& caller = context.caller;
     McpFaceReply reply;
     const std::string name = json::stringMember(params, "name");
-    const auto target = name.empty() ? std::nullopt : resolve(name, session.profile);
+    auto target = name.empty() ? std::nullopt : resolve(name, session.profile);
+    if (!target) {
+        // <server>__<tool> of a server that is configured here but not connected: the gateway answers
+        // why (disconnected, its last error) and records the call, instead of "unknown tool".
+        const auto separator = name.find(kSeparator);
+        if (separator != std::string::npos && separator > 0) {
+            const std::string server = name.substr(0, separator), tool = name.substr(separator + 2);
+            const auto connection = gateway_.find(server);
+            if (connection && connection->status() != McpStatus::Connected && !tool.empty() &&
+                profiles_.at(session.profile).offersTool(server, tool))
+                target = std::make_pair(server, tool);
+        }
+    }
     if (!target) {
         reply.json = error(id, kInvalidParams, name.empty() ? "tools/call needs params.name" : "unknown tool '" + name + "'");
         return done(std::move(reply));
@@ -385,7 +401,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         joinable->agent = session.client;
     } else {
         // The session's thread is the agent's (the gateway would open it on the upstream server's name).
-        ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()));
+        ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
         request.threadId = session.threadId;
     }
     gateway_.callTool(target->first, std::move(request), [this, id, joinable, done = std::move(done)](ToolCallOutcome o) mutable {
@@ -412,6 +428,13 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
 } // namespace mc::host
 
 namespace mc::host {
+
+std::string McpServerFace::threadContext(const Session& session) {
+    return "{\"mcp_client\":{\"name\":" + json::quote(session.clientName) + ",\"version\":" + json::quote(session.clientVersion) +
+           "},\"user\":" + json::quote(session.user) + ",\"endpoint\":" +
+           json::quote(session.profile.empty() ? std::string("/mcp") : "/mcp/" + session.profile) +
+           ",\"protocol_version\":" + json::quote(session.protocolVersion) + "}";
+}
 
 void McpServerFace::stopJoining(const std::string& threadId) {
     if (threadId.rfind(kThreadPrefix, 0) != 0) return;
@@ -499,7 +522,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
         record->tool = target;
         record->startedAt = json::isoTimestamp(nowUnixUs());
         record->agent = session.client;
-        ingest_.openThread(session.threadId, session.client, record->startedAt);
+        ingest_.openThread(session.threadId, session.client, record->startedAt, threadContext(session));
     }
     const auto startedUs = nowUnixUs();
     const auto timeout = gateway_.settings().toolTimeout;

@@ -115,7 +115,9 @@ private:
     struct Session {
         std::string profile;
         std::string protocolVersion;
-        std::string client;   // clientInfo.name
+        std::string client;   // clientInfo.name as a thread's mcp_id
+        std::string clientName, clientVersion; // clientInfo as sent
+        std::string user;     // who initialized it (the API's principal)
         std::string threadId; // the thread its calls are steps of (written with its first step)
         bool joins = true;    // its calls wait to join the agent's telemetry (until one finds none)
         long long lastUsedUs = 0;
@@ -124,6 +126,8 @@ private:
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
+    // The session thread's execution_context: the client, the user, the endpoint and the protocol version.
+    static std::string threadContext(const Session& session);
     void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                 const McpRequestContext& context, std::function<void(McpFaceReply)> done);
 
