@@ -99,11 +99,9 @@ std::vector<std::string> McpConnection::toolNames() const {
     return out;
 }
 
-std::vector<std::pair<std::string, std::string>> McpConnection::toolDefinitions() const {
+McpConnection::Offerings McpConnection::tools() const {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& t : tools_) out.emplace_back(t.name, t.json);
-    return out;
+    return toolOfferings_;
 }
 
 std::string McpConnection::effectiveLogLevel() const {
@@ -636,7 +634,10 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
     } else {
         {
             std::lock_guard lock(mutex_);
-            if (generation == generation_) tools_.clear();
+            if (generation == generation_) {
+                tools_.clear();
+                toolOfferings_ = std::make_shared<const std::vector<Offered>>();
+            }
         }
         listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
     }
@@ -661,7 +662,7 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     auto tool = tools->getObject(static_cast<unsigned>(i));
                     const std::string name = json::stringMember(tool, "name");
                     if (name.empty()) continue;
-                    Tool t{name, stringify(tools->get(static_cast<unsigned>(i))), ""};
+                    Tool t{name, stringify(tools->get(static_cast<unsigned>(i))), "", tool};
                     if (tool->has("inputSchema")) t.inputSchemaJson = stringify(tool->get("inputSchema"));
                     gathered.push_back(std::move(t));
                 }
@@ -671,10 +672,13 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     return;
                 }
                 std::size_t count = gathered.size();
+                auto offered = std::make_shared<std::vector<Offered>>();
+                for (const auto& t : gathered) offered->push_back(Offered{t.name, t.object});
                 {
                     std::lock_guard lock(mutex_);
                     if (generation != generation_) return;
                     tools_ = std::move(gathered);
+                    toolOfferings_ = std::move(offered);
                 }
                 log_->info("mcp '{}': {} tools ({} page(s))", config_.id, count, page + 1);
                 if (duringHandshake) listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
@@ -701,7 +705,7 @@ void McpConnection::listCatalogs(std::uint64_t generation, std::function<void()>
         const auto which = static_cast<Catalog>(i);
         if (!hasCapability(kCatalogMethods[i].capability)) {
             std::lock_guard lock(mutex_);
-            if (generation == generation_) catalogs_[i].clear();
+            if (generation == generation_) catalogs_[i] = std::make_shared<const std::vector<Offered>>();
             continue;
         }
         chain = [this, generation, which, next = std::move(chain)] { listCatalog(generation, which, "", {}, 0, next); };
@@ -709,7 +713,7 @@ void McpConnection::listCatalogs(std::uint64_t generation, std::function<void()>
     chain();
 }
 
-void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<std::string> gathered, int page,
+void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<Offered> gathered, int page,
                                 std::function<void()> then) {
     const auto& m = kCatalogMethods[static_cast<int>(which)];
     const std::string params = cursor.empty() ? "{}" : "{\"cursor\":" + json::quote(cursor) + "}";
@@ -727,8 +731,9 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
                     items = result->getArray(m.member);
                 for (std::size_t i = 0; items && i < items->size(); ++i) {
                     auto item = items->getObject(static_cast<unsigned>(i));
-                    if (json::stringMember(item, m.key).empty()) continue; // nothing to name it by
-                    gathered.push_back(stringify(items->get(static_cast<unsigned>(i))));
+                    std::string key = json::stringMember(item, m.key);
+                    if (key.empty()) continue; // nothing to name it by
+                    gathered.push_back(Offered{std::move(key), item});
                 }
                 const std::string next = json::stringMember(result, "nextCursor");
                 if (!next.empty() && next != cursor && page + 1 < kMaxToolPages) {
@@ -739,14 +744,14 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
                 {
                     std::lock_guard lock(mutex_);
                     if (generation != generation_) return;
-                    catalogs_[static_cast<int>(which)] = std::move(gathered);
+                    catalogs_[static_cast<int>(which)] = std::make_shared<const std::vector<Offered>>(std::move(gathered));
                 }
                 log_->info("mcp '{}': {} {} ({} page(s))", config_.id, count, m.member, page + 1);
                 then();
             });
 }
 
-std::vector<std::string> McpConnection::catalog(Catalog which) const {
+McpConnection::Offerings McpConnection::catalog(Catalog which) const {
     std::lock_guard lock(mutex_);
     return catalogs_[static_cast<int>(which)];
 }
@@ -1249,9 +1254,9 @@ std::string McpConnection::summaryLocked(bool detail) const {
                       ",\"connected_since\":" + timestampOrNull(connectedSinceUs_) +
                       ",\"reconnect_attempts\":" + std::to_string(backoff_.attempts()) +
                       ",\"next_retry_at\":" + (status_ == McpStatus::Disconnected ? timestampOrNull(nextRetryUs_) : "null") +
-                      ",\"resource_count\":" + std::to_string(catalogs_[0].size()) +
-                      ",\"resource_template_count\":" + std::to_string(catalogs_[1].size()) +
-                      ",\"prompt_count\":" + std::to_string(catalogs_[2].size()) +
+                      ",\"resource_count\":" + std::to_string(catalogs_[0]->size()) +
+                      ",\"resource_template_count\":" + std::to_string(catalogs_[1]->size()) +
+                      ",\"prompt_count\":" + std::to_string(catalogs_[2]->size()) +
                       ",\"tool_count\":" + std::to_string(tools_.size()) + ",\"tools\":[";
     for (std::size_t i = 0; i < tools_.size(); ++i) {
         if (i) out += ',';

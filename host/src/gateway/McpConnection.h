@@ -18,6 +18,7 @@
 #include "util/Refusal.h"
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
 #include <spdlog/logger.h>
 
 #include <atomic>
@@ -96,8 +97,15 @@ public:
     const std::string& id() const { return config_.id; }
     McpStatus status() const;
     std::vector<std::string> toolNames() const;
-    // Each tool as (name, the whole tool object as the server sent it).
-    std::vector<std::pair<std::string, std::string>> toolDefinitions() const;
+    // One item the server offers (a tool, resource, resource template or prompt): the member that names
+    // it and the whole object as the server sent it, parsed once when listed and never changed after,
+    // so that readers on any thread share it (copy it before changing anything).
+    struct Offered {
+        std::string key;
+        Poco::JSON::Object::Ptr object;
+    };
+    using Offerings = std::shared_ptr<const std::vector<Offered>>;
+    Offerings tools() const;
 
     // {"id","transport","endpoint","origin","status","last_seen","last_error","version","server_info",
     //  "protocol_version","tools":[names],"tool_count","connected_since","reconnect_attempts","next_retry_at"}
@@ -111,7 +119,7 @@ public:
     // What a server offers besides tools, as it listed them at connect and after each list_changed:
     // each item the whole object it sent (a resource, a resource template, a prompt).
     enum class Catalog { Resources, ResourceTemplates, Prompts };
-    std::vector<std::string> catalog(Catalog which) const;
+    Offerings catalog(Catalog which) const;
     // Whether the server declared the capability ("resources", "prompts", "completions", ...) at initialize.
     bool hasCapability(const std::string& name) const;
     // Passes one request of an agent's on as it is (resources/read, prompts/get, completion/complete):
@@ -153,6 +161,7 @@ private:
         std::string name;
         std::string json;            // the whole tool object as the server sent it
         std::string inputSchemaJson; // "" when absent
+        Poco::JSON::Object::Ptr object; // the same, parsed (never changed)
     };
     struct ProgressContext {
         std::string tool;
@@ -204,7 +213,7 @@ private:
                    int page);
     // Lists `which` (all pages), then `then` (on any outcome: a server that fails to list its resources
     // still serves its tools).
-    void listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<std::string> gathered, int page,
+    void listCatalog(std::uint64_t generation, Catalog which, std::string cursor, std::vector<Offered> gathered, int page,
                      std::function<void()> then);
     // The catalogs the server's capabilities declare, one after the other, then `then`.
     void listCatalogs(std::uint64_t generation, std::function<void()> then);
@@ -248,7 +257,8 @@ private:
     std::map<std::string, ProgressContext> progress_;
     std::uint64_t nextProgressToken_ = 0;
     std::vector<Tool> tools_;
-    std::vector<std::string> catalogs_[3]; // by Catalog
+    Offerings toolOfferings_ = std::make_shared<const std::vector<Offered>>(); // tools_ as offered
+    Offerings catalogs_[3] = {toolOfferings_, toolOfferings_, toolOfferings_}; // by Catalog
     std::vector<std::string> capabilityNames_;
     std::string serverInfoJson_ = "null";
     std::string capabilitiesJson_ = "null";

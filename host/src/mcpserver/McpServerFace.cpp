@@ -249,38 +249,18 @@ const char* listMemberOf(int what) {
 McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what, bool withItems) const {
     Offers out;
     std::vector<NamedItem> named;
-    const char* key = keyOf(static_cast<int>(what));
     for (const auto& connection : gateway_.connections()) {
         if (connection->status() != McpStatus::Connected || !profile.offersServer(connection->id())) continue;
         auto add = [&](const std::string& original, Poco::JSON::Object::Ptr item) {
             out.offers.push_back(Offer{connection, std::move(item)});
             named.push_back(NamedItem{connection->id(), original});
         };
-        if (what == What::Tools) {
-            if (!withItems) {
-                for (const auto& name : connection->toolNames())
-                    if (profile.offersTool(connection->id(), name)) add(name, nullptr);
-                continue;
-            }
-            for (const auto& [name, definition] : connection->toolDefinitions()) {
-                if (!profile.offersTool(connection->id(), name)) continue;
-                try {
-                    add(name, Poco::JSON::Parser().parse(definition).extract<Poco::JSON::Object::Ptr>());
-                } catch (const std::exception&) {
-                } // the gateway keeps only objects; nothing to offer otherwise
-            }
-            continue;
-        }
-        const auto catalog = connection->catalog(what == What::Resources           ? McpConnection::Catalog::Resources
-                                                 : what == What::ResourceTemplates ? McpConnection::Catalog::ResourceTemplates
-                                                                                   : McpConnection::Catalog::Prompts);
-        for (const auto& text : catalog) {
-            try {
-                auto item = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-                add(json::stringMember(item, key), withItems ? item : nullptr);
-            } catch (const std::exception&) {
-            } // kept only when it was an object with its key
-        }
+        const auto offered = what == What::Tools             ? connection->tools()
+                             : what == What::Resources         ? connection->catalog(McpConnection::Catalog::Resources)
+                             : what == What::ResourceTemplates ? connection->catalog(McpConnection::Catalog::ResourceTemplates)
+                                                               : connection->catalog(McpConnection::Catalog::Prompts);
+        for (const auto& item : *offered)
+            if (what != What::Tools || profile.offersTool(connection->id(), item.key)) add(item.key, withItems ? item.object : nullptr);
     }
     out.names = what == What::Resources || what == What::ResourceTemplates ? McpNames::forUris(named, profile.prefix)
                                                                           : McpNames::forNames(named, profile.prefix);
@@ -293,8 +273,9 @@ std::string McpServerFace::list(const McpProfile& profile, What what, const std:
     std::string items;
     for (std::size_t i = 0; i < all.offers.size(); ++i) {
         if (all.names.exposed(i).empty()) continue;
-        all.offers[i].item->set(key, all.names.exposed(i));
-        items += (items.empty() ? "" : ",") + json::stringify(all.offers[i].item);
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object(*all.offers[i].item); // the shared original stays as the server sent it
+        item->set(key, all.names.exposed(i));
+        items += (items.empty() ? "" : ",") + json::stringify(item);
     }
     return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]}");
 }

@@ -101,7 +101,7 @@ private:
     enum class What { Tools, Resources, ResourceTemplates, Prompts };
     struct Offer {
         std::shared_ptr<McpConnection> connection;
-        Poco::JSON::Object::Ptr item; // the server's object (null when only names were asked for)
+        Poco::JSON::Object::Ptr item; // the server's object, shared: copy before changing (null when only names were asked for)
     };
     struct Offers {
         std::vector<Offer> offers;

@@ -409,7 +409,7 @@ private:
         const bool queued = server_.dispatch([handler, exchange] {
             runHandler(*handler, exchange);
             if (!exchange->deferred()) exchange->finish();
-            else exchange->postDeferred();
+            else exchange->deferredByHandler();
         });
         if (!queued) {
             ++server_.rejectedBusy_;
@@ -516,6 +516,8 @@ private:
     // read is given up (whoever does the work hears of it, HttpExchange::onAbandoned); otherwise the
     // answer is still written, then the connection closes.
     void peerHungUp() {
+        // Paired with HttpExchange::deferredByHandler: whichever of the two runs second sees the other.
+        if (exchange_) exchange_->peerGone_ = true;
         if (exchange_ && exchange_->deferred()) {
             logging::get("http")->debug("{}: the client went away before its answer", address_);
             close();
@@ -724,7 +726,9 @@ bool HttpExchange::complete(const Writer& write) {
     return true;
 }
 
-void HttpExchange::postDeferred() {
+void HttpExchange::deferredByHandler() {
+    // Only a client that left while the handler ran needs the loop again (deferred_ is set by now).
+    if (!peerGone_) return;
     auto connection = connection_.lock();
     if (!connection) return;
     auto self = shared_from_this();

@@ -150,8 +150,8 @@ private:
     void failStream();
     // The loop: the client went away before the deferred response was written.
     void abandoned();
-    // The worker: the handler returned having deferred; the loop checks whether the client already left.
-    void postDeferred();
+    // The worker: the handler returned having deferred; if the client already left, the loop gives up.
+    void deferredByHandler();
 
     std::weak_ptr<HttpConnection> connection_;
     EventLoop& loop_;
@@ -162,6 +162,7 @@ private:
     std::atomic<bool> deferred_{false};
     std::atomic<bool> answered_{false}; // a deferred reply was claimed (by complete() or the timeout)
     std::atomic<bool> finished_{false};
+    std::atomic<bool> peerGone_{false}; // the client shut its side (set by the loop)
     std::chrono::steady_clock::time_point deferDeadline_{};
     Writer onTimeout_;
     std::mutex abandonMutex_;
