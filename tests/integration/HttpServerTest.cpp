@@ -1,6 +1,7 @@
 // The event-loop HTTP server on loopback with real sockets: slow and idle clients hold no worker and
 // meet their deadlines, connection caps per address, pipelining, chunked bodies and 100-continue,
-// deferred replies (and their timeout), a streamed response to a client that stops reading, TLS with a
+// deferred replies (and their timeout), a streamed response to a client that stops reading, held
+// streams (server-sent events written from any thread; a backlogged client dropped), TLS with a
 // certificate the test makes, and clear errors for malformed requests.
 #include "TestHttp.h"
 #include "TestTcp.h"
@@ -18,7 +19,9 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 using namespace mc::host;
@@ -40,6 +43,20 @@ struct TestServer {
     Router router{auth, 1 << 20};
     std::unique_ptr<net::HttpServer> server;
     std::shared_ptr<DeferredReply> pending; // the "/api/hold" reply nobody completes until the test does
+    std::mutex heldMutex;
+    std::vector<std::shared_ptr<DeferredReply>> held; // the "/api/events" streams, in order
+    std::atomic<int> abandonedStreams{0};
+    std::shared_ptr<DeferredReply> heldStream(std::size_t i) {
+        const auto start = Clock::now();
+        for (;;) {
+            {
+                std::lock_guard lock(heldMutex);
+                if (held.size() > i) return held[i];
+            }
+            if (millisSince(start) > 5000) return nullptr;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
 
     explicit TestServer(net::HttpServerSettings settings = defaults()) {
         router.add(Route{"GET", "/health", std::nullopt,
@@ -66,6 +83,21 @@ struct TestServer {
                              pending = c.defer(std::chrono::milliseconds(400), [](Poco::Net::HTTPServerResponse&) {
                                  throw HttpError(504, "timeout", "nobody answered");
                              });
+                         },
+                         ""});
+        router.add(Route{"GET", "/api/events", Role::Viewer,
+                         [this](RequestContext& c) {
+                             // The deadline passes while the stream is open: an open stream is an answer.
+                             auto reply = c.defer(std::chrono::milliseconds(200), [](Poco::Net::HTTPServerResponse&) {
+                                 throw HttpError(504, "timeout", "the stream never opened");
+                             });
+                             reply->onAbandoned([this] { ++abandonedStreams; });
+                             CPPUNIT_ASSERT(reply->openStream([](Poco::Net::HTTPServerResponse& r) {
+                                 r.setContentType("text/event-stream");
+                                 r.set("Cache-Control", "no-cache");
+                             }));
+                             std::lock_guard lock(heldMutex);
+                             held.push_back(reply);
                          },
                          ""});
         router.add(Route{"GET", "/api/stream", Role::Viewer,
@@ -103,6 +135,7 @@ class HttpServerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(pipelinedChunkedAndContinuedRequests);
     CPPUNIT_TEST(deferredRepliesFreeTheWorker);
     CPPUNIT_TEST(aStreamToAClientThatStopsReadingEnds);
+    CPPUNIT_TEST(heldStreamsAreWrittenFromAnyThreadAndABackloggedClientIsDropped);
     CPPUNIT_TEST(malformedRequestsGetAClearErrorAndTheServerGoesOn);
     CPPUNIT_TEST(tlsServesHttpsOnly);
     CPPUNIT_TEST_SUITE_END();
@@ -239,6 +272,63 @@ public:
         }
         // What was sent before is still delivered, then the connection ends (not a hang).
         CPPUNIT_ASSERT(reader.closedByPeer(5000));
+    }
+
+    void heldStreamsAreWrittenFromAnyThreadAndABackloggedClientIsDropped() {
+        auto settings = TestServer::defaults();
+        settings.workerThreads = 1;
+        settings.idleTimeout = std::chrono::milliseconds(2000);
+        TestServer s(settings);
+        // A reader: the head at once, pieces as they are sent (past the deferral's deadline), the end,
+        // then the same connection serves the next request.
+        RawClient reader(s.port());
+        reader.send("GET /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        const std::string head = reader.read(2000, "\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE(head, head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(head, head.find("Content-Type: text/event-stream\r\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(head, head.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+        auto stream = s.heldStream(0);
+        CPPUNIT_ASSERT(stream);
+        // The worker is free while the stream is open.
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(s.port(), "/health").status);
+        std::thread([stream] { CPPUNIT_ASSERT(stream->send("data: one\n\n")); }).join();
+        CPPUNIT_ASSERT_EQUAL(std::string("b\r\ndata: one\n\n\r\n"), reader.read(2000, "one\n\n\r\n"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(400)); // the 200 ms deadline passed
+        CPPUNIT_ASSERT(stream->send("data: two\n\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("b\r\ndata: two\n\n\r\n"), reader.read(2000, "two\n\n\r\n"));
+        stream->end();
+        CPPUNIT_ASSERT_EQUAL(std::string("0\r\n\r\n"), reader.read(2000, "0\r\n\r\n"));
+        CPPUNIT_ASSERT(!stream->send("data: late\n\n"));
+        reader.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        CPPUNIT_ASSERT(reader.read(2000, "}").find("{\"status\":\"ok\"}") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(0, s.abandonedStreams.load());
+
+        // A client that reads nothing: sending never waits, and past the backlog the client is dropped.
+        RawClient stalled(s.port(), "127.0.0.1", 4096);
+        stalled.send("GET /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        auto backlogged = s.heldStream(1);
+        CPPUNIT_ASSERT(backlogged);
+        const std::string piece = "data: " + std::string(64 * 1024, 'x') + "\n\n";
+        int sent = 0;
+        const auto start = Clock::now();
+        while (backlogged->send(piece)) {
+            ++sent;
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(sent) + " pieces of 64 kB accepted", sent < 200);
+        }
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(millisSince(start)) + " ms", millisSince(start) < 1000 * mc::test::timeScale());
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(sent), sent >= 16); // the backlog allowance is 1 MiB
+        CPPUNIT_ASSERT(stalled.closedByPeer(5000));
+        // A client that goes away while its stream is open: whoever writes hears of it.
+        {
+            RawClient leaving(s.port());
+            leaving.send("GET /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            CPPUNIT_ASSERT(s.heldStream(2));
+            leaving.read(2000, "\r\n\r\n");
+        }
+        const auto waited = Clock::now();
+        while (s.abandonedStreams.load() < 2 && millisSince(waited) < 5000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CPPUNIT_ASSERT_EQUAL(2, s.abandonedStreams.load()); // the dropped one and the one that left
+        CPPUNIT_ASSERT(!s.heldStream(2)->send("data: gone\n\n"));
     }
 
     void malformedRequestsGetAClearErrorAndTheServerGoesOn() {

@@ -270,6 +270,13 @@ public:
     void exchangeDeferred(const std::shared_ptr<HttpExchange>& exchange) {
         if (state_ != State::Closed && exchange == exchange_ && peerDone_) peerHungUp();
     }
+    // A held stream's client fell too far behind (HttpExchange::sendOnStream): disconnect it.
+    void streamBacklogged(const std::shared_ptr<HttpExchange>& exchange) {
+        if (state_ == State::Closed || exchange != exchange_) return;
+        logging::get("http")->info("{}: closed: the client fell more than {} bytes behind its stream", address_,
+                                   HttpExchange::kHeldStreamBacklog);
+        close();
+    }
     void streamEnded(const std::shared_ptr<HttpExchange>& exchange, bool keepAlive) {
         if (state_ == State::Closed || exchange != exchange_) return;
         endExchange(keepAlive);
@@ -742,14 +749,37 @@ void HttpExchange::onAbandoned(std::function<void()> then) {
         return;
     }
     lock.unlock();
-    if (then && !answered_) then();
+    if (then && (!answered_ || (streamHeld_ && !finished_))) then();
+}
+
+bool HttpExchange::openStream(const Writer& head) {
+    if (answered_.exchange(true)) return false;
+    streamHeld_ = true;
+    head(response_);
+    response_.setChunkedTransferEncoding(true);
+    response_.send();
+    return true;
+}
+
+bool HttpExchange::sendOnStream(std::string bytes) {
+    if (!streamHeld_ || finished_ || bytes.empty()) return false;
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    std::string chunk = size;
+    chunk += bytes;
+    chunk += "\r\n";
+    return pushStream(std::move(chunk), false);
+}
+
+void HttpExchange::endStream() {
+    if (streamHeld_) finish();
 }
 
 void HttpExchange::abandoned() {
     std::function<void()> then;
     {
         std::lock_guard lock(abandonMutex_);
-        if (abandoned_ || !deferred_ || answered_) return;
+        if (abandoned_ || !deferred_ || (answered_ && !streamHeld_) || finished_) return;
         abandoned_ = true;
         then.swap(onAbandoned_);
     }
@@ -763,7 +793,7 @@ void HttpExchange::finish() {
     if (Poco::icompare(response_.get("Connection", ""), "close") == 0) keepAlive_ = false;
     if (streaming_) {
         response_.buffer_->flushChunk();
-        const bool ok = !response_.buffer_->failed && pushStream("0\r\n\r\n");
+        const bool ok = !response_.buffer_->failed && pushStream("0\r\n\r\n", !streamHeld_);
         if (!connection) return;
         const bool keepAlive = keepAlive_ && ok;
         loop_.post([connection, self, keepAlive] { connection->streamEnded(self, keepAlive); });
@@ -797,14 +827,22 @@ void HttpExchange::finish() {
     });
 }
 
-bool HttpExchange::pushStream(std::string bytes) {
+bool HttpExchange::pushStream(std::string bytes, bool wait) {
     auto connection = connection_.lock();
     if (!connection) return false;
     {
         std::unique_lock lock(flowMutex_);
         if (streamFailed_) return false;
+        if (!wait && streamPending_ + bytes.size() > kHeldStreamBacklog) {
+            streamFailed_ = true;
+            lock.unlock();
+            flowChanged_.notify_all();
+            auto self = shared_from_this();
+            loop_.post([connection, self] { connection->streamBacklogged(self); });
+            return false;
+        }
         // Wait while the client is behind; a client that reads nothing for writeTimeout fails the stream.
-        if (!loop_.onLoopThread() &&
+        if (wait && !loop_.onLoopThread() &&
             !flowChanged_.wait_for(lock, writeTimeout_, [this] { return streamFailed_ || streamPending_ < kStreamHighWater; })) {
             streamFailed_ = true;
             return false;

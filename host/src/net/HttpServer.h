@@ -131,8 +131,18 @@ public:
     // Writes the deferred response with `write` (any thread); false when it was already answered.
     bool complete(const Writer& write);
     // `then` runs once, on the event loop, if the client disconnects while a deferred response is
-    // unanswered (at once, on the caller's thread, when that has happened already).
+    // unanswered or its held stream open (at once, on the caller's thread, when that has happened already).
     void onAbandoned(std::function<void()> then);
+
+    // Answers the deferred response with a stream that stays open (server-sent events): `head` sets
+    // the status and headers, the body is chunked. False when it was already answered.
+    bool openStream(const Writer& head);
+    // One piece of the held stream, from any thread; never waits: a client more than
+    // kHeldStreamBacklog behind is disconnected (false), as is one that reads nothing for writeTimeout.
+    bool sendOnStream(std::string bytes);
+    // Ends the held stream (the connection may serve the next request).
+    void endStream();
+    static constexpr std::size_t kHeldStreamBacklog = 1024 * 1024;
 
     // The exchange behind a response the HttpServer made (nullptr for any other response).
     static HttpExchange* of(Poco::Net::HTTPServerResponse& response);
@@ -145,7 +155,7 @@ private:
     // The handler is done with the response (or a deferred reply was written): send what is left.
     void finish();
     // Streaming: the head (first) and body chunks, with flow control.
-    bool pushStream(std::string bytes);
+    bool pushStream(std::string bytes, bool wait = true);
     void streamProgress(std::size_t bytes); // the loop wrote `bytes` of this exchange's stream
     void failStream();
     // The loop: the client went away before the deferred response was written.
@@ -163,6 +173,7 @@ private:
     std::atomic<bool> answered_{false}; // a deferred reply was claimed (by complete() or the timeout)
     std::atomic<bool> finished_{false};
     std::atomic<bool> peerGone_{false}; // the client shut its side (set by the loop)
+    std::atomic<bool> streamHeld_{false}; // openStream(): answered, the stream open until endStream()
     std::chrono::steady_clock::time_point deferDeadline_{};
     Writer onTimeout_;
     std::mutex abandonMutex_;

@@ -89,6 +89,9 @@ public:
         });
     }
     void onAbandoned(std::function<void()> then) override { exchange_->onAbandoned(std::move(then)); }
+    bool openStream(Writer head) override { return exchange_->openStream(head); }
+    bool send(std::string bytes) override { return exchange_->sendOnStream(std::move(bytes)); }
+    void end() override { exchange_->endStream(); }
 
 private:
     std::shared_ptr<net::HttpExchange> exchange_;

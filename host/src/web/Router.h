@@ -37,6 +37,15 @@ public:
     // `then` runs once, on the server's event loop, when the client disconnects before the reply is
     // written (at once when it already has); never after complete().
     virtual void onAbandoned(std::function<void()> then) = 0;
+    // Instead of complete(): answers with a stream that stays open (server-sent events); `head` sets the
+    // status and headers. False when the reply was already written (the timeout's included). Then
+    // onAbandoned's `then` runs when the client disconnects while the stream is open.
+    virtual bool openStream(Writer head) = 0;
+    // One piece of the open stream, from any thread; never waits. False once the client is gone or fell
+    // too far behind (it is disconnected; an SSE client reconnects and resumes).
+    virtual bool send(std::string bytes) = 0;
+    // Ends the open stream.
+    virtual void end() = 0;
 };
 
 struct RequestContext {
