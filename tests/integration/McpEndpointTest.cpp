@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,16 @@ std::string claudeToolResult(const std::string& session, const std::string& tool
            R"({"key":"tool_parameters","value":{"stringValue":"{\"mcp_server_name\":\"mc\",\"mcp_tool_name\":\"every__echo\"}"}},)"
            R"({"key":"tool_use_id","value":{"stringValue":")" + toolUseId + R"("}},)"
            R"({"key":"success","value":{"stringValue":"true"}},{"key":"duration_ms","value":{"stringValue":"40"}}]}]}]}]})";
+}
+
+// initialize's result over raw HTTP.
+Poco::JSON::Object::Ptr initializeResult(unsigned short port) {
+    const auto r = httpRequest("POST", port, "/mcp",
+                               R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                               R"("capabilities":{},"clientInfo":{"name":"Raw Agent","version":"0.1"}}})",
+                               kMcpHeaders);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+    return r.json()->getObject("result");
 }
 
 // initialize over raw HTTP; the session id.
@@ -108,6 +120,71 @@ struct McpSession {
 
 bool contains(const std::vector<std::string>& all, const std::string& one) { return std::find(all.begin(), all.end(), one) != all.end(); }
 
+// A session's GET stream over a raw connection: the response head, then its server-sent events one
+// by one (the chunked framing taken off).
+class SessionStream {
+public:
+    SessionStream(unsigned short port, const std::string& session, const std::string& path = "/mcp", const std::string& lastEventId = "")
+        : client_(port) {
+        client_.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\nAccept: text/event-stream\r\nMcp-Session-Id: " +
+                     session + "\r\n" + (lastEventId.empty() ? "" : "Last-Event-ID: " + lastEventId + "\r\n") + "\r\n");
+        buffer_ = client_.read(5000, "\r\n\r\n");
+        const auto end = buffer_.find("\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE(buffer_, end != std::string::npos);
+        head = buffer_.substr(0, end);
+        buffer_.erase(0, end + 4);
+    }
+    std::string head;
+    struct Event {
+        std::string id;
+        std::string data;
+    };
+    // The next event; nullopt when none came within `timeoutMs` or the stream ended (ended() says).
+    std::optional<Event> next(int timeoutMs = 5000) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+        for (;;) {
+            const auto size = buffer_.find("\r\n");
+            if (size != std::string::npos) {
+                const std::size_t length = std::stoul(buffer_.substr(0, size), nullptr, 16);
+                if (length == 0) {
+                    ended_ = true;
+                    return std::nullopt;
+                }
+                if (buffer_.size() >= size + 2 + length + 2) {
+                    const std::string text = buffer_.substr(size + 2, length);
+                    buffer_.erase(0, size + 2 + length + 2);
+                    Event event;
+                    std::istringstream lines(text);
+                    for (std::string line; std::getline(lines, line);) {
+                        if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
+                        if (line.rfind("data: ", 0) == 0) event.data = line.substr(6);
+                    }
+                    return event;
+                }
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+            if (left <= 0) return std::nullopt;
+            const std::string more = client_.read(static_cast<int>(std::min<long long>(left, 200)));
+            buffer_ += more;
+        }
+    }
+    // The next event's method (asserting one came), its id in `id`.
+    std::string nextMethod(std::string* id = nullptr, Poco::JSON::Object::Ptr* message = nullptr) {
+        const auto event = next();
+        CPPUNIT_ASSERT_MESSAGE("no event came", event.has_value());
+        if (id) *id = event->id;
+        const auto parsed = parse(event->data);
+        if (message) *message = parsed;
+        return parsed->getValue<std::string>("method");
+    }
+    bool ended() const { return ended_; }
+
+private:
+    mc::test::TcpClient client_;
+    std::string buffer_;
+    bool ended_ = false;
+};
+
 } // namespace
 
 class McpEndpointTest : public CppUnit::TestFixture {
@@ -121,6 +198,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(profilesAndPrefixRulesChooseWhatIsOfferedAndHow);
     CPPUNIT_TEST(aClientThatGoesAwayHasItsCallCancelled);
     CPPUNIT_TEST(oversizeMessagesAreRefused);
+    CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -236,10 +314,12 @@ public:
         r = post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":7}}})", headers);
         CPPUNIT_ASSERT_EQUAL(-32602, r.json()->getObject("error")->getValue<int>("code"));
         CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("must be of type string") != std::string::npos);
-        // GET offers no stream: 405 with Allow.
-        const auto get = httpRequest("GET", port, "/mcp", "", headers);
-        CPPUNIT_ASSERT_EQUAL(405, get.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("POST, DELETE"), get.headers.at("Allow"));
+        // GET is the session's stream: server-sent events only (theSessionsStreamCarriesListChangesAndLogsAndResumes).
+        auto jsonOnly = headers;
+        jsonOnly["Accept"] = "application/json";
+        const auto get = httpRequest("GET", port, "/mcp", "", jsonOnly);
+        CPPUNIT_ASSERT_EQUAL(406, get.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("not_acceptable"), get.json()->getObject("error")->getValue<std::string>("code"));
         // DELETE ends the session once.
         CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", port, "/mcp", "", headers).status);
         CPPUNIT_ASSERT_EQUAL(404, httpRequest("DELETE", port, "/mcp", "", headers).status);
@@ -579,6 +659,110 @@ public:
                                             std::string::npos);
         const auto echoed = mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"still here"}})");
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: still here"), echoed->getArray("content")->getObject(0)->getValue<std::string>("text"));
+    }
+
+    // GET /mcp: a session's stream of the servers' log messages at the level the session set and of
+    // list_changed (a server goes); a client that comes back with Last-Event-ID gets what it missed; a
+    // second stream replaces the first; the session's end ends it; refusals say why. The session is of
+    // a profile offering "burst" alone (server-everything's own periodic logs would interleave).
+    void theSessionsStreamCarriesListChangesAndLogsAndResumes() {
+        const std::string burstPeer = std::string(MC_TEST_MCP_PEERS_DIR) + "/log-burst-peer.mjs";
+        InProcessHost host(withEverything({{"mcp.servers.burst.transport", "stdio"},
+                                           {"mcp.servers.burst.command", "node"},
+                                           {"mcp.servers.burst.args", "[\"" + burstPeer + "\",\"stdio\"]"},
+                                           {"mcp.profiles.watch.servers", "burst"}}));
+        CPPUNIT_ASSERT(eventually([&] {
+            return mc::test::statusOf(host.port(), "every") == "connected" && mc::test::statusOf(host.port(), "burst") == "connected";
+        }));
+        const McpSession mcp(host.port(), "/mcp/watch");
+        const auto capabilities = initializeResult(host.port())->getObject("capabilities");
+        for (const char* list : {"tools", "resources", "prompts"})
+            CPPUNIT_ASSERT_MESSAGE(list, capabilities->getObject(list)->getValue<bool>("listChanged"));
+
+        // Refusals: not asking for events, no session, a session not known, one of another endpoint.
+        auto r = httpRequest("GET", host.port(), "/mcp/watch", "", {{"Accept", "application/json"}, {"Mcp-Session-Id", mcp.id}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 406, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("send Accept: text/event-stream") != std::string::npos);
+        r = httpRequest("GET", host.port(), "/mcp/watch", "", {{"Accept", "text/event-stream"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 400, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("send the Mcp-Session-Id header") != std::string::npos);
+        r = httpRequest("GET", host.port(), "/mcp/watch", "", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", "nobody"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 404, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("session 'nobody' is not known here") != std::string::npos);
+        r = httpRequest("GET", host.port(), "/mcp", "", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", mcp.id}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 404, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("was opened at another MCP endpoint (/mcp/watch)") != std::string::npos);
+        // logging/setLevel takes MCP's levels only.
+        const auto badLevel = mcp.request("logging/setLevel", R"({"level":"loud"})");
+        CPPUNIT_ASSERT_EQUAL(-32602, badLevel->getObject("error")->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"level\" must be one of debug, info, notice, warning, error, critical, alert, emergency; got \"loud\""),
+                             badLevel->getObject("error")->getValue<std::string>("message"));
+
+        const std::string burst = R"({"name":"burst__log-burst","arguments":{"count":2,"interval_ms":0}})";
+        {
+            SessionStream stream(host.port(), mcp.id, "/mcp/watch");
+            CPPUNIT_ASSERT_MESSAGE(stream.head, stream.head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+            CPPUNIT_ASSERT_MESSAGE(stream.head, stream.head.find("Content-Type: text/event-stream") != std::string::npos);
+            const auto priming = stream.next();
+            CPPUNIT_ASSERT(priming.has_value());
+            CPPUNIT_ASSERT_EQUAL(std::string("0"), priming->id); // nothing sent yet
+            CPPUNIT_ASSERT_EQUAL(std::string(), priming->data);
+            // Without a level set, the servers' logs do not come; from "info" up they do, named by server.
+            mcp.result("tools/call", burst);
+            CPPUNIT_ASSERT(!stream.next(500).has_value());
+            mcp.result("logging/setLevel", R"({"level":"info"})");
+            mcp.result("tools/call", burst);
+            for (int seq = 0; seq < 2; ++seq) {
+                std::string id;
+                Poco::JSON::Object::Ptr message;
+                CPPUNIT_ASSERT_EQUAL(std::string("notifications/message"), stream.nextMethod(&id, &message));
+                CPPUNIT_ASSERT_EQUAL(std::to_string(seq + 1), id);
+                const auto params = message->getObject("params");
+                CPPUNIT_ASSERT_EQUAL(std::string("info"), params->getValue<std::string>("level"));
+                CPPUNIT_ASSERT_EQUAL(std::string("burst/burst"), params->getValue<std::string>("logger"));
+                CPPUNIT_ASSERT_EQUAL(seq, params->getObject("data")->getValue<int>("seq"));
+            }
+            // Below the level: nothing.
+            mcp.result("logging/setLevel", R"({"level":"error"})");
+            mcp.result("tools/call", burst);
+            CPPUNIT_ASSERT(!stream.next(500).has_value());
+        } // the client goes away
+
+        // While it is away, what is posted is kept: one log message, then the server goes (its lists change).
+        mcp.result("logging/setLevel", R"({"level":"debug"})");
+        mcp.result("tools/call", R"({"name":"burst__log-burst","arguments":{"count":1,"interval_ms":0}})");
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/api/mcps/burst").status);
+        CPPUNIT_ASSERT(eventually([&] { return mcp.names("tools/list", "tools", "name").empty(); }));
+        // The other server going changes nothing this profile offers: no message.
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/api/mcps/every").status);
+        {
+            SessionStream resumed(host.port(), mcp.id, "/mcp/watch", "2");
+            const auto priming = resumed.next();
+            CPPUNIT_ASSERT(priming.has_value());
+            CPPUNIT_ASSERT_EQUAL(std::string("6"), priming->id);
+            std::string ids, methods;
+            for (int i = 0; i < 4; ++i) {
+                std::string id;
+                methods += resumed.nextMethod(&id) + " ";
+                ids += id + " ";
+            }
+            CPPUNIT_ASSERT_EQUAL(std::string("3 4 5 6 "), ids);
+            CPPUNIT_ASSERT_EQUAL(std::string("notifications/message notifications/tools/list_changed notifications/resources/list_changed "
+                                             "notifications/prompts/list_changed "),
+                                 methods);
+            CPPUNIT_ASSERT(!resumed.next(500).has_value());
+            // A second stream of the session replaces this one, which ends.
+            SessionStream second(host.port(), mcp.id, "/mcp/watch", "6");
+            CPPUNIT_ASSERT_EQUAL(std::string("6"), second.next()->id);
+            CPPUNIT_ASSERT(!resumed.next(2000).has_value());
+            CPPUNIT_ASSERT(resumed.ended());
+            // The session's end ends its stream.
+            auto endHeaders = kMcpHeaders;
+            endHeaders["Mcp-Session-Id"] = mcp.id;
+            CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/mcp/watch", "", endHeaders).status);
+            CPPUNIT_ASSERT(!second.next(2000).has_value());
+            CPPUNIT_ASSERT(second.ended());
+        }
     }
 
     // A message over http.max_body_bytes is refused with 413 before it is read, and the session goes on.

@@ -76,7 +76,10 @@ public:
             const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--call", "files__read_text_file", "--args",
                                                  "{\"path\":\"" + dir.path() + "/fs/note.txt\"}", "--read",
                                                  "mission-control://memory/memory://knowledge-graph", "--prompt", "every__args-prompt",
-                                                 "--prompt-args", R"({"city":"Oslo"})"});
+                                                 "--prompt-args", R"({"city":"Oslo"})", "--log-level", "debug", "--change",
+                                                 "every__gzip-file-as-resource", "--change-args",
+                                                 R"({"name":"hello-)" + sdk + R"(.txt","data":"data:text/plain;base64,aGVsbG8=","outputType":"resourceLink"})",
+                                                 "--await", "notifications/resources/list_changed"});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
             const auto out = parse(ran.out);
             // v2 asked server/discover first and, told -32601, initialized in the 2025 era.
@@ -96,6 +99,17 @@ public:
                                  out->getArray("prompt")->getObject(0)->getObject("content")->getValue<std::string>("text"));
             CPPUNIT_ASSERT_EQUAL(std::string("hello from a file\n"),
                                  out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+            // server-everything registered a resource and said so; the host listed again and told the
+            // client on the session's stream, and the new resource is offered.
+            CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, out->getValue<bool>("awaited"));
+            CPPUNIT_ASSERT(contains(out->getArray("notifications"), "notifications/resources/list_changed"));
+            const auto after = out->getArray("resourcesAfter");
+            bool offered = false;
+            for (std::size_t i = 0; i < after->size(); ++i) {
+                const std::string uri = after->getElement<std::string>(static_cast<unsigned>(i));
+                offered = offered || (uri.rfind("mission-control://every/", 0) == 0 && uri.find("hello-" + sdk + ".txt") != std::string::npos);
+            }
+            CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, offered);
         }
     }
 

@@ -5,6 +5,10 @@
 // of what it saw.
 //   node mcp-tour.mjs --sdk v1|v2 --url http://127.0.0.1:8000/mcp [--token T] [--call <tool> --args '{}']
 //                     [--read <uri>] [--prompt <name> --prompt-args '{}'] [--name agent]
+//                     [--change <tool> --change-args '{}' --await <notification method>] [--log-level L]
+// --change calls a tool that changes what the server offers and waits (10 s at most) for --await
+// among the notifications the session's stream brings; --log-level sets the session's level first.
+// Every notification received is in "notifications" (its method, and its params' logger if any).
 const argv = process.argv.slice(2);
 const option = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const sdk = option('sdk') ?? 'v1';
@@ -22,9 +26,15 @@ if (sdk === 'v2') {
   transport = new StreamableHTTPClientTransport(new URL(option('url')), { requestInit: { headers } });
   client = new Client({ name: option('name') ?? 'mc-tour-v1', version: '1.0.0' });
 }
-const out = { sdk };
+const out = { sdk, notifications: [] };
+let heard = () => {};
+client.fallbackNotificationHandler = async notification => {
+  out.notifications.push(notification.params?.logger ? `${notification.method} ${notification.params.logger}` : notification.method);
+  heard(notification.method);
+};
 try {
   await client.connect(transport);
+  if (option('log-level')) await client.setLoggingLevel(option('log-level'));
   out.sessionId = transport.sessionId;
   out.server = client.getServerVersion();
   out.protocolVersion = client.getNegotiatedProtocolVersion?.() ?? transport.protocolVersion;
@@ -36,6 +46,17 @@ try {
   if (read) out.read = (await client.readResource({ uri: read })).contents;
   if (option('prompt')) out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') })).messages;
   if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}') });
+  if (option('change')) {
+    const awaited = option('await');
+    const arrived = new Promise(resolve => {
+      if (out.notifications.some(n => n.startsWith(awaited))) return resolve(true);
+      heard = method => { if (method === awaited) resolve(true); };
+      setTimeout(() => resolve(false), 10000);
+    });
+    out.changeResult = await client.callTool({ name: option('change'), arguments: JSON.parse(option('change-args') ?? '{}') });
+    out.awaited = await arrived;
+    out.resourcesAfter = (await client.listResources()).resources.map(r => r.uri);
+  }
   if (transport.terminateSession) await transport.terminateSession().catch(() => {});
   out.ok = true;
 } catch (e) {

@@ -83,13 +83,35 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                          },
                          "End an MCP session (operator): the Mcp-Session-Id header."});
         router.add(Route{"GET", path, Role::Operator,
-                         [profileOf](RequestContext& ctx) {
-                             profileOf(ctx);
-                             ctx.response.set("Allow", "POST, DELETE");
-                             http::sendError(ctx.response, Status::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                                             "this server offers no server-to-client stream: POST each message");
+                         [f, profileOf](RequestContext& ctx) {
+                             McpRequestContext request;
+                             request.profile = profileOf(ctx);
+                             request.sessionId = ctx.request.get("Mcp-Session-Id", "");
+                             request.protocolVersion = ctx.request.get("MCP-Protocol-Version", "");
+                             if (ctx.request.get("Accept", "").find("text/event-stream") == std::string::npos)
+                                 throw HttpError(406, "not_acceptable",
+                                                 "the MCP session's stream is server-sent events: send Accept: text/event-stream");
+                             if (auto refusal = f->streamRefusal(request)) return send(ctx.response, *refusal);
+                             // Held open without a worker; messages are written as they come, never waiting.
+                             auto reply = ctx.defer(std::chrono::seconds(10), [](Poco::Net::HTTPServerResponse& response) {
+                                 http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the stream did not open"));
+                             });
+                             if (!reply->openStream([](Poco::Net::HTTPServerResponse& response) {
+                                     response.setContentType("text/event-stream");
+                                     response.set("Cache-Control", "no-cache");
+                                 }))
+                                 return;
+                             const std::string session = request.sessionId;
+                             const auto token =
+                                 f->attachStream(session,
+                                                 SessionStreams::Stream{[reply](const std::string& event) { return reply->send(event); },
+                                                                        [reply] { reply->end(); }},
+                                                 ctx.request.get("Last-Event-ID", ""));
+                             if (token == 0) return reply->end();
+                             reply->onAbandoned([f, session, token] { f->detachStream(session, token); });
                          },
-                         "MCP's server-to-client stream: not offered (405)."});
+                         "MCP session's stream (operator): server-sent events of list_changed and the servers' log messages "
+                         "(logging/setLevel); Last-Event-ID resumes (docs/mcp-server.md#the-sessions-stream)."});
     }
 }
 

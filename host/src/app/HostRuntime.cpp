@@ -90,6 +90,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     if (settings_.mcpEndpoint) {
         mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
         mcpFace_->setProfiles(settings_.mcpProfiles);
+        gateway_->setServerListener(mcpFace_->serverListener());
     }
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {
         exporter_ = std::make_unique<OtlpExporter>(std::move(exportSettings), MC_VERSION);
@@ -511,6 +512,7 @@ void HostRuntime::stop() {
         rescanStopped_ = true;                   // and none starts after
     }
     if (http_) http_->stopAccepting(); // no new connections; idle ones close, in-flight requests finish
+    if (mcpFace_) mcpFace_->endStreams(); // agents' held streams end (they would hold their connections open)
     for (auto& listener : receiverListeners_) listener.http->stopAccepting();
     if (hub_) hub_->shutdown(settings_.drainTimeout);
     // Nothing below may be torn down under a running handler: wait for the workers first. Handlers

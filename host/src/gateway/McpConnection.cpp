@@ -396,6 +396,8 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
     if (method == "notifications/message") {
         const MappedLog mapped = mapLogNotification(config_.id, params);
         emitLog(mapped.level, mapped.service, mapped.message, mapped.context, mapped.mcpLevel);
+        if (services_.listener.logged && params.type() == typeid(Poco::JSON::Object::Ptr))
+            services_.listener.logged(config_.id, mapped.mcpLevel, stringify(params));
     } else if (method == "notifications/progress") {
         auto p = asObject(params);
         if (!p) return;
@@ -1221,6 +1223,7 @@ void McpConnection::publishStatus(const std::string& change) const {
     if (services_.events.route(kEventSourcePrefix + config_.id, "mcp", payload, &error) != MC_OK)
         log_->warn("mcp '{}': status event refused: {}", config_.id, error);
     if (change == "status" || change == "removed") recordStatusChange(change == "removed" ? "removed" : "");
+    if (services_.listener.changed) services_.listener.changed(config_.id, change);
 }
 
 void McpConnection::recordStatusChange(const std::string& statusOverride) const {

@@ -75,6 +75,16 @@ struct ToolCallOutcome {
 };
 using ToolCallCallback = std::function<void(ToolCallOutcome)>;
 
+// Who hears, besides the event stream, what servers change and log (the MCP endpoint's sessions).
+// Both run on the thread that learnt it and must return at once.
+struct McpServerListener {
+    // "status" (connected, disconnected, ...), "tools_changed", "catalog_changed" (resources, templates
+    // or prompts), "removed".
+    std::function<void(const std::string& mcpId, const std::string& change)> changed;
+    // A notifications/message of the server: its level and its params as it sent them (a JSON object).
+    std::function<void(const std::string& mcpId, const std::string& level, const std::string& paramsJson)> logged;
+};
+
 class McpConnection : public std::enable_shared_from_this<McpConnection> {
 public:
     struct Services {
@@ -83,6 +93,7 @@ public:
         const TransportSet& transports;
         EventRouter& events;
         const McpCallSink& calls; // empty: requests are not reported
+        const McpServerListener& listener;
     };
     // `origin`: "config" (host.properties) or "api" (POST /api/mcps).
     McpConnection(McpServerConfig config, std::string origin, Services services);

@@ -99,7 +99,7 @@ void McpGateway::start() {
         for (auto& c : configured_) {
             if (connections_.count(c.id)) continue;
             auto connection = std::make_shared<McpConnection>(
-                c, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_});
+                c, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
             connections_[c.id] = connection;
             toStart.push_back(connection);
         }
@@ -150,7 +150,7 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
             throw GatewayError(Refusal::Conflict, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
                                "{\"field\":\"id\"}");
         connection = std::make_shared<McpConnection>(std::move(config), origin,
-                                                     McpConnection::Services{settings_, scheduler_, transports_, events_, calls_});
+                                                     McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
         connections_[connection->id()] = connection;
         startNow = started_;
     }

@@ -84,6 +84,8 @@ public:
     // Set before start(): hears every request made to any server as it ends (McpCallRecord.h), and
     // tools/call then carries a traceparent in _meta.
     void setCallSink(McpCallSink sink) { calls_ = std::move(sink); }
+    // Set before start(): hears servers' changes and log messages (McpServerListener).
+    void setServerListener(McpServerListener listener) { listener_ = std::move(listener); }
     // Set before start(): counts and times every tool call into `registry` (GatewayMetrics.h).
     void enableMetrics(metrics::Registry& registry) { metrics_ = std::make_unique<GatewayMetrics>(registry, *this); }
 
@@ -109,6 +111,7 @@ private:
     PermissionPolicy policy_;
     ToolCallObserver observer_;
     McpCallSink calls_;
+    McpServerListener listener_;
     std::unique_ptr<GatewayMetrics> metrics_; // null: metrics off
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<McpConnection>> connections_;

@@ -65,16 +65,132 @@ std::size_t McpServerFace::sessionCount() const {
 }
 
 bool McpServerFace::endSession(const std::string& sessionId, const std::string& profile) {
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(sessionId);
-    if (it == sessions_.end() || it->second.profile != profile) return false;
-    sessions_.erase(it);
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(sessionId);
+        if (it == sessions_.end() || it->second.profile != profile) return false;
+        sessions_.erase(it);
+    }
+    streams_.forget(sessionId);
     return true;
+}
+
+bool McpServerFace::sessionAccepted(const McpRequestContext& context, McpFaceReply& reply) const {
+    const std::string& protocolVersion = context.protocolVersion;
+    if (!protocolVersion.empty() && std::find(versions().begin(), versions().end(), protocolVersion) == versions().end()) {
+        reply.outcome = McpFaceReply::Outcome::BadVersion;
+        reply.message = "MCP-Protocol-Version '" + protocolVersion + "' is not one this server speaks (2025-11-25, 2025-06-18, 2025-03-26)";
+        return false;
+    }
+    if (context.sessionId.empty()) {
+        reply.outcome = McpFaceReply::Outcome::MissingSession;
+        reply.message = "send the Mcp-Session-Id header this server gave at initialize";
+        return false;
+    }
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(context.sessionId);
+    if (it != sessions_.end() && it->second.profile == context.profile) return true;
+    reply.outcome = McpFaceReply::Outcome::UnknownSession;
+    reply.message = it == sessions_.end() ? "session '" + context.sessionId + "' is not known here (ended or expired): initialize again"
+                                          : "session '" + context.sessionId + "' was opened at another MCP endpoint (" +
+                                                (it->second.profile.empty() ? std::string("/mcp") : "/mcp/" + it->second.profile) +
+                                                "): initialize here";
+    return false;
+}
+
+std::optional<McpFaceReply> McpServerFace::streamRefusal(const McpRequestContext& context) const {
+    McpFaceReply reply;
+    if (!profiles_.count(context.profile)) {
+        reply.outcome = McpFaceReply::Outcome::UnknownProfile;
+        reply.message = "no MCP profile '" + context.profile + "' here (mcp.profiles.<name>.* in host.properties)";
+        return reply;
+    }
+    if (!sessionAccepted(context, reply)) return reply;
+    return std::nullopt;
+}
+
+std::uint64_t McpServerFace::attachStream(const std::string& sessionId, SessionStreams::Stream stream, const std::string& lastEventId) {
+    // Under the sessions' lock: a session ending meanwhile (endSession) forgets the stream after it.
+    std::lock_guard lock(mutex_);
+    if (!sessions_.count(sessionId)) return 0;
+    return streams_.attach(sessionId, std::move(stream), lastEventId);
+}
+
+McpServerListener McpServerFace::serverListener() {
+    return McpServerListener{[this](const std::string& mcpId, const std::string& change) { serverChanged(mcpId, change); },
+                             [this](const std::string& mcpId, const std::string& level, const std::string& paramsJson) {
+                                 serverLogged(mcpId, level, paramsJson);
+                             }};
+}
+
+std::vector<std::pair<std::string, std::string>> McpServerFace::sessionsOffering(const std::string& mcpId) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, session] : sessions_)
+        if (profiles_.at(session.profile).offersServer(mcpId)) out.emplace_back(id, session.logLevel);
+    return out;
+}
+
+void McpServerFace::serverChanged(const std::string& mcpId, const std::string& change) {
+    std::vector<const char*> lists;
+    if (change == "tools_changed") {
+        lists = {"tools"};
+    } else if (change == "catalog_changed") {
+        lists = {"resources", "prompts"};
+    } else if (change == "status" || change == "removed") {
+        // Only a server that starts or stops being offered (connected) changes the lists.
+        auto connection = change == "removed" ? nullptr : gateway_.find(mcpId);
+        const bool offered = connection && connection->status() == McpStatus::Connected;
+        {
+            std::lock_guard lock(mutex_);
+            bool& was = offering_[mcpId];
+            if (was == offered) return;
+            was = offered;
+            if (change == "removed") offering_.erase(mcpId);
+        }
+        lists = {"tools", "resources", "prompts"};
+    } else {
+        return;
+    }
+    for (const auto& [session, level] : sessionsOffering(mcpId))
+        for (const char* list : lists)
+            streams_.post(session, std::string("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/") + list + "/list_changed\"}");
+}
+
+namespace {
+// RFC 5424's severities as MCP names them, least severe first; -1 for another name.
+int logRank(const std::string& level) {
+    static const char* levels[] = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+    for (int i = 0; i < 8; ++i)
+        if (level == levels[i]) return i;
+    return -1;
+}
+} // namespace
+
+void McpServerFace::serverLogged(const std::string& mcpId, const std::string& level, const std::string& paramsJson) {
+    const int rank = logRank(level);
+    if (rank < 0) return;
+    std::string message;
+    for (const auto& [session, wanted] : sessionsOffering(mcpId)) {
+        if (wanted.empty() || rank < logRank(wanted)) continue;
+        if (message.empty()) {
+            // The server's message as it sent it, its logger naming the server: "<server>[/<logger>]".
+            Poco::JSON::Object::Ptr params;
+            try {
+                params = Poco::JSON::Parser().parse(paramsJson).extract<Poco::JSON::Object::Ptr>();
+            } catch (const std::exception&) {
+                return;
+            }
+            const std::string logger = json::stringMember(params, "logger");
+            params->set("logger", logger.empty() ? mcpId : mcpId + "/" + logger);
+            message = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":" + json::stringify(params) + "}";
+        }
+        streams_.post(session, message);
+    }
 }
 
 void McpServerFace::handle(const std::string& body, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
     const std::string& sessionId = context.sessionId;
-    const std::string& protocolVersion = context.protocolVersion;
     McpFaceReply reply;
     const auto profileIt = profiles_.find(context.profile);
     if (profileIt == profiles_.end()) {
@@ -143,27 +259,13 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
                            "2025-03-26: initialize");
         return done(std::move(reply));
     }
-    if (!protocolVersion.empty() && std::find(versions().begin(), versions().end(), protocolVersion) == versions().end()) {
-        reply.outcome = McpFaceReply::Outcome::BadVersion;
-        reply.message = "MCP-Protocol-Version '" + protocolVersion + "' is not one this server speaks (2025-11-25, 2025-06-18, 2025-03-26)";
-        return done(std::move(reply));
-    }
-    if (sessionId.empty()) {
-        reply.outcome = McpFaceReply::Outcome::MissingSession;
-        reply.message = "send the Mcp-Session-Id header this server gave at initialize";
-        return done(std::move(reply));
-    }
+    if (!sessionAccepted(context, reply)) return done(std::move(reply));
     Session session;
     {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(sessionId);
-        if (it == sessions_.end() || it->second.profile != profile.name) {
-            reply.outcome = McpFaceReply::Outcome::UnknownSession;
-            reply.message = it == sessions_.end()
-                                ? "session '" + sessionId + "' is not known here (ended or expired): initialize again"
-                                : "session '" + sessionId + "' was opened at another MCP endpoint (" +
-                                      (it->second.profile.empty() ? std::string("/mcp") : "/mcp/" + it->second.profile) +
-                                      "): initialize here";
+        if (it == sessions_.end()) { // ended since
+            sessionAccepted(context, reply);
             return done(std::move(reply));
         }
         it->second.lastUsedUs = nowUnixUs();
@@ -184,7 +286,17 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     } else if (method == "resources/read" || method == "prompts/get" || method == "completion/complete") {
         return passOn(method, params, id, session, context, std::move(done));
     } else if (method == "logging/setLevel") {
-        reply.json = result(id, "{}"); // the servers' logs reach the operator, not the agent: nothing to change
+        // The servers' messages from this level up go to the session's stream (they reach the operator whatever it is).
+        const std::string level = json::stringMember(params, "level");
+        if (logRank(level) < 0) {
+            reply.json = error(id, kInvalidParams,
+                               "\"level\" must be one of debug, info, notice, warning, error, critical, alert, emergency; got " +
+                                   (params->has("level") ? json::stringify(params->get("level")) : std::string("nothing")));
+        } else {
+            std::lock_guard lock(mutex_);
+            if (auto it = sessions_.find(sessionId); it != sessions_.end()) it->second.logLevel = level;
+            reply.json = result(id, "{}");
+        }
     } else {
         reply.json = error(id, kMethodNotFound,
                            "method '" + method + "' is not offered by this server (it offers tools, resources, prompts and completions)");
@@ -213,6 +325,7 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
         if (sessions_.size() >= maxSessions_) { // the least recently used one goes
             auto oldest = std::min_element(sessions_.begin(), sessions_.end(),
                                            [](const auto& a, const auto& b) { return a.second.lastUsedUs < b.second.lastUsedUs; });
+            streams_.forget(oldest->first);
             sessions_.erase(oldest);
         }
         sessions_[sessionId] = session;
@@ -223,8 +336,8 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
                               sessionId, version);
     reply.sessionId = sessionId;
     return result(id, "{\"protocolVersion\":" + json::quote(version) +
-                          ",\"capabilities\":{\"tools\":{\"listChanged\":false},\"resources\":{\"subscribe\":false,\"listChanged\":false},"
-                          "\"prompts\":{\"listChanged\":false},\"completions\":{},\"logging\":{}},"
+                          ",\"capabilities\":{\"tools\":{\"listChanged\":true},\"resources\":{\"subscribe\":false,\"listChanged\":true},"
+                          "\"prompts\":{\"listChanged\":true},\"completions\":{},\"logging\":{}},"
                           "\"serverInfo\":{\"name\":\"mission-control\",\"version\":" +
                           json::quote(version_) + "},\"instructions\":" +
                           json::quote("The tools, resources and prompts of the MCP servers Mission Control is connected to, named "

@@ -12,12 +12,15 @@
 //
 // This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp): the
 // 2025 era of the specification (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session,
-// ping, the lists, the calls, notifications. One JSON-RPC message in, one reply out.
+// ping, the lists, the calls, notifications. One JSON-RPC message in, one reply out; and each
+// session's stream of messages to the client (SessionStreams.h): list_changed when what its servers
+// offer changes, their log messages at the level the session set.
 #include "gateway/McpGateway.h"
 #include "ingest/IngestService.h"
 #include "mcpserver/CallJoiner.h"
 #include "mcpserver/McpNames.h"
 #include "mcpserver/McpProfiles.h"
+#include "mcpserver/SessionStreams.h"
 
 #include <chrono>
 #include <cstddef>
@@ -78,6 +81,19 @@ public:
     void handle(const std::string& body, const McpRequestContext& request, std::function<void(McpFaceReply)> done);
     // DELETE: the client ends its session. False when it is not known (under this profile).
     bool endSession(const std::string& sessionId, const std::string& profile = "");
+
+    // The session's stream (GET): nullopt when `context` names a session of `context.profile` in a
+    // version this server speaks, else the refusal to answer with.
+    std::optional<McpFaceReply> streamRefusal(const McpRequestContext& context) const;
+    // Attaches the stream the web layer opened to the session; 0 when the session ended meanwhile
+    // (the stream is not kept). `lastEventId`: the Last-Event-ID header ("" when absent).
+    std::uint64_t attachStream(const std::string& sessionId, SessionStreams::Stream stream, const std::string& lastEventId);
+    // The stream's client went away.
+    void detachStream(const std::string& sessionId, std::uint64_t token) { streams_.detach(sessionId, token); }
+    // The host stops: every stream ends (and none opens after).
+    void endStreams() { streams_.endAll(); }
+    // For the gateway (McpGateway::setServerListener): what servers change and log reaches the sessions.
+    McpServerListener serverListener();
     std::size_t sessionCount() const;
     // How long an HTTP reply may wait for handle(): the longest tool call, and a margin.
     std::chrono::milliseconds replyDeadline() const { return gateway_.settings().maxToolTimeout + std::chrono::seconds(10); }
@@ -120,9 +136,16 @@ private:
         std::string user;     // who initialized it (the API's principal)
         std::string threadId; // the thread its calls are steps of (written with its first step)
         bool joins = true;    // its calls wait to join the agent's telemetry (until one finds none)
+        std::string logLevel; // logging/setLevel: the servers' messages from this level up ("": none)
         long long lastUsedUs = 0;
     };
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
+    // False with `reply` filled when the request's version or session is not acceptable here.
+    bool sessionAccepted(const McpRequestContext& context, McpFaceReply& reply) const;
+    void serverChanged(const std::string& mcpId, const std::string& change);
+    void serverLogged(const std::string& mcpId, const std::string& level, const std::string& paramsJson);
+    // The sessions whose profile offers `mcpId`, with their log levels.
+    std::vector<std::pair<std::string, std::string>> sessionsOffering(const std::string& mcpId) const;
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
@@ -139,6 +162,8 @@ private:
     std::map<std::string, McpProfile> profiles_{{"", McpProfile{}}};
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
+    std::map<std::string, bool> offering_; // by server: whether it was connected (offered) when last heard of
+    SessionStreams streams_;
 };
 
 } // namespace mc::host
