@@ -48,11 +48,12 @@ Poco::JSON::Object::Ptr clientThroughBridge(unsigned short port, const std::stri
     return parse(start == std::string::npos ? ran.out : ran.out.substr(start + 1));
 }
 
-double sessions(unsigned short port) {
+double gauge(unsigned short port, const std::string& name) {
     const std::string metrics = httpGet(port, "/metrics").body;
-    const auto at = metrics.find("\nmc_mcp_endpoint_sessions ");
-    return at == std::string::npos ? -1 : std::stod(metrics.substr(at + 26));
+    const auto at = metrics.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
 }
+double sessions(unsigned short port) { return gauge(port, "mc_mcp_endpoint_sessions"); }
 
 // The bridge itself, its stdio on pipes.
 struct BridgeProcess {
@@ -75,6 +76,7 @@ class McpBridgeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theTokenGoesWithEveryRequest);
     CPPUNIT_TEST(itEndsWhenEitherSideDoes);
     CPPUNIT_TEST(eventStreamAnswersComeThroughToo);
+    CPPUNIT_TEST(theSessionsStreamReachesTheClient);
     CPPUNIT_TEST(realClaudeCodeStartsTheBridge);
     CPPUNIT_TEST_SUITE_END();
 
@@ -179,6 +181,39 @@ public:
         const std::string err = readAll(wrong.err);
         CPPUNIT_ASSERT_EQUAL(2, wrong.handle.wait());
         CPPUNIT_ASSERT_MESSAGE(err, err.find("--url 'ftp://example/mcp': expected an http:// or https:// URL") != std::string::npos);
+    }
+
+    // Once the client said initialized, the bridge holds the session's stream open and writes what the
+    // host sends on it (here list_changed when a server goes) as lines; it reconnects, resuming, when
+    // the stream ends; the client's end closes it with the rest.
+    void theSessionsStreamReachesTheClient() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        BridgeProcess bridge({"bridge", "--url", "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp"});
+        Poco::PipeOutputStream toBridge(bridge.in);
+        Poco::PipeInputStream fromBridge(bridge.out);
+        toBridge << R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
+                 << R"("clientInfo":{"name":"listener","version":"1"}}})" << "\n"
+                 << std::flush;
+        std::string line;
+        CPPUNIT_ASSERT(std::getline(fromBridge, line));
+        CPPUNIT_ASSERT(parse(line)->getObject("result")->getObject("capabilities")->getObject("tools")->getValue<bool>("listChanged"));
+        CPPUNIT_ASSERT_EQUAL(0.0, gauge(host.port(), "mc_mcp_endpoint_streams")); // not before the client is ready
+        toBridge << R"({"jsonrpc":"2.0","method":"notifications/initialized"})" << "\n" << std::flush;
+        CPPUNIT_ASSERT(eventually([&] { return gauge(host.port(), "mc_mcp_endpoint_streams") == 1; }));
+        CPPUNIT_ASSERT_EQUAL(204, mc::test::httpRequest("DELETE", host.port(), "/api/mcps/every").status);
+        std::vector<std::string> methods(3);
+        for (auto& method : methods) {
+            CPPUNIT_ASSERT(std::getline(fromBridge, line));
+            method = parse(line)->getValue<std::string>("method");
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/tools/list_changed"), methods[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/list_changed"), methods[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/prompts/list_changed"), methods[2]);
+        // The client is done: the stream closes, the session ends, the bridge exits 0.
+        toBridge.close();
+        CPPUNIT_ASSERT_EQUAL(0, bridge.handle.wait());
+        CPPUNIT_ASSERT(eventually([&] { return gauge(host.port(), "mc_mcp_endpoint_streams") == 0 && sessions(host.port()) == 0; }));
     }
 
     // A Streamable HTTP server that answers with event streams (server-everything does): each message

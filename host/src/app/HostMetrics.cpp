@@ -219,6 +219,12 @@ void HostRuntime::registerMetrics() {
         if (mcpFace_) out.push_back({{}, static_cast<double>(mcpFace_->sessionCount())});
         return out;
     });
+    r.sampled(gauge, "mc_mcp_endpoint_streams", "MCP sessions with their stream open (GET /mcp, docs/mcp-server.md#the-sessions-stream).", {},
+              [this] {
+                  std::vector<Sample> out;
+                  if (mcpFace_) out.push_back({{}, static_cast<double>(mcpFace_->streamCount())});
+                  return out;
+              });
     // Calls through /mcp that carried the agent's id of the call, while a receiver takes telemetry.
     r.sampled(counter, "mc_mcp_endpoint_joined_calls_total",
               "Calls through /mcp that carried the agent's id of the call (docs/mcp-server.md#one-agent-one-thread), by result: "

@@ -103,6 +103,7 @@ public:
             std::unique_lock lock(mutex_);
             idle_.wait(lock, [this] { return inFlight_ == 0; });
         }
+        stopListening();
         if (!hostGone_) endSession();
         return hostGone_ ? 1 : 0;
     }
@@ -122,6 +123,9 @@ private:
             // Notifications and the client's answers are short and keep their order. A line that is not a
             // JSON object is answered like a request (the host's parse error, id null), as a server would.
             forward(line, id, request || !message, method == "initialize");
+            // The session is ready: its stream of the host's own messages (list_changed, logs) opens.
+            if (method == "notifications/initialized" && !hostGone_ && !listener_.joinable())
+                listener_ = std::thread([this] { listen(); });
             return;
         }
         {
@@ -273,6 +277,63 @@ private:
         }
     }
 
+    // The session's stream (GET): each message the host sends on its own is written as a line. A stream
+    // that ends or breaks is opened again with the last event id, so nothing is missed; a host that
+    // offers none (405) or refuses (another 4xx) is not asked again.
+    void listen() {
+        std::string lastEventId;
+        while (!stopping_ && !hostGone_) {
+            bool again = true;
+            try {
+                auto session = takeSession();
+                Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path_, Poco::Net::HTTPMessage::HTTP_1_1);
+                prepare(request);
+                request.set("Accept", "text/event-stream");
+                if (!lastEventId.empty()) request.set("Last-Event-ID", lastEventId);
+                {
+                    std::lock_guard lock(mutex_);
+                    if (stopping_) return;
+                    listening_ = session.get();
+                }
+                session->sendRequest(request);
+                Poco::Net::HTTPResponse response;
+                std::istream& body = session->receiveResponse(response);
+                const int status = static_cast<int>(response.getStatus());
+                if (status == 200 && response.getContentType().rfind("text/event-stream", 0) == 0) {
+                    mc::sse::SseParser parser([&](const mc::sse::SseEvent& event) {
+                        if (!event.id.empty()) lastEventId = event.id;
+                        if (event.type == "message" && !event.data.empty()) write(oneLine(event.data));
+                    });
+                    std::string line;
+                    while (std::getline(body, line)) parser.feed(line + '\n');
+                } else {
+                    std::string text;
+                    Poco::StreamCopier::copyToString(body, text);
+                    if (status != 405)
+                        diagnostics_ << "mission-control bridge: the session's stream was refused: HTTP " << status << " " << text.substr(0, 300)
+                                     << "\n";
+                    again = false;
+                }
+            } catch (const Poco::Exception& e) {
+                if (!stopping_) diagnostics_ << "mission-control bridge: the session's stream broke: " << e.displayText() << "\n";
+            }
+            std::unique_lock lock(mutex_);
+            listening_ = nullptr;
+            if (!again) return;
+            wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_.load(); }); // not a busy loop
+        }
+    }
+
+    void stopListening() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+            if (listening_) listening_->abort(); // its blocking read returns
+        }
+        wake_.notify_all();
+        if (listener_.joinable()) listener_.join();
+    }
+
     // Best effort: the host forgets the session now instead of when it ages out.
     void endSession() {
         std::string session;
@@ -308,6 +369,10 @@ private:
     std::string sessionId_, protocolVersion_;
     std::atomic<bool> hostGone_{false};
     std::mutex outMutex_;
+    std::thread listener_;
+    std::atomic<bool> stopping_{false};
+    std::condition_variable wake_;
+    Poco::Net::HTTPClientSession* listening_ = nullptr; // the stream's connection while it is open (mutex_)
 };
 
 } // namespace

@@ -92,6 +92,7 @@ public:
     void detachStream(const std::string& sessionId, std::uint64_t token) { streams_.detach(sessionId, token); }
     // The host stops: every stream ends (and none opens after).
     void endStreams() { streams_.endAll(); }
+    std::size_t streamCount() const { return streams_.openCount(); }
     // For the gateway (McpGateway::setServerListener): what servers change and log reaches the sessions.
     McpServerListener serverListener();
     std::size_t sessionCount() const;

@@ -95,6 +95,13 @@ void SessionStreams::endAll() {
         if (s.end) s.end();
 }
 
+std::size_t SessionStreams::openCount() const {
+    std::lock_guard lock(mutex_);
+    std::size_t open = 0;
+    for (const auto& [session, entry] : sessions_) open += entry.token != 0;
+    return open;
+}
+
 bool SessionStreams::open(const std::string& session) const {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(session);

@@ -38,6 +38,7 @@ public:
     // Every stream ends (the host stops).
     void endAll();
     bool open(const std::string& session) const;
+    std::size_t openCount() const;
 
     // One server-sent event: "id: <id>\ndata: <data>\n\n" (data is one line of JSON).
     static std::string event(std::uint64_t id, const std::string& data);
