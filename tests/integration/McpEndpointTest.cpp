@@ -199,6 +199,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aClientThatGoesAwayHasItsCallCancelled);
     CPPUNIT_TEST(oversizeMessagesAreRefused);
     CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
+    CPPUNIT_TEST(progressAndCancellationPassThrough);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -763,6 +764,73 @@ public:
             CPPUNIT_ASSERT(!second.next(2000).has_value());
             CPPUNIT_ASSERT(second.ended());
         }
+    }
+
+    // A call that asks for progress (_meta.progressToken) gets the server's progress under its own token
+    // on the request's event stream, then the answer; without Accept: text/event-stream, the answer
+    // alone. notifications/cancelled cancels the call upstream with the client's reason.
+    void progressAndCancellationPassThrough() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        const auto post = [&](mc::test::TcpClient& client, const std::string& body, const std::string& accept) {
+            client.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(host.port()) + "\r\nContent-Type: application/json\r\nAccept: " +
+                        accept + "\r\nMcp-Session-Id: " + mcp.id + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        };
+        const std::string longCall = R"({"jsonrpc":"2.0","id":"call-1","method":"tools/call","params":{"name":"every__trigger-long-running-operation",)"
+                                     R"("arguments":{"duration":1,"steps":3},"_meta":{"progressToken":"tok-1"}}})";
+        {
+            mc::test::TcpClient client(host.port());
+            post(client, longCall, "application/json, text/event-stream");
+            const std::string answer = client.read(15000, "0\r\n\r\n");
+            CPPUNIT_ASSERT_MESSAGE(answer, answer.find("Content-Type: text/event-stream") != std::string::npos);
+            std::vector<Poco::JSON::Object::Ptr> messages;
+            for (std::size_t at = answer.find("data: "); at != std::string::npos; at = answer.find("data: ", at + 1))
+                messages.push_back(parse(answer.substr(at + 6, answer.find('\n', at) - at - 6)));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(answer, std::size_t(4), messages.size());
+            for (int i = 0; i < 3; ++i) {
+                CPPUNIT_ASSERT_EQUAL(std::string("notifications/progress"), messages[i]->getValue<std::string>("method"));
+                const auto params = messages[i]->getObject("params");
+                CPPUNIT_ASSERT_EQUAL(std::string("tok-1"), params->getValue<std::string>("progressToken"));
+                CPPUNIT_ASSERT_EQUAL(i + 1, params->getValue<int>("progress"));
+                CPPUNIT_ASSERT_EQUAL(3, params->getValue<int>("total"));
+            }
+            CPPUNIT_ASSERT_EQUAL(std::string("call-1"), messages[3]->getValue<std::string>("id"));
+            CPPUNIT_ASSERT_MESSAGE(answer, messages[3]->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text").find(
+                                               "Long running operation completed") != std::string::npos);
+        }
+        {
+            mc::test::TcpClient client(host.port());
+            post(client, longCall, "application/json");
+            const std::string answer = client.read(15000, "}}");
+            CPPUNIT_ASSERT_MESSAGE(answer, answer.find("Content-Type: application/json") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(answer, answer.find("notifications/progress") == std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(answer, answer.find("Long running operation completed") != std::string::npos);
+        }
+        // Cancelled by the client while it runs (30 s): answered at once, the server told the reason.
+        mc::test::TcpClient running(host.port());
+        post(running, R"({"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"every__trigger-long-running-operation",)"
+                      R"("arguments":{"duration":30,"steps":30}}})",
+             "application/json");
+        CPPUNIT_ASSERT_EQUAL(std::string(), running.read(500)); // still running
+        const auto started = std::chrono::steady_clock::now();
+        auto headers = kMcpHeaders;
+        headers["Mcp-Session-Id"] = mcp.id;
+        const auto cancel = httpRequest("POST", host.port(), "/mcp",
+                                        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":41,"reason":"user pressed stop"}})",
+                                        headers);
+        CPPUNIT_ASSERT_EQUAL(202, cancel.status);
+        const std::string answer = running.read(10000, "}}");
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed) + " ms", elapsed < 5000);
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.find(R"("id":41)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.find("cancelled: the client cancelled it: user pressed stop") != std::string::npos);
+        // A cancellation naming nothing in flight is accepted and changes nothing.
+        CPPUNIT_ASSERT_EQUAL(202, httpRequest("POST", host.port(), "/mcp",
+                                              R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"nothing"}})",
+                                              headers).status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: after"), mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"after"}})")
+                                                              ->getArray("content")->getObject(0)->getValue<std::string>("text"));
     }
 
     // A message over http.max_body_bytes is refused with 413 before it is read, and the session goes on.

@@ -7,6 +7,7 @@
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
+#include "util/Json.h"
 
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
@@ -79,7 +80,8 @@ public:
                                                  "--prompt-args", R"({"city":"Oslo"})", "--log-level", "debug", "--change",
                                                  "every__gzip-file-as-resource", "--change-args",
                                                  R"({"name":"hello-)" + sdk + R"(.txt","data":"data:text/plain;base64,aGVsbG8=","outputType":"resourceLink"})",
-                                                 "--await", "notifications/resources/list_changed"});
+                                                 "--await", "notifications/resources/list_changed", "--progress-call",
+                                                 "every__trigger-long-running-operation", "--progress-args", R"({"duration":1,"steps":2})"});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
             const auto out = parse(ran.out);
             // v2 asked server/discover first and, told -32601, initialized in the 2025 era.
@@ -99,6 +101,10 @@ public:
                                  out->getArray("prompt")->getObject(0)->getObject("content")->getValue<std::string>("text"));
             CPPUNIT_ASSERT_EQUAL(std::string("hello from a file\n"),
                                  out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+            // The server's progress reached the SDK's onprogress under the token it chose.
+            const auto progress = out->getArray("progress");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, std::size_t(2), progress->size());
+            CPPUNIT_ASSERT_EQUAL(std::string("[2,2]"), mc::host::json::stringify(progress->get(1)));
             // server-everything registered a resource and said so; the host listed again and told the
             // client on the session's stream, and the new resource is offered.
             CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, out->getValue<bool>("awaited"));

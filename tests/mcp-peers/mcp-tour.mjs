@@ -6,9 +6,11 @@
 //   node mcp-tour.mjs --sdk v1|v2 --url http://127.0.0.1:8000/mcp [--token T] [--call <tool> --args '{}']
 //                     [--read <uri>] [--prompt <name> --prompt-args '{}'] [--name agent]
 //                     [--change <tool> --change-args '{}' --await <notification method>] [--log-level L]
+//                     [--progress-call <tool> --progress-args '{}']
 // --change calls a tool that changes what the server offers and waits (10 s at most) for --await
 // among the notifications the session's stream brings; --log-level sets the session's level first.
 // Every notification received is in "notifications" (its method, and its params' logger if any).
+// --progress-call calls a tool asking for progress: "progress" lists what arrived ([progress, total]).
 const argv = process.argv.slice(2);
 const option = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const sdk = option('sdk') ?? 'v1';
@@ -46,6 +48,12 @@ try {
   if (read) out.read = (await client.readResource({ uri: read })).contents;
   if (option('prompt')) out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') })).messages;
   if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}') });
+  if (option('progress-call')) {
+    out.progress = [];
+    const params = { name: option('progress-call'), arguments: JSON.parse(option('progress-args') ?? '{}') };
+    const onprogress = p => out.progress.push([p.progress, p.total]);
+    out.progressResult = sdk === 'v2' ? await client.callTool(params, { onprogress }) : await client.callTool(params, undefined, { onprogress });
+  }
   if (option('change')) {
     const awaited = option('await');
     const arrived = new Promise(resolve => {

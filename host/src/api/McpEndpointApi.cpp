@@ -6,6 +6,9 @@
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 
+#include <memory>
+#include <mutex>
+
 namespace mc::host {
 namespace {
 
@@ -34,6 +37,18 @@ void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
     case McpFaceReply::Outcome::UnknownProfile: http::sendJson(response, Status::HTTP_NOT_FOUND, rpcError(-32600, reply.message)); return;
     }
 }
+
+void eventStreamHead(Poco::Net::HTTPServerResponse& response) {
+    response.setContentType("text/event-stream");
+    response.set("Cache-Control", "no-cache");
+}
+
+// A POST's answer once it became an event stream (a message about the request came before it).
+struct RequestStream {
+    std::mutex mutex;
+    bool opened = false;
+    bool answered = false; // nothing is sent after the response
+};
 
 } // namespace
 
@@ -64,7 +79,24 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              // A client that goes away before its answer: its call is cancelled upstream.
                              request.cancel = std::make_shared<CancelSignal>();
                              reply->onAbandoned([cancel = request.cancel] { cancel->cancel(); });
-                             f->handle(body, request, [reply](McpFaceReply r) {
+                             // A client that takes events gets messages about its request (progress) first: the
+                             // answer becomes an event stream that ends with the response.
+                             auto stream = std::make_shared<RequestStream>();
+                             if (ctx.request.get("Accept", "").find("text/event-stream") != std::string::npos)
+                                 request.notify = [reply, stream](const std::string& message) {
+                                     std::lock_guard lock(stream->mutex);
+                                     if (stream->answered) return;
+                                     if (!stream->opened && !(stream->opened = reply->openStream(eventStreamHead))) return;
+                                     reply->send("data: " + message + "\n\n");
+                                 };
+                             f->handle(body, request, [reply, stream](McpFaceReply r) {
+                                 std::unique_lock lock(stream->mutex);
+                                 stream->answered = true;
+                                 if (stream->opened) {
+                                     reply->send("data: " + r.json + "\n\n");
+                                     return reply->end();
+                                 }
+                                 lock.unlock();
                                  reply->complete([r = std::move(r)](Poco::Net::HTTPServerResponse& response) { send(response, r); });
                              });
                          },
@@ -96,11 +128,7 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              auto reply = ctx.defer(std::chrono::seconds(10), [](Poco::Net::HTTPServerResponse& response) {
                                  http::sendJson(response, Status::HTTP_GATEWAY_TIMEOUT, rpcError(-32603, "the stream did not open"));
                              });
-                             if (!reply->openStream([](Poco::Net::HTTPServerResponse& response) {
-                                     response.setContentType("text/event-stream");
-                                     response.set("Cache-Control", "no-cache");
-                                 }))
-                                 return;
+                             if (!reply->openStream(eventStreamHead)) return;
                              const std::string session = request.sessionId;
                              const auto token =
                                  f->attachStream(session,

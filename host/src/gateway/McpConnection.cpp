@@ -416,6 +416,12 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
         if (p->has("message")) payload += ",\"message\":" + stringify(p->get("message"));
         payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
         services_.events.route(kEventSourcePrefix + config_.id, "progress", payload);
+        if (context.onProgress) { // the caller's own progress, as the server sent it (its token aside)
+            std::string progress;
+            for (const char* field : {"progress", "total", "message"})
+                if (p->has(field)) progress += std::string(progress.empty() ? "" : ",") + "\"" + field + "\":" + stringify(p->get(field));
+            context.onProgress("{" + progress + "}");
+        }
     } else if (method == "notifications/tools/list_changed") {
         log_->info("mcp '{}': tool list changed; listing again", config_.id);
         listTools(generation, false, "", {}, 0);
@@ -585,8 +591,9 @@ void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcom
 
 void McpConnection::cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id) {
     if (!cancel || id == 0) return;
-    cancel->onCancel([weak = weak_from_this(), generation, id] {
-        if (auto self = weak.lock()) self->abandon(generation, id, RpcOutcome::Kind::Cancelled, "the client went away");
+    cancel->onCancel([weak = weak_from_this(), generation, id, cancel = std::weak_ptr<CancelSignal>(cancel)] {
+        const auto signal = cancel.lock();
+        if (auto self = weak.lock()) self->abandon(generation, id, RpcOutcome::Kind::Cancelled, signal ? signal->reason() : "cancelled");
     });
 }
 
@@ -1044,7 +1051,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     {
         std::lock_guard lock(mutex_);
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
-        progress_[token] = ProgressContext{call.tool, call.threadId};
+        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress};
     }
     RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
     std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +

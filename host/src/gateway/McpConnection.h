@@ -58,6 +58,9 @@ struct ToolCallRequest {
     std::string callId;               // the agent's own id of the call (Claude Code's tool_use_id), when it sent one
     std::string traceparent;          // the caller's W3C trace context (an agent's _meta.traceparent), when it sent one
     std::shared_ptr<CancelSignal> cancel; // when the caller may go away: cancelled, the call ends at once (outcome cancelled) and the server is told
+    // The server's notifications/progress about this call, for the caller: {"progress"[,"total"][,"message"]}
+    // as the server sent them; on a transport thread, must return at once.
+    std::function<void(const std::string& progressJson)> onProgress;
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
@@ -177,6 +180,7 @@ private:
     struct ProgressContext {
         std::string tool;
         std::string threadId;
+        std::function<void(const std::string&)> onProgress;
     };
 
     static void onMessageThunk(void* ctx, mc_str message);

@@ -36,6 +36,14 @@ std::string toolError(const std::string& message) {
     return "{\"content\":[{\"type\":\"text\",\"text\":" + json::quote(message) + "}],\"isError\":true}";
 }
 
+// A JSON-RPC id as it is echoed: a string, or an integer of up to 64 bits, signed or not (the caller
+// checked it is one of those).
+std::string idText(const Poco::Dynamic::Var& id) {
+    if (id.isString()) return json::quote(id.extract<std::string>());
+    const auto signedId = json::integerValue(id);
+    return signedId ? std::to_string(*signedId) : std::to_string(id.convert<Poco::UInt64>());
+}
+
 // clientInfo.name as a thread's mcp_id: what the record model accepts (lower-case letters, digits,
 // '-', '_'), "mcp-client" when nothing is left.
 std::string agentName(std::string name) {
@@ -157,6 +165,46 @@ void McpServerFace::serverChanged(const std::string& mcpId, const std::string& c
             streams_.post(session, std::string("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/") + list + "/list_changed\"}");
 }
 
+std::function<void(McpFaceReply)> McpServerFace::inFlight(const std::string& sessionId, const std::string& id,
+                                                           const std::shared_ptr<CancelSignal>& cancel,
+                                                           std::function<void(McpFaceReply)> done) {
+    if (!cancel) return done;
+    {
+        std::lock_guard lock(mutex_);
+        inFlight_[sessionId][id] = cancel;
+    }
+    return [this, sessionId, id, cancel, done = std::move(done)](McpFaceReply reply) {
+        {
+            std::lock_guard lock(mutex_);
+            auto session = inFlight_.find(sessionId);
+            if (session != inFlight_.end()) {
+                auto it = session->second.find(id);
+                if (it != session->second.end() && it->second == cancel) session->second.erase(it);
+                if (session->second.empty()) inFlight_.erase(session);
+            }
+        }
+        done(std::move(reply));
+    };
+}
+
+void McpServerFace::cancelled(const std::string& sessionId, const Poco::JSON::Object::Ptr& params) {
+    // notifications/cancelled {requestId, reason}: that request's upstream call is cancelled with the reason.
+    if (!params || !params->has("requestId")) return;
+    const auto requestId = params->get("requestId");
+    if (!requestId.isString() && !(requestId.isInteger() && !requestId.isBoolean())) return;
+    std::shared_ptr<CancelSignal> cancel;
+    {
+        std::lock_guard lock(mutex_);
+        auto session = inFlight_.find(sessionId);
+        if (session == inFlight_.end()) return;
+        auto it = session->second.find(idText(requestId));
+        if (it == session->second.end()) return;
+        cancel = it->second;
+    }
+    const std::string reason = json::stringMember(params, "reason");
+    cancel->cancel(reason.empty() ? "the client cancelled it" : "the client cancelled it: " + reason);
+}
+
 namespace {
 // RFC 5424's severities as MCP names them, least severe first; -1 for another name.
 int logRank(const std::string& level) {
@@ -218,6 +266,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const std::string method = json::stringMember(message, "method");
     const bool hasId = message->has("id") && !message->get("id").isEmpty();
     if (method.empty() || !hasId) { // a notification, or the client's answer to a request of ours
+        if (method == "notifications/cancelled") cancelled(sessionId, message->getObject("params"));
         if (!method.empty() || message->has("result") || message->has("error")) {
             reply.outcome = McpFaceReply::Outcome::Accepted;
         } else {
@@ -232,11 +281,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
         reply.json = error("null", kInvalidRequest, "\"id\" must be a string or an integer");
         return done(std::move(reply));
     }
-    // Echoed as sent: a string, or an integer of up to 64 bits, signed or not.
-    const auto signedId = json::integerValue(idVar);
-    const std::string id = idVar.isString() ? json::quote(idVar.extract<std::string>())
-                           : signedId       ? std::to_string(*signedId)
-                                            : std::to_string(idVar.convert<Poco::UInt64>());
+    const std::string id = idText(idVar);
     const auto paramsVar = message->has("params") ? message->get("params") : Poco::Dynamic::Var();
     const Poco::JSON::Object::Ptr params =
         paramsVar.type() == typeid(Poco::JSON::Object::Ptr) ? paramsVar.extract<Poco::JSON::Object::Ptr>() : new Poco::JSON::Object;
@@ -282,9 +327,9 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     } else if (method == "prompts/list") {
         reply.json = list(profile, What::Prompts, id);
     } else if (method == "tools/call") {
-        return toolsCall(params, id, session, context, std::move(done));
+        return toolsCall(params, id, session, context, inFlight(sessionId, id, context.cancel, std::move(done)));
     } else if (method == "resources/read" || method == "prompts/get" || method == "completion/complete") {
-        return passOn(method, params, id, session, context, std::move(done));
+        return passOn(method, params, id, session, context, inFlight(sessionId, id, context.cancel, std::move(done)));
     } else if (method == "logging/setLevel") {
         // The servers' messages from this level up go to the session's stream (they reach the operator whatever it is).
         const std::string level = json::stringMember(params, "level");
@@ -481,6 +526,17 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     request.role = caller.role;
     request.cancel = context.cancel;
     request.timeout = gateway_.settings().toolTimeout;
+    // The agent asked for progress (_meta.progressToken): the server's progress reaches it on the
+    // request's own stream, under its token.
+    const auto meta = params->getObject("_meta");
+    if (context.notify && meta && meta->has("progressToken")) {
+        const auto token = meta->get("progressToken");
+        if (token.isString() || (token.isInteger() && !token.isBoolean()))
+            request.onProgress = [notify = context.notify, token = idText(token)](const std::string& progress) {
+                notify("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + token +
+                       (progress.size() > 2 ? "," + progress.substr(1) : std::string("}")) + "}");
+            };
+    }
     // A call that may join the agent's telemetry names no thread to the gateway (which would write its
     // step and the policy's verdict there): its step goes to the joiner, built here.
     std::optional<ToolCallRecord> joinable;

@@ -48,6 +48,9 @@ struct McpRequestContext {
     std::string profile;         // /mcp/<profile>; "" for /mcp
     McpCaller caller;
     std::shared_ptr<CancelSignal> cancel; // fired when the client goes away before its answer: its call is cancelled upstream
+    // The request's own stream: a JSON-RPC message about it (progress) to send before its answer, from
+    // any thread; empty when the client takes no event stream.
+    std::function<void(const std::string& message)> notify;
 };
 
 struct McpFaceReply {
@@ -164,6 +167,12 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
     std::map<std::string, bool> offering_; // by server: whether it was connected (offered) when last heard of
+    // Requests waiting for their server, by session and JSON-RPC id (as echoed): notifications/cancelled names them.
+    std::map<std::string, std::map<std::string, std::shared_ptr<CancelSignal>>> inFlight_;
+    // `done` wrapped so that the request is in flight until it answers.
+    std::function<void(McpFaceReply)> inFlight(const std::string& sessionId, const std::string& id,
+                                               const std::shared_ptr<CancelSignal>& cancel, std::function<void(McpFaceReply)> done);
+    void cancelled(const std::string& sessionId, const Poco::JSON::Object::Ptr& params);
     SessionStreams streams_;
 };
 

@@ -4,6 +4,7 @@
 // instead of letting the server work for nobody.
 #include <functional>
 #include <mutex>
+#include <string>
 #include <utility>
 
 namespace mc::host {
@@ -21,12 +22,14 @@ public:
         lock.unlock();
         if (action) action();
     }
-    void cancel() {
+    // `reason` goes upstream with the cancellation (the first one counts).
+    void cancel(std::string reason = "the client went away") {
         std::function<void()> action;
         {
             std::lock_guard lock(mutex_);
             if (cancelled_) return;
             cancelled_ = true;
+            reason_ = std::move(reason);
             action.swap(action_);
         }
         if (action) action();
@@ -35,10 +38,15 @@ public:
         std::lock_guard lock(mutex_);
         return cancelled_;
     }
+    std::string reason() const {
+        std::lock_guard lock(mutex_);
+        return reason_;
+    }
 
 private:
     mutable std::mutex mutex_;
     bool cancelled_ = false;
+    std::string reason_;
     std::function<void()> action_;
 };
 
