@@ -59,6 +59,7 @@ class McpPeersTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(McpPeersTest);
     CPPUNIT_TEST(bothSdkGenerationsListReadGetAndCall);
     CPPUNIT_TEST(theInspectorCliWorksOverHttpAndThroughTheBridge);
+    CPPUNIT_TEST(theServersRequestsReachTheAgentWhoseCallIsInFlight);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -117,6 +118,43 @@ public:
             }
             CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, offered);
         }
+    }
+
+    // server-everything's tools that ask their client (sampling, elicitation) are offered because the
+    // gateway declares it answers them; asked during an agent's call, the agent answers on the call's
+    // own stream, in both SDK generations. An agent that declared neither: the server hears why not.
+    void theServersRequestsReachTheAgentWhoseCallIsInFlight() {
+        InProcessHost host(mc::test::withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const std::string url = "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp";
+        const auto text = [](const Poco::JSON::Object::Ptr& result) {
+            std::string all;
+            const auto content = result->getArray("content");
+            for (std::size_t i = 0; i < content->size(); ++i) all += content->getObject(static_cast<unsigned>(i))->getValue<std::string>("text") + "\n";
+            return all;
+        };
+        for (const std::string sdk : {"v1", "v2"}) {
+            const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--sampling-reply", "sampled by the " + sdk + " agent",
+                                                 "--elicit", R"({"name":"Ada","check":true})", "--ask", "every__trigger-sampling-request",
+                                                 "--ask-args", R"({"prompt":"hello","maxTokens":5})", "--ask", "every__trigger-elicitation-request"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
+            const auto out = parse(ran.out);
+            const auto asked = out->getArray("asked");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, std::string(R"(["sampling/createMessage","elicitation/create"])"), mc::host::json::stringify(asked));
+            const std::string sampled = text(out->getArray("asks")->getObject(0));
+            CPPUNIT_ASSERT_MESSAGE(sampled, sampled.find("sampled by the " + sdk + " agent") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(sampled, sampled.find("mc-tour-model") != std::string::npos);
+            const std::string elicited = text(out->getArray("asks")->getObject(1));
+            CPPUNIT_ASSERT_MESSAGE(elicited, elicited.find("- Name: Ada") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(elicited, elicited.find("- Agreed to terms: true") != std::string::npos);
+        }
+        const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", "v1", "--url", url, "--ask", "every__trigger-sampling-request", "--ask-args",
+                                             R"({"prompt":"hello","maxTokens":5})"});
+        const auto out = parse(ran.out);
+        const auto refused = out->getArray("asks")->getObject(0);
+        CPPUNIT_ASSERT_MESSAGE(ran.out, refused->getValue<bool>("isError"));
+        CPPUNIT_ASSERT_MESSAGE(ran.out, text(refused).find("no agent connected through Mission Control's /mcp is waiting on 'every' to answer "
+                                                           "'sampling/createMessage'") != std::string::npos);
     }
 
     void theInspectorCliWorksOverHttpAndThroughTheBridge() {

@@ -82,7 +82,10 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     plugins_ = std::make_unique<PluginRegistry>();
     wireIngest();
     // MCP server definitions and permission rules are validated now, so a bad one stops start-up with its key named.
-    gateway_ = std::make_unique<McpGateway>(readGatewaySettings(*config_), *plugins_, *events_);
+    auto gatewaySettings = readGatewaySettings(*config_);
+    // Agents behind /mcp answer the servers' sampling and elicitation requests made during their calls.
+    if (settings_.mcpEndpoint) gatewaySettings.clientCapabilitiesJson = R"({"sampling":{},"elicitation":{}})";
+    gateway_ = std::make_unique<McpGateway>(std::move(gatewaySettings), *plugins_, *events_);
     gateway_->configure(*config_);
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);

@@ -23,6 +23,9 @@ struct GatewaySettings {
     std::uint32_t logBurst = 1000;        // gateway.log_burst
     // gateway.api_placeholders: the env:/file: globs a server registered over the API may use.
     std::vector<std::string> apiPlaceholders;
+    // What the gateway tells servers it can do as their client (initialize's capabilities): sampling
+    // and elicitation when agents behind /mcp answer them (ToolCallRequest::onServerRequest).
+    std::string clientCapabilitiesJson = "{}";
 };
 
 // Throws ConfigError naming the key.

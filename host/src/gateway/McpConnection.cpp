@@ -332,7 +332,7 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
     const std::string method = json::stringMember(object, "method");
     if (!method.empty()) {
         const Poco::Dynamic::Var params = object->has("params") ? object->get("params") : Poco::Dynamic::Var();
-        if (hasId) handleServerRequest(generation, object->get("id"), method);
+        if (hasId) handleServerRequest(generation, object->get("id"), method, params);
         else handleNotification(generation, method, params);
         return;
     }
@@ -378,10 +378,43 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
     pending.callback(std::move(outcome));
 }
 
-void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method) {
+void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method,
+                                        const Poco::Dynamic::Var& params) {
     std::string reply = "{\"jsonrpc\":\"2.0\",\"id\":" + stringify(id);
     if (method == "ping") {
         reply += ",\"result\":{}}";
+    } else if (method == "sampling/createMessage" || method == "elicitation/create") {
+        // The agent whose call is in flight answers (its own model, its own user); when calls of several
+        // agents are in flight, which one asks cannot be told: refused rather than asked of the wrong one.
+        ToolCallRequest::ServerRequestHandler handler;
+        bool ambiguous = false;
+        std::string asker;
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [token, context] : progress_) {
+                if (!context.onServerRequest) continue;
+                if (!handler) {
+                    handler = context.onServerRequest;
+                    asker = context.asker;
+                } else if (context.asker != asker) {
+                    ambiguous = true;
+                }
+            }
+        }
+        if (handler && !ambiguous) {
+            log_->info("mcp '{}': {} passed on to the agent of {}", config_.id, method, asker);
+            handler(method, asObject(params) ? stringify(params) : "{}",
+                    [weak = weak_from_this(), generation, idJson = stringify(id)](const std::string& responseMember) {
+                        if (auto self = weak.lock()) self->sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + "," + responseMember + "}");
+                    });
+            return;
+        }
+        const std::string why = ambiguous ? "calls of several agents are in flight on '" + config_.id +
+                                                "', so Mission Control cannot tell which agent '" + method + "' is for"
+                                          : "no agent connected through Mission Control's /mcp is waiting on '" + config_.id +
+                                                "' to answer '" + method + "'";
+        reply += ",\"error\":{\"code\":" + std::to_string(mcp::kInternalError) + ",\"message\":" + json::quote(why) + "}}";
+        log_->info("mcp '{}': refused {}: {}", config_.id, method, why);
     } else {
         // The gateway declares no client capabilities (roots, sampling, elicitation), so a server
         // should not ask for them; answer clearly instead of leaving the server waiting.
@@ -601,7 +634,7 @@ void McpConnection::cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::u
 // MCP lifecycle
 
 void McpConnection::beginHandshake(std::uint64_t generation) {
-    request(generation, "initialize", initializeParamsJson(), services_.settings.requestTimeout,
+    request(generation, "initialize", initializeParamsJson(services_.settings.clientCapabilitiesJson), services_.settings.requestTimeout,
             [this, generation](RpcOutcome outcome) { onInitializeResult(generation, std::move(outcome)); });
 }
 
@@ -1051,7 +1084,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     {
         std::lock_guard lock(mutex_);
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
-        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress};
+        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress, call.onServerRequest, call.asker};
     }
     RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
     std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +

@@ -61,6 +61,15 @@ struct ToolCallRequest {
     // The server's notifications/progress about this call, for the caller: {"progress"[,"total"][,"message"]}
     // as the server sent them; on a transport thread, must return at once.
     std::function<void(const std::string& progressJson)> onProgress;
+    // A request the server makes while this call runs (sampling/createMessage, elicitation/create), for
+    // the caller to answer: `answer` takes the response's `"result":{...}` or `"error":{...}` member,
+    // once, from any thread. Empty: such requests are refused. `asker` names who answers (an MCP
+    // session): a request is passed on only when the calls in flight on the server that can answer
+    // are all the same asker's (over stdio nothing says which call a server's request is about).
+    using ServerRequestHandler =
+        std::function<void(const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer)>;
+    ServerRequestHandler onServerRequest;
+    std::string asker;
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
@@ -181,6 +190,8 @@ private:
         std::string tool;
         std::string threadId;
         std::function<void(const std::string&)> onProgress;
+        std::function<void(const std::string&, const std::string&, std::function<void(const std::string&)>)> onServerRequest;
+        std::string asker;
     };
 
     static void onMessageThunk(void* ctx, mc_str message);
@@ -193,7 +204,8 @@ private:
     void handleMessage(std::uint64_t generation, const std::string& text);
     void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
     void handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params);
-    void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method);
+    void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method,
+                             const Poco::Dynamic::Var& params);
     void handleTransportLog(std::uint64_t generation, mc_log_level level, const std::string& line);
     void handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail);
     void handleTransportStatus(std::uint64_t generation, mc_component_status status, const std::string& message);

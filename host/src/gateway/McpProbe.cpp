@@ -60,9 +60,9 @@ struct ProbeWaiter {
 
 } // namespace
 
-std::string initializeParamsJson() {
+std::string initializeParamsJson(const std::string& capabilitiesJson) {
     return std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
-           ",\"capabilities\":{},\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
+           ",\"capabilities\":" + capabilitiesJson + ",\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
            "\"version\":" +
            json::quote(MC_VERSION) + "}}";
 }

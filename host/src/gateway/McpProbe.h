@@ -13,7 +13,7 @@ namespace mc::host {
 class TransportSet;
 
 // The params of the gateway's initialize request (protocol version offered, clientInfo).
-std::string initializeParamsJson();
+std::string initializeParamsJson(const std::string& capabilitiesJson = "{}");
 
 struct ProbeResult {
     bool ok = false;

@@ -73,12 +73,23 @@ std::size_t McpServerFace::sessionCount() const {
 }
 
 bool McpServerFace::endSession(const std::string& sessionId, const std::string& profile) {
+    std::vector<Ask> unanswered;
     {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(sessionId);
         if (it == sessions_.end() || it->second.profile != profile) return false;
         sessions_.erase(it);
+        for (auto ask = asks_.begin(); ask != asks_.end();) {
+            if (ask->second.sessionId != sessionId) {
+                ++ask;
+                continue;
+            }
+            unanswered.push_back(std::move(ask->second));
+            ask = asks_.erase(ask);
+        }
     }
+    for (auto& ask : unanswered) // the server is not left waiting for an agent that left
+        ask.answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":\"the agent's session ended before it answered\"}");
     streams_.forget(sessionId);
     return true;
 }
@@ -187,6 +198,23 @@ std::function<void(McpFaceReply)> McpServerFace::inFlight(const std::string& ses
     };
 }
 
+bool McpServerFace::answered(const std::string& sessionId, const Poco::JSON::Object::Ptr& message) {
+    const auto id = message->get("id");
+    if (!id.isString()) return false; // the host's asks have string ids
+    Ask ask;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = asks_.find(id.extract<std::string>());
+        if (it == asks_.end() || it->second.sessionId != sessionId) return false;
+        ask = std::move(it->second);
+        asks_.erase(it);
+    }
+    if (message->has("result")) ask.answer("\"result\":" + json::stringify(message->get("result")));
+    else if (message->has("error")) ask.answer("\"error\":" + json::stringify(message->get("error")));
+    else ask.answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":\"the agent answered with neither result nor error\"}");
+    return true;
+}
+
 void McpServerFace::cancelled(const std::string& sessionId, const Poco::JSON::Object::Ptr& params) {
     // notifications/cancelled {requestId, reason}: that request's upstream call is cancelled with the reason.
     if (!params || !params->has("requestId")) return;
@@ -267,6 +295,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const bool hasId = message->has("id") && !message->get("id").isEmpty();
     if (method.empty() || !hasId) { // a notification, or the client's answer to a request of ours
         if (method == "notifications/cancelled") cancelled(sessionId, message->getObject("params"));
+        if (method.empty() && hasId) answered(sessionId, message);
         if (!method.empty() || message->has("result") || message->has("error")) {
             reply.outcome = McpFaceReply::Outcome::Accepted;
         } else {
@@ -362,6 +391,10 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     session.client = agentName(json::stringMember(clientInfo, "name"));
     session.clientName = json::stringMember(clientInfo, "name");
     session.clientVersion = json::stringMember(clientInfo, "version");
+    if (const auto capabilities = params.getObject("capabilities")) {
+        session.sampling = capabilities->has("sampling");
+        session.elicitation = capabilities->has("elicitation");
+    }
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     session.threadId = kThreadPrefix + sessionId;
@@ -529,6 +562,25 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     // The agent asked for progress (_meta.progressToken): the server's progress reaches it on the
     // request's own stream, under its token.
     const auto meta = params->getObject("_meta");
+    // The server's requests while the call runs (sampling, elicitation) go to this agent on the same
+    // stream, when it declared it answers them; its response comes back as a POST (answered()).
+    if (context.notify && (session.sampling || session.elicitation)) {
+        request.asker = session.threadId;
+        request.onServerRequest = [this, notify = context.notify, sessionId = context.sessionId, sampling = session.sampling,
+                                   elicitation = session.elicitation](const std::string& method, const std::string& paramsJson,
+                                                                      std::function<void(const std::string&)> answer) {
+            if ((method == "sampling/createMessage" && !sampling) || (method == "elicitation/create" && !elicitation))
+                return answer("\"error\":{\"code\":" + std::to_string(kMethodNotFound) + ",\"message\":" +
+                              json::quote("the agent did not declare the capability '" + method.substr(0, method.find('/')) + "'") + "}");
+            std::string askId;
+            {
+                std::lock_guard lock(mutex_);
+                askId = "mc-ask-" + std::to_string(++nextAsk_);
+                asks_[askId] = Ask{sessionId, std::move(answer)};
+            }
+            notify("{\"jsonrpc\":\"2.0\",\"id\":" + json::quote(askId) + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+        };
+    }
     if (context.notify && meta && meta->has("progressToken")) {
         const auto token = meta->get("progressToken");
         if (token.isString() || (token.isInteger() && !token.isBoolean()))

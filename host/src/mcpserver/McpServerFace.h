@@ -141,6 +141,7 @@ private:
         std::string threadId; // the thread its calls are steps of (written with its first step)
         bool joins = true;    // its calls wait to join the agent's telemetry (until one finds none)
         std::string logLevel; // logging/setLevel: the servers' messages from this level up ("": none)
+        bool sampling = false, elicitation = false; // the client's capabilities: it answers the servers' requests
         long long lastUsedUs = 0;
     };
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
@@ -173,6 +174,16 @@ private:
     std::function<void(McpFaceReply)> inFlight(const std::string& sessionId, const std::string& id,
                                                const std::shared_ptr<CancelSignal>& cancel, std::function<void(McpFaceReply)> done);
     void cancelled(const std::string& sessionId, const Poco::JSON::Object::Ptr& params);
+    // A server's request (sampling, elicitation) asked of the agent, until it answers: by the id the host gave it.
+    struct Ask {
+        std::string sessionId;
+        std::function<void(const std::string&)> answer; // the response's "result"/"error" member, to the server
+    };
+    std::map<std::string, Ask> asks_;
+    std::uint64_t nextAsk_ = 0;
+    // The client's response to an Ask (a message with an id, without a method): to the server. False
+    // when it answers nothing this session was asked.
+    bool answered(const std::string& sessionId, const Poco::JSON::Object::Ptr& message);
     SessionStreams streams_;
 };
 
