@@ -11,6 +11,7 @@
 #include "util/Json.h"
 #include "web/Auth.h"
 
+#include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Pipe.h>
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -194,6 +196,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(policyAndAuthApply);
     CPPUNIT_TEST(callsJoinTheAgentsOwnTelemetry);
     CPPUNIT_TEST(realClaudeCodeCallsThroughTheHost);
+    CPPUNIT_TEST(realClaudeCodeIsToldOfADenial);
     CPPUNIT_TEST(resourcesPromptsAndCompletionsAreAggregated);
     CPPUNIT_TEST(profilesAndPrefixRulesChooseWhatIsOfferedAndHow);
     CPPUNIT_TEST(aClientThatGoesAwayHasItsCallCancelled);
@@ -434,6 +437,43 @@ public:
     // The real Claude Code CLI (tests/mcp-peers/claude-code-run.sh) with /mcp as its MCP server and its
     // OTLP export pointed at the host: one thread, its session's, whose tool step is Claude's record of
     // the call (its tool_use_id and sequence) with the gateway's view of it added; no MCP session thread.
+    // A rule denies the tool: Claude Code's call through /mcp comes back as a tool error naming the rule,
+    // which Claude Code hands its model (the next request to the API carries it), and the denial is
+    // recorded in the session's thread.
+    void realClaudeCodeIsToldOfADenial() {
+        mc::test::inNetworkNamespace("McpEndpointTest::realClaudeCodeIsToldOfADenial", [] {
+            InProcessHost host(withEverything({{"permissions.rules.no-echo.effect", "deny"},
+                                               {"permissions.rules.no-echo.tools", "echo"}}));
+            CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+            const std::string base = "http://127.0.0.1:" + std::to_string(host.port());
+            mc::test::TempDir dumps;
+            mc::test::FakeAnthropic api("mcp__mc__every__echo", dumps.path());
+            const std::string session = "0b5e55f0-0000-4000-8000-00000000000d";
+            const auto claude = runProgram("./claude-code-run.sh", {base, "http/json", api.url(), "--session-id", session, "--mcp-url",
+                                                                    base + "/mcp", "--echo-tool", "mcp__mc__every__echo"});
+            CPPUNIT_ASSERT_MESSAGE(claude.out, claude.status == 0);
+            CPPUNIT_ASSERT_MESSAGE(claude.out, claude.out.find("\"result\":\"done\"") != std::string::npos);
+            // What Claude Code sent its model after the call: the tool_result, an error with the host's reason.
+            std::string toolResult;
+            std::vector<std::string> files;
+            Poco::File(dumps.path()).list(files);
+            for (const auto& file : files) {
+                std::ifstream in(dumps.path() + "/" + file);
+                const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                const auto at = body.find("\"tool_use_id\":\"toolu_fake_echo_01\"");
+                if (at != std::string::npos) toolResult = body.substr(body.rfind("{", at), 600);
+            }
+            CPPUNIT_ASSERT_MESSAGE(claude.out, !toolResult.empty());
+            CPPUNIT_ASSERT_MESSAGE(toolResult, toolResult.find("\"is_error\":true") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(toolResult, toolResult.find("may not call tool 'echo' on 'every'") != std::string::npos);
+            // The host recorded the denial.
+            CPPUNIT_ASSERT(eventually([&] {
+                const auto r = httpGet(host.port(), "/api/threads/T-" + session + "/timeline");
+                return r.status == 200 && r.body.find("permission_denied") != std::string::npos;
+            }, 20000));
+        });
+    }
+
     void realClaudeCodeCallsThroughTheHost() {
         mc::test::inNetworkNamespace("McpEndpointTest::realClaudeCodeCallsThroughTheHost", [] {
             InProcessHost host(withEverything());

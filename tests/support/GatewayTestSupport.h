@@ -118,9 +118,11 @@ private:
 // Killed and reaped by the destructor.
 class FakeAnthropic {
 public:
-    explicit FakeAnthropic(const std::string& echoTool = "") {
+    // `dumpDir`: each request Claude Code sends is saved there (NNN-request.json), to read what it told the model.
+    explicit FakeAnthropic(const std::string& echoTool = "", const std::string& dumpDir = "") {
         std::vector<std::string> args = {"fake-anthropic.mjs", "0"};
         if (!echoTool.empty()) args.insert(args.end(), {"--echo-tool", echoTool});
+        if (!dumpDir.empty()) args.insert(args.end(), {"--dump-dir", dumpDir});
         Poco::Pipe out;
         handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("node", args, MC_TEST_MCP_PEERS_DIR, nullptr, &out, nullptr));
         Poco::PipeInputStream lines(out);

@@ -38,6 +38,7 @@ class SessionStreamsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(onlyTheLastMessagesAreKept);
     CPPUNIT_TEST(aNewStreamReplacesTheOld);
     CPPUNIT_TEST(sessionsAndTheHostEnd);
+    CPPUNIT_TEST(openStreamsAreKeptAliveWithAComment);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -111,6 +112,19 @@ public:
         Recorder third;
         streams.attach("s", third.stream(), "1");
         CPPUNIT_ASSERT_EQUAL(std::string("id: 2\ndata: {\"n\":2}\n\n"), third.events.back());
+    }
+
+    void openStreamsAreKeptAliveWithAComment() {
+        SessionStreams streams;
+        Recorder open, left;
+        streams.attach("open", open.stream(), "");
+        streams.detach("left", streams.attach("left", left.stream(), ""));
+        streams.keepAlive();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), open.events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(": keep-alive\n\n"), open.events[1]); // a comment: no id, nothing to resume
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), left.events.size());
+        streams.post("open", message(1)); // the comment took no id
+        CPPUNIT_ASSERT_EQUAL(std::string("id: 1\ndata: {\"n\":1}\n\n"), open.events[2]);
     }
 
     void sessionsAndTheHostEnd() {

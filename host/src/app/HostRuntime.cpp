@@ -485,6 +485,7 @@ void HostRuntime::startWeb() {
 
 void HostRuntime::startGateway() {
     gateway_->start();
+    if (mcpFace_) mcpFace_->keepStreamsAlive();
     discovery_->start();
     // From now on a plugin dropped into the directory is picked up (the gateway and discovery run).
     if (settings_.watchPlugins) {

@@ -284,8 +284,9 @@ private:
         std::string lastEventId;
         while (!stopping_ && !hostGone_) {
             bool again = true;
+            std::unique_ptr<Poco::Net::HTTPClientSession> session; // outlives listening_ (stopListening aborts it)
             try {
-                auto session = takeSession();
+                session = takeSession();
                 Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path_, Poco::Net::HTTPMessage::HTTP_1_1);
                 prepare(request);
                 request.set("Accept", "text/event-stream");
@@ -316,9 +317,14 @@ private:
                 }
             } catch (const Poco::Exception& e) {
                 if (!stopping_) diagnostics_ << "mission-control bridge: the session's stream broke: " << e.displayText() << "\n";
+            } catch (const std::exception& e) {
+                if (!stopping_) diagnostics_ << "mission-control bridge: the session's stream broke: " << e.what() << "\n";
             }
             std::unique_lock lock(mutex_);
             listening_ = nullptr;
+            lock.unlock();
+            session.reset();
+            lock.lock();
             if (!again) return;
             wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_.load(); }); // not a busy loop
         }

@@ -68,6 +68,8 @@ public:
     bool remove(const std::string& id);
     std::shared_ptr<McpConnection> find(const std::string& id) const;
     std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
+    // Runs `task` on the gateway's workers after `delay` (nothing after stop()).
+    void schedule(std::chrono::milliseconds delay, std::function<void()> task) { scheduler_.schedule(delay, std::move(task)); }
 
     // Tool calls that name a thread: `started` before the policy check (so the thread exists for the
     // permission event), `completed` when the call completes (before its reply). Both get the start time.

@@ -135,6 +135,13 @@ std::uint64_t McpServerFace::attachStream(const std::string& sessionId, SessionS
     return streams_.attach(sessionId, std::move(stream), lastEventId);
 }
 
+void McpServerFace::keepStreamsAlive() {
+    gateway_.schedule(kKeepAliveInterval, [this] {
+        streams_.keepAlive();
+        keepStreamsAlive();
+    });
+}
+
 McpServerListener McpServerFace::serverListener() {
     return McpServerListener{[this](const std::string& mcpId, const std::string& change) { serverChanged(mcpId, change); },
                              [this](const std::string& mcpId, const std::string& level, const std::string& paramsJson) {

@@ -95,6 +95,10 @@ public:
     void detachStream(const std::string& sessionId, std::uint64_t token) { streams_.detach(sessionId, token); }
     // The host stops: every stream ends (and none opens after).
     void endStreams() { streams_.endAll(); }
+    // Keeps idle streams alive (SessionStreams::keepAlive) every kKeepAliveInterval, on the gateway's
+    // timer, from now until the gateway stops.
+    void keepStreamsAlive();
+    static constexpr std::chrono::seconds kKeepAliveInterval{30};
     std::size_t streamCount() const { return streams_.openCount(); }
     // For the gateway (McpGateway::setServerListener): what servers change and log reaches the sessions.
     McpServerListener serverListener();

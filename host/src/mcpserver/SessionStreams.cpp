@@ -102,6 +102,16 @@ std::size_t SessionStreams::openCount() const {
     return open;
 }
 
+void SessionStreams::keepAlive() {
+    std::vector<Stream> streams;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [session, entry] : sessions_)
+            if (entry.token) streams.push_back(entry.stream);
+    }
+    for (const auto& s : streams) s.send(kKeepAliveComment);
+}
+
 bool SessionStreams::open(const std::string& session) const {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(session);

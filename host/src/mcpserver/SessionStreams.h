@@ -37,6 +37,10 @@ public:
     void forget(const std::string& session);
     // Every stream ends (the host stops).
     void endAll();
+    // A comment on every open stream, so that an idle one is not given up by the client or a proxy
+    // between (Node's fetch gives up on a body silent for 5 minutes).
+    void keepAlive();
+    static constexpr const char* kKeepAliveComment = ": keep-alive\n\n";
     bool open(const std::string& session) const;
     std::size_t openCount() const;
 
