@@ -203,6 +203,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(oversizeMessagesAreRefused);
     CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
     CPPUNIT_TEST(progressAndCancellationPassThrough);
+    CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -804,6 +805,40 @@ public:
             CPPUNIT_ASSERT(!second.next(2000).has_value());
             CPPUNIT_ASSERT(second.ended());
         }
+    }
+
+    // resources/subscribe goes to the server the URI is of; its notifications/resources/updated reach
+    // each session that subscribed, by the URI it used, on its stream; unsubscribing stops them.
+    void resourceSubscriptionsReachTheSessionsThatSubscribed() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const std::string bare = "demo://resource/static/document/features.md";
+        const std::string wrapped = "mission-control://every/" + bare;
+        const McpSession a(host.port()), b(host.port());
+        CPPUNIT_ASSERT(initializeResult(host.port())->getObject("capabilities")->getObject("resources")->getValue<bool>("subscribe"));
+        SessionStream streamA(host.port(), a.id), streamB(host.port(), b.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), streamA.next()->id);
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), streamB.next()->id);
+        // Refusals: no URI, a URI nobody offers.
+        auto refused = a.request("resources/subscribe", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::string("resources/subscribe needs params.uri"), refused->getObject("error")->getValue<std::string>("message"));
+        refused = a.request("resources/subscribe", R"({"uri":"nowhere://x"})");
+        CPPUNIT_ASSERT_EQUAL(-32002, refused->getObject("error")->getValue<int>("code"));
+        // a by our URI, b by the server's own.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), a.result("resources/subscribe", R"({"uri":")" + wrapped + R"("})")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), b.result("resources/subscribe", R"({"uri":")" + bare + R"("})")->size());
+        a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // updates at once, then every 5 s
+        Poco::JSON::Object::Ptr message;
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamA.nextMethod(nullptr, &message));
+        CPPUNIT_ASSERT_EQUAL(wrapped, message->getObject("params")->getValue<std::string>("uri"));
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamB.nextMethod(nullptr, &message));
+        CPPUNIT_ASSERT_EQUAL(bare, message->getObject("params")->getValue<std::string>("uri"));
+        // b unsubscribes: the next update reaches a alone.
+        b.result("resources/unsubscribe", R"({"uri":")" + bare + R"("})");
+        a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // off
+        a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // on: at once again
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamA.nextMethod());
+        CPPUNIT_ASSERT(!streamB.next(1000).has_value());
     }
 
     // A call that asks for progress (_meta.progressToken) gets the server's progress under its own token

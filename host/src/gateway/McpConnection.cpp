@@ -458,6 +458,9 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
     } else if (method == "notifications/tools/list_changed") {
         log_->info("mcp '{}': tool list changed; listing again", config_.id);
         listTools(generation, false, "", {}, 0);
+    } else if (method == "notifications/resources/updated") {
+        const std::string uri = json::stringMember(asObject(params), "uri");
+        if (!uri.empty() && services_.listener.resourceUpdated) services_.listener.resourceUpdated(config_.id, uri);
     } else if (method == "notifications/resources/list_changed" || method == "notifications/prompts/list_changed") {
         const bool resources = method == "notifications/resources/list_changed";
         log_->info("mcp '{}': {} changed; listing again", config_.id, resources ? "resource list" : "prompt list");

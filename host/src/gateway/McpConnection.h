@@ -95,6 +95,8 @@ struct McpServerListener {
     std::function<void(const std::string& mcpId, const std::string& change)> changed;
     // A notifications/message of the server: its level and its params as it sent them (a JSON object).
     std::function<void(const std::string& mcpId, const std::string& level, const std::string& paramsJson)> logged;
+    // A notifications/resources/updated of the server: the URI as it named it.
+    std::function<void(const std::string& mcpId, const std::string& uri)> resourceUpdated;
 };
 
 class McpConnection : public std::enable_shared_from_this<McpConnection> {

@@ -91,6 +91,7 @@ bool McpServerFace::endSession(const std::string& sessionId, const std::string& 
     for (auto& ask : unanswered) // the server is not left waiting for an agent that left
         ask.answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":\"the agent's session ended before it answered\"}");
     streams_.forget(sessionId);
+    dropSubscriptions(sessionId);
     return true;
 }
 
@@ -146,7 +147,8 @@ McpServerListener McpServerFace::serverListener() {
     return McpServerListener{[this](const std::string& mcpId, const std::string& change) { serverChanged(mcpId, change); },
                              [this](const std::string& mcpId, const std::string& level, const std::string& paramsJson) {
                                  serverLogged(mcpId, level, paramsJson);
-                             }};
+                             },
+                             [this](const std::string& mcpId, const std::string& uri) { resourceUpdated(mcpId, uri); }};
 }
 
 std::vector<std::pair<std::string, std::string>> McpServerFace::sessionsOffering(const std::string& mcpId) const {
@@ -175,6 +177,16 @@ void McpServerFace::serverChanged(const std::string& mcpId, const std::string& c
             if (change == "removed") offering_.erase(mcpId);
         }
         lists = {"tools", "resources", "prompts"};
+        if (offered) { // a server that came back has forgotten what was subscribed: subscribe again
+            std::vector<std::string> uris;
+            {
+                std::lock_guard lock(mutex_);
+                for (const auto& [key, sessions] : subscriptions_)
+                    if (key.first == mcpId) uris.push_back(key.second);
+            }
+            if (auto connection = gateway_.find(mcpId))
+                for (const auto& uri : uris) tellServer(connection, true, uri);
+        }
     } else {
         return;
     }
@@ -238,6 +250,92 @@ void McpServerFace::cancelled(const std::string& sessionId, const Poco::JSON::Ob
     }
     const std::string reason = json::stringMember(params, "reason");
     cancel->cancel(reason.empty() ? "the client cancelled it" : "the client cancelled it: " + reason);
+}
+
+void McpServerFace::resourceUpdated(const std::string& mcpId, const std::string& uri) {
+    std::map<std::string, std::string> sessions;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = subscriptions_.find({mcpId, uri});
+        if (it == subscriptions_.end()) return;
+        sessions = it->second;
+    }
+    for (const auto& [session, subscribed] : sessions)
+        streams_.post(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":" +
+                                   json::quote(subscribed) + "}}");
+}
+
+void McpServerFace::tellServer(const std::shared_ptr<McpConnection>& connection, bool subscribe, const std::string& uri) {
+    const std::string method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
+    connection->forward(method, "{\"uri\":" + json::quote(uri) + "}", uri, "", "", gateway_.settings().requestTimeout,
+                        [id = connection->id(), method, uri](RpcOutcome o) {
+                            if (o.kind != RpcOutcome::Kind::Result)
+                                logging::get("mcp")->warn("{} '{}' to '{}' failed: {}", method, uri, id, o.errorMessage);
+                        });
+}
+
+void McpServerFace::dropSubscriptions(const std::string& sessionId) {
+    std::vector<std::pair<std::string, std::string>> abandoned;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+            it->second.erase(sessionId);
+            if (!it->second.empty()) {
+                ++it;
+                continue;
+            }
+            abandoned.push_back(it->first);
+            it = subscriptions_.erase(it);
+        }
+    }
+    for (const auto& [server, uri] : abandoned)
+        if (auto connection = gateway_.find(server)) tellServer(connection, false, uri);
+}
+
+void McpServerFace::subscription(bool subscribe, const Poco::JSON::Object::Ptr& params, const std::string& id, const std::string& sessionId,
+                                 const Session& session, std::function<void(McpFaceReply)> done) {
+    const std::string method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
+    McpFaceReply reply;
+    const std::string uri = json::stringMember(params, "uri");
+    if (uri.empty()) {
+        reply.json = error(id, kInvalidParams, method + " needs params.uri");
+        return done(std::move(reply));
+    }
+    const auto found = resolveUri(profiles_.at(session.profile), uri);
+    if (!found) {
+        reply.json = error(id, kResourceNotFound, "Resource not found: no server here offers '" + uri + "'");
+        return done(std::move(reply));
+    }
+    const auto& [connection, original] = *found;
+    const std::pair<std::string, std::string> key{connection->id(), original};
+    if (!subscribe) {
+        bool last = false;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = subscriptions_.find(key);
+            if (it != subscriptions_.end() && it->second.erase(sessionId) && it->second.empty()) {
+                subscriptions_.erase(it);
+                last = true;
+            }
+        }
+        if (last) tellServer(connection, false, original); // nobody else listens
+        reply.json = result(id, "{}");
+        return done(std::move(reply));
+    }
+    // Passed on each time (subscribing is idempotent): the server's refusal is the agent's answer.
+    connection->forward(method, "{\"uri\":" + json::quote(original) + "}", original, "", "", gateway_.settings().requestTimeout,
+                        [this, key, sessionId, uri, id, server = connection->id(), done = std::move(done)](RpcOutcome o) {
+                            McpFaceReply r;
+                            if (o.kind == RpcOutcome::Kind::Result) {
+                                std::lock_guard lock(mutex_);
+                                if (sessions_.count(sessionId)) subscriptions_[key][sessionId] = uri;
+                                r.json = result(id, "{}");
+                            } else {
+                                r.json = error(id, o.kind == RpcOutcome::Kind::Error ? o.errorCode : kInternalError,
+                                               "the MCP server '" + server + "' answered resources/subscribe: " + o.errorMessage);
+                            }
+                            done(std::move(r));
+                        });
 }
 
 namespace {
@@ -362,6 +460,8 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
         reply.json = list(profile, What::ResourceTemplates, id);
     } else if (method == "prompts/list") {
         reply.json = list(profile, What::Prompts, id);
+    } else if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+        return subscription(method == "resources/subscribe", params, id, sessionId, session, std::move(done));
     } else if (method == "tools/call") {
         return toolsCall(params, id, session, context, inFlight(sessionId, id, context.cancel, std::move(done)));
     } else if (method == "resources/read" || method == "prompts/get" || method == "completion/complete") {
@@ -405,23 +505,26 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     session.threadId = kThreadPrefix + sessionId;
+    std::string evicted;
     {
         std::lock_guard lock(mutex_);
         if (sessions_.size() >= maxSessions_) { // the least recently used one goes
             auto oldest = std::min_element(sessions_.begin(), sessions_.end(),
                                            [](const auto& a, const auto& b) { return a.second.lastUsedUs < b.second.lastUsedUs; });
             streams_.forget(oldest->first);
+            evicted = oldest->first;
             sessions_.erase(oldest);
         }
         sessions_[sessionId] = session;
     }
+    if (!evicted.empty()) dropSubscriptions(evicted);
     // The session is a thread of the agent, its tool calls its steps; the thread is written with the
     // first step that lands in it (a call joined to the agent's own thread does not).
     logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, json::stringMember(clientInfo, "version"),
                               sessionId, version);
     reply.sessionId = sessionId;
     return result(id, "{\"protocolVersion\":" + json::quote(version) +
-                          ",\"capabilities\":{\"tools\":{\"listChanged\":true},\"resources\":{\"subscribe\":false,\"listChanged\":true},"
+                          ",\"capabilities\":{\"tools\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},"
                           "\"prompts\":{\"listChanged\":true},\"completions\":{},\"logging\":{}},"
                           "\"serverInfo\":{\"name\":\"mission-control\",\"version\":" +
                           json::quote(version_) + "},\"instructions\":" +

@@ -153,6 +153,15 @@ private:
     bool sessionAccepted(const McpRequestContext& context, McpFaceReply& reply) const;
     void serverChanged(const std::string& mcpId, const std::string& change);
     void serverLogged(const std::string& mcpId, const std::string& level, const std::string& paramsJson);
+    void resourceUpdated(const std::string& mcpId, const std::string& uri);
+    // resources/subscribe and resources/unsubscribe: passed on to the server the URI is of; the session
+    // hears notifications/resources/updated on its stream, by the URI it subscribed with.
+    void subscription(bool subscribe, const Poco::JSON::Object::Ptr& params, const std::string& id, const std::string& sessionId,
+                      const Session& session, std::function<void(McpFaceReply)> done);
+    // Tells the server (un)subscribe of one of its URIs; nobody waits for the answer.
+    void tellServer(const std::shared_ptr<McpConnection>& connection, bool subscribe, const std::string& uri);
+    // The session's subscriptions end with it; a URI nobody subscribes to any more is unsubscribed upstream.
+    void dropSubscriptions(const std::string& sessionId);
     // The sessions whose profile offers `mcpId`, with their log levels.
     std::vector<std::pair<std::string, std::string>> sessionsOffering(const std::string& mcpId) const;
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
@@ -184,6 +193,8 @@ private:
         std::function<void(const std::string&)> answer; // the response's "result"/"error" member, to the server
     };
     std::map<std::string, Ask> asks_;
+    // Subscribed resources by server and its URI: the sessions that subscribed, each with the URI it used.
+    std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> subscriptions_;
     std::uint64_t nextAsk_ = 0;
     // The client's response to an Ask (a message with an id, without a method): to the server. False
     // when it answers nothing this session was asked.
