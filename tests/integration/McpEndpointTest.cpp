@@ -301,10 +301,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(202, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string(), r.body);
         // A method not offered, a tool not known, arguments the tool's schema refuses: JSON-RPC errors.
-        r = post(R"({"jsonrpc":"2.0","id":"r-3","method":"resources/subscribe","params":{"uri":"demo://x"}})", headers);
+        r = post(R"({"jsonrpc":"2.0","id":"r-3","method":"sampling/createMessage","params":{}})", headers);
         CPPUNIT_ASSERT_EQUAL(200, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("r-3"), r.json()->getValue<std::string>("id"));
         CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("method 'sampling/createMessage' is not offered by this server (it offers tools, resources, prompts and "
+                                         "completions)"),
+                             r.json()->getObject("error")->getValue<std::string>("message"));
         // An id is echoed as sent, an integer beyond 64 signed bits too (found by fuzz/mcp_face: it threw).
         r = post(R"({"jsonrpc":"2.0","id":9280071992547409933,"method":"resources/read","params":{"uri":"o:nt://a"}})", headers);
         CPPUNIT_ASSERT_MESSAGE(r.body, r.body.rfind(R"({"jsonrpc":"2.0","id":9280071992547409933,"error":{"code":-32002,)", 0) == 0);
