@@ -204,6 +204,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
     CPPUNIT_TEST(progressAndCancellationPassThrough);
     CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
+    CPPUNIT_TEST(listsArePagedWhenAsked);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -842,6 +843,43 @@ public:
         a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // on: at once again
         CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamA.nextMethod());
         CPPUNIT_ASSERT(!streamB.next(1000).has_value());
+    }
+
+    // mcp.endpoint.page_size: each list in pages, nextCursor leading on until the last; a cursor that is
+    // not one of ours, or of a list that changed since, is refused with the reason.
+    void listsArePagedWhenAsked() {
+        InProcessHost host(withEverything({{"mcp.endpoint.page_size", "4"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        std::vector<std::string> names;
+        std::string cursor, firstCursor;
+        int pages = 0;
+        do {
+            const auto page = mcp.result("tools/list", cursor.empty() ? "{}" : R"({"cursor":")" + cursor + R"("})");
+            const auto tools = page->getArray("tools");
+            CPPUNIT_ASSERT(tools->size() <= 4);
+            for (std::size_t i = 0; i < tools->size(); ++i) names.push_back(tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+            cursor = page->has("nextCursor") ? page->getValue<std::string>("nextCursor") : "";
+            if (pages++ == 0) firstCursor = cursor;
+            CPPUNIT_ASSERT(pages < 50);
+        } while (!cursor.empty());
+        const auto total = mc::test::httpGet(host.port(), "/api/mcps/every").json()->getValue<std::size_t>("tool_count");
+        CPPUNIT_ASSERT_EQUAL(total, names.size());
+        CPPUNIT_ASSERT_EQUAL(static_cast<int>((total + 3) / 4), pages);
+        std::sort(names.begin(), names.end());
+        CPPUNIT_ASSERT(std::adjacent_find(names.begin(), names.end()) == names.end()); // no item twice
+        CPPUNIT_ASSERT(contains(names, "every__echo"));
+        CPPUNIT_ASSERT_EQUAL(std::string("4."), firstCursor.substr(0, 2));
+        // Refusals.
+        auto refused = mcp.request("tools/list", R"({"cursor":"x"})")->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(-32602, refused->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid cursor 'x': pass on the nextCursor of the previous page"), refused->getValue<std::string>("message"));
+        refused = mcp.request("tools/list", R"({"cursor":"4.0000000000000000"})")->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("the list changed since cursor '4.0000000000000000' was given: list again from the start"),
+                             refused->getValue<std::string>("message"));
+        // The prompts of the same server page the same way.
+        const auto prompts = mcp.result("prompts/list");
+        CPPUNIT_ASSERT(prompts->getArray("prompts")->size() <= 4);
     }
 
     // A call that asks for progress (_meta.progressToken) gets the server's progress under its own token

@@ -93,6 +93,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     if (settings_.mcpEndpoint) {
         mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
         mcpFace_->setProfiles(settings_.mcpProfiles);
+        mcpFace_->setPageSize(settings_.mcpPageSize);
         gateway_->setServerListener(mcpFace_->serverListener());
     }
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {

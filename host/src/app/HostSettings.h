@@ -37,6 +37,7 @@ struct HostSettings {
     bool mcpEndpoint = true;    // mcp.endpoint.enabled
     std::size_t mcpMaxSessions = 10000;
     std::chrono::milliseconds mcpJoinWait{10000}; // mcp.endpoint.join_wait_ms
+    std::size_t mcpPageSize = 0;                  // mcp.endpoint.page_size (0: one page)
     std::map<std::string, McpProfile> mcpProfiles; // "" (/mcp, mcp.endpoint.prefix) and mcp.profiles.<name>.*
     std::string storeBackend;
     std::string migrationsDir;

@@ -9,6 +9,8 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 
 namespace mc::host {
 namespace {
@@ -453,13 +455,13 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     if (method == "ping") {
         reply.json = result(id, "{}");
     } else if (method == "tools/list") {
-        reply.json = list(profile, What::Tools, id);
+        reply.json = list(profile, What::Tools, id, params);
     } else if (method == "resources/list") {
-        reply.json = list(profile, What::Resources, id);
+        reply.json = list(profile, What::Resources, id, params);
     } else if (method == "resources/templates/list") {
-        reply.json = list(profile, What::ResourceTemplates, id);
+        reply.json = list(profile, What::ResourceTemplates, id, params);
     } else if (method == "prompts/list") {
-        reply.json = list(profile, What::Prompts, id);
+        reply.json = list(profile, What::Prompts, id, params);
     } else if (method == "resources/subscribe" || method == "resources/unsubscribe") {
         return subscription(method == "resources/subscribe", params, id, sessionId, session, std::move(done));
     } else if (method == "tools/call") {
@@ -568,17 +570,43 @@ McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what
     return out;
 }
 
-std::string McpServerFace::list(const McpProfile& profile, What what, const std::string& id) const {
+std::string McpServerFace::list(const McpProfile& profile, What what, const std::string& id, const Poco::JSON::Object::Ptr& params) const {
     Offers all = offers(profile, what, true);
     const char* key = keyOf(static_cast<int>(what));
+    std::vector<std::size_t> offered;
+    for (std::size_t i = 0; i < all.offers.size(); ++i)
+        if (!all.names.exposed(i).empty()) offered.push_back(i);
+    // A page is a range of the list; its cursor names where the next starts and a fingerprint of the
+    // list's names, so that a list that changed meanwhile is not paged on as if it had not.
+    std::uint64_t fingerprint = 1469598103934665603ull;
+    for (const std::size_t i : offered)
+        for (const char c : all.names.exposed(i) + '\n') fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    char print[17];
+    std::snprintf(print, sizeof print, "%016llx", static_cast<unsigned long long>(fingerprint));
+    std::size_t from = 0;
+    if (params->has("cursor") && !params->get("cursor").isEmpty()) {
+        const std::string cursor = params->get("cursor").isString() ? params->getValue<std::string>("cursor") : std::string("?");
+        const auto dot = cursor.find('.');
+        unsigned long long start = 0;
+        const auto [end, failed] = std::from_chars(cursor.data(), cursor.data() + (dot == std::string::npos ? 0 : dot), start);
+        const std::string invalid = "invalid cursor '" + cursor.substr(0, 64) + "': pass on the nextCursor of the previous page";
+        if (dot == std::string::npos || failed != std::errc() || end != cursor.data() + dot || dot + 17 != cursor.size())
+            return error(id, kInvalidParams, invalid);
+        if (cursor.substr(dot + 1) != print)
+            return error(id, kInvalidParams, "the list changed since cursor '" + cursor.substr(0, 64) + "' was given: list again from the start");
+        if (start == 0 || start >= offered.size()) return error(id, kInvalidParams, invalid);
+        from = static_cast<std::size_t>(start);
+    }
+    const std::size_t to = pageSize_ == 0 ? offered.size() : std::min(offered.size(), from + pageSize_);
     std::string items;
-    for (std::size_t i = 0; i < all.offers.size(); ++i) {
-        if (all.names.exposed(i).empty()) continue;
+    for (std::size_t n = from; n < to; ++n) {
+        const std::size_t i = offered[n];
         Poco::JSON::Object::Ptr item = new Poco::JSON::Object(*all.offers[i].item); // the shared original stays as the server sent it
         item->set(key, all.names.exposed(i));
         items += (items.empty() ? "" : ",") + json::stringify(item);
     }
-    return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]}");
+    const std::string next = to < offered.size() ? ",\"nextCursor\":" + json::quote(std::to_string(to) + "." + print) : std::string();
+    return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]" + next + "}");
 }
 
 std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const std::string& exposed, const std::string& profileName) const {

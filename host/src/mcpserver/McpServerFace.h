@@ -78,6 +78,8 @@ public:
     // every name prefixed.
     void setProfiles(std::map<std::string, McpProfile> profiles) { profiles_ = std::move(profiles); }
     bool hasProfile(const std::string& name) const { return profiles_.count(name) > 0; }
+    // Set before the first request: items per page of the lists (0: one page).
+    void setPageSize(std::size_t items) { pageSize_ = items; }
 
     // One message (the body of a POST) with its request's headers. `done` runs once, at once or when a
     // tool call completes (on a gateway thread).
@@ -132,7 +134,8 @@ private:
         McpNames names; // names.exposed(i) for offers[i]; "" when not offered
     };
     Offers offers(const McpProfile& profile, What what, bool withItems) const;
-    std::string list(const McpProfile& profile, What what, const std::string& id) const;
+    // One page of a list: from `cursor` ("" the first), nextCursor when more follow.
+    std::string list(const McpProfile& profile, What what, const std::string& id, const Poco::JSON::Object::Ptr& params) const;
     // The server and original URI a resources/read names (wrapped, listed, or matching a template).
     std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> resolveUri(const McpProfile& profile, const std::string& uri) const;
 
@@ -177,6 +180,7 @@ private:
     const std::size_t maxSessions_;
     const std::string version_;
     CallJoiner* joiner_ = nullptr;
+    std::size_t pageSize_ = 0;
     std::map<std::string, McpProfile> profiles_{{"", McpProfile{}}};
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
