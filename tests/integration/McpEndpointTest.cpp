@@ -205,6 +205,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(progressAndCancellationPassThrough);
     CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
     CPPUNIT_TEST(listsArePagedWhenAsked);
+    CPPUNIT_TEST(thePolicyDecidesReadsByTheRulesThatNameNoTools);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -843,6 +844,39 @@ public:
         a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // on: at once again
         CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamA.nextMethod());
         CPPUNIT_ASSERT(!streamB.next(1000).has_value());
+    }
+
+    // Reads (resources/read, prompts/get, resources/subscribe) are decided by the rules that name no
+    // tools: a rule about one tool leaves them alone, a rule about the server denies them, with the
+    // reason, and the denied read is a step of the session's thread.
+    void thePolicyDecidesReadsByTheRulesThatNameNoTools() {
+        const std::string uri = "mission-control://every/demo://resource/static/document/features.md";
+        {
+            InProcessHost host(withEverything({{"permissions.rules.no-echo.effect", "deny"}, {"permissions.rules.no-echo.tools", "echo"}}));
+            CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+            const McpSession mcp(host.port());
+            CPPUNIT_ASSERT(mcp.result("resources/read", R"({"uri":")" + uri + R"("})")->getArray("contents")->size() > 0);
+            CPPUNIT_ASSERT(mcp.result("prompts/get", R"({"name":"every__simple-prompt"})")->getArray("messages")->size() > 0);
+        }
+        InProcessHost host(withEverything({{"permissions.rules.not-every.effect", "deny"}, {"permissions.rules.not-every.mcps", "every"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const McpSession mcp(host.port());
+        auto denied = mcp.request("resources/read", R"({"uri":")" + uri + R"("})")->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(-32003, denied->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("'anonymous' (admin) may not resources/read 'demo://resource/static/document/features.md' on 'every': "
+                                         "rule 'not-every' denies"),
+                             denied->getValue<std::string>("message"));
+        denied = mcp.request("prompts/get", R"({"name":"every__simple-prompt"})")->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("'anonymous' (admin) may not prompts/get 'simple-prompt' on 'every': rule 'not-every' denies"),
+                             denied->getValue<std::string>("message"));
+        denied = mcp.request("resources/subscribe", R"({"uri":")" + uri + R"("})")->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(-32003, denied->getValue<int>("code"));
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto r = httpGet(host.port(), "/api/threads/T-mcp-" + mcp.id + "/timeline");
+            if (r.status != 200) return false;
+            const auto items = r.json()->getArray("items");
+            return items->size() == 2 && items->getObject(0)->getObject("details")->getValue<std::string>("outcome") == "permission_denied";
+        }, 10000));
     }
 
     // mcp.endpoint.page_size: each list in pages, nextCursor leading on until the last; a cursor that is

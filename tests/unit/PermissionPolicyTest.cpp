@@ -1,5 +1,5 @@
 // The permission policy: rule matching (users, roles, MCP and tool globs), evaluation order, the
-// default, and configuration errors that name the key.
+// default, reads (the rules naming no tools), and configuration errors that name the key.
 #include "config/HostConfig.h"
 #include "policy/PermissionPolicy.h"
 
@@ -77,6 +77,16 @@ public:
         CPPUNIT_ASSERT(!d.granted);
         CPPUNIT_ASSERT_EQUAL(std::string(""), d.rule);
         CPPUNIT_ASSERT_EQUAL(std::string("no rule matched: permissions.default = deny"), d.reason);
+        // Reads: the rules naming tools ("readers") do not apply; the others and the default do.
+        d = policy.decideRead("alice", "operator", "files");
+        CPPUNIT_ASSERT(!d.granted);
+        CPPUNIT_ASSERT_EQUAL(std::string("no rule matched: permissions.default = deny"), d.reason);
+        d = policy.decideRead("bob", "admin", "files");
+        CPPUNIT_ASSERT(d.granted);
+        CPPUNIT_ASSERT_EQUAL(std::string("admins"), d.rule);
+        d = policy.decideRead("mallory", "admin", "files");
+        CPPUNIT_ASSERT(!d.granted);
+        CPPUNIT_ASSERT_EQUAL(std::string("rule 'no-mallory' denies"), d.reason);
     }
 
     void theDefaultDecidesWhenNoRuleMatches() {

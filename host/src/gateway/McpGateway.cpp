@@ -5,6 +5,7 @@
 #include "gateway/SecretPlaceholders.h"
 #include "log/Logging.h"
 #include "plugin/PluginRegistry.h"
+#include "util/Clock.h"
 #include "util/Json.h"
 
 #include <algorithm>
@@ -245,6 +246,21 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         return;
     }
     connection->callTool(std::move(request), std::move(done));
+}
+
+PermissionDecision McpGateway::checkRead(const std::string& user, const std::string& role, const std::string& mcpId,
+                                         const std::string& method, const std::string& what, const std::string& threadId) {
+    const PermissionDecision decision = policy_.decideRead(user, role, mcpId);
+    const std::string permission =
+        "{\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + ",\"thread_id\":" +
+        (threadId.empty() ? std::string("null") : json::quote(threadId)) + ",\"user_id\":" + json::quote(user) +
+        ",\"resource\":" + json::quote("mcp:" + mcpId + "/" + what) + ",\"action\":" + json::quote(method) +
+        ",\"granted\":" + (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) +
+        ",\"mcp_id\":" + json::quote(mcpId) + "}";
+    std::string error;
+    if (events_.route("gateway", "permission", permission, &error) != MC_OK)
+        logging::get("gateway")->warn("permission event refused: {}", error);
+    return decision;
 }
 
 std::string McpGateway::listJson() const {

@@ -95,6 +95,11 @@ public:
     // Forbidden permission_denied when the policy denies the caller; then nothing is sent to the MCP). Every
     // policy decision is published as a `permission` event.
     void callTool(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
+    // The permission policy on a read of an agent's through /mcp (PermissionPolicy::decideRead),
+    // published as a `permission` event like a tool call's: `method` its action, `what` its resource
+    // ("resource:<uri>", "prompt:<name>"), `threadId` the session's thread ("" none).
+    PermissionDecision checkRead(const std::string& user, const std::string& role, const std::string& mcpId, const std::string& method,
+                                 const std::string& what, const std::string& threadId);
 
     std::string listJson() const; // {"mcps":[summary...],"count":N}
 

@@ -23,6 +23,7 @@ constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
 constexpr int kRequestTimeout = -32001;   // the TypeScript SDK's RequestTimeout
 constexpr int kResourceNotFound = -32002; // MCP: a resource that does not exist
+constexpr int kPermissionDenied = -32003; // the host's: the permission policy denies the request
 
 std::string result(const std::string& id, const std::string& resultJson) {
     return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + resultJson + "}";
@@ -295,7 +296,7 @@ void McpServerFace::dropSubscriptions(const std::string& sessionId) {
 }
 
 void McpServerFace::subscription(bool subscribe, const Poco::JSON::Object::Ptr& params, const std::string& id, const std::string& sessionId,
-                                 const Session& session, std::function<void(McpFaceReply)> done) {
+                                 const Session& session, const McpCaller& caller, std::function<void(McpFaceReply)> done) {
     const std::string method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
     McpFaceReply reply;
     const std::string uri = json::stringMember(params, "uri");
@@ -310,6 +311,14 @@ void McpServerFace::subscription(bool subscribe, const Poco::JSON::Object::Ptr& 
     }
     const auto& [connection, original] = *found;
     const std::pair<std::string, std::string> key{connection->id(), original};
+    if (subscribe) {
+        const auto decision = gateway_.checkRead(session.user, caller.role, connection->id(), method, "resource:" + original, "");
+        if (!decision.granted) {
+            reply.json = error(id, kPermissionDenied, "'" + session.user + "' (" + caller.role + ") may not " + method + " '" + original +
+                                                          "' on '" + connection->id() + "': " + decision.reason);
+            return done(std::move(reply));
+        }
+    }
     if (!subscribe) {
         bool last = false;
         {
@@ -463,7 +472,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     } else if (method == "prompts/list") {
         reply.json = list(profile, What::Prompts, id, params);
     } else if (method == "resources/subscribe" || method == "resources/unsubscribe") {
-        return subscription(method == "resources/subscribe", params, id, sessionId, session, std::move(done));
+        return subscription(method == "resources/subscribe", params, id, sessionId, session, context.caller, std::move(done));
     } else if (method == "tools/call") {
         return toolsCall(params, id, session, context, inFlight(sessionId, id, context.cancel, std::move(done)));
     } else if (method == "resources/read" || method == "prompts/get" || method == "completion/complete") {
@@ -854,6 +863,28 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
     // (asked for as the user types) are not.
     const bool recorded = method != "completion/complete";
     std::optional<ToolCallRecord> record;
+    // The permission policy decides reads as it does calls (rules naming no tools; the default).
+    if (recorded) ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
+    const auto decision = gateway_.checkRead(context.caller.user, context.caller.role, connection->id(), method,
+                                             (method == "prompts/get" ? "prompt:" : method == "resources/read" ? "resource:" : "completion:") + target,
+                                             recorded ? session.threadId : std::string());
+    if (!decision.granted) {
+        if (recorded) {
+            ToolCallRecord denied;
+            denied.method = method;
+            denied.threadId = session.threadId;
+            denied.mcpId = connection->id();
+            denied.tool = target;
+            denied.startedAt = json::isoTimestamp(nowUnixUs());
+            denied.agent = session.client;
+            denied.outcome = "permission_denied";
+            denied.status = ToolCallRecord::statusOf(denied.outcome);
+            denied.errorCode = denied.outcome;
+            ingest_.recordToolCall(denied);
+        }
+        return refuse(kPermissionDenied, "'" + context.caller.user + "' (" + context.caller.role + ") may not " + method + " '" + target +
+                                           "' on '" + connection->id() + "': " + decision.reason);
+    }
     if (recorded) {
         record.emplace();
         record->method = method;

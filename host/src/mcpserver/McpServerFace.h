@@ -160,7 +160,7 @@ private:
     // resources/subscribe and resources/unsubscribe: passed on to the server the URI is of; the session
     // hears notifications/resources/updated on its stream, by the URI it subscribed with.
     void subscription(bool subscribe, const Poco::JSON::Object::Ptr& params, const std::string& id, const std::string& sessionId,
-                      const Session& session, std::function<void(McpFaceReply)> done);
+                      const Session& session, const McpCaller& caller, std::function<void(McpFaceReply)> done);
     // Tells the server (un)subscribe of one of its URIs; nobody waits for the answer.
     void tellServer(const std::shared_ptr<McpConnection>& connection, bool subscribe, const std::string& uri);
     // The session's subscriptions end with it; a URI nobody subscribes to any more is unsubscribed upstream.

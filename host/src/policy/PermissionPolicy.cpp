@@ -77,6 +77,17 @@ PermissionDecision PermissionPolicy::decide(std::string_view user, std::string_v
                               std::string("no rule matched: permissions.default = ") + (defaultAllow_ ? "allow" : "deny")};
 }
 
+PermissionDecision PermissionPolicy::decideRead(std::string_view user, std::string_view role, std::string_view mcpId) const {
+    for (const auto& rule : rules_) {
+        if (!rule.tools.empty() || !anyGlobMatches(rule.users, user) || !anyGlobMatches(rule.roles, role) ||
+            !anyGlobMatches(rule.mcps, mcpId))
+            continue;
+        return PermissionDecision{rule.allow, rule.name, "rule '" + rule.name + "' " + (rule.allow ? "allows" : "denies")};
+    }
+    return PermissionDecision{defaultAllow_, {},
+                              std::string("no rule matched: permissions.default = ") + (defaultAllow_ ? "allow" : "deny")};
+}
+
 bool PermissionPolicy::anyGlobMatches(const std::vector<std::string>& patterns, std::string_view text) {
     return patterns.empty() ||
            std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return globMatch(p, text); });

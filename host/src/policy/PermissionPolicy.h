@@ -12,6 +12,9 @@
 //
 // A rule matches when every list it has matches (an absent list matches everything). Rules are
 // tried by ascending order, then by name; the first match decides.
+//
+// What agents read through /mcp (resources, prompts, completions) is decided by decideRead(): the
+// rules that name no tools (they are about users, roles and servers as a whole), then the default.
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <string>
@@ -43,6 +46,9 @@ public:
 
     PermissionDecision decide(std::string_view user, std::string_view role, std::string_view mcpId,
                               std::string_view tool) const;
+    // A read of the server's (resources/read, prompts/get, completion/complete, resources/subscribe):
+    // rules with a tools list do not apply.
+    PermissionDecision decideRead(std::string_view user, std::string_view role, std::string_view mcpId) const;
 
     const std::vector<PermissionRule>& rules() const { return rules_; }
     bool defaultAllow() const { return defaultAllow_; }
