@@ -50,7 +50,7 @@ Face& face() {
 McpFaceReply handle(const std::string& body, const std::string& session, const std::string& version) {
     std::optional<McpFaceReply> got;
     int calls = 0;
-    face().face.handle(body, McpRequestContext{session, version, "", "", McpCaller{"fuzz", "operator"}, nullptr}, [&](McpFaceReply r) {
+    face().face.handle(body, McpRequestContext{session, version, "", "", McpCaller{"fuzz", "operator"}, nullptr, {}}, [&](McpFaceReply r) {
         ++calls;
         got = std::move(r);
     });
