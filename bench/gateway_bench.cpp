@@ -116,30 +116,45 @@ private:
     long long nextId_ = 0;
 };
 
-// A Streamable HTTP MCP server driven directly on one keep-alive connection: the HTTP baseline.
+// A Streamable HTTP MCP server driven directly on one keep-alive connection: the HTTP baseline. In
+// the 2025 era with a session; in the 2026-07-28 era each request carries its _meta and headers.
 class DirectHttpServer {
 public:
-    explicit DirectHttpServer(std::uint16_t port) : session_("127.0.0.1", port) {
+    enum class Era { Sessions2025, Stateless2026 };
+    explicit DirectHttpServer(std::uint16_t port, Era era = Era::Sessions2025) : session_("127.0.0.1", port), era_(era) {
         session_.setKeepAlive(true);
         session_.setTimeout(Poco::Timespan(60, 0));
     }
     bool initialize() {
+        if (era_ == Era::Stateless2026) { // nothing to set up; server/discover says the era is spoken
+            auto r = request("server/discover", "{}");
+            return r && r->find("\"2026-07-28\"") != std::string::npos;
+        }
         auto r = post(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mc-bench-gateway","version":"1"}}})");
         if (!r || r->find("\"result\"") == std::string::npos || sessionId_.empty()) return false;
         return post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").has_value();
     }
-    // One JSON-RPC request; the whole response body (JSON or an SSE stream that ends with the result).
-    std::optional<std::string> request(const std::string& method, const std::string& paramsJson) {
+    // One JSON-RPC request (`name`: what tools/call names, for Mcp-Name); the whole response body (JSON
+    // or an SSE stream that ends with the result).
+    std::optional<std::string> request(const std::string& method, std::string paramsJson, const std::string& name = "") {
+        if (era_ == Era::Stateless2026)
+            paramsJson = R"({"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":)"
+                         R"({"name":"mc-bench-gateway","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}})" +
+                         std::string(paramsJson.size() > 2 ? "," : "") + paramsJson.substr(1);
         return post("{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(++nextId_) + ",\"method\":\"" + method +
-                    "\",\"params\":" + paramsJson + "}");
+                    "\",\"params\":" + paramsJson + "}", method, name);
     }
 
 private:
-    std::optional<std::string> post(const std::string& body) {
+    std::optional<std::string> post(const std::string& body, const std::string& method = "", const std::string& name = "") {
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/mcp", Poco::Net::HTTPMessage::HTTP_1_1);
         request.setContentType("application/json");
         request.set("Accept", "application/json, text/event-stream");
-        if (!sessionId_.empty()) {
+        if (era_ == Era::Stateless2026) {
+            request.set("MCP-Protocol-Version", "2026-07-28");
+            request.set("Mcp-Method", method);
+            if (!name.empty()) request.set("Mcp-Name", name);
+        } else if (!sessionId_.empty()) {
             request.set("Mcp-Session-Id", sessionId_);
             request.set("MCP-Protocol-Version", "2025-11-25");
         }
@@ -156,6 +171,7 @@ private:
     }
 
     Poco::Net::HTTPClientSession session_;
+    Era era_;
     std::string sessionId_;
     long long nextId_ = 0;
 };
@@ -419,17 +435,23 @@ int main(int argc, char** argv) {
                 return client.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
             }, webSocket) && ok;
         }
-        // The host as an MCP server: what an agent pays calling through /mcp (a session, keep-alive).
-        Stats face;
+        // The host as an MCP server: what an agent pays calling through /mcp (a session, keep-alive),
+        // and in the 2026-07-28 era (no session; _meta and headers checked on each request).
+        Stats face, faceModern;
         {
             DirectHttpServer client(port);
             if (!client.initialize()) { failed("initialize at the host's /mcp"); return 1; }
             ok = measureCalls("/mcp", warmup, callCount, [&](const std::string& message) {
                 return client.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
             }, face) && ok;
+            DirectHttpServer modern(port, DirectHttpServer::Era::Stateless2026);
+            if (!modern.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
+            ok = measureCalls("/mcp 2026-07-28", warmup, callCount, [&](const std::string& message) {
+                return modern.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}", "everything__echo");
+            }, faceModern) && ok;
         }
         // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
-        Stats directHttp, restHttp, faceHttp;
+        Stats directHttp, restHttp, faceHttp, faceHttpModern;
         if (withHttp) {
             DirectHttpServer server(burstHttp->port());
             if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
@@ -449,28 +471,41 @@ int main(int argc, char** argv) {
             ok = measureCalls("/mcp (http)", warmup, callCount, [&](const std::string& message) {
                 return faceClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}");
             }, faceHttp) && ok;
+            DirectHttpServer modernClient(port, DirectHttpServer::Era::Stateless2026);
+            if (!modernClient.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
+            ok = measureCalls("/mcp 2026-07-28 (http)", warmup, callCount, [&](const std::string& message) {
+                return modernClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}",
+                                            "burst-http__echo");
+            }, faceHttpModern) && ok;
         }
         std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
         direct.print("direct (JSON-RPC over its pipes)");
         rest.print("gateway REST POST .../tools/echo/call");
         webSocket.print("gateway WebSocket call_tool");
         face.print("host as MCP server, POST /mcp");
+        faceModern.print("host as MCP server, 2026-07-28");
         const double p50 = percentileMs(direct.latenciesUs, 0.5), p99 = percentileMs(direct.latenciesUs, 0.99);
         std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; WebSocket p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, "
                     "p99 %+.3f ms\n",
                     percentileMs(rest.latenciesUs, 0.5) - p50, percentileMs(rest.latenciesUs, 0.99) - p99,
                     percentileMs(webSocket.latenciesUs, 0.5) - p50, percentileMs(webSocket.latenciesUs, 0.99) - p99,
                     percentileMs(face.latenciesUs, 0.5) - p50, percentileMs(face.latenciesUs, 0.99) - p99);
+        std::printf("  /mcp 2026-07-28 overhead: p50 %+.3f ms, p99 %+.3f ms\n", percentileMs(faceModern.latenciesUs, 0.5) - p50,
+                    percentileMs(faceModern.latenciesUs, 0.99) - p99);
         if (withHttp) {
             std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
             directHttp.print("direct (POST /mcp, keep-alive)");
             restHttp.print("gateway REST POST .../tools/echo/call");
             faceHttp.print("host as MCP server, POST /mcp");
-            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, p99 %+.3f ms\n",
+            faceHttpModern.print("host as MCP server, 2026-07-28");
+            std::printf("  gateway overhead: REST p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, p99 %+.3f ms; "
+                        "/mcp 2026-07-28 p50 %+.3f ms, p99 %+.3f ms\n",
                         percentileMs(restHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
                         percentileMs(restHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99),
                         percentileMs(faceHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
-                        percentileMs(faceHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+                        percentileMs(faceHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99),
+                        percentileMs(faceHttpModern.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
+                        percentileMs(faceHttpModern.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
         }
         runtime.stop();
     } catch (const std::exception& e) {

@@ -1,12 +1,14 @@
 // The host's MCP server face (host/src/mcpserver/McpServerFace.cpp): one JSON-RPC message as an agent
 // POSTs it to /mcp, with or without a session of its own. Byte 0 chooses: bit 0, initialize a session
-// first and send its id; bit 1, send an MCP-Protocol-Version header (2025-06-18). The rest is the body.
+// first and send its id; bit 1, send an MCP-Protocol-Version header (2025-06-18); bit 2, send the
+// 2026-07-28 era's headers as a client would derive them from the body (MCP-Protocol-Version
+// 2026-07-28, Mcp-Method, Mcp-Name); bit 3 with bit 2, leave Mcp-Name out. The rest is the body.
 // A gateway with no servers and an ingest path whose writer never runs stand behind it.
 //
 // Checked: no crash/UB/leak/hang; the reply comes exactly once and at once (nothing waits without a
 // server); an answer or a malformed-message reply is one JSON-RPC 2.0 object with a result or an
 // error (an error with an integer code and a message); only an answered initialize issues a session;
-// the other outcomes say why.
+// the other outcomes say why (a 2026-07-28 refusal with a JSON-RPC error).
 #include "FuzzSupport.h"
 
 #include "core/Broadcaster.h"
@@ -47,10 +49,15 @@ Face& face() {
     return *f;
 }
 
-McpFaceReply handle(const std::string& body, const std::string& session, const std::string& version) {
+McpFaceReply handle(const std::string& body, const std::string& session, const std::string& version, ModernHeaders modern = {}) {
     std::optional<McpFaceReply> got;
     int calls = 0;
-    face().face.handle(body, McpRequestContext{session, version, "", "", McpCaller{"fuzz", "operator"}, nullptr, {}}, [&](McpFaceReply r) {
+    McpRequestContext context;
+    context.sessionId = session;
+    context.protocolVersion = version;
+    context.modern = std::move(modern);
+    context.caller = McpCaller{"fuzz", "operator"};
+    face().face.handle(body, context, [&](McpFaceReply r) {
         ++calls;
         got = std::move(r);
     });
@@ -87,10 +94,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         MC_FUZZ_CHECK(init.outcome == McpFaceReply::Outcome::Answer && !init.sessionId.empty(), "initialize issued no session");
         session = init.sessionId;
     }
-    const auto reply = handle(body, session, version);
+    ModernHeaders modern;
+    if (data[0] & 4) { // as a client of the new era derives them from the message
+        modern.protocolVersion = "2026-07-28";
+        try {
+            const auto message = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+            if (message->has("method")) modern.method = message->get("method").toString();
+            const auto params = message->getObject("params");
+            if (params && !(data[0] & 8))
+                for (const char* member : {"name", "uri"})
+                    if (params->has(member)) modern.name = params->get(member).toString();
+        } catch (const std::exception&) {
+        }
+    }
+    const auto reply = handle(body, session, version, modern);
     switch (reply.outcome) {
     case McpFaceReply::Outcome::Answer: checkRpc(reply.json, false); break;
-    case McpFaceReply::Outcome::Malformed: checkRpc(reply.json, true); break;
+    case McpFaceReply::Outcome::Malformed:
+    case McpFaceReply::Outcome::Rejected:
+    case McpFaceReply::Outcome::NoSuchMethod: checkRpc(reply.json, true); break;
     case McpFaceReply::Outcome::Accepted: MC_FUZZ_CHECK(reply.json.empty(), "an accepted notification with a reply"); break;
     default: MC_FUZZ_CHECK(!reply.message.empty(), "a refusal without its reason"); break;
     }

@@ -127,9 +127,15 @@ bool contains(const std::vector<std::string>& all, const std::string& one) { ret
 class SessionStream {
 public:
     SessionStream(unsigned short port, const std::string& session, const std::string& path = "/mcp", const std::string& lastEventId = "")
-        : client_(port) {
-        client_.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\nAccept: text/event-stream\r\nMcp-Session-Id: " +
-                     session + "\r\n" + (lastEventId.empty() ? "" : "Last-Event-ID: " + lastEventId + "\r\n") + "\r\n");
+        : SessionStream(port, RawRequest{"GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                                  "\r\nAccept: text/event-stream\r\nMcp-Session-Id: " + session + "\r\n" +
+                                  (lastEventId.empty() ? "" : "Last-Event-ID: " + lastEventId + "\r\n") + "\r\n"}) {}
+    // Any request whose answer is an event stream (a POST of subscriptions/listen), sent as it is.
+    struct RawRequest {
+        std::string text;
+    };
+    SessionStream(unsigned short port, const RawRequest& request) : client_(port) {
+        client_.send(request.text);
         buffer_ = client_.read(5000, "\r\n\r\n");
         const auto end = buffer_.find("\r\n\r\n");
         CPPUNIT_ASSERT_MESSAGE(buffer_, end != std::string::npos);
@@ -206,6 +212,8 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
     CPPUNIT_TEST(listsArePagedWhenAsked);
     CPPUNIT_TEST(thePolicyDecidesReadsByTheRulesThatNameNoTools);
+    CPPUNIT_TEST(theNewEraIsServedWithoutASession);
+    CPPUNIT_TEST(aListenStreamCarriesWhatItOptedInTo);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -277,14 +285,6 @@ public:
         auto stranger = kMcpHeaders;
         stranger["Mcp-Session-Id"] = "no-such-session";
         CPPUNIT_ASSERT_EQUAL(404, post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", stranger).status);
-        // A client of the 2026-07-28 era probes server/discover first: "method not found" tells it to initialize.
-        auto modern = kMcpHeaders;
-        modern["MCP-Protocol-Version"] = "2026-07-28";
-        modern["Mcp-Method"] = "server/discover";
-        r = post(R"({"jsonrpc":"2.0","id":"server-discover-probe-1","method":"server/discover","params":{}})", modern);
-        CPPUNIT_ASSERT_EQUAL(200, r.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("server-discover-probe-1"), r.json()->getValue<std::string>("id"));
-        CPPUNIT_ASSERT_EQUAL(-32601, r.json()->getObject("error")->getValue<int>("code"));
         // A protocol version this server does not speak: 400 naming it.
         auto old = headers;
         old["MCP-Protocol-Version"] = "2024-01-01";
@@ -999,6 +999,177 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: small"),
                              mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"small"}})")
                                  ->getArray("content")->getObject(0)->getValue<std::string>("text"));
+    }
+
+    // 2026-07-28 (ModernRequest.h, McpServerFaceModern.cpp): every request says who and what in its
+    // _meta and headers; no session is made; the results say they are complete and how long to keep them.
+    void theNewEraIsServedWithoutASession() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const auto post = [&](const std::string& body, const std::map<std::string, std::string>& h) {
+            return httpRequest("POST", host.port(), "/mcp", body, h);
+        };
+        const auto headers = [](const std::string& method, const std::string& name = "") {
+            auto h = kMcpHeaders;
+            h["MCP-Protocol-Version"] = "2026-07-28";
+            h["Mcp-Method"] = method;
+            if (!name.empty()) h["Mcp-Name"] = name;
+            return h;
+        };
+        const std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                                 R"("io.modelcontextprotocol/clientInfo":{"name":"Modern Agent","version":"3.1"},)"
+                                 R"("io.modelcontextprotocol/clientCapabilities":{}})";
+        // server/discover: both eras' versions, the capabilities, who this is, how long to keep it.
+        auto r = post(R"({"jsonrpc":"2.0","id":"d1","method":"server/discover","params":{)" + meta + "}}", headers("server/discover"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        auto result = r.json()->getObject("result");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["2026-07-28","2025-11-25","2025-06-18","2025-03-26"])"),
+                             mc::host::json::stringify(result->getArray("supportedVersions")));
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), result->getValue<std::string>("resultType"));
+        CPPUNIT_ASSERT_EQUAL(10000, result->getValue<int>("ttlMs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("private"), result->getValue<std::string>("cacheScope"));
+        CPPUNIT_ASSERT(result->getObject("capabilities")->getObject("tools")->getValue<bool>("listChanged"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mission-control"),
+                             result->getObject("_meta")->getObject("io.modelcontextprotocol/serverInfo")->getValue<std::string>("name"));
+        CPPUNIT_ASSERT(r.headers.find("Mcp-Session-Id") == r.headers.end());
+        // The lists: complete, cacheable, without a session.
+        r = post(R"({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{)" + meta + "}}", headers("tools/list"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        result = r.json()->getObject("result");
+        CPPUNIT_ASSERT_EQUAL(std::string("complete"), result->getValue<std::string>("resultType"));
+        CPPUNIT_ASSERT_EQUAL(10000, result->getValue<int>("ttlMs"));
+        CPPUNIT_ASSERT(r.body.find(R"("name":"every__echo")") != std::string::npos);
+        // Two calls of the same client: steps of one thread, which says the era and the client.
+        for (const std::string word : {"one", "two"}) {
+            r = post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":")" + word +
+                         R"("},)" + meta + "}}",
+                     headers("tools/call", "every__echo"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+            result = r.json()->getObject("result");
+            CPPUNIT_ASSERT_EQUAL(std::string("complete"), result->getValue<std::string>("resultType"));
+            CPPUNIT_ASSERT_EQUAL("Echo: " + word, result->getArray("content")->getObject(0)->getValue<std::string>("text"));
+            CPPUNIT_ASSERT(!result->has("ttlMs")); // a tool's result is not cacheable
+        }
+        Poco::JSON::Object::Ptr thread;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto threads = httpGet(host.port(), "/api/threads?mcp_id=modern-agent");
+            if (threads.status != 200 || threads.json()->getArray("items")->size() != 1) return false;
+            thread = threads.json()->getArray("items")->getObject(0);
+            const auto timeline = httpGet(host.port(), "/api/threads/" + thread->getValue<std::string>("id") + "/timeline");
+            return timeline.status == 200 && timeline.json()->getArray("items")->size() == 2;
+        }, 20000));
+        const auto context = thread->getObject("execution_context");
+        CPPUNIT_ASSERT_MESSAGE(mc::host::json::stringify(thread), context);
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), context->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Modern Agent"), context->getObject("mcp_client")->getValue<std::string>("name"));
+        // A name that is not plain ASCII travels base64-encoded; decoded, it must match the body.
+        r = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":"x"},)" + meta + "}}",
+                 headers("tools/call", "=?base64?ZXZlcnlfX2VjaG8=?="));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        // What the headers say must be what the body says: 400 HeaderMismatch naming the difference.
+        auto refusal = [&](const std::string& body, const std::map<std::string, std::string>& h, int status, int code, const std::string& says) {
+            const auto reply = post(body, h);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, status, reply.status);
+            const auto error = reply.json()->getObject("error");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, code, error->getValue<int>("code"));
+            CPPUNIT_ASSERT_MESSAGE(reply.body, error->getValue<std::string>("message").find(says) != std::string::npos);
+            return reply.json();
+        };
+        const std::string call = R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":"x"},)" + meta + "}}";
+        refusal(call, headers("tools/call", "every__add"), 400, -32020, "Mcp-Name header value \"every__add\" does not match the body's \"every__echo\"");
+        refusal(call, headers("tools/call"), 400, -32020, "the Mcp-Name header is required for tools/call");
+        refusal(call, headers("tools/list", "every__echo"), 400, -32020, "Mcp-Method header \"tools/list\" does not match the body's \"tools/call\"");
+        refusal(call, headers("tools/call", "=?base64?%%%?="), 400, -32020, "is not valid =?base64?");
+        auto noVersion = headers("tools/call", "every__echo");
+        noVersion.erase("MCP-Protocol-Version");
+        refusal(call, noVersion, 400, -32020, "the MCP-Protocol-Version header is required");
+        // A version of no era here: -32022 with what is spoken.
+        const auto unsupported = refusal(R"({"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01",)"
+                                         R"("io.modelcontextprotocol/clientCapabilities":{}}}})",
+                                         headers("tools/list"), 400, -32022, "Unsupported protocol version \"2099-01-01\"");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"requested":"2099-01-01","supported":["2026-07-28","2025-11-25","2025-06-18","2025-03-26"]})"),
+                             mc::host::json::stringify(unsupported->getObject("error")->getObject("data")));
+        // _meta without the capabilities, a log level that is none: -32602 naming the member.
+        refusal(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+                headers("tools/list"), 400, -32602, "io.modelcontextprotocol/clientCapabilities\"] is required");
+        refusal(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                R"("io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/logLevel":"loud"}}})",
+                headers("tools/list"), 400, -32602, "logLevel\"] must be one of debug");
+        refusal(R"({"jsonrpc":"2.0","id":"d2","method":"server/discover","params":{}})", headers("server/discover"), 400, -32602,
+                "must name the protocol version");
+        // What the new era removed: 404 method not found, saying what replaces it.
+        refusal(R"({"jsonrpc":"2.0","id":8,"method":"ping","params":{)" + meta + "}}", headers("ping"), 404, -32601, "ping is not part of 2026-07-28");
+        refusal(R"({"jsonrpc":"2.0","id":8,"method":"logging/setLevel","params":{"level":"debug",)" + meta + "}}", headers("logging/setLevel"), 404,
+                -32601, "a request's _meta names its log level");
+        refusal(R"({"jsonrpc":"2.0","id":8,"method":"tasks/list","params":{)" + meta + "}}", headers("tasks/list"), 404, -32601,
+                "'tasks/list' is not offered by this server");
+        // A retry naming a state nobody gave: -32602, the call not made.
+        refusal(R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":"x"},"requestState":"forged",)" +
+                    meta + "}}",
+                headers("tools/call", "every__echo"), 200, -32602, "Invalid or expired requestState: no call of 'every__echo'");
+        // The 2025 era is as it was beside it: a session of its own, which the new era's thread is not.
+        const std::string session = initialize(host.port());
+        CPPUNIT_ASSERT(!session.empty());
+        auto old = kMcpHeaders;
+        old["Mcp-Session-Id"] = thread->getValue<std::string>("id").substr(6);
+        CPPUNIT_ASSERT_EQUAL(404, post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", old).status);
+    }
+
+    // subscriptions/listen: acknowledged first with what is honored, then only the notifications opted
+    // in to, each stamped with the subscription's id; a resource subscription by URI reaches the server.
+    void aListenStreamCarriesWhatItOptedInTo() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                                 R"("io.modelcontextprotocol/clientInfo":{"name":"Listener","version":"1"},)"
+                                 R"("io.modelcontextprotocol/clientCapabilities":{}})";
+        const std::string body = R"({"jsonrpc":"2.0","id":"listen:7","method":"subscriptions/listen","params":{"notifications":)"
+                                 R"({"resourcesListChanged":true,"toolsListChanged":false,)"
+                                 R"("resourceSubscriptions":["mission-control://every/demo://resource/static/document/features.md","nowhere://x"]},)" +
+                                 meta + "}}";
+        const auto raw = [&](const std::string& text) {
+            return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(host.port()) +
+                   "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+                   "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\nContent-Length: " +
+                   std::to_string(text.size()) + "\r\n\r\n" + text;
+        };
+        SessionStream stream(host.port(), SessionStream::RawRequest{raw(body)});
+        CPPUNIT_ASSERT_MESSAGE(stream.head, stream.head.find("200") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(stream.head, stream.head.find("text/event-stream") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(stream.head, stream.head.find("X-Accel-Buffering: no") != std::string::npos);
+        Poco::JSON::Object::Ptr message;
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/subscriptions/acknowledged"), stream.nextMethod(nullptr, &message));
+        // Honored: what was asked for and can be done (the URI no server offers is left out).
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"resourceSubscriptions":["mission-control://every/demo://resource/static/document/features.md"],)"
+                                         R"("resourcesListChanged":true})"),
+                             mc::host::json::stringify(message->getObject("params")->getObject("notifications")));
+        CPPUNIT_ASSERT_EQUAL(std::string("listen:7"),
+                             message->getObject("params")->getObject("_meta")->getValue<std::string>("io.modelcontextprotocol/subscriptionId"));
+        // A resource server-everything registers changes the resource list: told, stamped.
+        auto headers = kMcpHeaders;
+        headers["MCP-Protocol-Version"] = "2026-07-28";
+        headers["Mcp-Method"] = "tools/call";
+        headers["Mcp-Name"] = "every__gzip-file-as-resource";
+        const auto r = httpRequest("POST", host.port(), "/mcp",
+                                   R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"every__gzip-file-as-resource","arguments":)"
+                                   R"({"name":"listen.txt","data":"data:text/plain;base64,aGVsbG8=","outputType":"resourceLink"},)" +
+                                       meta + "}}",
+                                   headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/list_changed"), stream.nextMethod(nullptr, &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("listen:7"),
+                             message->getObject("params")->getObject("_meta")->getValue<std::string>("io.modelcontextprotocol/subscriptionId"));
+        // Its tools changed too, but the stream did not opt in to tools: nothing else came.
+        const auto more = stream.next(1500);
+        CPPUNIT_ASSERT_MESSAGE(more ? more->data : std::string(), !more.has_value() || more->data.find("tools/list_changed") == std::string::npos);
+        // Without an event stream, a listen cannot be answered: 400 saying so.
+        auto plain = kMcpHeaders;
+        plain["Accept"] = "application/json";
+        plain["MCP-Protocol-Version"] = "2026-07-28";
+        plain["Mcp-Method"] = "subscriptions/listen";
+        const auto refused = httpRequest("POST", host.port(), "/mcp", body, plain);
+        CPPUNIT_ASSERT_EQUAL(400, refused.status);
+        CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("send Accept: text/event-stream") != std::string::npos);
     }
 };
 

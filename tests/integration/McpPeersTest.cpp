@@ -60,6 +60,7 @@ class McpPeersTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(bothSdkGenerationsListReadGetAndCall);
     CPPUNIT_TEST(theInspectorCliWorksOverHttpAndThroughTheBridge);
     CPPUNIT_TEST(theServersRequestsReachTheAgentWhoseCallIsInFlight);
+    CPPUNIT_TEST(theNewEraPassesThroughTheBridge);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -74,7 +75,7 @@ public:
             return true;
         }, 30000));
         const std::string url = "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp";
-        for (const std::string sdk : {"v1", "v2"}) {
+        for (const std::string sdk : {"v1", "v2-legacy", "v2"}) {
             const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--call", "files__read_text_file", "--args",
                                                  "{\"path\":\"" + dir.path() + "/fs/note.txt\"}", "--read",
                                                  "mission-control://memory/memory://knowledge-graph", "--prompt", "every__args-prompt",
@@ -85,8 +86,14 @@ public:
                                                  "every__trigger-long-running-operation", "--progress-args", R"({"duration":1,"steps":2})"});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
             const auto out = parse(ran.out);
-            // v2 asked server/discover first and, told -32601, initialized in the 2025 era.
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk, std::string("2025-11-25"), out->getValue<std::string>("protocolVersion"));
+            // v2 asked server/discover first and speaks 2026-07-28 without a session; the others initialized.
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk, std::string(sdk == "v2" ? "2026-07-28" : "2025-11-25"), out->getValue<std::string>("protocolVersion"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, sdk != "v2", out->has("sessionId") && !out->get("sessionId").isEmpty());
+            if (sdk == "v2") { // its list changes came on the subscriptions/listen stream it opened, and it closed it
+                CPPUNIT_ASSERT_EQUAL(std::string(R"({"promptsListChanged":true,"resourcesListChanged":true,"toolsListChanged":true})"),
+                                     mc::host::json::stringify(out->getObject("honored")));
+                CPPUNIT_ASSERT_EQUAL(std::string("local"), out->getValue<std::string>("subscriptionClosed"));
+            }
             const auto tools = out->getArray("tools");
             CPPUNIT_ASSERT_MESSAGE(sdk + ": " + ran.out, contains(tools, "every__echo") && contains(tools, "memory__create_entities") &&
                                                               contains(tools, "files__read_text_file"));
@@ -122,7 +129,7 @@ public:
 
     // server-everything's tools that ask their client (sampling, elicitation) are offered because the
     // gateway declares it answers them; asked during an agent's call, the agent answers on the call's
-    // own stream, in both SDK generations. An agent that declared neither: the server hears why not.
+    // own stream, in both SDK generations and both eras. An agent that declared neither: the server hears why not.
     void theServersRequestsReachTheAgentWhoseCallIsInFlight() {
         InProcessHost host(mc::test::withEverything());
         CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
@@ -133,7 +140,9 @@ public:
             for (std::size_t i = 0; i < content->size(); ++i) all += content->getObject(static_cast<unsigned>(i))->getValue<std::string>("text") + "\n";
             return all;
         };
-        for (const std::string sdk : {"v1", "v2"}) {
+        // v2 in the 2026-07-28 era: the server's questions come back as input_required results the SDK
+        // answers by retrying the call (MRTR), while the call goes on upstream.
+        for (const std::string sdk : {"v1", "v2-legacy", "v2"}) {
             const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--sampling-reply", "sampled by the " + sdk + " agent",
                                                  "--elicit", R"({"name":"Ada","check":true})", "--ask", "every__trigger-sampling-request",
                                                  "--ask-args", R"({"prompt":"hello","maxTokens":5})", "--ask", "every__trigger-elicitation-request"});
@@ -155,6 +164,27 @@ public:
         CPPUNIT_ASSERT_MESSAGE(ran.out, refused->getValue<bool>("isError"));
         CPPUNIT_ASSERT_MESSAGE(ran.out, text(refused).find("no agent connected through Mission Control's /mcp is waiting on 'every' to answer "
                                                            "'sampling/createMessage'") != std::string::npos);
+    }
+
+    // The v2 client in the 2026-07-28 era over stdio, through the bridge (which sets the headers that
+    // era requires from each message): lists, a call, and a subscriptions/listen stream the bridge
+    // holds open until the client closes it, then ends cleanly.
+    void theNewEraPassesThroughTheBridge() {
+        InProcessHost host(mc::test::withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const std::string bridge = "[\"" + std::string(MC_TEST_HOST_BINARY) + "\",\"bridge\",\"--url\",\"http://127.0.0.1:" +
+                                   std::to_string(host.port()) + "/mcp\"]";
+        const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", "v2", "--stdio", bridge, "--call", "every__echo", "--args",
+                                             R"({"message":"modern over stdio"})", "--change", "every__gzip-file-as-resource", "--change-args",
+                                             R"({"name":"bridged.txt","data":"data:text/plain;base64,aGVsbG8=","outputType":"resourceLink"})",
+                                             "--await", "notifications/resources/list_changed"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, 0, ran.status);
+        const auto out = parse(ran.out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, std::string("2026-07-28"), out->getValue<std::string>("protocolVersion"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: modern over stdio"),
+                             out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        CPPUNIT_ASSERT_MESSAGE(ran.out, out->getValue<bool>("awaited"));
+        CPPUNIT_ASSERT_EQUAL(std::string("local"), out->getValue<std::string>("subscriptionClosed"));
     }
 
     void theInspectorCliWorksOverHttpAndThroughTheBridge() {

@@ -1,15 +1,18 @@
 // An MCP client of either official TypeScript SDK generation, for tests of the host's /mcp face: v1
-// (@modelcontextprotocol/sdk, the 2025 era) or v2 (@modelcontextprotocol/client, which probes the
-// 2026-07-28 era with server/discover first and falls back to initialize). It connects, lists tools,
+// (@modelcontextprotocol/sdk, the 2025 era), v2 (@modelcontextprotocol/client negotiating: it probes
+// the 2026-07-28 era with server/discover first and falls back to initialize) or v2-legacy (the v2
+// client's default: initialize, the 2025 era). It connects, lists tools,
 // resources and prompts, reads one resource, gets one prompt, calls one tool, and prints one JSON line
 // of what it saw.
-//   node mcp-tour.mjs --sdk v1|v2 --url http://127.0.0.1:8000/mcp [--token T] [--call <tool> --args '{}']
+//   node mcp-tour.mjs --sdk v1|v2|v2-legacy --url http://127.0.0.1:8000/mcp [--token T] [--call <tool> --args '{}']
 //                     [--read <uri>] [--prompt <name> --prompt-args '{}'] [--name agent]
 //                     [--change <tool> --change-args '{}' --await <notification method>] [--log-level L]
 //                     [--progress-call <tool> --progress-args '{}']
 //                     [--sampling-reply <text>] [--elicit '{...}'] [--ask <tool> --ask-args '{}']...
+//                     [--stdio '["command","arg",...]']   (v2: over stdio to that command, e.g. the bridge, instead of --url)
 // --change calls a tool that changes what the server offers and waits (10 s at most) for --await
-// among the notifications the session's stream brings; --log-level sets the session's level first.
+// among the notifications the session's stream brings (2026-07-28: a subscriptions/listen stream);
+// --log-level sets the session's level first (2026-07-28: each request's _meta names it).
 // Every notification received is in "notifications" (its method, and its params' logger if any).
 // --progress-call calls a tool asking for progress: "progress" lists what arrived ([progress, total]).
 // --sampling-reply declares sampling and answers every sampling/createMessage with that text;
@@ -34,10 +37,17 @@ const elicit = async () => {
   return { action: 'accept', content: JSON.parse(option('elicit')) };
 };
 let client, transport;
-if (sdk === 'v2') {
+if (sdk.startsWith('v2')) {
   const v2 = await import('@modelcontextprotocol/client');
-  transport = new v2.StreamableHTTPClientTransport(new URL(option('url')), { requestInit: { headers } });
-  client = new v2.Client({ name: option('name') ?? 'mc-tour-v2', version: '2.0.0' }, { capabilities, versionNegotiation: { mode: 'auto' } });
+  if (option('stdio')) {
+    const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+    const [command, ...args] = JSON.parse(option('stdio'));
+    transport = new StdioClientTransport({ command, args, stderr: 'inherit' });
+  } else {
+    transport = new v2.StreamableHTTPClientTransport(new URL(option('url')), { requestInit: { headers } });
+  }
+  const versionNegotiation = { mode: sdk === 'v2' ? 'auto' : 'legacy' };
+  client = new v2.Client({ name: option('name') ?? 'mc-tour-v2', version: '2.0.0' }, { capabilities, versionNegotiation });
   if (capabilities.sampling) client.setRequestHandler('sampling/createMessage', sample);
   if (capabilities.elicitation) client.setRequestHandler('elicitation/create', elicit);
 } else {
@@ -57,10 +67,18 @@ client.fallbackNotificationHandler = async notification => {
 };
 try {
   await client.connect(transport);
-  if (option('log-level')) await client.setLoggingLevel(option('log-level'));
   out.sessionId = transport.sessionId;
   out.server = client.getServerVersion();
   out.protocolVersion = client.getNegotiatedProtocolVersion?.() ?? transport.protocolVersion;
+  const modern = out.protocolVersion === '2026-07-28';
+  // The 2025 era sets a session's level once; the new era names it in each request's _meta.
+  const meta = modern && option('log-level') ? { _meta: { 'io.modelcontextprotocol/logLevel': option('log-level') } } : {};
+  if (option('log-level') && !modern) await client.setLoggingLevel(option('log-level'));
+  // The new era has no session stream: list changes come on a subscriptions/listen stream.
+  const subscription = modern && option('change')
+    ? await client.listen({ toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true })
+    : undefined;
+  if (subscription) out.honored = subscription.honoredFilter;
   out.tools = (await client.listTools()).tools.map(t => t.name);
   out.resources = (await client.listResources()).resources.map(r => r.uri);
   out.resourceTemplates = (await client.listResourceTemplates()).resourceTemplates.map(r => r.uriTemplate);
@@ -68,12 +86,12 @@ try {
   const read = option('read') ?? out.resources[0];
   if (read) out.read = (await client.readResource({ uri: read })).contents;
   if (option('prompt')) out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') })).messages;
-  if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}') });
+  if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}'), ...meta });
   if (option('progress-call')) {
     out.progress = [];
-    const params = { name: option('progress-call'), arguments: JSON.parse(option('progress-args') ?? '{}') };
+    const params = { name: option('progress-call'), arguments: JSON.parse(option('progress-args') ?? '{}'), ...meta };
     const onprogress = p => out.progress.push([p.progress, p.total]);
-    out.progressResult = sdk === 'v2' ? await client.callTool(params, { onprogress }) : await client.callTool(params, undefined, { onprogress });
+    out.progressResult = sdk.startsWith('v2') ? await client.callTool(params, { onprogress }) : await client.callTool(params, undefined, { onprogress });
   }
   const asks = argv.flatMap((a, i) => a === '--ask' ? [[argv[i + 1], argv[i + 2] === '--ask-args' ? argv[i + 3] : '{}']] : []);
   if (asks.length) {
@@ -92,7 +110,11 @@ try {
     out.awaited = await arrived;
     out.resourcesAfter = (await client.listResources()).resources.map(r => r.uri);
   }
-  if (transport.terminateSession) await transport.terminateSession().catch(() => {});
+  if (subscription) {
+    await subscription.close();
+    out.subscriptionClosed = await subscription.closed;
+  }
+  if (transport.terminateSession && !modern) await transport.terminateSession().catch(() => {});
   out.ok = true;
 } catch (e) {
   out.ok = false;

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace mc::host {
 namespace {
@@ -33,6 +34,8 @@ void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
     case McpFaceReply::Outcome::Malformed: http::sendJson(response, Status::HTTP_BAD_REQUEST, reply.json); return;
     case McpFaceReply::Outcome::MissingSession:
     case McpFaceReply::Outcome::BadVersion: http::sendJson(response, Status::HTTP_BAD_REQUEST, rpcError(-32600, reply.message)); return;
+    case McpFaceReply::Outcome::Rejected: http::sendJson(response, Status::HTTP_BAD_REQUEST, reply.json); return;
+    case McpFaceReply::Outcome::NoSuchMethod: http::sendJson(response, Status::HTTP_NOT_FOUND, reply.json); return;
     case McpFaceReply::Outcome::UnknownSession:
     case McpFaceReply::Outcome::UnknownProfile: http::sendJson(response, Status::HTTP_NOT_FOUND, rpcError(-32600, reply.message)); return;
     }
@@ -41,6 +44,12 @@ void send(Poco::Net::HTTPServerResponse& response, const McpFaceReply& reply) {
 void eventStreamHead(Poco::Net::HTTPServerResponse& response) {
     response.setContentType("text/event-stream");
     response.set("Cache-Control", "no-cache");
+    response.set("X-Accel-Buffering", "no"); // a proxy in between passes events on as they come
+}
+
+std::optional<std::string> header(const Poco::Net::HTTPServerRequest& request, const std::string& name) {
+    if (!request.has(name)) return std::nullopt;
+    return request.get(name);
 }
 
 // A POST's answer once it became an event stream (a message about the request came before it).
@@ -71,6 +80,8 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              request.sessionId = ctx.request.get("Mcp-Session-Id", "");
                              request.protocolVersion = ctx.request.get("MCP-Protocol-Version", "");
                              request.traceparent = ctx.request.get("traceparent", "");
+                             request.modern = ModernHeaders{header(ctx.request, "MCP-Protocol-Version"), header(ctx.request, "Mcp-Method"),
+                                                            header(ctx.request, "Mcp-Name")};
                              request.caller = McpCaller{ctx.principal.subject, roleName(ctx.principal.role)};
                              // A call waits for its server without holding a worker; its own deadline answers first.
                              auto reply = ctx.defer(f->replyDeadline(), [](Poco::Net::HTTPServerResponse& response) {
@@ -82,13 +93,16 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              // A client that takes events gets messages about its request (progress) first: the
                              // answer becomes an event stream that ends with the response.
                              auto stream = std::make_shared<RequestStream>();
-                             if (ctx.request.get("Accept", "").find("text/event-stream") != std::string::npos)
-                                 request.notify = [reply, stream](const std::string& message) {
+                             if (ctx.request.get("Accept", "").find("text/event-stream") != std::string::npos) {
+                                 auto write = [reply, stream](const std::string& event) {
                                      std::lock_guard lock(stream->mutex);
                                      if (stream->answered) return;
                                      if (!stream->opened && !(stream->opened = reply->openStream(eventStreamHead))) return;
-                                     reply->send("data: " + message + "\n\n");
+                                     reply->send(event);
                                  };
+                                 request.notify = [write](const std::string& message) { write("data: " + message + "\n\n"); };
+                                 request.keepAlive = [write] { write(": keep-alive\n\n"); };
+                             }
                              f->handle(body, request, [reply, stream](McpFaceReply r) {
                                  std::unique_lock lock(stream->mutex);
                                  stream->answered = true;
@@ -101,7 +115,7 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                              });
                          },
                          profiled ? "MCP (operator) at a profile: the servers and tools mcp.profiles.<profile>.* chooses (docs/mcp-server.md#profiles)."
-                                  : "MCP (operator): one JSON-RPC message of the 2025 era; the tools, resources, resource templates and prompts "
+                                  : "MCP (operator): one JSON-RPC message of either era (2025 sessions; 2026-07-28 without one); the tools, resources, resource templates and prompts "
                                     "of every connected server, named as mcp.endpoint.prefix says (docs/mcp-server.md)."});
         router.add(Route{"DELETE", path, Role::Operator,
                          [f, profileOf](RequestContext& ctx) {

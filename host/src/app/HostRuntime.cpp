@@ -94,6 +94,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
         mcpFace_->setProfiles(settings_.mcpProfiles);
         mcpFace_->setPageSize(settings_.mcpPageSize);
+        mcpFace_->setListTtl(std::chrono::milliseconds(settings_.mcpListTtlMs));
         gateway_->setServerListener(mcpFace_->serverListener());
     }
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {

@@ -62,6 +62,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.mcpMaxSessions = static_cast<std::size_t>(readInt(config, "mcp.endpoint.max_sessions"));
     s.mcpJoinWait = std::chrono::milliseconds(readInt(config, "mcp.endpoint.join_wait_ms"));
     s.mcpPageSize = static_cast<std::size_t>(readInt(config, "mcp.endpoint.page_size"));
+    s.mcpListTtlMs = readInt(config, "mcp.endpoint.list_ttl_ms");
     s.mcpProfiles = readMcpProfiles(config, *prefixModeFromName(readEnum(config, "mcp.endpoint.prefix")));
     s.storeBackend = Poco::toLower(readValue(config, "store.backend"));
     if (s.storeBackend.empty() ||

@@ -38,6 +38,7 @@ struct HostSettings {
     std::size_t mcpMaxSessions = 10000;
     std::chrono::milliseconds mcpJoinWait{10000}; // mcp.endpoint.join_wait_ms
     std::size_t mcpPageSize = 0;                  // mcp.endpoint.page_size (0: one page)
+    long long mcpListTtlMs = 10000;               // mcp.endpoint.list_ttl_ms
     std::map<std::string, McpProfile> mcpProfiles; // "" (/mcp, mcp.endpoint.prefix) and mcp.profiles.<name>.*
     std::string storeBackend;
     std::string migrationsDir;

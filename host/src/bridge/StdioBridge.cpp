@@ -5,6 +5,7 @@
 
 #include "mc/sse/SseParser.h"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -28,6 +29,8 @@
 #include <csignal>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -58,6 +61,35 @@ std::string oneLine(std::string body) {
 std::string rpcError(const std::string& idJson, int code, const std::string& message) {
     return "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + ",\"error\":{\"code\":" + std::to_string(code) + ",\"message\":" +
            json::quote(message) + "}}";
+}
+
+// A header value as the 2026-07-28 transport carries it: as it is when it is plain visible ASCII, else
+// "=?base64?<UTF-8 in base64>?=".
+std::string headerValue(const std::string& value) {
+    const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
+                       std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; }) &&
+                       !(value.rfind("=?base64?", 0) == 0 && value.size() >= 11 && value.compare(value.size() - 2, 2, "?=") == 0);
+    if (plain) return value;
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << value;
+    encoder.close();
+    return "=?base64?" + out.str() + "?=";
+}
+
+// What a request of the new era (its _meta names the protocol version) says in its headers: the
+// version, the method and, for tools/call, prompts/get and resources/read, the name or URI.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+Headers modernHeaders(const Poco::JSON::Object::Ptr& message, const std::string& method) {
+    const auto params = message ? message->getObject("params") : nullptr;
+    const auto meta = params ? params->getObject("_meta") : nullptr;
+    const std::string version = json::stringMember(meta, "io.modelcontextprotocol/protocolVersion");
+    if (version.empty()) return {};
+    Headers headers{{"MCP-Protocol-Version", version}, {"Mcp-Method", method}};
+    const char* name = method == "tools/call" || method == "prompts/get" ? "name" : method == "resources/read" ? "uri" : nullptr;
+    if (name && params->has(name)) headers.emplace_back("Mcp-Name", headerValue(json::stringMember(params, name)));
+    return headers;
 }
 
 class Bridge {
@@ -101,6 +133,9 @@ public:
         if (!hostGone_ && !skipping) dispatch(buffer); // a last message without its newline
         {
             std::unique_lock lock(mutex_);
+            // A subscriptions/listen stream stays open until it is closed: the client has gone, so it is.
+            clientGone_ = true;
+            for (auto* stream : longLived_) stream->abort();
             idle_.wait(lock, [this] { return inFlight_ == 0; });
         }
         stopListening();
@@ -132,8 +167,8 @@ private:
             std::lock_guard lock(mutex_);
             ++inFlight_;
         }
-        std::thread([this, line = std::move(line), id] {
-            forward(line, id, true, false);
+        std::thread([this, line = std::move(line), id, headers = modernHeaders(message, method), longLived = method == "subscriptions/listen"] {
+            forward(line, id, true, false, headers, longLived);
             std::lock_guard lock(mutex_);
             if (--inFlight_ == 0) idle_.notify_all();
         }).detach();
@@ -177,11 +212,34 @@ private:
         for (const auto& [name, value] : options_.headers) request.set(name, value);
     }
 
-    void forward(const std::string& line, const std::string& id, bool isRequest, bool isInitialize) {
+    // `headers`: a request of the new era's (they replace the session's); `longLived`: its answer is a
+    // stream that stays open (subscriptions/listen), read without a deadline until the bridge ends.
+    void forward(const std::string& line, const std::string& id, bool isRequest, bool isInitialize, const Headers& headers = {},
+                 bool longLived = false) {
         try {
             auto session = takeSession();
+            // Known while it is open, so that the bridge's end can close it (and forgotten however it ends).
+            struct Registration {
+                Bridge* bridge;
+                Poco::Net::HTTPClientSession* stream;
+                ~Registration() {
+                    if (!stream) return;
+                    std::lock_guard lock(bridge->mutex_);
+                    bridge->longLived_.erase(stream);
+                }
+            } registration{this, nullptr};
+            if (longLived) {
+                const Poco::Timespan deadline = session->getTimeout();
+                session->setTimeout(deadline, deadline, Poco::Timespan(7, 0, 0, 0, 0)); // the host's keep-alives come every 30 s
+                std::lock_guard lock(mutex_);
+                if (clientGone_) return;
+                longLived_.insert(session.get());
+                registration.stream = session.get();
+            }
             Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path_, Poco::Net::HTTPMessage::HTTP_1_1);
             prepare(request);
+            if (!headers.empty()) request.erase("Mcp-Session-Id");
+            for (const auto& [name, value] : headers) request.set(name, value);
             request.setContentType("application/json");
             request.set("Accept", "application/json, text/event-stream");
             request.setContentLength(static_cast<std::streamsize>(line.size()));
@@ -204,11 +262,13 @@ private:
                     refused(status, text, id, isRequest);
                 }
             }
+            if (longLived) return; // not reused: it ended with its stream
             giveBack(std::move(session));
         } catch (const Poco::TimeoutException&) {
             if (isRequest) write(rpcError(id, kInternalError, "Mission Control did not answer within " +
                                                                   std::to_string(options_.timeout.count()) + " ms"));
         } catch (const Poco::Exception& e) {
+            if (longLived && clientGone_) return; // closed at the bridge's end
             // Refused, reset, unreachable: the host is gone; the client learns it from this answer and the exit.
             const std::string why = "cannot reach Mission Control at " + options_.url + ": " + e.displayText();
             diagnostics_ << "mission-control bridge: " << why << "\n";
@@ -379,6 +439,8 @@ private:
     std::atomic<bool> stopping_{false};
     std::condition_variable wake_;
     Poco::Net::HTTPClientSession* listening_ = nullptr; // the stream's connection while it is open (mutex_)
+    std::set<Poco::Net::HTTPClientSession*> longLived_; // subscriptions/listen streams' connections while open (mutex_)
+    std::atomic<bool> clientGone_{false};               // the client closed stdin: long-lived streams end
 };
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "mcpserver/McpServerFace.h"
 
+#include "mcpserver/RpcText.h"
+
 #include "log/Logging.h"
 #include "util/Clock.h"
 #include "util/Json.h"
@@ -15,41 +17,21 @@
 namespace mc::host {
 namespace {
 
-// JSON-RPC 2.0 error codes the face answers with.
-constexpr int kParseError = -32700;
-constexpr int kInvalidRequest = -32600;
-constexpr int kMethodNotFound = -32601;
-constexpr int kInvalidParams = -32602;
-constexpr int kInternalError = -32603;
-constexpr int kRequestTimeout = -32001;   // the TypeScript SDK's RequestTimeout
-constexpr int kResourceNotFound = -32002; // MCP: a resource that does not exist
-constexpr int kPermissionDenied = -32003; // the host's: the permission policy denies the request
-
-std::string result(const std::string& id, const std::string& resultJson) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + resultJson + "}";
-}
-
-std::string error(const std::string& id, int code, const std::string& message) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":" + std::to_string(code) + ",\"message\":" + json::quote(message) +
-           "}}";
-}
+using namespace rpc;
 
 // A tool result that tells the agent what went wrong (the call itself was understood).
 std::string toolError(const std::string& message) {
     return "{\"content\":[{\"type\":\"text\",\"text\":" + json::quote(message) + "}],\"isError\":true}";
 }
 
-// A JSON-RPC id as it is echoed: a string, or an integer of up to 64 bits, signed or not (the caller
-// checked it is one of those).
-std::string idText(const Poco::Dynamic::Var& id) {
-    if (id.isString()) return json::quote(id.extract<std::string>());
-    const auto signedId = json::integerValue(id);
-    return signedId ? std::to_string(*signedId) : std::to_string(id.convert<Poco::UInt64>());
-}
+} // namespace
+
+McpServerFace::McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version)
+    : gateway_(gateway), ingest_(ingest), maxSessions_(maxSessions), version_(std::move(version)) {}
 
 // clientInfo.name as a thread's mcp_id: what the record model accepts (lower-case letters, digits,
 // '-', '_'), "mcp-client" when nothing is left.
-std::string agentName(std::string name) {
+std::string McpServerFace::agentName(std::string name) {
     std::string out;
     for (char c : name) {
         const auto u = static_cast<unsigned char>(c);
@@ -59,11 +41,6 @@ std::string agentName(std::string name) {
     }
     return out.empty() ? std::string("mcp-client") : out;
 }
-
-} // namespace
-
-McpServerFace::McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version)
-    : gateway_(gateway), ingest_(ingest), maxSessions_(maxSessions), version_(std::move(version)) {}
 
 const std::vector<std::string>& McpServerFace::versions() {
     static const std::vector<std::string> all = {"2025-11-25", "2025-06-18", "2025-03-26"};
@@ -80,7 +57,7 @@ bool McpServerFace::endSession(const std::string& sessionId, const std::string& 
     {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(sessionId);
-        if (it == sessions_.end() || it->second.profile != profile) return false;
+        if (it == sessions_.end() || it->second.profile != profile || it->second.modern) return false;
         sessions_.erase(it);
         for (auto ask = asks_.begin(); ask != asks_.end();) {
             if (ask->second.sessionId != sessionId) {
@@ -112,6 +89,7 @@ bool McpServerFace::sessionAccepted(const McpRequestContext& context, McpFaceRep
     }
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(context.sessionId);
+    if (it != sessions_.end() && it->second.modern) it = sessions_.end(); // a thread of the new era, not a session
     if (it != sessions_.end() && it->second.profile == context.profile) return true;
     reply.outcome = McpFaceReply::Outcome::UnknownSession;
     reply.message = it == sessions_.end() ? "session '" + context.sessionId + "' is not known here (ended or expired): initialize again"
@@ -142,6 +120,7 @@ std::uint64_t McpServerFace::attachStream(const std::string& sessionId, SessionS
 void McpServerFace::keepStreamsAlive() {
     gateway_.schedule(kKeepAliveInterval, [this] {
         streams_.keepAlive();
+        keepListenersAlive();
         keepStreamsAlive();
     });
 }
@@ -157,8 +136,8 @@ McpServerListener McpServerFace::serverListener() {
 std::vector<std::pair<std::string, std::string>> McpServerFace::sessionsOffering(const std::string& mcpId) const {
     std::vector<std::pair<std::string, std::string>> out;
     std::lock_guard lock(mutex_);
-    for (const auto& [id, session] : sessions_)
-        if (profiles_.at(session.profile).offersServer(mcpId)) out.emplace_back(id, session.logLevel);
+    for (const auto& [id, session] : sessions_) // the new era's threads have no stream (their listeners do)
+        if (!session.modern && profiles_.at(session.profile).offersServer(mcpId)) out.emplace_back(id, session.logLevel);
     return out;
 }
 
@@ -196,6 +175,7 @@ void McpServerFace::serverChanged(const std::string& mcpId, const std::string& c
     for (const auto& [session, level] : sessionsOffering(mcpId))
         for (const char* list : lists)
             streams_.post(session, std::string("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/") + list + "/list_changed\"}");
+    tellListeners(mcpId, lists);
 }
 
 std::function<void(McpFaceReply)> McpServerFace::inFlight(const std::string& sessionId, const std::string& id,
@@ -263,9 +243,20 @@ void McpServerFace::resourceUpdated(const std::string& mcpId, const std::string&
         if (it == subscriptions_.end()) return;
         sessions = it->second;
     }
-    for (const auto& [session, subscribed] : sessions)
+    for (const auto& [session, subscribed] : sessions) {
+        if (session.rfind("listen-", 0) == 0) { // a subscriptions/listen stream's: stamped with its id
+            std::shared_ptr<Listener> listener;
+            {
+                std::lock_guard lock(mutex_);
+                auto it = listeners_.find(session);
+                if (it != listeners_.end()) listener = it->second;
+            }
+            if (listener) notifyListener(*listener, "notifications/resources/updated", "\"uri\":" + json::quote(subscribed));
+            continue;
+        }
         streams_.post(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":" +
                                    json::quote(subscribed) + "}}");
+    }
 }
 
 void McpServerFace::tellServer(const std::shared_ptr<McpConnection>& connection, bool subscribe, const std::string& uri) {
@@ -363,7 +354,16 @@ void McpServerFace::serverLogged(const std::string& mcpId, const std::string& le
     const int rank = logRank(level);
     if (rank < 0) return;
     std::string message;
-    for (const auto& [session, wanted] : sessionsOffering(mcpId)) {
+    // The sessions that set a level, and the requests of the new era waiting for this server that asked for one.
+    auto audience = sessionsOffering(mcpId);
+    std::vector<std::function<void(const std::string&)>> requests;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [token, watch] : logWatches_)
+            if (watch.mcpId == mcpId && rank >= logRank(watch.level)) requests.push_back(watch.notify);
+    }
+    if (!requests.empty()) audience.emplace_back("", level); // stands for them
+    for (const auto& [session, wanted] : audience) {
         if (wanted.empty() || rank < logRank(wanted)) continue;
         if (message.empty()) {
             // The server's message as it sent it, its logger naming the server: "<server>[/<logger>]".
@@ -377,8 +377,22 @@ void McpServerFace::serverLogged(const std::string& mcpId, const std::string& le
             params->set("logger", logger.empty() ? mcpId : mcpId + "/" + logger);
             message = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":" + json::stringify(params) + "}";
         }
-        streams_.post(session, message);
+        if (!session.empty()) streams_.post(session, message);
     }
+    for (const auto& notify : requests) notify(message);
+}
+
+std::uint64_t McpServerFace::watchLogs(const std::string& mcpId, const McpRequestContext& context) {
+    if (context.logLevel.empty() || !context.notify) return 0;
+    std::lock_guard lock(mutex_);
+    logWatches_[++nextLogWatch_] = LogWatch{mcpId, context.logLevel, context.notify};
+    return nextLogWatch_;
+}
+
+void McpServerFace::unwatchLogs(std::uint64_t token) {
+    if (token == 0) return;
+    std::lock_guard lock(mutex_);
+    logWatches_.erase(token);
 }
 
 void McpServerFace::handle(const std::string& body, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
@@ -410,7 +424,11 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const std::string method = json::stringMember(message, "method");
     const bool hasId = message->has("id") && !message->get("id").isEmpty();
     if (method.empty() || !hasId) { // a notification, or the client's answer to a request of ours
-        if (method == "notifications/cancelled") cancelled(sessionId, message->getObject("params"));
+        if (method == "notifications/cancelled") {
+            const auto cancelParams = message->getObject("params");
+            // The new era has no session: a client cancels its own requests (2.4.0 SDKs end a listen so).
+            cancelled(modern::isModern(method, cancelParams) ? "modern/" + context.caller.user : sessionId, cancelParams);
+        }
         if (method.empty() && hasId) answered(sessionId, message);
         if (!method.empty() || message->has("result") || message->has("error")) {
             reply.outcome = McpFaceReply::Outcome::Accepted;
@@ -431,6 +449,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const Poco::JSON::Object::Ptr params =
         paramsVar.type() == typeid(Poco::JSON::Object::Ptr) ? paramsVar.extract<Poco::JSON::Object::Ptr>() : new Poco::JSON::Object;
 
+    if (modern::isModern(method, params)) return handleModern(method, id, params, profile, context, std::move(done));
     if (method == "initialize") {
         reply.json = initialize(*params, id, reply);
         if (!reply.sessionId.empty()) {
@@ -439,14 +458,6 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
             opened.profile = profile.name;
             opened.user = context.caller.user;
         }
-        return done(std::move(reply));
-    }
-    // A client of both eras probes the 2026-07-28 one first; JSON-RPC's "method not found" is the answer
-    // every such client reads as "an older server: initialize" (some read nothing else that way).
-    if (method == "server/discover") {
-        reply.json = error(id, kMethodNotFound,
-                           "server/discover is of the 2026-07-28 revision; this server speaks 2025-11-25, 2025-06-18 and "
-                           "2025-03-26: initialize");
         return done(std::move(reply));
     }
     if (!sessionAccepted(context, reply)) return done(std::move(reply));
@@ -516,6 +527,28 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
     session.lastUsedUs = nowUnixUs();
     const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     session.threadId = kThreadPrefix + sessionId;
+    admit(sessionId, session);
+    // The session is a thread of the agent, its tool calls its steps; the thread is written with the
+    // first step that lands in it (a call joined to the agent's own thread does not).
+    logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, json::stringMember(clientInfo, "version"),
+                              sessionId, version);
+    reply.sessionId = sessionId;
+    return result(id, "{\"protocolVersion\":" + json::quote(version) + ",\"capabilities\":" + capabilitiesJson() +
+                          ",\"serverInfo\":{\"name\":\"mission-control\",\"version\":" + json::quote(version_) +
+                          "},\"instructions\":" + json::quote(instructions()) + "}");
+}
+
+std::string McpServerFace::capabilitiesJson() {
+    return "{\"tools\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},"
+           "\"prompts\":{\"listChanged\":true},\"completions\":{},\"logging\":{}}";
+}
+
+std::string McpServerFace::instructions() {
+    return "The tools, resources and prompts of the MCP servers Mission Control is connected to, named <server>__<name> where needed; "
+           "every call is checked by its permission policy and recorded.";
+}
+
+void McpServerFace::admit(const std::string& sessionId, const Session& session) {
     std::string evicted;
     {
         std::lock_guard lock(mutex_);
@@ -529,19 +562,6 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
         sessions_[sessionId] = session;
     }
     if (!evicted.empty()) dropSubscriptions(evicted);
-    // The session is a thread of the agent, its tool calls its steps; the thread is written with the
-    // first step that lands in it (a call joined to the agent's own thread does not).
-    logging::get("mcp")->info("MCP client '{}' {} initialized session {} ({})", session.client, json::stringMember(clientInfo, "version"),
-                              sessionId, version);
-    reply.sessionId = sessionId;
-    return result(id, "{\"protocolVersion\":" + json::quote(version) +
-                          ",\"capabilities\":{\"tools\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},"
-                          "\"prompts\":{\"listChanged\":true},\"completions\":{},\"logging\":{}},"
-                          "\"serverInfo\":{\"name\":\"mission-control\",\"version\":" +
-                          json::quote(version_) + "},\"instructions\":" +
-                          json::quote("The tools, resources and prompts of the MCP servers Mission Control is connected to, named "
-                                      "<server>__<name> where needed; every call is checked by its permission policy and recorded.") +
-                          "}");
 }
 
 namespace {
@@ -659,6 +679,25 @@ std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> McpServerF
 
 void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                               const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    // The server's requests while the call runs (sampling, elicitation) go to this agent on the same
+    // stream, when it declared it answers them; its response comes back as a POST (answered()).
+    Asker asker;
+    if (context.notify && (session.sampling || session.elicitation))
+        asker = [this, notify = context.notify, sessionId = context.sessionId](const std::string& method, const std::string& paramsJson,
+                                                                               std::function<void(const std::string&)> answer) {
+            std::string askId;
+            {
+                std::lock_guard lock(mutex_);
+                askId = "mc-ask-" + std::to_string(++nextAsk_);
+                asks_[askId] = Ask{sessionId, std::move(answer)};
+            }
+            notify("{\"jsonrpc\":\"2.0\",\"id\":" + json::quote(askId) + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+        };
+    toolsCall(params, id, session, context, std::move(asker), std::move(done));
+}
+
+void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                              const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done) {
     const McpCaller& caller = context.caller;
     McpFaceReply reply;
     const std::string name = json::stringMember(params, "name");
@@ -709,23 +748,17 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     // The agent asked for progress (_meta.progressToken): the server's progress reaches it on the
     // request's own stream, under its token.
     const auto meta = params->getObject("_meta");
-    // The server's requests while the call runs (sampling, elicitation) go to this agent on the same
-    // stream, when it declared it answers them; its response comes back as a POST (answered()).
-    if (context.notify && (session.sampling || session.elicitation)) {
+    // The server's requests while the call runs (sampling, elicitation) go to the agent as `asker`
+    // says, when it declared it answers them.
+    if (asker) {
         request.asker = session.threadId;
-        request.onServerRequest = [this, notify = context.notify, sessionId = context.sessionId, sampling = session.sampling,
-                                   elicitation = session.elicitation](const std::string& method, const std::string& paramsJson,
-                                                                      std::function<void(const std::string&)> answer) {
+        request.onServerRequest = [sampling = session.sampling, elicitation = session.elicitation,
+                                   asker = std::move(asker)](const std::string& method, const std::string& paramsJson,
+                                                             std::function<void(const std::string&)> answer) {
             if ((method == "sampling/createMessage" && !sampling) || (method == "elicitation/create" && !elicitation))
                 return answer("\"error\":{\"code\":" + std::to_string(kMethodNotFound) + ",\"message\":" +
                               json::quote("the agent did not declare the capability '" + method.substr(0, method.find('/')) + "'") + "}");
-            std::string askId;
-            {
-                std::lock_guard lock(mutex_);
-                askId = "mc-ask-" + std::to_string(++nextAsk_);
-                asks_[askId] = Ask{sessionId, std::move(answer)};
-            }
-            notify("{\"jsonrpc\":\"2.0\",\"id\":" + json::quote(askId) + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+            asker(method, paramsJson, std::move(answer));
         };
     }
     if (context.notify && meta && meta->has("progressToken")) {
@@ -753,7 +786,9 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
         request.threadId = session.threadId;
     }
-    gateway_.callTool(target->first, std::move(request), [this, id, joinable, done = std::move(done)](ToolCallOutcome o) mutable {
+    const auto logWatch = watchLogs(target->first, context);
+    gateway_.callTool(target->first, std::move(request), [this, id, joinable, logWatch, done = std::move(done)](ToolCallOutcome o) mutable {
+        unwatchLogs(logWatch);
         if (joinable) { // before the reply: the agent reports the call only once it has the result
             joinable->outcome = o.outcome;
             joinable->status = ToolCallRecord::statusOf(o.outcome);
@@ -898,9 +933,11 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
     const auto startedUs = nowUnixUs();
     const auto timeout = gateway_.settings().toolTimeout;
     const std::string server = connection->id();
+    const auto logWatch = watchLogs(server, context);
     connection->forward(
         method, json::stringify(params), target, recorded ? session.threadId : std::string(), traceparent, timeout,
-        [this, id, method, server, target, requested, record, startedUs, timeout, done = std::move(done)](RpcOutcome o) mutable {
+        [this, id, method, server, target, requested, record, startedUs, timeout, logWatch, done = std::move(done)](RpcOutcome o) mutable {
+            unwatchLogs(logWatch);
             McpFaceReply r;
             std::string outcome = "ok";
             switch (o.kind) {

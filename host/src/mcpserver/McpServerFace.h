@@ -10,16 +10,21 @@
 // (McpNames.h: how names and URIs are made unique and mapped back). A profile (/mcp/<profile>,
 // McpProfiles.h) offers a subset.
 //
-// This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp): the
-// 2025 era of the specification (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session,
-// ping, the lists, the calls, notifications. One JSON-RPC message in, one reply out; and each
-// session's stream of messages to the client (SessionStreams.h): list_changed when what its servers
-// offer changes, their log messages at the level the session set.
+// This is the protocol core, independent of HTTP (api/McpEndpointApi.cpp binds it to /mcp), in both
+// eras of the specification, chosen per request:
+// - 2025 (2025-11-25, 2025-06-18, 2025-03-26): initialize and its session, ping, the lists, the calls,
+//   notifications; each session's stream of messages to the client (SessionStreams.h): list_changed
+//   when what its servers offer changes, their log messages at the level the session set.
+// - 2026-07-28 (McpServerFaceModern.cpp): no session; each request says who and what in its _meta
+//   (ModernRequest.h); server/discover; subscriptions/listen streams; a server's question to the agent
+//   comes back as an input_required result the agent answers by retrying (MRTR).
+// One JSON-RPC message in, one reply out (and messages about the request before it, on its stream).
 #include "gateway/McpGateway.h"
 #include "ingest/IngestService.h"
 #include "mcpserver/CallJoiner.h"
 #include "mcpserver/McpNames.h"
 #include "mcpserver/McpProfiles.h"
+#include "mcpserver/ModernRequest.h"
 #include "mcpserver/SessionStreams.h"
 
 #include <chrono>
@@ -46,11 +51,16 @@ struct McpRequestContext {
     std::string protocolVersion; // MCP-Protocol-Version ("" when absent)
     std::string traceparent;     // W3C trace context (Claude Code sends it as this header, not in _meta)
     std::string profile;         // /mcp/<profile>; "" for /mcp
+    ModernHeaders modern;        // MCP-Protocol-Version, Mcp-Method, Mcp-Name as sent (2026-07-28 checks them)
     McpCaller caller;
     std::shared_ptr<CancelSignal> cancel; // fired when the client goes away before its answer: its call is cancelled upstream
     // The request's own stream: a JSON-RPC message about it (progress) to send before its answer, from
     // any thread; empty when the client takes no event stream.
     std::function<void(const std::string& message)> notify;
+    // Keeps the request's stream open through quiet time (an SSE comment); empty when notify is.
+    std::function<void()> keepAlive;
+    // Set by the face for a request of the new era: the log level its _meta asked for ("": none).
+    std::string logLevel;
 };
 
 struct McpFaceReply {
@@ -61,7 +71,9 @@ struct McpFaceReply {
         MissingSession, // a request other than initialize without the session id (`message` says)
         UnknownSession, // a session id this host does not know (ended, expired or never issued), or of another profile
         BadVersion,     // an MCP-Protocol-Version this host does not speak
-        UnknownProfile  // /mcp/<profile> names no configured profile
+        UnknownProfile, // /mcp/<profile> names no configured profile
+        Rejected,       // 2026-07-28: `json` is the JSON-RPC error of a request refused as sent (headers, _meta, version)
+        NoSuchMethod    // 2026-07-28: `json` is the JSON-RPC error of a method this era does not have
     };
     Outcome outcome = Outcome::Answer;
     std::string json;
@@ -80,6 +92,12 @@ public:
     bool hasProfile(const std::string& name) const { return profiles_.count(name) > 0; }
     // Set before the first request: items per page of the lists (0: one page).
     void setPageSize(std::size_t items) { pageSize_ = items; }
+    // Set before the first request: how long a client of the new era may keep a list (its ttlMs).
+    void setListTtl(std::chrono::milliseconds ttl) { listTtl_ = ttl; }
+    // A client of the new era that sends nothing for this long starts a new thread with its next request.
+    static constexpr std::chrono::minutes kConversationIdle{30};
+    // How long a call whose server asked the agent something waits for the agent's retry (MRTR).
+    static constexpr std::chrono::minutes kInputWait{5};
 
     // One message (the body of a POST) with its request's headers. `done` runs once, at once or when a
     // tool call completes (on a gateway thread).
@@ -95,13 +113,13 @@ public:
     std::uint64_t attachStream(const std::string& sessionId, SessionStreams::Stream stream, const std::string& lastEventId);
     // The stream's client went away.
     void detachStream(const std::string& sessionId, std::uint64_t token) { streams_.detach(sessionId, token); }
-    // The host stops: every stream ends (and none opens after).
-    void endStreams() { streams_.endAll(); }
+    // The host stops: every stream ends (and none opens after), subscriptions/listen ones with their result.
+    void endStreams();
     // Keeps idle streams alive (SessionStreams::keepAlive) every kKeepAliveInterval, on the gateway's
     // timer, from now until the gateway stops.
     void keepStreamsAlive();
     static constexpr std::chrono::seconds kKeepAliveInterval{30};
-    std::size_t streamCount() const { return streams_.openCount(); }
+    std::size_t streamCount() const;
     // For the gateway (McpGateway::setServerListener): what servers change and log reaches the sessions.
     McpServerListener serverListener();
     std::size_t sessionCount() const;
@@ -150,7 +168,58 @@ private:
         std::string logLevel; // logging/setLevel: the servers' messages from this level up ("": none)
         bool sampling = false, elicitation = false; // the client's capabilities: it answers the servers' requests
         long long lastUsedUs = 0;
+        bool modern = false; // a client of the new era's run of requests (no session of its own: not usable as one)
     };
+    // Admits a session (the least recently used one goes when there are too many).
+    void admit(const std::string& sessionId, const Session& session);
+    // The initialize result's and server/discover's capabilities.
+    static std::string capabilitiesJson();
+    // clientInfo.name as a thread's mcp_id: what the record model accepts.
+    static std::string agentName(std::string name);
+    static std::string instructions();
+
+    // The new era (McpServerFaceModern.cpp).
+    void handleModern(const std::string& method, const std::string& id, const Poco::JSON::Object::Ptr& params, const McpProfile& profile,
+                      const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+    // The thread a client of the new era's requests are steps of: one per profile, user and client
+    // (name and version), until it is idle for kConversationIdle.
+    Session conversation(const std::string& profile, const std::string& user, const ModernMeta& meta);
+    std::map<std::string, std::string> conversations_; // key -> session id
+    std::chrono::milliseconds listTtl_{10000};
+    // subscriptions/listen: the stream stays open with the notifications it opted in to.
+    struct Listener;
+    void listen(const Poco::JSON::Object::Ptr& params, const std::string& id, const McpProfile& profile, const McpRequestContext& context,
+                std::function<void(McpFaceReply)> done);
+    // Ends a listen stream with its result (the client went away: it reads nothing, nothing is lost).
+    void endListener(const std::string& key);
+    // One notification to a listen stream, stamped with its subscription id; `members` go in its params.
+    void notifyListener(const Listener& listener, const std::string& method, const std::string& members);
+    // Notifications to the listeners of a server's changes.
+    void tellListeners(const std::string& mcpId, const std::vector<const char*>& lists);
+    std::map<std::string, std::shared_ptr<Listener>> listeners_; // by key "listen-<n>" (its key in subscriptions_ too)
+    std::uint64_t nextListener_ = 0;
+    // A server's log messages while a request of the new era that asked for them waits for it.
+    struct LogWatch {
+        std::string mcpId;
+        std::string level;
+        std::function<void(const std::string&)> notify;
+    };
+    std::map<std::uint64_t, LogWatch> logWatches_;
+    std::uint64_t nextLogWatch_ = 0;
+    // Watches `mcpId`'s log messages for the request (0: it asked for none); unwatch when it is answered.
+    std::uint64_t watchLogs(const std::string& mcpId, const McpRequestContext& context);
+    void unwatchLogs(std::uint64_t token);
+    // A tool call of the new era whose server asked the agent something (MRTR): the call goes on
+    // upstream while the agent answers and retries with the requestState it was given.
+    struct Relay;
+    std::map<std::string, std::shared_ptr<Relay>> relays_; // by requestState
+    // Under mutex_: the input_required result asking what the relay's agent has not answered.
+    std::string inputRequired(const std::shared_ptr<Relay>& relay);
+    // A relay whose agent did not retry within kInputWait of round `round`: its questions fail, its call is cancelled.
+    void expire(const std::string& state, std::uint64_t round);
+    void keepListenersAlive();
+    void continueCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const McpRequestContext& context,
+                      std::function<void(McpFaceReply)> done);
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
     // False with `reply` filled when the request's version or session is not acceptable here.
     bool sessionAccepted(const McpRequestContext& context, McpFaceReply& reply) const;
@@ -169,6 +238,14 @@ private:
     std::vector<std::pair<std::string, std::string>> sessionsOffering(const std::string& mcpId) const;
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+    // New era: the server's questions during a call become input_required results (MRTR), its final
+    // answer the answer to the agent's last retry.
+    void toolsCallModern(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                         const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+    // A ToolCallRequest's hook for the server's questions; empty when the agent answers none.
+    using Asker = std::function<void(const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer)>;
+    void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                   const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done);
     // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
     // The session thread's execution_context: the client, the user, the endpoint and the protocol version.
     static std::string threadContext(const Session& session);
