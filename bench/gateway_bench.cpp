@@ -9,8 +9,14 @@
 //    keep-alive connection and (c) through the WebSocket `call_tool` message; with the http
 //    transport also log-burst-peer's `echo` directly (POST /mcp) and through the gateway.
 //
+//    With --mcp-hub DIR (bench/peers/mcp-hub after `npm ci`), the same echo through mcp-hub 4.2.1, which
+//    also aggregates servers behind one endpoint: its REST API (POST /api/servers/tools) and its /mcp
+//    (the 2024-11-05 HTTP+SSE transport it serves). mcp-hub listens on every interface, so this runs
+//    only in a network namespace of its own with loopback alone:
+//      unshare -n sh -c 'ip link set lo up && build/bin/mc-bench-gateway --mcp-hub bench/peers/mcp-hub'
+//
 //   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
-//                    [--transport stdio|http|both] [--peers DIR]
+//                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR]
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
 #include "config/HostConfig.h"
@@ -23,6 +29,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Path.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -37,6 +44,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -213,6 +221,114 @@ private:
     std::unique_ptr<Poco::ProcessHandle> handle_;
 };
 
+// The network interfaces this process sees (/proc/self/net/dev follows the network namespace).
+std::vector<std::string> networkInterfaces() {
+    std::vector<std::string> out;
+    std::ifstream dev("/proc/self/net/dev");
+    for (std::string line; std::getline(dev, line);) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        const auto start = line.find_first_not_of(' ');
+        out.push_back(line.substr(start, colon - start));
+    }
+    return out;
+}
+
+// mcp-hub (npm mcp-hub 4.2.1) with server-everything as "everything", on a loopback port; killed by the destructor.
+class McpHubProcess {
+public:
+    McpHubProcess(const std::string& where, const std::string& everything, std::uint16_t port) : port_(port) {
+        const std::string dir = Poco::Path(where).absolute().toString();
+        config_.keepUntilExit();
+        std::ofstream(config_.path()) << R"({"mcpServers":{"everything":{"command":"node","args":[")" << everything << R"(","stdio"]}}})";
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+            "/bin/sh", {"-c", "exec node \"$0\" --port \"$1\" --config \"$2\" >/dev/null 2>&1", dir + "/node_modules/mcp-hub/dist/cli.js",
+                        std::to_string(port), config_.path()},
+            dir, nullptr, nullptr, nullptr));
+    }
+    ~McpHubProcess() {
+        try {
+            Poco::Process::kill(*handle_);
+            handle_->wait();
+        } catch (...) {
+        }
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::uint16_t port_;
+    Poco::TemporaryFile config_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+};
+
+// An MCP client of the 2024-11-05 HTTP+SSE transport (what mcp-hub's /mcp serves): GET /mcp holds an
+// event stream whose first event names where to POST; each answer comes back on the stream.
+class SseTransportClient {
+public:
+    explicit SseTransportClient(std::uint16_t port) : stream_("127.0.0.1", port), posts_("127.0.0.1", port) {
+        stream_.setTimeout(Poco::Timespan(60, 0));
+        posts_.setKeepAlive(true);
+        posts_.setTimeout(Poco::Timespan(60, 0));
+    }
+    bool initialize() {
+        Poco::Net::HTTPRequest get(Poco::Net::HTTPRequest::HTTP_GET, "/mcp", Poco::Net::HTTPMessage::HTTP_1_1);
+        get.set("Accept", "text/event-stream");
+        stream_.sendRequest(get);
+        in_ = &stream_.receiveResponse(response_);
+        const auto endpoint = nextEvent("endpoint");
+        if (!endpoint) return false;
+        endpoint_ = *endpoint;
+        auto r = request("initialize", R"({"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"mc-bench-gateway","version":"1"}})");
+        if (!r || r->find("\"result\"") == std::string::npos) return false;
+        return post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    }
+    std::optional<std::string> request(const std::string& method, const std::string& paramsJson) {
+        const std::string id = std::to_string(++nextId_);
+        if (!post("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + paramsJson + "}")) return std::nullopt;
+        for (;;) { // its answer, past any notification
+            auto data = nextEvent("message");
+            if (!data) return std::nullopt;
+            if (data->find("\"id\":" + id + ",") != std::string::npos || data->find("\"id\":" + id + "}") != std::string::npos) return data;
+        }
+    }
+
+private:
+    bool post(const std::string& body) {
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, endpoint_, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setKeepAlive(true);
+        posts_.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::string ignored;
+        Poco::StreamCopier::copyToString(posts_.receiveResponse(response), ignored);
+        return response.getStatus() < 300;
+    }
+    // The data of the next event of `type` on the stream (others skipped); nullopt when it ends.
+    std::optional<std::string> nextEvent(const std::string& type) {
+        std::string event = "message", data;
+        for (std::string line; std::getline(*in_, line);) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line.empty()) {
+                if (event == type && !data.empty()) return data;
+                event = "message";
+                data.clear();
+            } else if (line.rfind("event:", 0) == 0) {
+                event = line.substr(line.find_first_not_of(' ', 6));
+            } else if (line.rfind("data:", 0) == 0) {
+                data += line.substr(std::min(line.size(), line.find_first_not_of(' ', 5)));
+            }
+        }
+        return std::nullopt;
+    }
+
+    Poco::Net::HTTPClientSession stream_, posts_;
+    Poco::Net::HTTPResponse response_;
+    std::istream* in_ = nullptr;
+    std::string endpoint_;
+    long long nextId_ = 0;
+};
+
 std::uint16_t freeLoopbackPort() {
     Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
     return s.address().port();
@@ -337,6 +453,17 @@ int main(int argc, char** argv) {
     const std::size_t warmup = std::strtoull(flag(argc, argv, "--warmup", "100").c_str(), nullptr, 10);
     const std::string transport = flag(argc, argv, "--transport", "both");
     const std::string peers = flag(argc, argv, "--peers", MC_BENCH_MCP_PEERS_DIR);
+    const std::string mcpHub = flag(argc, argv, "--mcp-hub", "");
+    if (!mcpHub.empty() && networkInterfaces() != std::vector<std::string>{"lo"}) {
+        std::fprintf(stderr, "--mcp-hub: mcp-hub listens on every interface; run this in a network namespace with loopback alone:\n"
+                             "  unshare -n sh -c 'ip link set lo up && %s --mcp-hub %s'\n",
+                     argv[0], mcpHub.c_str());
+        return 1;
+    }
+    if (!mcpHub.empty() && ::access((mcpHub + "/node_modules/mcp-hub/dist/cli.js").c_str(), R_OK) != 0) {
+        std::fprintf(stderr, "--mcp-hub %s: no node_modules/mcp-hub there (cd bench/peers/mcp-hub && npm ci)\n", mcpHub.c_str());
+        return 1;
+    }
     if (transport != "stdio" && transport != "http" && transport != "both") {
         std::fprintf(stderr, "--transport must be stdio, http or both (got \"%s\")\n", transport.c_str());
         return 1;
@@ -478,6 +605,35 @@ int main(int argc, char** argv) {
                                             "burst-http__echo");
             }, faceHttpModern) && ok;
         }
+        // Beside it, mcp-hub with the same server: its REST API and its /mcp.
+        Stats hubRest, hubMcp;
+        if (!mcpHub.empty()) {
+            McpHubProcess hub(mcpHub, everything, freeLoopbackPort());
+            const std::string call = R"({"server_name":"everything","tool":"echo","arguments":{"message":")";
+            const auto deadline = SteadyClock::now() + std::chrono::seconds(60);
+            std::string body;
+            for (;;) { // until it listens and its server is connected
+                try {
+                    RestClient probe(hub.port());
+                    if (probe.post("/api/servers/tools", call + "ready\"}}", body) == 200 && body.find("Echo: ready") != std::string::npos) break;
+                } catch (const Poco::Exception& e) { // not listening yet
+                    body = e.displayText();
+                }
+                if (SteadyClock::now() > deadline) { failed("mcp-hub did not answer a call within 60 s: " + body.substr(0, 300)); return 1; }
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+            RestClient client(hub.port());
+            ok = measureCalls("mcp-hub REST", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
+                const int status = client.post("/api/servers/tools", call + message + "\"}}", body);
+                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                return body;
+            }, hubRest) && ok;
+            SseTransportClient sse(hub.port());
+            if (!sse.initialize()) { failed("initialize at mcp-hub's /mcp"); return 1; }
+            ok = measureCalls("mcp-hub /mcp", warmup, callCount, [&](const std::string& message) {
+                return sse.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
+            }, hubMcp) && ok;
+        }
         std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
         direct.print("direct (JSON-RPC over its pipes)");
         rest.print("gateway REST POST .../tools/echo/call");
@@ -492,6 +648,13 @@ int main(int argc, char** argv) {
                     percentileMs(face.latenciesUs, 0.5) - p50, percentileMs(face.latenciesUs, 0.99) - p99);
         std::printf("  /mcp 2026-07-28 overhead: p50 %+.3f ms, p99 %+.3f ms\n", percentileMs(faceModern.latenciesUs, 0.5) - p50,
                     percentileMs(faceModern.latenciesUs, 0.99) - p99);
+        if (!mcpHub.empty()) {
+            hubRest.print("mcp-hub 4.2.1 REST /api/servers/tools");
+            hubMcp.print("mcp-hub 4.2.1 /mcp (HTTP+SSE)");
+            std::printf("  mcp-hub overhead: REST p50 %+.3f ms, p99 %+.3f ms; /mcp p50 %+.3f ms, p99 %+.3f ms\n",
+                        percentileMs(hubRest.latenciesUs, 0.5) - p50, percentileMs(hubRest.latenciesUs, 0.99) - p99,
+                        percentileMs(hubMcp.latenciesUs, 0.5) - p50, percentileMs(hubMcp.latenciesUs, 0.99) - p99);
+        }
         if (withHttp) {
             std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
             directHttp.print("direct (POST /mcp, keep-alive)");

@@ -59,6 +59,13 @@ struct RequestStream {
     bool answered = false; // nothing is sent after the response
 };
 
+// A POST hands its message to the face, which answers at once or later through the deferred reply:
+// it runs on the event loop (one thread hand-off less per call).
+Route neverWaiting(Route route) {
+    route.neverWaits = true;
+    return route;
+}
+
 } // namespace
 
 void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
@@ -72,7 +79,7 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                 throw HttpError(404, "not_found", "no MCP profile '" + profile + "' here (mcp.profiles.<name>.* in host.properties)");
             return profile;
         };
-        router.add(Route{"POST", path, Role::Operator,
+        router.add(neverWaiting(Route{"POST", path, Role::Operator,
                          [f, profileOf](RequestContext& ctx) {
                              McpRequestContext request;
                              request.profile = profileOf(ctx);
@@ -116,7 +123,7 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                          },
                          profiled ? "MCP (operator) at a profile: the servers and tools mcp.profiles.<profile>.* chooses (docs/mcp-server.md#profiles)."
                                   : "MCP (operator): one JSON-RPC message of either era (2025 sessions; 2026-07-28 without one); the tools, resources, resource templates and prompts "
-                                    "of every connected server, named as mcp.endpoint.prefix says (docs/mcp-server.md)."});
+                                    "of every connected server, named as mcp.endpoint.prefix says (docs/mcp-server.md)."}));
         router.add(Route{"DELETE", path, Role::Operator,
                          [f, profileOf](RequestContext& ctx) {
                              const std::string profile = profileOf(ctx);

@@ -65,7 +65,7 @@ std::string invalidState(const std::string& id, const std::string& why) {
 // A server's questions to the agent during one tool call of the new era, and the agent's requests that
 // carry the call on (the first, then each retry with the answers).
 struct McpServerFace::Relay {
-    std::string state;               // its requestState (random: it names nothing the agent could guess)
+    std::string state;               // its requestState (random: it names nothing the agent could guess); "" until asked
     std::string user, name;          // who may carry it on, and the tool
     std::string firstId;             // the id the call's reply is built with
     std::shared_ptr<CancelSignal> cancel = std::make_shared<CancelSignal>(); // the upstream call's
@@ -203,8 +203,7 @@ McpServerFace::Session McpServerFace::conversation(const std::string& profile, c
 
 void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                                     const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
-    auto relay = std::make_shared<Relay>();
-    relay->state = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    auto relay = std::make_shared<Relay>(); // its requestState is made when the server first asks something
     relay->user = context.caller.user;
     relay->name = json::stringMember(params, "name");
     relay->firstId = id;
@@ -235,7 +234,7 @@ void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const
         std::function<void(McpFaceReply)> waiting;
         {
             std::lock_guard lock(mutex_);
-            relays_.erase(relay->state);
+            if (!relay->state.empty()) relays_.erase(relay->state);
             if (!relay->waiting) { // the agent has not retried yet: its retry gets it
                 relay->finished = std::move(reply);
                 relays_[relay->state] = relay;
@@ -251,6 +250,7 @@ void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const
 // Under mutex_: the input_required result of what the agent has not answered yet; the relay waits for
 // its retry (kInputWait at most).
 std::string McpServerFace::inputRequired(const std::shared_ptr<Relay>& relay) {
+    if (relay->state.empty()) relay->state = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
     relay->asked.merge(relay->pending);
     std::string requests;
     for (const auto& [key, question] : relay->asked)

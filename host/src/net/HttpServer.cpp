@@ -413,6 +413,12 @@ private:
         exchange_->request().setBody(std::move(parser_.body()));
         std::shared_ptr<Poco::Net::HTTPRequestHandler> handler(handler_.release());
         auto exchange = exchange_;
+        if (dynamic_cast<LoopHandler*>(handler.get())) { // it never waits: run here
+            runHandler(*handler, exchange);
+            if (!exchange->deferred()) exchange->finish();
+            else exchange->deferredByHandler();
+            return;
+        }
         const bool queued = server_.dispatch([handler, exchange] {
             runHandler(*handler, exchange);
             if (!exchange->deferred()) exchange->finish();

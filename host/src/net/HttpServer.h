@@ -60,6 +60,11 @@ class HttpExchange;
 // Handlers of this type run on the event loop the moment the head is parsed; they must not block.
 class ImmediateHandler : public Poco::Net::HTTPRequestHandler {};
 
+// Handlers of this type run on the event loop once the body is in, not on a worker: for handlers that
+// never wait (they hand their work on and answer through a deferred reply), one thread hand-off less
+// per request. They must not block, nor spend long on the CPU.
+class LoopHandler : public Poco::Net::HTTPRequestHandler {};
+
 // A request whose body is in memory. Also the way an ImmediateHandler takes the connection over
 // (WebSocket): upgrade().
 class BufferedRequest final : public Poco::Net::HTTPServerRequest {

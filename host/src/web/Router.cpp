@@ -98,7 +98,10 @@ private:
     std::string what_;
 };
 
-class RouteRunner final : public Poco::Net::HTTPRequestHandler {
+// One request of a route: its checks, then its handler. `Base` says where the server runs it: a
+// worker (Poco::Net::HTTPRequestHandler) or the event loop (net::LoopHandler, Route::neverWaits).
+template <class Base>
+class RouteRunner final : public Base {
 public:
     RouteRunner(const Route& route, std::map<std::string, std::string> params, Principal principal, std::size_t maxBody,
                 std::string corsOrigin)
@@ -381,7 +384,9 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
                                             ", not '" + request.getContentType() + "'");
             }
         }
-        return new RouteRunner(route, std::move(params), std::move(principal), maxBodyBytes_, corsOrigin);
+        if (route.neverWaits)
+            return new RouteRunner<net::LoopHandler>(route, std::move(params), std::move(principal), maxBodyBytes_, corsOrigin);
+        return new RouteRunner<Poco::Net::HTTPRequestHandler>(route, std::move(params), std::move(principal), maxBodyBytes_, corsOrigin);
     }
     for (const auto& raw : raw_)
         if (raw.path == path) allow += (allow.empty() ? "" : ", ") + raw.method;

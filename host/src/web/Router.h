@@ -126,6 +126,9 @@ struct Route {
     // An ingest key (auth.ingest_keys.*) may call it in place of a token of minimumRole: set on the
     // routes that only take events and telemetry in.
     bool acceptsIngestKeys = false;
+    // The handler never waits (it hands its work on and answers through ctx.defer): it runs on the
+    // HTTP event loop, not a worker (net::LoopHandler), saving a thread hand-off per request.
+    bool neverWaits = false;
 };
 
 // "application/json" from "Application/JSON; charset=utf-8".
