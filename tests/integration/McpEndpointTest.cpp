@@ -1106,7 +1106,7 @@ public:
         // A retry naming a state nobody gave: -32602, the call not made.
         refusal(R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":"x"},"requestState":"forged",)" +
                     meta + "}}",
-                headers("tools/call", "every__echo"), 200, -32602, "Invalid or expired requestState: no call of 'every__echo'");
+                headers("tools/call", "every__echo"), 200, -32602, "Invalid or expired requestState: no tools/call of 'every__echo'");
         // The 2025 era is as it was beside it: a session of its own, which the new era's thread is not.
         const std::string session = initialize(host.port());
         CPPUNIT_ASSERT(!session.empty());

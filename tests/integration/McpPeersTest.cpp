@@ -61,6 +61,7 @@ class McpPeersTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theInspectorCliWorksOverHttpAndThroughTheBridge);
     CPPUNIT_TEST(theServersRequestsReachTheAgentWhoseCallIsInFlight);
     CPPUNIT_TEST(theNewEraPassesThroughTheBridge);
+    CPPUNIT_TEST(aReadsProgressAndQuestionsReachTheAgent);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -162,8 +163,13 @@ public:
         const auto out = parse(ran.out);
         const auto refused = out->getArray("asks")->getObject(0);
         CPPUNIT_ASSERT_MESSAGE(ran.out, refused->getValue<bool>("isError"));
-        CPPUNIT_ASSERT_MESSAGE(ran.out, text(refused).find("no agent connected through Mission Control's /mcp is waiting on 'every' to answer "
-                                                           "'sampling/createMessage'") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(ran.out, text(refused).find("the agent did not declare the capabilities 'sampling' or 'elicitation'") !=
+                                            std::string::npos);
+        // A call from the REST API has no agent behind it: the server hears that.
+        const auto rest = mc::test::httpRequest("POST", host.port(), "/api/mcps/every/tools/trigger-sampling-request/call",
+                                                R"({"arguments":{"prompt":"hello","maxTokens":5}})", {{"Content-Type", "application/json"}});
+        CPPUNIT_ASSERT_MESSAGE(rest.body, rest.body.find("no agent connected through Mission Control's /mcp is waiting on 'every' to answer "
+                                                         "'sampling/createMessage'") != std::string::npos);
     }
 
     // The v2 client in the 2026-07-28 era over stdio, through the bridge (which sets the headers that
@@ -185,6 +191,33 @@ public:
                              out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
         CPPUNIT_ASSERT_MESSAGE(ran.out, out->getValue<bool>("awaited"));
         CPPUNIT_ASSERT_EQUAL(std::string("local"), out->getValue<std::string>("subscriptionClosed"));
+    }
+
+    // A server that reports progress and asks its client while getting a prompt (gateway-peer
+    // --asking-prompt): the agent hears the progress and answers the question, in both eras (2025: on
+    // the request's stream; 2026-07-28: an input_required result and a retry).
+    void aReadsProgressAndQuestionsReachTheAgent() {
+        InProcessHost host(mc::test::withEverything({{"mcp.servers.peer.transport", "stdio"},
+                                                     {"mcp.servers.peer.command", "node"},
+                                                     {"mcp.servers.peer.args", "[\"" + kPeers + "/gateway-peer.mjs\",\"stdio\",\"--asking-prompt\"]"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "peer") == "connected"; }));
+        const std::string url = "http://127.0.0.1:" + std::to_string(host.port()) + "/mcp";
+        for (const std::string sdk : {"v1", "v2-legacy", "v2"}) {
+            const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--prompt", "peer__ask", "--elicit",
+                                                 R"({"city":"Oslo"})"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
+            const auto out = parse(ran.out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, std::string("Weather in Oslo?"),
+                                         out->getArray("prompt")->getObject(0)->getObject("content")->getValue<std::string>("text"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, std::string(R"(["elicitation/create"])"),
+                                         mc::host::json::stringify(out->getArray("asked")));
+            // The server's progress; the v2 SDK reports each input_required round it answers as progress too ([round, no total]).
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, std::string(sdk == "v2" ? "[[1,2],[1,null]]" : "[[1,2]]"),
+                                         mc::host::json::stringify(out->getArray("promptProgress")));
+        }
+        // An agent that declared no elicitation: the server hears why not, and its prompt says so.
+        const auto ran = runProgram("node", {"mcp-tour.mjs", "--sdk", "v2", "--url", url, "--prompt", "peer__ask"});
+        CPPUNIT_ASSERT_MESSAGE(ran.out, ran.out.find("the agent did not declare the capabilities 'sampling' or 'elicitation'") != std::string::npos);
     }
 
     void theInspectorCliWorksOverHttpAndThroughTheBridge() {

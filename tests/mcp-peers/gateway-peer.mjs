@@ -7,6 +7,8 @@
 //   --json             http: answer POSTs with plain JSON bodies (enableJsonResponse)
 //   --protocol=V       answer initialize with protocol version V whatever the client offered
 //   --record-headers=a,b  http: /debug lists the distinct values of these request headers (recordedHeaders)
+//   --asking-prompt    offer the prompt "ask": getting it reports progress (1 of 2, when asked for) and
+//                      asks its client (elicitation/create "Which city?"), then answers with the reply
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
 // Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed),
 // expire-session (http: every later request of this session gets 404), meta (answers the request's
@@ -18,6 +20,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   CallToolRequestSchema, InitializeRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, isInitializeRequest,
+  ListPromptsRequestSchema, GetPromptRequestSchema, ElicitResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 
 const argv = process.argv.slice(2);
@@ -27,6 +30,7 @@ const pages = Number(option('pages') ?? 1);
 const extraTools = Number(option('extra-tools') ?? 0);
 const forcedProtocol = option('protocol');
 const jsonResponses = argv.includes('--json');
+const askingPrompt = argv.includes('--asking-prompt');
 const recordHeaders = (option('record-headers') ?? '').split(',').filter(Boolean).map(h => h.toLowerCase());
 if (mode !== 'stdio' && mode !== 'http') {
   console.error('usage: gateway-peer.mjs stdio|http [--pages=N] [--extra-tools=N] [--json] [--protocol=V] [--record-headers=a,b]');
@@ -54,7 +58,19 @@ const text = t => ({ content: [{ type: 'text', text: t }] });
 
 function makeServer() {
   const server = new Server({ name: 'mc-gateway-peer', version: '2.3.4' },
-    { capabilities: { tools: { listChanged: true } }, instructions: 'gateway test peer' });
+    { capabilities: { tools: { listChanged: true }, ...(askingPrompt ? { prompts: {} } : {}) }, instructions: 'gateway test peer' });
+  if (askingPrompt) {
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'ask', description: 'Asks its client which city' }] }));
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      const token = request.params._meta?.progressToken;
+      if (token !== undefined)
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 2 } });
+      const reply = await extra.sendRequest({ method: 'elicitation/create', params: { message: 'Which city?',
+        requestedSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }, ElicitResultSchema);
+      const city = reply.action === 'accept' ? reply.content?.city : `(${reply.action})`;
+      return { messages: [{ role: 'user', content: { type: 'text', text: `Weather in ${city}?` } }] };
+    });
+  }
   if (forcedProtocol) {
     server.setRequestHandler(InitializeRequestSchema, async request => {
       seen.initializations++;

@@ -85,7 +85,11 @@ try {
   out.prompts = (await client.listPrompts()).prompts.map(p => p.name);
   const read = option('read') ?? out.resources[0];
   if (read) out.read = (await client.readResource({ uri: read })).contents;
-  if (option('prompt')) out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') })).messages;
+  if (option('prompt')) {
+    out.promptProgress = [];
+    const onprogress = p => out.promptProgress.push([p.progress, p.total]);
+    out.prompt = (await client.getPrompt({ name: option('prompt'), arguments: JSON.parse(option('prompt-args') ?? '{}') }, { onprogress })).messages;
+  }
   if (option('call')) out.result = await client.callTool({ name: option('call'), arguments: JSON.parse(option('args') ?? '{}'), ...meta });
   if (option('progress-call')) {
     out.progress = [];
@@ -97,7 +101,6 @@ try {
   if (asks.length) {
     out.asks = [];
     for (const [name, args] of asks) out.asks.push(await client.callTool({ name, arguments: JSON.parse(args) }));
-    out.asked = asked;
   }
   if (option('change')) {
     const awaited = option('await');
@@ -115,6 +118,7 @@ try {
     out.subscriptionClosed = await subscription.closed;
   }
   if (transport.terminateSession && !modern) await transport.terminateSession().catch(() => {});
+  out.asked = asked;
   out.ok = true;
 } catch (e) {
   out.ok = false;

@@ -388,10 +388,11 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
         // agents are in flight, which one asks cannot be told: refused rather than asked of the wrong one.
         ToolCallRequest::ServerRequestHandler handler;
         bool ambiguous = false;
-        std::string asker;
+        std::string asker, cannotAnswer;
         {
             std::lock_guard lock(mutex_);
             for (const auto& [token, context] : progress_) {
+                if (!context.cannotAnswer.empty()) cannotAnswer = cannotAnswer.empty() || cannotAnswer == context.cannotAnswer ? context.cannotAnswer : "?";
                 if (!context.onServerRequest) continue;
                 if (!handler) {
                     handler = context.onServerRequest;
@@ -411,8 +412,10 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
         }
         const std::string why = ambiguous ? "calls of several agents are in flight on '" + config_.id +
                                                 "', so Mission Control cannot tell which agent '" + method + "' is for"
-                                          : "no agent connected through Mission Control's /mcp is waiting on '" + config_.id +
-                                                "' to answer '" + method + "'";
+                                : !handler && !cannotAnswer.empty() && cannotAnswer != "?"
+                                    ? cannotAnswer // the one agent waiting cannot answer: why
+                                    : "no agent connected through Mission Control's /mcp is waiting on '" + config_.id +
+                                          "' to answer '" + method + "'";
         reply += ",\"error\":{\"code\":" + std::to_string(mcp::kInternalError) + ",\"message\":" + json::quote(why) + "}}";
         log_->info("mcp '{}': refused {}: {}", config_.id, method, why);
     } else {
@@ -808,7 +811,7 @@ bool McpConnection::hasCapability(const std::string& name) const {
 
 void McpConnection::forward(const std::string& method, const std::string& paramsJson, const std::string& target,
                             const std::string& threadId, const std::string& traceparentText, std::chrono::milliseconds timeout,
-                            RpcCallback done, const std::shared_ptr<CancelSignal>& cancel) {
+                            RpcCallback done, const std::shared_ptr<CancelSignal>& cancel, RequestHooks hooks) {
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mutex_);
@@ -841,6 +844,29 @@ void McpConnection::forward(const std::string& method, const std::string& params
         } else {
             meta->set("traceparent", traceparentText);
         }
+    }
+    // A caller that hears progress or answers the server's requests: the request gets a progress
+    // token of the gateway's, by which the server's messages about it are known (as for tools/call).
+    if (hooks.onProgress || hooks.onServerRequest || !hooks.cannotAnswer.empty()) {
+        std::string token;
+        {
+            std::lock_guard lock(mutex_);
+            token = config_.id + "-" + std::to_string(++nextProgressToken_);
+            progress_[token] = ProgressContext{target, threadId, std::move(hooks.onProgress), std::move(hooks.onServerRequest), hooks.asker,
+                                               hooks.cannotAnswer};
+        }
+        if (!meta) {
+            meta = new Poco::JSON::Object;
+            params->set("_meta", meta);
+        }
+        meta->set("progressToken", token);
+        done = [this, token, done = std::move(done)](RpcOutcome outcome) {
+            {
+                std::lock_guard lock(mutex_);
+                progress_.erase(token);
+            }
+            done(std::move(outcome));
+        };
     }
     std::int64_t requestId = 0;
     request(generation, method, stringify(params), timeout, std::move(done), &requestId, labels);
@@ -1087,7 +1113,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     {
         std::lock_guard lock(mutex_);
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
-        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress, call.onServerRequest, call.asker};
+        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress, call.onServerRequest, call.asker, call.cannotAnswer};
     }
     RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
     std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +

@@ -70,6 +70,9 @@ struct ToolCallRequest {
         std::function<void(const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer)>;
     ServerRequestHandler onServerRequest;
     std::string asker;
+    // Why the caller cannot answer the server's requests (no onServerRequest): what the server is told
+    // when this call is the only one in flight that could have been asked.
+    std::string cannotAnswer;
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
@@ -150,10 +153,17 @@ public:
     // Passes one request of an agent's on as it is (resources/read, prompts/get, completion/complete):
     // `paramsJson` a JSON object; `target` names what it is about (a URI, a prompt) for the exported
     // span; `traceparent` the agent's, as for tools/call. `done` runs exactly once; a server that is not
-    // connected answers Disconnected at once.
+    // connected answers Disconnected at once. `hooks`: what the caller hears while it runs, as a tool
+    // call's caller does (ToolCallRequest::onProgress, onServerRequest, asker).
+    struct RequestHooks {
+        std::function<void(const std::string& progressJson)> onProgress;
+        ToolCallRequest::ServerRequestHandler onServerRequest;
+        std::string asker;
+        std::string cannotAnswer; // as ToolCallRequest's
+    };
     void forward(const std::string& method, const std::string& paramsJson, const std::string& target, const std::string& threadId,
                  const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done,
-                 const std::shared_ptr<CancelSignal>& cancel = nullptr);
+                 const std::shared_ptr<CancelSignal>& cancel = nullptr, RequestHooks hooks = {});
 
     // The StructuredLog-shaped events this connection emits (for tests of the mapping).
     // A log record as the router takes it (an object: routed without a JSON text round trip). The
@@ -194,6 +204,7 @@ private:
         std::function<void(const std::string&)> onProgress;
         std::function<void(const std::string&, const std::string&, std::function<void(const std::string&)>)> onServerRequest;
         std::string asker;
+        std::string cannotAnswer;
     };
 
     static void onMessageThunk(void* ctx, mc_str message);

@@ -677,23 +677,58 @@ std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> McpServerF
     return std::nullopt;
 }
 
+McpServerFace::Asker McpServerFace::streamAsker(const McpRequestContext& context, const Session& session) {
+    // The server's requests while the agent's request runs (sampling, elicitation) go to this agent on
+    // the request's own stream, when it declared it answers them; its response comes back as a POST (answered()).
+    if (!context.notify || !(session.sampling || session.elicitation)) return {};
+    return [this, notify = context.notify, sessionId = context.sessionId](const std::string& method, const std::string& paramsJson,
+                                                                          std::function<void(const std::string&)> answer) {
+        std::string askId;
+        {
+            std::lock_guard lock(mutex_);
+            askId = "mc-ask-" + std::to_string(++nextAsk_);
+            asks_[askId] = Ask{sessionId, std::move(answer)};
+        }
+        notify("{\"jsonrpc\":\"2.0\",\"id\":" + json::quote(askId) + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+    };
+}
+
+McpServerFace::Questions McpServerFace::serverRequests(const Session& session, Asker asker) {
+    Questions out;
+    if (!session.sampling && !session.elicitation) {
+        out.cannotAnswer = "the agent did not declare the capabilities 'sampling' or 'elicitation'";
+        return out;
+    }
+    if (!asker) { // the 2025 era: the question would go on the request's stream
+        out.cannotAnswer = "the agent's request takes no event stream (Accept: text/event-stream) to ask it on";
+        return out;
+    }
+    out.handler = [sampling = session.sampling, elicitation = session.elicitation, asker = std::move(asker)](
+                      const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer) {
+        if ((method == "sampling/createMessage" && !sampling) || (method == "elicitation/create" && !elicitation))
+            return answer("\"error\":{\"code\":" + std::to_string(kMethodNotFound) + ",\"message\":" +
+                          json::quote("the agent did not declare the capability '" + method.substr(0, method.find('/')) + "'") + "}");
+        asker(method, paramsJson, std::move(answer));
+    };
+    return out;
+}
+
+std::function<void(const std::string&)> McpServerFace::progressTo(const McpRequestContext& context, const Poco::JSON::Object::Ptr& params) {
+    // The agent asked for progress (_meta.progressToken): the server's progress reaches it on the
+    // request's own stream, under its token.
+    const auto meta = params ? params->getObject("_meta") : nullptr;
+    if (!context.notify || !meta || !meta->has("progressToken")) return {};
+    const auto token = meta->get("progressToken");
+    if (!token.isString() && !(token.isInteger() && !token.isBoolean())) return {};
+    return [notify = context.notify, token = idText(token)](const std::string& progress) {
+        notify("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + token +
+               (progress.size() > 2 ? "," + progress.substr(1) : std::string("}")) + "}");
+    };
+}
+
 void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                               const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
-    // The server's requests while the call runs (sampling, elicitation) go to this agent on the same
-    // stream, when it declared it answers them; its response comes back as a POST (answered()).
-    Asker asker;
-    if (context.notify && (session.sampling || session.elicitation))
-        asker = [this, notify = context.notify, sessionId = context.sessionId](const std::string& method, const std::string& paramsJson,
-                                                                               std::function<void(const std::string&)> answer) {
-            std::string askId;
-            {
-                std::lock_guard lock(mutex_);
-                askId = "mc-ask-" + std::to_string(++nextAsk_);
-                asks_[askId] = Ask{sessionId, std::move(answer)};
-            }
-            notify("{\"jsonrpc\":\"2.0\",\"id\":" + json::quote(askId) + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
-        };
-    toolsCall(params, id, session, context, std::move(asker), std::move(done));
+    toolsCall(params, id, session, context, streamAsker(context, session), std::move(done));
 }
 
 void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
@@ -745,30 +780,12 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     request.role = caller.role;
     request.cancel = context.cancel;
     request.timeout = gateway_.settings().toolTimeout;
-    // The agent asked for progress (_meta.progressToken): the server's progress reaches it on the
-    // request's own stream, under its token.
-    const auto meta = params->getObject("_meta");
-    // The server's requests while the call runs (sampling, elicitation) go to the agent as `asker`
-    // says, when it declared it answers them.
-    if (asker) {
-        request.asker = session.threadId;
-        request.onServerRequest = [sampling = session.sampling, elicitation = session.elicitation,
-                                   asker = std::move(asker)](const std::string& method, const std::string& paramsJson,
-                                                             std::function<void(const std::string&)> answer) {
-            if ((method == "sampling/createMessage" && !sampling) || (method == "elicitation/create" && !elicitation))
-                return answer("\"error\":{\"code\":" + std::to_string(kMethodNotFound) + ",\"message\":" +
-                              json::quote("the agent did not declare the capability '" + method.substr(0, method.find('/')) + "'") + "}");
-            asker(method, paramsJson, std::move(answer));
-        };
-    }
-    if (context.notify && meta && meta->has("progressToken")) {
-        const auto token = meta->get("progressToken");
-        if (token.isString() || (token.isInteger() && !token.isBoolean()))
-            request.onProgress = [notify = context.notify, token = idText(token)](const std::string& progress) {
-                notify("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + token +
-                       (progress.size() > 2 ? "," + progress.substr(1) : std::string("}")) + "}");
-            };
-    }
+    // The server's requests while the call runs go to the agent as `asker` says; its progress too.
+    auto questions = serverRequests(session, std::move(asker));
+    request.onServerRequest = std::move(questions.handler);
+    request.cannotAnswer = std::move(questions.cannotAnswer);
+    request.asker = session.threadId;
+    request.onProgress = progressTo(context, params);
     // A call that may join the agent's telemetry names no thread to the gateway (which would write its
     // step and the policy's verdict there): its step goes to the joiner, built here.
     std::optional<ToolCallRecord> joinable;
@@ -836,6 +853,11 @@ namespace mc::host {
 
 void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::Ptr& request, const std::string& id, const Session& session,
                            const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    passOn(method, request, id, session, context, streamAsker(context, session), std::move(done));
+}
+
+void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::Ptr& request, const std::string& id, const Session& session,
+                           const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done) {
     Poco::JSON::Object::Ptr params = request; // what is passed on, with the server's own names set back
     const McpProfile& profile = profiles_.at(session.profile);
     McpFaceReply reply;
@@ -934,6 +956,16 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
     const auto timeout = gateway_.settings().toolTimeout;
     const std::string server = connection->id();
     const auto logWatch = watchLogs(server, context);
+    // The server's progress and requests while it works on it reach the agent, as for tools/call
+    // (completions are asked for as the user types: neither).
+    McpConnection::RequestHooks hooks;
+    if (method != "completion/complete") {
+        hooks.onProgress = progressTo(context, params);
+        auto questions = serverRequests(session, std::move(asker));
+        hooks.onServerRequest = std::move(questions.handler);
+        hooks.cannotAnswer = std::move(questions.cannotAnswer);
+        hooks.asker = session.threadId;
+    }
     connection->forward(
         method, json::stringify(params), target, recorded ? session.threadId : std::string(), traceparent, timeout,
         [this, id, method, server, target, requested, record, startedUs, timeout, logWatch, done = std::move(done)](RpcOutcome o) mutable {
@@ -981,7 +1013,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
             }
             done(std::move(r));
         },
-        context.cancel);
+        context.cancel, std::move(hooks));
 }
 
 } // namespace mc::host

@@ -141,6 +141,8 @@ public:
     std::optional<std::pair<std::string, std::string>> resolve(const std::string& exposed, const std::string& profile = "") const;
 
 private:
+    // Who answers the server's questions during an agent's request; empty when the agent answers none.
+    using Asker = std::function<void(const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer)>;
     // What the connected servers a profile includes offer, of one kind, with the names it offers them by.
     enum class What { Tools, Resources, ResourceTemplates, Prompts };
     struct Offer {
@@ -209,8 +211,8 @@ private:
     // Watches `mcpId`'s log messages for the request (0: it asked for none); unwatch when it is answered.
     std::uint64_t watchLogs(const std::string& mcpId, const McpRequestContext& context);
     void unwatchLogs(std::uint64_t token);
-    // A tool call of the new era whose server asked the agent something (MRTR): the call goes on
-    // upstream while the agent answers and retries with the requestState it was given.
+    // A request of the new era whose server asked the agent something (MRTR): it goes on upstream
+    // while the agent answers and retries with the requestState it was given.
     struct Relay;
     std::map<std::string, std::shared_ptr<Relay>> relays_; // by requestState
     // Under mutex_: the input_required result asking what the relay's agent has not answered.
@@ -218,8 +220,9 @@ private:
     // A relay whose agent did not retry within kInputWait of round `round`: its questions fail, its call is cancelled.
     void expire(const std::string& state, std::uint64_t round);
     void keepListenersAlive();
-    void continueCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const McpRequestContext& context,
-                      std::function<void(McpFaceReply)> done);
+    // A retry carrying a requestState: its answers go to the server, and it waits for what comes next.
+    void continueCall(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id,
+                      const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     std::string initialize(const Poco::JSON::Object& params, const std::string& id, McpFaceReply& reply);
     // False with `reply` filled when the request's version or session is not acceptable here.
     bool sessionAccepted(const McpRequestContext& context, McpFaceReply& reply) const;
@@ -238,12 +241,10 @@ private:
     std::vector<std::pair<std::string, std::string>> sessionsOffering(const std::string& mcpId) const;
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, std::function<void(McpFaceReply)> done);
-    // New era: the server's questions during a call become input_required results (MRTR), its final
-    // answer the answer to the agent's last retry.
-    void toolsCallModern(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
-                         const McpRequestContext& context, std::function<void(McpFaceReply)> done);
-    // A ToolCallRequest's hook for the server's questions; empty when the agent answers none.
-    using Asker = std::function<void(const std::string& method, const std::string& paramsJson, std::function<void(const std::string&)> answer)>;
+    // New era: tools/call, prompts/get or resources/read, whose server's questions become input_required
+    // results (MRTR); its final answer is the answer to the agent's last retry.
+    void relayed(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                 const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done);
     // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
@@ -251,6 +252,19 @@ private:
     static std::string threadContext(const Session& session);
     void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                 const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+    void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done);
+    // The 2025 era's asker: the server's question on the request's own stream, with an id of the host's.
+    Asker streamAsker(const McpRequestContext& context, const Session& session);
+    // `asker` behind the check that the agent declared the capability a question needs; or why the
+    // agent cannot be asked anything (the server hears it when no other agent could be).
+    struct Questions {
+        ToolCallRequest::ServerRequestHandler handler;
+        std::string cannotAnswer;
+    };
+    static Questions serverRequests(const Session& session, Asker asker);
+    // The server's progress to the agent under its own _meta.progressToken (empty when it asked for none).
+    static std::function<void(const std::string&)> progressTo(const McpRequestContext& context, const Poco::JSON::Object::Ptr& params);
 
     McpGateway& gateway_;
     IngestService& ingest_;

@@ -62,11 +62,11 @@ std::string invalidState(const std::string& id, const std::string& why) {
 
 } // namespace
 
-// A server's questions to the agent during one tool call of the new era, and the agent's requests that
-// carry the call on (the first, then each retry with the answers).
+// A server's questions to the agent during one request of the new era (tools/call, prompts/get,
+// resources/read), and the agent's requests that carry it on (the first, then each retry with the answers).
 struct McpServerFace::Relay {
     std::string state;               // its requestState (random: it names nothing the agent could guess); "" until asked
-    std::string user, name;          // who may carry it on, and the tool
+    std::string user, method, name;  // who may carry it on, the method, and what it names (a tool, a prompt, a URI)
     std::string firstId;             // the id the call's reply is built with
     std::shared_ptr<CancelSignal> cancel = std::make_shared<CancelSignal>(); // the upstream call's
     struct Question {
@@ -143,14 +143,15 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
         reply.json = list(profile, what, id, params);
         return answer(ttl)(std::move(reply));
     }
-    if (method == "tools/call") {
-        auto finish = inFlight(canceller, id, request.cancel, answer(""));
-        if (params->has("requestState")) return continueCall(params, id, request, std::move(finish));
-        return toolsCallModern(params, id, session, request, std::move(finish));
+    if (method == "tools/call" || method == "prompts/get" || method == "resources/read") { // what may ask the agent (MRTR)
+        // A read's result may be kept (not a retry's: it depends on the answers given).
+        const bool cacheable = method == "resources/read" && !params->has("requestState") && !params->has("inputResponses");
+        auto finish = inFlight(canceller, id, request.cancel, answer(cacheable ? ",\"ttlMs\":0,\"cacheScope\":\"private\"" : ""));
+        if (params->has("requestState")) return continueCall(method, params, id, request, std::move(finish));
+        return relayed(method, params, id, session, request, std::move(finish));
     }
-    if (method == "resources/read" || method == "prompts/get" || method == "completion/complete")
-        return passOn(method, params, id, session, request,
-                      inFlight(canceller, id, request.cancel, answer(method == "resources/read" ? ",\"ttlMs\":0,\"cacheScope\":\"private\"" : "")));
+    if (method == "completion/complete")
+        return passOn(method, params, id, session, request, Asker(), inFlight(canceller, id, request.cancel, answer("")));
     if (method == "subscriptions/listen") return listen(params, id, profile, request, inFlight(canceller, id, request.cancel, std::move(done)));
     const bool ofOldEra = method == "ping" || method == "logging/setLevel" || method == "resources/subscribe" ||
                           method == "resources/unsubscribe" || method == "initialize";
@@ -201,11 +202,12 @@ McpServerFace::Session McpServerFace::conversation(const std::string& profile, c
     return session;
 }
 
-void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
-                                    const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
+                            const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
     auto relay = std::make_shared<Relay>(); // its requestState is made when the server first asks something
     relay->user = context.caller.user;
-    relay->name = json::stringMember(params, "name");
+    relay->method = method;
+    relay->name = json::stringMember(params, method == "resources/read" ? "uri" : "name"); // as the agent names it
     relay->firstId = id;
     relay->waiting = std::move(done);
     relay->waitingId = id;
@@ -230,7 +232,7 @@ void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const
             }
             waiting(std::move(reply));
         };
-    toolsCall(params, id, session, call, std::move(asker), [this, relay](McpFaceReply reply) {
+    auto finish = [this, relay](McpFaceReply reply) {
         std::function<void(McpFaceReply)> waiting;
         {
             std::lock_guard lock(mutex_);
@@ -244,7 +246,9 @@ void McpServerFace::toolsCallModern(const Poco::JSON::Object::Ptr& params, const
             reply.json = reIdentified(reply.json, relay->firstId, relay->waitingId);
         }
         waiting(std::move(reply));
-    });
+    };
+    if (method == "tools/call") toolsCall(params, id, session, call, std::move(asker), std::move(finish));
+    else passOn(method, params, id, session, call, std::move(asker), std::move(finish));
 }
 
 // Under mutex_: the input_required result of what the agent has not answered yet; the relay waits for
@@ -279,8 +283,8 @@ void McpServerFace::expire(const std::string& state, std::uint64_t round) {
     relay->cancel->cancel(why);
 }
 
-void McpServerFace::continueCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const McpRequestContext& context,
-                                 std::function<void(McpFaceReply)> done) {
+void McpServerFace::continueCall(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id,
+                                 const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
     McpFaceReply reply;
     const auto stateVar = params->get("requestState");
     if (!stateVar.isString()) {
@@ -293,9 +297,10 @@ void McpServerFace::continueCall(const Poco::JSON::Object::Ptr& params, const st
     {
         std::lock_guard lock(mutex_);
         auto it = relays_.find(stateVar.extract<std::string>());
-        const std::string name = json::stringMember(params, "name");
-        if (it == relays_.end() || it->second->user != context.caller.user || it->second->name != name) {
-            reply.json = invalidState(id, "no call of '" + name + "' by '" + context.caller.user + "' waits for it (it ended, expired, or is another's)");
+        const std::string name = json::stringMember(params, method == "resources/read" ? "uri" : "name");
+        if (it == relays_.end() || it->second->user != context.caller.user || it->second->method != method || it->second->name != name) {
+            reply.json = invalidState(id, "no " + method + " of '" + name + "' by '" + context.caller.user +
+                                              "' waits for it (it ended, expired, or is another's)");
         } else if (it->second->waiting) {
             reply.json = invalidState(id, "another request carries that call on already");
         } else {
