@@ -1039,6 +1039,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("complete"), result->getValue<std::string>("resultType"));
         CPPUNIT_ASSERT_EQUAL(10000, result->getValue<int>("ttlMs"));
         CPPUNIT_ASSERT(r.body.find(R"("name":"every__echo")") != std::string::npos);
+        // Every result says which server made it.
+        CPPUNIT_ASSERT_EQUAL(std::string("mission-control"),
+                             result->getObject("_meta")->getObject("io.modelcontextprotocol/serverInfo")->getValue<std::string>("name"));
         // Two calls of the same client: steps of one thread, which says the era and the client.
         for (const std::string word : {"one", "two"}) {
             r = post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"every__echo","arguments":{"message":")" + word +
@@ -1049,6 +1052,7 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("complete"), result->getValue<std::string>("resultType"));
             CPPUNIT_ASSERT_EQUAL("Echo: " + word, result->getArray("content")->getObject(0)->getValue<std::string>("text"));
             CPPUNIT_ASSERT(!result->has("ttlMs")); // a tool's result is not cacheable
+            CPPUNIT_ASSERT(result->getObject("_meta")->has("io.modelcontextprotocol/serverInfo"));
         }
         Poco::JSON::Object::Ptr thread;
         CPPUNIT_ASSERT(eventually([&] {

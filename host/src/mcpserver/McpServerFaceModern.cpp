@@ -18,22 +18,31 @@ using namespace rpc;
 
 constexpr const char* kSubscriptionId = "io.modelcontextprotocol/subscriptionId";
 
-// `message` (a response as rpc::result builds it) with resultType "complete" and `extra` members
-// (",\"ttlMs\":…") in its result, unless the result has them: an upstream's own result is kept as it
-// is. An error is returned as it is.
-std::string completed(std::string message, const std::string& extra) {
+constexpr const char* kServerInfo = "io.modelcontextprotocol/serverInfo";
+
+// `message` (a response as rpc::result builds it) with resultType "complete", `extra` members
+// (",\"ttlMs\":…") and _meta's serverInfo (`serverInfo`, a JSON object) in its result, unless the
+// result has them: an upstream's own result is kept as it is. An error is returned as it is.
+std::string completed(std::string message, const std::string& extra, const std::string& serverInfo) {
     const std::string marker = ",\"result\":{";
     const auto at = message.find(marker); // a quoted id cannot hold it (its quotes are escaped)
     if (at == std::string::npos) return message;
     const auto body = at + marker.size() - 1;
-    std::string members = "\"resultType\":\"complete\"" + extra;
-    if (message.find("\"resultType\"", body) != std::string::npos || message.find("\"ttlMs\"", body) != std::string::npos) {
+    std::string members = "\"resultType\":\"complete\"" + extra + ",\"_meta\":{\"" + kServerInfo + "\":" + serverInfo + "}";
+    if (message.find("\"resultType\"", body) != std::string::npos || message.find("\"ttlMs\"", body) != std::string::npos ||
+        message.find("\"_meta\"", body) != std::string::npos) {
         // Named somewhere in the result: add only what its top level lacks.
         try {
             auto parsed = Poco::JSON::Parser().parse(message).extract<Poco::JSON::Object::Ptr>();
             auto resultObject = parsed->getObject("result");
             if (!resultObject) return message;
             if (!resultObject->has("resultType")) resultObject->set("resultType", "complete");
+            auto meta = resultObject->getObject("_meta");
+            if (!meta && !resultObject->has("_meta")) {
+                meta = new Poco::JSON::Object;
+                resultObject->set("_meta", meta);
+            }
+            if (meta && !meta->has(kServerInfo)) meta->set(kServerInfo, Poco::JSON::Parser().parse(serverInfo));
             if (!extra.empty()) {
                 auto extras = Poco::JSON::Parser().parse("{" + extra.substr(1) + "}").extract<Poco::JSON::Object::Ptr>();
                 for (const auto& name : extras->getNames())
@@ -108,15 +117,15 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
             if (name.rfind("io.modelcontextprotocol/", 0) == 0) metaObject->remove(name);
 
     const std::string ttl = ",\"ttlMs\":" + std::to_string(listTtl_.count()) + ",\"cacheScope\":\"private\"";
+    const std::string serverInfo = "{\"name\":\"mission-control\",\"version\":" + json::quote(version_) + "}"; // on every result
     if (method == "server/discover") {
         reply.json = completed(result(id, "{\"supportedVersions\":" + [&] {
                                    std::string list;
                                    for (const auto& v : all) list += (list.empty() ? "[" : ",") + json::quote(v);
                                    return list + "]";
                                }() + ",\"capabilities\":" + capabilitiesJson() + ",\"instructions\":" + json::quote(instructions()) +
-                                             ",\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":\"mission-control\",\"version\":" +
-                                             json::quote(version_) + "}}}"),
-                               ttl);
+                                             "}"),
+                               ttl, serverInfo);
         return done(std::move(reply));
     }
     Session session = conversation(profile.name, context.caller.user, meta);
@@ -128,9 +137,9 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
     request.traceparent = meta.traceparent.empty() ? context.traceparent : meta.traceparent;
     request.sessionId = session.threadId.substr(std::char_traits<char>::length(kThreadPrefix));
     // Cancelled by closing its stream, or by notifications/cancelled naming its id (stdio through the bridge).
-    auto answer = [&done](const std::string& extra) {
-        return [done, extra](McpFaceReply r) {
-            r.json = completed(std::move(r.json), extra);
+    auto answer = [&done, &serverInfo](const std::string& extra) {
+        return [done, extra, serverInfo](McpFaceReply r) {
+            r.json = completed(std::move(r.json), extra, serverInfo);
             done(std::move(r));
         };
     };
