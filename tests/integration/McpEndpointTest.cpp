@@ -214,6 +214,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(thePolicyDecidesReadsByTheRulesThatNameNoTools);
     CPPUNIT_TEST(theNewEraIsServedWithoutASession);
     CPPUNIT_TEST(aListenStreamCarriesWhatItOptedInTo);
+    CPPUNIT_TEST(aCallJoinsTheAgentsSpanByTraceContext);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -1174,6 +1175,52 @@ public:
         const auto refused = httpRequest("POST", host.port(), "/mcp", body, plain);
         CPPUNIT_ASSERT_EQUAL(400, refused.status);
         CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("send Accept: text/event-stream") != std::string::npos);
+    }
+
+    // An agent that sends no id of its call but its W3C trace context: the call joins the agent's
+    // step of the span it was made from (an execute_tool span the agent exports).
+    void aCallJoinsTheAgentsSpanByTraceContext() {
+        InProcessHost host(withEverything({{"mcp.endpoint.join_wait_ms", "5000"}}));
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const unsigned short port = host.port();
+        const std::string session = initialize(port);
+        const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736", span = "00f067aa0ba902b7";
+        auto headers = kMcpHeaders;
+        headers["Mcp-Session-Id"] = session;
+        const auto r = httpRequest("POST", port, "/mcp",
+                                   R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"every__echo",)"
+                                   R"("arguments":{"message":"traced"},"_meta":{"traceparent":"00-)" + trace + "-" + span + R"(-01"}}})",
+                                   headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        const std::string spans =
+            R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"span-agent"}}]},)"
+            R"("scopeSpans":[{"scope":{"name":"span-agent"},"spans":[{"traceId":")" + trace + R"(","spanId":")" + span +
+            R"(","name":"execute_tool every__echo","kind":1,"startTimeUnixNano":"1764633602000000000","endTimeUnixNano":"1764633602030000000",)"
+            R"("attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"execute_tool"}},)"
+            R"({"key":"gen_ai.tool.name","value":{"stringValue":"every__echo"}},)"
+            R"({"key":"gen_ai.conversation.id","value":{"stringValue":"conv-span-1"}}]}]}]}]})";
+        const auto sent = httpRequest("POST", port, "/v1/traces", spans, {{"Content-Type", "application/json"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(sent.body, 200, sent.status);
+        Poco::JSON::Object::Ptr step;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto threads = httpGet(port, "/api/threads?mcp_id=span-agent");
+            if (threads.status != 200 || threads.json()->getArray("items")->size() != 1) return false;
+            const auto timeline =
+                httpGet(port, "/api/threads/" + threads.json()->getArray("items")->getObject(0)->getValue<std::string>("id") + "/timeline");
+            if (timeline.status != 200 || timeline.json()->getArray("items")->size() != 1) return false;
+            step = timeline.json()->getArray("items")->getObject(0);
+            return true;
+        }, 20000));
+        const auto details = step->getObject("details");
+        const auto gateway = details->getObject("gateway");
+        CPPUNIT_ASSERT_MESSAGE(mc::host::json::stringify(details), gateway);
+        CPPUNIT_ASSERT_EQUAL(std::string("span"), gateway->getValue<std::string>("joined_by"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), gateway->getValue<std::string>("outcome"));
+        CPPUNIT_ASSERT_EQUAL(std::string("every"), step->getValue<std::string>("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), step->getValue<std::string>("tool"));
+        CPPUNIT_ASSERT_EQUAL(span, details->getValue<std::string>("span_id"));
+        CPPUNIT_ASSERT(!details->has("tool_use_id")); // no id of the call was sent: none is made up
+        CPPUNIT_ASSERT_EQUAL(404, httpGet(port, "/api/threads/T-mcp-" + session).status); // no second thread
     }
 };
 

@@ -65,6 +65,9 @@ struct ToolCallRecord {
     long long durationMs = 0;
     std::size_t argumentsBytes = 0;
     std::string callId; // the agent's own id of the call (details.tool_use_id), joins it with the agent's telemetry
+    // The agent's span the call was made from (its traceparent's parent id), when it sent no id of the
+    // call: joins the agent's step of that span.
+    std::string callerSpanId;
     std::string agent;  // the mcp_id of the thread when this call opens it (empty: mcpId); /mcp: the client's name
 
     // The step's status for a gateway outcome: ok, timeout, denied (permission_denied), else error.

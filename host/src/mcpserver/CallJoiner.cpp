@@ -50,8 +50,9 @@ CallJoiner::~CallJoiner() { stop(); }
 void CallJoiner::offer(ToolCallRecord call) {
     {
         std::lock_guard lock(mutex_);
-        if (!stopping_ && !call.callId.empty() && !parked_.count(call.callId)) {
-            const std::string id = call.callId;
+        // By the agent's id of the call, else by the agent's span it was made from.
+        const std::string id = !call.callId.empty() ? call.callId : call.callerSpanId.empty() ? std::string() : "span:" + call.callerSpanId;
+        if (!stopping_ && !id.empty() && !parked_.count(id)) {
             parked_.emplace(id, Parked{std::move(call), std::chrono::steady_clock::now() + wait_});
             parkedCount_ = parked_.size();
             changed_.notify_all();
@@ -73,13 +74,16 @@ void CallJoiner::joinReceived(const KindSpec& spec, NormalizedRecord& step) {
     } catch (const std::exception&) {
         return; // details are a JSON object by the schema; anything else is not ours to join
     }
-    const std::string id = callIdOf(details);
-    if (id.empty()) return;
+    std::string id = callIdOf(details);
+    const std::string span = json::stringMember(details, "span_id"); // a step the receiver made of a span
     ToolCallRecord call;
     {
         std::lock_guard lock(mutex_);
-        auto it = parked_.find(id);
+        auto it = id.empty() ? parked_.end() : parked_.find(id);
+        if (it == parked_.end() && !span.empty()) it = parked_.find("span:" + span);
         if (it == parked_.end()) return;
+        if (!it->second.call.callId.empty()) id = it->second.call.callId;
+        else id.clear(); // joined by span: the step keeps the agent's id of the call, if any
         call = std::move(it->second.call);
         parked_.erase(it);
         parkedCount_ = parked_.size();
@@ -97,10 +101,11 @@ void CallJoiner::joinReceived(const KindSpec& spec, NormalizedRecord& step) {
     gateway->set("duration_ms", static_cast<Poco::Int64>(call.durationMs));
     gateway->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
     gateway->set("session_thread_id", call.threadId);
+    gateway->set("joined_by", call.callId.empty() ? "span" : "call_id");
     if (auto agentServer = step.text(spec, "mcp_id")) gateway->set("agent_mcp_id", *agentServer);
     if (auto agentTool = step.text(spec, "tool")) gateway->set("agent_tool", *agentTool);
     details->set("gateway", gateway);
-    if (json::stringMember(details, "tool_use_id").empty()) details->set("tool_use_id", id);
+    if (!id.empty() && json::stringMember(details, "tool_use_id").empty()) details->set("tool_use_id", id);
     setText(spec, step, "details", json::stringify(details));
     setText(spec, step, "mcp_id", call.mcpId);
     setText(spec, step, "tool", call.tool);

@@ -6,6 +6,7 @@
 #include "util/Clock.h"
 #include "util/Json.h"
 #include "util/JsonObject.h"
+#include "util/TraceIds.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
@@ -789,7 +790,9 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
     // A call that may join the agent's telemetry names no thread to the gateway (which would write its
     // step and the policy's verdict there): its step goes to the joiner, built here.
     std::optional<ToolCallRecord> joinable;
-    if (joiner_ && session.joins && !request.callId.empty()) {
+    // Its key: the agent's id of the call, else the agent's span it was made from (its traceparent).
+    const auto agentSpan = request.callId.empty() ? parseTraceparent(request.traceparent) : std::nullopt;
+    if (joiner_ && session.joins && (!request.callId.empty() || agentSpan)) {
         joinable.emplace();
         joinable->threadId = session.threadId;
         joinable->mcpId = target->first;
@@ -797,6 +800,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         joinable->startedAt = json::isoTimestamp(nowUnixUs());
         joinable->argumentsBytes = request.argumentsJson.size();
         joinable->callId = request.callId;
+        if (agentSpan) joinable->callerSpanId = agentSpan->spanId;
         joinable->agent = session.client;
     } else {
         // The session's thread is the agent's (the gateway would open it on the upstream server's name).
