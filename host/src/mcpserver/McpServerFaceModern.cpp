@@ -220,8 +220,10 @@ void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object:
     relay->firstId = id;
     relay->waiting = std::move(done);
     relay->waitingId = id;
-    // This request going away cancels the call upstream (so does each retry's, while it waits).
-    if (context.cancel) context.cancel->onCancel([relay, cancel = context.cancel] { relay->cancel->cancel(cancel->reason()); });
+    // This request going away cancels the call upstream (so does each retry's, while it waits). The
+    // action names its signal by address: it runs inside that signal's cancel(), and a shared_ptr to
+    // itself would keep the signal, the relay and the connection alive for ever.
+    if (context.cancel) context.cancel->onCancel([relay, cancel = context.cancel.get()] { relay->cancel->cancel(cancel->reason()); });
     McpRequestContext call = context;
     call.cancel = relay->cancel;
     Asker asker;
@@ -278,17 +280,20 @@ std::string McpServerFace::inputRequired(const std::shared_ptr<Relay>& relay) {
 
 void McpServerFace::expire(const std::string& state, std::uint64_t round) {
     std::shared_ptr<Relay> relay;
+    std::map<std::string, Relay::Question> unanswered; // taken under the lock: the server may still be asking
     {
         std::lock_guard lock(mutex_);
         auto it = relays_.find(state);
         if (it == relays_.end() || it->second->round != round || it->second->waiting) return; // carried on since
         relay = it->second;
         relays_.erase(it);
+        unanswered.swap(relay->asked);
+        unanswered.merge(relay->pending);
+        relay->pending.clear();
     }
-    const std::string why = "the agent did not carry the call on within " + std::to_string(kInputWait.count()) + " min";
-    for (auto* questions : {&relay->asked, &relay->pending})
-        for (auto& [key, question] : *questions)
-            question.answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":" + json::quote(why) + "}");
+    const std::string why = "the agent did not carry the request on within " + std::to_string(kInputWait.count()) + " min";
+    for (auto& [key, question] : unanswered)
+        question.answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":" + json::quote(why) + "}");
     relay->cancel->cancel(why);
 }
 
@@ -338,7 +343,7 @@ void McpServerFace::continueCall(const std::string& method, const Poco::JSON::Ob
     for (auto& [answer, member] : answers) answer(member);
     if (done) return done(std::move(reply));
     // Waiting for the server's next question or its answer; this request going away cancels the call.
-    if (context.cancel) context.cancel->onCancel([relay, cancel = context.cancel] { relay->cancel->cancel(cancel->reason()); });
+    if (context.cancel) context.cancel->onCancel([relay, cancel = context.cancel.get()] { relay->cancel->cancel(cancel->reason()); });
 }
 
 void McpServerFace::listen(const Poco::JSON::Object::Ptr& params, const std::string& id, const McpProfile& profile,
