@@ -494,6 +494,9 @@ void HostRuntime::startGateway() {
         try {
             pluginWatch_ = std::make_unique<PluginDirectoryWatch>(settings_.pluginsDir, [this] { rescanPlugins(); });
             logging::get("host")->info("watching {} for plugins added, replaced or removed", settings_.pluginsDir);
+            // What arrived between the first load and the watch (the API answers before it is armed)
+            // raised no event: one rescan now picks it up.
+            rescanPlugins();
         } catch (const std::exception& e) {
             logging::get("host")->warn("{}; POST /api/plugins/rescan and SIGHUP still rescan it", e.what());
         }
