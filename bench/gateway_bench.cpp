@@ -189,11 +189,14 @@ private:
 class HttpPeerProcess {
 public:
     HttpPeerProcess(const std::string& script, const std::string& mode, const std::string& cwd, std::uint16_t port)
-        : port_(port) {
+        : HttpPeerProcess({script, mode}, cwd, port) {}
+    // `node <nodeArgs...>` in `cwd`, told its port in PORT.
+    HttpPeerProcess(const std::vector<std::string>& nodeArgs, const std::string& cwd, std::uint16_t port) : port_(port) {
         Poco::Process::Env env;
         env["PORT"] = std::to_string(port);
-        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-            "/bin/sh", {"-c", "exec node \"$0\" \"$1\" >/dev/null 2>&1", script, mode}, cwd, nullptr, nullptr, nullptr, env));
+        std::vector<std::string> args = {"-c", "exec node \"$@\" >/dev/null 2>&1", "node"};
+        args.insert(args.end(), nodeArgs.begin(), nodeArgs.end());
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("/bin/sh", args, cwd, nullptr, nullptr, nullptr, env));
     }
     ~HttpPeerProcess() {
         try {
@@ -237,28 +240,22 @@ std::vector<std::string> networkInterfaces() {
 // mcp-hub (npm mcp-hub 4.2.1) with server-everything as "everything", on a loopback port; killed by the destructor.
 class McpHubProcess {
 public:
-    McpHubProcess(const std::string& where, const std::string& everything, std::uint16_t port) : port_(port) {
-        const std::string dir = Poco::Path(where).absolute().toString();
-        config_.keepUntilExit();
-        std::ofstream(config_.path()) << R"({"mcpServers":{"everything":{"command":"node","args":[")" << everything << R"(","stdio"]}}})";
-        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-            "/bin/sh", {"-c", "exec node \"$0\" --port \"$1\" --config \"$2\" >/dev/null 2>&1", dir + "/node_modules/mcp-hub/dist/cli.js",
-                        std::to_string(port), config_.path()},
-            dir, nullptr, nullptr, nullptr));
-    }
-    ~McpHubProcess() {
-        try {
-            Poco::Process::kill(*handle_);
-            handle_->wait();
-        } catch (...) {
-        }
-    }
-    std::uint16_t port() const { return port_; }
+    McpHubProcess(const std::string& where, const std::string& everything, std::uint16_t port)
+        : config_(writeConfig(everything)),
+          process_({Poco::Path(where).absolute().toString() + "/node_modules/mcp-hub/dist/cli.js", "--port", std::to_string(port), "--config",
+                    config_.path()},
+                   Poco::Path(where).absolute().toString(), port) {}
+    std::uint16_t port() const { return process_.port(); }
 
 private:
-    std::uint16_t port_;
+    static Poco::TemporaryFile writeConfig(const std::string& everything) {
+        Poco::TemporaryFile file;
+        file.keepUntilExit(); // a copy is returned: the file goes when the benchmark exits
+        std::ofstream(file.path()) << R"({"mcpServers":{"everything":{"command":"node","args":[")" << everything << R"(","stdio"]}}})";
+        return file;
+    }
     Poco::TemporaryFile config_;
-    std::unique_ptr<Poco::ProcessHandle> handle_;
+    HttpPeerProcess process_;
 };
 
 // An MCP client of the 2024-11-05 HTTP+SSE transport (what mcp-hub's /mcp serves): GET /mcp holds an
