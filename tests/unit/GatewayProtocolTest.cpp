@@ -32,14 +32,26 @@ class GatewayProtocolTest : public CppUnit::TestFixture {
 public:
     void offersTheNewestAndAcceptsOlderRevisions() {
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), std::string(mcp::kOfferedProtocolVersion));
-        CPPUNIT_ASSERT_EQUAL(std::string(mcp::kOfferedProtocolVersion), std::string(mcp::supportedRevisions().front().version));
+        // The sessionless revision first, then the first one initialize offers.
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), std::string(mcp::supportedRevisions().front().version));
+        CPPUNIT_ASSERT(!mcp::supportedRevisions().front().initializeHandshake);
+        CPPUNIT_ASSERT_EQUAL(std::string(mcp::kOfferedProtocolVersion), std::string(mcp::supportedRevisions()[1].version));
         for (const char* v : {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}) {
             CPPUNIT_ASSERT_MESSAGE(v, mcp::findRevision(v) != nullptr);
             CPPUNIT_ASSERT(mcp::findRevision(v)->initializeHandshake);
         }
         CPPUNIT_ASSERT(mcp::findRevision("2024-10-07") == nullptr);
         CPPUNIT_ASSERT(mcp::findRevision("") == nullptr);
-        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"), mcp::supportedVersionList());
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"), mcp::supportedVersionList());
+        CPPUNIT_ASSERT_EQUAL(std::string("auto, 2026-07-28, 2025-11-25"), mcp::protocolChoiceList());
+        CPPUNIT_ASSERT(mcp::isProtocolChoice("auto") && mcp::isProtocolChoice("2026-07-28") && mcp::isProtocolChoice("2025-11-25"));
+        CPPUNIT_ASSERT(!mcp::isProtocolChoice("2025-06-18") && !mcp::isProtocolChoice("Auto") && !mcp::isProtocolChoice(""));
+        // What every request of the new era carries in _meta, as object members.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"("io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":)") +
+                                 mcp::clientInfoJson() + R"(,"io.modelcontextprotocol/clientCapabilities":{"elicitation":{}},)"
+                                 R"("io.modelcontextprotocol/logLevel":"warning")",
+                             mcp::modernMetaMembers(R"({"elicitation":{}})", "warning"));
+        CPPUNIT_ASSERT(mcp::modernMetaMembers("{}", "").find("logLevel") == std::string::npos);
     }
 
     void mapsRfc5424LevelsOntoStructuredLevels() {

@@ -3,9 +3,9 @@
 #include "util/Json.h"
 #include "util/JsonObject.h"
 
+#include "mc/mcp/ModernWire.h"
 #include "mc/sse/SseParser.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -63,32 +63,17 @@ std::string rpcError(const std::string& idJson, int code, const std::string& mes
            json::quote(message) + "}}";
 }
 
-// A header value as the 2026-07-28 transport carries it: as it is when it is plain visible ASCII, else
-// "=?base64?<UTF-8 in base64>?=".
-std::string headerValue(const std::string& value) {
-    const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
-                       std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; }) &&
-                       !(value.rfind("=?base64?", 0) == 0 && value.size() >= 11 && value.compare(value.size() - 2, 2, "?=") == 0);
-    if (plain) return value;
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << value;
-    encoder.close();
-    return "=?base64?" + out.str() + "?=";
-}
-
 // What a request of the new era (its _meta names the protocol version) says in its headers: the
 // version, the method and, for tools/call, prompts/get and resources/read, the name or URI.
 using Headers = std::vector<std::pair<std::string, std::string>>;
 Headers modernHeaders(const Poco::JSON::Object::Ptr& message, const std::string& method) {
     const auto params = message ? message->getObject("params") : nullptr;
     const auto meta = params ? params->getObject("_meta") : nullptr;
-    const std::string version = json::stringMember(meta, "io.modelcontextprotocol/protocolVersion");
+    const std::string version = json::stringMember(meta, mc::mcp::modern::kMetaVersion);
     if (version.empty()) return {};
     Headers headers{{"MCP-Protocol-Version", version}, {"Mcp-Method", method}};
-    const char* name = method == "tools/call" || method == "prompts/get" ? "name" : method == "resources/read" ? "uri" : nullptr;
-    if (name && params->has(name)) headers.emplace_back("Mcp-Name", headerValue(json::stringMember(params, name)));
+    const char* name = mc::mcp::modern::nameMember(method);
+    if (name && params->has(name)) headers.emplace_back("Mcp-Name", mc::mcp::modern::encodeHeaderValue(json::stringMember(params, name)));
     return headers;
 }
 

@@ -28,6 +28,26 @@ namespace mc::host {
 namespace {
 
 constexpr int kMaxToolPages = 1000;
+// How long server/discover may go unanswered before a server whose era is not pinned is spoken to with
+// initialize (a 2025 server may say nothing to a request before initialize).
+constexpr std::chrono::milliseconds kDiscoverProbeTimeout{10000};
+// A listen stream has no deadline of its own: it ends when the server or the connection does.
+constexpr std::chrono::hours kListenTimeout{24 * 365};
+
+// `object` (JSON object text) with one more member (`"name":value`).
+std::string withMember(const std::string& object, const std::string& member) {
+    const auto close = object.find_last_of('}');
+    if (close == std::string::npos) return object;
+    const auto last = object.find_last_not_of(" \t\r\n", close == 0 ? 0 : close - 1);
+    const bool empty = last == std::string::npos || object[last] == '{';
+    return object.substr(0, close) + (empty ? "" : ",") + member + object.substr(close);
+}
+
+// `text` of a JSON object without its braces ("" for {}).
+std::string membersOf(const std::string& text) {
+    if (text.size() < 2) return {};
+    return text.substr(1, text.size() - 2);
+}
 constexpr const char* kEventSourcePrefix = "gateway/";
 
 using json::stringify;
@@ -72,6 +92,8 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
       services_(services),
       log_(logging::get("gateway")),
       logBudget_(services.settings.logRatePerSecond, services.settings.logBurst),
+      modernMeta_(mcp::modernMetaMembers(services.settings.clientCapabilitiesJson,
+                                         config_.logLevel.empty() ? services.settings.logLevel : config_.logLevel)),
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
                std::random_device{}() ^ std::hash<std::string>{}(config_.id)) {}
 
@@ -458,6 +480,13 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
                 if (p->has(field)) progress += std::string(progress.empty() ? "" : ",") + "\"" + field + "\":" + stringify(p->get(field));
             context.onProgress("{" + progress + "}");
         }
+    } else if (method == "notifications/subscriptions/acknowledged") {
+        {
+            std::lock_guard lock(mutex_);
+            if (generation != generation_) return;
+            listening_ = true;
+        }
+        log_->info("mcp '{}': subscriptions/listen acknowledged: {}", config_.id, stringify(params).substr(0, 300));
     } else if (method == "notifications/tools/list_changed") {
         log_->info("mcp '{}': tool list changed; listing again", config_.id);
         listTools(generation, false, "", {}, 0);
@@ -510,12 +539,14 @@ bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, s
 
 void McpConnection::request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
                             std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId,
-                            const RequestLabels& labels) {
+                            const RequestLabels& labels, const std::string& metaMembers) {
     std::int64_t id = 0;
+    bool modern = false;
     {
         std::lock_guard lock(mutex_);
         if (generation == generation_ && link_) {
             id = ++nextRequestId_;
+            modern = era_ == Era::Modern || method == "server/discover";
             pending_[id] = Pending{method, services_.calls ? reported(id, method, labels, std::move(callback)) : std::move(callback)};
         }
     }
@@ -526,8 +557,11 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
         return;
     }
     if (assignedId) *assignedId = id;
+    // The new era's requests each say who asks and in which version (there is no session to remember it).
+    const std::string meta = modern ? modernMeta_ + (metaMembers.empty() ? "" : "," + metaMembers) : metaMembers;
+    const std::string params = meta.empty() ? paramsJson : withMember(paramsJson, "\"_meta\":{" + meta + "}");
     const std::string message = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":" + json::quote(method) +
-                                ",\"params\":" + paramsJson + "}";
+                                ",\"params\":" + params + "}";
     std::weak_ptr<McpConnection> weak = weak_from_this();
     services_.scheduler.schedule(timeout, [weak, generation, id] {
         if (auto self = weak.lock()) self->expire(generation, id);
@@ -640,14 +674,78 @@ void McpConnection::cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::u
 // MCP lifecycle
 
 void McpConnection::beginHandshake(std::uint64_t generation) {
+    Era last;
+    {
+        std::lock_guard lock(mutex_);
+        last = lastEra_;
+    }
+    // A server found to be of the 2025 era is not probed again at every reconnect (a 2025 server may
+    // leave server/discover unanswered until the probe times out).
+    if (config_.protocol == mcp::kOfferedProtocolVersion || (config_.protocol == mcp::kProtocolAuto && last == Era::Legacy))
+        return sendInitialize(generation);
+    const bool probing = config_.protocol == mcp::kProtocolAuto;
+    const auto timeout = probing ? std::min(services_.settings.requestTimeout, std::chrono::milliseconds(kDiscoverProbeTimeout))
+                                 : services_.settings.requestTimeout;
+    request(generation, "server/discover", "{}", timeout,
+            [this, generation, probing](RpcOutcome outcome) { onDiscoverResult(generation, std::move(outcome), probing); });
+}
+
+void McpConnection::sendInitialize(std::uint64_t generation) {
     request(generation, "initialize", initializeParamsJson(services_.settings.clientCapabilitiesJson), services_.settings.requestTimeout,
             [this, generation](RpcOutcome outcome) { onInitializeResult(generation, std::move(outcome)); });
 }
 
+void McpConnection::onDiscoverResult(std::uint64_t generation, RpcOutcome outcome, bool probing) {
+    using namespace mc::mcp::modern;
+    std::string why; // why the server is not spoken to in the new era
+    switch (outcome.kind) {
+    case RpcOutcome::Kind::Disconnected:
+    case RpcOutcome::Kind::Cancelled: return; // the connection ended; a reconnect starts over
+    case RpcOutcome::Kind::Result: {
+        const auto result = asObject(outcome.result);
+        const auto versions = result ? result->getArray("supportedVersions") : nullptr;
+        std::string listed;
+        for (std::size_t i = 0; versions && i < versions->size(); ++i) {
+            const auto version = versions->get(static_cast<unsigned>(i));
+            if (!version.isString()) continue;
+            if (version.extract<std::string>() == kVersion) return adoptServer(generation, result, Era::Modern, kVersion);
+            listed += (listed.empty() ? "" : ", ") + version.extract<std::string>();
+        }
+        why = versions ? "server/discover lists " + (listed.empty() ? std::string("no version") : listed) + ", not " + kVersion
+                       : "server/discover answered without supportedVersions";
+        break;
+    }
+    case RpcOutcome::Kind::Error:
+        // A server of the new era refusing the gateway's own request: falling back would hide the fault.
+        if (outcome.errorCode == kHeaderMismatch || outcome.errorCode == kMissingCapability) {
+            markDisconnected(generation, "server/discover refused: " + outcome.errorMessage + " (JSON-RPC " +
+                                             std::to_string(outcome.errorCode) + ")");
+            return;
+        }
+        why = "server/discover answered " + outcome.errorMessage + " (JSON-RPC " + std::to_string(outcome.errorCode) + ")";
+        break;
+    case RpcOutcome::Kind::Timeout: why = "server/discover was not answered within the probe's deadline"; break;
+    }
+    if (!probing) {
+        markDisconnected(generation, why + " (mcp.servers." + config_.id + ".protocol = " + kVersion + " pins the new era)");
+        return;
+    }
+    log_->info("mcp '{}': {}; speaking the 2025 era (initialize)", config_.id, why);
+    sendInitialize(generation);
+}
+
 void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outcome) {
     if (outcome.kind == RpcOutcome::Kind::Error) {
-        markDisconnected(generation, "initialize failed: " + outcome.errorMessage + " (JSON-RPC " +
-                                         std::to_string(outcome.errorCode) + ")");
+        std::string detail;
+        if (outcome.errorCode == mc::mcp::modern::kUnsupportedVersion) {
+            // A server that left the 2025 era: the next attempt probes again.
+            std::lock_guard lock(mutex_);
+            lastEra_ = Era::Unknown;
+            if (config_.protocol == mcp::kOfferedProtocolVersion)
+                detail = "; mcp.servers." + config_.id + ".protocol = " + mcp::kOfferedProtocolVersion + " pins the 2025 era";
+        }
+        markDisconnected(generation, "initialize failed: " + outcome.errorMessage + " (JSON-RPC " + std::to_string(outcome.errorCode) +
+                                         (outcome.errorDataJson.empty() ? "" : ", data " + outcome.errorDataJson) + ")" + detail);
         return;
     }
     if (outcome.kind != RpcOutcome::Kind::Result) {
@@ -657,26 +755,45 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
     auto result = asObject(outcome.result);
     const std::string version = json::stringMember(result, "protocolVersion");
     const mcp::ProtocolRevision* revision = mcp::findRevision(version);
-    if (!revision) {
+    if (!revision || !revision->initializeHandshake) {
         markDisconnected(generation, "the server answered protocol version '" + version +
                                          "', which the gateway does not speak (it speaks " + mcp::supportedVersionList() + ")");
         return;
     }
-    auto capabilities = result->has("capabilities") ? asObject(result->get("capabilities")) : nullptr;
+    adoptServer(generation, result, Era::Legacy, version);
+}
+
+void McpConnection::adoptServer(std::uint64_t generation, const Poco::JSON::Object::Ptr& result, Era era, const std::string& version) {
+    auto capabilities = result && result->has("capabilities") ? asObject(result->get("capabilities")) : nullptr;
     const bool hasTools = capabilities && capabilities->has("tools");
+    // The new era names the server in the result's _meta; the 2025 era (and some new servers) in serverInfo.
+    Poco::Dynamic::Var serverInfo = result && result->has("serverInfo") ? result->get("serverInfo") : Poco::Dynamic::Var();
+    if (serverInfo.isEmpty() && result)
+        if (const auto meta = result->getObject("_meta"); meta && meta->has(mc::mcp::modern::kMetaServerInfo))
+            serverInfo = meta->get(mc::mcp::modern::kMetaServerInfo);
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_) return;
+        era_ = era;
+        lastEra_ = era;
         protocolVersion_ = version;
-        serverInfoJson_ = result->has("serverInfo") ? stringify(result->get("serverInfo")) : "null";
-        serverVersion_ = result->has("serverInfo") ? json::stringMember(asObject(result->get("serverInfo")), "version") : "";
+        serverInfoJson_ = serverInfo.isEmpty() ? "null" : stringify(serverInfo);
+        serverVersion_ = json::stringMember(asObject(serverInfo), "version");
         capabilitiesJson_ = capabilities ? stringify(result->get("capabilities")) : "{}";
         capabilityNames_.clear();
         if (capabilities) capabilities->getNames(capabilityNames_);
         instructions_ = json::stringMember(result, "instructions");
+        discoverTtlMs_ = era == Era::Modern && result->has("ttlMs") && result->get("ttlMs").isNumeric() ? result->get("ttlMs").convert<long long>() : 0;
+        toolsStaleAtUs_ = 0;
+        listenId_ = 0;
+        listening_ = false;
     }
-    log_->info("mcp '{}': initialized, protocol {}, server {}", config_.id, version, serverVersion_);
-    notify(generation, "notifications/initialized", "{}");
+    if (era == Era::Legacy) {
+        log_->info("mcp '{}': initialized, protocol {}, server {}", config_.id, version, serverVersion_);
+        notify(generation, "notifications/initialized", "{}");
+    } else {
+        log_->info("mcp '{}': server/discover: protocol {} (no session), server {}", config_.id, version, serverVersion_);
+    }
     if (hasTools) {
         listTools(generation, true, "", {}, 0);
     } else {
@@ -727,6 +844,9 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     if (generation != generation_) return;
                     tools_ = std::move(gathered);
                     toolOfferings_ = std::move(offered);
+                    // The new era says how long a list stays good; the gateway lists again when it ends.
+                    const bool ttl = era_ == Era::Modern && result && result->has("ttlMs") && result->get("ttlMs").isNumeric();
+                    toolsStaleAtUs_ = ttl ? nowUnixUs() + std::max<long long>(0, result->get("ttlMs").convert<long long>()) * 1000 : 0;
                 }
                 log_->info("mcp '{}': {} tools ({} page(s))", config_.id, count, page + 1);
                 if (duringHandshake) listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
@@ -806,6 +926,10 @@ McpConnection::Offerings McpConnection::catalog(Catalog which) const {
 
 bool McpConnection::hasCapability(const std::string& name) const {
     std::lock_guard lock(mutex_);
+    return hasCapabilityLocked(name);
+}
+
+bool McpConnection::hasCapabilityLocked(const std::string& name) const {
     return std::find(capabilityNames_.begin(), capabilityNames_.end(), name) != capabilityNames_.end();
 }
 
@@ -830,12 +954,13 @@ void McpConnection::forward(const std::string& method, const std::string& params
     if (!params) params = new Poco::JSON::Object;
     RequestLabels labels{target, threadId, {}, {}, {}};
     const auto caller = parseTraceparent(traceparentText);
-    Poco::JSON::Object::Ptr meta = params->getObject("_meta");
+    // The agent's _meta goes on without the protocol's own keys (the gateway's request says its own).
+    Poco::JSON::Object::Ptr meta = new Poco::JSON::Object;
+    if (const auto given = params->getObject("_meta"))
+        for (const auto& [name, value] : *given)
+            if (name.rfind(mc::mcp::modern::kMetaPrefix, 0) != 0) meta->set(name, value);
+    params->remove("_meta");
     if (services_.calls || caller) {
-        if (!meta) {
-            meta = new Poco::JSON::Object;
-            params->set("_meta", meta);
-        }
         if (services_.calls) { // as for tools/call: the server learns the span it is called from
             labels.traceId = caller ? caller->traceId : threadId.empty() ? randomTraceId() : traceIdForThread(threadId);
             if (caller) labels.parentSpanId = caller->spanId;
@@ -855,10 +980,6 @@ void McpConnection::forward(const std::string& method, const std::string& params
             progress_[token] = ProgressContext{target, threadId, std::move(hooks.onProgress), std::move(hooks.onServerRequest), hooks.asker,
                                                hooks.cannotAnswer};
         }
-        if (!meta) {
-            meta = new Poco::JSON::Object;
-            params->set("_meta", meta);
-        }
         meta->set("progressToken", token);
         done = [this, token, done = std::move(done)](RpcOutcome outcome) {
             {
@@ -868,8 +989,20 @@ void McpConnection::forward(const std::string& method, const std::string& params
             done(std::move(outcome));
         };
     }
+    // A result of the new era comes back without its era's own members: the face adds its own to
+    // whoever asked, in that one's era.
+    done = [done = std::move(done)](RpcOutcome outcome) {
+        if (auto result = asObject(outcome.result)) {
+            for (const char* member : {"resultType", "ttlMs", "cacheScope"}) result->remove(member);
+            if (auto resultMeta = result->getObject("_meta")) {
+                resultMeta->remove(mc::mcp::modern::kMetaServerInfo);
+                if (resultMeta->size() == 0) result->remove("_meta");
+            }
+        }
+        done(std::move(outcome));
+    };
     std::int64_t requestId = 0;
-    request(generation, method, stringify(params), timeout, std::move(done), &requestId, labels);
+    request(generation, method, stringify(params), timeout, std::move(done), &requestId, labels, membersOf(stringify(meta)));
     cancelOn(cancel, generation, requestId);
 }
 
@@ -877,7 +1010,9 @@ void McpConnection::applyLogLevel(std::uint64_t generation) {
     bool hasLogging = false;
     {
         std::lock_guard lock(mutex_);
-        try {
+        if (era_ == Era::Modern) {
+            // No logging/setLevel in the new era: every request names its log level in _meta.
+        } else try {
             Poco::JSON::Parser parser;
             auto caps = asObject(parser.parse(capabilitiesJson_));
             hasLogging = caps && caps->has("logging");
@@ -913,6 +1048,7 @@ void McpConnection::markConnected(std::uint64_t generation) {
     log_->info("mcp '{}': connected ({} tools)", config_.id, tools);
     publishStatus("status");
     schedulePing(generation);
+    listen(generation);
 }
 
 void McpConnection::markDisconnected(std::uint64_t generation, const std::string& reason) {
@@ -924,6 +1060,9 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
         if (generation != generation_ || shuttingDown_ || status_ == McpStatus::Disconnected) return;
         status_ = McpStatus::Disconnected;
         lastError_ = reason;
+        era_ = Era::Unknown;
+        listenId_ = 0;
+        listening_ = false;
         link = std::move(link_);
         if (link) retiring_.push_back(link);
         pending.swap(pending_);
@@ -961,18 +1100,32 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
     });
 }
 
+std::chrono::milliseconds McpConnection::healthInterval() const {
+    // The new era's server/discover result says how long it stays good: no sooner than that.
+    if (era_ == Era::Modern) return std::max(services_.settings.pingInterval, std::chrono::milliseconds(discoverTtlMs_));
+    return services_.settings.pingInterval;
+}
+
 void McpConnection::schedulePing(std::uint64_t generation) {
+    std::chrono::milliseconds interval;
+    {
+        std::lock_guard lock(mutex_);
+        interval = healthInterval();
+    }
     std::weak_ptr<McpConnection> weak = weak_from_this();
-    services_.scheduler.schedule(services_.settings.pingInterval, [weak, generation] {
+    services_.scheduler.schedule(interval, [weak, generation] {
         if (auto self = weak.lock()) self->ping(generation);
     });
 }
 
 void McpConnection::ping(std::uint64_t generation) {
+    bool modern = false;
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || status_ != McpStatus::Connected) return;
+        modern = era_ == Era::Modern;
     }
+    if (modern) return checkModernHealth(generation); // no ping in the new era
     const auto timeout = services_.settings.pingTimeout;
     request(generation, "ping", "{}", timeout, [this, generation, timeout](RpcOutcome outcome) {
         switch (outcome.kind) {
@@ -987,6 +1140,88 @@ void McpConnection::ping(std::uint64_t generation) {
         case RpcOutcome::Kind::Cancelled: break;
         }
     });
+}
+
+void McpConnection::checkModernHealth(std::uint64_t generation) {
+    bool relist = false, heardRecently = false;
+    std::chrono::milliseconds interval;
+    {
+        std::lock_guard lock(mutex_);
+        const long long now = nowUnixUs();
+        interval = healthInterval();
+        relist = !listening_ && toolsStaleAtUs_ != 0 && now >= toolsStaleAtUs_ && hasCapabilityLocked("tools");
+        if (relist) toolsStaleAtUs_ = 0; // listed again once, not at every check while the list is in flight
+        heardRecently = now - lastSeenUs_ < static_cast<long long>(interval.count()) * 1000;
+    }
+    if (relist) listTools(generation, false, "", {}, 0);
+    // Any answer proves the server alive: server/discover only after a silence as long as the interval.
+    if (heardRecently) return schedulePing(generation);
+    const auto timeout = services_.settings.pingTimeout;
+    request(generation, "server/discover", "{}", timeout, [this, generation, timeout](RpcOutcome outcome) {
+        switch (outcome.kind) {
+        case RpcOutcome::Kind::Result:
+            if (const auto result = asObject(outcome.result); result && result->has("ttlMs") && result->get("ttlMs").isNumeric()) {
+                std::lock_guard lock(mutex_);
+                if (generation == generation_) discoverTtlMs_ = result->get("ttlMs").convert<long long>();
+            }
+            schedulePing(generation);
+            break;
+        case RpcOutcome::Kind::Error: schedulePing(generation); break; // an error reply still proves the server is alive
+        case RpcOutcome::Kind::Timeout:
+            markDisconnected(generation, "server/discover not answered within " + std::to_string(timeout.count()) + " ms");
+            break;
+        case RpcOutcome::Kind::Disconnected:
+        case RpcOutcome::Kind::Cancelled: break;
+        }
+    });
+}
+
+void McpConnection::listen(std::uint64_t generation) {
+    std::string notifications;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || era_ != Era::Modern || status_ != McpStatus::Connected || listenId_ != 0) return;
+        try {
+            const auto caps = asObject(Poco::JSON::Parser().parse(capabilitiesJson_));
+            auto declares = [&](const char* capability) {
+                const auto c = caps ? caps->getObject(capability) : nullptr;
+                return c && c->has("listChanged") && c->get("listChanged").isBoolean() && c->get("listChanged").extract<bool>();
+            };
+            if (declares("tools")) notifications += "\"toolsListChanged\":true";
+            if (declares("prompts")) notifications += std::string(notifications.empty() ? "" : ",") + "\"promptsListChanged\":true";
+            if (declares("resources")) notifications += std::string(notifications.empty() ? "" : ",") + "\"resourcesListChanged\":true";
+        } catch (const Poco::Exception&) {
+        }
+        if (notifications.empty()) return; // nothing to hear of: the lists' ttlMs alone keeps them fresh
+        listenId_ = -1; // opening
+    }
+    std::int64_t id = 0;
+    request(generation, "subscriptions/listen", "{\"notifications\":{" + notifications + "}}", kListenTimeout,
+            [this, generation](RpcOutcome outcome) {
+                bool again = false;
+                {
+                    std::lock_guard lock(mutex_);
+                    if (generation != generation_) return;
+                    listenId_ = 0;
+                    listening_ = false;
+                    again = status_ == McpStatus::Connected;
+                }
+                if (outcome.kind == RpcOutcome::Kind::Disconnected || outcome.kind == RpcOutcome::Kind::Cancelled || !again) return;
+                if (outcome.kind == RpcOutcome::Kind::Error && outcome.errorCode == mcp::kMethodNotFound) {
+                    log_->warn("mcp '{}': subscriptions/listen is not served ({}); its lists are kept fresh by their ttlMs alone",
+                               config_.id, outcome.errorMessage);
+                    return;
+                }
+                log_->info("mcp '{}': subscriptions/listen ended ({}); listening again in {} ms", config_.id,
+                           outcome.kind == RpcOutcome::Kind::Error ? outcome.errorMessage : "closed", services_.settings.pingInterval.count());
+                std::weak_ptr<McpConnection> weak = weak_from_this();
+                services_.scheduler.schedule(services_.settings.pingInterval, [weak, generation] {
+                    if (auto self = weak.lock()) self->listen(generation);
+                });
+            },
+            &id);
+    std::lock_guard lock(mutex_);
+    if (generation == generation_ && listenId_ == -1) listenId_ = id;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1116,8 +1351,8 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress, call.onServerRequest, call.asker, call.cannotAnswer};
     }
     RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
-    std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) +
-                         ",\"_meta\":{\"progressToken\":" + json::quote(token);
+    const std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) + "}";
+    std::string meta = "\"progressToken\":" + json::quote(token);
     // The agent's trace, when it sent one: the call is a step of it (W3C trace context).
     const auto caller = parseTraceparent(call.traceparent);
     if (services_.calls) {
@@ -1126,11 +1361,10 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         labels.traceId = caller ? caller->traceId : call.threadId.empty() ? randomTraceId() : traceIdForThread(call.threadId);
         if (caller) labels.parentSpanId = caller->spanId;
         labels.spanId = randomSpanId();
-        params += ",\"traceparent\":" + json::quote(traceparent(labels.traceId, labels.spanId));
+        meta += ",\"traceparent\":" + json::quote(traceparent(labels.traceId, labels.spanId));
     } else if (caller) {
-        params += ",\"traceparent\":" + json::quote(call.traceparent); // passed on: the server joins the agent's trace
+        meta += ",\"traceparent\":" + json::quote(call.traceparent); // passed on: the server joins the agent's trace
     }
-    params += "}}";
     const long long timeoutMs = call.timeout.count();
     std::int64_t requestId = 0;
     request(generation, "tools/call", params, call.timeout,
@@ -1193,7 +1427,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                 }
                 finish(std::move(o));
             },
-            &requestId, labels);
+            &requestId, labels, meta);
     cancelOn(call.cancel, generation, requestId);
 }
 
@@ -1321,7 +1555,7 @@ std::string McpConnection::summaryLocked(bool detail) const {
                       ",\"last_seen\":" + timestampOrNull(lastSeenUs_) +
                       ",\"last_error\":" + (lastError_.empty() ? std::string("null") : json::quote(lastError_)) +
                       ",\"version\":" + (serverVersion_.empty() ? std::string("null") : json::quote(serverVersion_)) +
-                      ",\"server_info\":" + serverInfoJson_ + ",\"protocol_version\":" +
+                      ",\"server_info\":" + serverInfoJson_ + ",\"protocol\":" + json::quote(config_.protocol) + ",\"protocol_version\":" +
                       (protocolVersion_.empty() ? std::string("null") : json::quote(protocolVersion_)) +
                       ",\"connected_since\":" + timestampOrNull(connectedSinceUs_) +
                       ",\"reconnect_attempts\":" + std::to_string(backoff_.attempts()) +

@@ -1,7 +1,14 @@
 #pragma once
 // One MCP server as the gateway sees it: a JSON-RPC 2.0 client over one connection on the transport
-// plugin's instance (mc_transport_vtable open_connection/send/close_connection), the MCP lifecycle on top (initialize, notifications/initialized,
-// tools/list with pagination, logging/setLevel), health (ping) and reconnects with backoff.
+// plugin's instance (mc_transport_vtable open_connection/send/close_connection), the MCP lifecycle on
+// top, health checks and reconnects with backoff. Both eras of MCP:
+// - 2025 (up to 2025-11-25): initialize, notifications/initialized, logging/setLevel, ping.
+// - 2026-07-28: no session. server/discover says what the server is; every request carries the
+//   client's _meta (version, client, capabilities, log level); health is server/discover when the
+//   server has been silent, lists are listed again when their ttlMs ends, and subscriptions/listen
+//   carries list changes.
+// Which one a server speaks is found per connection (mcp.servers.<id>.protocol, "auto": server/discover
+// first, initialize when the answer is not of the new era), as the 2026-07-28 revision asks of clients.
 //
 // Threading: transport callbacks arrive on plugin threads and never block here (they take one short
 // lock and run completions that only send). Opening and closing a transport, which may block, runs
@@ -232,9 +239,11 @@ private:
         std::string traceId;
         std::string parentSpanId; // the span of whoever asked for the call (an agent's traceparent), else the thread's
     };
+    // `paramsJson`: a JSON object without _meta; `metaMembers`: the members of its _meta (object members
+    // without braces, may be empty), to which the new era's own are added.
     void request(std::uint64_t generation, const std::string& method, const std::string& paramsJson,
                  std::chrono::milliseconds timeout, RpcCallback callback, std::int64_t* assignedId = nullptr,
-                 const RequestLabels& labels = {});
+                 const RequestLabels& labels = {}, const std::string& metaMembers = {});
     // `callback` wrapped so that its outcome is reported to services_.calls as an McpCallRecord.
     RpcCallback reported(std::int64_t id, const std::string& method, const RequestLabels& labels, RpcCallback callback);
     bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
@@ -247,8 +256,21 @@ private:
     void cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id);
 
     // Lifecycle
+    enum class Era { Unknown, Legacy, Modern };
     void beginHandshake(std::uint64_t generation);
+    void sendInitialize(std::uint64_t generation);
     void onInitializeResult(std::uint64_t generation, RpcOutcome outcome);
+    // `probing`: the era is not pinned, so an answer not of the new era means initialize.
+    void onDiscoverResult(std::uint64_t generation, RpcOutcome outcome, bool probing);
+    // What initialize or server/discover said of the server, taken; then the lists, then connected.
+    void adoptServer(std::uint64_t generation, const Poco::JSON::Object::Ptr& result, Era era, const std::string& version);
+    // New era: server/discover when the server has been silent for a health interval (a timeout
+    // disconnects), lists listed again when their ttlMs ended and no listen stream tells of changes.
+    void checkModernHealth(std::uint64_t generation);
+    // New era: one subscriptions/listen for the list changes the server declares; opened again when it ends.
+    void listen(std::uint64_t generation);
+    std::chrono::milliseconds healthInterval() const; // under mutex_
+    bool hasCapabilityLocked(const std::string& name) const; // under mutex_
     void listTools(std::uint64_t generation, bool duringHandshake, std::string cursor, std::vector<Tool> gathered,
                    int page);
     // Lists `which` (all pages), then `then` (on any outcome: a server that fails to list its resources
@@ -304,6 +326,13 @@ private:
     std::string capabilitiesJson_ = "null";
     std::string instructions_;
     std::string protocolVersion_;
+    Era era_ = Era::Unknown;     // of the current connection, once its handshake is answered
+    Era lastEra_ = Era::Unknown; // of the last connection that got that far: a reconnect starts with it
+    const std::string modernMeta_; // the new era's _meta members of every request
+    long long discoverTtlMs_ = 0;  // server/discover's ttlMs: health checks are no more frequent
+    long long toolsStaleAtUs_ = 0; // new era: when the tool list's ttlMs ends (0: never)
+    std::int64_t listenId_ = 0;    // the subscriptions/listen in flight (0: none)
+    bool listening_ = false;       // its acknowledgement arrived
     std::string serverVersion_;
     std::string lastError_;
     mutable std::string recordedStatus_; // the status of the last mcp_status record ("" before the first)

@@ -62,9 +62,7 @@ struct ProbeWaiter {
 
 std::string initializeParamsJson(const std::string& capabilitiesJson) {
     return std::string("{\"protocolVersion\":") + json::quote(mcp::kOfferedProtocolVersion) +
-           ",\"capabilities\":" + capabilitiesJson + ",\"clientInfo\":{\"name\":\"mission-control\",\"title\":\"Mission Control\","
-           "\"version\":" +
-           json::quote(MC_VERSION) + "}}";
+           ",\"capabilities\":" + capabilitiesJson + ",\"clientInfo\":" + mcp::clientInfoJson() + "}";
 }
 
 ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig& config,

@@ -1,15 +1,18 @@
 #include "gateway/McpProtocol.h"
 
+#include "util/Json.h"
+
 #include <array>
 
 namespace mc::host::mcp {
+namespace modern = mc::mcp::modern;
 namespace {
 const std::array<const char*, 8> kLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
 }
 
 const std::vector<ProtocolRevision>& supportedRevisions() {
     static const std::vector<ProtocolRevision> revisions = {
-        {"2025-11-25", true}, {"2025-06-18", true}, {"2025-03-26", true}, {"2024-11-05", true}};
+        {mc::mcp::modern::kVersion, false}, {"2025-11-25", true}, {"2025-06-18", true}, {"2025-03-26", true}, {"2024-11-05", true}};
     return revisions;
 }
 
@@ -24,6 +27,23 @@ std::string supportedVersionList() {
     for (const auto& r : supportedRevisions()) out += (out.empty() ? "" : ", ") + std::string(r.version);
     return out;
 }
+
+std::string clientInfoJson() {
+    return "{\"name\":\"mission-control\",\"title\":\"Mission Control\",\"version\":" + json::quote(MC_VERSION) + "}";
+}
+
+std::string modernMetaMembers(const std::string& capabilitiesJson, const std::string& logLevel) {
+    std::string out = json::quote(modern::kMetaVersion) + ":" + json::quote(modern::kVersion) + "," + json::quote(modern::kMetaClientInfo) +
+                      ":" + clientInfoJson() + "," + json::quote(modern::kMetaClientCapabilities) + ":" + capabilitiesJson;
+    if (!logLevel.empty()) out += "," + json::quote(modern::kMetaLogLevel) + ":" + json::quote(logLevel);
+    return out;
+}
+
+bool isProtocolChoice(const std::string& choice) {
+    return choice == kProtocolAuto || choice == modern::kVersion || choice == kOfferedProtocolVersion;
+}
+
+std::string protocolChoiceList() { return std::string(kProtocolAuto) + ", " + modern::kVersion + ", " + kOfferedProtocolVersion; }
 
 bool isLoggingLevel(const std::string& level) {
     for (const char* l : kLevels)

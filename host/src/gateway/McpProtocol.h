@@ -1,8 +1,8 @@
 #pragma once
 // What the gateway knows of MCP revisions and vocabulary, kept in one place: which protocol
-// versions it offers and accepts, the logging levels, and how they map onto the host's levels.
-// A future stateless revision (2026-07-28: no initialize handshake) is added by a new
-// ProtocolRevision entry and a branch in McpConnection's handshake, not by scattering checks.
+// versions it offers and accepts (the 2025 era after initialize, the 2026-07-28 era without a
+// session), who it says it is, the logging levels, and how they map onto the host's levels.
+#include "mc/mcp/ModernWire.h"
 #include "mc/plugin_abi.h"
 
 #include <string>
@@ -17,11 +17,26 @@ struct ProtocolRevision {
     bool initializeHandshake; // false for stateless revisions
 };
 
-// Newest first; the first one is offered.
+// Newest first: the sessionless revision, then the ones initialize negotiates (the first of those is
+// offered in initialize).
 const std::vector<ProtocolRevision>& supportedRevisions();
 // The revision a server answered with, or nullptr when the gateway does not speak it.
 const ProtocolRevision* findRevision(const std::string& version);
-std::string supportedVersionList(); // "2025-11-25, 2025-06-18, ..."
+std::string supportedVersionList(); // "2026-07-28, 2025-11-25, 2025-06-18, ..."
+
+// The gateway as a client names itself: {"name":"mission-control","title":…,"version":…}.
+std::string clientInfoJson();
+
+// What every request of the 2026-07-28 era carries in params._meta, as object members without the
+// braces: the protocol version, the client, its capabilities (a JSON object) and, when not empty, the
+// log level the server should send messages at.
+std::string modernMetaMembers(const std::string& capabilitiesJson, const std::string& logLevel);
+
+// How a server is spoken to (mcp.servers.<id>.protocol): "auto" probes the new era with server/discover
+// and falls back to initialize; a version pins its era.
+inline constexpr const char* kProtocolAuto = "auto";
+bool isProtocolChoice(const std::string& choice);
+std::string protocolChoiceList(); // "auto, 2026-07-28, 2025-11-25"
 
 // JSON-RPC error codes the gateway interprets.
 inline constexpr int kParseError = -32700;

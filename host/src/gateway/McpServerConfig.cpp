@@ -17,7 +17,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kGatewayFields = {"id", "transport", "log_level"};
+const std::set<std::string> kGatewayFields = {"id", "transport", "log_level", "protocol"};
 
 std::string typeName(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) return "null";
@@ -147,6 +147,11 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
     if (!c.logLevel.empty() && !mcp::isLoggingLevel(c.logLevel))
         throw McpConfigError("log_level", "\"log_level\" must be one of " + mcp::loggingLevelList() + " (got '" +
                                               c.logLevel + "')");
+    if (const std::string protocol = requireString(body, "protocol", false); !protocol.empty()) {
+        if (!mcp::isProtocolChoice(protocol))
+            throw McpConfigError("protocol", "\"protocol\" must be one of " + mcp::protocolChoiceList() + " (got '" + protocol + "')");
+        c.protocol = protocol;
+    }
     for (const auto& [key, value] : body) {
         if (kGatewayFields.count(key)) continue;
         if (key == "connect_address")

@@ -16,9 +16,8 @@ namespace {
 
 using namespace rpc;
 
-constexpr const char* kSubscriptionId = "io.modelcontextprotocol/subscriptionId";
-
-constexpr const char* kServerInfo = "io.modelcontextprotocol/serverInfo";
+constexpr const char* kSubscriptionId = mc::mcp::modern::kMetaSubscriptionId;
+constexpr const char* kServerInfo = mc::mcp::modern::kMetaServerInfo;
 
 // `message` (a response as rpc::result builds it) with resultType "complete", `extra` members
 // (",\"ttlMs\":…") and _meta's serverInfo (`serverInfo`, a JSON object) in its result, unless the
@@ -114,7 +113,7 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
     // The protocol's own _meta members are this hop's: what goes upstream carries the gateway's.
     if (auto metaObject = params->getObject("_meta"))
         for (const auto& name : metaObject->getNames())
-            if (name.rfind("io.modelcontextprotocol/", 0) == 0) metaObject->remove(name);
+            if (name.rfind(mc::mcp::modern::kMetaPrefix, 0) == 0) metaObject->remove(name);
 
     const std::string ttl = ",\"ttlMs\":" + std::to_string(listTtl_.count()) + ",\"cacheScope\":\"private\"";
     const std::string serverInfo = "{\"name\":\"mission-control\",\"version\":" + json::quote(version_) + "}"; // on every result

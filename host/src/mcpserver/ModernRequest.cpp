@@ -3,10 +3,7 @@
 #include "util/Json.h"
 #include "util/JsonObject.h"
 
-#include <Poco/Base64Decoder.h>
-
 #include <algorithm>
-#include <sstream>
 
 namespace mc::host::modern {
 namespace {
@@ -70,23 +67,6 @@ std::optional<ModernRefusal> readMeta(const Poco::JSON::Object::Ptr& params, con
     return std::nullopt;
 }
 
-std::optional<std::string> decodeHeaderValue(const std::string& value) {
-    static const std::string prefix = "=?base64?", suffix = "?=";
-    if (value.size() < prefix.size() + suffix.size() || value.compare(0, prefix.size(), prefix) != 0 ||
-        value.compare(value.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return value;
-    const std::string encoded = value.substr(prefix.size(), value.size() - prefix.size() - suffix.size());
-    if (encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos) return std::nullopt;
-    try {
-        std::istringstream in(encoded);
-        Poco::Base64Decoder decoder(in);
-        std::string decoded((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-        return decoded;
-    } catch (const Poco::Exception&) {
-        return std::nullopt;
-    }
-}
-
 std::optional<ModernRefusal> headersAgree(const ModernHeaders& headers, const std::string& method, const Poco::JSON::Object::Ptr& params,
                                           const std::string& version) {
     auto mismatch = [](const std::string& what) { return badRequest(kHeaderMismatch, "Header mismatch: " + what); };
@@ -95,7 +75,7 @@ std::optional<ModernRefusal> headersAgree(const ModernHeaders& headers, const st
         return mismatch("MCP-Protocol-Version header " + quoted(*headers.protocolVersion) + " does not match the body's " + quoted(version));
     if (!headers.method) return mismatch("the Mcp-Method header is required (" + quoted(method) + ")");
     if (*headers.method != method) return mismatch("Mcp-Method header " + quoted(*headers.method) + " does not match the body's " + quoted(method));
-    const char* nameMember = method == "tools/call" || method == "prompts/get" ? "name" : method == "resources/read" ? "uri" : nullptr;
+    const char* nameMember = mc::mcp::modern::nameMember(method);
     if (!nameMember) return std::nullopt;
     const std::string body = json::stringMember(params, nameMember);
     if (!headers.name) return mismatch("the Mcp-Name header is required for " + method + " (params." + nameMember + ")");

@@ -3,6 +3,8 @@
 // itself in params._meta (protocol version, client, capabilities, log level, trace context), and
 // whether the HTTP headers that mirror its body (MCP-Protocol-Version, Mcp-Method, Mcp-Name) agree
 // with it. Read once at the edge; the face passes the result on.
+#include "mc/mcp/ModernWire.h"
+
 #include <Poco/JSON/Object.h>
 
 #include <optional>
@@ -36,11 +38,12 @@ struct ModernHeaders {
 
 namespace modern {
 
-constexpr const char* kVersion = "2026-07-28";
-constexpr const char* kMetaVersion = "io.modelcontextprotocol/protocolVersion";
-constexpr int kHeaderMismatch = -32020;
-constexpr int kMissingCapability = -32021;
-constexpr int kUnsupportedVersion = -32022;
+using mc::mcp::modern::decodeHeaderValue;
+using mc::mcp::modern::kHeaderMismatch;
+using mc::mcp::modern::kMetaVersion;
+using mc::mcp::modern::kMissingCapability;
+using mc::mcp::modern::kUnsupportedVersion;
+using mc::mcp::modern::kVersion;
 
 // The protocol versions of the new era this server speaks, newest first.
 const std::vector<std::string>& versions();
@@ -54,9 +57,5 @@ std::optional<ModernRefusal> readMeta(const Poco::JSON::Object::Ptr& params, con
 // =?base64?…?= form first.
 std::optional<ModernRefusal> headersAgree(const ModernHeaders& headers, const std::string& method, const Poco::JSON::Object::Ptr& params,
                                           const std::string& version);
-// A header value as its sender meant it: "=?base64?<b64>?=" decoded, nullopt when that form does not
-// decode; anything else as it is.
-std::optional<std::string> decodeHeaderValue(const std::string& value);
-
 } // namespace modern
 } // namespace mc::host

@@ -422,6 +422,19 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
         if (auto sent = sendPost(message, generation, true)) receivePost(*sent, message, generation);
         return;
     }
+    if (message.info.isModern() && message.info.method == "subscriptions/listen") {
+        // A listen stream lasts as long as the subscription: a thread of its own, no request slot and
+        // no read deadline (closing the connection aborts it).
+        spawn([this, message, generation] {
+            auto sent = sendPost(message, generation, false);
+            if (!sent) return;
+            sent->session->http().setTimeout(Poco::Timespan(config_.connectTimeoutMs * 1000), Poco::Timespan(config_.readTimeoutMs * 1000),
+                                             Poco::Timespan(0));
+            sent->session->http().socket().setReceiveTimeout(Poco::Timespan(0));
+            receivePost(*sent, message, generation);
+        });
+        return;
+    }
     if (!acquireSlot()) return; // closing
     auto sent = sendPost(message, generation, true);
     if (!sent) {
@@ -445,11 +458,17 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
         } catch (const Poco::Exception& e) {
             return nullptr; // closing
         }
+        const bool modern = message.info.isModern(); // of no session: its own headers say what it is
         Poco::Net::HTTPRequest request = [&] {
             std::lock_guard<std::mutex> lock(stateMutex_);
-            sent->sentWithSession = !isInitialize && !sessionId_.empty();
-            return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize);
+            sent->sentWithSession = !isInitialize && !modern && !sessionId_.empty();
+            return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize && !modern);
         }();
+        if (modern) {
+            request.set("MCP-Protocol-Version", message.info.modernVersion);
+            request.set("Mcp-Method", message.info.method);
+            if (!message.info.mcpName.empty()) request.set("Mcp-Name", message.info.mcpName);
+        }
         request.set("Accept", kAccept);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(message.body.size()));
@@ -505,6 +524,10 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
             mayFallBack = config_.mode == TransportMode::StreamableWithFallback && !streamableConfirmed_;
         }
         if ((status == 400 || status == 404 || status == 405) && mayFallBack) {
+            // A JSON-RPC error for this initialize is the server's own answer (a server of the
+            // 2026-07-28 era only refuses the 2025 versions, -32022): no reason to try the legacy transport.
+            const std::string text = finishBody(session, response, body);
+            if (answersItself(message, text)) return refused(message, status, response.getReason(), text);
             fallBackToLegacy(message, status, generation);
             return;
         }
@@ -521,13 +544,7 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         return;
     }
     if (status / 100 != 2) {
-        std::string text;
-        try {
-            text = readBody(body, 1 << 16);
-            session.markReusable(response);
-        } catch (const std::exception&) {
-        }
-        session.finish();
+        const std::string text = finishBody(session, response, body);
         refused(message, status, response.getReason(), text);
         return;
     }
@@ -810,13 +827,15 @@ void HttpConnection::connectLegacyStream(std::uint64_t generation) {
 
 void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generation) {
     Poco::URI endpoint;
+    bool alive;
     {
         std::lock_guard<std::mutex> lock(stateMutex_);
-        if (!legacyStreamAlive_) {
-            failRequest(message, "no SSE stream to the server");
-            return;
-        }
+        alive = legacyStreamAlive_;
         endpoint = legacyEndpoint_;
+    }
+    if (!alive) { // outside the lock: the host may send from inside the callback
+        failRequest(message, "no SSE stream to the server");
+        return;
     }
     // The endpoint has the configured URL's origin (checked when the stream named it): pooled connections serve it.
     bool reused = false;
@@ -925,17 +944,32 @@ void HttpConnection::failRequest(const Outgoing& message, const std::string& rea
     if (message.info.isRequest) deliver(transportErrorResponse(message.info.idJson, "mcp-http: " + reason, httpStatus));
 }
 
+std::string HttpConnection::finishBody(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body) {
+    std::string text;
+    try {
+        text = readBody(body, 1 << 16);
+        session.markReusable(response);
+    } catch (const std::exception&) {
+    }
+    session.finish();
+    return text;
+}
+
+bool HttpConnection::answersItself(const Outgoing& message, const std::string& body) {
+    if (!message.info.isRequest || isBlank(body)) return false;
+    try {
+        const auto messages = splitIncoming(body);
+        return messages.size() == 1 && messages[0].isResponse && messages[0].idJson == message.info.idJson;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 void HttpConnection::refused(const Outgoing& message, int status, const std::string& reason, const std::string& body) {
     // A JSON-RPC error for this very request is the server's own answer: pass it on as it is.
-    if (message.info.isRequest && !isBlank(body)) {
-        try {
-            const auto messages = splitIncoming(body);
-            if (messages.size() == 1 && messages[0].isResponse && messages[0].idJson == message.info.idJson) {
-                deliver(messages[0].json);
-                return;
-            }
-        } catch (const std::exception&) {
-        }
+    if (answersItself(message, body)) {
+        deliver(splitIncoming(body)[0].json);
+        return;
     }
     failRequest(message, "HTTP " + std::to_string(status) + " " + reason + (isBlank(body) ? "" : ": " + snippet(body)), status);
 }

@@ -119,6 +119,10 @@ private:
 
     void deliver(const std::string& json);
     void failRequest(const Outgoing& message, const std::string& reason, int httpStatus = 0);
+    // A response's body read (up to 64 KiB) so that its connection can be reused, and the session done.
+    static std::string finishBody(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body);
+    // Whether `body` is the server's own JSON-RPC response to `message` (an error it answered with HTTP 4xx).
+    static bool answersItself(const Outgoing& message, const std::string& body);
     void refused(const Outgoing& message, int status, const std::string& reason, const std::string& body);
     void reportClosed(mc_status status, const std::string& detail, std::uint64_t generation);
     void diag(mc_log_level level, const std::string& text);

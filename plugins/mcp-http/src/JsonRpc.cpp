@@ -1,6 +1,7 @@
 #include "JsonRpc.h"
 
 #include "mc/json_text.hpp"
+#include "mc/mcp/ModernWire.h"
 #include "mc/sdk.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -57,6 +58,16 @@ OutgoingInfo inspectOutgoing(std::string_view json) {
             info.idJson = toJson(obj->get("id"));
         } else {
             info.isNotification = true;
+        }
+        const auto params = obj->has("params") && obj->get("params").type() == typeid(Poco::JSON::Object::Ptr)
+                                ? obj->get("params").extract<Poco::JSON::Object::Ptr>()
+                                : nullptr;
+        const auto meta = params ? params->getObject("_meta") : nullptr;
+        if (meta && meta->has(mc::mcp::modern::kMetaVersion) && meta->get(mc::mcp::modern::kMetaVersion).isString()) {
+            info.modernVersion = meta->get(mc::mcp::modern::kMetaVersion).toString();
+            const char* nameMember = mc::mcp::modern::nameMember(info.method);
+            if (nameMember && params->has(nameMember) && params->get(nameMember).isString())
+                info.mcpName = mc::mcp::modern::encodeHeaderValue(params->get(nameMember).toString());
         }
     } else if (obj->has("result") || obj->has("error")) {
         info.isResponse = true;

@@ -14,7 +14,12 @@ struct OutgoingInfo {
     bool isResponse = false;     // has result or error
     std::string method;
     std::string idJson; // the id as JSON text ("7", "\"a\""), empty for notifications
+    // A message of the 2026-07-28 era names its protocol version in params._meta: it belongs to no
+    // session and its headers mirror it (MCP-Protocol-Version, Mcp-Method, Mcp-Name).
+    std::string modernVersion; // "" for a message of the 2025 era
+    std::string mcpName;       // the Mcp-Name header's value, encoded ("" when the method has none)
     bool isInitialize() const { return isRequest && method == "initialize"; }
+    bool isModern() const { return !modernVersion.empty(); }
 };
 
 // Throws mc::sdk::Error(MC_ERR_INVALID_ARGUMENT) for text that is not one JSON-RPC message.

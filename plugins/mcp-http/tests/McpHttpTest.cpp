@@ -65,6 +65,7 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInvalidConfigIsRejectedWithReason);
     CPPUNIT_TEST(testInvalidMessagesAndSendAfterCloseAreRefused);
     CPPUNIT_TEST(testPlainJsonResponsesAndHeaders);
+    CPPUNIT_TEST(testRequestsOfTheNewEraCarryTheirOwnHeadersAndNoSession);
     CPPUNIT_TEST(testExpiredSessionIsReportedAndANewInitializeStartsOver);
     CPPUNIT_TEST(testStreamClosedWithRetryIsResumedWithLastEventId);
     CPPUNIT_TEST(testServerMessagesArriveOnTheGetStream);
@@ -208,6 +209,42 @@ public:
         // After close_connection the connection is gone (the host never sends on it again).
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNAVAILABLE, transport.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", reason));
         CPPUNIT_ASSERT_MESSAGE(reason, contains(reason, "not open"));
+    }
+
+    void testRequestsOfTheNewEraCarryTheirOwnHeadersAndNoSession() {
+        NodePeer server({peersDir() + "/modern-peer.mjs", "--legacy=reject"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        const std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                                 R"("io.modelcontextprotocol/clientCapabilities":{}})";
+        auto discovered = transport.request(1, "server/discover", "{" + meta + "}");
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), discovered->getObject("result")->getArray("supportedVersions")->getElement<std::string>(0));
+        // A name a header cannot carry as it is travels base64-encoded; the server decodes and checks it.
+        auto unknown = transport.request(2, "tools/call", R"({"name":"naïve tool","arguments":{},)" + meta + "}");
+        CPPUNIT_ASSERT_MESSAGE(TransportProbe::toJson(unknown), contains(TransportProbe::toJson(unknown), "naïve tool"));
+        auto echoed = transport.request(3, "tools/call", R"({"name":"echo","arguments":{"message":"m"},)" + meta + "}");
+        CPPUNIT_ASSERT_EQUAL(std::string("echo: m"),
+                             echoed->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        // A 2025 initialize is refused by this server with its own JSON-RPC error (HTTP 400): passed on as
+        // it is, not taken for a server of the legacy HTTP+SSE transport.
+        auto refused = transport.request(4, "initialize",
+                                         R"({"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}})");
+        CPPUNIT_ASSERT_EQUAL(-32022, refused->getObject("error")->getValue<int>("code"));
+
+        const auto seen = debugState(server)->getArray("seen");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), seen->size());
+        const char* methods[] = {"server/discover", "tools/call", "tools/call", "initialize"};
+        const char* names[] = {"", "=?base64?bmHDr3ZlIHRvb2w=?=", "echo", ""};
+        for (unsigned i = 0; i < 3; ++i) {
+            const auto s = seen->getObject(i);
+            CPPUNIT_ASSERT_EQUAL(std::string(methods[i]), s->getValue<std::string>("method"));
+            CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), s->getValue<std::string>("protocolVersion"));
+            CPPUNIT_ASSERT_EQUAL(std::string(methods[i]), s->getValue<std::string>("mcpMethod"));
+            CPPUNIT_ASSERT_EQUAL(std::string(names[i]), s->isNull("mcpName") ? std::string() : s->getValue<std::string>("mcpName"));
+            CPPUNIT_ASSERT(s->isNull("session"));
+        }
+        CPPUNIT_ASSERT(seen->getObject(3)->isNull("mcpMethod")); // a 2025 request has no Mcp-* headers
+        CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
     }
 
     void testPlainJsonResponsesAndHeaders() {

@@ -1,0 +1,257 @@
+// The gateway as a client of MCP servers of the 2026-07-28 era: tests/mcp-peers/modern-peer.mjs, a
+// server on the official TypeScript SDK v2 (createMcpHandler over HTTP, serveStdio over stdio), in
+// modern-only and dual-era modes, beside server-everything of the 2025 era. What the server saw is
+// asserted on its side (/debug): methods, headers, _meta, and what it never got (initialize, ping,
+// logging/setLevel, a session).
+#include "GatewayTestSupport.h"
+#include "InProcessHost.h"
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+#include "app/HostRuntime.h"
+
+#include <Poco/JSON/Array.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace mc::host;
+using mc::test::eventually;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::mcp;
+using mc::test::statusOf;
+using mc::test::TestWebSocket;
+
+namespace {
+
+const std::string kModernPeer = std::string(MC_TEST_MCP_PEERS_DIR) + "/modern-peer.mjs";
+using Overrides = std::map<std::string, std::string>;
+
+struct ModernHost : mc::test::InProcessHost {
+    explicit ModernHost(Overrides overrides, Until until = Until::Everything)
+        : InProcessHost(withTimings(std::move(overrides)), until) {}
+    static Overrides withTimings(Overrides overrides) {
+        overrides.emplace("gateway.ping_interval_ms", "300");
+        overrides.emplace("gateway.ping_timeout_ms", "5000");
+        return overrides;
+    }
+};
+
+class ModernPeer : public mc::test::NodeHttpPeer {
+public:
+    explicit ModernPeer(const std::string& legacy) : NodeHttpPeer({kModernPeer, "--legacy=" + legacy}) {}
+    // What the server saw, in order: {method,id,protocolVersion,mcpMethod,mcpName,session,metaVersion,logLevel,traceparent}.
+    std::vector<Poco::JSON::Object::Ptr> seen() const {
+        std::vector<Poco::JSON::Object::Ptr> out;
+        const auto array = httpGet(port(), "/debug").json()->getArray("seen");
+        for (std::size_t i = 0; i < array->size(); ++i) out.push_back(array->getObject(static_cast<unsigned>(i)));
+        return out;
+    }
+    std::vector<std::string> methods() const {
+        std::vector<std::string> out;
+        for (const auto& s : seen()) out.push_back(s->isNull("method") ? "<response>" : s->getValue<std::string>("method"));
+        return out;
+    }
+    int count(const std::string& method) const {
+        int n = 0;
+        for (const auto& m : methods()) n += m == method;
+        return n;
+    }
+};
+
+Overrides httpServer(const std::string& id, unsigned short port, const std::string& protocol = "") {
+    Overrides keys{{"mcp.servers." + id + ".transport", "http"},
+                   {"mcp.servers." + id + ".url", "http://127.0.0.1:" + std::to_string(port) + "/mcp"}};
+    if (!protocol.empty()) keys["mcp.servers." + id + ".protocol"] = protocol;
+    return keys;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+std::vector<std::string> toolNames(const Poco::JSON::Object::Ptr& view) {
+    std::vector<std::string> out;
+    const auto tools = view->getArray("tools");
+    for (std::size_t i = 0; i < tools->size(); ++i) {
+        const auto entry = tools->get(static_cast<unsigned>(i));
+        out.push_back(entry.isString() ? entry.extract<std::string>() : tools->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+    }
+    return out;
+}
+
+mc::test::HttpResult callTool(unsigned short port, const std::string& id, const std::string& tool, const std::string& args) {
+    return httpRequest("POST", port, "/api/mcps/" + id + "/tools/" + tool + "/call", "{\"arguments\":" + args + "}");
+}
+
+std::string firstText(const mc::test::HttpResult& r) { return r.json()->getArray("content")->getObject(0)->getValue<std::string>("text"); }
+
+std::string text(const Poco::JSON::Object::Ptr& o, const std::string& member) {
+    return o->has(member) && !o->isNull(member) ? o->getValue<std::string>(member) : "<null>";
+}
+
+} // namespace
+
+class GatewayModernTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(GatewayModernTest);
+    CPPUNIT_TEST(eachServerIsSpokenToInItsOwnEra);
+    CPPUNIT_TEST(listChangesArriveOnTheListenStream);
+    CPPUNIT_TEST(aSilentServerIsCheckedWithServerDiscoverNeverPing);
+    CPPUNIT_TEST(aDualServerCanBePinnedToEitherEra);
+    CPPUNIT_TEST(aPinnedEraTheServerDoesNotSpeakSaysWhy);
+    CPPUNIT_TEST(aServerOfTheNewEraOverStdio);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void eachServerIsSpokenToInItsOwnEra() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(mc::test::withEverything(httpServer("modern", peer.port())));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected" && statusOf(h.port(), "every") == "connected"; }));
+
+        const auto modern = mcp(h.port(), "modern");
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), modern->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("auto"), modern->getValue<std::string>("protocol"));
+        CPPUNIT_ASSERT_EQUAL(std::string("modern-peer"), modern->getObject("server_info")->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2.4.0"), modern->getValue<std::string>("version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name"), joined(toolNames(modern)));
+        CPPUNIT_ASSERT(modern->getObject("capabilities")->has("tools"));
+        // server-everything is of the 2025 era: server/discover is not its, initialize is.
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), mcp(h.port(), "every")->getValue<std::string>("protocol_version"));
+
+        const auto echoed = callTool(h.port(), "modern", "echo", R"({"message":"héllo"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo: héllo"), firstText(echoed));
+        CPPUNIT_ASSERT(!echoed.json()->has("resultType")); // the era's own members stay between the gateway and the server
+
+        // The server's side: discover first, then the lists; every request of the new era, headers and
+        // _meta agreeing; no session, initialize, ping or logging/setLevel ever.
+        const auto seen = peer.seen();
+        CPPUNIT_ASSERT(!seen.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("server/discover"), text(seen.front(), "method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/list"), text(seen[1], "method"));
+        for (const auto& s : seen) {
+            const std::string method = text(s, "method");
+            CPPUNIT_ASSERT_MESSAGE(method, method != "initialize" && method != "ping" && method != "logging/setLevel" &&
+                                               method != "notifications/initialized");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(method, std::string("2026-07-28"), text(s, "protocolVersion"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(method, std::string("2026-07-28"), text(s, "metaVersion"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(method, method, text(s, "mcpMethod"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(method, std::string("<null>"), text(s, "session"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(method, std::string("info"), text(s, "logLevel")); // gateway.log_level, per request
+        }
+        bool called = false;
+        for (const auto& s : seen)
+            if (text(s, "method") == "tools/call") {
+                called = true;
+                CPPUNIT_ASSERT_EQUAL(std::string("echo"), text(s, "mcpName"));
+                // No trace to join: a REST call names none and no span is exported here (export.otlp off).
+                CPPUNIT_ASSERT_EQUAL(std::string("<null>"), text(s, "traceparent"));
+            }
+        CPPUNIT_ASSERT(called);
+    }
+
+    void listChangesArriveOnTheListenStream() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("modern", peer.port()), mc::test::InProcessHost::Until::AllButGateway);
+        TestWebSocket events(h.port());
+        events.receiveType("welcome");
+        events.sendText(R"({"type":"subscribe","channel":"mcps:modern"})");
+        events.receiveType("subscribed");
+        h.runtime->startGateway();
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+        CPPUNIT_ASSERT(eventually([&] { return peer.count("subscriptions/listen") == 1; }));
+
+        const auto added = callTool(h.port(), "modern", "add-tool", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(added.body, 200, added.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("extra-1"), firstText(added));
+        Poco::JSON::Object::Ptr changed;
+        for (int i = 0; i < 20 && !changed; ++i) {
+            const auto payload = events.receiveType("mcp", 15000)->getObject("payload");
+            if (payload->getValue<std::string>("change") == "tools_changed") changed = payload;
+        }
+        CPPUNIT_ASSERT(changed);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,extra-1"), joined(toolNames(changed)));
+        const auto extra = callTool(h.port(), "modern", "extra-1", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(extra.body, 200, extra.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("extra 1"), firstText(extra));
+        CPPUNIT_ASSERT_EQUAL(1, peer.count("subscriptions/listen")); // one stream, still open
+    }
+
+    void aSilentServerIsCheckedWithServerDiscoverNeverPing() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("modern", peer.port()));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+        // Health checks every 300 ms (gateway.ping_interval_ms) of a server that says nothing meanwhile.
+        CPPUNIT_ASSERT(eventually([&] { return peer.count("server/discover") >= 3; }, 15000));
+        CPPUNIT_ASSERT_EQUAL(0, peer.count("ping"));
+        CPPUNIT_ASSERT_EQUAL(0, peer.count("logging/setLevel"));
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), statusOf(h.port(), "modern"));
+    }
+
+    void aDualServerCanBePinnedToEitherEra() {
+        ModernPeer peer("stateless");
+        CPPUNIT_ASSERT(peer.ready());
+        Overrides keys = httpServer("auto", peer.port());
+        keys.merge(httpServer("old", peer.port(), "2025-11-25"));
+        keys.merge(httpServer("new", peer.port(), "2026-07-28"));
+        ModernHost h(keys);
+        for (const char* id : {"auto", "old", "new"})
+            CPPUNIT_ASSERT_MESSAGE(id, eventually([&] { return statusOf(h.port(), id) == "connected"; }));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), mcp(h.port(), "auto")->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), mcp(h.port(), "old")->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), mcp(h.port(), "old")->getValue<std::string>("protocol"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), mcp(h.port(), "new")->getValue<std::string>("protocol_version"));
+        for (const char* id : {"auto", "old", "new"}) {
+            const auto echoed = callTool(h.port(), id, "echo", R"({"message":"both"})");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("echo: both"), firstText(echoed));
+        }
+        // Only the pinned 2025 connection sent initialize (once) and no _meta version.
+        int initializes = 0;
+        for (const auto& s : peer.seen())
+            if (text(s, "method") == "initialize") {
+                ++initializes;
+                CPPUNIT_ASSERT_EQUAL(std::string("<null>"), text(s, "metaVersion"));
+            }
+        CPPUNIT_ASSERT_EQUAL(1, initializes);
+    }
+
+    void aPinnedEraTheServerDoesNotSpeakSaysWhy() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("old", peer.port(), "2025-11-25"));
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto view = mcp(h.port(), "old");
+            return view->getValue<std::string>("status") == "disconnected" && !view->isNull("last_error");
+        }));
+        const std::string error = mcp(h.port(), "old")->getValue<std::string>("last_error");
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("initialize failed: Unsupported protocol version: 2025-11-25") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("-32022") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("\"supported\":[\"2026-07-28\"]") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("mcp.servers.old.protocol = 2025-11-25 pins the 2025 era") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(0, peer.count("server/discover"));
+    }
+
+    void aServerOfTheNewEraOverStdio() {
+        ModernHost h({{"mcp.servers.local.transport", "stdio"},
+                      {"mcp.servers.local.command", "node"},
+                      {"mcp.servers.local.args", "[\"" + kModernPeer + "\",\"--stdio\"]"},
+                      {"mcp.servers.local.shutdown_grace_ms", "1000"}});
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "local") == "connected"; }));
+        const auto view = mcp(h.port(), "local");
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), view->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name"), joined(toolNames(view)));
+        const auto echoed = callTool(h.port(), "local", "echo", R"({"message":"over stdio"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo: over stdio"), firstText(echoed));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(GatewayModernTest);

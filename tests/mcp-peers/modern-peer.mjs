@@ -1,0 +1,103 @@
+// An MCP server of the 2026-07-28 era on the official TypeScript SDK v2 (@modelcontextprotocol/server):
+// createMcpHandler serves it over HTTP, serveStdio over stdio. For the gateway's client of that era.
+//   --legacy=reject     modern only: a 2025-era initialize is answered HTTP 400, -32022 (the default)
+//   --legacy=stateless  both eras: 2025-era requests served statelessly beside the new era
+//   --stdio             over stdin/stdout instead of HTTP (both eras, as the SDK's stdio serves them)
+// HTTP: listens on 127.0.0.1:$PORT; MCP endpoint /mcp; GET /debug answers what it saw (every POST's
+// JSON-RPC method, id and MCP headers, in order); POST /debug/tools-changed adds a tool and announces it.
+// Tools: echo, add-tool (adds tool "extra-<n>" and announces the change), ask-name (asks the client for a
+// name through input_required, then greets it), log-it (a log message at a level).
+import http from 'node:http';
+import { McpServer, createMcpHandler, fromJsonSchema, inputRequired, acceptedContent } from '@modelcontextprotocol/server';
+
+const args = process.argv.slice(2);
+const option = name => args.find(a => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+const legacy = option('legacy') ?? 'reject';
+const port = Number(process.env.PORT || 3001);
+
+let extraTools = 0;
+let handler; // the HTTP handler, whose notifier announces changes
+
+function build() {
+  const server = new McpServer({ name: 'modern-peer', version: '2.4.0' }, { capabilities: { logging: {} } });
+  server.registerTool('echo', {
+    description: 'Echoes the message',
+    inputSchema: fromJsonSchema({ type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }),
+  }, async ({ message }) => ({ content: [{ type: 'text', text: `echo: ${message}` }] }));
+  server.registerTool('add-tool', { description: 'Adds a tool and announces the list change' }, async () => {
+    extraTools += 1;
+    handler?.notify.toolsChanged();
+    return { content: [{ type: 'text', text: `extra-${extraTools}` }] };
+  });
+  server.registerTool('ask-name', {
+    description: 'Asks the client for a name (input_required), then greets it',
+    inputSchema: fromJsonSchema({ type: 'object', properties: {} }),
+  }, async (_args, ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, 'who');
+    if (!answer) {
+      return inputRequired({
+        inputRequests: {
+          who: inputRequired.elicit({
+            message: 'Who is asking?',
+            requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          }),
+        },
+      });
+    }
+    return { content: [{ type: 'text', text: `hello ${answer.name}` }] };
+  });
+  for (let i = 1; i <= extraTools; ++i)
+    server.registerTool(`extra-${i}`, { description: `Added tool ${i}` }, async () => ({ content: [{ type: 'text', text: `extra ${i}` }] }));
+  return server;
+}
+
+if (args.includes('--stdio')) {
+  const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
+  await serveStdio(build);
+} else {
+  handler = createMcpHandler(build, { legacy });
+  const seen = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    if (req.url === '/debug') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ seen }));
+      return;
+    }
+    if (req.method === 'POST') {
+      try {
+        const message = JSON.parse(body.toString('utf8'));
+        for (const m of Array.isArray(message) ? message : [message])
+          seen.push({
+            method: m.method ?? null, id: m.id ?? null,
+            protocolVersion: req.headers['mcp-protocol-version'] ?? null,
+            mcpMethod: req.headers['mcp-method'] ?? null, mcpName: req.headers['mcp-name'] ?? null,
+            session: req.headers['mcp-session-id'] ?? null,
+            metaVersion: m.params?._meta?.['io.modelcontextprotocol/protocolVersion'] ?? null,
+            logLevel: m.params?._meta?.['io.modelcontextprotocol/logLevel'] ?? null,
+            traceparent: m.params?._meta?.traceparent ?? null,
+          });
+      } catch {
+        seen.push({ method: 'unparsable' });
+      }
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const controller = new AbortController();
+    res.on('close', () => controller.abort());
+    const response = await handler.fetch(new Request(`http://127.0.0.1:${port}${req.url}`, {
+      method: req.method, headers, body: req.method === 'POST' ? body : undefined, signal: controller.signal,
+    }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (!response.body) return res.end();
+    try {
+      for await (const chunk of response.body) res.write(chunk);
+    } catch {
+      // the client went away
+    }
+    res.end();
+  });
+  server.listen(port, '127.0.0.1', () => console.error(`modern-peer (legacy=${legacy}) on http://127.0.0.1:${port}/mcp`));
+}
