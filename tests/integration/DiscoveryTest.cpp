@@ -92,8 +92,14 @@ public:
     void testRegistryServerIsProbedConnectedAndRemovedWhenDeleted() {
         mc::test::NodeHttpPeer peer({kEverything, "streamableHttp"});
         CPPUNIT_ASSERT(peer.ready());
+        // A server of the 2026-07-28 era only: the probe speaks to it with server/discover.
+        mc::test::NodeHttpPeer modern({std::string(MC_TEST_MCP_PEERS_DIR) + "/modern-peer.mjs", "--legacy=reject"});
+        CPPUNIT_ASSERT(modern.ready());
         RegistryFixture registry;
         registry.put("io.example/everything", everythingRemote(peer.port()));
+        registry.put("io.example/modern", "{\"remotes\":[" +
+                                              RegistryFixture::remote("streamable-http", "http://127.0.0.1:" + std::to_string(modern.port()) + "/mcp") +
+                                              "]}");
         registry.put("io.example/pkg", "{\"packages\":[" + RegistryFixture::npmPackage("@example/not-allowed", "1.0.0") + "]}");
         const unsigned short downPort = mc::test::freePort();
         registry.put("io.example/down", "{\"remotes\":[" +
@@ -124,7 +130,12 @@ public:
         auto everything = foundWithKey(registrySource, "io.example/everything");
         CPPUNIT_ASSERT_EQUAL(std::string("everything"), everything->getValue<std::string>("mcp_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), everything->getObject("probe")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), everything->getObject("probe")->getValue<std::string>("protocol_version"));
         CPPUNIT_ASSERT_EQUAL(true, everything->getValue<bool>("connectable"));
+        const auto modernFound = foundWithKey(registrySource, "io.example/modern");
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), modernFound->getObject("probe")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), modernFound->getObject("probe")->getValue<std::string>("protocol_version"));
+        CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), modernFound->getValue<std::string>("mcp_id")); }));
         auto pkg = foundWithKey(registrySource, "io.example/pkg");
         CPPUNIT_ASSERT(pkg->isNull("mcp_id"));
         CPPUNIT_ASSERT_MESSAGE(pkg->getValue<std::string>("reason"),
@@ -133,7 +144,7 @@ public:
         CPPUNIT_ASSERT(down->isNull("mcp_id"));
         CPPUNIT_ASSERT_EQUAL(false, down->getValue<bool>("connectable"));
         CPPUNIT_ASSERT(down->getValue<std::string>("reason").find("probe failed") == 0);
-        CPPUNIT_ASSERT_EQUAL(1, mcpCount(host.port()));
+        CPPUNIT_ASSERT_EQUAL(2, mcpCount(host.port())); // everything and modern
 
         // Deleted in the registry: lost by its only source, so the gateway lets it go.
         registry.put("io.example/everything", everythingRemote(peer.port()), "deleted");

@@ -10,6 +10,7 @@
 #include "app/HostRuntime.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <map>
@@ -104,6 +105,8 @@ class GatewayModernTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aDualServerCanBePinnedToEitherEra);
     CPPUNIT_TEST(aPinnedEraTheServerDoesNotSpeakSaysWhy);
     CPPUNIT_TEST(aServerOfTheNewEraOverStdio);
+    CPPUNIT_TEST(theServersQuestionsReachTheAgentOrSayWhyNot);
+    CPPUNIT_TEST(aCallPastItsDeadlineClosesItsStream);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -118,7 +121,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("auto"), modern->getValue<std::string>("protocol"));
         CPPUNIT_ASSERT_EQUAL(std::string("modern-peer"), modern->getObject("server_info")->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(std::string("2.4.0"), modern->getValue<std::string>("version"));
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name"), joined(toolNames(modern)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep"), joined(toolNames(modern)));
         CPPUNIT_ASSERT(modern->getObject("capabilities")->has("tools"));
         // server-everything is of the 2025 era: server/discover is not its, initialize is.
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), mcp(h.port(), "every")->getValue<std::string>("protocol_version"));
@@ -176,7 +179,7 @@ public:
             if (payload->getValue<std::string>("change") == "tools_changed") changed = payload;
         }
         CPPUNIT_ASSERT(changed);
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,extra-1"), joined(toolNames(changed)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep,extra-1"), joined(toolNames(changed)));
         const auto extra = callTool(h.port(), "modern", "extra-1", "{}");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(extra.body, 200, extra.status);
         CPPUNIT_ASSERT_EQUAL(std::string("extra 1"), firstText(extra));
@@ -247,10 +250,65 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "local") == "connected"; }));
         const auto view = mcp(h.port(), "local");
         CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), view->getValue<std::string>("protocol_version"));
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name"), joined(toolNames(view)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep"), joined(toolNames(view)));
         const auto echoed = callTool(h.port(), "local", "echo", R"({"message":"over stdio"})");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
         CPPUNIT_ASSERT_EQUAL(std::string("echo: over stdio"), firstText(echoed));
+    }
+
+    // input_required (MRTR): the server's question goes to the agent whose call it is, in that agent's
+    // era (a 2025 session gets elicitation/create; a 2026-07-28 agent gets input_required of its own), and
+    // the call is sent again with the answer. A REST caller has nobody to ask: a clear refusal.
+    void theServersQuestionsReachTheAgentOrSayWhyNot() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("modern", peer.port()));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+        const std::string url = "http://127.0.0.1:" + std::to_string(h.port()) + "/mcp";
+        for (const std::string sdk : {"v1", "v2"}) {
+            const auto ran = mc::test::runProgram("node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--elicit", R"({"name":"Ada"})",
+                                                           "--ask", "modern__ask-name"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(sdk + ": " + ran.out, 0, ran.status);
+            const auto out = Poco::JSON::Parser().parse(ran.out).extract<Poco::JSON::Object::Ptr>();
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, std::string("elicitation/create"), out->getArray("asked")->getElement<std::string>(0));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(ran.out, std::string("hello Ada"),
+                                         out->getArray("asks")->getObject(0)->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        }
+        // Each agent's call went upstream twice: the question, then the answer.
+        int asks = 0;
+        for (const auto& s : peer.seen()) asks += text(s, "method") == "tools/call" && text(s, "mcpName") == "ask-name";
+        CPPUNIT_ASSERT_EQUAL(4, asks);
+
+        const auto rest = callTool(h.port(), "modern", "ask-name", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(rest.body, 501, rest.status);
+        const auto error = rest.json()->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("input_required"), error->getValue<std::string>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tool 'ask-name' on 'modern': tools/call needs input the server asked for (elicitation/create "
+                                         "\"Who is asking?\"), and only an agent connected through Mission Control's /mcp can give it"),
+                             error->getValue<std::string>("message"));
+    }
+
+    // Cancelling a request of the new era over HTTP is closing its response stream (no
+    // notifications/cancelled to a server that has no session to relate it to).
+    void aCallPastItsDeadlineClosesItsStream() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("modern", peer.port()));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+        const auto late = httpRequest("POST", h.port(), "/api/mcps/modern/tools/sleep/call", R"({"arguments":{"ms":5000},"timeout_ms":300})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 504, late.status);
+        std::string callId;
+        CPPUNIT_ASSERT(eventually([&] {
+            for (const auto& s : peer.seen()) {
+                if (text(s, "method") == "tools/call" && text(s, "mcpName") == "sleep") callId = s->get("id").toString();
+                if (text(s, "method") == "<aborted>" && !callId.empty() && s->get("id").toString() == callId) return true;
+            }
+            return false;
+        }, 5000));
+        CPPUNIT_ASSERT_EQUAL(0, peer.count("notifications/cancelled"));
+        const auto echoed = callTool(h.port(), "modern", "echo", R"({"message":"after"})"); // the server and the gateway go on
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), statusOf(h.port(), "modern"));
     }
 };
 

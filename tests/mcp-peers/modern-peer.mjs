@@ -4,9 +4,10 @@
 //   --legacy=stateless  both eras: 2025-era requests served statelessly beside the new era
 //   --stdio             over stdin/stdout instead of HTTP (both eras, as the SDK's stdio serves them)
 // HTTP: listens on 127.0.0.1:$PORT; MCP endpoint /mcp; GET /debug answers what it saw (every POST's
-// JSON-RPC method, id and MCP headers, in order); POST /debug/tools-changed adds a tool and announces it.
+// JSON-RPC method, id and MCP headers, in order, and {method:"<aborted>",id} when a client closed a request's
+// response before it was answered: the 2026-07-28 way to cancel over HTTP).
 // Tools: echo, add-tool (adds tool "extra-<n>" and announces the change), ask-name (asks the client for a
-// name through input_required, then greets it), log-it (a log message at a level).
+// name through input_required, then greets it), sleep (answers after ms).
 import http from 'node:http';
 import { McpServer, createMcpHandler, fromJsonSchema, inputRequired, acceptedContent } from '@modelcontextprotocol/server';
 
@@ -46,6 +47,13 @@ function build() {
     }
     return { content: [{ type: 'text', text: `hello ${answer.name}` }] };
   });
+  server.registerTool('sleep', {
+    description: 'Answers after ms milliseconds',
+    inputSchema: fromJsonSchema({ type: 'object', properties: { ms: { type: 'integer' } }, required: ['ms'] }),
+  }, async ({ ms }) => {
+    await new Promise(resolve => setTimeout(resolve, ms));
+    return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
+  });
   for (let i = 1; i <= extraTools; ++i)
     server.registerTool(`extra-${i}`, { description: `Added tool ${i}` }, async () => ({ content: [{ type: 'text', text: `extra ${i}` }] }));
   return server;
@@ -66,9 +74,11 @@ if (args.includes('--stdio')) {
       res.end(JSON.stringify({ seen }));
       return;
     }
+    let requestId = null;
     if (req.method === 'POST') {
       try {
         const message = JSON.parse(body.toString('utf8'));
+        if (!Array.isArray(message) && message.method && message.id !== undefined) requestId = message.id;
         for (const m of Array.isArray(message) ? message : [message])
           seen.push({
             method: m.method ?? null, id: m.id ?? null,
@@ -86,7 +96,10 @@ if (args.includes('--stdio')) {
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
     const controller = new AbortController();
-    res.on('close', () => controller.abort());
+    res.on('close', () => {
+      if (!res.writableEnded && requestId !== null) seen.push({ method: '<aborted>', id: requestId });
+      controller.abort();
+    });
     const response = await handler.fetch(new Request(`http://127.0.0.1:${port}${req.url}`, {
       method: req.method, headers, body: req.method === 'POST' ? body : undefined, signal: controller.signal,
     }));

@@ -31,6 +31,8 @@ constexpr int kMaxToolPages = 1000;
 // How long server/discover may go unanswered before a server whose era is not pinned is spoken to with
 // initialize (a 2025 server may say nothing to a request before initialize).
 constexpr std::chrono::milliseconds kDiscoverProbeTimeout{10000};
+// How many times one request may be answered input_required before the gateway gives up on it.
+constexpr int kMaxInputRounds = 8;
 // A listen stream has no deadline of its own: it ends when the server or the connection does.
 constexpr std::chrono::hours kListenTimeout{24 * 365};
 
@@ -662,6 +664,96 @@ void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcom
     pending.callback(std::move(outcome));
 }
 
+void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
+    const auto generation = resend.generation;
+    const auto cancel = resend.cancel;
+    auto labels = resend.labels;
+    if (resend.round > 0) labels.spanId.clear(); // a span of its own for each time the request is sent
+    const auto method = resend.method, meta = resend.metaMembers;
+    const auto params = resend.answers.empty() ? resend.paramsJson : withMember(resend.paramsJson, resend.answers);
+    const auto timeout = resend.timeout;
+    std::int64_t id = 0;
+    request(generation, method, params, timeout,
+            [weak = weak_from_this(), resend = std::move(resend), done = std::move(done)](RpcOutcome outcome) mutable {
+                auto result = outcome.kind == RpcOutcome::Kind::Result ? asObject(outcome.result) : nullptr;
+                if (!result || json::stringMember(result, "resultType") != "input_required") return done(std::move(outcome));
+                auto fail = [&done](const std::string& why) {
+                    RpcOutcome failed;
+                    failed.kind = RpcOutcome::Kind::Error;
+                    failed.errorCode = mcp::kInternalError;
+                    failed.errorMessage = why;
+                    failed.gatewayCode = "input_required";
+                    done(std::move(failed));
+                };
+                // What the server asks, named for whoever reads the error.
+                const auto requests = result->getObject("inputRequests");
+                std::string asked;
+                if (requests)
+                    for (const auto& [key, value] : *requests) {
+                        const auto question = asObject(value);
+                        const auto params = question ? question->getObject("params") : nullptr;
+                        const std::string message = json::stringMember(params, "message");
+                        asked += (asked.empty() ? "" : ", ") + json::stringMember(question, "method") +
+                                 (message.empty() ? "" : " \"" + message.substr(0, 120) + "\"");
+                    }
+                if (!requests || requests->size() == 0) return fail(resend.method + ": the server answered input_required without inputRequests");
+                if (resend.round + 1 >= kMaxInputRounds)
+                    return fail(resend.method + ": the server asked for input " + std::to_string(kMaxInputRounds) + " times (" + asked +
+                                "); Mission Control gave up");
+                if (!resend.ask)
+                    return fail(resend.method + " needs input the server asked for (" + asked + "), and " +
+                                (resend.cannotAnswer.empty() ? std::string("only an agent connected through Mission Control's /mcp can give it")
+                                                             : resend.cannotAnswer));
+                // Every question asked of the agent at once; the request goes again when all are answered.
+                struct Answers {
+                    std::mutex mutex;
+                    std::size_t left = 0;
+                    std::string responses, refusal;
+                    bool settled = false;
+                };
+                auto answers = std::make_shared<Answers>();
+                answers->left = requests->size();
+                const std::string state = result->has("requestState") ? stringify(result->get("requestState")) : "";
+                auto shared = std::make_shared<std::pair<Resend, RpcCallback>>(std::move(resend), std::move(done));
+                for (const auto& [key, value] : *requests) {
+                    const auto question = asObject(value);
+                    const auto params = question ? question->getObject("params") : nullptr;
+                    shared->first.ask(json::stringMember(question, "method"), params ? stringify(params) : "{}",
+                                      [weak, answers, shared, state, key = key](const std::string& member) {
+                                          std::unique_lock lock(answers->mutex);
+                                          if (answers->settled) return;
+                                          static const std::string resultPrefix = "\"result\":";
+                                          if (member.rfind(resultPrefix, 0) == 0)
+                                              answers->responses += (answers->responses.empty() ? "" : ",") + json::quote(key) + ":" +
+                                                                    member.substr(resultPrefix.size());
+                                          else if (answers->refusal.empty())
+                                              answers->refusal = member.substr(0, 300);
+                                          if (--answers->left > 0 && answers->refusal.empty()) return;
+                                          answers->settled = true;
+                                          lock.unlock();
+                                          auto& [again, finish] = *shared;
+                                          const auto self = weak.lock();
+                                          if (!self || !answers->refusal.empty()) {
+                                              RpcOutcome failed;
+                                              failed.kind = self ? RpcOutcome::Kind::Error : RpcOutcome::Kind::Disconnected;
+                                              failed.errorCode = mcp::kInternalError;
+                                              failed.errorMessage = self ? again.method + ": the agent did not answer the server's question: {" +
+                                                                               answers->refusal + "}"
+                                                                         : "the MCP server was removed while its question was being answered";
+                                              failed.gatewayCode = self ? "input_required" : "";
+                                              return finish(std::move(failed));
+                                          }
+                                          again.answers = "\"inputResponses\":{" + answers->responses + "}" +
+                                                          (state.empty() ? "" : ",\"requestState\":" + state);
+                                          ++again.round;
+                                          self->requestAnswering(std::move(again), std::move(finish));
+                                      });
+                }
+            },
+            &id, labels, meta);
+    cancelOn(cancel, generation, id);
+}
+
 void McpConnection::cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id) {
     if (!cancel || id == 0) return;
     cancel->onCancel([weak = weak_from_this(), generation, id, cancel = std::weak_ptr<CancelSignal>(cancel)] {
@@ -977,7 +1069,7 @@ void McpConnection::forward(const std::string& method, const std::string& params
         {
             std::lock_guard lock(mutex_);
             token = config_.id + "-" + std::to_string(++nextProgressToken_);
-            progress_[token] = ProgressContext{target, threadId, std::move(hooks.onProgress), std::move(hooks.onServerRequest), hooks.asker,
+            progress_[token] = ProgressContext{target, threadId, std::move(hooks.onProgress), hooks.onServerRequest, hooks.asker,
                                                hooks.cannotAnswer};
         }
         meta->set("progressToken", token);
@@ -1001,9 +1093,17 @@ void McpConnection::forward(const std::string& method, const std::string& params
         }
         done(std::move(outcome));
     };
-    std::int64_t requestId = 0;
-    request(generation, method, stringify(params), timeout, std::move(done), &requestId, labels, membersOf(stringify(meta)));
-    cancelOn(cancel, generation, requestId);
+    Resend resend;
+    resend.generation = generation;
+    resend.method = method;
+    resend.paramsJson = stringify(params);
+    resend.metaMembers = membersOf(stringify(meta));
+    resend.timeout = timeout;
+    resend.labels = labels;
+    resend.cancel = cancel;
+    resend.ask = std::move(hooks.onServerRequest);
+    resend.cannotAnswer = std::move(hooks.cannotAnswer);
+    requestAnswering(std::move(resend), std::move(done));
 }
 
 void McpConnection::applyLogLevel(std::uint64_t generation) {
@@ -1366,8 +1466,17 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         meta += ",\"traceparent\":" + json::quote(call.traceparent); // passed on: the server joins the agent's trace
     }
     const long long timeoutMs = call.timeout.count();
-    std::int64_t requestId = 0;
-    request(generation, "tools/call", params, call.timeout,
+    Resend resend;
+    resend.generation = generation;
+    resend.method = "tools/call";
+    resend.paramsJson = params;
+    resend.metaMembers = meta;
+    resend.timeout = call.timeout;
+    resend.labels = labels;
+    resend.cancel = call.cancel;
+    resend.ask = call.onServerRequest;
+    resend.cannotAnswer = call.cannotAnswer;
+    requestAnswering(std::move(resend),
             [this, token, finish, timeoutMs, tool = call.tool](RpcOutcome outcome) {
                 {
                     std::lock_guard lock(mutex_);
@@ -1390,6 +1499,12 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                     break;
                 }
                 case RpcOutcome::Kind::Error: {
+                    if (outcome.gatewayCode == "input_required") { // the server's question had nobody to answer it
+                        o.refusal = Refusal::NotSupported;
+                        o.errorCode = o.outcome = outcome.gatewayCode;
+                        o.message = "tool '" + tool + "' on '" + config_.id + "': " + outcome.errorMessage;
+                        break;
+                    }
                     const std::string details = "{\"jsonrpc_code\":" + std::to_string(outcome.errorCode) +
                                                 (outcome.errorDataJson.empty() ? "" : ",\"data\":" + outcome.errorDataJson) + "}";
                     o.detailsJson = details;
@@ -1426,9 +1541,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                     break;
                 }
                 finish(std::move(o));
-            },
-            &requestId, labels, meta);
-    cancelOn(call.cancel, generation, requestId);
+            });
 }
 
 // ---------------------------------------------------------------------------------------------

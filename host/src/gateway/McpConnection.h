@@ -55,6 +55,9 @@ struct RpcOutcome {
     int errorCode = 0;          // Kind::Error
     std::string errorMessage;   // Error: the server's message; Timeout/Disconnected/Cancelled: why
     std::string errorDataJson;  // Error: "data" as JSON text, or empty
+    // Error: set when the gateway ended the request, not the server: "input_required" (the server asked
+    // for input nobody could give).
+    std::string gatewayCode;
 };
 using RpcCallback = std::function<void(RpcOutcome)>;
 
@@ -248,6 +251,21 @@ private:
     RpcCallback reported(std::int64_t id, const std::string& method, const RequestLabels& labels, RpcCallback callback);
     bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
     bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr);
+    // A request whose result may ask for input (the new era's input_required): the questions go to
+    // `ask` (the caller's agent), and the request is sent again with their answers, up to a few rounds;
+    // `done` gets the last outcome. Without `ask`, the outcome is an error saying why nobody answers.
+    struct Resend {
+        std::uint64_t generation = 0;
+        std::string method, paramsJson, metaMembers;
+        std::chrono::milliseconds timeout{0};
+        RequestLabels labels;
+        std::shared_ptr<CancelSignal> cancel;
+        ToolCallRequest::ServerRequestHandler ask;
+        std::string cannotAnswer;
+        int round = 0;
+        std::string answers; // params members of the last round's answers (inputResponses, requestState)
+    };
+    void requestAnswering(Resend resend, RpcCallback done);
     // A pending request ends without its answer: the server is told (notifications/cancelled, but never
     // for initialize) and its callback gets `kind` (Timeout or Cancelled) with `why`.
     void abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why);

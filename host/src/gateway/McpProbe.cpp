@@ -18,14 +18,16 @@
 namespace mc::host {
 namespace {
 
-constexpr int kProbeRequestId = 1;
+constexpr int kDiscoverId = 1;
+constexpr int kInitializeId = 2;
 
 using mc::sdk::view;
 
-// What the transport reports while the probe waits: the initialize answer or the end of the link.
+// What the transport reports while the probe waits: the answer to request `expected`, or the end of the link.
 struct ProbeWaiter {
     std::mutex mutex;
     std::condition_variable changed;
+    int expected = kDiscoverId;
     std::optional<Poco::JSON::Object::Ptr> answer;
     std::optional<std::string> closed;
 
@@ -36,10 +38,10 @@ struct ProbeWaiter {
             auto parsed = parser.parse(std::string(view(message)));
             if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return;
             auto object = parsed.extract<Poco::JSON::Object::Ptr>();
-            if (!object->has("id") || !object->get("id").isInteger() ||
-                object->get("id").convert<int>() != kProbeRequestId)
+            if (!object->has("id") || !object->get("id").isInteger() || object->has("method"))
                 return; // notifications and server requests are not the answer
             std::lock_guard lock(self->mutex);
+            if (object->get("id").convert<int>() != self->expected) return;
             self->answer = object;
             self->changed.notify_all();
         } catch (...) {
@@ -101,16 +103,46 @@ ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig
         }) != MC_OK || !connection)
         return finish("transport open failed: " + (reason.empty() ? std::string("no connection") : reason));
 
-    std::string error;
-    const std::string request = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(kProbeRequestId) +
-                                ",\"method\":\"initialize\",\"params\":" + initializeParamsJson() + "}";
-    if (HostContext::call(reason, [&] { return vt.send(connection, mc_str{request.data(), request.size()}); }) != MC_OK) {
-        error = "sending initialize failed: " + reason;
-    } else {
+    // Asks `method` and waits for its answer, within what is left of the probe's deadline; nullptr with
+    // `error` set when none came.
+    auto ask = [&](int id, const std::string& method, const std::string& params, std::chrono::steady_clock::time_point deadline,
+                   std::string& error) -> Poco::JSON::Object::Ptr {
+        {
+            std::lock_guard lock(waiter.mutex);
+            waiter.expected = id;
+            waiter.answer.reset();
+        }
+        const std::string request = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":\"" + method + "\",\"params\":" + params + "}";
+        if (HostContext::call(reason, [&] { return vt.send(connection, mc_str{request.data(), request.size()}); }) != MC_OK) {
+            error = "sending " + method + " failed: " + reason;
+            return nullptr;
+        }
         std::unique_lock lock(waiter.mutex);
-        waiter.changed.wait_until(lock, started + timeout, [&] { return waiter.answer || waiter.closed; });
-        if (waiter.answer) {
-            auto answer = *waiter.answer;
+        waiter.changed.wait_until(lock, deadline, [&] { return waiter.answer || waiter.closed; });
+        if (waiter.answer) return *waiter.answer;
+        error = waiter.closed ? "connection closed during " + method + ": " + *waiter.closed
+                              : "no answer to " + method + " within " +
+                                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started).count()) + " ms";
+        return nullptr;
+    };
+    std::string error;
+    // The new era first (server/discover), as the gateway connects; its refusal, or silence for half the
+    // probe's time, means the 2025 era.
+    const auto discovered = ask(kDiscoverId, "server/discover", "{\"_meta\":{" + mcp::modernMetaMembers("{}", "") + "}}",
+                                started + timeout / 2, error);
+    const auto found = discovered ? discovered->getObject("result") : nullptr;
+    const auto versions = found ? found->getArray("supportedVersions") : nullptr;
+    bool modern = false;
+    for (std::size_t i = 0; versions && i < versions->size(); ++i)
+        modern = modern || versions->get(static_cast<unsigned>(i)).toString() == mc::mcp::modern::kVersion;
+    if (modern) {
+        result.protocolVersion = mc::mcp::modern::kVersion;
+        const auto meta = found->getObject("_meta");
+        if (found->has("serverInfo")) result.serverInfoJson = json::stringify(found->get("serverInfo"));
+        else if (meta && meta->has(mc::mcp::modern::kMetaServerInfo)) result.serverInfoJson = json::stringify(meta->get(mc::mcp::modern::kMetaServerInfo));
+    } else if (discovered || error.rfind("no answer", 0) == 0) {
+        error.clear();
+        if (const auto answer = ask(kInitializeId, "initialize", initializeParamsJson(), started + timeout, error)) {
             auto res = answer->getObject("result");
             if (!res) {
                 auto err = answer->getObject("error");
@@ -118,15 +150,12 @@ ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig
                                                      : std::string("answer has neither result nor error"));
             } else {
                 result.protocolVersion = res->optValue<std::string>("protocolVersion", "");
-                if (!mcp::findRevision(result.protocolVersion))
+                const auto* revision = mcp::findRevision(result.protocolVersion);
+                if (!revision || !revision->initializeHandshake)
                     error = "the server answered protocol version '" + result.protocolVersion +
                             "', which the gateway does not speak (it speaks " + mcp::supportedVersionList() + ")";
                 if (res->has("serverInfo")) result.serverInfoJson = json::stringify(res->get("serverInfo"));
             }
-        } else if (waiter.closed) {
-            error = "connection closed during initialize: " + *waiter.closed;
-        } else {
-            error = "no answer to initialize within " + std::to_string(timeout.count()) + " ms";
         }
     }
     vt.close_connection(connection);

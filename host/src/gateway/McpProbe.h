@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of "talk MCP to a server over a transport plugin": the initialize request the gateway
-// sends, and a one-shot probe (a connection on the transport's instance, initialize, answer checked,
+// sends, and a one-shot probe (a connection on the transport's instance, server/discover and, when the
+// server is not of the 2026-07-28 era, initialize, answer checked,
 // connection closed) that discovery uses before it lists an endpoint as connectable.
 #include "gateway/McpServerConfig.h"
 
@@ -24,7 +25,8 @@ struct ProbeResult {
 };
 
 // Opens a connection for `config` (http/sse only: a stdio probe would start the command), sends
-// initialize and waits up to `timeout` for the answer; closes the transport before returning.
+// server/discover (the new era; at most half of `timeout`), else initialize, and waits up to `timeout` in
+// all; closes the transport before returning.
 // Blocking: call it off the hot paths.
 ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig& config,
                            std::chrono::milliseconds timeout);

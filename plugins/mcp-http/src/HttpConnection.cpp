@@ -88,9 +88,20 @@ public:
     void markReusable(const Poco::Net::HTTPResponse& response) { reusable_ = response.getKeepAlive(); }
     // Done with it: a reusable connection goes back to the idle pool at once (before the response is
     // delivered, so the request that delivery prompts finds it), any other is closed.
+    // A request of the 2026-07-28 era in flight on this session, which a cancellation of its id ends.
+    void carries(const std::string& requestIdJson) {
+        std::lock_guard<std::mutex> lock(owner_.sessionsMutex_);
+        requestIdJson_ = requestIdJson;
+        owner_.modernInFlight_[requestIdJson] = this;
+    }
     void finish() {
         std::lock_guard<std::mutex> lock(owner_.sessionsMutex_);
         owner_.activeSessions_.erase(this);
+        if (!requestIdJson_.empty()) {
+            if (auto it = owner_.modernInFlight_.find(requestIdJson_); it != owner_.modernInFlight_.end() && it->second == this)
+                owner_.modernInFlight_.erase(it);
+            requestIdJson_.clear();
+        }
         if (session_ && reusable_ && !owner_.stopping_ && session_->connected() &&
             owner_.idle_.size() < owner_.config_.maxConnections)
             owner_.idle_.push_back(std::move(session_));
@@ -107,6 +118,7 @@ private:
     HttpConnection& owner_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
     bool reusable_ = false;
+    std::string requestIdJson_;
 };
 
 HttpConnection::HttpConnection(HttpTransportConfig config, sdk::Host host, sdk::ConnectionEvents events)
@@ -150,6 +162,15 @@ void HttpConnection::open() {
 
 void HttpConnection::send(std::string_view text) {
     Outgoing message{std::string(text), inspectOutgoing(text)};
+    if (!message.info.cancelsIdJson.empty()) {
+        // In the 2026-07-28 era a request is cancelled by closing its stream: no notification to send.
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        if (auto it = modernInFlight_.find(message.info.cancelsIdJson); it != modernInFlight_.end()) {
+            it->second->shutdown();
+            host_.debug("cancelled request " + message.info.cancelsIdJson + " by closing its stream");
+            return;
+        }
+    }
     std::lock_guard<std::mutex> lock(stateMutex_);
     if (!opened_ || closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
     if (endedReason_ && !message.info.isInitialize())
@@ -473,6 +494,7 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(message.body.size()));
         try {
+            if (modern && message.info.isRequest) sent->session->carries(message.info.idJson);
             std::ostream& out = sent->session->http().sendRequest(request);
             out << message.body;
             out.flush();

@@ -158,6 +158,7 @@ private:
     std::mutex sessionsMutex_;
     std::map<ActiveSession*, std::uint64_t> activeSessions_;
     std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_; // under sessionsMutex_: keep-alive, unused
+    std::map<std::string, ActiveSession*> modernInFlight_; // under sessionsMutex_: 2026-07-28 requests by id (JSON text)
     std::mutex poolMutex_;
     std::condition_variable jobReady_;
     std::condition_variable slotFree_;

@@ -16,7 +16,7 @@ namespace json = mc::sdk::json;
 // Headers the transport sets itself; a configured value would break the protocol.
 bool isManagedHeader(const std::string& name) {
     static const char* const kManaged[] = {"accept", "content-type", "content-length", "mcp-session-id",
-                                           "mcp-protocol-version", "last-event-id", "host",
+                                           "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id", "host",
                                            "transfer-encoding", "connection"};
     const std::string lower = Poco::toLower(name);
     return std::any_of(std::begin(kManaged), std::end(kManaged), [&](const char* m) { return lower == m; });

@@ -62,6 +62,8 @@ OutgoingInfo inspectOutgoing(std::string_view json) {
         const auto params = obj->has("params") && obj->get("params").type() == typeid(Poco::JSON::Object::Ptr)
                                 ? obj->get("params").extract<Poco::JSON::Object::Ptr>()
                                 : nullptr;
+        if (info.isNotification && info.method == "notifications/cancelled" && params && params->has("requestId"))
+            info.cancelsIdJson = toJson(params->get("requestId"));
         const auto meta = params ? params->getObject("_meta") : nullptr;
         if (meta && meta->has(mc::mcp::modern::kMetaVersion) && meta->get(mc::mcp::modern::kMetaVersion).isString()) {
             info.modernVersion = meta->get(mc::mcp::modern::kMetaVersion).toString();

@@ -18,6 +18,7 @@ struct OutgoingInfo {
     // session and its headers mirror it (MCP-Protocol-Version, Mcp-Method, Mcp-Name).
     std::string modernVersion; // "" for a message of the 2025 era
     std::string mcpName;       // the Mcp-Name header's value, encoded ("" when the method has none)
+    std::string cancelsIdJson; // notifications/cancelled: the id of the request it cancels, as JSON text
     bool isInitialize() const { return isRequest && method == "initialize"; }
     bool isModern() const { return !modernVersion.empty(); }
 };
