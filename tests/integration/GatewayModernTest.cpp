@@ -107,6 +107,7 @@ class GatewayModernTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aServerOfTheNewEraOverStdio);
     CPPUNIT_TEST(theServersQuestionsReachTheAgentOrSayWhyNot);
     CPPUNIT_TEST(aCallPastItsDeadlineClosesItsStream);
+    CPPUNIT_TEST(configuredRootsAreOfferedInBothEras);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -121,7 +122,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("auto"), modern->getValue<std::string>("protocol"));
         CPPUNIT_ASSERT_EQUAL(std::string("modern-peer"), modern->getObject("server_info")->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(std::string("2.4.0"), modern->getValue<std::string>("version"));
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep"), joined(toolNames(modern)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep,stderr,roots"), joined(toolNames(modern)));
         CPPUNIT_ASSERT(modern->getObject("capabilities")->has("tools"));
         // server-everything is of the 2025 era: server/discover is not its, initialize is.
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), mcp(h.port(), "every")->getValue<std::string>("protocol_version"));
@@ -179,7 +180,7 @@ public:
             if (payload->getValue<std::string>("change") == "tools_changed") changed = payload;
         }
         CPPUNIT_ASSERT(changed);
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep,extra-1"), joined(toolNames(changed)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep,stderr,roots,extra-1"), joined(toolNames(changed)));
         const auto extra = callTool(h.port(), "modern", "extra-1", "{}");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(extra.body, 200, extra.status);
         CPPUNIT_ASSERT_EQUAL(std::string("extra 1"), firstText(extra));
@@ -250,10 +251,43 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "local") == "connected"; }));
         const auto view = mcp(h.port(), "local");
         CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), view->getValue<std::string>("protocol_version"));
-        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep"), joined(toolNames(view)));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,ask-name,sleep,stderr,roots"), joined(toolNames(view)));
         const auto echoed = callTool(h.port(), "local", "echo", R"({"message":"over stdio"})");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
         CPPUNIT_ASSERT_EQUAL(std::string("echo: over stdio"), firstText(echoed));
+
+        // Without MCP logging, a server's stderr is its log: each line at the level it names.
+        const auto wrote = callTool(h.port(), "local", "stderr", R"({"lines":[
+            "{\"level\":50,\"msg\":\"pino says error\",\"pid\":42}",
+            "WARNING:peer.db:python says warning",
+            "level=debug msg=\"logfmt says debug\" component=cache",
+            "[info] brackets say info",
+            "a plain line that mentions an error"]})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(wrote.body, 200, wrote.status);
+        std::map<std::string, Poco::JSON::Object::Ptr> byMessage;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto items = httpGet(h.port(), "/api/logs?mcp_id=local&service=stderr&limit=100").json()->getArray("items");
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                const auto item = items->getObject(static_cast<unsigned>(i));
+                byMessage[item->getValue<std::string>("message")] = item;
+            }
+            return byMessage.size() >= 5;
+        }));
+        const auto levelOf = [&](const std::string& message) {
+            const auto it = byMessage.find(message);
+            return it == byMessage.end() ? std::string("<missing>") : it->second->getValue<std::string>("level");
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("ERROR"), levelOf("pino says error"));
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), levelOf("python says warning"));
+        CPPUNIT_ASSERT_EQUAL(std::string("DEBUG"), levelOf("logfmt says debug"));
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO"), levelOf("brackets say info"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ERROR"), levelOf("a plain line that mentions an error")); // the transport's guess
+        const auto pino = byMessage["pino says error"]->getObject("context");
+        CPPUNIT_ASSERT_EQUAL(42, pino->getValue<int>("pid"));
+        CPPUNIT_ASSERT_EQUAL(std::string("json"), pino->getValue<std::string>("stderr_form"));
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), pino->getValue<std::string>("mcp_level"));
+        CPPUNIT_ASSERT_EQUAL(std::string("peer.db"), byMessage["python says warning"]->getObject("context")->getValue<std::string>("logger"));
+        CPPUNIT_ASSERT_EQUAL(std::string("cache"), byMessage["logfmt says debug"]->getObject("context")->getValue<std::string>("component"));
     }
 
     // input_required (MRTR): the server's question goes to the agent whose call it is, in that agent's
@@ -309,6 +343,41 @@ public:
         const auto echoed = callTool(h.port(), "modern", "echo", R"({"message":"after"})"); // the server and the gateway go on
         CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
         CPPUNIT_ASSERT_EQUAL(std::string("connected"), statusOf(h.port(), "modern"));
+    }
+
+    // mcp.servers.<id>.roots: a 2025 server may ask roots/list (the gateway declares the capability
+    // only then); a server of the new era asks through input_required, answered by the gateway itself.
+    void configuredRootsAreOfferedInBothEras() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        const std::string roots = R"(["/srv/data",{"uri":"file:///home/u/project","name":"project"}])";
+        Overrides keys = mc::test::withEverything({{"mcp.servers.every.roots", roots}});
+        keys.merge(httpServer("modern", peer.port()));
+        keys["mcp.servers.modern.roots"] = roots;
+        keys.merge(httpServer("bare", peer.port())); // no roots configured
+        keys.merge(mc::test::withEverything({{"mcp.servers.plain.transport", "stdio"}, {"mcp.servers.plain.command", "node"},
+                                              {"mcp.servers.plain.args", "[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]"}}));
+        ModernHost h(keys);
+        for (const char* id : {"every", "modern", "bare", "plain"})
+            CPPUNIT_ASSERT_MESSAGE(id, eventually([&] { return statusOf(h.port(), id) == "connected"; }));
+
+        const auto listed = callTool(h.port(), "every", "get-roots-list", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(listed.body, 200, listed.status);
+        const std::string text = firstText(listed);
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("file:///srv/data") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("file:///home/u/project") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("project") != std::string::npos);
+        // server-everything offers the tool only to a client that declares roots.
+        const auto plainTools = joined(toolNames(mcp(h.port(), "plain")));
+        CPPUNIT_ASSERT_MESSAGE(plainTools, plainTools.find("get-roots-list") == std::string::npos);
+
+        const auto modern = callTool(h.port(), "modern", "roots", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(modern.body, 200, modern.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("file:///srv/data, file:///home/u/project (project)"), firstText(modern));
+        // Without roots configured the gateway does not declare the capability, and the server says so.
+        const auto bare = callTool(h.port(), "bare", "roots", "{}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(bare.body, 502, bare.status);
+        CPPUNIT_ASSERT_EQUAL(-32021, bare.json()->getObject("error")->getObject("details")->getValue<int>("jsonrpc_code"));
     }
 };
 

@@ -7,7 +7,9 @@
 // JSON-RPC method, id and MCP headers, in order, and {method:"<aborted>",id} when a client closed a request's
 // response before it was answered: the 2026-07-28 way to cancel over HTTP).
 // Tools: echo, add-tool (adds tool "extra-<n>" and announces the change), ask-name (asks the client for a
-// name through input_required, then greets it), sleep (answers after ms).
+// name through input_required, then greets it), sleep (answers after ms), stderr (writes its lines to
+// stderr: over stdio, the server's own logs), roots (asks the client for its roots through input_required,
+// then names their URIs).
 import http from 'node:http';
 import { McpServer, createMcpHandler, fromJsonSchema, inputRequired, acceptedContent } from '@modelcontextprotocol/server';
 
@@ -53,6 +55,21 @@ function build() {
   }, async ({ ms }) => {
     await new Promise(resolve => setTimeout(resolve, ms));
     return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
+  });
+  server.registerTool('stderr', {
+    description: 'Writes lines to stderr',
+    inputSchema: fromJsonSchema({ type: 'object', properties: { lines: { type: 'array', items: { type: 'string' } } }, required: ['lines'] }),
+  }, async ({ lines }) => {
+    for (const line of lines) process.stderr.write(`${line}\n`);
+    return { content: [{ type: 'text', text: `wrote ${lines.length} lines` }] };
+  });
+  server.registerTool('roots', {
+    description: "Names the client's roots (asked through input_required)",
+    inputSchema: fromJsonSchema({ type: 'object', properties: {} }),
+  }, async (_args, ctx) => {
+    const listed = ctx.mcpReq.inputResponses?.roots;
+    if (!listed) return inputRequired({ inputRequests: { roots: inputRequired.listRoots() } });
+    return { content: [{ type: 'text', text: listed.roots.map(r => r.uri + (r.name ? ` (${r.name})` : '')).join(', ') }] };
   });
   for (let i = 1; i <= extraTools; ++i)
     server.registerTool(`extra-${i}`, { description: `Added tool ${i}` }, async () => ({ content: [{ type: 'text', text: `extra ${i}` }] }));

@@ -9,6 +9,7 @@
 #include "plugin/PluginRegistry.h"
 #include "TestHttp.h"
 
+#include <Poco/JSON/Parser.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -97,6 +98,24 @@ public:
                                          "never by a definition"),
                              message);
         CPPUNIT_ASSERT_EQUAL(std::string(""), refusedField(R"({"id":"ok-1_a","transport":"stdio","command":"x"})"));
+        // The era and the roots are the gateway's.
+        CPPUNIT_ASSERT_EQUAL(std::string("protocol"), refusedField(R"({"id":"a","transport":"stdio","command":"x","protocol":"2025-06-18"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"protocol\" must be one of auto, 2026-07-28, 2025-11-25 (got '2025-06-18')"), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("roots"), refusedField(R"({"id":"a","transport":"stdio","command":"x","roots":"/srv"})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"roots\" must be an array of absolute paths, file:// URIs or {\"uri\",\"name\"} objects, not a string"),
+                             message);
+        CPPUNIT_ASSERT_EQUAL(std::string("roots"), refusedField(R"({"id":"a","transport":"stdio","command":"x","roots":["srv/data"]})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"roots\"[0] 'srv/data' is neither an absolute path nor a file:// URI (roots are file:// URIs)"), message);
+        CPPUNIT_ASSERT_EQUAL(std::string("roots"), refusedField(R"({"id":"a","transport":"stdio","command":"x","roots":[{"name":"n"}]})", &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"roots\"[0].uri is required (a string)"), message);
+        const auto withRoots = parseMcpServerConfig(*Poco::JSON::Parser()
+                                                         .parse(R"({"id":"a","transport":"stdio","command":"x","protocol":"2026-07-28",)"
+                                                                R"("roots":["/srv/data",{"uri":"file:///home/u/p","name":"p"}]})")
+                                                         .extract<Poco::JSON::Object::Ptr>());
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), withRoots.protocol);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"([{"uri":"file:///srv/data"},{"uri":"file:///home/u/p","name":"p"}])"), withRoots.rootsJson);
+        CPPUNIT_ASSERT(withRoots.serverJson().find("roots") == std::string::npos); // never the transport's
+        CPPUNIT_ASSERT(withRoots.serverJson().find("protocol") == std::string::npos);
     }
 
     void serversFromPropertiesAreTyped() {

@@ -1,6 +1,7 @@
 #include "gateway/McpConnection.h"
 
 #include "mc/abi_text.hpp"
+#include "mc/mcp/StderrLine.h"
 #include "core/EventRouter.h"
 #include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"
@@ -62,6 +63,20 @@ Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& v) {
 
 using mc::sdk::view;
 
+// What the gateway says it can do as this server's client: the host's (sampling, elicitation while
+// /mcp is on) and roots when the server has some configured.
+std::string capabilitiesFor(const std::string& hostCapabilities, const McpServerConfig& config) {
+    if (config.rootsJson.empty()) return hostCapabilities;
+    Poco::JSON::Object::Ptr capabilities;
+    try {
+        capabilities = asObject(Poco::JSON::Parser().parse(hostCapabilities));
+    } catch (const Poco::Exception&) {
+    }
+    if (!capabilities) capabilities = new Poco::JSON::Object;
+    capabilities->set("roots", Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+    return stringify(capabilities);
+}
+
 } // namespace
 
 const char* statusName(McpStatus status) {
@@ -94,7 +109,8 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
       services_(services),
       log_(logging::get("gateway")),
       logBudget_(services.settings.logRatePerSecond, services.settings.logBurst),
-      modernMeta_(mcp::modernMetaMembers(services.settings.clientCapabilitiesJson,
+      clientCapabilitiesJson_(capabilitiesFor(services.settings.clientCapabilitiesJson, config_)),
+      modernMeta_(mcp::modernMetaMembers(clientCapabilitiesJson_,
                                          config_.logLevel.empty() ? services.settings.logLevel : config_.logLevel)),
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
                std::random_device{}() ^ std::hash<std::string>{}(config_.id)) {}
@@ -320,6 +336,17 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
     }
     const bool stdio = config_.startsProcess();
     log_->debug("mcp '{}' {}: {}", config_.id, stdio ? "stderr" : "transport", line);
+    if (stdio) {
+        // A server's own logs: the level its line names (JSON, a prefix, logfmt), else the transport's guess.
+        const auto record = mc::mcp::parseStderrLine(line);
+        if (record.recognized) {
+            Poco::JSON::Object::Ptr context = record.fields ? record.fields : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+            if (!record.logger.empty()) context->set("logger", record.logger);
+            context->set("stderr_form", std::string(record.form));
+            emitLog(mcp::structuredLevelFor(record.level), "stderr", record.message, context, record.level);
+            return;
+        }
+    }
     emitLog(mcp::structuredLevelFor(level), stdio ? "stderr" : "transport", line, nullptr, "");
 }
 
@@ -407,6 +434,8 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
     std::string reply = "{\"jsonrpc\":\"2.0\",\"id\":" + stringify(id);
     if (method == "ping") {
         reply += ",\"result\":{}}";
+    } else if (method == "roots/list" && !config_.rootsJson.empty()) {
+        reply += ",\"result\":{\"roots\":" + config_.rootsJson + "}}";
     } else if (method == "sampling/createMessage" || method == "elicitation/create") {
         // The agent whose call is in flight answers (its own model, its own user); when calls of several
         // agents are in flight, which one asks cannot be told: refused rather than asked of the wrong one.
@@ -674,7 +703,7 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
     const auto timeout = resend.timeout;
     std::int64_t id = 0;
     request(generation, method, params, timeout,
-            [weak = weak_from_this(), resend = std::move(resend), done = std::move(done)](RpcOutcome outcome) mutable {
+            [weak = weak_from_this(), roots = config_.rootsJson, resend = std::move(resend), done = std::move(done)](RpcOutcome outcome) mutable {
                 auto result = outcome.kind == RpcOutcome::Kind::Result ? asObject(outcome.result) : nullptr;
                 if (!result || json::stringMember(result, "resultType") != "input_required") return done(std::move(outcome));
                 auto fail = [&done](const std::string& why) {
@@ -700,7 +729,11 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
                 if (resend.round + 1 >= kMaxInputRounds)
                     return fail(resend.method + ": the server asked for input " + std::to_string(kMaxInputRounds) + " times (" + asked +
                                 "); Mission Control gave up");
-                if (!resend.ask)
+                // The gateway answers roots/list itself when the server has roots configured; the rest is the agent's.
+                bool agentNeeded = false;
+                for (const auto& [key, value] : *requests)
+                    agentNeeded = agentNeeded || roots.empty() || json::stringMember(asObject(value), "method") != "roots/list";
+                if (!resend.ask && agentNeeded)
                     return fail(resend.method + " needs input the server asked for (" + asked + "), and " +
                                 (resend.cannotAnswer.empty() ? std::string("only an agent connected through Mission Control's /mcp can give it")
                                                              : resend.cannotAnswer));
@@ -718,8 +751,8 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
                 for (const auto& [key, value] : *requests) {
                     const auto question = asObject(value);
                     const auto params = question ? question->getObject("params") : nullptr;
-                    shared->first.ask(json::stringMember(question, "method"), params ? stringify(params) : "{}",
-                                      [weak, answers, shared, state, key = key](const std::string& member) {
+                    const std::string method = json::stringMember(question, "method");
+                    auto answer = [weak, answers, shared, state, key = key](const std::string& member) {
                                           std::unique_lock lock(answers->mutex);
                                           if (answers->settled) return;
                                           static const std::string resultPrefix = "\"result\":";
@@ -747,7 +780,9 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
                                                           (state.empty() ? "" : ",\"requestState\":" + state);
                                           ++again.round;
                                           self->requestAnswering(std::move(again), std::move(finish));
-                                      });
+                                      };
+                    if (method == "roots/list" && !roots.empty()) answer("\"result\":{\"roots\":" + roots + "}");
+                    else shared->first.ask(method, params ? stringify(params) : "{}", std::move(answer));
                 }
             },
             &id, labels, meta);
@@ -783,7 +818,7 @@ void McpConnection::beginHandshake(std::uint64_t generation) {
 }
 
 void McpConnection::sendInitialize(std::uint64_t generation) {
-    request(generation, "initialize", initializeParamsJson(services_.settings.clientCapabilitiesJson), services_.settings.requestTimeout,
+    request(generation, "initialize", initializeParamsJson(clientCapabilitiesJson_), services_.settings.requestTimeout,
             [this, generation](RpcOutcome outcome) { onInitializeResult(generation, std::move(outcome)); });
 }
 

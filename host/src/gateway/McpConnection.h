@@ -346,6 +346,7 @@ private:
     std::string protocolVersion_;
     Era era_ = Era::Unknown;     // of the current connection, once its handshake is answered
     Era lastEra_ = Era::Unknown; // of the last connection that got that far: a reconnect starts with it
+    const std::string clientCapabilitiesJson_; // what the gateway declares as this server's client
     const std::string modernMeta_; // the new era's _meta members of every request
     long long discoverTtlMs_ = 0;  // server/discover's ttlMs: health checks are no more frequent
     long long toolsStaleAtUs_ = 0; // new era: when the tool list's ttlMs ends (0: never)

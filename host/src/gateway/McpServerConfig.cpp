@@ -17,7 +17,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kGatewayFields = {"id", "transport", "log_level", "protocol"};
+const std::set<std::string> kGatewayFields = {"id", "transport", "log_level", "protocol", "roots"};
 
 std::string typeName(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) return "null";
@@ -71,6 +71,39 @@ void checkInheritEnv(const Poco::Dynamic::Var& v) {
                                                     ": MC_* variables hold the host's own configuration and are never "
                                                     "passed to MCP servers");
     }
+}
+
+// "roots": an array of absolute paths or file:// URIs, or of {"uri","name"} objects; as the JSON array
+// of {"uri"[,"name"]} that roots/list answers with.
+std::string parseRoots(const Poco::Dynamic::Var& value) {
+    if (value.type() != typeid(Poco::JSON::Array::Ptr))
+        throw McpConfigError("roots", "\"roots\" must be an array of absolute paths, file:// URIs or {\"uri\",\"name\"} objects, not " +
+                                          typeName(value));
+    const auto array = value.extract<Poco::JSON::Array::Ptr>();
+    std::string out;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto item = array->get(static_cast<unsigned>(i));
+        const std::string at = "\"roots\"[" + std::to_string(i) + "]";
+        std::string uri, name;
+        if (item.isString()) {
+            uri = item.extract<std::string>();
+        } else if (item.type() == typeid(Poco::JSON::Object::Ptr)) {
+            const auto object = item.extract<Poco::JSON::Object::Ptr>();
+            if (!object->has("uri") || !object->get("uri").isString()) throw McpConfigError("roots", at + ".uri is required (a string)");
+            uri = object->getValue<std::string>("uri");
+            if (object->has("name")) {
+                if (!object->get("name").isString()) throw McpConfigError("roots", at + ".name must be a string");
+                name = object->getValue<std::string>("name");
+            }
+        } else {
+            throw McpConfigError("roots", at + " must be a path, a file:// URI or an object, not " + typeName(item));
+        }
+        if (!uri.empty() && uri.front() == '/') uri = "file://" + uri;
+        if (uri.rfind("file:///", 0) != 0)
+            throw McpConfigError("roots", at + " '" + uri + "' is neither an absolute path nor a file:// URI (roots are file:// URIs)");
+        out += std::string(out.empty() ? "" : ",") + "{\"uri\":" + json::quote(uri) + (name.empty() ? "" : ",\"name\":" + json::quote(name)) + "}";
+    }
+    return "[" + out + "]";
 }
 
 } // namespace
@@ -152,6 +185,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
             throw McpConfigError("protocol", "\"protocol\" must be one of " + mcp::protocolChoiceList() + " (got '" + protocol + "')");
         c.protocol = protocol;
     }
+    if (body.has("roots") && !body.get("roots").isEmpty()) c.rootsJson = parseRoots(body.get("roots"));
     for (const auto& [key, value] : body) {
         if (kGatewayFields.count(key)) continue;
         if (key == "connect_address")

@@ -1,7 +1,7 @@
 #pragma once
 // The definition of one MCP server the gateway connects to, from either source: a REST body
 // (POST /api/mcps) or host.properties (`mcp.servers.<id>.<field>`). The gateway knows only what it
-// uses itself: `id`, `transport` (a name some transport plugin serves), `log_level` and `protocol`. Everything
+// uses itself: `id`, `transport` (a name some transport plugin serves), `log_level`, `protocol` and `roots`. Everything
 // else is the transport's own (command/args/env for stdio, url/headers for http, ...): kept as
 // written, handed to the transport plugin as server_json, and checked by the plugin's validate()
 // (McpGateway), whose message names the field.
@@ -35,6 +35,9 @@ struct McpServerConfig {
     // Which era the server is spoken to in: "auto" (server/discover, then initialize when the server
     // is not of the new era), "2026-07-28" or "2025-11-25". Never handed to the transport.
     std::string protocol = "auto";
+    // The roots the gateway offers this server as its client (roots/list): a JSON array of
+    // {"uri":"file:///…"[,"name":…]}, "" when none (then no roots capability is declared).
+    std::string rootsJson;
     // The transport's own fields, as written (member name -> JSON value). Never interpreted by the
     // gateway; the read-only views below serve the host's own policies (discovery's deduplication
     // and allowlists, POST /api/mcps's stdio switch, display).
