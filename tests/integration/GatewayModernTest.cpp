@@ -108,6 +108,7 @@ class GatewayModernTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theServersQuestionsReachTheAgentOrSayWhyNot);
     CPPUNIT_TEST(aCallPastItsDeadlineClosesItsStream);
     CPPUNIT_TEST(configuredRootsAreOfferedInBothEras);
+    CPPUNIT_TEST(theProtocolInspectorShowsEveryMessage);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -378,6 +379,61 @@ public:
         const auto bare = callTool(h.port(), "bare", "roots", "{}");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(bare.body, 502, bare.status);
         CPPUNIT_ASSERT_EQUAL(-32021, bare.json()->getObject("error")->getObject("details")->getValue<int>("jsonrpc_code"));
+    }
+
+    // The protocol inspector over a real server: the messages in order, paired, filtered and paged;
+    // live on protocol:<id>.
+    void theProtocolInspectorShowsEveryMessage() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        ModernHost h(httpServer("modern", peer.port()), mc::test::InProcessHost::Until::AllButGateway);
+        TestWebSocket live(h.port());
+        live.receiveType("welcome");
+        live.sendText(R"({"type":"subscribe","channel":"protocol:modern"})");
+        live.receiveType("subscribed");
+        h.runtime->startGateway();
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+        // Live: the first message is the probe of the era.
+        const auto first = live.receiveType("protocol", 15000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("out"), first->getValue<std::string>("direction"));
+        CPPUNIT_ASSERT_EQUAL(std::string("server/discover"), first->getValue<std::string>("method"));
+        CPPUNIT_ASSERT_EQUAL(1, first->getValue<int>("seq"));
+
+        const auto echoed = callTool(h.port(), "modern", "echo", R"({"message":"inspect me"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
+        const auto calls = httpGet(h.port(), "/api/mcps/modern/messages?method=tools/call");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(calls.body, 200, calls.status);
+        const auto items = calls.json()->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), items->size());
+        const auto response = items->getObject(0), request = items->getObject(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("in"), response->getValue<std::string>("direction"));
+        CPPUNIT_ASSERT_EQUAL(std::string("response"), response->getValue<std::string>("kind"));
+        CPPUNIT_ASSERT(response->getValue<double>("duration_ms") >= 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo: inspect me"),
+                             response->getObject("message")->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        CPPUNIT_ASSERT_EQUAL(std::string("out"), request->getValue<std::string>("direction"));
+        CPPUNIT_ASSERT_EQUAL(request->getValue<int>("id"), response->getValue<int>("id"));
+        CPPUNIT_ASSERT(request->getValue<int>("seq") < response->getValue<int>("seq"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), request->getObject("message")->getObject("params")->getObject("_meta")->getValue<std::string>(
+                                                             "io.modelcontextprotocol/protocolVersion"));
+
+        // Paging through everything, oldest last: server/discover (1) and its answer (2) end the list.
+        std::vector<int> seqs;
+        std::string cursor;
+        for (int pages = 0; pages < 50; ++pages) {
+            const auto page = httpGet(h.port(), "/api/mcps/modern/messages?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+            const auto list = page->getArray("items");
+            for (std::size_t i = 0; i < list->size(); ++i) seqs.push_back(list->getObject(static_cast<unsigned>(i))->getValue<int>("seq"));
+            if (page->isNull("next_cursor")) break;
+            cursor = page->getValue<std::string>("next_cursor");
+        }
+        CPPUNIT_ASSERT(seqs.size() >= 6);
+        for (std::size_t i = 1; i < seqs.size(); ++i) CPPUNIT_ASSERT_EQUAL(seqs[i - 1] - 1, seqs[i]);
+        CPPUNIT_ASSERT_EQUAL(1, seqs.back());
+
+        const auto bad = httpGet(h.port(), "/api/mcps/modern/messages?direction=sideways");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(bad.body, 400, bad.status);
+        CPPUNIT_ASSERT_EQUAL(404, httpGet(h.port(), "/api/mcps/nobody/messages").status);
     }
 };
 

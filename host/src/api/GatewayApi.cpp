@@ -88,6 +88,31 @@ void registerGatewayRoutes(Router& router, McpGateway& gateway) {
                          http::sendJson(ctx.response, Status::HTTP_OK, c->detailJson());
                      },
                      "One MCP server: status, tools with input schemas, serverInfo, capabilities, protocol version."});
+    // The protocol inspector: payloads hold tool arguments and results, so operators (who may call tools) read it.
+    router.add(Route{"GET", "/api/mcps/{id}/messages", Role::Operator,
+                     [gw](RequestContext& ctx) {
+                         const std::string& id = ctx.pathParams.at("id");
+                         auto c = gw->find(id);
+                         if (!c) throw HttpError(404, "unknown_mcp", "no MCP server with id '" + id + "'");
+                         WireLog::Query query;
+                         if (auto it = ctx.query.find("direction"); it != ctx.query.end()) query.direction = WireLog::parseDirection(it->second);
+                         if (auto it = ctx.query.find("method"); it != ctx.query.end()) query.method = it->second;
+                         if (auto it = ctx.query.find("limit"); it != ctx.query.end()) query.limit = std::stoul(it->second);
+                         if (auto it = ctx.query.find("cursor"); it != ctx.query.end()) query.before = std::stoull(it->second);
+                         const auto entries = c->messages(query);
+                         std::string body = "{\"items\":[";
+                         for (std::size_t i = 0; i < entries.size(); ++i) body += (i ? "," : "") + WireLog::toJson(entries[i], id);
+                         // More may be older than the last one given: its seq is where the next page starts.
+                         const bool more = entries.size() == query.limit && entries.back().seq > 1;
+                         body += "],\"next_cursor\":" + (more ? json::quote(std::to_string(entries.back().seq)) : std::string("null")) + "}";
+                         http::sendJson(ctx.response, Status::HTTP_OK, body);
+                     },
+                     "The protocol inspector: the JSON-RPC messages to and from one MCP server still in its ring "
+                     "(gateway.inspector.messages), newest first, each response paired with its request.",
+                     {QueryParam{"direction", ParamType::Enum, "out (to the server) or in (from it)", {"out", "in"}},
+                      QueryParam{"method", ParamType::String, "only messages of this method (a response: of its request)"},
+                      QueryParam{"limit", ParamType::Integer, "messages per page", {}, 1, 1000, false, "100"},
+                      QueryParam{"cursor", ParamType::Integer, "the next_cursor of the previous page", {}, 1, 9007199254740991LL}}});
     router.add(Route{"POST", "/api/mcps", Role::Admin,
                      [gw](RequestContext& ctx) {
                          auto body = parseBodyObject(ctx.readBody(), false);

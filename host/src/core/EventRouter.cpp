@@ -82,6 +82,9 @@ std::vector<std::string> EventRouter::channelsFor(std::string_view type, const C
         channels.emplace_back("audit");
     } else if (type == "discovery") {
         channels.emplace_back("mcps");
+    } else if (type == "protocol") {
+        channels.emplace_back("protocol");
+        if (!keys.mcpId.empty()) channels.push_back("protocol:" + keys.mcpId);
     } else if (type == "plugins_changed") {
         channels.emplace_back("plugins");
     } else if (type == "plugin_status") {
@@ -91,6 +94,12 @@ std::vector<std::string> EventRouter::channelsFor(std::string_view type, const C
         channels.push_back("events:" + std::string(type));
     }
     return channels;
+}
+
+bool EventRouter::hasSubscribers(std::string_view type, const ChannelKeys& keys) const {
+    for (const auto& channel : channelsFor(type, keys))
+        if (broadcaster_.subscriberCount(channel) > 0) return true;
+    return false;
 }
 
 std::uint64_t EventRouter::publish(std::string_view source, std::string_view type, std::string_view payloadJson,

@@ -11,6 +11,7 @@
 //   permission                -> permissions, permissions:<thread_id>
 //   audit                     -> audit
 //   discovery                 -> mcps
+//   protocol                  -> protocol, protocol:<mcp_id>
 //   anything else             -> events:<type>
 //
 // Events of a persisted kind (mc/records: thread, step, log, ...) go to the persistence hook when one
@@ -62,6 +63,10 @@ public:
     // caller already has (no parse). Returns the broadcast seq.
     std::uint64_t publish(std::string_view source, std::string_view type, std::string_view payloadJson,
                           const ChannelKeys& keys);
+
+    // Whether anyone subscribes to a channel an event of `type` with `keys` goes to (to skip building
+    // events nobody watches live).
+    bool hasSubscribers(std::string_view type, const ChannelKeys& keys) const;
 
     static std::vector<std::string> channelsFor(std::string_view type, const Poco::JSON::Object& payload);
     static std::vector<std::string> channelsFor(std::string_view type, const ChannelKeys& keys);

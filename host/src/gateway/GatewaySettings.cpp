@@ -40,6 +40,8 @@ GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& con
     s.apiPlaceholders = parseApiPlaceholderPatterns(readValue(config, "gateway.api_placeholders"));
     s.logRatePerSecond = static_cast<std::uint32_t>(readInt(config, "gateway.log_rate_per_second"));
     s.logBurst = static_cast<std::uint32_t>(readInt(config, "gateway.log_burst"));
+    s.inspectorMessages = static_cast<std::size_t>(readInt(config, "gateway.inspector.messages"));
+    s.inspectorMaxMessageBytes = static_cast<std::size_t>(readInt(config, "gateway.inspector.max_message_bytes"));
     return s;
 }
 

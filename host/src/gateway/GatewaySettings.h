@@ -21,6 +21,8 @@ struct GatewaySettings {
     std::string logLevel = "info"; // MCP logging level sent with logging/setLevel
     std::uint32_t logRatePerSecond = 200; // gateway.log_rate_per_second (0: no limit)
     std::uint32_t logBurst = 1000;        // gateway.log_burst
+    std::size_t inspectorMessages = 1000;        // gateway.inspector.messages (0: no protocol inspector)
+    std::size_t inspectorMaxMessageBytes = 16384; // gateway.inspector.max_message_bytes
     // gateway.api_placeholders: the env:/file: globs a server registered over the API may use.
     std::vector<std::string> apiPlaceholders;
     // What the gateway tells servers it can do as their client (initialize's capabilities): sampling

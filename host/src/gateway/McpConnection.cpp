@@ -113,7 +113,8 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
       modernMeta_(mcp::modernMetaMembers(clientCapabilitiesJson_,
                                          config_.logLevel.empty() ? services.settings.logLevel : config_.logLevel)),
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
-               std::random_device{}() ^ std::hash<std::string>{}(config_.id)) {}
+               std::random_device{}() ^ std::hash<std::string>{}(config_.id)),
+      wire_(services.settings.inspectorMessages, services.settings.inspectorMaxMessageBytes) {}
 
 McpConnection::~McpConnection() {
     try {
@@ -365,10 +366,26 @@ void McpConnection::handleMessage(std::uint64_t generation, const std::string& t
         if (generation != generation_) return;
         lastSeenUs_ = nowUnixUs();
     }
+    // What came in, as the inspector shows it: each message of a batch on its own.
+    const auto inspectIn = [this](const Poco::Dynamic::Var& message, std::string_view text) {
+        if (!wire_.enabled()) return;
+        const auto object = asObject(message);
+        const std::string method = json::stringMember(object, "method");
+        const bool hasId = object && object->has("id") && !object->get("id").isEmpty();
+        const auto kind = !method.empty() ? (hasId ? WireLog::Kind::Request : WireLog::Kind::Notification)
+                          : object && object->has("error") ? WireLog::Kind::Error
+                                                           : WireLog::Kind::Response;
+        inspect(WireLog::Direction::In, kind, method, hasId ? stringify(object->get("id")) : std::string(), text);
+    };
     if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
         auto array = parsed.extract<Poco::JSON::Array::Ptr>();
-        for (std::size_t i = 0; i < array->size(); ++i) handleOne(generation, array->get(static_cast<unsigned>(i)));
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const auto element = array->get(static_cast<unsigned>(i));
+            if (wire_.enabled()) inspectIn(element, stringify(element));
+            handleOne(generation, element);
+        }
     } else {
+        inspectIn(parsed, text);
         handleOne(generation, parsed);
     }
 }
@@ -459,7 +476,10 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
             log_->info("mcp '{}': {} passed on to the agent of {}", config_.id, method, asker);
             handler(method, asObject(params) ? stringify(params) : "{}",
                     [weak = weak_from_this(), generation, idJson = stringify(id)](const std::string& responseMember) {
-                        if (auto self = weak.lock()) self->sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + "," + responseMember + "}");
+                        const auto kind = responseMember.rfind("\"result\"", 0) == 0 ? WireLog::Kind::Response : WireLog::Kind::Error;
+                        if (auto self = weak.lock())
+                            self->sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + "," + responseMember + "}", nullptr,
+                                          {kind, {}, idJson});
                     });
             return;
         }
@@ -478,7 +498,8 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
                  json::quote("mission-control does not support the client method '" + method + "'") + "}}";
         log_->debug("mcp '{}': refused server request '{}'", config_.id, method);
     }
-    sendRaw(generation, reply);
+    sendRaw(generation, reply, nullptr,
+            {reply.find(",\"error\":") != std::string::npos ? WireLog::Kind::Error : WireLog::Kind::Response, {}, stringify(id)});
 }
 
 void McpConnection::handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params) {
@@ -543,7 +564,20 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
 // ---------------------------------------------------------------------------------------------
 // JSON-RPC client
 
-bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, std::string* error) {
+void McpConnection::inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
+                            std::string_view json) {
+    const auto entry = wire_.record(direction, kind, method, idJson, json);
+    if (!entry) return;
+    ChannelKeys keys;
+    keys.mcpId = config_.id;
+    // Built only for someone watching live: the inspector's ring is what REST reads.
+    if (services_.events.hasSubscribers("protocol", keys))
+        services_.events.publish(kEventSourcePrefix + config_.id, "protocol", WireLog::toJson(*entry, config_.id), keys);
+}
+
+std::vector<WireLog::Entry> McpConnection::messages(const WireLog::Query& query) const { return wire_.query(query); }
+
+bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, std::string* error, const WireLog::Label& label) {
     std::shared_ptr<Link> link;
     {
         std::lock_guard lock(mutex_);
@@ -559,6 +593,8 @@ bool McpConnection::sendRaw(std::uint64_t generation, const std::string& json, s
         return false;
     }
     std::string reason;
+    // Recorded before the send: the answer may come back before send() returns.
+    inspect(WireLog::Direction::Out, label.kind, label.method, label.idJson, json);
     const mc_status status = HostContext::call(
         reason, [&] { return link->transport->vtable().send(link->connection, mc_str{json.data(), json.size()}); });
     if (status != MC_OK) {
@@ -598,7 +634,7 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
         if (auto self = weak.lock()) self->expire(generation, id);
     });
     std::string error;
-    if (!sendRaw(generation, message, &error)) {
+    if (!sendRaw(generation, message, &error, {WireLog::Kind::Request, method, std::to_string(id)})) {
         Pending pending;
         {
             std::lock_guard lock(mutex_);
@@ -667,7 +703,8 @@ RpcCallback McpConnection::reported(std::int64_t id, const std::string& method, 
 }
 
 bool McpConnection::notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson) {
-    return sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+    return sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}", nullptr,
+                   {WireLog::Kind::Notification, method, {}});
 }
 
 void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why) {

@@ -19,6 +19,7 @@
 #include "gateway/McpCallRecord.h"
 #include "gateway/McpServerConfig.h"
 #include "gateway/TransportSet.h"
+#include "gateway/WireLog.h"
 #include "mc/plugin_abi.h"
 #include "util/CancelSignal.h"
 #include "util/ReconnectBackoff.h"
@@ -151,6 +152,9 @@ public:
     // The summary plus "tools":[full tool objects with inputSchema], "capabilities", "instructions", "log_level".
     std::string detailJson() const;
 
+    // The protocol inspector: the messages to and from this server the ring still holds, newest first.
+    std::vector<WireLog::Entry> messages(const WireLog::Query& query) const;
+
     // Forwards tools/call; `done` runs exactly once, on some gateway or transport thread.
     void callTool(ToolCallRequest request, ToolCallCallback done);
 
@@ -250,7 +254,11 @@ private:
     // `callback` wrapped so that its outcome is reported to services_.calls as an McpCallRecord.
     RpcCallback reported(std::int64_t id, const std::string& method, const RequestLabels& labels, RpcCallback callback);
     bool notify(std::uint64_t generation, const std::string& method, const std::string& paramsJson);
-    bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr);
+    bool sendRaw(std::uint64_t generation, const std::string& json, std::string* error = nullptr,
+                 const WireLog::Label& label = WireLog::Label{});
+    // Into the inspector's ring, and to protocol:<id> when someone watches.
+    void inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
+                 std::string_view json);
     // A request whose result may ask for input (the new era's input_required): the questions go to
     // `ask` (the caller's agent), and the request is sent again with their answers, up to a few rounds;
     // `done` gets the last outcome. Without `ask`, the outcome is an error saying why nobody answers.
@@ -359,6 +367,7 @@ private:
     long long connectedSinceUs_ = 0;
     long long nextRetryUs_ = 0;
     ReconnectBackoff backoff_;
+    WireLog wire_;
 };
 
 } // namespace mc::host

@@ -80,6 +80,12 @@ std::string channelOf(ClientSession& session, const ClientMessage& message) {
             return {};
         }
     }
+    // The protocol inspector's channels carry tool arguments and results, as GET /api/mcps/{id}/messages.
+    if ((channel == "protocol" || channel.rfind("protocol:", 0) == 0) && session.principal().role < Role::Operator) {
+        session.sendError("forbidden", "the channel " + channel + " carries MCP messages whole (tool arguments and results): operator or admin",
+                          message.requestIdJson);
+        return {};
+    }
     return channel;
 }
 

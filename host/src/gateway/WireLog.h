@@ -1,0 +1,78 @@
+#pragma once
+// The protocol inspector's memory of one MCP server: every JSON-RPC message the gateway sent it and
+// got from it, in order, in a bounded ring (the oldest go first), each response paired with its
+// request (the method it answers, how long it took). What MCP Inspector's Protocol view shows for one
+// session, kept for every server the gateway speaks to. Thread-safe; recording takes one short lock.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc::host {
+
+class WireLog {
+public:
+    enum class Direction { Out, In }; // to the server, from the server
+    enum class Kind { Request, Response, Error, Notification };
+    struct Entry {
+        std::uint64_t seq = 0; // per server, from 1; the cursor of the list
+        long long unixMicros = 0;
+        Direction direction = Direction::Out;
+        Kind kind = Kind::Notification;
+        std::string method;       // a response's is the method of the request it answers ("" when unknown)
+        std::string idJson;       // "" for notifications
+        long long durationMicros = -1; // a response: since its request (-1: not paired)
+        std::size_t bytes = 0;    // the whole message
+        bool truncated = false;
+        std::string json;         // the message, its first max_message_bytes
+    };
+    // What a message the gateway sends is (it built it: nothing to parse).
+    struct Label {
+        Kind kind = Kind::Notification;
+        std::string method;
+        std::string idJson;
+    };
+    struct Query {
+        std::optional<Direction> direction;
+        std::string method;       // "" for all
+        std::uint64_t before = 0; // only entries with seq below it (0: from the newest)
+        std::size_t limit = 100;
+    };
+
+    WireLog(std::size_t capacity, std::size_t maxMessageBytes) : capacity_(capacity), maxBytes_(maxMessageBytes) {}
+    bool enabled() const { return capacity_ > 0; }
+
+    // Records one message; nullopt when the inspector keeps nothing (capacity 0).
+    std::optional<Entry> record(Direction direction, Kind kind, const std::string& method, const std::string& idJson,
+                                std::string_view json);
+    // Newest first, at most `limit`.
+    std::vector<Entry> query(const Query& query) const;
+    std::uint64_t recorded() const; // every message ever recorded (what the ring lost included)
+
+    static const char* name(Direction direction);
+    static const char* name(Kind kind);
+    static std::optional<Direction> parseDirection(const std::string& text);
+    // {"seq","timestamp","mcp_id","direction","kind","method","id","duration_ms","bytes","truncated","message"}:
+    // the message as JSON when it was kept whole, else as text.
+    static std::string toJson(const Entry& entry, const std::string& mcpId);
+
+private:
+    struct Asked {
+        long long unixMicros;
+        std::string method;
+    };
+    const std::size_t capacity_;
+    const std::size_t maxBytes_;
+    mutable std::mutex mutex_;
+    std::deque<Entry> ring_;
+    std::uint64_t nextSeq_ = 1;
+    // Requests waiting for their response, by direction and id: pairing (bounded like the ring).
+    std::map<std::pair<Direction, std::string>, Asked> asked_;
+};
+
+} // namespace mc::host
