@@ -16,7 +16,8 @@
 //      unshare -n sh -c 'ip link set lo up && build/bin/mc-bench-gateway --mcp-hub bench/peers/mcp-hub'
 //
 //   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
-//                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR]
+//                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR] [--inspector-messages N]
+// (--inspector-messages: gateway.inspector.messages, default 1000; 0 turns the protocol inspector off)
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
 #include "config/HostConfig.h"
@@ -451,6 +452,7 @@ int main(int argc, char** argv) {
     const std::string transport = flag(argc, argv, "--transport", "both");
     const std::string peers = flag(argc, argv, "--peers", MC_BENCH_MCP_PEERS_DIR);
     const std::string mcpHub = flag(argc, argv, "--mcp-hub", "");
+    const std::string inspectorMessages = flag(argc, argv, "--inspector-messages", "1000");
     if (!mcpHub.empty() && networkInterfaces() != std::vector<std::string>{"lo"}) {
         std::fprintf(stderr, "--mcp-hub: mcp-hub listens on every interface; run this in a network namespace with loopback alone:\n"
                              "  unshare -n sh -c 'ip link set lo up && %s --mcp-hub %s'\n",
@@ -509,6 +511,7 @@ int main(int argc, char** argv) {
         keys["mcp.servers.burst-http.url"] = "http://127.0.0.1:" + std::to_string(burstHttp->port()) + "/mcp";
     }
 
+    keys["gateway.inspector.messages"] = inspectorMessages;
     bool ok = true;
     try {
         HostRuntime runtime(hostConfig(keys), executableDir());
