@@ -82,6 +82,7 @@ std::string join(const std::vector<std::string>& items) {
 class OtlpReceiverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(OtlpReceiverTest);
     CPPUNIT_TEST(logsOnTheHostPortAndTheOwnListenerBecomeAThread);
+    CPPUNIT_TEST(aServersOwnLogsJoinItByItsServiceName);
     CPPUNIT_TEST(authenticationAppliesToBothListeners);
     CPPUNIT_TEST(ingestKeysSendTelemetryAndNothingElse);
     CPPUNIT_TEST(officialExportersInBothEncodingsAndGzip);
@@ -172,6 +173,34 @@ public:
             return r.status == 200;
         }, 20000));
         CPPUNIT_ASSERT_MESSAGE(thread, thread.find("\"sent_by\":\"ingest:laptops\"") != std::string::npos);
+    }
+
+    // An MCP server that exports its own logs under a service.name of its own: mcp.servers.<id>.service_name
+    // joins them to the server; any other service keeps its name as mcp_id.
+    void aServersOwnLogsJoinItByItsServiceName() {
+        InProcessHost host(mc::test::withEverything({{"receiver.otlp.listen", "127.0.0.1:0"},
+                                                      {"mcp.servers.every.service_name", "my-mcp-server"}}));
+        const std::string endpoint = "http://127.0.0.1:" + std::to_string(host.runtime->receiverPort("receiver-otlp"));
+        for (const std::string service : {"my-mcp-server", "someone-else"}) {
+            const Ran sent = runProgram("node", {"otel-sender.mjs", "--endpoint", endpoint, "--protocol", "http/json", "--scenario",
+                                                 "server-logs", "--signals", "logs", "--service-name", service});
+            CPPUNIT_ASSERT_MESSAGE(sent.out, sent.status == 0);
+        }
+        const auto messagesOf = [&](const std::string& mcpId) {
+            std::string out;
+            const auto items = httpGet(host.port(), "/api/logs?mcp_id=" + mcpId + "&order=asc").json()->getArray("items");
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                const auto item = items->getObject(static_cast<unsigned>(i));
+                if (item->getValue<std::string>("service") == "stderr") continue; // server-everything's own stderr
+                out += item->getValue<std::string>("level") + " " + item->getValue<std::string>("message") + " (" +
+                       item->getValue<std::string>("service") + ");";
+            }
+            return out;
+        };
+        CPPUNIT_ASSERT(eventually([&] { return !messagesOf("every").empty() && !messagesOf("someone-else").empty(); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO server started (my-mcp-server);ERROR disk full (my-mcp-server);"), messagesOf("every"));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), messagesOf("my-mcp-server"));
+        CPPUNIT_ASSERT_EQUAL(std::string("INFO server started (someone-else);ERROR disk full (someone-else);"), messagesOf("someone-else"));
     }
 
     void officialExportersInBothEncodingsAndGzip() {

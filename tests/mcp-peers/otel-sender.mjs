@@ -4,7 +4,7 @@
 //
 //   node otel-sender.mjs --endpoint http://127.0.0.1:PORT --protocol http/json|http/protobuf
 //                        --scenario NAME [--gzip] [--header 'K=V']... [--signals logs,traces,metrics]
-//                        [--timeout-ms N] [--verbose]
+//                        [--timeout-ms N] [--verbose] [--service-name NAME (scenario server-logs)]
 //
 //   --endpoint   base URL; the exporters post to <endpoint>/v1/logs, /v1/traces and /v1/metrics
 //   --protocol   http/json (exporter-*-otlp-http, Content-Type application/json) or http/protobuf
@@ -109,6 +109,7 @@ function readOptions() {
         signals: { type: 'string', default: SIGNALS.join(',') },
         'timeout-ms': { type: 'string', default: '10000' },
         verbose: { type: 'boolean', default: false },
+        'service-name': { type: 'string', default: 'my-mcp-server' },
       },
     }).values;
   } catch (err) {
@@ -129,7 +130,7 @@ function readOptions() {
   if (!Number.isInteger(timeoutMillis) || timeoutMillis <= 0) fail(`--timeout-ms must be a positive integer, not '${parsed['timeout-ms']}'`);
   return {
     endpoint: parsed.endpoint.replace(/\/+$/, ''), protocol: parsed.protocol, scenario: parsed.scenario,
-    gzip: parsed.gzip, headers, signals, timeoutMillis, verbose: parsed.verbose,
+    gzip: parsed.gzip, headers, signals, timeoutMillis, verbose: parsed.verbose, serviceName: parsed['service-name'],
   };
 }
 
@@ -312,7 +313,21 @@ function claudeLike(opts) {
   return { providers, sent };
 }
 
-const SCENARIOS = { 'claude-like': claudeLike };
+// Scenario "server-logs": an MCP server exporting its own logs (logs only): two records, INFO
+// "server started" and ERROR "disk full", under service.name = --service-name (default "my-mcp-server").
+function serverLogs(opts) {
+  const resource = resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': '1.0.0' });
+  const provider = new LoggerProvider({
+    resource,
+    processors: [new BatchLogRecordProcessor({ exporter: exporterFor('logs', opts), scheduledDelayMillis: 3600000 })],
+  });
+  const logger = provider.getLogger('server', '1.0.0');
+  logger.emit({ body: 'server started', timestamp: at(0), severityNumber: 9, severityText: 'INFO' });
+  logger.emit({ body: 'disk full', timestamp: at(10), severityNumber: 17, severityText: 'ERROR' });
+  return { providers: [provider], sent: { logs: 2, spans: 0, metricPoints: 0 } };
+}
+
+const SCENARIOS = { 'claude-like': claudeLike, 'server-logs': serverLogs };
 
 const opts = readOptions();
 if (opts.verbose) api.diag.setLogger(new api.DiagConsoleLogger(), api.DiagLogLevel.DEBUG);

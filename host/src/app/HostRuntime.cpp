@@ -373,6 +373,7 @@ void HostRuntime::openStore() {
 void HostRuntime::startReceivers() {
     auto log = logging::get("host");
     receivers_ = std::make_unique<ReceiverService>(*ingest_);
+    receivers_->setServiceJoin([gateway = gateway_.get()](const std::string& service) { return gateway->mcpIdForService(service); });
     for (const auto& plugin : plugins_->ofKind(MC_KIND_RECEIVER)) {
         const std::string& prefix = plugin->info.configPrefix;
         bool enabled = true;

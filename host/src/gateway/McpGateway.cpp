@@ -181,6 +181,13 @@ std::shared_ptr<McpConnection> McpGateway::find(const std::string& id) const {
     return it == connections_.end() ? nullptr : it->second;
 }
 
+std::optional<std::string> McpGateway::mcpIdForService(const std::string& serviceName) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, connection] : connections_)
+        if (connection->config().serviceName == serviceName) return id;
+    return std::nullopt;
+}
+
 std::vector<std::shared_ptr<McpConnection>> McpGateway::connections() const {
     std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<McpConnection>> out;

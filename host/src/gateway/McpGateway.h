@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ public:
     // Closes the server's transport and forgets it; false when the id is unknown.
     bool remove(const std::string& id);
     std::shared_ptr<McpConnection> find(const std::string& id) const;
+    // The server whose telemetry comes as `serviceName` (mcp.servers.<id>.service_name), if any.
+    std::optional<std::string> mcpIdForService(const std::string& serviceName) const;
     std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
     // Runs `task` on the gateway's workers after `delay` (nothing after stop()).
     void schedule(std::chrono::milliseconds delay, std::function<void()> task) { scheduler_.schedule(delay, std::move(task)); }

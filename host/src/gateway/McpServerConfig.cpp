@@ -17,7 +17,7 @@
 namespace mc::host {
 namespace {
 
-const std::set<std::string> kGatewayFields = {"id", "transport", "log_level", "protocol", "roots"};
+const std::set<std::string> kGatewayFields = {"id", "transport", "log_level", "protocol", "roots", "service_name"};
 
 std::string typeName(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) return "null";
@@ -186,6 +186,7 @@ McpServerConfig parseMcpServerConfig(const Poco::JSON::Object& body) {
         c.protocol = protocol;
     }
     if (body.has("roots") && !body.get("roots").isEmpty()) c.rootsJson = parseRoots(body.get("roots"));
+    c.serviceName = requireString(body, "service_name", false);
     for (const auto& [key, value] : body) {
         if (kGatewayFields.count(key)) continue;
         if (key == "connect_address")

@@ -1,7 +1,7 @@
 #pragma once
 // The definition of one MCP server the gateway connects to, from either source: a REST body
 // (POST /api/mcps) or host.properties (`mcp.servers.<id>.<field>`). The gateway knows only what it
-// uses itself: `id`, `transport` (a name some transport plugin serves), `log_level`, `protocol` and `roots`. Everything
+// uses itself: `id`, `transport` (a name some transport plugin serves), `log_level`, `protocol`, `roots` and `service_name`. Everything
 // else is the transport's own (command/args/env for stdio, url/headers for http, ...): kept as
 // written, handed to the transport plugin as server_json, and checked by the plugin's validate()
 // (McpGateway), whose message names the field.
@@ -38,6 +38,9 @@ struct McpServerConfig {
     // The roots the gateway offers this server as its client (roots/list): a JSON array of
     // {"uri":"file:///…"[,"name":…]}, "" when none (then no roots capability is declared).
     std::string rootsJson;
+    // The service.name under which the server exports its own OpenTelemetry, when it is not its id:
+    // what the OTLP receiver gets from it is joined to this server ("" when none).
+    std::string serviceName;
     // The transport's own fields, as written (member name -> JSON value). Never interpreted by the
     // gateway; the read-only views below serve the host's own policies (discovery's deduplication
     // and allowlists, POST /api/mcps's stdio switch, display).

@@ -126,6 +126,24 @@ std::vector<ReceiverService::UsagePoint> ReceiverService::usageOf(const std::vec
     return out;
 }
 
+void ReceiverService::joinServers(std::vector<RawEvent>& events, const ServiceJoin& join) {
+    if (!join) return;
+    for (auto& event : events) {
+        if (!event.typed) continue;
+        auto& typed = *event.typed;
+        if (typed.spec->kind != "log" && typed.spec->kind != "thread") continue;
+        // The receiver names the source by its service.name; an MCP server exporting its own telemetry
+        // under another name is joined to the server the operator said it is.
+        for (std::size_t i = 0; i < typed.spec->fields.size() && i < typed.record.values.size(); ++i) {
+            if (typed.spec->fields[i].jsonName != "mcp_id") continue;
+            const auto* service = std::get_if<std::string>(&typed.record.values[i]);
+            if (!service || service->empty()) break;
+            if (auto id = join(*service); id && *id != *service) typed.record.values[i] = *id;
+            break;
+        }
+    }
+}
+
 mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size_t count, std::size_t recordSize,
                                   mc_submit_done_fn done, void* doneCtx) {
     auto* output = static_cast<Receiver::Output*>(ctx);
@@ -136,6 +154,7 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
     } catch (const std::exception&) {
         return MC_ERR_INTERNAL;
     }
+    joinServers(events, output->service->join_);
     auto usage = usageOf(events);
     output->service->ingest_.submitWithoutWaiting(
         std::move(events), output->source,

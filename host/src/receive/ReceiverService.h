@@ -13,8 +13,10 @@
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,13 @@ public:
     // callbacks still queued may call into them.
     void stop();
 
+    // Which MCP server a telemetry source (its service.name) is, when the gateway knows one by that name
+    // (mcp.servers.<id>.service_name): nullopt otherwise. Set once before receivers submit.
+    using ServiceJoin = std::function<std::optional<std::string>(const std::string& serviceName)>;
+    void setServiceJoin(ServiceJoin join) { join_ = std::move(join); }
+    // A batch's logs and threads whose mcp_id is a service name the join knows get that server's id.
+    static void joinServers(std::vector<RawEvent>& events, const ServiceJoin& join);
+
     // Tokens and cost per agent from the usage points receivers submitted and the store took.
     const AgentUsage& agentUsage() const { return usage_; }
 
@@ -82,6 +91,7 @@ private:
                             mc_submit_done_fn done, void* doneCtx);
 
     IngestService& ingest_;
+    ServiceJoin join_;
     std::vector<std::unique_ptr<Receiver>> receivers_;
     AgentUsage usage_;
 };
