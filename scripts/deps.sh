@@ -7,6 +7,8 @@ set -euo pipefail
 profile=${1:-build}
 packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
           libcppunit-dev libpq-dev libssl-dev)
+# The web console (console/) is TypeScript, type-checked and bundled with pinned npm packages.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$profile" = test ]; then
   # postgresql: the real server the store-postgres tests start privately (tests/support/PostgresServer).
   packages+=(gcovr postgresql)
@@ -16,8 +18,8 @@ if [ "$profile" = test ]; then
   packages+=(prometheus)
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (Debian 12: clang 14).
   packages+=(clang libclang-rt-14-dev)
-  # Real MCP servers for the tests come from the npm registry (tests/mcp-peers).
-  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+  # The console's tests run in a real headless browser (tests/browser, puppeteer-core drives it).
+  packages+=(chromium)
 fi
 if [ "$profile" = bench ]; then
   # bench/peers/seed-fastapi: the seed's design on Debian's FastAPI and uvicorn (websockets: uvicorn's

@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (scripts/deps.sh test installs it)" >&2; exit 2; }
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DMC_BUILD_FUZZERS=ON -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCH=OFF \
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DMC_BUILD_FUZZERS=ON -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCH=OFF -DMC_BUILD_CONSOLE=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 known=()
 declare -A dicts=()

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the pinned MCP test peers (tests/mcp-peers/package-lock.json) from the npm registry, once
-# per lock file change.
+# Installs the pinned npm packages the tests use, once per lock file change: the MCP test peers
+# (tests/mcp-peers/package-lock.json) and the browser driver of the console's tests
+# (tests/browser/package-lock.json: puppeteer-core, which drives Debian's chromium and downloads none).
 set -euo pipefail
-dir=$(cd "$(dirname "$0")/../tests/mcp-peers" && pwd)
-stamp=$dir/node_modules/.mc-lock-stamp
-if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then
-  exit 0
-fi
-echo "mcp-peers: npm ci in $dir"
-(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-cp "$dir/package-lock.json" "$stamp"
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root/tests/mcp-peers" "$root/tests/browser"; do
+  stamp=$dir/node_modules/.mc-lock-stamp
+  if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then
+    continue
+  fi
+  echo "mcp-peers: npm ci in $dir"
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp "$dir/package-lock.json" "$stamp"
+done

@@ -35,6 +35,7 @@
 #include "util/Clock.h"
 #include "util/Json.h"
 #include "web/ApiDocs.h"
+#include "web/ConsoleFiles.h"
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
@@ -647,6 +648,12 @@ void HostRuntime::registerCoreRoutes() {
                            "(docs/metrics.md); off with metrics.enabled = false.",
                            {}, kPrometheusTextType});
     }
+    auto console = ConsoleFiles::load(settings_.consoleDir);
+    if (console->available())
+        logging::get("host")->info("web console at / ({} files from {})", console->fileCount(), console->dir());
+    else if (settings_.consoleDir != "off")
+        logging::get("host")->warn("no web console at /: {}", console->problem());
+    registerConsoleRoutes(*router_, std::move(console));
     registerGatewayRoutes(*router_, *gateway_);
     registerQueryRoutes(*router_, store_.get());
     registerGatewayMessages(*hub_, *gateway_);

@@ -57,6 +57,8 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.pluginsDir = resolveAuto(readValue(config, "plugins.dir"),
                                {bin + "/../plugins", bin + "/../lib/mission-control/plugins"});
     s.watchPlugins = readBool(config, "plugins.watch");
+    s.consoleDir = readValue(config, "http.console_dir");
+    if (s.consoleDir != "off") s.consoleDir = resolveAuto(s.consoleDir, {bin + "/../share/mission-control/console"});
     s.metricsEnabled = readBool(config, "metrics.enabled");
     s.mcpEndpoint = readBool(config, "mcp.endpoint.enabled");
     s.mcpMaxSessions = static_cast<std::size_t>(readInt(config, "mcp.endpoint.max_sessions"));

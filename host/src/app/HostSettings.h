@@ -42,6 +42,7 @@ struct HostSettings {
     std::map<std::string, McpProfile> mcpProfiles; // "" (/mcp, mcp.endpoint.prefix) and mcp.profiles.<name>.*
     std::string storeBackend;
     std::string migrationsDir;
+    std::string consoleDir; // http.console_dir resolved; "off" for none
     logging::Settings log;
     std::string jwtSecret;
     std::string jwtIssuer;

@@ -41,6 +41,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"http.allow_remote_without_auth", KeyType::Bool, "false", "Start on a non-loopback http.host without auth.jwt.secret (everyone on the network is admin); warned about at every start."},
         {"http.tls.cert", KeyType::String, "", "PEM certificate chain: with http.tls.key the listener serves https:// and wss:// only."},
         {"http.tls.key", KeyType::String, "", "PEM private key of http.tls.cert."},
+        {"http.console_dir", KeyType::String, "auto", "Directory of the web console served at / (index.html and assets/; auto: <bin>/../share/mission-control/console; off: none, / answers 404)."},
         {"plugins.dir", KeyType::String, "auto", "Directory whose *.so plugins are loaded (auto: <bin>/../plugins, then <bin>/../lib/mission-control/plugins)."},
         {"plugins.watch", KeyType::Bool, "true", "Load plugins copied into plugins.dir while the host runs, reload replaced ones and stop removed ones (inotify); POST /api/plugins/rescan and SIGHUP do the same on demand."},
         {"store.backend", KeyType::String, "sqlite", "Storage backend: the store plugin with id store-<backend>."},

@@ -142,20 +142,6 @@ std::string operationId(const std::string& method, const std::string& pattern) {
     return out;
 }
 
-std::string htmlEscape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
 } // namespace
 
 std::string openApiJson(const Router& router) {
@@ -262,25 +248,25 @@ std::string docsHtml(const Router& router) {
         "400. Authenticate with <code>Authorization: Bearer &lt;jwt&gt;</code> or <code>?token=&lt;jwt&gt;</code>."
         "</p>";
     for (const auto& route : router.routes()) {
-        html += "<h2 id=\"" + htmlEscape(operationId(route.method, route.pattern)) + "\"><span class=\"m\">" +
-                route.method + "</span>" + htmlEscape(route.pattern) + "</h2><p>" + htmlEscape(route.summary) +
+        html += "<h2 id=\"" + http::htmlEscape(operationId(route.method, route.pattern)) + "\"><span class=\"m\">" +
+                route.method + "</span>" + http::htmlEscape(route.pattern) + "</h2><p>" + http::htmlEscape(route.summary) +
                 " <span class=\"r\">(role: " + (route.minimumRole ? roleName(*route.minimumRole) : "none") + "; " +
-                htmlEscape(route.contentType) + ")</span></p>";
+                http::htmlEscape(route.contentType) + ")</span></p>";
         if (route.query.empty()) continue;
         html += "<table><tr><th>parameter</th><th>type</th><th>values</th><th>default</th><th>meaning</th></tr>";
         for (const auto& q : route.query) {
             std::string values;
             if (q.type == ParamType::Integer) values = std::to_string(q.minimum) + " .. " + std::to_string(q.maximum);
             for (const auto& v : q.values) values += (values.empty() ? "" : ", ") + v;
-            html += "<tr><td><code>" + htmlEscape(q.name) + "</code>" + (q.required ? " (required)" : "") + "</td><td>" +
-                    typeName(q.type) + "</td><td>" + htmlEscape(values) + "</td><td>" + htmlEscape(q.defaultValue) +
-                    "</td><td>" + htmlEscape(q.description) + "</td></tr>";
+            html += "<tr><td><code>" + http::htmlEscape(q.name) + "</code>" + (q.required ? " (required)" : "") + "</td><td>" +
+                    typeName(q.type) + "</td><td>" + http::htmlEscape(values) + "</td><td>" + http::htmlEscape(q.defaultValue) +
+                    "</td><td>" + http::htmlEscape(q.description) + "</td></tr>";
         }
         html += "</table>";
     }
     for (const auto& raw : router.rawRoutes())
-        html += "<h2><span class=\"m\">" + raw.method + "</span>" + htmlEscape(raw.path) + "</h2><p>" +
-                htmlEscape(raw.summary) + "</p>";
+        html += "<h2><span class=\"m\">" + raw.method + "</span>" + http::htmlEscape(raw.path) + "</h2><p>" +
+                http::htmlEscape(raw.summary) + "</p>";
     return html + "</body></html>";
 }
 

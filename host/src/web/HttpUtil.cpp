@@ -12,7 +12,8 @@ void sendBody(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::
               const std::string& contentType, std::string_view body) {
     response.setStatus(status);
     response.setContentType(contentType);
-    response.set("Cache-Control", "no-store");
+    // API answers are never cached; a handler that allows caching (the console's files) says so first.
+    if (!response.has("Cache-Control")) response.set("Cache-Control", "no-store");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
 }
@@ -32,6 +33,21 @@ void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse:
     body += detailsJson.empty() ? std::string_view("{}") : detailsJson;
     body += "}}";
     sendJson(response, status, body);
+}
+
+std::string htmlEscape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
 }
 
 std::map<std::string, std::string> queryParameters(const Poco::Net::HTTPServerRequest& request) {

@@ -29,6 +29,9 @@ std::map<std::string, std::string> queryParameters(const Poco::Net::HTTPServerRe
 // The same for a request target ("/api/logs?level=warn").
 std::map<std::string, std::string> queryParameters(const std::string& target);
 
+// `text` safe inside HTML text and double-quoted attributes.
+std::string htmlEscape(std::string_view text);
+
 // The path of a request without its query string.
 std::string requestPath(const Poco::Net::HTTPServerRequest& request);
 
