@@ -6,6 +6,7 @@ import { useLiveState } from './hooks';
 import { live } from './live';
 import { href, useRoute, type Route } from './router';
 import './style.css';
+import { Audit } from './views/Audit';
 import { Fleet } from './views/Fleet';
 import { Logs } from './views/Logs';
 import { ThreadPage } from './views/Thread';
@@ -16,6 +17,7 @@ const VIEWS = [
   { path: '', title: 'Fleet', key: 'f' },
   { path: 'threads', title: 'Threads', key: 't' },
   { path: 'logs', title: 'Logs', key: 'l' },
+  { path: 'audit', title: 'Audit', key: 'a' },
 ];
 
 function View({ route }: { route: Route }) {
@@ -23,6 +25,7 @@ function View({ route }: { route: Route }) {
   if (first === 'threads' && second) return <ThreadPage id={second} />;
   if (first === 'threads') return <Threads route={route} />;
   if (first === 'logs') return <Logs route={route} />;
+  if (first === 'audit') return <Audit route={route} />;
   if (first === 'servers' && second) return <ServerPage id={second} />;
   if (!first) return <Fleet />;
   return <div class="view"><div class="empty">No view at #{route.parts.join('/')}. <a href="#/">Fleet</a></div></div>;
@@ -69,7 +72,7 @@ function App() {
   }, [theme]);
   useEffect(() => {
     live.start();
-    // Keys: g then f/t/l goes to a view; / focuses the first filter.
+    // Keys: g then f/t/l/a goes to a view; / focuses the first filter.
     let armed = false;
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement;

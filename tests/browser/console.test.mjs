@@ -320,6 +320,27 @@ describe('the console against a real host', () => {
     assert.equal(echoes, 2, 'the seeded echo call and the console\'s');
   });
 
+  test('Audit shows admin actions and permission decisions, filtered, and new decisions live', async () => {
+    await page.goto(host.base + '/#/audit', { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('tr[data-audit="mcp.register"]');
+    assert.match(await page.$eval('tr[data-audit="mcp.register"]', (r) => r.textContent), /anonymous.*mcp\.register.*late/);
+    await page.waitForSelector('tr[data-audit="mcp.remove"]');
+    await page.waitForSelector('tr[data-decision="allowed"]');
+    await page.select('select[name="decision"]', 'denied');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[aria-label="permission decisions"] tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.dataset.decision === 'denied');
+    });
+    const denied = await texts(page, '[aria-label="permission decisions"] tbody tr');
+    assert.equal(denied.length, 1);
+    assert.match(denied[0], /get-env.*rule 'no-env' denies.*T-weather/);
+    await screenshot(page, 'audit');
+    const again = await api(host, 'POST', '/api/mcps/everything/tools/get-env/call', { arguments: {}, thread_id: 'T-audit' });
+    assert.equal(again.status, 403);
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="permission decisions"] tbody tr').length === 2, { timeout: 10000 });
+    assert.match((await texts(page, '[aria-label="permission decisions"] tbody tr'))[0], /T-audit/);
+  });
+
   test('the live connection comes back after a drop and replays what it missed', async () => {
     const tab = await browser.newPage();
     // Every WebSocket the page opens, so that the test can drop one as a network blip would.
