@@ -69,6 +69,11 @@ public:
         MC_FUZZ_CHECK(r.limit >= 1 && r.limit <= 1000, "usage limit");
         MC_FUZZ_CHECK(!r.from || !r.to || *r.from <= *r.to, "usage range");
     }
+    void tools(const ToolsRequest& r, mc::sdk::Sink&) override {
+        MC_FUZZ_CHECK(r.limit >= 1 && r.limit <= 1000, "tools limit");
+        MC_FUZZ_CHECK(r.buckets >= 0 && r.buckets <= 500, "tools buckets");
+        MC_FUZZ_CHECK(!r.from || !r.to || *r.from <= *r.to, "tools range");
+    }
     std::optional<ParsedList> lastList_;
 
 private:

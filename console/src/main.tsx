@@ -11,11 +11,13 @@ import { Fleet } from './views/Fleet';
 import { Logs } from './views/Logs';
 import { ThreadPage } from './views/Thread';
 import { Threads } from './views/Threads';
+import { Tools } from './views/Tools';
 import { ServerPage } from './views/Server';
 
 const VIEWS = [
   { path: '', title: 'Fleet', key: 'f' },
   { path: 'threads', title: 'Threads', key: 't' },
+  { path: 'tools', title: 'Tools', key: 'o' },
   { path: 'logs', title: 'Logs', key: 'l' },
   { path: 'audit', title: 'Audit', key: 'a' },
 ];
@@ -26,6 +28,7 @@ function View({ route }: { route: Route }) {
   if (first === 'threads') return <Threads route={route} />;
   if (first === 'logs') return <Logs route={route} />;
   if (first === 'audit') return <Audit route={route} />;
+  if (first === 'tools') return <Tools route={route} />;
   if (first === 'servers' && second) return <ServerPage id={second} />;
   if (!first) return <Fleet />;
   return <div class="view"><div class="empty">No view at #{route.parts.join('/')}. <a href="#/">Fleet</a></div></div>;
@@ -72,7 +75,7 @@ function App() {
   }, [theme]);
   useEffect(() => {
     live.start();
-    // Keys: g then f/t/l/a goes to a view; / focuses the first filter.
+    // Keys: g then f/t/o/l/a goes to a view; / focuses the first filter.
     let armed = false;
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement;

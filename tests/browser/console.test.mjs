@@ -229,6 +229,15 @@ describe('the console against a real host', () => {
     assert.equal(await page.$('[data-thread="T-live-running"]'), null, 'a running thread must not join the status=error list');
     await page.select('select[name="status"]', '');
     await page.waitForSelector('[data-thread="T-live-running"]');
+
+    // Search finds words in prompts, transcripts and logs, and links the threads they belong to.
+    await page.type('input[name="q"]', 'Lisbon');
+    await page.keyboard.press('Tab');
+    await page.waitForSelector('[aria-label="search results"] tr[data-hit]');
+    const hits = await page.$$eval('[aria-label="search results"] tr[data-hit]', (rows) =>
+      rows.map((r) => `${r.dataset.hit} ${r.querySelector('a')?.textContent} ${r.querySelector('mark')?.textContent}`));
+    assert.ok(hits.includes('thread T-weather Lisbon'), hits.join('; '));
+    assert.ok(hits.includes('transcript T-weather Lisbon'), hits.join('; '));
   });
 
   test('a thread page shows the waterfall with tokens, cost, tool calls, the denied permission, the sub-thread, transcript and logs', async () => {
@@ -246,6 +255,8 @@ describe('the console against a real host', () => {
     assert.match(denied, /get-env/);
     assert.match(denied, /no-env/);
     assert.match(await page.$eval('[data-child="T-weather-sub"]', (r) => r.textContent), /sub-thread T-weather-sub/);
+    assert.match(await page.$eval('[aria-label="thread tree"] [data-tree-thread="T-weather"]', (r) => r.textContent),
+                 /T-weather.*running.*echo ×1.*T-weather-sub.*complete/);
     assert.deepEqual(await texts(page, '.transcript .msg-body'), ['What is the weather in Lisbon?', 'Sunny, 21 degrees.']);
     const logs = await texts(page, '[aria-label="thread logs"] .log-message');
     assert.deepEqual(logs.slice(0, 2), ['planning the forecast lookup', 'forecast cache is stale']);
@@ -339,6 +350,28 @@ describe('the console against a real host', () => {
     assert.equal(again.status, 403);
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="permission decisions"] tbody tr').length === 2, { timeout: 10000 });
     assert.match((await texts(page, '[aria-label="permission decisions"] tbody tr'))[0], /T-audit/);
+  });
+
+  test('Tools shows calls, errors, denials and latency per tool, a chart, the calls of one tool, and new calls live', async () => {
+    await page.goto(host.base + '/#/tools', { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-tool-row="everything/echo"]');
+    const cell = (row, col) => page.$eval(`[data-tool-row="${row}"] [data-col="${col}"]`, (e) => e.textContent);
+    assert.equal(await cell('everything/echo', 'calls'), '2', 'the seeded echo call and the console\'s');
+    assert.equal(await cell('everything/echo', 'errors'), '0');
+    assert.match(await page.$eval('[data-tool-row="everything/get-env"]', (r) => r.textContent), /^everythingget-env200\.0%2————/);
+    assert.equal(await cell('everything/get-sum', 'p50'), '420 ms');
+    await page.waitForSelector('.chart canvas');
+    await screenshot(page, 'tools');
+
+    await page.click('[data-tool-row="everything/echo"] button');
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="tool calls"] tbody tr').length === 2);
+    assert.deepEqual(await texts(page, '[aria-label="tool calls"] tbody tr td:nth-child(5)'), ['T-weather', 'T-weather']);
+    assert.match(await page.evaluate(() => location.hash), /tool=echo/);
+
+    const call = await api(host, 'POST', '/api/mcps/everything/tools/echo/call', { arguments: { message: 'counted live' }, thread_id: 'T-tools' });
+    assert.equal(call.status, 200);
+    await page.waitForFunction(() => document.querySelector('[data-tool-row="everything/echo"] [data-col="calls"]')?.textContent === '3', { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="tool calls"] tbody tr').length === 3);
   });
 
   test('the live connection comes back after a drop and replays what it missed', async () => {

@@ -320,6 +320,52 @@ public:
                              rejected.rejected[0].second);
     }
 
+    void testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent() {
+        auto& store = open(mc::test::fake::sourceMigrationsDir());
+        assertWritten(write(store, "thread", std::string("[") + kThreadT1 + R"(,{"id":"T-2","mcp_id":"agent-b","status":"running"}])"), 2, 0);
+        const auto step = [](const std::string& thread, int sequence, const std::string& type, const std::string& mcp, const std::string& tool,
+                             const std::string& duration, const std::string& status, const std::string& at) {
+            return R"({"id":"S-)" + thread + "-" + std::to_string(sequence) + R"(","thread_id":")" + thread + R"(","sequence":)" +
+                   std::to_string(sequence) + R"(,"timestamp":"2026-01-02T01:)" + at + R"(Z","duration_ms":)" + duration +
+                   R"(,"step_type":")" + type + R"(","status":")" + status + R"(","mcp_id":)" + (mcp.empty() ? "null" : "\"" + mcp + "\"") +
+                   R"(,"tool":")" + tool + "\"}";
+        };
+        assertWritten(write(store, "step",
+                            "[" + step("T-1", 1, "tool_call", "fs", "read", "10", "ok", "00:00") + "," +
+                                step("T-1", 2, "tool_call", "fs", "read", "30", "ok", "00:10") + "," +
+                                step("T-1", 3, "tool_call", "fs", "read", "20", "error", "00:20") + "," +
+                                step("T-2", 1, "tool_call", "fs", "read", "40", "timeout", "00:30") + "," +
+                                step("T-2", 2, "tool_call", "fs", "write", "0", "denied", "00:40") + "," +
+                                step("T-2", 3, "llm_call", "", "model", "900", "ok", "00:50") + "," +
+                                step("T-1", 4, "tool_call", "", "Bash", "5.5", "ok", "01:00") + "]"),
+                      7, 0);
+        const std::string read = R"("tool":"read","calls":4,"errors":2,"denied":0,"error_rate":0.5,"p50_ms":20,"p95_ms":40,"p99_ms":40,"max_ms":40,)"
+                                 R"("last_call":"2026-01-02T01:00:30.000000Z"})";
+        const std::string bash = R"({"mcp_id":null,"tool":"Bash","calls":1,"errors":0,"denied":0,"error_rate":0,"p50_ms":5.5,"p95_ms":5.5,)"
+                                 R"("p99_ms":5.5,"max_ms":5.5,"last_call":"2026-01-02T01:01:00.000000Z"})";
+        const std::string write_ = R"({"mcp_id":"fs","tool":"write","calls":1,"errors":0,"denied":1,"error_rate":0,"p50_ms":null,)"
+                                   R"("p95_ms":null,"p99_ms":null,"max_ms":null,"last_call":"2026-01-02T01:00:40.000000Z"})";
+        CPPUNIT_ASSERT_EQUAL(R"({"items":[{"mcp_id":"fs",)" + read + "," + bash + "," + write_ + R"(],"calls_read":6,"truncated":false})",
+                             queryText(store, "tools", "{}"));
+        // A chart's series: two buckets over the range given.
+        CPPUNIT_ASSERT_EQUAL(R"({"items":[{"mcp_id":"fs",)" + read + "," + write_ +
+                                 R"(],"series":{"from_ms":1767315600000,"bucket_ms":40000,"points":[{"calls":4,"errors":2,"p50_ms":20,"p95_ms":40},)"
+                                 R"({"calls":1,"errors":0,"p50_ms":null,"p95_ms":null}]},"calls_read":5,"truncated":false})",
+                             queryText(store, "tools", R"({"mcp_id":"fs","from":"2026-01-02T01:00:00Z","to":"2026-01-02T01:01:20Z","buckets":2})"));
+        // Per calling agent (the thread's mcp_id), one tool.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[{"mcp_id":"fs","tool":"read","agent":"mcp-a","calls":3,"errors":1,"denied":0,)"
+                                         R"("error_rate":0.333,"p50_ms":20,"p95_ms":30,"p99_ms":30,"max_ms":30,"last_call":"2026-01-02T01:00:20.000000Z"},)"
+                                         R"({"mcp_id":"fs","tool":"read","agent":"agent-b","calls":1,"errors":1,"denied":0,"error_rate":1,)"
+                                         R"("p50_ms":40,"p95_ms":40,"p99_ms":40,"max_ms":40,"last_call":"2026-01-02T01:00:30.000000Z"}],)"
+                                         R"("calls_read":4,"truncated":false})"),
+                             queryText(store, "tools", R"({"by":"agent","tool":"read","limit":2})"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"items":[],"calls_read":0,"truncated":false})"), queryText(store, "tools", R"({"agent":"nobody"})"));
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("tools", R"({"by":"server"})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools: parameter 'by' must be one of tool, agent (got 'server')"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("tools", R"({"buckets":501})", result, error));
+    }
+
     void testExpiredMetricPointsAreSweptWithinAWrite() {
         auto& store = open(mc::test::fake::sourceMigrationsDir(), {{"metric_retention_hours", "1"}});
         const long long now = records::unixMicrosFromHostClock(0);
@@ -633,6 +679,7 @@ protected:
 #define MC_STORE_CONFORMANCE_TESTS                                                                                     \
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
     CPPUNIT_TEST(testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent);                                            \
+    CPPUNIT_TEST(testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent);                                                  \
     CPPUNIT_TEST(testExpiredMetricPointsAreSweptWithinAWrite);                                                         \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \

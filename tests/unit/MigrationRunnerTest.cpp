@@ -109,6 +109,7 @@ public:
                                          "idx_execution_steps_thread_id ON execution_steps,"
                                          "idx_execution_steps_thread_sequence ON execution_steps,"
                                          "idx_execution_steps_tool ON execution_steps,"
+                                         "idx_execution_steps_type_time ON execution_steps,"
                                          "idx_logs_level_timestamp ON logs,idx_logs_mcp_timestamp ON logs,"
                                          "idx_logs_service_timestamp ON logs,idx_logs_thread_timestamp ON logs,"
                                          "idx_logs_timestamp_id ON logs,"

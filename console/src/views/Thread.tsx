@@ -22,6 +22,8 @@ interface Message {
 interface Permission { id: string; timestamp: string; user_id: string | null; resource: string; action: string; granted: boolean; reason: string | null; mcp_id: string | null }
 interface Span { id: string; trace_id: string; span_id: string; parent_span_id: string | null; name: string; service: string | null; start_time: string; duration_ms: number | null; status: string | null }
 interface Usage { input_tokens?: number; output_tokens?: number; total_tokens?: number; cost_usd?: number }
+interface GraphNode { id: string; type: 'thread' | 'mcp' | 'tool'; thread_id?: string; status?: string; mcp_id?: string; tool?: string; label: string }
+interface Graph { nodes: GraphNode[]; edges: { type: string; from: string; to: string; count?: number }[]; truncated: boolean }
 
 interface Loaded {
   thread: ThreadRecord & { timeline: Step[]; transcript: Message[] };
@@ -30,20 +32,22 @@ interface Loaded {
   logs: LogLine[];
   spans: Span[];
   usage: Usage | null;
+  graph: Graph;
 }
 
 async function load(id: string): Promise<Loaded> {
   const path = `/api/threads/${encodeURIComponent(id)}`;
-  const [thread, children, permissions, logs, spans, usage] = await Promise.all([
+  const [thread, children, permissions, logs, spans, usage, graph] = await Promise.all([
     get<{ items: Loaded['thread'][] }>(path),
     get<Page<ThreadRecord>>(`${path}/children`, { order: 'asc', limit: 200 }),
     get<Page<Permission>>('/api/permissions', { thread_id: id, order: 'asc', limit: 500 }),
     get<Page<LogLine>>('/api/logs', { thread_id: id, order: 'asc', limit: 500 }),
     get<Page<Span>>('/api/spans', { thread_id: id, order: 'asc', limit: 500 }),
     get<{ items: Usage[] }>('/api/usage', { by: 'thread', thread_id: id }),
+    get<Graph>('/api/graph', { thread_id: id }),
   ]);
   return { thread: thread.items[0], children: children.items, permissions: permissions.items, logs: logs.items,
-           spans: spans.items, usage: usage.items[0] ?? null };
+           spans: spans.items, usage: usage.items[0] ?? null, graph };
 }
 
 function detailOf(step: Step): string {
@@ -92,6 +96,29 @@ function spanRows(spans: Span[]): WaterfallRow[] {
               .sort((a, b) => a.start - b.start);
 }
 
+// The thread and everything it started, as a tree: each thread with its status and the tools it called.
+function ThreadTree({ graph, current }: { graph: Graph; current: string }) {
+  const children = new Map<string, string[]>();
+  const calls = new Map<string, { label: string; count: number }[]>();
+  for (const e of graph.edges) {
+    if (e.type === 'parent-of') children.set(e.from, [...(children.get(e.from) ?? []), e.to]);
+    if (e.type === 'called') calls.set(e.from, [...(calls.get(e.from) ?? []), { label: e.to.replace(/^tool:/, ''), count: e.count ?? 1 }]);
+  }
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  const render = (nodeId: string, depth: number): preact.JSX.Element | null => {
+    const node = nodes.get(nodeId);
+    if (!node || depth > 32) return null;
+    return (
+      <li key={nodeId} data-tree-thread={node.thread_id}>
+        {node.thread_id === current ? <b class="mono">{node.thread_id}</b> : <a class="mono" href={href(['threads', node.thread_id!])}>{node.thread_id}</a>}
+        {' '}<Badge value={node.status} />
+        {(calls.get(nodeId) ?? []).map((c) => <span class="tag" key={c.label}>{c.label} ×{c.count}</span>)}
+        {children.get(nodeId)?.length ? <ul>{children.get(nodeId)!.map((child) => render(child, depth + 1))}</ul> : null}
+      </li>);
+  };
+  return <ul class="tree" aria-label="thread tree">{render(`thread:${current}`, 0)}</ul>;
+}
+
 export function ThreadPage({ id }: { id: string }) {
   const data = useLoad(() => load(id), [id]);
   const reload = useThrottled(data.reload, 400);
@@ -129,6 +156,7 @@ export function ThreadPage({ id }: { id: string }) {
           </ol>
         </Section>
       </div>
+      {d.graph.edges.some((e) => e.type === 'parent-of') ? <Section title="Threads it started"><ThreadTree graph={d.graph} current={t.id} /></Section> : null}
       {d.spans.length ? <Section title="Trace"><Waterfall rows={spanRows(d.spans)} label="trace" /></Section> : null}
       <Section title="Logs" actions={<a href={href(['logs'], { thread: t.id })}>open in Logs</a>}>
         <div class="log-block" aria-label="thread logs">

@@ -15,7 +15,39 @@ export interface Thread {
 
 const STATUSES = ['running', 'paused', 'complete', 'error', 'cancelled'];
 
-interface Filters { status: string; mcp: string; from: string; to: string }
+interface Filters { status: string; mcp: string; from: string; to: string; q: string }
+interface Hit { kind: string; id: string; timestamp: string; thread_id: string | null; mcp_id: string | null; snippet: string }
+
+// A search snippet marks its matches with <mark>…</mark>: drawn as text with <mark> elements, never as HTML.
+function Snippet({ text }: { text: string }) {
+  const parts = text.split(/<mark>|<\/mark>/);
+  return <span>{parts.map((part, i) => (i % 2 ? <mark key={i}>{part}</mark> : part))}</span>;
+}
+
+function SearchResults({ q }: { q: string }) {
+  const [hits, setHits] = useState<Hit[] | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let current = true;
+    setHits(null);
+    get<Page<Hit>>('/api/search', { q, limit: 200 }).then((page) => current && (setHits(page.items), setError(undefined)),
+                                                          (e) => current && setError(e.message));
+    return () => { current = false; };
+  }, [q]);
+  return (
+    <div class="search-results" aria-label="search results">
+      <ErrorBox error={error} />
+      {hits === null ? <div class="empty">Searching…</div> : hits.length === 0 ? <div class="empty">Nothing matches “{q}”.</div> : (
+        <table class="grid">
+          <thead><tr><th>found in</th><th>thread</th><th>match</th><th>time</th></tr></thead>
+          <tbody>{hits.map((h) => (
+            <tr key={`${h.kind}:${h.id}`} data-hit={h.kind}><td><span class="tag">{h.kind}</span></td>
+              <td>{h.thread_id ? <a class="mono" href={href(['threads', h.thread_id])}>{h.thread_id}</a> : '—'}</td>
+              <td><Snippet text={h.snippet} /></td><td class="sub">{dateTime(h.timestamp)}</td></tr>))}</tbody>
+        </table>)}
+    </div>
+  );
+}
 
 function localToRfc3339(local: string): string | undefined {
   if (!local) return undefined;
@@ -41,7 +73,7 @@ function elapsed(t: Thread, now: number): string {
 
 export function Threads({ route }: { route: Route }) {
   const q = route.query;
-  const filters: Filters = { status: q.get('status') ?? '', mcp: q.get('mcp') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '' };
+  const filters: Filters = { status: q.get('status') ?? '', mcp: q.get('mcp') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '', q: q.get('q') ?? '' };
   const key = JSON.stringify(filters);
   const [threads, setThreads] = useState<Thread[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -100,10 +132,11 @@ export function Threads({ route }: { route: Route }) {
         <label>server <input name="mcp" value={filters.mcp} placeholder="mcp id" onChange={(e) => set({ mcp: e.currentTarget.value.trim() })} /></label>
         <label>from <input name="from" type="datetime-local" value={filters.from} onChange={(e) => set({ from: e.currentTarget.value })} /></label>
         <label>to <input name="to" type="datetime-local" value={filters.to} onChange={(e) => set({ to: e.currentTarget.value })} /></label>
-        <span class="grow" />
+        <label class="grow">search <input name="q" type="search" value={filters.q} placeholder="words in prompts, transcripts, logs" onChange={(e) => set({ q: e.currentTarget.value.trim() })} /></label>
         <span class="muted" data-thread-count={threads.length}>{threads.length}{cursor ? '+' : ''} threads</span>
       </form>
       <ErrorBox error={error} />
+      {filters.q ? <SearchResults q={filters.q} /> : null}
       <div class="thread-head" role="row"><span>thread</span><span>status</span><span>server</span><span>started</span><span>duration</span><span>parent</span></div>
       <VirtualList items={threads} rowHeight={34} class="thread-list" label="threads"
                    empty={loaded ? 'No thread matches.' : 'Loading…'}

@@ -219,6 +219,11 @@ void registerQueryRoutes(Router& router, StoreService* store) {
         {"/api/usage", "usage", "",
          "Tokens (input, output, cache read, cache creation) and cost in USD added up per thread or per agent from the "
          "agents' OTLP metrics, the costliest first."},
+        {"/api/steps", "steps.list", "",
+         "Execution steps of every thread, newest first: filter by type, MCP server, tool, status, thread, time (a tool's calls)."},
+        {"/api/tools", "tools", "",
+         "Per MCP server and tool (and calling agent with by=agent): calls, errors, denials, p50/p95/p99 latency over a "
+         "time range, the busiest first; with buckets, a series over time for a chart."},
         {"/api/audit", "audit.list", "",
          "Administrative actions (MCP registered/removed, plugin refused, configuration reloaded) and who did them."},
         {"/api/search", "search", "",

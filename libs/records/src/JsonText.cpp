@@ -115,6 +115,24 @@ bool normalizeTimestamp(std::string_view in, std::string& out) {
 
 std::string formatTimestamp(long long unixMicros) { return mc::sdk::json::isoTimestamp(unixMicros); }
 
+long long unixMicrosOfStored(std::string_view stored) {
+    // "2026-01-02T03:04:05.000006Z": days since the epoch from the civil date (Howard Hinnant's
+    // days_from_civil), then the time of day.
+    const auto digits = [&](std::size_t at, std::size_t count) {
+        long long v = 0;
+        for (std::size_t i = at; i < at + count && i < stored.size(); ++i) v = v * 10 + (stored[i] - '0');
+        return v;
+    };
+    const long long y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+    const long long yy = y - (m <= 2 ? 1 : 0);
+    const long long era = (yy >= 0 ? yy : yy - 399) / 400;
+    const long long yoe = yy - era * 400;
+    const long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const long long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    const long long seconds = digits(11, 2) * 3600 + digits(14, 2) * 60 + digits(17, 2);
+    return (days * 86400 + seconds) * 1000000 + digits(20, 6);
+}
+
 std::string sha256Hex(std::string_view data) {
     Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
     engine.update(data.data(), static_cast<unsigned>(data.size()));

@@ -101,6 +101,12 @@ std::vector<ListQuerySpec> buildCatalog() {
                                eq("parent_id", "only direct children of this thread")},
                               timeRange("started_at", "threads started"))));
     all.push_back(scoped("threads.timeline", "step", "sequence", "thread_id", true));
+    all.push_back(list("steps.list", "step", "timestamp", true,
+                       concat({eq("step_type", "only steps of this type (tool_call, llm_call, ...)", "type"),
+                               eq("mcp_id", "only steps on this MCP server"), eq("tool", "only calls of this tool"),
+                               eq("status", "only steps in this status (ok, error, timeout, denied, ...)"),
+                               eq("thread_id", "only steps of this thread")},
+                              timeRange("timestamp", "steps"))));
     all.push_back(scoped("threads.transcript", "transcript", "sequence", "thread_id", true));
     all.push_back(scoped("threads.children", "thread", "started_at", "parent_id", false));
     all.push_back(list("logs.list", "log", "timestamp", true, logFilters()));
@@ -304,6 +310,24 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
         auto limit = limitSpec(100, 1000);
         limit.description = "most threads or agents (the costliest first)";
         out.push_back(limit);
+    } else if (name == "tools") {
+        auto by = oneOf("by", {"tool", "agent"}, "one row per MCP server and tool, or per server, tool and calling agent");
+        by.defaultValue = "tool";
+        out.push_back(by);
+        out.push_back(text("mcp_id", "only this MCP server's tools"));
+        out.push_back(text("tool", "only this tool"));
+        out.push_back(text("agent", "only calls by this agent (the mcp_id of the calling thread)"));
+        out.push_back(timestamp("from", "calls at or after this time (RFC 3339)"));
+        out.push_back(timestamp("to", "calls before this time (RFC 3339, exclusive)"));
+        auto buckets = text("buckets", "also a series of this many equal time buckets over the range (0: none)");
+        buckets.kind = ParamKind::Integer;
+        buckets.minimum = 0;
+        buckets.maximum = 500;
+        buckets.defaultValue = "0";
+        out.push_back(buckets);
+        auto limit = limitSpec(100, 1000);
+        limit.description = "most rows (the busiest first)";
+        out.push_back(limit);
     } else if (name == "search") {
         auto q = text("q", "words to find (all of them, any order); ranked, with the match highlighted");
         q.required = true;
@@ -321,7 +345,7 @@ std::vector<QueryParamSpec> queryParameters(std::string_view name) {
 }
 
 std::string knownQueries() {
-    std::vector<std::string> names{"threads.get", "threads.state", "graph", "search", "usage", "schema_migrations.list"};
+    std::vector<std::string> names{"threads.get", "threads.state", "graph", "search", "usage", "tools", "schema_migrations.list"};
     for (const auto& q : listQueries()) names.push_back(q.name);
     std::sort(names.begin(), names.end());
     return joined(names);
@@ -442,6 +466,7 @@ void runCatalogQuery(CatalogBackend& backend, std::string_view name, std::string
         if (name == "graph") return backend.graph(parseGraph(paramsJson), rows);
         if (name == "search") return backend.search(parseSearch(paramsJson), rows);
         if (name == "usage") return backend.usage(parseUsage(paramsJson), rows);
+        if (name == "tools") return backend.tools(parseTools(paramsJson), rows);
     } catch (const QueryError& e) {
         throw mc::sdk::Error(MC_ERR_INVALID_ARGUMENT, e.what());
     }
@@ -515,6 +540,127 @@ UsageRequest parseUsage(std::string_view paramsJson) {
     if (out.from && out.to && *out.from > *out.to) throw QueryError("usage: parameter 'from' is after 'to'");
     out.limit = integerValue(*params, "usage", allowed.back()).value_or(100);
     return out;
+}
+
+ToolsRequest parseTools(std::string_view paramsJson) {
+    const auto allowed = queryParameters("tools");
+    auto params = parseParams("tools", paramsJson, allowed);
+    ToolsRequest out;
+    if (auto by = textValue(*params, "tools", "by")) {
+        if (*by != "tool" && *by != "agent") bad("tools", "by", "must be one of tool, agent (got '" + *by + "')");
+        out.byAgent = *by == "agent";
+    }
+    out.mcpId = textValue(*params, "tools", "mcp_id");
+    out.tool = textValue(*params, "tools", "tool");
+    out.agent = textValue(*params, "tools", "agent");
+    if (params->has("from") && !params->isNull("from")) out.from = checkedValue(*params, "tools", allowed[4]);
+    if (params->has("to") && !params->isNull("to")) out.to = checkedValue(*params, "tools", allowed[5]);
+    if (out.from && out.to && *out.from > *out.to) throw QueryError("tools: parameter 'from' is after 'to'");
+    out.buckets = integerValue(*params, "tools", allowed[6]).value_or(0);
+    out.limit = integerValue(*params, "tools", allowed.back()).value_or(100);
+    return out;
+}
+
+namespace {
+
+// Nearest-rank percentile of sorted values.
+double rankPercentile(const std::vector<double>& sorted, double q) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+    return sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1];
+}
+
+std::string number(double value) {
+    return Poco::Dynamic::Var(std::round(value * 1000.0) / 1000.0).convert<std::string>();
+}
+
+std::string nullableText(const std::string& value) {
+    return value.empty() ? std::string("null") : jsonString(value);
+}
+
+struct Latencies {
+    std::int64_t calls = 0, errors = 0, denied = 0;
+    std::vector<double> durations;
+
+    void add(const ToolCall& call) {
+        ++calls;
+        if (call.status == "error" || call.status == "timeout") ++errors;
+        if (call.status == "denied") ++denied;
+        else if (call.durationMs) durations.push_back(*call.durationMs);
+    }
+    // ,"p50_ms":…,"p95_ms":… for `quantiles` (sorts the durations)
+    std::string percentiles(std::initializer_list<std::pair<const char*, double>> quantiles) {
+        std::sort(durations.begin(), durations.end());
+        std::string out;
+        for (const auto& [name, q] : quantiles)
+            out += std::string(",\"") + name + "\":" + (durations.empty() ? std::string("null") : number(rankPercentile(durations, q)));
+        return out;
+    }
+};
+
+} // namespace
+
+std::string toolsJson(const ToolsRequest& request, std::vector<ToolCall> calls) {
+    const bool truncated = static_cast<std::int64_t>(calls.size()) > kToolCallsRead;
+    if (truncated) calls.resize(static_cast<std::size_t>(kToolCallsRead));
+    struct Row {
+        Latencies latencies;
+        std::int64_t lastMs = 0;
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, Row> rows;
+    for (const auto& call : calls) {
+        Row& row = rows[{call.mcpId, call.tool, request.byAgent ? call.agent : std::string()}];
+        row.latencies.add(call);
+        row.lastMs = std::max(row.lastMs, call.atMs);
+    }
+    std::vector<std::pair<std::tuple<std::string, std::string, std::string>, Row>> ordered(
+        std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    // The busiest first; equal ones in (server, tool, agent) order.
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const auto& a, const auto& b) { return a.second.latencies.calls > b.second.latencies.calls; });
+    const bool moreRows = static_cast<std::int64_t>(ordered.size()) > request.limit;
+    if (moreRows) ordered.resize(static_cast<std::size_t>(request.limit));
+    std::string out = "{\"items\":[";
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+        auto& [key, row] = ordered[i];
+        auto& l = row.latencies;
+        out += std::string(i ? "," : "") + "{\"mcp_id\":" + nullableText(std::get<0>(key)) + ",\"tool\":" + jsonString(std::get<1>(key));
+        if (request.byAgent) out += ",\"agent\":" + nullableText(std::get<2>(key));
+        out += ",\"calls\":" + std::to_string(l.calls) + ",\"errors\":" + std::to_string(l.errors) +
+               ",\"denied\":" + std::to_string(l.denied) +
+               ",\"error_rate\":" + number(static_cast<double>(l.errors) / static_cast<double>(l.calls));
+        out += l.percentiles({{"p50_ms", 0.50}, {"p95_ms", 0.95}, {"p99_ms", 0.99}, {"max_ms", 1.0}});
+        out += ",\"last_call\":" + jsonString(formatTimestamp(row.lastMs * 1000)) + "}";
+    }
+    out += "]";
+    if (request.buckets > 0) {
+        std::int64_t fromMs = 0, toMs = 0;
+        const auto ms = [](const std::string& stored) { return unixMicrosOfStored(stored) / 1000; };
+        if (request.from) fromMs = ms(*request.from);
+        if (request.to) toMs = ms(*request.to);
+        if (!request.from || !request.to) {
+            std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+            for (const auto& call : calls) {
+                lo = std::min(lo, call.atMs);
+                hi = std::max(hi, call.atMs);
+            }
+            if (calls.empty()) lo = hi = 0;
+            if (!request.from) fromMs = lo;
+            if (!request.to) toMs = hi + 1;
+        }
+        const std::int64_t bucketMs = std::max<std::int64_t>(1, (toMs - fromMs + request.buckets - 1) / request.buckets);
+        std::vector<Latencies> buckets(static_cast<std::size_t>(request.buckets));
+        for (const auto& call : calls) {
+            if (call.atMs < fromMs || call.atMs >= toMs) continue;
+            const auto index = static_cast<std::size_t>((call.atMs - fromMs) / bucketMs);
+            if (index < buckets.size()) buckets[index].add(call);
+        }
+        out += ",\"series\":{\"from_ms\":" + std::to_string(fromMs) + ",\"bucket_ms\":" + std::to_string(bucketMs) + ",\"points\":[";
+        for (std::size_t i = 0; i < buckets.size(); ++i)
+            out += std::string(i ? "," : "") + "{\"calls\":" + std::to_string(buckets[i].calls) + ",\"errors\":" +
+                   std::to_string(buckets[i].errors) + buckets[i].percentiles({{"p50_ms", 0.50}, {"p95_ms", 0.95}}) + "}";
+        out += "]}";
+    }
+    return out + ",\"calls_read\":" + std::to_string(calls.size()) + ",\"truncated\":" + (truncated || moreRows ? "true" : "false") + "}";
 }
 
 std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& sums) {

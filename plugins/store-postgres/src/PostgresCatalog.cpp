@@ -190,6 +190,31 @@ void PostgresCatalog::usage(const UsageRequest& request, mc::sdk::Sink& rows) {
     rows.write(usageJson(request, sums));
 }
 
+void PostgresCatalog::tools(const ToolsRequest& request, mc::sdk::Sink& rows) {
+    std::vector<ToolCall> calls;
+    pool_.run([&](PGconn* conn) {
+        calls.clear();
+        std::vector<PgParam> binds;
+        // The calling agent is the thread's mcp_id; idx_execution_steps_type_time reads the range newest first.
+        std::string sql = "SELECT s.mcp_id, s.tool, t.mcp_id, s.status, s.duration_ms, "
+                          "floor(extract(epoch from s.timestamp) * 1000)::bigint FROM execution_steps s "
+                          "LEFT JOIN threads t ON t.id = s.thread_id WHERE s.type = 'tool_call' AND s.tool IS NOT NULL";
+        if (request.mcpId) sql += " AND s.mcp_id = " + param(binds, *request.mcpId);
+        if (request.tool) sql += " AND s.tool = " + param(binds, *request.tool);
+        if (request.agent) sql += " AND t.mcp_id = " + param(binds, *request.agent);
+        if (request.from) sql += " AND s.timestamp >= " + param(binds, *request.from, "::timestamp");
+        if (request.to) sql += " AND s.timestamp < " + param(binds, *request.to, "::timestamp");
+        auto result = execute(conn, sql + " ORDER BY s.timestamp DESC LIMIT " + std::to_string(kToolCallsRead + 1), binds);
+        for (int r = 0; r < result.rows(); ++r) {
+            ToolCall call{result.text(r, 0), result.text(r, 1), result.text(r, 2), result.text(r, 3), std::nullopt,
+                          std::stoll(result.text(r, 5))};
+            if (!result.isNull(r, 4)) call.durationMs = std::stod(result.text(r, 4));
+            calls.push_back(std::move(call));
+        }
+    });
+    rows.write(toolsJson(request, std::move(calls)));
+}
+
 void PostgresCatalog::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string words;
     for (const auto& term : request.terms) words += (words.empty() ? "" : " ") + term;

@@ -280,6 +280,38 @@ void SqliteQueries::usage(const UsageRequest& request, mc::sdk::Sink& rows) {
     rows.write(usageJson(request, sums));
 }
 
+void SqliteQueries::tools(const ToolsRequest& request, mc::sdk::Sink& rows) {
+    // The calling agent is the thread's mcp_id; idx_execution_steps_type_time reads the range newest first.
+    std::string sql = "SELECT s.mcp_id, s.tool, t.mcp_id, s.status, s.duration_ms, s.timestamp FROM execution_steps s "
+                      "LEFT JOIN threads t ON t.id = s.thread_id WHERE s.type = 'tool_call' AND s.tool IS NOT NULL";
+    std::vector<ColumnValue> binds;
+    const auto where = [&](const char* condition, const std::optional<std::string>& value) {
+        if (!value) return;
+        sql += condition;
+        binds.emplace_back(*value);
+    };
+    where(" AND s.mcp_id = ?", request.mcpId);
+    where(" AND s.tool = ?", request.tool);
+    where(" AND t.mcp_id = ?", request.agent);
+    where(" AND s.timestamp >= ?", request.from);
+    where(" AND s.timestamp < ?", request.to);
+    sql += " ORDER BY s.timestamp DESC LIMIT " + std::to_string(kToolCallsRead + 1);
+    std::vector<ToolCall> calls;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Prepared select(handle_(), sql);
+        for (std::size_t i = 0; i < binds.size(); ++i) select.bind(static_cast<int>(i + 1), binds[i]);
+        while (select.step()) {
+            sqlite3_stmt* row = select.get();
+            ToolCall call{columnText(row, 0), columnText(row, 1), columnText(row, 2), columnText(row, 3), std::nullopt,
+                          unixMicrosOfStored(columnText(row, 5)) / 1000};
+            if (sqlite3_column_type(row, 4) != SQLITE_NULL) call.durationMs = sqlite3_column_double(row, 4);
+            calls.push_back(std::move(call));
+        }
+    }
+    rows.write(toolsJson(request, std::move(calls)));
+}
+
 void SqliteQueries::search(const SearchRequest& request, mc::sdk::Sink& rows) {
     std::string match;
     for (const auto& term : request.terms) match += (match.empty() ? "\"" : " \"") + term + "\"";

@@ -28,6 +28,7 @@ public:
     void threadDetail(const std::string& threadId, mc::sdk::Sink& rows) override;
     void graph(const mc::records::GraphRequest& request, mc::sdk::Sink& rows) override;
     void usage(const mc::records::UsageRequest& request, mc::sdk::Sink& rows) override;
+    void tools(const mc::records::ToolsRequest& request, mc::sdk::Sink& rows) override;
     void search(const mc::records::SearchRequest& request, mc::sdk::Sink& rows) override;
 
 private:

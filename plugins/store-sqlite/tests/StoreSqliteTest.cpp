@@ -352,8 +352,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'heartbeat' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.tail", "{}", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.tail' (known: audit.list, graph, logs.export, logs.list, "
-                                         "mcps.history, metrics.list, permissions.list, schema_migrations.list, search, spans.list, threads.children, "
-                                         "threads.get, threads.list, threads.state, threads.timeline, threads.transcript, traces.get, usage)"),
+                                         "mcps.history, metrics.list, permissions.list, schema_migrations.list, search, spans.list, steps.list, "
+                                         "threads.children, threads.get, threads.list, threads.state, threads.timeline, threads.transcript, "
+                                         "tools, traces.get, usage)"),
                              error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, store->query("threads.get", R"({"id":"T-nope"})", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("thread 'T-nope' not found"), error);

@@ -12,6 +12,8 @@ std::string jsonString(std::string_view s);
 // (2026-01-02T03:04:05.123456Z), so text order is time order. Returns false when `in` is not one.
 bool normalizeTimestamp(std::string_view in, std::string& out);
 std::string formatTimestamp(long long unixMicros);
+// The inverse of formatTimestamp for a timestamp in the stored form (normalizeTimestamp's output).
+long long unixMicrosOfStored(std::string_view stored);
 // formatTimestamp of the host's clock (mc::sdk::Host::nowUnixUs), or of the system clock when the
 // host gives 0 (no clock callback).
 std::string timestampFromHostClock(long long hostUnixMicros);

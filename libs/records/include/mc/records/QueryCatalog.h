@@ -169,6 +169,34 @@ struct UsageSum {
 };
 std::string usageJson(const UsageRequest& request, const std::vector<UsageSum>& sums);
 
+// ---- tools ----------------------------------------------------------------------------------------
+// Per-tool figures from the tool_call steps: calls, errors, denials and latency percentiles per (MCP
+// server, tool), or per (server, tool, calling agent), over a time range, with an optional series of
+// equal time buckets for a chart. The calling agent is the mcp_id of the step's thread (the agent's
+// service name for an OpenTelemetry thread, the client of a /mcp session).
+struct ToolsRequest {
+    bool byAgent = false;
+    std::optional<std::string> mcpId, tool, agent;
+    std::optional<std::string> from, to; // normalized timestamps (steps in [from, to))
+    std::int64_t buckets = 0;            // 0: no series
+    std::int64_t limit = 100;
+};
+ToolsRequest parseTools(std::string_view paramsJson);
+// The newest calls a store reads for one answer; an older remainder is left out ("truncated").
+constexpr std::int64_t kToolCallsRead = 200000;
+// What a store reads: tool_call steps matching the request, newest first, at most kToolCallsRead + 1.
+struct ToolCall {
+    std::string mcpId, tool, agent, status; // "" for NULL
+    std::optional<double> durationMs;
+    std::int64_t atMs = 0; // the step's timestamp in ms since the epoch
+};
+// {"items":[{"mcp_id","tool"[,"agent"],"calls","errors","denied","error_rate","p50_ms","p95_ms","p99_ms",
+// "max_ms","last_call"}...] busiest first, "series":{"from_ms","bucket_ms","points":[{"calls","errors",
+// "p50_ms","p95_ms"}...]} (with buckets), "calls_read", "truncated"}. errors: status error or timeout;
+// denied: refused by the permission policy (no latency); percentiles are nearest-rank over the calls
+// with a duration, null when there is none.
+std::string toolsJson(const ToolsRequest& request, std::vector<ToolCall> calls);
+
 // What a store reads for a graph; graphJson() builds the answer the same way for every store.
 struct GraphThread {
     std::string id, parentId, mcpId, status, startedAt, userInput;
@@ -208,6 +236,7 @@ public:
     virtual void graph(const GraphRequest& request, mc::sdk::Sink& rows) = 0;
     virtual void search(const SearchRequest& request, mc::sdk::Sink& rows) = 0;
     virtual void usage(const UsageRequest& request, mc::sdk::Sink& rows) = 0;
+    virtual void tools(const ToolsRequest& request, mc::sdk::Sink& rows) = 0;
 };
 // Answers any catalog query with `backend`. Throws mc::sdk::Error: MC_ERR_INVALID_ARGUMENT (bad
 // parameters or cursor), MC_ERR_UNSUPPORTED (not a catalog query), or what the backend throws.
