@@ -9,7 +9,7 @@
 //   unshare -n sh -c 'ip link set lo up && node --test tests/browser/console.test.mjs'
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -372,6 +372,25 @@ describe('the console against a real host', () => {
     assert.equal(call.status, 200);
     await page.waitForFunction(() => document.querySelector('[data-tool-row="everything/echo"] [data-col="calls"]')?.textContent === '3', { timeout: 10000 });
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="tool calls"] tbody tr').length === 3);
+  });
+
+  test("an agent's OpenTelemetry (the real JS SDK exporters) is a thread with LLM calls, tokens, cost and its trace waterfall", async () => {
+    const run = spawnSync(process.execPath, [join(peers, 'otel-sender.mjs'), '--endpoint', host.base, '--protocol', 'http/protobuf',
+                                             '--scenario', 'claude-like'], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const id = 'T-5e5510e0-0000-4000-8000-000000000001';
+    await waitFor('the OTLP thread to be committed', async () => (await api(host, 'GET', `/api/spans?thread_id=${id}`)).body.items.length === 3);
+    await page.goto(`${host.base}/#/threads/${id}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[aria-label="trace"] .wf-row');
+    const spans = await page.$$eval('[aria-label="trace"] .wf-row', (rows) =>
+      rows.map((r) => `${r.querySelector('.wf-label > span').textContent}@${r.querySelector('.wf-label').style.paddingLeft}`));
+    assert.deepEqual(spans, ['invoke_agent claude-code@4px', 'chat claude-x@18px', 'tools/call echo@18px']);
+    const llm = await texts(page, '[aria-label="timeline"] [data-step-type="llm_call"] .sub');
+    assert.equal(llm.length, 2);
+    assert.match(llm[0], /claude-x · 100 in \/ 11 out tokens · \$0\.0007/);
+    assert.match(await page.$eval('[data-usage]', (e) => e.textContent), /^[\d,]+ in \/ [\d,]+ out tokens · \$0\.\d{4}$/);
+    assert.deepEqual(await texts(page, '.transcript .msg-body'), ['use the echo tool', 'done']);
+    await screenshot(page, 'thread-otel');
   });
 
   test('the live connection comes back after a drop and replays what it missed', async () => {

@@ -51,7 +51,10 @@ async function load(id: string): Promise<Loaded> {
 }
 
 function detailOf(step: Step): string {
-  const d = step.details && typeof step.details === 'object' ? step.details : {};
+  // Gateway steps keep their facts at the top of details; an agent's OpenTelemetry event keeps them in
+  // details.attributes (Claude Code: model, input_tokens, output_tokens, cost_usd).
+  const raw = step.details && typeof step.details === 'object' ? step.details : {};
+  const d = { ...(raw.attributes && typeof raw.attributes === 'object' ? raw.attributes : {}), ...raw };
   const parts: string[] = [];
   if (d.model) parts.push(String(d.model));
   const input = d.input_tokens ?? d['gen_ai.usage.input_tokens'];
