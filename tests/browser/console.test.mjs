@@ -109,6 +109,42 @@ async function waitForText(page, selector, text, timeout = 15000) {
                              { timeout }, selector, text);
 }
 
+// Every visible text on the page against the background it is drawn on (the nearest ancestor with an
+// opaque one): the WCAG 2 contrast ratio must be at least 4.5 (3 for large or bold large text).
+// Returns the failures as "text: ratio (colour on background)".
+async function contrastFailures(page) {
+  return page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const failures = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || !el || el.closest('canvas, .u-legend, noscript, option')) continue;
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || Number(style.opacity) < 0.9) continue;
+      const fg = rgb(style.color).slice(0, 3);
+      const [l1, l2] = [lum(fg), lum(background(el))].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) failures.push(`${node.textContent.trim().slice(0, 30)}: ${ratio.toFixed(2)} (${style.color} on ${background(el)})`);
+    }
+    return [...new Set(failures)];
+  });
+}
+
 async function screenshot(page, name) {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`) });
@@ -391,6 +427,41 @@ describe('the console against a real host', () => {
     assert.match(await page.$eval('[data-usage]', (e) => e.textContent), /^[\d,]+ in \/ [\d,]+ out tokens · \$0\.\d{4}$/);
     assert.deepEqual(await texts(page, '.transcript .msg-body'), ['use the echo tool', 'done']);
     await screenshot(page, 'thread-otel');
+  });
+
+  test('every view reads with enough contrast in the light and the dark theme, and fits a laptop screen', async () => {
+    await page.setViewport({ width: 1280, height: 720 });
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      for (const [view, ready] of [['', 'tr[data-server="everything"] .badge'], ['threads', '.thread-row'],
+                                   ['threads/T-5e5510e0-0000-4000-8000-000000000001', '[aria-label="trace"] .wf-row'],
+                                   ['tools', '[data-tool-row]'], ['logs', '.log-line'], ['audit', 'tr[data-decision]'],
+                                   ['servers/everything', '[data-tool="echo"]']]) {
+        await page.goto(`${host.base}/#/${view}`, { waitUntil: 'domcontentloaded' });
+        await page.waitForSelector(ready);
+        assert.deepEqual(await contrastFailures(page), [], `#/${view} in the ${scheme} theme`);
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `#/${view} scrolls sideways at 1280 px`);
+      }
+    }
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    await page.setViewport({ width: 1440, height: 900 });
+  });
+
+  test('the keyboard reaches the views, the filters and a log line', async () => {
+    await page.goto(`${host.base}/#/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('tr[data-server="everything"]');
+    await page.keyboard.press('g');
+    await page.keyboard.press('l');
+    await page.waitForSelector('[data-view="logs"] .log-line');
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'level');
+    await page.focus('.log-line');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('aside[aria-label="log line"]');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('g');
+    await page.keyboard.press('o');
+    await page.waitForSelector('[data-view="tools"]');
   });
 
   test('the live connection comes back after a drop and replays what it missed', async () => {

@@ -46,7 +46,8 @@ function toRfc3339(local: string): string {
 
 export function LogRow({ line, onPick }: { line: LogLine; onPick?: (line: LogLine) => void }) {
   return (
-    <div class={`log-line lvl-${line.level}`} onClick={() => onPick?.(line)} data-log-id={line.id}>
+    <div class={`log-line lvl-${line.level}`} onClick={() => onPick?.(line)} data-log-id={line.id}
+         tabIndex={onPick ? 0 : undefined} onKeyDown={(e) => e.key === 'Enter' && onPick?.(line)}>
       <span class="log-time" title={line.timestamp}>{clock(line.timestamp)}</span>
       <span class="log-level">{line.level}</span>
       <span class="log-source">{line.mcp_id ?? line.service ?? ''}</span>

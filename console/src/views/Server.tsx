@@ -134,7 +134,8 @@ function Protocol({ server }: { server: string }) {
       <div class="split">
         <VirtualList items={messages} rowHeight={24} follow class="wire-list" label="protocol messages" empty="No message yet."
                      render={(m) => (
-                       <div class={`wire ${m.direction} ${m.kind} ${picked?.seq === m.seq ? 'picked' : ''}`} onClick={() => setPicked(m)} data-method={m.method ?? ''}>
+                       <div class={`wire ${m.direction} ${m.kind} ${picked?.seq === m.seq ? 'picked' : ''}`} onClick={() => setPicked(m)} data-method={m.method ?? ''}
+                            tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setPicked(m)}>
                          <span class="log-time">{clock(m.timestamp)}</span>
                          <span class="dir" title={m.direction === 'out' ? 'to the server' : 'from the server'}>{m.direction === 'out' ? '→' : '←'}</span>
                          <span class="kind">{m.kind}</span><span class="mono">{m.method ?? ''}</span>
