@@ -266,6 +266,18 @@ describe('the console against a real host', () => {
     await page.select('select[name="status"]', '');
     await page.waitForSelector('[data-thread="T-live-running"]');
 
+    // A thread's user: the /mcp session's, or the user.id an agent reported.
+    await ingest(host, [{ type: 'thread', id: 'T-of-alice', status: 'running', mcp_id: 'claude-code', execution_context: { 'user.id': 'alice' } }]);
+    await page.type('input[name="user"]', 'alice');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => [...document.querySelectorAll('.thread-row')].map((r) => r.dataset.thread).join() === 'T-of-alice');
+    await ingest(host, [{ type: 'thread', id: 'T-of-alice', status: 'complete', mcp_id: 'claude-code' }]);
+    await page.waitForFunction(() => document.querySelector('[data-thread="T-of-alice"] .badge')?.textContent === 'complete');
+    await page.click('input[name="user"]', { clickCount: 3 });
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Tab');
+    await page.waitForSelector('[data-thread="T-broken"]');
+
     // Search finds words in prompts, transcripts and logs, and links the threads they belong to.
     await page.type('input[name="q"]', 'Lisbon');
     await page.keyboard.press('Tab');

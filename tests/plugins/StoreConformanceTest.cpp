@@ -320,6 +320,21 @@ public:
                              rejected.rejected[0].second);
     }
 
+    void testThreadsAreFoundByTheirUser() {
+        auto& store = open(mc::test::fake::sourceMigrationsDir());
+        assertWritten(write(store, "thread",
+                            R"([{"id":"T-a","mcp_id":"m","status":"running","started_at":"2026-01-02T01:00:00Z","execution_context":{"user":"alice","endpoint":"/mcp"}},)"
+                            R"({"id":"T-b","mcp_id":"m","status":"running","started_at":"2026-01-02T02:00:00Z","execution_context":{"user.id":"u-7","user.email":"bob@example.com"}},)"
+                            R"({"id":"T-c","mcp_id":"m","status":"running","started_at":"2026-01-02T03:00:00Z","execution_context":{"user":"alice"}},)"
+                            R"({"id":"T-d","mcp_id":"m","status":"running","started_at":"2026-01-02T04:00:00Z"}])"),
+                      4, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("T-c,T-a"), ids(queryObject(store, "threads.list", R"({"user":"alice"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-b"), ids(queryObject(store, "threads.list", R"({"user":"u-7"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-b"), ids(queryObject(store, "threads.list", R"({"user":"bob@example.com"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string("T-a"), ids(queryObject(store, "threads.list", R"({"user":"alice","to":"2026-01-02T02:00:00Z"})")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), ids(queryObject(store, "threads.list", R"({"user":"mallory' OR 1=1 --"})")->getArray("items")));
+    }
+
     void testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent() {
         auto& store = open(mc::test::fake::sourceMigrationsDir());
         assertWritten(write(store, "thread", std::string("[") + kThreadT1 + R"(,{"id":"T-2","mcp_id":"agent-b","status":"running"}])"), 2, 0);
@@ -680,6 +695,7 @@ protected:
     CPPUNIT_TEST(testEveryKindRoundTripsWithAllFields);                                                                \
     CPPUNIT_TEST(testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent);                                            \
     CPPUNIT_TEST(testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent);                                                  \
+    CPPUNIT_TEST(testThreadsAreFoundByTheirUser);                                                                      \
     CPPUNIT_TEST(testExpiredMetricPointsAreSweptWithinAWrite);                                                         \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \

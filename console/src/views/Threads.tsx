@@ -15,7 +15,7 @@ export interface Thread {
 
 const STATUSES = ['running', 'paused', 'complete', 'error', 'cancelled'];
 
-interface Filters { status: string; mcp: string; from: string; to: string; q: string }
+interface Filters { status: string; mcp: string; user: string; from: string; to: string; q: string }
 interface Hit { kind: string; id: string; timestamp: string; thread_id: string | null; mcp_id: string | null; snippet: string }
 
 // A search snippet marks its matches with <mark>…</mark>: drawn as text with <mark> elements, never as HTML.
@@ -58,6 +58,8 @@ function localToRfc3339(local: string): string | undefined {
 function threadMatches(t: Thread, f: Filters): boolean {
   if (f.status && t.status !== f.status) return false;
   if (f.mcp && t.mcp_id !== f.mcp) return false;
+  const ctx = t.execution_context;
+  if (f.user && !(ctx && typeof ctx === 'object' && [ctx.user, ctx['user.id'], ctx['user.email']].includes(f.user))) return false;
   const started = parseTime(t.started_at);
   if (f.from && started < Date.parse(f.from)) return false;
   if (f.to && started > Date.parse(f.to)) return false;
@@ -73,14 +75,15 @@ function elapsed(t: Thread, now: number): string {
 
 export function Threads({ route }: { route: Route }) {
   const q = route.query;
-  const filters: Filters = { status: q.get('status') ?? '', mcp: q.get('mcp') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '', q: q.get('q') ?? '' };
+  const filters: Filters = { status: q.get('status') ?? '', mcp: q.get('mcp') ?? '', user: q.get('user') ?? '', from: q.get('from') ?? '',
+                            to: q.get('to') ?? '', q: q.get('q') ?? '' };
   const key = JSON.stringify(filters);
   const [threads, setThreads] = useState<Thread[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | undefined>();
   const [loaded, setLoaded] = useState(false);
   const [generation, setGeneration] = useState(0);
-  const query = { status: filters.status || undefined, mcp_id: filters.mcp || undefined,
+  const query = { status: filters.status || undefined, mcp_id: filters.mcp || undefined, user: filters.user || undefined,
                   from: localToRfc3339(filters.from), to: localToRfc3339(filters.to), limit: 200 };
 
   useEffect(() => {
@@ -101,11 +104,14 @@ export function Threads({ route }: { route: Route }) {
     const t = event.payload as Thread;
     setThreads((list) => {
       const at = list.findIndex((x) => x.id === t.id);
-      if (!threadMatches(t, { ...filters, from: localToRfc3339(filters.from) ?? '', to: localToRfc3339(filters.to) ?? '' }))
+      // An update names what changed (the rest null): the store keeps the rest, and so does the row.
+      const changed = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== null && v !== undefined));
+      const merged = at >= 0 ? ({ ...list[at], ...changed } as Thread) : t;
+      if (!threadMatches(merged, { ...filters, from: localToRfc3339(filters.from) ?? '', to: localToRfc3339(filters.to) ?? '' }))
         return at >= 0 ? list.filter((x) => x.id !== t.id) : list;
       if (at >= 0) {
         const next = list.slice();
-        next[at] = { ...list[at], ...t };
+        next[at] = merged;
         return next;
       }
       return [t, ...list];
@@ -129,7 +135,8 @@ export function Threads({ route }: { route: Route }) {
       <form class="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="thread filters">
         <label>status <select name="status" value={filters.status} onChange={(e) => set({ status: e.currentTarget.value })}>
           <option value="">any</option>{STATUSES.map((s) => <option value={s}>{s}</option>)}</select></label>
-        <label>server <input name="mcp" value={filters.mcp} placeholder="mcp id" onChange={(e) => set({ mcp: e.currentTarget.value.trim() })} /></label>
+        <label title="the thread's mcp_id: the MCP server it ran on, or the agent that reported it over OpenTelemetry">server or agent <input name="mcp" value={filters.mcp} placeholder="mcp id or agent" onChange={(e) => set({ mcp: e.currentTarget.value.trim() })} /></label>
+        <label title="the /mcp session's user, or the user.id or user.email an agent reported">user <input name="user" value={filters.user} placeholder="user" onChange={(e) => set({ user: e.currentTarget.value.trim() })} /></label>
         <label>from <input name="from" type="datetime-local" value={filters.from} onChange={(e) => set({ from: e.currentTarget.value })} /></label>
         <label>to <input name="to" type="datetime-local" value={filters.to} onChange={(e) => set({ to: e.currentTarget.value })} /></label>
         <label class="grow">search <input name="q" type="search" value={filters.q} placeholder="words in prompts, transcripts, logs" onChange={(e) => set({ q: e.currentTarget.value.trim() })} /></label>
@@ -137,7 +144,7 @@ export function Threads({ route }: { route: Route }) {
       </form>
       <ErrorBox error={error} />
       {filters.q ? <SearchResults q={filters.q} /> : null}
-      <div class="thread-head" role="row"><span>thread</span><span>status</span><span>server</span><span>started</span><span>duration</span><span>parent</span></div>
+      <div class="thread-head" role="row"><span>thread</span><span>status</span><span>server or agent</span><span>started</span><span>duration</span><span>parent</span></div>
       <VirtualList items={threads} rowHeight={34} class="thread-list" label="threads"
                    empty={loaded ? 'No thread matches.' : 'Loading…'}
                    render={(t) => (

@@ -96,9 +96,13 @@ ListQuerySpec scoped(std::string name, std::string kind, std::string sortColumn,
 
 std::vector<ListQuerySpec> buildCatalog() {
     std::vector<ListQuerySpec> all;
+    // A thread's user: the /mcp session's authenticated user ("user"), or what an agent's telemetry said
+    // ("user.id", "user.email"), in its execution_context.
+    FilterSpec user{text("user", "only threads of this user (execution_context user, user.id or user.email)"), "execution_context",
+                    FilterOp::JsonMember, {"user", "user.id", "user.email"}};
     all.push_back(list("threads.list", "thread", "started_at", true,
                        concat({status("only threads in this status"), eq("mcp_id", "only threads on this MCP server"),
-                               eq("parent_id", "only direct children of this thread")},
+                               eq("parent_id", "only direct children of this thread"), user},
                               timeRange("started_at", "threads started"))));
     all.push_back(scoped("threads.timeline", "step", "sequence", "thread_id", true));
     all.push_back(list("steps.list", "step", "timestamp", true,
@@ -385,6 +389,7 @@ ParsedList parseList(const ListQuerySpec& spec, std::string_view paramsJson) {
         Condition c{f.column, f.op, {checkedValue(*params, spec.name, f.param)}};
         c.isBoolean = f.param.kind == ParamKind::Boolean;
         c.isTimestamp = f.param.kind == ParamKind::Timestamp;
+        c.jsonMembers = f.jsonMembers;
         if (f.op == FilterOp::MinLevel) c.values = levelsFrom(c.values.front());
         out.where.push_back(std::move(c));
     }

@@ -33,6 +33,14 @@ std::string whereClause(const ParsedList& list, std::vector<PgParam>& binds) {
         case FilterOp::AtLeast: where += column + " >= " + param(binds, value, "::timestamp"); break;
         case FilterOp::Before: where += column + " < " + param(binds, value, "::timestamp"); break;
         case FilterOp::MinLevel: where += column + " = ANY(" + param(binds, textArrayLiteral(c.values), "::text[]") + ")"; break;
+        case FilterOp::JsonMember: {
+            const std::string p = param(binds, value);
+            where += "(";
+            for (std::size_t i = 0; i < c.jsonMembers.size(); ++i)
+                where += std::string(i ? " OR " : "") + column + "->>'" + c.jsonMembers[i] + "' = " + p;
+            where += ")";
+            break;
+        }
         case FilterOp::Contains: {
             std::string pattern = "%";
             for (char ch : value) {

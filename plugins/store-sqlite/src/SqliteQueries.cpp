@@ -93,6 +93,15 @@ std::string whereClause(const ParsedList& list, std::vector<ColumnValue>& binds)
             where += ")";
             break;
         }
+        case FilterOp::JsonMember: {
+            where += "(";
+            for (std::size_t i = 0; i < c.jsonMembers.size(); ++i) {
+                where += std::string(i ? " OR " : "") + "json_extract(" + column + ", '$.\"" + c.jsonMembers[i] + "\"') = ?";
+                binds.emplace_back(c.values.front());
+            }
+            where += ")";
+            break;
+        }
         case FilterOp::Contains: {
             std::string pattern = "%";
             for (char ch : c.values.front()) {

@@ -33,7 +33,8 @@ enum class FilterOp {
     AtLeast,   // column >= value (time ranges: "from")
     Before,    // column < value  (time ranges: "to", exclusive)
     MinLevel,  // log level at or above the value (DEBUG < INFO < WARN < ERROR)
-    Contains   // case-insensitive substring of the column (ASCII)
+    Contains,  // case-insensitive substring of the column (ASCII)
+    JsonMember // one of the named members of the column's JSON object equals the value (FilterSpec::jsonMembers)
 };
 
 struct QueryParamSpec {
@@ -50,6 +51,7 @@ struct FilterSpec {
     QueryParamSpec param;
     std::string column;
     FilterOp op = FilterOp::Equals;
+    std::vector<std::string> jsonMembers; // JsonMember: top-level member names, plain (letters, digits, '.', '_')
 };
 
 struct ListQuerySpec {
@@ -89,6 +91,7 @@ struct Condition {
     std::vector<std::string> values; // MinLevel: the accepted levels; else one value
     bool isBoolean = false;          // values[0] is "1" / "0"
     bool isTimestamp = false;
+    std::vector<std::string> jsonMembers; // JsonMember
 };
 
 struct Cursor {
