@@ -20,7 +20,6 @@ class LiveConnection {
   private handlers = new Map<string, Set<Handler>>();
   private gapListeners = new Set<() => void>();
   private stateListeners = new Set<(state: LiveState) => void>();
-  private pending = new Map<string, (reply: any) => void>();
   private epoch = '';
   private lastSeq = 0;
   private nextRequest = 1;
@@ -72,19 +71,6 @@ class LiveConnection {
     return () => this.stateListeners.delete(listener);
   }
 
-  // A request whose reply names its request_id (call_tool's tool_result, ...).
-  call(message: Record<string, unknown>): Promise<any> {
-    const id = this.requestId();
-    return new Promise((resolve, reject) => {
-      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
-        reject(new Error('the live connection to the host is down; try again when it is back'));
-        return;
-      }
-      this.pending.set(id, resolve);
-      this.socket.send(JSON.stringify({ ...message, request_id: id }));
-    });
-  }
-
   private requestId(): string {
     return 'c' + this.nextRequest++;
   }
@@ -109,9 +95,6 @@ class LiveConnection {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
-      for (const resolve of this.pending.values())
-        resolve({ ok: false, error: { code: 'disconnected', message: 'the live connection closed before the reply' } });
-      this.pending.clear();
       this.setState('reconnecting');
       this.retryTimer = window.setTimeout(() => this.open(), this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, 10000);
@@ -144,12 +127,6 @@ class LiveConnection {
       return;
     default:
       break;
-    }
-    if (message.request_id !== undefined && this.pending.has(message.request_id)) {
-      const resolve = this.pending.get(message.request_id)!;
-      this.pending.delete(message.request_id);
-      resolve(message);
-      return;
     }
     if (typeof message.seq !== 'number') return; // an error for a subscribe: nothing to route
     this.lastSeq = message.seq;

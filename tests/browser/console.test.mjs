@@ -46,6 +46,8 @@ async function startHost(extra = {}) {
     'mcp.servers.everything.command': join(peers, 'node_modules/.bin/mcp-server-everything'),
     'permissions.rules.no-env.effect': 'deny',
     'permissions.rules.no-env.tools': 'get-env',
+    // A short resume history, so that a test can make the console miss more than the host kept.
+    'ws.resume.history_events': 100,
     ...extra,
   };
   writeFileSync(join(dir, 'host.properties'), Object.entries(properties).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
@@ -502,6 +504,19 @@ describe('the console against a real host', () => {
     assert.deepEqual(messages.slice(-2), ['before the drop', 'while away']);
     assert.equal(messages.filter((m) => m === 'while away').length, 1);
     assert.equal(await tab.evaluate(() => window.__sockets.length), 2);
+
+    // Away for longer than the host keeps: the view says so, and a reload fetches what was missed.
+    await tab.evaluate(() => window.__sockets.at(-1).close());
+    await tab.waitForSelector('[data-live="reconnecting"]');
+    await ingest(host, Array.from({ length: 150 }, (_, i) => ({ type: 'log', level: 'INFO', mcp_id: 'everything', service: 'agent', message: `missed ${i}` })));
+    await tab.waitForSelector('[data-live="live"]', { timeout: 10000 });
+    await tab.waitForSelector('.notice button', { timeout: 10000 });
+    const kept = await tab.$eval('[data-line-count]', (e) => Number(e.dataset.lineCount));
+    const stored = (await api(host, 'GET', '/api/logs?limit=500')).body.items.length;
+    assert.ok(kept < stored, `the replay alone cannot have every line (${kept} of ${stored})`);
+    await tab.click('.notice button');
+    await tab.waitForFunction((n) => !document.querySelector('.notice') &&
+                                     Number(document.querySelector('[data-line-count]').dataset.lineCount) === n, {}, stored);
     await tab.close();
   });
 });

@@ -68,6 +68,7 @@ export function Logs({ route }: { route: Route }) {
   const [error, setError] = useState<string | undefined>();
   const [older, setOlder] = useState<string | null>(null);
   const [gap, setGap] = useState(false);
+  const [generation, setGeneration] = useState(0); // a reload asked for after a gap
   const [loaded, setLoaded] = useState(false);
   useReadyMark('logs', loaded);
   const incoming = useRef<LogLine[]>([]);
@@ -118,7 +119,7 @@ export function Logs({ route }: { route: Route }) {
         setError(e.message);
       });
     return () => { current = false; };
-  }, [key]);
+  }, [key, generation]);
 
   useLive(history ? [] : ['logs:*'], (event) => {
     if (event.type !== 'log') return;
@@ -178,7 +179,7 @@ export function Logs({ route }: { route: Route }) {
           : <button type="button" onClick={() => setPaused(true)} data-action="pause">pause</button>}
       </form>
       <ErrorBox error={error} />
-      {gap ? <div class="notice" role="status">The live connection missed some lines while it was away. <button type="button" onClick={() => set({})}>reload</button></div> : null}
+      {gap ? <div class="notice" role="status">The live connection missed some lines while it was away. <button type="button" onClick={() => setGeneration((g) => g + 1)}>reload</button></div> : null}
       <div class="log-status" role="status" aria-live="polite">
         <span data-line-count={lines.length}>{count(lines.length)} lines</span>
         {history ? <span> · history until {dateTime(toRfc3339(filters.at))}</span> : <span> · {paused ? `paused, ${count(held)} held` : following ? 'following' : 'scrolled up'}</span>}

@@ -99,11 +99,11 @@ struct QueryParam {
     std::string name;
     ParamType type = ParamType::String;
     std::string description;
-    std::vector<std::string> values; // Enum, EnumList
+    std::vector<std::string> values = {}; // Enum, EnumList
     long long minimum = 0;           // Integer
     long long maximum = 0;
     bool required = false;
-    std::string defaultValue;        // documentation: what the handler uses when absent
+    std::string defaultValue = {};   // documentation: what the handler uses when absent
 };
 
 struct Route {

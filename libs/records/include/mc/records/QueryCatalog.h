@@ -51,7 +51,7 @@ struct FilterSpec {
     QueryParamSpec param;
     std::string column;
     FilterOp op = FilterOp::Equals;
-    std::vector<std::string> jsonMembers; // JsonMember: top-level member names, plain (letters, digits, '.', '_')
+    std::vector<std::string> jsonMembers = {}; // JsonMember: top-level member names, plain (letters, digits, '.', '_')
 };
 
 struct ListQuerySpec {
@@ -91,7 +91,7 @@ struct Condition {
     std::vector<std::string> values; // MinLevel: the accepted levels; else one value
     bool isBoolean = false;          // values[0] is "1" / "0"
     bool isTimestamp = false;
-    std::vector<std::string> jsonMembers; // JsonMember
+    std::vector<std::string> jsonMembers = {}; // JsonMember
 };
 
 struct Cursor {
