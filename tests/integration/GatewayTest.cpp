@@ -16,7 +16,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <functional>
 #include <thread>
 
@@ -85,6 +87,7 @@ class GatewayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(restRegistrationRulesAndErrors);
     CPPUNIT_TEST(streamableHttpAndSseServersAlongsideStdio);
     CPPUNIT_TEST(stoppingTheHostLeavesNoChildProcess);
+    CPPUNIT_TEST(theStdioPluginReplacedAndRemovedWhileItServes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -278,6 +281,82 @@ public:
         CPPUNIT_ASSERT(hasTool(mcp(h.port(), "fs"), "echo"));
         CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call",
                                               R"({"arguments":{"message":"back"}})").status);
+    }
+
+    // What an operator does: copy a new mcp-stdio.so over the running one. The call in flight finishes
+    // (the server drains), the call made meanwhile waits and is served by a new server process on the
+    // new version; removed, the server says why it is down and its process is gone; put back, it
+    // connects again at once.
+    void theStdioPluginReplacedAndRemovedWhileItServes() {
+        TempDir pids, plugins;
+        const std::string stdioSo = plugins.file("mcp-stdio.so");
+        auto put = [&] {
+            std::filesystem::copy_file(MC_TEST_PLUGIN_DIR "/mcp-stdio.so", stdioSo + ".new");
+            std::filesystem::rename(stdioSo + ".new", stdioSo);
+        };
+        std::filesystem::copy_file(MC_TEST_PLUGIN_DIR "/store-sqlite.so", plugins.file("store-sqlite.so"));
+        put();
+        GatewayHost h(merge({stdioServer("fs", pids),
+                             {{"plugins.dir", plugins.path()}, {"plugins.watch", "false"}, {"gateway.reconnect.initial_ms", "60000"},
+                              {"gateway.reconnect.max_ms", "60000"}}}));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }));
+        const int first = pidOf(pids, "fs");
+        TestWebSocket status(h.port());
+        status.receiveType("welcome");
+        status.sendText(R"({"type":"subscribe","channel":"mcps:fs"})");
+        status.receiveType("subscribed");
+
+        auto inFlight = std::async(std::launch::async, [&] {
+            return httpRequest("POST", h.port(), "/api/mcps/fs/tools/trigger-long-running-operation/call",
+                               R"({"arguments":{"duration":1,"steps":2}})");
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        put();
+        auto rescan = httpRequest("POST", h.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":[],"replaced":["mcp-stdio"],"refused":[]})"), rescan.body);
+        auto meanwhile = std::async(std::launch::async, [&] {
+            return httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":{"message":"meanwhile"}})");
+        });
+        auto drained = inFlight.get();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(drained.body, 200, drained.status);
+        CPPUNIT_ASSERT(drained.body.find("Long running operation completed") != std::string::npos);
+        auto served = meanwhile.get();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(served.body, 200, served.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: meanwhile"), served.json()->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        // Down once for the reload (saying why), then up on the new version, with a new process.
+        auto down = status.receiveType("mcp", 5000)->getObject("payload");
+        CPPUNIT_ASSERT_EQUAL(std::string("disconnected"), down->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("transport plugin mcp-stdio replaced by version 0.2.0"), down->getValue<std::string>("last_error"));
+        std::vector<std::string> then;
+        while (then.empty() || then.back() != "connected")
+            then.push_back(status.receiveType("mcp", 5000)->getObject("payload")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("connecting"), then.front());
+        CPPUNIT_ASSERT(pidOf(pids, "fs") != first);
+        CPPUNIT_ASSERT(eventually([&] { return processGone(first); }, 5000));
+        auto report = httpGet(h.port(), "/api/plugins").json()->getArray("plugins");
+        for (std::size_t i = 0; i < report->size(); ++i) {
+            auto plugin = report->getObject(static_cast<unsigned>(i));
+            if (plugin->optValue<std::string>("id", "") != "mcp-stdio") continue;
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), plugin->getArray("instances")->getObject(0)->getValue<std::string>("status"));
+        }
+
+        const int second = pidOf(pids, "fs");
+        std::filesystem::remove(stdioSo);
+        rescan = httpRequest("POST", h.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":["mcp-stdio"],"replaced":[],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT(eventually([&] {
+            return mcp(h.port(), "fs")->optValue<std::string>("last_error", "").rfind("no transport plugin serves 'stdio'", 0) == 0;
+        }));
+        CPPUNIT_ASSERT(eventually([&] { return processGone(second); }, 5000));
+        auto refused = httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":{"message":"x"}})");
+        CPPUNIT_ASSERT_EQUAL(503, refused.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp_disconnected"), errorCode(refused));
+
+        put();
+        rescan = httpRequest("POST", h.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":["mcp-stdio"],"removed":[],"replaced":[],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "fs") == "connected"; }, 10000)); // not after 60 s
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call", R"({"arguments":{"message":"back"}})").status);
     }
 
     void hungServerFailsItsPingAndIsReplaced() {

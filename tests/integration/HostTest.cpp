@@ -59,6 +59,7 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(stopDrainsRequestsBeforeTheStoreCloses);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
     CPPUNIT_TEST(unknownKeysAreWarnedAbout);
+    CPPUNIT_TEST(theStorePluginReplacedOrRemovedWhileTheHostRuns);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -271,6 +272,48 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(response.getStatus()));
         CPPUNIT_ASSERT(mc::test::parseObject(body)->has("http"));
         CPPUNIT_ASSERT_THROW(httpGet(host.port(), "/health"), std::exception); // no plain HTTP on a TLS port
+    }
+
+    // store-sqlite.so replaced in plugins.dir: the rescan reloads the store in use (what was stored
+    // before is read through the new version, what is ingested after is stored by it); removed, the
+    // store in use keeps serving until the host stops.
+    void theStorePluginReplacedOrRemovedWhileTheHostRuns() {
+        TempDir plugins;
+        const std::string so = plugins.file("store-sqlite.so");
+        auto put = [&] {
+            std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", so + ".new");
+            std::filesystem::rename(so + ".new", so);
+        };
+        put();
+        TestHost host({{"plugins.dir", plugins.path()}, {"plugins.watch", "false"}});
+        auto ingest = [&](const std::string& service) {
+            return httpRequest("POST", host.port(), "/api/ingest",
+                               R"({"events":[{"type":"log","level":"INFO","service":")" + service + R"(","mcp_id":"m"}]})",
+                               {{"Content-Type", "application/json"}})
+                .status;
+        };
+        auto count = [&](const std::string& service) {
+            return httpGet(host.port(), "/api/logs?service=" + service).json()->getArray("items")->size();
+        };
+        CPPUNIT_ASSERT_EQUAL(200, ingest("before"));
+        const int schema = httpGet(host.port(), "/api/health").json()->getObject("store")->getValue<int>("schema_version");
+        CPPUNIT_ASSERT(schema > 0);
+        put();
+        auto rescan = httpRequest("POST", host.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":[],"replaced":["store-sqlite"],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT_EQUAL(200, ingest("after"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), count("before"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), count("after"));
+        auto store = httpGet(host.port(), "/api/health").json()->getObject("store");
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), store->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(schema, store->getValue<int>("schema_version"));
+
+        std::filesystem::remove(so);
+        rescan = httpRequest("POST", host.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":["store-sqlite"],"replaced":[],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT_EQUAL(200, ingest("removed"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), count("removed"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), httpGet(host.port(), "/api/health").json()->getObject("store")->getValue<std::string>("status"));
     }
 
     // Stopping while handlers still use the store: a log export streaming to a slow reader and ingest

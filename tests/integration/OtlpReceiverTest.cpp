@@ -19,6 +19,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -87,9 +88,63 @@ class OtlpReceiverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(ingestKeysSendTelemetryAndNothingElse);
     CPPUNIT_TEST(officialExportersInBothEncodingsAndGzip);
     CPPUNIT_TEST(realClaudeCodeSessionIsObserved);
+    CPPUNIT_TEST(theReceiverPluginReplacedRemovedAndAddedAgain);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // receiver-otlp.so replaced in plugins.dir while the host runs: the new version takes the same
+    // routes on both listeners; removed, its routes answer 503 saying why; added again, it serves.
+    void theReceiverPluginReplacedRemovedAndAddedAgain() {
+        mc::test::TempDir plugins;
+        const std::string so = plugins.file("receiver-otlp.so");
+        auto put = [&] {
+            std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/receiver-otlp.so", so + ".new");
+            std::filesystem::rename(so + ".new", so);
+        };
+        std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
+        put();
+        InProcessHost host(InProcessHost::Overrides{
+            {"receiver.otlp.listen", "127.0.0.1:0"}, {"plugins.dir", plugins.path()}, {"plugins.watch", "false"}});
+        const unsigned short own = host.runtime->receiverPort("receiver-otlp");
+        auto session = [](const std::string& id) {
+            std::string body = kPromptJson;
+            for (std::size_t at = body.find("s-int"); at != std::string::npos; at = body.find("s-int", at)) body.replace(at, 5, id);
+            return body;
+        };
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", session("s-v1"), kJson).status);
+
+        put();
+        auto rescan = httpRequest("POST", host.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":[],"replaced":["receiver-otlp"],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", session("s-v2"), kJson).status);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", host.port(), "/v1/logs", session("s-v2b"), kJson).status);
+        for (const char* id : {"T-s-v1", "T-s-v2", "T-s-v2b"}) CPPUNIT_ASSERT_MESSAGE(id, threadWhenComplete(host.port(), id, 1, 1));
+        auto report = httpGet(host.port(), "/api/plugins").json()->getArray("plugins");
+        bool listed = false;
+        for (std::size_t i = 0; i < report->size(); ++i) {
+            auto plugin = report->getObject(static_cast<unsigned>(i));
+            if (plugin->optValue<std::string>("id", "") != "receiver-otlp") continue;
+            listed = true;
+            CPPUNIT_ASSERT_EQUAL(std::string("ok"), plugin->getArray("instances")->getObject(0)->getValue<std::string>("status"));
+        }
+        CPPUNIT_ASSERT(listed);
+
+        std::filesystem::remove(so);
+        rescan = httpRequest("POST", host.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":[],"removed":["receiver-otlp"],"replaced":[],"refused":[]})"), rescan.body);
+        const auto refused = httpRequest("POST", own, "/v1/logs", session("s-gone"), kJson);
+        CPPUNIT_ASSERT_EQUAL(503, refused.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("receiver_unavailable"), refused.json()->getObject("error")->getValue<std::string>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("the receiver plugin 'receiver-otlp' was removed from plugins.dir"),
+                             refused.json()->getObject("error")->getValue<std::string>("message"));
+
+        put();
+        rescan = httpRequest("POST", host.port(), "/api/plugins/rescan");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"added":["receiver-otlp"],"removed":[],"replaced":[],"refused":[]})"), rescan.body);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", own, "/v1/logs", session("s-back"), kJson).status);
+        CPPUNIT_ASSERT(threadWhenComplete(host.port(), "T-s-back", 1, 1));
+    }
+
     void logsOnTheHostPortAndTheOwnListenerBecomeAThread() {
         InProcessHost host(InProcessHost::Overrides{{"receiver.otlp.listen", "127.0.0.1:0"}});
         const unsigned short own = host.runtime->receiverPort("receiver-otlp");

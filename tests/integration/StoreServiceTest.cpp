@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <thread>
 
 using mc::host::HostContext;
@@ -62,9 +63,72 @@ class StoreServiceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAnotherStoreMigratesThroughTheSameRunner);
     CPPUNIT_TEST(testRecordsGoAsJsonToAStoreWithoutWriteRecords);
     CPPUNIT_TEST(testStoreWithoutMigrationsForItsDialectIsRefused);
+    CPPUNIT_TEST(testAReplacedStoreTakesNewCallsAndTheOldStopsWhenItsCallsEnd);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // store-sqlite.so replaced while a query runs on it (the host's rescan calls reload): the new
+    // version takes every later write and query at once, the query in flight finishes on the old one
+    // with its whole answer, and only then does the old one stop and its library go. The status row
+    // stays the new version's.
+    void testAReplacedStoreTakesNewCallsAndTheOldStopsWhenItsCallsEnd() {
+        TempDir data, plugins;
+        const std::string db = data.file("reload.db"), so = plugins.file("store-sqlite.so");
+        auto put = [&] {
+            boost::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", so + ".new");
+            boost::filesystem::rename(so + ".new", so);
+        };
+        put();
+        PluginRegistry registry;
+        registry.loadDirectory(plugins.path().string());
+        auto context = [&](const mc::host::LoadedPlugin& plugin) {
+            return std::make_unique<HostContext>(plugin.info.id, "reload", mc::host::resolvePluginConfig({{"path", db}}, plugin.info),
+                                                 &mc::test::storeStatuses(), "store");
+        };
+        StoreService store(registry.find("store-sqlite"), context(*registry.find("store-sqlite")), shippedMigrationsDir(),
+                           mc::test::storeStatuses());
+        std::string result, error;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.write("log", logBatch("before", 30), result, error));
+
+        // A query in flight on the first version: it waits inside the store until the test lets it go.
+        std::promise<void> reached, release;
+        std::string slowAnswer, slowError;
+        mc_status slowStatus = MC_STATUS_INVALID;
+        std::thread slow([&] {
+            bool first = true;
+            slowStatus = store.queryStream("logs.list", R"({"limit":100})", [&](std::string_view chunk) {
+                if (first) {
+                    first = false;
+                    reached.set_value();
+                    release.get_future().wait();
+                }
+                slowAnswer.append(chunk);
+                return true;
+            }, slowError);
+        });
+        reached.get_future().wait();
+
+        put();
+        auto changes = registry.rescan(plugins.path().string());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.replaced.size());
+        std::weak_ptr<const mc::host::LoadedPlugin> oldVersion = changes.replaced[0].first;
+        store.reload(changes.replaced[0].second, context(*changes.replaced[0].second));
+        changes = {};
+        CPPUNIT_ASSERT_MESSAGE("the old version stopped under a query", !oldVersion.expired());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.write("log", logBatch("after", 5), result, error));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.query("logs.list", R"({"limit":100})", result, error));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(35), parseObject(result)->getArray("items")->size());
+        CPPUNIT_ASSERT(!oldVersion.expired());
+
+        release.set_value();
+        slow.join();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(slowError, MC_OK, slowStatus);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(30), parseObject(slowAnswer)->getArray("items")->size());
+        CPPUNIT_ASSERT_MESSAGE("the old version outlived its last call", oldVersion.expired());
+        CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_OK, store.status()); // not the old one's "stopped"
+        CPPUNIT_ASSERT_EQUAL(std::string("store-sqlite"), store.pluginId());
+    }
+
     // Two connections (as two host processes would have) contend for SQLite's single write lock;
     // busy_timeout and BEGIN IMMEDIATE make them wait for each other instead of failing.
     void testTwoInstancesOnOneFileLoseNothing() {

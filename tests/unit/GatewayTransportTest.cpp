@@ -8,6 +8,7 @@
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpGateway.h"
 #include "plugin/PluginRegistry.h"
+#include "TestHttp.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -16,6 +17,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,6 +64,69 @@ struct Rig {
     }
 };
 
+// Tool calls made on their own threads' behalf: outcomes in the order they completed.
+struct Calls {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::pair<std::string, ToolCallOutcome>> done; // (label, outcome)
+
+    void call(McpGateway& gateway, const std::string& label, const std::string& argumentsJson) {
+        ToolCallRequest request;
+        request.tool = "echo";
+        request.argumentsJson = argumentsJson;
+        request.user = "tester";
+        request.role = "admin";
+        request.timeout = std::chrono::milliseconds(10000);
+        gateway.callTool("echo", request, [this, label](ToolCallOutcome o) {
+            std::lock_guard<std::mutex> lock(mutex);
+            done.emplace_back(label, std::move(o));
+            changed.notify_all();
+        });
+    }
+    void waitFor(std::size_t count) {
+        std::unique_lock<std::mutex> lock(mutex);
+        CPPUNIT_ASSERT(changed.wait_for(lock, std::chrono::seconds(15), [&] { return done.size() >= count; }));
+    }
+    std::string text(std::size_t i) {
+        std::lock_guard<std::mutex> lock(mutex);
+        return object(done.at(i).second.resultJson)->getArray("content")->getObject(0)->getValue<std::string>("text");
+    }
+};
+
+// The fixture transport copied into a plugins directory of its own, so that the test can replace
+// and remove the file as an operator does (a new file under the same name: a new inode).
+struct DroppedTransport {
+    mc::test::TempDir dir;
+    std::string file = dir.file("good-transport.so");
+    DroppedTransport() { put(); }
+    void put() const {
+        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-transport.so", file + ".new");
+        std::filesystem::rename(file + ".new", file);
+    }
+};
+
+// A gateway whose one server "echo" runs on the fixture transport loaded from a DroppedTransport.
+struct DroppedRig {
+    DroppedTransport dropped;
+    PluginRegistry plugins;
+    Broadcaster broadcaster;
+    EventRouter events{broadcaster};
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config{new Poco::Util::MapConfiguration};
+    std::unique_ptr<McpGateway> gateway;
+
+    explicit DroppedRig(const std::map<std::string, std::string>& extra = {}) {
+        config->setString("mcp.servers.echo.transport", "fixture");
+        config->setString("mcp.servers.echo.endpoint", "in-process");
+        for (const auto& [key, value] : extra) config->setString(key, value);
+        plugins.loadDirectory(dropped.dir.path());
+        gateway = std::make_unique<McpGateway>(readGatewaySettings(*config), plugins, events);
+        gateway->configure(*config);
+        gateway->startTransports(*config);
+        gateway->start();
+    }
+    Poco::JSON::Object::Ptr summary() { return object(gateway->find("echo")->summaryJson()); }
+};
+
 } // namespace
 
 class GatewayTransportTest : public CppUnit::TestFixture {
@@ -69,9 +135,102 @@ class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(toolCallTravelsTheConnection);
     CPPUNIT_TEST(registeredServerIsClosedOnRemoval);
     CPPUNIT_TEST(aTransportAddedWhileRunningServesDefinitions);
+    CPPUNIT_TEST(aReplacedTransportDrainsItsServersOntoTheNewVersion);
+    CPPUNIT_TEST(aRemovedTransportLeavesItsServersWaitingForAnother);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // A transport plugin file replaced while a call is in flight on it: the new version's instance
+    // starts, the call in flight finishes on the old connection (drained, not failed), a call made
+    // meanwhile waits and goes out on the new one, and the old instance stops and its library is
+    // unloaded once nothing uses it; the plugin's status row stays the new instance's.
+    void aReplacedTransportDrainsItsServersOntoTheNewVersion() {
+        DroppedRig rig;
+        auto& dropped = rig.dropped;
+        auto& plugins = rig.plugins;
+        auto& config = rig.config;
+        auto& gateway = *rig.gateway;
+        auto status = [&] { return rig.summary()->getValue<std::string>("status"); };
+        CPPUNIT_ASSERT(eventually([&] { return status() == "connected"; }));
+
+        Calls calls;
+        calls.call(gateway, "in flight", R"({"text":"finished on the old version","delay_ms":600})");
+        std::this_thread::sleep_for(std::chrono::milliseconds(150)); // sent: the fixture sleeps on it
+        dropped.put();
+        auto changes = plugins.rescan(dropped.dir.path());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.replaced.size());
+        std::weak_ptr<const LoadedPlugin> oldVersion = changes.replaced[0].first;
+        std::string error;
+        CPPUNIT_ASSERT(gateway.replaceTransport(changes.replaced[0].second, *config, error));
+        CPPUNIT_ASSERT_EQUAL(std::string(), error);
+        changes = {};
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), gateway.transports().retiredCount()); // the call still holds it
+        calls.call(gateway, "meanwhile", R"({"text":"sent on the new version"})");
+
+        calls.waitFor(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("in flight"), calls.done[0].first); // drained first
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), calls.done[0].second.outcome);
+        CPPUNIT_ASSERT_EQUAL(std::string("finished on the old version"), calls.text(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("meanwhile"), calls.done[1].first);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(calls.done[1].second.message, std::string("ok"), calls.done[1].second.outcome);
+        CPPUNIT_ASSERT_EQUAL(std::string("sent on the new version"), calls.text(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), status());
+
+        CPPUNIT_ASSERT(eventually([&] { return gateway.transports().retiredCount() == 0; }));
+        CPPUNIT_ASSERT_MESSAGE("the old library is still loaded", oldVersion.expired());
+        InstanceStatus row;
+        CPPUNIT_ASSERT(plugins.statuses().find("fixture-transport", "default", row));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(row.message, MC_COMPONENT_OK, row.status); // not the old one's "stopped"
+        gateway.stop();
+    }
+
+    // A transport plugin file removed: its servers disconnect saying why, calls are refused with it,
+    // its library is unloaded; a plugin serving the transport added again connects them at once
+    // (not after their backoff, an hour here).
+    void aRemovedTransportLeavesItsServersWaitingForAnother() {
+        DroppedRig rig({{"gateway.reconnect.initial_ms", "3600000"}, {"gateway.reconnect.max_ms", "3600000"}});
+        auto& dropped = rig.dropped;
+        auto& plugins = rig.plugins;
+        auto& config = rig.config;
+        auto& gateway = *rig.gateway;
+        auto summary = [&] { return rig.summary(); };
+        CPPUNIT_ASSERT(eventually([&] { return summary()->getValue<std::string>("status") == "connected"; }));
+
+        std::filesystem::remove(dropped.file);
+        auto changes = plugins.rescan(dropped.dir.path());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.removed.size());
+        std::weak_ptr<const LoadedPlugin> removed = changes.removed[0];
+        gateway.removeTransport(changes.removed[0]->info.id);
+        changes = {};
+        CPPUNIT_ASSERT(!gateway.transports().has("fixture-transport"));
+        // First its reload's own disconnect ("... removed"), then the attempt that finds no plugin.
+        CPPUNIT_ASSERT(eventually([&] {
+            auto s = summary();
+            return s->getValue<std::string>("status") == "disconnected" &&
+                   s->optValue<std::string>("last_error", "").rfind("no transport plugin", 0) == 0;
+        }));
+        CPPUNIT_ASSERT_EQUAL(std::string("no transport plugin serves 'fixture' (loaded transports: none)"),
+                             summary()->getValue<std::string>("last_error"));
+        CPPUNIT_ASSERT(eventually([&] { return removed.expired(); }));
+        Calls calls;
+        calls.call(gateway, "refused", R"({"text":"nobody carries this"})");
+        calls.waitFor(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("disconnected"), calls.done[0].second.outcome);
+        CPPUNIT_ASSERT_EQUAL(std::string("the MCP server 'echo' is disconnected (last error: no transport plugin serves "
+                                         "'fixture' (loaded transports: none))"),
+                             calls.done[0].second.message);
+
+        dropped.put();
+        changes = plugins.rescan(dropped.dir.path());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.added.size());
+        gateway.addTransport(changes.added[0], *config);
+        CPPUNIT_ASSERT(eventually([&] { return summary()->getValue<std::string>("status") == "connected"; }, 5000));
+        calls.call(gateway, "carried", R"({"text":"carried again"})");
+        calls.waitFor(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("carried again"), calls.text(1));
+        gateway.stop();
+    }
+
     // A transport plugin dropped into plugins.dir after start (HostRuntime::rescanPlugins) gets its
     // instance from its keys and checks and serves definitions from then on.
     void aTransportAddedWhileRunningServesDefinitions() {

@@ -83,8 +83,15 @@ void registerReceiverRoutes(Router& router, Receiver& receiver, std::chrono::mil
                 // From here the responder is the receiver's until it answers.
                 Responder* lent = responder.release();
                 std::string error;
-                const mc_status status = target->handle(request, lent->api, error);
-                if (status != MC_OK) {
+                bool reached = false;
+                const mc_status status = target->handle(request, lent->api, error, reached);
+                if (!reached) { // the plugin was removed: the responder never left the host
+                    delete lent;
+                    reply->complete([error](Poco::Net::HTTPServerResponse& response) -> void {
+                        response.set("Retry-After", kRetryAfterSeconds);
+                        throw HttpError(503, "receiver_unavailable", error);
+                    });
+                } else if (status != MC_OK) {
                     logging::get("receiver")->error("{} failed ({}): {}", what, statusName(status), error);
                     reply->complete([error](Poco::Net::HTTPServerResponse&) -> void {
                         throw HttpError(500, "receiver_failed", "the receiver failed: " + error);

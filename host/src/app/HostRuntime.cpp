@@ -281,6 +281,17 @@ std::unique_ptr<PluginInstance> HostRuntime::takeDiscoveryInstance(const std::st
 
 void HostRuntime::stopPluginInstances(const LoadedPlugin& plugin, bool removed) {
     auto log = logging::get("host");
+    if (plugin.info.kind == MC_KIND_TRANSPORT) {
+        // Its servers drain and reconnect on whatever serves their transport now (removeTransport).
+        if (removed) gateway_->removeTransport(plugin.info.id);
+        return;
+    }
+    if (plugin.info.kind == MC_KIND_RECEIVER) {
+        // Its routes answer 503 until it is back; its instance stops once what it took is answered.
+        if (removed && receivers_ && receivers_->remove(plugin.info.id))
+            log->warn("receiver plugin '{}' removed: its routes answer 503 until a file of it is added again", plugin.info.id);
+        return;
+    }
     if (plugin.info.kind == MC_KIND_DISCOVERY) {
         auto instance = takeDiscoveryInstance(plugin.info.id);
         if (removed) discovery_->removeSource(plugin.info.id);
@@ -304,14 +315,28 @@ std::string HostRuntime::rescanPlugins() {
     auto log = logging::get("host");
     auto changes = plugins_->rescan(settings_.pluginsDir);
     const auto applies = [&](const std::shared_ptr<const LoadedPlugin>& plugin, const char* what) {
-        // Stores and transports in use are not swapped at run time: a store holds the data path, and
-        // a transport's connections hold its instance. Their new files load at the next start.
-        if (plugin->info.kind == MC_KIND_STORE || plugin->info.kind == MC_KIND_TRANSPORT) {
-            log->warn("plugin '{}' was {}: {} plugins change at the next start; the loaded version keeps running",
-                      plugin->info.id, what, kindName(plugin->info.kind));
+        // The store in use cannot be removed while the host runs (every write and query needs it): it
+        // runs on until the host stops. A store not in use had nothing running.
+        if (plugin->info.kind == MC_KIND_STORE && std::string_view(what) == "removed") {
+            if (store_ && store_->pluginId() == plugin->info.id)
+                log->warn("plugin '{}' was removed: it is the store in use (store.backend = {}); it keeps running until the "
+                          "host stops",
+                          plugin->info.id, settings_.storeBackend);
             return false;
         }
         return true;
+    };
+    // A receiver's new version takes its routes over (ReceiverService::reload); routes and listening
+    // addresses themselves are bound when the host starts.
+    const auto reloadReceiver = [&](const std::shared_ptr<const LoadedPlugin>& plugin) {
+        try {
+            if (!receivers_ || !receivers_->reload(plugin, makeContext(plugin->info.id, "default", {"enabled"})))
+                log->info("plugin '{}' (receiver) loaded; it is not running (disabled, or added after start): receivers "
+                          "start with the host",
+                          plugin->info.id);
+        } catch (const std::exception& e) {
+            log->error("receiver plugin '{}' {} not taken: {}", plugin->info.id, plugin->info.version, e.what());
+        }
     };
     for (const auto& plugin : changes.removed) {
         recordAudit(*events_, "host", "plugin.removed", plugin->info.id, "ok", "{\"path\":" + json::quote(plugin->info.path) + "}");
@@ -321,8 +346,33 @@ std::string HostRuntime::rescanPlugins() {
         recordAudit(*events_, "host", "plugin.reloaded", replacement->info.id, "ok",
                     "{\"path\":" + json::quote(replacement->info.path) + ",\"version\":" + json::quote(replacement->info.version) + "}");
         if (!applies(old, "replaced")) continue;
-        stopPluginInstances(*old, false); // drained: its instance stops before the new one starts
         try {
+            if (replacement->info.kind == MC_KIND_TRANSPORT) {
+                // Make before break: the new instance starts, then the servers move over as they drain.
+                std::string error;
+                if (!gateway_->replaceTransport(replacement, *config_, error, &resolvePluginSecret))
+                    log->error("plugin '{}' {} did not start; version {} keeps serving: {}", replacement->info.id,
+                               replacement->info.version, old->info.version, error);
+                continue;
+            }
+            if (replacement->info.kind == MC_KIND_RECEIVER) {
+                reloadReceiver(replacement);
+                continue;
+            }
+            if (replacement->info.kind == MC_KIND_STORE) {
+                // The new version starts and migrates beside the old one, then takes every new call; the
+                // old one stops once the calls it serves have ended.
+                if (store_ && store_->pluginId() == replacement->info.id) {
+                    try {
+                        store_->reload(replacement, makeContext(replacement->info.id, "default"));
+                    } catch (const StoreError& e) {
+                        log->error("plugin '{}' {} did not start; version {} keeps serving: {}", replacement->info.id,
+                                   replacement->info.version, old->info.version, e.what());
+                    }
+                }
+                continue;
+            }
+            stopPluginInstances(*old, false); // drained: its instance stops before the new one starts
             if (replacement->info.kind == MC_KIND_DISCOVERY) startDiscoverySource(replacement);
         } catch (const std::exception& e) {
             log->error("plugin '{}' did not start again: {}", replacement->info.id, e.what());
@@ -334,6 +384,7 @@ std::string HostRuntime::rescanPlugins() {
             switch (plugin->info.kind) {
             case MC_KIND_DISCOVERY: startDiscoverySource(plugin); break;
             case MC_KIND_TRANSPORT: gateway_->addTransport(plugin, *config_, &resolvePluginSecret); break;
+            case MC_KIND_RECEIVER: reloadReceiver(plugin); break; // back after a removal, or at the next start
             default:
                 log->info("plugin '{}' ({}) loaded; store.backend chooses the store at start", plugin->info.id,
                           kindName(plugin->info.kind));

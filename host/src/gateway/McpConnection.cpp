@@ -95,7 +95,7 @@ struct McpConnection::Link {
     std::uint64_t generation = 0;
     mc_connection_callbacks callbacks{};
     std::shared_ptr<const LoadedPlugin> plugin; // keeps the library mapped while the connection lives
-    const TransportSet::Transport* transport = nullptr;
+    TransportSet::Lease transport; // ended once the connection is closed (dispose)
     mc_connection* connection = nullptr;
     std::shared_mutex sendGate;
     bool closed = false;   // under sendGate
@@ -152,12 +152,14 @@ std::string McpConnection::effectiveLogLevel() const {
 // ---------------------------------------------------------------------------------------------
 // Transport lifecycle
 
-void McpConnection::connect() {
+void McpConnection::connect(std::uint64_t after) {
     std::lock_guard lifecycle(lifecycleMutex_);
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mutex_);
         if (shuttingDown_) return;
+        // A retry of attempt `after`: only once, and only while that attempt is still the last one.
+        if (after != 0 && (generation_ != after || status_ != McpStatus::Disconnected)) return;
         generation = ++generation_;
         status_ = McpStatus::Connecting;
         transportStatus_ = MC_COMPONENT_STARTING;
@@ -169,7 +171,7 @@ void McpConnection::connect() {
 
     const std::string wanted = config_.transport;
     std::string available;
-    const TransportSet::Transport* transport = services_.transports.find(wanted, &available);
+    TransportSet::Lease transport = services_.transports.acquire(wanted, &available);
     if (!transport) {
         markDisconnected(generation, "no transport plugin serves '" + wanted + "' (loaded transports: " +
                                          (available.empty() ? "none" : available) + ")");
@@ -193,7 +195,7 @@ void McpConnection::connect() {
     link->owner = this;
     link->generation = generation;
     link->plugin = transport->plugin;
-    link->transport = transport;
+    link->transport = std::move(transport);
     link->callbacks = mc_connection_callbacks{sizeof(mc_connection_callbacks), link.get(), &McpConnection::onMessageThunk,
                                               &McpConnection::onLogThunk, &McpConnection::onStatusThunk,
                                               &McpConnection::onClosedThunk};
@@ -206,8 +208,8 @@ void McpConnection::connect() {
     const std::string serverJson = resolved.serverJson();
     mc_connection* connection = nullptr;
     const mc_status status = HostContext::call(reason, [&] {
-        return transport->vtable().open_connection(transport->handle(), mc_str{serverJson.data(), serverJson.size()},
-                                                   &link->callbacks, &connection);
+        return link->transport->vtable().open_connection(link->transport->handle(), mc_str{serverJson.data(), serverJson.size()},
+                                                         &link->callbacks, &connection);
     });
     if (status != MC_OK || !connection) {
         if (status == MC_OK) reason = "open_connection returned MC_OK but no connection";
@@ -242,6 +244,9 @@ void McpConnection::dispose(const std::shared_ptr<Link>& link) {
     }
     // Here on a gateway thread, never on a callback thread (close_connection must not run inside one).
     if (connection) link->transport->vtable().close_connection(connection);
+    // The plugin is done with the connection: a retired transport instance may stop now (here, off
+    // its callback threads).
+    link->transport.reset();
 }
 
 void McpConnection::shutdown() {
@@ -249,6 +254,7 @@ void McpConnection::shutdown() {
     std::shared_ptr<Link> link;
     std::vector<std::shared_ptr<Link>> retiring;
     std::map<std::int64_t, Pending> pending;
+    std::vector<std::function<void()>> held;
     bool wasShuttingDown = false;
     {
         std::lock_guard lock(mutex_);
@@ -258,6 +264,8 @@ void McpConnection::shutdown() {
         link = std::move(link_);
         retiring.swap(retiring_);
         pending.swap(pending_);
+        held.swap(held_);
+        reloading_ = false;
         progress_.clear();
         status_ = McpStatus::Disconnected;
     }
@@ -267,6 +275,7 @@ void McpConnection::shutdown() {
         outcome.errorMessage = "the MCP server '" + config_.id + "' was removed or the host is stopping";
         p.callback(std::move(outcome));
     }
+    for (auto& request : held) request(); // here, not on the workers (they stop next): each fails at once
     dispose(link);
     for (auto& l : retiring) dispose(l);
     if (!wasShuttingDown) {
@@ -1100,6 +1109,10 @@ bool McpConnection::hasCapabilityLocked(const std::string& name) const {
 void McpConnection::forward(const std::string& method, const std::string& paramsJson, const std::string& target,
                             const std::string& threadId, const std::string& traceparentText, std::chrono::milliseconds timeout,
                             RpcCallback done, const std::shared_ptr<CancelSignal>& cancel, RequestHooks hooks) {
+    if (holdDuringReload([self = shared_from_this(), method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks] {
+            self->forward(method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks);
+        }))
+        return;
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mutex_);
@@ -1207,6 +1220,7 @@ void McpConnection::applyLogLevel(std::uint64_t generation) {
 
 void McpConnection::markConnected(std::uint64_t generation) {
     std::size_t tools = 0;
+    bool reloaded = false;
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || status_ == McpStatus::Disconnected) return;
@@ -1216,20 +1230,27 @@ void McpConnection::markConnected(std::uint64_t generation) {
         lastError_.clear();
         backoff_.reset();
         tools = tools_.size();
+        reloaded = reloading_;
+        reloading_ = false;
     }
     log_->info("mcp '{}': connected ({} tools)", config_.id, tools);
     publishStatus("status");
+    if (reloaded) releaseHeld();
     schedulePing(generation);
     listen(generation);
 }
 
-void McpConnection::markDisconnected(std::uint64_t generation, const std::string& reason) {
+void McpConnection::markDisconnected(std::uint64_t generation, const std::string& reason, bool reconnectNow) {
     std::shared_ptr<Link> link;
     std::map<std::int64_t, Pending> pending;
     std::chrono::milliseconds delay{0};
+    bool release = false;
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || shuttingDown_ || status_ == McpStatus::Disconnected) return;
+        // A reload's own reconnect keeps what waits for it; any other disconnect ends the wait.
+        release = reloading_ && !reconnectNow;
+        if (release) reloading_ = false;
         status_ = McpStatus::Disconnected;
         lastError_ = reason;
         era_ = Era::Unknown;
@@ -1240,16 +1261,18 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
         pending.swap(pending_);
         progress_.clear();
         connectedSinceUs_ = 0;
-        delay = backoff_.next();
+        delay = reconnectNow ? std::chrono::milliseconds(0) : backoff_.next();
         nextRetryUs_ = nowUnixUs() + delay.count() * 1000;
     }
-    log_->warn("mcp '{}': disconnected: {}; reconnecting in {} ms", config_.id, reason, delay.count());
+    if (reconnectNow) log_->info("mcp '{}': {}; reconnecting now", config_.id, reason);
+    else log_->warn("mcp '{}': disconnected: {}; reconnecting in {} ms", config_.id, reason, delay.count());
     for (auto& [id, p] : pending) {
         RpcOutcome outcome;
         outcome.errorMessage = "the MCP server '" + config_.id + "' disconnected: " + reason;
         p.callback(std::move(outcome));
     }
     publishStatus("status");
+    if (release) releaseHeld();
     auto self = shared_from_this();
     if (link) {
         services_.scheduler.post([self, link] {
@@ -1268,7 +1291,75 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
             std::lock_guard lock(conn->mutex_);
             if (conn->shuttingDown_ || conn->generation_ != generation || conn->status_ != McpStatus::Disconnected) return;
         }
-        conn->connect();
+        conn->connect(generation);
+    });
+}
+
+void McpConnection::leaveTransport(const std::string& pluginId, const std::string& why) {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        // Not on it (disconnected, or on another plugin): the next attempt finds what serves it now.
+        if (shuttingDown_ || !link_ || link_->plugin->info.id != pluginId || reloading_) return;
+        reloading_ = true;
+        generation = generation_;
+    }
+    log_->info("mcp '{}': {}; draining before reconnecting", config_.id, why);
+    drainThenReconnect(generation, std::chrono::steady_clock::now() + services_.settings.requestTimeout, why);
+}
+
+void McpConnection::drainThenReconnect(std::uint64_t generation, std::chrono::steady_clock::time_point deadline,
+                                       const std::string& why) {
+    std::size_t inFlight = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (shuttingDown_ || generation != generation_) return; // that attempt ended on its own
+        for (const auto& [id, p] : pending_)
+            if (id != listenId_) ++inFlight; // the listen stream never ends by itself
+    }
+    if (inFlight > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::weak_ptr<McpConnection> weak = weak_from_this();
+        services_.scheduler.schedule(std::chrono::milliseconds(10), [weak, generation, deadline, why] {
+            if (auto self = weak.lock()) self->drainThenReconnect(generation, deadline, why);
+        });
+        return;
+    }
+    markDisconnected(generation, why, true);
+}
+
+bool McpConnection::holdDuringReload(std::function<void()> request) {
+    std::lock_guard lock(mutex_);
+    if (!reloading_ || shuttingDown_) return false;
+    held_.push_back(std::move(request));
+    return true;
+}
+
+void McpConnection::releaseHeld() {
+    std::vector<std::function<void()>> held;
+    {
+        std::lock_guard lock(mutex_);
+        held.swap(held_);
+    }
+    for (auto& request : held) services_.scheduler.post(std::move(request));
+}
+
+void McpConnection::retryNow() {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (shuttingDown_ || status_ != McpStatus::Disconnected) return;
+        generation = generation_;
+        nextRetryUs_ = nowUnixUs();
+    }
+    std::weak_ptr<McpConnection> weak = weak_from_this();
+    services_.scheduler.post([weak, generation] {
+        auto conn = weak.lock();
+        if (!conn) return;
+        {
+            std::lock_guard lock(conn->mutex_);
+            if (conn->shuttingDown_ || conn->generation_ != generation || conn->status_ != McpStatus::Disconnected) return;
+        }
+        conn->connect(generation);
     });
 }
 
@@ -1448,6 +1539,8 @@ std::string McpConnection::validateArguments(const std::string& inputSchemaJson,
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
+    // Its transport is being reloaded: the call goes out on the new connection, not the draining one.
+    if (holdDuringReload([self = shared_from_this(), call, done] { self->callTool(call, done); })) return;
     const auto started = std::chrono::steady_clock::now();
     auto finish = [this, started, call, done](ToolCallOutcome outcome) {
         outcome.durationMs =

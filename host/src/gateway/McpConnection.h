@@ -130,6 +130,13 @@ public:
     McpConnection& operator=(const McpConnection&) = delete;
 
     void start();    // the first connection attempt, on a worker
+    // The transport plugin `pluginId` was replaced or removed: when the current attempt is on its
+    // instance, the connection drains (requests in flight end, for at most the request timeout; tool
+    // calls and forwarded requests made meanwhile wait) and then reconnects at once, on whatever serves
+    // its transport now; what waited runs there. `why` says so in the status history and the log.
+    void leaveTransport(const std::string& pluginId, const std::string& why);
+    // A transport plugin was added: a disconnected connection tries again now instead of after its backoff.
+    void retryNow();
     void shutdown(); // closes the transport and stops every timer; nothing happens after it returns
 
     const McpServerConfig& config() const { return config_; }
@@ -226,7 +233,7 @@ private:
     static void onStatusThunk(void* ctx, mc_component_status status, mc_str message);
     static void onClosedThunk(void* ctx, mc_status reason, mc_str detail);
 
-    void connect();
+    void connect(std::uint64_t after = 0); // `after`: a retry of that attempt (ignored once another began)
     void dispose(const std::shared_ptr<Link>& link); // under lifecycleMutex_
     void handleMessage(std::uint64_t generation, const std::string& text);
     void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
@@ -307,7 +314,14 @@ private:
     void listCatalogs(std::uint64_t generation, std::function<void()> then);
     void applyLogLevel(std::uint64_t generation);
     void markConnected(std::uint64_t generation);
-    void markDisconnected(std::uint64_t generation, const std::string& reason);
+    // `reconnectNow`: the disconnect is the host's own (a transport plugin replaced): no backoff, and
+    // requests waiting for the reconnect keep waiting.
+    void markDisconnected(std::uint64_t generation, const std::string& reason, bool reconnectNow = false);
+    // Reconnects once nothing but the listen stream is in flight on attempt `generation` (or `deadline` passed).
+    void drainThenReconnect(std::uint64_t generation, std::chrono::steady_clock::time_point deadline, const std::string& why);
+    // Runs `request` once the reconnect a transport reload began ends; false when none is under way.
+    bool holdDuringReload(std::function<void()> request);
+    void releaseHeld(); // runs what waited (it sees the new status)
     void schedulePing(std::uint64_t generation);
     void ping(std::uint64_t generation);
 
@@ -336,6 +350,8 @@ private:
     std::uint64_t generation_ = 0;
     std::shared_ptr<Link> link_;
     std::vector<std::shared_ptr<Link>> retiring_; // lost links waiting to be closed on a worker
+    bool reloading_ = false;                      // leaving a retired transport: new requests wait
+    std::vector<std::function<void()>> held_;     // what waits for that reconnect
     McpStatus status_ = McpStatus::Disconnected;
     // What the transport's connection last reported through on_status (summary "transport_status").
     mc_component_status transportStatus_ = MC_COMPONENT_STARTING;

@@ -60,6 +60,32 @@ void McpGateway::addTransport(std::shared_ptr<const LoadedPlugin> plugin, const 
     ResolvedPluginConfig resolved = resolvePluginConfig(config, plugin->info, options);
     transports_.add(plugin, std::make_unique<HostContext>(plugin->info.id, "default", std::move(resolved),
                                                           &plugins_.statuses(), kindName(plugin->info.kind)));
+    // Servers waiting for a transport it serves try now rather than at the end of their backoff.
+    for (const auto& connection : connections()) {
+        const auto& served = plugin->info.transports;
+        if (std::find(served.begin(), served.end(), connection->config().transport) != served.end()) connection->retryNow();
+    }
+}
+
+bool McpGateway::replaceTransport(std::shared_ptr<const LoadedPlugin> replacement, const Poco::Util::AbstractConfiguration& config,
+                                  std::string& error, const SecretResolver& secrets) {
+    PluginConfigOptions options;
+    options.secrets = secrets;
+    ResolvedPluginConfig resolved = resolvePluginConfig(config, replacement->info, options);
+    const std::string id = replacement->info.id;
+    const std::string version = replacement->info.version;
+    if (!transports_.replace(replacement, std::make_unique<HostContext>(id, "default", std::move(resolved), &plugins_.statuses(),
+                                                                        kindName(replacement->info.kind)),
+                             error))
+        return false;
+    for (const auto& connection : connections())
+        connection->leaveTransport(id, "transport plugin " + id + " replaced by version " + version);
+    return true;
+}
+
+void McpGateway::removeTransport(const std::string& pluginId) {
+    if (!transports_.retire(pluginId)) return;
+    for (const auto& connection : connections()) connection->leaveTransport(pluginId, "transport plugin " + pluginId + " removed");
 }
 
 namespace {

@@ -54,6 +54,16 @@ public:
     // keys; servers may use its transports from then on. Throws ConfigError for a bad key.
     void addTransport(std::shared_ptr<const LoadedPlugin> plugin, const Poco::Util::AbstractConfiguration& config,
                       const SecretResolver& secrets = {});
+    // A new version of a loaded transport plugin (plugins.dir rescanned): its instance starts from the
+    // same keys; every server connected through the old one drains and reconnects on it (McpConnection::
+    // leaveTransport); the old instance stops when its last connection closed, and its library goes.
+    // When the new instance does not start, the old one keeps serving: false, `error` says why.
+    // Throws ConfigError for a bad key (the old one keeps serving).
+    bool replaceTransport(std::shared_ptr<const LoadedPlugin> replacement, const Poco::Util::AbstractConfiguration& config,
+                          std::string& error, const SecretResolver& secrets = {});
+    // A transport plugin removed: its servers drain and reconnect on whatever else serves their
+    // transport (usually nothing: they stay disconnected, saying so, until a plugin serving it is added).
+    void removeTransport(const std::string& pluginId);
     const TransportSet& transports() const { return transports_; }
     // Starts the scheduler and connects every configured server (asynchronously).
     void start();

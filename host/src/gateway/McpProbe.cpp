@@ -80,7 +80,7 @@ ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig
     };
     if (config.startsProcess()) return finish("stdio servers are not probed (that would start the command)");
     std::string available;
-    const TransportSet::Transport* transport = transports.find(config.transport, &available);
+    const TransportSet::Lease transport = transports.acquire(config.transport, &available); // held until the probe closes
     if (!transport)
         return finish(std::string("no transport plugin serves '") + config.transport +
                       "' (loaded transports: " + (available.empty() ? "none" : available) + ")");

@@ -4,7 +4,13 @@
 // server is then a connection on the instance of the plugin that serves its transport:
 // validate(server_json) before it is registered, open_connection(server_json) per attempt.
 //
-// Threading: add/stop on the main thread; find/validate from any thread between them.
+// A plugin replaced or removed in plugins.dir while the host runs retires its instance: no new lease
+// gets it, and it stops (and lets its library go) when the last lease on it ends, so connections
+// still open on it drain first.
+//
+// Threading: add/replace/retire/stop on the thread that rescans (or starts and stops the gateway);
+// acquire/validate from any thread; a Lease ends on any thread but a plugin's own callback thread
+// (ending the last lease of a retired instance stops it there).
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
@@ -23,8 +29,33 @@ public:
         std::shared_ptr<const LoadedPlugin> plugin;
         std::unique_ptr<PluginInstance> instance; // null when it did not start (`error` says why)
         std::string error;
+        std::size_t leases = 0; // under the set's mutex
         const mc_transport_vtable& vtable() const { return plugin->transport; }
         mc_instance* handle() const { return instance ? instance->handle() : nullptr; }
+    };
+
+    // A transport in use: while a lease lives, its instance is not stopped. Movable, not copyable.
+    class Lease {
+    public:
+        Lease() = default;
+        Lease(Lease&& other) noexcept : set_(other.set_), transport_(other.transport_) {
+            other.set_ = nullptr;
+            other.transport_ = nullptr;
+        }
+        Lease& operator=(Lease&& other) noexcept;
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ~Lease() { reset(); }
+        void reset(); // ends the lease (a retired instance with no lease left stops here)
+        const Transport* get() const { return transport_; }
+        const Transport* operator->() const { return transport_; }
+        explicit operator bool() const { return transport_ != nullptr; }
+
+    private:
+        friend class TransportSet;
+        Lease(const TransportSet* set, Transport* transport) : set_(set), transport_(transport) {}
+        const TransportSet* set_ = nullptr;
+        Transport* transport_ = nullptr;
     };
 
     TransportSet() = default;
@@ -33,17 +64,22 @@ public:
     TransportSet& operator=(const TransportSet&) = delete;
 
     // Creates and starts the instance of `plugin` with `context` (its resolved keys). A failure is kept
-    // (the plugin's transports then refuse every server with it) and logged; it never throws. Also
-    // while the gateway runs (a plugin dropped into plugins.dir): a Transport, once added, stays at
-    // its address until stop(), so connections may keep the pointer find() gave them.
+    // (the plugin's transports then refuse every server with it) and logged; it never throws.
     void add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
-    bool has(const std::string& pluginId) const;
-    // Stops and destroys every instance (connections must be closed first).
+    // A new version of a loaded plugin (same id): its instance starts first; when it started, it takes
+    // the old one's place and the old one is retired. When it did not start, the old one keeps serving,
+    // and false is returned with `error` saying why.
+    bool replace(std::shared_ptr<const LoadedPlugin> replacement, std::unique_ptr<HostContext> context, std::string& error);
+    // The plugin `pluginId` removed: its instance is retired (false when none was active).
+    bool retire(const std::string& pluginId);
+    bool has(const std::string& pluginId) const; // an active (not retired) instance
+    std::size_t retiredCount() const;            // retired instances still leased
+    // Stops and destroys every instance, retired ones included (connections must be closed first).
     void stop();
 
-    // The transport serving `name` (the first plugin that lists it), or nullptr; `available` (optional)
-    // receives "id (names), ..." of every transport, for error texts.
-    const Transport* find(const std::string& name, std::string* available = nullptr) const;
+    // A lease on the active transport serving `name` (the first plugin that lists it), or an empty
+    // lease; `available` (optional) receives "id (names), ..." of every transport, for error texts.
+    Lease acquire(const std::string& name, std::string* available = nullptr) const;
 
     // Checks a server definition on the plugin serving its transport. MC_OK, or a status and `error`
     // (the plugin's own message, which names the field, or why no plugin can check it).
@@ -52,8 +88,12 @@ public:
     std::vector<std::string> names() const; // every transport name served, in load order
 
 private:
-    mutable std::mutex mutex_; // guards the list; a Transport itself is immutable once added
+    void release(Transport* transport) const;
+    static void stopInstance(Transport& transport, bool retired);
+
+    mutable std::mutex mutex_; // guards both lists and every lease count
     std::vector<std::unique_ptr<Transport>> transports_;
+    mutable std::vector<std::unique_ptr<Transport>> retired_; // still leased; a Transport never moves in memory
 };
 
 } // namespace mc::host

@@ -79,11 +79,11 @@ HostContext::HostContext(std::string pluginId, std::string instanceName, Resolve
       config_(std::move(config)),
       statuses_(statuses),
       logger_(logging::get(qualifiedName_)) {
-    if (!statuses_) {
+    if (!statuses_.load()) {
         ownStatuses_ = std::make_unique<PluginStatusTable>();
-        statuses_ = ownStatuses_.get();
+        statuses_.store(ownStatuses_.get());
     }
-    statuses_->add(pluginId_, instanceName_, kind_);
+    statuses_.load()->add(pluginId_, instanceName_, kind_);
 }
 
 const mc_host_api* HostContext::api() {
@@ -105,12 +105,19 @@ const std::string* HostContext::configValue(const std::string& key) const {
 }
 
 void HostContext::reportStatus(int status, const std::string& message) {
-    statuses_->report(pluginId_, instanceName_, status, message);
+    statuses_.load()->report(pluginId_, instanceName_, status, message);
+}
+
+void HostContext::detachStatus() {
+    if (ownStatuses_) return;
+    ownStatuses_ = std::make_unique<PluginStatusTable>();
+    ownStatuses_->add(pluginId_, instanceName_, kind_);
+    statuses_.store(ownStatuses_.get());
 }
 
 mc_component_status HostContext::status() const {
     InstanceStatus row;
-    return statuses_->find(pluginId_, instanceName_, row) ? row.status : MC_COMPONENT_INVALID;
+    return statuses_.load()->find(pluginId_, instanceName_, row) ? row.status : MC_COMPONENT_INVALID;
 }
 
 void HostContext::clearError() { t_lastPluginError.clear(); }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <atomic>
 #include <string_view>
 
 namespace mc::host {
@@ -40,6 +41,9 @@ public:
     // The instance's status: what the host sets around start/stop and the plugin reports.
     void reportStatus(int status, const std::string& message); // PluginStatusTable::report checks it
     mc_component_status status() const;
+    // From now on the instance reports into a table of its own: a retired instance (a transport whose
+    // new version already runs) must not overwrite the row its successor reports into.
+    void detachStatus();
 
     // Error reporting across the boundary (thread-local).
     static void clearError();
@@ -67,8 +71,8 @@ private:
     std::string qualifiedName_;
     std::string kind_;
     ResolvedPluginConfig config_;
-    PluginStatusTable* statuses_;
-    std::unique_ptr<PluginStatusTable> ownStatuses_; // when none was given
+    std::atomic<PluginStatusTable*> statuses_; // plugin threads report while detachStatus() may switch it
+    std::unique_ptr<PluginStatusTable> ownStatuses_; // when none was given, or detached
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -10,7 +10,9 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
 #include <cstring>
+#include <utility>
 #include <stdexcept>
 
 namespace mc::host {
@@ -55,20 +57,63 @@ void readRoutes(const std::string& pluginId, const std::string& text, std::vecto
 
 } // namespace
 
-mc_status Receiver::handle(const mc_http_request& request, const mc_http_responder& responder, std::string& error) {
-    const mc_receiver_vtable& vt = instance_->plugin().receiver;
-    mc_instance* handle = instance_->handle();
+struct Receiver::Version {
+    std::unique_ptr<Output> output;
+    std::unique_ptr<PluginInstance> instance;
+    std::atomic<bool> retired{false};
+    ~Version() {
+        if (!instance) return;
+        if (retired) instance->context().detachStatus(); // the plugin's row is its successor's now
+        try {
+            instance->stop(); // a no-op when ReceiverService::stop() stopped it
+        } catch (const std::exception& e) {
+            logging::get("receiver")->warn("{}", e.what());
+        }
+        if (retired)
+            logging::get("receiver")->info("receiver {} {} retired: what it took is answered, its instance stopped",
+                                           instance->plugin().info.id, instance->plugin().info.version);
+    }
+};
+
+std::shared_ptr<Receiver::Version> Receiver::current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+}
+
+mc_status Receiver::handle(const mc_http_request& request, const mc_http_responder& responder, std::string& error,
+                           bool& reached) {
+    const auto version = current(); // held for the call: a reload does not stop it under the request
+    reached = version != nullptr;
+    if (!version) {
+        error = "the receiver plugin '" + pluginId_ + "' was removed from plugins.dir";
+        return MC_ERR_UNAVAILABLE;
+    }
+    const mc_receiver_vtable& vt = version->instance->plugin().receiver;
+    mc_instance* handle = version->instance->handle();
     return HostContext::call(error, [&] { return vt.handle(handle, &request, &responder); });
 }
 
 Receiver& ReceiverService::add(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context) {
     auto receiver = std::make_unique<Receiver>();
     receiver->pluginId_ = plugin->info.id;
-    receiver->output_ = std::make_unique<Receiver::Output>();
-    receiver->output_->api = mc_receiver_output{sizeof(mc_receiver_output), receiver->output_.get(), &ReceiverService::submit};
-    receiver->output_->service = this;
-    receiver->output_->source = plugin->info.id;
-    receiver->instance_ = std::make_unique<PluginInstance>(plugin, std::move(context), &receiver->output_->api);
+    auto version = makeVersion(plugin, std::move(context), receiver->routes_, receiver->listen_);
+    version->instance->start();
+    receiver->current_ = std::move(version);
+    receivers_.push_back(std::move(receiver));
+    return *receivers_.back();
+}
+
+std::shared_ptr<Receiver::Version> ReceiverService::makeVersion(const std::shared_ptr<const LoadedPlugin>& plugin,
+                                                                std::unique_ptr<HostContext> context,
+                                                                std::vector<ReceiverRoute>& routes,
+                                                                std::vector<std::string>& listen) {
+    auto version = std::make_shared<Receiver::Version>();
+    version->output = std::make_unique<Receiver::Output>();
+    version->output->api = mc_receiver_output{sizeof(mc_receiver_output), version->output.get(), &ReceiverService::submit};
+    version->output->service = this;
+    version->output->source = plugin->info.id;
+    version->output->version = version;
+    version->instance = std::make_unique<PluginInstance>(plugin, std::move(context), &version->output->api);
     std::string text;
     mc_sink sink{&text, [](void* ctx, mc_str chunk) {
                      static_cast<std::string*>(ctx)->append(mc::sdk::view(chunk));
@@ -76,26 +121,75 @@ Receiver& ReceiverService::add(std::shared_ptr<const LoadedPlugin> plugin, std::
                  }};
     std::string reason;
     const mc_status status = HostContext::call(reason, [&] {
-        return plugin->receiver.routes(receiver->instance_->handle(), &sink);
+        return plugin->receiver.routes(version->instance->handle(), &sink);
     });
     if (status != MC_OK)
         throw std::runtime_error("receiver '" + plugin->info.id + "': routes() failed (" + statusName(status) + "): " + reason);
-    readRoutes(plugin->info.id, text, receiver->routes_, receiver->listen_);
-    receiver->instance_->start();
-    receivers_.push_back(std::move(receiver));
-    return *receivers_.back();
+    readRoutes(plugin->info.id, text, routes, listen);
+    return version;
+}
+
+namespace {
+bool sameRoutes(const std::vector<ReceiverRoute>& a, const std::vector<ReceiverRoute>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].method != b[i].method || a[i].path != b[i].path || a[i].mediaTypes != b[i].mediaTypes) return false;
+    return true;
+}
+} // namespace
+
+bool ReceiverService::reload(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context) {
+    Receiver* receiver = nullptr;
+    for (auto& r : receivers_)
+        if (r->pluginId_ == plugin->info.id) receiver = r.get();
+    if (!receiver) return false;
+    std::vector<ReceiverRoute> routes;
+    std::vector<std::string> listen;
+    auto fresh = makeVersion(plugin, std::move(context), routes, listen);
+    if (!sameRoutes(routes, receiver->routes_) || listen != receiver->listen_)
+        throw std::runtime_error("receiver '" + plugin->info.id + "' " + plugin->info.version +
+                                 " declares other routes or listening addresses than the running one; they are bound at "
+                                 "start, so it takes effect at the next start");
+    fresh->instance->start();
+    std::shared_ptr<Receiver::Version> old;
+    {
+        std::lock_guard lock(receiver->mutex_);
+        old = std::exchange(receiver->current_, fresh);
+    }
+    if (old) {
+        old->retired = true;
+        old->instance->context().detachStatus();
+    }
+    logging::get("receiver")->info("receiver {} {} loaded: it takes every new request{}", plugin->info.id, plugin->info.version,
+                                   old ? "; the old version stops once what it took is answered" : "");
+    return true;
+}
+
+bool ReceiverService::remove(const std::string& pluginId) {
+    for (auto& r : receivers_) {
+        if (r->pluginId_ != pluginId) continue;
+        std::shared_ptr<Receiver::Version> old;
+        {
+            std::lock_guard lock(r->mutex_);
+            old = std::exchange(r->current_, nullptr);
+        }
+        if (old) old->retired = true;
+        return old != nullptr;
+    }
+    return false;
 }
 
 void ReceiverService::stop() {
     for (auto& r : receivers_) {
+        const auto version = r->current();
+        if (!version) continue;
         try {
-            r->instance_->stop();
+            version->instance->stop();
         } catch (const std::exception& e) {
             logging::get("receiver")->warn("{}", e.what());
         }
     }
 }
-
 
 std::vector<RawEvent> ReceiverService::eventsOf(const mc_record* records, std::size_t count, std::size_t recordSize) {
     std::vector<RawEvent> events(count);
@@ -156,9 +250,11 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
     }
     joinServers(events, output->service->join_);
     auto usage = usageOf(events);
+    // `done` is the plugin's code: its version (and library) stays until the commit is answered.
+    auto pinned = output->version.lock();
     output->service->ingest_.submitWithoutWaiting(
         std::move(events), output->source,
-        [done, doneCtx, usage = std::move(usage), totals = &output->service->usage_](IngestReply reply) {
+        [done, doneCtx, usage = std::move(usage), totals = &output->service->usage_, pinned](IngestReply reply) {
             // Added up once the store took them: a refused point adds nothing.
             std::size_t r = 0;
             for (const auto& u : usage) {
@@ -169,7 +265,7 @@ mc_status ReceiverService::submit(void* ctx, const mc_record* records, std::size
             const std::string json = reply.json();
             done(doneCtx, MC_OK, mc_str{json.data(), json.size()});
         },
-        [done, doneCtx](IngestService::Submitted) { done(doneCtx, MC_ERR_UNAVAILABLE, mc_str{nullptr, 0}); },
+        [done, doneCtx, pinned](IngestService::Submitted) { done(doneCtx, MC_ERR_UNAVAILABLE, mc_str{nullptr, 0}); },
         IngestService::Trust::Receiver);
     return MC_OK;
 }

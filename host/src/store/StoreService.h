@@ -2,6 +2,11 @@
 // Owns the one active store instance: creates and starts it from a loaded plugin, brings its schema up
 // to date, forwards writes and queries, stops and destroys it. Thread-safe as far as the store is
 // (the store ABI requires stores to be).
+//
+// A new version of the store plugin (its file replaced in plugins.dir) is taken by reload(): the new
+// instance starts and migrates beside the old one, then takes every call from then on; the old one
+// stops when the calls it was serving have ended (each call holds the version it began on), and its
+// library goes with it.
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
@@ -11,6 +16,7 @@
 #include "mc/records/RecordSchema.h"
 
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,9 +36,14 @@ public:
     StoreService(const StoreService&) = delete;
     StoreService& operator=(const StoreService&) = delete;
 
-    const MigrationReport& migration() const { return migration_; }
-    std::string dialect() const { return dialect_; }
-    const std::string& pluginId() const;
+    // Starts `plugin` (a new version of the store in use) with `context`, migrates, and switches every
+    // later call to it. Throws StoreError as the constructor does; the old version then keeps serving.
+    void reload(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
+
+    MigrationReport migration() const;
+    std::string dialect() const;
+    std::string pluginId() const;
+    std::string version() const; // the plugin version serving now
 
     // The instance's status row (InstanceStatus::json members) plus "dialect", "schema_version" and
     // "details" (what describe() wrote, {} without it).
@@ -59,15 +70,17 @@ public:
 
 private:
     class Target;
-    [[noreturn]] void fail(const std::string& step, mc_status status, const std::string& reason) const;
+    struct Active; // one started, migrated version of the store
+    std::shared_ptr<Active> active() const;
+    static std::shared_ptr<Active> open(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context,
+                                        const std::string& migrationsDir);
+    static mc_status queryOn(Active& active, std::string_view name, std::string_view paramsJson, const ChunkWriter& write,
+                             std::string& error);
 
-    std::shared_ptr<const LoadedPlugin> plugin_;
     const PluginStatusTable* statuses_;
-    std::unique_ptr<PluginInstance> instance_; // stops (if started) and destroys on destruction
-    bool jsonOnly_ = false; // the store refused write_records once (writer thread only)
-    std::string name_;                         // "<plugin-id>/<instance>", the prefix of every error
-    std::string dialect_;
-    MigrationReport migration_;
+    const std::string migrationsDir_;
+    mutable std::mutex mutex_;      // guards active_ (the pointer; a version itself is shared)
+    std::shared_ptr<Active> active_; // what new calls use
 };
 
 } // namespace mc::host
