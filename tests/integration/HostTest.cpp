@@ -271,7 +271,7 @@ public:
         Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
         CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(response.getStatus()));
         CPPUNIT_ASSERT(mc::test::parseObject(body)->has("http"));
-        CPPUNIT_ASSERT_THROW(httpGet(host.port(), "/health"), std::exception); // no plain HTTP on a TLS port
+        CPPUNIT_ASSERT_THROW(httpGet(host.port(), "/health"), Poco::Exception); // no plain HTTP on a TLS port
     }
 
     // store-sqlite.so replaced in plugins.dir: the rescan reloads the store in use (what was stored

@@ -137,6 +137,7 @@ class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aTransportAddedWhileRunningServesDefinitions);
     CPPUNIT_TEST(aReplacedTransportDrainsItsServersOntoTheNewVersion);
     CPPUNIT_TEST(aRemovedTransportLeavesItsServersWaitingForAnother);
+    CPPUNIT_TEST(aTransportReplacedTwiceInARowEndsOnTheNewest);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -182,6 +183,41 @@ public:
         CPPUNIT_ASSERT(plugins.statuses().find("fixture-transport", "default", row));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(row.message, MC_COMPONENT_OK, row.status); // not the old one's "stopped"
         gateway.stop();
+    }
+
+    // A second new version while the server is still connecting on the first new one (each open
+    // takes 300 ms here): once connected on the retired instance, it moves on to the newest, and
+    // neither older version stays loaded.
+    void aTransportReplacedTwiceInARowEndsOnTheNewest() {
+        DroppedRig rig(std::map<std::string, std::string>{{"mcp.fixture.open_delay_ms", "300"}});
+        CPPUNIT_ASSERT(eventually([&] { return rig.summary()->getValue<std::string>("status") == "connected"; }));
+        std::vector<std::weak_ptr<const LoadedPlugin>> older;
+        std::vector<std::shared_ptr<const LoadedPlugin>> newer;
+        for (int round = 0; round < 2; ++round) { // both files loaded first
+            rig.dropped.put();
+            auto changes = rig.plugins.rescan(rig.dropped.dir.path());
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), changes.replaced.size());
+            if (round == 0) older.push_back(changes.replaced[0].first);
+            newer.push_back(changes.replaced[0].second);
+        }
+        older.push_back(newer[0]);
+        std::string error;
+        CPPUNIT_ASSERT(rig.gateway->replaceTransport(newer[0], *rig.config, error));
+        // Connecting on it now (its open takes 300 ms): the next version retires it under the attempt.
+        CPPUNIT_ASSERT(eventually([&] { return rig.summary()->getValue<std::string>("status") == "connecting"; }));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CPPUNIT_ASSERT(rig.gateway->replaceTransport(newer[1], *rig.config, error));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rig.gateway->transports().retiredCount()); // the attempt holds it
+        newer.clear();
+        CPPUNIT_ASSERT(eventually([&] {
+            return rig.gateway->transports().retiredCount() == 0 && rig.summary()->getValue<std::string>("status") == "connected";
+        }));
+        for (const auto& version : older) CPPUNIT_ASSERT_MESSAGE("an older version is still loaded", version.expired());
+        Calls calls;
+        calls.call(*rig.gateway, "newest", R"({"text":"on the newest"})");
+        calls.waitFor(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("on the newest"), calls.text(0));
+        rig.gateway->stop();
     }
 
     // A transport plugin file removed: its servers disconnect saying why, calls are refused with it,

@@ -1221,21 +1221,32 @@ void McpConnection::applyLogLevel(std::uint64_t generation) {
 void McpConnection::markConnected(std::uint64_t generation) {
     std::size_t tools = 0;
     bool reloaded = false;
+    std::string leaving; // the plugin of a transport retired while this attempt connected on it
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || status_ == McpStatus::Disconnected) return;
+        if (link_ && link_->transport && link_->transport->retired) leaving = link_->plugin->info.id;
         status_ = McpStatus::Connected;
         connectedSinceUs_ = nowUnixUs();
         lastSeenUs_ = connectedSinceUs_;
         lastError_.clear();
         backoff_.reset();
         tools = tools_.size();
-        reloaded = reloading_;
-        reloading_ = false;
+        // Still on a retired instance (it was replaced again while this attempt connected): what
+        // waits keeps waiting for the next attempt.
+        reloaded = reloading_ && leaving.empty();
+        if (reloaded) reloading_ = false;
+        if (!leaving.empty()) reloading_ = true;
     }
     log_->info("mcp '{}': connected ({} tools)", config_.id, tools);
     publishStatus("status");
     if (reloaded) releaseHeld();
+    if (!leaving.empty()) {
+        const std::string why = "transport plugin " + leaving + " was replaced or removed while connecting";
+        log_->info("mcp '{}': {}; draining before reconnecting", config_.id, why);
+        drainThenReconnect(generation, std::chrono::steady_clock::now() + services_.settings.requestTimeout, why);
+        return;
+    }
     schedulePing(generation);
     listen(generation);
 }

@@ -68,6 +68,7 @@ bool TransportSet::replace(std::shared_ptr<const LoadedPlugin> replacement, std:
             return true;
         }
         std::swap(*it, fresh); // `fresh` now holds the old one
+        fresh->retired = true;
         if (fresh->leases == 0) idle = std::move(fresh);
         else retired_.push_back(std::move(fresh));
     }
@@ -84,6 +85,7 @@ bool TransportSet::retire(const std::string& pluginId) {
         if (it == transports_.end()) return false;
         auto old = std::move(*it);
         transports_.erase(it);
+        old->retired = true;
         if (old->leases == 0) idle = std::move(old);
         else retired_.push_back(std::move(old));
     }

@@ -15,6 +15,7 @@
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,7 +30,8 @@ public:
         std::shared_ptr<const LoadedPlugin> plugin;
         std::unique_ptr<PluginInstance> instance; // null when it did not start (`error` says why)
         std::string error;
-        std::size_t leases = 0; // under the set's mutex
+        std::size_t leases = 0;            // under the set's mutex
+        std::atomic<bool> retired{false}; // replaced or removed: no new lease gets it
         const mc_transport_vtable& vtable() const { return plugin->transport; }
         mc_instance* handle() const { return instance ? instance->handle() : nullptr; }
     };
