@@ -252,7 +252,7 @@ public:
                 CPPUNIT_FAIL("an undeclared transport key must be refused");
             } catch (const ConfigError& e) {
                 CPPUNIT_ASSERT_EQUAL(std::string("invalid configuration: mcp.fixture.greting is not a key of fixture-transport "
-                                                 "(its keys: greeting, queue)"),
+                                                 "(its keys: greeting, queue, open_delay_ms)"),
                                      std::string(e.what()));
             }
         }
