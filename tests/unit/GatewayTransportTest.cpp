@@ -165,7 +165,6 @@ public:
         CPPUNIT_ASSERT(gateway.replaceTransport(changes.replaced[0].second, *config, error));
         CPPUNIT_ASSERT_EQUAL(std::string(), error);
         changes = {};
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), gateway.transports().retiredCount()); // the call still holds it
         calls.call(gateway, "meanwhile", R"({"text":"sent on the new version"})");
 
         calls.waitFor(2);
@@ -207,7 +206,6 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return rig.summary()->getValue<std::string>("status") == "connecting"; }));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         CPPUNIT_ASSERT(rig.gateway->replaceTransport(newer[1], *rig.config, error));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rig.gateway->transports().retiredCount()); // the attempt holds it
         newer.clear();
         CPPUNIT_ASSERT(eventually([&] {
             return rig.gateway->transports().retiredCount() == 0 && rig.summary()->getValue<std::string>("status") == "connected";
