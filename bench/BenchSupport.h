@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the benchmark programs: clocks, flags, percentiles, a raw-socket WebSocket client
 // parsed with the host's own frame codec (so the load generator is not the bottleneck).
+#include "BenchFlags.h"
 #include "config/HostConfig.h"
 #include "net/FrameCodec.h"
 
@@ -61,12 +62,6 @@ inline long long wallMicros() {
 }
 inline long long steadyNanos() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
-}
-
-inline std::string flag(int argc, char** argv, const char* name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-    return fallback;
 }
 
 // Percentile of latencies in microseconds, reported in milliseconds.

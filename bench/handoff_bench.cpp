@@ -13,6 +13,8 @@
 //   build/bin/mc-bench-handoff [--rounds 20000]
 //
 // Prints p50, p99 and mean of the round trip in microseconds. A round trip is two hand-offs.
+#include "BenchFlags.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -36,12 +38,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::size_t flagValue(int argc, char** argv, const char* name, std::size_t fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-    return fallback;
-}
 
 void check(bool ok, const char* what) {
     if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
@@ -186,7 +182,7 @@ void tcpPingPong(std::size_t rounds) {
 } // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t rounds = flagValue(argc, argv, "--rounds", 20000);
+    const std::size_t rounds = mc::bench::countFlag(argc, argv, "--rounds", 20000);
     try {
         std::printf("round trips of %zu, microseconds (a round trip is two hand-offs)\n\n", rounds);
         std::printf("| hand-off | p50 | p99 | mean |\n|---|---|---|---|\n");

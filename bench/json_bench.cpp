@@ -6,6 +6,8 @@
 // UTF-8, since the host must (WebSocket text frames and stored text are UTF-8).
 //
 //   build/bin/mc-bench-json [--events 100] [--bodies 200] [--rounds 5]
+#include "BenchFlags.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -25,12 +27,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::size_t flagValue(int argc, char** argv, const char* name, std::size_t fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-    return fallback;
-}
 
 std::string body(std::size_t events, std::size_t seed) {
     std::string out = "{\"events\":[";
@@ -117,9 +113,9 @@ struct Contender {
 } // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t eventsPerBody = flagValue(argc, argv, "--events", 100);
-    const std::size_t bodyCount = flagValue(argc, argv, "--bodies", 200);
-    const std::size_t rounds = flagValue(argc, argv, "--rounds", 5);
+    const std::size_t eventsPerBody = mc::bench::countFlag(argc, argv, "--events", 100);
+    const std::size_t bodyCount = mc::bench::countFlag(argc, argv, "--bodies", 200);
+    const std::size_t rounds = mc::bench::countFlag(argc, argv, "--rounds", 5);
 
     std::vector<std::string> bodies;
     std::vector<simdjson::padded_string> padded;

@@ -279,33 +279,88 @@ std::unique_ptr<PluginInstance> HostRuntime::takeDiscoveryInstance(const std::st
     return nullptr;
 }
 
-void HostRuntime::stopPluginInstances(const LoadedPlugin& plugin, bool removed) {
-    auto log = logging::get("host");
-    if (plugin.info.kind == MC_KIND_TRANSPORT) {
-        // Its servers drain and reconnect on whatever serves their transport now (removeTransport).
-        if (removed) gateway_->removeTransport(plugin.info.id);
-        return;
-    }
-    if (plugin.info.kind == MC_KIND_RECEIVER) {
-        // Its routes answer 503 until it is back; its instance stops once what it took is answered.
-        if (removed && receivers_ && receivers_->remove(plugin.info.id))
-            log->warn("receiver plugin '{}' removed: its routes answer 503 until a file of it is added again", plugin.info.id);
-        return;
-    }
-    if (plugin.info.kind == MC_KIND_DISCOVERY) {
-        auto instance = takeDiscoveryInstance(plugin.info.id);
-        if (removed) discovery_->removeSource(plugin.info.id);
-        else discovery_->setInstance(plugin.info.id, nullptr);
-        if (instance) {
-            try {
-                instance->stop();
-            } catch (const std::exception& e) {
-                log->warn("{} did not stop cleanly: {}", plugin.info.id, e.what());
-            }
-            instance.reset();
+void HostRuntime::stopDiscoverySource(const std::string& pluginId, bool removed) {
+    auto instance = takeDiscoveryInstance(pluginId);
+    if (removed) discovery_->removeSource(pluginId);
+    else discovery_->setInstance(pluginId, nullptr);
+    if (instance) {
+        try {
+            instance->stop();
+        } catch (const std::exception& e) {
+            logging::get("host")->warn("{} did not stop cleanly: {}", pluginId, e.what());
         }
-        // A removed plugin's row leaves /api/health; a replaced one's is taken over by the new instance.
-        if (removed) plugins_->statuses().remove(plugin.info.id, "default");
+        instance.reset();
+    }
+    // A removed plugin's row leaves /api/health; a replaced one's is taken over by the new instance.
+    if (removed) plugins_->statuses().remove(pluginId, "default");
+}
+
+void HostRuntime::reloadReceiver(const std::shared_ptr<const LoadedPlugin>& plugin) {
+    // A receiver's new version takes its routes over; routes and listening addresses themselves are
+    // bound when the host starts.
+    auto log = logging::get("host");
+    try {
+        if (!receivers_ || !receivers_->reload(plugin, makeContext(plugin->info.id, "default", {"enabled"})))
+            log->info("plugin '{}' (receiver) loaded; it is not running (disabled, or added after start): receivers "
+                      "start with the host",
+                      plugin->info.id);
+    } catch (const std::exception& e) {
+        log->error("receiver plugin '{}' {} not taken: {}", plugin->info.id, plugin->info.version, e.what());
+    }
+}
+
+void HostRuntime::pluginRemoved(const LoadedPlugin& plugin) {
+    auto log = logging::get("host");
+    switch (plugin.info.kind) {
+    case MC_KIND_DISCOVERY: stopDiscoverySource(plugin.info.id, true); break;
+    case MC_KIND_TRANSPORT: gateway_->removeTransport(plugin.info.id); break; // its servers drain, then say why
+    case MC_KIND_RECEIVER:
+        // Its routes answer 503 until it is back; its instance stops once what it took is answered.
+        if (receivers_ && receivers_->remove(plugin.info.id))
+            log->warn("receiver plugin '{}' removed: its routes answer 503 until a file of it is added again", plugin.info.id);
+        break;
+    case MC_KIND_STORE:
+        // Every write and query needs the store in use: it runs on until the host stops. A store not
+        // in use had nothing running.
+        if (store_ && store_->pluginId() == plugin.info.id)
+            log->warn("plugin '{}' was removed: it is the store in use (store.backend = {}); it keeps running until the "
+                      "host stops",
+                      plugin.info.id, settings_.storeBackend);
+        break;
+    default: break;
+    }
+}
+
+void HostRuntime::pluginReplaced(const LoadedPlugin& old, const std::shared_ptr<const LoadedPlugin>& replacement) {
+    auto log = logging::get("host");
+    const auto keepsServing = [&](const std::string& why) {
+        log->error("plugin '{}' {} did not start; version {} keeps serving: {}", replacement->info.id, replacement->info.version,
+                   old.info.version, why);
+    };
+    switch (replacement->info.kind) {
+    case MC_KIND_DISCOVERY:
+        stopDiscoverySource(old.info.id, false); // drained: its instance stops before the new one starts
+        startDiscoverySource(replacement);
+        break;
+    case MC_KIND_TRANSPORT: {
+        // Make before break: the new instance starts, then the servers move over as they drain.
+        std::string error;
+        if (!gateway_->replaceTransport(replacement, *config_, error, &resolvePluginSecret)) keepsServing(error);
+        break;
+    }
+    case MC_KIND_RECEIVER: reloadReceiver(replacement); break;
+    case MC_KIND_STORE:
+        // The new version starts and migrates beside the old one, then takes every new call; the old
+        // one stops once the calls it serves have ended.
+        if (store_ && store_->pluginId() == replacement->info.id) {
+            try {
+                store_->reload(replacement, makeContext(replacement->info.id, "default"));
+            } catch (const StoreError& e) {
+                keepsServing(e.what());
+            }
+        }
+        break;
+    default: break;
     }
 }
 
@@ -314,66 +369,15 @@ std::string HostRuntime::rescanPlugins() {
     if (rescanStopped_) return PluginRegistry::Changes{}.json();
     auto log = logging::get("host");
     auto changes = plugins_->rescan(settings_.pluginsDir);
-    const auto applies = [&](const std::shared_ptr<const LoadedPlugin>& plugin, const char* what) {
-        // The store in use cannot be removed while the host runs (every write and query needs it): it
-        // runs on until the host stops. A store not in use had nothing running.
-        if (plugin->info.kind == MC_KIND_STORE && std::string_view(what) == "removed") {
-            if (store_ && store_->pluginId() == plugin->info.id)
-                log->warn("plugin '{}' was removed: it is the store in use (store.backend = {}); it keeps running until the "
-                          "host stops",
-                          plugin->info.id, settings_.storeBackend);
-            return false;
-        }
-        return true;
-    };
-    // A receiver's new version takes its routes over (ReceiverService::reload); routes and listening
-    // addresses themselves are bound when the host starts.
-    const auto reloadReceiver = [&](const std::shared_ptr<const LoadedPlugin>& plugin) {
-        try {
-            if (!receivers_ || !receivers_->reload(plugin, makeContext(plugin->info.id, "default", {"enabled"})))
-                log->info("plugin '{}' (receiver) loaded; it is not running (disabled, or added after start): receivers "
-                          "start with the host",
-                          plugin->info.id);
-        } catch (const std::exception& e) {
-            log->error("receiver plugin '{}' {} not taken: {}", plugin->info.id, plugin->info.version, e.what());
-        }
-    };
     for (const auto& plugin : changes.removed) {
         recordAudit(*events_, "host", "plugin.removed", plugin->info.id, "ok", "{\"path\":" + json::quote(plugin->info.path) + "}");
-        if (applies(plugin, "removed")) stopPluginInstances(*plugin, true);
+        pluginRemoved(*plugin);
     }
     for (const auto& [old, replacement] : changes.replaced) {
         recordAudit(*events_, "host", "plugin.reloaded", replacement->info.id, "ok",
                     "{\"path\":" + json::quote(replacement->info.path) + ",\"version\":" + json::quote(replacement->info.version) + "}");
-        if (!applies(old, "replaced")) continue;
         try {
-            if (replacement->info.kind == MC_KIND_TRANSPORT) {
-                // Make before break: the new instance starts, then the servers move over as they drain.
-                std::string error;
-                if (!gateway_->replaceTransport(replacement, *config_, error, &resolvePluginSecret))
-                    log->error("plugin '{}' {} did not start; version {} keeps serving: {}", replacement->info.id,
-                               replacement->info.version, old->info.version, error);
-                continue;
-            }
-            if (replacement->info.kind == MC_KIND_RECEIVER) {
-                reloadReceiver(replacement);
-                continue;
-            }
-            if (replacement->info.kind == MC_KIND_STORE) {
-                // The new version starts and migrates beside the old one, then takes every new call; the
-                // old one stops once the calls it serves have ended.
-                if (store_ && store_->pluginId() == replacement->info.id) {
-                    try {
-                        store_->reload(replacement, makeContext(replacement->info.id, "default"));
-                    } catch (const StoreError& e) {
-                        log->error("plugin '{}' {} did not start; version {} keeps serving: {}", replacement->info.id,
-                                   replacement->info.version, old->info.version, e.what());
-                    }
-                }
-                continue;
-            }
-            stopPluginInstances(*old, false); // drained: its instance stops before the new one starts
-            if (replacement->info.kind == MC_KIND_DISCOVERY) startDiscoverySource(replacement);
+            pluginReplaced(*old, replacement);
         } catch (const std::exception& e) {
             log->error("plugin '{}' did not start again: {}", replacement->info.id, e.what());
         }

@@ -105,7 +105,12 @@ private:
     // Their own listeners (the `listen` addresses they asked for), after the host's port listens.
     void startReceiverListeners();
     std::unique_ptr<PluginInstance> takeDiscoveryInstance(const std::string& pluginId);
-    void stopPluginInstances(const LoadedPlugin& plugin, bool removed);
+    void stopDiscoverySource(const std::string& pluginId, bool removed);
+    void reloadReceiver(const std::shared_ptr<const LoadedPlugin>& plugin);
+    // A plugin file removed or replaced in plugins.dir: what runs on it stops or moves to the new
+    // version, as its kind allows (docs/plugin-sdk.md#drop-in-picked-up-pluginregistryrescan).
+    void pluginRemoved(const LoadedPlugin& plugin);
+    void pluginReplaced(const LoadedPlugin& old, const std::shared_ptr<const LoadedPlugin>& replacement);
     std::unique_ptr<class HostContext> makeContext(const std::string& pluginId, const std::string& instance,
                                                    const std::set<std::string>& hostKeys = {});
 

@@ -1109,13 +1109,13 @@ bool McpConnection::hasCapabilityLocked(const std::string& name) const {
 void McpConnection::forward(const std::string& method, const std::string& paramsJson, const std::string& target,
                             const std::string& threadId, const std::string& traceparentText, std::chrono::milliseconds timeout,
                             RpcCallback done, const std::shared_ptr<CancelSignal>& cancel, RequestHooks hooks) {
-    if (holdDuringReload([self = shared_from_this(), method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks] {
-            self->forward(method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks);
-        }))
-        return;
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mutex_);
+        if (holdLocked([self = shared_from_this(), method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks] {
+                self->forward(method, paramsJson, target, threadId, traceparentText, timeout, done, cancel, hooks);
+            }))
+            return;
         if (status_ == McpStatus::Connected) generation = generation_;
     }
     if (generation == 0) {
@@ -1338,8 +1338,7 @@ void McpConnection::drainThenReconnect(std::uint64_t generation, std::chrono::st
     markDisconnected(generation, why, true);
 }
 
-bool McpConnection::holdDuringReload(std::function<void()> request) {
-    std::lock_guard lock(mutex_);
+bool McpConnection::holdLocked(std::function<void()> request) {
     if (!reloading_ || shuttingDown_) return false;
     held_.push_back(std::move(request));
     return true;
@@ -1550,8 +1549,6 @@ std::string McpConnection::validateArguments(const std::string& inputSchemaJson,
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
-    // Its transport is being reloaded: the call goes out on the new connection, not the draining one.
-    if (holdDuringReload([self = shared_from_this(), call, done] { self->callTool(call, done); })) return;
     const auto started = std::chrono::steady_clock::now();
     auto finish = [this, started, call, done](ToolCallOutcome outcome) {
         outcome.durationMs =
@@ -1590,6 +1587,8 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     std::string notConnected;
     {
         std::lock_guard lock(mutex_);
+        // Its transport is being reloaded: the call goes out on the new connection, not the draining one.
+        if (holdLocked([self = shared_from_this(), call, done] { self->callTool(call, done); })) return;
         if (status_ != McpStatus::Connected) {
             notConnected = "the MCP server '" + config_.id + "' is " + statusName(status_) +
                            (lastError_.empty() ? std::string() : " (last error: " + lastError_ + ")");

@@ -319,8 +319,9 @@ private:
     void markDisconnected(std::uint64_t generation, const std::string& reason, bool reconnectNow = false);
     // Reconnects once nothing but the listen stream is in flight on attempt `generation` (or `deadline` passed).
     void drainThenReconnect(std::uint64_t generation, std::chrono::steady_clock::time_point deadline, const std::string& why);
-    // Runs `request` once the reconnect a transport reload began ends; false when none is under way.
-    bool holdDuringReload(std::function<void()> request);
+    // Under mutex_: keeps `request` to run once the reconnect a transport reload began ends; false
+    // when none is under way.
+    bool holdLocked(std::function<void()> request);
     void releaseHeld(); // runs what waited (it sees the new status)
     void schedulePing(std::uint64_t generation);
     void ping(std::uint64_t generation);

@@ -109,13 +109,7 @@ void TransportSet::release(Transport* transport) const {
 
 void TransportSet::stopInstance(Transport& transport, bool retired) {
     if (!transport.instance) return;
-    // A retired instance's reports no longer speak for its plugin: the new version's row stays its own.
-    if (retired) transport.instance->context().detachStatus();
-    try {
-        transport.instance->stop();
-    } catch (const std::exception& e) {
-        logging::get("gateway")->warn("{}", e.what());
-    }
+    transport.instance->stopQuietly(retired);
     transport.instance.reset();
     if (retired)
         logging::get("gateway")->info("transport plugin {} {} retired: no connection left on it, its instance stopped",

@@ -92,6 +92,15 @@ void PluginInstance::stop() {
     context_->reportStatus(MC_COMPONENT_STOPPED, "");
 }
 
+void PluginInstance::stopQuietly(bool retired) noexcept {
+    try {
+        if (retired) context_->detachStatus();
+        stop();
+    } catch (const std::exception& e) {
+        context_->logger().warn("{}", e.what());
+    }
+}
+
 void PluginInstance::fail(const char* what, mc_status status, const std::string& reason) const {
     throw std::runtime_error(context_->qualifiedName() + ": " + what + " failed (" + statusName(status) + "): " + reason);
 }

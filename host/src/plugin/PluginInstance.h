@@ -27,6 +27,10 @@ public:
     void start();
     // No-op unless started. Throws like start() ("stop failed"); the instance counts as stopped anyway.
     void stop();
+    // stop() that never throws: a failure is logged on the instance's logger. `retired`: a newer
+    // version of the plugin already runs, so this one's reports first leave the plugin's status row
+    // (its successor's).
+    void stopQuietly(bool retired = false) noexcept;
     bool started() const { return started_; }
 
     mc_instance* handle() const { return instance_; }

@@ -63,12 +63,7 @@ struct Receiver::Version {
     std::atomic<bool> retired{false};
     ~Version() {
         if (!instance) return;
-        if (retired) instance->context().detachStatus(); // the plugin's row is its successor's now
-        try {
-            instance->stop(); // a no-op when ReceiverService::stop() stopped it
-        } catch (const std::exception& e) {
-            logging::get("receiver")->warn("{}", e.what());
-        }
+        instance->stopQuietly(retired); // a no-op stop when ReceiverService::stop() stopped it
         if (retired)
             logging::get("receiver")->info("receiver {} {} retired: what it took is answered, its instance stopped",
                                            instance->plugin().info.id, instance->plugin().info.version);

@@ -50,12 +50,7 @@ struct StoreService::Active {
 
     ~Active() {
         if (!instance) return;
-        if (retired) instance->context().detachStatus();
-        try {
-            instance->stop();
-        } catch (const std::exception& e) {
-            logging::get("store")->warn("{}", e.what());
-        }
+        instance->stopQuietly(retired);
         if (retired)
             logging::get("store")->info("store '{}' {} retired: its last call ended, its instance stopped", name, plugin->info.version);
     }
