@@ -386,7 +386,9 @@ public:
     void theProtocolInspectorShowsEveryMessage() {
         ModernPeer peer("reject");
         CPPUNIT_ASSERT(peer.ready());
-        ModernHost h(httpServer("modern", peer.port()), mc::test::InProcessHost::Until::AllButGateway);
+        auto keys = httpServer("modern", peer.port());
+        keys["mcp.servers.modern.headers"] = R"({"Authorization": "Bearer inspector-s3cret"})";
+        ModernHost h(keys, mc::test::InProcessHost::Until::AllButGateway);
         TestWebSocket live(h.port());
         live.receiveType("welcome");
         live.sendText(R"({"type":"subscribe","channel":"protocol:modern"})");
@@ -403,9 +405,26 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(echoed.body, 200, echoed.status);
         const auto calls = httpGet(h.port(), "/api/mcps/modern/messages?method=tools/call");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(calls.body, 200, calls.status);
+        CPPUNIT_ASSERT_MESSAGE("a secret header reached the inspector", calls.body.find("inspector-s3cret") == std::string::npos);
         const auto items = calls.json()->getArray("items");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), items->size());
-        const auto response = items->getObject(0), request = items->getObject(1);
+        // Newest first: the response, the HTTP exchange that carried the request (reported when its
+        // response's headers came), the request.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(calls.body, std::size_t(3), items->size());
+        const auto response = items->getObject(0), exchange = items->getObject(1), request = items->getObject(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("http"), exchange->getValue<std::string>("kind"));
+        CPPUNIT_ASSERT_EQUAL(request->getValue<int>("id"), exchange->getValue<int>("id"));
+        CPPUNIT_ASSERT(exchange->isNull("message"));
+        const auto http = exchange->getObject("http");
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), http->getValue<std::string>("method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/mcp"), http->getValue<std::string>("target"));
+        CPPUNIT_ASSERT_EQUAL(200, http->getValue<int>("status"));
+        CPPUNIT_ASSERT_EQUAL(request->getValue<int>("bytes"), http->getValue<int>("request_bytes"));
+        const auto sent = http->getObject("request_headers");
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call"), sent->getValue<std::string>("Mcp-Method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), sent->getValue<std::string>("Mcp-Name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-07-28"), sent->getValue<std::string>("MCP-Protocol-Version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("[redacted]"), sent->getValue<std::string>("Authorization"));
+        CPPUNIT_ASSERT(!http->getObject("response_headers")->getNames().empty());
         CPPUNIT_ASSERT_EQUAL(std::string("in"), response->getValue<std::string>("direction"));
         CPPUNIT_ASSERT_EQUAL(std::string("response"), response->getValue<std::string>("kind"));
         CPPUNIT_ASSERT(response->getValue<double>("duration_ms") >= 0);
@@ -427,7 +446,7 @@ public:
             if (page->isNull("next_cursor")) break;
             cursor = page->getValue<std::string>("next_cursor");
         }
-        CPPUNIT_ASSERT(seqs.size() >= 6);
+        CPPUNIT_ASSERT(seqs.size() >= 9);
         for (std::size_t i = 1; i < seqs.size(); ++i) CPPUNIT_ASSERT_EQUAL(seqs[i - 1] - 1, seqs[i]);
         CPPUNIT_ASSERT_EQUAL(1, seqs.back());
 

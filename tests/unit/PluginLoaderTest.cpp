@@ -27,7 +27,7 @@ using namespace mc::host;
 
 namespace {
 
-// "2.1": the ABI this host speaks, as the loader writes it.
+// "2.2": the ABI this host speaks, as the loader writes it.
 std::string hostAbi() { return std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR); }
 
 const std::string kFixtureDir = MC_TEST_FIXTURE_PLUGIN_DIR;

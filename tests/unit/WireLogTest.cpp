@@ -18,6 +18,8 @@ class WireLogTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theRingAndTheMessageAreCapped);
     CPPUNIT_TEST(filtersAndTheCursorPage);
     CPPUNIT_TEST(nothingIsKeptWhenOff);
+    CPPUNIT_TEST(exchangesAreNamedByTheirRequestAndSecretsRedacted);
+    CPPUNIT_TEST(headerSecretsAreRecognizedByName);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -53,6 +55,79 @@ public:
         CPPUNIT_ASSERT(note->isNull("id"));
         CPPUNIT_ASSERT(note->isNull("duration_ms"));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), log.recorded());
+    }
+
+    void exchangesAreNamedByTheirRequestAndSecretsRedacted() {
+        WireLog log(10, 1024);
+        log.record(Direction::Out, Kind::Request, "tools/call", "7", R"({"jsonrpc":"2.0","id":7,"method":"tools/call"})");
+        WireLog::Exchange x;
+        x.method = "POST";
+        x.target = "/mcp?x=1";
+        x.status = 200;
+        x.requestHeaders = "Mcp-Method: tools/call\r\nAuthorization: Bearer s3cr3t\r\nX-Api-Key: k\r\nAccept: a\r\nAccept: b\r\n";
+        x.responseHeaders = "Content-Type: text/event-stream\r\nSet-Cookie: sid=1\r\nWWW-Authenticate: Bearer realm=\"x\"\r\n";
+        x.requestBytes = 48;
+        x.responseBytes = -1;
+        x.durationMicros = 1500;
+        x.jsonrpcId = "7";
+        const auto entry = log.recordExchange(x);
+        CPPUNIT_ASSERT(entry);
+        const std::string text = WireLog::toJson(*entry, "files");
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("s3cr3t") == std::string::npos && text.find("sid=1") == std::string::npos);
+        const auto json = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::string("http"), json->getValue<std::string>("kind"));
+        CPPUNIT_ASSERT_EQUAL(std::string("out"), json->getValue<std::string>("direction"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call"), json->getValue<std::string>("method")); // from request 7
+        CPPUNIT_ASSERT_EQUAL(7, json->getValue<int>("id"));
+        CPPUNIT_ASSERT_EQUAL(1.5, json->getValue<double>("duration_ms"));
+        CPPUNIT_ASSERT_EQUAL(48, json->getValue<int>("bytes"));
+        CPPUNIT_ASSERT(json->isNull("message"));
+        const auto http = json->getObject("http");
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), http->getValue<std::string>("method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/mcp?x=1"), http->getValue<std::string>("target"));
+        CPPUNIT_ASSERT_EQUAL(200, http->getValue<int>("status"));
+        CPPUNIT_ASSERT(http->isNull("response_bytes")); // an event stream declares no length
+        CPPUNIT_ASSERT(http->isNull("error"));
+        const auto sent = http->getObject("request_headers");
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call"), sent->getValue<std::string>("Mcp-Method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("[redacted]"), sent->getValue<std::string>("Authorization"));
+        CPPUNIT_ASSERT_EQUAL(std::string("[redacted]"), sent->getValue<std::string>("X-Api-Key"));
+        CPPUNIT_ASSERT_EQUAL(std::string("a, b"), sent->getValue<std::string>("Accept"));
+        const auto got = http->getObject("response_headers");
+        CPPUNIT_ASSERT_EQUAL(std::string("[redacted]"), got->getValue<std::string>("Set-Cookie"));
+        // Not a secret: it says how to authenticate.
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer realm=\"x\""), got->getValue<std::string>("WWW-Authenticate"));
+        // The request is still waiting for its response: the exchange did not consume the pairing.
+        log.record(Direction::In, Kind::Response, "", "7", R"({"jsonrpc":"2.0","id":7,"result":{}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call"), log.query({})[0].method);
+
+        // No response: status, headers and length are null; the error says why.
+        WireLog::Exchange failed;
+        failed.method = "GET";
+        failed.target = "/mcp";
+        failed.requestHeaders = "Accept: text/event-stream\r\n";
+        failed.responseBytes = 0;
+        failed.error = "Connection refused";
+        const auto f = Poco::JSON::Parser().parse(WireLog::toJson(*log.recordExchange(failed), "files")).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT(f->isNull("method") && f->isNull("id"));
+        const auto fh = f->getObject("http");
+        CPPUNIT_ASSERT(fh->isNull("status") && fh->isNull("response_headers") && fh->isNull("response_bytes"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Connection refused"), fh->getValue<std::string>("error"));
+        // The method filter finds exchanges by the request they carried.
+        WireLog::Query byMethod;
+        byMethod.method = "tools/call";
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), log.query(byMethod).size());
+    }
+
+    void headerSecretsAreRecognizedByName() {
+        for (const char* name : {"Authorization", "proxy-authorization", "Cookie", "X-Auth-Token", "X-API-KEY", "Api_Key",
+                                 "X-Client-Secret", "X-Password", "X-Amz-Signature"})
+            CPPUNIT_ASSERT_MESSAGE(name, WireLog::isSecretHeader(name));
+        for (const char* name : {"Mcp-Method", "Mcp-Name", "Mcp-Session-Id", "MCP-Protocol-Version", "Content-Type", "Accept",
+                                 "WWW-Authenticate", "Last-Event-ID", "Host"})
+            CPPUNIT_ASSERT_MESSAGE(name, !WireLog::isSecretHeader(name));
+        // Lines without a name (an HTTP token) or a colon are skipped, not shown.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"A":"1"})"), WireLog::headersJson("garbage\r\n: x\r\nA:1\r\nB C: 2\r\n\xff: 3"));
     }
 
     void theRingAndTheMessageAreCapped() {

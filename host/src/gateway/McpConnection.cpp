@@ -198,7 +198,7 @@ void McpConnection::connect(std::uint64_t after) {
     link->transport = std::move(transport);
     link->callbacks = mc_connection_callbacks{sizeof(mc_connection_callbacks), link.get(), &McpConnection::onMessageThunk,
                                               &McpConnection::onLogThunk, &McpConnection::onStatusThunk,
-                                              &McpConnection::onClosedThunk};
+                                              &McpConnection::onClosedThunk, &McpConnection::onExchangeThunk};
     {
         std::lock_guard lock(mutex_);
         if (shuttingDown_ || generation != generation_) return;
@@ -317,6 +317,35 @@ void McpConnection::onClosedThunk(void* ctx, mc_status reason, mc_str detail) {
         link->owner->handleClosed(link->generation, reason, std::string(view(detail)));
     } catch (...) {
     }
+}
+
+void McpConnection::onExchangeThunk(void* ctx, const mc_http_exchange* exchange) {
+    try {
+        auto* link = static_cast<Link*>(ctx);
+        if (!exchange || exchange->struct_size < offsetof(mc_http_exchange, error) + sizeof exchange->error) return;
+        link->owner->handleExchange(link->generation, *exchange);
+    } catch (...) {
+    }
+}
+
+void McpConnection::handleExchange(std::uint64_t generation, const mc_http_exchange& x) {
+    if (!wire_.enabled()) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+    }
+    WireLog::Exchange exchange;
+    exchange.method = view(x.method);
+    exchange.target = view(x.target);
+    exchange.status = x.status;
+    exchange.requestHeaders = view(x.request_headers);
+    exchange.responseHeaders = view(x.response_headers);
+    exchange.requestBytes = x.request_bytes;
+    exchange.responseBytes = x.response_bytes;
+    exchange.durationMicros = x.duration_us;
+    exchange.jsonrpcId = view(x.jsonrpc_id);
+    exchange.error = view(x.error);
+    publishInspected(wire_.recordExchange(exchange));
 }
 
 void McpConnection::handleTransportStatus(std::uint64_t generation, mc_component_status status, const std::string& message) {
@@ -575,7 +604,10 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
 
 void McpConnection::inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
                             std::string_view json) {
-    const auto entry = wire_.record(direction, kind, method, idJson, json);
+    publishInspected(wire_.record(direction, kind, method, idJson, json));
+}
+
+void McpConnection::publishInspected(const std::optional<WireLog::Entry>& entry) {
     if (!entry) return;
     ChannelKeys keys;
     keys.mcpId = config_.id;

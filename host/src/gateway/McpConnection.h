@@ -232,6 +232,8 @@ private:
     static void onLogThunk(void* ctx, mc_log_level level, mc_str line);
     static void onStatusThunk(void* ctx, mc_component_status status, mc_str message);
     static void onClosedThunk(void* ctx, mc_status reason, mc_str detail);
+    static void onExchangeThunk(void* ctx, const mc_http_exchange* exchange);
+    void handleExchange(std::uint64_t generation, const mc_http_exchange& exchange);
 
     void connect(std::uint64_t after = 0); // `after`: a retry of that attempt (ignored once another began)
     void dispose(const std::shared_ptr<Link>& link); // under lifecycleMutex_
@@ -266,6 +268,7 @@ private:
     // Into the inspector's ring, and to protocol:<id> when someone watches.
     void inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
                  std::string_view json);
+    void publishInspected(const std::optional<WireLog::Entry>& entry);
     // A request whose result may ask for input (the new era's input_required): the questions go to
     // `ask` (the caller's agent), and the request is sent again with their answers, up to a few rounds;
     // `done` gets the last outcome. Without `ask`, the outcome is an error saying why nobody answers.

@@ -93,7 +93,8 @@ ProbeResult probeMcpServer(const TransportSet& transports, const McpServerConfig
 
     ProbeWaiter waiter;
     const mc_connection_callbacks callbacks{sizeof(mc_connection_callbacks), &waiter, &ProbeWaiter::onMessage,
-                                            &ProbeWaiter::onLog, &ProbeWaiter::onStatus, &ProbeWaiter::onClosed};
+                                            &ProbeWaiter::onLog, &ProbeWaiter::onStatus, &ProbeWaiter::onClosed,
+                                            nullptr /* a probe keeps no inspector */};
     const mc_transport_vtable& vt = transport->vtable();
     std::string reason;
     mc_connection* connection = nullptr;

@@ -3,12 +3,28 @@
 #include "util/Clock.h"
 #include "util/Json.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace mc::host {
 namespace {
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
 // Microseconds as milliseconds with three decimals ("12.345").
 std::string millis(long long micros) {
     std::string fraction = std::to_string(micros % 1000);
     return std::to_string(micros / 1000) + "." + std::string(3 - fraction.size(), '0') + fraction;
+}
+// An HTTP field name (RFC 9110 token): visible ASCII without delimiters.
+bool isToken(std::string_view name) {
+    if (name.empty()) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
 }
 } // namespace
 
@@ -43,6 +59,32 @@ std::optional<WireLog::Entry> WireLog::record(Direction direction, Kind kind, co
     return entry;
 }
 
+std::optional<WireLog::Entry> WireLog::recordExchange(const Exchange& x) {
+    if (capacity_ == 0) return std::nullopt;
+    Entry entry;
+    entry.unixMicros = nowUnixUs();
+    entry.direction = Direction::Out;
+    entry.kind = Kind::Http;
+    entry.idJson = std::string(x.jsonrpcId);
+    entry.durationMicros = x.durationMicros;
+    entry.bytes = x.requestBytes;
+    entry.httpJson = "{\"method\":" + json::quote(x.method) + ",\"target\":" + json::quote(x.target) +
+                     ",\"status\":" + (x.status > 0 ? std::to_string(x.status) : std::string("null")) +
+                     ",\"request_headers\":" + headersJson(x.requestHeaders) +
+                     ",\"response_headers\":" + (x.status > 0 ? headersJson(x.responseHeaders) : std::string("null")) +
+                     ",\"request_bytes\":" + std::to_string(x.requestBytes) + ",\"response_bytes\":" +
+                     (x.responseBytes >= 0 && x.status > 0 ? std::to_string(x.responseBytes) : std::string("null")) +
+                     ",\"error\":" + (x.error.empty() ? std::string("null") : json::quote(x.error)) + "}";
+    std::lock_guard lock(mutex_);
+    entry.seq = nextSeq_++;
+    // The request this POST carried went out just before: its method names the exchange.
+    if (!entry.idJson.empty())
+        if (auto it = asked_.find({Direction::Out, entry.idJson}); it != asked_.end()) entry.method = it->second.method;
+    ring_.push_back(entry);
+    while (ring_.size() > capacity_) ring_.pop_front();
+    return entry;
+}
+
 std::vector<WireLog::Entry> WireLog::query(const Query& query) const {
     std::vector<Entry> out;
     std::lock_guard lock(mutex_);
@@ -68,6 +110,7 @@ const char* WireLog::name(Kind kind) {
     case Kind::Response: return "response";
     case Kind::Error: return "error";
     case Kind::Notification: return "notification";
+    case Kind::Http: return "http";
     }
     return "notification";
 }
@@ -78,6 +121,41 @@ std::optional<WireLog::Direction> WireLog::parseDirection(const std::string& tex
     return std::nullopt;
 }
 
+bool WireLog::isSecretHeader(std::string_view name) {
+    std::string lower(name);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "authorization" || lower == "proxy-authorization" || lower == "cookie" || lower == "set-cookie") return true;
+    for (const char* word : {"token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "credential", "signature"})
+        if (lower.find(word) != std::string::npos) return true;
+    return false;
+}
+
+std::string WireLog::headersJson(std::string_view lines) {
+    // Kept in the order received; a repeated name joins the first's value.
+    std::vector<std::pair<std::string, std::string>> headers;
+    while (!lines.empty()) {
+        const auto end = lines.find('\n');
+        std::string_view line = lines.substr(0, end);
+        lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || !isToken(line.substr(0, colon))) continue; // not a header line
+        std::string name(line.substr(0, colon));
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        const std::string kept = isSecretHeader(name) ? std::string("[redacted]") : std::string(value);
+        auto same = std::find_if(headers.begin(), headers.end(), [&](const auto& h) { return equalsIgnoringCase(h.first, name); });
+        if (same == headers.end()) headers.emplace_back(std::move(name), kept);
+        else if (same->second != "[redacted]") same->second += ", " + kept;
+    }
+    std::string out = "{";
+    for (const auto& [name, value] : headers) {
+        if (out.size() > 1) out += ',';
+        out += json::quote(name) + ":" + json::quote(value);
+    }
+    return out + "}";
+}
+
 std::string WireLog::toJson(const Entry& e, const std::string& mcpId) {
     std::string out = "{\"seq\":" + std::to_string(e.seq) + ",\"timestamp\":" + json::quote(json::isoTimestamp(e.unixMicros)) +
                       ",\"mcp_id\":" + json::quote(mcpId) + ",\"direction\":\"" + name(e.direction) + "\",\"kind\":\"" + name(e.kind) +
@@ -86,7 +164,8 @@ std::string WireLog::toJson(const Entry& e, const std::string& mcpId) {
                       (e.durationMicros < 0 ? std::string("null") : millis(e.durationMicros)) +
                       ",\"bytes\":" + std::to_string(e.bytes) + ",\"truncated\":" + (e.truncated ? "true" : "false") + ",\"message\":";
     // Whole messages are JSON the gateway parsed or built; a cut one is only text.
-    out += e.truncated ? json::quote(e.json) : e.json;
+    if (e.kind == Kind::Http) out += "null,\"http\":" + e.httpJson;
+    else out += e.truncated ? json::quote(e.json) : e.json;
     out += '}';
     return out;
 }

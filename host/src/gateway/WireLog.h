@@ -1,8 +1,9 @@
 #pragma once
 // The protocol inspector's memory of one MCP server: every JSON-RPC message the gateway sent it and
 // got from it, in order, in a bounded ring (the oldest go first), each response paired with its
-// request (the method it answers, how long it took). What MCP Inspector's Protocol view shows for one
-// session, kept for every server the gateway speaks to. Thread-safe; recording takes one short lock.
+// request (the method it answers, how long it took), and over HTTP the exchanges that carried them
+// (status, headers with secrets redacted, sizes). What MCP Inspector's Protocol and Network views show
+// for one session, kept for every server the gateway speaks to. Thread-safe; recording takes one short lock.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -18,7 +19,7 @@ namespace mc::host {
 class WireLog {
 public:
     enum class Direction { Out, In }; // to the server, from the server
-    enum class Kind { Request, Response, Error, Notification };
+    enum class Kind { Request, Response, Error, Notification, Http };
     struct Entry {
         std::uint64_t seq = 0; // per server, from 1; the cursor of the list
         long long unixMicros = 0;
@@ -29,7 +30,18 @@ public:
         long long durationMicros = -1; // a response: since its request (-1: not paired)
         std::size_t bytes = 0;    // the whole message
         bool truncated = false;
-        std::string json;         // the message, its first max_message_bytes
+        std::string json;         // the message, its first max_message_bytes ("" for Http)
+        std::string httpJson;     // Http: {"method","target","status",...} with secrets redacted
+    };
+    // One HTTP exchange as the transport reported it (mc_http_exchange), borrowed.
+    struct Exchange {
+        std::string_view method, target;
+        int status = 0;
+        std::string_view requestHeaders, responseHeaders; // "Name: value\r\n" lines
+        std::uint64_t requestBytes = 0;
+        long long responseBytes = -1;
+        long long durationMicros = 0;
+        std::string_view jsonrpcId, error;
     };
     // What a message the gateway sends is (it built it: nothing to parse).
     struct Label {
@@ -50,6 +62,9 @@ public:
     // Records one message; nullopt when the inspector keeps nothing (capacity 0).
     std::optional<Entry> record(Direction direction, Kind kind, const std::string& method, const std::string& idJson,
                                 std::string_view json);
+    // Records an exchange (direction out: the gateway asked); its method is that of the JSON-RPC
+    // request it carried, when the ring knows it.
+    std::optional<Entry> recordExchange(const Exchange& exchange);
     // Newest first, at most `limit`.
     std::vector<Entry> query(const Query& query) const;
     std::uint64_t recorded() const; // every message ever recorded (what the ring lost included)
@@ -57,8 +72,12 @@ public:
     static const char* name(Direction direction);
     static const char* name(Kind kind);
     static std::optional<Direction> parseDirection(const std::string& text);
+    // Header lines as a JSON object, the values of secret-bearing headers (Authorization, cookies,
+    // API keys, tokens, passwords) replaced by "[redacted]"; repeated names joined by ", ".
+    static std::string headersJson(std::string_view lines);
+    static bool isSecretHeader(std::string_view name);
     // {"seq","timestamp","mcp_id","direction","kind","method","id","duration_ms","bytes","truncated","message"}:
-    // the message as JSON when it was kept whole, else as text.
+    // the message as JSON when it was kept whole, else as text; an exchange has "http" and a null message.
     static std::string toJson(const Entry& entry, const std::string& mcpId);
 
 private:

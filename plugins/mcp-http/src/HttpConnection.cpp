@@ -53,6 +53,13 @@ bool isBlank(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
+// "Name: value\r\n" per header, as on the wire.
+std::string headerLines(const Poco::Net::HTTPMessage& message) {
+    std::string out;
+    for (const auto& [name, value] : message) out += name + ": " + value + "\r\n";
+    return out;
+}
+
 std::string statusText(const Poco::Net::HTTPResponse& response) {
     return "HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason();
 }
@@ -493,9 +500,11 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
         request.set("Accept", kAccept);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(message.body.size()));
+        const auto started = std::chrono::steady_clock::now();
         try {
             if (modern && message.info.isRequest) sent->session->carries(message.info.idJson);
             std::ostream& out = sent->session->http().sendRequest(request);
+            sent->exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
             out << message.body;
             out.flush();
             if (!out) throw Poco::Net::NetException("writing the request failed");
@@ -503,11 +512,14 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
         } catch (const Poco::Net::SSLException& e) {
             // Reachable, but not trusted (or no common TLS ground): the request fails with the reason.
             if (stopping_) return nullptr;
-            failRequest(message, "TLS with " + config_.url.toString() + " failed: " + e.displayText());
+            const std::string reason = "TLS with " + config_.url.toString() + " failed: " + e.displayText();
+            reportExchange(sentExchange(request, message.body.size(), message.info.idJson, started), nullptr, reason);
+            failRequest(message, reason);
             return nullptr;
         } catch (const Poco::Exception& e) {
             if (stopping_) return nullptr;
             if (sent->reused && !retried) continue; // the server closed the idle connection: a new one
+            reportExchange(sentExchange(request, message.body.size(), message.info.idJson, started), nullptr, e.displayText());
             reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);
             return nullptr;
         }
@@ -516,9 +528,12 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
 
 void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation) {
     Poco::Net::HTTPResponse response;
+    bool reported = false;
     try {
         std::istream& body = sent.session->http().receiveResponse(response);
         body.exceptions(std::ios::badbit);
+        reportExchange(sent.exchange, &response);
+        reported = true;
         handlePostResponse(*sent.session, response, body, message, sent.sentWithSession, generation);
     } catch (const Poco::Net::NoMessageException& e) {
         if (stopping_ || !current(generation)) return;
@@ -528,9 +543,11 @@ void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::u
             if (auto again = sendPost(message, generation, false)) receivePost(*again, message, generation);
             return;
         }
+        reportExchange(sent.exchange, nullptr, e.displayText());
         failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.displayText());
     } catch (const std::exception& e) {
         if (stopping_ || !current(generation)) return;
+        if (!reported) reportExchange(sent.exchange, nullptr, e.what());
         failRequest(message, "no response to POST " + config_.url.toString() + ": " + e.what());
     }
 }
@@ -646,9 +663,19 @@ bool HttpConnection::readResponseStream(std::istream& body, const Outgoing& mess
             }();
             request.set("Accept", "text/event-stream");
             request.set("Last-Event-ID", parser.lastEventId());
+            const auto started = std::chrono::steady_clock::now();
             session->http().sendRequest(request);
+            const Exchange exchange = sentExchange(request, 0, {}, started);
             Poco::Net::HTTPResponse response;
-            std::istream& resumed = session->http().receiveResponse(response);
+            std::istream& resumed = [&]() -> std::istream& {
+                try {
+                    return session->http().receiveResponse(response);
+                } catch (const Poco::Exception& e) {
+                    reportExchange(exchange, nullptr, e.displayText());
+                    throw;
+                }
+            }();
+            reportExchange(exchange, &response);
             resumed.exceptions(std::ios::badbit);
             const int status = static_cast<int>(response.getStatus());
             if (status == 404) {
@@ -707,10 +734,12 @@ void HttpConnection::runServerStream(std::uint64_t generation) {
             }();
             request.set("Accept", "text/event-stream");
             if (!parser.lastEventId().empty()) request.set("Last-Event-ID", parser.lastEventId());
+            const auto started = std::chrono::steady_clock::now();
             try {
                 session->http().sendRequest(request);
             } catch (const Poco::Exception& e) {
                 if (stopping_ || !current(generation)) return;
+                reportExchange(sentExchange(request, 0, {}, started), nullptr, e.displayText());
                 if (++failures >= kUnreachableAfterFailures) {
                     reportClosed(MC_ERR_IO, "server unreachable: GET " + config_.url.toString() + ": " + e.displayText(), generation);
                     return;
@@ -718,8 +747,17 @@ void HttpConnection::runServerStream(std::uint64_t generation) {
                 pause(delay * failures, generation);
                 continue;
             }
+            const Exchange exchange = sentExchange(request, 0, {}, started);
             Poco::Net::HTTPResponse response;
-            std::istream& body = session->http().receiveResponse(response);
+            std::istream& body = [&]() -> std::istream& {
+                try {
+                    return session->http().receiveResponse(response);
+                } catch (const Poco::Exception& e) {
+                    if (!stopping_) reportExchange(exchange, nullptr, e.displayText());
+                    throw;
+                }
+            }();
+            reportExchange(exchange, &response);
             body.exceptions(std::ios::badbit);
             const int status = static_cast<int>(response.getStatus());
             if (status == 405) {
@@ -786,12 +824,15 @@ void HttpConnection::connectLegacyStream(std::uint64_t generation) {
     request.set("Accept", "text/event-stream");
     Poco::Net::HTTPResponse response;
     std::istream* body = nullptr;
+    const auto started = std::chrono::steady_clock::now();
     try {
         session->http().sendRequest(request);
         body = &session->http().receiveResponse(response);
     } catch (const Poco::Exception& e) {
+        reportExchange(sentExchange(request, 0, {}, started), nullptr, e.displayText());
         throw std::runtime_error("GET " + config_.url.toString() + ": " + e.displayText());
     }
+    reportExchange(sentExchange(request, 0, {}, started), &response);
     body->exceptions(std::ios::badbit);
     if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK || !isEventStream(response))
         throw std::runtime_error("GET " + config_.url.toString() + " answered " + statusText(response) + " (" +
@@ -872,22 +913,29 @@ void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generatio
     request.setContentLength(static_cast<std::streamsize>(message.body.size()));
     Poco::Net::HTTPResponse response;
     std::string text;
+    const auto started = std::chrono::steady_clock::now();
     try {
         std::ostream& out = session->http().sendRequest(request);
         out << message.body;
         out.flush();
     } catch (const Poco::Exception& e) {
         if (stopping_) return;
+        reportExchange(sentExchange(request, message.body.size(), message.info.idJson, started), nullptr, e.displayText());
         reportClosed(MC_ERR_IO, "server unreachable: POST " + endpoint.toString() + ": " + e.displayText(), generation);
         return;
     }
+    const Exchange exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
+    bool answered = false;
     try {
         std::istream& body = session->http().receiveResponse(response);
+        answered = true;
+        reportExchange(exchange, &response);
         body.exceptions(std::ios::badbit);
         text = readBody(body, 1 << 16);
         session->markReusable(response);
     } catch (const std::exception& e) {
         if (stopping_) return;
+        if (!answered) reportExchange(exchange, nullptr, e.what());
         failRequest(message, "no answer to POST " + endpoint.toString() + ": " + e.what());
         return;
     }
@@ -948,6 +996,41 @@ std::set<std::string> HttpConnection::deliverBody(std::string_view body, std::ui
         if (current(generation)) deliver(message.json);
     }
     return responseIds;
+}
+
+HttpConnection::Exchange HttpConnection::sentExchange(const Poco::Net::HTTPRequest& request, std::size_t bodyBytes,
+                                                      const std::string& jsonrpcId,
+                                                      std::chrono::steady_clock::time_point started) const {
+    Exchange exchange;
+    if (!events_.wantsExchanges()) return exchange;
+    exchange.wanted = true;
+    exchange.method = request.getMethod();
+    exchange.target = request.getURI();
+    exchange.requestHeaders = headerLines(request);
+    exchange.requestBytes = bodyBytes;
+    exchange.jsonrpcId = jsonrpcId;
+    exchange.started = started;
+    return exchange;
+}
+
+void HttpConnection::reportExchange(const Exchange& exchange, const Poco::Net::HTTPResponse* response, const std::string& error) {
+    if (!exchange.wanted) return;
+    const std::string responseHeaders = response ? headerLines(*response) : std::string();
+    sdk::HttpExchange report;
+    report.method = exchange.method;
+    report.target = exchange.target;
+    report.status = response ? static_cast<int>(response->getStatus()) : 0;
+    report.requestHeaders = exchange.requestHeaders;
+    report.responseHeaders = responseHeaders;
+    report.requestBytes = exchange.requestBytes;
+    report.responseBytes = !response ? 0 : response->hasContentLength() ? response->getContentLength64() : -1;
+    report.durationMicros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started).count();
+    report.jsonrpcId = exchange.jsonrpcId;
+    report.error = response ? std::string_view() : std::string_view(error);
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    if (stopping_) return;
+    events_.exchange(report);
 }
 
 void HttpConnection::deliver(const std::string& json) {

@@ -21,6 +21,7 @@
 #include <Poco/Net/HTTPResponse.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -65,6 +66,14 @@ private:
     };
     // An HTTP session registered for abort by close() while it is in use.
     class ActiveSession;
+    // One HTTP request on its way to ConnectionEvents::exchange (ABI 2.2), reported once its
+    // response's headers came or it failed. Empty (`wanted` false) when the host takes none.
+    struct Exchange {
+        bool wanted = false;
+        std::string method, target, requestHeaders, jsonrpcId;
+        std::uint64_t requestBytes = 0;
+        std::chrono::steady_clock::time_point started;
+    };
     struct Worker {
         std::thread thread;
         std::shared_ptr<std::atomic<bool>> done;
@@ -79,6 +88,7 @@ private:
         std::unique_ptr<ActiveSession> session;
         bool sentWithSession = false;
         bool reused = false; // on a pooled keep-alive connection (the server may have closed it since)
+        Exchange exchange;
     };
     // Sends `message` (the writer thread, or a worker retrying); nullptr when it could not be sent
     // (already reported). `mayReuse`: take a pooled connection.
@@ -117,6 +127,11 @@ private:
     Poco::Net::HTTPRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
     void abortSessions(bool all, std::uint64_t belowGeneration);
 
+    // `request` as sent (its headers complete), begun at `started`.
+    Exchange sentExchange(const Poco::Net::HTTPRequest& request, std::size_t bodyBytes, const std::string& jsonrpcId,
+                          std::chrono::steady_clock::time_point started) const;
+    // Reports it with the response (its headers) or, when none came, the error.
+    void reportExchange(const Exchange& exchange, const Poco::Net::HTTPResponse* response, const std::string& error = {});
     void deliver(const std::string& json);
     void failRequest(const Outgoing& message, const std::string& reason, int httpStatus = 0);
     // A response's body read (up to 64 KiB) so that its connection can be reused, and the session done.

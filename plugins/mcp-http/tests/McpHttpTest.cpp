@@ -4,6 +4,7 @@
 #include "McpHttpTestSupport.h"
 #include "NetworkNamespace.h"
 
+#include <Poco/String.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
@@ -244,6 +245,29 @@ public:
             CPPUNIT_ASSERT(s->isNull("session"));
         }
         CPPUNIT_ASSERT(seen->getObject(3)->isNull("mcpMethod")); // a 2025 request has no Mcp-* headers
+
+        // Each POST was reported as an exchange (ABI 2.2) with the headers it carried and what came back.
+        const auto exchanges = transport.exchanges();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), exchanges.size());
+        const char* ids[] = {"1", "2", "3", "4"};
+        for (unsigned i = 0; i < 4; ++i) {
+            const auto& x = exchanges[i];
+            CPPUNIT_ASSERT_EQUAL(std::string("POST"), x.method);
+            CPPUNIT_ASSERT_EQUAL(std::string("/mcp"), x.target);
+            CPPUNIT_ASSERT_EQUAL(std::string(ids[i]), x.jsonrpcId);
+            CPPUNIT_ASSERT(x.requestBytes > 40);
+            CPPUNIT_ASSERT(x.durationMicros >= 0);
+            CPPUNIT_ASSERT_EQUAL(std::string(), x.error);
+            CPPUNIT_ASSERT_MESSAGE(x.responseHeaders, contains(x.responseHeaders, "\r\n"));
+            if (i < 3) {
+                CPPUNIT_ASSERT_EQUAL(200, x.status);
+                CPPUNIT_ASSERT_MESSAGE(x.requestHeaders, contains(x.requestHeaders, std::string("Mcp-Method: ") + methods[i] + "\r\n"));
+                CPPUNIT_ASSERT_MESSAGE(x.requestHeaders, contains(x.requestHeaders, "MCP-Protocol-Version: 2026-07-28\r\n"));
+            }
+        }
+        CPPUNIT_ASSERT_MESSAGE(exchanges[1].requestHeaders, contains(exchanges[1].requestHeaders, "Mcp-Name: =?base64?bmHDr3ZlIHRvb2w=?=\r\n"));
+        CPPUNIT_ASSERT_EQUAL(400, exchanges[3].status); // the modern-only server refuses a 2025 initialize
+        CPPUNIT_ASSERT(!contains(exchanges[3].requestHeaders, "Mcp-Method"));
         CPPUNIT_ASSERT_EQUAL(MC_OK, transport.close());
     }
 
@@ -274,6 +298,18 @@ public:
         CPPUNIT_ASSERT(!versions.empty());
         for (const auto& v : versions) CPPUNIT_ASSERT_MESSAGE(v, contains(v, " 2025-06-18"));
         CPPUNIT_ASSERT_EQUAL(std::string("DELETE 2025-06-18"), versions.back());
+
+        // The exchanges reported carry the configured headers as sent (the host redacts, not the
+        // plugin), a JSON body's declared length, and nothing for the DELETE at close.
+        const auto exchanges = transport.exchanges();
+        CPPUNIT_ASSERT(exchanges.size() >= 4);
+        const auto& init0 = exchanges[0];
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), init0.method);
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), init0.jsonrpcId);
+        CPPUNIT_ASSERT_MESSAGE(init0.requestHeaders, contains(init0.requestHeaders, "Authorization: Bearer t0k3n\r\n"));
+        CPPUNIT_ASSERT_MESSAGE(init0.responseHeaders, contains(Poco::toLower(init0.responseHeaders), "mcp-session-id: " + sessionId));
+        CPPUNIT_ASSERT(init0.responseBytes > 0);
+        for (const auto& x : exchanges) CPPUNIT_ASSERT(x.method != "DELETE");
     }
 
     void testExpiredSessionIsReportedAndANewInitializeStartsOver() {
@@ -383,6 +419,13 @@ public:
         const auto closed = transport.waitClosed();
         CPPUNIT_ASSERT_EQUAL(MC_ERR_IO, closed.first);
         CPPUNIT_ASSERT_MESSAGE(closed.second, contains(closed.second, "server unreachable") && contains(closed.second, url));
+        // The POST that found nobody is an exchange without a response, saying why.
+        const auto exchanges = transport.exchanges();
+        CPPUNIT_ASSERT(!exchanges.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), exchanges.back().jsonrpcId);
+        CPPUNIT_ASSERT_EQUAL(0, exchanges.back().status);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), exchanges.back().responseBytes);
+        CPPUNIT_ASSERT_MESSAGE(exchanges.back().error, contains(exchanges.back().error, "onnection refused"));
     }
 
     void testHttpsVerifiesCertificatesUnlessDisabled() {

@@ -212,6 +212,9 @@ public:
     }
 
     std::vector<std::string> messages() const { return connection_ ? connection_->messages() : std::vector<std::string>{}; }
+    std::vector<mc::sdk::test::ExchangeRecord> exchanges() const {
+        return connection_ ? connection_->exchanges() : std::vector<mc::sdk::test::ExchangeRecord>{};
+    }
     std::vector<std::string> logLines() const {
         std::vector<std::string> out;
         if (connection_)

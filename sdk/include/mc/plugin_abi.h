@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define MC_ABI_MAJOR 2
-#define MC_ABI_MINOR 1 /* 2.1: the receiver kind */
+#define MC_ABI_MINOR 2 /* 2.1: the receiver kind; 2.2: a connection reports its HTTP exchanges */
 
 /* The single symbol every plugin exports: `const mc_plugin_descriptor* mc_plugin_entry(void)`. */
 #define MC_PLUGIN_ENTRY_SYMBOL "mc_plugin_entry"
@@ -299,6 +299,25 @@ typedef struct mc_store_vtable {
 
 typedef struct mc_connection mc_connection; /* opaque; owned by the plugin from open to close */
 
+/* One HTTP request a transport made for a connection and what came back (ABI 2.2): the layer under
+ * the JSON-RPC messages, what a protocol inspector's network view shows. Headers are the ones on the
+ * wire, secrets included: the host redacts before it keeps or shows them. */
+typedef struct mc_http_exchange {
+    size_t struct_size;
+    mc_str method;           /* "POST", "GET" or "DELETE" */
+    mc_str target;           /* the request target (path and query) */
+    int32_t status;          /* the response status; 0 when none came (see `error`) */
+    mc_str request_headers;  /* "Name: value\r\n" lines as sent */
+    mc_str response_headers; /* "Name: value\r\n" lines as received ("" when no response) */
+    uint64_t request_bytes;  /* the request body */
+    int64_t response_bytes;  /* the Content-Length the response declared; -1 when it declared none (an
+                                event stream, chunked); 0 when no response came */
+    int64_t duration_us;     /* from sending the request to the response's headers */
+    mc_str jsonrpc_id;       /* the id (JSON text) of the request or response the body carried; "" for
+                                a notification, a batch or no body */
+    mc_str error;            /* why no response came ("" when status > 0) */
+} mc_http_exchange;
+
 typedef struct mc_connection_callbacks {
     size_t struct_size;
     void* ctx;
@@ -311,8 +330,12 @@ typedef struct mc_connection_callbacks {
     void (*on_status)(void* ctx, mc_component_status status, mc_str message);
     /* The connection ended for good; nothing more arrives (the host may open a new one). */
     void (*on_closed)(void* ctx, mc_status reason, mc_str detail);
+    /* ABI 2.2, optional (NULL, or absent from an older host's struct: report nothing). One HTTP
+     * exchange, reported when its response's headers came (before the messages its body carries go
+     * through on_message) or when it failed without a response. */
+    void (*on_exchange)(void* ctx, const mc_http_exchange* exchange);
 } mc_connection_callbacks;
-/* OWNERSHIP (callbacks): every mc_str is borrowed for the call. `ctx` and the functions stay valid
+/* OWNERSHIP (callbacks): every mc_str and the exchange are borrowed for the call. `ctx` and the functions stay valid
  *            until close_connection returns.
  * THREAD:    any plugin thread, never two at once for one connection, and never from inside a host
  *            call into the same connection (no re-entry). A callback must not call close_connection

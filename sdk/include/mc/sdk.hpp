@@ -1069,6 +1069,20 @@ private:
 // What a connection reports to the host (a copy of mc_connection_callbacks; callbacks the host's
 // struct does not have are skipped). THREAD: any plugin thread; the SDK serializes calls per
 // connection. Never from inside send()/open() on the host's thread, never after close() returned.
+// One HTTP exchange of a connection (mc_http_exchange), for ConnectionEvents::exchange.
+struct HttpExchange {
+    std::string_view method;          // "POST", "GET", "DELETE"
+    std::string_view target;          // path and query
+    int status = 0;                   // 0: no response (error says why)
+    std::string_view requestHeaders;  // "Name: value\r\n" lines
+    std::string_view responseHeaders;
+    std::uint64_t requestBytes = 0;
+    std::int64_t responseBytes = -1;  // Content-Length; -1: none declared (a stream); 0: no response
+    std::int64_t durationMicros = 0;
+    std::string_view jsonrpcId;       // the carried request's or response's id as JSON text, "" for none
+    std::string_view error;
+};
+
 class ConnectionEvents {
 public:
     ConnectionEvents() noexcept = default;
@@ -1100,6 +1114,27 @@ public:
         if (!MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_closed) || !cb_.on_closed) return;
         auto lock = locked();
         cb_.on_closed(cb_.ctx, reason, str(detail));
+    }
+    // Whether the host takes HTTP exchanges (ABI 2.2): skip building them when it does not.
+    bool wantsExchanges() const noexcept {
+        return MC_SDK_HAS_FIELD(&cb_, mc_connection_callbacks, on_exchange) && cb_.on_exchange;
+    }
+    void exchange(const HttpExchange& e) const noexcept {
+        if (!wantsExchanges()) return;
+        mc_http_exchange x{};
+        x.struct_size = sizeof x;
+        x.method = str(e.method);
+        x.target = str(e.target);
+        x.status = e.status;
+        x.request_headers = str(e.requestHeaders);
+        x.response_headers = str(e.responseHeaders);
+        x.request_bytes = e.requestBytes;
+        x.response_bytes = e.responseBytes;
+        x.duration_us = e.durationMicros;
+        x.jsonrpc_id = str(e.jsonrpcId);
+        x.error = str(e.error);
+        auto lock = locked();
+        cb_.on_exchange(cb_.ctx, &x);
     }
 
 private:

@@ -127,6 +127,16 @@ struct Options {
     std::size_t apiSize = sizeof(mc_host_api);
     std::size_t outputSize = sizeof(mc_discovery_output);
 };
+// One mc_http_exchange a connection reported, copied.
+struct ExchangeRecord {
+    std::string method, target;
+    int status = 0;
+    std::string requestHeaders, responseHeaders;
+    std::uint64_t requestBytes = 0;
+    std::int64_t responseBytes = 0;
+    std::int64_t durationMicros = 0;
+    std::string jsonrpcId, error;
+};
 struct ConnectionOptions {
     std::size_t callbacksSize = sizeof(mc_connection_callbacks);
 };
@@ -553,6 +563,7 @@ public:
     std::vector<LogLine> logs() const { return journal_.read([&] { return logs_; }); }
     std::vector<StatusReport> statuses() const { return journal_.read([&] { return statuses_; }); }
     std::optional<ClosedRecord> closed() const { return journal_.read([&] { return closed_; }); }
+    std::vector<ExchangeRecord> exchanges() const { return journal_.read([&] { return exchanges_; }); }
     std::vector<std::string> violations() const { return journal_.read([&] { return violations_; }); }
 
     bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = 5s) const {
@@ -593,6 +604,8 @@ private:
                        : afterOpen ? &staleStatus : &beyondStatus;
         cb.on_closed = fits(offsetof(mc_connection_callbacks, on_closed) + sizeof cb.on_closed) ? &onClosed
                        : afterOpen ? &staleClosed : &beyondClosed;
+        cb.on_exchange = fits(offsetof(mc_connection_callbacks, on_exchange) + sizeof cb.on_exchange) ? &onExchange
+                         : afterOpen ? &staleExchange : &beyondExchange;
     }
 
     void violation(std::string what) const { journal_.record([&] { violations_.push_back(std::move(what)); }); }
@@ -636,15 +649,29 @@ private:
         c->journal_.record([&] { c->closed_ = ClosedRecord{reason, std::string(view(detail))}; });
         c->leave();
     }
+    static void onExchange(void* ctx, const mc_http_exchange* x) {
+        auto* c = self(ctx);
+        if (!c->enter("on_exchange")) return;
+        if (!x || x->struct_size < sizeof(mc_http_exchange)) c->violation("on_exchange without a whole mc_http_exchange");
+        else c->journal_.record([&] {
+            c->exchanges_.push_back({std::string(view(x->method)), std::string(view(x->target)), x->status,
+                                     std::string(view(x->request_headers)), std::string(view(x->response_headers)),
+                                     x->request_bytes, x->response_bytes, x->duration_us, std::string(view(x->jsonrpc_id)),
+                                     std::string(view(x->error))});
+        });
+        c->leave();
+    }
     static void beyondMessage(void* ctx, mc_str) { self(ctx)->violation("on_message called beyond the callbacks' struct_size"); }
     static void beyondLog(void* ctx, mc_log_level, mc_str) { self(ctx)->violation("on_log called beyond the callbacks' struct_size"); }
     static void beyondStatus(void* ctx, mc_component_status, mc_str) { self(ctx)->violation("on_status called beyond the callbacks' struct_size"); }
     static void beyondClosed(void* ctx, mc_status, mc_str) { self(ctx)->violation("on_closed called beyond the callbacks' struct_size"); }
+    static void beyondExchange(void* ctx, const mc_http_exchange*) { self(ctx)->violation("on_exchange called beyond the callbacks' struct_size"); }
     static constexpr const char* kStale = " through the callbacks struct after open_connection returned (copy it)";
     static void staleMessage(void* ctx, mc_str) { self(ctx)->violation(std::string("on_message") + kStale); }
     static void staleLog(void* ctx, mc_log_level, mc_str) { self(ctx)->violation(std::string("on_log") + kStale); }
     static void staleStatus(void* ctx, mc_component_status, mc_str) { self(ctx)->violation(std::string("on_status") + kStale); }
     static void staleClosed(void* ctx, mc_status, mc_str) { self(ctx)->violation(std::string("on_closed") + kStale); }
+    static void staleExchange(void* ctx, const mc_http_exchange*) { self(ctx)->violation(std::string("on_exchange") + kStale); }
 
     Instance* owner_;               // cleared when the instance goes first
     mc_transport_vtable vtable_{};  // the instance's copy
@@ -659,6 +686,7 @@ private:
     std::vector<LogLine> logs_;
     std::vector<StatusReport> statuses_;
     std::optional<ClosedRecord> closed_;
+    std::vector<ExchangeRecord> exchanges_;
     mutable std::vector<std::string> violations_;
 };
 
