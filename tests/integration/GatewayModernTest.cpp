@@ -109,6 +109,7 @@ class GatewayModernTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aCallPastItsDeadlineClosesItsStream);
     CPPUNIT_TEST(configuredRootsAreOfferedInBothEras);
     CPPUNIT_TEST(theProtocolInspectorShowsEveryMessage);
+    CPPUNIT_TEST(capturesAreStoredAsGatewayCaptureSays);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -453,6 +454,61 @@ public:
         const auto bad = httpGet(h.port(), "/api/mcps/modern/messages?direction=sideways");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(bad.body, 400, bad.status);
         CPPUNIT_ASSERT_EQUAL(404, httpGet(h.port(), "/api/mcps/nobody/messages").status);
+    }
+
+    // gateway.capture: errors stores failures with what they answer, all stores everything, off nothing.
+    void capturesAreStoredAsGatewayCaptureSays() {
+        ModernPeer peer("reject");
+        CPPUNIT_ASSERT(peer.ready());
+        const auto stored = [](unsigned short port, const std::string& query) {
+            const auto page = httpGet(port, "/api/protocol-messages?mcp_id=modern&order=asc" + query);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(page.body, 200, page.status);
+            std::vector<std::string> out;
+            const auto items = page.json()->getArray("items");
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                const auto m = items->getObject(static_cast<unsigned>(i));
+                out.push_back(m->getValue<std::string>("direction") + " " + m->getValue<std::string>("kind") + " " +
+                              m->optValue<std::string>("method", "-"));
+            }
+            return out;
+        };
+        {
+            auto keys = httpServer("modern", peer.port());
+            keys["gateway.capture"] = "errors";
+            ModernHost h(keys);
+            CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+            CPPUNIT_ASSERT_EQUAL(200, callTool(h.port(), "modern", "echo", R"({"message":"fine"})").status);
+            const auto failed = callTool(h.port(), "modern", "echo", R"({"message":"fail"})");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(failed.body, 200, failed.status); // a tool error is a result
+            // The failed call's request and its isError result, nothing else (the ring has more).
+            CPPUNIT_ASSERT(eventually([&] { return stored(h.port(), "").size() >= 2; }));
+            CPPUNIT_ASSERT_EQUAL(std::string("out request tools/call,in response tools/call"), joined(stored(h.port(), "")));
+            const auto page = httpGet(h.port(), "/api/protocol-messages?mcp_id=modern&order=asc").json()->getArray("items");
+            const auto request = page->getObject(0), response = page->getObject(1);
+            CPPUNIT_ASSERT_EQUAL(std::string("fail"),
+                                 request->getObject("message")->getObject("params")->getObject("arguments")->getValue<std::string>("message"));
+            CPPUNIT_ASSERT_EQUAL(request->getValue<std::string>("jsonrpc_id"), response->getValue<std::string>("jsonrpc_id"));
+            CPPUNIT_ASSERT(response->getObject("message")->getObject("result")->getValue<bool>("isError"));
+            CPPUNIT_ASSERT(response->getValue<double>("duration_ms") >= 0);
+        }
+        {
+            auto keys = httpServer("modern", peer.port());
+            keys["gateway.capture"] = "all";
+            ModernHost h(keys);
+            CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "modern") == "connected"; }));
+            CPPUNIT_ASSERT_EQUAL(200, callTool(h.port(), "modern", "echo", R"({"message":"kept"})").status);
+            // Everything, HTTP exchanges included, in the order the inspector saw it.
+            CPPUNIT_ASSERT(eventually([&] { return stored(h.port(), "&method=tools/call").size() >= 3; }));
+            CPPUNIT_ASSERT_EQUAL(std::string("out request tools/call,out http tools/call,in response tools/call"),
+                                 joined(stored(h.port(), "&method=tools/call")));
+            const auto all = stored(h.port(), "");
+            CPPUNIT_ASSERT_EQUAL(std::string("out request server/discover"), all.front());
+            CPPUNIT_ASSERT_EQUAL(std::string("out http server/discover"), all[1]);
+            const auto http = httpGet(h.port(), "/api/protocol-messages?mcp_id=modern&kind=http&method=tools/call").json();
+            const auto exchange = http->getArray("items")->getObject(0);
+            CPPUNIT_ASSERT_EQUAL(200, exchange->getObject("http")->getValue<int>("status"));
+            CPPUNIT_ASSERT(exchange->isNull("message"));
+        }
     }
 };
 

@@ -238,7 +238,7 @@ public:
         const std::string endpoint = "http://127.0.0.1:" + std::to_string(host.runtime->receiverPort("receiver-otlp"));
         for (const std::string service : {"my-mcp-server", "someone-else"}) {
             const Ran sent = runProgram("node", {"otel-sender.mjs", "--endpoint", endpoint, "--protocol", "http/json", "--scenario",
-                                                 "server-logs", "--signals", "logs", "--service-name", service});
+                                                 "server-logs", "--signals", "logs,traces,metrics", "--service-name", service});
             CPPUNIT_ASSERT_MESSAGE(sent.out, sent.status == 0);
         }
         const auto messagesOf = [&](const std::string& mcpId) {
@@ -256,6 +256,18 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("INFO server started (my-mcp-server);ERROR disk full (my-mcp-server);"), messagesOf("every"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), messagesOf("my-mcp-server"));
         CPPUNIT_ASSERT_EQUAL(std::string("INFO server started (someone-else);ERROR disk full (someone-else);"), messagesOf("someone-else"));
+        // Its spans and metric points join it too (mcp_id); someone else's carry none.
+        const auto itemsOf = [&](const std::string& path) { return httpGet(host.port(), path).json()->getArray("items"); };
+        CPPUNIT_ASSERT(eventually([&] { return itemsOf("/api/spans?mcp_id=every")->size() == 1 && itemsOf("/api/metrics?mcp_id=every")->size() == 1; }));
+        const auto span = itemsOf("/api/spans?mcp_id=every")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("tools/call echo"), span->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("my-mcp-server"), span->getValue<std::string>("service"));
+        const auto point = itemsOf("/api/metrics?mcp_id=every")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp.server.requests"), point->getValue<std::string>("name"));
+        CPPUNIT_ASSERT(eventually([&] { return itemsOf("/api/spans?service=someone-else")->size() == 1; }));
+        CPPUNIT_ASSERT(itemsOf("/api/spans?service=someone-else")->getObject(0)->isNull("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), itemsOf("/api/spans?mcp_id=someone-else")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), itemsOf("/api/spans?mcp_id=my-mcp-server")->size());
     }
 
     void officialExportersInBothEncodingsAndGzip() {

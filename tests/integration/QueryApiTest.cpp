@@ -524,6 +524,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, httpGet(secured.port(), "/api/threads", {{"Authorization", "Bearer " + token}}).status);
         CPPUNIT_ASSERT_EQUAL(200, secured.get("/docs").status);
         CPPUNIT_ASSERT_EQUAL(401, secured.get("/api/openapi.json").status);
+        // Captured protocol messages hold tool arguments and results: operators and admins only.
+        const auto viewerReads = secured.get("/api/protocol-messages?token=" + token);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(viewerReads.body, 403, viewerReads.status);
+        const std::string operatorToken = secured.runtime->auth().issue("olga", mc::host::Role::Operator);
+        CPPUNIT_ASSERT_EQUAL(200, secured.get("/api/protocol-messages?token=" + operatorToken).status);
         for (const auto& r : {unknown, backwards, method, tooLarge})
             CPPUNIT_ASSERT_EQUAL(std::string("application/json"), r.headers.at("Content-Type"));
     }

@@ -6,7 +6,7 @@
 // HTTP: listens on 127.0.0.1:$PORT; MCP endpoint /mcp; GET /debug answers what it saw (every POST's
 // JSON-RPC method, id and MCP headers, in order, and {method:"<aborted>",id} when a client closed a request's
 // response before it was answered: the 2026-07-28 way to cancel over HTTP).
-// Tools: echo, add-tool (adds tool "extra-<n>" and announces the change), ask-name (asks the client for a
+// Tools: echo (a tool error for the message "fail"), add-tool (adds tool "extra-<n>" and announces the change), ask-name (asks the client for a
 // name through input_required, then greets it), sleep (answers after ms), stderr (writes its lines to
 // stderr: over stdio, the server's own logs), roots (asks the client for its roots through input_required,
 // then names their URIs).
@@ -26,7 +26,9 @@ function build() {
   server.registerTool('echo', {
     description: 'Echoes the message',
     inputSchema: fromJsonSchema({ type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }),
-  }, async ({ message }) => ({ content: [{ type: 'text', text: `echo: ${message}` }] }));
+  }, async ({ message }) => (message === 'fail'
+    ? { content: [{ type: 'text', text: 'echo failed on purpose' }], isError: true } // a tool error, for captures
+    : { content: [{ type: 'text', text: `echo: ${message}` }] }));
   server.registerTool('add-tool', { description: 'Adds a tool and announces the list change' }, async () => {
     extraTools += 1;
     handler?.notify.toolsChanged();

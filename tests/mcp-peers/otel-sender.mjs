@@ -192,6 +192,16 @@ function exporterFor(signal, opts) {
   }
 }
 
+// Metrics are exported when the provider is flushed (the interval never comes).
+function meterProviderFor(resource, opts) {
+  return new MeterProvider({
+    resource,
+    readers: [new PeriodicExportingMetricReader({
+      exporter: exporterFor('metrics', opts), exportIntervalMillis: 3600000, exportTimeoutMillis: opts.timeoutMillis,
+    })],
+  });
+}
+
 // Trace and span ids in creation order, so every run has the same ones.
 class FixedIdGenerator {
   #nextSpan = 1;
@@ -294,12 +304,7 @@ function claudeLike(opts) {
   }
 
   if (opts.signals.includes('metrics')) {
-    const provider = new MeterProvider({
-      resource,
-      readers: [new PeriodicExportingMetricReader({
-        exporter: exporterFor('metrics', opts), exportIntervalMillis: 3600000, exportTimeoutMillis: opts.timeoutMillis,
-      })],
-    });
+    const provider = meterProviderFor(resource, opts);
     providers.push(provider);
     const meter = provider.getMeter('com.anthropic.claude_code', VERSION);
     const common = { model: MODEL, 'session.id': SESSION_ID, 'user.id': USER_ID };
@@ -313,18 +318,46 @@ function claudeLike(opts) {
   return { providers, sent };
 }
 
-// Scenario "server-logs": an MCP server exporting its own logs (logs only): two records, INFO
-// "server started" and ERROR "disk full", under service.name = --service-name (default "my-mcp-server").
+// Scenario "server-logs": an MCP server exporting its own telemetry under service.name =
+// --service-name (default "my-mcp-server"): logs, two records, INFO "server started" and ERROR "disk
+// full"; with traces, one SERVER span "tools/call echo"; with metrics, one point of the counter
+// "mcp.server.requests".
 function serverLogs(opts) {
   const resource = resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': '1.0.0' });
-  const provider = new LoggerProvider({
-    resource,
-    processors: [new BatchLogRecordProcessor({ exporter: exporterFor('logs', opts), scheduledDelayMillis: 3600000 })],
-  });
-  const logger = provider.getLogger('server', '1.0.0');
-  logger.emit({ body: 'server started', timestamp: at(0), severityNumber: 9, severityText: 'INFO' });
-  logger.emit({ body: 'disk full', timestamp: at(10), severityNumber: 17, severityText: 'ERROR' });
-  return { providers: [provider], sent: { logs: 2, spans: 0, metricPoints: 0 } };
+  const providers = [];
+  const sent = { logs: 0, spans: 0, metricPoints: 0 };
+  if (opts.signals.includes('logs')) {
+    const provider = new LoggerProvider({
+      resource,
+      processors: [new BatchLogRecordProcessor({ exporter: exporterFor('logs', opts), scheduledDelayMillis: 3600000 })],
+    });
+    providers.push(provider);
+    const logger = provider.getLogger('server', '1.0.0');
+    logger.emit({ body: 'server started', timestamp: at(0), severityNumber: 9, severityText: 'INFO' });
+    logger.emit({ body: 'disk full', timestamp: at(10), severityNumber: 17, severityText: 'ERROR' });
+    sent.logs = 2;
+  }
+  if (opts.signals.includes('traces')) {
+    // Random ids: runs under two service names must not send the same span twice.
+    const provider = new BasicTracerProvider({
+      resource, sampler: new AlwaysOnSampler(),
+      spanProcessors: [new BatchSpanProcessor(exporterFor('traces', opts), { scheduledDelayMillis: 3600000 })],
+    });
+    providers.push(provider);
+    const span = provider.getTracer('server', '1.0.0').startSpan('tools/call echo', {
+      kind: api.SpanKind.SERVER, startTime: at(20),
+      attributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'echo' },
+    }, api.ROOT_CONTEXT);
+    span.end(at(25));
+    sent.spans = 1;
+  }
+  if (opts.signals.includes('metrics')) {
+    const provider = meterProviderFor(resource, opts);
+    providers.push(provider);
+    provider.getMeter('server', '1.0.0').createCounter('mcp.server.requests').add(1, { method: 'tools/call' });
+    sent.metricPoints = 1;
+  }
+  return { providers, sent };
 }
 
 const SCENARIOS = { 'claude-like': claudeLike, 'server-logs': serverLogs };

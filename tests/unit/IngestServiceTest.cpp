@@ -183,10 +183,10 @@ public:
         ])");
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), reply.accepted);
         CPPUNIT_ASSERT(reply.ids == std::vector<std::string>({"L-ok", "T-ok"}));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'nope' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'nope' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, protocol_message)"),
                              reasonAt(reply, 1));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'type' is required: the kind of event (known: thread, step, log, permission, "
-                                         "transcript, mcp_status, audit, span, metric)"),
+                                         "transcript, mcp_status, audit, span, metric, protocol_message)"),
                              reasonAt(reply, 2));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'level' must be one of DEBUG, INFO, WARN, ERROR (got 'LOUD')"), reasonAt(reply, 3));
         CPPUNIT_ASSERT_EQUAL(std::string("field 'service' is required"), reasonAt(reply, 4));

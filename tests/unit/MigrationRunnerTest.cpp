@@ -97,7 +97,7 @@ public:
         // 003 adds one FTS5 table per searchable column (+ its shadow tables).
         CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,logs_fts,logs_fts_config,logs_fts_data,"
                                          "logs_fts_docsize,logs_fts_idx,mcp_status_history,metric_points,permission_events,"
-                                         "schema_migrations,spans,threads,threads_fts,threads_fts_config,threads_fts_data,"
+                                         "protocol_messages,schema_migrations,spans,threads,threads_fts,threads_fts_config,threads_fts_data,"
                                          "threads_fts_docsize,threads_fts_idx,transcripts,transcripts_fts,"
                                          "transcripts_fts_config,transcripts_fts_data,transcripts_fts_docsize,"
                                          "transcripts_fts_idx"),
@@ -114,6 +114,7 @@ public:
                                          "idx_logs_service_timestamp ON logs,idx_logs_thread_timestamp ON logs,"
                                          "idx_logs_timestamp_id ON logs,"
                                          "idx_mcp_status_history_mcp_id ON mcp_status_history,"
+                                         "idx_metric_points_mcp_timestamp ON metric_points,"
                                          "idx_metric_points_name_timestamp ON metric_points,"
                                          "idx_metric_points_service_usage ON metric_points,"
                                          "idx_metric_points_thread_usage ON metric_points,"
@@ -122,7 +123,9 @@ public:
                                          "idx_permission_events_thread ON permission_events,"
                                          "idx_permission_events_timestamp ON permission_events,"
                                          "idx_permission_events_user ON permission_events,"
-                                         "idx_spans_start_id ON spans,idx_spans_thread_start ON spans,"
+                                         "idx_protocol_messages_mcp_timestamp ON protocol_messages,"
+                                         "idx_protocol_messages_timestamp_id ON protocol_messages,"
+                                         "idx_spans_mcp_start ON spans,idx_spans_start_id ON spans,idx_spans_thread_start ON spans,"
                                          "idx_spans_trace_start ON spans,"
                                          "idx_threads_mcp_started ON threads,idx_threads_parent_started ON threads,"
                                          "idx_threads_started_id ON threads,idx_threads_status_started ON threads,"

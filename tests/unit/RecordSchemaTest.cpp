@@ -523,7 +523,7 @@ public:
         };
         mc_record unknown = r;
         unknown.kind = {"gauge", 5};
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'gauge' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown event type 'gauge' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, protocol_message)"),
                              refusal(unknown));
         // Any integer may come across the C ABI as a type tag (written as bytes: no enum holds 9).
         const int nine = 9;

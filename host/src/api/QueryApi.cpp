@@ -192,6 +192,9 @@ struct QueryRoute {
     std::string queryName;
     std::string pathParam; // the store parameter the path's {id} fills ("" for none)
     std::string summary;
+    // Viewers see everything the store holds but captured protocol messages, which carry tool
+    // arguments and results (as the live inspector, operators and admins only).
+    Role role = Role::Viewer;
 };
 
 } // namespace
@@ -213,9 +216,15 @@ void registerQueryRoutes(Router& router, StoreService* store) {
          "Permission requests and decisions: filter by user, resource, action, granted, thread, MCP server, time."},
         {"/api/traces/{id}", "traces.get", "trace_id",
          "One trace's spans as received over OTLP, oldest first (with parent_span_id: the tree of a waterfall)."},
-        {"/api/spans", "spans.list", "", "OpenTelemetry spans, newest first: filter by thread, service, name, status, start time."},
+        {"/api/spans", "spans.list", "",
+         "OpenTelemetry spans, newest first: filter by thread, service, MCP server, name, status, start time."},
         {"/api/metrics", "metrics.list", "",
-         "OpenTelemetry metric points as received, newest first: filter by metric name, thread, agent (service), usage, time."},
+         "OpenTelemetry metric points as received, newest first: filter by metric name, thread, agent (service), MCP server, "
+         "usage, time."},
+        {"/api/protocol-messages", "protocol.list", "",
+         "The protocol inspector's captures (gateway.capture), newest first: filter by MCP server, method, direction, kind, "
+         "time. Operators and admins.",
+         Role::Operator},
         {"/api/usage", "usage", "",
          "Tokens (input, output, cache read, cache creation) and cost in USD added up per thread or per agent from the "
          "agents' OTLP metrics, the costliest first."},
@@ -230,7 +239,7 @@ void registerQueryRoutes(Router& router, StoreService* store) {
          "Full-text search over log messages, transcripts and thread inputs: ranked, the match highlighted with <mark>."},
     };
     for (const auto& r : routes) {
-        router.add(Route{"GET", r.pattern, Role::Viewer,
+        router.add(Route{"GET", r.pattern, r.role,
                          [store, r](RequestContext& ctx) {
                              checkProcessable(ctx, r.queryName == "graph");
                              std::string body, error;

@@ -42,6 +42,10 @@ GatewaySettings readGatewaySettings(const Poco::Util::AbstractConfiguration& con
     s.logBurst = static_cast<std::uint32_t>(readInt(config, "gateway.log_burst"));
     s.inspectorMessages = static_cast<std::size_t>(readInt(config, "gateway.inspector.messages"));
     s.inspectorMaxMessageBytes = static_cast<std::size_t>(readInt(config, "gateway.inspector.max_message_bytes"));
+    const std::string capture = readValue(config, "gateway.capture"); // one of the declared choices
+    s.capture = capture == "all" ? GatewaySettings::Capture::All
+                : capture == "errors" ? GatewaySettings::Capture::Errors
+                                      : GatewaySettings::Capture::Off;
     return s;
 }
 

@@ -23,6 +23,8 @@ struct GatewaySettings {
     std::uint32_t logBurst = 1000;        // gateway.log_burst
     std::size_t inspectorMessages = 1000;        // gateway.inspector.messages (0: no protocol inspector)
     std::size_t inspectorMaxMessageBytes = 16384; // gateway.inspector.max_message_bytes
+    enum class Capture { Off, Errors, All };
+    Capture capture = Capture::Off;               // gateway.capture: which inspected messages are stored
     // gateway.api_placeholders: the env:/file: globs a server registered over the API may use.
     std::vector<std::string> apiPlaceholders;
     // What the gateway tells servers it can do as their client (initialize's capabilities): sampling

@@ -18,6 +18,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 #include <functional>
@@ -114,7 +115,8 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
                                          config_.logLevel.empty() ? services.settings.logLevel : config_.logLevel)),
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
                std::random_device{}() ^ std::hash<std::string>{}(config_.id)),
-      wire_(services.settings.inspectorMessages, services.settings.inspectorMaxMessageBytes) {}
+      wire_(services.settings.inspectorMessages, services.settings.inspectorMaxMessageBytes),
+      captureIdPrefix_("PM-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString().substr(0, 8) + "-") {}
 
 McpConnection::~McpConnection() {
     try {
@@ -614,6 +616,31 @@ void McpConnection::publishInspected(const std::optional<WireLog::Entry>& entry)
     // Built only for someone watching live: the inspector's ring is what REST reads.
     if (services_.events.hasSubscribers("protocol", keys))
         services_.events.publish(kEventSourcePrefix + config_.id, "protocol", WireLog::toJson(*entry, config_.id), keys);
+    capture(*entry);
+}
+
+void McpConnection::capture(const WireLog::Entry& entry) {
+    using Capture = GatewaySettings::Capture;
+    const Capture mode = services_.settings.capture;
+    if (mode == Capture::Off) return;
+    if (mode == Capture::Errors) {
+        if (!WireLog::isFailure(entry)) return;
+        // What failed is read with what was asked: the request, while the ring still holds it.
+        if (!entry.idJson.empty() && entry.kind != WireLog::Kind::Request) {
+            const auto asker = entry.kind == WireLog::Kind::Http || entry.direction == WireLog::Direction::In
+                                   ? WireLog::Direction::Out
+                                   : WireLog::Direction::In;
+            if (auto request = wire_.findRequest(asker, entry.idJson, entry.seq)) store(*request);
+        }
+    }
+    store(entry);
+}
+
+void McpConnection::store(const WireLog::Entry& entry) {
+    std::string error;
+    const std::string record = WireLog::toCaptureJson(entry, config_.id, captureIdPrefix_ + std::to_string(entry.seq));
+    if (services_.events.route(kEventSourcePrefix + config_.id, "protocol_message", record, &error) != MC_OK)
+        log_->warn("mcp '{}': protocol capture refused: {}", config_.id, error);
 }
 
 std::vector<WireLog::Entry> McpConnection::messages(const WireLog::Query& query) const { return wire_.query(query); }

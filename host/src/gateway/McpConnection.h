@@ -269,6 +269,9 @@ private:
     void inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
                  std::string_view json);
     void publishInspected(const std::optional<WireLog::Entry>& entry);
+    // gateway.capture: stores the entry when the mode asks for it (errors: with the request it answers).
+    void capture(const WireLog::Entry& entry);
+    void store(const WireLog::Entry& entry);
     // A request whose result may ask for input (the new era's input_required): the questions go to
     // `ask` (the caller's agent), and the request is sent again with their answers, up to a few rounds;
     // `done` gets the last outcome. Without `ask`, the outcome is an error saying why nobody answers.
@@ -388,6 +391,9 @@ private:
     long long nextRetryUs_ = 0;
     ReconnectBackoff backoff_;
     WireLog wire_;
+    // Stored captures are "PM-<this>-<seq>": unique across restarts (seq starts again at 1), and the
+    // same message captured twice (a request both an HTTP failure and its error response answer) once.
+    const std::string captureIdPrefix_;
 };
 
 } // namespace mc::host

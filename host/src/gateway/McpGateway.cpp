@@ -211,6 +211,8 @@ std::optional<std::string> McpGateway::mcpIdForService(const std::string& servic
     std::lock_guard lock(mutex_);
     for (const auto& [id, connection] : connections_)
         if (connection->config().serviceName == serviceName) return id;
+    // A server exporting under its own id needs no mapping (unless another server claims the name).
+    if (connections_.count(serviceName)) return serviceName;
     return std::nullopt;
 }
 

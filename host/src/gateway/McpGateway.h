@@ -78,7 +78,8 @@ public:
     // Closes the server's transport and forgets it; false when the id is unknown.
     bool remove(const std::string& id);
     std::shared_ptr<McpConnection> find(const std::string& id) const;
-    // The server whose telemetry comes as `serviceName` (mcp.servers.<id>.service_name), if any.
+    // The server whose telemetry comes as `serviceName`: the one whose mcp.servers.<id>.service_name it
+    // is, else the one whose id it is; none when no server is.
     std::optional<std::string> mcpIdForService(const std::string& serviceName) const;
     std::vector<std::shared_ptr<McpConnection>> connections() const; // by id
     // Runs `task` on the gateway's workers after `delay` (nothing after stop()).

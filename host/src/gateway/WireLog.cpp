@@ -68,6 +68,7 @@ std::optional<WireLog::Entry> WireLog::recordExchange(const Exchange& x) {
     entry.idJson = std::string(x.jsonrpcId);
     entry.durationMicros = x.durationMicros;
     entry.bytes = x.requestBytes;
+    entry.httpStatus = x.status;
     entry.httpJson = "{\"method\":" + json::quote(x.method) + ",\"target\":" + json::quote(x.target) +
                      ",\"status\":" + (x.status > 0 ? std::to_string(x.status) : std::string("null")) +
                      ",\"request_headers\":" + headersJson(x.requestHeaders) +
@@ -83,6 +84,40 @@ std::optional<WireLog::Entry> WireLog::recordExchange(const Exchange& x) {
     ring_.push_back(entry);
     while (ring_.size() > capacity_) ring_.pop_front();
     return entry;
+}
+
+std::optional<WireLog::Entry> WireLog::findRequest(Direction direction, const std::string& idJson, std::uint64_t before) const {
+    std::lock_guard lock(mutex_);
+    for (auto it = ring_.rbegin(); it != ring_.rend(); ++it)
+        if (it->seq < before && it->kind == Kind::Request && it->direction == direction && it->idJson == idJson) return *it;
+    return std::nullopt;
+}
+
+bool WireLog::isFailure(const Entry& entry) {
+    switch (entry.kind) {
+    case Kind::Error: return true;
+    case Kind::Http: return entry.httpStatus == 0 || entry.httpStatus >= 400;
+    case Kind::Response: {
+        // A tool result that says it failed; inside a string the quotes would be escaped.
+        const auto at = entry.json.find("\"isError\":true");
+        return at != std::string::npos && (at == 0 || entry.json[at - 1] != '\\');
+    }
+    default: return false;
+    }
+}
+
+std::string WireLog::toCaptureJson(const Entry& e, const std::string& mcpId, const std::string& id) {
+    std::string out = "{\"id\":" + json::quote(id) + ",\"timestamp\":" + json::quote(json::isoTimestamp(e.unixMicros)) +
+                      ",\"mcp_id\":" + json::quote(mcpId) + ",\"seq\":" + std::to_string(e.seq) + ",\"direction\":\"" +
+                      name(e.direction) + "\",\"kind\":\"" + name(e.kind) + "\"";
+    if (!e.method.empty()) out += ",\"method\":" + json::quote(e.method);
+    if (!e.idJson.empty()) out += ",\"jsonrpc_id\":" + json::quote(e.idJson);
+    if (e.durationMicros >= 0) out += ",\"duration_ms\":" + millis(e.durationMicros);
+    out += ",\"bytes\":" + std::to_string(e.bytes) + ",\"truncated\":" + (e.truncated ? "true" : "false");
+    if (e.kind == Kind::Http) out += ",\"http\":" + e.httpJson;
+    else if (e.truncated) out += ",\"excerpt\":" + json::quote(e.json);
+    else out += ",\"message\":" + e.json;
+    return out + "}";
 }
 
 std::vector<WireLog::Entry> WireLog::query(const Query& query) const {

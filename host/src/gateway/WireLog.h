@@ -32,6 +32,7 @@ public:
         bool truncated = false;
         std::string json;         // the message, its first max_message_bytes ("" for Http)
         std::string httpJson;     // Http: {"method","target","status",...} with secrets redacted
+        int httpStatus = 0;       // Http: the response's status (0: none came)
     };
     // One HTTP exchange as the transport reported it (mc_http_exchange), borrowed.
     struct Exchange {
@@ -65,6 +66,13 @@ public:
     // Records an exchange (direction out: the gateway asked); its method is that of the JSON-RPC
     // request it carried, when the ring knows it.
     std::optional<Entry> recordExchange(const Exchange& exchange);
+    // The newest request `direction`-ward with this id recorded before seq `before`, if the ring holds it.
+    std::optional<Entry> findRequest(Direction direction, const std::string& idJson, std::uint64_t before) const;
+    // What gateway.capture = errors stores: an error response, a tool result with isError, an HTTP
+    // exchange with no response or a 4xx/5xx status.
+    static bool isFailure(const Entry& entry);
+    // The entry as a protocol_message record (RecordSchema) with this id.
+    static std::string toCaptureJson(const Entry& entry, const std::string& mcpId, const std::string& id);
     // Newest first, at most `limit`.
     std::vector<Entry> query(const Query& query) const;
     std::uint64_t recorded() const; // every message ever recorded (what the ring lost included)

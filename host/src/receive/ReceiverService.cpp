@@ -220,15 +220,29 @@ void ReceiverService::joinServers(std::vector<RawEvent>& events, const ServiceJo
     for (auto& event : events) {
         if (!event.typed) continue;
         auto& typed = *event.typed;
-        if (typed.spec->kind != "log" && typed.spec->kind != "thread") continue;
-        // The receiver names the source by its service.name; an MCP server exporting its own telemetry
-        // under another name is joined to the server the operator said it is.
-        for (std::size_t i = 0; i < typed.spec->fields.size() && i < typed.record.values.size(); ++i) {
-            if (typed.spec->fields[i].jsonName != "mcp_id") continue;
-            const auto* service = std::get_if<std::string>(&typed.record.values[i]);
-            if (!service || service->empty()) break;
-            if (auto id = join(*service); id && *id != *service) typed.record.values[i] = *id;
-            break;
+        const auto& kind = typed.spec->kind;
+        if (kind == "log" || kind == "thread") {
+            // The receiver names the source by its service.name; an MCP server exporting its own
+            // telemetry under another name is joined to the server the operator said it is.
+            for (std::size_t i = 0; i < typed.spec->fields.size() && i < typed.record.values.size(); ++i) {
+                if (typed.spec->fields[i].jsonName != "mcp_id") continue;
+                const auto* service = std::get_if<std::string>(&typed.record.values[i]);
+                if (!service || service->empty()) break;
+                if (auto id = join(*service); id && *id != *service) typed.record.values[i] = *id;
+                break;
+            }
+        } else if (kind == "span" || kind == "metric") {
+            // Spans and points carry an mcp_id only when their service is one of the MCP servers: an
+            // agent's own telemetry is the agent's, not a server's.
+            const auto service = typed.record.text(*typed.spec, "service");
+            if (!service || service->empty()) continue;
+            const auto id = join(*service);
+            if (!id) continue;
+            for (std::size_t i = 0; i < typed.spec->fields.size() && i < typed.record.values.size(); ++i)
+                if (typed.spec->fields[i].jsonName == "mcp_id") {
+                    typed.record.values[i] = *id;
+                    if (i < typed.record.present.size()) typed.record.present[i] = true;
+                }
         }
     }
 }

@@ -131,14 +131,21 @@ std::vector<ListQuerySpec> buildCatalog() {
     all.push_back(scoped("traces.get", "span", "start_time", "trace_id", false));
     all.push_back(list("spans.list", "span", "start_time", true,
                        concat({eq("thread_id", "only spans of this thread"), eq("service", "only spans of this service"),
+                               eq("mcp_id", "only spans of this MCP server's own telemetry"),
                                eq("name", "only spans of this name"), eq("status", "only spans in this status (unset, ok, error)")},
                               timeRange("start_time", "spans started"))));
     all.push_back(list("metrics.list", "metric", "timestamp", true,
                        concat({eq("name", "only points of this metric"), eq("thread_id", "only points of this thread"),
                                eq("service", "only points of this agent or service"),
+                               eq("mcp_id", "only points of this MCP server's own telemetry"),
                                eq("usage", "only token or cost points of this usage (input_tokens, output_tokens, "
                                            "cache_read_tokens, cache_creation_tokens, cost_usd)")},
                               timeRange("timestamp", "points"))));
+    all.push_back(list("protocol.list", "protocol_message", "timestamp", true,
+                       concat({eq("mcp_id", "only messages of this MCP server"), eq("method", "only messages of this method"),
+                               eq("direction", "only messages this way (out: to the server, in: from it)"),
+                               eq("kind", "only this kind (request, response, error, notification, http)")},
+                              timeRange("timestamp", "messages"))));
     all.push_back(list("audit.list", "audit", "timestamp", true,
                        concat({eq("actor", "only actions by this actor"), eq("action", "only this action"),
                                eq("target", "only actions on this target")},

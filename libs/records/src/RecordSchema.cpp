@@ -116,7 +116,9 @@ const std::vector<KindSpec>& allKinds() {
               field("service", FieldType::Text), timestampNowByDefault("start_time"), field("end_time", FieldType::Timestamp),
               field("duration_ms", FieldType::Real), oneOf("status", {"unset", "ok", "error"}),
               field("status_message", FieldType::Text), field("attributes", FieldType::Json),
-              field("events", FieldType::Json), field("resource", FieldType::Json)}),
+              field("events", FieldType::Json), field("resource", FieldType::Json),
+              // The MCP server whose own telemetry it is (joined by service.name; migration 008).
+              field("mcp_id", FieldType::Text)}),
         // OpenTelemetry metric data points as received (receiver-otlp). `increment` is what a monotonic
         // sum added since the series' previous point (its value when delta); `usage` names the token or
         // cost counters an agent's usage is added up from (the "usage" query).
@@ -138,7 +140,17 @@ const std::vector<KindSpec>& allKinds() {
                   usage.allowed = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "cost_usd"};
                   return usage;
               }(),
-              field("model", FieldType::Text), field("attributes", FieldType::Json), field("resource", FieldType::Json)}),
+              field("model", FieldType::Text), field("attributes", FieldType::Json), field("resource", FieldType::Json),
+              field("mcp_id", FieldType::Text)}),
+        // The protocol inspector's captures (gateway.capture): a message between the gateway and an MCP
+        // server, or the HTTP exchange that carried one, as the inspector's ring holds it.
+        kind("protocol_message", "protocol_messages", "PM-",
+             {timestampNowByDefault("timestamp"), field("mcp_id", FieldType::Text, true), field("seq", FieldType::Integer, true),
+              oneOf("direction", {"out", "in"}), oneOf("kind", {"request", "response", "error", "notification", "http"}),
+              field("method", FieldType::Text), field("jsonrpc_id", FieldType::Text), field("duration_ms", FieldType::Real),
+              field("bytes", FieldType::Integer, true), field("truncated", FieldType::Boolean, true),
+              field("message", FieldType::Json), field("excerpt", FieldType::Text), field("http", FieldType::Json)},
+             WriteMode::InsertOnce, false, true),
     };
     return all;
 }

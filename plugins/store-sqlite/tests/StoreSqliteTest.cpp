@@ -349,10 +349,10 @@ public:
         auto store = openStore(dir.file("unknown.db"));
         std::string result, error;
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store->write("heartbeat", "[]", result, error));
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'heartbeat' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, events)"), error);
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown record kind 'heartbeat' (known: thread, step, log, permission, transcript, mcp_status, audit, span, metric, protocol_message, events)"), error);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_UNSUPPORTED, store->query("logs.tail", "{}", result, error));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown query 'logs.tail' (known: audit.list, graph, logs.export, logs.list, "
-                                         "mcps.history, metrics.list, permissions.list, schema_migrations.list, search, spans.list, steps.list, "
+                                         "mcps.history, metrics.list, permissions.list, protocol.list, schema_migrations.list, search, spans.list, steps.list, "
                                          "threads.children, threads.get, threads.list, threads.state, threads.timeline, threads.transcript, "
                                          "tools, traces.get, usage)"),
                              error);
