@@ -210,6 +210,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
     CPPUNIT_TEST(progressAndCancellationPassThrough);
     CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
+    CPPUNIT_TEST(resourceSubscriptionsOfANewEraServerGoThroughItsListenStream);
     CPPUNIT_TEST(listsArePagedWhenAsked);
     CPPUNIT_TEST(thePolicyDecidesReadsByTheRulesThatNameNoTools);
     CPPUNIT_TEST(theNewEraIsServedWithoutASession);
@@ -845,6 +846,53 @@ public:
         a.result("tools/call", R"({"name":"every__toggle-subscriber-updates","arguments":{}})"); // on: at once again
         CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), streamA.nextMethod());
         CPPUNIT_ASSERT(!streamB.next(1000).has_value());
+    }
+
+    // A server of the 2026-07-28 era has no resources/subscribe: an agent's subscription becomes a URI
+    // of the gateway's subscriptions/listen (opened again with it), and the server's
+    // notifications/resources/updated on that stream reach the agent's session.
+    void resourceSubscriptionsOfANewEraServerGoThroughItsListenStream() {
+        mc::test::NodeHttpPeer peer({std::string(MC_TEST_MCP_PEERS_DIR) + "/modern-peer.mjs", "--legacy=reject", "--resources"});
+        CPPUNIT_ASSERT(peer.ready());
+        InProcessHost host(InProcessHost::Overrides{
+            {"mcp.servers.modern.transport", "http"},
+            {"mcp.servers.modern.url", "http://127.0.0.1:" + std::to_string(peer.port()) + "/mcp"}});
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "modern") == "connected"; }));
+        const auto seenMethods = [&] {
+            std::vector<std::string> out;
+            const auto seen = httpGet(peer.port(), "/debug").json()->getArray("seen");
+            for (std::size_t i = 0; i < seen->size(); ++i) {
+                const auto s = seen->getObject(static_cast<unsigned>(i));
+                out.push_back(s->isNull("method") ? "<response>" : s->getValue<std::string>("method"));
+            }
+            return out;
+        };
+        const auto listens = [&] { const auto m = seenMethods(); return std::count(m.begin(), m.end(), "subscriptions/listen"); };
+        CPPUNIT_ASSERT(eventually([&] { return listens() == 1; })); // the lists' changes, from the start
+
+        const McpSession a(host.port());
+        SessionStream stream(host.port(), a.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), stream.next()->id);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), a.result("resources/subscribe", R"({"uri":"note://one"})")->size());
+        CPPUNIT_ASSERT(eventually([&] { return listens() == 2; })); // opened again, now with the URI
+        // The server announces a change only to a stream that asked for the URI: wait for the ack.
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto acked = httpGet(host.port(), "/api/mcps/modern/messages?method=notifications/subscriptions/acknowledged").body;
+            return acked.find("note://one") != std::string::npos;
+        }));
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("POST", peer.port(), "/touch", "").status);
+        Poco::JSON::Object::Ptr message;
+        CPPUNIT_ASSERT_EQUAL(std::string("notifications/resources/updated"), stream.nextMethod(nullptr, &message));
+        CPPUNIT_ASSERT_EQUAL(std::string("note://one"), message->getObject("params")->getValue<std::string>("uri"));
+
+        // Unsubscribed: the stream is opened again without it, and the next change reaches nobody.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), a.result("resources/unsubscribe", R"({"uri":"note://one"})")->size());
+        CPPUNIT_ASSERT(eventually([&] { return listens() == 3; }));
+        CPPUNIT_ASSERT_EQUAL(204, httpRequest("POST", peer.port(), "/touch", "").status);
+        CPPUNIT_ASSERT(!stream.next(1000).has_value());
+        const auto methods = seenMethods();
+        CPPUNIT_ASSERT(std::find(methods.begin(), methods.end(), "resources/subscribe") == methods.end());
+        CPPUNIT_ASSERT(std::find(methods.begin(), methods.end(), "resources/unsubscribe") == methods.end());
     }
 
     // Reads (resources/read, prompts/get, resources/subscribe) are decided by the rules that name no

@@ -3,6 +3,9 @@
 //   --legacy=reject     modern only: a 2025-era initialize is answered HTTP 400, -32022 (the default)
 //   --legacy=stateless  both eras: 2025-era requests served statelessly beside the new era
 //   --stdio             over stdin/stdout instead of HTTP (both eras, as the SDK's stdio serves them)
+//   --resources         also one resource, note://one, that clients may subscribe to (resources.subscribe);
+//                       POST /touch changes it and announces resources/updated to the listen streams
+//                       that asked for it
 // HTTP: listens on 127.0.0.1:$PORT; MCP endpoint /mcp; GET /debug answers what it saw (every POST's
 // JSON-RPC method, id and MCP headers, in order, and {method:"<aborted>",id} when a client closed a request's
 // response before it was answered: the 2026-07-28 way to cancel over HTTP).
@@ -16,13 +19,19 @@ import { McpServer, createMcpHandler, fromJsonSchema, inputRequired, acceptedCon
 const args = process.argv.slice(2);
 const option = name => args.find(a => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 const legacy = option('legacy') ?? 'reject';
+const withResources = args.includes('--resources');
+let note = 'first version';
 const port = Number(process.env.PORT || 3001);
 
 let extraTools = 0;
 let handler; // the HTTP handler, whose notifier announces changes
 
 function build() {
-  const server = new McpServer({ name: 'modern-peer', version: '2.4.0' }, { capabilities: { logging: {} } });
+  const server = new McpServer({ name: 'modern-peer', version: '2.4.0' },
+                               { capabilities: { logging: {}, ...(withResources ? { resources: { subscribe: true } } : {}) } });
+  if (withResources)
+    server.registerResource('note', 'note://one', { mimeType: 'text/plain' },
+                            async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: note }] }));
   server.registerTool('echo', {
     description: 'Echoes the message',
     inputSchema: fromJsonSchema({ type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }),
@@ -88,6 +97,13 @@ if (args.includes('--stdio')) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    if (req.url === '/touch' && req.method === 'POST') {
+      note = `changed at ${Date.now()}`;
+      handler.notify.resourceUpdated('note://one');
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (req.url === '/debug') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ seen }));

@@ -1508,32 +1508,88 @@ void McpConnection::checkModernHealth(std::uint64_t generation) {
     });
 }
 
+bool McpConnection::declaresLocked(const char* capability, const char* flag) const {
+    try {
+        const auto caps = asObject(Poco::JSON::Parser().parse(capabilitiesJson_));
+        const auto c = caps ? caps->getObject(capability) : nullptr;
+        return c && c->has(flag) && c->get(flag).isBoolean() && c->get(flag).extract<bool>();
+    } catch (const Poco::Exception&) {
+        return false;
+    }
+}
+
+void McpConnection::subscribeResource(const std::string& uri, bool subscribe, RpcCallback done) {
+    const std::string method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
+    std::uint64_t generation = 0;
+    bool modern = false;
+    RpcOutcome outcome;
+    {
+        std::lock_guard lock(mutex_);
+        modern = era_ == Era::Modern;
+        if (modern) {
+            const bool connected = status_ == McpStatus::Connected;
+            if (subscribe && !connected) {
+                outcome.errorMessage = "the MCP server '" + config_.id + "' is not connected";
+            } else if (subscribe && !declaresLocked("resources", "subscribe")) {
+                outcome.kind = RpcOutcome::Kind::Error;
+                outcome.errorCode = mcp::kMethodNotFound;
+                outcome.errorMessage = "the MCP server '" + config_.id + "' (" + mc::mcp::modern::kVersion +
+                                       ") does not offer resource subscriptions (capabilities.resources.subscribe)";
+            } else {
+                const bool changed = subscribe ? resourceSubscriptions_.insert(uri).second : resourceSubscriptions_.erase(uri) > 0;
+                if (changed && connected) generation = generation_;
+                outcome.kind = RpcOutcome::Kind::Result;
+                outcome.result = Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+            }
+        }
+    }
+    if (!modern) // the 2025 era (or not known yet): its requests
+        return forward(method, "{\"uri\":" + json::quote(uri) + "}", uri, "", "", services_.settings.requestTimeout, std::move(done));
+    if (generation) relisten(generation);
+    done(std::move(outcome));
+}
+
+void McpConnection::relisten(std::uint64_t generation) {
+    std::int64_t replaced = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        replaced = listenId_;
+        ++listenEpoch_;
+        listenId_ = 0;
+        listening_ = false;
+    }
+    // Over HTTP the transport closes the old stream; over stdio the server gets notifications/cancelled.
+    if (replaced > 0) abandon(generation, replaced, RpcOutcome::Kind::Cancelled, "replaced by a listen with other resource subscriptions");
+    listen(generation);
+}
+
 void McpConnection::listen(std::uint64_t generation) {
     std::string notifications;
+    std::uint64_t epoch = 0;
     {
         std::lock_guard lock(mutex_);
         if (generation != generation_ || era_ != Era::Modern || status_ != McpStatus::Connected || listenId_ != 0) return;
-        try {
-            const auto caps = asObject(Poco::JSON::Parser().parse(capabilitiesJson_));
-            auto declares = [&](const char* capability) {
-                const auto c = caps ? caps->getObject(capability) : nullptr;
-                return c && c->has("listChanged") && c->get("listChanged").isBoolean() && c->get("listChanged").extract<bool>();
-            };
-            if (declares("tools")) notifications += "\"toolsListChanged\":true";
-            if (declares("prompts")) notifications += std::string(notifications.empty() ? "" : ",") + "\"promptsListChanged\":true";
-            if (declares("resources")) notifications += std::string(notifications.empty() ? "" : ",") + "\"resourcesListChanged\":true";
-        } catch (const Poco::Exception&) {
+        const auto add = [&](const std::string& member) { notifications += (notifications.empty() ? "" : ",") + member; };
+        if (declaresLocked("tools", "listChanged")) add("\"toolsListChanged\":true");
+        if (declaresLocked("prompts", "listChanged")) add("\"promptsListChanged\":true");
+        if (declaresLocked("resources", "listChanged")) add("\"resourcesListChanged\":true");
+        if (!resourceSubscriptions_.empty() && declaresLocked("resources", "subscribe")) {
+            std::string uris;
+            for (const auto& uri : resourceSubscriptions_) uris += (uris.empty() ? "" : ",") + json::quote(uri);
+            add("\"resourceSubscriptions\":[" + uris + "]");
         }
         if (notifications.empty()) return; // nothing to hear of: the lists' ttlMs alone keeps them fresh
         listenId_ = -1; // opening
+        epoch = listenEpoch_;
     }
     std::int64_t id = 0;
     request(generation, "subscriptions/listen", "{\"notifications\":{" + notifications + "}}", kListenTimeout,
-            [this, generation](RpcOutcome outcome) {
+            [this, generation, epoch](RpcOutcome outcome) {
                 bool again = false;
                 {
                     std::lock_guard lock(mutex_);
-                    if (generation != generation_) return;
+                    if (generation != generation_ || epoch != listenEpoch_) return; // replaced meanwhile
                     listenId_ = 0;
                     listening_ = false;
                     again = status_ == McpStatus::Connected;
@@ -1552,8 +1608,14 @@ void McpConnection::listen(std::uint64_t generation) {
                 });
             },
             &id);
-    std::lock_guard lock(mutex_);
-    if (generation == generation_ && listenId_ == -1) listenId_ = id;
+    bool replaced = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation == generation_ && epoch == listenEpoch_ && listenId_ == -1) listenId_ = id;
+        replaced = generation == generation_ && epoch != listenEpoch_ && id > 0;
+    }
+    // Replaced while it was being opened: nobody else knows its id to end it.
+    if (replaced) abandon(generation, id, RpcOutcome::Kind::Cancelled, "replaced by a listen with other resource subscriptions");
 }
 
 // ---------------------------------------------------------------------------------------------

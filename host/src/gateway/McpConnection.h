@@ -37,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,11 @@ public:
         std::string asker;
         std::string cannotAnswer; // as ToolCallRequest's
     };
+    // resources/subscribe (or unsubscribe) of `uri`, in the server's era: the request in the 2025 era;
+    // in the new era, which removed it, the URI added to (dropped from) the listen stream's
+    // resourceSubscriptions and the stream opened again with the new set. `done` gets a result ({})
+    // or why not (a server of the new era that does not declare resources.subscribe, not connected).
+    void subscribeResource(const std::string& uri, bool subscribe, RpcCallback done);
     void forward(const std::string& method, const std::string& paramsJson, const std::string& target, const std::string& threadId,
                  const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done,
                  const std::shared_ptr<CancelSignal>& cancel = nullptr, RequestHooks hooks = {});
@@ -308,6 +314,10 @@ private:
     void checkModernHealth(std::uint64_t generation);
     // New era: one subscriptions/listen for the list changes the server declares; opened again when it ends.
     void listen(std::uint64_t generation);
+    // Ends the listen stream in flight (if any) and opens one with the current filter.
+    void relisten(std::uint64_t generation);
+    // Whether the server's capabilities declare capabilities.<capability>.<flag> = true.
+    bool declaresLocked(const char* capability, const char* flag) const;
     std::chrono::milliseconds healthInterval() const; // under mutex_
     bool hasCapabilityLocked(const std::string& name) const; // under mutex_
     void listTools(std::uint64_t generation, bool duringHandshake, std::string cursor, std::vector<Tool> gathered,
@@ -383,6 +393,10 @@ private:
     long long toolsStaleAtUs_ = 0; // new era: when the tool list's ttlMs ends (0: never)
     std::int64_t listenId_ = 0;    // the subscriptions/listen in flight (0: none)
     bool listening_ = false;       // its acknowledgement arrived
+    std::uint64_t listenEpoch_ = 0; // bumped when a listen is replaced: the old one's end changes nothing
+    // New era: the resource URIs agents follow, asked for in the listen stream's resourceSubscriptions
+    // (kept across reconnects; the 2025 era subscribes with requests instead).
+    std::set<std::string> resourceSubscriptions_;
     std::string serverVersion_;
     std::string lastError_;
     mutable std::string recordedStatus_; // the status of the last mcp_status record ("" before the first)

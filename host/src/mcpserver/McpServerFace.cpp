@@ -262,8 +262,7 @@ void McpServerFace::resourceUpdated(const std::string& mcpId, const std::string&
 
 void McpServerFace::tellServer(const std::shared_ptr<McpConnection>& connection, bool subscribe, const std::string& uri) {
     const std::string method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
-    connection->forward(method, "{\"uri\":" + json::quote(uri) + "}", uri, "", "", gateway_.settings().requestTimeout,
-                        [id = connection->id(), method, uri](RpcOutcome o) {
+    connection->subscribeResource(uri, subscribe, [id = connection->id(), method, uri](RpcOutcome o) {
                             if (o.kind != RpcOutcome::Kind::Result)
                                 logging::get("mcp")->warn("{} '{}' to '{}' failed: {}", method, uri, id, o.errorMessage);
                         });
@@ -326,7 +325,7 @@ void McpServerFace::subscription(bool subscribe, const Poco::JSON::Object::Ptr& 
         return done(std::move(reply));
     }
     // Passed on each time (subscribing is idempotent): the server's refusal is the agent's answer.
-    connection->forward(method, "{\"uri\":" + json::quote(original) + "}", original, "", "", gateway_.settings().requestTimeout,
+    connection->subscribeResource(original, true,
                         [this, key, sessionId, uri, id, server = connection->id(), done = std::move(done)](RpcOutcome o) {
                             McpFaceReply r;
                             if (o.kind == RpcOutcome::Kind::Result) {
