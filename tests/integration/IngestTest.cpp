@@ -11,6 +11,8 @@
 #include "core/EventRouter.h"
 #include "ingest/StoreWriter.h"
 #include "store/StoreService.h"
+#include "util/Clock.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -164,6 +166,7 @@ class IngestTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aFullQueueAnswers503WithRetryAfter);
     CPPUNIT_TEST(hostEventsArePersistedAndHealthShowsTheWriter);
     CPPUNIT_TEST(aDeeplyNestedEventIsRefusedAloneAndTheRestIsStored);
+    CPPUNIT_TEST(retentionDeletesOldRecordsInTheBackground);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -272,6 +275,40 @@ public:
         auto error = live.receiveType("error");
         CPPUNIT_ASSERT_EQUAL(std::string("queue_full"), error->getValue<std::string>("code"));
         CPPUNIT_ASSERT_EQUAL(7, error->getValue<int>("request_id"));
+    }
+
+    // retention.<group>.days: older records go in the background, newer ones and other kinds stay;
+    // /api/health says what was deleted, the store's size and its oldest record of each kind.
+    void retentionDeletesOldRecordsInTheBackground() {
+        InProcessHost host({{"retention.logs.days", "2"}, {"retention.interval_ms", "100"}, {"retention.batch_rows", "2"}},
+                           InProcessHost::Until::AllButGateway);
+        const std::string recent = mc::host::json::isoTimestamp(mc::host::nowUnixUs() - 3600LL * 1000000);
+        std::string events;
+        for (int i = 0; i < 5; ++i)
+            events += R"({"type":"log","id":"L-old-)" + std::to_string(i) + R"(","timestamp":"2020-01-0)" + std::to_string(i + 1) +
+                      R"(T00:00:00Z","level":"INFO","service":"s","mcp_id":"m","message":"old"},)";
+        events += R"({"type":"log","id":"L-new","timestamp":")" + recent + R"(","level":"INFO","service":"s","mcp_id":"m","message":"new"},)";
+        events += R"({"type":"thread","id":"T-old","mcp_id":"m","status":"complete","started_at":"2020-01-01T00:00:00Z"})";
+        auto r = httpRequest("POST", host.port(), "/api/ingest", R"({"events":[)" + events + "]}", kJson);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        Poco::JSON::Object::Ptr health;
+        CPPUNIT_ASSERT(eventually([&] {
+            health = httpGet(host.port(), "/api/health").json();
+            return health->getObject("retention")->getObject("kinds")->getObject("log")->getValue<int>("deleted") == 5;
+        }, 10000));
+        const auto page = httpGet(host.port(), "/api/logs").json()->getArray("items");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), page->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("L-new"), page->getObject(0)->getValue<std::string>("id"));
+        // Threads are not expired one by one (they go with what belongs to them: not yet).
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/api/threads/T-old").status);
+        const auto details = health->getObject("store")->getObject("details");
+        CPPUNIT_ASSERT(details->getValue<std::int64_t>("size_bytes") > 0);
+        CPPUNIT_ASSERT_EQUAL(recent, details->getObject("oldest")->getValue<std::string>("log"));
+        CPPUNIT_ASSERT(details->getObject("oldest")->isNull("span"));
+        const auto log = health->getObject("retention")->getObject("kinds")->getObject("log");
+        CPPUNIT_ASSERT_EQUAL(2, log->getValue<int>("days"));
+        CPPUNIT_ASSERT(log->isNull("last_error"));
+        CPPUNIT_ASSERT_EQUAL(0, health->getObject("retention")->getObject("kinds")->getObject("audit")->getValue<int>("days"));
     }
 
     void hostEventsArePersistedAndHealthShowsTheWriter() {

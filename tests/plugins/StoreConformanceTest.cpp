@@ -267,7 +267,7 @@ public:
     }
 
     void testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent() {
-        auto& store = open(mc::test::fake::sourceMigrationsDir(), {{"metric_retention_hours", "0"}}); // its points are from January
+        auto& store = open();
         assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "]"), 1, 0);
         const auto point = [](const std::string& id, const std::string& thread, const std::string& service, const std::string& usage,
                               double increment, const std::string& at) {
@@ -381,23 +381,44 @@ public:
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.query("tools", R"({"buckets":501})", result, error));
     }
 
-    void testExpiredMetricPointsAreSweptWithinAWrite() {
-        auto& store = open(mc::test::fake::sourceMigrationsDir(), {{"metric_retention_hours", "1"}});
-        const long long now = records::unixMicrosFromHostClock(0);
-        const auto point = [](const std::string& id, long long atUs) {
-            return R"({"id":")" + id + R"(","name":"queue.depth","metric_type":"gauge","temporality":"unspecified","timestamp":")" +
-                   records::formatTimestamp(atUs) + R"(","value":1})";
+    // Retention (expire): the oldest records of one kind before the cutoff, at most a batch at a time;
+    // other kinds, and newer records, stay; the oldest kept is what describe says.
+    void testExpireDeletesTheOldestOfAKindABatchAtATime() {
+        auto& store = open();
+        const auto log = [](const std::string& id, const std::string& at) {
+            return R"({"id":")" + id + R"(","timestamp":")" + at + R"(","level":"INFO","service":"s","mcp_id":"m","message":"x"})";
         };
-        const long long hour = 3600LL * 1000 * 1000;
-        // The write that brings them sweeps: the point from three hours ago is gone, the recent one kept.
-        assertWritten(write(store, "metric", "[" + point("MP-old", now - 3 * hour) + "," + point("MP-new", now - hour / 6) + "]"), 2, 0);
-        CPPUNIT_ASSERT_EQUAL(std::string("MP-new"), ids(queryObject(store, "metrics.list", "{}")->getArray("items")));
-        // At most one sweep a minute: an old point written right after stays until the next one.
-        assertWritten(write(store, "metric", "[" + point("MP-old-2", now - 3 * hour) + "]"), 1, 0);
-        CPPUNIT_ASSERT_EQUAL(std::string("MP-new,MP-old-2"), ids(queryObject(store, "metrics.list", "{}")->getArray("items")));
-        // Other kinds are never swept.
-        assertWritten(write(store, "thread", std::string("[") + kThreadT1 + "]"), 1, 0);
-        CPPUNIT_ASSERT_EQUAL(std::string("T-1"), thread(store, "T-1")->getValue<std::string>("id"));
+        assertWritten(write(store, "log", "[" + log("L-1", "2026-01-01T00:00:00.000000Z") + "," + log("L-2", "2026-01-02T00:00:00.000000Z") +
+                                              "," + log("L-3", "2026-01-03T00:00:00.000000Z") + "," + log("L-4", "2026-01-05T00:00:00.000000Z") + "]"),
+                      4, 0);
+        assertWritten(write(store, "metric", R"([{"id":"MP-1","name":"n","metric_type":"gauge","temporality":"unspecified",)"
+                                             R"("timestamp":"2026-01-01T00:00:00.000000Z","value":1}])"),
+                      1, 0);
+        const std::string cutoff = "2026-01-04T00:00:00.000000Z";
+        std::uint64_t deleted = 0;
+        std::string error;
+        // Oldest first, two at a time: L-1 and L-2, then L-3 (fewer than the batch: done), then none.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.expire("log", cutoff, 2, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), deleted);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-4,L-3"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.expire("log", cutoff, 2, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), deleted);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.expire("log", cutoff, 2, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), deleted);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-4"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        // The log's full-text entry went with it: a search finds only what is left.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), queryObject(store, "search", R"({"q":"x"})")->getArray("items")->size());
+        // Another kind was not touched; a kind that goes with its thread is refused.
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-1"), ids(queryObject(store, "metrics.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, store.expire("step", cutoff, 2, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::string("records of kind 'step' are not expired one by one"), error);
+        // describe: the oldest record of each kind retention expires.
+        auto details = parseObject(store.healthJson()); // the host's has them under "details"
+        if (details->has("details")) details = details->getObject("details");
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-05T00:00:00.000000Z"), details->getObject("oldest")->getValue<std::string>("log"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-01-01T00:00:00.000000Z"), details->getObject("oldest")->getValue<std::string>("metric"));
+        CPPUNIT_ASSERT(details->getObject("oldest")->isNull("span"));
+        CPPUNIT_ASSERT(details->getValue<std::int64_t>("size_bytes") > 0);
     }
 
     void testEventsBatchAppliesMixedKindsInArrayOrder() {
@@ -696,7 +717,7 @@ protected:
     CPPUNIT_TEST(testMetricPointsRoundTripAndUsageAddsUpPerThreadAndAgent);                                            \
     CPPUNIT_TEST(testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent);                                                  \
     CPPUNIT_TEST(testThreadsAreFoundByTheirUser);                                                                      \
-    CPPUNIT_TEST(testExpiredMetricPointsAreSweptWithinAWrite);                                                         \
+    CPPUNIT_TEST(testExpireDeletesTheOldestOfAKindABatchAtATime);                                                         \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \

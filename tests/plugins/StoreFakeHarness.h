@@ -153,6 +153,14 @@ public:
         return call.status;
     }
 
+    mc_status expire(std::string_view kind, std::string_view before, std::size_t maxRows, std::uint64_t& deleted, std::string& error) {
+        deleted = 0;
+        auto call = instance_->expire(kind, before, maxRows);
+        error = call.error;
+        if (call.ok()) deleted = parseObject(call.output)->getValue<std::uint64_t>("deleted");
+        return call.status;
+    }
+
     // The store's describe() details plus "schema_version" (the version migrated to at open: what
     // /api/health shows of the store).
     std::string healthJson() {

@@ -5,6 +5,7 @@
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
 #include "ingest/IngestService.h"
+#include "ingest/RetentionService.h"
 #include "ingest/StoreWriter.h"
 #include "ingest/ThreadStateCache.h"
 #include "gateway/LogRateLimiter.h"
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -519,6 +521,8 @@ class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aDownStoreKeepsTheBacklogInOrderAndRetries);
     CPPUNIT_TEST(theQueueBoundCountsEventsAndBytes);
     CPPUNIT_TEST(stopFlushesEverything);
+    CPPUNIT_TEST(maintenanceRunsOnTheWriterThreadBetweenWrites);
+    CPPUNIT_TEST(retentionSweepsEachKindInBatchesBetweenWrites);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -535,6 +539,82 @@ public:
             out.push_back(std::move(r));
         }
         return out;
+    }
+
+    // between(): a job runs on the writer thread, never during a write; after stop it never runs.
+    void maintenanceRunsOnTheWriterThreadBetweenWrites() {
+        RecordingStore store;
+        std::atomic<std::thread::id> writerThread{};
+        StoreWriter writer(fastWriter(), [&](const StoreWriter::Batch& batch, std::string& result, std::string& error) {
+            writerThread = std::this_thread::get_id();
+            return store.write(batch, result, error);
+        });
+        writer.start();
+        store.hold(true);
+        writer.enqueue(logs("a", 1), {});
+        while (store.calls.load() == 0) std::this_thread::sleep_for(1ms);
+        std::atomic<bool> ran{false};
+        std::atomic<std::size_t> committedWhenRan{99};
+        auto done = writer.between([&] {
+            committedWhenRan = store.committedCount();
+            ran = true;
+        });
+        // The write in progress holds it back.
+        CPPUNIT_ASSERT(done.wait_for(50ms) == std::future_status::timeout);
+        CPPUNIT_ASSERT(!ran.load());
+        store.hold(false);
+        done.get();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), committedWhenRan.load());
+        std::atomic<std::thread::id> jobThread{};
+        writer.between([&] { jobThread = std::this_thread::get_id(); }).get();
+        CPPUNIT_ASSERT(jobThread.load() == writerThread.load());
+        writer.stop(1s);
+        auto late = writer.between([] { CPPUNIT_FAIL("ran after stop"); });
+        CPPUNIT_ASSERT_THROW(late.get(), std::future_error);
+    }
+
+    // RetentionService: per kind its cutoff, batches until one comes back short, the counts in its
+    // health; kinds kept forever are never asked; a store without expire is reported.
+    void retentionSweepsEachKindInBatchesBetweenWrites() {
+        RecordingStore store;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        std::mutex m;
+        std::vector<std::string> calls;
+        std::map<std::string, int> left{{"log", 5}, {"span", 0}, {"metric", 1}};
+        RetentionSettings settings;
+        settings.daysByKind = {{"log", 2}, {"span", 7}, {"metric", 7}, {"audit", 0}};
+        settings.batchRows = 2;
+        settings.pause = 0ms;
+        const long long now = 10LL * 86400 * 1000000; // 1970-01-11
+        RetentionService retention(settings, writer,
+                                   [&](const std::string& kind, const std::string& before, std::size_t maxRows, std::uint64_t& deleted,
+                                       std::string& error) {
+                                       std::lock_guard lock(m);
+                                       calls.push_back(kind + "<" + before);
+                                       if (kind == "metric") {
+                                           error = "no expire hook";
+                                           return MC_ERR_UNSUPPORTED;
+                                       }
+                                       deleted = std::min<std::uint64_t>(maxRows, static_cast<std::uint64_t>(left[kind]));
+                                       left[kind] -= static_cast<int>(deleted);
+                                       return MC_OK;
+                                   },
+                                   [&] { return now; });
+        retention.sweepNow();
+        const std::vector<std::string> expected = {"log<1970-01-09T00:00:00.000000Z", "log<1970-01-09T00:00:00.000000Z",
+                                                   "log<1970-01-09T00:00:00.000000Z", "metric<1970-01-04T00:00:00.000000Z",
+                                                   "span<1970-01-04T00:00:00.000000Z"};
+        CPPUNIT_ASSERT(calls == expected);
+        const auto health = mc::test::parseObject(retention.healthJson())->getObject("kinds");
+        CPPUNIT_ASSERT_EQUAL(5, health->getObject("log")->getValue<int>("deleted"));
+        CPPUNIT_ASSERT_EQUAL(2, health->getObject("log")->getValue<int>("days"));
+        CPPUNIT_ASSERT(health->getObject("log")->isNull("last_error"));
+        CPPUNIT_ASSERT_EQUAL(std::string("the store keeps everything: no expire hook"),
+                             health->getObject("metric")->getValue<std::string>("last_error"));
+        CPPUNIT_ASSERT_EQUAL(0, health->getObject("audit")->getValue<int>("deleted"));
+        CPPUNIT_ASSERT(health->getObject("audit")->isNull("last_sweep"));
+        writer.stop(1s);
     }
 
     void concurrentSubmissionsShareOneCommit() {

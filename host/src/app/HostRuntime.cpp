@@ -19,6 +19,7 @@
 #include "gateway/McpGateway.h"
 #include "gateway/SecretPlaceholders.h"
 #include "ingest/IngestService.h"
+#include "ingest/RetentionService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
 #include "mcpserver/CallJoiner.h"
@@ -424,6 +425,13 @@ void HostRuntime::openStore() {
     store_ = std::make_unique<StoreService>(plugin, makeContext(id, "default"), settings_.migrationsDir,
                                             plugins_->statuses());
     writer_->start();
+    retention_ = std::make_unique<RetentionService>(
+        settings_.retention, *writer_,
+        [this](const std::string& kind, const std::string& before, std::size_t maxRows, std::uint64_t& deleted, std::string& error) {
+            return store_->expire(kind, before, maxRows, deleted, error);
+        },
+        [] { return nowUnixUs(); });
+    retention_->start();
 }
 
 void HostRuntime::startReceivers() {
@@ -602,6 +610,7 @@ void HostRuntime::stop() {
     discoveryPlugins_.clear();
     // Everything accepted is written before the store closes; the replies it completes still go out.
     ingest_->stop(); // its ordered lane hands what it holds to the writer first
+    if (retention_) retention_->stop(); // a batch in progress ends first
     writer_->stop(settings_.drainTimeout);
     if (exporter_) exporter_->stop(); // what the gateway and the ingest handed over, sent within export.otlp.timeout_ms
     // Closes every connection and joins the workers: no handler can reach the store after this.
@@ -637,6 +646,7 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"uptime_seconds\":" + std::to_string(uptime);
     out += ",\"store\":" + storeJson;
     out += ",\"writer\":" + writer_->healthJson();
+    if (retention_) out += ",\"retention\":" + retention_->healthJson();
     const auto ingest = ingest_->stats();
     out += ",\"ingest\":{\"accepted\":" + std::to_string(ingest.accepted) + ",\"rejected\":" + std::to_string(ingest.rejected) +
            ",\"store_rejected\":" + std::to_string(ingest.storeRejected) +

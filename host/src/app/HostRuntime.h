@@ -35,6 +35,7 @@ class Router;
 class McpGateway;
 class DiscoveryService;
 class StoreWriter;
+class RetentionService;
 class IngestService;
 class ReceiverService;
 class OtlpExporter;
@@ -132,6 +133,7 @@ private:
     std::unique_ptr<class PluginDirectoryWatch> pluginWatch_; // plugins.watch; stopped first
     std::unique_ptr<StoreService> store_;
     std::unique_ptr<StoreWriter> writer_;   // between ingest and store_: stopped (flushed) before store_ closes
+    std::unique_ptr<RetentionService> retention_; // expires old records through writer_, between its writes
     std::unique_ptr<OtlpExporter> exporter_; // export.otlp.endpoint; outlives the ingest and the gateway that feed it
     std::unique_ptr<IngestService> ingest_;
     std::unique_ptr<McpGateway> gateway_;

@@ -143,6 +143,13 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
         throw badValue("ingest.retry.max_ms", std::to_string(s.ingest.writer.retryMax.count()),
                        "at least ingest.retry.initial_ms (" + std::to_string(s.ingest.writer.retryInitial.count()) + ")");
     s.ingest.ackTimeout = std::chrono::milliseconds(readInt(config, "ingest.ack_timeout_ms"));
+    for (const auto& group : retentionGroups()) {
+        const std::int64_t days = readInt(config, group.key);
+        for (const char* kind : group.kinds) s.retention.daysByKind[kind] = days;
+    }
+    s.retention.interval = std::chrono::milliseconds(readInt(config, "retention.interval_ms"));
+    s.retention.batchRows = static_cast<std::size_t>(readInt(config, "retention.batch_rows"));
+    s.retention.pause = std::chrono::milliseconds(readInt(config, "retention.pause_ms"));
     s.ingest.threadCacheSize = static_cast<std::size_t>(readInt(config, "ingest.thread_cache_size"));
     readEnum(config, "permissions.default");
     return s;

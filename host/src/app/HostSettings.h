@@ -2,6 +2,7 @@
 // The host's own settings, read from the configuration once at start-up (config/HostConfig.h declares
 // the keys).
 #include "config/HostConfig.h"
+#include "ingest/RetentionService.h"
 #include "ingest/StoreWriter.h"
 #include "log/Logging.h"
 #include "mcpserver/McpProfiles.h"
@@ -53,6 +54,7 @@ struct HostSettings {
     std::chrono::milliseconds discoveryProbeTimeout{5000};
     std::chrono::milliseconds discoveryProbeRetry{10000};
     IngestSettings ingest;
+    RetentionSettings retention;
 };
 
 // Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir

@@ -80,6 +80,16 @@ StoreWriter::Enqueued StoreWriter::enqueue(std::vector<mc::records::TypedRecord>
     return Enqueued::Queued;
 }
 
+std::future<void> StoreWriter::between(std::function<void()> job) {
+    std::packaged_task<void()> task(std::move(job));
+    auto done = task.get_future();
+    std::lock_guard lock(mutex_);
+    if (stopping_) return done; // the task goes: its future says broken promise
+    jobs_.push_back(std::move(task));
+    wake_.notify_all();
+    return done;
+}
+
 void StoreWriter::run() {
     for (;;) {
         std::vector<Submission> batch;
@@ -87,7 +97,15 @@ void StoreWriter::run() {
         std::size_t bytes = 0;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
+            if (!jobs_.empty() && !stopping_) {
+                auto job = std::move(jobs_.front());
+                jobs_.pop_front();
+                lock.unlock();
+                job(); // an exception it throws is its future's
+                continue;
+            }
+            jobs_.clear(); // stopping: maintenance waits for the next start
             if (queue_.empty()) return; // stopping and flushed
             // Group commit: give concurrent submitters a moment to join this batch.
             const auto deadline = std::chrono::steady_clock::now() + settings_.batchMaxDelay;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -81,6 +82,11 @@ public:
         std::uint64_t refusedFull = 0; // submissions refused because the queue was full
         std::string lastError;
     };
+    // Runs `job` on the writer thread between two writes: store maintenance (retention) that must never
+    // run beside a write, and that delays ingest by one job at most. The future is ready when it ran;
+    // it holds std::future_error (broken promise) when the writer stopped first.
+    std::future<void> between(std::function<void()> job);
+
     Stats stats() const;
     // {"status":"ok|recoverable_error|stopped","queued_events",...,"committed","retries","last_error"}
     std::string healthJson() const;
@@ -107,6 +113,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Submission> queue_;
+    std::deque<std::packaged_task<void()>> jobs_; // between(): run before the next batch
     Stats stats_;
     bool started_ = false;
     bool stopping_ = false;

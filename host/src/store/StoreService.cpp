@@ -194,6 +194,28 @@ mc_status StoreService::write(std::string_view kind, std::string_view recordsJso
     return HostContext::call(error, [&] { return a->store().write(a->handle(), str(kind), str(recordsJson), &sink); });
 }
 
+mc_status StoreService::expire(std::string_view kind, std::string_view before, std::size_t maxRows, std::uint64_t& deleted,
+                                std::string& error) {
+    deleted = 0;
+    auto a = active();
+    if (!a->store().expire) {
+        error = "store '" + a->plugin->info.id + "' keeps everything (it has no expire hook)";
+        return MC_ERR_UNSUPPORTED;
+    }
+    std::string resultJson;
+    mc_sink sink{&resultJson, &appendToString};
+    const mc_status status =
+        HostContext::call(error, [&] { return a->store().expire(a->handle(), str(kind), str(before), maxRows, &sink); });
+    if (status != MC_OK) return status;
+    try {
+        deleted = Poco::JSON::Parser().parse(resultJson).extract<Poco::JSON::Object::Ptr>()->getValue<std::uint64_t>("deleted");
+    } catch (const Poco::Exception& e) {
+        error = "store '" + a->plugin->info.id + "' answered expire with '" + resultJson.substr(0, 200) + "', not {\"deleted\":N}";
+        return MC_ERR_INTERNAL;
+    }
+    return MC_OK;
+}
+
 mc_status StoreService::writeRecords(const std::vector<const mc::records::TypedRecord*>& records, std::string& resultJson,
                                      std::string& error) {
     auto a = active();

@@ -60,6 +60,11 @@ public:
     mc_status writeRecords(const std::vector<const mc::records::TypedRecord*>& records, std::string& resultJson,
                            std::string& error);
     mc_status query(std::string_view name, std::string_view paramsJson, std::string& resultJson, std::string& error);
+    // Retention (the store's expire hook): deletes at most `maxRows` records of `kind` older than
+    // `before`; *deleted says how many. MC_ERR_UNSUPPORTED when the store has no expire hook.
+    // THREAD: the store writer thread, between writes (StoreWriter::between).
+    mc_status expire(std::string_view kind, std::string_view before, std::size_t maxRows, std::uint64_t& deleted,
+                     std::string& error);
     // The same, handing each chunk to `write` as the store produces it (nothing is buffered here);
     // `write` returning false asks the store to stop (the client went away).
     using ChunkWriter = std::function<bool(std::string_view)>;

@@ -277,6 +277,13 @@ ColumnValue convertInput(const FieldSpec& f, const FieldInput& in) {
 
 } // namespace
 
+const FieldSpec* retentionField(const KindSpec& spec) {
+    if (spec.kind == "thread" || spec.sequenced) return nullptr;
+    for (const auto& field : spec.fields)
+        if (field.type == FieldType::Timestamp && field.defaultsToNow) return &field;
+    return nullptr;
+}
+
 const KindSpec* findKind(std::string_view kind) {
     for (const auto& spec : allKinds())
         if (spec.kind == kind) return &spec;

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -56,6 +58,8 @@ public:
     std::string text(int row, int col) const {
         return std::string(PQgetvalue(result_, row, col), static_cast<std::size_t>(PQgetlength(result_, row, col)));
     }
+    // Rows a DELETE, UPDATE or INSERT touched.
+    std::uint64_t affected() const { return std::strtoull(PQcmdTuples(result_), nullptr, 10); }
     std::optional<std::string> optionalText(int row, int col) const {
         return isNull(row, col) ? std::nullopt : std::optional<std::string>(text(row, col));
     }

@@ -253,7 +253,6 @@ PostgresStore::PostgresStore(mc::sdk::Host host, const Settings& settings) : Sto
     settings_.connectTimeout = std::chrono::milliseconds(settings.connectTimeoutMs);
     settings_.statementTimeout = std::chrono::milliseconds(settings.statementTimeoutMs);
     settings_.synchronousCommit = settings.synchronousCommit;
-    retention_ = std::make_unique<mc::records::MetricRetention>(settings.metricRetentionHours);
     target_ = describeConninfo(settings_.conninfo);
 }
 
@@ -340,7 +339,6 @@ void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
                 execute(conn, "BEGIN");
                 PgWriteTarget target(conn);
                 written = applyBatch(batch, target, now);
-                sweepExpiredMetrics(conn);
                 execute(conn, "COMMIT");
             });
         } catch (const Error& e) {
@@ -353,22 +351,22 @@ void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
     result.write(toJson(written));
 }
 
-void PostgresStore::sweepExpiredMetrics(PGconn* conn) {
-    const auto cutoff = retention_->due(unixMicrosFromHostClock(host().nowUnixUs()));
-    if (!cutoff) return;
-    // A savepoint: a failed sweep (an older schema without the table, a timeout) leaves the write whole.
-    execute(conn, "SAVEPOINT metric_retention");
-    try {
-        execute(conn, "DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE timestamp < $1::timestamp "
-                      "ORDER BY timestamp LIMIT " + std::to_string(mc::records::MetricRetention::kSweepRows) + ")",
-                {*cutoff});
-        execute(conn, "RELEASE SAVEPOINT metric_retention");
-    } catch (const Error& e) {
-        if (isUnreachable(e)) throw;
-        execute(conn, "ROLLBACK TO SAVEPOINT metric_retention");
-        if (std::string(e.what()).find("metric_points") == std::string::npos)
-            host().warn(std::string("the metric retention sweep failed (the write goes on): ") + e.what());
-    }
+std::uint64_t PostgresStore::expire(std::string_view kind, std::string_view before, std::size_t maxRows) {
+    const auto* spec = mc::records::findKind(kind);
+    const auto* field = spec ? mc::records::retentionField(*spec) : nullptr;
+    if (!field) throw Error(MC_ERR_INVALID_ARGUMENT, "records of kind '" + std::string(kind) + "' are not expired one by one");
+    if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+    std::uint64_t deleted = 0;
+    pool_->run([&](PGconn* conn) {
+        if (execute(conn, "SELECT to_regclass($1) IS NULL", {spec->table}).text(0, 0) == "t") return; // an older schema
+        // Oldest first through the time index, a bounded batch: one short statement.
+        const std::string table = quoted(spec->table), column = quoted(field->column);
+        deleted = execute(conn, "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + column +
+                                    " < $1::timestamp ORDER BY " + column + " LIMIT " + std::to_string(maxRows) + ")",
+                          {std::string(before)})
+                      .affected();
+    });
+    return deleted;
 }
 
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
@@ -391,12 +389,23 @@ void PostgresStore::describe(mc::sdk::Sink& details) {
         return;
     }
     try {
-        std::string version, synchronousCommit;
+        std::string version, synchronousCommit, sizeBytes, oldest;
         pool_->run([&](PGconn* conn) {
             version = execute(conn, "SHOW server_version").text(0, 0);
             synchronousCommit = execute(conn, "SHOW synchronous_commit").text(0, 0); // what sessions really run with
+            sizeBytes = execute(conn, "SELECT pg_database_size(current_database())").text(0, 0);
+            // What retention keeps: the oldest record of each kind it expires (through the time index).
+            for (const auto& spec : mc::records::allKinds()) {
+                const auto* field = mc::records::retentionField(spec);
+                if (!field || execute(conn, "SELECT to_regclass($1) IS NULL", {spec.table}).text(0, 0) == "t") continue;
+                const auto first = execute(conn, "SELECT to_char(min(" + quoted(field->column) +
+                                                     "), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM " + quoted(spec.table));
+                oldest += (oldest.empty() ? "" : ",") + jsonString(spec.kind) + ":" +
+                          (first.isNull(0, 0) ? std::string("null") : jsonString(first.text(0, 0)));
+            }
         });
-        out += ",\"server_version\":" + jsonString(version) + ",\"synchronous_commit\":" + jsonString(synchronousCommit);
+        out += ",\"server_version\":" + jsonString(version) + ",\"synchronous_commit\":" + jsonString(synchronousCommit) +
+               ",\"size_bytes\":" + sizeBytes + ",\"oldest\":{" + oldest + "}";
     } catch (const Error& e) {
         details.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
         reportOnce(MC_COMPONENT_RECOVERABLE_ERROR, e.what());

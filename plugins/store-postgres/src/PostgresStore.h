@@ -4,7 +4,6 @@
 #include "PgPool.h"
 
 #include "mc/records/BatchWrite.h"
-#include "mc/records/MetricRetention.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
 
@@ -26,7 +25,6 @@ struct Settings {
     std::int64_t connectTimeoutMs = 0;
     std::int64_t statementTimeoutMs = 0;
     std::string synchronousCommit;
-    std::int64_t metricRetentionHours = 0;
 };
 
 // The keys under store.postgres., declared once (types, defaults, ranges, choices, help).
@@ -47,9 +45,6 @@ constexpr mc::sdk::Key<Settings> kSettings[] = {
         .choices("on,off,local,remote_write,remote_apply").byDefault("on")
         .help("PostgreSQL synchronous_commit of every connection: on (an acknowledged event survives a server "
               "crash), off (faster; the last commits may be lost), local, remote_write or remote_apply"),
-    mc::sdk::key("metric_retention_hours", &Settings::metricRetentionHours).byDefault("168").range(0, 87600)
-        .help("OTLP metric points older than this many hours are deleted (a sweep inside a write, at most once a "
-              "minute); 0 keeps them forever"),
 };
 
 class PostgresStore : public mc::sdk::StorePlugin {
@@ -67,14 +62,15 @@ public:
     // The host's records as they are (no JSON between): the same batch rules and result as write.
     void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
-    // Details (backend, server, server_version, synchronous_commit, pool_open, pool_idle, pool_max,
-    // statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
+    // Retention: one DELETE of the oldest rows, on a pooled connection.
+    std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) override;
+    // Details (backend, server, server_version, synchronous_commit, size_bytes, oldest, pool_open,
+    // pool_idle, pool_max, statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
     // RECOVERABLE_ERROR while the server cannot be reached: the pool reconnects by itself).
     void describe(mc::sdk::Sink& details) override;
 
 private:
     void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
-    void sweepExpiredMetrics(PGconn* conn); // inside the write's transaction; never fails the write
     std::string nowTimestamp() const;
     void reportOnce(mc_component_status status, const std::string& message);
     // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
@@ -84,7 +80,6 @@ private:
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages
     std::unique_ptr<PgPool> pool_;
-    std::unique_ptr<mc::records::MetricRetention> retention_;
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
     std::string reportedMessage_;

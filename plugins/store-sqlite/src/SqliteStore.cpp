@@ -155,8 +155,7 @@ private:
 } // namespace
 
 SqliteStore::SqliteStore(mc::sdk::Host host, const Settings& settings)
-    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous),
-      retention_(settings.metricRetentionHours) {
+    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous) {
     if (path_.empty()) throw Error(MC_ERR_CONFIG, "configuration key 'path' must not be empty");
     std::transform(synchronous_.begin(), synchronous_.end(), synchronous_.begin(),
                    [](unsigned char c) { return std::toupper(c); });
@@ -314,7 +313,6 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
             for (const auto& index : kBatchedFtsIndexes)
                 if (schemaHas(db, "table", index.fts) && !schemaHas(db, "trigger", index.droppedTrigger))
                     batchedFts_.push_back(&index);
-            hasMetricPoints_ = schemaHas(db, "table", "metric_points");
             batchedFtsKnown_ = true;
         }
         Transaction tx(db);
@@ -326,7 +324,6 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         }
         SqliteWriteTarget target(db);
         written = applyBatch(std::move(batch), target, now);
-        sweepExpiredMetrics(db);
         for (std::size_t i = 0; i < batchedFts_.size(); ++i) {
             const auto& index = *batchedFts_[i];
             Prepared fill(db, std::string("INSERT INTO ") + index.fts + "(rowid, " + index.column + ") SELECT rowid, " +
@@ -339,21 +336,19 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
     result.write(toJson(written));
 }
 
-void SqliteStore::sweepExpiredMetrics(sqlite3* db) {
-    if (!hasMetricPoints_) return;
-    const auto cutoff = retention_.due(unixMicrosFromHostClock(host().nowUnixUs()));
-    if (!cutoff) return;
-    try {
-        Prepared sweep(db, "DELETE FROM metric_points WHERE rowid IN (SELECT rowid FROM metric_points WHERE timestamp < ? "
-                           "ORDER BY timestamp LIMIT " + std::to_string(mc::records::MetricRetention::kSweepRows) + ")");
-        sweep.bind(1, *cutoff);
-        sweep.step();
-        if (const int deleted = sqlite3_changes(db); deleted > 0)
-            host().debug("deleted " + std::to_string(deleted) + " metric point(s) older than " + *cutoff);
-        if (sqlite3_changes(db) == mc::records::MetricRetention::kSweepRows) retention_.soon(); // more to go
-    } catch (const std::exception& e) {
-        host().warn(std::string("the metric retention sweep failed (the write goes on): ") + e.what());
-    }
+std::uint64_t SqliteStore::expire(std::string_view kind, std::string_view before, std::size_t maxRows) {
+    const auto* spec = mc::records::findKind(kind);
+    const auto* field = spec ? mc::records::retentionField(*spec) : nullptr;
+    if (!field) throw Error(MC_ERR_INVALID_ARGUMENT, "records of kind '" + std::string(kind) + "' are not expired one by one");
+    std::lock_guard<std::mutex> lock(mutex_);
+    sqlite3* db = handle();
+    if (!schemaHas(db, "table", spec->table.c_str())) return 0; // an older schema: nothing of the kind yet
+    // Oldest first through the time index, a bounded batch: one short write transaction.
+    Prepared sweep(db, "DELETE FROM " + spec->table + " WHERE rowid IN (SELECT rowid FROM " + spec->table + " WHERE " +
+                           field->column + " < ? ORDER BY " + field->column + " LIMIT " + std::to_string(maxRows) + ")");
+    sweep.bind(1, std::string(before));
+    sweep.step();
+    return static_cast<std::uint64_t>(sqlite3_changes(db));
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
@@ -400,6 +395,17 @@ void SqliteStore::describe(mc::sdk::Sink& details) {
         // (null: SQLite checkpoints inside the commits).
         out += ",\"wal_checkpoints\":" + (checkpointer_ ? std::to_string(checkpointer_->checkpoints()) : std::string("null"));
         out += ",\"wal_catch_ups\":" + (checkpointer_ ? std::to_string(checkpointer_->catchUps()) : std::string("null"));
+        // What retention keeps: the oldest record of each kind it expires (through the time index).
+        std::string oldest;
+        for (const auto& spec : mc::records::allKinds()) {
+            const auto* field = mc::records::retentionField(spec);
+            if (!field || !schemaHas(db, "table", spec.table.c_str())) continue;
+            Prepared first(db, "SELECT min(" + field->column + ") FROM " + spec.table);
+            first.step();
+            const char* at = reinterpret_cast<const char*>(sqlite3_column_text(first.get(), 0));
+            oldest += (oldest.empty() ? "" : ",") + jsonString(spec.kind) + ":" + (at ? jsonString(at) : std::string("null"));
+        }
+        out += ",\"oldest\":{" + oldest + "}";
     } catch (const Error& e) {
         return fail(e.what(), MC_COMPONENT_RECOVERABLE_ERROR);
     }

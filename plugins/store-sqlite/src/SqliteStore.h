@@ -4,7 +4,6 @@
 // writer anyway and the batches are short, so a pool would only add lock contention inside SQLite.
 // WAL checkpoints run on a thread of their own (WalCheckpointer.h), not inside the writer's commits.
 #include "mc/records/BatchWrite.h"
-#include "mc/records/MetricRetention.h"
 #include "mc/sdk.hpp"
 
 #include "WalCheckpointer.h"
@@ -34,7 +33,6 @@ struct Settings {
     std::string path;
     std::int64_t busyTimeoutMs = 0;
     std::string synchronous; // lower-case choice; the store uses it upper-case
-    std::int64_t metricRetentionHours = 0;
 };
 
 // The keys under store.sqlite., declared once (types, defaults, ranges, choices, help).
@@ -46,9 +44,6 @@ constexpr mc::sdk::Key<Settings> kSettings[] = {
     mc::sdk::key("synchronous", &Settings::synchronous).choices("full,normal,off,extra").byDefault("full")
         .help("PRAGMA synchronous: FULL (an acknowledged event survives power loss), NORMAL (faster; the last "
               "commits may be lost on power loss), OFF or EXTRA"),
-    mc::sdk::key("metric_retention_hours", &Settings::metricRetentionHours).byDefault("168").range(0, 87600)
-        .help("OTLP metric points older than this many hours are deleted (a sweep inside a write, at most once a "
-              "minute); 0 keeps them forever"),
 };
 
 class SqliteStore : public mc::sdk::StorePlugin {
@@ -66,6 +61,8 @@ public:
     // The host's records as they are (no JSON between): the same batch rules and result as write.
     void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
+    // Retention: one DELETE of the oldest rows (a log's full-text entry goes with it, by trigger).
+    std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) override;
     // Details (backend, path, wal, journal_mode, foreign_keys, synchronous, busy_timeout_ms,
     // size_bytes, wal_checkpoints, and ok/reason of the check); reports the status the check finds (OK, or
     // PERMANENT_ERROR when the database file is gone, RECOVERABLE_ERROR when it cannot be read).
@@ -73,7 +70,6 @@ public:
 
 private:
     void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
-    void sweepExpiredMetrics(sqlite3* db); // inside the write's transaction; never fails the write
     // The store's own queries, in SqliteQueries.cpp (the catalog is SqliteQueries).
     std::string queryThreadStates(const std::string& paramsJson);
     std::string queryMigrations();
@@ -92,8 +88,6 @@ private:
     // a migration.
     std::vector<const BatchedFtsIndex*> batchedFts_;
     bool batchedFtsKnown_ = false;
-    bool hasMetricPoints_ = false; // the metric_points table (migration 006), looked up with batchedFts_
-    mc::records::MetricRetention retention_;
     std::mutex mutex_; // guards session_ and every statement on it
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)

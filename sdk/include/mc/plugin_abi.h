@@ -291,6 +291,16 @@ typedef struct mc_store_vtable {
      * THREAD: the host's store writer thread (one at a time, never beside write).  Optional. */
     mc_status (*write_records)(mc_instance* instance, const mc_record* records, size_t count, size_t record_size,
                                mc_sink* result);
+
+    /* ABI 2.2: retention. Deletes at most `max_rows` records of `kind` (a catalog kind) whose time (its
+     * first time field that defaults to now: `timestamp`, a span's `start_time`) is before `before`
+     * (RFC 3339 UTC), oldest first, and writes {"deleted":N} to `result`; fewer than `max_rows` means
+     * none is left. A store that keeps such records in time partitions may drop whole partitions.
+     * MC_ERR_INVALID_ARGUMENT for a kind it cannot expire (threads and what belongs to them).
+     * OWNERSHIP: borrowed for the call.
+     * THREAD: the host's store writer thread, between writes (never beside write).  Optional: a store
+     * without it keeps everything. */
+    mc_status (*expire)(mc_instance* instance, mc_str kind, mc_str before, size_t max_rows, mc_sink* result);
 } mc_store_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -1207,6 +1207,13 @@ public:
         (void)records, (void)count, (void)recordSize, (void)result;
         throw Error(MC_ERR_UNSUPPORTED, "this store takes JSON only (write)");
     }
+    // Retention (ABI 2.2): deletes at most `maxRows` records of `kind` older than `before` (RFC 3339),
+    // oldest first; returns how many. The default refuses (MC_ERR_UNSUPPORTED): the store keeps all.
+    // THREAD: the host's writer thread, between writes, concurrently with query/describe.
+    virtual std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) {
+        (void)kind, (void)before, (void)maxRows;
+        throw Error(MC_ERR_UNSUPPORTED, "this store keeps everything (no expire)");
+    }
     // A named query; throw Error(MC_ERR_UNSUPPORTED) for an unknown name. THREAD: any, concurrent.
     virtual void query(std::string_view name, std::string_view paramsJson, Sink& rows) = 0;
     // Details (counters, settings in effect) as a JSON object; health goes through reportStatus.
@@ -1372,6 +1379,13 @@ struct StoreAdapter : Lifecycle<T, Table> {
         Sink sink(result);
         return guardSink(b->host, sink, [&] { b->impl->writeRecords(records, count, recordSize, sink); });
     }
+    static mc_status expire(mc_instance* p, mc_str kind, mc_str before, std::size_t maxRows, mc_sink* result) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(result);
+        return guardSink(b->host, sink, [&] {
+            sink.write("{\"deleted\":" + std::to_string(b->impl->expire(view(kind), view(before), maxRows)) + "}");
+        });
+    }
     static mc_status query(mc_instance* p, mc_str name, mc_str params, mc_sink* rows) noexcept {
         auto* b = box<T>(p);
         Sink sink(rows);
@@ -1384,7 +1398,7 @@ struct StoreAdapter : Lifecycle<T, Table> {
     }
     static constexpr mc_store_vtable vtable{sizeof(mc_store_vtable), &create, &L::start, &L::stop, &L::destroy,
                                             &dialect, &schemaVersion, &applyMigration, &write, &query, &describe,
-                                            &writeRecords};
+                                            &writeRecords, &expire};
 };
 
 template <class T, const auto& Table>

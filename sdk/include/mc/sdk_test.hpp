@@ -758,6 +758,10 @@ public:
         return sinkHook([&](mc_sink* s) { return vt_.store.write_records(handle_, records, count, sizeof(mc_record), s); },
                         vt_.store.write_records != nullptr);
     }
+    Call expire(std::string_view kind, std::string_view before, std::size_t maxRows) {
+        return sinkHook([&](mc_sink* s) { return vt_.store.expire(handle_, str(kind), str(before), maxRows, s); },
+                        vt_.store.expire != nullptr);
+    }
     Call query(std::string_view name, std::string_view paramsJson) {
         return sinkHook([&](mc_sink* s) { return vt_.store.query(handle_, str(name), str(paramsJson), s); },
                         vt_.store.query != nullptr);

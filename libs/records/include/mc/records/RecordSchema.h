@@ -83,6 +83,10 @@ void appendEventJson(std::string& out, const TypedRecord& record);
 //   span (SP-), metric (MP-)
 const std::vector<KindSpec>& allKinds();
 const KindSpec* findKind(std::string_view kind);
+// The time field retention deletes `spec`'s records by (their first time field that defaults to now:
+// timestamp, a span's start_time), or nullptr for a kind never expired one by one: threads and what
+// belongs to them (steps, transcripts), which go with their thread.
+const FieldSpec* retentionField(const KindSpec& spec);
 std::string knownKinds(); // "thread, step, log, permission, transcript, mcp_status, audit"
 // "event type 'audit' is recorded by the host itself and cannot be submitted": why a submitter may
 // not send a hostOwned kind.
