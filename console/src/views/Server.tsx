@@ -20,7 +20,12 @@ interface ServerDetail {
 interface WireMessage {
   seq: number; timestamp: string; direction: 'in' | 'out'; kind: string; method: string | null; id: unknown;
   duration_ms: number | null; bytes: number; truncated: boolean; message: unknown;
+  // kind "http": the exchange that carried a message (status null: no response came).
+  http?: { method: string; target: string; status: number | null; error: string | null; [key: string]: unknown };
 }
+
+// What a row names: the message's kind, or an exchange's request and status.
+const kindOf = (m: WireMessage) => (m.kind === 'http' && m.http ? `${m.http.method} ${m.http.status ?? 'failed'}` : m.kind);
 
 function ToolCaller({ server, tool }: { server: string; tool: Tool }) {
   const [values, setValues] = useFormValues();
@@ -138,12 +143,12 @@ function Protocol({ server }: { server: string }) {
                             tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setPicked(m)}>
                          <span class="log-time">{clock(m.timestamp)}</span>
                          <span class="dir" title={m.direction === 'out' ? 'to the server' : 'from the server'}>{m.direction === 'out' ? '→' : '←'}</span>
-                         <span class="kind">{m.kind}</span><span class="mono">{m.method ?? ''}</span>
+                         <span class="kind">{kindOf(m)}</span><span class="mono">{m.method ?? ''}</span>
                          <span class="mono muted">{m.id !== null && m.id !== undefined ? `#${String(m.id)}` : ''}</span>
                          <span class="muted">{m.duration_ms !== null ? duration(m.duration_ms) : ''}</span>
                          <span class="muted">{m.bytes} B{m.truncated ? ' (cut)' : ''}</span>
                        </div>)} />
-        {picked ? <pre class="wire-detail" aria-label="message">{json(picked.message)}</pre> : null}
+        {picked ? <pre class="wire-detail" aria-label="message">{json(picked.kind === 'http' ? picked.http : picked.message)}</pre> : null}
       </div>
     </div>
   );
