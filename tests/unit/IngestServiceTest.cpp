@@ -523,6 +523,7 @@ class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(stopFlushesEverything);
     CPPUNIT_TEST(maintenanceRunsOnTheWriterThreadBetweenWrites);
     CPPUNIT_TEST(retentionSweepsEachKindInBatchesBetweenWrites);
+    CPPUNIT_TEST(retentionStopsWhileTheWriterRetriesADownStore);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -615,6 +616,37 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, health->getObject("audit")->getValue<int>("deleted"));
         CPPUNIT_ASSERT(health->getObject("audit")->isNull("last_sweep"));
         writer.stop(1s);
+    }
+
+    // The host stops retention before the writer: a batch waiting behind a down store's retries must
+    // not hold that stop (it would wait for the writer, which waits for its stop).
+    void retentionStopsWhileTheWriterRetriesADownStore() {
+        RecordingStore store;
+        store.down = true;
+        StoreWriter writer(fastWriter(), store.function());
+        writer.start();
+        writer.enqueue(logs("w", 1), {});
+        while (store.calls.load() == 0) std::this_thread::sleep_for(1ms);
+        std::atomic<int> expired{0};
+        RetentionSettings settings;
+        settings.daysByKind = {{"log", 1}};
+        settings.interval = 100ms;
+        RetentionService retention(settings, writer,
+                                   [&](const std::string&, const std::string&, std::size_t, std::uint64_t& deleted, std::string&) {
+                                       ++expired;
+                                       deleted = 0;
+                                       return MC_OK;
+                                   },
+                                   [] { return 86400LL * 1000000 * 30; });
+        retention.start();
+        std::this_thread::sleep_for(400ms); // its first sweep waits behind the retried write
+        const auto before = std::chrono::steady_clock::now();
+        retention.stop();
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - before < 1s);
+        CPPUNIT_ASSERT_EQUAL(0, expired.load());
+        store.down = false; // the write goes through; the abandoned batch may run, into its own state
+        writer.stop(2s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store.committedCount());
     }
 
     void concurrentSubmissionsShareOneCommit() {

@@ -69,14 +69,28 @@ void RetentionService::sweep(const std::string& kind, std::int64_t days) {
     std::uint64_t total = 0;
     std::string error;
     for (;;) {
-        std::uint64_t deleted = 0;
-        mc_status status = MC_OK;
+        // What the batch found, kept by the job itself: stop() may leave before the job ran (the writer
+        // can be retrying a down store), and the job must then touch nothing of this frame.
+        struct Outcome {
+            mc_status status = MC_OK;
+            std::uint64_t deleted = 0;
+            std::string error;
+        };
+        auto outcome = std::make_shared<Outcome>();
+        auto done = writer_.between([outcome, expire = expire_, kind, before, rows = settings_.batchRows] {
+            outcome->status = expire(kind, before, rows, outcome->deleted, outcome->error);
+        });
+        // On the writer thread, between two writes; this thread waits for it, or for stop().
+        while (done.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout)
+            if (!pauseFor(std::chrono::milliseconds(0))) return;
         try {
-            // On the writer thread, between two writes; this thread waits for it.
-            writer_.between([&] { status = expire_(kind, before, settings_.batchRows, deleted, error); }).get();
+            done.get();
         } catch (const std::exception&) {
-            return; // the writer stopped: the host is stopping
+            return; // the writer stopped first: the host is stopping
         }
+        const mc_status status = outcome->status;
+        const std::uint64_t deleted = outcome->deleted;
+        error = outcome->error;
         if (status != MC_OK) {
             if (status == MC_ERR_UNSUPPORTED) error = "the store keeps everything: " + error;
             break;

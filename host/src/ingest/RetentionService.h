@@ -46,6 +46,8 @@ public:
     RetentionService& operator=(const RetentionService&) = delete;
 
     void start(); // no thread when every kind is kept forever
+    // Returns at once, also while a batch waits for the writer (a down store it retries): that batch
+    // runs later or never, and changes nothing here.
     void stop();
     // One sweep of every kind now, on the caller's thread (tests; the thread does the same).
     void sweepNow();
