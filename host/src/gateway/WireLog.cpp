@@ -3,16 +3,13 @@
 #include "util/Clock.h"
 #include "util/Json.h"
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <cctype>
 
 namespace mc::host {
 namespace {
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // Microseconds as milliseconds with three decimals ("12.345").
 std::string millis(long long micros) {
@@ -157,8 +154,7 @@ std::optional<WireLog::Direction> WireLog::parseDirection(const std::string& tex
 }
 
 bool WireLog::isSecretHeader(std::string_view name) {
-    std::string lower(name);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = Poco::toLower(std::string(name));
     if (lower == "authorization" || lower == "proxy-authorization" || lower == "cookie" || lower == "set-cookie") return true;
     for (const char* word : {"token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "credential", "signature"})
         if (lower.find(word) != std::string::npos) return true;
@@ -179,7 +175,7 @@ std::string WireLog::headersJson(std::string_view lines) {
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         const std::string kept = isSecretHeader(name) ? std::string("[redacted]") : std::string(value);
-        auto same = std::find_if(headers.begin(), headers.end(), [&](const auto& h) { return equalsIgnoringCase(h.first, name); });
+        auto same = std::find_if(headers.begin(), headers.end(), [&](const auto& h) { return Poco::icompare(h.first, name) == 0; });
         if (same == headers.end()) headers.emplace_back(std::move(name), kept);
         else if (same->second != "[redacted]") same->second += ", " + kept;
     }
