@@ -7,6 +7,8 @@ set -euo pipefail
 profile=${1:-build}
 packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev
           libcppunit-dev libpq-dev libssl-dev)
+# plugins/bus-nats: the NATS C client.
+packages+=(libnats-dev)
 # The web console (console/) is TypeScript, type-checked and bundled with pinned npm packages.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$profile" = test ]; then
@@ -16,6 +18,8 @@ if [ "$profile" = test ]; then
   packages+=(util-linux iproute2 python3-zeroconf)
   # prometheus: the real Prometheus server and promtool the /metrics tests run (never its system service).
   packages+=(prometheus)
+  # nats-server: the real NATS (JetStream on) the bus-nats and cluster tests start privately.
+  packages+=(nats-server)
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (Debian 12: clang 14).
   packages+=(clang libclang-rt-14-dev)
   # The console's tests run in a real headless browser (tests/browser, puppeteer-core drives it).
@@ -46,4 +50,8 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # the tests run their own server on loopback, so the system one is stopped and left disabled.
 if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
   $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+# The same for nats-server's service: the tests start their own on loopback.
+if [[ " ${missing[*]} " == *" nats-server "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now nats-server >/dev/null 2>&1 || true
 fi

@@ -45,7 +45,7 @@ SubscriberFleet::~SubscriberFleet() {
 bool SubscriberFleet::connect(std::size_t count, std::string& error) {
     for (std::size_t i = 0; i < count; ++i) {
         auto s = std::make_unique<Subscription>();
-        if (!handshake(*s, error)) {
+        if (!handshake(*s, endpoints_[i % endpoints_.size()], error)) {
             error = "subscriber " + std::to_string(i + 1) + " of " + std::to_string(count) + ": " + error;
             if (s->fd >= 0) ::close(s->fd);
             return false;
@@ -55,19 +55,19 @@ bool SubscriberFleet::connect(std::size_t count, std::string& error) {
     return true;
 }
 
-bool SubscriberFleet::handshake(Subscription& s, std::string& error) {
+bool SubscriberFleet::handshake(Subscription& s, const Endpoint& at, std::string& error) {
     s.fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    ::inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
+    addr.sin_port = htons(at.port);
+    ::inet_pton(AF_INET, at.host.c_str(), &addr.sin_addr);
     if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         error = std::string("connect: ") + std::strerror(errno);
         return false;
     }
     timeval tv{5, 0}; // set-up only; reading later is non-blocking
     ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const std::string upgrade = "GET /ws HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) +
+    const std::string upgrade = "GET /ws HTTP/1.1\r\nHost: " + at.host + ":" + std::to_string(at.port) +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                 "Sec-WebSocket-Key: bWMtbG9hZGdlbi1rZXkxMg==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     if (!sendAll(s.fd, upgrade)) {

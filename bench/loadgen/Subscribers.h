@@ -15,6 +15,12 @@
 
 namespace mc::loadgen {
 
+// Where a subscriber connects: an IPv4 address and a port.
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
 struct Subscription {
     int fd = -1;
     mc::host::ws::FrameParser parser{mc::host::ws::FrameParser::Options{1 << 24, false}};
@@ -28,8 +34,9 @@ struct Subscription {
 
 class SubscriberFleet {
 public:
-    SubscriberFleet(std::string host, std::uint16_t port, std::string channel)
-        : host_(std::move(host)), port_(port), channel_(std::move(channel)) {}
+    // Subscriber i connects to endpoints[i % endpoints.size()] (a cluster's hosts share them out).
+    SubscriberFleet(std::vector<Endpoint> endpoints, std::string channel)
+        : endpoints_(std::move(endpoints)), channel_(std::move(channel)) {}
     ~SubscriberFleet();
 
     // Connects `count` subscribers one after the other and waits for each `subscribed` answer.
@@ -58,15 +65,14 @@ private:
         std::vector<mc::host::ws::FrameEvent> scratch;
         std::thread thread;
     };
-    bool handshake(Subscription& s, std::string& error);
+    bool handshake(Subscription& s, const Endpoint& at, std::string& error);
     void readLoop(Reader& reader);
     // Handles what one read brought: replies, pings, closes and stamped events (counted into
     // `reader` when there is one, i.e. once reading has started).
     void consume(Subscription& s, const char* data, std::size_t size, std::int64_t arrivedNs, Reader* reader,
                  std::vector<mc::host::ws::FrameEvent>& scratch);
 
-    std::string host_;
-    std::uint16_t port_;
+    std::vector<Endpoint> endpoints_;
     std::string channel_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
     std::vector<std::unique_ptr<Reader>> readers_;

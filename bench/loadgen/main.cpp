@@ -29,6 +29,7 @@ struct Options {
     std::uint16_t port = 8000;
     std::string url = "http://127.0.0.1:8000";
     std::string channel = "logs:*";
+    std::vector<Endpoint> subscribeTo; // --subscribe-urls; default: --url
     std::size_t subscribers = 50;
     std::size_t readerThreads = 1;
     double drainSeconds = 10;
@@ -42,13 +43,26 @@ struct Options {
     std::fprintf(stderr,
                  "mc-loadgen: %s\nusage: mc-loadgen --url http://127.0.0.1:PORT [--subscribers N] [--clients C] [--batch B]\n"
                  "       [--rate EVENTS_PER_S] [--seconds S | --events M] [--drain-seconds D] [--reader-threads T]\n"
-                 "       [--channel NAME] [--server-pid PID] [--json] [--allow-loss]\n",
+                 "       [--channel NAME] [--server-pid PID] [--json] [--allow-loss]\n"
+                 "       [--subscribe-urls http://127.0.0.1:P1,http://127.0.0.1:P2,...]  (subscribers spread over them)\n",
                  problem);
     std::exit(1);
 }
 
+// Loopback HTTP only: http://IPv4:PORT with an optional trailing slash.
+Endpoint endpointOf(const std::string& url, const char* option) {
+    const std::string prefix = "http://";
+    if (url.compare(0, prefix.size(), prefix) != 0) usage((std::string(option) + " must start with http://").c_str());
+    std::string rest = url.substr(prefix.size());
+    if (!rest.empty() && rest.back() == '/') rest.pop_back();
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos) usage((std::string(option) + " needs a port: http://127.0.0.1:PORT").c_str());
+    return Endpoint{rest.substr(0, colon), static_cast<std::uint16_t>(std::stoul(rest.substr(colon + 1)))};
+}
+
 Options parse(int argc, char** argv) {
     Options o;
+    std::string subscribeUrls;
     for (int i = 1; i < argc; ++i) {
         const std::string name = argv[i];
         if (name == "--json") { o.json = true; continue; }
@@ -66,18 +80,19 @@ Options parse(int argc, char** argv) {
         else if (name == "--drain-seconds") o.drainSeconds = std::stod(value);
         else if (name == "--reader-threads") o.readerThreads = std::stoul(value);
         else if (name == "--channel") o.channel = value;
+        else if (name == "--subscribe-urls") subscribeUrls = value;
         else if (name == "--server-pid") o.serverPid = std::stol(value);
         else usage(("unknown option " + name).c_str());
     }
-    // Loopback HTTP only: http://IPv4:PORT with an optional trailing slash.
-    const std::string prefix = "http://";
-    if (o.url.compare(0, prefix.size(), prefix) != 0) usage("--url must start with http://");
-    std::string rest = o.url.substr(prefix.size());
-    if (!rest.empty() && rest.back() == '/') rest.pop_back();
-    const auto colon = rest.rfind(':');
-    if (colon == std::string::npos) usage("--url needs a port: http://127.0.0.1:PORT");
-    o.host = rest.substr(0, colon);
-    o.port = static_cast<std::uint16_t>(std::stoul(rest.substr(colon + 1)));
+    const Endpoint ingest = endpointOf(o.url, "--url");
+    o.host = ingest.host;
+    o.port = ingest.port;
+    for (std::size_t at = 0; at < subscribeUrls.size();) {
+        const std::size_t comma = std::min(subscribeUrls.find(',', at), subscribeUrls.size());
+        o.subscribeTo.push_back(endpointOf(subscribeUrls.substr(at, comma - at), "--subscribe-urls"));
+        at = comma + 1;
+    }
+    if (o.subscribeTo.empty()) o.subscribeTo.push_back(ingest);
     if (o.plan.clients == 0 || o.plan.batch == 0) usage("--clients and --batch must be at least 1");
     o.plan.host = o.host;
     o.plan.port = o.port;
@@ -146,7 +161,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     const Options o = parse(argc, argv);
 
-    SubscriberFleet fleet(o.host, o.port, o.channel);
+    SubscriberFleet fleet(o.subscribeTo, o.channel);
     std::string error;
     if (!fleet.connect(o.subscribers, error)) {
         std::fprintf(stderr, "mc-loadgen: %s: %s\n", o.url.c_str(), error.c_str());

@@ -37,6 +37,7 @@ const std::vector<PluginCase> kPlugins = {
     {"mcp-stdio", MC_KIND_TRANSPORT, "mcp.stdio"},
     {"mcp-http", MC_KIND_TRANSPORT, "mcp.http"},
     {"receiver-otlp", MC_KIND_RECEIVER, "receiver.otlp"},
+    {"bus-nats", MC_KIND_BUS, "bus.nats"},
 };
 
 std::string trim(const std::string& s) {
@@ -164,6 +165,7 @@ public:
             {"mcp-stdio", {}},
             {"mcp-http", {}},
             {"receiver-otlp", {}},
+            {"bus-nats", {{"servers", "nats://127.0.0.1:" + closedPort}}},
         };
         // What each reports after start: its own word on its health.
         const std::map<std::string, std::pair<mc_component_status, std::string>> expected = {
@@ -173,6 +175,7 @@ public:
             {"mcp-stdio", {MC_COMPONENT_OK, "started"}},
             {"mcp-http", {MC_COMPONENT_OK, "started"}},
             {"receiver-otlp", {MC_COMPONENT_OK, "started"}},
+            {"bus-nats", {MC_COMPONENT_RECOVERABLE_ERROR, "connecting to nats://127.0.0.1:" + closedPort + " (not reachable yet)"}},
         };
         for (const auto& [id, extra] : overrides) {
             mc::sdk::test::FakeHost host(std::string(MC_TEST_PLUGIN_DIR) + "/" + id + ".so");

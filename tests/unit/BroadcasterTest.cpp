@@ -38,6 +38,8 @@ class BroadcasterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnsubscribeAndUnsubscribeAll);
     CPPUNIT_TEST(testInvalidPayloadRejected);
     CPPUNIT_TEST(testStats);
+    CPPUNIT_TEST(testRelayedEventsComeBackNumbered);
+    CPPUNIT_TEST(testResumeFromFurtherOnSkipsWhatTheClientSaw);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -169,6 +171,63 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), stats.lastSeq);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), stats.deliveries);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), stats.channels);
+    }
+
+    // Cluster mode: publish hands the event to the relay cut where the seq goes; the log's number
+    // comes back through publishNumbered, which delivers each seq once and in increasing order.
+    void testRelayedEventsComeBackNumbered() {
+        Broadcaster broadcaster;
+        broadcaster.setHistoryLimits(100, 1 << 20);
+        RecordingSubscriber sub;
+        broadcaster.subscribe("logs:*", &sub);
+        struct Cut {
+            std::string head, tail;
+            std::vector<std::string> channels;
+        };
+        std::vector<Cut> relayed;
+        broadcaster.setRelay([&](std::string_view head, std::string_view tail, const std::vector<std::string>& channels) {
+            relayed.push_back(Cut{std::string(head), std::string(tail), channels});
+        });
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), broadcaster.publish("log", "{\"n\":1}", {"logs:*"}, "ingest"));
+        CPPUNIT_ASSERT(sub.received.empty()); // nothing before the log numbers it
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), relayed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"type\":\"log\",\"seq\":"), relayed[0].head);
+        CPPUNIT_ASSERT(relayed[0].tail.rfind(",\"timestamp\":", 0) == 0);
+        // The cluster's first event this host sees is number 41: earlier ones are not replayable here.
+        CPPUNIT_ASSERT(broadcaster.publishNumbered(41, relayed[0].head, relayed[0].tail, relayed[0].channels));
+        CPPUNIT_ASSERT(!broadcaster.publishNumbered(41, relayed[0].head, relayed[0].tail, relayed[0].channels));
+        CPPUNIT_ASSERT(!broadcaster.publishNumbered(7, relayed[0].head, relayed[0].tail, relayed[0].channels));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sub.received.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(41), sub.received[0].first);
+        auto event = parseEvent(sub.received[0].second);
+        CPPUNIT_ASSERT_EQUAL(41, event->getValue<int>("seq"));
+        CPPUNIT_ASSERT_EQUAL(1, event->getObject("payload")->getValue<int>("n"));
+        RecordingSubscriber late;
+        const auto outcome = broadcaster.resume(&late, {"logs:*"}, 30, 100, nullptr, nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(31), outcome.gapFrom);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(40), outcome.gapTo);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), outcome.replayed);
+        // Without a relay, publishing numbers locally again, after the last number.
+        broadcaster.setRelay(nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(42), broadcaster.publish("log", "{}", {"logs:*"}));
+    }
+
+    // A client that resumes here from a host further on (last_seq above this host's) gets nothing
+    // twice: events up to its last_seq are skipped for it, later ones delivered.
+    void testResumeFromFurtherOnSkipsWhatTheClientSaw() {
+        Broadcaster broadcaster;
+        broadcaster.setHistoryLimits(100, 1 << 20);
+        const std::string head = "{\"type\":\"log\",\"seq\":";
+        const std::string tail = ",\"timestamp\":\"2026-12-04T00:00:00.000000Z\",\"source\":\"h\",\"channels\":[],\"payload\":{}}";
+        CPPUNIT_ASSERT(broadcaster.publishNumbered(10, head, tail, {"logs:*"}));
+        RecordingSubscriber client, other;
+        broadcaster.subscribe("logs:*", &other);
+        broadcaster.resume(&client, {"logs:*"}, 12, 100, nullptr, nullptr);
+        for (std::uint64_t seq = 11; seq <= 14; ++seq) broadcaster.publishNumbered(seq, head, tail, {"logs:*"});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), client.received.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(13), client.received[0].first);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(14), client.received[1].first);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), other.received.size());
     }
 };
 

@@ -27,7 +27,7 @@ using namespace mc::host;
 
 namespace {
 
-// "2.2": the ABI this host speaks, as the loader writes it.
+// "2.3": the ABI this host speaks, as the loader writes it.
 std::string hostAbi() { return std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR); }
 
 const std::string kFixtureDir = MC_TEST_FIXTURE_PLUGIN_DIR;
@@ -114,7 +114,7 @@ class PluginLoaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refusesAbi1PluginByMajor);
     CPPUNIT_TEST(refusesNewerAbiMinor);
     CPPUNIT_TEST(refusesInvalidKind);
-    CPPUNIT_TEST(refusesReservedKind);
+    CPPUNIT_TEST(refusesUnknownKind);
     CPPUNIT_TEST(refusesInvalidId);
     CPPUNIT_TEST(refusesBadPrefix);
     CPPUNIT_TEST(refusesDuplicateIdNamingBothFiles);
@@ -279,16 +279,17 @@ public:
     }
 
     void refusesNewerAbiMinor() {
-        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.3, host supports up to " + hostAbi() + ": newer minor version");
+        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.4, host supports up to " + hostAbi() + ": newer minor version");
     }
 
     void refusesInvalidKind() {
         expectRefusal("refuse-invalid-kind.so",
-                      "invalid plugin kind 0: expected 1 (transport), 2 (discovery), 3 (store) or 4 (receiver)");
+                      "invalid plugin kind 0: expected 1 (transport), 2 (discovery), 3 (store), 4 (receiver) or 5 (bus)");
     }
 
-    void refusesReservedKind() {
-        expectRefusal("refuse-reserved-kind.so", "plugin kind 5 (bus) is reserved: this host loads none yet");
+    void refusesUnknownKind() {
+        expectRefusal("refuse-unknown-kind.so",
+                      "invalid plugin kind 6: expected 1 (transport), 2 (discovery), 3 (store), 4 (receiver) or 5 (bus)");
     }
 
     void refusesInvalidId() {

@@ -9,6 +9,7 @@
 #include "api/ReceiverApi.h"
 #include "app/HostSettings.h"
 
+#include "cluster/ClusterService.h"
 #include "core/Audit.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
@@ -80,6 +81,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         log->warn("auth.ingest_keys.* are set but auth.jwt.secret is not: authentication is off, so anyone may ingest "
                   "and the keys mean nothing");
     broadcaster_ = std::make_unique<Broadcaster>();
+    // In a cluster every event goes to the bus's log from the first one on (they wait for the bus).
+    if (settings_.cluster.enabled) cluster_ = std::make_unique<ClusterService>(settings_.cluster, *broadcaster_);
     events_ = std::make_unique<EventRouter>(*broadcaster_);
     plugins_ = std::make_unique<PluginRegistry>();
     wireIngest();
@@ -227,6 +230,31 @@ void HostRuntime::loadPlugins() {
 
     // Discovery plugins run one instance each, configured under their prefix (discovery.<name>).
     for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) startDiscoverySource(plugin);
+    if (cluster_) startCluster();
+}
+
+void HostRuntime::startCluster() {
+    const std::string prefix = "bus." + settings_.cluster.bus;
+    std::shared_ptr<const LoadedPlugin> plugin;
+    std::string loaded;
+    for (const auto& p : plugins_->ofKind(MC_KIND_BUS)) {
+        if (p->info.configPrefix == prefix) plugin = p;
+        loaded += (loaded.empty() ? "" : ", ") + p->info.id;
+    }
+    if (!plugin)
+        throw ConfigError("invalid configuration: cluster.enabled = true, but no bus plugin serves cluster.bus = " +
+                          settings_.cluster.bus + " (keys under " + prefix + "); loaded bus plugins: " +
+                          (loaded.empty() ? "none" : loaded));
+    if (settings_.storeBackend == "sqlite")
+        logging::get("host")->warn("cluster.enabled = true with store.backend = sqlite: each host keeps its own database, so "
+                                   "queries on one host do not see what the others stored (use postgres)");
+    try {
+        cluster_->start(plugin, makeContext(plugin->info.id, "default"));
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw ConfigError(std::string("invalid configuration: the cluster's bus did not start: ") + e.what());
+    }
 }
 
 void HostRuntime::startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin) {
@@ -319,6 +347,10 @@ void HostRuntime::pluginRemoved(const LoadedPlugin& plugin) {
         // Its routes answer 503 until it is back; its instance stops once what it took is answered.
         if (receivers_ && receivers_->remove(plugin.info.id))
             log->warn("receiver plugin '{}' removed: its routes answer 503 until a file of it is added again", plugin.info.id);
+        break;
+    case MC_KIND_BUS:
+        if (cluster_)
+            log->warn("plugin '{}' was removed: a cluster's bus keeps running until the host stops", plugin.info.id);
         break;
     case MC_KIND_STORE:
         // Every write and query needs the store in use: it runs on until the host stops. A store not
@@ -606,6 +638,7 @@ void HostRuntime::stop() {
     if (discovery_) discovery_->stop();
     // Closing every transport also completes the tool calls HTTP workers may still wait for.
     if (gateway_) gateway_->stop();
+    if (cluster_) cluster_->stop(); // what is published from here on reaches this host's subscribers only
     if (callJoiner_) callJoiner_->stop(); // parked calls into their session threads, before the ingest stops
     discoveryPlugins_.clear();
     // Everything accepted is written before the store closes; the replies it completes still go out.
@@ -647,6 +680,7 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"store\":" + storeJson;
     out += ",\"writer\":" + writer_->healthJson();
     if (retention_) out += ",\"retention\":" + retention_->healthJson();
+    if (cluster_) out += ",\"cluster\":" + cluster_->healthJson();
     const auto ingest = ingest_->stats();
     out += ",\"ingest\":{\"accepted\":" + std::to_string(ingest.accepted) + ",\"rejected\":" + std::to_string(ingest.rejected) +
            ",\"store_rejected\":" + std::to_string(ingest.storeRejected) +

@@ -26,6 +26,7 @@ class Histogram;
 } // namespace metrics
 
 class Broadcaster;
+class ClusterService;
 class EventRouter;
 class PluginRegistry;
 class PluginInstance;
@@ -100,6 +101,8 @@ private:
     // The context of one instance of `pluginId`: its keys resolved (typed, secrets read) and its status
     // row in the registry's table. `hostKeys`: names under the prefix the host itself reads.
     void wireIngest();
+    // cluster.enabled: the bus plugin (bus.<cluster.bus>) starts, after the plugins load.
+    void startCluster();
     void startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin);
     // Receiver plugins (receiver.<name>.enabled, default true): their instances, before the routes.
     void startReceivers();
@@ -124,6 +127,7 @@ private:
     metrics::Histogram* storeWriteSeconds_ = nullptr; // set before the writer starts; null: metrics off
     std::unique_ptr<Authenticator> auth_;
     std::unique_ptr<Broadcaster> broadcaster_;
+    std::unique_ptr<ClusterService> cluster_; // cluster.enabled: events go through the bus's log
     std::unique_ptr<EventRouter> events_;
     std::unique_ptr<PluginRegistry> plugins_;
     std::mutex discoveryPluginsMutex_;

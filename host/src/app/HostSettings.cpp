@@ -1,8 +1,10 @@
 #include "app/HostSettings.h"
 
+#include <Poco/Environment.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 
+#include <cctype>
 #include <filesystem>
 
 namespace mc::host {
@@ -152,6 +154,22 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.retention.pause = std::chrono::milliseconds(readInt(config, "retention.pause_ms"));
     s.ingest.threadCacheSize = static_cast<std::size_t>(readInt(config, "ingest.thread_cache_size"));
     readEnum(config, "permissions.default");
+    s.cluster.enabled = readBool(config, "cluster.enabled");
+    s.cluster.name = readValue(config, "cluster.name");
+    if (s.cluster.name.empty()) throw badValue("cluster.name", "", "a name the cluster's hosts share");
+    s.cluster.hostId = readValue(config, "cluster.host_id");
+    if (s.cluster.hostId.empty()) {
+        // The machine's name, made a valid id (an FQDN's dots become dashes).
+        s.cluster.hostId = Poco::Environment::nodeName();
+        for (char& c : s.cluster.hostId)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+    }
+    for (char c : s.cluster.hostId)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+            throw badValue("cluster.host_id", s.cluster.hostId, "letters, digits, - and _ (it names the host on the bus)");
+    s.cluster.bus = Poco::toLower(readValue(config, "cluster.bus"));
+    s.cluster.heartbeat = std::chrono::milliseconds(readInt(config, "cluster.heartbeat_ms"));
+    if (s.cluster.enabled) s.ws.epoch = "cluster:" + s.cluster.name;
     return s;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The host's own settings, read from the configuration once at start-up (config/HostConfig.h declares
 // the keys).
+#include "cluster/ClusterSettings.h"
 #include "config/HostConfig.h"
 #include "ingest/RetentionService.h"
 #include "ingest/StoreWriter.h"
@@ -55,6 +56,7 @@ struct HostSettings {
     std::chrono::milliseconds discoveryProbeRetry{10000};
     IngestSettings ingest;
     RetentionSettings retention;
+    ClusterSettings cluster;
 };
 
 // Reads and validates every host key. `executableDir` resolves the "auto" defaults of plugins.dir

@@ -82,6 +82,11 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"ingest.queue.max_bytes", KeyType::Int, "67108864", "The same bound in bytes of event JSON.", 1024, 1LL << 34},
         {"ingest.queue.reserved_events", KeyType::Int, "10000", "Room above ingest.queue.max_events that only the host's own records use (audit, permission decisions, MCP status, tool-call steps), so no flood can crowd them out.", 0, 100000000},
         {"ingest.queue.reserved_bytes", KeyType::Int, "8388608", "The same reserve in bytes, above ingest.queue.max_bytes.", 0, 1LL << 34},
+        {"cluster.enabled", KeyType::Bool, "false", "true: this host is one of several that share one store (store.backend = postgres) and a bus; every event goes through the bus's log, so each host's viewers see all of them with one seq (docs/cluster.md)."},
+        {"cluster.name", KeyType::String, "mission-control", "The cluster's name: the hosts of one cluster share one event log and one seq (it is the WebSocket resume epoch)."},
+        {"cluster.host_id", KeyType::String, "", "This host's name in the cluster, unique among its hosts (empty: the machine's host name)."},
+        {"cluster.bus", KeyType::String, "nats", "The bus: the plugin of kind bus whose keys live under bus.<name> (plugins/bus-nats)."},
+        {"cluster.heartbeat_ms", KeyType::Int, "1000", "How often this host announces itself to the others (GET /api/health lists the members).", 50, 600000},
         {"retention.logs.days", KeyType::Int, "30", "Days log records are kept (0: forever); older ones are deleted in the background (docs/storage.md#retention).", 0, 36500},
         {"retention.telemetry.days", KeyType::Int, "7", "Days OpenTelemetry spans and metric points are kept (0: forever).", 0, 36500},
         {"retention.protocol_messages.days", KeyType::Int, "7", "Days captured protocol messages (gateway.capture) are kept (0: forever).", 0, 36500},
@@ -242,7 +247,8 @@ void collectLeaves(const Poco::Util::AbstractConfiguration& config, const std::s
 
 std::vector<std::string> unknownHostKeys(const Poco::Util::AbstractConfiguration& config) {
     static const std::set<std::string> hostNamespaces = {"http", "plugins", "log", "auth", "ws", "shutdown", "gateway",
-                                                            "ingest", "permissions", "export", "metrics"};
+                                                            "ingest", "permissions", "export", "metrics", "retention",
+                                                            "cluster"};
     std::set<std::string> declared;
     for (const auto& s : hostKeys()) declared.insert(s.key);
     std::vector<std::string> unknown;

@@ -50,8 +50,35 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
     tail.append(payload.data(), payload.size());
     tail += '}';
 
+    if (relay_) {
+        // In a cluster the log numbers it, and every host (this one too) delivers it from there.
+        relay_(head, tail, channels);
+        return 0;
+    }
     std::lock_guard lock(mutex_);
     const std::uint64_t seq = ++lastSeq_;
+    fanOut(seq, head, tail, channels);
+    return seq;
+}
+
+void Broadcaster::setRelay(Relay relay) {
+    std::lock_guard lock(mutex_);
+    relay_ = std::move(relay);
+}
+
+bool Broadcaster::publishNumbered(std::uint64_t seq, std::string_view head, std::string_view tail,
+                                  const std::vector<std::string>& channels) {
+    std::lock_guard lock(mutex_);
+    if (seq <= lastSeq_) return false;
+    // The first event this host has is not the cluster's first: what came before is not replayable here.
+    if (lastSeq_ == 0) evictedUpTo_ = seq - 1;
+    lastSeq_ = seq;
+    fanOut(seq, head, tail, channels);
+    return true;
+}
+
+void Broadcaster::fanOut(std::uint64_t seq, std::string_view head, std::string_view tail,
+                         const std::vector<std::string>& channels) {
     char digits[24];
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, seq);
     const std::size_t jsonSize = head.size() + static_cast<std::size_t>(end - digits) + tail.size();
@@ -75,6 +102,19 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
         std::sort(scratch_.begin(), scratch_.end());
         scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
     }
+    if (!floors_.empty()) {
+        // Clients that resumed from further on than this host had come: nothing they already saw.
+        std::size_t kept = 0;
+        for (BroadcastSubscriber* subscriber : scratch_) {
+            auto floor = floors_.find(subscriber);
+            if (floor != floors_.end()) {
+                if (seq <= floor->second) continue;
+                floors_.erase(floor);
+            }
+            scratch_[kept++] = subscriber;
+        }
+        scratch_.resize(kept);
+    }
     for (BroadcastSubscriber* subscriber : scratch_) subscriber->deliver(seq, shared);
     deliveries_ += scratch_.size();
     if (historyMaxEvents_ > 0) {
@@ -88,7 +128,6 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
     } else {
         evictedUpTo_ = seq;
     }
-    return seq;
 }
 
 void Broadcaster::setHistoryLimits(std::size_t events, std::size_t bytes) {
@@ -134,6 +173,9 @@ ResumeOutcome Broadcaster::resume(BroadcastSubscriber* subscriber, const std::ve
         outcome.gapTo = oldestReplayable - 1;
     }
     outcome.replayed = replay.size();
+    // A client that saw more than this host has yet (it resumed here from a host further on) gets
+    // what follows it only.
+    if (afterSeq > lastSeq_) floors_[subscriber] = afterSeq;
     if (announce) announce(outcome);
     for (auto it = replay.rbegin(); it != replay.rend(); ++it) subscriber->deliver((*it)->seq, (*it)->frame);
     deliveries_ += replay.size();
@@ -164,6 +206,7 @@ bool Broadcaster::unsubscribe(const std::string& channel, BroadcastSubscriber* s
 
 void Broadcaster::unsubscribeAll(BroadcastSubscriber* subscriber) {
     std::lock_guard lock(mutex_);
+    floors_.erase(subscriber);
     auto sub = bySubscriber_.find(subscriber);
     if (sub == bySubscriber_.end()) return;
     for (const auto& channel : sub->second) {

@@ -56,8 +56,20 @@ public:
     // Publishes an event; returns its seq. `payloadJson` must be a JSON object text (EventRouter
     // validates it; here only its braces are checked: std::invalid_argument otherwise). `type` and
     // `source` are escaped. Never blocks on subscribers' sockets.
+    // With a relay set, returns 0: the event goes to the relay instead, and comes back numbered.
     std::uint64_t publish(std::string_view type, std::string_view payloadJson,
                           const std::vector<std::string>& channels, std::string_view source = "host");
+
+    // Cluster mode. The event of each publish() goes to `relay` as its frame JSON cut where the seq
+    // goes (head ends with "seq":, tail follows the number) instead of to subscribers; the cluster's
+    // log numbers it and hands it back, on every host, through publishNumbered. Set before the first
+    // publish; called on the publishing thread, outside the lock.
+    using Relay = std::function<void(std::string_view head, std::string_view tail, const std::vector<std::string>& channels)>;
+    void setRelay(Relay relay);
+    // Delivers an event the log numbered `seq`; false (nothing delivered) when seq is not above the
+    // last one (a duplicate, or the log went back).
+    bool publishNumbered(std::uint64_t seq, std::string_view head, std::string_view tail,
+                         const std::vector<std::string>& channels);
 
     // Subscriptions. A subscriber must call unsubscribeAll() before it is destroyed; once that returns
     // it receives nothing more. Returns false when it already was (un)subscribed to the channel.
@@ -82,7 +94,12 @@ public:
     static std::string_view eventJson(const SharedFrame& frame);
 
 private:
+    // Frames the event (head, seq, tail), hands it to the channels' subscribers and keeps it. mutex_ held.
+    void fanOut(std::uint64_t seq, std::string_view head, std::string_view tail, const std::vector<std::string>& channels);
+
     mutable std::mutex mutex_;
+    Relay relay_;
+    std::unordered_map<BroadcastSubscriber*, std::uint64_t> floors_; // seqs a resumed client saw already
     std::uint64_t lastSeq_ = 0;
     std::uint64_t published_ = 0;
     std::uint64_t deliveries_ = 0;

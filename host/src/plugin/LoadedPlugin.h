@@ -53,6 +53,7 @@ struct LoadedPlugin {
     mc_transport_vtable transport{}; // valid when info.kind == MC_KIND_TRANSPORT
     mc_discovery_vtable discovery{}; // valid when info.kind == MC_KIND_DISCOVERY
     mc_receiver_vtable receiver{};   // valid when info.kind == MC_KIND_RECEIVER
+    mc_bus_vtable bus{};             // valid when info.kind == MC_KIND_BUS
 };
 
 // One row of the load report (GET /api/plugins): every file considered, loaded or refused.

@@ -20,6 +20,7 @@ PluginInstance::Hooks PluginInstance::hooksOf(const LoadedPlugin& plugin) {
     case MC_KIND_RECEIVER:
         hooks = {plugin.receiver.create, plugin.receiver.start, plugin.receiver.stop, plugin.receiver.destroy};
         break;
+    case MC_KIND_BUS: hooks = {plugin.bus.create, plugin.bus.start, plugin.bus.stop, plugin.bus.destroy}; break;
     default: break;
     }
     return hooks;

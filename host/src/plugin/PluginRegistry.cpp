@@ -117,6 +117,11 @@ std::vector<RequiredFunction> requiredFunctions(mc_plugin_kind kind) {
     case MC_KIND_RECEIVER:
         return {MC_REQUIRED(mc_receiver_vtable, create), MC_REQUIRED(mc_receiver_vtable, destroy),
                 MC_REQUIRED(mc_receiver_vtable, routes), MC_REQUIRED(mc_receiver_vtable, handle)};
+    case MC_KIND_BUS:
+        return {MC_REQUIRED(mc_bus_vtable, create),  MC_REQUIRED(mc_bus_vtable, destroy),
+                MC_REQUIRED(mc_bus_vtable, append),  MC_REQUIRED(mc_bus_vtable, follow),
+                MC_REQUIRED(mc_bus_vtable, publish), MC_REQUIRED(mc_bus_vtable, subscribe),
+                MC_REQUIRED(mc_bus_vtable, unsubscribe)};
     default: break;
     }
 #undef MC_REQUIRED
@@ -130,6 +135,7 @@ std::size_t requiredVtableSize(mc_plugin_kind kind) {
     case MC_KIND_TRANSPORT: return sizeof(mc_transport_vtable);
     case MC_KIND_DISCOVERY: return sizeof(mc_discovery_vtable);
     case MC_KIND_RECEIVER: return sizeof(mc_receiver_vtable);
+    case MC_KIND_BUS: return sizeof(mc_bus_vtable);
     default: break;
     }
     return 0;
@@ -483,16 +489,10 @@ bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* rep
             refuse(record, error);
             return false;
         }
-        if (descriptor.kind == MC_KIND_BUS) {
-            info.kind = descriptor.kind;
-            refuse(record, std::string("plugin kind ") + std::to_string(static_cast<int>(descriptor.kind)) + " (" +
-                                          kindName(descriptor.kind) + ") is reserved: this host loads none yet");
-            return false;
-        }
         if (descriptor.kind != MC_KIND_TRANSPORT && descriptor.kind != MC_KIND_DISCOVERY &&
-            descriptor.kind != MC_KIND_STORE && descriptor.kind != MC_KIND_RECEIVER) {
+            descriptor.kind != MC_KIND_STORE && descriptor.kind != MC_KIND_RECEIVER && descriptor.kind != MC_KIND_BUS) {
             refuse(record, "invalid plugin kind " + std::to_string(static_cast<int>(descriptor.kind)) +
-                                          ": expected 1 (transport), 2 (discovery), 3 (store) or 4 (receiver)");
+                                          ": expected 1 (transport), 2 (discovery), 3 (store), 4 (receiver) or 5 (bus)");
             return false;
         }
         info.kind = descriptor.kind;
@@ -613,6 +613,7 @@ bool PluginRegistry::loadLocked(const std::string& path, const LoadedPlugin* rep
         case MC_KIND_TRANSPORT: plugin->transport = copyPrefix<mc_transport_vtable>(descriptor.vtable, vtableSize); copy = &plugin->transport; break;
         case MC_KIND_DISCOVERY: plugin->discovery = copyPrefix<mc_discovery_vtable>(descriptor.vtable, vtableSize); copy = &plugin->discovery; break;
         case MC_KIND_RECEIVER: plugin->receiver = copyPrefix<mc_receiver_vtable>(descriptor.vtable, vtableSize); copy = &plugin->receiver; break;
+        case MC_KIND_BUS: plugin->bus = copyPrefix<mc_bus_vtable>(descriptor.vtable, vtableSize); copy = &plugin->bus; break;
         default: break;
         }
         // The host's copy says how much of it is real.

@@ -101,9 +101,11 @@ WebSocketHub::WebSocketHub(WebSocketSettings settings, Broadcaster& broadcaster,
     if (s.queueMaxBytes < 1024) throw std::invalid_argument("ws.queue.max_bytes must be at least 1024");
     if (s.maxConnections == 0) throw std::invalid_argument("ws.max_connections must be at least 1");
     state_.log = logging::get("ws");
-    // Seqs restart with the process: a resume from another epoch replays from the beginning.
-    epoch_ = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count());
+    // Seqs restart with the process (in a cluster, with its log): a resume from another epoch replays
+    // from the beginning.
+    epoch_ = !s.epoch.empty() ? s.epoch
+                              : std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                   std::chrono::system_clock::now().time_since_epoch()).count());
     broadcaster.setHistoryLimits(s.resumeHistoryEvents, s.resumeHistoryBytes);
     registerBuiltins();
 }

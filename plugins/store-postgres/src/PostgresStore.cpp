@@ -238,9 +238,17 @@ PgParam toParam(FieldType type, const ColumnValue& value) {
     return std::get<std::string>(value);
 }
 
+// Hosts of a cluster share the database and start together: the one that migrates holds this
+// transaction-scoped advisory lock, and the others wait for it, then find the work done.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7412930031)";
+
 void ensureMigrationTable(PGconn* conn) {
+    // Two hosts creating it at once would collide on the catalog even with IF NOT EXISTS.
+    execute(conn, "BEGIN");
+    execute(conn, kMigrationLock);
     execute(conn, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
                   "applied_at TEXT NOT NULL, checksum TEXT NOT NULL)");
+    execute(conn, "COMMIT");
 }
 
 PostgresStore::PostgresStore(mc::sdk::Host host, const Settings& settings) : StorePlugin(host) {
@@ -298,14 +306,23 @@ std::int64_t PostgresStore::schemaVersion() {
 
 void PostgresStore::applyMigration(std::int64_t version, std::string_view name, std::string_view sql) {
     const std::string label = "migration " + std::to_string(version) + " (" + std::string(name) + ")";
+    bool applied = true;
     if (version < 1) throw Error(MC_ERR_INVALID_ARGUMENT, label + ": version must be at least 1");
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
     pool_->run([&](PGconn* conn) {
         ensureMigrationTable(conn);
         // The migration and its row commit together or not at all (PostgreSQL DDL is transactional).
         execute(conn, "BEGIN");
-        if (execute(conn, "SELECT 1 FROM schema_migrations WHERE version = $1::bigint", {std::to_string(version)}).rows())
-            throw Error(MC_ERR_CONFLICT, label + " is already applied");
+        execute(conn, kMigrationLock);
+        const auto existing =
+            execute(conn, "SELECT checksum FROM schema_migrations WHERE version = $1::bigint", {std::to_string(version)});
+        if (existing.rows()) {
+            // Applied meanwhile by another host on this database: the same migration is done; another is a conflict.
+            if (existing.text(0, 0) != sha256Hex(sql)) throw Error(MC_ERR_CONFLICT, label + " is already applied with other content");
+            execute(conn, "COMMIT");
+            applied = false;
+            return;
+        }
         try {
             execute(conn, std::string(sql));
         } catch (const PgError& e) {
@@ -315,7 +332,7 @@ void PostgresStore::applyMigration(std::int64_t version, std::string_view name, 
                 {std::to_string(version), std::string(name), nowTimestamp(), sha256Hex(sql)});
         execute(conn, "COMMIT");
     });
-    host().info("applied " + label);
+    host().info(applied ? "applied " + label : label + " was applied by another host meanwhile");
 }
 
 void PostgresStore::write(std::string_view kind, std::string_view recordsJson, mc::sdk::Sink& result) {

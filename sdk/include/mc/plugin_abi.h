@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define MC_ABI_MAJOR 2
-#define MC_ABI_MINOR 2 /* 2.1: the receiver kind; 2.2: a connection reports its HTTP exchanges */
+#define MC_ABI_MINOR 3 /* 2.1: the receiver kind; 2.2: a connection reports its HTTP exchanges; 2.3: the bus kind */
 
 /* The single symbol every plugin exports: `const mc_plugin_descriptor* mc_plugin_entry(void)`. */
 #define MC_PLUGIN_ENTRY_SYMBOL "mc_plugin_entry"
@@ -83,7 +83,7 @@ typedef enum mc_plugin_kind {
     MC_KIND_DISCOVERY = 2, /* finds MCP servers */
     MC_KIND_STORE = 3,     /* persists events and answers queries */
     MC_KIND_RECEIVER = 4,  /* receives telemetry (OTLP) over HTTP and hands the host records (ABI 2.1) */
-    MC_KIND_BUS = 5        /* reserved: carries events between hosts */
+    MC_KIND_BUS = 5        /* carries what the hosts of a cluster tell each other (ABI 2.3) */
 } mc_plugin_kind;
 
 typedef enum mc_log_level {
@@ -261,7 +261,9 @@ typedef struct mc_store_vtable {
      * (schema_migrations) if missing. THREAD: the main thread, before any write.  Required. */
     mc_status (*schema_version)(mc_instance* instance, int64_t* out_version);
 
-    /* Applies one migration and records it, atomically. OWNERSHIP: strings borrowed for the call.
+    /* Applies one migration and records it, atomically. A store several hosts share (a cluster) may
+     * find it recorded meanwhile by another host: the same SQL recorded is success, other SQL under
+     * the version is MC_ERR_CONFLICT. OWNERSHIP: strings borrowed for the call.
      * THREAD: the main thread, before any write.  Required. */
     mc_status (*apply_migration)(mc_instance* instance, int64_t version, mc_str name, mc_str sql);
 
@@ -495,6 +497,83 @@ typedef struct mc_receiver_vtable {
      * THREAD:    a host worker thread; concurrent calls allowed; between start and stop. Required. */
     mc_status (*handle)(mc_instance* instance, const mc_http_request* request, const mc_http_responder* responder);
 } mc_receiver_vtable;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Bus (ABI 2.3): what the hosts of a cluster tell each other, over one connection, two services:  */
+/*  - the event log: one ordered sequence of entries for the whole cluster, kept for a while. Any   */
+/*    host appends; every host follows it and sees each entry once, in the log's order, numbered    */
+/*    by the log (the cluster-wide `seq` of the WebSocket protocol). A host that was away catches   */
+/*    up from where it was, within what the log keeps.                                              */
+/*  - messages: subject-addressed, at most once, for requests between hosts. A subscription in a    */
+/*    queue group gets each message on one member of the group only; a message may name a subject   */
+/*    for the reply.                                                                                */
+/* Subjects are the host's: dot-separated tokens of [A-Za-z0-9_-] ("rpc.host-a"). A plugin may put  */
+/* them under a namespace of its own (so clusters can share a bus) and takes it off what it hands   */
+/* back. Health (connected, reconnecting) goes through report_status.                               */
+
+/* A message on one of the host's subscriptions. */
+typedef struct mc_bus_message {
+    size_t struct_size;
+    uint64_t subscription; /* the id the host gave subscribe */
+    mc_str subject;        /* as the publisher named it */
+    mc_str reply_to;       /* where to reply ("" when no reply is expected) */
+    mc_str payload;
+} mc_bus_message;
+
+typedef struct mc_bus_output {
+    size_t struct_size;
+    void* ctx;
+    /* A message on one of the host's subscriptions. */
+    void (*message)(void* ctx, const mc_bus_message* message);
+    /* The next entry of the log once `follow` was called: `seq` strictly increases from one call to
+     * the next (a gap is entries the log no longer kept). */
+    void (*entry)(void* ctx, uint64_t seq, mc_str payload);
+} mc_bus_output;
+/* OWNERSHIP: the message, the payload and their strings are borrowed for the call.
+ * THREAD:    plugin threads. `entry` calls never overlap each other; `message` calls may overlap
+ *            each other and `entry`. Neither waits for the bus: the host hands off and returns. */
+
+typedef enum mc_bus_follow_from {
+    MC_BUS_FOLLOW_INVALID = 0,
+    MC_BUS_FOLLOW_NEW = 1,  /* entries appended from now on */
+    MC_BUS_FOLLOW_AFTER = 2 /* entries after `after_seq` the log still keeps, then new ones */
+} mc_bus_follow_from;
+
+typedef struct mc_bus_vtable {
+    size_t struct_size;
+    MC_LIFECYCLE_HOOKS; /* `output` at create: const mc_bus_output* */
+
+    /* Appends one entry to the log: queues it and returns, never waiting for the bus. The plugin
+     * retries until the log has it, and the log keeps it once: `entry_id` is unique per entry, so a
+     * retry after a lost acknowledgement is not appended twice. Entries appended from one thread
+     * are in the log in that order. MC_ERR_UNAVAILABLE when the queue is full (the bus has been
+     * away too long; the entry is not taken).
+     * OWNERSHIP: borrowed for the call (copy what you queue).
+     * THREAD:    any host thread, concurrently.  Required. */
+    mc_status (*append)(mc_instance* instance, mc_str entry_id, mc_str payload);
+
+    /* Starts delivering the log through output->entry, from where `from` says. Called once, after
+     * start; the plugin goes on across reconnects from the last entry it delivered.
+     * THREAD: the main thread.  Required. */
+    mc_status (*follow)(mc_instance* instance, mc_bus_follow_from from, uint64_t after_seq);
+
+    /* Sends one message (`reply_to` "" for none): queues it and returns. MC_ERR_UNAVAILABLE when it
+     * cannot be queued. OWNERSHIP: borrowed for the call.  THREAD: any host thread.  Required. */
+    mc_status (*publish)(mc_instance* instance, mc_str subject, mc_str reply_to, mc_str payload);
+
+    /* Subscribes to `subject` (`queue_group` "" for none) under `subscription`, a nonzero id the
+     * host chooses; it lasts across reconnects until unsubscribe. MC_ERR_CONFLICT when the id is in
+     * use. OWNERSHIP: borrowed for the call.  THREAD: any host thread.  Required. */
+    mc_status (*subscribe)(mc_instance* instance, uint64_t subscription, mc_str subject, mc_str queue_group);
+
+    /* Ends a subscription: once it returns, no message of it is delivered. MC_ERR_NOT_FOUND for an
+     * unknown id. THREAD: any host thread, never from inside output->message.  Required. */
+    mc_status (*unsubscribe)(mc_instance* instance, uint64_t subscription);
+
+    /* Writes a JSON object of details (counters, the log's position, settings in effect) to
+     * `details`. THREAD: any; must not block for long.  Optional. */
+    mc_status (*describe)(mc_instance* instance, mc_sink* details);
+} mc_bus_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */
 /* The descriptor returned by the entry symbol.                                                    */

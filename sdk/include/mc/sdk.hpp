@@ -1064,6 +1064,43 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------------
+// Bus output (ABI 2.3).
+
+// One message on a subscription the host made (a view of mc_bus_message).
+struct BusMessage {
+    std::uint64_t subscription = 0;
+    std::string_view subject;
+    std::string_view replyTo; // "" when no reply is expected
+    std::string_view payload;
+};
+
+// Where a bus instance delivers (a copy of mc_bus_output). THREAD: plugin threads; entry() calls must
+// not overlap (the log's order), message() calls may. Not after stop() returned.
+class BusDeliveries {
+public:
+    BusDeliveries() noexcept = default;
+    explicit BusDeliveries(const mc_bus_output* out) noexcept {
+        if (out) {
+            const std::size_t n = out->struct_size < sizeof out_ ? out->struct_size : sizeof out_;
+            std::memcpy(&out_, out, n);
+            out_.struct_size = n;
+        }
+    }
+    // The next entry of the log: `seq` above the last one delivered.
+    void entry(std::uint64_t seq, std::string_view payload) const noexcept {
+        if (MC_SDK_HAS_FIELD(&out_, mc_bus_output, entry) && out_.entry) out_.entry(out_.ctx, seq, str(payload));
+    }
+    void message(const BusMessage& m) const noexcept {
+        if (!MC_SDK_HAS_FIELD(&out_, mc_bus_output, message) || !out_.message) return;
+        const mc_bus_message message{sizeof(mc_bus_message), m.subscription, str(m.subject), str(m.replyTo), str(m.payload)};
+        out_.message(out_.ctx, &message);
+    }
+
+private:
+    mc_bus_output out_{};
+};
+
+// ---------------------------------------------------------------------------------------------------
 // Transport connections.
 
 // What a connection reports to the host (a copy of mc_connection_callbacks; callbacks the host's
@@ -1249,6 +1286,29 @@ public:
 
 private:
     Records out_;
+};
+
+// Constructor: (Host, const Settings&, BusDeliveries) or (Host, BusDeliveries) with noSettings. Every
+// hook but follow() runs on any host thread, concurrently: queue and return, never wait for the bus.
+class BusPlugin : public PluginBase {
+public:
+    BusPlugin(Host host, BusDeliveries out) noexcept : PluginBase(host), out_(out) {}
+    // Queues one entry for the log, kept once per `entryId`; Error(MC_ERR_UNAVAILABLE) when full.
+    virtual void append(std::string_view entryId, std::string_view payload) = 0;
+    // Starts delivering the log through deliveries().entry(). THREAD: main, once, after start().
+    virtual void follow(mc_bus_follow_from from, std::uint64_t afterSeq) = 0;
+    // Queues one message (`replyTo` "" for none).
+    virtual void publish(std::string_view subject, std::string_view replyTo, std::string_view payload) = 0;
+    // Subscribes under the host's id; Error(MC_ERR_CONFLICT) when the id is in use.
+    virtual void subscribe(std::uint64_t subscription, std::string_view subject, std::string_view queueGroup) = 0;
+    // Error(MC_ERR_NOT_FOUND) for an unknown id; no message of it is delivered once this returns.
+    virtual void unsubscribe(std::uint64_t subscription) = 0;
+    // Details (counters, the log's position) as a JSON object. THREAD: any; must not block for long.
+    virtual void describe(Sink& details) { details.write("{}"); }
+    const BusDeliveries& deliveries() const noexcept { return out_; }
+
+private:
+    BusDeliveries out_;
 };
 
 // Constructor: (Host, const Settings&) or (Host) with noSettings; the class also needs
@@ -1453,6 +1513,55 @@ struct ReceiverAdapter : Lifecycle<T, Table> {
                                                &L::destroy, &routes, &handle};
 };
 
+template <class T, const auto& Table>
+struct BusAdapter : Lifecycle<T, Table> {
+    using L = Lifecycle<T, Table>;
+    static mc_status create(const mc_host_api* api, mc_host* host, mc_str config, const void* output,
+                            mc_instance** out) noexcept {
+        return L::create(api, host, config, out, [output](Box<T>& b, auto&& settings) {
+            BusDeliveries deliveries(static_cast<const mc_bus_output*>(output));
+            if constexpr (L::kHasSettings) return std::make_unique<T>(b.host, std::move(settings), deliveries);
+            else return std::make_unique<T>(b.host, deliveries);
+        });
+    }
+    static mc_status append(mc_instance* p, mc_str id, mc_str payload) noexcept {
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->append(view(id), view(payload)); });
+    }
+    static mc_status follow(mc_instance* p, mc_bus_follow_from from, std::uint64_t afterSeq) noexcept {
+        auto* b = box<T>(p);
+        if (from != MC_BUS_FOLLOW_NEW && from != MC_BUS_FOLLOW_AFTER) {
+            b->host.setError("follow: `from` must be MC_BUS_FOLLOW_NEW or MC_BUS_FOLLOW_AFTER");
+            return MC_ERR_INVALID_ARGUMENT;
+        }
+        return guard(b->host, [&] { b->impl->follow(from, afterSeq); });
+    }
+    static mc_status publish(mc_instance* p, mc_str subject, mc_str replyTo, mc_str payload) noexcept {
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->publish(view(subject), view(replyTo), view(payload)); });
+    }
+    static mc_status subscribe(mc_instance* p, std::uint64_t id, mc_str subject, mc_str queueGroup) noexcept {
+        auto* b = box<T>(p);
+        if (id == 0) {
+            b->host.setError("subscribe: the subscription id must not be 0");
+            return MC_ERR_INVALID_ARGUMENT;
+        }
+        return guard(b->host, [&] { b->impl->subscribe(id, view(subject), view(queueGroup)); });
+    }
+    static mc_status unsubscribe(mc_instance* p, std::uint64_t id) noexcept {
+        auto* b = box<T>(p);
+        return guard(b->host, [&] { b->impl->unsubscribe(id); });
+    }
+    static mc_status describe(mc_instance* p, mc_sink* details) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(details);
+        return guardSink(b->host, sink, [&] { b->impl->describe(sink); });
+    }
+    static constexpr mc_bus_vtable vtable{sizeof(mc_bus_vtable), &create,  &L::start,   &L::stop,       &L::destroy,
+                                          &append,               &follow,  &publish,    &subscribe,     &unsubscribe,
+                                          &describe};
+};
+
 // mc_connection* points at one of these.
 struct ConnectionBox {
     Host host;          // the instance's (set_error of send)
@@ -1520,7 +1629,7 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
 } // namespace mc::sdk
 
 // ---------------------------------------------------------------------------------------------------
-// Declaring a plugin: MC_DECLARE_{STORE,DISCOVERY,TRANSPORT}_PLUGIN(CLASS, ID, VERSION, DESCRIPTION,
+// Declaring a plugin: MC_DECLARE_{STORE,DISCOVERY,TRANSPORT,RECEIVER,BUS}_PLUGIN(CLASS, ID, VERSION, DESCRIPTION,
 // PREFIX, SETTINGS) exports mc_plugin_entry (one per shared library). SETTINGS is a constexpr
 // mc::sdk::Key<S>[] table or mc::sdk::noSettings. MC_DEFINE_*_DESCRIPTOR(FUNCTION, ...) defines a
 // plain `const mc_plugin_descriptor* FUNCTION()` instead (several plugins in one test binary).
@@ -1565,6 +1674,10 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
     MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_RECEIVER, ::mc::sdk::detail::ReceiverAdapter,            \
                        mc_receiver_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
 
+#define MC_DECLARE_BUS_PLUGIN(CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                                \
+    MC_SDK_DESCRIPTOR_(MC_SDK_ENTRY_SIGNATURE_, MC_KIND_BUS, ::mc::sdk::detail::BusAdapter, mc_bus_vtable, CLASS, \
+                       ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
+
 #define MC_DEFINE_STORE_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                 \
     MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_STORE, ::mc::sdk::detail::StoreAdapter,   \
                        mc_store_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)
@@ -1580,3 +1693,6 @@ constexpr mc_str literal(const char (&s)[N]) { return mc_str{s, N - 1}; }
     MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_RECEIVER,                                 \
                        ::mc::sdk::detail::ReceiverAdapter, mc_receiver_vtable, CLASS, ID, VERSION, DESCRIPTION,  \
                        PREFIX, SETTINGS)
+#define MC_DEFINE_BUS_DESCRIPTOR(FUNCTION, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)                   \
+    MC_SDK_DESCRIPTOR_(const mc_plugin_descriptor* FUNCTION(), MC_KIND_BUS, ::mc::sdk::detail::BusAdapter,       \
+                       mc_bus_vtable, CLASS, ID, VERSION, DESCRIPTION, PREFIX, SETTINGS)

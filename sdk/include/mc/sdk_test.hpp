@@ -122,6 +122,16 @@ struct HttpReply {
     std::string body;
 };
 
+// What a bus delivered: an entry of the log, or a message on a subscription.
+struct BusEntryRecord {
+    std::uint64_t seq = 0;
+    std::string payload;
+};
+struct BusMessageRecord {
+    std::uint64_t subscription = 0;
+    std::string subject, replyTo, payload;
+};
+
 // How the fake host presents itself, to test tolerance of older hosts (smaller structs).
 struct Options {
     std::size_t apiSize = sizeof(mc_host_api);
@@ -406,7 +416,16 @@ public:
             hook(reinterpret_cast<const void*>(receiver_.routes), "routes");
             hook(reinterpret_cast<const void*>(receiver_.handle), "handle");
             break;
-        case MC_KIND_BUS: out.push_back("kind is reserved; no host loads it yet"); break;
+        case MC_KIND_BUS:
+            vtableCheck(sizeof(mc_bus_vtable), bus_.struct_size);
+            hook(reinterpret_cast<const void*>(bus_.create), "create");
+            hook(reinterpret_cast<const void*>(bus_.destroy), "destroy");
+            hook(reinterpret_cast<const void*>(bus_.append), "append");
+            hook(reinterpret_cast<const void*>(bus_.follow), "follow");
+            hook(reinterpret_cast<const void*>(bus_.publish), "publish");
+            hook(reinterpret_cast<const void*>(bus_.subscribe), "subscribe");
+            hook(reinterpret_cast<const void*>(bus_.unsubscribe), "unsubscribe");
+            break;
         default: out.push_back("unknown kind " + std::to_string(int(d.kind)));
         }
         if (d.config_key_count && !d.config_keys) out.push_back("config_key_count > 0 but config_keys is NULL");
@@ -463,6 +482,7 @@ private:
         if (descriptor_.kind == MC_KIND_TRANSPORT) transport_ = detail::copyPrefix<mc_transport_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.kind == MC_KIND_DISCOVERY) discovery_ = detail::copyPrefix<mc_discovery_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.kind == MC_KIND_RECEIVER) receiver_ = detail::copyPrefix<mc_receiver_vtable>(descriptor_.vtable, vsize);
+        if (descriptor_.kind == MC_KIND_BUS) bus_ = detail::copyPrefix<mc_bus_vtable>(descriptor_.vtable, vsize);
         if (descriptor_.config_keys && descriptor_.config_key_size) {
             const char* base = reinterpret_cast<const char*>(descriptor_.config_keys);
             for (std::size_t i = 0; i < descriptor_.config_key_count; ++i) {
@@ -538,6 +558,7 @@ private:
     mc_transport_vtable transport_{};
     mc_discovery_vtable discovery_{};
     mc_receiver_vtable receiver_{};
+    mc_bus_vtable bus_{};
     std::vector<mc_config_key> keys_;
     std::vector<std::size_t> keyStructSizes_;
 };
@@ -767,9 +788,39 @@ public:
                         vt_.store.query != nullptr);
     }
     Call describe() {
+        if (kind_ == MC_KIND_BUS) {
+            if (handle_ && !vt_.bus.describe) return Call{MC_ERR_UNSUPPORTED, "no describe hook", {}};
+            return sinkHook([&](mc_sink* s) { return vt_.bus.describe(handle_, s); }, vt_.bus.describe != nullptr);
+        }
         if (handle_ && kind_ == MC_KIND_STORE && !vt_.store.describe) return Call{MC_ERR_UNSUPPORTED, "no describe hook", {}};
         return sinkHook([&](mc_sink* s) { return vt_.store.describe(handle_, s); }, vt_.store.describe != nullptr);
     }
+
+    // ---- bus
+    Call append(std::string_view entryId, std::string_view payload) {
+        if (!handle_ || !vt_.bus.append) return notCreated();
+        return hook([&] { return vt_.bus.append(handle_, str(entryId), str(payload)); });
+    }
+    Call follow(mc_bus_follow_from from, std::uint64_t afterSeq = 0) {
+        if (!handle_ || !vt_.bus.follow) return notCreated();
+        return hook([&] { return vt_.bus.follow(handle_, from, afterSeq); });
+    }
+    Call publish(std::string_view subject, std::string_view replyTo, std::string_view payload) {
+        if (!handle_ || !vt_.bus.publish) return notCreated();
+        return hook([&] { return vt_.bus.publish(handle_, str(subject), str(replyTo), str(payload)); });
+    }
+    Call subscribe(std::uint64_t subscription, std::string_view subject, std::string_view queueGroup = {}) {
+        if (!handle_ || !vt_.bus.subscribe) return notCreated();
+        return hook([&] { return vt_.bus.subscribe(handle_, subscription, str(subject), str(queueGroup)); });
+    }
+    Call unsubscribe(std::uint64_t subscription) {
+        if (!handle_ || !vt_.bus.unsubscribe) return notCreated();
+        const Call call = hook([&] { return vt_.bus.unsubscribe(handle_, subscription); });
+        if (call.ok()) journal_.record([&] { ended_.insert(subscription); });
+        return call;
+    }
+    std::vector<BusEntryRecord> busEntries() const { return journal_.read([&] { return busEntries_; }); }
+    std::vector<BusMessageRecord> busMessages() const { return journal_.read([&] { return busMessages_; }); }
 
     // ---- transport
     Call validate(std::string_view serverJson) {
@@ -871,6 +922,7 @@ private:
         mc_transport_vtable transport{};
         mc_discovery_vtable discovery{};
         mc_receiver_vtable receiver{};
+        mc_bus_vtable bus{};
     };
     struct PendingReply {
         Instance* owner = nullptr;
@@ -907,6 +959,7 @@ private:
         case MC_KIND_DISCOVERY:
             return {vt_.discovery.create, vt_.discovery.start, vt_.discovery.stop, vt_.discovery.destroy};
         case MC_KIND_RECEIVER: return {vt_.receiver.create, vt_.receiver.start, vt_.receiver.stop, vt_.receiver.destroy};
+        case MC_KIND_BUS: return {vt_.bus.create, vt_.bus.start, vt_.bus.stop, vt_.bus.destroy};
         default: return {nullptr, nullptr, nullptr, nullptr};
         }
     }
@@ -919,6 +972,7 @@ private:
         if (kind_ == MC_KIND_TRANSPORT) vt_.transport = host.transport_;
         if (kind_ == MC_KIND_DISCOVERY) vt_.discovery = host.discovery_;
         if (kind_ == MC_KIND_RECEIVER) vt_.receiver = host.receiver_;
+        if (kind_ == MC_KIND_BUS) vt_.bus = host.bus_;
         if (!host.raw_ || !lifecycle().create || !lifecycle().destroy) {
             created_ = Call{MC_ERR_INVALID_ARGUMENT, "the descriptor has no create/destroy for its kind", {}};
             return;
@@ -937,12 +991,16 @@ private:
         mc_instance* handle = nullptr;
         receiverOutput_ = std::make_unique<mc_receiver_output>(
             mc_receiver_output{sizeof(mc_receiver_output), this, &outSubmit});
+        busOutput_ = std::make_unique<mc_bus_output>(mc_bus_output{sizeof(mc_bus_output), this, &outMessage, &outEntry});
         const void* output = kind_ == MC_KIND_DISCOVERY  ? static_cast<const void*>(output_.get())
                              : kind_ == MC_KIND_RECEIVER ? static_cast<const void*>(receiverOutput_.get())
+                             : kind_ == MC_KIND_BUS      ? static_cast<const void*>(busOutput_.get())
                                                          : nullptr;
         created_ = hook([&] { return lifecycle().create(&api_, self(), str(configJson_), output, &handle); });
         installOutput(options.outputSize, true); // borrowed for the call only
         receiverOutput_->submit = &staleSubmit;
+        busOutput_->message = &staleMessage;
+        busOutput_->entry = &staleEntry;
         if (created_.ok()) {
             if (!handle) violation("create returned MC_OK without an instance");
             handle_ = handle;
@@ -1196,6 +1254,40 @@ private:
         return MC_ERR_UNAVAILABLE;
     }
 
+    // ---- mc_bus_output
+    static void outMessage(void* ctx, const mc_bus_message* message) {
+        auto* i = fromCtx(ctx);
+        if (i->stopped_.load()) i->violation("bus message after stop returned");
+        if (!message || message->struct_size < sizeof(mc_bus_message)) {
+            i->violation("bus message NULL or smaller than ABI 2.3's mc_bus_message");
+            return;
+        }
+        i->journal_.record([&] {
+            if (message->subscription == 0 || i->ended_.count(message->subscription))
+                i->violation("bus message for subscription " + std::to_string(message->subscription) +
+                             ", which the host does not have");
+            i->busMessages_.push_back(BusMessageRecord{message->subscription, std::string(view(message->subject)),
+                                                       std::string(view(message->reply_to)), std::string(view(message->payload))});
+        });
+    }
+    static void outEntry(void* ctx, std::uint64_t seq, mc_str payload) {
+        auto* i = fromCtx(ctx);
+        if (i->stopped_.load()) i->violation("bus entry after stop returned");
+        if (i->inEntry_.exchange(true)) i->violation("bus entry calls overlap");
+        i->journal_.record([&] {
+            if (!i->busEntries_.empty() && seq <= i->busEntries_.back().seq)
+                i->violation("bus entry seq " + std::to_string(seq) + " after " + std::to_string(i->busEntries_.back().seq));
+            i->busEntries_.push_back(BusEntryRecord{seq, std::string(view(payload))});
+        });
+        i->inEntry_ = false;
+    }
+    static void staleMessage(void* ctx, const mc_bus_message*) {
+        fromCtx(ctx)->violation("bus message through the output struct after create returned (copy it)");
+    }
+    static void staleEntry(void* ctx, std::uint64_t, mc_str) {
+        fromCtx(ctx)->violation("bus entry through the output struct after create returned (copy it)");
+    }
+
     std::shared_ptr<detail::Library> library_; // keeps the plugin loaded while the instance lives
     std::shared_ptr<detail::Clock> clock_;
     mc_plugin_kind kind_ = MC_KIND_INVALID;
@@ -1203,6 +1295,11 @@ private:
     mc_host_api api_{};
     std::unique_ptr<mc_discovery_output> output_;
     std::unique_ptr<mc_receiver_output> receiverOutput_;
+    std::unique_ptr<mc_bus_output> busOutput_;
+    std::atomic<bool> inEntry_{false};
+    std::set<std::uint64_t> ended_; // unsubscribed (journal-guarded)
+    std::vector<BusEntryRecord> busEntries_;
+    std::vector<BusMessageRecord> busMessages_;
     std::atomic<mc_status> submitStatus_{MC_OK};
     std::atomic<long> submitRejectIndex_{-1};
     std::mutex repliesMutex_;

@@ -2,6 +2,7 @@
 // The WebSocket hub's limits, read from the ws.* configuration keys (app/HostSettings.cpp; declared in config/HostConfig.cpp).
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace mc::host {
 
@@ -16,6 +17,7 @@ struct WebSocketSettings {
     std::size_t socketSendBufferBytes = 0;        // ws.socket_send_buffer_bytes: SO_SNDBUF, 0 = kernel default
     std::size_t resumeHistoryEvents = 2048;       // ws.resume.history_events: kept for resume after reconnect
     std::size_t resumeHistoryBytes = 8 << 20;     // ws.resume.history_bytes
+    std::string epoch; // what a client's seq is relative to: empty, this process; in a cluster, its log
 };
 
 } // namespace mc::host

@@ -1,0 +1,89 @@
+#pragma once
+// This host as one of a cluster (cluster.enabled): several hosts share one store and a bus plugin
+// (plugins/bus-nats). Every event a host publishes goes to the bus's event log instead of straight to
+// its own subscribers; every host follows the log and delivers each event to its WebSocket subscribers
+// with the seq the log gave it, so seq is one sequence for the whole cluster, each event reaches every
+// host once and in the log's order, and a client may resume on any host (docs/cluster.md).
+// Hosts also announce themselves on the bus every cluster.heartbeat_ms: /api/health lists the members.
+#include "cluster/ClusterSettings.h"
+#include "core/Broadcaster.h"
+#include "plugin/HostContext.h"
+#include "plugin/LoadedPlugin.h"
+#include "plugin/PluginInstance.h"
+
+#include "mc/plugin_abi.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace mc::host {
+
+class ClusterService {
+public:
+    ClusterService(ClusterSettings settings, Broadcaster& broadcaster);
+    ~ClusterService();
+    ClusterService(const ClusterService&) = delete;
+    ClusterService& operator=(const ClusterService&) = delete;
+
+    const ClusterSettings& settings() const { return settings_; }
+    // The resume epoch every host of the cluster shares: a client's seq means the same on each.
+    std::string epoch() const { return "cluster:" + settings_.name; }
+
+    // Starts the bus instance, follows the log from now on and hands it what was published meanwhile.
+    // Throws std::runtime_error when the plugin will not create or start (NATS being away is not that:
+    // the plugin connects in the background and says so in its status).
+    void start(std::shared_ptr<const LoadedPlugin> plugin, std::unique_ptr<HostContext> context);
+    // Stops announcing, then the bus; events published afterwards reach this host's subscribers only.
+    void stop();
+
+    // {"enabled":true,"name","host_id","bus":{"plugin","status","message","details"},"log":{...},"members":[...]}
+    std::string healthJson() const;
+
+private:
+    struct Member {
+        std::chrono::steady_clock::time_point lastSeen;
+        std::string startedAt;
+        std::uint64_t lastSeq = 0;
+    };
+
+    void relay(std::string_view head, std::string_view tail, const std::vector<std::string>& channels);
+    void append(const std::string& envelope); // mutex_ not held
+    void entry(std::uint64_t seq, std::string_view payload);
+    void message(const mc_bus_message& message);
+    void announce();
+    void heartbeats();
+
+    static void onEntry(void* ctx, std::uint64_t seq, mc_str payload);
+    static void onMessage(void* ctx, const mc_bus_message* message);
+
+    ClusterSettings settings_;
+    Broadcaster& broadcaster_;
+    const std::string startedAt_;
+    const std::string idPrefix_; // "<host_id>-<start µs>-": entry ids unique across restarts
+    std::atomic<std::uint64_t> nextEntry_{0};
+
+    mc_bus_output output_{};
+    std::unique_ptr<PluginInstance> instance_;
+    mc_bus_vtable vtable_{};
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool ready_ = false; // the bus takes appends
+    bool stopping_ = false;
+    std::deque<std::string> early_;
+    std::map<std::string, Member> members_;
+    std::thread heartbeat_;
+
+    std::atomic<std::uint64_t> appended_{0}, refused_{0}, received_{0}, duplicates_{0}, malformed_{0}, lastSeq_{0};
+    std::atomic<std::uint64_t> droppedEarly_{0};
+};
+
+} // namespace mc::host

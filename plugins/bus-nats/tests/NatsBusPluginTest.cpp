@@ -1,0 +1,256 @@
+// bus-nats's built .so in the SDK's fake host against a real nats-server (Debian's, JetStream on, on
+// loopback): the log's order and numbering seen by two instances, a catch-up from a position, entry
+// ids kept once, appends made while NATS is away delivered after it is back, messages with queue
+// groups and replies, unsubscribe, the subject rules, and the configuration's refusals.
+#include "NatsServer.h"
+#include "Subjects.h"
+
+#include <mc/sdk_test.hpp>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using mc::sdk::test::FakeHost;
+using mc::sdk::test::Instance;
+using mc::test::NatsServer;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string pluginPath() { return std::string(MC_TEST_PLUGIN_DIR) + "/bus-nats.so"; }
+
+// A started instance on `nats`, under its own prefix and stream (tests share nothing).
+std::unique_ptr<Instance> startBus(const FakeHost& host, const NatsServer& nats, const std::string& name,
+                                   std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> props{{"servers", nats.url()}, {"prefix", "t." + name}, {"stream", "T_" + name},
+                                             {"ack_timeout_ms", "500"}, {"reconnect_wait_ms", "50"}};
+    for (auto& [k, v] : extra) props[k] = v;
+    auto bus = host.create(props);
+    CPPUNIT_ASSERT_MESSAGE(bus->created().error, bus->created().ok());
+    const auto started = bus->start();
+    CPPUNIT_ASSERT_MESSAGE(started.error, started.ok());
+    return bus;
+}
+
+std::string payloads(const std::vector<mc::sdk::test::BusEntryRecord>& entries) {
+    std::string out;
+    for (const auto& e : entries) out += (out.empty() ? "" : ",") + e.payload;
+    return out;
+}
+
+bool following(Instance& bus) {
+    const auto d = bus.describe();
+    return d.ok() && d.output.find("\"following\":true") != std::string::npos;
+}
+
+} // namespace
+
+class NatsBusPluginTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(NatsBusPluginTest);
+    CPPUNIT_TEST(testDescriptor);
+    CPPUNIT_TEST(testConfigurationRefusals);
+    CPPUNIT_TEST(testSubjectRules);
+    CPPUNIT_TEST(testTwoFollowersSeeOneLogInOrder);
+    CPPUNIT_TEST(testFollowAfterCatchesUp);
+    CPPUNIT_TEST(testAnEntryIdIsKeptOnce);
+    CPPUNIT_TEST(testAppendsWhileNatsIsAwayArriveAfter);
+    CPPUNIT_TEST(testMessagesQueueGroupsAndReplies);
+    CPPUNIT_TEST(testUnsubscribeEndsDeliveries);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testDescriptor() {
+        FakeHost host(pluginPath());
+        const auto problems = host.problems();
+        CPPUNIT_ASSERT_MESSAGE(problems.empty() ? "" : problems.front(), problems.empty());
+        CPPUNIT_ASSERT_EQUAL(MC_KIND_BUS, host.descriptor().kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("bus.nats"), std::string(host.descriptor().config_prefix.ptr, host.descriptor().config_prefix.len));
+    }
+
+    void testConfigurationRefusals() {
+        FakeHost host(pluginPath());
+        const auto refused = [&](std::map<std::string, std::string> props, const std::string& expected) {
+            auto bus = host.create(props);
+            CPPUNIT_ASSERT(!bus->created().ok());
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_CONFIG, bus->created().status);
+            CPPUNIT_ASSERT_MESSAGE(bus->created().error, bus->created().error.find(expected) != std::string::npos);
+        };
+        refused({{"servers", "http://127.0.0.1:4222"}}, "servers = 'http://127.0.0.1:4222': expected a nats:// or tls:// URL");
+        refused({{"prefix", "mc..x"}}, "prefix = 'mc..x': expected dot-separated tokens");
+        refused({{"stream", "MC.EVENTS"}}, "stream = 'MC.EVENTS': expected letters, digits, _ and -");
+        refused({{"password", "secret"}}, "password is set but user is not");
+        refused({{"storage", "disk"}}, "storage");
+    }
+
+    void testSubjectRules() {
+        using namespace mc::bus_nats;
+        CPPUNIT_ASSERT(validSubject("rpc.host-a"));
+        CPPUNIT_ASSERT(validSubject("tool.server_1.call"));
+        CPPUNIT_ASSERT(!validSubject(""));
+        CPPUNIT_ASSERT(!validSubject("a..b"));
+        CPPUNIT_ASSERT(!validSubject(".a"));
+        CPPUNIT_ASSERT(!validSubject("a."));
+        CPPUNIT_ASSERT(!validSubject("a b"));
+        CPPUNIT_ASSERT(!validSubject("a.*"));
+        CPPUNIT_ASSERT(validSubject("a.*", true));
+        CPPUNIT_ASSERT(validSubject("a.>", true));
+        CPPUNIT_ASSERT(!validSubject("a.>.b", true));
+        CPPUNIT_ASSERT(!validSubject(std::string(256, 'a')));
+        CPPUNIT_ASSERT_EQUAL(std::string("mc.rpc.a"), qualified("mc", "rpc.a"));
+        CPPUNIT_ASSERT_THROW(qualified("mc", "rpc..a"), std::invalid_argument);
+        CPPUNIT_ASSERT_EQUAL(std::string("rpc.a"), std::string(unqualified("mc", "mc.rpc.a")));
+        CPPUNIT_ASSERT_EQUAL(std::string(), std::string(unqualified("mc", "mcx.rpc.a")));
+        CPPUNIT_ASSERT_EQUAL(std::string(), std::string(unqualified("mc", "mc")));
+    }
+
+    void testTwoFollowersSeeOneLogInOrder() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto a = startBus(host, nats, "order");
+        auto b = startBus(host, nats, "order");
+        CPPUNIT_ASSERT(a->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(b->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(a->waitFor([&] { return following(*a) && following(*b); }, 10s));
+        // Two writers interleave; each one's entries stay in its order, and both followers see one log.
+        std::string failedA, failedB;
+        std::thread writerA([&] {
+            for (int i = 0; i < 200; ++i)
+                if (auto c = a->append("a-" + std::to_string(i), "a" + std::to_string(i)); !c.ok()) failedA = c.error;
+        });
+        for (int i = 0; i < 200; ++i)
+            if (auto c = b->append("b-" + std::to_string(i), "b" + std::to_string(i)); !c.ok()) failedB = c.error;
+        writerA.join();
+        CPPUNIT_ASSERT_EQUAL(std::string(), failedA + failedB);
+        CPPUNIT_ASSERT(a->waitFor([&] { return a->busEntries().size() == 400 && b->busEntries().size() == 400; }, 15s));
+        const auto seenA = a->busEntries();
+        const auto seenB = b->busEntries();
+        CPPUNIT_ASSERT_EQUAL(payloads(seenA), payloads(seenB));
+        for (std::size_t i = 0; i < seenA.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(seenA[i].seq, seenB[i].seq);
+            CPPUNIT_ASSERT_EQUAL(std::uint64_t(i + 1), seenA[i].seq); // a new stream numbers from 1, no gap
+        }
+        int nextA = 0, nextB = 0;
+        for (const auto& e : seenA) {
+            if (e.payload[0] == 'a') CPPUNIT_ASSERT_EQUAL("a" + std::to_string(nextA++), e.payload);
+            else CPPUNIT_ASSERT_EQUAL("b" + std::to_string(nextB++), e.payload);
+        }
+        CPPUNIT_ASSERT(a->violations().empty());
+        CPPUNIT_ASSERT(b->violations().empty());
+        const auto details = a->describe();
+        CPPUNIT_ASSERT_MESSAGE(details.output, details.output.find("\"acknowledged\":200") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(details.output, details.output.find("\"last_seq\":400") != std::string::npos);
+    }
+
+    void testFollowAfterCatchesUp() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto writer = startBus(host, nats, "catchup");
+        CPPUNIT_ASSERT(writer->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(writer->waitFor([&] { return following(*writer); }, 10s));
+        for (int i = 1; i <= 10; ++i) CPPUNIT_ASSERT(writer->append("e" + std::to_string(i), "p" + std::to_string(i)).ok());
+        CPPUNIT_ASSERT(writer->waitFor([&] { return writer->busEntries().size() == 10; }, 10s));
+        // A host back after being away asks for what came after the last entry it had.
+        auto late = startBus(host, nats, "catchup");
+        CPPUNIT_ASSERT(late->follow(MC_BUS_FOLLOW_AFTER, 6).ok());
+        CPPUNIT_ASSERT(late->waitFor([&] { return late->busEntries().size() == 4; }, 10s));
+        CPPUNIT_ASSERT_EQUAL(std::string("p7,p8,p9,p10"), payloads(late->busEntries()));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), late->busEntries().front().seq);
+        // A follower from now on sees none of them, only what comes next.
+        auto fresh = startBus(host, nats, "catchup");
+        CPPUNIT_ASSERT(fresh->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(fresh->waitFor([&] { return following(*fresh); }, 10s));
+        CPPUNIT_ASSERT(writer->append("e11", "p11").ok());
+        CPPUNIT_ASSERT(fresh->waitFor([&] { return fresh->busEntries().size() == 1; }, 10s));
+        CPPUNIT_ASSERT_EQUAL(std::string("p11"), fresh->busEntries().front().payload);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(11), fresh->busEntries().front().seq);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_CONFLICT, fresh->follow(MC_BUS_FOLLOW_NEW).status); // once
+    }
+
+    void testAnEntryIdIsKeptOnce() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto bus = startBus(host, nats, "dedupe");
+        CPPUNIT_ASSERT(bus->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return following(*bus); }, 10s));
+        CPPUNIT_ASSERT(bus->append("same", "first").ok());
+        CPPUNIT_ASSERT(bus->append("same", "again").ok());
+        CPPUNIT_ASSERT(bus->append("other", "second").ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busEntries().size() == 2; }, 10s));
+        std::this_thread::sleep_for(300ms); // nothing more comes
+        CPPUNIT_ASSERT_EQUAL(std::string("first,second"), payloads(bus->busEntries()));
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->describe().output.find("\"duplicates\":1") != std::string::npos; }, 5s));
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, bus->append("", "x").status);
+    }
+
+    void testAppendsWhileNatsIsAwayArriveAfter() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto bus = startBus(host, nats, "away");
+        CPPUNIT_ASSERT(bus->follow(MC_BUS_FOLLOW_NEW).ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return following(*bus); }, 10s));
+        CPPUNIT_ASSERT(bus->append("1", "before").ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busEntries().size() == 1; }, 10s));
+        nats.stop();
+        CPPUNIT_ASSERT(bus->waitForStatus(MC_COMPONENT_RECOVERABLE_ERROR, 10s));
+        for (int i = 2; i <= 50; ++i) CPPUNIT_ASSERT(bus->append(std::to_string(i), "while-" + std::to_string(i)).ok());
+        nats.start(); // the same store: the stream and its numbering go on
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busEntries().size() == 50; }, 30s));
+        const auto entries = bus->busEntries();
+        for (std::size_t i = 1; i < entries.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL("while-" + std::to_string(i + 1), entries[i].payload);
+            CPPUNIT_ASSERT_EQUAL(std::uint64_t(i + 1), entries[i].seq);
+        }
+        CPPUNIT_ASSERT(bus->violations().empty());
+        CPPUNIT_ASSERT(bus->describe().output.find("\"reconnects\":1") != std::string::npos);
+    }
+
+    void testMessagesQueueGroupsAndReplies() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto a = startBus(host, nats, "msg");
+        auto b = startBus(host, nats, "msg");
+        auto caller = startBus(host, nats, "msg");
+        CPPUNIT_ASSERT(a->subscribe(1, "tool.*", "owners").ok());
+        CPPUNIT_ASSERT(b->subscribe(7, "tool.*", "owners").ok());
+        CPPUNIT_ASSERT(caller->subscribe(3, "inbox.caller").ok());
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_CONFLICT, caller->subscribe(3, "inbox.other").status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, caller->subscribe(0, "inbox.other").status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, caller->publish("bad subject", "", "x").status);
+        std::this_thread::sleep_for(200ms); // the subscriptions reach the server
+        for (int i = 0; i < 20; ++i) CPPUNIT_ASSERT(caller->publish("tool.echo", "inbox.caller", "call-" + std::to_string(i)).ok());
+        // Each call reaches exactly one member of the group, which sees the reply subject without the prefix.
+        CPPUNIT_ASSERT(a->waitFor([&] { return a->busMessages().size() + b->busMessages().size() == 20; }, 10s));
+        std::this_thread::sleep_for(200ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(20), a->busMessages().size() + b->busMessages().size());
+        const auto first = a->busMessages().empty() ? b->busMessages().front() : a->busMessages().front();
+        CPPUNIT_ASSERT_EQUAL(std::string("tool.echo"), first.subject);
+        CPPUNIT_ASSERT_EQUAL(std::string("inbox.caller"), first.replyTo);
+        Instance& owner = a->busMessages().empty() ? *b : *a;
+        CPPUNIT_ASSERT(owner.publish(first.replyTo, "", "reply-to-" + first.payload).ok());
+        CPPUNIT_ASSERT(caller->waitFor([&] { return caller->busMessages().size() == 1; }, 10s));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), caller->busMessages().front().subscription);
+        CPPUNIT_ASSERT_EQUAL("reply-to-" + first.payload, caller->busMessages().front().payload);
+        CPPUNIT_ASSERT_EQUAL(std::string(), caller->busMessages().front().replyTo);
+    }
+
+    void testUnsubscribeEndsDeliveries() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto bus = startBus(host, nats, "unsub");
+        CPPUNIT_ASSERT(bus->subscribe(5, "news").ok());
+        std::this_thread::sleep_for(200ms);
+        CPPUNIT_ASSERT(bus->publish("news", "", "one").ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busMessages().size() == 1; }, 10s));
+        CPPUNIT_ASSERT(bus->unsubscribe(5).ok());
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_NOT_FOUND, bus->unsubscribe(5).status);
+        CPPUNIT_ASSERT(bus->publish("news", "", "two").ok());
+        std::this_thread::sleep_for(300ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), bus->busMessages().size());
+        CPPUNIT_ASSERT(bus->violations().empty()); // the fake host flags a delivery after unsubscribe
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(NatsBusPluginTest);

@@ -1,0 +1,346 @@
+// Three real hosts as one cluster (cluster.enabled) on one PostgreSQL and a real nats-server (JetStream),
+// all on loopback: an event ingested on any host reaches the WebSocket subscribers of every host once,
+// with the same seq everywhere and in each source's order; a client resumes on another host than the
+// one it left; NATS restarted mid-stream loses nothing acknowledged for live viewers; a host stopped
+// (SIGSTOP) while the others go on catches up when it continues.
+#include "HostProcess.h"
+#include "NatsServer.h"
+#include "PostgresServer.h"
+#include "TestHttp.h"
+#include "TestWebSocket.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Array.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using mc::test::HostProcess;
+using mc::test::httpGet;
+using mc::test::httpRequest;
+using mc::test::NatsServer;
+using mc::test::TestWebSocket;
+
+namespace {
+
+const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
+
+bool eventually(const std::function<bool()>& condition, int timeoutMs = 20000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs * mc::test::timeScale());
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return condition();
+}
+
+struct Seen {
+    std::uint64_t seq;
+    std::string id;
+};
+
+// A WebSocket viewer of logs:* on one host, collecting every log event it is sent.
+class Viewer {
+public:
+    explicit Viewer(unsigned short port, const std::string& firstMessage = R"({"type":"subscribe","channel":"logs:*"})")
+        : ws_(port) {
+        epoch_ = ws_.receiveType("welcome")->getValue<std::string>("epoch");
+        ws_.sendText(firstMessage);
+        reader_ = std::thread([this] { read(); });
+    }
+    ~Viewer() { close(); }
+    void close() {
+        stop_ = true;
+        if (reader_.joinable()) reader_.join();
+    }
+    std::vector<Seen> seen() const {
+        std::lock_guard lock(mutex_);
+        return seen_;
+    }
+    std::size_t count() const {
+        std::lock_guard lock(mutex_);
+        return seen_.size();
+    }
+    std::vector<std::string> others() const {
+        std::lock_guard lock(mutex_);
+        return others_;
+    }
+    const std::string& epoch() const { return epoch_; }
+
+private:
+    void read() {
+        while (!stop_) {
+            Poco::JSON::Object::Ptr m;
+            try {
+                m = ws_.receive(200);
+            } catch (const std::exception&) {
+                continue; // nothing within 200 ms
+            }
+            const std::string type = m->getValue<std::string>("type");
+            std::lock_guard lock(mutex_);
+            if (type == "log")
+                seen_.push_back(Seen{m->getValue<std::uint64_t>("seq"), m->getObject("payload")->getValue<std::string>("id")});
+            else
+                others_.push_back(type);
+        }
+    }
+    TestWebSocket ws_;
+    std::string epoch_;
+    std::thread reader_;
+    std::atomic<bool> stop_{false};
+    mutable std::mutex mutex_;
+    std::vector<Seen> seen_;
+    std::vector<std::string> others_;
+};
+
+// 3 hosts, their PostgreSQL database and NATS; names unique per test so nothing is shared.
+class Cluster {
+public:
+    explicit Cluster(const std::string& name) {
+        auto& pg = mc::test::PostgresServer::shared();
+        const std::string db = pg.createDatabase("cluster");
+        for (int i = 1; i <= 3; ++i) {
+            ports.push_back(mc::test::freePort());
+            args.push_back({"-Dhttp.port=" + std::to_string(ports.back()), "-Dlog.level=warn", "-Dstore.backend=postgres",
+                            "-Dstore.postgres.url=" + pg.conninfo(db), "-Dcluster.enabled=true", "-Dcluster.name=" + name,
+                            "-Dcluster.host_id=h" + std::to_string(i), "-Dcluster.heartbeat_ms=200",
+                            "-Dbus.nats.servers=" + nats.url(), "-Dbus.nats.prefix=" + name, "-Dbus.nats.stream=" + name,
+                            "-Dbus.nats.reconnect_wait_ms=50", "-Dbus.nats.ack_timeout_ms=1000", "-Dplugins.watch=false",
+                            "-Dmcp.endpoint.enabled=false"});
+            hosts.push_back(std::make_unique<HostProcess>(args.back()));
+        }
+        for (std::size_t i = 0; i < hosts.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE(hosts[i]->output(), hosts[i]->waitHealthy(ports[i]));
+        // Every host sees the three members and follows the log.
+        for (std::size_t i = 0; i < hosts.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE(health(i), eventually([&] { return upMembers(i) == 3 && following(i); }));
+    }
+
+    std::string health(std::size_t i) const { return httpGet(ports[i], "/api/health").body; }
+    Poco::JSON::Object::Ptr cluster(std::size_t i) const { return httpGet(ports[i], "/api/health").json()->getObject("cluster"); }
+    int upMembers(std::size_t i) const {
+        try {
+            auto members = cluster(i)->getArray("members");
+            int up = 0;
+            for (std::size_t m = 0; m < members->size(); ++m) up += members->getObject(static_cast<unsigned>(m))->getValue<bool>("up");
+            return up;
+        } catch (const std::exception&) {
+            return 0;
+        }
+    }
+    bool following(std::size_t i) const {
+        try {
+            return cluster(i)->getObject("bus")->getObject("details")->getValue<bool>("following");
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    // Ingests logs `ids` on host i, `batch` per request; returns the acknowledged ones.
+    std::vector<std::string> ingest(std::size_t i, const std::vector<std::string>& ids, std::size_t batch = 10) const {
+        std::vector<std::string> acknowledged;
+        for (std::size_t at = 0; at < ids.size(); at += batch) {
+            std::string body = "{\"events\":[";
+            const std::size_t end = std::min(ids.size(), at + batch);
+            for (std::size_t k = at; k < end; ++k)
+                body += std::string(k > at ? "," : "") + R"({"type":"log","id":")" + ids[k] +
+                        R"(","level":"INFO","service":"cluster","mcp_id":"agent","message":"m"})";
+            body += "]}";
+            const auto r = httpRequest("POST", ports[i], "/api/ingest", body, kJson);
+            if (r.status == 200 && r.json()->getValue<std::size_t>("accepted") == end - at)
+                acknowledged.insert(acknowledged.end(), ids.begin() + static_cast<long>(at), ids.begin() + static_cast<long>(end));
+        }
+        return acknowledged;
+    }
+
+    NatsServer nats;
+    std::vector<unsigned short> ports;
+    std::vector<std::vector<std::string>> args;
+    std::vector<std::unique_ptr<HostProcess>> hosts;
+};
+
+std::vector<std::string> idsOf(const std::string& prefix, int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) out.push_back(prefix + "-" + std::to_string(1000 + i));
+    return out;
+}
+
+// The ids with `prefix` in the order seen.
+std::vector<std::string> ofSource(const std::vector<Seen>& seen, const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const auto& s : seen)
+        if (s.id.rfind(prefix, 0) == 0) out.push_back(s.id);
+    return out;
+}
+
+// Every viewer saw the same events with the same seqs, each once, seqs increasing.
+void assertSameLog(const std::vector<std::vector<Seen>>& views) {
+    for (const auto& view : views) {
+        std::set<std::string> ids;
+        for (std::size_t k = 0; k < view.size(); ++k) {
+            CPPUNIT_ASSERT_MESSAGE("twice: " + view[k].id, ids.insert(view[k].id).second);
+            if (k) CPPUNIT_ASSERT(view[k - 1].seq < view[k].seq);
+        }
+    }
+    for (std::size_t v = 1; v < views.size(); ++v) {
+        CPPUNIT_ASSERT_EQUAL(views[0].size(), views[v].size());
+        for (std::size_t k = 0; k < views[0].size(); ++k) {
+            CPPUNIT_ASSERT_EQUAL(views[0][k].id, views[v][k].id);
+            CPPUNIT_ASSERT_EQUAL(views[0][k].seq, views[v][k].seq);
+        }
+    }
+}
+
+} // namespace
+
+class ClusterTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ClusterTest);
+    CPPUNIT_TEST(testEveryHostSeesEveryEventOnceInOneOrder);
+    CPPUNIT_TEST(testClientResumesOnAnotherHost);
+    CPPUNIT_TEST(testNatsRestartedMidStreamLosesNothingAcknowledged);
+    CPPUNIT_TEST(testStoppedHostCatchesUp);
+    CPPUNIT_TEST(testStartupRefusesAMissingBus);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testEveryHostSeesEveryEventOnceInOneOrder() {
+        Cluster cluster("fanout");
+        std::vector<std::unique_ptr<Viewer>> viewers;
+        for (auto port : cluster.ports) viewers.push_back(std::make_unique<Viewer>(port));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // subscribed
+        // Two sources at once, on two hosts.
+        std::vector<std::string> a, b;
+        std::thread onA([&] { a = cluster.ingest(0, idsOf("L-a", 100)); });
+        b = cluster.ingest(1, idsOf("L-b", 100));
+        onA.join();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(100), a.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(100), b.size());
+        for (auto& v : viewers) CPPUNIT_ASSERT(eventually([&] { return v->count() >= 200; }));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300)); // nothing more comes
+        std::vector<std::vector<Seen>> views;
+        for (auto& v : viewers) views.push_back(v->seen());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(200), views[0].size());
+        assertSameLog(views);
+        // Each source's events in the order it sent them.
+        CPPUNIT_ASSERT(ofSource(views[2], "L-a") == a);
+        CPPUNIT_ASSERT(ofSource(views[2], "L-b") == b);
+        // The epoch is the cluster's, the same on each host.
+        CPPUNIT_ASSERT_EQUAL(std::string("cluster:fanout"), viewers[0]->epoch());
+        CPPUNIT_ASSERT_EQUAL(viewers[0]->epoch(), viewers[2]->epoch());
+        // Stored once (one PostgreSQL), readable from any host.
+        const auto page = httpGet(cluster.ports[2], "/api/logs?service=cluster&limit=1000").json();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(200), page->getArray("items")->size());
+        const auto log = cluster.cluster(1)->getObject("log");
+        CPPUNIT_ASSERT_EQUAL(0, log->getValue<int>("malformed"));
+        CPPUNIT_ASSERT_EQUAL(0, log->getValue<int>("refused"));
+    }
+
+    void testClientResumesOnAnotherHost() {
+        Cluster cluster("resume");
+        std::uint64_t lastSeq = 0;
+        std::string epoch;
+        {
+            Viewer first(cluster.ports[0]);
+            epoch = first.epoch();
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            cluster.ingest(1, idsOf("L-early", 30));
+            CPPUNIT_ASSERT(eventually([&] { return first.count() == 30; }));
+            lastSeq = first.seen().back().seq;
+        } // the client goes away
+        const auto missed = cluster.ingest(1, idsOf("L-missed", 40));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(40), missed.size());
+        // It comes back to another host: exactly what it missed, in order, then live events.
+        Viewer back(cluster.ports[2], R"({"type":"resume","last_seq":)" + std::to_string(lastSeq) + R"(,"epoch":")" + epoch +
+                                          R"(","channels":["logs:*"]})");
+        CPPUNIT_ASSERT(eventually([&] { return back.count() == 40; }));
+        const auto live = cluster.ingest(0, idsOf("L-live", 5));
+        CPPUNIT_ASSERT(eventually([&] { return back.count() == 45; }));
+        const auto seen = back.seen();
+        CPPUNIT_ASSERT(ofSource(seen, "L-missed") == missed);
+        CPPUNIT_ASSERT(ofSource(seen, "L-live") == live);
+        CPPUNIT_ASSERT(ofSource(seen, "L-early").empty());
+        CPPUNIT_ASSERT_EQUAL(lastSeq + 1, seen.front().seq);
+        const auto others = back.others();
+        CPPUNIT_ASSERT(std::find(others.begin(), others.end(), "resumed") != others.end());
+        CPPUNIT_ASSERT(std::find(others.begin(), others.end(), "resume_gap") == others.end());
+    }
+
+    void testNatsRestartedMidStreamLosesNothingAcknowledged() {
+        Cluster cluster("restart");
+        std::vector<std::unique_ptr<Viewer>> viewers;
+        for (auto port : cluster.ports) viewers.push_back(std::make_unique<Viewer>(port));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::atomic<bool> stop{false};
+        std::vector<std::string> acknowledged;
+        std::thread source([&] {
+            for (int batch = 0; !stop; ++batch) {
+                const auto ok = cluster.ingest(0, idsOf("L-r" + std::to_string(batch), 10));
+                acknowledged.insert(acknowledged.end(), ok.begin(), ok.end());
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        cluster.nats.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // ingest goes on meanwhile
+        cluster.nats.start();
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        stop = true;
+        source.join();
+        CPPUNIT_ASSERT(acknowledged.size() >= 300);
+        for (auto& v : viewers)
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(v->count()) + " of " + std::to_string(acknowledged.size()),
+                                   eventually([&] { return v->count() >= acknowledged.size(); }, 30000));
+        std::vector<std::vector<Seen>> views;
+        for (auto& v : viewers) views.push_back(v->seen());
+        assertSameLog(views);
+        std::set<std::string> seen;
+        for (const auto& s : views[0]) seen.insert(s.id);
+        for (const auto& id : acknowledged) CPPUNIT_ASSERT_MESSAGE("not delivered: " + id, seen.count(id) == 1);
+        CPPUNIT_ASSERT(ofSource(views[1], "L-r") == acknowledged); // one source, in its order
+    }
+
+    void testStoppedHostCatchesUp() {
+        Cluster cluster("pause");
+        std::vector<std::unique_ptr<Viewer>> viewers;
+        for (auto port : cluster.ports) viewers.push_back(std::make_unique<Viewer>(port));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cluster.ingest(0, idsOf("L-before", 10));
+        for (auto& v : viewers) CPPUNIT_ASSERT(eventually([&] { return v->count() == 10; }));
+        // Host 3 is cut off (stopped); the others go on and say it is gone.
+        ::kill(cluster.hosts[2]->pid(), SIGSTOP);
+        const auto during = cluster.ingest(0, idsOf("L-during", 50));
+        CPPUNIT_ASSERT(eventually([&] { return viewers[0]->count() == 60 && viewers[1]->count() == 60; }));
+        CPPUNIT_ASSERT(eventually([&] { return cluster.upMembers(0) == 2; }));
+        ::kill(cluster.hosts[2]->pid(), SIGCONT);
+        // Back: it delivers what it missed, in the log's order, and is a member again.
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(viewers[2]->count()), eventually([&] { return viewers[2]->count() == 60; }, 30000));
+        const auto after = cluster.ingest(1, idsOf("L-after", 5));
+        for (auto& v : viewers) CPPUNIT_ASSERT(eventually([&] { return v->count() == 65; }));
+        std::vector<std::vector<Seen>> views;
+        for (auto& v : viewers) views.push_back(v->seen());
+        assertSameLog(views);
+        CPPUNIT_ASSERT(ofSource(views[2], "L-during") == during);
+        CPPUNIT_ASSERT(eventually([&] { return cluster.upMembers(0) == 3; }));
+    }
+
+    void testStartupRefusesAMissingBus() {
+        const unsigned short port = mc::test::freePort();
+        HostProcess host({"-Dhttp.port=" + std::to_string(port), "-Dcluster.enabled=true", "-Dcluster.bus=kafka"});
+        CPPUNIT_ASSERT(host.waitExit(20000) != 0);
+        const std::string out = host.output();
+        CPPUNIT_ASSERT_MESSAGE(out, out.find("cluster.enabled = true, but no bus plugin serves cluster.bus = kafka (keys under "
+                                             "bus.kafka); loaded bus plugins: bus-nats") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ClusterTest);
