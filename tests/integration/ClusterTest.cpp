@@ -3,6 +3,7 @@
 // with the same seq everywhere and in each source's order; a client resumes on another host than the
 // one it left; NATS restarted mid-stream loses nothing acknowledged for live viewers; a host stopped
 // (SIGSTOP) while the others go on catches up when it continues.
+#include "GatewayTestSupport.h"
 #include "HostProcess.h"
 #include "NatsServer.h"
 #include "PostgresServer.h"
@@ -106,7 +107,7 @@ private:
 // 3 hosts, their PostgreSQL database and NATS; names unique per test so nothing is shared.
 class Cluster {
 public:
-    explicit Cluster(const std::string& name) {
+    explicit Cluster(const std::string& name, const std::vector<std::string>& extra = {}) {
         auto& pg = mc::test::PostgresServer::shared();
         const std::string db = pg.createDatabase("cluster");
         for (int i = 1; i <= 3; ++i) {
@@ -117,6 +118,7 @@ public:
                             "-Dbus.nats.servers=" + nats.url(), "-Dbus.nats.prefix=" + name, "-Dbus.nats.stream=" + name,
                             "-Dbus.nats.reconnect_wait_ms=50", "-Dbus.nats.ack_timeout_ms=1000", "-Dplugins.watch=false",
                             "-Dmcp.endpoint.enabled=false"});
+            args.back().insert(args.back().end(), extra.begin(), extra.end());
             hosts.push_back(std::make_unique<HostProcess>(args.back()));
         }
         for (std::size_t i = 0; i < hosts.size(); ++i)
@@ -161,6 +163,31 @@ public:
                 acknowledged.insert(acknowledged.end(), ids.begin() + static_cast<long>(at), ids.begin() + static_cast<long>(end));
         }
         return acknowledged;
+    }
+
+    // The owner of MCP server `id` as host i sees it ("" none or unknown).
+    std::string ownerOn(std::size_t i, const std::string& id) const {
+        try {
+            const auto m = mc::test::mcp(ports[i], id);
+            return m && !m->isNull("owner") ? m->getValue<std::string>("owner") : "";
+        } catch (const std::exception&) {
+            return "";
+        }
+    }
+    // The host index every live host agrees owns `id`, with the server connected there and nowhere
+    // else; -1 while they do not agree.
+    int agreedOwner(const std::string& id, const std::vector<std::size_t>& live) const {
+        const std::string owner = ownerOn(live.front(), id);
+        if (owner.empty()) return -1;
+        int at = -1;
+        for (std::size_t i : live) {
+            if (ownerOn(i, id) != owner) return -1;
+            const bool connected = mc::test::statusOf(ports[i], id) == "connected";
+            const bool isOwner = owner == "h" + std::to_string(i + 1);
+            if (connected != isOwner) return -1;
+            if (isOwner) at = static_cast<int>(i);
+        }
+        return at;
     }
 
     NatsServer nats;
@@ -209,6 +236,7 @@ class ClusterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testClientResumesOnAnotherHost);
     CPPUNIT_TEST(testNatsRestartedMidStreamLosesNothingAcknowledged);
     CPPUNIT_TEST(testStoppedHostCatchesUp);
+    CPPUNIT_TEST(testEachServerHasOneOwnerAndMovesWhenItsHostIsKilled);
     CPPUNIT_TEST(testStartupRefusesAMissingBus);
     CPPUNIT_TEST_SUITE_END();
 
@@ -331,6 +359,92 @@ public:
         assertSameLog(views);
         CPPUNIT_ASSERT(ofSource(views[2], "L-during") == during);
         CPPUNIT_ASSERT(eventually([&] { return cluster.upMembers(0) == 3; }));
+    }
+
+    // Two configured MCP servers (the real server-everything over stdio) on three hosts: each is
+    // connected by exactly one host; a tool call on any host reaches it (forwarded over the bus when
+    // another host owns it); kill -9 of an owner moves its server to a survivor within the lease, calls
+    // work again, and nothing the killed host acknowledged is lost from the store.
+    void testEachServerHasOneOwnerAndMovesWhenItsHostIsKilled() {
+        std::vector<std::string> servers;
+        for (const char* id : {"alpha", "beta"}) {
+            servers.push_back(std::string("-Dmcp.servers.") + id + ".transport=stdio");
+            servers.push_back(std::string("-Dmcp.servers.") + id + ".command=node");
+            servers.push_back(std::string("-Dmcp.servers.") + id + ".args=[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]");
+            servers.push_back(std::string("-Dmcp.servers.") + id + ".shutdown_grace_ms=500");
+        }
+        servers.push_back("-Dcluster.lease_ms=1500");
+        Cluster cluster("owners", servers);
+        const std::vector<std::size_t> all{0, 1, 2};
+        int alpha = -1, beta = -1;
+        CPPUNIT_ASSERT(eventually([&] { return (alpha = cluster.agreedOwner("alpha", all)) >= 0 && (beta = cluster.agreedOwner("beta", all)) >= 0; }, 30000));
+        // Spread: with three hosts and two servers, no host takes both.
+        CPPUNIT_ASSERT(alpha != beta);
+        // A call on a host that does not own alpha is forwarded to the one that does.
+        const std::size_t caller = static_cast<std::size_t>((alpha + 1) % 3) == static_cast<std::size_t>(beta)
+                                       ? static_cast<std::size_t>((alpha + 2) % 3)
+                                       : static_cast<std::size_t>((alpha + 1) % 3);
+        const auto call = [&](std::size_t host, const std::string& id) {
+            return httpRequest("POST", cluster.ports[host], "/api/mcps/" + id + "/tools/echo/call",
+                               R"({"arguments":{"message":"hi from )" + std::to_string(host) + R"("},"thread_id":"T-cluster"})", kJson);
+        };
+        auto r = call(caller, "alpha");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.body, r.body.find("hi from " + std::to_string(caller)) != std::string::npos);
+        CPPUNIT_ASSERT(cluster.cluster(caller)->getObject("calls")->getValue<int>("forwarded") >= 1);
+        CPPUNIT_ASSERT(cluster.cluster(static_cast<std::size_t>(alpha))->getObject("calls")->getValue<int>("served") >= 1);
+        // Logs ingested on alpha's owner until it is killed: what it acknowledged is in the store.
+        std::vector<std::string> acknowledged;
+        std::atomic<bool> stop{false};
+        std::thread ingest([&] {
+            for (int batch = 0; !stop; ++batch) {
+                try {
+                    const auto ok = cluster.ingest(static_cast<std::size_t>(alpha), idsOf("L-k" + std::to_string(batch), 10));
+                    acknowledged.insert(acknowledged.end(), ok.begin(), ok.end());
+                } catch (const std::exception&) {
+                    return; // the host is gone
+                }
+            }
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        const auto killed = std::chrono::steady_clock::now();
+        cluster.hosts[static_cast<std::size_t>(alpha)]->kill();
+        std::vector<std::size_t> live;
+        for (std::size_t i : all)
+            if (static_cast<int>(i) != alpha) live.push_back(i);
+        int moved = -1;
+        CPPUNIT_ASSERT(eventually([&] { return (moved = cluster.agreedOwner("alpha", live)) >= 0; }, 30000));
+        const double failoverSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+        stop = true;
+        ingest.join();
+        std::printf("\n[cluster] alpha moved from h%d to h%d %.1f s after kill -9 (lease 1.5 s); %zu logs acknowledged by the killed host\n",
+                    alpha + 1, moved + 1, failoverSeconds, acknowledged.size());
+        CPPUNIT_ASSERT(moved != alpha);
+        CPPUNIT_ASSERT(failoverSeconds < 15.0);
+        // Calls work again, from either survivor.
+        for (std::size_t i : live) {
+            r = call(i, "alpha");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.body, 200, r.status);
+        }
+        // beta was not disturbed (unless it was the killed host's too, which the spread rules out).
+        CPPUNIT_ASSERT_EQUAL(beta, cluster.agreedOwner("beta", live));
+        // Nothing acknowledged is lost: the store (shared) has every log the killed host acknowledged.
+        CPPUNIT_ASSERT(acknowledged.size() >= 20);
+        std::set<std::string> stored;
+        for (const auto& prefix : {std::string("L-k")}) {
+            std::string cursor;
+            for (;;) {
+                const auto page = httpGet(cluster.ports[live.front()], "/api/logs?service=cluster&limit=1000" +
+                                                                           (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+                const auto items = page->getArray("items");
+                for (std::size_t k = 0; k < items->size(); ++k)
+                    stored.insert(items->getObject(static_cast<unsigned>(k))->getValue<std::string>("id"));
+                if (page->isNull("next_cursor")) break;
+                cursor = page->getValue<std::string>("next_cursor");
+            }
+            (void)prefix;
+        }
+        for (const auto& id : acknowledged) CPPUNIT_ASSERT_MESSAGE("lost: " + id, stored.count(id) == 1);
     }
 
     void testStartupRefusesAMissingBus() {

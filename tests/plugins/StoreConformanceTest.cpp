@@ -20,6 +20,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 using StoreService = mc::test::fake::FakeStore;
 using mc::test::parseObject;
@@ -383,6 +384,39 @@ public:
 
     // Retention (expire): the oldest records of one kind before the cutoff, at most a batch at a time;
     // other kinds, and newer records, stay; the oldest kept is what describe says.
+    // The lease hook (ABI 2.3) the hosts of a cluster take servers with: one holder at a time, renewal
+    // by the holder, nobody else's until it expires, release by the holder only, read without change.
+    void testLeasesHaveOneHolderUntilTheyExpireOrAreReleased() {
+        auto& store = open();
+        auto& s = store.instance();
+        const auto holderOf = [](const mc::sdk::test::Call& c) {
+            CPPUNIT_ASSERT_MESSAGE(c.error, c.ok());
+            const auto o = parseObject(c.output);
+            return o->isNull("holder") ? std::string() : o->getValue<std::string>("holder");
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string(), holderOf(s.lease(MC_LEASE_READ, "mcp:a", "")));
+        CPPUNIT_ASSERT_EQUAL(std::string("h1"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:a", "h1", 60000)));
+        CPPUNIT_ASSERT_EQUAL(std::string("h1"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:a", "h2", 60000))); // taken
+        CPPUNIT_ASSERT_EQUAL(std::string("h1"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:a", "h1", 60000))); // renewed
+        const auto renewed = parseObject(s.lease(MC_LEASE_READ, "mcp:a", "").output);
+        CPPUNIT_ASSERT_EQUAL(std::string("mcp:a"), renewed->getValue<std::string>("name"));
+        const auto left = renewed->getValue<std::int64_t>("expires_in_ms");
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(left), left > 50000 && left <= 60000);
+        CPPUNIT_ASSERT_EQUAL(std::string("h1"), holderOf(s.lease(MC_LEASE_RELEASE, "mcp:a", "h2"))); // not h2's to give
+        CPPUNIT_ASSERT_EQUAL(std::string(), holderOf(s.lease(MC_LEASE_RELEASE, "mcp:a", "h1")));
+        CPPUNIT_ASSERT_EQUAL(std::string("h2"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:a", "h2", 60000)));
+        // Expired: anyone may take it.
+        CPPUNIT_ASSERT_EQUAL(std::string("h1"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:b", "h1", 50)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        CPPUNIT_ASSERT_EQUAL(std::string(), holderOf(s.lease(MC_LEASE_READ, "mcp:b", "")));
+        CPPUNIT_ASSERT_EQUAL(std::string("h3"), holderOf(s.lease(MC_LEASE_ACQUIRE, "mcp:b", "h3", 60000)));
+        // Refusals: the SDK checks the arguments before the store sees them.
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_ACQUIRE, "mcp:c", "h1", 0).status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_ACQUIRE, "", "h1", 100).status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_RELEASE, "mcp:a", "").status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(static_cast<mc_lease_op>(9), "mcp:a", "h1", 100).status);
+    }
+
     void testExpireDeletesTheOldestOfAKindABatchAtATime() {
         auto& store = open();
         const auto log = [](const std::string& id, const std::string& at) {
@@ -718,6 +752,7 @@ protected:
     CPPUNIT_TEST(testToolsAddUpCallsErrorsAndLatencyPerToolAndAgent);                                                  \
     CPPUNIT_TEST(testThreadsAreFoundByTheirUser);                                                                      \
     CPPUNIT_TEST(testExpireDeletesTheOldestOfAKindABatchAtATime);                                                         \
+    CPPUNIT_TEST(testLeasesHaveOneHolderUntilTheyExpireOrAreReleased);                                                  \
     CPPUNIT_TEST(testEventsBatchAppliesMixedKindsInArrayOrder);                                                        \
     CPPUNIT_TEST(testAFailingBatchWritesNothingAndCanBeRetried);                                                       \
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \

@@ -95,7 +95,7 @@ public:
         RawSqlite raw(db);
         const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
         // 003 adds one FTS5 table per searchable column (+ its shadow tables).
-        CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,logs,logs_fts,logs_fts_config,logs_fts_data,"
+        CPPUNIT_ASSERT_EQUAL(std::string("audit_events,execution_steps,leases,logs,logs_fts,logs_fts_config,logs_fts_data,"
                                          "logs_fts_docsize,logs_fts_idx,mcp_status_history,metric_points,permission_events,"
                                          "protocol_messages,schema_migrations,spans,threads,threads_fts,threads_fts_config,threads_fts_data,"
                                          "threads_fts_docsize,threads_fts_idx,transcripts,transcripts_fts,"

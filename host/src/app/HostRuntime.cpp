@@ -10,6 +10,7 @@
 #include "app/HostSettings.h"
 
 #include "cluster/ClusterService.h"
+#include "cluster/Ownership.h"
 #include "core/Audit.h"
 #include "core/Broadcaster.h"
 #include "core/EventRouter.h"
@@ -92,6 +93,28 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     if (settings_.mcpEndpoint) gatewaySettings.clientCapabilitiesJson = R"({"sampling":{},"elicitation":{}})";
     gateway_ = std::make_unique<McpGateway>(std::move(gatewaySettings), *plugins_, *events_);
     gateway_->configure(*config_);
+    if (cluster_) {
+        // Configured servers are connected by the host holding their lease; calls go to it.
+        gateway_->setClustered(settings_.cluster.hostId);
+        McpGateway* gateway = gateway_.get();
+        ClusterService* cluster = cluster_.get();
+        cluster_->setOwnedToolCall([gateway](const std::string& id, ToolCallRequest request, ToolCallCallback done) {
+            gateway->runOwnedToolCall(id, std::move(request), std::move(done));
+        });
+        gateway_->setRemoteToolCall([this, cluster](const std::string& id, ToolCallRequest request, ToolCallCallback done) {
+            const auto owner = ownership_ ? ownership_->ownerOf(id) : std::nullopt;
+            if (!owner) {
+                ToolCallOutcome o;
+                o.refusal = Refusal::Unavailable;
+                o.errorCode = "no_owner";
+                o.outcome = "disconnected";
+                o.message = "no host of the cluster connects mcp '" + id + "' now (its lease is free; one takes it shortly)";
+                done(std::move(o));
+                return;
+            }
+            cluster->forwardToolCall(*owner, id, std::move(request), std::move(done));
+        });
+    }
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
@@ -231,6 +254,23 @@ void HostRuntime::loadPlugins() {
     // Discovery plugins run one instance each, configured under their prefix (discovery.<name>).
     for (const auto& plugin : plugins_->ofKind(MC_KIND_DISCOVERY)) startDiscoverySource(plugin);
     if (cluster_) startCluster();
+}
+
+void HostRuntime::startOwnership() {
+    if (!store_->keepsLeases())
+        throw ConfigError("invalid configuration: cluster.enabled = true, but store '" + store_->pluginId() +
+                          "' keeps no leases (use store.backend = postgres)");
+    Ownership::Hooks hooks;
+    hooks.lease = [this](mc_lease_op op, const std::string& name, std::int64_t ttlMs, std::string& holder, std::string& error) {
+        return store_->lease(op, name, settings_.cluster.hostId, ttlMs, holder, error);
+    };
+    hooks.servers = [this] { return gateway_->configuredIds(); };
+    hooks.members = [this] { return cluster_->upMembers(); };
+    hooks.claim = [this](const std::string& id) { gateway_->claim(id); };
+    hooks.yield = [this](const std::string& id) { gateway_->yield(id); };
+    hooks.owner = [this](const std::string& id, const std::string& holder) { gateway_->setOwner(id, holder); };
+    ownership_ = std::make_unique<Ownership>(settings_.cluster.hostId, settings_.cluster.lease, std::move(hooks));
+    ownership_->start();
 }
 
 void HostRuntime::startCluster() {
@@ -584,6 +624,7 @@ void HostRuntime::startWeb() {
 
 void HostRuntime::startGateway() {
     gateway_->start();
+    if (cluster_) startOwnership();
     if (mcpFace_) mcpFace_->keepStreamsAlive();
     discovery_->start();
     // From now on a plugin dropped into the directory is picked up (the gateway and discovery run).
@@ -637,6 +678,8 @@ void HostRuntime::stop() {
     }
     if (discovery_) discovery_->stop();
     // Closing every transport also completes the tool calls HTTP workers may still wait for.
+    // Leases go first: this host's servers close here and the others take them at once.
+    if (ownership_) ownership_->stop();
     if (gateway_) gateway_->stop();
     if (cluster_) cluster_->stop(); // what is published from here on reaches this host's subscribers only
     if (callJoiner_) callJoiner_->stop(); // parked calls into their session threads, before the ingest stops
@@ -680,7 +723,7 @@ std::string HostRuntime::healthJson(bool& healthy) {
     out += ",\"store\":" + storeJson;
     out += ",\"writer\":" + writer_->healthJson();
     if (retention_) out += ",\"retention\":" + retention_->healthJson();
-    if (cluster_) out += ",\"cluster\":" + cluster_->healthJson();
+    if (cluster_) out += ",\"cluster\":" + cluster_->healthJson(ownership_ ? ",\"ownership\":" + ownership_->healthJson() : "");
     const auto ingest = ingest_->stats();
     out += ",\"ingest\":{\"accepted\":" + std::to_string(ingest.accepted) + ",\"rejected\":" + std::to_string(ingest.rejected) +
            ",\"store_rejected\":" + std::to_string(ingest.storeRejected) +

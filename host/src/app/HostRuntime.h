@@ -27,6 +27,7 @@ class Histogram;
 
 class Broadcaster;
 class ClusterService;
+class Ownership;
 class EventRouter;
 class PluginRegistry;
 class PluginInstance;
@@ -103,6 +104,8 @@ private:
     void wireIngest();
     // cluster.enabled: the bus plugin (bus.<cluster.bus>) starts, after the plugins load.
     void startCluster();
+    // cluster.enabled: the leases of the configured servers, once the gateway runs.
+    void startOwnership();
     void startDiscoverySource(const std::shared_ptr<const LoadedPlugin>& plugin);
     // Receiver plugins (receiver.<name>.enabled, default true): their instances, before the routes.
     void startReceivers();
@@ -128,6 +131,7 @@ private:
     std::unique_ptr<Authenticator> auth_;
     std::unique_ptr<Broadcaster> broadcaster_;
     std::unique_ptr<ClusterService> cluster_; // cluster.enabled: events go through the bus's log
+    std::unique_ptr<Ownership> ownership_;    // cluster.enabled: which host connects which configured server
     std::unique_ptr<EventRouter> events_;
     std::unique_ptr<PluginRegistry> plugins_;
     std::mutex discoveryPluginsMutex_;

@@ -169,6 +169,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
             throw badValue("cluster.host_id", s.cluster.hostId, "letters, digits, - and _ (it names the host on the bus)");
     s.cluster.bus = Poco::toLower(readValue(config, "cluster.bus"));
     s.cluster.heartbeat = std::chrono::milliseconds(readInt(config, "cluster.heartbeat_ms"));
+    s.cluster.lease = std::chrono::milliseconds(readInt(config, "cluster.lease_ms"));
     if (s.cluster.enabled) s.ws.epoch = "cluster:" + s.cluster.name;
     return s;
 }

@@ -1,5 +1,6 @@
 #include "cluster/ClusterService.h"
 
+#include "cluster/RemoteToolCall.h"
 #include "core/EventEnvelope.h"
 #include "log/Logging.h"
 #include "plugin/PluginStatus.h"
@@ -12,7 +13,20 @@ namespace mc::host {
 namespace {
 
 constexpr std::uint64_t kHeartbeatSubscription = 1;
+constexpr std::uint64_t kRemoteSubscription = 2;
 constexpr const char* kHeartbeatSubject = "hosts.heartbeat";
+constexpr std::chrono::seconds kCallGrace{5}; // a forwarded call's wait beyond its own timeout
+
+std::string remoteSubject(const std::string& hostId) { return "rpc." + hostId; }
+
+ToolCallOutcome refused(Refusal refusal, const std::string& code, const std::string& message) {
+    ToolCallOutcome o;
+    o.refusal = refusal;
+    o.errorCode = code;
+    o.outcome = refusal == Refusal::TimedOut ? "timeout" : "disconnected";
+    o.message = message;
+    return o;
+}
 
 long long nowUs() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -50,6 +64,11 @@ void ClusterService::start(std::shared_ptr<const LoadedPlugin> plugin, std::uniq
         return vtable_.subscribe(instance_->handle(), kHeartbeatSubscription, mc_str{subject.data(), subject.size()}, mc_str{nullptr, 0});
     });
     if (status != MC_OK) throw std::runtime_error("the bus will not subscribe to " + subject + " (" + statusName(status) + "): " + reason);
+    const std::string rpc = remoteSubject(settings_.hostId);
+    status = HostContext::call(reason, [&] {
+        return vtable_.subscribe(instance_->handle(), kRemoteSubscription, mc_str{rpc.data(), rpc.size()}, mc_str{nullptr, 0});
+    });
+    if (status != MC_OK) throw std::runtime_error("the bus will not subscribe to " + rpc + " (" + statusName(status) + "): " + reason);
     {
         // What was published before the bus ran goes first, in its order; relays wait meanwhile.
         std::lock_guard lock(mutex_);
@@ -74,6 +93,12 @@ void ClusterService::stop() {
     wake_.notify_all();
     if (heartbeat_.joinable()) heartbeat_.join();
     broadcaster_.setRelay(nullptr);
+    std::map<std::uint64_t, PendingCall> calls;
+    {
+        std::lock_guard lock(mutex_);
+        calls.swap(calls_);
+    }
+    for (auto& [id, call] : calls) call.done(refused(Refusal::Unavailable, "host_stopping", "this host is stopping"));
     if (instance_) {
         instance_->stopQuietly();
         instance_.reset();
@@ -135,6 +160,10 @@ void ClusterService::onMessage(void* ctx, const mc_bus_message* message) {
 }
 
 void ClusterService::message(const mc_bus_message& message) {
+    if (message.subscription == kRemoteSubscription) {
+        remote(message);
+        return;
+    }
     if (message.subscription != kHeartbeatSubscription) return;
     try {
         const auto v = mc::sdk::json::parse(std::string_view(message.payload.ptr ? message.payload.ptr : "", message.payload.len));
@@ -168,12 +197,112 @@ void ClusterService::heartbeats() {
     while (!stopping_) {
         lock.unlock();
         announce();
+        expireCalls();
         lock.lock();
         wake_.wait_for(lock, settings_.heartbeat, [&] { return stopping_; });
     }
 }
 
-std::string ClusterService::healthJson() const {
+std::size_t ClusterService::upMembers() const {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    std::size_t up = 0;
+    for (const auto& [id, m] : members_) up += now - m.lastSeen <= 3 * settings_.heartbeat ? 1 : 0;
+    return up;
+}
+
+bool ClusterService::publish(const std::string& subject, const std::string& replyTo, const std::string& payload, std::string& error) {
+    if (!instance_) {
+        error = "the bus is not running";
+        return false;
+    }
+    return HostContext::call(error, [&] {
+               return vtable_.publish(instance_->handle(), mc_str{subject.data(), subject.size()}, mc_str{replyTo.data(), replyTo.size()},
+                                      mc_str{payload.data(), payload.size()});
+           }) == MC_OK;
+}
+
+void ClusterService::forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request,
+                                     ToolCallCallback done) {
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        id = ++nextCall_;
+        calls_[id] = PendingCall{std::move(done), std::chrono::steady_clock::now() + request.timeout + kCallGrace, owner};
+    }
+    std::string error;
+    if (!publish(remoteSubject(owner), remoteSubject(settings_.hostId), encodeRemoteCall(id, mcpId, request), error)) {
+        ToolCallCallback failed;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = calls_.find(id);
+            if (it == calls_.end()) return;
+            failed = std::move(it->second.done);
+            calls_.erase(it);
+        }
+        failed(refused(Refusal::Unavailable, "bus_unavailable", "mcp '" + mcpId + "' is connected by host '" + owner +
+                                                                     "', which the bus cannot reach now: " + error));
+        return;
+    }
+    ++forwarded_;
+}
+
+void ClusterService::remote(const mc_bus_message& message) {
+    RemoteMessage m;
+    try {
+        m = decodeRemoteMessage(std::string_view(message.payload.ptr ? message.payload.ptr : "", message.payload.len));
+    } catch (const std::invalid_argument& e) {
+        if (badMessages_++ % 100 == 0) logging::get("cluster")->warn("a message to this host is dropped: {}", e.what());
+        return;
+    }
+    if (m.type == RemoteMessage::Type::Result) {
+        ToolCallCallback done;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = calls_.find(m.call);
+            if (it == calls_.end()) return; // timed out meanwhile
+            done = std::move(it->second.done);
+            calls_.erase(it);
+        }
+        done(std::move(m.outcome));
+        return;
+    }
+    const std::string replyTo(message.reply_to.ptr ? message.reply_to.ptr : "", message.reply_to.len);
+    const std::uint64_t call = m.call;
+    auto answer = [this, replyTo, call](ToolCallOutcome outcome) {
+        std::string error;
+        if (!replyTo.empty() && !publish(replyTo, "", encodeRemoteResult(call, outcome), error))
+            logging::get("cluster")->warn("the outcome of a forwarded call could not be sent back: {}", error);
+    };
+    ++served_;
+    if (!ownedToolCall_) {
+        answer(refused(Refusal::Unavailable, "owned_elsewhere", "this host runs no forwarded calls"));
+        return;
+    }
+    ownedToolCall_(m.mcpId, std::move(m.request), std::move(answer));
+}
+
+void ClusterService::expireCalls() {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, ToolCallCallback>> expired;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = calls_.begin(); it != calls_.end();) {
+            if (it->second.deadline > now) {
+                ++it;
+                continue;
+            }
+            expired.emplace_back(it->second.owner, std::move(it->second.done));
+            it = calls_.erase(it);
+        }
+    }
+    for (auto& [owner, done] : expired) {
+        ++callsTimedOut_;
+        done(refused(Refusal::TimedOut, "owner_timeout", "host '" + owner + "' did not answer the forwarded call in time"));
+    }
+}
+
+std::string ClusterService::healthJson(const std::string& extra) const {
     std::string out = "{\"enabled\":true,\"name\":" + json::quote(settings_.name) + ",\"host_id\":" + json::quote(settings_.hostId);
     out += ",\"bus\":{\"plugin\":";
     if (instance_) {
@@ -195,7 +324,10 @@ std::string ClusterService::healthJson() const {
     out += "},\"log\":{\"last_seq\":" + std::to_string(lastSeq_.load()) + ",\"appended\":" + std::to_string(appended_.load()) +
            ",\"refused\":" + std::to_string(refused_.load()) + ",\"received\":" + std::to_string(received_.load()) +
            ",\"duplicates\":" + std::to_string(duplicates_.load()) + ",\"malformed\":" + std::to_string(malformed_.load()) +
-           ",\"dropped_before_start\":" + std::to_string(droppedEarly_.load()) + "},\"members\":[";
+           ",\"dropped_before_start\":" + std::to_string(droppedEarly_.load()) + "},\"calls\":{\"forwarded\":" +
+           std::to_string(forwarded_.load()) + ",\"served\":" + std::to_string(served_.load()) + ",\"timed_out\":" +
+           std::to_string(callsTimedOut_.load()) + ",\"dropped_messages\":" + std::to_string(badMessages_.load()) + "}" + extra +
+           ",\"members\":[";
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
     bool first = true;

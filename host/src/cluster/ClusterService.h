@@ -7,6 +7,7 @@
 // Hosts also announce themselves on the bus every cluster.heartbeat_ms: /api/health lists the members.
 #include "cluster/ClusterSettings.h"
 #include "core/Broadcaster.h"
+#include "gateway/McpConnection.h"
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
@@ -45,7 +46,18 @@ public:
     void stop();
 
     // {"enabled":true,"name","host_id","bus":{"plugin","status","message","details"},"log":{...},"members":[...]}
-    std::string healthJson() const;
+    // `extra`: more members of the object (the ownership's), as ",\"key\":value" text.
+    std::string healthJson(const std::string& extra = {}) const;
+    // The members heard within three heartbeats, this host included once it hears itself.
+    std::size_t upMembers() const;
+
+    // Tool calls between hosts (cluster/RemoteToolCall.h). Set before start: how this host runs a
+    // call another host forwarded to it (McpGateway::runOwnedToolCall).
+    using OwnedToolCall = std::function<void(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done)>;
+    void setOwnedToolCall(OwnedToolCall run) { ownedToolCall_ = std::move(run); }
+    // Sends a call to `owner` over the bus; `done` runs once: with the owner's outcome, or timed out
+    // (the request's timeout and 5 s more) or unavailable (the bus refused it).
+    void forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
 
 private:
     struct Member {
@@ -60,6 +72,9 @@ private:
     void message(const mc_bus_message& message);
     void announce();
     void heartbeats();
+    void remote(const mc_bus_message& message);
+    void expireCalls();
+    bool publish(const std::string& subject, const std::string& replyTo, const std::string& payload, std::string& error);
 
     static void onEntry(void* ctx, std::uint64_t seq, mc_str payload);
     static void onMessage(void* ctx, const mc_bus_message* message);
@@ -81,6 +96,16 @@ private:
     std::deque<std::string> early_;
     std::map<std::string, Member> members_;
     std::thread heartbeat_;
+
+    struct PendingCall {
+        ToolCallCallback done;
+        std::chrono::steady_clock::time_point deadline;
+        std::string owner;
+    };
+    OwnedToolCall ownedToolCall_;
+    std::map<std::uint64_t, PendingCall> calls_; // under mutex_
+    std::uint64_t nextCall_ = 0;                 // under mutex_
+    std::atomic<std::uint64_t> forwarded_{0}, served_{0}, callsTimedOut_{0}, badMessages_{0};
 
     std::atomic<std::uint64_t> appended_{0}, refused_{0}, received_{0}, duplicates_{0}, malformed_{0}, lastSeq_{0};
     std::atomic<std::uint64_t> droppedEarly_{0};

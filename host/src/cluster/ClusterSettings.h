@@ -12,6 +12,7 @@ struct ClusterSettings {
     std::string hostId;                   // cluster.host_id, resolved (the machine's name when empty)
     std::string bus = "nats";             // cluster.bus: the bus plugin whose keys live under bus.<bus>
     std::chrono::milliseconds heartbeat{1000}; // cluster.heartbeat_ms
+    std::chrono::milliseconds lease{10000};    // cluster.lease_ms: a server's lease; renewed every third of it
     std::size_t earlyEvents = 10000;      // events published before the bus started, kept for it
 };
 

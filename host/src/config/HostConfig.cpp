@@ -87,6 +87,7 @@ const std::vector<HostKeySpec>& hostKeys() {
         {"cluster.host_id", KeyType::String, "", "This host's name in the cluster, unique among its hosts (empty: the machine's host name)."},
         {"cluster.bus", KeyType::String, "nats", "The bus: the plugin of kind bus whose keys live under bus.<name> (plugins/bus-nats)."},
         {"cluster.heartbeat_ms", KeyType::Int, "1000", "How often this host announces itself to the others (GET /api/health lists the members).", 50, 600000},
+        {"cluster.lease_ms", KeyType::Int, "10000", "How long a host's lease on a configured MCP server lasts unrenewed (renewed every third of it): when a host dies, another connects its servers within about this plus a third.", 300, 600000},
         {"retention.logs.days", KeyType::Int, "30", "Days log records are kept (0: forever); older ones are deleted in the background (docs/storage.md#retention).", 0, 36500},
         {"retention.telemetry.days", KeyType::Int, "7", "Days OpenTelemetry spans and metric points are kept (0: forever).", 0, 36500},
         {"retention.protocol_messages.days", KeyType::Int, "7", "Days captured protocol messages (gateway.capture) are kept (0: forever).", 0, 36500},

@@ -130,6 +130,12 @@ void McpConnection::start() {
     services_.scheduler.post([self] { self->connect(); });
 }
 
+void McpConnection::setOwner(std::string hostId) {
+    std::lock_guard lock(mutex_);
+    owner_ = std::move(hostId);
+    clustered_ = true;
+}
+
 McpStatus McpConnection::status() const {
     std::lock_guard lock(mutex_);
     return status_;
@@ -1959,6 +1965,7 @@ std::string McpConnection::summaryLocked(bool detail) const {
     std::string out = "{\"id\":" + json::quote(config_.id) + ",\"transport\":" + json::quote(config_.transport) +
                       ",\"endpoint\":" + json::quote(config_.endpoint()) + ",\"origin\":" + json::quote(origin_) +
                       ",\"status\":" + json::quote(statusName(status_)) +
+                      (clustered_ ? ",\"owner\":" + (owner_.empty() ? std::string("null") : json::quote(owner_)) : std::string()) +
                       ",\"transport_status\":{\"status\":" + json::quote(componentStatusName(transportStatus_)) +
                       ",\"message\":" + json::quote(transportMessage_) + "}" +
                       ",\"last_seen\":" + timestampOrNull(lastSeenUs_) +

@@ -143,6 +143,8 @@ public:
     const McpServerConfig& config() const { return config_; }
     const std::string& id() const { return config_.id; }
     McpStatus status() const;
+    // In a cluster: the host that connects this server ("" unknown); shown as "owner" in the summary.
+    void setOwner(std::string hostId);
     std::vector<std::string> toolNames() const;
     // One item the server offers (a tool, resource, resource template or prompt): the member that names
     // it and the whole object as the server sent it, parsed once when listed and never changed after,
@@ -370,6 +372,8 @@ private:
     bool reloading_ = false;                      // leaving a retired transport: new requests wait
     std::vector<std::function<void()>> held_;     // what waits for that reconnect
     McpStatus status_ = McpStatus::Disconnected;
+    std::string owner_;      // cluster mode: the host that connects the server ("" unknown)
+    bool clustered_ = false; // setOwner was called: the summary shows "owner"
     // What the transport's connection last reported through on_status (summary "transport_status").
     mc_component_status transportStatus_ = MC_COMPONENT_STARTING;
     std::string transportMessage_;

@@ -128,10 +128,14 @@ void McpGateway::start() {
             auto connection = std::make_shared<McpConnection>(
                 c, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
             connections_[c.id] = connection;
-            toStart.push_back(connection);
+            // In a cluster a configured server waits for its lease (claim).
+            if (clusterSelf_.empty()) toStart.push_back(connection);
         }
-        for (auto& [id, c] : connections_)
-            if (std::find(toStart.begin(), toStart.end(), c) == toStart.end()) toStart.push_back(c);
+        for (auto& [id, c] : connections_) {
+            const bool configured = std::any_of(configured_.begin(), configured_.end(), [&](const McpServerConfig& k) { return k.id == id; });
+            if ((clusterSelf_.empty() || !configured) && std::find(toStart.begin(), toStart.end(), c) == toStart.end())
+                toStart.push_back(c);
+        }
     }
     logging::get("gateway")->info("gateway started: {} MCP server(s) configured; ping every {} ms", toStart.size(),
                                   settings_.pingInterval.count());
@@ -185,6 +189,59 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
                                   connection->config().transport, connection->config().endpoint());
     if (startNow) connection->start();
     return connection;
+}
+
+void McpGateway::setClustered(std::string selfId) { clusterSelf_ = std::move(selfId); }
+
+std::vector<std::string> McpGateway::configuredIds() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& c : configured_) out.push_back(c.id);
+    return out;
+}
+
+void McpGateway::claim(const std::string& id) {
+    std::shared_ptr<McpConnection> connection;
+    {
+        std::lock_guard lock(mutex_);
+        if (!started_ || stopped_ || claimed_.count(id)) return;
+        auto it = connections_.find(id);
+        if (it == connections_.end()) return;
+        claimed_.insert(id);
+        connection = it->second;
+    }
+    logging::get("gateway")->info("mcp '{}' is this host's ({}): connecting", id, clusterSelf_);
+    connection->setOwner(clusterSelf_);
+    connection->start();
+}
+
+void McpGateway::yield(const std::string& id) {
+    std::shared_ptr<McpConnection> old;
+    {
+        std::lock_guard lock(mutex_);
+        if (!claimed_.erase(id)) return;
+        auto it = connections_.find(id);
+        if (it == connections_.end() || stopped_) return;
+        // A connection runs once: a fresh one waits for the next claim, the old one closes.
+        old = it->second;
+        const auto config = std::find_if(configured_.begin(), configured_.end(), [&](const McpServerConfig& c) { return c.id == id; });
+        if (config == configured_.end()) return;
+        it->second = std::make_shared<McpConnection>(
+            *config, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
+    }
+    logging::get("gateway")->info("mcp '{}' is another host's now: closing it here", id);
+    old->shutdown();
+}
+
+void McpGateway::setOwner(const std::string& id, const std::string& holder) {
+    if (auto connection = find(id)) connection->setOwner(holder);
+}
+
+bool McpGateway::ownsHere(const std::string& id) const {
+    if (clusterSelf_.empty()) return true;
+    std::lock_guard lock(mutex_);
+    if (claimed_.count(id)) return true;
+    return std::none_of(configured_.begin(), configured_.end(), [&](const McpServerConfig& c) { return c.id == id; });
 }
 
 bool McpGateway::remove(const std::string& id) {
@@ -278,6 +335,35 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
                         ",\"rule\":" + (decision.rule.empty() ? std::string("null") : json::quote(decision.rule)) + "}";
         refuse(std::move(o));
+        return;
+    }
+    if (!ownsHere(mcpId)) {
+        if (remoteToolCall_) {
+            remoteToolCall_(mcpId, std::move(request), std::move(done));
+            return;
+        }
+        ToolCallOutcome o;
+        o.refusal = Refusal::Unavailable;
+        o.errorCode = "owned_elsewhere";
+        o.outcome = "disconnected";
+        o.message = "mcp '" + mcpId + "' is connected by another host of the cluster";
+        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
+        done(std::move(o));
+        return;
+    }
+    connection->callTool(std::move(request), std::move(done));
+}
+
+void McpGateway::runOwnedToolCall(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
+    auto connection = find(mcpId);
+    if (!connection || !ownsHere(mcpId)) {
+        ToolCallOutcome o;
+        o.refusal = Refusal::Unavailable;
+        o.errorCode = "owned_elsewhere";
+        o.outcome = "disconnected";
+        o.message = "mcp '" + mcpId + "' is not connected by this host (its owner changed)";
+        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
+        done(std::move(o));
         return;
     }
     connection->callTool(std::move(request), std::move(done));

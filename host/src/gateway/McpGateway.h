@@ -14,6 +14,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,8 +66,29 @@ public:
     // transport (usually nothing: they stay disconnected, saying so, until a plugin serving it is added).
     void removeTransport(const std::string& pluginId);
     const TransportSet& transports() const { return transports_; }
-    // Starts the scheduler and connects every configured server (asynchronously).
+    // Starts the scheduler and connects every configured server (asynchronously); in a cluster,
+    // registers them and connects none until claim().
     void start();
+
+    // Cluster mode (set before start): configured servers are connected by the host that holds their
+    // lease (cluster/Ownership): claim() connects one here, yield() closes it here (it is the
+    // other host's now), setOwner() says who has it (GET /api/mcps shows "owner"). Servers added
+    // through the API stay this host's. `selfId` is this host's cluster.host_id.
+    void setClustered(std::string selfId);
+    bool clustered() const { return !clusterSelf_.empty(); }
+    std::vector<std::string> configuredIds() const;
+    void claim(const std::string& id);
+    void yield(const std::string& id);
+    void setOwner(const std::string& id, const std::string& holder);
+    bool ownsHere(const std::string& id) const; // not clustered, or claimed here
+    // Cluster mode: a tool call for a server another host connects, after this host's policy check
+    // and with its observers, is handed to `forward` (cluster/ClusterService: to the owner over the
+    // bus); without one it is refused (unavailable). The owner runs it with runOwnedToolCall.
+    using RemoteToolCall = std::function<void(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done)>;
+    void setRemoteToolCall(RemoteToolCall forward) { remoteToolCall_ = std::move(forward); }
+    // A tool call another host forwarded here (it checked the policy and observes it): straight to
+    // the connection, when this host owns the server.
+    void runOwnedToolCall(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
     // Closes every transport (children are reaped by the transports) and stops the scheduler.
     void stop();
 
@@ -137,6 +159,9 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<McpConnection>> connections_;
     std::vector<McpServerConfig> configured_;
+    std::string clusterSelf_;           // cluster.host_id in a cluster, else empty
+    std::set<std::string> claimed_;     // configured servers this host connects (cluster mode)
+    RemoteToolCall remoteToolCall_;
     bool started_ = false;
     bool stopped_ = false;
 };

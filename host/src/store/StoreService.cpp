@@ -216,6 +216,31 @@ mc_status StoreService::expire(std::string_view kind, std::string_view before, s
     return MC_OK;
 }
 
+bool StoreService::keepsLeases() { return active()->store().lease != nullptr; }
+
+mc_status StoreService::lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs,
+                              std::string& currentHolder, std::string& error) {
+    currentHolder.clear();
+    auto a = active();
+    if (!a->store().lease) {
+        error = "store '" + a->plugin->info.id + "' keeps no leases";
+        return MC_ERR_UNSUPPORTED;
+    }
+    std::string resultJson;
+    mc_sink sink{&resultJson, &appendToString};
+    const mc_status status =
+        HostContext::call(error, [&] { return a->store().lease(a->handle(), op, str(name), str(holder), ttlMs, &sink); });
+    if (status != MC_OK) return status;
+    try {
+        const auto result = Poco::JSON::Parser().parse(resultJson).extract<Poco::JSON::Object::Ptr>();
+        if (!result->isNull("holder")) currentHolder = result->getValue<std::string>("holder");
+    } catch (const Poco::Exception&) {
+        error = "store '" + a->plugin->info.id + "' answered lease with '" + resultJson.substr(0, 200) + "'";
+        return MC_ERR_INTERNAL;
+    }
+    return MC_OK;
+}
+
 mc_status StoreService::writeRecords(const std::vector<const mc::records::TypedRecord*>& records, std::string& resultJson,
                                      std::string& error) {
     auto a = active();

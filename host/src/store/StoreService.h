@@ -65,6 +65,11 @@ public:
     // THREAD: the store writer thread, between writes (StoreWriter::between).
     mc_status expire(std::string_view kind, std::string_view before, std::size_t maxRows, std::uint64_t& deleted,
                      std::string& error);
+    // A lease of the cluster (the store ABI's lease hook): `holder` is who holds it after the
+    // operation ("" when free). MC_ERR_UNSUPPORTED when the store keeps no leases. THREAD: any.
+    mc_status lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs,
+                    std::string& currentHolder, std::string& error);
+    bool keepsLeases();
     // The same, handing each chunk to `write` as the store produces it (nothing is buffered here);
     // `write` returning false asks the store to stop (the client went away).
     using ChunkWriter = std::function<bool(std::string_view)>;

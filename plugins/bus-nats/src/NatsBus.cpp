@@ -379,9 +379,9 @@ void NatsBus::onEntry(natsConnection*, natsSubscription*, natsMsg* msg, void* cl
         jsMsgMetaData_Destroy(meta);
         through(closure, [&](NatsBus& bus) {
             if (seq <= bus.lastSeq_.load()) return;
-            bus.deliveries().entry(seq, std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
-            bus.lastSeq_ = seq;
+            bus.lastSeq_ = seq; // entries never overlap: set before the host sees it, describe() agrees
             ++bus.delivered_;
+            bus.deliveries().entry(seq, std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
         });
     }
     natsMsg_Destroy(msg);

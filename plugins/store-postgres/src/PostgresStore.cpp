@@ -386,6 +386,32 @@ std::uint64_t PostgresStore::expire(std::string_view kind, std::string_view befo
     return deleted;
 }
 
+PostgresStore::Lease PostgresStore::lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) {
+    if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
+    // The database's clock, in milliseconds since the Unix epoch.
+    static const std::string kNow = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+    Lease out;
+    pool_->run([&](PGconn* conn) {
+        if (op == MC_LEASE_ACQUIRE) {
+            // Free, expired or already the holder's: taken (renewed); else left as it is.
+            execute(conn,
+                    "INSERT INTO leases (name, holder, expires_at_ms) VALUES ($1, $2, " + kNow + " + $3::bigint) "
+                    "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at_ms = EXCLUDED.expires_at_ms "
+                    "WHERE leases.holder = EXCLUDED.holder OR leases.expires_at_ms < " + kNow,
+                    {std::string(name), std::string(holder), std::to_string(ttlMs)});
+        } else if (op == MC_LEASE_RELEASE) {
+            execute(conn, "DELETE FROM leases WHERE name = $1 AND holder = $2", {std::string(name), std::string(holder)});
+        }
+        const auto row = execute(conn, "SELECT holder, expires_at_ms - " + kNow + " FROM leases WHERE name = $1 AND expires_at_ms >= " + kNow,
+                                 {std::string(name)});
+        if (row.rows()) {
+            out.holder = row.text(0, 0);
+            out.expiresInMs = std::stoll(row.text(0, 1));
+        }
+    });
+    return out;
+}
+
 void PostgresStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
     if (name == "threads.state") {

@@ -64,6 +64,7 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     // Retention: one DELETE of the oldest rows, on a pooled connection.
     std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) override;
+    Lease lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) override;
     // Details (backend, server, server_version, synchronous_commit, size_bytes, oldest, pool_open,
     // pool_idle, pool_max, statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
     // RECOVERABLE_ERROR while the server cannot be reached: the pool reconnects by itself).

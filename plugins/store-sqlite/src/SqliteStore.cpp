@@ -3,6 +3,7 @@
 #include "SqliteSupport.h"
 
 #include "mc/records/BatchWrite.h"
+#include "mc/records/JsonText.h"
 #include "mc/records/RecordAbi.h"
 #include "mc/records/QueryParams.h"
 
@@ -349,6 +350,39 @@ std::uint64_t SqliteStore::expire(std::string_view kind, std::string_view before
     sweep.bind(1, std::string(before));
     sweep.step();
     return static_cast<std::uint64_t>(sqlite3_changes(db));
+}
+
+SqliteStore::Lease SqliteStore::lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) {
+    const std::int64_t now = mc::records::unixMicrosFromHostClock(host().nowUnixUs()) / 1000;
+    std::lock_guard<std::mutex> lock(mutex_);
+    sqlite3* db = handle();
+    if (op == MC_LEASE_ACQUIRE) {
+        // Free, expired or already the holder's: taken (renewed); else left as it is.
+        Prepared take(db, "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                          "holder = excluded.holder, expires_at_ms = excluded.expires_at_ms "
+                          "WHERE leases.holder = excluded.holder OR leases.expires_at_ms < ?");
+        take.bind(1, std::string(name));
+        take.bind(2, std::string(holder));
+        take.bind(3, std::int64_t(now + ttlMs));
+        take.bind(4, std::int64_t(now));
+        take.step();
+    } else if (op == MC_LEASE_RELEASE) {
+        Prepared drop(db, "DELETE FROM leases WHERE name = ? AND holder = ?");
+        drop.bind(1, std::string(name));
+        drop.bind(2, std::string(holder));
+        drop.step();
+    }
+    Prepared read(db, "SELECT holder, expires_at_ms - ? FROM leases WHERE name = ? AND expires_at_ms >= ?");
+    read.bind(1, std::int64_t(now));
+    read.bind(2, std::string(name));
+    read.bind(3, std::int64_t(now));
+    Lease out;
+    if (read.step()) {
+        const auto* text = sqlite3_column_text(read.get(), 0);
+        out.holder = text ? reinterpret_cast<const char*>(text) : "";
+        out.expiresInMs = sqlite3_column_int64(read.get(), 1);
+    }
+    return out;
 }
 
 void SqliteStore::query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) {

@@ -63,6 +63,7 @@ public:
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
     // Retention: one DELETE of the oldest rows (a log's full-text entry goes with it, by trigger).
     std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) override;
+    Lease lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) override;
     // Details (backend, path, wal, journal_mode, foreign_keys, synchronous, busy_timeout_ms,
     // size_bytes, wal_checkpoints, and ok/reason of the check); reports the status the check finds (OK, or
     // PERMANENT_ERROR when the database file is gone, RECOVERABLE_ERROR when it cannot be read).

@@ -249,6 +249,13 @@ typedef struct mc_record {
     size_t value_count;
 } mc_record;
 
+typedef enum mc_lease_op {
+    MC_LEASE_INVALID = 0,
+    MC_LEASE_ACQUIRE = 1, /* take or renew */
+    MC_LEASE_RELEASE = 2,
+    MC_LEASE_READ = 3
+} mc_lease_op;
+
 typedef struct mc_store_vtable {
     size_t struct_size;
     MC_LIFECYCLE_HOOKS; /* `output` at create: NULL */
@@ -303,6 +310,15 @@ typedef struct mc_store_vtable {
      * THREAD: the host's store writer thread, between writes (never beside write).  Optional: a store
      * without it keeps everything. */
     mc_status (*expire)(mc_instance* instance, mc_str kind, mc_str before, size_t max_rows, mc_sink* result);
+
+    /* ABI 2.3: leases, for the hosts of a cluster that share this store (who connects which MCP server).
+     * ACQUIRE takes the lease `name` for `holder` for `ttl_ms` when it is free, expired or already the
+     * holder's (a renewal); RELEASE gives it up when it is the holder's; READ changes nothing. Time is
+     * the database's clock, so the hosts' clocks do not matter. Writes the lease as it stands after:
+     * {"name":"...","holder":"..." or null,"expires_in_ms":N} (null and 0 when free).
+     * OWNERSHIP: borrowed for the call.  THREAD: any host thread, concurrently.  Optional: a store
+     * without it cannot back a cluster. */
+    mc_status (*lease)(mc_instance* instance, mc_lease_op op, mc_str name, mc_str holder, int64_t ttl_ms, mc_sink* result);
 } mc_store_vtable;
 
 /* ---------------------------------------------------------------------------------------------- */

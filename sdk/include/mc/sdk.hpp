@@ -1251,6 +1251,16 @@ public:
         (void)kind, (void)before, (void)maxRows;
         throw Error(MC_ERR_UNSUPPORTED, "this store keeps everything (no expire)");
     }
+    // Leases (ABI 2.3): take/renew, release or read the lease `name`; returns it as it stands after.
+    // The default refuses (MC_ERR_UNSUPPORTED): the store cannot back a cluster. THREAD: any, concurrent.
+    struct Lease {
+        std::string holder; // "" when free
+        std::int64_t expiresInMs = 0;
+    };
+    virtual Lease lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) {
+        (void)op, (void)name, (void)holder, (void)ttlMs;
+        throw Error(MC_ERR_UNSUPPORTED, "this store keeps no leases (it cannot back a cluster)");
+    }
     // A named query; throw Error(MC_ERR_UNSUPPORTED) for an unknown name. THREAD: any, concurrent.
     virtual void query(std::string_view name, std::string_view paramsJson, Sink& rows) = 0;
     // Details (counters, settings in effect) as a JSON object; health goes through reportStatus.
@@ -1451,6 +1461,22 @@ struct StoreAdapter : Lifecycle<T, Table> {
         Sink sink(rows);
         return guardSink(b->host, sink, [&] { b->impl->query(view(name), view(params), sink); });
     }
+    static mc_status lease(mc_instance* p, mc_lease_op op, mc_str name, mc_str holder, std::int64_t ttlMs,
+                           mc_sink* result) noexcept {
+        auto* b = box<T>(p);
+        Sink sink(result);
+        return guardSink(b->host, sink, [&] {
+            if (op != MC_LEASE_ACQUIRE && op != MC_LEASE_RELEASE && op != MC_LEASE_READ)
+                throw Error(MC_ERR_INVALID_ARGUMENT, "lease: unknown operation " + std::to_string(static_cast<int>(op)));
+            if (view(name).empty()) throw Error(MC_ERR_INVALID_ARGUMENT, "lease: the name is empty");
+            if (op != MC_LEASE_READ && view(holder).empty()) throw Error(MC_ERR_INVALID_ARGUMENT, "lease: the holder is empty");
+            if (op == MC_LEASE_ACQUIRE && ttlMs <= 0) throw Error(MC_ERR_INVALID_ARGUMENT, "lease: ttl_ms must be positive");
+            const auto l = b->impl->lease(op, view(name), view(holder), ttlMs);
+            sink.write("{\"name\":" + json::quote(view(name)) + ",\"holder\":" +
+                       (l.holder.empty() ? std::string("null") : json::quote(l.holder)) +
+                       ",\"expires_in_ms\":" + std::to_string(l.holder.empty() ? 0 : l.expiresInMs) + "}");
+        });
+    }
     static mc_status describe(mc_instance* p, mc_sink* details) noexcept {
         auto* b = box<T>(p);
         Sink sink(details);
@@ -1458,7 +1484,7 @@ struct StoreAdapter : Lifecycle<T, Table> {
     }
     static constexpr mc_store_vtable vtable{sizeof(mc_store_vtable), &create, &L::start, &L::stop, &L::destroy,
                                             &dialect, &schemaVersion, &applyMigration, &write, &query, &describe,
-                                            &writeRecords, &expire};
+                                            &writeRecords, &expire, &lease};
 };
 
 template <class T, const auto& Table>

@@ -783,6 +783,10 @@ public:
         return sinkHook([&](mc_sink* s) { return vt_.store.expire(handle_, str(kind), str(before), maxRows, s); },
                         vt_.store.expire != nullptr);
     }
+    Call lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs = 0) {
+        return sinkHook([&](mc_sink* s) { return vt_.store.lease(handle_, op, str(name), str(holder), ttlMs, s); },
+                        vt_.store.lease != nullptr);
+    }
     Call query(std::string_view name, std::string_view paramsJson) {
         return sinkHook([&](mc_sink* s) { return vt_.store.query(handle_, str(name), str(paramsJson), s); },
                         vt_.store.query != nullptr);
