@@ -615,6 +615,13 @@ check_compose() {
   local services
   services=$(cd "$root" && docker-compose -f "$file" config --services | sort | tr '\n' ' ')
   note "docker-compose $(docker-compose version --short 2>/dev/null) accepts it; services: $services"
+  # The cluster profile: NATS and three hosts, each with its own id and port.
+  out=$(cd "$root" && docker-compose -f "$file" --profile cluster config 2>&1) ||
+    { printf '%s\n' "$out" >&2; die "docker-compose config rejects the cluster profile of $file"; }
+  for host in mc-1 mc-2 mc-3; do
+    grep -q "MC_CLUSTER_HOST_ID: $host" <<<"$out" || die "the cluster profile gives $host no MC_CLUSTER_HOST_ID"
+  done
+  note "the cluster profile: nats and mc-1..mc-3 (cluster.enabled, one host id each)"
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -414,7 +414,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_ACQUIRE, "mcp:c", "h1", 0).status);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_ACQUIRE, "", "h1", 100).status);
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_RELEASE, "mcp:a", "").status);
-        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(static_cast<mc_lease_op>(9), "mcp:a", "h1", 100).status);
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, s.lease(MC_LEASE_INVALID, "mcp:a", "h1", 100).status);
     }
 
     void testExpireDeletesTheOldestOfAKindABatchAtATime() {

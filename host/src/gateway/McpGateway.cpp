@@ -131,7 +131,9 @@ void McpGateway::start() {
             // In a cluster a configured server waits for its lease (claim).
             if (clusterSelf_.empty()) toStart.push_back(connection);
         }
-        for (auto& [id, c] : connections_) {
+        for (auto& entry : connections_) {
+            const std::string& id = entry.first; // not a structured binding: lambdas may not capture those (C++17)
+            const auto& c = entry.second;
             const bool configured = std::any_of(configured_.begin(), configured_.end(), [&](const McpServerConfig& k) { return k.id == id; });
             if ((clusterSelf_.empty() || !configured) && std::find(toStart.begin(), toStart.end(), c) == toStart.end())
                 toStart.push_back(c);
