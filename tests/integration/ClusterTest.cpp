@@ -237,6 +237,7 @@ class ClusterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNatsRestartedMidStreamLosesNothingAcknowledged);
     CPPUNIT_TEST(testStoppedHostCatchesUp);
     CPPUNIT_TEST(testEachServerHasOneOwnerAndMovesWhenItsHostIsKilled);
+    CPPUNIT_TEST(testOnlyTheLeaderConnectsWhatDiscoveryFinds);
     CPPUNIT_TEST(testStartupRefusesAMissingBus);
     CPPUNIT_TEST_SUITE_END();
 
@@ -445,6 +446,54 @@ public:
             (void)prefix;
         }
         for (const auto& id : acknowledged) CPPUNIT_ASSERT_MESSAGE("lost: " + id, stored.count(id) == 1);
+    }
+
+    // Every host runs discovery (here a Claude Desktop config file listing server-everything), but only
+    // the leader connects what it finds; the others list it, saying why. When the leader stops, another
+    // host leads and connects it.
+    void testOnlyTheLeaderConnectsWhatDiscoveryFinds() {
+        mc::test::TempDir dir;
+        dir.write("claude_desktop_config.json", "{\"mcpServers\":{\"Everything Local\":{\"command\":\"node\",\"args\":[\"" +
+                                                    mc::test::everythingServerScript() + "\",\"stdio\"]}}}");
+        Cluster cluster("leader", {"-Ddiscovery.files.paths=" + dir.file("claude_desktop_config.json"),
+                                   "-Ddiscovery.files.policy=auto-connect", "-Ddiscovery.files.poll_interval_ms=100",
+                                   "-Ddiscovery.registry.enabled=false", "-Dcluster.lease_ms=1500"});
+        const auto leaderOn = [&](std::size_t i) {
+            try {
+                const auto o = cluster.cluster(i)->getObject("ownership");
+                return o->isNull("leader") ? std::string() : o->getValue<std::string>("leader");
+            } catch (const std::exception&) {
+                return std::string();
+            }
+        };
+        const auto connectedOn = [&](std::size_t i) { return mc::test::statusOf(cluster.ports[i], "everything-local") == "connected"; };
+        int leader = -1;
+        CPPUNIT_ASSERT(eventually([&] {
+            const std::string l = leaderOn(0);
+            if (l.empty() || leaderOn(1) != l || leaderOn(2) != l) return false;
+            leader = l.back() - '1';
+            return connectedOn(static_cast<std::size_t>(leader));
+        }));
+        for (std::size_t i = 0; i < 3; ++i) {
+            if (static_cast<int>(i) == leader) continue;
+            CPPUNIT_ASSERT_EQUAL(std::string("absent"), mc::test::statusOf(cluster.ports[i], "everything-local"));
+            const std::string report = httpGet(cluster.ports[i], "/api/discovery").body;
+            CPPUNIT_ASSERT_MESSAGE(report, report.find("another host of the cluster connects what discovery finds") != std::string::npos);
+        }
+        cluster.hosts[static_cast<std::size_t>(leader)]->terminate(); // a clean stop releases the leader lease
+        CPPUNIT_ASSERT(cluster.hosts[static_cast<std::size_t>(leader)]->waitExit(20000) == 0);
+        std::vector<std::size_t> live;
+        for (std::size_t i = 0; i < 3; ++i)
+            if (static_cast<int>(i) != leader) live.push_back(i);
+        int next = -1;
+        CPPUNIT_ASSERT(eventually([&] {
+            const std::string l = leaderOn(live[0]);
+            if (l.empty() || leaderOn(live[1]) != l || l == "h" + std::to_string(leader + 1)) return false;
+            next = l.back() - '1';
+            return connectedOn(static_cast<std::size_t>(next));
+        }));
+        for (std::size_t i : live)
+            if (static_cast<int>(i) != next) CPPUNIT_ASSERT(!connectedOn(i));
     }
 
     void testStartupRefusesAMissingBus() {

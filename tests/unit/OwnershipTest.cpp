@@ -46,6 +46,7 @@ struct Host {
     std::string id;
     std::set<std::string> connected;
     std::map<std::string, std::string> owners;
+    bool leading = false;
     std::unique_ptr<Ownership> ownership;
     Host(std::string name, LeaseTable& table, const std::vector<std::string>& servers, const std::size_t& members) : id(std::move(name)) {
         Ownership::Hooks hooks;
@@ -57,6 +58,10 @@ struct Host {
         hooks.claim = [this](const std::string& s) { CPPUNIT_ASSERT(connected.insert(s).second); };
         hooks.yield = [this](const std::string& s) { CPPUNIT_ASSERT(connected.erase(s) == 1); };
         hooks.owner = [this](const std::string& s, const std::string& holder) { owners[s] = holder; };
+        hooks.lead = [this](bool lead) {
+            CPPUNIT_ASSERT(lead != leading); // told only of changes
+            leading = lead;
+        };
         ownership = std::make_unique<Ownership>(id, std::chrono::milliseconds(3000), std::move(hooks));
     }
 };
@@ -70,6 +75,7 @@ class OwnershipTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testLeasesOfAHostThatStoppedRenewingAreTakenOver);
     CPPUNIT_TEST(testAHostThatCannotRenewClosesItsServers);
     CPPUNIT_TEST(testStopReleases);
+    CPPUNIT_TEST(testOneLeaderWhichMovesWhenItStops);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -144,6 +150,24 @@ public:
         h1.ownership->round();
         CPPUNIT_ASSERT(h1.connected.empty());
         CPPUNIT_ASSERT(h1.ownership->healthJson().find("\"last_error\":\"the store is down\"") != std::string::npos);
+    }
+
+    void testOneLeaderWhichMovesWhenItStops() {
+        LeaseTable table;
+        std::size_t members = 2;
+        Host h1("h1", table, {"a"}, members), h2("h2", table, {"a"}, members);
+        h1.ownership->round();
+        h2.ownership->round();
+        CPPUNIT_ASSERT(h1.leading);
+        CPPUNIT_ASSERT(!h2.leading);
+        h2.ownership->round(); // still not: h1 renews
+        h1.ownership->round();
+        CPPUNIT_ASSERT(!h2.leading);
+        CPPUNIT_ASSERT(h2.ownership->healthJson().find("\"leader\":\"h1\"") != std::string::npos);
+        h1.ownership->stop(); // releases: the next round of h2 takes it
+        CPPUNIT_ASSERT(!h1.leading);
+        h2.ownership->round();
+        CPPUNIT_ASSERT(h2.leading);
     }
 
     void testStopReleases() {

@@ -63,6 +63,10 @@ std::string sourceName(const PluginInfo& info) {
 
 const char* const kPrometheusTextType = "text/plain; version=0.0.4; charset=utf-8";
 
+// Why a host of a cluster that does not lead lists what discovery finds without connecting it.
+const char* const kNotLeading =
+    "another host of the cluster connects what discovery finds (the leader: GET /api/health, cluster.ownership.leader)";
+
 // A plugin's SECRET keys: ${env:NAME} / ${file:/path} read by the gateway's resolver, as host.properties may.
 std::string resolvePluginSecret(const std::string& key, const std::string& text) {
     return resolveSecretValue(key, text, "config", {});
@@ -117,6 +121,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
     }
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
                                                     settings_.discoveryProbeRetry);
+    // In a cluster only the leader connects what discovery finds (Ownership's "leader" lease).
+    if (cluster_) discovery_->setConnecting(false, kNotLeading);
     gateway_->setPolicy(PermissionPolicy::fromConfig(*config_));
     if (settings_.mcpEndpoint) {
         mcpFace_ = std::make_unique<McpServerFace>(*gateway_, *ingest_, settings_.mcpMaxSessions, MC_VERSION);
@@ -269,6 +275,9 @@ void HostRuntime::startOwnership() {
     hooks.claim = [this](const std::string& id) { gateway_->claim(id); };
     hooks.yield = [this](const std::string& id) { gateway_->yield(id); };
     hooks.owner = [this](const std::string& id, const std::string& holder) { gateway_->setOwner(id, holder); };
+    hooks.lead = [this](bool leading) {
+        discovery_->setConnecting(leading, kNotLeading);
+    };
     ownership_ = std::make_unique<Ownership>(settings_.cluster.hostId, settings_.cluster.lease, std::move(hooks));
     ownership_->start();
 }

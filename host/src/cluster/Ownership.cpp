@@ -49,14 +49,27 @@ void Ownership::stop() {
         if (hooks_.lease(MC_LEASE_RELEASE, "mcp:" + id, 0, holder, error) != MC_OK)
             logging::get("cluster")->warn("releasing the lease of mcp '{}' failed: {} (it expires by itself)", id, error);
     }
+    bool leading = false;
+    {
+        std::lock_guard lock(mutex_);
+        std::swap(leading, leading_);
+    }
+    if (leading) {
+        if (hooks_.lead) hooks_.lead(false);
+        std::string holder, error;
+        hooks_.lease(MC_LEASE_RELEASE, "leader", 0, holder, error);
+    }
 }
 
 void Ownership::loseAll(const std::string& why) {
     std::set<std::string> held;
+    bool leading = false;
     {
         std::lock_guard lock(mutex_);
         held.swap(held_);
+        std::swap(leading, leading_);
     }
+    if (leading && hooks_.lead) hooks_.lead(false);
     for (const auto& id : held) {
         logging::get("cluster")->warn("closing mcp '{}': {}", id, why);
         hooks_.yield(id);
@@ -122,8 +135,13 @@ void Ownership::round() {
             hooks_.claim(id);
         }
     }
+    // The leader: whoever holds the lease keeps it; anyone takes it when it is free.
+    std::string leader;
+    const bool leaderRead = hooks_.lease(MC_LEASE_ACQUIRE, "leader", ttl_.count(), leader, error) == MC_OK;
+    if (!leaderRead) failed = true;
     const auto now = std::chrono::steady_clock::now();
     std::map<std::string, std::string> changed;
+    std::optional<bool> leadingNow;
     bool stale = false;
     {
         std::lock_guard lock(mutex_);
@@ -137,6 +155,13 @@ void Ownership::round() {
             lastRenewed_ = now;
         }
         held_ = held;
+        if (leaderRead) {
+            leader_ = leader;
+            if ((leader == self_) != leading_) {
+                leading_ = leader == self_;
+                leadingNow = leading_;
+            }
+        }
         for (const auto& [id, holder] : owners) {
             auto it = owners_.find(id);
             if (it == owners_.end() || it->second != holder) changed[id] = holder;
@@ -144,6 +169,11 @@ void Ownership::round() {
         }
     }
     for (const auto& [id, holder] : changed) hooks_.owner(id, holder);
+    if (leadingNow) {
+        logging::get("cluster")->info(*leadingNow ? "this host ({}) leads the cluster now" : "this host ({}) no longer leads the cluster",
+                                      self_);
+        if (hooks_.lead) hooks_.lead(*leadingNow);
+    }
     if (stale) loseAll("its lease could not be renewed (" + error + ")");
 }
 
@@ -158,7 +188,8 @@ std::string Ownership::healthJson() const {
     std::lock_guard lock(mutex_);
     std::string out = "{\"ttl_ms\":" + std::to_string(ttl_.count()) + ",\"rounds\":" + std::to_string(rounds_) +
                       ",\"failed_rounds\":" + std::to_string(failedRounds_) + ",\"last_error\":" +
-                      (lastError_.empty() ? std::string("null") : json::quote(lastError_)) + ",\"held\":[";
+                      (lastError_.empty() ? std::string("null") : json::quote(lastError_)) +
+                      ",\"leader\":" + (leader_.empty() ? std::string("null") : json::quote(leader_)) + ",\"held\":[";
     bool first = true;
     for (const auto& id : held_) {
         out += (first ? "" : ",") + json::quote(id);

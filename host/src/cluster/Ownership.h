@@ -5,7 +5,9 @@
 // it, so servers spread over the hosts and move when hosts come and go; when a host dies its leases
 // expire and the others take its servers within ttl + ttl/3. A host that cannot renew (its store is
 // down) closes its servers before its leases can have passed to another host, so no server is
-// connected twice for longer than the store's clock and this host's disagree.
+// connected twice for longer than the store's clock and this host's disagree. One more lease, "leader",
+// goes to whichever host takes it first and keeps renewing it: the leader runs what one host should
+// (connecting what discovery finds).
 #include "mc/plugin_abi.h"
 
 #include <chrono>
@@ -32,6 +34,7 @@ public:
         std::function<void(const std::string& id)> claim;  // this host connects it now
         std::function<void(const std::string& id)> yield;  // this host must close it now
         std::function<void(const std::string& id, const std::string& holder)> owner; // who has it ("" nobody)
+        std::function<void(bool leading)> lead; // this host became (true) or stopped being (false) the leader
     };
 
     Ownership(std::string self, std::chrono::milliseconds ttl, Hooks hooks);
@@ -46,7 +49,7 @@ public:
     void round();
 
     std::optional<std::string> ownerOf(const std::string& id) const; // the holder seen last round
-    // {"ttl_ms","rounds","failed_rounds","last_error","held":[...],"owners":{"<id>":"<host>"|null}}
+    // {"ttl_ms","rounds","failed_rounds","last_error","leader":"<host>"|null,"held":[...],"owners":{"<id>":"<host>"|null}}
     std::string healthJson() const;
 
 private:
@@ -62,6 +65,8 @@ private:
     std::mutex roundMutex_; // one round at a time
     std::set<std::string> held_;
     std::map<std::string, std::string> owners_;
+    std::string leader_;   // the holder of "leader" as last read
+    bool leading_ = false; // this host is it
     std::chrono::steady_clock::time_point lastRenewed_{};
     std::uint64_t rounds_ = 0, failedRounds_ = 0;
     std::string lastError_;

@@ -341,6 +341,30 @@ void DiscoveryService::apply(const std::string& pluginId, const Report& report) 
     for (const auto& id : removals) gateway_.remove(id);
 }
 
+void DiscoveryService::setConnecting(bool connecting, const std::string& why) {
+    std::vector<std::string> removals;
+    {
+        std::lock_guard lock(mutex_);
+        if (connecting_ == connecting) return;
+        connecting_ = connecting;
+        notConnecting_ = why;
+        std::vector<std::string> keys;
+        for (auto& entry : endpoints_) keys.push_back(entry.first);
+        for (const auto& key : keys) {
+            Endpoint& endpoint = endpoints_.at(key);
+            if (connecting) {
+                reconcile(key);
+            } else if (!endpoint.mcpId.empty()) {
+                logging::get("discovery")->info("mcp '{}' removed here: {}", endpoint.mcpId, why);
+                removals.push_back(endpoint.mcpId);
+                endpoint.mcpId.clear();
+                endpoint.notStarted = why;
+            }
+        }
+    }
+    for (const auto& id : removals) gateway_.remove(id);
+}
+
 void DiscoveryService::applyScanComplete(Source& source, long long startedUnixUs) {
     source.lastScanUs = nowUnixUs();
     std::vector<std::string> gone;
@@ -563,6 +587,10 @@ void DiscoveryService::reconcile(const std::string& endpointKey) {
     case Probe::State::Refused: endpoint.notStarted = "not probed: " + endpoint.probe.error; return;
     case Probe::State::Ok:
     case Probe::State::Skipped: break;
+    }
+    if (!connecting_) {
+        endpoint.notStarted = notConnecting_;
+        return;
     }
     McpServerConfig config = endpoint.config;
     config.id = uniqueMcpId(endpoint.name);

@@ -96,6 +96,10 @@ public:
     // source), NotSupported (the plugin has no refresh hook) or UpstreamFailed (the plugin refused);
     // `error` says why.
     std::optional<Refusal> refresh(const std::string& source, std::string& error);
+    // Cluster mode: only the leader connects what discovery finds (every host lists it). Off: servers
+    // handed to the gateway are removed and each endpoint says `why` instead; on: endpoints are
+    // reconsidered and connected where allowed. On unless set (one host). THREAD: any.
+    void setConnecting(bool connecting, const std::string& why);
     // Blocks until queued reports and running probes are done or `timeout` passes (tests, shutdown).
     bool idle(std::chrono::milliseconds timeout) const;
 
@@ -194,6 +198,8 @@ private:
     std::vector<std::string> removals_; // gateway ids to remove once the lock is released
     bool started_ = false;
     bool stopped_ = false;
+    bool connecting_ = true;      // setConnecting
+    std::string notConnecting_;   // why not, when off
     std::size_t inFlight_ = 0; // reports and probes posted but not finished
 };
 

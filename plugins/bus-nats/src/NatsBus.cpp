@@ -506,6 +506,10 @@ void NatsBus::subscribe(std::uint64_t subscription, std::string_view subject, st
     }
     natsSubscription_SetOnCompleteCB(sub->sub, &NatsBus::onSubscriptionComplete, sub);
     natsSubscription_SetPendingLimits(sub->sub, kPendingMessages, kPendingBytes);
+    deliveries.unlock();
+    // Returns once the server has the subscription (while connected): a message published after
+    // subscribe returned reaches it. Away, the client sends it on reconnecting.
+    natsConnection_FlushTimeout(connection_, settings_.connectTimeoutMs);
 }
 
 void NatsBus::unsubscribe(std::uint64_t subscription) {

@@ -578,8 +578,9 @@ typedef struct mc_bus_vtable {
     mc_status (*publish)(mc_instance* instance, mc_str subject, mc_str reply_to, mc_str payload);
 
     /* Subscribes to `subject` (`queue_group` "" for none) under `subscription`, a nonzero id the
-     * host chooses; it lasts across reconnects until unsubscribe. MC_ERR_CONFLICT when the id is in
-     * use. OWNERSHIP: borrowed for the call.  THREAD: any host thread.  Required. */
+     * host chooses; it lasts across reconnects until unsubscribe. While connected it returns once
+     * the bus has it, so a message published afterwards reaches it. MC_ERR_CONFLICT when the id is
+     * in use. OWNERSHIP: borrowed for the call.  THREAD: any host thread.  Required. */
     mc_status (*subscribe)(mc_instance* instance, uint64_t subscription, mc_str subject, mc_str queue_group);
 
     /* Ends a subscription: once it returns, no message of it is delivered. MC_ERR_NOT_FOUND for an
