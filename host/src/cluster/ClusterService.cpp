@@ -85,10 +85,12 @@ void ClusterService::start(std::shared_ptr<const LoadedPlugin> plugin, std::uniq
 
 void ClusterService::stop() {
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (stopping_) return;
         stopping_ = true;
         ready_ = false;
+        // Calls into the bus under way (appends, publishes) end before the instance goes.
+        wake_.wait(lock, [&] { return usingBus_ == 0; });
     }
     wake_.notify_all();
     if (heartbeat_.joinable()) heartbeat_.join();
@@ -118,8 +120,22 @@ void ClusterService::relay(std::string_view head, std::string_view tail, const s
             early_.push_back(std::move(envelope));
             return;
         }
+        ++usingBus_;
     }
     append(envelope);
+    doneWithBus();
+}
+
+bool ClusterService::useBus() {
+    std::lock_guard lock(mutex_);
+    if (!ready_) return false;
+    ++usingBus_;
+    return true;
+}
+
+void ClusterService::doneWithBus() {
+    std::lock_guard lock(mutex_);
+    if (--usingBus_ == 0) wake_.notify_all();
 }
 
 void ClusterService::append(const std::string& envelope) {
@@ -184,12 +200,8 @@ void ClusterService::message(const mc_bus_message& message) {
 void ClusterService::announce() {
     const std::string payload = "{\"host_id\":" + json::quote(settings_.hostId) + ",\"started_at\":" + json::quote(startedAt_) +
                                 ",\"last_seq\":" + std::to_string(lastSeq_.load()) + "}";
-    const std::string subject = kHeartbeatSubject;
-    std::string reason;
-    HostContext::call(reason, [&] {
-        return vtable_.publish(instance_->handle(), mc_str{subject.data(), subject.size()}, mc_str{nullptr, 0},
-                               mc_str{payload.data(), payload.size()});
-    });
+    std::string error;
+    publish(kHeartbeatSubject, "", payload, error); // a beat lost while the bus is away: the next one comes
 }
 
 void ClusterService::heartbeats() {
@@ -212,14 +224,16 @@ std::size_t ClusterService::upMembers() const {
 }
 
 bool ClusterService::publish(const std::string& subject, const std::string& replyTo, const std::string& payload, std::string& error) {
-    if (!instance_) {
+    if (!useBus()) {
         error = "the bus is not running";
         return false;
     }
-    return HostContext::call(error, [&] {
-               return vtable_.publish(instance_->handle(), mc_str{subject.data(), subject.size()}, mc_str{replyTo.data(), replyTo.size()},
-                                      mc_str{payload.data(), payload.size()});
-           }) == MC_OK;
+    const bool sent = HostContext::call(error, [&] {
+                          return vtable_.publish(instance_->handle(), mc_str{subject.data(), subject.size()},
+                                                 mc_str{replyTo.data(), replyTo.size()}, mc_str{payload.data(), payload.size()});
+                      }) == MC_OK;
+    doneWithBus();
+    return sent;
 }
 
 void ClusterService::forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request,

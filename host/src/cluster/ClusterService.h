@@ -67,7 +67,9 @@ private:
     };
 
     void relay(std::string_view head, std::string_view tail, const std::vector<std::string>& channels);
-    void append(const std::string& envelope); // mutex_ not held
+    void append(const std::string& envelope); // mutex_ not held; inside useBus/doneWithBus (or start)
+    bool useBus();       // false once stopping; else the instance stays until doneWithBus
+    void doneWithBus();
     void entry(std::uint64_t seq, std::string_view payload);
     void message(const mc_bus_message& message);
     void announce();
@@ -93,6 +95,7 @@ private:
     std::condition_variable wake_;
     bool ready_ = false; // the bus takes appends
     bool stopping_ = false;
+    std::size_t usingBus_ = 0; // calls into the bus under way (stop waits for none)
     std::deque<std::string> early_;
     std::map<std::string, Member> members_;
     std::thread heartbeat_;

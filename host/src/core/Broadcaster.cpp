@@ -50,9 +50,9 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
     tail.append(payload.data(), payload.size());
     tail += '}';
 
-    if (relay_) {
+    if (const auto relay = std::atomic_load(&relay_)) {
         // In a cluster the log numbers it, and every host (this one too) delivers it from there.
-        relay_(head, tail, channels);
+        (*relay)(head, tail, channels);
         return 0;
     }
     std::lock_guard lock(mutex_);
@@ -62,8 +62,9 @@ std::uint64_t Broadcaster::publish(std::string_view type, std::string_view paylo
 }
 
 void Broadcaster::setRelay(Relay relay) {
-    std::lock_guard lock(mutex_);
-    relay_ = std::move(relay);
+    // Read without the lock by every publish: swapped atomically, and a publish under way keeps the
+    // relay it loaded alive until it returns.
+    std::atomic_store(&relay_, relay ? std::make_shared<const Relay>(std::move(relay)) : std::shared_ptr<const Relay>());
 }
 
 bool Broadcaster::publishNumbered(std::uint64_t seq, std::string_view head, std::string_view tail,

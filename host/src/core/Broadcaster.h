@@ -98,7 +98,7 @@ private:
     void fanOut(std::uint64_t seq, std::string_view head, std::string_view tail, const std::vector<std::string>& channels);
 
     mutable std::mutex mutex_;
-    Relay relay_;
+    std::shared_ptr<const Relay> relay_; // std::atomic_load/atomic_store: publish reads it without the lock
     std::unordered_map<BroadcastSubscriber*, std::uint64_t> floors_; // seqs a resumed client saw already
     std::uint64_t lastSeq_ = 0;
     std::uint64_t published_ = 0;
