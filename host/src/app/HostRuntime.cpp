@@ -108,12 +108,8 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         gateway_->setRemoteToolCall([this, cluster](const std::string& id, ToolCallRequest request, ToolCallCallback done) {
             const auto owner = ownership_ ? ownership_->ownerOf(id) : std::nullopt;
             if (!owner) {
-                ToolCallOutcome o;
-                o.refusal = Refusal::Unavailable;
-                o.errorCode = "no_owner";
-                o.outcome = "disconnected";
-                o.message = "no host of the cluster connects mcp '" + id + "' now (its lease is free; one takes it shortly)";
-                done(std::move(o));
+                done(refusedCall(Refusal::Unavailable, "no_owner",
+                                 "no host of the cluster connects mcp '" + id + "' now (its lease is free; one takes it shortly)"));
                 return;
             }
             cluster->forwardToolCall(*owner, id, std::move(request), std::move(done));

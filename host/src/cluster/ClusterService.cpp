@@ -19,14 +19,6 @@ constexpr std::chrono::seconds kCallGrace{5}; // a forwarded call's wait beyond 
 
 std::string remoteSubject(const std::string& hostId) { return "rpc." + hostId; }
 
-ToolCallOutcome refused(Refusal refusal, const std::string& code, const std::string& message) {
-    ToolCallOutcome o;
-    o.refusal = refusal;
-    o.errorCode = code;
-    o.outcome = refusal == Refusal::TimedOut ? "timeout" : "disconnected";
-    o.message = message;
-    return o;
-}
 
 long long nowUs() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -100,7 +92,7 @@ void ClusterService::stop() {
         std::lock_guard lock(mutex_);
         calls.swap(calls_);
     }
-    for (auto& [id, call] : calls) call.done(refused(Refusal::Unavailable, "host_stopping", "this host is stopping"));
+    for (auto& [id, call] : calls) call.done(refusedCall(Refusal::Unavailable, "host_stopping", "this host is stopping"));
     if (instance_) {
         instance_->stopQuietly();
         instance_.reset();
@@ -254,7 +246,7 @@ void ClusterService::forwardToolCall(const std::string& owner, const std::string
             failed = std::move(it->second.done);
             calls_.erase(it);
         }
-        failed(refused(Refusal::Unavailable, "bus_unavailable", "mcp '" + mcpId + "' is connected by host '" + owner +
+        failed(refusedCall(Refusal::Unavailable, "bus_unavailable", "mcp '" + mcpId + "' is connected by host '" + owner +
                                                                      "', which the bus cannot reach now: " + error));
         return;
     }
@@ -290,7 +282,7 @@ void ClusterService::remote(const mc_bus_message& message) {
     };
     ++served_;
     if (!ownedToolCall_) {
-        answer(refused(Refusal::Unavailable, "owned_elsewhere", "this host runs no forwarded calls"));
+        answer(refusedCall(Refusal::Unavailable, "owned_elsewhere", "this host runs no forwarded calls"));
         return;
     }
     ownedToolCall_(m.mcpId, std::move(m.request), std::move(answer));
@@ -312,7 +304,7 @@ void ClusterService::expireCalls() {
     }
     for (auto& [owner, done] : expired) {
         ++callsTimedOut_;
-        done(refused(Refusal::TimedOut, "owner_timeout", "host '" + owner + "' did not answer the forwarded call in time"));
+        done(refusedCall(Refusal::TimedOut, "owner_timeout", "host '" + owner + "' did not answer the forwarded call in time"));
     }
 }
 

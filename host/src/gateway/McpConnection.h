@@ -102,6 +102,18 @@ struct ToolCallOutcome {
 };
 using ToolCallCallback = std::function<void(ToolCallOutcome)>;
 
+// A call that ended before a server saw it (no owner, the owner gone, no answer from the owner):
+// outcome "timeout" for TimedOut, else "disconnected".
+inline ToolCallOutcome refusedCall(Refusal refusal, std::string code, std::string message, std::string detailsJson = "{}") {
+    ToolCallOutcome o;
+    o.refusal = refusal;
+    o.errorCode = std::move(code);
+    o.outcome = refusal == Refusal::TimedOut ? "timeout" : "disconnected";
+    o.message = std::move(message);
+    o.detailsJson = std::move(detailsJson);
+    return o;
+}
+
 // Who hears, besides the event stream, what servers change and log (the MCP endpoint's sessions).
 // Both run on the thread that learnt it and must return at once.
 struct McpServerListener {

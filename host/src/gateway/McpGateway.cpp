@@ -344,13 +344,8 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
             remoteToolCall_(mcpId, std::move(request), std::move(done));
             return;
         }
-        ToolCallOutcome o;
-        o.refusal = Refusal::Unavailable;
-        o.errorCode = "owned_elsewhere";
-        o.outcome = "disconnected";
-        o.message = "mcp '" + mcpId + "' is connected by another host of the cluster";
-        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
-        done(std::move(o));
+        done(refusedCall(Refusal::Unavailable, "owned_elsewhere", "mcp '" + mcpId + "' is connected by another host of the cluster",
+                         "{\"mcp_id\":" + json::quote(mcpId) + "}"));
         return;
     }
     connection->callTool(std::move(request), std::move(done));
@@ -359,13 +354,8 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
 void McpGateway::runOwnedToolCall(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {
     auto connection = find(mcpId);
     if (!connection || !ownsHere(mcpId)) {
-        ToolCallOutcome o;
-        o.refusal = Refusal::Unavailable;
-        o.errorCode = "owned_elsewhere";
-        o.outcome = "disconnected";
-        o.message = "mcp '" + mcpId + "' is not connected by this host (its owner changed)";
-        o.detailsJson = "{\"mcp_id\":" + json::quote(mcpId) + "}";
-        done(std::move(o));
+        done(refusedCall(Refusal::Unavailable, "owned_elsewhere", "mcp '" + mcpId + "' is not connected by this host (its owner changed)",
+                         "{\"mcp_id\":" + json::quote(mcpId) + "}"));
         return;
     }
     connection->callTool(std::move(request), std::move(done));
