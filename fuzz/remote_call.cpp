@@ -1,4 +1,4 @@
-// A message another host of the cluster sends this one on its subject (host/src/cluster/RemoteToolCall.cpp):
+// A message another host of the cluster sends this one on its subject (host/src/cluster/RemoteMessage.cpp):
 // a forwarded tool call, or the outcome of one this host forwarded; written by a peer, or by anything
 // that can publish on the bus.
 //
@@ -6,7 +6,7 @@
 // and a timeout within 1..3600000 ms; encoding what was decoded decodes to the same.
 #include "FuzzSupport.h"
 
-#include "cluster/RemoteToolCall.h"
+#include "cluster/RemoteMessage.h"
 
 #include <stdexcept>
 #include <string>

@@ -13,6 +13,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 
 #include <atomic>
 #include <chrono>
@@ -210,6 +211,24 @@ std::vector<std::string> ofSource(const std::vector<Seen>& seen, const std::stri
     return out;
 }
 
+// -D options configuring server-everything over stdio as each of `ids`.
+std::vector<std::string> everythingServers(const std::vector<std::string>& ids) {
+    std::vector<std::string> out;
+    for (const auto& id : ids) {
+        out.push_back("-Dmcp.servers." + id + ".transport=stdio");
+        out.push_back("-Dmcp.servers." + id + ".command=node");
+        out.push_back("-Dmcp.servers." + id + ".args=[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]");
+        out.push_back("-Dmcp.servers." + id + ".shutdown_grace_ms=500");
+    }
+    return out;
+}
+
+bool listed(const Poco::JSON::Array::Ptr& list, const std::string& item) {
+    for (std::size_t i = 0; list && i < list->size(); ++i)
+        if (list->getElement<std::string>(static_cast<unsigned>(i)) == item) return true;
+    return false;
+}
+
 // Every viewer saw the same events with the same seqs, each once, seqs increasing.
 void assertSameLog(const std::vector<std::vector<Seen>>& views) {
     for (const auto& view : views) {
@@ -237,6 +256,7 @@ class ClusterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNatsRestartedMidStreamLosesNothingAcknowledged);
     CPPUNIT_TEST(testStoppedHostCatchesUp);
     CPPUNIT_TEST(testEachServerHasOneOwnerAndMovesWhenItsHostIsKilled);
+    CPPUNIT_TEST(testMcpOnEveryHostOffersEveryServer);
     CPPUNIT_TEST(testOnlyTheLeaderConnectsWhatDiscoveryFinds);
     CPPUNIT_TEST(testStartupRefusesAMissingBus);
     CPPUNIT_TEST_SUITE_END();
@@ -367,13 +387,7 @@ public:
     // another host owns it); kill -9 of an owner moves its server to a survivor within the lease, calls
     // work again, and nothing the killed host acknowledged is lost from the store.
     void testEachServerHasOneOwnerAndMovesWhenItsHostIsKilled() {
-        std::vector<std::string> servers;
-        for (const char* id : {"alpha", "beta"}) {
-            servers.push_back(std::string("-Dmcp.servers.") + id + ".transport=stdio");
-            servers.push_back(std::string("-Dmcp.servers.") + id + ".command=node");
-            servers.push_back(std::string("-Dmcp.servers.") + id + ".args=[\"" + mc::test::everythingServerScript() + "\",\"stdio\"]");
-            servers.push_back(std::string("-Dmcp.servers.") + id + ".shutdown_grace_ms=500");
-        }
+        auto servers = everythingServers({"alpha", "beta"});
         servers.push_back("-Dcluster.lease_ms=1500");
         Cluster cluster("owners", servers);
         const std::vector<std::size_t> all{0, 1, 2};
@@ -446,6 +460,65 @@ public:
             (void)prefix;
         }
         for (const auto& id : acknowledged) CPPUNIT_ASSERT_MESSAGE("lost: " + id, stored.count(id) == 1);
+    }
+
+    // An agent on any host's /mcp sees the tools, resources and prompts of a server another host
+    // connects (the owner's catalog mirrored through the heartbeats' stamps), and its call, read and
+    // prompt go to the owner; both SDK generations and both eras. When the owner is killed, the
+    // server's lists come from its new owner.
+    void testMcpOnEveryHostOffersEveryServer() {
+        auto options = everythingServers({"alpha"});
+        options.push_back("-Dcluster.lease_ms=1500");
+        options.push_back("-Dmcp.endpoint.enabled=true");
+        Cluster cluster("catalogs", options);
+        const std::vector<std::size_t> all{0, 1, 2};
+        int owner = -1;
+        CPPUNIT_ASSERT(eventually([&] { return (owner = cluster.agreedOwner("alpha", all)) >= 0; }, 30000));
+        const std::string features = "mission-control://alpha/demo://resource/static/document/features.md";
+        // What an agent of `sdk` sees and gets on host i's /mcp (once alpha's tools are offered there).
+        auto tour = [&](std::size_t i, const std::string& sdk) {
+            const std::string url = "http://127.0.0.1:" + std::to_string(cluster.ports[i]) + "/mcp";
+            Poco::JSON::Object::Ptr out;
+            std::string last;
+            const bool offered = eventually([&] {
+                const auto ran = mc::test::runProgram(
+                    "node", {"mcp-tour.mjs", "--sdk", sdk, "--url", url, "--call", "alpha__echo", "--args",
+                             R"({"message":"via h)" + std::to_string(i + 1) + R"("})", "--read", features, "--prompt",
+                             "alpha__args-prompt", "--prompt-args", R"({"city":"Oslo"})"});
+                last = ran.out;
+                if (ran.status != 0) return false;
+                out = Poco::JSON::Parser().parse(ran.out).extract<Poco::JSON::Object::Ptr>();
+                return true;
+            }, 20000);
+            CPPUNIT_ASSERT_MESSAGE(sdk + " on h" + std::to_string(i + 1) + ": " + last, offered);
+            CPPUNIT_ASSERT_MESSAGE(last, listed(out->getArray("tools"), "alpha__echo"));
+            CPPUNIT_ASSERT_MESSAGE(last, listed(out->getArray("resources"), features));
+            CPPUNIT_ASSERT_MESSAGE(last, listed(out->getArray("prompts"), "alpha__simple-prompt"));
+            CPPUNIT_ASSERT_EQUAL(std::string("Echo: via h") + std::to_string(i + 1),
+                                 out->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text"));
+            CPPUNIT_ASSERT_EQUAL(features, out->getArray("read")->getObject(0)->getValue<std::string>("uri"));
+            CPPUNIT_ASSERT_EQUAL(std::string("What's weather in Oslo?"),
+                                 out->getArray("prompt")->getObject(0)->getObject("content")->getValue<std::string>("text"));
+        };
+        std::vector<std::size_t> others;
+        for (std::size_t i : all)
+            if (static_cast<int>(i) != owner) others.push_back(i);
+        tour(others[0], "v1");
+        tour(others[1], "v2");
+        for (std::size_t i : others) {
+            const auto calls = cluster.cluster(i)->getObject("calls");
+            CPPUNIT_ASSERT_MESSAGE(cluster.health(i), calls->getValue<int>("catalogs_mirrored") >= 1);
+            CPPUNIT_ASSERT_MESSAGE(cluster.health(i), calls->getValue<int>("forwarded") >= 3); // the call, the read, the prompt
+            CPPUNIT_ASSERT_EQUAL(std::string("disconnected"), mc::test::statusOf(cluster.ports[i], "alpha")); // not connected there
+        }
+        // The owner's own /mcp offers it as connected there.
+        tour(static_cast<std::size_t>(owner), "v1");
+
+        cluster.hosts[static_cast<std::size_t>(owner)]->kill();
+        int moved = -1;
+        CPPUNIT_ASSERT(eventually([&] { return (moved = cluster.agreedOwner("alpha", others)) >= 0; }, 30000));
+        const std::size_t survivor = others[0] == static_cast<std::size_t>(moved) ? others[1] : others[0];
+        tour(survivor, "v2");
     }
 
     // Every host runs discovery (here a Claude Desktop config file listing server-everything), but only

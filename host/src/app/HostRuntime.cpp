@@ -102,9 +102,7 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         gateway_->setClustered(settings_.cluster.hostId);
         McpGateway* gateway = gateway_.get();
         ClusterService* cluster = cluster_.get();
-        cluster_->setOwnedToolCall([gateway](const std::string& id, ToolCallRequest request, ToolCallCallback done) {
-            gateway->runOwnedToolCall(id, std::move(request), std::move(done));
-        });
+        cluster_->setGateway(gateway);
         gateway_->setRemoteToolCall([this, cluster](const std::string& id, ToolCallRequest request, ToolCallCallback done) {
             const auto owner = ownership_ ? ownership_->ownerOf(id) : std::nullopt;
             if (!owner) {
@@ -113,6 +111,16 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
                 return;
             }
             cluster->forwardToolCall(*owner, id, std::move(request), std::move(done));
+        });
+        gateway_->setRemoteRequest([this, cluster](const std::string& id, PassedRequest request, RpcCallback done) {
+            const auto owner = ownership_ ? ownership_->ownerOf(id) : std::nullopt;
+            if (!owner) {
+                RpcOutcome o;
+                o.errorMessage = "no host of the cluster connects mcp '" + id + "' now (its lease is free; one takes it shortly)";
+                done(std::move(o));
+                return;
+            }
+            cluster->forwardRequest(*owner, id, std::move(request), std::move(done));
         });
     }
     discovery_ = std::make_unique<DiscoveryService>(*plugins_, *gateway_, *events_, settings_.discoveryProbeTimeout,
@@ -125,8 +133,17 @@ HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config
         mcpFace_->setProfiles(settings_.mcpProfiles);
         mcpFace_->setPageSize(settings_.mcpPageSize);
         mcpFace_->setListTtl(std::chrono::milliseconds(settings_.mcpListTtlMs));
-        gateway_->setServerListener(mcpFace_->serverListener());
     }
+    // What servers change reaches the /mcp sessions, and in a cluster the other hosts (a heartbeat
+    // with the catalog's new stamp goes at once).
+    McpServerListener listener = mcpFace_ ? mcpFace_->serverListener() : McpServerListener{};
+    if (cluster_) {
+        listener.changed = [face = std::move(listener.changed), cluster = cluster_.get()](const std::string& id, const std::string& change) {
+            if (face) face(id, change);
+            cluster->catalogChanged();
+        };
+    }
+    gateway_->setServerListener(std::move(listener));
     if (auto exportSettings = readOtlpExportSettings(*config_); exportSettings.enabled) {
         exporter_ = std::make_unique<OtlpExporter>(std::move(exportSettings), MC_VERSION);
         OtlpExporter* exporter = exporter_.get();

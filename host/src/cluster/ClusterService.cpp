@@ -1,6 +1,5 @@
 #include "cluster/ClusterService.h"
 
-#include "cluster/RemoteToolCall.h"
 #include "core/EventEnvelope.h"
 #include "log/Logging.h"
 #include "plugin/PluginStatus.h"
@@ -92,7 +91,7 @@ void ClusterService::stop() {
         std::lock_guard lock(mutex_);
         calls.swap(calls_);
     }
-    for (auto& [id, call] : calls) call.done(refusedCall(Refusal::Unavailable, "host_stopping", "this host is stopping"));
+    for (auto& [id, call] : calls) call.reply(nullptr, Refusal::Unavailable, "this host is stopping");
     if (instance_) {
         instance_->stopQuietly();
         instance_.reset();
@@ -182,16 +181,82 @@ void ClusterService::message(const mc_bus_message& message) {
         if (const auto* started = v.find("started_at"); started && started->isString()) member.startedAt = started->str();
         std::int64_t seq = 0;
         if (const auto* last = v.find("last_seq"); last && last->asInt64(seq) && seq >= 0) member.lastSeq = static_cast<std::uint64_t>(seq);
-        std::lock_guard lock(mutex_);
-        members_[id->str()] = std::move(member);
+        std::map<std::string, std::string> stamps;
+        if (const auto* catalogs = v.find("catalogs"); catalogs && catalogs->isObject())
+            for (const auto& m : catalogs->members())
+                if (m.value.isString() && !m.name.empty() && !m.value.str().empty()) stamps[m.name] = m.value.str();
+        {
+            std::lock_guard lock(mutex_);
+            members_[id->str()] = std::move(member);
+        }
+        if (id->str() != settings_.hostId) compareCatalogs(id->str(), stamps);
     } catch (const std::exception&) {
         // Not a heartbeat of ours: ignored.
     }
 }
 
+void ClusterService::compareCatalogs(const std::string& host, const std::map<std::string, std::string>& stamps) {
+    if (!gateway_) return;
+    std::map<std::string, McpGateway::MirrorState> mirrored;
+    for (auto& m : gateway_->mirrors()) mirrored[m.id] = m;
+    for (const auto& [id, state] : mirrored)
+        if (state.owner == host && !stamps.count(id)) gateway_->dropMirror(id, host); // not connected there any more
+    for (const auto& [id, stamp] : stamps) {
+        const auto it = mirrored.find(id);
+        if (it != mirrored.end() && it->second.owner == host && it->second.stamp == stamp) continue;
+        if (!gateway_->find(id) || gateway_->ownsHere(id)) continue; // unknown here, or this host's own
+        const std::string key = id + "\n" + host + "\n" + stamp;
+        {
+            std::lock_guard lock(mutex_);
+            if (!pulling_.insert(key).second) continue;
+        }
+        ask(host, [&](std::uint64_t call) { return encodeCatalogRequest(call, id); }, settings_.heartbeat * 3,
+            [this, key, id, host](RemoteMessage* answer, Refusal, const std::string& why) {
+                {
+                    std::lock_guard lock(mutex_);
+                    pulling_.erase(key);
+                }
+                if (!answer || answer->type != RemoteMessage::Type::Catalog || answer->mcpId != id) {
+                    // Asked again at the next heartbeat.
+                    logging::get("cluster")->debug("the catalog of mcp '{}' did not come from host '{}': {}", id, host,
+                                                   answer ? "another answer" : why);
+                    return;
+                }
+                ++catalogsPulled_;
+                if (answer->catalog) gateway_->mirror(id, std::move(*answer->catalog));
+                else gateway_->dropMirror(id, host);
+            });
+    }
+}
+
+void ClusterService::dropMirrorsOfSilentHosts() {
+    if (!gateway_) return;
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& m : gateway_->mirrors()) {
+        bool up = false;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = members_.find(m.owner);
+            up = it != members_.end() && now - it->second.lastSeen <= 3 * settings_.heartbeat;
+        }
+        if (!up) gateway_->dropMirror(m.id, m.owner);
+    }
+}
+
+void ClusterService::catalogChanged() {
+    {
+        std::lock_guard lock(mutex_);
+        announceNow_ = true;
+    }
+    wake_.notify_all();
+}
+
 void ClusterService::announce() {
+    std::string catalogs;
+    if (gateway_)
+        for (const auto& [id, stamp] : gateway_->ownedCatalogs()) catalogs += (catalogs.empty() ? "" : ",") + json::quote(id) + ":" + json::quote(stamp);
     const std::string payload = "{\"host_id\":" + json::quote(settings_.hostId) + ",\"started_at\":" + json::quote(startedAt_) +
-                                ",\"last_seq\":" + std::to_string(lastSeq_.load()) + "}";
+                                ",\"last_seq\":" + std::to_string(lastSeq_.load()) + ",\"catalogs\":{" + catalogs + "}}";
     std::string error;
     publish(kHeartbeatSubject, "", payload, error); // a beat lost while the bus is away: the next one comes
 }
@@ -199,11 +264,13 @@ void ClusterService::announce() {
 void ClusterService::heartbeats() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        announceNow_ = false;
         lock.unlock();
         announce();
         expireCalls();
+        dropMirrorsOfSilentHosts();
         lock.lock();
-        wake_.wait_for(lock, settings_.heartbeat, [&] { return stopping_; });
+        wake_.wait_for(lock, settings_.heartbeat, [&] { return stopping_ || announceNow_; });
     }
 }
 
@@ -228,29 +295,55 @@ bool ClusterService::publish(const std::string& subject, const std::string& repl
     return sent;
 }
 
-void ClusterService::forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request,
-                                     ToolCallCallback done) {
+void ClusterService::ask(const std::string& host, const std::function<std::string(std::uint64_t call)>& encode,
+                         std::chrono::milliseconds wait, Reply reply) {
     std::uint64_t id = 0;
     {
         std::lock_guard lock(mutex_);
         id = ++nextCall_;
-        calls_[id] = PendingCall{std::move(done), std::chrono::steady_clock::now() + request.timeout + kCallGrace, owner};
+        calls_[id] = PendingCall{std::move(reply), std::chrono::steady_clock::now() + wait, host};
     }
     std::string error;
-    if (!publish(remoteSubject(owner), remoteSubject(settings_.hostId), encodeRemoteCall(id, mcpId, request), error)) {
-        ToolCallCallback failed;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = calls_.find(id);
-            if (it == calls_.end()) return;
-            failed = std::move(it->second.done);
-            calls_.erase(it);
-        }
-        failed(refusedCall(Refusal::Unavailable, "bus_unavailable", "mcp '" + mcpId + "' is connected by host '" + owner +
-                                                                     "', which the bus cannot reach now: " + error));
-        return;
+    if (publish(remoteSubject(host), remoteSubject(settings_.hostId), encode(id), error)) return;
+    Reply failed;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = calls_.find(id);
+        if (it == calls_.end()) return;
+        failed = std::move(it->second.reply);
+        calls_.erase(it);
     }
+    failed(nullptr, Refusal::Unavailable, "the bus cannot reach host '" + host + "' now: " + error);
+}
+
+void ClusterService::forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request,
+                                     ToolCallCallback done) {
     ++forwarded_;
+    const auto wait = request.timeout + kCallGrace;
+    ask(owner, [&](std::uint64_t call) { return encodeRemoteCall(call, mcpId, request); }, wait,
+        [owner, mcpId, done = std::move(done)](RemoteMessage* answer, Refusal refusal, const std::string& why) {
+            if (answer && answer->type == RemoteMessage::Type::Result) return done(std::move(answer->outcome));
+            if (answer) return done(refusedCall(Refusal::UpstreamFailed, "owner_answer", "host '" + owner + "' answered something else"));
+            if (refusal == Refusal::TimedOut)
+                return done(refusedCall(Refusal::TimedOut, "owner_timeout", "host '" + owner + "' did not answer the forwarded call in time"));
+            done(refusedCall(Refusal::Unavailable, "bus_unavailable", "mcp '" + mcpId + "' is connected by host '" + owner + "': " + why));
+        });
+}
+
+void ClusterService::forwardRequest(const std::string& owner, const std::string& mcpId, PassedRequest request, RpcCallback done) {
+    ++forwarded_;
+    const auto wait = request.timeout + kCallGrace;
+    ask(owner, [&](std::uint64_t call) { return encodeRemoteRequest(call, mcpId, request); }, wait,
+        [owner, mcpId, method = request.method, done = std::move(done)](RemoteMessage* answer, Refusal refusal, const std::string& why) {
+            if (answer && answer->type == RemoteMessage::Type::RequestResult) return done(std::move(answer->answer));
+            RpcOutcome o;
+            o.kind = refusal == Refusal::TimedOut && !answer ? RpcOutcome::Kind::Timeout : RpcOutcome::Kind::Disconnected;
+            o.errorMessage = answer ? "host '" + owner + "' answered something else"
+                             : refusal == Refusal::TimedOut
+                                 ? "host '" + owner + "', which connects mcp '" + mcpId + "', did not answer " + method + " in time"
+                                 : "mcp '" + mcpId + "' is connected by host '" + owner + "': " + why;
+            done(std::move(o));
+        });
 }
 
 void ClusterService::remote(const mc_bus_message& message) {
@@ -261,36 +354,55 @@ void ClusterService::remote(const mc_bus_message& message) {
         if (badMessages_++ % 100 == 0) logging::get("cluster")->warn("a message to this host is dropped: {}", e.what());
         return;
     }
-    if (m.type == RemoteMessage::Type::Result) {
-        ToolCallCallback done;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = calls_.find(m.call);
-            if (it == calls_.end()) return; // timed out meanwhile
-            done = std::move(it->second.done);
-            calls_.erase(it);
-        }
-        done(std::move(m.outcome));
-        return;
+    const bool answer = m.type == RemoteMessage::Type::Result || m.type == RemoteMessage::Type::RequestResult ||
+                        m.type == RemoteMessage::Type::Catalog;
+    if (!answer) return serve(std::move(m), std::string(message.reply_to.ptr ? message.reply_to.ptr : "", message.reply_to.len));
+    Reply reply;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = calls_.find(m.call);
+        if (it == calls_.end()) return; // timed out meanwhile
+        reply = std::move(it->second.reply);
+        calls_.erase(it);
     }
-    const std::string replyTo(message.reply_to.ptr ? message.reply_to.ptr : "", message.reply_to.len);
-    const std::uint64_t call = m.call;
-    auto answer = [this, replyTo, call](ToolCallOutcome outcome) {
+    reply(&m, Refusal::UpstreamFailed, {});
+}
+
+void ClusterService::serve(RemoteMessage m, const std::string& replyTo) {
+    auto send = [this, replyTo](const std::string& payload) {
         std::string error;
-        if (!replyTo.empty() && !publish(replyTo, "", encodeRemoteResult(call, outcome), error))
-            logging::get("cluster")->warn("the outcome of a forwarded call could not be sent back: {}", error);
+        if (!replyTo.empty() && !publish(replyTo, "", payload, error))
+            logging::get("cluster")->warn("an answer to another host could not be sent: {}", error);
     };
+    const std::uint64_t call = m.call;
     ++served_;
-    if (!ownedToolCall_) {
-        answer(refusedCall(Refusal::Unavailable, "owned_elsewhere", "this host runs no forwarded calls"));
+    switch (m.type) {
+    case RemoteMessage::Type::Call:
+        if (!gateway_) return send(encodeRemoteResult(call, refusedCall(Refusal::Unavailable, "owned_elsewhere", "this host runs no forwarded calls")));
+        gateway_->runOwnedToolCall(m.mcpId, std::move(m.request), [send, call](ToolCallOutcome o) { send(encodeRemoteResult(call, o)); });
+        return;
+    case RemoteMessage::Type::Request:
+        if (!gateway_) {
+            RpcOutcome o;
+            o.errorMessage = "this host runs no forwarded requests";
+            return send(encodeRemoteAnswer(call, o));
+        }
+        gateway_->runOwnedRequest(m.mcpId, std::move(m.passed), [send, call](RpcOutcome o) { send(encodeRemoteAnswer(call, o)); });
+        return;
+    case RemoteMessage::Type::CatalogRequest: {
+        std::string stamp;
+        const std::string lists = gateway_ ? gateway_->ownedCatalogJson(m.mcpId, stamp) : std::string();
+        send(encodeCatalog(call, m.mcpId, settings_.hostId, stamp, lists));
         return;
     }
-    ownedToolCall_(m.mcpId, std::move(m.request), std::move(answer));
+    default:
+        return;
+    }
 }
 
 void ClusterService::expireCalls() {
     const auto now = std::chrono::steady_clock::now();
-    std::vector<std::pair<std::string, ToolCallCallback>> expired;
+    std::vector<std::pair<std::string, Reply>> expired;
     {
         std::lock_guard lock(mutex_);
         for (auto it = calls_.begin(); it != calls_.end();) {
@@ -298,13 +410,13 @@ void ClusterService::expireCalls() {
                 ++it;
                 continue;
             }
-            expired.emplace_back(it->second.owner, std::move(it->second.done));
+            expired.emplace_back(it->second.host, std::move(it->second.reply));
             it = calls_.erase(it);
         }
     }
-    for (auto& [owner, done] : expired) {
+    for (auto& [host, reply] : expired) {
         ++callsTimedOut_;
-        done(refusedCall(Refusal::TimedOut, "owner_timeout", "host '" + owner + "' did not answer the forwarded call in time"));
+        reply(nullptr, Refusal::TimedOut, "host '" + host + "' did not answer in time");
     }
 }
 
@@ -332,7 +444,8 @@ std::string ClusterService::healthJson(const std::string& extra) const {
            ",\"duplicates\":" + std::to_string(duplicates_.load()) + ",\"malformed\":" + std::to_string(malformed_.load()) +
            ",\"dropped_before_start\":" + std::to_string(droppedEarly_.load()) + "},\"calls\":{\"forwarded\":" +
            std::to_string(forwarded_.load()) + ",\"served\":" + std::to_string(served_.load()) + ",\"timed_out\":" +
-           std::to_string(callsTimedOut_.load()) + ",\"dropped_messages\":" + std::to_string(badMessages_.load()) + "}" + extra +
+           std::to_string(callsTimedOut_.load()) + ",\"dropped_messages\":" + std::to_string(badMessages_.load()) +
+           ",\"catalogs_mirrored\":" + std::to_string(catalogsPulled_.load()) + "}" + extra +
            ",\"members\":[";
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);

@@ -5,9 +5,14 @@
 // with the seq the log gave it, so seq is one sequence for the whole cluster, each event reaches every
 // host once and in the log's order, and a client may resume on any host (docs/cluster.md).
 // Hosts also announce themselves on the bus every cluster.heartbeat_ms: /api/health lists the members.
+// A heartbeat names the servers its host connects with their catalog's stamp; a host that has not
+// mirrored that stamp asks for the lists, so that /mcp on every host offers every server's tools,
+// resources and prompts (its calls and reads going to the owner).
 #include "cluster/ClusterSettings.h"
+#include "cluster/RemoteMessage.h"
 #include "core/Broadcaster.h"
 #include "gateway/McpConnection.h"
+#include "gateway/McpGateway.h"
 #include "plugin/HostContext.h"
 #include "plugin/LoadedPlugin.h"
 #include "plugin/PluginInstance.h"
@@ -22,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -51,13 +57,18 @@ public:
     // The members heard within three heartbeats, this host included once it hears itself.
     std::size_t upMembers() const;
 
-    // Tool calls between hosts (cluster/RemoteToolCall.h). Set before start: how this host runs a
-    // call another host forwarded to it (McpGateway::runOwnedToolCall).
-    using OwnedToolCall = std::function<void(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done)>;
-    void setOwnedToolCall(OwnedToolCall run) { ownedToolCall_ = std::move(run); }
-    // Sends a call to `owner` over the bus; `done` runs once: with the owner's outcome, or timed out
-    // (the request's timeout and 5 s more) or unavailable (the bus refused it).
+    // Set before start: the gateway that runs what other hosts forward here and mirrors their
+    // catalogs (without one, this host serves no calls and mirrors nothing).
+    void setGateway(McpGateway* gateway) { gateway_ = gateway; }
+    // Calls between hosts (cluster/RemoteMessage.h). Sends a call to `owner` over the bus; `done`
+    // runs once: with the owner's outcome, or timed out (the request's timeout and 5 s more) or
+    // unavailable (the bus refused it).
     void forwardToolCall(const std::string& owner, const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
+    // The same for an agent's resources/read, prompts/get or completion/complete.
+    void forwardRequest(const std::string& owner, const std::string& mcpId, PassedRequest request, RpcCallback done);
+    // A server's catalog changed here (or its status): the next heartbeat goes now, so that the
+    // others ask for the new lists at once.
+    void catalogChanged();
 
 private:
     struct Member {
@@ -76,6 +87,15 @@ private:
     void heartbeats();
     void remote(const mc_bus_message& message);
     void expireCalls();
+    // A message to `host` whose answer (or failure: no message, why) goes to `reply`, once.
+    using Reply = std::function<void(RemoteMessage* answer, Refusal refusal, const std::string& why)>;
+    void ask(const std::string& host, const std::function<std::string(std::uint64_t call)>& encode, std::chrono::milliseconds wait,
+             Reply reply);
+    void serve(RemoteMessage m, const std::string& replyTo);
+    // What a heartbeat of `host` says it connects: stamps not mirrored here are asked for; mirrors of
+    // servers it no longer names are dropped.
+    void compareCatalogs(const std::string& host, const std::map<std::string, std::string>& stamps);
+    void dropMirrorsOfSilentHosts();
     bool publish(const std::string& subject, const std::string& replyTo, const std::string& payload, std::string& error);
 
     static void onEntry(void* ctx, std::uint64_t seq, mc_str payload);
@@ -101,14 +121,16 @@ private:
     std::thread heartbeat_;
 
     struct PendingCall {
-        ToolCallCallback done;
+        Reply reply;
         std::chrono::steady_clock::time_point deadline;
-        std::string owner;
+        std::string host;
     };
-    OwnedToolCall ownedToolCall_;
+    McpGateway* gateway_ = nullptr;
     std::map<std::uint64_t, PendingCall> calls_; // under mutex_
+    std::set<std::string> pulling_;               // under mutex_: "<id>\n<host>\n<stamp>" of catalogs asked for
+    bool announceNow_ = false;                    // under mutex_
     std::uint64_t nextCall_ = 0;                 // under mutex_
-    std::atomic<std::uint64_t> forwarded_{0}, served_{0}, callsTimedOut_{0}, badMessages_{0};
+    std::atomic<std::uint64_t> forwarded_{0}, served_{0}, callsTimedOut_{0}, badMessages_{0}, catalogsPulled_{0};
 
     std::atomic<std::uint64_t> appended_{0}, refused_{0}, received_{0}, duplicates_{0}, malformed_{0}, lastSeq_{0};
     std::atomic<std::uint64_t> droppedEarly_{0};

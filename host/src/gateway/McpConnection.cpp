@@ -30,6 +30,12 @@ namespace mc::host {
 namespace {
 
 constexpr int kMaxToolPages = 1000;
+
+// A catalog's stamp: unique within this host's run (hosts compare it with what they mirrored).
+std::uint64_t newStamp() {
+    static std::atomic<std::uint64_t> next{static_cast<std::uint64_t>(nowUnixUs())};
+    return ++next;
+}
 // How long server/discover may go unanswered before a server whose era is not pinned is spoken to with
 // initialize (a 2025 server may say nothing to a request before initialize).
 constexpr std::chrono::milliseconds kDiscoverProbeTimeout{10000};
@@ -150,7 +156,66 @@ std::vector<std::string> McpConnection::toolNames() const {
 
 McpConnection::Offerings McpConnection::tools() const {
     std::lock_guard lock(mutex_);
-    return toolOfferings_;
+    return mirror_ && status_ != McpStatus::Connected ? mirror_->lists[0] : toolOfferings_;
+}
+
+std::string McpConnection::catalogStamp() const {
+    std::lock_guard lock(mutex_);
+    return status_ == McpStatus::Connected ? std::to_string(catalogStamp_) : std::string();
+}
+
+std::string McpConnection::catalogJson(std::string* stamp) const {
+    std::lock_guard lock(mutex_);
+    if (stamp) *stamp = std::to_string(catalogStamp_);
+    std::string out = "{\"tools\":[";
+    for (std::size_t i = 0; i < tools_.size(); ++i) out += (i ? "," : "") + tools_[i].json;
+    static const char* members[] = {"resources", "resource_templates", "prompts"};
+    for (int c = 0; c < 3; ++c) {
+        out += std::string("],\"") + members[c] + "\":[";
+        bool first = true;
+        for (const auto& item : *catalogs_[c]) {
+            out += (first ? "" : ",") + stringify(item.object);
+            first = false;
+        }
+    }
+    return out + "]}";
+}
+
+void McpConnection::mirror(Mirror mirror) {
+    bool offeredBefore = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (status_ == McpStatus::Connected) return; // this host's own lists win
+        offeredBefore = mirror_.has_value();
+        mirror_ = std::move(mirror);
+    }
+    if (!services_.listener.changed) return;
+    if (!offeredBefore) {
+        services_.listener.changed(config_.id, "status");
+        return;
+    }
+    services_.listener.changed(config_.id, "tools_changed");
+    services_.listener.changed(config_.id, "catalog_changed");
+}
+
+void McpConnection::dropMirror(const std::string& owner) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!mirror_ || (!owner.empty() && mirror_->owner != owner)) return;
+        mirror_.reset();
+    }
+    if (services_.listener.changed) services_.listener.changed(config_.id, "status");
+}
+
+std::optional<std::pair<std::string, std::string>> McpConnection::mirrored() const {
+    std::lock_guard lock(mutex_);
+    if (!mirror_) return std::nullopt;
+    return std::make_pair(mirror_->owner, mirror_->stamp);
+}
+
+bool McpConnection::offered() const {
+    std::lock_guard lock(mutex_);
+    return status_ == McpStatus::Connected || mirror_.has_value();
 }
 
 std::string McpConnection::effectiveLogLevel() const {
@@ -1040,6 +1105,7 @@ void McpConnection::adoptServer(std::uint64_t generation, const Poco::JSON::Obje
             if (generation == generation_) {
                 tools_.clear();
                 toolOfferings_ = std::make_shared<const std::vector<Offered>>();
+                catalogStamp_ = newStamp();
             }
         }
         listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
@@ -1082,6 +1148,7 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     if (generation != generation_) return;
                     tools_ = std::move(gathered);
                     toolOfferings_ = std::move(offered);
+                    catalogStamp_ = newStamp();
                     // The new era says how long a list stays good; the gateway lists again when it ends.
                     const bool ttl = era_ == Era::Modern && result && result->has("ttlMs") && result->get("ttlMs").isNumeric();
                     toolsStaleAtUs_ = ttl ? nowUnixUs() + std::max<long long>(0, result->get("ttlMs").convert<long long>()) * 1000 : 0;
@@ -1111,7 +1178,10 @@ void McpConnection::listCatalogs(std::uint64_t generation, std::function<void()>
         const auto which = static_cast<Catalog>(i);
         if (!hasCapability(kCatalogMethods[i].capability)) {
             std::lock_guard lock(mutex_);
-            if (generation == generation_) catalogs_[i] = std::make_shared<const std::vector<Offered>>();
+            if (generation == generation_) {
+                catalogs_[i] = std::make_shared<const std::vector<Offered>>();
+                catalogStamp_ = newStamp();
+            }
             continue;
         }
         chain = [this, generation, which, next = std::move(chain)] { listCatalog(generation, which, "", {}, 0, next); };
@@ -1151,6 +1221,7 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
                     std::lock_guard lock(mutex_);
                     if (generation != generation_) return;
                     catalogs_[static_cast<int>(which)] = std::make_shared<const std::vector<Offered>>(std::move(gathered));
+                    catalogStamp_ = newStamp();
                 }
                 log_->info("mcp '{}': {} {} ({} page(s))", config_.id, count, m.member, page + 1);
                 then();
@@ -1159,6 +1230,7 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
 
 McpConnection::Offerings McpConnection::catalog(Catalog which) const {
     std::lock_guard lock(mutex_);
+    if (mirror_ && status_ != McpStatus::Connected) return mirror_->lists[1 + static_cast<int>(which)];
     return catalogs_[static_cast<int>(which)];
 }
 

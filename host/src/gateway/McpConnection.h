@@ -29,6 +29,7 @@
 #include <Poco/JSON/Object.h>
 #include <spdlog/logger.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -87,6 +88,17 @@ struct ToolCallRequest {
     std::string cannotAnswer;
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
+    std::chrono::milliseconds timeout{60000};
+};
+
+// An agent's request other than a tool call, passed on as it is (resources/read, prompts/get,
+// completion/complete): what McpConnection::forward takes, and what crosses a cluster to the owner.
+struct PassedRequest {
+    std::string method;
+    std::string paramsJson = "{}"; // a JSON object, without _meta
+    std::string target;            // what it is about (a URI, a prompt), for the exported span
+    std::string threadId;
+    std::string traceparent;
     std::chrono::milliseconds timeout{60000};
 };
 
@@ -184,6 +196,26 @@ public:
     // each item the whole object it sent (a resource, a resource template, a prompt).
     enum class Catalog { Resources, ResourceTemplates, Prompts };
     Offerings catalog(Catalog which) const;
+    // A cluster's view of what a server offers (cluster/ClusterService). On the host that connects it:
+    // its lists as one JSON object {"tools":[...],"resources":[...],"resource_templates":[...],
+    // "prompts":[...]}, each item as the server sent it, and a stamp that changes whenever a list does
+    // ("" while not connected). On the other hosts: a mirror of those lists, offered by /mcp there
+    // while this host is not connected to the server (its calls go to the owner).
+    std::string catalogStamp() const;
+    std::string catalogJson(std::string* stamp = nullptr) const; // `stamp`: the lists' stamp, read with them
+    struct Mirror {
+        std::string owner; // the host whose lists these are
+        std::string stamp;
+        std::array<Offerings, 4> lists; // tools, then resources, resource templates, prompts (Catalog + 1)
+    };
+    // Takes (or replaces) the mirror and tells the listener ("status" when the server starts being
+    // offered here, else "tools_changed" and "catalog_changed").
+    void mirror(Mirror mirror);
+    // Forgets the mirror (only when it came from `owner`, when given) and tells the listener.
+    void dropMirror(const std::string& owner = {});
+    std::optional<std::pair<std::string, std::string>> mirrored() const; // (owner, stamp)
+    // Connected here, or mirrored from the host that connects it: what /mcp offers.
+    bool offered() const;
     // Whether the server declared the capability ("resources", "prompts", "completions", ...) at initialize.
     bool hasCapability(const std::string& name) const;
     // Passes one request of an agent's on as it is (resources/read, prompts/get, completion/complete):
@@ -396,6 +428,8 @@ private:
     std::vector<Tool> tools_;
     Offerings toolOfferings_ = std::make_shared<const std::vector<Offered>>(); // tools_ as offered
     Offerings catalogs_[3] = {toolOfferings_, toolOfferings_, toolOfferings_}; // by Catalog
+    std::uint64_t catalogStamp_ = 0; // changed with every list (newStamp())
+    std::optional<Mirror> mirror_;   // cluster: the owner's lists, while not connected here
     std::vector<std::string> capabilityNames_;
     std::string serverInfoJson_ = "null";
     std::string capabilitiesJson_ = "null";

@@ -214,6 +214,7 @@ void McpGateway::claim(const std::string& id) {
     }
     logging::get("gateway")->info("mcp '{}' is this host's ({}): connecting", id, clusterSelf_);
     connection->setOwner(clusterSelf_);
+    connection->dropMirror(); // its own lists come once it connects
     connection->start();
 }
 
@@ -359,6 +360,69 @@ void McpGateway::runOwnedToolCall(const std::string& mcpId, ToolCallRequest requ
         return;
     }
     connection->callTool(std::move(request), std::move(done));
+}
+
+void McpGateway::passOn(const std::shared_ptr<McpConnection>& connection, PassedRequest request, RpcCallback done,
+                        const std::shared_ptr<CancelSignal>& cancel, McpConnection::RequestHooks hooks) {
+    if (!ownsHere(connection->id())) {
+        if (remoteRequest_) {
+            remoteRequest_(connection->id(), std::move(request), std::move(done));
+            return;
+        }
+        RpcOutcome o;
+        o.errorMessage = "mcp '" + connection->id() + "' is connected by another host of the cluster";
+        done(std::move(o));
+        return;
+    }
+    connection->forward(request.method, request.paramsJson, request.target, request.threadId, request.traceparent, request.timeout,
+                        std::move(done), cancel, std::move(hooks));
+}
+
+void McpGateway::runOwnedRequest(const std::string& mcpId, PassedRequest request, RpcCallback done) {
+    auto connection = find(mcpId);
+    if (!connection || !ownsHere(mcpId)) {
+        RpcOutcome o;
+        o.errorMessage = "mcp '" + mcpId + "' is not connected by this host (its owner changed)";
+        done(std::move(o));
+        return;
+    }
+    connection->forward(request.method, request.paramsJson, request.target, request.threadId, request.traceparent, request.timeout,
+                        std::move(done));
+}
+
+std::vector<std::pair<std::string, std::string>> McpGateway::ownedCatalogs() const {
+    std::vector<std::shared_ptr<McpConnection>> owned;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& id : claimed_)
+            if (auto it = connections_.find(id); it != connections_.end()) owned.push_back(it->second);
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& connection : owned)
+        if (auto stamp = connection->catalogStamp(); !stamp.empty()) out.emplace_back(connection->id(), std::move(stamp));
+    return out;
+}
+
+std::string McpGateway::ownedCatalogJson(const std::string& id, std::string& stamp) const {
+    auto connection = find(id);
+    if (!connection || !clustered() || !ownsHere(id) || connection->status() != McpStatus::Connected) return {};
+    return connection->catalogJson(&stamp);
+}
+
+void McpGateway::mirror(const std::string& id, McpConnection::Mirror mirror) {
+    auto connection = find(id);
+    if (connection && !ownsHere(id)) connection->mirror(std::move(mirror));
+}
+
+void McpGateway::dropMirror(const std::string& id, const std::string& owner) {
+    if (auto connection = find(id)) connection->dropMirror(owner);
+}
+
+std::vector<McpGateway::MirrorState> McpGateway::mirrors() const {
+    std::vector<MirrorState> out;
+    for (const auto& connection : connections())
+        if (auto m = connection->mirrored()) out.push_back(MirrorState{connection->id(), m->first, m->second});
+    return out;
 }
 
 PermissionDecision McpGateway::checkRead(const std::string& user, const std::string& role, const std::string& mcpId,

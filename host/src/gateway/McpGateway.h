@@ -89,6 +89,27 @@ public:
     // A tool call another host forwarded here (it checked the policy and observes it): straight to
     // the connection, when this host owns the server.
     void runOwnedToolCall(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done);
+    // An agent's resources/read, prompts/get or completion/complete for `connection`: to it, or in a
+    // cluster, when another host connects the server, to that host (`forward` below; none: refused as
+    // Disconnected). The owner runs what it receives with runOwnedRequest.
+    void passOn(const std::shared_ptr<McpConnection>& connection, PassedRequest request, RpcCallback done,
+                const std::shared_ptr<CancelSignal>& cancel = nullptr, McpConnection::RequestHooks hooks = {});
+    using RemoteRequest = std::function<void(const std::string& mcpId, PassedRequest request, RpcCallback done)>;
+    void setRemoteRequest(RemoteRequest forward) { remoteRequest_ = std::move(forward); }
+    void runOwnedRequest(const std::string& mcpId, PassedRequest request, RpcCallback done);
+
+    // Cluster mode: the catalogs of the servers this host connects, (id, stamp) of each connected
+    // one, and one's lists as JSON ("" when it is not connected here); the mirrors of the others'
+    // (McpConnection::mirror), ignored for a server this host connects.
+    std::vector<std::pair<std::string, std::string>> ownedCatalogs() const;
+    std::string ownedCatalogJson(const std::string& id, std::string& stamp) const;
+    void mirror(const std::string& id, McpConnection::Mirror mirror);
+    void dropMirror(const std::string& id, const std::string& owner);
+    // (id, owner, stamp) of every mirrored server.
+    struct MirrorState {
+        std::string id, owner, stamp;
+    };
+    std::vector<MirrorState> mirrors() const;
     // Closes every transport (children are reaped by the transports) and stops the scheduler.
     void stop();
 
@@ -162,6 +183,7 @@ private:
     std::string clusterSelf_;           // cluster.host_id in a cluster, else empty
     std::set<std::string> claimed_;     // configured servers this host connects (cluster mode)
     RemoteToolCall remoteToolCall_;
+    RemoteRequest remoteRequest_;
     bool started_ = false;
     bool stopped_ = false;
 };

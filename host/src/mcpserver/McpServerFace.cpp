@@ -151,7 +151,7 @@ void McpServerFace::serverChanged(const std::string& mcpId, const std::string& c
     } else if (change == "status" || change == "removed") {
         // Only a server that starts or stops being offered (connected) changes the lists.
         auto connection = change == "removed" ? nullptr : gateway_.find(mcpId);
-        const bool offered = connection && connection->status() == McpStatus::Connected;
+        const bool offered = connection && connection->offered();
         {
             std::lock_guard lock(mutex_);
             bool& was = offering_[mcpId];
@@ -582,7 +582,7 @@ McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what
     Offers out;
     std::vector<NamedItem> named;
     for (const auto& connection : gateway_.connections()) {
-        if (connection->status() != McpStatus::Connected || !profile.offersServer(connection->id())) continue;
+        if (!connection->offered() || !profile.offersServer(connection->id())) continue;
         auto add = [&](const std::string& original, Poco::JSON::Object::Ptr item) {
             out.offers.push_back(Offer{connection, std::move(item)});
             named.push_back(NamedItem{connection->id(), original});
@@ -744,7 +744,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         if (separator != std::string::npos && separator > 0) {
             const std::string server = name.substr(0, separator), tool = name.substr(separator + 2);
             const auto connection = gateway_.find(server);
-            if (connection && connection->status() != McpStatus::Connected && !tool.empty() &&
+            if (connection && !connection->offered() && !tool.empty() &&
                 profiles_.at(session.profile).offersTool(server, tool))
                 target = std::make_pair(server, tool);
         }
@@ -969,8 +969,8 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
         hooks.cannotAnswer = std::move(questions.cannotAnswer);
         hooks.asker = session.threadId;
     }
-    connection->forward(
-        method, json::stringify(params), target, recorded ? session.threadId : std::string(), traceparent, timeout,
+    gateway_.passOn(
+        connection, PassedRequest{method, json::stringify(params), target, recorded ? session.threadId : std::string(), traceparent, timeout},
         [this, id, method, server, target, requested, record, startedUs, timeout, logWatch, done = std::move(done)](RpcOutcome o) mutable {
             unwatchLogs(logWatch);
             McpFaceReply r;
