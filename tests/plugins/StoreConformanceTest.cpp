@@ -16,7 +16,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -212,6 +214,23 @@ const char* kThreadT1 =
     R"("ended_at":null,"memory_usage":1024,"cpu_usage":0.25})";
 
 const records::KindSpec& kind(const char* name) { return *records::findKind(name); }
+
+// "YYYY-MM-DD" of today (UTC, by this machine's clock, as the store's) moved by `days`.
+std::string utcDay(int days) {
+    const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+    return text;
+}
+std::string compact(std::string day) {
+    day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+    return day;
+}
+std::string logAt(const std::string& id, const std::string& at, const std::string& message = "x") {
+    return R"({"id":")" + id + R"(","timestamp":")" + at + R"(","level":"INFO","service":"s","mcp_id":"m","message":")" + message + R"("})";
+}
 
 } // namespace
 
@@ -559,6 +578,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM threads"));
     }
 
+    // A record's id is stored once, whatever time a re-send carries (a time that defaulted to "now",
+    // a clock that moved): yesterday's and today's copy are one record, in one batch and across two.
+    void testAnIdSentAgainAtAnotherTimeIsADuplicate() {
+        auto& store = open();
+        const std::string yesterday = utcDay(-1) + "T12:00:00.000000Z", today = utcDay(0) + "T00:00:01.000000Z";
+        assertWritten(write(store, "log", "[" + logAt("L-d", yesterday, "first") + "," + logAt("L-d", today, "second") + "]"), 2, 1);
+        assertWritten(write(store, "log", "[" + logAt("L-d", today, "third") + "]"), 1, 1);
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), backend_->rawScalar("SELECT count(*) FROM logs"));
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), backend_->rawScalar("SELECT message FROM logs WHERE id = 'L-d'"));
+    }
+
     void testSequenceTakenByAnotherIdIsRejected() {
         auto& store = open();
         write(store, "thread", std::string("[") + kThreadT1 + "]");
@@ -758,6 +788,7 @@ protected:
     CPPUNIT_TEST(testBadBodiesFailTheWholeCallAndWriteNothing);                                                        \
     CPPUNIT_TEST(testReadsOrderBySequenceWhateverTheArrivalOrder);                                                     \
     CPPUNIT_TEST(testRetriesNeverDuplicateNorOverwrite);                                                               \
+    CPPUNIT_TEST(testAnIdSentAgainAtAnotherTimeIsADuplicate);                                                          \
     CPPUNIT_TEST(testSequenceTakenByAnotherIdIsRejected);                                                              \
     CPPUNIT_TEST(testLogAndPermissionNeedAnExistingThread);                                                            \
     CPPUNIT_TEST(testThreadLifecycle);                                                                                 \
@@ -778,7 +809,120 @@ protected:
 class StoreConformancePostgresTest : public StoreConformanceTest {
     CPPUNIT_TEST_SUITE(StoreConformancePostgresTest);
     MC_STORE_CONFORMANCE_TESTS;
+    CPPUNIT_TEST(testRetentionDropsWholeDays);
+    CPPUNIT_TEST(testADayTheDefaultPartitionHoldsGetsNoPartition);
+    CPPUNIT_TEST(testMigrationTenPutsEveryRowInItsDay);
     CPPUNIT_TEST_SUITE_END();
+
+public:
+    // logs, spans and metric_points are partitioned by day (migration 010): the store makes the days
+    // around today; retention drops the days wholly before its cut-off and deletes from the default
+    // partition (rows of days without one) row by row; the day the cut-off falls in stays whole.
+    void testRetentionDropsWholeDays() {
+        auto& store = open();
+        const std::string yesterday = utcDay(-1), today = utcDay(0), tomorrow = utcDay(1);
+        assertWritten(write(store, "log", "[" + logAt("L-y", yesterday + "T12:00:00.000000Z", "needle yesterday") + "," +
+                                              logAt("L-t", today + "T00:00:01.000000Z", "needle today") + "," +
+                                              logAt("L-n", tomorrow + "T08:00:00.000000Z", "needle tomorrow") + "," +
+                                              logAt("L-old", "2020-01-01T00:00:00.000000Z", "needle old") + "]"),
+                      4, 0);
+        const auto partitions = [&] { return std::stoi(backend_->rawScalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'logs'::regclass")); };
+        const auto exists = [&](const std::string& day) {
+            return backend_->rawScalar("SELECT to_regclass('logs_p" + compact(day) + "') IS NOT NULL") == "t";
+        };
+        // Yesterday to today + 3, and the default partition.
+        for (int d = -1; d <= 3; ++d) CPPUNIT_ASSERT_MESSAGE(utcDay(d), exists(utcDay(d)));
+        CPPUNIT_ASSERT(!exists(utcDay(4)));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-y"), backend_->rawScalar("SELECT id FROM logs_p" + compact(yesterday)));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-old"), backend_->rawScalar("SELECT id FROM logs_default"));
+        const int before = partitions();
+        // A search over three partitions and the default finds each match once (equal ranks: any order).
+        const auto found = [&] {
+            const auto items = queryObject(store, "search", R"({"q":"needle","kinds":"log"})")->getArray("items");
+            std::vector<std::string> out;
+            for (std::size_t i = 0; i < items->size(); ++i) out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+            std::sort(out.begin(), out.end());
+            std::string joined;
+            for (const auto& id : out) joined += (joined.empty() ? "" : ",") + id;
+            return joined;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("L-n,L-old,L-t,L-y"), found());
+        auto details = parseObject(store.healthJson());
+        if (details->has("details")) details = details->getObject("details");
+        CPPUNIT_ASSERT_EQUAL(before, details->getObject("partitions")->getValue<int>("logs"));
+
+        std::uint64_t deleted = 0;
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.expire("log", today + "T06:00:00.000000Z", 1000, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), deleted); // yesterday's partition (1 row) and L-old from the default
+        CPPUNIT_ASSERT(!exists(yesterday));
+        CPPUNIT_ASSERT_EQUAL(before - 1, partitions());
+        CPPUNIT_ASSERT_EQUAL(std::string("L-n,L-t"), ids(queryObject(store, "logs.list", "{}")->getArray("items"))); // today stays whole
+        CPPUNIT_ASSERT_EQUAL(MC_OK, store.expire("log", today + "T06:00:00.000000Z", 1000, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), deleted);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-n,L-t"), found());
+        details = parseObject(store.healthJson());
+        if (details->has("details")) details = details->getObject("details");
+        CPPUNIT_ASSERT_EQUAL(today + "T00:00:01.000000Z", details->getObject("oldest")->getValue<std::string>("log"));
+    }
+
+    // PostgreSQL refuses a partition for a day the default partition has rows of: such a day stays
+    // in the default partition, and writing goes on.
+    void testADayTheDefaultPartitionHoldsGetsNoPartition() {
+        const std::string ahead = utcDay(3);
+        assertWritten(write(open(), "log", "[" + logAt("L-0", utcDay(0) + "T09:00:00.000000Z") + "]"), 1, 0); // the days are made
+        // That day's partition gone (as if made by nobody) while a row of it came: it is in the default.
+        backend_->rawScalar("ALTER TABLE logs DETACH PARTITION logs_p" + compact(ahead) + "; DROP TABLE logs_p" + compact(ahead) +
+                            "; INSERT INTO logs (id, timestamp, level, service, mcp_id) VALUES ('L-a', '" + ahead +
+                            "T10:00:00', 'INFO', 's', 'm'); SELECT 1");
+        auto& store = open(); // a new instance makes the days again at its first write
+        assertWritten(write(store, "log", "[" + logAt("L-b", utcDay(0) + "T10:00:00.000000Z") + "]"), 1, 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("f"), backend_->rawScalar("SELECT to_regclass('logs_p" + compact(ahead) + "') IS NOT NULL"));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-a"), backend_->rawScalar("SELECT id FROM logs_default"));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), backend_->rawScalar("SELECT count(*) FROM logs"));
+    }
+
+    // A database of schema 9 (tables not partitioned) with logs, spans and metric points of several
+    // days: migration 010 moves every row into the partition of its day, keeps their ids and what a
+    // search finds, and the ids stay unique.
+    void testMigrationTenPutsEveryRowInItsDay() {
+        namespace fs = boost::filesystem;
+        mc::test::fake::TempDir dir;
+        fs::create_directories(dir.path() / "postgres");
+        for (const auto& file : fs::directory_iterator(fs::path(mc::test::fake::sourceMigrationsDir()) / "postgres"))
+            if (file.path().filename().string() < "010") fs::copy_file(file.path(), dir.path() / "postgres" / file.path().filename());
+        {
+            auto& old = open(dir.path().string());
+            CPPUNIT_ASSERT_EQUAL(std::string("f"), backend_->rawScalar("SELECT to_regclass('logs_default') IS NOT NULL"));
+            assertWritten(write(old, "log", "[" + logAt("L-1", "2026-02-01T10:00:00.000000Z", "moved one") + "," +
+                                             logAt("L-2", "2026-02-01T23:59:59.999999Z", "moved two") + "," +
+                                             logAt("L-3", "2026-02-03T00:00:00.000000Z", "moved three") + "]"),
+                          3, 0);
+            assertWritten(write(old, "span", R"([{"id":"SP-1","trace_id":"t","span_id":"s","name":"n","kind":"internal",)"
+                                             R"("start_time":"2026-02-02T05:00:00Z","status":"ok"}])"),
+                          1, 0);
+            assertWritten(write(old, "metric", R"([{"id":"MP-1","name":"n","metric_type":"gauge","temporality":"unspecified",)"
+                                               R"("timestamp":"2026-02-04T00:00:00.000000Z","value":1}])"),
+                          1, 0);
+        }
+        store_.reset();
+        auto& store = open(); // the shipped migrations: 010 applies
+        CPPUNIT_ASSERT_EQUAL(std::string("L-1,L-2"), backend_->rawScalar("SELECT string_agg(id, ',' ORDER BY id) FROM logs_p20260201"));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-3"), backend_->rawScalar("SELECT string_agg(id, ',') FROM logs_p20260203"));
+        CPPUNIT_ASSERT_EQUAL(std::string("f"), backend_->rawScalar("SELECT to_regclass('logs_p20260202') IS NOT NULL"));
+        CPPUNIT_ASSERT_EQUAL(std::string("SP-1"), backend_->rawScalar("SELECT id FROM spans_p20260202"));
+        CPPUNIT_ASSERT_EQUAL(std::string("MP-1"), backend_->rawScalar("SELECT id FROM metric_points_p20260204"));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), backend_->rawScalar("SELECT count(*) FROM logs_default"));
+        CPPUNIT_ASSERT_EQUAL(std::string("L-3,L-2,L-1"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), queryObject(store, "search", R"({"q":"moved","kinds":"log"})")->getArray("items")->size());
+        assertWritten(write(store, "log", "[" + logAt("L-1", "2026-02-03T00:00:00.000000Z") + "]"), 1, 1); // still once
+        // Retention drops the first day whole.
+        std::uint64_t deleted = 0;
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(error, MC_OK, store.expire("log", "2026-02-02T12:00:00.000000Z", 1000, deleted, error));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), deleted);
+        CPPUNIT_ASSERT_EQUAL(std::string("L-3"), ids(queryObject(store, "logs.list", "{}")->getArray("items")));
+    }
 
 protected:
     std::unique_ptr<Backend> makeBackend() override { return std::make_unique<PostgresBackend>(); }

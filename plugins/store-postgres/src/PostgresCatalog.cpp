@@ -234,19 +234,18 @@ void PostgresCatalog::search(const SearchRequest& request, mc::sdk::Sink& rows) 
             const std::string tsv = quoted(source.textColumn + "_tsv");
             // Rank the newest kSearchCandidates matches, then highlight only the best `limit` (ts_headline
             // re-parses the text): a common word costs the same on 1M rows as on 10k. The tsquery is spelled
-            // out at each use, not a CTE, so the planner sees it and walks the time index backwards.
+            // out at each use, not a CTE, so the planner sees it and walks the time index backwards. The
+            // candidates carry what the answer needs: a row's ctid names it only within one partition.
             const std::string query = "plainto_tsquery('simple', $1)";
             const std::string timestamp = "c." + quoted(source.timestampColumn);
             const std::string sql =
-                "WITH recent AS (SELECT c.ctid AS row_id FROM " + source.table + " c WHERE c." + tsv + " @@ " + query +
-                " ORDER BY " + timestamp + " DESC LIMIT " + std::to_string(kSearchCandidates) +
-                "), best AS (SELECT r.row_id, ts_rank(c." + tsv + ", " + query + ") AS rank FROM recent r JOIN " +
-                source.table + " c ON c.ctid = r.row_id ORDER BY rank DESC LIMIT $2::bigint) SELECT c.id, to_char(" +
-                timestamp + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c." + quoted(source.threadIdColumn) + ", " +
-                (source.mcpIdColumn.empty() ? "NULL" : "c." + quoted(source.mcpIdColumn)) + ", ts_headline('simple', c." +
-                quoted(source.textColumn) + ", " + query +
-                ", 'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, ShortWord=0'), best.rank FROM best JOIN " +
-                source.table + " c ON c.ctid = best.row_id ORDER BY best.rank DESC";
+                "WITH recent AS (SELECT c.id, " + timestamp + " AS at, c." + quoted(source.threadIdColumn) + " AS thread_id, " +
+                (source.mcpIdColumn.empty() ? "NULL" : "c." + quoted(source.mcpIdColumn)) + " AS mcp_id, c." + quoted(source.textColumn) +
+                " AS body, c." + tsv + " AS tsv FROM " + source.table + " c WHERE c." + tsv + " @@ " + query + " ORDER BY " + timestamp +
+                " DESC LIMIT " + std::to_string(kSearchCandidates) + "), best AS (SELECT id, at, thread_id, mcp_id, body, ts_rank(tsv, " +
+                query + ") AS rank FROM recent ORDER BY rank DESC LIMIT $2::bigint) SELECT id, to_char(at, "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), thread_id, mcp_id, ts_headline('simple', body, " +
+                query + ", 'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, ShortWord=0'), rank FROM best ORDER BY rank DESC";
             auto result = execute(conn, sql, {words, std::to_string(request.limit)});
             for (int r = 0; r < result.rows(); ++r)
                 hits.push_back(SearchHit{source.kind, result.text(r, 0), result.text(r, 1), result.optionalText(r, 2),

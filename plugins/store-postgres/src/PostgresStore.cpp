@@ -74,9 +74,11 @@ std::optional<PgError> guarded(PGconn* conn, Work work) {
 // The write rules (mc/records/BatchWrite.h) on one open transaction. InsertOnce runs go in
 // multi-row INSERTs; only when one of those hits a constraint are its rows retried one by one (each
 // in a savepoint) to find the record at fault, so one bad record does not cost the others.
+// A partitioned table's key holds its time too (migration 010), so there the ids are looked up
+// across the partitions first: an id is stored once whatever time a re-send carries.
 class PgWriteTarget : public WriteTarget {
 public:
-    explicit PgWriteTarget(PGconn* conn) : conn_(conn), thread_(*findKind("thread")) {}
+    PgWriteTarget(PGconn* conn, const PostgresPartitions& partitions) : conn_(conn), partitions_(partitions), thread_(*findKind("thread")) {}
 
     std::optional<NormalizedRecord> findThread(const std::string& id) override {
         auto rows = execute(conn_, "SELECT " + selectColumns(thread_) + " FROM threads WHERE id = $1", {id});
@@ -101,6 +103,11 @@ public:
         return reason(guarded(conn_, [&] { execute(conn_, sql, params); }));
     }
     std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) override {
+        if (partitions_.partitioned(spec.table)) return insertOnceByIdFirst(spec, run);
+        return insertAll(spec, run);
+    }
+    // Multi-row INSERTs of `run`, row by row when one fails on a record's constraint.
+    std::vector<InsertResult> insertAll(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) {
         std::vector<InsertResult> out;
         for (std::size_t start = 0; start < run.size(); start += kRowsPerStatement) {
             const std::size_t end = std::min(run.size(), start + kRowsPerStatement);
@@ -112,6 +119,25 @@ public:
             }
             out.insert(out.end(), results->begin(), results->end());
         }
+        return out;
+    }
+
+    // The records whose id is neither stored nor earlier in the run are inserted; the others are
+    // "not inserted", which the write rules count as duplicates (their id is stored).
+    std::vector<InsertResult> insertOnceByIdFirst(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) {
+        std::vector<std::string> ids;
+        for (const NormalizedRecord* record : run) ids.push_back(record->id);
+        std::set<std::string> taken = existing(spec, ids);
+        std::vector<InsertResult> out(run.size(), InsertResult{InsertOutcome::NotInserted, {}});
+        std::vector<const NormalizedRecord*> fresh;
+        std::vector<std::size_t> at;
+        for (std::size_t i = 0; i < run.size(); ++i) {
+            if (!taken.insert(run[i]->id).second) continue;
+            fresh.push_back(run[i]);
+            at.push_back(i);
+        }
+        const auto results = insertAll(spec, fresh);
+        for (std::size_t k = 0; k < results.size(); ++k) out[at[k]] = results[k];
         return out;
     }
     std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
@@ -172,6 +198,7 @@ private:
     }
 
     PGconn* conn_;
+    const PostgresPartitions& partitions_;
     const KindSpec& thread_;
 };
 
@@ -294,6 +321,11 @@ void PostgresStore::stop() {
 
 std::string PostgresStore::nowTimestamp() const { return timestampFromHostClock(host().nowUnixUs()); }
 
+void PostgresStore::preparePartitions(PGconn* conn) {
+    if (!partitions_.known()) partitions_.refresh(conn);
+    partitions_.prepare(conn, utcDay(host().nowUnixUs()));
+}
+
 std::int64_t PostgresStore::schemaVersion() {
     if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
     std::int64_t version = 0;
@@ -332,6 +364,7 @@ void PostgresStore::applyMigration(std::int64_t version, std::string_view name, 
                 {std::to_string(version), std::string(name), nowTimestamp(), sha256Hex(sql)});
         execute(conn, "COMMIT");
     });
+    pool_->run([&](PGconn* conn) { partitions_.refresh(conn); }); // a migration may have partitioned a table
     host().info(applied ? "applied " + label : label + " was applied by another host meanwhile");
 }
 
@@ -353,8 +386,9 @@ void PostgresStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         if (!pool_) throw Error(MC_ERR_UNAVAILABLE, "the store is not started");
         try {
             pool_->run([&](PGconn* conn) {
+                preparePartitions(conn);
                 execute(conn, "BEGIN");
-                PgWriteTarget target(conn);
+                PgWriteTarget target(conn, partitions_);
                 written = applyBatch(batch, target, now);
                 execute(conn, "COMMIT");
             });
@@ -376,10 +410,17 @@ std::uint64_t PostgresStore::expire(std::string_view kind, std::string_view befo
     std::uint64_t deleted = 0;
     pool_->run([&](PGconn* conn) {
         if (execute(conn, "SELECT to_regclass($1) IS NULL", {spec->table}).text(0, 0) == "t") return; // an older schema
+        preparePartitions(conn);
+        if (partitions_.partitioned(spec->table)) {
+            // Whole days dropped; a sweep goes on while partitions due remain.
+            const auto expired = partitions_.expire(conn, spec->table, std::string(before), maxRows);
+            deleted = expired.more ? std::max<std::uint64_t>(expired.rows, maxRows) : expired.rows;
+            return;
+        }
         // Oldest first through the time index, a bounded batch: one short statement.
         const std::string table = quoted(spec->table), column = quoted(field->column);
-        deleted = execute(conn, "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + column +
-                                    " < $1::timestamp ORDER BY " + column + " LIMIT " + std::to_string(maxRows) + ")",
+        deleted = execute(conn, "DELETE FROM " + table + " WHERE (id, " + column + ") IN (SELECT id, " + column + " FROM " + table +
+                                    " WHERE " + column + " < $1::timestamp ORDER BY " + column + " LIMIT " + std::to_string(maxRows) + ")",
                           {std::string(before)})
                       .affected();
     });
@@ -432,11 +473,13 @@ void PostgresStore::describe(mc::sdk::Sink& details) {
         return;
     }
     try {
-        std::string version, synchronousCommit, sizeBytes, oldest;
+        std::string version, synchronousCommit, sizeBytes, oldest, partitions;
         pool_->run([&](PGconn* conn) {
             version = execute(conn, "SHOW server_version").text(0, 0);
             synchronousCommit = execute(conn, "SHOW synchronous_commit").text(0, 0); // what sessions really run with
             sizeBytes = execute(conn, "SELECT pg_database_size(current_database())").text(0, 0);
+            if (!partitions_.known()) partitions_.refresh(conn);
+            partitions = partitions_.countsJson(conn); // the days each partitioned table holds (and its default)
             // What retention keeps: the oldest record of each kind it expires (through the time index).
             for (const auto& spec : mc::records::allKinds()) {
                 const auto* field = mc::records::retentionField(spec);
@@ -448,7 +491,7 @@ void PostgresStore::describe(mc::sdk::Sink& details) {
             }
         });
         out += ",\"server_version\":" + jsonString(version) + ",\"synchronous_commit\":" + jsonString(synchronousCommit) +
-               ",\"size_bytes\":" + sizeBytes + ",\"oldest\":{" + oldest + "}";
+               ",\"size_bytes\":" + sizeBytes + ",\"oldest\":{" + oldest + "},\"partitions\":" + partitions;
     } catch (const Error& e) {
         details.write("{\"ok\":false,\"reason\":" + jsonString(e.what()) + "," + out + "}");
         reportOnce(MC_COMPONENT_RECOVERABLE_ERROR, e.what());

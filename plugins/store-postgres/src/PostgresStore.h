@@ -2,6 +2,7 @@
 // The server store: PostgreSQL through libpq (see PgPool.h for why not Poco's connector), a pool of
 // connections so concurrent writers and readers do not wait on each other, one transaction per batch.
 #include "PgPool.h"
+#include "PostgresPartitions.h"
 
 #include "mc/records/BatchWrite.h"
 #include "mc/records/RecordSchema.h"
@@ -62,10 +63,11 @@ public:
     // The host's records as they are (no JSON between): the same batch rules and result as write.
     void writeRecords(const mc_record* records, std::size_t count, std::size_t recordSize, mc::sdk::Sink& result) override;
     void query(std::string_view name, std::string_view paramsJson, mc::sdk::Sink& rows) override;
-    // Retention: one DELETE of the oldest rows, on a pooled connection.
+    // Retention: one DELETE of the oldest rows, on a pooled connection; of a partitioned table, its
+    // partitions wholly before `before` dropped and the oldest rows of its default partition deleted.
     std::uint64_t expire(std::string_view kind, std::string_view before, std::size_t maxRows) override;
     Lease lease(mc_lease_op op, std::string_view name, std::string_view holder, std::int64_t ttlMs) override;
-    // Details (backend, server, server_version, synchronous_commit, size_bytes, oldest, pool_open,
+    // Details (backend, server, server_version, synchronous_commit, size_bytes, oldest, partitions, pool_open,
     // pool_idle, pool_max, statement_timeout_ms, and ok/reason of the check); reports the status the check finds (OK, or
     // RECOVERABLE_ERROR while the server cannot be reached: the pool reconnects by itself).
     void describe(mc::sdk::Sink& details) override;
@@ -73,6 +75,8 @@ public:
 private:
     void writeBatch(mc::records::ParsedBatch batch, mc::sdk::Sink& result);
     std::string nowTimestamp() const;
+    // The partitioned tables known, and the days around today (by the host's clock) prepared.
+    void preparePartitions(PGconn* conn);
     void reportOnce(mc_component_status status, const std::string& message);
     // The store's own queries, in PostgresQueries.cpp (the catalog is PostgresCatalog).
     std::string queryThreadStates(const std::string& paramsJson);
@@ -81,6 +85,7 @@ private:
     PoolSettings settings_;
     std::string target_; // conninfo without the password, for messages
     std::unique_ptr<PgPool> pool_;
+    PostgresPartitions partitions_;
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)
     std::string reportedMessage_;

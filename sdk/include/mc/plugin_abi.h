@@ -304,7 +304,8 @@ typedef struct mc_store_vtable {
     /* ABI 2.2: retention. Deletes at most `max_rows` records of `kind` (a catalog kind) whose time (its
      * first time field that defaults to now: `timestamp`, a span's `start_time`) is before `before`
      * (RFC 3339 UTC), oldest first, and writes {"deleted":N} to `result`; fewer than `max_rows` means
-     * none is left. A store that keeps such records in time partitions may drop whole partitions.
+     * none is left to expire now. A store that keeps such records in time partitions may drop whole
+     * partitions instead (N may then exceed `max_rows`) and keep the partition `before` falls in.
      * MC_ERR_INVALID_ARGUMENT for a kind it cannot expire (threads and what belongs to them).
      * OWNERSHIP: borrowed for the call.
      * THREAD: the host's store writer thread, between writes (never beside write).  Optional: a store
