@@ -201,7 +201,9 @@ void ClusterService::compareCatalogs(const std::string& host, const std::map<std
     for (auto& m : gateway_->mirrors()) mirrored[m.id] = m;
     for (const auto& [id, state] : mirrored)
         if (state.owner == host && !stamps.count(id)) gateway_->dropMirror(id, host); // not connected there any more
-    for (const auto& [id, stamp] : stamps) {
+    for (const auto& named : stamps) {
+        const std::string& id = named.first; // named, not bound: clang 14 captures no structured binding
+        const std::string& stamp = named.second;
         const auto it = mirrored.find(id);
         if (it != mirrored.end() && it->second.owner == host && it->second.stamp == stamp) continue;
         if (!gateway_->find(id) || gateway_->ownsHere(id)) continue; // unknown here, or this host's own
