@@ -519,6 +519,17 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return (moved = cluster.agreedOwner("alpha", others)) >= 0; }, 30000));
         const std::size_t survivor = others[0] == static_cast<std::size_t>(moved) ? others[1] : others[0];
         tour(survivor, "v2");
+
+        // An owner that does not answer (stopped): a call forwarded to it ends after its timeout and
+        // 5 s more, saying which host did not answer.
+        const std::string newOwner = "h" + std::to_string(moved + 1);
+        ::kill(cluster.hosts[static_cast<std::size_t>(moved)]->pid(), SIGSTOP);
+        const auto late = httpRequest("POST", cluster.ports[survivor], "/api/mcps/alpha/tools/echo/call",
+                                      R"({"arguments":{"message":"late"},"timeout_ms":500})", kJson);
+        ::kill(cluster.hosts[static_cast<std::size_t>(moved)]->pid(), SIGCONT);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 504, late.status);
+        CPPUNIT_ASSERT_MESSAGE(late.body, late.body.find("host '" + newOwner + "' did not answer the forwarded call in time") != std::string::npos);
+        CPPUNIT_ASSERT(cluster.cluster(survivor)->getObject("calls")->getValue<int>("timed_out") >= 1);
     }
 
     // Every host runs discovery (here a Claude Desktop config file listing server-everything), but only
