@@ -169,6 +169,15 @@ void NatsBus::connectedChanged(bool connected, const char* why) {
         connected_ = connected;
         // A restarted server may have lost the stream (memory storage): set it up again.
         if (connected) streamReady_ = false;
+        // What was in flight may or may not have reached the stream: it goes again first, in its order,
+        // before anything newer (the stream drops what it already has), so that an entry lost with the
+        // connection does not land after a later one of this host's.
+        if (!inflight_.empty()) {
+            resent_ += inflight_.size();
+            inflightById_.clear();
+            for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it) queued_.push_front(std::move(*it));
+            inflight_.clear();
+        }
     }
     wake_.notify_all();
     if (connected) host().reportStatus(MC_COMPONENT_OK, std::string(why) + " to NATS");
