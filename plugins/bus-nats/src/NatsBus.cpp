@@ -97,6 +97,10 @@ void NatsBus::start() {
     natsOptions_SetReconnectWait(options_, settings_.reconnectWaitMs);
     natsOptions_SetPingInterval(options_, settings_.pingIntervalMs);
     natsOptions_SetMaxPingsOut(options_, 3);
+    // Nothing is buffered by libnats while it reconnects (a publish then fails and the entry waits in
+    // this plugin's queue): a buffered append would go out on reconnecting before the resends of
+    // what was in flight, out of its source's order.
+    natsOptions_SetReconnectBufSize(options_, 1);
     if (!settings_.user.empty()) natsOptions_SetUserInfo(options_, settings_.user.c_str(), settings_.password.c_str());
     if (!settings_.token.empty()) natsOptions_SetToken(options_, settings_.token.c_str());
     natsOptions_SetDisconnectedCB(options_, &NatsBus::onDisconnected, gate_);
