@@ -2,6 +2,7 @@
 
 #include <mc/json_text.hpp>
 
+#include <iterator>
 #include <stdexcept>
 
 namespace mc::bus_nats {
@@ -176,12 +177,7 @@ void NatsBus::connectedChanged(bool connected, const char* why) {
         // What was in flight may or may not have reached the stream: it goes again first, in its order,
         // before anything newer (the stream drops what it already has), so that an entry lost with the
         // connection does not land after a later one of this host's.
-        if (!inflight_.empty()) {
-            resent_ += inflight_.size();
-            inflightById_.clear();
-            for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it) queued_.push_front(std::move(*it));
-            inflight_.clear();
-        }
+        requeueInflight(inflight_.size());
     }
     wake_.notify_all();
     if (connected) host().reportStatus(MC_COMPONENT_OK, std::string(why) + " to NATS");
@@ -347,16 +343,19 @@ void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
 
 void NatsBus::resendOverdue() {
     const auto overdue = Clock::now() - std::chrono::milliseconds(settings_.ackTimeoutMs);
-    // Oldest first: what was sent first goes first again (the stream drops any it already has).
-    std::deque<Entry> again;
-    while (!inflight_.empty() && inflight_.front().sentAt < overdue) {
-        inflightById_.erase(inflight_.front().id);
-        again.push_back(std::move(inflight_.front()));
-        inflight_.pop_front();
-    }
-    if (again.empty()) return;
-    resent_ += again.size();
-    for (auto it = again.rbegin(); it != again.rend(); ++it) queued_.push_front(std::move(*it));
+    std::size_t count = 0;
+    for (auto it = inflight_.begin(); it != inflight_.end() && it->sentAt < overdue; ++it) ++count;
+    requeueInflight(count);
+}
+
+void NatsBus::requeueInflight(std::size_t count) {
+    if (count == 0) return;
+    resent_ += count;
+    auto end = std::next(inflight_.begin(), static_cast<long>(count));
+    for (auto it = inflight_.begin(); it != end; ++it) inflightById_.erase(it->id);
+    // In their order: what was sent first goes first again.
+    queued_.insert(queued_.begin(), std::make_move_iterator(inflight_.begin()), std::make_move_iterator(end));
+    inflight_.erase(inflight_.begin(), end);
 }
 
 void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {

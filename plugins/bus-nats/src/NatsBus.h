@@ -120,6 +120,9 @@ private:
     bool setUpFollower(std::string& error);               // the ordered consumer, from lastSeq_
     void sendQueued(std::unique_lock<std::mutex>& lock);  // appends to the connection, in order
     void resendOverdue();                                 // unacknowledged past ack_timeout_ms
+    // Under mutex_: the first `count` entries in flight go back to the front of the queue, in their
+    // order, to be sent again before anything newer (the stream drops any it already has).
+    void requeueInflight(std::size_t count);
     void connectedChanged(bool connected, const char* why);
     static void end(Subscription* sub); // unsubscribes; libnats frees it
 
