@@ -75,31 +75,25 @@ inline Ran runProgram(const std::string& command, const std::vector<std::string>
 inline bool processGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
 
 // `node <args...>` serving HTTP on a free loopback port (env PORT; or `port` when given), run in the
-// MCP peers folder; ready() once the port accepts connections; killed and reaped by the destructor.
+// MCP peers folder; ready() once that node process listens on the port itself (another test's process
+// may take a free port first: then the peer cannot bind, exits, and is started again on another port);
+// killed and reaped by the destructor.
 class NodeHttpPeer {
 public:
-    explicit NodeHttpPeer(const std::vector<std::string>& args, unsigned short port = 0)
-        : port_(port ? port : freePort()) {
-        Poco::Process::Env env;
-        env["PORT"] = std::to_string(port_);
-        handle_ = std::make_unique<Poco::ProcessHandle>(
-            Poco::Process::launch("node", args, MC_TEST_MCP_PEERS_DIR, nullptr, nullptr, nullptr, env));
-        ready_ = eventually([this] {
-            try {
-                Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
-                return true;
-            } catch (const Poco::Exception&) {
-                return false;
-            }
-        }, 20000);
-    }
-    ~NodeHttpPeer() {
-        try {
-            Poco::Process::kill(*handle_);
-            handle_->wait();
-        } catch (...) {
+    explicit NodeHttpPeer(const std::vector<std::string>& args, unsigned short port = 0) {
+        for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
+            stop();
+            port_ = port ? port : freePort();
+            Poco::Process::Env env;
+            env["PORT"] = std::to_string(port_);
+            handle_ = std::make_unique<Poco::ProcessHandle>(
+                Poco::Process::launch("node", args, MC_TEST_MCP_PEERS_DIR, nullptr, nullptr, nullptr, env));
+            const int pid = handle_->id();
+            eventually([&] { return listensOn(pid, port_) || (exited_ = handle_->tryWait() != -1); }, 20000);
+            ready_ = !exited_ && listensOn(pid, port_);
         }
     }
+    ~NodeHttpPeer() { stop(); }
     NodeHttpPeer(const NodeHttpPeer&) = delete;
     NodeHttpPeer& operator=(const NodeHttpPeer&) = delete;
 
@@ -108,9 +102,28 @@ public:
     int pid() const { return handle_->id(); }
 
 private:
-    unsigned short port_;
+    void stop() {
+        if (!handle_) return;
+        if (exited_) { // reaped by tryWait: its pid may be another process's by now
+            handle_.reset();
+            exited_ = false;
+            return;
+        }
+        try {
+            Poco::Process::kill(*handle_);
+        } catch (...) {
+        }
+        try {
+            handle_->wait();
+        } catch (...) {
+        }
+        handle_.reset();
+    }
+
+    unsigned short port_ = 0;
     std::unique_ptr<Poco::ProcessHandle> handle_;
     bool ready_ = false;
+    bool exited_ = false;
 };
 
 // The scripted Anthropic Messages API (tests/mcp-peers/fake-anthropic.mjs) on a free loopback port,

@@ -10,8 +10,12 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace mc::test {
@@ -77,6 +81,34 @@ void TempDir::write(const std::string& name, const std::string& content) const {
 unsigned short freePort() {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     return socket.address().port();
+}
+
+bool listensOn(int pid, unsigned short port) {
+    // The process's sockets by inode (/proc/<pid>/fd links read "socket:[inode]")...
+    std::set<std::string> inodes;
+    std::error_code error;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+        std::error_code linkError;
+        const std::string target = std::filesystem::read_symlink(fd.path(), linkError).string();
+        if (!linkError && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+    }
+    if (inodes.empty()) return false;
+    // ...and the kernel's table of TCP sockets: local address "hex-ip:hex-port", state 0A (LISTEN), inode.
+    char wanted[8];
+    std::snprintf(wanted, sizeof wanted, ":%04X", port);
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(table);
+        std::string line;
+        std::getline(in, line); // the column names
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state, queues, timer, retransmits, uid, timeouts, inode;
+            fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeouts >> inode;
+            if (state == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, wanted) == 0 && inodes.count(inode))
+                return true;
+        }
+    }
+    return false;
 }
 
 } // namespace mc::test

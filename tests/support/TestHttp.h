@@ -43,6 +43,10 @@ std::string readFile(const std::string& path);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short freePort();
 
+// Whether process `pid` itself holds a listening TCP socket (IPv4 or IPv6) on `port`: a port that
+// merely accepts connections may belong to another test's process that took it after freePort().
+bool listensOn(int pid, unsigned short port);
+
 // How much slower than a plain build this run may be (MC_TEST_TIME_SCALE, e.g. 3 under sanitizers):
 // latency bounds of the tests are multiplied by it, never loosened otherwise.
 int timeScale();
