@@ -37,7 +37,7 @@ done
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (scripts/deps.sh test installs it)" >&2; exit 2; }
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DMC_BUILD_FUZZERS=ON -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCH=OFF -DMC_BUILD_CONSOLE=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMC_DEBUG_INFO=lines >/dev/null
 known=()
 declare -A dicts=()
 while read -r name dict; do

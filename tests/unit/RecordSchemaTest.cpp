@@ -2,6 +2,7 @@
 // the result JSON). The stores' behaviour on real databases is StoreConformanceTest's.
 #include "mc/records/BatchWrite.h"
 #include "mc/records/JsonText.h"
+#include "mc/records/RandomId.h"
 #include "mc/records/RecordAbi.h"
 #include "mc/records/RecordSchema.h"
 #include "mc/sdk.hpp"
@@ -16,6 +17,7 @@
 #include <random>
 #include <regex>
 #include <set>
+#include <thread>
 
 namespace records = mc::records;
 
@@ -81,6 +83,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testJsonTextIsCheckedWithoutBeingParsed);
     CPPUNIT_TEST(testTypedInputFollowsTheRulesOfJsonInput);
     CPPUNIT_TEST(testPluginRecordsAreNormalizedAtTheEdge);
+    CPPUNIT_TEST(testRandomIdsAreVersionFourUuidsNeverRepeated);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -543,6 +546,31 @@ public:
         const mc_record second = records::recordAt(reinterpret_cast<const mc_record*>(&old[0]), 1, sizeof(Old));
         CPPUNIT_ASSERT_EQUAL(std::string("step"), std::string(second.kind.ptr, second.kind.len));
         CPPUNIT_ASSERT(second.values == nullptr && second.value_count == 0 && second.id.len == 0);
+    }
+
+    // Ids come from a per-thread pool of kernel randomness: well-formed, and distinct within a thread,
+    // across a pool's refills (256 ids each) and across threads (each pool is drawn on its own).
+    void testRandomIdsAreVersionFourUuidsNeverRepeated() {
+        const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        std::set<std::string> seen;
+        std::map<char, int> variants;
+        for (int i = 0; i < 2000; ++i) {
+            const std::string id = records::randomUuid();
+            CPPUNIT_ASSERT_MESSAGE(id, std::regex_match(id, form));
+            CPPUNIT_ASSERT_MESSAGE("repeated: " + id, seen.insert(id).second);
+            ++variants[id[19]];
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), variants.size()); // 8, 9, a and b all occur: the bits are random
+        std::vector<std::string> fromOthers(4 * 600);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&fromOthers, t] {
+                for (int i = 0; i < 600; ++i) fromOthers[t * 600 + i] = records::randomUuid();
+            });
+        for (auto& thread : threads) thread.join();
+        for (const auto& id : fromOthers) CPPUNIT_ASSERT_MESSAGE("repeated across threads: " + id, seen.insert(id).second);
+        const std::string generated = records::generateId(*records::findKind("log"));
+        CPPUNIT_ASSERT_MESSAGE(generated, std::regex_match(generated.substr(generated.size() - 36), form));
     }
 };
 

@@ -43,6 +43,7 @@
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
 
+#include <csignal>
 #include <Poco/NumberParser.h>
 
 
@@ -76,6 +77,10 @@ std::string resolvePluginSecret(const std::string& key, const std::string& text)
 
 HostRuntime::HostRuntime(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string executableDir)
     : config_(std::move(config)), settings_(readHostSettings(*config_, executableDir)) {
+    // A peer or MCP server that vanishes mid-write is an error to handle, never a signal that ends the
+    // process; set before any plugin opens a connection (mcp-stdio writes a server's stdin from the
+    // sending thread only in a process that ignores SIGPIPE).
+    std::signal(SIGPIPE, SIG_IGN);
     logging::configure(settings_.log);
     auto log = logging::get("host");
     for (const auto& key : unknownHostKeys(*config_))

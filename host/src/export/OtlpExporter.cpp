@@ -1,6 +1,7 @@
 #include "export/OtlpExporter.h"
 
 #include "log/Logging.h"
+#include "mc/records/RandomId.h"
 
 #include <Poco/DeflatingStream.h>
 #include <Poco/Net/Context.h>
@@ -9,7 +10,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 #include <sstream>
@@ -40,7 +40,7 @@ bool retryable(int status) { return status == 429 || status == 502 || status == 
 
 OtlpExporter::OtlpExporter(OtlpExportSettings settings, std::string version)
     : settings_(std::move(settings)), version_(std::move(version)),
-      instanceId_(Poco::UUIDGenerator::defaultGenerator().createRandom().toString()) {}
+      instanceId_(records::randomUuid()) {}
 
 OtlpExporter::~OtlpExporter() { stop(); }
 

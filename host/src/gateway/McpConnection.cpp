@@ -2,6 +2,7 @@
 
 #include "mc/abi_text.hpp"
 #include "mc/mcp/StderrLine.h"
+#include "mc/records/RandomId.h"
 #include "core/EventRouter.h"
 #include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"
@@ -18,7 +19,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 #include <functional>
@@ -122,7 +122,7 @@ McpConnection::McpConnection(McpServerConfig config, std::string origin, Service
       backoff_(services.settings.reconnectInitial, services.settings.reconnectMax,
                std::random_device{}() ^ std::hash<std::string>{}(config_.id)),
       wire_(services.settings.inspectorMessages, services.settings.inspectorMaxMessageBytes),
-      captureIdPrefix_("PM-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString().substr(0, 8) + "-") {}
+      captureIdPrefix_("PM-" + records::randomUuid().substr(0, 8) + "-") {}
 
 McpConnection::~McpConnection() {
     try {

@@ -3,13 +3,13 @@
 #include "mcpserver/RpcText.h"
 
 #include "log/Logging.h"
+#include "mc/records/RandomId.h"
 #include "util/Clock.h"
 #include "util/Json.h"
 #include "util/JsonObject.h"
 #include "util/TraceIds.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 #include <charconv>
@@ -525,7 +525,7 @@ std::string McpServerFace::initialize(const Poco::JSON::Object& params, const st
         session.elicitation = capabilities->has("elicitation");
     }
     session.lastUsedUs = nowUnixUs();
-    const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    const std::string sessionId = records::randomUuid();
     session.threadId = kThreadPrefix + sessionId;
     admit(sessionId, session);
     // The session is a thread of the agent, its tool calls its steps; the thread is written with the

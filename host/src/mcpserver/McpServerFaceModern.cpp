@@ -6,10 +6,10 @@
 #include "mcpserver/RpcText.h"
 
 #include "log/Logging.h"
+#include "mc/records/RandomId.h"
 #include "util/Clock.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 namespace mc::host {
 namespace {
@@ -198,7 +198,7 @@ McpServerFace::Session McpServerFace::conversation(const std::string& profile, c
     session.clientName = meta.clientName;
     session.clientVersion = meta.clientVersion;
     session.lastUsedUs = now;
-    const std::string sessionId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    const std::string sessionId = records::randomUuid();
     session.threadId = kThreadPrefix + sessionId;
     admit(sessionId, session);
     {
@@ -264,7 +264,7 @@ void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object:
 // Under mutex_: the input_required result of what the agent has not answered yet; the relay waits for
 // its retry (kInputWait at most).
 std::string McpServerFace::inputRequired(const std::shared_ptr<Relay>& relay) {
-    if (relay->state.empty()) relay->state = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    if (relay->state.empty()) relay->state = records::randomUuid();
     relay->asked.merge(relay->pending);
     std::string requests;
     for (const auto& [key, question] : relay->asked)

@@ -252,10 +252,27 @@ public:
     }
 
     // --- from HttpExchange (posted to the loop) ---
+    // `bytes`: what the exchange's thread did not write itself (writeDirectly), possibly nothing.
     void responseReady(const std::shared_ptr<HttpExchange>& exchange, std::string bytes, bool keepAlive) {
         if (state_ == State::Closed || exchange != exchange_) return;
-        queue(std::move(bytes), nullptr);
+        if (!bytes.empty()) queue(std::move(bytes), nullptr);
         endExchange(keepAlive);
+    }
+
+    // --- from HttpExchange, on the thread that has the answer ---
+    // A waiting plain connection with nothing queued lets the thread that completes its exchange write
+    // the answer itself (non-blocking), once: the client has it without waiting for this loop to wake.
+    // The loop then only does its bookkeeping (responseReady with what the socket did not take).
+    // Returns the bytes written (0 when it may not, or the socket took nothing).
+    std::size_t writeDirectly(const HttpExchange* exchange, const std::string& bytes) {
+        std::lock_guard lock(directMutex_);
+        if (directExchange_ != exchange || bytes.empty()) return 0;
+        directExchange_ = nullptr;
+        ssize_t written;
+        do {
+            written = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (written < 0 && errno == EINTR);
+        return written > 0 ? static_cast<std::size_t>(written) : 0; // an error: the loop meets it writing the rest
     }
     void streamBytes(const std::shared_ptr<HttpExchange>& exchange, std::string bytes) {
         if (state_ == State::Closed || exchange != exchange_) {
@@ -410,6 +427,10 @@ private:
 
     void onComplete() {
         state_ = State::Waiting;
+        if (out_.empty() && !transport_->secure()) {
+            std::lock_guard lock(directMutex_);
+            directExchange_ = exchange_.get();
+        }
         exchange_->request().setBody(std::move(parser_.body()));
         std::shared_ptr<Poco::Net::HTTPRequestHandler> handler(handler_.release());
         auto exchange = exchange_;
@@ -452,6 +473,7 @@ private:
 
     // The response of the current exchange is queued: what now?
     void endExchange(bool keepAlive) {
+        revokeDirectWrite();
         exchange_.reset();
         if (!keepAlive || stopping_ || peerDone_) {
             closeAfterFlush_ = true;
@@ -479,7 +501,14 @@ private:
         flush();
     }
 
+    // Before the loop writes anything itself, and before the socket closes.
+    void revokeDirectWrite() {
+        std::lock_guard lock(directMutex_);
+        directExchange_ = nullptr;
+    }
+
     void queue(std::string bytes, std::shared_ptr<HttpExchange> stream) {
+        revokeDirectWrite();
         if (out_.empty()) lastWriteProgress_ = Clock::now();
         out_.push_back(Output{std::move(bytes), 0, std::move(stream)});
     }
@@ -541,6 +570,7 @@ private:
     }
 
     void upgrade() {
+        revokeDirectWrite();
         auto exchange = std::move(exchange_);
         auto takeOver = std::move(exchange->takeOver_);
         compactInput();
@@ -577,6 +607,7 @@ private:
     void close() {
         if (state_ == State::Closed) return;
         state_ = State::Closed;
+        revokeDirectWrite();
         auto self = shared_from_this(); // the loop's map may hold the last reference
         for (auto& o : out_)
             if (o.stream) o.stream->failStream();
@@ -612,6 +643,8 @@ private:
     std::deque<Output> out_;
     std::shared_ptr<HttpExchange> exchange_;
     std::unique_ptr<Poco::Net::HTTPRequestHandler> handler_;
+    std::mutex directMutex_; // held while another thread writes the socket; close() takes it first
+    const HttpExchange* directExchange_ = nullptr; // guarded by directMutex_: the exchange that may write itself
 };
 
 // ---- request, response, exchange ---------------------------------------------------------------------
@@ -828,6 +861,9 @@ void HttpExchange::finish() {
         loop_.post([connection, self, bytes = std::move(bytes)]() mutable { connection->streamBytes(self, std::move(bytes)); });
         return;
     }
+    // Off the loop (a worker, a transport's reader) the answer is written from here when the connection
+    // allows it; the loop then has the rest, if any, and its bookkeeping.
+    if (!loop_.onLoopThread()) bytes.erase(0, connection->writeDirectly(this, bytes));
     loop_.post([connection, self, bytes = std::move(bytes), keepAlive]() mutable {
         connection->responseReady(self, std::move(bytes), keepAlive);
     });

@@ -1,8 +1,8 @@
 #include "mc/records/RecordSchema.h"
 
 #include "mc/records/JsonText.h"
+#include "mc/records/RandomId.h"
 
-#include <Poco/UUIDGenerator.h>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -425,7 +425,7 @@ std::string toJson(const KindSpec& spec, const NormalizedRecord& record) {
 }
 
 std::string generateId(const KindSpec& spec) {
-    return spec.idPrefix + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    return spec.idPrefix + randomUuid();
 }
 
 bool isTerminalStatus(std::string_view status) {

@@ -93,6 +93,8 @@ std::shared_ptr<StdioConnection> StdioConnection::open(const StdioConfig& config
     if (connection->readerWakeFd_ < 0 || connection->writerWakeFd_ < 0)
         throw sdk::Error(MC_ERR_IO, std::string("cannot create an eventfd: ") + std::strerror(errno));
     connection->child_ = ChildProcess::spawn(config.spawn);
+    struct sigaction pipeAction {};
+    connection->directWrites_ = ::sigaction(SIGPIPE, nullptr, &pipeAction) == 0 && pipeAction.sa_handler == SIG_IGN;
     try {
         connection->writer_ = std::thread([self = connection] { self->writerLoop(); });
         connection->reader_ = std::thread([self = connection] { self->readerLoop(); });
@@ -148,6 +150,16 @@ void StdioConnection::send(std::string_view message) {
     line.reserve(message.size() + 1);
     line.append(message);
     line.push_back('\n');
+    if (directWrites_ && queue_.empty() && !writerBusy_) {
+        // Nothing goes before it: write what the pipe takes now (stdin is non-blocking), queue the rest.
+        ssize_t written;
+        do {
+            written = ::write(child_->stdinFd(), line.data(), line.size());
+        } while (written < 0 && errno == EINTR);
+        if (written == static_cast<ssize_t>(line.size())) return;
+        if (written > 0) line.erase(0, static_cast<std::size_t>(written));
+        // EAGAIN: the writer waits for room; EPIPE and the like: the writer meets the error and ends.
+    }
     queuedBytes_ += line.size();
     queue_.push_back(std::move(line));
     queueCv_.notify_one();
@@ -191,12 +203,14 @@ void StdioConnection::writerLoop() {
         std::string next;
         {
             std::unique_lock<std::mutex> lock(queueMutex_);
+            writerBusy_ = false;
             queueCv_.wait(lock, [&] { return !queue_.empty() || writerStopping_; });
             if (queue_.empty()) break;
             if (writerStopping_ && Clock::now() >= flushDeadline_) break;
             next = std::move(queue_.front());
             queue_.pop_front();
             queuedBytes_ -= next.size();
+            writerBusy_ = true;
         }
         if (!writeAll(next)) break;
     }

@@ -5,6 +5,9 @@
 //    to the group -> grace -> SIGKILL) and reaps the process;
 //  - the writer drains the send queue into stdin, so send() never blocks on a server that does not
 //    read. It blocks SIGPIPE for itself: a dead server yields EPIPE, never a signal to the host.
+//    When nothing waits in the queue and the process ignores SIGPIPE (the host does; checked when
+//    the connection opens), send() writes the line itself without blocking, and the writer takes only
+//    what the pipe did not: a message reaches the server without waking another thread.
 // Both threads hold a shared_ptr to the connection, so close() called from inside a callback (on the
 // reader thread) cannot pull the connection out from under them.
 #include "ChildProcess.h"
@@ -83,6 +86,8 @@ private:
     std::deque<std::string> queue_;
     std::size_t queuedBytes_ = 0;
     bool writerStopping_ = false;
+    bool writerBusy_ = false;   // the writer holds a line it took from the queue (it writes without the lock)
+    bool directWrites_ = false; // set at open: SIGPIPE is ignored, so send() may write stdin itself
     std::chrono::steady_clock::time_point flushDeadline_;
     std::string unavailableReason_;
 

@@ -324,6 +324,7 @@ class McpStdioTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(serverKilledExternallyIsReportedAndReaped);
     CPPUNIT_TEST(closeEscalatesToSigkillForTheWholeProcessGroup);
     CPPUNIT_TEST(closeFlushesQueuedMessagesThenStdinEofEndsTheServer);
+    CPPUNIT_TEST(messagesKeepTheirOrderWrittenDirectlyOrQueued);
     CPPUNIT_TEST(commandNotFoundAndMissingDirectoryFailOpen);
     CPPUNIT_TEST(invalidConfigurationIsRefusedWithReason);
     CPPUNIT_TEST(instanceKeysAreTheDefaultsOfEveryServer);
@@ -499,6 +500,36 @@ public:
                                          "{\"jsonrpc\":\"2.0\",\"method\":\"test/n\",\"params\":{\"n\":3}}\n"),
                              received.str());
         assertContains(server.hostLogText(), "stopped: exited with code 7 (after stdin EOF)");
+    }
+
+    // send() writes stdin itself while nothing waits (this test program ignores SIGPIPE, as the host
+    // does) and queues for the writer thread once the pipe is full: a server that reads nothing for a
+    // while fills its 64 KiB pipe, the rest waits in the queue; later sends find the queue empty again.
+    // Every message arrives once, in the order sent, across both ways.
+    void messagesKeepTheirOrderWrittenDirectlyOrQueued() {
+        mc::test::TempDir dir;
+        const std::string out = dir.file("received.txt");
+        const std::string script =
+            "const fs = require('fs'); let text = '';"
+            "process.stdin.pause(); setTimeout(() => process.stdin.resume(), 700);"
+            "process.stdin.on('data', d => text += d);"
+            "process.stdin.on('end', () => { fs.writeFileSync(" + quote(out) + ", text); process.exit(0); });";
+        Connection server(scriptConfig(script, R"(,"shutdown_grace_ms":10000)"));
+        server.openOrFail();
+        const std::string padding(300, 'x');
+        std::string expected;
+        auto sendNumber = [&](int n) {
+            const std::string message = R"({"jsonrpc":"2.0","method":"test/n","params":{"n":)" + std::to_string(n) + R"(,"pad":")" + padding + "\"}}";
+            server.sendOrFail(message);
+            expected += message + "\n";
+        };
+        for (int n = 1; n <= 1500; ++n) sendNumber(n); // ~480 KB: far beyond what the pipe holds
+        std::this_thread::sleep_for(std::chrono::milliseconds(2000)); // the server reads it all meanwhile
+        for (int n = 1501; n <= 1600; ++n) sendNumber(n);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, server.close());
+        const std::string received = mc::test::readFile(out);
+        CPPUNIT_ASSERT_EQUAL(expected.size(), received.size());
+        CPPUNIT_ASSERT_MESSAGE("the messages arrived out of order", expected == received);
     }
 
     void commandNotFoundAndMissingDirectoryFailOpen() {
