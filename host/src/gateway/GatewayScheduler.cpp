@@ -42,12 +42,17 @@ void GatewayScheduler::post(Task task) {
 }
 
 void GatewayScheduler::schedule(std::chrono::milliseconds delay, Task task) {
+    bool earliest = false;
     {
         std::lock_guard lock(mutex_);
         if (stopped_) return;
-        timers_.push(Timer{std::chrono::steady_clock::now() + delay, nextOrder_++, std::move(task)});
+        const auto due = std::chrono::steady_clock::now() + delay;
+        earliest = timers_.empty() || due < timers_.top().due;
+        timers_.push(Timer{due, nextOrder_++, std::move(task)});
     }
-    timerWake_.notify_one();
+    // The timer thread sleeps until the earliest timer: only a new earliest one needs to wake it (most
+    // timers are request deadlines behind an earlier one; waking it for each cost a call a thread wake-up).
+    if (earliest) timerWake_.notify_one();
 }
 
 void GatewayScheduler::timerLoop() {

@@ -21,6 +21,7 @@
 #include "gateway/TransportSet.h"
 #include "gateway/WireLog.h"
 #include "mc/plugin_abi.h"
+#include "util/OrderGate.h"
 #include "util/CancelSignal.h"
 #include "util/ReconnectBackoff.h"
 #include "util/Refusal.h"
@@ -89,6 +90,9 @@ struct ToolCallRequest {
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
+    // When set: the call's end (its tool_call event and `done`) waits until the gate opens; the gateway
+    // opens it once it recorded the call's start, which it does after the call went out.
+    std::shared_ptr<OrderGate> recordedStart;
 };
 
 // An agent's request other than a tool call, passed on as it is (resources/read, prompts/get,
@@ -260,6 +264,8 @@ public:
                                          std::string& field);
 
 private:
+    // A tool call's end: its tool_call event, then `done`.
+    void endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done, ToolCallOutcome outcome);
     struct Link;
     struct Pending {
         std::string method;

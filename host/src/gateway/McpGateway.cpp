@@ -319,15 +319,36 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         refuse(std::move(o));
         return;
     }
-    if (observed && observer_.started) observer_.started(mcpId, request, startedAt);
     const PermissionDecision decision = policy_.decide(request.user, request.role, mcpId, request.tool);
-    const std::string permission =
-        "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(request.user) +
-        ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + request.tool) + ",\"action\":\"tools/call\",\"granted\":" +
-        (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) + ",\"mcp_id\":" + json::quote(mcpId) + "}";
-    std::string error;
-    if (events_.route("gateway", "permission", permission, &error) != MC_OK)
-        logging::get("gateway")->warn("permission event refused: {}", error);
+    // The call's start: its thread opened, the permission decision recorded.
+    ToolCallRequest described; // what the start's record reads (not the arguments or the callbacks)
+    described.tool = request.tool;
+    described.threadId = request.threadId;
+    described.callId = request.callId;
+    described.traceparent = request.traceparent;
+    described.user = request.user;
+    described.role = request.role;
+    auto recordStart = [&, user = request.user, tool = request.tool] {
+        if (observed && observer_.started) observer_.started(mcpId, described, startedAt);
+        const std::string permission =
+            "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(user) +
+            ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + tool) + ",\"action\":\"tools/call\",\"granted\":" +
+            (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) + ",\"mcp_id\":" + json::quote(mcpId) + "}";
+        std::string error;
+        if (events_.route("gateway", "permission", permission, &error) != MC_OK)
+            logging::get("gateway")->warn("permission event refused: {}", error);
+    };
+    if (decision.granted && ownsHere(mcpId)) {
+        // The call goes to its server first and its start is recorded while the server works: the
+        // recording is off the call's path. Its end waits for that record (OrderGate).
+        auto gate = std::make_shared<OrderGate>();
+        request.recordedStart = gate;
+        connection->callTool(std::move(request), std::move(done));
+        recordStart();
+        gate->open();
+        return;
+    }
+    recordStart();
     if (!decision.granted) {
         ToolCallOutcome o;
         o.refusal = Refusal::Forbidden;
@@ -349,7 +370,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
                          "{\"mcp_id\":" + json::quote(mcpId) + "}"));
         return;
     }
-    connection->callTool(std::move(request), std::move(done));
+    connection->callTool(std::move(request), std::move(done)); // its owner changed since the test above
 }
 
 void McpGateway::runOwnedToolCall(const std::string& mcpId, ToolCallRequest request, ToolCallCallback done) {

@@ -638,10 +638,34 @@ std::string McpServerFace::list(const McpProfile& profile, What what, const std:
     return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]" + next + "}");
 }
 
+std::shared_ptr<const McpNames> McpServerFace::toolNames(const std::string& profileName, const McpProfile& profile) const {
+    // The same items, in the same order, as offers(profile, What::Tools, ...) names.
+    std::vector<std::string> servers;
+    std::vector<McpConnection::Offerings> basis;
+    for (const auto& connection : gateway_.connections()) {
+        if (!connection->offered() || !profile.offersServer(connection->id())) continue;
+        servers.push_back(connection->id());
+        basis.push_back(connection->tools());
+    }
+    {
+        std::lock_guard lock(toolNamesMutex_);
+        const auto cached = toolNames_.find(profileName);
+        if (cached != toolNames_.end() && cached->second.basis == basis) return cached->second.names;
+    }
+    std::vector<NamedItem> named;
+    for (std::size_t i = 0; i < basis.size(); ++i)
+        for (const auto& item : *basis[i])
+            if (profile.offersTool(servers[i], item.key)) named.push_back(NamedItem{servers[i], item.key});
+    auto names = std::make_shared<const McpNames>(McpNames::forNames(named, profile.prefix));
+    std::lock_guard lock(toolNamesMutex_);
+    toolNames_[profileName] = ToolNames{std::move(basis), names};
+    return names;
+}
+
 std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const std::string& exposed, const std::string& profileName) const {
     const auto profile = profiles_.find(profileName);
     if (profile == profiles_.end()) return std::nullopt;
-    const auto found = offers(profile->second, What::Tools, false).names.resolve(exposed);
+    const auto found = toolNames(profileName, profile->second)->resolve(exposed);
     if (!found) return std::nullopt;
     return std::make_pair(found->server, found->original);
 }

@@ -88,7 +88,11 @@ public:
 
     // Set before the first request: the profiles (readMcpProfiles; "" is /mcp). Without it, /mcp alone,
     // every name prefixed.
-    void setProfiles(std::map<std::string, McpProfile> profiles) { profiles_ = std::move(profiles); }
+    void setProfiles(std::map<std::string, McpProfile> profiles) {
+        profiles_ = std::move(profiles);
+        std::lock_guard lock(toolNamesMutex_);
+        toolNames_.clear();
+    }
     bool hasProfile(const std::string& name) const { return profiles_.count(name) > 0; }
     // Set before the first request: items per page of the lists (0: one page).
     void setPageSize(std::size_t items) { pageSize_ = items; }
@@ -273,6 +277,16 @@ private:
     CallJoiner* joiner_ = nullptr;
     std::size_t pageSize_ = 0;
     std::map<std::string, McpProfile> profiles_{{"", McpProfile{}}};
+    // The exposed tool names of a profile, made again only when a server it offers comes, goes or lists
+    // other tools (a tools/call resolves its name here: naming every tool for each call cost a fifth
+    // of the host's time on the call's way in).
+    struct ToolNames {
+        std::vector<McpConnection::Offerings> basis; // the tool lists named, in order (immutable snapshots)
+        std::shared_ptr<const McpNames> names;
+    };
+    std::shared_ptr<const McpNames> toolNames(const std::string& profileName, const McpProfile& profile) const;
+    mutable std::mutex toolNamesMutex_;
+    mutable std::map<std::string, ToolNames> toolNames_; // by profile
     mutable std::mutex mutex_;
     std::map<std::string, Session> sessions_;
     std::map<std::string, bool> offering_; // by server: whether it was connected (offered) when last heard of
