@@ -782,6 +782,11 @@ public:
         mcp.result("tools/call", R"({"name":"burst__log-burst","arguments":{"count":1,"interval_ms":0}})");
         CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/api/mcps/burst").status);
         CPPUNIT_ASSERT(eventually([&] { return mcp.names("tools/list", "tools", "name").empty(); }));
+        // The name that resolved a moment ago (the face keeps the names it made) resolves no more.
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown tool 'burst__log-burst'"),
+                             mcp.request("tools/call", R"({"name":"burst__log-burst","arguments":{"count":1,"interval_ms":0}})")
+                                 ->getObject("error")
+                                 ->getValue<std::string>("message"));
         // The other server going changes nothing this profile offers: no message.
         CPPUNIT_ASSERT_EQUAL(204, httpRequest("DELETE", host.port(), "/api/mcps/every").status);
         {
