@@ -416,17 +416,54 @@ bool measureLogLatency(std::uint16_t port, const std::string& mcpId, std::size_t
 
 // Calls echo `warmup + calls` times through `call` (which returns the response text or nullopt) and
 // checks each answer carries its own message.
+// One call of a sequence: timed, its answer checked, kept after the warm-up.
+bool timedCall(const char* label, std::size_t i, std::size_t warmup,
+               const std::function<std::optional<std::string>(const std::string& message)>& call, Stats& stats) {
+    const std::string message = "bench " + std::to_string(i);
+    const long long start = steadyNanos();
+    const auto response = call(message);
+    const long long elapsedUs = (steadyNanos() - start) / 1000;
+    if (!response) return failed(std::string(label) + ": call " + std::to_string(i) + " got no answer");
+    if (response->find("Echo: " + message + "\"") == std::string::npos)
+        return failed(std::string(label) + ": call " + std::to_string(i) + " answered " + response->substr(0, 300));
+    if (i >= warmup) stats.latenciesUs.push_back(elapsedUs);
+    return true;
+}
+
 bool measureCalls(const char* label, std::size_t warmup, std::size_t calls,
                   const std::function<std::optional<std::string>(const std::string& message)>& call, Stats& stats) {
-    for (std::size_t i = 0; i < warmup + calls; ++i) {
-        const std::string message = "bench " + std::to_string(i);
-        const long long start = steadyNanos();
-        const auto response = call(message);
-        const long long elapsedUs = (steadyNanos() - start) / 1000;
-        if (!response) return failed(std::string(label) + ": call " + std::to_string(i) + " got no answer");
-        if (response->find("Echo: " + message + "\"") == std::string::npos)
-            return failed(std::string(label) + ": call " + std::to_string(i) + " answered " + response->substr(0, 300));
-        if (i >= warmup) stats.latenciesUs.push_back(elapsedUs);
+    for (std::size_t i = 0; i < warmup + calls; ++i)
+        if (!timedCall(label, i, warmup, call, stats)) return false;
+    return true;
+}
+
+// Ways of making the same call, compared: in blocks of 100 calls, each way in turn, so that every way
+// meets the same moments of a shared, noisy machine (one after the other, a slower minute in one phase
+// showed as overhead, or as negative overhead, that was not the host's). Within a block the way's
+// server is warm; the first 10 calls of each block are not counted (a server idle for the other ways'
+// blocks answers its first calls slower: taken one call each in turn, a direct call's median tripled).
+struct CallPath {
+    const char* label;
+    std::function<std::optional<std::string>(const std::string& message)> call;
+    Stats* stats;
+};
+bool measureInterleaved(std::size_t warmup, std::size_t calls, const std::vector<CallPath>& paths) {
+    constexpr std::size_t kBlock = 100, kRewarm = 10;
+    for (const auto& path : paths) // the warm-up, once
+        for (std::size_t i = 0; i < warmup; ++i)
+            if (!timedCall(path.label, i, warmup, path.call, *path.stats)) return false;
+    std::vector<std::size_t> counted(paths.size(), 0), next(paths.size(), warmup);
+    for (bool more = true; more;) {
+        more = false;
+        for (std::size_t p = 0; p < paths.size(); ++p) {
+            for (std::size_t b = 0; b < kBlock + kRewarm && counted[p] < calls; ++b) {
+                Stats ignored;
+                const bool keep = b >= kRewarm;
+                if (!timedCall(paths[p].label, next[p]++, 0, paths[p].call, keep ? *paths[p].stats : ignored)) return false;
+                if (keep) ++counted[p];
+            }
+            more = more || counted[p] < calls;
+        }
     }
     return true;
 }
@@ -531,79 +568,77 @@ int main(int argc, char** argv) {
             logs.print(id == "burst-stdio" ? "stdio" : "streamable http");
         }
 
-        // 2. Tool-call overhead: the same echo tool, directly and through the gateway.
-        Stats direct, rest, webSocket;
+        // 2. Tool-call overhead: the same echo tool, directly and through the gateway, interleaved.
+        Stats direct, rest, webSocket, face, faceModern;
         {
             DirectStdioServer server(everything, peers);
             if (!server.initialize()) { failed("direct initialize of server-everything"); return 1; }
-            ok = measureCalls("direct stdio", warmup, callCount, [&](const std::string& message) {
-                return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
-            }, direct) && ok;
-        }
-        {
-            RestClient client(port);
-            ok = measureCalls("REST", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
-                std::string body;
-                const int status = client.post("/api/mcps/everything/tools/echo/call",
-                                               R"({"arguments":{"message":")" + message + "\"}}", body);
-                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
-                return body;
-            }, rest) && ok;
-        }
-        {
-            NativeWebSocket client;
-            if (!client.connect(port) || !client.receiveContaining("\"welcome\"", std::chrono::seconds(10)))
+            RestClient restClient(port);
+            NativeWebSocket wsClient;
+            if (!wsClient.connect(port) || !wsClient.receiveContaining("\"welcome\"", std::chrono::seconds(10)))
                 { failed("WebSocket connect for call_tool"); return 1; }
+            // The host as an MCP server: what an agent pays calling through /mcp (a session, keep-alive),
+            // and in the 2026-07-28 era (no session; _meta and headers checked on each request).
+            DirectHttpServer faceClient(port);
+            if (!faceClient.initialize()) { failed("initialize at the host's /mcp"); return 1; }
+            DirectHttpServer modernClient(port, DirectHttpServer::Era::Stateless2026);
+            if (!modernClient.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
             long long requestId = 0;
-            ok = measureCalls("WebSocket call_tool", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
-                const std::string rid = std::to_string(++requestId);
-                client.sendText(R"({"type":"call_tool","request_id":)" + rid +
-                                R"(,"mcp_id":"everything","tool":"echo","arguments":{"message":")" + message + "\"}}");
-                return client.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
-            }, webSocket) && ok;
-        }
-        // The host as an MCP server: what an agent pays calling through /mcp (a session, keep-alive),
-        // and in the 2026-07-28 era (no session; _meta and headers checked on each request).
-        Stats face, faceModern;
-        {
-            DirectHttpServer client(port);
-            if (!client.initialize()) { failed("initialize at the host's /mcp"); return 1; }
-            ok = measureCalls("/mcp", warmup, callCount, [&](const std::string& message) {
-                return client.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
-            }, face) && ok;
-            DirectHttpServer modern(port, DirectHttpServer::Era::Stateless2026);
-            if (!modern.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
-            ok = measureCalls("/mcp 2026-07-28", warmup, callCount, [&](const std::string& message) {
-                return modern.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}", "everything__echo");
-            }, faceModern) && ok;
+            ok = measureInterleaved(warmup, callCount, {
+                {"direct stdio", [&](const std::string& message) {
+                     return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+                 }, &direct},
+                {"REST", [&](const std::string& message) -> std::optional<std::string> {
+                     std::string body;
+                     const int status = restClient.post("/api/mcps/everything/tools/echo/call",
+                                                        R"({"arguments":{"message":")" + message + "\"}}", body);
+                     if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                     return body;
+                 }, &rest},
+                {"WebSocket call_tool", [&](const std::string& message) -> std::optional<std::string> {
+                     const std::string rid = std::to_string(++requestId);
+                     wsClient.sendText(R"({"type":"call_tool","request_id":)" + rid +
+                                       R"(,"mcp_id":"everything","tool":"echo","arguments":{"message":")" + message + "\"}}");
+                     return wsClient.receiveContaining("\"request_id\":" + rid + ",", std::chrono::seconds(30));
+                 }, &webSocket},
+                {"/mcp", [&](const std::string& message) {
+                     return faceClient.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
+                 }, &face},
+                {"/mcp 2026-07-28", [&](const std::string& message) {
+                     return modernClient.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}",
+                                                 "everything__echo");
+                 }, &faceModern},
+            }) && ok;
         }
         // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
         Stats directHttp, restHttp, faceHttp, faceHttpModern;
         if (withHttp) {
             DirectHttpServer server(burstHttp->port());
             if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
-            ok = measureCalls("direct http", warmup, callCount, [&](const std::string& message) {
-                return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
-            }, directHttp) && ok;
             RestClient client(port);
-            ok = measureCalls("REST (http)", warmup, callCount, [&](const std::string& message) -> std::optional<std::string> {
-                std::string body;
-                const int status = client.post("/api/mcps/burst-http/tools/echo/call",
-                                               R"({"arguments":{"message":")" + message + "\"}}", body);
-                if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
-                return body;
-            }, restHttp) && ok;
             DirectHttpServer faceClient(port);
             if (!faceClient.initialize()) { failed("initialize at the host's /mcp"); return 1; }
-            ok = measureCalls("/mcp (http)", warmup, callCount, [&](const std::string& message) {
-                return faceClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}");
-            }, faceHttp) && ok;
             DirectHttpServer modernClient(port, DirectHttpServer::Era::Stateless2026);
             if (!modernClient.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
-            ok = measureCalls("/mcp 2026-07-28 (http)", warmup, callCount, [&](const std::string& message) {
-                return modernClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}",
-                                            "burst-http__echo");
-            }, faceHttpModern) && ok;
+            ok = measureInterleaved(warmup, callCount, {
+                {"direct http", [&](const std::string& message) {
+                     return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+                 }, &directHttp},
+                {"REST (http)", [&](const std::string& message) -> std::optional<std::string> {
+                     std::string body;
+                     const int status = client.post("/api/mcps/burst-http/tools/echo/call",
+                                                    R"({"arguments":{"message":")" + message + "\"}}", body);
+                     if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
+                     return body;
+                 }, &restHttp},
+                {"/mcp (http)", [&](const std::string& message) {
+                     return faceClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}");
+                 }, &faceHttp},
+                {"/mcp 2026-07-28 (http)", [&](const std::string& message) {
+                     return modernClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}",
+                                                 "burst-http__echo");
+                 }, &faceHttpModern},
+            }) && ok;
         }
         // Beside it, mcp-hub with the same server: its REST API and its /mcp.
         Stats hubRest, hubMcp;
@@ -634,7 +669,7 @@ int main(int argc, char** argv) {
                 return sse.request("tools/call", R"({"name":"everything__echo","arguments":{"message":")" + message + "\"}}");
             }, hubMcp) && ok;
         }
-        std::printf("echo tool call, sequential round trips (server-everything over stdio):\n");
+        std::printf("echo tool call, sequential round trips, the ways taken in turn (server-everything over stdio):\n");
         direct.print("direct (JSON-RPC over its pipes)");
         rest.print("gateway REST POST .../tools/echo/call");
         webSocket.print("gateway WebSocket call_tool");
@@ -656,7 +691,7 @@ int main(int argc, char** argv) {
                         percentileMs(hubMcp.latenciesUs, 0.5) - p50, percentileMs(hubMcp.latenciesUs, 0.99) - p99);
         }
         if (withHttp) {
-            std::printf("echo tool call, sequential round trips (log-burst-peer over Streamable HTTP):\n");
+            std::printf("echo tool call, sequential round trips, the ways taken in turn (log-burst-peer over Streamable HTTP):\n");
             directHttp.print("direct (POST /mcp, keep-alive)");
             restHttp.print("gateway REST POST .../tools/echo/call");
             faceHttp.print("host as MCP server, POST /mcp");

@@ -1701,17 +1701,23 @@ void McpConnection::listen(std::uint64_t generation) {
 
 std::string McpConnection::validateArguments(const std::string& inputSchemaJson, const Poco::Dynamic::Var& arguments,
                                              std::string& field) {
+    Poco::JSON::Object::Ptr schema;
+    if (!inputSchemaJson.empty()) {
+        try {
+            Poco::JSON::Parser parser;
+            schema = asObject(parser.parse(inputSchemaJson));
+        } catch (const Poco::Exception&) {
+            // a schema the gateway cannot read is the server's to enforce
+        }
+    }
+    return validateArguments(schema, arguments, field);
+}
+
+std::string McpConnection::validateArguments(const Poco::JSON::Object::Ptr& schema, const Poco::Dynamic::Var& arguments,
+                                             std::string& field) {
     field.clear();
     auto args = asObject(arguments);
     if (!args) return "\"arguments\" must be a JSON object";
-    if (inputSchemaJson.empty()) return {};
-    Poco::JSON::Object::Ptr schema;
-    try {
-        Poco::JSON::Parser parser;
-        schema = asObject(parser.parse(inputSchemaJson));
-    } catch (const Poco::Exception&) {
-        return {}; // a schema the gateway cannot read is the server's to enforce
-    }
     if (!schema) return {};
     if (schema->has("required") && schema->get("required").type() == typeid(Poco::JSON::Array::Ptr)) {
         auto required = schema->getArray("required");
@@ -1755,9 +1761,9 @@ void McpConnection::endToolCall(const std::string& tool, const std::string& thre
                           ",\"outcome\":" + json::quote(outcome.outcome);
     if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
     payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
-    services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
     log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, tool, outcome.outcome, outcome.durationMs);
-    done(std::move(outcome));
+    done(std::move(outcome)); // the caller first: the event follows on this thread
+    services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
@@ -1792,7 +1798,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         return;
     }
     std::uint64_t generation = 0;
-    std::string schema;
+    Poco::JSON::Object::Ptr schema; // the tool's inputSchema as listed (parsed once, read only)
     bool known = false;
     std::string notConnected;
     {
@@ -1807,7 +1813,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         for (const auto& t : tools_)
             if (t.name == call.tool) {
                 known = true;
-                schema = t.inputSchemaJson;
+                schema = t.object && t.object->has("inputSchema") ? asObject(t.object->get("inputSchema")) : nullptr;
             }
     }
     if (!notConnected.empty()) {

@@ -262,9 +262,11 @@ public:
     // types). Returns "" when acceptable, else the reason; `field` names the offending property.
     static std::string validateArguments(const std::string& inputSchemaJson, const Poco::Dynamic::Var& arguments,
                                          std::string& field);
+    static std::string validateArguments(const Poco::JSON::Object::Ptr& inputSchema, const Poco::Dynamic::Var& arguments,
+                                         std::string& field);
 
 private:
-    // A tool call's end: its tool_call event, then `done`.
+    // A tool call's end: `done` (the caller's answer), then its tool_call event.
     void endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done, ToolCallOutcome outcome);
     struct Link;
     struct Pending {

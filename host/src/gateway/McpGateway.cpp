@@ -289,16 +289,23 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     if (metrics_) {
         done = [metrics = metrics_.get(), mcpId, tool = request.tool, started = std::chrono::steady_clock::now(),
                 done = std::move(done)](ToolCallOutcome o) {
-            metrics->recordCall(mcpId, tool, o.outcome,
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-            done(std::move(o));
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const std::string outcome = o.outcome;
+            done(std::move(o)); // the caller first: what follows is bookkeeping
+            metrics->recordCall(mcpId, tool, outcome, seconds);
         };
     }
     const bool observed = !request.threadId.empty();
     if (observed && observer_.completed) {
         done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
-            completed(mcpId, request, o, startedAt);
-            done(std::move(o));
+            ToolCallOutcome summary; // the record needs no result
+            summary.refusal = o.refusal;
+            summary.errorCode = o.errorCode;
+            summary.outcome = o.outcome;
+            summary.message = o.message;
+            summary.durationMs = o.durationMs;
+            done(std::move(o)); // the caller first: the record follows, on this thread, in order
+            completed(mcpId, request, summary, startedAt);
         };
     }
     const std::string threadJson = request.threadId.empty() ? std::string("null") : json::quote(request.threadId);

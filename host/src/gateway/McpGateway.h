@@ -130,6 +130,7 @@ public:
 
     // Tool calls that name a thread: `started` before the policy check (so the thread exists for the
     // permission event), `completed` when the call completes (before its reply). Both get the start time.
+    // `completed` runs after the caller has its answer (outcome without its result), on the thread that had it.
     struct ToolCallObserver {
         std::function<void(const std::string& mcpId, const ToolCallRequest& request, const std::string& startedAt)> started;
         std::function<void(const std::string& mcpId, const ToolCallRequest& request, const ToolCallOutcome& outcome,
