@@ -335,7 +335,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     described.traceparent = request.traceparent;
     described.user = request.user;
     described.role = request.role;
-    auto recordStart = [&, user = request.user, tool = request.tool] {
+    auto recordStart = [&, &user = described.user, &tool = described.tool] {
         if (observed && observer_.started) observer_.started(mcpId, described, startedAt);
         const std::string permission =
             "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(user) +
