@@ -246,6 +246,29 @@ public:
             auto late = callTool(h.port(), "dyn", "late-tool", "{}");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 200, late.status);
             CPPUNIT_ASSERT_EQUAL(std::string("called late-tool"), firstText(late));
+
+            // A list_changed that changed nothing: listed again, and nobody told (agents would list
+            // again for nothing). The next event of a change is that of the next real change.
+            const auto listed = [&] {
+                const auto items = httpGet(h.port(), "/api/mcps/dyn/messages?method=tools/list&limit=100").json()->getArray("items");
+                int responses = 0;
+                for (std::size_t i = 0; i < items->size(); ++i)
+                    responses += items->getObject(static_cast<unsigned>(i))->getValue<std::string>("kind") == "response";
+                return responses;
+            };
+            const int listedBefore = listed();
+            auto again = callTool(h.port(), "dyn", "add-tool", R"({"name":"late-tool"})");
+            CPPUNIT_ASSERT_EQUAL(std::string("tool late-tool exists"), firstText(again));
+            CPPUNIT_ASSERT(eventually([&] { return listed() == listedBefore + 2; })); // two pages, the same tools
+            auto another = callTool(h.port(), "dyn", "add-tool", R"({"name":"later-tool"})");
+            CPPUNIT_ASSERT_EQUAL(std::string("added later-tool"), firstText(another));
+            Poco::JSON::Object::Ptr next;
+            for (int i = 0; i < 20 && !next; ++i) {
+                auto payload = events.receiveType("mcp", 15000)->getObject("payload");
+                if (payload->getValue<std::string>("change") == "tools_changed") next = payload;
+            }
+            CPPUNIT_ASSERT(next);
+            CPPUNIT_ASSERT_EQUAL(std::string("echo,add-tool,expire-session,meta,late-tool,later-tool"), join(toolNames(next)));
             pid = pidOf(pids, "dyn");
             CPPUNIT_ASSERT(pid > 0);
             h.runtime->stop();

@@ -10,7 +10,8 @@
 //   --asking-prompt    offer the prompt "ask": getting it reports progress (1 of 2, when asked for) and
 //                      asks its client (elicitation/create "Which city?"), then answers with the reply
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
-// Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed),
+// Tools: echo {message}, add-tool {name} (adds a tool, then notifies tools/list_changed; an existing
+// name is an error result, and tools/list_changed is notified all the same),
 // expire-session (http: every later request of this session gets 404), meta (answers the request's
 // params._meta as JSON text: progress token, traceparent).
 import http from 'node:http';
@@ -105,7 +106,11 @@ function makeServer() {
     case 'meta':
       return text(JSON.stringify(request.params._meta ?? {}));
     case 'add-tool':
-      if (tools.some(t => t.name === args.name)) return { ...text(`tool ${args.name} exists`), isError: true };
+      if (tools.some(t => t.name === args.name)) {
+        // Announced all the same, as a careless server would: a change that changed nothing.
+        setTimeout(() => server.sendToolListChanged().catch(e => console.error('list_changed failed:', e)), 0);
+        return { ...text(`tool ${args.name} exists`), isError: true };
+      }
       tools.push({ name: args.name, description: 'Added at run time', inputSchema: { type: 'object', properties: {} } });
       // After the answer, so the notification does not depend on the request's response stream.
       setTimeout(() => server.sendToolListChanged().catch(e => console.error('list_changed failed:', e)), 0);

@@ -659,8 +659,18 @@ void McpConnection::handleNotification(std::uint64_t generation, const std::stri
     } else if (method == "notifications/resources/list_changed" || method == "notifications/prompts/list_changed") {
         const bool resources = method == "notifications/resources/list_changed";
         log_->info("mcp '{}': {} changed; listing again", config_.id, resources ? "resource list" : "prompt list");
-        auto changed = [this] {
-            if (status() == McpStatus::Connected) publishStatus("catalog_changed");
+        std::uint64_t stampBefore = 0;
+        {
+            std::lock_guard lock(mutex_);
+            stampBefore = catalogStamp_;
+        }
+        auto changed = [this, stampBefore] { // only when a list came back different (listCatalog keeps the stamp otherwise)
+            bool different = false;
+            {
+                std::lock_guard lock(mutex_);
+                different = catalogStamp_ != stampBefore;
+            }
+            if (different && status() == McpStatus::Connected) publishStatus("catalog_changed");
         };
         if (resources)
             listCatalog(generation, Catalog::Resources, "", {}, 0,
@@ -1141,17 +1151,29 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     return;
                 }
                 std::size_t count = gathered.size();
-                auto offered = std::make_shared<std::vector<Offered>>();
-                for (const auto& t : gathered) offered->push_back(Offered{t.name, t.object});
+                bool unchanged = false;
                 {
                     std::lock_guard lock(mutex_);
                     if (generation != generation_) return;
-                    tools_ = std::move(gathered);
-                    toolOfferings_ = std::move(offered);
-                    catalogStamp_ = newStamp();
                     // The new era says how long a list stays good; the gateway lists again when it ends.
                     const bool ttl = era_ == Era::Modern && result && result->has("ttlMs") && result->get("ttlMs").isNumeric();
                     toolsStaleAtUs_ = ttl ? nowUnixUs() + std::max<long long>(0, result->get("ttlMs").convert<long long>()) * 1000 : 0;
+                    // Listed again (its ttl ended, a listen stream reopened, a list_changed that changed
+                    // nothing): the same tools keep their snapshot, and nobody is told of a change.
+                    unchanged = !duringHandshake &&
+                                std::equal(tools_.begin(), tools_.end(), gathered.begin(), gathered.end(),
+                                           [](const Tool& a, const Tool& b) { return a.json == b.json; });
+                    if (!unchanged) {
+                        auto offered = std::make_shared<std::vector<Offered>>();
+                        for (const auto& t : gathered) offered->push_back(Offered{t.name, t.object});
+                        tools_ = std::move(gathered);
+                        toolOfferings_ = std::move(offered);
+                        catalogStamp_ = newStamp();
+                    }
+                }
+                if (unchanged) {
+                    log_->debug("mcp '{}': {} tools, unchanged", config_.id, count);
+                    return;
                 }
                 log_->info("mcp '{}': {} tools ({} page(s))", config_.id, count, page + 1);
                 if (duringHandshake) listCatalogs(generation, [this, generation] { applyLogLevel(generation); });
@@ -1220,8 +1242,15 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
                 {
                     std::lock_guard lock(mutex_);
                     if (generation != generation_) return;
-                    catalogs_[static_cast<int>(which)] = std::make_shared<const std::vector<Offered>>(std::move(gathered));
-                    catalogStamp_ = newStamp();
+                    auto& kept = catalogs_[static_cast<int>(which)];
+                    const bool unchanged = std::equal(kept->begin(), kept->end(), gathered.begin(), gathered.end(),
+                                                      [](const Offered& a, const Offered& b) {
+                                                          return a.key == b.key && stringify(a.object) == stringify(b.object);
+                                                      });
+                    if (!unchanged) {
+                        kept = std::make_shared<const std::vector<Offered>>(std::move(gathered));
+                        catalogStamp_ = newStamp();
+                    }
                 }
                 log_->info("mcp '{}': {} {} ({} page(s))", config_.id, count, m.member, page + 1);
                 then();
