@@ -16,8 +16,9 @@
 //      unshare -n sh -c 'ip link set lo up && build/bin/mc-bench-gateway --mcp-hub bench/peers/mcp-hub'
 //
 //   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
-//                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR] [--inspector-messages N]
-// (--inspector-messages: gateway.inspector.messages, default 1000; 0 turns the protocol inspector off)
+//                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR] [--inspector-messages N] [--ways A,B]
+// (--inspector-messages: gateway.inspector.messages, default 1000; 0 turns the protocol inspector off;
+// --ways: only the ways of calling with these labels, e.g. "direct stdio,/mcp", to profile one of them)
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
 #include "config/HostConfig.h"
@@ -335,6 +336,7 @@ std::uint16_t freeLoopbackPort() {
 struct Stats {
     std::vector<long long> latenciesUs;
     void print(const char* label) const {
+        if (latenciesUs.empty()) return; // not measured (--ways)
         std::printf("  %-38s n=%-6zu p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms\n", label, latenciesUs.size(),
                     percentileMs(latenciesUs, 0.5), percentileMs(latenciesUs, 0.99), percentileMs(latenciesUs, 1.0));
     }
@@ -447,8 +449,14 @@ struct CallPath {
     std::function<std::optional<std::string>(const std::string& message)> call;
     Stats* stats;
 };
-bool measureInterleaved(std::size_t warmup, std::size_t calls, const std::vector<CallPath>& paths) {
+// --ways: only these labels are measured (for profiling one way); empty: all.
+std::vector<std::string> onlyWays;
+bool measureInterleaved(std::size_t warmup, std::size_t calls, std::vector<CallPath> paths) {
     constexpr std::size_t kBlock = 100, kRewarm = 10;
+    if (!onlyWays.empty())
+        paths.erase(std::remove_if(paths.begin(), paths.end(),
+                                   [](const CallPath& p) { return std::find(onlyWays.begin(), onlyWays.end(), p.label) == onlyWays.end(); }),
+                    paths.end());
     for (const auto& path : paths) // the warm-up, once
         for (std::size_t i = 0; i < warmup; ++i)
             if (!timedCall(path.label, i, warmup, path.call, *path.stats)) return false;
@@ -490,6 +498,11 @@ int main(int argc, char** argv) {
     const std::string peers = flag(argc, argv, "--peers", MC_BENCH_MCP_PEERS_DIR);
     const std::string mcpHub = flag(argc, argv, "--mcp-hub", "");
     const std::string inspectorMessages = flag(argc, argv, "--inspector-messages", "1000");
+    for (std::string ways = flag(argc, argv, "--ways", ""), way; !ways.empty();) { // comma-separated labels
+        const auto comma = ways.find(',');
+        onlyWays.push_back(ways.substr(0, comma));
+        ways = comma == std::string::npos ? "" : ways.substr(comma + 1);
+    }
     if (!mcpHub.empty() && networkInterfaces() != std::vector<std::string>{"lo"}) {
         std::fprintf(stderr, "--mcp-hub: mcp-hub listens on every interface; run this in a network namespace with loopback alone:\n"
                              "  unshare -n sh -c 'ip link set lo up && %s --mcp-hub %s'\n",

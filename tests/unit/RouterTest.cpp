@@ -86,6 +86,18 @@ public:
         CPPUNIT_ASSERT(!Router::match("/api/mcps/{id}", "/api/mcps", p));
         CPPUNIT_ASSERT(!Router::match("/api/mcps/{id}", "/api/mcps/a/b", p));
         CPPUNIT_ASSERT(!Router::match("/api/logs", "/api/threads", p));
+        CPPUNIT_ASSERT(!Router::match("/api/logs", "/api/logs/x", p));
+        CPPUNIT_ASSERT(!Router::match("/api/logsx", "/api/logs", p));
+        // A miss leaves the last match's parameters as they were.
+        CPPUNIT_ASSERT_EQUAL(std::string("files"), p.at("id"));
+        // Empty segments do not count: doubled and trailing slashes match; the root is no segment.
+        CPPUNIT_ASSERT(Router::match("/api/threads/{id}", "//api/threads//T-1/", p));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), p.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("T-1"), p.at("id"));
+        CPPUNIT_ASSERT(Router::match("/", "/", p));
+        CPPUNIT_ASSERT(p.empty());
+        CPPUNIT_ASSERT(!Router::match("/", "/mcp", p));
+        CPPUNIT_ASSERT(!Router::match("/{x}", "/", p));
     }
 
     void openRoutesNeedNoToken() {

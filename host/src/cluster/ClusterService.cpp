@@ -7,6 +7,7 @@
 #include "util/Json.h"
 
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {
@@ -69,7 +70,10 @@ void ClusterService::start(std::shared_ptr<const LoadedPlugin> plugin, std::uniq
         }
         ready_ = true;
     }
-    heartbeat_ = std::thread([this] { heartbeats(); });
+    heartbeat_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-cluster-beat");
+        heartbeats();
+    });
     logging::get("cluster")->info("host '{}' of cluster '{}': events go through {}'s log", settings_.hostId, settings_.name,
                                   plugin->info.id);
 }

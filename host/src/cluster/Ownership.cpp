@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 
@@ -16,7 +17,10 @@ Ownership::~Ownership() { stop(); }
 void Ownership::start() {
     std::lock_guard lock(mutex_);
     if (thread_.joinable() || stopping_) return;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-ownership");
+        run();
+    });
 }
 
 void Ownership::run() {

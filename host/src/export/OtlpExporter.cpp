@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {
@@ -48,7 +49,10 @@ void OtlpExporter::start() {
     std::lock_guard lock(mutex_);
     if (started_ || stopping_) return;
     started_ = true;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-otlp-export");
+        run();
+    });
     logging::get("export")->info("exporting spans to {} (OTLP/HTTP, {}{})", settings_.url, settings_.json ? "json" : "protobuf",
                                  settings_.gzip ? ", gzip" : "");
 }

@@ -1,6 +1,7 @@
 #include "gateway/GatewayScheduler.h"
 
 #include "log/Logging.h"
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 
@@ -12,8 +13,15 @@ void GatewayScheduler::start() {
     std::lock_guard lock(mutex_);
     if (running_ || stopped_) return;
     running_ = true;
-    timer_ = std::thread([this] { timerLoop(); });
-    for (std::size_t i = 0; i < workerCount_; ++i) workers_.emplace_back([this] { workerLoop(); });
+    timer_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-gw-timer");
+        timerLoop();
+    });
+    for (std::size_t i = 0; i < workerCount_; ++i)
+        workers_.emplace_back([this] {
+            mc::sdk::nameThisThread("mc-gw-worker");
+            workerLoop();
+        });
 }
 
 void GatewayScheduler::stop() {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {
@@ -129,7 +130,10 @@ void IngestService::stop() {
 void IngestService::Lane::post(std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
-        if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
+        if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] {
+                mc::sdk::nameThisThread("mc-ingest-lane");
+                run();
+            });
         jobs_.push_back(std::move(job));
     }
     changed_.notify_one();

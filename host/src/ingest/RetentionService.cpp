@@ -2,6 +2,7 @@
 
 #include "log/Logging.h"
 #include "util/Json.h"
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 
@@ -28,7 +29,10 @@ void RetentionService::start() {
     bool any = false;
     for (const auto& [kind, state] : kinds_) any = any || state.days > 0;
     if (!any || thread_.joinable()) return;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-retention");
+        run();
+    });
 }
 
 void RetentionService::stop() {

@@ -9,6 +9,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {
@@ -29,7 +30,10 @@ void StoreWriter::start() {
     std::lock_guard lock(mutex_);
     if (started_ || stopping_) return;
     started_ = true;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-store-writer");
+        run();
+    });
 }
 
 void StoreWriter::stop(std::chrono::milliseconds flushTimeout) {
@@ -75,6 +79,9 @@ StoreWriter::Enqueued StoreWriter::enqueue(std::vector<mc::records::TypedRecord>
         stats_.queuedEvents += submission.events.size();
         stats_.queuedBytes += submission.bytes;
         queue_.push_back(std::move(submission));
+        // A writer gathering a batch takes this at its deadline: waking it for each event cost the
+        // submitting thread (an event loop, a transport's reader) a futex wake-up per event.
+        if (gathering_ && stats_.queuedEvents < settings_.batchMaxEvents) return Enqueued::Queued;
     }
     wake_.notify_one();
     return Enqueued::Queued;
@@ -109,9 +116,11 @@ void StoreWriter::run() {
             if (queue_.empty()) return; // stopping and flushed
             // Group commit: give concurrent submitters a moment to join this batch.
             const auto deadline = std::chrono::steady_clock::now() + settings_.batchMaxDelay;
+            gathering_ = true;
             while (!stopping_ && stats_.queuedEvents < settings_.batchMaxEvents &&
                    wake_.wait_until(lock, deadline) != std::cv_status::timeout) {
             }
+            gathering_ = false;
             while (!queue_.empty() && (batch.empty() || count + queue_.front().events.size() <= settings_.batchMaxEvents)) {
                 count += queue_.front().events.size();
                 bytes += queue_.front().bytes;

@@ -117,6 +117,7 @@ private:
     Stats stats_;
     bool started_ = false;
     bool stopping_ = false;
+    bool gathering_ = false; // the writer waits out batch_max_delay for more: an enqueue wakes it only to fill a batch
     std::chrono::steady_clock::time_point flushDeadline_;
     std::thread thread_;
 };

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <vector>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {
@@ -42,7 +43,10 @@ void setText(const KindSpec& spec, NormalizedRecord& record, std::string_view fi
 
 CallJoiner::CallJoiner(IngestService& ingest, std::chrono::milliseconds wait, std::function<void(const std::string&)> unjoined)
     : ingest_(ingest), wait_(wait), unjoined_(std::move(unjoined)) {
-    timer_ = std::thread([this] { run(); });
+    timer_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-call-joiner");
+        run();
+    });
 }
 
 CallJoiner::~CallJoiner() { stop(); }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::host::net {
 namespace {
@@ -35,7 +36,10 @@ EventLoop::~EventLoop() {
 
 void EventLoop::start() {
     if (thread_.joinable()) return;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-" + name_);
+        run();
+    });
 }
 
 void EventLoop::stop() {
@@ -73,6 +77,11 @@ void EventLoop::post(std::function<void()> task) {
         tasks_.push_back(std::move(task));
     }
     if (!onLoopThread()) signal();
+}
+
+void EventLoop::postLazily(std::function<void()> task) {
+    std::lock_guard lock(inboxMutex_);
+    tasks_.push_back(std::move(task));
 }
 
 void EventLoop::modify(IoHandler& handler, std::uint32_t events) {

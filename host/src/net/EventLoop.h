@@ -51,6 +51,9 @@ public:
     // Calls handler->onWake() on the loop thread (callers coalesce repeated requests themselves).
     void wake(std::shared_ptr<IoHandler> handler);
     void post(std::function<void()> task);
+    // The same without waking the loop: the task runs at its next wake-up, for whatever reason (an
+    // event, a post, the tick within kTickMillis). For bookkeeping that may wait that long.
+    void postLazily(std::function<void()> task);
     std::size_t handlerCount() const { return handlerCount_.load(); }
     bool onLoopThread() const { return std::this_thread::get_id() == threadId_.load(); }
 

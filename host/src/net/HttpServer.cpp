@@ -23,6 +23,7 @@
 #include <cstring>
 #include <future>
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::host::net {
 namespace {
@@ -107,7 +108,11 @@ std::string reasonFor(int status) {
 class HttpServer::WorkerPool {
 public:
     WorkerPool(std::size_t threads, std::size_t maxQueued) : maxQueued_(maxQueued) {
-        for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+        for (std::size_t i = 0; i < threads; ++i)
+            threads_.emplace_back([this] {
+                mc::sdk::nameThisThread("mc-http-worker");
+                run();
+            });
     }
     ~WorkerPool() { stop(); }
 
@@ -206,6 +211,7 @@ public:
             return;
         }
         if ((events & (EPOLLIN | EPOLLRDHUP)) && reading()) readInput();
+        else if ((events & EPOLLIN) && state_ == State::Waiting) bufferInput();
         if ((events & EPOLLRDHUP) && state_ == State::Waiting) peerHungUp();
         updateInterest();
     }
@@ -274,6 +280,9 @@ public:
         } while (written < 0 && errno == EINTR);
         return written > 0 ? static_cast<std::size_t>(written) : 0; // an error: the loop meets it writing the rest
     }
+    // Whether the client sent more while its request waited (then the answer's bookkeeping may not
+    // wait for the loop's next wake-up: that arrival was it).
+    bool bufferedWhileWaiting() const { return bufferedWhileWaiting_; }
     void streamBytes(const std::shared_ptr<HttpExchange>& exchange, std::string bytes) {
         if (state_ == State::Closed || exchange != exchange_) {
             exchange->streamProgress(bytes.size());
@@ -361,6 +370,29 @@ private:
         }
     }
 
+    // While a request waits for its answer the socket stays watched for input (no epoll change per
+    // request): what the client sends meanwhile (its next request) is kept, parsed once the answer is
+    // out (endExchange). The answer's bookkeeping may then come lazily (HttpExchange::finish): the
+    // next request's arrival is what wakes this loop for both.
+    void bufferInput() {
+        char buffer[kReadChunk];
+        for (int i = 0; i < 4 && state_ == State::Waiting && !peerDone_ && in_.size() < kMaxBufferedInput; ++i) {
+            const ssize_t n = transport_->read(buffer, sizeof buffer);
+            if (n == 0) {
+                peerHungUp();
+                return;
+            }
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+                if (errno == EINTR) continue;
+                close();
+                return;
+            }
+            in_.append(buffer, static_cast<std::size_t>(n));
+            bufferedWhileWaiting_ = true;
+        }
+    }
+
     // Parses what is buffered, as far as the current state allows.
     void process() {
         while (reading() && inPos_ < in_.size()) {
@@ -427,6 +459,7 @@ private:
 
     void onComplete() {
         state_ = State::Waiting;
+        bufferedWhileWaiting_ = false;
         if (out_.empty() && !transport_->secure()) {
             std::lock_guard lock(directMutex_);
             directExchange_ = exchange_.get();
@@ -591,8 +624,12 @@ private:
             wanted = transport_->wantsWrite() ? EPOLLOUT : EPOLLIN;
         } else {
             if (reading() && in_.size() < kMaxBufferedInput) wanted |= EPOLLIN | EPOLLRDHUP;
-            // Waiting for an answer: learn when the client goes away (deferred work can be cancelled).
-            if (state_ == State::Waiting && !peerDone_) wanted |= EPOLLRDHUP;
+            // Waiting for an answer: learn when the client goes away (deferred work can be cancelled),
+            // and keep what it sends meanwhile (bufferInput).
+            if (state_ == State::Waiting && !peerDone_) {
+                wanted |= EPOLLRDHUP;
+                if (in_.size() < kMaxBufferedInput) wanted |= EPOLLIN;
+            }
             if (!out_.empty() || transport_->wantsWrite()) wanted |= EPOLLOUT;
         }
         setInterest(wanted);
@@ -644,6 +681,7 @@ private:
     std::shared_ptr<HttpExchange> exchange_;
     std::unique_ptr<Poco::Net::HTTPRequestHandler> handler_;
     std::mutex directMutex_; // held while another thread writes the socket; close() takes it first
+    std::atomic<bool> bufferedWhileWaiting_{false}; // set by the loop (bufferInput), read by an answering thread
     const HttpExchange* directExchange_ = nullptr; // guarded by directMutex_: the exchange that may write itself
 };
 
@@ -864,9 +902,17 @@ void HttpExchange::finish() {
     // Off the loop (a worker, a transport's reader) the answer is written from here when the connection
     // allows it; the loop then has the rest, if any, and its bookkeeping.
     if (!loop_.onLoopThread()) bytes.erase(0, connection->writeDirectly(this, bytes));
-    loop_.post([connection, self, bytes = std::move(bytes), keepAlive]() mutable {
+    const bool whole = bytes.empty();
+    auto ready = [connection, self, bytes = std::move(bytes), keepAlive]() mutable {
         connection->responseReady(self, std::move(bytes), keepAlive);
-    });
+    };
+    // Answered whole, the connection kept: the loop's bookkeeping waits for its next wake-up (the
+    // client's next request, which the connection buffers meanwhile, or the tick), not a wake-up of its own.
+    if (!whole || !keepAlive) return loop_.post(std::move(ready));
+    loop_.postLazily(std::move(ready));
+    // The client had the answer before that: its next request may have woken the loop already, and
+    // found no bookkeeping to do yet. Checked after queuing it, so one of the two sees the other.
+    if (connection->bufferedWhileWaiting()) loop_.post([] {});
 }
 
 bool HttpExchange::pushStream(std::string bytes, bool wait) {

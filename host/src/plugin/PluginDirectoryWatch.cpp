@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::host {
 
@@ -35,7 +36,10 @@ PluginDirectoryWatch::PluginDirectoryWatch(std::string dir, std::function<void()
         if (wake_ >= 0) ::close(wake_);
         throw std::runtime_error("cannot watch plugins directory '" + dir_ + "': " + reason);
     }
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("mc-plugin-watch");
+        run();
+    });
 }
 
 PluginDirectoryWatch::~PluginDirectoryWatch() {

@@ -20,11 +20,13 @@ namespace {
 
 using Status = Poco::Net::HTTPResponse::HTTPStatus;
 
-std::vector<std::string> segments(const std::string& path) {
-    std::vector<std::string> out;
-    Poco::StringTokenizer tok(path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    for (const auto& s : tok) out.push_back(s);
-    return out;
+// The next non-empty segment of a path ("" at its end), taken off the front of `rest`.
+std::string_view nextSegment(std::string_view& rest) {
+    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    const auto end = std::min(rest.find('/'), rest.size());
+    const auto segment = rest.substr(0, end);
+    rest.remove_prefix(end);
+    return segment;
 }
 
 // Decided from the head: runs on the server's event loop, before any body is read.
@@ -294,20 +296,21 @@ void Router::addRaw(std::string method, std::string path, RawHandlerFactory fact
     raw_.push_back(RawRoute{std::move(method), std::move(path), std::move(factory), std::move(summary)});
 }
 
+// Segment by segment, without copies: every route is tried against each request's path.
 bool Router::match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
-    const auto want = segments(pattern);
-    const auto have = segments(path);
-    if (want.size() != have.size()) return false;
-    std::map<std::string, std::string> found;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const auto& w = want[i];
-        if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
-            found[w.substr(1, w.size() - 2)] = have[i];
-        } else if (w != have[i]) {
-            return false;
+    std::string_view want(pattern), have(path);
+    std::vector<std::pair<std::string_view, std::string_view>> found;
+    for (;;) {
+        const auto w = nextSegment(want), h = nextSegment(have);
+        if (w.empty() || h.empty()) {
+            if (!w.empty() || !h.empty()) return false; // one has more segments than the other
+            break;
         }
+        if (w.size() > 2 && w.front() == '{' && w.back() == '}') found.emplace_back(w.substr(1, w.size() - 2), h);
+        else if (w != h) return false;
     }
-    params = std::move(found);
+    params.clear();
+    for (const auto& [name, value] : found) params[std::string(name)] = std::string(value);
     return true;
 }
 

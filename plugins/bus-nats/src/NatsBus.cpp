@@ -4,6 +4,7 @@
 
 #include <iterator>
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::bus_nats {
 namespace {
@@ -130,7 +131,10 @@ void NatsBus::start() {
     js.PublishAsync.AckHandlerClosure = gate_;
     js.PublishAsync.StallWait = 50;
     check(natsConnection_JetStream(&js_, connection_, &js), "JetStream context", MC_ERR_INTERNAL);
-    worker_ = std::thread([this] { run(); });
+    worker_ = std::thread([this] {
+        mc::sdk::nameThisThread("nats-bus");
+        run();
+    });
 }
 
 void NatsBus::stop() {

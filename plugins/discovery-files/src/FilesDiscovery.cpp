@@ -167,7 +167,7 @@ void FilesDiscovery::start() {
         if (!first || woken) step(woken);
         first = false;
         return pollInterval_;
-    });
+    }, "files-watch");
 }
 
 void FilesDiscovery::stop() { worker_.stop(); }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include "mc/thread_name.hpp"
 
 namespace mc::mdns {
 namespace {
@@ -86,7 +87,10 @@ void MdnsDiscovery::start() {
     }
     stopping_ = false;
     host().reportStatus(MC_COMPONENT_STARTING, "browsing " + typesText(settings_.types));
-    worker_ = std::thread([this] { run(); });
+    worker_ = std::thread([this] {
+        mc::sdk::nameThisThread("mdns-browse");
+        run();
+    });
 }
 
 void MdnsDiscovery::stop() {

@@ -78,7 +78,7 @@ RegistryDiscovery::~RegistryDiscovery() { stop(); }
 
 void RegistryDiscovery::start() {
     host().reportStatus(MC_COMPONENT_STARTING, "listing " + baseUrl_);
-    worker_.start([this](bool) { return step(); });
+    worker_.start([this](bool) { return step(); }, "registry-poll");
 }
 
 void RegistryDiscovery::stop() { worker_.stop(); }

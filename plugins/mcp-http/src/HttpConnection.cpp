@@ -16,6 +16,7 @@
 #include <chrono>
 #include <istream>
 #include <sstream>
+#include "mc/thread_name.hpp"
 
 namespace mc::mcp_http {
 namespace {
@@ -162,6 +163,7 @@ void HttpConnection::open() {
         opened_ = true;
     }
     writer_ = std::thread([this] {
+        mc::sdk::nameThisThread("http-write");
         t_connectionThread = this;
         writerLoop();
     });
@@ -409,6 +411,7 @@ void HttpConnection::submit(std::function<void()> job) {
     // A worker per request in flight, at most max_connections, kept until close.
     if (idleWorkers_ < jobs_.size() && poolThreads_.size() < config_.maxConnections)
         poolThreads_.emplace_back([this] {
+            mc::sdk::nameThisThread("http-post");
             t_connectionThread = this;
             poolWorker();
         });
@@ -1130,6 +1133,7 @@ void HttpConnection::spawn(std::function<void()> body) {
     if (stopping_) return;
     auto done = std::make_shared<std::atomic<bool>>(false);
     workers_.push_back(Worker{std::thread([this, body = std::move(body), done] {
+                                  mc::sdk::nameThisThread("http-stream");
                                   t_connectionThread = this;
                                   try {
                                       body();

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <system_error>
 #include <vector>
+#include "mc/thread_name.hpp"
 
 namespace mc::mcp_stdio {
 namespace {
@@ -96,8 +97,14 @@ std::shared_ptr<StdioConnection> StdioConnection::open(const StdioConfig& config
     struct sigaction pipeAction {};
     connection->directWrites_ = ::sigaction(SIGPIPE, nullptr, &pipeAction) == 0 && pipeAction.sa_handler == SIG_IGN;
     try {
-        connection->writer_ = std::thread([self = connection] { self->writerLoop(); });
-        connection->reader_ = std::thread([self = connection] { self->readerLoop(); });
+        connection->writer_ = std::thread([self = connection] {
+            mc::sdk::nameThisThread("stdio-write");
+            self->writerLoop();
+        });
+        connection->reader_ = std::thread([self = connection] {
+            mc::sdk::nameThisThread("stdio-read");
+            self->readerLoop();
+        });
     } catch (const std::system_error& e) {
         // Half-way: stop what runs; the ChildProcess destructor kills and reaps the server.
         connection->callbacksEnabled_ = false;

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include "mc/thread_name.hpp"
 
 namespace mc::store_sqlite {
 
@@ -30,7 +31,10 @@ void WalCheckpointer::attach(sqlite3* writer) {
     }
     sqlite3_wal_autocheckpoint(writer, 0); // also removes SQLite's own hook: the one below replaces it
     sqlite3_wal_hook(writer, &WalCheckpointer::onCommit, this);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        mc::sdk::nameThisThread("sqlite-ckpt");
+        run();
+    });
 }
 
 // On the writer's thread, inside its commit: note and return, unless the log has grown past

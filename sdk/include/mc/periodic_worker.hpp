@@ -7,7 +7,11 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
+
+#include "mc/thread_name.hpp"
 
 namespace mc::sdk {
 
@@ -21,11 +25,13 @@ public:
     PeriodicWorker(const PeriodicWorker&) = delete;
     PeriodicWorker& operator=(const PeriodicWorker&) = delete;
 
-    void start(Step step) {
+    // `name`: the thread's (thread_name.hpp), e.g. the plugin's short name.
+    void start(Step step, std::string_view name = "mc-periodic") {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = false;
         woken_ = false;
-        thread_ = std::thread([this, step = std::move(step)] {
+        thread_ = std::thread([this, step = std::move(step), name = std::string(name)] {
+            nameThisThread(name);
             bool woken = false;
             for (;;) {
                 const std::chrono::milliseconds wait = step(woken);
