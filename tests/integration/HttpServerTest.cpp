@@ -133,6 +133,7 @@ class HttpServerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(idleKeepAliveConnectionsAreClosed);
     CPPUNIT_TEST(connectionsPerAddressAreCapped);
     CPPUNIT_TEST(pipelinedChunkedAndContinuedRequests);
+    CPPUNIT_TEST(aRequestSentWhileAnotherWaitsIsAnsweredAfterIt);
     CPPUNIT_TEST(deferredRepliesFreeTheWorker);
     CPPUNIT_TEST(aStreamToAClientThatStopsReadingEnds);
     CPPUNIT_TEST(heldStreamsAreWrittenFromAnyThreadAndABackloggedClientIsDropped);
@@ -230,6 +231,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.1 100 Continue\r\n\r\n"), e.read(1000, "\r\n\r\n"));
         e.send("{}");
         CPPUNIT_ASSERT(e.read(1000, "}}").find("{\"bytes\":2}") != std::string::npos);
+    }
+
+    // A request that waits for its answer: what the client sends meanwhile is kept, and answered after
+    // it, in order, on the same connection; its answer comes from another thread.
+    void aRequestSentWhileAnotherWaitsIsAnsweredAfterIt() {
+        TestServer s;
+        RawClient c(s.port());
+        c.send("GET /api/later HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100)); // /api/later answers after 300 ms
+        c.send("POST /api/echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+               "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        const std::string all = c.read(3000 * mc::test::timeScale(), "{\"status\":\"ok\"}");
+        const auto later = all.find("{\"later\":true}"), echoed = all.find("{\"bytes\":2}"), health = all.find("{\"status\":\"ok\"}");
+        CPPUNIT_ASSERT_MESSAGE(all, later != std::string::npos && echoed != std::string::npos && health != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(all, later < echoed && echoed < health);
+        // The connection goes on: each of several requests answered from another thread, one after the other.
+        for (int i = 0; i < 3; ++i) {
+            c.send("GET /api/later HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            CPPUNIT_ASSERT(c.read(3000 * mc::test::timeScale(), "{\"later\":true}").find("{\"later\":true}") != std::string::npos);
+        }
     }
 
     void deferredRepliesFreeTheWorker() {
