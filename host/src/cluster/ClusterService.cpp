@@ -5,9 +5,9 @@
 #include "plugin/PluginStatus.h"
 #include "mc/json_value.hpp"
 #include "util/Json.h"
+#include "mc/thread_name.hpp"
 
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {

@@ -2,10 +2,10 @@
 
 #include "log/Logging.h"
 #include "util/Json.h"
+#include "mc/thread_name.hpp"
 
 #include <algorithm>
 #include <functional>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 

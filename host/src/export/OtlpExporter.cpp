@@ -2,6 +2,7 @@
 
 #include "log/Logging.h"
 #include "mc/records/RandomId.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/DeflatingStream.h>
 #include <Poco/Net/Context.h>
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <sstream>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {

@@ -4,12 +4,12 @@
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
 #include "util/Json.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <chrono>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {

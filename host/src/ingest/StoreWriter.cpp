@@ -3,13 +3,13 @@
 #include "log/Logging.h"
 #include "plugin/HostContext.h"
 #include "util/Json.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {

@@ -5,12 +5,12 @@
 #include "util/JsonObject.h"
 
 #include "mc/records/RecordSchema.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <vector>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 namespace {

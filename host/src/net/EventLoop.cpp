@@ -1,6 +1,7 @@
 #include "net/EventLoop.h"
 
 #include "log/Logging.h"
+#include "mc/thread_name.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::host::net {
 namespace {

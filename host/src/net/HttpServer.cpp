@@ -1,6 +1,7 @@
 #include "net/HttpServer.h"
 
 #include "log/Logging.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -23,7 +24,6 @@
 #include <cstring>
 #include <future>
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::host::net {
 namespace {

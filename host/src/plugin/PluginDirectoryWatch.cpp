@@ -1,6 +1,7 @@
 #include "plugin/PluginDirectoryWatch.h"
 
 #include "log/Logging.h"
+#include "mc/thread_name.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::host {
 

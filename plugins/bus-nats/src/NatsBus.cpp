@@ -1,10 +1,10 @@
 #include "NatsBus.h"
+#include "mc/thread_name.hpp"
 
 #include <mc/json_text.hpp>
 
 #include <iterator>
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::bus_nats {
 namespace {

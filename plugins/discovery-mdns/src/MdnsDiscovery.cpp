@@ -1,13 +1,13 @@
 #include "MdnsDiscovery.h"
 
 #include "mc/json_text.hpp"
+#include "mc/thread_name.hpp"
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
 #include <chrono>
-#include "mc/thread_name.hpp"
 
 namespace mc::mdns {
 namespace {

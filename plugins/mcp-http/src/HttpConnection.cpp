@@ -1,4 +1,5 @@
 #include "HttpConnection.h"
+#include "mc/thread_name.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPSClientSession.h>
@@ -16,7 +17,6 @@
 #include <chrono>
 #include <istream>
 #include <sstream>
-#include "mc/thread_name.hpp"
 
 namespace mc::mcp_http {
 namespace {

@@ -2,6 +2,7 @@
 
 #include "JsonScan.h"
 #include "LineBuffer.h"
+#include "mc/thread_name.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -15,7 +16,6 @@
 #include <cstring>
 #include <system_error>
 #include <vector>
-#include "mc/thread_name.hpp"
 
 namespace mc::mcp_stdio {
 namespace {

@@ -1,9 +1,9 @@
 #include "WalCheckpointer.h"
+#include "mc/thread_name.hpp"
 
 #include <sqlite3.h>
 
 #include <stdexcept>
-#include "mc/thread_name.hpp"
 
 namespace mc::store_sqlite {
 
