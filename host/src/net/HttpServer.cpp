@@ -210,8 +210,7 @@ public:
             handshake();
             return;
         }
-        if ((events & (EPOLLIN | EPOLLRDHUP)) && reading()) readInput();
-        else if ((events & EPOLLIN) && state_ == State::Waiting) bufferInput();
+        if (((events & (EPOLLIN | EPOLLRDHUP)) && reading()) || ((events & EPOLLIN) && state_ == State::Waiting)) readInput();
         if ((events & EPOLLRDHUP) && state_ == State::Waiting) peerHungUp();
         updateInterest();
     }
@@ -336,10 +335,19 @@ private:
         updateInterest();
     }
 
+    // Reading a request, or keeping what the client sends while its request waits for the answer:
+    // the socket stays watched for input then too (no epoll change per request), and what came (its
+    // next request) is parsed once the answer is out (endExchange). The answer's bookkeeping may then
+    // come lazily (HttpExchange::finish): the next request's arrival is what wakes this loop for both.
+    bool takesInput() const { return reading() || (state_ == State::Waiting && !peerDone_); }
     void readInput() {
         char buffer[kReadChunk];
-        for (int i = 0; i < 4 && reading() && in_.size() < kMaxBufferedInput; ++i) {
+        for (int i = 0; i < 4 && takesInput() && in_.size() < kMaxBufferedInput; ++i) {
             const ssize_t n = transport_->read(buffer, sizeof buffer);
+            if (n == 0 && state_ == State::Waiting) {
+                peerHungUp(); // a deferred answer is cancelled
+                return;
+            }
             if (n == 0) {
                 // The client is done sending. Nothing pending: hang up; a request in progress is cut.
                 if (out_.empty()) {
@@ -357,6 +365,10 @@ private:
                 return;
             }
             in_.append(buffer, static_cast<std::size_t>(n));
+            if (state_ == State::Waiting) {
+                bufferedWhileWaiting_ = true;
+                continue;
+            }
             process();
             if (state_ == State::Closed) return;
         }
@@ -367,29 +379,6 @@ private:
                 if (self->reading()) self->readInput();
                 self->updateInterest();
             });
-        }
-    }
-
-    // While a request waits for its answer the socket stays watched for input (no epoll change per
-    // request): what the client sends meanwhile (its next request) is kept, parsed once the answer is
-    // out (endExchange). The answer's bookkeeping may then come lazily (HttpExchange::finish): the
-    // next request's arrival is what wakes this loop for both.
-    void bufferInput() {
-        char buffer[kReadChunk];
-        for (int i = 0; i < 4 && state_ == State::Waiting && !peerDone_ && in_.size() < kMaxBufferedInput; ++i) {
-            const ssize_t n = transport_->read(buffer, sizeof buffer);
-            if (n == 0) {
-                peerHungUp();
-                return;
-            }
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                if (errno == EINTR) continue;
-                close();
-                return;
-            }
-            in_.append(buffer, static_cast<std::size_t>(n));
-            bufferedWhileWaiting_ = true;
         }
     }
 
@@ -625,7 +614,7 @@ private:
         } else {
             if (reading() && in_.size() < kMaxBufferedInput) wanted |= EPOLLIN | EPOLLRDHUP;
             // Waiting for an answer: learn when the client goes away (deferred work can be cancelled),
-            // and keep what it sends meanwhile (bufferInput).
+            // and keep what it sends meanwhile (readInput).
             if (state_ == State::Waiting && !peerDone_) {
                 wanted |= EPOLLRDHUP;
                 if (in_.size() < kMaxBufferedInput) wanted |= EPOLLIN;
@@ -681,7 +670,7 @@ private:
     std::shared_ptr<HttpExchange> exchange_;
     std::unique_ptr<Poco::Net::HTTPRequestHandler> handler_;
     std::mutex directMutex_; // held while another thread writes the socket; close() takes it first
-    std::atomic<bool> bufferedWhileWaiting_{false}; // set by the loop (bufferInput), read by an answering thread
+    std::atomic<bool> bufferedWhileWaiting_{false}; // set by the loop (readInput), read by an answering thread
     const HttpExchange* directExchange_ = nullptr; // guarded by directMutex_: the exchange that may write itself
 };
 
