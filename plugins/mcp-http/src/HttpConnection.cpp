@@ -112,7 +112,7 @@ public:
         }
         if (session_ && reusable_ && !owner_.stopping_ && session_->connected() &&
             owner_.idle_.size() < owner_.config_.maxConnections)
-            owner_.idle_.push_back(std::move(session_));
+            owner_.idle_.push_back({std::move(session_), std::chrono::steady_clock::now()});
         session_.reset();
     }
     // Wakes a thread blocked on this session's socket; shutdown(2) is safe while another thread reads.
@@ -180,7 +180,7 @@ void HttpConnection::send(std::string_view text) {
             return;
         }
     }
-    std::lock_guard<std::mutex> lock(stateMutex_);
+    std::unique_lock<std::mutex> lock(stateMutex_);
     if (!opened_ || closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
     if (endedReason_ && !message.info.isInitialize())
         throw sdk::Error(MC_ERR_UNAVAILABLE, "connection to " + config_.describe() + " ended: " + *endedReason_ +
@@ -189,8 +189,54 @@ void HttpConnection::send(std::string_view text) {
         throw sdk::Error(MC_ERR_UNAVAILABLE, "send queue full (" + std::to_string(config_.maxQueuedMessages) +
                                                  " messages; mcp.http.max_queued_messages)");
     if (message.info.isInitialize()) endedReason_.reset(); // a new session may begin
+    if (mayPostInline(message)) {
+        inlineSending_ = true;
+        const std::uint64_t generation = generation_;
+        lock.unlock();
+        const bool posted = postInline(message, generation);
+        lock.lock();
+        inlineSending_ = false;
+        if (posted) {
+            if (!queue_.empty()) wakeup_.notify_all(); // what came while it was written
+            return;
+        }
+        if (closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
+        queue_.push_front(std::move(message)); // before whatever came while it was tried
+        wakeup_.notify_all();
+        return;
+    }
     queue_.push_back(std::move(message));
     wakeup_.notify_all();
+}
+
+bool HttpConnection::mayPostInline(const Outgoing& message) const {
+    // Small enough for an idle connection's empty socket buffer: the write cannot block.
+    constexpr std::size_t kInlineBodyBytes = 16 * 1024;
+    return !usingLegacy_ && queue_.empty() && !writerBusy_ && !inlineSending_ && !config_.isHttps() &&
+           !message.info.isInitialize() && message.info.method != "subscriptions/listen" &&
+           message.body.size() <= kInlineBodyBytes;
+}
+
+bool HttpConnection::postInline(const Outgoing& message, std::uint64_t generation) {
+    if (!tryAcquireSlot()) return false;
+    auto sent = std::make_shared<SentPost>();
+    sent->session = takeFreshIdleSession(generation);
+    if (!sent->session) {
+        releaseSlot();
+        return false;
+    }
+    sent->reused = true;
+    try {
+        writePost(*sent, message);
+    } catch (const Poco::Exception&) {
+        // The idle connection broke (closed by the server, or closing): not reused; the writer sends
+        // the message on another one and reports what fails there.
+        sent->session.reset();
+        releaseSlot();
+        return false;
+    }
+    awaitResponse(std::move(sent), message, generation);
+    return true;
 }
 
 void HttpConnection::close() {
@@ -266,10 +312,12 @@ void HttpConnection::writerLoop() {
         Outgoing message;
         {
             std::unique_lock<std::mutex> lock(stateMutex_);
-            wakeup_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+            writerBusy_ = false;
+            wakeup_.wait(lock, [this] { return closing_ || (!queue_.empty() && !inlineSending_); });
             if (closing_) return;
             message = std::move(queue_.front());
             queue_.pop_front();
+            writerBusy_ = true;
         }
         try {
             process(message);
@@ -367,7 +415,7 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openPostSession(s
         std::lock_guard<std::mutex> lock(sessionsMutex_);
         if (stopping_) throw Poco::Net::NetException("transport is closing");
         if (mayReuse && !idle_.empty()) {
-            http = std::move(idle_.back());
+            http = std::move(idle_.back().http);
             idle_.pop_back();
         }
     }
@@ -386,6 +434,30 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openPostSession(s
     if (stopping_) throw Poco::Net::NetException("transport is closing");
     activeSessions_[active.get()] = generation;
     return active;
+}
+
+std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::takeFreshIdleSession(std::uint64_t generation) {
+    // Poco reconnects a session idle longer than its keep-alive time inside sendRequest (a blocking
+    // connect); half a second's margin keeps such a session for the writer thread.
+    const auto freshSince = std::chrono::steady_clock::now() - std::chrono::seconds(kKeepAliveSeconds) + std::chrono::milliseconds(500);
+    std::unique_ptr<Poco::Net::HTTPClientSession> http;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        if (stopping_ || idle_.empty() || idle_.back().since < freshSince) return nullptr;
+        http = std::move(idle_.back().http);
+        idle_.pop_back();
+    }
+    auto active = std::make_unique<ActiveSession>(*this, std::move(http));
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    activeSessions_[active.get()] = generation;
+    return active;
+}
+
+bool HttpConnection::tryAcquireSlot() {
+    std::lock_guard<std::mutex> lock(poolMutex_);
+    if (poolStopping_ || inFlight_ >= config_.maxConnections) return false;
+    ++inFlight_;
+    return true;
 }
 
 bool HttpConnection::acquireSlot() {
@@ -472,7 +544,11 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
         releaseSlot();
         return;
     }
-    submit([this, sent, message, generation] {
+    awaitResponse(std::move(sent), message, generation);
+}
+
+void HttpConnection::awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation) {
+    submit([this, sent = std::move(sent), message, generation] {
         receivePost(*sent, message, generation);
         sent->session.reset(); // back to the pool before the slot is free again
         releaseSlot();
@@ -481,7 +557,6 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
 
 std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoing& message, std::uint64_t generation,
                                                                  bool mayReuse) {
-    const bool isInitialize = message.info.isInitialize();
     for (bool retried = false;; retried = true) {
         auto sent = std::make_shared<SentPost>();
         try {
@@ -489,43 +564,53 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
         } catch (const Poco::Exception& e) {
             return nullptr; // closing
         }
-        const bool modern = message.info.isModern(); // of no session: its own headers say what it is
-        Poco::Net::HTTPRequest request = [&] {
-            std::lock_guard<std::mutex> lock(stateMutex_);
-            sent->sentWithSession = !isInitialize && !modern && !sessionId_.empty();
-            return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, !isInitialize && !modern);
-        }();
-        if (modern) {
-            request.set("MCP-Protocol-Version", message.info.modernVersion);
-            request.set("Mcp-Method", message.info.method);
-            if (!message.info.mcpName.empty()) request.set("Mcp-Name", message.info.mcpName);
-        }
-        request.set("Accept", kAccept);
-        request.setContentType("application/json");
-        request.setContentLength(static_cast<std::streamsize>(message.body.size()));
-        const auto started = std::chrono::steady_clock::now();
         try {
-            if (modern && message.info.isRequest) sent->session->carries(message.info.idJson);
-            std::ostream& out = sent->session->http().sendRequest(request);
-            sent->exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
-            out << message.body;
-            out.flush();
-            if (!out) throw Poco::Net::NetException("writing the request failed");
+            writePost(*sent, message);
             return sent;
         } catch (const Poco::Net::SSLException& e) {
             // Reachable, but not trusted (or no common TLS ground): the request fails with the reason.
             if (stopping_) return nullptr;
             const std::string reason = "TLS with " + config_.url.toString() + " failed: " + e.displayText();
-            reportExchange(sentExchange(request, message.body.size(), message.info.idJson, started), nullptr, reason);
+            reportExchange(sent->exchange, nullptr, reason);
             failRequest(message, reason);
             return nullptr;
         } catch (const Poco::Exception& e) {
             if (stopping_) return nullptr;
             if (sent->reused && !retried) continue; // the server closed the idle connection: a new one
-            reportExchange(sentExchange(request, message.body.size(), message.info.idJson, started), nullptr, e.displayText());
+            reportExchange(sent->exchange, nullptr, e.displayText());
             reportClosed(MC_ERR_IO, "server unreachable: POST " + config_.url.toString() + ": " + e.displayText(), generation);
             return nullptr;
         }
+    }
+}
+
+void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
+    const bool modern = message.info.isModern(); // of no session: its own headers say what it is
+    const bool withSession = !message.info.isInitialize() && !modern;
+    Poco::Net::HTTPRequest request = [&] {
+        std::lock_guard<std::mutex> lock(stateMutex_);
+        sent.sentWithSession = withSession && !sessionId_.empty();
+        return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, withSession);
+    }();
+    if (modern) {
+        request.set("MCP-Protocol-Version", message.info.modernVersion);
+        request.set("Mcp-Method", message.info.method);
+        if (!message.info.mcpName.empty()) request.set("Mcp-Name", message.info.mcpName);
+    }
+    request.set("Accept", kAccept);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(message.body.size()));
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        if (modern && message.info.isRequest) sent.session->carries(message.info.idJson);
+        std::ostream& out = sent.session->http().sendRequest(request);
+        sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
+        out << message.body;
+        out.flush();
+        if (!out) throw Poco::Net::NetException("writing the request failed");
+    } catch (const Poco::Exception&) {
+        sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started); // for its report
+        throw;
     }
 }
 

@@ -83,6 +83,14 @@ private:
     void process(const Outgoing& message);
     void beginSession(const Outgoing& message);
     void postStreamable(const Outgoing& message, std::uint64_t generation);
+    // On the caller's thread, under stateMutex_: nothing is queued or being sent before `message`, and
+    // it is an ordinary Streamable HTTP POST (not initialize, not a listen stream, not over TLS, small).
+    bool mayPostInline(const Outgoing& message) const;
+    // Writes `message` on a pooled keep-alive connection from the caller's thread (a small write to an
+    // idle connection does not block) and hands its response to a worker: the writer thread's wake-up
+    // is saved. False (nothing sent, nothing reported) when no fresh pooled connection or request slot
+    // is free at once, or the write failed; the writer thread then takes the message.
+    bool postInline(const Outgoing& message, std::uint64_t generation);
     // A POST sent and waiting for its response.
     struct SentPost {
         std::unique_ptr<ActiveSession> session;
@@ -93,6 +101,10 @@ private:
     // Sends `message` (the writer thread, or a worker retrying); nullptr when it could not be sent
     // (already reported). `mayReuse`: take a pooled connection.
     std::shared_ptr<SentPost> sendPost(const Outgoing& message, std::uint64_t generation, bool mayReuse);
+    // Writes the POST of `message` on sent.session; throws Poco exceptions.
+    void writePost(SentPost& sent, const Outgoing& message);
+    // A worker reads the response of a sent POST, then frees its connection and request slot.
+    void awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation);
     void receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
     void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
                             const Outgoing& message, bool sentWithSession, std::uint64_t generation);
@@ -116,8 +128,12 @@ private:
     // A session to the configured origin for a POST: a pooled keep-alive one when `mayReuse` and
     // there is one (`reused` says so), else a new one.
     std::unique_ptr<ActiveSession> openPostSession(std::uint64_t generation, bool mayReuse, bool& reused);
+    // A pooled connection idle for less than the keep-alive time (so writing on it needs no reconnect),
+    // or nullptr.
+    std::unique_ptr<ActiveSession> takeFreshIdleSession(std::uint64_t generation);
     // The request slots and the fixed workers that read responses.
     bool acquireSlot(); // waits while max_connections requests are in flight; false when closing
+    bool tryAcquireSlot(); // acquireSlot without waiting
     void releaseSlot();
     void submit(std::function<void()> job);
     void poolWorker();
@@ -167,12 +183,18 @@ private:
     bool legacyStreamAlive_ = false;
     bool serverStreamStarted_ = false;
     std::optional<std::string> endedReason_; // set when on_closed was reported
+    bool writerBusy_ = false;    // the writer thread holds a message it took from queue_
+    bool inlineSending_ = false; // a caller's thread is writing a message (postInline); the writer waits
 
     std::mutex deliverMutex_;
     bool answered_ = false; // under deliverMutex_: on_status(OK) sent at the first message
     std::mutex sessionsMutex_;
     std::map<ActiveSession*, std::uint64_t> activeSessions_;
-    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_; // under sessionsMutex_: keep-alive, unused
+    struct IdleSession {
+        std::unique_ptr<Poco::Net::HTTPClientSession> http;
+        std::chrono::steady_clock::time_point since;
+    };
+    std::vector<IdleSession> idle_; // under sessionsMutex_: keep-alive, unused
     std::map<std::string, ActiveSession*> modernInFlight_; // under sessionsMutex_: 2026-07-28 requests by id (JSON text)
     std::mutex poolMutex_;
     std::condition_variable jobReady_;
