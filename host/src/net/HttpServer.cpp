@@ -269,7 +269,7 @@ public:
     // the answer itself (non-blocking), once: the client has it without waiting for this loop to wake.
     // The loop then only does its bookkeeping (responseReady with what the socket did not take).
     // Returns the bytes written (0 when it may not, or the socket took nothing).
-    std::size_t writeDirectly(const HttpExchange* exchange, const std::string& bytes) {
+    std::size_t writeDirectly(const HttpExchange* exchange, const std::string& bytes, bool keepAlive) {
         std::lock_guard lock(directMutex_);
         if (directExchange_ != exchange || bytes.empty()) return 0;
         directExchange_ = nullptr;
@@ -277,6 +277,7 @@ public:
         do {
             written = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (written < 0 && errno == EINTR);
+        if (written == static_cast<ssize_t>(bytes.size()) && keepAlive) answeredWhole_ = exchange;
         return written > 0 ? static_cast<std::size_t>(written) : 0; // an error: the loop meets it writing the rest
     }
     // Whether the client sent more while its request waited (then the answer's bookkeeping may not
@@ -366,6 +367,13 @@ private:
             }
             in_.append(buffer, static_cast<std::size_t>(n));
             if (state_ == State::Waiting) {
+                // The answer may be out already, written whole by the thread that had it: its
+                // bookkeeping is done here and the request is read now, not at that thread's wake-up.
+                if (answeredDirectly()) {
+                    endExchange(true);
+                    if (state_ == State::Closed) return;
+                    continue;
+                }
                 bufferedWhileWaiting_ = true;
                 continue;
             }
@@ -452,6 +460,7 @@ private:
         if (out_.empty() && !transport_->secure()) {
             std::lock_guard lock(directMutex_);
             directExchange_ = exchange_.get();
+            answeredWhole_ = nullptr;
         }
         exchange_->request().setBody(std::move(parser_.body()));
         std::shared_ptr<Poco::Net::HTTPRequestHandler> handler(handler_.release());
@@ -523,10 +532,16 @@ private:
         flush();
     }
 
+    bool answeredDirectly() {
+        std::lock_guard lock(directMutex_);
+        return answeredWhole_ != nullptr && answeredWhole_ == exchange_.get();
+    }
+
     // Before the loop writes anything itself, and before the socket closes.
     void revokeDirectWrite() {
         std::lock_guard lock(directMutex_);
         directExchange_ = nullptr;
+        answeredWhole_ = nullptr; // its exchange may be freed, and its address taken by the next one
     }
 
     void queue(std::string bytes, std::shared_ptr<HttpExchange> stream) {
@@ -672,6 +687,7 @@ private:
     std::mutex directMutex_; // held while another thread writes the socket; close() takes it first
     std::atomic<bool> bufferedWhileWaiting_{false}; // set by the loop (readInput), read by an answering thread
     const HttpExchange* directExchange_ = nullptr; // guarded by directMutex_: the exchange that may write itself
+    const HttpExchange* answeredWhole_ = nullptr;  // guarded by directMutex_: it wrote its whole answer, connection kept
 };
 
 // ---- request, response, exchange ---------------------------------------------------------------------
@@ -890,7 +906,7 @@ void HttpExchange::finish() {
     }
     // Off the loop (a worker, a transport's reader) the answer is written from here when the connection
     // allows it; the loop then has the rest, if any, and its bookkeeping.
-    if (!loop_.onLoopThread()) bytes.erase(0, connection->writeDirectly(this, bytes));
+    if (!loop_.onLoopThread()) bytes.erase(0, connection->writeDirectly(this, bytes, keepAlive));
     const bool whole = bytes.empty();
     auto ready = [connection, self, bytes = std::move(bytes), keepAlive]() mutable {
         connection->responseReady(self, std::move(bytes), keepAlive);
