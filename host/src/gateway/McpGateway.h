@@ -3,6 +3,7 @@
 // (timer + workers) for all of them, and tool routing by server id. REST and WebSocket surfaces
 // are in GatewayApi.h.
 #include "gateway/GatewayMetrics.h"
+#include "gateway/CallRecorder.h"
 #include "gateway/GatewayScheduler.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpConnection.h"
@@ -173,6 +174,7 @@ private:
     EventRouter& events_;
     TransportSet transports_;
     GatewayScheduler scheduler_;
+    CallRecorder recorder_;
     PermissionPolicy policy_;
     ToolCallObserver observer_;
     McpCallSink calls_;
