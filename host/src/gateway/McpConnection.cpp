@@ -1782,23 +1782,17 @@ std::string McpConnection::validateArguments(const Poco::JSON::Object::Ptr& sche
     return {};
 }
 
-void McpConnection::endToolCall(const ToolCallRequest& call, const ToolCallCallback& done, ToolCallOutcome outcome) {
-    std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(call.tool) +
-                          ",\"thread_id\":" + (call.threadId.empty() ? std::string("null") : json::quote(call.threadId)) +
+void McpConnection::endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done,
+                                ToolCallOutcome outcome) {
+    std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(tool) +
+                          ",\"thread_id\":" + (threadId.empty() ? std::string("null") : json::quote(threadId)) +
                           ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
                           ",\"outcome\":" + json::quote(outcome.outcome);
     if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
     payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
-    log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, call.tool, outcome.outcome, outcome.durationMs);
-    done(std::move(outcome)); // the caller first
-    services_.recorder.post([&events = services_.events, source = kEventSourcePrefix + config_.id, payload = std::move(payload),
-                             gate = call.recordedStart] {
-        auto route = [&events, source, payload] { events.route(source, "tool_call", payload); };
-        if (gate)
-            gate->after(std::move(route)); // after the start's record
-        else
-            route();
-    });
+    log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, tool, outcome.outcome, outcome.durationMs);
+    done(std::move(outcome)); // the caller first: the event follows on this thread
+    services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
@@ -1806,7 +1800,12 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     auto finish = [this, started, call, done](ToolCallOutcome outcome) {
         outcome.durationMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-        endToolCall(call, done, std::move(outcome));
+        if (call.recordedStart) {
+            call.recordedStart->after([self = shared_from_this(), tool = call.tool, threadId = call.threadId, done,
+                                       outcome = std::move(outcome)]() mutable { self->endToolCall(tool, threadId, done, std::move(outcome)); });
+            return;
+        }
+        endToolCall(call.tool, call.threadId, done, std::move(outcome));
     };
 
     auto fail = [&](Refusal refusal, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {

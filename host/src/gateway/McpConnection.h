@@ -13,7 +13,6 @@
 // Threading: transport callbacks arrive on plugin threads and never block here (they take one short
 // lock and run completions that only send). Opening and closing a transport, which may block, runs
 // on the scheduler's workers under lifecycleMutex_, which no callback thread ever takes.
-#include "gateway/CallRecorder.h"
 #include "gateway/GatewayScheduler.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/LogRateLimiter.h"
@@ -148,7 +147,6 @@ public:
     struct Services {
         const GatewaySettings& settings;
         GatewayScheduler& scheduler;
-        CallRecorder& recorder; // the tool calls' records and events
         const TransportSet& transports;
         EventRouter& events;
         const McpCallSink& calls; // empty: requests are not reported
@@ -269,8 +267,7 @@ public:
 
 private:
     // A tool call's end: `done` (the caller's answer), then its tool_call event.
-    // Answers the caller, then hands the call's event to the recorder (after its start's record).
-    void endToolCall(const ToolCallRequest& call, const ToolCallCallback& done, ToolCallOutcome outcome);
+    void endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done, ToolCallOutcome outcome);
     struct Link;
     struct Pending {
         std::string method;

@@ -123,11 +123,10 @@ void McpGateway::start() {
         if (started_ || stopped_) return;
         started_ = true;
         scheduler_.start();
-        recorder_.start();
         for (auto& c : configured_) {
             if (connections_.count(c.id)) continue;
             auto connection = std::make_shared<McpConnection>(
-                c, "config", McpConnection::Services{settings_, scheduler_, recorder_, transports_, events_, calls_, listener_});
+                c, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
             connections_[c.id] = connection;
             // In a cluster a configured server waits for its lease (claim).
             if (clusterSelf_.empty()) toStart.push_back(connection);
@@ -158,7 +157,6 @@ void McpGateway::stop() {
     for (auto& [id, c] : connections) closing.push_back(std::async(std::launch::async, [connection = c] { connection->shutdown(); }));
     for (auto& f : closing) f.wait();
     scheduler_.stop();
-    recorder_.stop(); // what the closed connections' last calls left to record
     transports_.stop(); // every connection is closed: the instances may go
     if (!connections.empty())
         logging::get("gateway")->info("gateway stopped: {} MCP server(s) closed", connections.size());
@@ -185,7 +183,7 @@ std::shared_ptr<McpConnection> McpGateway::add(McpServerConfig config, const std
             throw GatewayError(Refusal::Conflict, "duplicate_id", "an MCP server with id '" + config.id + "' is already registered",
                                "{\"field\":\"id\"}");
         connection = std::make_shared<McpConnection>(std::move(config), origin,
-                                                     McpConnection::Services{settings_, scheduler_, recorder_, transports_, events_, calls_, listener_});
+                                                     McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
         connections_[connection->id()] = connection;
         startNow = started_;
     }
@@ -232,7 +230,7 @@ void McpGateway::yield(const std::string& id) {
         const auto config = std::find_if(configured_.begin(), configured_.end(), [&](const McpServerConfig& c) { return c.id == id; });
         if (config == configured_.end()) return;
         it->second = std::make_shared<McpConnection>(
-            *config, "config", McpConnection::Services{settings_, scheduler_, recorder_, transports_, events_, calls_, listener_});
+            *config, "config", McpConnection::Services{settings_, scheduler_, transports_, events_, calls_, listener_});
     }
     logging::get("gateway")->info("mcp '{}' is another host's now: closing it here", id);
     old->shutdown();
@@ -298,24 +296,16 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         };
     }
     const bool observed = !request.threadId.empty();
-    // Each call's start is recorded before its end, whichever threads record them.
-    auto recordedStart = std::make_shared<OrderGate>();
     if (observed && observer_.completed) {
-        done = [this, recordedStart, completed = observer_.completed, mcpId, request, startedAt,
-                done = std::move(done)](ToolCallOutcome o) mutable {
+        done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
             ToolCallOutcome summary; // the record needs no result
             summary.refusal = o.refusal;
             summary.errorCode = o.errorCode;
             summary.outcome = o.outcome;
             summary.message = o.message;
             summary.durationMs = o.durationMs;
-            done(std::move(o)); // the caller first: the record follows, on the recorder
-            recorder_.post([recordedStart, completed, mcpId, request = std::move(request), summary = std::move(summary), startedAt]() mutable {
-                recordedStart->after([completed = std::move(completed), mcpId = std::move(mcpId), request = std::move(request),
-                                      summary = std::move(summary), startedAt = std::move(startedAt)] {
-                    completed(mcpId, request, summary, startedAt);
-                });
-            });
+            done(std::move(o)); // the caller first: the record follows, on this thread, in order
+            completed(mcpId, request, summary, startedAt);
         };
     }
     const std::string threadJson = request.threadId.empty() ? std::string("null") : json::quote(request.threadId);
@@ -345,23 +335,24 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     described.traceparent = request.traceparent;
     described.user = request.user;
     described.role = request.role;
-    auto recordStart = [this, mcpId, described = std::move(described), startedAt, observed, threadJson, decision, recordedStart] {
+    auto recordStart = [&, &user = described.user, &tool = described.tool] {
         if (observed && observer_.started) observer_.started(mcpId, described, startedAt);
         const std::string permission =
-            "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(described.user) +
-            ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + described.tool) + ",\"action\":\"tools/call\",\"granted\":" +
+            "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(user) +
+            ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + tool) + ",\"action\":\"tools/call\",\"granted\":" +
             (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) + ",\"mcp_id\":" + json::quote(mcpId) + "}";
         std::string error;
         if (events_.route("gateway", "permission", permission, &error) != MC_OK)
             logging::get("gateway")->warn("permission event refused: {}", error);
-        recordedStart->open(); // what the call's end left to record runs now
     };
     if (decision.granted && ownsHere(mcpId)) {
-        // The call goes to its server first; its start is recorded by the recorder meanwhile, off the
-        // call's path (and its end's record after it).
-        request.recordedStart = recordedStart;
+        // The call goes to its server first and its start is recorded while the server works: the
+        // recording is off the call's path. Its end waits for that record (OrderGate).
+        auto gate = std::make_shared<OrderGate>();
+        request.recordedStart = gate;
         connection->callTool(std::move(request), std::move(done));
-        recorder_.post(std::move(recordStart));
+        recordStart();
+        gate->open();
         return;
     }
     recordStart();

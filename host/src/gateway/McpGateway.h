@@ -3,7 +3,6 @@
 // (timer + workers) for all of them, and tool routing by server id. REST and WebSocket surfaces
 // are in GatewayApi.h.
 #include "gateway/GatewayMetrics.h"
-#include "gateway/CallRecorder.h"
 #include "gateway/GatewayScheduler.h"
 #include "gateway/GatewaySettings.h"
 #include "gateway/McpConnection.h"
@@ -174,7 +173,6 @@ private:
     EventRouter& events_;
     TransportSet transports_;
     GatewayScheduler scheduler_;
-    CallRecorder recorder_;
     PermissionPolicy policy_;
     ToolCallObserver observer_;
     McpCallSink calls_;
