@@ -48,6 +48,7 @@ ToolCallRequest readToolCallFields(const Poco::JSON::Object& body, const Gateway
         if (a.type() != typeid(Poco::JSON::Object::Ptr))
             throw HttpError(400, "bad_request", "\"arguments\" must be a JSON object", "{\"field\":\"arguments\"}");
         request.argumentsJson = stringify(a);
+        request.arguments = a.extract<Poco::JSON::Object::Ptr>();
     }
     if (body.has("thread_id") && !body.get("thread_id").isEmpty()) {
         const auto t = body.get("thread_id");

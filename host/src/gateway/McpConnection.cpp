@@ -1820,8 +1820,12 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
 
     Poco::Dynamic::Var arguments;
     try {
-        Poco::JSON::Parser parser;
-        arguments = parser.parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
+        if (call.arguments) {
+            arguments = call.arguments;
+        } else {
+            Poco::JSON::Parser parser;
+            arguments = parser.parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
+        }
     } catch (const Poco::Exception& e) {
         fail(Refusal::InvalidInput, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());
         return;

@@ -68,6 +68,9 @@ using RpcCallback = std::function<void(RpcOutcome)>;
 struct ToolCallRequest {
     std::string tool;
     std::string argumentsJson = "{}"; // a JSON object
+    // The same arguments as the caller parsed them, when it did (read only): the call validates them
+    // without parsing argumentsJson again. Empty: argumentsJson is parsed.
+    Poco::JSON::Object::Ptr arguments;
     std::string threadId;             // optional, for events and logs
     std::string callId;               // the agent's own id of the call (Claude Code's tool_use_id), when it sent one
     std::string traceparent;          // the caller's W3C trace context (an agent's _meta.traceparent), when it sent one

@@ -786,6 +786,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
             return done(std::move(reply));
         }
         request.argumentsJson = json::stringify(arguments);
+        request.arguments = arguments.extract<Poco::JSON::Object::Ptr>();
     }
     // The agent's own id of the call, where it says it (Claude Code: _meta "claudecode/toolUseId"; the
     // GenAI conventions' gen_ai.tool.call.id): the recorded step carries it, so the call joins the
