@@ -1,5 +1,6 @@
 // A Streamable HTTP MCP server on the official SDK, for transport paths server-everything cannot
-// exercise. Listens on 127.0.0.1:$PORT, MCP endpoint /mcp, and /debug (JSON: what it saw).
+// exercise. Listens on 127.0.0.1:$PORT, MCP endpoint /mcp, /debug (JSON: what it saw) and
+// /debug/close-idle (closes every keep-alive connection that carries no request, as an idle timeout does).
 //   --json          answer POSTs with plain JSON bodies (enableJsonResponse)
 //   --retry-ms=N    keep events for resumption and send `retry: N` in priming events
 //   --tls=CERT,KEY  serve https with this PEM certificate and key
@@ -104,6 +105,11 @@ function jsonError(res, status, message) {
 
 const handler = async (req, res) => {
   try {
+    if (req.url === '/debug/close-idle') {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      res.end('{}', () => httpServer.closeIdleConnections());
+      return;
+    }
     if (req.url === '/debug') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ...seen, sessions: [...transports.keys()] }));

@@ -76,6 +76,7 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConnectAddressIsUsedInsteadOfResolvingTheName);
     CPPUNIT_TEST(testSequentialRequestsReuseOneKeepAliveConnection);
     CPPUNIT_TEST(testRequestsInFlightAreBoundedByMaxConnections);
+    CPPUNIT_TEST(testAPooledConnectionTheServerClosedIsReplaced);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -539,6 +540,32 @@ public:
         CPPUNIT_ASSERT_EQUAL(3, state->getValue<int>("maxInFlight"));
         const int connections = state->getValue<int>("mcpConnections");
         CPPUNIT_ASSERT_MESSAGE("connections: " + std::to_string(connections), connections >= 3 && connections <= 4);
+    }
+
+    // A request sent while nothing else is on its way goes out at once on the pooled connection
+    // (from the sending thread). When the server closed that connection meanwhile (its idle
+    // timeout), the request still reaches it, on a new connection, and is answered once.
+    void testAPooledConnectionTheServerClosedIsReplaced() {
+        for (const std::string mode : {"--json", "--sse"}) {
+            NodePeer server({peersDir() + "/streamable-peer.mjs", mode});
+            TransportProbe transport(config(server.url("/mcp")));
+            transport.openOrFail();
+            transport.initialize(1);
+            for (int round = 0; round < 5; ++round) {
+                const int id = 10 + 2 * round;
+                CPPUNIT_ASSERT(transport.request(id, "ping")->has("result")); // leaves its connection pooled
+                const int before = debugState(server)->getValue<int>("mcpConnections");
+                CPPUNIT_ASSERT_EQUAL(200, mc::test::httpGet(server.port(), "/debug/close-idle").status);
+                std::this_thread::sleep_for(std::chrono::milliseconds(50)); // its FIN reaches the pooled socket
+                const std::string text = transport.callToolText(id + 1, "echo", R"({"message":"again"})");
+                CPPUNIT_ASSERT_MESSAGE(mode + " round " + std::to_string(round) + ": " + text, text.find("again") != std::string::npos);
+                CPPUNIT_ASSERT(debugState(server)->getValue<int>("mcpConnections") > before);
+            }
+            int answers = 0; // each request answered once: none sent twice to the server
+            for (const auto& m : transport.messages())
+                if (m.find("\"id\":11") != std::string::npos) ++answers;
+            CPPUNIT_ASSERT_EQUAL(1, answers);
+        }
     }
 };
 
