@@ -55,6 +55,7 @@ class HostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(shutdownClosesClientsWith1001);
     CPPUNIT_TEST(pluginStatusAndFindingsReachTheHost);
     CPPUNIT_TEST(pluginWhoseStartFailsIsAPermanentError);
+    CPPUNIT_TEST(aReceiverThatFailsWithoutAnsweringIsAnsweredByTheHost);
     CPPUNIT_TEST(tlsServesTheHostOverHttps);
     CPPUNIT_TEST(stopDrainsRequestsBeforeTheStoreCloses);
     CPPUNIT_TEST(missingStorePluginIsAClearStartupError);
@@ -251,6 +252,22 @@ public:
         auto health = httpGet(host.port(), "/api/health");
         CPPUNIT_ASSERT_EQUAL(200, health.status);
         CPPUNIT_ASSERT_EQUAL(std::string("permanent_error"), health.json()->getObject("plugins")->getValue<std::string>("status"));
+    }
+
+    // A receiver written against the C header that fails a request without answering it: the host
+    // answers 500 for it, each time, and frees what it lent the receiver (ASan's leak check sees it).
+    void aReceiverThatFailsWithoutAnsweringIsAnsweredByTheHost() {
+        TempDir plugins;
+        std::filesystem::copy_file(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so", plugins.file("store-sqlite.so"));
+        std::filesystem::copy_file(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/failing-receiver.so",
+                                   plugins.file("failing-receiver.so"));
+        TestHost host({{"plugins.dir", plugins.path()}});
+        for (int i = 0; i < 3; ++i) {
+            auto answer = httpRequest("POST", host.port(), "/v1/fixture", "{}");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 500, answer.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("receiver_failed"), answer.json()->getObject("error")->getValue<std::string>("code"));
+        }
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(host.port(), "/api/health").status); // the host runs on
     }
 
     // http.tls.* make the whole host https (and wss): the same API over TLS, nothing in plain text.

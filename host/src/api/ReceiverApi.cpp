@@ -7,21 +7,36 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
+
 namespace mc::host {
 namespace {
 
 constexpr const char* kRetryAfterSeconds = "1";
 
 
-// One request's responder: lives until the receiver answers (the ABI's contract), then completes the
-// deferred reply (a no-op when the timeout answered first).
+// One request's responder: completes the deferred reply when the receiver answers (a no-op when the
+// timeout answered first). Held by the receiver until it answers (the ABI's contract) and by the host
+// until its call of `handle` returned; a receiver that fails without answering gives its hold up (the
+// ABI: the host answers then), so the last of the two frees it.
 struct Responder {
     mc_http_responder api{};
     std::shared_ptr<DeferredReply> reply;
     std::string what; // "<receiver> POST /v1/logs", for the log
+    std::atomic<bool> answered{false};
+    std::atomic<int> holders{2};
+
+    void release() {
+        if (holders.fetch_sub(1) == 1) delete this;
+    }
 
     static void respond(void* ctx, int status, mc_str contentType, mc_str headersJson, mc_str body) {
-        std::unique_ptr<Responder> self(static_cast<Responder*>(ctx));
+        auto* self = static_cast<Responder*>(ctx);
+        struct Release {
+            Responder* responder;
+            ~Release() { responder->release(); }
+        } release{self};
+        self->answered = true;
         if (status < 100 || status > 599) {
             logging::get("receiver")->error("{} answered with HTTP status {}; answering 500", self->what, status);
             status = 500;
@@ -80,13 +95,15 @@ void registerReceiverRoutes(Router& router, Receiver& receiver, std::chrono::mil
                                               {encoding.data(), encoding.size()},
                                               {body.data(), body.size()},
                                               {principal.data(), principal.size()}};
-                // From here the responder is the receiver's until it answers.
+                // From here the receiver holds the responder too, until it answers.
                 Responder* lent = responder.release();
                 std::string error;
                 bool reached = false;
                 const mc_status status = target->handle(request, lent->api, error, reached);
+                // A receiver that was not reached, or failed without answering, will not answer.
+                if (!reached || (status != MC_OK && !lent->answered)) lent->release();
+                lent->release(); // the host's hold: `lent` may be gone from here
                 if (!reached) { // the plugin was removed: the responder never left the host
-                    delete lent;
                     reply->complete([error](Poco::Net::HTTPServerResponse& response) -> void {
                         response.set("Retry-After", kRetryAfterSeconds);
                         throw HttpError(503, "receiver_unavailable", error);
