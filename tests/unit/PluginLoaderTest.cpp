@@ -387,7 +387,7 @@ public:
         std::vector<std::string> loaded;
         for (const auto& r : registry.report())
             if (r.loaded) loaded.push_back(fs::path(r.path).filename().string());
-        const std::vector<std::string> expected = {"failing-start.so",      "good-discovery.so", "good-store.so",
+        const std::vector<std::string> expected = {"failing-receiver.so",   "failing-start.so",  "good-discovery.so", "good-store.so",
                                                    "good-transport.so",     "handmade-discovery.so",
                                                    "throwing-create.so"};
         CPPUNIT_ASSERT(expected == loaded);
