@@ -194,6 +194,24 @@ public:
         // The connection is still healthy after a cancelled call.
         CPPUNIT_ASSERT_EQUAL(200, httpRequest("POST", h.port(), "/api/mcps/fs/tools/echo/call",
                                               R"({"arguments":{"message":"still here"}})").status);
+
+        // A connection keeps its requests' deadlines soonest first: a short deadline set while a long
+        // one waits still ends its call on time (not when the long one would have).
+        int longStatus = 0;
+        std::thread longCall([&] {
+            longStatus = httpRequest("POST", h.port(), "/api/mcps/fs/tools/trigger-long-running-operation/call",
+                                     R"({"arguments":{"duration":2,"steps":2},"timeout_ms":60000})").status;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        const auto shortStarted = std::chrono::steady_clock::now();
+        auto shortCall = httpRequest("POST", h.port(), "/api/mcps/fs/tools/trigger-long-running-operation/call",
+                                     R"({"arguments":{"duration":5,"steps":5},"timeout_ms":300})");
+        const auto shortTook = std::chrono::steady_clock::now() - shortStarted;
+        longCall.join();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(shortCall.body, 504, shortCall.status);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(shortTook).count()) + " ms",
+                               shortTook < std::chrono::seconds(10));
+        CPPUNIT_ASSERT_EQUAL(200, longStatus);
     }
 
     void webSocketCallToolAndServerLogsReachSubscribers() {

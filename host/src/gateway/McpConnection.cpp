@@ -336,7 +336,7 @@ void McpConnection::shutdown() {
         ++generation_; // every callback and timer of earlier attempts is now stale
         link = std::move(link_);
         retiring.swap(retiring_);
-        pending.swap(pending_);
+        pending = takeAllPendingLocked();
         held.swap(held_);
         reloading_ = false;
         progress_.clear();
@@ -535,8 +535,7 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
             log_->debug("mcp '{}': response to request {} that is no longer pending", config_.id, id);
             return;
         }
-        pending = std::move(it->second);
-        pending_.erase(it);
+        pending = takePendingLocked(it);
     }
     RpcOutcome outcome;
     if (object->has("error")) {
@@ -758,12 +757,16 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
                             const RequestLabels& labels, const std::string& metaMembers) {
     std::int64_t id = 0;
     bool modern = false;
+    bool sweep = false;
     {
         std::lock_guard lock(mutex_);
         if (generation == generation_ && link_) {
             id = ++nextRequestId_;
             modern = era_ == Era::Modern || method == "server/discover";
-            pending_[id] = Pending{method, services_.calls ? reported(id, method, labels, std::move(callback)) : std::move(callback)};
+            const auto deadline = std::chrono::steady_clock::now() + timeout;
+            pending_[id] = Pending{method, services_.calls ? reported(id, method, labels, std::move(callback)) : std::move(callback), deadline};
+            deadlines_.emplace(deadline, id);
+            sweep = sweepBy(deadline);
         }
     }
     if (id == 0) { // completed outside the lock: the callback may take it
@@ -779,9 +782,10 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
     const std::string message = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":" + json::quote(method) +
                                 ",\"params\":" + params + "}";
     std::weak_ptr<McpConnection> weak = weak_from_this();
-    services_.scheduler.schedule(timeout, [weak, generation, id] {
-        if (auto self = weak.lock()) self->expire(generation, id);
-    });
+    if (sweep)
+        services_.scheduler.schedule(timeout, [weak, generation] {
+            if (auto self = weak.lock()) self->sweepDeadlines(generation);
+        });
     std::string error;
     if (!sendRaw(generation, message, &error, {WireLog::Kind::Request, method, std::to_string(id)})) {
         Pending pending;
@@ -789,8 +793,7 @@ void McpConnection::request(std::uint64_t generation, const std::string& method,
             std::lock_guard lock(mutex_);
             auto it = pending_.find(id);
             if (it == pending_.end()) return; // already completed by a disconnect
-            pending = std::move(it->second);
-            pending_.erase(it);
+            pending = takePendingLocked(it);
         }
         RpcOutcome outcome;
         outcome.errorMessage = error;
@@ -856,6 +859,48 @@ bool McpConnection::notify(std::uint64_t generation, const std::string& method, 
                    {WireLog::Kind::Notification, method, {}});
 }
 
+McpConnection::Pending McpConnection::takePendingLocked(std::map<std::int64_t, Pending>::iterator it) {
+    deadlines_.erase({it->second.deadline, it->first});
+    Pending pending = std::move(it->second);
+    pending_.erase(it);
+    return pending;
+}
+
+std::map<std::int64_t, McpConnection::Pending> McpConnection::takeAllPendingLocked() {
+    std::map<std::int64_t, Pending> all;
+    all.swap(pending_);
+    deadlines_.clear();
+    sweepAt_ = std::chrono::steady_clock::time_point::max(); // a sweep scheduled for them finds another generation
+    return all;
+}
+
+bool McpConnection::sweepBy(std::chrono::steady_clock::time_point deadline) {
+    if (deadline >= sweepAt_) return false;
+    sweepAt_ = deadline;
+    return true;
+}
+
+void McpConnection::sweepDeadlines(std::uint64_t generation) {
+    std::vector<std::int64_t> due;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return;
+        sweepAt_ = std::chrono::steady_clock::time_point::max();
+        const auto now = std::chrono::steady_clock::now();
+        for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) due.push_back(it->second);
+    }
+    for (const auto id : due) abandon(generation, id, RpcOutcome::Kind::Timeout, {});
+    std::chrono::steady_clock::duration wait{};
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || deadlines_.empty() || !sweepBy(deadlines_.begin()->first)) return;
+        wait = std::max(deadlines_.begin()->first - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    }
+    services_.scheduler.schedule(std::chrono::ceil<std::chrono::milliseconds>(wait), [weak = weak_from_this(), generation] {
+        if (auto self = weak.lock()) self->sweepDeadlines(generation);
+    });
+}
+
 void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why) {
     Pending pending;
     {
@@ -863,8 +908,7 @@ void McpConnection::abandon(std::uint64_t generation, std::int64_t id, RpcOutcom
         if (generation != generation_) return;
         auto it = pending_.find(id);
         if (it == pending_.end()) return;
-        pending = std::move(it->second);
-        pending_.erase(it);
+        pending = takePendingLocked(it);
     }
     // The spec forbids cancelling initialize; everything else is cancelled so the server can stop.
     const bool timedOut = kind == RpcOutcome::Kind::Timeout;
@@ -1435,7 +1479,7 @@ void McpConnection::markDisconnected(std::uint64_t generation, const std::string
         listening_ = false;
         link = std::move(link_);
         if (link) retiring_.push_back(link);
-        pending.swap(pending_);
+        pending = takeAllPendingLocked();
         progress_.clear();
         connectedSinceUs_ = 0;
         delay = reconnectNow ? std::chrono::milliseconds(0) : backoff_.next();

@@ -275,7 +275,14 @@ private:
     struct Pending {
         std::string method;
         RpcCallback callback;
+        std::chrono::steady_clock::time_point deadline;
     };
+    // Under mutex_: removes a pending request, and its deadline.
+    Pending takePendingLocked(std::map<std::int64_t, Pending>::iterator it);
+    // Under mutex_: every pending request, their deadlines forgotten (the connection ends).
+    std::map<std::int64_t, Pending> takeAllPendingLocked();
+    // Expires the requests of `generation` whose deadline passed, then comes back for the next one:
+    // one timer per connection instead of one per request.
     struct Tool {
         std::string name;
         std::string json;            // the whole tool object as the server sent it
@@ -353,7 +360,9 @@ private:
     // A pending request ends without its answer: the server is told (notifications/cancelled, but never
     // for initialize) and its callback gets `kind` (Timeout or Cancelled) with `why`.
     void abandon(std::uint64_t generation, std::int64_t id, RpcOutcome::Kind kind, const std::string& why);
-    void expire(std::uint64_t generation, std::int64_t id) { abandon(generation, id, RpcOutcome::Kind::Timeout, {}); }
+    void sweepDeadlines(std::uint64_t generation);
+    // Under mutex_: the sweep's time moved to `deadline` when that is sooner (true: schedule it).
+    bool sweepBy(std::chrono::steady_clock::time_point deadline);
     // When `cancel` fires, request `id` is abandoned as Cancelled.
     void cancelOn(const std::shared_ptr<CancelSignal>& cancel, std::uint64_t generation, std::int64_t id);
 
@@ -434,6 +443,8 @@ private:
     std::string transportMessage_;
     std::int64_t nextRequestId_ = 0;
     std::map<std::int64_t, Pending> pending_;
+    std::set<std::pair<std::chrono::steady_clock::time_point, std::int64_t>> deadlines_; // pending_'s, soonest first
+    std::chrono::steady_clock::time_point sweepAt_ = std::chrono::steady_clock::time_point::max(); // max: none scheduled
     std::map<std::string, ProgressContext> progress_;
     std::uint64_t nextProgressToken_ = 0;
     std::vector<Tool> tools_;
