@@ -196,10 +196,8 @@ void HttpConnection::send(std::string_view text) {
         const bool posted = postInline(message, generation);
         lock.lock();
         inlineSending_ = false;
-        if (posted) {
-            if (!queue_.empty()) wakeup_.notify_all(); // what came while it was written
-            return;
-        }
+        wakeup_.notify_all(); // the writer, for what came meanwhile; close(), waiting for this send
+        if (posted) return;
         if (closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
         queue_.push_front(std::move(message)); // before whatever came while it was tried
         wakeup_.notify_all();
@@ -262,6 +260,12 @@ void HttpConnection::close() {
     jobReady_.notify_all();
     slotFree_.notify_all();
     abortSessions(true, 0);
+    {
+        // A message a caller's thread is writing (send) ends first: it may not touch the connection
+        // after close returns. Its write is short, or fails on the socket just shut down.
+        std::unique_lock<std::mutex> lock(stateMutex_);
+        wakeup_.wait(lock, [this] { return !inlineSending_; });
+    }
     if (writer_.joinable()) writer_.join();
     abortSessions(true, 0); // what the writer opened last
     for (auto& t : poolThreads_)
