@@ -193,7 +193,15 @@ void HttpConnection::send(std::string_view text) {
         inlineSending_ = true;
         const std::uint64_t generation = generation_;
         lock.unlock();
-        const bool posted = postInline(message, generation);
+        bool posted = false;
+        try {
+            posted = postInline(message, generation);
+        } catch (...) { // e.g. no thread for its response: the writer and close() must not wait on it
+            lock.lock();
+            inlineSending_ = false;
+            wakeup_.notify_all();
+            throw;
+        }
         lock.lock();
         inlineSending_ = false;
         wakeup_.notify_all(); // the writer, for what came meanwhile; close(), waiting for this send
@@ -226,7 +234,7 @@ bool HttpConnection::postInline(const Outgoing& message, std::uint64_t generatio
     sent->reused = true;
     try {
         writePost(*sent, message);
-    } catch (const Poco::Exception&) {
+    } catch (const std::exception&) {
         // The idle connection broke (closed by the server, or closing): not reused; the writer sends
         // the message on another one and reports what fails there.
         sent->session.reset();
