@@ -125,8 +125,11 @@ public:
         for (std::size_t i = 0; i < hosts.size(); ++i)
             CPPUNIT_ASSERT_MESSAGE(hosts[i]->output(), hosts[i]->waitHealthy(ports[i]));
         // Every host sees the three members and follows the log.
-        for (std::size_t i = 0; i < hosts.size(); ++i)
-            CPPUNIT_ASSERT_MESSAGE(health(i), eventually([&] { return upMembers(i) == 3 && following(i); }));
+        for (std::size_t i = 0; i < hosts.size(); ++i) {
+            const bool joined = eventually([&] { return upMembers(i) == 3 && following(i); });
+            // The health once the wait is over (an argument of the assertion could be taken before it).
+            CPPUNIT_ASSERT_MESSAGE("h" + std::to_string(i + 1) + " after the wait: " + health(i) + "\n" + hosts[i]->output(), joined);
+        }
     }
 
     std::string health(std::size_t i) const { return httpGet(ports[i], "/api/health").body; }
