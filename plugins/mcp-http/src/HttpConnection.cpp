@@ -413,11 +413,7 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openSession(const
     std::unique_ptr<Poco::Net::HTTPClientSession> http = newSession(uri);
     http->setTimeout(Poco::Timespan(config_.connectTimeoutMs * 1000), Poco::Timespan(config_.readTimeoutMs * 1000),
                      Poco::Timespan(config_.readTimeoutMs * 1000));
-    auto active = std::make_unique<ActiveSession>(*this, std::move(http));
-    std::lock_guard<std::mutex> lock(sessionsMutex_);
-    if (stopping_) throw Poco::Net::NetException("transport is closing");
-    activeSessions_[active.get()] = generation;
-    return active;
+    return activate(std::move(http), generation);
 }
 
 std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openPostSession(std::uint64_t generation, bool mayReuse,
@@ -441,11 +437,7 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::openPostSession(s
         // reconnected before the request rather than found closed after it.
         http->setKeepAliveTimeout(Poco::Timespan(kKeepAliveSeconds, 0));
     }
-    auto active = std::make_unique<ActiveSession>(*this, std::move(http));
-    std::lock_guard<std::mutex> lock(sessionsMutex_);
-    if (stopping_) throw Poco::Net::NetException("transport is closing");
-    activeSessions_[active.get()] = generation;
-    return active;
+    return activate(std::move(http), generation);
 }
 
 std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::takeFreshIdleSession(std::uint64_t generation) {
@@ -459,8 +451,18 @@ std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::takeFreshIdleSess
         http = std::move(idle_.back().http);
         idle_.pop_back();
     }
+    try {
+        return activate(std::move(http), generation);
+    } catch (const Poco::Net::NetException&) {
+        return nullptr; // closing
+    }
+}
+
+std::unique_ptr<HttpConnection::ActiveSession> HttpConnection::activate(std::unique_ptr<Poco::Net::HTTPClientSession> http,
+                                                                        std::uint64_t generation) {
     auto active = std::make_unique<ActiveSession>(*this, std::move(http));
     std::lock_guard<std::mutex> lock(sessionsMutex_);
+    if (stopping_) throw Poco::Net::NetException("transport is closing");
     activeSessions_[active.get()] = generation;
     return active;
 }

@@ -131,6 +131,8 @@ private:
     // A pooled connection idle for less than the keep-alive time (so writing on it needs no reconnect),
     // or nullptr.
     std::unique_ptr<ActiveSession> takeFreshIdleSession(std::uint64_t generation);
+    // `http` registered for abort by close(); throws Poco::Net::NetException when closing.
+    std::unique_ptr<ActiveSession> activate(std::unique_ptr<Poco::Net::HTTPClientSession> http, std::uint64_t generation);
     // The request slots and the fixed workers that read responses.
     bool acquireSlot(); // waits while max_connections requests are in flight; false when closing
     bool tryAcquireSlot(); // acquireSlot without waiting
