@@ -26,10 +26,16 @@ constexpr long long kDefaultRetryMs = 1000;
 constexpr int kMaxResumeAttempts = 5;
 constexpr int kKeepAliveSeconds = 4;
 constexpr long kStreamEndWaitUs = 50000;
+// When a session ends (404, the server gone), how long the answers to requests already in flight
+// may still take before on_closed: an answer the server gave before it forgot the session is not lost.
+constexpr int kEndedSessionGraceMs = 2000;
 constexpr int kUnreachableAfterFailures = 3;
 
 // The connection whose thread we are on: close() from inside a callback would wait for itself.
 thread_local const HttpConnection* t_connectionThread = nullptr;
+// The generation of the POST whose answer this thread reads (0: none): a session end it reports does
+// not wait for itself.
+thread_local std::uint64_t t_awaitedGeneration = 0;
 
 std::string lower(std::string s) { return Poco::toLower(s); }
 
@@ -115,6 +121,9 @@ public:
             owner_.idle_.push_back({std::move(session_), std::chrono::steady_clock::now()});
         session_.reset();
     }
+    // Carries a POST whose answer is awaited: when the session ends, it is left to finish (see
+    // kEndedSessionGraceMs). Under owner_.sessionsMutex_.
+    bool awaitsAnswer = false;
     // Wakes a thread blocked on this session's socket; shutdown(2) is safe while another thread reads.
     void shutdown() {
         if (!session_) return;
@@ -367,7 +376,9 @@ void HttpConnection::process(const Outgoing& message) {
 void HttpConnection::beginSession(const Outgoing& message) {
     std::uint64_t previous;
     {
-        std::lock_guard<std::mutex> lock(stateMutex_);
+        std::unique_lock<std::mutex> lock(stateMutex_);
+        // The previous session's end is reported (on_closed) before a new one begins.
+        wakeup_.wait(lock, [this] { return closing_ || !draining_; });
         previous = generation_++;
         if (!sessionId_.empty()) host_.debug("starting a new session; dropping " + sessionId_);
         sessionId_.clear();
@@ -379,6 +390,8 @@ void HttpConnection::beginSession(const Outgoing& message) {
         wakeup_.notify_all();
     }
     abortSessions(false, previous + 1); // streams of the old session
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    silencedBelow_ = std::max(silencedBelow_, previous + 1); // its late answers are not this session's
 }
 
 Poco::Net::HTTPRequest HttpConnection::makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const {
@@ -524,10 +537,10 @@ void HttpConnection::poolWorker() {
     }
 }
 
-void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration) {
+void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration, bool sparingAnswers) {
     std::lock_guard<std::mutex> lock(sessionsMutex_);
     for (auto& [session, generation] : activeSessions_)
-        if (all || generation < belowGeneration) session->shutdown();
+        if (all || (generation < belowGeneration && !(sparingAnswers && session->awaitsAnswer))) session->shutdown();
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -536,7 +549,10 @@ void HttpConnection::abortSessions(bool all, std::uint64_t belowGeneration) {
 void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t generation) {
     if (message.info.isInitialize()) {
         // On the writer thread: nothing else may go out before the session (or the fallback) exists.
-        if (auto sent = sendPost(message, generation, true)) receivePost(*sent, message, generation);
+        if (auto sent = sendPost(message, generation, true)) {
+            holdAnswer(*sent->session, generation);
+            receiveHeldPost(*sent, message, generation);
+        }
         return;
     }
     if (message.info.isModern() && message.info.method == "subscriptions/listen") {
@@ -562,11 +578,40 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
 }
 
 void HttpConnection::awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation) {
+    holdAnswer(*sent->session, generation);
     submit([this, sent = std::move(sent), message, generation] {
-        receivePost(*sent, message, generation);
+        receiveHeldPost(*sent, message, generation);
         sent->session.reset(); // back to the pool before the slot is free again
         releaseSlot();
     });
+}
+
+void HttpConnection::receiveHeldPost(SentPost& sent, const Outgoing& message, std::uint64_t generation) {
+    t_awaitedGeneration = generation;
+    try {
+        receivePost(sent, message, generation);
+    } catch (...) {
+        t_awaitedGeneration = 0;
+        releaseAnswer(generation);
+        throw;
+    }
+    t_awaitedGeneration = 0;
+    releaseAnswer(generation);
+}
+
+void HttpConnection::holdAnswer(ActiveSession& session, std::uint64_t generation) {
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        session.awaitsAnswer = true;
+    }
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    ++awaitedAnswers_[generation];
+}
+
+void HttpConnection::releaseAnswer(std::uint64_t generation) {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    if (auto it = awaitedAnswers_.find(generation); it != awaitedAnswers_.end() && --it->second <= 0) awaitedAnswers_.erase(it);
+    wakeup_.notify_all(); // a session end waiting for its answers
 }
 
 std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoing& message, std::uint64_t generation,
@@ -642,7 +687,13 @@ void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::u
         // A pooled connection the server had closed before reading the request: once more on a new one.
         if (sent.reused) {
             sent.session.reset();
-            if (auto again = sendPost(message, generation, false)) receivePost(*again, message, generation);
+            if (auto again = sendPost(message, generation, false)) {
+                {
+                    std::lock_guard<std::mutex> lock(sessionsMutex_);
+                    again->session->awaitsAnswer = true; // the answer this thread already awaits
+                }
+                receivePost(*again, message, generation);
+            }
             return;
         }
         reportExchange(sent.exchange, nullptr, e.displayText());
@@ -1095,7 +1146,7 @@ std::set<std::string> HttpConnection::deliverBody(std::string_view body, std::ui
                 initializeIdJson_.clear();
             }
         }
-        if (current(generation)) deliver(message.json);
+        deliver(message.json, generation);
     }
     return responseIds;
 }
@@ -1135,9 +1186,9 @@ void HttpConnection::reportExchange(const Exchange& exchange, const Poco::Net::H
     events_.exchange(report);
 }
 
-void HttpConnection::deliver(const std::string& json) {
+void HttpConnection::deliver(const std::string& json, std::uint64_t generation) {
     std::lock_guard<std::mutex> lock(deliverMutex_);
-    if (stopping_) return;
+    if (stopping_ || generation < silencedBelow_) return;
     if (!answered_) {
         // The first message from the server: the connection works (its health).
         answered_ = true;
@@ -1187,14 +1238,29 @@ void HttpConnection::reportClosed(mc_status status, const std::string& detail, s
         if (closing_ || endedReason_ || generation_ != generation) return;
         endedReason_ = detail;
         ++generation_; // every stream of the ended session stops
+        draining_ = true;
         serverStreamStarted_ = false;
         legacyStreamAlive_ = false;
         if (status == MC_ERR_NOT_FOUND) sessionId_.clear();
         wakeup_.notify_all();
     }
-    abortSessions(false, generation + 1);
+    abortSessions(false, generation + 1, true); // its streams; POSTs awaiting answers are left to finish
     diag(status == MC_ERR_NOT_FOUND ? MC_LOG_INFO : MC_LOG_WARN, "connection to " + config_.describe() + " ended: " + detail);
+    {
+        // The answers to requests in flight come first (the server may have answered them before it
+        // forgot the session, e.g. a GET stream's 404 overtaking a POST's answer), within the grace.
+        std::unique_lock<std::mutex> lock(stateMutex_);
+        const int own = t_awaitedGeneration == generation ? 1 : 0;
+        wakeup_.wait_for(lock, std::chrono::milliseconds(kEndedSessionGraceMs), [&] {
+            auto it = awaitedAnswers_.find(generation);
+            return closing_ || it == awaitedAnswers_.end() || it->second <= own;
+        });
+        draining_ = false;
+        wakeup_.notify_all(); // an initialize waiting for this end to be reported
+    }
+    abortSessions(false, generation + 1); // what is still unanswered gets no answer now
     std::lock_guard<std::mutex> lock(deliverMutex_);
+    silencedBelow_ = std::max(silencedBelow_, generation + 1); // nothing of the ended session after on_closed
     if (stopping_) return;
     events_.closed(status, detail);
 }

@@ -106,6 +106,12 @@ private:
     // A worker reads the response of a sent POST, then frees its connection and request slot.
     void awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation);
     void receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
+    // receivePost of a POST counted by holdAnswer, released when it returns.
+    void receiveHeldPost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
+    // Counts a POST whose answer is awaited in its generation: the session's end waits for it (within
+    // kEndedSessionGraceMs) before on_closed, and does not abort its connection meanwhile.
+    void holdAnswer(ActiveSession& session, std::uint64_t generation);
+    void releaseAnswer(std::uint64_t generation);
     void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
                             const Outgoing& message, bool sentWithSession, std::uint64_t generation);
     // Delivers the messages of a POST's event stream until it answered the request (resuming a broken
@@ -143,14 +149,19 @@ private:
     std::unique_ptr<Poco::Net::HTTPClientSession> newSession(const Poco::URI& uri) const;
     std::string connectHost() const; // connect_address, else the URL's host
     Poco::Net::HTTPRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
-    void abortSessions(bool all, std::uint64_t belowGeneration);
+    // Shuts down the sockets of all sessions, or of those below a generation (sparing those that
+    // carry a POST awaiting its answer when `sparingAnswers`).
+    void abortSessions(bool all, std::uint64_t belowGeneration, bool sparingAnswers = false);
 
     // `request` as sent (its headers complete), begun at `started`.
     Exchange sentExchange(const Poco::Net::HTTPRequest& request, std::size_t bodyBytes, const std::string& jsonrpcId,
                           std::chrono::steady_clock::time_point started) const;
     // Reports it with the response (its headers) or, when none came, the error.
     void reportExchange(const Exchange& exchange, const Poco::Net::HTTPResponse* response, const std::string& error = {});
-    void deliver(const std::string& json);
+    // Passes a message on, unless its generation was silenced (ended and reported, or superseded by
+    // a new initialize). The transport's own answers (failRequest) name no generation.
+    static constexpr std::uint64_t kAnyGeneration = ~std::uint64_t(0);
+    void deliver(const std::string& json, std::uint64_t generation = kAnyGeneration);
     void failRequest(const Outgoing& message, const std::string& reason, int httpStatus = 0);
     // A response's body read (up to 64 KiB) so that its connection can be reused, and the session done.
     static std::string finishBody(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body);
@@ -184,12 +195,15 @@ private:
     Poco::URI legacyEndpoint_;
     bool legacyStreamAlive_ = false;
     bool serverStreamStarted_ = false;
-    std::optional<std::string> endedReason_; // set when on_closed was reported
+    std::optional<std::string> endedReason_; // set when the session ended (on_closed follows the drain)
+    bool draining_ = false; // an ended session's answers in flight may still arrive; on_closed not yet sent
+    std::map<std::uint64_t, int> awaitedAnswers_; // POSTs awaiting their answers, by generation
     bool writerBusy_ = false;    // the writer thread holds a message it took from queue_
     bool inlineSending_ = false; // a caller's thread is writing a message (postInline); the writer waits
 
     std::mutex deliverMutex_;
     bool answered_ = false; // under deliverMutex_: on_status(OK) sent at the first message
+    std::uint64_t silencedBelow_ = 0; // under deliverMutex_: messages of older generations are dropped
     std::mutex sessionsMutex_;
     std::map<ActiveSession*, std::uint64_t> activeSessions_;
     struct IdleSession {

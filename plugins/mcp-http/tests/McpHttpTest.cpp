@@ -68,6 +68,7 @@ class McpHttpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPlainJsonResponsesAndHeaders);
     CPPUNIT_TEST(testRequestsOfTheNewEraCarryTheirOwnHeadersAndNoSession);
     CPPUNIT_TEST(testExpiredSessionIsReportedAndANewInitializeStartsOver);
+    CPPUNIT_TEST(testAnswersInFlightArriveBeforeTheSessionEndIsReported);
     CPPUNIT_TEST(testStreamClosedWithRetryIsResumedWithLastEventId);
     CPPUNIT_TEST(testServerMessagesArriveOnTheGetStream);
     CPPUNIT_TEST(testConcurrentRequestsAreAnsweredAndDeliveryIsSerialized);
@@ -339,6 +340,41 @@ public:
         const std::string second = parse(transport.callToolText(7, "whoami", "{}"))->getValue<std::string>("mcp-session-id");
         CPPUNIT_ASSERT(second.size() == 36 && second != first);
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: again"), transport.callToolText(8, "echo", R"({"message":"again"})"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), transport.closedCount());
+    }
+
+    void testAnswersInFlightArriveBeforeTheSessionEndIsReported() {
+        NodePeer server({peersDir() + "/streamable-peer.mjs", "--json"});
+        TransportProbe transport(config(server.url("/mcp")));
+        transport.openOrFail();
+        transport.initialize(1);
+        // A call the server is still working on when it forgets the session, and a request that then
+        // meets the 404: the server's answer to the first still arrives, before the end is reported.
+        transport.sendOrFail(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"sleep","arguments":{"ms":600}}})");
+        const auto sleepStarted = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (debugState(server)->getValue<int>("inFlight") < 1) {
+            CPPUNIT_ASSERT_MESSAGE("the server never began the call", std::chrono::steady_clock::now() < sleepStarted);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        transport.callToolText(3, "expire-session", "{}");
+        std::string refused;
+        if (transport.send(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}})",
+                           refused) != MC_OK)
+            CPPUNIT_ASSERT_MESSAGE(refused, contains(refused, "session expired"));
+        const auto closed = transport.waitClosed();
+        const auto delivered = transport.messages(); // callbacks are serialized: all before on_closed
+        CPPUNIT_ASSERT_EQUAL(std::string("session expired"), closed.second);
+        std::string slept;
+        for (const auto& m : delivered) {
+            auto obj = parse(m);
+            if (obj->has("id") && obj->get("id").toString() == "2")
+                slept = obj->getObject("result")->getArray("content")->getObject(0)->getValue<std::string>("text");
+            CPPUNIT_ASSERT_MESSAGE(m, !(obj->has("id") && obj->get("id").toString() == "4"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("slept 600"), slept);
+        // Nothing of the ended session after it: a new one starts over.
+        transport.initialize(5);
+        CPPUNIT_ASSERT_EQUAL(std::string("Echo: again"), transport.callToolText(6, "echo", R"({"message":"again"})"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), transport.closedCount());
     }
 
