@@ -213,7 +213,9 @@ void HttpConnection::send(std::string_view text) {
         }
         lock.lock();
         inlineSending_ = false;
-        wakeup_.notify_all(); // the writer, for what came meanwhile; close(), waiting for this send
+        // Only the writer (for what came meanwhile) and close() wait for this send to end: waking the
+        // writer for nothing would cost every call a context switch.
+        if (!queue_.empty() || closing_) wakeup_.notify_all();
         if (posted) return;
         if (closing_) throw sdk::Error(MC_ERR_UNAVAILABLE, "transport is closed");
         queue_.push_front(std::move(message)); // before whatever came while it was tried
@@ -611,7 +613,7 @@ void HttpConnection::holdAnswer(ActiveSession& session, std::uint64_t generation
 void HttpConnection::releaseAnswer(std::uint64_t generation) {
     std::lock_guard<std::mutex> lock(stateMutex_);
     if (auto it = awaitedAnswers_.find(generation); it != awaitedAnswers_.end() && --it->second <= 0) awaitedAnswers_.erase(it);
-    wakeup_.notify_all(); // a session end waiting for its answers
+    if (draining_) wakeup_.notify_all(); // a session end waiting for its answers (no one else waits for this)
 }
 
 std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoing& message, std::uint64_t generation,

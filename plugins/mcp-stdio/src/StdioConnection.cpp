@@ -351,6 +351,8 @@ void StdioConnection::readerLoop() {
             const ssize_t got = ::read(fd, chunk.data(), chunk.size());
             if (got > 0) {
                 lines.feed(chunk.data(), static_cast<std::size_t>(got), onLine, onOversize);
+                // A short read emptied the pipe: poll says when more comes (no read to meet EAGAIN).
+                if (static_cast<std::size_t>(got) < chunk.size()) return true;
                 continue;
             }
             if (got < 0 && errno == EINTR) continue;
@@ -370,6 +372,7 @@ void StdioConnection::readerLoop() {
     Clock::time_point termAt{};
     Clock::time_point killAt{};
     bool scheduled = false;
+    bool exitSignalled = true; // whether to ask (waitid) if the server exited: at first, then when its pidfd fires
 
     for (;;) {
         if (closeRequested_) beginTermination(EndCause::Closed, "closed by the host");
@@ -379,7 +382,8 @@ void StdioConnection::readerLoop() {
             termAt = now + milliseconds(config_.limits.shutdownGraceMs);
             killAt = termAt + milliseconds(config_.limits.terminateGraceMs);
         }
-        if (!exited && child_->hasExited()) {
+        // With a pidfd, poll reports the exit; without one, every round asks (poll wakes at kExitPollInterval).
+        if (!exited && (exitSignalled || child_->exitFd() < 0) && child_->hasExited()) {
             exited = true;
             terminating_ = true;
             child_->signalGroup(SIGKILL); // leftovers of the group (the leader is gone) must not linger
@@ -421,6 +425,7 @@ void StdioConnection::readerLoop() {
             std::this_thread::sleep_for(milliseconds(10));
             continue;
         }
+        exitSignalled = fds[3].revents != 0;
         if (fds[2].revents & POLLIN) drainEventFd(readerWakeFd_);
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             stdoutOpen = pump(child_->stdoutFd(), stdoutLines, onStdoutLine, onStdoutOversize);
