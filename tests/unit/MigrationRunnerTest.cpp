@@ -106,7 +106,6 @@ public:
                                         "name LIKE 'idx_%' ORDER BY name");
         CPPUNIT_ASSERT_EQUAL(std::string("idx_audit_events_actor ON audit_events,"
                                          "idx_audit_events_timestamp_id ON audit_events,"
-                                         "idx_execution_steps_thread_id ON execution_steps,"
                                          "idx_execution_steps_thread_sequence ON execution_steps,"
                                          "idx_execution_steps_tool ON execution_steps,"
                                          "idx_execution_steps_type_time ON execution_steps,"

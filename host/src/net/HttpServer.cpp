@@ -366,19 +366,25 @@ private:
                 return;
             }
             in_.append(buffer, static_cast<std::size_t>(n));
+            // A short read emptied the socket: epoll (level-triggered) reports what comes next, so no
+            // read is spent meeting EAGAIN.
+            const bool drained = static_cast<std::size_t>(n) < sizeof buffer;
             if (state_ == State::Waiting) {
                 // The answer may be out already, written whole by the thread that had it: its
                 // bookkeeping is done here and the request is read now, not at that thread's wake-up.
                 if (answeredDirectly()) {
                     endExchange(true);
                     if (state_ == State::Closed) return;
+                    if (drained) break;
                     continue;
                 }
                 bufferedWhileWaiting_ = true;
+                if (drained) break;
                 continue;
             }
             process();
             if (state_ == State::Closed) return;
+            if (drained) break;
         }
         // TLS may hold decrypted input epoll will not report: come back for it.
         if (reading() && transport_->hasBufferedInput()) {
