@@ -7,11 +7,14 @@
 #   scripts/fuzz.sh --seconds 300 dns_message
 #   scripts/fuzz.sh --runs 10000000 sse      a long run: stops after that many executions
 #   scripts/fuzz.sh --list                   the targets
+#   scripts/fuzz.sh --ledger                 each target's runs on this machine, summed (below)
 #   scripts/fuzz.sh --build-only
 #   scripts/fuzz.sh sse -- -max_len=65536    arguments after -- go to libFuzzer
 #
 # New inputs a run finds go to build-fuzz/fuzz/work/<target>/ (kept between runs, never committed);
-# reproducers to build-fuzz/fuzz/artifacts/<target>/. MC_FUZZ_BUILD_DIR and MC_JOBS override the
+# reproducers to build-fuzz/fuzz/artifacts/<target>/. Every run adds a line to build-fuzz/fuzz/ledger.tsv
+# (when, target, commit, executions, seconds, result): a long run stopped with SIGINT (exit 72, not a
+# finding) and continued later grows the same corpus, and --ledger sums a target's runs. MC_FUZZ_BUILD_DIR and MC_JOBS override the
 # build directory and the build's parallelism (2).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +23,7 @@ seconds=20
 runs=""
 build_only=0
 list_only=0
+ledger_only=0
 targets=()
 extra=()
 while [ $# -gt 0 ]; do
@@ -28,12 +32,24 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --build-only) build_only=1; shift ;;
     --list) list_only=1; shift ;;
+    --ledger) ledger_only=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
+
+ledger=$build/fuzz/ledger.tsv
+if [ $ledger_only -eq 1 ]; then
+  [ -f "$ledger" ] || { echo "fuzz: no runs recorded yet ($ledger)"; exit 0; }
+  awk -F'\t' '{ runs[$2]++; execs[$2]+=$4; secs[$2]+=$5; if ($6 != "ok" && $6 != "interrupted") bad[$2]=bad[$2] " " $6
+                 if (!($2 in first)) first[$2]=$1; last[$2]=$1 }
+       END { printf "%-18s %5s %14s %9s  %-21s %-21s %s\n", "target", "runs", "executions", "seconds", "first", "last", "findings"
+             for (t in runs) printf "%-18s %5d %14d %9d  %-21s %-21s %s\n", t, runs[t], execs[t], secs[t], first[t], last[t], (t in bad) ? bad[t] : "none" }' \
+    "$ledger" | { read -r header; echo "$header"; sort; }
+  exit 0
+fi
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (scripts/deps.sh test installs it)" >&2; exit 2; }
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DMC_BUILD_FUZZERS=ON -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCH=OFF -DMC_BUILD_CONSOLE=OFF \
@@ -76,13 +92,19 @@ for t in "${targets[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
   result=ok
-  if [ $status -ne 0 ]; then
+  if [ $status -eq 72 ]; then
+    result=interrupted # SIGINT: libFuzzer's -interrupted_exitcode; the corpus so far is kept
+  elif [ $status -ne 0 ]; then
     result="FAILED ($status)"
     failed+=("$t")
   fi
-  printf '%-14s %12s %8s %9s %6s %7s %9s  %s\n' "$t" "$(stat number_of_executed_units "$log")" "$elapsed" \
+  executed=$(stat number_of_executed_units "$log")
+  [ -n "$executed" ] || executed=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" \
+    "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "${executed:-0}" "$elapsed" "${result// /_}" >>"$ledger"
+  printf '%-14s %12s %8s %9s %6s %7s %9s  %s\n' "$t" "${executed:-0}" "$elapsed" \
     "$(stat average_exec_per_sec "$log")" "${cov:--}" "${ft:--}" "$(stat slowest_unit_time_sec "$log")s" "$result"
-  if [ $status -ne 0 ]; then
+  if [ $status -ne 0 ] && [ $status -ne 72 ]; then
     # What failed (the check, sanitizer or libFuzzer report) and the input that shows it.
     grep -E -A1 'fuzz check failed' "$log" | head -2 | sed 's/^/    /' || true
     grep -E -m 3 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY:' "$log" | sed 's/^/    /' || true
