@@ -1,5 +1,6 @@
 #include "mc/records/JsonText.h"
 
+#include "mc/json/Scan.h"
 #include "mc/json_text.hpp"
 
 #include <Poco/DigestEngine.h>
@@ -7,9 +8,6 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
 
-#include <cctype>
-#include <cmath>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -156,181 +154,11 @@ std::string canonicalJsonText(const std::string& json) {
     }
 }
 
-namespace {
-
-class JsonScan {
-public:
-    JsonScan(std::string_view text, std::size_t maxDepth) : s_(text), maxDepth_(maxDepth) {}
-
-    std::string problem() {
-        skipSpace();
-        if (!value(0)) return why_;
-        skipSpace();
-        if (at_ != s_.size()) return fail("text after the value");
-        return {};
-    }
-
-private:
-    std::string fail(const std::string& what) {
-        if (why_.empty()) why_ = what + " at byte " + std::to_string(at_);
-        return why_;
-    }
-    bool failed(const std::string& what) {
-        fail(what);
-        return false;
-    }
-    void skipSpace() {
-        while (at_ < s_.size() && (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r')) ++at_;
-    }
-    bool literal(std::string_view word) {
-        if (s_.substr(at_, word.size()) != word) return failed("an unknown literal");
-        at_ += word.size();
-        return true;
-    }
-    // The value of four hex digits at `from`, or -1.
-    long hex4(std::size_t from) const {
-        long value = 0;
-        for (std::size_t i = from; i < from + 4; ++i) {
-            if (i >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[i]))) return -1;
-            const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s_[i])));
-            value = value * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        return value;
-    }
-    bool digits() {
-        const std::size_t start = at_;
-        while (at_ < s_.size() && s_[at_] >= '0' && s_[at_] <= '9') ++at_;
-        return at_ > start;
-    }
-    bool number() {
-        const bool negative = s_[at_] == '-';
-        if (negative) ++at_;
-        const std::size_t start = at_;
-        if (at_ < s_.size() && s_[at_] == '0') ++at_;
-        else if (!digits()) return failed("a number without digits");
-        // An integer must fit 64 bits: RFC 8259 allows more, but the host's own JSON readers (and many
-        // others) refuse it, and a record must stay readable wherever it goes.
-        const std::string_view integer = s_.substr(start, at_ - start);
-        const bool fraction = at_ < s_.size() && (s_[at_] == '.' || s_[at_] == 'e' || s_[at_] == 'E');
-        const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
-        if (!fraction && (integer.size() > limit.size() || (integer.size() == limit.size() && integer > limit))) {
-            at_ = start;
-            return failed("an integer beyond 64 bits");
-        }
-        if (at_ < s_.size() && s_[at_] == '.') {
-            ++at_;
-            if (!digits()) return failed("a number without digits after '.'");
-        }
-        if (at_ < s_.size() && (s_[at_] == 'e' || s_[at_] == 'E')) {
-            ++at_;
-            if (at_ < s_.size() && (s_[at_] == '+' || s_[at_] == '-')) ++at_;
-            if (!digits()) return failed("a number without exponent digits");
-        }
-        if (fraction && !std::isfinite(std::strtod(std::string(s_.substr(start - negative, at_ - start + negative)).c_str(), nullptr))) {
-            at_ = start;
-            return failed("a number beyond the range of a double");
-        }
-        return true;
-    }
-    bool string() {
-        ++at_; // the opening quote
-        while (at_ < s_.size()) {
-            const auto c = static_cast<unsigned char>(s_[at_]);
-            if (c == '"') {
-                ++at_;
-                return true;
-            }
-            if (c < 0x20) return failed("a control character in a string");
-            if (c == '\\') {
-                if (++at_ >= s_.size()) break;
-                const char e = s_[at_];
-                if (e == 'u') {
-                    const long unit = hex4(at_ + 1);
-                    if (unit < 0) return failed("a \\u escape without four hex digits");
-                    // UTF-16 surrogates come in pairs, high then low (readers refuse a lone one).
-                    if (unit >= 0xdc00 && unit <= 0xdfff) return failed("a lone low surrogate escape");
-                    if (unit >= 0xd800 && unit <= 0xdbff) {
-                        const long low = at_ + 6 < s_.size() && s_[at_ + 5] == '\\' && s_[at_ + 6] == 'u' ? hex4(at_ + 7) : -1;
-                        if (low < 0xdc00 || low > 0xdfff) return failed("a high surrogate escape without its low one");
-                        at_ += 6;
-                    }
-                    at_ += 5;
-                } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
-                    ++at_;
-                } else {
-                    return failed("an unknown escape");
-                }
-                continue;
-            }
-            if (c < 0x80) {
-                ++at_;
-                continue;
-            }
-            // UTF-8: a lead byte and its continuation bytes, shortest form, no surrogates, at most U+10FFFF.
-            const int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : -1;
-            if (extra < 0 || c > 0xf4) return failed("a byte that is not UTF-8");
-            if (at_ + static_cast<std::size_t>(extra) >= s_.size()) return failed("a truncated UTF-8 sequence");
-            const auto c1 = static_cast<unsigned char>(s_[at_ + 1]);
-            if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-                return failed("a byte that is not UTF-8");
-            for (int i = 1; i <= extra; ++i)
-                if ((static_cast<unsigned char>(s_[at_ + static_cast<std::size_t>(i)]) & 0xc0) != 0x80)
-                    return failed("a byte that is not UTF-8");
-            at_ += static_cast<std::size_t>(extra) + 1;
-        }
-        return failed("an unterminated string");
-    }
-    bool value(std::size_t depth) {
-        if (at_ >= s_.size()) return failed("a missing value");
-        const char c = s_[at_];
-        if (c == '{' || c == '[') {
-            if (depth + 1 > maxDepth_) return failed("more than " + std::to_string(maxDepth_) + " levels of objects and arrays");
-            const char close = c == '{' ? '}' : ']';
-            ++at_;
-            skipSpace();
-            if (at_ < s_.size() && s_[at_] == close) {
-                ++at_;
-                return true;
-            }
-            for (;;) {
-                if (c == '{') {
-                    if (at_ >= s_.size() || s_[at_] != '"') return failed("an object key that is not a string");
-                    if (!string()) return false;
-                    skipSpace();
-                    if (at_ >= s_.size() || s_[at_] != ':') return failed("a missing ':'");
-                    ++at_;
-                    skipSpace();
-                }
-                if (!value(depth + 1)) return false;
-                skipSpace();
-                if (at_ < s_.size() && s_[at_] == ',') {
-                    ++at_;
-                    skipSpace();
-                    continue;
-                }
-                if (at_ < s_.size() && s_[at_] == close) {
-                    ++at_;
-                    return true;
-                }
-                return failed(c == '{' ? "a missing ',' or '}'" : "a missing ',' or ']'");
-            }
-        }
-        if (c == '"') return string();
-        if (c == 't') return literal("true");
-        if (c == 'f') return literal("false");
-        if (c == 'n') return literal("null");
-        if (c == '-' || (c >= '0' && c <= '9')) return number();
-        return failed("an unexpected character");
-    }
-
-    std::string_view s_;
-    std::size_t maxDepth_;
-    std::size_t at_ = 0;
-    std::string why_;
-};
-
-} // namespace
-
-std::string jsonTextProblem(std::string_view text, std::size_t maxDepth) { return JsonScan(text, maxDepth).problem(); }
+std::string jsonTextProblem(std::string_view text, std::size_t maxDepth) {
+    mc::json::ScanRules rules;
+    rules.maxDepth = maxDepth;
+    rules.portableNumbers = true;
+    return mc::json::problem(text, rules);
+}
 
 } // namespace mc::records

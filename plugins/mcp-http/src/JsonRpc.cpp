@@ -1,38 +1,44 @@
 #include "JsonRpc.h"
 
+#include "mc/json/Scan.h"
 #include "mc/json_text.hpp"
 #include "mc/mcp/ModernWire.h"
 #include "mc/sdk.hpp"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
-
-#include <sstream>
 #include <stdexcept>
 
 namespace mc::mcp_http {
 namespace {
 
-std::string toJson(const Poco::Dynamic::Var& value) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(value, out);
-    return out.str();
+// What a message's JSON may hold: any JSON a peer sends, nested as deep as the stdio transport allows.
+const mc::json::ScanRules kMessageRules{};
+
+// An id as the transport compares and quotes it: a string re-quoted from its decoded value (so
+// "a\u0062" and "ab" are one id), anything else (a number) as written.
+std::string canonicalId(std::string_view idText) {
+    if (idText.empty() || idText.front() != '"') return std::string(idText);
+    return mc::sdk::json::quote(mc::json::decodeString(idText));
 }
 
-IncomingMessage describe(const Poco::JSON::Object::Ptr& obj, std::string json) {
+// The members of an object value's text (scanned again: only the parts looked into are).
+mc::json::Scan objectOf(std::optional<std::string_view> value) {
+    if (!value || value->front() != '{') return {};
+    return mc::json::scan(*value, kMessageRules);
+}
+
+bool has(const mc::json::Scan& object, std::string_view key) { return object.member(key).has_value(); }
+
+IncomingMessage describe(const mc::json::Scan& object, std::string json) {
     IncomingMessage message;
     message.json = std::move(json);
-    message.isResponse = !obj->has("method") && (obj->has("result") || obj->has("error"));
-    if (message.isResponse && obj->has("id")) message.idJson = toJson(obj->get("id"));
-    if (message.isResponse && obj->has("result")) {
-        const auto result = obj->get("result");
-        if (result.type() == typeid(Poco::JSON::Object::Ptr)) {
-            const auto resultObj = result.extract<Poco::JSON::Object::Ptr>();
-            if (resultObj->has("protocolVersion") && resultObj->get("protocolVersion").isString())
-                message.protocolVersion = resultObj->get("protocolVersion").toString();
-        }
+    message.isResponse = !has(object, "method") && (has(object, "result") || has(object, "error"));
+    if (!message.isResponse) return message;
+    if (auto id = object.member("id")) message.idJson = canonicalId(*id);
+    // Only an initialize result names a protocol version: other results (a tool's, maybe large) are
+    // not scanned again unless they mention one.
+    const auto result = object.member("result");
+    if (result && result->find("\"protocolVersion\"") != std::string_view::npos) {
+        if (auto version = mc::json::stringValue(objectOf(result).member("protocolVersion"))) message.protocolVersion = *version;
     }
     return message;
 }
@@ -40,40 +46,37 @@ IncomingMessage describe(const Poco::JSON::Object::Ptr& obj, std::string json) {
 } // namespace
 
 OutgoingInfo inspectOutgoing(std::string_view json) {
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(std::string(json));
-    } catch (const std::exception&) {
-        throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "not a JSON-RPC message (invalid JSON): " + snippet(json, 120));
-    }
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
+    const mc::json::Scan message = mc::json::scan(json, kMessageRules);
+    if (!message.ok())
+        throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "not a JSON-RPC message (invalid JSON: " + message.problem + "): " + snippet(json, 120));
+    if (message.kind != '{')
         throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "not a JSON-RPC message (send one object, not a batch): " + snippet(json, 120));
-    const auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
     OutgoingInfo info;
-    if (obj->has("method")) {
-        if (!obj->get("method").isString()) throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "JSON-RPC 'method' must be a string");
-        info.method = obj->get("method").toString();
-        if (obj->has("id") && !obj->get("id").isEmpty()) {
+    if (const auto method = message.member("method")) {
+        auto name = mc::json::stringValue(method);
+        if (!name) throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "JSON-RPC 'method' must be a string");
+        info.method = std::move(*name);
+        const auto id = message.member("id");
+        if (id && *id != "null") {
             info.isRequest = true;
-            info.idJson = toJson(obj->get("id"));
+            info.idJson = canonicalId(*id);
         } else {
             info.isNotification = true;
         }
-        const auto params = obj->has("params") && obj->get("params").type() == typeid(Poco::JSON::Object::Ptr)
-                                ? obj->get("params").extract<Poco::JSON::Object::Ptr>()
-                                : nullptr;
-        if (info.isNotification && info.method == "notifications/cancelled" && params && params->has("requestId"))
-            info.cancelsIdJson = toJson(params->get("requestId"));
-        const auto meta = params ? params->getObject("_meta") : nullptr;
-        if (meta && meta->has(mc::mcp::modern::kMetaVersion) && meta->get(mc::mcp::modern::kMetaVersion).isString()) {
-            info.modernVersion = meta->get(mc::mcp::modern::kMetaVersion).toString();
+        const auto params = objectOf(message.member("params"));
+        if (info.isNotification && info.method == "notifications/cancelled")
+            if (auto cancelled = params.member("requestId")) info.cancelsIdJson = canonicalId(*cancelled);
+        const auto meta = objectOf(params.member("_meta"));
+        if (auto version = mc::json::stringValue(meta.member(mc::mcp::modern::kMetaVersion))) {
+            info.modernVersion = std::move(*version);
             const char* nameMember = mc::mcp::modern::nameMember(info.method);
-            if (nameMember && params->has(nameMember) && params->get(nameMember).isString())
-                info.mcpName = mc::mcp::modern::encodeHeaderValue(params->get(nameMember).toString());
+            if (nameMember)
+                if (auto named = mc::json::stringValue(params.member(nameMember)))
+                    info.mcpName = mc::mcp::modern::encodeHeaderValue(*named);
         }
-    } else if (obj->has("result") || obj->has("error")) {
+    } else if (has(message, "result") || has(message, "error")) {
         info.isResponse = true;
-        if (obj->has("id")) info.idJson = toJson(obj->get("id"));
+        if (auto id = message.member("id")) info.idJson = canonicalId(*id);
     } else {
         throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "not a JSON-RPC message (no method, result or error): " + snippet(json, 120));
     }
@@ -81,22 +84,15 @@ OutgoingInfo inspectOutgoing(std::string_view json) {
 }
 
 std::vector<IncomingMessage> splitIncoming(std::string_view body) {
-    Poco::Dynamic::Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(std::string(body));
-    } catch (const std::exception& e) {
-        throw std::runtime_error("invalid JSON from the server: " + snippet(body, 120));
-    }
+    const mc::json::Scan scanned = mc::json::scan(body, kMessageRules);
+    if (!scanned.ok()) throw std::runtime_error("invalid JSON from the server (" + scanned.problem + "): " + snippet(body, 120));
     std::vector<IncomingMessage> out;
-    if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
-        out.push_back(describe(parsed.extract<Poco::JSON::Object::Ptr>(), std::string(body)));
-    } else if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
-        const auto batch = parsed.extract<Poco::JSON::Array::Ptr>();
-        for (std::size_t i = 0; i < batch->size(); ++i) {
-            const auto element = batch->get(static_cast<unsigned>(i));
-            if (element.type() != typeid(Poco::JSON::Object::Ptr))
-                throw std::runtime_error("a batch from the server holds a non-object: " + snippet(body, 120));
-            out.push_back(describe(element.extract<Poco::JSON::Object::Ptr>(), toJson(element)));
+    if (scanned.kind == '{') {
+        out.push_back(describe(scanned, std::string(body)));
+    } else if (scanned.kind == '[') {
+        for (const std::string_view element : scanned.elements) {
+            if (element.front() != '{') throw std::runtime_error("a batch from the server holds a non-object: " + snippet(body, 120));
+            out.push_back(describe(mc::json::scan(element, kMessageRules), std::string(element)));
         }
     } else {
         throw std::runtime_error("the server sent JSON that is not a JSON-RPC message: " + snippet(body, 120));
