@@ -35,9 +35,9 @@ IncomingMessage describe(const mc::json::Scan& object, std::string json) {
     if (!message.isResponse) return message;
     if (auto id = object.member("id")) message.idJson = canonicalId(*id);
     // Only an initialize result names a protocol version: other results (a tool's, maybe large) are
-    // not scanned again unless they mention one.
+    // not scanned again unless they may hold one (its name as written, or escapes, which could spell it).
     const auto result = object.member("result");
-    if (result && result->find("\"protocolVersion\"") != std::string_view::npos) {
+    if (result && (result->find("\"protocolVersion\"") != std::string_view::npos || result->find("\\u") != std::string_view::npos)) {
         if (auto version = mc::json::stringValue(objectOf(result).member("protocolVersion"))) message.protocolVersion = *version;
     }
     return message;

@@ -132,6 +132,9 @@ public:
     void anInitializeResultNamesItsProtocolVersion() {
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"),
                              splitIncoming(R"({"id":0,"result":{"capabilities":{},"protocolVersion":"2025-11-25"}})")[0].protocolVersion);
+        // Its name written with escapes is the same name.
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"),
+                             splitIncoming(R"({"id":0,"result":{"protocol\u0056ersion":"2025-11-25"}})")[0].protocolVersion);
         // Only the result's own member counts, not one nested deeper or of another type.
         CPPUNIT_ASSERT_EQUAL(std::string(),
                              splitIncoming(R"({"id":0,"result":{"content":[{"protocolVersion":"x"}]}})")[0].protocolVersion);
