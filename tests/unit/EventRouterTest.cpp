@@ -28,6 +28,7 @@ class EventRouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMcpPermissionDiscoveryAndOtherChannels);
     CPPUNIT_TEST(testRoutePublishesToSubscribers);
     CPPUNIT_TEST(testRouteRejectsInvalidPayloads);
+    CPPUNIT_TEST(testRouteRecordGoesToThePersistenceOrIsPublished);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -92,6 +93,35 @@ public:
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.route("p", "bad type!", "{}", &error));
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.route("p", "log", "{\"a\":1", nullptr)); // no error slot
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), broadcaster.stats().published);
+    }
+
+    // An object built by the host: refused unless its kind is persisted; with no store behind the
+    // router it is published as route would publish it, with one it goes to the store untouched.
+    void testRouteRecordGoesToThePersistenceOrIsPublished() {
+        Broadcaster broadcaster;
+        EventRouter router(broadcaster);
+        LastEvent permissions;
+        broadcaster.subscribe("permissions:T-1", &permissions);
+        Poco::JSON::Object record;
+        record.set("thread_id", "T-1");
+        record.set("granted", false);
+        std::string error;
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.routeRecord("gateway", "tool_call", record, &error));
+        CPPUNIT_ASSERT_EQUAL(std::string("event type 'tool_call' is not a persisted record kind"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", "permission", record, &error));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.frames.size());
+        const std::string json(Broadcaster::eventJson(permissions.frames[0]));
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("\"channels\":[\"permissions\",\"permissions:T-1\"]") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("\"granted\":false") != std::string::npos);
+
+        std::vector<std::string> handed;
+        router.setPersistence([&](std::string_view source, std::string_view type, const Poco::JSON::Object& payload, std::string*) {
+            handed.push_back(std::string(source) + " " + std::string(type) + " " + payload.getValue<std::string>("thread_id"));
+            return MC_OK;
+        });
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", "permission", record, &error));
+        CPPUNIT_ASSERT(handed == V({"gateway permission T-1"}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.frames.size()); // the store publishes what it keeps
     }
 };
 

@@ -6,6 +6,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <cctype>
+#include <sstream>
 
 namespace mc::host {
 namespace {
@@ -109,11 +110,16 @@ std::uint64_t EventRouter::publish(std::string_view source, std::string_view typ
 
 mc_status EventRouter::routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
                                    std::string* error) {
-    if (!persistence_ || !mc::records::findKind(type)) {
+    if (!mc::records::findKind(type)) {
         setError(error, "event type '" + std::string(type) + "' is not a persisted record kind");
         return MC_ERR_INVALID_ARGUMENT;
     }
-    return persistence_(source, type, payload, error);
+    if (persistence_) return persistence_(source, type, payload, error);
+    // No store behind the router (as route does then): published as it is.
+    std::ostringstream text;
+    payload.stringify(text);
+    broadcaster_.publish(type, text.str(), channelsFor(type, payload), source);
+    return MC_OK;
 }
 
 mc_status EventRouter::route(std::string_view source, std::string_view type, std::string_view payloadJson,

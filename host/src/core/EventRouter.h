@@ -55,7 +55,8 @@ public:
                     std::string* error = nullptr);
 
     // A persisted-kind event the caller built as an object (no text to parse): handed to the
-    // persistence as it is. MC_ERR_INVALID_ARGUMENT for a kind that is not persisted.
+    // persistence as it is, or published as route would when there is none.
+    // MC_ERR_INVALID_ARGUMENT for a kind that is not persisted.
     mc_status routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
                           std::string* error = nullptr);
 

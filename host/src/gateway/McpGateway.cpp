@@ -337,13 +337,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     described.role = request.role;
     auto recordStart = [&, &user = described.user, &tool = described.tool] {
         if (observed && observer_.started) observer_.started(mcpId, described, startedAt);
-        const std::string permission =
-            "{\"timestamp\":" + json::quote(startedAt) + ",\"thread_id\":" + threadJson + ",\"user_id\":" + json::quote(user) +
-            ",\"resource\":" + json::quote("mcp:" + mcpId + "/tool:" + tool) + ",\"action\":\"tools/call\",\"granted\":" +
-            (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) + ",\"mcp_id\":" + json::quote(mcpId) + "}";
-        std::string error;
-        if (events_.route("gateway", "permission", permission, &error) != MC_OK)
-            logging::get("gateway")->warn("permission event refused: {}", error);
+        recordPermission(startedAt, described.threadId, user, "mcp:" + mcpId + "/tool:" + tool, "tools/call", decision, mcpId);
     };
     if (decision.granted && ownsHere(mcpId)) {
         // The call goes to its server first and its start is recorded while the server works: the
@@ -456,16 +450,25 @@ std::vector<McpGateway::MirrorState> McpGateway::mirrors() const {
 PermissionDecision McpGateway::checkRead(const std::string& user, const std::string& role, const std::string& mcpId,
                                          const std::string& method, const std::string& what, const std::string& threadId) {
     const PermissionDecision decision = policy_.decideRead(user, role, mcpId);
-    const std::string permission =
-        "{\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + ",\"thread_id\":" +
-        (threadId.empty() ? std::string("null") : json::quote(threadId)) + ",\"user_id\":" + json::quote(user) +
-        ",\"resource\":" + json::quote("mcp:" + mcpId + "/" + what) + ",\"action\":" + json::quote(method) +
-        ",\"granted\":" + (decision.granted ? "true" : "false") + ",\"reason\":" + json::quote(decision.reason) +
-        ",\"mcp_id\":" + json::quote(mcpId) + "}";
-    std::string error;
-    if (events_.route("gateway", "permission", permission, &error) != MC_OK)
-        logging::get("gateway")->warn("permission event refused: {}", error);
+    recordPermission(json::isoTimestamp(nowUnixUs()), threadId, user, "mcp:" + mcpId + "/" + what, method, decision, mcpId);
     return decision;
+}
+
+void McpGateway::recordPermission(const std::string& timestamp, const std::string& threadId, const std::string& user,
+                                  const std::string& resource, const std::string& action, const PermissionDecision& decision,
+                                  const std::string& mcpId) {
+    Poco::JSON::Object permission;
+    permission.set("timestamp", timestamp);
+    if (!threadId.empty()) permission.set("thread_id", threadId);
+    permission.set("user_id", user);
+    permission.set("resource", resource);
+    permission.set("action", action);
+    permission.set("granted", decision.granted);
+    permission.set("reason", decision.reason);
+    permission.set("mcp_id", mcpId);
+    std::string error;
+    if (events_.routeRecord("gateway", "permission", permission, &error) != MC_OK)
+        logging::get("gateway")->warn("permission event refused: {}", error);
 }
 
 std::string McpGateway::listJson() const {

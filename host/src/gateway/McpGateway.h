@@ -168,6 +168,11 @@ public:
     EventRouter& events() { return events_; }
 
 private:
+    // One policy decision as the `permission` record, built as an object (routed without a parse).
+    void recordPermission(const std::string& timestamp, const std::string& threadId, const std::string& user,
+                          const std::string& resource, const std::string& action, const PermissionDecision& decision,
+                          const std::string& mcpId);
+
     GatewaySettings settings_;
     PluginRegistry& plugins_;
     EventRouter& events_;

@@ -59,37 +59,36 @@ bool schemaHas(sqlite3* db, const char* type, const char* name) {
 }
 
 // The write rules (mc/records/BatchWrite.h) on one open transaction: row by row, since SQLite runs
-// in-process and a prepared statement per row costs no round trip.
+// in-process and a prepared statement per row costs no round trip. Its statements are the store's,
+// kept across batches.
 class SqliteWriteTarget : public WriteTarget {
 public:
-    explicit SqliteWriteTarget(sqlite3* db) : db_(db) {}
+    SqliteWriteTarget(sqlite3* db, StatementCache& statements) : db_(db), statements_(statements) {}
 
     std::optional<NormalizedRecord> findThread(const std::string& id) override {
         const KindSpec& spec = *findKind("thread");
-        Prepared& select = statement("find thread", [&] { return "SELECT " + selectColumns(spec) + " FROM threads WHERE id = ?"; });
-        select.bind(1, id);
-        std::optional<NormalizedRecord> row;
-        if (select.step()) row = readRecord(select.get(), spec);
-        select.reset();
-        return row;
+        auto select = statements_.use(db_, "find thread", [&] { return "SELECT " + selectColumns(spec) + " FROM threads WHERE id = ?"; });
+        select->bind(1, id);
+        if (!select->step()) return std::nullopt;
+        return readRecord(select->get(), spec);
     }
     std::optional<std::string> insertThread(const NormalizedRecord& thread) override {
         const KindSpec& spec = *findKind("thread");
-        Prepared& insert = statement("insert thread", [&] { return insertSql(spec, ""); });
-        return runRow(insert, thread, true);
+        auto insert = statements_.use(db_, "insert thread", [&] { return insertSql(spec, ""); });
+        return runRow(*insert, thread, true);
     }
     std::optional<std::string> updateThread(const NormalizedRecord& thread) override {
         const KindSpec& spec = *findKind("thread");
-        Prepared& update = statement("update thread", [&] { return updateSql(spec); });
-        return runRow(update, thread, false);
+        auto update = statements_.use(db_, "update thread", [&] { return updateSql(spec); });
+        return runRow(*update, thread, false);
     }
     std::vector<InsertResult> insertOnce(const KindSpec& spec, const std::vector<const NormalizedRecord*>& run) override {
         // No conflict target: a taken id and a taken (thread_id, sequence) are both "not inserted".
-        Prepared& insert = statement("insert " + spec.kind, [&] { return insertSql(spec, " ON CONFLICT DO NOTHING"); });
+        auto insert = statements_.use(db_, "insert " + spec.kind, [&] { return insertSql(spec, " ON CONFLICT DO NOTHING"); });
         std::vector<InsertResult> out;
         for (const NormalizedRecord* record : run) {
             InsertResult r;
-            if (auto failure = runRow(insert, *record, true)) {
+            if (auto failure = runRow(*insert, *record, true)) {
                 const bool foreignKey = failure->find("FOREIGN KEY") != std::string::npos;
                 r = {foreignKey ? InsertOutcome::MissingThread : InsertOutcome::Failed, *failure};
             } else if (sqlite3_changes(db_) == 0) {
@@ -100,40 +99,32 @@ public:
         return out;
     }
     std::set<std::string> existing(const KindSpec& spec, const std::vector<std::string>& ids) override {
-        Prepared select(db_, "SELECT 1 FROM " + spec.table + " WHERE id = ?");
+        auto select = statements_.use(db_, "exists " + spec.kind, [&] { return "SELECT 1 FROM " + spec.table + " WHERE id = ?"; });
         std::set<std::string> found;
         for (const auto& id : ids) {
-            select.bind(1, id);
-            if (select.step()) found.insert(id);
-            select.reset();
+            select->bind(1, id);
+            if (select->step()) found.insert(id);
+            select->reset();
         }
         return found;
     }
     std::optional<std::string> sequenceOwner(const KindSpec& spec, const std::string& threadId,
                                              std::int64_t sequence) override {
-        Prepared select(db_, "SELECT id FROM " + spec.table + " WHERE thread_id = ? AND sequence = ?");
-        select.bind(1, threadId);
-        select.bind(2, sequence);
-        if (!select.step()) return std::nullopt;
-        return columnText(select.get(), 0);
+        auto select = statements_.use(db_, "sequence owner " + spec.kind,
+                                      [&] { return "SELECT id FROM " + spec.table + " WHERE thread_id = ? AND sequence = ?"; });
+        select->bind(1, threadId);
+        select->bind(2, sequence);
+        if (!select->step()) return std::nullopt;
+        return columnText(select->get(), 0);
     }
 
 private:
-    template <typename MakeSql>
-    Prepared& statement(const std::string& key, MakeSql makeSql) {
-        auto& slot = statements_[key];
-        if (!slot) slot = std::make_unique<Prepared>(db_, makeSql());
-        return *slot;
-    }
     // Binds id + fields (insert) or fields + id (update) and runs it; a constraint failure aborts only
     // this statement and comes back as its reason, a locked or failing database throws.
     std::optional<std::string> runRow(Prepared& stmt, const NormalizedRecord& record, bool idFirst) {
-        // Reset (bindings cleared) however it ends: the values are bound borrowed, and a cached
-        // statement must not keep pointers into a record that is gone.
-        struct ResetAfter {
-            Prepared& statement;
-            ~ResetAfter() { statement.reset(); }
-        } resetAfter{stmt};
+        // Reset (bindings cleared) after each row however it ends: the values are bound borrowed, and
+        // the next row of a run reuses the statement.
+        StatementCache::Use resetAfter(stmt);
         int n = 1;
         const ColumnValue id = record.id; // a ColumnValue of its own: bound borrowed like the rest
         if (idFirst) stmt.bind(n++, id, true);
@@ -150,13 +141,14 @@ private:
     }
 
     sqlite3* db_;
-    std::map<std::string, std::unique_ptr<Prepared>> statements_;
+    StatementCache& statements_;
 };
 
 } // namespace
 
 SqliteStore::SqliteStore(mc::sdk::Host host, const Settings& settings)
-    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous) {
+    : StorePlugin(host), path_(settings.path), busyTimeoutMs_(settings.busyTimeoutMs), synchronous_(settings.synchronous),
+      statements_(std::make_unique<StatementCache>()) {
     if (path_.empty()) throw Error(MC_ERR_CONFIG, "configuration key 'path' must not be empty");
     std::transform(synchronous_.begin(), synchronous_.end(), synchronous_.begin(),
                    [](unsigned char c) { return std::toupper(c); });
@@ -189,6 +181,7 @@ void SqliteStore::stop() {
         checkpointer_->stop();
         checkpointer_.reset();
     }
+    statements_->clear(); // finalized before the connection closes
     if (session_) {
         session_->close();
         session_.reset();
@@ -289,6 +282,7 @@ void SqliteStore::applyMigration(std::int64_t version, std::string_view name, st
     record.step();
     tx.commit();
     batchedFtsKnown_ = false;
+    statements_->clear(); // SQLite would prepare a stale one again itself; this keeps that path out of the writes
     host().info("applied " + label);
 }
 
@@ -319,18 +313,21 @@ void SqliteStore::writeBatch(ParsedBatch batch, mc::sdk::Sink& result) {
         Transaction tx(db);
         std::vector<std::int64_t> lastRowids;
         for (const auto* index : batchedFts_) {
-            Prepared last(db, std::string("SELECT coalesce(max(rowid), 0) FROM ") + index->table);
-            last.step();
-            lastRowids.push_back(sqlite3_column_int64(last.get(), 0));
+            auto last = statements_->use(db, std::string("last rowid ") + index->table,
+                                        [&] { return std::string("SELECT coalesce(max(rowid), 0) FROM ") + index->table; });
+            last->step();
+            lastRowids.push_back(sqlite3_column_int64(last->get(), 0));
         }
-        SqliteWriteTarget target(db);
+        SqliteWriteTarget target(db, *statements_);
         written = applyBatch(std::move(batch), target, now);
         for (std::size_t i = 0; i < batchedFts_.size(); ++i) {
             const auto& index = *batchedFts_[i];
-            Prepared fill(db, std::string("INSERT INTO ") + index.fts + "(rowid, " + index.column + ") SELECT rowid, " +
-                                  index.column + " FROM " + index.table + " WHERE rowid > ?");
-            fill.bind(1, lastRowids[i]);
-            fill.step();
+            auto fill = statements_->use(db, std::string("fill ") + index.fts, [&] {
+                return std::string("INSERT INTO ") + index.fts + "(rowid, " + index.column + ") SELECT rowid, " +
+                       index.column + " FROM " + index.table + " WHERE rowid > ?";
+            });
+            fill->bind(1, lastRowids[i]);
+            fill->step();
         }
         tx.commit();
     }

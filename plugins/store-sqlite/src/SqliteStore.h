@@ -28,6 +28,7 @@ namespace mc::store_sqlite {
 using mc::records::KindSpec;
 
 struct BatchedFtsIndex; // SqliteStore.cpp
+class StatementCache;   // SqliteSupport.h
 
 struct Settings {
     std::string path;
@@ -89,6 +90,7 @@ private:
     // a migration.
     std::vector<const BatchedFtsIndex*> batchedFts_;
     bool batchedFtsKnown_ = false;
+    std::unique_ptr<StatementCache> statements_; // the writes' statements on session_'s connection, kept across batches
     std::mutex mutex_; // guards session_ and every statement on it
     std::mutex statusMutex_;
     mc_component_status reported_ = MC_COMPONENT_INVALID; // last status reported (repeat only on change)

@@ -83,6 +83,7 @@ class StoreSqliteTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testWalIsCheckpointedBesideTheWriterAndStaysBounded);
     CPPUNIT_TEST(testLockedDatabaseIsUnavailableAndTheRetrySucceeds);
     CPPUNIT_TEST(testFullTextIndexIsFilledOncePerBatchAndOnceBeforeMigration4);
+    CPPUNIT_TEST(testStatementsKeptAcrossBatchesHoldNothingOpen);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -582,6 +583,40 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'beta'"));
         CPPUNIT_ASSERT_EQUAL(std::string("0"), raw.scalar("SELECT count(*) FROM logs_fts WHERE logs_fts MATCH 'again'"));
         raw.exec("INSERT INTO logs_fts(logs_fts, rank) VALUES ('integrity-check', 1)");
+    }
+
+    // The store keeps its write statements prepared from one batch to the next. None may keep a read
+    // open between batches (a kept SELECT that is not reset would), or no other connection could
+    // truncate the WAL. Every statement a write uses runs in two batches: thread insert and update,
+    // a step inserted, one with a stored id, one with a taken sequence, logs and their full-text fill.
+    void testStatementsKeptAcrossBatchesHoldNothingOpen() {
+        TempDir dir;
+        const std::string path = dir.file("kept.db");
+        auto store = openStore(path);
+        for (const std::string round : {"1", "2"}) {
+            writeOk(*store, "thread", R"([{"id":"T-)" + round + R"(","mcp_id":"m","status":"running"}])");
+            writeOk(*store, "thread", R"([{"id":"T-)" + round + R"(","mcp_id":"m","status":"complete"}])");
+            const std::string step = R"({"id":"S-)" + round + R"(","thread_id":"T-)" + round + R"(","sequence":1,"step_type":"x"})";
+            const auto result = writeOk(*store, "step", "[" + step + "," + step + R"(,{"id":"S-other)" + round +
+                                                            R"(","thread_id":"T-)" + round + R"(","sequence":1,"step_type":"x"}])");
+            CPPUNIT_ASSERT_EQUAL(2, result->getValue<int>("accepted"));
+            CPPUNIT_ASSERT_EQUAL(1, result->getValue<int>("duplicates"));
+            CPPUNIT_ASSERT_EQUAL(std::string("step sequence 1 of thread 'T-") + round + "' is already taken by 'S-" + round + "'",
+                                 result->getArray("rejected")->getObject(0)->getValue<std::string>("reason"));
+            writeOk(*store, "log", R"([{"id":"L-)" + round + R"(","level":"INFO","service":"s","mcp_id":"m","message":"kept )" +
+                                       round + R"("}])");
+        }
+        RawSqlite other(path);
+        other.exec("PRAGMA busy_timeout = 0"); // a read held open fails the checkpoint at once
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), other.scalar("PRAGMA wal_checkpoint(TRUNCATE)"));
+        CPPUNIT_ASSERT_EQUAL(Poco::File::FileSize(0), Poco::File(path + "-wal").getSize());
+        // The kept statements go on writing after the file was checkpointed under them.
+        writeOk(*store, "log", R"([{"id":"L-3","level":"INFO","service":"s","mcp_id":"m","message":"kept 3"}])");
+        CPPUNIT_ASSERT_EQUAL(std::string("L-1,L-2,L-3"),
+                             other.scalar("SELECT group_concat(id) FROM (SELECT id FROM logs WHERE rowid IN "
+                                          "(SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'kept') ORDER BY id)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("S-1,S-2"), other.scalar("SELECT group_concat(id) FROM (SELECT id FROM execution_steps ORDER BY id)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("complete,complete"), other.scalar("SELECT group_concat(status) FROM threads"));
     }
 
     void testLockedDatabaseIsUnavailableAndTheRetrySucceeds() {
