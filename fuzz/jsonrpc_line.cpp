@@ -1,4 +1,4 @@
-// An MCP server's stdout (plugins/mcp-stdio/src/LineBuffer.h, JsonScan.cpp): the stream is cut into
+// An MCP server's stdout (plugins/mcp-stdio/src/LineBuffer.h, libs/json): the stream is cut into
 // lines with a length cap, and each line is checked as one JSON value; a top-level array (a JSON-RPC
 // batch) is split into its elements. Byte 0 picks the line cap and how the rest is split into reads.
 //
@@ -7,12 +7,12 @@
 // passes names the value's kind, and each batch element is a slice of the line that scans on its own.
 #include "FuzzSupport.h"
 
-#include "JsonScan.h"
 #include "LineBuffer.h"
+#include "mc/json/Scan.h"
 
 #include <vector>
 
-using namespace mc::mcp_stdio;
+using mc::mcp_stdio::LineBuffer;
 
 namespace {
 
@@ -33,17 +33,18 @@ Lines collect(std::size_t maxLine, FeedAll&& feedAll) {
 }
 
 void checkScan(const std::string& line) {
-    const JsonScan scan = scanJson(line);
-    if (!scan.ok) {
-        MC_FUZZ_CHECK(!scan.error.empty(), "failed scan without an error");
-        MC_FUZZ_CHECK(scan.offset <= line.size(), "error offset past the line");
-        MC_FUZZ_CHECK(scan.elements.empty(), "failed scan with elements");
+    const mc::json::Scan scan = mc::json::scan(line);
+    if (!scan.ok()) {
+        MC_FUZZ_CHECK(scan.offset <= line.size(), "problem offset past the line");
+        MC_FUZZ_CHECK(scan.problem.find(" at byte " + std::to_string(scan.offset)) != std::string::npos,
+                      "the problem does not name its byte: " + scan.problem);
+        MC_FUZZ_CHECK(mc::json::problem(line) == scan.problem, "problem() and scan() disagree");
         return;
     }
     const std::size_t first = line.find_first_not_of(" \t\r\n");
     MC_FUZZ_CHECK(first != std::string::npos, "an empty line passed");
     const char c = line[first];
-    MC_FUZZ_CHECK(scan.kind == (c == '{' || c == '[' ? c : 'v'), "kind");
+    MC_FUZZ_CHECK(scan.kind == (c == '-' || (c >= '0' && c <= '9') ? '0' : c), "kind");
     if (scan.kind != '[') {
         MC_FUZZ_CHECK(scan.elements.empty(), "elements of a non-array");
         return;
@@ -51,8 +52,8 @@ void checkScan(const std::string& line) {
     for (std::string_view element : scan.elements) {
         MC_FUZZ_CHECK(element.data() >= line.data() && element.data() + element.size() <= line.data() + line.size(),
                       "an element outside the line");
-        const JsonScan inner = scanJson(element);
-        MC_FUZZ_CHECK(inner.ok, "an element does not scan alone: " + mc::fuzz::shown(std::string(element)) + ": " + inner.error);
+        const std::string inner = mc::json::problem(element);
+        MC_FUZZ_CHECK(inner.empty(), "an element does not scan alone: " + mc::fuzz::shown(std::string(element)) + ": " + inner);
     }
 }
 

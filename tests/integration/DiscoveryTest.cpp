@@ -182,7 +182,7 @@ public:
         dir.write("claude_desktop_config.json", "{\"mcpServers\": {\"x\": }}");
         CPPUNIT_ASSERT(eventually([&] { return sourceNamed(discovery(host.port()), "files")->getValue<std::string>("status") == "recoverable_error"; }));
         const std::string message = sourceNamed(discovery(host.port()), "files")->getValue<std::string>("message");
-        CPPUNIT_ASSERT_MESSAGE(message, message.find(claude + ": invalid JSON at line 1, column 22: unexpected character") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find(claude + ": invalid JSON at line 1, column 22: an unexpected character '}' at byte 21") != std::string::npos);
         CPPUNIT_ASSERT(connectedWithTools(host.port(), "everything-local"));
 
         // Removed from the file: the gateway stops it.

@@ -183,7 +183,14 @@ private:
         if (c == 'f') return literal("false");
         if (c == 'n') return literal("null");
         if (c == '-' || (c >= '0' && c <= '9')) return number();
-        return failed("an unexpected character");
+        return unexpected(c);
+    }
+    // Names what is there: a printable character as itself, any other byte in hex.
+    bool unexpected(char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) return failed(std::string("an unexpected character '") + c + "'");
+        const char* digits = "0123456789abcdef";
+        return failed(std::string("an unexpected byte 0x") + digits[byte >> 4] + digits[byte & 15]);
     }
 
     std::string_view s_;

@@ -1,6 +1,6 @@
 #include "FilesDiscovery.h"
 
-#include "JsonScan.h"
+#include "mc/json/Scan.h"
 #include "mc/json_text.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -32,8 +32,8 @@ std::string toJson(const Object& o) {
 
 // "line L, column C: <what>" for a text the strict scanner refuses; "" when it accepts it.
 std::string syntaxErrorPosition(const std::string& content) {
-    const auto scan = mc::mcp_stdio::scanJson(content);
-    if (scan.ok) return {};
+    const auto scan = mc::json::scan(content);
+    if (scan.ok()) return {};
     std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i < scan.offset && i < content.size(); ++i) {
         if (content[i] == '\n') {
@@ -43,7 +43,7 @@ std::string syntaxErrorPosition(const std::string& content) {
             ++column;
         }
     }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + scan.error;
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + scan.problem;
 }
 
 // The first VS Code ${input:...} reference anywhere in `v`, or "".

@@ -204,7 +204,7 @@ public:
         rewrite(dir, "claude_desktop_config.json", "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\",}\n  }\n}");
         auto error = waitForState(*plugin, statesBefore);
         CPPUNIT_ASSERT_EQUAL(MC_COMPONENT_RECOVERABLE_ERROR, error.status);
-        CPPUNIT_ASSERT_MESSAGE(error.message, contains(error.message, claude + ": invalid JSON at line 3, column 26: unexpected character '}'"));
+        CPPUNIT_ASSERT_MESSAGE(error.message, contains(error.message, claude + ": invalid JSON at line 3, column 26: an object key that is not a string at byte 45"));
         CPPUNIT_ASSERT_MESSAGE(error.message, contains(error.message, "2 server(s)"));
         for (const auto& e : plugin->discoveryEvents()) CPPUNIT_ASSERT(e.kind != DiscoveryEvent::Lost);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), plugin->servers().size());

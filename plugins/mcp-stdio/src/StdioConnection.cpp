@@ -1,7 +1,7 @@
 #include "StdioConnection.h"
 
-#include "JsonScan.h"
 #include "LineBuffer.h"
+#include "mc/json/Scan.h"
 #include "mc/thread_name.hpp"
 
 #include <poll.h>
@@ -143,9 +143,11 @@ void StdioConnection::send(std::string_view message) {
     if (message.find_first_of("\r\n") != std::string_view::npos)
         throw sdk::Error(MC_ERR_INVALID_ARGUMENT,
                          "message contains a line break; stdio carries one JSON-RPC message per line");
-    const JsonScan scan = scanJson(message);
-    if (!scan.ok) throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "message is not valid JSON: " + scan.error);
-    if (scan.kind == 'v') throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "message must be a JSON object or array");
+    if (isBlank(message)) throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "empty message");
+    const std::string problem = json::problem(message);
+    if (!problem.empty()) throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "message is not valid JSON: " + problem);
+    const char kind = message[message.find_first_not_of(" \t")];
+    if (kind != '{' && kind != '[') throw sdk::Error(MC_ERR_INVALID_ARGUMENT, "message must be a JSON object or array");
 
     std::lock_guard<std::mutex> lock(queueMutex_);
     if (writerStopping_) throw sdk::Error(MC_ERR_UNAVAILABLE, unavailableReason_);
@@ -287,9 +289,9 @@ void StdioConnection::deliverStdoutLine(std::string_view rawLine) {
     if (stdoutDead_ || !callbacksEnabled_) return;
     const std::string_view line = withoutCarriageReturn(rawLine);
     if (isBlank(line)) return;
-    const JsonScan scan = scanJson(line);
-    if (!scan.ok) {
-        diagnostic(MC_LOG_WARN, "dropped a stdout line that is not JSON (" + scan.error + "): " + quoted(line));
+    const json::Scan scan = json::scan(line);
+    if (!scan.ok()) {
+        diagnostic(MC_LOG_WARN, "dropped a stdout line that is not JSON (" + scan.problem + "): " + quoted(line));
         return;
     }
     if (!answered_ && (scan.kind == '{' || scan.kind == '[')) {
