@@ -122,8 +122,12 @@ public:
         session_.reset();
     }
     // Carries a POST whose answer is awaited: when the session ends, it is left to finish (see
-    // kEndedSessionGraceMs). Under owner_.sessionsMutex_.
+    // kEndedSessionGraceMs). Set with awaitAnswer; read under owner_.sessionsMutex_.
     bool awaitsAnswer = false;
+    void awaitAnswer() {
+        std::lock_guard<std::mutex> lock(owner_.sessionsMutex_);
+        awaitsAnswer = true;
+    }
     // Wakes a thread blocked on this session's socket; shutdown(2) is safe while another thread reads.
     void shutdown() {
         if (!session_) return;
@@ -593,23 +597,21 @@ void HttpConnection::awaitResponse(std::shared_ptr<SentPost> sent, const Outgoin
 }
 
 void HttpConnection::receiveHeldPost(SentPost& sent, const Outgoing& message, std::uint64_t generation) {
+    // The answer holdAnswer counted is released however the read ends.
+    struct Held {
+        HttpConnection& connection;
+        std::uint64_t generation;
+        ~Held() {
+            t_awaitedGeneration = 0;
+            connection.releaseAnswer(generation);
+        }
+    } held{*this, generation};
     t_awaitedGeneration = generation;
-    try {
-        receivePost(sent, message, generation);
-    } catch (...) {
-        t_awaitedGeneration = 0;
-        releaseAnswer(generation);
-        throw;
-    }
-    t_awaitedGeneration = 0;
-    releaseAnswer(generation);
+    receivePost(sent, message, generation);
 }
 
 void HttpConnection::holdAnswer(ActiveSession& session, std::uint64_t generation) {
-    {
-        std::lock_guard<std::mutex> lock(sessionsMutex_);
-        session.awaitsAnswer = true;
-    }
+    session.awaitAnswer();
     std::lock_guard<std::mutex> lock(stateMutex_);
     ++awaitedAnswers_[generation];
 }
@@ -694,10 +696,7 @@ void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::u
         if (sent.reused) {
             sent.session.reset();
             if (auto again = sendPost(message, generation, false)) {
-                {
-                    std::lock_guard<std::mutex> lock(sessionsMutex_);
-                    again->session->awaitsAnswer = true; // the answer this thread already awaits
-                }
+                again->session->awaitAnswer(); // the answer this thread already awaits
                 receivePost(*again, message, generation);
             }
             return;
