@@ -580,6 +580,15 @@ const char* listMemberOf(int what) {
 
 McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what, bool withItems) const {
     Offers out;
+    if (what == What::Tools) {
+        const ToolBasis basis = toolBasis(profile);
+        for (std::size_t i = 0; i < basis.connections.size(); ++i)
+            for (const auto& item : *basis.tools[i])
+                if (profile.offersTool(basis.connections[i]->id(), item.key))
+                    out.offers.push_back(Offer{basis.connections[i], withItems ? item.object : nullptr});
+        out.names = toolNames(profile, basis);
+        return out;
+    }
     std::vector<NamedItem> named;
     for (const auto& connection : gateway_.connections()) {
         if (!connection->offered() || !profile.offersServer(connection->id())) continue;
@@ -587,15 +596,13 @@ McpServerFace::Offers McpServerFace::offers(const McpProfile& profile, What what
             out.offers.push_back(Offer{connection, std::move(item)});
             named.push_back(NamedItem{connection->id(), original});
         };
-        const auto offered = what == What::Tools             ? connection->tools()
-                             : what == What::Resources         ? connection->catalog(McpConnection::Catalog::Resources)
+        const auto offered = what == What::Resources         ? connection->catalog(McpConnection::Catalog::Resources)
                              : what == What::ResourceTemplates ? connection->catalog(McpConnection::Catalog::ResourceTemplates)
                                                                : connection->catalog(McpConnection::Catalog::Prompts);
-        for (const auto& item : *offered)
-            if (what != What::Tools || profile.offersTool(connection->id(), item.key)) add(item.key, withItems ? item.object : nullptr);
+        for (const auto& item : *offered) add(item.key, withItems ? item.object : nullptr);
     }
-    out.names = what == What::Resources || what == What::ResourceTemplates ? McpNames::forUris(named, profile.prefix)
-                                                                          : McpNames::forNames(named, profile.prefix);
+    out.names = std::make_shared<const McpNames>(what == What::Prompts ? McpNames::forNames(named, profile.prefix)
+                                                                       : McpNames::forUris(named, profile.prefix));
     return out;
 }
 
@@ -604,12 +611,12 @@ std::string McpServerFace::list(const McpProfile& profile, What what, const std:
     const char* key = keyOf(static_cast<int>(what));
     std::vector<std::size_t> offered;
     for (std::size_t i = 0; i < all.offers.size(); ++i)
-        if (!all.names.exposed(i).empty()) offered.push_back(i);
+        if (!all.names->exposed(i).empty()) offered.push_back(i);
     // A page is a range of the list; its cursor names where the next starts and a fingerprint of the
     // list's names, so that a list that changed meanwhile is not paged on as if it had not.
     std::uint64_t fingerprint = 1469598103934665603ull;
     for (const std::size_t i : offered)
-        for (const char c : all.names.exposed(i) + '\n') fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        for (const char c : all.names->exposed(i) + '\n') fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     char print[17];
     std::snprintf(print, sizeof print, "%016llx", static_cast<unsigned long long>(fingerprint));
     std::size_t from = 0;
@@ -631,41 +638,43 @@ std::string McpServerFace::list(const McpProfile& profile, What what, const std:
     for (std::size_t n = from; n < to; ++n) {
         const std::size_t i = offered[n];
         Poco::JSON::Object::Ptr item = new Poco::JSON::Object(*all.offers[i].item); // the shared original stays as the server sent it
-        item->set(key, all.names.exposed(i));
+        item->set(key, all.names->exposed(i));
         items += (items.empty() ? "" : ",") + json::stringify(item);
     }
     const std::string next = to < offered.size() ? ",\"nextCursor\":" + json::quote(std::to_string(to) + "." + print) : std::string();
     return result(id, std::string("{\"") + listMemberOf(static_cast<int>(what)) + "\":[" + items + "]" + next + "}");
 }
 
-std::shared_ptr<const McpNames> McpServerFace::toolNames(const std::string& profileName, const McpProfile& profile) const {
-    // The same items, in the same order, as offers(profile, What::Tools, ...) names.
-    std::vector<std::string> servers;
-    std::vector<McpConnection::Offerings> basis;
+McpServerFace::ToolBasis McpServerFace::toolBasis(const McpProfile& profile) const {
+    ToolBasis basis;
     for (const auto& connection : gateway_.connections()) {
         if (!connection->offered() || !profile.offersServer(connection->id())) continue;
-        servers.push_back(connection->id());
-        basis.push_back(connection->tools());
+        basis.connections.push_back(connection);
+        basis.tools.push_back(connection->tools());
     }
+    return basis;
+}
+
+std::shared_ptr<const McpNames> McpServerFace::toolNames(const McpProfile& profile, const ToolBasis& basis) const {
     {
         std::lock_guard lock(toolNamesMutex_);
-        const auto cached = toolNames_.find(profileName);
-        if (cached != toolNames_.end() && cached->second.basis == basis) return cached->second.names;
+        const auto cached = toolNames_.find(profile.name);
+        if (cached != toolNames_.end() && cached->second.basis == basis.tools) return cached->second.names;
     }
     std::vector<NamedItem> named;
-    for (std::size_t i = 0; i < basis.size(); ++i)
-        for (const auto& item : *basis[i])
-            if (profile.offersTool(servers[i], item.key)) named.push_back(NamedItem{servers[i], item.key});
+    for (std::size_t i = 0; i < basis.connections.size(); ++i)
+        for (const auto& item : *basis.tools[i])
+            if (profile.offersTool(basis.connections[i]->id(), item.key)) named.push_back(NamedItem{basis.connections[i]->id(), item.key});
     auto names = std::make_shared<const McpNames>(McpNames::forNames(named, profile.prefix));
     std::lock_guard lock(toolNamesMutex_);
-    toolNames_[profileName] = ToolNames{std::move(basis), names};
+    toolNames_[profile.name] = ToolNames{basis.tools, names};
     return names;
 }
 
 std::optional<std::pair<std::string, std::string>> McpServerFace::resolve(const std::string& exposed, const std::string& profileName) const {
     const auto profile = profiles_.find(profileName);
     if (profile == profiles_.end()) return std::nullopt;
-    const auto found = toolNames(profileName, profile->second)->resolve(exposed);
+    const auto found = toolNames(profile->second, toolBasis(profile->second))->resolve(exposed);
     if (!found) return std::nullopt;
     return std::make_pair(found->server, found->original);
 }
@@ -684,14 +693,14 @@ std::optional<std::pair<std::shared_ptr<McpConnection>, std::string>> McpServerF
     // it, else the one whose template it expands most specifically.
     const Offers resources = offers(profile, What::Resources, false);
     for (std::size_t i = 0; i < resources.offers.size(); ++i)
-        if (!resources.names.exposed(i).empty() && resources.names.item(i).original == uri)
+        if (!resources.names->exposed(i).empty() && resources.names->item(i).original == uri)
             return std::make_pair(resources.offers[i].connection, uri);
     const Offers templates = offers(profile, What::ResourceTemplates, false);
     long best = -1;
     std::shared_ptr<McpConnection> chosen;
     for (std::size_t i = 0; i < templates.offers.size(); ++i) {
-        if (templates.names.exposed(i).empty()) continue;
-        const long score = McpNames::templateMatch(templates.names.item(i).original, uri);
+        if (templates.names->exposed(i).empty()) continue;
+        const long score = McpNames::templateMatch(templates.names->item(i).original, uri);
         if (score > best) {
             best = score;
             chosen = templates.offers[i].connection;
@@ -899,7 +908,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
     // A prompt by its exposed name: its server, with the name set back to the server's own.
     auto promptOf = [&](Poco::JSON::Object::Ptr holder) -> bool {
         const std::string name = json::stringMember(holder, "name");
-        const auto found = name.empty() ? std::nullopt : offers(profile, What::Prompts, false).names.resolve(name);
+        const auto found = name.empty() ? std::nullopt : offers(profile, What::Prompts, false).names->resolve(name);
         if (!found) return false;
         connection = gateway_.find(found->server);
         target = found->original;
@@ -932,7 +941,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
             } else {
                 const Offers templates = offers(profile, What::ResourceTemplates, false);
                 for (std::size_t i = 0; i < templates.offers.size() && !connection; ++i)
-                    if (!templates.names.exposed(i).empty() && templates.names.item(i).original == uri) connection = templates.offers[i].connection;
+                    if (!templates.names->exposed(i).empty() && templates.names->item(i).original == uri) connection = templates.offers[i].connection;
                 target = uri;
             }
             if (!connection) return refuse(kInvalidParams, "unknown resource template '" + uri + "' in params.ref");

@@ -155,7 +155,7 @@ private:
     };
     struct Offers {
         std::vector<Offer> offers;
-        McpNames names; // names.exposed(i) for offers[i]; "" when not offered
+        std::shared_ptr<const McpNames> names; // names->exposed(i) for offers[i]; "" when not offered
     };
     Offers offers(const McpProfile& profile, What what, bool withItems) const;
     // One page of a list: from `cursor` ("" the first), nextCursor when more follow.
@@ -280,11 +280,19 @@ private:
     // The exposed tool names of a profile, made again only when a server it offers comes, goes or lists
     // other tools (a tools/call resolves its name here: naming every tool for each call cost a fifth
     // of the host's time on the call's way in).
+    // The tool lists of the connected servers a profile includes, in the gateway's order: one snapshot
+    // that a list's items and their names are both made from.
+    struct ToolBasis {
+        std::vector<std::shared_ptr<McpConnection>> connections;
+        std::vector<McpConnection::Offerings> tools; // immutable snapshots, one per connection
+    };
+    ToolBasis toolBasis(const McpProfile& profile) const;
     struct ToolNames {
-        std::vector<McpConnection::Offerings> basis; // the tool lists named, in order (immutable snapshots)
+        std::vector<McpConnection::Offerings> basis; // the tool lists named
         std::shared_ptr<const McpNames> names;
     };
-    std::shared_ptr<const McpNames> toolNames(const std::string& profileName, const McpProfile& profile) const;
+    // The names of the tools in `basis` the profile offers, in order (cached by profile while the basis holds).
+    std::shared_ptr<const McpNames> toolNames(const McpProfile& profile, const ToolBasis& basis) const;
     mutable std::mutex toolNamesMutex_;
     mutable std::map<std::string, ToolNames> toolNames_; // by profile
     mutable std::mutex mutex_;
