@@ -8,6 +8,7 @@
 #include "NetworkNamespace.h"
 #include "RegistryFixture.h"
 #include "TestHttp.h"
+#include "TestTcp.h"
 
 #include "config/HostConfig.h"
 #include "core/Broadcaster.h"
@@ -101,7 +102,8 @@ public:
                                               RegistryFixture::remote("streamable-http", "http://127.0.0.1:" + std::to_string(modern.port()) + "/mcp") +
                                               "]}");
         registry.put("io.example/pkg", "{\"packages\":[" + RegistryFixture::npmPackage("@example/not-allowed", "1.0.0") + "]}");
-        const unsigned short downPort = mc::test::freePort();
+        mc::test::RefusingPort downHeld; // held: the host under test cannot be given it
+        const unsigned short downPort = downHeld.port();
         registry.put("io.example/down", "{\"remotes\":[" +
                                             RegistryFixture::remote("streamable-http", "http://127.0.0.1:" +
                                                                                            std::to_string(downPort) + "/mcp") +
@@ -160,6 +162,7 @@ public:
         CPPUNIT_ASSERT(!foundWithKey(sourceNamed(discovery(host.port()), "registry"), "io.example/everything"));
 
         // The unreachable one comes up: the probe is retried (with backoff) and it gets connected.
+        downHeld.release();
         mc::test::NodeHttpPeer late({kEverything, "streamableHttp"}, downPort);
         CPPUNIT_ASSERT(late.ready());
         CPPUNIT_ASSERT(eventually([&] { return connectedWithTools(host.port(), "io-example-down"); }));

@@ -3,6 +3,7 @@
 #include "GatewayTestSupport.h"
 #include "InProcessHost.h"
 #include "TestHttp.h"
+#include "TestTcp.h"
 #include "TestWebSocket.h"
 #include "app/HostRuntime.h"
 #include "gateway/McpGateway.h"
@@ -405,8 +406,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(400, httpRequest("POST", h.port(), "/api/mcps", "not json").status);
 
         // An unreachable http server is registered, stays disconnected with a reason, and retries.
+        const mc::test::RefusingPort deadPort; // held: no other test's server can take it meanwhile
         const std::string dead = R"({"id":"dead","transport":"http","url":"http://127.0.0.1:)" +
-                                 std::to_string(mc::test::freePort()) + R"(/mcp","connect_timeout_ms":500})";
+                                 std::to_string(deadPort.port()) + R"(/mcp","connect_timeout_ms":500})";
         auto created = httpRequest("POST", h.port(), "/api/mcps", dead);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(created.body, 201, created.status);
         CPPUNIT_ASSERT_EQUAL(std::string("/api/mcps/dead"), created.headers["Location"]);

@@ -31,6 +31,27 @@ TcpClient::TcpClient(unsigned short port, const std::string& from, int receiveBu
 
 TcpClient::~TcpClient() { ::close(fd_); }
 
+RefusingPort::RefusingPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0); // no SO_REUSEADDR: no other socket may bind the port
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &local.sin_addr);
+    socklen_t length = sizeof local;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+        release();
+        throw std::runtime_error("cannot bind a port on 127.0.0.1");
+    }
+    port_ = ntohs(local.sin_port);
+}
+
+RefusingPort::~RefusingPort() { release(); }
+
+void RefusingPort::release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
 void TcpClient::send(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
 
 std::string TcpClient::read(int timeoutMs, const std::string& until) {

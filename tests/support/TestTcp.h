@@ -26,4 +26,23 @@ private:
     bool closed_ = false;
 };
 
+// A port on 127.0.0.1 that refuses connections and that no one else takes while this holds it: a
+// socket bound to it, not listening. (A port from freePort() is free only for a moment: the host
+// under test, binding port 0, can be given the same one and then answer where a test wants nothing.)
+class RefusingPort {
+public:
+    RefusingPort(); // throws std::runtime_error when no port can be bound
+    ~RefusingPort();
+    RefusingPort(const RefusingPort&) = delete;
+    RefusingPort& operator=(const RefusingPort&) = delete;
+
+    unsigned short port() const { return port_; }
+    // Frees the port for a server the test starts on it next.
+    void release();
+
+private:
+    int fd_ = -1;
+    unsigned short port_ = 0;
+};
+
 } // namespace mc::test
