@@ -15,6 +15,7 @@
 #include <Poco/Util/MapConfiguration.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -129,6 +130,30 @@ struct DroppedRig {
 
 } // namespace
 
+// What a test saw happen, in order, from any thread.
+struct Happenings : BroadcastSubscriber {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> seen;
+    void add(const std::string& what) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(what);
+        changed.notify_all();
+    }
+    bool waitFor(const std::string& what, std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_for(lock, timeout, [&] { return std::find(seen.begin(), seen.end(), what) != seen.end(); });
+    }
+    std::vector<std::string> all() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return seen;
+    }
+    void deliver(std::uint64_t, const SharedFrame& frame) override { // the event's type
+        const auto event = object(std::string(Broadcaster::eventJson(frame)));
+        add("event " + event->getValue<std::string>("type"));
+    }
+};
+
 class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(GatewayTransportTest);
     CPPUNIT_TEST(configuredServerConnectsThroughTheInstance);
@@ -138,6 +163,7 @@ class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(aReplacedTransportDrainsItsServersOntoTheNewVersion);
     CPPUNIT_TEST(aRemovedTransportLeavesItsServersWaitingForAnother);
     CPPUNIT_TEST(aTransportReplacedTwiceInARowEndsOnTheNewest);
+    CPPUNIT_TEST(theAnswerDoesNotWaitForTheCallsStartRecords);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -349,6 +375,63 @@ public:
         CPPUNIT_ASSERT(rig.gateway->remove("second"));
         CPPUNIT_ASSERT_EQUAL(std::string("gone"), rig.status("second"));
         CPPUNIT_ASSERT(eventually([&] { return rig.status("echo") == "connected"; })); // the other connection stays
+    }
+
+    // The server answers while the gateway is still recording the call's start (its thread's step, its
+    // permission event: made after the call went out, to keep them off its way): the caller has the
+    // answer at once, and only the call's end records (the step's completion, the tool_call event)
+    // wait for the start's. Here the start's recording waits for the answer: were the answer held
+    // behind it, the recording would give up after 5 s and the order below would differ.
+    void theAnswerDoesNotWaitForTheCallsStartRecords() {
+        PluginRegistry plugins;
+        Broadcaster broadcaster;
+        EventRouter events{broadcaster};
+        CPPUNIT_ASSERT(plugins.loadFile(std::string(MC_TEST_FIXTURE_PLUGIN_DIR) + "/good-transport.so"));
+        Poco::AutoPtr<Poco::Util::MapConfiguration> config{new Poco::Util::MapConfiguration};
+        config->setString("mcp.servers.echo.transport", "fixture");
+        config->setString("mcp.servers.echo.endpoint", "in-process");
+        McpGateway gateway(readGatewaySettings(*config), plugins, events);
+        Happenings happened;
+        broadcaster.subscribe("permissions", &happened);
+        broadcaster.subscribe("events:tool_call", &happened);
+        McpGateway::ToolCallObserver observer;
+        observer.started = [&](const std::string& mcpId, const ToolCallRequest& request, const std::string&) {
+            const bool answered = happened.waitFor("answered", std::chrono::seconds(5));
+            happened.add("start recorded " + mcpId + " " + request.threadId + (answered ? " after the answer" : " without it"));
+        };
+        observer.completed = [&](const std::string&, const ToolCallRequest&, const ToolCallOutcome& outcome, const std::string&) {
+            happened.add("end recorded " + outcome.outcome);
+        };
+        gateway.setToolCallObserver(std::move(observer));
+        gateway.configure(*config);
+        gateway.startTransports(*config);
+        gateway.start();
+        CPPUNIT_ASSERT(eventually([&] {
+            auto c = gateway.find("echo");
+            return c && object(c->summaryJson())->getValue<std::string>("status") == "connected";
+        }));
+
+        ToolCallRequest request;
+        request.tool = "echo";
+        request.argumentsJson = R"({"text":"at once"})";
+        request.threadId = "T-1";
+        request.user = "tester";
+        request.role = "admin";
+        std::string text;
+        gateway.callTool("echo", request, [&](ToolCallOutcome o) {
+            text = o.outcome == "ok" ? object(o.resultJson)->getArray("content")->getObject(0)->getValue<std::string>("text") : o.message;
+            happened.add("answered");
+        });
+        CPPUNIT_ASSERT(happened.waitFor("event tool_call", std::chrono::seconds(15)));
+        CPPUNIT_ASSERT_EQUAL(std::string("at once"), text);
+        const std::vector<std::string> expected{"answered", "start recorded echo T-1 after the answer", "event permission",
+                                                "end recorded ok", "event tool_call"};
+        const auto seen = happened.all();
+        std::string shown;
+        for (const auto& s : seen) shown += "[" + s + "] ";
+        CPPUNIT_ASSERT_MESSAGE(shown, seen == expected);
+        broadcaster.unsubscribeAll(&happened);
+        gateway.stop();
     }
 };
 

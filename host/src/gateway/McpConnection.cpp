@@ -1827,7 +1827,7 @@ std::string McpConnection::validateArguments(const Poco::JSON::Object::Ptr& sche
 }
 
 void McpConnection::endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done,
-                                ToolCallOutcome outcome) {
+                                ToolCallOutcome outcome, const std::shared_ptr<OrderGate>& recordedStart) {
     std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(tool) +
                           ",\"thread_id\":" + (threadId.empty() ? std::string("null") : json::quote(threadId)) +
                           ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
@@ -1835,8 +1835,12 @@ void McpConnection::endToolCall(const std::string& tool, const std::string& thre
     if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
     payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
     log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, tool, outcome.outcome, outcome.durationMs);
-    done(std::move(outcome)); // the caller first: the event follows on this thread
-    services_.events.route(kEventSourcePrefix + config_.id, "tool_call", payload);
+    done(std::move(outcome)); // the caller first: the event follows
+    auto route = [self = shared_from_this(), payload = std::move(payload)] {
+        self->services_.events.route(kEventSourcePrefix + self->config_.id, "tool_call", payload);
+    };
+    if (recordedStart) recordedStart->after(std::move(route)); // after the call's start records
+    else route();
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
@@ -1844,12 +1848,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     auto finish = [this, started, call, done](ToolCallOutcome outcome) {
         outcome.durationMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-        if (call.recordedStart) {
-            call.recordedStart->after([self = shared_from_this(), tool = call.tool, threadId = call.threadId, done,
-                                       outcome = std::move(outcome)]() mutable { self->endToolCall(tool, threadId, done, std::move(outcome)); });
-            return;
-        }
-        endToolCall(call.tool, call.threadId, done, std::move(outcome));
+        endToolCall(call.tool, call.threadId, done, std::move(outcome), call.recordedStart);
     };
 
     auto fail = [&](Refusal refusal, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {

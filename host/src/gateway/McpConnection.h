@@ -93,8 +93,8 @@ struct ToolCallRequest {
     std::string user;                 // the caller (JWT subject, "anonymous" when auth is off)
     std::string role;                 // the caller's role name
     std::chrono::milliseconds timeout{60000};
-    // When set: the call's end (its tool_call event and `done`) waits until the gate opens; the gateway
-    // opens it once it recorded the call's start, which it does after the call went out.
+    // When set: the call's tool_call event waits until the gate opens (`done`, the answer, does not);
+    // the gateway opens it once it recorded the call's start, which it does after the call went out.
     std::shared_ptr<OrderGate> recordedStart;
 };
 
@@ -270,7 +270,9 @@ public:
 
 private:
     // A tool call's end: `done` (the caller's answer), then its tool_call event.
-    void endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done, ToolCallOutcome outcome);
+    // Answers the caller now; the call's tool_call event waits for `recordedStart` (its start's records) when given.
+    void endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done, ToolCallOutcome outcome,
+                     const std::shared_ptr<OrderGate>& recordedStart);
     struct Link;
     struct Pending {
         std::string method;

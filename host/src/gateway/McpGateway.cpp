@@ -296,16 +296,21 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
         };
     }
     const bool observed = !request.threadId.empty();
+    // What the call's end records (its step, its tool_call event) waits for its start's records: they
+    // are made while the server works, and the server may answer first. The answer does not wait.
+    auto recordedStart = std::make_shared<OrderGate>();
     if (observed && observer_.completed) {
-        done = [completed = observer_.completed, mcpId, request, startedAt, done = std::move(done)](ToolCallOutcome o) {
+        done = [completed = observer_.completed, mcpId, request, startedAt, recordedStart, done = std::move(done)](ToolCallOutcome o) {
             ToolCallOutcome summary; // the record needs no result
             summary.refusal = o.refusal;
             summary.errorCode = o.errorCode;
             summary.outcome = o.outcome;
             summary.message = o.message;
             summary.durationMs = o.durationMs;
-            done(std::move(o)); // the caller first: the record follows, on this thread, in order
-            completed(mcpId, request, summary, startedAt);
+            done(std::move(o)); // the caller first: the record follows, in order
+            recordedStart->after([completed, mcpId, request, summary = std::move(summary), startedAt] {
+                completed(mcpId, request, summary, startedAt);
+            });
         };
     }
     const std::string threadJson = request.threadId.empty() ? std::string("null") : json::quote(request.threadId);
@@ -317,6 +322,7 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     };
     auto connection = find(mcpId);
     if (!connection) {
+        recordedStart->open(); // no start is recorded
         ToolCallOutcome o;
         o.refusal = Refusal::NotFound;
         o.errorCode = "unknown_mcp";
@@ -338,15 +344,14 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     auto recordStart = [&, &user = described.user, &tool = described.tool] {
         if (observed && observer_.started) observer_.started(mcpId, described, startedAt);
         recordPermission(startedAt, described.threadId, user, "mcp:" + mcpId + "/tool:" + tool, "tools/call", decision, mcpId);
+        recordedStart->open();
     };
     if (decision.granted && ownsHere(mcpId)) {
         // The call goes to its server first and its start is recorded while the server works: the
-        // recording is off the call's path. Its end waits for that record (OrderGate).
-        auto gate = std::make_shared<OrderGate>();
-        request.recordedStart = gate;
+        // recording is off the call's path.
+        request.recordedStart = recordedStart;
         connection->callTool(std::move(request), std::move(done));
         recordStart();
-        gate->open();
         return;
     }
     recordStart();
