@@ -40,6 +40,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -184,6 +185,60 @@ private:
     Era era_;
     std::string sessionId_;
     long long nextId_ = 0;
+};
+
+// The least any HTTP proxy can add here: one thread that copies bytes between a client's connection
+// and one to the server, parsing nothing (poll, read, write). Its added latency over the direct call
+// is the floor under the host's: two more loopback hops and a wake-up each way, on this machine.
+class ByteRelay {
+public:
+    explicit ByteRelay(std::uint16_t serverPort) : listener_(Poco::Net::SocketAddress("127.0.0.1", 0)), serverPort_(serverPort) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~ByteRelay() {
+        stopping_ = true;
+        const int wake = ::socket(AF_INET, SOCK_STREAM, 0); // unblocks accept() if no client came
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port());
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::connect(wake, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        ::shutdown(client_.load(), SHUT_RDWR);
+        thread_.join();
+        ::close(wake);
+    }
+    std::uint16_t port() const { return listener_.address().port(); }
+
+private:
+    void run() {
+        Poco::Net::StreamSocket client = listener_.acceptConnection();
+        if (stopping_) return;
+        Poco::Net::StreamSocket server(Poco::Net::SocketAddress("127.0.0.1", serverPort_));
+        client.setNoDelay(true);
+        server.setNoDelay(true);
+        client_ = client.impl()->sockfd();
+        pollfd fds[2] = {{client.impl()->sockfd(), POLLIN, 0}, {server.impl()->sockfd(), POLLIN, 0}};
+        char buffer[65536];
+        while (!stopping_) {
+            if (::poll(fds, 2, 200) <= 0) continue;
+            for (int from = 0; from < 2; ++from) {
+                if (!(fds[from].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                const ssize_t n = ::recv(fds[from].fd, buffer, sizeof buffer, 0);
+                if (n <= 0) return; // either side closed: the relay's work is over
+                for (ssize_t sent = 0; sent < n;) {
+                    const ssize_t w = ::send(fds[1 - from].fd, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+                    if (w <= 0) return;
+                    sent += w;
+                }
+            }
+        }
+    }
+
+    Poco::Net::ServerSocket listener_;
+    const std::uint16_t serverPort_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> client_{-1};
+    std::thread thread_;
 };
 
 // A child MCP server listening on a loopback port, its output discarded (killed and reaped by the
@@ -624,10 +679,13 @@ int main(int argc, char** argv) {
             }) && ok;
         }
         // The same comparison over Streamable HTTP (log-burst-peer's echo, official TypeScript SDK).
-        Stats directHttp, restHttp, faceHttp, faceHttpModern;
+        Stats directHttp, relayedHttp, restHttp, faceHttp, faceHttpModern;
         if (withHttp) {
             DirectHttpServer server(burstHttp->port());
             if (!server.initialize()) { failed("direct initialize of log-burst-peer over HTTP"); return 1; }
+            ByteRelay relay(burstHttp->port());
+            DirectHttpServer relayed(relay.port());
+            if (!relayed.initialize()) { failed("initialize of log-burst-peer through the byte relay"); return 1; }
             RestClient client(port);
             DirectHttpServer faceClient(port);
             if (!faceClient.initialize()) { failed("initialize at the host's /mcp"); return 1; }
@@ -637,6 +695,9 @@ int main(int argc, char** argv) {
                 {"direct http", [&](const std::string& message) {
                      return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
                  }, &directHttp},
+                {"byte relay (http)", [&](const std::string& message) {
+                     return relayed.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
+                 }, &relayedHttp},
                 {"REST (http)", [&](const std::string& message) -> std::optional<std::string> {
                      std::string body;
                      const int status = client.post("/api/mcps/burst-http/tools/echo/call",
@@ -707,6 +768,7 @@ int main(int argc, char** argv) {
         if (withHttp) {
             std::printf("echo tool call, sequential round trips, the ways taken in turn (log-burst-peer over Streamable HTTP):\n");
             directHttp.print("direct (POST /mcp, keep-alive)");
+            relayedHttp.print("through a byte relay (the floor)");
             restHttp.print("gateway REST POST .../tools/echo/call");
             faceHttp.print("host as MCP server, POST /mcp");
             faceHttpModern.print("host as MCP server, 2026-07-28");
@@ -718,6 +780,9 @@ int main(int argc, char** argv) {
                         percentileMs(faceHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99),
                         percentileMs(faceHttpModern.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
                         percentileMs(faceHttpModern.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+            if (compared) std::printf("  byte relay overhead (any proxy's floor here): p50 %+.3f ms, p99 %+.3f ms\n",
+                                      percentileMs(relayedHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
+                                      percentileMs(relayedHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
         }
         runtime.stop();
     } catch (const std::exception& e) {
