@@ -317,7 +317,9 @@ bool NatsBus::setUpFollower(std::string& error) {
 }
 
 void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
-    while (!stopping_ && connected_ && !queued_.empty() && inflight_.size() < kMaxInflight) {
+    // streamReady_ too: a reconnect while this loop publishes (the lock is released for each) asks for
+    // the stream to be set up again, and what went out before that would be refused.
+    while (!stopping_ && connected_ && streamReady_ && !queued_.empty() && inflight_.size() < kMaxInflight) {
         Entry entry = std::move(queued_.front());
         queued_.pop_front();
         entry.sentAt = Clock::now();
@@ -378,8 +380,15 @@ void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, voi
                 } else if (error) {
                     // Refused or timed out: sent again, in its turn (the resend sweep picks it up at once).
                     bus.lastError_ = "append: " + jsError(error->Err, error->ErrCode);
+                    // To the front, among the others to send again in their append order: several
+                    // errors before the next sweep (a stream gone, a server restarted) must not resend
+                    // their entries in reverse.
                     found->second->sentAt = Clock::time_point{};
-                    bus.inflight_.splice(bus.inflight_.begin(), bus.inflight_, found->second);
+                    auto before = bus.inflight_.begin();
+                    while (before != bus.inflight_.end() && before != found->second && before->sentAt == Clock::time_point{} &&
+                           before->order < found->second->order)
+                        ++before;
+                    if (before != found->second) bus.inflight_.splice(before, bus.inflight_, found->second);
                 }
             }
         }
@@ -448,7 +457,7 @@ void NatsBus::append(std::string_view entryId, std::string_view payload) {
             throw Error(MC_ERR_UNAVAILABLE, "append: " + std::to_string(settings_.appendQueue) +
                                                 " entries wait for NATS already (append_queue)");
         }
-        queued_.push_back(Entry{std::string(entryId), std::string(payload), {}});
+        queued_.push_back(Entry{std::string(entryId), std::string(payload), {}, appended_.load()});
         ++appended_;
     }
     wake_.notify_all();

@@ -103,7 +103,8 @@ private:
     struct Entry {
         std::string id;
         std::string payload;
-        std::chrono::steady_clock::time_point sentAt{};
+        std::chrono::steady_clock::time_point sentAt{}; // the epoch: to be sent again (its append failed)
+        std::uint64_t order = 0;                          // the append's place among this host's appends
     };
     // One host subscription: libnats's closure, freed by libnats's on-complete callback once no
     // handler runs for it any more.
