@@ -84,4 +84,36 @@ void NatsServer::resume() {
 
 std::string NatsServer::log() const { return readFile(root_ + "/server.log"); }
 
+std::string NatsServer::request(const std::string& subject, const std::string& payload) const {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_));
+    socket.setReceiveTimeout(Poco::Timespan(5, 0));
+    const std::string inbox = "_INBOX.mc-test";
+    const std::string out = "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB " + inbox + " 1\r\nPUB " + subject + " " +
+                            inbox + " " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
+    socket.sendBytes(out.data(), static_cast<int>(out.size()));
+    std::string in;
+    char buffer[4096];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+        // Whole lines: INFO and PING before the reply ("MSG <inbox> 1 <bytes>", then the payload).
+        for (auto eol = in.find("\r\n"); eol != std::string::npos; eol = in.find("\r\n")) {
+            const std::string line = in.substr(0, eol);
+            if (line == "PING") {
+                socket.sendBytes("PONG\r\n", 6);
+            } else if (line.rfind("MSG ", 0) == 0) {
+                const std::size_t size = std::stoul(line.substr(line.rfind(' ') + 1));
+                if (in.size() < eol + 2 + size + 2) break; // the payload is still coming
+                return in.substr(eol + 2, size);
+            } else if (line.rfind("-ERR", 0) == 0) {
+                throw std::runtime_error("nats-server refused the request to " + subject + ": " + line);
+            }
+            in.erase(0, eol + 2);
+        }
+        const int n = socket.receiveBytes(buffer, sizeof buffer);
+        if (n <= 0) break;
+        in.append(buffer, static_cast<std::size_t>(n));
+    }
+    throw std::runtime_error("no reply from nats-server to " + subject);
+}
+
 } // namespace mc::test

@@ -27,6 +27,9 @@ public:
     unsigned short port() const { return port_; }
     std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
     std::string log() const; // what the server wrote
+    // One core NATS request over a connection of its own (the text protocol, no client library): the
+    // reply's payload. For the JetStream API ("$JS.API.STREAM.DELETE.<name>"). Throws on a timeout.
+    std::string request(const std::string& subject, const std::string& payload = "") const;
 
 private:
     void reap(int timeoutMs);

@@ -237,8 +237,9 @@ void NatsBus::run() {
             followerBroken_ = false;
         }
         if (connected_ && streamReady_) {
-            sendQueued(lock);
+            // Refused and overdue entries first: they go back ahead of the queue, which holds only newer ones.
             resendOverdue();
+            sendQueued(lock);
         }
         wake_.wait_for(lock, kRetryPause, [&] {
             return stopping_ || (connected_ && ((!queued_.empty() && inflight_.size() < kMaxInflight) || !streamReady_ ||
@@ -380,6 +381,12 @@ void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, voi
                 } else if (error) {
                     // Refused or timed out: sent again, in its turn (the resend sweep picks it up at once).
                     bus.lastError_ = "append: " + jsError(error->Err, error->ErrCode);
+                    // Nothing takes the log's subject: the stream was deleted under the bus. It is set
+                    // up again before anything more is sent.
+                    if (error->Err == NATS_NO_RESPONDERS || error->ErrCode == JSStreamNotFoundErr) {
+                        if (bus.streamReady_) bus.host().warn("the stream " + bus.settings_.stream + " is gone (" + bus.lastError_ + "); setting it up again");
+                        bus.streamReady_ = false;
+                    }
                     // To the front, among the others to send again in their append order: several
                     // errors before the next sweep (a stream gone, a server restarted) must not resend
                     // their entries in reverse.

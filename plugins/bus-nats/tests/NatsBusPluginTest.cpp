@@ -57,6 +57,7 @@ class NatsBusPluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFollowAfterCatchesUp);
     CPPUNIT_TEST(testAnEntryIdIsKeptOnce);
     CPPUNIT_TEST(testAppendsWhileNatsIsAwayArriveAfter);
+    CPPUNIT_TEST(testAStreamDeletedUnderTheBusIsSetUpAgainInOrder);
     CPPUNIT_TEST(testMessagesQueueGroupsAndReplies);
     CPPUNIT_TEST(testUnsubscribeEndsDeliveries);
     CPPUNIT_TEST_SUITE_END();
@@ -209,6 +210,35 @@ public:
         }
         CPPUNIT_ASSERT(bus->violations().empty());
         CPPUNIT_ASSERT(bus->describe().output.find("\"reconnects\":1") != std::string::npos);
+    }
+
+    void testAStreamDeletedUnderTheBusIsSetUpAgainInOrder() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto bus = startBus(host, nats, "gone");
+        CPPUNIT_ASSERT(bus->append("0", "before").ok());
+        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->describe().output.find("\"acknowledged\":1,") != std::string::npos; }, 10s));
+        const auto deleted = nats.request("$JS.API.STREAM.DELETE.T_gone");
+        CPPUNIT_ASSERT_MESSAGE(deleted, deleted.find("\"success\":true") != std::string::npos);
+        // A burst the stream is not there for: every append is refused (no responders), and all of
+        // them go out again, in their order, to the stream set up again.
+        for (int i = 1; i <= 40; ++i) CPPUNIT_ASSERT(bus->append(std::to_string(i), "p" + std::to_string(i)).ok());
+        std::string details;
+        CPPUNIT_ASSERT_MESSAGE(details, bus->waitFor([&] {
+            details = bus->describe().output;
+            return details.find("\"acknowledged\":41,") != std::string::npos;
+        }, 15s));
+        CPPUNIT_ASSERT_MESSAGE(details, details.find("\"stream_ready\":true") != std::string::npos);
+        CPPUNIT_ASSERT(bus->logged("the stream T_gone is gone (append: "));
+        // The new stream numbers from 1 and holds the burst in its append order.
+        auto reader = startBus(host, nats, "gone");
+        CPPUNIT_ASSERT(reader->follow(MC_BUS_FOLLOW_AFTER, 0).ok());
+        CPPUNIT_ASSERT(reader->waitFor([&] { return reader->busEntries().size() == 40; }, 10s));
+        std::string expected;
+        for (int i = 1; i <= 40; ++i) expected += (i > 1 ? ",p" : "p") + std::to_string(i);
+        CPPUNIT_ASSERT_EQUAL(expected, payloads(reader->busEntries()));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), reader->busEntries().front().seq);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(40), reader->busEntries().back().seq);
     }
 
     void testMessagesQueueGroupsAndReplies() {
