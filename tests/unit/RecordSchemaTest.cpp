@@ -11,6 +11,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -84,6 +85,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTypedInputFollowsTheRulesOfJsonInput);
     CPPUNIT_TEST(testPluginRecordsAreNormalizedAtTheEdge);
     CPPUNIT_TEST(testRandomIdsAreVersionFourUuidsNeverRepeated);
+    CPPUNIT_TEST(testRecordIdsAreTimeOrderedVersionSevenUuids);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -569,8 +571,41 @@ public:
             });
         for (auto& thread : threads) thread.join();
         for (const auto& id : fromOthers) CPPUNIT_ASSERT_MESSAGE("repeated across threads: " + id, seen.insert(id).second);
+    }
+
+    // Record ids are version-7 UUIDs: the creation time leads (milliseconds, then the microseconds
+    // within in 12 bits), so ids made later sort after earlier ones and a store's id index grows at
+    // its end; the last 62 bits are random, so ids made in the same microsecond differ.
+    void testRecordIdsAreTimeOrderedVersionSevenUuids() {
+        const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        const auto nowMs = [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        };
+        const long long before = nowMs();
+        const std::string first = records::timeOrderedUuid();
+        const long long after = nowMs();
+        CPPUNIT_ASSERT_MESSAGE(first, std::regex_match(first, form));
+        const long long stamped = std::stoll(first.substr(0, 8) + first.substr(9, 4), nullptr, 16);
+        CPPUNIT_ASSERT(stamped >= before && stamped <= after);
+        std::set<std::string> seen{first};
+        std::string previous = first;
+        std::map<char, int> variants;
+        for (int i = 0; i < 3000; ++i) {
+            const std::string id = records::timeOrderedUuid();
+            CPPUNIT_ASSERT_MESSAGE(id, std::regex_match(id, form));
+            CPPUNIT_ASSERT_MESSAGE("repeated: " + id, seen.insert(id).second);
+            // Not before the previous one's microsecond (the clock may stand still between two).
+            CPPUNIT_ASSERT_MESSAGE(previous + " then " + id, id.substr(0, 18) >= previous.substr(0, 18));
+            previous = id;
+            ++variants[id[19]];
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), variants.size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        const std::string later = records::timeOrderedUuid();
+        CPPUNIT_ASSERT_MESSAGE(previous + " then " + later, later > previous);
         const std::string generated = records::generateId(*records::findKind("log"));
         CPPUNIT_ASSERT_MESSAGE(generated, std::regex_match(generated.substr(generated.size() - 36), form));
+        CPPUNIT_ASSERT_MESSAGE(generated, generated.substr(generated.size() - 36) > later);
     }
 };
 

@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -40,14 +41,7 @@ private:
     std::size_t used_ = bytes_.size();
 };
 
-} // namespace
-
-std::string randomUuid() {
-    thread_local RandomPool pool;
-    std::uint8_t b[16];
-    pool.take(b, sizeof b);
-    b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40); // version 4
-    b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80); // variant 10
+std::string uuidText(const std::uint8_t (&b)[16]) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
@@ -57,6 +51,32 @@ std::string randomUuid() {
         out += kHex[b[i] & 0x0f];
     }
     return out;
+}
+
+thread_local RandomPool t_pool;
+
+} // namespace
+
+std::string randomUuid() {
+    std::uint8_t b[16];
+    t_pool.take(b, sizeof b);
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40); // version 4
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80); // variant 10
+    return uuidText(b);
+}
+
+std::string timeOrderedUuid() {
+    std::uint8_t b[16];
+    t_pool.take(b + 8, 8);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto millis = static_cast<std::uint64_t>(micros / 1000);
+    const auto fraction = static_cast<std::uint32_t>((micros % 1000) * 4096 / 1000); // 12 bits
+    for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(millis >> (8 * (5 - i)));
+    b[6] = static_cast<std::uint8_t>(0x70 | (fraction >> 8)); // version 7
+    b[7] = static_cast<std::uint8_t>(fraction & 0xff);
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80); // variant 10
+    return uuidText(b);
 }
 
 } // namespace mc::records

@@ -425,7 +425,7 @@ std::string toJson(const KindSpec& spec, const NormalizedRecord& record) {
 }
 
 std::string generateId(const KindSpec& spec) {
-    return spec.idPrefix + randomUuid();
+    return spec.idPrefix + timeOrderedUuid();
 }
 
 bool isTerminalStatus(std::string_view status) {
