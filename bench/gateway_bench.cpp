@@ -38,8 +38,6 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -197,15 +195,13 @@ public:
     }
     ~ByteRelay() {
         stopping_ = true;
-        const int wake = ::socket(AF_INET, SOCK_STREAM, 0); // unblocks accept() if no client came
-        sockaddr_in to{};
-        to.sin_family = AF_INET;
-        to.sin_port = htons(port());
-        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::connect(wake, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        std::optional<Poco::Net::StreamSocket> wake; // unblocks accept() if no client came
+        try {
+            wake.emplace(Poco::Net::SocketAddress("127.0.0.1", port()));
+        } catch (const Poco::Exception&) {
+        }
         ::shutdown(client_.load(), SHUT_RDWR);
         thread_.join();
-        ::close(wake);
     }
     std::uint16_t port() const { return listener_.address().port(); }
 

@@ -289,7 +289,15 @@ void StdioConnection::deliverStdoutLine(std::string_view rawLine) {
     if (stdoutDead_ || !callbacksEnabled_) return;
     const std::string_view line = withoutCarriageReturn(rawLine);
     if (isBlank(line)) return;
-    const json::Scan scan = json::scan(line);
+    // Only a batch needs its parts; a message is checked and passed on as it is.
+    const char first = line[line.find_first_not_of(" \t\n\r")];
+    json::Scan scan;
+    if (first == '[') {
+        scan = json::scan(line);
+    } else {
+        scan.problem = json::problem(line);
+        scan.kind = first;
+    }
     if (!scan.ok()) {
         diagnostic(MC_LOG_WARN, "dropped a stdout line that is not JSON (" + scan.problem + "): " + quoted(line));
         return;
