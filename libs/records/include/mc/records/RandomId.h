@@ -1,8 +1,9 @@
 #pragma once
 // Identifiers: random RFC 9562 version-4 UUIDs (MCP session ids, relay states) and time-ordered
-// version-7 ones (record ids), in their lower-case text form, their random bits from the kernel's CSPRNG. Each thread draws 4 KiB from getrandom() at a
-// time, so an id costs no system call most of the time (Poco's generator opened, read and closed
-// /dev/urandom for every one: three system calls on each tool call's path, twice).
+// version-7 ones (record ids), in their lower-case text form, their random bits from the kernel's
+// CSPRNG. Each thread draws 4 KiB from getrandom() at a time, so an id costs no system call most of
+// the time (Poco's generator opened, read and closed /dev/urandom for every one: three system calls
+// on each tool call's path, twice).
 #include <string>
 
 namespace mc::records {
