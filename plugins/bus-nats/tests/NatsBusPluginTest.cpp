@@ -41,6 +41,14 @@ std::string payloads(const std::vector<mc::sdk::test::BusEntryRecord>& entries) 
     return out;
 }
 
+// Waits until the instance's details contain `part`; `details` keeps the last seen, for a failure's message.
+bool describes(Instance& bus, const std::string& part, std::chrono::milliseconds timeout, std::string& details) {
+    return bus.waitFor([&] {
+        details = bus.describe().output;
+        return details.find(part) != std::string::npos;
+    }, timeout);
+}
+
 bool following(Instance& bus) {
     const auto d = bus.describe();
     return d.ok() && d.output.find("\"following\":true") != std::string::npos;
@@ -142,10 +150,7 @@ public:
         CPPUNIT_ASSERT(b->violations().empty());
         // The stream's acknowledgement of the last append may come after its entry reached the followers.
         std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, a->waitFor([&] {
-            details = a->describe().output;
-            return details.find("\"acknowledged\":200") != std::string::npos;
-        }, 5s));
+        CPPUNIT_ASSERT_MESSAGE(details, describes(*a, "\"acknowledged\":200", 5s, details));
         CPPUNIT_ASSERT_MESSAGE(details, details.find("\"last_seq\":400") != std::string::npos);
     }
 
@@ -186,7 +191,8 @@ public:
         CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busEntries().size() == 2; }, 10s));
         std::this_thread::sleep_for(300ms); // nothing more comes
         CPPUNIT_ASSERT_EQUAL(std::string("first,second"), payloads(bus->busEntries()));
-        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->describe().output.find("\"duplicates\":1") != std::string::npos; }, 5s));
+        std::string details;
+        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"duplicates\":1", 5s, details));
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, bus->append("", "x").status);
     }
 
@@ -217,17 +223,14 @@ public:
         FakeHost host(pluginPath());
         auto bus = startBus(host, nats, "gone");
         CPPUNIT_ASSERT(bus->append("0", "before").ok());
-        CPPUNIT_ASSERT(bus->waitFor([&] { return bus->describe().output.find("\"acknowledged\":1,") != std::string::npos; }, 10s));
+        std::string details;
+        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":1,", 10s, details));
         const auto deleted = nats.request("$JS.API.STREAM.DELETE.T_gone");
         CPPUNIT_ASSERT_MESSAGE(deleted, deleted.find("\"success\":true") != std::string::npos);
         // A burst the stream is not there for: every append is refused (no responders), and all of
         // them go out again, in their order, to the stream set up again.
         for (int i = 1; i <= 40; ++i) CPPUNIT_ASSERT(bus->append(std::to_string(i), "p" + std::to_string(i)).ok());
-        std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, bus->waitFor([&] {
-            details = bus->describe().output;
-            return details.find("\"acknowledged\":41,") != std::string::npos;
-        }, 15s));
+        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":41,", 15s, details));
         CPPUNIT_ASSERT_MESSAGE(details, details.find("\"stream_ready\":true") != std::string::npos);
         CPPUNIT_ASSERT(bus->logged("the stream T_gone is gone (append: "));
         // The new stream numbers from 1 and holds the burst in its append order.
