@@ -100,9 +100,11 @@ void NatsBus::start() {
     natsOptions_SetPingInterval(options_, settings_.pingIntervalMs);
     natsOptions_SetMaxPingsOut(options_, 3);
     // Nothing is buffered by libnats while it reconnects (a publish then fails and the entry waits in
-    // this plugin's queue): a buffered append would go out on reconnecting before the resends of
-    // what was in flight, out of its source's order.
-    natsOptions_SetReconnectBufSize(options_, 1);
+    // this plugin's queue): a buffered append would go out on reconnecting, before the resends of what
+    // was in flight, out of its source's order. libnats refuses a publish while reconnecting once its
+    // buffer holds `size` bytes or more, so only 0 refuses the first one too (with 1, one append got
+    // in). Its header calls 0 "the default"; the library sets and compares it as given.
+    natsOptions_SetReconnectBufSize(options_, 0);
     if (!settings_.user.empty()) natsOptions_SetUserInfo(options_, settings_.user.c_str(), settings_.password.c_str());
     if (!settings_.token.empty()) natsOptions_SetToken(options_, settings_.token.c_str());
     natsOptions_SetDisconnectedCB(options_, &NatsBus::onDisconnected, gate_);

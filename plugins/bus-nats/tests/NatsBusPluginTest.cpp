@@ -1,7 +1,8 @@
 // bus-nats's built .so in the SDK's fake host against a real nats-server (Debian's, JetStream on, on
 // loopback): the log's order and numbering seen by two instances, a catch-up from a position, entry
-// ids kept once, appends made while NATS is away delivered after it is back, messages with queue
-// groups and replies, unsubscribe, the subject rules, and the configuration's refusals.
+// ids kept once, appends made while NATS is away delivered after it is back, appends across restarts
+// kept in their order, messages with queue groups and replies, unsubscribe, the subject rules, and the
+// configuration's refusals.
 #include "NatsServer.h"
 #include "Subjects.h"
 
@@ -9,6 +10,7 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -65,6 +67,7 @@ class NatsBusPluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFollowAfterCatchesUp);
     CPPUNIT_TEST(testAnEntryIdIsKeptOnce);
     CPPUNIT_TEST(testAppendsWhileNatsIsAwayArriveAfter);
+    CPPUNIT_TEST(testAppendsAcrossRestartsKeepTheirOrder);
     CPPUNIT_TEST(testAStreamDeletedUnderTheBusIsSetUpAgainInOrder);
     CPPUNIT_TEST(testMessagesQueueGroupsAndReplies);
     CPPUNIT_TEST(testUnsubscribeEndsDeliveries);
@@ -216,6 +219,56 @@ public:
         }
         CPPUNIT_ASSERT(bus->violations().empty());
         CPPUNIT_ASSERT(bus->describe().output.find("\"reconnects\":1") != std::string::npos);
+    }
+
+    void testAppendsAcrossRestartsKeepTheirOrder() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        auto bus = startBus(host, nats, "restarts");
+        // A writer that never pauses for long: whenever NATS goes, appends are on the wire, in libnats's
+        // buffers and in the plugin's queue. Before the fix, the one append libnats let into its
+        // reconnect buffer went out first on the new connection, ahead of older ones lost with the old.
+        std::atomic<bool> done{false};
+        std::atomic<int> appended{0};
+        std::string failed;
+        std::thread writer([&] {
+            while (!done) {
+                const int i = appended;
+                if (auto c = bus->append(std::to_string(i), "p" + std::to_string(i)); !c.ok()) {
+                    failed = c.error;
+                    return;
+                }
+                ++appended;
+                std::this_thread::sleep_for(100us);
+            }
+        });
+        for (int restart = 0; restart < 3; ++restart) {
+            std::this_thread::sleep_for(400ms);
+            if (restart == 1) nats.kill(); // a crash as well as a clean stop
+            else nats.stop();
+            std::this_thread::sleep_for(200ms);
+            nats.start(); // the same store: the stream and its numbering go on
+        }
+        std::this_thread::sleep_for(400ms);
+        done = true;
+        writer.join();
+        CPPUNIT_ASSERT_EQUAL(std::string(), failed);
+        const int total = appended;
+        std::string details;
+        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":" + std::to_string(total) + ",", 30s, details));
+        // The stream holds each append once, in the order they were made.
+        auto reader = startBus(host, nats, "restarts");
+        CPPUNIT_ASSERT(reader->follow(MC_BUS_FOLLOW_AFTER, 0).ok());
+        const auto all = static_cast<std::size_t>(total);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(reader->busEntries().size()) + " of " + std::to_string(total),
+                               reader->waitFor([&] { return reader->busEntries().size() >= all; }, 30s));
+        std::this_thread::sleep_for(200ms); // nothing more comes
+        const auto entries = reader->busEntries();
+        CPPUNIT_ASSERT_EQUAL(all, entries.size());
+        for (std::size_t i = 0; i < all; ++i)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE("entry " + std::to_string(entries[i].seq) + " of " + std::to_string(total),
+                                         "p" + std::to_string(i), entries[i].payload);
+        CPPUNIT_ASSERT(bus->describe().output.find("\"reconnects\":3") != std::string::npos);
     }
 
     void testAStreamDeletedUnderTheBusIsSetUpAgainInOrder() {
