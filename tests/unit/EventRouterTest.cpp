@@ -95,33 +95,41 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), broadcaster.stats().published);
     }
 
-    // An object built by the host: refused unless its kind is persisted; with no store behind the
-    // router it is published as route would publish it, with one it goes to the store untouched.
+    // A record built by the host: with no store behind the router it is published as route would
+    // publish it (its canonical JSON), with one it goes to the store untouched.
     void testRouteRecordGoesToThePersistenceOrIsPublished() {
         Broadcaster broadcaster;
         EventRouter router(broadcaster);
         LastEvent permissions;
         broadcaster.subscribe("permissions:T-1", &permissions);
-        Poco::JSON::Object record;
-        record.set("thread_id", "T-1");
-        record.set("granted", false);
+        const auto record = [] {
+            mc::records::RecordBuilder permission(*mc::records::findKind("permission"));
+            permission.id("P-1").text("thread_id", "T-1").boolean("granted", false);
+            return permission.build([] { return std::string("2026-12-05T21:00:00.000000Z"); });
+        };
         std::string error;
-        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.routeRecord("gateway", "tool_call", record, &error));
-        CPPUNIT_ASSERT_EQUAL(std::string("event type 'tool_call' is not a persisted record kind"), error);
-        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", "permission", record, &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", record(), &error));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.frames.size());
         const std::string json(Broadcaster::eventJson(permissions.frames[0]));
         CPPUNIT_ASSERT_MESSAGE(json, json.find("\"channels\":[\"permissions\",\"permissions:T-1\"]") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("\"payload\":{\"id\":\"P-1\",\"timestamp\":\"2026-12-05T21:00:00.000000Z\","
+                                             "\"thread_id\":\"T-1\",\"user_id\":null,") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(json, json.find("\"granted\":false") != std::string::npos);
 
         std::vector<std::string> handed;
-        router.setPersistence([&](std::string_view source, std::string_view type, const Poco::JSON::Object& payload, std::string*) {
-            handed.push_back(std::string(source) + " " + std::string(type) + " " + payload.getValue<std::string>("thread_id"));
+        router.setPersistence([&](std::string_view source, mc::records::TypedRecord typed, std::string*) {
+            handed.push_back(std::string(source) + " " + typed.spec->kind + " " + typed.record.text(*typed.spec, "thread_id").value_or("-"));
             return MC_OK;
         });
-        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", "permission", record, &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.routeRecord("gateway", record(), &error));
         CPPUNIT_ASSERT(handed == V({"gateway permission T-1"}));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), permissions.frames.size()); // the store publishes what it keeps
+        // Text of a persisted kind is normalized where it arrives: refused with the catalog's reason,
+        // or handed on as a record.
+        CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, router.route("plugin", "permission", R"({"thread_id":"T-2"})", &error));
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'granted' is required"), error);
+        CPPUNIT_ASSERT_EQUAL(MC_OK, router.route("plugin", "permission", R"({"thread_id":"T-2","granted":true})", &error));
+        CPPUNIT_ASSERT(handed == V({"gateway permission T-1", "plugin permission T-2"}));
     }
 };
 

@@ -91,17 +91,23 @@ public:
     }
 
     void logEventsHaveTheStructuredLogShape() {
-        auto event = McpConnection::logEvent(1700000000000000LL, "WARN", "indexer", "fs", "careful", parse(R"({"k":1})")
-                                                 .extract<Poco::JSON::Object::Ptr>(), "warning");
-        CPPUNIT_ASSERT_EQUAL(std::string("2023-11-14T22:13:20.000000Z"), event->getValue<std::string>("timestamp"));
-        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), event->getValue<std::string>("level"));
-        CPPUNIT_ASSERT_EQUAL(std::string("indexer"), event->getValue<std::string>("service"));
-        CPPUNIT_ASSERT_EQUAL(std::string("fs"), event->getValue<std::string>("mcp_id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("careful"), event->getValue<std::string>("message"));
-        CPPUNIT_ASSERT_EQUAL(1, event->getObject("context")->getValue<int>("k"));
-        CPPUNIT_ASSERT_EQUAL(std::string("warning"), event->getObject("context")->getValue<std::string>("mcp_level"));
-        CPPUNIT_ASSERT(!event->has("thread_id")); // absent: the record normalizes it to null
-        CPPUNIT_ASSERT(!event->has("exception"));
+        const auto event = McpConnection::logEvent(1700000000000000LL, "WARN", "indexer", "fs", "careful",
+                                                   parse(R"({"k":1})").extract<Poco::JSON::Object::Ptr>(), "warning");
+        CPPUNIT_ASSERT_EQUAL(std::string("log"), event.spec->kind);
+        const auto text = [&](const char* field) { return event.record.text(*event.spec, field).value_or("(absent)"); };
+        CPPUNIT_ASSERT_EQUAL(std::string("2023-11-14T22:13:20.000000Z"), text("timestamp"));
+        CPPUNIT_ASSERT_EQUAL(std::string("WARN"), text("level"));
+        CPPUNIT_ASSERT_EQUAL(std::string("indexer"), text("service"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fs"), text("mcp_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("careful"), text("message"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"k":1,"mcp_level":"warning"})"), text("context"));
+        CPPUNIT_ASSERT_EQUAL(std::string("(absent)"), text("thread_id")); // null in the record
+        CPPUNIT_ASSERT_EQUAL(std::string("(absent)"), text("exception"));
+        CPPUNIT_ASSERT(event.record.idGenerated);
+        // Without a context, an empty one; a level the catalog does not know is refused.
+        const auto bare = McpConnection::logEvent(1700000000000000LL, "INFO", "s", "fs", "m", nullptr, "");
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), bare.record.text(*bare.spec, "context").value_or(""));
+        CPPUNIT_ASSERT_THROW(McpConnection::logEvent(1700000000000000LL, "LOUD", "s", "fs", "m", nullptr, ""), std::invalid_argument);
     }
 
     void validatesArgumentsAgainstTheInputSchema() {

@@ -27,6 +27,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// A record of `kind` from JSON, normalized as the router does with an event that arrives as text.
+mc::records::TypedRecord typed(const std::string& kind, const std::string& json) {
+    const auto* spec = mc::records::findKind(kind);
+    return {spec, mc::records::normalize(*spec, *mc::test::parseObject(json), [spec] { return mc::records::generateId(*spec); },
+                                         [] { return std::string("2026-12-05T21:00:00.000000Z"); })};
+}
+
 // The store side of write("events"): records each batch; answers per the contract. `down` makes
 // every call MC_ERR_UNAVAILABLE; `rejectIds` are refused with a reason; `gate` holds writes.
 struct RecordingStore {
@@ -311,8 +318,9 @@ public:
 
     void emitsAreValidatedAndPersisted() {
         Pipeline p;
-        p.router.setPersistence([&p](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                                        std::string* error) { return p.ingest.emit(source, type, payload, error); });
+        p.router.setPersistence([&p](std::string_view source, mc::records::TypedRecord record, std::string* error) {
+            return p.ingest.emit(source, std::move(record), error);
+        });
         Collect audit, other;
         p.broadcaster.subscribe("audit", &audit);
         p.broadcaster.subscribe("events:heartbeat", &other);
@@ -342,14 +350,14 @@ public:
         Pipeline p(loaderOf({{"T-r", running}}), settings, false); // the writer starts later: nothing drains
         std::string error;
         for (int i = 0; i < 8; ++i)
-            CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:chatty", "log", *mc::test::parseObject(R"({"level":"INFO","service":"s","mcp_id":"chatty","message":"x"})"), &error));
+            CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:chatty", typed("log", R"({"level":"INFO","service":"s","mcp_id":"chatty","message":"x"})"), &error));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), p.ingest.stats().notPersisted); // 5 fit, 3 did not
         // An ingest request finds the queue full as well: it is refused whole (503 for its sender).
         CPPUNIT_ASSERT(p.ingest.submit(events(R"([{"type":"log","level":"INFO","service":"s","mcp_id":"m"}])"), "api", {}) ==
                        IngestService::Submitted::QueueFull);
-        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("host", "audit", *mc::test::parseObject(R"({"id":"A-kept","actor":"admin","action":"mcp.remove"})"), &error));
-        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("gateway", "permission", *mc::test::parseObject(R"({"id":"P-kept","granted":false})"), &error));
-        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:fs", "mcp_status", *mc::test::parseObject(R"({"id":"MS-kept","mcp_id":"fs","status":"connected"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("host", typed("audit", R"({"id":"A-kept","actor":"admin","action":"mcp.remove"})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("gateway", typed("permission", R"({"id":"P-kept","granted":false})"), &error));
+        CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("mcp:fs", typed("mcp_status", R"({"id":"MS-kept","mcp_id":"fs","status":"connected"})"), &error));
         ToolCallRecord call;
         call.threadId = "T-r";
         call.mcpId = "fs";
@@ -460,7 +468,7 @@ void IngestServiceTest::threadLookupsAreBatchedAndNeverHoldTheLock() {
     p.ingest.submitWithoutWaiting(std::move(parsed), "ws", [reply](IngestReply r) { reply->set_value(std::move(r)); }, {});
     // A plugin-style emit of an unknown thread's log returns at once too (checked later, in order).
     std::string error;
-    CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("plugin", "log", *mc::test::parseObject(
+    CPPUNIT_ASSERT_EQUAL(MC_OK, p.ingest.emit("plugin", typed("log", 
                                                   R"({"level":"INFO","service":"s","mcp_id":"m","thread_id":"T-u12999"})"), &error));
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     CPPUNIT_ASSERT_MESSAGE(std::to_string(waited.count()) + " ms", waited < 200ms * mc::test::timeScale());

@@ -31,6 +31,21 @@ records::NormalizedRecord thread(const std::string& json) {
                               [] { return std::string("T-generated"); }, [] { return kNow; });
 }
 
+Poco::JSON::Object::Ptr parseObject(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+// What `f` throws as std::invalid_argument ("" when it does not).
+template <class F>
+std::string reasonOf(F&& f) {
+    try {
+        f();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return {};
+}
+
 std::string text(const records::NormalizedRecord& r, const char* field) {
     return r.text(*records::findKind("thread"), field).value_or("<unset>");
 }
@@ -86,6 +101,7 @@ class RecordSchemaTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPluginRecordsAreNormalizedAtTheEdge);
     CPPUNIT_TEST(testRandomIdsAreVersionFourUuidsNeverRepeated);
     CPPUNIT_TEST(testRecordIdsAreTimeOrderedVersionSevenUuids);
+    CPPUNIT_TEST(testTheHostsOwnRecordsAreBuiltFieldByField);
     CPPUNIT_TEST_SUITE_END();
 
     const records::KindSpec& spec = *records::findKind("thread");
@@ -607,6 +623,51 @@ public:
         CPPUNIT_ASSERT_MESSAGE(generated, std::regex_match(generated.substr(generated.size() - 36), form));
         // Not before `later`'s microsecond; within the same one the random bits decide.
         CPPUNIT_ASSERT_MESSAGE(generated, generated.substr(generated.size() - 36, 18) >= later.substr(0, 18));
+    }
+
+    // The gateway's records, built by field name: the same record as the JSON object normalizes to,
+    // refused with the same reasons; a field the kind lacks is a programming error.
+    void testTheHostsOwnRecordsAreBuiltFieldByField() {
+        const auto& spec = *records::findKind("step");
+        const auto now = [] { return std::string("2026-01-01T00:00:00.000000Z"); };
+        records::RecordBuilder step(spec);
+        step.id("S-1")
+            .text("thread_id", "T-1")
+            .integer("sequence", 3)
+            .real("duration_ms", 1.5)
+            .text("step_type", "tool_call")
+            .json("details", R"({"outcome":"ok", "n":[1,2]})")
+            .text("tool", "echo");
+        const auto built = step.build(now);
+        CPPUNIT_ASSERT_EQUAL(&spec, built.spec);
+        const auto fromJson = records::normalize(
+            spec, *parseObject(R"({"id":"S-1","thread_id":"T-1","sequence":3,"duration_ms":1.5,"step_type":"tool_call","details":{"outcome":"ok","n":[1,2]},"tool":"echo"})"),
+            [] { return std::string("unused"); }, now);
+        // JSON text is kept as given (checked, not re-formatted); the rest is the same record.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"outcome":"ok", "n":[1,2]})"), built.record.text(spec, "details").value_or(""));
+        auto expected = records::toJson(spec, fromJson);
+        const std::string formatted = R"("details":{"n":[1,2],"outcome":"ok"})";
+        CPPUNIT_ASSERT(expected.find(formatted) != std::string::npos);
+        expected.replace(expected.find(formatted), formatted.size(), R"("details":{"outcome":"ok", "n":[1,2]})");
+        CPPUNIT_ASSERT_EQUAL(expected, records::toJson(spec, built.record));
+        CPPUNIT_ASSERT(!built.record.idGenerated);
+
+        records::RecordBuilder permission(*records::findKind("permission"));
+        permission.boolean("granted", true).text("user_id", "alice");
+        const auto generated = permission.build(now);
+        CPPUNIT_ASSERT(generated.record.idGenerated);
+        CPPUNIT_ASSERT_EQUAL(std::string("P-"), generated.record.id.substr(0, 2));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"id":")" + generated.record.id + R"(","timestamp":"2026-01-01T00:00:00.000000Z",)"
+                                         R"("thread_id":null,"user_id":"alice","resource":null,"action":null,"granted":true,"reason":null,"mcp_id":null})"),
+                             records::toJson(*generated.spec, generated.record));
+
+        records::RecordBuilder missing(spec);
+        missing.text("thread_id", "T-1");
+        CPPUNIT_ASSERT_EQUAL(std::string("field 'sequence' is required"), reasonOf([&] { missing.build(now); }));
+        records::RecordBuilder badJson(spec);
+        badJson.text("thread_id", "T-1").integer("sequence", 1).text("step_type", "x").json("details", "{");
+        CPPUNIT_ASSERT(reasonOf([&] { badJson.build(now); }).rfind("field 'details' is not JSON", 0) == 0);
+        CPPUNIT_ASSERT_THROW(records::RecordBuilder(spec).text("no_such_field", "x"), std::logic_error);
     }
 };
 

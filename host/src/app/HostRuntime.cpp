@@ -223,8 +223,9 @@ void HostRuntime::wireIngest() {
             }
         });
     IngestService* ingest = ingest_.get();
-    events_->setPersistence([ingest](std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                                     std::string* error) { return ingest->emit(source, type, payload, error); });
+    events_->setPersistence([ingest](std::string_view source, mc::records::TypedRecord record, std::string* error) {
+        return ingest->emit(source, std::move(record), error);
+    });
     EventRouter* events = events_.get();
     writer_->setStateListener([this, events](bool down, const std::string& reason) {
         recordAudit(*events, "host", down ? "store.down" : "store.up", "store", down ? "down" : "up",

@@ -1,12 +1,13 @@
 #include "core/EventRouter.h"
 
+#include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
 
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 
 #include <cctype>
-#include <sstream>
+#include <stdexcept>
 
 namespace mc::host {
 namespace {
@@ -108,17 +109,16 @@ std::uint64_t EventRouter::publish(std::string_view source, std::string_view typ
     return broadcaster_.publish(type, payloadJson, channelsFor(type, keys), source);
 }
 
-mc_status EventRouter::routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                                   std::string* error) {
-    if (!mc::records::findKind(type)) {
-        setError(error, "event type '" + std::string(type) + "' is not a persisted record kind");
-        return MC_ERR_INVALID_ARGUMENT;
-    }
-    if (persistence_) return persistence_(source, type, payload, error);
+mc_status EventRouter::routeRecord(std::string_view source, mc::records::TypedRecord record, std::string* error) {
+    if (persistence_) return persistence_(source, std::move(record), error);
     // No store behind the router (as route does then): published as it is.
-    std::ostringstream text;
-    payload.stringify(text);
-    broadcaster_.publish(type, text.str(), channelsFor(type, payload), source);
+    const auto& spec = *record.spec;
+    ChannelKeys keys;
+    keys.id = record.record.id;
+    keys.threadId = record.record.text(spec, "thread_id").value_or("");
+    keys.mcpId = record.record.text(spec, "mcp_id").value_or("");
+    keys.level = record.record.text(spec, "level").value_or("");
+    broadcaster_.publish(spec.kind, mc::records::toJson(spec, record.record), channelsFor(spec.kind, keys), source);
     return MC_OK;
 }
 
@@ -152,7 +152,17 @@ mc_status EventRouter::route(std::string_view source, std::string_view type, std
         setError(error, "event payload must be a JSON object");
         return MC_ERR_INVALID_ARGUMENT;
     }
-    if (persistence_ && mc::records::findKind(type)) return persistence_(source, type, *payload, error);
+    if (const auto* spec = persistence_ ? mc::records::findKind(type) : nullptr) {
+        mc::records::TypedRecord record{spec, {}};
+        try {
+            record.record = mc::records::normalize(*spec, *payload, [spec] { return mc::records::generateId(*spec); },
+                                                   [] { return mc::records::timestampFromHostClock(0); });
+        } catch (const std::invalid_argument& e) {
+            setError(error, e.what());
+            return MC_ERR_INVALID_ARGUMENT;
+        }
+        return persistence_(source, std::move(record), error);
+    }
     try {
         broadcaster_.publish(type, payloadJson, channelsFor(type, *payload), source);
     } catch (const std::invalid_argument& e) {

@@ -14,11 +14,13 @@
 //   protocol                  -> protocol, protocol:<mcp_id>
 //   anything else             -> events:<type>
 //
-// Events of a persisted kind (mc/records: thread, step, log, ...) go to the persistence hook when one
-// is set (the IngestService), which validates, queues them for the store and publishes them back
-// through publish() with their canonical JSON.
+// Events of a persisted kind (mc/records: thread, step, log, ...) are normalized here, where they
+// arrive as text, and go to the persistence hook when one is set (the IngestService), which checks
+// them against the store's state, queues them for the store and publishes them back through
+// publish() with their canonical JSON.
 #include "core/Broadcaster.h"
 #include "mc/plugin_abi.h"
+#include "mc/records/RecordSchema.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -40,9 +42,8 @@ struct ChannelKeys {
 
 class EventRouter {
 public:
-    // Takes a persisted-kind event instead of publishing it; returns MC_OK or the refusal.
-    using Persistence = std::function<mc_status(std::string_view source, std::string_view type,
-                                                const Poco::JSON::Object& payload, std::string* error)>;
+    // Takes a persisted-kind event, normalized, instead of publishing it; returns MC_OK or the refusal.
+    using Persistence = std::function<mc_status(std::string_view source, mc::records::TypedRecord record, std::string* error)>;
 
     explicit EventRouter(Broadcaster& broadcaster) : broadcaster_(broadcaster) {}
 
@@ -54,11 +55,9 @@ public:
     mc_status route(std::string_view source, std::string_view type, std::string_view payloadJson,
                     std::string* error = nullptr);
 
-    // A persisted-kind event the caller built as an object (no text to parse): handed to the
-    // persistence as it is, or published as route would when there is none.
-    // MC_ERR_INVALID_ARGUMENT for a kind that is not persisted.
-    mc_status routeRecord(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                          std::string* error = nullptr);
+    // A record the host built itself (mc::records::RecordBuilder: nothing to parse or normalize
+    // again): handed to the persistence, or published as route would when there is none.
+    mc_status routeRecord(std::string_view source, mc::records::TypedRecord record, std::string* error = nullptr);
 
     // Publishes an event whose payload is known-good JSON object text and whose routing keys the
     // caller already has (no parse). Returns the broadcast seq.

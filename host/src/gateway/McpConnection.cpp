@@ -2036,22 +2036,22 @@ McpConnection::MappedLog McpConnection::mapLogNotification(const std::string& mc
     return out;
 }
 
-Poco::JSON::Object::Ptr McpConnection::logEvent(long long unixMicros, const std::string& level, const std::string& service,
-                                                const std::string& mcpId, const std::string& message,
-                                                const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) {
+mc::records::TypedRecord McpConnection::logEvent(long long unixMicros, const std::string& level, const std::string& service,
+                                                 const std::string& mcpId, const std::string& message,
+                                                 const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) {
     Poco::JSON::Object::Ptr withLevel = context;
     if (!mcpLevel.empty()) {
         withLevel = context ? new Poco::JSON::Object(*context) : new Poco::JSON::Object;
         withLevel->set("mcp_level", mcpLevel);
     }
-    Poco::JSON::Object::Ptr event = new Poco::JSON::Object;
-    event->set("timestamp", json::isoTimestamp(unixMicros));
-    event->set("level", level);
-    event->set("service", service);
-    event->set("mcp_id", mcpId);
-    event->set("message", message);
-    event->set("context", withLevel ? Poco::Dynamic::Var(withLevel) : Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object)));
-    return event;
+    mc::records::RecordBuilder event(*mc::records::findKind("log"));
+    event.text("timestamp", json::isoTimestamp(unixMicros))
+        .text("level", level)
+        .text("service", service)
+        .text("mcp_id", mcpId)
+        .text("message", message)
+        .json("context", withLevel ? stringify(withLevel) : std::string("{}"));
+    return event.build([unixMicros] { return json::isoTimestamp(unixMicros); });
 }
 
 void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
@@ -2088,9 +2088,13 @@ void McpConnection::reportDroppedLogs() {
 void McpConnection::routeLog(const std::string& level, const std::string& service, const std::string& message,
                              const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel) const {
     std::string error;
-    // Built as an object and routed as one: the record is normalized from it, not from text.
-    const auto event = logEvent(nowUnixUs(), level, service, config_.id, message, context, mcpLevel);
-    const auto status = services_.events.routeRecord(kEventSourcePrefix + config_.id, "log", *event, &error);
+    mc_status status = MC_ERR_INVALID_ARGUMENT;
+    try {
+        status = services_.events.routeRecord(kEventSourcePrefix + config_.id,
+                                              logEvent(nowUnixUs(), level, service, config_.id, message, context, mcpLevel), &error);
+    } catch (const std::invalid_argument& e) {
+        error = e.what();
+    }
     if (status != MC_OK) log_->warn("mcp '{}': log event refused: {}", config_.id, error);
 }
 

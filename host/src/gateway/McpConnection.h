@@ -21,6 +21,7 @@
 #include "gateway/TransportSet.h"
 #include "gateway/WireLog.h"
 #include "mc/plugin_abi.h"
+#include "mc/records/RecordSchema.h"
 #include "util/OrderGate.h"
 #include "util/CancelSignal.h"
 #include "util/ReconnectBackoff.h"
@@ -245,12 +246,12 @@ public:
                  const std::string& traceparent, std::chrono::milliseconds timeout, RpcCallback done,
                  const std::shared_ptr<CancelSignal>& cancel = nullptr, RequestHooks hooks = {});
 
-    // The StructuredLog-shaped events this connection emits (for tests of the mapping).
-    // A log record as the router takes it (an object: routed without a JSON text round trip). The
-    // MCP's own level travels in the context (the log record has no column for it).
-    static Poco::JSON::Object::Ptr logEvent(long long unixMicros, const std::string& level, const std::string& service,
-                                            const std::string& mcpId, const std::string& message,
-                                            const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel);
+    // The StructuredLog-shaped events this connection emits (for tests of the mapping): a log record,
+    // built typed (routed without a JSON object or text round trip). The MCP's own level travels in
+    // the context (the log record has no column for it). std::invalid_argument when it is not valid.
+    static mc::records::TypedRecord logEvent(long long unixMicros, const std::string& level, const std::string& service,
+                                             const std::string& mcpId, const std::string& message,
+                                             const Poco::JSON::Object::Ptr& context, const std::string& mcpLevel);
     // notifications/message params -> (level, service, message, context JSON); exposed for tests.
     struct MappedLog {
         std::string level;

@@ -462,18 +462,23 @@ PermissionDecision McpGateway::checkRead(const std::string& user, const std::str
 void McpGateway::recordPermission(const std::string& timestamp, const std::string& threadId, const std::string& user,
                                   const std::string& resource, const std::string& action, const PermissionDecision& decision,
                                   const std::string& mcpId) {
-    Poco::JSON::Object permission;
-    permission.set("timestamp", timestamp);
-    if (!threadId.empty()) permission.set("thread_id", threadId);
-    permission.set("user_id", user);
-    permission.set("resource", resource);
-    permission.set("action", action);
-    permission.set("granted", decision.granted);
-    permission.set("reason", decision.reason);
-    permission.set("mcp_id", mcpId);
+    mc::records::RecordBuilder permission(*mc::records::findKind("permission"));
+    permission.text("timestamp", timestamp);
+    if (!threadId.empty()) permission.text("thread_id", threadId);
+    permission.text("user_id", user)
+        .text("resource", resource)
+        .text("action", action)
+        .boolean("granted", decision.granted)
+        .text("reason", decision.reason)
+        .text("mcp_id", mcpId);
     std::string error;
-    if (events_.routeRecord("gateway", "permission", permission, &error) != MC_OK)
-        logging::get("gateway")->warn("permission event refused: {}", error);
+    mc_status status = MC_ERR_INVALID_ARGUMENT;
+    try {
+        status = events_.routeRecord("gateway", permission.build([&timestamp] { return timestamp; }), &error);
+    } catch (const std::invalid_argument& e) {
+        error = e.what();
+    }
+    if (status != MC_OK) logging::get("gateway")->warn("permission event refused: {}", error);
 }
 
 std::string McpGateway::listJson() const {

@@ -6,8 +6,6 @@
 #include "util/Json.h"
 #include "mc/thread_name.hpp"
 
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <chrono>
 
@@ -308,17 +306,17 @@ void IngestService::submitWithoutWaiting(std::vector<RawEvent> events, std::stri
     });
 }
 
-mc_status IngestService::emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload,
-                              std::string* error) {
-    Item item;
-    item.type = std::string(type);
-    item.object = new Poco::JSON::Object(payload);
-    const std::string origin(source);
+mc_status IngestService::emit(std::string_view source, mc::records::TypedRecord record, std::string* error) {
     std::vector<std::string> ids;
-    collectThreadIds(item.type, *item.object, ids);
+    collectThreadIds(record, ids);
+    Item item;
+    item.type = record.spec->kind;
+    item.typed = std::move(record);
+    const std::string origin(source);
     auto reasons = std::make_shared<std::vector<std::string>>();
-    const bool ranNow = runOrdered(std::move(ids), [this, item, origin, reasons](const LookedUp& lookedUp) {
-        std::vector<Item> items{item};
+    const bool ranNow = runOrdered(std::move(ids), [this, item = std::move(item), origin, reasons](const LookedUp& lookedUp) mutable {
+        std::vector<Item> items;
+        items.push_back(std::move(item));
         process(std::move(items), origin, false,
                 [origin](IngestReply reply) {
                     for (const auto& [index, reason] : reply.rejected)
@@ -328,29 +326,12 @@ mc_status IngestService::emit(std::string_view source, std::string_view type, co
         if (!reasons->empty() && !reasons->front().empty())
             logging::get("ingest")->debug("an event from {} was refused: {}", origin, reasons->front());
     });
-    std::string reason;
-    if (ranNow) {
-        if (!reasons->empty()) reason = reasons->front();
-    } else {
-        // Checked again on the lane, against the threads it loads; the event's own shape is known now.
-        reason = shapeProblem(item);
-    }
-    if (!reason.empty()) {
-        if (error) *error = reason;
+    // Run later (on the ordered lane, after the store's lookup): what it refuses is logged there.
+    if (ranNow && !reasons->empty() && !reasons->front().empty()) {
+        if (error) *error = reasons->front();
         return MC_ERR_INVALID_ARGUMENT;
     }
     return MC_OK;
-}
-
-std::string IngestService::shapeProblem(const Item& item) {
-    const KindSpec* spec = mc::records::findKind(item.type);
-    if (!spec) return "unknown event type '" + item.type + "' (known: " + mc::records::knownKinds() + ")";
-    try {
-        mc::records::normalize(*spec, *item.object, [] { return std::string("x"); }, nowTimestamp);
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return {};
 }
 
 IngestService::Submitted IngestService::process(std::vector<Item> items, std::string_view source, bool mustFit,
@@ -456,20 +437,23 @@ void IngestService::noteNotPersisted(std::size_t count, std::string_view source)
                                      count, source, total);
 }
 
+IngestService::Item IngestService::ownItem(const mc::records::RecordBuilder& record) {
+    Item item;
+    item.type = record.spec().kind;
+    try {
+        item.typed = record.build(nowTimestamp);
+    } catch (const std::invalid_argument& e) {
+        item.error = e.what();
+    }
+    return item;
+}
+
 IngestService::Item IngestService::threadItem(const std::string& threadId, const std::string& mcpId,
                                               const std::string& startedAt, const std::string& executionContextJson) {
-    Poco::JSON::Object::Ptr thread = new Poco::JSON::Object;
-    thread->set("id", threadId);
-    thread->set("status", std::string("running"));
-    thread->set("mcp_id", mcpId);
-    thread->set("started_at", startedAt);
-    if (!executionContextJson.empty()) {
-        try {
-            thread->set("execution_context", Poco::JSON::Parser().parse(executionContextJson));
-        } catch (const Poco::Exception&) {
-        } // the host's own JSON: nothing to keep when it is not
-    }
-    return Item{"thread", thread, {}, {}};
+    mc::records::RecordBuilder thread(*mc::records::findKind("thread"));
+    thread.id(threadId).text("status", "running").text("mcp_id", mcpId).text("started_at", startedAt);
+    if (!executionContextJson.empty()) thread.json("execution_context", executionContextJson);
+    return ownItem(thread);
 }
 
 void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
@@ -510,30 +494,26 @@ void IngestService::writeToolCall(const ToolCallRecord& call, const LookedUp& lo
             state.status = state.status.empty() ? "running" : state.status;
             state.mcpId = call.agent.empty() ? call.mcpId : call.agent;
         }
-        Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        details->set("arguments_bytes", static_cast<Poco::UInt64>(call.argumentsBytes));
-        details->set("outcome", call.outcome);
-        if (!call.errorCode.empty()) details->set("error_code", call.errorCode);
-        if (!call.callId.empty()) details->set("tool_use_id", call.callId);
         // A tool call names its tool; a read of a resource or a prompt keeps what it read in the details,
         // so per-tool figures count tools only.
         const bool toolCall = call.method == "tools/call";
-        if (!toolCall) {
-            details->set("method", call.method);
-            details->set("target", call.tool);
-        }
-        Poco::JSON::Object::Ptr step = new Poco::JSON::Object;
-        step->set("thread_id", call.threadId);
-        step->set("sequence", static_cast<Poco::Int64>(sequence));
-        step->set("timestamp", call.startedAt);
-        step->set("duration_ms", static_cast<double>(call.durationMs));
-        step->set("step_type", std::string(toolCall ? "tool_call" : call.method == "resources/read" ? "resource_read" : "prompt_get"));
-        step->set("description", call.method + " " + call.tool + " on " + call.mcpId);
-        step->set("details", details);
-        step->set("status", call.status);
-        step->set("mcp_id", call.mcpId);
-        if (toolCall) step->set("tool", call.tool);
-        items.push_back(Item{"step", step, {}, {}});
+        std::string details = "{\"arguments_bytes\":" + std::to_string(call.argumentsBytes) + ",\"outcome\":" + json::quote(call.outcome);
+        if (!call.errorCode.empty()) details += ",\"error_code\":" + json::quote(call.errorCode);
+        if (!call.callId.empty()) details += ",\"tool_use_id\":" + json::quote(call.callId);
+        if (!toolCall) details += ",\"method\":" + json::quote(call.method) + ",\"target\":" + json::quote(call.tool);
+        details += '}';
+        mc::records::RecordBuilder step(*mc::records::findKind("step"));
+        step.text("thread_id", call.threadId)
+            .integer("sequence", sequence)
+            .text("timestamp", call.startedAt)
+            .real("duration_ms", static_cast<double>(call.durationMs))
+            .text("step_type", toolCall ? "tool_call" : call.method == "resources/read" ? "resource_read" : "prompt_get")
+            .text("description", call.method + " " + call.tool + " on " + call.mcpId)
+            .json("details", std::move(details))
+            .text("status", call.status)
+            .text("mcp_id", call.mcpId);
+        if (toolCall) step.text("tool", call.tool);
+        items.push_back(ownItem(step));
         cache_.put(call.threadId, state);
     }
     const auto logRejects = [](const std::string& reason) {

@@ -96,10 +96,11 @@ public:
     void submitWithoutWaiting(std::vector<RawEvent> events, std::string source, std::function<void(IngestReply)> done,
                               std::function<void(Submitted)> refused, Trust trust = Trust::Outside);
 
-    // Fire and forget (plugin emits, host and gateway events): validated and broadcast like the
-    // rest; when the queue is full the event is still broadcast but not persisted (counted, logged).
-    // MC_ERR_INVALID_ARGUMENT with the reason when the event is invalid (nothing is published).
-    mc_status emit(std::string_view source, std::string_view type, const Poco::JSON::Object& payload, std::string* error);
+    // Fire and forget (plugin emits, host and gateway events, normalized where they arose): checked
+    // against the store's state and broadcast like the rest; when the queue is full the record is still
+    // broadcast but not persisted (counted, logged). MC_ERR_INVALID_ARGUMENT with the reason when the
+    // check could run at once and refused it (nothing is published).
+    mc_status emit(std::string_view source, mc::records::TypedRecord record, std::string* error);
 
     // A routed tool call's thread: created (running, on `mcpId`) when the store does not know it, so
     // the call's permission event and step can refer to it. Fire and forget.
@@ -177,8 +178,7 @@ private:
     void noteNotPersisted(std::size_t count, std::string_view source);
     static Item threadItem(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
                            const std::string& executionContextJson = "");
-    // Why the event cannot be valid whatever the store holds ("" when its shape is fine).
-    static std::string shapeProblem(const Item& item);
+    static Item ownItem(const mc::records::RecordBuilder& record); // the host's own: typed, or its reason
     void writeToolCall(const ToolCallRecord& call, const LookedUp& lookedUp);
     // The thread ids an event refers to (its own for a thread, its parent, its thread_id).
     static void collectThreadIds(const std::string& type, const Poco::JSON::Object& event, std::vector<std::string>& out);

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <sstream>
 #include <stdexcept>
 
@@ -362,6 +363,53 @@ NormalizedRecord normalizeInputs(const KindSpec& spec, std::string_view id, cons
         else out.values.emplace_back(std::monostate{});
     }
     return out;
+}
+
+RecordBuilder::RecordBuilder(const KindSpec& spec)
+    : spec_(&spec), inputs_(spec.fields.size()), texts_(spec.fields.size()) {}
+
+std::size_t RecordBuilder::at(std::string_view field) const {
+    for (std::size_t i = 0; i < spec_->fields.size(); ++i)
+        if (spec_->fields[i].jsonName == field) return i;
+    throw std::logic_error("a '" + spec_->kind + "' record has no field '" + std::string(field) + "'");
+}
+
+RecordBuilder& RecordBuilder::text(std::string_view field, std::string value) {
+    const std::size_t i = at(field);
+    inputs_[i].kind = FieldInput::Kind::Text;
+    texts_[i] = std::move(value);
+    return *this;
+}
+
+RecordBuilder& RecordBuilder::json(std::string_view field, std::string jsonText) { return text(field, std::move(jsonText)); }
+
+RecordBuilder& RecordBuilder::integer(std::string_view field, std::int64_t value) {
+    FieldInput& in = inputs_[at(field)];
+    in.kind = FieldInput::Kind::Integer;
+    in.integer = value;
+    return *this;
+}
+
+RecordBuilder& RecordBuilder::boolean(std::string_view field, bool value) { return integer(field, value ? 1 : 0); }
+
+RecordBuilder& RecordBuilder::real(std::string_view field, double value) {
+    FieldInput& in = inputs_[at(field)];
+    in.kind = FieldInput::Kind::Real;
+    in.real = value;
+    return *this;
+}
+
+RecordBuilder& RecordBuilder::id(std::string value) {
+    id_ = std::move(value);
+    return *this;
+}
+
+TypedRecord RecordBuilder::build(const std::function<std::string()>& now) const {
+    std::vector<FieldInput> inputs = inputs_;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].kind == FieldInput::Kind::Text) inputs[i].text = texts_[i];
+    const KindSpec* spec = spec_;
+    return TypedRecord{spec, normalizeInputs(*spec, id_, inputs, [spec] { return generateId(*spec); }, now)};
 }
 
 const ColumnValue& NormalizedRecord::value(const KindSpec& spec, std::string_view jsonName) const {

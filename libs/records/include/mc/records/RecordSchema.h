@@ -110,6 +110,31 @@ struct FieldInput {
 NormalizedRecord normalizeInputs(const KindSpec& spec, std::string_view id, const std::vector<FieldInput>& inputs,
                                  const std::function<std::string()>& newId, const std::function<std::string()>& now);
 
+// A record the host builds itself (the gateway's steps, threads, permission decisions and server
+// logs), field by field: the values go to normalizeInputs as they are, with no JSON object to build
+// and read back. A field the kind does not have is a programming error: std::logic_error.
+class RecordBuilder {
+public:
+    explicit RecordBuilder(const KindSpec& spec);
+    RecordBuilder& text(std::string_view field, std::string value);   // Text and Timestamp fields
+    RecordBuilder& integer(std::string_view field, std::int64_t value);
+    RecordBuilder& real(std::string_view field, double value);
+    RecordBuilder& boolean(std::string_view field, bool value);
+    RecordBuilder& json(std::string_view field, std::string jsonText); // Json fields: their JSON text
+    RecordBuilder& id(std::string value);                              // absent: one is generated
+    // Normalized by the catalog's rules (std::invalid_argument with normalize's reasons); absent
+    // timestamps that default to now take `now`.
+    TypedRecord build(const std::function<std::string()>& now) const;
+    const KindSpec& spec() const { return *spec_; }
+
+private:
+    std::size_t at(std::string_view field) const;
+    const KindSpec* spec_;
+    std::string id_;
+    std::vector<FieldInput> inputs_; // parallel to spec_->fields; Text ones point into texts_ at build()
+    std::vector<std::string> texts_;
+};
+
 // The canonical JSON object of a normalized record: {"id":..., every field by JSON name (null when
 // absent)}. What the host broadcasts and what it hands to the store; stable field order.
 std::string toJson(const KindSpec& spec, const NormalizedRecord& record);
