@@ -3,6 +3,7 @@
 
 #include <mc/json_text.hpp>
 
+#include <algorithm>
 #include <iterator>
 #include <stdexcept>
 
@@ -335,15 +336,22 @@ void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
         jsPubOptions options;
         jsPubOptions_Init(&options);
         options.MsgId = id.c_str();
+        // libnats keeps every append it sent until its answer comes; one lost with a connection never
+        // gets one, and once MaxPending of those had gathered each publish stalled and failed: the
+        // bus stopped for good after enough restarts. With a deadline libnats answers it itself
+        // (a timeout, sent again like any refusal) and forgets it.
+        options.MaxWait = settings_.ackTimeoutMs;
         const natsStatus s = js_PublishAsync(js_, logSubject_.c_str(), payload.data(), static_cast<int>(payload.size()), &options);
         lock.lock();
         if (s != NATS_OK) {
-            // Not sent (disconnected meanwhile, or too many in flight): back to the front, in order.
+            // Not sent (disconnected meanwhile, or too many in flight): back to the queue, in its place.
             auto found = inflightById_.find(id);
             if (found != inflightById_.end()) {
-                queued_.push_front(std::move(*found->second));
+                std::vector<Entry> back;
+                back.push_back(std::move(*found->second));
                 inflight_.erase(found->second);
                 inflightById_.erase(found);
+                requeue(std::move(back));
             }
             return;
         }
@@ -351,6 +359,9 @@ void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
 }
 
 void NatsBus::resendOverdue() {
+    // Refused and timed-out appends are at the front (onAck puts them there), then the oldest sent.
+    // libnats times each append out too (MaxWait); this sweep also takes what it never answers
+    // about (an id appended twice while both are in flight shares one answer).
     const auto overdue = Clock::now() - std::chrono::milliseconds(settings_.ackTimeoutMs);
     std::size_t count = 0;
     for (auto it = inflight_.begin(); it != inflight_.end() && it->sentAt < overdue; ++it) ++count;
@@ -362,9 +373,26 @@ void NatsBus::requeueInflight(std::size_t count) {
     resent_ += count;
     auto end = std::next(inflight_.begin(), static_cast<long>(count));
     for (auto it = inflight_.begin(); it != end; ++it) inflightById_.erase(it->id);
-    // In their order: what was sent first goes first again.
-    queued_.insert(queued_.begin(), std::make_move_iterator(inflight_.begin()), std::make_move_iterator(end));
+    std::vector<Entry> back(std::make_move_iterator(inflight_.begin()), std::make_move_iterator(end));
     inflight_.erase(inflight_.begin(), end);
+    requeue(std::move(back));
+}
+
+void NatsBus::requeue(std::vector<Entry> back) {
+    // The queue is kept in append order whatever comes back and when: the worker sends from its
+    // front, so an entry that goes again always goes before every later append still to be sent.
+    // (Entries come back in different groups: refused or overdue ones while newer ones are in flight,
+    // then all of those when the connection drops.)
+    const auto byOrder = [](const Entry& a, const Entry& b) { return a.order < b.order; };
+    std::sort(back.begin(), back.end(), byOrder);
+    if (queued_.empty() || back.back().order < queued_.front().order) {
+        queued_.insert(queued_.begin(), std::make_move_iterator(back.begin()), std::make_move_iterator(back.end()));
+        return;
+    }
+    std::deque<Entry> merged;
+    std::merge(std::make_move_iterator(back.begin()), std::make_move_iterator(back.end()), std::make_move_iterator(queued_.begin()),
+               std::make_move_iterator(queued_.end()), std::back_inserter(merged), byOrder);
+    queued_.swap(merged);
 }
 
 void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {
@@ -389,15 +417,9 @@ void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, voi
                         if (bus.streamReady_) bus.host().warn("the stream " + bus.settings_.stream + " is gone (" + bus.lastError_ + "); setting it up again");
                         bus.streamReady_ = false;
                     }
-                    // To the front, among the others to send again in their append order: several
-                    // errors before the next sweep (a stream gone, a server restarted) must not resend
-                    // their entries in reverse.
+                    // To the front, where the next sweep takes it back to the queue (in its place there).
                     found->second->sentAt = Clock::time_point{};
-                    auto before = bus.inflight_.begin();
-                    while (before != bus.inflight_.end() && before != found->second && before->sentAt == Clock::time_point{} &&
-                           before->order < found->second->order)
-                        ++before;
-                    if (before != found->second) bus.inflight_.splice(before, bus.inflight_, found->second);
+                    bus.inflight_.splice(bus.inflight_.begin(), bus.inflight_, found->second);
                 }
             }
         }

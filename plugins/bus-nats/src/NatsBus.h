@@ -120,10 +120,11 @@ private:
     bool setUpStream(std::string& error);                 // creates or updates the stream
     bool setUpFollower(std::string& error);               // the ordered consumer, from lastSeq_
     void sendQueued(std::unique_lock<std::mutex>& lock);  // appends to the connection, in order
-    void resendOverdue();                                 // unacknowledged past ack_timeout_ms
-    // Under mutex_: the first `count` entries in flight go back to the front of the queue, in their
-    // order, to be sent again before anything newer (the stream drops any it already has).
+    void resendOverdue();                                 // refused, or unacknowledged past ack_timeout_ms
+    // Under mutex_: the first `count` entries in flight go back to the queue, to be sent again before
+    // anything appended after them (the stream drops any it already has).
     void requeueInflight(std::size_t count);
+    void requeue(std::vector<Entry> entries); // into the queue, which stays in append order
     void connectedChanged(bool connected, const char* why);
     static void end(Subscription* sub); // unsubscribes; libnats frees it
 

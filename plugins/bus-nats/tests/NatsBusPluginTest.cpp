@@ -153,7 +153,7 @@ public:
         CPPUNIT_ASSERT(b->violations().empty());
         // The stream's acknowledgement of the last append may come after its entry reached the followers.
         std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, describes(*a, "\"acknowledged\":200", 5s, details));
+        { const bool described = describes(*a, "\"acknowledged\":200", 5s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
         CPPUNIT_ASSERT_MESSAGE(details, details.find("\"last_seq\":400") != std::string::npos);
     }
 
@@ -195,7 +195,7 @@ public:
         std::this_thread::sleep_for(300ms); // nothing more comes
         CPPUNIT_ASSERT_EQUAL(std::string("first,second"), payloads(bus->busEntries()));
         std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"duplicates\":1", 5s, details));
+        { const bool described = describes(*bus, "\"duplicates\":1", 5s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
         CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, bus->append("", "x").status);
     }
 
@@ -224,10 +224,14 @@ public:
     void testAppendsAcrossRestartsKeepTheirOrder() {
         NatsServer nats;
         FakeHost host(pluginPath());
-        auto bus = startBus(host, nats, "restarts");
+        auto bus = startBus(host, nats, "restarts", {{"ack_timeout_ms", "100"}});
         // A writer that never pauses for long: whenever NATS goes, appends are on the wire, in libnats's
-        // buffers and in the plugin's queue. Before the fix, the one append libnats let into its
-        // reconnect buffer went out first on the new connection, ahead of older ones lost with the old.
+        // buffers and in the plugin's queue. Each time NATS first stops answering for longer than the
+        // acknowledgement timeout (appends time out and go again while newer ones are in flight), then
+        // goes. What this caught: the one append libnats let into its reconnect buffer went out first
+        // on the new connection; appends that timed out went back to the queue behind newer ones put
+        // back when the connection dropped; and appends lost with a connection stayed in libnats's
+        // pending count until every publish stalled.
         std::atomic<bool> done{false};
         std::atomic<int> appended{0};
         std::string failed;
@@ -244,6 +248,10 @@ public:
         });
         for (int restart = 0; restart < 3; ++restart) {
             std::this_thread::sleep_for(400ms);
+            nats.pause();
+            std::this_thread::sleep_for(300ms);
+            nats.resume();
+            std::this_thread::sleep_for(5ms); // the timed-out appends are going out again
             if (restart == 1) nats.kill(); // a crash as well as a clean stop
             else nats.stop();
             std::this_thread::sleep_for(200ms);
@@ -255,7 +263,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(), failed);
         const int total = appended;
         std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":" + std::to_string(total) + ",", 30s, details));
+        const bool acknowledged = describes(*bus, "\"acknowledged\":" + std::to_string(total) + ",", 30s, details);
+        CPPUNIT_ASSERT_MESSAGE(details, acknowledged);
         // The stream holds each append once, in the order they were made.
         auto reader = startBus(host, nats, "restarts");
         CPPUNIT_ASSERT(reader->follow(MC_BUS_FOLLOW_AFTER, 0).ok());
@@ -265,9 +274,19 @@ public:
         std::this_thread::sleep_for(200ms); // nothing more comes
         const auto entries = reader->busEntries();
         CPPUNIT_ASSERT_EQUAL(all, entries.size());
-        for (std::size_t i = 0; i < all; ++i)
-            CPPUNIT_ASSERT_EQUAL_MESSAGE("entry " + std::to_string(entries[i].seq) + " of " + std::to_string(total),
-                                         "p" + std::to_string(i), entries[i].payload);
+        for (std::size_t i = 0; i < all; ++i) {
+            const std::string expected = "p" + std::to_string(i);
+            if (entries[i].payload == expected) continue;
+            // Where the append went instead, and what the writer's bus went through.
+            std::string where = "nowhere";
+            for (const auto& e : entries)
+                if (e.payload == expected) where = "entry " + std::to_string(e.seq);
+            std::string warnings;
+            for (const auto& line : bus->logs())
+                if (line.level >= MC_LOG_WARN) warnings += "\n  " + line.message;
+            CPPUNIT_FAIL("entry " + std::to_string(entries[i].seq) + " of " + std::to_string(total) + " is " + entries[i].payload +
+                         ", not " + expected + " (which is " + where + "); the writer: " + bus->describe().output + warnings);
+        }
         CPPUNIT_ASSERT(bus->describe().output.find("\"reconnects\":3") != std::string::npos);
     }
 
@@ -277,13 +296,13 @@ public:
         auto bus = startBus(host, nats, "gone");
         CPPUNIT_ASSERT(bus->append("0", "before").ok());
         std::string details;
-        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":1,", 10s, details));
+        { const bool described = describes(*bus, "\"acknowledged\":1,", 10s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
         const auto deleted = nats.request("$JS.API.STREAM.DELETE.T_gone");
         CPPUNIT_ASSERT_MESSAGE(deleted, deleted.find("\"success\":true") != std::string::npos);
         // A burst the stream is not there for: every append is refused (no responders), and all of
         // them go out again, in their order, to the stream set up again.
         for (int i = 1; i <= 40; ++i) CPPUNIT_ASSERT(bus->append(std::to_string(i), "p" + std::to_string(i)).ok());
-        CPPUNIT_ASSERT_MESSAGE(details, describes(*bus, "\"acknowledged\":41,", 15s, details));
+        { const bool described = describes(*bus, "\"acknowledged\":41,", 15s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
         CPPUNIT_ASSERT_MESSAGE(details, details.find("\"stream_ready\":true") != std::string::npos);
         CPPUNIT_ASSERT(bus->logged("the stream T_gone is gone (append: "));
         // The new stream numbers from 1 and holds the burst in its append order.
