@@ -2,6 +2,7 @@
 // reconnect backoff.
 #include "gateway/McpConnection.h"
 #include "gateway/McpProtocol.h"
+#include "mc/records/RecordSchema.h"
 #include "util/ReconnectBackoff.h"
 #include "TestHttp.h"
 

@@ -3,6 +3,7 @@
 #include "mc/abi_text.hpp"
 #include "mc/mcp/StderrLine.h"
 #include "mc/records/RandomId.h"
+#include "mc/records/RecordSchema.h"
 #include "core/EventRouter.h"
 #include "gateway/McpProbe.h"
 #include "gateway/McpProtocol.h"

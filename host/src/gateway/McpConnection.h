@@ -21,7 +21,6 @@
 #include "gateway/TransportSet.h"
 #include "gateway/WireLog.h"
 #include "mc/plugin_abi.h"
-#include "mc/records/RecordSchema.h"
 #include "util/OrderGate.h"
 #include "util/CancelSignal.h"
 #include "util/ReconnectBackoff.h"
@@ -43,6 +42,10 @@
 #include <set>
 #include <string>
 #include <vector>
+
+namespace mc::records {
+struct TypedRecord;
+} // namespace mc::records
 
 namespace mc::host {
 
