@@ -44,6 +44,15 @@ ChannelKeys EventRouter::keysOf(const Poco::JSON::Object& payload) {
     return keys;
 }
 
+ChannelKeys EventRouter::keysOf(const mc::records::KindSpec& spec, const mc::records::NormalizedRecord& record) {
+    ChannelKeys keys;
+    keys.id = record.id;
+    keys.threadId = record.text(spec, "thread_id").value_or("");
+    keys.mcpId = record.text(spec, "mcp_id").value_or("");
+    keys.level = record.text(spec, "level").value_or("");
+    return keys;
+}
+
 std::vector<std::string> EventRouter::channelsFor(std::string_view type, const Poco::JSON::Object& payload) {
     return channelsFor(type, keysOf(payload));
 }
@@ -113,12 +122,8 @@ mc_status EventRouter::routeRecord(std::string_view source, mc::records::TypedRe
     if (persistence_) return persistence_(source, std::move(record), error);
     // No store behind the router (as route does then): published as it is.
     const auto& spec = *record.spec;
-    ChannelKeys keys;
-    keys.id = record.record.id;
-    keys.threadId = record.record.text(spec, "thread_id").value_or("");
-    keys.mcpId = record.record.text(spec, "mcp_id").value_or("");
-    keys.level = record.record.text(spec, "level").value_or("");
-    broadcaster_.publish(spec.kind, mc::records::toJson(spec, record.record), channelsFor(spec.kind, keys), source);
+    broadcaster_.publish(spec.kind, mc::records::toJson(spec, record.record), channelsFor(spec.kind, keysOf(spec, record.record)),
+                         source);
     return MC_OK;
 }
 

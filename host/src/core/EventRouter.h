@@ -71,6 +71,7 @@ public:
     static std::vector<std::string> channelsFor(std::string_view type, const Poco::JSON::Object& payload);
     static std::vector<std::string> channelsFor(std::string_view type, const ChannelKeys& keys);
     static ChannelKeys keysOf(const Poco::JSON::Object& payload);
+    static ChannelKeys keysOf(const mc::records::KindSpec& spec, const mc::records::NormalizedRecord& record);
 
 private:
     Broadcaster& broadcaster_;

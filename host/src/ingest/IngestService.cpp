@@ -375,10 +375,7 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
             prepared.index = i;
             prepared.spec = spec;
             prepared.canonical = mc::records::toJson(*spec, prepared.record);
-            prepared.keys.id = prepared.record.id;
-            prepared.keys.threadId = prepared.record.text(*spec, "thread_id").value_or("");
-            prepared.keys.mcpId = prepared.record.text(*spec, "mcp_id").value_or("");
-            prepared.keys.level = prepared.record.text(*spec, "level").value_or("");
+            prepared.keys = EventRouter::keysOf(*spec, prepared.record);
             // The store takes the record as it is: parsed and normalized once, here.
             storeEvents.push_back(mc::records::TypedRecord{spec, prepared.record});
             accepted.push_back(std::move(prepared));
