@@ -7,7 +7,7 @@
 # Stages: "console" bundles the web console with node; "build" compiles the host and plugins on Debian
 # bookworm with the -dev packages of scripts/deps.sh; the final stage is bookworm-slim with only the
 # shared libraries the binary and the plugins link (their NEEDED entries: Poco, spdlog/fmt,
-# Boost.Filesystem, libpq, SQLite, OpenSSL, libnats). See docs/containers.md.
+# Boost.Filesystem, libpq, SQLite, OpenSSL, libnats, tcmalloc). See docs/containers.md.
 #
 # The base images are build arguments so a machine without registry access can build from images it
 # made itself (scripts/container-check.sh builds bookworm with debootstrap and passes them here).
@@ -62,7 +62,8 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates cmake g++ make pkg-config \
-        libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libnats-dev; \
+        libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libnats-dev \
+        libtcmalloc-minimal4; \
     rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -107,7 +108,8 @@ RUN set -eux; \
         ca-certificates \
         libpocofoundation80 libpocoutil80 libpoconet80 libpoconetssl80 libpocojson80 libpocojwt80 \
         libpocodata80 libpocodatasqlite80 \
-        libspdlog1.10 libfmt9 libboost-filesystem1.74.0 libssl3 libpq5 libsqlite3-0 libnats3.4; \
+        libspdlog1.10 libfmt9 libboost-filesystem1.74.0 libssl3 libpq5 libsqlite3-0 libnats3.4 \
+        libtcmalloc-minimal4; \
     rm -rf /var/lib/apt/lists/*
 
 # A fixed, non-root uid/gid, so volume ownership and Kubernetes' runAsNonRoot can rely on them.

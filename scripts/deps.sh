@@ -9,6 +9,8 @@ packages=(cmake g++ make pkg-config libpoco-dev libboost-dev libboost-filesystem
           libcppunit-dev libpq-dev libssl-dev)
 # plugins/bus-nats: the NATS C client.
 packages+=(libnats-dev)
+# The executables' allocator (MC_MALLOC in CMakeLists.txt): tcmalloc, the minimal one without profilers.
+packages+=(libtcmalloc-minimal4)
 # The web console (console/) is TypeScript, type-checked and bundled with pinned npm packages.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$profile" = test ]; then

@@ -119,6 +119,18 @@ public:
         HostProcess host({"--version"});
         CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
         CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "(plugin ABI " + std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR) + ")"));
+        // The allocator the build linked (MC_MALLOC) is the one the process runs on.
+#if defined(__SANITIZE_ADDRESS__)
+        const bool sanitized = true;
+#elif defined(__has_feature)
+        const bool sanitized = __has_feature(address_sanitizer);
+#else
+        const bool sanitized = false;
+#endif
+        const std::string allocator = MC_MALLOC_TCMALLOC ? "allocator: tcmalloc (gperftools "
+                                      : sanitized        ? "allocator: AddressSanitizer's malloc\n"
+                                                         : "allocator: the C library's malloc\n";
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), allocator));
     }
 
     // On every interface without a secret: refused unless the operator accepts it, then warned about.

@@ -1,4 +1,5 @@
 #include "app/HostRuntime.h"
+#include "app/Allocator.h"
 
 #include "api/DiscoveryApi.h"
 #include "net/HttpServer.h"
@@ -264,7 +265,7 @@ void HostRuntime::loadPlugins() {
     auto log = logging::get("host");
     startedMonotonic_ = std::chrono::steady_clock::now();
     startedUnixUs_ = nowUnixUs();
-    log->info("mission-control {} starting; plugins from {}", MC_VERSION, settings_.pluginsDir);
+    log->info("mission-control {} starting; plugins from {}; allocator: {}", MC_VERSION, settings_.pluginsDir, allocatorName());
     plugins_->loadDirectory(settings_.pluginsDir);
     log->info("plugins: {} loaded, {} refused", plugins_->loadedCount(), plugins_->refusedCount());
     for (const auto& record : plugins_->report())

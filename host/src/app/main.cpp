@@ -2,6 +2,7 @@
 // daemon with --daemon), stops cleanly on SIGINT/SIGTERM.
 #include "bridge/StdioBridge.h"
 #include "config/HostConfig.h"
+#include "app/Allocator.h"
 #include "app/HostRuntime.h"
 #include "app/HostSettings.h"
 #include "app/Subsystems.h"
@@ -185,7 +186,8 @@ private:
     }
 
     void version(const std::string&, const std::string&) {
-        std::cout << "mission-control " << MC_VERSION << " (plugin ABI " << MC_ABI_MAJOR << "." << MC_ABI_MINOR << ")\n";
+        std::cout << "mission-control " << MC_VERSION << " (plugin ABI " << MC_ABI_MAJOR << "." << MC_ABI_MINOR << ")\n"
+                  << "allocator: " << allocatorName() << "\n";
         exitEarly_ = true;
         stopOptionsProcessing();
     }
