@@ -109,6 +109,18 @@ public:
         const auto bare = McpConnection::logEvent(1700000000000000LL, "INFO", "s", "fs", "m", nullptr, "");
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), bare.record.text(*bare.spec, "context").value_or(""));
         CPPUNIT_ASSERT_THROW(McpConnection::logEvent(1700000000000000LL, "LOUD", "s", "fs", "m", nullptr, ""), std::invalid_argument);
+
+        // Data nested deeper than a record's JSON field takes: the line is kept, its context as text.
+        std::string deep = "1";
+        for (int level = 0; level < 65; ++level) deep = "[" + deep + "]";
+        const auto nested = McpConnection::logEvent(1700000000000000LL, "INFO", "s", "fs", "deep data",
+                                                    parse("{\"data\":" + deep + "}").extract<Poco::JSON::Object::Ptr>(), "info");
+        CPPUNIT_ASSERT_EQUAL(std::string("deep data"), nested.record.text(*nested.spec, "message").value_or(""));
+        const auto kept = parse(nested.record.text(*nested.spec, "context").value_or("")).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::string("info"), kept->getValue<std::string>("mcp_level"));
+        CPPUNIT_ASSERT_EQUAL("{\"data\":" + deep + ",\"mcp_level\":\"info\"}", kept->getValue<std::string>("context_text"));
+        CPPUNIT_ASSERT_EQUAL(std::string("context is not JSON of at most 64 levels: more than 64 levels of objects and arrays at byte 71"),
+                             kept->getValue<std::string>("context_problem"));
     }
 
     void validatesArgumentsAgainstTheInputSchema() {

@@ -268,8 +268,7 @@ ColumnValue convertInput(const FieldSpec& f, const FieldInput& in) {
         return in.integer;
     case FieldType::Json: {
         if (in.kind != K::Text) reject(f, "must be JSON text");
-        const std::string problem = jsonTextProblem(in.text, kMaxJsonFieldDepth);
-        if (!problem.empty()) reject(f, "is not JSON of at most " + std::to_string(kMaxJsonFieldDepth) + " levels: " + problem);
+        if (const std::string problem = jsonFieldProblem(in.text); !problem.empty()) reject(f, problem);
         return std::string(in.text);
     }
     }
@@ -277,6 +276,11 @@ ColumnValue convertInput(const FieldSpec& f, const FieldInput& in) {
 }
 
 } // namespace
+
+std::string jsonFieldProblem(std::string_view jsonText) {
+    const std::string problem = jsonTextProblem(jsonText, kMaxJsonFieldDepth);
+    return problem.empty() ? problem : "is not JSON of at most " + std::to_string(kMaxJsonFieldDepth) + " levels: " + problem;
+}
 
 const FieldSpec* retentionField(const KindSpec& spec) {
     if (spec.kind == "thread" || spec.sequenced) return nullptr;

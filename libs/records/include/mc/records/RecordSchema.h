@@ -110,6 +110,10 @@ struct FieldInput {
 NormalizedRecord normalizeInputs(const KindSpec& spec, std::string_view id, const std::vector<FieldInput>& inputs,
                                  const std::function<std::string()>& newId, const std::function<std::string()>& now);
 
+// Why a Json field would refuse `jsonText` ("" when it takes it): not one JSON value, or nested deeper
+// than the 64 levels every envelope a record travels in can carry.
+std::string jsonFieldProblem(std::string_view jsonText);
+
 // A record the host builds itself (the gateway's steps, threads, permission decisions and server
 // logs), field by field: the values go to normalizeInputs as they are, with no JSON object to build
 // and read back. A field the kind does not have is a programming error: std::logic_error.
