@@ -247,7 +247,8 @@ public:
     HttpPeerProcess(const std::vector<std::string>& nodeArgs, const std::string& cwd, std::uint16_t port) : port_(port) {
         Poco::Process::Env env;
         env["PORT"] = std::to_string(port);
-        std::vector<std::string> args = {"-c", "exec node \"$@\" >/dev/null 2>&1", "node"};
+        // setpriv: the server dies with the benchmark, also when it is killed (no destructor runs then).
+        std::vector<std::string> args = {"-c", "exec setpriv --pdeathsig KILL node \"$@\" >/dev/null 2>&1", "node"};
         args.insert(args.end(), nodeArgs.begin(), nodeArgs.end());
         handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("/bin/sh", args, cwd, nullptr, nullptr, nullptr, env));
     }
