@@ -671,10 +671,11 @@ void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
     try {
         if (modern && message.info.isRequest) sent.session->carries(message.info.idJson);
         std::ostream& out = sent.session->http().sendRequest(request);
-        sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
         out << message.body;
         out.flush();
         if (!out) throw Poco::Net::NetException("writing the request failed");
+        // After the write: the inspector's copy of the headers is not on the request's way.
+        sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
     } catch (const Poco::Exception&) {
         sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started); // for its report
         throw;
