@@ -2045,23 +2045,29 @@ mc::records::TypedRecord McpConnection::logEvent(long long unixMicros, const std
         withLevel = context ? new Poco::JSON::Object(*context) : new Poco::JSON::Object;
         withLevel->set("mcp_level", mcpLevel);
     }
-    std::string contextJson = withLevel ? stringify(withLevel) : std::string("{}");
-    if (std::string problem = mc::records::jsonFieldProblem(contextJson); !problem.empty()) {
+    const auto build = [&](std::string contextJson) {
+        mc::records::RecordBuilder event(*mc::records::findKind("log"));
+        event.text("timestamp", json::isoTimestamp(unixMicros))
+            .text("level", level)
+            .text("service", service)
+            .text("mcp_id", mcpId)
+            .text("message", message)
+            .json("context", std::move(contextJson));
+        return event.build([unixMicros] { return json::isoTimestamp(unixMicros); });
+    };
+    const std::string contextJson = withLevel ? stringify(withLevel) : std::string("{}");
+    try {
+        return build(contextJson); // the record's own check reads the context once
+    } catch (const std::invalid_argument&) {
+        const std::string problem = mc::records::jsonFieldProblem(contextJson);
+        if (problem.empty()) throw; // another field's fault
         // A server's data nested too deep for the record: the line is kept, its context as text.
         Poco::JSON::Object::Ptr kept = new Poco::JSON::Object;
         if (!mcpLevel.empty()) kept->set("mcp_level", mcpLevel);
         kept->set("context_text", contextJson);
         kept->set("context_problem", "context " + problem);
-        contextJson = stringify(kept);
+        return build(stringify(kept));
     }
-    mc::records::RecordBuilder event(*mc::records::findKind("log"));
-    event.text("timestamp", json::isoTimestamp(unixMicros))
-        .text("level", level)
-        .text("service", service)
-        .text("mcp_id", mcpId)
-        .text("message", message)
-        .json("context", std::move(contextJson));
-    return event.build([unixMicros] { return json::isoTimestamp(unixMicros); });
 }
 
 void McpConnection::emitLog(const std::string& level, const std::string& service, const std::string& message,
