@@ -332,23 +332,30 @@ public:
         std::vector<std::unique_ptr<Viewer>> viewers;
         for (auto port : cluster.ports) viewers.push_back(std::make_unique<Viewer>(port));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        // The source ingests without pause; the test waits for counts, not for time, so a slow machine
+        // (CI, a sanitizer build) exercises the same three phases: before, during and after the outage.
         std::atomic<bool> stop{false};
-        std::vector<std::string> acknowledged;
+        std::atomic<std::size_t> count{0};
+        std::vector<std::string> acknowledged; // the source's until it is joined
         std::thread source([&] {
             for (int batch = 0; !stop; ++batch) {
                 const auto ok = cluster.ingest(0, idsOf("L-r" + std::to_string(batch), 10));
                 acknowledged.insert(acknowledged.end(), ok.begin(), ok.end());
+                count = acknowledged.size();
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             }
         });
-        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        const bool before = eventually([&] { return count >= 100; }, 30000);
+        const std::size_t atStop = count;
         cluster.nats.stop();
         std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // ingest goes on meanwhile
+        const std::size_t atRestart = count;
         cluster.nats.start();
-        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        const bool after = eventually([&] { return count >= atRestart + 100; }, 30000);
         stop = true;
         source.join();
-        CPPUNIT_ASSERT(acknowledged.size() >= 300);
+        CPPUNIT_ASSERT_MESSAGE("acknowledged before the outage: " + std::to_string(atStop), before);
+        CPPUNIT_ASSERT_MESSAGE("acknowledged after the restart: " + std::to_string(acknowledged.size() - atRestart), after);
         for (auto& v : viewers)
             CPPUNIT_ASSERT_MESSAGE(std::to_string(v->count()) + " of " + std::to_string(acknowledged.size()),
                                    eventually([&] { return v->count() >= acknowledged.size(); }, 30000));
