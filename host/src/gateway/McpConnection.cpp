@@ -690,7 +690,7 @@ void McpConnection::inspect(WireLog::Direction direction, WireLog::Kind kind, co
     publishInspected(wire_.record(direction, kind, method, idJson, json));
 }
 
-void McpConnection::publishInspected(const std::optional<WireLog::Entry>& entry) {
+void McpConnection::publishInspected(const WireLog::EntryPtr& entry) {
     if (!entry) return;
     ChannelKeys keys;
     keys.mcpId = config_.id;

@@ -344,7 +344,7 @@ private:
     // Into the inspector's ring, and to protocol:<id> when someone watches.
     void inspect(WireLog::Direction direction, WireLog::Kind kind, const std::string& method, const std::string& idJson,
                  std::string_view json);
-    void publishInspected(const std::optional<WireLog::Entry>& entry);
+    void publishInspected(const WireLog::EntryPtr& entry);
     // gateway.capture: stores the entry when the mode asks for it (errors: with the request it answers).
     void capture(const WireLog::Entry& entry);
     void store(const WireLog::Entry& entry);

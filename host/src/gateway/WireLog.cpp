@@ -25,10 +25,11 @@ bool isToken(std::string_view name) {
 }
 } // namespace
 
-std::optional<WireLog::Entry> WireLog::record(Direction direction, Kind kind, const std::string& method, const std::string& idJson,
-                                              std::string_view json) {
-    if (capacity_ == 0) return std::nullopt;
-    Entry entry;
+WireLog::EntryPtr WireLog::record(Direction direction, Kind kind, const std::string& method, const std::string& idJson,
+                                  std::string_view json) {
+    if (capacity_ == 0) return nullptr;
+    auto made = std::make_shared<Entry>();
+    Entry& entry = *made;
     entry.unixMicros = nowUnixUs();
     entry.direction = direction;
     entry.kind = kind;
@@ -36,7 +37,7 @@ std::optional<WireLog::Entry> WireLog::record(Direction direction, Kind kind, co
     entry.idJson = idJson;
     entry.bytes = json.size();
     entry.truncated = json.size() > maxBytes_;
-    entry.json = std::string(json.substr(0, maxBytes_));
+    entry.json.assign(json.substr(0, maxBytes_));
     std::lock_guard lock(mutex_);
     entry.seq = nextSeq_++;
     if (kind == Kind::Request && !idJson.empty()) {
@@ -51,14 +52,20 @@ std::optional<WireLog::Entry> WireLog::record(Direction direction, Kind kind, co
             asked_.erase(it);
         }
     }
+    return keepLocked(std::move(made));
+}
+
+WireLog::EntryPtr WireLog::keepLocked(EntryPtr entry) {
     ring_.push_back(entry);
-    while (ring_.size() > capacity_) ring_.pop_front();
+    // The oldest goes; it is freed here only when no reader holds it.
+    if (ring_.size() > capacity_) ring_.pop_front();
     return entry;
 }
 
-std::optional<WireLog::Entry> WireLog::recordExchange(const Exchange& x) {
-    if (capacity_ == 0) return std::nullopt;
-    Entry entry;
+WireLog::EntryPtr WireLog::recordExchange(const Exchange& x) {
+    if (capacity_ == 0) return nullptr;
+    auto made = std::make_shared<Entry>();
+    Entry& entry = *made;
     entry.unixMicros = nowUnixUs();
     entry.direction = Direction::Out;
     entry.kind = Kind::Http;
@@ -66,28 +73,28 @@ std::optional<WireLog::Entry> WireLog::recordExchange(const Exchange& x) {
     entry.durationMicros = x.durationMicros;
     entry.bytes = x.requestBytes;
     entry.httpStatus = x.status;
-    entry.httpJson = "{\"method\":" + json::quote(x.method) + ",\"target\":" + json::quote(x.target) +
-                     ",\"status\":" + (x.status > 0 ? std::to_string(x.status) : std::string("null")) +
-                     ",\"request_headers\":" + headersJson(x.requestHeaders) +
-                     ",\"response_headers\":" + (x.status > 0 ? headersJson(x.responseHeaders) : std::string("null")) +
-                     ",\"request_bytes\":" + std::to_string(x.requestBytes) + ",\"response_bytes\":" +
-                     (x.responseBytes >= 0 && x.status > 0 ? std::to_string(x.responseBytes) : std::string("null")) +
-                     ",\"error\":" + (x.error.empty() ? std::string("null") : json::quote(x.error)) + "}";
+    entry.http.method = x.method;
+    entry.http.target = x.target;
+    entry.http.requestHeaders = x.requestHeaders;
+    if (x.status > 0) entry.http.responseHeaders = x.responseHeaders;
+    entry.http.error = x.error;
+    entry.http.requestBytes = x.requestBytes;
+    entry.http.responseBytes = x.responseBytes;
     std::lock_guard lock(mutex_);
     entry.seq = nextSeq_++;
     // The request this POST carried went out just before: its method names the exchange.
     if (!entry.idJson.empty())
         if (auto it = asked_.find({Direction::Out, entry.idJson}); it != asked_.end()) entry.method = it->second.method;
-    ring_.push_back(entry);
-    while (ring_.size() > capacity_) ring_.pop_front();
-    return entry;
+    return keepLocked(std::move(made));
 }
 
-std::optional<WireLog::Entry> WireLog::findRequest(Direction direction, const std::string& idJson, std::uint64_t before) const {
+WireLog::EntryPtr WireLog::findRequest(Direction direction, const std::string& idJson, std::uint64_t before) const {
     std::lock_guard lock(mutex_);
-    for (auto it = ring_.rbegin(); it != ring_.rend(); ++it)
-        if (it->seq < before && it->kind == Kind::Request && it->direction == direction && it->idJson == idJson) return *it;
-    return std::nullopt;
+    for (auto it = ring_.rbegin(); it != ring_.rend(); ++it) {
+        const Entry& e = **it;
+        if (e.seq < before && e.kind == Kind::Request && e.direction == direction && e.idJson == idJson) return *it;
+    }
+    return nullptr;
 }
 
 bool WireLog::isFailure(const Entry& entry) {
@@ -111,7 +118,7 @@ std::string WireLog::toCaptureJson(const Entry& e, const std::string& mcpId, con
     if (!e.idJson.empty()) out += ",\"jsonrpc_id\":" + json::quote(e.idJson);
     if (e.durationMicros >= 0) out += ",\"duration_ms\":" + millis(e.durationMicros);
     out += ",\"bytes\":" + std::to_string(e.bytes) + ",\"truncated\":" + (e.truncated ? "true" : "false");
-    if (e.kind == Kind::Http) out += ",\"http\":" + e.httpJson;
+    if (e.kind == Kind::Http) out += ",\"http\":" + httpJson(e);
     else if (e.truncated) out += ",\"excerpt\":" + json::quote(e.json);
     else out += ",\"message\":" + e.json;
     return out + "}";
@@ -121,10 +128,11 @@ std::vector<WireLog::Entry> WireLog::query(const Query& query) const {
     std::vector<Entry> out;
     std::lock_guard lock(mutex_);
     for (auto it = ring_.rbegin(); it != ring_.rend() && out.size() < query.limit; ++it) {
-        if (query.before && it->seq >= query.before) continue;
-        if (query.direction && it->direction != *query.direction) continue;
-        if (!query.method.empty() && it->method != query.method) continue;
-        out.push_back(*it);
+        const Entry& e = **it;
+        if (query.before && e.seq >= query.before) continue;
+        if (query.direction && e.direction != *query.direction) continue;
+        if (!query.method.empty() && e.method != query.method) continue;
+        out.push_back(e);
     }
     return out;
 }
@@ -187,6 +195,18 @@ std::string WireLog::headersJson(std::string_view lines) {
     return out + "}";
 }
 
+std::string WireLog::httpJson(const Entry& e) {
+    const Entry::Http& x = e.http;
+    const bool answered = e.httpStatus > 0;
+    return "{\"method\":" + json::quote(x.method) + ",\"target\":" + json::quote(x.target) +
+           ",\"status\":" + (answered ? std::to_string(e.httpStatus) : std::string("null")) +
+           ",\"request_headers\":" + headersJson(x.requestHeaders) +
+           ",\"response_headers\":" + (answered ? headersJson(x.responseHeaders) : std::string("null")) +
+           ",\"request_bytes\":" + std::to_string(x.requestBytes) + ",\"response_bytes\":" +
+           (x.responseBytes >= 0 && answered ? std::to_string(x.responseBytes) : std::string("null")) +
+           ",\"error\":" + (x.error.empty() ? std::string("null") : json::quote(x.error)) + "}";
+}
+
 std::string WireLog::toJson(const Entry& e, const std::string& mcpId) {
     std::string out = "{\"seq\":" + std::to_string(e.seq) + ",\"timestamp\":" + json::quote(json::isoTimestamp(e.unixMicros)) +
                       ",\"mcp_id\":" + json::quote(mcpId) + ",\"direction\":\"" + name(e.direction) + "\",\"kind\":\"" + name(e.kind) +
@@ -195,7 +215,7 @@ std::string WireLog::toJson(const Entry& e, const std::string& mcpId) {
                       (e.durationMicros < 0 ? std::string("null") : millis(e.durationMicros)) +
                       ",\"bytes\":" + std::to_string(e.bytes) + ",\"truncated\":" + (e.truncated ? "true" : "false") + ",\"message\":";
     // Whole messages are JSON the gateway parsed or built; a cut one is only text.
-    if (e.kind == Kind::Http) out += "null,\"http\":" + e.httpJson;
+    if (e.kind == Kind::Http) out += "null,\"http\":" + httpJson(e);
     else out += e.truncated ? json::quote(e.json) : e.json;
     out += '}';
     return out;
