@@ -59,7 +59,9 @@ public:
 
     void exchangesAreNamedByTheirRequestAndSecretsRedacted() {
         WireLog log(10, 1024);
-        log.record(Direction::Out, Kind::Request, "tools/call", "7", R"({"jsonrpc":"2.0","id":7,"method":"tools/call"})");
+        const auto asked = log.record(Direction::Out, Kind::Request, "tools/call", "7", R"({"jsonrpc":"2.0","id":7,"method":"tools/call"})");
+        // Made once: the ring holds the entry the caller got, not a copy.
+        CPPUNIT_ASSERT(asked && log.findRequest(Direction::Out, "7", asked->seq + 1) == asked);
         WireLog::Exchange x;
         x.method = "POST";
         x.target = "/mcp?x=1";
@@ -74,6 +76,10 @@ public:
         CPPUNIT_ASSERT(entry);
         const std::string text = WireLog::toJson(*entry, "files");
         CPPUNIT_ASSERT_MESSAGE(text, text.find("s3cr3t") == std::string::npos && text.find("sid=1") == std::string::npos);
+        // The entry keeps the headers as they came; every way out redacts them, the stored record too.
+        const std::string stored = WireLog::toCaptureJson(*entry, "files", "pm-1");
+        CPPUNIT_ASSERT_MESSAGE(stored, stored.find("s3cr3t") == std::string::npos && stored.find("sid=1") == std::string::npos &&
+                                           stored.find(R"("Authorization":"[redacted]")") != std::string::npos);
         const auto json = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
         CPPUNIT_ASSERT_EQUAL(std::string("http"), json->getValue<std::string>("kind"));
         CPPUNIT_ASSERT_EQUAL(std::string("out"), json->getValue<std::string>("direction"));

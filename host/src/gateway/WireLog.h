@@ -71,8 +71,7 @@ public:
     bool enabled() const { return capacity_ > 0; }
 
     // Records one message; null when the inspector keeps nothing (capacity 0).
-    EntryPtr record(Direction direction, Kind kind, const std::string& method, const std::string& idJson,
-                                std::string_view json);
+    EntryPtr record(Direction direction, Kind kind, const std::string& method, const std::string& idJson, std::string_view json);
     // Records an exchange (direction out: the gateway asked); its method is that of the JSON-RPC
     // request it carried, when the ring knows it.
     EntryPtr recordExchange(const Exchange& exchange);
