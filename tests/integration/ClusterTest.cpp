@@ -332,8 +332,9 @@ public:
         std::vector<std::unique_ptr<Viewer>> viewers;
         for (auto port : cluster.ports) viewers.push_back(std::make_unique<Viewer>(port));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        // The source ingests without pause; the test waits for counts, not for time, so a slow machine
-        // (CI, a sanitizer build) exercises the same three phases: before, during and after the outage.
+        // The source ingests a batch every 20 ms until told to stop; the test waits for counts, not for
+        // time, so a slow machine (CI, a sanitizer build) goes through the same three phases: before,
+        // during and after the outage.
         std::atomic<bool> stop{false};
         std::atomic<std::size_t> count{0};
         std::vector<std::string> acknowledged; // the source's until it is joined
