@@ -1846,10 +1846,13 @@ void McpConnection::endToolCall(const std::string& tool, const std::string& thre
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     const auto started = std::chrono::steady_clock::now();
-    auto finish = [this, started, call, done](ToolCallOutcome outcome) {
+    // What the call's end needs, not the whole request (its callbacks and arguments): this is copied
+    // into the answer's callback.
+    auto finish = [this, started, tool = call.tool, threadId = call.threadId, recordedStart = call.recordedStart,
+                   done](ToolCallOutcome outcome) {
         outcome.durationMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-        endToolCall(call.tool, call.threadId, done, std::move(outcome), call.recordedStart);
+        endToolCall(tool, threadId, done, std::move(outcome), recordedStart);
     };
 
     auto fail = [&](Refusal refusal, const char* code, const char* outcomeName, std::string message, std::string details = "{}") {
@@ -1916,10 +1919,14 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     {
         std::lock_guard lock(mutex_);
         token = config_.id + "-" + std::to_string(++nextProgressToken_);
-        progress_[token] = ProgressContext{call.tool, call.threadId, call.onProgress, call.onServerRequest, call.asker, call.cannotAnswer};
+        progress_[token] = ProgressContext{call.tool, call.threadId, std::move(call.onProgress), call.onServerRequest, call.asker,
+                                           call.cannotAnswer};
     }
     RequestLabels labels{call.tool, call.threadId, {}, {}, {}};
-    const std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" + stringify(arguments) + "}";
+    // The arguments as the caller wrote them (argumentsJson is their text, `arguments` its parse): not
+    // written out again.
+    const std::string params = "{\"name\":" + json::quote(call.tool) + ",\"arguments\":" +
+                               (call.argumentsJson.empty() ? std::string("{}") : call.argumentsJson) + "}";
     std::string meta = "\"progressToken\":" + json::quote(token);
     // The agent's trace, when it sent one: the call is a step of it (W3C trace context).
     const auto caller = parseTraceparent(call.traceparent);
@@ -1941,11 +1948,11 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
     resend.metaMembers = meta;
     resend.timeout = call.timeout;
     resend.labels = labels;
-    resend.cancel = call.cancel;
-    resend.ask = call.onServerRequest;
-    resend.cannotAnswer = call.cannotAnswer;
+    resend.cancel = std::move(call.cancel);
+    resend.ask = std::move(call.onServerRequest);
+    resend.cannotAnswer = std::move(call.cannotAnswer);
     requestAnswering(std::move(resend),
-            [this, token, finish, timeoutMs, tool = call.tool](RpcOutcome outcome) {
+            [this, token, finish = std::move(finish), timeoutMs, tool = call.tool](RpcOutcome outcome) {
                 {
                     std::lock_guard lock(mutex_);
                     progress_.erase(token);
