@@ -4,7 +4,10 @@
 #include "NetworkNamespace.h"
 #include "TestHttp.h"
 
+#include "config/HostConfig.h"
 #include "mc/plugin_abi.h"
+
+#include <Poco/File.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -31,6 +34,9 @@ class HostProcessTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(sigtermStopsCleanly);
     CPPUNIT_TEST(jsonLogLinesAreJson);
     CPPUNIT_TEST(versionNamesTheAbi);
+    CPPUNIT_TEST(helpListsEveryHostKeyWithItsDefaultAndVariable);
+    CPPUNIT_TEST(helpConfigListsThePluginsOfTheDirectoryNamedAfterIt);
+    CPPUNIT_TEST(aDefineWithoutAnEqualsSignIsNamed);
     CPPUNIT_TEST(anUnauthenticatedNetworkBindIsRefusedOrWarnedAbout);
     CPPUNIT_TEST_SUITE_END();
 
@@ -131,6 +137,44 @@ public:
                                       : sanitized        ? "allocator: AddressSanitizer's malloc\n"
                                                          : "allocator: the C library's malloc\n";
         CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), allocator));
+    }
+
+    // --help prints the host's key table (config/HostConfig.cpp's hostKeys(), the one table), a key per
+    // entry with its default and its environment variable.
+    void helpListsEveryHostKeyWithItsDefaultAndVariable() {
+        HostProcess host({"--help"});
+        CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "usage: mission-control [--config=FILE] [-Dkey=value ...]"));
+        CPPUNIT_ASSERT(mc::host::hostKeys().size() > 20);
+        for (const auto& key : mc::host::hostKeys()) {
+            const std::string name = key.key;
+            const std::string line = "  " + name + " = " + key.defaultValue + "  [" + mc::host::environmentVariableFor(name) +
+                                     "]\n      " + key.description + "\n";
+            CPPUNIT_ASSERT_MESSAGE(line + " in:\n" + host.output(), contains(host.output(), line));
+        }
+        CPPUNIT_ASSERT_MESSAGE(host.output(), !contains(host.output(), "listening on"));
+    }
+
+    // The options after --help-config count: the plugins listed are those of the plugins.dir given
+    // after it (it once stopped reading options, and listed the default directory's).
+    void helpConfigListsThePluginsOfTheDirectoryNamedAfterIt() {
+        TempDir plugins;
+        Poco::File(std::string(MC_TEST_PLUGIN_DIR) + "/store-sqlite.so").copyTo(plugins.path());
+        HostProcess host({"--help-config", "-Dplugins.dir=" + plugins.path(), "-Dlog.level=warn"});
+        CPPUNIT_ASSERT_EQUAL(0, host.waitExit());
+        const std::string& out = host.output();
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "Host keys (environment variable in brackets):\n  http.host = "));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "\n  http.port = 8000  [MC_HTTP_PORT]\n"));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "\nPlugin keys (plugins from " + plugins.path() + "):\nstore-sqlite "));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "  store.sqlite.path = mission-control.db  (a string)\n"));
+        CPPUNIT_ASSERT_MESSAGE(out, !contains(out, "mcp.http.")); // mcp-http.so is not in that directory
+    }
+
+    void aDefineWithoutAnEqualsSignIsNamed() {
+        HostProcess host({"-Dnoequals"});
+        CPPUNIT_ASSERT_EQUAL(78, host.waitExit());
+        CPPUNIT_ASSERT_MESSAGE(host.output(), contains(host.output(), "-D expects key=value, got 'noequals'"));
+        CPPUNIT_ASSERT_MESSAGE(host.output(), !contains(host.output(), "listening on"));
     }
 
     // On every interface without a secret: refused unless the operator accepts it, then warned about.

@@ -147,10 +147,10 @@ private:
         stopOptionsProcessing();
     }
 
+    // The options after it still count: `--help-config -Dplugins.dir=DIR` lists DIR's plugins.
     void helpConfig(const std::string&, const std::string&) {
         helpConfig_ = true;
         exitEarly_ = true;
-        stopOptionsProcessing();
     }
 
     // Needs the configuration (plugins.dir), so it runs in initialize, after the options.
