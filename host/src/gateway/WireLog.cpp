@@ -125,15 +125,22 @@ std::string WireLog::toCaptureJson(const Entry& e, const std::string& mcpId, con
 }
 
 std::vector<WireLog::Entry> WireLog::query(const Query& query) const {
-    std::vector<Entry> out;
-    std::lock_guard lock(mutex_);
-    for (auto it = ring_.rbegin(); it != ring_.rend() && out.size() < query.limit; ++it) {
-        const Entry& e = **it;
-        if (query.before && e.seq >= query.before) continue;
-        if (query.direction && e.direction != *query.direction) continue;
-        if (!query.method.empty() && e.method != query.method) continue;
-        out.push_back(e);
+    std::vector<EntryPtr> found;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = ring_.rbegin(); it != ring_.rend() && found.size() < query.limit; ++it) {
+            const Entry& e = **it;
+            if (query.before && e.seq >= query.before) continue;
+            if (query.direction && e.direction != *query.direction) continue;
+            if (!query.method.empty() && e.method != query.method) continue;
+            found.push_back(*it);
+        }
     }
+    // Copied after the lock (entries are shared and never change): a reader of up to 1,000 messages
+    // does not hold up the calls being recorded meanwhile.
+    std::vector<Entry> out;
+    out.reserve(found.size());
+    for (const auto& e : found) out.push_back(*e);
     return out;
 }
 
