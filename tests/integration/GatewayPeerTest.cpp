@@ -138,6 +138,7 @@ class GatewayPeerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(expiredHttpSessionIsReplacedByANewOne);
     CPPUNIT_TEST(plainJsonResponsesWorkEndToEnd);
     CPPUNIT_TEST(olderProtocolVersionsAreAcceptedAndUnknownOnesRefused);
+    CPPUNIT_TEST(toolResultsPassOnAsTheServerWroteThem);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -350,6 +351,32 @@ public:
         const auto headers = strings(peer.debug()->getArray("protocolHeaders"));
         CPPUNIT_ASSERT(!headers.empty());
         CPPUNIT_ASSERT_EQUAL(std::string("2025-11-25"), headers.back());
+    }
+
+    // A tool call's content reaches the caller as the server wrote it (the gateway reads the answer with
+    // the scanner and parses nothing of it): spaces and \u escapes stay. An answer in a batch (the
+    // 2025-03-26 era's form) is read by the general path and comes out the same, written compactly.
+    void toolResultsPassOnAsTheServerWroteThem() {
+        TempDir pids;
+        PeerHost h(merge({stdioPeer("spaced", pids, {"--written=spaced"}), stdioPeer("batched", pids, {"--written=batch"})}));
+        CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "spaced") == "connected" && statusOf(h.port(), "batched") == "connected"; }));
+        const std::string message = "caf\xC3\xA9 \xE2\x9C\x93"; // "café ✓"
+        auto spaced = callTool(h.port(), "spaced", "echo", "{\"message\":\"" + message + "\"}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(spaced.body, 200, spaced.status);
+        CPPUNIT_ASSERT_EQUAL("Echo: " + message, firstText(spaced));
+        CPPUNIT_ASSERT_MESSAGE(spaced.body, spaced.body.find(R"("content":[ { "type": "text", "text": "Echo: caf\u00e9 \u2713" } ])") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(false, spaced.json()->getValue<bool>("isError"));
+        auto batched = callTool(h.port(), "batched", "echo", "{\"message\":\"" + message + "\"}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(batched.body, 200, batched.status);
+        CPPUNIT_ASSERT_EQUAL("Echo: " + message, firstText(batched));
+        CPPUNIT_ASSERT_EQUAL(false, batched.json()->getValue<bool>("isError"));
+        // isError read from either form.
+        for (const std::string id : {"spaced", "batched"}) {
+            auto duplicate = callTool(h.port(), id, "add-tool", R"({"name":"echo"})");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(duplicate.body, 200, duplicate.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(id, true, duplicate.json()->getValue<bool>("isError"));
+            CPPUNIT_ASSERT_EQUAL(std::string("tool echo exists"), firstText(duplicate));
+        }
     }
 
     void olderProtocolVersionsAreAcceptedAndUnknownOnesRefused() {

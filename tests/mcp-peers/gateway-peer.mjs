@@ -7,6 +7,8 @@
 //   --json             http: answer POSTs with plain JSON bodies (enableJsonResponse)
 //   --protocol=V       answer initialize with protocol version V whatever the client offered
 //   --record-headers=a,b  http: /debug lists the distinct values of these request headers (recordedHeaders)
+//   --written=spaced|batch  stdio: how answers with a result are written: spaced (spaces between tokens,
+//                      non-ASCII characters as \u escapes, as other JSON writers do) or as a one-element batch
 //   --asking-prompt    offer the prompt "ask": getting it reports progress (1 of 2, when asked for) and
 //                      asks its client (elicitation/create "Which city?"), then answers with the reply
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
@@ -32,6 +34,7 @@ const extraTools = Number(option('extra-tools') ?? 0);
 const forcedProtocol = option('protocol');
 const jsonResponses = argv.includes('--json');
 const askingPrompt = argv.includes('--asking-prompt');
+const written = option('written');
 const recordHeaders = (option('record-headers') ?? '').split(',').filter(Boolean).map(h => h.toLowerCase());
 if (mode !== 'stdio' && mode !== 'http') {
   console.error('usage: gateway-peer.mjs stdio|http [--pages=N] [--extra-tools=N] [--json] [--protocol=V] [--record-headers=a,b]');
@@ -128,8 +131,20 @@ function makeServer() {
   return server;
 }
 
+// A result's answer written another way than the SDK's JSON.stringify (still one line).
+function rewritten(message) {
+  if (written === 'batch') return JSON.stringify([message]);
+  return JSON.stringify(message, null, 1).replace(/\n */g, ' ')
+    .replace(/[\u0080-\uffff]/g, c => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 if (mode === 'stdio') {
-  await makeServer().connect(new StdioServerTransport());
+  const transport = new StdioServerTransport();
+  if (written) {
+    const send = transport.send.bind(transport);
+    transport.send = async message => ('result' in message ? void process.stdout.write(rewritten(message) + '\n') : send(message));
+  }
+  await makeServer().connect(transport);
   console.error(`gateway-peer on stdio: ${tools.length} tools over ${pages} page(s)`);
 } else {
   const transports = new Map();

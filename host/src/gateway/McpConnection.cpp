@@ -22,6 +22,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <random>
 #include <shared_mutex>
@@ -31,6 +32,11 @@ namespace mc::host {
 namespace {
 
 constexpr int kMaxToolPages = 1000;
+
+// A tools/call result's isError (its result comes as text).
+bool toolResultIsError(const RpcOutcome& outcome) {
+    return outcome.resultText && outcome.resultText->scanned.member("isError") == std::optional<std::string_view>("true");
+}
 
 // A catalog's stamp: unique within this host's run (hosts compare it with what they mirrored).
 std::uint64_t newStamp() {
@@ -86,6 +92,14 @@ std::string capabilitiesFor(const std::string& hostCapabilities, const McpServer
 }
 
 } // namespace
+
+std::shared_ptr<const ResultText> ResultText::of(std::string_view json) {
+    auto made = std::make_shared<ResultText>();
+    made->json.assign(json);
+    made->scanned = mc::json::scan(made->json);
+    if (!made->scanned.ok() || made->scanned.kind != '{') return nullptr;
+    return made;
+}
 
 const char* statusName(McpStatus status) {
     switch (status) {
@@ -464,6 +478,10 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
 }
 
 void McpConnection::handleMessage(std::uint64_t generation, const std::string& text) {
+    // The answers that matter most, tool calls', are read by the scanner alone and passed on as text;
+    // everything else (and whatever the scanner refuses) is parsed into a tree.
+    if (const auto scanned = mc::json::scan(text); scanned.ok() && scanned.kind == '{' && handleToolCallAnswer(generation, text, scanned))
+        return;
     Poco::Dynamic::Var parsed;
     try {
         Poco::JSON::Parser parser;
@@ -500,6 +518,32 @@ void McpConnection::handleMessage(std::uint64_t generation, const std::string& t
         inspectIn(parsed, text);
         handleOne(generation, parsed);
     }
+}
+
+bool McpConnection::handleToolCallAnswer(std::uint64_t generation, const std::string& text, const mc::json::Scan& scanned) {
+    const auto idText = scanned.member("id");
+    const auto resultText = scanned.member("result");
+    if (!idText || !resultText || scanned.member("method") || scanned.member("error")) return false;
+    std::int64_t id = 0;
+    const auto [end, failed] = std::from_chars(idText->data(), idText->data() + idText->size(), id);
+    if (failed != std::errc() || end != idText->data() + idText->size()) return false;
+    auto result = ResultText::of(*resultText);
+    if (!result) return false; // not an object: the general path says what is wrong with it
+    Pending pending;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return true; // an answer of a connection that ended
+        auto it = pending_.find(id);
+        if (it == pending_.end() || it->second.method != "tools/call") return false;
+        lastSeenUs_ = nowUnixUs();
+        pending = takePendingLocked(it);
+    }
+    inspect(WireLog::Direction::In, WireLog::Kind::Response, {}, std::string(*idText), text);
+    RpcOutcome outcome;
+    outcome.kind = RpcOutcome::Kind::Result;
+    outcome.resultText = std::move(result);
+    pending.callback(std::move(outcome));
+    return true;
 }
 
 void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message) {
@@ -553,6 +597,11 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
     } else {
         outcome.kind = RpcOutcome::Kind::Result;
         outcome.result = object->has("result") ? object->get("result") : Poco::Dynamic::Var();
+        // A tool call's result always reaches its callback as text (here: one that came in a batch).
+        if (pending.method == "tools/call" && asObject(outcome.result)) {
+            outcome.resultText = ResultText::of(stringify(outcome.result));
+            outcome.result.clear();
+        }
     }
     pending.callback(std::move(outcome));
 }
@@ -826,9 +875,7 @@ RpcCallback McpConnection::reported(std::int64_t id, const std::string& method, 
         call.endUnixNano = static_cast<std::uint64_t>(nowUnixUs()) * 1000;
         switch (outcome.kind) {
         case RpcOutcome::Kind::Result: {
-            auto result = asObject(outcome.result);
-            const bool isError = call.method == "tools/call" && result && result->has("isError") &&
-                                 result->get("isError").isBoolean() && result->get("isError").extract<bool>();
+            const bool isError = call.method == "tools/call" && toolResultIsError(outcome);
             call.outcome = isError ? McpCallRecord::Outcome::ToolError : McpCallRecord::Outcome::Ok;
             break;
         }
@@ -935,6 +982,15 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
     std::int64_t id = 0;
     request(generation, method, params, timeout,
             [weak = weak_from_this(), roots = config_.rootsJson, resend = std::move(resend), done = std::move(done)](RpcOutcome outcome) mutable {
+                if (outcome.kind == RpcOutcome::Kind::Result && outcome.resultText) { // a tool call's: a tree only when it asks
+                    if (mc::json::stringValue(outcome.resultText->scanned.member("resultType")) != std::optional<std::string>("input_required"))
+                        return done(std::move(outcome));
+                    try {
+                        outcome.result = Poco::JSON::Parser().parse(outcome.resultText->json);
+                    } catch (const Poco::Exception&) { // deeper than the parser goes: an answer as any other
+                        return done(std::move(outcome));
+                    }
+                }
                 auto result = outcome.kind == RpcOutcome::Kind::Result ? asObject(outcome.result) : nullptr;
                 if (!result || json::stringMember(result, "resultType") != "input_required") return done(std::move(outcome));
                 auto fail = [&done](const std::string& why) {
@@ -1960,14 +2016,15 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                 ToolCallOutcome o;
                 switch (outcome.kind) {
                 case RpcOutcome::Kind::Result: {
-                    auto result = asObject(outcome.result);
-                    const bool isError = result && result->has("isError") && result->get("isError").isBoolean() &&
-                                         result->get("isError").extract<bool>();
-                    std::string body = "{\"content\":" +
-                                       (result && result->has("content") ? stringify(result->get("content")) : std::string("[]")) +
-                                       ",\"isError\":" + (isError ? "true" : "false");
-                    if (result && result->has("structuredContent"))
-                        body += ",\"structuredContent\":" + stringify(result->get("structuredContent"));
+                    // The server's content as it wrote it (outcome.resultText: a tool call's result is never a tree).
+                    const auto* found = outcome.resultText ? &outcome.resultText->scanned : nullptr;
+                    const bool isError = toolResultIsError(outcome);
+                    const std::string_view content = found ? found->member("content").value_or("[]") : "[]";
+                    const std::string_view structured = found ? found->member("structuredContent").value_or("") : ""; // "": absent
+                    std::string body;
+                    body.reserve(content.size() + structured.size() + 64);
+                    body.append("{\"content\":").append(content).append(",\"isError\":").append(isError ? "true" : "false");
+                    if (!structured.empty()) body.append(",\"structuredContent\":").append(structured);
                     body += '}';
                     o.resultJson = std::move(body);
                     o.outcome = isError ? "tool_error" : "ok";

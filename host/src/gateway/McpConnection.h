@@ -20,6 +20,7 @@
 #include "gateway/McpServerConfig.h"
 #include "gateway/TransportSet.h"
 #include "gateway/WireLog.h"
+#include "mc/json/Scan.h"
 #include "mc/plugin_abi.h"
 #include "util/OrderGate.h"
 #include "util/CancelSignal.h"
@@ -55,11 +56,26 @@ class PluginRegistry;
 enum class McpStatus { Connecting, Connected, Disconnected };
 const char* statusName(McpStatus status);
 
+// A result as the server wrote it, its top-level members found by the scanner (views into `json`;
+// never changed once made, so shared freely).
+struct ResultText {
+    ResultText() = default;
+    ResultText(const ResultText&) = delete; // `scanned` points into this one's `json`
+    ResultText& operator=(const ResultText&) = delete;
+    std::string json;
+    mc::json::Scan scanned;
+    // Null when `json` is not one JSON object.
+    static std::shared_ptr<const ResultText> of(std::string_view json);
+};
+
 // The outcome of one JSON-RPC request.
 struct RpcOutcome {
     enum class Kind { Result, Error, Timeout, Disconnected, Cancelled };
     Kind kind = Kind::Disconnected;
-    Poco::Dynamic::Var result;  // Kind::Result: the "result" member
+    Poco::Dynamic::Var result;  // Kind::Result: the "result" member, parsed (unless resultText is set)
+    // Kind::Result of a tools/call: the "result" member as text instead (the call passes its content on
+    // as written; nothing parses it into a tree). `result` is then empty.
+    std::shared_ptr<const ResultText> resultText;
     int errorCode = 0;          // Kind::Error
     std::string errorMessage;   // Error: the server's message; Timeout/Disconnected/Cancelled: why
     std::string errorDataJson;  // Error: "data" as JSON text, or empty
@@ -314,6 +330,8 @@ private:
     void connect(std::uint64_t after = 0); // `after`: a retry of that attempt (ignored once another began)
     void dispose(const std::shared_ptr<Link>& link); // under lifecycleMutex_
     void handleMessage(std::uint64_t generation, const std::string& text);
+    // A tools/call answer read by the scanner alone (no tree): true when `text` was one and is handled.
+    bool handleToolCallAnswer(std::uint64_t generation, const std::string& text, const mc::json::Scan& scanned);
     void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
     void handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params);
     void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method,
