@@ -15,6 +15,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetSSL.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/StreamCopier.h>
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -131,6 +133,7 @@ class HttpServerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(HttpServerTest);
     CPPUNIT_TEST(slowClientsHoldNoWorkerAndMeetTheirDeadlines);
     CPPUNIT_TEST(idleKeepAliveConnectionsAreClosed);
+    CPPUNIT_TEST(responsesNameTheServerAndTheCurrentDate);
     CPPUNIT_TEST(connectionsPerAddressAreCapped);
     CPPUNIT_TEST(pipelinedChunkedAndContinuedRequests);
     CPPUNIT_TEST(aRequestSentWhileAnotherWaitsIsAnsweredAfterIt);
@@ -183,6 +186,31 @@ public:
         const auto start = Clock::now();
         CPPUNIT_ASSERT(c.closedByPeer(2000)); // idle_timeout 300 ms
         CPPUNIT_ASSERT(millisSince(start) >= 250);
+    }
+
+    // Every response says who answered and when (RFC 9110 Date: the current second, though the server
+    // formats it once a second).
+    void responsesNameTheServerAndTheCurrentDate() {
+        TestServer s;
+        auto dateOf = [&] {
+            auto r = httpGet(s.port(), "/health");
+            CPPUNIT_ASSERT_EQUAL(200, r.status);
+            std::string server, date;
+            for (const auto& [name, value] : r.headers) {
+                if (name == "Server") server = value;
+                if (name == "Date") date = value;
+            }
+            CPPUNIT_ASSERT_EQUAL(std::string("mission-control/" MC_VERSION), server);
+            int zone = 0;
+            const auto when = Poco::DateTimeParser::parse(Poco::DateTimeFormat::HTTP_FORMAT, date, zone).timestamp();
+            const auto skew = std::abs((Poco::Timestamp() - when) / 1000);
+            CPPUNIT_ASSERT_MESSAGE(date + ": " + std::to_string(skew) + " ms off", skew <= 2000); // whole seconds, and a slow machine
+            return when;
+        };
+        const auto first = dateOf();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        const auto second = dateOf();
+        CPPUNIT_ASSERT_MESSAGE("the Date did not move on", second > first);
     }
 
     void connectionsPerAddressAreCapped() {

@@ -1885,14 +1885,17 @@ std::string McpConnection::validateArguments(const Poco::JSON::Object::Ptr& sche
 
 void McpConnection::endToolCall(const std::string& tool, const std::string& threadId, const ToolCallCallback& done,
                                 ToolCallOutcome outcome, const std::shared_ptr<OrderGate>& recordedStart) {
+    // The caller has its answer first; the event, written after it, says when the call ended.
+    const auto endedUs = nowUnixUs();
+    const auto durationMs = outcome.durationMs;
+    const std::string outcomeName = outcome.outcome, error = outcome.message;
+    done(std::move(outcome));
+    log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, tool, outcomeName, durationMs);
     std::string payload = "{\"mcp_id\":" + json::quote(config_.id) + ",\"tool\":" + json::quote(tool) +
                           ",\"thread_id\":" + (threadId.empty() ? std::string("null") : json::quote(threadId)) +
-                          ",\"duration_ms\":" + std::to_string(outcome.durationMs) +
-                          ",\"outcome\":" + json::quote(outcome.outcome);
-    if (!outcome.message.empty()) payload += ",\"error\":" + json::quote(outcome.message);
-    payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(nowUnixUs())) + "}";
-    log_->debug("mcp '{}': tools/call {} -> {} in {} ms", config_.id, tool, outcome.outcome, outcome.durationMs);
-    done(std::move(outcome)); // the caller first: the event follows
+                          ",\"duration_ms\":" + std::to_string(durationMs) + ",\"outcome\":" + json::quote(outcomeName);
+    if (!error.empty()) payload += ",\"error\":" + json::quote(error);
+    payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(endedUs)) + "}";
     auto route = [self = shared_from_this(), payload = std::move(payload)] {
         self->services_.events.route(kEventSourcePrefix + self->config_.id, "tool_call", payload);
     };

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <stdexcept>
 
@@ -45,12 +46,26 @@ const Poco::Net::HTTPServerParams& sharedParams() {
 
 std::string addressText(const Poco::Net::SocketAddress& address) { return address.host().toString(); }
 
+// The Date header's value, formatted once a second per thread (it names whole seconds).
+const std::string& httpDate() {
+    thread_local std::time_t second = -1;
+    thread_local std::string text;
+    const Poco::Timestamp now;
+    if (now.epochTime() != second) {
+        second = now.epochTime();
+        text = Poco::DateTimeFormatter::format(now, Poco::DateTimeFormat::HTTP_FORMAT);
+    }
+    return text;
+}
+
 // "HTTP/1.1 200 OK\r\n" + the response's headers + our framing headers (no blank line).
 std::string responseHead(const Poco::Net::HTTPResponse& response, const std::string& serverName, bool keepAlive,
                          const std::string& framing) {
     // The status's own reason phrase: a handler sets the status alone (Poco's setStatus keeps "OK").
-    std::string out = "HTTP/1.1 " + std::to_string(static_cast<int>(response.getStatus())) + " " +
-                      Poco::Net::HTTPResponse::getReasonForStatus(response.getStatus()) + "\r\n";
+    std::string out;
+    out.reserve(256);
+    out.append("HTTP/1.1 ").append(std::to_string(static_cast<int>(response.getStatus()))).append(" ")
+        .append(Poco::Net::HTTPResponse::getReasonForStatus(response.getStatus())).append("\r\n");
     bool hasServer = false, hasDate = false;
     for (const auto& [name, value] : response) {
         if (Poco::icompare(name, "Content-Length") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0 ||
@@ -58,10 +73,10 @@ std::string responseHead(const Poco::Net::HTTPResponse& response, const std::str
             continue;
         if (Poco::icompare(name, "Server") == 0) hasServer = true;
         if (Poco::icompare(name, "Date") == 0) hasDate = true;
-        out += name + ": " + value + "\r\n";
+        out.append(name).append(": ").append(value).append("\r\n");
     }
-    if (!hasServer) out += "Server: " + serverName + "\r\n";
-    if (!hasDate) out += "Date: " + Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::HTTP_FORMAT) + "\r\n";
+    if (!hasServer) out.append("Server: ").append(serverName).append("\r\n");
+    if (!hasDate) out.append("Date: ").append(httpDate()).append("\r\n");
     out += framing;
     out += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
     return out;
@@ -899,6 +914,7 @@ void HttpExchange::finish() {
         const bool withBody = bodyAllowed(status);
         bytes = responseHead(response_, kServerName, keepAlive_,
                              withBody ? "Content-Length: " + std::to_string(body.size()) + "\r\n" : std::string());
+        bytes.reserve(bytes.size() + 2 + body.size()); // head and body in one piece, one send
         bytes += "\r\n";
         if (withBody && request_.getMethod() != "HEAD") bytes += body;
     }
