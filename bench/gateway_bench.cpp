@@ -45,6 +45,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <chrono>
 #include <csignal>
@@ -260,6 +261,7 @@ public:
         }
     }
     std::uint16_t port() const { return port_; }
+    int pid() const { return handle_->id(); } // node's (exec keeps the pid)
     bool waitListening(std::chrono::milliseconds timeout) const {
         const auto deadline = SteadyClock::now() + timeout;
         while (SteadyClock::now() < deadline) {
@@ -385,12 +387,34 @@ std::uint16_t freeLoopbackPort() {
     return s.address().port();
 }
 
+// CPU time a process has used, all its threads (/proc/<pid>/task/*/schedstat: nanoseconds on a CPU);
+// 0 when it cannot be read. Unlike a latency, a machine's other load hardly moves it.
+long long cpuNanos(int pid) {
+    long long total = 0;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+        std::ifstream in(task.path() / "schedstat");
+        long long ran = 0;
+        if (in >> ran) total += ran;
+    }
+    return total;
+}
+
 struct Stats {
     std::vector<long long> latenciesUs;
+    // CPU used while this way's calls ran (warm-up excluded): this process's (the client, and the host
+    // when the way goes through it) and the server's, when known.
+    long long ownCpuNs = 0, serverCpuNs = 0;
+    std::size_t cpuCalls = 0;
+    double ownCpuUsPerCall() const { return cpuCalls ? ownCpuNs / 1000.0 / cpuCalls : 0; }
+    double serverCpuUsPerCall() const { return cpuCalls ? serverCpuNs / 1000.0 / cpuCalls : 0; }
     void print(const char* label) const {
         if (latenciesUs.empty()) return; // not measured (--ways)
-        std::printf("  %-38s n=%-6zu p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms\n", label, latenciesUs.size(),
+        std::printf("  %-38s n=%-6zu p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms", label, latenciesUs.size(),
                     percentileMs(latenciesUs, 0.5), percentileMs(latenciesUs, 0.99), percentileMs(latenciesUs, 1.0));
+        if (cpuCalls) std::printf("  CPU/call %4.0f us", ownCpuUsPerCall());
+        if (serverCpuNs) std::printf(", server %4.0f us", serverCpuUsPerCall());
+        std::printf("\n");
     }
 };
 
@@ -500,6 +524,7 @@ struct CallPath {
     const char* label;
     std::function<std::optional<std::string>(const std::string& message)> call;
     Stats* stats;
+    int serverPid = 0; // the server the way ends at, when its CPU is to be counted
 };
 // --ways: only these labels are measured (for profiling one way); empty: all.
 std::vector<std::string> onlyWays;
@@ -516,12 +541,17 @@ bool measureInterleaved(std::size_t warmup, std::size_t calls, std::vector<CallP
     for (bool more = true; more;) {
         more = false;
         for (std::size_t p = 0; p < paths.size(); ++p) {
-            for (std::size_t b = 0; b < kBlock + kRewarm && counted[p] < calls; ++b) {
+            const long long ownBefore = cpuNanos(getpid()), serverBefore = paths[p].serverPid ? cpuNanos(paths[p].serverPid) : 0;
+            std::size_t made = 0;
+            for (std::size_t b = 0; b < kBlock + kRewarm && counted[p] < calls; ++b, ++made) {
                 Stats ignored;
                 const bool keep = b >= kRewarm;
                 if (!timedCall(paths[p].label, next[p]++, 0, paths[p].call, keep ? *paths[p].stats : ignored)) return false;
                 if (keep) ++counted[p];
             }
+            paths[p].stats->ownCpuNs += cpuNanos(getpid()) - ownBefore;
+            if (paths[p].serverPid) paths[p].stats->serverCpuNs += cpuNanos(paths[p].serverPid) - serverBefore;
+            paths[p].stats->cpuCalls += made;
             more = more || counted[p] < calls;
         }
     }
@@ -688,27 +718,28 @@ int main(int argc, char** argv) {
             if (!faceClient.initialize()) { failed("initialize at the host's /mcp"); return 1; }
             DirectHttpServer modernClient(port, DirectHttpServer::Era::Stateless2026);
             if (!modernClient.initialize()) { failed("server/discover at the host's /mcp"); return 1; }
+            const int serverPid = burstHttp->pid();
             ok = measureInterleaved(warmup, callCount, {
                 {"direct http", [&](const std::string& message) {
                      return server.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
-                 }, &directHttp},
+                 }, &directHttp, serverPid},
                 {"byte relay (http)", [&](const std::string& message) {
                      return relayed.request("tools/call", R"({"name":"echo","arguments":{"message":")" + message + "\"}}");
-                 }, &relayedHttp},
+                 }, &relayedHttp, serverPid},
                 {"REST (http)", [&](const std::string& message) -> std::optional<std::string> {
                      std::string body;
                      const int status = client.post("/api/mcps/burst-http/tools/echo/call",
                                                     R"({"arguments":{"message":")" + message + "\"}}", body);
                      if (status != 200) return "HTTP " + std::to_string(status) + " " + body;
                      return body;
-                 }, &restHttp},
+                 }, &restHttp, serverPid},
                 {"/mcp (http)", [&](const std::string& message) {
                      return faceClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}");
-                 }, &faceHttp},
+                 }, &faceHttp, serverPid},
                 {"/mcp 2026-07-28 (http)", [&](const std::string& message) {
                      return modernClient.request("tools/call", R"({"name":"burst-http__echo","arguments":{"message":")" + message + "\"}}",
                                                  "burst-http__echo");
-                 }, &faceHttpModern},
+                 }, &faceHttpModern, serverPid},
             }) && ok;
         }
         // Beside it, mcp-hub with the same server: its REST API and its /mcp.
@@ -780,6 +811,13 @@ int main(int argc, char** argv) {
             if (compared) std::printf("  byte relay overhead (any proxy's floor here): p50 %+.3f ms, p99 %+.3f ms\n",
                                       percentileMs(relayedHttp.latenciesUs, 0.5) - percentileMs(directHttp.latenciesUs, 0.5),
                                       percentileMs(relayedHttp.latenciesUs, 0.99) - percentileMs(directHttp.latenciesUs, 0.99));
+            // The host's own work per call is the CPU this process adds over the direct way (its client is
+            // the same); the server's, what it spends more per call when called through the host.
+            if (compared) std::printf("  CPU per call over direct: /mcp host %+.0f us, server %+.0f us; byte relay %+.0f us, server %+.0f us\n",
+                                      faceHttp.ownCpuUsPerCall() - directHttp.ownCpuUsPerCall(),
+                                      faceHttp.serverCpuUsPerCall() - directHttp.serverCpuUsPerCall(),
+                                      relayedHttp.ownCpuUsPerCall() - directHttp.ownCpuUsPerCall(),
+                                      relayedHttp.serverCpuUsPerCall() - directHttp.serverCpuUsPerCall());
         }
         runtime.stop();
     } catch (const std::exception& e) {
