@@ -138,7 +138,7 @@ class GatewayPeerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(expiredHttpSessionIsReplacedByANewOne);
     CPPUNIT_TEST(plainJsonResponsesWorkEndToEnd);
     CPPUNIT_TEST(olderProtocolVersionsAreAcceptedAndUnknownOnesRefused);
-    CPPUNIT_TEST(toolResultsPassOnAsTheServerWroteThem);
+    CPPUNIT_TEST(answersPassOnAsTheServerWroteThem);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -356,7 +356,7 @@ public:
     // A tool call's content reaches the caller as the server wrote it (the gateway reads the answer with
     // the scanner and parses nothing of it): spaces and \u escapes stay. An answer in a batch (the
     // 2025-03-26 era's form) is read by the general path and comes out the same, written compactly.
-    void toolResultsPassOnAsTheServerWroteThem() {
+    void answersPassOnAsTheServerWroteThem() {
         TempDir pids;
         PeerHost h(merge({stdioPeer("spaced", pids, {"--written=spaced"}), stdioPeer("batched", pids, {"--written=batch"})}));
         CPPUNIT_ASSERT(eventually([&] { return statusOf(h.port(), "spaced") == "connected" && statusOf(h.port(), "batched") == "connected"; }));
@@ -376,6 +376,30 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(duplicate.body, 200, duplicate.status);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(id, true, duplicate.json()->getValue<bool>("isError"));
             CPPUNIT_ASSERT_EQUAL(std::string("tool echo exists"), firstText(duplicate));
+        }
+        // Any answer, not only a tool call's: a prompt got through the host's /mcp comes back as the
+        // server wrote it, and from a batch all the same.
+        std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}};
+        const auto init = httpRequest("POST", h.port(), "/mcp",
+                                      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
+                                      R"("capabilities":{},"clientInfo":{"name":"Raw Agent","version":"0.1"}}})",
+                                      headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(init.body, 200, init.status);
+        headers["Mcp-Session-Id"] = init.headers.at("Mcp-Session-Id");
+        for (const std::string id : {"spaced", "batched"}) {
+            mc::test::HttpResult got;
+            CPPUNIT_ASSERT_MESSAGE(got.body, eventually([&] { // the prompts are listed just after the server connects
+                got = httpRequest("POST", h.port(), "/mcp",
+                                  R"({"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":")" + id +
+                                      R"(__greet","arguments":{"name":"Ada"}}})",
+                                  headers);
+                return got.status == 200 && got.body.find("\"result\"") != std::string::npos;
+            }));
+            const auto text = got.json()->getObject("result")->getArray("messages")->getObject(0)->getObject("content")->getValue<std::string>("text");
+            CPPUNIT_ASSERT_EQUAL(std::string("Hello, Ada \xE2\x9C\x93"), text);
+            if (id == "spaced")
+                CPPUNIT_ASSERT_MESSAGE(got.body, got.body.find(R"({ "messages": [ { "role": "user", "content": { "type": "text", "text": "Hello, Ada \u2713" } } ] })") !=
+                                                     std::string::npos);
         }
     }
 

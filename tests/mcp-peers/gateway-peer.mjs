@@ -8,7 +8,9 @@
 //   --protocol=V       answer initialize with protocol version V whatever the client offered
 //   --record-headers=a,b  http: /debug lists the distinct values of these request headers (recordedHeaders)
 //   --written=spaced|batch  stdio: how answers with a result are written: spaced (spaces between tokens,
-//                      non-ASCII characters as \u escapes, as other JSON writers do) or as a one-element batch
+//                      non-ASCII characters as \u escapes, as other JSON writers do) or as a one-element batch;
+//                      the peer then also offers the prompt "greet" {name} ("Hello, <name> ✓"), and writes
+//                      two stray answers before each answer (an id never sent, and a null id)
 //   --asking-prompt    offer the prompt "ask": getting it reports progress (1 of 2, when asked for) and
 //                      asks its client (elicitation/create "Which city?"), then answers with the reply
 // http: listens on 127.0.0.1:$PORT, MCP endpoint /mcp; GET /debug returns what the peer saw.
@@ -62,7 +64,13 @@ const text = t => ({ content: [{ type: 'text', text: t }] });
 
 function makeServer() {
   const server = new Server({ name: 'mc-gateway-peer', version: '2.3.4' },
-    { capabilities: { tools: { listChanged: true }, ...(askingPrompt ? { prompts: {} } : {}) }, instructions: 'gateway test peer' });
+    { capabilities: { tools: { listChanged: true }, ...(askingPrompt || written ? { prompts: {} } : {}) }, instructions: 'gateway test peer' });
+  if (written) {
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'greet', description: 'Greets by name',
+      arguments: [{ name: 'name', required: true }] }] }));
+    server.setRequestHandler(GetPromptRequestSchema, async request => ({
+      messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${request.params.arguments?.name} \u2713` } }] }));
+  }
   if (askingPrompt) {
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'ask', description: 'Asks its client which city' }] }));
     server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
@@ -142,7 +150,9 @@ if (mode === 'stdio') {
   const transport = new StdioServerTransport();
   if (written) {
     const send = transport.send.bind(transport);
-    transport.send = async message => ('result' in message ? void process.stdout.write(rewritten(message) + '\n') : send(message));
+    // Before each answer, two its client must set aside: an id it never sent, and none.
+    const strays = '{"jsonrpc":"2.0","id":"stray","result":{}}\n{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"stray"}}\n';
+    transport.send = async message => ('result' in message ? void process.stdout.write(strays + rewritten(message) + '\n') : send(message));
   }
   await makeServer().connect(transport);
   console.error(`gateway-peer on stdio: ${tools.length} tools over ${pages} page(s)`);

@@ -142,7 +142,7 @@ std::string encodeRemoteAnswer(std::uint64_t call, const RpcOutcome& o) {
     for (const auto& [k, name] : kKinds)
         if (k == o.kind) kind = name;
     member(out, "kind", kind);
-    out += ",\"result\":" + (o.kind == RpcOutcome::Kind::Result && !o.result.isEmpty() ? json::stringify(o.result) : std::string("null"));
+    out += ",\"result\":" + (o.kind == RpcOutcome::Kind::Result && o.result ? o.result->json : std::string("null"));
     out += ",\"error_code\":" + std::to_string(o.errorCode);
     member(out, "message", o.errorMessage);
     out += ",\"data\":" + (o.errorDataJson.empty() ? std::string("null") : o.errorDataJson);
@@ -231,7 +231,7 @@ RemoteMessage decodeRemoteMessage(std::string_view text) {
         if (m.answer.kind == RpcOutcome::Kind::Result) {
             if (!o->has("result") || o->get("result").type() != typeid(Poco::JSON::Object::Ptr))
                 throw std::invalid_argument("remote call: a result without a \"result\" object");
-            m.answer.result = o->get("result");
+            m.answer.result = ResultText::of(json::stringify(o->get("result")));
         }
         const auto code = o->has("error_code") ? json::integerValue(o->get("error_code")) : std::optional<long long>(0);
         if (!code || *code < INT32_MIN || *code > INT32_MAX) throw std::invalid_argument("remote call: \"error_code\" is not an integer");

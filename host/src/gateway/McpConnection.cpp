@@ -35,7 +35,7 @@ constexpr int kMaxToolPages = 1000;
 
 // A tools/call result's isError (its result comes as text).
 bool toolResultIsError(const RpcOutcome& outcome) {
-    return outcome.resultText && outcome.resultText->scanned.member("isError") == std::optional<std::string_view>("true");
+    return outcome.result && outcome.result->scanned.member("isError") == std::optional<std::string_view>("true");
 }
 
 // A catalog's stamp: unique within this host's run (hosts compare it with what they mirrored).
@@ -92,14 +92,6 @@ std::string capabilitiesFor(const std::string& hostCapabilities, const McpServer
 }
 
 } // namespace
-
-std::shared_ptr<const ResultText> ResultText::of(std::string_view json) {
-    auto made = std::make_shared<ResultText>();
-    made->json.assign(json);
-    made->scanned = mc::json::scan(made->json);
-    if (!made->scanned.ok() || made->scanned.kind != '{') return nullptr;
-    return made;
-}
 
 const char* statusName(McpStatus status) {
     switch (status) {
@@ -478,10 +470,13 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
 }
 
 void McpConnection::handleMessage(std::uint64_t generation, const std::string& text) {
-    // The answers that matter most, tool calls', are read by the scanner alone and passed on as text;
-    // everything else (and whatever the scanner refuses) is parsed into a tree.
-    if (const auto scanned = mc::json::scan(text); scanned.ok() && scanned.kind == '{' && handleToolCallAnswer(generation, text, scanned))
-        return;
+    // Answers are read by the scanner alone and their results passed on as text; the server's own
+    // requests and notifications (and whatever the scanner refuses) are parsed into a tree.
+    const auto scanned = mc::json::scan(text);
+    if (scanned.ok() && scanned.kind == '{') {
+        if (!scanned.member("method")) return handleAnswer(generation, text, scanned);
+        if (handleAsked(generation, text, scanned)) return;
+    }
     Poco::Dynamic::Var parsed;
     try {
         Poco::JSON::Parser parser;
@@ -511,6 +506,14 @@ void McpConnection::handleMessage(std::uint64_t generation, const std::string& t
         auto array = parsed.extract<Poco::JSON::Array::Ptr>();
         for (std::size_t i = 0; i < array->size(); ++i) {
             const auto element = array->get(static_cast<unsigned>(i));
+            // An answer in a batch the scanner took is read as any other answer.
+            if (scanned.ok() && i < scanned.elements.size()) {
+                const auto one = mc::json::scan(scanned.elements[i]);
+                if (one.ok() && one.kind == '{' && !one.member("method")) {
+                    handleAnswer(generation, scanned.elements[i], one);
+                    continue;
+                }
+            }
             if (wire_.enabled()) inspectIn(element, stringify(element));
             handleOne(generation, element);
         }
@@ -520,30 +523,84 @@ void McpConnection::handleMessage(std::uint64_t generation, const std::string& t
     }
 }
 
-bool McpConnection::handleToolCallAnswer(std::uint64_t generation, const std::string& text, const mc::json::Scan& scanned) {
-    const auto idText = scanned.member("id");
-    const auto resultText = scanned.member("result");
-    if (!idText || !resultText || scanned.member("method") || scanned.member("error")) return false;
-    std::int64_t id = 0;
-    const auto [end, failed] = std::from_chars(idText->data(), idText->data() + idText->size(), id);
-    if (failed != std::errc() || end != idText->data() + idText->size()) return false;
-    auto result = ResultText::of(*resultText);
-    if (!result) return false; // not an object: the general path says what is wrong with it
-    Pending pending;
+bool McpConnection::handleAsked(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned) {
+    const auto method = mc::json::stringValue(scanned.member("method"));
+    if (!method || method->empty()) return false; // the tree's reading says what is wrong with it
+    Poco::Dynamic::Var params;
+    if (const auto given = scanned.member("params")) {
+        try {
+            params = Poco::JSON::Parser().parse(std::string(*given));
+        } catch (const Poco::Exception&) { // deeper than the parser goes: the whole message's reading says so
+            return false;
+        }
+    }
     {
         std::lock_guard lock(mutex_);
-        if (generation != generation_) return true; // an answer of a connection that ended
-        auto it = pending_.find(id);
-        if (it == pending_.end() || it->second.method != "tools/call") return false;
+        if (generation != generation_) return true;
         lastSeenUs_ = nowUnixUs();
-        pending = takePendingLocked(it);
     }
-    inspect(WireLog::Direction::In, WireLog::Kind::Response, {}, std::string(*idText), text);
-    RpcOutcome outcome;
-    outcome.kind = RpcOutcome::Kind::Result;
-    outcome.resultText = std::move(result);
-    pending.callback(std::move(outcome));
+    const auto id = scanned.member("id");
+    const bool hasId = id && *id != "null";
+    inspect(WireLog::Direction::In, hasId ? WireLog::Kind::Request : WireLog::Kind::Notification, *method,
+            hasId ? std::string(*id) : std::string(), text);
+    if (hasId) handleServerRequest(generation, std::string(*id), *method, params);
+    else handleNotification(generation, *method, params);
     return true;
+}
+
+bool McpConnection::takeAnswered(std::uint64_t generation, std::int64_t id, Pending& pending) {
+    std::lock_guard lock(mutex_);
+    if (generation != generation_) return false; // an answer of a connection that ended
+    auto it = pending_.find(id);
+    if (it == pending_.end()) {
+        log_->debug("mcp '{}': response to request {} that is no longer pending", config_.id, id);
+        return false;
+    }
+    pending = takePendingLocked(it);
+    return true;
+}
+
+void McpConnection::handleAnswer(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned) {
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_) return; // an answer of a connection that ended
+        lastSeenUs_ = nowUnixUs();
+    }
+    const auto idText = scanned.member("id");
+    const auto errorText = scanned.member("error");
+    const bool hasId = idText && *idText != "null";
+    inspect(WireLog::Direction::In, errorText ? WireLog::Kind::Error : WireLog::Kind::Response, {},
+            hasId ? std::string(*idText) : std::string(), text);
+    if (!hasId) {
+        log_->warn("mcp '{}': ignoring a JSON-RPC message with neither method nor id", config_.id);
+        return;
+    }
+    std::int64_t id = 0;
+    const auto [end, failed] = std::from_chars(idText->data(), idText->data() + idText->size(), id);
+    if (failed != std::errc() || end != idText->data() + idText->size()) {
+        log_->warn("mcp '{}': ignoring a response with an id the gateway never sent: {}", config_.id, *idText);
+        return;
+    }
+    Pending pending;
+    if (!takeAnswered(generation, id, pending)) return;
+    RpcOutcome outcome;
+    if (errorText) {
+        outcome.kind = RpcOutcome::Kind::Error;
+        const auto error = mc::json::scan(*errorText);
+        if (error.kind == '{') {
+            const auto code = error.member("code");
+            if (code) std::from_chars(code->data(), code->data() + code->size(), outcome.errorCode);
+            outcome.errorMessage = mc::json::stringValue(error.member("message")).value_or("");
+            if (const auto data = error.member("data")) outcome.errorDataJson.assign(*data);
+        } else {
+            outcome.errorCode = mcp::kInternalError;
+            outcome.errorMessage = "malformed error object";
+        }
+    } else {
+        outcome.kind = RpcOutcome::Kind::Result;
+        if (const auto result = scanned.member("result")) outcome.result = ResultText::of(*result);
+    }
+    pending.callback(std::move(outcome));
 }
 
 void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message) {
@@ -556,7 +613,7 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
     const std::string method = json::stringMember(object, "method");
     if (!method.empty()) {
         const Poco::Dynamic::Var params = object->has("params") ? object->get("params") : Poco::Dynamic::Var();
-        if (hasId) handleServerRequest(generation, object->get("id"), method, params);
+        if (hasId) handleServerRequest(generation, stringify(object->get("id")), method, params);
         else handleNotification(generation, method, params);
         return;
     }
@@ -564,24 +621,15 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
         log_->warn("mcp '{}': ignoring a JSON-RPC message with neither method nor id", config_.id);
         return;
     }
+    // An answer the scanner refused and the parser took: read from the tree, passed on as text.
     const auto idVar = object->get("id");
     const auto given = json::integerValue(idVar);
     if (!given) {
         log_->warn("mcp '{}': ignoring a response with an id the gateway never sent: {}", config_.id, stringify(idVar));
         return;
     }
-    const std::int64_t id = *given;
     Pending pending;
-    {
-        std::lock_guard lock(mutex_);
-        if (generation != generation_) return;
-        auto it = pending_.find(id);
-        if (it == pending_.end()) {
-            log_->debug("mcp '{}': response to request {} that is no longer pending", config_.id, id);
-            return;
-        }
-        pending = takePendingLocked(it);
-    }
+    if (!takeAnswered(generation, *given, pending)) return;
     RpcOutcome outcome;
     if (object->has("error")) {
         outcome.kind = RpcOutcome::Kind::Error;
@@ -596,19 +644,14 @@ void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var
         }
     } else {
         outcome.kind = RpcOutcome::Kind::Result;
-        outcome.result = object->has("result") ? object->get("result") : Poco::Dynamic::Var();
-        // A tool call's result always reaches its callback as text (here: one that came in a batch).
-        if (pending.method == "tools/call" && asObject(outcome.result)) {
-            outcome.resultText = ResultText::of(stringify(outcome.result));
-            outcome.result.clear();
-        }
+        if (asObject(object->get("result"))) outcome.result = ResultText::of(stringify(object->get("result")));
     }
     pending.callback(std::move(outcome));
 }
 
-void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method,
+void McpConnection::handleServerRequest(std::uint64_t generation, const std::string& idJson, const std::string& method,
                                         const Poco::Dynamic::Var& params) {
-    std::string reply = "{\"jsonrpc\":\"2.0\",\"id\":" + stringify(id);
+    std::string reply = "{\"jsonrpc\":\"2.0\",\"id\":" + idJson;
     if (method == "ping") {
         reply += ",\"result\":{}}";
     } else if (method == "roots/list" && !config_.rootsJson.empty()) {
@@ -635,7 +678,7 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
         if (handler && !ambiguous) {
             log_->info("mcp '{}': {} passed on to the agent of {}", config_.id, method, asker);
             handler(method, asObject(params) ? stringify(params) : "{}",
-                    [weak = weak_from_this(), generation, idJson = stringify(id)](const std::string& responseMember) {
+                    [weak = weak_from_this(), generation, idJson](const std::string& responseMember) {
                         const auto kind = responseMember.rfind("\"result\"", 0) == 0 ? WireLog::Kind::Response : WireLog::Kind::Error;
                         if (auto self = weak.lock())
                             self->sendRaw(generation, "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + "," + responseMember + "}", nullptr,
@@ -659,7 +702,7 @@ void McpConnection::handleServerRequest(std::uint64_t generation, const Poco::Dy
         log_->debug("mcp '{}': refused server request '{}'", config_.id, method);
     }
     sendRaw(generation, reply, nullptr,
-            {reply.find(",\"error\":") != std::string::npos ? WireLog::Kind::Error : WireLog::Kind::Response, {}, stringify(id)});
+            {reply.find(",\"error\":") != std::string::npos ? WireLog::Kind::Error : WireLog::Kind::Response, {}, idJson});
 }
 
 void McpConnection::handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params) {
@@ -982,17 +1025,12 @@ void McpConnection::requestAnswering(Resend resend, RpcCallback done) {
     std::int64_t id = 0;
     request(generation, method, params, timeout,
             [weak = weak_from_this(), roots = config_.rootsJson, resend = std::move(resend), done = std::move(done)](RpcOutcome outcome) mutable {
-                if (outcome.kind == RpcOutcome::Kind::Result && outcome.resultText) { // a tool call's: a tree only when it asks
-                    if (mc::json::stringValue(outcome.resultText->scanned.member("resultType")) != std::optional<std::string>("input_required"))
-                        return done(std::move(outcome));
-                    try {
-                        outcome.result = Poco::JSON::Parser().parse(outcome.resultText->json);
-                    } catch (const Poco::Exception&) { // deeper than the parser goes: an answer as any other
-                        return done(std::move(outcome));
-                    }
-                }
-                auto result = outcome.kind == RpcOutcome::Kind::Result ? asObject(outcome.result) : nullptr;
-                if (!result || json::stringMember(result, "resultType") != "input_required") return done(std::move(outcome));
+                // A tree only when the server asks for input.
+                if (outcome.kind != RpcOutcome::Kind::Result || !outcome.result ||
+                    mc::json::stringValue(outcome.result->scanned.member("resultType")) != std::optional<std::string>("input_required"))
+                    return done(std::move(outcome));
+                const auto result = outcome.resultObject();
+                if (!result) return done(std::move(outcome)); // deeper than the parser goes: an answer as any other
                 auto fail = [&done](const std::string& why) {
                     RpcOutcome failed;
                     failed.kind = RpcOutcome::Kind::Error;
@@ -1116,7 +1154,7 @@ void McpConnection::onDiscoverResult(std::uint64_t generation, RpcOutcome outcom
     case RpcOutcome::Kind::Disconnected:
     case RpcOutcome::Kind::Cancelled: return; // the connection ended; a reconnect starts over
     case RpcOutcome::Kind::Result: {
-        const auto result = asObject(outcome.result);
+        const auto result = outcome.resultObject();
         const auto versions = result ? result->getArray("supportedVersions") : nullptr;
         std::string listed;
         for (std::size_t i = 0; versions && i < versions->size(); ++i) {
@@ -1166,7 +1204,7 @@ void McpConnection::onInitializeResult(std::uint64_t generation, RpcOutcome outc
         markDisconnected(generation, "initialize failed: " + outcome.errorMessage);
         return;
     }
-    auto result = asObject(outcome.result);
+    auto result = outcome.resultObject();
     const std::string version = json::stringMember(result, "protocolVersion");
     const mcp::ProtocolRevision* revision = mcp::findRevision(version);
     if (!revision || !revision->initializeHandshake) {
@@ -1234,7 +1272,7 @@ void McpConnection::listTools(std::uint64_t generation, bool duringHandshake, st
                     else log_->warn("mcp '{}': {}", config_.id, why);
                     return;
                 }
-                auto result = asObject(outcome.result);
+                auto result = outcome.resultObject();
                 Poco::JSON::Array::Ptr tools;
                 if (result && result->has("tools") && result->get("tools").type() == typeid(Poco::JSON::Array::Ptr))
                     tools = result->getArray("tools");
@@ -1324,7 +1362,7 @@ void McpConnection::listCatalog(std::uint64_t generation, Catalog which, std::st
                     log_->warn("mcp '{}': {} failed: {}", config_.id, m.method, outcome.errorMessage);
                     return then();
                 }
-                auto result = asObject(outcome.result);
+                auto result = outcome.resultObject();
                 Poco::JSON::Array::Ptr items;
                 if (result && result->has(m.member) && result->get(m.member).type() == typeid(Poco::JSON::Array::Ptr))
                     items = result->getArray(m.member);
@@ -1436,12 +1474,17 @@ void McpConnection::forward(const std::string& method, const std::string& params
     // A result of the new era comes back without its era's own members: the face adds its own to
     // whoever asked, in that one's era.
     done = [done = std::move(done)](RpcOutcome outcome) {
-        if (auto result = asObject(outcome.result)) {
+        static const mc::json::Scan kNothing;
+        const auto& scanned = outcome.result ? outcome.result->scanned : kNothing;
+        const bool eraMembers = scanned.member("resultType") || scanned.member("ttlMs") || scanned.member("cacheScope") ||
+                                (scanned.member("_meta") && scanned.member("_meta")->find(mc::mcp::modern::kMetaServerInfo) != std::string_view::npos);
+        if (auto result = eraMembers ? outcome.resultObject() : nullptr) { // rewritten only when there is something to take out
             for (const char* member : {"resultType", "ttlMs", "cacheScope"}) result->remove(member);
             if (auto resultMeta = result->getObject("_meta")) {
                 resultMeta->remove(mc::mcp::modern::kMetaServerInfo);
                 if (resultMeta->size() == 0) result->remove("_meta");
             }
+            outcome.result = ResultText::of(stringify(result));
         }
         done(std::move(outcome));
     };
@@ -1700,9 +1743,13 @@ void McpConnection::checkModernHealth(std::uint64_t generation) {
     request(generation, "server/discover", "{}", timeout, [this, generation, timeout](RpcOutcome outcome) {
         switch (outcome.kind) {
         case RpcOutcome::Kind::Result:
-            if (const auto result = asObject(outcome.result); result && result->has("ttlMs") && result->get("ttlMs").isNumeric()) {
-                std::lock_guard lock(mutex_);
-                if (generation == generation_) discoverTtlMs_ = result->get("ttlMs").convert<long long>();
+            if (const auto ttl = outcome.result ? outcome.result->scanned.member("ttlMs") : std::nullopt) {
+                long long ms = 0;
+                if (const auto [end, failed] = std::from_chars(ttl->data(), ttl->data() + ttl->size(), ms);
+                    failed == std::errc() && end == ttl->data() + ttl->size()) {
+                    std::lock_guard lock(mutex_);
+                    if (generation == generation_) discoverTtlMs_ = ms;
+                }
             }
             schedulePing(generation);
             break;
@@ -1746,8 +1793,7 @@ void McpConnection::subscribeResource(const std::string& uri, bool subscribe, Rp
             } else {
                 const bool changed = subscribe ? resourceSubscriptions_.insert(uri).second : resourceSubscriptions_.erase(uri) > 0;
                 if (changed && connected) generation = generation_;
-                outcome.kind = RpcOutcome::Kind::Result;
-                outcome.result = Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+                outcome = RpcOutcome::resulting("{}");
             }
         }
     }
@@ -2019,8 +2065,8 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
                 ToolCallOutcome o;
                 switch (outcome.kind) {
                 case RpcOutcome::Kind::Result: {
-                    // The server's content as it wrote it (outcome.resultText: a tool call's result is never a tree).
-                    const auto* found = outcome.resultText ? &outcome.resultText->scanned : nullptr;
+                    // The server's content as it wrote it.
+                    const auto* found = outcome.result ? &outcome.result->scanned : nullptr;
                     const bool isError = toolResultIsError(outcome);
                     const std::string_view content = found ? found->member("content").value_or("[]") : "[]";
                     const std::string_view structured = found ? found->member("structuredContent").value_or("") : ""; // "": absent

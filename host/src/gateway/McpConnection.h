@@ -18,6 +18,7 @@
 #include "gateway/LogRateLimiter.h"
 #include "gateway/McpCallRecord.h"
 #include "gateway/McpServerConfig.h"
+#include "gateway/RpcOutcome.h"
 #include "gateway/TransportSet.h"
 #include "gateway/WireLog.h"
 #include "mc/json/Scan.h"
@@ -56,34 +57,6 @@ class PluginRegistry;
 enum class McpStatus { Connecting, Connected, Disconnected };
 const char* statusName(McpStatus status);
 
-// A result as the server wrote it, its top-level members found by the scanner (views into `json`;
-// never changed once made, so shared freely).
-struct ResultText {
-    ResultText() = default;
-    ResultText(const ResultText&) = delete; // `scanned` points into this one's `json`
-    ResultText& operator=(const ResultText&) = delete;
-    std::string json;
-    mc::json::Scan scanned;
-    // Null when `json` is not one JSON object.
-    static std::shared_ptr<const ResultText> of(std::string_view json);
-};
-
-// The outcome of one JSON-RPC request.
-struct RpcOutcome {
-    enum class Kind { Result, Error, Timeout, Disconnected, Cancelled };
-    Kind kind = Kind::Disconnected;
-    Poco::Dynamic::Var result;  // Kind::Result: the "result" member, parsed (unless resultText is set)
-    // Kind::Result of a tools/call: the "result" member as text instead (the call passes its content on
-    // as written; nothing parses it into a tree). `result` is then empty.
-    std::shared_ptr<const ResultText> resultText;
-    int errorCode = 0;          // Kind::Error
-    std::string errorMessage;   // Error: the server's message; Timeout/Disconnected/Cancelled: why
-    std::string errorDataJson;  // Error: "data" as JSON text, or empty
-    // Error: set when the gateway ended the request, not the server: "input_required" (the server asked
-    // for input nobody could give).
-    std::string gatewayCode;
-};
-using RpcCallback = std::function<void(RpcOutcome)>;
 
 struct ToolCallRequest {
     std::string tool;
@@ -330,11 +303,17 @@ private:
     void connect(std::uint64_t after = 0); // `after`: a retry of that attempt (ignored once another began)
     void dispose(const std::shared_ptr<Link>& link); // under lifecycleMutex_
     void handleMessage(std::uint64_t generation, const std::string& text);
-    // A tools/call answer read by the scanner alone (no tree): true when `text` was one and is handled.
-    bool handleToolCallAnswer(std::uint64_t generation, const std::string& text, const mc::json::Scan& scanned);
+    // An answer (an object without "method"), read by the scanner alone: its result goes on as text.
+    void handleAnswer(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned);
+    // The server's request or notification (an object with a string "method"), read by the scanner,
+    // only its params parsed into a tree: false when it is not one, for the whole message's parse.
+    bool handleAsked(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned);
+    // A message the scanner refused and the parser took, or an element of a batch.
     void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
+    // The pending request `id` answered, taken (false: none such, or of a connection that ended).
+    bool takeAnswered(std::uint64_t generation, std::int64_t id, Pending& pending);
     void handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params);
-    void handleServerRequest(std::uint64_t generation, const Poco::Dynamic::Var& id, const std::string& method,
+    void handleServerRequest(std::uint64_t generation, const std::string& idJson, const std::string& method,
                              const Poco::Dynamic::Var& params);
     void handleTransportLog(std::uint64_t generation, mc_log_level level, const std::string& line);
     void handleClosed(std::uint64_t generation, mc_status reason, const std::string& detail);

@@ -1011,15 +1011,14 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
             std::string outcome = "ok";
             switch (o.kind) {
             case RpcOutcome::Kind::Result: {
-                auto answer = o.result.type() == typeid(Poco::JSON::Object::Ptr) ? o.result.extract<Poco::JSON::Object::Ptr>()
-                                                                                  : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-                // The contents of what was read carry the URI the agent asked by, not the server's own.
-                if (!requested.empty() && requested != target)
-                    if (const auto contents = answer->getArray("contents"))
-                        for (std::size_t i = 0; i < contents->size(); ++i)
-                            if (auto content = contents->getObject(static_cast<unsigned>(i)); content && json::stringMember(content, "uri") == target)
-                                content->set("uri", requested);
-                r.json = result(id, json::stringify(answer));
+                // The contents of what was read carry the URI the agent asked by, not the server's own
+                // (only then is the answer parsed; otherwise it goes on as the server wrote it).
+                const auto answer = !requested.empty() && requested != target ? o.resultObject() : nullptr;
+                if (const auto contents = answer ? answer->getArray("contents") : nullptr)
+                    for (std::size_t i = 0; i < contents->size(); ++i)
+                        if (auto content = contents->getObject(static_cast<unsigned>(i)); content && json::stringMember(content, "uri") == target)
+                            content->set("uri", requested);
+                r.json = result(id, answer ? json::stringify(answer) : o.result ? o.result->json : std::string("{}"));
                 break;
             }
             case RpcOutcome::Kind::Error:
