@@ -158,6 +158,7 @@ class GatewayTransportTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(GatewayTransportTest);
     CPPUNIT_TEST(configuredServerConnectsThroughTheInstance);
     CPPUNIT_TEST(toolCallTravelsTheConnection);
+    CPPUNIT_TEST(whatIsNotOneMessageIsSetAsideAndABatchIsReadByElement);
     CPPUNIT_TEST(registeredServerIsClosedOnRemoval);
     CPPUNIT_TEST(aTransportAddedWhileRunningServesDefinitions);
     CPPUNIT_TEST(aReplacedTransportDrainsItsServersOntoTheNewVersion);
@@ -365,6 +366,23 @@ public:
         auto result = object(outcome->resultJson);
         CPPUNIT_ASSERT_EQUAL(std::string("hello over ABI 2"),
                              result->getArray("content")->getObject(0)->getValue<std::string>("text"));
+    }
+
+    // A transport of another project may pass on what its server wrote unchecked: text that is not
+    // JSON, a bare value and a method that is not a string are set aside, and a batch's answer among a
+    // notification and a number reaches its call; the connection carries on.
+    void whatIsNotOneMessageIsSetAsideAndABatchIsReadByElement() {
+        Rig rig;
+        CPPUNIT_ASSERT(eventually([&] { return rig.status("echo") == "connected"; }));
+        Calls calls;
+        calls.call(*rig.gateway, "odd", R"({"text":"in a batch","odd":true})");
+        calls.waitFor(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), calls.done.at(0).second.outcome);
+        CPPUNIT_ASSERT_EQUAL(std::string("in a batch"), calls.text(0));
+        calls.call(*rig.gateway, "after", R"({"text":"still there"})");
+        calls.waitFor(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("still there"), calls.text(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("connected"), rig.status("echo"));
     }
 
     void registeredServerIsClosedOnRemoval() {

@@ -1,6 +1,7 @@
 // The SDK's JSON reader (mc/json_value.hpp), which every plugin uses on what the host hands it:
 // config_json, a server definition from POST /api/mcps, a store query's parameters. Strict RFC 8259:
 // what it accepts, what it builds, and the words and offset of every refusal.
+#include "mc/json_text.hpp"
 #include "mc/json_value.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -31,6 +32,7 @@ class SdkJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(numbersFollowTheGrammar);
     CPPUNIT_TEST(refusesWithWhatAndWhere);
     CPPUNIT_TEST(dumpParsesBackToTheSameDocument);
+    CPPUNIT_TEST(timestampsHaveSixDigitsAndFollowTheSecond);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -93,6 +95,19 @@ public:
         deep += std::string(65, ']');
         CPPUNIT_ASSERT_EQUAL(std::string("invalid JSON at byte 65: nested deeper than 64 levels"), refusal(std::string(66, '[')));
         CPPUNIT_ASSERT(parse(deep).isArray()); // 65 levels: the outermost is depth 0
+    }
+
+    // isoTimestamp keeps each second's text per thread: within a second only the digits change, and a
+    // new second (later, or earlier again) is written anew.
+    void timestampsHaveSixDigitsAndFollowTheSecond() {
+        using mc::sdk::json::isoTimestamp;
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:02.123456Z"), isoTimestamp(1764633602123456LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:02.000007Z"), isoTimestamp(1764633602000007LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:03.999999Z"), isoTimestamp(1764633603999999LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:02.000000Z"), isoTimestamp(1764633602000000LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("1970-01-01T00:00:00.000000Z"), isoTimestamp(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("1969-12-31T23:59:59.999999Z"), isoTimestamp(-1));
+        CPPUNIT_ASSERT_EQUAL(std::string("9999-12-31T23:59:59.999999Z"), isoTimestamp(253402300799999999LL));
     }
 
     void dumpParsesBackToTheSameDocument() {

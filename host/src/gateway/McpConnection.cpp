@@ -470,67 +470,41 @@ void McpConnection::handleTransportLog(std::uint64_t generation, mc_log_level le
 }
 
 void McpConnection::handleMessage(std::uint64_t generation, const std::string& text) {
-    // Answers are read by the scanner alone and their results passed on as text; the server's own
-    // requests and notifications (and whatever the scanner refuses) are parsed into a tree.
+    // Read by the scanner alone: an answer's result passes on as the server wrote it, and only a
+    // request's or a notification's params become a tree (the transports deliver scanned messages;
+    // a batch, which the ABI allows, is read element by element).
     const auto scanned = mc::json::scan(text);
-    if (scanned.ok() && scanned.kind == '{') {
-        if (!scanned.member("method")) return handleAnswer(generation, text, scanned);
-        if (handleAsked(generation, text, scanned)) return;
-    }
-    Poco::Dynamic::Var parsed;
-    try {
-        Poco::JSON::Parser parser;
-        parsed = parser.parse(text);
-    } catch (const Poco::Exception& e) {
-        log_->warn("mcp '{}': ignoring a message that is not JSON ({}): {}", config_.id, e.displayText(),
-                   text.substr(0, 200));
+    if (!scanned.ok()) {
+        log_->warn("mcp '{}': ignoring a message that is not JSON ({}): {}", config_.id, scanned.problem, text.substr(0, 200));
         return;
     }
-    {
-        std::lock_guard lock(mutex_);
-        if (generation != generation_) return;
-        lastSeenUs_ = nowUnixUs();
+    if (scanned.kind == '{') return handleObject(generation, text, scanned);
+    if (scanned.kind != '[') {
+        log_->warn("mcp '{}': ignoring a JSON-RPC message that is not an object: {}", config_.id, text.substr(0, 200));
+        return;
     }
-    // What came in, as the inspector shows it: each message of a batch on its own.
-    const auto inspectIn = [this](const Poco::Dynamic::Var& message, std::string_view text) {
-        if (!wire_.enabled()) return;
-        const auto object = asObject(message);
-        const std::string method = json::stringMember(object, "method");
-        const bool hasId = object && object->has("id") && !object->get("id").isEmpty();
-        const auto kind = !method.empty() ? (hasId ? WireLog::Kind::Request : WireLog::Kind::Notification)
-                          : object && object->has("error") ? WireLog::Kind::Error
-                                                           : WireLog::Kind::Response;
-        inspect(WireLog::Direction::In, kind, method, hasId ? stringify(object->get("id")) : std::string(), text);
-    };
-    if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
-        auto array = parsed.extract<Poco::JSON::Array::Ptr>();
-        for (std::size_t i = 0; i < array->size(); ++i) {
-            const auto element = array->get(static_cast<unsigned>(i));
-            // An answer in a batch the scanner took is read as any other answer.
-            if (scanned.ok() && i < scanned.elements.size()) {
-                const auto one = mc::json::scan(scanned.elements[i]);
-                if (one.ok() && one.kind == '{' && !one.member("method")) {
-                    handleAnswer(generation, scanned.elements[i], one);
-                    continue;
-                }
-            }
-            if (wire_.enabled()) inspectIn(element, stringify(element));
-            handleOne(generation, element);
-        }
-    } else {
-        inspectIn(parsed, text);
-        handleOne(generation, parsed);
+    for (const auto element : scanned.elements) {
+        const auto one = mc::json::scan(element);
+        if (one.kind == '{') handleObject(generation, element, one);
+        else log_->warn("mcp '{}': ignoring a batch element that is not an object: {}", config_.id, element.substr(0, 200));
     }
+}
+
+void McpConnection::handleObject(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned) {
+    if (!scanned.member("method")) return handleAnswer(generation, text, scanned);
+    if (!handleAsked(generation, text, scanned))
+        log_->warn("mcp '{}': ignoring a JSON-RPC message whose method is not a string, or whose params could not be read: {}",
+                   config_.id, text.substr(0, 200));
 }
 
 bool McpConnection::handleAsked(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned) {
     const auto method = mc::json::stringValue(scanned.member("method"));
-    if (!method || method->empty()) return false; // the tree's reading says what is wrong with it
+    if (!method || method->empty()) return false;
     Poco::Dynamic::Var params;
     if (const auto given = scanned.member("params")) {
         try {
             params = Poco::JSON::Parser().parse(std::string(*given));
-        } catch (const Poco::Exception&) { // deeper than the parser goes: the whole message's reading says so
+        } catch (const Poco::Exception&) { // deeper than the parser goes
             return false;
         }
     }
@@ -599,52 +573,6 @@ void McpConnection::handleAnswer(std::uint64_t generation, std::string_view text
     } else {
         outcome.kind = RpcOutcome::Kind::Result;
         if (const auto result = scanned.member("result")) outcome.result = ResultText::of(*result);
-    }
-    pending.callback(std::move(outcome));
-}
-
-void McpConnection::handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message) {
-    auto object = asObject(message);
-    if (!object) {
-        log_->warn("mcp '{}': ignoring a JSON-RPC message that is not an object", config_.id);
-        return;
-    }
-    const bool hasId = object->has("id") && !object->get("id").isEmpty();
-    const std::string method = json::stringMember(object, "method");
-    if (!method.empty()) {
-        const Poco::Dynamic::Var params = object->has("params") ? object->get("params") : Poco::Dynamic::Var();
-        if (hasId) handleServerRequest(generation, stringify(object->get("id")), method, params);
-        else handleNotification(generation, method, params);
-        return;
-    }
-    if (!hasId) {
-        log_->warn("mcp '{}': ignoring a JSON-RPC message with neither method nor id", config_.id);
-        return;
-    }
-    // An answer the scanner refused and the parser took: read from the tree, passed on as text.
-    const auto idVar = object->get("id");
-    const auto given = json::integerValue(idVar);
-    if (!given) {
-        log_->warn("mcp '{}': ignoring a response with an id the gateway never sent: {}", config_.id, stringify(idVar));
-        return;
-    }
-    Pending pending;
-    if (!takeAnswered(generation, *given, pending)) return;
-    RpcOutcome outcome;
-    if (object->has("error")) {
-        outcome.kind = RpcOutcome::Kind::Error;
-        auto error = asObject(object->get("error"));
-        if (error) {
-            if (error->has("code") && error->get("code").isNumeric()) outcome.errorCode = error->get("code").convert<int>();
-            outcome.errorMessage = json::stringMember(error, "message");
-            if (error->has("data")) outcome.errorDataJson = stringify(error->get("data"));
-        } else {
-            outcome.errorCode = mcp::kInternalError;
-            outcome.errorMessage = "malformed error object";
-        }
-    } else {
-        outcome.kind = RpcOutcome::Kind::Result;
-        if (asObject(object->get("result"))) outcome.result = ResultText::of(stringify(object->get("result")));
     }
     pending.callback(std::move(outcome));
 }

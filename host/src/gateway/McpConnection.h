@@ -305,11 +305,11 @@ private:
     void handleMessage(std::uint64_t generation, const std::string& text);
     // An answer (an object without "method"), read by the scanner alone: its result goes on as text.
     void handleAnswer(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned);
-    // The server's request or notification (an object with a string "method"), read by the scanner,
-    // only its params parsed into a tree: false when it is not one, for the whole message's parse.
+    // One JSON-RPC message (a whole message, or an element of a batch): an answer or something asked.
+    void handleObject(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned);
+    // The server's request or notification (an object with a "method"): only its params are parsed
+    // into a tree. False when its method is not a non-empty string or its params cannot be read.
     bool handleAsked(std::uint64_t generation, std::string_view text, const mc::json::Scan& scanned);
-    // A message the scanner refused and the parser took, or an element of a batch.
-    void handleOne(std::uint64_t generation, const Poco::Dynamic::Var& message);
     // The pending request `id` answered, taken (false: none such, or of a connection that ended).
     bool takeAnswered(std::uint64_t generation, std::int64_t id, Pending& pending);
     void handleNotification(std::uint64_t generation, const std::string& method, const Poco::Dynamic::Var& params);

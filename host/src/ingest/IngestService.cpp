@@ -453,9 +453,15 @@ IngestService::Item IngestService::threadItem(const std::string& threadId, const
     return ownItem(thread);
 }
 
+bool IngestService::knowsThread(const std::string& threadId) {
+    std::lock_guard lock(mutex_);
+    ThreadState state;
+    return findThread(nullptr, threadId, state) == ThreadStateCache::Lookup::Found;
+}
+
 void IngestService::openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
                                const std::string& executionContextJson) {
-    if (threadId.empty()) return;
+    if (threadId.empty() || knowsThread(threadId)) return; // a thread's later calls: nothing to queue
     runOrdered({threadId}, [this, threadId, mcpId, startedAt, executionContextJson](const LookedUp& lookedUp) {
         {
             std::lock_guard lock(mutex_);

@@ -107,6 +107,9 @@ public:
     // `executionContextJson`: a JSON object for the thread's execution_context ("" for none).
     void openThread(const std::string& threadId, const std::string& mcpId, const std::string& startedAt,
                     const std::string& executionContextJson = "");
+    // The thread is known to be stored, or on its way there: opening it would do nothing (a caller
+    // need not build what it would be opened with).
+    bool knowsThread(const std::string& threadId);
     // The step of a completed tool call at the next sequence of its thread (opened first when still
     // unknown). Fire and forget.
     void recordToolCall(const ToolCallRecord& call);

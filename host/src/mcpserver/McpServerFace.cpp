@@ -837,7 +837,7 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
         joinable->agent = session.client;
     } else {
         // The session's thread is the agent's (the gateway would open it on the upstream server's name).
-        ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
+        openSessionThread(session);
         request.threadId = session.threadId;
     }
     const auto logWatch = watchLogs(target->first, context);
@@ -866,6 +866,11 @@ void McpServerFace::toolsCall(const Poco::JSON::Object::Ptr& params, const std::
 } // namespace mc::host
 
 namespace mc::host {
+
+void McpServerFace::openSessionThread(const Session& session) {
+    if (ingest_.knowsThread(session.threadId)) return; // its first call opened it: nothing to format again
+    ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
+}
 
 std::string McpServerFace::threadContext(const Session& session) {
     return "{\"mcp_client\":{\"name\":" + json::quote(session.clientName) + ",\"version\":" + json::quote(session.clientVersion) +
@@ -958,7 +963,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
     const bool recorded = method != "completion/complete";
     std::optional<ToolCallRecord> record;
     // The permission policy decides reads as it does calls (rules naming no tools; the default).
-    if (recorded) ingest_.openThread(session.threadId, session.client, json::isoTimestamp(nowUnixUs()), threadContext(session));
+    if (recorded) openSessionThread(session);
     const auto decision = gateway_.checkRead(context.caller.user, context.caller.role, connection->id(), method,
                                              (method == "prompts/get" ? "prompt:" : method == "resources/read" ? "resource:" : "completion:") + target,
                                              recorded ? session.threadId : std::string());
@@ -986,8 +991,7 @@ void McpServerFace::passOn(const std::string& method, const Poco::JSON::Object::
         record->mcpId = connection->id();
         record->tool = target;
         record->startedAt = json::isoTimestamp(nowUnixUs());
-        record->agent = session.client;
-        ingest_.openThread(session.threadId, session.client, record->startedAt, threadContext(session));
+        record->agent = session.client; // its thread was opened before the policy's verdict
     }
     const auto startedUs = nowUnixUs();
     const auto timeout = gateway_.settings().toolTimeout;

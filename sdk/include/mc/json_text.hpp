@@ -85,12 +85,24 @@ inline std::string isoTimestamp(long long unixMicros) {
         micros += 1000000;
         --secs;
     }
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-    return buf;
+    // The date and time of day change once a second and every record carries a few timestamps:
+    // gmtime_r and the formatting run once per second per thread, the microseconds each time.
+    thread_local std::time_t cachedSecs = 0;
+    thread_local char head[80];
+    thread_local std::size_t headLength = 0;
+    if (headLength == 0 || secs != cachedSecs) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        const int n = std::snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        headLength = n > 0 ? static_cast<std::size_t>(n) : 0;
+        cachedSecs = secs;
+    }
+    std::string out(head, headLength);
+    char digits[7] = {'0', '0', '0', '0', '0', '0', 'Z'};
+    for (int i = 5; i >= 0 && micros > 0; --i, micros /= 10) digits[i] = static_cast<char>('0' + micros % 10);
+    out.append(digits, sizeof digits);
+    return out;
 }
 
 } // namespace mc::sdk::json
