@@ -1404,8 +1404,9 @@ void McpConnection::forward(const std::string& method, const std::string& params
     done = [done = std::move(done)](RpcOutcome outcome) {
         static const mc::json::Scan kNothing;
         const auto& scanned = outcome.result ? outcome.result->scanned : kNothing;
+        const auto meta = scanned.member("_meta");
         const bool eraMembers = scanned.member("resultType") || scanned.member("ttlMs") || scanned.member("cacheScope") ||
-                                (scanned.member("_meta") && scanned.member("_meta")->find(mc::mcp::modern::kMetaServerInfo) != std::string_view::npos);
+                                (meta && mc::json::scan(*meta).member(mc::mcp::modern::kMetaServerInfo));
         if (auto result = eraMembers ? outcome.resultObject() : nullptr) { // rewritten only when there is something to take out
             for (const char* member : {"resultType", "ttlMs", "cacheScope"}) result->remove(member);
             if (auto resultMeta = result->getObject("_meta")) {

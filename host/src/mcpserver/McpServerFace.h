@@ -251,11 +251,11 @@ private:
                  const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     void toolsCall(const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                    const McpRequestContext& context, Asker asker, std::function<void(McpFaceReply)> done);
-    // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
     // The session thread's execution_context: the client, the user, the endpoint and the protocol version.
     static std::string threadContext(const Session& session);
     // The session's thread opened (with the agent's name and context) unless it is known already.
     void openSessionThread(const Session& session);
+    // resources/read, prompts/get, completion/complete: passed on to the server what they name is of.
     void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                 const McpRequestContext& context, std::function<void(McpFaceReply)> done);
     void passOn(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
