@@ -1871,11 +1871,15 @@ void McpConnection::endToolCall(const std::string& tool, const std::string& thre
                           ",\"duration_ms\":" + std::to_string(durationMs) + ",\"outcome\":" + json::quote(outcomeName);
     if (!error.empty()) payload += ",\"error\":" + json::quote(error);
     payload += ",\"timestamp\":" + json::quote(json::isoTimestamp(endedUs)) + "}";
-    auto route = [self = shared_from_this(), payload = std::move(payload)] {
-        self->services_.events.route(kEventSourcePrefix + self->config_.id, "tool_call", payload);
+    // Published as built (route would parse it again only to find its channel keys).
+    ChannelKeys keys;
+    keys.threadId = threadId;
+    keys.mcpId = config_.id;
+    auto publish = [self = shared_from_this(), payload = std::move(payload), keys = std::move(keys)] {
+        self->services_.events.publish(kEventSourcePrefix + self->config_.id, "tool_call", payload, keys);
     };
-    if (recordedStart) recordedStart->after(std::move(route)); // after the call's start records
-    else route();
+    if (recordedStart) recordedStart->after(std::move(publish)); // after the call's start records
+    else publish();
 }
 
 void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {

@@ -317,7 +317,10 @@ void McpGateway::callTool(const std::string& mcpId, ToolCallRequest request, Too
     auto refuse = [&](ToolCallOutcome o) {
         std::string payload = "{\"mcp_id\":" + json::quote(mcpId) + ",\"tool\":" + json::quote(request.tool) +
                               ",\"thread_id\":" + threadJson + ",\"duration_ms\":0,\"outcome\":" + json::quote(o.outcome) + "}";
-        events_.route("gateway", "tool_call", payload);
+        ChannelKeys keys;
+        keys.threadId = request.threadId;
+        keys.mcpId = mcpId;
+        events_.publish("gateway", "tool_call", payload, keys);
         done(std::move(o));
     };
     auto connection = find(mcpId);

@@ -319,7 +319,7 @@ void HttpConnection::close() {
             const long long ms = std::min<long long>(config_.readTimeoutMs, 5000);
             http->setTimeout(Poco::Timespan(std::min<long long>(config_.connectTimeoutMs, 5000) * 1000),
                              Poco::Timespan(ms * 1000), Poco::Timespan(ms * 1000));
-            Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_DELETE, config_.url, false);
+            OneWriteRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_DELETE, config_.url, false);
             request.set("Mcp-Session-Id", sessionToDelete);
             if (!protocolVersion_.empty()) request.set("MCP-Protocol-Version", protocolVersion_);
             http->sendRequest(request);
@@ -400,8 +400,8 @@ void HttpConnection::beginSession(const Outgoing& message) {
     silencedBelow_ = std::max(silencedBelow_, previous + 1); // its late answers are not this session's
 }
 
-Poco::Net::HTTPRequest HttpConnection::makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const {
-    Poco::Net::HTTPRequest request(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
+OneWriteRequest HttpConnection::makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const {
+    OneWriteRequest request(method, uri.getPathAndQuery());
     // Pinned: the session holds the address, the server must still see the name it serves.
     if (config_.connectAddress) request.setHost(uri.getHost(), uri.getPort());
     for (const auto& [name, value] : config_.headers) request.set(name, value);
@@ -654,7 +654,7 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
 void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
     const bool modern = message.info.isModern(); // of no session: its own headers say what it is
     const bool withSession = !message.info.isInitialize() && !modern;
-    Poco::Net::HTTPRequest request = [&] {
+    OneWriteRequest request = [&] {
         std::lock_guard<std::mutex> lock(stateMutex_);
         sent.sentWithSession = withSession && !sessionId_.empty();
         return makeRequest(Poco::Net::HTTPRequest::HTTP_POST, config_.url, withSession);
@@ -816,7 +816,7 @@ bool HttpConnection::readResponseStream(std::istream& body, const Outgoing& mess
         std::unique_ptr<ActiveSession> session;
         try {
             session = openSession(config_.url, generation);
-            Poco::Net::HTTPRequest request = [&] {
+            OneWriteRequest request = [&] {
                 std::lock_guard<std::mutex> lock(stateMutex_);
                 return makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, true);
             }();
@@ -886,7 +886,7 @@ void HttpConnection::runServerStream(std::uint64_t generation) {
         try {
             auto session = openSession(config_.url, generation);
             bool hadSession;
-            Poco::Net::HTTPRequest request = [&] {
+            OneWriteRequest request = [&] {
                 std::lock_guard<std::mutex> lock(stateMutex_);
                 hadSession = !sessionId_.empty();
                 return makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, true);
@@ -979,7 +979,7 @@ void HttpConnection::fallBackToLegacy(const Outgoing& initialize, int status, st
 
 void HttpConnection::connectLegacyStream(std::uint64_t generation) {
     auto session = openSession(config_.url, generation);
-    Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, false);
+    OneWriteRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_GET, config_.url, false);
     request.set("Accept", "text/event-stream");
     Poco::Net::HTTPResponse response;
     std::istream* body = nullptr;
@@ -1067,7 +1067,7 @@ void HttpConnection::postLegacy(const Outgoing& message, std::uint64_t generatio
     } catch (const Poco::Exception&) {
         return; // closing
     }
-    Poco::Net::HTTPRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_POST, endpoint, false);
+    OneWriteRequest request = makeRequest(Poco::Net::HTTPRequest::HTTP_POST, endpoint, false);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(message.body.size()));
     Poco::Net::HTTPResponse response;

@@ -9,6 +9,7 @@
 // response was read to its end goes back to the pool. The GET stream (server-initiated messages) and
 // the legacy SSE stream have a thread each. Every callback into the host goes through one mutex, so the host
 // never sees two at once; after close() returns there are no more callbacks.
+#include "HttpHead.h"
 #include "HttpTransportConfig.h"
 #include "JsonRpc.h"
 #include "mc/sse/SseParser.h"
@@ -148,7 +149,7 @@ private:
     // An HTTP(S) session to `uri` (the configured origin), to connect_address when one is set.
     std::unique_ptr<Poco::Net::HTTPClientSession> newSession(const Poco::URI& uri) const;
     std::string connectHost() const; // connect_address, else the URL's host
-    Poco::Net::HTTPRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
+    OneWriteRequest makeRequest(const std::string& method, const Poco::URI& uri, bool withSession) const;
     // Shuts down the sockets of all sessions, or of those below a generation (sparing those that
     // carry a POST awaiting its answer when `sparingAnswers`).
     void abortSessions(bool all, std::uint64_t belowGeneration, bool sparingAnswers = false);
