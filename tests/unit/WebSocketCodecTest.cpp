@@ -297,6 +297,9 @@ public:
         CPPUNIT_ASSERT_EQUAL("\"" + replacement + replacement + "\"", quote("\xC0\xAF"));       // overlong
         CPPUNIT_ASSERT_EQUAL("\"" + replacement + replacement + replacement + "\"", quote("\xED\xA0\x80")); // surrogate
         CPPUNIT_ASSERT_EQUAL(std::string("\"\\u0001\\n\\\"\""), quote("\x01\n\""));
+        // Runs of plain text between escapes, at the start and the end, kept whole and in order.
+        CPPUNIT_ASSERT_EQUAL(std::string(R"("say \"hi\" \\ then\ttab \u001f end")"), quote("say \"hi\" \\ then\ttab \x1f end"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"\""), quote(""));
     }
 };
 

@@ -63,7 +63,7 @@ bool isBlank(const std::string& s) {
 // "Name: value\r\n" per header, as on the wire.
 std::string headerLines(const Poco::Net::HTTPMessage& message) {
     std::string out;
-    for (const auto& [name, value] : message) out += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : message) out.append(name).append(": ").append(value).append("\r\n");
     return out;
 }
 

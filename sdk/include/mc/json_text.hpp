@@ -40,8 +40,20 @@ inline std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
 // becomes U+FFFD, so the result is always valid JSON text that every reader and WebSocket accepts.
 inline void appendEscaped(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // Most text stands for itself: a run of it is appended at once, not a character at a time.
+        std::size_t end = i;
+        while (end < s.size()) {
+            const unsigned char c = static_cast<unsigned char>(s[end]);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+            ++end;
+        }
+        out.append(s.data() + i, end - i);
+        if (end == s.size()) return;
+        i = end;
         const unsigned char c = static_cast<unsigned char>(s[i]);
+        std::size_t taken = 1;
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -55,15 +67,14 @@ inline void appendEscaped(std::string& out, std::string_view s) {
                 out += "\\u00";
                 out += hex[c >> 4];
                 out += hex[c & 0xf];
-            } else if (c < 0x80) {
-                out += static_cast<char>(c);
             } else if (const std::size_t n = utf8SequenceLength(s, i)) {
                 out.append(s.data() + i, n);
-                i += n - 1;
+                taken = n;
             } else {
                 out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
             }
         }
+        i += taken;
     }
 }
 
