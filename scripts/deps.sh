@@ -33,6 +33,8 @@ if [ "$profile" = bench ]; then
   packages+=(python3-fastapi python3-uvicorn python3-websockets)
   # mc-bench-json: the JSON parsers compared for the edge's one parse.
   packages+=(libsimdjson-dev nlohmann-json3-dev)
+  # bench/call-instructions.sh: instructions per call, counted by callgrind.
+  packages+=(valgrind)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
