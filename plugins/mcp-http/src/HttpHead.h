@@ -1,7 +1,7 @@
 // A request's head written in one piece. Poco's HTTPClientSession writes a head with a known body
 // length twice: once into a counting stream, a character at a time, to learn its length, then to the
-// connection, each name, separator and value through std::ostream. That was ~60,000 of the host's
-// ~600,000 instructions per tool call relayed over Streamable HTTP (bench/README.md, "stop 46").
+// connection, each name, separator and value through std::ostream: ~24,000 of the host's ~600,000
+// instructions per tool call relayed over Streamable HTTP (bench/README.md, "stop 46").
 // The session (its connection, buffer and body streams) stays Poco's; only the head's writing changes.
 #pragma once
 
