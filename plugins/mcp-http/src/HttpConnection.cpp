@@ -60,13 +60,6 @@ bool isBlank(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-// "Name: value\r\n" per header, as on the wire.
-std::string headerLines(const Poco::Net::HTTPMessage& message) {
-    std::string out;
-    for (const auto& [name, value] : message) out.append(name).append(": ").append(value).append("\r\n");
-    return out;
-}
-
 std::string statusText(const Poco::Net::HTTPResponse& response) {
     return "HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason();
 }

@@ -4,11 +4,15 @@
 
 namespace mc::mcp_http {
 
+void appendFieldLines(std::string& out, const Poco::Net::HTTPMessage& message) {
+    for (const auto& [name, value] : message) out.append(name).append(": ").append(value).append("\r\n");
+}
+
 std::string OneWriteRequest::head() const {
     std::string out;
     out.reserve(256);
     out.append(getMethod()).append(" ").append(getURI()).append(" ").append(getVersion()).append("\r\n");
-    for (const auto& [name, value] : *this) out.append(name).append(": ").append(value).append("\r\n");
+    appendFieldLines(out, *this);
     out.append("\r\n");
     return out;
 }

@@ -5,12 +5,22 @@
 // The session (its connection, buffer and body streams) stays Poco's; only the head's writing changes.
 #pragma once
 
+#include <Poco/Net/HTTPMessage.h>
 #include <Poco/Net/HTTPRequest.h>
 
 #include <ostream>
 #include <string>
 
 namespace mc::mcp_http {
+
+// Appends "Name: value\r\n" per field of `message`, as on the wire: the head's field lines and the
+// inspector's copy of a request's or response's fields are one formatting.
+void appendFieldLines(std::string& out, const Poco::Net::HTTPMessage& message);
+inline std::string headerLines(const Poco::Net::HTTPMessage& message) {
+    std::string out;
+    appendFieldLines(out, message);
+    return out;
+}
 
 // A request whose head is formatted once into one string: Poco's counting pass only adds its length.
 class OneWriteRequest : public Poco::Net::HTTPRequest {

@@ -1,5 +1,6 @@
 // A request's head written in one piece (src/HttpHead.cpp): the bytes Poco's own writer would send,
-// the length Poco's counting pass needs, and a whole request over a real loopback connection.
+// the length Poco's counting pass needs, and a whole request over a real loopback connection; the
+// inspector's copy of the fields in the same lines.
 #include "HttpHead.h"
 
 #include <Poco/CountingStream.h>
@@ -55,6 +56,8 @@ public:
                                          "\r\n"),
                              request.head());
         CPPUNIT_ASSERT_EQUAL(pocoHead(request), request.head());
+        // The inspector's copy of the fields is the same lines.
+        CPPUNIT_ASSERT_EQUAL("POST /mcp/dev?tenant=a%20b HTTP/1.1\r\n" + headerLines(request) + "\r\n", request.head());
         OneWriteRequest bare(Poco::Net::HTTPRequest::HTTP_GET, "/");
         CPPUNIT_ASSERT_EQUAL(std::string("GET / HTTP/1.1\r\n\r\n"), bare.head());
         CPPUNIT_ASSERT_EQUAL(pocoHead(bare), bare.head());
