@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export MC_BUILD_DIR=$root/build-coverage MC_BUILD_TYPE=Debug
 "$root/scripts/build.sh" -DMC_COVERAGE=ON -DMC_BUILD_BENCH=OFF
 find "$MC_BUILD_DIR" -name '*.gcda' -delete
+export MC_TEST_TIME_SCALE=${MC_TEST_TIME_SCALE:-2} # unoptimized, instrumented code is slower; latency bounds scale
 # Object directories of targets the build no longer has (renamed or removed) keep their coverage
 # notes, which gcovr would merge with the current ones (and fail on): drop them.
 targets=$(cmake --build "$MC_BUILD_DIR" --target help | sed -n 's/^\.\.\. \([^ ]*\).*/\1/p')
