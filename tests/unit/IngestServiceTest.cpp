@@ -115,6 +115,7 @@ std::vector<RawEvent> events(const std::string& arrayJson) {
 StoreWriterSettings fastWriter() {
     StoreWriterSettings s;
     s.batchMaxDelay = 2ms;
+    s.backgroundBatchMaxDelay = 2ms;
     s.retryInitial = 5ms;
     s.retryMax = 20ms;
     return s;
@@ -525,6 +526,7 @@ public:
 class StoreWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StoreWriterTest);
     CPPUNIT_TEST(concurrentSubmissionsShareOneCommit);
+    CPPUNIT_TEST(aBatchNoOneAwaitsGathersLongerUntilAnAwaitedOneComes);
     CPPUNIT_TEST(batchesStopAtTheirLimit);
     CPPUNIT_TEST(aDownStoreKeepsTheBacklogInOrderAndRetries);
     CPPUNIT_TEST(theQueueBoundCountsEventsAndBytes);
@@ -548,6 +550,40 @@ public:
             out.push_back(std::move(r));
         }
         return out;
+    }
+
+    // Fire-and-forget records wait the background delay for company; an awaited submission cuts the
+    // wait to batch_max_delay, and both go in one commit.
+    void aBatchNoOneAwaitsGathersLongerUntilAnAwaitedOneComes() {
+        RecordingStore store;
+        StoreWriterSettings settings = fastWriter();
+        settings.batchMaxDelay = 5ms;
+        settings.backgroundBatchMaxDelay = 60000ms; // longer than the test: only an awaited one ends it
+        StoreWriter writer(settings, store.function());
+        writer.start();
+        std::atomic<int> committed{0};
+        const auto count = [&](std::vector<std::string> rejects) { committed += static_cast<int>(rejects.size()); };
+        CPPUNIT_ASSERT(writer.enqueue(logs("background", 2), count, StoreWriter::Priority::Normal, false) == StoreWriter::Enqueued::Queued);
+        std::this_thread::sleep_for(200ms);
+        CPPUNIT_ASSERT_EQUAL(0, store.calls.load());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), writer.stats().queuedEvents);
+        const auto awaitedAt = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT(writer.enqueue(logs("awaited", 1), count) == StoreWriter::Enqueued::Queued);
+        const auto deadline = awaitedAt + std::chrono::seconds(5 * mc::test::timeScale());
+        while (committed.load() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+        CPPUNIT_ASSERT_EQUAL(3, committed.load());
+        {
+            std::lock_guard lock(store.mutex);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), store.batches.size());
+            CPPUNIT_ASSERT((store.batches[0] == std::vector<std::string>{"background0", "background1", "awaited0"}));
+        }
+        // Once more alone: still waiting when stop() flushes it.
+        CPPUNIT_ASSERT(writer.enqueue(logs("late", 1), count, StoreWriter::Priority::Normal, false) == StoreWriter::Enqueued::Queued);
+        std::this_thread::sleep_for(100ms);
+        CPPUNIT_ASSERT_EQUAL(1, store.calls.load());
+        writer.stop(1s);
+        CPPUNIT_ASSERT_EQUAL(4, committed.load());
+        CPPUNIT_ASSERT_EQUAL(2, store.calls.load());
     }
 
     // between(): a job runs on the writer thread, never during a write; after stop it never runs.

@@ -139,6 +139,7 @@ HostSettings readHostSettings(const Poco::Util::AbstractConfiguration& config, c
     s.ingest.writer.reservedBytes = static_cast<std::size_t>(readInt(config, "ingest.queue.reserved_bytes"));
     s.ingest.writer.batchMaxEvents = static_cast<std::size_t>(readInt(config, "ingest.batch_max_events"));
     s.ingest.writer.batchMaxDelay = std::chrono::milliseconds(readInt(config, "ingest.batch_max_delay_ms"));
+    s.ingest.writer.backgroundBatchMaxDelay = std::chrono::milliseconds(readInt(config, "ingest.background_batch_max_delay_ms"));
     s.ingest.writer.retryInitial = std::chrono::milliseconds(readInt(config, "ingest.retry.initial_ms"));
     s.ingest.writer.retryMax = std::chrono::milliseconds(readInt(config, "ingest.retry.max_ms"));
     if (s.ingest.writer.retryMax < s.ingest.writer.retryInitial)

@@ -405,8 +405,9 @@ IngestService::Submitted IngestService::process(std::vector<Item> items, std::st
             const bool ownRecords = !mustFit && (source == "gateway" || std::all_of(accepted.begin(), accepted.end(), [](const Prepared& p) {
                                                       return p.spec->hostOwned;
                                                   }));
+            // mustFit: the submitter's reply waits for the commit; the rest is fire and forget.
             const auto queued = writer_.enqueue(std::move(storeEvents), std::move(onCommit),
-                                                ownRecords ? StoreWriter::Priority::Reserved : StoreWriter::Priority::Normal);
+                                                ownRecords ? StoreWriter::Priority::Reserved : StoreWriter::Priority::Normal, mustFit);
             if (queued != StoreWriter::Enqueued::Queued) {
                 submitted = queued == StoreWriter::Enqueued::Full ? Submitted::QueueFull : Submitted::Stopped;
                 if (mustFit) return submitted; // nothing accepted, nothing broadcast, cache unchanged

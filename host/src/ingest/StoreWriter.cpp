@@ -44,7 +44,10 @@ void StoreWriter::stop(std::chrono::milliseconds flushTimeout) {
             stopping_ = true;
             flushDeadline_ = std::chrono::steady_clock::now() + flushTimeout;
         }
-        if (!started_) unwritten.swap(queue_); // never started: nothing will write them
+        if (!started_) { // never started: nothing will write them
+            unwritten.swap(queue_);
+            awaitedQueued_ = 0;
+        }
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -61,11 +64,12 @@ void StoreWriter::stop(std::chrono::milliseconds flushTimeout) {
 }
 
 StoreWriter::Enqueued StoreWriter::enqueue(std::vector<mc::records::TypedRecord> events, CommitCallback done,
-                                           Priority priority) {
+                                           Priority priority, bool awaited) {
     Submission submission;
     for (const auto& e : events) submission.bytes += e.sizeBytes();
     submission.events = std::move(events);
     submission.done = std::move(done);
+    submission.awaited = awaited;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return Enqueued::Stopped;
@@ -78,10 +82,11 @@ StoreWriter::Enqueued StoreWriter::enqueue(std::vector<mc::records::TypedRecord>
         }
         stats_.queuedEvents += submission.events.size();
         stats_.queuedBytes += submission.bytes;
+        if (awaited) ++awaitedQueued_;
         queue_.push_back(std::move(submission));
         // A writer gathering a batch takes this at its deadline: waking it for each event cost the
         // submitting thread (an event loop, a transport's reader) a futex wake-up per event.
-        if (gathering_ && stats_.queuedEvents < settings_.batchMaxEvents) return Enqueued::Queued;
+        if (gathering_ && stats_.queuedEvents < settings_.batchMaxEvents && !(awaited && gatheringLong_)) return Enqueued::Queued;
     }
     wake_.notify_one();
     return Enqueued::Queued;
@@ -114,16 +119,22 @@ void StoreWriter::run() {
             }
             jobs_.clear(); // stopping: maintenance waits for the next start
             if (queue_.empty()) return; // stopping and flushed
-            // Group commit: give concurrent submitters a moment to join this batch.
-            const auto deadline = std::chrono::steady_clock::now() + settings_.batchMaxDelay;
+            // Group commit: give concurrent submitters a moment to join this batch, a longer one while
+            // no one waits for its commit (until an awaited submission comes).
+            const auto started = std::chrono::steady_clock::now();
             gathering_ = true;
-            while (!stopping_ && stats_.queuedEvents < settings_.batchMaxEvents &&
-                   wake_.wait_until(lock, deadline) != std::cv_status::timeout) {
+            while (!stopping_ && stats_.queuedEvents < settings_.batchMaxEvents) {
+                const bool awaited = awaitedQueued_ > 0;
+                gatheringLong_ = !awaited && settings_.backgroundBatchMaxDelay > settings_.batchMaxDelay;
+                const auto deadline = started + (awaited ? settings_.batchMaxDelay : settings_.backgroundBatchMaxDelay);
+                if (std::chrono::steady_clock::now() >= deadline || wake_.wait_until(lock, deadline) == std::cv_status::timeout) break;
             }
             gathering_ = false;
+            gatheringLong_ = false;
             while (!queue_.empty() && (batch.empty() || count + queue_.front().events.size() <= settings_.batchMaxEvents)) {
                 count += queue_.front().events.size();
                 bytes += queue_.front().bytes;
+                if (queue_.front().awaited) --awaitedQueued_;
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }

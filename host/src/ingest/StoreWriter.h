@@ -1,7 +1,8 @@
 #pragma once
 // The one writer between the ingest path and the store: a bounded queue (events and bytes) drained by
 // one thread with group commit. Each batch takes whatever is queued, up to `batchMaxEvents`, waiting
-// at most `batchMaxDelay` for more, and goes to the store as ONE write call (one transaction) of the
+// at most `batchMaxDelay` for more (`backgroundBatchMaxDelay` while no queued submitter awaits its
+// commit: a commit costs the store about the same for one record as for a hundred), and goes to the store as ONE write call (one transaction) of the
 // typed records the edge parsed (mc/records' TypedRecord; no JSON in between). Each submitter's callback runs after its events' commit, with the store's per-event
 // rejects mapped back to it.
 //
@@ -38,6 +39,7 @@ struct StoreWriterSettings {
     std::size_t reservedBytes = 8u << 20;
     std::size_t batchMaxEvents = 1000;
     std::chrono::milliseconds batchMaxDelay{5};
+    std::chrono::milliseconds backgroundBatchMaxDelay{50};
     std::chrono::milliseconds retryInitial{100};
     std::chrono::milliseconds retryMax{5000};
 };
@@ -68,7 +70,10 @@ public:
     void stop(std::chrono::milliseconds flushTimeout);
 
     // All or nothing: Full when the events would not fit (nothing is queued). `done` may be empty.
-    Enqueued enqueue(std::vector<mc::records::TypedRecord> events, CommitCallback done, Priority priority = Priority::Normal);
+    // `awaited`: a submitter waits for the commit (an acknowledgement), so the batch waits
+    // batchMaxDelay at most; otherwise (fire and forget) backgroundBatchMaxDelay.
+    Enqueued enqueue(std::vector<mc::records::TypedRecord> events, CommitCallback done, Priority priority = Priority::Normal,
+                     bool awaited = true);
 
     struct Stats {
         bool down = false;
@@ -100,6 +105,7 @@ private:
         std::vector<mc::records::TypedRecord> events;
         std::size_t bytes = 0;
         CommitCallback done;
+        bool awaited = true;
     };
     void run();
     // Writes one batch until it is committed or refused, or shutdown gives up; per-event rejects.
@@ -118,6 +124,8 @@ private:
     bool started_ = false;
     bool stopping_ = false;
     bool gathering_ = false; // the writer waits out batch_max_delay for more: an enqueue wakes it only to fill a batch
+    bool gatheringLong_ = false; // ... for the background delay: an awaited submission wakes it to shorten the wait
+    std::size_t awaitedQueued_ = 0; // queued submissions a submitter awaits
     std::chrono::steady_clock::time_point flushDeadline_;
     std::thread thread_;
 };
