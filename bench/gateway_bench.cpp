@@ -17,8 +17,12 @@
 //
 //   mc-bench-gateway [--logs N] [--log-interval-ms MS] [--calls M] [--warmup W]
 //                    [--transport stdio|http|both] [--peers DIR] [--mcp-hub DIR] [--inspector-messages N] [--ways A,B]
+//                    [--pin-server CPU] [--host-key KEY=VALUE]...
 // (--inspector-messages: gateway.inspector.messages, default 1000; 0 turns the protocol inspector off;
-// --ways: only the ways of calling with these labels, e.g. "direct stdio,/mcp", to profile one of them)
+// --ways: only the ways of calling with these labels, e.g. "direct stdio,/mcp", to profile one of them;
+// --pin-server: the Streamable HTTP server on that CPU alone and this process, host and client, on the
+// others, to tell what the host's path costs from what sharing the server's CPU costs it; --host-key:
+// any host setting, e.g. ingest.batch_max_delay_ms=20)
 // Exit code: 0 when every notification and every call arrived intact, 1 on set-up failure, 2 on loss
 // or a failed call.
 #include "config/HostConfig.h"
@@ -39,6 +43,7 @@
 #include <Poco/TemporaryFile.h>
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -387,6 +392,15 @@ std::uint16_t freeLoopbackPort() {
     return s.address().port();
 }
 
+// Every thread of process `pid` (threads it starts later inherit it) on `cpus`; false when one cannot be.
+bool pinProcess(int pid, const cpu_set_t& cpus) {
+    std::error_code error;
+    bool all = true;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error))
+        all = ::sched_setaffinity(std::atoi(task.path().filename().c_str()), sizeof cpus, &cpus) == 0 && all;
+    return all && !error;
+}
+
 // CPU time a process has used, all its threads (/proc/<pid>/task/*/schedstat: nanoseconds on a CPU);
 // 0 when it cannot be read. Unlike a latency, a machine's other load hardly moves it.
 long long cpuNanos(int pid) {
@@ -611,6 +625,15 @@ int main(int argc, char** argv) {
         return 1;
     }
     const bool withStdio = transport != "http", withHttp = transport != "stdio";
+    const std::string pinServer = flag(argc, argv, "--pin-server", "");
+    const long cpuCount = ::sysconf(_SC_NPROCESSORS_ONLN);
+    const long serverCpu = pinServer.empty() ? -1 : std::strtol(pinServer.c_str(), nullptr, 10);
+    if (!pinServer.empty() && (!withHttp || pinServer.find_first_not_of("0123456789") != std::string::npos ||
+                               serverCpu >= cpuCount || cpuCount < 2)) {
+        std::fprintf(stderr, "--pin-server takes a CPU number below %ld (this machine's %ld CPUs, at least 2) and needs "
+                             "--transport http or both\n", cpuCount, cpuCount);
+        return 1;
+    }
 
     std::optional<HttpPeerProcess> burstHttp;
     if (withHttp) {
@@ -618,6 +641,19 @@ int main(int argc, char** argv) {
         if (!burstHttp->waitListening(std::chrono::seconds(20))) {
             std::fprintf(stderr, "log-burst-peer (http) did not listen on 127.0.0.1:%u\n", burstHttp->port());
             return 1;
+        }
+        if (serverCpu >= 0) {
+            cpu_set_t server, others;
+            CPU_ZERO(&server);
+            CPU_ZERO(&others);
+            for (long cpu = 0; cpu < cpuCount; ++cpu) CPU_SET(cpu, cpu == serverCpu ? &server : &others);
+            // Before the host starts: its threads inherit this process's CPUs.
+            if (!pinProcess(burstHttp->pid(), server) || !pinProcess(::getpid(), others)) {
+                std::fprintf(stderr, "--pin-server %ld: sched_setaffinity failed: %s\n", serverCpu, std::strerror(errno));
+                return 1;
+            }
+            std::printf("mc-bench-gateway: log-burst-peer (http) on CPU %ld alone, this process on the other %ld\n", serverCpu,
+                        cpuCount - 1);
         }
     }
 
@@ -644,6 +680,16 @@ int main(int argc, char** argv) {
     }
 
     keys["gateway.inspector.messages"] = inspectorMessages;
+    for (int i = 1; i + 1 < argc; ++i) { // --host-key KEY=VALUE, repeatable: any other host setting
+        if (std::strcmp(argv[i], "--host-key") != 0) continue;
+        const std::string setting = argv[i + 1];
+        const auto equals = setting.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            std::fprintf(stderr, "--host-key takes KEY=VALUE (got \"%s\")\n", setting.c_str());
+            return 1;
+        }
+        keys[setting.substr(0, equals)] = setting.substr(equals + 1);
+    }
     bool ok = true;
     try {
         HostRuntime runtime(hostConfig(keys), executableDir());
