@@ -2,9 +2,10 @@
 // The one writer between the ingest path and the store: a bounded queue (events and bytes) drained by
 // one thread with group commit. Each batch takes whatever is queued, up to `batchMaxEvents`, waiting
 // at most `batchMaxDelay` for more (`backgroundBatchMaxDelay` while no queued submitter awaits its
-// commit: a commit costs the store about the same for one record as for a hundred), and goes to the store as ONE write call (one transaction) of the
-// typed records the edge parsed (mc/records' TypedRecord; no JSON in between). Each submitter's callback runs after its events' commit, with the store's per-event
-// rejects mapped back to it.
+// commit: a commit costs the store about the same for one record as for a hundred), and goes to the
+// store as ONE write call (one transaction) of the typed records the edge parsed (mc/records'
+// TypedRecord; no JSON in between). Each submitter's callback runs after its events' commit, with the
+// store's per-event rejects mapped back to it.
 //
 // Store down (MC_ERR_UNAVAILABLE / MC_ERR_IO for the whole batch): the batch and everything behind it
 // stay queued in order and the same batch is retried with backoff (ids make retries idempotent); the
