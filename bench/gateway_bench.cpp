@@ -680,9 +680,7 @@ int main(int argc, char** argv) {
     }
 
     keys["gateway.inspector.messages"] = inspectorMessages;
-    for (int i = 1; i + 1 < argc; ++i) { // --host-key KEY=VALUE, repeatable: any other host setting
-        if (std::strcmp(argv[i], "--host-key") != 0) continue;
-        const std::string setting = argv[i + 1];
+    for (const std::string& setting : flagValues(argc, argv, "--host-key")) { // any other host setting
         const auto equals = setting.find('=');
         if (equals == std::string::npos || equals == 0) {
             std::fprintf(stderr, "--host-key takes KEY=VALUE (got \"%s\")\n", setting.c_str());
