@@ -8,7 +8,6 @@
 #include "web/Router.h"
 #include "web/WebSocketHub.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <set>
@@ -25,8 +24,7 @@ Poco::JSON::Object::Ptr parseBodyObject(const std::string& body, bool emptyIsObj
     if (body.empty() && emptyIsObject) return new Poco::JSON::Object;
     Poco::Dynamic::Var parsed;
     try {
-        Poco::JSON::Parser parser;
-        parsed = parser.parse(body);
+        parsed = json::parse(body);
     } catch (const Poco::Exception& e) {
         throw HttpError(400, "invalid_json", "the request body is not valid JSON: " + e.displayText());
     }

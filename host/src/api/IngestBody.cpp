@@ -1,8 +1,8 @@
 #include "api/IngestBody.h"
+#include "util/Json.h"
 
 #include "web/Router.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 
 namespace mc::host {
@@ -22,7 +22,7 @@ std::vector<RawEvent> eventsOf(const Poco::JSON::Array& array) {
 std::vector<RawEvent> parseJsonEvents(const std::string& body) {
     Poco::Dynamic::Var parsed;
     try {
-        parsed = Poco::JSON::Parser().parse(body);
+        parsed = json::parse(body);
     } catch (const Poco::Exception& e) {
         throw HttpError(400, "invalid_json", "the request body is not valid JSON: " + e.displayText());
     }
@@ -47,7 +47,7 @@ std::vector<RawEvent> parseNdjsonEvents(const std::string& body) {
         if (text.empty()) continue;
         RawEvent e;
         try {
-            auto parsed = Poco::JSON::Parser().parse(text);
+            auto parsed = json::parse(text);
             if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) e.object = parsed.extract<Poco::JSON::Object::Ptr>();
             else e.error = "line " + std::to_string(line) + ": not a JSON object";
         } catch (const Poco::Exception& ex) {

@@ -10,7 +10,6 @@
 #include "web/HttpUtil.h"
 #include "web/Router.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
@@ -108,7 +107,7 @@ std::vector<std::string> logColumns() {
 
 // One NDJSON row of the store as a CSV line in `columns` order (JSON values as their JSON text).
 void appendCsvRow(std::string& out, const std::string& row, const std::vector<std::string>& columns) {
-    auto object = Poco::JSON::Parser().parse(row).extract<Poco::JSON::Object::Ptr>();
+    auto object = json::parse(row).extract<Poco::JSON::Object::Ptr>();
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) out += ',';
         if (!object->has(columns[i]) || object->isNull(columns[i])) continue;

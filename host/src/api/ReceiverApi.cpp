@@ -1,11 +1,11 @@
 #include "api/ReceiverApi.h"
+#include "util/Json.h"
 
 #include "log/Logging.h"
 #include "mc/abi_text.hpp"
 #include "web/Router.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <atomic>
 
@@ -44,7 +44,7 @@ struct Responder {
         std::vector<std::pair<std::string, std::string>> headers;
         if (headersJson.len) {
             try {
-                const auto parsed = Poco::JSON::Parser().parse(std::string(mc::sdk::view(headersJson)));
+                const auto parsed = json::parse(mc::sdk::view(headersJson));
                 if (const auto object = parsed.extract<Poco::JSON::Object::Ptr>())
                     for (const auto& [name, value] : *object) headers.emplace_back(name, value.toString());
             } catch (const Poco::Exception& e) {

@@ -8,7 +8,6 @@
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -42,7 +41,7 @@ constexpr int kInternalError = -32603;
 
 Poco::JSON::Object::Ptr parseObject(const std::string& text) {
     try {
-        const auto parsed = Poco::JSON::Parser().parse(text);
+        const auto parsed = json::parse(text);
         if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) return parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception&) {
     }

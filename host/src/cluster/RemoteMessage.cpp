@@ -5,7 +5,6 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <array>
@@ -170,8 +169,7 @@ RemoteMessage decodeRemoteMessage(std::string_view text) {
     Poco::JSON::Object::Ptr o;
     try {
         // Key order kept: the arguments and the result go on as their author wrote them.
-        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-        o = parser.parse(std::string(text)).extract<Poco::JSON::Object::Ptr>();
+        o = json::parse(text, json::KeyOrder::AsWritten).extract<Poco::JSON::Object::Ptr>();
     } catch (const std::exception& e) {
         throw std::invalid_argument(std::string("remote call: not a JSON object: ") + e.what());
     }

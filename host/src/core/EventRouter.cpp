@@ -1,10 +1,10 @@
 #include "core/EventRouter.h"
+#include "util/Json.h"
 
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
 
 #include <Poco/JSON/JSONException.h>
-#include <Poco/JSON/Parser.h>
 
 #include <cctype>
 #include <stdexcept>
@@ -142,8 +142,7 @@ mc_status EventRouter::route(std::string_view source, std::string_view type, std
     }
     Poco::JSON::Object::Ptr payload;
     try {
-        Poco::JSON::Parser parser;
-        Poco::Dynamic::Var parsed = parser.parse(std::string(payloadJson));
+        Poco::Dynamic::Var parsed = json::parse(payloadJson);
         if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
             setError(error, "event payload must be a JSON object");
             return MC_ERR_INVALID_ARGUMENT;

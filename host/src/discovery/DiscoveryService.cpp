@@ -12,7 +12,6 @@
 #include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
@@ -50,7 +49,7 @@ std::string commandKey(const McpServerConfig& c) {
 McpServerConfig definitionOf(const std::string& serverJson, const std::string& name) {
     Poco::JSON::Object::Ptr body;
     try {
-        auto parsed = Poco::JSON::Parser().parse(serverJson);
+        auto parsed = json::parse(serverJson);
         if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) body = parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& e) {
         throw McpConfigError("server_json", "server_json is not valid JSON: " + e.displayText());
@@ -381,14 +380,14 @@ void DiscoveryService::applyFound(Source& source, const Report& report) {
     entry.foundUs = report.receivedUnixUs;
     Poco::JSON::Object::Ptr server;
     try {
-        auto parsed = Poco::JSON::Parser().parse(report.serverJson.empty() ? std::string("{}") : report.serverJson);
+        auto parsed = json::parse(report.serverJson.empty() ? std::string("{}") : report.serverJson);
         if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) server = parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception&) {
     }
     if (server) entry.transport = text(*server, "transport");
     if (!report.detailsJson.empty()) {
         try {
-            auto parsed = Poco::JSON::Parser().parse(report.detailsJson);
+            auto parsed = json::parse(report.detailsJson);
             if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
                 auto details = parsed.extract<Poco::JSON::Object::Ptr>();
                 entry.detailsJson = stringify(parsed);

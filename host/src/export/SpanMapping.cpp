@@ -1,10 +1,10 @@
 #include "export/SpanMapping.h"
+#include "util/Json.h"
 
 #include "util/Clock.h"
 #include "util/TraceIds.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
 
 #include <cstdio>
@@ -68,7 +68,7 @@ void addModelUsage(KeyValues& attributes, const std::string& detailsJson, std::s
     if (detailsJson.empty() || detailsJson.front() != '{') return;
     Poco::JSON::Object::Ptr details;
     try {
-        details = Poco::JSON::Parser().parse(detailsJson).extract<Poco::JSON::Object::Ptr>();
+        details = json::parse(detailsJson).extract<Poco::JSON::Object::Ptr>();
     } catch (const std::exception&) {
         return; // details are the submitter's; they were checked as JSON when accepted
     }

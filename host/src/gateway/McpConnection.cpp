@@ -18,7 +18,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
@@ -83,7 +82,7 @@ std::string capabilitiesFor(const std::string& hostCapabilities, const McpServer
     if (config.rootsJson.empty()) return hostCapabilities;
     Poco::JSON::Object::Ptr capabilities;
     try {
-        capabilities = asObject(Poco::JSON::Parser().parse(hostCapabilities));
+        capabilities = asObject(json::parse(hostCapabilities));
     } catch (const Poco::Exception&) {
     }
     if (!capabilities) capabilities = new Poco::JSON::Object;
@@ -503,7 +502,7 @@ bool McpConnection::handleAsked(std::uint64_t generation, std::string_view text,
     Poco::Dynamic::Var params;
     if (const auto given = scanned.member("params")) {
         try {
-            params = Poco::JSON::Parser().parse(std::string(*given));
+            params = json::parse(*given);
         } catch (const Poco::Exception&) { // deeper than the parser goes
             return false;
         }
@@ -1358,7 +1357,7 @@ void McpConnection::forward(const std::string& method, const std::string& params
     }
     Poco::JSON::Object::Ptr params;
     try {
-        params = asObject(Poco::JSON::Parser().parse(paramsJson.empty() ? "{}" : paramsJson));
+        params = asObject(json::parse(paramsJson.empty() ? "{}" : paramsJson));
     } catch (const Poco::Exception&) {
     }
     if (!params) params = new Poco::JSON::Object;
@@ -1437,8 +1436,7 @@ void McpConnection::applyLogLevel(std::uint64_t generation) {
         if (era_ == Era::Modern) {
             // No logging/setLevel in the new era: every request names its log level in _meta.
         } else try {
-            Poco::JSON::Parser parser;
-            auto caps = asObject(parser.parse(capabilitiesJson_));
+            auto caps = asObject(json::parse(capabilitiesJson_));
             hasLogging = caps && caps->has("logging");
         } catch (const Poco::Exception&) {
         }
@@ -1694,7 +1692,7 @@ void McpConnection::checkModernHealth(std::uint64_t generation) {
 
 bool McpConnection::declaresLocked(const char* capability, const char* flag) const {
     try {
-        const auto caps = asObject(Poco::JSON::Parser().parse(capabilitiesJson_));
+        const auto caps = asObject(json::parse(capabilitiesJson_));
         const auto c = caps ? caps->getObject(capability) : nullptr;
         return c && c->has(flag) && c->get(flag).isBoolean() && c->get(flag).extract<bool>();
     } catch (const Poco::Exception&) {
@@ -1809,8 +1807,7 @@ std::string McpConnection::validateArguments(const std::string& inputSchemaJson,
     Poco::JSON::Object::Ptr schema;
     if (!inputSchemaJson.empty()) {
         try {
-            Poco::JSON::Parser parser;
-            schema = asObject(parser.parse(inputSchemaJson));
+            schema = asObject(json::parse(inputSchemaJson));
         } catch (const Poco::Exception&) {
             // a schema the gateway cannot read is the server's to enforce
         }
@@ -1908,8 +1905,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         if (call.arguments) {
             arguments = call.arguments;
         } else {
-            Poco::JSON::Parser parser;
-            arguments = parser.parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
+            arguments = json::parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
         }
     } catch (const Poco::Exception& e) {
         fail(Refusal::InvalidInput, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());

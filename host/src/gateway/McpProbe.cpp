@@ -7,7 +7,6 @@
 #include "util/Json.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/StringTokenizer.h>
 
 #include <algorithm>
@@ -34,8 +33,7 @@ struct ProbeWaiter {
     static void onMessage(void* ctx, mc_str message) {
         auto* self = static_cast<ProbeWaiter*>(ctx);
         try {
-            Poco::JSON::Parser parser;
-            auto parsed = parser.parse(std::string(view(message)));
+            auto parsed = json::parse(view(message));
             if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return;
             auto object = parsed.extract<Poco::JSON::Object::Ptr>();
             if (!object->has("id") || !object->get("id").isInteger() || object->has("method"))

@@ -6,7 +6,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/JSONException.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 
@@ -220,8 +219,7 @@ McpServerConfig readMcpServerConfig(const Poco::Util::AbstractConfiguration& con
                                                      ".id: the id is the key's name (" + id + "), not a field");
         } else if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
             try {
-                Poco::JSON::Parser parser;
-                body.set(field, parser.parse(value));
+                body.set(field, json::parse(value));
             } catch (const Poco::Exception& e) {
                 throw McpConfigError(prefix + "." + field, "invalid configuration: " + prefix + "." + field + " = '" + value +
                                                                "': expected JSON text (" + e.displayText() + ")");

@@ -1,7 +1,7 @@
 #include "gateway/RpcOutcome.h"
+#include "util/Json.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
 
 namespace mc::host {
 
@@ -16,7 +16,7 @@ std::shared_ptr<const ResultText> ResultText::of(std::string_view json) {
 Poco::JSON::Object::Ptr RpcOutcome::resultObject() const {
     if (!result) return nullptr;
     try {
-        const auto parsed = Poco::JSON::Parser().parse(result->json);
+        const auto parsed = json::parse(result->json);
         return parsed.type() == typeid(Poco::JSON::Object::Ptr) ? parsed.extract<Poco::JSON::Object::Ptr>() : nullptr;
     } catch (const Poco::Exception&) { // deeper than the parser goes (the scanner took it): no tree
         return nullptr;

@@ -7,7 +7,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <stdexcept>
 
@@ -239,7 +238,7 @@ std::vector<std::string> StoreWriter::writeBatch(const Batch& batch) {
 std::vector<std::string> StoreWriter::parseRejects(const std::string& resultJson, std::size_t count) {
     std::vector<std::string> rejects(count);
     try {
-        auto object = Poco::JSON::Parser().parse(resultJson).extract<Poco::JSON::Object::Ptr>();
+        auto object = json::parse(resultJson).extract<Poco::JSON::Object::Ptr>();
         auto rejected = object ? object->getArray("rejected") : nullptr;
         for (std::size_t i = 0; rejected && i < rejected->size(); ++i) {
             auto item = rejected->getObject(static_cast<unsigned>(i));

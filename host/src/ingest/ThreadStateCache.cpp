@@ -1,8 +1,8 @@
 #include "ingest/ThreadStateCache.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <stdexcept>
 #include <string_view>
@@ -74,7 +74,7 @@ void ThreadStateCache::insert(const std::string& id, Entry entry) {
 std::map<std::string, ThreadState> ThreadStateCache::parseStateResult(const std::string& json) {
     std::map<std::string, ThreadState> out;
     try {
-        auto parsed = Poco::JSON::Parser().parse(json);
+        auto parsed = json::parse(json);
         auto object = parsed.extract<Poco::JSON::Object::Ptr>();
         auto items = object ? object->getArray("items") : nullptr;
         if (!items) throw std::invalid_argument("threads.state result has no \"items\" array");

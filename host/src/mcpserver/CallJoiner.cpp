@@ -7,7 +7,6 @@
 #include "mc/records/RecordSchema.h"
 #include "mc/thread_name.hpp"
 
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <vector>
@@ -74,7 +73,7 @@ void CallJoiner::joinReceived(const KindSpec& spec, NormalizedRecord& step) {
     if (!type || *type != "tool_call" || !detailsText) return;
     Poco::JSON::Object::Ptr details;
     try {
-        details = Poco::JSON::Parser().parse(*detailsText).extract<Poco::JSON::Object::Ptr>();
+        details = json::parse(*detailsText).extract<Poco::JSON::Object::Ptr>();
     } catch (const std::exception&) {
         return; // details are a JSON object by the schema; anything else is not ours to join
     }

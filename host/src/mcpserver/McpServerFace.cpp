@@ -9,7 +9,6 @@
 #include "util/JsonObject.h"
 #include "util/TraceIds.h"
 
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <charconv>
@@ -369,7 +368,7 @@ void McpServerFace::serverLogged(const std::string& mcpId, const std::string& le
             // The server's message as it sent it, its logger naming the server: "<server>[/<logger>]".
             Poco::JSON::Object::Ptr params;
             try {
-                params = Poco::JSON::Parser().parse(paramsJson).extract<Poco::JSON::Object::Ptr>();
+                params = json::parse(paramsJson).extract<Poco::JSON::Object::Ptr>();
             } catch (const std::exception&) {
                 return;
             }
@@ -407,7 +406,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const McpProfile& profile = profileIt->second;
     Poco::Dynamic::Var parsed;
     try {
-        parsed = Poco::JSON::Parser().parse(body);
+        parsed = json::parse(body);
     } catch (const Poco::Exception& e) {
         reply.outcome = McpFaceReply::Outcome::Malformed;
         reply.json = error("null", kParseError, "the body is not JSON: " + e.displayText());

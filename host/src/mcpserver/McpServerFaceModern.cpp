@@ -3,13 +3,13 @@
 // stream) a modern request carries or opens itself: server/discover, subscriptions/listen, a log level
 // per request, and a server's questions to the agent returned as input_required results (MRTR).
 #include "mcpserver/McpServerFace.h"
+#include "util/Json.h"
 #include "mcpserver/RpcText.h"
 
 #include "log/Logging.h"
 #include "mc/records/RandomId.h"
 #include "util/Clock.h"
 
-#include <Poco/JSON/Parser.h>
 
 namespace mc::host {
 namespace {
@@ -32,7 +32,7 @@ std::string completed(std::string message, const std::string& extra, const std::
         message.find("\"_meta\"", body) != std::string::npos) {
         // Named somewhere in the result: add only what its top level lacks.
         try {
-            auto parsed = Poco::JSON::Parser().parse(message).extract<Poco::JSON::Object::Ptr>();
+            auto parsed = json::parse(message).extract<Poco::JSON::Object::Ptr>();
             auto resultObject = parsed->getObject("result");
             if (!resultObject) return message;
             if (!resultObject->has("resultType")) resultObject->set("resultType", "complete");
@@ -41,9 +41,9 @@ std::string completed(std::string message, const std::string& extra, const std::
                 meta = new Poco::JSON::Object;
                 resultObject->set("_meta", meta);
             }
-            if (meta && !meta->has(kServerInfo)) meta->set(kServerInfo, Poco::JSON::Parser().parse(serverInfo));
+            if (meta && !meta->has(kServerInfo)) meta->set(kServerInfo, json::parse(serverInfo));
             if (!extra.empty()) {
-                auto extras = Poco::JSON::Parser().parse("{" + extra.substr(1) + "}").extract<Poco::JSON::Object::Ptr>();
+                auto extras = json::parse("{" + extra.substr(1) + "}").extract<Poco::JSON::Object::Ptr>();
                 for (const auto& name : extras->getNames())
                     if (!resultObject->has(name)) resultObject->set(name, extras->get(name));
             }

@@ -1,4 +1,5 @@
 #include "receive/ReceiverService.h"
+#include "util/Json.h"
 
 #include "log/Logging.h"
 #include "mc/abi_text.hpp"
@@ -8,7 +9,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <atomic>
 #include <cstring>
@@ -27,7 +27,7 @@ void readRoutes(const std::string& pluginId, const std::string& text, std::vecto
     };
     Poco::Dynamic::Var parsed;
     try {
-        parsed = Poco::JSON::Parser().parse(text);
+        parsed = json::parse(text);
     } catch (const Poco::Exception& e) {
         fail("wrote no JSON (" + e.displayText() + ")");
     }

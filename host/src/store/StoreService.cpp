@@ -7,7 +7,6 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
 
 #include <atomic>
 #include <sstream>
@@ -90,7 +89,7 @@ public:
         if (status != MC_OK) a_.fail("listing applied migrations", status, error);
         std::map<int64_t, std::string> out;
         try {
-            auto items = Poco::JSON::Parser().parse(rows).extract<Poco::JSON::Object::Ptr>()->getArray("items");
+            auto items = json::parse(rows).extract<Poco::JSON::Object::Ptr>()->getArray("items");
             for (std::size_t i = 0; items && i < items->size(); ++i) {
                 auto item = items->getObject(static_cast<unsigned>(i));
                 out[item->getValue<int64_t>("version")] = item->getValue<std::string>("checksum");
@@ -208,7 +207,7 @@ mc_status StoreService::expire(std::string_view kind, std::string_view before, s
         HostContext::call(error, [&] { return a->store().expire(a->handle(), str(kind), str(before), maxRows, &sink); });
     if (status != MC_OK) return status;
     try {
-        deleted = Poco::JSON::Parser().parse(resultJson).extract<Poco::JSON::Object::Ptr>()->getValue<std::uint64_t>("deleted");
+        deleted = json::parse(resultJson).extract<Poco::JSON::Object::Ptr>()->getValue<std::uint64_t>("deleted");
     } catch (const Poco::Exception& e) {
         error = "store '" + a->plugin->info.id + "' answered expire with '" + resultJson.substr(0, 200) + "', not {\"deleted\":N}";
         return MC_ERR_INTERNAL;
@@ -232,7 +231,7 @@ mc_status StoreService::lease(mc_lease_op op, std::string_view name, std::string
         HostContext::call(error, [&] { return a->store().lease(a->handle(), op, str(name), str(holder), ttlMs, &sink); });
     if (status != MC_OK) return status;
     try {
-        const auto result = Poco::JSON::Parser().parse(resultJson).extract<Poco::JSON::Object::Ptr>();
+        const auto result = json::parse(resultJson).extract<Poco::JSON::Object::Ptr>();
         if (!result->isNull("holder")) currentHolder = result->getValue<std::string>("holder");
     } catch (const Poco::Exception&) {
         error = "store '" + a->plugin->info.id + "' answered lease with '" + resultJson.substr(0, 200) + "'";
@@ -330,8 +329,7 @@ std::string StoreService::healthJson() {
             details = "{\"error\":" + json::quote(std::string("describe failed (") + statusName(status) + "): " + reason) + "}";
         } else {
             try {
-                Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep the store's key order
-                auto parsed = parser.parse(raw);
+                auto parsed = json::parse(raw, json::KeyOrder::AsWritten);
                 if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
                     std::ostringstream text;
                     parsed.extract<Poco::JSON::Object::Ptr>()->stringify(text);

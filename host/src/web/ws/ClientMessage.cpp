@@ -2,7 +2,6 @@
 
 #include "util/Json.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <sstream>
@@ -12,8 +11,7 @@ namespace mc::host {
 std::optional<MessageRefusal> parseClientMessage(const std::string& text, ClientMessage& out) {
     Poco::Dynamic::Var parsed;
     try {
-        Poco::JSON::Parser parser;
-        parsed = parser.parse(text);
+        parsed = json::parse(text);
     } catch (const Poco::Exception& e) {
         return MessageRefusal{"invalid_json", "message is not valid JSON: " + e.message(), {}};
     }
