@@ -33,7 +33,7 @@ Poco::JSON::Object::Ptr HttpResult::json() const { return parseObject(body); }
 HttpResult httpRequest(const std::string& method, unsigned short port, const std::string& pathAndQuery,
                        const std::string& body, const std::map<std::string, std::string>& headers) {
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(10, 0));
+    session.setTimeout(Poco::Timespan(10L * timeScale(), 0));
     Poco::Net::HTTPRequest request(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [k, v] : headers) request.set(k, v);
     if (!body.empty() || method == "POST" || method == "PUT") {

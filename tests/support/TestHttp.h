@@ -14,6 +14,7 @@ struct HttpResult {
     Poco::JSON::Object::Ptr json() const; // throws if the body is not a JSON object
 };
 
+// Waits up to 10 s times timeScale() for each read or write.
 HttpResult httpRequest(const std::string& method, unsigned short port, const std::string& pathAndQuery,
                        const std::string& body = {}, const std::map<std::string, std::string>& headers = {});
 inline HttpResult httpGet(unsigned short port, const std::string& path, const std::map<std::string, std::string>& headers = {}) {

@@ -27,7 +27,7 @@ void TestWebSocket::sendText(const std::string& text) {
 }
 
 Poco::JSON::Object::Ptr TestWebSocket::receive(int timeoutMs) {
-    ws_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000));
+    ws_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000 * timeScale()));
     // Grown to each frame's size: a fixed 64 MiB buffer cost tens of milliseconds of page faults per
     // message on a loaded machine, which latency assertions then blamed on the host.
     Poco::Buffer<char> buffer(0);
@@ -53,7 +53,7 @@ Poco::JSON::Object::Ptr TestWebSocket::receiveType(const std::string& type, int 
 }
 
 std::optional<int> TestWebSocket::receiveClose(int timeoutMs) {
-    ws_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000));
+    ws_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000 * timeScale()));
     std::vector<char> buffer(1 << 20);
     try {
         for (;;) {

@@ -19,6 +19,7 @@ public:
                   const std::map<std::string, std::string>& headers = {});
 
     void sendText(const std::string& text);
+    // Each wait below lasts its timeout times timeScale() (slower builds wait longer; nothing else changes).
     // The next text message as JSON; throws on timeout, close or non-JSON. Ping frames are skipped.
     Poco::JSON::Object::Ptr receive(int timeoutMs = 5000);
     // Skips messages until one has the given "type".
