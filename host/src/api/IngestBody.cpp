@@ -1,6 +1,6 @@
 #include "api/IngestBody.h"
-#include "util/Json.h"
 
+#include "util/Json.h"
 #include "web/Router.h"
 
 #include <Poco/String.h>

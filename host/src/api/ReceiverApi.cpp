@@ -1,8 +1,8 @@
 #include "api/ReceiverApi.h"
-#include "util/Json.h"
 
 #include "log/Logging.h"
 #include "mc/abi_text.hpp"
+#include "util/Json.h"
 #include "web/Router.h"
 
 #include <Poco/JSON/Object.h>

@@ -1,8 +1,8 @@
 #include "core/EventRouter.h"
-#include "util/Json.h"
 
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordSchema.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/JSONException.h>
 

@@ -1,7 +1,7 @@
 #include "export/SpanMapping.h"
-#include "util/Json.h"
 
 #include "util/Clock.h"
+#include "util/Json.h"
 #include "util/TraceIds.h"
 
 #include <Poco/JSON/Object.h>

@@ -1,4 +1,5 @@
 #include "gateway/RpcOutcome.h"
+
 #include "util/Json.h"
 
 #include <Poco/Exception.h>

@@ -1,4 +1,5 @@
 #include "ingest/ThreadStateCache.h"
+
 #include "util/Json.h"
 
 #include <Poco/JSON/Array.h>

@@ -7,7 +7,6 @@
 #include "mc/records/RecordSchema.h"
 #include "mc/thread_name.hpp"
 
-
 #include <algorithm>
 #include <vector>
 

@@ -9,7 +9,6 @@
 #include "util/JsonObject.h"
 #include "util/TraceIds.h"
 
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>

@@ -3,13 +3,12 @@
 // stream) a modern request carries or opens itself: server/discover, subscriptions/listen, a log level
 // per request, and a server's questions to the agent returned as input_required results (MRTR).
 #include "mcpserver/McpServerFace.h"
-#include "util/Json.h"
 #include "mcpserver/RpcText.h"
 
 #include "log/Logging.h"
 #include "mc/records/RandomId.h"
 #include "util/Clock.h"
-
+#include "util/Json.h"
 
 namespace mc::host {
 namespace {

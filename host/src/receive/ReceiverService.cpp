@@ -1,11 +1,11 @@
 #include "receive/ReceiverService.h"
-#include "util/Json.h"
 
 #include "log/Logging.h"
 #include "mc/abi_text.hpp"
 #include "mc/records/JsonText.h"
 #include "mc/records/RecordAbi.h"
 #include "util/Clock.h"
+#include "util/Json.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
