@@ -380,7 +380,7 @@ void DiscoveryService::applyFound(Source& source, const Report& report) {
     entry.foundUs = report.receivedUnixUs;
     Poco::JSON::Object::Ptr server;
     try {
-        auto parsed = json::parse(report.serverJson.empty() ? std::string("{}") : report.serverJson);
+        auto parsed = json::parse(report.serverJson.empty() ? std::string_view("{}") : std::string_view(report.serverJson));
         if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) server = parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception&) {
     }

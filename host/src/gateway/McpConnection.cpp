@@ -1357,7 +1357,7 @@ void McpConnection::forward(const std::string& method, const std::string& params
     }
     Poco::JSON::Object::Ptr params;
     try {
-        params = asObject(json::parse(paramsJson.empty() ? "{}" : paramsJson));
+        params = asObject(json::parse(paramsJson.empty() ? std::string_view("{}") : std::string_view(paramsJson)));
     } catch (const Poco::Exception&) {
     }
     if (!params) params = new Poco::JSON::Object;
@@ -1905,7 +1905,7 @@ void McpConnection::callTool(ToolCallRequest call, ToolCallCallback done) {
         if (call.arguments) {
             arguments = call.arguments;
         } else {
-            arguments = json::parse(call.argumentsJson.empty() ? "{}" : call.argumentsJson);
+            arguments = json::parse(call.argumentsJson.empty() ? std::string_view("{}") : std::string_view(call.argumentsJson));
         }
     } catch (const Poco::Exception& e) {
         fail(Refusal::InvalidInput, "bad_request", "invalid_arguments", "\"arguments\" is not valid JSON: " + e.displayText());

@@ -4,9 +4,8 @@
 #include "mc/json_text.hpp"
 
 #include <Poco/Dynamic/Var.h>
-#include <Poco/JSON/Stringifier.h>
-
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <sstream>
 #include <string>
@@ -23,10 +22,11 @@ enum class KeyOrder { Sorted, AsWritten };
 inline constexpr std::size_t kMaxDepth = 128;
 
 // JSON text parsed into Poco's objects, the one way the host parses: the same tree Poco's parser builds
-// (numbers as Poco::Int64, Poco::UInt64 beyond it, or double; null as an empty value), several times
-// faster. The text is checked once by the strict scanner (mc/json/Scan.h), then built without a
-// tokenizer. Throws Poco::JSON::JSONException saying what is wrong and at which byte when the text is not
-// one JSON object or array (a single value is refused, as by Poco's parser), or more than kMaxDepth deep,
+// (numbers as Poco::Int64, Poco::UInt64 beyond it, or double; null as an empty value) in about half
+// the instructions (bench/README.md, mc-bench-json): the text is checked once by the strict scanner
+// (mc/json/Scan.h), then the tree is built from it without a tokenizer. Throws
+// Poco::JSON::JSONException saying what is wrong and at which byte when the text is not one JSON
+// object or array (a single value is refused, as by Poco's parser) or nests more than kMaxDepth deep,
 // and Poco::SyntaxException for a number a double cannot hold.
 Poco::Dynamic::Var parse(std::string_view text, KeyOrder order = KeyOrder::Sorted);
 // The same for text that must be an object.
