@@ -8,6 +8,7 @@
 #include "RawSqlite.h"
 #include "TestHttp.h"
 #include "TestTcp.h"
+#include "net/EventLoop.h"
 #include "util/Json.h"
 #include "web/Auth.h"
 
@@ -211,6 +212,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(progressAndCancellationPassThrough);
     CPPUNIT_TEST(resourceSubscriptionsReachTheSessionsThatSubscribed);
     CPPUNIT_TEST(resourceSubscriptionsOfANewEraServerGoThroughItsListenStream);
+    CPPUNIT_TEST(anHttpServersAnswerIsReadOnTheThreadThatTookTheCall);
     CPPUNIT_TEST(listsArePagedWhenAsked);
     CPPUNIT_TEST(thePolicyDecidesReadsByTheRulesThatNameNoTools);
     CPPUNIT_TEST(theNewEraIsServedWithoutASession);
@@ -899,6 +901,37 @@ public:
         const auto methods = seenMethods();
         CPPUNIT_ASSERT(std::find(methods.begin(), methods.end(), "resources/subscribe") == methods.end());
         CPPUNIT_ASSERT(std::find(methods.begin(), methods.end(), "resources/unsubscribe") == methods.end());
+    }
+
+    // A Streamable HTTP server's answer to a call an agent made through /mcp is waited for on the I/O
+    // thread that took the agent's request (plugin ABI 2.4 watch_readable), which then answers the
+    // agent; an answer slower than the 50 ms that thread waits is read by the transport's own thread.
+    // Both show on /metrics.
+    void anHttpServersAnswerIsReadOnTheThreadThatTookTheCall() {
+        mc::test::NodeHttpPeer peer({std::string(MC_TEST_MCP_PEERS_DIR) + "/modern-peer.mjs", "--legacy=reject"});
+        CPPUNIT_ASSERT(peer.ready());
+        InProcessHost host(InProcessHost::Overrides{
+            {"mcp.servers.modern.transport", "http"},
+            {"mcp.servers.modern.url", "http://127.0.0.1:" + std::to_string(peer.port()) + "/mcp"}});
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "modern") == "connected"; }));
+        const McpSession mcp(host.port());
+        const auto before = mc::host::net::EventLoop::watchCounts();
+        for (int i = 0; i < 3; ++i) {
+            const auto result = mcp.result("tools/call", R"({"name":"modern__echo","arguments":{"message":"looped )" + std::to_string(i) + R"("}})");
+            CPPUNIT_ASSERT_EQUAL("echo: looped " + std::to_string(i),
+                                 result->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        }
+        const auto quick = mc::host::net::EventLoop::watchCounts();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(quick.readable - before.readable), quick.readable >= before.readable + 3);
+        const auto slow = mcp.result("tools/call", R"({"name":"modern__sleep","arguments":{"ms":400}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("slept 400 ms"), slow->getArray("content")->getObject(0)->getValue<std::string>("text"));
+        const auto after = mc::host::net::EventLoop::watchCounts();
+        CPPUNIT_ASSERT_EQUAL(quick.deadline + 1, after.deadline);
+        const std::string metrics = httpGet(host.port(), "/metrics").body;
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find("mc_plugin_socket_waits_total{outcome=\"readable\"} " + std::to_string(after.readable)) !=
+                                            std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find("mc_plugin_socket_waits_total{outcome=\"deadline\"} " + std::to_string(after.deadline)) !=
+                                            std::string::npos);
     }
 
     // Reads (resources/read, prompts/get, resources/subscribe) are decided by the rules that name no

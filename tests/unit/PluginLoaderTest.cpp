@@ -279,7 +279,8 @@ public:
     }
 
     void refusesNewerAbiMinor() {
-        expectRefusal("refuse-abi-minor.so", "plugin built for ABI 2.4, host supports up to " + hostAbi() + ": newer minor version");
+        expectRefusal("refuse-abi-minor.so", "plugin built for ABI " + std::to_string(MC_ABI_MAJOR) + "." + std::to_string(MC_ABI_MINOR + 1) +
+                                                 ", host supports up to " + hostAbi() + ": newer minor version");
     }
 
     void refusesInvalidKind() {

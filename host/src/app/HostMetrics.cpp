@@ -10,6 +10,7 @@
 #include "ingest/IngestService.h"
 #include "ingest/StoreWriter.h"
 #include "metrics/Registry.h"
+#include "net/EventLoop.h"
 #include "net/HttpServer.h"
 #include "plugin/PluginRegistry.h"
 #include "plugin/PluginStatus.h"
@@ -89,6 +90,17 @@ void HostRuntime::registerMetrics() {
          "Complete HTTP requests waiting for a worker.",
          &net::HttpServerStats::queued}
     });
+
+    // Plugins' sockets waited for on the I/O threads (mc_host_api.watch_readable, ABI 2.4).
+    r.sampled(counter, "mc_plugin_socket_waits_total",
+              "Waits for a plugin's socket on the host's I/O threads (mcp-http: an MCP server's answer to a request sent "
+              "from one), by how they ended: readable, deadline (the plugin's own thread takes over), stopped.",
+              {"outcome"}, [] {
+                  const auto counts = net::EventLoop::watchCounts();
+                  return std::vector<Sample>{{{"readable"}, static_cast<double>(counts.readable)},
+                                             {{"deadline"}, static_cast<double>(counts.deadline)},
+                                             {{"stopped"}, static_cast<double>(counts.stopped)}};
+              });
 
     // WebSocket clients and what reached them.
     statFields<WebSocketHub::Stats>(r, [this] { return hub_ ? hub_->stats() : WebSocketHub::Stats{}; }, {

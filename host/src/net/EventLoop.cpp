@@ -15,7 +15,55 @@ namespace mc::host::net {
 namespace {
 constexpr int kMaxEvents = 256;
 constexpr int kTickMillis = 100; // deadline granularity
+thread_local EventLoop* t_currentLoop = nullptr;
+std::atomic<std::uint64_t> g_watchesReadable{0}, g_watchesPastDeadline{0}, g_watchesStopped{0};
+
+// A one-shot wait for a socket the loop does not own: removed before it reports, never closes the fd.
+class ReadableWatch final : public IoHandler {
+public:
+    ReadableWatch(EventLoop& loop, int fd, std::chrono::steady_clock::time_point deadline, std::function<void(bool)> ready)
+        : loop_(loop), fd_(fd), deadline_(deadline), ready_(std::move(ready)) {}
+    int fd() const override { return fd_; }
+    void onEvents(std::uint32_t) override { fire(true, g_watchesReadable); }
+    void onTick(std::chrono::steady_clock::time_point now) override {
+        if (now >= deadline_) fire(false, g_watchesPastDeadline);
+    }
+    void onLoopStopping() override { fire(false, g_watchesStopped); }
+
+private:
+    void fire(bool readable, std::atomic<std::uint64_t>& counted) {
+        if (!ready_) return;
+        counted.fetch_add(1, std::memory_order_relaxed);
+        auto ready = std::move(ready_);
+        ready_ = nullptr;
+        loop_.remove(*this); // first: `ready` may watch the same fd again
+        ready(readable);
+    }
+    EventLoop& loop_;
+    const int fd_;
+    const std::chrono::steady_clock::time_point deadline_;
+    std::function<void(bool)> ready_;
+};
 } // namespace
+
+EventLoop* EventLoop::current() { return t_currentLoop; }
+
+EventLoop::WatchCounts EventLoop::watchCounts() {
+    return {g_watchesReadable.load(std::memory_order_relaxed), g_watchesPastDeadline.load(std::memory_order_relaxed),
+            g_watchesStopped.load(std::memory_order_relaxed)};
+}
+
+bool EventLoop::watchReadable(int fd, std::chrono::steady_clock::time_point deadline, std::function<void(bool)> ready) {
+    if (stopping_ || fd < 0 || handlers_.count(fd)) return false;
+    auto watch = std::make_shared<ReadableWatch>(*this, fd, deadline, std::move(ready));
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) return false;
+    handlers_[fd] = std::move(watch);
+    handlerCount_ = handlers_.size();
+    return true;
+}
 
 EventLoop::EventLoop(std::string name) : name_(std::move(name)) {
     epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -144,6 +192,7 @@ void EventLoop::drainInbox() {
 
 void EventLoop::run() {
     threadId_ = std::this_thread::get_id();
+    t_currentLoop = this;
     epoll_event events[kMaxEvents];
     auto lastTick = std::chrono::steady_clock::now();
     while (!stopping_) {

@@ -56,6 +56,13 @@ public:
     void postLazily(std::function<void()> task);
     std::size_t handlerCount() const { return handlerCount_.load(); }
     bool onLoopThread() const { return std::this_thread::get_id() == threadId_.load(); }
+    // The loop whose thread this is; nullptr on any other thread.
+    static EventLoop* current();
+    // How the waits of watchReadable ended, over every loop of the process.
+    struct WatchCounts {
+        std::uint64_t readable, deadline, stopped;
+    };
+    static WatchCounts watchCounts();
 
     // --- loop thread only ---
     void modify(IoHandler& handler, std::uint32_t events);
@@ -63,6 +70,11 @@ public:
     void remove(IoHandler& handler);
     // Every registered handler (e.g. to close them all).
     void forEach(const std::function<void(const std::shared_ptr<IoHandler>&)>& visit);
+    // One call of ready(true) once `fd` (someone else's socket, left open) can be read, or of
+    // ready(false) at `deadline` (within a tick) or when the loop stops: a plugin waits for its
+    // socket here instead of on a thread of its own (mc_host_api.watch_readable). False, and no call,
+    // when the loop is stopping or cannot watch `fd`.
+    bool watchReadable(int fd, std::chrono::steady_clock::time_point deadline, std::function<void(bool)> ready);
 
 private:
     void run();

@@ -1,8 +1,10 @@
 #include "plugin/HostContext.h"
 
 #include "log/Logging.h"
+#include "net/EventLoop.h"
 #include "mc/sdk.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -68,6 +70,18 @@ struct HostApiTrampolines {
                    std::chrono::steady_clock::now().time_since_epoch())
             .count();
     }
+    static mc_status watchReadable(mc_host*, int fd, int64_t timeoutUs, void (*ready)(void*, int), void* ctx) noexcept {
+        try {
+            if (fd < 0 || !ready) return MC_ERR_INVALID_ARGUMENT;
+            net::EventLoop* loop = net::EventLoop::current();
+            if (!loop) return MC_ERR_UNSUPPORTED;
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(std::max<int64_t>(timeoutUs, 0));
+            return loop->watchReadable(fd, deadline, [ready, ctx](bool readable) { ready(ctx, readable ? 1 : 0); }) ? MC_OK
+                                                                                                                     : MC_ERR_UNAVAILABLE;
+        } catch (...) {
+            return MC_ERR_INTERNAL;
+        }
+    }
 };
 
 HostContext::HostContext(std::string pluginId, std::string instanceName, ResolvedPluginConfig config,
@@ -95,7 +109,8 @@ const mc_host_api* HostContext::api() {
                                    &HostApiTrampolines::reportStatus,
                                    &HostApiTrampolines::configGet,
                                    &HostApiTrampolines::nowUnixUs,
-                                   &HostApiTrampolines::monotonicUs};
+                                   &HostApiTrampolines::monotonicUs,
+                                   &HostApiTrampolines::watchReadable};
     return &table;
 }
 

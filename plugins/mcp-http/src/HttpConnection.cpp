@@ -1,4 +1,5 @@
 #include "HttpConnection.h"
+#include "ResponseFraming.h"
 #include "mc/thread_name.hpp"
 
 #include <Poco/Exception.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <istream>
 #include <sstream>
@@ -26,6 +28,10 @@ constexpr long long kDefaultRetryMs = 1000;
 constexpr int kMaxResumeAttempts = 5;
 constexpr int kKeepAliveSeconds = 4;
 constexpr long kStreamEndWaitUs = 50000;
+// How long a host I/O thread that sent a POST waits for its whole answer before a worker takes over:
+// a quick answer is delivered by the thread that took the agent's request (one thread switch per call
+// less, bench/README.md); a slower one, or one that streams, is read as it comes by a worker.
+constexpr auto kHostThreadWait = std::chrono::milliseconds(50);
 // When a session ends (404, the server gone), how long the answers to requests already in flight
 // may still take before on_closed: an answer the server gave before it forgot the session is not lost.
 constexpr int kEndedSessionGraceMs = 2000;
@@ -249,8 +255,84 @@ bool HttpConnection::postInline(const Outgoing& message, std::uint64_t generatio
         releaseSlot();
         return false;
     }
-    awaitResponse(std::move(sent), message, generation);
+    holdAnswer(*sent->session, generation);
+    auto watch = std::make_unique<AnswerWatch>(
+        AnswerWatch{this, std::move(sent), message, generation, std::chrono::steady_clock::now() + kHostThreadWait});
+    if (!watchAnswer(watch)) handOff(std::move(watch->sent), std::move(watch->message), generation);
     return true;
+}
+
+bool HttpConnection::watchAnswer(std::unique_ptr<AnswerWatch>& watch) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(watch->handOffAt - std::chrono::steady_clock::now());
+    const int fd = static_cast<int>(watch->sent->session->http().socket().impl()->sockfd());
+    if (fd < 0 || left.count() <= 0) return false;
+    {
+        std::lock_guard<std::mutex> lock(poolMutex_);
+        if (poolStopping_) return false;
+        ++watchedAnswers_;
+    }
+    if (host_.watchReadable(fd, left.count(), &HttpConnection::onAnswerReadable, watch.get()) == MC_OK) {
+        watch.release(); // the host's until it calls back
+        return true;
+    }
+    endWatch();
+    return false;
+}
+
+void HttpConnection::onAnswerReadable(void* ctx, int readable) noexcept {
+    std::unique_ptr<AnswerWatch> watch(static_cast<AnswerWatch*>(ctx));
+    HttpConnection& self = *watch->connection;
+    const HttpConnection* outer = t_connectionThread;
+    t_connectionThread = &self; // its callbacks may not close it from here either
+    try {
+        self.answerReadable(watch, readable != 0);
+    } catch (const std::exception& e) { // an exception barrier: this is the host's thread
+        self.host_.error(std::string("mcp-http: reading an answer on the host's thread failed: ") + e.what());
+    } catch (...) {
+    }
+    watch.reset(); // its session goes back while the connection surely exists (close waits for endWatch)
+    t_connectionThread = outer;
+    self.endWatch();
+}
+
+void HttpConnection::answerReadable(std::unique_ptr<AnswerWatch>& watch, bool readable) {
+    SentPost& sent = *watch->sent;
+    ResponseFraming framing = ResponseFraming::Unreadable;
+    if (readable && !stopping_) {
+        // What the server sent so far, left on the socket for Poco's reader.
+        constexpr std::size_t kPeekBytes = 64 * 1024;
+        thread_local std::string peeked(kPeekBytes, '\0');
+        const int fd = static_cast<int>(sent.session->http().socket().impl()->sockfd());
+        const ssize_t n = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) framing = ResponseFraming::Incomplete;
+        else if (n > 0 && static_cast<std::size_t>(n) < peeked.size())
+            framing = responseFraming(std::string_view(peeked.data(), static_cast<std::size_t>(n)));
+        // else: closed, failed, or larger than checked here: the worker's blocking reader reports or reads it
+    }
+    if (framing == ResponseFraming::Complete) {
+        // All there: Poco's reads return without waiting, and the thread that took the agent's request
+        // delivers the answer.
+        receiveHeldPost(sent, watch->message, watch->generation);
+        watch->sent->session.reset(); // back to the pool before the slot is free again
+        releaseSlot();
+        return;
+    }
+    if (framing == ResponseFraming::Incomplete && watchAnswer(watch)) return;
+    try {
+        handOff(std::move(watch->sent), std::move(watch->message), watch->generation);
+    } catch (...) { // no worker for it (no thread to start): the request's own deadline answers it
+        releaseAnswer(watch->generation);
+        releaseSlot();
+        throw;
+    }
+}
+
+void HttpConnection::endWatch() {
+    {
+        std::lock_guard<std::mutex> lock(poolMutex_);
+        --watchedAnswers_;
+    }
+    watchesEnded_.notify_all();
 }
 
 void HttpConnection::close() {
@@ -281,6 +363,13 @@ void HttpConnection::close() {
         // after close returns. Its write is short, or fails on the socket just shut down.
         std::unique_lock<std::mutex> lock(stateMutex_);
         wakeup_.wait(lock, [this] { return !inlineSending_; });
+    }
+    {
+        // Answers host I/O threads wait for: their sockets, just shut down, read as closed, so each
+        // watch ends at once (close is never called on such a thread: the host closes from its gateway).
+        abortSessions(true, 0); // a POST written inline meanwhile
+        std::unique_lock<std::mutex> lock(poolMutex_);
+        watchesEnded_.wait(lock, [this] { return watchedAnswers_ == 0; });
     }
     if (writer_.joinable()) writer_.join();
     abortSessions(true, 0); // what the writer opened last
@@ -582,7 +671,11 @@ void HttpConnection::postStreamable(const Outgoing& message, std::uint64_t gener
 
 void HttpConnection::awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation) {
     holdAnswer(*sent->session, generation);
-    submit([this, sent = std::move(sent), message, generation] {
+    handOff(std::move(sent), message, generation);
+}
+
+void HttpConnection::handOff(std::shared_ptr<SentPost> sent, Outgoing message, std::uint64_t generation) {
+    submit([this, sent = std::move(sent), message = std::move(message), generation] {
         receiveHeldPost(*sent, message, generation);
         sent->session.reset(); // back to the pool before the slot is free again
         releaseSlot();

@@ -88,8 +88,8 @@ private:
     // it is an ordinary Streamable HTTP POST (not initialize, not a listen stream, not over TLS, small).
     bool mayPostInline(const Outgoing& message) const;
     // Writes `message` on a pooled keep-alive connection from the caller's thread (a small write to an
-    // idle connection does not block) and hands its response to a worker: the writer thread's wake-up
-    // is saved. False (nothing sent, nothing reported) when no fresh pooled connection or request slot
+    // idle connection does not block) and waits for its response on that thread when it is a host I/O
+    // thread (watchAnswer), else hands it to a worker: the writer thread's wake-up is saved. False (nothing sent, nothing reported) when no fresh pooled connection or request slot
     // is free at once, or the write failed; the writer thread then takes the message.
     bool postInline(const Outgoing& message, std::uint64_t generation);
     // A POST sent and waiting for its response.
@@ -106,6 +106,23 @@ private:
     void writePost(SentPost& sent, const Outgoing& message);
     // A worker reads the response of a sent POST, then frees its connection and request slot.
     void awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation);
+    // The same for a POST whose answer is already held (holdAnswer).
+    void handOff(std::shared_ptr<SentPost> sent, Outgoing message, std::uint64_t generation);
+    // A POST sent from a host I/O thread, whose answer that thread waits for (mc_host_api.watch_readable,
+    // ABI 2.4): read there when it is all there, else handed to a worker.
+    struct AnswerWatch {
+        HttpConnection* connection;
+        std::shared_ptr<SentPost> sent;
+        Outgoing message;
+        std::uint64_t generation;
+        std::chrono::steady_clock::time_point handOffAt; // a slower answer is a worker's (what it streams is not held back)
+    };
+    // Asks the host to call back when the answer can be read; false (the watch still the caller's)
+    // off a host I/O thread, when closing or past handOffAt.
+    bool watchAnswer(std::unique_ptr<AnswerWatch>& watch);
+    static void onAnswerReadable(void* ctx, int readable) noexcept;
+    void answerReadable(std::unique_ptr<AnswerWatch>& watch, bool readable);
+    void endWatch();
     void receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
     // receivePost of a POST counted by holdAnswer, released when it returns.
     void receiveHeldPost(SentPost& sent, const Outgoing& message, std::uint64_t generation);
@@ -221,6 +238,8 @@ private:
     std::size_t idleWorkers_ = 0;
     std::size_t inFlight_ = 0;
     bool poolStopping_ = false;
+    std::size_t watchedAnswers_ = 0; // under poolMutex_: answers a host I/O thread waits for (close waits for them)
+    std::condition_variable watchesEnded_;
     std::mutex workersMutex_;
     std::list<Worker> workers_;
     std::thread writer_;

@@ -43,7 +43,8 @@ extern "C" {
 #endif
 
 #define MC_ABI_MAJOR 2
-#define MC_ABI_MINOR 3 /* 2.1: the receiver kind; 2.2: a connection reports its HTTP exchanges; 2.3: the bus kind */
+#define MC_ABI_MINOR 4 /* 2.1: the receiver kind; 2.2: a connection reports its HTTP exchanges; 2.3: the bus kind;
+                          2.4: a plugin waits for a socket on the host's I/O thread */
 
 /* The single symbol every plugin exports: `const mc_plugin_descriptor* mc_plugin_entry(void)`. */
 #define MC_PLUGIN_ENTRY_SYMBOL "mc_plugin_entry"
@@ -185,6 +186,23 @@ typedef struct mc_host_api {
 
     int64_t (*now_unix_us)(mc_host* host);  /* wall clock, microseconds since the Unix epoch; any thread */
     int64_t (*monotonic_us)(mc_host* host); /* for durations; any thread */
+
+    /* ABI 2.4, optional (absent from an older host's table). Lets plugin code that runs on one of the
+     * host's I/O threads (e.g. a transport's `send` for a request an agent made through /mcp) wait for
+     * its socket on that thread instead of handing the wait to a thread of its own: the thread that
+     * took the agent's request then also takes the server's answer (one thread switch per call less).
+     * Asks for exactly one call of ready(ctx, readable) on the calling thread: when `fd` can be read
+     * (data, the end of the stream or an error: readable = 1), when `timeout_us` has passed (within
+     * the host's tick of about 100 ms; readable = 0) or when the host stops (readable = 0).
+     * MC_ERR_UNSUPPORTED when the calling thread is not a host I/O thread, MC_ERR_INVALID_ARGUMENT for
+     * a negative fd or no `ready`, MC_ERR_UNAVAILABLE when the thread is stopping: `ready` is then
+     * never called and the plugin waits its own way.
+     * OWNERSHIP: `fd` stays the plugin's and must stay open until `ready` ran (shutdown(2) ends the
+     *            wait sooner: the socket then reads as closed); `ctx` is the plugin's.
+     * THREAD:    a host I/O thread (see above). `ready` runs on it and must not block: it reads only
+     *            what is there and hands anything longer to its own threads. It may call
+     *            watch_readable again and its connection's callbacks. */
+    mc_status (*watch_readable)(mc_host* host, int fd, int64_t timeout_us, void (*ready)(void* ctx, int readable), void* ctx);
 } mc_host_api;
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -366,9 +384,10 @@ typedef struct mc_connection_callbacks {
 } mc_connection_callbacks;
 /* OWNERSHIP (callbacks): every mc_str and the exchange are borrowed for the call. `ctx` and the functions stay valid
  *            until close_connection returns.
- * THREAD:    any plugin thread, never two at once for one connection, and never from inside a host
- *            call into the same connection (no re-entry). A callback must not call close_connection
- *            of its own connection. */
+ * THREAD:    any plugin thread (or a host I/O thread inside a watch_readable `ready`, ABI 2.4), never
+ *            two at once for one connection, and never from inside a host call into the same
+ *            connection (no re-entry). A callback must not call close_connection of its own
+ *            connection. */
 
 typedef struct mc_transport_vtable {
     size_t struct_size;

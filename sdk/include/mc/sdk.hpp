@@ -860,6 +860,14 @@ public:
                    std::chrono::steady_clock::now().time_since_epoch()).count();
     }
 
+    // ABI 2.4 (mc_host_api.watch_readable): one ready(ctx, readable) on this host I/O thread when `fd`
+    // can be read or after `timeoutUs`. MC_ERR_UNSUPPORTED off such a thread, from an older host or
+    // without one: the caller then waits its own way.
+    mc_status watchReadable(int fd, std::int64_t timeoutUs, void (*ready)(void* ctx, int readable), void* ctx) const noexcept {
+        if (!MC_SDK_HAS_FIELD(api_, mc_host_api, watch_readable) || !api_->watch_readable) return MC_ERR_UNSUPPORTED;
+        return api_->watch_readable(host_, fd, timeoutUs, ready, ctx);
+    }
+
     // The exception barrier for the plugin's own threads (a worker's loop, a reader): runs `body`;
     // when it throws, logs "<what>: <reason>" as an error and reports it as the instance's status
     // (PERMANENT_ERROR for Error(MC_ERR_CONFIG / MC_ERR_UNSUPPORTED), RECOVERABLE_ERROR otherwise).

@@ -1076,6 +1076,7 @@ private:
         api_.config_get = fits(offsetof(mc_host_api, config_get) + sizeof api_.config_get) ? &apiConfigGet : &beyondConfigGet;
         api_.now_unix_us = fits(offsetof(mc_host_api, now_unix_us) + sizeof api_.now_unix_us) ? &apiNow : &beyondNow;
         api_.monotonic_us = fits(offsetof(mc_host_api, monotonic_us) + sizeof api_.monotonic_us) ? &apiMonotonic : &beyondMonotonic;
+        api_.watch_readable = fits(offsetof(mc_host_api, watch_readable) + sizeof api_.watch_readable) ? &apiWatchReadable : &beyondWatchReadable;
     }
     static void apiLog(mc_host* h, mc_log_level level, mc_str message) {
         auto* i = from(h);
@@ -1113,6 +1114,12 @@ private:
     static std::int64_t apiNow(mc_host* h) { return from(h)->clock_->now(); }
     static std::int64_t apiMonotonic(mc_host*) {
         return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+    // No I/O thread here: the plugin waits its own way, as it does on any thread but the host's.
+    static mc_status apiWatchReadable(mc_host*, int, std::int64_t, void (*)(void*, int), void*) { return MC_ERR_UNSUPPORTED; }
+    static mc_status beyondWatchReadable(mc_host* h, int, std::int64_t, void (*)(void*, int), void*) {
+        from(h)->violation("mc_host_api.watch_readable read beyond struct_size");
+        return MC_ERR_UNSUPPORTED;
     }
     static void beyondLog(mc_host* h, mc_log_level, mc_str) { from(h)->violation("mc_host_api.log read beyond struct_size"); }
     static void beyondSetError(mc_host* h, mc_str) { from(h)->violation("mc_host_api.set_error read beyond struct_size"); }
