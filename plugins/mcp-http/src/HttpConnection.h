@@ -89,8 +89,9 @@ private:
     bool mayPostInline(const Outgoing& message) const;
     // Writes `message` on a pooled keep-alive connection from the caller's thread (a small write to an
     // idle connection does not block) and waits for its response on that thread when it is a host I/O
-    // thread (watchAnswer), else hands it to a worker: the writer thread's wake-up is saved. False (nothing sent, nothing reported) when no fresh pooled connection or request slot
-    // is free at once, or the write failed; the writer thread then takes the message.
+    // thread (watchAnswer), else hands it to a worker: the writer thread's wake-up is saved. False
+    // (nothing sent, nothing reported) when no fresh pooled connection or request slot is free at
+    // once, or the write failed; the writer thread then takes the message.
     bool postInline(const Outgoing& message, std::uint64_t generation);
     // A POST sent and waiting for its response.
     struct SentPost {

@@ -195,8 +195,8 @@ typedef struct mc_host_api {
      * (data, the end of the stream or an error: readable = 1), when `timeout_us` has passed (within
      * the host's tick of about 100 ms; readable = 0) or when the host stops (readable = 0).
      * MC_ERR_UNSUPPORTED when the calling thread is not a host I/O thread, MC_ERR_INVALID_ARGUMENT for
-     * a negative fd or no `ready`, MC_ERR_UNAVAILABLE when the thread is stopping: `ready` is then
-     * never called and the plugin waits its own way.
+     * a negative fd or no `ready`, MC_ERR_UNAVAILABLE when the thread is stopping or `fd` is watched
+     * already: `ready` is then never called and the plugin waits its own way.
      * OWNERSHIP: `fd` stays the plugin's and must stay open until `ready` ran (shutdown(2) ends the
      *            wait sooner: the socket then reads as closed); `ctx` is the plugin's.
      * THREAD:    a host I/O thread (see above). `ready` runs on it and must not block: it reads only
