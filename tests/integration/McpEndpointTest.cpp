@@ -921,8 +921,12 @@ public:
             CPPUNIT_ASSERT_EQUAL("echo: looped " + std::to_string(i),
                                  result->getArray("content")->getObject(0)->getValue<std::string>("text"));
         }
+        // An answer past the first peek's 4 KiB (the request, under 16 KiB, is still written inline).
+        const std::string message(10'000, 'm');
+        const auto large = mcp.result("tools/call", R"({"name":"modern__echo","arguments":{"message":")" + message + R"("}})");
+        CPPUNIT_ASSERT_EQUAL("echo: " + message, large->getArray("content")->getObject(0)->getValue<std::string>("text"));
         const auto quick = mc::host::net::EventLoop::watchCounts();
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(quick.readable - before.readable), quick.readable >= before.readable + 3);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(quick.readable - before.readable), quick.readable >= before.readable + 4);
         const auto slow = mcp.result("tools/call", R"({"name":"modern__sleep","arguments":{"ms":400}})");
         CPPUNIT_ASSERT_EQUAL(std::string("slept 400 ms"), slow->getArray("content")->getObject(0)->getValue<std::string>("text"));
         const auto after = mc::host::net::EventLoop::watchCounts();

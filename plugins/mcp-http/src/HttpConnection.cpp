@@ -299,14 +299,23 @@ void HttpConnection::answerReadable(std::unique_ptr<AnswerWatch>& watch, bool re
     SentPost& sent = *watch->sent;
     ResponseFraming framing = ResponseFraming::Unreadable;
     if (readable && !stopping_) {
-        // What the server sent so far, left on the socket for Poco's reader.
-        constexpr std::size_t kPeekBytes = 64 * 1024;
-        thread_local std::string peeked(kPeekBytes, '\0');
+        // What the server sent so far, left on the socket for Poco's reader: a small answer in a buffer
+        // on the stack, a larger one (up to 64 KiB) in one from the heap. (No thread_local buffer: its
+        // destructor would keep this library loaded until the host's thread ends.)
         const int fd = static_cast<int>(sent.session->http().socket().impl()->sockfd());
-        const ssize_t n = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
+        char small[4096];
+        std::unique_ptr<char[]> large;
+        char* buffer = small;
+        std::size_t size = sizeof small;
+        ssize_t n = ::recv(fd, buffer, size, MSG_PEEK | MSG_DONTWAIT);
+        if (n == static_cast<ssize_t>(size)) {
+            size = 64 * 1024;
+            large.reset(new char[size]);
+            buffer = large.get();
+            n = ::recv(fd, buffer, size, MSG_PEEK | MSG_DONTWAIT);
+        }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) framing = ResponseFraming::Incomplete;
-        else if (n > 0 && static_cast<std::size_t>(n) < peeked.size())
-            framing = responseFraming(std::string_view(peeked.data(), static_cast<std::size_t>(n)));
+        else if (n > 0 && static_cast<std::size_t>(n) < size) framing = responseFraming(std::string_view(buffer, static_cast<std::size_t>(n)));
         // else: closed, failed, or larger than checked here: the worker's blocking reader reports or reads it
     }
     if (framing == ResponseFraming::Complete) {
