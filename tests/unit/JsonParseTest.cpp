@@ -100,6 +100,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("a\"b\\c\ndA\xc3\xa9\xf0\x9f\x98\x80"), o->getValue<std::string>("escaped"));
         // U+0000 stays in the string (Poco's parser cuts the string there).
         CPPUNIT_ASSERT_EQUAL(std::string("a\0b", 3), o->getValue<std::string>("nul"));
+        // A string ends at the first quote no backslash escapes: an escaped backslash before it, an
+        // escaped quote first, an escape in a key.
+        const auto e = json::parseObject(R"({"ends":"back\\","q":"\"quoted\" twice","k\"ey":"v","after":"plain"})");
+        CPPUNIT_ASSERT_EQUAL(std::string("back\\"), e->getValue<std::string>("ends"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"quoted\" twice"), e->getValue<std::string>("q"));
+        CPPUNIT_ASSERT_EQUAL(std::string("v"), e->getValue<std::string>("k\"ey"));
+        CPPUNIT_ASSERT_EQUAL(std::string("plain"), e->getValue<std::string>("after"));
     }
 
     void refusalsSayWhatAndWhere() {

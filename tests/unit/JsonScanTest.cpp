@@ -20,6 +20,7 @@ class JsonScanTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refusalsSayWhatAndWhere);
     CPPUNIT_TEST(portableNumbersAreARuleToAskFor);
     CPPUNIT_TEST(nestingIsLimited);
+    CPPUNIT_TEST(plainRunsEndAtTheExactByte);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -139,6 +140,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("more than 2 levels of objects and arrays at byte 6"), json::problem(R"([{"a":[1]}])", two));
         CPPUNIT_ASSERT(json::scan(std::string(256, '[') + std::string(256, ']')).ok()); // the default: 256
         CPPUNIT_ASSERT(!json::scan(std::string(257, '[') + std::string(257, ']')).ok());
+    }
+
+    // Plain characters are passed eight at a time: whatever ends a run (a quote, a backslash, a
+    // control character, a byte of 0x80 or more) is found at its own byte in every place of the eight.
+    void plainRunsEndAtTheExactByte() {
+        for (std::size_t before = 0; before < 20; ++before) {
+            const std::string run(before, 'a'), rest(11, 'b');
+            const std::string at = " at byte " + std::to_string(before + 1);
+            CPPUNIT_ASSERT_EQUAL(std::string(), json::problem('"' + run + "\\\"" + rest + '"'));
+            CPPUNIT_ASSERT_EQUAL("a control character in a string" + at, json::problem('"' + run + '\x01' + rest + '"'));
+            CPPUNIT_ASSERT_EQUAL("a byte that is not UTF-8" + at, json::problem('"' + run + '\xff' + rest + '"'));
+            CPPUNIT_ASSERT_EQUAL("an unknown escape at byte " + std::to_string(before + 2), json::problem('"' + run + "\\q" + rest + '"'));
+            CPPUNIT_ASSERT_EQUAL(std::string(), json::problem('"' + run + "\xc3\xa9" + rest + '"'));
+            CPPUNIT_ASSERT_EQUAL("text after the value at byte " + std::to_string(before + 4),
+                                 json::problem('"' + run + "\"  x" + rest));
+            CPPUNIT_ASSERT_EQUAL("an unterminated string at byte " + std::to_string(before + 12), json::problem('"' + run + rest));
+            CPPUNIT_ASSERT_EQUAL(run + "\"" + rest, json::decodeString('"' + run + "\\\"" + rest + '"'));
+        }
     }
 };
 

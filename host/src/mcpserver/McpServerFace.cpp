@@ -26,7 +26,8 @@ std::string toolError(const std::string& message) {
 } // namespace
 
 McpServerFace::McpServerFace(McpGateway& gateway, IngestService& ingest, std::size_t maxSessions, std::string version)
-    : gateway_(gateway), ingest_(ingest), maxSessions_(maxSessions), version_(std::move(version)) {}
+    : gateway_(gateway), ingest_(ingest), maxSessions_(maxSessions), version_(std::move(version)),
+      serverInfoJson_("{\"name\":\"mission-control\",\"version\":" + json::quote(version_) + "}") {}
 
 // clientInfo.name as a thread's mcp_id: what the record model accepts (lower-case letters, digits,
 // '-', '_'), "mcp-client" when nothing is left.

@@ -276,6 +276,7 @@ private:
     IngestService& ingest_;
     const std::size_t maxSessions_;
     const std::string version_;
+    const std::string serverInfoJson_; // the new era's _meta serverInfo, on every result: {"name":"mission-control","version":…}
     CallJoiner* joiner_ = nullptr;
     std::size_t pageSize_ = 0;
     std::map<std::string, McpProfile> profiles_{{"", McpProfile{}}};

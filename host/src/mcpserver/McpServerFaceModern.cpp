@@ -18,17 +18,25 @@ using namespace rpc;
 constexpr const char* kSubscriptionId = mc::mcp::modern::kMetaSubscriptionId;
 constexpr const char* kServerInfo = mc::mcp::modern::kMetaServerInfo;
 
+// Whether `text` names a member "resultType", "ttlMs" or "_meta" anywhere (one pass over its quotes).
+bool namesEraMember(std::string_view text) {
+    for (auto at = text.find('"'); at != std::string_view::npos; at = text.find('"', at + 1)) {
+        const auto rest = text.substr(at + 1);
+        for (std::string_view name : {"resultType\"", "ttlMs\"", "_meta\""})
+            if (rest.compare(0, name.size(), name) == 0) return true;
+    }
+    return false;
+}
+
 // `message` (a response as rpc::result builds it) with resultType "complete", `extra` members
 // (",\"ttlMs\":…") and _meta's serverInfo (`serverInfo`, a JSON object) in its result, unless the
 // result has them: an upstream's own result is kept as it is. An error is returned as it is.
 std::string completed(std::string message, const std::string& extra, const std::string& serverInfo) {
-    const std::string marker = ",\"result\":{";
-    const auto at = message.find(marker); // a quoted id cannot hold it (its quotes are escaped)
+    constexpr std::string_view marker = ",\"result\":{";
+    const auto at = message.find(marker.data(), 0, marker.size()); // a quoted id cannot hold it (its quotes are escaped)
     if (at == std::string::npos) return message;
     const auto body = at + marker.size() - 1;
-    std::string members = "\"resultType\":\"complete\"" + extra + ",\"_meta\":{\"" + kServerInfo + "\":" + serverInfo + "}";
-    if (message.find("\"resultType\"", body) != std::string::npos || message.find("\"ttlMs\"", body) != std::string::npos ||
-        message.find("\"_meta\"", body) != std::string::npos) {
+    if (namesEraMember(std::string_view(message).substr(body))) {
         // Named somewhere in the result: add only what its top level lacks.
         try {
             auto parsed = json::parse(message).extract<Poco::JSON::Object::Ptr>();
@@ -51,16 +59,22 @@ std::string completed(std::string message, const std::string& extra, const std::
             return message;
         }
     }
-    auto next = message.find_first_not_of(" \t\r\n", body + 1);
-    message.insert(body + 1, members + (next != std::string::npos && message[next] == '}' ? "" : ","));
-    return message;
+    // The members go first in the result, written once into a buffer of the whole reply's size.
+    const auto next = message.find_first_not_of(" \t\r\n", body + 1);
+    std::string out;
+    out.reserve(message.size() + extra.size() + serverInfo.size() + 80);
+    out.append(message, 0, body + 1).append("\"resultType\":\"complete\"").append(extra).append(",\"_meta\":{\"").append(kServerInfo);
+    out.append("\":").append(serverInfo).append(next != std::string::npos && message[next] == '}' ? "}" : "},");
+    out.append(message, body + 1, std::string::npos);
+    return out;
 }
 
 // A reply built for request `fromId` as the answer to request `toId` (an MRTR retry has an id of its own).
-std::string reIdentified(const std::string& message, const std::string& fromId, const std::string& toId) {
-    const std::string prefix = "{\"jsonrpc\":\"2.0\",\"id\":" + fromId;
-    if (message.compare(0, prefix.size(), prefix) != 0) return message;
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + toId + message.substr(prefix.size());
+std::string reIdentified(std::string message, const std::string& fromId, const std::string& toId) {
+    if (fromId == toId) return message;
+    constexpr std::string_view head = "{\"jsonrpc\":\"2.0\",\"id\":";
+    if (message.compare(0, head.size(), head.data(), head.size()) != 0 || message.compare(head.size(), fromId.size(), fromId) != 0) return message;
+    return message.replace(head.size(), fromId.size(), toId);
 }
 
 std::string invalidState(const std::string& id, const std::string& why) {
@@ -105,17 +119,21 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
         done(std::move(reply));
     };
     ModernMeta meta;
-    std::vector<std::string> all = modern::versions();
-    all.insert(all.end(), versions().begin(), versions().end());
+    static const std::vector<std::string> all = [] { // both eras' versions, newest first
+        auto both = modern::versions();
+        both.insert(both.end(), versions().begin(), versions().end());
+        return both;
+    }();
     if (auto refusal = modern::readMeta(params, all, meta)) return refuse(*refusal);
     if (auto refusal = modern::headersAgree(context.modern, method, params, meta.protocolVersion)) return refuse(*refusal);
-    // The protocol's own _meta members are this hop's: what goes upstream carries the gateway's.
-    if (auto metaObject = params->getObject("_meta"))
-        for (const auto& name : metaObject->getNames())
-            if (name.rfind(mc::mcp::modern::kMetaPrefix, 0) == 0) metaObject->remove(name);
+    // The protocol's own _meta members are this hop's: what goes upstream carries the gateway's. A
+    // tools/call sends only its arguments upstream; the other requests are passed on whole.
+    if (method != "tools/call")
+        if (auto metaObject = params->getObject("_meta"))
+            for (const auto& name : metaObject->getNames())
+                if (name.rfind(mc::mcp::modern::kMetaPrefix, 0) == 0) metaObject->remove(name);
 
-    const std::string ttl = ",\"ttlMs\":" + std::to_string(listTtl_.count()) + ",\"cacheScope\":\"private\"";
-    const std::string serverInfo = "{\"name\":\"mission-control\",\"version\":" + json::quote(version_) + "}"; // on every result
+    auto ttl = [this] { return ",\"ttlMs\":" + std::to_string(listTtl_.count()) + ",\"cacheScope\":\"private\""; };
     if (method == "server/discover") {
         reply.json = completed(result(id, "{\"supportedVersions\":" + [&] {
                                    std::string list;
@@ -123,7 +141,7 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
                                    return list + "]";
                                }() + ",\"capabilities\":" + capabilitiesJson() + ",\"instructions\":" + json::quote(instructions()) +
                                              "}"),
-                               ttl, serverInfo);
+                               ttl(), serverInfoJson_);
         return done(std::move(reply));
     }
     Session session = conversation(profile.name, context.caller.user, meta);
@@ -134,13 +152,14 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
     request.logLevel = meta.logLevel;
     request.traceparent = meta.traceparent.empty() ? context.traceparent : meta.traceparent;
     request.sessionId = session.threadId.substr(std::char_traits<char>::length(kThreadPrefix));
-    // Cancelled by closing its stream, or by notifications/cancelled naming its id (stdio through the bridge).
-    auto answer = [&done, &serverInfo](const std::string& extra) {
-        return [done, extra, serverInfo](McpFaceReply r) {
-            r.json = completed(std::move(r.json), extra, serverInfo);
+    // `done` after `completed`; taken once, on the one path a request goes.
+    auto answer = [this, &done](std::string extra) {
+        return [this, done = std::move(done), extra = std::move(extra)](McpFaceReply r) {
+            r.json = completed(std::move(r.json), extra, serverInfoJson_);
             done(std::move(r));
         };
     };
+    // Cancelled by closing its stream, or by notifications/cancelled naming its id (stdio through the bridge).
     const std::string canceller = "modern/" + context.caller.user;
     if (method == "tools/list" || method == "resources/list" || method == "resources/templates/list" || method == "prompts/list") {
         const What what = method == "tools/list"       ? What::Tools
@@ -148,7 +167,7 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
                           : method == "prompts/list"   ? What::Prompts
                                                        : What::ResourceTemplates;
         reply.json = list(profile, what, id, params);
-        return answer(ttl)(std::move(reply));
+        return answer(ttl())(std::move(reply));
     }
     if (method == "tools/call" || method == "prompts/get" || method == "resources/read") { // what may ask the agent (MRTR)
         // A read's result may be kept (not a retry's: it depends on the answers given).
@@ -174,7 +193,9 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
 }
 
 McpServerFace::Session McpServerFace::conversation(const std::string& profile, const std::string& user, const ModernMeta& meta) {
-    const std::string key = profile + '\n' + user + '\n' + meta.clientName + '\n' + meta.clientVersion;
+    std::string key;
+    key.reserve(profile.size() + user.size() + meta.clientName.size() + meta.clientVersion.size() + 3);
+    key.append(profile).append(1, '\n').append(user).append(1, '\n').append(meta.clientName).append(1, '\n').append(meta.clientVersion);
     const auto now = nowUnixUs();
     {
         std::lock_guard lock(mutex_);
@@ -252,7 +273,7 @@ void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object:
                 return;
             }
             waiting.swap(relay->waiting);
-            reply.json = reIdentified(reply.json, relay->firstId, relay->waitingId);
+            reply.json = reIdentified(std::move(reply.json), relay->firstId, relay->waitingId);
         }
         waiting(std::move(reply));
     };
@@ -329,7 +350,7 @@ void McpServerFace::continueCall(const std::string& method, const Poco::JSON::Ob
             relay->waitingId = id;
             if (relay->finished) { // the call ended meanwhile: this is its answer
                 reply = std::move(*relay->finished);
-                reply.json = reIdentified(reply.json, relay->firstId, id);
+                reply.json = reIdentified(std::move(reply.json), relay->firstId, id);
                 relays_.erase(it);
                 done = std::move(relay->waiting);
             } else if (!relay->asked.empty() || !relay->pending.empty()) {

@@ -25,16 +25,30 @@ const std::vector<std::string>& versions() {
 
 bool isModern(const std::string& method, const Poco::JSON::Object::Ptr& params) {
     if (method == "server/discover") return true;
-    const auto meta = params ? params->getObject("_meta") : nullptr;
-    return meta && meta->has(kMetaVersion);
+    static const std::string metaKey = "_meta", versionKey = kMetaVersion; // Poco looks up by std::string: made once
+    const auto meta = params ? params->getObject(metaKey) : nullptr;
+    return meta && meta->has(versionKey);
 }
 
 std::optional<ModernRefusal> readMeta(const Poco::JSON::Object::Ptr& params, const std::vector<std::string>& allVersions, ModernMeta& out) {
     const auto meta = params ? params->getObject("_meta") : nullptr;
-    const auto version = meta && meta->has(kMetaVersion) ? meta->get(kMetaVersion) : Poco::Dynamic::Var();
-    if (!version.isString())
+    // One pass over _meta's members (each lookup by name would build its long key again), then the
+    // checks in the order their errors are given.
+    const Poco::Dynamic::Var *version = nullptr, *capabilities = nullptr, *client = nullptr, *logLevel = nullptr;
+    if (meta) {
+        const std::size_t prefix = std::char_traits<char>::length(mc::mcp::modern::kMetaPrefix);
+        for (const auto& [name, value] : *meta) {
+            if (name == "traceparent" && value.isString()) out.traceparent = value.extract<std::string>();
+            if (name.compare(0, prefix, mc::mcp::modern::kMetaPrefix) != 0) continue;
+            if (name == kMetaVersion) version = &value;
+            else if (name == mc::mcp::modern::kMetaClientCapabilities) capabilities = &value;
+            else if (name == mc::mcp::modern::kMetaClientInfo) client = &value;
+            else if (name == mc::mcp::modern::kMetaLogLevel) logLevel = &value;
+        }
+    }
+    if (!version || !version->isString())
         return badRequest(kInvalidParams, std::string("params._meta[\"") + kMetaVersion + "\"] must name the protocol version (a string)");
-    out.protocolVersion = version.extract<std::string>();
+    out.protocolVersion = version->extract<std::string>();
     if (std::find(versions().begin(), versions().end(), out.protocolVersion) == versions().end()) {
         std::string supported;
         for (const auto& v : allVersions) supported += (supported.empty() ? "" : ",") + json::quote(v);
@@ -42,28 +56,26 @@ std::optional<ModernRefusal> readMeta(const Poco::JSON::Object::Ptr& params, con
                                                    " without a session, and the 2025 versions after initialize",
                           "{\"supported\":[" + supported + "],\"requested\":" + quoted(out.protocolVersion) + "}");
     }
-    const char* capabilitiesKey = "io.modelcontextprotocol/clientCapabilities";
-    if (!meta->has(capabilitiesKey) || meta->get(capabilitiesKey).type() != typeid(Poco::JSON::Object::Ptr))
-        return badRequest(kInvalidParams, std::string("params._meta[\"") + capabilitiesKey +
+    if (!capabilities || capabilities->type() != typeid(Poco::JSON::Object::Ptr))
+        return badRequest(kInvalidParams, std::string("params._meta[\"") + mc::mcp::modern::kMetaClientCapabilities +
                                               "\"] is required in " + kVersion + " (an object; {} declares none)");
-    const auto capabilities = meta->getObject(capabilitiesKey);
-    out.sampling = capabilities->has("sampling");
-    out.elicitation = capabilities->has("elicitation");
-    out.roots = capabilities->has("roots");
-    if (const auto client = meta->getObject("io.modelcontextprotocol/clientInfo")) {
-        out.clientName = json::stringMember(client, "name");
-        out.clientVersion = json::stringMember(client, "version");
+    const auto& declared = capabilities->extract<Poco::JSON::Object::Ptr>();
+    out.sampling = declared->has("sampling");
+    out.elicitation = declared->has("elicitation");
+    out.roots = declared->has("roots");
+    if (client && client->type() == typeid(Poco::JSON::Object::Ptr)) {
+        const auto& info = client->extract<Poco::JSON::Object::Ptr>();
+        out.clientName = json::stringMember(info, "name");
+        out.clientVersion = json::stringMember(info, "version");
     }
-    if (meta->has("io.modelcontextprotocol/logLevel")) {
-        const auto level = meta->get("io.modelcontextprotocol/logLevel");
+    if (logLevel) {
         static const std::vector<std::string> levels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
-        if (!level.isString() || std::find(levels.begin(), levels.end(), level.extract<std::string>()) == levels.end())
-            return badRequest(kInvalidParams, "params._meta[\"io.modelcontextprotocol/logLevel\"] must be one of debug, info, notice, "
-                                              "warning, error, critical, alert, emergency; got " +
-                                                  json::stringify(level).substr(0, 100));
-        out.logLevel = level.extract<std::string>();
+        if (!logLevel->isString() || std::find(levels.begin(), levels.end(), logLevel->extract<std::string>()) == levels.end())
+            return badRequest(kInvalidParams, std::string("params._meta[\"") + mc::mcp::modern::kMetaLogLevel +
+                                                  "\"] must be one of debug, info, notice, warning, error, critical, alert, emergency; got " +
+                                                  json::stringify(*logLevel).substr(0, 100));
+        out.logLevel = logLevel->extract<std::string>();
     }
-    out.traceparent = json::stringMember(meta, "traceparent");
     return std::nullopt;
 }
 

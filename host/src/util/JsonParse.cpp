@@ -35,6 +35,12 @@ private:
     }
     std::string string() {
         const std::size_t open = at_++;
+        // The closing quote is the first one when no backslash comes before it (most strings).
+        const auto quote = text_.find('"', at_);
+        if (text_.substr(at_, quote - at_).find('\\') == std::string_view::npos) {
+            at_ = quote + 1;
+            return std::string(text_.substr(open + 1, quote - open - 1));
+        }
         bool escaped = false;
         while (text_[at_] != '"') {
             if (text_[at_] == '\\') {
