@@ -207,6 +207,7 @@ class McpEndpointTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(resourcesPromptsAndCompletionsAreAggregated);
     CPPUNIT_TEST(profilesAndPrefixRulesChooseWhatIsOfferedAndHow);
     CPPUNIT_TEST(aClientThatGoesAwayHasItsCallCancelled);
+    CPPUNIT_TEST(aNewEraClientThatGoesAwayHasItsCallCancelled);
     CPPUNIT_TEST(oversizeMessagesAreRefused);
     CPPUNIT_TEST(theSessionsStreamCarriesListChangesAndLogsAndResumes);
     CPPUNIT_TEST(progressAndCancellationPassThrough);
@@ -710,6 +711,42 @@ public:
                                             std::string::npos);
         const auto echoed = mcp.result("tools/call", R"({"name":"every__echo","arguments":{"message":"still here"}})");
         CPPUNIT_ASSERT_EQUAL(std::string("Echo: still here"), echoed->getArray("content")->getObject(0)->getValue<std::string>("text"));
+    }
+
+    // The same in the 2026-07-28 era, from an agent that declared no capability to be asked anything
+    // (its call goes to the server without a relay, cancelled by the request's own signal).
+    void aNewEraClientThatGoesAwayHasItsCallCancelled() {
+        InProcessHost host(withEverything());
+        CPPUNIT_ASSERT(eventually([&] { return mc::test::statusOf(host.port(), "every") == "connected"; }));
+        const auto started = std::chrono::steady_clock::now();
+        {
+            mc::test::TcpClient client(host.port());
+            const std::string body = R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"every__trigger-long-running-operation",)"
+                                     R"("arguments":{"duration":30,"steps":30},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                                     R"("io.modelcontextprotocol/clientInfo":{"name":"Leaving Agent","version":"1"},)"
+                                     R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
+            client.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(host.port()) +
+                        "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28"
+                        "\r\nMcp-Method: tools/call\r\nMcp-Name: every__trigger-long-running-operation\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body);
+            CPPUNIT_ASSERT_EQUAL(std::string(), client.read(500)); // still running: no answer yet
+        } // the client is gone
+        Poco::JSON::Object::Ptr step;
+        CPPUNIT_ASSERT(eventually([&] {
+            const auto threads = httpGet(host.port(), "/api/threads?mcp_id=leaving-agent");
+            if (threads.status != 200 || threads.json()->getArray("items")->size() != 1) return false;
+            const auto id = threads.json()->getArray("items")->getObject(0)->getValue<std::string>("id");
+            const auto timeline = httpGet(host.port(), "/api/threads/" + id + "/timeline");
+            if (timeline.status != 200 || timeline.json()->getArray("items")->size() != 1) return false;
+            step = timeline.json()->getArray("items")->getObject(0);
+            return step->getObject("details")->has("outcome");
+        }, 10000));
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(mc::host::json::stringify(step), std::string("cancelled"), step->getObject("details")->getValue<std::string>("outcome"));
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed), elapsed < 20000); // not the 30 s the operation takes
+        const auto metrics = httpGet(host.port(), "/metrics").body;
+        CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find(R"(mc_gateway_tool_calls_total{server="every",tool="trigger-long-running-operation",outcome="cancelled"} 1)") !=
+                                            std::string::npos);
     }
 
     // GET /mcp: a session's stream of the servers' log messages at the level the session set and of

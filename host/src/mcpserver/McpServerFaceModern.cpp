@@ -232,6 +232,12 @@ McpServerFace::Session McpServerFace::conversation(const std::string& profile, c
 
 void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object::Ptr& params, const std::string& id, const Session& session,
                             const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+    // An agent that declared neither sampling nor elicitation is asked nothing (the server hears why):
+    // no retry carries the call on, so it needs no relay, and the request's own signal cancels it.
+    if (!session.sampling && !session.elicitation) {
+        if (method == "tools/call") return toolsCall(params, id, session, context, Asker(), std::move(done));
+        return passOn(method, params, id, session, context, Asker(), std::move(done));
+    }
     auto relay = std::make_shared<Relay>(); // its requestState is made when the server first asks something
     relay->user = context.caller.user;
     relay->method = method;
@@ -245,23 +251,21 @@ void McpServerFace::relayed(const std::string& method, const Poco::JSON::Object:
     if (context.cancel) context.cancel->onCancel([relay, cancel = context.cancel.get()] { relay->cancel->cancel(cancel->reason()); });
     McpRequestContext call = context;
     call.cancel = relay->cancel;
-    Asker asker;
-    if (session.sampling || session.elicitation)
-        asker = [this, weak = std::weak_ptr<Relay>(relay)](const std::string& method, const std::string& paramsJson,
-                                                          std::function<void(const std::string&)> answer) {
-            auto relay = weak.lock();
-            if (!relay) return answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":\"the agent's call has ended\"}");
-            std::function<void(McpFaceReply)> waiting;
-            McpFaceReply reply;
-            {
-                std::lock_guard lock(mutex_);
-                relay->pending["mc-ask-" + std::to_string(++nextAsk_)] = Relay::Question{method, paramsJson, std::move(answer)};
-                if (!relay->waiting) return; // sent with the next input_required, when the agent's retry comes
-                waiting.swap(relay->waiting);
-                reply.json = inputRequired(relay);
-            }
-            waiting(std::move(reply));
-        };
+    Asker asker = [this, weak = std::weak_ptr<Relay>(relay)](const std::string& method, const std::string& paramsJson,
+                                                             std::function<void(const std::string&)> answer) {
+        auto relay = weak.lock();
+        if (!relay) return answer("\"error\":{\"code\":" + std::to_string(kInternalError) + ",\"message\":\"the agent's call has ended\"}");
+        std::function<void(McpFaceReply)> waiting;
+        McpFaceReply reply;
+        {
+            std::lock_guard lock(mutex_);
+            relay->pending["mc-ask-" + std::to_string(++nextAsk_)] = Relay::Question{method, paramsJson, std::move(answer)};
+            if (!relay->waiting) return; // sent with the next input_required, when the agent's retry comes
+            waiting.swap(relay->waiting);
+            reply.json = inputRequired(relay);
+        }
+        waiting(std::move(reply));
+    };
     auto finish = [this, relay](McpFaceReply reply) {
         std::function<void(McpFaceReply)> waiting;
         {
