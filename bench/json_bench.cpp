@@ -1,8 +1,9 @@
 // Which JSON parser for the one parse an event gets at the edge (issue 11)? Parses the same ingest
 // bodies ({"events":[...]} of log events shaped like mc-loadgen's) with Poco's parser, the host's
-// json::parse (util/JsonParse.cpp: the same Poco tree, built after one strict scan), nlohmann/json and simdjson (DOM and On-Demand), each reading every field of every event the
-// way normalization does (strings as text, numbers as numbers, the context object kept as its JSON
-// text), in alternating rounds in one run. Also reports which of them refuse bytes that are not
+// json::parse (util/JsonParse.cpp: the same Poco tree, built after one strict scan), nlohmann/json
+// and simdjson (DOM and On-Demand), each reading every field of every event the way normalization
+// does (strings as text, numbers as numbers, the context object kept as its JSON text), in
+// alternating rounds in one run. Also reports which of them refuse bytes that are not
 // UTF-8, since the host must (WebSocket text frames and stored text are UTF-8).
 //
 //   build/bin/mc-bench-json [--events 100] [--bodies 200] [--rounds 5]
