@@ -110,7 +110,7 @@ void registerMcpEndpointRoutes(Router& router, McpServerFace& face) {
                                  request.notify = [write](const std::string& message) { write("data: " + message + "\n\n"); };
                                  request.keepAlive = [write] { write(": keep-alive\n\n"); };
                              }
-                             f->handle(body, request, [reply, stream](McpFaceReply r) {
+                             f->handle(body, std::move(request), [reply, stream](McpFaceReply r) {
                                  std::unique_lock lock(stream->mutex);
                                  stream->answered = true;
                                  if (stream->opened) {

@@ -394,7 +394,7 @@ void McpServerFace::unwatchLogs(std::uint64_t token) {
     logWatches_.erase(token);
 }
 
-void McpServerFace::handle(const std::string& body, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+void McpServerFace::handle(const std::string& body, McpRequestContext context, std::function<void(McpFaceReply)> done) {
     const std::string& sessionId = context.sessionId;
     McpFaceReply reply;
     const auto profileIt = profiles_.find(context.profile);
@@ -448,7 +448,7 @@ void McpServerFace::handle(const std::string& body, const McpRequestContext& con
     const Poco::JSON::Object::Ptr params =
         paramsVar.type() == typeid(Poco::JSON::Object::Ptr) ? paramsVar.extract<Poco::JSON::Object::Ptr>() : new Poco::JSON::Object;
 
-    if (modern::isModern(method, params)) return handleModern(method, id, params, profile, context, std::move(done));
+    if (modern::isModern(method, params)) return handleModern(method, id, params, profile, std::move(context), std::move(done));
     if (method == "initialize") {
         reply.json = initialize(*params, id, reply);
         if (!reply.sessionId.empty()) {

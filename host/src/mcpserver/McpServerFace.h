@@ -105,7 +105,7 @@ public:
 
     // One message (the body of a POST) with its request's headers. `done` runs once, at once or when a
     // tool call completes (on a gateway thread).
-    void handle(const std::string& body, const McpRequestContext& request, std::function<void(McpFaceReply)> done);
+    void handle(const std::string& body, McpRequestContext request, std::function<void(McpFaceReply)> done);
     // DELETE: the client ends its session. False when it is not known (under this profile).
     bool endSession(const std::string& sessionId, const std::string& profile = "");
 
@@ -186,7 +186,7 @@ private:
 
     // The new era (McpServerFaceModern.cpp).
     void handleModern(const std::string& method, const std::string& id, const Poco::JSON::Object::Ptr& params, const McpProfile& profile,
-                      const McpRequestContext& context, std::function<void(McpFaceReply)> done);
+                      McpRequestContext context, std::function<void(McpFaceReply)> done);
     // The thread a client of the new era's requests are steps of: one per profile, user and client
     // (name and version), until it is idle for kConversationIdle.
     Session conversation(const std::string& profile, const std::string& user, const ModernMeta& meta);

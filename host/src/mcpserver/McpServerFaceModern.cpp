@@ -111,7 +111,7 @@ struct McpServerFace::Listener {
 };
 
 void McpServerFace::handleModern(const std::string& method, const std::string& id, const Poco::JSON::Object::Ptr& params,
-                                 const McpProfile& profile, const McpRequestContext& context, std::function<void(McpFaceReply)> done) {
+                                 const McpProfile& profile, McpRequestContext context, std::function<void(McpFaceReply)> done) {
     McpFaceReply reply;
     auto refuse = [&](const ModernRefusal& refusal) {
         reply.outcome = refusal.kind == ModernRefusal::Kind::NoSuchMethod ? McpFaceReply::Outcome::NoSuchMethod : McpFaceReply::Outcome::Rejected;
@@ -148,10 +148,10 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
     // What this request declares, not what earlier ones did.
     session.sampling = meta.sampling;
     session.elicitation = meta.elicitation;
-    McpRequestContext request = context;
-    request.logLevel = meta.logLevel;
-    request.traceparent = meta.traceparent.empty() ? context.traceparent : meta.traceparent;
-    request.sessionId = session.threadId.substr(std::char_traits<char>::length(kThreadPrefix));
+    // What this request asked for (the context is its own, moved here from the endpoint).
+    context.logLevel = meta.logLevel;
+    if (!meta.traceparent.empty()) context.traceparent = meta.traceparent;
+    context.sessionId = session.threadId.substr(std::char_traits<char>::length(kThreadPrefix));
     // `done` after `completed`; taken once, on the one path a request goes.
     auto answer = [this, &done](std::string extra) {
         return [this, done = std::move(done), extra = std::move(extra)](McpFaceReply r) {
@@ -172,13 +172,13 @@ void McpServerFace::handleModern(const std::string& method, const std::string& i
     if (method == "tools/call" || method == "prompts/get" || method == "resources/read") { // what may ask the agent (MRTR)
         // A read's result may be kept (not a retry's: it depends on the answers given).
         const bool cacheable = method == "resources/read" && !params->has("requestState") && !params->has("inputResponses");
-        auto finish = inFlight(canceller, id, request.cancel, answer(cacheable ? ",\"ttlMs\":0,\"cacheScope\":\"private\"" : ""));
-        if (params->has("requestState")) return continueCall(method, params, id, request, std::move(finish));
-        return relayed(method, params, id, session, request, std::move(finish));
+        auto finish = inFlight(canceller, id, context.cancel, answer(cacheable ? ",\"ttlMs\":0,\"cacheScope\":\"private\"" : ""));
+        if (params->has("requestState")) return continueCall(method, params, id, context, std::move(finish));
+        return relayed(method, params, id, session, context, std::move(finish));
     }
     if (method == "completion/complete")
-        return passOn(method, params, id, session, request, Asker(), inFlight(canceller, id, request.cancel, answer("")));
-    if (method == "subscriptions/listen") return listen(params, id, profile, request, inFlight(canceller, id, request.cancel, std::move(done)));
+        return passOn(method, params, id, session, context, Asker(), inFlight(canceller, id, context.cancel, answer("")));
+    if (method == "subscriptions/listen") return listen(params, id, profile, context, inFlight(canceller, id, context.cancel, std::move(done)));
     const bool ofOldEra = method == "ping" || method == "logging/setLevel" || method == "resources/subscribe" ||
                           method == "resources/unsubscribe" || method == "initialize";
     refuse(ModernRefusal{ModernRefusal::Kind::NoSuchMethod, kMethodNotFound,
