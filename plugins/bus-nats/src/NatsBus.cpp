@@ -17,6 +17,7 @@ constexpr int kMaxInflight = 4096;             // appends sent and not yet ackno
 constexpr int kPendingMessages = 1000000;       // what libnats may hold for one subscription
 constexpr int kPendingBytes = 256 * 1024 * 1024;
 constexpr std::chrono::milliseconds kRetryPause{250};
+constexpr std::int64_t kHeaderRoom = 64; // an append's headers beside its id ("NATS/1.0", "Nats-Msg-Id: ")
 
 std::string statusText(natsStatus s) {
     std::string text = natsStatus_GetText(s);
@@ -239,13 +240,14 @@ void NatsBus::run() {
             if (!setUp(&NatsBus::setUpFollower, "following the event log: ")) continue;
             followerBroken_ = false;
         }
-        if (connected_ && streamReady_) {
+        const auto sending = [&] { return connected_ && streamReady_ && Clock::now() >= pausedUntil_; };
+        if (sending()) {
             // Refused and overdue entries first: they go back ahead of the queue, which holds only newer ones.
             resendOverdue();
             sendQueued(lock);
         }
         wake_.wait_for(lock, kRetryPause, [&] {
-            return stopping_ || (connected_ && ((!queued_.empty() && inflight_.size() < kMaxInflight) || !streamReady_ ||
+            return stopping_ || (connected_ && ((sending() && !queued_.empty() && inflight_.size() < kMaxInflight) || !streamReady_ ||
                                                 (followWanted_ && (!follower_ || followerBroken_))));
         });
     }
@@ -326,12 +328,16 @@ void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
     while (!stopping_ && connected_ && streamReady_ && !queued_.empty() && inflight_.size() < kMaxInflight) {
         Entry entry = std::move(queued_.front());
         queued_.pop_front();
+        natsMsg* message = nullptr;
+        if (natsMsg_Create(&message, logSubject_.c_str(), nullptr, entry.payload.data(), static_cast<int>(entry.payload.size())) != NATS_OK) {
+            requeue({std::move(entry)});
+            return;
+        }
+        entry.sent = message;
         entry.sentAt = Clock::now();
-        inflight_.push_back(entry);
-        auto it = std::prev(inflight_.end());
-        inflightById_[it->id] = it;
-        const std::string id = it->id;
-        const std::string payload = it->payload;
+        const std::string id = entry.id;
+        inflight_.push_back(std::move(entry));
+        inflightById_[id] = std::prev(inflight_.end());
         lock.unlock();
         jsPubOptions options;
         jsPubOptions_Init(&options);
@@ -341,20 +347,29 @@ void NatsBus::sendQueued(std::unique_lock<std::mutex>& lock) {
         // bus stopped for good after enough restarts. With a deadline libnats answers it itself
         // (a timeout, sent again like any refusal) and forgets it.
         options.MaxWait = settings_.ackTimeoutMs;
-        const natsStatus s = js_PublishAsync(js_, logSubject_.c_str(), payload.data(), static_cast<int>(payload.size()), &options);
+        // On success libnats owns the message (and nulls the pointer); on failure it is still ours.
+        natsMsg* owned = message;
+        const natsStatus s = js_PublishMsgAsync(js_, &owned, &options);
         lock.lock();
-        if (s != NATS_OK) {
-            // Not sent (disconnected meanwhile, or too many in flight): back to the queue, in its place.
-            auto found = inflightById_.find(id);
-            if (found != inflightById_.end()) {
-                std::vector<Entry> back;
-                back.push_back(std::move(*found->second));
-                inflight_.erase(found->second);
-                inflightById_.erase(found);
-                requeue(std::move(back));
-            }
-            return;
+        if (s == NATS_OK) continue;
+        auto found = inflightById_.find(id);
+        const bool stillOurs = found != inflightById_.end() && found->second->sent == message;
+        natsMsg_Destroy(owned);
+        if (!stillOurs) return; // went back to the queue already (the connection dropped meanwhile)
+        Entry back = std::move(*found->second);
+        inflight_.erase(found->second);
+        inflightById_.erase(found);
+        if (s == NATS_MAX_PAYLOAD) {
+            // Larger than this server takes (append() refuses those while connected; this server's
+            // limit may be lower than the last one's): sending it again would stop the log behind it.
+            ++refused_;
+            lastError_ = "append: entry " + back.id + " is " + std::to_string(back.payload.size()) + " bytes, more than NATS takes";
+            host().warn(lastError_ + "; dropped from the log (the host's store has it)");
+            continue;
         }
+        // Not sent (disconnected meanwhile, or too many in flight): back to the queue, in its place.
+        requeue({std::move(back)});
+        return;
     }
 }
 
@@ -372,7 +387,8 @@ void NatsBus::requeueInflight(std::size_t count) {
     if (count == 0) return;
     resent_ += count;
     auto end = std::next(inflight_.begin(), static_cast<long>(count));
-    for (auto it = inflight_.begin(); it != end; ++it) inflightById_.erase(it->id);
+    for (auto it = inflight_.begin(); it != end; ++it)
+        if (auto found = inflightById_.find(it->id); found != inflightById_.end() && found->second == it) inflightById_.erase(found);
     std::vector<Entry> back(std::make_move_iterator(inflight_.begin()), std::make_move_iterator(end));
     inflight_.erase(inflight_.begin(), end);
     requeue(std::move(back));
@@ -402,24 +418,31 @@ void NatsBus::onAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, voi
         {
             std::lock_guard lock(bus.mutex_);
             auto found = id ? bus.inflightById_.find(id) : bus.inflightById_.end();
-            if (found != bus.inflightById_.end()) {
+            if (found != bus.inflightById_.end() && found->second->sent == msg) {
                 if (ack) {
                     ++bus.acknowledged_;
                     if (ack->Duplicate) ++bus.duplicates_;
                     bus.inflight_.erase(found->second);
                     bus.inflightById_.erase(found);
                 } else if (error) {
-                    // Refused or timed out: sent again, in its turn (the resend sweep picks it up at once).
                     bus.lastError_ = "append: " + jsError(error->Err, error->ErrCode);
-                    // Nothing takes the log's subject: the stream was deleted under the bus. It is set
-                    // up again before anything more is sent.
+                    if (error->ErrText && *error->ErrText) bus.lastError_ += std::string(": ") + error->ErrText;
                     if (error->Err == NATS_NO_RESPONDERS || error->ErrCode == JSStreamNotFoundErr) {
+                        // Nothing takes the log's subject: the stream was deleted under the bus. Every
+                        // append in flight went to no stream: all of them go again, in their order,
+                        // once the stream is set up again (their own refusals, coming later, are
+                        // answers to a send that is not their latest and change nothing).
                         if (bus.streamReady_) bus.host().warn("the stream " + bus.settings_.stream + " is gone (" + bus.lastError_ + "); setting it up again");
                         bus.streamReady_ = false;
+                        bus.requeueInflight(bus.inflight_.size());
+                    } else {
+                        // Timed out or refused: to the front, where the next sweep takes it back to the
+                        // queue (in its place there). The stream refusing (a store failing) is not asked
+                        // again at once: sending pauses, so that a refusal that lasts does not spin.
+                        if (error->Err != NATS_TIMEOUT) bus.pausedUntil_ = Clock::now() + kRetryPause;
+                        found->second->sentAt = Clock::time_point{};
+                        bus.inflight_.splice(bus.inflight_.begin(), bus.inflight_, found->second);
                     }
-                    // To the front, where the next sweep takes it back to the queue (in its place there).
-                    found->second->sentAt = Clock::time_point{};
-                    bus.inflight_.splice(bus.inflight_.begin(), bus.inflight_, found->second);
                 }
             }
         }
@@ -480,6 +503,14 @@ void NatsBus::end(Subscription* sub) {
 
 void NatsBus::append(std::string_view entryId, std::string_view payload) {
     if (entryId.empty()) throw Error(MC_ERR_INVALID_ARGUMENT, "append: the entry id is empty");
+    // An entry the server would refuse whatever happens is refused here, not queued to block the log.
+    // The message carries the payload and the id's header; 0 is an unknown limit (not connected yet).
+    if (const std::int64_t most = connection_ ? natsConnection_GetMaxPayload(connection_) : 0;
+        most > 0 && static_cast<std::int64_t>(payload.size() + entryId.size()) + kHeaderRoom > most) {
+        ++refused_;
+        throw Error(MC_ERR_INVALID_ARGUMENT, "append: the entry is " + std::to_string(payload.size()) + " bytes; NATS takes " +
+                                                 std::to_string(most - kHeaderRoom) + " at most (its max_payload)");
+    }
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || !connection_) throw Error(MC_ERR_UNAVAILABLE, "append: the bus is not running");

@@ -105,6 +105,9 @@ private:
         std::string payload;
         std::chrono::steady_clock::time_point sentAt{}; // the epoch: to be sent again (its append failed)
         std::uint64_t order = 0;                          // the append's place among this host's appends
+        // The message of its latest send (libnats's, compared, never read): an answer to an earlier
+        // send of the entry (lost with a connection or a deleted stream, sent again since) is not its.
+        const natsMsg* sent = nullptr;
     };
     // One host subscription: libnats's closure, freed by libnats's on-complete callback once no
     // handler runs for it any more.
@@ -155,6 +158,7 @@ private:
     bool streamReady_ = false;
     bool followWanted_ = false;
     bool followerBroken_ = false;
+    std::chrono::steady_clock::time_point pausedUntil_{}; // after the stream refused an append: nothing sent before
     mc_bus_follow_from followFrom_ = MC_BUS_FOLLOW_NEW;
     std::deque<Entry> queued_;                                              // not yet sent
     std::list<Entry> inflight_;                                             // sent, not acknowledged

@@ -1,7 +1,8 @@
 // bus-nats's built .so in the SDK's fake host against a real nats-server (Debian's, JetStream on, on
 // loopback): the log's order and numbering seen by two instances, a catch-up from a position, entry
 // ids kept once, appends made while NATS is away delivered after it is back, appends across restarts
-// kept in their order, messages with queue groups and replies, unsubscribe, the subject rules, and the
+// kept in their order, a stream deleted under the bus (after a pause and under a writer), an entry larger
+// than NATS takes, messages with queue groups and replies, unsubscribe, the subject rules, and the
 // configuration's refusals.
 #include "NatsServer.h"
 #include "Subjects.h"
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -56,6 +58,37 @@ bool following(Instance& bus) {
     return d.ok() && d.output.find("\"following\":true") != std::string::npos;
 }
 
+// Appends "p0", "p1", ... (entry ids "0", "1", ...) on its own thread until finished; `pace` runs after
+// each append with the number made so far. The first refusal ends it (failed() says why).
+class Writer {
+public:
+    Writer(Instance& bus, std::function<void(int)> pace)
+        : thread_([this, &bus, pace = std::move(pace)] {
+              while (!done_) {
+                  const int i = appended_;
+                  if (auto c = bus.append(std::to_string(i), "p" + std::to_string(i)); !c.ok()) {
+                      failed_ = c.error;
+                      return;
+                  }
+                  pace(++appended_);
+              }
+          }) {}
+    ~Writer() { finish(); }
+    // Stops it; the number of appends it made.
+    int finish() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+        return appended_;
+    }
+    const std::string& failed() const { return failed_; } // after finish()
+
+private:
+    std::atomic<bool> done_{false};
+    std::atomic<int> appended_{0};
+    std::string failed_;
+    std::thread thread_; // last: starts once the rest is made
+};
+
 } // namespace
 
 class NatsBusPluginTest : public CppUnit::TestFixture {
@@ -69,6 +102,8 @@ class NatsBusPluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAppendsWhileNatsIsAwayArriveAfter);
     CPPUNIT_TEST(testAppendsAcrossRestartsKeepTheirOrder);
     CPPUNIT_TEST(testAStreamDeletedUnderTheBusIsSetUpAgainInOrder);
+    CPPUNIT_TEST(testAStreamDeletedUnderAWriterKeepsItsOrder);
+    CPPUNIT_TEST(testAnEntryLargerThanNatsTakesIsRefused);
     CPPUNIT_TEST(testMessagesQueueGroupsAndReplies);
     CPPUNIT_TEST(testUnsubscribeEndsDeliveries);
     CPPUNIT_TEST_SUITE_END();
@@ -232,20 +267,7 @@ public:
         // on the new connection; appends that timed out went back to the queue behind newer ones put
         // back when the connection dropped; and appends lost with a connection stayed in libnats's
         // pending count until every publish stalled.
-        std::atomic<bool> done{false};
-        std::atomic<int> appended{0};
-        std::string failed;
-        std::thread writer([&] {
-            while (!done) {
-                const int i = appended;
-                if (auto c = bus->append(std::to_string(i), "p" + std::to_string(i)); !c.ok()) {
-                    failed = c.error;
-                    return;
-                }
-                ++appended;
-                std::this_thread::sleep_for(100us);
-            }
-        });
+        Writer writer(*bus, [](int) { std::this_thread::sleep_for(100us); });
         for (int restart = 0; restart < 3; ++restart) {
             std::this_thread::sleep_for(400ms);
             nats.pause();
@@ -258,10 +280,8 @@ public:
             nats.start(); // the same store: the stream and its numbering go on
         }
         std::this_thread::sleep_for(400ms);
-        done = true;
-        writer.join();
-        CPPUNIT_ASSERT_EQUAL(std::string(), failed);
-        const int total = appended;
+        const int total = writer.finish();
+        CPPUNIT_ASSERT_EQUAL(std::string(), writer.failed());
         std::string details;
         const bool acknowledged = describes(*bus, "\"acknowledged\":" + std::to_string(total) + ",", 30s, details);
         CPPUNIT_ASSERT_MESSAGE(details, acknowledged);
@@ -314,6 +334,101 @@ public:
         CPPUNIT_ASSERT_EQUAL(expected, payloads(reader->busEntries()));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), reader->busEntries().front().seq);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(40), reader->busEntries().back().seq);
+    }
+
+    void testAStreamDeletedUnderAWriterKeepsItsOrder() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        // Memory storage: nats-server 2.9's file store, deleting a stream while one of the same name is
+        // created again under a writer, removed the new one's files (its appends were acknowledged, then
+        // lost; later ones refused with "error opening msg block file").
+        auto bus = startBus(host, nats, "deleted", {{"storage", "memory"}});
+        // The stream is deleted three times under a writer that never pauses for long: refusals come
+        // back while newer appends are on the wire and in the queue. What this caught: appends refused
+        // after the stream was set up again went out behind newer ones (still in flight when it was,
+        // their refusals came after); an answer to an earlier send of an entry was taken for its latest.
+        // In bursts: many appends are in flight when the stream goes.
+        Writer writer(*bus, [](int appended) {
+            if (appended % 200 == 0) std::this_thread::sleep_for(2ms);
+        });
+        std::string deletions;
+        for (int deletion = 0; deletion < 3 && deletions.empty(); ++deletion) {
+            std::this_thread::sleep_for(200ms);
+            // Once the bus has set the stream up again after the last deletion (it may not have yet).
+            const auto deadline = std::chrono::steady_clock::now() + 10s;
+            for (std::string deleted; (deleted = nats.request("$JS.API.STREAM.DELETE.T_deleted")).find("\"success\":true") == std::string::npos;) {
+                if (std::chrono::steady_clock::now() > deadline) {
+                    deletions = "deleting the stream: " + deleted;
+                    break;
+                }
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+        std::this_thread::sleep_for(200ms);
+        const int total = writer.finish();
+        CPPUNIT_ASSERT_EQUAL(std::string(), deletions);
+        CPPUNIT_ASSERT_EQUAL(std::string(), writer.failed());
+        std::string details;
+        { const bool described = describes(*bus, "\"in_flight\":0,", 15s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
+        CPPUNIT_ASSERT_MESSAGE(details, details.find("\"queued\":0,") != std::string::npos);
+        // What the last stream holds: the appends from some point on, each once, in their order, up to the last.
+        auto reader = startBus(host, nats, "deleted", {{"storage", "memory"}});
+        CPPUNIT_ASSERT(reader->follow(MC_BUS_FOLLOW_AFTER, 0).ok());
+        const std::string last = "p" + std::to_string(total - 1);
+        reader->waitFor([&] {
+            const auto e = reader->busEntries();
+            return !e.empty() && e.back().payload == last;
+        }, 10s);
+        std::this_thread::sleep_for(200ms); // nothing more comes
+        const auto entries = reader->busEntries();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(entries.size()) + " entries; the reader: " + reader->describe().output + "; the writer: " + bus->describe().output,
+                               entries.size() > 1);
+        const int first = std::stoi(entries.front().payload.substr(1));
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            const std::string expected = "p" + std::to_string(first + static_cast<int>(i));
+            if (entries[i].payload != expected)
+                CPPUNIT_FAIL("entry " + std::to_string(entries[i].seq) + " of " + std::to_string(entries.size()) + " is " +
+                             entries[i].payload + ", not " + expected + " (" + std::to_string(total) + " appended); the writer: " +
+                             bus->describe().output);
+        }
+        CPPUNIT_ASSERT_EQUAL(last, entries.back().payload);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), entries.front().seq);
+        CPPUNIT_ASSERT(bus->logged("the stream T_deleted is gone (append: "));
+    }
+
+    void testAnEntryLargerThanNatsTakesIsRefused() {
+        NatsServer nats;
+        FakeHost host(pluginPath());
+        const std::string big(2 * 1024 * 1024, 'x'); // nats-server takes 1 MiB by default
+        {
+            // Connected: the bus knows the server's limit and refuses the append itself.
+            auto bus = startBus(host, nats, "big");
+            CPPUNIT_ASSERT(bus->follow(MC_BUS_FOLLOW_NEW).ok());
+            CPPUNIT_ASSERT(bus->waitFor([&] { return following(*bus); }, 10s));
+            const auto refused = bus->append("1", big);
+            CPPUNIT_ASSERT_EQUAL(MC_ERR_INVALID_ARGUMENT, refused.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("append: the entry is 2097152 bytes; NATS takes 1048512 at most (its max_payload)"), refused.error);
+            CPPUNIT_ASSERT(bus->append("2", "after").ok());
+            CPPUNIT_ASSERT(bus->waitFor([&] { return bus->busEntries().size() == 1; }, 10s));
+            CPPUNIT_ASSERT_EQUAL(std::string("after"), bus->busEntries().front().payload);
+            CPPUNIT_ASSERT(bus->describe().output.find("\"refused\":1,") != std::string::npos);
+        }
+        // Appended before the bus ever reached NATS (no limit known yet): dropped when sending it, with
+        // a warning, and what comes after it is not held up.
+        nats.stop();
+        auto early = startBus(host, nats, "big-early");
+        CPPUNIT_ASSERT(early->append("3", "first").ok());
+        CPPUNIT_ASSERT(early->append("4", big).ok());
+        CPPUNIT_ASSERT(early->append("5", "last").ok());
+        nats.start();
+        auto reader = startBus(host, nats, "big-early");
+        CPPUNIT_ASSERT(reader->follow(MC_BUS_FOLLOW_AFTER, 0).ok());
+        CPPUNIT_ASSERT(reader->waitFor([&] { return reader->busEntries().size() == 2; }, 15s));
+        CPPUNIT_ASSERT_EQUAL(std::string("first,last"), payloads(reader->busEntries()));
+        CPPUNIT_ASSERT(early->logged("append: entry 4 is 2097152 bytes, more than NATS takes; dropped from the log (the host's store has it)"));
+        std::string details;
+        { const bool described = describes(*early, "\"acknowledged\":2,", 10s, details); CPPUNIT_ASSERT_MESSAGE(details, described); }
+        CPPUNIT_ASSERT_MESSAGE(details, details.find("\"refused\":1,") != std::string::npos);
     }
 
     void testMessagesQueueGroupsAndReplies() {
