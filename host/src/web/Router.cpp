@@ -290,33 +290,51 @@ std::string RequestContext::readBody() {
 Router::Router(const Authenticator& auth, std::size_t maxBodyBytes, RequestGuard guard)
     : auth_(auth), maxBodyBytes_(maxBodyBytes), guard_(std::move(guard)) {}
 
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
+void Router::add(Route route) {
+    patterns_.push_back(compile(route.pattern));
+    routes_.push_back(std::move(route));
+}
 
 void Router::addRaw(std::string method, std::string path, RawHandlerFactory factory, std::string summary) {
     raw_.push_back(RawRoute{std::move(method), std::move(path), std::move(factory), std::move(summary)});
 }
 
-// Segment by segment, without copies: every route is tried against each request's path.
-bool Router::match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
-    std::string_view want(pattern), have(path);
-    std::vector<std::pair<std::string_view, std::string_view>> found;
-    for (;;) {
-        const auto w = nextSegment(want), h = nextSegment(have);
-        if (w.empty() || h.empty()) {
-            if (!w.empty() || !h.empty()) return false; // one has more segments than the other
-            break;
-        }
-        if (w.size() > 2 && w.front() == '{' && w.back() == '}') found.emplace_back(w.substr(1, w.size() - 2), h);
-        else if (w != h) return false;
+Router::Segments Router::compile(std::string_view pattern) {
+    Segments segments;
+    for (auto w = nextSegment(pattern); !w.empty(); w = nextSegment(pattern)) {
+        const bool parameter = w.size() > 2 && w.front() == '{' && w.back() == '}';
+        segments.push_back(Segment{std::string(parameter ? w.substr(1, w.size() - 2) : w), parameter});
     }
+    return segments;
+}
+
+std::vector<std::string_view> Router::split(std::string_view path) {
+    std::vector<std::string_view> segments;
+    segments.reserve(8);
+    for (auto h = nextSegment(path); !h.empty(); h = nextSegment(path)) segments.push_back(h);
+    return segments;
+}
+
+// Every route is tried against each request's path: its segments are compared with the path's, split
+// once per request; parameters are copied out only on a match.
+bool Router::matches(const Segments& pattern, const std::vector<std::string_view>& path, std::map<std::string, std::string>& params) {
+    if (pattern.size() != path.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i)
+        if (!pattern[i].parameter && pattern[i].text != path[i]) return false;
     params.clear();
-    for (const auto& [name, value] : found) params[std::string(name)] = std::string(value);
+    for (std::size_t i = 0; i < pattern.size(); ++i)
+        if (pattern[i].parameter) params[pattern[i].text] = std::string(path[i]);
     return true;
+}
+
+bool Router::match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
+    return matches(compile(pattern), split(path), params);
 }
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
     const std::string path = http::requestPath(request);
     const std::string& method = request.getMethod();
+    const auto segments = split(path);
 
     // Browsers first: a page elsewhere must not reach anything (the WebSocket included).
     if (auto problem = guard_.hostProblem(request))
@@ -330,10 +348,9 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
 
     if (method == "OPTIONS" && !corsOrigin.empty() && request.has("Access-Control-Request-Method")) {
         std::string allow;
-        for (const auto& route : routes_) {
-            std::map<std::string, std::string> params;
-            if (match(route.pattern, path, params)) allow += (allow.empty() ? "" : ", ") + route.method;
-        }
+        std::map<std::string, std::string> params;
+        for (std::size_t i = 0; i < routes_.size(); ++i)
+            if (matches(patterns_[i], segments, params)) allow += (allow.empty() ? "" : ", ") + routes_[i].method;
         if (!allow.empty()) return new PreflightHandler(corsOrigin, allow);
     }
 
@@ -348,9 +365,10 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
     }
 
     std::string allow;
-    for (const auto& route : routes_) {
-        std::map<std::string, std::string> params;
-        if (!match(route.pattern, path, params)) continue;
+    std::map<std::string, std::string> params;
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+        const Route& route = routes_[i];
+        if (!matches(patterns_[i], segments, params)) continue;
         if (route.method != method) {
             allow += (allow.empty() ? "" : ", ") + route.method;
             continue;

@@ -164,10 +164,23 @@ public:
     const std::vector<RawRoute>& rawRoutes() const { return raw_; }
 
 private:
+    // A pattern taken apart once, when its route is added: its segments, a parameter's without braces.
+    struct Segment {
+        std::string text;
+        bool parameter = false;
+    };
+    using Segments = std::vector<Segment>;
+    static Segments compile(std::string_view pattern);
+    // `path` as its non-empty segments (views of it).
+    static std::vector<std::string_view> split(std::string_view path);
+    static bool matches(const Segments& pattern, const std::vector<std::string_view>& path,
+                        std::map<std::string, std::string>& params);
+
     const Authenticator& auth_;
     std::size_t maxBodyBytes_;
     RequestGuard guard_;
     std::vector<Route> routes_;
+    std::vector<Segments> patterns_; // routes_[i]'s pattern
     std::vector<RawRoute> raw_;
 };
 

@@ -3,6 +3,7 @@
 #include "mc/thread_name.hpp"
 
 #include <Poco/Exception.h>
+#include <Poco/MemoryStream.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureStreamSocket.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <istream>
 #include <sstream>
 
@@ -247,7 +249,7 @@ bool HttpConnection::postInline(const Outgoing& message, std::uint64_t generatio
     }
     sent->reused = true;
     try {
-        writePost(*sent, message);
+        writePost(*sent, message, true);
     } catch (const std::exception&) {
         // The idle connection broke (closed by the server, or closing): not reused; the writer sends
         // the message on another one and reports what fails there.
@@ -298,14 +300,15 @@ void HttpConnection::onAnswerReadable(void* ctx, int readable) noexcept {
 void HttpConnection::answerReadable(std::unique_ptr<AnswerWatch>& watch, bool readable) {
     SentPost& sent = *watch->sent;
     ResponseFraming framing = ResponseFraming::Unreadable;
+    // What the server sent so far, left on the socket until it is known to be the whole response: a
+    // small answer in a buffer on the stack, a larger one (up to 64 KiB) in one from the heap. (No
+    // thread_local buffer: its destructor would keep this library loaded until the host's thread ends.)
+    char small[4096];
+    std::unique_ptr<char[]> large;
+    char* buffer = small;
+    WholeResponse whole;
+    const int fd = static_cast<int>(sent.session->http().socket().impl()->sockfd());
     if (readable && !stopping_) {
-        // What the server sent so far, left on the socket for Poco's reader: a small answer in a buffer
-        // on the stack, a larger one (up to 64 KiB) in one from the heap. (No thread_local buffer: its
-        // destructor would keep this library loaded until the host's thread ends.)
-        const int fd = static_cast<int>(sent.session->http().socket().impl()->sockfd());
-        char small[4096];
-        std::unique_ptr<char[]> large;
-        char* buffer = small;
         std::size_t size = sizeof small;
         ssize_t n = ::recv(fd, buffer, size, MSG_PEEK | MSG_DONTWAIT);
         if (n == static_cast<ssize_t>(size)) {
@@ -315,13 +318,36 @@ void HttpConnection::answerReadable(std::unique_ptr<AnswerWatch>& watch, bool re
             n = ::recv(fd, buffer, size, MSG_PEEK | MSG_DONTWAIT);
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) framing = ResponseFraming::Incomplete;
-        else if (n > 0 && static_cast<std::size_t>(n) < size) framing = responseFraming(std::string_view(buffer, static_cast<std::size_t>(n)));
+        else if (n > 0 && static_cast<std::size_t>(n) < size)
+            framing = responseFraming(std::string_view(buffer, static_cast<std::size_t>(n)), &whole);
         // else: closed, failed, or larger than checked here: the worker's blocking reader reports or reads it
     }
     if (framing == ResponseFraming::Complete) {
-        // All there: Poco's reads return without waiting, and the thread that took the agent's request
-        // delivers the answer.
-        receiveHeldPost(sent, watch->message, watch->generation);
+        // All there: taken off the socket (the same bytes as peeked, into the same buffer) and handled
+        // from its parts by the thread that took the agent's request.
+        std::size_t taken = 0;
+        int error = 0;
+        while (taken < whole.length) {
+            const ssize_t got = ::recv(fd, buffer + taken, whole.length - taken, MSG_DONTWAIT);
+            if (got > 0) taken += static_cast<std::size_t>(got);
+            else if (got < 0 && errno == EINTR) continue;
+            else {
+                error = got < 0 ? errno : ECONNRESET;
+                break;
+            }
+        }
+        if (taken == whole.length) {
+            sent.inHand = &whole;
+            receiveHeldPost(sent, watch->message, watch->generation);
+            sent.inHand = nullptr;
+        } else {
+            // Cannot happen (the bytes were there): the connection is dropped, the request fails (it
+            // is not sent again: the server has answered it).
+            sent.session->shutdown();
+            releaseAnswer(watch->generation);
+            if (!stopping_ && current(watch->generation))
+                failRequest(watch->message, "reading the answer to POST " + config_.url.toString() + " failed: " + std::strerror(error));
+        }
         watch->sent->session.reset(); // back to the pool before the slot is free again
         releaseSlot();
         return;
@@ -746,7 +772,7 @@ std::shared_ptr<HttpConnection::SentPost> HttpConnection::sendPost(const Outgoin
     }
 }
 
-void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
+void HttpConnection::writePost(SentPost& sent, const Outgoing& message, bool direct) {
     const bool modern = message.info.isModern(); // of no session: its own headers say what it is
     const bool withSession = !message.info.isInitialize() && !modern;
     OneWriteRequest request = [&] {
@@ -765,10 +791,29 @@ void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
     const auto started = std::chrono::steady_clock::now();
     try {
         if (modern && message.info.isRequest) sent.session->carries(message.info.idJson);
-        std::ostream& out = sent.session->http().sendRequest(request);
-        out << message.body;
-        out.flush();
-        if (!out) throw Poco::Net::NetException("writing the request failed");
+        if (direct) {
+            // Head and body in one send on the idle keep-alive connection, with the fields Poco's session
+            // would add (Host, Connection): its request streams (the head written twice, once to count
+            // it) are not on the call's way. Its answer is read from the socket too (answerReadable), or
+            // by Poco's reader, which needs nothing of the sending.
+            if (!request.has(Poco::Net::HTTPRequest::HOST)) request.setHost(config_.url.getHost(), config_.url.getPort());
+            request.setKeepAlive(true);
+            std::string wire = request.head();
+            wire += message.body;
+            const int fd = static_cast<int>(sent.session->http().socket().impl()->sockfd());
+            std::size_t written = 0;
+            while (written < wire.size()) {
+                const ssize_t n = ::send(fd, wire.data() + written, wire.size() - written, MSG_NOSIGNAL);
+                if (n > 0) written += static_cast<std::size_t>(n);
+                else if (n < 0 && errno == EINTR) continue;
+                else throw Poco::Net::NetException(std::string("writing the request failed: ") + std::strerror(n < 0 ? errno : EPIPE));
+            }
+        } else {
+            std::ostream& out = sent.session->http().sendRequest(request);
+            out << message.body;
+            out.flush();
+            if (!out) throw Poco::Net::NetException("writing the request failed");
+        }
         // After the write: the inspector's copy of the headers is not on the request's way.
         sent.exchange = sentExchange(request, message.body.size(), message.info.idJson, started);
     } catch (const Poco::Exception&) {
@@ -779,13 +824,23 @@ void HttpConnection::writePost(SentPost& sent, const Outgoing& message) {
 
 void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::uint64_t generation) {
     Poco::Net::HTTPResponse response;
+    std::optional<Poco::MemoryInputStream> inHandBody;
     bool reported = false;
     try {
-        std::istream& body = sent.session->http().receiveResponse(response);
-        body.exceptions(std::ios::badbit);
+        std::istream* body = nullptr;
+        if (const WholeResponse* whole = sent.inHand) {
+            // Off the socket already: the response as read from its parts, not through Poco's session.
+            response.setVersion(std::string(whole->version));
+            response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(whole->status), std::string(whole->reason));
+            for (const auto& [name, value] : whole->fields) response.add(std::string(name), std::string(value));
+            body = &inHandBody.emplace(whole->body.data(), whole->body.size());
+        } else {
+            body = &sent.session->http().receiveResponse(response);
+        }
+        body->exceptions(std::ios::badbit);
         reportExchange(sent.exchange, &response);
         reported = true;
-        handlePostResponse(*sent.session, response, body, message, sent.sentWithSession, generation);
+        handlePostResponse(*sent.session, response, *body, message, sent.sentWithSession, sent.inHand != nullptr, generation);
     } catch (const Poco::Net::NoMessageException& e) {
         if (stopping_ || !current(generation)) return;
         // A pooled connection the server had closed before reading the request: once more on a new one.
@@ -807,7 +862,7 @@ void HttpConnection::receivePost(SentPost& sent, const Outgoing& message, std::u
 }
 
 void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
-                                        const Outgoing& message, bool sentWithSession, std::uint64_t generation) {
+                                        const Outgoing& message, bool sentWithSession, bool inHand, std::uint64_t generation) {
     const int status = static_cast<int>(response.getStatus());
     const bool isInitialize = message.info.isInitialize();
     if (isInitialize) {
@@ -853,6 +908,14 @@ void HttpConnection::handlePostResponse(ActiveSession& session, Poco::Net::HTTPR
         return;
     }
     if (isEventStream(response)) {
+        if (inHand) {
+            // All of the stream is here: its connection goes back to the pool before the answer is
+            // delivered, so that the request that delivery prompts finds it (and goes out inline).
+            session.markReusable(response);
+            session.finish();
+            readResponseStream(body, message, generation);
+            return;
+        }
         if (readResponseStream(body, message, generation)) {
             // The TypeScript SDK ends a POST's stream right after the response: read it to its end and
             // the connection can be reused. A stream the server keeps open is dropped after 50 ms.

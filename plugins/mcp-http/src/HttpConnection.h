@@ -12,6 +12,7 @@
 #include "HttpHead.h"
 #include "HttpTransportConfig.h"
 #include "JsonRpc.h"
+#include "ResponseFraming.h"
 #include "mc/sse/SseParser.h"
 
 #include "mc/sdk.hpp"
@@ -98,13 +99,17 @@ private:
         std::unique_ptr<ActiveSession> session;
         bool sentWithSession = false;
         bool reused = false; // on a pooled keep-alive connection (the server may have closed it since)
+        // The whole response, taken off the socket at once on the host's thread (answerReadable): set
+        // while it is handled (its views are of that thread's buffer).
+        const WholeResponse* inHand = nullptr;
         Exchange exchange;
     };
     // Sends `message` (the writer thread, or a worker retrying); nullptr when it could not be sent
     // (already reported). `mayReuse`: take a pooled connection.
     std::shared_ptr<SentPost> sendPost(const Outgoing& message, std::uint64_t generation, bool mayReuse);
-    // Writes the POST of `message` on sent.session; throws Poco exceptions.
-    void writePost(SentPost& sent, const Outgoing& message);
+    // Writes the POST of `message` on sent.session; throws Poco exceptions. `direct`: on the socket
+    // itself, not through the session's request stream (an idle keep-alive connection of plain HTTP).
+    void writePost(SentPost& sent, const Outgoing& message, bool direct = false);
     // A worker reads the response of a sent POST, then frees its connection and request slot.
     void awaitResponse(std::shared_ptr<SentPost> sent, const Outgoing& message, std::uint64_t generation);
     // The same for a POST whose answer is already held (holdAnswer).
@@ -131,8 +136,9 @@ private:
     // kEndedSessionGraceMs) before on_closed, and does not abort its connection meanwhile.
     void holdAnswer(ActiveSession& session, std::uint64_t generation);
     void releaseAnswer(std::uint64_t generation);
+    // `inHand`: the whole response was on the socket before it was read (nothing of it is waited for).
     void handlePostResponse(ActiveSession& session, Poco::Net::HTTPResponse& response, std::istream& body,
-                            const Outgoing& message, bool sentWithSession, std::uint64_t generation);
+                            const Outgoing& message, bool sentWithSession, bool inHand, std::uint64_t generation);
     // Delivers the messages of a POST's event stream until it answered the request (resuming a broken
     // stream with GET + Last-Event-ID); true when the original stream answered it.
     bool readResponseStream(std::istream& body, const Outgoing& message, std::uint64_t generation);

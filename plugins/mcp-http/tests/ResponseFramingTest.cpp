@@ -1,6 +1,7 @@
 // Whether a server's response is all there (src/ResponseFraming.cpp): what a host I/O thread may read
 // without waiting. Each verdict on real responses (the TypeScript SDK's event stream as Node writes
-// it, a JSON body, 202), on every prefix of them, and on what only a worker may read.
+// it, a JSON body, 202), on every prefix of them, and on what only a worker may read; the parts of a
+// whole one (what the host thread handles it from).
 #include "ResponseFraming.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -9,6 +10,7 @@
 
 using mc::mcp_http::ResponseFraming;
 using mc::mcp_http::responseFraming;
+using mc::mcp_http::WholeResponse;
 
 namespace {
 
@@ -37,6 +39,7 @@ class ResponseFramingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(everyShorterPrefixIsIncomplete);
     CPPUNIT_TEST(chunksAreWalkedToTheLastOne);
     CPPUNIT_TEST(whatOnlyAWorkerMayReadIsUnreadable);
+    CPPUNIT_TEST(aWholeResponsesPartsAreFound);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -81,6 +84,48 @@ public:
         assertFraming(ResponseFraming::Unreadable, "HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 0\r\n\r\n");
         assertFraming(ResponseFraming::Unreadable, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
         assertFraming(ResponseFraming::Unreadable, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
+    }
+
+    void aWholeResponsesPartsAreFound() {
+        // The event stream: its fields in order (values trimmed), its chunks joined, its length up to the
+        // last chunk's end, whatever follows it.
+        WholeResponse whole; // its views are of the bytes read: those outlive it here
+        const std::string followed = kEventStream + "HTTP/1.1 200";
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Complete), name(responseFraming(followed, &whole)));
+        CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.1"), std::string(whole.version));
+        CPPUNIT_ASSERT_EQUAL(200, whole.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("OK"), std::string(whole.reason));
+        std::string fields;
+        for (const auto& [field, value] : whole.fields) fields += std::string(field) + "=" + std::string(value) + ";";
+        CPPUNIT_ASSERT_EQUAL(std::string("cache-control=no-cache, no-transform;connection=keep-alive;content-type=text/event-stream;"
+                                         "x-accel-buffering=no;Transfer-Encoding=chunked;"),
+                             fields);
+        CPPUNIT_ASSERT_EQUAL(std::string("event: message\ndata: {\"result\":{\"content\":[]},\"jsonrpc\":\"2.0\",\"id\":7}\n\n"), whole.body);
+        CPPUNIT_ASSERT_EQUAL(kEventStream.size(), whole.length);
+        // Chunks joined, trailer fields left out.
+        const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n";
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Complete), name(responseFraming(chunked, &whole)));
+        CPPUNIT_ASSERT_EQUAL(std::string("hello world"), whole.body);
+        CPPUNIT_ASSERT_EQUAL(chunked.size(), whole.length);
+        // A length: the body is that many bytes; a reason of several words; HTTP/1.0.
+        const std::string notFound = "HTTP/1.0 404 Not Found\r\nContent-Length: 2\r\n\r\n{}{}";
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Complete), name(responseFraming(notFound, &whole)));
+        CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.0"), std::string(whole.version));
+        CPPUNIT_ASSERT_EQUAL(404, whole.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Not Found"), std::string(whole.reason));
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), whole.body);
+        CPPUNIT_ASSERT_EQUAL(notFound.size() - 2, whole.length);
+        // No body whatever the head says (204); no reason at all.
+        const std::string noContent = "HTTP/1.1 204\r\nContent-Length: 5\r\n\r\n";
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Complete), name(responseFraming(noContent, &whole)));
+        CPPUNIT_ASSERT_EQUAL(204, whole.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(), std::string(whole.reason));
+        CPPUNIT_ASSERT_EQUAL(std::string(), whole.body);
+        CPPUNIT_ASSERT_EQUAL(noContent.size(), whole.length);
+        // Not whole: the parts are left as they were; a status not followed by a space is not read here.
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Incomplete), name(responseFraming(kJson.substr(0, kJson.size() - 1), &whole)));
+        CPPUNIT_ASSERT_EQUAL(204, whole.status);
+        CPPUNIT_ASSERT_EQUAL(name(ResponseFraming::Unreadable), name(responseFraming("HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n", &whole)));
     }
 };
 
