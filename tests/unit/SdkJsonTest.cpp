@@ -1,6 +1,7 @@
 // The SDK's JSON reader (mc/json_value.hpp), which every plugin uses on what the host hands it:
 // config_json, a server definition from POST /api/mcps, a store query's parameters. Strict RFC 8259:
-// what it accepts, what it builds, and the words and offset of every refusal.
+// what it accepts, what it builds, and the words and offset of every refusal. And its writer's
+// escaping (mc/json_text.hpp), which passes plain runs eight bytes at a time.
 #include "mc/json_text.hpp"
 #include "mc/json_value.hpp"
 
@@ -33,6 +34,7 @@ class SdkJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refusesWithWhatAndWhere);
     CPPUNIT_TEST(dumpParsesBackToTheSameDocument);
     CPPUNIT_TEST(timestampsHaveSixDigitsAndFollowTheSecond);
+    CPPUNIT_TEST(escapingFindsEveryByteThatNeedsItWhereverItIs);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -99,6 +101,26 @@ public:
 
     // isoTimestamp keeps each second's text per thread: within a second only the digits change, and a
     // new second (later, or earlier again) is written anew.
+    void escapingFindsEveryByteThatNeedsItWhereverItIs() {
+        // Each byte that is not written as itself, and one that is (DEL), at every place in and around
+        // an eight-byte word, with plain text on both sides: escaped as itself alone would be.
+        const std::pair<std::string, std::string> cases[] = {
+            {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {std::string(1, '\0'), "\\u0000"}, {"\x1f", "\\u001f"},
+            {"\x7f", "\x7f"}, {"\xC3\xA9", "\xC3\xA9"}, {"\xFF", "\xEF\xBF\xBD"}, {"\xE2\x82", "\xEF\xBF\xBD\xEF\xBF\xBD"}};
+        for (const auto& [raw, escaped] : cases)
+            for (std::size_t before = 0; before <= 17; ++before)
+                for (const std::size_t after : {0, 1, 7, 8, 9}) {
+                    const std::string text = std::string(before, 'a') + raw + std::string(after, 'b');
+                    const std::string expected = "\"" + std::string(before, 'a') + escaped + std::string(after, 'b') + "\"";
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE("at " + std::to_string(before) + " before " + std::to_string(after), expected,
+                                                 mc::sdk::json::quote(text));
+                    // The plain run ends there (DEL, written as itself, ends nothing).
+                    CPPUNIT_ASSERT_EQUAL(raw == "\x7f" ? text.size() : before, mc::sdk::json::plainRunEnd(text, 0));
+                }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(20), mc::sdk::json::plainRunEnd(std::string(20, 'x'), 3));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"\""), mc::sdk::json::quote(""));
+    }
+
     void timestampsHaveSixDigitsAndFollowTheSecond() {
         using mc::sdk::json::isoTimestamp;
         CPPUNIT_ASSERT_EQUAL(std::string("2025-12-02T00:00:02.123456Z"), isoTimestamp(1764633602123456LL));

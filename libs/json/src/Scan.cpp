@@ -1,4 +1,5 @@
 #include "mc/json/Scan.h"
+#include "mc/json_text.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -86,27 +87,8 @@ private:
         }
         return true;
     }
-    // Past the plain characters from at_ (printable ASCII but the quote and the backslash), eight at a
-    // time while eight are left: most of a message's bytes are in such runs.
-    void skipPlain() {
-        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-        const auto special = [&](std::uint64_t v) {
-            const auto has = [&](std::uint64_t x) { return (x - ones) & ~x & highs; }; // a zero byte in x
-            return (v & highs) | has(v ^ (ones * '"')) | has(v ^ (ones * '\\')) | ((v - ones * 0x20) & ~v & highs);
-        };
-        while (at_ + 8 <= s_.size()) {
-            std::uint64_t v;
-            std::memcpy(&v, s_.data() + at_, 8);
-            if (const auto found = special(v)) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                // The lowest flag is exact (a borrow can flag only bytes after a true one): the first such byte.
-                at_ += static_cast<std::size_t>(__builtin_ctzll(found)) / 8;
-#endif
-                return;
-            }
-            at_ += 8;
-        }
-    }
+    // Past the plain characters from at_ (printable ASCII but the quote and the backslash).
+    void skipPlain() { at_ = mc::sdk::json::plainRunEnd(s_, at_); }
     bool string() {
         ++at_; // the opening quote
         while (at_ < s_.size()) {

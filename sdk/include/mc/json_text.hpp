@@ -2,7 +2,9 @@
 // small documents by hand on hot paths (rows, events) instead of allocating a tree. Header-only.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -35,6 +37,33 @@ inline std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
     return length;
 }
 
+// Where the run of characters that stand for themselves in a JSON string (printable ASCII but the
+// quote and the backslash) that starts at s[from] ends: the index of the first other byte, or s.size().
+// Eight bytes at a time: most of a message's or a record's text is such runs.
+inline std::size_t plainRunEnd(std::string_view s, std::size_t from) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const auto hasZero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    std::size_t at = from;
+    for (; at + 8 <= s.size(); at += 8) {
+        std::uint64_t v;
+        std::memcpy(&v, s.data() + at, 8);
+        const std::uint64_t special = (v & highs) | hasZero(v ^ (ones * '"')) | hasZero(v ^ (ones * '\\')) | ((v - ones * 0x20) & ~v & highs);
+        if (special) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            // The lowest flag is exact (a borrow can flag only bytes after a true one): the first such byte.
+            return at + static_cast<std::size_t>(__builtin_ctzll(special)) / 8;
+#else
+            break;
+#endif
+        }
+    }
+    for (; at < s.size(); ++at) {
+        const unsigned char c = static_cast<unsigned char>(s[at]);
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    }
+    return at;
+}
+
 // Appends `s` as JSON string content (no quotes), escaped per RFC 8259. UTF-8 passes through; a byte
 // that is not part of valid UTF-8 (an error text from a library, a Latin-1 line on a server's stderr)
 // becomes U+FFFD, so the result is always valid JSON text that every reader and WebSocket accepts.
@@ -43,12 +72,7 @@ inline void appendEscaped(std::string& out, std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
         // Most text stands for itself: a run of it is appended at once, not a character at a time.
-        std::size_t end = i;
-        while (end < s.size()) {
-            const unsigned char c = static_cast<unsigned char>(s[end]);
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-            ++end;
-        }
+        const std::size_t end = plainRunEnd(s, i);
         out.append(s.data() + i, end - i);
         if (end == s.size()) return;
         i = end;
